@@ -1,0 +1,93 @@
+# groupbuy — community group-buy service. `make help` lists the targets.
+
+SHELL          := /bin/bash
+GOBIN          ?= $(shell go env GOPATH)/bin
+export PATH    := $(GOBIN):$(PATH)
+VERSION        ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS        := -X main.Version=$(VERSION)
+API_PROTOS     := $(wildcard api/groupbuy/v1/*.proto)
+CONF_PROTOS    := $(wildcard internal/conf/*.proto)
+PROTO_INCLUDES := -I api -I third_party
+TEST_FLAGS     ?= -race -count=1 -timeout 20m
+RUN_CONFIG     ?= configs/groupbuy.yaml
+
+export GROUPBUY_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export GROUPBUY_TEST_REDIS    ?= 127.0.0.1:6379
+
+.DEFAULT_GOAL := help
+
+.PHONY: init
+# install the pinned generators (third_party/tools/go.mod), protoc and golangci-lint
+init:
+	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
+	cd third_party/tools && GOBIN=$(GOBIN) go install tool
+	@command -v golangci-lint >/dev/null || GOBIN=$(GOBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+
+.PHONY: generate
+# regenerate protos, ent, migrations and wire (needs `make init` once)
+generate: api config ent wire
+
+.PHONY: api
+# generate Go, kratos HTTP, gRPC, errors, validation and the OpenAPI document from api/
+api:
+	protoc $(PROTO_INCLUDES) \
+		--go_out=paths=source_relative:api \
+		--go-grpc_out=paths=source_relative:api \
+		--go-http_out=paths=source_relative:api \
+		--go-errors_out=paths=source_relative:api \
+		--validate_out=paths=source_relative,lang=go:api \
+		--openapi_out=fq_schema_naming=true,default_response=false,title=groupbuy,version=v1:api/groupbuy/v1 \
+		$(API_PROTOS)
+
+.PHONY: config
+# generate internal/conf from conf.proto
+config:
+	protoc -I internal/conf -I third_party --go_out=paths=source_relative:internal/conf $(CONF_PROTOS)
+
+.PHONY: ent
+# generate the ent client and, when the schema changed, a new migration (NAME=what_changed)
+ent:
+	go generate ./ent
+	go run -mod=mod ./ent/migrate/main.go $(or $(NAME),change)
+
+.PHONY: wire
+# generate the dependency graph of app/groupbuy
+wire:
+	cd app/groupbuy && wire gen . >/dev/null
+
+.PHONY: build
+# build and install groupbuy, wxsim and loadgen into $(GOBIN)
+build:
+	go install -ldflags "$(LDFLAGS)" ./app/...
+
+.PHONY: run
+# run the whole service on the embedded default: SQLite file, in-process Redis and WeChat
+run: build
+	groupbuy migrate -conf $(RUN_CONFIG)
+	groupbuy serve -conf $(RUN_CONFIG)
+
+.PHONY: services
+# make sure the test PostgreSQL and Redis are up (start or install them when they are not)
+services:
+	@bash internal/testenv/services.sh
+
+.PHONY: test
+# run every test with -race against real PostgreSQL and Redis
+test: services
+	go test $(TEST_FLAGS) ./...
+
+.PHONY: bench
+# run the benchmarks (no -race)
+bench: services
+	go test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: lint
+# vet and golangci-lint
+lint:
+	go vet ./...
+	golangci-lint run ./...
+
+.PHONY: help
+# show this help
+help:
+	@awk '/^# /{c=substr($$0,3)} /^[a-z-]+:/{if(c){split($$0,t,":");printf "  \033[36m%-10s\033[0m %s\n",t[1],c};c=""}' $(MAKEFILE_LIST)
