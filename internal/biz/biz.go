@@ -1,0 +1,15 @@
+// Package biz gathers the providers of every domain package for wire. Domain packages must not
+// import it (that would be a cycle); they import port and bizerr instead.
+package biz
+
+import (
+	"github.com/google/wire"
+
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+)
+
+// ProviderSet is the use cases of every domain.
+var ProviderSet = wire.NewSet(
+	identity.NewAuthUsecase,
+	identity.NewConsoleUsecase,
+)
