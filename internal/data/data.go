@@ -1,0 +1,115 @@
+// Package data implements the repositories and gateways that biz declares: ent on PostgreSQL (or
+// SQLite for the embedded default), go-redis, and WeChat's APIs.
+package data
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/wire"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/groupbuy/groupbuy/ent"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/data/wechat"
+)
+
+// ProviderSet is every implementation of a biz port, with what they are built from.
+var ProviderSet = wire.NewSet(
+	OpenDatabase,
+	NewRedis,
+	NewKeyPrefix,
+	NewKeyring,
+	NewData,
+	NewUserRepo,
+	NewConsoleRepo,
+	NewSessionRepo,
+	NewMiniProgram,
+	wire.Bind(new(port.Transactor), new(*Data)),
+	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),
+)
+
+// Data is the shared handle of every repository.
+type Data struct {
+	db  *ent.Client
+	sql *sql.DB
+	rdb redis.UniversalClient
+}
+
+// NewData wraps the opened database and Redis.
+func NewData(db *Database, rdb redis.UniversalClient) *Data {
+	return &Data{db: db.Ent, sql: db.SQL, rdb: rdb}
+}
+
+// InTx runs fn in one transaction; repositories given fn's context join it. A nested call joins
+// the outer transaction instead of opening another.
+func (d *Data) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if ent.TxFromContext(ctx) != nil {
+		return fn(ctx)
+	}
+	tx, err := d.db.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(ent.NewTxContext(ctx, tx)); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return fmt.Errorf("%w (rollback: %v)", err, rerr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// client is the transaction's client when ctx carries one, else the pool's.
+func (d *Data) client(ctx context.Context) *ent.Client {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return tx.Client()
+	}
+	return d.db
+}
+
+// Ready reports whether the database and Redis answer; the readiness probe calls it.
+func (d *Data) Ready(ctx context.Context) error {
+	if err := d.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := d.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// dbErr maps ent's errors onto biz's kinds and wraps everything with what was being done.
+// Only a real "no rows" becomes ErrNotFound; anything else keeps its cause.
+func dbErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case ent.IsNotFound(err):
+		return fmt.Errorf("%s: %w", what, bizerr.ErrNotFound)
+	case ent.IsConstraintError(err):
+		return fmt.Errorf("%s: %w (%v)", what, bizerr.ErrConflict, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// NewMiniProgram is the WeChat mini-program client, its access token cached under prefix.
+func NewMiniProgram(c *conf.Wechat, rdb redis.UniversalClient, prefix KeyPrefix) *wechat.MiniProgram {
+	return wechat.NewMiniProgram(c, rdb, prefix.Key(""))
+}

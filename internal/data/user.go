@@ -1,0 +1,100 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/groupbuy/groupbuy/ent"
+	"github.com/groupbuy/groupbuy/ent/user"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/crypto/seal"
+)
+
+type userRepo struct {
+	data *Data
+	keys *seal.Keyring
+}
+
+// NewUserRepo stores mini-program users; phone numbers are sealed with keys.
+func NewUserRepo(data *Data, keys *seal.Keyring) identity.UserRepo {
+	return &userRepo{data: data, keys: keys}
+}
+
+func (r *userRepo) UpsertByOpenID(ctx context.Context, openid, unionid string, roles []identity.Role,
+	at time.Time) (*identity.User, error) {
+	id, err := r.data.client(ctx).User.Create().
+		SetOpenid(openid).
+		SetUnionid(unionid).
+		SetRoles(roleStrings(roles)).
+		SetLastLoginAt(at).
+		OnConflictColumns(user.FieldOpenid).
+		Update(func(u *ent.UserUpsert) {
+			u.SetLastLoginAt(at)
+			if unionid != "" {
+				u.SetUnionid(unionid)
+			}
+		}).
+		ID(ctx)
+	if err != nil {
+		return nil, dbErr(err, "upsert user by openid")
+	}
+	return r.Get(ctx, int64(id))
+}
+
+func (r *userRepo) Get(ctx context.Context, id int64) (*identity.User, error) {
+	u, err := r.data.client(ctx).User.Get(ctx, int(id))
+	if err != nil {
+		return nil, dbErr(err, fmt.Sprintf("get user %d", id))
+	}
+	return r.toDomain(u)
+}
+
+func (r *userRepo) SetPhone(ctx context.Context, id int64, phone string) (*identity.User, error) {
+	sealed, keyID, err := r.keys.Seal([]byte(phone), phoneAAD(id))
+	if err != nil {
+		return nil, fmt.Errorf("seal phone of user %d: %w", id, err)
+	}
+	u, err := r.data.client(ctx).User.UpdateOneID(int(id)).
+		SetPhoneSealed(sealed).
+		SetPhoneKeyID(keyID).
+		Save(ctx)
+	if err != nil {
+		return nil, dbErr(err, fmt.Sprintf("set phone of user %d", id))
+	}
+	return r.toDomain(u)
+}
+
+func (r *userRepo) toDomain(u *ent.User) (*identity.User, error) {
+	out := &identity.User{
+		ID: int64(u.ID), OpenID: u.Openid, UnionID: u.Unionid,
+		Roles: toRoles(u.Roles), CreatedAt: u.CreatedAt,
+	}
+	if u.PhoneSealed != "" {
+		phone, err := r.keys.Open(u.PhoneSealed, phoneAAD(out.ID))
+		if err != nil {
+			return nil, fmt.Errorf("open phone of user %d: %w", u.ID, err)
+		}
+		out.Phone = string(phone)
+	}
+	return out, nil
+}
+
+// phoneAAD binds a sealed phone to its row: copied into another user's row it no longer opens.
+func phoneAAD(userID int64) []byte { return fmt.Appendf(nil, "user/%d/phone", userID) }
+
+func roleStrings(roles []identity.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func toRoles(ss []string) []identity.Role {
+	out := make([]identity.Role, len(ss))
+	for i, s := range ss {
+		out[i] = identity.Role(s)
+	}
+	return out
+}
