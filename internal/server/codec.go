@@ -1,0 +1,64 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+)
+
+// strictJSON refuses unknown fields: a misspelt field is the client's bug and must not be
+// silently dropped (kratos's default codec drops them).
+var strictJSON = protojson.UnmarshalOptions{DiscardUnknown: false}
+
+// decodeBody reads a JSON request body into the request message.
+func decodeBody(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return v1.ErrorMalformedRequest("Content-Type must be application/json")
+		}
+	}
+	data, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return v1.ErrorRequestTooLarge("request body is larger than %d bytes", tooBig.Limit)
+	}
+	if err != nil {
+		return v1.ErrorMalformedRequest("read request body: %v", err)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	msg, ok := v.(proto.Message)
+	if !ok {
+		return v1.ErrorInternal("request is not a proto message")
+	}
+	if err := strictJSON.Unmarshal(data, msg); err != nil {
+		return v1.ErrorMalformedRequest("request body: %v", err)
+	}
+	return nil
+}
+
+// limitBody caps every request body; the decoder turns the overflow into REQUEST_TOO_LARGE.
+func limitBody(limit int64) khttp.FilterFunc {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// jsonError answers with err encoded as every other API error is.
+func jsonError(err *kerrors.Error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		khttp.DefaultErrorEncoder(w, r, err)
+	})
+}

@@ -1,0 +1,61 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
+	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+)
+
+// reasons gives each domain error its API error. Order matters only where errors wrap each other.
+var reasons = []struct {
+	err  error
+	make func(format string, args ...any) *kerrors.Error
+	msg  string
+}{
+	{identity.ErrLoginCodeInvalid, v1.ErrorLoginCodeInvalid, "wx.login code is invalid or expired: call wx.login again"},
+	{identity.ErrLoginCodeUsed, v1.ErrorLoginCodeUsed, "wx.login code was already used: call wx.login again"},
+	{identity.ErrPhoneCodeInvalid, v1.ErrorPhoneCodeInvalid, "phone-number code is invalid, used or expired"},
+	{identity.ErrRefreshTokenReused, v1.ErrorRefreshTokenReused, "refresh token was already used: log in again"},
+	{identity.ErrRefreshTokenInvalid, v1.ErrorRefreshTokenInvalid, "refresh token is invalid, expired or revoked: log in again"},
+	{identity.ErrCredentialsInvalid, v1.ErrorCredentialsInvalid, "wrong username or password"},
+	{identity.ErrAccountDisabled, v1.ErrorAccountDisabled, "account is disabled"},
+	{bizerr.ErrNotFound, v1.ErrorNotFound, "not found"},
+	{bizerr.ErrConflict, v1.ErrorConflict, "conflicts with the current state"},
+	{bizerr.ErrRateLimited, v1.ErrorRateLimited, "too many requests: slow down and retry"},
+	{bizerr.ErrUnavailable, v1.ErrorWechatUnavailable, "WeChat is unavailable: retry later"},
+}
+
+// toAPIError maps an error from biz to the API. Messages are fixed per reason, so internal
+// details (SQL, upstream bodies) never reach a client; unknown errors become INTERNAL.
+func toAPIError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var locked *identity.LockedError
+	if errors.As(err, &locked) {
+		retry := int64(time.Until(locked.Until).Round(time.Second) / time.Second)
+		return v1.ErrorAccountLocked("too many failed logins: try again later").
+			WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10)})
+	}
+	var invalid *bizerr.InvalidError
+	if errors.As(err, &invalid) {
+		return v1.ErrorInvalidArgument("%s: %s", invalid.Field, invalid.Reason).
+			WithMetadata(map[string]string{"field": invalid.Field})
+	}
+	for _, r := range reasons {
+		if errors.Is(err, r.err) {
+			return r.make("%s", r.msg)
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return kerrors.New(499, "CLIENT_CLOSED", "request cancelled").WithCause(err)
+	}
+	return v1.ErrorInternal("internal error").WithCause(err)
+}
