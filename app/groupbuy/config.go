@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/go-kratos/kratos/v2/config"
+	"github.com/go-kratos/kratos/v2/config/env"
+	"github.com/go-kratos/kratos/v2/config/file"
+	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/groupbuy/groupbuy/internal/conf"
+)
+
+// envPrefix marks the environment variables that fill ${KEY} placeholders: GROUPBUY_DB_SOURCE
+// fills ${DB_SOURCE}.
+const envPrefix = "GROUPBUY_"
+
+// loadConfig reads path, resolving placeholders from the environment.
+func loadConfig(path string) (*conf.Bootstrap, error) {
+	// The config package logs through kratos's global logger; only its warnings matter here.
+	log.SetLogger(log.NewFilter(log.GetLogger(), log.FilterLevel(log.LevelWarn)))
+	c := config.New(config.WithSource(env.NewSource(envPrefix), file.NewSource(path)))
+	defer c.Close()
+	if err := c.Load(); err != nil {
+		return nil, fmt.Errorf("load config %s: %w", path, err)
+	}
+	var bc conf.Bootstrap
+	if err := c.Scan(&bc); err != nil {
+		return nil, fmt.Errorf("parse config %s: %w", path, err)
+	}
+	return &bc, nil
+}

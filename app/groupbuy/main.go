@@ -1,0 +1,64 @@
+// Command groupbuy is the community group-buy service: `serve` runs the HTTP and gRPC API,
+// `migrate` brings the database schema up to date, and `account` manages console accounts.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+const usage = `groupbuy — community group-buy service
+
+Usage:
+  groupbuy serve   [-conf FILE]                    run the API (HTTP and gRPC)
+  groupbuy migrate [-conf FILE]                    apply pending database migrations
+  groupbuy account create [-conf FILE] -username NAME -role ops|finance|admin
+                                                   create a console account; the password is
+                                                   read from GROUPBUY_ACCOUNT_PASSWORD or stdin
+  groupbuy account unlock [-conf FILE] -username NAME
+                                                   lift a lock-out after failed logins
+  groupbuy version
+
+-conf defaults to configs/groupbuy.yaml (the embedded default: SQLite, in-process Redis and
+WeChat). Environment variables GROUPBUY_<KEY> fill the ${KEY} placeholders of the file.
+`
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "groupbuy:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serveCmd(rest)
+	case "migrate":
+		return migrateCmd(rest)
+	case "account":
+		return accountCmd(rest)
+	case "version":
+		fmt.Println(Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// confFlag adds the -conf flag every command takes.
+func confFlag(fs *flag.FlagSet) *string {
+	return fs.String("conf", "configs/groupbuy.yaml", "configuration file")
+}
