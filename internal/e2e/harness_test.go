@@ -1,0 +1,294 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/server/auth"
+	"github.com/groupbuy/groupbuy/internal/testenv"
+	"github.com/groupbuy/groupbuy/internal/wxsim"
+)
+
+const (
+	appID     = "wxe2etestapp0001"
+	appSecret = "e2e-app-secret"
+	jwtSecret = "e2e-jwt-secret-0123456789abcdefghijklmnop"
+	piiKey    = "ZTJlLXRlc3QtcGlpLWtleS0zMi1ieXRlcy1sb25nISE=" // base64 of 32 bytes
+)
+
+// binary is the groupbuy program built once for the package, with -race so that races inside
+// the server fail the tests too.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "groupbuy-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "groupbuy")
+	build := exec.Command("go", "build", "-race", "-o", binary, "github.com/groupbuy/groupbuy/app/groupbuy")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build groupbuy:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// stack is one running groupbuy server with its own database, Redis prefix and WeChat simulator.
+type stack struct {
+	t      *testing.T
+	api    string // http://host:port
+	grpc   string // host:port
+	sim    *wxsim.Simulator
+	db     *sql.DB
+	env    []string
+	issuer *auth.Issuer
+}
+
+// start migrates a fresh database with the binary's own migrate command, then serves with the
+// production configuration file, every address and secret coming from the environment.
+func start(t *testing.T) *stack {
+	t.Helper()
+	dsn := testenv.PostgresDSN(t)
+	_, prefix := testenv.Redis(t)
+	sim := wxsim.New(wxsim.Config{Apps: map[string]string{appID: appSecret}})
+	simURL, stopSim, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("start simulator: %v", err)
+	}
+	t.Cleanup(func() { _ = stopSim(context.Background()) })
+
+	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
+	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, sim: sim}
+	s.env = append(os.Environ(),
+		"GROUPBUY_DB_SOURCE="+dsn,
+		"GROUPBUY_REDIS_ADDR="+os.Getenv("GROUPBUY_TEST_REDIS"),
+		"GROUPBUY_REDIS_KEY_PREFIX="+strings.TrimSuffix(prefix, ":"),
+		"GROUPBUY_JWT_SECRET="+jwtSecret,
+		"GROUPBUY_WECHAT_API_BASE="+simURL,
+		"GROUPBUY_WECHAT_APP_ID="+appID,
+		"GROUPBUY_WECHAT_APP_SECRET="+appSecret,
+		"GROUPBUY_PII_KEY_K1="+piiKey,
+		"GROUPBUY_HTTP_ADDR="+httpAddr,
+		"GROUPBUY_GRPC_ADDR="+grpcAddr,
+	)
+	if os.Getenv("GROUPBUY_TEST_REDIS") == "" {
+		s.env = append(s.env, "GROUPBUY_REDIS_ADDR=127.0.0.1:6379")
+	}
+	s.run("migrate")
+	s.serve()
+	if s.db, err = sql.Open("pgx", dsn); err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { _ = s.db.Close() })
+	if s.issuer, err = auth.NewIssuer(&conf.Auth{JwtSecret: jwtSecret, Issuer: "groupbuy"}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// run runs a one-shot command of the binary and returns its output; it must succeed.
+func (s *stack) run(args ...string) string {
+	s.t.Helper()
+	out, err := s.command(nil, args...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("groupbuy %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *stack) command(extraEnv []string, args ...string) *exec.Cmd {
+	args = append(args[:len(args):len(args)], "-conf", configFile(s.t))
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(append([]string{}, s.env...), extraEnv...)
+	return cmd
+}
+
+// serve starts the server, waits until /readyz answers 200, and at cleanup stops it with
+// SIGTERM and checks that it shut down cleanly.
+func (s *stack) serve() {
+	t := s.t
+	var logs bytes.Buffer
+	cmd := s.command(nil, "serve")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server did not shut down cleanly: %v\n%s", err, logs.String())
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("server did not stop within 20s of SIGTERM\n%s", logs.String())
+		}
+		if t.Failed() || testing.Verbose() {
+			t.Logf("server log:\n%s", tail(logs.String(), 80))
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("server exited during start: %v\n%s", err, logs.String())
+		default:
+		}
+		if resp, err := http.Get(s.api + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("server not ready within 60s\n%s", logs.String())
+}
+
+// reply is a decoded HTTP answer.
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+// reason is the kratos error reason of an error reply.
+func (r reply) reason() string { s, _ := r.body["reason"].(string); return s }
+
+func (r reply) str(key string) string { s, _ := r.body[key].(string); return s }
+
+// call sends a JSON request (body may be a string sent verbatim, or a value to encode).
+func (s *stack) call(method, path, token string, body any) reply {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.api+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return s.do(req)
+}
+
+// do sends req and decodes the answer.
+func (s *stack) do(req *http.Request) reply {
+	s.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, header: resp.Header, raw: raw}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+// expect fails unless r has the status and, for errors, the reason.
+func expect(t *testing.T, r reply, status int, reason string) {
+	t.Helper()
+	if r.status != status || r.reason() != reason {
+		t.Fatalf("got %d %q, want %d %q; body %s", r.status, r.reason(), status, reason, r.raw)
+	}
+}
+
+// login signs a new shopper in through the simulator and returns the token pair.
+func (s *stack) login(openid string) reply {
+	s.t.Helper()
+	code, err := s.sim.IssueLoginCode(appID, openid, "")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	r := s.call("POST", "/v1/auth/wechat-login", "", map[string]string{"code": code})
+	expect(s.t, r, 200, "")
+	return r
+}
+
+// token mints an access token directly, for principals the API cannot create yet.
+func (s *stack) token(kind identity.SubjectKind, id int64, ttl time.Duration, roles ...identity.Role) string {
+	s.t.Helper()
+	tok, err := s.issuer.IssueAccessToken(identity.Principal{Kind: kind, ID: id, Roles: roles}, time.Now().Add(ttl))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return tok
+}
+
+func (s *stack) count(table string) int {
+	s.t.Helper()
+	var n int
+	if err := s.db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+		s.t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// configFile is the production configuration of the repository.
+func configFile(t *testing.T) string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the repository")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..", "configs", "postgres.yaml")
+}
+
+func tail(s string, lines int) string {
+	parts := strings.Split(s, "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "\n")
+}
