@@ -64,7 +64,7 @@ func (d *Data) InTx(ctx context.Context, fn func(ctx context.Context) error) (er
 	}()
 	if err := fn(ent.NewTxContext(ctx, tx)); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
-			return fmt.Errorf("%w (rollback: %v)", err, rerr)
+			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 		}
 		return err
 	}
@@ -102,9 +102,7 @@ func dbErr(err error, what string) error {
 	case ent.IsNotFound(err):
 		return fmt.Errorf("%s: %w", what, bizerr.ErrNotFound)
 	case ent.IsConstraintError(err):
-		return fmt.Errorf("%s: %w (%v)", what, bizerr.ErrConflict, err)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %w: %w", what, bizerr.ErrConflict, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -95,7 +95,7 @@ func sqliteDSN(path string) (string, error) {
 		path = filepath.Join(home, rest)
 	}
 	if path != ":memory:" && !strings.HasPrefix(path, "file:") {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return "", fmt.Errorf("sqlite: create folder of %s: %w", path, err)
 		}
 		path = "file:" + path

@@ -62,4 +62,3 @@ func (r *sessionRepo) RevokeFamily(ctx context.Context, family string, at time.T
 		Save(ctx)
 	return dbErr(err, "revoke session family")
 }
-

@@ -23,7 +23,7 @@ const (
 
 // errmsgs are WeChat's messages for the codes above, used whenever a caller injects a fault
 // without a message of its own. The double space in 45011's message is WeChat's.
-var errmsgs = map[int]string{
+var errmsgs = map[int]string{ //nolint:gosec // G101: WeChat's error messages, not credentials
 	ErrcodeSystemError:      "system error",
 	ErrcodeInvalidToken:     "invalid credential, access_token is invalid or not latest",
 	ErrcodeInvalidGrantType: "invalid grant_type",

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -51,7 +52,7 @@ func (uc *AuthUsecase) Refresh(ctx context.Context, refreshToken string) (*Token
 	var reused error
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
 		sess, err := uc.sessions.claim(ctx, refreshToken)
-		if err == ErrRefreshTokenReused {
+		if errors.Is(err, ErrRefreshTokenReused) {
 			reused = err // the revocation must commit, so leave the transaction without an error
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -106,13 +107,15 @@ func (uc *ConsoleUsecase) Unlock(ctx context.Context, username string) (*Console
 	return uc.repo.Unlock(ctx, username)
 }
 
+const usernameChars = "abcdefghijklmnopqrstuvwxyz0123456789._-"
+
 // CheckUsername accepts 3 to 64 of a-z, 0-9, '.', '_' and '-', as the API does.
 func CheckUsername(username string) error {
 	if len(username) < 3 || len(username) > 64 {
 		return bizerr.Invalid("username", "must be 3 to 64 characters")
 	}
 	for _, c := range username {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !strings.ContainsRune(usernameChars, c) {
 			return bizerr.Invalid("username", "may hold only a-z, 0-9, '.', '_' and '-'")
 		}
 	}

@@ -278,7 +278,7 @@ func TestConcurrent(t *testing.T) {
 				}
 				got, err := kr.Open(s, aad)
 				if err != nil || !bytes.Equal(got, pt) {
-					errs <- fmt.Errorf("round trip %d/%d: %q, %v", g, i, got, err)
+					errs <- fmt.Errorf("round trip %d/%d: %q, %w", g, i, got, err)
 					return
 				}
 				if _, err := kr.Open(oldSealed, []byte("row/0")); err != nil {

@@ -159,14 +159,14 @@ func (m *MiniProgram) do(ctx context.Context, method, path string, in any, out i
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := m.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("call wechat %s: %w (%v)", opName(path), bizerr.ErrUnavailable, err)
+		return fmt.Errorf("call wechat %s: %w: %w", opName(path), bizerr.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("wechat %s answered HTTP %d: %w", opName(path), resp.StatusCode, bizerr.ErrUnavailable)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
-		return fmt.Errorf("decode wechat %s answer: %w (%v)", opName(path), bizerr.ErrUnavailable, err)
+		return fmt.Errorf("decode wechat %s answer: %w: %w", opName(path), bizerr.ErrUnavailable, err)
 	}
 	if e := out.err(); e.Code != 0 {
 		return fmt.Errorf("wechat %s: %w", opName(path), e)
@@ -186,13 +186,13 @@ func mapErr(err error, invalid, used error) error {
 	}
 	switch ae.Code {
 	case errInvalidCode:
-		return fmt.Errorf("%w (%v)", invalid, err)
+		return fmt.Errorf("%w: %w", invalid, err)
 	case errCodeUsed:
-		return fmt.Errorf("%w (%v)", used, err)
+		return fmt.Errorf("%w: %w", used, err)
 	case errFrequencyLimit:
-		return fmt.Errorf("%w (%v)", bizerr.ErrRateLimited, err)
+		return fmt.Errorf("%w: %w", bizerr.ErrRateLimited, err)
 	case errSystemBusy:
-		return fmt.Errorf("%w (%v)", bizerr.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", bizerr.ErrUnavailable, err)
 	}
 	return err
 }
