@@ -64,6 +64,7 @@ type stack struct {
 	sim    *wxsim.Simulator
 	db     *sql.DB
 	env    []string
+	conf   string // configuration file
 	issuer *auth.Issuer
 }
 
@@ -81,7 +82,7 @@ func start(t *testing.T) *stack {
 	t.Cleanup(func() { _ = stopSim(context.Background()) })
 
 	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
-	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, sim: sim}
+	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, sim: sim, conf: configFile(t, "postgres.yaml")}
 	s.env = append(os.Environ(),
 		"GROUPBUY_DB_SOURCE="+dsn,
 		"GROUPBUY_REDIS_ADDR="+os.Getenv("GROUPBUY_TEST_REDIS"),
@@ -120,7 +121,7 @@ func (s *stack) run(args ...string) string {
 }
 
 func (s *stack) command(extraEnv []string, args ...string) *exec.Cmd {
-	args = append(args[:len(args):len(args)], "-conf", configFile(s.t))
+	args = append(args[:len(args):len(args)], "-conf", s.conf)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(append([]string{}, s.env...), extraEnv...)
 	return cmd
@@ -276,13 +277,13 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// configFile is the production configuration of the repository.
-func configFile(t *testing.T) string {
+// configFile is a configuration file of the repository.
+func configFile(t *testing.T, name string) string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		t.Fatal("cannot locate the repository")
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "configs", "postgres.yaml")
+	return filepath.Join(filepath.Dir(file), "..", "..", "configs", name)
 }
 
 func tail(s string, lines int) string {
