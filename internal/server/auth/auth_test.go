@@ -17,8 +17,8 @@ func TestPolicyCoversEveryRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]Access{
-		"/groupbuy.v1.Auth/WechatLogin":            {Public: true},
-		"/groupbuy.v1.Auth/GetMe":                  {Roles: []identity.Role{identity.RoleShopper, identity.RoleLeader}},
+		"/groupbuy.v1.Auth/WechatLogin":             {Public: true},
+		"/groupbuy.v1.Auth/GetMe":                   {Roles: []identity.Role{identity.RoleShopper, identity.RoleLeader}},
 		"/groupbuy.v1.Console/UnlockConsoleAccount": {Roles: []identity.Role{identity.RoleAdmin}},
 	}
 	for op, w := range want {
