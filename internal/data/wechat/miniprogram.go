@@ -159,6 +159,11 @@ func (m *MiniProgram) do(ctx context.Context, method, path string, in any, out i
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := m.http.Do(req)
 	if err != nil {
+		// *url.Error repeats the URL, query and all: the app secret, login code, access token.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("call wechat %s: %w: %w", opName(path), bizerr.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
