@@ -37,6 +37,10 @@ func run(args []string) error {
 		appSpecs = append(appSpecs, v)
 		return nil
 	})
+	payDir := fs.String("pay-dir", "", "WeChat Pay directory: the development key set (created on the first run) "+
+		"and the pay state, kept across restarts; empty serves no merchant")
+	mchid := fs.String("mchid", wxsim.DemoMchID, "merchant id of a key set created by -pay-dir")
+	feeBP := fs.Int("fee-bp", 60, "WeChat Pay fee in basis points (60 = 0.6%)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is already printed
 	} else if err != nil {
@@ -47,7 +51,14 @@ func run(args []string) error {
 		return fmt.Errorf("parse -app: %w", err)
 	}
 
-	sim := wxsim.New(wxsim.Config{Apps: apps}) // no apps → the demo app
+	pay, err := payConfig(*payDir, *mchid, *feeBP)
+	if err != nil {
+		return err
+	}
+	sim, err := wxsim.Open(wxsim.Config{Apps: apps, Pay: pay}) // no apps → the demo app
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
 	baseURL, stop, err := sim.Start(*addr)
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
@@ -64,5 +75,27 @@ func run(args []string) error {
 	if err := stop(shutdownCtx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
+	if err := sim.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
 	return nil
+}
+
+// payConfig loads (or, on the first run, creates) the development key set in dir and serves
+// its merchant, keeping the pay state there too.
+func payConfig(dir, mchid string, feeBP int) (wxsim.PayConfig, error) {
+	if dir == "" {
+		slog.Info("wxsim pay half serves no merchant (no -pay-dir)")
+		return wxsim.PayConfig{}, nil
+	}
+	keys, err := wxsim.LoadOrCreateDevPayKeys(dir, mchid)
+	if err != nil {
+		return wxsim.PayConfig{}, fmt.Errorf("pay keys: %w", err)
+	}
+	cfg := keys.PayConfig()
+	cfg.DataDir = dir
+	cfg.FeeBasisPoints = feeBP
+	slog.Info("wxsim pay merchant", "mchid", keys.MchID, "serial", keys.MerchantSerial,
+		"public_key_id", keys.PublicKeyID, "keys", dir)
+	return cfg, nil
 }

@@ -22,6 +22,8 @@ type Config struct {
 	// Now tells the time for everything with a lifetime (codes, tokens, rate windows), so tests
 	// can move time instead of sleeping. Nil means time.Now. Injected latency is real time.
 	Now func() time.Time
+	// Pay configures the WeChat Pay v3 half. Its zero value serves no merchant.
+	Pay PayConfig
 }
 
 // ErrInvalidAppSpec reports an -app value that is not "appid:secret".

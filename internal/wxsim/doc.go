@@ -26,7 +26,58 @@
 //	POST   /sim/v1/access-tokens/expire invalidate every access token
 //	GET    /sim/v1/calls?operation=     {"calls":{operation:count}}
 //
-// This is the mini-program login half: code2Session, access tokens and the phone number API.
-// The WeChat Pay v3 half is added beside it as separate files (its own state, handlers and
-// operations) registered on the same Simulator; see routes in simulator.go.
+// WeChat Pay API v3 served (pay_*.go; errors are HTTP 4xx/5xx with {"code","message"}, as on
+// WeChat Pay). Every request must carry a valid WECHATPAY2-SHA256-RSA2048 Authorization of a
+// configured merchant (else 401 SIGN_ERROR); every answer, errors included, is signed with the
+// platform key (Wechatpay-Timestamp/Nonce/Signature/Serial, the serial being the public key
+// id), except bill files, which WeChat serves unsigned:
+//
+//	POST /v3/pay/transactions/jsapi                                  JSAPI下单 (prepay)
+//	GET  /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=     查询订单 by out_trade_no
+//	GET  /v3/pay/transactions/id/{transaction_id}?mchid=             查询订单 by transaction_id
+//	POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close      关闭订单 (204)
+//	POST /v3/refund/domestic/refunds                                 申请退款
+//	GET  /v3/refund/domestic/refunds/{out_refund_no}                 查询单笔退款
+//	POST /v3/profitsharing/receivers/add                             添加分账接收方
+//	POST /v3/profitsharing/receivers/delete                          删除分账接收方
+//	POST /v3/profitsharing/orders                                    请求分账
+//	GET  /v3/profitsharing/orders/{out_order_no}?transaction_id=     查询分账结果
+//	POST /v3/profitsharing/orders/unfreeze                           解冻剩余资金
+//	POST /v3/profitsharing/return-orders                             请求分账回退
+//	GET  /v3/profitsharing/return-orders/{out_return_no}?out_order_no= 查询分账回退结果
+//	GET  /v3/profitsharing/transactions/{transaction_id}/amounts     查询剩余待分金额
+//	GET  /v3/profitsharing/bills?bill_date=[&tar_type=GZIP]          申请分账账单
+//	GET  /v3/bill/tradebill?bill_date=&bill_type=[&tar_type=GZIP]    申请交易账单
+//	GET  /v3/billdownload/file?token=                                下载账单 (unsigned answer)
+//
+// Notifications (TRANSACTION.SUCCESS, REFUND.SUCCESS/ABNORMAL/CLOSED, PROFITSHARING.SUCCESS and
+// .RETURN for merchant receivers) are POSTed to the notify_url, AEAD_AES_256_GCM under the
+// APIv3 key and signed, and retried on WeChat's back-off until the merchant answers 2xx.
+//
+// Control API of the pay half (errors are HTTP 4xx with {"error"}; "mchid" in a body picks the
+// merchant when several use the same order number):
+//
+//	GET    /sim/v1/pay/transactions/{out_trade_no}             the order as the simulator holds it
+//	POST   /sim/v1/pay/transactions/{out_trade_no}/pay         the payer pays → {"transaction_id"}
+//	POST   /sim/v1/pay/transactions/{out_trade_no}/fail        {"desc"}: the payment fails (PAYERROR)
+//	POST   /sim/v1/pay/refunds/{out_refund_no}/complete        {"status":"SUCCESS|CLOSED|ABNORMAL"}
+//	POST   /sim/v1/pay/profitsharing/orders/{out_order_no}/settle  finish a PROCESSING order now
+//	POST   /sim/v1/pay/profitsharing/receiver-results          {"account","fail_reason"} ("" clears)
+//	POST   /sim/v1/pay/profitsharing/return-results            {"return_mchid","fail_reason"}
+//	POST   /sim/v1/pay/profitsharing/notify-url                {"mchid","url"} 分账动账通知 URL
+//	POST   /sim/v1/pay/faults                                  {"operation","code","message","status","count","latency_ms","after_effect"}
+//	DELETE /sim/v1/pay/faults                                  drop pending pay faults
+//	POST   /sim/v1/pay/notify-faults                           {"kind":"drop|duplicate|reorder|delay","count","delay_ms"}
+//	DELETE /sim/v1/pay/notify-faults                           drop them, release held notifications
+//	GET    /sim/v1/pay/notifications                           {"deliveries":[...],"pending"}
+//	GET    /sim/v1/pay/keys                                    {"mchids","public_key_id","public_key_pem"}
+//	GET    /sim/v1/pay/calls                                   {"calls":{operation:count}} of the pay APIs
+//	POST   /sim/v1/clock/advance                               {"seconds"}: move simulated time
+//
+// The service reaches the pay half only through the official wechatpay-go SDK, with an
+// http.RoundTripper that rewrites WeChat's host to the simulator's (the SDK has no base-URL
+// option, and its signatures do not cover the host). Business time (payments, refund and
+// profit-sharing delays, the sharing window, bills) is the simulator's clock, which tests move
+// with Config.Now or AdvanceClock; signature timestamps and notification back-off are wall-clock
+// time, because the SDK checks timestamps against time.Now.
 package wxsim

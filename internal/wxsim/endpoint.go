@@ -1,6 +1,7 @@
 package wxsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,14 @@ func (s *Simulator) handleWeChat(path, op, method string, h wechatFunc) {
 			writeWX(w, methodError(method))
 			return
 		}
+		// Read the body before any injected latency: net/http notices a client that gave up only
+		// once the body is consumed, and a sleeping handler would otherwise outlive it.
+		raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			writeWX(w, newWXError(ErrcodeDataFormat))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
 		if e := s.applyFault(r.Context(), op); e != nil {
 			writeWX(w, e)
 			return

@@ -33,7 +33,7 @@ func (s *Simulator) registerOperation(op string) *atomic.Int64 {
 
 // checkOperation reports whether op names a registered API.
 func (s *Simulator) checkOperation(op string) error {
-	if _, ok := s.calls[op]; !ok {
+	if _, ok := s.calls[op]; !ok && !s.isPayOperation(op) {
 		return fmt.Errorf("%w: %q", ErrUnknownOperation, op)
 	}
 	return nil
@@ -53,6 +53,9 @@ func (s *Simulator) operations() []string {
 // It is 0 for an unknown operation.
 func (s *Simulator) Calls(operation string) int {
 	if n, ok := s.calls[operation]; ok {
+		return int(n.Load())
+	}
+	if n, ok := s.payCalls[operation]; ok {
 		return int(n.Load())
 	}
 	return 0

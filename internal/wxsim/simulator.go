@@ -28,41 +28,71 @@ type Simulator struct {
 	// it is read without a lock.
 	calls  map[string]*atomic.Int64
 	faults *faultQueue
+	// payCalls counts the WeChat Pay operations, kept apart so /sim/v1/calls goes on listing
+	// the mini-program ones; GET /sim/v1/pay/calls lists these.
+	payCalls map[string]*atomic.Int64
 
 	// Each half of WeChat keeps its own state behind its own lock.
 	login  *loginState
 	tokens *tokenState
 	phones *phoneState
+	pay    *payState
+
+	// clockOffset is what AdvanceClock added to the configured clock, in nanoseconds.
+	clockOffset atomic.Int64
 }
 
-// New makes a simulator for cfg.
+// New makes a simulator for cfg. It panics where Open returns an error (an invalid
+// Config.Pay, an unreadable data directory), which a zero Config.Pay never is.
 func New(cfg Config) *Simulator {
+	s, err := Open(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Open makes a simulator for cfg and, when cfg.Pay has a data directory, loads the pay state
+// kept there and resumes its pending notifications. Call Close when done with it.
+func Open(cfg Config) (*Simulator, error) {
 	s := &Simulator{
-		apps:   maps.Clone(cfg.Apps),
-		now:    cfg.Now,
-		mux:    http.NewServeMux(),
-		calls:  make(map[string]*atomic.Int64),
-		faults: newFaultQueue(),
-		login:  newLoginState(),
-		tokens: newTokenState(),
-		phones: newPhoneState(),
+		apps:     maps.Clone(cfg.Apps),
+		mux:      http.NewServeMux(),
+		calls:    make(map[string]*atomic.Int64),
+		payCalls: make(map[string]*atomic.Int64),
+		faults:   newFaultQueue(),
+		login:    newLoginState(),
+		tokens:   newTokenState(),
+		phones:   newPhoneState(),
 	}
 	if len(s.apps) == 0 {
 		s.apps = map[string]string{DemoAppID: DemoSecret}
 	}
-	if s.now == nil {
-		s.now = time.Now
+	base := cfg.Now
+	if base == nil {
+		base = time.Now
 	}
+	s.now = func() time.Time { return base().Add(time.Duration(s.clockOffset.Load())) }
+	payCfg, err := cfg.Pay.normalized(s.AppIDs())
+	if err != nil {
+		return nil, err
+	}
+	s.pay = newPayState(payCfg, s.now)
 	s.routes()
-	return s
+	if err := s.pay.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// routes registers every API. The pay half adds its state to Simulator and one line here.
+// routes registers every API.
 func (s *Simulator) routes() {
 	s.loginRoutes()
 	s.tokenRoutes()
 	s.phoneRoutes()
 	s.controlRoutes()
+	s.payRoutes()
+	s.payControlRoutes()
 }
 
 // Handler serves WeChat's paths and the control API.

@@ -1,0 +1,97 @@
+package wxsim
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Refunds and profit-sharing orders finish by themselves once their delay of simulated time
+// has passed. Nothing polls: a wall-clock timer armed for the same delay wakes settleDue (which
+// finishes whatever is due by the simulated clock), AdvanceClock wakes it too, and every query
+// catches up first. So with the wall clock things happen on time, and with a test's clock they
+// happen when the test moves it.
+
+// dueTimer names one armed timer, so its callback can remove it from the set.
+type dueTimer struct{ t *time.Timer }
+
+// armDue wakes settleDue after d of wall time. The caller holds p.mu.
+func (p *payState) armDue(d time.Duration) {
+	n := p.notifier
+	if n.closed {
+		return
+	}
+	if n.dueTimers == nil {
+		n.dueTimers = make(map[*dueTimer]struct{})
+	}
+	dt := &dueTimer{}
+	n.wg.Add(1)
+	n.dueTimers[dt] = struct{}{}
+	dt.t = time.AfterFunc(max(d, 0), func() {
+		defer n.wg.Done()
+		p.mu.Lock()
+		delete(n.dueTimers, dt)
+		p.mu.Unlock()
+		p.settleDue()
+	})
+}
+
+// settleDue finishes every refund and profit-sharing order that is due.
+func (p *payState) settleDue() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settleDueLocked(p.now())
+}
+
+// settleDueLocked finishes what is due by now, oldest first so notifications go out in the
+// order the work was done. The caller holds p.mu.
+func (p *payState) settleDueLocked(now time.Time) {
+	changed := false
+	for _, r := range p.dueRefunds(now) {
+		p.finishRefund(r, RefundSuccess, now)
+		changed = true
+	}
+	for _, o := range p.dueOrders(now) {
+		p.settleOrder(o, now)
+		changed = true
+	}
+	if changed {
+		p.changed()
+	}
+}
+
+func (p *payState) dueRefunds(now time.Time) []*payRefund {
+	var due []*payRefund
+	for _, r := range p.refunds {
+		if r.Status == RefundProcessing && !r.DueAt.IsZero() && !now.Before(r.DueAt) {
+			due = append(due, r)
+		}
+	}
+	slices.SortFunc(due, func(a, b *payRefund) int {
+		return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.RefundID, b.RefundID))
+	})
+	return due
+}
+
+func (p *payState) dueOrders(now time.Time) []*psOrder {
+	var due []*psOrder
+	for _, o := range p.orders {
+		if o.State == SharingProcessing && !o.DueAt.IsZero() && !now.Before(o.DueAt) {
+			due = append(due, o)
+		}
+	}
+	slices.SortFunc(due, func(a, b *psOrder) int {
+		return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.OrderID, b.OrderID))
+	})
+	return due
+}
+
+// stopDueTimers stops the armed timers. The caller holds p.mu.
+func (n *notifier) stopDueTimers() {
+	for dt := range n.dueTimers {
+		if dt.t.Stop() {
+			n.wg.Done()
+		}
+		delete(n.dueTimers, dt)
+	}
+}

@@ -1,0 +1,33 @@
+package wxsim
+
+import (
+	"crypto/rsa"
+	"maps"
+	"slices"
+)
+
+// Close stops the simulator's background work: notification retries and delayed refunds and
+// profit-sharing orders stop (they resume on the next Open of the same data directory), and
+// attempts in flight are waited for. It reports a failure to save the pay state, if any. The
+// handler keeps answering; Close may be called more than once.
+func (s *Simulator) Close() error {
+	s.pay.notifier.close()
+	s.pay.mu.Lock()
+	defer s.pay.mu.Unlock()
+	return s.pay.persistErr
+}
+
+// MchIDs lists the merchants the pay half serves, sorted.
+func (s *Simulator) MchIDs() []string {
+	return slices.Sorted(maps.Keys(s.pay.cfg.Merchants))
+}
+
+// PayPublicKey is the WeChat Pay public key the simulator signs with and its id (the
+// Wechatpay-Serial of its responses), generated on first use when the configuration has none.
+func (s *Simulator) PayPublicKey() (*rsa.PublicKey, string, error) {
+	key, keyID, _, err := s.pay.keys()
+	if err != nil {
+		return nil, "", err
+	}
+	return &key.PublicKey, keyID, nil
+}
