@@ -15,6 +15,11 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/leader"
+	"github.com/groupbuy/groupbuy/ent/leaderbinding"
+	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/user"
 
@@ -28,6 +33,16 @@ type Client struct {
 	Schema *migrate.Schema
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
+	// Grid is the client for interacting with the Grid builders.
+	Grid *GridClient
+	// Leader is the client for interacting with the Leader builders.
+	Leader *LeaderClient
+	// LeaderBinding is the client for interacting with the LeaderBinding builders.
+	LeaderBinding *LeaderBindingClient
+	// LeaderEvent is the client for interacting with the LeaderEvent builders.
+	LeaderEvent *LeaderEventClient
+	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
+	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// User is the client for interacting with the User builders.
@@ -44,6 +59,11 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.ConsoleAccount = NewConsoleAccountClient(c.config)
+	c.Grid = NewGridClient(c.config)
+	c.Leader = NewLeaderClient(c.config)
+	c.LeaderBinding = NewLeaderBindingClient(c.config)
+	c.LeaderEvent = NewLeaderEventClient(c.config)
+	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -136,11 +156,16 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		ConsoleAccount: NewConsoleAccountClient(cfg),
-		Session:        NewSessionClient(cfg),
-		User:           NewUserClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		ConsoleAccount:       NewConsoleAccountClient(cfg),
+		Grid:                 NewGridClient(cfg),
+		Leader:               NewLeaderClient(cfg),
+		LeaderBinding:        NewLeaderBindingClient(cfg),
+		LeaderEvent:          NewLeaderEventClient(cfg),
+		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
+		Session:              NewSessionClient(cfg),
+		User:                 NewUserClient(cfg),
 	}, nil
 }
 
@@ -158,11 +183,16 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		ConsoleAccount: NewConsoleAccountClient(cfg),
-		Session:        NewSessionClient(cfg),
-		User:           NewUserClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		ConsoleAccount:       NewConsoleAccountClient(cfg),
+		Grid:                 NewGridClient(cfg),
+		Leader:               NewLeaderClient(cfg),
+		LeaderBinding:        NewLeaderBindingClient(cfg),
+		LeaderEvent:          NewLeaderEventClient(cfg),
+		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
+		Session:              NewSessionClient(cfg),
+		User:                 NewUserClient(cfg),
 	}, nil
 }
 
@@ -191,17 +221,23 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.ConsoleAccount.Use(hooks...)
-	c.Session.Use(hooks...)
-	c.User.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
+		c.ReceiverRegistration, c.Session, c.User,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.ConsoleAccount.Intercept(interceptors...)
-	c.Session.Intercept(interceptors...)
-	c.User.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
+		c.ReceiverRegistration, c.Session, c.User,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -209,6 +245,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *ConsoleAccountMutation:
 		return c.ConsoleAccount.mutate(ctx, m)
+	case *GridMutation:
+		return c.Grid.mutate(ctx, m)
+	case *LeaderMutation:
+		return c.Leader.mutate(ctx, m)
+	case *LeaderBindingMutation:
+		return c.LeaderBinding.mutate(ctx, m)
+	case *LeaderEventMutation:
+		return c.LeaderEvent.mutate(ctx, m)
+	case *ReceiverRegistrationMutation:
+		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *UserMutation:
@@ -348,6 +394,671 @@ func (c *ConsoleAccountClient) mutate(ctx context.Context, m *ConsoleAccountMuta
 		return (&ConsoleAccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ConsoleAccount mutation op: %q", m.Op())
+	}
+}
+
+// GridClient is a client for the Grid schema.
+type GridClient struct {
+	config
+}
+
+// NewGridClient returns a client for the Grid from the given config.
+func NewGridClient(c config) *GridClient {
+	return &GridClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `grid.Hooks(f(g(h())))`.
+func (c *GridClient) Use(hooks ...Hook) {
+	c.hooks.Grid = append(c.hooks.Grid, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `grid.Intercept(f(g(h())))`.
+func (c *GridClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Grid = append(c.inters.Grid, interceptors...)
+}
+
+// Create returns a builder for creating a Grid entity.
+func (c *GridClient) Create() *GridCreate {
+	mutation := newGridMutation(c.config, OpCreate)
+	return &GridCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Grid entities.
+func (c *GridClient) CreateBulk(builders ...*GridCreate) *GridCreateBulk {
+	return &GridCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GridClient) MapCreateBulk(slice any, setFunc func(*GridCreate, int)) *GridCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GridCreateBulk{err: fmt.Errorf("calling to GridClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GridCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GridCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Grid.
+func (c *GridClient) Update() *GridUpdate {
+	mutation := newGridMutation(c.config, OpUpdate)
+	return &GridUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GridClient) UpdateOne(_m *Grid) *GridUpdateOne {
+	mutation := newGridMutation(c.config, OpUpdateOne, withGrid(_m))
+	return &GridUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GridClient) UpdateOneID(id string) *GridUpdateOne {
+	mutation := newGridMutation(c.config, OpUpdateOne, withGridID(id))
+	return &GridUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Grid.
+func (c *GridClient) Delete() *GridDelete {
+	mutation := newGridMutation(c.config, OpDelete)
+	return &GridDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GridClient) DeleteOne(_m *Grid) *GridDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GridClient) DeleteOneID(id string) *GridDeleteOne {
+	builder := c.Delete().Where(grid.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GridDeleteOne{builder}
+}
+
+// Query returns a query builder for Grid.
+func (c *GridClient) Query() *GridQuery {
+	return &GridQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGrid},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Grid entity by its id.
+func (c *GridClient) Get(ctx context.Context, id string) (*Grid, error) {
+	return c.Query().Where(grid.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GridClient) GetX(ctx context.Context, id string) *Grid {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *GridClient) Hooks() []Hook {
+	return c.hooks.Grid
+}
+
+// Interceptors returns the client interceptors.
+func (c *GridClient) Interceptors() []Interceptor {
+	return c.inters.Grid
+}
+
+func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GridCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GridUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GridUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Grid mutation op: %q", m.Op())
+	}
+}
+
+// LeaderClient is a client for the Leader schema.
+type LeaderClient struct {
+	config
+}
+
+// NewLeaderClient returns a client for the Leader from the given config.
+func NewLeaderClient(c config) *LeaderClient {
+	return &LeaderClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `leader.Hooks(f(g(h())))`.
+func (c *LeaderClient) Use(hooks ...Hook) {
+	c.hooks.Leader = append(c.hooks.Leader, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `leader.Intercept(f(g(h())))`.
+func (c *LeaderClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Leader = append(c.inters.Leader, interceptors...)
+}
+
+// Create returns a builder for creating a Leader entity.
+func (c *LeaderClient) Create() *LeaderCreate {
+	mutation := newLeaderMutation(c.config, OpCreate)
+	return &LeaderCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Leader entities.
+func (c *LeaderClient) CreateBulk(builders ...*LeaderCreate) *LeaderCreateBulk {
+	return &LeaderCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LeaderClient) MapCreateBulk(slice any, setFunc func(*LeaderCreate, int)) *LeaderCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LeaderCreateBulk{err: fmt.Errorf("calling to LeaderClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LeaderCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LeaderCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Leader.
+func (c *LeaderClient) Update() *LeaderUpdate {
+	mutation := newLeaderMutation(c.config, OpUpdate)
+	return &LeaderUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LeaderClient) UpdateOne(_m *Leader) *LeaderUpdateOne {
+	mutation := newLeaderMutation(c.config, OpUpdateOne, withLeader(_m))
+	return &LeaderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LeaderClient) UpdateOneID(id int) *LeaderUpdateOne {
+	mutation := newLeaderMutation(c.config, OpUpdateOne, withLeaderID(id))
+	return &LeaderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Leader.
+func (c *LeaderClient) Delete() *LeaderDelete {
+	mutation := newLeaderMutation(c.config, OpDelete)
+	return &LeaderDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LeaderClient) DeleteOne(_m *Leader) *LeaderDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LeaderClient) DeleteOneID(id int) *LeaderDeleteOne {
+	builder := c.Delete().Where(leader.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LeaderDeleteOne{builder}
+}
+
+// Query returns a query builder for Leader.
+func (c *LeaderClient) Query() *LeaderQuery {
+	return &LeaderQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLeader},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Leader entity by its id.
+func (c *LeaderClient) Get(ctx context.Context, id int) (*Leader, error) {
+	return c.Query().Where(leader.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LeaderClient) GetX(ctx context.Context, id int) *Leader {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LeaderClient) Hooks() []Hook {
+	return c.hooks.Leader
+}
+
+// Interceptors returns the client interceptors.
+func (c *LeaderClient) Interceptors() []Interceptor {
+	return c.inters.Leader
+}
+
+func (c *LeaderClient) mutate(ctx context.Context, m *LeaderMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LeaderCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LeaderUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LeaderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LeaderDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Leader mutation op: %q", m.Op())
+	}
+}
+
+// LeaderBindingClient is a client for the LeaderBinding schema.
+type LeaderBindingClient struct {
+	config
+}
+
+// NewLeaderBindingClient returns a client for the LeaderBinding from the given config.
+func NewLeaderBindingClient(c config) *LeaderBindingClient {
+	return &LeaderBindingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `leaderbinding.Hooks(f(g(h())))`.
+func (c *LeaderBindingClient) Use(hooks ...Hook) {
+	c.hooks.LeaderBinding = append(c.hooks.LeaderBinding, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `leaderbinding.Intercept(f(g(h())))`.
+func (c *LeaderBindingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LeaderBinding = append(c.inters.LeaderBinding, interceptors...)
+}
+
+// Create returns a builder for creating a LeaderBinding entity.
+func (c *LeaderBindingClient) Create() *LeaderBindingCreate {
+	mutation := newLeaderBindingMutation(c.config, OpCreate)
+	return &LeaderBindingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LeaderBinding entities.
+func (c *LeaderBindingClient) CreateBulk(builders ...*LeaderBindingCreate) *LeaderBindingCreateBulk {
+	return &LeaderBindingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LeaderBindingClient) MapCreateBulk(slice any, setFunc func(*LeaderBindingCreate, int)) *LeaderBindingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LeaderBindingCreateBulk{err: fmt.Errorf("calling to LeaderBindingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LeaderBindingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LeaderBindingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LeaderBinding.
+func (c *LeaderBindingClient) Update() *LeaderBindingUpdate {
+	mutation := newLeaderBindingMutation(c.config, OpUpdate)
+	return &LeaderBindingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LeaderBindingClient) UpdateOne(_m *LeaderBinding) *LeaderBindingUpdateOne {
+	mutation := newLeaderBindingMutation(c.config, OpUpdateOne, withLeaderBinding(_m))
+	return &LeaderBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LeaderBindingClient) UpdateOneID(id int) *LeaderBindingUpdateOne {
+	mutation := newLeaderBindingMutation(c.config, OpUpdateOne, withLeaderBindingID(id))
+	return &LeaderBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LeaderBinding.
+func (c *LeaderBindingClient) Delete() *LeaderBindingDelete {
+	mutation := newLeaderBindingMutation(c.config, OpDelete)
+	return &LeaderBindingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LeaderBindingClient) DeleteOne(_m *LeaderBinding) *LeaderBindingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LeaderBindingClient) DeleteOneID(id int) *LeaderBindingDeleteOne {
+	builder := c.Delete().Where(leaderbinding.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LeaderBindingDeleteOne{builder}
+}
+
+// Query returns a query builder for LeaderBinding.
+func (c *LeaderBindingClient) Query() *LeaderBindingQuery {
+	return &LeaderBindingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLeaderBinding},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LeaderBinding entity by its id.
+func (c *LeaderBindingClient) Get(ctx context.Context, id int) (*LeaderBinding, error) {
+	return c.Query().Where(leaderbinding.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LeaderBindingClient) GetX(ctx context.Context, id int) *LeaderBinding {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LeaderBindingClient) Hooks() []Hook {
+	return c.hooks.LeaderBinding
+}
+
+// Interceptors returns the client interceptors.
+func (c *LeaderBindingClient) Interceptors() []Interceptor {
+	return c.inters.LeaderBinding
+}
+
+func (c *LeaderBindingClient) mutate(ctx context.Context, m *LeaderBindingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LeaderBindingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LeaderBindingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LeaderBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LeaderBindingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LeaderBinding mutation op: %q", m.Op())
+	}
+}
+
+// LeaderEventClient is a client for the LeaderEvent schema.
+type LeaderEventClient struct {
+	config
+}
+
+// NewLeaderEventClient returns a client for the LeaderEvent from the given config.
+func NewLeaderEventClient(c config) *LeaderEventClient {
+	return &LeaderEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `leaderevent.Hooks(f(g(h())))`.
+func (c *LeaderEventClient) Use(hooks ...Hook) {
+	c.hooks.LeaderEvent = append(c.hooks.LeaderEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `leaderevent.Intercept(f(g(h())))`.
+func (c *LeaderEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LeaderEvent = append(c.inters.LeaderEvent, interceptors...)
+}
+
+// Create returns a builder for creating a LeaderEvent entity.
+func (c *LeaderEventClient) Create() *LeaderEventCreate {
+	mutation := newLeaderEventMutation(c.config, OpCreate)
+	return &LeaderEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LeaderEvent entities.
+func (c *LeaderEventClient) CreateBulk(builders ...*LeaderEventCreate) *LeaderEventCreateBulk {
+	return &LeaderEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LeaderEventClient) MapCreateBulk(slice any, setFunc func(*LeaderEventCreate, int)) *LeaderEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LeaderEventCreateBulk{err: fmt.Errorf("calling to LeaderEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LeaderEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LeaderEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LeaderEvent.
+func (c *LeaderEventClient) Update() *LeaderEventUpdate {
+	mutation := newLeaderEventMutation(c.config, OpUpdate)
+	return &LeaderEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LeaderEventClient) UpdateOne(_m *LeaderEvent) *LeaderEventUpdateOne {
+	mutation := newLeaderEventMutation(c.config, OpUpdateOne, withLeaderEvent(_m))
+	return &LeaderEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LeaderEventClient) UpdateOneID(id int) *LeaderEventUpdateOne {
+	mutation := newLeaderEventMutation(c.config, OpUpdateOne, withLeaderEventID(id))
+	return &LeaderEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LeaderEvent.
+func (c *LeaderEventClient) Delete() *LeaderEventDelete {
+	mutation := newLeaderEventMutation(c.config, OpDelete)
+	return &LeaderEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LeaderEventClient) DeleteOne(_m *LeaderEvent) *LeaderEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LeaderEventClient) DeleteOneID(id int) *LeaderEventDeleteOne {
+	builder := c.Delete().Where(leaderevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LeaderEventDeleteOne{builder}
+}
+
+// Query returns a query builder for LeaderEvent.
+func (c *LeaderEventClient) Query() *LeaderEventQuery {
+	return &LeaderEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLeaderEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LeaderEvent entity by its id.
+func (c *LeaderEventClient) Get(ctx context.Context, id int) (*LeaderEvent, error) {
+	return c.Query().Where(leaderevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LeaderEventClient) GetX(ctx context.Context, id int) *LeaderEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LeaderEventClient) Hooks() []Hook {
+	return c.hooks.LeaderEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *LeaderEventClient) Interceptors() []Interceptor {
+	return c.inters.LeaderEvent
+}
+
+func (c *LeaderEventClient) mutate(ctx context.Context, m *LeaderEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LeaderEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LeaderEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LeaderEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LeaderEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LeaderEvent mutation op: %q", m.Op())
+	}
+}
+
+// ReceiverRegistrationClient is a client for the ReceiverRegistration schema.
+type ReceiverRegistrationClient struct {
+	config
+}
+
+// NewReceiverRegistrationClient returns a client for the ReceiverRegistration from the given config.
+func NewReceiverRegistrationClient(c config) *ReceiverRegistrationClient {
+	return &ReceiverRegistrationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `receiverregistration.Hooks(f(g(h())))`.
+func (c *ReceiverRegistrationClient) Use(hooks ...Hook) {
+	c.hooks.ReceiverRegistration = append(c.hooks.ReceiverRegistration, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `receiverregistration.Intercept(f(g(h())))`.
+func (c *ReceiverRegistrationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReceiverRegistration = append(c.inters.ReceiverRegistration, interceptors...)
+}
+
+// Create returns a builder for creating a ReceiverRegistration entity.
+func (c *ReceiverRegistrationClient) Create() *ReceiverRegistrationCreate {
+	mutation := newReceiverRegistrationMutation(c.config, OpCreate)
+	return &ReceiverRegistrationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReceiverRegistration entities.
+func (c *ReceiverRegistrationClient) CreateBulk(builders ...*ReceiverRegistrationCreate) *ReceiverRegistrationCreateBulk {
+	return &ReceiverRegistrationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReceiverRegistrationClient) MapCreateBulk(slice any, setFunc func(*ReceiverRegistrationCreate, int)) *ReceiverRegistrationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReceiverRegistrationCreateBulk{err: fmt.Errorf("calling to ReceiverRegistrationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReceiverRegistrationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReceiverRegistrationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReceiverRegistration.
+func (c *ReceiverRegistrationClient) Update() *ReceiverRegistrationUpdate {
+	mutation := newReceiverRegistrationMutation(c.config, OpUpdate)
+	return &ReceiverRegistrationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReceiverRegistrationClient) UpdateOne(_m *ReceiverRegistration) *ReceiverRegistrationUpdateOne {
+	mutation := newReceiverRegistrationMutation(c.config, OpUpdateOne, withReceiverRegistration(_m))
+	return &ReceiverRegistrationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReceiverRegistrationClient) UpdateOneID(id int) *ReceiverRegistrationUpdateOne {
+	mutation := newReceiverRegistrationMutation(c.config, OpUpdateOne, withReceiverRegistrationID(id))
+	return &ReceiverRegistrationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReceiverRegistration.
+func (c *ReceiverRegistrationClient) Delete() *ReceiverRegistrationDelete {
+	mutation := newReceiverRegistrationMutation(c.config, OpDelete)
+	return &ReceiverRegistrationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReceiverRegistrationClient) DeleteOne(_m *ReceiverRegistration) *ReceiverRegistrationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReceiverRegistrationClient) DeleteOneID(id int) *ReceiverRegistrationDeleteOne {
+	builder := c.Delete().Where(receiverregistration.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReceiverRegistrationDeleteOne{builder}
+}
+
+// Query returns a query builder for ReceiverRegistration.
+func (c *ReceiverRegistrationClient) Query() *ReceiverRegistrationQuery {
+	return &ReceiverRegistrationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReceiverRegistration},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReceiverRegistration entity by its id.
+func (c *ReceiverRegistrationClient) Get(ctx context.Context, id int) (*ReceiverRegistration, error) {
+	return c.Query().Where(receiverregistration.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReceiverRegistrationClient) GetX(ctx context.Context, id int) *ReceiverRegistration {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ReceiverRegistrationClient) Hooks() []Hook {
+	return c.hooks.ReceiverRegistration
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReceiverRegistrationClient) Interceptors() []Interceptor {
+	return c.inters.ReceiverRegistration
+}
+
+func (c *ReceiverRegistrationClient) mutate(ctx context.Context, m *ReceiverRegistrationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReceiverRegistrationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReceiverRegistrationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReceiverRegistrationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReceiverRegistrationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReceiverRegistration mutation op: %q", m.Op())
 	}
 }
 
@@ -620,10 +1331,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ConsoleAccount, Session, User []ent.Hook
+		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, ReceiverRegistration,
+		Session, User []ent.Hook
 	}
 	inters struct {
-		ConsoleAccount, Session, User []ent.Interceptor
+		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, ReceiverRegistration,
+		Session, User []ent.Interceptor
 	}
 )
 

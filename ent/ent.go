@@ -13,6 +13,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/leader"
+	"github.com/groupbuy/groupbuy/ent/leaderbinding"
+	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
@@ -75,9 +80,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			consoleaccount.Table: consoleaccount.ValidColumn,
-			session.Table:        session.ValidColumn,
-			user.Table:           user.ValidColumn,
+			consoleaccount.Table:       consoleaccount.ValidColumn,
+			grid.Table:                 grid.ValidColumn,
+			leader.Table:               leader.ValidColumn,
+			leaderbinding.Table:        leaderbinding.ValidColumn,
+			leaderevent.Table:          leaderevent.ValidColumn,
+			receiverregistration.Table: receiverregistration.ValidColumn,
+			session.Table:              session.ValidColumn,
+			user.Table:                 user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

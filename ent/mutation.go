@@ -12,7 +12,12 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/leader"
+	"github.com/groupbuy/groupbuy/ent/leaderbinding"
+	"github.com/groupbuy/groupbuy/ent/leaderevent"
 	"github.com/groupbuy/groupbuy/ent/predicate"
+	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
@@ -26,9 +31,14 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeConsoleAccount = "ConsoleAccount"
-	TypeSession        = "Session"
-	TypeUser           = "User"
+	TypeConsoleAccount       = "ConsoleAccount"
+	TypeGrid                 = "Grid"
+	TypeLeader               = "Leader"
+	TypeLeaderBinding        = "LeaderBinding"
+	TypeLeaderEvent          = "LeaderEvent"
+	TypeReceiverRegistration = "ReceiverRegistration"
+	TypeSession              = "Session"
+	TypeUser                 = "User"
 )
 
 // ConsoleAccountMutation represents an operation that mutates the ConsoleAccount nodes in the graph.
@@ -864,6 +874,4962 @@ func (m *ConsoleAccountMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ConsoleAccountMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ConsoleAccount edge %s", name)
+}
+
+// GridMutation represents an operation that mutates the Grid nodes in the graph.
+type GridMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	name          *string
+	serving       *bool
+	route_label   *string
+	station_label *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Grid, error)
+	predicates    []predicate.Grid
+}
+
+var _ ent.Mutation = (*GridMutation)(nil)
+
+// gridOption allows management of the mutation configuration using functional options.
+type gridOption func(*GridMutation)
+
+// newGridMutation creates new mutation for the Grid entity.
+func newGridMutation(c config, op Op, opts ...gridOption) *GridMutation {
+	m := &GridMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGrid,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGridID sets the ID field of the mutation.
+func withGridID(id string) gridOption {
+	return func(m *GridMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Grid
+		)
+		m.oldValue = func(ctx context.Context) (*Grid, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Grid.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGrid sets the old Grid of the mutation.
+func withGrid(node *Grid) gridOption {
+	return func(m *GridMutation) {
+		m.oldValue = func(context.Context) (*Grid, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GridMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GridMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Grid entities.
+func (m *GridMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GridMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GridMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Grid.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *GridMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *GridMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *GridMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *GridMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *GridMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *GridMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *GridMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *GridMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *GridMutation) ResetName() {
+	m.name = nil
+}
+
+// SetServing sets the "serving" field.
+func (m *GridMutation) SetServing(b bool) {
+	m.serving = &b
+}
+
+// Serving returns the value of the "serving" field in the mutation.
+func (m *GridMutation) Serving() (r bool, exists bool) {
+	v := m.serving
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServing returns the old "serving" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldServing(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServing is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServing requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServing: %w", err)
+	}
+	return oldValue.Serving, nil
+}
+
+// ResetServing resets all changes to the "serving" field.
+func (m *GridMutation) ResetServing() {
+	m.serving = nil
+}
+
+// SetRouteLabel sets the "route_label" field.
+func (m *GridMutation) SetRouteLabel(s string) {
+	m.route_label = &s
+}
+
+// RouteLabel returns the value of the "route_label" field in the mutation.
+func (m *GridMutation) RouteLabel() (r string, exists bool) {
+	v := m.route_label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRouteLabel returns the old "route_label" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldRouteLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRouteLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRouteLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRouteLabel: %w", err)
+	}
+	return oldValue.RouteLabel, nil
+}
+
+// ClearRouteLabel clears the value of the "route_label" field.
+func (m *GridMutation) ClearRouteLabel() {
+	m.route_label = nil
+	m.clearedFields[grid.FieldRouteLabel] = struct{}{}
+}
+
+// RouteLabelCleared returns if the "route_label" field was cleared in this mutation.
+func (m *GridMutation) RouteLabelCleared() bool {
+	_, ok := m.clearedFields[grid.FieldRouteLabel]
+	return ok
+}
+
+// ResetRouteLabel resets all changes to the "route_label" field.
+func (m *GridMutation) ResetRouteLabel() {
+	m.route_label = nil
+	delete(m.clearedFields, grid.FieldRouteLabel)
+}
+
+// SetStationLabel sets the "station_label" field.
+func (m *GridMutation) SetStationLabel(s string) {
+	m.station_label = &s
+}
+
+// StationLabel returns the value of the "station_label" field in the mutation.
+func (m *GridMutation) StationLabel() (r string, exists bool) {
+	v := m.station_label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStationLabel returns the old "station_label" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldStationLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStationLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStationLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStationLabel: %w", err)
+	}
+	return oldValue.StationLabel, nil
+}
+
+// ClearStationLabel clears the value of the "station_label" field.
+func (m *GridMutation) ClearStationLabel() {
+	m.station_label = nil
+	m.clearedFields[grid.FieldStationLabel] = struct{}{}
+}
+
+// StationLabelCleared returns if the "station_label" field was cleared in this mutation.
+func (m *GridMutation) StationLabelCleared() bool {
+	_, ok := m.clearedFields[grid.FieldStationLabel]
+	return ok
+}
+
+// ResetStationLabel resets all changes to the "station_label" field.
+func (m *GridMutation) ResetStationLabel() {
+	m.station_label = nil
+	delete(m.clearedFields, grid.FieldStationLabel)
+}
+
+// Where appends a list predicates to the GridMutation builder.
+func (m *GridMutation) Where(ps ...predicate.Grid) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GridMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GridMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Grid, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GridMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GridMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Grid).
+func (m *GridMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GridMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, grid.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, grid.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, grid.FieldName)
+	}
+	if m.serving != nil {
+		fields = append(fields, grid.FieldServing)
+	}
+	if m.route_label != nil {
+		fields = append(fields, grid.FieldRouteLabel)
+	}
+	if m.station_label != nil {
+		fields = append(fields, grid.FieldStationLabel)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GridMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case grid.FieldCreatedAt:
+		return m.CreatedAt()
+	case grid.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case grid.FieldName:
+		return m.Name()
+	case grid.FieldServing:
+		return m.Serving()
+	case grid.FieldRouteLabel:
+		return m.RouteLabel()
+	case grid.FieldStationLabel:
+		return m.StationLabel()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GridMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case grid.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case grid.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case grid.FieldName:
+		return m.OldName(ctx)
+	case grid.FieldServing:
+		return m.OldServing(ctx)
+	case grid.FieldRouteLabel:
+		return m.OldRouteLabel(ctx)
+	case grid.FieldStationLabel:
+		return m.OldStationLabel(ctx)
+	}
+	return nil, fmt.Errorf("unknown Grid field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case grid.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case grid.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case grid.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case grid.FieldServing:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServing(v)
+		return nil
+	case grid.FieldRouteLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRouteLabel(v)
+		return nil
+	case grid.FieldStationLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStationLabel(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Grid field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GridMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GridMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Grid numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GridMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(grid.FieldRouteLabel) {
+		fields = append(fields, grid.FieldRouteLabel)
+	}
+	if m.FieldCleared(grid.FieldStationLabel) {
+		fields = append(fields, grid.FieldStationLabel)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GridMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GridMutation) ClearField(name string) error {
+	switch name {
+	case grid.FieldRouteLabel:
+		m.ClearRouteLabel()
+		return nil
+	case grid.FieldStationLabel:
+		m.ClearStationLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown Grid nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GridMutation) ResetField(name string) error {
+	switch name {
+	case grid.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case grid.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case grid.FieldName:
+		m.ResetName()
+		return nil
+	case grid.FieldServing:
+		m.ResetServing()
+		return nil
+	case grid.FieldRouteLabel:
+		m.ResetRouteLabel()
+		return nil
+	case grid.FieldStationLabel:
+		m.ResetStationLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown Grid field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GridMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GridMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GridMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GridMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GridMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GridMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GridMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Grid unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GridMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Grid edge %s", name)
+}
+
+// LeaderMutation represents an operation that mutates the Leader nodes in the graph.
+type LeaderMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	user_id          *int
+	adduser_id       *int
+	status           *leader.Status
+	paused           *bool
+	status_reason    *string
+	real_name_sealed *string
+	phone_sealed     *string
+	pii_key_id       *string
+	point_name       *string
+	address          *string
+	lat              *float64
+	addlat           *float64
+	lng              *float64
+	addlng           *float64
+	pickup_cell      *string
+	grid_cell        *string
+	opening_hours    *string
+	invite_code      *string
+	recruiter_id     *int
+	addrecruiter_id  *int
+	upline           *[]int
+	appendupline     []int
+	move_point_name  *string
+	move_address     *string
+	move_lat         *float64
+	addmove_lat      *float64
+	move_lng         *float64
+	addmove_lng      *float64
+	move_pickup_cell *string
+	move_grid_cell   *string
+	approved_at      *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*Leader, error)
+	predicates       []predicate.Leader
+}
+
+var _ ent.Mutation = (*LeaderMutation)(nil)
+
+// leaderOption allows management of the mutation configuration using functional options.
+type leaderOption func(*LeaderMutation)
+
+// newLeaderMutation creates new mutation for the Leader entity.
+func newLeaderMutation(c config, op Op, opts ...leaderOption) *LeaderMutation {
+	m := &LeaderMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLeader,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLeaderID sets the ID field of the mutation.
+func withLeaderID(id int) leaderOption {
+	return func(m *LeaderMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Leader
+		)
+		m.oldValue = func(ctx context.Context) (*Leader, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Leader.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLeader sets the old Leader of the mutation.
+func withLeader(node *Leader) leaderOption {
+	return func(m *LeaderMutation) {
+		m.oldValue = func(context.Context) (*Leader, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LeaderMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LeaderMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LeaderMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LeaderMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Leader.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LeaderMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LeaderMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LeaderMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *LeaderMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *LeaderMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *LeaderMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *LeaderMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *LeaderMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *LeaderMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *LeaderMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *LeaderMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *LeaderMutation) SetStatus(l leader.Status) {
+	m.status = &l
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *LeaderMutation) Status() (r leader.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldStatus(ctx context.Context) (v leader.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *LeaderMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetPaused sets the "paused" field.
+func (m *LeaderMutation) SetPaused(b bool) {
+	m.paused = &b
+}
+
+// Paused returns the value of the "paused" field in the mutation.
+func (m *LeaderMutation) Paused() (r bool, exists bool) {
+	v := m.paused
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaused returns the old "paused" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldPaused(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaused is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaused requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaused: %w", err)
+	}
+	return oldValue.Paused, nil
+}
+
+// ResetPaused resets all changes to the "paused" field.
+func (m *LeaderMutation) ResetPaused() {
+	m.paused = nil
+}
+
+// SetStatusReason sets the "status_reason" field.
+func (m *LeaderMutation) SetStatusReason(s string) {
+	m.status_reason = &s
+}
+
+// StatusReason returns the value of the "status_reason" field in the mutation.
+func (m *LeaderMutation) StatusReason() (r string, exists bool) {
+	v := m.status_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusReason returns the old "status_reason" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldStatusReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusReason: %w", err)
+	}
+	return oldValue.StatusReason, nil
+}
+
+// ClearStatusReason clears the value of the "status_reason" field.
+func (m *LeaderMutation) ClearStatusReason() {
+	m.status_reason = nil
+	m.clearedFields[leader.FieldStatusReason] = struct{}{}
+}
+
+// StatusReasonCleared returns if the "status_reason" field was cleared in this mutation.
+func (m *LeaderMutation) StatusReasonCleared() bool {
+	_, ok := m.clearedFields[leader.FieldStatusReason]
+	return ok
+}
+
+// ResetStatusReason resets all changes to the "status_reason" field.
+func (m *LeaderMutation) ResetStatusReason() {
+	m.status_reason = nil
+	delete(m.clearedFields, leader.FieldStatusReason)
+}
+
+// SetRealNameSealed sets the "real_name_sealed" field.
+func (m *LeaderMutation) SetRealNameSealed(s string) {
+	m.real_name_sealed = &s
+}
+
+// RealNameSealed returns the value of the "real_name_sealed" field in the mutation.
+func (m *LeaderMutation) RealNameSealed() (r string, exists bool) {
+	v := m.real_name_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRealNameSealed returns the old "real_name_sealed" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldRealNameSealed(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRealNameSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRealNameSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRealNameSealed: %w", err)
+	}
+	return oldValue.RealNameSealed, nil
+}
+
+// ResetRealNameSealed resets all changes to the "real_name_sealed" field.
+func (m *LeaderMutation) ResetRealNameSealed() {
+	m.real_name_sealed = nil
+}
+
+// SetPhoneSealed sets the "phone_sealed" field.
+func (m *LeaderMutation) SetPhoneSealed(s string) {
+	m.phone_sealed = &s
+}
+
+// PhoneSealed returns the value of the "phone_sealed" field in the mutation.
+func (m *LeaderMutation) PhoneSealed() (r string, exists bool) {
+	v := m.phone_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneSealed returns the old "phone_sealed" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldPhoneSealed(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneSealed: %w", err)
+	}
+	return oldValue.PhoneSealed, nil
+}
+
+// ResetPhoneSealed resets all changes to the "phone_sealed" field.
+func (m *LeaderMutation) ResetPhoneSealed() {
+	m.phone_sealed = nil
+}
+
+// SetPiiKeyID sets the "pii_key_id" field.
+func (m *LeaderMutation) SetPiiKeyID(s string) {
+	m.pii_key_id = &s
+}
+
+// PiiKeyID returns the value of the "pii_key_id" field in the mutation.
+func (m *LeaderMutation) PiiKeyID() (r string, exists bool) {
+	v := m.pii_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPiiKeyID returns the old "pii_key_id" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldPiiKeyID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPiiKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPiiKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPiiKeyID: %w", err)
+	}
+	return oldValue.PiiKeyID, nil
+}
+
+// ResetPiiKeyID resets all changes to the "pii_key_id" field.
+func (m *LeaderMutation) ResetPiiKeyID() {
+	m.pii_key_id = nil
+}
+
+// SetPointName sets the "point_name" field.
+func (m *LeaderMutation) SetPointName(s string) {
+	m.point_name = &s
+}
+
+// PointName returns the value of the "point_name" field in the mutation.
+func (m *LeaderMutation) PointName() (r string, exists bool) {
+	v := m.point_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPointName returns the old "point_name" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldPointName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPointName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPointName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPointName: %w", err)
+	}
+	return oldValue.PointName, nil
+}
+
+// ResetPointName resets all changes to the "point_name" field.
+func (m *LeaderMutation) ResetPointName() {
+	m.point_name = nil
+}
+
+// SetAddress sets the "address" field.
+func (m *LeaderMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *LeaderMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *LeaderMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetLat sets the "lat" field.
+func (m *LeaderMutation) SetLat(f float64) {
+	m.lat = &f
+	m.addlat = nil
+}
+
+// Lat returns the value of the "lat" field in the mutation.
+func (m *LeaderMutation) Lat() (r float64, exists bool) {
+	v := m.lat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLat returns the old "lat" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldLat(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLat: %w", err)
+	}
+	return oldValue.Lat, nil
+}
+
+// AddLat adds f to the "lat" field.
+func (m *LeaderMutation) AddLat(f float64) {
+	if m.addlat != nil {
+		*m.addlat += f
+	} else {
+		m.addlat = &f
+	}
+}
+
+// AddedLat returns the value that was added to the "lat" field in this mutation.
+func (m *LeaderMutation) AddedLat() (r float64, exists bool) {
+	v := m.addlat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLat resets all changes to the "lat" field.
+func (m *LeaderMutation) ResetLat() {
+	m.lat = nil
+	m.addlat = nil
+}
+
+// SetLng sets the "lng" field.
+func (m *LeaderMutation) SetLng(f float64) {
+	m.lng = &f
+	m.addlng = nil
+}
+
+// Lng returns the value of the "lng" field in the mutation.
+func (m *LeaderMutation) Lng() (r float64, exists bool) {
+	v := m.lng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLng returns the old "lng" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldLng(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLng is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLng requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLng: %w", err)
+	}
+	return oldValue.Lng, nil
+}
+
+// AddLng adds f to the "lng" field.
+func (m *LeaderMutation) AddLng(f float64) {
+	if m.addlng != nil {
+		*m.addlng += f
+	} else {
+		m.addlng = &f
+	}
+}
+
+// AddedLng returns the value that was added to the "lng" field in this mutation.
+func (m *LeaderMutation) AddedLng() (r float64, exists bool) {
+	v := m.addlng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLng resets all changes to the "lng" field.
+func (m *LeaderMutation) ResetLng() {
+	m.lng = nil
+	m.addlng = nil
+}
+
+// SetPickupCell sets the "pickup_cell" field.
+func (m *LeaderMutation) SetPickupCell(s string) {
+	m.pickup_cell = &s
+}
+
+// PickupCell returns the value of the "pickup_cell" field in the mutation.
+func (m *LeaderMutation) PickupCell() (r string, exists bool) {
+	v := m.pickup_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPickupCell returns the old "pickup_cell" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldPickupCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPickupCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPickupCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPickupCell: %w", err)
+	}
+	return oldValue.PickupCell, nil
+}
+
+// ResetPickupCell resets all changes to the "pickup_cell" field.
+func (m *LeaderMutation) ResetPickupCell() {
+	m.pickup_cell = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *LeaderMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *LeaderMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *LeaderMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetOpeningHours sets the "opening_hours" field.
+func (m *LeaderMutation) SetOpeningHours(s string) {
+	m.opening_hours = &s
+}
+
+// OpeningHours returns the value of the "opening_hours" field in the mutation.
+func (m *LeaderMutation) OpeningHours() (r string, exists bool) {
+	v := m.opening_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpeningHours returns the old "opening_hours" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldOpeningHours(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpeningHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpeningHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpeningHours: %w", err)
+	}
+	return oldValue.OpeningHours, nil
+}
+
+// ResetOpeningHours resets all changes to the "opening_hours" field.
+func (m *LeaderMutation) ResetOpeningHours() {
+	m.opening_hours = nil
+}
+
+// SetInviteCode sets the "invite_code" field.
+func (m *LeaderMutation) SetInviteCode(s string) {
+	m.invite_code = &s
+}
+
+// InviteCode returns the value of the "invite_code" field in the mutation.
+func (m *LeaderMutation) InviteCode() (r string, exists bool) {
+	v := m.invite_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInviteCode returns the old "invite_code" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldInviteCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInviteCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInviteCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInviteCode: %w", err)
+	}
+	return oldValue.InviteCode, nil
+}
+
+// ResetInviteCode resets all changes to the "invite_code" field.
+func (m *LeaderMutation) ResetInviteCode() {
+	m.invite_code = nil
+}
+
+// SetRecruiterID sets the "recruiter_id" field.
+func (m *LeaderMutation) SetRecruiterID(i int) {
+	m.recruiter_id = &i
+	m.addrecruiter_id = nil
+}
+
+// RecruiterID returns the value of the "recruiter_id" field in the mutation.
+func (m *LeaderMutation) RecruiterID() (r int, exists bool) {
+	v := m.recruiter_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecruiterID returns the old "recruiter_id" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldRecruiterID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecruiterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecruiterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecruiterID: %w", err)
+	}
+	return oldValue.RecruiterID, nil
+}
+
+// AddRecruiterID adds i to the "recruiter_id" field.
+func (m *LeaderMutation) AddRecruiterID(i int) {
+	if m.addrecruiter_id != nil {
+		*m.addrecruiter_id += i
+	} else {
+		m.addrecruiter_id = &i
+	}
+}
+
+// AddedRecruiterID returns the value that was added to the "recruiter_id" field in this mutation.
+func (m *LeaderMutation) AddedRecruiterID() (r int, exists bool) {
+	v := m.addrecruiter_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRecruiterID clears the value of the "recruiter_id" field.
+func (m *LeaderMutation) ClearRecruiterID() {
+	m.recruiter_id = nil
+	m.addrecruiter_id = nil
+	m.clearedFields[leader.FieldRecruiterID] = struct{}{}
+}
+
+// RecruiterIDCleared returns if the "recruiter_id" field was cleared in this mutation.
+func (m *LeaderMutation) RecruiterIDCleared() bool {
+	_, ok := m.clearedFields[leader.FieldRecruiterID]
+	return ok
+}
+
+// ResetRecruiterID resets all changes to the "recruiter_id" field.
+func (m *LeaderMutation) ResetRecruiterID() {
+	m.recruiter_id = nil
+	m.addrecruiter_id = nil
+	delete(m.clearedFields, leader.FieldRecruiterID)
+}
+
+// SetUpline sets the "upline" field.
+func (m *LeaderMutation) SetUpline(i []int) {
+	m.upline = &i
+	m.appendupline = nil
+}
+
+// Upline returns the value of the "upline" field in the mutation.
+func (m *LeaderMutation) Upline() (r []int, exists bool) {
+	v := m.upline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpline returns the old "upline" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldUpline(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpline: %w", err)
+	}
+	return oldValue.Upline, nil
+}
+
+// AppendUpline adds i to the "upline" field.
+func (m *LeaderMutation) AppendUpline(i []int) {
+	m.appendupline = append(m.appendupline, i...)
+}
+
+// AppendedUpline returns the list of values that were appended to the "upline" field in this mutation.
+func (m *LeaderMutation) AppendedUpline() ([]int, bool) {
+	if len(m.appendupline) == 0 {
+		return nil, false
+	}
+	return m.appendupline, true
+}
+
+// ClearUpline clears the value of the "upline" field.
+func (m *LeaderMutation) ClearUpline() {
+	m.upline = nil
+	m.appendupline = nil
+	m.clearedFields[leader.FieldUpline] = struct{}{}
+}
+
+// UplineCleared returns if the "upline" field was cleared in this mutation.
+func (m *LeaderMutation) UplineCleared() bool {
+	_, ok := m.clearedFields[leader.FieldUpline]
+	return ok
+}
+
+// ResetUpline resets all changes to the "upline" field.
+func (m *LeaderMutation) ResetUpline() {
+	m.upline = nil
+	m.appendupline = nil
+	delete(m.clearedFields, leader.FieldUpline)
+}
+
+// SetMovePointName sets the "move_point_name" field.
+func (m *LeaderMutation) SetMovePointName(s string) {
+	m.move_point_name = &s
+}
+
+// MovePointName returns the value of the "move_point_name" field in the mutation.
+func (m *LeaderMutation) MovePointName() (r string, exists bool) {
+	v := m.move_point_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMovePointName returns the old "move_point_name" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldMovePointName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMovePointName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMovePointName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMovePointName: %w", err)
+	}
+	return oldValue.MovePointName, nil
+}
+
+// ClearMovePointName clears the value of the "move_point_name" field.
+func (m *LeaderMutation) ClearMovePointName() {
+	m.move_point_name = nil
+	m.clearedFields[leader.FieldMovePointName] = struct{}{}
+}
+
+// MovePointNameCleared returns if the "move_point_name" field was cleared in this mutation.
+func (m *LeaderMutation) MovePointNameCleared() bool {
+	_, ok := m.clearedFields[leader.FieldMovePointName]
+	return ok
+}
+
+// ResetMovePointName resets all changes to the "move_point_name" field.
+func (m *LeaderMutation) ResetMovePointName() {
+	m.move_point_name = nil
+	delete(m.clearedFields, leader.FieldMovePointName)
+}
+
+// SetMoveAddress sets the "move_address" field.
+func (m *LeaderMutation) SetMoveAddress(s string) {
+	m.move_address = &s
+}
+
+// MoveAddress returns the value of the "move_address" field in the mutation.
+func (m *LeaderMutation) MoveAddress() (r string, exists bool) {
+	v := m.move_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMoveAddress returns the old "move_address" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldMoveAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMoveAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMoveAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMoveAddress: %w", err)
+	}
+	return oldValue.MoveAddress, nil
+}
+
+// ClearMoveAddress clears the value of the "move_address" field.
+func (m *LeaderMutation) ClearMoveAddress() {
+	m.move_address = nil
+	m.clearedFields[leader.FieldMoveAddress] = struct{}{}
+}
+
+// MoveAddressCleared returns if the "move_address" field was cleared in this mutation.
+func (m *LeaderMutation) MoveAddressCleared() bool {
+	_, ok := m.clearedFields[leader.FieldMoveAddress]
+	return ok
+}
+
+// ResetMoveAddress resets all changes to the "move_address" field.
+func (m *LeaderMutation) ResetMoveAddress() {
+	m.move_address = nil
+	delete(m.clearedFields, leader.FieldMoveAddress)
+}
+
+// SetMoveLat sets the "move_lat" field.
+func (m *LeaderMutation) SetMoveLat(f float64) {
+	m.move_lat = &f
+	m.addmove_lat = nil
+}
+
+// MoveLat returns the value of the "move_lat" field in the mutation.
+func (m *LeaderMutation) MoveLat() (r float64, exists bool) {
+	v := m.move_lat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMoveLat returns the old "move_lat" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldMoveLat(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMoveLat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMoveLat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMoveLat: %w", err)
+	}
+	return oldValue.MoveLat, nil
+}
+
+// AddMoveLat adds f to the "move_lat" field.
+func (m *LeaderMutation) AddMoveLat(f float64) {
+	if m.addmove_lat != nil {
+		*m.addmove_lat += f
+	} else {
+		m.addmove_lat = &f
+	}
+}
+
+// AddedMoveLat returns the value that was added to the "move_lat" field in this mutation.
+func (m *LeaderMutation) AddedMoveLat() (r float64, exists bool) {
+	v := m.addmove_lat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMoveLat clears the value of the "move_lat" field.
+func (m *LeaderMutation) ClearMoveLat() {
+	m.move_lat = nil
+	m.addmove_lat = nil
+	m.clearedFields[leader.FieldMoveLat] = struct{}{}
+}
+
+// MoveLatCleared returns if the "move_lat" field was cleared in this mutation.
+func (m *LeaderMutation) MoveLatCleared() bool {
+	_, ok := m.clearedFields[leader.FieldMoveLat]
+	return ok
+}
+
+// ResetMoveLat resets all changes to the "move_lat" field.
+func (m *LeaderMutation) ResetMoveLat() {
+	m.move_lat = nil
+	m.addmove_lat = nil
+	delete(m.clearedFields, leader.FieldMoveLat)
+}
+
+// SetMoveLng sets the "move_lng" field.
+func (m *LeaderMutation) SetMoveLng(f float64) {
+	m.move_lng = &f
+	m.addmove_lng = nil
+}
+
+// MoveLng returns the value of the "move_lng" field in the mutation.
+func (m *LeaderMutation) MoveLng() (r float64, exists bool) {
+	v := m.move_lng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMoveLng returns the old "move_lng" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldMoveLng(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMoveLng is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMoveLng requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMoveLng: %w", err)
+	}
+	return oldValue.MoveLng, nil
+}
+
+// AddMoveLng adds f to the "move_lng" field.
+func (m *LeaderMutation) AddMoveLng(f float64) {
+	if m.addmove_lng != nil {
+		*m.addmove_lng += f
+	} else {
+		m.addmove_lng = &f
+	}
+}
+
+// AddedMoveLng returns the value that was added to the "move_lng" field in this mutation.
+func (m *LeaderMutation) AddedMoveLng() (r float64, exists bool) {
+	v := m.addmove_lng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMoveLng clears the value of the "move_lng" field.
+func (m *LeaderMutation) ClearMoveLng() {
+	m.move_lng = nil
+	m.addmove_lng = nil
+	m.clearedFields[leader.FieldMoveLng] = struct{}{}
+}
+
+// MoveLngCleared returns if the "move_lng" field was cleared in this mutation.
+func (m *LeaderMutation) MoveLngCleared() bool {
+	_, ok := m.clearedFields[leader.FieldMoveLng]
+	return ok
+}
+
+// ResetMoveLng resets all changes to the "move_lng" field.
+func (m *LeaderMutation) ResetMoveLng() {
+	m.move_lng = nil
+	m.addmove_lng = nil
+	delete(m.clearedFields, leader.FieldMoveLng)
+}
+
+// SetMovePickupCell sets the "move_pickup_cell" field.
+func (m *LeaderMutation) SetMovePickupCell(s string) {
+	m.move_pickup_cell = &s
+}
+
+// MovePickupCell returns the value of the "move_pickup_cell" field in the mutation.
+func (m *LeaderMutation) MovePickupCell() (r string, exists bool) {
+	v := m.move_pickup_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMovePickupCell returns the old "move_pickup_cell" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldMovePickupCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMovePickupCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMovePickupCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMovePickupCell: %w", err)
+	}
+	return oldValue.MovePickupCell, nil
+}
+
+// ClearMovePickupCell clears the value of the "move_pickup_cell" field.
+func (m *LeaderMutation) ClearMovePickupCell() {
+	m.move_pickup_cell = nil
+	m.clearedFields[leader.FieldMovePickupCell] = struct{}{}
+}
+
+// MovePickupCellCleared returns if the "move_pickup_cell" field was cleared in this mutation.
+func (m *LeaderMutation) MovePickupCellCleared() bool {
+	_, ok := m.clearedFields[leader.FieldMovePickupCell]
+	return ok
+}
+
+// ResetMovePickupCell resets all changes to the "move_pickup_cell" field.
+func (m *LeaderMutation) ResetMovePickupCell() {
+	m.move_pickup_cell = nil
+	delete(m.clearedFields, leader.FieldMovePickupCell)
+}
+
+// SetMoveGridCell sets the "move_grid_cell" field.
+func (m *LeaderMutation) SetMoveGridCell(s string) {
+	m.move_grid_cell = &s
+}
+
+// MoveGridCell returns the value of the "move_grid_cell" field in the mutation.
+func (m *LeaderMutation) MoveGridCell() (r string, exists bool) {
+	v := m.move_grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMoveGridCell returns the old "move_grid_cell" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldMoveGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMoveGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMoveGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMoveGridCell: %w", err)
+	}
+	return oldValue.MoveGridCell, nil
+}
+
+// ClearMoveGridCell clears the value of the "move_grid_cell" field.
+func (m *LeaderMutation) ClearMoveGridCell() {
+	m.move_grid_cell = nil
+	m.clearedFields[leader.FieldMoveGridCell] = struct{}{}
+}
+
+// MoveGridCellCleared returns if the "move_grid_cell" field was cleared in this mutation.
+func (m *LeaderMutation) MoveGridCellCleared() bool {
+	_, ok := m.clearedFields[leader.FieldMoveGridCell]
+	return ok
+}
+
+// ResetMoveGridCell resets all changes to the "move_grid_cell" field.
+func (m *LeaderMutation) ResetMoveGridCell() {
+	m.move_grid_cell = nil
+	delete(m.clearedFields, leader.FieldMoveGridCell)
+}
+
+// SetApprovedAt sets the "approved_at" field.
+func (m *LeaderMutation) SetApprovedAt(t time.Time) {
+	m.approved_at = &t
+}
+
+// ApprovedAt returns the value of the "approved_at" field in the mutation.
+func (m *LeaderMutation) ApprovedAt() (r time.Time, exists bool) {
+	v := m.approved_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApprovedAt returns the old "approved_at" field's value of the Leader entity.
+// If the Leader object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderMutation) OldApprovedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApprovedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApprovedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApprovedAt: %w", err)
+	}
+	return oldValue.ApprovedAt, nil
+}
+
+// ClearApprovedAt clears the value of the "approved_at" field.
+func (m *LeaderMutation) ClearApprovedAt() {
+	m.approved_at = nil
+	m.clearedFields[leader.FieldApprovedAt] = struct{}{}
+}
+
+// ApprovedAtCleared returns if the "approved_at" field was cleared in this mutation.
+func (m *LeaderMutation) ApprovedAtCleared() bool {
+	_, ok := m.clearedFields[leader.FieldApprovedAt]
+	return ok
+}
+
+// ResetApprovedAt resets all changes to the "approved_at" field.
+func (m *LeaderMutation) ResetApprovedAt() {
+	m.approved_at = nil
+	delete(m.clearedFields, leader.FieldApprovedAt)
+}
+
+// Where appends a list predicates to the LeaderMutation builder.
+func (m *LeaderMutation) Where(ps ...predicate.Leader) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LeaderMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LeaderMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Leader, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LeaderMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LeaderMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Leader).
+func (m *LeaderMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LeaderMutation) Fields() []string {
+	fields := make([]string, 0, 26)
+	if m.created_at != nil {
+		fields = append(fields, leader.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, leader.FieldUpdatedAt)
+	}
+	if m.user_id != nil {
+		fields = append(fields, leader.FieldUserID)
+	}
+	if m.status != nil {
+		fields = append(fields, leader.FieldStatus)
+	}
+	if m.paused != nil {
+		fields = append(fields, leader.FieldPaused)
+	}
+	if m.status_reason != nil {
+		fields = append(fields, leader.FieldStatusReason)
+	}
+	if m.real_name_sealed != nil {
+		fields = append(fields, leader.FieldRealNameSealed)
+	}
+	if m.phone_sealed != nil {
+		fields = append(fields, leader.FieldPhoneSealed)
+	}
+	if m.pii_key_id != nil {
+		fields = append(fields, leader.FieldPiiKeyID)
+	}
+	if m.point_name != nil {
+		fields = append(fields, leader.FieldPointName)
+	}
+	if m.address != nil {
+		fields = append(fields, leader.FieldAddress)
+	}
+	if m.lat != nil {
+		fields = append(fields, leader.FieldLat)
+	}
+	if m.lng != nil {
+		fields = append(fields, leader.FieldLng)
+	}
+	if m.pickup_cell != nil {
+		fields = append(fields, leader.FieldPickupCell)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, leader.FieldGridCell)
+	}
+	if m.opening_hours != nil {
+		fields = append(fields, leader.FieldOpeningHours)
+	}
+	if m.invite_code != nil {
+		fields = append(fields, leader.FieldInviteCode)
+	}
+	if m.recruiter_id != nil {
+		fields = append(fields, leader.FieldRecruiterID)
+	}
+	if m.upline != nil {
+		fields = append(fields, leader.FieldUpline)
+	}
+	if m.move_point_name != nil {
+		fields = append(fields, leader.FieldMovePointName)
+	}
+	if m.move_address != nil {
+		fields = append(fields, leader.FieldMoveAddress)
+	}
+	if m.move_lat != nil {
+		fields = append(fields, leader.FieldMoveLat)
+	}
+	if m.move_lng != nil {
+		fields = append(fields, leader.FieldMoveLng)
+	}
+	if m.move_pickup_cell != nil {
+		fields = append(fields, leader.FieldMovePickupCell)
+	}
+	if m.move_grid_cell != nil {
+		fields = append(fields, leader.FieldMoveGridCell)
+	}
+	if m.approved_at != nil {
+		fields = append(fields, leader.FieldApprovedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LeaderMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case leader.FieldCreatedAt:
+		return m.CreatedAt()
+	case leader.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case leader.FieldUserID:
+		return m.UserID()
+	case leader.FieldStatus:
+		return m.Status()
+	case leader.FieldPaused:
+		return m.Paused()
+	case leader.FieldStatusReason:
+		return m.StatusReason()
+	case leader.FieldRealNameSealed:
+		return m.RealNameSealed()
+	case leader.FieldPhoneSealed:
+		return m.PhoneSealed()
+	case leader.FieldPiiKeyID:
+		return m.PiiKeyID()
+	case leader.FieldPointName:
+		return m.PointName()
+	case leader.FieldAddress:
+		return m.Address()
+	case leader.FieldLat:
+		return m.Lat()
+	case leader.FieldLng:
+		return m.Lng()
+	case leader.FieldPickupCell:
+		return m.PickupCell()
+	case leader.FieldGridCell:
+		return m.GridCell()
+	case leader.FieldOpeningHours:
+		return m.OpeningHours()
+	case leader.FieldInviteCode:
+		return m.InviteCode()
+	case leader.FieldRecruiterID:
+		return m.RecruiterID()
+	case leader.FieldUpline:
+		return m.Upline()
+	case leader.FieldMovePointName:
+		return m.MovePointName()
+	case leader.FieldMoveAddress:
+		return m.MoveAddress()
+	case leader.FieldMoveLat:
+		return m.MoveLat()
+	case leader.FieldMoveLng:
+		return m.MoveLng()
+	case leader.FieldMovePickupCell:
+		return m.MovePickupCell()
+	case leader.FieldMoveGridCell:
+		return m.MoveGridCell()
+	case leader.FieldApprovedAt:
+		return m.ApprovedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LeaderMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case leader.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case leader.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case leader.FieldUserID:
+		return m.OldUserID(ctx)
+	case leader.FieldStatus:
+		return m.OldStatus(ctx)
+	case leader.FieldPaused:
+		return m.OldPaused(ctx)
+	case leader.FieldStatusReason:
+		return m.OldStatusReason(ctx)
+	case leader.FieldRealNameSealed:
+		return m.OldRealNameSealed(ctx)
+	case leader.FieldPhoneSealed:
+		return m.OldPhoneSealed(ctx)
+	case leader.FieldPiiKeyID:
+		return m.OldPiiKeyID(ctx)
+	case leader.FieldPointName:
+		return m.OldPointName(ctx)
+	case leader.FieldAddress:
+		return m.OldAddress(ctx)
+	case leader.FieldLat:
+		return m.OldLat(ctx)
+	case leader.FieldLng:
+		return m.OldLng(ctx)
+	case leader.FieldPickupCell:
+		return m.OldPickupCell(ctx)
+	case leader.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case leader.FieldOpeningHours:
+		return m.OldOpeningHours(ctx)
+	case leader.FieldInviteCode:
+		return m.OldInviteCode(ctx)
+	case leader.FieldRecruiterID:
+		return m.OldRecruiterID(ctx)
+	case leader.FieldUpline:
+		return m.OldUpline(ctx)
+	case leader.FieldMovePointName:
+		return m.OldMovePointName(ctx)
+	case leader.FieldMoveAddress:
+		return m.OldMoveAddress(ctx)
+	case leader.FieldMoveLat:
+		return m.OldMoveLat(ctx)
+	case leader.FieldMoveLng:
+		return m.OldMoveLng(ctx)
+	case leader.FieldMovePickupCell:
+		return m.OldMovePickupCell(ctx)
+	case leader.FieldMoveGridCell:
+		return m.OldMoveGridCell(ctx)
+	case leader.FieldApprovedAt:
+		return m.OldApprovedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Leader field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeaderMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case leader.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case leader.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case leader.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case leader.FieldStatus:
+		v, ok := value.(leader.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case leader.FieldPaused:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaused(v)
+		return nil
+	case leader.FieldStatusReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusReason(v)
+		return nil
+	case leader.FieldRealNameSealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRealNameSealed(v)
+		return nil
+	case leader.FieldPhoneSealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneSealed(v)
+		return nil
+	case leader.FieldPiiKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPiiKeyID(v)
+		return nil
+	case leader.FieldPointName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPointName(v)
+		return nil
+	case leader.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case leader.FieldLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLat(v)
+		return nil
+	case leader.FieldLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLng(v)
+		return nil
+	case leader.FieldPickupCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPickupCell(v)
+		return nil
+	case leader.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case leader.FieldOpeningHours:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpeningHours(v)
+		return nil
+	case leader.FieldInviteCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInviteCode(v)
+		return nil
+	case leader.FieldRecruiterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecruiterID(v)
+		return nil
+	case leader.FieldUpline:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpline(v)
+		return nil
+	case leader.FieldMovePointName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMovePointName(v)
+		return nil
+	case leader.FieldMoveAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMoveAddress(v)
+		return nil
+	case leader.FieldMoveLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMoveLat(v)
+		return nil
+	case leader.FieldMoveLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMoveLng(v)
+		return nil
+	case leader.FieldMovePickupCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMovePickupCell(v)
+		return nil
+	case leader.FieldMoveGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMoveGridCell(v)
+		return nil
+	case leader.FieldApprovedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApprovedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Leader field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LeaderMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, leader.FieldUserID)
+	}
+	if m.addlat != nil {
+		fields = append(fields, leader.FieldLat)
+	}
+	if m.addlng != nil {
+		fields = append(fields, leader.FieldLng)
+	}
+	if m.addrecruiter_id != nil {
+		fields = append(fields, leader.FieldRecruiterID)
+	}
+	if m.addmove_lat != nil {
+		fields = append(fields, leader.FieldMoveLat)
+	}
+	if m.addmove_lng != nil {
+		fields = append(fields, leader.FieldMoveLng)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LeaderMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case leader.FieldUserID:
+		return m.AddedUserID()
+	case leader.FieldLat:
+		return m.AddedLat()
+	case leader.FieldLng:
+		return m.AddedLng()
+	case leader.FieldRecruiterID:
+		return m.AddedRecruiterID()
+	case leader.FieldMoveLat:
+		return m.AddedMoveLat()
+	case leader.FieldMoveLng:
+		return m.AddedMoveLng()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeaderMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case leader.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case leader.FieldLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLat(v)
+		return nil
+	case leader.FieldLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLng(v)
+		return nil
+	case leader.FieldRecruiterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecruiterID(v)
+		return nil
+	case leader.FieldMoveLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMoveLat(v)
+		return nil
+	case leader.FieldMoveLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMoveLng(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Leader numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LeaderMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(leader.FieldStatusReason) {
+		fields = append(fields, leader.FieldStatusReason)
+	}
+	if m.FieldCleared(leader.FieldRecruiterID) {
+		fields = append(fields, leader.FieldRecruiterID)
+	}
+	if m.FieldCleared(leader.FieldUpline) {
+		fields = append(fields, leader.FieldUpline)
+	}
+	if m.FieldCleared(leader.FieldMovePointName) {
+		fields = append(fields, leader.FieldMovePointName)
+	}
+	if m.FieldCleared(leader.FieldMoveAddress) {
+		fields = append(fields, leader.FieldMoveAddress)
+	}
+	if m.FieldCleared(leader.FieldMoveLat) {
+		fields = append(fields, leader.FieldMoveLat)
+	}
+	if m.FieldCleared(leader.FieldMoveLng) {
+		fields = append(fields, leader.FieldMoveLng)
+	}
+	if m.FieldCleared(leader.FieldMovePickupCell) {
+		fields = append(fields, leader.FieldMovePickupCell)
+	}
+	if m.FieldCleared(leader.FieldMoveGridCell) {
+		fields = append(fields, leader.FieldMoveGridCell)
+	}
+	if m.FieldCleared(leader.FieldApprovedAt) {
+		fields = append(fields, leader.FieldApprovedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LeaderMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LeaderMutation) ClearField(name string) error {
+	switch name {
+	case leader.FieldStatusReason:
+		m.ClearStatusReason()
+		return nil
+	case leader.FieldRecruiterID:
+		m.ClearRecruiterID()
+		return nil
+	case leader.FieldUpline:
+		m.ClearUpline()
+		return nil
+	case leader.FieldMovePointName:
+		m.ClearMovePointName()
+		return nil
+	case leader.FieldMoveAddress:
+		m.ClearMoveAddress()
+		return nil
+	case leader.FieldMoveLat:
+		m.ClearMoveLat()
+		return nil
+	case leader.FieldMoveLng:
+		m.ClearMoveLng()
+		return nil
+	case leader.FieldMovePickupCell:
+		m.ClearMovePickupCell()
+		return nil
+	case leader.FieldMoveGridCell:
+		m.ClearMoveGridCell()
+		return nil
+	case leader.FieldApprovedAt:
+		m.ClearApprovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Leader nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LeaderMutation) ResetField(name string) error {
+	switch name {
+	case leader.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case leader.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case leader.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case leader.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case leader.FieldPaused:
+		m.ResetPaused()
+		return nil
+	case leader.FieldStatusReason:
+		m.ResetStatusReason()
+		return nil
+	case leader.FieldRealNameSealed:
+		m.ResetRealNameSealed()
+		return nil
+	case leader.FieldPhoneSealed:
+		m.ResetPhoneSealed()
+		return nil
+	case leader.FieldPiiKeyID:
+		m.ResetPiiKeyID()
+		return nil
+	case leader.FieldPointName:
+		m.ResetPointName()
+		return nil
+	case leader.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case leader.FieldLat:
+		m.ResetLat()
+		return nil
+	case leader.FieldLng:
+		m.ResetLng()
+		return nil
+	case leader.FieldPickupCell:
+		m.ResetPickupCell()
+		return nil
+	case leader.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case leader.FieldOpeningHours:
+		m.ResetOpeningHours()
+		return nil
+	case leader.FieldInviteCode:
+		m.ResetInviteCode()
+		return nil
+	case leader.FieldRecruiterID:
+		m.ResetRecruiterID()
+		return nil
+	case leader.FieldUpline:
+		m.ResetUpline()
+		return nil
+	case leader.FieldMovePointName:
+		m.ResetMovePointName()
+		return nil
+	case leader.FieldMoveAddress:
+		m.ResetMoveAddress()
+		return nil
+	case leader.FieldMoveLat:
+		m.ResetMoveLat()
+		return nil
+	case leader.FieldMoveLng:
+		m.ResetMoveLng()
+		return nil
+	case leader.FieldMovePickupCell:
+		m.ResetMovePickupCell()
+		return nil
+	case leader.FieldMoveGridCell:
+		m.ResetMoveGridCell()
+		return nil
+	case leader.FieldApprovedAt:
+		m.ResetApprovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Leader field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LeaderMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LeaderMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LeaderMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LeaderMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LeaderMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LeaderMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LeaderMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Leader unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LeaderMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Leader edge %s", name)
+}
+
+// LeaderBindingMutation represents an operation that mutates the LeaderBinding nodes in the graph.
+type LeaderBindingMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	user_id       *int
+	adduser_id    *int
+	leader_id     *int
+	addleader_id  *int
+	bound_at      *time.Time
+	unbound_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LeaderBinding, error)
+	predicates    []predicate.LeaderBinding
+}
+
+var _ ent.Mutation = (*LeaderBindingMutation)(nil)
+
+// leaderbindingOption allows management of the mutation configuration using functional options.
+type leaderbindingOption func(*LeaderBindingMutation)
+
+// newLeaderBindingMutation creates new mutation for the LeaderBinding entity.
+func newLeaderBindingMutation(c config, op Op, opts ...leaderbindingOption) *LeaderBindingMutation {
+	m := &LeaderBindingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLeaderBinding,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLeaderBindingID sets the ID field of the mutation.
+func withLeaderBindingID(id int) leaderbindingOption {
+	return func(m *LeaderBindingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LeaderBinding
+		)
+		m.oldValue = func(ctx context.Context) (*LeaderBinding, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LeaderBinding.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLeaderBinding sets the old LeaderBinding of the mutation.
+func withLeaderBinding(node *LeaderBinding) leaderbindingOption {
+	return func(m *LeaderBindingMutation) {
+		m.oldValue = func(context.Context) (*LeaderBinding, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LeaderBindingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LeaderBindingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LeaderBindingMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LeaderBindingMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LeaderBinding.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *LeaderBindingMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *LeaderBindingMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the LeaderBinding entity.
+// If the LeaderBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderBindingMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *LeaderBindingMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *LeaderBindingMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *LeaderBindingMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *LeaderBindingMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *LeaderBindingMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the LeaderBinding entity.
+// If the LeaderBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderBindingMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *LeaderBindingMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *LeaderBindingMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *LeaderBindingMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetBoundAt sets the "bound_at" field.
+func (m *LeaderBindingMutation) SetBoundAt(t time.Time) {
+	m.bound_at = &t
+}
+
+// BoundAt returns the value of the "bound_at" field in the mutation.
+func (m *LeaderBindingMutation) BoundAt() (r time.Time, exists bool) {
+	v := m.bound_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBoundAt returns the old "bound_at" field's value of the LeaderBinding entity.
+// If the LeaderBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderBindingMutation) OldBoundAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBoundAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBoundAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBoundAt: %w", err)
+	}
+	return oldValue.BoundAt, nil
+}
+
+// ResetBoundAt resets all changes to the "bound_at" field.
+func (m *LeaderBindingMutation) ResetBoundAt() {
+	m.bound_at = nil
+}
+
+// SetUnboundAt sets the "unbound_at" field.
+func (m *LeaderBindingMutation) SetUnboundAt(t time.Time) {
+	m.unbound_at = &t
+}
+
+// UnboundAt returns the value of the "unbound_at" field in the mutation.
+func (m *LeaderBindingMutation) UnboundAt() (r time.Time, exists bool) {
+	v := m.unbound_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnboundAt returns the old "unbound_at" field's value of the LeaderBinding entity.
+// If the LeaderBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderBindingMutation) OldUnboundAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnboundAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnboundAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnboundAt: %w", err)
+	}
+	return oldValue.UnboundAt, nil
+}
+
+// ClearUnboundAt clears the value of the "unbound_at" field.
+func (m *LeaderBindingMutation) ClearUnboundAt() {
+	m.unbound_at = nil
+	m.clearedFields[leaderbinding.FieldUnboundAt] = struct{}{}
+}
+
+// UnboundAtCleared returns if the "unbound_at" field was cleared in this mutation.
+func (m *LeaderBindingMutation) UnboundAtCleared() bool {
+	_, ok := m.clearedFields[leaderbinding.FieldUnboundAt]
+	return ok
+}
+
+// ResetUnboundAt resets all changes to the "unbound_at" field.
+func (m *LeaderBindingMutation) ResetUnboundAt() {
+	m.unbound_at = nil
+	delete(m.clearedFields, leaderbinding.FieldUnboundAt)
+}
+
+// Where appends a list predicates to the LeaderBindingMutation builder.
+func (m *LeaderBindingMutation) Where(ps ...predicate.LeaderBinding) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LeaderBindingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LeaderBindingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LeaderBinding, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LeaderBindingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LeaderBindingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LeaderBinding).
+func (m *LeaderBindingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LeaderBindingMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.user_id != nil {
+		fields = append(fields, leaderbinding.FieldUserID)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, leaderbinding.FieldLeaderID)
+	}
+	if m.bound_at != nil {
+		fields = append(fields, leaderbinding.FieldBoundAt)
+	}
+	if m.unbound_at != nil {
+		fields = append(fields, leaderbinding.FieldUnboundAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LeaderBindingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case leaderbinding.FieldUserID:
+		return m.UserID()
+	case leaderbinding.FieldLeaderID:
+		return m.LeaderID()
+	case leaderbinding.FieldBoundAt:
+		return m.BoundAt()
+	case leaderbinding.FieldUnboundAt:
+		return m.UnboundAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LeaderBindingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case leaderbinding.FieldUserID:
+		return m.OldUserID(ctx)
+	case leaderbinding.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case leaderbinding.FieldBoundAt:
+		return m.OldBoundAt(ctx)
+	case leaderbinding.FieldUnboundAt:
+		return m.OldUnboundAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LeaderBinding field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeaderBindingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case leaderbinding.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case leaderbinding.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case leaderbinding.FieldBoundAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBoundAt(v)
+		return nil
+	case leaderbinding.FieldUnboundAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnboundAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderBinding field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LeaderBindingMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, leaderbinding.FieldUserID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, leaderbinding.FieldLeaderID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LeaderBindingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case leaderbinding.FieldUserID:
+		return m.AddedUserID()
+	case leaderbinding.FieldLeaderID:
+		return m.AddedLeaderID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeaderBindingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case leaderbinding.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case leaderbinding.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderBinding numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LeaderBindingMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(leaderbinding.FieldUnboundAt) {
+		fields = append(fields, leaderbinding.FieldUnboundAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LeaderBindingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LeaderBindingMutation) ClearField(name string) error {
+	switch name {
+	case leaderbinding.FieldUnboundAt:
+		m.ClearUnboundAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderBinding nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LeaderBindingMutation) ResetField(name string) error {
+	switch name {
+	case leaderbinding.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case leaderbinding.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case leaderbinding.FieldBoundAt:
+		m.ResetBoundAt()
+		return nil
+	case leaderbinding.FieldUnboundAt:
+		m.ResetUnboundAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderBinding field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LeaderBindingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LeaderBindingMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LeaderBindingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LeaderBindingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LeaderBindingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LeaderBindingMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LeaderBindingMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LeaderBinding unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LeaderBindingMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LeaderBinding edge %s", name)
+}
+
+// LeaderEventMutation represents an operation that mutates the LeaderEvent nodes in the graph.
+type LeaderEventMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	leader_id     *int
+	addleader_id  *int
+	action        *string
+	actor_kind    *leaderevent.ActorKind
+	actor_id      *int
+	addactor_id   *int
+	reason        *string
+	at            *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LeaderEvent, error)
+	predicates    []predicate.LeaderEvent
+}
+
+var _ ent.Mutation = (*LeaderEventMutation)(nil)
+
+// leadereventOption allows management of the mutation configuration using functional options.
+type leadereventOption func(*LeaderEventMutation)
+
+// newLeaderEventMutation creates new mutation for the LeaderEvent entity.
+func newLeaderEventMutation(c config, op Op, opts ...leadereventOption) *LeaderEventMutation {
+	m := &LeaderEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLeaderEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLeaderEventID sets the ID field of the mutation.
+func withLeaderEventID(id int) leadereventOption {
+	return func(m *LeaderEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LeaderEvent
+		)
+		m.oldValue = func(ctx context.Context) (*LeaderEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LeaderEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLeaderEvent sets the old LeaderEvent of the mutation.
+func withLeaderEvent(node *LeaderEvent) leadereventOption {
+	return func(m *LeaderEventMutation) {
+		m.oldValue = func(context.Context) (*LeaderEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LeaderEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LeaderEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LeaderEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LeaderEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LeaderEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *LeaderEventMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *LeaderEventMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the LeaderEvent entity.
+// If the LeaderEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderEventMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *LeaderEventMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *LeaderEventMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *LeaderEventMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetAction sets the "action" field.
+func (m *LeaderEventMutation) SetAction(s string) {
+	m.action = &s
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *LeaderEventMutation) Action() (r string, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the LeaderEvent entity.
+// If the LeaderEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderEventMutation) OldAction(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *LeaderEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetActorKind sets the "actor_kind" field.
+func (m *LeaderEventMutation) SetActorKind(lk leaderevent.ActorKind) {
+	m.actor_kind = &lk
+}
+
+// ActorKind returns the value of the "actor_kind" field in the mutation.
+func (m *LeaderEventMutation) ActorKind() (r leaderevent.ActorKind, exists bool) {
+	v := m.actor_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorKind returns the old "actor_kind" field's value of the LeaderEvent entity.
+// If the LeaderEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderEventMutation) OldActorKind(ctx context.Context) (v leaderevent.ActorKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorKind: %w", err)
+	}
+	return oldValue.ActorKind, nil
+}
+
+// ResetActorKind resets all changes to the "actor_kind" field.
+func (m *LeaderEventMutation) ResetActorKind() {
+	m.actor_kind = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *LeaderEventMutation) SetActorID(i int) {
+	m.actor_id = &i
+	m.addactor_id = nil
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *LeaderEventMutation) ActorID() (r int, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the LeaderEvent entity.
+// If the LeaderEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderEventMutation) OldActorID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// AddActorID adds i to the "actor_id" field.
+func (m *LeaderEventMutation) AddActorID(i int) {
+	if m.addactor_id != nil {
+		*m.addactor_id += i
+	} else {
+		m.addactor_id = &i
+	}
+}
+
+// AddedActorID returns the value that was added to the "actor_id" field in this mutation.
+func (m *LeaderEventMutation) AddedActorID() (r int, exists bool) {
+	v := m.addactor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *LeaderEventMutation) ResetActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *LeaderEventMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *LeaderEventMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the LeaderEvent entity.
+// If the LeaderEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderEventMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ClearReason clears the value of the "reason" field.
+func (m *LeaderEventMutation) ClearReason() {
+	m.reason = nil
+	m.clearedFields[leaderevent.FieldReason] = struct{}{}
+}
+
+// ReasonCleared returns if the "reason" field was cleared in this mutation.
+func (m *LeaderEventMutation) ReasonCleared() bool {
+	_, ok := m.clearedFields[leaderevent.FieldReason]
+	return ok
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *LeaderEventMutation) ResetReason() {
+	m.reason = nil
+	delete(m.clearedFields, leaderevent.FieldReason)
+}
+
+// SetAt sets the "at" field.
+func (m *LeaderEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *LeaderEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the LeaderEvent entity.
+// If the LeaderEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeaderEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *LeaderEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// Where appends a list predicates to the LeaderEventMutation builder.
+func (m *LeaderEventMutation) Where(ps ...predicate.LeaderEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LeaderEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LeaderEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LeaderEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LeaderEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LeaderEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LeaderEvent).
+func (m *LeaderEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LeaderEventMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.leader_id != nil {
+		fields = append(fields, leaderevent.FieldLeaderID)
+	}
+	if m.action != nil {
+		fields = append(fields, leaderevent.FieldAction)
+	}
+	if m.actor_kind != nil {
+		fields = append(fields, leaderevent.FieldActorKind)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, leaderevent.FieldActorID)
+	}
+	if m.reason != nil {
+		fields = append(fields, leaderevent.FieldReason)
+	}
+	if m.at != nil {
+		fields = append(fields, leaderevent.FieldAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LeaderEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case leaderevent.FieldLeaderID:
+		return m.LeaderID()
+	case leaderevent.FieldAction:
+		return m.Action()
+	case leaderevent.FieldActorKind:
+		return m.ActorKind()
+	case leaderevent.FieldActorID:
+		return m.ActorID()
+	case leaderevent.FieldReason:
+		return m.Reason()
+	case leaderevent.FieldAt:
+		return m.At()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LeaderEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case leaderevent.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case leaderevent.FieldAction:
+		return m.OldAction(ctx)
+	case leaderevent.FieldActorKind:
+		return m.OldActorKind(ctx)
+	case leaderevent.FieldActorID:
+		return m.OldActorID(ctx)
+	case leaderevent.FieldReason:
+		return m.OldReason(ctx)
+	case leaderevent.FieldAt:
+		return m.OldAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LeaderEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeaderEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case leaderevent.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case leaderevent.FieldAction:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case leaderevent.FieldActorKind:
+		v, ok := value.(leaderevent.ActorKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorKind(v)
+		return nil
+	case leaderevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case leaderevent.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case leaderevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LeaderEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addleader_id != nil {
+		fields = append(fields, leaderevent.FieldLeaderID)
+	}
+	if m.addactor_id != nil {
+		fields = append(fields, leaderevent.FieldActorID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LeaderEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case leaderevent.FieldLeaderID:
+		return m.AddedLeaderID()
+	case leaderevent.FieldActorID:
+		return m.AddedActorID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeaderEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case leaderevent.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case leaderevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LeaderEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(leaderevent.FieldReason) {
+		fields = append(fields, leaderevent.FieldReason)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LeaderEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LeaderEventMutation) ClearField(name string) error {
+	switch name {
+	case leaderevent.FieldReason:
+		m.ClearReason()
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LeaderEventMutation) ResetField(name string) error {
+	switch name {
+	case leaderevent.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case leaderevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case leaderevent.FieldActorKind:
+		m.ResetActorKind()
+		return nil
+	case leaderevent.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case leaderevent.FieldReason:
+		m.ResetReason()
+		return nil
+	case leaderevent.FieldAt:
+		m.ResetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LeaderEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LeaderEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LeaderEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LeaderEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LeaderEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LeaderEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LeaderEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LeaderEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LeaderEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LeaderEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LeaderEvent edge %s", name)
+}
+
+// ReceiverRegistrationMutation represents an operation that mutates the ReceiverRegistration nodes in the graph.
+type ReceiverRegistrationMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	leader_id       *int
+	addleader_id    *int
+	_op             *receiverregistration.Op
+	receiver_type   *string
+	account         *string
+	relation_type   *string
+	state           *receiverregistration.State
+	attempts        *int
+	addattempts     *int
+	last_error      *string
+	next_attempt_at *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*ReceiverRegistration, error)
+	predicates      []predicate.ReceiverRegistration
+}
+
+var _ ent.Mutation = (*ReceiverRegistrationMutation)(nil)
+
+// receiverregistrationOption allows management of the mutation configuration using functional options.
+type receiverregistrationOption func(*ReceiverRegistrationMutation)
+
+// newReceiverRegistrationMutation creates new mutation for the ReceiverRegistration entity.
+func newReceiverRegistrationMutation(c config, op Op, opts ...receiverregistrationOption) *ReceiverRegistrationMutation {
+	m := &ReceiverRegistrationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReceiverRegistration,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReceiverRegistrationID sets the ID field of the mutation.
+func withReceiverRegistrationID(id int) receiverregistrationOption {
+	return func(m *ReceiverRegistrationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReceiverRegistration
+		)
+		m.oldValue = func(ctx context.Context) (*ReceiverRegistration, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReceiverRegistration.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReceiverRegistration sets the old ReceiverRegistration of the mutation.
+func withReceiverRegistration(node *ReceiverRegistration) receiverregistrationOption {
+	return func(m *ReceiverRegistrationMutation) {
+		m.oldValue = func(context.Context) (*ReceiverRegistration, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReceiverRegistrationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReceiverRegistrationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReceiverRegistrationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReceiverRegistrationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReceiverRegistration.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReceiverRegistrationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReceiverRegistrationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReceiverRegistrationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReceiverRegistrationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReceiverRegistrationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReceiverRegistrationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *ReceiverRegistrationMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *ReceiverRegistrationMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *ReceiverRegistrationMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *ReceiverRegistrationMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *ReceiverRegistrationMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetOpField sets the "op" field.
+func (m *ReceiverRegistrationMutation) SetOpField(r receiverregistration.Op) {
+	m._op = &r
+}
+
+// GetOp returns the value of the "op" field in the mutation.
+func (m *ReceiverRegistrationMutation) GetOp() (r receiverregistration.Op, exists bool) {
+	v := m._op
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOp returns the old "op" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldOp(ctx context.Context) (v receiverregistration.Op, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOp: %w", err)
+	}
+	return oldValue.Op, nil
+}
+
+// ResetOp resets all changes to the "op" field.
+func (m *ReceiverRegistrationMutation) ResetOp() {
+	m._op = nil
+}
+
+// SetReceiverType sets the "receiver_type" field.
+func (m *ReceiverRegistrationMutation) SetReceiverType(s string) {
+	m.receiver_type = &s
+}
+
+// ReceiverType returns the value of the "receiver_type" field in the mutation.
+func (m *ReceiverRegistrationMutation) ReceiverType() (r string, exists bool) {
+	v := m.receiver_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceiverType returns the old "receiver_type" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldReceiverType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceiverType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceiverType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceiverType: %w", err)
+	}
+	return oldValue.ReceiverType, nil
+}
+
+// ResetReceiverType resets all changes to the "receiver_type" field.
+func (m *ReceiverRegistrationMutation) ResetReceiverType() {
+	m.receiver_type = nil
+}
+
+// SetAccount sets the "account" field.
+func (m *ReceiverRegistrationMutation) SetAccount(s string) {
+	m.account = &s
+}
+
+// Account returns the value of the "account" field in the mutation.
+func (m *ReceiverRegistrationMutation) Account() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccount returns the old "account" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldAccount(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccount: %w", err)
+	}
+	return oldValue.Account, nil
+}
+
+// ResetAccount resets all changes to the "account" field.
+func (m *ReceiverRegistrationMutation) ResetAccount() {
+	m.account = nil
+}
+
+// SetRelationType sets the "relation_type" field.
+func (m *ReceiverRegistrationMutation) SetRelationType(s string) {
+	m.relation_type = &s
+}
+
+// RelationType returns the value of the "relation_type" field in the mutation.
+func (m *ReceiverRegistrationMutation) RelationType() (r string, exists bool) {
+	v := m.relation_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRelationType returns the old "relation_type" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldRelationType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRelationType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRelationType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRelationType: %w", err)
+	}
+	return oldValue.RelationType, nil
+}
+
+// ResetRelationType resets all changes to the "relation_type" field.
+func (m *ReceiverRegistrationMutation) ResetRelationType() {
+	m.relation_type = nil
+}
+
+// SetState sets the "state" field.
+func (m *ReceiverRegistrationMutation) SetState(r receiverregistration.State) {
+	m.state = &r
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *ReceiverRegistrationMutation) State() (r receiverregistration.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldState(ctx context.Context) (v receiverregistration.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *ReceiverRegistrationMutation) ResetState() {
+	m.state = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *ReceiverRegistrationMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *ReceiverRegistrationMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *ReceiverRegistrationMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *ReceiverRegistrationMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *ReceiverRegistrationMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *ReceiverRegistrationMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *ReceiverRegistrationMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *ReceiverRegistrationMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[receiverregistration.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *ReceiverRegistrationMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[receiverregistration.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *ReceiverRegistrationMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, receiverregistration.FieldLastError)
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *ReceiverRegistrationMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *ReceiverRegistrationMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *ReceiverRegistrationMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
+// Where appends a list predicates to the ReceiverRegistrationMutation builder.
+func (m *ReceiverRegistrationMutation) Where(ps ...predicate.ReceiverRegistration) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReceiverRegistrationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReceiverRegistrationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReceiverRegistration, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReceiverRegistrationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReceiverRegistrationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReceiverRegistration).
+func (m *ReceiverRegistrationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReceiverRegistrationMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, receiverregistration.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, receiverregistration.FieldUpdatedAt)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, receiverregistration.FieldLeaderID)
+	}
+	if m._op != nil {
+		fields = append(fields, receiverregistration.FieldOp)
+	}
+	if m.receiver_type != nil {
+		fields = append(fields, receiverregistration.FieldReceiverType)
+	}
+	if m.account != nil {
+		fields = append(fields, receiverregistration.FieldAccount)
+	}
+	if m.relation_type != nil {
+		fields = append(fields, receiverregistration.FieldRelationType)
+	}
+	if m.state != nil {
+		fields = append(fields, receiverregistration.FieldState)
+	}
+	if m.attempts != nil {
+		fields = append(fields, receiverregistration.FieldAttempts)
+	}
+	if m.last_error != nil {
+		fields = append(fields, receiverregistration.FieldLastError)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, receiverregistration.FieldNextAttemptAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReceiverRegistrationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case receiverregistration.FieldCreatedAt:
+		return m.CreatedAt()
+	case receiverregistration.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case receiverregistration.FieldLeaderID:
+		return m.LeaderID()
+	case receiverregistration.FieldOp:
+		return m.GetOp()
+	case receiverregistration.FieldReceiverType:
+		return m.ReceiverType()
+	case receiverregistration.FieldAccount:
+		return m.Account()
+	case receiverregistration.FieldRelationType:
+		return m.RelationType()
+	case receiverregistration.FieldState:
+		return m.State()
+	case receiverregistration.FieldAttempts:
+		return m.Attempts()
+	case receiverregistration.FieldLastError:
+		return m.LastError()
+	case receiverregistration.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReceiverRegistrationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case receiverregistration.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case receiverregistration.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case receiverregistration.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case receiverregistration.FieldOp:
+		return m.OldOp(ctx)
+	case receiverregistration.FieldReceiverType:
+		return m.OldReceiverType(ctx)
+	case receiverregistration.FieldAccount:
+		return m.OldAccount(ctx)
+	case receiverregistration.FieldRelationType:
+		return m.OldRelationType(ctx)
+	case receiverregistration.FieldState:
+		return m.OldState(ctx)
+	case receiverregistration.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case receiverregistration.FieldLastError:
+		return m.OldLastError(ctx)
+	case receiverregistration.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReceiverRegistration field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReceiverRegistrationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case receiverregistration.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case receiverregistration.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case receiverregistration.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case receiverregistration.FieldOp:
+		v, ok := value.(receiverregistration.Op)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpField(v)
+		return nil
+	case receiverregistration.FieldReceiverType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceiverType(v)
+		return nil
+	case receiverregistration.FieldAccount:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccount(v)
+		return nil
+	case receiverregistration.FieldRelationType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRelationType(v)
+		return nil
+	case receiverregistration.FieldState:
+		v, ok := value.(receiverregistration.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case receiverregistration.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case receiverregistration.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case receiverregistration.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReceiverRegistration field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReceiverRegistrationMutation) AddedFields() []string {
+	var fields []string
+	if m.addleader_id != nil {
+		fields = append(fields, receiverregistration.FieldLeaderID)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, receiverregistration.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReceiverRegistrationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case receiverregistration.FieldLeaderID:
+		return m.AddedLeaderID()
+	case receiverregistration.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReceiverRegistrationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case receiverregistration.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case receiverregistration.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReceiverRegistration numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReceiverRegistrationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(receiverregistration.FieldLastError) {
+		fields = append(fields, receiverregistration.FieldLastError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReceiverRegistrationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReceiverRegistrationMutation) ClearField(name string) error {
+	switch name {
+	case receiverregistration.FieldLastError:
+		m.ClearLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown ReceiverRegistration nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReceiverRegistrationMutation) ResetField(name string) error {
+	switch name {
+	case receiverregistration.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case receiverregistration.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case receiverregistration.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case receiverregistration.FieldOp:
+		m.ResetOp()
+		return nil
+	case receiverregistration.FieldReceiverType:
+		m.ResetReceiverType()
+		return nil
+	case receiverregistration.FieldAccount:
+		m.ResetAccount()
+		return nil
+	case receiverregistration.FieldRelationType:
+		m.ResetRelationType()
+		return nil
+	case receiverregistration.FieldState:
+		m.ResetState()
+		return nil
+	case receiverregistration.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case receiverregistration.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case receiverregistration.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ReceiverRegistration field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReceiverRegistrationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReceiverRegistrationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReceiverRegistrationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReceiverRegistrationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReceiverRegistrationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReceiverRegistrationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReceiverRegistrationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ReceiverRegistration unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReceiverRegistrationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ReceiverRegistration edge %s", name)
 }
 
 // SessionMutation represents an operation that mutates the Session nodes in the graph.

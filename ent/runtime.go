@@ -6,6 +6,10 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/leader"
+	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/user"
@@ -62,6 +66,345 @@ func init() {
 	consoleaccountDescDisabled := consoleaccountFields[5].Descriptor()
 	// consoleaccount.DefaultDisabled holds the default value on creation for the disabled field.
 	consoleaccount.DefaultDisabled = consoleaccountDescDisabled.Default.(bool)
+	gridMixin := schema.Grid{}.Mixin()
+	gridMixinFields0 := gridMixin[0].Fields()
+	_ = gridMixinFields0
+	gridFields := schema.Grid{}.Fields()
+	_ = gridFields
+	// gridDescCreatedAt is the schema descriptor for created_at field.
+	gridDescCreatedAt := gridMixinFields0[0].Descriptor()
+	// grid.DefaultCreatedAt holds the default value on creation for the created_at field.
+	grid.DefaultCreatedAt = gridDescCreatedAt.Default.(func() time.Time)
+	// gridDescUpdatedAt is the schema descriptor for updated_at field.
+	gridDescUpdatedAt := gridMixinFields0[1].Descriptor()
+	// grid.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	grid.DefaultUpdatedAt = gridDescUpdatedAt.Default.(func() time.Time)
+	// grid.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	grid.UpdateDefaultUpdatedAt = gridDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// gridDescName is the schema descriptor for name field.
+	gridDescName := gridFields[1].Descriptor()
+	// grid.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	grid.NameValidator = func() func(string) error {
+		validators := gridDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// gridDescServing is the schema descriptor for serving field.
+	gridDescServing := gridFields[2].Descriptor()
+	// grid.DefaultServing holds the default value on creation for the serving field.
+	grid.DefaultServing = gridDescServing.Default.(bool)
+	// gridDescRouteLabel is the schema descriptor for route_label field.
+	gridDescRouteLabel := gridFields[3].Descriptor()
+	// grid.RouteLabelValidator is a validator for the "route_label" field. It is called by the builders before save.
+	grid.RouteLabelValidator = gridDescRouteLabel.Validators[0].(func(string) error)
+	// gridDescStationLabel is the schema descriptor for station_label field.
+	gridDescStationLabel := gridFields[4].Descriptor()
+	// grid.StationLabelValidator is a validator for the "station_label" field. It is called by the builders before save.
+	grid.StationLabelValidator = gridDescStationLabel.Validators[0].(func(string) error)
+	// gridDescID is the schema descriptor for id field.
+	gridDescID := gridFields[0].Descriptor()
+	// grid.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	grid.IDValidator = func() func(string) error {
+		validators := gridDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	leaderMixin := schema.Leader{}.Mixin()
+	leaderMixinFields0 := leaderMixin[0].Fields()
+	_ = leaderMixinFields0
+	leaderFields := schema.Leader{}.Fields()
+	_ = leaderFields
+	// leaderDescCreatedAt is the schema descriptor for created_at field.
+	leaderDescCreatedAt := leaderMixinFields0[0].Descriptor()
+	// leader.DefaultCreatedAt holds the default value on creation for the created_at field.
+	leader.DefaultCreatedAt = leaderDescCreatedAt.Default.(func() time.Time)
+	// leaderDescUpdatedAt is the schema descriptor for updated_at field.
+	leaderDescUpdatedAt := leaderMixinFields0[1].Descriptor()
+	// leader.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	leader.DefaultUpdatedAt = leaderDescUpdatedAt.Default.(func() time.Time)
+	// leader.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	leader.UpdateDefaultUpdatedAt = leaderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// leaderDescPaused is the schema descriptor for paused field.
+	leaderDescPaused := leaderFields[2].Descriptor()
+	// leader.DefaultPaused holds the default value on creation for the paused field.
+	leader.DefaultPaused = leaderDescPaused.Default.(bool)
+	// leaderDescStatusReason is the schema descriptor for status_reason field.
+	leaderDescStatusReason := leaderFields[3].Descriptor()
+	// leader.StatusReasonValidator is a validator for the "status_reason" field. It is called by the builders before save.
+	leader.StatusReasonValidator = leaderDescStatusReason.Validators[0].(func(string) error)
+	// leaderDescRealNameSealed is the schema descriptor for real_name_sealed field.
+	leaderDescRealNameSealed := leaderFields[4].Descriptor()
+	// leader.RealNameSealedValidator is a validator for the "real_name_sealed" field. It is called by the builders before save.
+	leader.RealNameSealedValidator = leaderDescRealNameSealed.Validators[0].(func(string) error)
+	// leaderDescPhoneSealed is the schema descriptor for phone_sealed field.
+	leaderDescPhoneSealed := leaderFields[5].Descriptor()
+	// leader.PhoneSealedValidator is a validator for the "phone_sealed" field. It is called by the builders before save.
+	leader.PhoneSealedValidator = leaderDescPhoneSealed.Validators[0].(func(string) error)
+	// leaderDescPiiKeyID is the schema descriptor for pii_key_id field.
+	leaderDescPiiKeyID := leaderFields[6].Descriptor()
+	// leader.PiiKeyIDValidator is a validator for the "pii_key_id" field. It is called by the builders before save.
+	leader.PiiKeyIDValidator = func() func(string) error {
+		validators := leaderDescPiiKeyID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(pii_key_id string) error {
+			for _, fn := range fns {
+				if err := fn(pii_key_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaderDescPointName is the schema descriptor for point_name field.
+	leaderDescPointName := leaderFields[7].Descriptor()
+	// leader.PointNameValidator is a validator for the "point_name" field. It is called by the builders before save.
+	leader.PointNameValidator = func() func(string) error {
+		validators := leaderDescPointName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(point_name string) error {
+			for _, fn := range fns {
+				if err := fn(point_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaderDescAddress is the schema descriptor for address field.
+	leaderDescAddress := leaderFields[8].Descriptor()
+	// leader.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	leader.AddressValidator = func() func(string) error {
+		validators := leaderDescAddress.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(address string) error {
+			for _, fn := range fns {
+				if err := fn(address); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaderDescPickupCell is the schema descriptor for pickup_cell field.
+	leaderDescPickupCell := leaderFields[11].Descriptor()
+	// leader.PickupCellValidator is a validator for the "pickup_cell" field. It is called by the builders before save.
+	leader.PickupCellValidator = func() func(string) error {
+		validators := leaderDescPickupCell.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(pickup_cell string) error {
+			for _, fn := range fns {
+				if err := fn(pickup_cell); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaderDescGridCell is the schema descriptor for grid_cell field.
+	leaderDescGridCell := leaderFields[12].Descriptor()
+	// leader.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	leader.GridCellValidator = func() func(string) error {
+		validators := leaderDescGridCell.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(grid_cell string) error {
+			for _, fn := range fns {
+				if err := fn(grid_cell); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaderDescOpeningHours is the schema descriptor for opening_hours field.
+	leaderDescOpeningHours := leaderFields[13].Descriptor()
+	// leader.OpeningHoursValidator is a validator for the "opening_hours" field. It is called by the builders before save.
+	leader.OpeningHoursValidator = func() func(string) error {
+		validators := leaderDescOpeningHours.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(opening_hours string) error {
+			for _, fn := range fns {
+				if err := fn(opening_hours); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaderDescInviteCode is the schema descriptor for invite_code field.
+	leaderDescInviteCode := leaderFields[14].Descriptor()
+	// leader.InviteCodeValidator is a validator for the "invite_code" field. It is called by the builders before save.
+	leader.InviteCodeValidator = func() func(string) error {
+		validators := leaderDescInviteCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(invite_code string) error {
+			for _, fn := range fns {
+				if err := fn(invite_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaderDescMovePointName is the schema descriptor for move_point_name field.
+	leaderDescMovePointName := leaderFields[17].Descriptor()
+	// leader.MovePointNameValidator is a validator for the "move_point_name" field. It is called by the builders before save.
+	leader.MovePointNameValidator = leaderDescMovePointName.Validators[0].(func(string) error)
+	// leaderDescMoveAddress is the schema descriptor for move_address field.
+	leaderDescMoveAddress := leaderFields[18].Descriptor()
+	// leader.MoveAddressValidator is a validator for the "move_address" field. It is called by the builders before save.
+	leader.MoveAddressValidator = leaderDescMoveAddress.Validators[0].(func(string) error)
+	// leaderDescMovePickupCell is the schema descriptor for move_pickup_cell field.
+	leaderDescMovePickupCell := leaderFields[21].Descriptor()
+	// leader.MovePickupCellValidator is a validator for the "move_pickup_cell" field. It is called by the builders before save.
+	leader.MovePickupCellValidator = leaderDescMovePickupCell.Validators[0].(func(string) error)
+	// leaderDescMoveGridCell is the schema descriptor for move_grid_cell field.
+	leaderDescMoveGridCell := leaderFields[22].Descriptor()
+	// leader.MoveGridCellValidator is a validator for the "move_grid_cell" field. It is called by the builders before save.
+	leader.MoveGridCellValidator = leaderDescMoveGridCell.Validators[0].(func(string) error)
+	leadereventFields := schema.LeaderEvent{}.Fields()
+	_ = leadereventFields
+	// leadereventDescAction is the schema descriptor for action field.
+	leadereventDescAction := leadereventFields[1].Descriptor()
+	// leaderevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	leaderevent.ActionValidator = func() func(string) error {
+		validators := leadereventDescAction.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(action string) error {
+			for _, fn := range fns {
+				if err := fn(action); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leadereventDescReason is the schema descriptor for reason field.
+	leadereventDescReason := leadereventFields[4].Descriptor()
+	// leaderevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	leaderevent.ReasonValidator = leadereventDescReason.Validators[0].(func(string) error)
+	receiverregistrationMixin := schema.ReceiverRegistration{}.Mixin()
+	receiverregistrationMixinFields0 := receiverregistrationMixin[0].Fields()
+	_ = receiverregistrationMixinFields0
+	receiverregistrationFields := schema.ReceiverRegistration{}.Fields()
+	_ = receiverregistrationFields
+	// receiverregistrationDescCreatedAt is the schema descriptor for created_at field.
+	receiverregistrationDescCreatedAt := receiverregistrationMixinFields0[0].Descriptor()
+	// receiverregistration.DefaultCreatedAt holds the default value on creation for the created_at field.
+	receiverregistration.DefaultCreatedAt = receiverregistrationDescCreatedAt.Default.(func() time.Time)
+	// receiverregistrationDescUpdatedAt is the schema descriptor for updated_at field.
+	receiverregistrationDescUpdatedAt := receiverregistrationMixinFields0[1].Descriptor()
+	// receiverregistration.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	receiverregistration.DefaultUpdatedAt = receiverregistrationDescUpdatedAt.Default.(func() time.Time)
+	// receiverregistration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	receiverregistration.UpdateDefaultUpdatedAt = receiverregistrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// receiverregistrationDescReceiverType is the schema descriptor for receiver_type field.
+	receiverregistrationDescReceiverType := receiverregistrationFields[2].Descriptor()
+	// receiverregistration.ReceiverTypeValidator is a validator for the "receiver_type" field. It is called by the builders before save.
+	receiverregistration.ReceiverTypeValidator = func() func(string) error {
+		validators := receiverregistrationDescReceiverType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(receiver_type string) error {
+			for _, fn := range fns {
+				if err := fn(receiver_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// receiverregistrationDescAccount is the schema descriptor for account field.
+	receiverregistrationDescAccount := receiverregistrationFields[3].Descriptor()
+	// receiverregistration.AccountValidator is a validator for the "account" field. It is called by the builders before save.
+	receiverregistration.AccountValidator = func() func(string) error {
+		validators := receiverregistrationDescAccount.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(account string) error {
+			for _, fn := range fns {
+				if err := fn(account); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// receiverregistrationDescRelationType is the schema descriptor for relation_type field.
+	receiverregistrationDescRelationType := receiverregistrationFields[4].Descriptor()
+	// receiverregistration.RelationTypeValidator is a validator for the "relation_type" field. It is called by the builders before save.
+	receiverregistration.RelationTypeValidator = func() func(string) error {
+		validators := receiverregistrationDescRelationType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(relation_type string) error {
+			for _, fn := range fns {
+				if err := fn(relation_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// receiverregistrationDescAttempts is the schema descriptor for attempts field.
+	receiverregistrationDescAttempts := receiverregistrationFields[6].Descriptor()
+	// receiverregistration.DefaultAttempts holds the default value on creation for the attempts field.
+	receiverregistration.DefaultAttempts = receiverregistrationDescAttempts.Default.(int)
+	// receiverregistration.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	receiverregistration.AttemptsValidator = receiverregistrationDescAttempts.Validators[0].(func(int) error)
+	// receiverregistrationDescLastError is the schema descriptor for last_error field.
+	receiverregistrationDescLastError := receiverregistrationFields[7].Descriptor()
+	// receiverregistration.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	receiverregistration.LastErrorValidator = receiverregistrationDescLastError.Validators[0].(func(string) error)
 	sessionMixin := schema.Session{}.Mixin()
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0

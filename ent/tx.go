@@ -16,6 +16,16 @@ type Tx struct {
 	config
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
+	// Grid is the client for interacting with the Grid builders.
+	Grid *GridClient
+	// Leader is the client for interacting with the Leader builders.
+	Leader *LeaderClient
+	// LeaderBinding is the client for interacting with the LeaderBinding builders.
+	LeaderBinding *LeaderBindingClient
+	// LeaderEvent is the client for interacting with the LeaderEvent builders.
+	LeaderEvent *LeaderEventClient
+	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
+	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// User is the client for interacting with the User builders.
@@ -152,6 +162,11 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.ConsoleAccount = NewConsoleAccountClient(tx.config)
+	tx.Grid = NewGridClient(tx.config)
+	tx.Leader = NewLeaderClient(tx.config)
+	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
+	tx.LeaderEvent = NewLeaderEventClient(tx.config)
+	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

@@ -21,6 +21,66 @@ func (f ConsoleAccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ConsoleAccountMutation", m)
 }
 
+// The GridFunc type is an adapter to allow the use of ordinary
+// function as Grid mutator.
+type GridFunc func(context.Context, *ent.GridMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GridFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GridMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridMutation", m)
+}
+
+// The LeaderFunc type is an adapter to allow the use of ordinary
+// function as Leader mutator.
+type LeaderFunc func(context.Context, *ent.LeaderMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LeaderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LeaderMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeaderMutation", m)
+}
+
+// The LeaderBindingFunc type is an adapter to allow the use of ordinary
+// function as LeaderBinding mutator.
+type LeaderBindingFunc func(context.Context, *ent.LeaderBindingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LeaderBindingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LeaderBindingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeaderBindingMutation", m)
+}
+
+// The LeaderEventFunc type is an adapter to allow the use of ordinary
+// function as LeaderEvent mutator.
+type LeaderEventFunc func(context.Context, *ent.LeaderEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LeaderEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LeaderEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeaderEventMutation", m)
+}
+
+// The ReceiverRegistrationFunc type is an adapter to allow the use of ordinary
+// function as ReceiverRegistration mutator.
+type ReceiverRegistrationFunc func(context.Context, *ent.ReceiverRegistrationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReceiverRegistrationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReceiverRegistrationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReceiverRegistrationMutation", m)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary
 // function as Session mutator.
 type SessionFunc func(context.Context, *ent.SessionMutation) (ent.Value, error)

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -31,6 +32,187 @@ var (
 				Name:    "consoleaccount_username",
 				Unique:  true,
 				Columns: []*schema.Column{ConsoleAccountsColumns[3]},
+			},
+		},
+	}
+	// GridsColumns holds the columns for the "grids" table.
+	GridsColumns = []*schema.Column{
+		{Name: "cell", Type: field.TypeString, Size: 16},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 64},
+		{Name: "serving", Type: field.TypeBool, Default: false},
+		{Name: "route_label", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "station_label", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// GridsTable holds the schema information for the "grids" table.
+	GridsTable = &schema.Table{
+		Name:       "grids",
+		Columns:    GridsColumns,
+		PrimaryKey: []*schema.Column{GridsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "grid_serving",
+				Unique:  false,
+				Columns: []*schema.Column{GridsColumns[4]},
+			},
+		},
+	}
+	// LeadersColumns holds the columns for the "leaders" table.
+	LeadersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "approved", "rejected", "suspended"}, Default: "pending"},
+		{Name: "paused", Type: field.TypeBool, Default: false},
+		{Name: "status_reason", Type: field.TypeString, Nullable: true, Size: 256},
+		{Name: "real_name_sealed", Type: field.TypeString},
+		{Name: "phone_sealed", Type: field.TypeString},
+		{Name: "pii_key_id", Type: field.TypeString, Size: 32},
+		{Name: "point_name", Type: field.TypeString, Size: 64},
+		{Name: "address", Type: field.TypeString, Size: 256},
+		{Name: "lat", Type: field.TypeFloat64},
+		{Name: "lng", Type: field.TypeFloat64},
+		{Name: "pickup_cell", Type: field.TypeString, Size: 16},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16},
+		{Name: "opening_hours", Type: field.TypeString, Size: 128},
+		{Name: "invite_code", Type: field.TypeString, Size: 16},
+		{Name: "recruiter_id", Type: field.TypeInt, Nullable: true},
+		{Name: "upline", Type: field.TypeJSON, Nullable: true},
+		{Name: "move_point_name", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "move_address", Type: field.TypeString, Nullable: true, Size: 256},
+		{Name: "move_lat", Type: field.TypeFloat64, Nullable: true},
+		{Name: "move_lng", Type: field.TypeFloat64, Nullable: true},
+		{Name: "move_pickup_cell", Type: field.TypeString, Nullable: true, Size: 16},
+		{Name: "move_grid_cell", Type: field.TypeString, Nullable: true, Size: 16},
+		{Name: "approved_at", Type: field.TypeTime, Nullable: true},
+	}
+	// LeadersTable holds the schema information for the "leaders" table.
+	LeadersTable = &schema.Table{
+		Name:       "leaders",
+		Columns:    LeadersColumns,
+		PrimaryKey: []*schema.Column{LeadersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "leader_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{LeadersColumns[3]},
+			},
+			{
+				Name:    "leader_invite_code",
+				Unique:  true,
+				Columns: []*schema.Column{LeadersColumns[17]},
+			},
+			{
+				Name:    "leader_grid_cell_status",
+				Unique:  false,
+				Columns: []*schema.Column{LeadersColumns[15], LeadersColumns[4]},
+			},
+			{
+				Name:    "leader_pickup_cell",
+				Unique:  false,
+				Columns: []*schema.Column{LeadersColumns[14]},
+			},
+			{
+				Name:    "leader_status",
+				Unique:  false,
+				Columns: []*schema.Column{LeadersColumns[4]},
+			},
+			{
+				Name:    "leader_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeadersColumns[2]},
+			},
+		},
+	}
+	// LeaderBindingsColumns holds the columns for the "leader_bindings" table.
+	LeaderBindingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "leader_id", Type: field.TypeInt},
+		{Name: "bound_at", Type: field.TypeTime},
+		{Name: "unbound_at", Type: field.TypeTime, Nullable: true},
+	}
+	// LeaderBindingsTable holds the schema information for the "leader_bindings" table.
+	LeaderBindingsTable = &schema.Table{
+		Name:       "leader_bindings",
+		Columns:    LeaderBindingsColumns,
+		PrimaryKey: []*schema.Column{LeaderBindingsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "leaderbinding_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{LeaderBindingsColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "unbound_at IS NULL",
+				},
+			},
+			{
+				Name:    "leaderbinding_user_id_bound_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeaderBindingsColumns[1], LeaderBindingsColumns[3]},
+			},
+			{
+				Name:    "leaderbinding_leader_id",
+				Unique:  false,
+				Columns: []*schema.Column{LeaderBindingsColumns[2]},
+			},
+		},
+	}
+	// LeaderEventsColumns holds the columns for the "leader_events" table.
+	LeaderEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "leader_id", Type: field.TypeInt},
+		{Name: "action", Type: field.TypeString, Size: 32},
+		{Name: "actor_kind", Type: field.TypeEnum, Enums: []string{"user", "console", "system"}},
+		{Name: "actor_id", Type: field.TypeInt},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 256},
+		{Name: "at", Type: field.TypeTime},
+	}
+	// LeaderEventsTable holds the schema information for the "leader_events" table.
+	LeaderEventsTable = &schema.Table{
+		Name:       "leader_events",
+		Columns:    LeaderEventsColumns,
+		PrimaryKey: []*schema.Column{LeaderEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "leaderevent_leader_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeaderEventsColumns[1], LeaderEventsColumns[6]},
+			},
+		},
+	}
+	// ReceiverRegistrationsColumns holds the columns for the "receiver_registrations" table.
+	ReceiverRegistrationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "leader_id", Type: field.TypeInt},
+		{Name: "op", Type: field.TypeEnum, Enums: []string{"add", "delete"}},
+		{Name: "receiver_type", Type: field.TypeString, Size: 32},
+		{Name: "account", Type: field.TypeString, Size: 64},
+		{Name: "relation_type", Type: field.TypeString, Size: 32},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "done", "failed"}, Default: "pending"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+	}
+	// ReceiverRegistrationsTable holds the schema information for the "receiver_registrations" table.
+	ReceiverRegistrationsTable = &schema.Table{
+		Name:       "receiver_registrations",
+		Columns:    ReceiverRegistrationsColumns,
+		PrimaryKey: []*schema.Column{ReceiverRegistrationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "receiverregistration_state_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReceiverRegistrationsColumns[8], ReceiverRegistrationsColumns[11]},
+			},
+			{
+				Name:    "receiverregistration_leader_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReceiverRegistrationsColumns[3]},
 			},
 		},
 	}
@@ -103,6 +285,11 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		ConsoleAccountsTable,
+		GridsTable,
+		LeadersTable,
+		LeaderBindingsTable,
+		LeaderEventsTable,
+		ReceiverRegistrationsTable,
 		SessionsTable,
 		UsersTable,
 	}

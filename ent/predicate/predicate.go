@@ -9,6 +9,21 @@ import (
 // ConsoleAccount is the predicate function for consoleaccount builders.
 type ConsoleAccount func(*sql.Selector)
 
+// Grid is the predicate function for grid builders.
+type Grid func(*sql.Selector)
+
+// Leader is the predicate function for leader builders.
+type Leader func(*sql.Selector)
+
+// LeaderBinding is the predicate function for leaderbinding builders.
+type LeaderBinding func(*sql.Selector)
+
+// LeaderEvent is the predicate function for leaderevent builders.
+type LeaderEvent func(*sql.Selector)
+
+// ReceiverRegistration is the predicate function for receiverregistration builders.
+type ReceiverRegistration func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
