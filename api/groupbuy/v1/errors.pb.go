@@ -61,6 +61,18 @@ const (
 	// Too many failed logins; metadata retry_after_seconds says when to try again.
 	ErrorReason_ACCOUNT_LOCKED   ErrorReason = 26
 	ErrorReason_ACCOUNT_DISABLED ErrorReason = 27
+	// The location is not in a grid that is served.
+	ErrorReason_AREA_NOT_SERVED ErrorReason = 40
+	// The invite code does not exist or its leader does not serve.
+	ErrorReason_INVITE_CODE_INVALID ErrorReason = 41
+	// The invite code would make a recruiting cycle.
+	ErrorReason_INVITE_CYCLE ErrorReason = 42
+	// The leader's status does not allow this action (e.g. approving an approved leader).
+	ErrorReason_LEADER_STATE_CONFLICT ErrorReason = 43
+	// The leader does not serve (suspended or paused): choose another.
+	ErrorReason_LEADER_NOT_SERVING ErrorReason = 44
+	// No pickup-point move is waiting for review.
+	ErrorReason_NO_MOVE_PENDING ErrorReason = 45
 )
 
 // Enum value maps for ErrorReason.
@@ -86,6 +98,12 @@ var (
 		25: "CREDENTIALS_INVALID",
 		26: "ACCOUNT_LOCKED",
 		27: "ACCOUNT_DISABLED",
+		40: "AREA_NOT_SERVED",
+		41: "INVITE_CODE_INVALID",
+		42: "INVITE_CYCLE",
+		43: "LEADER_STATE_CONFLICT",
+		44: "LEADER_NOT_SERVING",
+		45: "NO_MOVE_PENDING",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -108,6 +126,12 @@ var (
 		"CREDENTIALS_INVALID":      25,
 		"ACCOUNT_LOCKED":           26,
 		"ACCOUNT_DISABLED":         27,
+		"AREA_NOT_SERVED":          40,
+		"INVITE_CODE_INVALID":      41,
+		"INVITE_CYCLE":             42,
+		"LEADER_STATE_CONFLICT":    43,
+		"LEADER_NOT_SERVING":       44,
+		"NO_MOVE_PENDING":          45,
 	}
 )
 
@@ -142,7 +166,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xb6\x04\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xe2\x05\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -164,7 +188,13 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\x14REFRESH_TOKEN_REUSED\x10\x18\x1a\x04\xa8E\x91\x03\x12\x1d\n" +
 	"\x13CREDENTIALS_INVALID\x10\x19\x1a\x04\xa8E\x91\x03\x12\x18\n" +
 	"\x0eACCOUNT_LOCKED\x10\x1a\x1a\x04\xa8E\xad\x03\x12\x1a\n" +
-	"\x10ACCOUNT_DISABLED\x10\x1b\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\x10ACCOUNT_DISABLED\x10\x1b\x1a\x04\xa8E\x93\x03\x12\x19\n" +
+	"\x0fAREA_NOT_SERVED\x10(\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
+	"\x13INVITE_CODE_INVALID\x10)\x1a\x04\xa8E\x90\x03\x12\x16\n" +
+	"\fINVITE_CYCLE\x10*\x1a\x04\xa8E\x90\x03\x12\x1f\n" +
+	"\x15LEADER_STATE_CONFLICT\x10+\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
+	"\x12LEADER_NOT_SERVING\x10,\x1a\x04\xa8E\x99\x03\x12\x19\n" +
+	"\x0fNO_MOVE_PENDING\x10-\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

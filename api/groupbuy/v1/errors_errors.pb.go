@@ -278,3 +278,87 @@ func IsAccountDisabled(err error) bool {
 func ErrorAccountDisabled(format string, args ...interface{}) *errors.Error {
 	return errors.New(403, ErrorReason_ACCOUNT_DISABLED.String(), fmt.Sprintf(format, args...))
 }
+
+// The location is not in a grid that is served.
+func IsAreaNotServed(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_AREA_NOT_SERVED.String() && e.Code == 400
+}
+
+// The location is not in a grid that is served.
+func ErrorAreaNotServed(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_AREA_NOT_SERVED.String(), fmt.Sprintf(format, args...))
+}
+
+// The invite code does not exist or its leader does not serve.
+func IsInviteCodeInvalid(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVITE_CODE_INVALID.String() && e.Code == 400
+}
+
+// The invite code does not exist or its leader does not serve.
+func ErrorInviteCodeInvalid(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_INVITE_CODE_INVALID.String(), fmt.Sprintf(format, args...))
+}
+
+// The invite code would make a recruiting cycle.
+func IsInviteCycle(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVITE_CYCLE.String() && e.Code == 400
+}
+
+// The invite code would make a recruiting cycle.
+func ErrorInviteCycle(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_INVITE_CYCLE.String(), fmt.Sprintf(format, args...))
+}
+
+// The leader's status does not allow this action (e.g. approving an approved leader).
+func IsLeaderStateConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_LEADER_STATE_CONFLICT.String() && e.Code == 409
+}
+
+// The leader's status does not allow this action (e.g. approving an approved leader).
+func ErrorLeaderStateConflict(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_LEADER_STATE_CONFLICT.String(), fmt.Sprintf(format, args...))
+}
+
+// The leader does not serve (suspended or paused): choose another.
+func IsLeaderNotServing(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_LEADER_NOT_SERVING.String() && e.Code == 409
+}
+
+// The leader does not serve (suspended or paused): choose another.
+func ErrorLeaderNotServing(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_LEADER_NOT_SERVING.String(), fmt.Sprintf(format, args...))
+}
+
+// No pickup-point move is waiting for review.
+func IsNoMovePending(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NO_MOVE_PENDING.String() && e.Code == 409
+}
+
+// No pickup-point move is waiting for review.
+func ErrorNoMovePending(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_NO_MOVE_PENDING.String(), fmt.Sprintf(format, args...))
+}
