@@ -6,10 +6,13 @@ import (
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 )
 
 // ProviderSet is the use cases of every domain.
 var ProviderSet = wire.NewSet(
 	identity.NewAuthUsecase,
 	identity.NewConsoleUsecase,
+	leader.NewUsecase,
+	leader.NewFinder,
 )

@@ -40,6 +40,8 @@ type SubjectKind string
 const (
 	SubjectUser    SubjectKind = "user"
 	SubjectConsole SubjectKind = "console"
+	// SubjectSystem is the service itself acting: scheduled jobs, demo data. It never signs in.
+	SubjectSystem SubjectKind = "system"
 )
 
 // Principal is the authenticated caller of a request.

@@ -1,0 +1,159 @@
+package leader
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+)
+
+// Approve makes a pending applicant a leader: it fixes the recruiting chain, gives the user the
+// leader role, and queues its registration as a profit-sharing receiver — all in one transaction.
+func (uc *Usecase) Approve(ctx context.Context, p identity.Principal, id int64) (*Leader, error) {
+	return uc.review(ctx, p, id, StatusPending, StatusApproved, ActionApproved, "", func(ctx context.Context, l *Leader) error {
+		upline, err := uc.upline(ctx, l)
+		if err != nil {
+			return err
+		}
+		now := uc.now()
+		l.Upline, l.ApprovedAt, l.StatusReason = upline, &now, ""
+		return uc.grantLeader(ctx, l)
+	})
+}
+
+// Reject turns an application down with a reason the applicant sees.
+func (uc *Usecase) Reject(ctx context.Context, p identity.Principal, id int64, reason string) (*Leader, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	return uc.review(ctx, p, id, StatusPending, StatusRejected, ActionRejected, reason, nil)
+}
+
+// Suspend stops an approved leader serving; its shoppers are told to choose another leader.
+func (uc *Usecase) Suspend(ctx context.Context, p identity.Principal, id int64, reason string) (*Leader, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	return uc.review(ctx, p, id, StatusApproved, StatusSuspended, ActionSuspended, reason, nil)
+}
+
+// Reinstate lets a suspended leader serve again.
+func (uc *Usecase) Reinstate(ctx context.Context, p identity.Principal, id int64) (*Leader, error) {
+	return uc.review(ctx, p, id, StatusSuspended, StatusApproved, ActionReinstated, "", nil)
+}
+
+// review moves a leader from → to, runs also inside the same transaction, and records the event.
+// The save is conditional on the status read, so two ops reviewing at once cannot both win.
+func (uc *Usecase) review(ctx context.Context, p identity.Principal, id int64, from, to Status, action, reason string,
+	also func(ctx context.Context, l *Leader) error) (*Leader, error) {
+	var out *Leader
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		l, err := uc.repo.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if l.Status != from || !CanMove(from, to) {
+			return &TransitionError{From: l.Status, To: to}
+		}
+		l.Status, l.StatusReason = to, strings.TrimSpace(reason)
+		if also != nil {
+			if err := also(ctx, l); err != nil {
+				return err
+			}
+		}
+		if out, err = uc.repo.Save(ctx, l, from); err != nil {
+			return err
+		}
+		return uc.record(ctx, id, action, actorOf(p), reason)
+	})
+	return out, err
+}
+
+// upline walks the recruiter's chain: the recruiter is level 1, its fixed upline the levels
+// above, cut to the configured depth. A chain that comes back to the leader is refused.
+func (uc *Usecase) upline(ctx context.Context, l *Leader) ([]int64, error) {
+	if l.RecruiterID == nil || uc.cfg.UplineDepth <= 0 {
+		return nil, nil
+	}
+	r, err := uc.repo.Get(ctx, *l.RecruiterID)
+	if err != nil {
+		return nil, fmt.Errorf("recruiter %d: %w", *l.RecruiterID, err)
+	}
+	chain := append([]int64{r.ID}, r.Upline...)
+	if slices.Contains(chain, l.ID) {
+		return nil, ErrInviteCycle
+	}
+	return chain[:min(len(chain), uc.cfg.UplineDepth)], nil
+}
+
+// grantLeader gives the user the leader role and queues its profit-sharing receiver.
+func (uc *Usecase) grantLeader(ctx context.Context, l *Leader) error {
+	u, err := uc.users.Get(ctx, l.UserID)
+	if err != nil {
+		return fmt.Errorf("user %d of leader %d: %w", l.UserID, l.ID, err)
+	}
+	if err := uc.users.GrantRole(ctx, l.UserID, identity.RoleLeader); err != nil {
+		return err
+	}
+	return uc.receivers.Enqueue(ctx, ReceiverRequest{LeaderID: l.ID, OpenID: u.OpenID})
+}
+
+// ApproveMove applies a pickup-point move into another grid that the leader asked for.
+func (uc *Usecase) ApproveMove(ctx context.Context, p identity.Principal, id int64) (*Leader, error) {
+	return uc.decideMove(ctx, p, id, true, "")
+}
+
+// RejectMove drops a requested move; the pickup point stays where it was.
+func (uc *Usecase) RejectMove(ctx context.Context, p identity.Principal, id int64, reason string) (*Leader, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	return uc.decideMove(ctx, p, id, false, reason)
+}
+
+func (uc *Usecase) decideMove(ctx context.Context, p identity.Principal, id int64, approve bool, reason string) (*Leader, error) {
+	var out *Leader
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		l, err := uc.repo.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if l.PendingMove == nil {
+			return ErrNoMovePending
+		}
+		action := ActionMoveRejected
+		if approve {
+			action, l.Point = ActionMoveApproved, *l.PendingMove
+		}
+		l.PendingMove = nil
+		if out, err = uc.repo.Save(ctx, l, l.Status); err != nil {
+			return err
+		}
+		return uc.record(ctx, id, action, actorOf(p), reason)
+	})
+	return out, err
+}
+
+// Get returns one leader (ops).
+func (uc *Usecase) Get(ctx context.Context, id int64) (*Leader, []Event, error) {
+	l, err := uc.repo.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	events, err := uc.repo.Events(ctx, id)
+	return l, events, err
+}
+
+// List returns leaders for ops, filtered and paged by id.
+func (uc *Usecase) List(ctx context.Context, f ListFilter) ([]*Leader, error) {
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	return uc.repo.List(ctx, f)
+}
+
+func checkReason(reason string) error {
+	return checkText("reason", reason, 2, 256)
+}
