@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
@@ -29,21 +30,28 @@ var ProviderSet = wire.NewSet(
 	NewUserRepo,
 	NewConsoleRepo,
 	NewSessionRepo,
+	NewLeaderRepo,
+	NewGridRepo,
+	NewBindingRepo,
+	NewReceiverQueue,
 	NewMiniProgram,
 	wire.Bind(new(port.Transactor), new(*Data)),
+	wire.Bind(new(identity.UserRepo), new(*UserRepo)),
+	wire.Bind(new(leader.Users), new(*UserRepo)),
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),
 )
 
 // Data is the shared handle of every repository.
 type Data struct {
-	db  *ent.Client
-	sql *sql.DB
-	rdb redis.UniversalClient
+	db      *ent.Client
+	sql     *sql.DB
+	dialect string
+	rdb     redis.UniversalClient
 }
 
 // NewData wraps the opened database and Redis.
 func NewData(db *Database, rdb redis.UniversalClient) *Data {
-	return &Data{db: db.Ent, sql: db.SQL, rdb: rdb}
+	return &Data{db: db.Ent, sql: db.SQL, dialect: db.Dialect, rdb: rdb}
 }
 
 // InTx runs fn in one transaction; repositories given fn's context join it. A nested call joins

@@ -3,7 +3,10 @@ package data
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/user"
@@ -11,17 +14,19 @@ import (
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 )
 
-type userRepo struct {
+// UserRepo stores mini-program users; phone numbers are sealed. It serves identity and, for
+// granting the leader role, the leader domain.
+type UserRepo struct {
 	data *Data
 	keys *seal.Keyring
 }
 
-// NewUserRepo stores mini-program users; phone numbers are sealed with keys.
-func NewUserRepo(data *Data, keys *seal.Keyring) identity.UserRepo {
-	return &userRepo{data: data, keys: keys}
+// NewUserRepo builds the user store.
+func NewUserRepo(data *Data, keys *seal.Keyring) *UserRepo {
+	return &UserRepo{data: data, keys: keys}
 }
 
-func (r *userRepo) UpsertByOpenID(ctx context.Context, openid, unionid string, roles []identity.Role,
+func (r *UserRepo) UpsertByOpenID(ctx context.Context, openid, unionid string, roles []identity.Role,
 	at time.Time) (*identity.User, error) {
 	id, err := r.data.client(ctx).User.Create().
 		SetOpenid(openid).
@@ -42,7 +47,7 @@ func (r *userRepo) UpsertByOpenID(ctx context.Context, openid, unionid string, r
 	return r.Get(ctx, int64(id))
 }
 
-func (r *userRepo) Get(ctx context.Context, id int64) (*identity.User, error) {
+func (r *UserRepo) Get(ctx context.Context, id int64) (*identity.User, error) {
 	u, err := r.data.client(ctx).User.Get(ctx, int(id))
 	if err != nil {
 		return nil, dbErr(err, fmt.Sprintf("get user %d", id))
@@ -50,7 +55,7 @@ func (r *userRepo) Get(ctx context.Context, id int64) (*identity.User, error) {
 	return r.toDomain(u)
 }
 
-func (r *userRepo) SetPhone(ctx context.Context, id int64, phone string) (*identity.User, error) {
+func (r *UserRepo) SetPhone(ctx context.Context, id int64, phone string) (*identity.User, error) {
 	sealed, keyID, err := r.keys.Seal([]byte(phone), phoneAAD(id))
 	if err != nil {
 		return nil, fmt.Errorf("seal phone of user %d: %w", id, err)
@@ -65,7 +70,7 @@ func (r *userRepo) SetPhone(ctx context.Context, id int64, phone string) (*ident
 	return r.toDomain(u)
 }
 
-func (r *userRepo) toDomain(u *ent.User) (*identity.User, error) {
+func (r *UserRepo) toDomain(u *ent.User) (*identity.User, error) {
 	out := &identity.User{
 		ID: int64(u.ID), OpenID: u.Openid, UnionID: u.Unionid,
 		Roles: toRoles(u.Roles), CreatedAt: u.CreatedAt,
@@ -97,4 +102,38 @@ func toRoles(ss []string) []identity.Role {
 		out[i] = identity.Role(s)
 	}
 	return out
+}
+
+// GrantRole adds role to the user's roles (once).
+func (r *UserRepo) GrantRole(ctx context.Context, userID int64, role identity.Role) error {
+	return r.editRoles(ctx, userID, func(roles []string) []string {
+		if slices.Contains(roles, string(role)) {
+			return roles
+		}
+		return append(roles, string(role))
+	})
+}
+
+// RevokeRole removes role from the user's roles.
+func (r *UserRepo) RevokeRole(ctx context.Context, userID int64, role identity.Role) error {
+	return r.editRoles(ctx, userID, func(roles []string) []string {
+		return slices.DeleteFunc(roles, func(s string) bool { return s == string(role) })
+	})
+}
+
+// editRoles rewrites the roles in a transaction; on PostgreSQL the row is locked first so two
+// concurrent grants cannot lose each other.
+func (r *UserRepo) editRoles(ctx context.Context, userID int64, edit func([]string) []string) error {
+	return r.data.InTx(ctx, func(ctx context.Context) error {
+		q := r.data.client(ctx).User.Query().Where(user.ID(int(userID)))
+		if r.data.dialect == dialect.Postgres {
+			q.ForUpdate()
+		}
+		u, err := q.Only(ctx)
+		if err != nil {
+			return dbErr(err, fmt.Sprintf("get user %d", userID))
+		}
+		err = r.data.client(ctx).User.UpdateOneID(u.ID).SetRoles(edit(u.Roles)).Exec(ctx)
+		return dbErr(err, fmt.Sprintf("set roles of user %d", userID))
+	})
 }
