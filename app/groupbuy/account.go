@@ -14,7 +14,6 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
-	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
 // passwordEnv lets scripts pass a new account's password without it showing in `ps`.
@@ -35,11 +34,12 @@ func accountCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	uc, cleanup, err := wireConsole(bc, log.NewFilter(newLogger(), log.FilterLevel(log.LevelWarn)))
+	t, cleanup, err := wireTools(bc, log.NewFilter(newLogger(), log.FilterLevel(log.LevelWarn)))
 	if err != nil {
 		return fmt.Errorf("build console accounts: %w", err)
 	}
 	defer cleanup()
+	uc := t.Console
 	ctx := context.Background()
 	switch args[0] {
 	case "create":
@@ -89,32 +89,4 @@ func readPassword(stdin io.Reader) (string, error) {
 		return p, nil
 	}
 	return "", fmt.Errorf("no password given")
-}
-
-// demoAccounts are the console accounts `make run` creates. Demo only: demo.seed is off in any
-// real configuration.
-var demoAccounts = []struct {
-	username string
-	role     identity.Role
-	password string
-}{
-	{"ops", identity.RoleOps, "ops-demo-password"},
-	{"finance", identity.RoleFinance, "finance-demo-password"},
-	{"admin", identity.RoleAdmin, "admin-demo-password"},
-}
-
-// seedDemo creates the demo console accounts unless they exist.
-func seedDemo(bc *conf.Bootstrap, logger log.Logger) error {
-	uc, cleanup, err := wireConsole(bc, logger)
-	if err != nil {
-		return fmt.Errorf("build console accounts: %w", err)
-	}
-	defer cleanup()
-	for _, a := range demoAccounts {
-		_, err := uc.CreateAccount(context.Background(), a.username, a.role, a.password)
-		if err != nil && !errors.Is(err, bizerr.ErrConflict) {
-			return fmt.Errorf("seed demo account %s: %w", a.username, err)
-		}
-	}
-	return nil
 }

@@ -1,21 +1,25 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
+	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
 // commonSet is what both injectors share: the configuration's sections, turned into domain
 // policy where needed, and the clock.
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
-	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security"),
+	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders"),
 	identityConfig,
+	leaderConfig,
 	clock,
 )
 
@@ -44,3 +48,51 @@ func orDefault(d *time.Duration, def time.Duration) {
 }
 
 func clock() port.Clock { return port.SystemClock }
+
+// tools are the use cases the program's commands drive directly.
+type tools struct {
+	Console *identity.ConsoleUsecase
+	Leaders *leader.Usecase
+	Users   identity.UserRepo
+}
+
+// maxCommissionLevels is the legal ceiling on distribution levels (anti-pyramid rules and
+// WeChat's rules on multi-level distribution), whatever the configuration says.
+const maxCommissionLevels = 3
+
+// leaderConfig turns the geo and leaders sections into the neighbourhood policy.
+func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, error) {
+	cfg := leader.Config{
+		GridRes:         int(g.GetGridRes()),
+		PickupRes:       int(g.GetPickupRes()),
+		MaxRadiusMeters: g.GetMaxRadiusM(),
+		IndexRefresh:    g.GetIndexRefresh().AsDuration(),
+		RebindInterval:  l.GetRebindInterval().AsDuration(),
+		UplineDepth:     int(l.GetCommissionLevels()) - 1,
+		AppID:           w.GetMiniProgram().GetAppId(),
+	}
+	if cfg.GridRes == 0 {
+		cfg.GridRes = geo.DefaultGridRes
+	}
+	if cfg.PickupRes == 0 {
+		cfg.PickupRes = geo.DefaultPickupRes
+	}
+	if cfg.MaxRadiusMeters == 0 {
+		cfg.MaxRadiusMeters = 3000
+	}
+	orDefault(&cfg.IndexRefresh, time.Second)
+	orDefault(&cfg.RebindInterval, 24*time.Hour)
+	if l.GetCommissionLevels() == 0 {
+		cfg.UplineDepth = 1
+	}
+	if cfg.UplineDepth < 0 || cfg.UplineDepth > maxCommissionLevels-1 {
+		return cfg, fmt.Errorf("leaders.commission_levels must be 1 to %d", maxCommissionLevels)
+	}
+	if cfg.MaxRadiusMeters < 0 || cfg.MaxRadiusMeters > geo.MaxRadiusMeters {
+		return cfg, fmt.Errorf("geo.max_radius_m must be 0 to %d", geo.MaxRadiusMeters)
+	}
+	if cfg.GridRes < 0 || cfg.PickupRes > 15 || cfg.GridRes >= cfg.PickupRes {
+		return cfg, fmt.Errorf("geo: grid_res %d must be coarser than pickup_res %d (0..15)", cfg.GridRes, cfg.PickupRes)
+	}
+	return cfg, nil
+}

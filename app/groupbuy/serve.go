@@ -13,6 +13,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/server"
 	mw "github.com/groupbuy/groupbuy/internal/server/middleware"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -56,12 +57,12 @@ func newLogger() log.Logger {
 }
 
 // newApp runs both servers and prints where to look once they listen.
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, bc *conf.Bootstrap) *kratos.App {
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, workers *server.Workers, bc *conf.Bootstrap) *kratos.App {
 	return kratos.New(
 		kratos.Name("groupbuy"),
 		kratos.Version(Version),
 		kratos.Logger(logger),
-		kratos.Server(hs, gs),
+		kratos.Server(hs, gs, workers),
 		kratos.AfterStart(func(context.Context) error {
 			printBanner(hs, bc)
 			return nil

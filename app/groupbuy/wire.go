@@ -8,7 +8,6 @@ import (
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz"
-	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/server"
@@ -21,7 +20,8 @@ func wireApp(*conf.Bootstrap, log.Logger) (*kratos.App, func(), error) {
 		wire.Bind(new(server.Readiness), new(*data.Data))))
 }
 
-// wireConsole builds what the account command needs.
-func wireConsole(*conf.Bootstrap, log.Logger) (*identity.ConsoleUsecase, func(), error) {
-	panic(wire.Build(data.ProviderSet, biz.ProviderSet, server.ProviderSet, commonSet))
+// wireTools builds the use cases that the program's own commands (account, demo data) drive.
+func wireTools(*conf.Bootstrap, log.Logger) (*tools, func(), error) {
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, server.ProviderSet, commonSet,
+		wire.Struct(new(tools), "*")))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/server"
@@ -66,17 +67,42 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	authService := service.NewAuthService(authUsecase)
 	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, config, portClock)
 	consoleService := service.NewConsoleService(consoleUsecase)
-	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, authService, consoleService)
-	grpcServer := server.NewGRPCServer(confServer, middleware, authService, consoleService)
-	app := newApp(logger, httpServer, grpcServer, bootstrap)
+	repo := data.NewLeaderRepo(dataData, keyring)
+	gridRepo := data.NewGridRepo(dataData)
+	bindingRepo := data.NewBindingRepo(dataData)
+	receiverQueue := data.NewReceiverQueue(dataData)
+	geo := bootstrap.Geo
+	leaders := bootstrap.Leaders
+	config2, err := leaderConfig(geo, leaders, wechat)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, dataData, config2, portClock)
+	finder := leader.NewFinder(repo, config2, portClock)
+	neighbourhoodService := service.NewNeighbourhoodService(usecase, finder)
+	leaderSelfService := service.NewLeaderSelfService(usecase)
+	leaderOpsService := service.NewLeaderOpsService(usecase)
+	services := server.Services{
+		Auth:          authService,
+		Console:       consoleService,
+		Neighbourhood: neighbourhoodService,
+		LeaderSelf:    leaderSelfService,
+		LeaderOps:     leaderOpsService,
+	}
+	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services)
+	grpcServer := server.NewGRPCServer(confServer, middleware, services)
+	workers := server.NewWorkers(logger, finder)
+	app := newApp(logger, httpServer, grpcServer, workers, bootstrap)
 	return app, func() {
 		cleanup2()
 		cleanup()
 	}, nil
 }
 
-// wireConsole builds what the account command needs.
-func wireConsole(bootstrap *conf.Bootstrap, logger log.Logger) (*identity.ConsoleUsecase, func(), error) {
+// wireTools builds the use cases that the program's own commands (account, demo data) drive.
+func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), error) {
 	confData := bootstrap.Data
 	database, cleanup, err := data.OpenDatabase(confData)
 	if err != nil {
@@ -100,7 +126,34 @@ func wireConsole(bootstrap *conf.Bootstrap, logger log.Logger) (*identity.Consol
 	config := identityConfig(confAuth)
 	portClock := clock()
 	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, config, portClock)
-	return consoleUsecase, func() {
+	security := bootstrap.Security
+	keyring, err := data.NewKeyring(security)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	repo := data.NewLeaderRepo(dataData, keyring)
+	gridRepo := data.NewGridRepo(dataData)
+	bindingRepo := data.NewBindingRepo(dataData)
+	receiverQueue := data.NewReceiverQueue(dataData)
+	userRepo := data.NewUserRepo(dataData, keyring)
+	geo := bootstrap.Geo
+	leaders := bootstrap.Leaders
+	wechat := bootstrap.Wechat
+	config2, err := leaderConfig(geo, leaders, wechat)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, dataData, config2, portClock)
+	mainTools := &tools{
+		Console: consoleUsecase,
+		Leaders: usecase,
+		Users:   userRepo,
+	}
+	return mainTools, func() {
 		cleanup2()
 		cleanup()
 	}, nil

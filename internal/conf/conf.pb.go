@@ -32,6 +32,8 @@ type Bootstrap struct {
 	Wechat        *Wechat                `protobuf:"bytes,4,opt,name=wechat,proto3" json:"wechat,omitempty"`
 	Security      *Security              `protobuf:"bytes,5,opt,name=security,proto3" json:"security,omitempty"`
 	Demo          *Demo                  `protobuf:"bytes,6,opt,name=demo,proto3" json:"demo,omitempty"`
+	Geo           *Geo                   `protobuf:"bytes,7,opt,name=geo,proto3" json:"geo,omitempty"`
+	Leaders       *Leaders               `protobuf:"bytes,8,opt,name=leaders,proto3" json:"leaders,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -108,6 +110,147 @@ func (x *Bootstrap) GetDemo() *Demo {
 	return nil
 }
 
+func (x *Bootstrap) GetGeo() *Geo {
+	if x != nil {
+		return x.Geo
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetLeaders() *Leaders {
+	if x != nil {
+		return x.Leaders
+	}
+	return nil
+}
+
+type Geo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// H3 resolution of grids (default 7, about 5 km²) and of pickup points (default 9).
+	GridRes   int32 `protobuf:"varint,1,opt,name=grid_res,json=gridRes,proto3" json:"grid_res,omitempty"`
+	PickupRes int32 `protobuf:"varint,2,opt,name=pickup_res,json=pickupRes,proto3" json:"pickup_res,omitempty"`
+	// Largest nearby search radius (default 3000).
+	MaxRadiusM float64 `protobuf:"fixed64,3,opt,name=max_radius_m,json=maxRadiusM,proto3" json:"max_radius_m,omitempty"`
+	// How often each replica's nearby index polls for changed leaders (default 1s): the bound on
+	// how long an approval, suspension or move takes to show in nearby searches.
+	IndexRefresh  *durationpb.Duration `protobuf:"bytes,4,opt,name=index_refresh,json=indexRefresh,proto3" json:"index_refresh,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Geo) Reset() {
+	*x = Geo{}
+	mi := &file_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Geo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Geo) ProtoMessage() {}
+
+func (x *Geo) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Geo.ProtoReflect.Descriptor instead.
+func (*Geo) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Geo) GetGridRes() int32 {
+	if x != nil {
+		return x.GridRes
+	}
+	return 0
+}
+
+func (x *Geo) GetPickupRes() int32 {
+	if x != nil {
+		return x.PickupRes
+	}
+	return 0
+}
+
+func (x *Geo) GetMaxRadiusM() float64 {
+	if x != nil {
+		return x.MaxRadiusM
+	}
+	return 0
+}
+
+func (x *Geo) GetIndexRefresh() *durationpb.Duration {
+	if x != nil {
+		return x.IndexRefresh
+	}
+	return nil
+}
+
+type Leaders struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How often a shopper may switch leaders (default 24 h).
+	RebindInterval *durationpb.Duration `protobuf:"bytes,1,opt,name=rebind_interval,json=rebindInterval,proto3" json:"rebind_interval,omitempty"`
+	// Commission levels in total, level 0 included (default 2, at most 3): the recruiting chain
+	// fixed at approval keeps levels - 1 uplines.
+	CommissionLevels int32 `protobuf:"varint,2,opt,name=commission_levels,json=commissionLevels,proto3" json:"commission_levels,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Leaders) Reset() {
+	*x = Leaders{}
+	mi := &file_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Leaders) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Leaders) ProtoMessage() {}
+
+func (x *Leaders) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
+func (*Leaders) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Leaders) GetRebindInterval() *durationpb.Duration {
+	if x != nil {
+		return x.RebindInterval
+	}
+	return nil
+}
+
+func (x *Leaders) GetCommissionLevels() int32 {
+	if x != nil {
+		return x.CommissionLevels
+	}
+	return 0
+}
+
 type Server struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Http          *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
@@ -118,7 +261,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -130,7 +273,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -143,7 +286,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{1}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -170,7 +313,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -182,7 +325,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -195,7 +338,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -226,7 +369,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -238,7 +381,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -251,7 +394,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -302,7 +445,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -314,7 +457,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -327,7 +470,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -367,7 +510,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +522,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +535,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -412,7 +555,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +567,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +580,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -459,7 +602,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +614,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +627,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{1, 0}
+	return file_conf_proto_rawDescGZIP(), []int{3, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -518,7 +661,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +673,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +686,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{1, 1}
+	return file_conf_proto_rawDescGZIP(), []int{3, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -575,7 +718,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +730,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +743,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{4, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -659,7 +802,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +814,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +827,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2, 1}
+	return file_conf_proto_rawDescGZIP(), []int{4, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -768,7 +911,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -780,7 +923,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -793,7 +936,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3, 0}
+	return file_conf_proto_rawDescGZIP(), []int{5, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -820,7 +963,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +975,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +988,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4, 0}
+	return file_conf_proto_rawDescGZIP(), []int{6, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -873,7 +1016,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1028,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1041,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4, 1}
+	return file_conf_proto_rawDescGZIP(), []int{6, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -927,7 +1070,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -939,7 +1082,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -952,7 +1095,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_conf_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -974,14 +1117,26 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\x99\x02\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xf1\x02\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
 	"\x04auth\x18\x03 \x01(\v2\x13.groupbuy.conf.AuthR\x04auth\x12-\n" +
 	"\x06wechat\x18\x04 \x01(\v2\x15.groupbuy.conf.WechatR\x06wechat\x123\n" +
 	"\bsecurity\x18\x05 \x01(\v2\x17.groupbuy.conf.SecurityR\bsecurity\x12'\n" +
-	"\x04demo\x18\x06 \x01(\v2\x13.groupbuy.conf.DemoR\x04demo\"\xb0\x02\n" +
+	"\x04demo\x18\x06 \x01(\v2\x13.groupbuy.conf.DemoR\x04demo\x12$\n" +
+	"\x03geo\x18\a \x01(\v2\x12.groupbuy.conf.GeoR\x03geo\x120\n" +
+	"\aleaders\x18\b \x01(\v2\x16.groupbuy.conf.LeadersR\aleaders\"\xa1\x01\n" +
+	"\x03Geo\x12\x19\n" +
+	"\bgrid_res\x18\x01 \x01(\x05R\agridRes\x12\x1d\n" +
+	"\n" +
+	"pickup_res\x18\x02 \x01(\x05R\tpickupRes\x12 \n" +
+	"\fmax_radius_m\x18\x03 \x01(\x01R\n" +
+	"maxRadiusM\x12>\n" +
+	"\rindex_refresh\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\findexRefresh\"z\n" +
+	"\aLeaders\x12B\n" +
+	"\x0frebind_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0erebindInterval\x12+\n" +
+	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\"\xb0\x02\n" +
 	"\x06Server\x12.\n" +
 	"\x04http\x18\x01 \x01(\v2\x1a.groupbuy.conf.Server.HTTPR\x04http\x12.\n" +
 	"\x04grpc\x18\x02 \x01(\v2\x1a.groupbuy.conf.Server.GRPCR\x04grpc\x1au\n" +
@@ -1061,57 +1216,63 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
-	(*Server)(nil),                // 1: groupbuy.conf.Server
-	(*Data)(nil),                  // 2: groupbuy.conf.Data
-	(*Auth)(nil),                  // 3: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 4: groupbuy.conf.Wechat
-	(*Security)(nil),              // 5: groupbuy.conf.Security
-	(*Demo)(nil),                  // 6: groupbuy.conf.Demo
-	(*Server_HTTP)(nil),           // 7: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 8: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 9: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 10: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 11: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 12: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 13: groupbuy.conf.Wechat.Simulator
-	(*Security_PersonalData)(nil), // 14: groupbuy.conf.Security.PersonalData
-	nil,                           // 15: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 16: google.protobuf.Duration
+	(*Geo)(nil),                   // 1: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 2: groupbuy.conf.Leaders
+	(*Server)(nil),                // 3: groupbuy.conf.Server
+	(*Data)(nil),                  // 4: groupbuy.conf.Data
+	(*Auth)(nil),                  // 5: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 6: groupbuy.conf.Wechat
+	(*Security)(nil),              // 7: groupbuy.conf.Security
+	(*Demo)(nil),                  // 8: groupbuy.conf.Demo
+	(*Server_HTTP)(nil),           // 9: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 10: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 11: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 12: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 13: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 14: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 15: groupbuy.conf.Wechat.Simulator
+	(*Security_PersonalData)(nil), // 16: groupbuy.conf.Security.PersonalData
+	nil,                           // 17: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	1,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	2,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	3,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	4,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	5,  // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	6,  // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	7,  // 6: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	8,  // 7: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	9,  // 8: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	10, // 9: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	16, // 10: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	16, // 11: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	11, // 12: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	12, // 13: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	16, // 14: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	13, // 15: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	14, // 16: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	16, // 17: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	16, // 18: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	16, // 19: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	16, // 20: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	16, // 21: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	16, // 22: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	16, // 23: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	15, // 24: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	3,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	4,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	5,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	6,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	7,  // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	8,  // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	1,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	2,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	18, // 8: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	18, // 9: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	9,  // 10: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	10, // 11: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	11, // 12: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	12, // 13: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	18, // 14: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	18, // 15: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	13, // 16: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	14, // 17: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	18, // 18: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	15, // 19: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	16, // 20: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	18, // 21: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	18, // 22: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	18, // 23: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	18, // 24: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	18, // 25: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	18, // 26: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	18, // 27: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	17, // 28: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -1125,7 +1286,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

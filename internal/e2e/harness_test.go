@@ -110,6 +110,17 @@ func start(t *testing.T) *stack {
 	return s
 }
 
+// replica starts a second server on the same database, Redis and simulator.
+func (s *stack) replica() *stack {
+	s.t.Helper()
+	httpAddr, grpcAddr := freeAddr(s.t), freeAddr(s.t)
+	r := *s
+	r.api, r.grpc = "http://"+httpAddr, grpcAddr
+	r.env = append(append([]string{}, s.env...), "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr)
+	r.serve()
+	return &r
+}
+
 // run runs a one-shot command of the binary and returns its output; it must succeed.
 func (s *stack) run(args ...string) string {
 	s.t.Helper()

@@ -56,6 +56,37 @@ func limitBody(limit int64) khttp.FilterFunc {
 	}
 }
 
+// encodeError writes every error with a reason of this API. Kratos reports a path or query
+// parameter it cannot parse before any middleware runs, with its own reason (CODEC); those are
+// given the API's reason for their status, so clients only ever see ErrorReason values.
+func encodeError(w http.ResponseWriter, r *http.Request, err error) {
+	se := kerrors.FromError(err)
+	if _, ours := v1.ErrorReason_value[se.Reason]; !ours {
+		se = foreignError(se)
+	}
+	khttp.DefaultErrorEncoder(w, r, se)
+}
+
+func foreignError(se *kerrors.Error) *kerrors.Error {
+	switch {
+	case se.Code == http.StatusBadRequest:
+		return v1.ErrorMalformedRequest("%s", se.Message)
+	case se.Code == http.StatusNotFound:
+		return v1.ErrorNotFound("%s", se.Message)
+	case se.Code == http.StatusRequestEntityTooLarge:
+		return v1.ErrorRequestTooLarge("%s", se.Message)
+	case se.Code == http.StatusUnauthorized:
+		return v1.ErrorUnauthenticated("%s", se.Message)
+	case se.Code == http.StatusForbidden:
+		return v1.ErrorForbidden("%s", se.Message)
+	case se.Code == http.StatusTooManyRequests:
+		return v1.ErrorRateLimited("%s", se.Message)
+	case se.Code == 499:
+		return se // the client went away; nobody reads the answer
+	}
+	return v1.ErrorInternal("internal error").WithCause(se)
+}
+
 // jsonError answers with err encoded as every other API error is.
 func jsonError(err *kerrors.Error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -5,12 +5,10 @@ import (
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/service"
 )
 
 // NewGRPCServer serves the same API over gRPC with the same middleware.
-func NewGRPCServer(c *conf.Server, chain Middleware, authSvc *service.AuthService,
-	consoleSvc *service.ConsoleService) *grpc.Server {
+func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server {
 	opts := []grpc.ServerOption{grpc.Middleware(chain...)}
 	if a := c.GetGrpc().GetAddr(); a != "" {
 		opts = append(opts, grpc.Address(a))
@@ -19,7 +17,10 @@ func NewGRPCServer(c *conf.Server, chain Middleware, authSvc *service.AuthServic
 		opts = append(opts, grpc.Timeout(t.AsDuration()))
 	}
 	srv := grpc.NewServer(opts...)
-	v1.RegisterAuthServer(srv, authSvc)
-	v1.RegisterConsoleServer(srv, consoleSvc)
+	v1.RegisterAuthServer(srv, svc.Auth)
+	v1.RegisterConsoleServer(srv, svc.Console)
+	v1.RegisterNeighbourhoodServer(srv, svc.Neighbourhood)
+	v1.RegisterLeaderSelfServer(srv, svc.LeaderSelf)
+	v1.RegisterLeaderOpsServer(srv, svc.LeaderOps)
 	return srv
 }

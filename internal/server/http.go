@@ -12,7 +12,6 @@ import (
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/service"
 )
 
 // defaultMaxBody is the request body limit when none is configured: far above any request of
@@ -22,7 +21,7 @@ const defaultMaxBody = 1 << 20
 // NewHTTPServer serves the API as JSON over HTTP, plus /healthz, /readyz, /metrics and
 // /openapi.yaml.
 func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, ready Readiness,
-	authSvc *service.AuthService, consoleSvc *service.ConsoleService) *khttp.Server {
+	svc Services) *khttp.Server {
 	maxBody := c.GetHttp().GetMaxBodyBytes()
 	if maxBody <= 0 {
 		maxBody = defaultMaxBody
@@ -31,6 +30,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 		khttp.Middleware(chain...),
 		khttp.Filter(limitBody(maxBody)),
 		khttp.RequestDecoder(decodeBody),
+		khttp.ErrorEncoder(encodeError),
 		khttp.NotFoundHandler(jsonError(v1.ErrorNotFound("no such route"))),
 		khttp.MethodNotAllowedHandler(jsonError(v1.ErrorNotFound("no such route for this method"))),
 	}
@@ -41,8 +41,11 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 		opts = append(opts, khttp.Timeout(t.AsDuration()))
 	}
 	srv := khttp.NewServer(opts...)
-	v1.RegisterAuthHTTPServer(srv, authSvc)
-	v1.RegisterConsoleHTTPServer(srv, consoleSvc)
+	v1.RegisterAuthHTTPServer(srv, svc.Auth)
+	v1.RegisterConsoleHTTPServer(srv, svc.Console)
+	v1.RegisterNeighbourhoodHTTPServer(srv, svc.Neighbourhood)
+	v1.RegisterLeaderSelfHTTPServer(srv, svc.LeaderSelf)
+	v1.RegisterLeaderOpsHTTPServer(srv, svc.LeaderOps)
 
 	srv.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	srv.HandleFunc("/readyz", readyz(ready))

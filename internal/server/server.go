@@ -14,18 +14,30 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 	mw "github.com/groupbuy/groupbuy/internal/server/middleware"
+	"github.com/groupbuy/groupbuy/internal/service"
 )
 
 // ProviderSet is the servers and what they are built from.
 var ProviderSet = wire.NewSet(
 	NewHTTPServer,
 	NewGRPCServer,
+	NewWorkers,
+	wire.Struct(new(Services), "*"),
 	NewMiddleware,
 	NewMetricsRegistry,
 	auth.NewIssuer,
 	auth.LoadPolicy,
 	wire.Bind(new(identity.TokenIssuer), new(*auth.Issuer)),
 )
+
+// Services are every API service, registered on both transports.
+type Services struct {
+	Auth          *service.AuthService
+	Console       *service.ConsoleService
+	Neighbourhood *service.NeighbourhoodService
+	LeaderSelf    *service.LeaderSelfService
+	LeaderOps     *service.LeaderOpsService
+}
 
 // Readiness tells whether the service's dependencies answer.
 type Readiness interface {

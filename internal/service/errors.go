@@ -11,6 +11,7 @@ import (
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 )
 
 // reasons gives each domain error its API error. Order matters only where errors wrap each other.
@@ -26,6 +27,12 @@ var reasons = []struct {
 	{identity.ErrRefreshTokenInvalid, v1.ErrorRefreshTokenInvalid, "refresh token is invalid, expired or revoked: log in again"},
 	{identity.ErrCredentialsInvalid, v1.ErrorCredentialsInvalid, "wrong username or password"},
 	{identity.ErrAccountDisabled, v1.ErrorAccountDisabled, "account is disabled"},
+	{leader.ErrNotServedArea, v1.ErrorAreaNotServed, "the location is not in a served grid"},
+	{leader.ErrInviteNotFound, v1.ErrorInviteCodeInvalid, "the invite code does not exist or its leader does not serve"},
+	{leader.ErrInviteCycle, v1.ErrorInviteCycle, "the invite code would make a recruiting cycle"},
+	{leader.ErrBadTransition, v1.ErrorLeaderStateConflict, "the leader's status does not allow this"},
+	{leader.ErrLeaderNotServing, v1.ErrorLeaderNotServing, "the leader does not serve now: choose another"},
+	{leader.ErrNoMovePending, v1.ErrorNoMovePending, "no pickup-point move is waiting for review"},
 	{bizerr.ErrNotFound, v1.ErrorNotFound, "not found"},
 	{bizerr.ErrConflict, v1.ErrorConflict, "conflicts with the current state"},
 	{bizerr.ErrRateLimited, v1.ErrorRateLimited, "too many requests: slow down and retry"},
@@ -43,6 +50,16 @@ func toAPIError(err error) error {
 		retry := int64(time.Until(locked.Until).Round(time.Second) / time.Second)
 		return v1.ErrorAccountLocked("too many failed logins: try again later").
 			WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10)})
+	}
+	var rebind *leader.RebindError
+	if errors.As(err, &rebind) {
+		retry := int64(time.Until(rebind.NextAllowed).Round(time.Second) / time.Second)
+		return v1.ErrorRateLimited("the leader was switched recently: try again later").
+			WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10)})
+	}
+	var transition *leader.TransitionError
+	if errors.As(err, &transition) {
+		return v1.ErrorLeaderStateConflict("the leader is %s; this action is not allowed", transition.From)
 	}
 	var invalid *bizerr.InvalidError
 	if errors.As(err, &invalid) {

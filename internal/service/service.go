@@ -7,4 +7,5 @@ import (
 )
 
 // ProviderSet is every API service.
-var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService)
+var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoodService,
+	NewLeaderSelfService, NewLeaderOpsService)
