@@ -1,0 +1,135 @@
+package data_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/geo"
+)
+
+var peoplesSquare = geo.LatLng{Lat: 31.2304, Lng: 121.4737}
+
+// leaderUsecase is the leader use cases on the stack's repositories, keeping depth uplines.
+func (s *stack) leaderUsecase(depth int) *leader.Usecase {
+	s.t.Helper()
+	cfg := leader.Config{GridRes: 7, PickupRes: 9, MaxRadiusMeters: 3000, RebindInterval: 24 * time.Hour,
+		UplineDepth: depth, IndexRefresh: time.Second}
+	uc := leader.NewUsecase(data.NewLeaderRepo(s.data, s.keys), data.NewGridRepo(s.data),
+		data.NewBindingRepo(s.data), data.NewReceiverQueue(s.data), s.users.(*data.UserRepo), s.data, cfg, s.clock.Now)
+	cell, err := geo.CellAt(peoplesSquare, 7)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := uc.SaveGrid(s.t.Context(), cell.String(), leader.GridEdit{Name: "人民广场", Serving: true}); err != nil {
+		s.t.Fatal(err)
+	}
+	return uc
+}
+
+var opsActor = identity.Principal{Kind: identity.SubjectConsole, ID: 1, Roles: []identity.Role{identity.RoleOps}}
+
+// applyAs signs openid up and files an application with invite.
+func (s *stack) applyAs(uc *leader.Usecase, openid, invite string) *leader.Leader {
+	s.t.Helper()
+	u, err := s.users.UpsertByOpenID(s.t.Context(), openid, "", []identity.Role{identity.RoleShopper}, s.clock.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	l, err := uc.Apply(s.t.Context(), identity.Principal{Kind: identity.SubjectUser, ID: u.ID}, leader.Application{
+		RealName: "测试团长", Phone: "13800000000", PointName: "测试自提点", Address: "上海市黄浦区测试路1号",
+		Location: peoplesSquare, OpeningHours: "08:00-20:00", InviteCode: invite,
+	})
+	if err != nil {
+		s.t.Fatalf("apply %s: %v", openid, err)
+	}
+	return l
+}
+
+func (s *stack) approve(uc *leader.Usecase, id int64) *leader.Leader {
+	s.t.Helper()
+	l, err := uc.Approve(s.t.Context(), opsActor, id)
+	if err != nil {
+		s.t.Fatalf("approve %d: %v", id, err)
+	}
+	return l
+}
+
+// The recruiting chain is fixed at approval and cut to the configured depth.
+func TestUplineIsCutToDepth(t *testing.T) {
+	for _, depth := range []int{1, 2} {
+		s := newStack(t, openPostgres(t))
+		uc := s.leaderUsecase(depth)
+		a := s.approve(uc, s.applyAs(uc, "o-a", "").ID)
+		b := s.approve(uc, s.applyAs(uc, "o-b", a.InviteCode).ID)
+		c := s.approve(uc, s.applyAs(uc, "o-c", b.InviteCode).ID)
+		want := map[int][]int64{1: {b.ID}, 2: {b.ID, a.ID}}[depth]
+		if len(c.Upline) != len(want) || c.Upline[0] != want[0] || (depth == 2 && c.Upline[1] != want[1]) {
+			t.Errorf("depth %d: upline %v, want %v", depth, c.Upline, want)
+		}
+		if len(b.Upline) != 1 || b.Upline[0] != a.ID {
+			t.Errorf("depth %d: B's upline %v, want [%d]", depth, b.Upline, a.ID)
+		}
+	}
+}
+
+// A chain that leads back to the applicant is refused, and refusing it changes nothing.
+func TestRecruitingCycleIsRefused(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	uc := s.leaderUsecase(2)
+	a := s.approve(uc, s.applyAs(uc, "o-a", "").ID)
+	b := s.approve(uc, s.applyAs(uc, "o-b", a.InviteCode).ID)
+	// Put A back to pending, recruited by its own recruit: the chain B → A would close a loop.
+	s.exec(`UPDATE leaders SET status = 'pending', recruiter_id = $1, upline = NULL WHERE id = $2`, b.ID, a.ID)
+	_, err := uc.Approve(t.Context(), opsActor, a.ID)
+	if !errors.Is(err, leader.ErrInviteCycle) {
+		t.Fatalf("approve into a cycle: %v, want ErrInviteCycle", err)
+	}
+	var got string
+	if err := s.db.SQL.QueryRow(`SELECT status FROM leaders WHERE id = $1`, a.ID).Scan(&got); err != nil || got != "pending" {
+		t.Fatalf("a refused approval changed the status to %s", got)
+	}
+	if n := s.count(`SELECT count(*) FROM receiver_registrations WHERE leader_id = $1`, a.ID); n != 1 {
+		t.Fatalf("%d receiver registrations for A, want only the first approval's", n)
+	}
+
+	// Its own invite code is no recruiter either.
+	if _, err := uc.Apply(t.Context(), identity.Principal{Kind: identity.SubjectUser, ID: b.UserID},
+		leader.Application{RealName: "测试团长", Phone: "13800000000", PointName: "测试自提点",
+			Address: "上海市黄浦区测试路1号", Location: peoplesSquare, OpeningHours: "08:00-20:00",
+			InviteCode: b.InviteCode}); !errors.Is(err, leader.ErrInviteCycle) && !errors.Is(err, bizerr.ErrConflict) {
+		t.Fatalf("self invite: %v", err)
+	}
+}
+
+// Two ops approving one application at once: one wins, the other is told the state changed, and
+// the receiver is queued once.
+func TestConcurrentApprovalsHaveOneWinner(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	uc := s.leaderUsecase(1)
+	a := s.applyAs(uc, "o-a", "")
+	errs := make([]error, 8)
+	waitAll(t, len(errs), 30*time.Second, func(i int) {
+		_, errs[i] = uc.Approve(t.Context(), opsActor, a.ID)
+	})
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, leader.ErrBadTransition), errors.Is(err, bizerr.ErrConflict):
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d approvals won, want 1", wins)
+	}
+	if n := s.count(`SELECT count(*) FROM receiver_registrations WHERE leader_id = $1`, a.ID); n != 1 {
+		t.Fatalf("%d receiver registrations, want 1", n)
+	}
+}
