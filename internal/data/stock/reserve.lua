@@ -1,0 +1,31 @@
+-- Reserve every line of one order, or nothing.
+-- KEYS[1] stock hash (item -> remaining), KEYS[2] the shopper's holdings (item -> quantity),
+-- KEYS[3] the order's reservation (item -> quantity). All share the batch's hash tag.
+-- ARGV[1] number of lines, then item, quantity, per-shopper limit (0: none) for each line.
+-- Returns {1, 0} reserved (or already reserved by this order), {-1, item} not loaded,
+-- {-2, item} sold out, {-3, item} per-shopper limit exceeded.
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  return {1, 0}
+end
+local n = tonumber(ARGV[1])
+for i = 0, n - 1 do
+  local item, qty, limit = ARGV[2 + i * 3], tonumber(ARGV[3 + i * 3]), tonumber(ARGV[4 + i * 3])
+  local left = redis.call('HGET', KEYS[1], item)
+  if not left then
+    return {-1, tonumber(item)}
+  end
+  if tonumber(left) < qty then
+    return {-2, tonumber(item)}
+  end
+  local held = tonumber(redis.call('HGET', KEYS[2], item) or '0')
+  if limit > 0 and held + qty > limit then
+    return {-3, tonumber(item)}
+  end
+end
+for i = 0, n - 1 do
+  local item, qty = ARGV[2 + i * 3], tonumber(ARGV[3 + i * 3])
+  redis.call('HINCRBY', KEYS[1], item, -qty)
+  redis.call('HINCRBY', KEYS[2], item, qty)
+  redis.call('HSET', KEYS[3], item, qty)
+end
+return {1, 0}
