@@ -56,7 +56,9 @@ type Store struct {
 }
 
 // NewStore uses rdb with keys starting with prefix (e.g. "gb:").
-func NewStore(rdb redis.UniversalClient, prefix string) *Store { return &Store{rdb: rdb, prefix: prefix} }
+func NewStore(rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{rdb: rdb, prefix: prefix}
+}
 
 func (s *Store) keys(batchID, userID, orderID int64) []string {
 	tag := s.prefix + "{batch:" + strconv.FormatInt(batchID, 10) + "}"
