@@ -19,6 +19,9 @@ import (
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/payment"
+	"github.com/groupbuy/groupbuy/ent/paymentnotification"
+	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/user"
@@ -41,6 +44,12 @@ type Client struct {
 	LeaderBinding *LeaderBindingClient
 	// LeaderEvent is the client for interacting with the LeaderEvent builders.
 	LeaderEvent *LeaderEventClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentNotification is the client for interacting with the PaymentNotification builders.
+	PaymentNotification *PaymentNotificationClient
+	// PaymentRefund is the client for interacting with the PaymentRefund builders.
+	PaymentRefund *PaymentRefundClient
 	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
@@ -63,6 +72,9 @@ func (c *Client) init() {
 	c.Leader = NewLeaderClient(c.config)
 	c.LeaderBinding = NewLeaderBindingClient(c.config)
 	c.LeaderEvent = NewLeaderEventClient(c.config)
+	c.Payment = NewPaymentClient(c.config)
+	c.PaymentNotification = NewPaymentNotificationClient(c.config)
+	c.PaymentRefund = NewPaymentRefundClient(c.config)
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -163,6 +175,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
+		Payment:              NewPaymentClient(cfg),
+		PaymentNotification:  NewPaymentNotificationClient(cfg),
+		PaymentRefund:        NewPaymentRefundClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
 		User:                 NewUserClient(cfg),
@@ -190,6 +205,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
+		Payment:              NewPaymentClient(cfg),
+		PaymentNotification:  NewPaymentNotificationClient(cfg),
+		PaymentRefund:        NewPaymentRefundClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
 		User:                 NewUserClient(cfg),
@@ -222,8 +240,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
-		c.ReceiverRegistration, c.Session, c.User,
+		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Payment,
+		c.PaymentNotification, c.PaymentRefund, c.ReceiverRegistration, c.Session,
+		c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -233,8 +252,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
-		c.ReceiverRegistration, c.Session, c.User,
+		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Payment,
+		c.PaymentNotification, c.PaymentRefund, c.ReceiverRegistration, c.Session,
+		c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -253,6 +273,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LeaderBinding.mutate(ctx, m)
 	case *LeaderEventMutation:
 		return c.LeaderEvent.mutate(ctx, m)
+	case *PaymentMutation:
+		return c.Payment.mutate(ctx, m)
+	case *PaymentNotificationMutation:
+		return c.PaymentNotification.mutate(ctx, m)
+	case *PaymentRefundMutation:
+		return c.PaymentRefund.mutate(ctx, m)
 	case *ReceiverRegistrationMutation:
 		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
@@ -929,6 +955,405 @@ func (c *LeaderEventClient) mutate(ctx context.Context, m *LeaderEventMutation) 
 	}
 }
 
+// PaymentClient is a client for the Payment schema.
+type PaymentClient struct {
+	config
+}
+
+// NewPaymentClient returns a client for the Payment from the given config.
+func NewPaymentClient(c config) *PaymentClient {
+	return &PaymentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `payment.Hooks(f(g(h())))`.
+func (c *PaymentClient) Use(hooks ...Hook) {
+	c.hooks.Payment = append(c.hooks.Payment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `payment.Intercept(f(g(h())))`.
+func (c *PaymentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Payment = append(c.inters.Payment, interceptors...)
+}
+
+// Create returns a builder for creating a Payment entity.
+func (c *PaymentClient) Create() *PaymentCreate {
+	mutation := newPaymentMutation(c.config, OpCreate)
+	return &PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Payment entities.
+func (c *PaymentClient) CreateBulk(builders ...*PaymentCreate) *PaymentCreateBulk {
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentClient) MapCreateBulk(slice any, setFunc func(*PaymentCreate, int)) *PaymentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentCreateBulk{err: fmt.Errorf("calling to PaymentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Payment.
+func (c *PaymentClient) Update() *PaymentUpdate {
+	mutation := newPaymentMutation(c.config, OpUpdate)
+	return &PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentClient) UpdateOne(_m *Payment) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPayment(_m))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentClient) UpdateOneID(id int) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPaymentID(id))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Payment.
+func (c *PaymentClient) Delete() *PaymentDelete {
+	mutation := newPaymentMutation(c.config, OpDelete)
+	return &PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentClient) DeleteOne(_m *Payment) *PaymentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentClient) DeleteOneID(id int) *PaymentDeleteOne {
+	builder := c.Delete().Where(payment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentDeleteOne{builder}
+}
+
+// Query returns a query builder for Payment.
+func (c *PaymentClient) Query() *PaymentQuery {
+	return &PaymentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePayment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Payment entity by its id.
+func (c *PaymentClient) Get(ctx context.Context, id int) (*Payment, error) {
+	return c.Query().Where(payment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentClient) GetX(ctx context.Context, id int) *Payment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentClient) Hooks() []Hook {
+	return c.hooks.Payment
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentClient) Interceptors() []Interceptor {
+	return c.inters.Payment
+}
+
+func (c *PaymentClient) mutate(ctx context.Context, m *PaymentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Payment mutation op: %q", m.Op())
+	}
+}
+
+// PaymentNotificationClient is a client for the PaymentNotification schema.
+type PaymentNotificationClient struct {
+	config
+}
+
+// NewPaymentNotificationClient returns a client for the PaymentNotification from the given config.
+func NewPaymentNotificationClient(c config) *PaymentNotificationClient {
+	return &PaymentNotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentnotification.Hooks(f(g(h())))`.
+func (c *PaymentNotificationClient) Use(hooks ...Hook) {
+	c.hooks.PaymentNotification = append(c.hooks.PaymentNotification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentnotification.Intercept(f(g(h())))`.
+func (c *PaymentNotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentNotification = append(c.inters.PaymentNotification, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentNotification entity.
+func (c *PaymentNotificationClient) Create() *PaymentNotificationCreate {
+	mutation := newPaymentNotificationMutation(c.config, OpCreate)
+	return &PaymentNotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentNotification entities.
+func (c *PaymentNotificationClient) CreateBulk(builders ...*PaymentNotificationCreate) *PaymentNotificationCreateBulk {
+	return &PaymentNotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentNotificationClient) MapCreateBulk(slice any, setFunc func(*PaymentNotificationCreate, int)) *PaymentNotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentNotificationCreateBulk{err: fmt.Errorf("calling to PaymentNotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentNotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentNotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentNotification.
+func (c *PaymentNotificationClient) Update() *PaymentNotificationUpdate {
+	mutation := newPaymentNotificationMutation(c.config, OpUpdate)
+	return &PaymentNotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentNotificationClient) UpdateOne(_m *PaymentNotification) *PaymentNotificationUpdateOne {
+	mutation := newPaymentNotificationMutation(c.config, OpUpdateOne, withPaymentNotification(_m))
+	return &PaymentNotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentNotificationClient) UpdateOneID(id int) *PaymentNotificationUpdateOne {
+	mutation := newPaymentNotificationMutation(c.config, OpUpdateOne, withPaymentNotificationID(id))
+	return &PaymentNotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentNotification.
+func (c *PaymentNotificationClient) Delete() *PaymentNotificationDelete {
+	mutation := newPaymentNotificationMutation(c.config, OpDelete)
+	return &PaymentNotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentNotificationClient) DeleteOne(_m *PaymentNotification) *PaymentNotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentNotificationClient) DeleteOneID(id int) *PaymentNotificationDeleteOne {
+	builder := c.Delete().Where(paymentnotification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentNotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentNotification.
+func (c *PaymentNotificationClient) Query() *PaymentNotificationQuery {
+	return &PaymentNotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentNotification entity by its id.
+func (c *PaymentNotificationClient) Get(ctx context.Context, id int) (*PaymentNotification, error) {
+	return c.Query().Where(paymentnotification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentNotificationClient) GetX(ctx context.Context, id int) *PaymentNotification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentNotificationClient) Hooks() []Hook {
+	return c.hooks.PaymentNotification
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentNotificationClient) Interceptors() []Interceptor {
+	return c.inters.PaymentNotification
+}
+
+func (c *PaymentNotificationClient) mutate(ctx context.Context, m *PaymentNotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentNotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentNotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentNotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentNotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentNotification mutation op: %q", m.Op())
+	}
+}
+
+// PaymentRefundClient is a client for the PaymentRefund schema.
+type PaymentRefundClient struct {
+	config
+}
+
+// NewPaymentRefundClient returns a client for the PaymentRefund from the given config.
+func NewPaymentRefundClient(c config) *PaymentRefundClient {
+	return &PaymentRefundClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentrefund.Hooks(f(g(h())))`.
+func (c *PaymentRefundClient) Use(hooks ...Hook) {
+	c.hooks.PaymentRefund = append(c.hooks.PaymentRefund, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentrefund.Intercept(f(g(h())))`.
+func (c *PaymentRefundClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentRefund = append(c.inters.PaymentRefund, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentRefund entity.
+func (c *PaymentRefundClient) Create() *PaymentRefundCreate {
+	mutation := newPaymentRefundMutation(c.config, OpCreate)
+	return &PaymentRefundCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentRefund entities.
+func (c *PaymentRefundClient) CreateBulk(builders ...*PaymentRefundCreate) *PaymentRefundCreateBulk {
+	return &PaymentRefundCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentRefundClient) MapCreateBulk(slice any, setFunc func(*PaymentRefundCreate, int)) *PaymentRefundCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentRefundCreateBulk{err: fmt.Errorf("calling to PaymentRefundClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentRefundCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentRefundCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentRefund.
+func (c *PaymentRefundClient) Update() *PaymentRefundUpdate {
+	mutation := newPaymentRefundMutation(c.config, OpUpdate)
+	return &PaymentRefundUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentRefundClient) UpdateOne(_m *PaymentRefund) *PaymentRefundUpdateOne {
+	mutation := newPaymentRefundMutation(c.config, OpUpdateOne, withPaymentRefund(_m))
+	return &PaymentRefundUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentRefundClient) UpdateOneID(id int) *PaymentRefundUpdateOne {
+	mutation := newPaymentRefundMutation(c.config, OpUpdateOne, withPaymentRefundID(id))
+	return &PaymentRefundUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentRefund.
+func (c *PaymentRefundClient) Delete() *PaymentRefundDelete {
+	mutation := newPaymentRefundMutation(c.config, OpDelete)
+	return &PaymentRefundDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentRefundClient) DeleteOne(_m *PaymentRefund) *PaymentRefundDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentRefundClient) DeleteOneID(id int) *PaymentRefundDeleteOne {
+	builder := c.Delete().Where(paymentrefund.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentRefundDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentRefund.
+func (c *PaymentRefundClient) Query() *PaymentRefundQuery {
+	return &PaymentRefundQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentRefund},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentRefund entity by its id.
+func (c *PaymentRefundClient) Get(ctx context.Context, id int) (*PaymentRefund, error) {
+	return c.Query().Where(paymentrefund.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentRefundClient) GetX(ctx context.Context, id int) *PaymentRefund {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentRefundClient) Hooks() []Hook {
+	return c.hooks.PaymentRefund
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentRefundClient) Interceptors() []Interceptor {
+	return c.inters.PaymentRefund
+}
+
+func (c *PaymentRefundClient) mutate(ctx context.Context, m *PaymentRefundMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentRefundCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentRefundUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentRefundUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentRefundDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentRefund mutation op: %q", m.Op())
+	}
+}
+
 // ReceiverRegistrationClient is a client for the ReceiverRegistration schema.
 type ReceiverRegistrationClient struct {
 	config
@@ -1331,12 +1756,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, ReceiverRegistration,
-		Session, User []ent.Hook
+		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, Payment,
+		PaymentNotification, PaymentRefund, ReceiverRegistration, Session,
+		User []ent.Hook
 	}
 	inters struct {
-		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, ReceiverRegistration,
-		Session, User []ent.Interceptor
+		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, Payment,
+		PaymentNotification, PaymentRefund, ReceiverRegistration, Session,
+		User []ent.Interceptor
 	}
 )
 

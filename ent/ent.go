@@ -17,6 +17,9 @@ import (
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/payment"
+	"github.com/groupbuy/groupbuy/ent/paymentnotification"
+	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/user"
@@ -85,6 +88,9 @@ func checkColumn(t, c string) error {
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
 			leaderevent.Table:          leaderevent.ValidColumn,
+			payment.Table:              payment.ValidColumn,
+			paymentnotification.Table:  paymentnotification.ValidColumn,
+			paymentrefund.Table:        paymentrefund.ValidColumn,
 			receiverregistration.Table: receiverregistration.ValidColumn,
 			session.Table:              session.ValidColumn,
 			user.Table:                 user.ValidColumn,

@@ -9,6 +9,9 @@ import (
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/payment"
+	"github.com/groupbuy/groupbuy/ent/paymentnotification"
+	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
@@ -326,6 +329,214 @@ func init() {
 	leadereventDescReason := leadereventFields[4].Descriptor()
 	// leaderevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	leaderevent.ReasonValidator = leadereventDescReason.Validators[0].(func(string) error)
+	paymentMixin := schema.Payment{}.Mixin()
+	paymentMixinFields0 := paymentMixin[0].Fields()
+	_ = paymentMixinFields0
+	paymentFields := schema.Payment{}.Fields()
+	_ = paymentFields
+	// paymentDescCreatedAt is the schema descriptor for created_at field.
+	paymentDescCreatedAt := paymentMixinFields0[0].Descriptor()
+	// payment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	payment.DefaultCreatedAt = paymentDescCreatedAt.Default.(func() time.Time)
+	// paymentDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentDescUpdatedAt := paymentMixinFields0[1].Descriptor()
+	// payment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	payment.DefaultUpdatedAt = paymentDescUpdatedAt.Default.(func() time.Time)
+	// payment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	payment.UpdateDefaultUpdatedAt = paymentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentDescOutTradeNo is the schema descriptor for out_trade_no field.
+	paymentDescOutTradeNo := paymentFields[0].Descriptor()
+	// payment.OutTradeNoValidator is a validator for the "out_trade_no" field. It is called by the builders before save.
+	payment.OutTradeNoValidator = func() func(string) error {
+		validators := paymentDescOutTradeNo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(out_trade_no string) error {
+			for _, fn := range fns {
+				if err := fn(out_trade_no); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentDescDescription is the schema descriptor for description field.
+	paymentDescDescription := paymentFields[1].Descriptor()
+	// payment.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	payment.DescriptionValidator = func() func(string) error {
+		validators := paymentDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentDescAmount is the schema descriptor for amount field.
+	paymentDescAmount := paymentFields[2].Descriptor()
+	// payment.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	payment.AmountValidator = paymentDescAmount.Validators[0].(func(int64) error)
+	// paymentDescPayerOpenid is the schema descriptor for payer_openid field.
+	paymentDescPayerOpenid := paymentFields[3].Descriptor()
+	// payment.PayerOpenidValidator is a validator for the "payer_openid" field. It is called by the builders before save.
+	payment.PayerOpenidValidator = func() func(string) error {
+		validators := paymentDescPayerOpenid.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(payer_openid string) error {
+			for _, fn := range fns {
+				if err := fn(payer_openid); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentDescProfitSharing is the schema descriptor for profit_sharing field.
+	paymentDescProfitSharing := paymentFields[4].Descriptor()
+	// payment.DefaultProfitSharing holds the default value on creation for the profit_sharing field.
+	payment.DefaultProfitSharing = paymentDescProfitSharing.Default.(bool)
+	// paymentDescPrepayID is the schema descriptor for prepay_id field.
+	paymentDescPrepayID := paymentFields[6].Descriptor()
+	// payment.PrepayIDValidator is a validator for the "prepay_id" field. It is called by the builders before save.
+	payment.PrepayIDValidator = paymentDescPrepayID.Validators[0].(func(string) error)
+	// paymentDescTransactionID is the schema descriptor for transaction_id field.
+	paymentDescTransactionID := paymentFields[7].Descriptor()
+	// payment.TransactionIDValidator is a validator for the "transaction_id" field. It is called by the builders before save.
+	payment.TransactionIDValidator = paymentDescTransactionID.Validators[0].(func(string) error)
+	// paymentDescRefunded is the schema descriptor for refunded field.
+	paymentDescRefunded := paymentFields[10].Descriptor()
+	// payment.DefaultRefunded holds the default value on creation for the refunded field.
+	payment.DefaultRefunded = paymentDescRefunded.Default.(int64)
+	// payment.RefundedValidator is a validator for the "refunded" field. It is called by the builders before save.
+	payment.RefundedValidator = paymentDescRefunded.Validators[0].(func(int64) error)
+	paymentnotificationFields := schema.PaymentNotification{}.Fields()
+	_ = paymentnotificationFields
+	// paymentnotificationDescNotificationID is the schema descriptor for notification_id field.
+	paymentnotificationDescNotificationID := paymentnotificationFields[0].Descriptor()
+	// paymentnotification.NotificationIDValidator is a validator for the "notification_id" field. It is called by the builders before save.
+	paymentnotification.NotificationIDValidator = func() func(string) error {
+		validators := paymentnotificationDescNotificationID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(notification_id string) error {
+			for _, fn := range fns {
+				if err := fn(notification_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentnotificationDescEventType is the schema descriptor for event_type field.
+	paymentnotificationDescEventType := paymentnotificationFields[1].Descriptor()
+	// paymentnotification.EventTypeValidator is a validator for the "event_type" field. It is called by the builders before save.
+	paymentnotification.EventTypeValidator = func() func(string) error {
+		validators := paymentnotificationDescEventType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(event_type string) error {
+			for _, fn := range fns {
+				if err := fn(event_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentnotificationDescResourceType is the schema descriptor for resource_type field.
+	paymentnotificationDescResourceType := paymentnotificationFields[2].Descriptor()
+	// paymentnotification.ResourceTypeValidator is a validator for the "resource_type" field. It is called by the builders before save.
+	paymentnotification.ResourceTypeValidator = paymentnotificationDescResourceType.Validators[0].(func(string) error)
+	// paymentnotificationDescSummary is the schema descriptor for summary field.
+	paymentnotificationDescSummary := paymentnotificationFields[3].Descriptor()
+	// paymentnotification.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	paymentnotification.SummaryValidator = paymentnotificationDescSummary.Validators[0].(func(string) error)
+	paymentrefundMixin := schema.PaymentRefund{}.Mixin()
+	paymentrefundMixinFields0 := paymentrefundMixin[0].Fields()
+	_ = paymentrefundMixinFields0
+	paymentrefundFields := schema.PaymentRefund{}.Fields()
+	_ = paymentrefundFields
+	// paymentrefundDescCreatedAt is the schema descriptor for created_at field.
+	paymentrefundDescCreatedAt := paymentrefundMixinFields0[0].Descriptor()
+	// paymentrefund.DefaultCreatedAt holds the default value on creation for the created_at field.
+	paymentrefund.DefaultCreatedAt = paymentrefundDescCreatedAt.Default.(func() time.Time)
+	// paymentrefundDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentrefundDescUpdatedAt := paymentrefundMixinFields0[1].Descriptor()
+	// paymentrefund.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	paymentrefund.DefaultUpdatedAt = paymentrefundDescUpdatedAt.Default.(func() time.Time)
+	// paymentrefund.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	paymentrefund.UpdateDefaultUpdatedAt = paymentrefundDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentrefundDescOutRefundNo is the schema descriptor for out_refund_no field.
+	paymentrefundDescOutRefundNo := paymentrefundFields[0].Descriptor()
+	// paymentrefund.OutRefundNoValidator is a validator for the "out_refund_no" field. It is called by the builders before save.
+	paymentrefund.OutRefundNoValidator = func() func(string) error {
+		validators := paymentrefundDescOutRefundNo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(out_refund_no string) error {
+			for _, fn := range fns {
+				if err := fn(out_refund_no); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentrefundDescOutTradeNo is the schema descriptor for out_trade_no field.
+	paymentrefundDescOutTradeNo := paymentrefundFields[1].Descriptor()
+	// paymentrefund.OutTradeNoValidator is a validator for the "out_trade_no" field. It is called by the builders before save.
+	paymentrefund.OutTradeNoValidator = func() func(string) error {
+		validators := paymentrefundDescOutTradeNo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(out_trade_no string) error {
+			for _, fn := range fns {
+				if err := fn(out_trade_no); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentrefundDescAmount is the schema descriptor for amount field.
+	paymentrefundDescAmount := paymentrefundFields[2].Descriptor()
+	// paymentrefund.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	paymentrefund.AmountValidator = paymentrefundDescAmount.Validators[0].(func(int64) error)
+	// paymentrefundDescTotal is the schema descriptor for total field.
+	paymentrefundDescTotal := paymentrefundFields[3].Descriptor()
+	// paymentrefund.TotalValidator is a validator for the "total" field. It is called by the builders before save.
+	paymentrefund.TotalValidator = paymentrefundDescTotal.Validators[0].(func(int64) error)
+	// paymentrefundDescReason is the schema descriptor for reason field.
+	paymentrefundDescReason := paymentrefundFields[4].Descriptor()
+	// paymentrefund.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	paymentrefund.ReasonValidator = paymentrefundDescReason.Validators[0].(func(string) error)
+	// paymentrefundDescRefundID is the schema descriptor for refund_id field.
+	paymentrefundDescRefundID := paymentrefundFields[6].Descriptor()
+	// paymentrefund.RefundIDValidator is a validator for the "refund_id" field. It is called by the builders before save.
+	paymentrefund.RefundIDValidator = paymentrefundDescRefundID.Validators[0].(func(string) error)
+	// paymentrefundDescTransactionID is the schema descriptor for transaction_id field.
+	paymentrefundDescTransactionID := paymentrefundFields[7].Descriptor()
+	// paymentrefund.TransactionIDValidator is a validator for the "transaction_id" field. It is called by the builders before save.
+	paymentrefund.TransactionIDValidator = paymentrefundDescTransactionID.Validators[0].(func(string) error)
 	receiverregistrationMixin := schema.ReceiverRegistration{}.Mixin()
 	receiverregistrationMixinFields0 := receiverregistrationMixin[0].Fields()
 	_ = receiverregistrationMixinFields0

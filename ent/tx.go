@@ -24,6 +24,12 @@ type Tx struct {
 	LeaderBinding *LeaderBindingClient
 	// LeaderEvent is the client for interacting with the LeaderEvent builders.
 	LeaderEvent *LeaderEventClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentNotification is the client for interacting with the PaymentNotification builders.
+	PaymentNotification *PaymentNotificationClient
+	// PaymentRefund is the client for interacting with the PaymentRefund builders.
+	PaymentRefund *PaymentRefundClient
 	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
@@ -166,6 +172,9 @@ func (tx *Tx) init() {
 	tx.Leader = NewLeaderClient(tx.config)
 	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
 	tx.LeaderEvent = NewLeaderEventClient(tx.config)
+	tx.Payment = NewPaymentClient(tx.config)
+	tx.PaymentNotification = NewPaymentNotificationClient(tx.config)
+	tx.PaymentRefund = NewPaymentRefundClient(tx.config)
 	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.User = NewUserClient(tx.config)

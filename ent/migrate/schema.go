@@ -183,6 +183,81 @@ var (
 			},
 		},
 	}
+	// PaymentsColumns holds the columns for the "payments" table.
+	PaymentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "out_trade_no", Type: field.TypeString, Unique: true, Size: 32},
+		{Name: "description", Type: field.TypeString, Size: 255},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "payer_openid", Type: field.TypeString, Size: 128},
+		{Name: "profit_sharing", Type: field.TypeBool, Default: false},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"created", "paid", "closed", "failed"}, Default: "created"},
+		{Name: "prepay_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "transaction_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 32},
+		{Name: "paid_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "refunded", Type: field.TypeInt64, Default: 0},
+	}
+	// PaymentsTable holds the schema information for the "payments" table.
+	PaymentsTable = &schema.Table{
+		Name:       "payments",
+		Columns:    PaymentsColumns,
+		PrimaryKey: []*schema.Column{PaymentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payment_state_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[8], PaymentsColumns[1]},
+			},
+		},
+	}
+	// PaymentNotificationsColumns holds the columns for the "payment_notifications" table.
+	PaymentNotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "notification_id", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "event_type", Type: field.TypeString, Size: 64},
+		{Name: "resource_type", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "summary", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "create_time", Type: field.TypeTime, Nullable: true},
+		{Name: "resource", Type: field.TypeString, Size: 2147483647},
+		{Name: "received_at", Type: field.TypeTime},
+	}
+	// PaymentNotificationsTable holds the schema information for the "payment_notifications" table.
+	PaymentNotificationsTable = &schema.Table{
+		Name:       "payment_notifications",
+		Columns:    PaymentNotificationsColumns,
+		PrimaryKey: []*schema.Column{PaymentNotificationsColumns[0]},
+	}
+	// PaymentRefundsColumns holds the columns for the "payment_refunds" table.
+	PaymentRefundsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "out_refund_no", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "out_trade_no", Type: field.TypeString, Size: 32},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "total", Type: field.TypeInt64},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 80},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"created", "processing", "success", "closed", "abnormal"}, Default: "created"},
+		{Name: "refund_id", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "transaction_id", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "success_at", Type: field.TypeTime, Nullable: true},
+	}
+	// PaymentRefundsTable holds the schema information for the "payment_refunds" table.
+	PaymentRefundsTable = &schema.Table{
+		Name:       "payment_refunds",
+		Columns:    PaymentRefundsColumns,
+		PrimaryKey: []*schema.Column{PaymentRefundsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "paymentrefund_out_trade_no",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentRefundsColumns[4]},
+			},
+		},
+	}
 	// ReceiverRegistrationsColumns holds the columns for the "receiver_registrations" table.
 	ReceiverRegistrationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -289,6 +364,9 @@ var (
 		LeadersTable,
 		LeaderBindingsTable,
 		LeaderEventsTable,
+		PaymentsTable,
+		PaymentNotificationsTable,
+		PaymentRefundsTable,
 		ReceiverRegistrationsTable,
 		SessionsTable,
 		UsersTable,

@@ -21,6 +21,15 @@ type LeaderBinding func(*sql.Selector)
 // LeaderEvent is the predicate function for leaderevent builders.
 type LeaderEvent func(*sql.Selector)
 
+// Payment is the predicate function for payment builders.
+type Payment func(*sql.Selector)
+
+// PaymentNotification is the predicate function for paymentnotification builders.
+type PaymentNotification func(*sql.Selector)
+
+// PaymentRefund is the predicate function for paymentrefund builders.
+type PaymentRefund func(*sql.Selector)
+
 // ReceiverRegistration is the predicate function for receiverregistration builders.
 type ReceiverRegistration func(*sql.Selector)
 
