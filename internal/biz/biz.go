@@ -7,6 +7,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
 // ProviderSet is the use cases of every domain.
@@ -15,4 +16,5 @@ var ProviderSet = wire.NewSet(
 	identity.NewConsoleUsecase,
 	leader.NewUsecase,
 	leader.NewFinder,
+	payment.NewUsecase,
 )

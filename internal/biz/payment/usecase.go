@@ -1,0 +1,328 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+)
+
+// Usecase runs payments: prepay, close, sync from a query, refund, and the notifications.
+type Usecase struct {
+	gw       Gateway
+	store    Store
+	tx       port.Transactor
+	listener Listener
+	now      port.Clock
+}
+
+// NewUsecase builds the payment use cases.
+func NewUsecase(gw Gateway, store Store, tx port.Transactor, listener Listener, now port.Clock) *Usecase {
+	return &Usecase{gw: gw, store: store, tx: tx, listener: listener, now: now}
+}
+
+// Prepay saves the payment, then places the JSAPI order and returns what wx.requestPayment
+// needs. Called again with the same input (a retry, a second tap) it places the same order and
+// gets the same prepay_id; with another amount or payer for the same out_trade_no it is
+// ErrDuplicateNo; for a paid or closed payment ErrOrderPaid or ErrOrderClosed.
+func (u *Usecase) Prepay(ctx context.Context, in PrepayInput) (RequestPayment, error) {
+	if err := validatePrepay(in); err != nil {
+		return RequestPayment{}, err
+	}
+	p, err := u.store.CreatePayment(ctx, &Payment{
+		OutTradeNo: in.OutTradeNo, Description: in.Description, Amount: in.Amount,
+		PayerOpenID: in.PayerOpenID, ProfitSharing: in.ProfitSharing, State: StateCreated,
+		ExpiresAt: in.ExpiresAt,
+	})
+	if err != nil {
+		return RequestPayment{}, err
+	}
+	if p.Amount != in.Amount || p.PayerOpenID != in.PayerOpenID || p.ProfitSharing != in.ProfitSharing {
+		return RequestPayment{}, fmt.Errorf("prepay %s: %w", in.OutTradeNo, ErrDuplicateNo)
+	}
+	switch p.State {
+	case StatePaid:
+		return RequestPayment{}, fmt.Errorf("prepay %s: %w", in.OutTradeNo, ErrOrderPaid)
+	case StateClosed:
+		return RequestPayment{}, fmt.Errorf("prepay %s: %w", in.OutTradeNo, ErrOrderClosed)
+	case StateFailed:
+		return RequestPayment{}, fmt.Errorf("prepay %s: %w", in.OutTradeNo, ErrPaymentFailed)
+	}
+	// The stored description and expiry are the body of record: a retry sends the same body.
+	in.Description, in.ExpiresAt = p.Description, p.ExpiresAt
+	prepayID, rp, err := u.gw.Prepay(ctx, in)
+	if err != nil {
+		if errors.Is(err, ErrOrderPaid) {
+			// Paid already and the notification not here yet: learn it from a query.
+			_, _ = u.Sync(ctx, in.OutTradeNo)
+		}
+		return RequestPayment{}, err
+	}
+	if p.PrepayID != prepayID {
+		err = u.tx.InTx(ctx, func(ctx context.Context) error {
+			p, err := u.store.LockPayment(ctx, in.OutTradeNo)
+			if err != nil {
+				return err
+			}
+			p.PrepayID = prepayID
+			return u.store.SavePayment(ctx, p)
+		})
+		if err != nil {
+			return RequestPayment{}, err
+		}
+	}
+	return rp, nil
+}
+
+func validatePrepay(in PrepayInput) error {
+	switch {
+	case !validOutNo(in.OutTradeNo, outTradeNoMin, outTradeNoMax):
+		return bizerr.Invalid("out_trade_no", "6 to 32 of digits, letters and _-|*")
+	case in.Amount <= 0:
+		return bizerr.Invalid("amount", "must be positive")
+	case in.PayerOpenID == "":
+		return bizerr.Invalid("payer_openid", "required")
+	case in.Description == "" || len([]rune(in.Description)) > 127:
+		return bizerr.Invalid("description", "1 to 127 characters")
+	}
+	return nil
+}
+
+// Sync queries WeChat for the order and applies what it says: paid (the payment wins over a
+// close), closed, failed. For when a notification is late or lost.
+func (u *Usecase) Sync(ctx context.Context, outTradeNo string) (*Payment, error) {
+	t, err := u.gw.QueryByOutTradeNo(ctx, outTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	return u.applyTransaction(ctx, outTradeNo, t)
+}
+
+// Close closes an unpaid payment at WeChat, then queries it: a payment that arrived meanwhile
+// wins, and the payment comes back paid. The caller releases stock only when the answer is
+// closed.
+func (u *Usecase) Close(ctx context.Context, outTradeNo string) (*Payment, error) {
+	p, err := u.store.GetPayment(ctx, outTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	if p.State == StatePaid {
+		return p, nil
+	}
+	if err := u.gw.Close(ctx, outTradeNo); err != nil && !errors.Is(err, ErrOrderPaid) {
+		if !errors.Is(err, ErrOrderNotFound) {
+			return nil, err
+		}
+		// Never reached WeChat (the prepay failed before it): nothing can pay it.
+		return u.markClosed(ctx, outTradeNo)
+	}
+	t, err := u.gw.QueryByOutTradeNo(ctx, outTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	if !t.Paid() && t.TradeState != TradeClosed && t.TradeState != TradeRevoked {
+		return nil, fmt.Errorf("close %s: WeChat still says %s: %w", outTradeNo, t.TradeState, bizerr.ErrUnavailable)
+	}
+	return u.applyTransaction(ctx, outTradeNo, t)
+}
+
+func (u *Usecase) markClosed(ctx context.Context, outTradeNo string) (*Payment, error) {
+	var out *Payment
+	err := u.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := u.store.LockPayment(ctx, outTradeNo)
+		if err != nil {
+			return err
+		}
+		if p.State == StateCreated {
+			p.State = StateClosed
+			if err := u.store.SavePayment(ctx, p); err != nil {
+				return err
+			}
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// applyTransaction moves the payment to what WeChat reports, in one transaction.
+func (u *Usecase) applyTransaction(ctx context.Context, outTradeNo string, t Transaction) (*Payment, error) {
+	var out *Payment
+	err := u.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := u.store.LockPayment(ctx, outTradeNo)
+		if err != nil {
+			return err
+		}
+		out = p
+		return u.apply(ctx, p, t)
+	})
+	return out, err
+}
+
+// apply moves p to t's state. Paid is final: the same transaction again changes nothing, and a
+// paid report for a closed (expired) payment records it as paid, because the payer's money
+// arrived. The caller holds p locked.
+func (u *Usecase) apply(ctx context.Context, p *Payment, t Transaction) error {
+	switch {
+	case t.Paid():
+		if p.State == StatePaid {
+			if p.TransactionID != t.TransactionID {
+				return fmt.Errorf("payment %s paid by %s, now reported paid by %s: %w",
+					p.OutTradeNo, p.TransactionID, t.TransactionID, bizerr.ErrConflict)
+			}
+			return nil
+		}
+		if t.Amount != p.Amount {
+			return fmt.Errorf("payment %s of %d fen reported paid with %d: %w", p.OutTradeNo, p.Amount, t.Amount, bizerr.ErrConflict)
+		}
+		p.State, p.TransactionID, p.PaidAt = StatePaid, t.TransactionID, t.SuccessTime
+		if p.PaidAt.IsZero() {
+			p.PaidAt = u.now()
+		}
+		if err := u.store.SavePayment(ctx, p); err != nil {
+			return err
+		}
+		return u.listener.PaymentPaid(ctx, p)
+	case p.State != StateCreated:
+		return nil
+	case t.TradeState == TradeClosed || t.TradeState == TradeRevoked:
+		p.State = StateClosed
+	case t.TradeState == TradePayError:
+		p.State = StateFailed
+	default:
+		return nil
+	}
+	return u.store.SavePayment(ctx, p)
+}
+
+// ApplyPaymentNotification applies a verified TRANSACTION.SUCCESS notification exactly once:
+// the inbox keeps its id, so a duplicate changes nothing, and the payment's state machine
+// makes the same transaction_id from another source (a query) change nothing too.
+func (u *Usecase) ApplyPaymentNotification(ctx context.Context, n Notification, t Transaction) error {
+	n.ReceivedAt = u.now()
+	return u.tx.InTx(ctx, func(ctx context.Context) error {
+		fresh, err := u.store.RecordNotification(ctx, n)
+		if err != nil || !fresh {
+			return err
+		}
+		p, err := u.store.LockPayment(ctx, t.OutTradeNo)
+		if err != nil {
+			return fmt.Errorf("payment notification %s for %s: %w", n.ID, t.OutTradeNo, err)
+		}
+		return u.apply(ctx, p, t)
+	})
+}
+
+// Refund saves the refund, then asks WeChat for it. The same out_refund_no again is the same
+// refund: it is not asked for twice once WeChat has it.
+func (u *Usecase) Refund(ctx context.Context, in RefundInput) (*Refund, error) {
+	switch {
+	case !validOutNo(in.OutRefundNo, 1, outNoMax):
+		return nil, bizerr.Invalid("out_refund_no", "1 to 64 of digits, letters and _-|*")
+	case in.Amount <= 0 || in.Amount > in.Total:
+		return nil, bizerr.Invalid("amount", "must be positive and at most the total")
+	}
+	p, err := u.store.GetPayment(ctx, in.OutTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	if p.State != StatePaid {
+		return nil, bizerr.Invalid("out_trade_no", "the payment is not paid")
+	}
+	if in.Total != p.Amount {
+		return nil, bizerr.Invalid("total", "differs from the payment's amount")
+	}
+	r, err := u.store.CreateRefund(ctx, &Refund{
+		OutRefundNo: in.OutRefundNo, OutTradeNo: in.OutTradeNo, Amount: in.Amount, Total: in.Total,
+		Reason: in.Reason, State: RefundCreated,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.OutTradeNo != in.OutTradeNo || r.Amount != in.Amount {
+		return nil, fmt.Errorf("refund %s: %w", in.OutRefundNo, ErrDuplicateNo)
+	}
+	if r.State != RefundCreated {
+		return r, nil
+	}
+	in.Reason = r.Reason
+	got, err := u.gw.Refund(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return u.applyRefund(ctx, got)
+}
+
+// SyncRefund queries a refund and applies its state.
+func (u *Usecase) SyncRefund(ctx context.Context, outRefundNo string) (*Refund, error) {
+	got, err := u.gw.QueryRefund(ctx, outRefundNo)
+	if err != nil {
+		return nil, err
+	}
+	return u.applyRefund(ctx, got)
+}
+
+func (u *Usecase) applyRefund(ctx context.Context, got Refund) (*Refund, error) {
+	var out *Refund
+	err := u.tx.InTx(ctx, func(ctx context.Context) error {
+		r, err := u.store.LockRefund(ctx, got.OutRefundNo)
+		if err != nil {
+			return err
+		}
+		out = r
+		return u.moveRefund(ctx, r, got)
+	})
+	return out, err
+}
+
+// moveRefund moves r to what WeChat reports. Success and closed are final; success adds to the
+// payment's refunded amount exactly once. The caller holds r locked.
+func (u *Usecase) moveRefund(ctx context.Context, r *Refund, got Refund) error {
+	if r.State.Final() || got.State == RefundCreated || got.State == r.State {
+		if r.RefundID == "" && got.RefundID != "" {
+			r.RefundID, r.TransactionID = got.RefundID, got.TransactionID
+			return u.store.SaveRefund(ctx, r)
+		}
+		return nil
+	}
+	r.State, r.RefundID, r.TransactionID = got.State, got.RefundID, got.TransactionID
+	if got.State == RefundSuccess {
+		r.SuccessTime = got.SuccessTime
+		if r.SuccessTime.IsZero() {
+			r.SuccessTime = u.now()
+		}
+	}
+	if err := u.store.SaveRefund(ctx, r); err != nil {
+		return err
+	}
+	if got.State != RefundSuccess {
+		return nil
+	}
+	p, err := u.store.LockPayment(ctx, r.OutTradeNo)
+	if err != nil {
+		return err
+	}
+	p.Refunded += r.Amount
+	if err := u.store.SavePayment(ctx, p); err != nil {
+		return err
+	}
+	return u.listener.RefundSucceeded(ctx, r)
+}
+
+// ApplyRefundNotification applies a verified REFUND.* notification exactly once.
+func (u *Usecase) ApplyRefundNotification(ctx context.Context, n Notification, got Refund) error {
+	n.ReceivedAt = u.now()
+	return u.tx.InTx(ctx, func(ctx context.Context) error {
+		fresh, err := u.store.RecordNotification(ctx, n)
+		if err != nil || !fresh {
+			return err
+		}
+		r, err := u.store.LockRefund(ctx, got.OutRefundNo)
+		if err != nil {
+			return fmt.Errorf("refund notification %s for %s: %w", n.ID, got.OutRefundNo, err)
+		}
+		return u.moveRefund(ctx, r, got)
+	})
+}
