@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 	"github.com/redis/go-redis/v9"
 
@@ -15,9 +16,11 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
+	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
 
 // ProviderSet is every implementation of a biz port, with what they are built from.
@@ -35,10 +38,16 @@ var ProviderSet = wire.NewSet(
 	NewBindingRepo,
 	NewReceiverQueue,
 	NewMiniProgram,
+	NewPaymentStore,
+	NewWechatPay,
 	wire.Bind(new(port.Transactor), new(*Data)),
 	wire.Bind(new(identity.UserRepo), new(*UserRepo)),
 	wire.Bind(new(leader.Users), new(*UserRepo)),
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),
+	wire.Bind(new(payment.Store), new(*PaymentStore)),
+	wire.Bind(new(payment.Gateway), new(*wechatpay.Client)),
+	wire.Bind(new(payment.ProfitSharing), new(*wechatpay.Client)),
+	wire.Bind(new(payment.Bills), new(*wechatpay.Client)),
 )
 
 // Data is the shared handle of every repository.
@@ -118,4 +127,17 @@ func dbErr(err error, what string) error {
 // NewMiniProgram is the WeChat mini-program client, its access token cached under prefix.
 func NewMiniProgram(c *conf.Wechat, rdb redis.UniversalClient, prefix KeyPrefix) *wechat.MiniProgram {
 	return wechat.NewMiniProgram(c, rdb, prefix.Key(""))
+}
+
+// NewWechatPay is the WeChat Pay client of the configured merchant, or, with no merchant
+// configured, one that answers payment.ErrNotConfigured.
+func NewWechatPay(c *conf.Wechat, logger log.Logger) (*wechatpay.Client, error) {
+	client, err := wechatpay.NewFromConf(c)
+	if err != nil {
+		return nil, err
+	}
+	if !client.Configured() {
+		log.NewHelper(logger).Warnw("msg", "WeChat Pay is not configured (wechat.pay.mch_id): payments are off")
+	}
+	return client, nil
 }
