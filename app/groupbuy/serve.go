@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/go-kratos/kratos/v2"
@@ -29,7 +30,7 @@ func serveCmd(args []string) error {
 		return err
 	}
 	logger := newLogger()
-	stopSim, err := startEmbeddedWechat(bc.GetWechat(), logger)
+	stopSim, err := startEmbeddedWechat(bc, logger)
 	if err != nil {
 		return err
 	}
@@ -71,21 +72,71 @@ func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, workers *server
 }
 
 // startEmbeddedWechat runs the WeChat simulator in-process when configured, and points the
-// WeChat client at it.
-func startEmbeddedWechat(c *conf.Wechat, logger log.Logger) (func(), error) {
+// WeChat clients at it. With simulator.pay_keys_dir it serves WeChat Pay too, with a development
+// key set generated there on first run, and gives the service the same keys: the merchant key
+// and WeChat Pay public key as files, the rest as values.
+func startEmbeddedWechat(bc *conf.Bootstrap, logger log.Logger) (func(), error) {
+	c := bc.GetWechat()
 	sim := c.GetSimulator()
 	if !sim.GetEmbedded() {
 		return func() {}, nil
 	}
 	mp := c.GetMiniProgram()
-	s := wxsim.New(wxsim.Config{Apps: map[string]string{mp.GetAppId(): mp.GetAppSecret()}})
+	cfg := wxsim.Config{Apps: map[string]string{mp.GetAppId(): mp.GetAppSecret()}}
+	var keyDir string
+	if dir := sim.GetPayKeysDir(); dir != "" {
+		var err error
+		if keyDir, err = expandHome(dir); err != nil {
+			return nil, err
+		}
+		keys, err := wxsim.LoadOrCreateDevPayKeys(keyDir, c.GetPay().GetMchId())
+		if err != nil {
+			return nil, fmt.Errorf("WeChat Pay development keys in %s: %w", keyDir, err)
+		}
+		cfg.Pay = keys.PayConfig()
+		if c.Pay == nil {
+			c.Pay = &conf.Wechat_Pay{}
+		}
+		p := c.Pay
+		p.MchId, p.MerchantSerial, p.Apiv3Key = keys.MchID, keys.MerchantSerial, keys.APIv3Key
+		p.MerchantPrivateKey = filepath.Join(keyDir, wxsim.MerchantKeyFile)
+		p.PlatformPublicKeyId = keys.PublicKeyID
+		p.PlatformPublicKey = filepath.Join(keyDir, wxsim.PlatformPublicKeyFile)
+		if p.NotifyBaseUrl == "" {
+			p.NotifyBaseUrl = "http://" + localHost(bc.GetServer().GetHttp().GetAddr())
+		}
+	}
+	s, err := wxsim.Open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("embedded WeChat simulator: %w", err)
+	}
 	base, stop, err := s.Start(sim.GetAddr())
 	if err != nil {
+		_ = s.Close()
 		return nil, fmt.Errorf("start embedded WeChat simulator: %w", err)
 	}
 	c.ApiBase = base
-	log.NewHelper(logger).Infow("msg", "embedded WeChat simulator started", "url", base)
-	return func() { _ = stop(context.Background()) }, nil
+	if keyDir != "" {
+		c.Pay.ApiBaseUrl = base
+	}
+	log.NewHelper(logger).Infow("msg", "embedded WeChat simulator started", "url", base, "pay_keys", keyDir)
+	return func() {
+		_ = stop(context.Background())
+		_ = s.Close()
+	}, nil
+}
+
+// expandHome turns a leading ~/ into the home folder.
+func expandHome(path string) (string, error) {
+	rest, ok := strings.CutPrefix(path, "~/")
+	if !ok {
+		return path, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("expand %s: %w", path, err)
+	}
+	return filepath.Join(home, rest), nil
 }
 
 func printBanner(hs *http.Server, bc *conf.Bootstrap) {
@@ -105,6 +156,9 @@ func printBanner(hs *http.Server, bc *conf.Bootstrap) {
 	fmt.Fprintf(&b, "  Database  %s %s\n", d.GetDatabase().GetDriver(), redactDSN(d.GetDatabase().GetSource()))
 	if w.GetSimulator().GetEmbedded() {
 		fmt.Fprintf(&b, "  WeChat    simulator at %s\n", w.GetApiBase())
+		if w.GetPay().GetMchId() != "" {
+			fmt.Fprintf(&b, "  WeChat Pay merchant %s (simulated), notifications to %s/wechatpay/notify/…\n", w.GetPay().GetMchId(), w.GetPay().GetNotifyBaseUrl())
+		}
 		fmt.Fprintf(&b, "\nLog in as a demo shopper (the simulator plays the phone's wx.login):\n")
 		fmt.Fprintf(&b, "  curl -s -X POST %s/v1/auth/wechat-login -H 'Content-Type: application/json' \\\n", api)
 		fmt.Fprintf(&b, "    -d \"{\\\"code\\\":\\\"$(curl -s '%s/sim/v1/login-code?openid=demo-shopper')\\\"}\"\n", w.GetApiBase())

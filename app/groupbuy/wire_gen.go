@@ -11,6 +11,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/server"
@@ -91,7 +92,17 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		LeaderSelf:    leaderSelfService,
 		LeaderOps:     leaderOpsService,
 	}
-	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services)
+	client, err := data.NewWechatPay(wechat, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	paymentStore := data.NewPaymentStore(dataData)
+	listener := paymentListener()
+	paymentUsecase := payment.NewUsecase(client, paymentStore, dataData, listener, portClock)
+	serverWebhooks := webhooks(client, paymentUsecase, logger)
+	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	workers := server.NewWorkers(logger, finder)
 	app := newApp(logger, httpServer, grpcServer, workers, bootstrap)

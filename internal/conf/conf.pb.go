@@ -439,6 +439,7 @@ type Wechat struct {
 	MiniProgram   *Wechat_MiniProgram  `protobuf:"bytes,2,opt,name=mini_program,json=miniProgram,proto3" json:"mini_program,omitempty"`
 	Timeout       *durationpb.Duration `protobuf:"bytes,3,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	Simulator     *Wechat_Simulator    `protobuf:"bytes,4,opt,name=simulator,proto3" json:"simulator,omitempty"`
+	Pay           *Wechat_Pay          `protobuf:"bytes,5,opt,name=pay,proto3" json:"pay,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -497,6 +498,13 @@ func (x *Wechat) GetTimeout() *durationpb.Duration {
 func (x *Wechat) GetSimulator() *Wechat_Simulator {
 	if x != nil {
 		return x.Simulator
+	}
+	return nil
+}
+
+func (x *Wechat) GetPay() *Wechat_Pay {
+	if x != nil {
+		return x.Pay
 	}
 	return nil
 }
@@ -1008,8 +1016,12 @@ func (x *Wechat_MiniProgram) GetAppSecret() string {
 type Wechat_Simulator struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Start the WeChat simulator in-process and point every WeChat call at it.
-	Embedded      bool   `protobuf:"varint,1,opt,name=embedded,proto3" json:"embedded,omitempty"`
-	Addr          string `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	Embedded bool   `protobuf:"varint,1,opt,name=embedded,proto3" json:"embedded,omitempty"`
+	Addr     string `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	// With embedded: serve the WeChat Pay half too, with the development key set kept in this
+	// folder (generated on first run; a leading ~/ is the home folder). The service's
+	// wechat.pay keys, merchant and API base are then taken from it. Empty: no pay half.
+	PayKeysDir    string `protobuf:"bytes,3,opt,name=pay_keys_dir,json=payKeysDir,proto3" json:"pay_keys_dir,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1058,6 +1070,204 @@ func (x *Wechat_Simulator) GetAddr() string {
 	return ""
 }
 
+func (x *Wechat_Simulator) GetPayKeysDir() string {
+	if x != nil {
+		return x.PayKeysDir
+	}
+	return ""
+}
+
+// WeChat Pay API v3 (direct merchant). Empty mch_id turns payments off: every pay call then
+// fails with "payments not configured" and the notification routes answer 503.
+type Wechat_Pay struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Merchant id (商户号).
+	MchId string `protobuf:"bytes,1,opt,name=mch_id,json=mchId,proto3" json:"mch_id,omitempty"`
+	// Serial number of the merchant API certificate (商户API证书序列号).
+	MerchantSerial string `protobuf:"bytes,2,opt,name=merchant_serial,json=merchantSerial,proto3" json:"merchant_serial,omitempty"`
+	// Merchant API private key (apiclient_key.pem): PEM text, or the path of a PEM file.
+	MerchantPrivateKey string `protobuf:"bytes,3,opt,name=merchant_private_key,json=merchantPrivateKey,proto3" json:"merchant_private_key,omitempty"`
+	// APIv3 key (32 bytes), decrypts notifications.
+	Apiv3Key string `protobuf:"bytes,4,opt,name=apiv3_key,json=apiv3Key,proto3" json:"apiv3_key,omitempty"`
+	// WeChat Pay public key id (PUB_KEY_ID_…) and the key itself (PEM text or file). A
+	// platform certificate (PEM "CERTIFICATE") is accepted instead; its serial is then the id.
+	PlatformPublicKeyId string `protobuf:"bytes,5,opt,name=platform_public_key_id,json=platformPublicKeyId,proto3" json:"platform_public_key_id,omitempty"`
+	PlatformPublicKey   string `protobuf:"bytes,6,opt,name=platform_public_key,json=platformPublicKey,proto3" json:"platform_public_key,omitempty"`
+	// Public base URL of this service that WeChat posts notifications to (https in production);
+	// the routes are /wechatpay/notify/payment and /wechatpay/notify/refund.
+	NotifyBaseUrl string `protobuf:"bytes,7,opt,name=notify_base_url,json=notifyBaseUrl,proto3" json:"notify_base_url,omitempty"`
+	// WeChat Pay's API host override (the simulator's URL); empty means api.mch.weixin.qq.com.
+	ApiBaseUrl string `protobuf:"bytes,8,opt,name=api_base_url,json=apiBaseUrl,proto3" json:"api_base_url,omitempty"`
+	// Timeout of one HTTP attempt (default 10s).
+	Timeout       *durationpb.Duration `protobuf:"bytes,9,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	Retry         *Wechat_Pay_Retry    `protobuf:"bytes,10,opt,name=retry,proto3" json:"retry,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Wechat_Pay) Reset() {
+	*x = Wechat_Pay{}
+	mi := &file_conf_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Wechat_Pay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Wechat_Pay) ProtoMessage() {}
+
+func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
+func (*Wechat_Pay) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{6, 2}
+}
+
+func (x *Wechat_Pay) GetMchId() string {
+	if x != nil {
+		return x.MchId
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetMerchantSerial() string {
+	if x != nil {
+		return x.MerchantSerial
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetMerchantPrivateKey() string {
+	if x != nil {
+		return x.MerchantPrivateKey
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetApiv3Key() string {
+	if x != nil {
+		return x.Apiv3Key
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetPlatformPublicKeyId() string {
+	if x != nil {
+		return x.PlatformPublicKeyId
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetPlatformPublicKey() string {
+	if x != nil {
+		return x.PlatformPublicKey
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetNotifyBaseUrl() string {
+	if x != nil {
+		return x.NotifyBaseUrl
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetApiBaseUrl() string {
+	if x != nil {
+		return x.ApiBaseUrl
+	}
+	return ""
+}
+
+func (x *Wechat_Pay) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+func (x *Wechat_Pay) GetRetry() *Wechat_Pay_Retry {
+	if x != nil {
+		return x.Retry
+	}
+	return nil
+}
+
+type Wechat_Pay_Retry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Attempts per call, the first included (default 4).
+	MaxAttempts int32 `protobuf:"varint,1,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	// Back-off before the second attempt (default 200ms), doubling up to max_delay (default
+	// 2s), with full jitter.
+	BaseDelay     *durationpb.Duration `protobuf:"bytes,2,opt,name=base_delay,json=baseDelay,proto3" json:"base_delay,omitempty"`
+	MaxDelay      *durationpb.Duration `protobuf:"bytes,3,opt,name=max_delay,json=maxDelay,proto3" json:"max_delay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Wechat_Pay_Retry) Reset() {
+	*x = Wechat_Pay_Retry{}
+	mi := &file_conf_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Wechat_Pay_Retry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Wechat_Pay_Retry) ProtoMessage() {}
+
+func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
+func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{6, 2, 0}
+}
+
+func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
+	if x != nil {
+		return x.MaxAttempts
+	}
+	return 0
+}
+
+func (x *Wechat_Pay_Retry) GetBaseDelay() *durationpb.Duration {
+	if x != nil {
+		return x.BaseDelay
+	}
+	return nil
+}
+
+func (x *Wechat_Pay_Retry) GetMaxDelay() *durationpb.Duration {
+	if x != nil {
+		return x.MaxDelay
+	}
+	return nil
+}
+
 type Security_PersonalData struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The key that seals new values; older keys stay listed so old values still open.
@@ -1070,7 +1280,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1082,7 +1292,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,19 +1390,40 @@ const file_conf_proto_rawDesc = "" +
 	"\aconsole\x18\x05 \x01(\v2\x1b.groupbuy.conf.Auth.ConsoleR\aconsole\x1an\n" +
 	"\aConsole\x12.\n" +
 	"\x13max_failed_attempts\x18\x01 \x01(\x05R\x11maxFailedAttempts\x123\n" +
-	"\alockout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\alockout\"\xdf\x02\n" +
+	"\alockout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\alockout\"\xff\a\n" +
 	"\x06Wechat\x12\x19\n" +
 	"\bapi_base\x18\x01 \x01(\tR\aapiBase\x12D\n" +
 	"\fmini_program\x18\x02 \x01(\v2!.groupbuy.conf.Wechat.MiniProgramR\vminiProgram\x123\n" +
 	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12=\n" +
-	"\tsimulator\x18\x04 \x01(\v2\x1f.groupbuy.conf.Wechat.SimulatorR\tsimulator\x1aC\n" +
+	"\tsimulator\x18\x04 \x01(\v2\x1f.groupbuy.conf.Wechat.SimulatorR\tsimulator\x12+\n" +
+	"\x03pay\x18\x05 \x01(\v2\x19.groupbuy.conf.Wechat.PayR\x03pay\x1aC\n" +
 	"\vMiniProgram\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12\x1d\n" +
 	"\n" +
-	"app_secret\x18\x02 \x01(\tR\tappSecret\x1a;\n" +
+	"app_secret\x18\x02 \x01(\tR\tappSecret\x1a]\n" +
 	"\tSimulator\x12\x1a\n" +
 	"\bembedded\x18\x01 \x01(\bR\bembedded\x12\x12\n" +
-	"\x04addr\x18\x02 \x01(\tR\x04addr\"\x87\x02\n" +
+	"\x04addr\x18\x02 \x01(\tR\x04addr\x12 \n" +
+	"\fpay_keys_dir\x18\x03 \x01(\tR\n" +
+	"payKeysDir\x1a\xce\x04\n" +
+	"\x03Pay\x12\x15\n" +
+	"\x06mch_id\x18\x01 \x01(\tR\x05mchId\x12'\n" +
+	"\x0fmerchant_serial\x18\x02 \x01(\tR\x0emerchantSerial\x120\n" +
+	"\x14merchant_private_key\x18\x03 \x01(\tR\x12merchantPrivateKey\x12\x1b\n" +
+	"\tapiv3_key\x18\x04 \x01(\tR\bapiv3Key\x123\n" +
+	"\x16platform_public_key_id\x18\x05 \x01(\tR\x13platformPublicKeyId\x12.\n" +
+	"\x13platform_public_key\x18\x06 \x01(\tR\x11platformPublicKey\x12&\n" +
+	"\x0fnotify_base_url\x18\a \x01(\tR\rnotifyBaseUrl\x12 \n" +
+	"\fapi_base_url\x18\b \x01(\tR\n" +
+	"apiBaseUrl\x123\n" +
+	"\atimeout\x18\t \x01(\v2\x19.google.protobuf.DurationR\atimeout\x125\n" +
+	"\x05retry\x18\n" +
+	" \x01(\v2\x1f.groupbuy.conf.Wechat.Pay.RetryR\x05retry\x1a\x9c\x01\n" +
+	"\x05Retry\x12!\n" +
+	"\fmax_attempts\x18\x01 \x01(\x05R\vmaxAttempts\x128\n" +
+	"\n" +
+	"base_delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\tbaseDelay\x126\n" +
+	"\tmax_delay\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\bmaxDelay\"\x87\x02\n" +
 	"\bSecurity\x12I\n" +
 	"\rpersonal_data\x18\x01 \x01(\v2$.groupbuy.conf.Security.PersonalDataR\fpersonalData\x1a\xaf\x01\n" +
 	"\fPersonalData\x12\"\n" +
@@ -1216,7 +1447,7 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
 	(*Geo)(nil),                   // 1: groupbuy.conf.Geo
@@ -1234,9 +1465,11 @@ var file_conf_proto_goTypes = []any{
 	(*Auth_Console)(nil),          // 13: groupbuy.conf.Auth.Console
 	(*Wechat_MiniProgram)(nil),    // 14: groupbuy.conf.Wechat.MiniProgram
 	(*Wechat_Simulator)(nil),      // 15: groupbuy.conf.Wechat.Simulator
-	(*Security_PersonalData)(nil), // 16: groupbuy.conf.Security.PersonalData
-	nil,                           // 17: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
+	(*Wechat_Pay)(nil),            // 16: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 17: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 18: groupbuy.conf.Security.PersonalData
+	nil,                           // 19: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
 	3,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
@@ -1247,32 +1480,37 @@ var file_conf_proto_depIdxs = []int32{
 	8,  // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
 	1,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
 	2,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	18, // 8: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	18, // 9: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	20, // 8: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	20, // 9: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
 	9,  // 10: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
 	10, // 11: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
 	11, // 12: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
 	12, // 13: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	18, // 14: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	18, // 15: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	20, // 14: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	20, // 15: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
 	13, // 16: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
 	14, // 17: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	18, // 18: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	20, // 18: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
 	15, // 19: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	16, // 20: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	18, // 21: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	18, // 22: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	18, // 23: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	18, // 24: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	18, // 25: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	18, // 26: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	18, // 27: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	17, // 28: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	16, // 20: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	18, // 21: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	20, // 22: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	20, // 23: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	20, // 24: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	20, // 25: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	20, // 26: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	20, // 27: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	20, // 28: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	20, // 29: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	17, // 30: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	20, // 31: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	20, // 32: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	19, // 33: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -1286,7 +1524,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

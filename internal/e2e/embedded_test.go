@@ -20,6 +20,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		"GROUPBUY_HTTP_ADDR="+httpAddr,
 		"GROUPBUY_GRPC_ADDR="+grpcAddr,
 		"GROUPBUY_WECHAT_SIM_ADDR="+simAddr,
+		"GROUPBUY_WECHAT_PAY_KEYS_DIR="+filepath.Join(dir, "wxpay"),
 	)
 	if out := s.run("migrate"); !strings.Contains(out, "at migration") {
 		t.Fatalf("migrate said: %s", out)
@@ -36,6 +37,15 @@ func TestEmbeddedDefault(t *testing.T) {
 	login := s.call("POST", "/v1/auth/wechat-login", "", map[string]string{"code": string(code)})
 	expect(t, login, 200, "")
 	expect(t, s.call("GET", "/v1/me", login.str("accessToken"), nil), 200, "")
+
+	// WeChat Pay's notification route is public (no token) but refuses what is not signed.
+	unsigned := s.call("POST", "/wechatpay/notify/payment", "", map[string]string{"id": "forged"})
+	if unsigned.status != http.StatusUnauthorized || unsigned.str("code") != "FAIL" {
+		t.Errorf("unsigned notification: %d %s", unsigned.status, unsigned.raw)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wxpay", "apiclient_key.pem")); err != nil {
+		t.Errorf("development pay keys not generated: %v", err)
+	}
 
 	for _, a := range []struct{ user, pass string }{
 		{"ops", "ops-demo-password"}, {"finance", "finance-demo-password"}, {"admin", "admin-demo-password"},

@@ -21,7 +21,7 @@ const defaultMaxBody = 1 << 20
 // NewHTTPServer serves the API as JSON over HTTP, plus /healthz, /readyz, /metrics and
 // /openapi.yaml.
 func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, ready Readiness,
-	svc Services) *khttp.Server {
+	svc Services, hooks Webhooks) *khttp.Server {
 	maxBody := c.GetHttp().GetMaxBodyBytes()
 	if maxBody <= 0 {
 		maxBody = defaultMaxBody
@@ -46,6 +46,10 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	v1.RegisterNeighbourhoodHTTPServer(srv, svc.Neighbourhood)
 	v1.RegisterLeaderSelfHTTPServer(srv, svc.LeaderSelf)
 	v1.RegisterLeaderOpsHTTPServer(srv, svc.LeaderOps)
+
+	for _, h := range hooks {
+		srv.Handle(h.Path, h.Handler)
+	}
 
 	srv.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	srv.HandleFunc("/readyz", readyz(ready))

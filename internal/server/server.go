@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
@@ -38,6 +39,16 @@ type Services struct {
 	LeaderSelf    *service.LeaderSelfService
 	LeaderOps     *service.LeaderOpsService
 }
+
+// Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it
+// receives, like WeChat Pay's signed notifications.
+type Webhook struct {
+	Path    string
+	Handler http.Handler
+}
+
+// Webhooks are the routes NewHTTPServer adds beside the API.
+type Webhooks []Webhook
 
 // Readiness tells whether the service's dependencies answer.
 type Readiness interface {
