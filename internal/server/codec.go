@@ -68,20 +68,20 @@ func encodeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func foreignError(se *kerrors.Error) *kerrors.Error {
-	switch {
-	case se.Code == http.StatusBadRequest:
+	switch se.Code {
+	case http.StatusBadRequest:
 		return v1.ErrorMalformedRequest("%s", se.Message)
-	case se.Code == http.StatusNotFound:
+	case http.StatusNotFound:
 		return v1.ErrorNotFound("%s", se.Message)
-	case se.Code == http.StatusRequestEntityTooLarge:
+	case http.StatusRequestEntityTooLarge:
 		return v1.ErrorRequestTooLarge("%s", se.Message)
-	case se.Code == http.StatusUnauthorized:
+	case http.StatusUnauthorized:
 		return v1.ErrorUnauthenticated("%s", se.Message)
-	case se.Code == http.StatusForbidden:
+	case http.StatusForbidden:
 		return v1.ErrorForbidden("%s", se.Message)
-	case se.Code == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		return v1.ErrorRateLimited("%s", se.Message)
-	case se.Code == 499:
+	case 499:
 		return se // the client went away; nobody reads the answer
 	}
 	return v1.ErrorInternal("internal error").WithCause(se)
