@@ -7,6 +7,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 )
@@ -46,41 +47,48 @@ func (r *consoleRepo) Get(ctx context.Context, id int64) (*identity.ConsoleAccou
 	return toConsoleAccount(row), nil
 }
 
-// RecordFailure increments in one UPDATE (no lost count under concurrent guesses), then locks
-// with a second UPDATE guarded by the count, so only a count that reached the limit locks.
-func (r *consoleRepo) RecordFailure(ctx context.Context, id int64, maxAttempts int,
-	lockUntil time.Time) (*identity.ConsoleAccount, error) {
-	var out *identity.ConsoleAccount
-	err := r.data.InTx(ctx, func(ctx context.Context) error {
-		c := r.data.client(ctx)
-		if err := c.ConsoleAccount.UpdateOneID(int(id)).AddFailedAttempts(1).Exec(ctx); err != nil {
-			return dbErr(err, fmt.Sprintf("count failed login of console account %d", id))
-		}
-		err := c.ConsoleAccount.Update().
-			Where(consoleaccount.ID(int(id)), consoleaccount.FailedAttemptsGTE(maxAttempts)).
-			SetFailedAttempts(0).
-			SetLockedUntil(lockUntil).
-			Exec(ctx)
-		if err != nil {
-			return dbErr(err, fmt.Sprintf("lock console account %d", id))
-		}
-		row, err := c.ConsoleAccount.Get(ctx, int(id))
-		if err != nil {
-			return dbErr(err, fmt.Sprintf("reload console account %d", id))
-		}
-		out = toConsoleAccount(row)
-		return nil
-	})
-	return out, err
+// notLockedAt matches accounts not locked at now.
+func notLockedAt(now time.Time) predicate.ConsoleAccount {
+	return consoleaccount.Or(consoleaccount.LockedUntilIsNil(), consoleaccount.LockedUntilLTE(now))
 }
 
-func (r *consoleRepo) RecordSuccess(ctx context.Context, id int64, at time.Time) error {
-	err := r.data.client(ctx).ConsoleAccount.UpdateOneID(int(id)).
+// ClaimAttempt increments in one UPDATE guarded by the lock, so concurrent attempts are all
+// counted and none is counted against a locked account.
+func (r *consoleRepo) ClaimAttempt(ctx context.Context, id int64, now time.Time) (*identity.ConsoleAccount, error) {
+	c := r.data.client(ctx)
+	err := c.ConsoleAccount.Update().
+		Where(consoleaccount.ID(int(id)), notLockedAt(now)).
+		AddFailedAttempts(1).
+		Exec(ctx)
+	if err != nil {
+		return nil, dbErr(err, fmt.Sprintf("count attempt on console account %d", id))
+	}
+	return r.Get(ctx, id)
+}
+
+func (r *consoleRepo) Lock(ctx context.Context, id int64, now, until time.Time) (*identity.ConsoleAccount, error) {
+	err := r.data.client(ctx).ConsoleAccount.Update().
+		Where(consoleaccount.ID(int(id)), notLockedAt(now)).
+		SetLockedUntil(until).
+		SetFailedAttempts(0).
+		Exec(ctx)
+	if err != nil {
+		return nil, dbErr(err, fmt.Sprintf("lock console account %d", id))
+	}
+	return r.Get(ctx, id)
+}
+
+func (r *consoleRepo) RecordSuccess(ctx context.Context, id int64, now time.Time) (bool, error) {
+	n, err := r.data.client(ctx).ConsoleAccount.Update().
+		Where(consoleaccount.ID(int(id)), notLockedAt(now)).
 		SetFailedAttempts(0).
 		ClearLockedUntil().
-		SetLastLoginAt(at).
-		Exec(ctx)
-	return dbErr(err, fmt.Sprintf("record login of console account %d", id))
+		SetLastLoginAt(now).
+		Save(ctx)
+	if err != nil {
+		return false, dbErr(err, fmt.Sprintf("record login of console account %d", id))
+	}
+	return n == 1, nil
 }
 
 func (r *consoleRepo) Unlock(ctx context.Context, username string) (*identity.ConsoleAccount, error) {

@@ -68,81 +68,65 @@ func testConsoleCreate(t *testing.T, s *stack) {
 	}
 }
 
-// RecordFailure counts up to the limit and locks exactly when the count reaches it, resetting
-// the count; the failure after that counts afresh without moving the lock. RecordSuccess then
-// clears both and notes the login.
-func TestConsoleRecordFailureLocksAtLimit(t *testing.T) {
+// ClaimAttempt counts attempts while the account is unlocked and refuses to count against a
+// lock; Lock locks once (a second Lock does not move it); RecordSuccess clears the count but not a
+// lock that is in force, and notes the login.
+func TestConsoleAttemptsAndLock(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, openPostgres(t))
 	ctx := t.Context()
-	for _, limit := range []int{1, 2, 5} {
-		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) {
-			a := s.createAccount(fmt.Sprintf("limit-%d", limit))
-			lockUntil := s.clock.Now().Add(time.Hour)
-			for i := 1; i < limit; i++ {
-				after, err := s.consoles.RecordFailure(ctx, a.ID, limit, lockUntil)
-				if err != nil {
-					t.Fatalf("failure %d: %v", i, err)
-				}
-				if after.FailedAttempts != i || after.LockedUntil != nil {
-					t.Fatalf("after failure %d of %d: attempts %d, locked until %v; want %d, unlocked",
-						i, limit, after.FailedAttempts, after.LockedUntil, i)
-				}
-			}
-			after, err := s.consoles.RecordFailure(ctx, a.ID, limit, lockUntil)
-			if err != nil {
-				t.Fatalf("failure %d: %v", limit, err)
-			}
-			if after.LockedUntil == nil || !after.LockedUntil.Equal(lockUntil) || after.FailedAttempts != 0 {
-				t.Fatalf("at the limit: attempts %d, locked until %v; want 0, %v", after.FailedAttempts, after.LockedUntil, lockUntil)
-			}
-			if !after.LockedAt(s.clock.Now()) {
-				t.Errorf("account not locked now")
-			}
+	a := s.createAccount("attempts")
+	now := s.clock.Now()
+	for i := 1; i <= 3; i++ {
+		after, err := s.consoles.ClaimAttempt(ctx, a.ID, now)
+		if err != nil || after.FailedAttempts != i || after.LockedUntil != nil {
+			t.Fatalf("attempt %d: %+v, %v; want count %d, unlocked", i, after, err, i)
+		}
+	}
+	until := now.Add(time.Hour)
+	locked, err := s.consoles.Lock(ctx, a.ID, now, until)
+	if err != nil || locked.LockedUntil == nil || !locked.LockedUntil.Equal(until) || locked.FailedAttempts != 0 {
+		t.Fatalf("lock: %+v, %v; want locked until %v, count 0", locked, err, until)
+	}
+	if again, _ := s.consoles.Lock(ctx, a.ID, now, until.Add(time.Hour)); !again.LockedUntil.Equal(until) {
+		t.Errorf("a second lock moved the first: %v", again.LockedUntil)
+	}
+	if during, _ := s.consoles.ClaimAttempt(ctx, a.ID, now); during.FailedAttempts != 0 {
+		t.Errorf("an attempt was counted against a lock: count %d", during.FailedAttempts)
+	}
+	if applied, err := s.consoles.RecordSuccess(ctx, a.ID, now); err != nil || applied {
+		t.Errorf("a success cleared a lock in force: applied %v, %v", applied, err)
+	}
 
-			if limit > 1 {
-				later := lockUntil.Add(time.Hour)
-				again, err := s.consoles.RecordFailure(ctx, a.ID, limit, later)
-				if err != nil {
-					t.Fatalf("failure after lock: %v", err)
-				}
-				if again.FailedAttempts != 1 || again.LockedUntil == nil || !again.LockedUntil.Equal(lockUntil) {
-					t.Errorf("failure after lock: attempts %d, locked until %v; want 1, %v (lock not moved)",
-						again.FailedAttempts, again.LockedUntil, lockUntil)
-				}
-			}
-
-			at := s.clock.Now()
-			if err := s.consoles.RecordSuccess(ctx, a.ID, at); err != nil {
-				t.Fatalf("record success: %v", err)
-			}
-			cleared, err := s.consoles.Get(ctx, a.ID)
-			if err != nil {
-				t.Fatalf("get: %v", err)
-			}
-			if cleared.FailedAttempts != 0 || cleared.LockedUntil != nil {
-				t.Errorf("after RecordSuccess: attempts %d, locked until %v; want 0, nil", cleared.FailedAttempts, cleared.LockedUntil)
-			}
-			var last any
-			if err := s.db.SQL.QueryRowContext(ctx, s.q("SELECT last_login_at FROM console_accounts WHERE id = $1"), a.ID).Scan(&last); err != nil {
-				t.Fatalf("read last_login_at: %v", err)
-			}
-			if got := s.timeValue(last); !got.Valid || !got.Time.Equal(at) {
-				t.Errorf("last_login_at = %v, want %v", got, at)
-			}
-		})
+	after := until.Add(time.Second)
+	if claimed, _ := s.consoles.ClaimAttempt(ctx, a.ID, after); claimed.FailedAttempts != 1 {
+		t.Errorf("after the lock expired: count %d, want 1", claimed.FailedAttempts)
+	}
+	if applied, err := s.consoles.RecordSuccess(ctx, a.ID, after); err != nil || !applied {
+		t.Fatalf("record success after the lock: %v, %v", applied, err)
+	}
+	cleared, err := s.consoles.Get(ctx, a.ID)
+	if err != nil || cleared.FailedAttempts != 0 || cleared.LockedUntil != nil {
+		t.Errorf("after RecordSuccess: %+v, %v; want count 0, unlocked", cleared, err)
+	}
+	var last any
+	if err := s.db.SQL.QueryRowContext(ctx, s.q("SELECT last_login_at FROM console_accounts WHERE id = $1"), a.ID).Scan(&last); err != nil {
+		t.Fatalf("read last_login_at: %v", err)
+	}
+	if got := s.timeValue(last); !got.Valid || !got.Time.Equal(after) {
+		t.Errorf("last_login_at = %v, want %v", got, after)
 	}
 }
 
-// Concurrent failures are all counted: the increment is one UPDATE, not read-modify-write.
-func TestConsoleRecordFailureConcurrentCount(t *testing.T) {
+// Concurrent attempts are all counted: the increment is one UPDATE, not read-modify-write.
+func TestConsoleConcurrentAttemptsCount(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, openPostgres(t))
 	a := s.createAccount("counted")
 	const n = 20
 	errs := make([]error, n)
 	waitAll(t, n, time.Minute, func(i int) {
-		_, errs[i] = s.consoles.RecordFailure(t.Context(), a.ID, 1000, s.clock.Now().Add(time.Hour))
+		_, errs[i] = s.consoles.ClaimAttempt(t.Context(), a.ID, s.clock.Now())
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -154,7 +138,45 @@ func TestConsoleRecordFailureConcurrentCount(t *testing.T) {
 		t.Fatalf("get: %v", err)
 	}
 	if got.FailedAttempts != n || got.LockedUntil != nil {
-		t.Errorf("after %d concurrent failures: attempts %d, locked %v; want %d, unlocked", n, got.FailedAttempts, got.LockedUntil, n)
+		t.Errorf("after %d concurrent attempts: count %d, locked %v; want %d, unlocked", n, got.FailedAttempts, got.LockedUntil, n)
+	}
+}
+
+// A burst of guesses with the right password last cannot outrun the lock: at most the limit's
+// worth of attempts is checked, so the right password in a burst of 40 is refused as locked.
+func TestConsoleBurstCannotOutrunTheLock(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, openPostgres(t))
+	uc := s.consoleUsecase()
+	s.createAccount("burst")
+	const n = 40
+	errs := make([]error, n)
+	tokens := make([]*identity.Tokens, n)
+	waitAll(t, n, time.Minute, func(i int) {
+		password := fmt.Sprintf("Wrong-password-%02d", i)
+		if i == n-1 {
+			time.Sleep(20 * time.Millisecond) // let the guesses go first, as an attacker would
+			password = testPassword
+		}
+		tokens[i], errs[i] = uc.Login(t.Context(), "burst", password)
+	})
+	invalid := 0
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, identity.ErrCredentialsInvalid):
+			invalid++
+		case errors.Is(err, identity.ErrAccountLocked):
+		case i == n-1 && err == nil:
+			t.Errorf("the right password got in after %d guesses in the same burst", n-1)
+		default:
+			t.Errorf("attempt %d: %v", i, err)
+		}
+	}
+	if invalid >= testConfig.MaxFailedAttempts {
+		t.Errorf("%d wrong passwords were checked; at most %d may be before the lock", invalid, testConfig.MaxFailedAttempts-1)
+	}
+	if _, err := uc.Login(t.Context(), "burst", testPassword); !errors.Is(err, identity.ErrAccountLocked) {
+		t.Errorf("after the burst the right password: %v, want locked", err)
 	}
 }
 
@@ -236,7 +258,7 @@ func TestConsoleUnlock(t *testing.T) {
 	if _, err := uc.Login(ctx, "locked.out", testPassword); !errors.Is(err, identity.ErrAccountLocked) {
 		t.Fatalf("after %d failures: err = %v, want ErrAccountLocked", testConfig.MaxFailedAttempts, err)
 	}
-	_, _ = s.consoles.RecordFailure(ctx, a.ID, testConfig.MaxFailedAttempts, s.clock.Now().Add(time.Hour))
+	_, _ = s.consoles.ClaimAttempt(ctx, a.ID, s.clock.Now()) // a count under the lock, cleared by Unlock too
 	unlocked, err := uc.Unlock(ctx, "locked.out")
 	if err != nil {
 		t.Fatalf("unlock: %v", err)

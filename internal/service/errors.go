@@ -71,7 +71,12 @@ func toAPIError(err error) error {
 			return r.make("%s", r.msg)
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The server's own timeout ran out: an upstream or the database is slow. Logged as an
+		// error (5xx), unlike a client that went away.
+		return kerrors.GatewayTimeout(v1.ErrorReason_INTERNAL.String(), "the request timed out: retry later").WithCause(err)
+	}
+	if errors.Is(err, context.Canceled) {
 		return kerrors.New(499, "CLIENT_CLOSED", "request cancelled").WithCause(err)
 	}
 	return v1.ErrorInternal("internal error").WithCause(err)

@@ -44,7 +44,7 @@ func (s *NeighbourhoodService) NearbyPickupPoints(ctx context.Context, req *v1.N
 	if size == 0 {
 		size = defaultPageSize
 	}
-	found, err := s.finder.Nearby(ctx, geo.LatLng{Lat: req.GetLat(), Lng: req.GetLng()}, req.GetRadiusM(), offset, size)
+	found, more, err := s.finder.Nearby(ctx, geo.LatLng{Lat: req.GetLat(), Lng: req.GetLng()}, req.GetRadiusM(), offset, size)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
@@ -52,7 +52,7 @@ func (s *NeighbourhoodService) NearbyPickupPoints(ctx context.Context, req *v1.N
 	for i, n := range found {
 		reply.Points[i] = pickupPoint(n.Leader.ID, &n.Leader.Point, n.Meters)
 	}
-	if len(found) == size && offset+size <= leader.MaxOffset {
+	if more && offset+size <= leader.MaxOffset {
 		reply.NextPageToken = strconv.Itoa(offset + size)
 	}
 	return reply, nil

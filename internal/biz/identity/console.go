@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
@@ -32,8 +33,10 @@ func NewConsoleUsecase(repo ConsoleRepo, sessionRepo SessionRepo, issuer TokenIs
 	}
 }
 
-// Login checks a password. After cfg.MaxFailedAttempts failures in a row the account is locked for
-// cfg.Lockout; while locked even the right password is refused, so guessing gains nothing.
+// Login checks a password. Each attempt is counted as failed before the password is checked;
+// beyond cfg.MaxFailedAttempts attempts in a row the account is locked for cfg.Lockout, and while
+// locked even the right password is refused, so guessing — also in bursts of parallel requests —
+// gains nothing. A disabled account is only reported to whoever knows its password.
 func (uc *ConsoleUsecase) Login(ctx context.Context, username, password string) (*Tokens, error) {
 	acct, err := uc.repo.GetByUsername(ctx, username)
 	if errors.Is(err, bizerr.ErrNotFound) {
@@ -44,36 +47,66 @@ func (uc *ConsoleUsecase) Login(ctx context.Context, username, password string) 
 		return nil, fmt.Errorf("look up console account: %w", err)
 	}
 	now := uc.now()
-	if acct.Disabled {
-		return nil, ErrAccountDisabled
+	claimed, err := uc.repo.ClaimAttempt(ctx, acct.ID, now)
+	if err != nil {
+		return nil, fmt.Errorf("count login attempt: %w", err)
 	}
-	if acct.LockedAt(now) {
-		return nil, &LockedError{Until: *acct.LockedUntil}
+	if claimed.LockedAt(now) {
+		return nil, &LockedError{Until: *claimed.LockedUntil}
+	}
+	if claimed.FailedAttempts > uc.cfg.MaxFailedAttempts {
+		return nil, uc.lock(ctx, acct.ID, now) // attempts beyond the limit are not even checked
 	}
 	ok, err := passhash.Verify(password, acct.PasswordHash)
 	if err != nil {
 		return nil, fmt.Errorf("verify password of %q: %w", username, err)
 	}
 	if !ok {
-		return nil, uc.fail(ctx, acct)
+		if claimed.FailedAttempts >= uc.cfg.MaxFailedAttempts {
+			return nil, uc.lock(ctx, acct.ID, now)
+		}
+		return nil, ErrCredentialsInvalid
 	}
-	if err := uc.repo.RecordSuccess(ctx, acct.ID, now); err != nil {
+	if acct.Disabled {
+		return nil, ErrAccountDisabled
+	}
+	return uc.succeed(ctx, acct, now)
+}
+
+// succeed clears the count and opens a session, unless a concurrent attempt locked the account
+// meanwhile: then the lock wins.
+func (uc *ConsoleUsecase) succeed(ctx context.Context, acct *ConsoleAccount, now time.Time) (*Tokens, error) {
+	applied, err := uc.repo.RecordSuccess(ctx, acct.ID, now)
+	if err != nil {
 		return nil, fmt.Errorf("record login: %w", err)
+	}
+	if !applied {
+		return nil, uc.lockedError(ctx, acct.ID)
 	}
 	return uc.sessions.start(ctx, Principal{Kind: SubjectConsole, ID: acct.ID, Roles: []Role{acct.Role}})
 }
 
-// fail counts a failed login and reports the lock when this failure caused one.
-func (uc *ConsoleUsecase) fail(ctx context.Context, acct *ConsoleAccount) error {
-	now := uc.now()
-	after, err := uc.repo.RecordFailure(ctx, acct.ID, uc.cfg.MaxFailedAttempts, now.Add(uc.cfg.Lockout))
+// lock locks the account (if no one did already) and reports the lock.
+func (uc *ConsoleUsecase) lock(ctx context.Context, id int64, now time.Time) error {
+	after, err := uc.repo.Lock(ctx, id, now, now.Add(uc.cfg.Lockout))
 	if err != nil {
-		return fmt.Errorf("record failed login: %w", err)
+		return fmt.Errorf("lock console account: %w", err)
 	}
-	if after.LockedAt(now) {
-		return &LockedError{Until: *after.LockedUntil}
+	if after.LockedUntil == nil {
+		return ErrCredentialsInvalid
 	}
-	return ErrCredentialsInvalid
+	return &LockedError{Until: *after.LockedUntil}
+}
+
+func (uc *ConsoleUsecase) lockedError(ctx context.Context, id int64) error {
+	a, err := uc.repo.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reload console account: %w", err)
+	}
+	if a.LockedUntil == nil {
+		return ErrCredentialsInvalid
+	}
+	return &LockedError{Until: *a.LockedUntil}
 }
 
 // Me returns the signed-in console account.

@@ -34,11 +34,16 @@ type ConsoleRepo interface {
 	Create(ctx context.Context, a *ConsoleAccount) (*ConsoleAccount, error)
 	GetByUsername(ctx context.Context, username string) (*ConsoleAccount, error)
 	Get(ctx context.Context, id int64) (*ConsoleAccount, error)
-	// RecordFailure atomically counts a failed login and, on reaching maxAttempts, locks the
-	// account until lockUntil and starts counting afresh. It returns the account after the change.
-	RecordFailure(ctx context.Context, id int64, maxAttempts int, lockUntil time.Time) (*ConsoleAccount, error)
-	// RecordSuccess clears the failure count and notes the login time.
-	RecordSuccess(ctx context.Context, id int64, at time.Time) error
+	// ClaimAttempt counts one login attempt as failed before the password is checked (a success
+	// clears it), unless the account is locked at now. It returns the account after the change;
+	// the count includes every attempt in flight, so a burst of guesses cannot outrun the lock.
+	ClaimAttempt(ctx context.Context, id int64, now time.Time) (*ConsoleAccount, error)
+	// Lock locks the account until until and starts counting afresh, unless it is locked at now.
+	// It returns the account after the change.
+	Lock(ctx context.Context, id int64, now, until time.Time) (*ConsoleAccount, error)
+	// RecordSuccess clears the count and notes the login, unless the account is locked at now; it
+	// reports whether it did (a concurrent attempt may have locked the account meanwhile).
+	RecordSuccess(ctx context.Context, id int64, now time.Time) (bool, error)
 	// Unlock lifts a lock and clears the failure count.
 	Unlock(ctx context.Context, username string) (*ConsoleAccount, error)
 }

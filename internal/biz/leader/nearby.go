@@ -56,10 +56,12 @@ func NewFinder(repo Repo, cfg Config, now port.Clock) *Finder {
 }
 
 // Nearby returns serving pickup points within radius metres of loc, nearest first, skipping
-// offset of them and returning at most limit.
-func (f *Finder) Nearby(ctx context.Context, loc geo.LatLng, radius float64, offset, limit int) ([]Nearby, error) {
+// offset of them and returning at most limit; more reports whether a further page may hold
+// points (a point removed between the index lookup and the card lookup shortens a page but does
+// not end the paging).
+func (f *Finder) Nearby(ctx context.Context, loc geo.LatLng, radius float64, offset, limit int) (found []Nearby, more bool, err error) {
 	if err := f.checkQuery(loc, radius, offset, limit); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if radius == 0 {
 		radius = f.cfg.MaxRadiusMeters
@@ -67,19 +69,20 @@ func (f *Finder) Nearby(ctx context.Context, loc geo.LatLng, radius float64, off
 	select {
 	case <-f.loaded:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("nearby index not loaded yet: %w", ctx.Err())
+		return nil, false, fmt.Errorf("nearby index not loaded yet: %w", ctx.Err())
 	}
 	hits := f.index.Nearest(loc, offset+limit, radius)
+	more = len(hits) == offset+limit
 	if offset >= len(hits) {
-		return nil, nil
+		return nil, more, nil
 	}
-	out := make([]Nearby, 0, len(hits)-offset)
+	found = make([]Nearby, 0, len(hits)-offset)
 	for _, h := range hits[offset:] {
 		if card, ok := f.cards.Load(h.ID); ok {
-			out = append(out, Nearby{Leader: card.(*Leader), Meters: h.Meters})
+			found = append(found, Nearby{Leader: card.(*Leader), Meters: h.Meters})
 		}
 	}
-	return out, nil
+	return found, more, nil
 }
 
 func (f *Finder) checkQuery(loc geo.LatLng, radius float64, offset, limit int) error {

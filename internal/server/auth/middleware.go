@@ -29,7 +29,7 @@ func Middleware(issuer *Issuer, policy Policy) middleware.Middleware {
 			if !ok {
 				return nil, v1.ErrorUnauthenticated("no claims in token")
 			}
-			p, err := c.principal()
+			p, err := issuer.principal(c)
 			if err != nil {
 				return nil, v1.ErrorUnauthenticated("token: %v", err)
 			}

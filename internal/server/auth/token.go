@@ -66,6 +66,15 @@ func (i *Issuer) keyFunc(t *jwtv5.Token) (any, error) {
 	return i.secret, nil
 }
 
+// principal turns verified claims into the caller. Only tokens this issuer signed count: a token
+// from another service sharing the key, or another deployment, is refused.
+func (i *Issuer) principal(c *Claims) (identity.Principal, error) {
+	if c.Issuer != i.issuer {
+		return identity.Principal{}, fmt.Errorf("issuer %q is not %q", c.Issuer, i.issuer)
+	}
+	return c.principal()
+}
+
 // principal turns verified claims into the caller.
 func (c *Claims) principal() (identity.Principal, error) {
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
