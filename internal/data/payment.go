@@ -116,6 +116,33 @@ func (s *PaymentStore) CreateRefund(ctx context.Context, r *payment.Refund) (*pa
 	return refundOf(row), nil
 }
 
+func (s *PaymentStore) GetRefund(ctx context.Context, outRefundNo string) (*payment.Refund, error) {
+	row, err := s.data.client(ctx).PaymentRefund.Query().Where(paymentrefund.OutRefundNo(outRefundNo)).Only(ctx)
+	if err != nil {
+		return nil, dbErr(err, "get refund "+outRefundNo)
+	}
+	return refundOf(row), nil
+}
+
+// RefundsCommitted sums in the database; the caller holds the payment locked, so no refund of
+// it can be added meanwhile.
+func (s *PaymentStore) RefundsCommitted(ctx context.Context, outTradeNo string) (int64, error) {
+	var sums []struct {
+		Sum int64 `json:"sum"`
+	}
+	err := s.data.client(ctx).PaymentRefund.Query().
+		Where(paymentrefund.OutTradeNo(outTradeNo), paymentrefund.StateNEQ(paymentrefund.StateClosed)).
+		Aggregate(ent.Sum(paymentrefund.FieldAmount)).
+		Scan(ctx, &sums)
+	if err != nil {
+		return 0, dbErr(err, "sum refunds of "+outTradeNo)
+	}
+	if len(sums) == 0 {
+		return 0, nil
+	}
+	return sums[0].Sum, nil
+}
+
 func (s *PaymentStore) LockRefund(ctx context.Context, outRefundNo string) (*payment.Refund, error) {
 	q := s.data.client(ctx).PaymentRefund.Query().Where(paymentrefund.OutRefundNo(outRefundNo))
 	if s.data.dialect == dialect.Postgres {

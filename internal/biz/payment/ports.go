@@ -188,7 +188,11 @@ type Store interface {
 	LockPayment(ctx context.Context, outTradeNo string) (*Payment, error)
 	SavePayment(ctx context.Context, p *Payment) error
 	CreateRefund(ctx context.Context, r *Refund) (*Refund, error)
+	GetRefund(ctx context.Context, outRefundNo string) (*Refund, error)
 	LockRefund(ctx context.Context, outRefundNo string) (*Refund, error)
+	// RefundsCommitted sums the refunds of a payment that succeeded or may still succeed (every
+	// state but closed), in fen.
+	RefundsCommitted(ctx context.Context, outTradeNo string) (int64, error)
 	SaveRefund(ctx context.Context, r *Refund) error
 	// RecordNotification stores a notification in the inbox, keyed by WeChat's notification
 	// id. It reports false when the id is already there (a duplicate).

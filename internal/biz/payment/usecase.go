@@ -60,20 +60,38 @@ func (u *Usecase) Prepay(ctx context.Context, in PrepayInput) (RequestPayment, e
 		}
 		return RequestPayment{}, err
 	}
-	if p.PrepayID != prepayID {
-		err = u.tx.InTx(ctx, func(ctx context.Context) error {
-			p, err := u.store.LockPayment(ctx, in.OutTradeNo)
-			if err != nil {
-				return err
-			}
-			p.PrepayID = prepayID
-			return u.store.SavePayment(ctx, p)
-		})
-		if err != nil {
-			return RequestPayment{}, err
+	if err := u.recordPrepay(ctx, in.OutTradeNo, prepayID); err != nil {
+		if errors.Is(err, ErrOrderClosed) {
+			// Closed (expired, stock released) while this call was on its way: the order it just
+			// placed at WeChat must not be payable. Best effort; the expiry sweep closes it too.
+			_ = u.gw.Close(ctx, in.OutTradeNo)
 		}
+		return RequestPayment{}, err
 	}
 	return rp, nil
+}
+
+// recordPrepay stores the prepay_id, unless the payment stopped being payable meanwhile (a close
+// on another replica): then the caller must not hand out the payment parameters.
+func (u *Usecase) recordPrepay(ctx context.Context, outTradeNo, prepayID string) error {
+	return u.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := u.store.LockPayment(ctx, outTradeNo)
+		if err != nil {
+			return err
+		}
+		switch p.State {
+		case StateCreated:
+		case StatePaid:
+			return fmt.Errorf("prepay %s: %w", outTradeNo, ErrOrderPaid)
+		default:
+			return fmt.Errorf("prepay %s: %w", outTradeNo, ErrOrderClosed)
+		}
+		if p.PrepayID == prepayID {
+			return nil
+		}
+		p.PrepayID = prepayID
+		return u.store.SavePayment(ctx, p)
+	})
 }
 
 func validatePrepay(in PrepayInput) error {
@@ -115,7 +133,12 @@ func (u *Usecase) Close(ctx context.Context, outTradeNo string) (*Payment, error
 		if !errors.Is(err, ErrOrderNotFound) {
 			return nil, err
 		}
-		// Never reached WeChat (the prepay failed before it): nothing can pay it.
+		// WeChat has no such order. That is final only once its time_expire has passed: WeChat
+		// refuses to create an order after it, so a prepay still on its way on another replica
+		// can no longer make it payable. Before that, the caller must try again later.
+		if p.ExpiresAt.IsZero() || u.now().Before(p.ExpiresAt) {
+			return nil, fmt.Errorf("close %s: not at WeChat yet and not expired: %w", outTradeNo, bizerr.ErrUnavailable)
+		}
 		return u.markClosed(ctx, outTradeNo)
 	}
 	t, err := u.gw.QueryByOutTradeNo(ctx, outTradeNo)
@@ -224,35 +247,72 @@ func (u *Usecase) Refund(ctx context.Context, in RefundInput) (*Refund, error) {
 	case in.Amount <= 0 || in.Amount > in.Total:
 		return nil, bizerr.Invalid("amount", "must be positive and at most the total")
 	}
-	p, err := u.store.GetPayment(ctx, in.OutTradeNo)
-	if err != nil {
-		return nil, err
-	}
-	if p.State != StatePaid {
-		return nil, bizerr.Invalid("out_trade_no", "the payment is not paid")
-	}
-	if in.Total != p.Amount {
-		return nil, bizerr.Invalid("total", "differs from the payment's amount")
-	}
-	r, err := u.store.CreateRefund(ctx, &Refund{
-		OutRefundNo: in.OutRefundNo, OutTradeNo: in.OutTradeNo, Amount: in.Amount, Total: in.Total,
-		Reason: in.Reason, State: RefundCreated,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if r.OutTradeNo != in.OutTradeNo || r.Amount != in.Amount {
-		return nil, fmt.Errorf("refund %s: %w", in.OutRefundNo, ErrDuplicateNo)
-	}
-	if r.State != RefundCreated {
-		return r, nil
+	r, err := u.saveRefund(ctx, in)
+	if err != nil || r.State != RefundCreated {
+		return r, err
 	}
 	in.Reason = r.Reason
 	got, err := u.gw.Refund(ctx, in)
 	if err != nil {
+		if transient(err) {
+			return nil, err // still created: the same out_refund_no is asked again later
+		}
+		// WeChat refused it for good: close it, so its amount no longer counts as in flight.
+		got = Refund{OutRefundNo: r.OutRefundNo, State: RefundClosed}
+		if _, cerr := u.applyRefund(ctx, got); cerr != nil {
+			return nil, errors.Join(err, cerr)
+		}
 		return nil, err
 	}
 	return u.applyRefund(ctx, got)
+}
+
+// saveRefund records the refund before WeChat is asked, under the payment's lock, refusing one
+// that would take the refunds of the payment — succeeded or in flight — above what was paid.
+// An existing refund with the same out_refund_no is returned as it is.
+func (u *Usecase) saveRefund(ctx context.Context, in RefundInput) (*Refund, error) {
+	var out *Refund
+	err := u.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := u.store.LockPayment(ctx, in.OutTradeNo)
+		if err != nil {
+			return err
+		}
+		if p.State != StatePaid {
+			return bizerr.Invalid("out_trade_no", "the payment is not paid")
+		}
+		if in.Total != p.Amount {
+			return bizerr.Invalid("total", "differs from the payment's amount")
+		}
+		if prev, err := u.store.GetRefund(ctx, in.OutRefundNo); err == nil {
+			if prev.OutTradeNo != in.OutTradeNo || prev.Amount != in.Amount {
+				return fmt.Errorf("refund %s: %w", in.OutRefundNo, ErrDuplicateNo)
+			}
+			out = prev
+			return nil
+		} else if !errors.Is(err, bizerr.ErrNotFound) {
+			return err
+		}
+		committed, err := u.store.RefundsCommitted(ctx, in.OutTradeNo)
+		if err != nil {
+			return err
+		}
+		if committed+in.Amount > p.Amount {
+			return fmt.Errorf("refund %s of %d fen: %d of %d already refunded or in flight: %w",
+				in.OutRefundNo, in.Amount, committed, p.Amount, ErrNotEnough)
+		}
+		out, err = u.store.CreateRefund(ctx, &Refund{
+			OutRefundNo: in.OutRefundNo, OutTradeNo: in.OutTradeNo, Amount: in.Amount, Total: in.Total,
+			Reason: in.Reason, State: RefundCreated,
+		})
+		return err
+	})
+	return out, err
+}
+
+// transient reports whether a failed call may succeed if made again.
+func transient(err error) bool {
+	return errors.Is(err, bizerr.ErrUnavailable) || errors.Is(err, bizerr.ErrRateLimited) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 // SyncRefund queries a refund and applies its state.
