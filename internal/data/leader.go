@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/groupbuy/groupbuy/ent"
 	entleader "github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
@@ -63,6 +65,28 @@ func (r *leaderRepo) GetByUser(ctx context.Context, userID int64) (*leader.Leade
 	row, err := r.data.client(ctx).Leader.Query().Where(entleader.UserID(int(userID))).Only(ctx)
 	if err != nil {
 		return nil, dbErr(err, fmt.Sprintf("get leader of user %d", userID))
+	}
+	return r.toDomain(row)
+}
+
+func (r *leaderRepo) Lock(ctx context.Context, id int64) (*leader.Leader, error) {
+	return r.lockWhere(ctx, fmt.Sprintf("leader %d", id), entleader.ID(int(id)))
+}
+
+func (r *leaderRepo) LockByUser(ctx context.Context, userID int64) (*leader.Leader, error) {
+	return r.lockWhere(ctx, fmt.Sprintf("leader of user %d", userID), entleader.UserID(int(userID)))
+}
+
+// lockWhere reads one leader FOR UPDATE on PostgreSQL; SQLite's writers are serialised by its
+// BEGIN IMMEDIATE transactions already.
+func (r *leaderRepo) lockWhere(ctx context.Context, what string, p predicate.Leader) (*leader.Leader, error) {
+	q := r.data.client(ctx).Leader.Query().Where(p)
+	if r.data.dialect == dialect.Postgres {
+		q.ForUpdate()
+	}
+	row, err := q.Only(ctx)
+	if err != nil {
+		return nil, dbErr(err, "lock "+what)
 	}
 	return r.toDomain(row)
 }

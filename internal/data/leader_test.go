@@ -133,3 +133,35 @@ func TestConcurrentApprovalsHaveOneWinner(t *testing.T) {
 		t.Fatalf("%d receiver registrations, want 1", n)
 	}
 }
+
+// A leader pausing from one device while editing its point from another keeps both changes: the
+// read-modify-save of each holds the row.
+func TestConcurrentLeaderEditsKeepEveryChange(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	uc := s.leaderUsecase(1)
+	a := s.approve(uc, s.applyAs(uc, "o-a", "").ID)
+	me := identity.Principal{Kind: identity.SubjectUser, ID: a.UserID}
+	moved := geo.LatLng{Lat: peoplesSquare.Lat + 0.0005, Lng: peoplesSquare.Lng}
+	errs := make([]error, 2)
+	for round := range 10 {
+		s.exec(`UPDATE leaders SET paused = false, lat = $1 WHERE id = $2`, peoplesSquare.Lat, a.ID)
+		waitAll(t, 2, 30*time.Second, func(i int) {
+			if i == 0 {
+				_, errs[0] = uc.SetPaused(t.Context(), me, true, "假期")
+				return
+			}
+			_, errs[1] = uc.UpdatePoint(t.Context(), me, leader.PointEdit{Name: "新自提点", Address: "上海市黄浦区测试路2号",
+				Location: moved, OpeningHours: "09:00-21:00"})
+		})
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("round %d: %v", round, errs)
+		}
+		got, err := uc.Mine(t.Context(), me)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Paused || got.Point.Location != moved {
+			t.Fatalf("round %d: paused %v at %v; a concurrent edit was lost", round, got.Paused, got.Point.Location)
+		}
+	}
+}

@@ -30,7 +30,7 @@ func (uc *Usecase) UpdatePoint(ctx context.Context, p identity.Principal, e Poin
 	}
 	var out *Leader
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
-		l, err := uc.repo.GetByUser(ctx, p.ID)
+		l, err := uc.repo.LockByUser(ctx, p.ID)
 		if err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (uc *Usecase) UpdatePoint(ctx context.Context, p identity.Principal, e Poin
 func (uc *Usecase) SetPaused(ctx context.Context, p identity.Principal, paused bool, reason string) (*Leader, error) {
 	var out *Leader
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		l, err := uc.repo.GetByUser(ctx, p.ID)
+		l, err := uc.repo.LockByUser(ctx, p.ID)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,10 @@ type Repo interface {
 	Get(ctx context.Context, id int64) (*Leader, error)
 	GetByUser(ctx context.Context, userID int64) (*Leader, error)
 	GetByInviteCode(ctx context.Context, code string) (*Leader, error)
+	// Lock and LockByUser read a leader for update inside a transaction: a read-modify-save
+	// (a review, a move, a pause) then cannot lose a concurrent change.
+	Lock(ctx context.Context, id int64) (*Leader, error)
+	LockByUser(ctx context.Context, userID int64) (*Leader, error)
 	// Save writes l if its status is still expect; otherwise bizerr.ErrConflict (somebody else
 	// reviewed it first).
 	Save(ctx context.Context, l *Leader, expect Status) (*Leader, error)

@@ -50,7 +50,7 @@ func (uc *Usecase) review(ctx context.Context, p identity.Principal, id int64, f
 	also func(ctx context.Context, l *Leader) error) (*Leader, error) {
 	var out *Leader
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		l, err := uc.repo.Get(ctx, id)
+		l, err := uc.repo.Lock(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (uc *Usecase) RejectMove(ctx context.Context, p identity.Principal, id int6
 func (uc *Usecase) decideMove(ctx context.Context, p identity.Principal, id int64, approve bool, reason string) (*Leader, error) {
 	var out *Leader
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		l, err := uc.repo.Get(ctx, id)
+		l, err := uc.repo.Lock(ctx, id)
 		if err != nil {
 			return err
 		}
