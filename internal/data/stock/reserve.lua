@@ -1,11 +1,18 @@
 -- Reserve every line of one order, or nothing.
 -- KEYS[1] stock hash (item -> remaining), KEYS[2] the shopper's holdings (item -> quantity),
 -- KEYS[3] the order's reservation (item -> quantity). All share the batch's hash tag.
--- ARGV[1] number of lines, then item, quantity, per-shopper limit (0: none) for each line.
--- Returns {1, 0} reserved (or already reserved by this order), {-1, item} not loaded,
--- {-2, item} sold out, {-3, item} per-shopper limit exceeded.
+-- ARGV[1] number of lines, then item, quantity, per-shopper limit (0: none) for each line;
+-- ARGV[#ARGV - 1] the shopper, ARGV[#ARGV] a fingerprint of the lines.
+-- Returns {1, 0} reserved (or already reserved by this order with the same lines and shopper),
+-- {-1, item} not loaded, {-2, item} sold out, {-3, item} per-shopper limit exceeded,
+-- {-4, 0} the order was reserved before with other lines or for another shopper.
+local user, lines = ARGV[#ARGV - 1], ARGV[#ARGV]
 if redis.call('EXISTS', KEYS[3]) == 1 then
-  return {1, 0}
+  local prev = redis.call('HMGET', KEYS[3], '_user', '_lines')
+  if prev[1] == user and prev[2] == lines then
+    return {1, 0}
+  end
+  return {-4, 0}
 end
 local n = tonumber(ARGV[1])
 for i = 0, n - 1 do
@@ -28,4 +35,5 @@ for i = 0, n - 1 do
   redis.call('HINCRBY', KEYS[2], item, qty)
   redis.call('HSET', KEYS[3], item, qty)
 end
+redis.call('HSET', KEYS[3], '_user', user, '_lines', lines)
 return {1, 0}

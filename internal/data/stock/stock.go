@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -29,6 +30,9 @@ var (
 	ErrSoldOut       = errors.New("not enough stock left")
 	ErrLimitExceeded = errors.New("per-shopper limit exceeded")
 	ErrNotLoaded     = errors.New("item's stock is not loaded in Redis")
+	// ErrOrderMismatch means the order id was reserved before with other lines or for another
+	// shopper: the caller confused two orders, and nothing changed.
+	ErrOrderMismatch = errors.New("order was reserved with other lines or by another shopper")
 )
 
 // ItemError is a refused reservation with the item that caused it.
@@ -75,11 +79,12 @@ func (s *Store) Reserve(ctx context.Context, batchID, orderID, userID int64, lin
 	if err := checkLines(lines); err != nil {
 		return err
 	}
-	args := make([]any, 0, 1+3*len(lines))
+	args := make([]any, 0, 3+3*len(lines))
 	args = append(args, len(lines))
 	for _, l := range lines {
 		args = append(args, l.ItemID, l.Qty, l.Limit)
 	}
+	args = append(args, userID, fingerprint(lines))
 	res, err := reserveScript.Run(ctx, s.rdb, s.keys(batchID, userID, orderID), args...).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("reserve order %d: %w", orderID, err)
@@ -93,8 +98,19 @@ func (s *Store) Reserve(ctx context.Context, batchID, orderID, userID int64, lin
 		return &ItemError{ItemID: res[1], Err: ErrSoldOut}
 	case -3:
 		return &ItemError{ItemID: res[1], Err: ErrLimitExceeded}
+	case -4:
+		return fmt.Errorf("reserve order %d: %w", orderID, ErrOrderMismatch)
 	}
 	return fmt.Errorf("reserve order %d: unexpected script result %v", orderID, res)
+}
+
+// fingerprint identifies an order's lines, in the order given.
+func fingerprint(lines []Line) string {
+	var b strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&b, "%d:%d:%d;", l.ItemID, l.Qty, l.Limit)
+	}
+	return b.String()
 }
 
 // checkLines refuses what the script must never see: no lines, a non-positive quantity or an item
@@ -119,15 +135,21 @@ func checkLines(lines []Line) error {
 // Release gives an order's reserved stock back (an unpaid order expired or was cancelled). It
 // reports whether there was anything to give back; releasing twice gives back once.
 func (s *Store) Release(ctx context.Context, batchID, orderID, userID int64) (bool, error) {
-	n, err := releaseScript.Run(ctx, s.rdb, s.keys(batchID, userID, orderID)).Int()
+	n, err := releaseScript.Run(ctx, s.rdb, s.keys(batchID, userID, orderID), userID).Int()
 	if err != nil {
 		return false, fmt.Errorf("release order %d: %w", orderID, err)
+	}
+	if n < 0 {
+		return false, fmt.Errorf("release order %d for user %d: %w", orderID, userID, ErrOrderMismatch)
 	}
 	return n == 1, nil
 }
 
 // Load sets the remaining count of items of a batch, as the reconciler computed them from the
-// database (quota minus paid and pending quantities).
+// database (quota minus paid and pending quantities). It overwrites: reservations running
+// meanwhile would be forgotten, so the reconciler must hold the batch's sale closed (or compute
+// and load inside one script) while it rebuilds; per-shopper holdings are rebuilt by the same
+// reconciler. The checkout work that owns the reconciler decides which.
 func (s *Store) Load(ctx context.Context, batchID int64, remaining map[int64]int64) error {
 	if len(remaining) == 0 {
 		return nil

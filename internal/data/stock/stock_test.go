@@ -118,3 +118,32 @@ func TestBadLinesAreRefusedBeforeRedis(t *testing.T) {
 		}
 	}
 }
+
+// An order id reused with other lines or by another shopper is refused and changes nothing; a
+// release by the wrong shopper gives nothing back.
+func TestOrderIDsCannotBeConfused(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	_ = s.Load(ctx, 5, map[int64]int64{1: 10})
+	if err := s.Reserve(ctx, 5, 1, 7, []stock.Line{{ItemID: 1, Qty: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reserve(ctx, 5, 1, 7, []stock.Line{{ItemID: 1, Qty: 3}}); !errors.Is(err, stock.ErrOrderMismatch) {
+		t.Fatalf("same order, other lines: %v", err)
+	}
+	if err := s.Reserve(ctx, 5, 1, 8, []stock.Line{{ItemID: 1, Qty: 2}}); !errors.Is(err, stock.ErrOrderMismatch) {
+		t.Fatalf("same order, other shopper: %v", err)
+	}
+	if _, err := s.Release(ctx, 5, 1, 8); !errors.Is(err, stock.ErrOrderMismatch) {
+		t.Fatalf("release by another shopper: %v", err)
+	}
+	if left, _ := s.Remaining(ctx, 5, 1); left[1] != 8 {
+		t.Fatalf("%d left, want 8", left[1])
+	}
+	if ok, err := s.Release(ctx, 5, 1, 7); !ok || err != nil {
+		t.Fatalf("release by the owner: %v, %v", ok, err)
+	}
+	if left, _ := s.Remaining(ctx, 5, 1); left[1] != 10 {
+		t.Fatalf("%d left after release, want 10", left[1])
+	}
+}
