@@ -6016,6 +6016,7 @@ type PaymentNotificationMutation struct {
 	create_time     *time.Time
 	resource        *string
 	received_at     *time.Time
+	rejected_reason *string
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*PaymentNotification, error)
@@ -6411,6 +6412,55 @@ func (m *PaymentNotificationMutation) ResetReceivedAt() {
 	m.received_at = nil
 }
 
+// SetRejectedReason sets the "rejected_reason" field.
+func (m *PaymentNotificationMutation) SetRejectedReason(s string) {
+	m.rejected_reason = &s
+}
+
+// RejectedReason returns the value of the "rejected_reason" field in the mutation.
+func (m *PaymentNotificationMutation) RejectedReason() (r string, exists bool) {
+	v := m.rejected_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRejectedReason returns the old "rejected_reason" field's value of the PaymentNotification entity.
+// If the PaymentNotification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentNotificationMutation) OldRejectedReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRejectedReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRejectedReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRejectedReason: %w", err)
+	}
+	return oldValue.RejectedReason, nil
+}
+
+// ClearRejectedReason clears the value of the "rejected_reason" field.
+func (m *PaymentNotificationMutation) ClearRejectedReason() {
+	m.rejected_reason = nil
+	m.clearedFields[paymentnotification.FieldRejectedReason] = struct{}{}
+}
+
+// RejectedReasonCleared returns if the "rejected_reason" field was cleared in this mutation.
+func (m *PaymentNotificationMutation) RejectedReasonCleared() bool {
+	_, ok := m.clearedFields[paymentnotification.FieldRejectedReason]
+	return ok
+}
+
+// ResetRejectedReason resets all changes to the "rejected_reason" field.
+func (m *PaymentNotificationMutation) ResetRejectedReason() {
+	m.rejected_reason = nil
+	delete(m.clearedFields, paymentnotification.FieldRejectedReason)
+}
+
 // Where appends a list predicates to the PaymentNotificationMutation builder.
 func (m *PaymentNotificationMutation) Where(ps ...predicate.PaymentNotification) {
 	m.predicates = append(m.predicates, ps...)
@@ -6445,7 +6495,7 @@ func (m *PaymentNotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PaymentNotificationMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.notification_id != nil {
 		fields = append(fields, paymentnotification.FieldNotificationID)
 	}
@@ -6466,6 +6516,9 @@ func (m *PaymentNotificationMutation) Fields() []string {
 	}
 	if m.received_at != nil {
 		fields = append(fields, paymentnotification.FieldReceivedAt)
+	}
+	if m.rejected_reason != nil {
+		fields = append(fields, paymentnotification.FieldRejectedReason)
 	}
 	return fields
 }
@@ -6489,6 +6542,8 @@ func (m *PaymentNotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.Resource()
 	case paymentnotification.FieldReceivedAt:
 		return m.ReceivedAt()
+	case paymentnotification.FieldRejectedReason:
+		return m.RejectedReason()
 	}
 	return nil, false
 }
@@ -6512,6 +6567,8 @@ func (m *PaymentNotificationMutation) OldField(ctx context.Context, name string)
 		return m.OldResource(ctx)
 	case paymentnotification.FieldReceivedAt:
 		return m.OldReceivedAt(ctx)
+	case paymentnotification.FieldRejectedReason:
+		return m.OldRejectedReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown PaymentNotification field %s", name)
 }
@@ -6570,6 +6627,13 @@ func (m *PaymentNotificationMutation) SetField(name string, value ent.Value) err
 		}
 		m.SetReceivedAt(v)
 		return nil
+	case paymentnotification.FieldRejectedReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRejectedReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PaymentNotification field %s", name)
 }
@@ -6609,6 +6673,9 @@ func (m *PaymentNotificationMutation) ClearedFields() []string {
 	if m.FieldCleared(paymentnotification.FieldCreateTime) {
 		fields = append(fields, paymentnotification.FieldCreateTime)
 	}
+	if m.FieldCleared(paymentnotification.FieldRejectedReason) {
+		fields = append(fields, paymentnotification.FieldRejectedReason)
+	}
 	return fields
 }
 
@@ -6631,6 +6698,9 @@ func (m *PaymentNotificationMutation) ClearField(name string) error {
 		return nil
 	case paymentnotification.FieldCreateTime:
 		m.ClearCreateTime()
+		return nil
+	case paymentnotification.FieldRejectedReason:
+		m.ClearRejectedReason()
 		return nil
 	}
 	return fmt.Errorf("unknown PaymentNotification nullable field %s", name)
@@ -6660,6 +6730,9 @@ func (m *PaymentNotificationMutation) ResetField(name string) error {
 		return nil
 	case paymentnotification.FieldReceivedAt:
 		m.ResetReceivedAt()
+		return nil
+	case paymentnotification.FieldRejectedReason:
+		m.ResetRejectedReason()
 		return nil
 	}
 	return fmt.Errorf("unknown PaymentNotification field %s", name)

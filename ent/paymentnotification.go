@@ -30,8 +30,10 @@ type PaymentNotification struct {
 	// Resource holds the value of the "resource" field.
 	Resource string `json:"resource,omitempty"`
 	// ReceivedAt holds the value of the "received_at" field.
-	ReceivedAt   time.Time `json:"received_at,omitempty"`
-	selectValues sql.SelectValues
+	ReceivedAt time.Time `json:"received_at,omitempty"`
+	// RejectedReason holds the value of the "rejected_reason" field.
+	RejectedReason string `json:"rejected_reason,omitempty"`
+	selectValues   sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -41,7 +43,7 @@ func (*PaymentNotification) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case paymentnotification.FieldID:
 			values[i] = new(sql.NullInt64)
-		case paymentnotification.FieldNotificationID, paymentnotification.FieldEventType, paymentnotification.FieldResourceType, paymentnotification.FieldSummary, paymentnotification.FieldResource:
+		case paymentnotification.FieldNotificationID, paymentnotification.FieldEventType, paymentnotification.FieldResourceType, paymentnotification.FieldSummary, paymentnotification.FieldResource, paymentnotification.FieldRejectedReason:
 			values[i] = new(sql.NullString)
 		case paymentnotification.FieldCreateTime, paymentnotification.FieldReceivedAt:
 			values[i] = new(sql.NullTime)
@@ -109,6 +111,12 @@ func (_m *PaymentNotification) assignValues(columns []string, values []any) erro
 			} else if value.Valid {
 				_m.ReceivedAt = value.Time
 			}
+		case paymentnotification.FieldRejectedReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field rejected_reason", values[i])
+			} else if value.Valid {
+				_m.RejectedReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -167,6 +175,9 @@ func (_m *PaymentNotification) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("received_at=")
 	builder.WriteString(_m.ReceivedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("rejected_reason=")
+	builder.WriteString(_m.RejectedReason)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -88,6 +88,20 @@ func (_c *PaymentNotificationCreate) SetReceivedAt(v time.Time) *PaymentNotifica
 	return _c
 }
 
+// SetRejectedReason sets the "rejected_reason" field.
+func (_c *PaymentNotificationCreate) SetRejectedReason(v string) *PaymentNotificationCreate {
+	_c.mutation.SetRejectedReason(v)
+	return _c
+}
+
+// SetNillableRejectedReason sets the "rejected_reason" field if the given value is not nil.
+func (_c *PaymentNotificationCreate) SetNillableRejectedReason(v *string) *PaymentNotificationCreate {
+	if v != nil {
+		_c.SetRejectedReason(*v)
+	}
+	return _c
+}
+
 // Mutation returns the PaymentNotificationMutation object of the builder.
 func (_c *PaymentNotificationCreate) Mutation() *PaymentNotificationMutation {
 	return _c.mutation
@@ -154,6 +168,11 @@ func (_c *PaymentNotificationCreate) check() error {
 	if _, ok := _c.mutation.ReceivedAt(); !ok {
 		return &ValidationError{Name: "received_at", err: errors.New(`ent: missing required field "PaymentNotification.received_at"`)}
 	}
+	if v, ok := _c.mutation.RejectedReason(); ok {
+		if err := paymentnotification.RejectedReasonValidator(v); err != nil {
+			return &ValidationError{Name: "rejected_reason", err: fmt.Errorf(`ent: validator failed for field "PaymentNotification.rejected_reason": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -208,6 +227,10 @@ func (_c *PaymentNotificationCreate) createSpec() (*PaymentNotification, *sqlgra
 	if value, ok := _c.mutation.ReceivedAt(); ok {
 		_spec.SetField(paymentnotification.FieldReceivedAt, field.TypeTime, value)
 		_node.ReceivedAt = value
+	}
+	if value, ok := _c.mutation.RejectedReason(); ok {
+		_spec.SetField(paymentnotification.FieldRejectedReason, field.TypeString, value)
+		_node.RejectedReason = value
 	}
 	return _node, _spec
 }
@@ -292,6 +315,9 @@ func (u *PaymentNotificationUpsertOne) UpdateNewValues() *PaymentNotificationUps
 		}
 		if _, exists := u.create.mutation.ReceivedAt(); exists {
 			s.SetIgnore(paymentnotification.FieldReceivedAt)
+		}
+		if _, exists := u.create.mutation.RejectedReason(); exists {
+			s.SetIgnore(paymentnotification.FieldRejectedReason)
 		}
 	}))
 	return u
@@ -519,6 +545,9 @@ func (u *PaymentNotificationUpsertBulk) UpdateNewValues() *PaymentNotificationUp
 			}
 			if _, exists := b.mutation.ReceivedAt(); exists {
 				s.SetIgnore(paymentnotification.FieldReceivedAt)
+			}
+			if _, exists := b.mutation.RejectedReason(); exists {
+				s.SetIgnore(paymentnotification.FieldRejectedReason)
 			}
 		}
 	}))

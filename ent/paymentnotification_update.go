@@ -84,6 +84,9 @@ func (_u *PaymentNotificationUpdate) sqlSave(ctx context.Context) (_node int, er
 	if _u.mutation.CreateTimeCleared() {
 		_spec.ClearField(paymentnotification.FieldCreateTime, field.TypeTime)
 	}
+	if _u.mutation.RejectedReasonCleared() {
+		_spec.ClearField(paymentnotification.FieldRejectedReason, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -191,6 +194,9 @@ func (_u *PaymentNotificationUpdateOne) sqlSave(ctx context.Context) (_node *Pay
 	}
 	if _u.mutation.CreateTimeCleared() {
 		_spec.ClearField(paymentnotification.FieldCreateTime, field.TypeTime)
+	}
+	if _u.mutation.RejectedReasonCleared() {
+		_spec.ClearField(paymentnotification.FieldRejectedReason, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &PaymentNotification{config: _u.config}

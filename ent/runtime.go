@@ -466,6 +466,10 @@ func init() {
 	paymentnotificationDescSummary := paymentnotificationFields[3].Descriptor()
 	// paymentnotification.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
 	paymentnotification.SummaryValidator = paymentnotificationDescSummary.Validators[0].(func(string) error)
+	// paymentnotificationDescRejectedReason is the schema descriptor for rejected_reason field.
+	paymentnotificationDescRejectedReason := paymentnotificationFields[7].Descriptor()
+	// paymentnotification.RejectedReasonValidator is a validator for the "rejected_reason" field. It is called by the builders before save.
+	paymentnotification.RejectedReasonValidator = paymentnotificationDescRejectedReason.Validators[0].(func(string) error)
 	paymentrefundMixin := schema.PaymentRefund{}.Mixin()
 	paymentrefundMixinFields0 := paymentrefundMixin[0].Fields()
 	_ = paymentrefundMixinFields0

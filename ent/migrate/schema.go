@@ -223,6 +223,7 @@ var (
 		{Name: "create_time", Type: field.TypeTime, Nullable: true},
 		{Name: "resource", Type: field.TypeString, Size: 2147483647},
 		{Name: "received_at", Type: field.TypeTime},
+		{Name: "rejected_reason", Type: field.TypeString, Nullable: true, Size: 512},
 	}
 	// PaymentNotificationsTable holds the schema information for the "payment_notifications" table.
 	PaymentNotificationsTable = &schema.Table{

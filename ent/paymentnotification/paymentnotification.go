@@ -25,6 +25,8 @@ const (
 	FieldResource = "resource"
 	// FieldReceivedAt holds the string denoting the received_at field in the database.
 	FieldReceivedAt = "received_at"
+	// FieldRejectedReason holds the string denoting the rejected_reason field in the database.
+	FieldRejectedReason = "rejected_reason"
 	// Table holds the table name of the paymentnotification in the database.
 	Table = "payment_notifications"
 )
@@ -39,6 +41,7 @@ var Columns = []string{
 	FieldCreateTime,
 	FieldResource,
 	FieldReceivedAt,
+	FieldRejectedReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -60,6 +63,8 @@ var (
 	ResourceTypeValidator func(string) error
 	// SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
 	SummaryValidator func(string) error
+	// RejectedReasonValidator is a validator for the "rejected_reason" field. It is called by the builders before save.
+	RejectedReasonValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the PaymentNotification queries.
@@ -103,4 +108,9 @@ func ByResource(opts ...sql.OrderTermOption) OrderOption {
 // ByReceivedAt orders the results by the received_at field.
 func ByReceivedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReceivedAt, opts...).ToFunc()
+}
+
+// ByRejectedReason orders the results by the rejected_reason field.
+func ByRejectedReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRejectedReason, opts...).ToFunc()
 }

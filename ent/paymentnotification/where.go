@@ -89,6 +89,11 @@ func ReceivedAt(v time.Time) predicate.PaymentNotification {
 	return predicate.PaymentNotification(sql.FieldEQ(FieldReceivedAt, v))
 }
 
+// RejectedReason applies equality check predicate on the "rejected_reason" field. It's identical to RejectedReasonEQ.
+func RejectedReason(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldEQ(FieldRejectedReason, v))
+}
+
 // NotificationIDEQ applies the EQ predicate on the "notification_id" field.
 func NotificationIDEQ(v string) predicate.PaymentNotification {
 	return predicate.PaymentNotification(sql.FieldEQ(FieldNotificationID, v))
@@ -522,6 +527,81 @@ func ReceivedAtLT(v time.Time) predicate.PaymentNotification {
 // ReceivedAtLTE applies the LTE predicate on the "received_at" field.
 func ReceivedAtLTE(v time.Time) predicate.PaymentNotification {
 	return predicate.PaymentNotification(sql.FieldLTE(FieldReceivedAt, v))
+}
+
+// RejectedReasonEQ applies the EQ predicate on the "rejected_reason" field.
+func RejectedReasonEQ(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldEQ(FieldRejectedReason, v))
+}
+
+// RejectedReasonNEQ applies the NEQ predicate on the "rejected_reason" field.
+func RejectedReasonNEQ(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldNEQ(FieldRejectedReason, v))
+}
+
+// RejectedReasonIn applies the In predicate on the "rejected_reason" field.
+func RejectedReasonIn(vs ...string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldIn(FieldRejectedReason, vs...))
+}
+
+// RejectedReasonNotIn applies the NotIn predicate on the "rejected_reason" field.
+func RejectedReasonNotIn(vs ...string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldNotIn(FieldRejectedReason, vs...))
+}
+
+// RejectedReasonGT applies the GT predicate on the "rejected_reason" field.
+func RejectedReasonGT(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldGT(FieldRejectedReason, v))
+}
+
+// RejectedReasonGTE applies the GTE predicate on the "rejected_reason" field.
+func RejectedReasonGTE(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldGTE(FieldRejectedReason, v))
+}
+
+// RejectedReasonLT applies the LT predicate on the "rejected_reason" field.
+func RejectedReasonLT(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldLT(FieldRejectedReason, v))
+}
+
+// RejectedReasonLTE applies the LTE predicate on the "rejected_reason" field.
+func RejectedReasonLTE(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldLTE(FieldRejectedReason, v))
+}
+
+// RejectedReasonContains applies the Contains predicate on the "rejected_reason" field.
+func RejectedReasonContains(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldContains(FieldRejectedReason, v))
+}
+
+// RejectedReasonHasPrefix applies the HasPrefix predicate on the "rejected_reason" field.
+func RejectedReasonHasPrefix(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldHasPrefix(FieldRejectedReason, v))
+}
+
+// RejectedReasonHasSuffix applies the HasSuffix predicate on the "rejected_reason" field.
+func RejectedReasonHasSuffix(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldHasSuffix(FieldRejectedReason, v))
+}
+
+// RejectedReasonIsNil applies the IsNil predicate on the "rejected_reason" field.
+func RejectedReasonIsNil() predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldIsNull(FieldRejectedReason))
+}
+
+// RejectedReasonNotNil applies the NotNil predicate on the "rejected_reason" field.
+func RejectedReasonNotNil() predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldNotNull(FieldRejectedReason))
+}
+
+// RejectedReasonEqualFold applies the EqualFold predicate on the "rejected_reason" field.
+func RejectedReasonEqualFold(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldEqualFold(FieldRejectedReason, v))
+}
+
+// RejectedReasonContainsFold applies the ContainsFold predicate on the "rejected_reason" field.
+func RejectedReasonContainsFold(v string) predicate.PaymentNotification {
+	return predicate.PaymentNotification(sql.FieldContainsFold(FieldRejectedReason, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -71,5 +71,9 @@ func (PaymentNotification) Fields() []ent.Field {
 		field.Time("create_time").Optional().Nillable().Immutable(),
 		field.Text("resource").Immutable(),
 		field.Time("received_at").Immutable(),
+		// Why a verified notification could not be applied (an unknown order, an amount that
+		// differs from the order's): kept for finance instead of letting WeChat retry for a day.
+		// Empty when it was applied.
+		field.String("rejected_reason").Optional().MaxLen(512).Immutable(),
 	}
 }

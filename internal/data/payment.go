@@ -187,8 +187,8 @@ func (s *PaymentStore) RecordNotification(ctx context.Context, n payment.Notific
 		created = n.CreateTime.UTC()
 	}
 	insert := entsql.Dialect(s.data.dialect).Insert("payment_notifications").
-		Columns("notification_id", "event_type", "resource_type", "summary", "create_time", "resource", "received_at").
-		Values(n.ID, n.EventType, n.ResourceType, truncate(n.Summary, 128), created, n.Resource, n.ReceivedAt.UTC()).
+		Columns("notification_id", "event_type", "resource_type", "summary", "create_time", "resource", "received_at", "rejected_reason").
+		Values(n.ID, n.EventType, n.ResourceType, truncate(n.Summary, 128), created, n.Resource, n.ReceivedAt.UTC(), truncate(n.Rejected, 512)).
 		OnConflict(entsql.ConflictColumns("notification_id"), entsql.DoNothing())
 	query, args := insert.Query()
 	res, err := s.data.client(ctx).ExecContext(ctx, query, args...)

@@ -12,6 +12,9 @@ import (
 // (SYSTEM_ERROR, 5xx, timeouts, FREQUENCY_LIMITED) that outlast the retries wrap
 // bizerr.ErrUnavailable or bizerr.ErrRateLimited instead.
 var (
+	// ErrNotificationRejected: a verified notification contradicts the records (unknown order,
+	// other amount) and was kept in the inbox with the reason instead of being applied.
+	ErrNotificationRejected = errors.New("notification kept as rejected")
 	// ErrNotConfigured means the service has no WeChat Pay merchant configured.
 	ErrNotConfigured = errors.New("wechat pay is not configured")
 	// ErrOrderPaid: the order is already paid (ORDERPAID); it cannot be prepaid again or closed.

@@ -222,4 +222,6 @@ type Notification struct {
 	// Resource is the decrypted resource (JSON), for audit.
 	Resource   string
 	ReceivedAt time.Time
+	// Rejected says why a verified notification could not be applied; empty when applied.
+	Rejected string
 }

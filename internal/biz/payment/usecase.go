@@ -225,7 +225,7 @@ func (u *Usecase) apply(ctx context.Context, p *Payment, t Transaction) error {
 // makes the same transaction_id from another source (a query) change nothing too.
 func (u *Usecase) ApplyPaymentNotification(ctx context.Context, n Notification, t Transaction) error {
 	n.ReceivedAt = u.now()
-	return u.tx.InTx(ctx, func(ctx context.Context) error {
+	return u.rejectPermanent(ctx, n, u.tx.InTx(ctx, func(ctx context.Context) error {
 		fresh, err := u.store.RecordNotification(ctx, n)
 		if err != nil || !fresh {
 			return err
@@ -235,7 +235,22 @@ func (u *Usecase) ApplyPaymentNotification(ctx context.Context, n Notification, 
 			return fmt.Errorf("payment notification %s for %s: %w", n.ID, t.OutTradeNo, err)
 		}
 		return u.apply(ctx, p, t)
-	})
+	}))
+}
+
+// rejectPermanent keeps a verified notification that can never apply — an unknown order or
+// refund, an amount or transaction that contradicts the record — in the inbox with the reason,
+// and reports ErrNotificationRejected: WeChat is then told it arrived (retrying cannot help) and
+// finance finds it. Other errors (the database is down) are returned for WeChat to retry.
+func (u *Usecase) rejectPermanent(ctx context.Context, n Notification, err error) error {
+	if err == nil || !(errors.Is(err, bizerr.ErrNotFound) || errors.Is(err, bizerr.ErrConflict)) {
+		return err
+	}
+	n.Rejected = err.Error()
+	if _, rerr := u.store.RecordNotification(ctx, n); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return fmt.Errorf("%w: %w", ErrNotificationRejected, err)
 }
 
 // Refund saves the refund, then asks WeChat for it. The same out_refund_no again is the same
@@ -374,7 +389,7 @@ func (u *Usecase) moveRefund(ctx context.Context, r *Refund, got Refund) error {
 // ApplyRefundNotification applies a verified REFUND.* notification exactly once.
 func (u *Usecase) ApplyRefundNotification(ctx context.Context, n Notification, got Refund) error {
 	n.ReceivedAt = u.now()
-	return u.tx.InTx(ctx, func(ctx context.Context) error {
+	return u.rejectPermanent(ctx, n, u.tx.InTx(ctx, func(ctx context.Context) error {
 		fresh, err := u.store.RecordNotification(ctx, n)
 		if err != nil || !fresh {
 			return err
@@ -384,5 +399,5 @@ func (u *Usecase) ApplyRefundNotification(ctx context.Context, n Notification, g
 			return fmt.Errorf("refund notification %s for %s: %w", n.ID, got.OutRefundNo, err)
 		}
 		return u.moveRefund(ctx, r, got)
-	})
+	}))
 }

@@ -151,6 +151,11 @@ func (n *Notifications) serve(r *http.Request, route string) (id, event string, 
 		n.log.Infow("msg", "wechat pay notification ignored", "route", route, "notification_id", note.ID, "event_type", note.EventType)
 		return note.ID, note.EventType, nil
 	}
+	if errors.Is(err, payment.ErrNotificationRejected) {
+		// Kept for finance with the reason; WeChat retrying would change nothing.
+		n.log.Errorw("msg", "wechat pay notification rejected", "notification_id", note.ID, "event_type", note.EventType, "error", err)
+		return note.ID, note.EventType, nil
+	}
 	if err != nil {
 		n.log.Errorw("msg", "wechat pay notification not applied", "notification_id", note.ID, "event_type", note.EventType, "error", err)
 		status := http.StatusInternalServerError

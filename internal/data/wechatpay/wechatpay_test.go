@@ -529,3 +529,30 @@ func TestTradeBill(t *testing.T) {
 		t.Errorf("summary %+v", bill.Summary)
 	}
 }
+
+// A verified notification that can never apply — no such order, or a paid amount other than the
+// order's — is kept in the inbox with the reason and acknowledged, so WeChat stops retrying and
+// finance can find it; the payment is not touched, and a repeat adds nothing.
+func TestContradictingNotificationsAreKeptAsRejected(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	no := payment.OutTradeNo(9, 1)
+	e.prepay(no, 900, false)
+	for _, f := range []forged{
+		{id: "NOTE-UNKNOWN", resource: transactionResource(payment.OutTradeNo(404, 1), "4200000000000000000000000404", 900)},
+		{id: "NOTE-AMOUNT", resource: transactionResource(no, "4200000000000000000000000009", 1)},
+	} {
+		f.eventType, f.originalType, f.at = "TRANSACTION.SUCCESS", "transaction", time.Now()
+		for range 2 {
+			if got := e.send("/wechatpay/notify/payment", f); got != http.StatusNoContent {
+				t.Fatalf("%s: status %d, want 204", f.id, got)
+			}
+		}
+	}
+	if n := e.count("SELECT count(*) FROM payment_notifications WHERE rejected_reason <> ''"); n != 2 {
+		t.Fatalf("%d rejected notifications kept, want 2", n)
+	}
+	if p := e.payment(no); p.State != payment.StateCreated {
+		t.Fatalf("a contradicting notification changed the payment: %+v", p)
+	}
+}

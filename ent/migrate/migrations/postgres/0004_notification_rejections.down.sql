@@ -1,0 +1,2 @@
+-- reverse: modify "payment_notifications" table
+ALTER TABLE "payment_notifications" DROP COLUMN "rejected_reason";
