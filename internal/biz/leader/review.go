@@ -31,7 +31,9 @@ func (uc *Usecase) Reject(ctx context.Context, p identity.Principal, id int64, r
 	return uc.review(ctx, p, id, StatusPending, StatusRejected, ActionRejected, reason, nil)
 }
 
-// Suspend stops an approved leader serving; its shoppers are told to choose another leader.
+// Suspend stops an approved leader serving; its shoppers are told to choose another leader. The
+// user keeps the leader role and stays a profit-sharing receiver: it still sees its commission
+// and is paid what it earned before. Removal as a receiver belongs to removing a leader.
 func (uc *Usecase) Suspend(ctx context.Context, p identity.Principal, id int64, reason string) (*Leader, error) {
 	if err := checkReason(reason); err != nil {
 		return nil, err
