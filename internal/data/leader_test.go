@@ -1,6 +1,7 @@
 package data_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -163,5 +164,59 @@ func TestConcurrentLeaderEditsKeepEveryChange(t *testing.T) {
 		if !got.Paused || got.Point.Location != moved {
 			t.Fatalf("round %d: paused %v at %v; a concurrent edit was lost", round, got.Paused, got.Point.Location)
 		}
+	}
+}
+
+// countingRepo counts the rows the change feed hands the finder; everything else is the real
+// repository.
+type countingRepo struct {
+	leader.Repo
+	rows int
+}
+
+func (c *countingRepo) ChangedSince(ctx context.Context, since time.Time, afterID int64, limit int) ([]*leader.Leader, error) {
+	out, err := c.Repo.ChangedSince(ctx, since, afterID, limit)
+	c.rows += len(out)
+	return out, err
+}
+
+// The finder re-reads recent changes only while a late commit could still arrive: once a poll
+// starts pollOverlap (10 s) after the newest change, it reads nothing old again, and a new
+// change is picked up by itself.
+func TestFinderStopsRereadingSettledChanges(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	uc := s.leaderUsecase(1)
+	var ids []int64
+	for _, openid := range []string{"o-1", "o-2", "o-3"} {
+		ids = append(ids, s.approve(uc, s.applyAs(uc, openid, "").ID).ID)
+	}
+	repo := &countingRepo{Repo: data.NewLeaderRepo(s.data, s.keys)}
+	clock := time.Now().UTC()
+	f := leader.NewFinder(repo, leader.Config{PickupRes: 9, MaxRadiusMeters: 3000}, func() time.Time { return clock })
+	poll := func() int {
+		t.Helper()
+		repo.rows = 0
+		if err := f.Refresh(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return repo.rows
+	}
+	if n := poll(); n != 3 {
+		t.Fatalf("first poll read %d rows, want 3", n)
+	}
+	if n := poll(); n != 3 {
+		t.Fatalf("a poll within the overlap read %d rows, want the 3 recent ones again", n)
+	}
+	clock = clock.Add(11 * time.Second)
+	if n := poll(); n != 0 {
+		t.Fatalf("a poll past the overlap read %d rows, want 0", n)
+	}
+	s.exec(`UPDATE leaders SET paused = true, updated_at = $1 WHERE id = $2`, clock, ids[1])
+	if n := poll(); n != 1 {
+		t.Fatalf("a poll after one change read %d rows, want 1", n)
+	}
+	found, _, err := f.Nearby(t.Context(), peoplesSquare, 3000, 0, 10)
+	if err != nil || len(found) != 2 {
+		t.Fatalf("nearby after pausing one of three: %d found, %v", len(found), err)
 	}
 }

@@ -43,8 +43,9 @@ type Finder struct {
 	index *geo.Index
 	cards sync.Map // leader id → *Leader, serving leaders only
 
-	mu       sync.Mutex // one refresh at a time
-	cursor   time.Time
+	mu       sync.Mutex // one refresh at a time; guards the fields below
+	newest   position   // the newest change applied
+	applied  map[int64]time.Time
 	lastFull time.Time
 	loaded   chan struct{}
 	once     sync.Once
@@ -52,7 +53,8 @@ type Finder struct {
 
 // NewFinder builds an empty finder; Run (or Refresh) loads it.
 func NewFinder(repo Repo, cfg Config, now port.Clock) *Finder {
-	return &Finder{repo: repo, cfg: cfg, now: now, index: geo.NewIndex(cfg.PickupRes), loaded: make(chan struct{})}
+	return &Finder{repo: repo, cfg: cfg, now: now, index: geo.NewIndex(cfg.PickupRes),
+		applied: make(map[int64]time.Time), loaded: make(chan struct{})}
 }
 
 // Nearby returns serving pickup points within radius metres of loc, nearest first, skipping
@@ -120,35 +122,59 @@ func (f *Finder) Run(ctx context.Context) error {
 }
 
 // Refresh applies every leader changed since the last poll (all of them the first time and every
-// fullReloadEvery).
+// fullReloadEvery). Rows changed within pollOverlap of the newest change seen are read again,
+// for a transaction that stamped updated_at before a poll but committed after it; once a poll
+// starts pollOverlap after the newest change no such commit can still come, and polls read only
+// what follows it. A row already applied at its updated_at is not applied again.
 func (f *Finder) Refresh(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
-	since := f.cursor.Add(-pollOverlap)
-	if f.lastFull.IsZero() || now.Sub(f.lastFull) >= fullReloadEvery {
-		since, f.lastFull = time.Time{}, now
+	from := position{at: f.newest.at.Add(-pollOverlap)}
+	if now.Sub(f.newest.at) >= pollOverlap {
+		from = f.newest
 	}
-	var afterID int64
+	if f.lastFull.IsZero() || now.Sub(f.lastFull) >= fullReloadEvery {
+		from, f.lastFull = position{}, now
+	}
 	for {
-		changed, err := f.repo.ChangedSince(ctx, since, afterID, pollBatch)
+		changed, err := f.repo.ChangedSince(ctx, from.at, from.id, pollBatch)
 		if err != nil {
 			return fmt.Errorf("poll changed leaders: %w", err)
 		}
 		for _, l := range changed {
-			f.apply(l)
-			if l.UpdatedAt.After(f.cursor) {
-				f.cursor = l.UpdatedAt
-			}
+			f.applyOnce(l)
 		}
 		if len(changed) < pollBatch {
 			break
 		}
 		last := changed[len(changed)-1]
-		since, afterID = last.UpdatedAt, last.ID
+		from = position{at: last.UpdatedAt, id: last.ID}
 	}
 	f.once.Do(func() { close(f.loaded) })
 	return nil
+}
+
+// position is a place in the change feed: rows come in (updated_at, id) order.
+type position struct {
+	at time.Time
+	id int64
+}
+
+func (p position) before(q position) bool {
+	return p.at.Before(q.at) || (p.at.Equal(q.at) && p.id < q.id)
+}
+
+// applyOnce applies l unless it was applied at this updated_at already, and moves the newest
+// position seen.
+func (f *Finder) applyOnce(l *Leader) {
+	if at, ok := f.applied[l.ID]; !ok || !at.Equal(l.UpdatedAt) {
+		f.apply(l)
+		f.applied[l.ID] = l.UpdatedAt
+	}
+	if p := (position{at: l.UpdatedAt, id: l.ID}); f.newest.before(p) {
+		f.newest = p
+	}
 }
 
 // apply puts a serving leader in the index and takes any other out.

@@ -243,7 +243,8 @@ func (u *Usecase) ApplyPaymentNotification(ctx context.Context, n Notification, 
 // and reports ErrNotificationRejected: WeChat is then told it arrived (retrying cannot help) and
 // finance finds it. Other errors (the database is down) are returned for WeChat to retry.
 func (u *Usecase) rejectPermanent(ctx context.Context, n Notification, err error) error {
-	if err == nil || !(errors.Is(err, bizerr.ErrNotFound) || errors.Is(err, bizerr.ErrConflict)) {
+	permanent := errors.Is(err, bizerr.ErrNotFound) || errors.Is(err, bizerr.ErrConflict)
+	if !permanent {
 		return err
 	}
 	n.Rejected = err.Error()
