@@ -90,4 +90,10 @@ lint:
 .PHONY: help
 # show this help
 help:
-	@awk '/^# /{c=substr($$0,3)} /^[a-z-]+:/{if(c){split($$0,t,":");printf "  \033[36m%-10s\033[0m %s\n",t[1],c};c=""}' $(MAKEFILE_LIST)
+	@awk '/^# /{c=substr($$0,3)} /^[a-z-]+:/{if(c){split($$0,t,":");printf "  \033[36m%-13s\033[0m %s\n",t[1],c};c=""}' $(MAKEFILE_LIST)
+
+.PHONY: bench-nearby
+# measure nearby on 100k pickup points (GROUPBUY_NEARBY_N): benchmarks, then HTTP load end to end
+bench-nearby: services
+	go test -run '^$$' -bench Nearby -benchmem -timeout 30m ./internal/data
+	bash app/loadgen/bench_nearby.sh

@@ -1,0 +1,60 @@
+// Command loadgen measures groupbuy from outside: it seeds a benchmark database with the
+// synthetic city (internal/data/seedcity, the rows the in-process benchmarks use) and drives the
+// HTTP API with concurrent keep-alive clients, reporting throughput and latency percentiles.
+// `make bench-nearby` runs it end to end (app/loadgen/bench_nearby.sh).
+//
+// It only ever talks to this machine (the -api host must be a loopback address) and only seeds
+// a database on this machine or a test database, so it cannot load or fill a real deployment.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `loadgen — seed a benchmark database and load-test groupbuy on this machine
+
+Usage:
+  loadgen seed   -conf FILE [-n 100000] [-seed 1]
+        seed the configured (empty, migrated) PostgreSQL database with n approved leaders of the
+        synthetic city and their served grids
+  loadgen wait   -api URL (-token T | -jwt-secret S) [-n 100000] [-seed 1] [-timeout 2m]
+        wait until /readyz answers and the nearby index holds the seeded city
+  loadgen nearby -api URL (-token T | -jwt-secret S) [-c 64] [-d 10s] [-warmup 2s] [-seed 1]
+        GET /v1/pickup-points:nearby from c concurrent clients and report requests/s and latency
+  loadgen db create -admin DSN        create a fresh benchmark database, print its DSN
+  loadgen db drop   -dsn DSN          drop a database made by "db create"
+
+-jwt-secret defaults to $GROUPBUY_JWT_SECRET; it mints a shopper token (auth.NewIssuer).
+Run "loadgen COMMAND -h" for every flag.
+`
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "seed":
+		return seedCmd(rest)
+	case "wait":
+		return waitCmd(rest)
+	case "nearby":
+		return nearbyCmd(rest)
+	case "db":
+		return dbCmd(rest)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
