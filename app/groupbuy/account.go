@@ -34,7 +34,7 @@ func accountCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	t, cleanup, err := wireTools(bc, log.NewFilter(newLogger(), log.FilterLevel(log.LevelWarn)))
+	t, cleanup, err := wireTools(bc, log.NewFilter(newLogger(os.Stderr), log.FilterLevel(log.LevelWarn)))
 	if err != nil {
 		return fmt.Errorf("build console accounts: %w", err)
 	}

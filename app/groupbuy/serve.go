@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"flag"
 	"fmt"
 	"os"
@@ -29,7 +30,9 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := newLogger()
+	out := newLogWriter(os.Stdout)
+	defer out.Close()
+	logger := newLogger(out)
 	stopSim, err := startEmbeddedWechat(bc, logger)
 	if err != nil {
 		return err
@@ -48,8 +51,8 @@ func serveCmd(args []string) error {
 	return app.Run() // returns after SIGINT/SIGTERM, once in-flight requests have finished
 }
 
-func newLogger() log.Logger {
-	return log.With(log.NewStdLogger(os.Stdout),
+func newLogger(w io.Writer) log.Logger {
+	return log.With(log.NewStdLogger(w),
 		"ts", log.DefaultTimestamp,
 		"caller", log.DefaultCaller,
 		"service.version", Version,
