@@ -17,6 +17,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/outboxevent"
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
 			leaderevent.Table:          leaderevent.ValidColumn,
+			outboxevent.Table:          outboxevent.ValidColumn,
 			payment.Table:              payment.ValidColumn,
 			paymentnotification.Table:  paymentnotification.ValidColumn,
 			paymentrefund.Table:        paymentrefund.ValidColumn,

@@ -9,6 +9,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/outboxevent"
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
@@ -329,6 +330,54 @@ func init() {
 	leadereventDescReason := leadereventFields[4].Descriptor()
 	// leaderevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	leaderevent.ReasonValidator = leadereventDescReason.Validators[0].(func(string) error)
+	outboxeventFields := schema.OutboxEvent{}.Fields()
+	_ = outboxeventFields
+	// outboxeventDescTopic is the schema descriptor for topic field.
+	outboxeventDescTopic := outboxeventFields[0].Descriptor()
+	// outboxevent.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
+	outboxevent.TopicValidator = func() func(string) error {
+		validators := outboxeventDescTopic.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(topic string) error {
+			for _, fn := range fns {
+				if err := fn(topic); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// outboxeventDescKey is the schema descriptor for key field.
+	outboxeventDescKey := outboxeventFields[1].Descriptor()
+	// outboxevent.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	outboxevent.KeyValidator = func() func(string) error {
+		validators := outboxeventDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// outboxeventDescAttempts is the schema descriptor for attempts field.
+	outboxeventDescAttempts := outboxeventFields[5].Descriptor()
+	// outboxevent.DefaultAttempts holds the default value on creation for the attempts field.
+	outboxevent.DefaultAttempts = outboxeventDescAttempts.Default.(int)
+	// outboxevent.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	outboxevent.AttemptsValidator = outboxeventDescAttempts.Validators[0].(func(int) error)
+	// outboxeventDescLastError is the schema descriptor for last_error field.
+	outboxeventDescLastError := outboxeventFields[6].Descriptor()
+	// outboxevent.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	outboxevent.LastErrorValidator = outboxeventDescLastError.Validators[0].(func(string) error)
 	paymentMixin := schema.Payment{}.Mixin()
 	paymentMixinFields0 := paymentMixin[0].Fields()
 	_ = paymentMixinFields0

@@ -24,6 +24,8 @@ type Tx struct {
 	LeaderBinding *LeaderBindingClient
 	// LeaderEvent is the client for interacting with the LeaderEvent builders.
 	LeaderEvent *LeaderEventClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
 	// Payment is the client for interacting with the Payment builders.
 	Payment *PaymentClient
 	// PaymentNotification is the client for interacting with the PaymentNotification builders.
@@ -172,6 +174,7 @@ func (tx *Tx) init() {
 	tx.Leader = NewLeaderClient(tx.config)
 	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
 	tx.LeaderEvent = NewLeaderEventClient(tx.config)
+	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.PaymentNotification = NewPaymentNotificationClient(tx.config)
 	tx.PaymentRefund = NewPaymentRefundClient(tx.config)

@@ -9,6 +9,7 @@ package main
 import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -104,7 +105,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
-	workers := server.NewWorkers(logger, finder)
+	outboxStore := data.NewOutboxStore(dataData, portClock)
+	dispatcher := event.NewDispatcher(outboxStore, portClock)
+	workers := server.NewWorkers(logger, finder, dispatcher)
 	app := newApp(logger, httpServer, grpcServer, workers, bootstrap)
 	return app, func() {
 		cleanup2()

@@ -183,6 +183,39 @@ var (
 			},
 		},
 	}
+	// OutboxEventsColumns holds the columns for the "outbox_events" table.
+	OutboxEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "topic", Type: field.TypeString, Size: 64},
+		{Name: "key", Type: field.TypeString, Size: 128},
+		{Name: "payload", Type: field.TypeBytes},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "available_at", Type: field.TypeTime},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+	}
+	// OutboxEventsTable holds the schema information for the "outbox_events" table.
+	OutboxEventsTable = &schema.Table{
+		Name:       "outbox_events",
+		Columns:    OutboxEventsColumns,
+		PrimaryKey: []*schema.Column{OutboxEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxevent_available_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxEventsColumns[5], OutboxEventsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "delivered_at IS NULL",
+				},
+			},
+			{
+				Name:    "outboxevent_topic_key",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxEventsColumns[1], OutboxEventsColumns[2]},
+			},
+		},
+	}
 	// PaymentsColumns holds the columns for the "payments" table.
 	PaymentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -365,6 +398,7 @@ var (
 		LeadersTable,
 		LeaderBindingsTable,
 		LeaderEventsTable,
+		OutboxEventsTable,
 		PaymentsTable,
 		PaymentNotificationsTable,
 		PaymentRefundsTable,

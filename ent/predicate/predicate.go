@@ -21,6 +21,9 @@ type LeaderBinding func(*sql.Selector)
 // LeaderEvent is the predicate function for leaderevent builders.
 type LeaderEvent func(*sql.Selector)
 
+// OutboxEvent is the predicate function for outboxevent builders.
+type OutboxEvent func(*sql.Selector)
+
 // Payment is the predicate function for payment builders.
 type Payment func(*sql.Selector)
 

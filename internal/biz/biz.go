@@ -5,6 +5,7 @@ package biz
 import (
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -16,5 +17,6 @@ var ProviderSet = wire.NewSet(
 	identity.NewConsoleUsecase,
 	leader.NewUsecase,
 	leader.NewFinder,
+	event.NewDispatcher,
 	payment.NewUsecase,
 )

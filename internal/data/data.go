@@ -14,6 +14,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -37,6 +38,9 @@ var ProviderSet = wire.NewSet(
 	NewGridRepo,
 	NewBindingRepo,
 	NewReceiverQueue,
+	NewOutboxStore,
+	wire.Bind(new(event.Publisher), new(*OutboxStore)),
+	wire.Bind(new(event.Store), new(*OutboxStore)),
 	NewMiniProgram,
 	NewPaymentStore,
 	NewWechatPay,

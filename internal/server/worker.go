@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 )
 
@@ -23,10 +24,13 @@ type Workers struct {
 }
 
 // NewWorkers lists the background loops.
-func NewWorkers(logger log.Logger, finder *leader.Finder) *Workers {
+func NewWorkers(logger log.Logger, finder *leader.Finder, outbox *event.Dispatcher) *Workers {
 	return &Workers{
-		log:   log.NewHelper(logger),
-		loops: map[string]func(context.Context) error{"nearby-index": finder.Run},
+		log: log.NewHelper(logger),
+		loops: map[string]func(context.Context) error{
+			"nearby-index": finder.Run,
+			"outbox":       outbox.Run,
+		},
 	}
 }
 

@@ -1,0 +1,100 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+)
+
+// Dispatch limits.
+const (
+	claimBatch  = 100
+	lease       = 30 * time.Second // longer than any handler may run
+	idlePoll    = 500 * time.Millisecond
+	maxBackoff  = 5 * time.Minute
+	firstRetry  = time.Second
+	errorLength = 500
+)
+
+// Dispatcher delivers outbox events to the handlers registered for their topics. An event with
+// no handler is marked delivered: the outbox keeps it for any reader added later.
+type Dispatcher struct {
+	store    Store
+	now      port.Clock
+	handlers map[string][]Handler
+}
+
+// NewDispatcher builds a dispatcher with no handlers; domains add theirs with Handle before Run.
+func NewDispatcher(store Store, now port.Clock) *Dispatcher {
+	return &Dispatcher{store: store, now: now, handlers: map[string][]Handler{}}
+}
+
+// Handle adds h for events of topic. Not safe to call once Run started.
+func (d *Dispatcher) Handle(topic string, h Handler) {
+	d.handlers[topic] = append(d.handlers[topic], h)
+}
+
+// Run dispatches until ctx ends, polling when there is nothing to do.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	for {
+		n, err := d.DispatchOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n == 0 || err != nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(idlePoll):
+			}
+		}
+	}
+}
+
+// DispatchOnce claims one batch and delivers it, returning how many events it claimed.
+func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
+	now := d.now()
+	events, err := d.store.Claim(ctx, now, now.Add(lease), claimBatch)
+	if err != nil {
+		return 0, fmt.Errorf("claim events: %w", err)
+	}
+	var errs []error
+	for _, e := range events {
+		errs = append(errs, d.deliver(ctx, e))
+	}
+	return len(events), errors.Join(errs...)
+}
+
+// deliver runs every handler of the event's topic, then records the outcome. A failed event is
+// retried after a back-off that doubles with each attempt, up to maxBackoff.
+func (d *Dispatcher) deliver(ctx context.Context, e Event) error {
+	var err error
+	for _, h := range d.handlers[e.Topic] {
+		if err = h(ctx, e); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		return d.store.Delivered(ctx, e.ID, d.now())
+	}
+	reason := err.Error()
+	if len(reason) > errorLength {
+		reason = reason[:errorLength]
+	}
+	if rerr := d.store.Retry(ctx, e.ID, d.now().Add(backoff(e.Attempts)), reason); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return nil // retried later: not an error of the dispatch
+}
+
+// backoff is the wait before the next attempt after attempts failed ones.
+func backoff(attempts int) time.Duration {
+	d := firstRetry
+	for i := 1; i < attempts && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}

@@ -1,0 +1,84 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/groupbuy/groupbuy/internal/biz/event"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+)
+
+// OutboxStore is the transactional outbox: events are rows of outbox_events.
+type OutboxStore struct {
+	data *Data
+	now  port.Clock
+}
+
+// NewOutboxStore builds the outbox on data. now stamps new events; it must be the clock the
+// dispatcher claims with.
+func NewOutboxStore(data *Data, now port.Clock) *OutboxStore {
+	return &OutboxStore{data: data, now: now}
+}
+
+// Publish inserts the event with the caller's transaction, if ctx carries one.
+func (s *OutboxStore) Publish(ctx context.Context, topic, key string, payload []byte) error {
+	now := s.now().UTC()
+	err := s.data.client(ctx).OutboxEvent.Create().
+		SetTopic(topic).SetKey(key).SetPayload(payload).
+		SetCreatedAt(now).SetAvailableAt(now).
+		Exec(ctx)
+	return dbErr(err, fmt.Sprintf("publish %s %s", topic, key))
+}
+
+// claimSQL leases a batch in one statement. On PostgreSQL FOR UPDATE SKIP LOCKED lets several
+// dispatchers claim at once without waiting on, or taking, each other's rows; SQLite has one
+// writer at a time and needs no row locks.
+const claimSQL = `UPDATE outbox_events SET available_at = $1, attempts = attempts + 1
+WHERE id IN (SELECT id FROM outbox_events WHERE delivered_at IS NULL AND available_at <= $2
+             ORDER BY available_at, id LIMIT $3 %s)
+RETURNING id, topic, key, payload, attempts, created_at`
+
+func (s *OutboxStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]event.Event, error) {
+	query := fmt.Sprintf(claimSQL, "FOR UPDATE SKIP LOCKED")
+	if s.data.dialect == dialect.SQLite {
+		query = positional(fmt.Sprintf(claimSQL, ""))
+	}
+	rows, err := s.data.sql.QueryContext(ctx, query, leaseUntil.UTC(), now.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox events: %w", err)
+	}
+	defer rows.Close()
+	var out []event.Event
+	for rows.Next() {
+		var e event.Event
+		if err := rows.Scan(&e.ID, &e.Topic, &e.Key, &e.Payload, &e.Attempts, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("read claimed outbox event: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *OutboxStore) Delivered(ctx context.Context, id int64, at time.Time) error {
+	err := s.data.client(ctx).OutboxEvent.UpdateOneID(int(id)).SetDeliveredAt(at.UTC()).Exec(ctx)
+	return dbErr(err, fmt.Sprintf("mark outbox event %d delivered", id))
+}
+
+func (s *OutboxStore) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
+	err := s.data.client(ctx).OutboxEvent.UpdateOneID(int(id)).
+		SetAvailableAt(at.UTC()).SetLastError(reason).Exec(ctx)
+	return dbErr(err, fmt.Sprintf("retry outbox event %d", id))
+}
+
+// positional turns $1, $2 … into SQLite's ? placeholders; the statement must use them in
+// order of appearance.
+func positional(query string) string {
+	for i := 9; i >= 1; i-- {
+		query = strings.ReplaceAll(query, fmt.Sprintf("$%d", i), "?")
+	}
+	return query
+}
