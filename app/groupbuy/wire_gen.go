@@ -107,7 +107,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	outboxStore := data.NewOutboxStore(dataData, portClock)
 	dispatcher := event.NewDispatcher(outboxStore, portClock)
-	workers := server.NewWorkers(logger, finder, dispatcher)
+	registrationQueue := data.NewRegistrationQueue(dataData)
+	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
+	workers := server.NewWorkers(logger, finder, dispatcher, registrar)
 	app := newApp(logger, httpServer, grpcServer, workers, bootstrap)
 	return app, func() {
 		cleanup2()

@@ -18,5 +18,6 @@ var ProviderSet = wire.NewSet(
 	leader.NewUsecase,
 	leader.NewFinder,
 	event.NewDispatcher,
+	payment.NewRegistrar,
 	payment.NewUsecase,
 )

@@ -39,6 +39,8 @@ var ProviderSet = wire.NewSet(
 	NewBindingRepo,
 	NewReceiverQueue,
 	NewOutboxStore,
+	NewRegistrationQueue,
+	wire.Bind(new(payment.RegistrationQueue), new(*RegistrationQueue)),
 	wire.Bind(new(event.Publisher), new(*OutboxStore)),
 	wire.Bind(new(event.Store), new(*OutboxStore)),
 	NewMiniProgram,

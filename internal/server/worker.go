@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
 // Workers runs the service's background loops as a kratos server, so they start and stop with
@@ -24,12 +25,14 @@ type Workers struct {
 }
 
 // NewWorkers lists the background loops.
-func NewWorkers(logger log.Logger, finder *leader.Finder, outbox *event.Dispatcher) *Workers {
+func NewWorkers(logger log.Logger, finder *leader.Finder, outbox *event.Dispatcher,
+	receivers *payment.Registrar) *Workers {
 	return &Workers{
 		log: log.NewHelper(logger),
 		loops: map[string]func(context.Context) error{
 			"nearby-index": finder.Run,
 			"outbox":       outbox.Run,
+			"receivers":    receivers.Run,
 		},
 	}
 }

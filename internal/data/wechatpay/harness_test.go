@@ -79,6 +79,7 @@ type env struct {
 	client   *wechatpay.Client
 	uc       *payment.Usecase
 	store    *data.PaymentStore
+	data     *data.Data
 	db       *sql.DB
 	listener *countingListener
 	notify   string // base URL of the notification server
@@ -144,7 +145,7 @@ func newEnv(t *testing.T, configure ...func(*wxsim.PayConfig)) *env {
 	n := wechatpay.NewNotifications(client, uc, logger)
 	mux.Handle(wechatpay.PaymentNotifyPath, n.Payment())
 	mux.Handle(wechatpay.RefundNotifyPath, n.Refund())
-	return &env{t: t, keys: keys, sim: sim, client: client, uc: uc, store: store, db: db.SQL, listener: listener, notify: notifySrv.URL}
+	return &env{t: t, keys: keys, sim: sim, client: client, uc: uc, store: store, data: d, db: db.SQL, listener: listener, notify: notifySrv.URL}
 }
 
 func (e *env) prepay(outTradeNo string, amount int64, sharing bool) payment.RequestPayment {

@@ -1,0 +1,114 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+)
+
+// Registration asks WeChat Pay to add (or delete) one profit-sharing receiver: a leader, queued
+// when ops approved it.
+type Registration struct {
+	ID       int64
+	LeaderID int64
+	Delete   bool
+	Receiver Receiver
+	// Attempts counts calls started, this one included.
+	Attempts int
+}
+
+// RegistrationQueue is where leader approvals leave their receiver registrations.
+type RegistrationQueue interface {
+	// Claim leases up to limit pending registrations due at now until leaseUntil, so that
+	// replicas share them and a dead worker's lease runs out.
+	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Registration, error)
+	Done(ctx context.Context, id int64) error
+	// Retry makes it due again at at; Fail gives up on it, for ops to see with the reason.
+	Retry(ctx context.Context, id int64, at time.Time, reason string) error
+	Fail(ctx context.Context, id int64, reason string) error
+}
+
+const (
+	registrationBatch = 20
+	registrationLease = time.Minute
+	// notConfiguredWait is how long registrations wait while the service has no merchant.
+	notConfiguredWait = 5 * time.Minute
+	registrationPoll  = 2 * time.Second
+)
+
+// Registrar carries out receiver registrations. Adding a receiver WeChat already has is
+// harmless, so a registration retried after a lost answer does no harm.
+type Registrar struct {
+	queue   RegistrationQueue
+	sharing ProfitSharing
+	now     port.Clock
+}
+
+// NewRegistrar builds the worker.
+func NewRegistrar(queue RegistrationQueue, sharing ProfitSharing, now port.Clock) *Registrar {
+	return &Registrar{queue: queue, sharing: sharing, now: now}
+}
+
+// Run registers until ctx ends.
+func (r *Registrar) Run(ctx context.Context) error {
+	for {
+		n, _ := r.RegisterOnce(ctx) // a failed claim is tried again on the next round
+		if n == 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(registrationPoll):
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// RegisterOnce claims one batch and carries it out, returning how many it claimed.
+func (r *Registrar) RegisterOnce(ctx context.Context) (int, error) {
+	now := r.now()
+	regs, err := r.queue.Claim(ctx, now, now.Add(registrationLease), registrationBatch)
+	if err != nil {
+		return 0, fmt.Errorf("claim receiver registrations: %w", err)
+	}
+	var errs []error
+	for _, reg := range regs {
+		errs = append(errs, r.register(ctx, reg))
+	}
+	return len(regs), errors.Join(errs...)
+}
+
+// register makes the call and records the outcome: done; retried later where retrying can help
+// (WeChat unavailable or rate limiting, payments not configured yet); failed otherwise, with
+// WeChat's reason for ops.
+func (r *Registrar) register(ctx context.Context, reg Registration) error {
+	var err error
+	if reg.Delete {
+		err = r.sharing.DeleteReceiver(ctx, reg.Receiver.Type, reg.Receiver.Account)
+	} else {
+		err = r.sharing.AddReceiver(ctx, reg.Receiver)
+	}
+	switch {
+	case err == nil:
+		return r.queue.Done(ctx, reg.ID)
+	case errors.Is(err, ErrNotConfigured):
+		return r.queue.Retry(ctx, reg.ID, r.now().Add(notConfiguredWait), err.Error())
+	case transient(err):
+		return r.queue.Retry(ctx, reg.ID, r.now().Add(retryAfter(reg.Attempts)), err.Error())
+	}
+	return r.queue.Fail(ctx, reg.ID, err.Error())
+}
+
+// retryAfter doubles from 10 s with each failed attempt, up to an hour.
+func retryAfter(attempts int) time.Duration {
+	d := 10 * time.Second
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
