@@ -18,7 +18,7 @@ func TestNearbyJSONMatchesProtojson(t *testing.T) {
 	strs := []string{"", "幸福小区3号门", `quote " and \ backslash`, "tab\tnew\nline\r\x01\x1f", "<b>&amp;</b>",
 		"emoji 🍑 and \u2028", "\xff invalid utf8"}
 	floats := []float64{0, 1, -1, 31.2304, 121.4737, 1234.5678, 1e-7, 3e-6, 1e20, 1e21, 1e300, math.NaN(),
-		math.Inf(1), -0.0, 2999.999999999}
+		math.Inf(1), math.Copysign(0, -1), 2999.999999999}
 	for i := range 2000 {
 		reply := &NearbyPickupPointsReply{NextPageToken: strs[rng.IntN(3)]}
 		for range rng.IntN(12) {
