@@ -23,8 +23,10 @@ import (
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
+	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
 
 	stdsql "database/sql"
@@ -53,10 +55,14 @@ type Client struct {
 	PaymentNotification *PaymentNotificationClient
 	// PaymentRefund is the client for interacting with the PaymentRefund builders.
 	PaymentRefund *PaymentRefundClient
+	// Product is the client for interacting with the Product builders.
+	Product *ProductClient
 	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Sku is the client for interacting with the Sku builders.
+	Sku *SkuClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -79,8 +85,10 @@ func (c *Client) init() {
 	c.Payment = NewPaymentClient(c.config)
 	c.PaymentNotification = NewPaymentNotificationClient(c.config)
 	c.PaymentRefund = NewPaymentRefundClient(c.config)
+	c.Product = NewProductClient(c.config)
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.Sku = NewSkuClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -183,8 +191,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Payment:              NewPaymentClient(cfg),
 		PaymentNotification:  NewPaymentNotificationClient(cfg),
 		PaymentRefund:        NewPaymentRefundClient(cfg),
+		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		Sku:                  NewSkuClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
 }
@@ -214,8 +224,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Payment:              NewPaymentClient(cfg),
 		PaymentNotification:  NewPaymentNotificationClient(cfg),
 		PaymentRefund:        NewPaymentRefundClient(cfg),
+		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		Sku:                  NewSkuClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
 }
@@ -247,8 +259,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
-		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.ReceiverRegistration, c.Session, c.User,
+		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
+		c.ReceiverRegistration, c.Session, c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -259,8 +271,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
-		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.ReceiverRegistration, c.Session, c.User,
+		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
+		c.ReceiverRegistration, c.Session, c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -287,10 +299,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PaymentNotification.mutate(ctx, m)
 	case *PaymentRefundMutation:
 		return c.PaymentRefund.mutate(ctx, m)
+	case *ProductMutation:
+		return c.Product.mutate(ctx, m)
 	case *ReceiverRegistrationMutation:
 		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *SkuMutation:
+		return c.Sku.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -1495,6 +1511,139 @@ func (c *PaymentRefundClient) mutate(ctx context.Context, m *PaymentRefundMutati
 	}
 }
 
+// ProductClient is a client for the Product schema.
+type ProductClient struct {
+	config
+}
+
+// NewProductClient returns a client for the Product from the given config.
+func NewProductClient(c config) *ProductClient {
+	return &ProductClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `product.Hooks(f(g(h())))`.
+func (c *ProductClient) Use(hooks ...Hook) {
+	c.hooks.Product = append(c.hooks.Product, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `product.Intercept(f(g(h())))`.
+func (c *ProductClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Product = append(c.inters.Product, interceptors...)
+}
+
+// Create returns a builder for creating a Product entity.
+func (c *ProductClient) Create() *ProductCreate {
+	mutation := newProductMutation(c.config, OpCreate)
+	return &ProductCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Product entities.
+func (c *ProductClient) CreateBulk(builders ...*ProductCreate) *ProductCreateBulk {
+	return &ProductCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProductClient) MapCreateBulk(slice any, setFunc func(*ProductCreate, int)) *ProductCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProductCreateBulk{err: fmt.Errorf("calling to ProductClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProductCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProductCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Product.
+func (c *ProductClient) Update() *ProductUpdate {
+	mutation := newProductMutation(c.config, OpUpdate)
+	return &ProductUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProductClient) UpdateOne(_m *Product) *ProductUpdateOne {
+	mutation := newProductMutation(c.config, OpUpdateOne, withProduct(_m))
+	return &ProductUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProductClient) UpdateOneID(id int) *ProductUpdateOne {
+	mutation := newProductMutation(c.config, OpUpdateOne, withProductID(id))
+	return &ProductUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Product.
+func (c *ProductClient) Delete() *ProductDelete {
+	mutation := newProductMutation(c.config, OpDelete)
+	return &ProductDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProductClient) DeleteOne(_m *Product) *ProductDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProductClient) DeleteOneID(id int) *ProductDeleteOne {
+	builder := c.Delete().Where(product.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProductDeleteOne{builder}
+}
+
+// Query returns a query builder for Product.
+func (c *ProductClient) Query() *ProductQuery {
+	return &ProductQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProduct},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Product entity by its id.
+func (c *ProductClient) Get(ctx context.Context, id int) (*Product, error) {
+	return c.Query().Where(product.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProductClient) GetX(ctx context.Context, id int) *Product {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProductClient) Hooks() []Hook {
+	return c.hooks.Product
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProductClient) Interceptors() []Interceptor {
+	return c.inters.Product
+}
+
+func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProductCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProductUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProductUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProductDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Product mutation op: %q", m.Op())
+	}
+}
+
 // ReceiverRegistrationClient is a client for the ReceiverRegistration schema.
 type ReceiverRegistrationClient struct {
 	config
@@ -1761,6 +1910,139 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// SkuClient is a client for the Sku schema.
+type SkuClient struct {
+	config
+}
+
+// NewSkuClient returns a client for the Sku from the given config.
+func NewSkuClient(c config) *SkuClient {
+	return &SkuClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `sku.Hooks(f(g(h())))`.
+func (c *SkuClient) Use(hooks ...Hook) {
+	c.hooks.Sku = append(c.hooks.Sku, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `sku.Intercept(f(g(h())))`.
+func (c *SkuClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Sku = append(c.inters.Sku, interceptors...)
+}
+
+// Create returns a builder for creating a Sku entity.
+func (c *SkuClient) Create() *SkuCreate {
+	mutation := newSkuMutation(c.config, OpCreate)
+	return &SkuCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Sku entities.
+func (c *SkuClient) CreateBulk(builders ...*SkuCreate) *SkuCreateBulk {
+	return &SkuCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SkuClient) MapCreateBulk(slice any, setFunc func(*SkuCreate, int)) *SkuCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SkuCreateBulk{err: fmt.Errorf("calling to SkuClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SkuCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SkuCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Sku.
+func (c *SkuClient) Update() *SkuUpdate {
+	mutation := newSkuMutation(c.config, OpUpdate)
+	return &SkuUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SkuClient) UpdateOne(_m *Sku) *SkuUpdateOne {
+	mutation := newSkuMutation(c.config, OpUpdateOne, withSku(_m))
+	return &SkuUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SkuClient) UpdateOneID(id int) *SkuUpdateOne {
+	mutation := newSkuMutation(c.config, OpUpdateOne, withSkuID(id))
+	return &SkuUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Sku.
+func (c *SkuClient) Delete() *SkuDelete {
+	mutation := newSkuMutation(c.config, OpDelete)
+	return &SkuDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SkuClient) DeleteOne(_m *Sku) *SkuDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SkuClient) DeleteOneID(id int) *SkuDeleteOne {
+	builder := c.Delete().Where(sku.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SkuDeleteOne{builder}
+}
+
+// Query returns a query builder for Sku.
+func (c *SkuClient) Query() *SkuQuery {
+	return &SkuQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSku},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Sku entity by its id.
+func (c *SkuClient) Get(ctx context.Context, id int) (*Sku, error) {
+	return c.Query().Where(sku.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SkuClient) GetX(ctx context.Context, id int) *Sku {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SkuClient) Hooks() []Hook {
+	return c.hooks.Sku
+}
+
+// Interceptors returns the client interceptors.
+func (c *SkuClient) Interceptors() []Interceptor {
+	return c.inters.Sku
+}
+
+func (c *SkuClient) mutate(ctx context.Context, m *SkuMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SkuCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SkuUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SkuUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SkuDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Sku mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -1898,13 +2180,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, OutboxEvent, Payment,
-		PaymentNotification, PaymentRefund, ReceiverRegistration, Session,
-		User []ent.Hook
+		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
+		Sku, User []ent.Hook
 	}
 	inters struct {
 		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, OutboxEvent, Payment,
-		PaymentNotification, PaymentRefund, ReceiverRegistration, Session,
-		User []ent.Interceptor
+		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
+		Sku, User []ent.Interceptor
 	}
 )
 

@@ -21,8 +21,10 @@ import (
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
+	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -93,8 +95,10 @@ func checkColumn(t, c string) error {
 			payment.Table:              payment.ValidColumn,
 			paymentnotification.Table:  paymentnotification.ValidColumn,
 			paymentrefund.Table:        paymentrefund.ValidColumn,
+			product.Table:              product.ValidColumn,
 			receiverregistration.Table: receiverregistration.ValidColumn,
 			session.Table:              session.ValidColumn,
+			sku.Table:                  sku.ValidColumn,
 			user.Table:                 user.ValidColumn,
 		})
 	})

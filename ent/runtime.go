@@ -13,9 +13,11 @@ import (
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
+	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -590,6 +592,57 @@ func init() {
 	paymentrefundDescTransactionID := paymentrefundFields[7].Descriptor()
 	// paymentrefund.TransactionIDValidator is a validator for the "transaction_id" field. It is called by the builders before save.
 	paymentrefund.TransactionIDValidator = paymentrefundDescTransactionID.Validators[0].(func(string) error)
+	productMixin := schema.Product{}.Mixin()
+	productMixinFields0 := productMixin[0].Fields()
+	_ = productMixinFields0
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescCreatedAt is the schema descriptor for created_at field.
+	productDescCreatedAt := productMixinFields0[0].Descriptor()
+	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
+	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	// productDescUpdatedAt is the schema descriptor for updated_at field.
+	productDescUpdatedAt := productMixinFields0[1].Descriptor()
+	// product.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	product.DefaultUpdatedAt = productDescUpdatedAt.Default.(func() time.Time)
+	// product.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	product.UpdateDefaultUpdatedAt = productDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productDescTitle is the schema descriptor for title field.
+	productDescTitle := productFields[0].Descriptor()
+	// product.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	product.TitleValidator = func() func(string) error {
+		validators := productDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescCategory is the schema descriptor for category field.
+	productDescCategory := productFields[3].Descriptor()
+	// product.CategoryValidator is a validator for the "category" field. It is called by the builders before save.
+	product.CategoryValidator = func() func(string) error {
+		validators := productDescCategory.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(category string) error {
+			for _, fn := range fns {
+				if err := fn(category); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	receiverregistrationMixin := schema.ReceiverRegistration{}.Mixin()
 	receiverregistrationMixinFields0 := receiverregistrationMixin[0].Fields()
 	_ = receiverregistrationMixinFields0
@@ -720,6 +773,61 @@ func init() {
 			return nil
 		}
 	}()
+	skuMixin := schema.Sku{}.Mixin()
+	skuMixinFields0 := skuMixin[0].Fields()
+	_ = skuMixinFields0
+	skuFields := schema.Sku{}.Fields()
+	_ = skuFields
+	// skuDescCreatedAt is the schema descriptor for created_at field.
+	skuDescCreatedAt := skuMixinFields0[0].Descriptor()
+	// sku.DefaultCreatedAt holds the default value on creation for the created_at field.
+	sku.DefaultCreatedAt = skuDescCreatedAt.Default.(func() time.Time)
+	// skuDescUpdatedAt is the schema descriptor for updated_at field.
+	skuDescUpdatedAt := skuMixinFields0[1].Descriptor()
+	// sku.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	sku.DefaultUpdatedAt = skuDescUpdatedAt.Default.(func() time.Time)
+	// sku.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	sku.UpdateDefaultUpdatedAt = skuDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// skuDescSpec is the schema descriptor for spec field.
+	skuDescSpec := skuFields[1].Descriptor()
+	// sku.SpecValidator is a validator for the "spec" field. It is called by the builders before save.
+	sku.SpecValidator = func() func(string) error {
+		validators := skuDescSpec.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(spec string) error {
+			for _, fn := range fns {
+				if err := fn(spec); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// skuDescUnit is the schema descriptor for unit field.
+	skuDescUnit := skuFields[2].Descriptor()
+	// sku.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	sku.UnitValidator = func() func(string) error {
+		validators := skuDescUnit.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(unit string) error {
+			for _, fn := range fns {
+				if err := fn(unit); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// skuDescListPrice is the schema descriptor for list_price field.
+	skuDescListPrice := skuFields[3].Descriptor()
+	// sku.ListPriceValidator is a validator for the "list_price" field. It is called by the builders before save.
+	sku.ListPriceValidator = skuDescListPrice.Validators[0].(func(int64) error)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

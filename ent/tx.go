@@ -32,10 +32,14 @@ type Tx struct {
 	PaymentNotification *PaymentNotificationClient
 	// PaymentRefund is the client for interacting with the PaymentRefund builders.
 	PaymentRefund *PaymentRefundClient
+	// Product is the client for interacting with the Product builders.
+	Product *ProductClient
 	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Sku is the client for interacting with the Sku builders.
+	Sku *SkuClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -178,8 +182,10 @@ func (tx *Tx) init() {
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.PaymentNotification = NewPaymentNotificationClient(tx.config)
 	tx.PaymentRefund = NewPaymentRefundClient(tx.config)
+	tx.Product = NewProductClient(tx.config)
 	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Sku = NewSkuClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

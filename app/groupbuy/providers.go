@@ -7,6 +7,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -21,7 +22,8 @@ import (
 // commonSet is what both injectors share: the configuration's sections, turned into domain
 // policy where needed, and the clock.
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
-	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders"),
+	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog"),
+	compliance,
 	identityConfig,
 	leaderConfig,
 	clock,
@@ -114,4 +116,13 @@ func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, 
 		return cfg, fmt.Errorf("geo: grid_res %d must be coarser than pickup_res %d (0..15)", cfg.GridRes, cfg.PickupRes)
 	}
 	return cfg, nil
+}
+
+// compliance is the advertising-law check with the configured words, or the built-in ones.
+func compliance(c *conf.Catalog) *catalog.Compliance {
+	words := c.GetBannedWords()
+	if len(words) == 0 {
+		words = catalog.DefaultBannedWords
+	}
+	return catalog.NewCompliance(words)
 }

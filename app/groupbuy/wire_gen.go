@@ -9,6 +9,7 @@ package main
 import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -86,12 +87,18 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	neighbourhoodService := service.NewNeighbourhoodService(usecase, finder)
 	leaderSelfService := service.NewLeaderSelfService(usecase)
 	leaderOpsService := service.NewLeaderOpsService(usecase)
+	catalogRepo := data.NewCatalogRepo(dataData)
+	confCatalog := bootstrap.Catalog
+	catalogCompliance := compliance(confCatalog)
+	catalogUsecase := catalog.NewUsecase(catalogRepo, catalogCompliance)
+	catalogOpsService := service.NewCatalogOpsService(catalogUsecase)
 	services := server.Services{
 		Auth:          authService,
 		Console:       consoleService,
 		Neighbourhood: neighbourhoodService,
 		LeaderSelf:    leaderSelfService,
 		LeaderOps:     leaderOpsService,
+		CatalogOps:    catalogOpsService,
 	}
 	client, err := data.NewWechatPay(wechat, logger)
 	if err != nil {

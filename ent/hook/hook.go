@@ -117,6 +117,18 @@ func (f PaymentRefundFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentRefundMutation", m)
 }
 
+// The ProductFunc type is an adapter to allow the use of ordinary
+// function as Product mutator.
+type ProductFunc func(context.Context, *ent.ProductMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProductFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProductMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProductMutation", m)
+}
+
 // The ReceiverRegistrationFunc type is an adapter to allow the use of ordinary
 // function as ReceiverRegistration mutator.
 type ReceiverRegistrationFunc func(context.Context, *ent.ReceiverRegistrationMutation) (ent.Value, error)
@@ -139,6 +151,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
+}
+
+// The SkuFunc type is an adapter to allow the use of ordinary
+// function as Sku mutator.
+type SkuFunc func(context.Context, *ent.SkuMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SkuFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SkuMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SkuMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

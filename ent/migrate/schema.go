@@ -292,6 +292,30 @@ var (
 			},
 		},
 	}
+	// ProductsColumns holds the columns for the "products" table.
+	ProductsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 180},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "images", Type: field.TypeJSON, Nullable: true},
+		{Name: "category", Type: field.TypeString, Size: 96},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "archived"}, Default: "active"},
+	}
+	// ProductsTable holds the schema information for the "products" table.
+	ProductsTable = &schema.Table{
+		Name:       "products",
+		Columns:    ProductsColumns,
+		PrimaryKey: []*schema.Column{ProductsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "product_category_status",
+				Unique:  false,
+				Columns: []*schema.Column{ProductsColumns[6], ProductsColumns[7]},
+			},
+		},
+	}
 	// ReceiverRegistrationsColumns holds the columns for the "receiver_registrations" table.
 	ReceiverRegistrationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -361,6 +385,30 @@ var (
 			},
 		},
 	}
+	// SkusColumns holds the columns for the "skus" table.
+	SkusColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "product_id", Type: field.TypeInt},
+		{Name: "spec", Type: field.TypeString, Size: 96},
+		{Name: "unit", Type: field.TypeString, Size: 24},
+		{Name: "list_price", Type: field.TypeInt64},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "archived"}, Default: "active"},
+	}
+	// SkusTable holds the schema information for the "skus" table.
+	SkusTable = &schema.Table{
+		Name:       "skus",
+		Columns:    SkusColumns,
+		PrimaryKey: []*schema.Column{SkusColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "sku_product_id_spec",
+				Unique:  true,
+				Columns: []*schema.Column{SkusColumns[3], SkusColumns[4]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -402,8 +450,10 @@ var (
 		PaymentsTable,
 		PaymentNotificationsTable,
 		PaymentRefundsTable,
+		ProductsTable,
 		ReceiverRegistrationsTable,
 		SessionsTable,
+		SkusTable,
 		UsersTable,
 	}
 )

@@ -33,11 +33,17 @@ type PaymentNotification func(*sql.Selector)
 // PaymentRefund is the predicate function for paymentrefund builders.
 type PaymentRefund func(*sql.Selector)
 
+// Product is the predicate function for product builders.
+type Product func(*sql.Selector)
+
 // ReceiverRegistration is the predicate function for receiverregistration builders.
 type ReceiverRegistration func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// Sku is the predicate function for sku builders.
+type Sku func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

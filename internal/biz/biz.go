@@ -5,6 +5,7 @@ package biz
 import (
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -19,5 +20,6 @@ var ProviderSet = wire.NewSet(
 	leader.NewFinder,
 	event.NewDispatcher,
 	payment.NewRegistrar,
+	catalog.NewUsecase,
 	payment.NewUsecase,
 )

@@ -34,6 +34,7 @@ type Bootstrap struct {
 	Demo          *Demo                  `protobuf:"bytes,6,opt,name=demo,proto3" json:"demo,omitempty"`
 	Geo           *Geo                   `protobuf:"bytes,7,opt,name=geo,proto3" json:"geo,omitempty"`
 	Leaders       *Leaders               `protobuf:"bytes,8,opt,name=leaders,proto3" json:"leaders,omitempty"`
+	Catalog       *Catalog               `protobuf:"bytes,9,opt,name=catalog,proto3" json:"catalog,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -124,6 +125,59 @@ func (x *Bootstrap) GetLeaders() *Leaders {
 	return nil
 }
 
+func (x *Bootstrap) GetCatalog() *Catalog {
+	if x != nil {
+		return x.Catalog
+	}
+	return nil
+}
+
+type Catalog struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Words product copy may not use (advertising law: absolute and medical claims). Empty: the
+	// built-in list.
+	BannedWords   []string `protobuf:"bytes,1,rep,name=banned_words,json=bannedWords,proto3" json:"banned_words,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Catalog) Reset() {
+	*x = Catalog{}
+	mi := &file_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Catalog) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Catalog) ProtoMessage() {}
+
+func (x *Catalog) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
+func (*Catalog) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Catalog) GetBannedWords() []string {
+	if x != nil {
+		return x.BannedWords
+	}
+	return nil
+}
+
 type Geo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// H3 resolution of grids (default 7, about 5 km²) and of pickup points (default 9).
@@ -140,7 +194,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -152,7 +206,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -165,7 +219,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{1}
+	return file_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -209,7 +263,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -221,7 +275,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -234,7 +288,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -261,7 +315,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -273,7 +327,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -286,7 +340,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -313,7 +367,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +379,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +392,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -369,7 +423,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -381,7 +435,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -394,7 +448,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -446,7 +500,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +512,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +525,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -518,7 +572,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +584,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +597,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -563,7 +617,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +629,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +642,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -610,7 +664,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -622,7 +676,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -635,7 +689,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3, 0}
+	return file_conf_proto_rawDescGZIP(), []int{4, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -669,7 +723,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +735,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +748,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3, 1}
+	return file_conf_proto_rawDescGZIP(), []int{4, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -726,7 +780,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +792,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +805,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4, 0}
+	return file_conf_proto_rawDescGZIP(), []int{5, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -810,7 +864,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -822,7 +876,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -835,7 +889,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4, 1}
+	return file_conf_proto_rawDescGZIP(), []int{5, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -919,7 +973,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -931,7 +985,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -944,7 +998,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_conf_proto_rawDescGZIP(), []int{6, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -971,7 +1025,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1037,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1050,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 0}
+	return file_conf_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1028,7 +1082,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1094,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1107,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 1}
+	return file_conf_proto_rawDescGZIP(), []int{7, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1107,7 +1161,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1119,7 +1173,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1132,7 +1186,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 2}
+	return file_conf_proto_rawDescGZIP(), []int{7, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -1219,7 +1273,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +1285,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +1298,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{7, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -1280,7 +1334,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1346,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1359,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 0}
+	return file_conf_proto_rawDescGZIP(), []int{8, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -1327,7 +1381,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xf1\x02\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xa3\x03\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -1336,7 +1390,10 @@ const file_conf_proto_rawDesc = "" +
 	"\bsecurity\x18\x05 \x01(\v2\x17.groupbuy.conf.SecurityR\bsecurity\x12'\n" +
 	"\x04demo\x18\x06 \x01(\v2\x13.groupbuy.conf.DemoR\x04demo\x12$\n" +
 	"\x03geo\x18\a \x01(\v2\x12.groupbuy.conf.GeoR\x03geo\x120\n" +
-	"\aleaders\x18\b \x01(\v2\x16.groupbuy.conf.LeadersR\aleaders\"\xa1\x01\n" +
+	"\aleaders\x18\b \x01(\v2\x16.groupbuy.conf.LeadersR\aleaders\x120\n" +
+	"\acatalog\x18\t \x01(\v2\x16.groupbuy.conf.CatalogR\acatalog\",\n" +
+	"\aCatalog\x12!\n" +
+	"\fbanned_words\x18\x01 \x03(\tR\vbannedWords\"\xa1\x01\n" +
 	"\x03Geo\x12\x19\n" +
 	"\bgrid_res\x18\x01 \x01(\x05R\agridRes\x12\x1d\n" +
 	"\n" +
@@ -1447,70 +1504,72 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
-	(*Geo)(nil),                   // 1: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 2: groupbuy.conf.Leaders
-	(*Server)(nil),                // 3: groupbuy.conf.Server
-	(*Data)(nil),                  // 4: groupbuy.conf.Data
-	(*Auth)(nil),                  // 5: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 6: groupbuy.conf.Wechat
-	(*Security)(nil),              // 7: groupbuy.conf.Security
-	(*Demo)(nil),                  // 8: groupbuy.conf.Demo
-	(*Server_HTTP)(nil),           // 9: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 10: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 11: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 12: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 13: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 14: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 15: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 16: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 17: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 18: groupbuy.conf.Security.PersonalData
-	nil,                           // 19: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
+	(*Catalog)(nil),               // 1: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 2: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 3: groupbuy.conf.Leaders
+	(*Server)(nil),                // 4: groupbuy.conf.Server
+	(*Data)(nil),                  // 5: groupbuy.conf.Data
+	(*Auth)(nil),                  // 6: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 7: groupbuy.conf.Wechat
+	(*Security)(nil),              // 8: groupbuy.conf.Security
+	(*Demo)(nil),                  // 9: groupbuy.conf.Demo
+	(*Server_HTTP)(nil),           // 10: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 11: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 12: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 13: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 14: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 15: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 16: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 17: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 18: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 19: groupbuy.conf.Security.PersonalData
+	nil,                           // 20: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	3,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	4,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	5,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	6,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	7,  // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	8,  // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	1,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	2,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	20, // 8: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	20, // 9: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	9,  // 10: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	10, // 11: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	11, // 12: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	12, // 13: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	20, // 14: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	20, // 15: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	13, // 16: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	14, // 17: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	20, // 18: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	15, // 19: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	16, // 20: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	18, // 21: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	20, // 22: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	20, // 23: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	20, // 24: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	20, // 25: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	20, // 26: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	20, // 27: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	20, // 28: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	20, // 29: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	17, // 30: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	20, // 31: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	20, // 32: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	19, // 33: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	4,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	5,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	6,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	7,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	8,  // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	9,  // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	2,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	3,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	1,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	21, // 9: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	21, // 10: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	10, // 11: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	11, // 12: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	12, // 13: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	13, // 14: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	21, // 15: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	21, // 16: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	14, // 17: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	15, // 18: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	21, // 19: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	16, // 20: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	17, // 21: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	19, // 22: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	21, // 23: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	21, // 24: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	21, // 25: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	21, // 26: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	21, // 27: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	21, // 28: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	21, // 29: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	21, // 30: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	18, // 31: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	21, // 32: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	21, // 33: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	20, // 34: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	35, // [35:35] is the sub-list for method output_type
+	35, // [35:35] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -1524,7 +1583,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

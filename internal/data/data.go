@@ -39,6 +39,7 @@ var ProviderSet = wire.NewSet(
 	NewBindingRepo,
 	NewReceiverQueue,
 	NewOutboxStore,
+	NewCatalogRepo,
 	NewRegistrationQueue,
 	wire.Bind(new(payment.RegistrationQueue), new(*RegistrationQueue)),
 	wire.Bind(new(event.Publisher), new(*OutboxStore)),

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
@@ -36,7 +37,7 @@ func decodeBody(r *http.Request, v any) error {
 	if len(data) == 0 {
 		return nil
 	}
-	msg, ok := v.(proto.Message)
+	msg, ok := asMessage(v)
 	if !ok {
 		return v1.ErrorInternal("request is not a proto message")
 	}
@@ -44,6 +45,23 @@ func decodeBody(r *http.Request, v any) error {
 		return v1.ErrorMalformedRequest("request body: %v", err)
 	}
 	return nil
+}
+
+// asMessage finds the message to decode into: the request itself, or, for a route whose body is
+// one field (body: "sku"), the field the generated code hands over as a pointer to it.
+func asMessage(v any) (proto.Message, bool) {
+	if m, ok := v.(proto.Message); ok {
+		return m, true
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Pointer {
+		return nil, false
+	}
+	if rv.Elem().IsNil() {
+		rv.Elem().Set(reflect.New(rv.Elem().Type().Elem()))
+	}
+	m, ok := rv.Elem().Interface().(proto.Message)
+	return m, ok
 }
 
 // limitBody caps every request body; the decoder turns the overflow into REQUEST_TOO_LARGE.

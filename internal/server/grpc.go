@@ -22,5 +22,6 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterNeighbourhoodServer(srv, svc.Neighbourhood)
 	v1.RegisterLeaderSelfServer(srv, svc.LeaderSelf)
 	v1.RegisterLeaderOpsServer(srv, svc.LeaderOps)
+	v1.RegisterCatalogOpsServer(srv, svc.CatalogOps)
 	return srv
 }

@@ -46,6 +46,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	v1.RegisterNeighbourhoodHTTPServer(srv, svc.Neighbourhood)
 	v1.RegisterLeaderSelfHTTPServer(srv, svc.LeaderSelf)
 	v1.RegisterLeaderOpsHTTPServer(srv, svc.LeaderOps)
+	v1.RegisterCatalogOpsHTTPServer(srv, svc.CatalogOps)
 
 	for _, h := range hooks {
 		srv.Handle(h.Path, h.Handler)

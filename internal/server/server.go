@@ -38,6 +38,7 @@ type Services struct {
 	Neighbourhood *service.NeighbourhoodService
 	LeaderSelf    *service.LeaderSelfService
 	LeaderOps     *service.LeaderOpsService
+	CatalogOps    *service.CatalogOpsService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

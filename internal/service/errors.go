@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 )
@@ -60,6 +62,11 @@ func toAPIError(err error) error {
 	var transition *leader.TransitionError
 	if errors.As(err, &transition) {
 		return v1.ErrorLeaderStateConflict("the leader is %s; this action is not allowed", transition.From)
+	}
+	var wording *catalog.WordingError
+	if errors.As(err, &wording) {
+		return v1.ErrorCopyNotAllowed("%s uses forbidden wording: %s", wording.Field, strings.Join(wording.Words, ", ")).
+			WithMetadata(map[string]string{"field": wording.Field, "words": strings.Join(wording.Words, ",")})
 	}
 	var invalid *bizerr.InvalidError
 	if errors.As(err, &invalid) {

@@ -8,4 +8,4 @@ import (
 
 // ProviderSet is every API service.
 var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoodService,
-	NewLeaderSelfService, NewLeaderOpsService)
+	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService)

@@ -73,6 +73,8 @@ const (
 	ErrorReason_LEADER_NOT_SERVING ErrorReason = 44
 	// No pickup-point move is waiting for review.
 	ErrorReason_NO_MOVE_PENDING ErrorReason = 45
+	// Product copy uses wording the advertising law forbids; metadata names the field and words.
+	ErrorReason_COPY_NOT_ALLOWED ErrorReason = 50
 )
 
 // Enum value maps for ErrorReason.
@@ -104,6 +106,7 @@ var (
 		43: "LEADER_STATE_CONFLICT",
 		44: "LEADER_NOT_SERVING",
 		45: "NO_MOVE_PENDING",
+		50: "COPY_NOT_ALLOWED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -132,6 +135,7 @@ var (
 		"LEADER_STATE_CONFLICT":    43,
 		"LEADER_NOT_SERVING":       44,
 		"NO_MOVE_PENDING":          45,
+		"COPY_NOT_ALLOWED":         50,
 	}
 )
 
@@ -166,7 +170,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xe2\x05\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xfe\x05\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -194,7 +198,8 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\fINVITE_CYCLE\x10*\x1a\x04\xa8E\x90\x03\x12\x1f\n" +
 	"\x15LEADER_STATE_CONFLICT\x10+\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
 	"\x12LEADER_NOT_SERVING\x10,\x1a\x04\xa8E\x99\x03\x12\x19\n" +
-	"\x0fNO_MOVE_PENDING\x10-\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\x0fNO_MOVE_PENDING\x10-\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
+	"\x10COPY_NOT_ALLOWED\x102\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

@@ -362,3 +362,17 @@ func IsNoMovePending(err error) bool {
 func ErrorNoMovePending(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_NO_MOVE_PENDING.String(), fmt.Sprintf(format, args...))
 }
+
+// Product copy uses wording the advertising law forbids; metadata names the field and words.
+func IsCopyNotAllowed(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_COPY_NOT_ALLOWED.String() && e.Code == 400
+}
+
+// Product copy uses wording the advertising law forbids; metadata names the field and words.
+func ErrorCopyNotAllowed(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_COPY_NOT_ALLOWED.String(), fmt.Sprintf(format, args...))
+}
