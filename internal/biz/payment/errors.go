@@ -15,6 +15,10 @@ var (
 	// ErrNotificationRejected: a verified notification contradicts the records (unknown order,
 	// other amount) and was kept in the inbox with the reason instead of being applied.
 	ErrNotificationRejected = errors.New("notification kept as rejected")
+	// errContradicts marks what WeChat reports against the records (an unknown order or refund,
+	// another amount or transaction): kept for finance, never retried. Only the use cases
+	// raise it, so a constraint error elsewhere in the transaction is not mistaken for it.
+	errContradicts = fmt.Errorf("contradicts the records: %w", bizerr.ErrConflict)
 	// ErrNotConfigured means the service has no WeChat Pay merchant configured.
 	ErrNotConfigured = errors.New("wechat pay is not configured")
 	// ErrOrderPaid: the order is already paid (ORDERPAID); it cannot be prepaid again or closed.

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
+
+// closeGrace is how long after an order's time_expire a missing order counts as never to be
+// created: room for the difference between this clock and WeChat's.
+const closeGrace = 5 * time.Minute
 
 // Usecase runs payments: prepay, close, sync from a query, refund, and the notifications.
 type Usecase struct {
@@ -104,6 +109,9 @@ func validatePrepay(in PrepayInput) error {
 		return bizerr.Invalid("payer_openid", "required")
 	case in.Description == "" || len([]rune(in.Description)) > 127:
 		return bizerr.Invalid("description", "1 to 127 characters")
+	case in.ExpiresAt.IsZero():
+		// Without time_expire an order that never reached WeChat could never be closed for sure.
+		return bizerr.Invalid("expires_at", "required")
 	}
 	return nil
 }
@@ -136,7 +144,7 @@ func (u *Usecase) Close(ctx context.Context, outTradeNo string) (*Payment, error
 		// WeChat has no such order. That is final only once its time_expire has passed: WeChat
 		// refuses to create an order after it, so a prepay still on its way on another replica
 		// can no longer make it payable. Before that, the caller must try again later.
-		if p.ExpiresAt.IsZero() || u.now().Before(p.ExpiresAt) {
+		if u.now().Before(p.ExpiresAt.Add(closeGrace)) {
 			return nil, fmt.Errorf("close %s: not at WeChat yet and not expired: %w", outTradeNo, bizerr.ErrUnavailable)
 		}
 		return u.markClosed(ctx, outTradeNo)
@@ -193,12 +201,12 @@ func (u *Usecase) apply(ctx context.Context, p *Payment, t Transaction) error {
 		if p.State == StatePaid {
 			if p.TransactionID != t.TransactionID {
 				return fmt.Errorf("payment %s paid by %s, now reported paid by %s: %w",
-					p.OutTradeNo, p.TransactionID, t.TransactionID, bizerr.ErrConflict)
+					p.OutTradeNo, p.TransactionID, t.TransactionID, errContradicts)
 			}
 			return nil
 		}
 		if t.Amount != p.Amount {
-			return fmt.Errorf("payment %s of %d fen reported paid with %d: %w", p.OutTradeNo, p.Amount, t.Amount, bizerr.ErrConflict)
+			return fmt.Errorf("payment %s of %d fen reported paid with %d: %w", p.OutTradeNo, p.Amount, t.Amount, errContradicts)
 		}
 		p.State, p.TransactionID, p.PaidAt = StatePaid, t.TransactionID, t.SuccessTime
 		if p.PaidAt.IsZero() {
@@ -231,6 +239,9 @@ func (u *Usecase) ApplyPaymentNotification(ctx context.Context, n Notification, 
 			return err
 		}
 		p, err := u.store.LockPayment(ctx, t.OutTradeNo)
+		if errors.Is(err, bizerr.ErrNotFound) {
+			return fmt.Errorf("payment notification %s: %w: no payment %s", n.ID, errContradicts, t.OutTradeNo)
+		}
 		if err != nil {
 			return fmt.Errorf("payment notification %s for %s: %w", n.ID, t.OutTradeNo, err)
 		}
@@ -243,8 +254,7 @@ func (u *Usecase) ApplyPaymentNotification(ctx context.Context, n Notification, 
 // and reports ErrNotificationRejected: WeChat is then told it arrived (retrying cannot help) and
 // finance finds it. Other errors (the database is down) are returned for WeChat to retry.
 func (u *Usecase) rejectPermanent(ctx context.Context, n Notification, err error) error {
-	permanent := errors.Is(err, bizerr.ErrNotFound) || errors.Is(err, bizerr.ErrConflict)
-	if !permanent {
+	if !errors.Is(err, errContradicts) {
 		return err
 	}
 	n.Rejected = err.Error()
@@ -270,10 +280,13 @@ func (u *Usecase) Refund(ctx context.Context, in RefundInput) (*Refund, error) {
 	in.Reason = r.Reason
 	got, err := u.gw.Refund(ctx, in)
 	if err != nil {
-		if transient(err) {
-			return nil, err // still created: the same out_refund_no is asked again later
+		if !refused(err) {
+			// Maybe WeChat made the refund and only the answer was lost or unreadable: it stays
+			// in flight, and a retry with the same out_refund_no or a query settles it.
+			return nil, err
 		}
-		// WeChat refused it for good: close it, so its amount no longer counts as in flight.
+		// WeChat refused it (its own 4xx answer): close it, so its amount no longer counts as in
+		// flight.
 		got = Refund{OutRefundNo: r.OutRefundNo, State: RefundClosed}
 		if _, cerr := u.applyRefund(ctx, got); cerr != nil {
 			return nil, errors.Join(err, cerr)
@@ -325,6 +338,14 @@ func (u *Usecase) saveRefund(ctx context.Context, in RefundInput) (*Refund, erro
 	return out, err
 }
 
+// refused reports whether WeChat answered that it did not make the request: a 4xx business
+// error in its own words. A reused number (it may be this very refund) is not one.
+func refused(err error) bool {
+	var we *WeChatError
+	return errors.As(err, &we) && we.Status >= 400 && we.Status < 500 &&
+		!errors.Is(err, ErrDuplicateNo) && !errors.Is(err, bizerr.ErrRateLimited)
+}
+
 // transient reports whether a failed call may succeed if made again.
 func transient(err error) bool {
 	return errors.Is(err, bizerr.ErrUnavailable) || errors.Is(err, bizerr.ErrRateLimited) ||
@@ -356,7 +377,9 @@ func (u *Usecase) applyRefund(ctx context.Context, got Refund) (*Refund, error) 
 // moveRefund moves r to what WeChat reports. Success and closed are final; success adds to the
 // payment's refunded amount exactly once. The caller holds r locked.
 func (u *Usecase) moveRefund(ctx context.Context, r *Refund, got Refund) error {
-	if r.State.Final() || got.State == RefundCreated || got.State == r.State {
+	// A success WeChat reports wins over a close made here: the money left either way.
+	settled := r.State == RefundSuccess || (r.State == RefundClosed && got.State != RefundSuccess)
+	if settled || got.State == RefundCreated || got.State == r.State {
 		if r.RefundID == "" && got.RefundID != "" {
 			r.RefundID, r.TransactionID = got.RefundID, got.TransactionID
 			return u.store.SaveRefund(ctx, r)
@@ -396,6 +419,9 @@ func (u *Usecase) ApplyRefundNotification(ctx context.Context, n Notification, g
 			return err
 		}
 		r, err := u.store.LockRefund(ctx, got.OutRefundNo)
+		if errors.Is(err, bizerr.ErrNotFound) {
+			return fmt.Errorf("refund notification %s: %w: no refund %s", n.ID, errContradicts, got.OutRefundNo)
+		}
 		if err != nil {
 			return fmt.Errorf("refund notification %s for %s: %w", n.ID, got.OutRefundNo, err)
 		}

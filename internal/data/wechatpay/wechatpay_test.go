@@ -60,7 +60,7 @@ func TestPrepayPayNotifyQueryAgree(t *testing.T) {
 		t.Errorf("inbox holds %d payment notifications, want 1", n)
 	}
 	// Paid: prepaying again is refused.
-	if _, err := e.uc.Prepay(ctx, payment.PrepayInput{OutTradeNo: no, Description: "x", Amount: 1234, PayerOpenID: payerID, ProfitSharing: true}); !errors.Is(err, payment.ErrOrderPaid) {
+	if _, err := e.uc.Prepay(ctx, payment.PrepayInput{OutTradeNo: no, Description: "x", Amount: 1234, PayerOpenID: payerID, ProfitSharing: true, ExpiresAt: time.Now().Add(15 * time.Minute)}); !errors.Is(err, payment.ErrOrderPaid) {
 		t.Errorf("prepay of a paid order: %v, want ErrOrderPaid", err)
 	}
 }
@@ -72,7 +72,7 @@ func TestPrepaySavedBeforeCallAndTransientErrors(t *testing.T) {
 	e := newEnv(t)
 	no := payment.OutTradeNo(2, 1)
 	e.sim.FailPayNext(wxsim.OpPayJSAPI, "SYSTEM_ERROR", 0, 4)
-	_, err := e.uc.Prepay(t.Context(), payment.PrepayInput{OutTradeNo: no, Description: "草莓", Amount: 500, PayerOpenID: payerID})
+	_, err := e.uc.Prepay(t.Context(), payment.PrepayInput{OutTradeNo: no, Description: "草莓", Amount: 500, PayerOpenID: payerID, ExpiresAt: time.Now().Add(15 * time.Minute)})
 	if !errors.Is(err, bizerr.ErrUnavailable) {
 		t.Fatalf("prepay under SYSTEM_ERROR: %v, want ErrUnavailable", err)
 	}
@@ -119,7 +119,7 @@ func TestCloseBeforePay(t *testing.T) {
 	if _, err := e.sim.Pay(no); !errors.Is(err, wxsim.ErrPayOrderClosed) {
 		t.Errorf("paying a closed order: %v, want refused", err)
 	}
-	if _, err := e.uc.Prepay(ctx, payment.PrepayInput{OutTradeNo: no, Description: "x", Amount: 800, PayerOpenID: payerID}); !errors.Is(err, payment.ErrOrderClosed) {
+	if _, err := e.uc.Prepay(ctx, payment.PrepayInput{OutTradeNo: no, Description: "x", Amount: 800, PayerOpenID: payerID, ExpiresAt: time.Now().Add(15 * time.Minute)}); !errors.Is(err, payment.ErrOrderClosed) {
 		t.Errorf("prepay of a closed payment: %v", err)
 	}
 	// Closing again is fine.
