@@ -8,6 +8,8 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/groupbuy/groupbuy/ent/outboxevent"
+	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
@@ -63,15 +65,26 @@ func (s *OutboxStore) Claim(ctx context.Context, now, leaseUntil time.Time, limi
 	return out, rows.Err()
 }
 
-func (s *OutboxStore) Delivered(ctx context.Context, id int64, at time.Time) error {
-	err := s.data.client(ctx).OutboxEvent.UpdateOneID(int(id)).SetDeliveredAt(at.UTC()).Exec(ctx)
-	return dbErr(err, fmt.Sprintf("mark outbox event %d delivered", id))
+func (s *OutboxStore) Delivered(ctx context.Context, e event.Event, at time.Time) error {
+	_, err := s.data.client(ctx).OutboxEvent.Update().
+		Where(stillClaimed(e)...).
+		SetDeliveredAt(at.UTC()).Save(ctx)
+	return dbErr(err, fmt.Sprintf("mark outbox event %d delivered", e.ID))
 }
 
-func (s *OutboxStore) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
-	err := s.data.client(ctx).OutboxEvent.UpdateOneID(int(id)).
-		SetAvailableAt(at.UTC()).SetLastError(reason).Exec(ctx)
-	return dbErr(err, fmt.Sprintf("retry outbox event %d", id))
+func (s *OutboxStore) Retry(ctx context.Context, e event.Event, at time.Time, reason string) error {
+	_, err := s.data.client(ctx).OutboxEvent.Update().
+		Where(stillClaimed(e)...).
+		SetAvailableAt(at.UTC()).SetLastError(reason).Save(ctx)
+	return dbErr(err, fmt.Sprintf("retry outbox event %d", e.ID))
+}
+
+// stillClaimed matches the event only while the claim that returned e is the latest: every claim
+// increments attempts, so a newer claim fences off the older dispatcher.
+func stillClaimed(e event.Event) []predicate.OutboxEvent {
+	return []predicate.OutboxEvent{
+		outboxevent.ID(int(e.ID)), outboxevent.Attempts(e.Attempts), outboxevent.DeliveredAtIsNil(),
+	}
 }
 
 // positional turns $1, $2 … into SQLite's ? placeholders; the statement must use them in

@@ -150,3 +150,39 @@ func TestOutboxDispatchersShareTheWork(t *testing.T) {
 		t.Fatalf("%d of %d events handled, %d left", len(seen), n, s.count("SELECT count(*) FROM outbox_events WHERE delivered_at IS NULL"))
 	}
 }
+
+// A dispatcher whose lease ran out and whose event was claimed again is fenced off: its late
+// Retry or Delivered changes nothing, and the new holder's outcome stands.
+func TestOutboxFencesOffAStaleDispatcher(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	store := data.NewOutboxStore(s.data, s.clock.Now)
+	ctx := t.Context()
+	if err := store.Publish(ctx, "t", "k/1", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	now := s.clock.Now()
+	stale, err := store.Claim(ctx, now, now.Add(30*time.Second), 1)
+	if err != nil || len(stale) != 1 {
+		t.Fatalf("first claim: %v, %v", stale, err)
+	}
+	now = s.clock.Advance(31 * time.Second)
+	fresh, err := store.Claim(ctx, now, now.Add(30*time.Second), 1)
+	if err != nil || len(fresh) != 1 || fresh[0].Attempts != 2 {
+		t.Fatalf("second claim: %v, %v", fresh, err)
+	}
+	if err := store.Retry(ctx, stale[0], now.Add(time.Second), "late failure"); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count("SELECT count(*) FROM outbox_events WHERE last_error = 'late failure'"); n != 0 {
+		t.Fatal("a stale dispatcher's retry overwrote the new claim")
+	}
+	if err := store.Delivered(ctx, fresh[0], now); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Retry(ctx, stale[0], now.Add(time.Second), "later still"); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count("SELECT count(*) FROM outbox_events WHERE delivered_at IS NOT NULL AND last_error IS NULL"); n != 1 {
+		t.Fatal("the delivered event was touched by the stale dispatcher")
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
@@ -17,10 +18,15 @@ type RegistrationQueue struct{ data *Data }
 // NewRegistrationQueue builds the queue on data.
 func NewRegistrationQueue(data *Data) *RegistrationQueue { return &RegistrationQueue{data: data} }
 
-// claimRegistrationsSQL leases a batch in one statement; see claimSQL for the locking.
+// claimRegistrationsSQL leases a batch in one statement (see claimSQL for the locking). A
+// leader's registrations run in the order they were queued: one waits while an older one of the
+// same leader is pending, so an add that failed and backs off cannot overtake a later delete.
 const claimRegistrationsSQL = `UPDATE receiver_registrations SET next_attempt_at = $1, attempts = attempts + 1
-WHERE id IN (SELECT id FROM receiver_registrations WHERE state = 'pending' AND next_attempt_at <= $2
-             ORDER BY next_attempt_at, id LIMIT $3 %s)
+WHERE id IN (SELECT r.id FROM receiver_registrations r
+             WHERE r.state = 'pending' AND r.next_attempt_at <= $2
+               AND NOT EXISTS (SELECT 1 FROM receiver_registrations o
+                               WHERE o.leader_id = r.leader_id AND o.state = 'pending' AND o.id < r.id)
+             ORDER BY r.next_attempt_at, r.id LIMIT $3 %s)
 RETURNING id, leader_id, op, receiver_type, account, relation_type, attempts`
 
 func (q *RegistrationQueue) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]payment.Registration, error) {
@@ -47,20 +53,28 @@ func (q *RegistrationQueue) Claim(ctx context.Context, now, leaseUntil time.Time
 	return out, rows.Err()
 }
 
-func (q *RegistrationQueue) Done(ctx context.Context, id int64) error {
-	err := q.data.client(ctx).ReceiverRegistration.UpdateOneID(int(id)).
-		SetState(receiverregistration.StateDone).ClearLastError().Exec(ctx)
-	return dbErr(err, fmt.Sprintf("finish receiver registration %d", id))
+func (q *RegistrationQueue) Done(ctx context.Context, reg payment.Registration) error {
+	_, err := q.data.client(ctx).ReceiverRegistration.Update().Where(stillMine(reg)...).
+		SetState(receiverregistration.StateDone).ClearLastError().Save(ctx)
+	return dbErr(err, fmt.Sprintf("finish receiver registration %d", reg.ID))
 }
 
-func (q *RegistrationQueue) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
-	err := q.data.client(ctx).ReceiverRegistration.UpdateOneID(int(id)).
-		SetNextAttemptAt(at.UTC()).SetLastError(truncate(reason, 512)).Exec(ctx)
-	return dbErr(err, fmt.Sprintf("retry receiver registration %d", id))
+func (q *RegistrationQueue) Retry(ctx context.Context, reg payment.Registration, at time.Time, reason string) error {
+	_, err := q.data.client(ctx).ReceiverRegistration.Update().Where(stillMine(reg)...).
+		SetNextAttemptAt(at.UTC()).SetLastError(truncate(reason, 512)).Save(ctx)
+	return dbErr(err, fmt.Sprintf("retry receiver registration %d", reg.ID))
 }
 
-func (q *RegistrationQueue) Fail(ctx context.Context, id int64, reason string) error {
-	err := q.data.client(ctx).ReceiverRegistration.UpdateOneID(int(id)).
-		SetState(receiverregistration.StateFailed).SetLastError(truncate(reason, 512)).Exec(ctx)
-	return dbErr(err, fmt.Sprintf("fail receiver registration %d", id))
+func (q *RegistrationQueue) Fail(ctx context.Context, reg payment.Registration, reason string) error {
+	_, err := q.data.client(ctx).ReceiverRegistration.Update().Where(stillMine(reg)...).
+		SetState(receiverregistration.StateFailed).SetLastError(truncate(reason, 512)).Save(ctx)
+	return dbErr(err, fmt.Sprintf("fail receiver registration %d", reg.ID))
+}
+
+// stillMine matches the registration only while the claim that returned reg is the latest.
+func stillMine(reg payment.Registration) []predicate.ReceiverRegistration {
+	return []predicate.ReceiverRegistration{
+		receiverregistration.ID(int(reg.ID)), receiverregistration.Attempts(reg.Attempts),
+		receiverregistration.StateEQ(receiverregistration.StatePending),
+	}
 }

@@ -11,8 +11,11 @@ import (
 
 // Dispatch limits.
 const (
-	claimBatch  = 100
-	lease       = 30 * time.Second // longer than any handler may run
+	claimBatch = 100
+	lease      = 30 * time.Second
+	// handlerTimeout bounds one event's handlers; an event is only started while its lease has
+	// at least this long to run, so no event is worked on after its lease ends.
+	handlerTimeout = 10 * time.Second
 	idlePoll    = 500 * time.Millisecond
 	maxBackoff  = 5 * time.Minute
 	firstRetry  = time.Second
@@ -61,8 +64,12 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim events: %w", err)
 	}
+	leaseEnd := now.Add(lease)
 	var errs []error
 	for _, e := range events {
+		if d.now().Add(handlerTimeout).After(leaseEnd) {
+			break // the rest go back when the lease ends, for whichever dispatcher is free
+		}
 		errs = append(errs, d.deliver(ctx, e))
 	}
 	return len(events), errors.Join(errs...)
@@ -71,20 +78,22 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 // deliver runs every handler of the event's topic, then records the outcome. A failed event is
 // retried after a back-off that doubles with each attempt, up to maxBackoff.
 func (d *Dispatcher) deliver(ctx context.Context, e Event) error {
+	hctx, cancel := context.WithTimeout(ctx, handlerTimeout)
+	defer cancel()
 	var err error
 	for _, h := range d.handlers[e.Topic] {
-		if err = h(ctx, e); err != nil {
+		if err = h(hctx, e); err != nil {
 			break
 		}
 	}
 	if err == nil {
-		return d.store.Delivered(ctx, e.ID, d.now())
+		return d.store.Delivered(ctx, e, d.now())
 	}
 	reason := err.Error()
 	if len(reason) > errorLength {
 		reason = reason[:errorLength]
 	}
-	if rerr := d.store.Retry(ctx, e.ID, d.now().Add(backoff(e.Attempts)), reason); rerr != nil {
+	if rerr := d.store.Retry(ctx, e, d.now().Add(backoff(e.Attempts)), reason); rerr != nil {
 		return errors.Join(err, rerr)
 	}
 	return nil // retried later: not an error of the dispatch

@@ -53,10 +53,11 @@ type Store interface {
 	// share the work; a dispatcher that dies mid-delivery loses its lease and the event is
 	// delivered again.
 	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Event, error)
-	// Delivered marks an event done.
-	Delivered(ctx context.Context, id int64, at time.Time) error
-	// Retry makes a failed event available again at at, recording why it failed.
-	Retry(ctx context.Context, id int64, at time.Time, reason string) error
+	// Delivered marks an event done, and Retry makes a failed one available again at at with the
+	// reason — both only if e is still this dispatcher's claim (its Attempts is the fencing
+	// token): a dispatcher whose lease ran out and was claimed again changes nothing.
+	Delivered(ctx context.Context, e Event, at time.Time) error
+	Retry(ctx context.Context, e Event, at time.Time, reason string) error
 }
 
 // Handler reacts to one event. It must be idempotent: an event can arrive more than once.

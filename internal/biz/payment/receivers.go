@@ -25,10 +25,12 @@ type RegistrationQueue interface {
 	// Claim leases up to limit pending registrations due at now until leaseUntil, so that
 	// replicas share them and a dead worker's lease runs out.
 	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Registration, error)
-	Done(ctx context.Context, id int64) error
-	// Retry makes it due again at at; Fail gives up on it, for ops to see with the reason.
-	Retry(ctx context.Context, id int64, at time.Time, reason string) error
-	Fail(ctx context.Context, id int64, reason string) error
+	// Done, Retry and Fail record the outcome only while reg is still this worker's claim (its
+	// Attempts fences off a worker whose lease ran out). Retry makes it due again at at; Fail
+	// gives up on it, for ops to see with the reason.
+	Done(ctx context.Context, reg Registration) error
+	Retry(ctx context.Context, reg Registration, at time.Time, reason string) error
+	Fail(ctx context.Context, reg Registration, reason string) error
 }
 
 const (
@@ -37,6 +39,9 @@ const (
 	// notConfiguredWait is how long registrations wait while the service has no merchant.
 	notConfiguredWait = 5 * time.Minute
 	registrationPoll  = 2 * time.Second
+	// registrationCallLimit bounds one call with its retries; a registration is only started
+	// while the lease has this long to run.
+	registrationCallLimit = 15 * time.Second
 )
 
 // Registrar carries out receiver registrations. Adding a receiver WeChat already has is
@@ -76,8 +81,12 @@ func (r *Registrar) RegisterOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim receiver registrations: %w", err)
 	}
+	leaseEnd := now.Add(registrationLease)
 	var errs []error
 	for _, reg := range regs {
+		if r.now().Add(registrationCallLimit).After(leaseEnd) {
+			break // the rest go back when the lease ends
+		}
 		errs = append(errs, r.register(ctx, reg))
 	}
 	return len(regs), errors.Join(errs...)
@@ -87,21 +96,23 @@ func (r *Registrar) RegisterOnce(ctx context.Context) (int, error) {
 // (WeChat unavailable or rate limiting, payments not configured yet); failed otherwise, with
 // WeChat's reason for ops.
 func (r *Registrar) register(ctx context.Context, reg Registration) error {
+	cctx, cancel := context.WithTimeout(ctx, registrationCallLimit)
+	defer cancel()
 	var err error
 	if reg.Delete {
-		err = r.sharing.DeleteReceiver(ctx, reg.Receiver.Type, reg.Receiver.Account)
+		err = r.sharing.DeleteReceiver(cctx, reg.Receiver.Type, reg.Receiver.Account)
 	} else {
-		err = r.sharing.AddReceiver(ctx, reg.Receiver)
+		err = r.sharing.AddReceiver(cctx, reg.Receiver)
 	}
 	switch {
 	case err == nil:
-		return r.queue.Done(ctx, reg.ID)
+		return r.queue.Done(ctx, reg)
 	case errors.Is(err, ErrNotConfigured):
-		return r.queue.Retry(ctx, reg.ID, r.now().Add(notConfiguredWait), err.Error())
+		return r.queue.Retry(ctx, reg, r.now().Add(notConfiguredWait), err.Error())
 	case transient(err):
-		return r.queue.Retry(ctx, reg.ID, r.now().Add(retryAfter(reg.Attempts)), err.Error())
+		return r.queue.Retry(ctx, reg, r.now().Add(retryAfter(reg.Attempts)), err.Error())
 	}
-	return r.queue.Fail(ctx, reg.ID, err.Error())
+	return r.queue.Fail(ctx, reg, err.Error())
 }
 
 // retryAfter doubles from 10 s with each failed attempt, up to an hour.
