@@ -16,10 +16,10 @@ const (
 	// handlerTimeout bounds one event's handlers; an event is only started while its lease has
 	// at least this long to run, so no event is worked on after its lease ends.
 	handlerTimeout = 10 * time.Second
-	idlePoll    = 500 * time.Millisecond
-	maxBackoff  = 5 * time.Minute
-	firstRetry  = time.Second
-	errorLength = 500
+	idlePoll       = 500 * time.Millisecond
+	maxBackoff     = 5 * time.Minute
+	firstRetry     = time.Second
+	errorLength    = 500
 )
 
 // Dispatcher delivers outbox events to the handlers registered for their topics. An event with
