@@ -43,12 +43,13 @@ type Finder struct {
 	index *geo.Index
 	cards sync.Map // leader id → *Leader, serving leaders only
 
-	mu       sync.Mutex // one refresh at a time; guards the fields below
-	newest   position   // the newest change applied
-	applied  map[int64]time.Time
-	lastFull time.Time
-	loaded   chan struct{}
-	once     sync.Once
+	mu         sync.Mutex // one refresh at a time; guards the fields below
+	newest     position   // the newest change applied
+	newestSeen time.Time  // when, on this clock, newest was first seen
+	applied    map[int64]time.Time
+	lastFull   time.Time
+	loaded     chan struct{}
+	once       sync.Once
 }
 
 // NewFinder builds an empty finder; Run (or Refresh) loads it.
@@ -123,15 +124,17 @@ func (f *Finder) Run(ctx context.Context) error {
 
 // Refresh applies every leader changed since the last poll (all of them the first time and every
 // fullReloadEvery). Rows changed within pollOverlap of the newest change seen are read again,
-// for a transaction that stamped updated_at before a poll but committed after it; once a poll
-// starts pollOverlap after the newest change no such commit can still come, and polls read only
-// what follows it. A row already applied at its updated_at is not applied again.
+// for a transaction that stamped updated_at before a poll but committed after it; once
+// pollOverlap has passed, on this replica's own clock, since the newest change was first seen,
+// no such commit can still come and polls read only what follows it. (Comparing this clock with
+// the updated_at another replica stamped would let clock skew shorten the overlap.) A row
+// already applied at its updated_at is not applied again.
 func (f *Finder) Refresh(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
 	from := position{at: f.newest.at.Add(-pollOverlap)}
-	if now.Sub(f.newest.at) >= pollOverlap {
+	if now.Sub(f.newestSeen) >= pollOverlap {
 		from = f.newest
 	}
 	if f.lastFull.IsZero() || now.Sub(f.lastFull) >= fullReloadEvery {
@@ -173,7 +176,7 @@ func (f *Finder) applyOnce(l *Leader) {
 		f.applied[l.ID] = l.UpdatedAt
 	}
 	if p := (position{at: l.UpdatedAt, id: l.ID}); f.newest.before(p) {
-		f.newest = p
+		f.newest, f.newestSeen = p, f.now()
 	}
 }
 

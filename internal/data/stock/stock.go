@@ -8,10 +8,12 @@
 package stock
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -104,10 +106,13 @@ func (s *Store) Reserve(ctx context.Context, batchID, orderID, userID int64, lin
 	return fmt.Errorf("reserve order %d: unexpected script result %v", orderID, res)
 }
 
-// fingerprint identifies an order's lines, in the order given.
+// fingerprint identifies an order's lines whatever their order, so a retry that lists them
+// differently is still the same order.
 func fingerprint(lines []Line) string {
+	sorted := slices.Clone(lines)
+	slices.SortFunc(sorted, func(a, b Line) int { return cmp.Compare(a.ItemID, b.ItemID) })
 	var b strings.Builder
-	for _, l := range lines {
+	for _, l := range sorted {
 		fmt.Fprintf(&b, "%d:%d:%d;", l.ItemID, l.Qty, l.Limit)
 	}
 	return b.String()
