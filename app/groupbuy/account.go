@@ -14,6 +14,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
 // passwordEnv lets scripts pass a new account's password without it showing in `ps`.
@@ -30,7 +31,7 @@ func accountCmd(args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	bc, err := loadConfig(*confPath)
+	bc, err := conf.Load(*confPath)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/dbmigrate"
 )
@@ -17,7 +18,7 @@ func migrateCmd(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	bc, err := loadConfig(*confPath)
+	bc, err := conf.Load(*confPath)
 	if err != nil {
 		return err
 	}

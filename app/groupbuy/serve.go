@@ -26,7 +26,7 @@ func serveCmd(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	bc, err := loadConfig(*confPath)
+	bc, err := conf.Load(*confPath)
 	if err != nil {
 		return err
 	}

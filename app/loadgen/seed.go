@@ -7,10 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/config"
-	"github.com/go-kratos/kratos/v2/config/env"
-	"github.com/go-kratos/kratos/v2/config/file"
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -35,7 +31,7 @@ func seedCmd(args []string) error {
 	if *spacing < time.Microsecond {
 		return fmt.Errorf("-spacing %v: want at least 1µs (PostgreSQL keeps microseconds)", *spacing)
 	}
-	bc, err := loadConfig(*confPath)
+	bc, err := conf.Load(*confPath)
 	if err != nil {
 		return err
 	}
@@ -76,19 +72,4 @@ func checkSeedTarget(dsn string) error {
 	}
 	return fmt.Errorf("refusing to seed database %q on %s: only a database on this machine or a %s… test database",
 		cfg.Database, cfg.Host, benchDBPrefix)
-}
-
-// loadConfig reads path like groupbuy does: GROUPBUY_<KEY> fills ${KEY}.
-func loadConfig(path string) (*conf.Bootstrap, error) {
-	log.SetLogger(log.NewFilter(log.GetLogger(), log.FilterLevel(log.LevelWarn)))
-	c := config.New(config.WithSource(env.NewSource("GROUPBUY_"), file.NewSource(path)))
-	defer c.Close()
-	if err := c.Load(); err != nil {
-		return nil, fmt.Errorf("load config %s: %w", path, err)
-	}
-	var bc conf.Bootstrap
-	if err := c.Scan(&bc); err != nil {
-		return nil, fmt.Errorf("parse config %s: %w", path, err)
-	}
-	return &bc, nil
 }

@@ -101,11 +101,11 @@ func (r *leaderRepo) GetByInviteCode(ctx context.Context, code string) (*leader.
 
 // Save is a compare-and-set on the status: the UPDATE matches only if nobody changed it since.
 func (r *leaderRepo) Save(ctx context.Context, l *leader.Leader, expect leader.Status) (*leader.Leader, error) {
-	name, kid, err := r.keys.Seal([]byte(l.RealName), piiAAD(l.ID, "real_name"))
+	name, kid, err := r.keys.Seal([]byte(l.RealName), LeaderAAD(l.ID, "real_name"))
 	if err != nil {
 		return nil, fmt.Errorf("seal real name of leader %d: %w", l.ID, err)
 	}
-	phone, _, err := r.keys.Seal([]byte(l.Phone), piiAAD(l.ID, "phone"))
+	phone, _, err := r.keys.Seal([]byte(l.Phone), LeaderAAD(l.ID, "phone"))
 	if err != nil {
 		return nil, fmt.Errorf("seal phone of leader %d: %w", l.ID, err)
 	}
@@ -226,11 +226,11 @@ func (r *leaderRepo) toDomain(row *ent.Leader) (*leader.Leader, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, err := r.keys.Open(row.RealNameSealed, piiAAD(l.ID, "real_name"))
+	name, err := r.keys.Open(row.RealNameSealed, LeaderAAD(l.ID, "real_name"))
 	if err != nil {
 		return nil, fmt.Errorf("open real name of leader %d: %w", row.ID, err)
 	}
-	phone, err := r.keys.Open(row.PhoneSealed, piiAAD(l.ID, "phone"))
+	phone, err := r.keys.Open(row.PhoneSealed, LeaderAAD(l.ID, "phone"))
 	if err != nil {
 		return nil, fmt.Errorf("open phone of leader %d: %w", row.ID, err)
 	}
@@ -276,7 +276,7 @@ func toPoint(name, address string, lat, lng float64, hours, pickup, grid string)
 }
 
 // piiAAD binds a sealed value to its row and column.
-func piiAAD(leaderID int64, column string) []byte {
+func LeaderAAD(leaderID int64, column string) []byte {
 	return fmt.Appendf(nil, "leader/%d/%s", leaderID, column)
 }
 

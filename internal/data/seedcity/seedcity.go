@@ -182,10 +182,10 @@ func buildRows(pts []geo.Point, keys *seal.Keyring, opt Options, now time.Time) 
 			invite: inviteCode(p.ID),
 		}
 		// The same associated data as the leader repository: leader/<id>/<column>.
-		if r.nameSealed, r.keyID, err = keys.Seal([]byte(r.realName), fmt.Appendf(nil, "leader/%d/real_name", p.ID)); err != nil {
+		if r.nameSealed, r.keyID, err = keys.Seal([]byte(r.realName), data.LeaderAAD(p.ID, "real_name")); err != nil {
 			return nil, nil, fmt.Errorf("seedcity: seal real name %d: %w", p.ID, err)
 		}
-		if r.phSealed, _, err = keys.Seal([]byte(r.phone), fmt.Appendf(nil, "leader/%d/phone", p.ID)); err != nil {
+		if r.phSealed, _, err = keys.Seal([]byte(r.phone), data.LeaderAAD(p.ID, "phone")); err != nil {
 			return nil, nil, fmt.Errorf("seedcity: seal phone %d: %w", p.ID, err)
 		}
 		rows[i] = r

@@ -1,4 +1,4 @@
-package main
+package conf
 
 import (
 	"fmt"
@@ -7,24 +7,23 @@ import (
 	"github.com/go-kratos/kratos/v2/config/env"
 	"github.com/go-kratos/kratos/v2/config/file"
 	"github.com/go-kratos/kratos/v2/log"
-
-	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
-// envPrefix marks the environment variables that fill ${KEY} placeholders: GROUPBUY_DB_SOURCE
+// EnvPrefix marks the environment variables that fill ${KEY} placeholders: GROUPBUY_DB_SOURCE
 // fills ${DB_SOURCE}.
-const envPrefix = "GROUPBUY_"
+const EnvPrefix = "GROUPBUY_"
 
-// loadConfig reads path, resolving placeholders from the environment.
-func loadConfig(path string) (*conf.Bootstrap, error) {
+// Load reads the configuration file at path, resolving placeholders from the environment. Every
+// program of the project reads its configuration this way.
+func Load(path string) (*Bootstrap, error) {
 	// The config package logs through kratos's global logger; only its warnings matter here.
 	log.SetLogger(log.NewFilter(log.GetLogger(), log.FilterLevel(log.LevelWarn)))
-	c := config.New(config.WithSource(env.NewSource(envPrefix), file.NewSource(path)))
+	c := config.New(config.WithSource(env.NewSource(EnvPrefix), file.NewSource(path)))
 	defer c.Close()
 	if err := c.Load(); err != nil {
 		return nil, fmt.Errorf("load config %s: %w", path, err)
 	}
-	var bc conf.Bootstrap
+	var bc Bootstrap
 	if err := c.Scan(&bc); err != nil {
 		return nil, fmt.Errorf("parse config %s: %w", path, err)
 	}
