@@ -14,11 +14,18 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/groupbuy/groupbuy/ent/aftersale"
+	"github.com/groupbuy/groupbuy/ent/arrival"
+	"github.com/groupbuy/groupbuy/ent/batch"
+	"github.com/groupbuy/groupbuy/ent/batchgrid"
+	"github.com/groupbuy/groupbuy/ent/batchitem"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/order"
+	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
@@ -26,6 +33,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
 
@@ -37,6 +45,16 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// AfterSale is the client for interacting with the AfterSale builders.
+	AfterSale *AfterSaleClient
+	// Arrival is the client for interacting with the Arrival builders.
+	Arrival *ArrivalClient
+	// Batch is the client for interacting with the Batch builders.
+	Batch *BatchClient
+	// BatchGrid is the client for interacting with the BatchGrid builders.
+	BatchGrid *BatchGridClient
+	// BatchItem is the client for interacting with the BatchItem builders.
+	BatchItem *BatchItemClient
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
 	// Grid is the client for interacting with the Grid builders.
@@ -47,6 +65,10 @@ type Client struct {
 	LeaderBinding *LeaderBindingClient
 	// LeaderEvent is the client for interacting with the LeaderEvent builders.
 	LeaderEvent *LeaderEventClient
+	// Order is the client for interacting with the Order builders.
+	Order *OrderClient
+	// OrderLine is the client for interacting with the OrderLine builders.
+	OrderLine *OrderLineClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
 	OutboxEvent *OutboxEventClient
 	// Payment is the client for interacting with the Payment builders.
@@ -61,6 +83,8 @@ type Client struct {
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// ShopperNotice is the client for interacting with the ShopperNotice builders.
+	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
 	Sku *SkuClient
 	// User is the client for interacting with the User builders.
@@ -76,11 +100,18 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.AfterSale = NewAfterSaleClient(c.config)
+	c.Arrival = NewArrivalClient(c.config)
+	c.Batch = NewBatchClient(c.config)
+	c.BatchGrid = NewBatchGridClient(c.config)
+	c.BatchItem = NewBatchItemClient(c.config)
 	c.ConsoleAccount = NewConsoleAccountClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.Leader = NewLeaderClient(c.config)
 	c.LeaderBinding = NewLeaderBindingClient(c.config)
 	c.LeaderEvent = NewLeaderEventClient(c.config)
+	c.Order = NewOrderClient(c.config)
+	c.OrderLine = NewOrderLineClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
 	c.Payment = NewPaymentClient(c.config)
 	c.PaymentNotification = NewPaymentNotificationClient(c.config)
@@ -88,6 +119,7 @@ func (c *Client) init() {
 	c.Product = NewProductClient(c.config)
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.ShopperNotice = NewShopperNoticeClient(c.config)
 	c.Sku = NewSkuClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -182,11 +214,18 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                  ctx,
 		config:               cfg,
+		AfterSale:            NewAfterSaleClient(cfg),
+		Arrival:              NewArrivalClient(cfg),
+		Batch:                NewBatchClient(cfg),
+		BatchGrid:            NewBatchGridClient(cfg),
+		BatchItem:            NewBatchItemClient(cfg),
 		ConsoleAccount:       NewConsoleAccountClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
+		Order:                NewOrderClient(cfg),
+		OrderLine:            NewOrderLineClient(cfg),
 		OutboxEvent:          NewOutboxEventClient(cfg),
 		Payment:              NewPaymentClient(cfg),
 		PaymentNotification:  NewPaymentNotificationClient(cfg),
@@ -194,6 +233,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
@@ -215,11 +255,18 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                  ctx,
 		config:               cfg,
+		AfterSale:            NewAfterSaleClient(cfg),
+		Arrival:              NewArrivalClient(cfg),
+		Batch:                NewBatchClient(cfg),
+		BatchGrid:            NewBatchGridClient(cfg),
+		BatchItem:            NewBatchItemClient(cfg),
 		ConsoleAccount:       NewConsoleAccountClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
+		Order:                NewOrderClient(cfg),
+		OrderLine:            NewOrderLineClient(cfg),
 		OutboxEvent:          NewOutboxEventClient(cfg),
 		Payment:              NewPaymentClient(cfg),
 		PaymentNotification:  NewPaymentNotificationClient(cfg),
@@ -227,6 +274,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
@@ -235,7 +283,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		ConsoleAccount.
+//		AfterSale.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -258,9 +306,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
+		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.ConsoleAccount,
+		c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Order, c.OrderLine,
 		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
-		c.ReceiverRegistration, c.Session, c.Sku, c.User,
+		c.ReceiverRegistration, c.Session, c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -270,9 +319,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent,
+		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.ConsoleAccount,
+		c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Order, c.OrderLine,
 		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
-		c.ReceiverRegistration, c.Session, c.Sku, c.User,
+		c.ReceiverRegistration, c.Session, c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -281,6 +331,16 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AfterSaleMutation:
+		return c.AfterSale.mutate(ctx, m)
+	case *ArrivalMutation:
+		return c.Arrival.mutate(ctx, m)
+	case *BatchMutation:
+		return c.Batch.mutate(ctx, m)
+	case *BatchGridMutation:
+		return c.BatchGrid.mutate(ctx, m)
+	case *BatchItemMutation:
+		return c.BatchItem.mutate(ctx, m)
 	case *ConsoleAccountMutation:
 		return c.ConsoleAccount.mutate(ctx, m)
 	case *GridMutation:
@@ -291,6 +351,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LeaderBinding.mutate(ctx, m)
 	case *LeaderEventMutation:
 		return c.LeaderEvent.mutate(ctx, m)
+	case *OrderMutation:
+		return c.Order.mutate(ctx, m)
+	case *OrderLineMutation:
+		return c.OrderLine.mutate(ctx, m)
 	case *OutboxEventMutation:
 		return c.OutboxEvent.mutate(ctx, m)
 	case *PaymentMutation:
@@ -305,12 +369,679 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *ShopperNoticeMutation:
+		return c.ShopperNotice.mutate(ctx, m)
 	case *SkuMutation:
 		return c.Sku.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AfterSaleClient is a client for the AfterSale schema.
+type AfterSaleClient struct {
+	config
+}
+
+// NewAfterSaleClient returns a client for the AfterSale from the given config.
+func NewAfterSaleClient(c config) *AfterSaleClient {
+	return &AfterSaleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `aftersale.Hooks(f(g(h())))`.
+func (c *AfterSaleClient) Use(hooks ...Hook) {
+	c.hooks.AfterSale = append(c.hooks.AfterSale, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `aftersale.Intercept(f(g(h())))`.
+func (c *AfterSaleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AfterSale = append(c.inters.AfterSale, interceptors...)
+}
+
+// Create returns a builder for creating a AfterSale entity.
+func (c *AfterSaleClient) Create() *AfterSaleCreate {
+	mutation := newAfterSaleMutation(c.config, OpCreate)
+	return &AfterSaleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AfterSale entities.
+func (c *AfterSaleClient) CreateBulk(builders ...*AfterSaleCreate) *AfterSaleCreateBulk {
+	return &AfterSaleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AfterSaleClient) MapCreateBulk(slice any, setFunc func(*AfterSaleCreate, int)) *AfterSaleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AfterSaleCreateBulk{err: fmt.Errorf("calling to AfterSaleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AfterSaleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AfterSaleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AfterSale.
+func (c *AfterSaleClient) Update() *AfterSaleUpdate {
+	mutation := newAfterSaleMutation(c.config, OpUpdate)
+	return &AfterSaleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AfterSaleClient) UpdateOne(_m *AfterSale) *AfterSaleUpdateOne {
+	mutation := newAfterSaleMutation(c.config, OpUpdateOne, withAfterSale(_m))
+	return &AfterSaleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AfterSaleClient) UpdateOneID(id int) *AfterSaleUpdateOne {
+	mutation := newAfterSaleMutation(c.config, OpUpdateOne, withAfterSaleID(id))
+	return &AfterSaleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AfterSale.
+func (c *AfterSaleClient) Delete() *AfterSaleDelete {
+	mutation := newAfterSaleMutation(c.config, OpDelete)
+	return &AfterSaleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AfterSaleClient) DeleteOne(_m *AfterSale) *AfterSaleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AfterSaleClient) DeleteOneID(id int) *AfterSaleDeleteOne {
+	builder := c.Delete().Where(aftersale.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AfterSaleDeleteOne{builder}
+}
+
+// Query returns a query builder for AfterSale.
+func (c *AfterSaleClient) Query() *AfterSaleQuery {
+	return &AfterSaleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAfterSale},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AfterSale entity by its id.
+func (c *AfterSaleClient) Get(ctx context.Context, id int) (*AfterSale, error) {
+	return c.Query().Where(aftersale.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AfterSaleClient) GetX(ctx context.Context, id int) *AfterSale {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AfterSaleClient) Hooks() []Hook {
+	return c.hooks.AfterSale
+}
+
+// Interceptors returns the client interceptors.
+func (c *AfterSaleClient) Interceptors() []Interceptor {
+	return c.inters.AfterSale
+}
+
+func (c *AfterSaleClient) mutate(ctx context.Context, m *AfterSaleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AfterSaleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AfterSaleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AfterSaleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AfterSaleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AfterSale mutation op: %q", m.Op())
+	}
+}
+
+// ArrivalClient is a client for the Arrival schema.
+type ArrivalClient struct {
+	config
+}
+
+// NewArrivalClient returns a client for the Arrival from the given config.
+func NewArrivalClient(c config) *ArrivalClient {
+	return &ArrivalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `arrival.Hooks(f(g(h())))`.
+func (c *ArrivalClient) Use(hooks ...Hook) {
+	c.hooks.Arrival = append(c.hooks.Arrival, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `arrival.Intercept(f(g(h())))`.
+func (c *ArrivalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Arrival = append(c.inters.Arrival, interceptors...)
+}
+
+// Create returns a builder for creating a Arrival entity.
+func (c *ArrivalClient) Create() *ArrivalCreate {
+	mutation := newArrivalMutation(c.config, OpCreate)
+	return &ArrivalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Arrival entities.
+func (c *ArrivalClient) CreateBulk(builders ...*ArrivalCreate) *ArrivalCreateBulk {
+	return &ArrivalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ArrivalClient) MapCreateBulk(slice any, setFunc func(*ArrivalCreate, int)) *ArrivalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ArrivalCreateBulk{err: fmt.Errorf("calling to ArrivalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ArrivalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ArrivalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Arrival.
+func (c *ArrivalClient) Update() *ArrivalUpdate {
+	mutation := newArrivalMutation(c.config, OpUpdate)
+	return &ArrivalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ArrivalClient) UpdateOne(_m *Arrival) *ArrivalUpdateOne {
+	mutation := newArrivalMutation(c.config, OpUpdateOne, withArrival(_m))
+	return &ArrivalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ArrivalClient) UpdateOneID(id int) *ArrivalUpdateOne {
+	mutation := newArrivalMutation(c.config, OpUpdateOne, withArrivalID(id))
+	return &ArrivalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Arrival.
+func (c *ArrivalClient) Delete() *ArrivalDelete {
+	mutation := newArrivalMutation(c.config, OpDelete)
+	return &ArrivalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ArrivalClient) DeleteOne(_m *Arrival) *ArrivalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ArrivalClient) DeleteOneID(id int) *ArrivalDeleteOne {
+	builder := c.Delete().Where(arrival.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ArrivalDeleteOne{builder}
+}
+
+// Query returns a query builder for Arrival.
+func (c *ArrivalClient) Query() *ArrivalQuery {
+	return &ArrivalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeArrival},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Arrival entity by its id.
+func (c *ArrivalClient) Get(ctx context.Context, id int) (*Arrival, error) {
+	return c.Query().Where(arrival.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ArrivalClient) GetX(ctx context.Context, id int) *Arrival {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ArrivalClient) Hooks() []Hook {
+	return c.hooks.Arrival
+}
+
+// Interceptors returns the client interceptors.
+func (c *ArrivalClient) Interceptors() []Interceptor {
+	return c.inters.Arrival
+}
+
+func (c *ArrivalClient) mutate(ctx context.Context, m *ArrivalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ArrivalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ArrivalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ArrivalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ArrivalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Arrival mutation op: %q", m.Op())
+	}
+}
+
+// BatchClient is a client for the Batch schema.
+type BatchClient struct {
+	config
+}
+
+// NewBatchClient returns a client for the Batch from the given config.
+func NewBatchClient(c config) *BatchClient {
+	return &BatchClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `batch.Hooks(f(g(h())))`.
+func (c *BatchClient) Use(hooks ...Hook) {
+	c.hooks.Batch = append(c.hooks.Batch, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `batch.Intercept(f(g(h())))`.
+func (c *BatchClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Batch = append(c.inters.Batch, interceptors...)
+}
+
+// Create returns a builder for creating a Batch entity.
+func (c *BatchClient) Create() *BatchCreate {
+	mutation := newBatchMutation(c.config, OpCreate)
+	return &BatchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Batch entities.
+func (c *BatchClient) CreateBulk(builders ...*BatchCreate) *BatchCreateBulk {
+	return &BatchCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BatchClient) MapCreateBulk(slice any, setFunc func(*BatchCreate, int)) *BatchCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BatchCreateBulk{err: fmt.Errorf("calling to BatchClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BatchCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BatchCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Batch.
+func (c *BatchClient) Update() *BatchUpdate {
+	mutation := newBatchMutation(c.config, OpUpdate)
+	return &BatchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BatchClient) UpdateOne(_m *Batch) *BatchUpdateOne {
+	mutation := newBatchMutation(c.config, OpUpdateOne, withBatch(_m))
+	return &BatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BatchClient) UpdateOneID(id int) *BatchUpdateOne {
+	mutation := newBatchMutation(c.config, OpUpdateOne, withBatchID(id))
+	return &BatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Batch.
+func (c *BatchClient) Delete() *BatchDelete {
+	mutation := newBatchMutation(c.config, OpDelete)
+	return &BatchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BatchClient) DeleteOne(_m *Batch) *BatchDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BatchClient) DeleteOneID(id int) *BatchDeleteOne {
+	builder := c.Delete().Where(batch.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BatchDeleteOne{builder}
+}
+
+// Query returns a query builder for Batch.
+func (c *BatchClient) Query() *BatchQuery {
+	return &BatchQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBatch},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Batch entity by its id.
+func (c *BatchClient) Get(ctx context.Context, id int) (*Batch, error) {
+	return c.Query().Where(batch.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BatchClient) GetX(ctx context.Context, id int) *Batch {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BatchClient) Hooks() []Hook {
+	return c.hooks.Batch
+}
+
+// Interceptors returns the client interceptors.
+func (c *BatchClient) Interceptors() []Interceptor {
+	return c.inters.Batch
+}
+
+func (c *BatchClient) mutate(ctx context.Context, m *BatchMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BatchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BatchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BatchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Batch mutation op: %q", m.Op())
+	}
+}
+
+// BatchGridClient is a client for the BatchGrid schema.
+type BatchGridClient struct {
+	config
+}
+
+// NewBatchGridClient returns a client for the BatchGrid from the given config.
+func NewBatchGridClient(c config) *BatchGridClient {
+	return &BatchGridClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `batchgrid.Hooks(f(g(h())))`.
+func (c *BatchGridClient) Use(hooks ...Hook) {
+	c.hooks.BatchGrid = append(c.hooks.BatchGrid, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `batchgrid.Intercept(f(g(h())))`.
+func (c *BatchGridClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BatchGrid = append(c.inters.BatchGrid, interceptors...)
+}
+
+// Create returns a builder for creating a BatchGrid entity.
+func (c *BatchGridClient) Create() *BatchGridCreate {
+	mutation := newBatchGridMutation(c.config, OpCreate)
+	return &BatchGridCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BatchGrid entities.
+func (c *BatchGridClient) CreateBulk(builders ...*BatchGridCreate) *BatchGridCreateBulk {
+	return &BatchGridCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BatchGridClient) MapCreateBulk(slice any, setFunc func(*BatchGridCreate, int)) *BatchGridCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BatchGridCreateBulk{err: fmt.Errorf("calling to BatchGridClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BatchGridCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BatchGridCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BatchGrid.
+func (c *BatchGridClient) Update() *BatchGridUpdate {
+	mutation := newBatchGridMutation(c.config, OpUpdate)
+	return &BatchGridUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BatchGridClient) UpdateOne(_m *BatchGrid) *BatchGridUpdateOne {
+	mutation := newBatchGridMutation(c.config, OpUpdateOne, withBatchGrid(_m))
+	return &BatchGridUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BatchGridClient) UpdateOneID(id int) *BatchGridUpdateOne {
+	mutation := newBatchGridMutation(c.config, OpUpdateOne, withBatchGridID(id))
+	return &BatchGridUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BatchGrid.
+func (c *BatchGridClient) Delete() *BatchGridDelete {
+	mutation := newBatchGridMutation(c.config, OpDelete)
+	return &BatchGridDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BatchGridClient) DeleteOne(_m *BatchGrid) *BatchGridDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BatchGridClient) DeleteOneID(id int) *BatchGridDeleteOne {
+	builder := c.Delete().Where(batchgrid.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BatchGridDeleteOne{builder}
+}
+
+// Query returns a query builder for BatchGrid.
+func (c *BatchGridClient) Query() *BatchGridQuery {
+	return &BatchGridQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBatchGrid},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BatchGrid entity by its id.
+func (c *BatchGridClient) Get(ctx context.Context, id int) (*BatchGrid, error) {
+	return c.Query().Where(batchgrid.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BatchGridClient) GetX(ctx context.Context, id int) *BatchGrid {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BatchGridClient) Hooks() []Hook {
+	return c.hooks.BatchGrid
+}
+
+// Interceptors returns the client interceptors.
+func (c *BatchGridClient) Interceptors() []Interceptor {
+	return c.inters.BatchGrid
+}
+
+func (c *BatchGridClient) mutate(ctx context.Context, m *BatchGridMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BatchGridCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BatchGridUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BatchGridUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BatchGridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BatchGrid mutation op: %q", m.Op())
+	}
+}
+
+// BatchItemClient is a client for the BatchItem schema.
+type BatchItemClient struct {
+	config
+}
+
+// NewBatchItemClient returns a client for the BatchItem from the given config.
+func NewBatchItemClient(c config) *BatchItemClient {
+	return &BatchItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `batchitem.Hooks(f(g(h())))`.
+func (c *BatchItemClient) Use(hooks ...Hook) {
+	c.hooks.BatchItem = append(c.hooks.BatchItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `batchitem.Intercept(f(g(h())))`.
+func (c *BatchItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BatchItem = append(c.inters.BatchItem, interceptors...)
+}
+
+// Create returns a builder for creating a BatchItem entity.
+func (c *BatchItemClient) Create() *BatchItemCreate {
+	mutation := newBatchItemMutation(c.config, OpCreate)
+	return &BatchItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BatchItem entities.
+func (c *BatchItemClient) CreateBulk(builders ...*BatchItemCreate) *BatchItemCreateBulk {
+	return &BatchItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BatchItemClient) MapCreateBulk(slice any, setFunc func(*BatchItemCreate, int)) *BatchItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BatchItemCreateBulk{err: fmt.Errorf("calling to BatchItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BatchItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BatchItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BatchItem.
+func (c *BatchItemClient) Update() *BatchItemUpdate {
+	mutation := newBatchItemMutation(c.config, OpUpdate)
+	return &BatchItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BatchItemClient) UpdateOne(_m *BatchItem) *BatchItemUpdateOne {
+	mutation := newBatchItemMutation(c.config, OpUpdateOne, withBatchItem(_m))
+	return &BatchItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BatchItemClient) UpdateOneID(id int) *BatchItemUpdateOne {
+	mutation := newBatchItemMutation(c.config, OpUpdateOne, withBatchItemID(id))
+	return &BatchItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BatchItem.
+func (c *BatchItemClient) Delete() *BatchItemDelete {
+	mutation := newBatchItemMutation(c.config, OpDelete)
+	return &BatchItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BatchItemClient) DeleteOne(_m *BatchItem) *BatchItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BatchItemClient) DeleteOneID(id int) *BatchItemDeleteOne {
+	builder := c.Delete().Where(batchitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BatchItemDeleteOne{builder}
+}
+
+// Query returns a query builder for BatchItem.
+func (c *BatchItemClient) Query() *BatchItemQuery {
+	return &BatchItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBatchItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BatchItem entity by its id.
+func (c *BatchItemClient) Get(ctx context.Context, id int) (*BatchItem, error) {
+	return c.Query().Where(batchitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BatchItemClient) GetX(ctx context.Context, id int) *BatchItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BatchItemClient) Hooks() []Hook {
+	return c.hooks.BatchItem
+}
+
+// Interceptors returns the client interceptors.
+func (c *BatchItemClient) Interceptors() []Interceptor {
+	return c.inters.BatchItem
+}
+
+func (c *BatchItemClient) mutate(ctx context.Context, m *BatchItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BatchItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BatchItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BatchItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BatchItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BatchItem mutation op: %q", m.Op())
 	}
 }
 
@@ -976,6 +1707,272 @@ func (c *LeaderEventClient) mutate(ctx context.Context, m *LeaderEventMutation) 
 		return (&LeaderEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LeaderEvent mutation op: %q", m.Op())
+	}
+}
+
+// OrderClient is a client for the Order schema.
+type OrderClient struct {
+	config
+}
+
+// NewOrderClient returns a client for the Order from the given config.
+func NewOrderClient(c config) *OrderClient {
+	return &OrderClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `order.Hooks(f(g(h())))`.
+func (c *OrderClient) Use(hooks ...Hook) {
+	c.hooks.Order = append(c.hooks.Order, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `order.Intercept(f(g(h())))`.
+func (c *OrderClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Order = append(c.inters.Order, interceptors...)
+}
+
+// Create returns a builder for creating a Order entity.
+func (c *OrderClient) Create() *OrderCreate {
+	mutation := newOrderMutation(c.config, OpCreate)
+	return &OrderCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Order entities.
+func (c *OrderClient) CreateBulk(builders ...*OrderCreate) *OrderCreateBulk {
+	return &OrderCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrderClient) MapCreateBulk(slice any, setFunc func(*OrderCreate, int)) *OrderCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrderCreateBulk{err: fmt.Errorf("calling to OrderClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrderCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrderCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Order.
+func (c *OrderClient) Update() *OrderUpdate {
+	mutation := newOrderMutation(c.config, OpUpdate)
+	return &OrderUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrderClient) UpdateOne(_m *Order) *OrderUpdateOne {
+	mutation := newOrderMutation(c.config, OpUpdateOne, withOrder(_m))
+	return &OrderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrderClient) UpdateOneID(id int) *OrderUpdateOne {
+	mutation := newOrderMutation(c.config, OpUpdateOne, withOrderID(id))
+	return &OrderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Order.
+func (c *OrderClient) Delete() *OrderDelete {
+	mutation := newOrderMutation(c.config, OpDelete)
+	return &OrderDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrderClient) DeleteOne(_m *Order) *OrderDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrderClient) DeleteOneID(id int) *OrderDeleteOne {
+	builder := c.Delete().Where(order.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrderDeleteOne{builder}
+}
+
+// Query returns a query builder for Order.
+func (c *OrderClient) Query() *OrderQuery {
+	return &OrderQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrder},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Order entity by its id.
+func (c *OrderClient) Get(ctx context.Context, id int) (*Order, error) {
+	return c.Query().Where(order.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrderClient) GetX(ctx context.Context, id int) *Order {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OrderClient) Hooks() []Hook {
+	return c.hooks.Order
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrderClient) Interceptors() []Interceptor {
+	return c.inters.Order
+}
+
+func (c *OrderClient) mutate(ctx context.Context, m *OrderMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrderCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrderUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrderDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Order mutation op: %q", m.Op())
+	}
+}
+
+// OrderLineClient is a client for the OrderLine schema.
+type OrderLineClient struct {
+	config
+}
+
+// NewOrderLineClient returns a client for the OrderLine from the given config.
+func NewOrderLineClient(c config) *OrderLineClient {
+	return &OrderLineClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `orderline.Hooks(f(g(h())))`.
+func (c *OrderLineClient) Use(hooks ...Hook) {
+	c.hooks.OrderLine = append(c.hooks.OrderLine, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `orderline.Intercept(f(g(h())))`.
+func (c *OrderLineClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OrderLine = append(c.inters.OrderLine, interceptors...)
+}
+
+// Create returns a builder for creating a OrderLine entity.
+func (c *OrderLineClient) Create() *OrderLineCreate {
+	mutation := newOrderLineMutation(c.config, OpCreate)
+	return &OrderLineCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OrderLine entities.
+func (c *OrderLineClient) CreateBulk(builders ...*OrderLineCreate) *OrderLineCreateBulk {
+	return &OrderLineCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrderLineClient) MapCreateBulk(slice any, setFunc func(*OrderLineCreate, int)) *OrderLineCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrderLineCreateBulk{err: fmt.Errorf("calling to OrderLineClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrderLineCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrderLineCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OrderLine.
+func (c *OrderLineClient) Update() *OrderLineUpdate {
+	mutation := newOrderLineMutation(c.config, OpUpdate)
+	return &OrderLineUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrderLineClient) UpdateOne(_m *OrderLine) *OrderLineUpdateOne {
+	mutation := newOrderLineMutation(c.config, OpUpdateOne, withOrderLine(_m))
+	return &OrderLineUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrderLineClient) UpdateOneID(id int) *OrderLineUpdateOne {
+	mutation := newOrderLineMutation(c.config, OpUpdateOne, withOrderLineID(id))
+	return &OrderLineUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OrderLine.
+func (c *OrderLineClient) Delete() *OrderLineDelete {
+	mutation := newOrderLineMutation(c.config, OpDelete)
+	return &OrderLineDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrderLineClient) DeleteOne(_m *OrderLine) *OrderLineDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrderLineClient) DeleteOneID(id int) *OrderLineDeleteOne {
+	builder := c.Delete().Where(orderline.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrderLineDeleteOne{builder}
+}
+
+// Query returns a query builder for OrderLine.
+func (c *OrderLineClient) Query() *OrderLineQuery {
+	return &OrderLineQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrderLine},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OrderLine entity by its id.
+func (c *OrderLineClient) Get(ctx context.Context, id int) (*OrderLine, error) {
+	return c.Query().Where(orderline.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrderLineClient) GetX(ctx context.Context, id int) *OrderLine {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OrderLineClient) Hooks() []Hook {
+	return c.hooks.OrderLine
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrderLineClient) Interceptors() []Interceptor {
+	return c.inters.OrderLine
+}
+
+func (c *OrderLineClient) mutate(ctx context.Context, m *OrderLineMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrderLineCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrderLineUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrderLineUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrderLineDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OrderLine mutation op: %q", m.Op())
 	}
 }
 
@@ -1910,6 +2907,139 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// ShopperNoticeClient is a client for the ShopperNotice schema.
+type ShopperNoticeClient struct {
+	config
+}
+
+// NewShopperNoticeClient returns a client for the ShopperNotice from the given config.
+func NewShopperNoticeClient(c config) *ShopperNoticeClient {
+	return &ShopperNoticeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `shoppernotice.Hooks(f(g(h())))`.
+func (c *ShopperNoticeClient) Use(hooks ...Hook) {
+	c.hooks.ShopperNotice = append(c.hooks.ShopperNotice, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `shoppernotice.Intercept(f(g(h())))`.
+func (c *ShopperNoticeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ShopperNotice = append(c.inters.ShopperNotice, interceptors...)
+}
+
+// Create returns a builder for creating a ShopperNotice entity.
+func (c *ShopperNoticeClient) Create() *ShopperNoticeCreate {
+	mutation := newShopperNoticeMutation(c.config, OpCreate)
+	return &ShopperNoticeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ShopperNotice entities.
+func (c *ShopperNoticeClient) CreateBulk(builders ...*ShopperNoticeCreate) *ShopperNoticeCreateBulk {
+	return &ShopperNoticeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ShopperNoticeClient) MapCreateBulk(slice any, setFunc func(*ShopperNoticeCreate, int)) *ShopperNoticeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ShopperNoticeCreateBulk{err: fmt.Errorf("calling to ShopperNoticeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ShopperNoticeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ShopperNoticeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ShopperNotice.
+func (c *ShopperNoticeClient) Update() *ShopperNoticeUpdate {
+	mutation := newShopperNoticeMutation(c.config, OpUpdate)
+	return &ShopperNoticeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ShopperNoticeClient) UpdateOne(_m *ShopperNotice) *ShopperNoticeUpdateOne {
+	mutation := newShopperNoticeMutation(c.config, OpUpdateOne, withShopperNotice(_m))
+	return &ShopperNoticeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ShopperNoticeClient) UpdateOneID(id int) *ShopperNoticeUpdateOne {
+	mutation := newShopperNoticeMutation(c.config, OpUpdateOne, withShopperNoticeID(id))
+	return &ShopperNoticeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ShopperNotice.
+func (c *ShopperNoticeClient) Delete() *ShopperNoticeDelete {
+	mutation := newShopperNoticeMutation(c.config, OpDelete)
+	return &ShopperNoticeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ShopperNoticeClient) DeleteOne(_m *ShopperNotice) *ShopperNoticeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ShopperNoticeClient) DeleteOneID(id int) *ShopperNoticeDeleteOne {
+	builder := c.Delete().Where(shoppernotice.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ShopperNoticeDeleteOne{builder}
+}
+
+// Query returns a query builder for ShopperNotice.
+func (c *ShopperNoticeClient) Query() *ShopperNoticeQuery {
+	return &ShopperNoticeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeShopperNotice},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ShopperNotice entity by its id.
+func (c *ShopperNoticeClient) Get(ctx context.Context, id int) (*ShopperNotice, error) {
+	return c.Query().Where(shoppernotice.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ShopperNoticeClient) GetX(ctx context.Context, id int) *ShopperNotice {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ShopperNoticeClient) Hooks() []Hook {
+	return c.hooks.ShopperNotice
+}
+
+// Interceptors returns the client interceptors.
+func (c *ShopperNoticeClient) Interceptors() []Interceptor {
+	return c.inters.ShopperNotice
+}
+
+func (c *ShopperNoticeClient) mutate(ctx context.Context, m *ShopperNoticeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ShopperNoticeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ShopperNoticeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ShopperNoticeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ShopperNoticeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ShopperNotice mutation op: %q", m.Op())
+	}
+}
+
 // SkuClient is a client for the Sku schema.
 type SkuClient struct {
 	config
@@ -2179,14 +3309,16 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, OutboxEvent, Payment,
+		AfterSale, Arrival, Batch, BatchGrid, BatchItem, ConsoleAccount, Grid, Leader,
+		LeaderBinding, LeaderEvent, Order, OrderLine, OutboxEvent, Payment,
 		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
-		Sku, User []ent.Hook
+		ShopperNotice, Sku, User []ent.Hook
 	}
 	inters struct {
-		ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent, OutboxEvent, Payment,
+		AfterSale, Arrival, Batch, BatchGrid, BatchItem, ConsoleAccount, Grid, Leader,
+		LeaderBinding, LeaderEvent, Order, OrderLine, OutboxEvent, Payment,
 		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
-		Sku, User []ent.Interceptor
+		ShopperNotice, Sku, User []ent.Interceptor
 	}
 )
 

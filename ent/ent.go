@@ -12,11 +12,18 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/groupbuy/groupbuy/ent/aftersale"
+	"github.com/groupbuy/groupbuy/ent/arrival"
+	"github.com/groupbuy/groupbuy/ent/batch"
+	"github.com/groupbuy/groupbuy/ent/batchgrid"
+	"github.com/groupbuy/groupbuy/ent/batchitem"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/order"
+	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
@@ -24,6 +31,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
@@ -86,11 +94,18 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			aftersale.Table:            aftersale.ValidColumn,
+			arrival.Table:              arrival.ValidColumn,
+			batch.Table:                batch.ValidColumn,
+			batchgrid.Table:            batchgrid.ValidColumn,
+			batchitem.Table:            batchitem.ValidColumn,
 			consoleaccount.Table:       consoleaccount.ValidColumn,
 			grid.Table:                 grid.ValidColumn,
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
 			leaderevent.Table:          leaderevent.ValidColumn,
+			order.Table:                order.ValidColumn,
+			orderline.Table:            orderline.ValidColumn,
 			outboxevent.Table:          outboxevent.ValidColumn,
 			payment.Table:              payment.ValidColumn,
 			paymentnotification.Table:  paymentnotification.ValidColumn,
@@ -98,6 +113,7 @@ func checkColumn(t, c string) error {
 			product.Table:              product.ValidColumn,
 			receiverregistration.Table: receiverregistration.ValidColumn,
 			session.Table:              session.ValidColumn,
+			shoppernotice.Table:        shoppernotice.ValidColumn,
 			sku.Table:                  sku.ValidColumn,
 			user.Table:                 user.ValidColumn,
 		})

@@ -11,11 +11,18 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/groupbuy/groupbuy/ent/aftersale"
+	"github.com/groupbuy/groupbuy/ent/arrival"
+	"github.com/groupbuy/groupbuy/ent/batch"
+	"github.com/groupbuy/groupbuy/ent/batchgrid"
+	"github.com/groupbuy/groupbuy/ent/batchitem"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/order"
+	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
@@ -24,6 +31,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
@@ -37,11 +45,18 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAfterSale            = "AfterSale"
+	TypeArrival              = "Arrival"
+	TypeBatch                = "Batch"
+	TypeBatchGrid            = "BatchGrid"
+	TypeBatchItem            = "BatchItem"
 	TypeConsoleAccount       = "ConsoleAccount"
 	TypeGrid                 = "Grid"
 	TypeLeader               = "Leader"
 	TypeLeaderBinding        = "LeaderBinding"
 	TypeLeaderEvent          = "LeaderEvent"
+	TypeOrder                = "Order"
+	TypeOrderLine            = "OrderLine"
 	TypeOutboxEvent          = "OutboxEvent"
 	TypePayment              = "Payment"
 	TypePaymentNotification  = "PaymentNotification"
@@ -49,9 +64,4536 @@ const (
 	TypeProduct              = "Product"
 	TypeReceiverRegistration = "ReceiverRegistration"
 	TypeSession              = "Session"
+	TypeShopperNotice        = "ShopperNotice"
 	TypeSku                  = "Sku"
 	TypeUser                 = "User"
 )
+
+// AfterSaleMutation represents an operation that mutates the AfterSale nodes in the graph.
+type AfterSaleMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	order_id       *int
+	addorder_id    *int
+	user_id        *int
+	adduser_id     *int
+	leader_id      *int
+	addleader_id   *int
+	status         *aftersale.Status
+	reason         *string
+	lines          *[]byte
+	amount         *int64
+	addamount      *int64
+	reviewer_id    *int
+	addreviewer_id *int
+	review_note    *string
+	reviewed_at    *time.Time
+	out_refund_no  *string
+	fail_reason    *string
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*AfterSale, error)
+	predicates     []predicate.AfterSale
+}
+
+var _ ent.Mutation = (*AfterSaleMutation)(nil)
+
+// aftersaleOption allows management of the mutation configuration using functional options.
+type aftersaleOption func(*AfterSaleMutation)
+
+// newAfterSaleMutation creates new mutation for the AfterSale entity.
+func newAfterSaleMutation(c config, op Op, opts ...aftersaleOption) *AfterSaleMutation {
+	m := &AfterSaleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAfterSale,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAfterSaleID sets the ID field of the mutation.
+func withAfterSaleID(id int) aftersaleOption {
+	return func(m *AfterSaleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AfterSale
+		)
+		m.oldValue = func(ctx context.Context) (*AfterSale, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AfterSale.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAfterSale sets the old AfterSale of the mutation.
+func withAfterSale(node *AfterSale) aftersaleOption {
+	return func(m *AfterSaleMutation) {
+		m.oldValue = func(context.Context) (*AfterSale, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AfterSaleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AfterSaleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AfterSaleMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AfterSaleMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AfterSale.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AfterSaleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AfterSaleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AfterSaleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AfterSaleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AfterSaleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AfterSaleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *AfterSaleMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *AfterSaleMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *AfterSaleMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *AfterSaleMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *AfterSaleMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *AfterSaleMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *AfterSaleMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *AfterSaleMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *AfterSaleMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *AfterSaleMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *AfterSaleMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *AfterSaleMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *AfterSaleMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *AfterSaleMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *AfterSaleMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AfterSaleMutation) SetStatus(a aftersale.Status) {
+	m.status = &a
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AfterSaleMutation) Status() (r aftersale.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldStatus(ctx context.Context) (v aftersale.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AfterSaleMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *AfterSaleMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *AfterSaleMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *AfterSaleMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetLines sets the "lines" field.
+func (m *AfterSaleMutation) SetLines(b []byte) {
+	m.lines = &b
+}
+
+// Lines returns the value of the "lines" field in the mutation.
+func (m *AfterSaleMutation) Lines() (r []byte, exists bool) {
+	v := m.lines
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLines returns the old "lines" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldLines(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLines is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLines requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLines: %w", err)
+	}
+	return oldValue.Lines, nil
+}
+
+// ResetLines resets all changes to the "lines" field.
+func (m *AfterSaleMutation) ResetLines() {
+	m.lines = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *AfterSaleMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *AfterSaleMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *AfterSaleMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *AfterSaleMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *AfterSaleMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetReviewerID sets the "reviewer_id" field.
+func (m *AfterSaleMutation) SetReviewerID(i int) {
+	m.reviewer_id = &i
+	m.addreviewer_id = nil
+}
+
+// ReviewerID returns the value of the "reviewer_id" field in the mutation.
+func (m *AfterSaleMutation) ReviewerID() (r int, exists bool) {
+	v := m.reviewer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewerID returns the old "reviewer_id" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldReviewerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewerID: %w", err)
+	}
+	return oldValue.ReviewerID, nil
+}
+
+// AddReviewerID adds i to the "reviewer_id" field.
+func (m *AfterSaleMutation) AddReviewerID(i int) {
+	if m.addreviewer_id != nil {
+		*m.addreviewer_id += i
+	} else {
+		m.addreviewer_id = &i
+	}
+}
+
+// AddedReviewerID returns the value that was added to the "reviewer_id" field in this mutation.
+func (m *AfterSaleMutation) AddedReviewerID() (r int, exists bool) {
+	v := m.addreviewer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearReviewerID clears the value of the "reviewer_id" field.
+func (m *AfterSaleMutation) ClearReviewerID() {
+	m.reviewer_id = nil
+	m.addreviewer_id = nil
+	m.clearedFields[aftersale.FieldReviewerID] = struct{}{}
+}
+
+// ReviewerIDCleared returns if the "reviewer_id" field was cleared in this mutation.
+func (m *AfterSaleMutation) ReviewerIDCleared() bool {
+	_, ok := m.clearedFields[aftersale.FieldReviewerID]
+	return ok
+}
+
+// ResetReviewerID resets all changes to the "reviewer_id" field.
+func (m *AfterSaleMutation) ResetReviewerID() {
+	m.reviewer_id = nil
+	m.addreviewer_id = nil
+	delete(m.clearedFields, aftersale.FieldReviewerID)
+}
+
+// SetReviewNote sets the "review_note" field.
+func (m *AfterSaleMutation) SetReviewNote(s string) {
+	m.review_note = &s
+}
+
+// ReviewNote returns the value of the "review_note" field in the mutation.
+func (m *AfterSaleMutation) ReviewNote() (r string, exists bool) {
+	v := m.review_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewNote returns the old "review_note" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldReviewNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewNote: %w", err)
+	}
+	return oldValue.ReviewNote, nil
+}
+
+// ClearReviewNote clears the value of the "review_note" field.
+func (m *AfterSaleMutation) ClearReviewNote() {
+	m.review_note = nil
+	m.clearedFields[aftersale.FieldReviewNote] = struct{}{}
+}
+
+// ReviewNoteCleared returns if the "review_note" field was cleared in this mutation.
+func (m *AfterSaleMutation) ReviewNoteCleared() bool {
+	_, ok := m.clearedFields[aftersale.FieldReviewNote]
+	return ok
+}
+
+// ResetReviewNote resets all changes to the "review_note" field.
+func (m *AfterSaleMutation) ResetReviewNote() {
+	m.review_note = nil
+	delete(m.clearedFields, aftersale.FieldReviewNote)
+}
+
+// SetReviewedAt sets the "reviewed_at" field.
+func (m *AfterSaleMutation) SetReviewedAt(t time.Time) {
+	m.reviewed_at = &t
+}
+
+// ReviewedAt returns the value of the "reviewed_at" field in the mutation.
+func (m *AfterSaleMutation) ReviewedAt() (r time.Time, exists bool) {
+	v := m.reviewed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewedAt returns the old "reviewed_at" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldReviewedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewedAt: %w", err)
+	}
+	return oldValue.ReviewedAt, nil
+}
+
+// ClearReviewedAt clears the value of the "reviewed_at" field.
+func (m *AfterSaleMutation) ClearReviewedAt() {
+	m.reviewed_at = nil
+	m.clearedFields[aftersale.FieldReviewedAt] = struct{}{}
+}
+
+// ReviewedAtCleared returns if the "reviewed_at" field was cleared in this mutation.
+func (m *AfterSaleMutation) ReviewedAtCleared() bool {
+	_, ok := m.clearedFields[aftersale.FieldReviewedAt]
+	return ok
+}
+
+// ResetReviewedAt resets all changes to the "reviewed_at" field.
+func (m *AfterSaleMutation) ResetReviewedAt() {
+	m.reviewed_at = nil
+	delete(m.clearedFields, aftersale.FieldReviewedAt)
+}
+
+// SetOutRefundNo sets the "out_refund_no" field.
+func (m *AfterSaleMutation) SetOutRefundNo(s string) {
+	m.out_refund_no = &s
+}
+
+// OutRefundNo returns the value of the "out_refund_no" field in the mutation.
+func (m *AfterSaleMutation) OutRefundNo() (r string, exists bool) {
+	v := m.out_refund_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutRefundNo returns the old "out_refund_no" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldOutRefundNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutRefundNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutRefundNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutRefundNo: %w", err)
+	}
+	return oldValue.OutRefundNo, nil
+}
+
+// ClearOutRefundNo clears the value of the "out_refund_no" field.
+func (m *AfterSaleMutation) ClearOutRefundNo() {
+	m.out_refund_no = nil
+	m.clearedFields[aftersale.FieldOutRefundNo] = struct{}{}
+}
+
+// OutRefundNoCleared returns if the "out_refund_no" field was cleared in this mutation.
+func (m *AfterSaleMutation) OutRefundNoCleared() bool {
+	_, ok := m.clearedFields[aftersale.FieldOutRefundNo]
+	return ok
+}
+
+// ResetOutRefundNo resets all changes to the "out_refund_no" field.
+func (m *AfterSaleMutation) ResetOutRefundNo() {
+	m.out_refund_no = nil
+	delete(m.clearedFields, aftersale.FieldOutRefundNo)
+}
+
+// SetFailReason sets the "fail_reason" field.
+func (m *AfterSaleMutation) SetFailReason(s string) {
+	m.fail_reason = &s
+}
+
+// FailReason returns the value of the "fail_reason" field in the mutation.
+func (m *AfterSaleMutation) FailReason() (r string, exists bool) {
+	v := m.fail_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailReason returns the old "fail_reason" field's value of the AfterSale entity.
+// If the AfterSale object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AfterSaleMutation) OldFailReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailReason: %w", err)
+	}
+	return oldValue.FailReason, nil
+}
+
+// ClearFailReason clears the value of the "fail_reason" field.
+func (m *AfterSaleMutation) ClearFailReason() {
+	m.fail_reason = nil
+	m.clearedFields[aftersale.FieldFailReason] = struct{}{}
+}
+
+// FailReasonCleared returns if the "fail_reason" field was cleared in this mutation.
+func (m *AfterSaleMutation) FailReasonCleared() bool {
+	_, ok := m.clearedFields[aftersale.FieldFailReason]
+	return ok
+}
+
+// ResetFailReason resets all changes to the "fail_reason" field.
+func (m *AfterSaleMutation) ResetFailReason() {
+	m.fail_reason = nil
+	delete(m.clearedFields, aftersale.FieldFailReason)
+}
+
+// Where appends a list predicates to the AfterSaleMutation builder.
+func (m *AfterSaleMutation) Where(ps ...predicate.AfterSale) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AfterSaleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AfterSaleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AfterSale, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AfterSaleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AfterSaleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AfterSale).
+func (m *AfterSaleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AfterSaleMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, aftersale.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, aftersale.FieldUpdatedAt)
+	}
+	if m.order_id != nil {
+		fields = append(fields, aftersale.FieldOrderID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, aftersale.FieldUserID)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, aftersale.FieldLeaderID)
+	}
+	if m.status != nil {
+		fields = append(fields, aftersale.FieldStatus)
+	}
+	if m.reason != nil {
+		fields = append(fields, aftersale.FieldReason)
+	}
+	if m.lines != nil {
+		fields = append(fields, aftersale.FieldLines)
+	}
+	if m.amount != nil {
+		fields = append(fields, aftersale.FieldAmount)
+	}
+	if m.reviewer_id != nil {
+		fields = append(fields, aftersale.FieldReviewerID)
+	}
+	if m.review_note != nil {
+		fields = append(fields, aftersale.FieldReviewNote)
+	}
+	if m.reviewed_at != nil {
+		fields = append(fields, aftersale.FieldReviewedAt)
+	}
+	if m.out_refund_no != nil {
+		fields = append(fields, aftersale.FieldOutRefundNo)
+	}
+	if m.fail_reason != nil {
+		fields = append(fields, aftersale.FieldFailReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AfterSaleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case aftersale.FieldCreatedAt:
+		return m.CreatedAt()
+	case aftersale.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case aftersale.FieldOrderID:
+		return m.OrderID()
+	case aftersale.FieldUserID:
+		return m.UserID()
+	case aftersale.FieldLeaderID:
+		return m.LeaderID()
+	case aftersale.FieldStatus:
+		return m.Status()
+	case aftersale.FieldReason:
+		return m.Reason()
+	case aftersale.FieldLines:
+		return m.Lines()
+	case aftersale.FieldAmount:
+		return m.Amount()
+	case aftersale.FieldReviewerID:
+		return m.ReviewerID()
+	case aftersale.FieldReviewNote:
+		return m.ReviewNote()
+	case aftersale.FieldReviewedAt:
+		return m.ReviewedAt()
+	case aftersale.FieldOutRefundNo:
+		return m.OutRefundNo()
+	case aftersale.FieldFailReason:
+		return m.FailReason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AfterSaleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case aftersale.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case aftersale.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case aftersale.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case aftersale.FieldUserID:
+		return m.OldUserID(ctx)
+	case aftersale.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case aftersale.FieldStatus:
+		return m.OldStatus(ctx)
+	case aftersale.FieldReason:
+		return m.OldReason(ctx)
+	case aftersale.FieldLines:
+		return m.OldLines(ctx)
+	case aftersale.FieldAmount:
+		return m.OldAmount(ctx)
+	case aftersale.FieldReviewerID:
+		return m.OldReviewerID(ctx)
+	case aftersale.FieldReviewNote:
+		return m.OldReviewNote(ctx)
+	case aftersale.FieldReviewedAt:
+		return m.OldReviewedAt(ctx)
+	case aftersale.FieldOutRefundNo:
+		return m.OldOutRefundNo(ctx)
+	case aftersale.FieldFailReason:
+		return m.OldFailReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown AfterSale field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AfterSaleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case aftersale.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case aftersale.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case aftersale.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case aftersale.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case aftersale.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case aftersale.FieldStatus:
+		v, ok := value.(aftersale.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case aftersale.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case aftersale.FieldLines:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLines(v)
+		return nil
+	case aftersale.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case aftersale.FieldReviewerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewerID(v)
+		return nil
+	case aftersale.FieldReviewNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewNote(v)
+		return nil
+	case aftersale.FieldReviewedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewedAt(v)
+		return nil
+	case aftersale.FieldOutRefundNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutRefundNo(v)
+		return nil
+	case aftersale.FieldFailReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AfterSale field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AfterSaleMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, aftersale.FieldOrderID)
+	}
+	if m.adduser_id != nil {
+		fields = append(fields, aftersale.FieldUserID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, aftersale.FieldLeaderID)
+	}
+	if m.addamount != nil {
+		fields = append(fields, aftersale.FieldAmount)
+	}
+	if m.addreviewer_id != nil {
+		fields = append(fields, aftersale.FieldReviewerID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AfterSaleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case aftersale.FieldOrderID:
+		return m.AddedOrderID()
+	case aftersale.FieldUserID:
+		return m.AddedUserID()
+	case aftersale.FieldLeaderID:
+		return m.AddedLeaderID()
+	case aftersale.FieldAmount:
+		return m.AddedAmount()
+	case aftersale.FieldReviewerID:
+		return m.AddedReviewerID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AfterSaleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case aftersale.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case aftersale.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case aftersale.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case aftersale.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case aftersale.FieldReviewerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReviewerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AfterSale numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AfterSaleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(aftersale.FieldReviewerID) {
+		fields = append(fields, aftersale.FieldReviewerID)
+	}
+	if m.FieldCleared(aftersale.FieldReviewNote) {
+		fields = append(fields, aftersale.FieldReviewNote)
+	}
+	if m.FieldCleared(aftersale.FieldReviewedAt) {
+		fields = append(fields, aftersale.FieldReviewedAt)
+	}
+	if m.FieldCleared(aftersale.FieldOutRefundNo) {
+		fields = append(fields, aftersale.FieldOutRefundNo)
+	}
+	if m.FieldCleared(aftersale.FieldFailReason) {
+		fields = append(fields, aftersale.FieldFailReason)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AfterSaleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AfterSaleMutation) ClearField(name string) error {
+	switch name {
+	case aftersale.FieldReviewerID:
+		m.ClearReviewerID()
+		return nil
+	case aftersale.FieldReviewNote:
+		m.ClearReviewNote()
+		return nil
+	case aftersale.FieldReviewedAt:
+		m.ClearReviewedAt()
+		return nil
+	case aftersale.FieldOutRefundNo:
+		m.ClearOutRefundNo()
+		return nil
+	case aftersale.FieldFailReason:
+		m.ClearFailReason()
+		return nil
+	}
+	return fmt.Errorf("unknown AfterSale nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AfterSaleMutation) ResetField(name string) error {
+	switch name {
+	case aftersale.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case aftersale.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case aftersale.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case aftersale.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case aftersale.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case aftersale.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case aftersale.FieldReason:
+		m.ResetReason()
+		return nil
+	case aftersale.FieldLines:
+		m.ResetLines()
+		return nil
+	case aftersale.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case aftersale.FieldReviewerID:
+		m.ResetReviewerID()
+		return nil
+	case aftersale.FieldReviewNote:
+		m.ResetReviewNote()
+		return nil
+	case aftersale.FieldReviewedAt:
+		m.ResetReviewedAt()
+		return nil
+	case aftersale.FieldOutRefundNo:
+		m.ResetOutRefundNo()
+		return nil
+	case aftersale.FieldFailReason:
+		m.ResetFailReason()
+		return nil
+	}
+	return fmt.Errorf("unknown AfterSale field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AfterSaleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AfterSaleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AfterSaleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AfterSaleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AfterSaleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AfterSaleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AfterSaleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AfterSale unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AfterSaleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AfterSale edge %s", name)
+}
+
+// ArrivalMutation represents an operation that mutates the Arrival nodes in the graph.
+type ArrivalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	batch_id      *int
+	addbatch_id   *int
+	leader_id     *int
+	addleader_id  *int
+	arrived_at    *time.Time
+	marked_by     *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Arrival, error)
+	predicates    []predicate.Arrival
+}
+
+var _ ent.Mutation = (*ArrivalMutation)(nil)
+
+// arrivalOption allows management of the mutation configuration using functional options.
+type arrivalOption func(*ArrivalMutation)
+
+// newArrivalMutation creates new mutation for the Arrival entity.
+func newArrivalMutation(c config, op Op, opts ...arrivalOption) *ArrivalMutation {
+	m := &ArrivalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeArrival,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withArrivalID sets the ID field of the mutation.
+func withArrivalID(id int) arrivalOption {
+	return func(m *ArrivalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Arrival
+		)
+		m.oldValue = func(ctx context.Context) (*Arrival, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Arrival.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withArrival sets the old Arrival of the mutation.
+func withArrival(node *Arrival) arrivalOption {
+	return func(m *ArrivalMutation) {
+		m.oldValue = func(context.Context) (*Arrival, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ArrivalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ArrivalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ArrivalMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ArrivalMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Arrival.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *ArrivalMutation) SetBatchID(i int) {
+	m.batch_id = &i
+	m.addbatch_id = nil
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *ArrivalMutation) BatchID() (r int, exists bool) {
+	v := m.batch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the Arrival entity.
+// If the Arrival object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ArrivalMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// AddBatchID adds i to the "batch_id" field.
+func (m *ArrivalMutation) AddBatchID(i int) {
+	if m.addbatch_id != nil {
+		*m.addbatch_id += i
+	} else {
+		m.addbatch_id = &i
+	}
+}
+
+// AddedBatchID returns the value that was added to the "batch_id" field in this mutation.
+func (m *ArrivalMutation) AddedBatchID() (r int, exists bool) {
+	v := m.addbatch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *ArrivalMutation) ResetBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *ArrivalMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *ArrivalMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the Arrival entity.
+// If the Arrival object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ArrivalMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *ArrivalMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *ArrivalMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *ArrivalMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetArrivedAt sets the "arrived_at" field.
+func (m *ArrivalMutation) SetArrivedAt(t time.Time) {
+	m.arrived_at = &t
+}
+
+// ArrivedAt returns the value of the "arrived_at" field in the mutation.
+func (m *ArrivalMutation) ArrivedAt() (r time.Time, exists bool) {
+	v := m.arrived_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldArrivedAt returns the old "arrived_at" field's value of the Arrival entity.
+// If the Arrival object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ArrivalMutation) OldArrivedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldArrivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldArrivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldArrivedAt: %w", err)
+	}
+	return oldValue.ArrivedAt, nil
+}
+
+// ResetArrivedAt resets all changes to the "arrived_at" field.
+func (m *ArrivalMutation) ResetArrivedAt() {
+	m.arrived_at = nil
+}
+
+// SetMarkedBy sets the "marked_by" field.
+func (m *ArrivalMutation) SetMarkedBy(s string) {
+	m.marked_by = &s
+}
+
+// MarkedBy returns the value of the "marked_by" field in the mutation.
+func (m *ArrivalMutation) MarkedBy() (r string, exists bool) {
+	v := m.marked_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMarkedBy returns the old "marked_by" field's value of the Arrival entity.
+// If the Arrival object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ArrivalMutation) OldMarkedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMarkedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMarkedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMarkedBy: %w", err)
+	}
+	return oldValue.MarkedBy, nil
+}
+
+// ResetMarkedBy resets all changes to the "marked_by" field.
+func (m *ArrivalMutation) ResetMarkedBy() {
+	m.marked_by = nil
+}
+
+// Where appends a list predicates to the ArrivalMutation builder.
+func (m *ArrivalMutation) Where(ps ...predicate.Arrival) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ArrivalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ArrivalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Arrival, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ArrivalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ArrivalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Arrival).
+func (m *ArrivalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ArrivalMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.batch_id != nil {
+		fields = append(fields, arrival.FieldBatchID)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, arrival.FieldLeaderID)
+	}
+	if m.arrived_at != nil {
+		fields = append(fields, arrival.FieldArrivedAt)
+	}
+	if m.marked_by != nil {
+		fields = append(fields, arrival.FieldMarkedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ArrivalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case arrival.FieldBatchID:
+		return m.BatchID()
+	case arrival.FieldLeaderID:
+		return m.LeaderID()
+	case arrival.FieldArrivedAt:
+		return m.ArrivedAt()
+	case arrival.FieldMarkedBy:
+		return m.MarkedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ArrivalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case arrival.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case arrival.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case arrival.FieldArrivedAt:
+		return m.OldArrivedAt(ctx)
+	case arrival.FieldMarkedBy:
+		return m.OldMarkedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown Arrival field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ArrivalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case arrival.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case arrival.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case arrival.FieldArrivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetArrivedAt(v)
+		return nil
+	case arrival.FieldMarkedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMarkedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Arrival field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ArrivalMutation) AddedFields() []string {
+	var fields []string
+	if m.addbatch_id != nil {
+		fields = append(fields, arrival.FieldBatchID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, arrival.FieldLeaderID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ArrivalMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case arrival.FieldBatchID:
+		return m.AddedBatchID()
+	case arrival.FieldLeaderID:
+		return m.AddedLeaderID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ArrivalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case arrival.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBatchID(v)
+		return nil
+	case arrival.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Arrival numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ArrivalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ArrivalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ArrivalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Arrival nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ArrivalMutation) ResetField(name string) error {
+	switch name {
+	case arrival.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case arrival.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case arrival.FieldArrivedAt:
+		m.ResetArrivedAt()
+		return nil
+	case arrival.FieldMarkedBy:
+		m.ResetMarkedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Arrival field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ArrivalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ArrivalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ArrivalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ArrivalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ArrivalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ArrivalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ArrivalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Arrival unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ArrivalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Arrival edge %s", name)
+}
+
+// BatchMutation represents an operation that mutates the Batch nodes in the graph.
+type BatchMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	title         *string
+	status        *batch.Status
+	opens_at      *time.Time
+	cutoff_at     *time.Time
+	pickup_date   *time.Time
+	created_by    *int
+	addcreated_by *int
+	cancel_reason *string
+	dispatched_at *time.Time
+	cancelled_at  *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Batch, error)
+	predicates    []predicate.Batch
+}
+
+var _ ent.Mutation = (*BatchMutation)(nil)
+
+// batchOption allows management of the mutation configuration using functional options.
+type batchOption func(*BatchMutation)
+
+// newBatchMutation creates new mutation for the Batch entity.
+func newBatchMutation(c config, op Op, opts ...batchOption) *BatchMutation {
+	m := &BatchMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBatch,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBatchID sets the ID field of the mutation.
+func withBatchID(id int) batchOption {
+	return func(m *BatchMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Batch
+		)
+		m.oldValue = func(ctx context.Context) (*Batch, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Batch.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBatch sets the old Batch of the mutation.
+func withBatch(node *Batch) batchOption {
+	return func(m *BatchMutation) {
+		m.oldValue = func(context.Context) (*Batch, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BatchMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BatchMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BatchMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BatchMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Batch.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BatchMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BatchMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BatchMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *BatchMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *BatchMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *BatchMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *BatchMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *BatchMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *BatchMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *BatchMutation) SetStatus(b batch.Status) {
+	m.status = &b
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *BatchMutation) Status() (r batch.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldStatus(ctx context.Context) (v batch.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *BatchMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetOpensAt sets the "opens_at" field.
+func (m *BatchMutation) SetOpensAt(t time.Time) {
+	m.opens_at = &t
+}
+
+// OpensAt returns the value of the "opens_at" field in the mutation.
+func (m *BatchMutation) OpensAt() (r time.Time, exists bool) {
+	v := m.opens_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpensAt returns the old "opens_at" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldOpensAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpensAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpensAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpensAt: %w", err)
+	}
+	return oldValue.OpensAt, nil
+}
+
+// ResetOpensAt resets all changes to the "opens_at" field.
+func (m *BatchMutation) ResetOpensAt() {
+	m.opens_at = nil
+}
+
+// SetCutoffAt sets the "cutoff_at" field.
+func (m *BatchMutation) SetCutoffAt(t time.Time) {
+	m.cutoff_at = &t
+}
+
+// CutoffAt returns the value of the "cutoff_at" field in the mutation.
+func (m *BatchMutation) CutoffAt() (r time.Time, exists bool) {
+	v := m.cutoff_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCutoffAt returns the old "cutoff_at" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldCutoffAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCutoffAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCutoffAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCutoffAt: %w", err)
+	}
+	return oldValue.CutoffAt, nil
+}
+
+// ResetCutoffAt resets all changes to the "cutoff_at" field.
+func (m *BatchMutation) ResetCutoffAt() {
+	m.cutoff_at = nil
+}
+
+// SetPickupDate sets the "pickup_date" field.
+func (m *BatchMutation) SetPickupDate(t time.Time) {
+	m.pickup_date = &t
+}
+
+// PickupDate returns the value of the "pickup_date" field in the mutation.
+func (m *BatchMutation) PickupDate() (r time.Time, exists bool) {
+	v := m.pickup_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPickupDate returns the old "pickup_date" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldPickupDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPickupDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPickupDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPickupDate: %w", err)
+	}
+	return oldValue.PickupDate, nil
+}
+
+// ResetPickupDate resets all changes to the "pickup_date" field.
+func (m *BatchMutation) ResetPickupDate() {
+	m.pickup_date = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *BatchMutation) SetCreatedBy(i int) {
+	m.created_by = &i
+	m.addcreated_by = nil
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *BatchMutation) CreatedBy() (r int, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldCreatedBy(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// AddCreatedBy adds i to the "created_by" field.
+func (m *BatchMutation) AddCreatedBy(i int) {
+	if m.addcreated_by != nil {
+		*m.addcreated_by += i
+	} else {
+		m.addcreated_by = &i
+	}
+}
+
+// AddedCreatedBy returns the value that was added to the "created_by" field in this mutation.
+func (m *BatchMutation) AddedCreatedBy() (r int, exists bool) {
+	v := m.addcreated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *BatchMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.addcreated_by = nil
+}
+
+// SetCancelReason sets the "cancel_reason" field.
+func (m *BatchMutation) SetCancelReason(s string) {
+	m.cancel_reason = &s
+}
+
+// CancelReason returns the value of the "cancel_reason" field in the mutation.
+func (m *BatchMutation) CancelReason() (r string, exists bool) {
+	v := m.cancel_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelReason returns the old "cancel_reason" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldCancelReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelReason: %w", err)
+	}
+	return oldValue.CancelReason, nil
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (m *BatchMutation) ClearCancelReason() {
+	m.cancel_reason = nil
+	m.clearedFields[batch.FieldCancelReason] = struct{}{}
+}
+
+// CancelReasonCleared returns if the "cancel_reason" field was cleared in this mutation.
+func (m *BatchMutation) CancelReasonCleared() bool {
+	_, ok := m.clearedFields[batch.FieldCancelReason]
+	return ok
+}
+
+// ResetCancelReason resets all changes to the "cancel_reason" field.
+func (m *BatchMutation) ResetCancelReason() {
+	m.cancel_reason = nil
+	delete(m.clearedFields, batch.FieldCancelReason)
+}
+
+// SetDispatchedAt sets the "dispatched_at" field.
+func (m *BatchMutation) SetDispatchedAt(t time.Time) {
+	m.dispatched_at = &t
+}
+
+// DispatchedAt returns the value of the "dispatched_at" field in the mutation.
+func (m *BatchMutation) DispatchedAt() (r time.Time, exists bool) {
+	v := m.dispatched_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDispatchedAt returns the old "dispatched_at" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldDispatchedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDispatchedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDispatchedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDispatchedAt: %w", err)
+	}
+	return oldValue.DispatchedAt, nil
+}
+
+// ClearDispatchedAt clears the value of the "dispatched_at" field.
+func (m *BatchMutation) ClearDispatchedAt() {
+	m.dispatched_at = nil
+	m.clearedFields[batch.FieldDispatchedAt] = struct{}{}
+}
+
+// DispatchedAtCleared returns if the "dispatched_at" field was cleared in this mutation.
+func (m *BatchMutation) DispatchedAtCleared() bool {
+	_, ok := m.clearedFields[batch.FieldDispatchedAt]
+	return ok
+}
+
+// ResetDispatchedAt resets all changes to the "dispatched_at" field.
+func (m *BatchMutation) ResetDispatchedAt() {
+	m.dispatched_at = nil
+	delete(m.clearedFields, batch.FieldDispatchedAt)
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (m *BatchMutation) SetCancelledAt(t time.Time) {
+	m.cancelled_at = &t
+}
+
+// CancelledAt returns the value of the "cancelled_at" field in the mutation.
+func (m *BatchMutation) CancelledAt() (r time.Time, exists bool) {
+	v := m.cancelled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelledAt returns the old "cancelled_at" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldCancelledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelledAt: %w", err)
+	}
+	return oldValue.CancelledAt, nil
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (m *BatchMutation) ClearCancelledAt() {
+	m.cancelled_at = nil
+	m.clearedFields[batch.FieldCancelledAt] = struct{}{}
+}
+
+// CancelledAtCleared returns if the "cancelled_at" field was cleared in this mutation.
+func (m *BatchMutation) CancelledAtCleared() bool {
+	_, ok := m.clearedFields[batch.FieldCancelledAt]
+	return ok
+}
+
+// ResetCancelledAt resets all changes to the "cancelled_at" field.
+func (m *BatchMutation) ResetCancelledAt() {
+	m.cancelled_at = nil
+	delete(m.clearedFields, batch.FieldCancelledAt)
+}
+
+// Where appends a list predicates to the BatchMutation builder.
+func (m *BatchMutation) Where(ps ...predicate.Batch) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BatchMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BatchMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Batch, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BatchMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BatchMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Batch).
+func (m *BatchMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BatchMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, batch.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, batch.FieldUpdatedAt)
+	}
+	if m.title != nil {
+		fields = append(fields, batch.FieldTitle)
+	}
+	if m.status != nil {
+		fields = append(fields, batch.FieldStatus)
+	}
+	if m.opens_at != nil {
+		fields = append(fields, batch.FieldOpensAt)
+	}
+	if m.cutoff_at != nil {
+		fields = append(fields, batch.FieldCutoffAt)
+	}
+	if m.pickup_date != nil {
+		fields = append(fields, batch.FieldPickupDate)
+	}
+	if m.created_by != nil {
+		fields = append(fields, batch.FieldCreatedBy)
+	}
+	if m.cancel_reason != nil {
+		fields = append(fields, batch.FieldCancelReason)
+	}
+	if m.dispatched_at != nil {
+		fields = append(fields, batch.FieldDispatchedAt)
+	}
+	if m.cancelled_at != nil {
+		fields = append(fields, batch.FieldCancelledAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BatchMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case batch.FieldCreatedAt:
+		return m.CreatedAt()
+	case batch.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case batch.FieldTitle:
+		return m.Title()
+	case batch.FieldStatus:
+		return m.Status()
+	case batch.FieldOpensAt:
+		return m.OpensAt()
+	case batch.FieldCutoffAt:
+		return m.CutoffAt()
+	case batch.FieldPickupDate:
+		return m.PickupDate()
+	case batch.FieldCreatedBy:
+		return m.CreatedBy()
+	case batch.FieldCancelReason:
+		return m.CancelReason()
+	case batch.FieldDispatchedAt:
+		return m.DispatchedAt()
+	case batch.FieldCancelledAt:
+		return m.CancelledAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BatchMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case batch.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case batch.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case batch.FieldTitle:
+		return m.OldTitle(ctx)
+	case batch.FieldStatus:
+		return m.OldStatus(ctx)
+	case batch.FieldOpensAt:
+		return m.OldOpensAt(ctx)
+	case batch.FieldCutoffAt:
+		return m.OldCutoffAt(ctx)
+	case batch.FieldPickupDate:
+		return m.OldPickupDate(ctx)
+	case batch.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case batch.FieldCancelReason:
+		return m.OldCancelReason(ctx)
+	case batch.FieldDispatchedAt:
+		return m.OldDispatchedAt(ctx)
+	case batch.FieldCancelledAt:
+		return m.OldCancelledAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Batch field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BatchMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case batch.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case batch.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case batch.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case batch.FieldStatus:
+		v, ok := value.(batch.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case batch.FieldOpensAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpensAt(v)
+		return nil
+	case batch.FieldCutoffAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCutoffAt(v)
+		return nil
+	case batch.FieldPickupDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPickupDate(v)
+		return nil
+	case batch.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case batch.FieldCancelReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelReason(v)
+		return nil
+	case batch.FieldDispatchedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDispatchedAt(v)
+		return nil
+	case batch.FieldCancelledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelledAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Batch field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BatchMutation) AddedFields() []string {
+	var fields []string
+	if m.addcreated_by != nil {
+		fields = append(fields, batch.FieldCreatedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BatchMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case batch.FieldCreatedBy:
+		return m.AddedCreatedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BatchMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case batch.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Batch numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BatchMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(batch.FieldCancelReason) {
+		fields = append(fields, batch.FieldCancelReason)
+	}
+	if m.FieldCleared(batch.FieldDispatchedAt) {
+		fields = append(fields, batch.FieldDispatchedAt)
+	}
+	if m.FieldCleared(batch.FieldCancelledAt) {
+		fields = append(fields, batch.FieldCancelledAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BatchMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BatchMutation) ClearField(name string) error {
+	switch name {
+	case batch.FieldCancelReason:
+		m.ClearCancelReason()
+		return nil
+	case batch.FieldDispatchedAt:
+		m.ClearDispatchedAt()
+		return nil
+	case batch.FieldCancelledAt:
+		m.ClearCancelledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Batch nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BatchMutation) ResetField(name string) error {
+	switch name {
+	case batch.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case batch.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case batch.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case batch.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case batch.FieldOpensAt:
+		m.ResetOpensAt()
+		return nil
+	case batch.FieldCutoffAt:
+		m.ResetCutoffAt()
+		return nil
+	case batch.FieldPickupDate:
+		m.ResetPickupDate()
+		return nil
+	case batch.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case batch.FieldCancelReason:
+		m.ResetCancelReason()
+		return nil
+	case batch.FieldDispatchedAt:
+		m.ResetDispatchedAt()
+		return nil
+	case batch.FieldCancelledAt:
+		m.ResetCancelledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Batch field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BatchMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BatchMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BatchMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BatchMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BatchMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BatchMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BatchMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Batch unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BatchMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Batch edge %s", name)
+}
+
+// BatchGridMutation represents an operation that mutates the BatchGrid nodes in the graph.
+type BatchGridMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	batch_id      *int
+	addbatch_id   *int
+	grid_cell     *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*BatchGrid, error)
+	predicates    []predicate.BatchGrid
+}
+
+var _ ent.Mutation = (*BatchGridMutation)(nil)
+
+// batchgridOption allows management of the mutation configuration using functional options.
+type batchgridOption func(*BatchGridMutation)
+
+// newBatchGridMutation creates new mutation for the BatchGrid entity.
+func newBatchGridMutation(c config, op Op, opts ...batchgridOption) *BatchGridMutation {
+	m := &BatchGridMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBatchGrid,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBatchGridID sets the ID field of the mutation.
+func withBatchGridID(id int) batchgridOption {
+	return func(m *BatchGridMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BatchGrid
+		)
+		m.oldValue = func(ctx context.Context) (*BatchGrid, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BatchGrid.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBatchGrid sets the old BatchGrid of the mutation.
+func withBatchGrid(node *BatchGrid) batchgridOption {
+	return func(m *BatchGridMutation) {
+		m.oldValue = func(context.Context) (*BatchGrid, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BatchGridMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BatchGridMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BatchGridMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BatchGridMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BatchGrid.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *BatchGridMutation) SetBatchID(i int) {
+	m.batch_id = &i
+	m.addbatch_id = nil
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *BatchGridMutation) BatchID() (r int, exists bool) {
+	v := m.batch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the BatchGrid entity.
+// If the BatchGrid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchGridMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// AddBatchID adds i to the "batch_id" field.
+func (m *BatchGridMutation) AddBatchID(i int) {
+	if m.addbatch_id != nil {
+		*m.addbatch_id += i
+	} else {
+		m.addbatch_id = &i
+	}
+}
+
+// AddedBatchID returns the value that was added to the "batch_id" field in this mutation.
+func (m *BatchGridMutation) AddedBatchID() (r int, exists bool) {
+	v := m.addbatch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *BatchGridMutation) ResetBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *BatchGridMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *BatchGridMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the BatchGrid entity.
+// If the BatchGrid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchGridMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *BatchGridMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// Where appends a list predicates to the BatchGridMutation builder.
+func (m *BatchGridMutation) Where(ps ...predicate.BatchGrid) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BatchGridMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BatchGridMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BatchGrid, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BatchGridMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BatchGridMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BatchGrid).
+func (m *BatchGridMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BatchGridMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.batch_id != nil {
+		fields = append(fields, batchgrid.FieldBatchID)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, batchgrid.FieldGridCell)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BatchGridMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case batchgrid.FieldBatchID:
+		return m.BatchID()
+	case batchgrid.FieldGridCell:
+		return m.GridCell()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BatchGridMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case batchgrid.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case batchgrid.FieldGridCell:
+		return m.OldGridCell(ctx)
+	}
+	return nil, fmt.Errorf("unknown BatchGrid field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BatchGridMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case batchgrid.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case batchgrid.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BatchGrid field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BatchGridMutation) AddedFields() []string {
+	var fields []string
+	if m.addbatch_id != nil {
+		fields = append(fields, batchgrid.FieldBatchID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BatchGridMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case batchgrid.FieldBatchID:
+		return m.AddedBatchID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BatchGridMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case batchgrid.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBatchID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BatchGrid numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BatchGridMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BatchGridMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BatchGridMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown BatchGrid nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BatchGridMutation) ResetField(name string) error {
+	switch name {
+	case batchgrid.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case batchgrid.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	}
+	return fmt.Errorf("unknown BatchGrid field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BatchGridMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BatchGridMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BatchGridMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BatchGridMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BatchGridMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BatchGridMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BatchGridMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown BatchGrid unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BatchGridMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown BatchGrid edge %s", name)
+}
+
+// BatchItemMutation represents an operation that mutates the BatchItem nodes in the graph.
+type BatchItemMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *int
+	batch_id             *int
+	addbatch_id          *int
+	sku_id               *int
+	addsku_id            *int
+	product_id           *int
+	addproduct_id        *int
+	title                *string
+	spec                 *string
+	unit                 *string
+	image                *string
+	list_price           *int64
+	addlist_price        *int64
+	price                *int64
+	addprice             *int64
+	quota                *int64
+	addquota             *int64
+	per_shopper_limit    *int64
+	addper_shopper_limit *int64
+	commission_bp        *int
+	addcommission_bp     *int
+	taken                *int64
+	addtaken             *int64
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*BatchItem, error)
+	predicates           []predicate.BatchItem
+}
+
+var _ ent.Mutation = (*BatchItemMutation)(nil)
+
+// batchitemOption allows management of the mutation configuration using functional options.
+type batchitemOption func(*BatchItemMutation)
+
+// newBatchItemMutation creates new mutation for the BatchItem entity.
+func newBatchItemMutation(c config, op Op, opts ...batchitemOption) *BatchItemMutation {
+	m := &BatchItemMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBatchItem,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBatchItemID sets the ID field of the mutation.
+func withBatchItemID(id int) batchitemOption {
+	return func(m *BatchItemMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BatchItem
+		)
+		m.oldValue = func(ctx context.Context) (*BatchItem, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BatchItem.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBatchItem sets the old BatchItem of the mutation.
+func withBatchItem(node *BatchItem) batchitemOption {
+	return func(m *BatchItemMutation) {
+		m.oldValue = func(context.Context) (*BatchItem, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BatchItemMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BatchItemMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BatchItemMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BatchItemMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BatchItem.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *BatchItemMutation) SetBatchID(i int) {
+	m.batch_id = &i
+	m.addbatch_id = nil
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *BatchItemMutation) BatchID() (r int, exists bool) {
+	v := m.batch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// AddBatchID adds i to the "batch_id" field.
+func (m *BatchItemMutation) AddBatchID(i int) {
+	if m.addbatch_id != nil {
+		*m.addbatch_id += i
+	} else {
+		m.addbatch_id = &i
+	}
+}
+
+// AddedBatchID returns the value that was added to the "batch_id" field in this mutation.
+func (m *BatchItemMutation) AddedBatchID() (r int, exists bool) {
+	v := m.addbatch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *BatchItemMutation) ResetBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+}
+
+// SetSkuID sets the "sku_id" field.
+func (m *BatchItemMutation) SetSkuID(i int) {
+	m.sku_id = &i
+	m.addsku_id = nil
+}
+
+// SkuID returns the value of the "sku_id" field in the mutation.
+func (m *BatchItemMutation) SkuID() (r int, exists bool) {
+	v := m.sku_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkuID returns the old "sku_id" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldSkuID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkuID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkuID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkuID: %w", err)
+	}
+	return oldValue.SkuID, nil
+}
+
+// AddSkuID adds i to the "sku_id" field.
+func (m *BatchItemMutation) AddSkuID(i int) {
+	if m.addsku_id != nil {
+		*m.addsku_id += i
+	} else {
+		m.addsku_id = &i
+	}
+}
+
+// AddedSkuID returns the value that was added to the "sku_id" field in this mutation.
+func (m *BatchItemMutation) AddedSkuID() (r int, exists bool) {
+	v := m.addsku_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSkuID resets all changes to the "sku_id" field.
+func (m *BatchItemMutation) ResetSkuID() {
+	m.sku_id = nil
+	m.addsku_id = nil
+}
+
+// SetProductID sets the "product_id" field.
+func (m *BatchItemMutation) SetProductID(i int) {
+	m.product_id = &i
+	m.addproduct_id = nil
+}
+
+// ProductID returns the value of the "product_id" field in the mutation.
+func (m *BatchItemMutation) ProductID() (r int, exists bool) {
+	v := m.product_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProductID returns the old "product_id" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldProductID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProductID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProductID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProductID: %w", err)
+	}
+	return oldValue.ProductID, nil
+}
+
+// AddProductID adds i to the "product_id" field.
+func (m *BatchItemMutation) AddProductID(i int) {
+	if m.addproduct_id != nil {
+		*m.addproduct_id += i
+	} else {
+		m.addproduct_id = &i
+	}
+}
+
+// AddedProductID returns the value that was added to the "product_id" field in this mutation.
+func (m *BatchItemMutation) AddedProductID() (r int, exists bool) {
+	v := m.addproduct_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProductID resets all changes to the "product_id" field.
+func (m *BatchItemMutation) ResetProductID() {
+	m.product_id = nil
+	m.addproduct_id = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *BatchItemMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *BatchItemMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *BatchItemMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetSpec sets the "spec" field.
+func (m *BatchItemMutation) SetSpec(s string) {
+	m.spec = &s
+}
+
+// Spec returns the value of the "spec" field in the mutation.
+func (m *BatchItemMutation) Spec() (r string, exists bool) {
+	v := m.spec
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSpec returns the old "spec" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldSpec(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSpec is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSpec requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSpec: %w", err)
+	}
+	return oldValue.Spec, nil
+}
+
+// ResetSpec resets all changes to the "spec" field.
+func (m *BatchItemMutation) ResetSpec() {
+	m.spec = nil
+}
+
+// SetUnit sets the "unit" field.
+func (m *BatchItemMutation) SetUnit(s string) {
+	m.unit = &s
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *BatchItemMutation) Unit() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *BatchItemMutation) ResetUnit() {
+	m.unit = nil
+}
+
+// SetImage sets the "image" field.
+func (m *BatchItemMutation) SetImage(s string) {
+	m.image = &s
+}
+
+// Image returns the value of the "image" field in the mutation.
+func (m *BatchItemMutation) Image() (r string, exists bool) {
+	v := m.image
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldImage returns the old "image" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldImage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldImage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldImage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldImage: %w", err)
+	}
+	return oldValue.Image, nil
+}
+
+// ClearImage clears the value of the "image" field.
+func (m *BatchItemMutation) ClearImage() {
+	m.image = nil
+	m.clearedFields[batchitem.FieldImage] = struct{}{}
+}
+
+// ImageCleared returns if the "image" field was cleared in this mutation.
+func (m *BatchItemMutation) ImageCleared() bool {
+	_, ok := m.clearedFields[batchitem.FieldImage]
+	return ok
+}
+
+// ResetImage resets all changes to the "image" field.
+func (m *BatchItemMutation) ResetImage() {
+	m.image = nil
+	delete(m.clearedFields, batchitem.FieldImage)
+}
+
+// SetListPrice sets the "list_price" field.
+func (m *BatchItemMutation) SetListPrice(i int64) {
+	m.list_price = &i
+	m.addlist_price = nil
+}
+
+// ListPrice returns the value of the "list_price" field in the mutation.
+func (m *BatchItemMutation) ListPrice() (r int64, exists bool) {
+	v := m.list_price
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldListPrice returns the old "list_price" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldListPrice(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldListPrice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldListPrice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldListPrice: %w", err)
+	}
+	return oldValue.ListPrice, nil
+}
+
+// AddListPrice adds i to the "list_price" field.
+func (m *BatchItemMutation) AddListPrice(i int64) {
+	if m.addlist_price != nil {
+		*m.addlist_price += i
+	} else {
+		m.addlist_price = &i
+	}
+}
+
+// AddedListPrice returns the value that was added to the "list_price" field in this mutation.
+func (m *BatchItemMutation) AddedListPrice() (r int64, exists bool) {
+	v := m.addlist_price
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetListPrice resets all changes to the "list_price" field.
+func (m *BatchItemMutation) ResetListPrice() {
+	m.list_price = nil
+	m.addlist_price = nil
+}
+
+// SetPrice sets the "price" field.
+func (m *BatchItemMutation) SetPrice(i int64) {
+	m.price = &i
+	m.addprice = nil
+}
+
+// Price returns the value of the "price" field in the mutation.
+func (m *BatchItemMutation) Price() (r int64, exists bool) {
+	v := m.price
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrice returns the old "price" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldPrice(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrice: %w", err)
+	}
+	return oldValue.Price, nil
+}
+
+// AddPrice adds i to the "price" field.
+func (m *BatchItemMutation) AddPrice(i int64) {
+	if m.addprice != nil {
+		*m.addprice += i
+	} else {
+		m.addprice = &i
+	}
+}
+
+// AddedPrice returns the value that was added to the "price" field in this mutation.
+func (m *BatchItemMutation) AddedPrice() (r int64, exists bool) {
+	v := m.addprice
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPrice resets all changes to the "price" field.
+func (m *BatchItemMutation) ResetPrice() {
+	m.price = nil
+	m.addprice = nil
+}
+
+// SetQuota sets the "quota" field.
+func (m *BatchItemMutation) SetQuota(i int64) {
+	m.quota = &i
+	m.addquota = nil
+}
+
+// Quota returns the value of the "quota" field in the mutation.
+func (m *BatchItemMutation) Quota() (r int64, exists bool) {
+	v := m.quota
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuota returns the old "quota" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldQuota(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuota is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuota requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuota: %w", err)
+	}
+	return oldValue.Quota, nil
+}
+
+// AddQuota adds i to the "quota" field.
+func (m *BatchItemMutation) AddQuota(i int64) {
+	if m.addquota != nil {
+		*m.addquota += i
+	} else {
+		m.addquota = &i
+	}
+}
+
+// AddedQuota returns the value that was added to the "quota" field in this mutation.
+func (m *BatchItemMutation) AddedQuota() (r int64, exists bool) {
+	v := m.addquota
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuota resets all changes to the "quota" field.
+func (m *BatchItemMutation) ResetQuota() {
+	m.quota = nil
+	m.addquota = nil
+}
+
+// SetPerShopperLimit sets the "per_shopper_limit" field.
+func (m *BatchItemMutation) SetPerShopperLimit(i int64) {
+	m.per_shopper_limit = &i
+	m.addper_shopper_limit = nil
+}
+
+// PerShopperLimit returns the value of the "per_shopper_limit" field in the mutation.
+func (m *BatchItemMutation) PerShopperLimit() (r int64, exists bool) {
+	v := m.per_shopper_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPerShopperLimit returns the old "per_shopper_limit" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldPerShopperLimit(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPerShopperLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPerShopperLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPerShopperLimit: %w", err)
+	}
+	return oldValue.PerShopperLimit, nil
+}
+
+// AddPerShopperLimit adds i to the "per_shopper_limit" field.
+func (m *BatchItemMutation) AddPerShopperLimit(i int64) {
+	if m.addper_shopper_limit != nil {
+		*m.addper_shopper_limit += i
+	} else {
+		m.addper_shopper_limit = &i
+	}
+}
+
+// AddedPerShopperLimit returns the value that was added to the "per_shopper_limit" field in this mutation.
+func (m *BatchItemMutation) AddedPerShopperLimit() (r int64, exists bool) {
+	v := m.addper_shopper_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPerShopperLimit resets all changes to the "per_shopper_limit" field.
+func (m *BatchItemMutation) ResetPerShopperLimit() {
+	m.per_shopper_limit = nil
+	m.addper_shopper_limit = nil
+}
+
+// SetCommissionBp sets the "commission_bp" field.
+func (m *BatchItemMutation) SetCommissionBp(i int) {
+	m.commission_bp = &i
+	m.addcommission_bp = nil
+}
+
+// CommissionBp returns the value of the "commission_bp" field in the mutation.
+func (m *BatchItemMutation) CommissionBp() (r int, exists bool) {
+	v := m.commission_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommissionBp returns the old "commission_bp" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldCommissionBp(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommissionBp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommissionBp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommissionBp: %w", err)
+	}
+	return oldValue.CommissionBp, nil
+}
+
+// AddCommissionBp adds i to the "commission_bp" field.
+func (m *BatchItemMutation) AddCommissionBp(i int) {
+	if m.addcommission_bp != nil {
+		*m.addcommission_bp += i
+	} else {
+		m.addcommission_bp = &i
+	}
+}
+
+// AddedCommissionBp returns the value that was added to the "commission_bp" field in this mutation.
+func (m *BatchItemMutation) AddedCommissionBp() (r int, exists bool) {
+	v := m.addcommission_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommissionBp resets all changes to the "commission_bp" field.
+func (m *BatchItemMutation) ResetCommissionBp() {
+	m.commission_bp = nil
+	m.addcommission_bp = nil
+}
+
+// SetTaken sets the "taken" field.
+func (m *BatchItemMutation) SetTaken(i int64) {
+	m.taken = &i
+	m.addtaken = nil
+}
+
+// Taken returns the value of the "taken" field in the mutation.
+func (m *BatchItemMutation) Taken() (r int64, exists bool) {
+	v := m.taken
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaken returns the old "taken" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldTaken(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaken: %w", err)
+	}
+	return oldValue.Taken, nil
+}
+
+// AddTaken adds i to the "taken" field.
+func (m *BatchItemMutation) AddTaken(i int64) {
+	if m.addtaken != nil {
+		*m.addtaken += i
+	} else {
+		m.addtaken = &i
+	}
+}
+
+// AddedTaken returns the value that was added to the "taken" field in this mutation.
+func (m *BatchItemMutation) AddedTaken() (r int64, exists bool) {
+	v := m.addtaken
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTaken resets all changes to the "taken" field.
+func (m *BatchItemMutation) ResetTaken() {
+	m.taken = nil
+	m.addtaken = nil
+}
+
+// Where appends a list predicates to the BatchItemMutation builder.
+func (m *BatchItemMutation) Where(ps ...predicate.BatchItem) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BatchItemMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BatchItemMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BatchItem, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BatchItemMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BatchItemMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BatchItem).
+func (m *BatchItemMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BatchItemMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.batch_id != nil {
+		fields = append(fields, batchitem.FieldBatchID)
+	}
+	if m.sku_id != nil {
+		fields = append(fields, batchitem.FieldSkuID)
+	}
+	if m.product_id != nil {
+		fields = append(fields, batchitem.FieldProductID)
+	}
+	if m.title != nil {
+		fields = append(fields, batchitem.FieldTitle)
+	}
+	if m.spec != nil {
+		fields = append(fields, batchitem.FieldSpec)
+	}
+	if m.unit != nil {
+		fields = append(fields, batchitem.FieldUnit)
+	}
+	if m.image != nil {
+		fields = append(fields, batchitem.FieldImage)
+	}
+	if m.list_price != nil {
+		fields = append(fields, batchitem.FieldListPrice)
+	}
+	if m.price != nil {
+		fields = append(fields, batchitem.FieldPrice)
+	}
+	if m.quota != nil {
+		fields = append(fields, batchitem.FieldQuota)
+	}
+	if m.per_shopper_limit != nil {
+		fields = append(fields, batchitem.FieldPerShopperLimit)
+	}
+	if m.commission_bp != nil {
+		fields = append(fields, batchitem.FieldCommissionBp)
+	}
+	if m.taken != nil {
+		fields = append(fields, batchitem.FieldTaken)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BatchItemMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case batchitem.FieldBatchID:
+		return m.BatchID()
+	case batchitem.FieldSkuID:
+		return m.SkuID()
+	case batchitem.FieldProductID:
+		return m.ProductID()
+	case batchitem.FieldTitle:
+		return m.Title()
+	case batchitem.FieldSpec:
+		return m.Spec()
+	case batchitem.FieldUnit:
+		return m.Unit()
+	case batchitem.FieldImage:
+		return m.Image()
+	case batchitem.FieldListPrice:
+		return m.ListPrice()
+	case batchitem.FieldPrice:
+		return m.Price()
+	case batchitem.FieldQuota:
+		return m.Quota()
+	case batchitem.FieldPerShopperLimit:
+		return m.PerShopperLimit()
+	case batchitem.FieldCommissionBp:
+		return m.CommissionBp()
+	case batchitem.FieldTaken:
+		return m.Taken()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BatchItemMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case batchitem.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case batchitem.FieldSkuID:
+		return m.OldSkuID(ctx)
+	case batchitem.FieldProductID:
+		return m.OldProductID(ctx)
+	case batchitem.FieldTitle:
+		return m.OldTitle(ctx)
+	case batchitem.FieldSpec:
+		return m.OldSpec(ctx)
+	case batchitem.FieldUnit:
+		return m.OldUnit(ctx)
+	case batchitem.FieldImage:
+		return m.OldImage(ctx)
+	case batchitem.FieldListPrice:
+		return m.OldListPrice(ctx)
+	case batchitem.FieldPrice:
+		return m.OldPrice(ctx)
+	case batchitem.FieldQuota:
+		return m.OldQuota(ctx)
+	case batchitem.FieldPerShopperLimit:
+		return m.OldPerShopperLimit(ctx)
+	case batchitem.FieldCommissionBp:
+		return m.OldCommissionBp(ctx)
+	case batchitem.FieldTaken:
+		return m.OldTaken(ctx)
+	}
+	return nil, fmt.Errorf("unknown BatchItem field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BatchItemMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case batchitem.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case batchitem.FieldSkuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkuID(v)
+		return nil
+	case batchitem.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProductID(v)
+		return nil
+	case batchitem.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case batchitem.FieldSpec:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSpec(v)
+		return nil
+	case batchitem.FieldUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case batchitem.FieldImage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetImage(v)
+		return nil
+	case batchitem.FieldListPrice:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetListPrice(v)
+		return nil
+	case batchitem.FieldPrice:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrice(v)
+		return nil
+	case batchitem.FieldQuota:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuota(v)
+		return nil
+	case batchitem.FieldPerShopperLimit:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPerShopperLimit(v)
+		return nil
+	case batchitem.FieldCommissionBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommissionBp(v)
+		return nil
+	case batchitem.FieldTaken:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaken(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BatchItem field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BatchItemMutation) AddedFields() []string {
+	var fields []string
+	if m.addbatch_id != nil {
+		fields = append(fields, batchitem.FieldBatchID)
+	}
+	if m.addsku_id != nil {
+		fields = append(fields, batchitem.FieldSkuID)
+	}
+	if m.addproduct_id != nil {
+		fields = append(fields, batchitem.FieldProductID)
+	}
+	if m.addlist_price != nil {
+		fields = append(fields, batchitem.FieldListPrice)
+	}
+	if m.addprice != nil {
+		fields = append(fields, batchitem.FieldPrice)
+	}
+	if m.addquota != nil {
+		fields = append(fields, batchitem.FieldQuota)
+	}
+	if m.addper_shopper_limit != nil {
+		fields = append(fields, batchitem.FieldPerShopperLimit)
+	}
+	if m.addcommission_bp != nil {
+		fields = append(fields, batchitem.FieldCommissionBp)
+	}
+	if m.addtaken != nil {
+		fields = append(fields, batchitem.FieldTaken)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BatchItemMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case batchitem.FieldBatchID:
+		return m.AddedBatchID()
+	case batchitem.FieldSkuID:
+		return m.AddedSkuID()
+	case batchitem.FieldProductID:
+		return m.AddedProductID()
+	case batchitem.FieldListPrice:
+		return m.AddedListPrice()
+	case batchitem.FieldPrice:
+		return m.AddedPrice()
+	case batchitem.FieldQuota:
+		return m.AddedQuota()
+	case batchitem.FieldPerShopperLimit:
+		return m.AddedPerShopperLimit()
+	case batchitem.FieldCommissionBp:
+		return m.AddedCommissionBp()
+	case batchitem.FieldTaken:
+		return m.AddedTaken()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BatchItemMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case batchitem.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBatchID(v)
+		return nil
+	case batchitem.FieldSkuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSkuID(v)
+		return nil
+	case batchitem.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProductID(v)
+		return nil
+	case batchitem.FieldListPrice:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddListPrice(v)
+		return nil
+	case batchitem.FieldPrice:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPrice(v)
+		return nil
+	case batchitem.FieldQuota:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuota(v)
+		return nil
+	case batchitem.FieldPerShopperLimit:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPerShopperLimit(v)
+		return nil
+	case batchitem.FieldCommissionBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommissionBp(v)
+		return nil
+	case batchitem.FieldTaken:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTaken(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BatchItem numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BatchItemMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(batchitem.FieldImage) {
+		fields = append(fields, batchitem.FieldImage)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BatchItemMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BatchItemMutation) ClearField(name string) error {
+	switch name {
+	case batchitem.FieldImage:
+		m.ClearImage()
+		return nil
+	}
+	return fmt.Errorf("unknown BatchItem nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BatchItemMutation) ResetField(name string) error {
+	switch name {
+	case batchitem.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case batchitem.FieldSkuID:
+		m.ResetSkuID()
+		return nil
+	case batchitem.FieldProductID:
+		m.ResetProductID()
+		return nil
+	case batchitem.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case batchitem.FieldSpec:
+		m.ResetSpec()
+		return nil
+	case batchitem.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case batchitem.FieldImage:
+		m.ResetImage()
+		return nil
+	case batchitem.FieldListPrice:
+		m.ResetListPrice()
+		return nil
+	case batchitem.FieldPrice:
+		m.ResetPrice()
+		return nil
+	case batchitem.FieldQuota:
+		m.ResetQuota()
+		return nil
+	case batchitem.FieldPerShopperLimit:
+		m.ResetPerShopperLimit()
+		return nil
+	case batchitem.FieldCommissionBp:
+		m.ResetCommissionBp()
+		return nil
+	case batchitem.FieldTaken:
+		m.ResetTaken()
+		return nil
+	}
+	return fmt.Errorf("unknown BatchItem field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BatchItemMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BatchItemMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BatchItemMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BatchItemMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BatchItemMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BatchItemMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BatchItemMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown BatchItem unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BatchItemMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown BatchItem edge %s", name)
+}
 
 // ConsoleAccountMutation represents an operation that mutates the ConsoleAccount nodes in the graph.
 type ConsoleAccountMutation struct {
@@ -4885,6 +9427,2807 @@ func (m *LeaderEventMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LeaderEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LeaderEvent edge %s", name)
+}
+
+// OrderMutation represents an operation that mutates the Order nodes in the graph.
+type OrderMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	user_id         *int
+	adduser_id      *int
+	leader_id       *int
+	addleader_id    *int
+	batch_id        *int
+	addbatch_id     *int
+	grid_cell       *string
+	status          *order.Status
+	idempotency_key *string
+	amount          *int64
+	addamount       *int64
+	refunded        *int64
+	addrefunded     *int64
+	pay_attempt     *int
+	addpay_attempt  *int
+	expires_at      *time.Time
+	paid_at         *time.Time
+	cancelled_at    *time.Time
+	cancel_reason   *string
+	stock_released  *bool
+	ready_at        *time.Time
+	picked_up_at    *time.Time
+	pickup_code     *string
+	overdue_at      *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*Order, error)
+	predicates      []predicate.Order
+}
+
+var _ ent.Mutation = (*OrderMutation)(nil)
+
+// orderOption allows management of the mutation configuration using functional options.
+type orderOption func(*OrderMutation)
+
+// newOrderMutation creates new mutation for the Order entity.
+func newOrderMutation(c config, op Op, opts ...orderOption) *OrderMutation {
+	m := &OrderMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOrder,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOrderID sets the ID field of the mutation.
+func withOrderID(id int) orderOption {
+	return func(m *OrderMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Order
+		)
+		m.oldValue = func(ctx context.Context) (*Order, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Order.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOrder sets the old Order of the mutation.
+func withOrder(node *Order) orderOption {
+	return func(m *OrderMutation) {
+		m.oldValue = func(context.Context) (*Order, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OrderMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OrderMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OrderMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OrderMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Order.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OrderMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OrderMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OrderMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OrderMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OrderMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OrderMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *OrderMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *OrderMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *OrderMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *OrderMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *OrderMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *OrderMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *OrderMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *OrderMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *OrderMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *OrderMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *OrderMutation) SetBatchID(i int) {
+	m.batch_id = &i
+	m.addbatch_id = nil
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *OrderMutation) BatchID() (r int, exists bool) {
+	v := m.batch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// AddBatchID adds i to the "batch_id" field.
+func (m *OrderMutation) AddBatchID(i int) {
+	if m.addbatch_id != nil {
+		*m.addbatch_id += i
+	} else {
+		m.addbatch_id = &i
+	}
+}
+
+// AddedBatchID returns the value that was added to the "batch_id" field in this mutation.
+func (m *OrderMutation) AddedBatchID() (r int, exists bool) {
+	v := m.addbatch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *OrderMutation) ResetBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *OrderMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *OrderMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *OrderMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *OrderMutation) SetStatus(o order.Status) {
+	m.status = &o
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *OrderMutation) Status() (r order.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldStatus(ctx context.Context) (v order.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *OrderMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (m *OrderMutation) SetIdempotencyKey(s string) {
+	m.idempotency_key = &s
+}
+
+// IdempotencyKey returns the value of the "idempotency_key" field in the mutation.
+func (m *OrderMutation) IdempotencyKey() (r string, exists bool) {
+	v := m.idempotency_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyKey returns the old "idempotency_key" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldIdempotencyKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyKey: %w", err)
+	}
+	return oldValue.IdempotencyKey, nil
+}
+
+// ResetIdempotencyKey resets all changes to the "idempotency_key" field.
+func (m *OrderMutation) ResetIdempotencyKey() {
+	m.idempotency_key = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *OrderMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *OrderMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *OrderMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *OrderMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *OrderMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetRefunded sets the "refunded" field.
+func (m *OrderMutation) SetRefunded(i int64) {
+	m.refunded = &i
+	m.addrefunded = nil
+}
+
+// Refunded returns the value of the "refunded" field in the mutation.
+func (m *OrderMutation) Refunded() (r int64, exists bool) {
+	v := m.refunded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefunded returns the old "refunded" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldRefunded(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefunded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefunded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefunded: %w", err)
+	}
+	return oldValue.Refunded, nil
+}
+
+// AddRefunded adds i to the "refunded" field.
+func (m *OrderMutation) AddRefunded(i int64) {
+	if m.addrefunded != nil {
+		*m.addrefunded += i
+	} else {
+		m.addrefunded = &i
+	}
+}
+
+// AddedRefunded returns the value that was added to the "refunded" field in this mutation.
+func (m *OrderMutation) AddedRefunded() (r int64, exists bool) {
+	v := m.addrefunded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefunded resets all changes to the "refunded" field.
+func (m *OrderMutation) ResetRefunded() {
+	m.refunded = nil
+	m.addrefunded = nil
+}
+
+// SetPayAttempt sets the "pay_attempt" field.
+func (m *OrderMutation) SetPayAttempt(i int) {
+	m.pay_attempt = &i
+	m.addpay_attempt = nil
+}
+
+// PayAttempt returns the value of the "pay_attempt" field in the mutation.
+func (m *OrderMutation) PayAttempt() (r int, exists bool) {
+	v := m.pay_attempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayAttempt returns the old "pay_attempt" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPayAttempt(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayAttempt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayAttempt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayAttempt: %w", err)
+	}
+	return oldValue.PayAttempt, nil
+}
+
+// AddPayAttempt adds i to the "pay_attempt" field.
+func (m *OrderMutation) AddPayAttempt(i int) {
+	if m.addpay_attempt != nil {
+		*m.addpay_attempt += i
+	} else {
+		m.addpay_attempt = &i
+	}
+}
+
+// AddedPayAttempt returns the value that was added to the "pay_attempt" field in this mutation.
+func (m *OrderMutation) AddedPayAttempt() (r int, exists bool) {
+	v := m.addpay_attempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPayAttempt resets all changes to the "pay_attempt" field.
+func (m *OrderMutation) ResetPayAttempt() {
+	m.pay_attempt = nil
+	m.addpay_attempt = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *OrderMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *OrderMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *OrderMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (m *OrderMutation) SetPaidAt(t time.Time) {
+	m.paid_at = &t
+}
+
+// PaidAt returns the value of the "paid_at" field in the mutation.
+func (m *OrderMutation) PaidAt() (r time.Time, exists bool) {
+	v := m.paid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaidAt returns the old "paid_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPaidAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaidAt: %w", err)
+	}
+	return oldValue.PaidAt, nil
+}
+
+// ClearPaidAt clears the value of the "paid_at" field.
+func (m *OrderMutation) ClearPaidAt() {
+	m.paid_at = nil
+	m.clearedFields[order.FieldPaidAt] = struct{}{}
+}
+
+// PaidAtCleared returns if the "paid_at" field was cleared in this mutation.
+func (m *OrderMutation) PaidAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldPaidAt]
+	return ok
+}
+
+// ResetPaidAt resets all changes to the "paid_at" field.
+func (m *OrderMutation) ResetPaidAt() {
+	m.paid_at = nil
+	delete(m.clearedFields, order.FieldPaidAt)
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (m *OrderMutation) SetCancelledAt(t time.Time) {
+	m.cancelled_at = &t
+}
+
+// CancelledAt returns the value of the "cancelled_at" field in the mutation.
+func (m *OrderMutation) CancelledAt() (r time.Time, exists bool) {
+	v := m.cancelled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelledAt returns the old "cancelled_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCancelledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelledAt: %w", err)
+	}
+	return oldValue.CancelledAt, nil
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (m *OrderMutation) ClearCancelledAt() {
+	m.cancelled_at = nil
+	m.clearedFields[order.FieldCancelledAt] = struct{}{}
+}
+
+// CancelledAtCleared returns if the "cancelled_at" field was cleared in this mutation.
+func (m *OrderMutation) CancelledAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldCancelledAt]
+	return ok
+}
+
+// ResetCancelledAt resets all changes to the "cancelled_at" field.
+func (m *OrderMutation) ResetCancelledAt() {
+	m.cancelled_at = nil
+	delete(m.clearedFields, order.FieldCancelledAt)
+}
+
+// SetCancelReason sets the "cancel_reason" field.
+func (m *OrderMutation) SetCancelReason(s string) {
+	m.cancel_reason = &s
+}
+
+// CancelReason returns the value of the "cancel_reason" field in the mutation.
+func (m *OrderMutation) CancelReason() (r string, exists bool) {
+	v := m.cancel_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelReason returns the old "cancel_reason" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCancelReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelReason: %w", err)
+	}
+	return oldValue.CancelReason, nil
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (m *OrderMutation) ClearCancelReason() {
+	m.cancel_reason = nil
+	m.clearedFields[order.FieldCancelReason] = struct{}{}
+}
+
+// CancelReasonCleared returns if the "cancel_reason" field was cleared in this mutation.
+func (m *OrderMutation) CancelReasonCleared() bool {
+	_, ok := m.clearedFields[order.FieldCancelReason]
+	return ok
+}
+
+// ResetCancelReason resets all changes to the "cancel_reason" field.
+func (m *OrderMutation) ResetCancelReason() {
+	m.cancel_reason = nil
+	delete(m.clearedFields, order.FieldCancelReason)
+}
+
+// SetStockReleased sets the "stock_released" field.
+func (m *OrderMutation) SetStockReleased(b bool) {
+	m.stock_released = &b
+}
+
+// StockReleased returns the value of the "stock_released" field in the mutation.
+func (m *OrderMutation) StockReleased() (r bool, exists bool) {
+	v := m.stock_released
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStockReleased returns the old "stock_released" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldStockReleased(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStockReleased is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStockReleased requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStockReleased: %w", err)
+	}
+	return oldValue.StockReleased, nil
+}
+
+// ResetStockReleased resets all changes to the "stock_released" field.
+func (m *OrderMutation) ResetStockReleased() {
+	m.stock_released = nil
+}
+
+// SetReadyAt sets the "ready_at" field.
+func (m *OrderMutation) SetReadyAt(t time.Time) {
+	m.ready_at = &t
+}
+
+// ReadyAt returns the value of the "ready_at" field in the mutation.
+func (m *OrderMutation) ReadyAt() (r time.Time, exists bool) {
+	v := m.ready_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadyAt returns the old "ready_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldReadyAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadyAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadyAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadyAt: %w", err)
+	}
+	return oldValue.ReadyAt, nil
+}
+
+// ClearReadyAt clears the value of the "ready_at" field.
+func (m *OrderMutation) ClearReadyAt() {
+	m.ready_at = nil
+	m.clearedFields[order.FieldReadyAt] = struct{}{}
+}
+
+// ReadyAtCleared returns if the "ready_at" field was cleared in this mutation.
+func (m *OrderMutation) ReadyAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldReadyAt]
+	return ok
+}
+
+// ResetReadyAt resets all changes to the "ready_at" field.
+func (m *OrderMutation) ResetReadyAt() {
+	m.ready_at = nil
+	delete(m.clearedFields, order.FieldReadyAt)
+}
+
+// SetPickedUpAt sets the "picked_up_at" field.
+func (m *OrderMutation) SetPickedUpAt(t time.Time) {
+	m.picked_up_at = &t
+}
+
+// PickedUpAt returns the value of the "picked_up_at" field in the mutation.
+func (m *OrderMutation) PickedUpAt() (r time.Time, exists bool) {
+	v := m.picked_up_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPickedUpAt returns the old "picked_up_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPickedUpAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPickedUpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPickedUpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPickedUpAt: %w", err)
+	}
+	return oldValue.PickedUpAt, nil
+}
+
+// ClearPickedUpAt clears the value of the "picked_up_at" field.
+func (m *OrderMutation) ClearPickedUpAt() {
+	m.picked_up_at = nil
+	m.clearedFields[order.FieldPickedUpAt] = struct{}{}
+}
+
+// PickedUpAtCleared returns if the "picked_up_at" field was cleared in this mutation.
+func (m *OrderMutation) PickedUpAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldPickedUpAt]
+	return ok
+}
+
+// ResetPickedUpAt resets all changes to the "picked_up_at" field.
+func (m *OrderMutation) ResetPickedUpAt() {
+	m.picked_up_at = nil
+	delete(m.clearedFields, order.FieldPickedUpAt)
+}
+
+// SetPickupCode sets the "pickup_code" field.
+func (m *OrderMutation) SetPickupCode(s string) {
+	m.pickup_code = &s
+}
+
+// PickupCode returns the value of the "pickup_code" field in the mutation.
+func (m *OrderMutation) PickupCode() (r string, exists bool) {
+	v := m.pickup_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPickupCode returns the old "pickup_code" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPickupCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPickupCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPickupCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPickupCode: %w", err)
+	}
+	return oldValue.PickupCode, nil
+}
+
+// ClearPickupCode clears the value of the "pickup_code" field.
+func (m *OrderMutation) ClearPickupCode() {
+	m.pickup_code = nil
+	m.clearedFields[order.FieldPickupCode] = struct{}{}
+}
+
+// PickupCodeCleared returns if the "pickup_code" field was cleared in this mutation.
+func (m *OrderMutation) PickupCodeCleared() bool {
+	_, ok := m.clearedFields[order.FieldPickupCode]
+	return ok
+}
+
+// ResetPickupCode resets all changes to the "pickup_code" field.
+func (m *OrderMutation) ResetPickupCode() {
+	m.pickup_code = nil
+	delete(m.clearedFields, order.FieldPickupCode)
+}
+
+// SetOverdueAt sets the "overdue_at" field.
+func (m *OrderMutation) SetOverdueAt(t time.Time) {
+	m.overdue_at = &t
+}
+
+// OverdueAt returns the value of the "overdue_at" field in the mutation.
+func (m *OrderMutation) OverdueAt() (r time.Time, exists bool) {
+	v := m.overdue_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverdueAt returns the old "overdue_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldOverdueAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverdueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverdueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverdueAt: %w", err)
+	}
+	return oldValue.OverdueAt, nil
+}
+
+// ClearOverdueAt clears the value of the "overdue_at" field.
+func (m *OrderMutation) ClearOverdueAt() {
+	m.overdue_at = nil
+	m.clearedFields[order.FieldOverdueAt] = struct{}{}
+}
+
+// OverdueAtCleared returns if the "overdue_at" field was cleared in this mutation.
+func (m *OrderMutation) OverdueAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldOverdueAt]
+	return ok
+}
+
+// ResetOverdueAt resets all changes to the "overdue_at" field.
+func (m *OrderMutation) ResetOverdueAt() {
+	m.overdue_at = nil
+	delete(m.clearedFields, order.FieldOverdueAt)
+}
+
+// Where appends a list predicates to the OrderMutation builder.
+func (m *OrderMutation) Where(ps ...predicate.Order) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OrderMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OrderMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Order, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OrderMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OrderMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Order).
+func (m *OrderMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OrderMutation) Fields() []string {
+	fields := make([]string, 0, 20)
+	if m.created_at != nil {
+		fields = append(fields, order.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, order.FieldUpdatedAt)
+	}
+	if m.user_id != nil {
+		fields = append(fields, order.FieldUserID)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, order.FieldLeaderID)
+	}
+	if m.batch_id != nil {
+		fields = append(fields, order.FieldBatchID)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, order.FieldGridCell)
+	}
+	if m.status != nil {
+		fields = append(fields, order.FieldStatus)
+	}
+	if m.idempotency_key != nil {
+		fields = append(fields, order.FieldIdempotencyKey)
+	}
+	if m.amount != nil {
+		fields = append(fields, order.FieldAmount)
+	}
+	if m.refunded != nil {
+		fields = append(fields, order.FieldRefunded)
+	}
+	if m.pay_attempt != nil {
+		fields = append(fields, order.FieldPayAttempt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, order.FieldExpiresAt)
+	}
+	if m.paid_at != nil {
+		fields = append(fields, order.FieldPaidAt)
+	}
+	if m.cancelled_at != nil {
+		fields = append(fields, order.FieldCancelledAt)
+	}
+	if m.cancel_reason != nil {
+		fields = append(fields, order.FieldCancelReason)
+	}
+	if m.stock_released != nil {
+		fields = append(fields, order.FieldStockReleased)
+	}
+	if m.ready_at != nil {
+		fields = append(fields, order.FieldReadyAt)
+	}
+	if m.picked_up_at != nil {
+		fields = append(fields, order.FieldPickedUpAt)
+	}
+	if m.pickup_code != nil {
+		fields = append(fields, order.FieldPickupCode)
+	}
+	if m.overdue_at != nil {
+		fields = append(fields, order.FieldOverdueAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OrderMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case order.FieldCreatedAt:
+		return m.CreatedAt()
+	case order.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case order.FieldUserID:
+		return m.UserID()
+	case order.FieldLeaderID:
+		return m.LeaderID()
+	case order.FieldBatchID:
+		return m.BatchID()
+	case order.FieldGridCell:
+		return m.GridCell()
+	case order.FieldStatus:
+		return m.Status()
+	case order.FieldIdempotencyKey:
+		return m.IdempotencyKey()
+	case order.FieldAmount:
+		return m.Amount()
+	case order.FieldRefunded:
+		return m.Refunded()
+	case order.FieldPayAttempt:
+		return m.PayAttempt()
+	case order.FieldExpiresAt:
+		return m.ExpiresAt()
+	case order.FieldPaidAt:
+		return m.PaidAt()
+	case order.FieldCancelledAt:
+		return m.CancelledAt()
+	case order.FieldCancelReason:
+		return m.CancelReason()
+	case order.FieldStockReleased:
+		return m.StockReleased()
+	case order.FieldReadyAt:
+		return m.ReadyAt()
+	case order.FieldPickedUpAt:
+		return m.PickedUpAt()
+	case order.FieldPickupCode:
+		return m.PickupCode()
+	case order.FieldOverdueAt:
+		return m.OverdueAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case order.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case order.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case order.FieldUserID:
+		return m.OldUserID(ctx)
+	case order.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case order.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case order.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case order.FieldStatus:
+		return m.OldStatus(ctx)
+	case order.FieldIdempotencyKey:
+		return m.OldIdempotencyKey(ctx)
+	case order.FieldAmount:
+		return m.OldAmount(ctx)
+	case order.FieldRefunded:
+		return m.OldRefunded(ctx)
+	case order.FieldPayAttempt:
+		return m.OldPayAttempt(ctx)
+	case order.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case order.FieldPaidAt:
+		return m.OldPaidAt(ctx)
+	case order.FieldCancelledAt:
+		return m.OldCancelledAt(ctx)
+	case order.FieldCancelReason:
+		return m.OldCancelReason(ctx)
+	case order.FieldStockReleased:
+		return m.OldStockReleased(ctx)
+	case order.FieldReadyAt:
+		return m.OldReadyAt(ctx)
+	case order.FieldPickedUpAt:
+		return m.OldPickedUpAt(ctx)
+	case order.FieldPickupCode:
+		return m.OldPickupCode(ctx)
+	case order.FieldOverdueAt:
+		return m.OldOverdueAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Order field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrderMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case order.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case order.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case order.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case order.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case order.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case order.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case order.FieldStatus:
+		v, ok := value.(order.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case order.FieldIdempotencyKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyKey(v)
+		return nil
+	case order.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case order.FieldRefunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefunded(v)
+		return nil
+	case order.FieldPayAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayAttempt(v)
+		return nil
+	case order.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case order.FieldPaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaidAt(v)
+		return nil
+	case order.FieldCancelledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelledAt(v)
+		return nil
+	case order.FieldCancelReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelReason(v)
+		return nil
+	case order.FieldStockReleased:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStockReleased(v)
+		return nil
+	case order.FieldReadyAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadyAt(v)
+		return nil
+	case order.FieldPickedUpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPickedUpAt(v)
+		return nil
+	case order.FieldPickupCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPickupCode(v)
+		return nil
+	case order.FieldOverdueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverdueAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Order field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OrderMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, order.FieldUserID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, order.FieldLeaderID)
+	}
+	if m.addbatch_id != nil {
+		fields = append(fields, order.FieldBatchID)
+	}
+	if m.addamount != nil {
+		fields = append(fields, order.FieldAmount)
+	}
+	if m.addrefunded != nil {
+		fields = append(fields, order.FieldRefunded)
+	}
+	if m.addpay_attempt != nil {
+		fields = append(fields, order.FieldPayAttempt)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case order.FieldUserID:
+		return m.AddedUserID()
+	case order.FieldLeaderID:
+		return m.AddedLeaderID()
+	case order.FieldBatchID:
+		return m.AddedBatchID()
+	case order.FieldAmount:
+		return m.AddedAmount()
+	case order.FieldRefunded:
+		return m.AddedRefunded()
+	case order.FieldPayAttempt:
+		return m.AddedPayAttempt()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrderMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case order.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case order.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case order.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBatchID(v)
+		return nil
+	case order.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case order.FieldRefunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefunded(v)
+		return nil
+	case order.FieldPayAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPayAttempt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Order numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OrderMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(order.FieldPaidAt) {
+		fields = append(fields, order.FieldPaidAt)
+	}
+	if m.FieldCleared(order.FieldCancelledAt) {
+		fields = append(fields, order.FieldCancelledAt)
+	}
+	if m.FieldCleared(order.FieldCancelReason) {
+		fields = append(fields, order.FieldCancelReason)
+	}
+	if m.FieldCleared(order.FieldReadyAt) {
+		fields = append(fields, order.FieldReadyAt)
+	}
+	if m.FieldCleared(order.FieldPickedUpAt) {
+		fields = append(fields, order.FieldPickedUpAt)
+	}
+	if m.FieldCleared(order.FieldPickupCode) {
+		fields = append(fields, order.FieldPickupCode)
+	}
+	if m.FieldCleared(order.FieldOverdueAt) {
+		fields = append(fields, order.FieldOverdueAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OrderMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OrderMutation) ClearField(name string) error {
+	switch name {
+	case order.FieldPaidAt:
+		m.ClearPaidAt()
+		return nil
+	case order.FieldCancelledAt:
+		m.ClearCancelledAt()
+		return nil
+	case order.FieldCancelReason:
+		m.ClearCancelReason()
+		return nil
+	case order.FieldReadyAt:
+		m.ClearReadyAt()
+		return nil
+	case order.FieldPickedUpAt:
+		m.ClearPickedUpAt()
+		return nil
+	case order.FieldPickupCode:
+		m.ClearPickupCode()
+		return nil
+	case order.FieldOverdueAt:
+		m.ClearOverdueAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Order nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OrderMutation) ResetField(name string) error {
+	switch name {
+	case order.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case order.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case order.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case order.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case order.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case order.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case order.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case order.FieldIdempotencyKey:
+		m.ResetIdempotencyKey()
+		return nil
+	case order.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case order.FieldRefunded:
+		m.ResetRefunded()
+		return nil
+	case order.FieldPayAttempt:
+		m.ResetPayAttempt()
+		return nil
+	case order.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case order.FieldPaidAt:
+		m.ResetPaidAt()
+		return nil
+	case order.FieldCancelledAt:
+		m.ResetCancelledAt()
+		return nil
+	case order.FieldCancelReason:
+		m.ResetCancelReason()
+		return nil
+	case order.FieldStockReleased:
+		m.ResetStockReleased()
+		return nil
+	case order.FieldReadyAt:
+		m.ResetReadyAt()
+		return nil
+	case order.FieldPickedUpAt:
+		m.ResetPickedUpAt()
+		return nil
+	case order.FieldPickupCode:
+		m.ResetPickupCode()
+		return nil
+	case order.FieldOverdueAt:
+		m.ResetOverdueAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Order field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OrderMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OrderMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OrderMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OrderMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OrderMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OrderMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OrderMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Order unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OrderMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Order edge %s", name)
+}
+
+// OrderLineMutation represents an operation that mutates the OrderLine nodes in the graph.
+type OrderLineMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *int
+	order_id             *int
+	addorder_id          *int
+	item_id              *int
+	additem_id           *int
+	sku_id               *int
+	addsku_id            *int
+	title                *string
+	price                *int64
+	addprice             *int64
+	quantity             *int64
+	addquantity          *int64
+	amount               *int64
+	addamount            *int64
+	commission_bp        *int
+	addcommission_bp     *int
+	refunded_quantity    *int64
+	addrefunded_quantity *int64
+	refunded_amount      *int64
+	addrefunded_amount   *int64
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*OrderLine, error)
+	predicates           []predicate.OrderLine
+}
+
+var _ ent.Mutation = (*OrderLineMutation)(nil)
+
+// orderlineOption allows management of the mutation configuration using functional options.
+type orderlineOption func(*OrderLineMutation)
+
+// newOrderLineMutation creates new mutation for the OrderLine entity.
+func newOrderLineMutation(c config, op Op, opts ...orderlineOption) *OrderLineMutation {
+	m := &OrderLineMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOrderLine,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOrderLineID sets the ID field of the mutation.
+func withOrderLineID(id int) orderlineOption {
+	return func(m *OrderLineMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OrderLine
+		)
+		m.oldValue = func(ctx context.Context) (*OrderLine, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OrderLine.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOrderLine sets the old OrderLine of the mutation.
+func withOrderLine(node *OrderLine) orderlineOption {
+	return func(m *OrderLineMutation) {
+		m.oldValue = func(context.Context) (*OrderLine, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OrderLineMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OrderLineMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OrderLineMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OrderLineMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OrderLine.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *OrderLineMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *OrderLineMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *OrderLineMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *OrderLineMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *OrderLineMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetItemID sets the "item_id" field.
+func (m *OrderLineMutation) SetItemID(i int) {
+	m.item_id = &i
+	m.additem_id = nil
+}
+
+// ItemID returns the value of the "item_id" field in the mutation.
+func (m *OrderLineMutation) ItemID() (r int, exists bool) {
+	v := m.item_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemID returns the old "item_id" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldItemID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemID: %w", err)
+	}
+	return oldValue.ItemID, nil
+}
+
+// AddItemID adds i to the "item_id" field.
+func (m *OrderLineMutation) AddItemID(i int) {
+	if m.additem_id != nil {
+		*m.additem_id += i
+	} else {
+		m.additem_id = &i
+	}
+}
+
+// AddedItemID returns the value that was added to the "item_id" field in this mutation.
+func (m *OrderLineMutation) AddedItemID() (r int, exists bool) {
+	v := m.additem_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetItemID resets all changes to the "item_id" field.
+func (m *OrderLineMutation) ResetItemID() {
+	m.item_id = nil
+	m.additem_id = nil
+}
+
+// SetSkuID sets the "sku_id" field.
+func (m *OrderLineMutation) SetSkuID(i int) {
+	m.sku_id = &i
+	m.addsku_id = nil
+}
+
+// SkuID returns the value of the "sku_id" field in the mutation.
+func (m *OrderLineMutation) SkuID() (r int, exists bool) {
+	v := m.sku_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkuID returns the old "sku_id" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldSkuID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkuID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkuID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkuID: %w", err)
+	}
+	return oldValue.SkuID, nil
+}
+
+// AddSkuID adds i to the "sku_id" field.
+func (m *OrderLineMutation) AddSkuID(i int) {
+	if m.addsku_id != nil {
+		*m.addsku_id += i
+	} else {
+		m.addsku_id = &i
+	}
+}
+
+// AddedSkuID returns the value that was added to the "sku_id" field in this mutation.
+func (m *OrderLineMutation) AddedSkuID() (r int, exists bool) {
+	v := m.addsku_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSkuID resets all changes to the "sku_id" field.
+func (m *OrderLineMutation) ResetSkuID() {
+	m.sku_id = nil
+	m.addsku_id = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *OrderLineMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *OrderLineMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *OrderLineMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetPrice sets the "price" field.
+func (m *OrderLineMutation) SetPrice(i int64) {
+	m.price = &i
+	m.addprice = nil
+}
+
+// Price returns the value of the "price" field in the mutation.
+func (m *OrderLineMutation) Price() (r int64, exists bool) {
+	v := m.price
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrice returns the old "price" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldPrice(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrice: %w", err)
+	}
+	return oldValue.Price, nil
+}
+
+// AddPrice adds i to the "price" field.
+func (m *OrderLineMutation) AddPrice(i int64) {
+	if m.addprice != nil {
+		*m.addprice += i
+	} else {
+		m.addprice = &i
+	}
+}
+
+// AddedPrice returns the value that was added to the "price" field in this mutation.
+func (m *OrderLineMutation) AddedPrice() (r int64, exists bool) {
+	v := m.addprice
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPrice resets all changes to the "price" field.
+func (m *OrderLineMutation) ResetPrice() {
+	m.price = nil
+	m.addprice = nil
+}
+
+// SetQuantity sets the "quantity" field.
+func (m *OrderLineMutation) SetQuantity(i int64) {
+	m.quantity = &i
+	m.addquantity = nil
+}
+
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *OrderLineMutation) Quantity() (r int64, exists bool) {
+	v := m.quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuantity returns the old "quantity" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldQuantity(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
+	}
+	return oldValue.Quantity, nil
+}
+
+// AddQuantity adds i to the "quantity" field.
+func (m *OrderLineMutation) AddQuantity(i int64) {
+	if m.addquantity != nil {
+		*m.addquantity += i
+	} else {
+		m.addquantity = &i
+	}
+}
+
+// AddedQuantity returns the value that was added to the "quantity" field in this mutation.
+func (m *OrderLineMutation) AddedQuantity() (r int64, exists bool) {
+	v := m.addquantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *OrderLineMutation) ResetQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *OrderLineMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *OrderLineMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *OrderLineMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *OrderLineMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *OrderLineMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCommissionBp sets the "commission_bp" field.
+func (m *OrderLineMutation) SetCommissionBp(i int) {
+	m.commission_bp = &i
+	m.addcommission_bp = nil
+}
+
+// CommissionBp returns the value of the "commission_bp" field in the mutation.
+func (m *OrderLineMutation) CommissionBp() (r int, exists bool) {
+	v := m.commission_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommissionBp returns the old "commission_bp" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldCommissionBp(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommissionBp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommissionBp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommissionBp: %w", err)
+	}
+	return oldValue.CommissionBp, nil
+}
+
+// AddCommissionBp adds i to the "commission_bp" field.
+func (m *OrderLineMutation) AddCommissionBp(i int) {
+	if m.addcommission_bp != nil {
+		*m.addcommission_bp += i
+	} else {
+		m.addcommission_bp = &i
+	}
+}
+
+// AddedCommissionBp returns the value that was added to the "commission_bp" field in this mutation.
+func (m *OrderLineMutation) AddedCommissionBp() (r int, exists bool) {
+	v := m.addcommission_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommissionBp resets all changes to the "commission_bp" field.
+func (m *OrderLineMutation) ResetCommissionBp() {
+	m.commission_bp = nil
+	m.addcommission_bp = nil
+}
+
+// SetRefundedQuantity sets the "refunded_quantity" field.
+func (m *OrderLineMutation) SetRefundedQuantity(i int64) {
+	m.refunded_quantity = &i
+	m.addrefunded_quantity = nil
+}
+
+// RefundedQuantity returns the value of the "refunded_quantity" field in the mutation.
+func (m *OrderLineMutation) RefundedQuantity() (r int64, exists bool) {
+	v := m.refunded_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundedQuantity returns the old "refunded_quantity" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldRefundedQuantity(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundedQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundedQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundedQuantity: %w", err)
+	}
+	return oldValue.RefundedQuantity, nil
+}
+
+// AddRefundedQuantity adds i to the "refunded_quantity" field.
+func (m *OrderLineMutation) AddRefundedQuantity(i int64) {
+	if m.addrefunded_quantity != nil {
+		*m.addrefunded_quantity += i
+	} else {
+		m.addrefunded_quantity = &i
+	}
+}
+
+// AddedRefundedQuantity returns the value that was added to the "refunded_quantity" field in this mutation.
+func (m *OrderLineMutation) AddedRefundedQuantity() (r int64, exists bool) {
+	v := m.addrefunded_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefundedQuantity resets all changes to the "refunded_quantity" field.
+func (m *OrderLineMutation) ResetRefundedQuantity() {
+	m.refunded_quantity = nil
+	m.addrefunded_quantity = nil
+}
+
+// SetRefundedAmount sets the "refunded_amount" field.
+func (m *OrderLineMutation) SetRefundedAmount(i int64) {
+	m.refunded_amount = &i
+	m.addrefunded_amount = nil
+}
+
+// RefundedAmount returns the value of the "refunded_amount" field in the mutation.
+func (m *OrderLineMutation) RefundedAmount() (r int64, exists bool) {
+	v := m.refunded_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundedAmount returns the old "refunded_amount" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldRefundedAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundedAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundedAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundedAmount: %w", err)
+	}
+	return oldValue.RefundedAmount, nil
+}
+
+// AddRefundedAmount adds i to the "refunded_amount" field.
+func (m *OrderLineMutation) AddRefundedAmount(i int64) {
+	if m.addrefunded_amount != nil {
+		*m.addrefunded_amount += i
+	} else {
+		m.addrefunded_amount = &i
+	}
+}
+
+// AddedRefundedAmount returns the value that was added to the "refunded_amount" field in this mutation.
+func (m *OrderLineMutation) AddedRefundedAmount() (r int64, exists bool) {
+	v := m.addrefunded_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefundedAmount resets all changes to the "refunded_amount" field.
+func (m *OrderLineMutation) ResetRefundedAmount() {
+	m.refunded_amount = nil
+	m.addrefunded_amount = nil
+}
+
+// Where appends a list predicates to the OrderLineMutation builder.
+func (m *OrderLineMutation) Where(ps ...predicate.OrderLine) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OrderLineMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OrderLineMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OrderLine, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OrderLineMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OrderLineMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OrderLine).
+func (m *OrderLineMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OrderLineMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.order_id != nil {
+		fields = append(fields, orderline.FieldOrderID)
+	}
+	if m.item_id != nil {
+		fields = append(fields, orderline.FieldItemID)
+	}
+	if m.sku_id != nil {
+		fields = append(fields, orderline.FieldSkuID)
+	}
+	if m.title != nil {
+		fields = append(fields, orderline.FieldTitle)
+	}
+	if m.price != nil {
+		fields = append(fields, orderline.FieldPrice)
+	}
+	if m.quantity != nil {
+		fields = append(fields, orderline.FieldQuantity)
+	}
+	if m.amount != nil {
+		fields = append(fields, orderline.FieldAmount)
+	}
+	if m.commission_bp != nil {
+		fields = append(fields, orderline.FieldCommissionBp)
+	}
+	if m.refunded_quantity != nil {
+		fields = append(fields, orderline.FieldRefundedQuantity)
+	}
+	if m.refunded_amount != nil {
+		fields = append(fields, orderline.FieldRefundedAmount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OrderLineMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case orderline.FieldOrderID:
+		return m.OrderID()
+	case orderline.FieldItemID:
+		return m.ItemID()
+	case orderline.FieldSkuID:
+		return m.SkuID()
+	case orderline.FieldTitle:
+		return m.Title()
+	case orderline.FieldPrice:
+		return m.Price()
+	case orderline.FieldQuantity:
+		return m.Quantity()
+	case orderline.FieldAmount:
+		return m.Amount()
+	case orderline.FieldCommissionBp:
+		return m.CommissionBp()
+	case orderline.FieldRefundedQuantity:
+		return m.RefundedQuantity()
+	case orderline.FieldRefundedAmount:
+		return m.RefundedAmount()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OrderLineMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case orderline.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case orderline.FieldItemID:
+		return m.OldItemID(ctx)
+	case orderline.FieldSkuID:
+		return m.OldSkuID(ctx)
+	case orderline.FieldTitle:
+		return m.OldTitle(ctx)
+	case orderline.FieldPrice:
+		return m.OldPrice(ctx)
+	case orderline.FieldQuantity:
+		return m.OldQuantity(ctx)
+	case orderline.FieldAmount:
+		return m.OldAmount(ctx)
+	case orderline.FieldCommissionBp:
+		return m.OldCommissionBp(ctx)
+	case orderline.FieldRefundedQuantity:
+		return m.OldRefundedQuantity(ctx)
+	case orderline.FieldRefundedAmount:
+		return m.OldRefundedAmount(ctx)
+	}
+	return nil, fmt.Errorf("unknown OrderLine field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrderLineMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case orderline.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case orderline.FieldItemID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemID(v)
+		return nil
+	case orderline.FieldSkuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkuID(v)
+		return nil
+	case orderline.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case orderline.FieldPrice:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrice(v)
+		return nil
+	case orderline.FieldQuantity:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuantity(v)
+		return nil
+	case orderline.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case orderline.FieldCommissionBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommissionBp(v)
+		return nil
+	case orderline.FieldRefundedQuantity:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundedQuantity(v)
+		return nil
+	case orderline.FieldRefundedAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundedAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OrderLine field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OrderLineMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, orderline.FieldOrderID)
+	}
+	if m.additem_id != nil {
+		fields = append(fields, orderline.FieldItemID)
+	}
+	if m.addsku_id != nil {
+		fields = append(fields, orderline.FieldSkuID)
+	}
+	if m.addprice != nil {
+		fields = append(fields, orderline.FieldPrice)
+	}
+	if m.addquantity != nil {
+		fields = append(fields, orderline.FieldQuantity)
+	}
+	if m.addamount != nil {
+		fields = append(fields, orderline.FieldAmount)
+	}
+	if m.addcommission_bp != nil {
+		fields = append(fields, orderline.FieldCommissionBp)
+	}
+	if m.addrefunded_quantity != nil {
+		fields = append(fields, orderline.FieldRefundedQuantity)
+	}
+	if m.addrefunded_amount != nil {
+		fields = append(fields, orderline.FieldRefundedAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OrderLineMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case orderline.FieldOrderID:
+		return m.AddedOrderID()
+	case orderline.FieldItemID:
+		return m.AddedItemID()
+	case orderline.FieldSkuID:
+		return m.AddedSkuID()
+	case orderline.FieldPrice:
+		return m.AddedPrice()
+	case orderline.FieldQuantity:
+		return m.AddedQuantity()
+	case orderline.FieldAmount:
+		return m.AddedAmount()
+	case orderline.FieldCommissionBp:
+		return m.AddedCommissionBp()
+	case orderline.FieldRefundedQuantity:
+		return m.AddedRefundedQuantity()
+	case orderline.FieldRefundedAmount:
+		return m.AddedRefundedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrderLineMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case orderline.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case orderline.FieldItemID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddItemID(v)
+		return nil
+	case orderline.FieldSkuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSkuID(v)
+		return nil
+	case orderline.FieldPrice:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPrice(v)
+		return nil
+	case orderline.FieldQuantity:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuantity(v)
+		return nil
+	case orderline.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case orderline.FieldCommissionBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommissionBp(v)
+		return nil
+	case orderline.FieldRefundedQuantity:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefundedQuantity(v)
+		return nil
+	case orderline.FieldRefundedAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefundedAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OrderLine numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OrderLineMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OrderLineMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OrderLineMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OrderLine nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OrderLineMutation) ResetField(name string) error {
+	switch name {
+	case orderline.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case orderline.FieldItemID:
+		m.ResetItemID()
+		return nil
+	case orderline.FieldSkuID:
+		m.ResetSkuID()
+		return nil
+	case orderline.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case orderline.FieldPrice:
+		m.ResetPrice()
+		return nil
+	case orderline.FieldQuantity:
+		m.ResetQuantity()
+		return nil
+	case orderline.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case orderline.FieldCommissionBp:
+		m.ResetCommissionBp()
+		return nil
+	case orderline.FieldRefundedQuantity:
+		m.ResetRefundedQuantity()
+		return nil
+	case orderline.FieldRefundedAmount:
+		m.ResetRefundedAmount()
+		return nil
+	}
+	return fmt.Errorf("unknown OrderLine field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OrderLineMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OrderLineMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OrderLineMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OrderLineMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OrderLineMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OrderLineMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OrderLineMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OrderLine unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OrderLineMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OrderLine edge %s", name)
 }
 
 // OutboxEventMutation represents an operation that mutates the OutboxEvent nodes in the graph.
@@ -11085,6 +18428,747 @@ func (m *SessionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// ShopperNoticeMutation represents an operation that mutates the ShopperNotice nodes in the graph.
+type ShopperNoticeMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	user_id       *int
+	adduser_id    *int
+	order_id      *int
+	addorder_id   *int
+	kind          *string
+	title         *string
+	body          *string
+	created_at    *time.Time
+	read_at       *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ShopperNotice, error)
+	predicates    []predicate.ShopperNotice
+}
+
+var _ ent.Mutation = (*ShopperNoticeMutation)(nil)
+
+// shoppernoticeOption allows management of the mutation configuration using functional options.
+type shoppernoticeOption func(*ShopperNoticeMutation)
+
+// newShopperNoticeMutation creates new mutation for the ShopperNotice entity.
+func newShopperNoticeMutation(c config, op Op, opts ...shoppernoticeOption) *ShopperNoticeMutation {
+	m := &ShopperNoticeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeShopperNotice,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withShopperNoticeID sets the ID field of the mutation.
+func withShopperNoticeID(id int) shoppernoticeOption {
+	return func(m *ShopperNoticeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ShopperNotice
+		)
+		m.oldValue = func(ctx context.Context) (*ShopperNotice, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ShopperNotice.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withShopperNotice sets the old ShopperNotice of the mutation.
+func withShopperNotice(node *ShopperNotice) shoppernoticeOption {
+	return func(m *ShopperNoticeMutation) {
+		m.oldValue = func(context.Context) (*ShopperNotice, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ShopperNoticeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ShopperNoticeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ShopperNoticeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ShopperNoticeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ShopperNotice.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ShopperNoticeMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ShopperNoticeMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ShopperNotice entity.
+// If the ShopperNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperNoticeMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *ShopperNoticeMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *ShopperNoticeMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ShopperNoticeMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *ShopperNoticeMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *ShopperNoticeMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the ShopperNotice entity.
+// If the ShopperNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperNoticeMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *ShopperNoticeMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *ShopperNoticeMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *ShopperNoticeMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *ShopperNoticeMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ShopperNoticeMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the ShopperNotice entity.
+// If the ShopperNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperNoticeMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ShopperNoticeMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *ShopperNoticeMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *ShopperNoticeMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the ShopperNotice entity.
+// If the ShopperNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperNoticeMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *ShopperNoticeMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetBody sets the "body" field.
+func (m *ShopperNoticeMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *ShopperNoticeMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the ShopperNotice entity.
+// If the ShopperNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperNoticeMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *ShopperNoticeMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ShopperNoticeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ShopperNoticeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ShopperNotice entity.
+// If the ShopperNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperNoticeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ShopperNoticeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetReadAt sets the "read_at" field.
+func (m *ShopperNoticeMutation) SetReadAt(t time.Time) {
+	m.read_at = &t
+}
+
+// ReadAt returns the value of the "read_at" field in the mutation.
+func (m *ShopperNoticeMutation) ReadAt() (r time.Time, exists bool) {
+	v := m.read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadAt returns the old "read_at" field's value of the ShopperNotice entity.
+// If the ShopperNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperNoticeMutation) OldReadAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadAt: %w", err)
+	}
+	return oldValue.ReadAt, nil
+}
+
+// ClearReadAt clears the value of the "read_at" field.
+func (m *ShopperNoticeMutation) ClearReadAt() {
+	m.read_at = nil
+	m.clearedFields[shoppernotice.FieldReadAt] = struct{}{}
+}
+
+// ReadAtCleared returns if the "read_at" field was cleared in this mutation.
+func (m *ShopperNoticeMutation) ReadAtCleared() bool {
+	_, ok := m.clearedFields[shoppernotice.FieldReadAt]
+	return ok
+}
+
+// ResetReadAt resets all changes to the "read_at" field.
+func (m *ShopperNoticeMutation) ResetReadAt() {
+	m.read_at = nil
+	delete(m.clearedFields, shoppernotice.FieldReadAt)
+}
+
+// Where appends a list predicates to the ShopperNoticeMutation builder.
+func (m *ShopperNoticeMutation) Where(ps ...predicate.ShopperNotice) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ShopperNoticeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ShopperNoticeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ShopperNotice, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ShopperNoticeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ShopperNoticeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ShopperNotice).
+func (m *ShopperNoticeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ShopperNoticeMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.user_id != nil {
+		fields = append(fields, shoppernotice.FieldUserID)
+	}
+	if m.order_id != nil {
+		fields = append(fields, shoppernotice.FieldOrderID)
+	}
+	if m.kind != nil {
+		fields = append(fields, shoppernotice.FieldKind)
+	}
+	if m.title != nil {
+		fields = append(fields, shoppernotice.FieldTitle)
+	}
+	if m.body != nil {
+		fields = append(fields, shoppernotice.FieldBody)
+	}
+	if m.created_at != nil {
+		fields = append(fields, shoppernotice.FieldCreatedAt)
+	}
+	if m.read_at != nil {
+		fields = append(fields, shoppernotice.FieldReadAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ShopperNoticeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case shoppernotice.FieldUserID:
+		return m.UserID()
+	case shoppernotice.FieldOrderID:
+		return m.OrderID()
+	case shoppernotice.FieldKind:
+		return m.Kind()
+	case shoppernotice.FieldTitle:
+		return m.Title()
+	case shoppernotice.FieldBody:
+		return m.Body()
+	case shoppernotice.FieldCreatedAt:
+		return m.CreatedAt()
+	case shoppernotice.FieldReadAt:
+		return m.ReadAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ShopperNoticeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case shoppernotice.FieldUserID:
+		return m.OldUserID(ctx)
+	case shoppernotice.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case shoppernotice.FieldKind:
+		return m.OldKind(ctx)
+	case shoppernotice.FieldTitle:
+		return m.OldTitle(ctx)
+	case shoppernotice.FieldBody:
+		return m.OldBody(ctx)
+	case shoppernotice.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case shoppernotice.FieldReadAt:
+		return m.OldReadAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ShopperNotice field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShopperNoticeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case shoppernotice.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case shoppernotice.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case shoppernotice.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case shoppernotice.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case shoppernotice.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case shoppernotice.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case shoppernotice.FieldReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperNotice field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ShopperNoticeMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, shoppernotice.FieldUserID)
+	}
+	if m.addorder_id != nil {
+		fields = append(fields, shoppernotice.FieldOrderID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ShopperNoticeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case shoppernotice.FieldUserID:
+		return m.AddedUserID()
+	case shoppernotice.FieldOrderID:
+		return m.AddedOrderID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShopperNoticeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case shoppernotice.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case shoppernotice.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperNotice numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ShopperNoticeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(shoppernotice.FieldReadAt) {
+		fields = append(fields, shoppernotice.FieldReadAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ShopperNoticeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ShopperNoticeMutation) ClearField(name string) error {
+	switch name {
+	case shoppernotice.FieldReadAt:
+		m.ClearReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperNotice nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ShopperNoticeMutation) ResetField(name string) error {
+	switch name {
+	case shoppernotice.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case shoppernotice.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case shoppernotice.FieldKind:
+		m.ResetKind()
+		return nil
+	case shoppernotice.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case shoppernotice.FieldBody:
+		m.ResetBody()
+		return nil
+	case shoppernotice.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case shoppernotice.FieldReadAt:
+		m.ResetReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperNotice field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ShopperNoticeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ShopperNoticeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ShopperNoticeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ShopperNoticeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ShopperNoticeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ShopperNoticeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ShopperNoticeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ShopperNotice unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ShopperNoticeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ShopperNotice edge %s", name)
 }
 
 // SkuMutation represents an operation that mutates the Sku nodes in the graph.

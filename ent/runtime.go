@@ -5,10 +5,17 @@ package ent
 import (
 	"time"
 
+	"github.com/groupbuy/groupbuy/ent/aftersale"
+	"github.com/groupbuy/groupbuy/ent/arrival"
+	"github.com/groupbuy/groupbuy/ent/batch"
+	"github.com/groupbuy/groupbuy/ent/batchgrid"
+	"github.com/groupbuy/groupbuy/ent/batchitem"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/order"
+	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
@@ -17,6 +24,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
@@ -25,6 +33,232 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	aftersaleMixin := schema.AfterSale{}.Mixin()
+	aftersaleMixinFields0 := aftersaleMixin[0].Fields()
+	_ = aftersaleMixinFields0
+	aftersaleFields := schema.AfterSale{}.Fields()
+	_ = aftersaleFields
+	// aftersaleDescCreatedAt is the schema descriptor for created_at field.
+	aftersaleDescCreatedAt := aftersaleMixinFields0[0].Descriptor()
+	// aftersale.DefaultCreatedAt holds the default value on creation for the created_at field.
+	aftersale.DefaultCreatedAt = aftersaleDescCreatedAt.Default.(func() time.Time)
+	// aftersaleDescUpdatedAt is the schema descriptor for updated_at field.
+	aftersaleDescUpdatedAt := aftersaleMixinFields0[1].Descriptor()
+	// aftersale.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	aftersale.DefaultUpdatedAt = aftersaleDescUpdatedAt.Default.(func() time.Time)
+	// aftersale.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	aftersale.UpdateDefaultUpdatedAt = aftersaleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// aftersaleDescReason is the schema descriptor for reason field.
+	aftersaleDescReason := aftersaleFields[4].Descriptor()
+	// aftersale.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	aftersale.ReasonValidator = func() func(string) error {
+		validators := aftersaleDescReason.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(reason string) error {
+			for _, fn := range fns {
+				if err := fn(reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// aftersaleDescAmount is the schema descriptor for amount field.
+	aftersaleDescAmount := aftersaleFields[6].Descriptor()
+	// aftersale.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	aftersale.AmountValidator = aftersaleDescAmount.Validators[0].(func(int64) error)
+	// aftersaleDescReviewNote is the schema descriptor for review_note field.
+	aftersaleDescReviewNote := aftersaleFields[8].Descriptor()
+	// aftersale.ReviewNoteValidator is a validator for the "review_note" field. It is called by the builders before save.
+	aftersale.ReviewNoteValidator = aftersaleDescReviewNote.Validators[0].(func(string) error)
+	// aftersaleDescOutRefundNo is the schema descriptor for out_refund_no field.
+	aftersaleDescOutRefundNo := aftersaleFields[10].Descriptor()
+	// aftersale.OutRefundNoValidator is a validator for the "out_refund_no" field. It is called by the builders before save.
+	aftersale.OutRefundNoValidator = aftersaleDescOutRefundNo.Validators[0].(func(string) error)
+	// aftersaleDescFailReason is the schema descriptor for fail_reason field.
+	aftersaleDescFailReason := aftersaleFields[11].Descriptor()
+	// aftersale.FailReasonValidator is a validator for the "fail_reason" field. It is called by the builders before save.
+	aftersale.FailReasonValidator = aftersaleDescFailReason.Validators[0].(func(string) error)
+	arrivalFields := schema.Arrival{}.Fields()
+	_ = arrivalFields
+	// arrivalDescMarkedBy is the schema descriptor for marked_by field.
+	arrivalDescMarkedBy := arrivalFields[3].Descriptor()
+	// arrival.MarkedByValidator is a validator for the "marked_by" field. It is called by the builders before save.
+	arrival.MarkedByValidator = func() func(string) error {
+		validators := arrivalDescMarkedBy.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(marked_by string) error {
+			for _, fn := range fns {
+				if err := fn(marked_by); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	batchMixin := schema.Batch{}.Mixin()
+	batchMixinFields0 := batchMixin[0].Fields()
+	_ = batchMixinFields0
+	batchFields := schema.Batch{}.Fields()
+	_ = batchFields
+	// batchDescCreatedAt is the schema descriptor for created_at field.
+	batchDescCreatedAt := batchMixinFields0[0].Descriptor()
+	// batch.DefaultCreatedAt holds the default value on creation for the created_at field.
+	batch.DefaultCreatedAt = batchDescCreatedAt.Default.(func() time.Time)
+	// batchDescUpdatedAt is the schema descriptor for updated_at field.
+	batchDescUpdatedAt := batchMixinFields0[1].Descriptor()
+	// batch.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	batch.DefaultUpdatedAt = batchDescUpdatedAt.Default.(func() time.Time)
+	// batch.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	batch.UpdateDefaultUpdatedAt = batchDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// batchDescTitle is the schema descriptor for title field.
+	batchDescTitle := batchFields[0].Descriptor()
+	// batch.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	batch.TitleValidator = func() func(string) error {
+		validators := batchDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// batchDescCancelReason is the schema descriptor for cancel_reason field.
+	batchDescCancelReason := batchFields[6].Descriptor()
+	// batch.CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
+	batch.CancelReasonValidator = batchDescCancelReason.Validators[0].(func(string) error)
+	batchgridFields := schema.BatchGrid{}.Fields()
+	_ = batchgridFields
+	// batchgridDescGridCell is the schema descriptor for grid_cell field.
+	batchgridDescGridCell := batchgridFields[1].Descriptor()
+	// batchgrid.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	batchgrid.GridCellValidator = func() func(string) error {
+		validators := batchgridDescGridCell.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(grid_cell string) error {
+			for _, fn := range fns {
+				if err := fn(grid_cell); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	batchitemFields := schema.BatchItem{}.Fields()
+	_ = batchitemFields
+	// batchitemDescTitle is the schema descriptor for title field.
+	batchitemDescTitle := batchitemFields[3].Descriptor()
+	// batchitem.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	batchitem.TitleValidator = func() func(string) error {
+		validators := batchitemDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// batchitemDescSpec is the schema descriptor for spec field.
+	batchitemDescSpec := batchitemFields[4].Descriptor()
+	// batchitem.SpecValidator is a validator for the "spec" field. It is called by the builders before save.
+	batchitem.SpecValidator = func() func(string) error {
+		validators := batchitemDescSpec.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(spec string) error {
+			for _, fn := range fns {
+				if err := fn(spec); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// batchitemDescUnit is the schema descriptor for unit field.
+	batchitemDescUnit := batchitemFields[5].Descriptor()
+	// batchitem.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	batchitem.UnitValidator = func() func(string) error {
+		validators := batchitemDescUnit.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(unit string) error {
+			for _, fn := range fns {
+				if err := fn(unit); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// batchitemDescImage is the schema descriptor for image field.
+	batchitemDescImage := batchitemFields[6].Descriptor()
+	// batchitem.ImageValidator is a validator for the "image" field. It is called by the builders before save.
+	batchitem.ImageValidator = batchitemDescImage.Validators[0].(func(string) error)
+	// batchitemDescListPrice is the schema descriptor for list_price field.
+	batchitemDescListPrice := batchitemFields[7].Descriptor()
+	// batchitem.ListPriceValidator is a validator for the "list_price" field. It is called by the builders before save.
+	batchitem.ListPriceValidator = batchitemDescListPrice.Validators[0].(func(int64) error)
+	// batchitemDescPrice is the schema descriptor for price field.
+	batchitemDescPrice := batchitemFields[8].Descriptor()
+	// batchitem.PriceValidator is a validator for the "price" field. It is called by the builders before save.
+	batchitem.PriceValidator = batchitemDescPrice.Validators[0].(func(int64) error)
+	// batchitemDescQuota is the schema descriptor for quota field.
+	batchitemDescQuota := batchitemFields[9].Descriptor()
+	// batchitem.QuotaValidator is a validator for the "quota" field. It is called by the builders before save.
+	batchitem.QuotaValidator = batchitemDescQuota.Validators[0].(func(int64) error)
+	// batchitemDescPerShopperLimit is the schema descriptor for per_shopper_limit field.
+	batchitemDescPerShopperLimit := batchitemFields[10].Descriptor()
+	// batchitem.PerShopperLimitValidator is a validator for the "per_shopper_limit" field. It is called by the builders before save.
+	batchitem.PerShopperLimitValidator = batchitemDescPerShopperLimit.Validators[0].(func(int64) error)
+	// batchitemDescCommissionBp is the schema descriptor for commission_bp field.
+	batchitemDescCommissionBp := batchitemFields[11].Descriptor()
+	// batchitem.CommissionBpValidator is a validator for the "commission_bp" field. It is called by the builders before save.
+	batchitem.CommissionBpValidator = func() func(int) error {
+		validators := batchitemDescCommissionBp.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(commission_bp int) error {
+			for _, fn := range fns {
+				if err := fn(commission_bp); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// batchitemDescTaken is the schema descriptor for taken field.
+	batchitemDescTaken := batchitemFields[12].Descriptor()
+	// batchitem.DefaultTaken holds the default value on creation for the taken field.
+	batchitem.DefaultTaken = batchitemDescTaken.Default.(int64)
+	// batchitem.TakenValidator is a validator for the "taken" field. It is called by the builders before save.
+	batchitem.TakenValidator = batchitemDescTaken.Validators[0].(func(int64) error)
 	consoleaccountMixin := schema.ConsoleAccount{}.Mixin()
 	consoleaccountMixinFields0 := consoleaccountMixin[0].Fields()
 	_ = consoleaccountMixinFields0
@@ -332,6 +566,147 @@ func init() {
 	leadereventDescReason := leadereventFields[4].Descriptor()
 	// leaderevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	leaderevent.ReasonValidator = leadereventDescReason.Validators[0].(func(string) error)
+	orderMixin := schema.Order{}.Mixin()
+	orderMixinFields0 := orderMixin[0].Fields()
+	_ = orderMixinFields0
+	orderFields := schema.Order{}.Fields()
+	_ = orderFields
+	// orderDescCreatedAt is the schema descriptor for created_at field.
+	orderDescCreatedAt := orderMixinFields0[0].Descriptor()
+	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
+	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	// orderDescUpdatedAt is the schema descriptor for updated_at field.
+	orderDescUpdatedAt := orderMixinFields0[1].Descriptor()
+	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	order.UpdateDefaultUpdatedAt = orderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// orderDescGridCell is the schema descriptor for grid_cell field.
+	orderDescGridCell := orderFields[3].Descriptor()
+	// order.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	order.GridCellValidator = func() func(string) error {
+		validators := orderDescGridCell.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(grid_cell string) error {
+			for _, fn := range fns {
+				if err := fn(grid_cell); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	orderDescIdempotencyKey := orderFields[5].Descriptor()
+	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	order.IdempotencyKeyValidator = func() func(string) error {
+		validators := orderDescIdempotencyKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(idempotency_key string) error {
+			for _, fn := range fns {
+				if err := fn(idempotency_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescAmount is the schema descriptor for amount field.
+	orderDescAmount := orderFields[6].Descriptor()
+	// order.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	order.AmountValidator = orderDescAmount.Validators[0].(func(int64) error)
+	// orderDescRefunded is the schema descriptor for refunded field.
+	orderDescRefunded := orderFields[7].Descriptor()
+	// order.DefaultRefunded holds the default value on creation for the refunded field.
+	order.DefaultRefunded = orderDescRefunded.Default.(int64)
+	// order.RefundedValidator is a validator for the "refunded" field. It is called by the builders before save.
+	order.RefundedValidator = orderDescRefunded.Validators[0].(func(int64) error)
+	// orderDescPayAttempt is the schema descriptor for pay_attempt field.
+	orderDescPayAttempt := orderFields[8].Descriptor()
+	// order.DefaultPayAttempt holds the default value on creation for the pay_attempt field.
+	order.DefaultPayAttempt = orderDescPayAttempt.Default.(int)
+	// order.PayAttemptValidator is a validator for the "pay_attempt" field. It is called by the builders before save.
+	order.PayAttemptValidator = orderDescPayAttempt.Validators[0].(func(int) error)
+	// orderDescCancelReason is the schema descriptor for cancel_reason field.
+	orderDescCancelReason := orderFields[12].Descriptor()
+	// order.CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
+	order.CancelReasonValidator = orderDescCancelReason.Validators[0].(func(string) error)
+	// orderDescStockReleased is the schema descriptor for stock_released field.
+	orderDescStockReleased := orderFields[13].Descriptor()
+	// order.DefaultStockReleased holds the default value on creation for the stock_released field.
+	order.DefaultStockReleased = orderDescStockReleased.Default.(bool)
+	// orderDescPickupCode is the schema descriptor for pickup_code field.
+	orderDescPickupCode := orderFields[16].Descriptor()
+	// order.PickupCodeValidator is a validator for the "pickup_code" field. It is called by the builders before save.
+	order.PickupCodeValidator = orderDescPickupCode.Validators[0].(func(string) error)
+	orderlineFields := schema.OrderLine{}.Fields()
+	_ = orderlineFields
+	// orderlineDescTitle is the schema descriptor for title field.
+	orderlineDescTitle := orderlineFields[3].Descriptor()
+	// orderline.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	orderline.TitleValidator = func() func(string) error {
+		validators := orderlineDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderlineDescPrice is the schema descriptor for price field.
+	orderlineDescPrice := orderlineFields[4].Descriptor()
+	// orderline.PriceValidator is a validator for the "price" field. It is called by the builders before save.
+	orderline.PriceValidator = orderlineDescPrice.Validators[0].(func(int64) error)
+	// orderlineDescQuantity is the schema descriptor for quantity field.
+	orderlineDescQuantity := orderlineFields[5].Descriptor()
+	// orderline.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	orderline.QuantityValidator = orderlineDescQuantity.Validators[0].(func(int64) error)
+	// orderlineDescAmount is the schema descriptor for amount field.
+	orderlineDescAmount := orderlineFields[6].Descriptor()
+	// orderline.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	orderline.AmountValidator = orderlineDescAmount.Validators[0].(func(int64) error)
+	// orderlineDescCommissionBp is the schema descriptor for commission_bp field.
+	orderlineDescCommissionBp := orderlineFields[7].Descriptor()
+	// orderline.CommissionBpValidator is a validator for the "commission_bp" field. It is called by the builders before save.
+	orderline.CommissionBpValidator = func() func(int) error {
+		validators := orderlineDescCommissionBp.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(commission_bp int) error {
+			for _, fn := range fns {
+				if err := fn(commission_bp); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderlineDescRefundedQuantity is the schema descriptor for refunded_quantity field.
+	orderlineDescRefundedQuantity := orderlineFields[8].Descriptor()
+	// orderline.DefaultRefundedQuantity holds the default value on creation for the refunded_quantity field.
+	orderline.DefaultRefundedQuantity = orderlineDescRefundedQuantity.Default.(int64)
+	// orderline.RefundedQuantityValidator is a validator for the "refunded_quantity" field. It is called by the builders before save.
+	orderline.RefundedQuantityValidator = orderlineDescRefundedQuantity.Validators[0].(func(int64) error)
+	// orderlineDescRefundedAmount is the schema descriptor for refunded_amount field.
+	orderlineDescRefundedAmount := orderlineFields[9].Descriptor()
+	// orderline.DefaultRefundedAmount holds the default value on creation for the refunded_amount field.
+	orderline.DefaultRefundedAmount = orderlineDescRefundedAmount.Default.(int64)
+	// orderline.RefundedAmountValidator is a validator for the "refunded_amount" field. It is called by the builders before save.
+	orderline.RefundedAmountValidator = orderlineDescRefundedAmount.Validators[0].(func(int64) error)
 	outboxeventFields := schema.OutboxEvent{}.Fields()
 	_ = outboxeventFields
 	// outboxeventDescTopic is the schema descriptor for topic field.
@@ -767,6 +1142,62 @@ func init() {
 		return func(token_hash string) error {
 			for _, fn := range fns {
 				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	shoppernoticeFields := schema.ShopperNotice{}.Fields()
+	_ = shoppernoticeFields
+	// shoppernoticeDescKind is the schema descriptor for kind field.
+	shoppernoticeDescKind := shoppernoticeFields[2].Descriptor()
+	// shoppernotice.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	shoppernotice.KindValidator = func() func(string) error {
+		validators := shoppernoticeDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// shoppernoticeDescTitle is the schema descriptor for title field.
+	shoppernoticeDescTitle := shoppernoticeFields[3].Descriptor()
+	// shoppernotice.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	shoppernotice.TitleValidator = func() func(string) error {
+		validators := shoppernoticeDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// shoppernoticeDescBody is the schema descriptor for body field.
+	shoppernoticeDescBody := shoppernoticeFields[4].Descriptor()
+	// shoppernotice.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	shoppernotice.BodyValidator = func() func(string) error {
+		validators := shoppernoticeDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
 					return err
 				}
 			}

@@ -14,6 +14,16 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// AfterSale is the client for interacting with the AfterSale builders.
+	AfterSale *AfterSaleClient
+	// Arrival is the client for interacting with the Arrival builders.
+	Arrival *ArrivalClient
+	// Batch is the client for interacting with the Batch builders.
+	Batch *BatchClient
+	// BatchGrid is the client for interacting with the BatchGrid builders.
+	BatchGrid *BatchGridClient
+	// BatchItem is the client for interacting with the BatchItem builders.
+	BatchItem *BatchItemClient
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
 	// Grid is the client for interacting with the Grid builders.
@@ -24,6 +34,10 @@ type Tx struct {
 	LeaderBinding *LeaderBindingClient
 	// LeaderEvent is the client for interacting with the LeaderEvent builders.
 	LeaderEvent *LeaderEventClient
+	// Order is the client for interacting with the Order builders.
+	Order *OrderClient
+	// OrderLine is the client for interacting with the OrderLine builders.
+	OrderLine *OrderLineClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
 	OutboxEvent *OutboxEventClient
 	// Payment is the client for interacting with the Payment builders.
@@ -38,6 +52,8 @@ type Tx struct {
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// ShopperNotice is the client for interacting with the ShopperNotice builders.
+	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
 	Sku *SkuClient
 	// User is the client for interacting with the User builders.
@@ -173,11 +189,18 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.AfterSale = NewAfterSaleClient(tx.config)
+	tx.Arrival = NewArrivalClient(tx.config)
+	tx.Batch = NewBatchClient(tx.config)
+	tx.BatchGrid = NewBatchGridClient(tx.config)
+	tx.BatchItem = NewBatchItemClient(tx.config)
 	tx.ConsoleAccount = NewConsoleAccountClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.Leader = NewLeaderClient(tx.config)
 	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
 	tx.LeaderEvent = NewLeaderEventClient(tx.config)
+	tx.Order = NewOrderClient(tx.config)
+	tx.OrderLine = NewOrderLineClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.PaymentNotification = NewPaymentNotificationClient(tx.config)
@@ -185,6 +208,7 @@ func (tx *Tx) init() {
 	tx.Product = NewProductClient(tx.config)
 	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.ShopperNotice = NewShopperNoticeClient(tx.config)
 	tx.Sku = NewSkuClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
@@ -196,7 +220,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: ConsoleAccount.QueryXXX(), the query will be executed
+// applies a query, for example: AfterSale.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -9,6 +9,66 @@ import (
 	"github.com/groupbuy/groupbuy/ent"
 )
 
+// The AfterSaleFunc type is an adapter to allow the use of ordinary
+// function as AfterSale mutator.
+type AfterSaleFunc func(context.Context, *ent.AfterSaleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AfterSaleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AfterSaleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AfterSaleMutation", m)
+}
+
+// The ArrivalFunc type is an adapter to allow the use of ordinary
+// function as Arrival mutator.
+type ArrivalFunc func(context.Context, *ent.ArrivalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ArrivalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ArrivalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ArrivalMutation", m)
+}
+
+// The BatchFunc type is an adapter to allow the use of ordinary
+// function as Batch mutator.
+type BatchFunc func(context.Context, *ent.BatchMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BatchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BatchMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BatchMutation", m)
+}
+
+// The BatchGridFunc type is an adapter to allow the use of ordinary
+// function as BatchGrid mutator.
+type BatchGridFunc func(context.Context, *ent.BatchGridMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BatchGridFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BatchGridMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BatchGridMutation", m)
+}
+
+// The BatchItemFunc type is an adapter to allow the use of ordinary
+// function as BatchItem mutator.
+type BatchItemFunc func(context.Context, *ent.BatchItemMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BatchItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BatchItemMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BatchItemMutation", m)
+}
+
 // The ConsoleAccountFunc type is an adapter to allow the use of ordinary
 // function as ConsoleAccount mutator.
 type ConsoleAccountFunc func(context.Context, *ent.ConsoleAccountMutation) (ent.Value, error)
@@ -67,6 +127,30 @@ func (f LeaderEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeaderEventMutation", m)
+}
+
+// The OrderFunc type is an adapter to allow the use of ordinary
+// function as Order mutator.
+type OrderFunc func(context.Context, *ent.OrderMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrderMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderMutation", m)
+}
+
+// The OrderLineFunc type is an adapter to allow the use of ordinary
+// function as OrderLine mutator.
+type OrderLineFunc func(context.Context, *ent.OrderLineMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrderLineFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrderLineMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrderLineMutation", m)
 }
 
 // The OutboxEventFunc type is an adapter to allow the use of ordinary
@@ -151,6 +235,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
+}
+
+// The ShopperNoticeFunc type is an adapter to allow the use of ordinary
+// function as ShopperNotice mutator.
+type ShopperNoticeFunc func(context.Context, *ent.ShopperNoticeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ShopperNoticeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ShopperNoticeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ShopperNoticeMutation", m)
 }
 
 // The SkuFunc type is an adapter to allow the use of ordinary

@@ -9,6 +9,150 @@ import (
 )
 
 var (
+	// AfterSalesColumns holds the columns for the "after_sales" table.
+	AfterSalesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "leader_id", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"requested", "approved", "rejected", "refunded", "failed"}, Default: "requested"},
+		{Name: "reason", Type: field.TypeString, Size: 256},
+		{Name: "lines", Type: field.TypeBytes},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "reviewer_id", Type: field.TypeInt, Nullable: true},
+		{Name: "review_note", Type: field.TypeString, Nullable: true, Size: 256},
+		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "out_refund_no", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "fail_reason", Type: field.TypeString, Nullable: true, Size: 256},
+	}
+	// AfterSalesTable holds the schema information for the "after_sales" table.
+	AfterSalesTable = &schema.Table{
+		Name:       "after_sales",
+		Columns:    AfterSalesColumns,
+		PrimaryKey: []*schema.Column{AfterSalesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "aftersale_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{AfterSalesColumns[3]},
+			},
+			{
+				Name:    "aftersale_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{AfterSalesColumns[6], AfterSalesColumns[0]},
+			},
+		},
+	}
+	// ArrivalsColumns holds the columns for the "arrivals" table.
+	ArrivalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "batch_id", Type: field.TypeInt},
+		{Name: "leader_id", Type: field.TypeInt},
+		{Name: "arrived_at", Type: field.TypeTime},
+		{Name: "marked_by", Type: field.TypeString, Size: 64},
+	}
+	// ArrivalsTable holds the schema information for the "arrivals" table.
+	ArrivalsTable = &schema.Table{
+		Name:       "arrivals",
+		Columns:    ArrivalsColumns,
+		PrimaryKey: []*schema.Column{ArrivalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "arrival_batch_id_leader_id",
+				Unique:  true,
+				Columns: []*schema.Column{ArrivalsColumns[1], ArrivalsColumns[2]},
+			},
+		},
+	}
+	// BatchesColumns holds the columns for the "batches" table.
+	BatchesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 64},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"draft", "scheduled", "open", "closed", "dispatched", "arrived", "completed", "cancelled"}, Default: "draft"},
+		{Name: "opens_at", Type: field.TypeTime},
+		{Name: "cutoff_at", Type: field.TypeTime},
+		{Name: "pickup_date", Type: field.TypeTime},
+		{Name: "created_by", Type: field.TypeInt},
+		{Name: "cancel_reason", Type: field.TypeString, Nullable: true, Size: 256},
+		{Name: "dispatched_at", Type: field.TypeTime, Nullable: true},
+		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
+	}
+	// BatchesTable holds the schema information for the "batches" table.
+	BatchesTable = &schema.Table{
+		Name:       "batches",
+		Columns:    BatchesColumns,
+		PrimaryKey: []*schema.Column{BatchesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "batch_status_opens_at",
+				Unique:  false,
+				Columns: []*schema.Column{BatchesColumns[4], BatchesColumns[5]},
+			},
+			{
+				Name:    "batch_status_cutoff_at",
+				Unique:  false,
+				Columns: []*schema.Column{BatchesColumns[4], BatchesColumns[6]},
+			},
+		},
+	}
+	// BatchGridsColumns holds the columns for the "batch_grids" table.
+	BatchGridsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "batch_id", Type: field.TypeInt},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16},
+	}
+	// BatchGridsTable holds the schema information for the "batch_grids" table.
+	BatchGridsTable = &schema.Table{
+		Name:       "batch_grids",
+		Columns:    BatchGridsColumns,
+		PrimaryKey: []*schema.Column{BatchGridsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "batchgrid_batch_id_grid_cell",
+				Unique:  true,
+				Columns: []*schema.Column{BatchGridsColumns[1], BatchGridsColumns[2]},
+			},
+			{
+				Name:    "batchgrid_grid_cell",
+				Unique:  false,
+				Columns: []*schema.Column{BatchGridsColumns[2]},
+			},
+		},
+	}
+	// BatchItemsColumns holds the columns for the "batch_items" table.
+	BatchItemsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "batch_id", Type: field.TypeInt},
+		{Name: "sku_id", Type: field.TypeInt},
+		{Name: "product_id", Type: field.TypeInt},
+		{Name: "title", Type: field.TypeString, Size: 180},
+		{Name: "spec", Type: field.TypeString, Size: 96},
+		{Name: "unit", Type: field.TypeString, Size: 24},
+		{Name: "image", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "list_price", Type: field.TypeInt64},
+		{Name: "price", Type: field.TypeInt64},
+		{Name: "quota", Type: field.TypeInt64},
+		{Name: "per_shopper_limit", Type: field.TypeInt64},
+		{Name: "commission_bp", Type: field.TypeInt},
+		{Name: "taken", Type: field.TypeInt64, Default: 0},
+	}
+	// BatchItemsTable holds the schema information for the "batch_items" table.
+	BatchItemsTable = &schema.Table{
+		Name:       "batch_items",
+		Columns:    BatchItemsColumns,
+		PrimaryKey: []*schema.Column{BatchItemsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "batchitem_batch_id_sku_id",
+				Unique:  true,
+				Columns: []*schema.Column{BatchItemsColumns[1], BatchItemsColumns[2]},
+			},
+		},
+	}
 	// ConsoleAccountsColumns holds the columns for the "console_accounts" table.
 	ConsoleAccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -180,6 +324,111 @@ var (
 				Name:    "leaderevent_leader_id_at",
 				Unique:  false,
 				Columns: []*schema.Column{LeaderEventsColumns[1], LeaderEventsColumns[6]},
+			},
+		},
+	}
+	// OrdersColumns holds the columns for the "orders" table.
+	OrdersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "leader_id", Type: field.TypeInt},
+		{Name: "batch_id", Type: field.TypeInt},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending_payment", "paid", "ready_for_pickup", "picked_up", "completed", "cancelled", "refunding", "refunded"}, Default: "pending_payment"},
+		{Name: "idempotency_key", Type: field.TypeString, Size: 64},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "refunded", Type: field.TypeInt64, Default: 0},
+		{Name: "pay_attempt", Type: field.TypeInt, Default: 1},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "paid_at", Type: field.TypeTime, Nullable: true},
+		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "cancel_reason", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "stock_released", Type: field.TypeBool, Default: false},
+		{Name: "ready_at", Type: field.TypeTime, Nullable: true},
+		{Name: "picked_up_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pickup_code", Type: field.TypeString, Nullable: true, Size: 16},
+		{Name: "overdue_at", Type: field.TypeTime, Nullable: true},
+	}
+	// OrdersTable holds the schema information for the "orders" table.
+	OrdersTable = &schema.Table{
+		Name:       "orders",
+		Columns:    OrdersColumns,
+		PrimaryKey: []*schema.Column{OrdersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "order_user_id_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{OrdersColumns[3], OrdersColumns[8]},
+			},
+			{
+				Name:    "order_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[3], OrdersColumns[0]},
+			},
+			{
+				Name:    "order_pickup_code",
+				Unique:  true,
+				Columns: []*schema.Column{OrdersColumns[19]},
+			},
+			{
+				Name:    "order_batch_id_leader_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[5], OrdersColumns[4], OrdersColumns[7]},
+			},
+			{
+				Name:    "order_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[12]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'pending_payment'",
+				},
+			},
+			{
+				Name:    "order_unreleased",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'cancelled' AND NOT stock_released",
+				},
+			},
+			{
+				Name:    "order_status_ready_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[17]},
+			},
+		},
+	}
+	// OrderLinesColumns holds the columns for the "order_lines" table.
+	OrderLinesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "item_id", Type: field.TypeInt},
+		{Name: "sku_id", Type: field.TypeInt},
+		{Name: "title", Type: field.TypeString, Size: 180},
+		{Name: "price", Type: field.TypeInt64},
+		{Name: "quantity", Type: field.TypeInt64},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "commission_bp", Type: field.TypeInt},
+		{Name: "refunded_quantity", Type: field.TypeInt64, Default: 0},
+		{Name: "refunded_amount", Type: field.TypeInt64, Default: 0},
+	}
+	// OrderLinesTable holds the schema information for the "order_lines" table.
+	OrderLinesTable = &schema.Table{
+		Name:       "order_lines",
+		Columns:    OrderLinesColumns,
+		PrimaryKey: []*schema.Column{OrderLinesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "orderline_order_id_item_id",
+				Unique:  true,
+				Columns: []*schema.Column{OrderLinesColumns[1], OrderLinesColumns[2]},
+			},
+			{
+				Name:    "orderline_item_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrderLinesColumns[2]},
 			},
 		},
 	}
@@ -385,6 +634,35 @@ var (
 			},
 		},
 	}
+	// ShopperNoticesColumns holds the columns for the "shopper_notices" table.
+	ShopperNoticesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "kind", Type: field.TypeString, Size: 32},
+		{Name: "title", Type: field.TypeString, Size: 64},
+		{Name: "body", Type: field.TypeString, Size: 256},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ShopperNoticesTable holds the schema information for the "shopper_notices" table.
+	ShopperNoticesTable = &schema.Table{
+		Name:       "shopper_notices",
+		Columns:    ShopperNoticesColumns,
+		PrimaryKey: []*schema.Column{ShopperNoticesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "shoppernotice_order_id_kind",
+				Unique:  true,
+				Columns: []*schema.Column{ShopperNoticesColumns[2], ShopperNoticesColumns[3]},
+			},
+			{
+				Name:    "shoppernotice_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ShopperNoticesColumns[1], ShopperNoticesColumns[0]},
+			},
+		},
+	}
 	// SkusColumns holds the columns for the "skus" table.
 	SkusColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -441,11 +719,18 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AfterSalesTable,
+		ArrivalsTable,
+		BatchesTable,
+		BatchGridsTable,
+		BatchItemsTable,
 		ConsoleAccountsTable,
 		GridsTable,
 		LeadersTable,
 		LeaderBindingsTable,
 		LeaderEventsTable,
+		OrdersTable,
+		OrderLinesTable,
 		OutboxEventsTable,
 		PaymentsTable,
 		PaymentNotificationsTable,
@@ -453,6 +738,7 @@ var (
 		ProductsTable,
 		ReceiverRegistrationsTable,
 		SessionsTable,
+		ShopperNoticesTable,
 		SkusTable,
 		UsersTable,
 	}

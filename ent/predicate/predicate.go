@@ -6,6 +6,21 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AfterSale is the predicate function for aftersale builders.
+type AfterSale func(*sql.Selector)
+
+// Arrival is the predicate function for arrival builders.
+type Arrival func(*sql.Selector)
+
+// Batch is the predicate function for batch builders.
+type Batch func(*sql.Selector)
+
+// BatchGrid is the predicate function for batchgrid builders.
+type BatchGrid func(*sql.Selector)
+
+// BatchItem is the predicate function for batchitem builders.
+type BatchItem func(*sql.Selector)
+
 // ConsoleAccount is the predicate function for consoleaccount builders.
 type ConsoleAccount func(*sql.Selector)
 
@@ -20,6 +35,12 @@ type LeaderBinding func(*sql.Selector)
 
 // LeaderEvent is the predicate function for leaderevent builders.
 type LeaderEvent func(*sql.Selector)
+
+// Order is the predicate function for order builders.
+type Order func(*sql.Selector)
+
+// OrderLine is the predicate function for orderline builders.
+type OrderLine func(*sql.Selector)
 
 // OutboxEvent is the predicate function for outboxevent builders.
 type OutboxEvent func(*sql.Selector)
@@ -41,6 +62,9 @@ type ReceiverRegistration func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// ShopperNotice is the predicate function for shoppernotice builders.
+type ShopperNotice func(*sql.Selector)
 
 // Sku is the predicate function for sku builders.
 type Sku func(*sql.Selector)

@@ -1,0 +1,158 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Order is a shopper's order in one batch, for pickup at its bound leader. Amounts are fen.
+type Order struct{ ent.Schema }
+
+func (Order) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Order) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("user_id").Immutable(),
+		field.Int("leader_id").Immutable(),
+		field.Int("batch_id").Immutable(),
+		field.String("grid_cell").NotEmpty().MaxLen(16).Immutable(),
+		field.Enum("status").
+			Values("pending_payment", "paid", "ready_for_pickup", "picked_up", "completed",
+				"cancelled", "refunding", "refunded").
+			Default("pending_payment"),
+		// idempotency_key is the shopper's key of the request that created the order: the same
+		// key again returns this order.
+		field.String("idempotency_key").NotEmpty().MaxLen(64).Immutable(),
+		field.Int64("amount").Positive().Immutable(),
+		// refunded sums the refunds that succeeded.
+		field.Int64("refunded").Default(0).NonNegative(),
+		// pay_attempt numbers the WeChat Pay orders placed for this order (out_trade_no).
+		field.Int("pay_attempt").Default(1).Positive(),
+		field.Time("expires_at").Immutable(),
+		field.Time("paid_at").Optional().Nillable(),
+		field.Time("cancelled_at").Optional().Nillable(),
+		field.String("cancel_reason").Optional().MaxLen(64),
+		// stock_released is set once the order's reservation went back to the counters; a
+		// cancelled order with it unset is released again by the sweeper.
+		field.Bool("stock_released").Default(false),
+		field.Time("ready_at").Optional().Nillable(),
+		field.Time("picked_up_at").Optional().Nillable(),
+		// pickup_code is random, unique and set when the order is paid; single-use by status.
+		field.String("pickup_code").Optional().Nillable().MaxLen(16).Sensitive(),
+		// overdue_at is when the order was flagged for ops as not picked up in time.
+		field.Time("overdue_at").Optional().Nillable(),
+	}
+}
+
+func (Order) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("user_id", "idempotency_key").Unique(),
+		index.Fields("user_id", "id"),
+		index.Fields("pickup_code").Unique(),
+		index.Fields("batch_id", "leader_id", "status"),
+		// The expiry sweeper scans pending orders due to expire, and cancelled ones whose stock
+		// is still to be given back.
+		index.Fields("expires_at").Annotations(entsql.IndexWhere("status = 'pending_payment'")),
+		index.Fields("id").StorageKey("order_unreleased").
+			Annotations(entsql.IndexWhere("status = 'cancelled' AND NOT stock_released")),
+		index.Fields("status", "ready_at"),
+	}
+}
+
+// OrderLine is one item of an order, priced as the shopper saw it.
+type OrderLine struct{ ent.Schema }
+
+func (OrderLine) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("order_id").Immutable(),
+		field.Int("item_id").Immutable(),
+		field.Int("sku_id").Immutable(),
+		field.String("title").NotEmpty().MaxLen(180).Immutable(),
+		field.Int64("price").Positive().Immutable(),
+		field.Int64("quantity").Positive().Immutable(),
+		field.Int64("amount").Positive().Immutable(),
+		field.Int("commission_bp").NonNegative().Max(10000).Immutable(),
+		field.Int64("refunded_quantity").Default(0).NonNegative(),
+		field.Int64("refunded_amount").Default(0).NonNegative(),
+	}
+}
+
+func (OrderLine) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("order_id", "item_id").Unique(),
+		index.Fields("item_id"),
+	}
+}
+
+// AfterSale is a shopper's request to refund a whole order or some of its lines (售后), and its
+// review by ops. The refund it causes is out_refund_no at WeChat Pay.
+type AfterSale struct{ ent.Schema }
+
+func (AfterSale) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (AfterSale) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("order_id").Immutable(),
+		field.Int("user_id").Immutable(),
+		field.Int("leader_id").Immutable(),
+		field.Enum("status").Values("requested", "approved", "rejected", "refunded", "failed").Default("requested"),
+		field.String("reason").NotEmpty().MaxLen(256).Immutable(),
+		// lines are the order lines and quantities asked for, as JSON [{"line_id":1,"quantity":2}].
+		field.Bytes("lines").Immutable(),
+		field.Int64("amount").Positive().Immutable(),
+		field.Int("reviewer_id").Optional().Nillable(),
+		field.String("review_note").Optional().MaxLen(256),
+		field.Time("reviewed_at").Optional().Nillable(),
+		field.String("out_refund_no").Optional().MaxLen(64),
+		field.String("fail_reason").Optional().MaxLen(256),
+	}
+}
+
+func (AfterSale) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("order_id"),
+		index.Fields("status", "id"),
+	}
+}
+
+// Arrival records that a batch's goods reached a leader's pickup point (到货), and who said so.
+type Arrival struct{ ent.Schema }
+
+func (Arrival) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("batch_id").Immutable(),
+		field.Int("leader_id").Immutable(),
+		field.Time("arrived_at").Immutable(),
+		field.String("marked_by").NotEmpty().MaxLen(64).Immutable(),
+	}
+}
+
+func (Arrival) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("batch_id", "leader_id").Unique()}
+}
+
+// ShopperNotice is a message for a shopper that the mini-program lists (goods arrived, refund
+// made); the WeChat subscription message sent for it is best effort, this row is the record.
+type ShopperNotice struct{ ent.Schema }
+
+func (ShopperNotice) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("user_id").Immutable(),
+		field.Int("order_id").Immutable(),
+		field.String("kind").NotEmpty().MaxLen(32).Immutable(),
+		field.String("title").NotEmpty().MaxLen(64).Immutable(),
+		field.String("body").NotEmpty().MaxLen(256).Immutable(),
+		field.Time("created_at").Immutable(),
+		field.Time("read_at").Optional().Nillable(),
+	}
+}
+
+func (ShopperNotice) Indexes() []ent.Index {
+	return []ent.Index{
+		// One notice of a kind per order: a repeated arrival tells the shopper once.
+		index.Fields("order_id", "kind").Unique(),
+		index.Fields("user_id", "id"),
+	}
+}
