@@ -75,6 +75,32 @@ const (
 	ErrorReason_NO_MOVE_PENDING ErrorReason = 45
 	// Product copy uses wording the advertising law forbids; metadata names the field and words.
 	ErrorReason_COPY_NOT_ALLOWED ErrorReason = 50
+	// The batch's status does not allow this action (e.g. editing a scheduled batch).
+	ErrorReason_BATCH_STATE_CONFLICT ErrorReason = 60
+	// The batch is not taking orders (not open yet, or past its cut-off).
+	ErrorReason_BATCH_NOT_OPEN ErrorReason = 61
+	// The batch is not published to the grid of the shopper's leader.
+	ErrorReason_BATCH_NOT_IN_GRID ErrorReason = 62
+	// The shopper has no bound leader (or it stopped serving): bind one first.
+	ErrorReason_NO_BOUND_LEADER ErrorReason = 63
+	// Not enough stock left; metadata item_id names the item.
+	ErrorReason_SOLD_OUT ErrorReason = 64
+	// The per-shopper limit would be exceeded; metadata item_id and limit.
+	ErrorReason_LIMIT_EXCEEDED ErrorReason = 65
+	// The price differs from what the shopper saw; metadata item_id and price_fen (the current one).
+	ErrorReason_PRICE_CHANGED ErrorReason = 66
+	// The order's status does not allow this action (e.g. cancelling after the cut-off).
+	ErrorReason_ORDER_STATE_CONFLICT ErrorReason = 67
+	// The pickup code is unknown, already used, or not for one of this leader's orders.
+	ErrorReason_PICKUP_CODE_INVALID ErrorReason = 68
+	// The after-sales window of the order has closed.
+	ErrorReason_AFTER_SALES_CLOSED ErrorReason = 69
+	// The same idempotency key was used with a different request.
+	ErrorReason_IDEMPOTENCY_KEY_REUSED ErrorReason = 70
+	// Stock counters are being rebuilt or the payment provider is unavailable: retry shortly.
+	ErrorReason_UNAVAILABLE ErrorReason = 71
+	// WeChat Pay refused the payment or refund; metadata says why.
+	ErrorReason_PAYMENT_FAILED ErrorReason = 72
 )
 
 // Enum value maps for ErrorReason.
@@ -107,6 +133,19 @@ var (
 		44: "LEADER_NOT_SERVING",
 		45: "NO_MOVE_PENDING",
 		50: "COPY_NOT_ALLOWED",
+		60: "BATCH_STATE_CONFLICT",
+		61: "BATCH_NOT_OPEN",
+		62: "BATCH_NOT_IN_GRID",
+		63: "NO_BOUND_LEADER",
+		64: "SOLD_OUT",
+		65: "LIMIT_EXCEEDED",
+		66: "PRICE_CHANGED",
+		67: "ORDER_STATE_CONFLICT",
+		68: "PICKUP_CODE_INVALID",
+		69: "AFTER_SALES_CLOSED",
+		70: "IDEMPOTENCY_KEY_REUSED",
+		71: "UNAVAILABLE",
+		72: "PAYMENT_FAILED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -136,6 +175,19 @@ var (
 		"LEADER_NOT_SERVING":       44,
 		"NO_MOVE_PENDING":          45,
 		"COPY_NOT_ALLOWED":         50,
+		"BATCH_STATE_CONFLICT":     60,
+		"BATCH_NOT_OPEN":           61,
+		"BATCH_NOT_IN_GRID":        62,
+		"NO_BOUND_LEADER":          63,
+		"SOLD_OUT":                 64,
+		"LIMIT_EXCEEDED":           65,
+		"PRICE_CHANGED":            66,
+		"ORDER_STATE_CONFLICT":     67,
+		"PICKUP_CODE_INVALID":      68,
+		"AFTER_SALES_CLOSED":       69,
+		"IDEMPOTENCY_KEY_REUSED":   70,
+		"UNAVAILABLE":              71,
+		"PAYMENT_FAILED":           72,
 	}
 )
 
@@ -170,7 +222,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xfe\x05\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xe7\b\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -199,7 +251,20 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\x15LEADER_STATE_CONFLICT\x10+\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
 	"\x12LEADER_NOT_SERVING\x10,\x1a\x04\xa8E\x99\x03\x12\x19\n" +
 	"\x0fNO_MOVE_PENDING\x10-\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
-	"\x10COPY_NOT_ALLOWED\x102\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\x10COPY_NOT_ALLOWED\x102\x1a\x04\xa8E\x90\x03\x12\x1e\n" +
+	"\x14BATCH_STATE_CONFLICT\x10<\x1a\x04\xa8E\x99\x03\x12\x18\n" +
+	"\x0eBATCH_NOT_OPEN\x10=\x1a\x04\xa8E\x99\x03\x12\x1b\n" +
+	"\x11BATCH_NOT_IN_GRID\x10>\x1a\x04\xa8E\x93\x03\x12\x19\n" +
+	"\x0fNO_BOUND_LEADER\x10?\x1a\x04\xa8E\x99\x03\x12\x12\n" +
+	"\bSOLD_OUT\x10@\x1a\x04\xa8E\x99\x03\x12\x18\n" +
+	"\x0eLIMIT_EXCEEDED\x10A\x1a\x04\xa8E\x99\x03\x12\x17\n" +
+	"\rPRICE_CHANGED\x10B\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14ORDER_STATE_CONFLICT\x10C\x1a\x04\xa8E\x99\x03\x12\x1d\n" +
+	"\x13PICKUP_CODE_INVALID\x10D\x1a\x04\xa8E\x94\x03\x12\x1c\n" +
+	"\x12AFTER_SALES_CLOSED\x10E\x1a\x04\xa8E\x99\x03\x12 \n" +
+	"\x16IDEMPOTENCY_KEY_REUSED\x10F\x1a\x04\xa8E\xa6\x03\x12\x15\n" +
+	"\vUNAVAILABLE\x10G\x1a\x04\xa8E\xf7\x03\x12\x18\n" +
+	"\x0ePAYMENT_FAILED\x10H\x1a\x04\xa8E\xf6\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

@@ -376,3 +376,185 @@ func IsCopyNotAllowed(err error) bool {
 func ErrorCopyNotAllowed(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_COPY_NOT_ALLOWED.String(), fmt.Sprintf(format, args...))
 }
+
+// The batch's status does not allow this action (e.g. editing a scheduled batch).
+func IsBatchStateConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BATCH_STATE_CONFLICT.String() && e.Code == 409
+}
+
+// The batch's status does not allow this action (e.g. editing a scheduled batch).
+func ErrorBatchStateConflict(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_BATCH_STATE_CONFLICT.String(), fmt.Sprintf(format, args...))
+}
+
+// The batch is not taking orders (not open yet, or past its cut-off).
+func IsBatchNotOpen(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BATCH_NOT_OPEN.String() && e.Code == 409
+}
+
+// The batch is not taking orders (not open yet, or past its cut-off).
+func ErrorBatchNotOpen(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_BATCH_NOT_OPEN.String(), fmt.Sprintf(format, args...))
+}
+
+// The batch is not published to the grid of the shopper's leader.
+func IsBatchNotInGrid(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BATCH_NOT_IN_GRID.String() && e.Code == 403
+}
+
+// The batch is not published to the grid of the shopper's leader.
+func ErrorBatchNotInGrid(format string, args ...interface{}) *errors.Error {
+	return errors.New(403, ErrorReason_BATCH_NOT_IN_GRID.String(), fmt.Sprintf(format, args...))
+}
+
+// The shopper has no bound leader (or it stopped serving): bind one first.
+func IsNoBoundLeader(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NO_BOUND_LEADER.String() && e.Code == 409
+}
+
+// The shopper has no bound leader (or it stopped serving): bind one first.
+func ErrorNoBoundLeader(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_NO_BOUND_LEADER.String(), fmt.Sprintf(format, args...))
+}
+
+// Not enough stock left; metadata item_id names the item.
+func IsSoldOut(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_SOLD_OUT.String() && e.Code == 409
+}
+
+// Not enough stock left; metadata item_id names the item.
+func ErrorSoldOut(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_SOLD_OUT.String(), fmt.Sprintf(format, args...))
+}
+
+// The per-shopper limit would be exceeded; metadata item_id and limit.
+func IsLimitExceeded(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_LIMIT_EXCEEDED.String() && e.Code == 409
+}
+
+// The per-shopper limit would be exceeded; metadata item_id and limit.
+func ErrorLimitExceeded(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_LIMIT_EXCEEDED.String(), fmt.Sprintf(format, args...))
+}
+
+// The price differs from what the shopper saw; metadata item_id and price_fen (the current one).
+func IsPriceChanged(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PRICE_CHANGED.String() && e.Code == 409
+}
+
+// The price differs from what the shopper saw; metadata item_id and price_fen (the current one).
+func ErrorPriceChanged(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PRICE_CHANGED.String(), fmt.Sprintf(format, args...))
+}
+
+// The order's status does not allow this action (e.g. cancelling after the cut-off).
+func IsOrderStateConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_ORDER_STATE_CONFLICT.String() && e.Code == 409
+}
+
+// The order's status does not allow this action (e.g. cancelling after the cut-off).
+func ErrorOrderStateConflict(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_ORDER_STATE_CONFLICT.String(), fmt.Sprintf(format, args...))
+}
+
+// The pickup code is unknown, already used, or not for one of this leader's orders.
+func IsPickupCodeInvalid(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PICKUP_CODE_INVALID.String() && e.Code == 404
+}
+
+// The pickup code is unknown, already used, or not for one of this leader's orders.
+func ErrorPickupCodeInvalid(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_PICKUP_CODE_INVALID.String(), fmt.Sprintf(format, args...))
+}
+
+// The after-sales window of the order has closed.
+func IsAfterSalesClosed(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_AFTER_SALES_CLOSED.String() && e.Code == 409
+}
+
+// The after-sales window of the order has closed.
+func ErrorAfterSalesClosed(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_AFTER_SALES_CLOSED.String(), fmt.Sprintf(format, args...))
+}
+
+// The same idempotency key was used with a different request.
+func IsIdempotencyKeyReused(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_IDEMPOTENCY_KEY_REUSED.String() && e.Code == 422
+}
+
+// The same idempotency key was used with a different request.
+func ErrorIdempotencyKeyReused(format string, args ...interface{}) *errors.Error {
+	return errors.New(422, ErrorReason_IDEMPOTENCY_KEY_REUSED.String(), fmt.Sprintf(format, args...))
+}
+
+// Stock counters are being rebuilt or the payment provider is unavailable: retry shortly.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_UNAVAILABLE.String() && e.Code == 503
+}
+
+// Stock counters are being rebuilt or the payment provider is unavailable: retry shortly.
+func ErrorUnavailable(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_UNAVAILABLE.String(), fmt.Sprintf(format, args...))
+}
+
+// WeChat Pay refused the payment or refund; metadata says why.
+func IsPaymentFailed(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PAYMENT_FAILED.String() && e.Code == 502
+}
+
+// WeChat Pay refused the payment or refund; metadata says why.
+func ErrorPaymentFailed(format string, args ...interface{}) *errors.Error {
+	return errors.New(502, ErrorReason_PAYMENT_FAILED.String(), fmt.Sprintf(format, args...))
+}
