@@ -9456,7 +9456,7 @@ type OrderMutation struct {
 	paid_at         *time.Time
 	cancelled_at    *time.Time
 	cancel_reason   *string
-	stock_released  *bool
+	release_pending *bool
 	ready_at        *time.Time
 	picked_up_at    *time.Time
 	pickup_code     *string
@@ -10264,40 +10264,40 @@ func (m *OrderMutation) ResetCancelReason() {
 	delete(m.clearedFields, order.FieldCancelReason)
 }
 
-// SetStockReleased sets the "stock_released" field.
-func (m *OrderMutation) SetStockReleased(b bool) {
-	m.stock_released = &b
+// SetReleasePending sets the "release_pending" field.
+func (m *OrderMutation) SetReleasePending(b bool) {
+	m.release_pending = &b
 }
 
-// StockReleased returns the value of the "stock_released" field in the mutation.
-func (m *OrderMutation) StockReleased() (r bool, exists bool) {
-	v := m.stock_released
+// ReleasePending returns the value of the "release_pending" field in the mutation.
+func (m *OrderMutation) ReleasePending() (r bool, exists bool) {
+	v := m.release_pending
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldStockReleased returns the old "stock_released" field's value of the Order entity.
+// OldReleasePending returns the old "release_pending" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldStockReleased(ctx context.Context) (v bool, err error) {
+func (m *OrderMutation) OldReleasePending(ctx context.Context) (v bool, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStockReleased is only allowed on UpdateOne operations")
+		return v, errors.New("OldReleasePending is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStockReleased requires an ID field in the mutation")
+		return v, errors.New("OldReleasePending requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStockReleased: %w", err)
+		return v, fmt.Errorf("querying old value for OldReleasePending: %w", err)
 	}
-	return oldValue.StockReleased, nil
+	return oldValue.ReleasePending, nil
 }
 
-// ResetStockReleased resets all changes to the "stock_released" field.
-func (m *OrderMutation) ResetStockReleased() {
-	m.stock_released = nil
+// ResetReleasePending resets all changes to the "release_pending" field.
+func (m *OrderMutation) ResetReleasePending() {
+	m.release_pending = nil
 }
 
 // SetReadyAt sets the "ready_at" field.
@@ -10576,8 +10576,8 @@ func (m *OrderMutation) Fields() []string {
 	if m.cancel_reason != nil {
 		fields = append(fields, order.FieldCancelReason)
 	}
-	if m.stock_released != nil {
-		fields = append(fields, order.FieldStockReleased)
+	if m.release_pending != nil {
+		fields = append(fields, order.FieldReleasePending)
 	}
 	if m.ready_at != nil {
 		fields = append(fields, order.FieldReadyAt)
@@ -10629,8 +10629,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.CancelledAt()
 	case order.FieldCancelReason:
 		return m.CancelReason()
-	case order.FieldStockReleased:
-		return m.StockReleased()
+	case order.FieldReleasePending:
+		return m.ReleasePending()
 	case order.FieldReadyAt:
 		return m.ReadyAt()
 	case order.FieldPickedUpAt:
@@ -10678,8 +10678,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldCancelledAt(ctx)
 	case order.FieldCancelReason:
 		return m.OldCancelReason(ctx)
-	case order.FieldStockReleased:
-		return m.OldStockReleased(ctx)
+	case order.FieldReleasePending:
+		return m.OldReleasePending(ctx)
 	case order.FieldReadyAt:
 		return m.OldReadyAt(ctx)
 	case order.FieldPickedUpAt:
@@ -10802,12 +10802,12 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCancelReason(v)
 		return nil
-	case order.FieldStockReleased:
+	case order.FieldReleasePending:
 		v, ok := value.(bool)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetStockReleased(v)
+		m.SetReleasePending(v)
 		return nil
 	case order.FieldReadyAt:
 		v, ok := value.(time.Time)
@@ -11051,8 +11051,8 @@ func (m *OrderMutation) ResetField(name string) error {
 	case order.FieldCancelReason:
 		m.ResetCancelReason()
 		return nil
-	case order.FieldStockReleased:
-		m.ResetStockReleased()
+	case order.FieldReleasePending:
+		m.ResetReleasePending()
 		return nil
 	case order.FieldReadyAt:
 		m.ResetReadyAt()

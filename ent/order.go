@@ -47,8 +47,8 @@ type Order struct {
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// CancelReason holds the value of the "cancel_reason" field.
 	CancelReason string `json:"cancel_reason,omitempty"`
-	// StockReleased holds the value of the "stock_released" field.
-	StockReleased bool `json:"stock_released,omitempty"`
+	// ReleasePending holds the value of the "release_pending" field.
+	ReleasePending bool `json:"release_pending,omitempty"`
 	// ReadyAt holds the value of the "ready_at" field.
 	ReadyAt *time.Time `json:"ready_at,omitempty"`
 	// PickedUpAt holds the value of the "picked_up_at" field.
@@ -65,7 +65,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case order.FieldStockReleased:
+		case order.FieldReleasePending:
 			values[i] = new(sql.NullBool)
 		case order.FieldID, order.FieldUserID, order.FieldLeaderID, order.FieldBatchID, order.FieldAmount, order.FieldRefunded, order.FieldPayAttempt:
 			values[i] = new(sql.NullInt64)
@@ -186,11 +186,11 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CancelReason = value.String
 			}
-		case order.FieldStockReleased:
+		case order.FieldReleasePending:
 			if value, ok := values[i].(*sql.NullBool); !ok {
-				return fmt.Errorf("unexpected type %T for field stock_released", values[i])
+				return fmt.Errorf("unexpected type %T for field release_pending", values[i])
 			} else if value.Valid {
-				_m.StockReleased = value.Bool
+				_m.ReleasePending = value.Bool
 			}
 		case order.FieldReadyAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -305,8 +305,8 @@ func (_m *Order) String() string {
 	builder.WriteString("cancel_reason=")
 	builder.WriteString(_m.CancelReason)
 	builder.WriteString(", ")
-	builder.WriteString("stock_released=")
-	builder.WriteString(fmt.Sprintf("%v", _m.StockReleased))
+	builder.WriteString("release_pending=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReleasePending))
 	builder.WriteString(", ")
 	if v := _m.ReadyAt; v != nil {
 		builder.WriteString("ready_at=")

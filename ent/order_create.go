@@ -176,16 +176,16 @@ func (_c *OrderCreate) SetNillableCancelReason(v *string) *OrderCreate {
 	return _c
 }
 
-// SetStockReleased sets the "stock_released" field.
-func (_c *OrderCreate) SetStockReleased(v bool) *OrderCreate {
-	_c.mutation.SetStockReleased(v)
+// SetReleasePending sets the "release_pending" field.
+func (_c *OrderCreate) SetReleasePending(v bool) *OrderCreate {
+	_c.mutation.SetReleasePending(v)
 	return _c
 }
 
-// SetNillableStockReleased sets the "stock_released" field if the given value is not nil.
-func (_c *OrderCreate) SetNillableStockReleased(v *bool) *OrderCreate {
+// SetNillableReleasePending sets the "release_pending" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableReleasePending(v *bool) *OrderCreate {
 	if v != nil {
-		_c.SetStockReleased(*v)
+		_c.SetReleasePending(*v)
 	}
 	return _c
 }
@@ -301,9 +301,9 @@ func (_c *OrderCreate) defaults() {
 		v := order.DefaultPayAttempt
 		_c.mutation.SetPayAttempt(v)
 	}
-	if _, ok := _c.mutation.StockReleased(); !ok {
-		v := order.DefaultStockReleased
-		_c.mutation.SetStockReleased(v)
+	if _, ok := _c.mutation.ReleasePending(); !ok {
+		v := order.DefaultReleasePending
+		_c.mutation.SetReleasePending(v)
 	}
 }
 
@@ -380,8 +380,8 @@ func (_c *OrderCreate) check() error {
 			return &ValidationError{Name: "cancel_reason", err: fmt.Errorf(`ent: validator failed for field "Order.cancel_reason": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.StockReleased(); !ok {
-		return &ValidationError{Name: "stock_released", err: errors.New(`ent: missing required field "Order.stock_released"`)}
+	if _, ok := _c.mutation.ReleasePending(); !ok {
+		return &ValidationError{Name: "release_pending", err: errors.New(`ent: missing required field "Order.release_pending"`)}
 	}
 	if v, ok := _c.mutation.PickupCode(); ok {
 		if err := order.PickupCodeValidator(v); err != nil {
@@ -475,9 +475,9 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 		_spec.SetField(order.FieldCancelReason, field.TypeString, value)
 		_node.CancelReason = value
 	}
-	if value, ok := _c.mutation.StockReleased(); ok {
-		_spec.SetField(order.FieldStockReleased, field.TypeBool, value)
-		_node.StockReleased = value
+	if value, ok := _c.mutation.ReleasePending(); ok {
+		_spec.SetField(order.FieldReleasePending, field.TypeBool, value)
+		_node.ReleasePending = value
 	}
 	if value, ok := _c.mutation.ReadyAt(); ok {
 		_spec.SetField(order.FieldReadyAt, field.TypeTime, value)
@@ -661,15 +661,15 @@ func (u *OrderUpsert) ClearCancelReason() *OrderUpsert {
 	return u
 }
 
-// SetStockReleased sets the "stock_released" field.
-func (u *OrderUpsert) SetStockReleased(v bool) *OrderUpsert {
-	u.Set(order.FieldStockReleased, v)
+// SetReleasePending sets the "release_pending" field.
+func (u *OrderUpsert) SetReleasePending(v bool) *OrderUpsert {
+	u.Set(order.FieldReleasePending, v)
 	return u
 }
 
-// UpdateStockReleased sets the "stock_released" field to the value that was provided on create.
-func (u *OrderUpsert) UpdateStockReleased() *OrderUpsert {
-	u.SetExcluded(order.FieldStockReleased)
+// UpdateReleasePending sets the "release_pending" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateReleasePending() *OrderUpsert {
+	u.SetExcluded(order.FieldReleasePending)
 	return u
 }
 
@@ -944,17 +944,17 @@ func (u *OrderUpsertOne) ClearCancelReason() *OrderUpsertOne {
 	})
 }
 
-// SetStockReleased sets the "stock_released" field.
-func (u *OrderUpsertOne) SetStockReleased(v bool) *OrderUpsertOne {
+// SetReleasePending sets the "release_pending" field.
+func (u *OrderUpsertOne) SetReleasePending(v bool) *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
-		s.SetStockReleased(v)
+		s.SetReleasePending(v)
 	})
 }
 
-// UpdateStockReleased sets the "stock_released" field to the value that was provided on create.
-func (u *OrderUpsertOne) UpdateStockReleased() *OrderUpsertOne {
+// UpdateReleasePending sets the "release_pending" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateReleasePending() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
-		s.UpdateStockReleased()
+		s.UpdateReleasePending()
 	})
 }
 
@@ -1407,17 +1407,17 @@ func (u *OrderUpsertBulk) ClearCancelReason() *OrderUpsertBulk {
 	})
 }
 
-// SetStockReleased sets the "stock_released" field.
-func (u *OrderUpsertBulk) SetStockReleased(v bool) *OrderUpsertBulk {
+// SetReleasePending sets the "release_pending" field.
+func (u *OrderUpsertBulk) SetReleasePending(v bool) *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
-		s.SetStockReleased(v)
+		s.SetReleasePending(v)
 	})
 }
 
-// UpdateStockReleased sets the "stock_released" field to the value that was provided on create.
-func (u *OrderUpsertBulk) UpdateStockReleased() *OrderUpsertBulk {
+// UpdateReleasePending sets the "release_pending" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateReleasePending() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
-		s.UpdateStockReleased()
+		s.UpdateReleasePending()
 	})
 }
 

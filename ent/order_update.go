@@ -151,16 +151,16 @@ func (_u *OrderUpdate) ClearCancelReason() *OrderUpdate {
 	return _u
 }
 
-// SetStockReleased sets the "stock_released" field.
-func (_u *OrderUpdate) SetStockReleased(v bool) *OrderUpdate {
-	_u.mutation.SetStockReleased(v)
+// SetReleasePending sets the "release_pending" field.
+func (_u *OrderUpdate) SetReleasePending(v bool) *OrderUpdate {
+	_u.mutation.SetReleasePending(v)
 	return _u
 }
 
-// SetNillableStockReleased sets the "stock_released" field if the given value is not nil.
-func (_u *OrderUpdate) SetNillableStockReleased(v *bool) *OrderUpdate {
+// SetNillableReleasePending sets the "release_pending" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableReleasePending(v *bool) *OrderUpdate {
 	if v != nil {
-		_u.SetStockReleased(*v)
+		_u.SetReleasePending(*v)
 	}
 	return _u
 }
@@ -370,8 +370,8 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.CancelReasonCleared() {
 		_spec.ClearField(order.FieldCancelReason, field.TypeString)
 	}
-	if value, ok := _u.mutation.StockReleased(); ok {
-		_spec.SetField(order.FieldStockReleased, field.TypeBool, value)
+	if value, ok := _u.mutation.ReleasePending(); ok {
+		_spec.SetField(order.FieldReleasePending, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.ReadyAt(); ok {
 		_spec.SetField(order.FieldReadyAt, field.TypeTime, value)
@@ -541,16 +541,16 @@ func (_u *OrderUpdateOne) ClearCancelReason() *OrderUpdateOne {
 	return _u
 }
 
-// SetStockReleased sets the "stock_released" field.
-func (_u *OrderUpdateOne) SetStockReleased(v bool) *OrderUpdateOne {
-	_u.mutation.SetStockReleased(v)
+// SetReleasePending sets the "release_pending" field.
+func (_u *OrderUpdateOne) SetReleasePending(v bool) *OrderUpdateOne {
+	_u.mutation.SetReleasePending(v)
 	return _u
 }
 
-// SetNillableStockReleased sets the "stock_released" field if the given value is not nil.
-func (_u *OrderUpdateOne) SetNillableStockReleased(v *bool) *OrderUpdateOne {
+// SetNillableReleasePending sets the "release_pending" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableReleasePending(v *bool) *OrderUpdateOne {
 	if v != nil {
-		_u.SetStockReleased(*v)
+		_u.SetReleasePending(*v)
 	}
 	return _u
 }
@@ -790,8 +790,8 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	if _u.mutation.CancelReasonCleared() {
 		_spec.ClearField(order.FieldCancelReason, field.TypeString)
 	}
-	if value, ok := _u.mutation.StockReleased(); ok {
-		_spec.SetField(order.FieldStockReleased, field.TypeBool, value)
+	if value, ok := _u.mutation.ReleasePending(); ok {
+		_spec.SetField(order.FieldReleasePending, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.ReadyAt(); ok {
 		_spec.SetField(order.FieldReadyAt, field.TypeTime, value)

@@ -637,10 +637,10 @@ func init() {
 	orderDescCancelReason := orderFields[12].Descriptor()
 	// order.CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
 	order.CancelReasonValidator = orderDescCancelReason.Validators[0].(func(string) error)
-	// orderDescStockReleased is the schema descriptor for stock_released field.
-	orderDescStockReleased := orderFields[13].Descriptor()
-	// order.DefaultStockReleased holds the default value on creation for the stock_released field.
-	order.DefaultStockReleased = orderDescStockReleased.Default.(bool)
+	// orderDescReleasePending is the schema descriptor for release_pending field.
+	orderDescReleasePending := orderFields[13].Descriptor()
+	// order.DefaultReleasePending holds the default value on creation for the release_pending field.
+	order.DefaultReleasePending = orderDescReleasePending.Default.(bool)
 	// orderDescPickupCode is the schema descriptor for pickup_code field.
 	orderDescPickupCode := orderFields[16].Descriptor()
 	// order.PickupCodeValidator is a validator for the "pickup_code" field. It is called by the builders before save.

@@ -345,7 +345,7 @@ var (
 		{Name: "paid_at", Type: field.TypeTime, Nullable: true},
 		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "cancel_reason", Type: field.TypeString, Nullable: true, Size: 64},
-		{Name: "stock_released", Type: field.TypeBool, Default: false},
+		{Name: "release_pending", Type: field.TypeBool, Default: false},
 		{Name: "ready_at", Type: field.TypeTime, Nullable: true},
 		{Name: "picked_up_at", Type: field.TypeTime, Nullable: true},
 		{Name: "pickup_code", Type: field.TypeString, Nullable: true, Size: 16},
@@ -386,11 +386,11 @@ var (
 				},
 			},
 			{
-				Name:    "order_unreleased",
+				Name:    "order_release_pending",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "status = 'cancelled' AND NOT stock_released",
+					Where: "release_pending",
 				},
 			},
 			{

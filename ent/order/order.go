@@ -44,8 +44,8 @@ const (
 	FieldCancelledAt = "cancelled_at"
 	// FieldCancelReason holds the string denoting the cancel_reason field in the database.
 	FieldCancelReason = "cancel_reason"
-	// FieldStockReleased holds the string denoting the stock_released field in the database.
-	FieldStockReleased = "stock_released"
+	// FieldReleasePending holds the string denoting the release_pending field in the database.
+	FieldReleasePending = "release_pending"
 	// FieldReadyAt holds the string denoting the ready_at field in the database.
 	FieldReadyAt = "ready_at"
 	// FieldPickedUpAt holds the string denoting the picked_up_at field in the database.
@@ -76,7 +76,7 @@ var Columns = []string{
 	FieldPaidAt,
 	FieldCancelledAt,
 	FieldCancelReason,
-	FieldStockReleased,
+	FieldReleasePending,
 	FieldReadyAt,
 	FieldPickedUpAt,
 	FieldPickupCode,
@@ -116,8 +116,8 @@ var (
 	PayAttemptValidator func(int) error
 	// CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
 	CancelReasonValidator func(string) error
-	// DefaultStockReleased holds the default value on creation for the "stock_released" field.
-	DefaultStockReleased bool
+	// DefaultReleasePending holds the default value on creation for the "release_pending" field.
+	DefaultReleasePending bool
 	// PickupCodeValidator is a validator for the "pickup_code" field. It is called by the builders before save.
 	PickupCodeValidator func(string) error
 )
@@ -237,9 +237,9 @@ func ByCancelReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCancelReason, opts...).ToFunc()
 }
 
-// ByStockReleased orders the results by the stock_released field.
-func ByStockReleased(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldStockReleased, opts...).ToFunc()
+// ByReleasePending orders the results by the release_pending field.
+func ByReleasePending(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReleasePending, opts...).ToFunc()
 }
 
 // ByReadyAt orders the results by the ready_at field.

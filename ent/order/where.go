@@ -124,9 +124,9 @@ func CancelReason(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCancelReason, v))
 }
 
-// StockReleased applies equality check predicate on the "stock_released" field. It's identical to StockReleasedEQ.
-func StockReleased(v bool) predicate.Order {
-	return predicate.Order(sql.FieldEQ(FieldStockReleased, v))
+// ReleasePending applies equality check predicate on the "release_pending" field. It's identical to ReleasePendingEQ.
+func ReleasePending(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldReleasePending, v))
 }
 
 // ReadyAt applies equality check predicate on the "ready_at" field. It's identical to ReadyAtEQ.
@@ -834,14 +834,14 @@ func CancelReasonContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldCancelReason, v))
 }
 
-// StockReleasedEQ applies the EQ predicate on the "stock_released" field.
-func StockReleasedEQ(v bool) predicate.Order {
-	return predicate.Order(sql.FieldEQ(FieldStockReleased, v))
+// ReleasePendingEQ applies the EQ predicate on the "release_pending" field.
+func ReleasePendingEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldReleasePending, v))
 }
 
-// StockReleasedNEQ applies the NEQ predicate on the "stock_released" field.
-func StockReleasedNEQ(v bool) predicate.Order {
-	return predicate.Order(sql.FieldNEQ(FieldStockReleased, v))
+// ReleasePendingNEQ applies the NEQ predicate on the "release_pending" field.
+func ReleasePendingNEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldReleasePending, v))
 }
 
 // ReadyAtEQ applies the EQ predicate on the "ready_at" field.

@@ -34,9 +34,11 @@ func (Order) Fields() []ent.Field {
 		field.Time("paid_at").Optional().Nillable(),
 		field.Time("cancelled_at").Optional().Nillable(),
 		field.String("cancel_reason").Optional().MaxLen(64),
-		// stock_released is set once the order's reservation went back to the counters; a
-		// cancelled order with it unset is released again by the sweeper.
-		field.Bool("stock_released").Default(false),
+		// release_pending is set, with the change that cancels the order before its batch's
+		// cut-off, while its reserved stock is still to go back to the counters; the sweeper
+		// clears it once the counters have it back. Stock of an order refunded after the
+		// cut-off never goes back: the goods were bought for it.
+		field.Bool("release_pending").Default(false),
 		field.Time("ready_at").Optional().Nillable(),
 		field.Time("picked_up_at").Optional().Nillable(),
 		// pickup_code is random, unique and set when the order is paid; single-use by status.
@@ -52,11 +54,11 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("user_id", "id"),
 		index.Fields("pickup_code").Unique(),
 		index.Fields("batch_id", "leader_id", "status"),
-		// The expiry sweeper scans pending orders due to expire, and cancelled ones whose stock
-		// is still to be given back.
+		// The sweeper scans pending orders due to expire, and orders whose stock is still to go
+		// back.
 		index.Fields("expires_at").Annotations(entsql.IndexWhere("status = 'pending_payment'")),
-		index.Fields("id").StorageKey("order_unreleased").
-			Annotations(entsql.IndexWhere("status = 'cancelled' AND NOT stock_released")),
+		index.Fields("id").StorageKey("order_release_pending").
+			Annotations(entsql.IndexWhere("release_pending")),
 		index.Fields("status", "ready_at"),
 	}
 }

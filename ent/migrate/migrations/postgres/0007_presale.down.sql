@@ -14,10 +14,10 @@ DROP TABLE "order_lines";
 DROP INDEX "order_user_id_idempotency_key";
 -- reverse: create index "order_user_id_id" to table: "orders"
 DROP INDEX "order_user_id_id";
--- reverse: create index "order_unreleased" to table: "orders"
-DROP INDEX "order_unreleased";
 -- reverse: create index "order_status_ready_at" to table: "orders"
 DROP INDEX "order_status_ready_at";
+-- reverse: create index "order_release_pending" to table: "orders"
+DROP INDEX "order_release_pending";
 -- reverse: create index "order_pickup_code" to table: "orders"
 DROP INDEX "order_pickup_code";
 -- reverse: create index "order_expires_at" to table: "orders"

@@ -12,8 +12,8 @@ DROP INDEX `orderline_order_id_item_id`;
 DROP TABLE `order_lines`;
 -- reverse: create index "order_status_ready_at" to table: "orders"
 DROP INDEX `order_status_ready_at`;
--- reverse: create index "order_unreleased" to table: "orders"
-DROP INDEX `order_unreleased`;
+-- reverse: create index "order_release_pending" to table: "orders"
+DROP INDEX `order_release_pending`;
 -- reverse: create index "order_expires_at" to table: "orders"
 DROP INDEX `order_expires_at`;
 -- reverse: create index "order_batch_id_leader_id_status" to table: "orders"

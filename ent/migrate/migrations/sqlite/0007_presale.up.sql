@@ -25,7 +25,7 @@ CREATE TABLE `batch_items` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `ba
 -- create index "batchitem_batch_id_sku_id" to table: "batch_items"
 CREATE UNIQUE INDEX `batchitem_batch_id_sku_id` ON `batch_items` (`batch_id`, `sku_id`);
 -- create "orders" table
-CREATE TABLE `orders` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `user_id` integer NOT NULL, `leader_id` integer NOT NULL, `batch_id` integer NOT NULL, `grid_cell` text NOT NULL, `status` text NOT NULL DEFAULT ('pending_payment'), `idempotency_key` text NOT NULL, `amount` integer NOT NULL, `refunded` integer NOT NULL DEFAULT (0), `pay_attempt` integer NOT NULL DEFAULT (1), `expires_at` datetime NOT NULL, `paid_at` datetime NULL, `cancelled_at` datetime NULL, `cancel_reason` text NULL, `stock_released` bool NOT NULL DEFAULT (false), `ready_at` datetime NULL, `picked_up_at` datetime NULL, `pickup_code` text NULL, `overdue_at` datetime NULL);
+CREATE TABLE `orders` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `user_id` integer NOT NULL, `leader_id` integer NOT NULL, `batch_id` integer NOT NULL, `grid_cell` text NOT NULL, `status` text NOT NULL DEFAULT ('pending_payment'), `idempotency_key` text NOT NULL, `amount` integer NOT NULL, `refunded` integer NOT NULL DEFAULT (0), `pay_attempt` integer NOT NULL DEFAULT (1), `expires_at` datetime NOT NULL, `paid_at` datetime NULL, `cancelled_at` datetime NULL, `cancel_reason` text NULL, `release_pending` bool NOT NULL DEFAULT (false), `ready_at` datetime NULL, `picked_up_at` datetime NULL, `pickup_code` text NULL, `overdue_at` datetime NULL);
 -- create index "order_user_id_idempotency_key" to table: "orders"
 CREATE UNIQUE INDEX `order_user_id_idempotency_key` ON `orders` (`user_id`, `idempotency_key`);
 -- create index "order_user_id_id" to table: "orders"
@@ -36,8 +36,8 @@ CREATE UNIQUE INDEX `order_pickup_code` ON `orders` (`pickup_code`);
 CREATE INDEX `order_batch_id_leader_id_status` ON `orders` (`batch_id`, `leader_id`, `status`);
 -- create index "order_expires_at" to table: "orders"
 CREATE INDEX `order_expires_at` ON `orders` (`expires_at`) WHERE status = 'pending_payment';
--- create index "order_unreleased" to table: "orders"
-CREATE INDEX `order_unreleased` ON `orders` (`id`) WHERE status = 'cancelled' AND NOT stock_released;
+-- create index "order_release_pending" to table: "orders"
+CREATE INDEX `order_release_pending` ON `orders` (`id`) WHERE release_pending;
 -- create index "order_status_ready_at" to table: "orders"
 CREATE INDEX `order_status_ready_at` ON `orders` (`status`, `ready_at`);
 -- create "order_lines" table
