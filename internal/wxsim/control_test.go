@@ -68,6 +68,7 @@ func TestControlCalls(t *testing.T) {
 	h.controlOK(http.MethodGet, "/sim/v1/calls", "", &all)
 	want := map[string]int{
 		wxsim.OpJSCode2Session: 0, wxsim.OpStableToken: 2, wxsim.OpToken: 1, wxsim.OpGetUserPhoneNumber: 0,
+		wxsim.OpSubscribeSend: 0,
 	}
 	if len(all.Calls) != len(want) {
 		t.Fatalf("calls = %v, want %v", all.Calls, want)

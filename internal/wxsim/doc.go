@@ -15,6 +15,7 @@
 //	POST /cgi-bin/stable_token                     getStableAccessToken
 //	GET  /cgi-bin/token                            getAccessToken
 //	POST /wxa/business/getuserphonenumber          getPhoneNumber
+//	POST /cgi-bin/message/subscribe/send           subscribeMessage.send (订阅消息)
 //
 // Control API (errors are HTTP 4xx with {"error"}):
 //
@@ -25,6 +26,13 @@
 //	DELETE /sim/v1/faults               drop pending faults
 //	POST   /sim/v1/access-tokens/expire invalidate every access token
 //	GET    /sim/v1/calls?operation=     {"calls":{operation:count}}
+//	POST   /sim/v1/subscribe-templates  {"appid","template_id","keys"}: a template added in the console
+//	POST   /sim/v1/subscribe-refusals   {"appid","touser"}: the user refuses subscription messages (43101)
+//	DELETE /sim/v1/subscribe-refusals   {"appid","touser"}: the user accepts them again
+//	GET    /sim/v1/subscribe-messages?touser=  {"messages":[...]} accepted, oldest first (last 1000)
+//
+// The mini-program half (codes, tokens, templates, refusals, sent subscription messages) lives
+// in memory only; PayConfig.DataDir keeps the pay half alone.
 //
 // WeChat Pay API v3 served (pay_*.go; errors are HTTP 4xx/5xx with {"code","message"}, as on
 // WeChat Pay). Every request must carry a valid WECHATPAY2-SHA256-RSA2048 Authorization of a

@@ -27,6 +27,9 @@ var operationCalls = []struct {
 		token := h.token(testApp, testSecret)
 		return h.phoneNumber(token, h.phoneCode(testApp, "13812341234"))
 	}},
+	{wxsim.OpSubscribeSend, func(h *harness) wxReply {
+		return h.subscribeSend(h.token(testApp, testSecret), subscribeBody("oUser1", "tplAny", map[string]string{"thing1": "到货"}))
+	}},
 }
 
 func TestFailNextHonoursCountExactly(t *testing.T) {

@@ -73,6 +73,7 @@ type wxReply struct {
 	UnionID     string `json:"unionid"`
 	AccessToken string `json:"access_token"`
 	ExpiresIn   int64  `json:"expires_in"`
+	MsgID       int64  `json:"msgid"`
 	PhoneInfo   *struct {
 		PhoneNumber     string `json:"phoneNumber"`
 		PurePhoneNumber string `json:"purePhoneNumber"`

@@ -14,6 +14,7 @@ const (
 	OpStableToken        = "stable_token"
 	OpToken              = "token"
 	OpGetUserPhoneNumber = "getuserphonenumber"
+	OpSubscribeSend      = "subscribe_send"
 )
 
 // ErrUnknownOperation reports an operation name no registered API carries.

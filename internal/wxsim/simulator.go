@@ -33,10 +33,11 @@ type Simulator struct {
 	payCalls map[string]*atomic.Int64
 
 	// Each half of WeChat keeps its own state behind its own lock.
-	login  *loginState
-	tokens *tokenState
-	phones *phoneState
-	pay    *payState
+	login     *loginState
+	tokens    *tokenState
+	phones    *phoneState
+	subscribe *subscribeState
+	pay       *payState
 
 	// clockOffset is what AdvanceClock added to the configured clock, in nanoseconds.
 	clockOffset atomic.Int64
@@ -56,14 +57,15 @@ func New(cfg Config) *Simulator {
 // kept there and resumes its pending notifications. Call Close when done with it.
 func Open(cfg Config) (*Simulator, error) {
 	s := &Simulator{
-		apps:     maps.Clone(cfg.Apps),
-		mux:      http.NewServeMux(),
-		calls:    make(map[string]*atomic.Int64),
-		payCalls: make(map[string]*atomic.Int64),
-		faults:   newFaultQueue(),
-		login:    newLoginState(),
-		tokens:   newTokenState(),
-		phones:   newPhoneState(),
+		apps:      maps.Clone(cfg.Apps),
+		mux:       http.NewServeMux(),
+		calls:     make(map[string]*atomic.Int64),
+		payCalls:  make(map[string]*atomic.Int64),
+		faults:    newFaultQueue(),
+		login:     newLoginState(),
+		tokens:    newTokenState(),
+		phones:    newPhoneState(),
+		subscribe: newSubscribeState(),
 	}
 	if len(s.apps) == 0 {
 		s.apps = map[string]string{DemoAppID: DemoSecret}
@@ -90,6 +92,7 @@ func (s *Simulator) routes() {
 	s.loginRoutes()
 	s.tokenRoutes()
 	s.phoneRoutes()
+	s.subscribeRoutes()
 	s.controlRoutes()
 	s.payRoutes()
 	s.payControlRoutes()

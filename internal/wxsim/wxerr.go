@@ -11,14 +11,18 @@ const (
 	ErrcodeSystemError      = -1
 	ErrcodeInvalidToken     = 40001
 	ErrcodeInvalidGrantType = 40002
+	ErrcodeInvalidOpenID    = 40003
 	ErrcodeInvalidAppID     = 40013
 	ErrcodeInvalidCode      = 40029
+	ErrcodeInvalidTemplate  = 40037
 	ErrcodeInvalidSecret    = 40125
 	ErrcodeCodeUsed         = 40163
 	ErrcodeRequireGET       = 43001
 	ErrcodeRequirePOST      = 43002
+	ErrcodeUserRefused      = 43101
 	ErrcodeMinuteQuota      = 45011
 	ErrcodeDataFormat       = 47001
+	ErrcodeArgumentInvalid  = 47003
 )
 
 // errmsgs are WeChat's messages for the codes above, used whenever a caller injects a fault
@@ -27,14 +31,18 @@ var errmsgs = map[int]string{ //nolint:gosec // G101: WeChat's error messages, n
 	ErrcodeSystemError:      "system error",
 	ErrcodeInvalidToken:     "invalid credential, access_token is invalid or not latest",
 	ErrcodeInvalidGrantType: "invalid grant_type",
+	ErrcodeInvalidOpenID:    "invalid openid",
 	ErrcodeInvalidAppID:     "invalid appid",
 	ErrcodeInvalidCode:      "invalid code",
+	ErrcodeInvalidTemplate:  "invalid template_id",
 	ErrcodeInvalidSecret:    "invalid appsecret",
 	ErrcodeCodeUsed:         "code been used",
 	ErrcodeRequireGET:       "require GET method",
 	ErrcodeRequirePOST:      "require POST method",
+	ErrcodeUserRefused:      "user refuse to accept the msg",
 	ErrcodeMinuteQuota:      "api minute-quota reach limit  mustslower retry next minute",
 	ErrcodeDataFormat:       "data format error",
+	ErrcodeArgumentInvalid:  "argument invalid!",
 }
 
 // wxError is WeChat's error body. WeChat reports errors with HTTP 200 and this body, so the

@@ -1,5 +1,5 @@
-// Package wechat talks to WeChat's mini-program server API (login and phone number) over plain
-// HTTPS, and holds the access token every replica shares in Redis.
+// Package wechat talks to WeChat's mini-program server API (login, phone number and subscription
+// messages) over plain HTTPS, and holds the access token every replica shares in Redis.
 package wechat
 
 import (
@@ -181,19 +181,21 @@ func (m *MiniProgram) do(ctx context.Context, method, path string, in any, out i
 
 func (e *apiError) err() *apiError { return e }
 
-// mapErr turns WeChat's codes into domain errors: invalid and used codes into the caller's kinds,
-// rate limits and system errors into bizerr's. Anything else (a wrong app secret) stays as it is:
-// it is a configuration fault, not the user's.
+// mapErr turns WeChat's codes into domain errors: invalid and used codes into the caller's kinds
+// (nil for a call that sends no code), rate limits and system errors into bizerr's. Anything else
+// (a wrong app secret) stays as it is: it is a configuration fault, not the user's.
 func mapErr(err error, invalid, used error) error {
 	var ae *apiError
 	if !errors.As(err, &ae) {
 		return err
 	}
-	switch ae.Code {
-	case errInvalidCode:
+	switch {
+	case ae.Code == errInvalidCode && invalid != nil:
 		return fmt.Errorf("%w: %w", invalid, err)
-	case errCodeUsed:
+	case ae.Code == errCodeUsed && used != nil:
 		return fmt.Errorf("%w: %w", used, err)
+	}
+	switch ae.Code {
 	case errFrequencyLimit:
 		return fmt.Errorf("%w: %w", bizerr.ErrRateLimited, err)
 	case errSystemBusy:
