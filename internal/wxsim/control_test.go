@@ -68,7 +68,8 @@ func TestControlCalls(t *testing.T) {
 	h.controlOK(http.MethodGet, "/sim/v1/calls", "", &all)
 	want := map[string]int{
 		wxsim.OpJSCode2Session: 0, wxsim.OpStableToken: 2, wxsim.OpToken: 1, wxsim.OpGetUserPhoneNumber: 0,
-		wxsim.OpSubscribeSend: 0,
+		wxsim.OpSubscribeSend: 0, wxsim.OpUploadShippingInfo: 0, wxsim.OpGetShippingOrder: 0,
+		wxsim.OpNotifyConfirmReceive: 0, wxsim.OpSpecialOrder: 0,
 	}
 	if len(all.Calls) != len(want) {
 		t.Fatalf("calls = %v, want %v", all.Calls, want)

@@ -16,6 +16,10 @@
 //	GET  /cgi-bin/token                            getAccessToken
 //	POST /wxa/business/getuserphonenumber          getPhoneNumber
 //	POST /cgi-bin/message/subscribe/send           subscribeMessage.send (订阅消息)
+//	POST /wxa/sec/order/upload_shipping_info       发货信息录入 (shipping.go: 发货信息管理服务)
+//	POST /wxa/sec/order/get_order                  查询订单发货状态
+//	POST /wxa/sec/order/notify_confirm_receive     确认收货提醒
+//	POST /wxa/sec/order/opspecialorder             特殊发货报备 (presale / test order)
 //
 // Control API (errors are HTTP 4xx with {"error"}):
 //
@@ -30,9 +34,13 @@
 //	POST   /sim/v1/subscribe-refusals   {"appid","touser"}: the user refuses subscription messages (43101)
 //	DELETE /sim/v1/subscribe-refusals   {"appid","touser"}: the user accepts them again
 //	GET    /sim/v1/subscribe-messages?touser=  {"messages":[...]} accepted, oldest first (last 1000)
+//	GET    /sim/v1/shipping?transaction_id=    (or ?out_trade_no=[&mchid=]) a paid order's shipping state
+//	POST   /sim/v1/shipping/confirm-receipt    {"transaction_id"}: the user confirms receipt (确认收货)
 //
 // The mini-program half (codes, tokens, templates, refusals, sent subscription messages) lives
-// in memory only; PayConfig.DataDir keeps the pay half alone.
+// in memory only; PayConfig.DataDir keeps the pay half alone, with the shipping state of its
+// paid transactions (the shipping service's orders are the pay half's payments; tests that do
+// not go through WeChat Pay record one with AddPaidTransaction).
 //
 // WeChat Pay API v3 served (pay_*.go; errors are HTTP 4xx/5xx with {"code","message"}, as on
 // WeChat Pay). Every request must carry a valid WECHATPAY2-SHA256-RSA2048 Authorization of a

@@ -30,6 +30,26 @@ var operationCalls = []struct {
 	{wxsim.OpSubscribeSend, func(h *harness) wxReply {
 		return h.subscribeSend(h.token(testApp, testSecret), subscribeBody("oUser1", "tplAny", map[string]string{"thing1": "到货"}))
 	}},
+	// Each shipping call works on an order of its own, so a repeated call meets a fresh state.
+	{wxsim.OpUploadShippingInfo, func(h *harness) wxReply {
+		token, txID := h.token(testApp, testSecret), h.freshPaidOrder()
+		return h.uploadShipping(token, h.uploadBody(txID, wxsim.LogisticsSelfPickup, pickupItem()))
+	}},
+	{wxsim.OpGetShippingOrder, func(h *harness) wxReply {
+		token, txID := h.token(testApp, testSecret), h.freshPaidOrder()
+		return h.wxPost("/wxa/sec/order/get_order", token, map[string]string{"transaction_id": txID})
+	}},
+	{wxsim.OpNotifyConfirmReceive, func(h *harness) wxReply {
+		token, txID := h.token(testApp, testSecret), h.freshPaidOrder()
+		if r := h.uploadShipping(token, h.uploadBody(txID, wxsim.LogisticsExpress, expressItem("YT0001"))); r.Errcode != 0 {
+			h.t.Fatalf("upload: %+v", r.raw)
+		}
+		return h.wxPost("/wxa/sec/order/notify_confirm_receive", token, map[string]any{"transaction_id": txID, "received_time": h.clock.Now().Unix()})
+	}},
+	{wxsim.OpSpecialOrder, func(h *harness) wxReply {
+		token, txID := h.token(testApp, testSecret), h.freshPaidOrder()
+		return h.wxPost("/wxa/sec/order/opspecialorder", token, map[string]any{"order_id": txID, "type": 2})
+	}},
 }
 
 func TestFailNextHonoursCountExactly(t *testing.T) {

@@ -15,6 +15,11 @@ const (
 	OpToken              = "token"
 	OpGetUserPhoneNumber = "getuserphonenumber"
 	OpSubscribeSend      = "subscribe_send"
+	// The shipping information management APIs (发货信息管理服务), shipping.go.
+	OpUploadShippingInfo   = "upload_shipping_info"
+	OpGetShippingOrder     = "get_order"
+	OpNotifyConfirmReceive = "notify_confirm_receive"
+	OpSpecialOrder         = "opspecialorder"
 )
 
 // ErrUnknownOperation reports an operation name no registered API carries.

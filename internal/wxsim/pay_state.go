@@ -61,6 +61,10 @@ type payTxn struct {
 	Unfrozen      int64 `json:"unfrozen"`
 	SharingDone   bool  `json:"sharing_done"`
 	SharingOrders int   `json:"sharing_orders"`
+
+	// Shipping is what the mini-program's shipping information management (发货信息管理,
+	// shipping.go) holds about the paid transaction; nil until one of its APIs touched it.
+	Shipping *txnShipping `json:"shipping,omitempty"`
 }
 
 func (t *payTxn) paid() bool { return t.State == TradeSuccess || t.State == TradeRefund }

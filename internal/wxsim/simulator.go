@@ -93,6 +93,7 @@ func (s *Simulator) routes() {
 	s.tokenRoutes()
 	s.phoneRoutes()
 	s.subscribeRoutes()
+	s.shippingRoutes()
 	s.controlRoutes()
 	s.payRoutes()
 	s.payControlRoutes()

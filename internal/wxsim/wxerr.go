@@ -63,6 +63,9 @@ func errmsgFor(code int) string {
 	if msg, ok := errmsgs[code]; ok {
 		return msg
 	}
+	if msg, ok := shippingErrmsgs[code]; ok {
+		return msg
+	}
 	return "simulated error"
 }
 

@@ -1,5 +1,6 @@
-// Package wechat talks to WeChat's mini-program server API (login, phone number and subscription
-// messages) over plain HTTPS, and holds the access token every replica shares in Redis.
+// Package wechat talks to WeChat's mini-program server API (login, phone number, subscription
+// messages and shipping information) over plain HTTPS, and holds the access token every replica
+// shares in Redis.
 package wechat
 
 import (

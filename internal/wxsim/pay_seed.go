@@ -1,0 +1,87 @@
+package wxsim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInvalidPaidTransaction reports a PaidTransaction AddPaidTransaction cannot record.
+var ErrInvalidPaidTransaction = errors.New("wxsim: invalid paid transaction")
+
+// PaidTransaction is a payment for AddPaidTransaction to record as made.
+type PaidTransaction struct {
+	// MchID is the merchant; empty means the only configured merchant, or DemoMchID when the
+	// simulator has none configured. The merchant need not be configured.
+	MchID string
+	// AppID is the mini-program paid in; empty means the only app.
+	AppID string
+	// OutTradeNo is the merchant's order number (6-32 of digits, letters and _-|*). Required.
+	OutTradeNo string
+	// Description is the goods; empty means "测试商品".
+	Description string
+	// Total is the amount paid, in fen. Required.
+	Total int64
+	// PayerOpenID is the payer. Required.
+	PayerOpenID string
+}
+
+// AddPaidTransaction records a JSAPI payment as made, as if the merchant had placed the order
+// and the payer had paid it at once (Pay), without the signed WeChat Pay calls: for tests of
+// the APIs that work on paid transactions (the shipping service) that do not exercise the pay
+// half. No notification is sent. It returns the transaction_id; an order number the merchant
+// already used is refused.
+func (s *Simulator) AddPaidTransaction(pt PaidTransaction) (string, error) {
+	appid, err := s.resolveApp(pt.AppID)
+	if err != nil {
+		return "", err
+	}
+	mchid, err := s.defaultMchID(pt.MchID)
+	if err != nil {
+		return "", err
+	}
+	if e := checkOutNo("out_trade_no", pt.OutTradeNo); e != nil {
+		return "", fmt.Errorf("%w: %s", ErrInvalidPaidTransaction, e.Message)
+	}
+	switch {
+	case pt.Total <= 0:
+		return "", fmt.Errorf("%w: total %d is not positive", ErrInvalidPaidTransaction, pt.Total)
+	case !validID(pt.PayerOpenID):
+		return "", fmt.Errorf("%w: %w: %q", ErrInvalidPaidTransaction, ErrInvalidOpenID, pt.PayerOpenID)
+	}
+	desc := pt.Description
+	if desc == "" {
+		desc = "测试商品"
+	}
+	p := s.pay
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, dup := p.txns[key(mchid, pt.OutTradeNo)]; dup {
+		return "", fmt.Errorf("%w: merchant %s already has order %s", ErrInvalidPaidTransaction, mchid, pt.OutTradeNo)
+	}
+	now := p.now()
+	t := &payTxn{
+		MchID: mchid, AppID: appid, OutTradeNo: pt.OutTradeNo, Description: desc, Total: pt.Total,
+		Currency: "CNY", PayerOpenID: pt.PayerOpenID, CreateTime: now, PrepayID: p.newPrepayID(now),
+		State: TradeSuccess, TransactionID: p.newTransactionID(now), SuccessTime: now,
+		BankType: bankTypeOthers, Fee: p.cfg.fee(pt.Total),
+	}
+	t.Fingerprint = prepayFingerprint(t)
+	p.txns[key(mchid, t.OutTradeNo)] = t
+	p.txnByID[t.TransactionID] = t
+	p.changed()
+	return t.TransactionID, nil
+}
+
+// defaultMchID resolves an empty mchid as AddPaidTransaction documents.
+func (s *Simulator) defaultMchID(mchid string) (string, error) {
+	if mchid != "" {
+		return mchid, nil
+	}
+	switch ids := s.MchIDs(); len(ids) {
+	case 0:
+		return DemoMchID, nil
+	case 1:
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("%w: mchid is required when several merchants are configured", ErrInvalidPaidTransaction)
+}
