@@ -1,11 +1,17 @@
 -- Reserve every line of one order, or nothing.
 -- KEYS[1] stock hash (item -> remaining), KEYS[2] the shopper's holdings (item -> quantity),
--- KEYS[3] the order's reservation (item -> quantity). All share the batch's hash tag.
+-- KEYS[3] the reservation of the caller's token (item -> quantity, plus _user and _lines),
+-- KEYS[4] the batch's pause flag. All share the batch's hash tag.
 -- ARGV[1] number of lines, then item, quantity, per-shopper limit (0: none) for each line;
 -- ARGV[#ARGV - 1] the shopper, ARGV[#ARGV] a fingerprint of the lines.
--- Returns {1, 0} reserved (or already reserved by this order with the same lines and shopper),
+-- Returns {1, 0} reserved (or already reserved by this token with the same lines and shopper),
 -- {-1, item} not loaded, {-2, item} sold out, {-3, item} per-shopper limit exceeded,
--- {-4, 0} the order was reserved before with other lines or for another shopper.
+-- {-4, 0} the token was reserved before with other lines or for another shopper,
+-- {-5, 0} the batch is paused while the reconciler rebuilds it (nothing is read or changed).
+-- Stock.Rebuild writes KEYS[2] and KEYS[3] exactly as this script does: keep the two in step.
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  return {-5, 0}
+end
 local user, lines = ARGV[#ARGV - 1], ARGV[#ARGV]
 if redis.call('EXISTS', KEYS[3]) == 1 then
   local prev = redis.call('HMGET', KEYS[3], '_user', '_lines')
