@@ -39,6 +39,11 @@ var (
 				Columns: []*schema.Column{AfterSalesColumns[3]},
 			},
 			{
+				Name:    "aftersale_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AfterSalesColumns[4], AfterSalesColumns[0]},
+			},
+			{
 				Name:    "aftersale_status_id",
 				Unique:  false,
 				Columns: []*schema.Column{AfterSalesColumns[6], AfterSalesColumns[0]},
@@ -378,12 +383,19 @@ var (
 				Columns: []*schema.Column{OrdersColumns[5], OrdersColumns[4], OrdersColumns[7]},
 			},
 			{
-				Name:    "order_expires_at",
+				Name:    "order_leader_id_batch_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[12]},
-				Annotation: &entsql.IndexAnnotation{
-					Where: "status = 'pending_payment'",
-				},
+				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[5]},
+			},
+			{
+				Name:    "order_status_picked_up_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[18]},
+			},
+			{
+				Name:    "order_status_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[12]},
 			},
 			{
 				Name:    "order_release_pending",

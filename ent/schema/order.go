@@ -54,9 +54,13 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("user_id", "id"),
 		index.Fields("pickup_code").Unique(),
 		index.Fields("batch_id", "leader_id", "status"),
+		// A leader's batches, newest first.
+		index.Fields("leader_id", "batch_id"),
+		// The pickup sweeper completes picked-up orders whose after-sales window passed.
+		index.Fields("status", "picked_up_at"),
 		// The sweeper scans pending orders due to expire, and orders whose stock is still to go
 		// back.
-		index.Fields("expires_at").Annotations(entsql.IndexWhere("status = 'pending_payment'")),
+		index.Fields("status", "expires_at"),
 		index.Fields("id").StorageKey("order_release_pending").
 			Annotations(entsql.IndexWhere("release_pending")),
 		index.Fields("status", "ready_at"),
@@ -115,6 +119,7 @@ func (AfterSale) Fields() []ent.Field {
 func (AfterSale) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("order_id"),
+		index.Fields("user_id", "id"),
 		index.Fields("status", "id"),
 	}
 }

@@ -16,12 +16,16 @@ DROP INDEX "order_user_id_idempotency_key";
 DROP INDEX "order_user_id_id";
 -- reverse: create index "order_status_ready_at" to table: "orders"
 DROP INDEX "order_status_ready_at";
+-- reverse: create index "order_status_picked_up_at" to table: "orders"
+DROP INDEX "order_status_picked_up_at";
+-- reverse: create index "order_status_expires_at" to table: "orders"
+DROP INDEX "order_status_expires_at";
 -- reverse: create index "order_release_pending" to table: "orders"
 DROP INDEX "order_release_pending";
 -- reverse: create index "order_pickup_code" to table: "orders"
 DROP INDEX "order_pickup_code";
--- reverse: create index "order_expires_at" to table: "orders"
-DROP INDEX "order_expires_at";
+-- reverse: create index "order_leader_id_batch_id" to table: "orders"
+DROP INDEX "order_leader_id_batch_id";
 -- reverse: create index "order_batch_id_leader_id_status" to table: "orders"
 DROP INDEX "order_batch_id_leader_id_status";
 -- reverse: create "orders" table
@@ -46,6 +50,8 @@ DROP TABLE "batches";
 DROP INDEX "arrival_batch_id_leader_id";
 -- reverse: create "arrivals" table
 DROP TABLE "arrivals";
+-- reverse: create index "aftersale_user_id_id" to table: "after_sales"
+DROP INDEX "aftersale_user_id_id";
 -- reverse: create index "aftersale_status_id" to table: "after_sales"
 DROP INDEX "aftersale_status_id";
 -- reverse: create index "aftersale_order_id" to table: "after_sales"

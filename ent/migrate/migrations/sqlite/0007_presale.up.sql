@@ -2,6 +2,8 @@
 CREATE TABLE `after_sales` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `order_id` integer NOT NULL, `user_id` integer NOT NULL, `leader_id` integer NOT NULL, `status` text NOT NULL DEFAULT ('requested'), `reason` text NOT NULL, `lines` blob NOT NULL, `amount` integer NOT NULL, `reviewer_id` integer NULL, `review_note` text NULL, `reviewed_at` datetime NULL, `out_refund_no` text NULL, `fail_reason` text NULL);
 -- create index "aftersale_order_id" to table: "after_sales"
 CREATE INDEX `aftersale_order_id` ON `after_sales` (`order_id`);
+-- create index "aftersale_user_id_id" to table: "after_sales"
+CREATE INDEX `aftersale_user_id_id` ON `after_sales` (`user_id`, `id`);
 -- create index "aftersale_status_id" to table: "after_sales"
 CREATE INDEX `aftersale_status_id` ON `after_sales` (`status`, `id`);
 -- create "arrivals" table
@@ -34,8 +36,12 @@ CREATE INDEX `order_user_id_id` ON `orders` (`user_id`, `id`);
 CREATE UNIQUE INDEX `order_pickup_code` ON `orders` (`pickup_code`);
 -- create index "order_batch_id_leader_id_status" to table: "orders"
 CREATE INDEX `order_batch_id_leader_id_status` ON `orders` (`batch_id`, `leader_id`, `status`);
--- create index "order_expires_at" to table: "orders"
-CREATE INDEX `order_expires_at` ON `orders` (`expires_at`) WHERE status = 'pending_payment';
+-- create index "order_leader_id_batch_id" to table: "orders"
+CREATE INDEX `order_leader_id_batch_id` ON `orders` (`leader_id`, `batch_id`);
+-- create index "order_status_picked_up_at" to table: "orders"
+CREATE INDEX `order_status_picked_up_at` ON `orders` (`status`, `picked_up_at`);
+-- create index "order_status_expires_at" to table: "orders"
+CREATE INDEX `order_status_expires_at` ON `orders` (`status`, `expires_at`);
 -- create index "order_release_pending" to table: "orders"
 CREATE INDEX `order_release_pending` ON `orders` (`id`) WHERE release_pending;
 -- create index "order_status_ready_at" to table: "orders"
