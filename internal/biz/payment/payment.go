@@ -10,6 +10,8 @@ package payment
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -161,6 +163,32 @@ func OutTradeNo(orderID int64, attempt int) string { return fmt.Sprintf("GBO%d-%
 
 // OutRefundNo is the out_refund_no of an order's refund.
 func OutRefundNo(orderID, refundID int64) string { return fmt.Sprintf("GBR%d-%d", orderID, refundID) }
+
+// ParseOutTradeNo reads back what OutTradeNo made; ok is false for any other number.
+func ParseOutTradeNo(s string) (orderID int64, attempt int, ok bool) {
+	a, b, ok := parsePair(s, "GBO")
+	return a, int(b), ok && b > 0 && b < 1<<31
+}
+
+// ParseOutRefundNo reads back what OutRefundNo made; ok is false for any other number.
+func ParseOutRefundNo(s string) (orderID, refundID int64, ok bool) { return parsePair(s, "GBR") }
+
+func parsePair(s, prefix string) (int64, int64, bool) {
+	rest, found := strings.CutPrefix(s, prefix)
+	if !found {
+		return 0, 0, false
+	}
+	a, b, found := strings.Cut(rest, "-")
+	if !found {
+		return 0, 0, false
+	}
+	x, err1 := strconv.ParseInt(a, 10, 64)
+	y, err2 := strconv.ParseInt(b, 10, 64)
+	if err1 != nil || err2 != nil || x <= 0 || y < 0 {
+		return 0, 0, false
+	}
+	return x, y, true
+}
 
 // OutOrderNo is the out_order_no of a settlement run's profit-sharing order for one transaction
 // (an order's payment): the same run retrying the same transaction sends the same number.

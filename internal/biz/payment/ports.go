@@ -204,6 +204,8 @@ type Store interface {
 type Listener interface {
 	PaymentPaid(ctx context.Context, p *Payment) error
 	RefundSucceeded(ctx context.Context, r *Refund) error
+	// RefundClosed: WeChat closed the refund; the money stays with the merchant.
+	RefundClosed(ctx context.Context, r *Refund) error
 }
 
 // NopListener ignores everything: the default until checkout links orders to payments.
@@ -211,6 +213,7 @@ type NopListener struct{}
 
 func (NopListener) PaymentPaid(context.Context, *Payment) error    { return nil }
 func (NopListener) RefundSucceeded(context.Context, *Refund) error { return nil }
+func (NopListener) RefundClosed(context.Context, *Refund) error    { return nil }
 
 // Notification is a verified, decrypted notification, as kept in the inbox.
 type Notification struct {

@@ -396,6 +396,9 @@ func (u *Usecase) moveRefund(ctx context.Context, r *Refund, got Refund) error {
 	if err := u.store.SaveRefund(ctx, r); err != nil {
 		return err
 	}
+	if got.State == RefundClosed {
+		return u.listener.RefundClosed(ctx, r)
+	}
 	if got.State != RefundSuccess {
 		return nil
 	}

@@ -58,7 +58,7 @@ func testKeys(t *testing.T) *wxsim.DevPayKeys {
 }
 
 // countingListener counts what the payment use cases tell checkout.
-type countingListener struct{ paid, refunded atomic.Int64 }
+type countingListener struct{ paid, refunded, closed atomic.Int64 }
 
 func (l *countingListener) PaymentPaid(context.Context, *payment.Payment) error {
 	l.paid.Add(1)
@@ -67,6 +67,11 @@ func (l *countingListener) PaymentPaid(context.Context, *payment.Payment) error 
 
 func (l *countingListener) RefundSucceeded(context.Context, *payment.Refund) error {
 	l.refunded.Add(1)
+	return nil
+}
+
+func (l *countingListener) RefundClosed(context.Context, *payment.Refund) error {
+	l.closed.Add(1)
 	return nil
 }
 
