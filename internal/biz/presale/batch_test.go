@@ -1,0 +1,78 @@
+package presale
+
+import (
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/geo"
+)
+
+func validInput(t *testing.T) Input {
+	t.Helper()
+	cell, err := geo.CellAt(geo.LatLng{Lat: 31.2304, Lng: 121.4737}, geo.DefaultGridRes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens := time.Date(2026, 12, 1, 10, 0, 0, 0, China)
+	return Input{Title: "周末水果团", OpensAt: opens, CutoffAt: opens.Add(24 * time.Hour), PickupDate: "2026-12-03",
+		Items: []ItemInput{{SKUID: 1, Price: 3990, Quota: 100, Limit: 2, CommissionBP: 1000}},
+		Grids: []geo.Cell{cell}}
+}
+
+func TestInputCheckRefusesWhatABatchCannotSellBy(t *testing.T) {
+	in := validInput(t)
+	day, err := in.check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := day.Format(time.DateOnly); got != "2026-12-03" || day.Location() != China {
+		t.Fatalf("pickup day %s in %s", got, day.Location())
+	}
+	cases := map[string]func(*Input){
+		"one-rune title":        func(in *Input) { in.Title = "团" },
+		"cut-off before open":   func(in *Input) { in.CutoffAt = in.OpensAt.Add(-time.Minute) },
+		"no opening":            func(in *Input) { in.OpensAt = time.Time{} },
+		"pickup before cut-off": func(in *Input) { in.PickupDate = "2026-11-30" },
+		"not a date":            func(in *Input) { in.PickupDate = "12/03/2026" },
+		"no items":              func(in *Input) { in.Items = nil },
+		"zero price":            func(in *Input) { in.Items[0].Price = 0 },
+		"price over the cap":    func(in *Input) { in.Items[0].Price = maxPrice + 1 },
+		"zero quota":            func(in *Input) { in.Items[0].Quota = 0 },
+		"limit above quota":     func(in *Input) { in.Items[0].Limit = 101 },
+		"negative limit":        func(in *Input) { in.Items[0].Limit = -1 },
+		"commission over 100%":  func(in *Input) { in.Items[0].CommissionBP = 10001 },
+		"sku twice":             func(in *Input) { in.Items = append(in.Items, in.Items[0]) },
+		"no grids":              func(in *Input) { in.Grids = nil },
+		"grid twice":            func(in *Input) { in.Grids = append(in.Grids, in.Grids[0]) },
+		"invalid cell":          func(in *Input) { in.Grids = []geo.Cell{12345} },
+	}
+	for name, breakIt := range cases {
+		in := validInput(t)
+		breakIt(&in)
+		if _, err := in.check(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestTakesOrdersOnlyInsideTheWindowWhileOpen(t *testing.T) {
+	opens := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	b := &Batch{Status: Open, OpensAt: opens, CutoffAt: opens.Add(time.Hour)}
+	for _, c := range []struct {
+		at     time.Time
+		status Status
+		want   bool
+	}{
+		{opens.Add(-time.Second), Open, false},
+		{opens, Open, true},
+		{opens.Add(59 * time.Minute), Open, true},
+		{opens.Add(time.Hour), Open, false}, // the cut-off itself is closed, whatever the scheduler did
+		{opens.Add(time.Minute), Scheduled, false},
+		{opens.Add(time.Minute), Cancelled, false},
+	} {
+		b.Status = c.status
+		if got := b.TakesOrders(c.at); got != c.want {
+			t.Errorf("%s at %s: TakesOrders = %v", c.status, c.at.Sub(opens), got)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package presale
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/event"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/geo"
+)
+
+// Usecase is what ops do with batches.
+type Usecase struct {
+	repo    Repo
+	catalog Catalog
+	grids   Grids
+	events  event.Publisher
+	tx      port.Transactor
+	now     port.Clock
+}
+
+// NewUsecase builds the batch use cases.
+func NewUsecase(repo Repo, catalog Catalog, grids Grids, events event.Publisher, tx port.Transactor, now port.Clock) *Usecase {
+	return &Usecase{repo: repo, catalog: catalog, grids: grids, events: events, tx: tx, now: now}
+}
+
+// Create saves a draft.
+func (uc *Usecase) Create(ctx context.Context, by identity.Principal, in Input) (*Batch, error) {
+	b, err := uc.build(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	b.Status, b.CreatedBy = Draft, by.ID
+	return uc.repo.Create(ctx, b)
+}
+
+// Update replaces a draft's fields, items and grids. Only a draft changes: once scheduled, what
+// shoppers will see is fixed.
+func (uc *Usecase) Update(ctx context.Context, id int64, in Input) (*Batch, error) {
+	next, err := uc.build(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	var out *Batch
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		b, err := uc.repo.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if b.Status != Draft {
+			return &TransitionError{From: b.Status, Action: "edit"}
+		}
+		next.ID, next.Status, next.CreatedBy = b.ID, Draft, b.CreatedBy
+		out, err = uc.repo.ReplaceDraft(ctx, next)
+		return err
+	})
+	return out, err
+}
+
+// build checks the input and copies each SKU's wording and list price into the items.
+func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
+	day, err := in.check()
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range in.Grids {
+		ok, err := uc.grids.Exists(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, bizerr.Invalid("grid_cells", "grid "+g.String()+" is not a named grid")
+		}
+	}
+	b := &Batch{Title: in.Title, OpensAt: in.OpensAt.UTC(), CutoffAt: in.CutoffAt.UTC(), PickupDate: day,
+		Grids: in.Grids}
+	for _, it := range in.Items {
+		sku, err := uc.catalog.SKU(ctx, it.SKUID)
+		if errors.Is(err, bizerr.ErrNotFound) || (err == nil && !sku.Active) {
+			return nil, bizerr.Invalid("items.sku_id", "SKU "+strconv.FormatInt(it.SKUID, 10)+" is not on sale")
+		}
+		if err != nil {
+			return nil, err
+		}
+		b.Items = append(b.Items, Item{SKUID: sku.ID, ProductID: sku.ProductID, Title: sku.Title, Spec: sku.Spec,
+			Unit: sku.Unit, Image: sku.Image, ListPrice: sku.ListPrice, Price: it.Price, Quota: it.Quota,
+			Limit: it.Limit, CommissionBP: it.CommissionBP})
+	}
+	return b, nil
+}
+
+// Schedule hands a draft to the clock: it opens at opens_at. A cut-off already past is refused.
+func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
+	return uc.move(ctx, id, "schedule", func(b *Batch) error {
+		if b.Status != Draft {
+			return &TransitionError{From: b.Status, Action: "schedule"}
+		}
+		if !b.CutoffAt.After(uc.now()) {
+			return bizerr.Invalid("cutoff_at", "is in the past")
+		}
+		b.Status = Scheduled
+		return nil
+	}, TopicScheduled)
+}
+
+// Dispatch records that a closed batch's goods left the warehouse.
+func (uc *Usecase) Dispatch(ctx context.Context, id int64) (*Batch, error) {
+	return uc.move(ctx, id, "dispatch", func(b *Batch) error {
+		if b.Status != Closed {
+			return &TransitionError{From: b.Status, Action: "dispatch"}
+		}
+		b.Status, b.DispatchedAt = Dispatched, uc.now()
+		return nil
+	}, "")
+}
+
+// Cancel stops a batch that was not dispatched. Its orders are cancelled or refunded by the
+// handlers of the cancelled event (and, should one slip in after, by the order sweeper).
+func (uc *Usecase) Cancel(ctx context.Context, id int64, reason string) (*Batch, error) {
+	return uc.move(ctx, id, "cancel", func(b *Batch) error {
+		switch b.Status {
+		case Draft, Scheduled, Open, Closed:
+		default:
+			return &TransitionError{From: b.Status, Action: "cancel"}
+		}
+		b.Status, b.CancelReason, b.CancelledAt = Cancelled, reason, uc.now()
+		return nil
+	}, TopicCancelled)
+}
+
+// move locks the batch, applies change, saves it and publishes topic (if any) in one
+// transaction.
+func (uc *Usecase) move(ctx context.Context, id int64, action string, change func(*Batch) error, topic string) (*Batch, error) {
+	var out *Batch
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		b, err := uc.repo.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := change(b); err != nil {
+			return err
+		}
+		if err := uc.repo.SaveStatus(ctx, b); err != nil {
+			return fmt.Errorf("%s batch %d: %w", action, id, err)
+		}
+		out = b
+		return uc.publish(ctx, topic, b)
+	})
+	return out, err
+}
+
+func (uc *Usecase) publish(ctx context.Context, topic string, b *Batch) error {
+	if topic == "" {
+		return nil
+	}
+	return event.PublishJSON(ctx, uc.events, topic, "batch/"+strconv.FormatInt(b.ID, 10),
+		Changed{BatchID: b.ID, Status: b.Status, At: uc.now(), Reason: b.CancelReason})
+}
+
+// Get returns a batch.
+func (uc *Usecase) Get(ctx context.Context, id int64) (*Batch, error) { return uc.repo.Get(ctx, id) }
+
+// List pages through batches, newest first.
+func (uc *Usecase) List(ctx context.Context, f ListFilter) ([]*Batch, error) {
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 20
+	}
+	return uc.repo.List(ctx, f)
+}
+
+// OpenIn lists the batches open in grid now.
+func (uc *Usecase) OpenIn(ctx context.Context, grid geo.Cell) ([]*Batch, error) {
+	return uc.repo.OpenIn(ctx, grid)
+}
