@@ -1,0 +1,379 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/event"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/geo"
+)
+
+// Checkout is the shopper's side: place, pay, cancel and read orders.
+type Checkout struct {
+	repo     Repo
+	counter  Counter
+	keeper   *Keeper
+	shoppers Shoppers
+	batches  Batches
+	open     presale.Repo
+	payments Payments
+	events   event.Publisher
+	tx       port.Transactor
+	qr       *QRSigner
+	cfg      Config
+	now      port.Clock
+}
+
+// CheckoutDeps are Checkout's collaborators.
+type CheckoutDeps struct {
+	Repo     Repo
+	Counter  Counter
+	Keeper   *Keeper
+	Shoppers Shoppers
+	Batches  Batches
+	// BatchRepo lists the open batches of a grid, uncached.
+	BatchRepo presale.Repo
+	Payments  Payments
+	Events    event.Publisher
+	Tx        port.Transactor
+	QR        *QRSigner
+	Config    Config
+	Now       port.Clock
+}
+
+// NewCheckout builds the checkout use cases.
+func NewCheckout(d CheckoutDeps) *Checkout {
+	return &Checkout{repo: d.Repo, counter: d.Counter, keeper: d.Keeper, shoppers: d.Shoppers, batches: d.Batches,
+		open: d.BatchRepo, payments: d.Payments, events: d.Events, tx: d.Tx, qr: d.QR, cfg: d.Config, now: d.Now}
+}
+
+// LineInput is one line as the shopper asks for it, with the price it saw.
+type LineInput struct {
+	ItemID int64
+	Qty    int64
+	Price  int64
+}
+
+// PlaceInput is an order as the shopper asks for it.
+type PlaceInput struct {
+	Key     string
+	BatchID int64
+	Lines   []LineInput
+}
+
+const (
+	maxLines = 50
+	maxQty   = 1000
+)
+
+func notKeyRune(c rune) bool {
+	isKey := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+	return !isKey
+}
+
+func (in *PlaceInput) check() error {
+	if len(in.Key) < 8 || len(in.Key) > 64 {
+		return bizerr.Invalid("idempotency_key", "8 to 64 characters")
+	}
+	if strings.IndexFunc(in.Key, notKeyRune) >= 0 {
+		return bizerr.Invalid("idempotency_key", "letters, digits, - and _")
+	}
+	if len(in.Lines) == 0 || len(in.Lines) > maxLines {
+		return bizerr.Invalid("lines", "1 to 50 lines")
+	}
+	seen := make(map[int64]bool, len(in.Lines))
+	for _, l := range in.Lines {
+		switch {
+		case l.ItemID <= 0 || seen[l.ItemID]:
+			return bizerr.Invalid("lines.item_id", "each item once")
+		case l.Qty <= 0 || l.Qty > maxQty:
+			return bizerr.Invalid("lines.quantity", "1 to 1000")
+		case l.Price <= 0:
+			return bizerr.Invalid("lines.price_fen", "must be positive")
+		}
+		seen[l.ItemID] = true
+	}
+	return nil
+}
+
+// Place creates an order for pickup at the shopper's bound leader, with its stock reserved.
+// The same idempotency key again returns the same order (and reserves nothing more); with a
+// different request it is ErrKeyReused.
+func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Order, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	if o, err := c.repo.GetByKey(ctx, userID, in.Key); err == nil {
+		return o, sameRequest(o, in)
+	} else if !errors.Is(err, bizerr.ErrNotFound) {
+		return nil, err
+	}
+	leaderID, grid, err := c.shoppers.BoundLeader(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.batches.Get(ctx, in.BatchID)
+	if err != nil {
+		return nil, err
+	}
+	o, err := c.build(b, userID, leaderID, grid, in)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := c.save(ctx, b, o)
+	if errors.Is(err, ErrNotLoaded) {
+		// The batch has no counters (just opened, or Redis lost them): rebuild them from the
+		// database, then try once more.
+		if err := c.keeper.Rebuild(ctx, b.ID); err != nil {
+			return nil, err
+		}
+		stored, err = c.save(ctx, b, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return stored, sameRequest(stored, in)
+}
+
+// build checks the request against the batch and prices the order.
+func (c *Checkout) build(b *presale.Batch, userID, leaderID int64, grid string, in PlaceInput) (*Order, error) {
+	now := c.now()
+	if !b.TakesOrders(now) {
+		return nil, fmt.Errorf("batch %d is %s: %w", b.ID, b.Status, presale.ErrNotOpen)
+	}
+	if !servesHex(b, grid) {
+		return nil, fmt.Errorf("batch %d, grid %s: %w", b.ID, grid, ErrNotInGrid)
+	}
+	o := &Order{UserID: userID, LeaderID: leaderID, BatchID: b.ID, GridCell: grid, Status: PendingPayment,
+		IdempotencyKey: in.Key, PayAttempt: 1, ExpiresAt: now.Add(c.cfg.OrderTTL)}
+	for _, l := range in.Lines {
+		it, ok := b.Item(l.ItemID)
+		switch {
+		case !ok:
+			return nil, bizerr.Invalid("lines.item_id", "item "+strconv.FormatInt(l.ItemID, 10)+" is not in the batch")
+		case l.Price != it.Price:
+			return nil, &PriceError{ItemID: it.ID, Price: it.Price}
+		case it.Limit > 0 && l.Qty > it.Limit:
+			return nil, &StockError{ItemID: it.ID, Limit: it.Limit, Err: ErrLimitExceeded}
+		}
+		o.Lines = append(o.Lines, Line{ItemID: it.ID, SKUID: it.SKUID, Title: it.Title + " " + it.Spec,
+			Price: it.Price, Quantity: l.Qty, Amount: it.Price * l.Qty, CommissionBP: it.CommissionBP})
+		o.Amount += it.Price * l.Qty
+	}
+	return o, nil
+}
+
+func servesHex(b *presale.Batch, grid string) bool {
+	for _, g := range b.Grids {
+		if g.String() == grid {
+			return true
+		}
+	}
+	return false
+}
+
+// save inserts the order and reserves its stock in one transaction bounded by the checkout
+// deadline. The row goes in first: a concurrent request with the same key waits on its unique
+// index and then finds this order, so only one of them reserves. A reservation whose order did
+// not commit is given back.
+func (c *Checkout) save(ctx context.Context, b *presale.Batch, o *Order) (*Order, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.CheckoutDeadline)
+	defer cancel()
+	r := o.Reservation(limits(b))
+	var stored *Order
+	reserved := false
+	err := c.tx.InTx(ctx, func(ctx context.Context) error {
+		s, created, err := c.repo.Create(ctx, o)
+		if err != nil || !created {
+			stored = s
+			return err
+		}
+		if err := c.counter.Reserve(ctx, r, b.Items); err != nil {
+			return err
+		}
+		stored, reserved = s, true
+		return nil
+	})
+	if err != nil && reserved {
+		// The commit failed after the counters took the stock. Give it back unless the order
+		// made it after all (a lost answer to COMMIT).
+		if _, gerr := c.repo.GetByKey(context.WithoutCancel(ctx), o.UserID, o.IdempotencyKey); errors.Is(gerr, bizerr.ErrNotFound) {
+			err = errors.Join(err, c.counter.Abort(context.WithoutCancel(ctx), r))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+func limits(b *presale.Batch) map[int64]int64 {
+	m := make(map[int64]int64, len(b.Items))
+	for _, it := range b.Items {
+		m[it.ID] = it.Limit
+	}
+	return m
+}
+
+// sameRequest reports ErrKeyReused when o, found by the request's key, is not what it asks.
+func sameRequest(o *Order, in PlaceInput) error {
+	if o.BatchID != in.BatchID || len(o.Lines) != len(in.Lines) {
+		return ErrKeyReused
+	}
+	for _, l := range in.Lines {
+		found := false
+		for _, ol := range o.Lines {
+			if ol.ItemID == l.ItemID && ol.Quantity == l.Qty {
+				found = true
+			}
+		}
+		if !found {
+			return ErrKeyReused
+		}
+	}
+	return nil
+}
+
+// OpenBatches lists the batches open in the grid of the shopper's bound leader, with what is
+// left of each item.
+func (c *Checkout) OpenBatches(ctx context.Context, userID int64) ([]*presale.Batch, map[int64]map[int64]int64, error) {
+	_, grid, err := c.shoppers.BoundLeader(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cell, err := geo.ParseCell(grid)
+	if err != nil {
+		return nil, nil, fmt.Errorf("grid of the bound leader: %w", err)
+	}
+	bs, err := c.open.OpenIn(ctx, cell)
+	if err != nil {
+		return nil, nil, err
+	}
+	remaining := make(map[int64]map[int64]int64, len(bs))
+	for _, b := range bs {
+		if remaining[b.ID], err = c.counter.Remaining(ctx, b); err != nil {
+			return nil, nil, err
+		}
+	}
+	return bs, remaining, nil
+}
+
+// Get returns one of the shopper's orders; another shopper's is not found.
+func (c *Checkout) Get(ctx context.Context, userID, id int64) (*Order, error) {
+	o, err := c.repo.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.UserID != userID {
+		return nil, fmt.Errorf("order %d: %w", id, bizerr.ErrNotFound)
+	}
+	return o, nil
+}
+
+// List pages through the shopper's orders, newest first.
+func (c *Checkout) List(ctx context.Context, userID, beforeID int64, limit int) ([]*Order, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	return c.repo.ListByUser(ctx, userID, beforeID, limit)
+}
+
+// PickupQR is the signed QR payload of a paid order's pickup code ("" before payment).
+func (c *Checkout) PickupQR(o *Order) string {
+	if o.PickupCode == "" {
+		return ""
+	}
+	return c.qr.Sign(o.ID, o.PickupCode)
+}
+
+// Pay returns the wx.requestPayment parameters of an unpaid order. A payment that failed on the
+// phone gets a new out_trade_no.
+func (c *Checkout) Pay(ctx context.Context, userID, id int64) (payment.RequestPayment, error) {
+	o, err := c.Get(ctx, userID, id)
+	if err != nil {
+		return payment.RequestPayment{}, err
+	}
+	rp, err := c.prepay(ctx, o)
+	if errors.Is(err, payment.ErrPaymentFailed) {
+		if o, err = c.nextAttempt(ctx, o); err != nil {
+			return payment.RequestPayment{}, err
+		}
+		rp, err = c.prepay(ctx, o)
+	}
+	return rp, err
+}
+
+func (c *Checkout) prepay(ctx context.Context, o *Order) (payment.RequestPayment, error) {
+	if o.Status != PendingPayment {
+		return payment.RequestPayment{}, &StateError{From: o.Status, Action: "pay"}
+	}
+	if !c.now().Before(o.ExpiresAt) {
+		return payment.RequestPayment{}, &StateError{From: o.Status, Action: "pay an expired order"}
+	}
+	openID, err := c.shoppers.OpenID(ctx, o.UserID)
+	if err != nil {
+		return payment.RequestPayment{}, err
+	}
+	b, err := c.batches.Get(ctx, o.BatchID)
+	if err != nil {
+		return payment.RequestPayment{}, err
+	}
+	outTradeNo := payment.OutTradeNo(o.ID, o.PayAttempt)
+	rp, err := c.payments.Prepay(ctx, payment.PrepayInput{OutTradeNo: outTradeNo, Description: describe(b, o),
+		Amount: o.Amount, PayerOpenID: openID, ExpiresAt: o.ExpiresAt, ProfitSharing: true,
+		Attach: "order/" + strconv.FormatInt(o.ID, 10)})
+	if err != nil {
+		return payment.RequestPayment{}, err
+	}
+	// The order may have been cancelled (withdrawn, batch cancelled) while WeChat was asked:
+	// nobody has the parameters yet, so closing the WeChat order now makes it unpayable.
+	now, err := c.repo.Get(ctx, o.ID)
+	if err != nil {
+		return payment.RequestPayment{}, err
+	}
+	if now.Status != PendingPayment {
+		if _, cerr := c.payments.Close(ctx, outTradeNo); cerr != nil {
+			return payment.RequestPayment{}, errors.Join(&StateError{From: now.Status, Action: "pay"}, cerr)
+		}
+		return payment.RequestPayment{}, &StateError{From: now.Status, Action: "pay"}
+	}
+	return rp, nil
+}
+
+func describe(b *presale.Batch, o *Order) string {
+	d := b.Title
+	if len(o.Lines) > 0 {
+		d += " · " + o.Lines[0].Title
+	}
+	if r := []rune(d); len(r) > 120 {
+		d = string(r[:120])
+	}
+	return d
+}
+
+// nextAttempt moves the order to a new out_trade_no after a failed payment.
+func (c *Checkout) nextAttempt(ctx context.Context, o *Order) (*Order, error) {
+	var out *Order
+	err := c.tx.InTx(ctx, func(ctx context.Context) error {
+		cur, err := c.repo.Lock(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if cur.PayAttempt == o.PayAttempt {
+			cur.PayAttempt++
+			if err := c.repo.Save(ctx, cur); err != nil {
+				return err
+			}
+		}
+		out = cur
+		return nil
+	})
+	return out, err
+}
