@@ -9,8 +9,10 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
@@ -54,7 +56,45 @@ func seedDemo(bc *conf.Bootstrap, logger log.Logger) error {
 			return fmt.Errorf("seed demo account %s: %w", a.username, err)
 		}
 	}
-	return seedDemoLeaders(ctx, t)
+	if err := seedDemoLeaders(ctx, t); err != nil {
+		return err
+	}
+	return seedDemoBatch(ctx, t)
+}
+
+// seedDemoBatch publishes one batch to the demo grid, open from now for two days, unless a
+// batch exists already.
+func seedDemoBatch(ctx context.Context, t *tools) error {
+	existing, err := t.Batches.List(ctx, presale.ListFilter{Limit: 1})
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	cell, err := geo.CellAt(demoCentre, geo.DefaultGridRes)
+	if err != nil {
+		return err
+	}
+	p, err := t.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "阳山水蜜桃", Category: "水果",
+		Description: "无锡阳山，当季现摘，次日到自提点", Images: []string{"https://img.example.com/peach.jpg"}})
+	if err != nil {
+		return fmt.Errorf("seed demo product: %w", err)
+	}
+	sku, err := t.Catalog.AddSKU(ctx, p.ID, catalog.SKUInput{Spec: "6只装", Unit: "盒", ListPrice: 5990})
+	if err != nil {
+		return fmt.Errorf("seed demo sku: %w", err)
+	}
+	now := time.Now().UTC()
+	b, err := t.Batches.Create(ctx, identity.Principal{Kind: identity.SubjectSystem}, presale.Input{
+		Title: "周末水果团", OpensAt: now, CutoffAt: now.Add(48 * time.Hour),
+		PickupDate: now.Add(72 * time.Hour).In(presale.China).Format(time.DateOnly),
+		Items:      []presale.ItemInput{{SKUID: sku.ID, Price: 3990, Quota: 200, Limit: 5, CommissionBP: 1000}},
+		Grids:      []geo.Cell{cell}})
+	if err != nil {
+		return fmt.Errorf("seed demo batch: %w", err)
+	}
+	if _, err := t.Batches.Schedule(ctx, b.ID); err != nil {
+		return fmt.Errorf("schedule demo batch: %w", err)
+	}
+	return nil
 }
 
 func seedDemoLeaders(ctx context.Context, t *tools) error {

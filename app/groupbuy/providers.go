@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
@@ -22,18 +23,17 @@ import (
 // commonSet is what both injectors share: the configuration's sections, turned into domain
 // policy where needed, and the clock.
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
-	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog"),
+	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout"),
+	checkoutConfig,
+	checkoutTick,
+	qrSigner,
+	checkoutLoops,
 	compliance,
 	identityConfig,
 	leaderConfig,
 	clock,
-	paymentListener,
 	webhooks,
 )
-
-// paymentListener hears about paid payments and refunds; nothing listens until checkout links
-// orders to payments.
-func paymentListener() payment.Listener { return payment.NopListener{} }
 
 // webhooks are WeChat Pay's notification routes, public but signed.
 func webhooks(client *wechatpay.Client, uc *payment.Usecase, logger log.Logger) server.Webhooks {
@@ -75,6 +75,8 @@ type tools struct {
 	Console *identity.ConsoleUsecase
 	Leaders *leader.Usecase
 	Users   identity.UserRepo
+	Catalog *catalog.Usecase
+	Batches *presale.Usecase
 }
 
 // maxCommissionLevels is the legal ceiling on distribution levels (anti-pyramid rules and

@@ -13,7 +13,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/server"
@@ -92,14 +94,39 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	catalogCompliance := compliance(confCatalog)
 	catalogUsecase := catalog.NewUsecase(catalogRepo, catalogCompliance)
 	catalogOpsService := service.NewCatalogOpsService(catalogUsecase)
-	services := server.Services{
-		Auth:          authService,
-		Console:       consoleService,
-		Neighbourhood: neighbourhoodService,
-		LeaderSelf:    leaderSelfService,
-		LeaderOps:     leaderOpsService,
-		CatalogOps:    catalogOpsService,
+	presaleRepo := data.NewBatchRepo(dataData)
+	presaleCatalog := data.NewSKUCatalog(dataData)
+	grids := data.NewGridNames(dataData)
+	outboxStore := data.NewOutboxStore(dataData, portClock)
+	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock)
+	pickupRepo := data.NewPickupRepo(dataData)
+	pickupGuard := data.NewPickupGuard(dataData, keyPrefix)
+	orderRepo := data.NewOrderRepo(dataData)
+	checkout := bootstrap.Checkout
+	orderQRSigner, err := qrSigner(checkout)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
 	}
+	messenger := data.NewArrivalMessenger(miniProgram, userRepo, checkout)
+	orderConfig, err := checkoutConfig(checkout)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	pickup := order.NewPickup(pickupRepo, pickupGuard, orderRepo, presaleRepo, repo, outboxStore, dataData, orderQRSigner, messenger, orderConfig, portClock)
+	stockCounter, err := data.NewCounter(checkout, dataData, keyPrefix)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	keeper := order.NewKeeper(stockCounter, orderRepo, presaleRepo, orderConfig)
+	batchOpsService := service.NewBatchOpsService(presaleUsecase, pickup, keeper)
+	shoppers := data.NewShoppers(dataData)
+	batches := data.NewBatchCache(presaleRepo)
 	client, err := data.NewWechatPay(wechat, logger)
 	if err != nil {
 		cleanup2()
@@ -107,16 +134,51 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	paymentStore := data.NewPaymentStore(dataData)
-	listener := paymentListener()
+	afterSaleRepo := data.NewAfterSaleRepo(dataData)
+	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, portClock)
+	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, portClock)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, dataData, listener, portClock)
+	checkoutDeps := order.CheckoutDeps{
+		Repo:      orderRepo,
+		Counter:   stockCounter,
+		Keeper:    keeper,
+		Shoppers:  shoppers,
+		Batches:   batches,
+		BatchRepo: presaleRepo,
+		Payments:  paymentUsecase,
+		Events:    outboxStore,
+		Tx:        dataData,
+		QR:        orderQRSigner,
+		Config:    orderConfig,
+		Now:       portClock,
+	}
+	orderCheckout := order.NewCheckout(checkoutDeps)
+	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, dataData, orderConfig, portClock)
+	shopService := service.NewShopService(orderCheckout, presaleUsecase, afterSales, pickup)
+	leaderPickupService := service.NewLeaderPickupService(pickup)
+	afterSalesOpsService := service.NewAfterSalesOpsService(afterSales)
+	services := server.Services{
+		Auth:          authService,
+		Console:       consoleService,
+		Neighbourhood: neighbourhoodService,
+		LeaderSelf:    leaderSelfService,
+		LeaderOps:     leaderOpsService,
+		CatalogOps:    catalogOpsService,
+		BatchOps:      batchOpsService,
+		Shop:          shopService,
+		LeaderPickup:  leaderPickupService,
+		AfterSalesOps: afterSalesOpsService,
+	}
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
-	outboxStore := data.NewOutboxStore(dataData, portClock)
 	dispatcher := event.NewDispatcher(outboxStore, portClock)
 	registrationQueue := data.NewRegistrationQueue(dataData)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
-	workers := server.NewWorkers(logger, finder, dispatcher, registrar)
+	mainTick := checkoutTick(checkout)
+	sweeper := order.NewSweeper(orderCheckout, presaleRepo)
+	loops := checkoutLoops(mainTick, logger, dispatcher, presaleUsecase, orderCheckout, sweeper, pickup, afterSales)
+	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	app := newApp(logger, httpServer, grpcServer, workers, bootstrap)
 	return app, func() {
 		cleanup2()
@@ -171,10 +233,21 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		return nil, nil, err
 	}
 	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, dataData, config2, portClock)
+	catalogRepo := data.NewCatalogRepo(dataData)
+	confCatalog := bootstrap.Catalog
+	catalogCompliance := compliance(confCatalog)
+	catalogUsecase := catalog.NewUsecase(catalogRepo, catalogCompliance)
+	presaleRepo := data.NewBatchRepo(dataData)
+	presaleCatalog := data.NewSKUCatalog(dataData)
+	grids := data.NewGridNames(dataData)
+	outboxStore := data.NewOutboxStore(dataData, portClock)
+	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock)
 	mainTools := &tools{
 		Console: consoleUsecase,
 		Leaders: usecase,
 		Users:   userRepo,
+		Catalog: catalogUsecase,
+		Batches: presaleUsecase,
 	}
 	return mainTools, func() {
 		cleanup2()

@@ -9,7 +9,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
 // ProviderSet is the use cases of every domain.
@@ -22,4 +24,16 @@ var ProviderSet = wire.NewSet(
 	payment.NewRegistrar,
 	catalog.NewUsecase,
 	payment.NewUsecase,
+	presale.NewUsecase,
+	order.NewKeeper,
+	order.NewListener,
+	order.NewAfterSaleRefunds,
+	order.NewAfterSales,
+	order.NewPickup,
+	wire.Struct(new(order.CheckoutDeps), "*"),
+	order.NewCheckout,
+	order.NewSweeper,
+	wire.Bind(new(payment.Listener), new(*order.Listener)),
+	wire.Bind(new(order.RefundApplier), new(*order.AfterSaleRefunds)),
+	wire.Bind(new(order.Payments), new(*payment.Usecase)),
 )

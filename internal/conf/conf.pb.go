@@ -35,6 +35,7 @@ type Bootstrap struct {
 	Geo           *Geo                   `protobuf:"bytes,7,opt,name=geo,proto3" json:"geo,omitempty"`
 	Leaders       *Leaders               `protobuf:"bytes,8,opt,name=leaders,proto3" json:"leaders,omitempty"`
 	Catalog       *Catalog               `protobuf:"bytes,9,opt,name=catalog,proto3" json:"catalog,omitempty"`
+	Checkout      *Checkout              `protobuf:"bytes,10,opt,name=checkout,proto3" json:"checkout,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -132,6 +133,125 @@ func (x *Bootstrap) GetCatalog() *Catalog {
 	return nil
 }
 
+func (x *Bootstrap) GetCheckout() *Checkout {
+	if x != nil {
+		return x.Checkout
+	}
+	return nil
+}
+
+// Checkout is presale ordering, the pickup day and after-sales. Durations in protojson ("900s").
+type Checkout struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How long an unpaid order holds its stock (default 15m): WeChat's time_expire too.
+	OrderTtl *durationpb.Duration `protobuf:"bytes,1,opt,name=order_ttl,json=orderTtl,proto3" json:"order_ttl,omitempty"`
+	// Where stock is counted: "redis" (default; one Lua script per order) or "database" (a
+	// conditional UPDATE on the item row: no Redis needed, but one hot item serialises checkout).
+	StockCounter string `protobuf:"bytes,2,opt,name=stock_counter,json=stockCounter,proto3" json:"stock_counter,omitempty"`
+	// How long after pickup a shopper may ask for a refund (default 48h).
+	AfterSalesWindow *durationpb.Duration `protobuf:"bytes,3,opt,name=after_sales_window,json=afterSalesWindow,proto3" json:"after_sales_window,omitempty"`
+	// How long a ready order may wait before ops are told it was not picked up (default 72h).
+	PickupOverdueAfter *durationpb.Duration `protobuf:"bytes,4,opt,name=pickup_overdue_after,json=pickupOverdueAfter,proto3" json:"pickup_overdue_after,omitempty"`
+	// Base64 of the key (at least 32 bytes) that signs pickup QR payloads. Secret.
+	PickupQrKey string `protobuf:"bytes,5,opt,name=pickup_qr_key,json=pickupQrKey,proto3" json:"pickup_qr_key,omitempty"`
+	// How often the scheduler opens and closes batches and the sweeper expires orders (default 1s).
+	Tick *durationpb.Duration `protobuf:"bytes,6,opt,name=tick,proto3" json:"tick,omitempty"`
+	// The longest a checkout can run between reserving stock and committing its order (default
+	// 3s): a stock rebuild pauses the sale this long before it reads the database, so keep it
+	// well under server.http.timeout.
+	CheckoutDeadline *durationpb.Duration `protobuf:"bytes,7,opt,name=checkout_deadline,json=checkoutDeadline,proto3" json:"checkout_deadline,omitempty"`
+	// The WeChat subscription-message template for "goods arrived"; empty: notices only in the app.
+	ArrivalTemplateId string `protobuf:"bytes,8,opt,name=arrival_template_id,json=arrivalTemplateId,proto3" json:"arrival_template_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Checkout) Reset() {
+	*x = Checkout{}
+	mi := &file_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Checkout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Checkout) ProtoMessage() {}
+
+func (x *Checkout) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Checkout.ProtoReflect.Descriptor instead.
+func (*Checkout) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Checkout) GetOrderTtl() *durationpb.Duration {
+	if x != nil {
+		return x.OrderTtl
+	}
+	return nil
+}
+
+func (x *Checkout) GetStockCounter() string {
+	if x != nil {
+		return x.StockCounter
+	}
+	return ""
+}
+
+func (x *Checkout) GetAfterSalesWindow() *durationpb.Duration {
+	if x != nil {
+		return x.AfterSalesWindow
+	}
+	return nil
+}
+
+func (x *Checkout) GetPickupOverdueAfter() *durationpb.Duration {
+	if x != nil {
+		return x.PickupOverdueAfter
+	}
+	return nil
+}
+
+func (x *Checkout) GetPickupQrKey() string {
+	if x != nil {
+		return x.PickupQrKey
+	}
+	return ""
+}
+
+func (x *Checkout) GetTick() *durationpb.Duration {
+	if x != nil {
+		return x.Tick
+	}
+	return nil
+}
+
+func (x *Checkout) GetCheckoutDeadline() *durationpb.Duration {
+	if x != nil {
+		return x.CheckoutDeadline
+	}
+	return nil
+}
+
+func (x *Checkout) GetArrivalTemplateId() string {
+	if x != nil {
+		return x.ArrivalTemplateId
+	}
+	return ""
+}
+
 type Catalog struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Words product copy may not use (advertising law: absolute and medical claims). Empty: the
@@ -143,7 +263,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -155,7 +275,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -168,7 +288,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{1}
+	return file_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -194,7 +314,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -206,7 +326,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -219,7 +339,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -263,7 +383,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +395,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +408,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -315,7 +435,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +447,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +460,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -367,7 +487,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +499,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +512,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -423,7 +543,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -435,7 +555,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -448,7 +568,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -500,7 +620,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -512,7 +632,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -525,7 +645,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -572,7 +692,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -584,7 +704,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -597,7 +717,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -617,7 +737,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +749,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +762,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -664,7 +784,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -676,7 +796,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -689,7 +809,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4, 0}
+	return file_conf_proto_rawDescGZIP(), []int{5, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -723,7 +843,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +855,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +868,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4, 1}
+	return file_conf_proto_rawDescGZIP(), []int{5, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -780,7 +900,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -792,7 +912,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -805,7 +925,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_conf_proto_rawDescGZIP(), []int{6, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -864,7 +984,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +996,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +1009,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5, 1}
+	return file_conf_proto_rawDescGZIP(), []int{6, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -973,7 +1093,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -985,7 +1105,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -998,7 +1118,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 0}
+	return file_conf_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1025,7 +1145,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1157,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1170,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 0}
+	return file_conf_proto_rawDescGZIP(), []int{8, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1082,7 +1202,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1094,7 +1214,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1227,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 1}
+	return file_conf_proto_rawDescGZIP(), []int{8, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1161,7 +1281,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1173,7 +1293,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1186,7 +1306,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 2}
+	return file_conf_proto_rawDescGZIP(), []int{8, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -1273,7 +1393,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1405,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1418,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{8, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -1334,7 +1454,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1346,7 +1466,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1359,7 +1479,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 0}
+	return file_conf_proto_rawDescGZIP(), []int{9, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -1381,7 +1501,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xa3\x03\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xd8\x03\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -1391,7 +1511,18 @@ const file_conf_proto_rawDesc = "" +
 	"\x04demo\x18\x06 \x01(\v2\x13.groupbuy.conf.DemoR\x04demo\x12$\n" +
 	"\x03geo\x18\a \x01(\v2\x12.groupbuy.conf.GeoR\x03geo\x120\n" +
 	"\aleaders\x18\b \x01(\v2\x16.groupbuy.conf.LeadersR\aleaders\x120\n" +
-	"\acatalog\x18\t \x01(\v2\x16.groupbuy.conf.CatalogR\acatalog\",\n" +
+	"\acatalog\x18\t \x01(\v2\x16.groupbuy.conf.CatalogR\acatalog\x123\n" +
+	"\bcheckout\x18\n" +
+	" \x01(\v2\x17.groupbuy.conf.CheckoutR\bcheckout\"\xc8\x03\n" +
+	"\bCheckout\x126\n" +
+	"\torder_ttl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\borderTtl\x12#\n" +
+	"\rstock_counter\x18\x02 \x01(\tR\fstockCounter\x12G\n" +
+	"\x12after_sales_window\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x10afterSalesWindow\x12K\n" +
+	"\x14pickup_overdue_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12pickupOverdueAfter\x12\"\n" +
+	"\rpickup_qr_key\x18\x05 \x01(\tR\vpickupQrKey\x12-\n" +
+	"\x04tick\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x04tick\x12F\n" +
+	"\x11checkout_deadline\x18\a \x01(\v2\x19.google.protobuf.DurationR\x10checkoutDeadline\x12.\n" +
+	"\x13arrival_template_id\x18\b \x01(\tR\x11arrivalTemplateId\",\n" +
 	"\aCatalog\x12!\n" +
 	"\fbanned_words\x18\x01 \x03(\tR\vbannedWords\"\xa1\x01\n" +
 	"\x03Geo\x12\x19\n" +
@@ -1504,72 +1635,79 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
-	(*Catalog)(nil),               // 1: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 2: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 3: groupbuy.conf.Leaders
-	(*Server)(nil),                // 4: groupbuy.conf.Server
-	(*Data)(nil),                  // 5: groupbuy.conf.Data
-	(*Auth)(nil),                  // 6: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 7: groupbuy.conf.Wechat
-	(*Security)(nil),              // 8: groupbuy.conf.Security
-	(*Demo)(nil),                  // 9: groupbuy.conf.Demo
-	(*Server_HTTP)(nil),           // 10: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 11: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 12: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 13: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 14: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 15: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 16: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 17: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 18: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 19: groupbuy.conf.Security.PersonalData
-	nil,                           // 20: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
+	(*Checkout)(nil),              // 1: groupbuy.conf.Checkout
+	(*Catalog)(nil),               // 2: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 3: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 4: groupbuy.conf.Leaders
+	(*Server)(nil),                // 5: groupbuy.conf.Server
+	(*Data)(nil),                  // 6: groupbuy.conf.Data
+	(*Auth)(nil),                  // 7: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 8: groupbuy.conf.Wechat
+	(*Security)(nil),              // 9: groupbuy.conf.Security
+	(*Demo)(nil),                  // 10: groupbuy.conf.Demo
+	(*Server_HTTP)(nil),           // 11: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 12: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 13: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 14: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 15: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 16: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 17: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 18: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 19: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 20: groupbuy.conf.Security.PersonalData
+	nil,                           // 21: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 22: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	4,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	5,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	6,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	7,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	8,  // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	9,  // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	2,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	3,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	1,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
-	21, // 9: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	21, // 10: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	10, // 11: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	11, // 12: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	12, // 13: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	13, // 14: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	21, // 15: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	21, // 16: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	14, // 17: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	15, // 18: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	21, // 19: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	16, // 20: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	17, // 21: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	19, // 22: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	21, // 23: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	21, // 24: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	21, // 25: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	21, // 26: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	21, // 27: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	21, // 28: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	21, // 29: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	21, // 30: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	18, // 31: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	21, // 32: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	21, // 33: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	20, // 34: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	35, // [35:35] is the sub-list for method output_type
-	35, // [35:35] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	5,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	6,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	7,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	8,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	9,  // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	10, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	3,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	4,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	2,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	1,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
+	22, // 10: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	22, // 11: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	22, // 12: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	22, // 13: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	22, // 14: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	22, // 15: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	22, // 16: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	11, // 17: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	12, // 18: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	13, // 19: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	14, // 20: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	22, // 21: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	22, // 22: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	15, // 23: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	16, // 24: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	22, // 25: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	17, // 26: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	18, // 27: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	20, // 28: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	22, // 29: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	22, // 30: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	22, // 31: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	22, // 32: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	22, // 33: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	22, // 34: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	22, // 35: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	22, // 36: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	19, // 37: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	22, // 38: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	22, // 39: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	21, // 40: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	41, // [41:41] is the sub-list for method output_type
+	41, // [41:41] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -1583,7 +1721,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -17,6 +17,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -44,6 +45,19 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(payment.RegistrationQueue), new(*RegistrationQueue)),
 	wire.Bind(new(event.Publisher), new(*OutboxStore)),
 	wire.Bind(new(event.Store), new(*OutboxStore)),
+	NewBatchRepo,
+	NewGridNames,
+	NewSKUCatalog,
+	NewOrderRepo,
+	NewCounter,
+	wire.Bind(new(order.Counter), new(StockCounter)),
+	wire.Bind(new(order.Counters), new(StockCounter)),
+	NewShoppers,
+	NewBatchCache,
+	NewArrivalMessenger,
+	NewPickupRepo,
+	NewPickupGuard,
+	NewAfterSaleRepo,
 	NewMiniProgram,
 	NewPaymentStore,
 	NewWechatPay,

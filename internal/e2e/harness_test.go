@@ -28,10 +28,11 @@ import (
 )
 
 const (
-	appID     = "wxe2etestapp0001"
-	appSecret = "e2e-app-secret"
-	jwtSecret = "e2e-jwt-secret-0123456789abcdefghijklmnop"
-	piiKey    = "ZTJlLXRlc3QtcGlpLWtleS0zMi1ieXRlcy1sb25nISE=" // base64 of 32 bytes
+	appID       = "wxe2etestapp0001"
+	appSecret   = "e2e-app-secret"
+	jwtSecret   = "e2e-jwt-secret-0123456789abcdefghijklmnop"
+	piiKey      = "ZTJlLXRlc3QtcGlpLWtleS0zMi1ieXRlcy1sb25nISE=" // base64 of 32 bytes
+	pickupQRKey = "ZTJlLXRlc3QtcGlja3VwLXFyLWtleS0zMi1ieXRlcyEh" // base64 of 33 bytes
 )
 
 // binary is the groupbuy program built once for the package, with -race so that races inside
@@ -92,6 +93,7 @@ func start(t *testing.T) *stack {
 		"GROUPBUY_WECHAT_APP_ID="+appID,
 		"GROUPBUY_WECHAT_APP_SECRET="+appSecret,
 		"GROUPBUY_PII_KEY_K1="+piiKey,
+		"GROUPBUY_PICKUP_QR_KEY="+pickupQRKey,
 		"GROUPBUY_HTTP_ADDR="+httpAddr,
 		"GROUPBUY_GRPC_ADDR="+grpcAddr,
 	)

@@ -47,6 +47,10 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	v1.RegisterLeaderSelfHTTPServer(srv, svc.LeaderSelf)
 	v1.RegisterLeaderOpsHTTPServer(srv, svc.LeaderOps)
 	v1.RegisterCatalogOpsHTTPServer(srv, svc.CatalogOps)
+	v1.RegisterBatchOpsHTTPServer(srv, svc.BatchOps)
+	v1.RegisterShopHTTPServer(srv, svc.Shop)
+	v1.RegisterLeaderPickupHTTPServer(srv, svc.LeaderPickup)
+	v1.RegisterAfterSalesOpsHTTPServer(srv, svc.AfterSalesOps)
 
 	for _, h := range hooks {
 		srv.Handle(h.Path, h.Handler)

@@ -39,6 +39,10 @@ type Services struct {
 	LeaderSelf    *service.LeaderSelfService
 	LeaderOps     *service.LeaderOpsService
 	CatalogOps    *service.CatalogOpsService
+	BatchOps      *service.BatchOpsService
+	Shop          *service.ShopService
+	LeaderPickup  *service.LeaderPickupService
+	AfterSalesOps *service.AfterSalesOpsService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

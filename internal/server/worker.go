@@ -24,17 +24,21 @@ type Workers struct {
 	stopped bool
 }
 
+// Loops are more background loops by name, from domains whose loops need their configuration.
+type Loops map[string]func(context.Context) error
+
 // NewWorkers lists the background loops.
 func NewWorkers(logger log.Logger, finder *leader.Finder, outbox *event.Dispatcher,
-	receivers *payment.Registrar) *Workers {
-	return &Workers{
-		log: log.NewHelper(logger),
-		loops: map[string]func(context.Context) error{
-			"nearby-index": finder.Run,
-			"outbox":       outbox.Run,
-			"receivers":    receivers.Run,
-		},
+	receivers *payment.Registrar, more Loops) *Workers {
+	loops := map[string]func(context.Context) error{
+		"nearby-index": finder.Run,
+		"outbox":       outbox.Run,
+		"receivers":    receivers.Run,
 	}
+	for name, loop := range more {
+		loops[name] = loop
+	}
+	return &Workers{log: log.NewHelper(logger), loops: loops}
 }
 
 // Start launches every loop and returns at once.

@@ -14,6 +14,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
 // reasons gives each domain error its API error. Order matters only where errors wrap each other.
@@ -35,10 +37,20 @@ var reasons = []struct {
 	{leader.ErrBadTransition, v1.ErrorLeaderStateConflict, "the leader's status does not allow this"},
 	{leader.ErrLeaderNotServing, v1.ErrorLeaderNotServing, "the leader does not serve now: choose another"},
 	{leader.ErrNoMovePending, v1.ErrorNoMovePending, "no pickup-point move is waiting for review"},
+	{presale.ErrNotOpen, v1.ErrorBatchNotOpen, "the batch is not taking orders now"},
+	{order.ErrNotInGrid, v1.ErrorBatchNotInGrid, "the batch is not sold in your leader's grid"},
+	{order.ErrNoBoundLeader, v1.ErrorNoBoundLeader, "choose a pickup leader first"},
+	{order.ErrKeyReused, v1.ErrorIdempotencyKeyReused, "the idempotency key was used for another order"},
+	{order.ErrStockBusy, v1.ErrorUnavailable, "stock is being recounted: retry in a moment"},
+	{order.ErrNotLoaded, v1.ErrorUnavailable, "stock is being recounted: retry in a moment"},
 	{bizerr.ErrNotFound, v1.ErrorNotFound, "not found"},
 	{bizerr.ErrConflict, v1.ErrorConflict, "conflicts with the current state"},
 	{bizerr.ErrRateLimited, v1.ErrorRateLimited, "too many requests: slow down and retry"},
 	{bizerr.ErrUnavailable, v1.ErrorWechatUnavailable, "WeChat is unavailable: retry later"},
+	// The pickup day and after-sales (none of these wraps a bizerr kind).
+	{order.ErrPickupCode, v1.ErrorPickupCodeInvalid, "the pickup code is not valid at this pickup point, or was used"},
+	{order.ErrAfterSalesOver, v1.ErrorAfterSalesClosed, "the after-sales window of this order has closed"},
+	{order.ErrBadTransition, v1.ErrorOrderStateConflict, "the status of the order or the after-sales request does not allow this"},
 }
 
 // toAPIError maps an error from biz to the API. Messages are fixed per reason, so internal
@@ -68,6 +80,9 @@ func toAPIError(err error) error {
 		return v1.ErrorCopyNotAllowed("%s uses forbidden wording: %s", wording.Field, strings.Join(wording.Words, ", ")).
 			WithMetadata(map[string]string{"field": wording.Field, "words": strings.Join(wording.Words, ",")})
 	}
+	if e := checkoutError(err); e != nil {
+		return e
+	}
 	var invalid *bizerr.InvalidError
 	if errors.As(err, &invalid) {
 		return v1.ErrorInvalidArgument("%s: %s", invalid.Field, invalid.Reason).
@@ -87,4 +102,32 @@ func toAPIError(err error) error {
 		return kerrors.New(499, "CLIENT_CLOSED", "request cancelled").WithCause(err)
 	}
 	return v1.ErrorInternal("internal error").WithCause(err)
+}
+
+// checkoutError maps the refusals of checkout that carry details for the client.
+func checkoutError(err error) error {
+	var stock *order.StockError
+	if errors.As(err, &stock) {
+		meta := map[string]string{"item_id": strconv.FormatInt(stock.ItemID, 10)}
+		if errors.Is(err, order.ErrLimitExceeded) {
+			meta["limit"] = strconv.FormatInt(stock.Limit, 10)
+			return v1.ErrorLimitExceeded("item %d: above the per-shopper limit", stock.ItemID).WithMetadata(meta)
+		}
+		return v1.ErrorSoldOut("item %d: not enough left", stock.ItemID).WithMetadata(meta)
+	}
+	var price *order.PriceError
+	if errors.As(err, &price) {
+		return v1.ErrorPriceChanged("item %d now costs %d fen", price.ItemID, price.Price).
+			WithMetadata(map[string]string{"item_id": strconv.FormatInt(price.ItemID, 10),
+				"price_fen": strconv.FormatInt(price.Price, 10)})
+	}
+	var batch *presale.TransitionError
+	if errors.As(err, &batch) {
+		return v1.ErrorBatchStateConflict("the batch is %s: cannot %s", batch.From, batch.Action)
+	}
+	var state *order.StateError
+	if errors.As(err, &state) {
+		return v1.ErrorOrderStateConflict("the order is %s: cannot %s", state.From, state.Action)
+	}
+	return nil
 }

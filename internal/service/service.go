@@ -8,4 +8,5 @@ import (
 
 // ProviderSet is every API service.
 var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoodService,
-	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService)
+	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService, NewBatchOpsService, NewShopService,
+	NewLeaderPickupService, NewAfterSalesOpsService)
