@@ -49,8 +49,12 @@ func stockLines(r order.Reservation) []stock.Line {
 	return lines
 }
 
-func (c *RedisCounter) Reserve(ctx context.Context, r order.Reservation, _ []presale.Item) error {
-	return stockErr(c.store.Reserve(ctx, r.BatchID, r.Token, r.UserID, stockLines(r)), r)
+// InDatabase is false: Redis reserves before the order is written.
+func (c *RedisCounter) InDatabase() bool { return false }
+
+func (c *RedisCounter) Reserve(ctx context.Context, r order.Reservation, _ []presale.Item) (bool, error) {
+	fresh, err := c.store.ReserveOnce(ctx, r.BatchID, r.Token, r.UserID, stockLines(r))
+	return fresh, stockErr(err, r)
 }
 
 // stockErr turns the store's refusals into checkout's.
@@ -123,12 +127,22 @@ func (c *RedisCounter) Resume(ctx context.Context, batchID int64) error {
 // the row lock of the one before it.
 type DBCounter struct{ data *Data }
 
-func (c *DBCounter) Reserve(ctx context.Context, r order.Reservation, _ []presale.Item) error {
+// InDatabase is true: the stock is taken in the order's own transaction.
+func (c *DBCounter) InDatabase() bool { return true }
+
+func (c *DBCounter) Reserve(ctx context.Context, r order.Reservation, items []presale.Item) (bool, error) {
+	return true, c.reserve(ctx, r)
+}
+
+func (c *DBCounter) reserve(ctx context.Context, r order.Reservation) error {
 	cl := c.data.client(ctx)
 	for _, l := range r.Lines {
 		n, err := cl.BatchItem.Update().
 			Where(batchitem.ID(int(l.ItemID)), func(s *sql.Selector) {
-				s.Where(sql.ExprP(s.C(batchitem.FieldTaken)+" + ? <= "+s.C(batchitem.FieldQuota), l.Qty))
+				s.Where(sql.P(func(b *sql.Builder) {
+					b.WriteString(s.C(batchitem.FieldTaken) + " + ").Arg(l.Qty).
+						WriteString(" <= " + s.C(batchitem.FieldQuota))
+				}))
 			}).
 			AddTaken(l.Qty).Save(ctx)
 		if err != nil {
