@@ -19,10 +19,8 @@ type orderRepo struct{ data *Data }
 // NewOrderRepo stores orders and their lines.
 func NewOrderRepo(data *Data) order.Repo { return &orderRepo{data: data} }
 
-// Create inserts the order unless the shopper's idempotency key is taken; on PostgreSQL a
-// concurrent insert with the same key waits for the first to commit or roll back, so exactly one
-// of them creates the order.
-func (r *orderRepo) Create(ctx context.Context, o *order.Order) (*order.Order, bool, error) {
+// insertWithEnt inserts the order and its lines unless the shopper's idempotency key is taken.
+func (r *orderRepo) insertWithEnt(ctx context.Context, o *order.Order) (*order.Order, bool, error) {
 	c := r.data.client(ctx)
 	id, err := c.Order.Create().
 		SetUserID(int(o.UserID)).SetLeaderID(int(o.LeaderID)).SetBatchID(int(o.BatchID)).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
@@ -110,27 +111,18 @@ func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Ord
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	if o, err := c.repo.GetByKey(ctx, userID, in.Key); err == nil {
-		return o, sameRequest(o, in)
-	} else if !errors.Is(err, bizerr.ErrNotFound) {
-		return nil, err
-	}
-	leaderID, grid, err := c.shoppers.BoundLeader(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
 	b, err := c.batches.Get(ctx, in.BatchID)
 	if err != nil {
 		return nil, err
 	}
-	o, err := c.build(b, userID, leaderID, grid, in)
+	o, err := c.build(b, userID, in)
 	if err != nil {
 		return nil, err
 	}
 	stored, err := c.save(ctx, b, o)
 	if errors.Is(err, ErrNotLoaded) {
-		// The batch has no counters (just opened, or Redis lost them): rebuild them from the
-		// database, then try once more.
+		// The batch has no counters (Redis lost them): rebuild them from the database, then try
+		// once more.
 		if err := c.keeper.Rebuild(ctx, b.ID); err != nil {
 			return nil, err
 		}
@@ -142,17 +134,15 @@ func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Ord
 	return stored, sameRequest(stored, in)
 }
 
-// build checks the request against the batch and prices the order.
-func (c *Checkout) build(b *presale.Batch, userID, leaderID int64, grid string, in PlaceInput) (*Order, error) {
+// build checks the request against the batch and prices the order. The leader and grid are the
+// shopper's bound leader's, filled in when the order is saved.
+func (c *Checkout) build(b *presale.Batch, userID int64, in PlaceInput) (*Order, error) {
 	now := c.now()
 	if !b.TakesOrders(now) {
 		return nil, fmt.Errorf("batch %d is %s: %w", b.ID, b.Status, presale.ErrNotOpen)
 	}
-	if !servesHex(b, grid) {
-		return nil, fmt.Errorf("batch %d, grid %s: %w", b.ID, grid, ErrNotInGrid)
-	}
-	o := &Order{UserID: userID, LeaderID: leaderID, BatchID: b.ID, GridCell: grid, Status: PendingPayment,
-		IdempotencyKey: in.Key, PayAttempt: 1, ExpiresAt: now.Add(c.cfg.OrderTTL)}
+	o := &Order{UserID: userID, BatchID: b.ID, Status: PendingPayment, IdempotencyKey: in.Key, PayAttempt: 1,
+		ExpiresAt: now.Add(c.cfg.OrderTTL)}
 	for _, l := range in.Lines {
 		it, ok := b.Item(l.ItemID)
 		switch {
@@ -170,48 +160,101 @@ func (c *Checkout) build(b *presale.Batch, userID, leaderID int64, grid string, 
 	return o, nil
 }
 
-func servesHex(b *presale.Batch, grid string) bool {
-	for _, g := range b.Grids {
-		if g.String() == grid {
-			return true
-		}
+func gridsHex(b *presale.Batch) []string {
+	out := make([]string, len(b.Grids))
+	for i, g := range b.Grids {
+		out[i] = g.String()
 	}
-	return false
+	return out
 }
 
-// save inserts the order and reserves its stock in one transaction bounded by the checkout
-// deadline. The row goes in first: a concurrent request with the same key waits on its unique
-// index and then finds this order, so only one of them reserves. A reservation whose order did
-// not commit is given back.
+// save reserves the stock and writes the order. From a reservation to the commit of its order
+// takes at most the checkout deadline: that is what a stock rebuild waits out.
 func (c *Checkout) save(ctx context.Context, b *presale.Batch, o *Order) (*Order, error) {
+	if c.counter.InDatabase() {
+		return c.saveCounting(ctx, b, o)
+	}
+	return c.saveReserved(ctx, b, o)
+}
+
+// saveCounting inserts the order, then takes its stock, in one transaction: a concurrent request
+// with the same key waits on the order's unique index and then finds this order.
+func (c *Checkout) saveCounting(ctx context.Context, b *presale.Batch, o *Order) (*Order, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CheckoutDeadline)
 	defer cancel()
-	r := o.Reservation(limits(b))
 	var stored *Order
-	reserved := false
 	err := c.tx.InTx(ctx, func(ctx context.Context) error {
-		s, created, err := c.repo.Create(ctx, o)
+		s, created, err := c.repo.Create(ctx, o, gridsHex(b))
+		stored = s
 		if err != nil || !created {
-			stored = s
 			return err
 		}
-		if err := c.counter.Reserve(ctx, r, b.Items); err != nil {
-			return err
-		}
-		stored, reserved = s, true
-		return nil
+		_, err = c.counter.Reserve(ctx, s.Reservation(limits(b)), b.Items)
+		return err
 	})
-	if err != nil && reserved {
-		// The commit failed after the counters took the stock. Give it back unless the order
-		// made it after all (a lost answer to COMMIT).
-		if _, gerr := c.repo.GetByKey(context.WithoutCancel(ctx), o.UserID, o.IdempotencyKey); errors.Is(gerr, bizerr.ErrNotFound) {
-			err = errors.Join(err, c.counter.Abort(context.WithoutCancel(ctx), r))
-		}
-	}
+	return stored, err
+}
+
+// saveReserved reserves in the counters first, then writes the order in one statement: two round
+// trips and no transaction held open across Redis. The reservation is named by the shopper and
+// the idempotency key, so a retry finds it:
+//   - a retry whose first request saved the order gets that order;
+//   - a retry of a request still saving waits for its order; if none comes, it reserves again
+//     (fresh if a rebuild dropped the orphan, else taking over the reservation of a request
+//     that died) and writes the order itself;
+//   - a reservation whose order was not written is given back.
+func (c *Checkout) saveReserved(ctx context.Context, b *presale.Batch, o *Order) (*Order, error) {
+	r := o.Reservation(limits(b))
+	reservedAt := time.Now()
+	fresh, err := c.counter.Reserve(ctx, r, b.Items)
 	if err != nil {
 		return nil, err
 	}
-	return stored, nil
+	if !fresh {
+		prev, err := c.awaitOrder(ctx, o, c.cfg.CheckoutDeadline+time.Second)
+		if prev != nil || err != nil {
+			return prev, err
+		}
+		reservedAt = time.Now()
+		if fresh, err = c.counter.Reserve(ctx, r, b.Items); err != nil {
+			return nil, err
+		}
+	}
+	wctx, cancel := context.WithDeadline(ctx, reservedAt.Add(c.cfg.CheckoutDeadline))
+	defer cancel()
+	stored, created, err := c.repo.Create(wctx, o, gridsHex(b))
+	if fresh && (err != nil || !created) {
+		// Nothing of ours was written (or the key's order exists from before): give the stock
+		// back, unless the order made it after all (a lost answer).
+		if err != nil {
+			if _, gerr := c.repo.GetByKey(context.WithoutCancel(ctx), o.UserID, o.IdempotencyKey); gerr == nil {
+				return nil, err
+			}
+		}
+		err = errors.Join(err, c.counter.Abort(context.WithoutCancel(ctx), r))
+	}
+	return stored, err
+}
+
+// awaitOrder waits up to patience for the order of a request holding the same reservation. It
+// returns nil, nil when none appeared.
+func (c *Checkout) awaitOrder(ctx context.Context, o *Order, patience time.Duration) (*Order, error) {
+	ctx, cancel := context.WithTimeout(ctx, patience)
+	defer cancel()
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		prev, err := c.repo.GetByKey(ctx, o.UserID, o.IdempotencyKey)
+		if err == nil {
+			return prev, nil
+		}
+		if !errors.Is(err, bizerr.ErrNotFound) && ctx.Err() == nil {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(delay):
+		}
+	}
 }
 
 func limits(b *presale.Batch) map[int64]int64 {

@@ -11,9 +11,11 @@ import (
 // Repo stores orders with their lines. Get and Lock return bizerr.ErrNotFound for an unknown
 // order; methods called with the context of port.Transactor.InTx join its transaction.
 type Repo interface {
-	// Create saves a new order with its lines. When the shopper already has an order with the
-	// idempotency key it returns that one and created false.
-	Create(ctx context.Context, o *Order) (stored *Order, created bool, err error)
+	// Create saves a new order with its lines, for the shopper's bound leader when that leader
+	// serves and its grid is one of grids (hex cells); it fills LeaderID and GridCell. When the
+	// shopper already has an order with the idempotency key it returns that one and created
+	// false. ErrNoBoundLeader and ErrNotInGrid say why nothing was written.
+	Create(ctx context.Context, o *Order, grids []string) (stored *Order, created bool, err error)
 	GetByKey(ctx context.Context, userID int64, key string) (*Order, error)
 	Get(ctx context.Context, id int64) (*Order, error)
 	Lock(ctx context.Context, id int64) (*Order, error)
@@ -35,14 +37,18 @@ type Repo interface {
 	Reservations(ctx context.Context, batchID int64) ([]*Order, error)
 }
 
-// Counter reserves and releases stock. Reserve and Abort run before and after the order is
-// saved; Release gives a cancelled order's stock back exactly once and clears its
-// release_pending flag.
+// Counter reserves and releases stock. Release gives a cancelled order's stock back exactly once
+// and clears its release_pending flag.
 type Counter interface {
-	// Reserve takes every line or none: *StockError (ErrSoldOut, ErrLimitExceeded) names the
-	// line refused; ErrStockBusy while a rebuild runs; errNotLoaded when the batch has no
-	// counters yet. Called inside the transaction that saves the order.
-	Reserve(ctx context.Context, r Reservation, items []presale.Item) error
+	// InDatabase reports whether the counter counts in the database: then Reserve runs inside
+	// the transaction that saves the order, after the insert. Otherwise Reserve runs first and
+	// the order is saved after it in one statement.
+	InDatabase() bool
+	// Reserve takes every line or none and reports whether this call took it (false: the
+	// reservation's token held it already: a retry). *StockError (ErrSoldOut,
+	// ErrLimitExceeded) names the line refused; ErrStockBusy while a rebuild runs; ErrNotLoaded
+	// when the batch has no counters.
+	Reserve(ctx context.Context, r Reservation, items []presale.Item) (bool, error)
 	// Abort undoes a Reserve whose order was not saved.
 	Abort(ctx context.Context, r Reservation) error
 	// Release gives back the stock of an order that was cancelled before its batch's cut-off.

@@ -4,7 +4,8 @@
 -- KEYS[4] the batch's pause flag. All share the batch's hash tag.
 -- ARGV[1] number of lines, then item, quantity, per-shopper limit (0: none) for each line;
 -- ARGV[#ARGV - 1] the shopper, ARGV[#ARGV] a fingerprint of the lines.
--- Returns {1, 0} reserved (or already reserved by this token with the same lines and shopper),
+-- Returns {1, 0} reserved by this call, {2, 0} already reserved by this token with the same lines
+-- and shopper (nothing changes),
 -- {-1, item} not loaded, {-2, item} sold out, {-3, item} per-shopper limit exceeded,
 -- {-4, 0} the token was reserved before with other lines or for another shopper,
 -- {-5, 0} the batch is paused while the reconciler rebuilds it (nothing is read or changed).
@@ -16,7 +17,7 @@ local user, lines = ARGV[#ARGV - 1], ARGV[#ARGV]
 if redis.call('EXISTS', KEYS[3]) == 1 then
   local prev = redis.call('HMGET', KEYS[3], '_user', '_lines')
   if prev[1] == user and prev[2] == lines then
-    return {1, 0}
+    return {2, 0}
   end
   return {-4, 0}
 end

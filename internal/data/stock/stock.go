@@ -115,11 +115,18 @@ func (s *Store) scriptKeys(batchID int64, token string, userID int64) []string {
 // same token again with the same lines and shopper is a no-op that reports success, so a retried
 // request cannot take stock twice; other lines or another shopper get ErrOrderMismatch.
 func (s *Store) Reserve(ctx context.Context, batchID int64, token string, userID int64, lines []Line) error {
+	_, err := s.ReserveOnce(ctx, batchID, token, userID, lines)
+	return err
+}
+
+// ReserveOnce is Reserve, also reporting whether this call took the stock (false: the token held
+// it already), so a caller can tell a retry from the request that reserved.
+func (s *Store) ReserveOnce(ctx context.Context, batchID int64, token string, userID int64, lines []Line) (bool, error) {
 	if err := checkToken(token); err != nil {
-		return fmt.Errorf("reserve: %w", err)
+		return false, fmt.Errorf("reserve: %w", err)
 	}
 	if err := checkLines(lines); err != nil {
-		return fmt.Errorf("reserve %q: %w", token, err)
+		return false, fmt.Errorf("reserve %q: %w", token, err)
 	}
 	args := make([]any, 0, 3+3*len(lines))
 	args = append(args, len(lines))
@@ -129,23 +136,25 @@ func (s *Store) Reserve(ctx context.Context, batchID int64, token string, userID
 	args = append(args, userID, fingerprint(lines))
 	res, err := reserveScript.Run(ctx, s.rdb, s.scriptKeys(batchID, token, userID), args...).Int64Slice()
 	if err != nil {
-		return fmt.Errorf("reserve %q in batch %d: %w", token, batchID, err)
+		return false, fmt.Errorf("reserve %q in batch %d: %w", token, batchID, err)
 	}
 	switch res[0] {
 	case 1:
-		return nil
+		return true, nil
+	case 2:
+		return false, nil
 	case -1:
-		return &ItemError{ItemID: res[1], Err: ErrNotLoaded}
+		return false, &ItemError{ItemID: res[1], Err: ErrNotLoaded}
 	case -2:
-		return &ItemError{ItemID: res[1], Err: ErrSoldOut}
+		return false, &ItemError{ItemID: res[1], Err: ErrSoldOut}
 	case -3:
-		return &ItemError{ItemID: res[1], Err: ErrLimitExceeded}
+		return false, &ItemError{ItemID: res[1], Err: ErrLimitExceeded}
 	case -4:
-		return fmt.Errorf("reserve %q in batch %d: %w", token, batchID, ErrOrderMismatch)
+		return false, fmt.Errorf("reserve %q in batch %d: %w", token, batchID, ErrOrderMismatch)
 	case -5:
-		return fmt.Errorf("reserve %q in batch %d: %w", token, batchID, ErrPaused)
+		return false, fmt.Errorf("reserve %q in batch %d: %w", token, batchID, ErrPaused)
 	}
-	return fmt.Errorf("reserve %q in batch %d: unexpected script result %v", token, batchID, res)
+	return false, fmt.Errorf("reserve %q in batch %d: unexpected script result %v", token, batchID, res)
 }
 
 // fingerprint identifies a reservation's lines whatever their order, so a retry that lists them
