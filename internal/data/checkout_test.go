@@ -172,6 +172,15 @@ func TestCheckoutRetriesMakeOneOrder(t *testing.T) {
 			if n := e.count(`SELECT count(*) FROM orders`); n != 1 {
 				t.Fatalf("%d orders", n)
 			}
+			// A retry that arrives after the cut-off still gets its order back.
+			e.exec(`UPDATE batches SET status = 'closed' WHERE id = $1`, e.batch.ID)
+			time.Sleep(1100 * time.Millisecond) // checkout's batch cache holds a batch for a second
+			if o, err := e.place(100, "same-key-1", 3); err != nil || o.ID != first {
+				t.Fatalf("retry after the cut-off: %v, %v", o, err)
+			}
+			if _, err := e.place(100, "another-key", 1); !errors.Is(err, presale.ErrNotOpen) {
+				t.Fatalf("a new order after the cut-off: %v", err)
+			}
 			if left, _ := e.counter.Remaining(t.Context(), e.batch); left[e.batch.Items[0].ID] != 7 {
 				t.Fatalf("refusals took stock: %v left", left)
 			}

@@ -113,11 +113,11 @@ func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Ord
 	}
 	b, err := c.batches.Get(ctx, in.BatchID)
 	if err != nil {
-		return nil, err
+		return c.known(ctx, userID, in, err)
 	}
 	o, err := c.build(b, userID, in)
 	if err != nil {
-		return nil, err
+		return c.known(ctx, userID, in, err)
 	}
 	stored, err := c.save(ctx, b, o)
 	if errors.Is(err, ErrNotLoaded) {
@@ -132,6 +132,16 @@ func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Ord
 		return nil, err
 	}
 	return stored, sameRequest(stored, in)
+}
+
+// known answers a request that cannot be placed now (the batch closed, a price changed) with the
+// order its key made before, if any: a retry gets the answer of the request it repeats. Else err.
+func (c *Checkout) known(ctx context.Context, userID int64, in PlaceInput, err error) (*Order, error) {
+	prev, gerr := c.repo.GetByKey(ctx, userID, in.Key)
+	if gerr != nil {
+		return nil, err
+	}
+	return prev, sameRequest(prev, in)
 }
 
 // build checks the request against the batch and prices the order. The leader and grid are the
