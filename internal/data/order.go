@@ -14,10 +14,15 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 )
 
-type orderRepo struct{ data *Data }
+type orderRepo struct {
+	data  *Data
+	batch *orderBatcher
+}
 
 // NewOrderRepo stores orders and their lines.
-func NewOrderRepo(data *Data) order.Repo { return &orderRepo{data: data} }
+func NewOrderRepo(data *Data) order.Repo {
+	return &orderRepo{data: data, batch: &orderBatcher{data: data}}
+}
 
 // insertWithEnt inserts the order and its lines unless the shopper's idempotency key is taken.
 func (r *orderRepo) insertWithEnt(ctx context.Context, o *order.Order) (*order.Order, bool, error) {

@@ -41,10 +41,20 @@ SELECT o.id, o.leader_id, o.grid_cell, l.id, l.item_id FROM o, l`
 // one of grids. When the shopper already has an order with the idempotency key it returns that
 // one and created false. order.ErrNoBoundLeader and order.ErrNotInGrid say why nothing was
 // written. On PostgreSQL outside a transaction it is one statement; a concurrent insert with the
-// same key waits for the first to commit or roll back, so exactly one creates the order.
+// same key waits for the first to commit or roll back, so exactly one creates the order. Orders
+// placed at the same moment share a statement (order_batch.go).
 func (r *orderRepo) Create(ctx context.Context, o *order.Order, grids []string) (*order.Order, bool, error) {
 	if r.data.dialect == dialect.Postgres && ent.TxFromContext(ctx) == nil {
-		return r.createInOneStatement(ctx, o, grids)
+		res := r.batch.write(ctx, o, grids)
+		switch {
+		case res.single: // the batch failed as a whole: this order alone tells what is wrong
+			return r.createInOneStatement(ctx, o, grids)
+		case res.err != nil:
+			return nil, false, res.err
+		case res.o == nil:
+			return r.whyNotCreated(ctx, o, grids)
+		}
+		return res.o, true, nil
 	}
 	var out *order.Order
 	created := false
