@@ -61,12 +61,13 @@ func newLogger(w io.Writer) log.Logger {
 }
 
 // newApp runs both servers and prints where to look once they listen.
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, workers *server.Workers, bc *conf.Bootstrap) *kratos.App {
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, workers *server.Workers, debug *server.Debug,
+	bc *conf.Bootstrap) *kratos.App {
 	return kratos.New(
 		kratos.Name("groupbuy"),
 		kratos.Version(Version),
 		kratos.Logger(logger),
-		kratos.Server(hs, gs, workers),
+		kratos.Server(hs, gs, workers, debug),
 		kratos.AfterStart(func(context.Context) error {
 			printBanner(hs, bc)
 			return nil

@@ -179,7 +179,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	sweeper := order.NewSweeper(orderCheckout, presaleRepo)
 	loops := checkoutLoops(mainTick, logger, dispatcher, presaleUsecase, orderCheckout, sweeper, pickup, afterSales)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
-	app := newApp(logger, httpServer, grpcServer, workers, bootstrap)
+	debug, err := server.NewDebug(confServer, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	app := newApp(logger, httpServer, grpcServer, workers, debug, bootstrap)
 	return app, func() {
 		cleanup2()
 		cleanup()

@@ -426,9 +426,12 @@ func (x *Leaders) GetCommissionLevels() int32 {
 }
 
 type Server struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Http          *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	Grpc          *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Http  *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
+	Grpc  *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
+	// Where Go's runtime profiles (net/http/pprof) are served; empty: nowhere. Only a loopback
+	// address is accepted: profiles reveal the program's insides.
+	DebugAddr     string `protobuf:"bytes,3,opt,name=debug_addr,json=debugAddr,proto3" json:"debug_addr,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -475,6 +478,13 @@ func (x *Server) GetGrpc() *Server_GRPC {
 		return x.Grpc
 	}
 	return nil
+}
+
+func (x *Server) GetDebugAddr() string {
+	if x != nil {
+		return x.DebugAddr
+	}
+	return ""
 }
 
 type Data struct {
@@ -1534,10 +1544,12 @@ const file_conf_proto_rawDesc = "" +
 	"\rindex_refresh\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\findexRefresh\"z\n" +
 	"\aLeaders\x12B\n" +
 	"\x0frebind_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0erebindInterval\x12+\n" +
-	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\"\xb0\x02\n" +
+	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\"\xcf\x02\n" +
 	"\x06Server\x12.\n" +
 	"\x04http\x18\x01 \x01(\v2\x1a.groupbuy.conf.Server.HTTPR\x04http\x12.\n" +
-	"\x04grpc\x18\x02 \x01(\v2\x1a.groupbuy.conf.Server.GRPCR\x04grpc\x1au\n" +
+	"\x04grpc\x18\x02 \x01(\v2\x1a.groupbuy.conf.Server.GRPCR\x04grpc\x12\x1d\n" +
+	"\n" +
+	"debug_addr\x18\x03 \x01(\tR\tdebugAddr\x1au\n" +
 	"\x04HTTP\x12\x12\n" +
 	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
 	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12$\n" +

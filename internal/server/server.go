@@ -23,6 +23,7 @@ var ProviderSet = wire.NewSet(
 	NewHTTPServer,
 	NewGRPCServer,
 	NewWorkers,
+	NewDebug,
 	wire.Struct(new(Services), "*"),
 	NewMiddleware,
 	NewMetricsRegistry,
