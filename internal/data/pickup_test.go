@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"

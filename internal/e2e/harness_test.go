@@ -73,9 +73,35 @@ type stack struct {
 // production configuration file, every address and secret coming from the environment.
 func start(t *testing.T) *stack {
 	t.Helper()
+	return startWith(t, options{})
+}
+
+// options adjust a stack before its server starts.
+type options struct {
+	// payKeys, when set, makes the simulator serve WeChat Pay for this merchant (its
+	// configuration adjusted by payConfig) and configures the server's merchant for it, with
+	// notifications to the server's own HTTP address.
+	payKeys   *wxsim.DevPayKeys
+	payConfig func(*wxsim.PayConfig)
+}
+
+// startWith is start with options.
+func startWith(t *testing.T, opts options) *stack {
+	t.Helper()
 	dsn := testenv.PostgresDSN(t)
 	_, prefix := testenv.Redis(t)
-	sim := wxsim.New(wxsim.Config{Apps: map[string]string{appID: appSecret}})
+	simCfg := wxsim.Config{Apps: map[string]string{appID: appSecret}}
+	if opts.payKeys != nil {
+		simCfg.Pay = opts.payKeys.PayConfig()
+		if opts.payConfig != nil {
+			opts.payConfig(&simCfg.Pay)
+		}
+	}
+	sim, err := wxsim.Open(simCfg)
+	if err != nil {
+		t.Fatalf("open simulator: %v", err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
 	simURL, stopSim, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("start simulator: %v", err)
@@ -99,6 +125,22 @@ func start(t *testing.T) *stack {
 	)
 	if os.Getenv("GROUPBUY_TEST_REDIS") == "" {
 		s.env = append(s.env, "GROUPBUY_REDIS_ADDR=127.0.0.1:6379")
+	}
+	if k := opts.payKeys; k != nil {
+		dir := t.TempDir()
+		if err := k.WriteDir(dir); err != nil {
+			t.Fatal(err)
+		}
+		s.env = append(s.env,
+			"GROUPBUY_WECHAT_PAY_MCH_ID="+k.MchID,
+			"GROUPBUY_WECHAT_PAY_MERCHANT_SERIAL="+k.MerchantSerial,
+			"GROUPBUY_WECHAT_PAY_MERCHANT_PRIVATE_KEY="+filepath.Join(dir, wxsim.MerchantKeyFile),
+			"GROUPBUY_WECHAT_PAY_APIV3_KEY="+k.APIv3Key,
+			"GROUPBUY_WECHAT_PAY_PUBLIC_KEY_ID="+k.PublicKeyID,
+			"GROUPBUY_WECHAT_PAY_PUBLIC_KEY="+filepath.Join(dir, wxsim.PlatformPublicKeyFile),
+			"GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL="+s.api,
+			"GROUPBUY_WECHAT_PAY_API_BASE="+simURL,
+		)
 	}
 	s.run("migrate")
 	s.serve()
