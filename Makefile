@@ -97,3 +97,8 @@ help:
 bench-nearby: services
 	go test -run '^$$' -bench Nearby -benchmem -timeout 30m ./internal/data
 	bash app/loadgen/bench_nearby.sh
+
+.PHONY: bench-flash
+# flash presale, 1,000 shoppers on one item: orders/s, latency, oversell; Redis vs SQL stock
+bench-flash: services
+	bash app/loadgen/bench_flash.sh

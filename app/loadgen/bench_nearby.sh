@@ -20,31 +20,17 @@ D=${BENCH_NEARBY_D:-15s}
 WARMUP=${BENCH_NEARBY_WARMUP:-3s}
 HTTP_ADDR=${BENCH_NEARBY_HTTP_ADDR:-127.0.0.1:18000}
 GRPC_ADDR=${BENCH_NEARBY_GRPC_ADDR:-127.0.0.1:19000}
-PG=${GROUPBUY_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
-REDIS=${GROUPBUY_TEST_REDIS:-127.0.0.1:6379}
-CONF=configs/postgres.yaml
-
-say() { printf '\n== %s\n' "$*"; }
-
-# shellcheck disable=SC2016 # expanded by the inner bash, from its argument
-port_busy() { timeout 1 bash -c 'exec 3<>"/dev/tcp/${0%:*}/${0##*:}"' "$1" 2>/dev/null; }
-for addr in "$HTTP_ADDR" "$GRPC_ADDR"; do
-	if port_busy "$addr"; then
-		echo "bench-nearby: $addr is in use; set BENCH_NEARBY_HTTP_ADDR / BENCH_NEARBY_GRPC_ADDR" >&2
-		exit 1
-	fi
-done
+BENCH=bench-nearby KNOBS=BENCH_NEARBY
+# shellcheck source=app/loadgen/bench_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+check_ports "$HTTP_ADDR" "$GRPC_ADDR"
 
 WORK=$(mktemp -d -t groupbuy-bench-nearby.XXXXXX)
 DSN=
 SERVER=
 cleanup() {
 	local rc=$?
-	if [[ -n $SERVER ]] && kill -0 "$SERVER" 2>/dev/null; then
-		kill -TERM "$SERVER" 2>/dev/null || true
-		for _ in $(seq 100); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$SERVER" 2>/dev/null || true
-	fi
+	stop_server
 	if [[ $rc -ne 0 && -f $WORK/serve.log ]]; then
 		echo "bench-nearby: last lines of the server log (successful requests left out):" >&2
 		grep -v ' code=200 reason= ' "$WORK/serve.log" | tail -n 30 | sed 's/^/  /' >&2
@@ -61,27 +47,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "build (no -race)"
-go build -o "$WORK/groupbuy" ./app/groupbuy
-go build -o "$WORK/loadgen" ./app/loadgen
+build_and_configure wxbenchnearby001 "$HTTP_ADDR" "$GRPC_ADDR"
 
 say "fresh database on the test PostgreSQL"
 DSN=$("$WORK/loadgen" db create -admin "$PG" -purpose nearby)
 echo "${DSN%%\?*}"
 
-# The deployment configuration, every address and secret from the environment. Secrets are
-# fresh per run; WeChat points at a closed local port (nearby never calls it).
 GROUPBUY_REDIS_KEY_PREFIX="gbbench-$(basename "$WORK" | tr -cd 'a-zA-Z0-9')"
-GROUPBUY_JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
-GROUPBUY_PII_KEY_K1=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
-export GROUPBUY_REDIS_KEY_PREFIX GROUPBUY_JWT_SECRET GROUPBUY_PII_KEY_K1
+export GROUPBUY_REDIS_KEY_PREFIX
 export GROUPBUY_DB_SOURCE="$DSN"
-export GROUPBUY_REDIS_ADDR="${REDIS%%,*}"
-export GROUPBUY_WECHAT_API_BASE=http://127.0.0.1:9
-export GROUPBUY_WECHAT_APP_ID=wxbenchnearby001
-export GROUPBUY_WECHAT_APP_SECRET=bench-nearby
-export GROUPBUY_HTTP_ADDR="$HTTP_ADDR"
-export GROUPBUY_GRPC_ADDR="$GRPC_ADDR"
 
 say "migrate and seed $N pickup points"
 "$WORK/groupbuy" migrate -conf "$CONF"
@@ -99,4 +73,4 @@ say "stop the server"
 kill -TERM "$SERVER"
 if wait "$SERVER"; then echo "server stopped cleanly"; else echo "server exited with $?" >&2; exit 1; fi
 SERVER=
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+machine

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,14 @@ import (
 type apiFlags struct {
 	api, token, jwtSecret, jwtIssuer string
 	timeout                          time.Duration
+}
+
+// apiFlagSet is the flag set of a command that calls the API, with the API flags registered.
+func apiFlagSet(name string) (*flag.FlagSet, *apiFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	a := &apiFlags{}
+	a.register(fs)
+	return fs, a
 }
 
 func (a *apiFlags) register(fs *flag.FlagSet) {
@@ -61,26 +70,33 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// bearer is -token, or a shopper token minted with -jwt-secret (or $GROUPBUY_JWT_SECRET), valid
-// for an hour.
+// bearer is -token, or a shopper token (user 1) minted with -jwt-secret (or $GROUPBUY_JWT_SECRET).
 func (a *apiFlags) bearer() (string, error) {
 	if a.token != "" {
 		return a.token, nil
 	}
+	return a.mint(identity.SubjectUser, 1, identity.RoleShopper)
+}
+
+// mint signs an access token for any principal, valid for an hour, with -jwt-secret (or
+// $GROUPBUY_JWT_SECRET).
+func (a *apiFlags) mint(kind identity.SubjectKind, id int64, roles ...identity.Role) (string, error) {
+	iss, err := a.issuer()
+	if err != nil {
+		return "", err
+	}
+	return iss.IssueAccessToken(identity.Principal{Kind: kind, ID: id, Roles: roles}, time.Now().Add(time.Hour))
+}
+
+func (a *apiFlags) issuer() (*auth.Issuer, error) {
 	secret := a.jwtSecret
 	if secret == "" {
 		secret = os.Getenv("GROUPBUY_JWT_SECRET")
 	}
 	if secret == "" {
-		return "", errors.New("give -token, or -jwt-secret (or GROUPBUY_JWT_SECRET) to mint one")
+		return nil, errors.New("give -token, or -jwt-secret (or GROUPBUY_JWT_SECRET) to mint tokens")
 	}
-	issuer, err := auth.NewIssuer(&conf.Auth{JwtSecret: secret, Issuer: a.jwtIssuer})
-	if err != nil {
-		return "", err
-	}
-	return issuer.IssueAccessToken(identity.Principal{
-		Kind: identity.SubjectUser, ID: 1, Roles: []identity.Role{identity.RoleShopper},
-	}, time.Now().Add(time.Hour))
+	return auth.NewIssuer(&conf.Auth{JwtSecret: secret, Issuer: a.jwtIssuer})
 }
 
 // newClient keeps up to conns connections alive to the one host, and counts the dials: with
@@ -128,22 +144,12 @@ type nearbyReply struct {
 
 // getNearby sends one nearby request and decodes a 200 reply.
 func getNearby(ctx context.Context, c *http.Client, u, token string) ([]geo.Result, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	code, body, err := call(ctx, c, http.MethodGet, u, token, nil, 1<<20)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", status(code), strings.TrimSpace(string(body)))
 	}
 	var r nearbyReply
 	if err := json.Unmarshal(body, &r); err != nil {
@@ -158,3 +164,32 @@ func getNearby(ctx context.Context, c *http.Client, u, token string) ([]geo.Resu
 	}
 	return out, nil
 }
+
+// call sends one request with a bearer token (token "": none) and, unless body is nil, a JSON
+// body; it returns the status and at most limit bytes of the reply.
+func call(ctx context.Context, c *http.Client, method, u, token string, body []byte, limit int64) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	return resp.StatusCode, reply, err
+}
+
+// status is an HTTP status as net/http writes it: "404 Not Found".
+func status(code int) string { return strconv.Itoa(code) + " " + http.StatusText(code) }

@@ -1,7 +1,8 @@
 // Command loadgen measures groupbuy from outside: it seeds a benchmark database with the
 // synthetic city (internal/data/seedcity, the rows the in-process benchmarks use) and drives the
 // HTTP API with concurrent keep-alive clients, reporting throughput and latency percentiles.
-// `make bench-nearby` runs it end to end (app/loadgen/bench_nearby.sh).
+// `make bench-nearby` runs it end to end (app/loadgen/bench_nearby.sh), `make bench-flash` the
+// flash presale (app/loadgen/bench_flash.sh).
 //
 // It only ever talks to this machine (the -api host must be a loopback address) and only seeds
 // a database on this machine or a test database, so it cannot load or fill a real deployment.
@@ -22,10 +23,18 @@ Usage:
         wait until /readyz answers and the nearby index holds the seeded city
   loadgen nearby -api URL (-token T | -jwt-secret S) [-c 64] [-d 10s] [-warmup 2s] [-seed 1]
         GET /v1/pickup-points:nearby from c concurrent clients and report requests/s and latency
+  loadgen flash-seed -conf FILE -api URL (-jwt-secret S) [-shoppers 1000] [-quota 1000000] [-sellout-quota 500]
+        seed one leader and its bound shoppers (users 2..n+1) in the server's fresh database, create
+        and schedule the flash sale and the sell-out sale through the ops API, print their ids
+  loadgen flash  -api URL (-jwt-secret S) -batch ID -item ID -price P [-shoppers 1000] [-d 10s]
+                 [-warmup 2s] [-sellout-batch ID -sellout-item ID] [-mode redis|database] [-out FILE]
+        a flash presale of one hot item from one client per shopper, orders/s and latency, then
+        oversell checked in PostgreSQL, then the sell-out phase (every shopper tries once)
+  loadgen flash-table FILE...         the markdown table of flash -out files and the ratio
   loadgen db create -admin DSN        create a fresh benchmark database, print its DSN
   loadgen db drop   -dsn DSN          drop a database made by "db create"
 
--jwt-secret defaults to $GROUPBUY_JWT_SECRET; it mints a shopper token (auth.NewIssuer).
+-jwt-secret defaults to $GROUPBUY_JWT_SECRET; it mints shopper (and ops) tokens (auth.NewIssuer).
 Run "loadgen COMMAND -h" for every flag.
 `
 
@@ -49,6 +58,12 @@ func run(args []string) error {
 		return waitCmd(rest)
 	case "nearby":
 		return nearbyCmd(rest)
+	case "flash-seed":
+		return flashSeedCmd(rest)
+	case "flash":
+		return flashCmd(rest)
+	case "flash-table":
+		return flashTableCmd(rest)
 	case "db":
 		return dbCmd(rest)
 	case "help", "-h", "--help":

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,9 +37,7 @@ const (
 // connection and its own share of the query points, first for -warmup (not measured), then for
 // -d or -n requests, whichever comes first.
 func nearbyCmd(args []string) error {
-	fs := flag.NewFlagSet("nearby", flag.ContinueOnError)
-	var a apiFlags
-	a.register(fs)
+	fs, a := apiFlagSet("nearby")
 	clients := fs.Int("c", 64, "concurrent clients, each with one keep-alive connection")
 	duration := fs.Duration("d", 10*time.Second, "measured duration (at most 10m)")
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured load before the measurement (at most 1m)")
@@ -53,13 +50,10 @@ func nearbyCmd(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := checkRun("-c", *clients, *duration, *warmup); err != nil {
+		return err
+	}
 	switch {
-	case *clients < 1 || *clients > maxClients:
-		return fmt.Errorf("-c %d: want 1 to %d", *clients, maxClients)
-	case *duration <= 0 || *duration > maxDuration:
-		return fmt.Errorf("-d %v: want more than 0 and at most %v", *duration, maxDuration)
-	case *warmup < 0 || *warmup > maxWarmup:
-		return fmt.Errorf("-warmup %v: want 0 to %v", *warmup, maxWarmup)
 	case *limit < 0 || *limit > maxRequests:
 		return fmt.Errorf("-n %d: want 0 to %d", *limit, maxRequests)
 	case *queries < 1 || *queries > 1<<20:
@@ -142,13 +136,7 @@ func nearbyCmd(args []string) error {
 	}
 	after := sample(*serverPID)
 	// Requests still in flight finish within the request timeout; they are not counted.
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(a.timeout + time.Second):
-		fmt.Fprintln(os.Stderr, "loadgen: some clients did not finish their last request; reporting without them")
-	}
+	awaitClients(&wg, a.timeout+time.Second)
 	return report(workers, end.Sub(start), dials.Load(), *clients, before, after, *serverPID)
 }
 
@@ -232,7 +220,7 @@ const clockTick = 10 * time.Millisecond
 
 // processCPU reads utime+stime (all threads) of pid from /proc/PID/stat.
 func processCPU(pid int) (time.Duration, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat") //nolint:gosec // a number in a fixed path
 	if err != nil {
 		return 0, false
 	}
@@ -278,7 +266,7 @@ func machineCPU() (busy, total uint64, ok bool) {
 }
 
 func report(workers []worker, window time.Duration, dials int64, clients int, before, after cpuSample, serverPID int) error {
-	var lat []time.Duration
+	var lat latencies
 	non200, errs := 0, 0
 	status := map[int]int{}
 	firstErr := ""
@@ -300,10 +288,10 @@ func report(workers []worker, window time.Duration, dials int64, clients int, be
 		return errors.New("no request completed during the measurement")
 	}
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
+	pct := lat.pct
 	rps := float64(len(lat)) / window.Seconds()
 	fmt.Printf("  requests     %d in %v: %.0f req/s\n", len(lat), window.Round(time.Millisecond), rps)
-	fmt.Printf("  latency      p50 %v  p90 %v  p99 %v  max %v\n", ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(lat[len(lat)-1]))
+	lat.print()
 	fmt.Printf("  non-200      %d %v   transport errors %d %s\n", non200, status, errs, firstErr)
 	fmt.Printf("  connections  %d dialled for %d clients\n", dials, clients)
 	// CPU in "% of one CPU", like top: the machine has 100% × NumCPU. "other" is whatever else ran
@@ -330,6 +318,41 @@ func report(workers []worker, window time.Duration, dials int64, clients int, be
 		return fmt.Errorf("%d non-200 replies and %d transport errors", non200, errs)
 	}
 	return nil
+}
+
+// checkRun bounds the clients (flag name cFlag), the measured duration and the warm-up of a run.
+func checkRun(cFlag string, clients int, duration, warmup time.Duration) error {
+	switch {
+	case clients < 1 || clients > maxClients:
+		return fmt.Errorf("%s %d: want 1 to %d", cFlag, clients, maxClients)
+	case duration <= 0 || duration > maxDuration:
+		return fmt.Errorf("-d %v: want more than 0 and at most %v", duration, maxDuration)
+	case warmup < 0 || warmup > maxWarmup:
+		return fmt.Errorf("-warmup %v: want 0 to %v", warmup, maxWarmup)
+	}
+	return nil
+}
+
+// awaitClients waits for the clients' last requests, at most limit; it reports whether all ended.
+func awaitClients(wg *sync.WaitGroup, limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		fmt.Fprintln(os.Stderr, "loadgen: some clients did not finish their last request; reporting without them")
+		return false
+	}
+}
+
+// latencies of the measured requests; pct and print want them sorted and not empty.
+type latencies []time.Duration
+
+func (l latencies) pct(p float64) time.Duration { return l[min(len(l)-1, int(float64(len(l))*p))] }
+
+func (l latencies) print() {
+	fmt.Printf("  latency      p50 %v  p90 %v  p99 %v  max %v\n", ms(l.pct(0.50)), ms(l.pct(0.90)), ms(l.pct(0.99)), ms(l[len(l)-1]))
 }
 
 func ms(d time.Duration) string { return strconv.FormatFloat(msf(d), 'f', 2, 64) + "ms" }

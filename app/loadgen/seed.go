@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/seedcity"
 )
@@ -17,7 +18,7 @@ import (
 // seedCmd fills the configured database the way the in-process benchmarks do.
 func seedCmd(args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	confPath := fs.String("conf", "configs/postgres.yaml", "configuration file (GROUPBUY_* variables fill its placeholders, as for groupbuy)")
+	confPath := confFlag(fs)
 	n := fs.Int("n", seedcity.DefaultN, "pickup points (leaders) to seed")
 	seed := fs.Int64("seed", seedcity.DefaultSeed, "seed of the synthetic city")
 	batch := fs.Int("batch", seedcity.DefaultBatch, "rows per INSERT")
@@ -31,22 +32,12 @@ func seedCmd(args []string) error {
 	if *spacing < time.Microsecond {
 		return fmt.Errorf("-spacing %v: want at least 1µs (PostgreSQL keeps microseconds)", *spacing)
 	}
-	bc, err := conf.Load(*confPath)
+	t, err := openSeedTarget(*confPath)
 	if err != nil {
 		return err
 	}
-	if err := checkSeedTarget(bc.GetData().GetDatabase().GetSource()); err != nil {
-		return err
-	}
-	keys, err := data.NewKeyring(bc.GetSecurity())
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := data.OpenDatabase(bc.GetData())
-	if err != nil {
-		return err
-	}
-	defer closeDB()
+	defer t.close()
+	bc, keys, db := t.bc, t.keys, t.db
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	res, err := seedcity.Seed(ctx, db, keys, seedcity.Points(*n, *seed), seedcity.Options{
@@ -58,6 +49,39 @@ func seedCmd(args []string) error {
 	fmt.Printf("seeded %d leaders in %d served grids in %v (seed %d)\n", res.Leaders, res.Grids,
 		res.Elapsed.Round(time.Millisecond), *seed)
 	return nil
+}
+
+// confFlag is -conf, the configuration file of the server whose database is seeded.
+func confFlag(fs *flag.FlagSet) *string {
+	return fs.String("conf", "configs/postgres.yaml", "configuration file (GROUPBUY_* variables fill its placeholders, as for groupbuy)")
+}
+
+// seedTarget is the configured database, checked by checkSeedTarget, and the keyring that seals
+// the seeded leaders' fields.
+type seedTarget struct {
+	bc    *conf.Bootstrap
+	keys  *seal.Keyring
+	db    *data.Database
+	close func()
+}
+
+func openSeedTarget(confPath string) (seedTarget, error) {
+	bc, err := conf.Load(confPath)
+	if err != nil {
+		return seedTarget{}, err
+	}
+	if err := checkSeedTarget(bc.GetData().GetDatabase().GetSource()); err != nil {
+		return seedTarget{}, err
+	}
+	keys, err := data.NewKeyring(bc.GetSecurity())
+	if err != nil {
+		return seedTarget{}, err
+	}
+	db, closeDB, err := data.OpenDatabase(bc.GetData())
+	if err != nil {
+		return seedTarget{}, err
+	}
+	return seedTarget{bc: bc, keys: keys, db: db, close: closeDB}, nil
 }
 
 // checkSeedTarget refuses to fill anything but a database on this machine or a test database

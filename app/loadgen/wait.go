@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -18,9 +17,7 @@ import (
 // seeded, then checks that nearby answers a set of queries exactly as a scan of the seeded city
 // does (ids and metres): a missing or extra point near a query would change its page.
 func waitCmd(args []string) error {
-	fs := flag.NewFlagSet("wait", flag.ContinueOnError)
-	var a apiFlags
-	a.register(fs)
+	fs, a := apiFlagSet("wait")
 	n := fs.Int("n", seedcity.DefaultN, "points seeded (loadgen seed -n)")
 	seed := fs.Int64("seed", seedcity.DefaultSeed, "seed of the synthetic city (loadgen seed -seed)")
 	samples := fs.Int("samples", 256, "seeded points looked up, the first and last among them")
