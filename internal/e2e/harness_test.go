@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -183,17 +185,65 @@ func (s *stack) command(extraEnv []string, args ...string) *exec.Cmd {
 }
 
 // serve starts the server, waits until /readyz answers 200, and at cleanup stops it with
-// SIGTERM and checks that it shut down cleanly.
+// SIGTERM and checks that it shut down cleanly. A port that another process took between
+// freeAddr and the server's bind is replaced, up to three times.
 func (s *stack) serve() {
+	s.t.Helper()
+	for attempt := 1; ; attempt++ {
+		err := s.tryServe()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			s.t.Fatal(err)
+		}
+		s.moveTo(freeAddr(s.t), freeAddr(s.t))
+	}
+}
+
+var errPortTaken = errors.New("a listen address was taken")
+
+// tryServe starts the server and waits until it is ready; on success the cleanup stops it.
+func (s *stack) tryServe() error {
 	t := s.t
-	var logs bytes.Buffer
+	var logs syncBuffer
 	cmd := s.command(nil, "serve")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start server: %v", err)
+		return fmt.Errorf("start server: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	exited := func(err error) error {
+		if strings.Contains(logs.String(), "address already in use") {
+			return fmt.Errorf("%w: %s", errPortTaken, logs.String())
+		}
+		return fmt.Errorf("server exited during start: %w\n%s", err, logs.String())
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			return exited(err)
+		default:
+		}
+		if resp, err := http.Get(s.api + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	select {
+	case err := <-done: // ready was another process on our port
+		return exited(err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if time.Now().After(deadline) {
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("server not ready within 60s\n%s", logs.String())
+	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -209,22 +259,37 @@ func (s *stack) serve() {
 			t.Logf("server log:\n%s", tail(logs.String(), 80))
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			t.Fatalf("server exited during start: %v\n%s", err, logs.String())
-		default:
+	return nil
+}
+
+// moveTo gives the stack new listen addresses (and the notification URL that names one).
+func (s *stack) moveTo(httpAddr, grpcAddr string) {
+	s.api, s.grpc = "http://"+httpAddr, grpcAddr
+	s.env = append(s.env, "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr)
+	for _, kv := range s.env {
+		if strings.HasPrefix(kv, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL=") {
+			s.env = append(s.env, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL="+s.api)
+			break
 		}
-		if resp, err := http.Get(s.api + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("server not ready within 60s\n%s", logs.String())
+}
+
+// syncBuffer is a bytes.Buffer the server's output goroutines and the test may share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // reply is a decoded HTTP answer.
