@@ -33,6 +33,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
@@ -83,6 +84,8 @@ type Client struct {
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// ShippingDeclaration is the client for interacting with the ShippingDeclaration builders.
+	ShippingDeclaration *ShippingDeclarationClient
 	// ShopperNotice is the client for interacting with the ShopperNotice builders.
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
@@ -119,6 +122,7 @@ func (c *Client) init() {
 	c.Product = NewProductClient(c.config)
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.ShippingDeclaration = NewShippingDeclarationClient(c.config)
 	c.ShopperNotice = NewShopperNoticeClient(c.config)
 	c.Sku = NewSkuClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -233,6 +237,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		User:                 NewUserClient(cfg),
@@ -274,6 +279,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		User:                 NewUserClient(cfg),
@@ -309,7 +315,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.ConsoleAccount,
 		c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Order, c.OrderLine,
 		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
-		c.ReceiverRegistration, c.Session, c.ShopperNotice, c.Sku, c.User,
+		c.ReceiverRegistration, c.Session, c.ShippingDeclaration, c.ShopperNotice,
+		c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -322,7 +329,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.ConsoleAccount,
 		c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Order, c.OrderLine,
 		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
-		c.ReceiverRegistration, c.Session, c.ShopperNotice, c.Sku, c.User,
+		c.ReceiverRegistration, c.Session, c.ShippingDeclaration, c.ShopperNotice,
+		c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -369,6 +377,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *ShippingDeclarationMutation:
+		return c.ShippingDeclaration.mutate(ctx, m)
 	case *ShopperNoticeMutation:
 		return c.ShopperNotice.mutate(ctx, m)
 	case *SkuMutation:
@@ -2907,6 +2917,139 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// ShippingDeclarationClient is a client for the ShippingDeclaration schema.
+type ShippingDeclarationClient struct {
+	config
+}
+
+// NewShippingDeclarationClient returns a client for the ShippingDeclaration from the given config.
+func NewShippingDeclarationClient(c config) *ShippingDeclarationClient {
+	return &ShippingDeclarationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `shippingdeclaration.Hooks(f(g(h())))`.
+func (c *ShippingDeclarationClient) Use(hooks ...Hook) {
+	c.hooks.ShippingDeclaration = append(c.hooks.ShippingDeclaration, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `shippingdeclaration.Intercept(f(g(h())))`.
+func (c *ShippingDeclarationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ShippingDeclaration = append(c.inters.ShippingDeclaration, interceptors...)
+}
+
+// Create returns a builder for creating a ShippingDeclaration entity.
+func (c *ShippingDeclarationClient) Create() *ShippingDeclarationCreate {
+	mutation := newShippingDeclarationMutation(c.config, OpCreate)
+	return &ShippingDeclarationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ShippingDeclaration entities.
+func (c *ShippingDeclarationClient) CreateBulk(builders ...*ShippingDeclarationCreate) *ShippingDeclarationCreateBulk {
+	return &ShippingDeclarationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ShippingDeclarationClient) MapCreateBulk(slice any, setFunc func(*ShippingDeclarationCreate, int)) *ShippingDeclarationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ShippingDeclarationCreateBulk{err: fmt.Errorf("calling to ShippingDeclarationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ShippingDeclarationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ShippingDeclarationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ShippingDeclaration.
+func (c *ShippingDeclarationClient) Update() *ShippingDeclarationUpdate {
+	mutation := newShippingDeclarationMutation(c.config, OpUpdate)
+	return &ShippingDeclarationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ShippingDeclarationClient) UpdateOne(_m *ShippingDeclaration) *ShippingDeclarationUpdateOne {
+	mutation := newShippingDeclarationMutation(c.config, OpUpdateOne, withShippingDeclaration(_m))
+	return &ShippingDeclarationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ShippingDeclarationClient) UpdateOneID(id int) *ShippingDeclarationUpdateOne {
+	mutation := newShippingDeclarationMutation(c.config, OpUpdateOne, withShippingDeclarationID(id))
+	return &ShippingDeclarationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ShippingDeclaration.
+func (c *ShippingDeclarationClient) Delete() *ShippingDeclarationDelete {
+	mutation := newShippingDeclarationMutation(c.config, OpDelete)
+	return &ShippingDeclarationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ShippingDeclarationClient) DeleteOne(_m *ShippingDeclaration) *ShippingDeclarationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ShippingDeclarationClient) DeleteOneID(id int) *ShippingDeclarationDeleteOne {
+	builder := c.Delete().Where(shippingdeclaration.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ShippingDeclarationDeleteOne{builder}
+}
+
+// Query returns a query builder for ShippingDeclaration.
+func (c *ShippingDeclarationClient) Query() *ShippingDeclarationQuery {
+	return &ShippingDeclarationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeShippingDeclaration},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ShippingDeclaration entity by its id.
+func (c *ShippingDeclarationClient) Get(ctx context.Context, id int) (*ShippingDeclaration, error) {
+	return c.Query().Where(shippingdeclaration.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ShippingDeclarationClient) GetX(ctx context.Context, id int) *ShippingDeclaration {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ShippingDeclarationClient) Hooks() []Hook {
+	return c.hooks.ShippingDeclaration
+}
+
+// Interceptors returns the client interceptors.
+func (c *ShippingDeclarationClient) Interceptors() []Interceptor {
+	return c.inters.ShippingDeclaration
+}
+
+func (c *ShippingDeclarationClient) mutate(ctx context.Context, m *ShippingDeclarationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ShippingDeclarationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ShippingDeclarationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ShippingDeclarationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ShippingDeclarationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ShippingDeclaration mutation op: %q", m.Op())
+	}
+}
+
 // ShopperNoticeClient is a client for the ShopperNotice schema.
 type ShopperNoticeClient struct {
 	config
@@ -3312,13 +3455,13 @@ type (
 		AfterSale, Arrival, Batch, BatchGrid, BatchItem, ConsoleAccount, Grid, Leader,
 		LeaderBinding, LeaderEvent, Order, OrderLine, OutboxEvent, Payment,
 		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
-		ShopperNotice, Sku, User []ent.Hook
+		ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, Batch, BatchGrid, BatchItem, ConsoleAccount, Grid, Leader,
 		LeaderBinding, LeaderEvent, Order, OrderLine, OutboxEvent, Payment,
 		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
-		ShopperNotice, Sku, User []ent.Interceptor
+		ShippingDeclaration, ShopperNotice, Sku, User []ent.Interceptor
 	}
 )
 

@@ -31,6 +31,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
@@ -64,6 +65,7 @@ const (
 	TypeProduct              = "Product"
 	TypeReceiverRegistration = "ReceiverRegistration"
 	TypeSession              = "Session"
+	TypeShippingDeclaration  = "ShippingDeclaration"
 	TypeShopperNotice        = "ShopperNotice"
 	TypeSku                  = "Sku"
 	TypeUser                 = "User"
@@ -18428,6 +18430,1239 @@ func (m *SessionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// ShippingDeclarationMutation represents an operation that mutates the ShippingDeclaration nodes in the graph.
+type ShippingDeclarationMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	order_id        *int
+	addorder_id     *int
+	kind            *shippingdeclaration.Kind
+	transaction_id  *string
+	out_trade_no    *string
+	payer_openid    *string
+	item_desc       *string
+	promised_at     *time.Time
+	state           *shippingdeclaration.State
+	attempts        *int
+	addattempts     *int
+	next_attempt_at *time.Time
+	last_error      *string
+	uploaded_at     *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*ShippingDeclaration, error)
+	predicates      []predicate.ShippingDeclaration
+}
+
+var _ ent.Mutation = (*ShippingDeclarationMutation)(nil)
+
+// shippingdeclarationOption allows management of the mutation configuration using functional options.
+type shippingdeclarationOption func(*ShippingDeclarationMutation)
+
+// newShippingDeclarationMutation creates new mutation for the ShippingDeclaration entity.
+func newShippingDeclarationMutation(c config, op Op, opts ...shippingdeclarationOption) *ShippingDeclarationMutation {
+	m := &ShippingDeclarationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeShippingDeclaration,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withShippingDeclarationID sets the ID field of the mutation.
+func withShippingDeclarationID(id int) shippingdeclarationOption {
+	return func(m *ShippingDeclarationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ShippingDeclaration
+		)
+		m.oldValue = func(ctx context.Context) (*ShippingDeclaration, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ShippingDeclaration.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withShippingDeclaration sets the old ShippingDeclaration of the mutation.
+func withShippingDeclaration(node *ShippingDeclaration) shippingdeclarationOption {
+	return func(m *ShippingDeclarationMutation) {
+		m.oldValue = func(context.Context) (*ShippingDeclaration, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ShippingDeclarationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ShippingDeclarationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ShippingDeclarationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ShippingDeclarationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ShippingDeclaration.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ShippingDeclarationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ShippingDeclarationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ShippingDeclarationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ShippingDeclarationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ShippingDeclarationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ShippingDeclarationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *ShippingDeclarationMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *ShippingDeclarationMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *ShippingDeclarationMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *ShippingDeclarationMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *ShippingDeclarationMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *ShippingDeclarationMutation) SetKind(s shippingdeclaration.Kind) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ShippingDeclarationMutation) Kind() (r shippingdeclaration.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldKind(ctx context.Context) (v shippingdeclaration.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ShippingDeclarationMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (m *ShippingDeclarationMutation) SetTransactionID(s string) {
+	m.transaction_id = &s
+}
+
+// TransactionID returns the value of the "transaction_id" field in the mutation.
+func (m *ShippingDeclarationMutation) TransactionID() (r string, exists bool) {
+	v := m.transaction_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransactionID returns the old "transaction_id" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldTransactionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransactionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransactionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransactionID: %w", err)
+	}
+	return oldValue.TransactionID, nil
+}
+
+// ClearTransactionID clears the value of the "transaction_id" field.
+func (m *ShippingDeclarationMutation) ClearTransactionID() {
+	m.transaction_id = nil
+	m.clearedFields[shippingdeclaration.FieldTransactionID] = struct{}{}
+}
+
+// TransactionIDCleared returns if the "transaction_id" field was cleared in this mutation.
+func (m *ShippingDeclarationMutation) TransactionIDCleared() bool {
+	_, ok := m.clearedFields[shippingdeclaration.FieldTransactionID]
+	return ok
+}
+
+// ResetTransactionID resets all changes to the "transaction_id" field.
+func (m *ShippingDeclarationMutation) ResetTransactionID() {
+	m.transaction_id = nil
+	delete(m.clearedFields, shippingdeclaration.FieldTransactionID)
+}
+
+// SetOutTradeNo sets the "out_trade_no" field.
+func (m *ShippingDeclarationMutation) SetOutTradeNo(s string) {
+	m.out_trade_no = &s
+}
+
+// OutTradeNo returns the value of the "out_trade_no" field in the mutation.
+func (m *ShippingDeclarationMutation) OutTradeNo() (r string, exists bool) {
+	v := m.out_trade_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutTradeNo returns the old "out_trade_no" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldOutTradeNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutTradeNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutTradeNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutTradeNo: %w", err)
+	}
+	return oldValue.OutTradeNo, nil
+}
+
+// ClearOutTradeNo clears the value of the "out_trade_no" field.
+func (m *ShippingDeclarationMutation) ClearOutTradeNo() {
+	m.out_trade_no = nil
+	m.clearedFields[shippingdeclaration.FieldOutTradeNo] = struct{}{}
+}
+
+// OutTradeNoCleared returns if the "out_trade_no" field was cleared in this mutation.
+func (m *ShippingDeclarationMutation) OutTradeNoCleared() bool {
+	_, ok := m.clearedFields[shippingdeclaration.FieldOutTradeNo]
+	return ok
+}
+
+// ResetOutTradeNo resets all changes to the "out_trade_no" field.
+func (m *ShippingDeclarationMutation) ResetOutTradeNo() {
+	m.out_trade_no = nil
+	delete(m.clearedFields, shippingdeclaration.FieldOutTradeNo)
+}
+
+// SetPayerOpenid sets the "payer_openid" field.
+func (m *ShippingDeclarationMutation) SetPayerOpenid(s string) {
+	m.payer_openid = &s
+}
+
+// PayerOpenid returns the value of the "payer_openid" field in the mutation.
+func (m *ShippingDeclarationMutation) PayerOpenid() (r string, exists bool) {
+	v := m.payer_openid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayerOpenid returns the old "payer_openid" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldPayerOpenid(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayerOpenid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayerOpenid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayerOpenid: %w", err)
+	}
+	return oldValue.PayerOpenid, nil
+}
+
+// ClearPayerOpenid clears the value of the "payer_openid" field.
+func (m *ShippingDeclarationMutation) ClearPayerOpenid() {
+	m.payer_openid = nil
+	m.clearedFields[shippingdeclaration.FieldPayerOpenid] = struct{}{}
+}
+
+// PayerOpenidCleared returns if the "payer_openid" field was cleared in this mutation.
+func (m *ShippingDeclarationMutation) PayerOpenidCleared() bool {
+	_, ok := m.clearedFields[shippingdeclaration.FieldPayerOpenid]
+	return ok
+}
+
+// ResetPayerOpenid resets all changes to the "payer_openid" field.
+func (m *ShippingDeclarationMutation) ResetPayerOpenid() {
+	m.payer_openid = nil
+	delete(m.clearedFields, shippingdeclaration.FieldPayerOpenid)
+}
+
+// SetItemDesc sets the "item_desc" field.
+func (m *ShippingDeclarationMutation) SetItemDesc(s string) {
+	m.item_desc = &s
+}
+
+// ItemDesc returns the value of the "item_desc" field in the mutation.
+func (m *ShippingDeclarationMutation) ItemDesc() (r string, exists bool) {
+	v := m.item_desc
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemDesc returns the old "item_desc" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldItemDesc(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemDesc is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemDesc requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemDesc: %w", err)
+	}
+	return oldValue.ItemDesc, nil
+}
+
+// ClearItemDesc clears the value of the "item_desc" field.
+func (m *ShippingDeclarationMutation) ClearItemDesc() {
+	m.item_desc = nil
+	m.clearedFields[shippingdeclaration.FieldItemDesc] = struct{}{}
+}
+
+// ItemDescCleared returns if the "item_desc" field was cleared in this mutation.
+func (m *ShippingDeclarationMutation) ItemDescCleared() bool {
+	_, ok := m.clearedFields[shippingdeclaration.FieldItemDesc]
+	return ok
+}
+
+// ResetItemDesc resets all changes to the "item_desc" field.
+func (m *ShippingDeclarationMutation) ResetItemDesc() {
+	m.item_desc = nil
+	delete(m.clearedFields, shippingdeclaration.FieldItemDesc)
+}
+
+// SetPromisedAt sets the "promised_at" field.
+func (m *ShippingDeclarationMutation) SetPromisedAt(t time.Time) {
+	m.promised_at = &t
+}
+
+// PromisedAt returns the value of the "promised_at" field in the mutation.
+func (m *ShippingDeclarationMutation) PromisedAt() (r time.Time, exists bool) {
+	v := m.promised_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromisedAt returns the old "promised_at" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldPromisedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromisedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromisedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromisedAt: %w", err)
+	}
+	return oldValue.PromisedAt, nil
+}
+
+// ClearPromisedAt clears the value of the "promised_at" field.
+func (m *ShippingDeclarationMutation) ClearPromisedAt() {
+	m.promised_at = nil
+	m.clearedFields[shippingdeclaration.FieldPromisedAt] = struct{}{}
+}
+
+// PromisedAtCleared returns if the "promised_at" field was cleared in this mutation.
+func (m *ShippingDeclarationMutation) PromisedAtCleared() bool {
+	_, ok := m.clearedFields[shippingdeclaration.FieldPromisedAt]
+	return ok
+}
+
+// ResetPromisedAt resets all changes to the "promised_at" field.
+func (m *ShippingDeclarationMutation) ResetPromisedAt() {
+	m.promised_at = nil
+	delete(m.clearedFields, shippingdeclaration.FieldPromisedAt)
+}
+
+// SetState sets the "state" field.
+func (m *ShippingDeclarationMutation) SetState(s shippingdeclaration.State) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *ShippingDeclarationMutation) State() (r shippingdeclaration.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldState(ctx context.Context) (v shippingdeclaration.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *ShippingDeclarationMutation) ResetState() {
+	m.state = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *ShippingDeclarationMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *ShippingDeclarationMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *ShippingDeclarationMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *ShippingDeclarationMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *ShippingDeclarationMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *ShippingDeclarationMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *ShippingDeclarationMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *ShippingDeclarationMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *ShippingDeclarationMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *ShippingDeclarationMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *ShippingDeclarationMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[shippingdeclaration.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *ShippingDeclarationMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[shippingdeclaration.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *ShippingDeclarationMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, shippingdeclaration.FieldLastError)
+}
+
+// SetUploadedAt sets the "uploaded_at" field.
+func (m *ShippingDeclarationMutation) SetUploadedAt(t time.Time) {
+	m.uploaded_at = &t
+}
+
+// UploadedAt returns the value of the "uploaded_at" field in the mutation.
+func (m *ShippingDeclarationMutation) UploadedAt() (r time.Time, exists bool) {
+	v := m.uploaded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadedAt returns the old "uploaded_at" field's value of the ShippingDeclaration entity.
+// If the ShippingDeclaration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingDeclarationMutation) OldUploadedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadedAt: %w", err)
+	}
+	return oldValue.UploadedAt, nil
+}
+
+// ClearUploadedAt clears the value of the "uploaded_at" field.
+func (m *ShippingDeclarationMutation) ClearUploadedAt() {
+	m.uploaded_at = nil
+	m.clearedFields[shippingdeclaration.FieldUploadedAt] = struct{}{}
+}
+
+// UploadedAtCleared returns if the "uploaded_at" field was cleared in this mutation.
+func (m *ShippingDeclarationMutation) UploadedAtCleared() bool {
+	_, ok := m.clearedFields[shippingdeclaration.FieldUploadedAt]
+	return ok
+}
+
+// ResetUploadedAt resets all changes to the "uploaded_at" field.
+func (m *ShippingDeclarationMutation) ResetUploadedAt() {
+	m.uploaded_at = nil
+	delete(m.clearedFields, shippingdeclaration.FieldUploadedAt)
+}
+
+// Where appends a list predicates to the ShippingDeclarationMutation builder.
+func (m *ShippingDeclarationMutation) Where(ps ...predicate.ShippingDeclaration) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ShippingDeclarationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ShippingDeclarationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ShippingDeclaration, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ShippingDeclarationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ShippingDeclarationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ShippingDeclaration).
+func (m *ShippingDeclarationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ShippingDeclarationMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, shippingdeclaration.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, shippingdeclaration.FieldUpdatedAt)
+	}
+	if m.order_id != nil {
+		fields = append(fields, shippingdeclaration.FieldOrderID)
+	}
+	if m.kind != nil {
+		fields = append(fields, shippingdeclaration.FieldKind)
+	}
+	if m.transaction_id != nil {
+		fields = append(fields, shippingdeclaration.FieldTransactionID)
+	}
+	if m.out_trade_no != nil {
+		fields = append(fields, shippingdeclaration.FieldOutTradeNo)
+	}
+	if m.payer_openid != nil {
+		fields = append(fields, shippingdeclaration.FieldPayerOpenid)
+	}
+	if m.item_desc != nil {
+		fields = append(fields, shippingdeclaration.FieldItemDesc)
+	}
+	if m.promised_at != nil {
+		fields = append(fields, shippingdeclaration.FieldPromisedAt)
+	}
+	if m.state != nil {
+		fields = append(fields, shippingdeclaration.FieldState)
+	}
+	if m.attempts != nil {
+		fields = append(fields, shippingdeclaration.FieldAttempts)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, shippingdeclaration.FieldNextAttemptAt)
+	}
+	if m.last_error != nil {
+		fields = append(fields, shippingdeclaration.FieldLastError)
+	}
+	if m.uploaded_at != nil {
+		fields = append(fields, shippingdeclaration.FieldUploadedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ShippingDeclarationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case shippingdeclaration.FieldCreatedAt:
+		return m.CreatedAt()
+	case shippingdeclaration.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case shippingdeclaration.FieldOrderID:
+		return m.OrderID()
+	case shippingdeclaration.FieldKind:
+		return m.Kind()
+	case shippingdeclaration.FieldTransactionID:
+		return m.TransactionID()
+	case shippingdeclaration.FieldOutTradeNo:
+		return m.OutTradeNo()
+	case shippingdeclaration.FieldPayerOpenid:
+		return m.PayerOpenid()
+	case shippingdeclaration.FieldItemDesc:
+		return m.ItemDesc()
+	case shippingdeclaration.FieldPromisedAt:
+		return m.PromisedAt()
+	case shippingdeclaration.FieldState:
+		return m.State()
+	case shippingdeclaration.FieldAttempts:
+		return m.Attempts()
+	case shippingdeclaration.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case shippingdeclaration.FieldLastError:
+		return m.LastError()
+	case shippingdeclaration.FieldUploadedAt:
+		return m.UploadedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ShippingDeclarationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case shippingdeclaration.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case shippingdeclaration.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case shippingdeclaration.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case shippingdeclaration.FieldKind:
+		return m.OldKind(ctx)
+	case shippingdeclaration.FieldTransactionID:
+		return m.OldTransactionID(ctx)
+	case shippingdeclaration.FieldOutTradeNo:
+		return m.OldOutTradeNo(ctx)
+	case shippingdeclaration.FieldPayerOpenid:
+		return m.OldPayerOpenid(ctx)
+	case shippingdeclaration.FieldItemDesc:
+		return m.OldItemDesc(ctx)
+	case shippingdeclaration.FieldPromisedAt:
+		return m.OldPromisedAt(ctx)
+	case shippingdeclaration.FieldState:
+		return m.OldState(ctx)
+	case shippingdeclaration.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case shippingdeclaration.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case shippingdeclaration.FieldLastError:
+		return m.OldLastError(ctx)
+	case shippingdeclaration.FieldUploadedAt:
+		return m.OldUploadedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ShippingDeclaration field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShippingDeclarationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case shippingdeclaration.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case shippingdeclaration.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case shippingdeclaration.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case shippingdeclaration.FieldKind:
+		v, ok := value.(shippingdeclaration.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case shippingdeclaration.FieldTransactionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransactionID(v)
+		return nil
+	case shippingdeclaration.FieldOutTradeNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutTradeNo(v)
+		return nil
+	case shippingdeclaration.FieldPayerOpenid:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayerOpenid(v)
+		return nil
+	case shippingdeclaration.FieldItemDesc:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemDesc(v)
+		return nil
+	case shippingdeclaration.FieldPromisedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromisedAt(v)
+		return nil
+	case shippingdeclaration.FieldState:
+		v, ok := value.(shippingdeclaration.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case shippingdeclaration.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case shippingdeclaration.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case shippingdeclaration.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case shippingdeclaration.FieldUploadedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingDeclaration field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ShippingDeclarationMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, shippingdeclaration.FieldOrderID)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, shippingdeclaration.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ShippingDeclarationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case shippingdeclaration.FieldOrderID:
+		return m.AddedOrderID()
+	case shippingdeclaration.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShippingDeclarationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case shippingdeclaration.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case shippingdeclaration.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingDeclaration numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ShippingDeclarationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(shippingdeclaration.FieldTransactionID) {
+		fields = append(fields, shippingdeclaration.FieldTransactionID)
+	}
+	if m.FieldCleared(shippingdeclaration.FieldOutTradeNo) {
+		fields = append(fields, shippingdeclaration.FieldOutTradeNo)
+	}
+	if m.FieldCleared(shippingdeclaration.FieldPayerOpenid) {
+		fields = append(fields, shippingdeclaration.FieldPayerOpenid)
+	}
+	if m.FieldCleared(shippingdeclaration.FieldItemDesc) {
+		fields = append(fields, shippingdeclaration.FieldItemDesc)
+	}
+	if m.FieldCleared(shippingdeclaration.FieldPromisedAt) {
+		fields = append(fields, shippingdeclaration.FieldPromisedAt)
+	}
+	if m.FieldCleared(shippingdeclaration.FieldLastError) {
+		fields = append(fields, shippingdeclaration.FieldLastError)
+	}
+	if m.FieldCleared(shippingdeclaration.FieldUploadedAt) {
+		fields = append(fields, shippingdeclaration.FieldUploadedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ShippingDeclarationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ShippingDeclarationMutation) ClearField(name string) error {
+	switch name {
+	case shippingdeclaration.FieldTransactionID:
+		m.ClearTransactionID()
+		return nil
+	case shippingdeclaration.FieldOutTradeNo:
+		m.ClearOutTradeNo()
+		return nil
+	case shippingdeclaration.FieldPayerOpenid:
+		m.ClearPayerOpenid()
+		return nil
+	case shippingdeclaration.FieldItemDesc:
+		m.ClearItemDesc()
+		return nil
+	case shippingdeclaration.FieldPromisedAt:
+		m.ClearPromisedAt()
+		return nil
+	case shippingdeclaration.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case shippingdeclaration.FieldUploadedAt:
+		m.ClearUploadedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingDeclaration nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ShippingDeclarationMutation) ResetField(name string) error {
+	switch name {
+	case shippingdeclaration.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case shippingdeclaration.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case shippingdeclaration.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case shippingdeclaration.FieldKind:
+		m.ResetKind()
+		return nil
+	case shippingdeclaration.FieldTransactionID:
+		m.ResetTransactionID()
+		return nil
+	case shippingdeclaration.FieldOutTradeNo:
+		m.ResetOutTradeNo()
+		return nil
+	case shippingdeclaration.FieldPayerOpenid:
+		m.ResetPayerOpenid()
+		return nil
+	case shippingdeclaration.FieldItemDesc:
+		m.ResetItemDesc()
+		return nil
+	case shippingdeclaration.FieldPromisedAt:
+		m.ResetPromisedAt()
+		return nil
+	case shippingdeclaration.FieldState:
+		m.ResetState()
+		return nil
+	case shippingdeclaration.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case shippingdeclaration.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case shippingdeclaration.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case shippingdeclaration.FieldUploadedAt:
+		m.ResetUploadedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingDeclaration field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ShippingDeclarationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ShippingDeclarationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ShippingDeclarationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ShippingDeclarationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ShippingDeclarationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ShippingDeclarationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ShippingDeclarationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ShippingDeclaration unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ShippingDeclarationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ShippingDeclaration edge %s", name)
 }
 
 // ShopperNoticeMutation represents an operation that mutates the ShopperNotice nodes in the graph.

@@ -24,6 +24,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/user"
@@ -1148,6 +1149,47 @@ func init() {
 			return nil
 		}
 	}()
+	shippingdeclarationMixin := schema.ShippingDeclaration{}.Mixin()
+	shippingdeclarationMixinFields0 := shippingdeclarationMixin[0].Fields()
+	_ = shippingdeclarationMixinFields0
+	shippingdeclarationFields := schema.ShippingDeclaration{}.Fields()
+	_ = shippingdeclarationFields
+	// shippingdeclarationDescCreatedAt is the schema descriptor for created_at field.
+	shippingdeclarationDescCreatedAt := shippingdeclarationMixinFields0[0].Descriptor()
+	// shippingdeclaration.DefaultCreatedAt holds the default value on creation for the created_at field.
+	shippingdeclaration.DefaultCreatedAt = shippingdeclarationDescCreatedAt.Default.(func() time.Time)
+	// shippingdeclarationDescUpdatedAt is the schema descriptor for updated_at field.
+	shippingdeclarationDescUpdatedAt := shippingdeclarationMixinFields0[1].Descriptor()
+	// shippingdeclaration.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	shippingdeclaration.DefaultUpdatedAt = shippingdeclarationDescUpdatedAt.Default.(func() time.Time)
+	// shippingdeclaration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	shippingdeclaration.UpdateDefaultUpdatedAt = shippingdeclarationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// shippingdeclarationDescTransactionID is the schema descriptor for transaction_id field.
+	shippingdeclarationDescTransactionID := shippingdeclarationFields[2].Descriptor()
+	// shippingdeclaration.TransactionIDValidator is a validator for the "transaction_id" field. It is called by the builders before save.
+	shippingdeclaration.TransactionIDValidator = shippingdeclarationDescTransactionID.Validators[0].(func(string) error)
+	// shippingdeclarationDescOutTradeNo is the schema descriptor for out_trade_no field.
+	shippingdeclarationDescOutTradeNo := shippingdeclarationFields[3].Descriptor()
+	// shippingdeclaration.OutTradeNoValidator is a validator for the "out_trade_no" field. It is called by the builders before save.
+	shippingdeclaration.OutTradeNoValidator = shippingdeclarationDescOutTradeNo.Validators[0].(func(string) error)
+	// shippingdeclarationDescPayerOpenid is the schema descriptor for payer_openid field.
+	shippingdeclarationDescPayerOpenid := shippingdeclarationFields[4].Descriptor()
+	// shippingdeclaration.PayerOpenidValidator is a validator for the "payer_openid" field. It is called by the builders before save.
+	shippingdeclaration.PayerOpenidValidator = shippingdeclarationDescPayerOpenid.Validators[0].(func(string) error)
+	// shippingdeclarationDescItemDesc is the schema descriptor for item_desc field.
+	shippingdeclarationDescItemDesc := shippingdeclarationFields[5].Descriptor()
+	// shippingdeclaration.ItemDescValidator is a validator for the "item_desc" field. It is called by the builders before save.
+	shippingdeclaration.ItemDescValidator = shippingdeclarationDescItemDesc.Validators[0].(func(string) error)
+	// shippingdeclarationDescAttempts is the schema descriptor for attempts field.
+	shippingdeclarationDescAttempts := shippingdeclarationFields[8].Descriptor()
+	// shippingdeclaration.DefaultAttempts holds the default value on creation for the attempts field.
+	shippingdeclaration.DefaultAttempts = shippingdeclarationDescAttempts.Default.(int)
+	// shippingdeclaration.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	shippingdeclaration.AttemptsValidator = shippingdeclarationDescAttempts.Validators[0].(func(int) error)
+	// shippingdeclarationDescLastError is the schema descriptor for last_error field.
+	shippingdeclarationDescLastError := shippingdeclarationFields[10].Descriptor()
+	// shippingdeclaration.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	shippingdeclaration.LastErrorValidator = shippingdeclarationDescLastError.Validators[0].(func(string) error)
 	shoppernoticeFields := schema.ShopperNotice{}.Fields()
 	_ = shoppernoticeFields
 	// shoppernoticeDescKind is the schema descriptor for kind field.

@@ -237,6 +237,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
 }
 
+// The ShippingDeclarationFunc type is an adapter to allow the use of ordinary
+// function as ShippingDeclaration mutator.
+type ShippingDeclarationFunc func(context.Context, *ent.ShippingDeclarationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ShippingDeclarationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ShippingDeclarationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ShippingDeclarationMutation", m)
+}
+
 // The ShopperNoticeFunc type is an adapter to allow the use of ordinary
 // function as ShopperNotice mutator.
 type ShopperNoticeFunc func(context.Context, *ent.ShopperNoticeMutation) (ent.Value, error)

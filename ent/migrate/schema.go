@@ -646,6 +646,47 @@ var (
 			},
 		},
 	}
+	// ShippingDeclarationsColumns holds the columns for the "shipping_declarations" table.
+	ShippingDeclarationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"pickup", "presale"}},
+		{Name: "transaction_id", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "out_trade_no", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "payer_openid", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "item_desc", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "promised_at", Type: field.TypeTime, Nullable: true},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "uploaded", "failed", "skipped"}, Default: "pending"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "uploaded_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ShippingDeclarationsTable holds the schema information for the "shipping_declarations" table.
+	ShippingDeclarationsTable = &schema.Table{
+		Name:       "shipping_declarations",
+		Columns:    ShippingDeclarationsColumns,
+		PrimaryKey: []*schema.Column{ShippingDeclarationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "shippingdeclaration_order_id_kind",
+				Unique:  true,
+				Columns: []*schema.Column{ShippingDeclarationsColumns[3], ShippingDeclarationsColumns[4]},
+			},
+			{
+				Name:    "shippingdeclaration_state_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{ShippingDeclarationsColumns[10], ShippingDeclarationsColumns[12]},
+			},
+			{
+				Name:    "shippingdeclaration_state_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ShippingDeclarationsColumns[10], ShippingDeclarationsColumns[1]},
+			},
+		},
+	}
 	// ShopperNoticesColumns holds the columns for the "shopper_notices" table.
 	ShopperNoticesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -750,6 +791,7 @@ var (
 		ProductsTable,
 		ReceiverRegistrationsTable,
 		SessionsTable,
+		ShippingDeclarationsTable,
 		ShopperNoticesTable,
 		SkusTable,
 		UsersTable,

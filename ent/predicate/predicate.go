@@ -63,6 +63,9 @@ type ReceiverRegistration func(*sql.Selector)
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
+// ShippingDeclaration is the predicate function for shippingdeclaration builders.
+type ShippingDeclaration func(*sql.Selector)
+
 // ShopperNotice is the predicate function for shoppernotice builders.
 type ShopperNotice func(*sql.Selector)
 
