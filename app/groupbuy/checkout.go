@@ -57,10 +57,25 @@ func qrSigner(c *conf.Checkout) (*order.QRSigner, error) {
 	return s, nil
 }
 
+// checkoutLoopSet is checkout's background loops.
+type checkoutLoopSet server.Loops
+
+// domainLoops are the loops of every domain that has its own, for server.NewWorkers.
+func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet) server.Loops {
+	loops := server.Loops{}
+	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping)} {
+		for name, loop := range set {
+			loops[name] = loop
+		}
+	}
+	return loops
+}
+
 // checkoutLoops registers checkout's event handlers and returns its background loops: the batch
-// scheduler, the order sweeper and the pickup-day sweeper, each ticking every tick.
+// scheduler, the order sweeper, the pickup-day sweeper and the after-sales refund retries, each
+// ticking every tick.
 func checkoutLoops(t tick, logger log.Logger, d *event.Dispatcher, batches *presale.Usecase,
-	checkout *order.Checkout, sweeper *order.Sweeper, pickup *order.Pickup, afterSales *order.AfterSales) server.Loops {
+	checkout *order.Checkout, sweeper *order.Sweeper, pickup *order.Pickup, afterSales *order.AfterSales) checkoutLoopSet {
 	checkout.Handle(d)
 	pickup.Handle(d)
 	h := log.NewHelper(logger)
@@ -69,7 +84,7 @@ func checkoutLoops(t tick, logger log.Logger, d *event.Dispatcher, batches *pres
 			return runEvery(ctx, time.Duration(t), step, func(err error) { h.Errorw("msg", "tick failed", "loop", name, "error", err) })
 		}
 	}
-	return server.Loops{
+	return checkoutLoopSet{
 		"batch-scheduler": every("batch-scheduler", batches.Tick),
 		"order-sweeper":   every("order-sweeper", sweeper.Tick),
 		"pickup-sweeper":  every("pickup-sweeper", pickup.Tick),

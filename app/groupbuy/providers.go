@@ -23,11 +23,14 @@ import (
 // commonSet is what both injectors share: the configuration's sections, turned into domain
 // policy where needed, and the clock.
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
-	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout"),
+	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping"),
 	checkoutConfig,
 	checkoutTick,
 	qrSigner,
 	checkoutLoops,
+	domainLoops,
+	shippingConfig,
+	shippingLoops,
 	compliance,
 	identityConfig,
 	leaderConfig,

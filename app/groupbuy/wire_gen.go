@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/server"
@@ -157,6 +158,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	shopService := service.NewShopService(orderCheckout, presaleUsecase, afterSales, pickup)
 	leaderPickupService := service.NewLeaderPickupService(pickup)
 	afterSalesOpsService := service.NewAfterSalesOpsService(afterSales)
+	shippingStore := data.NewShippingStore(dataData)
+	shippingUploader := data.NewShippingUploader(miniProgram)
+	confShipping := bootstrap.Shipping
+	config3 := shippingConfig(confShipping)
+	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, config3, portClock)
+	shippingOpsService := service.NewShippingOpsService(shippingUsecase)
 	services := server.Services{
 		Auth:          authService,
 		Console:       consoleService,
@@ -168,6 +175,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Shop:          shopService,
 		LeaderPickup:  leaderPickupService,
 		AfterSalesOps: afterSalesOpsService,
+		ShippingOps:   shippingOpsService,
 	}
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
@@ -177,7 +185,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)
 	sweeper := order.NewSweeper(orderCheckout, presaleRepo)
-	loops := checkoutLoops(mainTick, logger, dispatcher, presaleUsecase, orderCheckout, sweeper, pickup, afterSales)
+	mainCheckoutLoopSet := checkoutLoops(mainTick, logger, dispatcher, presaleUsecase, orderCheckout, sweeper, pickup, afterSales)
+	mainShippingLoopSet := shippingLoops(confShipping, logger, dispatcher, shippingUsecase)
+	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 )
 
 // ProviderSet is the use cases of every domain.
@@ -33,6 +34,7 @@ var ProviderSet = wire.NewSet(
 	wire.Struct(new(order.CheckoutDeps), "*"),
 	order.NewCheckout,
 	order.NewSweeper,
+	shipping.NewUsecase,
 	wire.Bind(new(payment.Listener), new(*order.Listener)),
 	wire.Bind(new(order.RefundApplier), new(*order.AfterSaleRefunds)),
 	wire.Bind(new(order.Payments), new(*payment.Usecase)),

@@ -36,6 +36,7 @@ type Bootstrap struct {
 	Leaders       *Leaders               `protobuf:"bytes,8,opt,name=leaders,proto3" json:"leaders,omitempty"`
 	Catalog       *Catalog               `protobuf:"bytes,9,opt,name=catalog,proto3" json:"catalog,omitempty"`
 	Checkout      *Checkout              `protobuf:"bytes,10,opt,name=checkout,proto3" json:"checkout,omitempty"`
+	Shipping      *Shipping              `protobuf:"bytes,11,opt,name=shipping,proto3" json:"shipping,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -136,6 +137,13 @@ func (x *Bootstrap) GetCatalog() *Catalog {
 func (x *Bootstrap) GetCheckout() *Checkout {
 	if x != nil {
 		return x.Checkout
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetShipping() *Shipping {
+	if x != nil {
+		return x.Shipping
 	}
 	return nil
 }
@@ -252,6 +260,83 @@ func (x *Checkout) GetArrivalTemplateId() string {
 	return ""
 }
 
+// Shipping is the declaration of paid orders to WeChat's shipping information management
+// service (发货信息管理). Durations in protojson ("172800s").
+type Shipping struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A paid order older than this with no uploaded declaration is reported by the daily check
+	// and ListUndeclaredOrders (default 48h).
+	UndeclaredAfter *durationpb.Duration `protobuf:"bytes,1,opt,name=undeclared_after,json=undeclaredAfter,proto3" json:"undeclared_after,omitempty"`
+	// The longest wait between two attempts of a failing declaration (default 1h); the wait
+	// doubles from 10s up to it.
+	RetryMaxDelay *durationpb.Duration `protobuf:"bytes,2,opt,name=retry_max_delay,json=retryMaxDelay,proto3" json:"retry_max_delay,omitempty"`
+	// How often the worker looks for due declarations (default 2s).
+	Tick *durationpb.Duration `protobuf:"bytes,3,opt,name=tick,proto3" json:"tick,omitempty"`
+	// How far back the undeclared-orders check looks (default 90 days): orders paid before it
+	// are not reported.
+	UndeclaredLookback *durationpb.Duration `protobuf:"bytes,4,opt,name=undeclared_lookback,json=undeclaredLookback,proto3" json:"undeclared_lookback,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Shipping) Reset() {
+	*x = Shipping{}
+	mi := &file_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Shipping) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Shipping) ProtoMessage() {}
+
+func (x *Shipping) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Shipping.ProtoReflect.Descriptor instead.
+func (*Shipping) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Shipping) GetUndeclaredAfter() *durationpb.Duration {
+	if x != nil {
+		return x.UndeclaredAfter
+	}
+	return nil
+}
+
+func (x *Shipping) GetRetryMaxDelay() *durationpb.Duration {
+	if x != nil {
+		return x.RetryMaxDelay
+	}
+	return nil
+}
+
+func (x *Shipping) GetTick() *durationpb.Duration {
+	if x != nil {
+		return x.Tick
+	}
+	return nil
+}
+
+func (x *Shipping) GetUndeclaredLookback() *durationpb.Duration {
+	if x != nil {
+		return x.UndeclaredLookback
+	}
+	return nil
+}
+
 type Catalog struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Words product copy may not use (advertising law: absolute and medical claims). Empty: the
@@ -263,7 +348,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +360,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +373,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -314,7 +399,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -326,7 +411,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -339,7 +424,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -383,7 +468,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -395,7 +480,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -408,7 +493,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -438,7 +523,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +535,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +548,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -497,7 +582,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -509,7 +594,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -522,7 +607,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -553,7 +638,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +650,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +663,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -630,7 +715,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +727,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +740,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -702,7 +787,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -714,7 +799,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -727,7 +812,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -747,7 +832,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +844,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +857,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10}
+	return file_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -794,7 +879,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +891,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +904,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_conf_proto_rawDescGZIP(), []int{6, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -853,7 +938,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -865,7 +950,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -878,7 +963,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5, 1}
+	return file_conf_proto_rawDescGZIP(), []int{6, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -910,7 +995,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -922,7 +1007,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -935,7 +1020,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 0}
+	return file_conf_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -994,7 +1079,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1006,7 +1091,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1019,7 +1104,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 1}
+	return file_conf_proto_rawDescGZIP(), []int{7, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -1103,7 +1188,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1115,7 +1200,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1128,7 +1213,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 0}
+	return file_conf_proto_rawDescGZIP(), []int{8, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1155,7 +1240,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1252,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1265,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 0}
+	return file_conf_proto_rawDescGZIP(), []int{9, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1212,7 +1297,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1309,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1322,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 1}
+	return file_conf_proto_rawDescGZIP(), []int{9, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1291,7 +1376,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1303,7 +1388,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1316,7 +1401,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 2}
+	return file_conf_proto_rawDescGZIP(), []int{9, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -1403,7 +1488,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1500,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1513,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{9, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -1464,7 +1549,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1476,7 +1561,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1489,7 +1574,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 0}
+	return file_conf_proto_rawDescGZIP(), []int{10, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -1511,7 +1596,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xd8\x03\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\x8d\x04\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -1523,7 +1608,8 @@ const file_conf_proto_rawDesc = "" +
 	"\aleaders\x18\b \x01(\v2\x16.groupbuy.conf.LeadersR\aleaders\x120\n" +
 	"\acatalog\x18\t \x01(\v2\x16.groupbuy.conf.CatalogR\acatalog\x123\n" +
 	"\bcheckout\x18\n" +
-	" \x01(\v2\x17.groupbuy.conf.CheckoutR\bcheckout\"\xc8\x03\n" +
+	" \x01(\v2\x17.groupbuy.conf.CheckoutR\bcheckout\x123\n" +
+	"\bshipping\x18\v \x01(\v2\x17.groupbuy.conf.ShippingR\bshipping\"\xc8\x03\n" +
 	"\bCheckout\x126\n" +
 	"\torder_ttl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\borderTtl\x12#\n" +
 	"\rstock_counter\x18\x02 \x01(\tR\fstockCounter\x12G\n" +
@@ -1532,7 +1618,12 @@ const file_conf_proto_rawDesc = "" +
 	"\rpickup_qr_key\x18\x05 \x01(\tR\vpickupQrKey\x12-\n" +
 	"\x04tick\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x04tick\x12F\n" +
 	"\x11checkout_deadline\x18\a \x01(\v2\x19.google.protobuf.DurationR\x10checkoutDeadline\x12.\n" +
-	"\x13arrival_template_id\x18\b \x01(\tR\x11arrivalTemplateId\",\n" +
+	"\x13arrival_template_id\x18\b \x01(\tR\x11arrivalTemplateId\"\x8e\x02\n" +
+	"\bShipping\x12D\n" +
+	"\x10undeclared_after\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0fundeclaredAfter\x12A\n" +
+	"\x0fretry_max_delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\rretryMaxDelay\x12-\n" +
+	"\x04tick\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x04tick\x12J\n" +
+	"\x13undeclared_lookback\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12undeclaredLookback\",\n" +
 	"\aCatalog\x12!\n" +
 	"\fbanned_words\x18\x01 \x03(\tR\vbannedWords\"\xa1\x01\n" +
 	"\x03Geo\x12\x19\n" +
@@ -1647,79 +1738,85 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
 	(*Checkout)(nil),              // 1: groupbuy.conf.Checkout
-	(*Catalog)(nil),               // 2: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 3: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 4: groupbuy.conf.Leaders
-	(*Server)(nil),                // 5: groupbuy.conf.Server
-	(*Data)(nil),                  // 6: groupbuy.conf.Data
-	(*Auth)(nil),                  // 7: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 8: groupbuy.conf.Wechat
-	(*Security)(nil),              // 9: groupbuy.conf.Security
-	(*Demo)(nil),                  // 10: groupbuy.conf.Demo
-	(*Server_HTTP)(nil),           // 11: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 12: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 13: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 14: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 15: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 16: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 17: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 18: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 19: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 20: groupbuy.conf.Security.PersonalData
-	nil,                           // 21: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 22: google.protobuf.Duration
+	(*Shipping)(nil),              // 2: groupbuy.conf.Shipping
+	(*Catalog)(nil),               // 3: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 4: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 5: groupbuy.conf.Leaders
+	(*Server)(nil),                // 6: groupbuy.conf.Server
+	(*Data)(nil),                  // 7: groupbuy.conf.Data
+	(*Auth)(nil),                  // 8: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 9: groupbuy.conf.Wechat
+	(*Security)(nil),              // 10: groupbuy.conf.Security
+	(*Demo)(nil),                  // 11: groupbuy.conf.Demo
+	(*Server_HTTP)(nil),           // 12: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 13: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 14: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 15: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 16: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 17: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 18: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 19: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 20: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 21: groupbuy.conf.Security.PersonalData
+	nil,                           // 22: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 23: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	5,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	6,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	7,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	8,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	9,  // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	10, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	3,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	4,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	2,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	6,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	7,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	8,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	9,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	10, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	11, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	4,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	5,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	3,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
 	1,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
-	22, // 10: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	22, // 11: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	22, // 12: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	22, // 13: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	22, // 14: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	22, // 15: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	22, // 16: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	11, // 17: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	12, // 18: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	13, // 19: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	14, // 20: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	22, // 21: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	22, // 22: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	15, // 23: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	16, // 24: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	22, // 25: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	17, // 26: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	18, // 27: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	20, // 28: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	22, // 29: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	22, // 30: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	22, // 31: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	22, // 32: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	22, // 33: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	22, // 34: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	22, // 35: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	22, // 36: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	19, // 37: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	22, // 38: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	22, // 39: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	21, // 40: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	41, // [41:41] is the sub-list for method output_type
-	41, // [41:41] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	2,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
+	23, // 11: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	23, // 12: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	23, // 13: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	23, // 14: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	23, // 15: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	23, // 16: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	23, // 17: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	23, // 18: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	23, // 19: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	23, // 20: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	23, // 21: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	12, // 22: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	13, // 23: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	14, // 24: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	15, // 25: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	23, // 26: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	23, // 27: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	16, // 28: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	17, // 29: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	23, // 30: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	18, // 31: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	19, // 32: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	21, // 33: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	23, // 34: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	23, // 35: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	23, // 36: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	23, // 37: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	23, // 38: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	23, // 39: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	23, // 40: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	23, // 41: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	20, // 42: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	23, // 43: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	23, // 44: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	22, // 45: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -1733,7 +1830,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

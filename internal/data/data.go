@@ -20,6 +20,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
@@ -61,6 +62,10 @@ var ProviderSet = wire.NewSet(
 	NewMiniProgram,
 	NewPaymentStore,
 	NewWechatPay,
+	NewShippingStore,
+	NewShippingUploader,
+	wire.Bind(new(shipping.Repo), new(*ShippingStore)),
+	wire.Bind(new(shipping.Uploader), new(*ShippingUploader)),
 	wire.Bind(new(port.Transactor), new(*Data)),
 	wire.Bind(new(identity.UserRepo), new(*UserRepo)),
 	wire.Bind(new(leader.Users), new(*UserRepo)),

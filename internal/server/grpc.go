@@ -27,5 +27,6 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterShopServer(srv, svc.Shop)
 	v1.RegisterLeaderPickupServer(srv, svc.LeaderPickup)
 	v1.RegisterAfterSalesOpsServer(srv, svc.AfterSalesOps)
+	v1.RegisterShippingOpsServer(srv, svc.ShippingOps)
 	return srv
 }

@@ -51,6 +51,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	v1.RegisterShopHTTPServer(srv, svc.Shop)
 	v1.RegisterLeaderPickupHTTPServer(srv, svc.LeaderPickup)
 	v1.RegisterAfterSalesOpsHTTPServer(srv, svc.AfterSalesOps)
+	v1.RegisterShippingOpsHTTPServer(srv, svc.ShippingOps)
 
 	for _, h := range hooks {
 		srv.Handle(h.Path, h.Handler)

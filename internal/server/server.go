@@ -44,6 +44,7 @@ type Services struct {
 	Shop          *service.ShopService
 	LeaderPickup  *service.LeaderPickupService
 	AfterSalesOps *service.AfterSalesOpsService
+	ShippingOps   *service.ShippingOpsService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

@@ -9,4 +9,4 @@ import (
 // ProviderSet is every API service.
 var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoodService,
 	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService, NewBatchOpsService, NewShopService,
-	NewLeaderPickupService, NewAfterSalesOpsService)
+	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService)
