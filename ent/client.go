@@ -19,11 +19,16 @@ import (
 	"github.com/groupbuy/groupbuy/ent/batch"
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
+	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
+	"github.com/groupbuy/groupbuy/ent/ledgerposting"
+	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -56,6 +61,10 @@ type Client struct {
 	BatchGrid *BatchGridClient
 	// BatchItem is the client for interacting with the BatchItem builders.
 	BatchItem *BatchItemClient
+	// CommissionEntry is the client for interacting with the CommissionEntry builders.
+	CommissionEntry *CommissionEntryClient
+	// CommissionPlan is the client for interacting with the CommissionPlan builders.
+	CommissionPlan *CommissionPlanClient
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
 	// Grid is the client for interacting with the Grid builders.
@@ -66,6 +75,12 @@ type Client struct {
 	LeaderBinding *LeaderBindingClient
 	// LeaderEvent is the client for interacting with the LeaderEvent builders.
 	LeaderEvent *LeaderEventClient
+	// LedgerAccount is the client for interacting with the LedgerAccount builders.
+	LedgerAccount *LedgerAccountClient
+	// LedgerPosting is the client for interacting with the LedgerPosting builders.
+	LedgerPosting *LedgerPostingClient
+	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
+	LedgerTransaction *LedgerTransactionClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderLine is the client for interacting with the OrderLine builders.
@@ -108,11 +123,16 @@ func (c *Client) init() {
 	c.Batch = NewBatchClient(c.config)
 	c.BatchGrid = NewBatchGridClient(c.config)
 	c.BatchItem = NewBatchItemClient(c.config)
+	c.CommissionEntry = NewCommissionEntryClient(c.config)
+	c.CommissionPlan = NewCommissionPlanClient(c.config)
 	c.ConsoleAccount = NewConsoleAccountClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.Leader = NewLeaderClient(c.config)
 	c.LeaderBinding = NewLeaderBindingClient(c.config)
 	c.LeaderEvent = NewLeaderEventClient(c.config)
+	c.LedgerAccount = NewLedgerAccountClient(c.config)
+	c.LedgerPosting = NewLedgerPostingClient(c.config)
+	c.LedgerTransaction = NewLedgerTransactionClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.OrderLine = NewOrderLineClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
@@ -223,11 +243,16 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Batch:                NewBatchClient(cfg),
 		BatchGrid:            NewBatchGridClient(cfg),
 		BatchItem:            NewBatchItemClient(cfg),
+		CommissionEntry:      NewCommissionEntryClient(cfg),
+		CommissionPlan:       NewCommissionPlanClient(cfg),
 		ConsoleAccount:       NewConsoleAccountClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
+		LedgerAccount:        NewLedgerAccountClient(cfg),
+		LedgerPosting:        NewLedgerPostingClient(cfg),
+		LedgerTransaction:    NewLedgerTransactionClient(cfg),
 		Order:                NewOrderClient(cfg),
 		OrderLine:            NewOrderLineClient(cfg),
 		OutboxEvent:          NewOutboxEventClient(cfg),
@@ -265,11 +290,16 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Batch:                NewBatchClient(cfg),
 		BatchGrid:            NewBatchGridClient(cfg),
 		BatchItem:            NewBatchItemClient(cfg),
+		CommissionEntry:      NewCommissionEntryClient(cfg),
+		CommissionPlan:       NewCommissionPlanClient(cfg),
 		ConsoleAccount:       NewConsoleAccountClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
+		LedgerAccount:        NewLedgerAccountClient(cfg),
+		LedgerPosting:        NewLedgerPostingClient(cfg),
+		LedgerTransaction:    NewLedgerTransactionClient(cfg),
 		Order:                NewOrderClient(cfg),
 		OrderLine:            NewOrderLineClient(cfg),
 		OutboxEvent:          NewOutboxEventClient(cfg),
@@ -312,11 +342,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.ConsoleAccount,
-		c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Order, c.OrderLine,
-		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
-		c.ReceiverRegistration, c.Session, c.ShippingDeclaration, c.ShopperNotice,
-		c.Sku, c.User,
+		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.CommissionEntry,
+		c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding,
+		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
+		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
+		c.Product, c.ReceiverRegistration, c.Session, c.ShippingDeclaration,
+		c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -326,11 +357,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.ConsoleAccount,
-		c.Grid, c.Leader, c.LeaderBinding, c.LeaderEvent, c.Order, c.OrderLine,
-		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
-		c.ReceiverRegistration, c.Session, c.ShippingDeclaration, c.ShopperNotice,
-		c.Sku, c.User,
+		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.CommissionEntry,
+		c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding,
+		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
+		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
+		c.Product, c.ReceiverRegistration, c.Session, c.ShippingDeclaration,
+		c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -349,6 +381,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.BatchGrid.mutate(ctx, m)
 	case *BatchItemMutation:
 		return c.BatchItem.mutate(ctx, m)
+	case *CommissionEntryMutation:
+		return c.CommissionEntry.mutate(ctx, m)
+	case *CommissionPlanMutation:
+		return c.CommissionPlan.mutate(ctx, m)
 	case *ConsoleAccountMutation:
 		return c.ConsoleAccount.mutate(ctx, m)
 	case *GridMutation:
@@ -359,6 +395,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LeaderBinding.mutate(ctx, m)
 	case *LeaderEventMutation:
 		return c.LeaderEvent.mutate(ctx, m)
+	case *LedgerAccountMutation:
+		return c.LedgerAccount.mutate(ctx, m)
+	case *LedgerPostingMutation:
+		return c.LedgerPosting.mutate(ctx, m)
+	case *LedgerTransactionMutation:
+		return c.LedgerTransaction.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrderLineMutation:
@@ -1055,6 +1097,272 @@ func (c *BatchItemClient) mutate(ctx context.Context, m *BatchItemMutation) (Val
 	}
 }
 
+// CommissionEntryClient is a client for the CommissionEntry schema.
+type CommissionEntryClient struct {
+	config
+}
+
+// NewCommissionEntryClient returns a client for the CommissionEntry from the given config.
+func NewCommissionEntryClient(c config) *CommissionEntryClient {
+	return &CommissionEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `commissionentry.Hooks(f(g(h())))`.
+func (c *CommissionEntryClient) Use(hooks ...Hook) {
+	c.hooks.CommissionEntry = append(c.hooks.CommissionEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `commissionentry.Intercept(f(g(h())))`.
+func (c *CommissionEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CommissionEntry = append(c.inters.CommissionEntry, interceptors...)
+}
+
+// Create returns a builder for creating a CommissionEntry entity.
+func (c *CommissionEntryClient) Create() *CommissionEntryCreate {
+	mutation := newCommissionEntryMutation(c.config, OpCreate)
+	return &CommissionEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CommissionEntry entities.
+func (c *CommissionEntryClient) CreateBulk(builders ...*CommissionEntryCreate) *CommissionEntryCreateBulk {
+	return &CommissionEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CommissionEntryClient) MapCreateBulk(slice any, setFunc func(*CommissionEntryCreate, int)) *CommissionEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CommissionEntryCreateBulk{err: fmt.Errorf("calling to CommissionEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CommissionEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CommissionEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CommissionEntry.
+func (c *CommissionEntryClient) Update() *CommissionEntryUpdate {
+	mutation := newCommissionEntryMutation(c.config, OpUpdate)
+	return &CommissionEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CommissionEntryClient) UpdateOne(_m *CommissionEntry) *CommissionEntryUpdateOne {
+	mutation := newCommissionEntryMutation(c.config, OpUpdateOne, withCommissionEntry(_m))
+	return &CommissionEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CommissionEntryClient) UpdateOneID(id int) *CommissionEntryUpdateOne {
+	mutation := newCommissionEntryMutation(c.config, OpUpdateOne, withCommissionEntryID(id))
+	return &CommissionEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CommissionEntry.
+func (c *CommissionEntryClient) Delete() *CommissionEntryDelete {
+	mutation := newCommissionEntryMutation(c.config, OpDelete)
+	return &CommissionEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CommissionEntryClient) DeleteOne(_m *CommissionEntry) *CommissionEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CommissionEntryClient) DeleteOneID(id int) *CommissionEntryDeleteOne {
+	builder := c.Delete().Where(commissionentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CommissionEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for CommissionEntry.
+func (c *CommissionEntryClient) Query() *CommissionEntryQuery {
+	return &CommissionEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCommissionEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CommissionEntry entity by its id.
+func (c *CommissionEntryClient) Get(ctx context.Context, id int) (*CommissionEntry, error) {
+	return c.Query().Where(commissionentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CommissionEntryClient) GetX(ctx context.Context, id int) *CommissionEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CommissionEntryClient) Hooks() []Hook {
+	return c.hooks.CommissionEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *CommissionEntryClient) Interceptors() []Interceptor {
+	return c.inters.CommissionEntry
+}
+
+func (c *CommissionEntryClient) mutate(ctx context.Context, m *CommissionEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CommissionEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CommissionEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CommissionEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CommissionEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CommissionEntry mutation op: %q", m.Op())
+	}
+}
+
+// CommissionPlanClient is a client for the CommissionPlan schema.
+type CommissionPlanClient struct {
+	config
+}
+
+// NewCommissionPlanClient returns a client for the CommissionPlan from the given config.
+func NewCommissionPlanClient(c config) *CommissionPlanClient {
+	return &CommissionPlanClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `commissionplan.Hooks(f(g(h())))`.
+func (c *CommissionPlanClient) Use(hooks ...Hook) {
+	c.hooks.CommissionPlan = append(c.hooks.CommissionPlan, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `commissionplan.Intercept(f(g(h())))`.
+func (c *CommissionPlanClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CommissionPlan = append(c.inters.CommissionPlan, interceptors...)
+}
+
+// Create returns a builder for creating a CommissionPlan entity.
+func (c *CommissionPlanClient) Create() *CommissionPlanCreate {
+	mutation := newCommissionPlanMutation(c.config, OpCreate)
+	return &CommissionPlanCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CommissionPlan entities.
+func (c *CommissionPlanClient) CreateBulk(builders ...*CommissionPlanCreate) *CommissionPlanCreateBulk {
+	return &CommissionPlanCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CommissionPlanClient) MapCreateBulk(slice any, setFunc func(*CommissionPlanCreate, int)) *CommissionPlanCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CommissionPlanCreateBulk{err: fmt.Errorf("calling to CommissionPlanClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CommissionPlanCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CommissionPlanCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CommissionPlan.
+func (c *CommissionPlanClient) Update() *CommissionPlanUpdate {
+	mutation := newCommissionPlanMutation(c.config, OpUpdate)
+	return &CommissionPlanUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CommissionPlanClient) UpdateOne(_m *CommissionPlan) *CommissionPlanUpdateOne {
+	mutation := newCommissionPlanMutation(c.config, OpUpdateOne, withCommissionPlan(_m))
+	return &CommissionPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CommissionPlanClient) UpdateOneID(id int) *CommissionPlanUpdateOne {
+	mutation := newCommissionPlanMutation(c.config, OpUpdateOne, withCommissionPlanID(id))
+	return &CommissionPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CommissionPlan.
+func (c *CommissionPlanClient) Delete() *CommissionPlanDelete {
+	mutation := newCommissionPlanMutation(c.config, OpDelete)
+	return &CommissionPlanDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CommissionPlanClient) DeleteOne(_m *CommissionPlan) *CommissionPlanDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CommissionPlanClient) DeleteOneID(id int) *CommissionPlanDeleteOne {
+	builder := c.Delete().Where(commissionplan.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CommissionPlanDeleteOne{builder}
+}
+
+// Query returns a query builder for CommissionPlan.
+func (c *CommissionPlanClient) Query() *CommissionPlanQuery {
+	return &CommissionPlanQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCommissionPlan},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CommissionPlan entity by its id.
+func (c *CommissionPlanClient) Get(ctx context.Context, id int) (*CommissionPlan, error) {
+	return c.Query().Where(commissionplan.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CommissionPlanClient) GetX(ctx context.Context, id int) *CommissionPlan {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CommissionPlanClient) Hooks() []Hook {
+	return c.hooks.CommissionPlan
+}
+
+// Interceptors returns the client interceptors.
+func (c *CommissionPlanClient) Interceptors() []Interceptor {
+	return c.inters.CommissionPlan
+}
+
+func (c *CommissionPlanClient) mutate(ctx context.Context, m *CommissionPlanMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CommissionPlanCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CommissionPlanUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CommissionPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CommissionPlanDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CommissionPlan mutation op: %q", m.Op())
+	}
+}
+
 // ConsoleAccountClient is a client for the ConsoleAccount schema.
 type ConsoleAccountClient struct {
 	config
@@ -1717,6 +2025,405 @@ func (c *LeaderEventClient) mutate(ctx context.Context, m *LeaderEventMutation) 
 		return (&LeaderEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LeaderEvent mutation op: %q", m.Op())
+	}
+}
+
+// LedgerAccountClient is a client for the LedgerAccount schema.
+type LedgerAccountClient struct {
+	config
+}
+
+// NewLedgerAccountClient returns a client for the LedgerAccount from the given config.
+func NewLedgerAccountClient(c config) *LedgerAccountClient {
+	return &LedgerAccountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ledgeraccount.Hooks(f(g(h())))`.
+func (c *LedgerAccountClient) Use(hooks ...Hook) {
+	c.hooks.LedgerAccount = append(c.hooks.LedgerAccount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ledgeraccount.Intercept(f(g(h())))`.
+func (c *LedgerAccountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LedgerAccount = append(c.inters.LedgerAccount, interceptors...)
+}
+
+// Create returns a builder for creating a LedgerAccount entity.
+func (c *LedgerAccountClient) Create() *LedgerAccountCreate {
+	mutation := newLedgerAccountMutation(c.config, OpCreate)
+	return &LedgerAccountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LedgerAccount entities.
+func (c *LedgerAccountClient) CreateBulk(builders ...*LedgerAccountCreate) *LedgerAccountCreateBulk {
+	return &LedgerAccountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LedgerAccountClient) MapCreateBulk(slice any, setFunc func(*LedgerAccountCreate, int)) *LedgerAccountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LedgerAccountCreateBulk{err: fmt.Errorf("calling to LedgerAccountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LedgerAccountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LedgerAccountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LedgerAccount.
+func (c *LedgerAccountClient) Update() *LedgerAccountUpdate {
+	mutation := newLedgerAccountMutation(c.config, OpUpdate)
+	return &LedgerAccountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LedgerAccountClient) UpdateOne(_m *LedgerAccount) *LedgerAccountUpdateOne {
+	mutation := newLedgerAccountMutation(c.config, OpUpdateOne, withLedgerAccount(_m))
+	return &LedgerAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LedgerAccountClient) UpdateOneID(id int) *LedgerAccountUpdateOne {
+	mutation := newLedgerAccountMutation(c.config, OpUpdateOne, withLedgerAccountID(id))
+	return &LedgerAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LedgerAccount.
+func (c *LedgerAccountClient) Delete() *LedgerAccountDelete {
+	mutation := newLedgerAccountMutation(c.config, OpDelete)
+	return &LedgerAccountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LedgerAccountClient) DeleteOne(_m *LedgerAccount) *LedgerAccountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LedgerAccountClient) DeleteOneID(id int) *LedgerAccountDeleteOne {
+	builder := c.Delete().Where(ledgeraccount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LedgerAccountDeleteOne{builder}
+}
+
+// Query returns a query builder for LedgerAccount.
+func (c *LedgerAccountClient) Query() *LedgerAccountQuery {
+	return &LedgerAccountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLedgerAccount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LedgerAccount entity by its id.
+func (c *LedgerAccountClient) Get(ctx context.Context, id int) (*LedgerAccount, error) {
+	return c.Query().Where(ledgeraccount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LedgerAccountClient) GetX(ctx context.Context, id int) *LedgerAccount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LedgerAccountClient) Hooks() []Hook {
+	return c.hooks.LedgerAccount
+}
+
+// Interceptors returns the client interceptors.
+func (c *LedgerAccountClient) Interceptors() []Interceptor {
+	return c.inters.LedgerAccount
+}
+
+func (c *LedgerAccountClient) mutate(ctx context.Context, m *LedgerAccountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LedgerAccountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LedgerAccountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LedgerAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LedgerAccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LedgerAccount mutation op: %q", m.Op())
+	}
+}
+
+// LedgerPostingClient is a client for the LedgerPosting schema.
+type LedgerPostingClient struct {
+	config
+}
+
+// NewLedgerPostingClient returns a client for the LedgerPosting from the given config.
+func NewLedgerPostingClient(c config) *LedgerPostingClient {
+	return &LedgerPostingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ledgerposting.Hooks(f(g(h())))`.
+func (c *LedgerPostingClient) Use(hooks ...Hook) {
+	c.hooks.LedgerPosting = append(c.hooks.LedgerPosting, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ledgerposting.Intercept(f(g(h())))`.
+func (c *LedgerPostingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LedgerPosting = append(c.inters.LedgerPosting, interceptors...)
+}
+
+// Create returns a builder for creating a LedgerPosting entity.
+func (c *LedgerPostingClient) Create() *LedgerPostingCreate {
+	mutation := newLedgerPostingMutation(c.config, OpCreate)
+	return &LedgerPostingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LedgerPosting entities.
+func (c *LedgerPostingClient) CreateBulk(builders ...*LedgerPostingCreate) *LedgerPostingCreateBulk {
+	return &LedgerPostingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LedgerPostingClient) MapCreateBulk(slice any, setFunc func(*LedgerPostingCreate, int)) *LedgerPostingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LedgerPostingCreateBulk{err: fmt.Errorf("calling to LedgerPostingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LedgerPostingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LedgerPostingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LedgerPosting.
+func (c *LedgerPostingClient) Update() *LedgerPostingUpdate {
+	mutation := newLedgerPostingMutation(c.config, OpUpdate)
+	return &LedgerPostingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LedgerPostingClient) UpdateOne(_m *LedgerPosting) *LedgerPostingUpdateOne {
+	mutation := newLedgerPostingMutation(c.config, OpUpdateOne, withLedgerPosting(_m))
+	return &LedgerPostingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LedgerPostingClient) UpdateOneID(id int) *LedgerPostingUpdateOne {
+	mutation := newLedgerPostingMutation(c.config, OpUpdateOne, withLedgerPostingID(id))
+	return &LedgerPostingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LedgerPosting.
+func (c *LedgerPostingClient) Delete() *LedgerPostingDelete {
+	mutation := newLedgerPostingMutation(c.config, OpDelete)
+	return &LedgerPostingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LedgerPostingClient) DeleteOne(_m *LedgerPosting) *LedgerPostingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LedgerPostingClient) DeleteOneID(id int) *LedgerPostingDeleteOne {
+	builder := c.Delete().Where(ledgerposting.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LedgerPostingDeleteOne{builder}
+}
+
+// Query returns a query builder for LedgerPosting.
+func (c *LedgerPostingClient) Query() *LedgerPostingQuery {
+	return &LedgerPostingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLedgerPosting},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LedgerPosting entity by its id.
+func (c *LedgerPostingClient) Get(ctx context.Context, id int) (*LedgerPosting, error) {
+	return c.Query().Where(ledgerposting.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LedgerPostingClient) GetX(ctx context.Context, id int) *LedgerPosting {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LedgerPostingClient) Hooks() []Hook {
+	return c.hooks.LedgerPosting
+}
+
+// Interceptors returns the client interceptors.
+func (c *LedgerPostingClient) Interceptors() []Interceptor {
+	return c.inters.LedgerPosting
+}
+
+func (c *LedgerPostingClient) mutate(ctx context.Context, m *LedgerPostingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LedgerPostingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LedgerPostingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LedgerPostingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LedgerPostingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LedgerPosting mutation op: %q", m.Op())
+	}
+}
+
+// LedgerTransactionClient is a client for the LedgerTransaction schema.
+type LedgerTransactionClient struct {
+	config
+}
+
+// NewLedgerTransactionClient returns a client for the LedgerTransaction from the given config.
+func NewLedgerTransactionClient(c config) *LedgerTransactionClient {
+	return &LedgerTransactionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ledgertransaction.Hooks(f(g(h())))`.
+func (c *LedgerTransactionClient) Use(hooks ...Hook) {
+	c.hooks.LedgerTransaction = append(c.hooks.LedgerTransaction, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ledgertransaction.Intercept(f(g(h())))`.
+func (c *LedgerTransactionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LedgerTransaction = append(c.inters.LedgerTransaction, interceptors...)
+}
+
+// Create returns a builder for creating a LedgerTransaction entity.
+func (c *LedgerTransactionClient) Create() *LedgerTransactionCreate {
+	mutation := newLedgerTransactionMutation(c.config, OpCreate)
+	return &LedgerTransactionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LedgerTransaction entities.
+func (c *LedgerTransactionClient) CreateBulk(builders ...*LedgerTransactionCreate) *LedgerTransactionCreateBulk {
+	return &LedgerTransactionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LedgerTransactionClient) MapCreateBulk(slice any, setFunc func(*LedgerTransactionCreate, int)) *LedgerTransactionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LedgerTransactionCreateBulk{err: fmt.Errorf("calling to LedgerTransactionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LedgerTransactionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LedgerTransactionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LedgerTransaction.
+func (c *LedgerTransactionClient) Update() *LedgerTransactionUpdate {
+	mutation := newLedgerTransactionMutation(c.config, OpUpdate)
+	return &LedgerTransactionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LedgerTransactionClient) UpdateOne(_m *LedgerTransaction) *LedgerTransactionUpdateOne {
+	mutation := newLedgerTransactionMutation(c.config, OpUpdateOne, withLedgerTransaction(_m))
+	return &LedgerTransactionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LedgerTransactionClient) UpdateOneID(id int) *LedgerTransactionUpdateOne {
+	mutation := newLedgerTransactionMutation(c.config, OpUpdateOne, withLedgerTransactionID(id))
+	return &LedgerTransactionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LedgerTransaction.
+func (c *LedgerTransactionClient) Delete() *LedgerTransactionDelete {
+	mutation := newLedgerTransactionMutation(c.config, OpDelete)
+	return &LedgerTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LedgerTransactionClient) DeleteOne(_m *LedgerTransaction) *LedgerTransactionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LedgerTransactionClient) DeleteOneID(id int) *LedgerTransactionDeleteOne {
+	builder := c.Delete().Where(ledgertransaction.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LedgerTransactionDeleteOne{builder}
+}
+
+// Query returns a query builder for LedgerTransaction.
+func (c *LedgerTransactionClient) Query() *LedgerTransactionQuery {
+	return &LedgerTransactionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLedgerTransaction},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LedgerTransaction entity by its id.
+func (c *LedgerTransactionClient) Get(ctx context.Context, id int) (*LedgerTransaction, error) {
+	return c.Query().Where(ledgertransaction.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LedgerTransactionClient) GetX(ctx context.Context, id int) *LedgerTransaction {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LedgerTransactionClient) Hooks() []Hook {
+	return c.hooks.LedgerTransaction
+}
+
+// Interceptors returns the client interceptors.
+func (c *LedgerTransactionClient) Interceptors() []Interceptor {
+	return c.inters.LedgerTransaction
+}
+
+func (c *LedgerTransactionClient) mutate(ctx context.Context, m *LedgerTransactionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LedgerTransactionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LedgerTransactionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LedgerTransactionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LedgerTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LedgerTransaction mutation op: %q", m.Op())
 	}
 }
 
@@ -3452,16 +4159,18 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AfterSale, Arrival, Batch, BatchGrid, BatchItem, ConsoleAccount, Grid, Leader,
-		LeaderBinding, LeaderEvent, Order, OrderLine, OutboxEvent, Payment,
-		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
-		ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
+		AfterSale, Arrival, Batch, BatchGrid, BatchItem, CommissionEntry,
+		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
+		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
+		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
+		Session, ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
 	}
 	inters struct {
-		AfterSale, Arrival, Batch, BatchGrid, BatchItem, ConsoleAccount, Grid, Leader,
-		LeaderBinding, LeaderEvent, Order, OrderLine, OutboxEvent, Payment,
-		PaymentNotification, PaymentRefund, Product, ReceiverRegistration, Session,
-		ShippingDeclaration, ShopperNotice, Sku, User []ent.Interceptor
+		AfterSale, Arrival, Batch, BatchGrid, BatchItem, CommissionEntry,
+		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
+		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
+		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
+		Session, ShippingDeclaration, ShopperNotice, Sku, User []ent.Interceptor
 	}
 )
 

@@ -17,11 +17,16 @@ import (
 	"github.com/groupbuy/groupbuy/ent/batch"
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
+	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
+	"github.com/groupbuy/groupbuy/ent/ledgerposting"
+	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -100,11 +105,16 @@ func checkColumn(t, c string) error {
 			batch.Table:                batch.ValidColumn,
 			batchgrid.Table:            batchgrid.ValidColumn,
 			batchitem.Table:            batchitem.ValidColumn,
+			commissionentry.Table:      commissionentry.ValidColumn,
+			commissionplan.Table:       commissionplan.ValidColumn,
 			consoleaccount.Table:       consoleaccount.ValidColumn,
 			grid.Table:                 grid.ValidColumn,
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
 			leaderevent.Table:          leaderevent.ValidColumn,
+			ledgeraccount.Table:        ledgeraccount.ValidColumn,
+			ledgerposting.Table:        ledgerposting.ValidColumn,
+			ledgertransaction.Table:    ledgertransaction.ValidColumn,
 			order.Table:                order.ValidColumn,
 			orderline.Table:            orderline.ValidColumn,
 			outboxevent.Table:          outboxevent.ValidColumn,

@@ -16,11 +16,16 @@ import (
 	"github.com/groupbuy/groupbuy/ent/batch"
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
+	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
+	"github.com/groupbuy/groupbuy/ent/ledgerposting"
+	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -51,11 +56,16 @@ const (
 	TypeBatch                = "Batch"
 	TypeBatchGrid            = "BatchGrid"
 	TypeBatchItem            = "BatchItem"
+	TypeCommissionEntry      = "CommissionEntry"
+	TypeCommissionPlan       = "CommissionPlan"
 	TypeConsoleAccount       = "ConsoleAccount"
 	TypeGrid                 = "Grid"
 	TypeLeader               = "Leader"
 	TypeLeaderBinding        = "LeaderBinding"
 	TypeLeaderEvent          = "LeaderEvent"
+	TypeLedgerAccount        = "LedgerAccount"
+	TypeLedgerPosting        = "LedgerPosting"
+	TypeLedgerTransaction    = "LedgerTransaction"
 	TypeOrder                = "Order"
 	TypeOrderLine            = "OrderLine"
 	TypeOutboxEvent          = "OutboxEvent"
@@ -4595,6 +4605,1983 @@ func (m *BatchItemMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *BatchItemMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown BatchItem edge %s", name)
+}
+
+// CommissionEntryMutation represents an operation that mutates the CommissionEntry nodes in the graph.
+type CommissionEntryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	order_id      *int64
+	addorder_id   *int64
+	line_id       *int64
+	addline_id    *int64
+	leader_id     *int64
+	addleader_id  *int64
+	level         *int
+	addlevel      *int
+	base          *int64
+	addbase       *int64
+	rate_bp       *int
+	addrate_bp    *int
+	amount        *int64
+	addamount     *int64
+	reversed      *int64
+	addreversed   *int64
+	plan_id       *int64
+	addplan_id    *int64
+	grid_cell     *string
+	state         *commissionentry.State
+	paid_at       *time.Time
+	settleable_at *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*CommissionEntry, error)
+	predicates    []predicate.CommissionEntry
+}
+
+var _ ent.Mutation = (*CommissionEntryMutation)(nil)
+
+// commissionentryOption allows management of the mutation configuration using functional options.
+type commissionentryOption func(*CommissionEntryMutation)
+
+// newCommissionEntryMutation creates new mutation for the CommissionEntry entity.
+func newCommissionEntryMutation(c config, op Op, opts ...commissionentryOption) *CommissionEntryMutation {
+	m := &CommissionEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCommissionEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCommissionEntryID sets the ID field of the mutation.
+func withCommissionEntryID(id int) commissionentryOption {
+	return func(m *CommissionEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CommissionEntry
+		)
+		m.oldValue = func(ctx context.Context) (*CommissionEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CommissionEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCommissionEntry sets the old CommissionEntry of the mutation.
+func withCommissionEntry(node *CommissionEntry) commissionentryOption {
+	return func(m *CommissionEntryMutation) {
+		m.oldValue = func(context.Context) (*CommissionEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CommissionEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CommissionEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CommissionEntryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CommissionEntryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CommissionEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *CommissionEntryMutation) SetOrderID(i int64) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *CommissionEntryMutation) OrderID() (r int64, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldOrderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *CommissionEntryMutation) AddOrderID(i int64) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *CommissionEntryMutation) AddedOrderID() (r int64, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *CommissionEntryMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetLineID sets the "line_id" field.
+func (m *CommissionEntryMutation) SetLineID(i int64) {
+	m.line_id = &i
+	m.addline_id = nil
+}
+
+// LineID returns the value of the "line_id" field in the mutation.
+func (m *CommissionEntryMutation) LineID() (r int64, exists bool) {
+	v := m.line_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLineID returns the old "line_id" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldLineID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLineID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLineID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLineID: %w", err)
+	}
+	return oldValue.LineID, nil
+}
+
+// AddLineID adds i to the "line_id" field.
+func (m *CommissionEntryMutation) AddLineID(i int64) {
+	if m.addline_id != nil {
+		*m.addline_id += i
+	} else {
+		m.addline_id = &i
+	}
+}
+
+// AddedLineID returns the value that was added to the "line_id" field in this mutation.
+func (m *CommissionEntryMutation) AddedLineID() (r int64, exists bool) {
+	v := m.addline_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLineID resets all changes to the "line_id" field.
+func (m *CommissionEntryMutation) ResetLineID() {
+	m.line_id = nil
+	m.addline_id = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *CommissionEntryMutation) SetLeaderID(i int64) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *CommissionEntryMutation) LeaderID() (r int64, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldLeaderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *CommissionEntryMutation) AddLeaderID(i int64) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *CommissionEntryMutation) AddedLeaderID() (r int64, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *CommissionEntryMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetLevel sets the "level" field.
+func (m *CommissionEntryMutation) SetLevel(i int) {
+	m.level = &i
+	m.addlevel = nil
+}
+
+// Level returns the value of the "level" field in the mutation.
+func (m *CommissionEntryMutation) Level() (r int, exists bool) {
+	v := m.level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLevel returns the old "level" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldLevel(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLevel: %w", err)
+	}
+	return oldValue.Level, nil
+}
+
+// AddLevel adds i to the "level" field.
+func (m *CommissionEntryMutation) AddLevel(i int) {
+	if m.addlevel != nil {
+		*m.addlevel += i
+	} else {
+		m.addlevel = &i
+	}
+}
+
+// AddedLevel returns the value that was added to the "level" field in this mutation.
+func (m *CommissionEntryMutation) AddedLevel() (r int, exists bool) {
+	v := m.addlevel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLevel resets all changes to the "level" field.
+func (m *CommissionEntryMutation) ResetLevel() {
+	m.level = nil
+	m.addlevel = nil
+}
+
+// SetBase sets the "base" field.
+func (m *CommissionEntryMutation) SetBase(i int64) {
+	m.base = &i
+	m.addbase = nil
+}
+
+// Base returns the value of the "base" field in the mutation.
+func (m *CommissionEntryMutation) Base() (r int64, exists bool) {
+	v := m.base
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBase returns the old "base" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldBase(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBase is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBase requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBase: %w", err)
+	}
+	return oldValue.Base, nil
+}
+
+// AddBase adds i to the "base" field.
+func (m *CommissionEntryMutation) AddBase(i int64) {
+	if m.addbase != nil {
+		*m.addbase += i
+	} else {
+		m.addbase = &i
+	}
+}
+
+// AddedBase returns the value that was added to the "base" field in this mutation.
+func (m *CommissionEntryMutation) AddedBase() (r int64, exists bool) {
+	v := m.addbase
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBase resets all changes to the "base" field.
+func (m *CommissionEntryMutation) ResetBase() {
+	m.base = nil
+	m.addbase = nil
+}
+
+// SetRateBp sets the "rate_bp" field.
+func (m *CommissionEntryMutation) SetRateBp(i int) {
+	m.rate_bp = &i
+	m.addrate_bp = nil
+}
+
+// RateBp returns the value of the "rate_bp" field in the mutation.
+func (m *CommissionEntryMutation) RateBp() (r int, exists bool) {
+	v := m.rate_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRateBp returns the old "rate_bp" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldRateBp(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRateBp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRateBp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRateBp: %w", err)
+	}
+	return oldValue.RateBp, nil
+}
+
+// AddRateBp adds i to the "rate_bp" field.
+func (m *CommissionEntryMutation) AddRateBp(i int) {
+	if m.addrate_bp != nil {
+		*m.addrate_bp += i
+	} else {
+		m.addrate_bp = &i
+	}
+}
+
+// AddedRateBp returns the value that was added to the "rate_bp" field in this mutation.
+func (m *CommissionEntryMutation) AddedRateBp() (r int, exists bool) {
+	v := m.addrate_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRateBp resets all changes to the "rate_bp" field.
+func (m *CommissionEntryMutation) ResetRateBp() {
+	m.rate_bp = nil
+	m.addrate_bp = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *CommissionEntryMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *CommissionEntryMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *CommissionEntryMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *CommissionEntryMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *CommissionEntryMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetReversed sets the "reversed" field.
+func (m *CommissionEntryMutation) SetReversed(i int64) {
+	m.reversed = &i
+	m.addreversed = nil
+}
+
+// Reversed returns the value of the "reversed" field in the mutation.
+func (m *CommissionEntryMutation) Reversed() (r int64, exists bool) {
+	v := m.reversed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReversed returns the old "reversed" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldReversed(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReversed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReversed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReversed: %w", err)
+	}
+	return oldValue.Reversed, nil
+}
+
+// AddReversed adds i to the "reversed" field.
+func (m *CommissionEntryMutation) AddReversed(i int64) {
+	if m.addreversed != nil {
+		*m.addreversed += i
+	} else {
+		m.addreversed = &i
+	}
+}
+
+// AddedReversed returns the value that was added to the "reversed" field in this mutation.
+func (m *CommissionEntryMutation) AddedReversed() (r int64, exists bool) {
+	v := m.addreversed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReversed resets all changes to the "reversed" field.
+func (m *CommissionEntryMutation) ResetReversed() {
+	m.reversed = nil
+	m.addreversed = nil
+}
+
+// SetPlanID sets the "plan_id" field.
+func (m *CommissionEntryMutation) SetPlanID(i int64) {
+	m.plan_id = &i
+	m.addplan_id = nil
+}
+
+// PlanID returns the value of the "plan_id" field in the mutation.
+func (m *CommissionEntryMutation) PlanID() (r int64, exists bool) {
+	v := m.plan_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlanID returns the old "plan_id" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldPlanID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlanID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlanID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlanID: %w", err)
+	}
+	return oldValue.PlanID, nil
+}
+
+// AddPlanID adds i to the "plan_id" field.
+func (m *CommissionEntryMutation) AddPlanID(i int64) {
+	if m.addplan_id != nil {
+		*m.addplan_id += i
+	} else {
+		m.addplan_id = &i
+	}
+}
+
+// AddedPlanID returns the value that was added to the "plan_id" field in this mutation.
+func (m *CommissionEntryMutation) AddedPlanID() (r int64, exists bool) {
+	v := m.addplan_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPlanID resets all changes to the "plan_id" field.
+func (m *CommissionEntryMutation) ResetPlanID() {
+	m.plan_id = nil
+	m.addplan_id = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *CommissionEntryMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *CommissionEntryMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *CommissionEntryMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetState sets the "state" field.
+func (m *CommissionEntryMutation) SetState(c commissionentry.State) {
+	m.state = &c
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *CommissionEntryMutation) State() (r commissionentry.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldState(ctx context.Context) (v commissionentry.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *CommissionEntryMutation) ResetState() {
+	m.state = nil
+}
+
+// SetPaidAt sets the "paid_at" field.
+func (m *CommissionEntryMutation) SetPaidAt(t time.Time) {
+	m.paid_at = &t
+}
+
+// PaidAt returns the value of the "paid_at" field in the mutation.
+func (m *CommissionEntryMutation) PaidAt() (r time.Time, exists bool) {
+	v := m.paid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaidAt returns the old "paid_at" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldPaidAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaidAt: %w", err)
+	}
+	return oldValue.PaidAt, nil
+}
+
+// ResetPaidAt resets all changes to the "paid_at" field.
+func (m *CommissionEntryMutation) ResetPaidAt() {
+	m.paid_at = nil
+}
+
+// SetSettleableAt sets the "settleable_at" field.
+func (m *CommissionEntryMutation) SetSettleableAt(t time.Time) {
+	m.settleable_at = &t
+}
+
+// SettleableAt returns the value of the "settleable_at" field in the mutation.
+func (m *CommissionEntryMutation) SettleableAt() (r time.Time, exists bool) {
+	v := m.settleable_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettleableAt returns the old "settleable_at" field's value of the CommissionEntry entity.
+// If the CommissionEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionEntryMutation) OldSettleableAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettleableAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettleableAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettleableAt: %w", err)
+	}
+	return oldValue.SettleableAt, nil
+}
+
+// ClearSettleableAt clears the value of the "settleable_at" field.
+func (m *CommissionEntryMutation) ClearSettleableAt() {
+	m.settleable_at = nil
+	m.clearedFields[commissionentry.FieldSettleableAt] = struct{}{}
+}
+
+// SettleableAtCleared returns if the "settleable_at" field was cleared in this mutation.
+func (m *CommissionEntryMutation) SettleableAtCleared() bool {
+	_, ok := m.clearedFields[commissionentry.FieldSettleableAt]
+	return ok
+}
+
+// ResetSettleableAt resets all changes to the "settleable_at" field.
+func (m *CommissionEntryMutation) ResetSettleableAt() {
+	m.settleable_at = nil
+	delete(m.clearedFields, commissionentry.FieldSettleableAt)
+}
+
+// Where appends a list predicates to the CommissionEntryMutation builder.
+func (m *CommissionEntryMutation) Where(ps ...predicate.CommissionEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CommissionEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CommissionEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CommissionEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CommissionEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CommissionEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CommissionEntry).
+func (m *CommissionEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CommissionEntryMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.order_id != nil {
+		fields = append(fields, commissionentry.FieldOrderID)
+	}
+	if m.line_id != nil {
+		fields = append(fields, commissionentry.FieldLineID)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, commissionentry.FieldLeaderID)
+	}
+	if m.level != nil {
+		fields = append(fields, commissionentry.FieldLevel)
+	}
+	if m.base != nil {
+		fields = append(fields, commissionentry.FieldBase)
+	}
+	if m.rate_bp != nil {
+		fields = append(fields, commissionentry.FieldRateBp)
+	}
+	if m.amount != nil {
+		fields = append(fields, commissionentry.FieldAmount)
+	}
+	if m.reversed != nil {
+		fields = append(fields, commissionentry.FieldReversed)
+	}
+	if m.plan_id != nil {
+		fields = append(fields, commissionentry.FieldPlanID)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, commissionentry.FieldGridCell)
+	}
+	if m.state != nil {
+		fields = append(fields, commissionentry.FieldState)
+	}
+	if m.paid_at != nil {
+		fields = append(fields, commissionentry.FieldPaidAt)
+	}
+	if m.settleable_at != nil {
+		fields = append(fields, commissionentry.FieldSettleableAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CommissionEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case commissionentry.FieldOrderID:
+		return m.OrderID()
+	case commissionentry.FieldLineID:
+		return m.LineID()
+	case commissionentry.FieldLeaderID:
+		return m.LeaderID()
+	case commissionentry.FieldLevel:
+		return m.Level()
+	case commissionentry.FieldBase:
+		return m.Base()
+	case commissionentry.FieldRateBp:
+		return m.RateBp()
+	case commissionentry.FieldAmount:
+		return m.Amount()
+	case commissionentry.FieldReversed:
+		return m.Reversed()
+	case commissionentry.FieldPlanID:
+		return m.PlanID()
+	case commissionentry.FieldGridCell:
+		return m.GridCell()
+	case commissionentry.FieldState:
+		return m.State()
+	case commissionentry.FieldPaidAt:
+		return m.PaidAt()
+	case commissionentry.FieldSettleableAt:
+		return m.SettleableAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CommissionEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case commissionentry.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case commissionentry.FieldLineID:
+		return m.OldLineID(ctx)
+	case commissionentry.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case commissionentry.FieldLevel:
+		return m.OldLevel(ctx)
+	case commissionentry.FieldBase:
+		return m.OldBase(ctx)
+	case commissionentry.FieldRateBp:
+		return m.OldRateBp(ctx)
+	case commissionentry.FieldAmount:
+		return m.OldAmount(ctx)
+	case commissionentry.FieldReversed:
+		return m.OldReversed(ctx)
+	case commissionentry.FieldPlanID:
+		return m.OldPlanID(ctx)
+	case commissionentry.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case commissionentry.FieldState:
+		return m.OldState(ctx)
+	case commissionentry.FieldPaidAt:
+		return m.OldPaidAt(ctx)
+	case commissionentry.FieldSettleableAt:
+		return m.OldSettleableAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown CommissionEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CommissionEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case commissionentry.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case commissionentry.FieldLineID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLineID(v)
+		return nil
+	case commissionentry.FieldLeaderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case commissionentry.FieldLevel:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLevel(v)
+		return nil
+	case commissionentry.FieldBase:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBase(v)
+		return nil
+	case commissionentry.FieldRateBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRateBp(v)
+		return nil
+	case commissionentry.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case commissionentry.FieldReversed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReversed(v)
+		return nil
+	case commissionentry.FieldPlanID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlanID(v)
+		return nil
+	case commissionentry.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case commissionentry.FieldState:
+		v, ok := value.(commissionentry.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case commissionentry.FieldPaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaidAt(v)
+		return nil
+	case commissionentry.FieldSettleableAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettleableAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CommissionEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CommissionEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, commissionentry.FieldOrderID)
+	}
+	if m.addline_id != nil {
+		fields = append(fields, commissionentry.FieldLineID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, commissionentry.FieldLeaderID)
+	}
+	if m.addlevel != nil {
+		fields = append(fields, commissionentry.FieldLevel)
+	}
+	if m.addbase != nil {
+		fields = append(fields, commissionentry.FieldBase)
+	}
+	if m.addrate_bp != nil {
+		fields = append(fields, commissionentry.FieldRateBp)
+	}
+	if m.addamount != nil {
+		fields = append(fields, commissionentry.FieldAmount)
+	}
+	if m.addreversed != nil {
+		fields = append(fields, commissionentry.FieldReversed)
+	}
+	if m.addplan_id != nil {
+		fields = append(fields, commissionentry.FieldPlanID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CommissionEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case commissionentry.FieldOrderID:
+		return m.AddedOrderID()
+	case commissionentry.FieldLineID:
+		return m.AddedLineID()
+	case commissionentry.FieldLeaderID:
+		return m.AddedLeaderID()
+	case commissionentry.FieldLevel:
+		return m.AddedLevel()
+	case commissionentry.FieldBase:
+		return m.AddedBase()
+	case commissionentry.FieldRateBp:
+		return m.AddedRateBp()
+	case commissionentry.FieldAmount:
+		return m.AddedAmount()
+	case commissionentry.FieldReversed:
+		return m.AddedReversed()
+	case commissionentry.FieldPlanID:
+		return m.AddedPlanID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CommissionEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case commissionentry.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case commissionentry.FieldLineID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLineID(v)
+		return nil
+	case commissionentry.FieldLeaderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case commissionentry.FieldLevel:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLevel(v)
+		return nil
+	case commissionentry.FieldBase:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBase(v)
+		return nil
+	case commissionentry.FieldRateBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRateBp(v)
+		return nil
+	case commissionentry.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case commissionentry.FieldReversed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReversed(v)
+		return nil
+	case commissionentry.FieldPlanID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPlanID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CommissionEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CommissionEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(commissionentry.FieldSettleableAt) {
+		fields = append(fields, commissionentry.FieldSettleableAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CommissionEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CommissionEntryMutation) ClearField(name string) error {
+	switch name {
+	case commissionentry.FieldSettleableAt:
+		m.ClearSettleableAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CommissionEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CommissionEntryMutation) ResetField(name string) error {
+	switch name {
+	case commissionentry.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case commissionentry.FieldLineID:
+		m.ResetLineID()
+		return nil
+	case commissionentry.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case commissionentry.FieldLevel:
+		m.ResetLevel()
+		return nil
+	case commissionentry.FieldBase:
+		m.ResetBase()
+		return nil
+	case commissionentry.FieldRateBp:
+		m.ResetRateBp()
+		return nil
+	case commissionentry.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case commissionentry.FieldReversed:
+		m.ResetReversed()
+		return nil
+	case commissionentry.FieldPlanID:
+		m.ResetPlanID()
+		return nil
+	case commissionentry.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case commissionentry.FieldState:
+		m.ResetState()
+		return nil
+	case commissionentry.FieldPaidAt:
+		m.ResetPaidAt()
+		return nil
+	case commissionentry.FieldSettleableAt:
+		m.ResetSettleableAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CommissionEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CommissionEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CommissionEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CommissionEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CommissionEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CommissionEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CommissionEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CommissionEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CommissionEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CommissionEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CommissionEntry edge %s", name)
+}
+
+// CommissionPlanMutation represents an operation that mutates the CommissionPlan nodes in the graph.
+type CommissionPlanMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	grid_cell      *string
+	version        *int
+	addversion     *int
+	rates          *[]int
+	appendrates    []int
+	effective_from *time.Time
+	created_by     *int64
+	addcreated_by  *int64
+	created_at     *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*CommissionPlan, error)
+	predicates     []predicate.CommissionPlan
+}
+
+var _ ent.Mutation = (*CommissionPlanMutation)(nil)
+
+// commissionplanOption allows management of the mutation configuration using functional options.
+type commissionplanOption func(*CommissionPlanMutation)
+
+// newCommissionPlanMutation creates new mutation for the CommissionPlan entity.
+func newCommissionPlanMutation(c config, op Op, opts ...commissionplanOption) *CommissionPlanMutation {
+	m := &CommissionPlanMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCommissionPlan,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCommissionPlanID sets the ID field of the mutation.
+func withCommissionPlanID(id int) commissionplanOption {
+	return func(m *CommissionPlanMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CommissionPlan
+		)
+		m.oldValue = func(ctx context.Context) (*CommissionPlan, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CommissionPlan.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCommissionPlan sets the old CommissionPlan of the mutation.
+func withCommissionPlan(node *CommissionPlan) commissionplanOption {
+	return func(m *CommissionPlanMutation) {
+		m.oldValue = func(context.Context) (*CommissionPlan, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CommissionPlanMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CommissionPlanMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CommissionPlanMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CommissionPlanMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CommissionPlan.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *CommissionPlanMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *CommissionPlanMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the CommissionPlan entity.
+// If the CommissionPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionPlanMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *CommissionPlanMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *CommissionPlanMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *CommissionPlanMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the CommissionPlan entity.
+// If the CommissionPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionPlanMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *CommissionPlanMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *CommissionPlanMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *CommissionPlanMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetRates sets the "rates" field.
+func (m *CommissionPlanMutation) SetRates(i []int) {
+	m.rates = &i
+	m.appendrates = nil
+}
+
+// Rates returns the value of the "rates" field in the mutation.
+func (m *CommissionPlanMutation) Rates() (r []int, exists bool) {
+	v := m.rates
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRates returns the old "rates" field's value of the CommissionPlan entity.
+// If the CommissionPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionPlanMutation) OldRates(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRates is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRates requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRates: %w", err)
+	}
+	return oldValue.Rates, nil
+}
+
+// AppendRates adds i to the "rates" field.
+func (m *CommissionPlanMutation) AppendRates(i []int) {
+	m.appendrates = append(m.appendrates, i...)
+}
+
+// AppendedRates returns the list of values that were appended to the "rates" field in this mutation.
+func (m *CommissionPlanMutation) AppendedRates() ([]int, bool) {
+	if len(m.appendrates) == 0 {
+		return nil, false
+	}
+	return m.appendrates, true
+}
+
+// ResetRates resets all changes to the "rates" field.
+func (m *CommissionPlanMutation) ResetRates() {
+	m.rates = nil
+	m.appendrates = nil
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (m *CommissionPlanMutation) SetEffectiveFrom(t time.Time) {
+	m.effective_from = &t
+}
+
+// EffectiveFrom returns the value of the "effective_from" field in the mutation.
+func (m *CommissionPlanMutation) EffectiveFrom() (r time.Time, exists bool) {
+	v := m.effective_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEffectiveFrom returns the old "effective_from" field's value of the CommissionPlan entity.
+// If the CommissionPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionPlanMutation) OldEffectiveFrom(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEffectiveFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEffectiveFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEffectiveFrom: %w", err)
+	}
+	return oldValue.EffectiveFrom, nil
+}
+
+// ResetEffectiveFrom resets all changes to the "effective_from" field.
+func (m *CommissionPlanMutation) ResetEffectiveFrom() {
+	m.effective_from = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *CommissionPlanMutation) SetCreatedBy(i int64) {
+	m.created_by = &i
+	m.addcreated_by = nil
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *CommissionPlanMutation) CreatedBy() (r int64, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the CommissionPlan entity.
+// If the CommissionPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionPlanMutation) OldCreatedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// AddCreatedBy adds i to the "created_by" field.
+func (m *CommissionPlanMutation) AddCreatedBy(i int64) {
+	if m.addcreated_by != nil {
+		*m.addcreated_by += i
+	} else {
+		m.addcreated_by = &i
+	}
+}
+
+// AddedCreatedBy returns the value that was added to the "created_by" field in this mutation.
+func (m *CommissionPlanMutation) AddedCreatedBy() (r int64, exists bool) {
+	v := m.addcreated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *CommissionPlanMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.addcreated_by = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CommissionPlanMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CommissionPlanMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CommissionPlan entity.
+// If the CommissionPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommissionPlanMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CommissionPlanMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the CommissionPlanMutation builder.
+func (m *CommissionPlanMutation) Where(ps ...predicate.CommissionPlan) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CommissionPlanMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CommissionPlanMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CommissionPlan, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CommissionPlanMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CommissionPlanMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CommissionPlan).
+func (m *CommissionPlanMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CommissionPlanMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.grid_cell != nil {
+		fields = append(fields, commissionplan.FieldGridCell)
+	}
+	if m.version != nil {
+		fields = append(fields, commissionplan.FieldVersion)
+	}
+	if m.rates != nil {
+		fields = append(fields, commissionplan.FieldRates)
+	}
+	if m.effective_from != nil {
+		fields = append(fields, commissionplan.FieldEffectiveFrom)
+	}
+	if m.created_by != nil {
+		fields = append(fields, commissionplan.FieldCreatedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, commissionplan.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CommissionPlanMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case commissionplan.FieldGridCell:
+		return m.GridCell()
+	case commissionplan.FieldVersion:
+		return m.Version()
+	case commissionplan.FieldRates:
+		return m.Rates()
+	case commissionplan.FieldEffectiveFrom:
+		return m.EffectiveFrom()
+	case commissionplan.FieldCreatedBy:
+		return m.CreatedBy()
+	case commissionplan.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CommissionPlanMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case commissionplan.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case commissionplan.FieldVersion:
+		return m.OldVersion(ctx)
+	case commissionplan.FieldRates:
+		return m.OldRates(ctx)
+	case commissionplan.FieldEffectiveFrom:
+		return m.OldEffectiveFrom(ctx)
+	case commissionplan.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case commissionplan.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown CommissionPlan field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CommissionPlanMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case commissionplan.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case commissionplan.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case commissionplan.FieldRates:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRates(v)
+		return nil
+	case commissionplan.FieldEffectiveFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEffectiveFrom(v)
+		return nil
+	case commissionplan.FieldCreatedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case commissionplan.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CommissionPlan field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CommissionPlanMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, commissionplan.FieldVersion)
+	}
+	if m.addcreated_by != nil {
+		fields = append(fields, commissionplan.FieldCreatedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CommissionPlanMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case commissionplan.FieldVersion:
+		return m.AddedVersion()
+	case commissionplan.FieldCreatedBy:
+		return m.AddedCreatedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CommissionPlanMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case commissionplan.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case commissionplan.FieldCreatedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CommissionPlan numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CommissionPlanMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CommissionPlanMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CommissionPlanMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CommissionPlan nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CommissionPlanMutation) ResetField(name string) error {
+	switch name {
+	case commissionplan.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case commissionplan.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case commissionplan.FieldRates:
+		m.ResetRates()
+		return nil
+	case commissionplan.FieldEffectiveFrom:
+		m.ResetEffectiveFrom()
+		return nil
+	case commissionplan.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case commissionplan.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CommissionPlan field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CommissionPlanMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CommissionPlanMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CommissionPlanMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CommissionPlanMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CommissionPlanMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CommissionPlanMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CommissionPlanMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CommissionPlan unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CommissionPlanMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CommissionPlan edge %s", name)
 }
 
 // ConsoleAccountMutation represents an operation that mutates the ConsoleAccount nodes in the graph.
@@ -9429,6 +11416,1785 @@ func (m *LeaderEventMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LeaderEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LeaderEvent edge %s", name)
+}
+
+// LedgerAccountMutation represents an operation that mutates the LedgerAccount nodes in the graph.
+type LedgerAccountMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	owner_kind    *ledgeraccount.OwnerKind
+	owner_id      *int64
+	addowner_id   *int64
+	purpose       *ledgeraccount.Purpose
+	balance       *int64
+	addbalance    *int64
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LedgerAccount, error)
+	predicates    []predicate.LedgerAccount
+}
+
+var _ ent.Mutation = (*LedgerAccountMutation)(nil)
+
+// ledgeraccountOption allows management of the mutation configuration using functional options.
+type ledgeraccountOption func(*LedgerAccountMutation)
+
+// newLedgerAccountMutation creates new mutation for the LedgerAccount entity.
+func newLedgerAccountMutation(c config, op Op, opts ...ledgeraccountOption) *LedgerAccountMutation {
+	m := &LedgerAccountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLedgerAccount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLedgerAccountID sets the ID field of the mutation.
+func withLedgerAccountID(id int) ledgeraccountOption {
+	return func(m *LedgerAccountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LedgerAccount
+		)
+		m.oldValue = func(ctx context.Context) (*LedgerAccount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LedgerAccount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLedgerAccount sets the old LedgerAccount of the mutation.
+func withLedgerAccount(node *LedgerAccount) ledgeraccountOption {
+	return func(m *LedgerAccountMutation) {
+		m.oldValue = func(context.Context) (*LedgerAccount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LedgerAccountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LedgerAccountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LedgerAccountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LedgerAccountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LedgerAccount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOwnerKind sets the "owner_kind" field.
+func (m *LedgerAccountMutation) SetOwnerKind(lk ledgeraccount.OwnerKind) {
+	m.owner_kind = &lk
+}
+
+// OwnerKind returns the value of the "owner_kind" field in the mutation.
+func (m *LedgerAccountMutation) OwnerKind() (r ledgeraccount.OwnerKind, exists bool) {
+	v := m.owner_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerKind returns the old "owner_kind" field's value of the LedgerAccount entity.
+// If the LedgerAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerAccountMutation) OldOwnerKind(ctx context.Context) (v ledgeraccount.OwnerKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerKind: %w", err)
+	}
+	return oldValue.OwnerKind, nil
+}
+
+// ResetOwnerKind resets all changes to the "owner_kind" field.
+func (m *LedgerAccountMutation) ResetOwnerKind() {
+	m.owner_kind = nil
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *LedgerAccountMutation) SetOwnerID(i int64) {
+	m.owner_id = &i
+	m.addowner_id = nil
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *LedgerAccountMutation) OwnerID() (r int64, exists bool) {
+	v := m.owner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the LedgerAccount entity.
+// If the LedgerAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerAccountMutation) OldOwnerID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// AddOwnerID adds i to the "owner_id" field.
+func (m *LedgerAccountMutation) AddOwnerID(i int64) {
+	if m.addowner_id != nil {
+		*m.addowner_id += i
+	} else {
+		m.addowner_id = &i
+	}
+}
+
+// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
+func (m *LedgerAccountMutation) AddedOwnerID() (r int64, exists bool) {
+	v := m.addowner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *LedgerAccountMutation) ResetOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+}
+
+// SetPurpose sets the "purpose" field.
+func (m *LedgerAccountMutation) SetPurpose(l ledgeraccount.Purpose) {
+	m.purpose = &l
+}
+
+// Purpose returns the value of the "purpose" field in the mutation.
+func (m *LedgerAccountMutation) Purpose() (r ledgeraccount.Purpose, exists bool) {
+	v := m.purpose
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurpose returns the old "purpose" field's value of the LedgerAccount entity.
+// If the LedgerAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerAccountMutation) OldPurpose(ctx context.Context) (v ledgeraccount.Purpose, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurpose is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurpose requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurpose: %w", err)
+	}
+	return oldValue.Purpose, nil
+}
+
+// ResetPurpose resets all changes to the "purpose" field.
+func (m *LedgerAccountMutation) ResetPurpose() {
+	m.purpose = nil
+}
+
+// SetBalance sets the "balance" field.
+func (m *LedgerAccountMutation) SetBalance(i int64) {
+	m.balance = &i
+	m.addbalance = nil
+}
+
+// Balance returns the value of the "balance" field in the mutation.
+func (m *LedgerAccountMutation) Balance() (r int64, exists bool) {
+	v := m.balance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBalance returns the old "balance" field's value of the LedgerAccount entity.
+// If the LedgerAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerAccountMutation) OldBalance(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBalance is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBalance requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBalance: %w", err)
+	}
+	return oldValue.Balance, nil
+}
+
+// AddBalance adds i to the "balance" field.
+func (m *LedgerAccountMutation) AddBalance(i int64) {
+	if m.addbalance != nil {
+		*m.addbalance += i
+	} else {
+		m.addbalance = &i
+	}
+}
+
+// AddedBalance returns the value that was added to the "balance" field in this mutation.
+func (m *LedgerAccountMutation) AddedBalance() (r int64, exists bool) {
+	v := m.addbalance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBalance resets all changes to the "balance" field.
+func (m *LedgerAccountMutation) ResetBalance() {
+	m.balance = nil
+	m.addbalance = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LedgerAccountMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LedgerAccountMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LedgerAccount entity.
+// If the LedgerAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerAccountMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LedgerAccountMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the LedgerAccountMutation builder.
+func (m *LedgerAccountMutation) Where(ps ...predicate.LedgerAccount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LedgerAccountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LedgerAccountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LedgerAccount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LedgerAccountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LedgerAccountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LedgerAccount).
+func (m *LedgerAccountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LedgerAccountMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.owner_kind != nil {
+		fields = append(fields, ledgeraccount.FieldOwnerKind)
+	}
+	if m.owner_id != nil {
+		fields = append(fields, ledgeraccount.FieldOwnerID)
+	}
+	if m.purpose != nil {
+		fields = append(fields, ledgeraccount.FieldPurpose)
+	}
+	if m.balance != nil {
+		fields = append(fields, ledgeraccount.FieldBalance)
+	}
+	if m.created_at != nil {
+		fields = append(fields, ledgeraccount.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LedgerAccountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ledgeraccount.FieldOwnerKind:
+		return m.OwnerKind()
+	case ledgeraccount.FieldOwnerID:
+		return m.OwnerID()
+	case ledgeraccount.FieldPurpose:
+		return m.Purpose()
+	case ledgeraccount.FieldBalance:
+		return m.Balance()
+	case ledgeraccount.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LedgerAccountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ledgeraccount.FieldOwnerKind:
+		return m.OldOwnerKind(ctx)
+	case ledgeraccount.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case ledgeraccount.FieldPurpose:
+		return m.OldPurpose(ctx)
+	case ledgeraccount.FieldBalance:
+		return m.OldBalance(ctx)
+	case ledgeraccount.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LedgerAccount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerAccountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ledgeraccount.FieldOwnerKind:
+		v, ok := value.(ledgeraccount.OwnerKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerKind(v)
+		return nil
+	case ledgeraccount.FieldOwnerID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case ledgeraccount.FieldPurpose:
+		v, ok := value.(ledgeraccount.Purpose)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurpose(v)
+		return nil
+	case ledgeraccount.FieldBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBalance(v)
+		return nil
+	case ledgeraccount.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerAccount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LedgerAccountMutation) AddedFields() []string {
+	var fields []string
+	if m.addowner_id != nil {
+		fields = append(fields, ledgeraccount.FieldOwnerID)
+	}
+	if m.addbalance != nil {
+		fields = append(fields, ledgeraccount.FieldBalance)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LedgerAccountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ledgeraccount.FieldOwnerID:
+		return m.AddedOwnerID()
+	case ledgeraccount.FieldBalance:
+		return m.AddedBalance()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerAccountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ledgeraccount.FieldOwnerID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOwnerID(v)
+		return nil
+	case ledgeraccount.FieldBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBalance(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerAccount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LedgerAccountMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LedgerAccountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LedgerAccountMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LedgerAccount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LedgerAccountMutation) ResetField(name string) error {
+	switch name {
+	case ledgeraccount.FieldOwnerKind:
+		m.ResetOwnerKind()
+		return nil
+	case ledgeraccount.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case ledgeraccount.FieldPurpose:
+		m.ResetPurpose()
+		return nil
+	case ledgeraccount.FieldBalance:
+		m.ResetBalance()
+		return nil
+	case ledgeraccount.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerAccount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LedgerAccountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LedgerAccountMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LedgerAccountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LedgerAccountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LedgerAccountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LedgerAccountMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LedgerAccountMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LedgerAccount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LedgerAccountMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LedgerAccount edge %s", name)
+}
+
+// LedgerPostingMutation represents an operation that mutates the LedgerPosting nodes in the graph.
+type LedgerPostingMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	transaction_id    *int64
+	addtransaction_id *int64
+	account_id        *int64
+	addaccount_id     *int64
+	amount            *int64
+	addamount         *int64
+	created_at        *time.Time
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*LedgerPosting, error)
+	predicates        []predicate.LedgerPosting
+}
+
+var _ ent.Mutation = (*LedgerPostingMutation)(nil)
+
+// ledgerpostingOption allows management of the mutation configuration using functional options.
+type ledgerpostingOption func(*LedgerPostingMutation)
+
+// newLedgerPostingMutation creates new mutation for the LedgerPosting entity.
+func newLedgerPostingMutation(c config, op Op, opts ...ledgerpostingOption) *LedgerPostingMutation {
+	m := &LedgerPostingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLedgerPosting,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLedgerPostingID sets the ID field of the mutation.
+func withLedgerPostingID(id int) ledgerpostingOption {
+	return func(m *LedgerPostingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LedgerPosting
+		)
+		m.oldValue = func(ctx context.Context) (*LedgerPosting, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LedgerPosting.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLedgerPosting sets the old LedgerPosting of the mutation.
+func withLedgerPosting(node *LedgerPosting) ledgerpostingOption {
+	return func(m *LedgerPostingMutation) {
+		m.oldValue = func(context.Context) (*LedgerPosting, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LedgerPostingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LedgerPostingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LedgerPostingMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LedgerPostingMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LedgerPosting.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (m *LedgerPostingMutation) SetTransactionID(i int64) {
+	m.transaction_id = &i
+	m.addtransaction_id = nil
+}
+
+// TransactionID returns the value of the "transaction_id" field in the mutation.
+func (m *LedgerPostingMutation) TransactionID() (r int64, exists bool) {
+	v := m.transaction_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransactionID returns the old "transaction_id" field's value of the LedgerPosting entity.
+// If the LedgerPosting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerPostingMutation) OldTransactionID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransactionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransactionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransactionID: %w", err)
+	}
+	return oldValue.TransactionID, nil
+}
+
+// AddTransactionID adds i to the "transaction_id" field.
+func (m *LedgerPostingMutation) AddTransactionID(i int64) {
+	if m.addtransaction_id != nil {
+		*m.addtransaction_id += i
+	} else {
+		m.addtransaction_id = &i
+	}
+}
+
+// AddedTransactionID returns the value that was added to the "transaction_id" field in this mutation.
+func (m *LedgerPostingMutation) AddedTransactionID() (r int64, exists bool) {
+	v := m.addtransaction_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTransactionID resets all changes to the "transaction_id" field.
+func (m *LedgerPostingMutation) ResetTransactionID() {
+	m.transaction_id = nil
+	m.addtransaction_id = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *LedgerPostingMutation) SetAccountID(i int64) {
+	m.account_id = &i
+	m.addaccount_id = nil
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *LedgerPostingMutation) AccountID() (r int64, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the LedgerPosting entity.
+// If the LedgerPosting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerPostingMutation) OldAccountID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// AddAccountID adds i to the "account_id" field.
+func (m *LedgerPostingMutation) AddAccountID(i int64) {
+	if m.addaccount_id != nil {
+		*m.addaccount_id += i
+	} else {
+		m.addaccount_id = &i
+	}
+}
+
+// AddedAccountID returns the value that was added to the "account_id" field in this mutation.
+func (m *LedgerPostingMutation) AddedAccountID() (r int64, exists bool) {
+	v := m.addaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *LedgerPostingMutation) ResetAccountID() {
+	m.account_id = nil
+	m.addaccount_id = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *LedgerPostingMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *LedgerPostingMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the LedgerPosting entity.
+// If the LedgerPosting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerPostingMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *LedgerPostingMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *LedgerPostingMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *LedgerPostingMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LedgerPostingMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LedgerPostingMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LedgerPosting entity.
+// If the LedgerPosting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerPostingMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LedgerPostingMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the LedgerPostingMutation builder.
+func (m *LedgerPostingMutation) Where(ps ...predicate.LedgerPosting) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LedgerPostingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LedgerPostingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LedgerPosting, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LedgerPostingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LedgerPostingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LedgerPosting).
+func (m *LedgerPostingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LedgerPostingMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.transaction_id != nil {
+		fields = append(fields, ledgerposting.FieldTransactionID)
+	}
+	if m.account_id != nil {
+		fields = append(fields, ledgerposting.FieldAccountID)
+	}
+	if m.amount != nil {
+		fields = append(fields, ledgerposting.FieldAmount)
+	}
+	if m.created_at != nil {
+		fields = append(fields, ledgerposting.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LedgerPostingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ledgerposting.FieldTransactionID:
+		return m.TransactionID()
+	case ledgerposting.FieldAccountID:
+		return m.AccountID()
+	case ledgerposting.FieldAmount:
+		return m.Amount()
+	case ledgerposting.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LedgerPostingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ledgerposting.FieldTransactionID:
+		return m.OldTransactionID(ctx)
+	case ledgerposting.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case ledgerposting.FieldAmount:
+		return m.OldAmount(ctx)
+	case ledgerposting.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LedgerPosting field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerPostingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ledgerposting.FieldTransactionID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransactionID(v)
+		return nil
+	case ledgerposting.FieldAccountID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case ledgerposting.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case ledgerposting.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerPosting field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LedgerPostingMutation) AddedFields() []string {
+	var fields []string
+	if m.addtransaction_id != nil {
+		fields = append(fields, ledgerposting.FieldTransactionID)
+	}
+	if m.addaccount_id != nil {
+		fields = append(fields, ledgerposting.FieldAccountID)
+	}
+	if m.addamount != nil {
+		fields = append(fields, ledgerposting.FieldAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LedgerPostingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ledgerposting.FieldTransactionID:
+		return m.AddedTransactionID()
+	case ledgerposting.FieldAccountID:
+		return m.AddedAccountID()
+	case ledgerposting.FieldAmount:
+		return m.AddedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerPostingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ledgerposting.FieldTransactionID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTransactionID(v)
+		return nil
+	case ledgerposting.FieldAccountID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccountID(v)
+		return nil
+	case ledgerposting.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerPosting numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LedgerPostingMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LedgerPostingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LedgerPostingMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LedgerPosting nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LedgerPostingMutation) ResetField(name string) error {
+	switch name {
+	case ledgerposting.FieldTransactionID:
+		m.ResetTransactionID()
+		return nil
+	case ledgerposting.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case ledgerposting.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case ledgerposting.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerPosting field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LedgerPostingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LedgerPostingMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LedgerPostingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LedgerPostingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LedgerPostingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LedgerPostingMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LedgerPostingMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LedgerPosting unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LedgerPostingMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LedgerPosting edge %s", name)
+}
+
+// LedgerTransactionMutation represents an operation that mutates the LedgerTransaction nodes in the graph.
+type LedgerTransactionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	key           *string
+	kind          *string
+	order_id      *int64
+	addorder_id   *int64
+	grid_cell     *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LedgerTransaction, error)
+	predicates    []predicate.LedgerTransaction
+}
+
+var _ ent.Mutation = (*LedgerTransactionMutation)(nil)
+
+// ledgertransactionOption allows management of the mutation configuration using functional options.
+type ledgertransactionOption func(*LedgerTransactionMutation)
+
+// newLedgerTransactionMutation creates new mutation for the LedgerTransaction entity.
+func newLedgerTransactionMutation(c config, op Op, opts ...ledgertransactionOption) *LedgerTransactionMutation {
+	m := &LedgerTransactionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLedgerTransaction,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLedgerTransactionID sets the ID field of the mutation.
+func withLedgerTransactionID(id int) ledgertransactionOption {
+	return func(m *LedgerTransactionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LedgerTransaction
+		)
+		m.oldValue = func(ctx context.Context) (*LedgerTransaction, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LedgerTransaction.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLedgerTransaction sets the old LedgerTransaction of the mutation.
+func withLedgerTransaction(node *LedgerTransaction) ledgertransactionOption {
+	return func(m *LedgerTransactionMutation) {
+		m.oldValue = func(context.Context) (*LedgerTransaction, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LedgerTransactionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LedgerTransactionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LedgerTransactionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LedgerTransactionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LedgerTransaction.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *LedgerTransactionMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *LedgerTransactionMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the LedgerTransaction entity.
+// If the LedgerTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerTransactionMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *LedgerTransactionMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *LedgerTransactionMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *LedgerTransactionMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the LedgerTransaction entity.
+// If the LedgerTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerTransactionMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *LedgerTransactionMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *LedgerTransactionMutation) SetOrderID(i int64) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *LedgerTransactionMutation) OrderID() (r int64, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the LedgerTransaction entity.
+// If the LedgerTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerTransactionMutation) OldOrderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *LedgerTransactionMutation) AddOrderID(i int64) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *LedgerTransactionMutation) AddedOrderID() (r int64, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *LedgerTransactionMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *LedgerTransactionMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *LedgerTransactionMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the LedgerTransaction entity.
+// If the LedgerTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerTransactionMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *LedgerTransactionMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LedgerTransactionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LedgerTransactionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LedgerTransaction entity.
+// If the LedgerTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerTransactionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LedgerTransactionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the LedgerTransactionMutation builder.
+func (m *LedgerTransactionMutation) Where(ps ...predicate.LedgerTransaction) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LedgerTransactionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LedgerTransactionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LedgerTransaction, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LedgerTransactionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LedgerTransactionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LedgerTransaction).
+func (m *LedgerTransactionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LedgerTransactionMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.key != nil {
+		fields = append(fields, ledgertransaction.FieldKey)
+	}
+	if m.kind != nil {
+		fields = append(fields, ledgertransaction.FieldKind)
+	}
+	if m.order_id != nil {
+		fields = append(fields, ledgertransaction.FieldOrderID)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, ledgertransaction.FieldGridCell)
+	}
+	if m.created_at != nil {
+		fields = append(fields, ledgertransaction.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LedgerTransactionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ledgertransaction.FieldKey:
+		return m.Key()
+	case ledgertransaction.FieldKind:
+		return m.Kind()
+	case ledgertransaction.FieldOrderID:
+		return m.OrderID()
+	case ledgertransaction.FieldGridCell:
+		return m.GridCell()
+	case ledgertransaction.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LedgerTransactionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ledgertransaction.FieldKey:
+		return m.OldKey(ctx)
+	case ledgertransaction.FieldKind:
+		return m.OldKind(ctx)
+	case ledgertransaction.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case ledgertransaction.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case ledgertransaction.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LedgerTransaction field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerTransactionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ledgertransaction.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case ledgertransaction.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case ledgertransaction.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case ledgertransaction.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case ledgertransaction.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerTransaction field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LedgerTransactionMutation) AddedFields() []string {
+	var fields []string
+	if m.addorder_id != nil {
+		fields = append(fields, ledgertransaction.FieldOrderID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LedgerTransactionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ledgertransaction.FieldOrderID:
+		return m.AddedOrderID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerTransactionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ledgertransaction.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerTransaction numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LedgerTransactionMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LedgerTransactionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LedgerTransactionMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LedgerTransaction nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LedgerTransactionMutation) ResetField(name string) error {
+	switch name {
+	case ledgertransaction.FieldKey:
+		m.ResetKey()
+		return nil
+	case ledgertransaction.FieldKind:
+		m.ResetKind()
+		return nil
+	case ledgertransaction.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case ledgertransaction.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case ledgertransaction.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerTransaction field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LedgerTransactionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LedgerTransactionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LedgerTransactionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LedgerTransactionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LedgerTransactionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LedgerTransactionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LedgerTransactionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LedgerTransaction unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LedgerTransactionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LedgerTransaction edge %s", name)
 }
 
 // OrderMutation represents an operation that mutates the Order nodes in the graph.

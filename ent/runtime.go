@@ -10,10 +10,14 @@ import (
 	"github.com/groupbuy/groupbuy/ent/batch"
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
+	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
+	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
+	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -260,6 +264,42 @@ func init() {
 	batchitem.DefaultTaken = batchitemDescTaken.Default.(int64)
 	// batchitem.TakenValidator is a validator for the "taken" field. It is called by the builders before save.
 	batchitem.TakenValidator = batchitemDescTaken.Validators[0].(func(int64) error)
+	commissionentryFields := schema.CommissionEntry{}.Fields()
+	_ = commissionentryFields
+	// commissionentryDescLevel is the schema descriptor for level field.
+	commissionentryDescLevel := commissionentryFields[3].Descriptor()
+	// commissionentry.LevelValidator is a validator for the "level" field. It is called by the builders before save.
+	commissionentry.LevelValidator = commissionentryDescLevel.Validators[0].(func(int) error)
+	// commissionentryDescAmount is the schema descriptor for amount field.
+	commissionentryDescAmount := commissionentryFields[6].Descriptor()
+	// commissionentry.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	commissionentry.AmountValidator = commissionentryDescAmount.Validators[0].(func(int64) error)
+	// commissionentryDescReversed is the schema descriptor for reversed field.
+	commissionentryDescReversed := commissionentryFields[7].Descriptor()
+	// commissionentry.DefaultReversed holds the default value on creation for the reversed field.
+	commissionentry.DefaultReversed = commissionentryDescReversed.Default.(int64)
+	// commissionentry.ReversedValidator is a validator for the "reversed" field. It is called by the builders before save.
+	commissionentry.ReversedValidator = commissionentryDescReversed.Validators[0].(func(int64) error)
+	// commissionentryDescPlanID is the schema descriptor for plan_id field.
+	commissionentryDescPlanID := commissionentryFields[8].Descriptor()
+	// commissionentry.DefaultPlanID holds the default value on creation for the plan_id field.
+	commissionentry.DefaultPlanID = commissionentryDescPlanID.Default.(int64)
+	// commissionentryDescGridCell is the schema descriptor for grid_cell field.
+	commissionentryDescGridCell := commissionentryFields[9].Descriptor()
+	// commissionentry.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	commissionentry.GridCellValidator = commissionentryDescGridCell.Validators[0].(func(string) error)
+	commissionplanFields := schema.CommissionPlan{}.Fields()
+	_ = commissionplanFields
+	// commissionplanDescGridCell is the schema descriptor for grid_cell field.
+	commissionplanDescGridCell := commissionplanFields[0].Descriptor()
+	// commissionplan.DefaultGridCell holds the default value on creation for the grid_cell field.
+	commissionplan.DefaultGridCell = commissionplanDescGridCell.Default.(string)
+	// commissionplan.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	commissionplan.GridCellValidator = commissionplanDescGridCell.Validators[0].(func(string) error)
+	// commissionplanDescVersion is the schema descriptor for version field.
+	commissionplanDescVersion := commissionplanFields[1].Descriptor()
+	// commissionplan.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	commissionplan.VersionValidator = commissionplanDescVersion.Validators[0].(func(int) error)
 	consoleaccountMixin := schema.ConsoleAccount{}.Mixin()
 	consoleaccountMixinFields0 := consoleaccountMixin[0].Fields()
 	_ = consoleaccountMixinFields0
@@ -567,6 +607,60 @@ func init() {
 	leadereventDescReason := leadereventFields[4].Descriptor()
 	// leaderevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	leaderevent.ReasonValidator = leadereventDescReason.Validators[0].(func(string) error)
+	ledgeraccountFields := schema.LedgerAccount{}.Fields()
+	_ = ledgeraccountFields
+	// ledgeraccountDescBalance is the schema descriptor for balance field.
+	ledgeraccountDescBalance := ledgeraccountFields[3].Descriptor()
+	// ledgeraccount.DefaultBalance holds the default value on creation for the balance field.
+	ledgeraccount.DefaultBalance = ledgeraccountDescBalance.Default.(int64)
+	ledgertransactionFields := schema.LedgerTransaction{}.Fields()
+	_ = ledgertransactionFields
+	// ledgertransactionDescKey is the schema descriptor for key field.
+	ledgertransactionDescKey := ledgertransactionFields[0].Descriptor()
+	// ledgertransaction.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	ledgertransaction.KeyValidator = func() func(string) error {
+		validators := ledgertransactionDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgertransactionDescKind is the schema descriptor for kind field.
+	ledgertransactionDescKind := ledgertransactionFields[1].Descriptor()
+	// ledgertransaction.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	ledgertransaction.KindValidator = func() func(string) error {
+		validators := ledgertransactionDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgertransactionDescOrderID is the schema descriptor for order_id field.
+	ledgertransactionDescOrderID := ledgertransactionFields[2].Descriptor()
+	// ledgertransaction.DefaultOrderID holds the default value on creation for the order_id field.
+	ledgertransaction.DefaultOrderID = ledgertransactionDescOrderID.Default.(int64)
+	// ledgertransactionDescGridCell is the schema descriptor for grid_cell field.
+	ledgertransactionDescGridCell := ledgertransactionFields[3].Descriptor()
+	// ledgertransaction.DefaultGridCell holds the default value on creation for the grid_cell field.
+	ledgertransaction.DefaultGridCell = ledgertransactionDescGridCell.Default.(string)
+	// ledgertransaction.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	ledgertransaction.GridCellValidator = ledgertransactionDescGridCell.Validators[0].(func(string) error)
 	orderMixin := schema.Order{}.Mixin()
 	orderMixinFields0 := orderMixin[0].Fields()
 	_ = orderMixinFields0

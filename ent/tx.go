@@ -24,6 +24,10 @@ type Tx struct {
 	BatchGrid *BatchGridClient
 	// BatchItem is the client for interacting with the BatchItem builders.
 	BatchItem *BatchItemClient
+	// CommissionEntry is the client for interacting with the CommissionEntry builders.
+	CommissionEntry *CommissionEntryClient
+	// CommissionPlan is the client for interacting with the CommissionPlan builders.
+	CommissionPlan *CommissionPlanClient
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
 	// Grid is the client for interacting with the Grid builders.
@@ -34,6 +38,12 @@ type Tx struct {
 	LeaderBinding *LeaderBindingClient
 	// LeaderEvent is the client for interacting with the LeaderEvent builders.
 	LeaderEvent *LeaderEventClient
+	// LedgerAccount is the client for interacting with the LedgerAccount builders.
+	LedgerAccount *LedgerAccountClient
+	// LedgerPosting is the client for interacting with the LedgerPosting builders.
+	LedgerPosting *LedgerPostingClient
+	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
+	LedgerTransaction *LedgerTransactionClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderLine is the client for interacting with the OrderLine builders.
@@ -196,11 +206,16 @@ func (tx *Tx) init() {
 	tx.Batch = NewBatchClient(tx.config)
 	tx.BatchGrid = NewBatchGridClient(tx.config)
 	tx.BatchItem = NewBatchItemClient(tx.config)
+	tx.CommissionEntry = NewCommissionEntryClient(tx.config)
+	tx.CommissionPlan = NewCommissionPlanClient(tx.config)
 	tx.ConsoleAccount = NewConsoleAccountClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.Leader = NewLeaderClient(tx.config)
 	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
 	tx.LeaderEvent = NewLeaderEventClient(tx.config)
+	tx.LedgerAccount = NewLedgerAccountClient(tx.config)
+	tx.LedgerPosting = NewLedgerPostingClient(tx.config)
+	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderLine = NewOrderLineClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)

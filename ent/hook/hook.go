@@ -69,6 +69,30 @@ func (f BatchItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BatchItemMutation", m)
 }
 
+// The CommissionEntryFunc type is an adapter to allow the use of ordinary
+// function as CommissionEntry mutator.
+type CommissionEntryFunc func(context.Context, *ent.CommissionEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CommissionEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CommissionEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CommissionEntryMutation", m)
+}
+
+// The CommissionPlanFunc type is an adapter to allow the use of ordinary
+// function as CommissionPlan mutator.
+type CommissionPlanFunc func(context.Context, *ent.CommissionPlanMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CommissionPlanFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CommissionPlanMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CommissionPlanMutation", m)
+}
+
 // The ConsoleAccountFunc type is an adapter to allow the use of ordinary
 // function as ConsoleAccount mutator.
 type ConsoleAccountFunc func(context.Context, *ent.ConsoleAccountMutation) (ent.Value, error)
@@ -127,6 +151,42 @@ func (f LeaderEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeaderEventMutation", m)
+}
+
+// The LedgerAccountFunc type is an adapter to allow the use of ordinary
+// function as LedgerAccount mutator.
+type LedgerAccountFunc func(context.Context, *ent.LedgerAccountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LedgerAccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LedgerAccountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerAccountMutation", m)
+}
+
+// The LedgerPostingFunc type is an adapter to allow the use of ordinary
+// function as LedgerPosting mutator.
+type LedgerPostingFunc func(context.Context, *ent.LedgerPostingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LedgerPostingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LedgerPostingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerPostingMutation", m)
+}
+
+// The LedgerTransactionFunc type is an adapter to allow the use of ordinary
+// function as LedgerTransaction mutator.
+type LedgerTransactionFunc func(context.Context, *ent.LedgerTransactionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LedgerTransactionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LedgerTransactionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerTransactionMutation", m)
 }
 
 // The OrderFunc type is an adapter to allow the use of ordinary

@@ -158,6 +158,74 @@ var (
 			},
 		},
 	}
+	// CommissionEntriesColumns holds the columns for the "commission_entries" table.
+	CommissionEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "order_id", Type: field.TypeInt64},
+		{Name: "line_id", Type: field.TypeInt64},
+		{Name: "leader_id", Type: field.TypeInt64},
+		{Name: "level", Type: field.TypeInt},
+		{Name: "base", Type: field.TypeInt64},
+		{Name: "rate_bp", Type: field.TypeInt},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "reversed", Type: field.TypeInt64, Default: 0},
+		{Name: "plan_id", Type: field.TypeInt64, Default: 0},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "settleable", "settled"}, Default: "pending"},
+		{Name: "paid_at", Type: field.TypeTime},
+		{Name: "settleable_at", Type: field.TypeTime, Nullable: true},
+	}
+	// CommissionEntriesTable holds the schema information for the "commission_entries" table.
+	CommissionEntriesTable = &schema.Table{
+		Name:       "commission_entries",
+		Columns:    CommissionEntriesColumns,
+		PrimaryKey: []*schema.Column{CommissionEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "commissionentry_line_id_level",
+				Unique:  true,
+				Columns: []*schema.Column{CommissionEntriesColumns[2], CommissionEntriesColumns[4]},
+			},
+			{
+				Name:    "commissionentry_leader_id_paid_at",
+				Unique:  false,
+				Columns: []*schema.Column{CommissionEntriesColumns[3], CommissionEntriesColumns[12]},
+			},
+			{
+				Name:    "commissionentry_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{CommissionEntriesColumns[1]},
+			},
+		},
+	}
+	// CommissionPlansColumns holds the columns for the "commission_plans" table.
+	CommissionPlansColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "rates", Type: field.TypeJSON},
+		{Name: "effective_from", Type: field.TypeTime},
+		{Name: "created_by", Type: field.TypeInt64},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// CommissionPlansTable holds the schema information for the "commission_plans" table.
+	CommissionPlansTable = &schema.Table{
+		Name:       "commission_plans",
+		Columns:    CommissionPlansColumns,
+		PrimaryKey: []*schema.Column{CommissionPlansColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "commissionplan_grid_cell_version",
+				Unique:  true,
+				Columns: []*schema.Column{CommissionPlansColumns[1], CommissionPlansColumns[2]},
+			},
+			{
+				Name:    "commissionplan_grid_cell_effective_from",
+				Unique:  false,
+				Columns: []*schema.Column{CommissionPlansColumns[1], CommissionPlansColumns[4]},
+			},
+		},
+	}
 	// ConsoleAccountsColumns holds the columns for the "console_accounts" table.
 	ConsoleAccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -329,6 +397,81 @@ var (
 				Name:    "leaderevent_leader_id_at",
 				Unique:  false,
 				Columns: []*schema.Column{LeaderEventsColumns[1], LeaderEventsColumns[6]},
+			},
+		},
+	}
+	// LedgerAccountsColumns holds the columns for the "ledger_accounts" table.
+	LedgerAccountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "owner_kind", Type: field.TypeEnum, Enums: []string{"platform", "leader"}},
+		{Name: "owner_id", Type: field.TypeInt64},
+		{Name: "purpose", Type: field.TypeEnum, Enums: []string{"clearing", "revenue", "pending", "settleable", "settled", "receivable", "unresolved"}},
+		{Name: "balance", Type: field.TypeInt64, Default: 0},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// LedgerAccountsTable holds the schema information for the "ledger_accounts" table.
+	LedgerAccountsTable = &schema.Table{
+		Name:       "ledger_accounts",
+		Columns:    LedgerAccountsColumns,
+		PrimaryKey: []*schema.Column{LedgerAccountsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgeraccount_owner_kind_owner_id_purpose",
+				Unique:  true,
+				Columns: []*schema.Column{LedgerAccountsColumns[1], LedgerAccountsColumns[2], LedgerAccountsColumns[3]},
+			},
+		},
+	}
+	// LedgerPostingsColumns holds the columns for the "ledger_postings" table.
+	LedgerPostingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "transaction_id", Type: field.TypeInt64},
+		{Name: "account_id", Type: field.TypeInt64},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// LedgerPostingsTable holds the schema information for the "ledger_postings" table.
+	LedgerPostingsTable = &schema.Table{
+		Name:       "ledger_postings",
+		Columns:    LedgerPostingsColumns,
+		PrimaryKey: []*schema.Column{LedgerPostingsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgerposting_account_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerPostingsColumns[2], LedgerPostingsColumns[4]},
+			},
+			{
+				Name:    "ledgerposting_transaction_id",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerPostingsColumns[1]},
+			},
+		},
+	}
+	// LedgerTransactionsColumns holds the columns for the "ledger_transactions" table.
+	LedgerTransactionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Size: 128},
+		{Name: "kind", Type: field.TypeString, Size: 32},
+		{Name: "order_id", Type: field.TypeInt64, Default: 0},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// LedgerTransactionsTable holds the schema information for the "ledger_transactions" table.
+	LedgerTransactionsTable = &schema.Table{
+		Name:       "ledger_transactions",
+		Columns:    LedgerTransactionsColumns,
+		PrimaryKey: []*schema.Column{LedgerTransactionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgertransaction_key",
+				Unique:  true,
+				Columns: []*schema.Column{LedgerTransactionsColumns[1]},
+			},
+			{
+				Name:    "ledgertransaction_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerTransactionsColumns[3]},
 			},
 		},
 	}
@@ -777,11 +920,16 @@ var (
 		BatchesTable,
 		BatchGridsTable,
 		BatchItemsTable,
+		CommissionEntriesTable,
+		CommissionPlansTable,
 		ConsoleAccountsTable,
 		GridsTable,
 		LeadersTable,
 		LeaderBindingsTable,
 		LeaderEventsTable,
+		LedgerAccountsTable,
+		LedgerPostingsTable,
+		LedgerTransactionsTable,
 		OrdersTable,
 		OrderLinesTable,
 		OutboxEventsTable,

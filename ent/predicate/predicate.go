@@ -21,6 +21,12 @@ type BatchGrid func(*sql.Selector)
 // BatchItem is the predicate function for batchitem builders.
 type BatchItem func(*sql.Selector)
 
+// CommissionEntry is the predicate function for commissionentry builders.
+type CommissionEntry func(*sql.Selector)
+
+// CommissionPlan is the predicate function for commissionplan builders.
+type CommissionPlan func(*sql.Selector)
+
 // ConsoleAccount is the predicate function for consoleaccount builders.
 type ConsoleAccount func(*sql.Selector)
 
@@ -35,6 +41,15 @@ type LeaderBinding func(*sql.Selector)
 
 // LeaderEvent is the predicate function for leaderevent builders.
 type LeaderEvent func(*sql.Selector)
+
+// LedgerAccount is the predicate function for ledgeraccount builders.
+type LedgerAccount func(*sql.Selector)
+
+// LedgerPosting is the predicate function for ledgerposting builders.
+type LedgerPosting func(*sql.Selector)
+
+// LedgerTransaction is the predicate function for ledgertransaction builders.
+type LedgerTransaction func(*sql.Selector)
 
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
