@@ -27,7 +27,8 @@ func NewOrderRepo(data *Data) order.Repo {
 // insertWithEnt inserts the order and its lines unless the shopper's idempotency key is taken.
 func (r *orderRepo) insertWithEnt(ctx context.Context, o *order.Order) (*order.Order, bool, error) {
 	c := r.data.client(ctx)
-	id, err := c.Order.Create().
+	now := time.Now().UTC()
+	id, err := c.Order.Create().SetCreatedAt(now).SetUpdatedAt(now).
 		SetUserID(int(o.UserID)).SetLeaderID(int(o.LeaderID)).SetBatchID(int(o.BatchID)).
 		SetGridCell(o.GridCell).SetStatus(entorder.Status(o.Status)).SetIdempotencyKey(o.IdempotencyKey).
 		SetAmount(o.Amount).SetPayAttempt(o.PayAttempt).SetExpiresAt(o.ExpiresAt).
@@ -51,7 +52,7 @@ func (r *orderRepo) insertWithEnt(ctx context.Context, o *order.Order) (*order.O
 		return nil, false, dbErr(err, fmt.Sprintf("lines of order %d", id))
 	}
 	out := *o
-	out.ID, out.Lines = int64(id), make([]order.Line, len(rows))
+	out.ID, out.CreatedAt, out.Lines = int64(id), now, make([]order.Line, len(rows))
 	for i, row := range rows {
 		out.Lines[i] = toLine(row)
 	}

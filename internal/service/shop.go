@@ -48,7 +48,7 @@ func (s *ShopService) PlaceOrder(ctx context.Context, req *v1.PlaceOrderRequest)
 		in.Lines = append(in.Lines, order.LineInput{ItemID: l.GetItemId(), Qty: l.GetQuantity(), Price: l.GetPriceFen()})
 	}
 	o, err := s.checkout.Place(ctx, p.ID, in)
-	return s.orderReply(o, err)
+	return s.orderReply(ctx, o, err)
 }
 
 func (s *ShopService) PayOrder(ctx context.Context, req *v1.OrderRequest) (*v1.PaymentParams, error) {
@@ -70,7 +70,7 @@ func (s *ShopService) GetOrder(ctx context.Context, req *v1.OrderRequest) (*v1.O
 		return nil, err
 	}
 	o, err := s.checkout.Get(ctx, p.ID, req.GetId())
-	return s.orderReply(o, err)
+	return s.orderReply(ctx, o, err)
 }
 
 func (s *ShopService) ListOrders(ctx context.Context, req *v1.ListMyOrdersRequest) (*v1.ListOrdersReply, error) {
@@ -85,6 +85,7 @@ func (s *ShopService) ListOrders(ctx context.Context, req *v1.ListMyOrdersReques
 	reply := &v1.ListOrdersReply{Orders: make([]*v1.Order, len(os))}
 	for i, o := range os {
 		reply.Orders[i] = orderProto(o, s.checkout.PickupQR(o))
+		reply.Orders[i].PickupDate = s.checkout.PickupDay(ctx, o)
 	}
 	return reply, nil
 }
@@ -95,7 +96,7 @@ func (s *ShopService) CancelOrder(ctx context.Context, req *v1.OrderRequest) (*v
 		return nil, err
 	}
 	o, err := s.checkout.Cancel(ctx, p.ID, req.GetId())
-	return s.orderReply(o, err)
+	return s.orderReply(ctx, o, err)
 }
 
 func (s *ShopService) RequestAfterSale(ctx context.Context, req *v1.AfterSaleRequest) (*v1.AfterSale, error) {
@@ -146,11 +147,13 @@ func (s *ShopService) ListNotices(ctx context.Context, req *v1.ListNoticesReques
 	return reply, nil
 }
 
-func (s *ShopService) orderReply(o *order.Order, err error) (*v1.Order, error) {
+func (s *ShopService) orderReply(ctx context.Context, o *order.Order, err error) (*v1.Order, error) {
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return orderProto(o, s.checkout.PickupQR(o)), nil
+	m := orderProto(o, s.checkout.PickupQR(o))
+	m.PickupDate = s.checkout.PickupDay(ctx, o)
+	return m, nil
 }
 
 // orderProto shows an order; the pickup code and QR only to its shopper (qr non-empty).

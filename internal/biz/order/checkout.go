@@ -338,6 +338,15 @@ func (c *Checkout) List(ctx context.Context, userID, beforeID int64, limit int) 
 	return c.repo.ListByUser(ctx, userID, beforeID, limit)
 }
 
+// PickupDay is the order's pickup date (YYYY-MM-DD, China), or "" when its batch is unknown.
+func (c *Checkout) PickupDay(ctx context.Context, o *Order) string {
+	b, err := c.batches.Get(ctx, o.BatchID)
+	if err != nil {
+		return ""
+	}
+	return b.PickupDay()
+}
+
 // PickupQR is the signed QR payload of a paid order's pickup code ("" before payment).
 func (c *Checkout) PickupQR(o *Order) string {
 	if o.PickupCode == "" {
