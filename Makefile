@@ -102,3 +102,9 @@ bench-nearby: services
 # flash presale, 1,000 shoppers on one item: orders/s, latency, oversell; Redis vs SQL stock
 bench-flash: services
 	bash app/loadgen/bench_flash.sh
+
+.PHONY: bench-ledger
+# ledger: commissions of 100,000 paid orders into PostgreSQL in Post calls of 500: postings/s,
+# the ratio to one INSERT per posting, and the full check over what was posted
+bench-ledger: services
+	go test -run '^$$' -bench '^BenchmarkLedger$$' -benchtime 1x -count 1 -timeout 30m ./internal/data

@@ -21,6 +21,8 @@ Usage:
                                                    read from GROUPBUY_ACCOUNT_PASSWORD or stdin
   groupbuy account unlock [-conf FILE] -username NAME
                                                    lift a lock-out after failed logins
+  groupbuy ledger check [-conf FILE]               recompute every balance and check double entry;
+                                                   exits 1 if anything is wrong
   groupbuy version
 
 -conf defaults to configs/groupbuy.yaml (the embedded default: SQLite, in-process Redis and
@@ -47,6 +49,8 @@ func run(args []string) error {
 		return migrateCmd(rest)
 	case "account":
 		return accountCmd(rest)
+	case "ledger":
+		return ledgerCmd(rest)
 	case "version":
 		fmt.Println(Version)
 		return nil
