@@ -23,7 +23,7 @@ import (
 // commonSet is what both injectors share: the configuration's sections, turned into domain
 // policy where needed, and the clock.
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
-	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping"),
+	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping", "Commission"),
 	checkoutConfig,
 	checkoutTick,
 	qrSigner,
@@ -31,6 +31,8 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	domainLoops,
 	shippingConfig,
 	shippingLoops,
+	commissionConfig,
+	commissionLoops,
 	compliance,
 	identityConfig,
 	leaderConfig,

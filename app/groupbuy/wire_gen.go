@@ -10,9 +10,11 @@ import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -99,7 +101,16 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	presaleCatalog := data.NewSKUCatalog(dataData)
 	grids := data.NewGridNames(dataData)
 	outboxStore := data.NewOutboxStore(dataData, portClock)
-	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock)
+	commissionStore := data.NewCommissionStore(dataData)
+	confCommission := bootstrap.Commission
+	config3, err := commissionConfig(leaders, confCommission)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	plans := commission.NewPlans(commissionStore, config3, portClock)
+	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans)
 	pickupRepo := data.NewPickupRepo(dataData)
 	pickupGuard := data.NewPickupGuard(dataData, keyPrefix)
 	orderRepo := data.NewOrderRepo(dataData)
@@ -161,21 +172,30 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	shippingStore := data.NewShippingStore(dataData)
 	shippingUploader := data.NewShippingUploader(miniProgram)
 	confShipping := bootstrap.Shipping
-	config3 := shippingConfig(confShipping)
-	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, config3, portClock)
+	config4 := shippingConfig(confShipping)
+	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, config4, portClock)
 	shippingOpsService := service.NewShippingOpsService(shippingUsecase)
+	views := commission.NewViews(commissionStore, repo, portClock)
+	leaderCommissionService := service.NewLeaderCommissionService(views)
+	ledgerStore := data.NewLedgerStore(dataData)
+	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	financeLedgerService := service.NewFinanceLedgerService(views, ledgerLedger)
+	commissionOpsService := service.NewCommissionOpsService(plans)
 	services := server.Services{
-		Auth:          authService,
-		Console:       consoleService,
-		Neighbourhood: neighbourhoodService,
-		LeaderSelf:    leaderSelfService,
-		LeaderOps:     leaderOpsService,
-		CatalogOps:    catalogOpsService,
-		BatchOps:      batchOpsService,
-		Shop:          shopService,
-		LeaderPickup:  leaderPickupService,
-		AfterSalesOps: afterSalesOpsService,
-		ShippingOps:   shippingOpsService,
+		Auth:             authService,
+		Console:          consoleService,
+		Neighbourhood:    neighbourhoodService,
+		LeaderSelf:       leaderSelfService,
+		LeaderOps:        leaderOpsService,
+		CatalogOps:       catalogOpsService,
+		BatchOps:         batchOpsService,
+		Shop:             shopService,
+		LeaderPickup:     leaderPickupService,
+		AfterSalesOps:    afterSalesOpsService,
+		ShippingOps:      shippingOpsService,
+		LeaderCommission: leaderCommissionService,
+		FinanceLedger:    financeLedgerService,
+		CommissionOps:    commissionOpsService,
 	}
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
@@ -187,7 +207,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	sweeper := order.NewSweeper(orderCheckout, presaleRepo)
 	mainCheckoutLoopSet := checkoutLoops(mainTick, logger, dispatcher, presaleUsecase, orderCheckout, sweeper, pickup, afterSales)
 	mainShippingLoopSet := shippingLoops(confShipping, logger, dispatcher, shippingUsecase)
-	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet)
+	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, dataData, config3, portClock)
+	mainCommissionLoopSet := commissionLoops(dispatcher, flows)
+	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainCommissionLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {
@@ -257,7 +279,16 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	presaleCatalog := data.NewSKUCatalog(dataData)
 	grids := data.NewGridNames(dataData)
 	outboxStore := data.NewOutboxStore(dataData, portClock)
-	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock)
+	commissionStore := data.NewCommissionStore(dataData)
+	confCommission := bootstrap.Commission
+	config3, err := commissionConfig(leaders, confCommission)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	plans := commission.NewPlans(commissionStore, config3, portClock)
+	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans)
 	mainTools := &tools{
 		Console: consoleUsecase,
 		Leaders: usecase,

@@ -6,9 +6,11 @@ import (
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -35,6 +37,12 @@ var ProviderSet = wire.NewSet(
 	order.NewCheckout,
 	order.NewSweeper,
 	shipping.NewUsecase,
+	ledger.NewLedger,
+	commission.NewPlans,
+	commission.NewFlows,
+	commission.NewViews,
+	wire.Bind(new(commission.Poster), new(*ledger.Ledger)),
+	wire.Bind(new(presale.CommissionLimits), new(*commission.Plans)),
 	wire.Bind(new(payment.Listener), new(*order.Listener)),
 	wire.Bind(new(order.RefundApplier), new(*order.AfterSaleRefunds)),
 	wire.Bind(new(order.Payments), new(*payment.Usecase)),

@@ -37,6 +37,7 @@ type Bootstrap struct {
 	Catalog       *Catalog               `protobuf:"bytes,9,opt,name=catalog,proto3" json:"catalog,omitempty"`
 	Checkout      *Checkout              `protobuf:"bytes,10,opt,name=checkout,proto3" json:"checkout,omitempty"`
 	Shipping      *Shipping              `protobuf:"bytes,11,opt,name=shipping,proto3" json:"shipping,omitempty"`
+	Commission    *Commission            `protobuf:"bytes,12,opt,name=commission,proto3" json:"commission,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -148,6 +149,62 @@ func (x *Bootstrap) GetShipping() *Shipping {
 	return nil
 }
 
+func (x *Bootstrap) GetCommission() *Commission {
+	if x != nil {
+		return x.Commission
+	}
+	return nil
+}
+
+// Commission is the limits of distribution. How many levels earn is leaders.commission_levels
+// (it fixes how much of a recruiting chain approval keeps).
+type Commission struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most commission one payment may carry, all levels together, in basis points: WeChat
+	// Pay's maximum profit-sharing ratio of the merchant (default 3000, 30%; at most 10000).
+	// Plans and batch items are refused when their worst case would exceed it.
+	CapBp         int32 `protobuf:"varint,1,opt,name=cap_bp,json=capBp,proto3" json:"cap_bp,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Commission) Reset() {
+	*x = Commission{}
+	mi := &file_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Commission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Commission) ProtoMessage() {}
+
+func (x *Commission) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Commission.ProtoReflect.Descriptor instead.
+func (*Commission) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Commission) GetCapBp() int32 {
+	if x != nil {
+		return x.CapBp
+	}
+	return 0
+}
+
 // Checkout is presale ordering, the pickup day and after-sales. Durations in protojson ("900s").
 type Checkout struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -176,7 +233,7 @@ type Checkout struct {
 
 func (x *Checkout) Reset() {
 	*x = Checkout{}
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -188,7 +245,7 @@ func (x *Checkout) String() string {
 func (*Checkout) ProtoMessage() {}
 
 func (x *Checkout) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -201,7 +258,7 @@ func (x *Checkout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkout.ProtoReflect.Descriptor instead.
 func (*Checkout) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{1}
+	return file_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Checkout) GetOrderTtl() *durationpb.Duration {
@@ -281,7 +338,7 @@ type Shipping struct {
 
 func (x *Shipping) Reset() {
 	*x = Shipping{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -293,7 +350,7 @@ func (x *Shipping) String() string {
 func (*Shipping) ProtoMessage() {}
 
 func (x *Shipping) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -306,7 +363,7 @@ func (x *Shipping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipping.ProtoReflect.Descriptor instead.
 func (*Shipping) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Shipping) GetUndeclaredAfter() *durationpb.Duration {
@@ -348,7 +405,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +417,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +430,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -399,7 +456,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -411,7 +468,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -424,7 +481,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -468,7 +525,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -480,7 +537,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -493,7 +550,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -523,7 +580,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -535,7 +592,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +605,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -582,7 +639,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -594,7 +651,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -607,7 +664,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -638,7 +695,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +707,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +720,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -715,7 +772,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +784,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +797,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -787,7 +844,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -799,7 +856,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -812,7 +869,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10}
+	return file_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -832,7 +889,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +901,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +914,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11}
+	return file_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -879,7 +936,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -891,7 +948,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -904,7 +961,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 0}
+	return file_conf_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -938,7 +995,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -950,7 +1007,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -963,7 +1020,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 1}
+	return file_conf_proto_rawDescGZIP(), []int{7, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -995,7 +1052,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1064,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1077,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 0}
+	return file_conf_proto_rawDescGZIP(), []int{8, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -1079,7 +1136,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1148,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1161,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 1}
+	return file_conf_proto_rawDescGZIP(), []int{8, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -1188,7 +1245,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1257,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1270,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 0}
+	return file_conf_proto_rawDescGZIP(), []int{9, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1240,7 +1297,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1252,7 +1309,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1265,7 +1322,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 0}
+	return file_conf_proto_rawDescGZIP(), []int{10, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1297,7 +1354,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1366,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1379,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 1}
+	return file_conf_proto_rawDescGZIP(), []int{10, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1376,7 +1433,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1445,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1458,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 2}
+	return file_conf_proto_rawDescGZIP(), []int{10, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -1488,7 +1545,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1500,7 +1557,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1513,7 +1570,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{10, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -1549,7 +1606,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1561,7 +1618,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1574,7 +1631,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 0}
+	return file_conf_proto_rawDescGZIP(), []int{11, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -1596,7 +1653,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\x8d\x04\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xc8\x04\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -1609,7 +1666,13 @@ const file_conf_proto_rawDesc = "" +
 	"\acatalog\x18\t \x01(\v2\x16.groupbuy.conf.CatalogR\acatalog\x123\n" +
 	"\bcheckout\x18\n" +
 	" \x01(\v2\x17.groupbuy.conf.CheckoutR\bcheckout\x123\n" +
-	"\bshipping\x18\v \x01(\v2\x17.groupbuy.conf.ShippingR\bshipping\"\xc8\x03\n" +
+	"\bshipping\x18\v \x01(\v2\x17.groupbuy.conf.ShippingR\bshipping\x129\n" +
+	"\n" +
+	"commission\x18\f \x01(\v2\x19.groupbuy.conf.CommissionR\n" +
+	"commission\"#\n" +
+	"\n" +
+	"Commission\x12\x15\n" +
+	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xc8\x03\n" +
 	"\bCheckout\x126\n" +
 	"\torder_ttl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\borderTtl\x12#\n" +
 	"\rstock_counter\x18\x02 \x01(\tR\fstockCounter\x12G\n" +
@@ -1738,85 +1801,87 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
-	(*Checkout)(nil),              // 1: groupbuy.conf.Checkout
-	(*Shipping)(nil),              // 2: groupbuy.conf.Shipping
-	(*Catalog)(nil),               // 3: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 4: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 5: groupbuy.conf.Leaders
-	(*Server)(nil),                // 6: groupbuy.conf.Server
-	(*Data)(nil),                  // 7: groupbuy.conf.Data
-	(*Auth)(nil),                  // 8: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 9: groupbuy.conf.Wechat
-	(*Security)(nil),              // 10: groupbuy.conf.Security
-	(*Demo)(nil),                  // 11: groupbuy.conf.Demo
-	(*Server_HTTP)(nil),           // 12: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 13: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 14: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 15: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 16: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 17: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 18: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 19: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 20: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 21: groupbuy.conf.Security.PersonalData
-	nil,                           // 22: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 23: google.protobuf.Duration
+	(*Commission)(nil),            // 1: groupbuy.conf.Commission
+	(*Checkout)(nil),              // 2: groupbuy.conf.Checkout
+	(*Shipping)(nil),              // 3: groupbuy.conf.Shipping
+	(*Catalog)(nil),               // 4: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 5: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 6: groupbuy.conf.Leaders
+	(*Server)(nil),                // 7: groupbuy.conf.Server
+	(*Data)(nil),                  // 8: groupbuy.conf.Data
+	(*Auth)(nil),                  // 9: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 10: groupbuy.conf.Wechat
+	(*Security)(nil),              // 11: groupbuy.conf.Security
+	(*Demo)(nil),                  // 12: groupbuy.conf.Demo
+	(*Server_HTTP)(nil),           // 13: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 14: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 15: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 16: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 17: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 18: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 19: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 20: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 21: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 22: groupbuy.conf.Security.PersonalData
+	nil,                           // 23: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	6,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	7,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	8,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	9,  // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	10, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	11, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	4,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	5,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	3,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
-	1,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
-	2,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
-	23, // 11: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	23, // 12: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	23, // 13: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	23, // 14: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	23, // 15: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	23, // 16: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	23, // 17: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	23, // 18: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	23, // 19: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	23, // 20: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	23, // 21: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	12, // 22: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	13, // 23: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	14, // 24: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	15, // 25: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	23, // 26: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	23, // 27: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	16, // 28: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	17, // 29: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	23, // 30: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	18, // 31: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	19, // 32: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	21, // 33: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	23, // 34: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	23, // 35: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	23, // 36: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	23, // 37: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	23, // 38: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	23, // 39: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	23, // 40: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	23, // 41: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	20, // 42: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	23, // 43: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	23, // 44: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	22, // 45: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	46, // [46:46] is the sub-list for method output_type
-	46, // [46:46] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	7,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	8,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	9,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	10, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	11, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	12, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	5,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	6,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	4,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	2,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
+	3,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
+	1,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
+	24, // 12: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	24, // 13: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	24, // 14: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	24, // 15: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	24, // 16: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	24, // 17: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	24, // 18: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	24, // 19: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	24, // 20: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	24, // 21: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	24, // 22: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	13, // 23: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	14, // 24: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	15, // 25: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	16, // 26: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	24, // 27: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	24, // 28: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	17, // 29: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	18, // 30: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	24, // 31: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	19, // 32: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	20, // 33: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	22, // 34: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	24, // 35: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	24, // 36: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	24, // 37: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	24, // 38: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	24, // 39: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	24, // 40: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	24, // 41: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	24, // 42: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	21, // 43: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	24, // 44: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	24, // 45: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	23, // 46: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	47, // [47:47] is the sub-list for method output_type
+	47, // [47:47] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -1830,7 +1895,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

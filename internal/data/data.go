@@ -14,9 +14,11 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
@@ -67,6 +69,10 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(shipping.Repo), new(*ShippingStore)),
 	wire.Bind(new(shipping.Uploader), new(*ShippingUploader)),
 	wire.Bind(new(port.Transactor), new(*Data)),
+	NewLedgerStore,
+	wire.Bind(new(ledger.Store), new(*LedgerStore)),
+	NewCommissionStore,
+	wire.Bind(new(commission.Repo), new(*CommissionStore)),
 	wire.Bind(new(identity.UserRepo), new(*UserRepo)),
 	wire.Bind(new(leader.Users), new(*UserRepo)),
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

@@ -52,6 +52,9 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	v1.RegisterLeaderPickupHTTPServer(srv, svc.LeaderPickup)
 	v1.RegisterAfterSalesOpsHTTPServer(srv, svc.AfterSalesOps)
 	v1.RegisterShippingOpsHTTPServer(srv, svc.ShippingOps)
+	v1.RegisterLeaderCommissionHTTPServer(srv, svc.LeaderCommission)
+	v1.RegisterFinanceLedgerHTTPServer(srv, svc.FinanceLedger)
+	v1.RegisterCommissionOpsHTTPServer(srv, svc.CommissionOps)
 
 	for _, h := range hooks {
 		srv.Handle(h.Path, h.Handler)

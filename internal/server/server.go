@@ -34,17 +34,20 @@ var ProviderSet = wire.NewSet(
 
 // Services are every API service, registered on both transports.
 type Services struct {
-	Auth          *service.AuthService
-	Console       *service.ConsoleService
-	Neighbourhood *service.NeighbourhoodService
-	LeaderSelf    *service.LeaderSelfService
-	LeaderOps     *service.LeaderOpsService
-	CatalogOps    *service.CatalogOpsService
-	BatchOps      *service.BatchOpsService
-	Shop          *service.ShopService
-	LeaderPickup  *service.LeaderPickupService
-	AfterSalesOps *service.AfterSalesOpsService
-	ShippingOps   *service.ShippingOpsService
+	Auth             *service.AuthService
+	Console          *service.ConsoleService
+	Neighbourhood    *service.NeighbourhoodService
+	LeaderSelf       *service.LeaderSelfService
+	LeaderOps        *service.LeaderOpsService
+	CatalogOps       *service.CatalogOpsService
+	BatchOps         *service.BatchOpsService
+	Shop             *service.ShopService
+	LeaderPickup     *service.LeaderPickupService
+	AfterSalesOps    *service.AfterSalesOpsService
+	ShippingOps      *service.ShippingOpsService
+	LeaderCommission *service.LeaderCommissionService
+	FinanceLedger    *service.FinanceLedgerService
+	CommissionOps    *service.CommissionOpsService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -82,6 +83,10 @@ func toAPIError(err error) error {
 	}
 	if e := checkoutError(err); e != nil {
 		return e
+	}
+	var plan *commission.PlanError
+	if errors.As(err, &plan) {
+		return v1.ErrorPlanInvalid("%s", plan.Reason)
 	}
 	var invalid *bizerr.InvalidError
 	if errors.As(err, &invalid) {

@@ -9,4 +9,5 @@ import (
 // ProviderSet is every API service.
 var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoodService,
 	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService, NewBatchOpsService, NewShopService,
-	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService)
+	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
+	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService)

@@ -101,6 +101,10 @@ const (
 	ErrorReason_UNAVAILABLE ErrorReason = 71
 	// WeChat Pay refused the payment or refund; metadata says why.
 	ErrorReason_PAYMENT_FAILED ErrorReason = 72
+	// A commission plan or a batch item's rate whose worst case exceeds the limits (levels, cap).
+	ErrorReason_PLAN_INVALID ErrorReason = 80
+	// The caller has the leader role but no leader record.
+	ErrorReason_NOT_A_LEADER ErrorReason = 81
 )
 
 // Enum value maps for ErrorReason.
@@ -146,6 +150,8 @@ var (
 		70: "IDEMPOTENCY_KEY_REUSED",
 		71: "UNAVAILABLE",
 		72: "PAYMENT_FAILED",
+		80: "PLAN_INVALID",
+		81: "NOT_A_LEADER",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -188,6 +194,8 @@ var (
 		"IDEMPOTENCY_KEY_REUSED":   70,
 		"UNAVAILABLE":              71,
 		"PAYMENT_FAILED":           72,
+		"PLAN_INVALID":             80,
+		"NOT_A_LEADER":             81,
 	}
 )
 
@@ -222,7 +230,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xe7\b\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\x97\t\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -264,7 +272,9 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\x12AFTER_SALES_CLOSED\x10E\x1a\x04\xa8E\x99\x03\x12 \n" +
 	"\x16IDEMPOTENCY_KEY_REUSED\x10F\x1a\x04\xa8E\xa6\x03\x12\x15\n" +
 	"\vUNAVAILABLE\x10G\x1a\x04\xa8E\xf7\x03\x12\x18\n" +
-	"\x0ePAYMENT_FAILED\x10H\x1a\x04\xa8E\xf6\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\x0ePAYMENT_FAILED\x10H\x1a\x04\xa8E\xf6\x03\x12\x16\n" +
+	"\fPLAN_INVALID\x10P\x1a\x04\xa8E\xa6\x03\x12\x16\n" +
+	"\fNOT_A_LEADER\x10Q\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

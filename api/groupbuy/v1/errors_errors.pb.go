@@ -558,3 +558,31 @@ func IsPaymentFailed(err error) bool {
 func ErrorPaymentFailed(format string, args ...interface{}) *errors.Error {
 	return errors.New(502, ErrorReason_PAYMENT_FAILED.String(), fmt.Sprintf(format, args...))
 }
+
+// A commission plan or a batch item's rate whose worst case exceeds the limits (levels, cap).
+func IsPlanInvalid(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PLAN_INVALID.String() && e.Code == 422
+}
+
+// A commission plan or a batch item's rate whose worst case exceeds the limits (levels, cap).
+func ErrorPlanInvalid(format string, args ...interface{}) *errors.Error {
+	return errors.New(422, ErrorReason_PLAN_INVALID.String(), fmt.Sprintf(format, args...))
+}
+
+// The caller has the leader role but no leader record.
+func IsNotALeader(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NOT_A_LEADER.String() && e.Code == 403
+}
+
+// The caller has the leader role but no leader record.
+func ErrorNotALeader(format string, args ...interface{}) *errors.Error {
+	return errors.New(403, ErrorReason_NOT_A_LEADER.String(), fmt.Sprintf(format, args...))
+}

@@ -21,11 +21,32 @@ type Usecase struct {
 	events  event.Publisher
 	tx      port.Transactor
 	now     port.Clock
+	limits  CommissionLimits
+}
+
+// CommissionLimits refuses items whose commission, with the recruiting chain's overrides of the
+// plans in force (or to come) in the batch's grids, would exceed the profit-sharing cap
+// (commission.Plans).
+type CommissionLimits interface {
+	CheckItems(ctx context.Context, grids []geo.Cell, rates []int) error
 }
 
 // NewUsecase builds the batch use cases.
-func NewUsecase(repo Repo, catalog Catalog, grids Grids, events event.Publisher, tx port.Transactor, now port.Clock) *Usecase {
-	return &Usecase{repo: repo, catalog: catalog, grids: grids, events: events, tx: tx, now: now}
+func NewUsecase(repo Repo, catalog Catalog, grids Grids, events event.Publisher, tx port.Transactor, now port.Clock,
+	limits CommissionLimits) *Usecase {
+	return &Usecase{repo: repo, catalog: catalog, grids: grids, events: events, tx: tx, now: now, limits: limits}
+}
+
+// checkCommission asks the commission limits about b's items.
+func (uc *Usecase) checkCommission(ctx context.Context, b *Batch) error {
+	if uc.limits == nil {
+		return nil
+	}
+	rates := make([]int, len(b.Items))
+	for i, it := range b.Items {
+		rates[i] = it.CommissionBP
+	}
+	return uc.limits.CheckItems(ctx, b.Grids, rates)
 }
 
 // Create saves a draft.
@@ -90,6 +111,9 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 			Unit: sku.Unit, Image: sku.Image, ListPrice: sku.ListPrice, Price: it.Price, Quota: it.Quota,
 			Limit: it.Limit, CommissionBP: it.CommissionBP})
 	}
+	if err := uc.checkCommission(ctx, b); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -101,6 +125,10 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 		}
 		if !b.CutoffAt.After(uc.now()) {
 			return bizerr.Invalid("cutoff_at", "is in the past")
+		}
+		// The plans may have changed since the draft was saved.
+		if err := uc.checkCommission(ctx, b); err != nil {
+			return err
 		}
 		b.Status = Scheduled
 		return nil

@@ -1,0 +1,153 @@
+package commission
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+)
+
+// ErrNotALeader is a caller with the leader role but no leader record.
+var ErrNotALeader = errors.New("the caller is not a leader")
+
+// Views are what leaders and finance read: balances, entries, statements and totals. A leader
+// only ever reads its own: the leader's reads take the caller, never a leader id.
+type Views struct {
+	repo    Repo
+	leaders leader.Repo
+	now     port.Clock
+}
+
+// NewViews builds the views.
+func NewViews(repo Repo, leaders leader.Repo, now port.Clock) *Views {
+	return &Views{repo: repo, leaders: leaders, now: now}
+}
+
+// Balance is a leader's commission by where it is, in fen, all non-negative in the normal case:
+// Owed is what the leader owes from refunds of commission already paid out.
+type Balance struct {
+	LeaderID   int64
+	Pending    int64
+	Settleable int64
+	Settled    int64
+	Owed       int64
+}
+
+// Statement is a leader's month: Closing = Opening + Earned − Reversed − Settled, where the
+// balance is what the platform still owes the leader (pending + settleable − owed).
+type Statement struct {
+	LeaderID      int64
+	Month         string
+	From, To      time.Time
+	Opening       int64
+	EarnedByLevel map[int]int64
+	Earned        int64
+	Reversed      int64
+	Settled       int64
+	Owed          int64
+	Closing       int64
+}
+
+// Me is the caller's leader id; ErrNotALeader when the caller has none.
+func (v *Views) Me(ctx context.Context, p identity.Principal) (int64, error) {
+	l, err := v.leaders.GetByUser(ctx, p.ID)
+	if errors.Is(err, bizerr.ErrNotFound) {
+		return 0, ErrNotALeader
+	}
+	if err != nil {
+		return 0, err
+	}
+	return l.ID, nil
+}
+
+// Balance is a leader's balance now.
+func (v *Views) Balance(ctx context.Context, leaderID int64) (*Balance, error) {
+	if _, err := v.leaders.Get(ctx, leaderID); err != nil {
+		return nil, err
+	}
+	b, err := v.repo.Balances(ctx, ledger.OwnerLeader, leaderID, timeZero)
+	if err != nil {
+		return nil, err
+	}
+	return &Balance{LeaderID: leaderID, Pending: -b[ledger.Pending], Settleable: -b[ledger.Settleable],
+		Settled: -b[ledger.Settled], Owed: b[ledger.Receivable]}, nil
+}
+
+// Entries lists a leader's entries, newest first.
+func (v *Views) Entries(ctx context.Context, leaderID, beforeID int64, limit int) ([]Entry, error) {
+	return v.repo.LeaderEntries(ctx, leaderID, beforeID, limit)
+}
+
+// China is the time zone months are counted in.
+var China = time.FixedZone("CST", 8*3600)
+
+// owed is what the platform still owes from balances: pending + settleable − receivable.
+func owed(b map[ledger.Purpose]int64) int64 {
+	return -b[ledger.Pending] - b[ledger.Settleable] - b[ledger.Receivable]
+}
+
+// Statement is a leader's statement of month ("YYYY-MM", China time).
+func (v *Views) Statement(ctx context.Context, leaderID int64, month string) (*Statement, error) {
+	from, err := time.ParseInLocation("2006-01", month, China)
+	if err != nil {
+		return nil, bizerr.Invalid("month", "must be YYYY-MM")
+	}
+	to := from.AddDate(0, 1, 0)
+	if _, err := v.leaders.Get(ctx, leaderID); err != nil {
+		return nil, err
+	}
+	s := &Statement{LeaderID: leaderID, Month: month, From: from.UTC(), To: to.UTC()}
+	open, err := v.repo.Balances(ctx, ledger.OwnerLeader, leaderID, s.From)
+	if err != nil {
+		return nil, err
+	}
+	end, err := v.repo.Balances(ctx, ledger.OwnerLeader, leaderID, s.To)
+	if err != nil {
+		return nil, err
+	}
+	moves, err := v.repo.Movements(ctx, leaderID, s.From, s.To)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range moves {
+		switch {
+		case m.Kind == KindPaid && m.Purpose == ledger.Pending:
+			s.Earned -= m.Amount
+		case m.Kind == KindRefund:
+			s.Reversed += m.Amount
+		case m.Purpose == ledger.Settled:
+			s.Settled -= m.Amount
+		}
+	}
+	if s.EarnedByLevel, err = v.repo.EarnedByLevel(ctx, leaderID, s.From, s.To); err != nil {
+		return nil, err
+	}
+	s.Opening, s.Closing, s.Owed = owed(open), owed(end), end[ledger.Receivable]
+	return s, nil
+}
+
+// TrialBalance is every account's balance by owner kind and purpose; the total is zero.
+func (v *Views) TrialBalance(ctx context.Context) ([]AccountTotal, int64, error) {
+	ts, err := v.repo.TrialBalance(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var sum int64
+	for _, t := range ts {
+		sum += t.Balance
+	}
+	return ts, sum, nil
+}
+
+// GridTotals is the commission of orders paid in [from, to) per grid.
+func (v *Views) GridTotals(ctx context.Context, from, to time.Time) ([]GridTotal, error) {
+	if !to.After(from) {
+		return nil, bizerr.Invalid("to", "must be after from")
+	}
+	return v.repo.GridTotals(ctx, from, to)
+}

@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/wxsim"
+)
+
+// cmEntry is one row of a commission entries reply.
+type cmEntry struct {
+	id, orderID, level, rateBP, amount int64
+}
+
+// cmEntries decodes a commission entries reply.
+func cmEntries(t *testing.T, r reply) []cmEntry {
+	t.Helper()
+	expect(t, r, 200, "")
+	var out []cmEntry
+	es, _ := r.body["entries"].([]any)
+	for _, e := range es {
+		m := e.(map[string]any)
+		out = append(out, cmEntry{id: coInt(m["id"]), orderID: coInt(m["orderId"]), level: coInt(m["level"]),
+			rateBP: coInt(m["rateBp"]), amount: coInt(m["amountFen"])})
+	}
+	return out
+}
+
+// A shopper of leader A (recruited by B) pays through WeChat Pay: A earns its item rate at
+// level 0, B the global plan's override at level 1, each sees only its own, and finance sees
+// both with a balanced ledger.
+func TestCommissionPaidOrderThroughTheBinary(t *testing.T) {
+	s := startWith(t, options{payKeys: lcPayKeys(t), payConfig: func(c *wxsim.PayConfig) {
+		c.NotifySchedule = []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}
+		c.RefundDelay = wxsim.Manual
+	}})
+	cell := s.serveGrid(square, "人民广场")
+	bTok, b := s.becomeLeader("o-e2e-cm-leader-b", offset(square, -300, 200), "")
+	bID := fmt.Sprint(b.body["id"])
+	aTok, a := s.becomeLeader("o-e2e-cm-leader-a", offset(square, 100, 100), b.str("inviteCode"))
+	aID := fmt.Sprint(a.body["id"])
+	if up, _ := a.body["upline"].([]any); len(up) != 1 || fmt.Sprint(up[0]) != bID {
+		t.Fatalf("leader A's upline = %v, want [%s]", a.body["upline"], bID)
+	}
+	finance := s.token(identity.SubjectConsole, 2, time.Hour, identity.RoleFinance)
+
+	// Ops set the global plan: level 1 earns 500 bp. Plans beyond the limits are refused.
+	plan := s.call("POST", "/v1/ops/commission/plans", s.ops(), map[string]any{"ratesBp": []int{500}})
+	expect(t, plan, 200, "")
+	if coInt(plan.body["version"]) != 1 || plan.str("gridCell") != "" {
+		t.Fatalf("created plan: %s", plan.raw)
+	}
+	if plan.body["inForce"] != true { // effective now: in force
+		t.Errorf("created global plan not in force: %s", plan.raw)
+	}
+	expect(t, s.call("POST", "/v1/ops/commission/plans", s.ops(), map[string]any{"ratesBp": []int{100, 100}}), 422, "PLAN_INVALID")
+	expect(t, s.call("POST", "/v1/ops/commission/plans", aTok, map[string]any{"ratesBp": []int{100}}), 403, "FORBIDDEN")
+	expect(t, s.call("POST", "/v1/ops/commission/plans", finance, map[string]any{"ratesBp": []int{100}}), 403, "FORBIDDEN")
+
+	w := &lcWorld{stack: s, cell: cell, leaderTok: aTok, leaderID: aID}
+	w.skus[0], w.skus[1] = s.coSKU("阳山水蜜桃"), s.coSKU("土鸡蛋")
+	batchID, items := w.batch("周五鲜果", time.Second, 2*time.Hour, lcItem{0, 3990, 100}) // items earn 1000 bp
+	// With a batch of 1000 bp scheduled, an override of 2500 bp would exceed the 3000 bp cap.
+	expect(t, s.call("POST", "/v1/ops/commission/plans", s.ops(), map[string]any{"ratesBp": []int{2500}}), 422, "PLAN_INVALID")
+	plans := s.call("GET", "/v1/ops/commission/plans", s.ops(), nil)
+	expect(t, plans, 200, "")
+	if ps, _ := plans.body["plans"].([]any); len(ps) != 1 {
+		t.Fatalf("refused plans were saved: %s", plans.raw)
+	}
+
+	shopper := w.shopper("o-e2e-cm-shopper-0001")
+	o := w.paid(shopper, "cm-order-1", batchID, items, []int{3990}, 3)
+	orderID := coInt(o.body["id"])
+	amount := coInt(o.body["amountFen"])
+	if amount != 11970 {
+		t.Fatalf("paid order: %s", o.raw)
+	}
+	wantA, wantB := amount*1000/10000, amount*500/10000 // 1197 and floor(598.5) = 598
+
+	// The outbox credits the payment shortly after.
+	var balA reply
+	lcWait(t, "A's pending commission", 10*time.Second, func() (bool, string) {
+		balA = s.call("GET", "/v1/leader/commission/balance", aTok, nil)
+		expect(t, balA, 200, "")
+		return coInt(balA.body["pendingFen"]) == wantA, string(balA.raw)
+	})
+	if fmt.Sprint(coInt(balA.body["leaderId"])) != aID || coInt(balA.body["settleableFen"]) != 0 {
+		t.Errorf("A's balance: %s", balA.raw)
+	}
+	balB := s.call("GET", "/v1/leader/commission/balance", bTok, nil)
+	expect(t, balB, 200, "")
+	if fmt.Sprint(coInt(balB.body["leaderId"])) != bID || coInt(balB.body["pendingFen"]) != wantB {
+		t.Errorf("B's balance: %s, want %d pending", balB.raw, wantB)
+	}
+
+	// Each leader lists its own entries: A level 0 at the item's rate, B level 1 at the plan's.
+	mineA := cmEntries(t, s.call("GET", "/v1/leader/commission/entries", aTok, nil))
+	mineB := cmEntries(t, s.call("GET", "/v1/leader/commission/entries", bTok, nil))
+	if len(mineA) != 1 || mineA[0] != (cmEntry{id: mineA[0].id, orderID: orderID, level: 0, rateBP: 1000, amount: wantA}) {
+		t.Errorf("A's entries: %+v", mineA)
+	}
+	if len(mineB) != 1 || mineB[0] != (cmEntry{id: mineB[0].id, orderID: orderID, level: 1, rateBP: 500, amount: wantB}) {
+		t.Errorf("B's entries: %+v", mineB)
+	}
+	// There is no leader id to pass: a query parameter naming B changes nothing for A.
+	for _, q := range []string{"?leader_id=" + bID, "?leaderId=" + bID} {
+		r := s.call("GET", "/v1/leader/commission/entries"+q, aTok, nil)
+		if r.status == 200 {
+			for _, e := range cmEntries(t, r) {
+				if e.level != 0 || (len(mineB) > 0 && e.id == mineB[0].id) {
+					t.Errorf("A sees B's entry through %s: %+v", q, e)
+				}
+			}
+		}
+		r = s.call("GET", "/v1/leader/commission/balance"+q, aTok, nil)
+		if r.status == 200 && (fmt.Sprint(coInt(r.body["leaderId"])) != aID || coInt(r.body["pendingFen"]) != wantA) {
+			t.Errorf("A's balance through %s: %s", q, r.raw)
+		}
+	}
+	// The finance routes, which take a leader id, refuse leaders and shoppers.
+	for _, tok := range []string{aTok, bTok, shopper} {
+		expect(t, s.call("GET", "/v1/finance/leaders/"+bID+"/commission/balance", tok, nil), 403, "FORBIDDEN")
+		expect(t, s.call("GET", "/v1/finance/leaders/"+bID+"/commission/entries", tok, nil), 403, "FORBIDDEN")
+		expect(t, s.call("POST", "/v1/finance/ledger/check", tok, "{}"), 403, "FORBIDDEN")
+	}
+	// The leader routes refuse a shopper, and a leader token without a leader record.
+	expect(t, s.call("GET", "/v1/leader/commission/balance", shopper, nil), 403, "FORBIDDEN")
+	ghost := s.token(identity.SubjectUser, 987654, time.Hour, identity.RoleShopper, identity.RoleLeader)
+	expect(t, s.call("GET", "/v1/leader/commission/balance", ghost, nil), 403, "NOT_A_LEADER")
+
+	// Finance sees both leaders, and a ledger that balances.
+	for id, want := range map[string]int64{aID: wantA, bID: wantB} {
+		r := s.call("GET", "/v1/finance/leaders/"+id+"/commission/balance", finance, nil)
+		expect(t, r, 200, "")
+		if fmt.Sprint(coInt(r.body["leaderId"])) != id || coInt(r.body["pendingFen"]) != want {
+			t.Errorf("finance: leader %s balance %s, want %d pending", id, r.raw, want)
+		}
+	}
+	if es := cmEntries(t, s.call("GET", "/v1/finance/leaders/"+bID+"/commission/entries", finance, nil)); len(es) != 1 || es[0].level != 1 {
+		t.Errorf("finance: B's entries %+v", es)
+	}
+	if r := s.call("GET", "/v1/finance/leaders/999999/commission/balance", finance, nil); r.status != 404 {
+		t.Errorf("finance: balance of no leader: %d %s", r.status, r.raw)
+	}
+	check := s.call("POST", "/v1/finance/ledger/check", finance, "{}")
+	expect(t, check, 200, "")
+	if check.body["ok"] != true || coInt(check.body["trialBalanceFen"]) != 0 || coInt(check.body["transactions"]) < 1 ||
+		coInt(check.body["postings"]) < 3 {
+		t.Errorf("ledger check: %s", check.raw)
+	}
+	trial := s.call("GET", "/v1/finance/ledger/trial-balance", finance, nil)
+	expect(t, trial, 200, "")
+	if coInt(trial.body["totalFen"]) != 0 {
+		t.Errorf("trial balance: %s", trial.raw)
+	}
+}
