@@ -190,12 +190,26 @@ func (f *Flows) OnCompleted(ctx context.Context, e event.Event) error {
 	if err := e.Decode(&ch); err != nil {
 		return err
 	}
+	// A completion delivered before its payment credits the payment in a transaction of its
+	// own first: crediting locks ledger accounts, release locks leaders before it posts, and
+	// both in one transaction would take the two in the opposite order to other completions
+	// (a deadlock under load).
+	if err := f.tx.InTx(ctx, func(ctx context.Context) error {
+		o, err := f.orders.Lock(ctx, ch.OrderID)
+		if err != nil {
+			return fmt.Errorf("order %d of completed event: %w", ch.OrderID, err)
+		}
+		_, err = f.credit(ctx, o)
+		return err
+	}); err != nil {
+		return err
+	}
 	return f.tx.InTx(ctx, func(ctx context.Context) error {
 		o, err := f.orders.Lock(ctx, ch.OrderID)
 		if err != nil {
 			return fmt.Errorf("order %d of completed event: %w", ch.OrderID, err)
 		}
-		entries, err := f.credit(ctx, o)
+		entries, err := f.repo.OrderEntries(ctx, o.ID)
 		if err != nil {
 			return err
 		}
