@@ -37,11 +37,10 @@ type raceEvent struct {
 
 // raceQueue hands out events in random order to any number of consumers.
 type raceQueue struct {
-	mu      sync.Mutex
-	rng     *rand.Rand
-	items   []raceEvent
-	closed  bool
-	pending sync.WaitGroup
+	mu     sync.Mutex
+	rng    *rand.Rand
+	items  []raceEvent
+	closed bool
 }
 
 func (q *raceQueue) push(e raceEvent) {
