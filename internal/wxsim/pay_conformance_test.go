@@ -115,8 +115,9 @@ func TestConformanceNotificationsParseWithSDK(t *testing.T) {
 	if notes[0].request.Resource.Algorithm != "AEAD_AES_256_GCM" || notes[0].request.Resource.OriginalType != "transaction" {
 		t.Errorf("resource %+v", notes[0].request.Resource)
 	}
-	// The same envelope with another body fails the SDK's signature check.
-	d := h.sim.Notifications()[0]
+	// The same envelope with another body fails the SDK's signature check. The simulator logs a
+	// delivery once the receiver's answer is back, which can be just after the receiver saw it.
+	d := firstDelivery(t, h.sim)
 	req, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader(`{"id":"forged"}`))
 	for _, k := range []string{"Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature", "Wechatpay-Serial"} {
 		req.Header.Set(k, "x")
@@ -124,4 +125,16 @@ func TestConformanceNotificationsParseWithSDK(t *testing.T) {
 	if _, err := h.notes.handler.ParseNotifyRequest(context.Background(), req, &map[string]any{}); err == nil {
 		t.Errorf("the SDK accepted a forged notification (delivery %s)", d.ID)
 	}
+}
+
+// firstDelivery waits (up to 5 s) for the simulator's first logged notification delivery.
+func firstDelivery(t *testing.T, sim *wxsim.Simulator) wxsim.Delivery {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if ds := sim.Notifications(); len(ds) > 0 {
+			return ds[0]
+		}
+	}
+	t.Fatal("no notification delivery logged within 5s")
+	return wxsim.Delivery{}
 }
