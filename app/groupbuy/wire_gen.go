@@ -181,6 +181,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
 	financeLedgerService := service.NewFinanceLedgerService(views, ledgerLedger)
 	commissionOpsService := service.NewCommissionOpsService(plans)
+	registrationQueue := data.NewRegistrationQueue(dataData)
+	receiverOps := payment.NewReceiverOps(registrationQueue, dataData, portClock)
+	receiverOpsService := service.NewReceiverOpsService(receiverOps)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -196,12 +199,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		LeaderCommission: leaderCommissionService,
 		FinanceLedger:    financeLedgerService,
 		CommissionOps:    commissionOpsService,
+		ReceiverOps:      receiverOpsService,
 	}
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	dispatcher := event.NewDispatcher(outboxStore, portClock)
-	registrationQueue := data.NewRegistrationQueue(dataData)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)
 	sweeper := order.NewSweeper(orderCheckout, presaleRepo)

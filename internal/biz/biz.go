@@ -25,6 +25,7 @@ var ProviderSet = wire.NewSet(
 	leader.NewFinder,
 	event.NewDispatcher,
 	payment.NewRegistrar,
+	payment.NewReceiverOps,
 	catalog.NewUsecase,
 	payment.NewUsecase,
 	presale.NewUsecase,

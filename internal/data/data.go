@@ -46,6 +46,7 @@ var ProviderSet = wire.NewSet(
 	NewCatalogRepo,
 	NewRegistrationQueue,
 	wire.Bind(new(payment.RegistrationQueue), new(*RegistrationQueue)),
+	wire.Bind(new(payment.RegistrationBook), new(*RegistrationQueue)),
 	wire.Bind(new(event.Publisher), new(*OutboxStore)),
 	wire.Bind(new(event.Store), new(*OutboxStore)),
 	NewBatchRepo,

@@ -220,3 +220,24 @@ func TestFinderStopsRereadingSettledChanges(t *testing.T) {
 		t.Fatalf("nearby after pausing one of three: %d found, %v", len(found), err)
 	}
 }
+
+// Suspension is not removal: a suspended leader is still owed what it earned before, which only
+// reaches it through profit-sharing, so it stays a receiver. Suspending and reinstating queue no
+// receiver registration; only the approval's add exists.
+func TestSuspensionKeepsTheLeaderAReceiver(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	uc := s.leaderUsecase(1)
+	a := s.approve(uc, s.applyAs(uc, "o-suspended", "").ID)
+	if _, err := uc.Suspend(t.Context(), opsActor, a.ID, "投诉核实中"); err != nil {
+		t.Fatalf("suspend: %v", err)
+	}
+	if _, err := uc.Reinstate(t.Context(), opsActor, a.ID); err != nil {
+		t.Fatalf("reinstate: %v", err)
+	}
+	if n := s.count(`SELECT count(*) FROM receiver_registrations WHERE leader_id = $1`, a.ID); n != 1 {
+		t.Fatalf("%d receiver registrations, want the approval's add only", n)
+	}
+	if n := s.count(`SELECT count(*) FROM receiver_registrations WHERE leader_id = $1 AND op = 'add'`, a.ID); n != 1 {
+		t.Fatal("the approval's registration is not an add")
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -76,5 +77,59 @@ func stillMine(reg payment.Registration) []predicate.ReceiverRegistration {
 	return []predicate.ReceiverRegistration{
 		receiverregistration.ID(int(reg.ID)), receiverregistration.Attempts(reg.Attempts),
 		receiverregistration.StateEQ(receiverregistration.StatePending),
+	}
+}
+
+// List, Get, Superseded and Requeue are the queue as ops see it (payment.RegistrationBook).
+
+func (q *RegistrationQueue) List(ctx context.Context, f payment.RegistrationFilter) ([]payment.RegistrationRecord, error) {
+	query := q.data.client(ctx).ReceiverRegistration.Query()
+	if f.State != "" {
+		query.Where(receiverregistration.StateEQ(receiverregistration.State(f.State)))
+	}
+	if f.LeaderID > 0 {
+		query.Where(receiverregistration.LeaderID(int(f.LeaderID)))
+	}
+	if f.BeforeID > 0 {
+		query.Where(receiverregistration.IDLT(int(f.BeforeID)))
+	}
+	rows, err := query.Order(ent.Desc(receiverregistration.FieldID)).Limit(f.Limit).All(ctx)
+	if err != nil {
+		return nil, dbErr(err, "list receiver registrations")
+	}
+	out := make([]payment.RegistrationRecord, len(rows))
+	for i, r := range rows {
+		out[i] = registrationRecord(r)
+	}
+	return out, nil
+}
+
+func (q *RegistrationQueue) Get(ctx context.Context, id int64) (*payment.RegistrationRecord, error) {
+	r, err := q.data.client(ctx).ReceiverRegistration.Get(ctx, int(id))
+	if err != nil {
+		return nil, dbErr(err, fmt.Sprintf("receiver registration %d", id))
+	}
+	rec := registrationRecord(r)
+	return &rec, nil
+}
+
+func (q *RegistrationQueue) Superseded(ctx context.Context, reg *payment.RegistrationRecord) (bool, error) {
+	ok, err := q.data.client(ctx).ReceiverRegistration.Query().
+		Where(receiverregistration.LeaderID(int(reg.LeaderID)), receiverregistration.IDGT(int(reg.ID))).Exist(ctx)
+	return ok, dbErr(err, fmt.Sprintf("later registrations of leader %d", reg.LeaderID))
+}
+
+func (q *RegistrationQueue) Requeue(ctx context.Context, id int64, at time.Time) (bool, error) {
+	n, err := q.data.client(ctx).ReceiverRegistration.Update().
+		Where(receiverregistration.ID(int(id)), receiverregistration.StateEQ(receiverregistration.StateFailed)).
+		SetState(receiverregistration.StatePending).SetNextAttemptAt(at.UTC()).Save(ctx)
+	return n == 1, dbErr(err, fmt.Sprintf("requeue receiver registration %d", id))
+}
+
+func registrationRecord(r *ent.ReceiverRegistration) payment.RegistrationRecord {
+	return payment.RegistrationRecord{
+		ID: int64(r.ID), LeaderID: int64(r.LeaderID), Delete: r.Op == receiverregistration.OpDelete,
+		State: payment.RegistrationState(r.State), Attempts: r.Attempts, LastError: r.LastError,
+		NextAttemptAt: r.NextAttemptAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }

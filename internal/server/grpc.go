@@ -31,5 +31,6 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterLeaderCommissionServer(srv, svc.LeaderCommission)
 	v1.RegisterFinanceLedgerServer(srv, svc.FinanceLedger)
 	v1.RegisterCommissionOpsServer(srv, svc.CommissionOps)
+	v1.RegisterReceiverOpsServer(srv, svc.ReceiverOps)
 	return srv
 }

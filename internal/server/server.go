@@ -48,6 +48,7 @@ type Services struct {
 	LeaderCommission *service.LeaderCommissionService
 	FinanceLedger    *service.FinanceLedgerService
 	CommissionOps    *service.CommissionOpsService
+	ReceiverOps      *service.ReceiverOpsService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

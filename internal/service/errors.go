@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
@@ -84,6 +85,15 @@ func toAPIError(err error) error {
 	if e := checkoutError(err); e != nil {
 		return e
 	}
+	var registration *payment.RegistrationStateError
+	if errors.As(err, &registration) {
+		return v1.ErrorConflict("the receiver registration is %s: only a failed one can be retried", registration.State).
+			WithMetadata(map[string]string{"state": string(registration.State)})
+	}
+	if errors.Is(err, payment.ErrRegistrationSuperseded) {
+		return v1.ErrorConflict("the leader has a later receiver registration: this one can no longer be retried").
+			WithMetadata(map[string]string{"state": string(payment.RegistrationFailed), "superseded": "true"})
+	}
 	var plan *commission.PlanError
 	if errors.As(err, &plan) {
 		return v1.ErrorPlanInvalid("%s", plan.Reason)
@@ -101,7 +111,7 @@ func toAPIError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		// The server's own timeout ran out: an upstream or the database is slow. Logged as an
 		// error (5xx), unlike a client that went away.
-		return kerrors.GatewayTimeout(v1.ErrorReason_INTERNAL.String(), "the request timed out: retry later").WithCause(err)
+		return v1.ErrorTimeout("the request timed out: retry later").WithCause(err)
 	}
 	if errors.Is(err, context.Canceled) {
 		return kerrors.New(499, "CLIENT_CLOSED", "request cancelled").WithCause(err)

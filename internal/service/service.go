@@ -10,4 +10,5 @@ import (
 var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoodService,
 	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService, NewBatchOpsService, NewShopService,
 	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
-	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService)
+	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService,
+	NewReceiverOpsService)

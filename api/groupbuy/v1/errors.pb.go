@@ -105,6 +105,8 @@ const (
 	ErrorReason_PLAN_INVALID ErrorReason = 80
 	// The caller has the leader role but no leader record.
 	ErrorReason_NOT_A_LEADER ErrorReason = 81
+	// The server's own time limit ran out (the database or an upstream is slow): retry later.
+	ErrorReason_TIMEOUT ErrorReason = 82
 )
 
 // Enum value maps for ErrorReason.
@@ -152,6 +154,7 @@ var (
 		72: "PAYMENT_FAILED",
 		80: "PLAN_INVALID",
 		81: "NOT_A_LEADER",
+		82: "TIMEOUT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -196,6 +199,7 @@ var (
 		"PAYMENT_FAILED":           72,
 		"PLAN_INVALID":             80,
 		"NOT_A_LEADER":             81,
+		"TIMEOUT":                  82,
 	}
 )
 
@@ -230,7 +234,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\x97\t\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xaa\t\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -274,7 +278,8 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\vUNAVAILABLE\x10G\x1a\x04\xa8E\xf7\x03\x12\x18\n" +
 	"\x0ePAYMENT_FAILED\x10H\x1a\x04\xa8E\xf6\x03\x12\x16\n" +
 	"\fPLAN_INVALID\x10P\x1a\x04\xa8E\xa6\x03\x12\x16\n" +
-	"\fNOT_A_LEADER\x10Q\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\fNOT_A_LEADER\x10Q\x1a\x04\xa8E\x93\x03\x12\x11\n" +
+	"\aTIMEOUT\x10R\x1a\x04\xa8E\xf8\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

@@ -586,3 +586,17 @@ func IsNotALeader(err error) bool {
 func ErrorNotALeader(format string, args ...interface{}) *errors.Error {
 	return errors.New(403, ErrorReason_NOT_A_LEADER.String(), fmt.Sprintf(format, args...))
 }
+
+// The server's own time limit ran out (the database or an upstream is slow): retry later.
+func IsTimeout(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TIMEOUT.String() && e.Code == 504
+}
+
+// The server's own time limit ran out (the database or an upstream is slow): retry later.
+func ErrorTimeout(format string, args ...interface{}) *errors.Error {
+	return errors.New(504, ErrorReason_TIMEOUT.String(), fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,30 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
+	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
+)
+
+func TestErrorReasons(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		reason v1.ErrorReason
+		code   int32
+		state  string
+	}{
+		{fmt.Errorf("query: %w", context.DeadlineExceeded), v1.ErrorReason_TIMEOUT, 504, ""},
+		{&payment.RegistrationStateError{ID: 1, State: payment.RegistrationDone}, v1.ErrorReason_CONFLICT, 409, "done"},
+		{fmt.Errorf("retry: %w", payment.ErrRegistrationSuperseded), v1.ErrorReason_CONFLICT, 409, "failed"},
+	} {
+		e := kerrors.FromError(toAPIError(c.err))
+		if e.Reason != c.reason.String() || e.Code != c.code || e.Metadata["state"] != c.state {
+			t.Errorf("%v → %s %d %v, want %s %d state %q", c.err, e.Reason, e.Code, e.Metadata, c.reason, c.code, c.state)
+		}
+	}
+}
