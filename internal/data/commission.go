@@ -346,6 +346,27 @@ func (s *CommissionStore) TrialBalance(ctx context.Context) ([]commission.Accoun
 	return out, nil
 }
 
+func (s *CommissionStore) AccountBalances(ctx context.Context) ([]commission.AccountBalance, error) {
+	accts, err := s.data.client(ctx).LedgerAccount.Query().Order(ledgeraccount.ByID()).All(ctx)
+	if err != nil {
+		return nil, dbErr(err, "ledger accounts")
+	}
+	sums, err := s.sums(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]int64, len(sums))
+	for _, x := range sums {
+		byID[x.AccountID] = x.Sum
+	}
+	out := make([]commission.AccountBalance, len(accts))
+	for i, a := range accts {
+		out[i] = commission.AccountBalance{ID: int64(a.ID), Balance: byID[int64(a.ID)], Account: ledger.Account{
+			Owner: ledger.OwnerKind(a.OwnerKind), OwnerID: a.OwnerID, Purpose: ledger.Purpose(a.Purpose)}}
+	}
+	return out, nil
+}
+
 func (s *CommissionStore) GridTotals(ctx context.Context, from, to time.Time) ([]commission.GridTotal, error) {
 	var rows []struct {
 		GridCell string `json:"grid_cell"`

@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/report"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -155,4 +159,77 @@ func TestCommissionPaidOrderThroughTheBinary(t *testing.T) {
 	if coInt(trial.body["totalFen"]) != 0 {
 		t.Errorf("trial balance: %s", trial.raw)
 	}
+
+	// The CSV reports: this month as a period says in yuan what the JSON statement says in fen.
+	now := time.Now().In(time.FixedZone("CST", 8*3600))
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+	from, to := first.Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
+	csvPath := "/v1/finance/reports/leaders/" + aID + "/statement.csv?from=" + from + "&to=" + to
+	stmt := s.call("GET", "/v1/finance/leaders/"+aID+"/commission/statements/"+first.Format("2006-01"), finance, nil)
+	expect(t, stmt, 200, "")
+	rec := s.call("GET", csvPath, finance, nil)
+	recs := cmCSV(t, rec, "leader-"+aID+"-statement-"+from+"-"+to+".csv")
+	if len(recs) != 2 {
+		t.Fatalf("statement CSV: %q", recs)
+	}
+	col := map[string]string{}
+	for i, h := range recs[0] {
+		col[h] = recs[1][i]
+	}
+	levels := map[int64]int64{}
+	for _, l := range stmt.body["earnedByLevel"].([]any) {
+		m := l.(map[string]any)
+		levels[coInt(m["level"])] = coInt(m["amountFen"])
+	}
+	for h, fen := range map[string]int64{"期初余额(元)": coInt(stmt.body["openingFen"]), "本期佣金-0级(元)": levels[0],
+		"本期佣金-1级(元)": levels[1], "本期佣金合计(元)": coInt(stmt.body["earnedFen"]), "冲回(元)": coInt(stmt.body["reversedFen"]),
+		"已结算(元)": coInt(stmt.body["settledFen"]), "欠款(元)": coInt(stmt.body["owedFen"]),
+		"期末余额(元)": coInt(stmt.body["closingFen"])} {
+		if col[h] != report.Yuan(fen) {
+			t.Errorf("statement CSV %s = %q, JSON says %d fen (%s)", h, col[h], fen, stmt.raw)
+		}
+	}
+	if col["本期佣金-0级(元)"] != report.Yuan(wantA) || col["团长ID"] != aID {
+		t.Errorf("statement CSV row %q, want %s earned at level 0", recs[1], report.Yuan(wantA))
+	}
+	tb := cmCSV(t, s.call("GET", "/v1/finance/reports/trial-balance.csv", s.token(identity.SubjectConsole, 3, time.Hour, identity.RoleAdmin), nil), "")
+	if last := tb[len(tb)-1]; len(tb) < 4 || last[0] != report.TotalLabel || last[4] != "0.00" {
+		t.Errorf("trial balance CSV: %q", tb)
+	}
+	// Finance and admin only; bad periods are the caller's error.
+	for _, p := range []string{csvPath, "/v1/finance/reports/trial-balance.csv"} {
+		expect(t, s.call("GET", p, aTok, nil), 403, "FORBIDDEN")
+		expect(t, s.call("GET", p, shopper, nil), 403, "FORBIDDEN")
+		expect(t, s.call("GET", p, s.ops(), nil), 403, "FORBIDDEN")
+		expect(t, s.call("GET", p, "", nil), 401, "UNAUTHENTICATED")
+	}
+	for _, q := range []string{"from=" + to + "&to=" + from, "from=" + from + "&to=" + from, "from=2025-01-01&to=2026-01-03",
+		"from=" + from, "from=2026-13-01&to=2027-01-01", "from=tomorrow&to=" + to} {
+		expect(t, s.call("GET", "/v1/finance/reports/leaders/"+aID+"/statement.csv?"+q, finance, nil), 400, "INVALID_ARGUMENT")
+	}
+	if r := s.call("GET", "/v1/finance/reports/leaders/999999/statement.csv?from="+from+"&to="+to, finance, nil); r.status != 404 {
+		t.Errorf("statement CSV of no leader: %d %s", r.status, r.raw)
+	}
+}
+
+// cmCSV checks a CSV report's headers (an attachment, named name unless empty) and its BOM, and
+// reads it.
+func cmCSV(t *testing.T, r reply, name string) [][]string {
+	t.Helper()
+	expect(t, r, 200, "")
+	if ct := r.header.Get("Content-Type"); ct != report.ContentType {
+		t.Errorf("Content-Type %q", ct)
+	}
+	cd := r.header.Get("Content-Disposition")
+	if !strings.HasPrefix(cd, "attachment; filename=") || (name != "" && cd != `attachment; filename="`+name+`"`) {
+		t.Errorf("Content-Disposition %q, want an attachment named %q", cd, name)
+	}
+	if !bytes.HasPrefix(r.raw, []byte{0xEF, 0xBB, 0xBF}) {
+		t.Fatalf("no UTF-8 BOM: %q", r.raw)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(r.raw[3:])).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV %q: %v", r.raw, err)
+	}
+	return recs
 }

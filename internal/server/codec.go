@@ -9,6 +9,7 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -62,6 +63,19 @@ func asMessage(v any) (proto.Message, bool) {
 	}
 	m, ok := rv.Elem().Interface().(proto.Message)
 	return m, ok
+}
+
+// encodeResponse writes a google.api.HttpBody reply (a file such as a CSV report) as its raw
+// bytes with its content type; every other reply as kratos does (JSON).
+func encodeResponse(w http.ResponseWriter, r *http.Request, v any) error {
+	hb, ok := v.(*httpbody.HttpBody)
+	if !ok {
+		return khttp.DefaultResponseEncoder(w, r, v)
+	}
+	w.Header().Set("Content-Type", hb.GetContentType())
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err := w.Write(hb.GetData())
+	return err
 }
 
 // limitBody caps every request body; the decoder turns the overflow into REQUEST_TOO_LARGE.

@@ -30,6 +30,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 		khttp.Middleware(chain...),
 		khttp.Filter(limitBody(maxBody)),
 		khttp.RequestDecoder(decodeBody),
+		khttp.ResponseEncoder(encodeResponse),
 		khttp.ErrorEncoder(encodeError),
 		khttp.NotFoundHandler(jsonError(v1.ErrorNotFound("no such route"))),
 		khttp.MethodNotAllowedHandler(jsonError(v1.ErrorNotFound("no such route for this method"))),

@@ -1,13 +1,20 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/transport"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/report"
 )
 
 // LeaderCommissionService is a leader's own commission. No RPC takes a leader id: the caller's
@@ -120,6 +127,39 @@ func (s *FinanceLedgerService) GetGridTotals(ctx context.Context, req *v1.GetGri
 			CommissionFen: t.Amount, ReversedFen: t.Reversed})
 	}
 	return out, nil
+}
+
+func (s *FinanceLedgerService) ExportLeaderStatement(ctx context.Context, req *v1.ExportLeaderStatementRequest) (*httpbody.HttpBody, error) {
+	st, err := s.views.PeriodStatement(ctx, req.GetLeaderId(), req.GetFrom(), req.GetTo())
+	if err != nil {
+		return nil, commissionError(err)
+	}
+	var b bytes.Buffer
+	if err := report.Statement(&b, st); err != nil {
+		return nil, toAPIError(err)
+	}
+	return csvFile(ctx, fmt.Sprintf("leader-%d-statement-%s-%s.csv", req.GetLeaderId(), req.GetFrom(), req.GetTo()), b.Bytes()), nil
+}
+
+func (s *FinanceLedgerService) ExportTrialBalance(ctx context.Context, _ *v1.ExportTrialBalanceRequest) (*httpbody.HttpBody, error) {
+	accts, err := s.views.Accounts(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	var b bytes.Buffer
+	if err := report.TrialBalance(&b, accts); err != nil {
+		return nil, toAPIError(err)
+	}
+	name := "trial-balance-" + time.Now().In(commission.China).Format("20060102-150405") + ".csv"
+	return csvFile(ctx, name, b.Bytes()), nil
+}
+
+// csvFile is a CSV report as a raw HTTP body, offered as a download named name (ASCII only).
+func csvFile(ctx context.Context, name string, data []byte) *httpbody.HttpBody {
+	if tr, ok := transport.FromServerContext(ctx); ok {
+		tr.ReplyHeader().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	}
+	return &httpbody.HttpBody{ContentType: report.ContentType, Data: data}
 }
 
 func (s *FinanceLedgerService) CheckLedger(ctx context.Context, _ *v1.CheckLedgerRequest) (*v1.LedgerReport, error) {

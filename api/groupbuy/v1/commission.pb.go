@@ -9,6 +9,7 @@ package v1
 import (
 	_ "github.com/envoyproxy/protoc-gen-validate/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1065,6 +1066,104 @@ func (x *GridTotals) GetGrids() []*GridTotal {
 	return nil
 }
 
+type ExportLeaderStatementRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	LeaderId int64                  `protobuf:"varint,1,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	// The first day, China time: YYYY-MM-DD.
+	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// The day after the last, China time: YYYY-MM-DD.
+	To            string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportLeaderStatementRequest) Reset() {
+	*x = ExportLeaderStatementRequest{}
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportLeaderStatementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportLeaderStatementRequest) ProtoMessage() {}
+
+func (x *ExportLeaderStatementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportLeaderStatementRequest.ProtoReflect.Descriptor instead.
+func (*ExportLeaderStatementRequest) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ExportLeaderStatementRequest) GetLeaderId() int64 {
+	if x != nil {
+		return x.LeaderId
+	}
+	return 0
+}
+
+func (x *ExportLeaderStatementRequest) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *ExportLeaderStatementRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+type ExportTrialBalanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportTrialBalanceRequest) Reset() {
+	*x = ExportTrialBalanceRequest{}
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportTrialBalanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportTrialBalanceRequest) ProtoMessage() {}
+
+func (x *ExportTrialBalanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportTrialBalanceRequest.ProtoReflect.Descriptor instead.
+func (*ExportTrialBalanceRequest) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{18}
+}
+
 type CheckLedgerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1073,7 +1172,7 @@ type CheckLedgerRequest struct {
 
 func (x *CheckLedgerRequest) Reset() {
 	*x = CheckLedgerRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1085,7 +1184,7 @@ func (x *CheckLedgerRequest) String() string {
 func (*CheckLedgerRequest) ProtoMessage() {}
 
 func (x *CheckLedgerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1098,7 +1197,7 @@ func (x *CheckLedgerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckLedgerRequest.ProtoReflect.Descriptor instead.
 func (*CheckLedgerRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{17}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{19}
 }
 
 type BalanceDiff struct {
@@ -1112,7 +1211,7 @@ type BalanceDiff struct {
 
 func (x *BalanceDiff) Reset() {
 	*x = BalanceDiff{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1223,7 @@ func (x *BalanceDiff) String() string {
 func (*BalanceDiff) ProtoMessage() {}
 
 func (x *BalanceDiff) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1236,7 @@ func (x *BalanceDiff) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BalanceDiff.ProtoReflect.Descriptor instead.
 func (*BalanceDiff) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{18}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *BalanceDiff) GetAccount() string {
@@ -1178,7 +1277,7 @@ type LedgerReport struct {
 
 func (x *LedgerReport) Reset() {
 	*x = LedgerReport{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1289,7 @@ func (x *LedgerReport) String() string {
 func (*LedgerReport) ProtoMessage() {}
 
 func (x *LedgerReport) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1302,7 @@ func (x *LedgerReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerReport.ProtoReflect.Descriptor instead.
 func (*LedgerReport) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{19}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *LedgerReport) GetOk() bool {
@@ -1283,7 +1382,7 @@ type CreatePlanRequest struct {
 
 func (x *CreatePlanRequest) Reset() {
 	*x = CreatePlanRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1394,7 @@ func (x *CreatePlanRequest) String() string {
 func (*CreatePlanRequest) ProtoMessage() {}
 
 func (x *CreatePlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1407,7 @@ func (x *CreatePlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePlanRequest.ProtoReflect.Descriptor instead.
 func (*CreatePlanRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{20}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreatePlanRequest) GetGridCell() string {
@@ -1349,7 +1448,7 @@ type CommissionPlan struct {
 
 func (x *CommissionPlan) Reset() {
 	*x = CommissionPlan{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1361,7 +1460,7 @@ func (x *CommissionPlan) String() string {
 func (*CommissionPlan) ProtoMessage() {}
 
 func (x *CommissionPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1374,7 +1473,7 @@ func (x *CommissionPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommissionPlan.ProtoReflect.Descriptor instead.
 func (*CommissionPlan) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{21}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CommissionPlan) GetId() int64 {
@@ -1441,7 +1540,7 @@ type ListPlansRequest struct {
 
 func (x *ListPlansRequest) Reset() {
 	*x = ListPlansRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1453,7 +1552,7 @@ func (x *ListPlansRequest) String() string {
 func (*ListPlansRequest) ProtoMessage() {}
 
 func (x *ListPlansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1466,7 +1565,7 @@ func (x *ListPlansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPlansRequest.ProtoReflect.Descriptor instead.
 func (*ListPlansRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{22}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{24}
 }
 
 type ListPlansReply struct {
@@ -1478,7 +1577,7 @@ type ListPlansReply struct {
 
 func (x *ListPlansReply) Reset() {
 	*x = ListPlansReply{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1490,7 +1589,7 @@ func (x *ListPlansReply) String() string {
 func (*ListPlansReply) ProtoMessage() {}
 
 func (x *ListPlansReply) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1503,7 +1602,7 @@ func (x *ListPlansReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPlansReply.ProtoReflect.Descriptor instead.
 func (*ListPlansReply) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{23}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListPlansReply) GetPlans() []*CommissionPlan {
@@ -1517,7 +1616,7 @@ var File_groupbuy_v1_commission_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgroupbuy/v1/commission.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17validate/validate.proto\"\xb4\x01\n" +
+	"\x1cgroupbuy/v1/commission.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17validate/validate.proto\"\xb4\x01\n" +
 	"\x11CommissionBalance\x12\x1b\n" +
 	"\tleader_id\x18\x01 \x01(\x03R\bleaderId\x12\x1f\n" +
 	"\vpending_fen\x18\x02 \x01(\x03R\n" +
@@ -1598,7 +1697,12 @@ const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\freversed_fen\x18\x05 \x01(\x03R\vreversedFen\":\n" +
 	"\n" +
 	"GridTotals\x12,\n" +
-	"\x05grids\x18\x01 \x03(\v2\x16.groupbuy.v1.GridTotalR\x05grids\"\x14\n" +
+	"\x05grids\x18\x01 \x03(\v2\x16.groupbuy.v1.GridTotalR\x05grids\"\xb2\x01\n" +
+	"\x1cExportLeaderStatementRequest\x12$\n" +
+	"\tleader_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bleaderId\x127\n" +
+	"\x04from\x18\x02 \x01(\tB#\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04from\x123\n" +
+	"\x02to\x18\x03 \x01(\tB#\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x02to\"\x1b\n" +
+	"\x19ExportTrialBalanceRequest\"\x14\n" +
 	"\x12CheckLedgerRequest\"m\n" +
 	"\vBalanceDiff\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\tR\aaccount\x12\x1d\n" +
@@ -1638,13 +1742,15 @@ const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\x10LeaderCommission\x12~\n" +
 	"\fGetMyBalance\x12 .groupbuy.v1.GetMyBalanceRequest\x1a\x1e.groupbuy.v1.CommissionBalance\",\x8a\xb2\x19\x03\x12\x01\x02\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/leader/commission/balance\x12\x8b\x01\n" +
 	"\x11ListMyCommissions\x12%.groupbuy.v1.ListMyCommissionsRequest\x1a!.groupbuy.v1.ListCommissionsReply\",\x8a\xb2\x19\x03\x12\x01\x02\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/leader/commission/entries\x12\x8f\x01\n" +
-	"\x0eGetMyStatement\x12\".groupbuy.v1.GetMyStatementRequest\x1a .groupbuy.v1.CommissionStatement\"7\x8a\xb2\x19\x03\x12\x01\x02\x82\xd3\xe4\x93\x02*\x12(/v1/leader/commission/statements/{month}2\x89\a\n" +
+	"\x0eGetMyStatement\x12\".groupbuy.v1.GetMyStatementRequest\x1a .groupbuy.v1.CommissionStatement\"7\x8a\xb2\x19\x03\x12\x01\x02\x82\xd3\xe4\x93\x02*\x12(/v1/leader/commission/statements/{month}2\xb7\t\n" +
 	"\rFinanceLedger\x12\x9c\x01\n" +
 	"\x10GetLeaderBalance\x12$.groupbuy.v1.GetLeaderBalanceRequest\x1a\x1e.groupbuy.v1.CommissionBalance\"B\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x024\x122/v1/finance/leaders/{leader_id}/commission/balance\x12\xa9\x01\n" +
 	"\x15ListLeaderCommissions\x12).groupbuy.v1.ListLeaderCommissionsRequest\x1a!.groupbuy.v1.ListCommissionsReply\"B\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x024\x122/v1/finance/leaders/{leader_id}/commission/entries\x12\xad\x01\n" +
 	"\x12GetLeaderStatement\x12&.groupbuy.v1.GetLeaderStatementRequest\x1a .groupbuy.v1.CommissionStatement\"M\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02?\x12=/v1/finance/leaders/{leader_id}/commission/statements/{month}\x12\x83\x01\n" +
 	"\x0fGetTrialBalance\x12#.groupbuy.v1.GetTrialBalanceRequest\x1a\x19.groupbuy.v1.TrialBalance\"0\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02\"\x12 /v1/finance/ledger/trial-balance\x12\x7f\n" +
-	"\rGetGridTotals\x12!.groupbuy.v1.GetGridTotalsRequest\x1a\x17.groupbuy.v1.GridTotals\"2\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02$\x12\"/v1/finance/commission/grid-totals\x12v\n" +
+	"\rGetGridTotals\x12!.groupbuy.v1.GetGridTotalsRequest\x1a\x17.groupbuy.v1.GridTotals\"2\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02$\x12\"/v1/finance/commission/grid-totals\x12\x9f\x01\n" +
+	"\x15ExportLeaderStatement\x12).groupbuy.v1.ExportLeaderStatementRequest\x1a\x14.google.api.HttpBody\"E\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x027\x125/v1/finance/reports/leaders/{leader_id}/statement.csv\x12\x89\x01\n" +
+	"\x12ExportTrialBalance\x12&.groupbuy.v1.ExportTrialBalanceRequest\x1a\x14.google.api.HttpBody\"5\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02'\x12%/v1/finance/reports/trial-balance.csv\x12v\n" +
 	"\vCheckLedger\x12\x1f.groupbuy.v1.CheckLedgerRequest\x1a\x19.groupbuy.v1.LedgerReport\"+\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/finance/ledger/check2\xfb\x01\n" +
 	"\rCommissionOps\x12v\n" +
 	"\n" +
@@ -1663,7 +1769,7 @@ func file_groupbuy_v1_commission_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_commission_proto_rawDescData
 }
 
-var file_groupbuy_v1_commission_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_groupbuy_v1_commission_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_groupbuy_v1_commission_proto_goTypes = []any{
 	(*CommissionBalance)(nil),            // 0: groupbuy.v1.CommissionBalance
 	(*GetMyBalanceRequest)(nil),          // 1: groupbuy.v1.GetMyBalanceRequest
@@ -1682,28 +1788,31 @@ var file_groupbuy_v1_commission_proto_goTypes = []any{
 	(*GetGridTotalsRequest)(nil),         // 14: groupbuy.v1.GetGridTotalsRequest
 	(*GridTotal)(nil),                    // 15: groupbuy.v1.GridTotal
 	(*GridTotals)(nil),                   // 16: groupbuy.v1.GridTotals
-	(*CheckLedgerRequest)(nil),           // 17: groupbuy.v1.CheckLedgerRequest
-	(*BalanceDiff)(nil),                  // 18: groupbuy.v1.BalanceDiff
-	(*LedgerReport)(nil),                 // 19: groupbuy.v1.LedgerReport
-	(*CreatePlanRequest)(nil),            // 20: groupbuy.v1.CreatePlanRequest
-	(*CommissionPlan)(nil),               // 21: groupbuy.v1.CommissionPlan
-	(*ListPlansRequest)(nil),             // 22: groupbuy.v1.ListPlansRequest
-	(*ListPlansReply)(nil),               // 23: groupbuy.v1.ListPlansReply
-	(*timestamppb.Timestamp)(nil),        // 24: google.protobuf.Timestamp
+	(*ExportLeaderStatementRequest)(nil), // 17: groupbuy.v1.ExportLeaderStatementRequest
+	(*ExportTrialBalanceRequest)(nil),    // 18: groupbuy.v1.ExportTrialBalanceRequest
+	(*CheckLedgerRequest)(nil),           // 19: groupbuy.v1.CheckLedgerRequest
+	(*BalanceDiff)(nil),                  // 20: groupbuy.v1.BalanceDiff
+	(*LedgerReport)(nil),                 // 21: groupbuy.v1.LedgerReport
+	(*CreatePlanRequest)(nil),            // 22: groupbuy.v1.CreatePlanRequest
+	(*CommissionPlan)(nil),               // 23: groupbuy.v1.CommissionPlan
+	(*ListPlansRequest)(nil),             // 24: groupbuy.v1.ListPlansRequest
+	(*ListPlansReply)(nil),               // 25: groupbuy.v1.ListPlansReply
+	(*timestamppb.Timestamp)(nil),        // 26: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),            // 27: google.api.HttpBody
 }
 var file_groupbuy_v1_commission_proto_depIdxs = []int32{
-	24, // 0: groupbuy.v1.CommissionEntry.paid_at:type_name -> google.protobuf.Timestamp
+	26, // 0: groupbuy.v1.CommissionEntry.paid_at:type_name -> google.protobuf.Timestamp
 	4,  // 1: groupbuy.v1.ListCommissionsReply.entries:type_name -> groupbuy.v1.CommissionEntry
 	6,  // 2: groupbuy.v1.CommissionStatement.earned_by_level:type_name -> groupbuy.v1.LevelAmount
 	12, // 3: groupbuy.v1.TrialBalance.accounts:type_name -> groupbuy.v1.AccountTotal
-	24, // 4: groupbuy.v1.GetGridTotalsRequest.from:type_name -> google.protobuf.Timestamp
-	24, // 5: groupbuy.v1.GetGridTotalsRequest.to:type_name -> google.protobuf.Timestamp
+	26, // 4: groupbuy.v1.GetGridTotalsRequest.from:type_name -> google.protobuf.Timestamp
+	26, // 5: groupbuy.v1.GetGridTotalsRequest.to:type_name -> google.protobuf.Timestamp
 	15, // 6: groupbuy.v1.GridTotals.grids:type_name -> groupbuy.v1.GridTotal
-	18, // 7: groupbuy.v1.LedgerReport.balance_diffs:type_name -> groupbuy.v1.BalanceDiff
-	24, // 8: groupbuy.v1.CreatePlanRequest.effective_from:type_name -> google.protobuf.Timestamp
-	24, // 9: groupbuy.v1.CommissionPlan.effective_from:type_name -> google.protobuf.Timestamp
-	24, // 10: groupbuy.v1.CommissionPlan.created_at:type_name -> google.protobuf.Timestamp
-	21, // 11: groupbuy.v1.ListPlansReply.plans:type_name -> groupbuy.v1.CommissionPlan
+	20, // 7: groupbuy.v1.LedgerReport.balance_diffs:type_name -> groupbuy.v1.BalanceDiff
+	26, // 8: groupbuy.v1.CreatePlanRequest.effective_from:type_name -> google.protobuf.Timestamp
+	26, // 9: groupbuy.v1.CommissionPlan.effective_from:type_name -> google.protobuf.Timestamp
+	26, // 10: groupbuy.v1.CommissionPlan.created_at:type_name -> google.protobuf.Timestamp
+	23, // 11: groupbuy.v1.ListPlansReply.plans:type_name -> groupbuy.v1.CommissionPlan
 	1,  // 12: groupbuy.v1.LeaderCommission.GetMyBalance:input_type -> groupbuy.v1.GetMyBalanceRequest
 	2,  // 13: groupbuy.v1.LeaderCommission.ListMyCommissions:input_type -> groupbuy.v1.ListMyCommissionsRequest
 	3,  // 14: groupbuy.v1.LeaderCommission.GetMyStatement:input_type -> groupbuy.v1.GetMyStatementRequest
@@ -1712,22 +1821,26 @@ var file_groupbuy_v1_commission_proto_depIdxs = []int32{
 	10, // 17: groupbuy.v1.FinanceLedger.GetLeaderStatement:input_type -> groupbuy.v1.GetLeaderStatementRequest
 	11, // 18: groupbuy.v1.FinanceLedger.GetTrialBalance:input_type -> groupbuy.v1.GetTrialBalanceRequest
 	14, // 19: groupbuy.v1.FinanceLedger.GetGridTotals:input_type -> groupbuy.v1.GetGridTotalsRequest
-	17, // 20: groupbuy.v1.FinanceLedger.CheckLedger:input_type -> groupbuy.v1.CheckLedgerRequest
-	20, // 21: groupbuy.v1.CommissionOps.CreatePlan:input_type -> groupbuy.v1.CreatePlanRequest
-	22, // 22: groupbuy.v1.CommissionOps.ListPlans:input_type -> groupbuy.v1.ListPlansRequest
-	0,  // 23: groupbuy.v1.LeaderCommission.GetMyBalance:output_type -> groupbuy.v1.CommissionBalance
-	5,  // 24: groupbuy.v1.LeaderCommission.ListMyCommissions:output_type -> groupbuy.v1.ListCommissionsReply
-	7,  // 25: groupbuy.v1.LeaderCommission.GetMyStatement:output_type -> groupbuy.v1.CommissionStatement
-	0,  // 26: groupbuy.v1.FinanceLedger.GetLeaderBalance:output_type -> groupbuy.v1.CommissionBalance
-	5,  // 27: groupbuy.v1.FinanceLedger.ListLeaderCommissions:output_type -> groupbuy.v1.ListCommissionsReply
-	7,  // 28: groupbuy.v1.FinanceLedger.GetLeaderStatement:output_type -> groupbuy.v1.CommissionStatement
-	13, // 29: groupbuy.v1.FinanceLedger.GetTrialBalance:output_type -> groupbuy.v1.TrialBalance
-	16, // 30: groupbuy.v1.FinanceLedger.GetGridTotals:output_type -> groupbuy.v1.GridTotals
-	19, // 31: groupbuy.v1.FinanceLedger.CheckLedger:output_type -> groupbuy.v1.LedgerReport
-	21, // 32: groupbuy.v1.CommissionOps.CreatePlan:output_type -> groupbuy.v1.CommissionPlan
-	23, // 33: groupbuy.v1.CommissionOps.ListPlans:output_type -> groupbuy.v1.ListPlansReply
-	23, // [23:34] is the sub-list for method output_type
-	12, // [12:23] is the sub-list for method input_type
+	17, // 20: groupbuy.v1.FinanceLedger.ExportLeaderStatement:input_type -> groupbuy.v1.ExportLeaderStatementRequest
+	18, // 21: groupbuy.v1.FinanceLedger.ExportTrialBalance:input_type -> groupbuy.v1.ExportTrialBalanceRequest
+	19, // 22: groupbuy.v1.FinanceLedger.CheckLedger:input_type -> groupbuy.v1.CheckLedgerRequest
+	22, // 23: groupbuy.v1.CommissionOps.CreatePlan:input_type -> groupbuy.v1.CreatePlanRequest
+	24, // 24: groupbuy.v1.CommissionOps.ListPlans:input_type -> groupbuy.v1.ListPlansRequest
+	0,  // 25: groupbuy.v1.LeaderCommission.GetMyBalance:output_type -> groupbuy.v1.CommissionBalance
+	5,  // 26: groupbuy.v1.LeaderCommission.ListMyCommissions:output_type -> groupbuy.v1.ListCommissionsReply
+	7,  // 27: groupbuy.v1.LeaderCommission.GetMyStatement:output_type -> groupbuy.v1.CommissionStatement
+	0,  // 28: groupbuy.v1.FinanceLedger.GetLeaderBalance:output_type -> groupbuy.v1.CommissionBalance
+	5,  // 29: groupbuy.v1.FinanceLedger.ListLeaderCommissions:output_type -> groupbuy.v1.ListCommissionsReply
+	7,  // 30: groupbuy.v1.FinanceLedger.GetLeaderStatement:output_type -> groupbuy.v1.CommissionStatement
+	13, // 31: groupbuy.v1.FinanceLedger.GetTrialBalance:output_type -> groupbuy.v1.TrialBalance
+	16, // 32: groupbuy.v1.FinanceLedger.GetGridTotals:output_type -> groupbuy.v1.GridTotals
+	27, // 33: groupbuy.v1.FinanceLedger.ExportLeaderStatement:output_type -> google.api.HttpBody
+	27, // 34: groupbuy.v1.FinanceLedger.ExportTrialBalance:output_type -> google.api.HttpBody
+	21, // 35: groupbuy.v1.FinanceLedger.CheckLedger:output_type -> groupbuy.v1.LedgerReport
+	23, // 36: groupbuy.v1.CommissionOps.CreatePlan:output_type -> groupbuy.v1.CommissionPlan
+	25, // 37: groupbuy.v1.CommissionOps.ListPlans:output_type -> groupbuy.v1.ListPlansReply
+	25, // [25:38] is the sub-list for method output_type
+	12, // [12:25] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -1745,7 +1858,7 @@ func file_groupbuy_v1_commission_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_commission_proto_rawDesc), len(file_groupbuy_v1_commission_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

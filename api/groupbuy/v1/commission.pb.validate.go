@@ -2115,6 +2115,248 @@ var _ interface {
 	ErrorName() string
 } = GridTotalsValidationError{}
 
+// Validate checks the field values on ExportLeaderStatementRequest with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *ExportLeaderStatementRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ExportLeaderStatementRequest with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ExportLeaderStatementRequestMultiError, or nil if none found.
+func (m *ExportLeaderStatementRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ExportLeaderStatementRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if m.GetLeaderId() <= 0 {
+		err := ExportLeaderStatementRequestValidationError{
+			field:  "LeaderId",
+			reason: "value must be greater than 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if !_ExportLeaderStatementRequest_From_Pattern.MatchString(m.GetFrom()) {
+		err := ExportLeaderStatementRequestValidationError{
+			field:  "From",
+			reason: "value does not match regex pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}$\"",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if !_ExportLeaderStatementRequest_To_Pattern.MatchString(m.GetTo()) {
+		err := ExportLeaderStatementRequestValidationError{
+			field:  "To",
+			reason: "value does not match regex pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}$\"",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return ExportLeaderStatementRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// ExportLeaderStatementRequestMultiError is an error wrapping multiple
+// validation errors returned by ExportLeaderStatementRequest.ValidateAll() if
+// the designated constraints aren't met.
+type ExportLeaderStatementRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ExportLeaderStatementRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ExportLeaderStatementRequestMultiError) AllErrors() []error { return m }
+
+// ExportLeaderStatementRequestValidationError is the validation error returned
+// by ExportLeaderStatementRequest.Validate if the designated constraints
+// aren't met.
+type ExportLeaderStatementRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ExportLeaderStatementRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ExportLeaderStatementRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ExportLeaderStatementRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ExportLeaderStatementRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ExportLeaderStatementRequestValidationError) ErrorName() string {
+	return "ExportLeaderStatementRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ExportLeaderStatementRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sExportLeaderStatementRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ExportLeaderStatementRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ExportLeaderStatementRequestValidationError{}
+
+var _ExportLeaderStatementRequest_From_Pattern = regexp.MustCompile("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+var _ExportLeaderStatementRequest_To_Pattern = regexp.MustCompile("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+// Validate checks the field values on ExportTrialBalanceRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *ExportTrialBalanceRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ExportTrialBalanceRequest with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ExportTrialBalanceRequestMultiError, or nil if none found.
+func (m *ExportTrialBalanceRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ExportTrialBalanceRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if len(errors) > 0 {
+		return ExportTrialBalanceRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// ExportTrialBalanceRequestMultiError is an error wrapping multiple validation
+// errors returned by ExportTrialBalanceRequest.ValidateAll() if the
+// designated constraints aren't met.
+type ExportTrialBalanceRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ExportTrialBalanceRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ExportTrialBalanceRequestMultiError) AllErrors() []error { return m }
+
+// ExportTrialBalanceRequestValidationError is the validation error returned by
+// ExportTrialBalanceRequest.Validate if the designated constraints aren't met.
+type ExportTrialBalanceRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ExportTrialBalanceRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ExportTrialBalanceRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ExportTrialBalanceRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ExportTrialBalanceRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ExportTrialBalanceRequestValidationError) ErrorName() string {
+	return "ExportTrialBalanceRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ExportTrialBalanceRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sExportTrialBalanceRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ExportTrialBalanceRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ExportTrialBalanceRequestValidationError{}
+
 // Validate checks the field values on CheckLedgerRequest with the rules
 // defined in the proto definition for this message. If any rules are
 // violated, the first error encountered is returned, or nil if there are no violations.

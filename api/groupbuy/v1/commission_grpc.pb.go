@@ -8,6 +8,7 @@ package v1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -216,6 +217,8 @@ const (
 	FinanceLedger_GetLeaderStatement_FullMethodName    = "/groupbuy.v1.FinanceLedger/GetLeaderStatement"
 	FinanceLedger_GetTrialBalance_FullMethodName       = "/groupbuy.v1.FinanceLedger/GetTrialBalance"
 	FinanceLedger_GetGridTotals_FullMethodName         = "/groupbuy.v1.FinanceLedger/GetGridTotals"
+	FinanceLedger_ExportLeaderStatement_FullMethodName = "/groupbuy.v1.FinanceLedger/ExportLeaderStatement"
+	FinanceLedger_ExportTrialBalance_FullMethodName    = "/groupbuy.v1.FinanceLedger/ExportTrialBalance"
 	FinanceLedger_CheckLedger_FullMethodName           = "/groupbuy.v1.FinanceLedger/CheckLedger"
 )
 
@@ -233,6 +236,13 @@ type FinanceLedgerClient interface {
 	GetTrialBalance(ctx context.Context, in *GetTrialBalanceRequest, opts ...grpc.CallOption) (*TrialBalance, error)
 	// GetGridTotals is the commission of orders paid in [from, to) per grid.
 	GetGridTotals(ctx context.Context, in *GetGridTotalsRequest, opts ...grpc.CallOption) (*GridTotals, error)
+	// ExportLeaderStatement is a leader's statement of the China dates [from, to) (YYYY-MM-DD, to
+	// exclusive, at most 366 days) as a CSV file for Excel: UTF-8 with a BOM, Chinese headers,
+	// amounts in yuan with two decimals.
+	ExportLeaderStatement(ctx context.Context, in *ExportLeaderStatementRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+	// ExportTrialBalance is every ledger account's balance now as a CSV file for Excel, with a
+	// total row (合计) that is 0.00 in a sound ledger.
+	ExportTrialBalance(ctx context.Context, in *ExportTrialBalanceRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// CheckLedger recomputes every balance from the postings and lists what double entry forbids.
 	CheckLedger(ctx context.Context, in *CheckLedgerRequest, opts ...grpc.CallOption) (*LedgerReport, error)
 }
@@ -295,6 +305,26 @@ func (c *financeLedgerClient) GetGridTotals(ctx context.Context, in *GetGridTota
 	return out, nil
 }
 
+func (c *financeLedgerClient) ExportLeaderStatement(ctx context.Context, in *ExportLeaderStatementRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, FinanceLedger_ExportLeaderStatement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *financeLedgerClient) ExportTrialBalance(ctx context.Context, in *ExportTrialBalanceRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, FinanceLedger_ExportTrialBalance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *financeLedgerClient) CheckLedger(ctx context.Context, in *CheckLedgerRequest, opts ...grpc.CallOption) (*LedgerReport, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(LedgerReport)
@@ -319,6 +349,13 @@ type FinanceLedgerServer interface {
 	GetTrialBalance(context.Context, *GetTrialBalanceRequest) (*TrialBalance, error)
 	// GetGridTotals is the commission of orders paid in [from, to) per grid.
 	GetGridTotals(context.Context, *GetGridTotalsRequest) (*GridTotals, error)
+	// ExportLeaderStatement is a leader's statement of the China dates [from, to) (YYYY-MM-DD, to
+	// exclusive, at most 366 days) as a CSV file for Excel: UTF-8 with a BOM, Chinese headers,
+	// amounts in yuan with two decimals.
+	ExportLeaderStatement(context.Context, *ExportLeaderStatementRequest) (*httpbody.HttpBody, error)
+	// ExportTrialBalance is every ledger account's balance now as a CSV file for Excel, with a
+	// total row (合计) that is 0.00 in a sound ledger.
+	ExportTrialBalance(context.Context, *ExportTrialBalanceRequest) (*httpbody.HttpBody, error)
 	// CheckLedger recomputes every balance from the postings and lists what double entry forbids.
 	CheckLedger(context.Context, *CheckLedgerRequest) (*LedgerReport, error)
 	mustEmbedUnimplementedFinanceLedgerServer()
@@ -345,6 +382,12 @@ func (UnimplementedFinanceLedgerServer) GetTrialBalance(context.Context, *GetTri
 }
 func (UnimplementedFinanceLedgerServer) GetGridTotals(context.Context, *GetGridTotalsRequest) (*GridTotals, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetGridTotals not implemented")
+}
+func (UnimplementedFinanceLedgerServer) ExportLeaderStatement(context.Context, *ExportLeaderStatementRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportLeaderStatement not implemented")
+}
+func (UnimplementedFinanceLedgerServer) ExportTrialBalance(context.Context, *ExportTrialBalanceRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportTrialBalance not implemented")
 }
 func (UnimplementedFinanceLedgerServer) CheckLedger(context.Context, *CheckLedgerRequest) (*LedgerReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckLedger not implemented")
@@ -460,6 +503,42 @@ func _FinanceLedger_GetGridTotals_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FinanceLedger_ExportLeaderStatement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportLeaderStatementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceLedgerServer).ExportLeaderStatement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceLedger_ExportLeaderStatement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceLedgerServer).ExportLeaderStatement(ctx, req.(*ExportLeaderStatementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FinanceLedger_ExportTrialBalance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportTrialBalanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceLedgerServer).ExportTrialBalance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceLedger_ExportTrialBalance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceLedgerServer).ExportTrialBalance(ctx, req.(*ExportTrialBalanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _FinanceLedger_CheckLedger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CheckLedgerRequest)
 	if err := dec(in); err != nil {
@@ -504,6 +583,14 @@ var FinanceLedger_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetGridTotals",
 			Handler:    _FinanceLedger_GetGridTotals_Handler,
+		},
+		{
+			MethodName: "ExportLeaderStatement",
+			Handler:    _FinanceLedger_ExportLeaderStatement_Handler,
+		},
+		{
+			MethodName: "ExportTrialBalance",
+			Handler:    _FinanceLedger_ExportTrialBalance_Handler,
 		},
 		{
 			MethodName: "CheckLedger",

@@ -10,6 +10,7 @@ import (
 	context "context"
 	http "github.com/go-kratos/kratos/v2/transport/http"
 	binding "github.com/go-kratos/kratos/v2/transport/http/binding"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -159,6 +160,8 @@ func (c *LeaderCommissionHTTPClientImpl) ListMyCommissions(ctx context.Context, 
 }
 
 const OperationFinanceLedgerCheckLedger = "/groupbuy.v1.FinanceLedger/CheckLedger"
+const OperationFinanceLedgerExportLeaderStatement = "/groupbuy.v1.FinanceLedger/ExportLeaderStatement"
+const OperationFinanceLedgerExportTrialBalance = "/groupbuy.v1.FinanceLedger/ExportTrialBalance"
 const OperationFinanceLedgerGetGridTotals = "/groupbuy.v1.FinanceLedger/GetGridTotals"
 const OperationFinanceLedgerGetLeaderBalance = "/groupbuy.v1.FinanceLedger/GetLeaderBalance"
 const OperationFinanceLedgerGetLeaderStatement = "/groupbuy.v1.FinanceLedger/GetLeaderStatement"
@@ -168,6 +171,13 @@ const OperationFinanceLedgerListLeaderCommissions = "/groupbuy.v1.FinanceLedger/
 type FinanceLedgerHTTPServer interface {
 	// CheckLedger CheckLedger recomputes every balance from the postings and lists what double entry forbids.
 	CheckLedger(context.Context, *CheckLedgerRequest) (*LedgerReport, error)
+	// ExportLeaderStatement ExportLeaderStatement is a leader's statement of the China dates [from, to) (YYYY-MM-DD, to
+	// exclusive, at most 366 days) as a CSV file for Excel: UTF-8 with a BOM, Chinese headers,
+	// amounts in yuan with two decimals.
+	ExportLeaderStatement(context.Context, *ExportLeaderStatementRequest) (*httpbody.HttpBody, error)
+	// ExportTrialBalance ExportTrialBalance is every ledger account's balance now as a CSV file for Excel, with a
+	// total row (合计) that is 0.00 in a sound ledger.
+	ExportTrialBalance(context.Context, *ExportTrialBalanceRequest) (*httpbody.HttpBody, error)
 	// GetGridTotals GetGridTotals is the commission of orders paid in [from, to) per grid.
 	GetGridTotals(context.Context, *GetGridTotalsRequest) (*GridTotals, error)
 	GetLeaderBalance(context.Context, *GetLeaderBalanceRequest) (*CommissionBalance, error)
@@ -184,6 +194,8 @@ func RegisterFinanceLedgerHTTPServer(s *http.Server, srv FinanceLedgerHTTPServer
 	r.GET("/v1/finance/leaders/{leader_id}/commission/statements/{month}", _FinanceLedger_GetLeaderStatement0_HTTP_Handler(srv))
 	r.GET("/v1/finance/ledger/trial-balance", _FinanceLedger_GetTrialBalance0_HTTP_Handler(srv))
 	r.GET("/v1/finance/commission/grid-totals", _FinanceLedger_GetGridTotals0_HTTP_Handler(srv))
+	r.GET("/v1/finance/reports/leaders/{leader_id}/statement.csv", _FinanceLedger_ExportLeaderStatement0_HTTP_Handler(srv))
+	r.GET("/v1/finance/reports/trial-balance.csv", _FinanceLedger_ExportTrialBalance0_HTTP_Handler(srv))
 	r.POST("/v1/finance/ledger/check", _FinanceLedger_CheckLedger0_HTTP_Handler(srv))
 }
 
@@ -291,6 +303,47 @@ func _FinanceLedger_GetGridTotals0_HTTP_Handler(srv FinanceLedgerHTTPServer) fun
 	}
 }
 
+func _FinanceLedger_ExportLeaderStatement0_HTTP_Handler(srv FinanceLedgerHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ExportLeaderStatementRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationFinanceLedgerExportLeaderStatement)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ExportLeaderStatement(ctx, req.(*ExportLeaderStatementRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*httpbody.HttpBody)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _FinanceLedger_ExportTrialBalance0_HTTP_Handler(srv FinanceLedgerHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ExportTrialBalanceRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationFinanceLedgerExportTrialBalance)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ExportTrialBalance(ctx, req.(*ExportTrialBalanceRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*httpbody.HttpBody)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _FinanceLedger_CheckLedger0_HTTP_Handler(srv FinanceLedgerHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in CheckLedgerRequest
@@ -316,6 +369,13 @@ func _FinanceLedger_CheckLedger0_HTTP_Handler(srv FinanceLedgerHTTPServer) func(
 type FinanceLedgerHTTPClient interface {
 	// CheckLedger CheckLedger recomputes every balance from the postings and lists what double entry forbids.
 	CheckLedger(ctx context.Context, req *CheckLedgerRequest, opts ...http.CallOption) (rsp *LedgerReport, err error)
+	// ExportLeaderStatement ExportLeaderStatement is a leader's statement of the China dates [from, to) (YYYY-MM-DD, to
+	// exclusive, at most 366 days) as a CSV file for Excel: UTF-8 with a BOM, Chinese headers,
+	// amounts in yuan with two decimals.
+	ExportLeaderStatement(ctx context.Context, req *ExportLeaderStatementRequest, opts ...http.CallOption) (rsp *httpbody.HttpBody, err error)
+	// ExportTrialBalance ExportTrialBalance is every ledger account's balance now as a CSV file for Excel, with a
+	// total row (合计) that is 0.00 in a sound ledger.
+	ExportTrialBalance(ctx context.Context, req *ExportTrialBalanceRequest, opts ...http.CallOption) (rsp *httpbody.HttpBody, err error)
 	// GetGridTotals GetGridTotals is the commission of orders paid in [from, to) per grid.
 	GetGridTotals(ctx context.Context, req *GetGridTotalsRequest, opts ...http.CallOption) (rsp *GridTotals, err error)
 	GetLeaderBalance(ctx context.Context, req *GetLeaderBalanceRequest, opts ...http.CallOption) (rsp *CommissionBalance, err error)
@@ -341,6 +401,37 @@ func (c *FinanceLedgerHTTPClientImpl) CheckLedger(ctx context.Context, in *Check
 	opts = append(opts, http.Operation(OperationFinanceLedgerCheckLedger))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ExportLeaderStatement ExportLeaderStatement is a leader's statement of the China dates [from, to) (YYYY-MM-DD, to
+// exclusive, at most 366 days) as a CSV file for Excel: UTF-8 with a BOM, Chinese headers,
+// amounts in yuan with two decimals.
+func (c *FinanceLedgerHTTPClientImpl) ExportLeaderStatement(ctx context.Context, in *ExportLeaderStatementRequest, opts ...http.CallOption) (*httpbody.HttpBody, error) {
+	var out httpbody.HttpBody
+	pattern := "/v1/finance/reports/leaders/{leader_id}/statement.csv"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationFinanceLedgerExportLeaderStatement))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ExportTrialBalance ExportTrialBalance is every ledger account's balance now as a CSV file for Excel, with a
+// total row (合计) that is 0.00 in a sound ledger.
+func (c *FinanceLedgerHTTPClientImpl) ExportTrialBalance(ctx context.Context, in *ExportTrialBalanceRequest, opts ...http.CallOption) (*httpbody.HttpBody, error) {
+	var out httpbody.HttpBody
+	pattern := "/v1/finance/reports/trial-balance.csv"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationFinanceLedgerExportTrialBalance))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,8 @@ type Repo interface {
 	EarnedByLevel(ctx context.Context, leaderID int64, from, to time.Time) (map[int]int64, error)
 	// TrialBalance sums every account's postings by owner kind and purpose.
 	TrialBalance(ctx context.Context) ([]AccountTotal, error)
+	// AccountBalances is every account's sum of postings, by account id.
+	AccountBalances(ctx context.Context) ([]AccountBalance, error)
 	// GridTotals sums the entries of orders paid in [from, to) by grid.
 	GridTotals(ctx context.Context, from, to time.Time) ([]GridTotal, error)
 }
@@ -86,6 +88,13 @@ type AccountTotal struct {
 	Purpose  ledger.Purpose
 	Accounts int
 	Balance  int64
+}
+
+// AccountBalance is one ledger account's balance: positive a debit, negative a credit.
+type AccountBalance struct {
+	ID      int64
+	Account ledger.Account
+	Balance int64
 }
 
 // GridTotal is the commission of a grid's orders.

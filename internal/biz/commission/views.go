@@ -97,11 +97,44 @@ func (v *Views) Statement(ctx context.Context, leaderID int64, month string) (*S
 	if err != nil {
 		return nil, bizerr.Invalid("month", "must be YYYY-MM")
 	}
-	to := from.AddDate(0, 1, 0)
+	s, err := v.statement(ctx, leaderID, from, from.AddDate(0, 1, 0))
+	if err != nil {
+		return nil, err
+	}
+	s.Month = month
+	return s, nil
+}
+
+// MaxPeriodDays is the longest period a statement covers.
+const MaxPeriodDays = 366
+
+// PeriodStatement is a leader's statement of the China dates [from, to) ("YYYY-MM-DD", to
+// exclusive, at most MaxPeriodDays days); Month is empty. A period of one calendar month gives
+// exactly that month's Statement.
+func (v *Views) PeriodStatement(ctx context.Context, leaderID int64, from, to string) (*Statement, error) {
+	f, err := time.ParseInLocation(time.DateOnly, from, China)
+	if err != nil {
+		return nil, bizerr.Invalid("from", "must be a date YYYY-MM-DD")
+	}
+	t, err := time.ParseInLocation(time.DateOnly, to, China)
+	if err != nil {
+		return nil, bizerr.Invalid("to", "must be a date YYYY-MM-DD")
+	}
+	if !t.After(f) {
+		return nil, bizerr.Invalid("to", "must be after from (to is exclusive)")
+	}
+	if t.After(f.AddDate(0, 0, MaxPeriodDays)) {
+		return nil, bizerr.Invalid("to", "the period is at most 366 days")
+	}
+	return v.statement(ctx, leaderID, f, t)
+}
+
+// statement is a leader's statement of [from, to).
+func (v *Views) statement(ctx context.Context, leaderID int64, from, to time.Time) (*Statement, error) {
 	if _, err := v.leaders.Get(ctx, leaderID); err != nil {
 		return nil, err
 	}
-	s := &Statement{LeaderID: leaderID, Month: month, From: from.UTC(), To: to.UTC()}
+	s := &Statement{LeaderID: leaderID, From: from.UTC(), To: to.UTC()}
 	open, err := v.repo.Balances(ctx, ledger.OwnerLeader, leaderID, s.From)
 	if err != nil {
 		return nil, err
@@ -142,6 +175,11 @@ func (v *Views) TrialBalance(ctx context.Context) ([]AccountTotal, int64, error)
 		sum += t.Balance
 	}
 	return ts, sum, nil
+}
+
+// Accounts is every ledger account with its balance, by account id; the balances sum to zero.
+func (v *Views) Accounts(ctx context.Context) ([]AccountBalance, error) {
+	return v.repo.AccountBalances(ctx)
 }
 
 // GridTotals is the commission of orders paid in [from, to) per grid.
