@@ -141,10 +141,16 @@ func lastVersion(t *testing.T, files fs.FS) uint {
 	return uint(last)
 }
 
+// entDiff serialises the diffs: ent's Atlas diff fills in the package-level migrate.Tables as it
+// goes, so two at once race (the race detector caught it between the parallel tests).
+var entDiff sync.Mutex
+
 // assertMatchesEnt diffs the migrated database against the ent schema, drops included (ent skips
 // them by default), and wants no change; and it wants no table but ent's and golang-migrate's.
 func assertMatchesEnt(t *testing.T, db *sql.DB, dia string) {
 	t.Helper()
+	entDiff.Lock()
+	defer entDiff.Unlock()
 	dir := &atlasmigrate.MemDir{}
 	m, err := schema.NewMigrate(entsql.OpenDB(dia, db),
 		schema.WithDir(dir),
