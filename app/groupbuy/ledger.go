@@ -10,7 +10,6 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
-	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 )
 
@@ -28,11 +27,7 @@ func ledgerCmd(args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	bc, err := conf.Load(*confPath)
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := data.OpenDatabase(bc.GetData())
+	db, closeDB, err := openDatabaseOnly(*confPath)
 	if err != nil {
 		return err
 	}

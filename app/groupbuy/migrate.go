@@ -18,11 +18,7 @@ func migrateCmd(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	bc, err := conf.Load(*confPath)
-	if err != nil {
-		return err
-	}
-	db, closeDB, err := data.OpenDatabase(bc.GetData())
+	db, closeDB, err := openDatabaseOnly(*confPath)
 	if err != nil {
 		return err
 	}
@@ -37,4 +33,14 @@ func migrateCmd(args []string) error {
 	}
 	fmt.Printf("database %s is at migration %d\n", db.Dialect, version)
 	return nil
+}
+
+// openDatabaseOnly opens the configured database and nothing else: for the commands that need
+// neither Redis nor WeChat.
+func openDatabaseOnly(confPath string) (*data.Database, func(), error) {
+	bc, err := conf.Load(confPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data.OpenDatabase(bc.GetData())
 }
