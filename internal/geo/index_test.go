@@ -180,15 +180,19 @@ func TestNearestIntoAllocations(t *testing.T) {
 	}
 	page := make([]Result, 0, 50)
 	// A collection empties the index's sync.Pool of search buffers, and the next query then
-	// allocates one more; with other packages' tests loading the machine that happens inside
-	// the measurement. Collect first, then keep the collector out of it.
+	// allocates one more: collect first, then keep the collector out of the measurement. The
+	// race detector drops pooled items at random, so there a query may allocate its buffer too.
 	runtime.GC()
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	want := 3.0
+	if raceDetector {
+		want = 4
+	}
 	for _, k := range []int{1, 10, 50} {
 		q := Query{At: shanghai, Limit: k, MaxMeters: 3000}
 		allocs := testing.AllocsPerRun(100, func() { page, _ = ix.NearestInto(page, q) })
-		if len(page) != k || allocs != 3 {
-			t.Errorf("k=%d: %d results, %v allocations per query, want %d and 3", k, len(page), allocs, k)
+		if len(page) != k || allocs > want {
+			t.Errorf("k=%d: %d results, %v allocations per query, want %d and at most %v", k, len(page), allocs, k, want)
 		}
 	}
 }
