@@ -58,17 +58,3 @@ func (uc *Usecase) advance(ctx context.Context, from Status, now time.Time, step
 	}
 	return nil
 }
-
-// MarkArrived moves a dispatched batch to arrived; the order side calls it once every
-// pickup point with orders has its goods. Called inside the transaction of the last arrival.
-func (uc *Usecase) MarkArrived(ctx context.Context, id int64) error {
-	b, err := uc.repo.Lock(ctx, id)
-	if err != nil {
-		return err
-	}
-	if b.Status != Dispatched {
-		return nil
-	}
-	b.Status = Arrived
-	return uc.repo.SaveStatus(ctx, b)
-}

@@ -225,19 +225,6 @@ func (s *Store) Release(ctx context.Context, batchID int64, token string, userID
 	return false, fmt.Errorf("release %q in batch %d: unexpected script result %d", token, batchID, n)
 }
 
-// Load sets the remaining count of items of a batch nobody can buy from yet (opening it). It
-// overwrites counts and leaves holdings and reservations alone, so on a batch on sale it would
-// forget or double what checkouts took: there, pause the batch and use Rebuild instead.
-func (s *Store) Load(ctx context.Context, batchID int64, remaining map[int64]int64) error {
-	if len(remaining) == 0 {
-		return nil
-	}
-	if err := s.rdb.HSet(ctx, s.stockKey(batchID), hashFields(remaining)...).Err(); err != nil {
-		return fmt.Errorf("load stock of batch %d: %w", batchID, err)
-	}
-	return nil
-}
-
 // hashFields flattens item -> count into HSET's field, value arguments.
 func hashFields(counts map[int64]int64) []any {
 	fields := make([]any, 0, 2*len(counts))

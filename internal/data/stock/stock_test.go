@@ -1,6 +1,7 @@
 package stock_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -23,10 +24,18 @@ func newStore(tb testing.TB) *stock.Store {
 
 func token(user, n int64) string { return fmt.Sprintf("%d:%x", user, n) }
 
-func mustLoad(t *testing.T, s *stock.Store, batch int64, remaining map[int64]int64) {
-	t.Helper()
-	if err := s.Load(t.Context(), batch, remaining); err != nil {
-		t.Fatal(err)
+// mustLoad sets a batch's counts the way a keeper opens a batch: pause, rebuild, resume.
+func mustLoad(tb testing.TB, s *stock.Store, batch int64, remaining map[int64]int64) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.Pause(ctx, batch, time.Minute); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Rebuild(ctx, batch, stock.Snapshot{Remaining: remaining}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Resume(ctx, batch); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -671,9 +680,7 @@ func TestWipeMidSaleThenRebuild(t *testing.T) {
 func BenchmarkReserve(b *testing.B) {
 	s := newStore(b)
 	ctx := b.Context()
-	if err := s.Load(ctx, 1, map[int64]int64{1: 1 << 50}); err != nil {
-		b.Fatal(err)
-	}
+	mustLoad(b, s, 1, map[int64]int64{1: 1 << 50})
 	var shoppers atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		user := shoppers.Add(1)
