@@ -20,9 +20,10 @@ const (
 	maxWriters     = 4
 )
 
-// insertOrdersSQL is insertOrderSQL for many orders: inp holds one row per order (ord numbers
-// them), x one row per line. Orders without a serving bound leader in one of their grids, or
-// whose key is taken, produce no rows.
+// insertOrdersSQL writes orders and their lines in one statement, each for its shopper's current
+// leader when that leader serves and its grid is one of the order's batch's: inp holds one row
+// per order (ord numbers them), x one row per line. Orders without such a leader, or whose key is
+// taken, produce no rows.
 const insertOrdersSQL = `
 WITH inp AS (
 	SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
