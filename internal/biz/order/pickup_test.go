@@ -2,13 +2,10 @@ package order
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
-	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
@@ -102,86 +99,6 @@ func TestListsOnlyAfterTheCutoff(t *testing.T) {
 		if err := afterCutoff(&presale.Batch{Status: s}, "list"); err != nil {
 			t.Errorf("%s: %v", s, err)
 		}
-	}
-}
-
-// pkNotices is a PickupRepo that only knows notices.
-type pkNotices struct {
-	PickupRepo
-	n *Notice
-}
-
-func (r pkNotices) Notice(_ context.Context, orderID int64, kind string) (*Notice, error) {
-	if r.n == nil || r.n.OrderID != orderID || r.n.Kind != kind {
-		return nil, bizerr.ErrNotFound
-	}
-	return r.n, nil
-}
-
-type pkGuard struct {
-	PickupGuard
-	claimed map[string]bool
-}
-
-func (g *pkGuard) Once(_ context.Context, key string, _ time.Duration) (bool, error) {
-	if g.claimed[key] {
-		return false, nil
-	}
-	g.claimed[key] = true
-	return true, nil
-}
-
-func (g *pkGuard) Forget(_ context.Context, key string) error {
-	delete(g.claimed, key)
-	return nil
-}
-
-type pkMessenger struct {
-	sent []Notice
-	err  error
-}
-
-func (m *pkMessenger) Notify(_ context.Context, _ int64, n Notice) error {
-	m.sent = append(m.sent, n)
-	return m.err
-}
-
-func TestArrivalMessageIsSentOnceAndBestEffort(t *testing.T) {
-	notice := &Notice{OrderID: 5, UserID: 8, Kind: NoticeArrived, Title: "到了"}
-	guard := &pkGuard{claimed: map[string]bool{}}
-	msg := &pkMessenger{}
-	p := &Pickup{repo: pkNotices{n: notice}, guard: guard, msg: msg}
-	payload, _ := json.Marshal(Changed{OrderID: 5, UserID: 8})
-	e := event.Event{ID: 1, Topic: TopicReady, Payload: payload, Attempts: 1}
-	ctx := context.Background()
-
-	if err := p.notifyReady(ctx, e); err != nil || len(msg.sent) != 1 || msg.sent[0].Title != "到了" {
-		t.Fatalf("first delivery: %v, sent %+v", err, msg.sent)
-	}
-	if err := p.notifyReady(ctx, e); err != nil || len(msg.sent) != 1 {
-		t.Fatalf("repeated delivery sent again: %v, %d", err, len(msg.sent))
-	}
-
-	// A transient failure gives the claim back and asks the outbox to retry …
-	clear(guard.claimed)
-	msg.err = bizerr.ErrUnavailable
-	if err := p.notifyReady(ctx, e); !errors.Is(err, bizerr.ErrUnavailable) || guard.claimed["notify:arrived:5"] {
-		t.Fatalf("transient failure: %v, claimed %v", err, guard.claimed)
-	}
-	// … until it gives up; a refusal is no failure at all.
-	e.Attempts = notifyAttempts
-	if err := p.notifyReady(ctx, e); err != nil {
-		t.Errorf("last attempt: %v", err)
-	}
-	clear(guard.claimed)
-	msg.err = errors.Join(ErrMessageRefused, errors.New("43101"))
-	e.Attempts = 1
-	if err := p.notifyReady(ctx, e); err != nil {
-		t.Errorf("refused: %v", err)
-	}
-	// No messenger configured: nothing to do.
-	if err := (&Pickup{}).notifyReady(ctx, e); err != nil {
-		t.Errorf("no messenger: %v", err)
 	}
 }
 
