@@ -38,6 +38,9 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementrun"
+	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
@@ -99,6 +102,12 @@ type Client struct {
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// SettlementItem is the client for interacting with the SettlementItem builders.
+	SettlementItem *SettlementItemClient
+	// SettlementRun is the client for interacting with the SettlementRun builders.
+	SettlementRun *SettlementRunClient
+	// SettlementShare is the client for interacting with the SettlementShare builders.
+	SettlementShare *SettlementShareClient
 	// ShippingDeclaration is the client for interacting with the ShippingDeclaration builders.
 	ShippingDeclaration *ShippingDeclarationClient
 	// ShopperNotice is the client for interacting with the ShopperNotice builders.
@@ -142,6 +151,9 @@ func (c *Client) init() {
 	c.Product = NewProductClient(c.config)
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.SettlementItem = NewSettlementItemClient(c.config)
+	c.SettlementRun = NewSettlementRunClient(c.config)
+	c.SettlementShare = NewSettlementShareClient(c.config)
 	c.ShippingDeclaration = NewShippingDeclarationClient(c.config)
 	c.ShopperNotice = NewShopperNoticeClient(c.config)
 	c.Sku = NewSkuClient(c.config)
@@ -262,6 +274,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		SettlementItem:       NewSettlementItemClient(cfg),
+		SettlementRun:        NewSettlementRunClient(cfg),
+		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
@@ -309,6 +324,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		SettlementItem:       NewSettlementItemClient(cfg),
+		SettlementRun:        NewSettlementRunClient(cfg),
+		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
@@ -346,8 +364,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding,
 		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
 		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.Product, c.ReceiverRegistration, c.Session, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.User,
+		c.Product, c.ReceiverRegistration, c.Session, c.SettlementItem,
+		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
+		c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -361,8 +380,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding,
 		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
 		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.Product, c.ReceiverRegistration, c.Session, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.User,
+		c.Product, c.ReceiverRegistration, c.Session, c.SettlementItem,
+		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
+		c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -419,6 +439,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *SettlementItemMutation:
+		return c.SettlementItem.mutate(ctx, m)
+	case *SettlementRunMutation:
+		return c.SettlementRun.mutate(ctx, m)
+	case *SettlementShareMutation:
+		return c.SettlementShare.mutate(ctx, m)
 	case *ShippingDeclarationMutation:
 		return c.ShippingDeclaration.mutate(ctx, m)
 	case *ShopperNoticeMutation:
@@ -3624,6 +3650,405 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// SettlementItemClient is a client for the SettlementItem schema.
+type SettlementItemClient struct {
+	config
+}
+
+// NewSettlementItemClient returns a client for the SettlementItem from the given config.
+func NewSettlementItemClient(c config) *SettlementItemClient {
+	return &SettlementItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `settlementitem.Hooks(f(g(h())))`.
+func (c *SettlementItemClient) Use(hooks ...Hook) {
+	c.hooks.SettlementItem = append(c.hooks.SettlementItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `settlementitem.Intercept(f(g(h())))`.
+func (c *SettlementItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SettlementItem = append(c.inters.SettlementItem, interceptors...)
+}
+
+// Create returns a builder for creating a SettlementItem entity.
+func (c *SettlementItemClient) Create() *SettlementItemCreate {
+	mutation := newSettlementItemMutation(c.config, OpCreate)
+	return &SettlementItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SettlementItem entities.
+func (c *SettlementItemClient) CreateBulk(builders ...*SettlementItemCreate) *SettlementItemCreateBulk {
+	return &SettlementItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SettlementItemClient) MapCreateBulk(slice any, setFunc func(*SettlementItemCreate, int)) *SettlementItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SettlementItemCreateBulk{err: fmt.Errorf("calling to SettlementItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SettlementItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SettlementItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SettlementItem.
+func (c *SettlementItemClient) Update() *SettlementItemUpdate {
+	mutation := newSettlementItemMutation(c.config, OpUpdate)
+	return &SettlementItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SettlementItemClient) UpdateOne(_m *SettlementItem) *SettlementItemUpdateOne {
+	mutation := newSettlementItemMutation(c.config, OpUpdateOne, withSettlementItem(_m))
+	return &SettlementItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SettlementItemClient) UpdateOneID(id int) *SettlementItemUpdateOne {
+	mutation := newSettlementItemMutation(c.config, OpUpdateOne, withSettlementItemID(id))
+	return &SettlementItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SettlementItem.
+func (c *SettlementItemClient) Delete() *SettlementItemDelete {
+	mutation := newSettlementItemMutation(c.config, OpDelete)
+	return &SettlementItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SettlementItemClient) DeleteOne(_m *SettlementItem) *SettlementItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SettlementItemClient) DeleteOneID(id int) *SettlementItemDeleteOne {
+	builder := c.Delete().Where(settlementitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SettlementItemDeleteOne{builder}
+}
+
+// Query returns a query builder for SettlementItem.
+func (c *SettlementItemClient) Query() *SettlementItemQuery {
+	return &SettlementItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSettlementItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SettlementItem entity by its id.
+func (c *SettlementItemClient) Get(ctx context.Context, id int) (*SettlementItem, error) {
+	return c.Query().Where(settlementitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SettlementItemClient) GetX(ctx context.Context, id int) *SettlementItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SettlementItemClient) Hooks() []Hook {
+	return c.hooks.SettlementItem
+}
+
+// Interceptors returns the client interceptors.
+func (c *SettlementItemClient) Interceptors() []Interceptor {
+	return c.inters.SettlementItem
+}
+
+func (c *SettlementItemClient) mutate(ctx context.Context, m *SettlementItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SettlementItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SettlementItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SettlementItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SettlementItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SettlementItem mutation op: %q", m.Op())
+	}
+}
+
+// SettlementRunClient is a client for the SettlementRun schema.
+type SettlementRunClient struct {
+	config
+}
+
+// NewSettlementRunClient returns a client for the SettlementRun from the given config.
+func NewSettlementRunClient(c config) *SettlementRunClient {
+	return &SettlementRunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `settlementrun.Hooks(f(g(h())))`.
+func (c *SettlementRunClient) Use(hooks ...Hook) {
+	c.hooks.SettlementRun = append(c.hooks.SettlementRun, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `settlementrun.Intercept(f(g(h())))`.
+func (c *SettlementRunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SettlementRun = append(c.inters.SettlementRun, interceptors...)
+}
+
+// Create returns a builder for creating a SettlementRun entity.
+func (c *SettlementRunClient) Create() *SettlementRunCreate {
+	mutation := newSettlementRunMutation(c.config, OpCreate)
+	return &SettlementRunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SettlementRun entities.
+func (c *SettlementRunClient) CreateBulk(builders ...*SettlementRunCreate) *SettlementRunCreateBulk {
+	return &SettlementRunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SettlementRunClient) MapCreateBulk(slice any, setFunc func(*SettlementRunCreate, int)) *SettlementRunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SettlementRunCreateBulk{err: fmt.Errorf("calling to SettlementRunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SettlementRunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SettlementRunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SettlementRun.
+func (c *SettlementRunClient) Update() *SettlementRunUpdate {
+	mutation := newSettlementRunMutation(c.config, OpUpdate)
+	return &SettlementRunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SettlementRunClient) UpdateOne(_m *SettlementRun) *SettlementRunUpdateOne {
+	mutation := newSettlementRunMutation(c.config, OpUpdateOne, withSettlementRun(_m))
+	return &SettlementRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SettlementRunClient) UpdateOneID(id int) *SettlementRunUpdateOne {
+	mutation := newSettlementRunMutation(c.config, OpUpdateOne, withSettlementRunID(id))
+	return &SettlementRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SettlementRun.
+func (c *SettlementRunClient) Delete() *SettlementRunDelete {
+	mutation := newSettlementRunMutation(c.config, OpDelete)
+	return &SettlementRunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SettlementRunClient) DeleteOne(_m *SettlementRun) *SettlementRunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SettlementRunClient) DeleteOneID(id int) *SettlementRunDeleteOne {
+	builder := c.Delete().Where(settlementrun.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SettlementRunDeleteOne{builder}
+}
+
+// Query returns a query builder for SettlementRun.
+func (c *SettlementRunClient) Query() *SettlementRunQuery {
+	return &SettlementRunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSettlementRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SettlementRun entity by its id.
+func (c *SettlementRunClient) Get(ctx context.Context, id int) (*SettlementRun, error) {
+	return c.Query().Where(settlementrun.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SettlementRunClient) GetX(ctx context.Context, id int) *SettlementRun {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SettlementRunClient) Hooks() []Hook {
+	return c.hooks.SettlementRun
+}
+
+// Interceptors returns the client interceptors.
+func (c *SettlementRunClient) Interceptors() []Interceptor {
+	return c.inters.SettlementRun
+}
+
+func (c *SettlementRunClient) mutate(ctx context.Context, m *SettlementRunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SettlementRunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SettlementRunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SettlementRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SettlementRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SettlementRun mutation op: %q", m.Op())
+	}
+}
+
+// SettlementShareClient is a client for the SettlementShare schema.
+type SettlementShareClient struct {
+	config
+}
+
+// NewSettlementShareClient returns a client for the SettlementShare from the given config.
+func NewSettlementShareClient(c config) *SettlementShareClient {
+	return &SettlementShareClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `settlementshare.Hooks(f(g(h())))`.
+func (c *SettlementShareClient) Use(hooks ...Hook) {
+	c.hooks.SettlementShare = append(c.hooks.SettlementShare, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `settlementshare.Intercept(f(g(h())))`.
+func (c *SettlementShareClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SettlementShare = append(c.inters.SettlementShare, interceptors...)
+}
+
+// Create returns a builder for creating a SettlementShare entity.
+func (c *SettlementShareClient) Create() *SettlementShareCreate {
+	mutation := newSettlementShareMutation(c.config, OpCreate)
+	return &SettlementShareCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SettlementShare entities.
+func (c *SettlementShareClient) CreateBulk(builders ...*SettlementShareCreate) *SettlementShareCreateBulk {
+	return &SettlementShareCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SettlementShareClient) MapCreateBulk(slice any, setFunc func(*SettlementShareCreate, int)) *SettlementShareCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SettlementShareCreateBulk{err: fmt.Errorf("calling to SettlementShareClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SettlementShareCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SettlementShareCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SettlementShare.
+func (c *SettlementShareClient) Update() *SettlementShareUpdate {
+	mutation := newSettlementShareMutation(c.config, OpUpdate)
+	return &SettlementShareUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SettlementShareClient) UpdateOne(_m *SettlementShare) *SettlementShareUpdateOne {
+	mutation := newSettlementShareMutation(c.config, OpUpdateOne, withSettlementShare(_m))
+	return &SettlementShareUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SettlementShareClient) UpdateOneID(id int) *SettlementShareUpdateOne {
+	mutation := newSettlementShareMutation(c.config, OpUpdateOne, withSettlementShareID(id))
+	return &SettlementShareUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SettlementShare.
+func (c *SettlementShareClient) Delete() *SettlementShareDelete {
+	mutation := newSettlementShareMutation(c.config, OpDelete)
+	return &SettlementShareDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SettlementShareClient) DeleteOne(_m *SettlementShare) *SettlementShareDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SettlementShareClient) DeleteOneID(id int) *SettlementShareDeleteOne {
+	builder := c.Delete().Where(settlementshare.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SettlementShareDeleteOne{builder}
+}
+
+// Query returns a query builder for SettlementShare.
+func (c *SettlementShareClient) Query() *SettlementShareQuery {
+	return &SettlementShareQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSettlementShare},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SettlementShare entity by its id.
+func (c *SettlementShareClient) Get(ctx context.Context, id int) (*SettlementShare, error) {
+	return c.Query().Where(settlementshare.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SettlementShareClient) GetX(ctx context.Context, id int) *SettlementShare {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SettlementShareClient) Hooks() []Hook {
+	return c.hooks.SettlementShare
+}
+
+// Interceptors returns the client interceptors.
+func (c *SettlementShareClient) Interceptors() []Interceptor {
+	return c.inters.SettlementShare
+}
+
+func (c *SettlementShareClient) mutate(ctx context.Context, m *SettlementShareMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SettlementShareCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SettlementShareUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SettlementShareUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SettlementShareDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SettlementShare mutation op: %q", m.Op())
+	}
+}
+
 // ShippingDeclarationClient is a client for the ShippingDeclaration schema.
 type ShippingDeclarationClient struct {
 	config
@@ -4163,14 +4588,16 @@ type (
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
+		Session, SettlementItem, SettlementRun, SettlementShare, ShippingDeclaration,
+		ShopperNotice, Sku, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, ShippingDeclaration, ShopperNotice, Sku, User []ent.Interceptor
+		Session, SettlementItem, SettlementRun, SettlementShare, ShippingDeclaration,
+		ShopperNotice, Sku, User []ent.Interceptor
 	}
 )
 

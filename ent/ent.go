@@ -36,6 +36,9 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementrun"
+	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
@@ -124,6 +127,9 @@ func checkColumn(t, c string) error {
 			product.Table:              product.ValidColumn,
 			receiverregistration.Table: receiverregistration.ValidColumn,
 			session.Table:              session.ValidColumn,
+			settlementitem.Table:       settlementitem.ValidColumn,
+			settlementrun.Table:        settlementrun.ValidColumn,
+			settlementshare.Table:      settlementshare.ValidColumn,
 			shippingdeclaration.Table:  shippingdeclaration.ValidColumn,
 			shoppernotice.Table:        shoppernotice.ValidColumn,
 			sku.Table:                  sku.ValidColumn,

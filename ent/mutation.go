@@ -36,6 +36,9 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementrun"
+	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
@@ -75,6 +78,9 @@ const (
 	TypeProduct              = "Product"
 	TypeReceiverRegistration = "ReceiverRegistration"
 	TypeSession              = "Session"
+	TypeSettlementItem       = "SettlementItem"
+	TypeSettlementRun        = "SettlementRun"
+	TypeSettlementShare      = "SettlementShare"
 	TypeShippingDeclaration  = "ShippingDeclaration"
 	TypeShopperNotice        = "ShopperNotice"
 	TypeSku                  = "Sku"
@@ -22196,6 +22202,3419 @@ func (m *SessionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// SettlementItemMutation represents an operation that mutates the SettlementItem nodes in the graph.
+type SettlementItemMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	run_id          *int64
+	addrun_id       *int64
+	order_id        *int64
+	addorder_id     *int64
+	grid_cell       *string
+	transaction_id  *string
+	out_order_no    *string
+	kind            *settlementitem.Kind
+	amount          *int64
+	addamount       *int64
+	deadline        *time.Time
+	state           *settlementitem.State
+	retriable       *bool
+	attempts        *int
+	addattempts     *int
+	next_attempt_at *time.Time
+	lease_until     *time.Time
+	wechat_order_id *string
+	last_error      *string
+	created_at      *time.Time
+	finished_at     *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*SettlementItem, error)
+	predicates      []predicate.SettlementItem
+}
+
+var _ ent.Mutation = (*SettlementItemMutation)(nil)
+
+// settlementitemOption allows management of the mutation configuration using functional options.
+type settlementitemOption func(*SettlementItemMutation)
+
+// newSettlementItemMutation creates new mutation for the SettlementItem entity.
+func newSettlementItemMutation(c config, op Op, opts ...settlementitemOption) *SettlementItemMutation {
+	m := &SettlementItemMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSettlementItem,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSettlementItemID sets the ID field of the mutation.
+func withSettlementItemID(id int) settlementitemOption {
+	return func(m *SettlementItemMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SettlementItem
+		)
+		m.oldValue = func(ctx context.Context) (*SettlementItem, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SettlementItem.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSettlementItem sets the old SettlementItem of the mutation.
+func withSettlementItem(node *SettlementItem) settlementitemOption {
+	return func(m *SettlementItemMutation) {
+		m.oldValue = func(context.Context) (*SettlementItem, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SettlementItemMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SettlementItemMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SettlementItemMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SettlementItemMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SettlementItem.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRunID sets the "run_id" field.
+func (m *SettlementItemMutation) SetRunID(i int64) {
+	m.run_id = &i
+	m.addrun_id = nil
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *SettlementItemMutation) RunID() (r int64, exists bool) {
+	v := m.run_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldRunID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// AddRunID adds i to the "run_id" field.
+func (m *SettlementItemMutation) AddRunID(i int64) {
+	if m.addrun_id != nil {
+		*m.addrun_id += i
+	} else {
+		m.addrun_id = &i
+	}
+}
+
+// AddedRunID returns the value that was added to the "run_id" field in this mutation.
+func (m *SettlementItemMutation) AddedRunID() (r int64, exists bool) {
+	v := m.addrun_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *SettlementItemMutation) ResetRunID() {
+	m.run_id = nil
+	m.addrun_id = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *SettlementItemMutation) SetOrderID(i int64) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *SettlementItemMutation) OrderID() (r int64, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldOrderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *SettlementItemMutation) AddOrderID(i int64) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *SettlementItemMutation) AddedOrderID() (r int64, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *SettlementItemMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *SettlementItemMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *SettlementItemMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *SettlementItemMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (m *SettlementItemMutation) SetTransactionID(s string) {
+	m.transaction_id = &s
+}
+
+// TransactionID returns the value of the "transaction_id" field in the mutation.
+func (m *SettlementItemMutation) TransactionID() (r string, exists bool) {
+	v := m.transaction_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransactionID returns the old "transaction_id" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldTransactionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransactionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransactionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransactionID: %w", err)
+	}
+	return oldValue.TransactionID, nil
+}
+
+// ResetTransactionID resets all changes to the "transaction_id" field.
+func (m *SettlementItemMutation) ResetTransactionID() {
+	m.transaction_id = nil
+}
+
+// SetOutOrderNo sets the "out_order_no" field.
+func (m *SettlementItemMutation) SetOutOrderNo(s string) {
+	m.out_order_no = &s
+}
+
+// OutOrderNo returns the value of the "out_order_no" field in the mutation.
+func (m *SettlementItemMutation) OutOrderNo() (r string, exists bool) {
+	v := m.out_order_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutOrderNo returns the old "out_order_no" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldOutOrderNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutOrderNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutOrderNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutOrderNo: %w", err)
+	}
+	return oldValue.OutOrderNo, nil
+}
+
+// ResetOutOrderNo resets all changes to the "out_order_no" field.
+func (m *SettlementItemMutation) ResetOutOrderNo() {
+	m.out_order_no = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *SettlementItemMutation) SetKind(s settlementitem.Kind) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *SettlementItemMutation) Kind() (r settlementitem.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldKind(ctx context.Context) (v settlementitem.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *SettlementItemMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *SettlementItemMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *SettlementItemMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *SettlementItemMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *SettlementItemMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *SettlementItemMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetDeadline sets the "deadline" field.
+func (m *SettlementItemMutation) SetDeadline(t time.Time) {
+	m.deadline = &t
+}
+
+// Deadline returns the value of the "deadline" field in the mutation.
+func (m *SettlementItemMutation) Deadline() (r time.Time, exists bool) {
+	v := m.deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadline returns the old "deadline" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldDeadline(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadline: %w", err)
+	}
+	return oldValue.Deadline, nil
+}
+
+// ResetDeadline resets all changes to the "deadline" field.
+func (m *SettlementItemMutation) ResetDeadline() {
+	m.deadline = nil
+}
+
+// SetState sets the "state" field.
+func (m *SettlementItemMutation) SetState(s settlementitem.State) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *SettlementItemMutation) State() (r settlementitem.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldState(ctx context.Context) (v settlementitem.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *SettlementItemMutation) ResetState() {
+	m.state = nil
+}
+
+// SetRetriable sets the "retriable" field.
+func (m *SettlementItemMutation) SetRetriable(b bool) {
+	m.retriable = &b
+}
+
+// Retriable returns the value of the "retriable" field in the mutation.
+func (m *SettlementItemMutation) Retriable() (r bool, exists bool) {
+	v := m.retriable
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetriable returns the old "retriable" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldRetriable(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetriable is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetriable requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetriable: %w", err)
+	}
+	return oldValue.Retriable, nil
+}
+
+// ResetRetriable resets all changes to the "retriable" field.
+func (m *SettlementItemMutation) ResetRetriable() {
+	m.retriable = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *SettlementItemMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *SettlementItemMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *SettlementItemMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *SettlementItemMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *SettlementItemMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *SettlementItemMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *SettlementItemMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *SettlementItemMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (m *SettlementItemMutation) SetLeaseUntil(t time.Time) {
+	m.lease_until = &t
+}
+
+// LeaseUntil returns the value of the "lease_until" field in the mutation.
+func (m *SettlementItemMutation) LeaseUntil() (r time.Time, exists bool) {
+	v := m.lease_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseUntil returns the old "lease_until" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldLeaseUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseUntil: %w", err)
+	}
+	return oldValue.LeaseUntil, nil
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (m *SettlementItemMutation) ClearLeaseUntil() {
+	m.lease_until = nil
+	m.clearedFields[settlementitem.FieldLeaseUntil] = struct{}{}
+}
+
+// LeaseUntilCleared returns if the "lease_until" field was cleared in this mutation.
+func (m *SettlementItemMutation) LeaseUntilCleared() bool {
+	_, ok := m.clearedFields[settlementitem.FieldLeaseUntil]
+	return ok
+}
+
+// ResetLeaseUntil resets all changes to the "lease_until" field.
+func (m *SettlementItemMutation) ResetLeaseUntil() {
+	m.lease_until = nil
+	delete(m.clearedFields, settlementitem.FieldLeaseUntil)
+}
+
+// SetWechatOrderID sets the "wechat_order_id" field.
+func (m *SettlementItemMutation) SetWechatOrderID(s string) {
+	m.wechat_order_id = &s
+}
+
+// WechatOrderID returns the value of the "wechat_order_id" field in the mutation.
+func (m *SettlementItemMutation) WechatOrderID() (r string, exists bool) {
+	v := m.wechat_order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWechatOrderID returns the old "wechat_order_id" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldWechatOrderID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWechatOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWechatOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWechatOrderID: %w", err)
+	}
+	return oldValue.WechatOrderID, nil
+}
+
+// ClearWechatOrderID clears the value of the "wechat_order_id" field.
+func (m *SettlementItemMutation) ClearWechatOrderID() {
+	m.wechat_order_id = nil
+	m.clearedFields[settlementitem.FieldWechatOrderID] = struct{}{}
+}
+
+// WechatOrderIDCleared returns if the "wechat_order_id" field was cleared in this mutation.
+func (m *SettlementItemMutation) WechatOrderIDCleared() bool {
+	_, ok := m.clearedFields[settlementitem.FieldWechatOrderID]
+	return ok
+}
+
+// ResetWechatOrderID resets all changes to the "wechat_order_id" field.
+func (m *SettlementItemMutation) ResetWechatOrderID() {
+	m.wechat_order_id = nil
+	delete(m.clearedFields, settlementitem.FieldWechatOrderID)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *SettlementItemMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *SettlementItemMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *SettlementItemMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[settlementitem.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *SettlementItemMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[settlementitem.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *SettlementItemMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, settlementitem.FieldLastError)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SettlementItemMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SettlementItemMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SettlementItemMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *SettlementItemMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *SettlementItemMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *SettlementItemMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[settlementitem.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *SettlementItemMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[settlementitem.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *SettlementItemMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, settlementitem.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the SettlementItemMutation builder.
+func (m *SettlementItemMutation) Where(ps ...predicate.SettlementItem) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SettlementItemMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SettlementItemMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SettlementItem, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SettlementItemMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SettlementItemMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SettlementItem).
+func (m *SettlementItemMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SettlementItemMutation) Fields() []string {
+	fields := make([]string, 0, 17)
+	if m.run_id != nil {
+		fields = append(fields, settlementitem.FieldRunID)
+	}
+	if m.order_id != nil {
+		fields = append(fields, settlementitem.FieldOrderID)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, settlementitem.FieldGridCell)
+	}
+	if m.transaction_id != nil {
+		fields = append(fields, settlementitem.FieldTransactionID)
+	}
+	if m.out_order_no != nil {
+		fields = append(fields, settlementitem.FieldOutOrderNo)
+	}
+	if m.kind != nil {
+		fields = append(fields, settlementitem.FieldKind)
+	}
+	if m.amount != nil {
+		fields = append(fields, settlementitem.FieldAmount)
+	}
+	if m.deadline != nil {
+		fields = append(fields, settlementitem.FieldDeadline)
+	}
+	if m.state != nil {
+		fields = append(fields, settlementitem.FieldState)
+	}
+	if m.retriable != nil {
+		fields = append(fields, settlementitem.FieldRetriable)
+	}
+	if m.attempts != nil {
+		fields = append(fields, settlementitem.FieldAttempts)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, settlementitem.FieldNextAttemptAt)
+	}
+	if m.lease_until != nil {
+		fields = append(fields, settlementitem.FieldLeaseUntil)
+	}
+	if m.wechat_order_id != nil {
+		fields = append(fields, settlementitem.FieldWechatOrderID)
+	}
+	if m.last_error != nil {
+		fields = append(fields, settlementitem.FieldLastError)
+	}
+	if m.created_at != nil {
+		fields = append(fields, settlementitem.FieldCreatedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, settlementitem.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SettlementItemMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case settlementitem.FieldRunID:
+		return m.RunID()
+	case settlementitem.FieldOrderID:
+		return m.OrderID()
+	case settlementitem.FieldGridCell:
+		return m.GridCell()
+	case settlementitem.FieldTransactionID:
+		return m.TransactionID()
+	case settlementitem.FieldOutOrderNo:
+		return m.OutOrderNo()
+	case settlementitem.FieldKind:
+		return m.Kind()
+	case settlementitem.FieldAmount:
+		return m.Amount()
+	case settlementitem.FieldDeadline:
+		return m.Deadline()
+	case settlementitem.FieldState:
+		return m.State()
+	case settlementitem.FieldRetriable:
+		return m.Retriable()
+	case settlementitem.FieldAttempts:
+		return m.Attempts()
+	case settlementitem.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case settlementitem.FieldLeaseUntil:
+		return m.LeaseUntil()
+	case settlementitem.FieldWechatOrderID:
+		return m.WechatOrderID()
+	case settlementitem.FieldLastError:
+		return m.LastError()
+	case settlementitem.FieldCreatedAt:
+		return m.CreatedAt()
+	case settlementitem.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SettlementItemMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case settlementitem.FieldRunID:
+		return m.OldRunID(ctx)
+	case settlementitem.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case settlementitem.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case settlementitem.FieldTransactionID:
+		return m.OldTransactionID(ctx)
+	case settlementitem.FieldOutOrderNo:
+		return m.OldOutOrderNo(ctx)
+	case settlementitem.FieldKind:
+		return m.OldKind(ctx)
+	case settlementitem.FieldAmount:
+		return m.OldAmount(ctx)
+	case settlementitem.FieldDeadline:
+		return m.OldDeadline(ctx)
+	case settlementitem.FieldState:
+		return m.OldState(ctx)
+	case settlementitem.FieldRetriable:
+		return m.OldRetriable(ctx)
+	case settlementitem.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case settlementitem.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case settlementitem.FieldLeaseUntil:
+		return m.OldLeaseUntil(ctx)
+	case settlementitem.FieldWechatOrderID:
+		return m.OldWechatOrderID(ctx)
+	case settlementitem.FieldLastError:
+		return m.OldLastError(ctx)
+	case settlementitem.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case settlementitem.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SettlementItem field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementItemMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case settlementitem.FieldRunID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case settlementitem.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case settlementitem.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case settlementitem.FieldTransactionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransactionID(v)
+		return nil
+	case settlementitem.FieldOutOrderNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutOrderNo(v)
+		return nil
+	case settlementitem.FieldKind:
+		v, ok := value.(settlementitem.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case settlementitem.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case settlementitem.FieldDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadline(v)
+		return nil
+	case settlementitem.FieldState:
+		v, ok := value.(settlementitem.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case settlementitem.FieldRetriable:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetriable(v)
+		return nil
+	case settlementitem.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case settlementitem.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case settlementitem.FieldLeaseUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseUntil(v)
+		return nil
+	case settlementitem.FieldWechatOrderID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWechatOrderID(v)
+		return nil
+	case settlementitem.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case settlementitem.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case settlementitem.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementItem field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SettlementItemMutation) AddedFields() []string {
+	var fields []string
+	if m.addrun_id != nil {
+		fields = append(fields, settlementitem.FieldRunID)
+	}
+	if m.addorder_id != nil {
+		fields = append(fields, settlementitem.FieldOrderID)
+	}
+	if m.addamount != nil {
+		fields = append(fields, settlementitem.FieldAmount)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, settlementitem.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SettlementItemMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case settlementitem.FieldRunID:
+		return m.AddedRunID()
+	case settlementitem.FieldOrderID:
+		return m.AddedOrderID()
+	case settlementitem.FieldAmount:
+		return m.AddedAmount()
+	case settlementitem.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementItemMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case settlementitem.FieldRunID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRunID(v)
+		return nil
+	case settlementitem.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case settlementitem.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case settlementitem.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementItem numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SettlementItemMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(settlementitem.FieldLeaseUntil) {
+		fields = append(fields, settlementitem.FieldLeaseUntil)
+	}
+	if m.FieldCleared(settlementitem.FieldWechatOrderID) {
+		fields = append(fields, settlementitem.FieldWechatOrderID)
+	}
+	if m.FieldCleared(settlementitem.FieldLastError) {
+		fields = append(fields, settlementitem.FieldLastError)
+	}
+	if m.FieldCleared(settlementitem.FieldFinishedAt) {
+		fields = append(fields, settlementitem.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SettlementItemMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SettlementItemMutation) ClearField(name string) error {
+	switch name {
+	case settlementitem.FieldLeaseUntil:
+		m.ClearLeaseUntil()
+		return nil
+	case settlementitem.FieldWechatOrderID:
+		m.ClearWechatOrderID()
+		return nil
+	case settlementitem.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case settlementitem.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementItem nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SettlementItemMutation) ResetField(name string) error {
+	switch name {
+	case settlementitem.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case settlementitem.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case settlementitem.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case settlementitem.FieldTransactionID:
+		m.ResetTransactionID()
+		return nil
+	case settlementitem.FieldOutOrderNo:
+		m.ResetOutOrderNo()
+		return nil
+	case settlementitem.FieldKind:
+		m.ResetKind()
+		return nil
+	case settlementitem.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case settlementitem.FieldDeadline:
+		m.ResetDeadline()
+		return nil
+	case settlementitem.FieldState:
+		m.ResetState()
+		return nil
+	case settlementitem.FieldRetriable:
+		m.ResetRetriable()
+		return nil
+	case settlementitem.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case settlementitem.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case settlementitem.FieldLeaseUntil:
+		m.ResetLeaseUntil()
+		return nil
+	case settlementitem.FieldWechatOrderID:
+		m.ResetWechatOrderID()
+		return nil
+	case settlementitem.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case settlementitem.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case settlementitem.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementItem field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SettlementItemMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SettlementItemMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SettlementItemMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SettlementItemMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SettlementItemMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SettlementItemMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SettlementItemMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SettlementItem unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SettlementItemMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SettlementItem edge %s", name)
+}
+
+// SettlementRunMutation represents an operation that mutates the SettlementRun nodes in the graph.
+type SettlementRunMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	key           *string
+	cutoff        *time.Time
+	trigger       *settlementrun.Trigger
+	started_by    *int64
+	addstarted_by *int64
+	state         *settlementrun.State
+	created_at    *time.Time
+	finished_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*SettlementRun, error)
+	predicates    []predicate.SettlementRun
+}
+
+var _ ent.Mutation = (*SettlementRunMutation)(nil)
+
+// settlementrunOption allows management of the mutation configuration using functional options.
+type settlementrunOption func(*SettlementRunMutation)
+
+// newSettlementRunMutation creates new mutation for the SettlementRun entity.
+func newSettlementRunMutation(c config, op Op, opts ...settlementrunOption) *SettlementRunMutation {
+	m := &SettlementRunMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSettlementRun,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSettlementRunID sets the ID field of the mutation.
+func withSettlementRunID(id int) settlementrunOption {
+	return func(m *SettlementRunMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SettlementRun
+		)
+		m.oldValue = func(ctx context.Context) (*SettlementRun, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SettlementRun.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSettlementRun sets the old SettlementRun of the mutation.
+func withSettlementRun(node *SettlementRun) settlementrunOption {
+	return func(m *SettlementRunMutation) {
+		m.oldValue = func(context.Context) (*SettlementRun, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SettlementRunMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SettlementRunMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SettlementRunMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SettlementRunMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SettlementRun.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *SettlementRunMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *SettlementRunMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *SettlementRunMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetCutoff sets the "cutoff" field.
+func (m *SettlementRunMutation) SetCutoff(t time.Time) {
+	m.cutoff = &t
+}
+
+// Cutoff returns the value of the "cutoff" field in the mutation.
+func (m *SettlementRunMutation) Cutoff() (r time.Time, exists bool) {
+	v := m.cutoff
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCutoff returns the old "cutoff" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldCutoff(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCutoff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCutoff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCutoff: %w", err)
+	}
+	return oldValue.Cutoff, nil
+}
+
+// ResetCutoff resets all changes to the "cutoff" field.
+func (m *SettlementRunMutation) ResetCutoff() {
+	m.cutoff = nil
+}
+
+// SetTrigger sets the "trigger" field.
+func (m *SettlementRunMutation) SetTrigger(s settlementrun.Trigger) {
+	m.trigger = &s
+}
+
+// Trigger returns the value of the "trigger" field in the mutation.
+func (m *SettlementRunMutation) Trigger() (r settlementrun.Trigger, exists bool) {
+	v := m.trigger
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrigger returns the old "trigger" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldTrigger(ctx context.Context) (v settlementrun.Trigger, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrigger is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrigger requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrigger: %w", err)
+	}
+	return oldValue.Trigger, nil
+}
+
+// ResetTrigger resets all changes to the "trigger" field.
+func (m *SettlementRunMutation) ResetTrigger() {
+	m.trigger = nil
+}
+
+// SetStartedBy sets the "started_by" field.
+func (m *SettlementRunMutation) SetStartedBy(i int64) {
+	m.started_by = &i
+	m.addstarted_by = nil
+}
+
+// StartedBy returns the value of the "started_by" field in the mutation.
+func (m *SettlementRunMutation) StartedBy() (r int64, exists bool) {
+	v := m.started_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedBy returns the old "started_by" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldStartedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedBy: %w", err)
+	}
+	return oldValue.StartedBy, nil
+}
+
+// AddStartedBy adds i to the "started_by" field.
+func (m *SettlementRunMutation) AddStartedBy(i int64) {
+	if m.addstarted_by != nil {
+		*m.addstarted_by += i
+	} else {
+		m.addstarted_by = &i
+	}
+}
+
+// AddedStartedBy returns the value that was added to the "started_by" field in this mutation.
+func (m *SettlementRunMutation) AddedStartedBy() (r int64, exists bool) {
+	v := m.addstarted_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStartedBy resets all changes to the "started_by" field.
+func (m *SettlementRunMutation) ResetStartedBy() {
+	m.started_by = nil
+	m.addstarted_by = nil
+}
+
+// SetState sets the "state" field.
+func (m *SettlementRunMutation) SetState(s settlementrun.State) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *SettlementRunMutation) State() (r settlementrun.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldState(ctx context.Context) (v settlementrun.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *SettlementRunMutation) ResetState() {
+	m.state = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SettlementRunMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SettlementRunMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SettlementRunMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *SettlementRunMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *SettlementRunMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *SettlementRunMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[settlementrun.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *SettlementRunMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[settlementrun.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *SettlementRunMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, settlementrun.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the SettlementRunMutation builder.
+func (m *SettlementRunMutation) Where(ps ...predicate.SettlementRun) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SettlementRunMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SettlementRunMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SettlementRun, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SettlementRunMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SettlementRunMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SettlementRun).
+func (m *SettlementRunMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SettlementRunMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.key != nil {
+		fields = append(fields, settlementrun.FieldKey)
+	}
+	if m.cutoff != nil {
+		fields = append(fields, settlementrun.FieldCutoff)
+	}
+	if m.trigger != nil {
+		fields = append(fields, settlementrun.FieldTrigger)
+	}
+	if m.started_by != nil {
+		fields = append(fields, settlementrun.FieldStartedBy)
+	}
+	if m.state != nil {
+		fields = append(fields, settlementrun.FieldState)
+	}
+	if m.created_at != nil {
+		fields = append(fields, settlementrun.FieldCreatedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, settlementrun.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SettlementRunMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case settlementrun.FieldKey:
+		return m.Key()
+	case settlementrun.FieldCutoff:
+		return m.Cutoff()
+	case settlementrun.FieldTrigger:
+		return m.Trigger()
+	case settlementrun.FieldStartedBy:
+		return m.StartedBy()
+	case settlementrun.FieldState:
+		return m.State()
+	case settlementrun.FieldCreatedAt:
+		return m.CreatedAt()
+	case settlementrun.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SettlementRunMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case settlementrun.FieldKey:
+		return m.OldKey(ctx)
+	case settlementrun.FieldCutoff:
+		return m.OldCutoff(ctx)
+	case settlementrun.FieldTrigger:
+		return m.OldTrigger(ctx)
+	case settlementrun.FieldStartedBy:
+		return m.OldStartedBy(ctx)
+	case settlementrun.FieldState:
+		return m.OldState(ctx)
+	case settlementrun.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case settlementrun.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SettlementRun field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementRunMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case settlementrun.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case settlementrun.FieldCutoff:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCutoff(v)
+		return nil
+	case settlementrun.FieldTrigger:
+		v, ok := value.(settlementrun.Trigger)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrigger(v)
+		return nil
+	case settlementrun.FieldStartedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedBy(v)
+		return nil
+	case settlementrun.FieldState:
+		v, ok := value.(settlementrun.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case settlementrun.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case settlementrun.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementRun field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SettlementRunMutation) AddedFields() []string {
+	var fields []string
+	if m.addstarted_by != nil {
+		fields = append(fields, settlementrun.FieldStartedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SettlementRunMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case settlementrun.FieldStartedBy:
+		return m.AddedStartedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementRunMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case settlementrun.FieldStartedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStartedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementRun numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SettlementRunMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(settlementrun.FieldFinishedAt) {
+		fields = append(fields, settlementrun.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SettlementRunMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SettlementRunMutation) ClearField(name string) error {
+	switch name {
+	case settlementrun.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementRun nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SettlementRunMutation) ResetField(name string) error {
+	switch name {
+	case settlementrun.FieldKey:
+		m.ResetKey()
+		return nil
+	case settlementrun.FieldCutoff:
+		m.ResetCutoff()
+		return nil
+	case settlementrun.FieldTrigger:
+		m.ResetTrigger()
+		return nil
+	case settlementrun.FieldStartedBy:
+		m.ResetStartedBy()
+		return nil
+	case settlementrun.FieldState:
+		m.ResetState()
+		return nil
+	case settlementrun.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case settlementrun.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementRun field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SettlementRunMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SettlementRunMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SettlementRunMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SettlementRunMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SettlementRunMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SettlementRunMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SettlementRunMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SettlementRun unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SettlementRunMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SettlementRun edge %s", name)
+}
+
+// SettlementShareMutation represents an operation that mutates the SettlementShare nodes in the graph.
+type SettlementShareMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	item_id            *int64
+	additem_id         *int64
+	run_id             *int64
+	addrun_id          *int64
+	leader_id          *int64
+	addleader_id       *int64
+	level              *int
+	addlevel           *int
+	source_order_id    *int64
+	addsource_order_id *int64
+	account            *string
+	amount             *int64
+	addamount          *int64
+	result             *settlementshare.Result
+	fail_reason        *string
+	retry_of           *int64
+	addretry_of        *int64
+	retried_by         *int64
+	addretried_by      *int64
+	detail_id          *string
+	finished_at        *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*SettlementShare, error)
+	predicates         []predicate.SettlementShare
+}
+
+var _ ent.Mutation = (*SettlementShareMutation)(nil)
+
+// settlementshareOption allows management of the mutation configuration using functional options.
+type settlementshareOption func(*SettlementShareMutation)
+
+// newSettlementShareMutation creates new mutation for the SettlementShare entity.
+func newSettlementShareMutation(c config, op Op, opts ...settlementshareOption) *SettlementShareMutation {
+	m := &SettlementShareMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSettlementShare,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSettlementShareID sets the ID field of the mutation.
+func withSettlementShareID(id int) settlementshareOption {
+	return func(m *SettlementShareMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SettlementShare
+		)
+		m.oldValue = func(ctx context.Context) (*SettlementShare, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SettlementShare.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSettlementShare sets the old SettlementShare of the mutation.
+func withSettlementShare(node *SettlementShare) settlementshareOption {
+	return func(m *SettlementShareMutation) {
+		m.oldValue = func(context.Context) (*SettlementShare, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SettlementShareMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SettlementShareMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SettlementShareMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SettlementShareMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SettlementShare.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetItemID sets the "item_id" field.
+func (m *SettlementShareMutation) SetItemID(i int64) {
+	m.item_id = &i
+	m.additem_id = nil
+}
+
+// ItemID returns the value of the "item_id" field in the mutation.
+func (m *SettlementShareMutation) ItemID() (r int64, exists bool) {
+	v := m.item_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemID returns the old "item_id" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldItemID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemID: %w", err)
+	}
+	return oldValue.ItemID, nil
+}
+
+// AddItemID adds i to the "item_id" field.
+func (m *SettlementShareMutation) AddItemID(i int64) {
+	if m.additem_id != nil {
+		*m.additem_id += i
+	} else {
+		m.additem_id = &i
+	}
+}
+
+// AddedItemID returns the value that was added to the "item_id" field in this mutation.
+func (m *SettlementShareMutation) AddedItemID() (r int64, exists bool) {
+	v := m.additem_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetItemID resets all changes to the "item_id" field.
+func (m *SettlementShareMutation) ResetItemID() {
+	m.item_id = nil
+	m.additem_id = nil
+}
+
+// SetRunID sets the "run_id" field.
+func (m *SettlementShareMutation) SetRunID(i int64) {
+	m.run_id = &i
+	m.addrun_id = nil
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *SettlementShareMutation) RunID() (r int64, exists bool) {
+	v := m.run_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldRunID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// AddRunID adds i to the "run_id" field.
+func (m *SettlementShareMutation) AddRunID(i int64) {
+	if m.addrun_id != nil {
+		*m.addrun_id += i
+	} else {
+		m.addrun_id = &i
+	}
+}
+
+// AddedRunID returns the value that was added to the "run_id" field in this mutation.
+func (m *SettlementShareMutation) AddedRunID() (r int64, exists bool) {
+	v := m.addrun_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *SettlementShareMutation) ResetRunID() {
+	m.run_id = nil
+	m.addrun_id = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *SettlementShareMutation) SetLeaderID(i int64) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *SettlementShareMutation) LeaderID() (r int64, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldLeaderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *SettlementShareMutation) AddLeaderID(i int64) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *SettlementShareMutation) AddedLeaderID() (r int64, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *SettlementShareMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetLevel sets the "level" field.
+func (m *SettlementShareMutation) SetLevel(i int) {
+	m.level = &i
+	m.addlevel = nil
+}
+
+// Level returns the value of the "level" field in the mutation.
+func (m *SettlementShareMutation) Level() (r int, exists bool) {
+	v := m.level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLevel returns the old "level" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldLevel(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLevel: %w", err)
+	}
+	return oldValue.Level, nil
+}
+
+// AddLevel adds i to the "level" field.
+func (m *SettlementShareMutation) AddLevel(i int) {
+	if m.addlevel != nil {
+		*m.addlevel += i
+	} else {
+		m.addlevel = &i
+	}
+}
+
+// AddedLevel returns the value that was added to the "level" field in this mutation.
+func (m *SettlementShareMutation) AddedLevel() (r int, exists bool) {
+	v := m.addlevel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLevel resets all changes to the "level" field.
+func (m *SettlementShareMutation) ResetLevel() {
+	m.level = nil
+	m.addlevel = nil
+}
+
+// SetSourceOrderID sets the "source_order_id" field.
+func (m *SettlementShareMutation) SetSourceOrderID(i int64) {
+	m.source_order_id = &i
+	m.addsource_order_id = nil
+}
+
+// SourceOrderID returns the value of the "source_order_id" field in the mutation.
+func (m *SettlementShareMutation) SourceOrderID() (r int64, exists bool) {
+	v := m.source_order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceOrderID returns the old "source_order_id" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldSourceOrderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceOrderID: %w", err)
+	}
+	return oldValue.SourceOrderID, nil
+}
+
+// AddSourceOrderID adds i to the "source_order_id" field.
+func (m *SettlementShareMutation) AddSourceOrderID(i int64) {
+	if m.addsource_order_id != nil {
+		*m.addsource_order_id += i
+	} else {
+		m.addsource_order_id = &i
+	}
+}
+
+// AddedSourceOrderID returns the value that was added to the "source_order_id" field in this mutation.
+func (m *SettlementShareMutation) AddedSourceOrderID() (r int64, exists bool) {
+	v := m.addsource_order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSourceOrderID resets all changes to the "source_order_id" field.
+func (m *SettlementShareMutation) ResetSourceOrderID() {
+	m.source_order_id = nil
+	m.addsource_order_id = nil
+}
+
+// SetAccount sets the "account" field.
+func (m *SettlementShareMutation) SetAccount(s string) {
+	m.account = &s
+}
+
+// Account returns the value of the "account" field in the mutation.
+func (m *SettlementShareMutation) Account() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccount returns the old "account" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldAccount(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccount: %w", err)
+	}
+	return oldValue.Account, nil
+}
+
+// ResetAccount resets all changes to the "account" field.
+func (m *SettlementShareMutation) ResetAccount() {
+	m.account = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *SettlementShareMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *SettlementShareMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *SettlementShareMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *SettlementShareMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *SettlementShareMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetResult sets the "result" field.
+func (m *SettlementShareMutation) SetResult(s settlementshare.Result) {
+	m.result = &s
+}
+
+// Result returns the value of the "result" field in the mutation.
+func (m *SettlementShareMutation) Result() (r settlementshare.Result, exists bool) {
+	v := m.result
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResult returns the old "result" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldResult(ctx context.Context) (v settlementshare.Result, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResult is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResult requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResult: %w", err)
+	}
+	return oldValue.Result, nil
+}
+
+// ResetResult resets all changes to the "result" field.
+func (m *SettlementShareMutation) ResetResult() {
+	m.result = nil
+}
+
+// SetFailReason sets the "fail_reason" field.
+func (m *SettlementShareMutation) SetFailReason(s string) {
+	m.fail_reason = &s
+}
+
+// FailReason returns the value of the "fail_reason" field in the mutation.
+func (m *SettlementShareMutation) FailReason() (r string, exists bool) {
+	v := m.fail_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailReason returns the old "fail_reason" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldFailReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailReason: %w", err)
+	}
+	return oldValue.FailReason, nil
+}
+
+// ClearFailReason clears the value of the "fail_reason" field.
+func (m *SettlementShareMutation) ClearFailReason() {
+	m.fail_reason = nil
+	m.clearedFields[settlementshare.FieldFailReason] = struct{}{}
+}
+
+// FailReasonCleared returns if the "fail_reason" field was cleared in this mutation.
+func (m *SettlementShareMutation) FailReasonCleared() bool {
+	_, ok := m.clearedFields[settlementshare.FieldFailReason]
+	return ok
+}
+
+// ResetFailReason resets all changes to the "fail_reason" field.
+func (m *SettlementShareMutation) ResetFailReason() {
+	m.fail_reason = nil
+	delete(m.clearedFields, settlementshare.FieldFailReason)
+}
+
+// SetRetryOf sets the "retry_of" field.
+func (m *SettlementShareMutation) SetRetryOf(i int64) {
+	m.retry_of = &i
+	m.addretry_of = nil
+}
+
+// RetryOf returns the value of the "retry_of" field in the mutation.
+func (m *SettlementShareMutation) RetryOf() (r int64, exists bool) {
+	v := m.retry_of
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetryOf returns the old "retry_of" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldRetryOf(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetryOf is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetryOf requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetryOf: %w", err)
+	}
+	return oldValue.RetryOf, nil
+}
+
+// AddRetryOf adds i to the "retry_of" field.
+func (m *SettlementShareMutation) AddRetryOf(i int64) {
+	if m.addretry_of != nil {
+		*m.addretry_of += i
+	} else {
+		m.addretry_of = &i
+	}
+}
+
+// AddedRetryOf returns the value that was added to the "retry_of" field in this mutation.
+func (m *SettlementShareMutation) AddedRetryOf() (r int64, exists bool) {
+	v := m.addretry_of
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRetryOf resets all changes to the "retry_of" field.
+func (m *SettlementShareMutation) ResetRetryOf() {
+	m.retry_of = nil
+	m.addretry_of = nil
+}
+
+// SetRetriedBy sets the "retried_by" field.
+func (m *SettlementShareMutation) SetRetriedBy(i int64) {
+	m.retried_by = &i
+	m.addretried_by = nil
+}
+
+// RetriedBy returns the value of the "retried_by" field in the mutation.
+func (m *SettlementShareMutation) RetriedBy() (r int64, exists bool) {
+	v := m.retried_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetriedBy returns the old "retried_by" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldRetriedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetriedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetriedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetriedBy: %w", err)
+	}
+	return oldValue.RetriedBy, nil
+}
+
+// AddRetriedBy adds i to the "retried_by" field.
+func (m *SettlementShareMutation) AddRetriedBy(i int64) {
+	if m.addretried_by != nil {
+		*m.addretried_by += i
+	} else {
+		m.addretried_by = &i
+	}
+}
+
+// AddedRetriedBy returns the value that was added to the "retried_by" field in this mutation.
+func (m *SettlementShareMutation) AddedRetriedBy() (r int64, exists bool) {
+	v := m.addretried_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRetriedBy resets all changes to the "retried_by" field.
+func (m *SettlementShareMutation) ResetRetriedBy() {
+	m.retried_by = nil
+	m.addretried_by = nil
+}
+
+// SetDetailID sets the "detail_id" field.
+func (m *SettlementShareMutation) SetDetailID(s string) {
+	m.detail_id = &s
+}
+
+// DetailID returns the value of the "detail_id" field in the mutation.
+func (m *SettlementShareMutation) DetailID() (r string, exists bool) {
+	v := m.detail_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetailID returns the old "detail_id" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldDetailID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetailID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetailID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetailID: %w", err)
+	}
+	return oldValue.DetailID, nil
+}
+
+// ClearDetailID clears the value of the "detail_id" field.
+func (m *SettlementShareMutation) ClearDetailID() {
+	m.detail_id = nil
+	m.clearedFields[settlementshare.FieldDetailID] = struct{}{}
+}
+
+// DetailIDCleared returns if the "detail_id" field was cleared in this mutation.
+func (m *SettlementShareMutation) DetailIDCleared() bool {
+	_, ok := m.clearedFields[settlementshare.FieldDetailID]
+	return ok
+}
+
+// ResetDetailID resets all changes to the "detail_id" field.
+func (m *SettlementShareMutation) ResetDetailID() {
+	m.detail_id = nil
+	delete(m.clearedFields, settlementshare.FieldDetailID)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *SettlementShareMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *SettlementShareMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *SettlementShareMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[settlementshare.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *SettlementShareMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[settlementshare.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *SettlementShareMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, settlementshare.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the SettlementShareMutation builder.
+func (m *SettlementShareMutation) Where(ps ...predicate.SettlementShare) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SettlementShareMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SettlementShareMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SettlementShare, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SettlementShareMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SettlementShareMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SettlementShare).
+func (m *SettlementShareMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SettlementShareMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.item_id != nil {
+		fields = append(fields, settlementshare.FieldItemID)
+	}
+	if m.run_id != nil {
+		fields = append(fields, settlementshare.FieldRunID)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, settlementshare.FieldLeaderID)
+	}
+	if m.level != nil {
+		fields = append(fields, settlementshare.FieldLevel)
+	}
+	if m.source_order_id != nil {
+		fields = append(fields, settlementshare.FieldSourceOrderID)
+	}
+	if m.account != nil {
+		fields = append(fields, settlementshare.FieldAccount)
+	}
+	if m.amount != nil {
+		fields = append(fields, settlementshare.FieldAmount)
+	}
+	if m.result != nil {
+		fields = append(fields, settlementshare.FieldResult)
+	}
+	if m.fail_reason != nil {
+		fields = append(fields, settlementshare.FieldFailReason)
+	}
+	if m.retry_of != nil {
+		fields = append(fields, settlementshare.FieldRetryOf)
+	}
+	if m.retried_by != nil {
+		fields = append(fields, settlementshare.FieldRetriedBy)
+	}
+	if m.detail_id != nil {
+		fields = append(fields, settlementshare.FieldDetailID)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, settlementshare.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SettlementShareMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case settlementshare.FieldItemID:
+		return m.ItemID()
+	case settlementshare.FieldRunID:
+		return m.RunID()
+	case settlementshare.FieldLeaderID:
+		return m.LeaderID()
+	case settlementshare.FieldLevel:
+		return m.Level()
+	case settlementshare.FieldSourceOrderID:
+		return m.SourceOrderID()
+	case settlementshare.FieldAccount:
+		return m.Account()
+	case settlementshare.FieldAmount:
+		return m.Amount()
+	case settlementshare.FieldResult:
+		return m.Result()
+	case settlementshare.FieldFailReason:
+		return m.FailReason()
+	case settlementshare.FieldRetryOf:
+		return m.RetryOf()
+	case settlementshare.FieldRetriedBy:
+		return m.RetriedBy()
+	case settlementshare.FieldDetailID:
+		return m.DetailID()
+	case settlementshare.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SettlementShareMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case settlementshare.FieldItemID:
+		return m.OldItemID(ctx)
+	case settlementshare.FieldRunID:
+		return m.OldRunID(ctx)
+	case settlementshare.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case settlementshare.FieldLevel:
+		return m.OldLevel(ctx)
+	case settlementshare.FieldSourceOrderID:
+		return m.OldSourceOrderID(ctx)
+	case settlementshare.FieldAccount:
+		return m.OldAccount(ctx)
+	case settlementshare.FieldAmount:
+		return m.OldAmount(ctx)
+	case settlementshare.FieldResult:
+		return m.OldResult(ctx)
+	case settlementshare.FieldFailReason:
+		return m.OldFailReason(ctx)
+	case settlementshare.FieldRetryOf:
+		return m.OldRetryOf(ctx)
+	case settlementshare.FieldRetriedBy:
+		return m.OldRetriedBy(ctx)
+	case settlementshare.FieldDetailID:
+		return m.OldDetailID(ctx)
+	case settlementshare.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SettlementShare field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementShareMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case settlementshare.FieldItemID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemID(v)
+		return nil
+	case settlementshare.FieldRunID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case settlementshare.FieldLeaderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case settlementshare.FieldLevel:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLevel(v)
+		return nil
+	case settlementshare.FieldSourceOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceOrderID(v)
+		return nil
+	case settlementshare.FieldAccount:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccount(v)
+		return nil
+	case settlementshare.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case settlementshare.FieldResult:
+		v, ok := value.(settlementshare.Result)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResult(v)
+		return nil
+	case settlementshare.FieldFailReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailReason(v)
+		return nil
+	case settlementshare.FieldRetryOf:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetryOf(v)
+		return nil
+	case settlementshare.FieldRetriedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetriedBy(v)
+		return nil
+	case settlementshare.FieldDetailID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetailID(v)
+		return nil
+	case settlementshare.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementShare field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SettlementShareMutation) AddedFields() []string {
+	var fields []string
+	if m.additem_id != nil {
+		fields = append(fields, settlementshare.FieldItemID)
+	}
+	if m.addrun_id != nil {
+		fields = append(fields, settlementshare.FieldRunID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, settlementshare.FieldLeaderID)
+	}
+	if m.addlevel != nil {
+		fields = append(fields, settlementshare.FieldLevel)
+	}
+	if m.addsource_order_id != nil {
+		fields = append(fields, settlementshare.FieldSourceOrderID)
+	}
+	if m.addamount != nil {
+		fields = append(fields, settlementshare.FieldAmount)
+	}
+	if m.addretry_of != nil {
+		fields = append(fields, settlementshare.FieldRetryOf)
+	}
+	if m.addretried_by != nil {
+		fields = append(fields, settlementshare.FieldRetriedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SettlementShareMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case settlementshare.FieldItemID:
+		return m.AddedItemID()
+	case settlementshare.FieldRunID:
+		return m.AddedRunID()
+	case settlementshare.FieldLeaderID:
+		return m.AddedLeaderID()
+	case settlementshare.FieldLevel:
+		return m.AddedLevel()
+	case settlementshare.FieldSourceOrderID:
+		return m.AddedSourceOrderID()
+	case settlementshare.FieldAmount:
+		return m.AddedAmount()
+	case settlementshare.FieldRetryOf:
+		return m.AddedRetryOf()
+	case settlementshare.FieldRetriedBy:
+		return m.AddedRetriedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementShareMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case settlementshare.FieldItemID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddItemID(v)
+		return nil
+	case settlementshare.FieldRunID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRunID(v)
+		return nil
+	case settlementshare.FieldLeaderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case settlementshare.FieldLevel:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLevel(v)
+		return nil
+	case settlementshare.FieldSourceOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSourceOrderID(v)
+		return nil
+	case settlementshare.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case settlementshare.FieldRetryOf:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRetryOf(v)
+		return nil
+	case settlementshare.FieldRetriedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRetriedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementShare numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SettlementShareMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(settlementshare.FieldFailReason) {
+		fields = append(fields, settlementshare.FieldFailReason)
+	}
+	if m.FieldCleared(settlementshare.FieldDetailID) {
+		fields = append(fields, settlementshare.FieldDetailID)
+	}
+	if m.FieldCleared(settlementshare.FieldFinishedAt) {
+		fields = append(fields, settlementshare.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SettlementShareMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SettlementShareMutation) ClearField(name string) error {
+	switch name {
+	case settlementshare.FieldFailReason:
+		m.ClearFailReason()
+		return nil
+	case settlementshare.FieldDetailID:
+		m.ClearDetailID()
+		return nil
+	case settlementshare.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementShare nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SettlementShareMutation) ResetField(name string) error {
+	switch name {
+	case settlementshare.FieldItemID:
+		m.ResetItemID()
+		return nil
+	case settlementshare.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case settlementshare.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case settlementshare.FieldLevel:
+		m.ResetLevel()
+		return nil
+	case settlementshare.FieldSourceOrderID:
+		m.ResetSourceOrderID()
+		return nil
+	case settlementshare.FieldAccount:
+		m.ResetAccount()
+		return nil
+	case settlementshare.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case settlementshare.FieldResult:
+		m.ResetResult()
+		return nil
+	case settlementshare.FieldFailReason:
+		m.ResetFailReason()
+		return nil
+	case settlementshare.FieldRetryOf:
+		m.ResetRetryOf()
+		return nil
+	case settlementshare.FieldRetriedBy:
+		m.ResetRetriedBy()
+		return nil
+	case settlementshare.FieldDetailID:
+		m.ResetDetailID()
+		return nil
+	case settlementshare.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementShare field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SettlementShareMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SettlementShareMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SettlementShareMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SettlementShareMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SettlementShareMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SettlementShareMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SettlementShareMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SettlementShare unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SettlementShareMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SettlementShare edge %s", name)
 }
 
 // ShippingDeclarationMutation represents an operation that mutates the ShippingDeclaration nodes in the graph.

@@ -62,6 +62,12 @@ type Tx struct {
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// SettlementItem is the client for interacting with the SettlementItem builders.
+	SettlementItem *SettlementItemClient
+	// SettlementRun is the client for interacting with the SettlementRun builders.
+	SettlementRun *SettlementRunClient
+	// SettlementShare is the client for interacting with the SettlementShare builders.
+	SettlementShare *SettlementShareClient
 	// ShippingDeclaration is the client for interacting with the ShippingDeclaration builders.
 	ShippingDeclaration *ShippingDeclarationClient
 	// ShopperNotice is the client for interacting with the ShopperNotice builders.
@@ -225,6 +231,9 @@ func (tx *Tx) init() {
 	tx.Product = NewProductClient(tx.config)
 	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.SettlementItem = NewSettlementItemClient(tx.config)
+	tx.SettlementRun = NewSettlementRunClient(tx.config)
+	tx.SettlementShare = NewSettlementShareClient(tx.config)
 	tx.ShippingDeclaration = NewShippingDeclarationClient(tx.config)
 	tx.ShopperNotice = NewShopperNoticeClient(tx.config)
 	tx.Sku = NewSkuClient(tx.config)

@@ -97,6 +97,7 @@ const (
 	StatePending    State = "pending"
 	StateSettleable State = "settleable"
 	StateSettled    State = "settled"
+	StateUnresolved State = "unresolved"
 )
 
 func (s State) String() string {
@@ -106,7 +107,7 @@ func (s State) String() string {
 // StateValidator is a validator for the "state" field enum values. It is called by the builders before save.
 func StateValidator(s State) error {
 	switch s {
-	case StatePending, StateSettleable, StateSettled:
+	case StatePending, StateSettleable, StateSettled, StateUnresolved:
 		return nil
 	default:
 		return fmt.Errorf("commissionentry: invalid enum value for state field: %q", s)

@@ -297,6 +297,42 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
 }
 
+// The SettlementItemFunc type is an adapter to allow the use of ordinary
+// function as SettlementItem mutator.
+type SettlementItemFunc func(context.Context, *ent.SettlementItemMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SettlementItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SettlementItemMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettlementItemMutation", m)
+}
+
+// The SettlementRunFunc type is an adapter to allow the use of ordinary
+// function as SettlementRun mutator.
+type SettlementRunFunc func(context.Context, *ent.SettlementRunMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SettlementRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SettlementRunMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettlementRunMutation", m)
+}
+
+// The SettlementShareFunc type is an adapter to allow the use of ordinary
+// function as SettlementShare mutator.
+type SettlementShareFunc func(context.Context, *ent.SettlementShareMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SettlementShareFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SettlementShareMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettlementShareMutation", m)
+}
+
 // The ShippingDeclarationFunc type is an adapter to allow the use of ordinary
 // function as ShippingDeclaration mutator.
 type ShippingDeclarationFunc func(context.Context, *ent.ShippingDeclarationMutation) (ent.Value, error)

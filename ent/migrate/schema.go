@@ -171,7 +171,7 @@ var (
 		{Name: "reversed", Type: field.TypeInt64, Default: 0},
 		{Name: "plan_id", Type: field.TypeInt64, Default: 0},
 		{Name: "grid_cell", Type: field.TypeString, Size: 16},
-		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "settleable", "settled"}, Default: "pending"},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "settleable", "settled", "unresolved"}, Default: "pending"},
 		{Name: "paid_at", Type: field.TypeTime},
 		{Name: "settleable_at", Type: field.TypeTime, Nullable: true},
 	}
@@ -789,6 +789,137 @@ var (
 			},
 		},
 	}
+	// SettlementItemsColumns holds the columns for the "settlement_items" table.
+	SettlementItemsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "run_id", Type: field.TypeInt64},
+		{Name: "order_id", Type: field.TypeInt64},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "transaction_id", Type: field.TypeString, Size: 32},
+		{Name: "out_order_no", Type: field.TypeString, Size: 64},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"share", "unfreeze"}},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "deadline", Type: field.TypeTime},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "processing", "finished", "failed", "expired"}, Default: "pending"},
+		{Name: "retriable", Type: field.TypeBool, Default: false},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "wechat_order_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// SettlementItemsTable holds the schema information for the "settlement_items" table.
+	SettlementItemsTable = &schema.Table{
+		Name:       "settlement_items",
+		Columns:    SettlementItemsColumns,
+		PrimaryKey: []*schema.Column{SettlementItemsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "settlementitem_run_id_order_id",
+				Unique:  true,
+				Columns: []*schema.Column{SettlementItemsColumns[1], SettlementItemsColumns[2]},
+			},
+			{
+				Name:    "settlementitem_out_order_no",
+				Unique:  true,
+				Columns: []*schema.Column{SettlementItemsColumns[5]},
+			},
+			{
+				Name:    "settlementitem_active_order",
+				Unique:  true,
+				Columns: []*schema.Column{SettlementItemsColumns[2]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "state IN ('pending', 'processing')",
+				},
+			},
+			{
+				Name:    "settlementitem_order_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementItemsColumns[2], SettlementItemsColumns[9]},
+			},
+			{
+				Name:    "settlementitem_state_next_attempt_at_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementItemsColumns[9], SettlementItemsColumns[12], SettlementItemsColumns[8]},
+			},
+			{
+				Name:    "settlementitem_run_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementItemsColumns[1], SettlementItemsColumns[9]},
+			},
+		},
+	}
+	// SettlementRunsColumns holds the columns for the "settlement_runs" table.
+	SettlementRunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Size: 64},
+		{Name: "cutoff", Type: field.TypeTime},
+		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"finance", "schedule", "command"}},
+		{Name: "started_by", Type: field.TypeInt64, Default: 0},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"running", "done"}, Default: "running"},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// SettlementRunsTable holds the schema information for the "settlement_runs" table.
+	SettlementRunsTable = &schema.Table{
+		Name:       "settlement_runs",
+		Columns:    SettlementRunsColumns,
+		PrimaryKey: []*schema.Column{SettlementRunsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "settlementrun_key",
+				Unique:  true,
+				Columns: []*schema.Column{SettlementRunsColumns[1]},
+			},
+			{
+				Name:    "settlementrun_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementRunsColumns[6]},
+			},
+		},
+	}
+	// SettlementSharesColumns holds the columns for the "settlement_shares" table.
+	SettlementSharesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "item_id", Type: field.TypeInt64},
+		{Name: "run_id", Type: field.TypeInt64},
+		{Name: "leader_id", Type: field.TypeInt64},
+		{Name: "level", Type: field.TypeInt},
+		{Name: "source_order_id", Type: field.TypeInt64},
+		{Name: "account", Type: field.TypeString, Size: 128},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "result", Type: field.TypeEnum, Enums: []string{"pending", "success", "closed", "deferred"}, Default: "pending"},
+		{Name: "fail_reason", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "retry_of", Type: field.TypeInt64, Default: 0},
+		{Name: "retried_by", Type: field.TypeInt64, Default: 0},
+		{Name: "detail_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// SettlementSharesTable holds the schema information for the "settlement_shares" table.
+	SettlementSharesTable = &schema.Table{
+		Name:       "settlement_shares",
+		Columns:    SettlementSharesColumns,
+		PrimaryKey: []*schema.Column{SettlementSharesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "settlementshare_item_id",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementSharesColumns[1]},
+			},
+			{
+				Name:    "settlementshare_run_id_level",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementSharesColumns[2], SettlementSharesColumns[4]},
+			},
+			{
+				Name:    "settlementshare_leader_id_result_retried_by",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementSharesColumns[3], SettlementSharesColumns[8], SettlementSharesColumns[11]},
+			},
+		},
+	}
 	// ShippingDeclarationsColumns holds the columns for the "shipping_declarations" table.
 	ShippingDeclarationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -939,6 +1070,9 @@ var (
 		ProductsTable,
 		ReceiverRegistrationsTable,
 		SessionsTable,
+		SettlementItemsTable,
+		SettlementRunsTable,
+		SettlementSharesTable,
 		ShippingDeclarationsTable,
 		ShopperNoticesTable,
 		SkusTable,

@@ -78,6 +78,15 @@ type ReceiverRegistration func(*sql.Selector)
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
+// SettlementItem is the predicate function for settlementitem builders.
+type SettlementItem func(*sql.Selector)
+
+// SettlementRun is the predicate function for settlementrun builders.
+type SettlementRun func(*sql.Selector)
+
+// SettlementShare is the predicate function for settlementshare builders.
+type SettlementShare func(*sql.Selector)
+
 // ShippingDeclaration is the predicate function for shippingdeclaration builders.
 type ShippingDeclaration func(*sql.Selector)
 

@@ -109,7 +109,7 @@ func (CommissionEntry) Fields() []ent.Field {
 		field.Int64("reversed").Default(0).NonNegative(),
 		field.Int64("plan_id").Default(0).Immutable(),
 		field.String("grid_cell").MaxLen(16).Immutable(),
-		field.Enum("state").Values("pending", "settleable", "settled").Default("pending"),
+		field.Enum("state").Values("pending", "settleable", "settled", "unresolved").Default("pending"),
 		field.Time("paid_at").Immutable(),
 		field.Time("settleable_at").Optional().Nillable(),
 	}

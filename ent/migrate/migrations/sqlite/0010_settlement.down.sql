@@ -1,0 +1,28 @@
+-- reverse: create index "settlementshare_leader_id_result_retried_by" to table: "settlement_shares"
+DROP INDEX `settlementshare_leader_id_result_retried_by`;
+-- reverse: create index "settlementshare_run_id_level" to table: "settlement_shares"
+DROP INDEX `settlementshare_run_id_level`;
+-- reverse: create index "settlementshare_item_id" to table: "settlement_shares"
+DROP INDEX `settlementshare_item_id`;
+-- reverse: create "settlement_shares" table
+DROP TABLE `settlement_shares`;
+-- reverse: create index "settlementrun_created_at" to table: "settlement_runs"
+DROP INDEX `settlementrun_created_at`;
+-- reverse: create index "settlementrun_key" to table: "settlement_runs"
+DROP INDEX `settlementrun_key`;
+-- reverse: create "settlement_runs" table
+DROP TABLE `settlement_runs`;
+-- reverse: create index "settlementitem_run_id_state" to table: "settlement_items"
+DROP INDEX `settlementitem_run_id_state`;
+-- reverse: create index "settlementitem_state_next_attempt_at_deadline" to table: "settlement_items"
+DROP INDEX `settlementitem_state_next_attempt_at_deadline`;
+-- reverse: create index "settlementitem_order_id_state" to table: "settlement_items"
+DROP INDEX `settlementitem_order_id_state`;
+-- reverse: create index "settlementitem_active_order" to table: "settlement_items"
+DROP INDEX `settlementitem_active_order`;
+-- reverse: create index "settlementitem_out_order_no" to table: "settlement_items"
+DROP INDEX `settlementitem_out_order_no`;
+-- reverse: create index "settlementitem_run_id_order_id" to table: "settlement_items"
+DROP INDEX `settlementitem_run_id_order_id`;
+-- reverse: create "settlement_items" table
+DROP TABLE `settlement_items`;

@@ -1,0 +1,28 @@
+-- create "settlement_items" table
+CREATE TABLE `settlement_items` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `run_id` integer NOT NULL, `order_id` integer NOT NULL, `grid_cell` text NOT NULL DEFAULT (''), `transaction_id` text NOT NULL, `out_order_no` text NOT NULL, `kind` text NOT NULL, `amount` integer NOT NULL, `deadline` datetime NOT NULL, `state` text NOT NULL DEFAULT ('pending'), `retriable` bool NOT NULL DEFAULT (false), `attempts` integer NOT NULL DEFAULT (0), `next_attempt_at` datetime NOT NULL, `lease_until` datetime NULL, `wechat_order_id` text NULL, `last_error` text NULL, `created_at` datetime NOT NULL, `finished_at` datetime NULL);
+-- create index "settlementitem_run_id_order_id" to table: "settlement_items"
+CREATE UNIQUE INDEX `settlementitem_run_id_order_id` ON `settlement_items` (`run_id`, `order_id`);
+-- create index "settlementitem_out_order_no" to table: "settlement_items"
+CREATE UNIQUE INDEX `settlementitem_out_order_no` ON `settlement_items` (`out_order_no`);
+-- create index "settlementitem_active_order" to table: "settlement_items"
+CREATE UNIQUE INDEX `settlementitem_active_order` ON `settlement_items` (`order_id`) WHERE state IN ('pending', 'processing');
+-- create index "settlementitem_order_id_state" to table: "settlement_items"
+CREATE INDEX `settlementitem_order_id_state` ON `settlement_items` (`order_id`, `state`);
+-- create index "settlementitem_state_next_attempt_at_deadline" to table: "settlement_items"
+CREATE INDEX `settlementitem_state_next_attempt_at_deadline` ON `settlement_items` (`state`, `next_attempt_at`, `deadline`);
+-- create index "settlementitem_run_id_state" to table: "settlement_items"
+CREATE INDEX `settlementitem_run_id_state` ON `settlement_items` (`run_id`, `state`);
+-- create "settlement_runs" table
+CREATE TABLE `settlement_runs` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `key` text NOT NULL, `cutoff` datetime NOT NULL, `trigger` text NOT NULL, `started_by` integer NOT NULL DEFAULT (0), `state` text NOT NULL DEFAULT ('running'), `created_at` datetime NOT NULL, `finished_at` datetime NULL);
+-- create index "settlementrun_key" to table: "settlement_runs"
+CREATE UNIQUE INDEX `settlementrun_key` ON `settlement_runs` (`key`);
+-- create index "settlementrun_created_at" to table: "settlement_runs"
+CREATE INDEX `settlementrun_created_at` ON `settlement_runs` (`created_at`);
+-- create "settlement_shares" table
+CREATE TABLE `settlement_shares` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `item_id` integer NOT NULL, `run_id` integer NOT NULL, `leader_id` integer NOT NULL, `level` integer NOT NULL, `source_order_id` integer NOT NULL, `account` text NOT NULL, `amount` integer NOT NULL, `result` text NOT NULL DEFAULT ('pending'), `fail_reason` text NULL, `retry_of` integer NOT NULL DEFAULT (0), `retried_by` integer NOT NULL DEFAULT (0), `detail_id` text NULL, `finished_at` datetime NULL);
+-- create index "settlementshare_item_id" to table: "settlement_shares"
+CREATE INDEX `settlementshare_item_id` ON `settlement_shares` (`item_id`);
+-- create index "settlementshare_run_id_level" to table: "settlement_shares"
+CREATE INDEX `settlementshare_run_id_level` ON `settlement_shares` (`run_id`, `level`);
+-- create index "settlementshare_leader_id_result_retried_by" to table: "settlement_shares"
+CREATE INDEX `settlementshare_leader_id_result_retried_by` ON `settlement_shares` (`leader_id`, `result`, `retried_by`);
