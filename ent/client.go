@@ -3711,7 +3711,7 @@ func (c *SettlementItemClient) UpdateOne(_m *SettlementItem) *SettlementItemUpda
 }
 
 // UpdateOneID returns an update builder for the given id.
-func (c *SettlementItemClient) UpdateOneID(id int) *SettlementItemUpdateOne {
+func (c *SettlementItemClient) UpdateOneID(id int64) *SettlementItemUpdateOne {
 	mutation := newSettlementItemMutation(c.config, OpUpdateOne, withSettlementItemID(id))
 	return &SettlementItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
@@ -3728,7 +3728,7 @@ func (c *SettlementItemClient) DeleteOne(_m *SettlementItem) *SettlementItemDele
 }
 
 // DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *SettlementItemClient) DeleteOneID(id int) *SettlementItemDeleteOne {
+func (c *SettlementItemClient) DeleteOneID(id int64) *SettlementItemDeleteOne {
 	builder := c.Delete().Where(settlementitem.ID(id))
 	builder.mutation.id = &id
 	builder.mutation.op = OpDeleteOne
@@ -3745,12 +3745,12 @@ func (c *SettlementItemClient) Query() *SettlementItemQuery {
 }
 
 // Get returns a SettlementItem entity by its id.
-func (c *SettlementItemClient) Get(ctx context.Context, id int) (*SettlementItem, error) {
+func (c *SettlementItemClient) Get(ctx context.Context, id int64) (*SettlementItem, error) {
 	return c.Query().Where(settlementitem.ID(id)).Only(ctx)
 }
 
 // GetX is like Get, but panics if an error occurs.
-func (c *SettlementItemClient) GetX(ctx context.Context, id int) *SettlementItem {
+func (c *SettlementItemClient) GetX(ctx context.Context, id int64) *SettlementItem {
 	obj, err := c.Get(ctx, id)
 	if err != nil {
 		panic(err)
@@ -3844,7 +3844,7 @@ func (c *SettlementRunClient) UpdateOne(_m *SettlementRun) *SettlementRunUpdateO
 }
 
 // UpdateOneID returns an update builder for the given id.
-func (c *SettlementRunClient) UpdateOneID(id int) *SettlementRunUpdateOne {
+func (c *SettlementRunClient) UpdateOneID(id int64) *SettlementRunUpdateOne {
 	mutation := newSettlementRunMutation(c.config, OpUpdateOne, withSettlementRunID(id))
 	return &SettlementRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
@@ -3861,7 +3861,7 @@ func (c *SettlementRunClient) DeleteOne(_m *SettlementRun) *SettlementRunDeleteO
 }
 
 // DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *SettlementRunClient) DeleteOneID(id int) *SettlementRunDeleteOne {
+func (c *SettlementRunClient) DeleteOneID(id int64) *SettlementRunDeleteOne {
 	builder := c.Delete().Where(settlementrun.ID(id))
 	builder.mutation.id = &id
 	builder.mutation.op = OpDeleteOne
@@ -3878,12 +3878,12 @@ func (c *SettlementRunClient) Query() *SettlementRunQuery {
 }
 
 // Get returns a SettlementRun entity by its id.
-func (c *SettlementRunClient) Get(ctx context.Context, id int) (*SettlementRun, error) {
+func (c *SettlementRunClient) Get(ctx context.Context, id int64) (*SettlementRun, error) {
 	return c.Query().Where(settlementrun.ID(id)).Only(ctx)
 }
 
 // GetX is like Get, but panics if an error occurs.
-func (c *SettlementRunClient) GetX(ctx context.Context, id int) *SettlementRun {
+func (c *SettlementRunClient) GetX(ctx context.Context, id int64) *SettlementRun {
 	obj, err := c.Get(ctx, id)
 	if err != nil {
 		panic(err)
@@ -3977,7 +3977,7 @@ func (c *SettlementShareClient) UpdateOne(_m *SettlementShare) *SettlementShareU
 }
 
 // UpdateOneID returns an update builder for the given id.
-func (c *SettlementShareClient) UpdateOneID(id int) *SettlementShareUpdateOne {
+func (c *SettlementShareClient) UpdateOneID(id int64) *SettlementShareUpdateOne {
 	mutation := newSettlementShareMutation(c.config, OpUpdateOne, withSettlementShareID(id))
 	return &SettlementShareUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
@@ -3994,7 +3994,7 @@ func (c *SettlementShareClient) DeleteOne(_m *SettlementShare) *SettlementShareD
 }
 
 // DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *SettlementShareClient) DeleteOneID(id int) *SettlementShareDeleteOne {
+func (c *SettlementShareClient) DeleteOneID(id int64) *SettlementShareDeleteOne {
 	builder := c.Delete().Where(settlementshare.ID(id))
 	builder.mutation.id = &id
 	builder.mutation.op = OpDeleteOne
@@ -4011,12 +4011,12 @@ func (c *SettlementShareClient) Query() *SettlementShareQuery {
 }
 
 // Get returns a SettlementShare entity by its id.
-func (c *SettlementShareClient) Get(ctx context.Context, id int) (*SettlementShare, error) {
+func (c *SettlementShareClient) Get(ctx context.Context, id int64) (*SettlementShare, error) {
 	return c.Query().Where(settlementshare.ID(id)).Only(ctx)
 }
 
 // GetX is like Get, but panics if an error occurs.
-func (c *SettlementShareClient) GetX(ctx context.Context, id int) *SettlementShare {
+func (c *SettlementShareClient) GetX(ctx context.Context, id int64) *SettlementShare {
 	obj, err := c.Get(ctx, id)
 	if err != nil {
 		panic(err)

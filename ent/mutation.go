@@ -22209,7 +22209,7 @@ type SettlementItemMutation struct {
 	config
 	op              Op
 	typ             string
-	id              *int
+	id              *int64
 	run_id          *int64
 	addrun_id       *int64
 	order_id        *int64
@@ -22257,7 +22257,7 @@ func newSettlementItemMutation(c config, op Op, opts ...settlementitemOption) *S
 }
 
 // withSettlementItemID sets the ID field of the mutation.
-func withSettlementItemID(id int) settlementitemOption {
+func withSettlementItemID(id int64) settlementitemOption {
 	return func(m *SettlementItemMutation) {
 		var (
 			err   error
@@ -22307,9 +22307,15 @@ func (m SettlementItemMutation) Tx() (*Tx, error) {
 	return tx, nil
 }
 
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SettlementItem entities.
+func (m *SettlementItemMutation) SetID(id int64) {
+	m.id = &id
+}
+
 // ID returns the ID value in the mutation. Note that the ID is only available
 // if it was provided to the builder or after it was returned from the database.
-func (m *SettlementItemMutation) ID() (id int, exists bool) {
+func (m *SettlementItemMutation) ID() (id int64, exists bool) {
 	if m.id == nil {
 		return
 	}
@@ -22320,12 +22326,12 @@ func (m *SettlementItemMutation) ID() (id int, exists bool) {
 // That means, if the mutation is applied within a transaction with an isolation level such
 // as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
 // or updated by the mutation.
-func (m *SettlementItemMutation) IDs(ctx context.Context) ([]int, error) {
+func (m *SettlementItemMutation) IDs(ctx context.Context) ([]int64, error) {
 	switch {
 	case m.op.Is(OpUpdateOne | OpDeleteOne):
 		id, exists := m.ID()
 		if exists {
-			return []int{id}, nil
+			return []int64{id}, nil
 		}
 		fallthrough
 	case m.op.Is(OpUpdate | OpDelete):
@@ -23613,7 +23619,7 @@ type SettlementRunMutation struct {
 	config
 	op            Op
 	typ           string
-	id            *int
+	id            *int64
 	key           *string
 	cutoff        *time.Time
 	trigger       *settlementrun.Trigger
@@ -23621,6 +23627,7 @@ type SettlementRunMutation struct {
 	addstarted_by *int64
 	state         *settlementrun.State
 	created_at    *time.Time
+	selected_at   *time.Time
 	finished_at   *time.Time
 	clearedFields map[string]struct{}
 	done          bool
@@ -23648,7 +23655,7 @@ func newSettlementRunMutation(c config, op Op, opts ...settlementrunOption) *Set
 }
 
 // withSettlementRunID sets the ID field of the mutation.
-func withSettlementRunID(id int) settlementrunOption {
+func withSettlementRunID(id int64) settlementrunOption {
 	return func(m *SettlementRunMutation) {
 		var (
 			err   error
@@ -23698,9 +23705,15 @@ func (m SettlementRunMutation) Tx() (*Tx, error) {
 	return tx, nil
 }
 
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SettlementRun entities.
+func (m *SettlementRunMutation) SetID(id int64) {
+	m.id = &id
+}
+
 // ID returns the ID value in the mutation. Note that the ID is only available
 // if it was provided to the builder or after it was returned from the database.
-func (m *SettlementRunMutation) ID() (id int, exists bool) {
+func (m *SettlementRunMutation) ID() (id int64, exists bool) {
 	if m.id == nil {
 		return
 	}
@@ -23711,12 +23724,12 @@ func (m *SettlementRunMutation) ID() (id int, exists bool) {
 // That means, if the mutation is applied within a transaction with an isolation level such
 // as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
 // or updated by the mutation.
-func (m *SettlementRunMutation) IDs(ctx context.Context) ([]int, error) {
+func (m *SettlementRunMutation) IDs(ctx context.Context) ([]int64, error) {
 	switch {
 	case m.op.Is(OpUpdateOne | OpDeleteOne):
 		id, exists := m.ID()
 		if exists {
-			return []int{id}, nil
+			return []int64{id}, nil
 		}
 		fallthrough
 	case m.op.Is(OpUpdate | OpDelete):
@@ -23962,6 +23975,55 @@ func (m *SettlementRunMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetSelectedAt sets the "selected_at" field.
+func (m *SettlementRunMutation) SetSelectedAt(t time.Time) {
+	m.selected_at = &t
+}
+
+// SelectedAt returns the value of the "selected_at" field in the mutation.
+func (m *SettlementRunMutation) SelectedAt() (r time.Time, exists bool) {
+	v := m.selected_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSelectedAt returns the old "selected_at" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldSelectedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSelectedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSelectedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSelectedAt: %w", err)
+	}
+	return oldValue.SelectedAt, nil
+}
+
+// ClearSelectedAt clears the value of the "selected_at" field.
+func (m *SettlementRunMutation) ClearSelectedAt() {
+	m.selected_at = nil
+	m.clearedFields[settlementrun.FieldSelectedAt] = struct{}{}
+}
+
+// SelectedAtCleared returns if the "selected_at" field was cleared in this mutation.
+func (m *SettlementRunMutation) SelectedAtCleared() bool {
+	_, ok := m.clearedFields[settlementrun.FieldSelectedAt]
+	return ok
+}
+
+// ResetSelectedAt resets all changes to the "selected_at" field.
+func (m *SettlementRunMutation) ResetSelectedAt() {
+	m.selected_at = nil
+	delete(m.clearedFields, settlementrun.FieldSelectedAt)
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (m *SettlementRunMutation) SetFinishedAt(t time.Time) {
 	m.finished_at = &t
@@ -24045,7 +24107,7 @@ func (m *SettlementRunMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SettlementRunMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.key != nil {
 		fields = append(fields, settlementrun.FieldKey)
 	}
@@ -24063,6 +24125,9 @@ func (m *SettlementRunMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, settlementrun.FieldCreatedAt)
+	}
+	if m.selected_at != nil {
+		fields = append(fields, settlementrun.FieldSelectedAt)
 	}
 	if m.finished_at != nil {
 		fields = append(fields, settlementrun.FieldFinishedAt)
@@ -24087,6 +24152,8 @@ func (m *SettlementRunMutation) Field(name string) (ent.Value, bool) {
 		return m.State()
 	case settlementrun.FieldCreatedAt:
 		return m.CreatedAt()
+	case settlementrun.FieldSelectedAt:
+		return m.SelectedAt()
 	case settlementrun.FieldFinishedAt:
 		return m.FinishedAt()
 	}
@@ -24110,6 +24177,8 @@ func (m *SettlementRunMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldState(ctx)
 	case settlementrun.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case settlementrun.FieldSelectedAt:
+		return m.OldSelectedAt(ctx)
 	case settlementrun.FieldFinishedAt:
 		return m.OldFinishedAt(ctx)
 	}
@@ -24163,6 +24232,13 @@ func (m *SettlementRunMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
+	case settlementrun.FieldSelectedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSelectedAt(v)
+		return nil
 	case settlementrun.FieldFinishedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -24215,6 +24291,9 @@ func (m *SettlementRunMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *SettlementRunMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(settlementrun.FieldSelectedAt) {
+		fields = append(fields, settlementrun.FieldSelectedAt)
+	}
 	if m.FieldCleared(settlementrun.FieldFinishedAt) {
 		fields = append(fields, settlementrun.FieldFinishedAt)
 	}
@@ -24232,6 +24311,9 @@ func (m *SettlementRunMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SettlementRunMutation) ClearField(name string) error {
 	switch name {
+	case settlementrun.FieldSelectedAt:
+		m.ClearSelectedAt()
+		return nil
 	case settlementrun.FieldFinishedAt:
 		m.ClearFinishedAt()
 		return nil
@@ -24260,6 +24342,9 @@ func (m *SettlementRunMutation) ResetField(name string) error {
 		return nil
 	case settlementrun.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case settlementrun.FieldSelectedAt:
+		m.ResetSelectedAt()
 		return nil
 	case settlementrun.FieldFinishedAt:
 		m.ResetFinishedAt()
@@ -24321,7 +24406,7 @@ type SettlementShareMutation struct {
 	config
 	op                 Op
 	typ                string
-	id                 *int
+	id                 *int64
 	item_id            *int64
 	additem_id         *int64
 	run_id             *int64
@@ -24369,7 +24454,7 @@ func newSettlementShareMutation(c config, op Op, opts ...settlementshareOption) 
 }
 
 // withSettlementShareID sets the ID field of the mutation.
-func withSettlementShareID(id int) settlementshareOption {
+func withSettlementShareID(id int64) settlementshareOption {
 	return func(m *SettlementShareMutation) {
 		var (
 			err   error
@@ -24419,9 +24504,15 @@ func (m SettlementShareMutation) Tx() (*Tx, error) {
 	return tx, nil
 }
 
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SettlementShare entities.
+func (m *SettlementShareMutation) SetID(id int64) {
+	m.id = &id
+}
+
 // ID returns the ID value in the mutation. Note that the ID is only available
 // if it was provided to the builder or after it was returned from the database.
-func (m *SettlementShareMutation) ID() (id int, exists bool) {
+func (m *SettlementShareMutation) ID() (id int64, exists bool) {
 	if m.id == nil {
 		return
 	}
@@ -24432,12 +24523,12 @@ func (m *SettlementShareMutation) ID() (id int, exists bool) {
 // That means, if the mutation is applied within a transaction with an isolation level such
 // as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
 // or updated by the mutation.
-func (m *SettlementShareMutation) IDs(ctx context.Context) ([]int, error) {
+func (m *SettlementShareMutation) IDs(ctx context.Context) ([]int64, error) {
 	switch {
 	case m.op.Is(OpUpdateOne | OpDeleteOne):
 		id, exists := m.ID()
 		if exists {
-			return []int{id}, nil
+			return []int64{id}, nil
 		}
 		fallthrough
 	case m.op.Is(OpUpdate | OpDelete):

@@ -1249,13 +1249,13 @@ func init() {
 	settlementitemFields := schema.SettlementItem{}.Fields()
 	_ = settlementitemFields
 	// settlementitemDescGridCell is the schema descriptor for grid_cell field.
-	settlementitemDescGridCell := settlementitemFields[2].Descriptor()
+	settlementitemDescGridCell := settlementitemFields[3].Descriptor()
 	// settlementitem.DefaultGridCell holds the default value on creation for the grid_cell field.
 	settlementitem.DefaultGridCell = settlementitemDescGridCell.Default.(string)
 	// settlementitem.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
 	settlementitem.GridCellValidator = settlementitemDescGridCell.Validators[0].(func(string) error)
 	// settlementitemDescTransactionID is the schema descriptor for transaction_id field.
-	settlementitemDescTransactionID := settlementitemFields[3].Descriptor()
+	settlementitemDescTransactionID := settlementitemFields[4].Descriptor()
 	// settlementitem.TransactionIDValidator is a validator for the "transaction_id" field. It is called by the builders before save.
 	settlementitem.TransactionIDValidator = func() func(string) error {
 		validators := settlementitemDescTransactionID.Validators
@@ -1273,7 +1273,7 @@ func init() {
 		}
 	}()
 	// settlementitemDescOutOrderNo is the schema descriptor for out_order_no field.
-	settlementitemDescOutOrderNo := settlementitemFields[4].Descriptor()
+	settlementitemDescOutOrderNo := settlementitemFields[5].Descriptor()
 	// settlementitem.OutOrderNoValidator is a validator for the "out_order_no" field. It is called by the builders before save.
 	settlementitem.OutOrderNoValidator = func() func(string) error {
 		validators := settlementitemDescOutOrderNo.Validators
@@ -1291,31 +1291,31 @@ func init() {
 		}
 	}()
 	// settlementitemDescAmount is the schema descriptor for amount field.
-	settlementitemDescAmount := settlementitemFields[6].Descriptor()
+	settlementitemDescAmount := settlementitemFields[7].Descriptor()
 	// settlementitem.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	settlementitem.AmountValidator = settlementitemDescAmount.Validators[0].(func(int64) error)
 	// settlementitemDescRetriable is the schema descriptor for retriable field.
-	settlementitemDescRetriable := settlementitemFields[9].Descriptor()
+	settlementitemDescRetriable := settlementitemFields[10].Descriptor()
 	// settlementitem.DefaultRetriable holds the default value on creation for the retriable field.
 	settlementitem.DefaultRetriable = settlementitemDescRetriable.Default.(bool)
 	// settlementitemDescAttempts is the schema descriptor for attempts field.
-	settlementitemDescAttempts := settlementitemFields[10].Descriptor()
+	settlementitemDescAttempts := settlementitemFields[11].Descriptor()
 	// settlementitem.DefaultAttempts holds the default value on creation for the attempts field.
 	settlementitem.DefaultAttempts = settlementitemDescAttempts.Default.(int)
 	// settlementitem.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
 	settlementitem.AttemptsValidator = settlementitemDescAttempts.Validators[0].(func(int) error)
 	// settlementitemDescWechatOrderID is the schema descriptor for wechat_order_id field.
-	settlementitemDescWechatOrderID := settlementitemFields[13].Descriptor()
+	settlementitemDescWechatOrderID := settlementitemFields[14].Descriptor()
 	// settlementitem.WechatOrderIDValidator is a validator for the "wechat_order_id" field. It is called by the builders before save.
 	settlementitem.WechatOrderIDValidator = settlementitemDescWechatOrderID.Validators[0].(func(string) error)
 	// settlementitemDescLastError is the schema descriptor for last_error field.
-	settlementitemDescLastError := settlementitemFields[14].Descriptor()
+	settlementitemDescLastError := settlementitemFields[15].Descriptor()
 	// settlementitem.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	settlementitem.LastErrorValidator = settlementitemDescLastError.Validators[0].(func(string) error)
 	settlementrunFields := schema.SettlementRun{}.Fields()
 	_ = settlementrunFields
 	// settlementrunDescKey is the schema descriptor for key field.
-	settlementrunDescKey := settlementrunFields[0].Descriptor()
+	settlementrunDescKey := settlementrunFields[1].Descriptor()
 	// settlementrun.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	settlementrun.KeyValidator = func() func(string) error {
 		validators := settlementrunDescKey.Validators
@@ -1333,17 +1333,17 @@ func init() {
 		}
 	}()
 	// settlementrunDescStartedBy is the schema descriptor for started_by field.
-	settlementrunDescStartedBy := settlementrunFields[3].Descriptor()
+	settlementrunDescStartedBy := settlementrunFields[4].Descriptor()
 	// settlementrun.DefaultStartedBy holds the default value on creation for the started_by field.
 	settlementrun.DefaultStartedBy = settlementrunDescStartedBy.Default.(int64)
 	settlementshareFields := schema.SettlementShare{}.Fields()
 	_ = settlementshareFields
 	// settlementshareDescLevel is the schema descriptor for level field.
-	settlementshareDescLevel := settlementshareFields[3].Descriptor()
+	settlementshareDescLevel := settlementshareFields[4].Descriptor()
 	// settlementshare.LevelValidator is a validator for the "level" field. It is called by the builders before save.
 	settlementshare.LevelValidator = settlementshareDescLevel.Validators[0].(func(int) error)
 	// settlementshareDescAccount is the schema descriptor for account field.
-	settlementshareDescAccount := settlementshareFields[5].Descriptor()
+	settlementshareDescAccount := settlementshareFields[6].Descriptor()
 	// settlementshare.AccountValidator is a validator for the "account" field. It is called by the builders before save.
 	settlementshare.AccountValidator = func() func(string) error {
 		validators := settlementshareDescAccount.Validators
@@ -1361,23 +1361,23 @@ func init() {
 		}
 	}()
 	// settlementshareDescAmount is the schema descriptor for amount field.
-	settlementshareDescAmount := settlementshareFields[6].Descriptor()
+	settlementshareDescAmount := settlementshareFields[7].Descriptor()
 	// settlementshare.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	settlementshare.AmountValidator = settlementshareDescAmount.Validators[0].(func(int64) error)
 	// settlementshareDescFailReason is the schema descriptor for fail_reason field.
-	settlementshareDescFailReason := settlementshareFields[8].Descriptor()
+	settlementshareDescFailReason := settlementshareFields[9].Descriptor()
 	// settlementshare.FailReasonValidator is a validator for the "fail_reason" field. It is called by the builders before save.
 	settlementshare.FailReasonValidator = settlementshareDescFailReason.Validators[0].(func(string) error)
 	// settlementshareDescRetryOf is the schema descriptor for retry_of field.
-	settlementshareDescRetryOf := settlementshareFields[9].Descriptor()
+	settlementshareDescRetryOf := settlementshareFields[10].Descriptor()
 	// settlementshare.DefaultRetryOf holds the default value on creation for the retry_of field.
 	settlementshare.DefaultRetryOf = settlementshareDescRetryOf.Default.(int64)
 	// settlementshareDescRetriedBy is the schema descriptor for retried_by field.
-	settlementshareDescRetriedBy := settlementshareFields[10].Descriptor()
+	settlementshareDescRetriedBy := settlementshareFields[11].Descriptor()
 	// settlementshare.DefaultRetriedBy holds the default value on creation for the retried_by field.
 	settlementshare.DefaultRetriedBy = settlementshareDescRetriedBy.Default.(int64)
 	// settlementshareDescDetailID is the schema descriptor for detail_id field.
-	settlementshareDescDetailID := settlementshareFields[11].Descriptor()
+	settlementshareDescDetailID := settlementshareFields[12].Descriptor()
 	// settlementshare.DetailIDValidator is a validator for the "detail_id" field. It is called by the builders before save.
 	settlementshare.DetailIDValidator = settlementshareDescDetailID.Validators[0].(func(string) error)
 	shippingdeclarationMixin := schema.ShippingDeclaration{}.Mixin()

@@ -16,7 +16,7 @@ import (
 type SettlementItem struct {
 	config `json:"-"`
 	// ID of the ent.
-	ID int `json:"id,omitempty"`
+	ID int64 `json:"id,omitempty"`
 	// RunID holds the value of the "run_id" field.
 	RunID int64 `json:"run_id,omitempty"`
 	// OrderID holds the value of the "order_id" field.
@@ -87,7 +87,7 @@ func (_m *SettlementItem) assignValues(columns []string, values []any) error {
 			if !ok {
 				return fmt.Errorf("unexpected type %T for field id", value)
 			}
-			_m.ID = int(value.Int64)
+			_m.ID = int64(value.Int64)
 		case settlementitem.FieldRunID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field run_id", values[i])

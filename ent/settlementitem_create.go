@@ -188,6 +188,12 @@ func (_c *SettlementItemCreate) SetNillableFinishedAt(v *time.Time) *SettlementI
 	return _c
 }
 
+// SetID sets the "id" field.
+func (_c *SettlementItemCreate) SetID(v int64) *SettlementItemCreate {
+	_c.mutation.SetID(v)
+	return _c
+}
+
 // Mutation returns the SettlementItemMutation object of the builder.
 func (_c *SettlementItemCreate) Mutation() *SettlementItemMutation {
 	return _c.mutation
@@ -341,8 +347,10 @@ func (_c *SettlementItemCreate) sqlSave(ctx context.Context) (*SettlementItem, e
 		}
 		return nil, err
 	}
-	id := _spec.ID.Value.(int64)
-	_node.ID = int(id)
+	if _spec.ID.Value != _node.ID {
+		id := _spec.ID.Value.(int64)
+		_node.ID = int64(id)
+	}
 	_c.mutation.id = &_node.ID
 	_c.mutation.done = true
 	return _node, nil
@@ -351,9 +359,13 @@ func (_c *SettlementItemCreate) sqlSave(ctx context.Context) (*SettlementItem, e
 func (_c *SettlementItemCreate) createSpec() (*SettlementItem, *sqlgraph.CreateSpec) {
 	var (
 		_node = &SettlementItem{config: _c.config}
-		_spec = sqlgraph.NewCreateSpec(settlementitem.Table, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt))
+		_spec = sqlgraph.NewCreateSpec(settlementitem.Table, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt64))
 	)
 	_spec.OnConflict = _c.conflict
+	if id, ok := _c.mutation.ID(); ok {
+		_node.ID = id
+		_spec.ID.Value = id
+	}
 	if value, ok := _c.mutation.RunID(); ok {
 		_spec.SetField(settlementitem.FieldRunID, field.TypeInt64, value)
 		_node.RunID = value
@@ -600,17 +612,23 @@ func (u *SettlementItemUpsert) ClearFinishedAt() *SettlementItemUpsert {
 	return u
 }
 
-// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
 //	client.SettlementItem.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
+//			sql.ResolveWith(func(u *sql.UpdateSet) {
+//				u.SetIgnore(settlementitem.FieldID)
+//			}),
 //		).
 //		Exec(ctx)
 func (u *SettlementItemUpsertOne) UpdateNewValues() *SettlementItemUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.ID(); exists {
+			s.SetIgnore(settlementitem.FieldID)
+		}
 		if _, exists := u.create.mutation.RunID(); exists {
 			s.SetIgnore(settlementitem.FieldRunID)
 		}
@@ -832,7 +850,7 @@ func (u *SettlementItemUpsertOne) ExecX(ctx context.Context) {
 }
 
 // Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *SettlementItemUpsertOne) ID(ctx context.Context) (id int, err error) {
+func (u *SettlementItemUpsertOne) ID(ctx context.Context) (id int64, err error) {
 	node, err := u.create.Save(ctx)
 	if err != nil {
 		return id, err
@@ -841,7 +859,7 @@ func (u *SettlementItemUpsertOne) ID(ctx context.Context) (id int, err error) {
 }
 
 // IDX is like ID, but panics if an error occurs.
-func (u *SettlementItemUpsertOne) IDX(ctx context.Context) int {
+func (u *SettlementItemUpsertOne) IDX(ctx context.Context) int64 {
 	id, err := u.ID(ctx)
 	if err != nil {
 		panic(err)
@@ -896,9 +914,9 @@ func (_c *SettlementItemCreateBulk) Save(ctx context.Context) ([]*SettlementItem
 					return nil, err
 				}
 				mutation.id = &nodes[i].ID
-				if specs[i].ID.Value != nil {
+				if specs[i].ID.Value != nil && nodes[i].ID == 0 {
 					id := specs[i].ID.Value.(int64)
-					nodes[i].ID = int(id)
+					nodes[i].ID = int64(id)
 				}
 				mutation.done = true
 				return nodes[i], nil
@@ -986,12 +1004,18 @@ type SettlementItemUpsertBulk struct {
 //	client.SettlementItem.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
+//			sql.ResolveWith(func(u *sql.UpdateSet) {
+//				u.SetIgnore(settlementitem.FieldID)
+//			}),
 //		).
 //		Exec(ctx)
 func (u *SettlementItemUpsertBulk) UpdateNewValues() *SettlementItemUpsertBulk {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		for _, b := range u.create.builders {
+			if _, exists := b.mutation.ID(); exists {
+				s.SetIgnore(settlementitem.FieldID)
+			}
 			if _, exists := b.mutation.RunID(); exists {
 				s.SetIgnore(settlementitem.FieldRunID)
 			}

@@ -40,7 +40,7 @@ func (_d *SettlementItemDelete) ExecX(ctx context.Context) int {
 }
 
 func (_d *SettlementItemDelete) sqlExec(ctx context.Context) (int, error) {
-	_spec := sqlgraph.NewDeleteSpec(settlementitem.Table, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewDeleteSpec(settlementitem.Table, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt64))
 	if ps := _d.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
 			for i := range ps {

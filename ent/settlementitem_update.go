@@ -239,7 +239,7 @@ func (_u *SettlementItemUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if err := _u.check(); err != nil {
 		return _node, err
 	}
-	_spec := sqlgraph.NewUpdateSpec(settlementitem.Table, settlementitem.Columns, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewUpdateSpec(settlementitem.Table, settlementitem.Columns, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt64))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
 			for i := range ps {
@@ -531,7 +531,7 @@ func (_u *SettlementItemUpdateOne) sqlSave(ctx context.Context) (_node *Settleme
 	if err := _u.check(); err != nil {
 		return _node, err
 	}
-	_spec := sqlgraph.NewUpdateSpec(settlementitem.Table, settlementitem.Columns, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewUpdateSpec(settlementitem.Table, settlementitem.Columns, sqlgraph.NewFieldSpec(settlementitem.FieldID, field.TypeInt64))
 	id, ok := _u.mutation.ID()
 	if !ok {
 		return nil, &ValidationError{Name: "id", err: errors.New(`ent: missing "SettlementItem.id" for update`)}

@@ -16,7 +16,7 @@ import (
 type SettlementRun struct {
 	config `json:"-"`
 	// ID of the ent.
-	ID int `json:"id,omitempty"`
+	ID int64 `json:"id,omitempty"`
 	// Key holds the value of the "key" field.
 	Key string `json:"key,omitempty"`
 	// Cutoff holds the value of the "cutoff" field.
@@ -29,6 +29,8 @@ type SettlementRun struct {
 	State settlementrun.State `json:"state,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
+	// SelectedAt holds the value of the "selected_at" field.
+	SelectedAt *time.Time `json:"selected_at,omitempty"`
 	// FinishedAt holds the value of the "finished_at" field.
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
 	selectValues sql.SelectValues
@@ -43,7 +45,7 @@ func (*SettlementRun) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case settlementrun.FieldKey, settlementrun.FieldTrigger, settlementrun.FieldState:
 			values[i] = new(sql.NullString)
-		case settlementrun.FieldCutoff, settlementrun.FieldCreatedAt, settlementrun.FieldFinishedAt:
+		case settlementrun.FieldCutoff, settlementrun.FieldCreatedAt, settlementrun.FieldSelectedAt, settlementrun.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -65,7 +67,7 @@ func (_m *SettlementRun) assignValues(columns []string, values []any) error {
 			if !ok {
 				return fmt.Errorf("unexpected type %T for field id", value)
 			}
-			_m.ID = int(value.Int64)
+			_m.ID = int64(value.Int64)
 		case settlementrun.FieldKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field key", values[i])
@@ -101,6 +103,13 @@ func (_m *SettlementRun) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
+			}
+		case settlementrun.FieldSelectedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field selected_at", values[i])
+			} else if value.Valid {
+				_m.SelectedAt = new(time.Time)
+				*_m.SelectedAt = value.Time
 			}
 		case settlementrun.FieldFinishedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -162,6 +171,11 @@ func (_m *SettlementRun) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.SelectedAt; v != nil {
+		builder.WriteString("selected_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	if v := _m.FinishedAt; v != nil {
 		builder.WriteString("finished_at=")

@@ -74,6 +74,20 @@ func (_c *SettlementRunCreate) SetCreatedAt(v time.Time) *SettlementRunCreate {
 	return _c
 }
 
+// SetSelectedAt sets the "selected_at" field.
+func (_c *SettlementRunCreate) SetSelectedAt(v time.Time) *SettlementRunCreate {
+	_c.mutation.SetSelectedAt(v)
+	return _c
+}
+
+// SetNillableSelectedAt sets the "selected_at" field if the given value is not nil.
+func (_c *SettlementRunCreate) SetNillableSelectedAt(v *time.Time) *SettlementRunCreate {
+	if v != nil {
+		_c.SetSelectedAt(*v)
+	}
+	return _c
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (_c *SettlementRunCreate) SetFinishedAt(v time.Time) *SettlementRunCreate {
 	_c.mutation.SetFinishedAt(v)
@@ -85,6 +99,12 @@ func (_c *SettlementRunCreate) SetNillableFinishedAt(v *time.Time) *SettlementRu
 	if v != nil {
 		_c.SetFinishedAt(*v)
 	}
+	return _c
+}
+
+// SetID sets the "id" field.
+func (_c *SettlementRunCreate) SetID(v int64) *SettlementRunCreate {
+	_c.mutation.SetID(v)
 	return _c
 }
 
@@ -182,8 +202,10 @@ func (_c *SettlementRunCreate) sqlSave(ctx context.Context) (*SettlementRun, err
 		}
 		return nil, err
 	}
-	id := _spec.ID.Value.(int64)
-	_node.ID = int(id)
+	if _spec.ID.Value != _node.ID {
+		id := _spec.ID.Value.(int64)
+		_node.ID = int64(id)
+	}
 	_c.mutation.id = &_node.ID
 	_c.mutation.done = true
 	return _node, nil
@@ -192,9 +214,13 @@ func (_c *SettlementRunCreate) sqlSave(ctx context.Context) (*SettlementRun, err
 func (_c *SettlementRunCreate) createSpec() (*SettlementRun, *sqlgraph.CreateSpec) {
 	var (
 		_node = &SettlementRun{config: _c.config}
-		_spec = sqlgraph.NewCreateSpec(settlementrun.Table, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt))
+		_spec = sqlgraph.NewCreateSpec(settlementrun.Table, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt64))
 	)
 	_spec.OnConflict = _c.conflict
+	if id, ok := _c.mutation.ID(); ok {
+		_node.ID = id
+		_spec.ID.Value = id
+	}
 	if value, ok := _c.mutation.Key(); ok {
 		_spec.SetField(settlementrun.FieldKey, field.TypeString, value)
 		_node.Key = value
@@ -218,6 +244,10 @@ func (_c *SettlementRunCreate) createSpec() (*SettlementRun, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(settlementrun.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.SelectedAt(); ok {
+		_spec.SetField(settlementrun.FieldSelectedAt, field.TypeTime, value)
+		_node.SelectedAt = &value
 	}
 	if value, ok := _c.mutation.FinishedAt(); ok {
 		_spec.SetField(settlementrun.FieldFinishedAt, field.TypeTime, value)
@@ -287,6 +317,24 @@ func (u *SettlementRunUpsert) UpdateState() *SettlementRunUpsert {
 	return u
 }
 
+// SetSelectedAt sets the "selected_at" field.
+func (u *SettlementRunUpsert) SetSelectedAt(v time.Time) *SettlementRunUpsert {
+	u.Set(settlementrun.FieldSelectedAt, v)
+	return u
+}
+
+// UpdateSelectedAt sets the "selected_at" field to the value that was provided on create.
+func (u *SettlementRunUpsert) UpdateSelectedAt() *SettlementRunUpsert {
+	u.SetExcluded(settlementrun.FieldSelectedAt)
+	return u
+}
+
+// ClearSelectedAt clears the value of the "selected_at" field.
+func (u *SettlementRunUpsert) ClearSelectedAt() *SettlementRunUpsert {
+	u.SetNull(settlementrun.FieldSelectedAt)
+	return u
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (u *SettlementRunUpsert) SetFinishedAt(v time.Time) *SettlementRunUpsert {
 	u.Set(settlementrun.FieldFinishedAt, v)
@@ -305,17 +353,23 @@ func (u *SettlementRunUpsert) ClearFinishedAt() *SettlementRunUpsert {
 	return u
 }
 
-// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
 //	client.SettlementRun.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
+//			sql.ResolveWith(func(u *sql.UpdateSet) {
+//				u.SetIgnore(settlementrun.FieldID)
+//			}),
 //		).
 //		Exec(ctx)
 func (u *SettlementRunUpsertOne) UpdateNewValues() *SettlementRunUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.ID(); exists {
+			s.SetIgnore(settlementrun.FieldID)
+		}
 		if _, exists := u.create.mutation.Key(); exists {
 			s.SetIgnore(settlementrun.FieldKey)
 		}
@@ -376,6 +430,27 @@ func (u *SettlementRunUpsertOne) UpdateState() *SettlementRunUpsertOne {
 	})
 }
 
+// SetSelectedAt sets the "selected_at" field.
+func (u *SettlementRunUpsertOne) SetSelectedAt(v time.Time) *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.SetSelectedAt(v)
+	})
+}
+
+// UpdateSelectedAt sets the "selected_at" field to the value that was provided on create.
+func (u *SettlementRunUpsertOne) UpdateSelectedAt() *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.UpdateSelectedAt()
+	})
+}
+
+// ClearSelectedAt clears the value of the "selected_at" field.
+func (u *SettlementRunUpsertOne) ClearSelectedAt() *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.ClearSelectedAt()
+	})
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (u *SettlementRunUpsertOne) SetFinishedAt(v time.Time) *SettlementRunUpsertOne {
 	return u.Update(func(s *SettlementRunUpsert) {
@@ -413,7 +488,7 @@ func (u *SettlementRunUpsertOne) ExecX(ctx context.Context) {
 }
 
 // Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *SettlementRunUpsertOne) ID(ctx context.Context) (id int, err error) {
+func (u *SettlementRunUpsertOne) ID(ctx context.Context) (id int64, err error) {
 	node, err := u.create.Save(ctx)
 	if err != nil {
 		return id, err
@@ -422,7 +497,7 @@ func (u *SettlementRunUpsertOne) ID(ctx context.Context) (id int, err error) {
 }
 
 // IDX is like ID, but panics if an error occurs.
-func (u *SettlementRunUpsertOne) IDX(ctx context.Context) int {
+func (u *SettlementRunUpsertOne) IDX(ctx context.Context) int64 {
 	id, err := u.ID(ctx)
 	if err != nil {
 		panic(err)
@@ -477,9 +552,9 @@ func (_c *SettlementRunCreateBulk) Save(ctx context.Context) ([]*SettlementRun, 
 					return nil, err
 				}
 				mutation.id = &nodes[i].ID
-				if specs[i].ID.Value != nil {
+				if specs[i].ID.Value != nil && nodes[i].ID == 0 {
 					id := specs[i].ID.Value.(int64)
-					nodes[i].ID = int(id)
+					nodes[i].ID = int64(id)
 				}
 				mutation.done = true
 				return nodes[i], nil
@@ -567,12 +642,18 @@ type SettlementRunUpsertBulk struct {
 //	client.SettlementRun.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
+//			sql.ResolveWith(func(u *sql.UpdateSet) {
+//				u.SetIgnore(settlementrun.FieldID)
+//			}),
 //		).
 //		Exec(ctx)
 func (u *SettlementRunUpsertBulk) UpdateNewValues() *SettlementRunUpsertBulk {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		for _, b := range u.create.builders {
+			if _, exists := b.mutation.ID(); exists {
+				s.SetIgnore(settlementrun.FieldID)
+			}
 			if _, exists := b.mutation.Key(); exists {
 				s.SetIgnore(settlementrun.FieldKey)
 			}
@@ -631,6 +712,27 @@ func (u *SettlementRunUpsertBulk) SetState(v settlementrun.State) *SettlementRun
 func (u *SettlementRunUpsertBulk) UpdateState() *SettlementRunUpsertBulk {
 	return u.Update(func(s *SettlementRunUpsert) {
 		s.UpdateState()
+	})
+}
+
+// SetSelectedAt sets the "selected_at" field.
+func (u *SettlementRunUpsertBulk) SetSelectedAt(v time.Time) *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.SetSelectedAt(v)
+	})
+}
+
+// UpdateSelectedAt sets the "selected_at" field to the value that was provided on create.
+func (u *SettlementRunUpsertBulk) UpdateSelectedAt() *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.UpdateSelectedAt()
+	})
+}
+
+// ClearSelectedAt clears the value of the "selected_at" field.
+func (u *SettlementRunUpsertBulk) ClearSelectedAt() *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.ClearSelectedAt()
 	})
 }
 

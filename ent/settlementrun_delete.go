@@ -40,7 +40,7 @@ func (_d *SettlementRunDelete) ExecX(ctx context.Context) int {
 }
 
 func (_d *SettlementRunDelete) sqlExec(ctx context.Context) (int, error) {
-	_spec := sqlgraph.NewDeleteSpec(settlementrun.Table, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewDeleteSpec(settlementrun.Table, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt64))
 	if ps := _d.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
 			for i := range ps {

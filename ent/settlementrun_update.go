@@ -43,6 +43,26 @@ func (_u *SettlementRunUpdate) SetNillableState(v *settlementrun.State) *Settlem
 	return _u
 }
 
+// SetSelectedAt sets the "selected_at" field.
+func (_u *SettlementRunUpdate) SetSelectedAt(v time.Time) *SettlementRunUpdate {
+	_u.mutation.SetSelectedAt(v)
+	return _u
+}
+
+// SetNillableSelectedAt sets the "selected_at" field if the given value is not nil.
+func (_u *SettlementRunUpdate) SetNillableSelectedAt(v *time.Time) *SettlementRunUpdate {
+	if v != nil {
+		_u.SetSelectedAt(*v)
+	}
+	return _u
+}
+
+// ClearSelectedAt clears the value of the "selected_at" field.
+func (_u *SettlementRunUpdate) ClearSelectedAt() *SettlementRunUpdate {
+	_u.mutation.ClearSelectedAt()
+	return _u
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (_u *SettlementRunUpdate) SetFinishedAt(v time.Time) *SettlementRunUpdate {
 	_u.mutation.SetFinishedAt(v)
@@ -115,7 +135,7 @@ func (_u *SettlementRunUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if err := _u.check(); err != nil {
 		return _node, err
 	}
-	_spec := sqlgraph.NewUpdateSpec(settlementrun.Table, settlementrun.Columns, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewUpdateSpec(settlementrun.Table, settlementrun.Columns, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt64))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
 			for i := range ps {
@@ -125,6 +145,12 @@ func (_u *SettlementRunUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(settlementrun.FieldState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.SelectedAt(); ok {
+		_spec.SetField(settlementrun.FieldSelectedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SelectedAtCleared() {
+		_spec.ClearField(settlementrun.FieldSelectedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(settlementrun.FieldFinishedAt, field.TypeTime, value)
@@ -165,6 +191,26 @@ func (_u *SettlementRunUpdateOne) SetNillableState(v *settlementrun.State) *Sett
 	if v != nil {
 		_u.SetState(*v)
 	}
+	return _u
+}
+
+// SetSelectedAt sets the "selected_at" field.
+func (_u *SettlementRunUpdateOne) SetSelectedAt(v time.Time) *SettlementRunUpdateOne {
+	_u.mutation.SetSelectedAt(v)
+	return _u
+}
+
+// SetNillableSelectedAt sets the "selected_at" field if the given value is not nil.
+func (_u *SettlementRunUpdateOne) SetNillableSelectedAt(v *time.Time) *SettlementRunUpdateOne {
+	if v != nil {
+		_u.SetSelectedAt(*v)
+	}
+	return _u
+}
+
+// ClearSelectedAt clears the value of the "selected_at" field.
+func (_u *SettlementRunUpdateOne) ClearSelectedAt() *SettlementRunUpdateOne {
+	_u.mutation.ClearSelectedAt()
 	return _u
 }
 
@@ -253,7 +299,7 @@ func (_u *SettlementRunUpdateOne) sqlSave(ctx context.Context) (_node *Settlemen
 	if err := _u.check(); err != nil {
 		return _node, err
 	}
-	_spec := sqlgraph.NewUpdateSpec(settlementrun.Table, settlementrun.Columns, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewUpdateSpec(settlementrun.Table, settlementrun.Columns, sqlgraph.NewFieldSpec(settlementrun.FieldID, field.TypeInt64))
 	id, ok := _u.mutation.ID()
 	if !ok {
 		return nil, &ValidationError{Name: "id", err: errors.New(`ent: missing "SettlementRun.id" for update`)}
@@ -280,6 +326,12 @@ func (_u *SettlementRunUpdateOne) sqlSave(ctx context.Context) (_node *Settlemen
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(settlementrun.FieldState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.SelectedAt(); ok {
+		_spec.SetField(settlementrun.FieldSelectedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SelectedAtCleared() {
+		_spec.ClearField(settlementrun.FieldSelectedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(settlementrun.FieldFinishedAt, field.TypeTime, value)

@@ -16,7 +16,7 @@ import (
 type SettlementShare struct {
 	config `json:"-"`
 	// ID of the ent.
-	ID int `json:"id,omitempty"`
+	ID int64 `json:"id,omitempty"`
 	// ItemID holds the value of the "item_id" field.
 	ItemID int64 `json:"item_id,omitempty"`
 	// RunID holds the value of the "run_id" field.
@@ -77,7 +77,7 @@ func (_m *SettlementShare) assignValues(columns []string, values []any) error {
 			if !ok {
 				return fmt.Errorf("unexpected type %T for field id", value)
 			}
-			_m.ID = int(value.Int64)
+			_m.ID = int64(value.Int64)
 		case settlementshare.FieldItemID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field item_id", values[i])

@@ -148,6 +148,12 @@ func (_c *SettlementShareCreate) SetNillableFinishedAt(v *time.Time) *Settlement
 	return _c
 }
 
+// SetID sets the "id" field.
+func (_c *SettlementShareCreate) SetID(v int64) *SettlementShareCreate {
+	_c.mutation.SetID(v)
+	return _c
+}
+
 // Mutation returns the SettlementShareMutation object of the builder.
 func (_c *SettlementShareCreate) Mutation() *SettlementShareMutation {
 	return _c.mutation
@@ -273,8 +279,10 @@ func (_c *SettlementShareCreate) sqlSave(ctx context.Context) (*SettlementShare,
 		}
 		return nil, err
 	}
-	id := _spec.ID.Value.(int64)
-	_node.ID = int(id)
+	if _spec.ID.Value != _node.ID {
+		id := _spec.ID.Value.(int64)
+		_node.ID = int64(id)
+	}
 	_c.mutation.id = &_node.ID
 	_c.mutation.done = true
 	return _node, nil
@@ -283,9 +291,13 @@ func (_c *SettlementShareCreate) sqlSave(ctx context.Context) (*SettlementShare,
 func (_c *SettlementShareCreate) createSpec() (*SettlementShare, *sqlgraph.CreateSpec) {
 	var (
 		_node = &SettlementShare{config: _c.config}
-		_spec = sqlgraph.NewCreateSpec(settlementshare.Table, sqlgraph.NewFieldSpec(settlementshare.FieldID, field.TypeInt))
+		_spec = sqlgraph.NewCreateSpec(settlementshare.Table, sqlgraph.NewFieldSpec(settlementshare.FieldID, field.TypeInt64))
 	)
 	_spec.OnConflict = _c.conflict
+	if id, ok := _c.mutation.ID(); ok {
+		_node.ID = id
+		_spec.ID.Value = id
+	}
 	if value, ok := _c.mutation.ItemID(); ok {
 		_spec.SetField(settlementshare.FieldItemID, field.TypeInt64, value)
 		_node.ItemID = value
@@ -474,17 +486,23 @@ func (u *SettlementShareUpsert) ClearFinishedAt() *SettlementShareUpsert {
 	return u
 }
 
-// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
 //	client.SettlementShare.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
+//			sql.ResolveWith(func(u *sql.UpdateSet) {
+//				u.SetIgnore(settlementshare.FieldID)
+//			}),
 //		).
 //		Exec(ctx)
 func (u *SettlementShareUpsertOne) UpdateNewValues() *SettlementShareUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.ID(); exists {
+			s.SetIgnore(settlementshare.FieldID)
+		}
 		if _, exists := u.create.mutation.ItemID(); exists {
 			s.SetIgnore(settlementshare.FieldItemID)
 		}
@@ -654,7 +672,7 @@ func (u *SettlementShareUpsertOne) ExecX(ctx context.Context) {
 }
 
 // Exec executes the UPSERT query and returns the inserted/updated ID.
-func (u *SettlementShareUpsertOne) ID(ctx context.Context) (id int, err error) {
+func (u *SettlementShareUpsertOne) ID(ctx context.Context) (id int64, err error) {
 	node, err := u.create.Save(ctx)
 	if err != nil {
 		return id, err
@@ -663,7 +681,7 @@ func (u *SettlementShareUpsertOne) ID(ctx context.Context) (id int, err error) {
 }
 
 // IDX is like ID, but panics if an error occurs.
-func (u *SettlementShareUpsertOne) IDX(ctx context.Context) int {
+func (u *SettlementShareUpsertOne) IDX(ctx context.Context) int64 {
 	id, err := u.ID(ctx)
 	if err != nil {
 		panic(err)
@@ -718,9 +736,9 @@ func (_c *SettlementShareCreateBulk) Save(ctx context.Context) ([]*SettlementSha
 					return nil, err
 				}
 				mutation.id = &nodes[i].ID
-				if specs[i].ID.Value != nil {
+				if specs[i].ID.Value != nil && nodes[i].ID == 0 {
 					id := specs[i].ID.Value.(int64)
-					nodes[i].ID = int(id)
+					nodes[i].ID = int64(id)
 				}
 				mutation.done = true
 				return nodes[i], nil
@@ -808,12 +826,18 @@ type SettlementShareUpsertBulk struct {
 //	client.SettlementShare.Create().
 //		OnConflict(
 //			sql.ResolveWithNewValues(),
+//			sql.ResolveWith(func(u *sql.UpdateSet) {
+//				u.SetIgnore(settlementshare.FieldID)
+//			}),
 //		).
 //		Exec(ctx)
 func (u *SettlementShareUpsertBulk) UpdateNewValues() *SettlementShareUpsertBulk {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		for _, b := range u.create.builders {
+			if _, exists := b.mutation.ID(); exists {
+				s.SetIgnore(settlementshare.FieldID)
+			}
 			if _, exists := b.mutation.ItemID(); exists {
 				s.SetIgnore(settlementshare.FieldItemID)
 			}

@@ -186,7 +186,7 @@ func (_u *SettlementShareUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if err := _u.check(); err != nil {
 		return _node, err
 	}
-	_spec := sqlgraph.NewUpdateSpec(settlementshare.Table, settlementshare.Columns, sqlgraph.NewFieldSpec(settlementshare.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewUpdateSpec(settlementshare.Table, settlementshare.Columns, sqlgraph.NewFieldSpec(settlementshare.FieldID, field.TypeInt64))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
 			for i := range ps {
@@ -413,7 +413,7 @@ func (_u *SettlementShareUpdateOne) sqlSave(ctx context.Context) (_node *Settlem
 	if err := _u.check(); err != nil {
 		return _node, err
 	}
-	_spec := sqlgraph.NewUpdateSpec(settlementshare.Table, settlementshare.Columns, sqlgraph.NewFieldSpec(settlementshare.FieldID, field.TypeInt))
+	_spec := sqlgraph.NewUpdateSpec(settlementshare.Table, settlementshare.Columns, sqlgraph.NewFieldSpec(settlementshare.FieldID, field.TypeInt64))
 	id, ok := _u.mutation.ID()
 	if !ok {
 		return nil, &ValidationError{Name: "id", err: errors.New(`ent: missing "SettlementShare.id" for update`)}

@@ -791,7 +791,7 @@ var (
 	}
 	// SettlementItemsColumns holds the columns for the "settlement_items" table.
 	SettlementItemsColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "run_id", Type: field.TypeInt64},
 		{Name: "order_id", Type: field.TypeInt64},
 		{Name: "grid_cell", Type: field.TypeString, Size: 16, Default: ""},
@@ -840,9 +840,12 @@ var (
 				Columns: []*schema.Column{SettlementItemsColumns[2], SettlementItemsColumns[9]},
 			},
 			{
-				Name:    "settlementitem_state_next_attempt_at_deadline",
+				Name:    "settlementitem_active_deadline",
 				Unique:  false,
-				Columns: []*schema.Column{SettlementItemsColumns[9], SettlementItemsColumns[12], SettlementItemsColumns[8]},
+				Columns: []*schema.Column{SettlementItemsColumns[8], SettlementItemsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "state IN ('pending', 'processing')",
+				},
 			},
 			{
 				Name:    "settlementitem_run_id_state",
@@ -853,13 +856,14 @@ var (
 	}
 	// SettlementRunsColumns holds the columns for the "settlement_runs" table.
 	SettlementRunsColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "key", Type: field.TypeString, Size: 64},
 		{Name: "cutoff", Type: field.TypeTime},
 		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"finance", "schedule", "command"}},
 		{Name: "started_by", Type: field.TypeInt64, Default: 0},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"running", "done"}, Default: "running"},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "selected_at", Type: field.TypeTime, Nullable: true},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
 	}
 	// SettlementRunsTable holds the schema information for the "settlement_runs" table.
@@ -882,7 +886,7 @@ var (
 	}
 	// SettlementSharesColumns holds the columns for the "settlement_shares" table.
 	SettlementSharesColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "item_id", Type: field.TypeInt64},
 		{Name: "run_id", Type: field.TypeInt64},
 		{Name: "leader_id", Type: field.TypeInt64},

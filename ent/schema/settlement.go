@@ -15,6 +15,7 @@ type SettlementRun struct{ ent.Schema }
 
 func (SettlementRun) Fields() []ent.Field {
 	return []ent.Field{
+		field.Int64("id"),
 		// key makes starting a run idempotent: "daily/2026-11-25" for the schedule, the
 		// caller's idempotency key otherwise.
 		field.String("key").NotEmpty().MaxLen(64).Immutable(),
@@ -23,6 +24,9 @@ func (SettlementRun) Fields() []ent.Field {
 		field.Int64("started_by").Default(0).Immutable(),
 		field.Enum("state").Values("running", "done").Default("running"),
 		field.Time("created_at").Immutable(),
+		// selected_at is when selection saved the last item; the run is done once it is set
+		// and no item has work left.
+		field.Time("selected_at").Optional().Nillable(),
 		field.Time("finished_at").Optional().Nillable(),
 	}
 }
@@ -38,6 +42,7 @@ type SettlementItem struct{ ent.Schema }
 
 func (SettlementItem) Fields() []ent.Field {
 	return []ent.Field{
+		field.Int64("id"),
 		field.Int64("run_id").Immutable(),
 		field.Int64("order_id").Immutable(),
 		field.String("grid_cell").Default("").MaxLen(16).Immutable(),
@@ -71,7 +76,9 @@ func (SettlementItem) Indexes() []ent.Index {
 		index.Fields("order_id").StorageKey("settlementitem_active_order").Unique().
 			Annotations(entsql.IndexWhere("state IN ('pending', 'processing')")),
 		index.Fields("order_id", "state"),
-		index.Fields("state", "next_attempt_at", "deadline"),
+		// Workers claim due items nearest their deadline first.
+		index.Fields("deadline", "id").StorageKey("settlementitem_active_deadline").
+			Annotations(entsql.IndexWhere("state IN ('pending', 'processing')")),
 		index.Fields("run_id", "state"),
 	}
 }
@@ -83,6 +90,7 @@ type SettlementShare struct{ ent.Schema }
 
 func (SettlementShare) Fields() []ent.Field {
 	return []ent.Field{
+		field.Int64("id"),
 		field.Int64("item_id").Immutable(),
 		field.Int64("run_id").Immutable(),
 		field.Int64("leader_id").Immutable(),

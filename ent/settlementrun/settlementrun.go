@@ -25,6 +25,8 @@ const (
 	FieldState = "state"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldSelectedAt holds the string denoting the selected_at field in the database.
+	FieldSelectedAt = "selected_at"
 	// FieldFinishedAt holds the string denoting the finished_at field in the database.
 	FieldFinishedAt = "finished_at"
 	// Table holds the table name of the settlementrun in the database.
@@ -40,6 +42,7 @@ var Columns = []string{
 	FieldStartedBy,
 	FieldState,
 	FieldCreatedAt,
+	FieldSelectedAt,
 	FieldFinishedAt,
 }
 
@@ -146,6 +149,11 @@ func ByState(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// BySelectedAt orders the results by the selected_at field.
+func BySelectedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSelectedAt, opts...).ToFunc()
 }
 
 // ByFinishedAt orders the results by the finished_at field.

@@ -10,47 +10,47 @@ import (
 )
 
 // ID filters vertices based on their ID field.
-func ID(id int) predicate.SettlementRun {
+func ID(id int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldEQ(FieldID, id))
 }
 
 // IDEQ applies the EQ predicate on the ID field.
-func IDEQ(id int) predicate.SettlementRun {
+func IDEQ(id int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldEQ(FieldID, id))
 }
 
 // IDNEQ applies the NEQ predicate on the ID field.
-func IDNEQ(id int) predicate.SettlementRun {
+func IDNEQ(id int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldNEQ(FieldID, id))
 }
 
 // IDIn applies the In predicate on the ID field.
-func IDIn(ids ...int) predicate.SettlementRun {
+func IDIn(ids ...int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldIn(FieldID, ids...))
 }
 
 // IDNotIn applies the NotIn predicate on the ID field.
-func IDNotIn(ids ...int) predicate.SettlementRun {
+func IDNotIn(ids ...int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldNotIn(FieldID, ids...))
 }
 
 // IDGT applies the GT predicate on the ID field.
-func IDGT(id int) predicate.SettlementRun {
+func IDGT(id int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldGT(FieldID, id))
 }
 
 // IDGTE applies the GTE predicate on the ID field.
-func IDGTE(id int) predicate.SettlementRun {
+func IDGTE(id int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldGTE(FieldID, id))
 }
 
 // IDLT applies the LT predicate on the ID field.
-func IDLT(id int) predicate.SettlementRun {
+func IDLT(id int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldLT(FieldID, id))
 }
 
 // IDLTE applies the LTE predicate on the ID field.
-func IDLTE(id int) predicate.SettlementRun {
+func IDLTE(id int64) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldLTE(FieldID, id))
 }
 
@@ -72,6 +72,11 @@ func StartedBy(v int64) predicate.SettlementRun {
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// SelectedAt applies equality check predicate on the "selected_at" field. It's identical to SelectedAtEQ.
+func SelectedAt(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldEQ(FieldSelectedAt, v))
 }
 
 // FinishedAt applies equality check predicate on the "finished_at" field. It's identical to FinishedAtEQ.
@@ -302,6 +307,56 @@ func CreatedAtLT(v time.Time) predicate.SettlementRun {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// SelectedAtEQ applies the EQ predicate on the "selected_at" field.
+func SelectedAtEQ(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldEQ(FieldSelectedAt, v))
+}
+
+// SelectedAtNEQ applies the NEQ predicate on the "selected_at" field.
+func SelectedAtNEQ(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNEQ(FieldSelectedAt, v))
+}
+
+// SelectedAtIn applies the In predicate on the "selected_at" field.
+func SelectedAtIn(vs ...time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldIn(FieldSelectedAt, vs...))
+}
+
+// SelectedAtNotIn applies the NotIn predicate on the "selected_at" field.
+func SelectedAtNotIn(vs ...time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNotIn(FieldSelectedAt, vs...))
+}
+
+// SelectedAtGT applies the GT predicate on the "selected_at" field.
+func SelectedAtGT(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldGT(FieldSelectedAt, v))
+}
+
+// SelectedAtGTE applies the GTE predicate on the "selected_at" field.
+func SelectedAtGTE(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldGTE(FieldSelectedAt, v))
+}
+
+// SelectedAtLT applies the LT predicate on the "selected_at" field.
+func SelectedAtLT(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldLT(FieldSelectedAt, v))
+}
+
+// SelectedAtLTE applies the LTE predicate on the "selected_at" field.
+func SelectedAtLTE(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldLTE(FieldSelectedAt, v))
+}
+
+// SelectedAtIsNil applies the IsNil predicate on the "selected_at" field.
+func SelectedAtIsNil() predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldIsNull(FieldSelectedAt))
+}
+
+// SelectedAtNotNil applies the NotNil predicate on the "selected_at" field.
+func SelectedAtNotNil() predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNotNull(FieldSelectedAt))
 }
 
 // FinishedAtEQ applies the EQ predicate on the "finished_at" field.

@@ -112,6 +112,10 @@ const (
 	KindPaid       = "order_paid"
 	KindRefund     = "order_refund"
 	KindSettleable = "commission_settleable"
+	// KindSettled is a payout through profit-sharing: the leader's settleable commission (or,
+	// for commission refunded meanwhile, its receivable) is discharged and clearing pays it.
+	// The leader's settled total is the sum of these movements.
+	KindSettled = "commission_settled"
 )
 
 // PaidKey, RefundKey and SettleableKey are the idempotency keys of an order's transactions.
@@ -136,7 +140,7 @@ func PaidTx(orderID int64, grid string, amount int64, shares []Share) ledger.Tx 
 		tx.Postings = append(tx.Postings, ledger.Posting{Account: ledger.LeaderAccount(s.LeaderID, ledger.Pending), Amount: -s.Amount})
 	}
 	tx.Postings = append(tx.Postings, ledger.Posting{Account: ledger.PlatformAccount(ledger.Revenue), Amount: -(amount - sum)})
-	return compact(tx)
+	return tx.Compact()
 }
 
 // Reverse is the reversal of one entry by a refund: from the account the entry's money is in.
@@ -158,7 +162,7 @@ func RefundTx(orderID int64, grid, refundNo string, amount int64, reversals []Re
 		tx.Postings = append(tx.Postings, ledger.Posting{Account: ledger.LeaderAccount(r.LeaderID, r.State.purpose()), Amount: r.Amount})
 	}
 	tx.Postings = append(tx.Postings, ledger.Posting{Account: ledger.PlatformAccount(ledger.Revenue), Amount: amount - sum})
-	return compact(tx)
+	return tx.Compact()
 }
 
 // Release is a leader's commission of one order leaving the after-sales window, with the
@@ -183,29 +187,7 @@ func SettleableTx(orderID int64, grid string, releases []Release) ledger.Tx {
 			ledger.Posting{Account: ledger.LeaderAccount(r.LeaderID, ledger.Receivable), Amount: -paid},
 			ledger.Posting{Account: ledger.LeaderAccount(r.LeaderID, ledger.Settleable), Amount: -(r.Amount - paid)})
 	}
-	return compact(tx)
-}
-
-// compact drops zero postings and merges postings on the same account, in first-seen order.
-func compact(tx ledger.Tx) ledger.Tx {
-	idx := map[ledger.Account]int{}
-	var out []ledger.Posting
-	for _, p := range tx.Postings {
-		if i, ok := idx[p.Account]; ok {
-			out[i].Amount += p.Amount
-			continue
-		}
-		idx[p.Account] = len(out)
-		out = append(out, p)
-	}
-	kept := out[:0]
-	for _, p := range out {
-		if p.Amount != 0 {
-			kept = append(kept, p)
-		}
-	}
-	tx.Postings = kept
-	return tx
+	return tx.Compact()
 }
 
 // State is where an entry's commission is.

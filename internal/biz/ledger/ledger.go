@@ -109,3 +109,25 @@ func (t Tx) Check() error {
 	}
 	return nil
 }
+
+// Compact merges postings on the same account, in first-seen order, and drops zero ones.
+func (tx Tx) Compact() Tx {
+	idx := map[Account]int{}
+	var out []Posting
+	for _, p := range tx.Postings {
+		if i, ok := idx[p.Account]; ok {
+			out[i].Amount += p.Amount
+			continue
+		}
+		idx[p.Account] = len(out)
+		out = append(out, p)
+	}
+	kept := out[:0]
+	for _, p := range out {
+		if p.Amount != 0 {
+			kept = append(kept, p)
+		}
+	}
+	tx.Postings = kept
+	return tx
+}

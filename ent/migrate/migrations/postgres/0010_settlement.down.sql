@@ -12,8 +12,6 @@ DROP INDEX "settlementrun_key";
 DROP INDEX "settlementrun_created_at";
 -- reverse: create "settlement_runs" table
 DROP TABLE "settlement_runs";
--- reverse: create index "settlementitem_state_next_attempt_at_deadline" to table: "settlement_items"
-DROP INDEX "settlementitem_state_next_attempt_at_deadline";
 -- reverse: create index "settlementitem_run_id_state" to table: "settlement_items"
 DROP INDEX "settlementitem_run_id_state";
 -- reverse: create index "settlementitem_run_id_order_id" to table: "settlement_items"
@@ -24,5 +22,7 @@ DROP INDEX "settlementitem_out_order_no";
 DROP INDEX "settlementitem_order_id_state";
 -- reverse: create index "settlementitem_active_order" to table: "settlement_items"
 DROP INDEX "settlementitem_active_order";
+-- reverse: create index "settlementitem_active_deadline" to table: "settlement_items"
+DROP INDEX "settlementitem_active_deadline";
 -- reverse: create "settlement_items" table
 DROP TABLE "settlement_items";

@@ -14,8 +14,8 @@ DROP INDEX `settlementrun_key`;
 DROP TABLE `settlement_runs`;
 -- reverse: create index "settlementitem_run_id_state" to table: "settlement_items"
 DROP INDEX `settlementitem_run_id_state`;
--- reverse: create index "settlementitem_state_next_attempt_at_deadline" to table: "settlement_items"
-DROP INDEX `settlementitem_state_next_attempt_at_deadline`;
+-- reverse: create index "settlementitem_active_deadline" to table: "settlement_items"
+DROP INDEX `settlementitem_active_deadline`;
 -- reverse: create index "settlementitem_order_id_state" to table: "settlement_items"
 DROP INDEX `settlementitem_order_id_state`;
 -- reverse: create index "settlementitem_active_order" to table: "settlement_items"

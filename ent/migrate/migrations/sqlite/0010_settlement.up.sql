@@ -8,12 +8,12 @@ CREATE UNIQUE INDEX `settlementitem_out_order_no` ON `settlement_items` (`out_or
 CREATE UNIQUE INDEX `settlementitem_active_order` ON `settlement_items` (`order_id`) WHERE state IN ('pending', 'processing');
 -- create index "settlementitem_order_id_state" to table: "settlement_items"
 CREATE INDEX `settlementitem_order_id_state` ON `settlement_items` (`order_id`, `state`);
--- create index "settlementitem_state_next_attempt_at_deadline" to table: "settlement_items"
-CREATE INDEX `settlementitem_state_next_attempt_at_deadline` ON `settlement_items` (`state`, `next_attempt_at`, `deadline`);
+-- create index "settlementitem_active_deadline" to table: "settlement_items"
+CREATE INDEX `settlementitem_active_deadline` ON `settlement_items` (`deadline`, `id`) WHERE state IN ('pending', 'processing');
 -- create index "settlementitem_run_id_state" to table: "settlement_items"
 CREATE INDEX `settlementitem_run_id_state` ON `settlement_items` (`run_id`, `state`);
 -- create "settlement_runs" table
-CREATE TABLE `settlement_runs` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `key` text NOT NULL, `cutoff` datetime NOT NULL, `trigger` text NOT NULL, `started_by` integer NOT NULL DEFAULT (0), `state` text NOT NULL DEFAULT ('running'), `created_at` datetime NOT NULL, `finished_at` datetime NULL);
+CREATE TABLE `settlement_runs` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `key` text NOT NULL, `cutoff` datetime NOT NULL, `trigger` text NOT NULL, `started_by` integer NOT NULL DEFAULT (0), `state` text NOT NULL DEFAULT ('running'), `created_at` datetime NOT NULL, `selected_at` datetime NULL, `finished_at` datetime NULL);
 -- create index "settlementrun_key" to table: "settlement_runs"
 CREATE UNIQUE INDEX `settlementrun_key` ON `settlement_runs` (`key`);
 -- create index "settlementrun_created_at" to table: "settlement_runs"
