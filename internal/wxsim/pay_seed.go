@@ -23,6 +23,8 @@ type PaidTransaction struct {
 	Total int64
 	// PayerOpenID is the payer. Required.
 	PayerOpenID string
+	// ProfitSharing freezes the funds for profit-sharing (settle_info.profit_sharing).
+	ProfitSharing bool
 }
 
 // AddPaidTransaction records a JSAPI payment as made, as if the merchant had placed the order
@@ -63,7 +65,7 @@ func (s *Simulator) AddPaidTransaction(pt PaidTransaction) (string, error) {
 		MchID: mchid, AppID: appid, OutTradeNo: pt.OutTradeNo, Description: desc, Total: pt.Total,
 		Currency: "CNY", PayerOpenID: pt.PayerOpenID, CreateTime: now, PrepayID: p.newPrepayID(now),
 		State: TradeSuccess, TransactionID: p.newTransactionID(now), SuccessTime: now,
-		BankType: bankTypeOthers, Fee: p.cfg.fee(pt.Total),
+		BankType: bankTypeOthers, Fee: p.cfg.fee(pt.Total), ProfitSharing: pt.ProfitSharing,
 	}
 	t.Fingerprint = prepayFingerprint(t)
 	p.txns[key(mchid, t.OutTradeNo)] = t

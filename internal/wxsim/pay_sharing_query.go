@@ -209,6 +209,24 @@ func (s *Simulator) ProfitSharingOrder(outOrderNo string) (SharingOrder, error) 
 	return out, nil
 }
 
+// SharedTotals sums, per receiver account, what profit-sharing orders paid it (SUCCESS lines),
+// the merchant's own unfreeze lines left out: what each receiver's wallet got, for tests.
+func (s *Simulator) SharedTotals() map[string]int64 {
+	p := s.pay
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settleDueLocked(p.now())
+	out := map[string]int64{}
+	for _, o := range p.orders {
+		for _, d := range o.Receivers {
+			if d.Result == DetailSuccess && d.Description != unfreezeDescription {
+				out[d.Account] += d.Amount
+			}
+		}
+	}
+	return out
+}
+
 // findOrder finds an order by out_order_no, of mchid or of the only merchant with one by that
 // number. The caller holds p.mu.
 func (p *payState) findOrder(mchid, outOrderNo string) (*psOrder, error) {

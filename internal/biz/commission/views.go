@@ -35,6 +35,9 @@ type Balance struct {
 	Pending    int64
 	Settleable int64
 	Settled    int64
+	// Unresolved is commission whose transaction passed WeChat's deadline unsettled: finance
+	// pays it by hand.
+	Unresolved int64
 	Owed       int64
 }
 
@@ -74,8 +77,24 @@ func (v *Views) Balance(ctx context.Context, leaderID int64) (*Balance, error) {
 	if err != nil {
 		return nil, err
 	}
+	moves, err := v.repo.Movements(ctx, leaderID, timeZero, v.now().Add(time.Hour))
+	if err != nil {
+		return nil, err
+	}
 	return &Balance{LeaderID: leaderID, Pending: -b[ledger.Pending], Settleable: -b[ledger.Settleable],
-		Settled: -b[ledger.Settled], Owed: b[ledger.Receivable]}, nil
+		Settled: settled(moves), Unresolved: -b[ledger.Unresolved], Owed: b[ledger.Receivable]}, nil
+}
+
+// settled sums payouts: each discharges settleable commission or, where a refund reversed it
+// meanwhile, adds to the receivable.
+func settled(moves []Movement) int64 {
+	var sum int64
+	for _, m := range moves {
+		if m.Kind == KindSettled {
+			sum += m.Amount
+		}
+	}
+	return sum
 }
 
 // Entries lists a leader's entries, newest first.
@@ -86,9 +105,10 @@ func (v *Views) Entries(ctx context.Context, leaderID, beforeID int64, limit int
 // China is the time zone months are counted in.
 var China = time.FixedZone("CST", 8*3600)
 
-// owed is what the platform still owes from balances: pending + settleable − receivable.
+// owed is what the platform still owes from balances: pending + settleable + unresolved −
+// receivable.
 func owed(b map[ledger.Purpose]int64) int64 {
-	return -b[ledger.Pending] - b[ledger.Settleable] - b[ledger.Receivable]
+	return -b[ledger.Pending] - b[ledger.Settleable] - b[ledger.Unresolved] - b[ledger.Receivable]
 }
 
 // Statement is a leader's statement of month ("YYYY-MM", China time).
@@ -153,8 +173,8 @@ func (v *Views) statement(ctx context.Context, leaderID int64, from, to time.Tim
 			s.Earned -= m.Amount
 		case m.Kind == KindRefund:
 			s.Reversed += m.Amount
-		case m.Purpose == ledger.Settled:
-			s.Settled -= m.Amount
+		case m.Kind == KindSettled:
+			s.Settled += m.Amount
 		}
 	}
 	if s.EarnedByLevel, err = v.repo.EarnedByLevel(ctx, leaderID, s.From, s.To); err != nil {

@@ -1,0 +1,167 @@
+package settlement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+)
+
+// Poster writes journal transactions (the ledger's use case); inside port.Transactor.InTx it
+// joins that transaction.
+type Poster interface {
+	Post(ctx context.Context, txs ...ledger.Tx) (int, error)
+}
+
+// Usecase starts and works settlement runs and shows them to finance.
+type Usecase struct {
+	store    Store
+	sharing  payment.ProfitSharing
+	book     Poster
+	tx       port.Transactor
+	cfg      Config
+	now      port.Clock
+	throttle *throttle
+	wake     chan struct{}
+	// selecting keeps two goroutines of one process off the same run's selection (the run's
+	// row lock keeps other processes off it).
+	selecting sync.Mutex
+}
+
+// NewUsecase builds the use case; cfg must have passed Check.
+func NewUsecase(store Store, sharing payment.ProfitSharing, book Poster, tx port.Transactor, cfg Config, now port.Clock) *Usecase {
+	return &Usecase{store: store, sharing: sharing, book: book, tx: tx, cfg: cfg, now: now,
+		throttle: newThrottle(cfg.CreateQPS), wake: make(chan struct{}, 1)}
+}
+
+// Config is the configuration in effect.
+func (u *Usecase) Config() Config { return u.cfg }
+
+// StartInput starts a run.
+type StartInput struct {
+	// Key makes the start idempotent: the same key returns the same run.
+	Key     string
+	Cutoff  time.Time
+	Trigger Trigger
+	By      identity.Principal
+}
+
+// Start saves a run (or finds the one with the key) and wakes this process's worker; every
+// replica's worker then shares its work.
+func (u *Usecase) Start(ctx context.Context, in StartInput) (*Run, error) {
+	now := u.now()
+	switch {
+	case in.Cutoff.IsZero():
+		in.Cutoff = now
+	case in.Cutoff.After(now):
+		return nil, bizerr.Invalid("cutoff", "is in the future: commission is settleable only up to now")
+	}
+	if in.Key == "" {
+		in.Key = fmt.Sprintf("%s/%d/%s", in.Trigger, in.By.ID, in.Cutoff.UTC().Format("20060102T150405.000000Z"))
+	}
+	if len(in.Key) > 64 {
+		return nil, bizerr.Invalid("key", "is longer than 64 characters")
+	}
+	r, _, err := u.store.CreateRun(ctx, Run{Key: in.Key, Cutoff: in.Cutoff.UTC(), Trigger: in.Trigger,
+		StartedBy: in.By.ID, State: RunRunning, CreatedAt: now})
+	if err != nil {
+		return nil, fmt.Errorf("start settlement run: %w", err)
+	}
+	u.Wake()
+	return r, nil
+}
+
+// Wake makes the worker look for work now.
+func (u *Usecase) Wake() {
+	select {
+	case u.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Work runs the worker until ctx ends: it selects runs, works their items and finishes runs,
+// resting idle between rounds that found nothing.
+func (u *Usecase) Work(ctx context.Context, idle time.Duration) error {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-u.wake:
+		case <-t.C:
+		}
+		n, err := u.Round(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := idle
+		if n > 0 && err == nil {
+			wait = 0
+		}
+		t.Reset(wait)
+	}
+}
+
+// Round does one round of work: selection of runs that need it, one claim of due items worked
+// to the end, and the runs that finished. It returns how many items it worked.
+func (u *Usecase) Round(ctx context.Context) (int, error) {
+	if err := u.SelectPending(ctx); err != nil {
+		return 0, err
+	}
+	n, err := u.WorkOnce(ctx)
+	if err != nil {
+		return n, err
+	}
+	if _, err := u.store.FinishRuns(ctx, u.now()); err != nil {
+		return n, fmt.Errorf("finish settlement runs: %w", err)
+	}
+	return n, nil
+}
+
+// WorkOnce claims due items and works them with the configured concurrency; it returns how
+// many it claimed. An item that fails is left for a later claim: one item never stops the rest.
+func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
+	now := u.now()
+	items, err := u.store.Claim(ctx, now, now.Add(u.cfg.Lease), u.cfg.ClaimBatch)
+	if err != nil {
+		return 0, fmt.Errorf("claim settlement items: %w", err)
+	}
+	jobs := make(chan *Item)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for range min(u.cfg.Concurrency, len(items)) {
+		wg.Go(func() {
+			for it := range jobs {
+				if err := u.handle(ctx, it); err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("settlement item %d (%s): %w", it.ID, it.OutOrderNo, err))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range items {
+		jobs <- &items[i]
+	}
+	close(jobs)
+	wg.Wait()
+	return len(items), errors.Join(errs...)
+}
+
+// backoff is the wait before the n-th attempt's successor: RetryAfter doubling to RetryMax.
+func (u *Usecase) backoff(attempts int) time.Duration {
+	d := u.cfg.RetryAfter
+	for i := 1; i < attempts && d < u.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, u.cfg.RetryMax)
+}

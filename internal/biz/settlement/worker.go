@@ -1,0 +1,210 @@
+package settlement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
+)
+
+// handle works one claimed item: a pending one is requested (the saved request, again if an
+// earlier attempt's answer was lost), a processing one is queried, and a final answer is
+// recorded and posted. The claim already saved the attempt, so whatever happens next, the
+// item is in the database before the call.
+func (u *Usecase) handle(ctx context.Context, it *Item) error {
+	if it.State == ItemProcessing {
+		o, err := u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
+		if errors.Is(err, payment.ErrOrderNotFound) {
+			// Accepted but unknown: ask again with the same request, which is idempotent.
+			it.State = ItemPending
+			return u.retry(ctx, it, err)
+		}
+		return u.answered(ctx, it, o, err)
+	}
+	if !u.now().Before(it.Deadline) {
+		return u.pastDeadline(ctx, it)
+	}
+	o, err := u.request(ctx, it)
+	return u.answered(ctx, it, o, err)
+}
+
+// request sends the item's saved request: the profit-sharing order, or the unfreeze.
+func (u *Usecase) request(ctx context.Context, it *Item) (payment.SharingOrder, error) {
+	if err := u.throttle.wait(ctx); err != nil {
+		return payment.SharingOrder{}, err
+	}
+	if it.Kind == KindUnfreeze {
+		return u.sharing.Unfreeze(ctx, it.TransactionID, it.OutOrderNo, "社区团购无佣金，解冻给商户")
+	}
+	return u.sharing.CreateOrder(ctx, Request(it))
+}
+
+// answered records WeChat's answer to a request or a query.
+func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder, err error) error {
+	switch {
+	case err == nil:
+		u.throttle.ok()
+		if ApplyResults(it, o, u.now()) {
+			return u.finish(ctx, it, o)
+		}
+		it.State, it.WeChatOrderID, it.LastError = ItemProcessing, o.OrderID, ""
+		it.NextAttemptAt = u.now().Add(u.cfg.PollAfter)
+		return u.save(ctx, it)
+	case errors.Is(err, bizerr.ErrRateLimited):
+		u.throttle.limited()
+		return u.retry(ctx, it, err)
+	case it.State == ItemProcessing, transient(err):
+		return u.retry(ctx, it, err)
+	case pastLimit(err):
+		return u.pastDeadline(ctx, it)
+	}
+	// WeChat refused the request: nothing happened there. A receiver added again, or funds
+	// that come back, can make the same request pass, so finance may retry those.
+	it.State, it.LastError = ItemFailed, err.Error()
+	it.Retriable = errors.Is(err, payment.ErrReceiverNotFound)
+	it.FinishedAt = u.now()
+	return u.save(ctx, it)
+}
+
+// transient reports an error after which the request may or may not have reached WeChat, or
+// may pass later: the same request is sent again.
+func transient(err error) bool {
+	var we *payment.WeChatError
+	return errors.Is(err, bizerr.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) || !errors.As(err, &we)
+}
+
+// pastLimit recognizes WeChat's refusal of a transaction whose sharing window closed
+// (订单已超过可分账期限): it has no code of its own, only the message.
+func pastLimit(err error) bool {
+	var we *payment.WeChatError
+	return errors.As(err, &we) && strings.Contains(we.Message, "期限")
+}
+
+// retry leaves the item as it is, due again after the back-off.
+func (u *Usecase) retry(ctx context.Context, it *Item, cause error) error {
+	it.LastError = cause.Error()
+	it.NextAttemptAt = u.now().Add(u.backoff(it.Attempts))
+	return u.save(ctx, it)
+}
+
+// save writes the item if this claim still holds it.
+func (u *Usecase) save(ctx context.Context, it *Item) error {
+	ok, err := u.store.SaveItem(context.WithoutCancel(ctx), it)
+	if err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
+	}
+	return nil
+}
+
+// pastDeadline handles an item whose transaction's window closed before WeChat accepted it.
+// An earlier attempt may have been accepted without us hearing the answer, so WeChat is asked
+// first; only an order WeChat does not know is expired.
+func (u *Usecase) pastDeadline(ctx context.Context, it *Item) error {
+	if it.Attempts > 1 {
+		o, err := u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
+		if !errors.Is(err, payment.ErrOrderNotFound) {
+			if err == nil {
+				it.State = ItemProcessing
+			}
+			return u.answered(ctx, it, o, err)
+		}
+	}
+	return u.expire(ctx, it)
+}
+
+// expire records the item expired: WeChat unfroze the transaction to the merchant by itself, so
+// the order's settleable commission goes to the leaders' unresolved accounts for finance; the
+// earlier shares it carried are closed and owed to a later item.
+func (u *Usecase) expire(ctx context.Context, it *Item) error {
+	return u.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		locked, err := u.store.LockItem(ctx, it.ID)
+		if err != nil {
+			return err
+		}
+		if locked.Attempts != it.Attempts || !locked.State.Active() {
+			return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
+		}
+		now := u.now()
+		var own []Owed
+		for i := range locked.Shares {
+			s := &locked.Shares[i]
+			if s.Result != ResultPending && s.Result != ResultDeferred {
+				continue
+			}
+			s.Result, s.FailReason, s.FinishedAt = ResultClosed, ReasonExpired, now
+			if s.RetryOf == 0 {
+				s.RetriedBy = s.ID // its commission went to finance: never carried
+				own = append(own, Owed{LeaderID: s.LeaderID, Level: s.Level})
+			}
+		}
+		if err := u.store.SaveShares(ctx, locked.Shares); err != nil {
+			return err
+		}
+		if err := u.expireOwed(ctx, locked.OrderID, locked.GridCell, own); err != nil {
+			return err
+		}
+		it.State, it.FinishedAt, it.LastError = ItemExpired, now, "deadline passed before WeChat accepted the request"
+		return u.save(ctx, it)
+	})
+}
+
+// expireOwed moves what the order still owes the leaders to their unresolved accounts.
+func (u *Usecase) expireOwed(ctx context.Context, orderID int64, grid string, leaders []Owed) error {
+	keys := make([]OrderLeader, len(leaders))
+	for i, o := range leaders {
+		keys[i] = OrderLeader{orderID, o.LeaderID}
+	}
+	owed, err := u.store.Owed(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for i := range leaders {
+		leaders[i].Amount = owed[keys[i]]
+	}
+	if tx := ExpiredTx(orderID, grid, leaders); len(tx.Postings) > 0 {
+		if _, err := u.book.Post(ctx, tx); err != nil {
+			return fmt.Errorf("post expiry of order %d: %w", orderID, err)
+		}
+	}
+	return u.store.ExpireEntries(ctx, orderID)
+}
+
+// finish records a final answer in one database transaction: the shares' results, the ledger
+// (what was paid leaves settleable for settled, clearing pays it), the entries settled, the
+// item finished. A share WeChat closed stays settleable with its reason, owed to a later item.
+func (u *Usecase) finish(ctx context.Context, it *Item, o payment.SharingOrder) error {
+	return u.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		locked, err := u.store.LockItem(ctx, it.ID)
+		if err != nil {
+			return err
+		}
+		if locked.Attempts != it.Attempts || !locked.State.Active() {
+			return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
+		}
+		if err := u.store.SaveShares(ctx, it.Shares); err != nil {
+			return err
+		}
+		paid := Paid(it)
+		owed, err := u.store.Owed(ctx, paid)
+		if err != nil {
+			return err
+		}
+		if txs := SettledTxs(it, owed); len(txs) > 0 {
+			if _, err := u.book.Post(ctx, txs...); err != nil {
+				return fmt.Errorf("post settlement: %w", err)
+			}
+		}
+		if err := u.store.SettleEntries(ctx, paid); err != nil {
+			return err
+		}
+		it.State, it.WeChatOrderID, it.LastError, it.FinishedAt = ItemFinished, o.OrderID, "", u.now()
+		return u.save(ctx, it)
+	})
+}

@@ -1,0 +1,304 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/groupbuy/groupbuy/ent"
+	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementshare"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+)
+
+// candidatesSQL reads the transactions a run takes next. The keyset (paid_at, order id) starts
+// after the last item the run saved, so each batch reads forward once; an order's payment is
+// its paid attempt (GBO<order>-<attempt>).
+const candidatesSQL = `SELECT o.id, o.grid_cell, p.transaction_id, p.amount, p.refunded, p.paid_at
+FROM payments p
+JOIN orders o ON p.out_trade_no = 'GBO' || o.id || '-' || o.pay_attempt
+WHERE p.state = 'paid' AND p.profit_sharing AND p.refunded < p.amount AND p.paid_at <= ?
+  AND (p.paid_at > ? OR (p.paid_at = ? AND o.id > ?))
+  AND EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.key = 'order/' || o.id || '/paid')
+  AND NOT EXISTS (SELECT 1 FROM commission_entries e WHERE e.order_id = o.id
+                  AND (e.state = 'pending' OR (e.state = 'settleable' AND e.settleable_at > ?)))
+  AND NOT EXISTS (SELECT 1 FROM settlement_items i WHERE i.order_id = o.id
+                  AND (i.run_id = ? OR i.state IN ('pending', 'processing', 'finished', 'expired')))
+ORDER BY p.paid_at, o.id
+LIMIT ?`
+
+// Candidates implements settlement.Store.
+func (s *SettlementStore) Candidates(ctx context.Context, runID int64, cutoff time.Time, limit int) ([]settlement.Candidate, error) {
+	after, afterID, err := s.cursor(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	var out []settlement.Candidate
+	err = s.query(ctx, candidatesSQL, []any{cutoff.UTC(), after, after, afterID, cutoff.UTC(), runID, limit}, func(r *sql.Rows) error {
+		var c settlement.Candidate
+		if err := r.Scan(&c.OrderID, &c.GridCell, &c.TransactionID, &c.Amount, &c.Refunded, &c.PaidAt); err != nil {
+			return err
+		}
+		c.PaidAt = c.PaidAt.UTC()
+		out = append(out, c)
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		return nil, wrap(err, "settlement candidates")
+	}
+	return out, s.fillOwed(ctx, out)
+}
+
+// cursor is where the run's selection got to: the payment time and order of its last item
+// (the deadline is paid_at plus the window, so its order is the payment's).
+func (s *SettlementStore) cursor(ctx context.Context, runID int64) (time.Time, int64, error) {
+	last, err := s.data.client(ctx).SettlementItem.Query().Where(settlementitem.RunID(runID)).
+		Order(ent.Desc(settlementitem.FieldDeadline), ent.Desc(settlementitem.FieldOrderID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return time.Unix(0, 0).UTC(), 0, nil
+	}
+	if err != nil {
+		return time.Time{}, 0, dbErr(err, "selection cursor")
+	}
+	var paidAt time.Time
+	err = s.query(ctx, `SELECT p.paid_at FROM payments p WHERE p.transaction_id = ?`, []any{last.TransactionID},
+		func(r *sql.Rows) error { return r.Scan(&paidAt) })
+	return paidAt.UTC(), last.OrderID, wrap(err, "selection cursor payment")
+}
+
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// fillOwed reads each candidate's settleable commission per leader from the ledger, with the
+// level the leader earns it at.
+func (s *SettlementStore) fillOwed(ctx context.Context, cands []settlement.Candidate) error {
+	ids := make([]int64, len(cands))
+	at := make(map[int64]int, len(cands))
+	for i, c := range cands {
+		ids[i], at[c.OrderID] = c.OrderID, i
+	}
+	levels := map[settlement.OrderLeader]int{}
+	err := s.query(ctx, `SELECT order_id, leader_id, MIN(level) FROM commission_entries WHERE order_id IN (`+in(len(ids))+`)
+GROUP BY order_id, leader_id`, int64s(ids), func(r *sql.Rows) error {
+		var k settlement.OrderLeader
+		var level int
+		if err := r.Scan(&k.OrderID, &k.LeaderID, &level); err != nil {
+			return err
+		}
+		levels[k] = level
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("commission levels: %w", err)
+	}
+	return s.settleable(ctx, ids, func(k settlement.OrderLeader, owed int64) {
+		c := &cands[at[k.OrderID]]
+		c.Owed = append(c.Owed, settlement.Owed{LeaderID: k.LeaderID, Level: levels[k], Amount: owed})
+	})
+}
+
+// settleable calls fn with what each order's postings left on each leader's settleable
+// account (a credit: positive when owed).
+func (s *SettlementStore) settleable(ctx context.Context, orderIDs []int64, fn func(settlement.OrderLeader, int64)) error {
+	return s.query(ctx, `SELECT t.order_id, a.owner_id, SUM(p.amount)
+FROM ledger_transactions t
+JOIN ledger_postings p ON p.transaction_id = t.id
+JOIN ledger_accounts a ON a.id = p.account_id
+WHERE t.order_id IN (`+in(len(orderIDs))+`) AND a.owner_kind = 'leader' AND a.purpose = 'settleable'
+GROUP BY t.order_id, a.owner_id`, int64s(orderIDs), func(r *sql.Rows) error {
+		var k settlement.OrderLeader
+		var sum int64
+		if err := r.Scan(&k.OrderID, &k.LeaderID, &sum); err != nil {
+			return err
+		}
+		fn(k, -sum)
+		return nil
+	})
+}
+
+// Owed implements settlement.Store.
+func (s *SettlementStore) Owed(ctx context.Context, keys []settlement.OrderLeader) (map[settlement.OrderLeader]int64, error) {
+	out := map[settlement.OrderLeader]int64{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var ids []int64
+	for _, k := range keys {
+		ids = append(ids, k.OrderID)
+	}
+	err := s.settleable(ctx, ids, func(k settlement.OrderLeader, owed int64) { out[k] = owed })
+	return out, wrap(err, "settleable commission")
+}
+
+// Receivers implements settlement.Store: a leader is a receiver when its latest registration
+// added it and WeChat accepted it.
+func (s *SettlementStore) Receivers(ctx context.Context, leaderIDs []int64) (map[int64]settlement.Receiver, error) {
+	out := map[int64]settlement.Receiver{}
+	if len(leaderIDs) == 0 {
+		return out, nil
+	}
+	err := s.query(ctx, `SELECT l.id, u.openid,
+  COALESCE((SELECT r.op = 'add' AND r.state = 'done' FROM receiver_registrations r WHERE r.leader_id = l.id
+            ORDER BY r.id DESC LIMIT 1), false)
+FROM leaders l JOIN users u ON u.id = l.user_id WHERE l.id IN (`+in(len(leaderIDs))+`)`, int64s(leaderIDs), func(r *sql.Rows) error {
+		var rc settlement.Receiver
+		if err := r.Scan(&rc.LeaderID, &rc.Account, &rc.Registered); err != nil {
+			return err
+		}
+		out[rc.LeaderID] = rc
+		return nil
+	})
+	return out, wrap(err, "receivers")
+}
+
+// Receivables implements settlement.Store.
+func (s *SettlementStore) Receivables(ctx context.Context, leaderIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(leaderIDs) == 0 {
+		return out, nil
+	}
+	err := s.query(ctx, `SELECT owner_id, balance FROM ledger_accounts
+WHERE owner_kind = 'leader' AND purpose = 'receivable' AND balance > 0 AND owner_id IN (`+in(len(leaderIDs))+`)`,
+		int64s(leaderIDs), func(r *sql.Rows) error {
+			var id, b int64
+			if err := r.Scan(&id, &b); err != nil {
+				return err
+			}
+			out[id] = b
+			return nil
+		})
+	return out, wrap(err, "receivables")
+}
+
+// LockLeaders implements settlement.Store.
+func (s *SettlementStore) LockLeaders(ctx context.Context, leaderIDs []int64) error {
+	if len(leaderIDs) == 0 || s.data.dialect != dialect.Postgres {
+		return nil // SQLite transactions are BEGIN IMMEDIATE: one writer at a time already
+	}
+	err := s.query(ctx, `SELECT id FROM leaders WHERE id IN (`+in(len(leaderIDs))+`) ORDER BY id FOR UPDATE`,
+		int64s(leaderIDs), func(*sql.Rows) error { return nil })
+	return wrap(err, "lock leaders")
+}
+
+// OpenCarries implements settlement.Store.
+func (s *SettlementStore) OpenCarries(ctx context.Context, leaderIDs []int64) (map[int64][]settlement.Share, error) {
+	out := map[int64][]settlement.Share{}
+	if len(leaderIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.data.client(ctx).SettlementShare.Query().Where(settlementshare.LeaderIDIn(leaderIDs...),
+		settlementshare.ResultIn(settlementshare.ResultClosed, settlementshare.ResultDeferred),
+		settlementshare.RetriedBy(0)).Order(ent.Asc(settlementshare.FieldID)).All(ctx)
+	if err != nil {
+		return nil, dbErr(err, "open carries")
+	}
+	for _, r := range rows {
+		out[r.LeaderID] = append(out[r.LeaderID], shareOf(r))
+	}
+	return out, nil
+}
+
+// SaveItems implements settlement.Store.
+func (s *SettlementStore) SaveItems(ctx context.Context, items []settlement.Item) error {
+	c := s.data.client(ctx)
+	for start := 0; start < len(items); start += 1000 {
+		chunk := items[start:min(start+1000, len(items))]
+		creates := make([]*ent.SettlementItemCreate, len(chunk))
+		for i, it := range chunk {
+			creates[i] = c.SettlementItem.Create().SetRunID(it.RunID).SetOrderID(it.OrderID).SetGridCell(it.GridCell).
+				SetTransactionID(it.TransactionID).SetOutOrderNo(it.OutOrderNo).SetKind(settlementitem.Kind(it.Kind)).
+				SetAmount(it.Amount).SetDeadline(it.Deadline.UTC()).SetState(settlementitem.State(it.State)).
+				SetNextAttemptAt(it.NextAttemptAt.UTC()).SetLastError(truncate(it.LastError, 512)).
+				SetCreatedAt(it.CreatedAt.UTC()).SetNillableFinishedAt(nilTime(it.FinishedAt))
+		}
+		rows, err := c.SettlementItem.CreateBulk(creates...).Save(ctx)
+		if err != nil {
+			return dbErr(err, "save settlement items")
+		}
+		for i := range chunk {
+			chunk[i].ID = rows[i].ID
+		}
+	}
+	return s.saveNewShares(ctx, items)
+}
+
+func nilTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// saveNewShares inserts the items' shares and marks the shares they carry.
+func (s *SettlementStore) saveNewShares(ctx context.Context, items []settlement.Item) error {
+	c := s.data.client(ctx)
+	var creates []*ent.SettlementShareCreate
+	var refs []*settlement.Share
+	for i := range items {
+		for j := range items[i].Shares {
+			sh := &items[i].Shares[j]
+			sh.ItemID = items[i].ID
+			refs = append(refs, sh)
+			creates = append(creates, c.SettlementShare.Create().SetItemID(sh.ItemID).SetRunID(sh.RunID).
+				SetLeaderID(sh.LeaderID).SetLevel(sh.Level).SetSourceOrderID(sh.SourceOrderID).SetAccount(sh.Account).
+				SetAmount(sh.Amount).SetResult(settlementshare.Result(sh.Result)).SetFailReason(sh.FailReason).
+				SetRetryOf(sh.RetryOf))
+		}
+	}
+	for start := 0; start < len(creates); start += 1000 {
+		end := min(start+1000, len(creates))
+		rows, err := c.SettlementShare.CreateBulk(creates[start:end]...).Save(ctx)
+		if err != nil {
+			return dbErr(err, "save settlement shares")
+		}
+		for i, r := range rows {
+			refs[start+i].ID = r.ID
+		}
+	}
+	for _, sh := range refs {
+		if sh.RetryOf == 0 {
+			continue
+		}
+		n, err := c.SettlementShare.Update().Where(settlementshare.ID(sh.RetryOf), settlementshare.RetriedBy(0)).
+			SetRetriedBy(sh.ID).Save(ctx)
+		if err != nil {
+			return dbErr(err, fmt.Sprintf("carry share %d", sh.RetryOf))
+		}
+		if n == 0 {
+			return fmt.Errorf("share %d was carried meanwhile: %w", sh.RetryOf, bizerr.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// ExpireEntries implements settlement.Store.
+func (s *SettlementStore) ExpireEntries(ctx context.Context, orderID int64) error {
+	_, err := s.exec(ctx, `UPDATE commission_entries SET state = 'unresolved' WHERE order_id = ? AND state = 'settleable'`, orderID)
+	return wrap(err, fmt.Sprintf("expire entries of order %d", orderID))
+}
+
+// SettleEntries implements settlement.Store.
+func (s *SettlementStore) SettleEntries(ctx context.Context, keys []settlement.OrderLeader) error {
+	for _, k := range keys {
+		if _, err := s.exec(ctx, `UPDATE commission_entries SET state = 'settled'
+WHERE order_id = ? AND leader_id = ? AND state = 'settleable'`, k.OrderID, k.LeaderID); err != nil {
+			return fmt.Errorf("settle entries of order %d leader %d: %w", k.OrderID, k.LeaderID, err)
+		}
+	}
+	return nil
+}
+
+func shareOf(r *ent.SettlementShare) settlement.Share {
+	return settlement.Share{ID: r.ID, ItemID: r.ItemID, RunID: r.RunID, LeaderID: r.LeaderID, Level: r.Level,
+		SourceOrderID: r.SourceOrderID, Account: r.Account, Amount: r.Amount, Result: settlement.Result(r.Result),
+		FailReason: r.FailReason, RetryOf: r.RetryOf, RetriedBy: r.RetriedBy, DetailID: r.DetailID, FinishedAt: utc(r.FinishedAt)}
+}

@@ -1,0 +1,95 @@
+package data_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/wxsim"
+)
+
+// A run over 1,000 transactions with random rates and partial refunds pays every leader at
+// WeChat exactly what the ledger records as settled, to the fen, and leaves nothing settleable.
+func TestSettlementRunPaysWhatTheLedgerSays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 transactions")
+	}
+	e := newStEnv(t, 40, nil)
+	r := rand.New(rand.NewPCG(7, 11))
+	const n = 1000
+	for i := range n {
+		o := e.paidOrder(t, e.leaders[r.IntN(len(e.leaders))], 1+r.Int64N(4), randomBP(r), 72*time.Hour)
+		if i%5 == 0 && o.Amount > 2500 {
+			e.refund(t, o, 1)
+		}
+		e.complete(t, o)
+	}
+	v := e.settle(t, e.usecase())
+	if v.Summary.Items != n || v.Summary.Failed != 0 || v.Summary.Expired != 0 || v.Summary.Active != 0 {
+		t.Fatalf("summary = %+v", v.Summary)
+	}
+	paid := e.checkBooks(t)
+	if paid == 0 || paid != v.Summary.Amount {
+		t.Fatalf("paid %d, run summary %d", paid, v.Summary.Amount)
+	}
+	if left := e.db.CommissionEntry.Query().Where(commissionentry.StateEQ(commissionentry.StateSettleable)).CountX(t.Context()); left != 0 {
+		t.Fatalf("%d entries still settleable", left)
+	}
+	if v.Summary.ByLevel[1] == 0 {
+		t.Fatalf("no level-1 commission paid: %+v", v.Summary.ByLevel)
+	}
+	// A second run finds nothing: every transaction was shared or unfrozen.
+	again := e.settle(t, e.usecase())
+	if again.Summary.Items != 0 {
+		t.Fatalf("second run took %d items", again.Summary.Items)
+	}
+}
+
+// Thirty trials: a run is killed (its context cancelled) at a random moment, again and again,
+// while WeChat answers SYSTEM_ERROR or times out now and then; a new worker (a restarted
+// process) takes over once the dead one's lease runs out. Every trial ends with every leader
+// paid exactly once what the ledger says, nothing left settleable and the trial balance zero.
+func TestSettlementSurvivesKillsAndFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("30 trials")
+	}
+	e := newStEnv(t, 12, nil)
+	r := rand.New(rand.NewPCG(3, 5))
+	for trial := range 30 {
+		for range 8 {
+			o := e.paidOrder(t, e.leaders[r.IntN(len(e.leaders))], 1+r.Int64N(3), randomBP(r), 72*time.Hour)
+			if r.IntN(4) == 0 && o.Amount > 2500 {
+				e.refund(t, o, 1)
+			}
+			e.complete(t, o)
+		}
+		for _, op := range []string{wxsim.OpSharingCreateOrder, wxsim.OpSharingQueryOrder} {
+			if r.IntN(2) == 0 {
+				e.sim.FailPayNext(op, "SYSTEM_ERROR", 500, 1+r.IntN(3))
+			}
+		}
+		uc := e.usecase()
+		run, err := uc.Start(t.Context(), settlement.StartInput{Cutoff: e.clock.Now(), Trigger: settlement.TriggerFinance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for kill := 0; kill < 1+r.IntN(3); kill++ {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Duration(r.IntN(40))*time.Millisecond)
+			_, _ = e.usecase().Round(ctx) // killed mid-way: claims, calls and saves cut anywhere
+			cancel()
+			e.clock.Advance(e.cfg.Lease + time.Second) // the dead worker's leases run out
+		}
+		v := e.finish(t, e.usecase(), run.ID)
+		if v.Summary.Failed != 0 || v.Summary.Active != 0 {
+			t.Fatalf("trial %d: summary %+v", trial, v.Summary)
+		}
+		e.checkBooks(t)
+		if left := e.db.CommissionEntry.Query().Where(commissionentry.StateEQ(commissionentry.StateSettleable)).CountX(t.Context()); left != 0 {
+			t.Fatalf("trial %d: %d entries still settleable", trial, left)
+		}
+		e.sim.ClearPayFaults()
+	}
+}
