@@ -174,6 +174,48 @@ type TradeBill struct {
 // Beijing time; ErrBillNotReady before that or for a day without trades).
 type Bills interface {
 	TradeBill(ctx context.Context, day time.Time) (TradeBill, error)
+	// SharingBill is day's profit-sharing bill (分账账单): the shares, unfreezes and returns
+	// that succeeded that day; WeChat leaves out those that did not.
+	SharingBill(ctx context.Context, day time.Time) (SharingBill, error)
+}
+
+// Business types (业务类型) of a profit-sharing bill row.
+const (
+	SharingBillShare    = "分账"
+	SharingBillUnfreeze = "解冻给分账方"
+	SharingBillReturn   = "回退"
+)
+
+// SharingBillRow is one row of a profit-sharing bill (分账账单): one receiver's share of a
+// profit-sharing order, an unfreeze to the merchant itself, or a return. Amounts in fen.
+type SharingBillRow struct {
+	CreateTime    time.Time // 分账发起时间
+	MchID         string    // 分账方商户号: the merchant that shared (us)
+	TransactionID string    // 微信订单号
+	OrderID       string    // 微信分账/回退单号
+	DetailID      string    // 分账明细单号
+	OutOrderNo    string    // 商户分账/回退单号: out_order_no, or out_return_no of a return
+	ReceiverType  string    // 分账接收方类型: PERSONAL_OPENID, MERCHANT_ID
+	Account       string    // 分账接收方: the openid or merchant id
+	Amount        int64     // 分账/回退金额
+	BusinessType  string    // 业务类型: SharingBillShare, SharingBillUnfreeze or SharingBillReturn
+	State         string    // 处理状态
+	Description   string    // 分账/回退描述
+	FinishTime    time.Time // 完成时间: the bill's day is the day of this time
+}
+
+// SharingBillSummary is a profit-sharing bill's summary row.
+type SharingBillSummary struct {
+	Count    int
+	Shared   int64 // 分账总金额, unfreezes included
+	Returned int64 // 回退总金额
+}
+
+// SharingBill is one day's profit-sharing bill, downloaded, hash-checked and parsed.
+type SharingBill struct {
+	Day     time.Time
+	Rows    []SharingBillRow
+	Summary SharingBillSummary
 }
 
 // Store keeps payments, refunds and the notification inbox. Get* return bizerr.ErrNotFound
