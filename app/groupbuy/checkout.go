@@ -61,9 +61,11 @@ func qrSigner(c *conf.Checkout) (*order.QRSigner, error) {
 type checkoutLoopSet server.Loops
 
 // domainLoops are the loops of every domain that has its own, for server.NewWorkers.
-func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, commission commissionLoopSet) server.Loops {
+func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, commission commissionLoopSet,
+	settlement settlementLoopSet) server.Loops {
 	loops := server.Loops{}
-	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping), server.Loops(commission)} {
+	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping), server.Loops(commission),
+		server.Loops(settlement)} {
 		for name, loop := range set {
 			loops[name] = loop
 		}

@@ -23,6 +23,9 @@ Usage:
                                                    lift a lock-out after failed logins
   groupbuy ledger check [-conf FILE]               recompute every balance and check double entry;
                                                    exits 1 if anything is wrong
+  groupbuy settle [-conf FILE] [-cutoff RFC3339]   settle commission through WeChat Pay profit-sharing:
+                                                   start a run (cut-off default now), work it until
+                                                   done and print its summary; exits 1 on failures
   groupbuy version
 
 -conf defaults to configs/groupbuy.yaml (the embedded default: SQLite, in-process Redis and
@@ -51,6 +54,8 @@ func run(args []string) error {
 		return accountCmd(rest)
 	case "ledger":
 		return ledgerCmd(rest)
+	case "settle":
+		return settleCmd(rest)
 	case "version":
 		fmt.Println(Version)
 		return nil

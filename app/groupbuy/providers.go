@@ -23,7 +23,7 @@ import (
 // commonSet is what both injectors share: the configuration's sections, turned into domain
 // policy where needed, and the clock.
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
-	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping", "Commission"),
+	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping", "Commission", "Settlement"),
 	checkoutConfig,
 	checkoutTick,
 	qrSigner,
@@ -33,6 +33,7 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	shippingLoops,
 	commissionConfig,
 	commissionLoops,
+	settlementSet,
 	compliance,
 	identityConfig,
 	leaderConfig,

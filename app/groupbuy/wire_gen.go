@@ -18,6 +18,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
@@ -184,6 +185,17 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	registrationQueue := data.NewRegistrationQueue(dataData)
 	receiverOps := payment.NewReceiverOps(registrationQueue, dataData, portClock)
 	receiverOpsService := service.NewReceiverOpsService(receiverOps)
+	settlementStore := data.NewSettlementStore(dataData)
+	poster := settlementPoster(ledgerLedger)
+	confSettlement := bootstrap.Settlement
+	config5, err := settlementConfig(confSettlement, confCommission)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	settlementUsecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config5, portClock)
+	financeSettlementService := service.NewFinanceSettlementService(settlementUsecase)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -200,6 +212,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		FinanceLedger:    financeLedgerService,
 		CommissionOps:    commissionOpsService,
 		ReceiverOps:      receiverOpsService,
+		Settlement:       financeSettlementService,
 	}
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
@@ -212,7 +225,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainShippingLoopSet := shippingLoops(confShipping, logger, dispatcher, shippingUsecase)
 	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, dataData, config3, portClock)
 	mainCommissionLoopSet := commissionLoops(dispatcher, flows)
-	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainCommissionLoopSet)
+	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
+	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainCommissionLoopSet, mainSettlementLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {

@@ -38,6 +38,7 @@ type Bootstrap struct {
 	Checkout      *Checkout              `protobuf:"bytes,10,opt,name=checkout,proto3" json:"checkout,omitempty"`
 	Shipping      *Shipping              `protobuf:"bytes,11,opt,name=shipping,proto3" json:"shipping,omitempty"`
 	Commission    *Commission            `protobuf:"bytes,12,opt,name=commission,proto3" json:"commission,omitempty"`
+	Settlement    *Settlement            `protobuf:"bytes,13,opt,name=settlement,proto3" json:"settlement,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -156,6 +157,13 @@ func (x *Bootstrap) GetCommission() *Commission {
 	return nil
 }
 
+func (x *Bootstrap) GetSettlement() *Settlement {
+	if x != nil {
+		return x.Settlement
+	}
+	return nil
+}
+
 // Commission is the limits of distribution. How many levels earn is leaders.commission_levels
 // (it fixes how much of a recruiting chain approval keeps).
 type Commission struct {
@@ -205,6 +213,173 @@ func (x *Commission) GetCapBp() int32 {
 	return 0
 }
 
+// Settlement pays leaders' settleable commission through WeChat Pay profit-sharing (分账). Durations
+// in protojson ("86400s"); zero or empty means the default.
+type Settlement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How long WeChat keeps a transaction frozen for sharing after payment (default 30 days, an
+	// ordinary merchant; 180 days on the platform modes).
+	FreezeWindow *durationpb.Duration `protobuf:"bytes,1,opt,name=freeze_window,json=freezeWindow,proto3" json:"freeze_window,omitempty"`
+	// Transactions this close to their deadline are settled first and listed as at risk (default
+	// 5 days; less than freeze_window).
+	WarnBefore *durationpb.Duration `protobuf:"bytes,2,opt,name=warn_before,json=warnBefore,proto3" json:"warn_before,omitempty"`
+	// The merchant's maximum profit-sharing ratio of the amount net of the fee, in basis points
+	// (default commission.cap_bp, else 3000).
+	MaxRatioBp int32 `protobuf:"varint,3,opt,name=max_ratio_bp,json=maxRatioBp,proto3" json:"max_ratio_bp,omitempty"`
+	// WeChat's fee rate in basis points (default 0; 60 is 0.6%).
+	FeeBp int32 `protobuf:"varint,4,opt,name=fee_bp,json=feeBp,proto3" json:"fee_bp,omitempty"`
+	// 请求分账 calls a second from one replica (WeChat allows 300 a merchant; default 0: no bound
+	// but WeChat's FREQUENCY_LIMITED, which slows the workers down).
+	CreateQps float64 `protobuf:"fixed64,5,opt,name=create_qps,json=createQps,proto3" json:"create_qps,omitempty"`
+	// Calls to WeChat one replica keeps in flight (default 16).
+	Concurrency int32 `protobuf:"varint,6,opt,name=concurrency,proto3" json:"concurrency,omitempty"`
+	// Items a worker claims at once (default 4 × concurrency).
+	ClaimBatch int32 `protobuf:"varint,7,opt,name=claim_batch,json=claimBatch,proto3" json:"claim_batch,omitempty"`
+	// How long a claim keeps other workers off an item (default 1m).
+	Lease *durationpb.Duration `protobuf:"bytes,8,opt,name=lease,proto3" json:"lease,omitempty"`
+	// Wait after WeChat accepted an order before querying it, and between queries (default 2s).
+	PollAfter *durationpb.Duration `protobuf:"bytes,9,opt,name=poll_after,json=pollAfter,proto3" json:"poll_after,omitempty"`
+	// First wait after a transient failure (default 1s); it doubles up to retry_max (default 5m).
+	RetryAfter *durationpb.Duration `protobuf:"bytes,10,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
+	RetryMax   *durationpb.Duration `protobuf:"bytes,11,opt,name=retry_max,json=retryMax,proto3" json:"retry_max,omitempty"`
+	// Transactions one selection transaction saves (default 500).
+	SelectBatch int32 `protobuf:"varint,12,opt,name=select_batch,json=selectBatch,proto3" json:"select_batch,omitempty"`
+	// Time of day, Beijing time ("HH:MM"), of the scheduled daily run; empty: no schedule.
+	DailyAt string `protobuf:"bytes,13,opt,name=daily_at,json=dailyAt,proto3" json:"daily_at,omitempty"`
+	// How long the worker rests when it found nothing to do (default 1s).
+	WorkerIdle    *durationpb.Duration `protobuf:"bytes,14,opt,name=worker_idle,json=workerIdle,proto3" json:"worker_idle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Settlement) Reset() {
+	*x = Settlement{}
+	mi := &file_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Settlement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Settlement) ProtoMessage() {}
+
+func (x *Settlement) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Settlement.ProtoReflect.Descriptor instead.
+func (*Settlement) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Settlement) GetFreezeWindow() *durationpb.Duration {
+	if x != nil {
+		return x.FreezeWindow
+	}
+	return nil
+}
+
+func (x *Settlement) GetWarnBefore() *durationpb.Duration {
+	if x != nil {
+		return x.WarnBefore
+	}
+	return nil
+}
+
+func (x *Settlement) GetMaxRatioBp() int32 {
+	if x != nil {
+		return x.MaxRatioBp
+	}
+	return 0
+}
+
+func (x *Settlement) GetFeeBp() int32 {
+	if x != nil {
+		return x.FeeBp
+	}
+	return 0
+}
+
+func (x *Settlement) GetCreateQps() float64 {
+	if x != nil {
+		return x.CreateQps
+	}
+	return 0
+}
+
+func (x *Settlement) GetConcurrency() int32 {
+	if x != nil {
+		return x.Concurrency
+	}
+	return 0
+}
+
+func (x *Settlement) GetClaimBatch() int32 {
+	if x != nil {
+		return x.ClaimBatch
+	}
+	return 0
+}
+
+func (x *Settlement) GetLease() *durationpb.Duration {
+	if x != nil {
+		return x.Lease
+	}
+	return nil
+}
+
+func (x *Settlement) GetPollAfter() *durationpb.Duration {
+	if x != nil {
+		return x.PollAfter
+	}
+	return nil
+}
+
+func (x *Settlement) GetRetryAfter() *durationpb.Duration {
+	if x != nil {
+		return x.RetryAfter
+	}
+	return nil
+}
+
+func (x *Settlement) GetRetryMax() *durationpb.Duration {
+	if x != nil {
+		return x.RetryMax
+	}
+	return nil
+}
+
+func (x *Settlement) GetSelectBatch() int32 {
+	if x != nil {
+		return x.SelectBatch
+	}
+	return 0
+}
+
+func (x *Settlement) GetDailyAt() string {
+	if x != nil {
+		return x.DailyAt
+	}
+	return ""
+}
+
+func (x *Settlement) GetWorkerIdle() *durationpb.Duration {
+	if x != nil {
+		return x.WorkerIdle
+	}
+	return nil
+}
+
 // Checkout is presale ordering, the pickup day and after-sales. Durations in protojson ("900s").
 type Checkout struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -233,7 +408,7 @@ type Checkout struct {
 
 func (x *Checkout) Reset() {
 	*x = Checkout{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -245,7 +420,7 @@ func (x *Checkout) String() string {
 func (*Checkout) ProtoMessage() {}
 
 func (x *Checkout) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -258,7 +433,7 @@ func (x *Checkout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkout.ProtoReflect.Descriptor instead.
 func (*Checkout) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Checkout) GetOrderTtl() *durationpb.Duration {
@@ -338,7 +513,7 @@ type Shipping struct {
 
 func (x *Shipping) Reset() {
 	*x = Shipping{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -350,7 +525,7 @@ func (x *Shipping) String() string {
 func (*Shipping) ProtoMessage() {}
 
 func (x *Shipping) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -363,7 +538,7 @@ func (x *Shipping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipping.ProtoReflect.Descriptor instead.
 func (*Shipping) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Shipping) GetUndeclaredAfter() *durationpb.Duration {
@@ -405,7 +580,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -417,7 +592,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -430,7 +605,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -456,7 +631,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -468,7 +643,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -481,7 +656,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -525,7 +700,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +712,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +725,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -580,7 +755,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -592,7 +767,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -605,7 +780,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -639,7 +814,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -651,7 +826,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -664,7 +839,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -695,7 +870,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +882,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +895,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -772,7 +947,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -784,7 +959,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -797,7 +972,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10}
+	return file_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -844,7 +1019,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -856,7 +1031,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -869,7 +1044,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11}
+	return file_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -889,7 +1064,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +1076,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +1089,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12}
+	return file_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -936,7 +1111,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1123,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1136,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 0}
+	return file_conf_proto_rawDescGZIP(), []int{8, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -995,7 +1170,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1182,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1195,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7, 1}
+	return file_conf_proto_rawDescGZIP(), []int{8, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -1052,7 +1227,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1239,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1252,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 0}
+	return file_conf_proto_rawDescGZIP(), []int{9, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -1136,7 +1311,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1323,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1336,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8, 1}
+	return file_conf_proto_rawDescGZIP(), []int{9, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -1245,7 +1420,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1257,7 +1432,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1270,7 +1445,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 0}
+	return file_conf_proto_rawDescGZIP(), []int{10, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1297,7 +1472,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1484,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1497,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 0}
+	return file_conf_proto_rawDescGZIP(), []int{11, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1354,7 +1529,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1366,7 +1541,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1379,7 +1554,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 1}
+	return file_conf_proto_rawDescGZIP(), []int{11, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1433,7 +1608,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1445,7 +1620,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1458,7 +1633,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 2}
+	return file_conf_proto_rawDescGZIP(), []int{11, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -1545,7 +1720,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1732,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1745,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{11, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -1606,7 +1781,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1618,7 +1793,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1631,7 +1806,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11, 0}
+	return file_conf_proto_rawDescGZIP(), []int{12, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -1653,7 +1828,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xc8\x04\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\x83\x05\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -1669,10 +1844,37 @@ const file_conf_proto_rawDesc = "" +
 	"\bshipping\x18\v \x01(\v2\x17.groupbuy.conf.ShippingR\bshipping\x129\n" +
 	"\n" +
 	"commission\x18\f \x01(\v2\x19.groupbuy.conf.CommissionR\n" +
-	"commission\"#\n" +
+	"commission\x129\n" +
+	"\n" +
+	"settlement\x18\r \x01(\v2\x19.groupbuy.conf.SettlementR\n" +
+	"settlement\"#\n" +
 	"\n" +
 	"Commission\x12\x15\n" +
-	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xc8\x03\n" +
+	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xfc\x04\n" +
+	"\n" +
+	"Settlement\x12>\n" +
+	"\rfreeze_window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\ffreezeWindow\x12:\n" +
+	"\vwarn_before\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"warnBefore\x12 \n" +
+	"\fmax_ratio_bp\x18\x03 \x01(\x05R\n" +
+	"maxRatioBp\x12\x15\n" +
+	"\x06fee_bp\x18\x04 \x01(\x05R\x05feeBp\x12\x1d\n" +
+	"\n" +
+	"create_qps\x18\x05 \x01(\x01R\tcreateQps\x12 \n" +
+	"\vconcurrency\x18\x06 \x01(\x05R\vconcurrency\x12\x1f\n" +
+	"\vclaim_batch\x18\a \x01(\x05R\n" +
+	"claimBatch\x12/\n" +
+	"\x05lease\x18\b \x01(\v2\x19.google.protobuf.DurationR\x05lease\x128\n" +
+	"\n" +
+	"poll_after\x18\t \x01(\v2\x19.google.protobuf.DurationR\tpollAfter\x12:\n" +
+	"\vretry_after\x18\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"retryAfter\x126\n" +
+	"\tretry_max\x18\v \x01(\v2\x19.google.protobuf.DurationR\bretryMax\x12!\n" +
+	"\fselect_batch\x18\f \x01(\x05R\vselectBatch\x12\x19\n" +
+	"\bdaily_at\x18\r \x01(\tR\adailyAt\x12:\n" +
+	"\vworker_idle\x18\x0e \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"workerIdle\"\xc8\x03\n" +
 	"\bCheckout\x126\n" +
 	"\torder_ttl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\borderTtl\x12#\n" +
 	"\rstock_counter\x18\x02 \x01(\tR\fstockCounter\x12G\n" +
@@ -1801,87 +2003,96 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
 	(*Commission)(nil),            // 1: groupbuy.conf.Commission
-	(*Checkout)(nil),              // 2: groupbuy.conf.Checkout
-	(*Shipping)(nil),              // 3: groupbuy.conf.Shipping
-	(*Catalog)(nil),               // 4: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 5: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 6: groupbuy.conf.Leaders
-	(*Server)(nil),                // 7: groupbuy.conf.Server
-	(*Data)(nil),                  // 8: groupbuy.conf.Data
-	(*Auth)(nil),                  // 9: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 10: groupbuy.conf.Wechat
-	(*Security)(nil),              // 11: groupbuy.conf.Security
-	(*Demo)(nil),                  // 12: groupbuy.conf.Demo
-	(*Server_HTTP)(nil),           // 13: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 14: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 15: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 16: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 17: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 18: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 19: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 20: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 21: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 22: groupbuy.conf.Security.PersonalData
-	nil,                           // 23: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
+	(*Settlement)(nil),            // 2: groupbuy.conf.Settlement
+	(*Checkout)(nil),              // 3: groupbuy.conf.Checkout
+	(*Shipping)(nil),              // 4: groupbuy.conf.Shipping
+	(*Catalog)(nil),               // 5: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 6: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 7: groupbuy.conf.Leaders
+	(*Server)(nil),                // 8: groupbuy.conf.Server
+	(*Data)(nil),                  // 9: groupbuy.conf.Data
+	(*Auth)(nil),                  // 10: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 11: groupbuy.conf.Wechat
+	(*Security)(nil),              // 12: groupbuy.conf.Security
+	(*Demo)(nil),                  // 13: groupbuy.conf.Demo
+	(*Server_HTTP)(nil),           // 14: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 15: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 16: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 17: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 18: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 19: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 20: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 21: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 22: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 23: groupbuy.conf.Security.PersonalData
+	nil,                           // 24: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	7,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	8,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	9,  // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	10, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	11, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	12, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	5,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	6,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	4,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
-	2,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
-	3,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
+	8,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	9,  // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	10, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	11, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	12, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	13, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	6,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	7,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	5,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	3,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
+	4,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
 	1,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
-	24, // 12: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	24, // 13: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	24, // 14: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	24, // 15: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	24, // 16: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	24, // 17: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	24, // 18: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	24, // 19: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	24, // 20: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	24, // 21: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	24, // 22: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	13, // 23: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	14, // 24: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	15, // 25: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	16, // 26: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	24, // 27: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	24, // 28: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	17, // 29: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	18, // 30: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	24, // 31: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	19, // 32: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	20, // 33: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	22, // 34: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	24, // 35: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	24, // 36: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	24, // 37: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	24, // 38: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	24, // 39: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	24, // 40: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	24, // 41: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	24, // 42: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	21, // 43: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	24, // 44: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	24, // 45: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	23, // 46: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	47, // [47:47] is the sub-list for method output_type
-	47, // [47:47] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	2,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
+	25, // 13: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
+	25, // 14: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
+	25, // 15: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
+	25, // 16: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
+	25, // 17: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
+	25, // 18: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
+	25, // 19: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
+	25, // 20: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	25, // 21: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	25, // 22: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	25, // 23: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	25, // 24: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	25, // 25: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	25, // 26: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	25, // 27: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	25, // 28: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	25, // 29: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	25, // 30: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	14, // 31: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	15, // 32: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	16, // 33: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	17, // 34: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	25, // 35: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	25, // 36: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	18, // 37: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	19, // 38: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	25, // 39: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	20, // 40: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	21, // 41: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	23, // 42: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	25, // 43: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	25, // 44: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	25, // 45: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	25, // 46: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	25, // 47: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	25, // 48: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	25, // 49: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	25, // 50: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	22, // 51: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	25, // 52: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	25, // 53: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	24, // 54: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	55, // [55:55] is the sub-list for method output_type
+	55, // [55:55] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -1895,7 +2106,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -32,5 +32,6 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterFinanceLedgerServer(srv, svc.FinanceLedger)
 	v1.RegisterCommissionOpsServer(srv, svc.CommissionOps)
 	v1.RegisterReceiverOpsServer(srv, svc.ReceiverOps)
+	v1.RegisterFinanceSettlementServer(srv, svc.Settlement)
 	return srv
 }

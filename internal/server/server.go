@@ -49,6 +49,7 @@ type Services struct {
 	FinanceLedger    *service.FinanceLedgerService
 	CommissionOps    *service.CommissionOpsService
 	ReceiverOps      *service.ReceiverOpsService
+	Settlement       *service.FinanceSettlementService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

@@ -87,8 +87,9 @@ func (u *Usecase) Wake() {
 }
 
 // Work runs the worker until ctx ends: it selects runs, works their items and finishes runs,
-// resting idle between rounds that found nothing.
-func (u *Usecase) Work(ctx context.Context, idle time.Duration) error {
+// resting idle between rounds that found nothing. A round's error goes to report and the worker
+// goes on: what failed is due again later.
+func (u *Usecase) Work(ctx context.Context, idle time.Duration, report func(error)) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -101,6 +102,9 @@ func (u *Usecase) Work(ctx context.Context, idle time.Duration) error {
 		n, err := u.Round(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if err != nil {
+			report(err)
 		}
 		wait := idle
 		if n > 0 && err == nil {
