@@ -15,7 +15,6 @@ import (
 	"github.com/groupbuy/groupbuy/ent/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
-	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -25,6 +24,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
+	"github.com/groupbuy/groupbuy/internal/geo"
+	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -47,15 +48,19 @@ type stEnv struct {
 	item    int
 	events  int64
 	orders  int
+	// dsn and wechat let a worker in another process join (the subprocess test).
+	dsn    string
+	wechat *conf.Wechat
 }
 
 // newStEnv builds the environment with n leaders, every third recruited by the one before
 // (level-1 override 5%), each registered as a receiver at the simulator.
 func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 	t.Helper()
-	s := newStack(t, openPostgres(t))
+	dsn := testenv.PostgresDSN(t)
+	s := newStack(t, openDatabase(t, &conf.Data_Database{Driver: "postgres", Source: dsn, MaxOpenConns: maxConns}))
 	ctx := t.Context()
-	e := &stEnv{stack: s, db: s.db.Ent, openid: map[int64]string{}}
+	e := &stEnv{stack: s, db: s.db.Ent, openid: map[int64]string{}, dsn: dsn}
 	keys := pkPayKeys(t)
 	pc := keys.PayConfig()
 	pc.RefundDelay, pc.SharingDelay = 0, 0
@@ -78,15 +83,15 @@ func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 		t.Fatal(err)
 	}
 	e.sim = sim
-	e.client, err = wechatpay.NewFromConf(&conf.Wechat{
+	e.wechat = &conf.Wechat{
 		MiniProgram: &conf.Wechat_MiniProgram{AppId: testAppID, AppSecret: testAppSecret},
 		Pay: &conf.Wechat_Pay{MchId: keys.MchID, MerchantSerial: keys.MerchantSerial,
 			MerchantPrivateKey: dir + "/" + wxsim.MerchantKeyFile, Apiv3Key: keys.APIv3Key,
 			PlatformPublicKeyId: keys.PublicKeyID, PlatformPublicKey: string(pem), ApiBaseUrl: srv.URL,
 			NotifyBaseUrl: "http://127.0.0.1:1",
-			Retry: &conf.Wechat_Pay_Retry{MaxAttempts: 1}},
-	})
-	if err != nil {
+			Retry:         &conf.Wechat_Pay_Retry{MaxAttempts: 1}},
+	}
+	if e.client, err = wechatpay.NewFromConf(e.wechat); err != nil {
 		t.Fatal(err)
 	}
 	e.setupCommerce(t, n)
@@ -100,12 +105,17 @@ func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 		t.Fatal(err)
 	}
 	e.store = data.NewSettlementStore(s.data)
-	e.cfg, err = settlement.Config{FeeBP: 60, Concurrency: 8, PollAfter: time.Millisecond, RetryAfter: time.Millisecond,
+	e.cfg = stConfig(t)
+	return e
+}
+
+func stConfig(t *testing.T) settlement.Config {
+	cfg, err := settlement.Config{FeeBP: 60, Concurrency: 8, PollAfter: time.Millisecond, RetryAfter: time.Millisecond,
 		RetryMax: 10 * time.Millisecond, Lease: time.Minute}.Check()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return cfg
 }
 
 // setupCommerce makes the grid, the leaders (users with openids), their receivers and a batch.
@@ -220,6 +230,7 @@ func (e *stEnv) usecase() *settlement.Usecase {
 func (e *stEnv) settle(t *testing.T, uc *settlement.Usecase) *settlement.RunView {
 	t.Helper()
 	ctx := t.Context()
+	e.clock.Advance(time.Second) // a later cut-off: another run, not this one's again
 	r, err := uc.Start(ctx, settlement.StartInput{Cutoff: e.clock.Now(), Trigger: settlement.TriggerFinance})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ import (
 const candidatesSQL = `SELECT o.id, o.grid_cell, p.transaction_id, p.amount, p.refunded, p.paid_at
 FROM payments p
 JOIN orders o ON p.out_trade_no = 'GBO' || o.id || '-' || o.pay_attempt
-WHERE p.state = 'paid' AND p.profit_sharing AND p.refunded < p.amount AND p.paid_at <= ?
+WHERE p.state = 'paid' AND p.profit_sharing AND p.paid_at <= ?
   AND (p.paid_at > ? OR (p.paid_at = ? AND o.id > ?))
   AND EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.key = 'order/' || o.id || '/paid')
   AND NOT EXISTS (SELECT 1 FROM commission_entries e WHERE e.order_id = o.id

@@ -40,7 +40,8 @@ type Receiver struct {
 	Registered bool
 }
 
-// Net is a receivable paid off from an order's commission before anything is shared.
+// Net is a receivable paid off from an order's commission before anything is shared (or, when
+// negative, a debt the order's refunds left on settleable, moved to the receivable).
 type Net struct {
 	LeaderID int64
 	Amount   int64
@@ -103,11 +104,19 @@ func (p *Planner) Plan(c Candidate) (Item, []Net) {
 	return it, nets
 }
 
-// net pays each leader's receivable off its commission of the order first.
+// net pays each leader's receivable off its commission of the order first. An order that owes
+// a leader less than nothing (a refund reversed commission that had already paid a receivable
+// off) hands the difference back to the receivable, where later commission pays it.
 func (p *Planner) net(owed []Owed) []Net {
 	var nets []Net
 	for i := range owed {
 		o := &owed[i]
+		if o.Amount < 0 {
+			nets = append(nets, Net{LeaderID: o.LeaderID, Amount: o.Amount})
+			p.receivable[o.LeaderID] -= o.Amount
+			o.Amount = 0
+			continue
+		}
 		n := min(o.Amount, p.receivable[o.LeaderID])
 		if n <= 0 {
 			continue

@@ -113,3 +113,24 @@ func TestSettledTxsLeaveAReceivableForCommissionRefundedMeanwhile(t *testing.T) 
 		}
 	}
 }
+
+func TestPlanMovesADebtLeftOnSettleableToTheReceivable(t *testing.T) {
+	c := testConfig(t)
+	receivers := map[int64]Receiver{1: {LeaderID: 1, Account: "o1", Registered: true}}
+	receivable := map[int64]int64{}
+	p := NewPlanner(c, 4, receivers, receivable, map[int64][]Share{})
+	// Order 1's refund reversed 100 more than its settleable (the rest had paid a receivable).
+	first, nets := p.Plan(Candidate{OrderID: 1, Amount: 10000, Owed: []Owed{{LeaderID: 1, Amount: -100}}})
+	if first.Kind != KindUnfreeze || len(nets) != 1 || nets[0].Amount != -100 || receivable[1] != 100 {
+		t.Fatalf("item %+v nets %+v receivable %v", first, nets, receivable)
+	}
+	// Order 2 of the same batch pays that debt first.
+	second, nets := p.Plan(Candidate{OrderID: 2, Amount: 10000, Owed: []Owed{{LeaderID: 1, Amount: 250}}})
+	if second.Amount != 150 || len(nets) != 1 || nets[0].Amount != 100 || receivable[1] != 0 {
+		t.Fatalf("item %+v nets %+v receivable %v", second, nets, receivable)
+	}
+	tx := NettedTx(4, 1, "", []Net{{LeaderID: 1, Amount: -100}})
+	if err := tx.Validate(); err != nil || tx.Postings[0].Amount != -100 || tx.Postings[1].Amount != 100 {
+		t.Fatalf("tx = %+v, %v", tx, err)
+	}
+}

@@ -106,6 +106,9 @@ func (u *Usecase) plan(ctx context.Context, r *Run, cands []Candidate) error {
 		}
 		it, nets := p.Plan(c)
 		it.CreatedAt, it.NextAttemptAt = now, now
+		if c.Refunded >= c.Amount {
+			refundedInFull(&it, now)
+		}
 		items = append(items, it)
 		if len(nets) > 0 {
 			txs = append(txs, NettedTx(r.ID, c.OrderID, c.GridCell, nets))
@@ -165,6 +168,18 @@ func expiredItem(runID int64, c Candidate, deadline, now time.Time) (Item, ledge
 		it.LastError = "deadline passed unsettled: commission moved to unresolved for finance"
 	}
 	return it, tx
+}
+
+// refundedInFull closes an item whose transaction was refunded in full: nothing is left frozen
+// to share or unfreeze, so no call is made (its netting still moves any debt to the receivable).
+func refundedInFull(it *Item, now time.Time) {
+	it.Kind, it.OutOrderNo, it.Amount = KindUnfreeze, payment.OutUnfreezeNo(it.OrderID), 0
+	it.State, it.FinishedAt, it.LastError = ItemFinished, now, "refunded in full: nothing left frozen"
+	for i := range it.Shares {
+		if it.Shares[i].Result == ResultPending {
+			it.Shares[i].Result, it.Shares[i].FailReason = ResultDeferred, ReasonRefunded
+		}
+	}
 }
 
 func leadersOf(cands []Candidate) []int64 {

@@ -161,6 +161,7 @@ const (
 	ReasonOverCap       = "OVER_RATIO_CAP"
 	ReasonNotRegistered = "RECEIVER_NOT_REGISTERED"
 	ReasonExpired       = "SHARING_EXPIRED"
+	ReasonRefunded      = "REFUNDED_IN_FULL"
 )
 
 // WeChat's fail reasons of a closed receiver (分账失败原因).
