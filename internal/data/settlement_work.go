@@ -125,24 +125,6 @@ func (s *SettlementStore) SaveShares(ctx context.Context, shares []settlement.Sh
 	return nil
 }
 
-// ItemByOutOrderNo implements settlement.Store.
-func (s *SettlementStore) ItemByOutOrderNo(ctx context.Context, outOrderNo string) (*settlement.Item, error) {
-	r, err := s.data.client(ctx).SettlementItem.Query().Where(settlementitem.OutOrderNo(outOrderNo)).Only(ctx)
-	if err != nil {
-		return nil, dbErr(err, "settlement item "+outOrderNo)
-	}
-	it := itemOf(r)
-	return &it, nil
-}
-
-// Expedite implements settlement.Store.
-func (s *SettlementStore) Expedite(ctx context.Context, id int64, now time.Time) error {
-	err := s.data.client(ctx).SettlementItem.Update().Where(settlementitem.ID(id),
-		settlementitem.StateIn(settlementitem.StatePending, settlementitem.StateProcessing),
-		settlementitem.LeaseUntilIsNil()).SetNextAttemptAt(now.UTC()).Exec(ctx)
-	return dbErr(err, fmt.Sprintf("expedite settlement item %d", id))
-}
-
 // Items implements settlement.Store.
 func (s *SettlementStore) Items(ctx context.Context, runID int64, state settlement.ItemState, afterID int64, limit int) ([]settlement.Item, error) {
 	q := s.data.client(ctx).SettlementItem.Query().Where(settlementitem.RunID(runID), settlementitem.IDGT(afterID)).

@@ -57,10 +57,6 @@ type Store interface {
 	Owed(ctx context.Context, keys []OrderLeader) (map[OrderLeader]int64, error)
 	// SettleEntries marks the settleable entries of each order and leader settled.
 	SettleEntries(ctx context.Context, keys []OrderLeader) error
-	// ItemByOutOrderNo finds an item by its out_order_no.
-	ItemByOutOrderNo(ctx context.Context, outOrderNo string) (*Item, error)
-	// Expedite makes an active item due now (a notification says its result is in).
-	Expedite(ctx context.Context, id int64, now time.Time) error
 
 	// Items lists a run's items in id order after afterID, of one state ("" for all).
 	Items(ctx context.Context, runID int64, state ItemState, afterID int64, limit int) ([]Item, error)

@@ -9,7 +9,7 @@
 // The request is saved before the first call and never changes, so a killed worker's item is
 // sent again as the same request, which WeChat treats as one; a stale worker's writes are
 // fenced off by the attempt count it claimed with. Results come from querying the order (WeChat
-// notifies only merchant receivers; a notification only brings the query forward), and a
+// notifies only merchant receivers, and every receiver here is a leader's openid), and a
 // finished order posts the ledger: settleable becomes settled and clearing pays out.
 //
 // WeChat's rules this package applies, each where it is used:

@@ -2,13 +2,11 @@ package settlement
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"time"
 
-	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 )
 
@@ -76,26 +74,6 @@ func (u *Usecase) AtRisk(ctx context.Context, limit int) ([]AtRisk, error) {
 		out[i].Deadline = u.cfg.Deadline(out[i].PaidAt)
 	}
 	return out, err
-}
-
-// Notified brings the query of an item forward: WeChat says its result is in (it notifies
-// only merchant receivers; the query remains the source of the result). An unknown number is
-// not ours to follow.
-func (u *Usecase) Notified(ctx context.Context, outOrderNo string) error {
-	it, err := u.store.ItemByOutOrderNo(ctx, outOrderNo)
-	if errors.Is(err, bizerr.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if it.State.Active() {
-		if err := u.store.Expedite(ctx, it.ID, u.now()); err != nil {
-			return err
-		}
-		u.Wake()
-	}
-	return nil
 }
 
 // ExportCSV writes a run's summary and every share of its items, for finance.
