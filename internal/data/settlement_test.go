@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -21,7 +23,7 @@ func TestSettlementRunPaysWhatTheLedgerSays(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	const n = 1000
 	for i := range n {
-		o := e.paidOrder(t, e.leaders[r.IntN(len(e.leaders))], 1+r.Int64N(4), randomBP(r), 72*time.Hour)
+		o := e.paidOrder(t, e.leaders[r.IntN(len(e.leaders))], 1+r.Int64N(4), randomBP(r), 0)
 		if i%5 == 0 && o.Amount > 2500 {
 			e.refund(t, o, 1)
 		}
@@ -46,6 +48,29 @@ func TestSettlementRunPaysWhatTheLedgerSays(t *testing.T) {
 	if again.Summary.Items != 0 {
 		t.Fatalf("second run took %d items", again.Summary.Items)
 	}
+	e.reconcileClean(t)
+}
+
+// reconcileClean reconciles today (Beijing) against WeChat's bills, out the next morning, and
+// expects no difference.
+func (e *stEnv) reconcileClean(t *testing.T) {
+	t.Helper()
+	day := e.clock.Now().In(reconcile.China)
+	ready := time.Date(day.Year(), day.Month(), day.Day()+1, 10, 30, 0, 0, reconcile.China)
+	e.sim.AdvanceClock(ready.Sub(e.sim.Now()))
+	rep, err := reconcile.NewReconciler(e.client, data.NewReconcileSource(e.data)).Day(t.Context(), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Clean {
+		for i, d := range rep.Differences {
+			if i < 10 {
+				t.Errorf("difference: %+v", d)
+			}
+		}
+		t.Fatalf("reconciliation of %s: %d differences, counts %+v", day.Format(time.DateOnly), len(rep.Differences), rep.Counts)
+	}
+	t.Logf("reconciliation of %s clean: %+v", day.Format(time.DateOnly), rep.Counts)
 }
 
 // Thirty trials: a run is killed (its context cancelled) at a random moment, again and again,
