@@ -29,6 +29,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
+// stClientTimeout bounds each call to the simulator, so that a slow answer is a timeout.
+const stClientTimeout = 300 * time.Millisecond
+
 // stEnv is settlement on the real database, the ledger and commission flows, and the WeChat
 // simulator through the official SDK.
 type stEnv struct {

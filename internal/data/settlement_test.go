@@ -74,7 +74,7 @@ func (e *stEnv) reconcileClean(t *testing.T) {
 }
 
 // Thirty trials: a run is killed (its context cancelled) at a random moment, again and again,
-// while WeChat answers SYSTEM_ERROR or times out now and then; a new worker (a restarted
+// while WeChat answers SYSTEM_ERROR (before or after doing the work) or too late; a new worker (a restarted
 // process) takes over once the dead one's lease runs out. Every trial ends with every leader
 // paid exactly once what the ledger says, nothing left settleable and the trial balance zero.
 func TestSettlementSurvivesKillsAndFaults(t *testing.T) {
@@ -91,9 +91,9 @@ func TestSettlementSurvivesKillsAndFaults(t *testing.T) {
 			}
 			e.complete(t, o)
 		}
-		for _, op := range []string{wxsim.OpSharingCreateOrder, wxsim.OpSharingQueryOrder} {
-			if r.IntN(2) == 0 {
-				e.sim.FailPayNext(op, "SYSTEM_ERROR", 500, 1+r.IntN(3))
+		for _, op := range []string{wxsim.OpSharingCreateOrder, wxsim.OpSharingQueryOrder, wxsim.OpSharingUnfreeze} {
+			if err := e.sim.InjectPayFault(randomFault(r, op)); err != nil {
+				t.Fatal(err)
 			}
 		}
 		uc := e.usecase()
@@ -117,4 +117,25 @@ func TestSettlementSurvivesKillsAndFaults(t *testing.T) {
 		}
 		e.sim.ClearPayFaults()
 	}
+	items := e.db.SettlementItem.Query().CountX(t.Context())
+	requests := e.sim.Calls(wxsim.OpSharingCreateOrder) + e.sim.Calls(wxsim.OpSharingUnfreeze)
+	if requests <= items {
+		t.Fatalf("%d requests for %d items: neither the kills nor the faults made a request repeat", requests, items)
+	}
+	t.Logf("%d items took %d requests (repeated after kills and faults, each the same request)", items, requests)
+}
+
+// randomFault is one of the faults WeChat shows: SYSTEM_ERROR before the work, SYSTEM_ERROR
+// after it (the answer lost), or an answer later than the client waits.
+func randomFault(r *rand.Rand, op string) wxsim.PayFault {
+	f := wxsim.PayFault{Operation: op, Count: 1 + r.IntN(3)}
+	switch r.IntN(3) {
+	case 0:
+		f.Code = "SYSTEM_ERROR"
+	case 1:
+		f.Code, f.AfterEffect = "SYSTEM_ERROR", true
+	default:
+		f.Latency = stClientTimeout + 50*time.Millisecond
+	}
+	return f
 }
