@@ -188,6 +188,16 @@ func (s *SettlementStore) LockLeaders(ctx context.Context, leaderIDs []int64) er
 	return wrap(err, "lock leaders")
 }
 
+// LockOrders implements settlement.Store.
+func (s *SettlementStore) LockOrders(ctx context.Context, orderIDs []int64) error {
+	if len(orderIDs) == 0 || s.data.dialect != dialect.Postgres {
+		return nil // SQLite transactions are BEGIN IMMEDIATE: one writer at a time already
+	}
+	err := s.query(ctx, `SELECT id FROM orders WHERE id IN (`+in(len(orderIDs))+`) ORDER BY id FOR UPDATE`,
+		int64s(orderIDs), func(*sql.Rows) error { return nil })
+	return wrap(err, "lock orders")
+}
+
 // OpenCarries implements settlement.Store.
 func (s *SettlementStore) OpenCarries(ctx context.Context, leaderIDs []int64) (map[int64][]settlement.Share, error) {
 	out := map[int64][]settlement.Share{}

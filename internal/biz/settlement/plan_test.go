@@ -134,3 +134,21 @@ func TestPlanMovesADebtLeftOnSettleableToTheReceivable(t *testing.T) {
 		t.Fatalf("tx = %+v, %v", tx, err)
 	}
 }
+
+func TestSettledTxsMoveAnOrdersDebtToTheReceivable(t *testing.T) {
+	it := &Item{RunID: 3, OrderID: 42, Shares: []Share{{LeaderID: 1, SourceOrderID: 42, Amount: 300, Result: ResultSuccess}}}
+	// Leader 2's commission of the order was reversed by 80 beyond what the run had left it.
+	owed := map[OrderLeader]int64{{42, 1}: 300, {42, 2}: -80}
+	txs := SettledTxs(it, owed)
+	got := map[ledger.Account]int64{}
+	for _, p := range txs[0].Postings {
+		got[p.Account] = p.Amount
+	}
+	if len(txs) != 1 || got[ledger.LeaderAccount(2, ledger.Settleable)] != -80 || got[ledger.LeaderAccount(2, ledger.Receivable)] != 80 ||
+		got[ledger.LeaderAccount(1, ledger.Settleable)] != 300 || got[ledger.PlatformAccount(ledger.Clearing)] != -300 {
+		t.Fatalf("txs = %+v", txs)
+	}
+	if err := txs[0].Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -53,7 +53,10 @@ type Store interface {
 	LockItem(ctx context.Context, id int64) (*Item, error)
 	// SaveShares writes the shares' results, fail reasons, detail ids and finish times.
 	SaveShares(ctx context.Context, shares []Share) error
-	// Owed reads each order's settleable commission of each leader (a credit, positive).
+	// LockOrders locks the orders' rows in id order (what refunds of an order serialize on).
+	LockOrders(ctx context.Context, orderIDs []int64) error
+	// Owed reads the settleable commission of every leader of the keys' orders (a credit,
+	// positive when owed), keyed by order and leader.
 	Owed(ctx context.Context, keys []OrderLeader) (map[OrderLeader]int64, error)
 	// SettleEntries marks the settleable entries of each order and leader settled.
 	SettleEntries(ctx context.Context, keys []OrderLeader) error

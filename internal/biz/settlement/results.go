@@ -1,6 +1,9 @@
 package settlement
 
 import (
+	"cmp"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -104,6 +107,17 @@ func SettledTxs(it *Item, owed map[OrderLeader]int64) []ledger.Tx {
 		}
 		txs[i].Postings = append(txs[i].Postings, postings...)
 	}
+	// What a refund reversed beyond what the leader is still owed from the order (it raced the
+	// selection) leaves the order owing the leader less than nothing: that debt moves to the
+	// receivable now, since the order's item is its last.
+	for _, k := range sortedKeys(owed) {
+		if k.OrderID == it.OrderID && owed[k] < 0 {
+			txs[0].Postings = append(txs[0].Postings,
+				ledger.Posting{Account: ledger.LeaderAccount(k.LeaderID, ledger.Settleable), Amount: owed[k]},
+				ledger.Posting{Account: ledger.LeaderAccount(k.LeaderID, ledger.Receivable), Amount: -owed[k]})
+			owed[k] = 0
+		}
+	}
 	out := txs[:0]
 	for _, tx := range txs {
 		if tx = tx.Compact(); len(tx.Postings) > 0 {
@@ -111,4 +125,12 @@ func SettledTxs(it *Item, owed map[OrderLeader]int64) []ledger.Tx {
 		}
 	}
 	return out
+}
+
+func sortedKeys(m map[OrderLeader]int64) []OrderLeader {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b OrderLeader) int {
+		return cmp.Or(cmp.Compare(a.OrderID, b.OrderID), cmp.Compare(a.LeaderID, b.LeaderID))
+	})
+	return keys
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -131,6 +132,9 @@ func (u *Usecase) expire(ctx context.Context, it *Item) error {
 		if locked.Attempts != it.Attempts || !locked.State.Active() {
 			return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
 		}
+		if err := u.store.LockOrders(ctx, []int64{locked.OrderID}); err != nil {
+			return err
+		}
 		now := u.now()
 		var own []Owed
 		for i := range locked.Shares {
@@ -188,11 +192,16 @@ func (u *Usecase) finish(ctx context.Context, it *Item, o payment.SharingOrder) 
 		if locked.Attempts != it.Attempts || !locked.State.Active() {
 			return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
 		}
+		// The orders' locks keep refunds out until this is posted: what a refund reverses is
+		// then either in the balances read here or posted after the payout.
+		if err := u.store.LockOrders(ctx, sources(it)); err != nil {
+			return err
+		}
 		if err := u.store.SaveShares(ctx, it.Shares); err != nil {
 			return err
 		}
 		paid := Paid(it)
-		owed, err := u.store.Owed(ctx, paid)
+		owed, err := u.store.Owed(ctx, append(paid, OrderLeader{OrderID: it.OrderID}))
 		if err != nil {
 			return err
 		}
@@ -207,4 +216,16 @@ func (u *Usecase) finish(ctx context.Context, it *Item, o payment.SharingOrder) 
 		it.State, it.WeChatOrderID, it.LastError, it.FinishedAt = ItemFinished, o.OrderID, "", u.now()
 		return u.save(ctx, it)
 	})
+}
+
+// sources are the orders whose commission the item pays, in id order.
+func sources(it *Item) []int64 {
+	ids := []int64{it.OrderID}
+	for _, s := range it.Shares {
+		if !slices.Contains(ids, s.SourceOrderID) {
+			ids = append(ids, s.SourceOrderID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
