@@ -38,6 +38,7 @@ func (e *stEnv) items(t *testing.T, runID int64) []settlement.Item {
 // item fails as retriable with WeChat's reason and the commission stays settleable; once the
 // receiver is added again, finance's retry sends the same request and pays it.
 func TestSettlementReceiverDeletedBetweenSelectionAndSharing(t *testing.T) {
+	t.Parallel()
 	e := newStEnv(t, 2, nil)
 	l := e.leaders[0]
 	e.complete(t, e.paidOrder(t, l, 2, 1000, 72*time.Hour))
@@ -68,6 +69,7 @@ func TestSettlementReceiverDeletedBetweenSelectionAndSharing(t *testing.T) {
 // expired at selection, with no call, its commission moved to unresolved for finance; one
 // WeChat refuses as past its limit is expired the same way.
 func TestSettlementPastTheTimeLimit(t *testing.T) {
+	t.Parallel()
 	e := newStEnv(t, 2, nil)
 	old := e.paidOrder(t, e.leaders[0], 2, 1000, 31*24*time.Hour)
 	e.complete(t, old)
@@ -105,6 +107,7 @@ func TestSettlementPastTheTimeLimit(t *testing.T) {
 // reversed part of the commission, WeChat pays the saved amount, and what the refund took back
 // becomes the leader's receivable, which the next commission pays off.
 func TestSettlementRefundRacingTheRun(t *testing.T) {
+	t.Parallel()
 	e := newStEnv(t, 2, nil)
 	l := e.leaders[0]
 	o := e.paidOrder(t, l, 4, 1000, 72*time.Hour) // 10000 fen, 1000 commission
@@ -129,6 +132,7 @@ func TestSettlementRefundRacingTheRun(t *testing.T) {
 // A receiver WeChat closes (ACCOUNT_ABNORMAL) keeps its commission settleable with the reason;
 // the leader's next transaction carries it once the account is fixed.
 func TestSettlementClosedShareIsCarriedByTheNextRun(t *testing.T) {
+	t.Parallel()
 	e := newStEnv(t, 2, nil)
 	l := e.leaders[0]
 	e.complete(t, e.paidOrder(t, l, 2, 1000, 72*time.Hour))
@@ -159,6 +163,7 @@ func TestSettlementClosedShareIsCarriedByTheNextRun(t *testing.T) {
 
 // FREQUENCY_LIMITED is retried after a back-off; nothing fails.
 func TestSettlementBacksOffOnFrequencyLimited(t *testing.T) {
+	t.Parallel()
 	e := newStEnv(t, 3, nil)
 	for i := range 6 {
 		e.complete(t, e.paidOrder(t, e.leaders[i%3], 1, 1000, 72*time.Hour))

@@ -61,6 +61,7 @@ func TestSettlementWorkerProcess(t *testing.T) {
 // or a kill would end it) and a worker here finishes the run once the dead one's leases run
 // out. Nothing is paid twice, nothing is left, the trial balance stays zero.
 func TestSettlementSurvivesProcessExit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("subprocesses")
 	}

@@ -16,6 +16,7 @@ import (
 // A run over 1,000 transactions with random rates and partial refunds pays every leader at
 // WeChat exactly what the ledger records as settled, to the fen, and leaves nothing settleable.
 func TestSettlementRunPaysWhatTheLedgerSays(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("1,000 transactions")
 	}
@@ -78,6 +79,7 @@ func (e *stEnv) reconcileClean(t *testing.T) {
 // process) takes over once the dead one's lease runs out. Every trial ends with every leader
 // paid exactly once what the ledger says, nothing left settleable and the trial balance zero.
 func TestSettlementSurvivesKillsAndFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("30 trials")
 	}
