@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -26,6 +27,12 @@ Usage:
   groupbuy settle [-conf FILE] [-cutoff RFC3339]   settle commission through WeChat Pay profit-sharing:
                                                    start a run (cut-off default now), work it until
                                                    done and print its summary; exits 1 on failures
+  groupbuy reconcile [-conf FILE] -day YYYY-MM-DD [-csv FILE]
+                                                   reconcile a Beijing day against WeChat Pay's trade
+                                                   and profit-sharing bills (out after 10:00 the next
+                                                   day, kept 3 months): print "clean" or the
+                                                   differences and notes, -csv writes them for Excel;
+                                                   exits 1 on differences, 2 on an error
   groupbuy version
 
 -conf defaults to configs/groupbuy.yaml (the embedded default: SQLite, in-process Redis and
@@ -35,6 +42,10 @@ WeChat). Environment variables GROUPBUY_<KEY> fill the ${KEY} placeholders of th
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "groupbuy:", err)
+		var st *exitStatus
+		if errors.As(err, &st) {
+			os.Exit(st.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -56,6 +67,8 @@ func run(args []string) error {
 		return ledgerCmd(rest)
 	case "settle":
 		return settleCmd(rest)
+	case "reconcile":
+		return reconcileCmd(rest)
 	case "version":
 		fmt.Println(Version)
 		return nil

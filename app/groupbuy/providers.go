@@ -34,6 +34,7 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	commissionConfig,
 	commissionLoops,
 	settlementSet,
+	reconcileSet,
 	compliance,
 	identityConfig,
 	leaderConfig,

@@ -18,6 +18,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -196,6 +197,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config5, portClock)
 	financeSettlementService := service.NewFinanceSettlementService(settlementUsecase)
+	reconcileSource := data.NewReconcileSource(dataData)
+	reconciler := reconcile.NewReconciler(client, reconcileSource)
+	financeReconciliationService := service.NewFinanceReconciliationService(reconciler, portClock)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -213,6 +217,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		CommissionOps:    commissionOpsService,
 		ReceiverOps:      receiverOpsService,
 		Settlement:       financeSettlementService,
+		Reconciliation:   financeReconciliationService,
 	}
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)

@@ -33,5 +33,6 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterCommissionOpsServer(srv, svc.CommissionOps)
 	v1.RegisterReceiverOpsServer(srv, svc.ReceiverOps)
 	v1.RegisterFinanceSettlementServer(srv, svc.Settlement)
+	v1.RegisterFinanceReconciliationServer(srv, svc.Reconciliation)
 	return srv
 }

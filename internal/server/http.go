@@ -58,6 +58,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	v1.RegisterCommissionOpsHTTPServer(srv, svc.CommissionOps)
 	v1.RegisterReceiverOpsHTTPServer(srv, svc.ReceiverOps)
 	v1.RegisterFinanceSettlementHTTPServer(srv, svc.Settlement)
+	v1.RegisterFinanceReconciliationHTTPServer(srv, svc.Reconciliation)
 
 	for _, h := range hooks {
 		srv.Handle(h.Path, h.Handler)

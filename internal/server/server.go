@@ -50,6 +50,7 @@ type Services struct {
 	CommissionOps    *service.CommissionOpsService
 	ReceiverOps      *service.ReceiverOpsService
 	Settlement       *service.FinanceSettlementService
+	Reconciliation   *service.FinanceReconciliationService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

@@ -49,6 +49,8 @@ var reasons = []struct {
 	{bizerr.ErrConflict, v1.ErrorConflict, "conflicts with the current state"},
 	{bizerr.ErrRateLimited, v1.ErrorRateLimited, "too many requests: slow down and retry"},
 	{bizerr.ErrUnavailable, v1.ErrorWechatUnavailable, "WeChat is unavailable: retry later"},
+	// A day's WeChat Pay bill (reconciliation); wraps no bizerr kind.
+	{payment.ErrBillNotReady, v1.ErrorBillNotReady, "WeChat Pay has no bills of the day yet (they are out after 10:00 the next day, Beijing time; a day without trades has none): reconcile again later"},
 	// The pickup day and after-sales (none of these wraps a bizerr kind).
 	{order.ErrPickupCode, v1.ErrorPickupCodeInvalid, "the pickup code is not valid at this pickup point, or was used"},
 	{order.ErrAfterSalesOver, v1.ErrorAfterSalesClosed, "the after-sales window of this order has closed"},

@@ -21,6 +21,7 @@ func TestErrorReasons(t *testing.T) {
 		{fmt.Errorf("query: %w", context.DeadlineExceeded), v1.ErrorReason_TIMEOUT, 504, ""},
 		{&payment.RegistrationStateError{ID: 1, State: payment.RegistrationDone}, v1.ErrorReason_CONFLICT, 409, "done"},
 		{fmt.Errorf("retry: %w", payment.ErrRegistrationSuperseded), v1.ErrorReason_CONFLICT, 409, "failed"},
+		{fmt.Errorf("reconcile 2026-05-01: %w", payment.ErrBillNotReady), v1.ErrorReason_BILL_NOT_READY, 409, ""},
 	} {
 		e := kerrors.FromError(toAPIError(c.err))
 		if e.Reason != c.reason.String() || e.Code != c.code || e.Metadata["state"] != c.state {

@@ -107,6 +107,9 @@ const (
 	ErrorReason_NOT_A_LEADER ErrorReason = 81
 	// The server's own time limit ran out (the database or an upstream is slow): retry later.
 	ErrorReason_TIMEOUT ErrorReason = 82
+	// WeChat Pay's bill of the day is not out yet (a day's bills are made after 10:00 the next
+	// day, Beijing time) or WeChat has none for it: reconcile again later.
+	ErrorReason_BILL_NOT_READY ErrorReason = 83
 )
 
 // Enum value maps for ErrorReason.
@@ -155,6 +158,7 @@ var (
 		80: "PLAN_INVALID",
 		81: "NOT_A_LEADER",
 		82: "TIMEOUT",
+		83: "BILL_NOT_READY",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -200,6 +204,7 @@ var (
 		"PLAN_INVALID":             80,
 		"NOT_A_LEADER":             81,
 		"TIMEOUT":                  82,
+		"BILL_NOT_READY":           83,
 	}
 )
 
@@ -234,7 +239,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xaa\t\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xc4\t\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -279,7 +284,8 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\x0ePAYMENT_FAILED\x10H\x1a\x04\xa8E\xf6\x03\x12\x16\n" +
 	"\fPLAN_INVALID\x10P\x1a\x04\xa8E\xa6\x03\x12\x16\n" +
 	"\fNOT_A_LEADER\x10Q\x1a\x04\xa8E\x93\x03\x12\x11\n" +
-	"\aTIMEOUT\x10R\x1a\x04\xa8E\xf8\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\aTIMEOUT\x10R\x1a\x04\xa8E\xf8\x03\x12\x18\n" +
+	"\x0eBILL_NOT_READY\x10S\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

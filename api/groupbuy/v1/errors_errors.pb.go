@@ -600,3 +600,19 @@ func IsTimeout(err error) bool {
 func ErrorTimeout(format string, args ...interface{}) *errors.Error {
 	return errors.New(504, ErrorReason_TIMEOUT.String(), fmt.Sprintf(format, args...))
 }
+
+// WeChat Pay's bill of the day is not out yet (a day's bills are made after 10:00 the next
+// day, Beijing time) or WeChat has none for it: reconcile again later.
+func IsBillNotReady(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BILL_NOT_READY.String() && e.Code == 409
+}
+
+// WeChat Pay's bill of the day is not out yet (a day's bills are made after 10:00 the next
+// day, Beijing time) or WeChat has none for it: reconcile again later.
+func ErrorBillNotReady(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_BILL_NOT_READY.String(), fmt.Sprintf(format, args...))
+}

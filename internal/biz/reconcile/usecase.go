@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -136,4 +137,25 @@ func cmpTime(t, def time.Time) time.Time {
 		return def
 	}
 	return t
+}
+
+// BillMonths is how long WeChat Pay keeps a day's bills: three months.
+const BillMonths = 3
+
+// ParseDay parses day (YYYY-MM-DD, a Beijing calendar day) and checks that WeChat Pay
+// can have its bills at now: not in the future, at most BillMonths back. Its errors are
+// bizerr.Invalid (INVALID_ARGUMENT). Today passes: its bills are simply not out yet.
+func ParseDay(day string, now time.Time) (time.Time, error) {
+	d, err := time.ParseInLocation(time.DateOnly, day, China)
+	if err != nil {
+		return time.Time{}, bizerr.Invalid("day", "not a date (YYYY-MM-DD)")
+	}
+	today, _ := DayRange(now)
+	if d.After(today) {
+		return time.Time{}, bizerr.Invalid("day", "in the future (Beijing time)")
+	}
+	if d.Before(today.AddDate(0, -BillMonths, 0)) {
+		return time.Time{}, bizerr.Invalid("day", fmt.Sprintf("more than %d months back: WeChat Pay keeps bills for %d months", BillMonths, BillMonths))
+	}
+	return d, nil
 }
