@@ -22222,6 +22222,7 @@ type SettlementItemMutation struct {
 	addamount       *int64
 	deadline        *time.Time
 	state           *settlementitem.State
+	active          *bool
 	retriable       *bool
 	attempts        *int
 	addattempts     *int
@@ -22725,6 +22726,42 @@ func (m *SettlementItemMutation) ResetState() {
 	m.state = nil
 }
 
+// SetActive sets the "active" field.
+func (m *SettlementItemMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *SettlementItemMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the SettlementItem entity.
+// If the SettlementItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementItemMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *SettlementItemMutation) ResetActive() {
+	m.active = nil
+}
+
 // SetRetriable sets the "retriable" field.
 func (m *SettlementItemMutation) SetRetriable(b bool) {
 	m.retriable = &b
@@ -23119,7 +23156,7 @@ func (m *SettlementItemMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SettlementItemMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.run_id != nil {
 		fields = append(fields, settlementitem.FieldRunID)
 	}
@@ -23146,6 +23183,9 @@ func (m *SettlementItemMutation) Fields() []string {
 	}
 	if m.state != nil {
 		fields = append(fields, settlementitem.FieldState)
+	}
+	if m.active != nil {
+		fields = append(fields, settlementitem.FieldActive)
 	}
 	if m.retriable != nil {
 		fields = append(fields, settlementitem.FieldRetriable)
@@ -23197,6 +23237,8 @@ func (m *SettlementItemMutation) Field(name string) (ent.Value, bool) {
 		return m.Deadline()
 	case settlementitem.FieldState:
 		return m.State()
+	case settlementitem.FieldActive:
+		return m.Active()
 	case settlementitem.FieldRetriable:
 		return m.Retriable()
 	case settlementitem.FieldAttempts:
@@ -23240,6 +23282,8 @@ func (m *SettlementItemMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldDeadline(ctx)
 	case settlementitem.FieldState:
 		return m.OldState(ctx)
+	case settlementitem.FieldActive:
+		return m.OldActive(ctx)
 	case settlementitem.FieldRetriable:
 		return m.OldRetriable(ctx)
 	case settlementitem.FieldAttempts:
@@ -23327,6 +23371,13 @@ func (m *SettlementItemMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetState(v)
+		return nil
+	case settlementitem.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
 		return nil
 	case settlementitem.FieldRetriable:
 		v, ok := value.(bool)
@@ -23537,6 +23588,9 @@ func (m *SettlementItemMutation) ResetField(name string) error {
 		return nil
 	case settlementitem.FieldState:
 		m.ResetState()
+		return nil
+	case settlementitem.FieldActive:
+		m.ResetActive()
 		return nil
 	case settlementitem.FieldRetriable:
 		m.ResetRetriable()

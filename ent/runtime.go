@@ -1294,22 +1294,26 @@ func init() {
 	settlementitemDescAmount := settlementitemFields[7].Descriptor()
 	// settlementitem.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	settlementitem.AmountValidator = settlementitemDescAmount.Validators[0].(func(int64) error)
+	// settlementitemDescActive is the schema descriptor for active field.
+	settlementitemDescActive := settlementitemFields[10].Descriptor()
+	// settlementitem.DefaultActive holds the default value on creation for the active field.
+	settlementitem.DefaultActive = settlementitemDescActive.Default.(bool)
 	// settlementitemDescRetriable is the schema descriptor for retriable field.
-	settlementitemDescRetriable := settlementitemFields[10].Descriptor()
+	settlementitemDescRetriable := settlementitemFields[11].Descriptor()
 	// settlementitem.DefaultRetriable holds the default value on creation for the retriable field.
 	settlementitem.DefaultRetriable = settlementitemDescRetriable.Default.(bool)
 	// settlementitemDescAttempts is the schema descriptor for attempts field.
-	settlementitemDescAttempts := settlementitemFields[11].Descriptor()
+	settlementitemDescAttempts := settlementitemFields[12].Descriptor()
 	// settlementitem.DefaultAttempts holds the default value on creation for the attempts field.
 	settlementitem.DefaultAttempts = settlementitemDescAttempts.Default.(int)
 	// settlementitem.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
 	settlementitem.AttemptsValidator = settlementitemDescAttempts.Validators[0].(func(int) error)
 	// settlementitemDescWechatOrderID is the schema descriptor for wechat_order_id field.
-	settlementitemDescWechatOrderID := settlementitemFields[14].Descriptor()
+	settlementitemDescWechatOrderID := settlementitemFields[15].Descriptor()
 	// settlementitem.WechatOrderIDValidator is a validator for the "wechat_order_id" field. It is called by the builders before save.
 	settlementitem.WechatOrderIDValidator = settlementitemDescWechatOrderID.Validators[0].(func(string) error)
 	// settlementitemDescLastError is the schema descriptor for last_error field.
-	settlementitemDescLastError := settlementitemFields[15].Descriptor()
+	settlementitemDescLastError := settlementitemFields[16].Descriptor()
 	// settlementitem.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	settlementitem.LastErrorValidator = settlementitemDescLastError.Validators[0].(func(string) error)
 	settlementrunFields := schema.SettlementRun{}.Fields()

@@ -35,6 +35,8 @@ type SettlementItem struct {
 	Deadline time.Time `json:"deadline,omitempty"`
 	// State holds the value of the "state" field.
 	State settlementitem.State `json:"state,omitempty"`
+	// Active holds the value of the "active" field.
+	Active bool `json:"active,omitempty"`
 	// Retriable holds the value of the "retriable" field.
 	Retriable bool `json:"retriable,omitempty"`
 	// Attempts holds the value of the "attempts" field.
@@ -59,7 +61,7 @@ func (*SettlementItem) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case settlementitem.FieldRetriable:
+		case settlementitem.FieldActive, settlementitem.FieldRetriable:
 			values[i] = new(sql.NullBool)
 		case settlementitem.FieldID, settlementitem.FieldRunID, settlementitem.FieldOrderID, settlementitem.FieldAmount, settlementitem.FieldAttempts:
 			values[i] = new(sql.NullInt64)
@@ -141,6 +143,12 @@ func (_m *SettlementItem) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field state", values[i])
 			} else if value.Valid {
 				_m.State = settlementitem.State(value.String)
+			}
+		case settlementitem.FieldActive:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field active", values[i])
+			} else if value.Valid {
+				_m.Active = value.Bool
 			}
 		case settlementitem.FieldRetriable:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -254,6 +262,9 @@ func (_m *SettlementItem) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("state=")
 	builder.WriteString(fmt.Sprintf("%v", _m.State))
+	builder.WriteString(", ")
+	builder.WriteString("active=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Active))
 	builder.WriteString(", ")
 	builder.WriteString("retriable=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Retriable))

@@ -92,6 +92,20 @@ func (_c *SettlementItemCreate) SetNillableState(v *settlementitem.State) *Settl
 	return _c
 }
 
+// SetActive sets the "active" field.
+func (_c *SettlementItemCreate) SetActive(v bool) *SettlementItemCreate {
+	_c.mutation.SetActive(v)
+	return _c
+}
+
+// SetNillableActive sets the "active" field if the given value is not nil.
+func (_c *SettlementItemCreate) SetNillableActive(v *bool) *SettlementItemCreate {
+	if v != nil {
+		_c.SetActive(*v)
+	}
+	return _c
+}
+
 // SetRetriable sets the "retriable" field.
 func (_c *SettlementItemCreate) SetRetriable(v bool) *SettlementItemCreate {
 	_c.mutation.SetRetriable(v)
@@ -237,6 +251,10 @@ func (_c *SettlementItemCreate) defaults() {
 		v := settlementitem.DefaultState
 		_c.mutation.SetState(v)
 	}
+	if _, ok := _c.mutation.Active(); !ok {
+		v := settlementitem.DefaultActive
+		_c.mutation.SetActive(v)
+	}
 	if _, ok := _c.mutation.Retriable(); !ok {
 		v := settlementitem.DefaultRetriable
 		_c.mutation.SetRetriable(v)
@@ -305,6 +323,9 @@ func (_c *SettlementItemCreate) check() error {
 		if err := settlementitem.StateValidator(v); err != nil {
 			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "SettlementItem.state": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Active(); !ok {
+		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "SettlementItem.active"`)}
 	}
 	if _, ok := _c.mutation.Retriable(); !ok {
 		return &ValidationError{Name: "retriable", err: errors.New(`ent: missing required field "SettlementItem.retriable"`)}
@@ -402,6 +423,10 @@ func (_c *SettlementItemCreate) createSpec() (*SettlementItem, *sqlgraph.CreateS
 		_spec.SetField(settlementitem.FieldState, field.TypeEnum, value)
 		_node.State = value
 	}
+	if value, ok := _c.mutation.Active(); ok {
+		_spec.SetField(settlementitem.FieldActive, field.TypeBool, value)
+		_node.Active = value
+	}
 	if value, ok := _c.mutation.Retriable(); ok {
 		_spec.SetField(settlementitem.FieldRetriable, field.TypeBool, value)
 		_node.Retriable = value
@@ -495,6 +520,18 @@ func (u *SettlementItemUpsert) SetState(v settlementitem.State) *SettlementItemU
 // UpdateState sets the "state" field to the value that was provided on create.
 func (u *SettlementItemUpsert) UpdateState() *SettlementItemUpsert {
 	u.SetExcluded(settlementitem.FieldState)
+	return u
+}
+
+// SetActive sets the "active" field.
+func (u *SettlementItemUpsert) SetActive(v bool) *SettlementItemUpsert {
+	u.Set(settlementitem.FieldActive, v)
+	return u
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *SettlementItemUpsert) UpdateActive() *SettlementItemUpsert {
+	u.SetExcluded(settlementitem.FieldActive)
 	return u
 }
 
@@ -698,6 +735,20 @@ func (u *SettlementItemUpsertOne) SetState(v settlementitem.State) *SettlementIt
 func (u *SettlementItemUpsertOne) UpdateState() *SettlementItemUpsertOne {
 	return u.Update(func(s *SettlementItemUpsert) {
 		s.UpdateState()
+	})
+}
+
+// SetActive sets the "active" field.
+func (u *SettlementItemUpsertOne) SetActive(v bool) *SettlementItemUpsertOne {
+	return u.Update(func(s *SettlementItemUpsert) {
+		s.SetActive(v)
+	})
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *SettlementItemUpsertOne) UpdateActive() *SettlementItemUpsertOne {
+	return u.Update(func(s *SettlementItemUpsert) {
+		s.UpdateActive()
 	})
 }
 
@@ -1086,6 +1137,20 @@ func (u *SettlementItemUpsertBulk) SetState(v settlementitem.State) *SettlementI
 func (u *SettlementItemUpsertBulk) UpdateState() *SettlementItemUpsertBulk {
 	return u.Update(func(s *SettlementItemUpsert) {
 		s.UpdateState()
+	})
+}
+
+// SetActive sets the "active" field.
+func (u *SettlementItemUpsertBulk) SetActive(v bool) *SettlementItemUpsertBulk {
+	return u.Update(func(s *SettlementItemUpsert) {
+		s.SetActive(v)
+	})
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *SettlementItemUpsertBulk) UpdateActive() *SettlementItemUpsertBulk {
+	return u.Update(func(s *SettlementItemUpsert) {
+		s.UpdateActive()
 	})
 }
 

@@ -43,6 +43,20 @@ func (_u *SettlementItemUpdate) SetNillableState(v *settlementitem.State) *Settl
 	return _u
 }
 
+// SetActive sets the "active" field.
+func (_u *SettlementItemUpdate) SetActive(v bool) *SettlementItemUpdate {
+	_u.mutation.SetActive(v)
+	return _u
+}
+
+// SetNillableActive sets the "active" field if the given value is not nil.
+func (_u *SettlementItemUpdate) SetNillableActive(v *bool) *SettlementItemUpdate {
+	if v != nil {
+		_u.SetActive(*v)
+	}
+	return _u
+}
+
 // SetRetriable sets the "retriable" field.
 func (_u *SettlementItemUpdate) SetRetriable(v bool) *SettlementItemUpdate {
 	_u.mutation.SetRetriable(v)
@@ -250,6 +264,9 @@ func (_u *SettlementItemUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(settlementitem.FieldState, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.Active(); ok {
+		_spec.SetField(settlementitem.FieldActive, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Retriable(); ok {
 		_spec.SetField(settlementitem.FieldRetriable, field.TypeBool, value)
 	}
@@ -318,6 +335,20 @@ func (_u *SettlementItemUpdateOne) SetState(v settlementitem.State) *SettlementI
 func (_u *SettlementItemUpdateOne) SetNillableState(v *settlementitem.State) *SettlementItemUpdateOne {
 	if v != nil {
 		_u.SetState(*v)
+	}
+	return _u
+}
+
+// SetActive sets the "active" field.
+func (_u *SettlementItemUpdateOne) SetActive(v bool) *SettlementItemUpdateOne {
+	_u.mutation.SetActive(v)
+	return _u
+}
+
+// SetNillableActive sets the "active" field if the given value is not nil.
+func (_u *SettlementItemUpdateOne) SetNillableActive(v *bool) *SettlementItemUpdateOne {
+	if v != nil {
+		_u.SetActive(*v)
 	}
 	return _u
 }
@@ -558,6 +589,9 @@ func (_u *SettlementItemUpdateOne) sqlSave(ctx context.Context) (_node *Settleme
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(settlementitem.FieldState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Active(); ok {
+		_spec.SetField(settlementitem.FieldActive, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Retriable(); ok {
 		_spec.SetField(settlementitem.FieldRetriable, field.TypeBool, value)

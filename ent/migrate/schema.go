@@ -281,7 +281,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "user_id", Type: field.TypeInt},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "approved", "rejected", "suspended"}, Default: "pending"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "approved", "rejected", "suspended", "removed"}, Default: "pending"},
 		{Name: "paused", Type: field.TypeBool, Default: false},
 		{Name: "status_reason", Type: field.TypeString, Nullable: true, Size: 256},
 		{Name: "real_name_sealed", Type: field.TypeString},
@@ -801,6 +801,7 @@ var (
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "deadline", Type: field.TypeTime},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "processing", "finished", "failed", "expired"}, Default: "pending"},
+		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "retriable", Type: field.TypeBool, Default: false},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "next_attempt_at", Type: field.TypeTime},
@@ -831,7 +832,7 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{SettlementItemsColumns[2]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "state IN ('pending', 'processing')",
+					Where: "active",
 				},
 			},
 			{
@@ -844,7 +845,7 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{SettlementItemsColumns[8], SettlementItemsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "state IN ('pending', 'processing')",
+					Where: "active",
 				},
 			},
 			{

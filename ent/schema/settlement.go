@@ -56,6 +56,9 @@ func (SettlementItem) Fields() []ent.Field {
 		// finished: results recorded and posted; failed: WeChat refused it; expired: the
 		// deadline passed before it was accepted.
 		field.Enum("state").Values("pending", "processing", "finished", "failed", "expired").Default("pending"),
+		// active is state pending or processing: the partial indexes' predicate (a boolean
+		// column reads the same in every dialect, where a string comparison does not).
+		field.Bool("active").Default(true),
 		// retriable says whether the refusal can clear by itself (finance may retry it).
 		field.Bool("retriable").Default(false),
 		field.Int("attempts").Default(0).NonNegative(),
@@ -74,11 +77,11 @@ func (SettlementItem) Indexes() []ent.Index {
 		index.Fields("out_order_no").Unique(),
 		// A transaction is worked by one item at a time, whichever run it is in.
 		index.Fields("order_id").StorageKey("settlementitem_active_order").Unique().
-			Annotations(entsql.IndexWhere("state IN ('pending', 'processing')")),
+			Annotations(entsql.IndexWhere("active")),
 		index.Fields("order_id", "state"),
 		// Workers claim due items nearest their deadline first.
 		index.Fields("deadline", "id").StorageKey("settlementitem_active_deadline").
-			Annotations(entsql.IndexWhere("state IN ('pending', 'processing')")),
+			Annotations(entsql.IndexWhere("active")),
 		index.Fields("run_id", "state"),
 	}
 }

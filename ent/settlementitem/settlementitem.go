@@ -31,6 +31,8 @@ const (
 	FieldDeadline = "deadline"
 	// FieldState holds the string denoting the state field in the database.
 	FieldState = "state"
+	// FieldActive holds the string denoting the active field in the database.
+	FieldActive = "active"
 	// FieldRetriable holds the string denoting the retriable field in the database.
 	FieldRetriable = "retriable"
 	// FieldAttempts holds the string denoting the attempts field in the database.
@@ -63,6 +65,7 @@ var Columns = []string{
 	FieldAmount,
 	FieldDeadline,
 	FieldState,
+	FieldActive,
 	FieldRetriable,
 	FieldAttempts,
 	FieldNextAttemptAt,
@@ -94,6 +97,8 @@ var (
 	OutOrderNoValidator func(string) error
 	// AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	AmountValidator func(int64) error
+	// DefaultActive holds the default value on creation for the "active" field.
+	DefaultActive bool
 	// DefaultRetriable holds the default value on creation for the "retriable" field.
 	DefaultRetriable bool
 	// DefaultAttempts holds the default value on creation for the "attempts" field.
@@ -209,6 +214,11 @@ func ByDeadline(opts ...sql.OrderTermOption) OrderOption {
 // ByState orders the results by the state field.
 func ByState(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldState, opts...).ToFunc()
+}
+
+// ByActive orders the results by the active field.
+func ByActive(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActive, opts...).ToFunc()
 }
 
 // ByRetriable orders the results by the retriable field.

@@ -89,6 +89,11 @@ func Deadline(v time.Time) predicate.SettlementItem {
 	return predicate.SettlementItem(sql.FieldEQ(FieldDeadline, v))
 }
 
+// Active applies equality check predicate on the "active" field. It's identical to ActiveEQ.
+func Active(v bool) predicate.SettlementItem {
+	return predicate.SettlementItem(sql.FieldEQ(FieldActive, v))
+}
+
 // Retriable applies equality check predicate on the "retriable" field. It's identical to RetriableEQ.
 func Retriable(v bool) predicate.SettlementItem {
 	return predicate.SettlementItem(sql.FieldEQ(FieldRetriable, v))
@@ -522,6 +527,16 @@ func StateIn(vs ...State) predicate.SettlementItem {
 // StateNotIn applies the NotIn predicate on the "state" field.
 func StateNotIn(vs ...State) predicate.SettlementItem {
 	return predicate.SettlementItem(sql.FieldNotIn(FieldState, vs...))
+}
+
+// ActiveEQ applies the EQ predicate on the "active" field.
+func ActiveEQ(v bool) predicate.SettlementItem {
+	return predicate.SettlementItem(sql.FieldEQ(FieldActive, v))
+}
+
+// ActiveNEQ applies the NEQ predicate on the "active" field.
+func ActiveNEQ(v bool) predicate.SettlementItem {
+	return predicate.SettlementItem(sql.FieldNEQ(FieldActive, v))
 }
 
 // RetriableEQ applies the EQ predicate on the "retriable" field.

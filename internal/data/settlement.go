@@ -170,7 +170,7 @@ func (s *SettlementStore) MarkSelected(ctx context.Context, runID int64, at time
 func (s *SettlementStore) FinishRuns(ctx context.Context, at time.Time) (int, error) {
 	n, err := s.exec(ctx, `UPDATE settlement_runs SET state = 'done', finished_at = ?
 WHERE state = 'running' AND selected_at IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM settlement_items i WHERE i.run_id = settlement_runs.id AND i.state IN ('pending', 'processing'))`, at.UTC())
+  AND NOT EXISTS (SELECT 1 FROM settlement_items i WHERE i.run_id = settlement_runs.id AND i.active)`, at.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("finish settlement runs: %w", err)
 	}

@@ -225,7 +225,7 @@ func (s *SettlementStore) SaveItems(ctx context.Context, items []settlement.Item
 		for i, it := range chunk {
 			creates[i] = c.SettlementItem.Create().SetRunID(it.RunID).SetOrderID(it.OrderID).SetGridCell(it.GridCell).
 				SetTransactionID(it.TransactionID).SetOutOrderNo(it.OutOrderNo).SetKind(settlementitem.Kind(it.Kind)).
-				SetAmount(it.Amount).SetDeadline(it.Deadline.UTC()).SetState(settlementitem.State(it.State)).
+				SetAmount(it.Amount).SetDeadline(it.Deadline.UTC()).SetState(settlementitem.State(it.State)).SetActive(it.State.Active()).
 				SetNextAttemptAt(it.NextAttemptAt.UTC()).SetLastError(truncate(it.LastError, 512)).
 				SetCreatedAt(it.CreatedAt.UTC()).SetNillableFinishedAt(nilTime(it.FinishedAt))
 		}

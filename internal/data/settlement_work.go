@@ -19,7 +19,7 @@ import (
 // worker that dies leaves the item due again when the lease ends.
 const claimItemsSQL = `UPDATE settlement_items SET next_attempt_at = ?, lease_until = ?, attempts = attempts + 1
 WHERE id IN (SELECT id FROM settlement_items
-             WHERE state IN ('pending', 'processing') AND next_attempt_at <= ?
+             WHERE active AND next_attempt_at <= ?
              ORDER BY deadline, id LIMIT ? %s)
 RETURNING id`
 
@@ -86,7 +86,8 @@ func (s *SettlementStore) SaveItem(ctx context.Context, it *settlement.Item) (bo
 	n, err := s.data.client(ctx).SettlementItem.Update().
 		Where(settlementitem.ID(it.ID), settlementitem.Attempts(it.Attempts),
 			settlementitem.StateIn(settlementitem.StatePending, settlementitem.StateProcessing)).
-		SetState(settlementitem.State(it.State)).SetRetriable(it.Retriable).SetNextAttemptAt(it.NextAttemptAt.UTC()).
+		SetState(settlementitem.State(it.State)).SetActive(it.State.Active()).SetRetriable(it.Retriable).
+		SetNextAttemptAt(it.NextAttemptAt.UTC()).
 		SetWechatOrderID(it.WeChatOrderID).SetLastError(truncate(it.LastError, 512)).
 		SetNillableFinishedAt(nilTime(it.FinishedAt)).ClearLeaseUntil().Save(ctx)
 	if err != nil {
@@ -137,7 +138,7 @@ func (s *SettlementStore) Items(ctx context.Context, runID int64, state settleme
 
 // RetryFailed implements settlement.Store.
 func (s *SettlementStore) RetryFailed(ctx context.Context, runID int64, now time.Time) (int, error) {
-	n, err := s.exec(ctx, `UPDATE settlement_items SET state = 'pending', retriable = false, next_attempt_at = ?, finished_at = NULL
+	n, err := s.exec(ctx, `UPDATE settlement_items SET state = 'pending', active = true, retriable = false, next_attempt_at = ?, finished_at = NULL
 WHERE run_id = ? AND state = 'failed' AND retriable
   AND NOT EXISTS (SELECT 1 FROM settlement_items o WHERE o.order_id = settlement_items.order_id
                   AND o.state IN ('pending', 'processing', 'finished', 'expired'))`, now.UTC(), runID)

@@ -1,15 +1,15 @@
 -- create "settlement_items" table
-CREATE TABLE `settlement_items` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `run_id` integer NOT NULL, `order_id` integer NOT NULL, `grid_cell` text NOT NULL DEFAULT (''), `transaction_id` text NOT NULL, `out_order_no` text NOT NULL, `kind` text NOT NULL, `amount` integer NOT NULL, `deadline` datetime NOT NULL, `state` text NOT NULL DEFAULT ('pending'), `retriable` bool NOT NULL DEFAULT (false), `attempts` integer NOT NULL DEFAULT (0), `next_attempt_at` datetime NOT NULL, `lease_until` datetime NULL, `wechat_order_id` text NULL, `last_error` text NULL, `created_at` datetime NOT NULL, `finished_at` datetime NULL);
+CREATE TABLE `settlement_items` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `run_id` integer NOT NULL, `order_id` integer NOT NULL, `grid_cell` text NOT NULL DEFAULT (''), `transaction_id` text NOT NULL, `out_order_no` text NOT NULL, `kind` text NOT NULL, `amount` integer NOT NULL, `deadline` datetime NOT NULL, `state` text NOT NULL DEFAULT ('pending'), `active` bool NOT NULL DEFAULT (true), `retriable` bool NOT NULL DEFAULT (false), `attempts` integer NOT NULL DEFAULT (0), `next_attempt_at` datetime NOT NULL, `lease_until` datetime NULL, `wechat_order_id` text NULL, `last_error` text NULL, `created_at` datetime NOT NULL, `finished_at` datetime NULL);
 -- create index "settlementitem_run_id_order_id" to table: "settlement_items"
 CREATE UNIQUE INDEX `settlementitem_run_id_order_id` ON `settlement_items` (`run_id`, `order_id`);
 -- create index "settlementitem_out_order_no" to table: "settlement_items"
 CREATE UNIQUE INDEX `settlementitem_out_order_no` ON `settlement_items` (`out_order_no`);
 -- create index "settlementitem_active_order" to table: "settlement_items"
-CREATE UNIQUE INDEX `settlementitem_active_order` ON `settlement_items` (`order_id`) WHERE state IN ('pending', 'processing');
+CREATE UNIQUE INDEX `settlementitem_active_order` ON `settlement_items` (`order_id`) WHERE active;
 -- create index "settlementitem_order_id_state" to table: "settlement_items"
 CREATE INDEX `settlementitem_order_id_state` ON `settlement_items` (`order_id`, `state`);
 -- create index "settlementitem_active_deadline" to table: "settlement_items"
-CREATE INDEX `settlementitem_active_deadline` ON `settlement_items` (`deadline`, `id`) WHERE state IN ('pending', 'processing');
+CREATE INDEX `settlementitem_active_deadline` ON `settlement_items` (`deadline`, `id`) WHERE active;
 -- create index "settlementitem_run_id_state" to table: "settlement_items"
 CREATE INDEX `settlementitem_run_id_state` ON `settlement_items` (`run_id`, `state`);
 -- create "settlement_runs" table
