@@ -162,6 +162,7 @@ const (
 	StatusApproved  Status = "approved"
 	StatusRejected  Status = "rejected"
 	StatusSuspended Status = "suspended"
+	StatusRemoved   Status = "removed"
 )
 
 func (s Status) String() string {
@@ -171,7 +172,7 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusPending, StatusApproved, StatusRejected, StatusSuspended:
+	case StatusPending, StatusApproved, StatusRejected, StatusSuspended, StatusRemoved:
 		return nil
 	default:
 		return fmt.Errorf("leader: invalid enum value for status field: %q", s)

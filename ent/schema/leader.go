@@ -16,7 +16,7 @@ func (Leader) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Leader) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("user_id").Immutable(),
-		field.Enum("status").Values("pending", "approved", "rejected", "suspended").Default("pending"),
+		field.Enum("status").Values("pending", "approved", "rejected", "suspended", "removed").Default("pending"),
 		field.Bool("paused").Default(false),
 		field.String("status_reason").Optional().MaxLen(256),
 		field.String("real_name_sealed").NotEmpty().Sensitive(),

@@ -241,3 +241,33 @@ func TestSuspensionKeepsTheLeaderAReceiver(t *testing.T) {
 		t.Fatal("the approval's registration is not an add")
 	}
 }
+
+// Removal ends a leader for good and queues its removal as a receiver in the same transaction;
+// a removed leader cannot be reinstated or removed again.
+func TestRemovalQueuesTheReceiversDeletion(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	uc := s.leaderUsecase(1)
+	a := s.approve(uc, s.applyAs(uc, "o-removed", "").ID)
+	if _, err := uc.Remove(t.Context(), opsActor, a.ID, ""); err == nil {
+		t.Fatal("removal without a reason accepted")
+	}
+	l, err := uc.Remove(t.Context(), opsActor, a.ID, "合作终止")
+	if err != nil || l.Status != leader.StatusRemoved {
+		t.Fatalf("remove = %+v, %v", l, err)
+	}
+	if n := s.count(`SELECT count(*) FROM receiver_registrations WHERE leader_id = $1 AND op = 'delete' AND state = 'pending'`, a.ID); n != 1 {
+		t.Fatalf("%d pending deletions queued, want 1", n)
+	}
+	for name, act := range map[string]func() error{
+		"reinstate": func() error { _, err := uc.Reinstate(t.Context(), opsActor, a.ID); return err },
+		"remove":    func() error { _, err := uc.Remove(t.Context(), opsActor, a.ID, "again"); return err },
+	} {
+		var te *leader.TransitionError
+		if err := act(); !errors.As(err, &te) {
+			t.Errorf("%s a removed leader: %v, want a transition error", name, err)
+		}
+	}
+	if n := s.count(`SELECT count(*) FROM receiver_registrations WHERE leader_id = $1`, a.ID); n != 2 {
+		t.Fatalf("%d registrations, want the add and one delete", n)
+	}
+}

@@ -178,3 +178,39 @@ func TestSettlementBacksOffOnFrequencyLimited(t *testing.T) {
 	}
 	e.checkBooks(t)
 }
+
+// A removed leader is no receiver any more: its share is deferred with the reason, the
+// transaction is unfrozen to the merchant, and what it is owed stays settleable for finance to
+// pay by hand — no later run tries it again.
+func TestSettlementSkipsARemovedReceiver(t *testing.T) {
+	t.Parallel()
+	e := newStEnv(t, 3, nil)
+	l := e.leaders[0]
+	e.complete(t, e.paidOrder(t, l, 2, 1000, 72*time.Hour))
+	if err := e.client.DeleteReceiver(t.Context(), bizpay.ReceiverPersonalOpenID, e.openid[l.ID]); err != nil {
+		t.Fatal(err)
+	}
+	e.db.ReceiverRegistration.Create().SetLeaderID(int(l.ID)).SetOp("delete").SetReceiverType(bizpay.ReceiverPersonalOpenID).
+		SetAccount(e.openid[l.ID]).SetRelationType(bizpay.RelationDistributor).SetState("done").
+		SetNextAttemptAt(e.clock.Now()).SaveX(t.Context())
+	uc := e.usecase()
+	v := e.settle(t, uc)
+	items := e.items(t, v.ID)
+	if len(items) != 1 || items[0].Kind != settlement.KindUnfreeze || items[0].State != settlement.ItemFinished ||
+		items[0].Shares[0].Result != settlement.ResultDeferred || items[0].Shares[0].FailReason != settlement.ReasonNotRegistered {
+		t.Fatalf("items = %+v", items)
+	}
+	if b, _ := e.views.Balance(t.Context(), l.ID); b.Settleable != 500 || b.Settled != 0 {
+		t.Fatalf("balance = %+v", b)
+	}
+	e.complete(t, e.paidOrder(t, e.leaders[2], 1, 1000, 72*time.Hour)) // outside the removed one's chain
+	again := e.settle(t, uc)
+	for _, it := range e.items(t, again.ID) {
+		for _, s := range it.Shares {
+			if s.LeaderID == l.ID {
+				t.Fatalf("a later run carried the removed leader's share: %+v", s)
+			}
+		}
+	}
+	e.checkBooks(t)
+}

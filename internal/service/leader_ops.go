@@ -68,6 +68,12 @@ func (s *LeaderOpsService) SuspendLeader(ctx context.Context, req *v1.LeaderActi
 	})
 }
 
+func (s *LeaderOpsService) RemoveLeader(ctx context.Context, req *v1.LeaderActionRequest) (*v1.LeaderProfile, error) {
+	return s.act(ctx, func(p identity.Principal) (*leader.Leader, error) {
+		return s.uc.Remove(ctx, p, req.GetId(), req.GetReason())
+	})
+}
+
 func (s *LeaderOpsService) ReinstateLeader(ctx context.Context, req *v1.LeaderActionRequest) (*v1.LeaderProfile, error) {
 	return s.act(ctx, func(p identity.Principal) (*leader.Leader, error) { return s.uc.Reinstate(ctx, p, req.GetId()) })
 }

@@ -671,7 +671,7 @@ type LeaderProfile struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Id     int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	UserId int64                  `protobuf:"varint,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// pending, approved, rejected or suspended.
+	// pending, approved, rejected, suspended or removed.
 	Status       string       `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
 	Paused       bool         `protobuf:"varint,4,opt,name=paused,proto3" json:"paused,omitempty"`
 	StatusReason string       `protobuf:"bytes,5,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`

@@ -25,7 +25,7 @@ const (
 
 type ListLeadersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// pending, approved, rejected or suspended; empty for all.
+	// pending, approved, rejected, suspended or removed; empty for all.
 	Status   string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
 	GridCell string `protobuf:"bytes,2,opt,name=grid_cell,json=gridCell,proto3" json:"grid_cell,omitempty"`
 	PageSize int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -619,9 +619,9 @@ var File_groupbuy_v1_ops_leader_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_ops_leader_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgroupbuy/v1/ops_leader.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x1fgroupbuy/v1/neighbourhood.proto\x1a\x17validate/validate.proto\"\xcf\x01\n" +
-	"\x12ListLeadersRequest\x12G\n" +
-	"\x06status\x18\x01 \x01(\tB/\xfaB,r*R\x00R\apendingR\bapprovedR\brejectedR\tsuspendedR\x06status\x12$\n" +
+	"\x1cgroupbuy/v1/ops_leader.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x1fgroupbuy/v1/neighbourhood.proto\x1a\x17validate/validate.proto\"\xd8\x01\n" +
+	"\x12ListLeadersRequest\x12P\n" +
+	"\x06status\x18\x01 \x01(\tB8\xfaB5r3R\x00R\apendingR\bapprovedR\brejectedR\tsuspendedR\aremovedR\x06status\x12$\n" +
 	"\tgrid_cell\x18\x02 \x01(\tB\a\xfaB\x04r\x02\x18\x10R\bgridCell\x12&\n" +
 	"\tpage_size\x18\x03 \x01(\x05B\t\xfaB\x06\x1a\x04\x18d(\x00R\bpageSize\x12\"\n" +
 	"\bafter_id\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\aafterId\"H\n" +
@@ -657,14 +657,14 @@ const file_groupbuy_v1_ops_leader_proto_rawDesc = "" +
 	"\x04cell\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x0f\x18\x10R\x04cell\"U\n" +
 	"\fGridBoundary\x12\x12\n" +
 	"\x04cell\x18\x01 \x01(\tR\x04cell\x121\n" +
-	"\bvertices\x18\x02 \x03(\v2\x15.groupbuy.v1.LocationR\bvertices2\xba\n" +
-	"\n" +
+	"\bvertices\x18\x02 \x03(\v2\x15.groupbuy.v1.LocationR\bvertices2\xb7\v\n" +
 	"\tLeaderOps\x12n\n" +
 	"\vListLeaders\x12\x1f.groupbuy.v1.ListLeadersRequest\x1a\x1d.groupbuy.v1.ListLeadersReply\"\x1f\x8a\xb2\x19\x04\x12\x02\x03\x05\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/ops/leaders\x12k\n" +
 	"\tGetLeader\x12\x1d.groupbuy.v1.GetLeaderRequest\x1a\x19.groupbuy.v1.LeaderDetail\"$\x8a\xb2\x19\x04\x12\x02\x03\x05\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/ops/leaders/{id}\x12}\n" +
 	"\rApproveLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\".\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/ops/leaders/{id}/approve\x12{\n" +
 	"\fRejectLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"-\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/ops/leaders/{id}/reject\x12}\n" +
-	"\rSuspendLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\".\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/ops/leaders/{id}/suspend\x12\x81\x01\n" +
+	"\rSuspendLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\".\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/ops/leaders/{id}/suspend\x12{\n" +
+	"\fRemoveLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"-\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/ops/leaders/{id}/remove\x12\x81\x01\n" +
 	"\x0fReinstateLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"0\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/ops/leaders/{id}/reinstate\x12\x80\x01\n" +
 	"\vApproveMove\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"3\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/ops/leaders/{id}/move/approve\x12~\n" +
 	"\n" +
@@ -713,25 +713,27 @@ var file_groupbuy_v1_ops_leader_proto_depIdxs = []int32{
 	5,  // 7: groupbuy.v1.LeaderOps.ApproveLeader:input_type -> groupbuy.v1.LeaderActionRequest
 	5,  // 8: groupbuy.v1.LeaderOps.RejectLeader:input_type -> groupbuy.v1.LeaderActionRequest
 	5,  // 9: groupbuy.v1.LeaderOps.SuspendLeader:input_type -> groupbuy.v1.LeaderActionRequest
-	5,  // 10: groupbuy.v1.LeaderOps.ReinstateLeader:input_type -> groupbuy.v1.LeaderActionRequest
-	5,  // 11: groupbuy.v1.LeaderOps.ApproveMove:input_type -> groupbuy.v1.LeaderActionRequest
-	5,  // 12: groupbuy.v1.LeaderOps.RejectMove:input_type -> groupbuy.v1.LeaderActionRequest
-	6,  // 13: groupbuy.v1.LeaderOps.SaveGrid:input_type -> groupbuy.v1.SaveGridRequest
-	7,  // 14: groupbuy.v1.LeaderOps.ListGrids:input_type -> groupbuy.v1.ListGridsRequest
-	9,  // 15: groupbuy.v1.LeaderOps.GetGridBoundary:input_type -> groupbuy.v1.GetGridBoundaryRequest
-	1,  // 16: groupbuy.v1.LeaderOps.ListLeaders:output_type -> groupbuy.v1.ListLeadersReply
-	4,  // 17: groupbuy.v1.LeaderOps.GetLeader:output_type -> groupbuy.v1.LeaderDetail
-	11, // 18: groupbuy.v1.LeaderOps.ApproveLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 19: groupbuy.v1.LeaderOps.RejectLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 20: groupbuy.v1.LeaderOps.SuspendLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 21: groupbuy.v1.LeaderOps.ReinstateLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 22: groupbuy.v1.LeaderOps.ApproveMove:output_type -> groupbuy.v1.LeaderProfile
-	11, // 23: groupbuy.v1.LeaderOps.RejectMove:output_type -> groupbuy.v1.LeaderProfile
-	12, // 24: groupbuy.v1.LeaderOps.SaveGrid:output_type -> groupbuy.v1.Grid
-	8,  // 25: groupbuy.v1.LeaderOps.ListGrids:output_type -> groupbuy.v1.ListGridsReply
-	10, // 26: groupbuy.v1.LeaderOps.GetGridBoundary:output_type -> groupbuy.v1.GridBoundary
-	16, // [16:27] is the sub-list for method output_type
-	5,  // [5:16] is the sub-list for method input_type
+	5,  // 10: groupbuy.v1.LeaderOps.RemoveLeader:input_type -> groupbuy.v1.LeaderActionRequest
+	5,  // 11: groupbuy.v1.LeaderOps.ReinstateLeader:input_type -> groupbuy.v1.LeaderActionRequest
+	5,  // 12: groupbuy.v1.LeaderOps.ApproveMove:input_type -> groupbuy.v1.LeaderActionRequest
+	5,  // 13: groupbuy.v1.LeaderOps.RejectMove:input_type -> groupbuy.v1.LeaderActionRequest
+	6,  // 14: groupbuy.v1.LeaderOps.SaveGrid:input_type -> groupbuy.v1.SaveGridRequest
+	7,  // 15: groupbuy.v1.LeaderOps.ListGrids:input_type -> groupbuy.v1.ListGridsRequest
+	9,  // 16: groupbuy.v1.LeaderOps.GetGridBoundary:input_type -> groupbuy.v1.GetGridBoundaryRequest
+	1,  // 17: groupbuy.v1.LeaderOps.ListLeaders:output_type -> groupbuy.v1.ListLeadersReply
+	4,  // 18: groupbuy.v1.LeaderOps.GetLeader:output_type -> groupbuy.v1.LeaderDetail
+	11, // 19: groupbuy.v1.LeaderOps.ApproveLeader:output_type -> groupbuy.v1.LeaderProfile
+	11, // 20: groupbuy.v1.LeaderOps.RejectLeader:output_type -> groupbuy.v1.LeaderProfile
+	11, // 21: groupbuy.v1.LeaderOps.SuspendLeader:output_type -> groupbuy.v1.LeaderProfile
+	11, // 22: groupbuy.v1.LeaderOps.RemoveLeader:output_type -> groupbuy.v1.LeaderProfile
+	11, // 23: groupbuy.v1.LeaderOps.ReinstateLeader:output_type -> groupbuy.v1.LeaderProfile
+	11, // 24: groupbuy.v1.LeaderOps.ApproveMove:output_type -> groupbuy.v1.LeaderProfile
+	11, // 25: groupbuy.v1.LeaderOps.RejectMove:output_type -> groupbuy.v1.LeaderProfile
+	12, // 26: groupbuy.v1.LeaderOps.SaveGrid:output_type -> groupbuy.v1.Grid
+	8,  // 27: groupbuy.v1.LeaderOps.ListGrids:output_type -> groupbuy.v1.ListGridsReply
+	10, // 28: groupbuy.v1.LeaderOps.GetGridBoundary:output_type -> groupbuy.v1.GridBoundary
+	17, // [17:29] is the sub-list for method output_type
+	5,  // [5:17] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name

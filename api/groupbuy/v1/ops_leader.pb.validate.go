@@ -60,7 +60,7 @@ func (m *ListLeadersRequest) validate(all bool) error {
 	if _, ok := _ListLeadersRequest_Status_InLookup[m.GetStatus()]; !ok {
 		err := ListLeadersRequestValidationError{
 			field:  "Status",
-			reason: "value must be in list [ pending approved rejected suspended]",
+			reason: "value must be in list [ pending approved rejected suspended removed]",
 		}
 		if !all {
 			return err
@@ -187,6 +187,7 @@ var _ListLeadersRequest_Status_InLookup = map[string]struct{}{
 	"approved":  {},
 	"rejected":  {},
 	"suspended": {},
+	"removed":   {},
 }
 
 // Validate checks the field values on ListLeadersReply with the rules defined

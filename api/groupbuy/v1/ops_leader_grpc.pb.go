@@ -24,6 +24,7 @@ const (
 	LeaderOps_ApproveLeader_FullMethodName   = "/groupbuy.v1.LeaderOps/ApproveLeader"
 	LeaderOps_RejectLeader_FullMethodName    = "/groupbuy.v1.LeaderOps/RejectLeader"
 	LeaderOps_SuspendLeader_FullMethodName   = "/groupbuy.v1.LeaderOps/SuspendLeader"
+	LeaderOps_RemoveLeader_FullMethodName    = "/groupbuy.v1.LeaderOps/RemoveLeader"
 	LeaderOps_ReinstateLeader_FullMethodName = "/groupbuy.v1.LeaderOps/ReinstateLeader"
 	LeaderOps_ApproveMove_FullMethodName     = "/groupbuy.v1.LeaderOps/ApproveMove"
 	LeaderOps_RejectMove_FullMethodName      = "/groupbuy.v1.LeaderOps/RejectMove"
@@ -44,6 +45,9 @@ type LeaderOpsClient interface {
 	ApproveLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	RejectLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	SuspendLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
+	// RemoveLeader ends an approved or suspended leader for good (a reason is required) and
+	// removes it as a WeChat Pay profit-sharing receiver.
+	RemoveLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	ReinstateLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	ApproveMove(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	RejectMove(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
@@ -106,6 +110,16 @@ func (c *leaderOpsClient) SuspendLeader(ctx context.Context, in *LeaderActionReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(LeaderProfile)
 	err := c.cc.Invoke(ctx, LeaderOps_SuspendLeader_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *leaderOpsClient) RemoveLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LeaderProfile)
+	err := c.cc.Invoke(ctx, LeaderOps_RemoveLeader_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +198,9 @@ type LeaderOpsServer interface {
 	ApproveLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	RejectLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	SuspendLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
+	// RemoveLeader ends an approved or suspended leader for good (a reason is required) and
+	// removes it as a WeChat Pay profit-sharing receiver.
+	RemoveLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	ReinstateLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	ApproveMove(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	RejectMove(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
@@ -216,6 +233,9 @@ func (UnimplementedLeaderOpsServer) RejectLeader(context.Context, *LeaderActionR
 }
 func (UnimplementedLeaderOpsServer) SuspendLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error) {
 	return nil, status.Error(codes.Unimplemented, "method SuspendLeader not implemented")
+}
+func (UnimplementedLeaderOpsServer) RemoveLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveLeader not implemented")
 }
 func (UnimplementedLeaderOpsServer) ReinstateLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReinstateLeader not implemented")
@@ -342,6 +362,24 @@ func _LeaderOps_SuspendLeader_Handler(srv interface{}, ctx context.Context, dec 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(LeaderOpsServer).SuspendLeader(ctx, req.(*LeaderActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LeaderOps_RemoveLeader_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LeaderActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LeaderOpsServer).RemoveLeader(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LeaderOps_RemoveLeader_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LeaderOpsServer).RemoveLeader(ctx, req.(*LeaderActionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -480,6 +518,10 @@ var LeaderOps_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SuspendLeader",
 			Handler:    _LeaderOps_SuspendLeader_Handler,
+		},
+		{
+			MethodName: "RemoveLeader",
+			Handler:    _LeaderOps_RemoveLeader_Handler,
 		},
 		{
 			MethodName: "ReinstateLeader",

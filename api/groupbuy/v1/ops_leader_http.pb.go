@@ -28,6 +28,7 @@ const OperationLeaderOpsListLeaders = "/groupbuy.v1.LeaderOps/ListLeaders"
 const OperationLeaderOpsReinstateLeader = "/groupbuy.v1.LeaderOps/ReinstateLeader"
 const OperationLeaderOpsRejectLeader = "/groupbuy.v1.LeaderOps/RejectLeader"
 const OperationLeaderOpsRejectMove = "/groupbuy.v1.LeaderOps/RejectMove"
+const OperationLeaderOpsRemoveLeader = "/groupbuy.v1.LeaderOps/RemoveLeader"
 const OperationLeaderOpsSaveGrid = "/groupbuy.v1.LeaderOps/SaveGrid"
 const OperationLeaderOpsSuspendLeader = "/groupbuy.v1.LeaderOps/SuspendLeader"
 
@@ -43,6 +44,9 @@ type LeaderOpsHTTPServer interface {
 	ReinstateLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	RejectLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	RejectMove(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
+	// RemoveLeader RemoveLeader ends an approved or suspended leader for good (a reason is required) and
+	// removes it as a WeChat Pay profit-sharing receiver.
+	RemoveLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	// SaveGrid Names a grid, sets whether it is served and its delivery labels.
 	SaveGrid(context.Context, *SaveGridRequest) (*Grid, error)
 	SuspendLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
@@ -55,6 +59,7 @@ func RegisterLeaderOpsHTTPServer(s *http.Server, srv LeaderOpsHTTPServer) {
 	r.POST("/v1/ops/leaders/{id}/approve", _LeaderOps_ApproveLeader0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/reject", _LeaderOps_RejectLeader0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/suspend", _LeaderOps_SuspendLeader0_HTTP_Handler(srv))
+	r.POST("/v1/ops/leaders/{id}/remove", _LeaderOps_RemoveLeader0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/reinstate", _LeaderOps_ReinstateLeader0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/move/approve", _LeaderOps_ApproveMove0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/move/reject", _LeaderOps_RejectMove0_HTTP_Handler(srv))
@@ -169,6 +174,31 @@ func _LeaderOps_SuspendLeader0_HTTP_Handler(srv LeaderOpsHTTPServer) func(ctx ht
 		http.SetOperation(ctx, OperationLeaderOpsSuspendLeader)
 		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
 			return srv.SuspendLeader(ctx, req.(*LeaderActionRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*LeaderProfile)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _LeaderOps_RemoveLeader0_HTTP_Handler(srv LeaderOpsHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in LeaderActionRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationLeaderOpsRemoveLeader)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.RemoveLeader(ctx, req.(*LeaderActionRequest))
 		})
 		out, err := h(ctx, &in)
 		if err != nil {
@@ -332,6 +362,9 @@ type LeaderOpsHTTPClient interface {
 	ReinstateLeader(ctx context.Context, req *LeaderActionRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
 	RejectLeader(ctx context.Context, req *LeaderActionRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
 	RejectMove(ctx context.Context, req *LeaderActionRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
+	// RemoveLeader RemoveLeader ends an approved or suspended leader for good (a reason is required) and
+	// removes it as a WeChat Pay profit-sharing receiver.
+	RemoveLeader(ctx context.Context, req *LeaderActionRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
 	// SaveGrid Names a grid, sets whether it is served and its delivery labels.
 	SaveGrid(ctx context.Context, req *SaveGridRequest, opts ...http.CallOption) (rsp *Grid, err error)
 	SuspendLeader(ctx context.Context, req *LeaderActionRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
@@ -456,6 +489,21 @@ func (c *LeaderOpsHTTPClientImpl) RejectMove(ctx context.Context, in *LeaderActi
 	pattern := "/v1/ops/leaders/{id}/move/reject"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationLeaderOpsRejectMove))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemoveLeader RemoveLeader ends an approved or suspended leader for good (a reason is required) and
+// removes it as a WeChat Pay profit-sharing receiver.
+func (c *LeaderOpsHTTPClientImpl) RemoveLeader(ctx context.Context, in *LeaderActionRequest, opts ...http.CallOption) (*LeaderProfile, error) {
+	var out LeaderProfile
+	pattern := "/v1/ops/leaders/{id}/remove"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationLeaderOpsRemoveLeader))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

@@ -19,13 +19,16 @@ const (
 	StatusApproved  Status = "approved"
 	StatusRejected  Status = "rejected"
 	StatusSuspended Status = "suspended"
+	// StatusRemoved ends a leader for good: it no longer serves and is no longer a
+	// profit-sharing receiver; what it earned stays in its statements for finance to settle.
+	StatusRemoved Status = "removed"
 )
 
 // transitions is the review state machine: from → the states ops may move a leader to.
 var transitions = map[Status][]Status{
 	StatusPending:   {StatusApproved, StatusRejected},
-	StatusApproved:  {StatusSuspended},
-	StatusSuspended: {StatusApproved},
+	StatusApproved:  {StatusSuspended, StatusRemoved},
+	StatusSuspended: {StatusApproved, StatusRemoved},
 	StatusRejected:  {StatusPending}, // a rejected applicant may apply again
 }
 
@@ -89,6 +92,7 @@ const (
 	ActionRejected      = "rejected"
 	ActionSuspended     = "suspended"
 	ActionReinstated    = "reinstated"
+	ActionRemoved       = "removed"
 	ActionPaused        = "paused"
 	ActionResumed       = "resumed"
 	ActionPointUpdated  = "point_updated"

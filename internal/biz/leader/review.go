@@ -46,6 +46,35 @@ func (uc *Usecase) Reinstate(ctx context.Context, p identity.Principal, id int64
 	return uc.review(ctx, p, id, StatusSuspended, StatusApproved, ActionReinstated, "", nil)
 }
 
+// Remove ends an approved or suspended leader for good, with a reason, and queues its removal
+// as a profit-sharing receiver in the same transaction: WeChat then refuses shares to it, so
+// settlement pays it nothing more and finance settles what it is still owed by hand.
+func (uc *Usecase) Remove(ctx context.Context, p identity.Principal, id int64, reason string) (*Leader, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	var out *Leader
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		l, err := uc.repo.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !CanMove(l.Status, StatusRemoved) {
+			return &TransitionError{From: l.Status, To: StatusRemoved}
+		}
+		from := l.Status
+		out, err = uc.review(ctx, p, id, from, StatusRemoved, ActionRemoved, reason, func(ctx context.Context, l *Leader) error {
+			u, err := uc.users.Get(ctx, l.UserID)
+			if err != nil {
+				return fmt.Errorf("user %d of leader %d: %w", l.UserID, l.ID, err)
+			}
+			return uc.receivers.Enqueue(ctx, ReceiverRequest{LeaderID: l.ID, OpenID: u.OpenID, Delete: true})
+		})
+		return err
+	})
+	return out, err
+}
+
 // review moves a leader from → to, runs also inside the same transaction, and records the event.
 // The save is conditional on the status read, so two ops reviewing at once cannot both win.
 func (uc *Usecase) review(ctx context.Context, p identity.Principal, id int64, from, to Status, action, reason string,
