@@ -13,8 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
-
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
@@ -105,22 +103,11 @@ func reconcileRun(args []string, out io.Writer) error {
 // reconcileTool builds the reconciler on the database and WeChat Pay alone (no Redis). With the
 // embedded configuration it talks to the simulator of the running `groupbuy serve`.
 func reconcileTool(bc *conf.Bootstrap) (*reconcile.Reconciler, func(), error) {
-	if err := useRunningEmbeddedWechat(bc); err != nil {
-		return nil, nil, err
-	}
-	logger := log.NewFilter(newLogger(os.Stderr), log.FilterLevel(log.LevelWarn))
-	client, err := data.NewWechatPay(bc.GetWechat(), logger)
+	d, client, closeDB, err := payTool(bc, "reconcile")
 	if err != nil {
 		return nil, nil, err
 	}
-	if !client.Configured() {
-		return nil, nil, errors.New("reconcile: WeChat Pay is not configured (wechat.pay.mch_id)")
-	}
-	db, closeDB, err := data.OpenDatabase(bc.GetData())
-	if err != nil {
-		return nil, nil, err
-	}
-	return reconcile.NewReconciler(client, data.NewReconcileSource(data.NewData(db, nil))), closeDB, nil
+	return reconcile.NewReconciler(client, data.NewReconcileSource(d)), closeDB, nil
 }
 
 func writeReconciliationCSV(path string, r *reconcile.Report) error {
