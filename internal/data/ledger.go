@@ -392,6 +392,21 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// queryRows runs query and calls each for every row.
+func queryRows(ctx context.Context, c querier, query string, args []any, each func(*sql.Rows) error) error {
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // queryRow scans the first row into dest; sql.ErrNoRows when there is none.
 func queryRow(ctx context.Context, c querier, query string, args []any, dest ...any) error {
 	rows, err := c.QueryContext(ctx, query, args...)

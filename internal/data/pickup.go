@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	stdsql "database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -431,17 +432,7 @@ GROUP BY grid_cell, leader_id ORDER BY grid_cell, leader_id`, []any{batchID}, fu
 
 // scan runs a $n query in ctx's transaction (if any) and calls each for every row.
 func (r *pickupRepo) scan(ctx context.Context, query string, args []any, each func(interface{ Scan(...any) error }) error) error {
-	rows, err := r.data.client(ctx).QueryContext(ctx, r.sqlFor(query), args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return queryRows(ctx, r.data.client(ctx), r.sqlFor(query), args, func(rows *stdsql.Rows) error { return each(rows) })
 }
 
 // LeaderBatches selects through orders.leader_id: the batches where the point has an order

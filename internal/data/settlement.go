@@ -55,18 +55,9 @@ func int64s(ids []int64) []any {
 	return out
 }
 
+// query runs a ? query in ctx's transaction (if any) and calls scan for every row.
 func (s *SettlementStore) query(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := s.data.client(ctx).QueryContext(ctx, s.rebind(q), args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return queryRows(ctx, s.data.client(ctx), s.rebind(q), args, scan)
 }
 
 func (s *SettlementStore) exec(ctx context.Context, q string, args ...any) (int64, error) {
