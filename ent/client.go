@@ -39,6 +39,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
@@ -104,6 +105,8 @@ type Client struct {
 	Session *SessionClient
 	// SettlementItem is the client for interacting with the SettlementItem builders.
 	SettlementItem *SettlementItemClient
+	// SettlementReturn is the client for interacting with the SettlementReturn builders.
+	SettlementReturn *SettlementReturnClient
 	// SettlementRun is the client for interacting with the SettlementRun builders.
 	SettlementRun *SettlementRunClient
 	// SettlementShare is the client for interacting with the SettlementShare builders.
@@ -152,6 +155,7 @@ func (c *Client) init() {
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.SettlementItem = NewSettlementItemClient(c.config)
+	c.SettlementReturn = NewSettlementReturnClient(c.config)
 	c.SettlementRun = NewSettlementRunClient(c.config)
 	c.SettlementShare = NewSettlementShareClient(c.config)
 	c.ShippingDeclaration = NewShippingDeclarationClient(c.config)
@@ -275,6 +279,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
 		SettlementItem:       NewSettlementItemClient(cfg),
+		SettlementReturn:     NewSettlementReturnClient(cfg),
 		SettlementRun:        NewSettlementRunClient(cfg),
 		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
@@ -325,6 +330,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
 		SettlementItem:       NewSettlementItemClient(cfg),
+		SettlementReturn:     NewSettlementReturnClient(cfg),
 		SettlementRun:        NewSettlementRunClient(cfg),
 		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
@@ -365,8 +371,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
 		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
 		c.Product, c.ReceiverRegistration, c.Session, c.SettlementItem,
-		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
-		c.Sku, c.User,
+		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
+		c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -381,8 +387,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
 		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
 		c.Product, c.ReceiverRegistration, c.Session, c.SettlementItem,
-		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
-		c.Sku, c.User,
+		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
+		c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -441,6 +447,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Session.mutate(ctx, m)
 	case *SettlementItemMutation:
 		return c.SettlementItem.mutate(ctx, m)
+	case *SettlementReturnMutation:
+		return c.SettlementReturn.mutate(ctx, m)
 	case *SettlementRunMutation:
 		return c.SettlementRun.mutate(ctx, m)
 	case *SettlementShareMutation:
@@ -3783,6 +3791,139 @@ func (c *SettlementItemClient) mutate(ctx context.Context, m *SettlementItemMuta
 	}
 }
 
+// SettlementReturnClient is a client for the SettlementReturn schema.
+type SettlementReturnClient struct {
+	config
+}
+
+// NewSettlementReturnClient returns a client for the SettlementReturn from the given config.
+func NewSettlementReturnClient(c config) *SettlementReturnClient {
+	return &SettlementReturnClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `settlementreturn.Hooks(f(g(h())))`.
+func (c *SettlementReturnClient) Use(hooks ...Hook) {
+	c.hooks.SettlementReturn = append(c.hooks.SettlementReturn, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `settlementreturn.Intercept(f(g(h())))`.
+func (c *SettlementReturnClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SettlementReturn = append(c.inters.SettlementReturn, interceptors...)
+}
+
+// Create returns a builder for creating a SettlementReturn entity.
+func (c *SettlementReturnClient) Create() *SettlementReturnCreate {
+	mutation := newSettlementReturnMutation(c.config, OpCreate)
+	return &SettlementReturnCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SettlementReturn entities.
+func (c *SettlementReturnClient) CreateBulk(builders ...*SettlementReturnCreate) *SettlementReturnCreateBulk {
+	return &SettlementReturnCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SettlementReturnClient) MapCreateBulk(slice any, setFunc func(*SettlementReturnCreate, int)) *SettlementReturnCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SettlementReturnCreateBulk{err: fmt.Errorf("calling to SettlementReturnClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SettlementReturnCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SettlementReturnCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SettlementReturn.
+func (c *SettlementReturnClient) Update() *SettlementReturnUpdate {
+	mutation := newSettlementReturnMutation(c.config, OpUpdate)
+	return &SettlementReturnUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SettlementReturnClient) UpdateOne(_m *SettlementReturn) *SettlementReturnUpdateOne {
+	mutation := newSettlementReturnMutation(c.config, OpUpdateOne, withSettlementReturn(_m))
+	return &SettlementReturnUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SettlementReturnClient) UpdateOneID(id int64) *SettlementReturnUpdateOne {
+	mutation := newSettlementReturnMutation(c.config, OpUpdateOne, withSettlementReturnID(id))
+	return &SettlementReturnUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SettlementReturn.
+func (c *SettlementReturnClient) Delete() *SettlementReturnDelete {
+	mutation := newSettlementReturnMutation(c.config, OpDelete)
+	return &SettlementReturnDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SettlementReturnClient) DeleteOne(_m *SettlementReturn) *SettlementReturnDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SettlementReturnClient) DeleteOneID(id int64) *SettlementReturnDeleteOne {
+	builder := c.Delete().Where(settlementreturn.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SettlementReturnDeleteOne{builder}
+}
+
+// Query returns a query builder for SettlementReturn.
+func (c *SettlementReturnClient) Query() *SettlementReturnQuery {
+	return &SettlementReturnQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSettlementReturn},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SettlementReturn entity by its id.
+func (c *SettlementReturnClient) Get(ctx context.Context, id int64) (*SettlementReturn, error) {
+	return c.Query().Where(settlementreturn.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SettlementReturnClient) GetX(ctx context.Context, id int64) *SettlementReturn {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SettlementReturnClient) Hooks() []Hook {
+	return c.hooks.SettlementReturn
+}
+
+// Interceptors returns the client interceptors.
+func (c *SettlementReturnClient) Interceptors() []Interceptor {
+	return c.inters.SettlementReturn
+}
+
+func (c *SettlementReturnClient) mutate(ctx context.Context, m *SettlementReturnMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SettlementReturnCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SettlementReturnUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SettlementReturnUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SettlementReturnDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SettlementReturn mutation op: %q", m.Op())
+	}
+}
+
 // SettlementRunClient is a client for the SettlementRun schema.
 type SettlementRunClient struct {
 	config
@@ -4588,16 +4729,16 @@ type (
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, SettlementItem, SettlementRun, SettlementShare, ShippingDeclaration,
-		ShopperNotice, Sku, User []ent.Hook
+		Session, SettlementItem, SettlementReturn, SettlementRun, SettlementShare,
+		ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, SettlementItem, SettlementRun, SettlementShare, ShippingDeclaration,
-		ShopperNotice, Sku, User []ent.Interceptor
+		Session, SettlementItem, SettlementReturn, SettlementRun, SettlementShare,
+		ShippingDeclaration, ShopperNotice, Sku, User []ent.Interceptor
 	}
 )
 

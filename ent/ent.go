@@ -37,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
@@ -128,6 +129,7 @@ func checkColumn(t, c string) error {
 			receiverregistration.Table: receiverregistration.ValidColumn,
 			session.Table:              session.ValidColumn,
 			settlementitem.Table:       settlementitem.ValidColumn,
+			settlementreturn.Table:     settlementreturn.ValidColumn,
 			settlementrun.Table:        settlementrun.ValidColumn,
 			settlementshare.Table:      settlementshare.ValidColumn,
 			shippingdeclaration.Table:  shippingdeclaration.ValidColumn,

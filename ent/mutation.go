@@ -37,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
@@ -79,6 +80,7 @@ const (
 	TypeReceiverRegistration = "ReceiverRegistration"
 	TypeSession              = "Session"
 	TypeSettlementItem       = "SettlementItem"
+	TypeSettlementReturn     = "SettlementReturn"
 	TypeSettlementRun        = "SettlementRun"
 	TypeSettlementShare      = "SettlementShare"
 	TypeShippingDeclaration  = "ShippingDeclaration"
@@ -20425,6 +20427,7 @@ type ReceiverRegistrationMutation struct {
 	_op             *receiverregistration.Op
 	receiver_type   *string
 	account         *string
+	name            *string
 	relation_type   *string
 	state           *receiverregistration.State
 	attempts        *int
@@ -20771,6 +20774,55 @@ func (m *ReceiverRegistrationMutation) ResetAccount() {
 	m.account = nil
 }
 
+// SetName sets the "name" field.
+func (m *ReceiverRegistrationMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ReceiverRegistrationMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ReceiverRegistration entity.
+// If the ReceiverRegistration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceiverRegistrationMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *ReceiverRegistrationMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[receiverregistration.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *ReceiverRegistrationMutation) NameCleared() bool {
+	_, ok := m.clearedFields[receiverregistration.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ReceiverRegistrationMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, receiverregistration.FieldName)
+}
+
 // SetRelationType sets the "relation_type" field.
 func (m *ReceiverRegistrationMutation) SetRelationType(s string) {
 	m.relation_type = &s
@@ -21018,7 +21070,7 @@ func (m *ReceiverRegistrationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReceiverRegistrationMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, receiverregistration.FieldCreatedAt)
 	}
@@ -21036,6 +21088,9 @@ func (m *ReceiverRegistrationMutation) Fields() []string {
 	}
 	if m.account != nil {
 		fields = append(fields, receiverregistration.FieldAccount)
+	}
+	if m.name != nil {
+		fields = append(fields, receiverregistration.FieldName)
 	}
 	if m.relation_type != nil {
 		fields = append(fields, receiverregistration.FieldRelationType)
@@ -21072,6 +21127,8 @@ func (m *ReceiverRegistrationMutation) Field(name string) (ent.Value, bool) {
 		return m.ReceiverType()
 	case receiverregistration.FieldAccount:
 		return m.Account()
+	case receiverregistration.FieldName:
+		return m.Name()
 	case receiverregistration.FieldRelationType:
 		return m.RelationType()
 	case receiverregistration.FieldState:
@@ -21103,6 +21160,8 @@ func (m *ReceiverRegistrationMutation) OldField(ctx context.Context, name string
 		return m.OldReceiverType(ctx)
 	case receiverregistration.FieldAccount:
 		return m.OldAccount(ctx)
+	case receiverregistration.FieldName:
+		return m.OldName(ctx)
 	case receiverregistration.FieldRelationType:
 		return m.OldRelationType(ctx)
 	case receiverregistration.FieldState:
@@ -21163,6 +21222,13 @@ func (m *ReceiverRegistrationMutation) SetField(name string, value ent.Value) er
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAccount(v)
+		return nil
+	case receiverregistration.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
 		return nil
 	case receiverregistration.FieldRelationType:
 		v, ok := value.(string)
@@ -21256,6 +21322,9 @@ func (m *ReceiverRegistrationMutation) AddField(name string, value ent.Value) er
 // mutation.
 func (m *ReceiverRegistrationMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(receiverregistration.FieldName) {
+		fields = append(fields, receiverregistration.FieldName)
+	}
 	if m.FieldCleared(receiverregistration.FieldLastError) {
 		fields = append(fields, receiverregistration.FieldLastError)
 	}
@@ -21273,6 +21342,9 @@ func (m *ReceiverRegistrationMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ReceiverRegistrationMutation) ClearField(name string) error {
 	switch name {
+	case receiverregistration.FieldName:
+		m.ClearName()
+		return nil
 	case receiverregistration.FieldLastError:
 		m.ClearLastError()
 		return nil
@@ -21301,6 +21373,9 @@ func (m *ReceiverRegistrationMutation) ResetField(name string) error {
 		return nil
 	case receiverregistration.FieldAccount:
 		m.ResetAccount()
+		return nil
+	case receiverregistration.FieldName:
+		m.ResetName()
 		return nil
 	case receiverregistration.FieldRelationType:
 		m.ResetRelationType()
@@ -23668,6 +23743,1376 @@ func (m *SettlementItemMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown SettlementItem edge %s", name)
 }
 
+// SettlementReturnMutation represents an operation that mutates the SettlementReturn nodes in the graph.
+type SettlementReturnMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int64
+	share_id        *int64
+	addshare_id     *int64
+	order_id        *int64
+	addorder_id     *int64
+	leader_id       *int64
+	addleader_id    *int64
+	refund_no       *string
+	out_order_no    *string
+	out_return_no   *string
+	return_mch_id   *string
+	amount          *int64
+	addamount       *int64
+	state           *settlementreturn.State
+	active          *bool
+	attempts        *int
+	addattempts     *int
+	next_attempt_at *time.Time
+	return_id       *string
+	fail_reason     *string
+	created_at      *time.Time
+	finished_at     *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*SettlementReturn, error)
+	predicates      []predicate.SettlementReturn
+}
+
+var _ ent.Mutation = (*SettlementReturnMutation)(nil)
+
+// settlementreturnOption allows management of the mutation configuration using functional options.
+type settlementreturnOption func(*SettlementReturnMutation)
+
+// newSettlementReturnMutation creates new mutation for the SettlementReturn entity.
+func newSettlementReturnMutation(c config, op Op, opts ...settlementreturnOption) *SettlementReturnMutation {
+	m := &SettlementReturnMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSettlementReturn,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSettlementReturnID sets the ID field of the mutation.
+func withSettlementReturnID(id int64) settlementreturnOption {
+	return func(m *SettlementReturnMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SettlementReturn
+		)
+		m.oldValue = func(ctx context.Context) (*SettlementReturn, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SettlementReturn.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSettlementReturn sets the old SettlementReturn of the mutation.
+func withSettlementReturn(node *SettlementReturn) settlementreturnOption {
+	return func(m *SettlementReturnMutation) {
+		m.oldValue = func(context.Context) (*SettlementReturn, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SettlementReturnMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SettlementReturnMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SettlementReturn entities.
+func (m *SettlementReturnMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SettlementReturnMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SettlementReturnMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SettlementReturn.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetShareID sets the "share_id" field.
+func (m *SettlementReturnMutation) SetShareID(i int64) {
+	m.share_id = &i
+	m.addshare_id = nil
+}
+
+// ShareID returns the value of the "share_id" field in the mutation.
+func (m *SettlementReturnMutation) ShareID() (r int64, exists bool) {
+	v := m.share_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShareID returns the old "share_id" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldShareID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShareID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShareID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShareID: %w", err)
+	}
+	return oldValue.ShareID, nil
+}
+
+// AddShareID adds i to the "share_id" field.
+func (m *SettlementReturnMutation) AddShareID(i int64) {
+	if m.addshare_id != nil {
+		*m.addshare_id += i
+	} else {
+		m.addshare_id = &i
+	}
+}
+
+// AddedShareID returns the value that was added to the "share_id" field in this mutation.
+func (m *SettlementReturnMutation) AddedShareID() (r int64, exists bool) {
+	v := m.addshare_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShareID resets all changes to the "share_id" field.
+func (m *SettlementReturnMutation) ResetShareID() {
+	m.share_id = nil
+	m.addshare_id = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *SettlementReturnMutation) SetOrderID(i int64) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *SettlementReturnMutation) OrderID() (r int64, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldOrderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *SettlementReturnMutation) AddOrderID(i int64) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *SettlementReturnMutation) AddedOrderID() (r int64, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *SettlementReturnMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *SettlementReturnMutation) SetLeaderID(i int64) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *SettlementReturnMutation) LeaderID() (r int64, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldLeaderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *SettlementReturnMutation) AddLeaderID(i int64) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *SettlementReturnMutation) AddedLeaderID() (r int64, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *SettlementReturnMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetRefundNo sets the "refund_no" field.
+func (m *SettlementReturnMutation) SetRefundNo(s string) {
+	m.refund_no = &s
+}
+
+// RefundNo returns the value of the "refund_no" field in the mutation.
+func (m *SettlementReturnMutation) RefundNo() (r string, exists bool) {
+	v := m.refund_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundNo returns the old "refund_no" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldRefundNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundNo: %w", err)
+	}
+	return oldValue.RefundNo, nil
+}
+
+// ResetRefundNo resets all changes to the "refund_no" field.
+func (m *SettlementReturnMutation) ResetRefundNo() {
+	m.refund_no = nil
+}
+
+// SetOutOrderNo sets the "out_order_no" field.
+func (m *SettlementReturnMutation) SetOutOrderNo(s string) {
+	m.out_order_no = &s
+}
+
+// OutOrderNo returns the value of the "out_order_no" field in the mutation.
+func (m *SettlementReturnMutation) OutOrderNo() (r string, exists bool) {
+	v := m.out_order_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutOrderNo returns the old "out_order_no" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldOutOrderNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutOrderNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutOrderNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutOrderNo: %w", err)
+	}
+	return oldValue.OutOrderNo, nil
+}
+
+// ResetOutOrderNo resets all changes to the "out_order_no" field.
+func (m *SettlementReturnMutation) ResetOutOrderNo() {
+	m.out_order_no = nil
+}
+
+// SetOutReturnNo sets the "out_return_no" field.
+func (m *SettlementReturnMutation) SetOutReturnNo(s string) {
+	m.out_return_no = &s
+}
+
+// OutReturnNo returns the value of the "out_return_no" field in the mutation.
+func (m *SettlementReturnMutation) OutReturnNo() (r string, exists bool) {
+	v := m.out_return_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutReturnNo returns the old "out_return_no" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldOutReturnNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutReturnNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutReturnNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutReturnNo: %w", err)
+	}
+	return oldValue.OutReturnNo, nil
+}
+
+// ResetOutReturnNo resets all changes to the "out_return_no" field.
+func (m *SettlementReturnMutation) ResetOutReturnNo() {
+	m.out_return_no = nil
+}
+
+// SetReturnMchID sets the "return_mch_id" field.
+func (m *SettlementReturnMutation) SetReturnMchID(s string) {
+	m.return_mch_id = &s
+}
+
+// ReturnMchID returns the value of the "return_mch_id" field in the mutation.
+func (m *SettlementReturnMutation) ReturnMchID() (r string, exists bool) {
+	v := m.return_mch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReturnMchID returns the old "return_mch_id" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldReturnMchID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReturnMchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReturnMchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReturnMchID: %w", err)
+	}
+	return oldValue.ReturnMchID, nil
+}
+
+// ResetReturnMchID resets all changes to the "return_mch_id" field.
+func (m *SettlementReturnMutation) ResetReturnMchID() {
+	m.return_mch_id = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *SettlementReturnMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *SettlementReturnMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *SettlementReturnMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *SettlementReturnMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *SettlementReturnMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetState sets the "state" field.
+func (m *SettlementReturnMutation) SetState(s settlementreturn.State) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *SettlementReturnMutation) State() (r settlementreturn.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldState(ctx context.Context) (v settlementreturn.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *SettlementReturnMutation) ResetState() {
+	m.state = nil
+}
+
+// SetActive sets the "active" field.
+func (m *SettlementReturnMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *SettlementReturnMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *SettlementReturnMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *SettlementReturnMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *SettlementReturnMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *SettlementReturnMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *SettlementReturnMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *SettlementReturnMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *SettlementReturnMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *SettlementReturnMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *SettlementReturnMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
+// SetReturnID sets the "return_id" field.
+func (m *SettlementReturnMutation) SetReturnID(s string) {
+	m.return_id = &s
+}
+
+// ReturnID returns the value of the "return_id" field in the mutation.
+func (m *SettlementReturnMutation) ReturnID() (r string, exists bool) {
+	v := m.return_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReturnID returns the old "return_id" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldReturnID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReturnID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReturnID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReturnID: %w", err)
+	}
+	return oldValue.ReturnID, nil
+}
+
+// ClearReturnID clears the value of the "return_id" field.
+func (m *SettlementReturnMutation) ClearReturnID() {
+	m.return_id = nil
+	m.clearedFields[settlementreturn.FieldReturnID] = struct{}{}
+}
+
+// ReturnIDCleared returns if the "return_id" field was cleared in this mutation.
+func (m *SettlementReturnMutation) ReturnIDCleared() bool {
+	_, ok := m.clearedFields[settlementreturn.FieldReturnID]
+	return ok
+}
+
+// ResetReturnID resets all changes to the "return_id" field.
+func (m *SettlementReturnMutation) ResetReturnID() {
+	m.return_id = nil
+	delete(m.clearedFields, settlementreturn.FieldReturnID)
+}
+
+// SetFailReason sets the "fail_reason" field.
+func (m *SettlementReturnMutation) SetFailReason(s string) {
+	m.fail_reason = &s
+}
+
+// FailReason returns the value of the "fail_reason" field in the mutation.
+func (m *SettlementReturnMutation) FailReason() (r string, exists bool) {
+	v := m.fail_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailReason returns the old "fail_reason" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldFailReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailReason: %w", err)
+	}
+	return oldValue.FailReason, nil
+}
+
+// ClearFailReason clears the value of the "fail_reason" field.
+func (m *SettlementReturnMutation) ClearFailReason() {
+	m.fail_reason = nil
+	m.clearedFields[settlementreturn.FieldFailReason] = struct{}{}
+}
+
+// FailReasonCleared returns if the "fail_reason" field was cleared in this mutation.
+func (m *SettlementReturnMutation) FailReasonCleared() bool {
+	_, ok := m.clearedFields[settlementreturn.FieldFailReason]
+	return ok
+}
+
+// ResetFailReason resets all changes to the "fail_reason" field.
+func (m *SettlementReturnMutation) ResetFailReason() {
+	m.fail_reason = nil
+	delete(m.clearedFields, settlementreturn.FieldFailReason)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SettlementReturnMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SettlementReturnMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SettlementReturnMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *SettlementReturnMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *SettlementReturnMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the SettlementReturn entity.
+// If the SettlementReturn object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementReturnMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *SettlementReturnMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[settlementreturn.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *SettlementReturnMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[settlementreturn.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *SettlementReturnMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, settlementreturn.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the SettlementReturnMutation builder.
+func (m *SettlementReturnMutation) Where(ps ...predicate.SettlementReturn) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SettlementReturnMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SettlementReturnMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SettlementReturn, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SettlementReturnMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SettlementReturnMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SettlementReturn).
+func (m *SettlementReturnMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SettlementReturnMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.share_id != nil {
+		fields = append(fields, settlementreturn.FieldShareID)
+	}
+	if m.order_id != nil {
+		fields = append(fields, settlementreturn.FieldOrderID)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, settlementreturn.FieldLeaderID)
+	}
+	if m.refund_no != nil {
+		fields = append(fields, settlementreturn.FieldRefundNo)
+	}
+	if m.out_order_no != nil {
+		fields = append(fields, settlementreturn.FieldOutOrderNo)
+	}
+	if m.out_return_no != nil {
+		fields = append(fields, settlementreturn.FieldOutReturnNo)
+	}
+	if m.return_mch_id != nil {
+		fields = append(fields, settlementreturn.FieldReturnMchID)
+	}
+	if m.amount != nil {
+		fields = append(fields, settlementreturn.FieldAmount)
+	}
+	if m.state != nil {
+		fields = append(fields, settlementreturn.FieldState)
+	}
+	if m.active != nil {
+		fields = append(fields, settlementreturn.FieldActive)
+	}
+	if m.attempts != nil {
+		fields = append(fields, settlementreturn.FieldAttempts)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, settlementreturn.FieldNextAttemptAt)
+	}
+	if m.return_id != nil {
+		fields = append(fields, settlementreturn.FieldReturnID)
+	}
+	if m.fail_reason != nil {
+		fields = append(fields, settlementreturn.FieldFailReason)
+	}
+	if m.created_at != nil {
+		fields = append(fields, settlementreturn.FieldCreatedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, settlementreturn.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SettlementReturnMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case settlementreturn.FieldShareID:
+		return m.ShareID()
+	case settlementreturn.FieldOrderID:
+		return m.OrderID()
+	case settlementreturn.FieldLeaderID:
+		return m.LeaderID()
+	case settlementreturn.FieldRefundNo:
+		return m.RefundNo()
+	case settlementreturn.FieldOutOrderNo:
+		return m.OutOrderNo()
+	case settlementreturn.FieldOutReturnNo:
+		return m.OutReturnNo()
+	case settlementreturn.FieldReturnMchID:
+		return m.ReturnMchID()
+	case settlementreturn.FieldAmount:
+		return m.Amount()
+	case settlementreturn.FieldState:
+		return m.State()
+	case settlementreturn.FieldActive:
+		return m.Active()
+	case settlementreturn.FieldAttempts:
+		return m.Attempts()
+	case settlementreturn.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case settlementreturn.FieldReturnID:
+		return m.ReturnID()
+	case settlementreturn.FieldFailReason:
+		return m.FailReason()
+	case settlementreturn.FieldCreatedAt:
+		return m.CreatedAt()
+	case settlementreturn.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SettlementReturnMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case settlementreturn.FieldShareID:
+		return m.OldShareID(ctx)
+	case settlementreturn.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case settlementreturn.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case settlementreturn.FieldRefundNo:
+		return m.OldRefundNo(ctx)
+	case settlementreturn.FieldOutOrderNo:
+		return m.OldOutOrderNo(ctx)
+	case settlementreturn.FieldOutReturnNo:
+		return m.OldOutReturnNo(ctx)
+	case settlementreturn.FieldReturnMchID:
+		return m.OldReturnMchID(ctx)
+	case settlementreturn.FieldAmount:
+		return m.OldAmount(ctx)
+	case settlementreturn.FieldState:
+		return m.OldState(ctx)
+	case settlementreturn.FieldActive:
+		return m.OldActive(ctx)
+	case settlementreturn.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case settlementreturn.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case settlementreturn.FieldReturnID:
+		return m.OldReturnID(ctx)
+	case settlementreturn.FieldFailReason:
+		return m.OldFailReason(ctx)
+	case settlementreturn.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case settlementreturn.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SettlementReturn field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementReturnMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case settlementreturn.FieldShareID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShareID(v)
+		return nil
+	case settlementreturn.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case settlementreturn.FieldLeaderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case settlementreturn.FieldRefundNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundNo(v)
+		return nil
+	case settlementreturn.FieldOutOrderNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutOrderNo(v)
+		return nil
+	case settlementreturn.FieldOutReturnNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutReturnNo(v)
+		return nil
+	case settlementreturn.FieldReturnMchID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReturnMchID(v)
+		return nil
+	case settlementreturn.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case settlementreturn.FieldState:
+		v, ok := value.(settlementreturn.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case settlementreturn.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case settlementreturn.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case settlementreturn.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case settlementreturn.FieldReturnID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReturnID(v)
+		return nil
+	case settlementreturn.FieldFailReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailReason(v)
+		return nil
+	case settlementreturn.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case settlementreturn.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementReturn field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SettlementReturnMutation) AddedFields() []string {
+	var fields []string
+	if m.addshare_id != nil {
+		fields = append(fields, settlementreturn.FieldShareID)
+	}
+	if m.addorder_id != nil {
+		fields = append(fields, settlementreturn.FieldOrderID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, settlementreturn.FieldLeaderID)
+	}
+	if m.addamount != nil {
+		fields = append(fields, settlementreturn.FieldAmount)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, settlementreturn.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SettlementReturnMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case settlementreturn.FieldShareID:
+		return m.AddedShareID()
+	case settlementreturn.FieldOrderID:
+		return m.AddedOrderID()
+	case settlementreturn.FieldLeaderID:
+		return m.AddedLeaderID()
+	case settlementreturn.FieldAmount:
+		return m.AddedAmount()
+	case settlementreturn.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementReturnMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case settlementreturn.FieldShareID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShareID(v)
+		return nil
+	case settlementreturn.FieldOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case settlementreturn.FieldLeaderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case settlementreturn.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case settlementreturn.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementReturn numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SettlementReturnMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(settlementreturn.FieldReturnID) {
+		fields = append(fields, settlementreturn.FieldReturnID)
+	}
+	if m.FieldCleared(settlementreturn.FieldFailReason) {
+		fields = append(fields, settlementreturn.FieldFailReason)
+	}
+	if m.FieldCleared(settlementreturn.FieldFinishedAt) {
+		fields = append(fields, settlementreturn.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SettlementReturnMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SettlementReturnMutation) ClearField(name string) error {
+	switch name {
+	case settlementreturn.FieldReturnID:
+		m.ClearReturnID()
+		return nil
+	case settlementreturn.FieldFailReason:
+		m.ClearFailReason()
+		return nil
+	case settlementreturn.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementReturn nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SettlementReturnMutation) ResetField(name string) error {
+	switch name {
+	case settlementreturn.FieldShareID:
+		m.ResetShareID()
+		return nil
+	case settlementreturn.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case settlementreturn.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case settlementreturn.FieldRefundNo:
+		m.ResetRefundNo()
+		return nil
+	case settlementreturn.FieldOutOrderNo:
+		m.ResetOutOrderNo()
+		return nil
+	case settlementreturn.FieldOutReturnNo:
+		m.ResetOutReturnNo()
+		return nil
+	case settlementreturn.FieldReturnMchID:
+		m.ResetReturnMchID()
+		return nil
+	case settlementreturn.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case settlementreturn.FieldState:
+		m.ResetState()
+		return nil
+	case settlementreturn.FieldActive:
+		m.ResetActive()
+		return nil
+	case settlementreturn.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case settlementreturn.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case settlementreturn.FieldReturnID:
+		m.ResetReturnID()
+		return nil
+	case settlementreturn.FieldFailReason:
+		m.ResetFailReason()
+		return nil
+	case settlementreturn.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case settlementreturn.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementReturn field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SettlementReturnMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SettlementReturnMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SettlementReturnMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SettlementReturnMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SettlementReturnMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SettlementReturnMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SettlementReturnMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SettlementReturn unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SettlementReturnMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SettlementReturn edge %s", name)
+}
+
 // SettlementRunMutation represents an operation that mutates the SettlementRun nodes in the graph.
 type SettlementRunMutation struct {
 	config
@@ -24471,6 +25916,7 @@ type SettlementShareMutation struct {
 	addlevel           *int
 	source_order_id    *int64
 	addsource_order_id *int64
+	receiver_type      *string
 	account            *string
 	amount             *int64
 	addamount          *int64
@@ -24870,6 +26316,42 @@ func (m *SettlementShareMutation) AddedSourceOrderID() (r int64, exists bool) {
 func (m *SettlementShareMutation) ResetSourceOrderID() {
 	m.source_order_id = nil
 	m.addsource_order_id = nil
+}
+
+// SetReceiverType sets the "receiver_type" field.
+func (m *SettlementShareMutation) SetReceiverType(s string) {
+	m.receiver_type = &s
+}
+
+// ReceiverType returns the value of the "receiver_type" field in the mutation.
+func (m *SettlementShareMutation) ReceiverType() (r string, exists bool) {
+	v := m.receiver_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceiverType returns the old "receiver_type" field's value of the SettlementShare entity.
+// If the SettlementShare object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementShareMutation) OldReceiverType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceiverType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceiverType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceiverType: %w", err)
+	}
+	return oldValue.ReceiverType, nil
+}
+
+// ResetReceiverType resets all changes to the "receiver_type" field.
+func (m *SettlementShareMutation) ResetReceiverType() {
+	m.receiver_type = nil
 }
 
 // SetAccount sets the "account" field.
@@ -25293,7 +26775,7 @@ func (m *SettlementShareMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SettlementShareMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.item_id != nil {
 		fields = append(fields, settlementshare.FieldItemID)
 	}
@@ -25308,6 +26790,9 @@ func (m *SettlementShareMutation) Fields() []string {
 	}
 	if m.source_order_id != nil {
 		fields = append(fields, settlementshare.FieldSourceOrderID)
+	}
+	if m.receiver_type != nil {
+		fields = append(fields, settlementshare.FieldReceiverType)
 	}
 	if m.account != nil {
 		fields = append(fields, settlementshare.FieldAccount)
@@ -25351,6 +26836,8 @@ func (m *SettlementShareMutation) Field(name string) (ent.Value, bool) {
 		return m.Level()
 	case settlementshare.FieldSourceOrderID:
 		return m.SourceOrderID()
+	case settlementshare.FieldReceiverType:
+		return m.ReceiverType()
 	case settlementshare.FieldAccount:
 		return m.Account()
 	case settlementshare.FieldAmount:
@@ -25386,6 +26873,8 @@ func (m *SettlementShareMutation) OldField(ctx context.Context, name string) (en
 		return m.OldLevel(ctx)
 	case settlementshare.FieldSourceOrderID:
 		return m.OldSourceOrderID(ctx)
+	case settlementshare.FieldReceiverType:
+		return m.OldReceiverType(ctx)
 	case settlementshare.FieldAccount:
 		return m.OldAccount(ctx)
 	case settlementshare.FieldAmount:
@@ -25445,6 +26934,13 @@ func (m *SettlementShareMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSourceOrderID(v)
+		return nil
+	case settlementshare.FieldReceiverType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceiverType(v)
 		return nil
 	case settlementshare.FieldAccount:
 		v, ok := value.(string)
@@ -25685,6 +27181,9 @@ func (m *SettlementShareMutation) ResetField(name string) error {
 		return nil
 	case settlementshare.FieldSourceOrderID:
 		m.ResetSourceOrderID()
+		return nil
+	case settlementshare.FieldReceiverType:
+		m.ResetReceiverType()
 		return nil
 	case settlementshare.FieldAccount:
 		m.ResetAccount()

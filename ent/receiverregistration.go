@@ -29,6 +29,8 @@ type ReceiverRegistration struct {
 	ReceiverType string `json:"receiver_type,omitempty"`
 	// Account holds the value of the "account" field.
 	Account string `json:"account,omitempty"`
+	// Name holds the value of the "name" field.
+	Name string `json:"name,omitempty"`
 	// RelationType holds the value of the "relation_type" field.
 	RelationType string `json:"relation_type,omitempty"`
 	// State holds the value of the "state" field.
@@ -49,7 +51,7 @@ func (*ReceiverRegistration) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case receiverregistration.FieldID, receiverregistration.FieldLeaderID, receiverregistration.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case receiverregistration.FieldOp, receiverregistration.FieldReceiverType, receiverregistration.FieldAccount, receiverregistration.FieldRelationType, receiverregistration.FieldState, receiverregistration.FieldLastError:
+		case receiverregistration.FieldOp, receiverregistration.FieldReceiverType, receiverregistration.FieldAccount, receiverregistration.FieldName, receiverregistration.FieldRelationType, receiverregistration.FieldState, receiverregistration.FieldLastError:
 			values[i] = new(sql.NullString)
 		case receiverregistration.FieldCreatedAt, receiverregistration.FieldUpdatedAt, receiverregistration.FieldNextAttemptAt:
 			values[i] = new(sql.NullTime)
@@ -109,6 +111,12 @@ func (_m *ReceiverRegistration) assignValues(columns []string, values []any) err
 				return fmt.Errorf("unexpected type %T for field account", values[i])
 			} else if value.Valid {
 				_m.Account = value.String
+			}
+		case receiverregistration.FieldName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name", values[i])
+			} else if value.Valid {
+				_m.Name = value.String
 			}
 		case receiverregistration.FieldRelationType:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -193,6 +201,9 @@ func (_m *ReceiverRegistration) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("account=")
 	builder.WriteString(_m.Account)
+	builder.WriteString(", ")
+	builder.WriteString("name=")
+	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
 	builder.WriteString("relation_type=")
 	builder.WriteString(_m.RelationType)

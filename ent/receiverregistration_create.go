@@ -74,6 +74,20 @@ func (_c *ReceiverRegistrationCreate) SetAccount(v string) *ReceiverRegistration
 	return _c
 }
 
+// SetName sets the "name" field.
+func (_c *ReceiverRegistrationCreate) SetName(v string) *ReceiverRegistrationCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_c *ReceiverRegistrationCreate) SetNillableName(v *string) *ReceiverRegistrationCreate {
+	if v != nil {
+		_c.SetName(*v)
+	}
+	return _c
+}
+
 // SetRelationType sets the "relation_type" field.
 func (_c *ReceiverRegistrationCreate) SetRelationType(v string) *ReceiverRegistrationCreate {
 	_c.mutation.SetRelationType(v)
@@ -216,6 +230,11 @@ func (_c *ReceiverRegistrationCreate) check() error {
 			return &ValidationError{Name: "account", err: fmt.Errorf(`ent: validator failed for field "ReceiverRegistration.account": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := receiverregistration.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "ReceiverRegistration.name": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.RelationType(); !ok {
 		return &ValidationError{Name: "relation_type", err: errors.New(`ent: missing required field "ReceiverRegistration.relation_type"`)}
 	}
@@ -298,6 +317,10 @@ func (_c *ReceiverRegistrationCreate) createSpec() (*ReceiverRegistration, *sqlg
 	if value, ok := _c.mutation.Account(); ok {
 		_spec.SetField(receiverregistration.FieldAccount, field.TypeString, value)
 		_node.Account = value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(receiverregistration.FieldName, field.TypeString, value)
+		_node.Name = value
 	}
 	if value, ok := _c.mutation.RelationType(); ok {
 		_spec.SetField(receiverregistration.FieldRelationType, field.TypeString, value)
@@ -468,6 +491,9 @@ func (u *ReceiverRegistrationUpsertOne) UpdateNewValues() *ReceiverRegistrationU
 		}
 		if _, exists := u.create.mutation.Account(); exists {
 			s.SetIgnore(receiverregistration.FieldAccount)
+		}
+		if _, exists := u.create.mutation.Name(); exists {
+			s.SetIgnore(receiverregistration.FieldName)
 		}
 		if _, exists := u.create.mutation.RelationType(); exists {
 			s.SetIgnore(receiverregistration.FieldRelationType)
@@ -777,6 +803,9 @@ func (u *ReceiverRegistrationUpsertBulk) UpdateNewValues() *ReceiverRegistration
 			}
 			if _, exists := b.mutation.Account(); exists {
 				s.SetIgnore(receiverregistration.FieldAccount)
+			}
+			if _, exists := b.mutation.Name(); exists {
+				s.SetIgnore(receiverregistration.FieldName)
 			}
 			if _, exists := b.mutation.RelationType(); exists {
 				s.SetIgnore(receiverregistration.FieldRelationType)

@@ -186,6 +186,9 @@ func (_u *ReceiverRegistrationUpdate) sqlSave(ctx context.Context) (_node int, e
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(receiverregistration.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if _u.mutation.NameCleared() {
+		_spec.ClearField(receiverregistration.FieldName, field.TypeString)
+	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(receiverregistration.FieldState, field.TypeEnum, value)
 	}
@@ -412,6 +415,9 @@ func (_u *ReceiverRegistrationUpdateOne) sqlSave(ctx context.Context) (_node *Re
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(receiverregistration.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.NameCleared() {
+		_spec.ClearField(receiverregistration.FieldName, field.TypeString)
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(receiverregistration.FieldState, field.TypeEnum, value)

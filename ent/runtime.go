@@ -29,6 +29,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
@@ -1167,8 +1168,12 @@ func init() {
 			return nil
 		}
 	}()
+	// receiverregistrationDescName is the schema descriptor for name field.
+	receiverregistrationDescName := receiverregistrationFields[4].Descriptor()
+	// receiverregistration.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	receiverregistration.NameValidator = receiverregistrationDescName.Validators[0].(func(string) error)
 	// receiverregistrationDescRelationType is the schema descriptor for relation_type field.
-	receiverregistrationDescRelationType := receiverregistrationFields[4].Descriptor()
+	receiverregistrationDescRelationType := receiverregistrationFields[5].Descriptor()
 	// receiverregistration.RelationTypeValidator is a validator for the "relation_type" field. It is called by the builders before save.
 	receiverregistration.RelationTypeValidator = func() func(string) error {
 		validators := receiverregistrationDescRelationType.Validators
@@ -1186,13 +1191,13 @@ func init() {
 		}
 	}()
 	// receiverregistrationDescAttempts is the schema descriptor for attempts field.
-	receiverregistrationDescAttempts := receiverregistrationFields[6].Descriptor()
+	receiverregistrationDescAttempts := receiverregistrationFields[7].Descriptor()
 	// receiverregistration.DefaultAttempts holds the default value on creation for the attempts field.
 	receiverregistration.DefaultAttempts = receiverregistrationDescAttempts.Default.(int)
 	// receiverregistration.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
 	receiverregistration.AttemptsValidator = receiverregistrationDescAttempts.Validators[0].(func(int) error)
 	// receiverregistrationDescLastError is the schema descriptor for last_error field.
-	receiverregistrationDescLastError := receiverregistrationFields[7].Descriptor()
+	receiverregistrationDescLastError := receiverregistrationFields[8].Descriptor()
 	// receiverregistration.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	receiverregistration.LastErrorValidator = receiverregistrationDescLastError.Validators[0].(func(string) error)
 	sessionMixin := schema.Session{}.Mixin()
@@ -1316,6 +1321,102 @@ func init() {
 	settlementitemDescLastError := settlementitemFields[16].Descriptor()
 	// settlementitem.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	settlementitem.LastErrorValidator = settlementitemDescLastError.Validators[0].(func(string) error)
+	settlementreturnFields := schema.SettlementReturn{}.Fields()
+	_ = settlementreturnFields
+	// settlementreturnDescRefundNo is the schema descriptor for refund_no field.
+	settlementreturnDescRefundNo := settlementreturnFields[4].Descriptor()
+	// settlementreturn.RefundNoValidator is a validator for the "refund_no" field. It is called by the builders before save.
+	settlementreturn.RefundNoValidator = func() func(string) error {
+		validators := settlementreturnDescRefundNo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(refund_no string) error {
+			for _, fn := range fns {
+				if err := fn(refund_no); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// settlementreturnDescOutOrderNo is the schema descriptor for out_order_no field.
+	settlementreturnDescOutOrderNo := settlementreturnFields[5].Descriptor()
+	// settlementreturn.OutOrderNoValidator is a validator for the "out_order_no" field. It is called by the builders before save.
+	settlementreturn.OutOrderNoValidator = func() func(string) error {
+		validators := settlementreturnDescOutOrderNo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(out_order_no string) error {
+			for _, fn := range fns {
+				if err := fn(out_order_no); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// settlementreturnDescOutReturnNo is the schema descriptor for out_return_no field.
+	settlementreturnDescOutReturnNo := settlementreturnFields[6].Descriptor()
+	// settlementreturn.OutReturnNoValidator is a validator for the "out_return_no" field. It is called by the builders before save.
+	settlementreturn.OutReturnNoValidator = func() func(string) error {
+		validators := settlementreturnDescOutReturnNo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(out_return_no string) error {
+			for _, fn := range fns {
+				if err := fn(out_return_no); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// settlementreturnDescReturnMchID is the schema descriptor for return_mch_id field.
+	settlementreturnDescReturnMchID := settlementreturnFields[7].Descriptor()
+	// settlementreturn.ReturnMchIDValidator is a validator for the "return_mch_id" field. It is called by the builders before save.
+	settlementreturn.ReturnMchIDValidator = func() func(string) error {
+		validators := settlementreturnDescReturnMchID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(return_mch_id string) error {
+			for _, fn := range fns {
+				if err := fn(return_mch_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// settlementreturnDescAmount is the schema descriptor for amount field.
+	settlementreturnDescAmount := settlementreturnFields[8].Descriptor()
+	// settlementreturn.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	settlementreturn.AmountValidator = settlementreturnDescAmount.Validators[0].(func(int64) error)
+	// settlementreturnDescActive is the schema descriptor for active field.
+	settlementreturnDescActive := settlementreturnFields[10].Descriptor()
+	// settlementreturn.DefaultActive holds the default value on creation for the active field.
+	settlementreturn.DefaultActive = settlementreturnDescActive.Default.(bool)
+	// settlementreturnDescAttempts is the schema descriptor for attempts field.
+	settlementreturnDescAttempts := settlementreturnFields[11].Descriptor()
+	// settlementreturn.DefaultAttempts holds the default value on creation for the attempts field.
+	settlementreturn.DefaultAttempts = settlementreturnDescAttempts.Default.(int)
+	// settlementreturn.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	settlementreturn.AttemptsValidator = settlementreturnDescAttempts.Validators[0].(func(int) error)
+	// settlementreturnDescReturnID is the schema descriptor for return_id field.
+	settlementreturnDescReturnID := settlementreturnFields[13].Descriptor()
+	// settlementreturn.ReturnIDValidator is a validator for the "return_id" field. It is called by the builders before save.
+	settlementreturn.ReturnIDValidator = settlementreturnDescReturnID.Validators[0].(func(string) error)
+	// settlementreturnDescFailReason is the schema descriptor for fail_reason field.
+	settlementreturnDescFailReason := settlementreturnFields[14].Descriptor()
+	// settlementreturn.FailReasonValidator is a validator for the "fail_reason" field. It is called by the builders before save.
+	settlementreturn.FailReasonValidator = settlementreturnDescFailReason.Validators[0].(func(string) error)
 	settlementrunFields := schema.SettlementRun{}.Fields()
 	_ = settlementrunFields
 	// settlementrunDescKey is the schema descriptor for key field.
@@ -1346,8 +1447,14 @@ func init() {
 	settlementshareDescLevel := settlementshareFields[4].Descriptor()
 	// settlementshare.LevelValidator is a validator for the "level" field. It is called by the builders before save.
 	settlementshare.LevelValidator = settlementshareDescLevel.Validators[0].(func(int) error)
+	// settlementshareDescReceiverType is the schema descriptor for receiver_type field.
+	settlementshareDescReceiverType := settlementshareFields[6].Descriptor()
+	// settlementshare.DefaultReceiverType holds the default value on creation for the receiver_type field.
+	settlementshare.DefaultReceiverType = settlementshareDescReceiverType.Default.(string)
+	// settlementshare.ReceiverTypeValidator is a validator for the "receiver_type" field. It is called by the builders before save.
+	settlementshare.ReceiverTypeValidator = settlementshareDescReceiverType.Validators[0].(func(string) error)
 	// settlementshareDescAccount is the schema descriptor for account field.
-	settlementshareDescAccount := settlementshareFields[6].Descriptor()
+	settlementshareDescAccount := settlementshareFields[7].Descriptor()
 	// settlementshare.AccountValidator is a validator for the "account" field. It is called by the builders before save.
 	settlementshare.AccountValidator = func() func(string) error {
 		validators := settlementshareDescAccount.Validators
@@ -1365,23 +1472,23 @@ func init() {
 		}
 	}()
 	// settlementshareDescAmount is the schema descriptor for amount field.
-	settlementshareDescAmount := settlementshareFields[7].Descriptor()
+	settlementshareDescAmount := settlementshareFields[8].Descriptor()
 	// settlementshare.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	settlementshare.AmountValidator = settlementshareDescAmount.Validators[0].(func(int64) error)
 	// settlementshareDescFailReason is the schema descriptor for fail_reason field.
-	settlementshareDescFailReason := settlementshareFields[9].Descriptor()
+	settlementshareDescFailReason := settlementshareFields[10].Descriptor()
 	// settlementshare.FailReasonValidator is a validator for the "fail_reason" field. It is called by the builders before save.
 	settlementshare.FailReasonValidator = settlementshareDescFailReason.Validators[0].(func(string) error)
 	// settlementshareDescRetryOf is the schema descriptor for retry_of field.
-	settlementshareDescRetryOf := settlementshareFields[10].Descriptor()
+	settlementshareDescRetryOf := settlementshareFields[11].Descriptor()
 	// settlementshare.DefaultRetryOf holds the default value on creation for the retry_of field.
 	settlementshare.DefaultRetryOf = settlementshareDescRetryOf.Default.(int64)
 	// settlementshareDescRetriedBy is the schema descriptor for retried_by field.
-	settlementshareDescRetriedBy := settlementshareFields[11].Descriptor()
+	settlementshareDescRetriedBy := settlementshareFields[12].Descriptor()
 	// settlementshare.DefaultRetriedBy holds the default value on creation for the retried_by field.
 	settlementshare.DefaultRetriedBy = settlementshareDescRetriedBy.Default.(int64)
 	// settlementshareDescDetailID is the schema descriptor for detail_id field.
-	settlementshareDescDetailID := settlementshareFields[12].Descriptor()
+	settlementshareDescDetailID := settlementshareFields[13].Descriptor()
 	// settlementshare.DetailIDValidator is a validator for the "detail_id" field. It is called by the builders before save.
 	settlementshare.DetailIDValidator = settlementshareDescDetailID.Validators[0].(func(string) error)
 	shippingdeclarationMixin := schema.ShippingDeclaration{}.Mixin()

@@ -27,6 +27,8 @@ type SettlementShare struct {
 	Level int `json:"level,omitempty"`
 	// SourceOrderID holds the value of the "source_order_id" field.
 	SourceOrderID int64 `json:"source_order_id,omitempty"`
+	// ReceiverType holds the value of the "receiver_type" field.
+	ReceiverType string `json:"receiver_type,omitempty"`
 	// Account holds the value of the "account" field.
 	Account string `json:"account,omitempty"`
 	// Amount holds the value of the "amount" field.
@@ -53,7 +55,7 @@ func (*SettlementShare) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case settlementshare.FieldID, settlementshare.FieldItemID, settlementshare.FieldRunID, settlementshare.FieldLeaderID, settlementshare.FieldLevel, settlementshare.FieldSourceOrderID, settlementshare.FieldAmount, settlementshare.FieldRetryOf, settlementshare.FieldRetriedBy:
 			values[i] = new(sql.NullInt64)
-		case settlementshare.FieldAccount, settlementshare.FieldResult, settlementshare.FieldFailReason, settlementshare.FieldDetailID:
+		case settlementshare.FieldReceiverType, settlementshare.FieldAccount, settlementshare.FieldResult, settlementshare.FieldFailReason, settlementshare.FieldDetailID:
 			values[i] = new(sql.NullString)
 		case settlementshare.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
@@ -107,6 +109,12 @@ func (_m *SettlementShare) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field source_order_id", values[i])
 			} else if value.Valid {
 				_m.SourceOrderID = value.Int64
+			}
+		case settlementshare.FieldReceiverType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field receiver_type", values[i])
+			} else if value.Valid {
+				_m.ReceiverType = value.String
 			}
 		case settlementshare.FieldAccount:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -207,6 +215,9 @@ func (_m *SettlementShare) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source_order_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SourceOrderID))
+	builder.WriteString(", ")
+	builder.WriteString("receiver_type=")
+	builder.WriteString(_m.ReceiverType)
 	builder.WriteString(", ")
 	builder.WriteString("account=")
 	builder.WriteString(_m.Account)

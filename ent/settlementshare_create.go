@@ -52,6 +52,20 @@ func (_c *SettlementShareCreate) SetSourceOrderID(v int64) *SettlementShareCreat
 	return _c
 }
 
+// SetReceiverType sets the "receiver_type" field.
+func (_c *SettlementShareCreate) SetReceiverType(v string) *SettlementShareCreate {
+	_c.mutation.SetReceiverType(v)
+	return _c
+}
+
+// SetNillableReceiverType sets the "receiver_type" field if the given value is not nil.
+func (_c *SettlementShareCreate) SetNillableReceiverType(v *string) *SettlementShareCreate {
+	if v != nil {
+		_c.SetReceiverType(*v)
+	}
+	return _c
+}
+
 // SetAccount sets the "account" field.
 func (_c *SettlementShareCreate) SetAccount(v string) *SettlementShareCreate {
 	_c.mutation.SetAccount(v)
@@ -189,6 +203,10 @@ func (_c *SettlementShareCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SettlementShareCreate) defaults() {
+	if _, ok := _c.mutation.ReceiverType(); !ok {
+		v := settlementshare.DefaultReceiverType
+		_c.mutation.SetReceiverType(v)
+	}
 	if _, ok := _c.mutation.Result(); !ok {
 		v := settlementshare.DefaultResult
 		_c.mutation.SetResult(v)
@@ -224,6 +242,14 @@ func (_c *SettlementShareCreate) check() error {
 	}
 	if _, ok := _c.mutation.SourceOrderID(); !ok {
 		return &ValidationError{Name: "source_order_id", err: errors.New(`ent: missing required field "SettlementShare.source_order_id"`)}
+	}
+	if _, ok := _c.mutation.ReceiverType(); !ok {
+		return &ValidationError{Name: "receiver_type", err: errors.New(`ent: missing required field "SettlementShare.receiver_type"`)}
+	}
+	if v, ok := _c.mutation.ReceiverType(); ok {
+		if err := settlementshare.ReceiverTypeValidator(v); err != nil {
+			return &ValidationError{Name: "receiver_type", err: fmt.Errorf(`ent: validator failed for field "SettlementShare.receiver_type": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Account(); !ok {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required field "SettlementShare.account"`)}
@@ -317,6 +343,10 @@ func (_c *SettlementShareCreate) createSpec() (*SettlementShare, *sqlgraph.Creat
 	if value, ok := _c.mutation.SourceOrderID(); ok {
 		_spec.SetField(settlementshare.FieldSourceOrderID, field.TypeInt64, value)
 		_node.SourceOrderID = value
+	}
+	if value, ok := _c.mutation.ReceiverType(); ok {
+		_spec.SetField(settlementshare.FieldReceiverType, field.TypeString, value)
+		_node.ReceiverType = value
 	}
 	if value, ok := _c.mutation.Account(); ok {
 		_spec.SetField(settlementshare.FieldAccount, field.TypeString, value)
@@ -517,6 +547,9 @@ func (u *SettlementShareUpsertOne) UpdateNewValues() *SettlementShareUpsertOne {
 		}
 		if _, exists := u.create.mutation.SourceOrderID(); exists {
 			s.SetIgnore(settlementshare.FieldSourceOrderID)
+		}
+		if _, exists := u.create.mutation.ReceiverType(); exists {
+			s.SetIgnore(settlementshare.FieldReceiverType)
 		}
 		if _, exists := u.create.mutation.Account(); exists {
 			s.SetIgnore(settlementshare.FieldAccount)
@@ -852,6 +885,9 @@ func (u *SettlementShareUpsertBulk) UpdateNewValues() *SettlementShareUpsertBulk
 			}
 			if _, exists := b.mutation.SourceOrderID(); exists {
 				s.SetIgnore(settlementshare.FieldSourceOrderID)
+			}
+			if _, exists := b.mutation.ReceiverType(); exists {
+				s.SetIgnore(settlementshare.FieldReceiverType)
 			}
 			if _, exists := b.mutation.Account(); exists {
 				s.SetIgnore(settlementshare.FieldAccount)

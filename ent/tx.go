@@ -64,6 +64,8 @@ type Tx struct {
 	Session *SessionClient
 	// SettlementItem is the client for interacting with the SettlementItem builders.
 	SettlementItem *SettlementItemClient
+	// SettlementReturn is the client for interacting with the SettlementReturn builders.
+	SettlementReturn *SettlementReturnClient
 	// SettlementRun is the client for interacting with the SettlementRun builders.
 	SettlementRun *SettlementRunClient
 	// SettlementShare is the client for interacting with the SettlementShare builders.
@@ -232,6 +234,7 @@ func (tx *Tx) init() {
 	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.SettlementItem = NewSettlementItemClient(tx.config)
+	tx.SettlementReturn = NewSettlementReturnClient(tx.config)
 	tx.SettlementRun = NewSettlementRunClient(tx.config)
 	tx.SettlementShare = NewSettlementShareClient(tx.config)
 	tx.ShippingDeclaration = NewShippingDeclarationClient(tx.config)

@@ -230,7 +230,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainShippingLoopSet := shippingLoops(confShipping, logger, dispatcher, shippingUsecase)
 	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, dataData, config3, portClock)
 	mainCommissionLoopSet := commissionLoops(dispatcher, flows)
-	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
+	mainSettlementLoopSet := settlementLoops(confSettlement, logger, dispatcher, settlementUsecase, portClock)
 	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainCommissionLoopSet, mainSettlementLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)

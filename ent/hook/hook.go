@@ -309,6 +309,18 @@ func (f SettlementItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettlementItemMutation", m)
 }
 
+// The SettlementReturnFunc type is an adapter to allow the use of ordinary
+// function as SettlementReturn mutator.
+type SettlementReturnFunc func(context.Context, *ent.SettlementReturnMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SettlementReturnFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SettlementReturnMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettlementReturnMutation", m)
+}
+
 // The SettlementRunFunc type is an adapter to allow the use of ordinary
 // function as SettlementRun mutator.
 type SettlementRunFunc func(context.Context, *ent.SettlementRunMutation) (ent.Value, error)

@@ -729,6 +729,7 @@ var (
 		{Name: "op", Type: field.TypeEnum, Enums: []string{"add", "delete"}},
 		{Name: "receiver_type", Type: field.TypeString, Size: 32},
 		{Name: "account", Type: field.TypeString, Size: 64},
+		{Name: "name", Type: field.TypeString, Nullable: true, Size: 128},
 		{Name: "relation_type", Type: field.TypeString, Size: 32},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "done", "failed"}, Default: "pending"},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
@@ -744,7 +745,7 @@ var (
 			{
 				Name:    "receiverregistration_state_next_attempt_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReceiverRegistrationsColumns[8], ReceiverRegistrationsColumns[11]},
+				Columns: []*schema.Column{ReceiverRegistrationsColumns[9], ReceiverRegistrationsColumns[12]},
 			},
 			{
 				Name:    "receiverregistration_leader_id",
@@ -855,6 +856,52 @@ var (
 			},
 		},
 	}
+	// SettlementReturnsColumns holds the columns for the "settlement_returns" table.
+	SettlementReturnsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "share_id", Type: field.TypeInt64},
+		{Name: "order_id", Type: field.TypeInt64},
+		{Name: "leader_id", Type: field.TypeInt64},
+		{Name: "refund_no", Type: field.TypeString, Size: 64},
+		{Name: "out_order_no", Type: field.TypeString, Size: 64},
+		{Name: "out_return_no", Type: field.TypeString, Size: 64},
+		{Name: "return_mch_id", Type: field.TypeString, Size: 32},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "processing", "success", "failed"}, Default: "pending"},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "return_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "fail_reason", Type: field.TypeString, Nullable: true, Size: 512},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// SettlementReturnsTable holds the schema information for the "settlement_returns" table.
+	SettlementReturnsTable = &schema.Table{
+		Name:       "settlement_returns",
+		Columns:    SettlementReturnsColumns,
+		PrimaryKey: []*schema.Column{SettlementReturnsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "settlementreturn_out_return_no",
+				Unique:  true,
+				Columns: []*schema.Column{SettlementReturnsColumns[6]},
+			},
+			{
+				Name:    "settlementreturn_active_due",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementReturnsColumns[12], SettlementReturnsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "active",
+				},
+			},
+			{
+				Name:    "settlementreturn_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementReturnsColumns[2]},
+			},
+		},
+	}
 	// SettlementRunsColumns holds the columns for the "settlement_runs" table.
 	SettlementRunsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -893,6 +940,7 @@ var (
 		{Name: "leader_id", Type: field.TypeInt64},
 		{Name: "level", Type: field.TypeInt},
 		{Name: "source_order_id", Type: field.TypeInt64},
+		{Name: "receiver_type", Type: field.TypeString, Size: 32, Default: "PERSONAL_OPENID"},
 		{Name: "account", Type: field.TypeString, Size: 128},
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "result", Type: field.TypeEnum, Enums: []string{"pending", "success", "closed", "deferred"}, Default: "pending"},
@@ -921,7 +969,7 @@ var (
 			{
 				Name:    "settlementshare_leader_id_result_retried_by",
 				Unique:  false,
-				Columns: []*schema.Column{SettlementSharesColumns[3], SettlementSharesColumns[8], SettlementSharesColumns[11]},
+				Columns: []*schema.Column{SettlementSharesColumns[3], SettlementSharesColumns[9], SettlementSharesColumns[12]},
 			},
 		},
 	}
@@ -1076,6 +1124,7 @@ var (
 		ReceiverRegistrationsTable,
 		SessionsTable,
 		SettlementItemsTable,
+		SettlementReturnsTable,
 		SettlementRunsTable,
 		SettlementSharesTable,
 		ShippingDeclarationsTable,

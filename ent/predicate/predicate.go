@@ -81,6 +81,9 @@ type Session func(*sql.Selector)
 // SettlementItem is the predicate function for settlementitem builders.
 type SettlementItem func(*sql.Selector)
 
+// SettlementReturn is the predicate function for settlementreturn builders.
+type SettlementReturn func(*sql.Selector)
+
 // SettlementRun is the predicate function for settlementrun builders.
 type SettlementRun func(*sql.Selector)
 

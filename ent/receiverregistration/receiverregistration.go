@@ -26,6 +26,8 @@ const (
 	FieldReceiverType = "receiver_type"
 	// FieldAccount holds the string denoting the account field in the database.
 	FieldAccount = "account"
+	// FieldName holds the string denoting the name field in the database.
+	FieldName = "name"
 	// FieldRelationType holds the string denoting the relation_type field in the database.
 	FieldRelationType = "relation_type"
 	// FieldState holds the string denoting the state field in the database.
@@ -49,6 +51,7 @@ var Columns = []string{
 	FieldOp,
 	FieldReceiverType,
 	FieldAccount,
+	FieldName,
 	FieldRelationType,
 	FieldState,
 	FieldAttempts,
@@ -77,6 +80,8 @@ var (
 	ReceiverTypeValidator func(string) error
 	// AccountValidator is a validator for the "account" field. It is called by the builders before save.
 	AccountValidator func(string) error
+	// NameValidator is a validator for the "name" field. It is called by the builders before save.
+	NameValidator func(string) error
 	// RelationTypeValidator is a validator for the "relation_type" field. It is called by the builders before save.
 	RelationTypeValidator func(string) error
 	// DefaultAttempts holds the default value on creation for the "attempts" field.
@@ -173,6 +178,11 @@ func ByReceiverType(opts ...sql.OrderTermOption) OrderOption {
 // ByAccount orders the results by the account field.
 func ByAccount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAccount, opts...).ToFunc()
+}
+
+// ByName orders the results by the name field.
+func ByName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldName, opts...).ToFunc()
 }
 
 // ByRelationType orders the results by the relation_type field.

@@ -79,6 +79,11 @@ func Account(v string) predicate.ReceiverRegistration {
 	return predicate.ReceiverRegistration(sql.FieldEQ(FieldAccount, v))
 }
 
+// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
+func Name(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldEQ(FieldName, v))
+}
+
 // RelationType applies equality check predicate on the "relation_type" field. It's identical to RelationTypeEQ.
 func RelationType(v string) predicate.ReceiverRegistration {
 	return predicate.ReceiverRegistration(sql.FieldEQ(FieldRelationType, v))
@@ -367,6 +372,81 @@ func AccountEqualFold(v string) predicate.ReceiverRegistration {
 // AccountContainsFold applies the ContainsFold predicate on the "account" field.
 func AccountContainsFold(v string) predicate.ReceiverRegistration {
 	return predicate.ReceiverRegistration(sql.FieldContainsFold(FieldAccount, v))
+}
+
+// NameEQ applies the EQ predicate on the "name" field.
+func NameEQ(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldEQ(FieldName, v))
+}
+
+// NameNEQ applies the NEQ predicate on the "name" field.
+func NameNEQ(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldNEQ(FieldName, v))
+}
+
+// NameIn applies the In predicate on the "name" field.
+func NameIn(vs ...string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldIn(FieldName, vs...))
+}
+
+// NameNotIn applies the NotIn predicate on the "name" field.
+func NameNotIn(vs ...string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldNotIn(FieldName, vs...))
+}
+
+// NameGT applies the GT predicate on the "name" field.
+func NameGT(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldGT(FieldName, v))
+}
+
+// NameGTE applies the GTE predicate on the "name" field.
+func NameGTE(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldGTE(FieldName, v))
+}
+
+// NameLT applies the LT predicate on the "name" field.
+func NameLT(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldLT(FieldName, v))
+}
+
+// NameLTE applies the LTE predicate on the "name" field.
+func NameLTE(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldLTE(FieldName, v))
+}
+
+// NameContains applies the Contains predicate on the "name" field.
+func NameContains(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldContains(FieldName, v))
+}
+
+// NameHasPrefix applies the HasPrefix predicate on the "name" field.
+func NameHasPrefix(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldHasPrefix(FieldName, v))
+}
+
+// NameHasSuffix applies the HasSuffix predicate on the "name" field.
+func NameHasSuffix(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldHasSuffix(FieldName, v))
+}
+
+// NameIsNil applies the IsNil predicate on the "name" field.
+func NameIsNil() predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldIsNull(FieldName))
+}
+
+// NameNotNil applies the NotNil predicate on the "name" field.
+func NameNotNil() predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldNotNull(FieldName))
+}
+
+// NameEqualFold applies the EqualFold predicate on the "name" field.
+func NameEqualFold(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldEqualFold(FieldName, v))
+}
+
+// NameContainsFold applies the ContainsFold predicate on the "name" field.
+func NameContainsFold(v string) predicate.ReceiverRegistration {
+	return predicate.ReceiverRegistration(sql.FieldContainsFold(FieldName, v))
 }
 
 // RelationTypeEQ applies the EQ predicate on the "relation_type" field.

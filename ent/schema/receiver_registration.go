@@ -16,9 +16,12 @@ func (ReceiverRegistration) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("leader_id").Immutable(),
 		field.Enum("op").Values("add", "delete").Immutable(),
-		// PERSONAL_OPENID: the account is the leader's openid under the mini-program's app id.
+		// PERSONAL_OPENID: the account is the leader's openid under the mini-program's app id;
+		// MERCHANT_ID: the merchant id of a company that runs the pickup point.
 		field.String("receiver_type").NotEmpty().MaxLen(32).Immutable(),
 		field.String("account").NotEmpty().MaxLen(64).Immutable(),
+		// name is a MERCHANT_ID receiver's registered company name (WeChat requires it).
+		field.String("name").Optional().MaxLen(128).Immutable(),
 		field.String("relation_type").NotEmpty().MaxLen(32).Immutable(),
 		field.Enum("state").Values("pending", "done", "failed").Default("pending"),
 		field.Int("attempts").Default(0).NonNegative(),

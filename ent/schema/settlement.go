@@ -100,6 +100,9 @@ func (SettlementShare) Fields() []ent.Field {
 		field.Int("level").NonNegative().Immutable(),
 		// source_order_id is the order whose commission this is.
 		field.Int64("source_order_id").Immutable(),
+		// receiver_type is PERSONAL_OPENID (a leader's openid) or MERCHANT_ID (a company that
+		// runs a pickup point and receives as a merchant: only it can return money).
+		field.String("receiver_type").Default("PERSONAL_OPENID").MaxLen(32).Immutable(),
 		field.String("account").NotEmpty().MaxLen(128).Immutable(),
 		field.Int64("amount").Positive().Immutable(),
 		// pending: asked for; success: paid; closed: WeChat closed it (fail_reason);
@@ -120,5 +123,42 @@ func (SettlementShare) Indexes() []ent.Index {
 		index.Fields("item_id"),
 		index.Fields("run_id", "level"),
 		index.Fields("leader_id", "result", "retried_by"),
+	}
+}
+
+// SettlementReturn asks a merchant receiver to give back (分账回退) what a refund reversed of
+// commission it was already paid: one per refund and leader, saved before the call, its
+// out_return_no derived from them, followed until WeChat's result.
+type SettlementReturn struct{ ent.Schema }
+
+func (SettlementReturn) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("share_id").Immutable(),
+		field.Int64("order_id").Immutable(),
+		field.Int64("leader_id").Immutable(),
+		// refund_no is the refund that reversed the commission.
+		field.String("refund_no").NotEmpty().MaxLen(64).Immutable(),
+		field.String("out_order_no").NotEmpty().MaxLen(64).Immutable(),
+		field.String("out_return_no").NotEmpty().MaxLen(64).Immutable(),
+		field.String("return_mch_id").NotEmpty().MaxLen(32).Immutable(),
+		field.Int64("amount").Positive().Immutable(),
+		field.Enum("state").Values("pending", "processing", "success", "failed").Default("pending"),
+		field.Bool("active").Default(true),
+		field.Int("attempts").Default(0).NonNegative(),
+		field.Time("next_attempt_at"),
+		field.String("return_id").Optional().MaxLen(64),
+		field.String("fail_reason").Optional().MaxLen(512),
+		field.Time("created_at").Immutable(),
+		field.Time("finished_at").Optional().Nillable(),
+	}
+}
+
+func (SettlementReturn) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("out_return_no").Unique(),
+		index.Fields("next_attempt_at", "id").StorageKey("settlementreturn_active_due").
+			Annotations(entsql.IndexWhere("active")),
+		index.Fields("order_id"),
 	}
 }

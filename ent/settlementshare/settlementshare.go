@@ -23,6 +23,8 @@ const (
 	FieldLevel = "level"
 	// FieldSourceOrderID holds the string denoting the source_order_id field in the database.
 	FieldSourceOrderID = "source_order_id"
+	// FieldReceiverType holds the string denoting the receiver_type field in the database.
+	FieldReceiverType = "receiver_type"
 	// FieldAccount holds the string denoting the account field in the database.
 	FieldAccount = "account"
 	// FieldAmount holds the string denoting the amount field in the database.
@@ -51,6 +53,7 @@ var Columns = []string{
 	FieldLeaderID,
 	FieldLevel,
 	FieldSourceOrderID,
+	FieldReceiverType,
 	FieldAccount,
 	FieldAmount,
 	FieldResult,
@@ -74,6 +77,10 @@ func ValidColumn(column string) bool {
 var (
 	// LevelValidator is a validator for the "level" field. It is called by the builders before save.
 	LevelValidator func(int) error
+	// DefaultReceiverType holds the default value on creation for the "receiver_type" field.
+	DefaultReceiverType string
+	// ReceiverTypeValidator is a validator for the "receiver_type" field. It is called by the builders before save.
+	ReceiverTypeValidator func(string) error
 	// AccountValidator is a validator for the "account" field. It is called by the builders before save.
 	AccountValidator func(string) error
 	// AmountValidator is a validator for the "amount" field. It is called by the builders before save.
@@ -147,6 +154,11 @@ func ByLevel(opts ...sql.OrderTermOption) OrderOption {
 // BySourceOrderID orders the results by the source_order_id field.
 func BySourceOrderID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSourceOrderID, opts...).ToFunc()
+}
+
+// ByReceiverType orders the results by the receiver_type field.
+func ByReceiverType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceiverType, opts...).ToFunc()
 }
 
 // ByAccount orders the results by the account field.

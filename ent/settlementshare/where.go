@@ -79,6 +79,11 @@ func SourceOrderID(v int64) predicate.SettlementShare {
 	return predicate.SettlementShare(sql.FieldEQ(FieldSourceOrderID, v))
 }
 
+// ReceiverType applies equality check predicate on the "receiver_type" field. It's identical to ReceiverTypeEQ.
+func ReceiverType(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldEQ(FieldReceiverType, v))
+}
+
 // Account applies equality check predicate on the "account" field. It's identical to AccountEQ.
 func Account(v string) predicate.SettlementShare {
 	return predicate.SettlementShare(sql.FieldEQ(FieldAccount, v))
@@ -312,6 +317,71 @@ func SourceOrderIDLT(v int64) predicate.SettlementShare {
 // SourceOrderIDLTE applies the LTE predicate on the "source_order_id" field.
 func SourceOrderIDLTE(v int64) predicate.SettlementShare {
 	return predicate.SettlementShare(sql.FieldLTE(FieldSourceOrderID, v))
+}
+
+// ReceiverTypeEQ applies the EQ predicate on the "receiver_type" field.
+func ReceiverTypeEQ(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldEQ(FieldReceiverType, v))
+}
+
+// ReceiverTypeNEQ applies the NEQ predicate on the "receiver_type" field.
+func ReceiverTypeNEQ(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldNEQ(FieldReceiverType, v))
+}
+
+// ReceiverTypeIn applies the In predicate on the "receiver_type" field.
+func ReceiverTypeIn(vs ...string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldIn(FieldReceiverType, vs...))
+}
+
+// ReceiverTypeNotIn applies the NotIn predicate on the "receiver_type" field.
+func ReceiverTypeNotIn(vs ...string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldNotIn(FieldReceiverType, vs...))
+}
+
+// ReceiverTypeGT applies the GT predicate on the "receiver_type" field.
+func ReceiverTypeGT(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldGT(FieldReceiverType, v))
+}
+
+// ReceiverTypeGTE applies the GTE predicate on the "receiver_type" field.
+func ReceiverTypeGTE(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldGTE(FieldReceiverType, v))
+}
+
+// ReceiverTypeLT applies the LT predicate on the "receiver_type" field.
+func ReceiverTypeLT(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldLT(FieldReceiverType, v))
+}
+
+// ReceiverTypeLTE applies the LTE predicate on the "receiver_type" field.
+func ReceiverTypeLTE(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldLTE(FieldReceiverType, v))
+}
+
+// ReceiverTypeContains applies the Contains predicate on the "receiver_type" field.
+func ReceiverTypeContains(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldContains(FieldReceiverType, v))
+}
+
+// ReceiverTypeHasPrefix applies the HasPrefix predicate on the "receiver_type" field.
+func ReceiverTypeHasPrefix(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldHasPrefix(FieldReceiverType, v))
+}
+
+// ReceiverTypeHasSuffix applies the HasSuffix predicate on the "receiver_type" field.
+func ReceiverTypeHasSuffix(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldHasSuffix(FieldReceiverType, v))
+}
+
+// ReceiverTypeEqualFold applies the EqualFold predicate on the "receiver_type" field.
+func ReceiverTypeEqualFold(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldEqualFold(FieldReceiverType, v))
+}
+
+// ReceiverTypeContainsFold applies the ContainsFold predicate on the "receiver_type" field.
+func ReceiverTypeContainsFold(v string) predicate.SettlementShare {
+	return predicate.SettlementShare(sql.FieldContainsFold(FieldReceiverType, v))
 }
 
 // AccountEQ applies the EQ predicate on the "account" field.

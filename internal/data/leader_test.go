@@ -3,6 +3,7 @@ package data_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -269,5 +270,42 @@ func TestRemovalQueuesTheReceiversDeletion(t *testing.T) {
 	}
 	if n := s.count(`SELECT count(*) FROM receiver_registrations WHERE leader_id = $1`, a.ID); n != 2 {
 		t.Fatalf("%d registrations, want the add and one delete", n)
+	}
+}
+
+// Switching a leader to a merchant receiver queues the openid's deletion and the merchant's
+// addition, in that order; asking again changes nothing; removal then deletes the merchant.
+func TestMerchantReceiverReplacesTheOpenID(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	uc := s.leaderUsecase(1)
+	a := s.approve(uc, s.applyAs(uc, "o-station", "").ID)
+	m := leader.MerchantReceiver{MchID: "1900000301", Name: "黄浦站供应链有限公司"}
+	if _, err := uc.UseMerchantReceiver(t.Context(), opsActor, a.ID, leader.MerchantReceiver{MchID: "12ab", Name: "x"}); err == nil {
+		t.Fatal("a malformed merchant id accepted")
+	}
+	for range 2 {
+		if _, err := uc.UseMerchantReceiver(t.Context(), opsActor, a.ID, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := uc.Remove(t.Context(), opsActor, a.ID, "合作终止"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.SQL.QueryContext(t.Context(), `SELECT op, receiver_type, account FROM receiver_registrations WHERE leader_id = $1 ORDER BY id`, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var op, typ, account string
+		if err := rows.Scan(&op, &typ, &account); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, op+" "+typ+" "+account)
+	}
+	want := []string{"add PERSONAL_OPENID o-station", "delete PERSONAL_OPENID o-station", "add MERCHANT_ID 1900000301", "delete MERCHANT_ID 1900000301"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("registrations = %q, want %q", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 )
@@ -26,13 +27,39 @@ func (q *receiverQueue) Enqueue(ctx context.Context, r leader.ReceiverRequest) e
 	if r.Delete {
 		op = receiverregistration.OpDelete
 	}
+	typ, account := r.Type, r.Account
+	if typ == "" {
+		typ, account = receiverTypeOpenID, r.OpenID
+	}
 	err := q.data.client(ctx).ReceiverRegistration.Create().
 		SetLeaderID(int(r.LeaderID)).
 		SetOp(op).
-		SetReceiverType(receiverTypeOpenID).
-		SetAccount(r.OpenID).
+		SetReceiverType(typ).
+		SetAccount(account).
+		SetNillableName(nilString(r.Name)).
 		SetRelationType(relationDistributor).
 		SetNextAttemptAt(time.Now().UTC()).
 		Exec(ctx)
 	return dbErr(err, fmt.Sprintf("queue receiver %s of leader %d", op, r.LeaderID))
+}
+
+// Current is the receiver the leader's latest addition names; ok is false when it has none.
+func (q *receiverQueue) Current(ctx context.Context, leaderID int64) (leader.ReceiverRequest, bool, error) {
+	row, err := q.data.client(ctx).ReceiverRegistration.Query().
+		Where(receiverregistration.LeaderID(int(leaderID)), receiverregistration.OpEQ(receiverregistration.OpAdd)).
+		Order(ent.Desc(receiverregistration.FieldID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return leader.ReceiverRequest{}, false, nil
+	}
+	if err != nil {
+		return leader.ReceiverRequest{}, false, dbErr(err, fmt.Sprintf("receiver of leader %d", leaderID))
+	}
+	return leader.ReceiverRequest{LeaderID: leaderID, Type: row.ReceiverType, Account: row.Account, Name: row.Name}, true, nil
+}
+
+func nilString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -28,7 +28,7 @@ WHERE id IN (SELECT r.id FROM receiver_registrations r
                AND NOT EXISTS (SELECT 1 FROM receiver_registrations o
                                WHERE o.leader_id = r.leader_id AND o.state = 'pending' AND o.id < r.id)
              ORDER BY r.next_attempt_at, r.id LIMIT $3 %s)
-RETURNING id, leader_id, op, receiver_type, account, relation_type, attempts`
+RETURNING id, leader_id, op, receiver_type, account, relation_type, COALESCE(name, ''), attempts`
 
 func (q *RegistrationQueue) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]payment.Registration, error) {
 	query := fmt.Sprintf(claimRegistrationsSQL, "FOR UPDATE SKIP LOCKED")
@@ -45,7 +45,7 @@ func (q *RegistrationQueue) Claim(ctx context.Context, now, leaseUntil time.Time
 		var r payment.Registration
 		var op string
 		if err := rows.Scan(&r.ID, &r.LeaderID, &op, &r.Receiver.Type, &r.Receiver.Account,
-			&r.Receiver.Relation, &r.Attempts); err != nil {
+			&r.Receiver.Relation, &r.Receiver.Name, &r.Attempts); err != nil {
 			return nil, fmt.Errorf("read receiver registration: %w", err)
 		}
 		r.Delete = op == string(receiverregistration.OpDelete)

@@ -4,8 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	bizpay "github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
@@ -213,4 +216,69 @@ func TestSettlementSkipsARemovedReceiver(t *testing.T) {
 		}
 	}
 	e.checkBooks(t)
+}
+
+// A leader paid through a company's merchant receiver: a refund after the payout asks the
+// merchant for the reversed commission back (分账回退), saved before the call; WeChat's success
+// pays the receivable off. A failed return leaves the receivable for the next commission.
+func TestSettlementReturnsFromAMerchantReceiver(t *testing.T) {
+	t.Parallel()
+	e := newStEnv(t, 2, nil)
+	l := e.leaders[0]
+	const mch = "1900000201"
+	if err := e.client.AddReceiver(t.Context(), bizpay.Receiver{Type: bizpay.ReceiverMerchantID, Account: mch,
+		Name: "黄浦站供应链有限公司", Relation: bizpay.RelationDistributor}); err != nil {
+		t.Fatal(err)
+	}
+	e.db.ReceiverRegistration.Create().SetLeaderID(int(l.ID)).SetOp("add").SetReceiverType(bizpay.ReceiverMerchantID).
+		SetAccount(mch).SetName("黄浦站供应链有限公司").SetRelationType(bizpay.RelationDistributor).SetState("done").
+		SetNextAttemptAt(e.clock.Now()).SaveX(t.Context())
+	first := e.paidOrder(t, l, 4, 1000, 0) // 10000 fen, 1000 commission
+	second := e.paidOrder(t, l, 4, 1000, 0)
+	e.complete(t, first)
+	e.complete(t, second)
+	uc := e.usecase()
+	if v := e.settle(t, uc); v.Summary.Amount != 2000 {
+		t.Fatalf("run paid %d", v.Summary.Amount)
+	}
+	if got := e.sim.SharedTotals()[mch]; got != 2000 {
+		t.Fatalf("merchant got %d", got)
+	}
+	refundAndReturn := func(o *ent.Order) {
+		e.refund(t, o, 1) // reverses 250 of paid commission: the leader owes it
+		e.deliver(t, uc.OnRefunded, order.Changed{OrderID: int64(o.ID), RefundNo: lastRefundNo(t, e, o), RefundAmount: 2500})
+		e.deliver(t, uc.OnRefunded, order.Changed{OrderID: int64(o.ID), RefundNo: lastRefundNo(t, e, o), RefundAmount: 2500})
+		for range 5 {
+			if _, err := uc.Round(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(time.Second)
+		}
+	}
+	refundAndReturn(first)
+	if b, _ := e.views.Balance(t.Context(), l.ID); b.Owed != 0 {
+		t.Fatalf("after the return the leader owes %d", b.Owed)
+	}
+	if n := e.sim.Calls(wxsim.OpSharingCreateReturn); n != 1 {
+		t.Fatalf("%d return requests, want 1 (the event came twice)", n)
+	}
+	if err := e.sim.SetReturnResult(mch, "BALANCE_NOT_ENOUGH"); err != nil {
+		t.Fatal(err)
+	}
+	refundAndReturn(second)
+	if b, _ := e.views.Balance(t.Context(), l.ID); b.Owed != 250 {
+		t.Fatalf("after a failed return the leader owes %d, want 250", b.Owed)
+	}
+	rep, err := e.book.Check(t.Context())
+	if err != nil || !rep.OK() {
+		t.Fatalf("ledger check = %+v, %v", rep, err)
+	}
+}
+
+// lastRefundNo is the out_refund_no of the order's latest refund.
+func lastRefundNo(t *testing.T, e *stEnv, o *ent.Order) string {
+	t.Helper()
+	r := e.db.PaymentRefund.Query().Where(paymentrefund.OutTradeNo(bizpay.OutTradeNo(int64(o.ID), 1))).
+		Order(ent.Desc(paymentrefund.FieldID)).FirstX(t.Context())
+	return r.OutRefundNo
 }

@@ -138,19 +138,22 @@ func (s *SettlementStore) Owed(ctx context.Context, keys []settlement.OrderLeade
 	return out, wrap(err, "settleable commission")
 }
 
-// Receivers implements settlement.Store: a leader is a receiver when its latest registration
-// added it and WeChat accepted it.
+// Receivers implements settlement.Store: a leader's receiver is what its latest registration
+// names, registered when that added it and WeChat accepted it; a leader with none is its openid,
+// not registered.
 func (s *SettlementStore) Receivers(ctx context.Context, leaderIDs []int64) (map[int64]settlement.Receiver, error) {
 	out := map[int64]settlement.Receiver{}
 	if len(leaderIDs) == 0 {
 		return out, nil
 	}
-	err := s.query(ctx, `SELECT l.id, u.openid,
-  COALESCE((SELECT r.op = 'add' AND r.state = 'done' FROM receiver_registrations r WHERE r.leader_id = l.id
-            ORDER BY r.id DESC LIMIT 1), false)
-FROM leaders l JOIN users u ON u.id = l.user_id WHERE l.id IN (`+in(len(leaderIDs))+`)`, int64s(leaderIDs), func(r *sql.Rows) error {
+	err := s.query(ctx, `SELECT l.id, COALESCE(r.receiver_type, 'PERSONAL_OPENID'), COALESCE(r.account, u.openid),
+  COALESCE(r.op = 'add' AND r.state = 'done', false)
+FROM leaders l
+JOIN users u ON u.id = l.user_id
+LEFT JOIN receiver_registrations r ON r.id = (SELECT MAX(x.id) FROM receiver_registrations x WHERE x.leader_id = l.id)
+WHERE l.id IN (`+in(len(leaderIDs))+`)`, int64s(leaderIDs), func(r *sql.Rows) error {
 		var rc settlement.Receiver
-		if err := r.Scan(&rc.LeaderID, &rc.Account, &rc.Registered); err != nil {
+		if err := r.Scan(&rc.LeaderID, &rc.Type, &rc.Account, &rc.Registered); err != nil {
 			return err
 		}
 		out[rc.LeaderID] = rc
@@ -159,14 +162,19 @@ FROM leaders l JOIN users u ON u.id = l.user_id WHERE l.id IN (`+in(len(leaderID
 	return out, wrap(err, "receivers")
 }
 
-// Receivables implements settlement.Store.
+// Receivables implements settlement.Store: what each leader owes less what returns from its
+// merchant receiver are already asking back.
 func (s *SettlementStore) Receivables(ctx context.Context, leaderIDs []int64) (map[int64]int64, error) {
 	out := map[int64]int64{}
 	if len(leaderIDs) == 0 {
 		return out, nil
 	}
-	err := s.query(ctx, `SELECT owner_id, balance FROM ledger_accounts
-WHERE owner_kind = 'leader' AND purpose = 'receivable' AND balance > 0 AND owner_id IN (`+in(len(leaderIDs))+`)`,
+	// What returns in flight will pay is not netted again.
+	err := s.query(ctx, `SELECT a.owner_id, a.balance - COALESCE((SELECT SUM(r.amount) FROM settlement_returns r
+  WHERE r.leader_id = a.owner_id AND r.active), 0) AS owed
+FROM ledger_accounts a
+WHERE a.owner_kind = 'leader' AND a.purpose = 'receivable' AND a.owner_id IN (`+in(len(leaderIDs))+`)
+  AND a.balance - COALESCE((SELECT SUM(r.amount) FROM settlement_returns r WHERE r.leader_id = a.owner_id AND r.active), 0) > 0`,
 		int64s(leaderIDs), func(r *sql.Rows) error {
 			var id, b int64
 			if err := r.Scan(&id, &b); err != nil {
@@ -259,7 +267,8 @@ func (s *SettlementStore) saveNewShares(ctx context.Context, items []settlement.
 			sh.ItemID = items[i].ID
 			refs = append(refs, sh)
 			creates = append(creates, c.SettlementShare.Create().SetItemID(sh.ItemID).SetRunID(sh.RunID).
-				SetLeaderID(sh.LeaderID).SetLevel(sh.Level).SetSourceOrderID(sh.SourceOrderID).SetAccount(sh.Account).
+				SetLeaderID(sh.LeaderID).SetLevel(sh.Level).SetSourceOrderID(sh.SourceOrderID).
+				SetReceiverType(sh.ReceiverType).SetAccount(sh.Account).
 				SetAmount(sh.Amount).SetResult(settlementshare.Result(sh.Result)).SetFailReason(sh.FailReason).
 				SetRetryOf(sh.RetryOf))
 		}
@@ -309,6 +318,6 @@ WHERE order_id = ? AND leader_id = ? AND state = 'settleable'`, k.OrderID, k.Lea
 
 func shareOf(r *ent.SettlementShare) settlement.Share {
 	return settlement.Share{ID: r.ID, ItemID: r.ItemID, RunID: r.RunID, LeaderID: r.LeaderID, Level: r.Level,
-		SourceOrderID: r.SourceOrderID, Account: r.Account, Amount: r.Amount, Result: settlement.Result(r.Result),
+		SourceOrderID: r.SourceOrderID, ReceiverType: r.ReceiverType, Account: r.Account, Amount: r.Amount, Result: settlement.Result(r.Result),
 		FailReason: r.FailReason, RetryOf: r.RetryOf, RetriedBy: r.RetriedBy, DetailID: r.DetailID, FinishedAt: utc(r.FinishedAt)}
 }

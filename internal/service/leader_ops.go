@@ -74,6 +74,12 @@ func (s *LeaderOpsService) RemoveLeader(ctx context.Context, req *v1.LeaderActio
 	})
 }
 
+func (s *LeaderOpsService) SetLeaderReceiver(ctx context.Context, req *v1.SetLeaderReceiverRequest) (*v1.LeaderProfile, error) {
+	return s.act(ctx, func(p identity.Principal) (*leader.Leader, error) {
+		return s.uc.UseMerchantReceiver(ctx, p, req.GetId(), leader.MerchantReceiver{MchID: req.GetMchId(), Name: req.GetName()})
+	})
+}
+
 func (s *LeaderOpsService) ReinstateLeader(ctx context.Context, req *v1.LeaderActionRequest) (*v1.LeaderProfile, error) {
 	return s.act(ctx, func(p identity.Principal) (*leader.Leader, error) { return s.uc.Reinstate(ctx, p, req.GetId()) })
 }

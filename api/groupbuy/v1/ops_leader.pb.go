@@ -615,6 +615,68 @@ func (x *GridBoundary) GetVertices() []*Location {
 	return nil
 }
 
+type SetLeaderReceiverRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// mch_id is the company's WeChat Pay merchant id.
+	MchId string `protobuf:"bytes,2,opt,name=mch_id,json=mchId,proto3" json:"mch_id,omitempty"`
+	// name is the company's name as registered with WeChat Pay.
+	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLeaderReceiverRequest) Reset() {
+	*x = SetLeaderReceiverRequest{}
+	mi := &file_groupbuy_v1_ops_leader_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLeaderReceiverRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLeaderReceiverRequest) ProtoMessage() {}
+
+func (x *SetLeaderReceiverRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_ops_leader_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLeaderReceiverRequest.ProtoReflect.Descriptor instead.
+func (*SetLeaderReceiverRequest) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_ops_leader_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SetLeaderReceiverRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *SetLeaderReceiverRequest) GetMchId() string {
+	if x != nil {
+		return x.MchId
+	}
+	return ""
+}
+
+func (x *SetLeaderReceiverRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 var File_groupbuy_v1_ops_leader_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_ops_leader_proto_rawDesc = "" +
@@ -657,14 +719,20 @@ const file_groupbuy_v1_ops_leader_proto_rawDesc = "" +
 	"\x04cell\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x0f\x18\x10R\x04cell\"U\n" +
 	"\fGridBoundary\x12\x12\n" +
 	"\x04cell\x18\x01 \x01(\tR\x04cell\x121\n" +
-	"\bvertices\x18\x02 \x03(\v2\x15.groupbuy.v1.LocationR\bvertices2\xb7\v\n" +
+	"\bvertices\x18\x02 \x03(\v2\x15.groupbuy.v1.LocationR\bvertices\"\x80\x01\n" +
+	"\x18SetLeaderReceiverRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\x12+\n" +
+	"\x06mch_id\x18\x02 \x01(\tB\x14\xfaB\x11r\x0f2\r^[0-9]{8,32}$R\x05mchId\x12\x1e\n" +
+	"\x04name\x18\x03 \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x01\x18\x80\x01R\x04name2\xc1\f\n" +
 	"\tLeaderOps\x12n\n" +
 	"\vListLeaders\x12\x1f.groupbuy.v1.ListLeadersRequest\x1a\x1d.groupbuy.v1.ListLeadersReply\"\x1f\x8a\xb2\x19\x04\x12\x02\x03\x05\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/ops/leaders\x12k\n" +
 	"\tGetLeader\x12\x1d.groupbuy.v1.GetLeaderRequest\x1a\x19.groupbuy.v1.LeaderDetail\"$\x8a\xb2\x19\x04\x12\x02\x03\x05\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/ops/leaders/{id}\x12}\n" +
 	"\rApproveLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\".\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/ops/leaders/{id}/approve\x12{\n" +
 	"\fRejectLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"-\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/ops/leaders/{id}/reject\x12}\n" +
 	"\rSuspendLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\".\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/ops/leaders/{id}/suspend\x12{\n" +
-	"\fRemoveLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"-\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/ops/leaders/{id}/remove\x12\x81\x01\n" +
+	"\fRemoveLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"-\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/ops/leaders/{id}/remove\x12\x87\x01\n" +
+	"\x11SetLeaderReceiver\x12%.groupbuy.v1.SetLeaderReceiverRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"/\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\":\x01*\x1a\x1d/v1/ops/leaders/{id}/receiver\x12\x81\x01\n" +
 	"\x0fReinstateLeader\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"0\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/ops/leaders/{id}/reinstate\x12\x80\x01\n" +
 	"\vApproveMove\x12 .groupbuy.v1.LeaderActionRequest\x1a\x1a.groupbuy.v1.LeaderProfile\"3\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/ops/leaders/{id}/move/approve\x12~\n" +
 	"\n" +
@@ -685,55 +753,58 @@ func file_groupbuy_v1_ops_leader_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_ops_leader_proto_rawDescData
 }
 
-var file_groupbuy_v1_ops_leader_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_groupbuy_v1_ops_leader_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_groupbuy_v1_ops_leader_proto_goTypes = []any{
-	(*ListLeadersRequest)(nil),     // 0: groupbuy.v1.ListLeadersRequest
-	(*ListLeadersReply)(nil),       // 1: groupbuy.v1.ListLeadersReply
-	(*GetLeaderRequest)(nil),       // 2: groupbuy.v1.GetLeaderRequest
-	(*LeaderEvent)(nil),            // 3: groupbuy.v1.LeaderEvent
-	(*LeaderDetail)(nil),           // 4: groupbuy.v1.LeaderDetail
-	(*LeaderActionRequest)(nil),    // 5: groupbuy.v1.LeaderActionRequest
-	(*SaveGridRequest)(nil),        // 6: groupbuy.v1.SaveGridRequest
-	(*ListGridsRequest)(nil),       // 7: groupbuy.v1.ListGridsRequest
-	(*ListGridsReply)(nil),         // 8: groupbuy.v1.ListGridsReply
-	(*GetGridBoundaryRequest)(nil), // 9: groupbuy.v1.GetGridBoundaryRequest
-	(*GridBoundary)(nil),           // 10: groupbuy.v1.GridBoundary
-	(*LeaderProfile)(nil),          // 11: groupbuy.v1.LeaderProfile
-	(*Grid)(nil),                   // 12: groupbuy.v1.Grid
-	(*Location)(nil),               // 13: groupbuy.v1.Location
+	(*ListLeadersRequest)(nil),       // 0: groupbuy.v1.ListLeadersRequest
+	(*ListLeadersReply)(nil),         // 1: groupbuy.v1.ListLeadersReply
+	(*GetLeaderRequest)(nil),         // 2: groupbuy.v1.GetLeaderRequest
+	(*LeaderEvent)(nil),              // 3: groupbuy.v1.LeaderEvent
+	(*LeaderDetail)(nil),             // 4: groupbuy.v1.LeaderDetail
+	(*LeaderActionRequest)(nil),      // 5: groupbuy.v1.LeaderActionRequest
+	(*SaveGridRequest)(nil),          // 6: groupbuy.v1.SaveGridRequest
+	(*ListGridsRequest)(nil),         // 7: groupbuy.v1.ListGridsRequest
+	(*ListGridsReply)(nil),           // 8: groupbuy.v1.ListGridsReply
+	(*GetGridBoundaryRequest)(nil),   // 9: groupbuy.v1.GetGridBoundaryRequest
+	(*GridBoundary)(nil),             // 10: groupbuy.v1.GridBoundary
+	(*SetLeaderReceiverRequest)(nil), // 11: groupbuy.v1.SetLeaderReceiverRequest
+	(*LeaderProfile)(nil),            // 12: groupbuy.v1.LeaderProfile
+	(*Grid)(nil),                     // 13: groupbuy.v1.Grid
+	(*Location)(nil),                 // 14: groupbuy.v1.Location
 }
 var file_groupbuy_v1_ops_leader_proto_depIdxs = []int32{
-	11, // 0: groupbuy.v1.ListLeadersReply.leaders:type_name -> groupbuy.v1.LeaderProfile
-	11, // 1: groupbuy.v1.LeaderDetail.leader:type_name -> groupbuy.v1.LeaderProfile
+	12, // 0: groupbuy.v1.ListLeadersReply.leaders:type_name -> groupbuy.v1.LeaderProfile
+	12, // 1: groupbuy.v1.LeaderDetail.leader:type_name -> groupbuy.v1.LeaderProfile
 	3,  // 2: groupbuy.v1.LeaderDetail.events:type_name -> groupbuy.v1.LeaderEvent
-	12, // 3: groupbuy.v1.ListGridsReply.grids:type_name -> groupbuy.v1.Grid
-	13, // 4: groupbuy.v1.GridBoundary.vertices:type_name -> groupbuy.v1.Location
+	13, // 3: groupbuy.v1.ListGridsReply.grids:type_name -> groupbuy.v1.Grid
+	14, // 4: groupbuy.v1.GridBoundary.vertices:type_name -> groupbuy.v1.Location
 	0,  // 5: groupbuy.v1.LeaderOps.ListLeaders:input_type -> groupbuy.v1.ListLeadersRequest
 	2,  // 6: groupbuy.v1.LeaderOps.GetLeader:input_type -> groupbuy.v1.GetLeaderRequest
 	5,  // 7: groupbuy.v1.LeaderOps.ApproveLeader:input_type -> groupbuy.v1.LeaderActionRequest
 	5,  // 8: groupbuy.v1.LeaderOps.RejectLeader:input_type -> groupbuy.v1.LeaderActionRequest
 	5,  // 9: groupbuy.v1.LeaderOps.SuspendLeader:input_type -> groupbuy.v1.LeaderActionRequest
 	5,  // 10: groupbuy.v1.LeaderOps.RemoveLeader:input_type -> groupbuy.v1.LeaderActionRequest
-	5,  // 11: groupbuy.v1.LeaderOps.ReinstateLeader:input_type -> groupbuy.v1.LeaderActionRequest
-	5,  // 12: groupbuy.v1.LeaderOps.ApproveMove:input_type -> groupbuy.v1.LeaderActionRequest
-	5,  // 13: groupbuy.v1.LeaderOps.RejectMove:input_type -> groupbuy.v1.LeaderActionRequest
-	6,  // 14: groupbuy.v1.LeaderOps.SaveGrid:input_type -> groupbuy.v1.SaveGridRequest
-	7,  // 15: groupbuy.v1.LeaderOps.ListGrids:input_type -> groupbuy.v1.ListGridsRequest
-	9,  // 16: groupbuy.v1.LeaderOps.GetGridBoundary:input_type -> groupbuy.v1.GetGridBoundaryRequest
-	1,  // 17: groupbuy.v1.LeaderOps.ListLeaders:output_type -> groupbuy.v1.ListLeadersReply
-	4,  // 18: groupbuy.v1.LeaderOps.GetLeader:output_type -> groupbuy.v1.LeaderDetail
-	11, // 19: groupbuy.v1.LeaderOps.ApproveLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 20: groupbuy.v1.LeaderOps.RejectLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 21: groupbuy.v1.LeaderOps.SuspendLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 22: groupbuy.v1.LeaderOps.RemoveLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 23: groupbuy.v1.LeaderOps.ReinstateLeader:output_type -> groupbuy.v1.LeaderProfile
-	11, // 24: groupbuy.v1.LeaderOps.ApproveMove:output_type -> groupbuy.v1.LeaderProfile
-	11, // 25: groupbuy.v1.LeaderOps.RejectMove:output_type -> groupbuy.v1.LeaderProfile
-	12, // 26: groupbuy.v1.LeaderOps.SaveGrid:output_type -> groupbuy.v1.Grid
-	8,  // 27: groupbuy.v1.LeaderOps.ListGrids:output_type -> groupbuy.v1.ListGridsReply
-	10, // 28: groupbuy.v1.LeaderOps.GetGridBoundary:output_type -> groupbuy.v1.GridBoundary
-	17, // [17:29] is the sub-list for method output_type
-	5,  // [5:17] is the sub-list for method input_type
+	11, // 11: groupbuy.v1.LeaderOps.SetLeaderReceiver:input_type -> groupbuy.v1.SetLeaderReceiverRequest
+	5,  // 12: groupbuy.v1.LeaderOps.ReinstateLeader:input_type -> groupbuy.v1.LeaderActionRequest
+	5,  // 13: groupbuy.v1.LeaderOps.ApproveMove:input_type -> groupbuy.v1.LeaderActionRequest
+	5,  // 14: groupbuy.v1.LeaderOps.RejectMove:input_type -> groupbuy.v1.LeaderActionRequest
+	6,  // 15: groupbuy.v1.LeaderOps.SaveGrid:input_type -> groupbuy.v1.SaveGridRequest
+	7,  // 16: groupbuy.v1.LeaderOps.ListGrids:input_type -> groupbuy.v1.ListGridsRequest
+	9,  // 17: groupbuy.v1.LeaderOps.GetGridBoundary:input_type -> groupbuy.v1.GetGridBoundaryRequest
+	1,  // 18: groupbuy.v1.LeaderOps.ListLeaders:output_type -> groupbuy.v1.ListLeadersReply
+	4,  // 19: groupbuy.v1.LeaderOps.GetLeader:output_type -> groupbuy.v1.LeaderDetail
+	12, // 20: groupbuy.v1.LeaderOps.ApproveLeader:output_type -> groupbuy.v1.LeaderProfile
+	12, // 21: groupbuy.v1.LeaderOps.RejectLeader:output_type -> groupbuy.v1.LeaderProfile
+	12, // 22: groupbuy.v1.LeaderOps.SuspendLeader:output_type -> groupbuy.v1.LeaderProfile
+	12, // 23: groupbuy.v1.LeaderOps.RemoveLeader:output_type -> groupbuy.v1.LeaderProfile
+	12, // 24: groupbuy.v1.LeaderOps.SetLeaderReceiver:output_type -> groupbuy.v1.LeaderProfile
+	12, // 25: groupbuy.v1.LeaderOps.ReinstateLeader:output_type -> groupbuy.v1.LeaderProfile
+	12, // 26: groupbuy.v1.LeaderOps.ApproveMove:output_type -> groupbuy.v1.LeaderProfile
+	12, // 27: groupbuy.v1.LeaderOps.RejectMove:output_type -> groupbuy.v1.LeaderProfile
+	13, // 28: groupbuy.v1.LeaderOps.SaveGrid:output_type -> groupbuy.v1.Grid
+	8,  // 29: groupbuy.v1.LeaderOps.ListGrids:output_type -> groupbuy.v1.ListGridsReply
+	10, // 30: groupbuy.v1.LeaderOps.GetGridBoundary:output_type -> groupbuy.v1.GridBoundary
+	18, // [18:31] is the sub-list for method output_type
+	5,  // [5:18] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -752,7 +823,7 @@ func file_groupbuy_v1_ops_leader_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_ops_leader_proto_rawDesc), len(file_groupbuy_v1_ops_leader_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1457,3 +1457,140 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = GridBoundaryValidationError{}
+
+// Validate checks the field values on SetLeaderReceiverRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *SetLeaderReceiverRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SetLeaderReceiverRequest with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// SetLeaderReceiverRequestMultiError, or nil if none found.
+func (m *SetLeaderReceiverRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SetLeaderReceiverRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if m.GetId() <= 0 {
+		err := SetLeaderReceiverRequestValidationError{
+			field:  "Id",
+			reason: "value must be greater than 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if !_SetLeaderReceiverRequest_MchId_Pattern.MatchString(m.GetMchId()) {
+		err := SetLeaderReceiverRequestValidationError{
+			field:  "MchId",
+			reason: "value does not match regex pattern \"^[0-9]{8,32}$\"",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := utf8.RuneCountInString(m.GetName()); l < 1 || l > 128 {
+		err := SetLeaderReceiverRequestValidationError{
+			field:  "Name",
+			reason: "value length must be between 1 and 128 runes, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return SetLeaderReceiverRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// SetLeaderReceiverRequestMultiError is an error wrapping multiple validation
+// errors returned by SetLeaderReceiverRequest.ValidateAll() if the designated
+// constraints aren't met.
+type SetLeaderReceiverRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SetLeaderReceiverRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SetLeaderReceiverRequestMultiError) AllErrors() []error { return m }
+
+// SetLeaderReceiverRequestValidationError is the validation error returned by
+// SetLeaderReceiverRequest.Validate if the designated constraints aren't met.
+type SetLeaderReceiverRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SetLeaderReceiverRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SetLeaderReceiverRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SetLeaderReceiverRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SetLeaderReceiverRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SetLeaderReceiverRequestValidationError) ErrorName() string {
+	return "SetLeaderReceiverRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e SetLeaderReceiverRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSetLeaderReceiverRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SetLeaderReceiverRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SetLeaderReceiverRequestValidationError{}
+
+var _SetLeaderReceiverRequest_MchId_Pattern = regexp.MustCompile("^[0-9]{8,32}$")

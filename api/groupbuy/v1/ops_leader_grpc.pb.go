@@ -19,18 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	LeaderOps_ListLeaders_FullMethodName     = "/groupbuy.v1.LeaderOps/ListLeaders"
-	LeaderOps_GetLeader_FullMethodName       = "/groupbuy.v1.LeaderOps/GetLeader"
-	LeaderOps_ApproveLeader_FullMethodName   = "/groupbuy.v1.LeaderOps/ApproveLeader"
-	LeaderOps_RejectLeader_FullMethodName    = "/groupbuy.v1.LeaderOps/RejectLeader"
-	LeaderOps_SuspendLeader_FullMethodName   = "/groupbuy.v1.LeaderOps/SuspendLeader"
-	LeaderOps_RemoveLeader_FullMethodName    = "/groupbuy.v1.LeaderOps/RemoveLeader"
-	LeaderOps_ReinstateLeader_FullMethodName = "/groupbuy.v1.LeaderOps/ReinstateLeader"
-	LeaderOps_ApproveMove_FullMethodName     = "/groupbuy.v1.LeaderOps/ApproveMove"
-	LeaderOps_RejectMove_FullMethodName      = "/groupbuy.v1.LeaderOps/RejectMove"
-	LeaderOps_SaveGrid_FullMethodName        = "/groupbuy.v1.LeaderOps/SaveGrid"
-	LeaderOps_ListGrids_FullMethodName       = "/groupbuy.v1.LeaderOps/ListGrids"
-	LeaderOps_GetGridBoundary_FullMethodName = "/groupbuy.v1.LeaderOps/GetGridBoundary"
+	LeaderOps_ListLeaders_FullMethodName       = "/groupbuy.v1.LeaderOps/ListLeaders"
+	LeaderOps_GetLeader_FullMethodName         = "/groupbuy.v1.LeaderOps/GetLeader"
+	LeaderOps_ApproveLeader_FullMethodName     = "/groupbuy.v1.LeaderOps/ApproveLeader"
+	LeaderOps_RejectLeader_FullMethodName      = "/groupbuy.v1.LeaderOps/RejectLeader"
+	LeaderOps_SuspendLeader_FullMethodName     = "/groupbuy.v1.LeaderOps/SuspendLeader"
+	LeaderOps_RemoveLeader_FullMethodName      = "/groupbuy.v1.LeaderOps/RemoveLeader"
+	LeaderOps_SetLeaderReceiver_FullMethodName = "/groupbuy.v1.LeaderOps/SetLeaderReceiver"
+	LeaderOps_ReinstateLeader_FullMethodName   = "/groupbuy.v1.LeaderOps/ReinstateLeader"
+	LeaderOps_ApproveMove_FullMethodName       = "/groupbuy.v1.LeaderOps/ApproveMove"
+	LeaderOps_RejectMove_FullMethodName        = "/groupbuy.v1.LeaderOps/RejectMove"
+	LeaderOps_SaveGrid_FullMethodName          = "/groupbuy.v1.LeaderOps/SaveGrid"
+	LeaderOps_ListGrids_FullMethodName         = "/groupbuy.v1.LeaderOps/ListGrids"
+	LeaderOps_GetGridBoundary_FullMethodName   = "/groupbuy.v1.LeaderOps/GetGridBoundary"
 )
 
 // LeaderOpsClient is the client API for LeaderOps service.
@@ -48,6 +49,11 @@ type LeaderOpsClient interface {
 	// RemoveLeader ends an approved or suspended leader for good (a reason is required) and
 	// removes it as a WeChat Pay profit-sharing receiver.
 	RemoveLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
+	// SetLeaderReceiver pays an approved or suspended leader's commission to a company's WeChat
+	// Pay merchant account (MERCHANT_ID) from now on, instead of the leader's openid: the old
+	// receiver is removed and the merchant added. A merchant receiver can give commission back
+	// when a refund reverses it after payout (分账回退).
+	SetLeaderReceiver(ctx context.Context, in *SetLeaderReceiverRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	ReinstateLeader(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	ApproveMove(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
 	RejectMove(ctx context.Context, in *LeaderActionRequest, opts ...grpc.CallOption) (*LeaderProfile, error)
@@ -120,6 +126,16 @@ func (c *leaderOpsClient) RemoveLeader(ctx context.Context, in *LeaderActionRequ
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(LeaderProfile)
 	err := c.cc.Invoke(ctx, LeaderOps_RemoveLeader_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *leaderOpsClient) SetLeaderReceiver(ctx context.Context, in *SetLeaderReceiverRequest, opts ...grpc.CallOption) (*LeaderProfile, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LeaderProfile)
+	err := c.cc.Invoke(ctx, LeaderOps_SetLeaderReceiver_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +217,11 @@ type LeaderOpsServer interface {
 	// RemoveLeader ends an approved or suspended leader for good (a reason is required) and
 	// removes it as a WeChat Pay profit-sharing receiver.
 	RemoveLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
+	// SetLeaderReceiver pays an approved or suspended leader's commission to a company's WeChat
+	// Pay merchant account (MERCHANT_ID) from now on, instead of the leader's openid: the old
+	// receiver is removed and the merchant added. A merchant receiver can give commission back
+	// when a refund reverses it after payout (分账回退).
+	SetLeaderReceiver(context.Context, *SetLeaderReceiverRequest) (*LeaderProfile, error)
 	ReinstateLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	ApproveMove(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	RejectMove(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
@@ -236,6 +257,9 @@ func (UnimplementedLeaderOpsServer) SuspendLeader(context.Context, *LeaderAction
 }
 func (UnimplementedLeaderOpsServer) RemoveLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error) {
 	return nil, status.Error(codes.Unimplemented, "method RemoveLeader not implemented")
+}
+func (UnimplementedLeaderOpsServer) SetLeaderReceiver(context.Context, *SetLeaderReceiverRequest) (*LeaderProfile, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetLeaderReceiver not implemented")
 }
 func (UnimplementedLeaderOpsServer) ReinstateLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReinstateLeader not implemented")
@@ -384,6 +408,24 @@ func _LeaderOps_RemoveLeader_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LeaderOps_SetLeaderReceiver_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLeaderReceiverRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LeaderOpsServer).SetLeaderReceiver(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LeaderOps_SetLeaderReceiver_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LeaderOpsServer).SetLeaderReceiver(ctx, req.(*SetLeaderReceiverRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _LeaderOps_ReinstateLeader_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(LeaderActionRequest)
 	if err := dec(in); err != nil {
@@ -522,6 +564,10 @@ var LeaderOps_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RemoveLeader",
 			Handler:    _LeaderOps_RemoveLeader_Handler,
+		},
+		{
+			MethodName: "SetLeaderReceiver",
+			Handler:    _LeaderOps_SetLeaderReceiver_Handler,
 		},
 		{
 			MethodName: "ReinstateLeader",

@@ -30,6 +30,7 @@ const OperationLeaderOpsRejectLeader = "/groupbuy.v1.LeaderOps/RejectLeader"
 const OperationLeaderOpsRejectMove = "/groupbuy.v1.LeaderOps/RejectMove"
 const OperationLeaderOpsRemoveLeader = "/groupbuy.v1.LeaderOps/RemoveLeader"
 const OperationLeaderOpsSaveGrid = "/groupbuy.v1.LeaderOps/SaveGrid"
+const OperationLeaderOpsSetLeaderReceiver = "/groupbuy.v1.LeaderOps/SetLeaderReceiver"
 const OperationLeaderOpsSuspendLeader = "/groupbuy.v1.LeaderOps/SuspendLeader"
 
 type LeaderOpsHTTPServer interface {
@@ -49,6 +50,11 @@ type LeaderOpsHTTPServer interface {
 	RemoveLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 	// SaveGrid Names a grid, sets whether it is served and its delivery labels.
 	SaveGrid(context.Context, *SaveGridRequest) (*Grid, error)
+	// SetLeaderReceiver SetLeaderReceiver pays an approved or suspended leader's commission to a company's WeChat
+	// Pay merchant account (MERCHANT_ID) from now on, instead of the leader's openid: the old
+	// receiver is removed and the merchant added. A merchant receiver can give commission back
+	// when a refund reverses it after payout (分账回退).
+	SetLeaderReceiver(context.Context, *SetLeaderReceiverRequest) (*LeaderProfile, error)
 	SuspendLeader(context.Context, *LeaderActionRequest) (*LeaderProfile, error)
 }
 
@@ -60,6 +66,7 @@ func RegisterLeaderOpsHTTPServer(s *http.Server, srv LeaderOpsHTTPServer) {
 	r.POST("/v1/ops/leaders/{id}/reject", _LeaderOps_RejectLeader0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/suspend", _LeaderOps_SuspendLeader0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/remove", _LeaderOps_RemoveLeader0_HTTP_Handler(srv))
+	r.PUT("/v1/ops/leaders/{id}/receiver", _LeaderOps_SetLeaderReceiver0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/reinstate", _LeaderOps_ReinstateLeader0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/move/approve", _LeaderOps_ApproveMove0_HTTP_Handler(srv))
 	r.POST("/v1/ops/leaders/{id}/move/reject", _LeaderOps_RejectMove0_HTTP_Handler(srv))
@@ -199,6 +206,31 @@ func _LeaderOps_RemoveLeader0_HTTP_Handler(srv LeaderOpsHTTPServer) func(ctx htt
 		http.SetOperation(ctx, OperationLeaderOpsRemoveLeader)
 		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
 			return srv.RemoveLeader(ctx, req.(*LeaderActionRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*LeaderProfile)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _LeaderOps_SetLeaderReceiver0_HTTP_Handler(srv LeaderOpsHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in SetLeaderReceiverRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationLeaderOpsSetLeaderReceiver)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.SetLeaderReceiver(ctx, req.(*SetLeaderReceiverRequest))
 		})
 		out, err := h(ctx, &in)
 		if err != nil {
@@ -367,6 +399,11 @@ type LeaderOpsHTTPClient interface {
 	RemoveLeader(ctx context.Context, req *LeaderActionRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
 	// SaveGrid Names a grid, sets whether it is served and its delivery labels.
 	SaveGrid(ctx context.Context, req *SaveGridRequest, opts ...http.CallOption) (rsp *Grid, err error)
+	// SetLeaderReceiver SetLeaderReceiver pays an approved or suspended leader's commission to a company's WeChat
+	// Pay merchant account (MERCHANT_ID) from now on, instead of the leader's openid: the old
+	// receiver is removed and the merchant added. A merchant receiver can give commission back
+	// when a refund reverses it after payout (分账回退).
+	SetLeaderReceiver(ctx context.Context, req *SetLeaderReceiverRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
 	SuspendLeader(ctx context.Context, req *LeaderActionRequest, opts ...http.CallOption) (rsp *LeaderProfile, err error)
 }
 
@@ -518,6 +555,23 @@ func (c *LeaderOpsHTTPClientImpl) SaveGrid(ctx context.Context, in *SaveGridRequ
 	pattern := "/v1/ops/grids/{cell}"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationLeaderOpsSaveGrid))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetLeaderReceiver SetLeaderReceiver pays an approved or suspended leader's commission to a company's WeChat
+// Pay merchant account (MERCHANT_ID) from now on, instead of the leader's openid: the old
+// receiver is removed and the merchant added. A merchant receiver can give commission back
+// when a refund reverses it after payout (分账回退).
+func (c *LeaderOpsHTTPClientImpl) SetLeaderReceiver(ctx context.Context, in *SetLeaderReceiverRequest, opts ...http.CallOption) (*LeaderProfile, error) {
+	var out LeaderProfile
+	pattern := "/v1/ops/leaders/{id}/receiver"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationLeaderOpsSetLeaderReceiver))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {

@@ -87,18 +87,20 @@ type Event struct {
 
 // Actions recorded in events.
 const (
-	ActionApplied       = "applied"
-	ActionApproved      = "approved"
-	ActionRejected      = "rejected"
-	ActionSuspended     = "suspended"
-	ActionReinstated    = "reinstated"
-	ActionRemoved       = "removed"
-	ActionPaused        = "paused"
-	ActionResumed       = "resumed"
-	ActionPointUpdated  = "point_updated"
-	ActionMoveRequested = "move_requested"
-	ActionMoveApproved  = "move_approved"
-	ActionMoveRejected  = "move_rejected"
+	ActionApplied    = "applied"
+	ActionApproved   = "approved"
+	ActionRejected   = "rejected"
+	ActionSuspended  = "suspended"
+	ActionReinstated = "reinstated"
+	ActionRemoved    = "removed"
+	// ActionReceiverChanged: the leader's commission goes to another profit-sharing receiver.
+	ActionReceiverChanged = "receiver_changed"
+	ActionPaused          = "paused"
+	ActionResumed         = "resumed"
+	ActionPointUpdated    = "point_updated"
+	ActionMoveRequested   = "move_requested"
+	ActionMoveApproved    = "move_approved"
+	ActionMoveRejected    = "move_rejected"
 )
 
 // Errors of this domain; the service layer gives each its API reason.

@@ -77,11 +77,18 @@ type ReceiverRequest struct {
 	LeaderID int64
 	Delete   bool
 	OpenID   string
+	// Type, Account and Name name a receiver other than the leader's openid: a MERCHANT_ID
+	// (the company running the pickup point) with its registered name. Empty Type: OpenID.
+	Type    string
+	Account string
+	Name    string
 }
 
 // ReceiverQueue queues receiver registrations in the caller's transaction.
 type ReceiverQueue interface {
 	Enqueue(ctx context.Context, r ReceiverRequest) error
+	// Current is the receiver the leader's latest addition names; ok is false when none.
+	Current(ctx context.Context, leaderID int64) (r ReceiverRequest, ok bool, err error)
 }
 
 // Users is what this domain needs of identity: the user's openid and its roles.

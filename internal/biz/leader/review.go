@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 )
@@ -64,15 +67,83 @@ func (uc *Usecase) Remove(ctx context.Context, p identity.Principal, id int64, r
 		}
 		from := l.Status
 		out, err = uc.review(ctx, p, id, from, StatusRemoved, ActionRemoved, reason, func(ctx context.Context, l *Leader) error {
-			u, err := uc.users.Get(ctx, l.UserID)
-			if err != nil {
-				return fmt.Errorf("user %d of leader %d: %w", l.UserID, l.ID, err)
+			cur, ok, err := uc.receivers.Current(ctx, l.ID)
+			if err != nil || !ok {
+				return err
 			}
-			return uc.receivers.Enqueue(ctx, ReceiverRequest{LeaderID: l.ID, OpenID: u.OpenID, Delete: true})
+			cur.Delete = true
+			return uc.receivers.Enqueue(ctx, cur)
 		})
 		return err
 	})
 	return out, err
+}
+
+// MerchantReceiver is a company's WeChat Pay merchant account that receives a leader's
+// commission instead of the leader's openid (a grid station company running a pickup point).
+type MerchantReceiver struct {
+	MchID string
+	// Name is the company's name as registered with WeChat Pay (WeChat checks it).
+	Name string
+}
+
+// UseMerchantReceiver pays an approved or suspended leader's commission to a merchant account
+// from now on: the current receiver's deletion and the merchant's addition are queued in one
+// transaction, in that order. Only a merchant receiver can give money back (分账回退) when a
+// refund reverses commission it was already paid.
+func (uc *Usecase) UseMerchantReceiver(ctx context.Context, p identity.Principal, id int64, m MerchantReceiver) (*Leader, error) {
+	m.MchID, m.Name = strings.TrimSpace(m.MchID), strings.TrimSpace(m.Name)
+	if !validMchID(m.MchID) {
+		return nil, bizerr.Invalid("mch_id", "a WeChat Pay merchant id is 8 to 32 digits")
+	}
+	if n := utf8.RuneCountInString(m.Name); n == 0 || n > 128 {
+		return nil, bizerr.Invalid("name", "the merchant's registered name, 1 to 128 characters")
+	}
+	var out *Leader
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		l, err := uc.repo.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if l.Status != StatusApproved && l.Status != StatusSuspended {
+			return &TransitionError{From: l.Status, To: l.Status}
+		}
+		cur, ok, err := uc.receivers.Current(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		if ok && cur.Type == ReceiverMerchant && cur.Account == m.MchID && cur.Name == m.Name {
+			out = l
+			return nil // already the receiver
+		}
+		if ok {
+			cur.Delete = true
+			if err := uc.receivers.Enqueue(ctx, cur); err != nil {
+				return err
+			}
+		}
+		if err := uc.receivers.Enqueue(ctx, ReceiverRequest{LeaderID: l.ID, Type: ReceiverMerchant, Account: m.MchID, Name: m.Name}); err != nil {
+			return err
+		}
+		out = l
+		return uc.record(ctx, id, ActionReceiverChanged, actorOf(p), "MERCHANT_ID "+m.MchID)
+	})
+	return out, err
+}
+
+// ReceiverMerchant is WeChat Pay's receiver type of a merchant account.
+const ReceiverMerchant = "MERCHANT_ID"
+
+func validMchID(s string) bool {
+	if len(s) < 8 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // review moves a leader from → to, runs also inside the same transaction, and records the event.

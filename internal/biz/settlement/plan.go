@@ -34,7 +34,10 @@ type Owed struct {
 // Receiver is a leader as a profit-sharing receiver.
 type Receiver struct {
 	LeaderID int64
-	// Account is the leader's openid under the mini-program's app id.
+	// Type is payment.ReceiverPersonalOpenID (Account: the leader's openid under the
+	// mini-program's app id) or payment.ReceiverMerchantID (Account: the merchant id of the
+	// company that runs the pickup point).
+	Type    string
 	Account string
 	// Registered: WeChat accepted the leader as a receiver and it was not removed since.
 	Registered bool
@@ -81,7 +84,7 @@ func (p *Planner) Plan(c Candidate) (Item, []Net) {
 		}
 		r := p.receivers[o.LeaderID]
 		s := Share{RunID: p.runID, LeaderID: o.LeaderID, Level: o.Level, SourceOrderID: c.OrderID,
-			Account: r.Account, Amount: o.Amount, Result: ResultPending}
+			ReceiverType: r.Type, Account: r.Account, Amount: o.Amount, Result: ResultPending}
 		switch {
 		case !r.Registered:
 			s.Result, s.FailReason = ResultDeferred, ReasonNotRegistered
@@ -149,7 +152,7 @@ func (p *Planner) carry(it *Item, owed []Owed, room int64) {
 			}
 			room -= old.Amount
 			it.Shares = append(it.Shares, Share{RunID: p.runID, LeaderID: o.LeaderID, Level: old.Level,
-				SourceOrderID: old.SourceOrderID, Account: r.Account, Amount: old.Amount,
+				SourceOrderID: old.SourceOrderID, ReceiverType: r.Type, Account: r.Account, Amount: old.Amount,
 				Result: ResultPending, RetryOf: old.ID})
 		}
 		p.carries[o.LeaderID] = left
@@ -170,12 +173,17 @@ func (p *Planner) finish(it *Item) {
 	it.Kind, it.OutOrderNo = KindUnfreeze, payment.OutUnfreezeNo(it.OrderID)
 }
 
+// receiverKey names one receiver of a request.
+type receiverKey struct{ typ, account string }
+
+func (s *Share) receiver() receiverKey { return receiverKey{s.ReceiverType, s.Account} }
+
 // accounts lists the receivers an item asks WeChat to pay, each once.
-func accounts(shares []Share) []string {
-	var out []string
-	for _, s := range shares {
-		if s.Result == ResultPending && !slices.Contains(out, s.Account) {
-			out = append(out, s.Account)
+func accounts(shares []Share) []receiverKey {
+	var out []receiverKey
+	for i := range shares {
+		if k := shares[i].receiver(); shares[i].Result == ResultPending && !slices.Contains(out, k) {
+			out = append(out, k)
 		}
 	}
 	return out
@@ -185,14 +193,14 @@ func accounts(shares []Share) []string {
 // own and carried shares are paid as one amount), unfreezing the rest.
 func Request(it *Item) payment.SharingInput {
 	in := payment.SharingInput{OutOrderNo: it.OutOrderNo, TransactionID: it.TransactionID, UnfreezeUnsplit: true}
-	for _, acct := range accounts(it.Shares) {
+	for _, k := range accounts(it.Shares) {
 		var sum int64
-		for _, s := range it.Shares {
-			if s.Result == ResultPending && s.Account == acct {
+		for i := range it.Shares {
+			if s := &it.Shares[i]; s.Result == ResultPending && s.receiver() == k {
 				sum += s.Amount
 			}
 		}
-		in.Shares = append(in.Shares, payment.Share{Type: payment.ReceiverPersonalOpenID, Account: acct, Amount: sum,
+		in.Shares = append(in.Shares, payment.Share{Type: k.typ, Account: k.account, Amount: sum,
 			Description: "团长佣金 订单" + strconv.FormatInt(it.OrderID, 10)})
 	}
 	return in

@@ -8,6 +8,7 @@ import (
 // Store keeps runs, items and shares, and reads what selection needs. Methods called with the
 // context of port.Transactor.InTx join its transaction.
 type Store interface {
+	ReturnStore
 	// CreateRun saves r unless a run with its key exists; either way it returns the stored run
 	// and whether this call created it.
 	CreateRun(ctx context.Context, r Run) (*Run, bool, error)

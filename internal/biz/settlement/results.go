@@ -13,15 +13,19 @@ import (
 // ReasonMissing closes a share that a finished order does not mention: WeChat did not pay it.
 const ReasonMissing = "MISSING_IN_RESULT"
 
+// UnfreezeDescription is how WeChat describes the line of a finished order that unfreezes the
+// rest to the merchant itself: it is no share of ours.
+const UnfreezeDescription = "解冻给分账方"
+
 // ApplyResults records WeChat's receiver results on the item's pending shares (one result per
 // account covers all its shares) and reports whether the order is final. WeChat's own line
 // that unfreezes the rest to the merchant has no share.
 func ApplyResults(it *Item, o payment.SharingOrder, now time.Time) (final bool) {
 	final = o.State == payment.SharingFinished
-	got := map[string]payment.ShareResult{}
+	got := map[receiverKey]payment.ShareResult{}
 	for _, r := range o.Receivers {
-		if r.Type == payment.ReceiverPersonalOpenID {
-			got[r.Account] = r
+		if r.Description != UnfreezeDescription {
+			got[receiverKey{r.Type, r.Account}] = r
 		}
 	}
 	for i := range it.Shares {
@@ -29,7 +33,7 @@ func ApplyResults(it *Item, o payment.SharingOrder, now time.Time) (final bool) 
 		if s.Result != ResultPending {
 			continue
 		}
-		r, ok := got[s.Account]
+		r, ok := got[s.receiver()]
 		switch {
 		case ok && r.Result == payment.ShareResultSuccess:
 			s.Result, s.DetailID, s.FinishedAt = ResultSuccess, r.DetailID, finishTime(r.FinishTime, now)

@@ -146,8 +146,10 @@ type Share struct {
 	// SourceOrderID is the order whose commission this is: the item's own, or an earlier one
 	// whose share this item carries.
 	SourceOrderID int64
-	Account       string
-	Amount        int64
+	// ReceiverType and Account are the receiver paid (see Receiver).
+	ReceiverType string
+	Account      string
+	Amount       int64
 	Result        Result
 	FailReason    string
 	RetryOf       int64

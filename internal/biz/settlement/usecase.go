@@ -115,13 +115,17 @@ func (u *Usecase) Work(ctx context.Context, idle time.Duration, report func(erro
 }
 
 // Round does one round of work: selection of runs that need it, one claim of due items worked
-// to the end, and the runs that finished. It returns how many items it worked.
+// to the end, one of due returns, and the runs that finished. It returns how many items it worked.
 func (u *Usecase) Round(ctx context.Context) (int, error) {
 	if err := u.SelectPending(ctx); err != nil {
 		return 0, err
 	}
 	n, err := u.WorkOnce(ctx)
 	if err != nil {
+		return n, err
+	}
+	returns, err := u.WorkReturns(ctx)
+	if n += returns; err != nil {
 		return n, err
 	}
 	if _, err := u.store.FinishRuns(ctx, u.now()); err != nil {

@@ -12,6 +12,14 @@ DROP INDEX "settlementrun_key";
 DROP INDEX "settlementrun_created_at";
 -- reverse: create "settlement_runs" table
 DROP TABLE "settlement_runs";
+-- reverse: create index "settlementreturn_out_return_no" to table: "settlement_returns"
+DROP INDEX "settlementreturn_out_return_no";
+-- reverse: create index "settlementreturn_order_id" to table: "settlement_returns"
+DROP INDEX "settlementreturn_order_id";
+-- reverse: create index "settlementreturn_active_due" to table: "settlement_returns"
+DROP INDEX "settlementreturn_active_due";
+-- reverse: create "settlement_returns" table
+DROP TABLE "settlement_returns";
 -- reverse: create index "settlementitem_run_id_state" to table: "settlement_items"
 DROP INDEX "settlementitem_run_id_state";
 -- reverse: create index "settlementitem_run_id_order_id" to table: "settlement_items"
@@ -26,3 +34,5 @@ DROP INDEX "settlementitem_active_order";
 DROP INDEX "settlementitem_active_deadline";
 -- reverse: create "settlement_items" table
 DROP TABLE "settlement_items";
+-- reverse: modify "receiver_registrations" table
+ALTER TABLE "receiver_registrations" DROP COLUMN "name";
