@@ -108,3 +108,9 @@ bench-flash: services
 # the ratio to one INSERT per posting, and the full check over what was posted
 bench-ledger: services
 	go test -run '^$$' -bench '^BenchmarkLedger$$' -benchtime 1x -count 1 -timeout 30m ./internal/data
+
+.PHONY: bench-settle
+# settlement: a run over 100,000 transactions (GROUPBUY_SETTLE_N) against app/wxsim in its own
+# process: transactions/s, CPU by process and category, heap, ratio to the RSA signatures alone
+bench-settle: services
+	GROUPBUY_SETTLE_N=$${GROUPBUY_SETTLE_N:-100000} go test -run '^$$' -bench '^BenchmarkSettlementRun$$' -benchtime 1x -count 1 -timeout 120m ./internal/data

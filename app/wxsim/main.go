@@ -41,6 +41,9 @@ func run(args []string) error {
 		"and the pay state, kept across restarts; empty serves no merchant")
 	mchid := fs.String("mchid", wxsim.DemoMchID, "merchant id of a key set created by -pay-dir")
 	feeBP := fs.Int("fee-bp", 60, "WeChat Pay fee in basis points (60 = 0.6%)")
+	persist := fs.Bool("pay-persist", true, "keep the pay state in -pay-dir across restarts; false keeps it "+
+		"in memory only (the keys still come from -pay-dir): for benchmarks, where saving the whole state "+
+		"on every change would dominate")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is already printed
 	} else if err != nil {
@@ -51,7 +54,7 @@ func run(args []string) error {
 		return fmt.Errorf("parse -app: %w", err)
 	}
 
-	pay, err := payConfig(*payDir, *mchid, *feeBP)
+	pay, err := payConfig(*payDir, *mchid, *feeBP, *persist)
 	if err != nil {
 		return err
 	}
@@ -82,8 +85,8 @@ func run(args []string) error {
 }
 
 // payConfig loads (or, on the first run, creates) the development key set in dir and serves
-// its merchant, keeping the pay state there too.
-func payConfig(dir, mchid string, feeBP int) (wxsim.PayConfig, error) {
+// its merchant, keeping the pay state there too when persist is set.
+func payConfig(dir, mchid string, feeBP int, persist bool) (wxsim.PayConfig, error) {
 	if dir == "" {
 		slog.Info("wxsim pay half serves no merchant (no -pay-dir)")
 		return wxsim.PayConfig{}, nil
@@ -93,7 +96,9 @@ func payConfig(dir, mchid string, feeBP int) (wxsim.PayConfig, error) {
 		return wxsim.PayConfig{}, fmt.Errorf("pay keys: %w", err)
 	}
 	cfg := keys.PayConfig()
-	cfg.DataDir = dir
+	if persist {
+		cfg.DataDir = dir
+	}
 	cfg.FeeBasisPoints = feeBP
 	slog.Info("wxsim pay merchant", "mchid", keys.MchID, "serial", keys.MerchantSerial,
 		"public_key_id", keys.PublicKeyID, "keys", dir)

@@ -2,6 +2,7 @@ package wxsim
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -11,6 +12,7 @@ import (
 // Requests that name an order by its merchant number may add "mchid" when several merchants
 // use the same number.
 func (s *Simulator) payControlRoutes() {
+	s.mux.Handle("/sim/v1/pay/transactions", methods{http.MethodPost: s.postPaidTransactions})
 	s.mux.Handle("/sim/v1/pay/transactions/{out_trade_no}", methods{http.MethodGet: s.getPayTransaction})
 	s.mux.Handle("/sim/v1/pay/transactions/{out_trade_no}/pay", methods{http.MethodPost: s.postPay})
 	s.mux.Handle("/sim/v1/pay/transactions/{out_trade_no}/fail", methods{http.MethodPost: s.postFailPayment})
@@ -18,6 +20,7 @@ func (s *Simulator) payControlRoutes() {
 	s.mux.Handle("/sim/v1/pay/profitsharing/orders/{out_order_no}/settle", methods{http.MethodPost: s.postSettle})
 	s.mux.Handle("/sim/v1/pay/profitsharing/receiver-results", methods{http.MethodPost: s.postReceiverResult})
 	s.mux.Handle("/sim/v1/pay/profitsharing/return-results", methods{http.MethodPost: s.postReturnResult})
+	s.mux.Handle("/sim/v1/pay/profitsharing/totals", methods{http.MethodGet: s.getSharedTotals})
 	s.mux.Handle("/sim/v1/pay/profitsharing/notify-url", methods{http.MethodPost: s.postSharingNotifyURL})
 	s.mux.Handle("/sim/v1/pay/faults", methods{http.MethodPost: s.postPayFault, http.MethodDelete: s.deletePayFaults})
 	s.mux.Handle("/sim/v1/pay/notify-faults", methods{http.MethodPost: s.postNotifyFault, http.MethodDelete: s.deleteNotifyFaults})
@@ -57,6 +60,59 @@ func (s *Simulator) getPayTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeControl(w, http.StatusOK, view)
+}
+
+// maxSeededTransactions bounds one POST /sim/v1/pay/transactions (its body must also fit the
+// simulator's 1 MiB).
+const maxSeededTransactions = 5000
+
+// paidTransactionBody is one payment of POST /sim/v1/pay/transactions.
+type paidTransactionBody struct {
+	MchID         string `json:"mchid"`
+	AppID         string `json:"appid"`
+	OutTradeNo    string `json:"out_trade_no"`
+	Description   string `json:"description"`
+	Total         int64  `json:"total"`
+	PayerOpenID   string `json:"payer_openid"`
+	ProfitSharing bool   `json:"profit_sharing"`
+}
+
+// postPaidTransactions is POST /sim/v1/pay/transactions [{"out_trade_no", "total",
+// "payer_openid", "profit_sharing", "mchid"?, "appid"?, "description"?}, ...]: records the
+// payments as made (AddPaidTransactions: all or none, no notification) and answers
+// {"transaction_ids": [...]} in the same order. For seeding benchmarks and demos.
+func (s *Simulator) postPaidTransactions(w http.ResponseWriter, r *http.Request) {
+	var req []paidTransactionBody
+	if !decodeControl(w, r, &req) {
+		return
+	}
+	if len(req) == 0 || len(req) > maxSeededTransactions {
+		writeControlError(w, http.StatusBadRequest, fmt.Errorf("%w: 1 to %d transactions a request, not %d",
+			ErrInvalidPaidTransaction, maxSeededTransactions, len(req)))
+		return
+	}
+	pts := make([]PaidTransaction, len(req))
+	for i, b := range req {
+		pts[i] = PaidTransaction{MchID: b.MchID, AppID: b.AppID, OutTradeNo: b.OutTradeNo, Description: b.Description,
+			Total: b.Total, PayerOpenID: b.PayerOpenID, ProfitSharing: b.ProfitSharing}
+	}
+	ids, err := s.AddPaidTransactions(pts)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, ErrOutTradeNoUsed) {
+			status = http.StatusConflict
+		}
+		writeControlError(w, status, err)
+		return
+	}
+	writeControl(w, http.StatusOK, map[string][]string{"transaction_ids": ids})
+}
+
+// getSharedTotals is GET /sim/v1/pay/profitsharing/totals: {"totals": {account: fen}}, what
+// profit-sharing paid each receiver in all (SharedTotals), for checking books against a
+// simulator in another process.
+func (s *Simulator) getSharedTotals(w http.ResponseWriter, _ *http.Request) {
+	writeControl(w, http.StatusOK, map[string]map[string]int64{"totals": s.SharedTotals()})
 }
 
 // postPay is POST /sim/v1/pay/transactions/{out_trade_no}/pay: the payer pays.

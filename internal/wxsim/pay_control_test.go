@@ -121,3 +121,69 @@ func TestPayUnknownPathIsNotFound(t *testing.T) {
 	_, err := h.client.Get(t.Context(), "https://api.mch.weixin.qq.com/v3/no/such/api")
 	wantAPIError(t, err, http.StatusNotFound, wxsim.PayCodeNotFound)
 }
+
+// POST /sim/v1/pay/transactions records paid transactions in bulk, all or none, and answers
+// their transaction ids in order; each is then shareable like a paid one.
+func TestPayControlSeedsPaidTransactions(t *testing.T) {
+	h := newPayHarness(t, manualSharing)
+	status, body := h.control(http.MethodPost, "/sim/v1/pay/transactions",
+		`[{"out_trade_no":"SEED-0001","total":1000,"payer_openid":"oPayer1","profit_sharing":true},
+		  {"out_trade_no":"SEED-0002","total":2500,"payer_openid":"oPayer2","description":"草莓"}]`)
+	var seeded struct {
+		TransactionIDs []string `json:"transaction_ids"`
+	}
+	if err := json.Unmarshal(body, &seeded); status != 200 || err != nil || len(seeded.TransactionIDs) != 2 ||
+		seeded.TransactionIDs[0] == "" || seeded.TransactionIDs[0] == seeded.TransactionIDs[1] {
+		t.Fatalf("seed: %d %s", status, body)
+	}
+	for i, want := range []struct {
+		no    string
+		total int64
+		split int64
+	}{{"SEED-0001", 1000, 1000}, {"SEED-0002", 2500, 0}} {
+		status, body := h.control(http.MethodGet, "/sim/v1/pay/transactions/"+want.no, "")
+		var tx wxsim.PayTransaction
+		if err := json.Unmarshal(body, &tx); status != 200 || err != nil || tx.TransactionID != seeded.TransactionIDs[i] ||
+			tx.State != wxsim.TradeSuccess || tx.Total != want.total || tx.Unsplit != want.split {
+			t.Errorf("%s: %d %s", want.no, status, body)
+		}
+	}
+	if got := h.unsplit(seeded.TransactionIDs[0]); got != 1000 {
+		t.Errorf("unsplit of the profit-sharing transaction at WeChat = %d, want 1000", got)
+	}
+
+	// A used order number refuses the whole request; so does one given twice, or a bad field.
+	for _, bad := range []struct {
+		body   string
+		status int
+	}{
+		{`[{"out_trade_no":"SEED-0003","total":100,"payer_openid":"oPayer1"},{"out_trade_no":"SEED-0001","total":100,"payer_openid":"oPayer1"}]`, http.StatusConflict},
+		{`[{"out_trade_no":"SEED-0003","total":100,"payer_openid":"oPayer1"},{"out_trade_no":"SEED-0003","total":100,"payer_openid":"oPayer1"}]`, http.StatusConflict},
+		{`[{"out_trade_no":"SEED-0003","total":0,"payer_openid":"oPayer1"}]`, http.StatusBadRequest},
+		{`[{"out_trade_no":"SEED-0003","total":100,"payer_openid":"oPayer1","tip":1}]`, http.StatusBadRequest},
+		{`[]`, http.StatusBadRequest},
+	} {
+		if status, body := h.control(http.MethodPost, "/sim/v1/pay/transactions", bad.body); status != bad.status {
+			t.Errorf("%s: %d %s, want %d", bad.body, status, body, bad.status)
+		}
+	}
+	if status, _ := h.control(http.MethodGet, "/sim/v1/pay/transactions/SEED-0003", ""); status != http.StatusNotFound {
+		t.Errorf("a refused request recorded SEED-0003: %d", status)
+	}
+
+	// The seeded transaction shares like a paid one, and the totals route shows what it paid.
+	h.addReceiver(openidReceiver, leaderID, "")
+	if _, err := h.share(seeded.TransactionIDs[0], "SEED-SHARE-1", false, share{openidReceiver, leaderID, 200}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := h.control(http.MethodPost, "/sim/v1/pay/profitsharing/orders/SEED-SHARE-1/settle", `{}`); status != 200 {
+		t.Fatalf("settle: %d %s", status, body)
+	}
+	status, body = h.control(http.MethodGet, "/sim/v1/pay/profitsharing/totals", "")
+	var totals struct {
+		Totals map[string]int64 `json:"totals"`
+	}
+	if err := json.Unmarshal(body, &totals); status != 200 || err != nil || totals.Totals[leaderID] != 200 || len(totals.Totals) != 1 {
+		t.Errorf("totals: %d %s", status, body)
+	}
+}

@@ -60,10 +60,31 @@ func (p *payState) settleDueLocked(now time.Time) {
 	}
 }
 
+// waitRefund and waitOrder note a refund or an order that finishes by itself at its DueAt.
+// The caller holds p.mu.
+func (p *payState) waitRefund(r *payRefund) {
+	if p.waitingRefunds == nil {
+		p.waitingRefunds = make(map[*payRefund]struct{})
+	}
+	p.waitingRefunds[r] = struct{}{}
+}
+
+func (p *payState) waitOrder(o *psOrder) {
+	if p.waitingOrders == nil {
+		p.waitingOrders = make(map[*psOrder]struct{})
+	}
+	p.waitingOrders[o] = struct{}{}
+}
+
+// dueRefunds takes the waiting refunds due by now (dropping those finished otherwise).
 func (p *payState) dueRefunds(now time.Time) []*payRefund {
 	var due []*payRefund
-	for _, r := range p.refunds {
-		if r.Status == RefundProcessing && !r.DueAt.IsZero() && !now.Before(r.DueAt) {
+	for r := range p.waitingRefunds {
+		switch {
+		case r.Status != RefundProcessing || r.DueAt.IsZero():
+			delete(p.waitingRefunds, r)
+		case !now.Before(r.DueAt):
+			delete(p.waitingRefunds, r)
 			due = append(due, r)
 		}
 	}
@@ -73,10 +94,15 @@ func (p *payState) dueRefunds(now time.Time) []*payRefund {
 	return due
 }
 
+// dueOrders takes the waiting orders due by now (dropping those finished otherwise).
 func (p *payState) dueOrders(now time.Time) []*psOrder {
 	var due []*psOrder
-	for _, o := range p.orders {
-		if o.State == SharingProcessing && !o.DueAt.IsZero() && !now.Before(o.DueAt) {
+	for o := range p.waitingOrders {
+		switch {
+		case o.State != SharingProcessing || o.DueAt.IsZero():
+			delete(p.waitingOrders, o)
+		case !now.Before(o.DueAt):
+			delete(p.waitingOrders, o)
 			due = append(due, o)
 		}
 	}

@@ -144,11 +144,13 @@ func (p *payState) resumeDue() {
 	now := p.now()
 	for _, r := range p.refunds {
 		if r.Status == RefundProcessing && !r.DueAt.IsZero() {
+			p.waitRefund(r)
 			p.armDue(r.DueAt.Sub(now))
 		}
 	}
 	for _, o := range p.orders {
 		if o.State == SharingProcessing && !o.DueAt.IsZero() {
+			p.waitOrder(o)
 			p.armDue(o.DueAt.Sub(now))
 		}
 	}

@@ -156,6 +156,7 @@ func (p *payState) newRefund(t *payTxn, req *refundRequest, now time.Time) *payR
 	}
 	if p.cfg.RefundDelay >= 0 {
 		r.DueAt = now.Add(p.cfg.RefundDelay)
+		p.waitRefund(r)
 		p.armDue(p.cfg.RefundDelay)
 	}
 	p.refunds[key(t.MchID, r.OutRefundNo)] = r

@@ -8,6 +8,9 @@ import (
 // ErrInvalidPaidTransaction reports a PaidTransaction AddPaidTransaction cannot record.
 var ErrInvalidPaidTransaction = errors.New("wxsim: invalid paid transaction")
 
+// ErrOutTradeNoUsed reports a PaidTransaction whose order number the merchant already used.
+var ErrOutTradeNoUsed = errors.New("order number already used")
+
 // PaidTransaction is a payment for AddPaidTransaction to record as made.
 type PaidTransaction struct {
 	// MchID is the merchant; empty means the only configured merchant, or DemoMchID when the
@@ -33,45 +36,73 @@ type PaidTransaction struct {
 // half. No notification is sent. It returns the transaction_id; an order number the merchant
 // already used is refused.
 func (s *Simulator) AddPaidTransaction(pt PaidTransaction) (string, error) {
-	appid, err := s.resolveApp(pt.AppID)
+	ids, err := s.AddPaidTransactions([]PaidTransaction{pt})
 	if err != nil {
 		return "", err
 	}
-	mchid, err := s.defaultMchID(pt.MchID)
-	if err != nil {
-		return "", err
-	}
-	if e := checkOutNo("out_trade_no", pt.OutTradeNo); e != nil {
-		return "", fmt.Errorf("%w: %s", ErrInvalidPaidTransaction, e.Message)
-	}
-	switch {
-	case pt.Total <= 0:
-		return "", fmt.Errorf("%w: total %d is not positive", ErrInvalidPaidTransaction, pt.Total)
-	case !validID(pt.PayerOpenID):
-		return "", fmt.Errorf("%w: %w: %q", ErrInvalidPaidTransaction, ErrInvalidOpenID, pt.PayerOpenID)
-	}
-	desc := pt.Description
-	if desc == "" {
-		desc = "测试商品"
+	return ids[0], nil
+}
+
+// AddPaidTransactions records several payments as AddPaidTransaction does, all or none: one
+// invalid transaction, or an order number used already (or twice in pts), refuses them all. It
+// returns the transaction_ids in the order of pts. The pay state is saved once for the lot, so
+// benchmarks can seed many transactions quickly.
+func (s *Simulator) AddPaidTransactions(pts []PaidTransaction) ([]string, error) {
+	type resolved struct{ appid, mchid, desc string }
+	res := make([]resolved, len(pts))
+	for i, pt := range pts {
+		appid, err := s.resolveApp(pt.AppID)
+		if err != nil {
+			return nil, err
+		}
+		mchid, err := s.defaultMchID(pt.MchID)
+		if err != nil {
+			return nil, err
+		}
+		if e := checkOutNo("out_trade_no", pt.OutTradeNo); e != nil {
+			return nil, fmt.Errorf("%w: %s", ErrInvalidPaidTransaction, e.Message)
+		}
+		switch {
+		case pt.Total <= 0:
+			return nil, fmt.Errorf("%w: total %d is not positive", ErrInvalidPaidTransaction, pt.Total)
+		case !validID(pt.PayerOpenID):
+			return nil, fmt.Errorf("%w: %w: %q", ErrInvalidPaidTransaction, ErrInvalidOpenID, pt.PayerOpenID)
+		}
+		desc := pt.Description
+		if desc == "" {
+			desc = "测试商品"
+		}
+		res[i] = resolved{appid, mchid, desc}
 	}
 	p := s.pay
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, dup := p.txns[key(mchid, pt.OutTradeNo)]; dup {
-		return "", fmt.Errorf("%w: merchant %s already has order %s", ErrInvalidPaidTransaction, mchid, pt.OutTradeNo)
+	seen := make(map[string]bool, len(pts))
+	for i, pt := range pts {
+		k := key(res[i].mchid, pt.OutTradeNo)
+		if _, dup := p.txns[k]; dup || seen[k] {
+			return nil, fmt.Errorf("%w: %w: merchant %s order %s", ErrInvalidPaidTransaction, ErrOutTradeNoUsed, res[i].mchid, pt.OutTradeNo)
+		}
+		seen[k] = true
 	}
+	ids := make([]string, len(pts))
 	now := p.now()
-	t := &payTxn{
-		MchID: mchid, AppID: appid, OutTradeNo: pt.OutTradeNo, Description: desc, Total: pt.Total,
-		Currency: "CNY", PayerOpenID: pt.PayerOpenID, CreateTime: now, PrepayID: p.newPrepayID(now),
-		State: TradeSuccess, TransactionID: p.newTransactionID(now), SuccessTime: now,
-		BankType: bankTypeOthers, Fee: p.cfg.fee(pt.Total), ProfitSharing: pt.ProfitSharing,
+	for i, pt := range pts {
+		t := &payTxn{
+			MchID: res[i].mchid, AppID: res[i].appid, OutTradeNo: pt.OutTradeNo, Description: res[i].desc, Total: pt.Total,
+			Currency: "CNY", PayerOpenID: pt.PayerOpenID, CreateTime: now, PrepayID: p.newPrepayID(now),
+			State: TradeSuccess, TransactionID: p.newTransactionID(now), SuccessTime: now,
+			BankType: bankTypeOthers, Fee: p.cfg.fee(pt.Total), ProfitSharing: pt.ProfitSharing,
+		}
+		t.Fingerprint = prepayFingerprint(t)
+		p.txns[key(t.MchID, t.OutTradeNo)] = t
+		p.txnByID[t.TransactionID] = t
+		ids[i] = t.TransactionID
 	}
-	t.Fingerprint = prepayFingerprint(t)
-	p.txns[key(mchid, t.OutTradeNo)] = t
-	p.txnByID[t.TransactionID] = t
-	p.changed()
-	return t.TransactionID, nil
+	if len(pts) > 0 {
+		p.changed()
+	}
+	return ids, nil
 }
 
 // defaultMchID resolves an empty mchid as AddPaidTransaction documents.

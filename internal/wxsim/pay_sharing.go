@@ -180,6 +180,7 @@ func (p *payState) storeOrder(o *psOrder, now time.Time) {
 	}
 	if p.cfg.SharingDelay >= 0 {
 		o.DueAt = now.Add(p.cfg.SharingDelay)
+		p.waitOrder(o)
 		p.armDue(p.cfg.SharingDelay)
 	}
 	p.orders[key(o.MchID, o.OutOrderNo)] = o

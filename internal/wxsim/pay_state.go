@@ -175,9 +175,14 @@ type payState struct {
 	returnResults   map[string]string // return mchid → injected fail reason
 	notifyURLs      map[string]string // mchid → profit-sharing notify URL
 	bills           map[string]*billFile
-	seq             uint64
-	notifier        *notifier
-	persistErr      error
+	// waitingRefunds and waitingOrders hold what may finish by itself (processing, with a DueAt), so
+	// catching up, which every call does first, looks at them only and not at every refund
+	// and order ever made.
+	waitingRefunds map[*payRefund]struct{}
+	waitingOrders  map[*psOrder]struct{}
+	seq            uint64
+	notifier       *notifier
+	persistErr     error
 }
 
 func newPayState(cfg PayConfig, now func() time.Time) *payState {
