@@ -150,12 +150,12 @@ type Share struct {
 	ReceiverType string
 	Account      string
 	Amount       int64
-	Result        Result
-	FailReason    string
-	RetryOf       int64
-	RetriedBy     int64
-	DetailID      string
-	FinishedAt    time.Time
+	Result       Result
+	FailReason   string
+	RetryOf      int64
+	RetriedBy    int64
+	DetailID     string
+	FinishedAt   time.Time
 }
 
 // Reasons a share is deferred or closed by us rather than by WeChat.
