@@ -25116,22 +25116,25 @@ func (m *SettlementReturnMutation) ResetEdge(name string) error {
 // SettlementRunMutation represents an operation that mutates the SettlementRun nodes in the graph.
 type SettlementRunMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int64
-	key           *string
-	cutoff        *time.Time
-	trigger       *settlementrun.Trigger
-	started_by    *int64
-	addstarted_by *int64
-	state         *settlementrun.State
-	created_at    *time.Time
-	selected_at   *time.Time
-	finished_at   *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*SettlementRun, error)
-	predicates    []predicate.SettlementRun
+	op                 Op
+	typ                string
+	id                 *int64
+	key                *string
+	cutoff             *time.Time
+	trigger            *settlementrun.Trigger
+	started_by         *int64
+	addstarted_by      *int64
+	state              *settlementrun.State
+	created_at         *time.Time
+	selected_at        *time.Time
+	cursor_paid_at     *time.Time
+	cursor_order_id    *int64
+	addcursor_order_id *int64
+	finished_at        *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*SettlementRun, error)
+	predicates         []predicate.SettlementRun
 }
 
 var _ ent.Mutation = (*SettlementRunMutation)(nil)
@@ -25523,6 +25526,111 @@ func (m *SettlementRunMutation) ResetSelectedAt() {
 	delete(m.clearedFields, settlementrun.FieldSelectedAt)
 }
 
+// SetCursorPaidAt sets the "cursor_paid_at" field.
+func (m *SettlementRunMutation) SetCursorPaidAt(t time.Time) {
+	m.cursor_paid_at = &t
+}
+
+// CursorPaidAt returns the value of the "cursor_paid_at" field in the mutation.
+func (m *SettlementRunMutation) CursorPaidAt() (r time.Time, exists bool) {
+	v := m.cursor_paid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCursorPaidAt returns the old "cursor_paid_at" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldCursorPaidAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCursorPaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCursorPaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCursorPaidAt: %w", err)
+	}
+	return oldValue.CursorPaidAt, nil
+}
+
+// ClearCursorPaidAt clears the value of the "cursor_paid_at" field.
+func (m *SettlementRunMutation) ClearCursorPaidAt() {
+	m.cursor_paid_at = nil
+	m.clearedFields[settlementrun.FieldCursorPaidAt] = struct{}{}
+}
+
+// CursorPaidAtCleared returns if the "cursor_paid_at" field was cleared in this mutation.
+func (m *SettlementRunMutation) CursorPaidAtCleared() bool {
+	_, ok := m.clearedFields[settlementrun.FieldCursorPaidAt]
+	return ok
+}
+
+// ResetCursorPaidAt resets all changes to the "cursor_paid_at" field.
+func (m *SettlementRunMutation) ResetCursorPaidAt() {
+	m.cursor_paid_at = nil
+	delete(m.clearedFields, settlementrun.FieldCursorPaidAt)
+}
+
+// SetCursorOrderID sets the "cursor_order_id" field.
+func (m *SettlementRunMutation) SetCursorOrderID(i int64) {
+	m.cursor_order_id = &i
+	m.addcursor_order_id = nil
+}
+
+// CursorOrderID returns the value of the "cursor_order_id" field in the mutation.
+func (m *SettlementRunMutation) CursorOrderID() (r int64, exists bool) {
+	v := m.cursor_order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCursorOrderID returns the old "cursor_order_id" field's value of the SettlementRun entity.
+// If the SettlementRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementRunMutation) OldCursorOrderID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCursorOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCursorOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCursorOrderID: %w", err)
+	}
+	return oldValue.CursorOrderID, nil
+}
+
+// AddCursorOrderID adds i to the "cursor_order_id" field.
+func (m *SettlementRunMutation) AddCursorOrderID(i int64) {
+	if m.addcursor_order_id != nil {
+		*m.addcursor_order_id += i
+	} else {
+		m.addcursor_order_id = &i
+	}
+}
+
+// AddedCursorOrderID returns the value that was added to the "cursor_order_id" field in this mutation.
+func (m *SettlementRunMutation) AddedCursorOrderID() (r int64, exists bool) {
+	v := m.addcursor_order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCursorOrderID resets all changes to the "cursor_order_id" field.
+func (m *SettlementRunMutation) ResetCursorOrderID() {
+	m.cursor_order_id = nil
+	m.addcursor_order_id = nil
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (m *SettlementRunMutation) SetFinishedAt(t time.Time) {
 	m.finished_at = &t
@@ -25606,7 +25714,7 @@ func (m *SettlementRunMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SettlementRunMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.key != nil {
 		fields = append(fields, settlementrun.FieldKey)
 	}
@@ -25627,6 +25735,12 @@ func (m *SettlementRunMutation) Fields() []string {
 	}
 	if m.selected_at != nil {
 		fields = append(fields, settlementrun.FieldSelectedAt)
+	}
+	if m.cursor_paid_at != nil {
+		fields = append(fields, settlementrun.FieldCursorPaidAt)
+	}
+	if m.cursor_order_id != nil {
+		fields = append(fields, settlementrun.FieldCursorOrderID)
 	}
 	if m.finished_at != nil {
 		fields = append(fields, settlementrun.FieldFinishedAt)
@@ -25653,6 +25767,10 @@ func (m *SettlementRunMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case settlementrun.FieldSelectedAt:
 		return m.SelectedAt()
+	case settlementrun.FieldCursorPaidAt:
+		return m.CursorPaidAt()
+	case settlementrun.FieldCursorOrderID:
+		return m.CursorOrderID()
 	case settlementrun.FieldFinishedAt:
 		return m.FinishedAt()
 	}
@@ -25678,6 +25796,10 @@ func (m *SettlementRunMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldCreatedAt(ctx)
 	case settlementrun.FieldSelectedAt:
 		return m.OldSelectedAt(ctx)
+	case settlementrun.FieldCursorPaidAt:
+		return m.OldCursorPaidAt(ctx)
+	case settlementrun.FieldCursorOrderID:
+		return m.OldCursorOrderID(ctx)
 	case settlementrun.FieldFinishedAt:
 		return m.OldFinishedAt(ctx)
 	}
@@ -25738,6 +25860,20 @@ func (m *SettlementRunMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSelectedAt(v)
 		return nil
+	case settlementrun.FieldCursorPaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCursorPaidAt(v)
+		return nil
+	case settlementrun.FieldCursorOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCursorOrderID(v)
+		return nil
 	case settlementrun.FieldFinishedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -25756,6 +25892,9 @@ func (m *SettlementRunMutation) AddedFields() []string {
 	if m.addstarted_by != nil {
 		fields = append(fields, settlementrun.FieldStartedBy)
 	}
+	if m.addcursor_order_id != nil {
+		fields = append(fields, settlementrun.FieldCursorOrderID)
+	}
 	return fields
 }
 
@@ -25766,6 +25905,8 @@ func (m *SettlementRunMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case settlementrun.FieldStartedBy:
 		return m.AddedStartedBy()
+	case settlementrun.FieldCursorOrderID:
+		return m.AddedCursorOrderID()
 	}
 	return nil, false
 }
@@ -25782,6 +25923,13 @@ func (m *SettlementRunMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddStartedBy(v)
 		return nil
+	case settlementrun.FieldCursorOrderID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCursorOrderID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SettlementRun numeric field %s", name)
 }
@@ -25792,6 +25940,9 @@ func (m *SettlementRunMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(settlementrun.FieldSelectedAt) {
 		fields = append(fields, settlementrun.FieldSelectedAt)
+	}
+	if m.FieldCleared(settlementrun.FieldCursorPaidAt) {
+		fields = append(fields, settlementrun.FieldCursorPaidAt)
 	}
 	if m.FieldCleared(settlementrun.FieldFinishedAt) {
 		fields = append(fields, settlementrun.FieldFinishedAt)
@@ -25812,6 +25963,9 @@ func (m *SettlementRunMutation) ClearField(name string) error {
 	switch name {
 	case settlementrun.FieldSelectedAt:
 		m.ClearSelectedAt()
+		return nil
+	case settlementrun.FieldCursorPaidAt:
+		m.ClearCursorPaidAt()
 		return nil
 	case settlementrun.FieldFinishedAt:
 		m.ClearFinishedAt()
@@ -25844,6 +25998,12 @@ func (m *SettlementRunMutation) ResetField(name string) error {
 		return nil
 	case settlementrun.FieldSelectedAt:
 		m.ResetSelectedAt()
+		return nil
+	case settlementrun.FieldCursorPaidAt:
+		m.ResetCursorPaidAt()
+		return nil
+	case settlementrun.FieldCursorOrderID:
+		m.ResetCursorOrderID()
 		return nil
 	case settlementrun.FieldFinishedAt:
 		m.ResetFinishedAt()

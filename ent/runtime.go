@@ -1441,6 +1441,10 @@ func init() {
 	settlementrunDescStartedBy := settlementrunFields[4].Descriptor()
 	// settlementrun.DefaultStartedBy holds the default value on creation for the started_by field.
 	settlementrun.DefaultStartedBy = settlementrunDescStartedBy.Default.(int64)
+	// settlementrunDescCursorOrderID is the schema descriptor for cursor_order_id field.
+	settlementrunDescCursorOrderID := settlementrunFields[9].Descriptor()
+	// settlementrun.DefaultCursorOrderID holds the default value on creation for the cursor_order_id field.
+	settlementrun.DefaultCursorOrderID = settlementrunDescCursorOrderID.Default.(int64)
 	settlementshareFields := schema.SettlementShare{}.Fields()
 	_ = settlementshareFields
 	// settlementshareDescLevel is the schema descriptor for level field.

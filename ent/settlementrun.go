@@ -31,6 +31,10 @@ type SettlementRun struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// SelectedAt holds the value of the "selected_at" field.
 	SelectedAt *time.Time `json:"selected_at,omitempty"`
+	// CursorPaidAt holds the value of the "cursor_paid_at" field.
+	CursorPaidAt *time.Time `json:"cursor_paid_at,omitempty"`
+	// CursorOrderID holds the value of the "cursor_order_id" field.
+	CursorOrderID int64 `json:"cursor_order_id,omitempty"`
 	// FinishedAt holds the value of the "finished_at" field.
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
 	selectValues sql.SelectValues
@@ -41,11 +45,11 @@ func (*SettlementRun) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case settlementrun.FieldID, settlementrun.FieldStartedBy:
+		case settlementrun.FieldID, settlementrun.FieldStartedBy, settlementrun.FieldCursorOrderID:
 			values[i] = new(sql.NullInt64)
 		case settlementrun.FieldKey, settlementrun.FieldTrigger, settlementrun.FieldState:
 			values[i] = new(sql.NullString)
-		case settlementrun.FieldCutoff, settlementrun.FieldCreatedAt, settlementrun.FieldSelectedAt, settlementrun.FieldFinishedAt:
+		case settlementrun.FieldCutoff, settlementrun.FieldCreatedAt, settlementrun.FieldSelectedAt, settlementrun.FieldCursorPaidAt, settlementrun.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -110,6 +114,19 @@ func (_m *SettlementRun) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SelectedAt = new(time.Time)
 				*_m.SelectedAt = value.Time
+			}
+		case settlementrun.FieldCursorPaidAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field cursor_paid_at", values[i])
+			} else if value.Valid {
+				_m.CursorPaidAt = new(time.Time)
+				*_m.CursorPaidAt = value.Time
+			}
+		case settlementrun.FieldCursorOrderID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cursor_order_id", values[i])
+			} else if value.Valid {
+				_m.CursorOrderID = value.Int64
 			}
 		case settlementrun.FieldFinishedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -176,6 +193,14 @@ func (_m *SettlementRun) String() string {
 		builder.WriteString("selected_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.CursorPaidAt; v != nil {
+		builder.WriteString("cursor_paid_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("cursor_order_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CursorOrderID))
 	builder.WriteString(", ")
 	if v := _m.FinishedAt; v != nil {
 		builder.WriteString("finished_at=")

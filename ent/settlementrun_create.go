@@ -88,6 +88,34 @@ func (_c *SettlementRunCreate) SetNillableSelectedAt(v *time.Time) *SettlementRu
 	return _c
 }
 
+// SetCursorPaidAt sets the "cursor_paid_at" field.
+func (_c *SettlementRunCreate) SetCursorPaidAt(v time.Time) *SettlementRunCreate {
+	_c.mutation.SetCursorPaidAt(v)
+	return _c
+}
+
+// SetNillableCursorPaidAt sets the "cursor_paid_at" field if the given value is not nil.
+func (_c *SettlementRunCreate) SetNillableCursorPaidAt(v *time.Time) *SettlementRunCreate {
+	if v != nil {
+		_c.SetCursorPaidAt(*v)
+	}
+	return _c
+}
+
+// SetCursorOrderID sets the "cursor_order_id" field.
+func (_c *SettlementRunCreate) SetCursorOrderID(v int64) *SettlementRunCreate {
+	_c.mutation.SetCursorOrderID(v)
+	return _c
+}
+
+// SetNillableCursorOrderID sets the "cursor_order_id" field if the given value is not nil.
+func (_c *SettlementRunCreate) SetNillableCursorOrderID(v *int64) *SettlementRunCreate {
+	if v != nil {
+		_c.SetCursorOrderID(*v)
+	}
+	return _c
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (_c *SettlementRunCreate) SetFinishedAt(v time.Time) *SettlementRunCreate {
 	_c.mutation.SetFinishedAt(v)
@@ -151,6 +179,10 @@ func (_c *SettlementRunCreate) defaults() {
 		v := settlementrun.DefaultState
 		_c.mutation.SetState(v)
 	}
+	if _, ok := _c.mutation.CursorOrderID(); !ok {
+		v := settlementrun.DefaultCursorOrderID
+		_c.mutation.SetCursorOrderID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -187,6 +219,9 @@ func (_c *SettlementRunCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "SettlementRun.created_at"`)}
+	}
+	if _, ok := _c.mutation.CursorOrderID(); !ok {
+		return &ValidationError{Name: "cursor_order_id", err: errors.New(`ent: missing required field "SettlementRun.cursor_order_id"`)}
 	}
 	return nil
 }
@@ -248,6 +283,14 @@ func (_c *SettlementRunCreate) createSpec() (*SettlementRun, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.SelectedAt(); ok {
 		_spec.SetField(settlementrun.FieldSelectedAt, field.TypeTime, value)
 		_node.SelectedAt = &value
+	}
+	if value, ok := _c.mutation.CursorPaidAt(); ok {
+		_spec.SetField(settlementrun.FieldCursorPaidAt, field.TypeTime, value)
+		_node.CursorPaidAt = &value
+	}
+	if value, ok := _c.mutation.CursorOrderID(); ok {
+		_spec.SetField(settlementrun.FieldCursorOrderID, field.TypeInt64, value)
+		_node.CursorOrderID = value
 	}
 	if value, ok := _c.mutation.FinishedAt(); ok {
 		_spec.SetField(settlementrun.FieldFinishedAt, field.TypeTime, value)
@@ -332,6 +375,42 @@ func (u *SettlementRunUpsert) UpdateSelectedAt() *SettlementRunUpsert {
 // ClearSelectedAt clears the value of the "selected_at" field.
 func (u *SettlementRunUpsert) ClearSelectedAt() *SettlementRunUpsert {
 	u.SetNull(settlementrun.FieldSelectedAt)
+	return u
+}
+
+// SetCursorPaidAt sets the "cursor_paid_at" field.
+func (u *SettlementRunUpsert) SetCursorPaidAt(v time.Time) *SettlementRunUpsert {
+	u.Set(settlementrun.FieldCursorPaidAt, v)
+	return u
+}
+
+// UpdateCursorPaidAt sets the "cursor_paid_at" field to the value that was provided on create.
+func (u *SettlementRunUpsert) UpdateCursorPaidAt() *SettlementRunUpsert {
+	u.SetExcluded(settlementrun.FieldCursorPaidAt)
+	return u
+}
+
+// ClearCursorPaidAt clears the value of the "cursor_paid_at" field.
+func (u *SettlementRunUpsert) ClearCursorPaidAt() *SettlementRunUpsert {
+	u.SetNull(settlementrun.FieldCursorPaidAt)
+	return u
+}
+
+// SetCursorOrderID sets the "cursor_order_id" field.
+func (u *SettlementRunUpsert) SetCursorOrderID(v int64) *SettlementRunUpsert {
+	u.Set(settlementrun.FieldCursorOrderID, v)
+	return u
+}
+
+// UpdateCursorOrderID sets the "cursor_order_id" field to the value that was provided on create.
+func (u *SettlementRunUpsert) UpdateCursorOrderID() *SettlementRunUpsert {
+	u.SetExcluded(settlementrun.FieldCursorOrderID)
+	return u
+}
+
+// AddCursorOrderID adds v to the "cursor_order_id" field.
+func (u *SettlementRunUpsert) AddCursorOrderID(v int64) *SettlementRunUpsert {
+	u.Add(settlementrun.FieldCursorOrderID, v)
 	return u
 }
 
@@ -448,6 +527,48 @@ func (u *SettlementRunUpsertOne) UpdateSelectedAt() *SettlementRunUpsertOne {
 func (u *SettlementRunUpsertOne) ClearSelectedAt() *SettlementRunUpsertOne {
 	return u.Update(func(s *SettlementRunUpsert) {
 		s.ClearSelectedAt()
+	})
+}
+
+// SetCursorPaidAt sets the "cursor_paid_at" field.
+func (u *SettlementRunUpsertOne) SetCursorPaidAt(v time.Time) *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.SetCursorPaidAt(v)
+	})
+}
+
+// UpdateCursorPaidAt sets the "cursor_paid_at" field to the value that was provided on create.
+func (u *SettlementRunUpsertOne) UpdateCursorPaidAt() *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.UpdateCursorPaidAt()
+	})
+}
+
+// ClearCursorPaidAt clears the value of the "cursor_paid_at" field.
+func (u *SettlementRunUpsertOne) ClearCursorPaidAt() *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.ClearCursorPaidAt()
+	})
+}
+
+// SetCursorOrderID sets the "cursor_order_id" field.
+func (u *SettlementRunUpsertOne) SetCursorOrderID(v int64) *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.SetCursorOrderID(v)
+	})
+}
+
+// AddCursorOrderID adds v to the "cursor_order_id" field.
+func (u *SettlementRunUpsertOne) AddCursorOrderID(v int64) *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.AddCursorOrderID(v)
+	})
+}
+
+// UpdateCursorOrderID sets the "cursor_order_id" field to the value that was provided on create.
+func (u *SettlementRunUpsertOne) UpdateCursorOrderID() *SettlementRunUpsertOne {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.UpdateCursorOrderID()
 	})
 }
 
@@ -733,6 +854,48 @@ func (u *SettlementRunUpsertBulk) UpdateSelectedAt() *SettlementRunUpsertBulk {
 func (u *SettlementRunUpsertBulk) ClearSelectedAt() *SettlementRunUpsertBulk {
 	return u.Update(func(s *SettlementRunUpsert) {
 		s.ClearSelectedAt()
+	})
+}
+
+// SetCursorPaidAt sets the "cursor_paid_at" field.
+func (u *SettlementRunUpsertBulk) SetCursorPaidAt(v time.Time) *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.SetCursorPaidAt(v)
+	})
+}
+
+// UpdateCursorPaidAt sets the "cursor_paid_at" field to the value that was provided on create.
+func (u *SettlementRunUpsertBulk) UpdateCursorPaidAt() *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.UpdateCursorPaidAt()
+	})
+}
+
+// ClearCursorPaidAt clears the value of the "cursor_paid_at" field.
+func (u *SettlementRunUpsertBulk) ClearCursorPaidAt() *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.ClearCursorPaidAt()
+	})
+}
+
+// SetCursorOrderID sets the "cursor_order_id" field.
+func (u *SettlementRunUpsertBulk) SetCursorOrderID(v int64) *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.SetCursorOrderID(v)
+	})
+}
+
+// AddCursorOrderID adds v to the "cursor_order_id" field.
+func (u *SettlementRunUpsertBulk) AddCursorOrderID(v int64) *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.AddCursorOrderID(v)
+	})
+}
+
+// UpdateCursorOrderID sets the "cursor_order_id" field to the value that was provided on create.
+func (u *SettlementRunUpsertBulk) UpdateCursorOrderID() *SettlementRunUpsertBulk {
+	return u.Update(func(s *SettlementRunUpsert) {
+		s.UpdateCursorOrderID()
 	})
 }
 

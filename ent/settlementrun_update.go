@@ -63,6 +63,47 @@ func (_u *SettlementRunUpdate) ClearSelectedAt() *SettlementRunUpdate {
 	return _u
 }
 
+// SetCursorPaidAt sets the "cursor_paid_at" field.
+func (_u *SettlementRunUpdate) SetCursorPaidAt(v time.Time) *SettlementRunUpdate {
+	_u.mutation.SetCursorPaidAt(v)
+	return _u
+}
+
+// SetNillableCursorPaidAt sets the "cursor_paid_at" field if the given value is not nil.
+func (_u *SettlementRunUpdate) SetNillableCursorPaidAt(v *time.Time) *SettlementRunUpdate {
+	if v != nil {
+		_u.SetCursorPaidAt(*v)
+	}
+	return _u
+}
+
+// ClearCursorPaidAt clears the value of the "cursor_paid_at" field.
+func (_u *SettlementRunUpdate) ClearCursorPaidAt() *SettlementRunUpdate {
+	_u.mutation.ClearCursorPaidAt()
+	return _u
+}
+
+// SetCursorOrderID sets the "cursor_order_id" field.
+func (_u *SettlementRunUpdate) SetCursorOrderID(v int64) *SettlementRunUpdate {
+	_u.mutation.ResetCursorOrderID()
+	_u.mutation.SetCursorOrderID(v)
+	return _u
+}
+
+// SetNillableCursorOrderID sets the "cursor_order_id" field if the given value is not nil.
+func (_u *SettlementRunUpdate) SetNillableCursorOrderID(v *int64) *SettlementRunUpdate {
+	if v != nil {
+		_u.SetCursorOrderID(*v)
+	}
+	return _u
+}
+
+// AddCursorOrderID adds value to the "cursor_order_id" field.
+func (_u *SettlementRunUpdate) AddCursorOrderID(v int64) *SettlementRunUpdate {
+	_u.mutation.AddCursorOrderID(v)
+	return _u
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (_u *SettlementRunUpdate) SetFinishedAt(v time.Time) *SettlementRunUpdate {
 	_u.mutation.SetFinishedAt(v)
@@ -152,6 +193,18 @@ func (_u *SettlementRunUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.SelectedAtCleared() {
 		_spec.ClearField(settlementrun.FieldSelectedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.CursorPaidAt(); ok {
+		_spec.SetField(settlementrun.FieldCursorPaidAt, field.TypeTime, value)
+	}
+	if _u.mutation.CursorPaidAtCleared() {
+		_spec.ClearField(settlementrun.FieldCursorPaidAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CursorOrderID(); ok {
+		_spec.SetField(settlementrun.FieldCursorOrderID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCursorOrderID(); ok {
+		_spec.AddField(settlementrun.FieldCursorOrderID, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(settlementrun.FieldFinishedAt, field.TypeTime, value)
 	}
@@ -211,6 +264,47 @@ func (_u *SettlementRunUpdateOne) SetNillableSelectedAt(v *time.Time) *Settlemen
 // ClearSelectedAt clears the value of the "selected_at" field.
 func (_u *SettlementRunUpdateOne) ClearSelectedAt() *SettlementRunUpdateOne {
 	_u.mutation.ClearSelectedAt()
+	return _u
+}
+
+// SetCursorPaidAt sets the "cursor_paid_at" field.
+func (_u *SettlementRunUpdateOne) SetCursorPaidAt(v time.Time) *SettlementRunUpdateOne {
+	_u.mutation.SetCursorPaidAt(v)
+	return _u
+}
+
+// SetNillableCursorPaidAt sets the "cursor_paid_at" field if the given value is not nil.
+func (_u *SettlementRunUpdateOne) SetNillableCursorPaidAt(v *time.Time) *SettlementRunUpdateOne {
+	if v != nil {
+		_u.SetCursorPaidAt(*v)
+	}
+	return _u
+}
+
+// ClearCursorPaidAt clears the value of the "cursor_paid_at" field.
+func (_u *SettlementRunUpdateOne) ClearCursorPaidAt() *SettlementRunUpdateOne {
+	_u.mutation.ClearCursorPaidAt()
+	return _u
+}
+
+// SetCursorOrderID sets the "cursor_order_id" field.
+func (_u *SettlementRunUpdateOne) SetCursorOrderID(v int64) *SettlementRunUpdateOne {
+	_u.mutation.ResetCursorOrderID()
+	_u.mutation.SetCursorOrderID(v)
+	return _u
+}
+
+// SetNillableCursorOrderID sets the "cursor_order_id" field if the given value is not nil.
+func (_u *SettlementRunUpdateOne) SetNillableCursorOrderID(v *int64) *SettlementRunUpdateOne {
+	if v != nil {
+		_u.SetCursorOrderID(*v)
+	}
+	return _u
+}
+
+// AddCursorOrderID adds value to the "cursor_order_id" field.
+func (_u *SettlementRunUpdateOne) AddCursorOrderID(v int64) *SettlementRunUpdateOne {
+	_u.mutation.AddCursorOrderID(v)
 	return _u
 }
 
@@ -332,6 +426,18 @@ func (_u *SettlementRunUpdateOne) sqlSave(ctx context.Context) (_node *Settlemen
 	}
 	if _u.mutation.SelectedAtCleared() {
 		_spec.ClearField(settlementrun.FieldSelectedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CursorPaidAt(); ok {
+		_spec.SetField(settlementrun.FieldCursorPaidAt, field.TypeTime, value)
+	}
+	if _u.mutation.CursorPaidAtCleared() {
+		_spec.ClearField(settlementrun.FieldCursorPaidAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CursorOrderID(); ok {
+		_spec.SetField(settlementrun.FieldCursorOrderID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCursorOrderID(); ok {
+		_spec.AddField(settlementrun.FieldCursorOrderID, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(settlementrun.FieldFinishedAt, field.TypeTime, value)

@@ -553,6 +553,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[17]},
 			},
+			{
+				Name:    "order_paid_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[13], OrdersColumns[0]},
+			},
 		},
 	}
 	// OrderLinesColumns holds the columns for the "order_lines" table.
@@ -912,6 +917,8 @@ var (
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"running", "done"}, Default: "running"},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "selected_at", Type: field.TypeTime, Nullable: true},
+		{Name: "cursor_paid_at", Type: field.TypeTime, Nullable: true},
+		{Name: "cursor_order_id", Type: field.TypeInt64, Default: 0},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
 	}
 	// SettlementRunsTable holds the schema information for the "settlement_runs" table.

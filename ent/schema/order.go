@@ -64,6 +64,8 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("id").StorageKey("order_release_pending").
 			Annotations(entsql.IndexWhere("release_pending")),
 		index.Fields("status", "ready_at"),
+		// Settlement selects paid orders in payment order.
+		index.Fields("paid_at", "id"),
 	}
 }
 

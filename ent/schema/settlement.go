@@ -27,6 +27,10 @@ func (SettlementRun) Fields() []ent.Field {
 		// selected_at is when selection saved the last item; the run is done once it is set
 		// and no item has work left.
 		field.Time("selected_at").Optional().Nillable(),
+		// The selection's cursor: the (paid_at, id) of the last order it took, so each batch
+		// reads forward from there.
+		field.Time("cursor_paid_at").Optional().Nillable(),
+		field.Int64("cursor_order_id").Default(0),
 		field.Time("finished_at").Optional().Nillable(),
 	}
 }

@@ -27,6 +27,10 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldSelectedAt holds the string denoting the selected_at field in the database.
 	FieldSelectedAt = "selected_at"
+	// FieldCursorPaidAt holds the string denoting the cursor_paid_at field in the database.
+	FieldCursorPaidAt = "cursor_paid_at"
+	// FieldCursorOrderID holds the string denoting the cursor_order_id field in the database.
+	FieldCursorOrderID = "cursor_order_id"
 	// FieldFinishedAt holds the string denoting the finished_at field in the database.
 	FieldFinishedAt = "finished_at"
 	// Table holds the table name of the settlementrun in the database.
@@ -43,6 +47,8 @@ var Columns = []string{
 	FieldState,
 	FieldCreatedAt,
 	FieldSelectedAt,
+	FieldCursorPaidAt,
+	FieldCursorOrderID,
 	FieldFinishedAt,
 }
 
@@ -61,6 +67,8 @@ var (
 	KeyValidator func(string) error
 	// DefaultStartedBy holds the default value on creation for the "started_by" field.
 	DefaultStartedBy int64
+	// DefaultCursorOrderID holds the default value on creation for the "cursor_order_id" field.
+	DefaultCursorOrderID int64
 )
 
 // Trigger defines the type for the "trigger" enum field.
@@ -154,6 +162,16 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // BySelectedAt orders the results by the selected_at field.
 func BySelectedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSelectedAt, opts...).ToFunc()
+}
+
+// ByCursorPaidAt orders the results by the cursor_paid_at field.
+func ByCursorPaidAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCursorPaidAt, opts...).ToFunc()
+}
+
+// ByCursorOrderID orders the results by the cursor_order_id field.
+func ByCursorOrderID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCursorOrderID, opts...).ToFunc()
 }
 
 // ByFinishedAt orders the results by the finished_at field.

@@ -79,6 +79,16 @@ func SelectedAt(v time.Time) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldEQ(FieldSelectedAt, v))
 }
 
+// CursorPaidAt applies equality check predicate on the "cursor_paid_at" field. It's identical to CursorPaidAtEQ.
+func CursorPaidAt(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldEQ(FieldCursorPaidAt, v))
+}
+
+// CursorOrderID applies equality check predicate on the "cursor_order_id" field. It's identical to CursorOrderIDEQ.
+func CursorOrderID(v int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldEQ(FieldCursorOrderID, v))
+}
+
 // FinishedAt applies equality check predicate on the "finished_at" field. It's identical to FinishedAtEQ.
 func FinishedAt(v time.Time) predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldEQ(FieldFinishedAt, v))
@@ -357,6 +367,96 @@ func SelectedAtIsNil() predicate.SettlementRun {
 // SelectedAtNotNil applies the NotNil predicate on the "selected_at" field.
 func SelectedAtNotNil() predicate.SettlementRun {
 	return predicate.SettlementRun(sql.FieldNotNull(FieldSelectedAt))
+}
+
+// CursorPaidAtEQ applies the EQ predicate on the "cursor_paid_at" field.
+func CursorPaidAtEQ(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldEQ(FieldCursorPaidAt, v))
+}
+
+// CursorPaidAtNEQ applies the NEQ predicate on the "cursor_paid_at" field.
+func CursorPaidAtNEQ(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNEQ(FieldCursorPaidAt, v))
+}
+
+// CursorPaidAtIn applies the In predicate on the "cursor_paid_at" field.
+func CursorPaidAtIn(vs ...time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldIn(FieldCursorPaidAt, vs...))
+}
+
+// CursorPaidAtNotIn applies the NotIn predicate on the "cursor_paid_at" field.
+func CursorPaidAtNotIn(vs ...time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNotIn(FieldCursorPaidAt, vs...))
+}
+
+// CursorPaidAtGT applies the GT predicate on the "cursor_paid_at" field.
+func CursorPaidAtGT(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldGT(FieldCursorPaidAt, v))
+}
+
+// CursorPaidAtGTE applies the GTE predicate on the "cursor_paid_at" field.
+func CursorPaidAtGTE(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldGTE(FieldCursorPaidAt, v))
+}
+
+// CursorPaidAtLT applies the LT predicate on the "cursor_paid_at" field.
+func CursorPaidAtLT(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldLT(FieldCursorPaidAt, v))
+}
+
+// CursorPaidAtLTE applies the LTE predicate on the "cursor_paid_at" field.
+func CursorPaidAtLTE(v time.Time) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldLTE(FieldCursorPaidAt, v))
+}
+
+// CursorPaidAtIsNil applies the IsNil predicate on the "cursor_paid_at" field.
+func CursorPaidAtIsNil() predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldIsNull(FieldCursorPaidAt))
+}
+
+// CursorPaidAtNotNil applies the NotNil predicate on the "cursor_paid_at" field.
+func CursorPaidAtNotNil() predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNotNull(FieldCursorPaidAt))
+}
+
+// CursorOrderIDEQ applies the EQ predicate on the "cursor_order_id" field.
+func CursorOrderIDEQ(v int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldEQ(FieldCursorOrderID, v))
+}
+
+// CursorOrderIDNEQ applies the NEQ predicate on the "cursor_order_id" field.
+func CursorOrderIDNEQ(v int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNEQ(FieldCursorOrderID, v))
+}
+
+// CursorOrderIDIn applies the In predicate on the "cursor_order_id" field.
+func CursorOrderIDIn(vs ...int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldIn(FieldCursorOrderID, vs...))
+}
+
+// CursorOrderIDNotIn applies the NotIn predicate on the "cursor_order_id" field.
+func CursorOrderIDNotIn(vs ...int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldNotIn(FieldCursorOrderID, vs...))
+}
+
+// CursorOrderIDGT applies the GT predicate on the "cursor_order_id" field.
+func CursorOrderIDGT(v int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldGT(FieldCursorOrderID, v))
+}
+
+// CursorOrderIDGTE applies the GTE predicate on the "cursor_order_id" field.
+func CursorOrderIDGTE(v int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldGTE(FieldCursorOrderID, v))
+}
+
+// CursorOrderIDLT applies the LT predicate on the "cursor_order_id" field.
+func CursorOrderIDLT(v int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldLT(FieldCursorOrderID, v))
+}
+
+// CursorOrderIDLTE applies the LTE predicate on the "cursor_order_id" field.
+func CursorOrderIDLTE(v int64) predicate.SettlementRun {
+	return predicate.SettlementRun(sql.FieldLTE(FieldCursorOrderID, v))
 }
 
 // FinishedAtEQ applies the EQ predicate on the "finished_at" field.

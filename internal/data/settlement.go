@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
@@ -107,16 +108,26 @@ func (s *SettlementStore) GetRun(ctx context.Context, id int64) (*settlement.Run
 }
 
 // LockRun implements settlement.Store.
-func (s *SettlementStore) LockRun(ctx context.Context, id int64) (*settlement.Run, error) {
+func (s *SettlementStore) LockRun(ctx context.Context, id int64, skipLocked bool) (*settlement.Run, bool, error) {
 	q := s.data.client(ctx).SettlementRun.Query().Where(settlementrun.ID(id))
-	if s.data.dialect == dialect.Postgres {
-		q.ForUpdate() // SQLite transactions are BEGIN IMMEDIATE: one writer at a time already
+	if s.data.dialect == dialect.Postgres { // SQLite transactions are BEGIN IMMEDIATE: one writer at a time already
+		if skipLocked {
+			q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
+		} else {
+			q.ForUpdate()
+		}
 	}
 	row, err := q.Only(ctx)
-	if err != nil {
-		return nil, dbErr(err, fmt.Sprintf("lock settlement run %d", id))
+	if skipLocked && ent.IsNotFound(err) {
+		if _, err := s.GetRun(ctx, id); err != nil {
+			return nil, false, err
+		}
+		return nil, false, nil // another worker holds it
 	}
-	return runOf(row), nil
+	if err != nil {
+		return nil, false, dbErr(err, fmt.Sprintf("lock settlement run %d", id))
+	}
+	return runOf(row), true, nil
 }
 
 // ListRuns implements settlement.Store.

@@ -15,32 +15,38 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 )
 
-// candidatesSQL reads the transactions a run takes next. The keyset (paid_at, order id) starts
-// after the last item the run saved, so each batch reads forward once; an order's payment is
-// its paid attempt (GBO<order>-<attempt>).
-const candidatesSQL = `SELECT o.id, o.grid_cell, p.transaction_id, p.amount, p.refunded, p.paid_at
-FROM payments p
-JOIN orders o ON p.out_trade_no = 'GBO' || o.id || '-' || o.pay_attempt
-WHERE p.state = 'paid' AND p.profit_sharing AND p.paid_at <= ?
-  AND (p.paid_at > ? OR (p.paid_at = ? AND o.id > ?))
+// candidatesSQL reads the transactions a run takes next: paid orders in (paid_at, id) order
+// after the run's cursor (the index on orders' paid_at), each with its paid attempt's payment
+// (GBO<order>-<attempt>, found through payments' unique out_trade_no).
+const candidatesSQL = `SELECT o.id, o.grid_cell, p.transaction_id, p.amount, p.refunded, p.paid_at, o.paid_at
+FROM orders o
+JOIN payments p ON p.out_trade_no = 'GBO' || o.id || '-' || o.pay_attempt
+WHERE o.paid_at <= ? AND (o.paid_at > ? OR (o.paid_at = ? AND o.id > ?))
+  AND p.state = 'paid' AND p.profit_sharing AND p.paid_at <= ?
   AND EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.key = 'order/' || o.id || '/paid')
   AND NOT EXISTS (SELECT 1 FROM commission_entries e WHERE e.order_id = o.id
                   AND (e.state = 'pending' OR (e.state = 'settleable' AND e.settleable_at > ?)))
   AND NOT EXISTS (SELECT 1 FROM settlement_items i WHERE i.order_id = o.id
                   AND (i.run_id = ? OR i.state IN ('pending', 'processing', 'finished', 'expired')))
-ORDER BY p.paid_at, o.id
+ORDER BY o.paid_at, o.id
 LIMIT ?`
 
-// Candidates implements settlement.Store.
+// Candidates implements settlement.Store: it reads forward from the run's cursor and moves the
+// cursor past what it read, in the caller's transaction.
 func (s *SettlementStore) Candidates(ctx context.Context, runID int64, cutoff time.Time, limit int) ([]settlement.Candidate, error) {
-	after, afterID, err := s.cursor(ctx, runID)
+	run, err := s.data.client(ctx).SettlementRun.Get(ctx, runID)
 	if err != nil {
-		return nil, err
+		return nil, dbErr(err, fmt.Sprintf("settlement run %d", runID))
+	}
+	after, afterID := time.Unix(0, 0).UTC(), run.CursorOrderID
+	if run.CursorPaidAt != nil {
+		after = run.CursorPaidAt.UTC()
 	}
 	var out []settlement.Candidate
-	err = s.query(ctx, candidatesSQL, []any{cutoff.UTC(), after, after, afterID, cutoff.UTC(), runID, limit}, func(r *sql.Rows) error {
+	var lastPaid time.Time
+	err = s.query(ctx, candidatesSQL, []any{cutoff.UTC(), after, after, afterID, cutoff.UTC(), cutoff.UTC(), runID, limit}, func(r *sql.Rows) error {
 		var c settlement.Candidate
-		if err := r.Scan(&c.OrderID, &c.GridCell, &c.TransactionID, &c.Amount, &c.Refunded, &c.PaidAt); err != nil {
+		if err := r.Scan(&c.OrderID, &c.GridCell, &c.TransactionID, &c.Amount, &c.Refunded, &c.PaidAt, &lastPaid); err != nil {
 			return err
 		}
 		c.PaidAt = c.PaidAt.UTC()
@@ -50,24 +56,12 @@ func (s *SettlementStore) Candidates(ctx context.Context, runID int64, cutoff ti
 	if err != nil || len(out) == 0 {
 		return nil, wrap(err, "settlement candidates")
 	}
-	return out, s.fillOwed(ctx, out)
-}
-
-// cursor is where the run's selection got to: the payment time and order of its last item
-// (the deadline is paid_at plus the window, so its order is the payment's).
-func (s *SettlementStore) cursor(ctx context.Context, runID int64) (time.Time, int64, error) {
-	last, err := s.data.client(ctx).SettlementItem.Query().Where(settlementitem.RunID(runID)).
-		Order(ent.Desc(settlementitem.FieldDeadline), ent.Desc(settlementitem.FieldOrderID)).First(ctx)
-	if ent.IsNotFound(err) {
-		return time.Unix(0, 0).UTC(), 0, nil
-	}
+	err = s.data.client(ctx).SettlementRun.UpdateOneID(runID).SetCursorPaidAt(lastPaid.UTC()).
+		SetCursorOrderID(out[len(out)-1].OrderID).Exec(ctx)
 	if err != nil {
-		return time.Time{}, 0, dbErr(err, "selection cursor")
+		return nil, dbErr(err, "move the selection cursor")
 	}
-	var paidAt time.Time
-	err = s.query(ctx, `SELECT p.paid_at FROM payments p WHERE p.transaction_id = ?`, []any{last.TransactionID},
-		func(r *sql.Rows) error { return r.Scan(&paidAt) })
-	return paidAt.UTC(), last.OrderID, wrap(err, "selection cursor payment")
+	return out, s.fillOwed(ctx, out)
 }
 
 func wrap(err error, what string) error {
@@ -108,11 +102,15 @@ GROUP BY order_id, leader_id`, int64s(ids), func(r *sql.Rows) error {
 // settleable calls fn with what each order's postings left on each leader's settleable
 // account (a credit: positive when owed).
 func (s *SettlementStore) settleable(ctx context.Context, orderIDs []int64, fn func(settlement.OrderLeader, int64)) error {
-	return s.query(ctx, `SELECT t.order_id, a.owner_id, SUM(p.amount)
-FROM ledger_transactions t
+	// The orders' transactions first, whatever the statistics say: planned from the accounts'
+	// side, the query reads every posting of every leader.
+	return s.query(ctx, `WITH t AS MATERIALIZED (SELECT id, order_id FROM ledger_transactions
+                          WHERE order_id IN (`+in(len(orderIDs))+`))
+SELECT t.order_id, a.owner_id, SUM(p.amount)
+FROM t
 JOIN ledger_postings p ON p.transaction_id = t.id
 JOIN ledger_accounts a ON a.id = p.account_id
-WHERE t.order_id IN (`+in(len(orderIDs))+`) AND a.owner_kind = 'leader' AND a.purpose = 'settleable'
+WHERE a.owner_kind = 'leader' AND a.purpose = 'settleable'
 GROUP BY t.order_id, a.owner_id`, int64s(orderIDs), func(r *sql.Rows) error {
 		var k settlement.OrderLeader
 		var sum int64

@@ -13,8 +13,9 @@ type Store interface {
 	// and whether this call created it.
 	CreateRun(ctx context.Context, r Run) (*Run, bool, error)
 	GetRun(ctx context.Context, id int64) (*Run, error)
-	// LockRun reads a run for update: selection batches of one run never interleave.
-	LockRun(ctx context.Context, id int64) (*Run, error)
+	// LockRun reads a run for update: selection batches of one run never interleave. With
+	// skipLocked, got is false when another transaction holds the run.
+	LockRun(ctx context.Context, id int64, skipLocked bool) (r *Run, got bool, err error)
 	// ListRuns lists runs newest first, with ids below beforeID (0: any).
 	ListRuns(ctx context.Context, beforeID int64, limit int) ([]Run, error)
 	// RunsToSelect lists running runs whose selection has not finished.
@@ -23,7 +24,8 @@ type Store interface {
 	// FinishRuns marks done every selected running run without active items.
 	FinishRuns(ctx context.Context, at time.Time) (int, error)
 
-	// Candidates lists, in (paid_at, order id) order, up to limit paid profit-sharing
+	// Candidates lists, after the run's cursor in the orders' (paid_at, id) order (and moves the
+	// cursor past them), up to limit paid profit-sharing
 	// transactions, not refunded in full, whose payment the ledger recorded, with no commission
 	// still pending and none paid (an item finished) or expired, no item in another active
 	// run nor in this one: those with commission made settleable by cutoff, and those that owe

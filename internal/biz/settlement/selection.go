@@ -13,28 +13,34 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
-// SelectPending selects every running run whose selection has not finished.
+// SelectPending saves one batch of every running run whose selection has not finished, so that
+// a worker calls WeChat between batches instead of waiting for a whole selection. A run another
+// worker is selecting is left to it.
 func (u *Usecase) SelectPending(ctx context.Context) error {
 	runs, err := u.store.RunsToSelect(ctx)
 	if err != nil {
 		return fmt.Errorf("runs to select: %w", err)
 	}
+	if !u.selecting.TryLock() {
+		return nil
+	}
+	defer u.selecting.Unlock()
 	for _, r := range runs {
-		if err := u.Select(ctx, r.ID); err != nil {
-			return err
+		if _, err := u.selectBatch(ctx, r.ID, true); err != nil && !errors.Is(err, bizerr.ErrConflict) {
+			return fmt.Errorf("select settlement run %d: %w", r.ID, err)
 		}
 	}
 	return nil
 }
 
 // Select saves the items of a run, a batch per database transaction under the run's row lock,
-// until no candidate is left. A batch commits whole or not at all, and candidates exclude what
-// the run saved already, so a selection killed at any point continues where it stopped.
+// until no candidate is left. A batch commits whole or not at all, with the selection's cursor,
+// so a selection killed at any point continues where it stopped.
 func (u *Usecase) Select(ctx context.Context, runID int64) error {
 	u.selecting.Lock()
 	defer u.selecting.Unlock()
 	for {
-		done, err := u.selectBatch(ctx, runID)
+		done, err := u.selectBatch(ctx, runID, false)
 		if errors.Is(err, bizerr.ErrConflict) {
 			continue // a carried share was taken by another run meanwhile: plan again
 		}
@@ -48,10 +54,12 @@ func (u *Usecase) Select(ctx context.Context, runID int64) error {
 	}
 }
 
-func (u *Usecase) selectBatch(ctx context.Context, runID int64) (done bool, err error) {
+// selectBatch saves one batch of the run; with skipLocked it does nothing when another worker
+// holds the run.
+func (u *Usecase) selectBatch(ctx context.Context, runID int64, skipLocked bool) (done bool, err error) {
 	err = u.tx.InTx(ctx, func(ctx context.Context) error {
-		r, err := u.store.LockRun(ctx, runID)
-		if err != nil {
+		r, got, err := u.store.LockRun(ctx, runID, skipLocked)
+		if err != nil || !got {
 			return err
 		}
 		if !r.SelectedAt.IsZero() || r.State != RunRunning {

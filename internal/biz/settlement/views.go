@@ -52,7 +52,7 @@ func (u *Usecase) Items(ctx context.Context, runID int64, state ItemState, after
 func (u *Usecase) RetryFailed(ctx context.Context, runID int64) (int, error) {
 	var n int
 	err := u.tx.InTx(ctx, func(ctx context.Context) error {
-		if _, err := u.store.LockRun(ctx, runID); err != nil {
+		if _, _, err := u.store.LockRun(ctx, runID, false); err != nil {
 			return err
 		}
 		var err error

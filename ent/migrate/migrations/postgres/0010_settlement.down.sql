@@ -36,3 +36,5 @@ DROP INDEX "settlementitem_active_deadline";
 DROP TABLE "settlement_items";
 -- reverse: modify "receiver_registrations" table
 ALTER TABLE "receiver_registrations" DROP COLUMN "name";
+-- reverse: create index "order_paid_at_id" to table: "orders"
+DROP INDEX "order_paid_at_id";

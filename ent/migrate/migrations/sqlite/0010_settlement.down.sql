@@ -34,5 +34,7 @@ DROP INDEX `settlementitem_out_order_no`;
 DROP INDEX `settlementitem_run_id_order_id`;
 -- reverse: create "settlement_items" table
 DROP TABLE `settlement_items`;
+-- reverse: create index "order_paid_at_id" to table: "orders"
+DROP INDEX `order_paid_at_id`;
 -- reverse: add column "name" to table: "receiver_registrations"
 ALTER TABLE `receiver_registrations` DROP COLUMN `name`;

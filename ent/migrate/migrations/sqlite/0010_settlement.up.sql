@@ -1,5 +1,7 @@
 -- add column "name" to table: "receiver_registrations"
 ALTER TABLE `receiver_registrations` ADD COLUMN `name` text NULL;
+-- create index "order_paid_at_id" to table: "orders"
+CREATE INDEX `order_paid_at_id` ON `orders` (`paid_at`, `id`);
 -- create "settlement_items" table
 CREATE TABLE `settlement_items` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `run_id` integer NOT NULL, `order_id` integer NOT NULL, `grid_cell` text NOT NULL DEFAULT (''), `transaction_id` text NOT NULL, `out_order_no` text NOT NULL, `kind` text NOT NULL, `amount` integer NOT NULL, `deadline` datetime NOT NULL, `state` text NOT NULL DEFAULT ('pending'), `active` bool NOT NULL DEFAULT (true), `retriable` bool NOT NULL DEFAULT (false), `attempts` integer NOT NULL DEFAULT (0), `next_attempt_at` datetime NOT NULL, `lease_until` datetime NULL, `wechat_order_id` text NULL, `last_error` text NULL, `created_at` datetime NOT NULL, `finished_at` datetime NULL);
 -- create index "settlementitem_run_id_order_id" to table: "settlement_items"
@@ -23,7 +25,7 @@ CREATE INDEX `settlementreturn_active_due` ON `settlement_returns` (`next_attemp
 -- create index "settlementreturn_order_id" to table: "settlement_returns"
 CREATE INDEX `settlementreturn_order_id` ON `settlement_returns` (`order_id`);
 -- create "settlement_runs" table
-CREATE TABLE `settlement_runs` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `key` text NOT NULL, `cutoff` datetime NOT NULL, `trigger` text NOT NULL, `started_by` integer NOT NULL DEFAULT (0), `state` text NOT NULL DEFAULT ('running'), `created_at` datetime NOT NULL, `selected_at` datetime NULL, `finished_at` datetime NULL);
+CREATE TABLE `settlement_runs` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `key` text NOT NULL, `cutoff` datetime NOT NULL, `trigger` text NOT NULL, `started_by` integer NOT NULL DEFAULT (0), `state` text NOT NULL DEFAULT ('running'), `created_at` datetime NOT NULL, `selected_at` datetime NULL, `cursor_paid_at` datetime NULL, `cursor_order_id` integer NOT NULL DEFAULT (0), `finished_at` datetime NULL);
 -- create index "settlementrun_key" to table: "settlement_runs"
 CREATE UNIQUE INDEX `settlementrun_key` ON `settlement_runs` (`key`);
 -- create index "settlementrun_created_at" to table: "settlement_runs"
