@@ -93,8 +93,7 @@ func (s *Simulator) postPaidTransactions(w http.ResponseWriter, r *http.Request)
 	}
 	pts := make([]PaidTransaction, len(req))
 	for i, b := range req {
-		pts[i] = PaidTransaction{MchID: b.MchID, AppID: b.AppID, OutTradeNo: b.OutTradeNo, Description: b.Description,
-			Total: b.Total, PayerOpenID: b.PayerOpenID, ProfitSharing: b.ProfitSharing}
+		pts[i] = PaidTransaction(b)
 	}
 	ids, err := s.AddPaidTransactions(pts)
 	if err != nil {
