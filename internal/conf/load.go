@@ -2,6 +2,7 @@ package conf
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/go-kratos/kratos/v2/config"
 	"github.com/go-kratos/kratos/v2/config/env"
@@ -13,11 +14,16 @@ import (
 // fills ${DB_SOURCE}.
 const EnvPrefix = "GROUPBUY_"
 
+var quietConfigLog sync.Once
+
 // Load reads the configuration file at path, resolving placeholders from the environment. Every
 // program of the project reads its configuration this way.
 func Load(path string) (*Bootstrap, error) {
-	// The config package logs through kratos's global logger; only its warnings matter here.
-	log.SetLogger(log.NewFilter(log.GetLogger(), log.FilterLevel(log.LevelWarn)))
+	quietConfigLog.Do(func() {
+		// The config package logs through kratos's global logger; only its warnings matter
+		// here. Once: an earlier Load's file watcher reads the global logger as it stops.
+		log.SetLogger(log.NewFilter(log.GetLogger(), log.FilterLevel(log.LevelWarn)))
+	})
 	c := config.New(config.WithSource(env.NewSource(EnvPrefix), file.NewSource(path)))
 	defer c.Close()
 	if err := c.Load(); err != nil {
