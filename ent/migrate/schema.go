@@ -859,6 +859,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{SettlementItemsColumns[1], SettlementItemsColumns[9]},
 			},
+			{
+				Name:    "settlementitem_active_run",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementItemsColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "active",
+				},
+			},
 		},
 	}
 	// SettlementReturnsColumns holds the columns for the "settlement_returns" table.

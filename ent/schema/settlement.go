@@ -87,6 +87,9 @@ func (SettlementItem) Indexes() []ent.Index {
 		index.Fields("deadline", "id").StorageKey("settlementitem_active_deadline").
 			Annotations(entsql.IndexWhere("active")),
 		index.Fields("run_id", "state"),
+		// Whether a run has work left is asked every round.
+		index.Fields("run_id").StorageKey("settlementitem_active_run").
+			Annotations(entsql.IndexWhere("active")),
 	}
 }
 

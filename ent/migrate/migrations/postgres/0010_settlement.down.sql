@@ -28,6 +28,8 @@ DROP INDEX "settlementitem_run_id_order_id";
 DROP INDEX "settlementitem_out_order_no";
 -- reverse: create index "settlementitem_order_id_state" to table: "settlement_items"
 DROP INDEX "settlementitem_order_id_state";
+-- reverse: create index "settlementitem_active_run" to table: "settlement_items"
+DROP INDEX "settlementitem_active_run";
 -- reverse: create index "settlementitem_active_order" to table: "settlement_items"
 DROP INDEX "settlementitem_active_order";
 -- reverse: create index "settlementitem_active_deadline" to table: "settlement_items"

@@ -20,6 +20,8 @@ DROP INDEX `settlementreturn_active_due`;
 DROP INDEX `settlementreturn_out_return_no`;
 -- reverse: create "settlement_returns" table
 DROP TABLE `settlement_returns`;
+-- reverse: create index "settlementitem_active_run" to table: "settlement_items"
+DROP INDEX `settlementitem_active_run`;
 -- reverse: create index "settlementitem_run_id_state" to table: "settlement_items"
 DROP INDEX `settlementitem_run_id_state`;
 -- reverse: create index "settlementitem_active_deadline" to table: "settlement_items"

@@ -16,6 +16,8 @@ CREATE INDEX `settlementitem_order_id_state` ON `settlement_items` (`order_id`, 
 CREATE INDEX `settlementitem_active_deadline` ON `settlement_items` (`deadline`, `id`) WHERE active;
 -- create index "settlementitem_run_id_state" to table: "settlement_items"
 CREATE INDEX `settlementitem_run_id_state` ON `settlement_items` (`run_id`, `state`);
+-- create index "settlementitem_active_run" to table: "settlement_items"
+CREATE INDEX `settlementitem_active_run` ON `settlement_items` (`run_id`) WHERE active;
 -- create "settlement_returns" table
 CREATE TABLE `settlement_returns` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `share_id` integer NOT NULL, `order_id` integer NOT NULL, `leader_id` integer NOT NULL, `refund_no` text NOT NULL, `out_order_no` text NOT NULL, `out_return_no` text NOT NULL, `return_mch_id` text NOT NULL, `amount` integer NOT NULL, `state` text NOT NULL DEFAULT ('pending'), `active` bool NOT NULL DEFAULT (true), `attempts` integer NOT NULL DEFAULT (0), `next_attempt_at` datetime NOT NULL, `return_id` text NULL, `fail_reason` text NULL, `created_at` datetime NOT NULL, `finished_at` datetime NULL);
 -- create index "settlementreturn_out_return_no" to table: "settlement_returns"
