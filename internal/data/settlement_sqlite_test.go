@@ -1,0 +1,51 @@
+package data_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/data"
+)
+
+// The embedded default (make run) keeps settlement in SQLite: every hand-written query of the
+// store must parse and run there too.
+func TestSettlementStoreQueriesRunOnSQLite(t *testing.T) {
+	s := newStack(t, openSQLite(t))
+	st := data.NewSettlementStore(s.data)
+	ctx := t.Context()
+	if _, err := st.Owed(ctx, []settlement.OrderLeader{{OrderID: 1, LeaderID: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := st.CreateRun(ctx, settlement.Run{Key: "k", Cutoff: time.Now(), Trigger: settlement.TriggerFinance, CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Candidates(ctx, r.ID, time.Now(), 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Receivables(ctx, []int64{1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Receivers(ctx, []int64{1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Claim(ctx, time.Now(), time.Now().Add(time.Minute), 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimReturns(ctx, time.Now(), time.Now().Add(time.Minute), 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.FinishRuns(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Summary(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AtRisk(ctx, time.Now(), 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PaidMerchantShares(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+}
