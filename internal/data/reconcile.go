@@ -44,7 +44,7 @@ func (s *ReconcileSource) Payments(ctx context.Context, from, to time.Time) ([]r
 	for _, p := range rows {
 		orderID, _, _ := payment.ParseOutTradeNo(p.OutTradeNo)
 		out = append(out, reconcile.Payment{OrderID: orderID, OutTradeNo: p.OutTradeNo, TransactionID: derefString(p.TransactionID),
-			Amount: p.Amount, PaidAt: derefTime(p.PaidAt)})
+			Amount: p.Amount, PaidAt: utc(p.PaidAt)})
 	}
 	return out, nil
 }
@@ -62,7 +62,7 @@ func (s *ReconcileSource) Refunds(ctx context.Context, from, to time.Time) ([]re
 		orderID, _, _ := payment.ParseOutTradeNo(r.OutTradeNo)
 		out = append(out, reconcile.Refund{OrderID: orderID, OutRefundNo: r.OutRefundNo, OutTradeNo: r.OutTradeNo,
 			RefundID: r.RefundID, Amount: r.Amount, State: string(r.State), CreatedAt: r.CreatedAt,
-			SucceededAt: derefTime(r.SuccessAt)})
+			SucceededAt: utc(r.SuccessAt)})
 	}
 	return out, nil
 }
@@ -120,14 +120,14 @@ func (s *ReconcileSource) withShares(ctx context.Context, rows []*ent.Settlement
 		for _, sh := range chunk {
 			shares[sh.ItemID] = append(shares[sh.ItemID], reconcile.Share{LeaderID: sh.LeaderID, SourceOrderID: sh.SourceOrderID,
 				Account: sh.Account, Amount: sh.Amount, Result: string(sh.Result), FailReason: sh.FailReason,
-				DetailID: sh.DetailID, FinishedAt: derefTime(sh.FinishedAt)})
+				DetailID: sh.DetailID, FinishedAt: utc(sh.FinishedAt)})
 		}
 	}
 	out := make([]reconcile.Item, 0, len(rows))
 	for _, it := range rows {
 		out = append(out, reconcile.Item{RunID: it.RunID, OrderID: it.OrderID, TransactionID: it.TransactionID,
 			OutOrderNo: it.OutOrderNo, Kind: string(it.Kind), State: string(it.State),
-			FinishedAt: derefTime(it.FinishedAt), Shares: shares[it.ID]})
+			FinishedAt: utc(it.FinishedAt), Shares: shares[it.ID]})
 	}
 	return out, nil
 }
@@ -268,13 +268,6 @@ func addClearing(b *reconcile.OrderBook, kind string, amount int64) {
 	case commission.KindSettled:
 		b.LedgerSettled -= amount
 	}
-}
-
-func derefTime(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.UTC()
 }
 
 func derefString(s *string) string {

@@ -70,19 +70,18 @@ func (s *SettlementStore) exec(ctx context.Context, q string, args ...any) (int6
 }
 
 // CreateRun implements settlement.Store.
-func (s *SettlementStore) CreateRun(ctx context.Context, r settlement.Run) (*settlement.Run, bool, error) {
+func (s *SettlementStore) CreateRun(ctx context.Context, r settlement.Run) (*settlement.Run, error) {
 	err := s.data.client(ctx).SettlementRun.Create().SetKey(r.Key).SetCutoff(r.Cutoff.UTC()).
 		SetTrigger(settlementrun.Trigger(r.Trigger)).SetStartedBy(r.StartedBy).SetCreatedAt(r.CreatedAt.UTC()).
 		OnConflictColumns(settlementrun.FieldKey).DoNothing().Exec(ctx)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, dbErr(err, "create settlement run "+r.Key)
+		return nil, dbErr(err, "create settlement run "+r.Key)
 	}
 	row, err := s.data.client(ctx).SettlementRun.Query().Where(settlementrun.Key(r.Key)).Only(ctx)
 	if err != nil {
-		return nil, false, dbErr(err, "read settlement run "+r.Key)
+		return nil, dbErr(err, "read settlement run "+r.Key)
 	}
-	out := runOf(row)
-	return out, out.CreatedAt.Equal(r.CreatedAt.UTC()) && out.Cutoff.Equal(r.Cutoff.UTC()), nil
+	return runOf(row), nil
 }
 
 func runOf(r *ent.SettlementRun) *settlement.Run {

@@ -55,22 +55,15 @@ WHERE t.key = ?`, []any{key}, func(r *sql.Rows) error {
 }
 
 // AddReturn implements settlement.ReturnStore.
-func (s *SettlementStore) AddReturn(ctx context.Context, r *settlement.Return) (bool, error) {
-	c := s.data.client(ctx)
-	err := c.SettlementReturn.Create().SetShareID(r.ShareID).SetOrderID(r.OrderID).
+func (s *SettlementStore) AddReturn(ctx context.Context, r *settlement.Return) error {
+	err := s.data.client(ctx).SettlementReturn.Create().SetShareID(r.ShareID).SetOrderID(r.OrderID).
 		SetLeaderID(r.LeaderID).SetRefundNo(r.RefundNo).SetOutOrderNo(r.OutOrderNo).SetOutReturnNo(r.OutReturnNo).
 		SetReturnMchID(r.ReturnMchID).SetAmount(r.Amount).SetNextAttemptAt(r.NextAttemptAt.UTC()).
 		SetCreatedAt(r.CreatedAt.UTC()).OnConflictColumns(settlementreturn.FieldOutReturnNo).DoNothing().Exec(ctx)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return false, dbErr(err, "save return "+r.OutReturnNo)
+		return dbErr(err, "save return "+r.OutReturnNo)
 	}
-	row, err := c.SettlementReturn.Query().Where(settlementreturn.OutReturnNo(r.OutReturnNo)).Only(ctx)
-	if err != nil {
-		return false, dbErr(err, "read return "+r.OutReturnNo)
-	}
-	created := row.CreatedAt.Equal(r.CreatedAt.UTC()) && row.Amount == r.Amount
-	*r = returnOf(row)
-	return created, nil
+	return nil
 }
 
 // claimReturnsSQL leases due returns like claimItemsSQL leases items.

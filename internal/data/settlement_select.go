@@ -168,19 +168,20 @@ func (s *SettlementStore) Receivables(ctx context.Context, leaderIDs []int64) (m
 		return out, nil
 	}
 	// What returns in flight will pay is not netted again.
-	err := s.query(ctx, `SELECT a.owner_id, a.balance - COALESCE((SELECT SUM(r.amount) FROM settlement_returns r
-  WHERE r.leader_id = a.owner_id AND r.active), 0) AS owed
+	err := s.query(ctx, `SELECT a.owner_id, a.balance - COALESCE(SUM(r.amount), 0)
 FROM ledger_accounts a
-WHERE a.owner_kind = 'leader' AND a.purpose = 'receivable' AND a.owner_id IN (`+in(len(leaderIDs))+`)
-  AND a.balance - COALESCE((SELECT SUM(r.amount) FROM settlement_returns r WHERE r.leader_id = a.owner_id AND r.active), 0) > 0`,
-		int64s(leaderIDs), func(r *sql.Rows) error {
-			var id, b int64
-			if err := r.Scan(&id, &b); err != nil {
-				return err
-			}
-			out[id] = b
-			return nil
-		})
+LEFT JOIN settlement_returns r ON r.leader_id = a.owner_id AND r.active
+WHERE a.owner_kind = 'leader' AND a.purpose = 'receivable' AND a.balance > 0 AND a.owner_id IN (`+in(len(leaderIDs))+`)
+GROUP BY a.owner_id, a.balance`, int64s(leaderIDs), func(r *sql.Rows) error {
+		var id, owed int64
+		if err := r.Scan(&id, &owed); err != nil {
+			return err
+		}
+		if owed > 0 {
+			out[id] = owed
+		}
+		return nil
+	})
 	return out, wrap(err, "receivables")
 }
 

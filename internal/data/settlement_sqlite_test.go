@@ -17,7 +17,7 @@ func TestSettlementStoreQueriesRunOnSQLite(t *testing.T) {
 	if _, err := st.Owed(ctx, []settlement.OrderLeader{{OrderID: 1, LeaderID: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := st.CreateRun(ctx, settlement.Run{Key: "k", Cutoff: time.Now(), Trigger: settlement.TriggerFinance, CreatedAt: time.Now()})
+	r, err := st.CreateRun(ctx, settlement.Run{Key: "k", Cutoff: time.Now(), Trigger: settlement.TriggerFinance, CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

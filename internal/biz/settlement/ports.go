@@ -9,9 +9,8 @@ import (
 // context of port.Transactor.InTx join its transaction.
 type Store interface {
 	ReturnStore
-	// CreateRun saves r unless a run with its key exists; either way it returns the stored run
-	// and whether this call created it.
-	CreateRun(ctx context.Context, r Run) (*Run, bool, error)
+	// CreateRun saves r unless a run with its key exists; either way it returns the stored run.
+	CreateRun(ctx context.Context, r Run) (*Run, error)
 	GetRun(ctx context.Context, id int64) (*Run, error)
 	// LockRun reads a run for update: selection batches of one run never interleave. With
 	// skipLocked, got is false when another transaction holds the run.

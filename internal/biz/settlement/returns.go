@@ -62,8 +62,8 @@ type ReturnStore interface {
 	// RefundReceivables reads what the ledger transaction key moved to each leader's
 	// receivable; posted is false when it is not written (yet).
 	RefundReceivables(ctx context.Context, key string) (posted bool, byLeader map[int64]int64, err error)
-	// AddReturn saves r unless its out_return_no exists (then created is false).
-	AddReturn(ctx context.Context, r *Return) (created bool, err error)
+	// AddReturn saves r unless its out_return_no exists.
+	AddReturn(ctx context.Context, r *Return) error
 	// ClaimReturns leases up to limit active returns due at now, counting the attempt.
 	ClaimReturns(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Return, error)
 	// SaveReturn writes state, attempts' outcome and times if the claim still holds it.
@@ -124,7 +124,7 @@ func (u *Usecase) OnRefunded(ctx context.Context, e event.Event) error {
 		r := &Return{ShareID: s.ID, OrderID: ch.OrderID, LeaderID: s.LeaderID, RefundNo: ch.RefundNo,
 			OutOrderNo: s.OutOrderNo, OutReturnNo: OutReturnNo(ch.RefundNo, s.LeaderID), ReturnMchID: s.Account,
 			Amount: amount, State: ReturnPending, NextAttemptAt: now, CreatedAt: now}
-		if _, err := u.store.AddReturn(ctx, r); err != nil {
+		if err := u.store.AddReturn(ctx, r); err != nil {
 			return err
 		}
 	}

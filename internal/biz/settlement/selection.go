@@ -17,14 +17,14 @@ import (
 // a worker calls WeChat between batches instead of waiting for a whole selection. A run another
 // worker is selecting is left to it.
 func (u *Usecase) SelectPending(ctx context.Context) error {
+	if !u.selecting.TryLock() {
+		return nil // another goroutine of this process is selecting
+	}
+	defer u.selecting.Unlock()
 	runs, err := u.store.RunsToSelect(ctx)
 	if err != nil {
 		return fmt.Errorf("runs to select: %w", err)
 	}
-	if !u.selecting.TryLock() {
-		return nil
-	}
-	defer u.selecting.Unlock()
 	for _, r := range runs {
 		if _, err := u.selectBatch(ctx, r.ID, true); err != nil && !errors.Is(err, bizerr.ErrConflict) {
 			return fmt.Errorf("select settlement run %d: %w", r.ID, err)

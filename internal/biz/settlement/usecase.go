@@ -69,7 +69,7 @@ func (u *Usecase) Start(ctx context.Context, in StartInput) (*Run, error) {
 	if len(in.Key) > 64 {
 		return nil, bizerr.Invalid("key", "is longer than 64 characters")
 	}
-	r, _, err := u.store.CreateRun(ctx, Run{Key: in.Key, Cutoff: in.Cutoff.UTC(), Trigger: in.Trigger,
+	r, err := u.store.CreateRun(ctx, Run{Key: in.Key, Cutoff: in.Cutoff.UTC(), Trigger: in.Trigger,
 		StartedBy: in.By.ID, State: RunRunning, CreatedAt: now})
 	if err != nil {
 		return nil, fmt.Errorf("start settlement run: %w", err)

@@ -125,12 +125,9 @@ func (u *Usecase) pastDeadline(ctx context.Context, it *Item) error {
 // earlier shares it carried are closed and owed to a later item.
 func (u *Usecase) expire(ctx context.Context, it *Item) error {
 	return u.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
-		locked, err := u.store.LockItem(ctx, it.ID)
+		locked, err := u.lockClaimed(ctx, it)
 		if err != nil {
 			return err
-		}
-		if locked.Attempts != it.Attempts || !locked.State.Active() {
-			return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
 		}
 		if err := u.store.LockOrders(ctx, []int64{locked.OrderID}); err != nil {
 			return err
@@ -185,12 +182,8 @@ func (u *Usecase) expireOwed(ctx context.Context, orderID int64, grid string, le
 // item finished. A share WeChat closed stays settleable with its reason, owed to a later item.
 func (u *Usecase) finish(ctx context.Context, it *Item, o payment.SharingOrder) error {
 	return u.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
-		locked, err := u.store.LockItem(ctx, it.ID)
-		if err != nil {
+		if _, err := u.lockClaimed(ctx, it); err != nil {
 			return err
-		}
-		if locked.Attempts != it.Attempts || !locked.State.Active() {
-			return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
 		}
 		// The orders' locks keep refunds out until this is posted: what a refund reverses is
 		// then either in the balances read here or posted after the payout.
@@ -216,6 +209,19 @@ func (u *Usecase) finish(ctx context.Context, it *Item, o payment.SharingOrder) 
 		it.State, it.WeChatOrderID, it.LastError, it.FinishedAt = ItemFinished, o.OrderID, "", u.now()
 		return u.save(ctx, it)
 	})
+}
+
+// lockClaimed locks the item's row, if this claim still holds it (nobody claimed it since and
+// it still has work).
+func (u *Usecase) lockClaimed(ctx context.Context, it *Item) (*Item, error) {
+	locked, err := u.store.LockItem(ctx, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	if locked.Attempts != it.Attempts || !locked.State.Active() {
+		return nil, fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
+	}
+	return locked, nil
 }
 
 // sources are the orders whose commission the item pays, in id order.
