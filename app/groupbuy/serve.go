@@ -30,6 +30,9 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := conf.CheckRequired(bc, *confPath); err != nil {
+		return err
+	}
 	out := newLogWriter(os.Stdout)
 	defer out.Close()
 	logger := newLogger(out)
