@@ -36,6 +36,9 @@ func serveCmd(args []string) error {
 	out := newLogWriter(os.Stdout)
 	defer out.Close()
 	logger := newLogger(out)
+	if err := checkSchema(bc, *confPath, logger); err != nil {
+		return err
+	}
 	stopSim, err := startEmbeddedWechat(bc, logger)
 	if err != nil {
 		return err

@@ -12,10 +12,10 @@ import (
 
 // requirement is a setting the service cannot run without.
 type requirement struct {
-	key      string // dotted path in the file
-	get      func(*Bootstrap) string
-	problem  func(string) string // why a given value is unusable, or ""
-	generate string              // how to make one: a command, or where to find it
+	key     string // dotted path in the file
+	get     func(*Bootstrap) string
+	problem func(string) string // why a given value is unusable, or ""
+	hint    string              // how to make one (a command) or where to find it
 }
 
 // requirements are the settings `groupbuy serve` needs, with how to get each. Checked together
@@ -24,20 +24,20 @@ func requirements(bc *Bootstrap) []requirement {
 	activeKey := bc.GetSecurity().GetPersonalData().GetActiveKeyId()
 	reqs := []requirement{
 		{key: "auth.jwt_secret", get: func(b *Bootstrap) string { return b.GetAuth().GetJwtSecret() },
-			problem: minBytes(32), generate: "openssl rand -base64 48"},
+			problem: minBytes(32), hint: "generate: openssl rand -base64 48"},
 		{key: "wechat.mini_program.app_id", get: func(b *Bootstrap) string { return b.GetWechat().GetMiniProgram().GetAppId() },
-			generate: "the mini-program's AppID: mp.weixin.qq.com, 开发管理 → 开发设置"},
+			hint: "the mini-program's AppID: mp.weixin.qq.com, 开发管理 → 开发设置"},
 		{key: "wechat.mini_program.app_secret", get: func(b *Bootstrap) string { return b.GetWechat().GetMiniProgram().GetAppSecret() },
-			generate: "the mini-program's AppSecret: mp.weixin.qq.com, 开发管理 → 开发设置"},
+			hint: "the mini-program's AppSecret: mp.weixin.qq.com, 开发管理 → 开发设置"},
 		{key: "security.personal_data.active_key_id", get: func(b *Bootstrap) string { return activeKey },
-			generate: "a name of a key under security.personal_data.keys, e.g. k1"},
+			hint: "a name of a key under security.personal_data.keys, e.g. k1"},
 		{key: "checkout.pickup_qr_key", get: func(b *Bootstrap) string { return b.GetCheckout().GetPickupQrKey() },
-			problem: base64Bytes(32, 0), generate: "openssl rand -base64 32"},
+			problem: base64Bytes(32, 0), hint: "generate: openssl rand -base64 32"},
 	}
 	if activeKey != "" {
 		reqs = append(reqs, requirement{key: "security.personal_data.keys." + activeKey,
 			get:     func(b *Bootstrap) string { return b.GetSecurity().GetPersonalData().GetKeys()[activeKey] },
-			problem: base64Bytes(32, 32), generate: "openssl rand -base64 32"})
+			problem: base64Bytes(32, 32), hint: "generate: openssl rand -base64 32"})
 	}
 	return append(reqs, payRequirements(bc)...)
 }
@@ -50,9 +50,9 @@ func payRequirements(bc *Bootstrap) []requirement {
 		return nil
 	}
 	const merchant = "from the merchant platform, pay.weixin.qq.com"
-	pay := func(field string, get func(*Wechat_Pay) string, generate string) requirement {
+	pay := func(field string, get func(*Wechat_Pay) string, hint string) requirement {
 		return requirement{key: "wechat.pay." + field, get: func(b *Bootstrap) string { return get(b.GetWechat().GetPay()) },
-			generate: generate}
+			hint: hint}
 	}
 	return []requirement{
 		pay("merchant_serial", (*Wechat_Pay).GetMerchantSerial, "the serial of the merchant API certificate, "+merchant),
@@ -114,7 +114,7 @@ func CheckRequired(bc *Bootstrap, path string) error {
 		if env, ok := vars[r.key]; ok {
 			name = env + " (" + r.key + ")"
 		}
-		lines = append(lines, fmt.Sprintf("  %s: %s; %s", name, why, r.generate))
+		lines = append(lines, fmt.Sprintf("  %s: %s; %s", name, why, r.hint))
 	}
 	if len(lines) == 0 {
 		return nil

@@ -24,7 +24,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		"GROUPBUY_WECHAT_SIM_ADDR="+simAddr,
 		"GROUPBUY_WECHAT_PAY_KEYS_DIR="+filepath.Join(dir, "wxpay"),
 	)
-	if out := s.run("migrate"); !strings.Contains(out, "at migration") {
+	if out := s.run("migrate"); !strings.Contains(out, "applied ") {
 		t.Fatalf("migrate said: %s", out)
 	}
 	s.serve()
