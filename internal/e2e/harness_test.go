@@ -70,6 +70,7 @@ type stack struct {
 	env     []string
 	conf    string // configuration file
 	issuer  *auth.Issuer
+	proc    *os.Process // the server, once serving
 }
 
 // start migrates a fresh database with the binary's own migrate command, then serves with the
@@ -86,12 +87,19 @@ type options struct {
 	// notifications to the server's own HTTP address.
 	payKeys   *wxsim.DevPayKeys
 	payConfig func(*wxsim.PayConfig)
+	// env is added to the server's environment.
+	env []string
+	// unmigrated gives the stack an empty database, and neither migrates nor serves it.
+	unmigrated bool
 }
 
 // startWith is start with options.
 func startWith(t *testing.T, opts options) *stack {
 	t.Helper()
 	dsn := testenv.PostgresDSN(t)
+	if opts.unmigrated {
+		dsn = testenv.EmptyPostgresDSN(t)
+	}
 	_, prefix := testenv.Redis(t)
 	simCfg := wxsim.Config{Apps: map[string]string{appID: appSecret}}
 	if opts.payKeys != nil {
@@ -148,8 +156,11 @@ func startWith(t *testing.T, opts options) *stack {
 			"GROUPBUY_WECHAT_PAY_API_BASE="+simURL,
 		)
 	}
-	s.run("migrate")
-	s.serve()
+	s.env = append(s.env, opts.env...)
+	if !opts.unmigrated {
+		s.run("migrate")
+		s.serve()
+	}
 	if s.db, err = sql.Open("pgx", dsn); err != nil {
 		t.Fatalf("open database: %v", err)
 	}
@@ -247,6 +258,7 @@ func (s *stack) tryServe() error {
 		_ = cmd.Process.Kill()
 		return fmt.Errorf("server not ready within 60s\n%s", logs.String())
 	}
+	s.proc = cmd.Process
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
