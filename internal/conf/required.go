@@ -128,7 +128,7 @@ var placeholder = regexp.MustCompile(`^\$\{([A-Za-z0-9_]+)(:.*)?\}$`)
 // placeholders maps each key of the file whose value is a placeholder to the environment
 // variable that fills it.
 func placeholders(path string) (map[string]string, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path) //nolint:gosec // the operator's own -conf file, already loaded by Load
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", path, err)
 	}
