@@ -2,16 +2,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/dbmigrate"
 )
 
-// migrateCmd applies the migrations embedded in the binary. Several replicas may run it at once:
-// on PostgreSQL the runner holds an advisory lock.
+// migrateCmd applies the migrations embedded in the binary and says what it did. Several
+// replicas may run it at once: on PostgreSQL the runner holds an advisory lock.
 func migrateCmd(args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	confPath := confFlag(fs)
@@ -23,16 +30,79 @@ func migrateCmd(args []string) error {
 		return err
 	}
 	defer closeDB()
-	ctx := context.Background()
-	if err := dbmigrate.Up(ctx, db.SQL, db.Dialect); err != nil {
-		return err
-	}
-	version, _, err := dbmigrate.Version(ctx, db.SQL, db.Dialect)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := dbmigrate.Apply(ctx, db.SQL, db.Dialect)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("database %s is at migration %d\n", db.Dialect, version)
+	all, err := dbmigrate.Embedded(db.Dialect)
+	if err != nil {
+		return err
+	}
+	fmt.Println(migrateReport(db.Dialect, res, all))
 	return nil
+}
+
+// migrateReport says what a migration run did: applied N migrations up to X, found the database
+// already at X, or waited for another process's migration.
+func migrateReport(dialect string, res dbmigrate.Result, all []dbmigrate.Migration) string {
+	at := migrationName(res.To, all)
+	switch n := len(res.Applied); {
+	case n > 0:
+		s := fmt.Sprintf("applied %d migration%s (%s", n, plural(n), res.Applied[0].Name)
+		if n > 1 {
+			s += " … " + res.Applied[n-1].Name
+		}
+		return s + fmt.Sprintf("): the %s database is at %s", dialect, at)
+	case res.Waited:
+		return fmt.Sprintf("waited for another process migrating the database: the %s database is at %s, nothing left to apply", dialect, at)
+	case res.To == 0:
+		return fmt.Sprintf("the %s database has no migrations and this program none to apply", dialect)
+	}
+	return fmt.Sprintf("the %s database is already at %s: nothing to apply", dialect, at)
+}
+
+func migrationName(version uint, all []dbmigrate.Migration) string {
+	for _, m := range all {
+		if m.Version == version {
+			return m.Name
+		}
+	}
+	return "migration " + strconv.FormatUint(uint64(version), 10) // newer than this program
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// checkSchema refuses to serve a database whose schema is behind this program (or dirty): every
+// request would fail with "relation … does not exist" while /readyz said ready. It exits with the
+// missing migrations and the command to run, rather than waiting not-ready, because a database
+// nobody is migrating stays behind until an operator acts, and a process that stops says so
+// where they look (the orchestrator restarts it with back-off). A migration already in progress
+// (a rolling migration: `groupbuy migrate` from another replica or job) is waited for, then the
+// schema checked.
+func checkSchema(bc *conf.Bootstrap, confPath string, logger log.Logger) error {
+	db, closeDB, err := data.OpenDatabase(bc.GetData())
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	h := log.NewHelper(logger)
+	err = dbmigrate.Check(ctx, db.SQL, db.Dialect, func() {
+		h.Infow("msg", "another process is migrating the database: waiting for it before serving")
+	})
+	var behind *dbmigrate.SchemaError
+	if errors.As(err, &behind) {
+		return fmt.Errorf("%w\nrun: groupbuy migrate -conf %s", err, confPath)
+	}
+	return err
 }
 
 // openDatabaseOnly opens the configured database and nothing else: for the commands that need

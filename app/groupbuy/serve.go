@@ -30,9 +30,15 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := conf.CheckRequired(bc, *confPath); err != nil {
+		return err
+	}
 	out := newLogWriter(os.Stdout)
 	defer out.Close()
 	logger := newLogger(out)
+	if err := checkSchema(bc, *confPath, logger); err != nil {
+		return err
+	}
 	stopSim, err := startEmbeddedWechat(bc, logger)
 	if err != nil {
 		return err
@@ -60,18 +66,20 @@ func newLogger(w io.Writer) log.Logger {
 	)
 }
 
-// newApp runs both servers and prints where to look once they listen.
+// newApp runs both servers and prints where to look once they listen. On SIGTERM it drains
+// first (/readyz 503 for server.drain while the listeners still serve), then stops them.
 func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, workers *server.Workers, debug *server.Debug,
-	bc *conf.Bootstrap) *kratos.App {
+	metrics *server.Metrics, drain *server.Drain, bc *conf.Bootstrap) *kratos.App {
 	return kratos.New(
 		kratos.Name("groupbuy"),
 		kratos.Version(Version),
 		kratos.Logger(logger),
-		kratos.Server(hs, gs, workers, debug),
+		kratos.Server(hs, gs, workers, debug, metrics),
 		kratos.AfterStart(func(context.Context) error {
 			printBanner(hs, bc)
 			return nil
 		}),
+		kratos.BeforeStop(drain.Start),
 	)
 }
 
@@ -189,7 +197,9 @@ func printBanner(hs *http.Server, bc *conf.Bootstrap) {
 	fmt.Fprintf(&b, "\ngroupbuy %s is serving\n", Version)
 	fmt.Fprintf(&b, "  API       %s\n", api)
 	fmt.Fprintf(&b, "  OpenAPI   %s/openapi.yaml\n", api)
-	fmt.Fprintf(&b, "  Metrics   %s/metrics\n", api)
+	if m := c.GetMetricsAddr(); m != "" {
+		fmt.Fprintf(&b, "  Metrics   http://%s/metrics\n", localHost(m))
+	}
 	fmt.Fprintf(&b, "  Health    %s/healthz   %s/readyz\n", api, api)
 	fmt.Fprintf(&b, "  gRPC      %s\n", c.GetGrpc().GetAddr())
 	fmt.Fprintf(&b, "  Database  %s %s\n", d.GetDatabase().GetDriver(), redactDSN(d.GetDatabase().GetSource()))

@@ -58,6 +58,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	dataData := data.NewData(database, universalClient)
+	drain := server.NewDrain(confServer, logger)
 	wechat := bootstrap.Wechat
 	keyPrefix := data.NewKeyPrefix(confData)
 	miniProgram := data.NewMiniProgram(wechat, universalClient, keyPrefix)
@@ -220,7 +221,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciliation:   financeReconciliationService,
 	}
 	serverWebhooks := webhooks(client, paymentUsecase, logger)
-	httpServer := server.NewHTTPServer(confServer, middleware, registry, dataData, services, serverWebhooks)
+	httpServer := server.NewHTTPServer(confServer, middleware, dataData, drain, services, serverWebhooks, logger)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	dispatcher := event.NewDispatcher(outboxStore, portClock)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
@@ -239,7 +240,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	app := newApp(logger, httpServer, grpcServer, workers, debug, bootstrap)
+	metrics, err := server.NewMetrics(confServer, registry, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	app := newApp(logger, httpServer, grpcServer, workers, debug, metrics, drain, bootstrap)
 	return app, func() {
 		cleanup2()
 		cleanup()

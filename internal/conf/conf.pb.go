@@ -748,7 +748,14 @@ type Server struct {
 	Grpc  *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
 	// Where Go's runtime profiles (net/http/pprof) are served; empty: nowhere. Only a loopback
 	// address is accepted: profiles reveal the program's insides.
-	DebugAddr     string `protobuf:"bytes,3,opt,name=debug_addr,json=debugAddr,proto3" json:"debug_addr,omitempty"`
+	DebugAddr string `protobuf:"bytes,3,opt,name=debug_addr,json=debugAddr,proto3" json:"debug_addr,omitempty"`
+	// Where Prometheus metrics (/metrics) are served; empty: nowhere. Never on the API's port:
+	// metrics name every route and reveal load. The configuration files default to
+	// 127.0.0.1:9090; give an internal address for a scraper on another host.
+	MetricsAddr string `protobuf:"bytes,4,opt,name=metrics_addr,json=metricsAddr,proto3" json:"metrics_addr,omitempty"`
+	// How long a stopping server keeps serving with /readyz answering 503, so load balancers take
+	// it out of rotation before its listeners close (default 5s; "0s": none).
+	Drain         *durationpb.Duration `protobuf:"bytes,5,opt,name=drain,proto3" json:"drain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -802,6 +809,20 @@ func (x *Server) GetDebugAddr() string {
 		return x.DebugAddr
 	}
 	return ""
+}
+
+func (x *Server) GetMetricsAddr() string {
+	if x != nil {
+		return x.MetricsAddr
+	}
+	return ""
+}
+
+func (x *Server) GetDrain() *durationpb.Duration {
+	if x != nil {
+		return x.Drain
+	}
+	return nil
 }
 
 type Data struct {
@@ -1900,12 +1921,14 @@ const file_conf_proto_rawDesc = "" +
 	"\rindex_refresh\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\findexRefresh\"z\n" +
 	"\aLeaders\x12B\n" +
 	"\x0frebind_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0erebindInterval\x12+\n" +
-	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\"\xcf\x02\n" +
+	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\"\xa3\x03\n" +
 	"\x06Server\x12.\n" +
 	"\x04http\x18\x01 \x01(\v2\x1a.groupbuy.conf.Server.HTTPR\x04http\x12.\n" +
 	"\x04grpc\x18\x02 \x01(\v2\x1a.groupbuy.conf.Server.GRPCR\x04grpc\x12\x1d\n" +
 	"\n" +
-	"debug_addr\x18\x03 \x01(\tR\tdebugAddr\x1au\n" +
+	"debug_addr\x18\x03 \x01(\tR\tdebugAddr\x12!\n" +
+	"\fmetrics_addr\x18\x04 \x01(\tR\vmetricsAddr\x12/\n" +
+	"\x05drain\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x05drain\x1au\n" +
 	"\x04HTTP\x12\x12\n" +
 	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
 	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12$\n" +
@@ -2066,33 +2089,34 @@ var file_conf_proto_depIdxs = []int32{
 	25, // 30: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
 	14, // 31: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
 	15, // 32: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	16, // 33: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	17, // 34: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	25, // 35: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	25, // 36: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	18, // 37: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	19, // 38: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	25, // 39: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	20, // 40: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	21, // 41: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	23, // 42: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	25, // 43: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	25, // 44: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	25, // 45: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	25, // 46: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	25, // 47: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	25, // 48: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	25, // 49: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	25, // 50: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	22, // 51: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	25, // 52: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	25, // 53: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	24, // 54: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	55, // [55:55] is the sub-list for method output_type
-	55, // [55:55] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	25, // 33: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
+	16, // 34: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	17, // 35: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	25, // 36: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	25, // 37: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	18, // 38: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	19, // 39: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	25, // 40: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	20, // 41: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	21, // 42: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	23, // 43: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	25, // 44: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	25, // 45: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	25, // 46: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	25, // 47: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	25, // 48: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	25, // 49: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	25, // 50: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	25, // 51: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	22, // 52: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	25, // 53: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	25, // 54: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	24, // 55: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	56, // [56:56] is the sub-list for method output_type
+	56, // [56:56] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }

@@ -132,16 +132,27 @@ func (d *Data) client(ctx context.Context) *ent.Client {
 	return d.db
 }
 
-// Ready reports whether the database and Redis answer; the readiness probe calls it.
+// Ready reports whether the database and Redis answer; the readiness probe calls it. Its
+// errors name the dependency (Dependency) for the public reply; the rest is for the log.
 func (d *Data) Ready(ctx context.Context) error {
 	if err := d.sql.PingContext(ctx); err != nil {
-		return fmt.Errorf("database: %w", err)
+		return &unreadyError{dependency: "database", err: err}
 	}
 	if err := d.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis: %w", err)
+		return &unreadyError{dependency: "Redis", err: err}
 	}
 	return nil
 }
+
+// unreadyError is a dependency that does not answer.
+type unreadyError struct {
+	dependency string
+	err        error
+}
+
+func (e *unreadyError) Error() string      { return e.dependency + ": " + e.err.Error() }
+func (e *unreadyError) Unwrap() error      { return e.err }
+func (e *unreadyError) Dependency() string { return e.dependency }
 
 // dbErr maps ent's errors onto biz's kinds and wraps everything with what was being done.
 // Only a real "no rows" becomes ErrNotFound; anything else keeps its cause.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,17 +65,24 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// Operational endpoints answer, and every response carries a request id.
+// Operational endpoints answer, metrics only on their own address, and every response carries
+// a request id.
 func TestOperationalEndpoints(t *testing.T) {
 	s := start(t)
-	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/openapi.yaml"} {
-		resp, err := http.Get(s.api + path)
+	for _, c := range []struct {
+		url    string
+		status int
+	}{
+		{s.api + "/healthz", 200}, {s.api + "/readyz", 200}, {s.api + "/openapi.yaml", 200},
+		{s.api + "/metrics", 404}, {s.metrics + "/metrics", 200},
+	} {
+		resp, err := http.Get(c.url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("GET %s = %d", path, resp.StatusCode)
+		if resp.StatusCode != c.status {
+			t.Errorf("GET %s = %d, want %d", c.url, resp.StatusCode, c.status)
 		}
 	}
 	r := s.call("GET", "/v1/me", "", nil)
@@ -91,7 +99,13 @@ func TestOperationalEndpoints(t *testing.T) {
 	if got := resp.Header.Get("X-Request-Id"); got != "client-chosen-id-1" {
 		t.Errorf("request id not echoed: %q", got)
 	}
-	metrics := s.raw("GET", "/metrics", "", "")
+	resp, err = http.Get(s.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var metrics reply
+	metrics.raw, _ = io.ReadAll(resp.Body)
 	if !strings.Contains(string(metrics.raw), `groupbuy_server_requests_total{code="401",kind="http",operation="/groupbuy.v1.Auth/GetMe",reason="UNAUTHENTICATED"}`) {
 		t.Errorf("metrics do not count the refused request:\n%s", metrics.raw)
 	}

@@ -13,16 +13,18 @@ import (
 // stand-in and WeChat simulator, demo accounts, and the login the banner suggests.
 func TestEmbeddedDefault(t *testing.T) {
 	dir := t.TempDir()
-	httpAddr, grpcAddr, simAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, conf: configFile(t, "groupbuy.yaml")}
+	httpAddr, grpcAddr, simAddr, metricsAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, metrics: "http://" + metricsAddr,
+		conf: configFile(t, "groupbuy.yaml")}
 	s.env = append(os.Environ(),
 		"GROUPBUY_DB_SOURCE="+filepath.Join(dir, "groupbuy.db"),
 		"GROUPBUY_HTTP_ADDR="+httpAddr,
 		"GROUPBUY_GRPC_ADDR="+grpcAddr,
+		"GROUPBUY_METRICS_ADDR="+metricsAddr,
 		"GROUPBUY_WECHAT_SIM_ADDR="+simAddr,
 		"GROUPBUY_WECHAT_PAY_KEYS_DIR="+filepath.Join(dir, "wxpay"),
 	)
-	if out := s.run("migrate"); !strings.Contains(out, "at migration") {
+	if out := s.run("migrate"); !strings.Contains(out, "applied ") {
 		t.Fatalf("migrate said: %s", out)
 	}
 	s.serve()

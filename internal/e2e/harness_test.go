@@ -61,14 +61,16 @@ func TestMain(m *testing.M) {
 
 // stack is one running groupbuy server with its own database, Redis prefix and WeChat simulator.
 type stack struct {
-	t      *testing.T
-	api    string // http://host:port
-	grpc   string // host:port
-	sim    *wxsim.Simulator
-	db     *sql.DB
-	env    []string
-	conf   string // configuration file
-	issuer *auth.Issuer
+	t       *testing.T
+	api     string // http://host:port
+	grpc    string // host:port
+	metrics string // http://host:port of /metrics
+	sim     *wxsim.Simulator
+	db      *sql.DB
+	env     []string
+	conf    string // configuration file
+	issuer  *auth.Issuer
+	proc    *os.Process // the server, once serving
 }
 
 // start migrates a fresh database with the binary's own migrate command, then serves with the
@@ -85,12 +87,19 @@ type options struct {
 	// notifications to the server's own HTTP address.
 	payKeys   *wxsim.DevPayKeys
 	payConfig func(*wxsim.PayConfig)
+	// env is added to the server's environment.
+	env []string
+	// unmigrated gives the stack an empty database, and neither migrates nor serves it.
+	unmigrated bool
 }
 
 // startWith is start with options.
 func startWith(t *testing.T, opts options) *stack {
 	t.Helper()
 	dsn := testenv.PostgresDSN(t)
+	if opts.unmigrated {
+		dsn = testenv.EmptyPostgresDSN(t)
+	}
 	_, prefix := testenv.Redis(t)
 	simCfg := wxsim.Config{Apps: map[string]string{appID: appSecret}}
 	if opts.payKeys != nil {
@@ -110,8 +119,9 @@ func startWith(t *testing.T, opts options) *stack {
 	}
 	t.Cleanup(func() { _ = stopSim(context.Background()) })
 
-	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
-	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, sim: sim, conf: configFile(t, "postgres.yaml")}
+	httpAddr, grpcAddr, metricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, metrics: "http://" + metricsAddr, sim: sim,
+		conf: configFile(t, "postgres.yaml")}
 	s.env = append(os.Environ(),
 		"GROUPBUY_DB_SOURCE="+dsn,
 		"GROUPBUY_REDIS_ADDR="+os.Getenv("GROUPBUY_TEST_REDIS"),
@@ -124,6 +134,8 @@ func startWith(t *testing.T, opts options) *stack {
 		"GROUPBUY_PICKUP_QR_KEY="+pickupQRKey,
 		"GROUPBUY_HTTP_ADDR="+httpAddr,
 		"GROUPBUY_GRPC_ADDR="+grpcAddr,
+		"GROUPBUY_METRICS_ADDR="+metricsAddr,
+		"GROUPBUY_DRAIN=0s",
 	)
 	if os.Getenv("GROUPBUY_TEST_REDIS") == "" {
 		s.env = append(s.env, "GROUPBUY_REDIS_ADDR=127.0.0.1:6379")
@@ -144,8 +156,11 @@ func startWith(t *testing.T, opts options) *stack {
 			"GROUPBUY_WECHAT_PAY_API_BASE="+simURL,
 		)
 	}
-	s.run("migrate")
-	s.serve()
+	s.env = append(s.env, opts.env...)
+	if !opts.unmigrated {
+		s.run("migrate")
+		s.serve()
+	}
 	if s.db, err = sql.Open("pgx", dsn); err != nil {
 		t.Fatalf("open database: %v", err)
 	}
@@ -159,10 +174,9 @@ func startWith(t *testing.T, opts options) *stack {
 // replica starts a second server on the same database, Redis and simulator.
 func (s *stack) replica() *stack {
 	s.t.Helper()
-	httpAddr, grpcAddr := freeAddr(s.t), freeAddr(s.t)
 	r := *s
-	r.api, r.grpc = "http://"+httpAddr, grpcAddr
-	r.env = append(append([]string{}, s.env...), "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr)
+	r.env = append([]string{}, s.env...)
+	r.moveTo(freeAddr(s.t), freeAddr(s.t), freeAddr(s.t))
 	r.serve()
 	return &r
 }
@@ -197,7 +211,7 @@ func (s *stack) serve() {
 		if !errors.Is(err, errPortTaken) || attempt == 3 {
 			s.t.Fatal(err)
 		}
-		s.moveTo(freeAddr(s.t), freeAddr(s.t))
+		s.moveTo(freeAddr(s.t), freeAddr(s.t), freeAddr(s.t))
 	}
 }
 
@@ -244,6 +258,7 @@ func (s *stack) tryServe() error {
 		_ = cmd.Process.Kill()
 		return fmt.Errorf("server not ready within 60s\n%s", logs.String())
 	}
+	s.proc = cmd.Process
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -263,9 +278,9 @@ func (s *stack) tryServe() error {
 }
 
 // moveTo gives the stack new listen addresses (and the notification URL that names one).
-func (s *stack) moveTo(httpAddr, grpcAddr string) {
-	s.api, s.grpc = "http://"+httpAddr, grpcAddr
-	s.env = append(s.env, "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr)
+func (s *stack) moveTo(httpAddr, grpcAddr, metricsAddr string) {
+	s.api, s.grpc, s.metrics = "http://"+httpAddr, grpcAddr, "http://"+metricsAddr
+	s.env = append(s.env, "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr, "GROUPBUY_METRICS_ADDR="+metricsAddr)
 	for _, kv := range s.env {
 		if strings.HasPrefix(kv, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL=") {
 			s.env = append(s.env, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL="+s.api)

@@ -3,12 +3,12 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -18,10 +18,10 @@ import (
 // this API, far below what could hurt the server.
 const defaultMaxBody = 1 << 20
 
-// NewHTTPServer serves the API as JSON over HTTP, plus /healthz, /readyz, /metrics and
-// /openapi.yaml.
-func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, ready Readiness,
-	svc Services, hooks Webhooks) *khttp.Server {
+// NewHTTPServer serves the API as JSON over HTTP, plus /healthz, /readyz and /openapi.yaml.
+// Metrics are not here: Metrics serves them on their own address.
+func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Drain,
+	svc Services, hooks Webhooks, logger log.Logger) *khttp.Server {
 	maxBody := c.GetHttp().GetMaxBodyBytes()
 	if maxBody <= 0 {
 		maxBody = defaultMaxBody
@@ -65,8 +65,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	}
 
 	srv.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-	srv.HandleFunc("/readyz", readyz(ready))
-	srv.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	srv.HandleFunc("/readyz", readyz(ready, drain, logger))
 	srv.HandleFunc("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(v1.OpenAPI)
@@ -74,17 +73,35 @@ func NewHTTPServer(c *conf.Server, chain Middleware, reg *prometheus.Registry, r
 	return srv
 }
 
-// readyz answers 200 only when the database and Redis answer within two seconds.
-func readyz(ready Readiness) http.HandlerFunc {
+// readyz answers 200 only when the database and Redis answer within two seconds and the
+// server is not draining. The reply names what does not answer, never how: driver errors carry
+// the database's user, name and host, so they go to the log only.
+func readyz(ready Readiness, drain *Drain, logger log.Logger) http.HandlerFunc {
+	h := log.NewHelper(logger)
 	return func(w http.ResponseWriter, r *http.Request) {
+		if drain.Draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := ready.Ready(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			h.WithContext(ctx).Warnw("msg", "not ready", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": unavailable(err)})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}
+}
+
+// unavailable is the public wording of a readiness failure: "database unavailable" when the
+// error names its dependency (Dependency() string), else a generic one.
+func unavailable(err error) string {
+	var dep interface{ Dependency() string }
+	if errors.As(err, &dep) {
+		return dep.Dependency() + " unavailable"
+	}
+	return "a dependency is unavailable"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

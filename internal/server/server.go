@@ -24,6 +24,8 @@ var ProviderSet = wire.NewSet(
 	NewGRPCServer,
 	NewWorkers,
 	NewDebug,
+	NewMetrics,
+	NewDrain,
 	wire.Struct(new(Services), "*"),
 	NewMiddleware,
 	NewMetricsRegistry,
@@ -63,7 +65,8 @@ type Webhook struct {
 // Webhooks are the routes NewHTTPServer adds beside the API.
 type Webhooks []Webhook
 
-// Readiness tells whether the service's dependencies answer.
+// Readiness tells whether the service's dependencies answer. An error that has a
+// Dependency() string method names the dependency for the public /readyz reply.
 type Readiness interface {
 	Ready(ctx context.Context) error
 }
@@ -88,7 +91,7 @@ func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Iss
 	}, nil
 }
 
-// NewMetricsRegistry is the Prometheus registry served at /metrics, with Go and process metrics.
+// NewMetricsRegistry is the Prometheus registry Metrics serves, with Go and process metrics.
 func NewMetricsRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -58,11 +58,18 @@ var reasons = []struct {
 }
 
 // toAPIError maps an error from biz to the API. Messages are fixed per reason, so internal
-// details (SQL, upstream bodies) never reach a client; unknown errors become INTERNAL.
+// details (SQL, upstream bodies) never reach a client; unknown errors become INTERNAL. The
+// original error stays the API error's cause: the access log prints it (why WeChat was
+// unavailable: no base URL, DNS, a 5xx), the reply never does.
 func toAPIError(err error) error {
 	if err == nil {
 		return nil
 	}
+	return apiError(err).WithCause(err)
+}
+
+// apiError is the API error of err, without its cause.
+func apiError(err error) *kerrors.Error {
 	var locked *identity.LockedError
 	if errors.As(err, &locked) {
 		retry := int64(time.Until(locked.Until).Round(time.Second) / time.Second)
@@ -113,16 +120,16 @@ func toAPIError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		// The server's own timeout ran out: an upstream or the database is slow. Logged as an
 		// error (5xx), unlike a client that went away.
-		return v1.ErrorTimeout("the request timed out: retry later").WithCause(err)
+		return v1.ErrorTimeout("the request timed out: retry later")
 	}
 	if errors.Is(err, context.Canceled) {
-		return kerrors.New(499, "CLIENT_CLOSED", "request cancelled").WithCause(err)
+		return kerrors.New(499, "CLIENT_CLOSED", "request cancelled")
 	}
-	return v1.ErrorInternal("internal error").WithCause(err)
+	return v1.ErrorInternal("internal error")
 }
 
-// checkoutError maps the refusals of checkout that carry details for the client.
-func checkoutError(err error) error {
+// checkoutError maps the refusals of checkout that carry details for the client, or is nil.
+func checkoutError(err error) *kerrors.Error {
 	var stock *order.StockError
 	if errors.As(err, &stock) {
 		meta := map[string]string{"item_id": strconv.FormatInt(stock.ItemID, 10)}

@@ -2,12 +2,16 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -26,6 +30,25 @@ func TestErrorReasons(t *testing.T) {
 		e := kerrors.FromError(toAPIError(c.err))
 		if e.Reason != c.reason.String() || e.Code != c.code || e.Metadata["state"] != c.state {
 			t.Errorf("%v → %s %d %v, want %s %d state %q", c.err, e.Reason, e.Code, e.Metadata, c.reason, c.code, c.state)
+		}
+	}
+}
+
+// A fixed-reason error keeps what went wrong as its cause, for the log: WECHAT_UNAVAILABLE says
+// the same to the client whether the base URL is unset, DNS failed or WeChat answered 5xx.
+func TestAPIErrorsKeepTheirCause(t *testing.T) {
+	for _, cause := range []error{
+		fmt.Errorf("code2session: dial tcp: lookup api.weixin.qq.com: no such host: %w", bizerr.ErrUnavailable),
+		fmt.Errorf("load order 7: %w", bizerr.ErrNotFound),
+		&leader.TransitionError{From: leader.StatusRemoved},
+		errors.New("pq: relation \"orders\" does not exist"),
+	} {
+		e := kerrors.FromError(toAPIError(cause))
+		if !errors.Is(e.Unwrap(), cause) {
+			t.Errorf("%s: cause %v, want %v", e.Reason, e.Unwrap(), cause)
+		}
+		if strings.Contains(e.Message, "no such host") || strings.Contains(e.Message, "relation") {
+			t.Errorf("%s: message %q reveals the cause", e.Reason, e.Message)
 		}
 	}
 }

@@ -52,7 +52,10 @@ func (s *Sweeper) expireDue(ctx context.Context) error {
 	}
 	var errs []error
 	for _, o := range due {
-		if _, err := s.c.expire(ctx, o, ReasonExpired); err != nil {
+		// A prepay that never reached WeChat is a wait, not a failure: the order stays due and
+		// expires once WeChat can no longer create it (minutes later).
+		_, err := s.c.expire(ctx, o, ReasonExpired)
+		if err != nil && !errors.Is(err, payment.ErrNotAtWechatYet) {
 			errs = append(errs, fmt.Errorf("expire order %d: %w", o.ID, err))
 		}
 	}

@@ -19,6 +19,11 @@ var (
 	// another amount or transaction): kept for finance, never retried. Only the use cases
 	// raise it, so a constraint error elsewhere in the transaction is not mistaken for it.
 	errContradicts = fmt.Errorf("contradicts the records: %w", bizerr.ErrConflict)
+	// ErrNotAtWechatYet: closing a payment WeChat has no order for, before its time_expire (and
+	// the clock margin) has passed: a prepay on its way could still create it, so the payment
+	// cannot be called closed yet. A normal wait, not a fault: try again later. It also wraps
+	// bizerr.ErrUnavailable, so a caller that cannot wait tells its client to retry.
+	ErrNotAtWechatYet = fmt.Errorf("not at WeChat yet and not past its expiry: %w", bizerr.ErrUnavailable)
 	// ErrNotConfigured means the service has no WeChat Pay merchant configured.
 	ErrNotConfigured = errors.New("wechat pay is not configured")
 	// ErrOrderPaid: the order is already paid (ORDERPAID); it cannot be prepaid again or closed.

@@ -145,7 +145,7 @@ func (u *Usecase) Close(ctx context.Context, outTradeNo string) (*Payment, error
 		// refuses to create an order after it, so a prepay still on its way on another replica
 		// can no longer make it payable. Before that, the caller must try again later.
 		if u.now().Before(p.ExpiresAt.Add(closeGrace)) {
-			return nil, fmt.Errorf("close %s: not at WeChat yet and not expired: %w", outTradeNo, bizerr.ErrUnavailable)
+			return nil, fmt.Errorf("close %s: %w", outTradeNo, ErrNotAtWechatYet)
 		}
 		return u.markClosed(ctx, outTradeNo)
 	}

@@ -47,13 +47,48 @@ const innerLockTimeout = time.Minute
 // the later ones find nothing to do. Cancelling ctx stops waiting for the lock, and stops between
 // two migration files; a file that has started runs to its end.
 func Up(ctx context.Context, db *sql.DB, dialectName string) error {
+	_, err := Apply(ctx, db, dialectName)
+	return err
+}
+
+// Result is what Apply did.
+type Result struct {
+	From, To uint        // the database's migration before and after (0: none)
+	Applied  []Migration // the files it ran, oldest first
+	Waited   bool        // another process was migrating (PostgreSQL): Apply waited for it first
+}
+
+// Apply is Up, telling what it did.
+func Apply(ctx context.Context, db *sql.DB, dialectName string) (Result, error) {
+	all, err := Embedded(dialectName)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	from := func() (err error) {
+		res.From, _, err = Version(ctx, db, dialectName)
+		return err
+	}
 	switch dialectName {
 	case dialect.Postgres:
-		return upPostgres(ctx, db)
+		res.Waited, err = upPostgres(ctx, db, from)
 	case dialect.SQLite:
-		return upSQLite(ctx, db)
+		if err = from(); err == nil {
+			err = upSQLite(ctx, db)
+		}
 	}
-	return fmt.Errorf("migrate: unsupported dialect %q", dialectName)
+	if err != nil {
+		return res, err
+	}
+	if res.To, _, err = Version(ctx, db, dialectName); err != nil {
+		return res, err
+	}
+	for _, m := range all {
+		if m.Version > res.From && m.Version <= res.To {
+			res.Applied = append(res.Applied, m)
+		}
+	}
+	return res, nil
 }
 
 // Version reports the last migration applied to db and whether it failed half-way (dirty). A
@@ -96,23 +131,48 @@ func upSQLite(ctx context.Context, db *sql.DB) error {
 	return apply(ctx, migrations.SQLite, "sqlite", drv)
 }
 
-func upPostgres(ctx context.Context, db *sql.DB) (err error) {
+// upPostgres migrates under the advisory lock, running before (reading the version it starts
+// from) once it holds it. waited tells whether another process held the lock first.
+func upPostgres(ctx context.Context, db *sql.DB, before func() error) (waited bool, err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("migrate postgres: connect: %w", err)
+		return false, fmt.Errorf("migrate postgres: connect: %w", err)
 	}
 	defer func() { err = errors.Join(err, release(conn)) }()
 	cfg, err := connConfig(conn)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if waited, err = lock(ctx, conn); err != nil {
+		return waited, err
+	}
+	defer func() { err = errors.Join(err, unlock(conn)) }()
+	if err := before(); err != nil {
+		return waited, err
+	}
+	return waited, migratePostgres(ctx, cfg)
+}
+
+// lock takes the migration lock on conn, waiting for another migrator if there is one.
+func lock(ctx context.Context, conn *sql.Conn) (waited bool, err error) {
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", AdvisoryLockKey).Scan(&got); err != nil {
+		discard(conn)
+		return false, fmt.Errorf("migrate postgres: take the migration lock: %w", err)
+	}
+	if got {
+		return false, nil
 	}
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", AdvisoryLockKey); err != nil {
 		// The server may have granted the lock just as ctx ended.
 		discard(conn)
-		return fmt.Errorf("migrate postgres: wait for the migration lock: %w", err)
+		return true, fmt.Errorf("migrate postgres: wait for the migration lock: %w", err)
 	}
-	defer func() { err = errors.Join(err, unlock(conn)) }()
+	return true, nil
+}
 
+// migratePostgres runs golang-migrate on a private pool with cfg's settings.
+func migratePostgres(ctx context.Context, cfg *pgx.ConnConfig) (err error) {
 	private := stdlib.OpenDB(*cfg)
 	drv, err := migratepgx.WithInstance(private, &migratepgx.Config{})
 	if err != nil {
