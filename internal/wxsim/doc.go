@@ -76,6 +76,9 @@
 //	GET    /sim/v1/pay/transactions/{out_trade_no}             the order as the simulator holds it
 //	POST   /sim/v1/pay/transactions/{out_trade_no}/pay         the payer pays → {"transaction_id"}
 //	POST   /sim/v1/pay/transactions/{out_trade_no}/fail        {"desc"}: the payment fails (PAYERROR)
+//	POST   /sim/v1/pay/request-payment                         wx.requestPayment's parameters {"appId","timeStamp",
+//	                                                           "nonceStr","package","signType","paySign"}: the phone
+//	                                                           pays the prepay_id's order → {"transaction_id"}
 //	POST   /sim/v1/pay/refunds/{out_refund_no}/complete        {"status":"SUCCESS|CLOSED|ABNORMAL"}
 //	POST   /sim/v1/pay/profitsharing/orders/{out_order_no}/settle  finish a PROCESSING order now
 //	POST   /sim/v1/pay/profitsharing/receiver-results          {"account","fail_reason"} ("" clears)
