@@ -123,6 +123,19 @@ func TestQuickLifecycleWalkthrough(t *testing.T) {
 		coInt(bal.body["settleableFen"]) != 0 {
 		t.Errorf("leader's balance after the run: %s", bal.raw)
 	}
+	if w := simGet(t, sim+"/sim/v1/pay/profitsharing/totals"); coInt(w.body["totals"].(map[string]any)["demo-leader-1"]) != settleable {
+		t.Errorf("the leader's WeChat wallet: %s, want %d fen", w.raw, settleable)
+	}
+}
+
+// simGet GETs a JSON answer of the simulator's control API.
+func simGet(t *testing.T, url string) reply {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return (&stack{t: t}).do(req).must(t)
 }
 
 // must fails the test unless the reply is 200, and returns it.
