@@ -59,12 +59,22 @@ func seedDemo(bc *conf.Bootstrap, logger log.Logger) error {
 	if err := seedDemoLeaders(ctx, t); err != nil {
 		return err
 	}
-	return seedDemoBatch(ctx, t)
+	return seedDemoBatch(ctx, t, demoBatchWindow(bc.GetDemo()))
 }
 
-// seedDemoBatch publishes one batch to the demo grid, open from now for two days, unless a
-// batch exists already.
-func seedDemoBatch(ctx context.Context, t *tools) error {
+// defaultDemoBatchWindow is how long the demo batch takes orders unless demo.batch_window says.
+const defaultDemoBatchWindow = 48 * time.Hour
+
+func demoBatchWindow(d *conf.Demo) time.Duration {
+	if w := d.GetBatchWindow().AsDuration(); w > 0 {
+		return w
+	}
+	return defaultDemoBatchWindow
+}
+
+// seedDemoBatch publishes one batch to the demo grid, open from now for window (its pickup the
+// day after it closes), unless a batch exists already.
+func seedDemoBatch(ctx context.Context, t *tools, window time.Duration) error {
 	existing, err := t.Batches.List(ctx, presale.ListFilter{Limit: 1})
 	if err != nil || len(existing) > 0 {
 		return err
@@ -84,8 +94,8 @@ func seedDemoBatch(ctx context.Context, t *tools) error {
 	}
 	now := time.Now().UTC()
 	b, err := t.Batches.Create(ctx, identity.Principal{Kind: identity.SubjectSystem}, presale.Input{
-		Title: "周末水果团", OpensAt: now, CutoffAt: now.Add(48 * time.Hour),
-		PickupDate: now.Add(72 * time.Hour).In(presale.China).Format(time.DateOnly),
+		Title: "周末水果团", OpensAt: now, CutoffAt: now.Add(window),
+		PickupDate: now.Add(window + 24*time.Hour).In(presale.China).Format(time.DateOnly),
 		Items:      []presale.ItemInput{{SKUID: sku.ID, Price: 3990, Quota: 200, Limit: 5, CommissionBP: 1000}},
 		Grids:      []geo.Cell{cell}})
 	if err != nil {

@@ -1078,7 +1078,11 @@ func (x *Security) GetPersonalData() *Security_PersonalData {
 type Demo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Load demo data (console accounts, sample users) at start: for `make run` only.
-	Seed          bool `protobuf:"varint,1,opt,name=seed,proto3" json:"seed,omitempty"`
+	Seed bool `protobuf:"varint,1,opt,name=seed,proto3" json:"seed,omitempty"`
+	// The demo batch's order window: it opens at the first start and closes this much later
+	// (default 48 h). Minutes make the whole life cycle — close, dispatch, pickup, settlement —
+	// try-able in one sitting (`make run QUICK=1`).
+	BatchWindow   *durationpb.Duration `protobuf:"bytes,2,opt,name=batch_window,json=batchWindow,proto3" json:"batch_window,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1118,6 +1122,13 @@ func (x *Demo) GetSeed() bool {
 		return x.Seed
 	}
 	return false
+}
+
+func (x *Demo) GetBatchWindow() *durationpb.Duration {
+	if x != nil {
+		return x.BatchWindow
+	}
+	return nil
 }
 
 type Server_HTTP struct {
@@ -2010,9 +2021,10 @@ const file_conf_proto_rawDesc = "" +
 	"\x04keys\x18\x02 \x03(\v2..groupbuy.conf.Security.PersonalData.KeysEntryR\x04keys\x1a7\n" +
 	"\tKeysEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x1a\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"X\n" +
 	"\x04Demo\x12\x12\n" +
-	"\x04seed\x18\x01 \x01(\bR\x04seedB1Z/github.com/groupbuy/groupbuy/internal/conf;confb\x06proto3"
+	"\x04seed\x18\x01 \x01(\bR\x04seed\x12<\n" +
+	"\fbatch_window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vbatchWindowB1Z/github.com/groupbuy/groupbuy/internal/conf;confb\x06proto3"
 
 var (
 	file_conf_proto_rawDescOnce sync.Once
@@ -2100,23 +2112,24 @@ var file_conf_proto_depIdxs = []int32{
 	20, // 41: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
 	21, // 42: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
 	23, // 43: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	25, // 44: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	25, // 45: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	25, // 46: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	25, // 47: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	25, // 48: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	25, // 49: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	25, // 50: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	25, // 51: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	22, // 52: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	25, // 53: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	25, // 54: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	24, // 55: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	56, // [56:56] is the sub-list for method output_type
-	56, // [56:56] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	25, // 44: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
+	25, // 45: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	25, // 46: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	25, // 47: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	25, // 48: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	25, // 49: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	25, // 50: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	25, // 51: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	25, // 52: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	22, // 53: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	25, // 54: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	25, // 55: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	24, // 56: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	57, // [57:57] is the sub-list for method output_type
+	57, // [57:57] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }

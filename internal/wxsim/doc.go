@@ -73,14 +73,21 @@
 // Control API of the pay half (errors are HTTP 4xx with {"error"}; "mchid" in a body picks the
 // merchant when several use the same order number):
 //
+//	POST   /sim/v1/pay/transactions                            [{"out_trade_no","total","payer_openid","profit_sharing",
+//	                                                           "mchid"?,"appid"?,"description"?}]: seed paid
+//	                                                           transactions, no notification → {"transaction_ids"}
 //	GET    /sim/v1/pay/transactions/{out_trade_no}             the order as the simulator holds it
 //	POST   /sim/v1/pay/transactions/{out_trade_no}/pay         the payer pays → {"transaction_id"}
 //	POST   /sim/v1/pay/transactions/{out_trade_no}/fail        {"desc"}: the payment fails (PAYERROR)
+//	POST   /sim/v1/pay/request-payment                         wx.requestPayment's parameters {"appId","timeStamp",
+//	                                                           "nonceStr","package","signType","paySign"}: the phone
+//	                                                           pays the prepay_id's order → {"transaction_id"}
 //	POST   /sim/v1/pay/refunds/{out_refund_no}/complete        {"status":"SUCCESS|CLOSED|ABNORMAL"}
 //	POST   /sim/v1/pay/profitsharing/orders/{out_order_no}/settle  finish a PROCESSING order now
 //	POST   /sim/v1/pay/profitsharing/receiver-results          {"account","fail_reason"} ("" clears)
 //	POST   /sim/v1/pay/profitsharing/return-results            {"return_mchid","fail_reason"}
 //	POST   /sim/v1/pay/profitsharing/notify-url                {"mchid","url"} 分账动账通知 URL
+//	GET    /sim/v1/pay/profitsharing/totals                    {"totals":{account: fen}}: what each receiver got
 //	POST   /sim/v1/pay/faults                                  {"operation","code","message","status","count","latency_ms","after_effect"}
 //	DELETE /sim/v1/pay/faults                                  drop pending pay faults
 //	POST   /sim/v1/pay/notify-faults                           {"kind":"drop|duplicate|reorder|delay","count","delay_ms"}

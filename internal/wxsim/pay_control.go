@@ -16,6 +16,7 @@ func (s *Simulator) payControlRoutes() {
 	s.mux.Handle("/sim/v1/pay/transactions/{out_trade_no}", methods{http.MethodGet: s.getPayTransaction})
 	s.mux.Handle("/sim/v1/pay/transactions/{out_trade_no}/pay", methods{http.MethodPost: s.postPay})
 	s.mux.Handle("/sim/v1/pay/transactions/{out_trade_no}/fail", methods{http.MethodPost: s.postFailPayment})
+	s.mux.Handle("/sim/v1/pay/request-payment", methods{http.MethodPost: s.postRequestPayment})
 	s.mux.Handle("/sim/v1/pay/refunds/{out_refund_no}/complete", methods{http.MethodPost: s.postCompleteRefund})
 	s.mux.Handle("/sim/v1/pay/profitsharing/orders/{out_order_no}/settle", methods{http.MethodPost: s.postSettle})
 	s.mux.Handle("/sim/v1/pay/profitsharing/receiver-results", methods{http.MethodPost: s.postReceiverResult})
@@ -39,7 +40,8 @@ func controlStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrPayOrderNotFound), errors.Is(err, ErrRefundNotFound), errors.Is(err, ErrSharingOrderNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrMchIDRequired), errors.Is(err, ErrInvalidFailReason), errors.Is(err, ErrInvalidFault):
+	case errors.Is(err, ErrMchIDRequired), errors.Is(err, ErrInvalidFailReason), errors.Is(err, ErrInvalidFault),
+		errors.Is(err, ErrInvalidRequestPayment):
 		return http.StatusBadRequest
 	}
 	return http.StatusConflict // the order is not in a state that allows it
@@ -121,6 +123,22 @@ func (s *Simulator) postPay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := s.pay.payOrder(req.MchID, r.PathValue("out_trade_no"))
+	if err != nil {
+		writeControlError(w, controlStatus(err), err)
+		return
+	}
+	writeControl(w, http.StatusOK, map[string]string{"transaction_id": id, "trade_state": TradeSuccess})
+}
+
+// postRequestPayment is POST /sim/v1/pay/request-payment with wx.requestPayment's parameters
+// ({"appId","timeStamp","nonceStr","package","signType","paySign"}, as the merchant's server
+// gave them to the phone): the payer pays the order of the prepay_id → {"transaction_id"}.
+func (s *Simulator) postRequestPayment(w http.ResponseWriter, r *http.Request) {
+	var req RequestPayment
+	if !decodeControl(w, r, &req) {
+		return
+	}
+	id, err := s.PayRequested(req)
 	if err != nil {
 		writeControlError(w, controlStatus(err), err)
 		return

@@ -110,6 +110,11 @@ func (p *payState) payOrder(mchid, outTradeNo string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return p.payTxn(t)
+}
+
+// payTxn makes t paid and queues its notification. The caller holds p.mu.
+func (p *payState) payTxn(t *payTxn) (string, error) {
 	now := p.now()
 	if err := payable(t, now); err != nil {
 		return "", err

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -87,7 +88,33 @@ type env struct {
 	data     *data.Data
 	db       *sql.DB
 	listener *countingListener
-	notify   string // base URL of the notification server
+	notify   string     // base URL of the notification server
+	logs     *logBuffer // what the notification routes logged, every level
+}
+
+// logBuffer collects log lines written from the server's goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// teeLogger logs to both loggers.
+type teeLogger struct{ a, b log.Logger }
+
+func (l teeLogger) Log(level log.Level, keyvals ...any) error {
+	return errors.Join(l.a.Log(level, keyvals...), l.b.Log(level, keyvals...))
 }
 
 func newEnv(t *testing.T, configure ...func(*wxsim.PayConfig)) *env {
@@ -147,10 +174,11 @@ func newEnv(t *testing.T, configure ...func(*wxsim.PayConfig)) *env {
 	if !testing.Verbose() {
 		logger = log.NewFilter(logger, log.FilterLevel(log.LevelError))
 	}
-	n := wechatpay.NewNotifications(client, uc, logger)
+	logs := &logBuffer{}
+	n := wechatpay.NewNotifications(client, uc, teeLogger{logger, log.NewStdLogger(logs)})
 	mux.Handle(wechatpay.PaymentNotifyPath, n.Payment())
 	mux.Handle(wechatpay.RefundNotifyPath, n.Refund())
-	return &env{t: t, keys: keys, sim: sim, client: client, uc: uc, store: store, data: d, db: db.SQL, listener: listener, notify: notifySrv.URL}
+	return &env{t: t, keys: keys, sim: sim, client: client, uc: uc, store: store, data: d, db: db.SQL, listener: listener, notify: notifySrv.URL, logs: logs}
 }
 
 func (e *env) prepay(outTradeNo string, amount int64, sharing bool) payment.RequestPayment {

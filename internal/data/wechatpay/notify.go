@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -139,7 +140,10 @@ func (n *Notifications) serve(r *http.Request, route string) (id, event string, 
 		if err := json.Unmarshal([]byte(req.Resource.Plaintext), &tx); err != nil {
 			return note.ID, note.EventType, &failure{http.StatusBadRequest, "resource is not a transaction"}
 		}
-		err = n.apply.ApplyPaymentNotification(r.Context(), note, transactionOf(&tx))
+		t := transactionOf(&tx)
+		if err = n.apply.ApplyPaymentNotification(r.Context(), note, t); err == nil {
+			n.logPaid(note, t)
+		}
 	case route == "refund" && (req.EventType == eventRefundSuccess || req.EventType == eventRefundClosed || req.EventType == eventRefundAbnormal):
 		var rn refundNotice
 		if err := json.Unmarshal([]byte(req.Resource.Plaintext), &rn); err != nil {
@@ -165,6 +169,25 @@ func (n *Notifications) serve(r *http.Request, route string) (id, event string, 
 		return note.ID, note.EventType, &failure{status, "not applied, retry later"}
 	}
 	return note.ID, note.EventType, nil
+}
+
+// logPaid leaves the trace of an accepted payment notification (a duplicate too: it names the
+// same notification id), so that a shopper's "paid but not paid" can be followed from WeChat's
+// bill to the order. The transaction id is masked: the out_trade_no already names the order, and
+// finance matches the rest against the bill.
+func (n *Notifications) logPaid(note payment.Notification, t payment.Transaction) {
+	n.log.Infow("msg", "wechat pay payment notification accepted", "notification_id", note.ID,
+		"out_trade_no", t.OutTradeNo, "transaction_id", maskTransactionID(t.TransactionID),
+		"amount_fen", t.Amount, "trade_state", t.TradeState)
+}
+
+// maskTransactionID keeps the first 4 and last 6 characters of a WeChat transaction id.
+func maskTransactionID(id string) string {
+	const head, tail = 4, 6
+	if len(id) <= head+tail {
+		return strings.Repeat("*", len(id))
+	}
+	return id[:head] + strings.Repeat("*", len(id)-head-tail) + id[len(id)-tail:]
 }
 
 // refundNotice is a refund notification's resource (退款结果通知), shaped unlike the query answer.

@@ -556,3 +556,32 @@ func TestContradictingNotificationsAreKeptAsRejected(t *testing.T) {
 		t.Fatalf("a contradicting notification changed the payment: %+v", p)
 	}
 }
+
+// An accepted payment notification leaves one info line naming the order, the amount and the
+// transaction (masked), so a shopper's "paid but not paid" has a trace; a duplicate names the
+// same notification again.
+func TestAcceptedPaymentNotificationIsLogged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	no := payment.OutTradeNo(7, 1)
+	p := e.paid(no, 3990, true)
+	var line string
+	waitFor(t, "the accepted notification's log line", func() bool {
+		for _, l := range strings.Split(e.logs.String(), "\n") {
+			if strings.Contains(l, "wechat pay payment notification accepted") {
+				line = l
+				return true
+			}
+		}
+		return false
+	})
+	masked := p.TransactionID[:4] + strings.Repeat("*", len(p.TransactionID)-10) + p.TransactionID[len(p.TransactionID)-6:]
+	for _, want := range []string{"INFO ", "out_trade_no=" + no, "amount_fen=3990", "transaction_id=" + masked, "notification_id="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line %q lacks %q", line, want)
+		}
+	}
+	if strings.Contains(e.logs.String(), p.TransactionID) || strings.Contains(e.logs.String(), payerID) {
+		t.Errorf("the log holds the transaction id or the payer in clear: %s", e.logs.String())
+	}
+}
