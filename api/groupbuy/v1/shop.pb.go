@@ -1192,7 +1192,7 @@ var File_groupbuy_v1_shop_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\n" +
-	"\x16groupbuy/v1/shop.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\x18\n" +
+	"\x16groupbuy/v1/shop.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\x18\n" +
 	"\x16ListOpenBatchesRequest\"\xf4\x01\n" +
 	"\tShopBatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
@@ -1244,12 +1244,11 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\x12AfterSaleLineInput\x12 \n" +
 	"\aline_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x06lineId\x12&\n" +
 	"\bquantity\x18\x02 \x01(\x03B\n" +
-	"\xfaB\a\"\x05\x18\xe8\a \x00R\bquantity\"\x9b\x01\n" +
+	"\xfaB\a\"\x05\x18\xe8\a \x00R\bquantity\"\xa1\x01\n" +
 	"\x10AfterSaleRequest\x12\"\n" +
 	"\border_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\aorderId\x12?\n" +
-	"\x05lines\x18\x02 \x03(\v2\x1f.groupbuy.v1.AfterSaleLineInputB\b\xfaB\x05\x92\x01\x02\x102R\x05lines\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xfaB\ar\x05\x10\x02\x18\x80\x02R\x06reason\"D\n" +
+	"\x05lines\x18\x02 \x03(\v2\x1f.groupbuy.v1.AfterSaleLineInputB\b\xfaB\x05\x92\x01\x02\x102R\x05lines\x12(\n" +
+	"\x06reason\x18\x03 \x01(\tB\x10\xfaB\ar\x05\x10\x02\x18\x80\x02\x92\xb2\x19\x02\b\x01R\x06reason\"D\n" +
 	"\rAfterSaleLine\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\x03R\x06lineId\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x86\x03\n" +
@@ -1382,6 +1381,7 @@ func file_groupbuy_v1_shop_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	file_groupbuy_v1_order_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
