@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"errors"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -22,30 +23,32 @@ type multiError interface {
 // ruleViolations turns what ValidateAll reported for a message of descriptor md into
 // violations of the innermost fields, named by their JSON paths under prefix.
 func ruleViolations(err error, md protoreflect.MessageDescriptor, prefix string) []violation {
-	switch e := err.(type) {
-	case nil:
+	if err == nil {
 		return nil
-	case multiError:
+	}
+	var multi multiError
+	if errors.As(err, &multi) {
 		var vs []violation
-		for _, one := range e.AllErrors() {
+		for _, one := range multi.AllErrors() {
 			vs = append(vs, ruleViolations(one, md, prefix)...)
 		}
 		return vs
-	case ruleError:
-		goName, index := splitIndex(e.Field())
-		fd := fieldByGoName(md, goName)
-		name := goName
-		if fd != nil {
-			name = fd.JSONName()
-		}
-		path := join(prefix, name+index)
-		if nested := messageOf(fd); e.Cause() != nil && nested != nil {
-			return ruleViolations(e.Cause(), nested, path)
-		}
-		return []violation{{path: path, rule: e.Reason()}}
-	default:
+	}
+	var re ruleError
+	if !errors.As(err, &re) {
 		return []violation{{path: prefix, rule: err.Error()}}
 	}
+	goName, index := splitIndex(re.Field())
+	fd := fieldByGoName(md, goName)
+	name := goName
+	if fd != nil {
+		name = fd.JSONName()
+	}
+	path := join(prefix, name+index)
+	if nested := messageOf(fd); re.Cause() != nil && nested != nil {
+		return ruleViolations(re.Cause(), nested, path)
+	}
+	return []violation{{path: path, rule: re.Reason()}}
 }
 
 // splitIndex splits "Lines[0]" into "Lines" and "[0]".

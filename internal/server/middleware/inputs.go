@@ -84,7 +84,7 @@ func checkValue(field, kind protoreflect.FieldDescriptor, v protoreflect.Value, 
 func checkText(fd protoreflect.FieldDescriptor, s string, now time.Time) string {
 	opts := inputOptions(fd)
 	for _, r := range s {
-		if unicode.IsControl(r) && !(opts.GetMultiline() && (r == '\n' || r == '\t')) {
+		if unicode.IsControl(r) && !allowedControl(r, opts.GetMultiline()) {
 			if opts.GetMultiline() {
 				return fmt.Sprintf("must not contain control characters other than line feed and tab (found %U)", r)
 			}
@@ -101,6 +101,11 @@ func checkText(fd protoreflect.FieldDescriptor, s string, now time.Time) string 
 		return checkCalendar(s, "2006-01", "a month, YYYY-MM", now)
 	}
 	return ""
+}
+
+// allowedControl reports whether multi-line text may hold the control character r.
+func allowedControl(r rune, multiline bool) bool {
+	return multiline && (r == '\n' || r == '\t')
 }
 
 func checkCalendar(s, layout, what string, now time.Time) string {
