@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -122,4 +123,67 @@ func (s *stack) raw(method, path, contentType, body string) reply {
 		req.Header.Set("Content-Type", contentType)
 	}
 	return s.do(req)
+}
+
+// Inputs that no field of this service may hold are refused at the edge with the field's JSON
+// path and the rule it broke, whatever the endpoint, and nothing is stored.
+func TestBadInputNamesTheField(t *testing.T) {
+	s := start(t)
+	shopper := s.login("o-e2e-bad-fields").str("accessToken")
+	ops := s.ops()
+	finance := s.token(identity.SubjectConsole, 1, time.Hour, identity.RoleFinance)
+	tables := []string{"products", "batches", "commission_plans", "settlement_runs", "orders", "leaders"}
+	before := make(map[string]int, len(tables))
+	for _, table := range tables {
+		before[table] = s.count(table)
+	}
+
+	opens := time.Now().Add(time.Hour)
+	batch := func(change func(map[string]any)) map[string]any {
+		b := map[string]any{"title": "周末水果团", "opensAt": opens.UTC().Format(time.RFC3339),
+			"cutoffAt":   opens.Add(24 * time.Hour).UTC().Format(time.RFC3339),
+			"pickupDate": opens.Add(72 * time.Hour).Format(time.DateOnly),
+			"items":      []map[string]any{{"skuId": 1, "priceFen": 3990, "quota": 100, "commissionBp": 1000}},
+			"gridCells":  []string{"8a309a4b0a47fff"}}
+		change(b)
+		return b
+	}
+	order := func(qty, price int) map[string]any {
+		return map[string]any{"idempotencyKey": "bad-field-order", "batchId": 1,
+			"lines": []map[string]any{{"itemId": 1, "quantity": qty, "priceFen": price}}}
+	}
+	application := map[string]any{"realName": "张三", "phone": "13800138000", "pointName": "张三团点",
+		"address": "人民广场1号", "location": map[string]float64{"lat": 91, "lng": 121.47}, "openingHours": "08:00-20:00"}
+
+	tests := []struct {
+		name, path, token string
+		body              any
+		field, rule       string // the rule: a part of it
+	}{
+		{"quantity 0 in a line", "/v1/shop/orders", shopper, order(0, 3990), "lines[0].quantity", "range"},
+		{"price 0 in a line", "/v1/shop/orders", shopper, order(1, 0), "lines[0].priceFen", "greater than 0"},
+		{"latitude 91", "/v1/leader-applications", shopper, application, "location.lat", "[-90, 90]"},
+		{"NUL in a product name", "/v1/ops/products", ops, map[string]any{"title": "桃\x00子", "category": "水果"}, "title", "control characters"},
+		{"white-space batch title", "/v1/ops/batches", ops, batch(func(b map[string]any) { b["title"] = "   " }), "title", "blank"},
+		{"pickup in 9999", "/v1/ops/batches", ops, batch(func(b map[string]any) { b["pickupDate"] = "9999-12-31" }), "pickupDate", "between"},
+		{"window opening in 1970", "/v1/ops/batches", ops, batch(func(b map[string]any) { b["opensAt"] = "1970-01-01T00:00:00Z" }), "opensAt", "between"},
+		{"plan effective from year 1", "/v1/ops/commission/plans", ops, map[string]any{"ratesBp": []int{100}, "effectiveFrom": "0001-01-01T00:00:00Z"}, "effectiveFrom", "between"},
+		{"settlement cut-off in year 1", "/v1/finance/settlement/runs", finance, map[string]any{"cutoff": "0001-01-01T00:00:00Z", "idempotencyKey": "settle-bad-1"}, "cutoff", "between"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := s.call("POST", tt.path, tt.token, tt.body)
+			expect(t, r, 400, "INVALID_ARGUMENT")
+			meta, _ := r.body["metadata"].(map[string]any)
+			if meta["field"] != tt.field || !strings.Contains(fmt.Sprint(meta["rule"]), tt.rule) ||
+				!strings.Contains(r.str("message"), tt.field+": ") {
+				t.Errorf("want field %s breaking a rule with %q; body %s", tt.field, tt.rule, r.raw)
+			}
+		})
+	}
+	for _, table := range tables {
+		if n := s.count(table); n != before[table] {
+			t.Errorf("refused requests changed %s: %d → %d rows", table, before[table], n)
+		}
+	}
 }

@@ -2,21 +2,27 @@ package server
 
 import (
 	"github.com/go-kratos/kratos/v2/transport/grpc"
+	grpcgo "google.golang.org/grpc"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
-// NewGRPCServer serves the same API over gRPC with the same middleware.
+// NewGRPCServer serves the same API over gRPC with the same middleware. A request that does not
+// decode is answered MALFORMED_REQUEST (INVALID_ARGUMENT), as over HTTP (see decodeGuard).
 func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server {
-	opts := []grpc.ServerOption{grpc.Middleware(chain...)}
+	opts := []grpc.ServerOption{
+		grpc.Middleware(chain...),
+		grpc.Options(grpcgo.ForceServerCodecV2(newRequestCodec())),
+	}
 	if a := c.GetGrpc().GetAddr(); a != "" {
 		opts = append(opts, grpc.Address(a))
 	}
 	if t := c.GetGrpc().GetTimeout(); t != nil {
 		opts = append(opts, grpc.Timeout(t.AsDuration()))
 	}
-	srv := grpc.NewServer(opts...)
+	kratos := grpc.NewServer(opts...)
+	srv := decodeGuard{kratos}
 	v1.RegisterAuthServer(srv, svc.Auth)
 	v1.RegisterConsoleServer(srv, svc.Console)
 	v1.RegisterNeighbourhoodServer(srv, svc.Neighbourhood)
@@ -34,5 +40,5 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterReceiverOpsServer(srv, svc.ReceiverOps)
 	v1.RegisterFinanceSettlementServer(srv, svc.Settlement)
 	v1.RegisterFinanceReconciliationServer(srv, svc.Reconciliation)
-	return srv
+	return kratos
 }

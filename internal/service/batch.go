@@ -74,7 +74,7 @@ func (s *BatchOpsService) ListBatches(ctx context.Context, req *v1.ListBatchesRe
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return batchesReply(bs, nil), nil
+	return batchesReply(bs), nil
 }
 
 func (s *BatchOpsService) GetDispatchList(ctx context.Context, req *v1.GetBatchRequest) (*v1.DispatchList, error) {
@@ -153,14 +153,10 @@ func batchReply(b *presale.Batch, remaining map[int64]int64, err error) (*v1.Bat
 	return batchProto(b, remaining), nil
 }
 
-func batchesReply(bs []*presale.Batch, remaining func(*presale.Batch) map[int64]int64) *v1.ListBatchesReply {
+func batchesReply(bs []*presale.Batch) *v1.ListBatchesReply {
 	reply := &v1.ListBatchesReply{Batches: make([]*v1.Batch, len(bs))}
 	for i, b := range bs {
-		var rem map[int64]int64
-		if remaining != nil {
-			rem = remaining(b)
-		}
-		reply.Batches[i] = batchProto(b, rem)
+		reply.Batches[i] = batchProto(b, nil)
 	}
 	return reply
 }

@@ -26,7 +26,7 @@ func NewShopService(checkout *order.Checkout, batches *presale.Usecase, afterSal
 	return &ShopService{checkout: checkout, batches: batches, afterSales: afterSales, pickup: pickup}
 }
 
-func (s *ShopService) ListOpenBatches(ctx context.Context, _ *v1.ListOpenBatchesRequest) (*v1.ListBatchesReply, error) {
+func (s *ShopService) ListOpenBatches(ctx context.Context, _ *v1.ListOpenBatchesRequest) (*v1.ListShopBatchesReply, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
@@ -35,7 +35,23 @@ func (s *ShopService) ListOpenBatches(ctx context.Context, _ *v1.ListOpenBatches
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return batchesReply(bs, func(b *presale.Batch) map[int64]int64 { return remaining[b.ID] }), nil
+	reply := &v1.ListShopBatchesReply{Batches: make([]*v1.ShopBatch, len(bs))}
+	for i, b := range bs {
+		reply.Batches[i] = shopBatchProto(b, remaining[b.ID])
+	}
+	return reply, nil
+}
+
+// shopBatchProto shows a batch to shoppers: never the leaders' terms (commission, quota).
+func shopBatchProto(b *presale.Batch, remaining map[int64]int64) *v1.ShopBatch {
+	m := &v1.ShopBatch{Id: b.ID, Title: b.Title, OpensAt: timestamppb.New(b.OpensAt),
+		CutoffAt: timestamppb.New(b.CutoffAt), PickupDate: b.PickupDay()}
+	for _, it := range b.Items {
+		m.Items = append(m.Items, &v1.ShopBatchItem{Id: it.ID, SkuId: it.SKUID, ProductId: it.ProductID,
+			Title: it.Title, Spec: it.Spec, Unit: it.Unit, Image: it.Image, ListPriceFen: it.ListPrice,
+			PriceFen: it.Price, PerShopperLimit: it.Limit, Remaining: remaining[it.ID]})
+	}
+	return m
 }
 
 func (s *ShopService) PlaceOrder(ctx context.Context, req *v1.PlaceOrderRequest) (*v1.Order, error) {

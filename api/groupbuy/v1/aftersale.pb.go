@@ -147,15 +147,15 @@ var File_groupbuy_v1_aftersale_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_aftersale_proto_rawDesc = "" +
 	"\n" +
-	"\x1bgroupbuy/v1/aftersale.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x16groupbuy/v1/shop.proto\x1a\x17validate/validate.proto\"\xb7\x01\n" +
+	"\x1bgroupbuy/v1/aftersale.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x16groupbuy/v1/shop.proto\x1a\x17validate/validate.proto\"\xb7\x01\n" +
 	"\x15ListAfterSalesRequest\x12P\n" +
 	"\x06status\x18\x01 \x01(\tB8\xfaB5r3R\x00R\trequestedR\bapprovedR\brejectedR\brefundedR\x06failedR\x06status\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04\x18d(\x00R\bpageSize\x12$\n" +
-	"\tbefore_id\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"i\n" +
+	"\tbefore_id\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"o\n" +
 	"\x16ReviewAfterSaleRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\x12\x18\n" +
-	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\x1c\n" +
-	"\x04note\x18\x03 \x01(\tB\b\xfaB\x05r\x03\x18\x80\x02R\x04note2\x90\x02\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\"\n" +
+	"\x04note\x18\x03 \x01(\tB\x0e\xfaB\x05r\x03\x18\x80\x02\x92\xb2\x19\x02\b\x01R\x04note2\x90\x02\n" +
 	"\rAfterSalesOps\x12{\n" +
 	"\x0eListAfterSales\x12\".groupbuy.v1.ListAfterSalesRequest\x1a .groupbuy.v1.ListAfterSalesReply\"#\x8a\xb2\x19\x04\x12\x02\x03\x04\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/ops/after-sales\x12\x81\x01\n" +
 	"\x0fReviewAfterSale\x12#.groupbuy.v1.ReviewAfterSaleRequest\x1a\x16.groupbuy.v1.AfterSale\"1\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/ops/after-sales/{id}/reviewB1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
@@ -197,6 +197,7 @@ func file_groupbuy_v1_aftersale_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	file_groupbuy_v1_shop_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

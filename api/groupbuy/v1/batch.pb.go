@@ -1332,20 +1332,20 @@ var File_groupbuy_v1_batch_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\n" +
-	"\x17groupbuy/v1/batch.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\xe8\x01\n" +
+	"\x17groupbuy/v1/batch.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\xe8\x01\n" +
 	"\x0eBatchItemInput\x12\x1e\n" +
 	"\x06sku_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x05skuId\x12)\n" +
 	"\tprice_fen\x18\x02 \x01(\x03B\f\xfaB\t\"\a\x18\x80\xc2\xd7/ \x00R\bpriceFen\x12!\n" +
 	"\x05quota\x18\x03 \x01(\x03B\v\xfaB\b\"\x06\x18\xc0\x84= \x00R\x05quota\x127\n" +
 	"\x11per_shopper_limit\x18\x04 \x01(\x03B\v\xfaB\b\"\x06\x18\xc0\x84=(\x00R\x0fperShopperLimit\x12/\n" +
 	"\rcommission_bp\x18\x05 \x01(\x05B\n" +
-	"\xfaB\a\x1a\x05\x18\x90N(\x00R\fcommissionBp\"\xfb\x02\n" +
+	"\xfaB\a\x1a\x05\x18\x90N(\x00R\fcommissionBp\"\x81\x03\n" +
 	"\n" +
 	"BatchInput\x12\x1f\n" +
 	"\x05title\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x02\x18@R\x05title\x12?\n" +
 	"\bopens_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\b\xfaB\x05\xb2\x01\x02\b\x01R\aopensAt\x12A\n" +
-	"\tcutoff_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\b\xfaB\x05\xb2\x01\x02\b\x01R\bcutoffAt\x12D\n" +
-	"\vpickup_date\x18\x04 \x01(\tB#\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\n" +
+	"\tcutoff_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\b\xfaB\x05\xb2\x01\x02\b\x01R\bcutoffAt\x12J\n" +
+	"\vpickup_date\x18\x04 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\n" +
 	"pickupDate\x12=\n" +
 	"\x05items\x18\x05 \x03(\v2\x1b.groupbuy.v1.BatchItemInputB\n" +
 	"\xfaB\a\x92\x01\x04\b\x01\x102R\x05items\x12C\n" +
@@ -1545,6 +1545,7 @@ func file_groupbuy_v1_batch_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	file_groupbuy_v1_order_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -701,11 +701,11 @@ var File_groupbuy_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_catalog_proto_rawDesc = "" +
 	"\n" +
-	"\x19groupbuy/v1/catalog.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17validate/validate.proto\"\xb6\x01\n" +
+	"\x19groupbuy/v1/catalog.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"\xbc\x01\n" +
 	"\fProductInput\x12 \n" +
 	"\x05title\x18\x01 \x01(\tB\n" +
-	"\xfaB\ar\x05\x10\x02\x18\xb4\x01R\x05title\x12*\n" +
-	"\vdescription\x18\x02 \x01(\tB\b\xfaB\x05r\x03\x18\xf0.R\vdescription\x121\n" +
+	"\xfaB\ar\x05\x10\x02\x18\xb4\x01R\x05title\x120\n" +
+	"\vdescription\x18\x02 \x01(\tB\x0e\xfaB\x05r\x03\x18\xf0.\x92\xb2\x19\x02\b\x01R\vdescription\x121\n" +
 	"\x06images\x18\x03 \x03(\tB\x19\xfaB\x16\x92\x01\x13\x10\t\"\x0fr\r\x18\x80\x04:\bhttps://R\x06images\x12%\n" +
 	"\bcategory\x18\x04 \x01(\tB\t\xfaB\x06r\x04\x10\x01\x18`R\bcategory\"n\n" +
 	"\x14UpdateProductRequest\x12\x17\n" +
@@ -820,6 +820,7 @@ func file_groupbuy_v1_catalog_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -1616,7 +1616,7 @@ var File_groupbuy_v1_commission_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgroupbuy/v1/commission.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17validate/validate.proto\"\xb4\x01\n" +
+	"\x1cgroupbuy/v1/commission.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"\xb4\x01\n" +
 	"\x11CommissionBalance\x12\x1b\n" +
 	"\tleader_id\x18\x01 \x01(\x03R\bleaderId\x12\x1f\n" +
 	"\vpending_fen\x18\x02 \x01(\x03R\n" +
@@ -1628,9 +1628,9 @@ const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\x13GetMyBalanceRequest\"h\n" +
 	"\x18ListMyCommissionsRequest\x12&\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\t\xfaB\x06\x1a\x04\x18d(\x00R\bpageSize\x12$\n" +
-	"\tbefore_id\x18\x02 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"P\n" +
-	"\x15GetMyStatementRequest\x127\n" +
-	"\x05month\x18\x01 \x01(\tB!\xfaB\x1er\x1c2\x1a^[0-9]{4}-(0[1-9]|1[0-2])$R\x05month\"\xe2\x02\n" +
+	"\tbefore_id\x18\x02 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"V\n" +
+	"\x15GetMyStatementRequest\x12=\n" +
+	"\x05month\x18\x01 \x01(\tB'\xfaB\x1er\x1c2\x1a^[0-9]{4}-(0[1-9]|1[0-2])$\x92\xb2\x19\x02\x10\x02R\x05month\"\xe2\x02\n" +
 	"\x0fCommissionEntry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\x03R\aorderId\x12\x17\n" +
@@ -1671,10 +1671,10 @@ const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\x1cListLeaderCommissionsRequest\x12$\n" +
 	"\tleader_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bleaderId\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04\x18d(\x00R\bpageSize\x12$\n" +
-	"\tbefore_id\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"z\n" +
+	"\tbefore_id\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"\x80\x01\n" +
 	"\x19GetLeaderStatementRequest\x12$\n" +
-	"\tleader_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bleaderId\x127\n" +
-	"\x05month\x18\x02 \x01(\tB!\xfaB\x1er\x1c2\x1a^[0-9]{4}-(0[1-9]|1[0-2])$R\x05month\"\x18\n" +
+	"\tleader_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bleaderId\x12=\n" +
+	"\x05month\x18\x02 \x01(\tB'\xfaB\x1er\x1c2\x1a^[0-9]{4}-(0[1-9]|1[0-2])$\x92\xb2\x19\x02\x10\x02R\x05month\"\x18\n" +
 	"\x16GetTrialBalanceRequest\"\x84\x01\n" +
 	"\fAccountTotal\x12\x1d\n" +
 	"\n" +
@@ -1697,11 +1697,11 @@ const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\freversed_fen\x18\x05 \x01(\x03R\vreversedFen\":\n" +
 	"\n" +
 	"GridTotals\x12,\n" +
-	"\x05grids\x18\x01 \x03(\v2\x16.groupbuy.v1.GridTotalR\x05grids\"\xb2\x01\n" +
+	"\x05grids\x18\x01 \x03(\v2\x16.groupbuy.v1.GridTotalR\x05grids\"\xbe\x01\n" +
 	"\x1cExportLeaderStatementRequest\x12$\n" +
-	"\tleader_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bleaderId\x127\n" +
-	"\x04from\x18\x02 \x01(\tB#\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04from\x123\n" +
-	"\x02to\x18\x03 \x01(\tB#\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x02to\"\x1b\n" +
+	"\tleader_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bleaderId\x12=\n" +
+	"\x04from\x18\x02 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x04from\x129\n" +
+	"\x02to\x18\x03 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x02to\"\x1b\n" +
 	"\x19ExportTrialBalanceRequest\"\x14\n" +
 	"\x12CheckLedgerRequest\"m\n" +
 	"\vBalanceDiff\x12\x18\n" +
@@ -1852,6 +1852,7 @@ func file_groupbuy_v1_commission_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

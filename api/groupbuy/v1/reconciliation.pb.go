@@ -420,11 +420,11 @@ var File_groupbuy_v1_reconciliation_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_reconciliation_proto_rawDesc = "" +
 	"\n" +
-	" groupbuy/v1/reconciliation.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17validate/validate.proto\"Q\n" +
-	"\x18GetReconciliationRequest\x125\n" +
-	"\x03day\x18\x01 \x01(\tB#\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x03day\"T\n" +
-	"\x1bExportReconciliationRequest\x125\n" +
-	"\x03day\x18\x01 \x01(\tB#\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x03day\"\xff\x01\n" +
+	" groupbuy/v1/reconciliation.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"W\n" +
+	"\x18GetReconciliationRequest\x12;\n" +
+	"\x03day\x18\x01 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x03day\"Z\n" +
+	"\x1bExportReconciliationRequest\x12;\n" +
+	"\x03day\x18\x01 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x03day\"\xff\x01\n" +
 	"\x14ReconciliationReport\x12\x10\n" +
 	"\x03day\x18\x01 \x01(\tR\x03day\x12\x14\n" +
 	"\x05clean\x18\x02 \x01(\bR\x05clean\x129\n" +
@@ -501,6 +501,7 @@ func file_groupbuy_v1_reconciliation_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

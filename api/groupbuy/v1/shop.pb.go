@@ -60,6 +60,264 @@ func (*ListOpenBatchesRequest) Descriptor() ([]byte, []int) {
 	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{0}
 }
 
+// ShopBatch is a batch as a shopper sees it: what is for sale, until when, and the pickup day.
+// The terms between the platform and its leaders (commission rates, quotas) are not shown.
+type ShopBatch struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title   string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	OpensAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
+	// The order cut-off (截单).
+	CutoffAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=cutoff_at,json=cutoffAt,proto3" json:"cutoff_at,omitempty"`
+	// The pickup date, YYYY-MM-DD in China time.
+	PickupDate    string           `protobuf:"bytes,5,opt,name=pickup_date,json=pickupDate,proto3" json:"pickup_date,omitempty"`
+	Items         []*ShopBatchItem `protobuf:"bytes,6,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShopBatch) Reset() {
+	*x = ShopBatch{}
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShopBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShopBatch) ProtoMessage() {}
+
+func (x *ShopBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShopBatch.ProtoReflect.Descriptor instead.
+func (*ShopBatch) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ShopBatch) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ShopBatch) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ShopBatch) GetOpensAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpensAt
+	}
+	return nil
+}
+
+func (x *ShopBatch) GetCutoffAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CutoffAt
+	}
+	return nil
+}
+
+func (x *ShopBatch) GetPickupDate() string {
+	if x != nil {
+		return x.PickupDate
+	}
+	return ""
+}
+
+func (x *ShopBatch) GetItems() []*ShopBatchItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+type ShopBatchItem struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	SkuId        int64                  `protobuf:"varint,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	ProductId    int64                  `protobuf:"varint,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Title        string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Spec         string                 `protobuf:"bytes,5,opt,name=spec,proto3" json:"spec,omitempty"`
+	Unit         string                 `protobuf:"bytes,6,opt,name=unit,proto3" json:"unit,omitempty"`
+	Image        string                 `protobuf:"bytes,7,opt,name=image,proto3" json:"image,omitempty"`
+	ListPriceFen int64                  `protobuf:"varint,8,opt,name=list_price_fen,json=listPriceFen,proto3" json:"list_price_fen,omitempty"`
+	PriceFen     int64                  `protobuf:"varint,9,opt,name=price_fen,json=priceFen,proto3" json:"price_fen,omitempty"`
+	// The most one shopper may buy; 0 means no limit.
+	PerShopperLimit int64 `protobuf:"varint,10,opt,name=per_shopper_limit,json=perShopperLimit,proto3" json:"per_shopper_limit,omitempty"`
+	// Units still for sale.
+	Remaining     int64 `protobuf:"varint,11,opt,name=remaining,proto3" json:"remaining,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShopBatchItem) Reset() {
+	*x = ShopBatchItem{}
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShopBatchItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShopBatchItem) ProtoMessage() {}
+
+func (x *ShopBatchItem) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShopBatchItem.ProtoReflect.Descriptor instead.
+func (*ShopBatchItem) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ShopBatchItem) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ShopBatchItem) GetSkuId() int64 {
+	if x != nil {
+		return x.SkuId
+	}
+	return 0
+}
+
+func (x *ShopBatchItem) GetProductId() int64 {
+	if x != nil {
+		return x.ProductId
+	}
+	return 0
+}
+
+func (x *ShopBatchItem) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ShopBatchItem) GetSpec() string {
+	if x != nil {
+		return x.Spec
+	}
+	return ""
+}
+
+func (x *ShopBatchItem) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *ShopBatchItem) GetImage() string {
+	if x != nil {
+		return x.Image
+	}
+	return ""
+}
+
+func (x *ShopBatchItem) GetListPriceFen() int64 {
+	if x != nil {
+		return x.ListPriceFen
+	}
+	return 0
+}
+
+func (x *ShopBatchItem) GetPriceFen() int64 {
+	if x != nil {
+		return x.PriceFen
+	}
+	return 0
+}
+
+func (x *ShopBatchItem) GetPerShopperLimit() int64 {
+	if x != nil {
+		return x.PerShopperLimit
+	}
+	return 0
+}
+
+func (x *ShopBatchItem) GetRemaining() int64 {
+	if x != nil {
+		return x.Remaining
+	}
+	return 0
+}
+
+type ListShopBatchesReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Batches       []*ShopBatch           `protobuf:"bytes,1,rep,name=batches,proto3" json:"batches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListShopBatchesReply) Reset() {
+	*x = ListShopBatchesReply{}
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListShopBatchesReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListShopBatchesReply) ProtoMessage() {}
+
+func (x *ListShopBatchesReply) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListShopBatchesReply.ProtoReflect.Descriptor instead.
+func (*ListShopBatchesReply) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListShopBatchesReply) GetBatches() []*ShopBatch {
+	if x != nil {
+		return x.Batches
+	}
+	return nil
+}
+
 type OrderLineInput struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ItemId   int64                  `protobuf:"varint,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
@@ -72,7 +330,7 @@ type OrderLineInput struct {
 
 func (x *OrderLineInput) Reset() {
 	*x = OrderLineInput{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[1]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -84,7 +342,7 @@ func (x *OrderLineInput) String() string {
 func (*OrderLineInput) ProtoMessage() {}
 
 func (x *OrderLineInput) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[1]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -97,7 +355,7 @@ func (x *OrderLineInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderLineInput.ProtoReflect.Descriptor instead.
 func (*OrderLineInput) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{1}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *OrderLineInput) GetItemId() int64 {
@@ -133,7 +391,7 @@ type PlaceOrderRequest struct {
 
 func (x *PlaceOrderRequest) Reset() {
 	*x = PlaceOrderRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[2]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -145,7 +403,7 @@ func (x *PlaceOrderRequest) String() string {
 func (*PlaceOrderRequest) ProtoMessage() {}
 
 func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[2]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -158,7 +416,7 @@ func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderRequest.ProtoReflect.Descriptor instead.
 func (*PlaceOrderRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{2}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PlaceOrderRequest) GetIdempotencyKey() string {
@@ -191,7 +449,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[3]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -203,7 +461,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[3]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -216,7 +474,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{3}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *OrderRequest) GetId() int64 {
@@ -237,7 +495,7 @@ type ListMyOrdersRequest struct {
 
 func (x *ListMyOrdersRequest) Reset() {
 	*x = ListMyOrdersRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[4]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -249,7 +507,7 @@ func (x *ListMyOrdersRequest) String() string {
 func (*ListMyOrdersRequest) ProtoMessage() {}
 
 func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[4]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -262,7 +520,7 @@ func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{4}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListMyOrdersRequest) GetPageSize() int32 {
@@ -293,7 +551,7 @@ type PaymentParams struct {
 
 func (x *PaymentParams) Reset() {
 	*x = PaymentParams{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[5]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -305,7 +563,7 @@ func (x *PaymentParams) String() string {
 func (*PaymentParams) ProtoMessage() {}
 
 func (x *PaymentParams) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[5]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -318,7 +576,7 @@ func (x *PaymentParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentParams.ProtoReflect.Descriptor instead.
 func (*PaymentParams) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{5}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PaymentParams) GetAppId() string {
@@ -373,7 +631,7 @@ type AfterSaleLineInput struct {
 
 func (x *AfterSaleLineInput) Reset() {
 	*x = AfterSaleLineInput{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -385,7 +643,7 @@ func (x *AfterSaleLineInput) String() string {
 func (*AfterSaleLineInput) ProtoMessage() {}
 
 func (x *AfterSaleLineInput) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -398,7 +656,7 @@ func (x *AfterSaleLineInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSaleLineInput.ProtoReflect.Descriptor instead.
 func (*AfterSaleLineInput) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{6}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AfterSaleLineInput) GetLineId() int64 {
@@ -427,7 +685,7 @@ type AfterSaleRequest struct {
 
 func (x *AfterSaleRequest) Reset() {
 	*x = AfterSaleRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -439,7 +697,7 @@ func (x *AfterSaleRequest) String() string {
 func (*AfterSaleRequest) ProtoMessage() {}
 
 func (x *AfterSaleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -452,7 +710,7 @@ func (x *AfterSaleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSaleRequest.ProtoReflect.Descriptor instead.
 func (*AfterSaleRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{7}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AfterSaleRequest) GetOrderId() int64 {
@@ -486,7 +744,7 @@ type AfterSaleLine struct {
 
 func (x *AfterSaleLine) Reset() {
 	*x = AfterSaleLine{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +756,7 @@ func (x *AfterSaleLine) String() string {
 func (*AfterSaleLine) ProtoMessage() {}
 
 func (x *AfterSaleLine) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +769,7 @@ func (x *AfterSaleLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSaleLine.ProtoReflect.Descriptor instead.
 func (*AfterSaleLine) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{8}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AfterSaleLine) GetLineId() int64 {
@@ -548,7 +806,7 @@ type AfterSale struct {
 
 func (x *AfterSale) Reset() {
 	*x = AfterSale{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -560,7 +818,7 @@ func (x *AfterSale) String() string {
 func (*AfterSale) ProtoMessage() {}
 
 func (x *AfterSale) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -573,7 +831,7 @@ func (x *AfterSale) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSale.ProtoReflect.Descriptor instead.
 func (*AfterSale) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{9}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AfterSale) GetId() int64 {
@@ -663,7 +921,7 @@ type ListMyAfterSalesRequest struct {
 
 func (x *ListMyAfterSalesRequest) Reset() {
 	*x = ListMyAfterSalesRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +933,7 @@ func (x *ListMyAfterSalesRequest) String() string {
 func (*ListMyAfterSalesRequest) ProtoMessage() {}
 
 func (x *ListMyAfterSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +946,7 @@ func (x *ListMyAfterSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyAfterSalesRequest.ProtoReflect.Descriptor instead.
 func (*ListMyAfterSalesRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{10}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListMyAfterSalesRequest) GetPageSize() int32 {
@@ -714,7 +972,7 @@ type ListAfterSalesReply struct {
 
 func (x *ListAfterSalesReply) Reset() {
 	*x = ListAfterSalesReply{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +984,7 @@ func (x *ListAfterSalesReply) String() string {
 func (*ListAfterSalesReply) ProtoMessage() {}
 
 func (x *ListAfterSalesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +997,7 @@ func (x *ListAfterSalesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAfterSalesReply.ProtoReflect.Descriptor instead.
 func (*ListAfterSalesReply) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{11}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListAfterSalesReply) GetAfterSales() []*AfterSale {
@@ -759,7 +1017,7 @@ type ListNoticesRequest struct {
 
 func (x *ListNoticesRequest) Reset() {
 	*x = ListNoticesRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -771,7 +1029,7 @@ func (x *ListNoticesRequest) String() string {
 func (*ListNoticesRequest) ProtoMessage() {}
 
 func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -784,7 +1042,7 @@ func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesRequest.ProtoReflect.Descriptor instead.
 func (*ListNoticesRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{12}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListNoticesRequest) GetPageSize() int32 {
@@ -816,7 +1074,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -828,7 +1086,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -841,7 +1099,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{13}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Notice) GetId() int64 {
@@ -895,7 +1153,7 @@ type ListNoticesReply struct {
 
 func (x *ListNoticesReply) Reset() {
 	*x = ListNoticesReply{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1165,7 @@ func (x *ListNoticesReply) String() string {
 func (*ListNoticesReply) ProtoMessage() {}
 
 func (x *ListNoticesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1178,7 @@ func (x *ListNoticesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesReply.ProtoReflect.Descriptor instead.
 func (*ListNoticesReply) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{14}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListNoticesReply) GetNotices() []*Notice {
@@ -934,8 +1192,32 @@ var File_groupbuy_v1_shop_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\n" +
-	"\x16groupbuy/v1/shop.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/batch.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\x18\n" +
-	"\x16ListOpenBatchesRequest\"\x80\x01\n" +
+	"\x16groupbuy/v1/shop.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\x18\n" +
+	"\x16ListOpenBatchesRequest\"\xf4\x01\n" +
+	"\tShopBatch\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x125\n" +
+	"\bopens_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x127\n" +
+	"\tcutoff_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bcutoffAt\x12\x1f\n" +
+	"\vpickup_date\x18\x05 \x01(\tR\n" +
+	"pickupDate\x120\n" +
+	"\x05items\x18\x06 \x03(\v2\x1a.groupbuy.v1.ShopBatchItemR\x05items\"\xb6\x02\n" +
+	"\rShopBatchItem\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x15\n" +
+	"\x06sku_id\x18\x02 \x01(\x03R\x05skuId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\x03R\tproductId\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x12\n" +
+	"\x04spec\x18\x05 \x01(\tR\x04spec\x12\x12\n" +
+	"\x04unit\x18\x06 \x01(\tR\x04unit\x12\x14\n" +
+	"\x05image\x18\a \x01(\tR\x05image\x12$\n" +
+	"\x0elist_price_fen\x18\b \x01(\x03R\flistPriceFen\x12\x1b\n" +
+	"\tprice_fen\x18\t \x01(\x03R\bpriceFen\x12*\n" +
+	"\x11per_shopper_limit\x18\n" +
+	" \x01(\x03R\x0fperShopperLimit\x12\x1c\n" +
+	"\tremaining\x18\v \x01(\x03R\tremaining\"H\n" +
+	"\x14ListShopBatchesReply\x120\n" +
+	"\abatches\x18\x01 \x03(\v2\x16.groupbuy.v1.ShopBatchR\abatches\"\x80\x01\n" +
 	"\x0eOrderLineInput\x12 \n" +
 	"\aitem_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x06itemId\x12&\n" +
 	"\bquantity\x18\x02 \x01(\x03B\n" +
@@ -962,12 +1244,11 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\x12AfterSaleLineInput\x12 \n" +
 	"\aline_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x06lineId\x12&\n" +
 	"\bquantity\x18\x02 \x01(\x03B\n" +
-	"\xfaB\a\"\x05\x18\xe8\a \x00R\bquantity\"\x9b\x01\n" +
+	"\xfaB\a\"\x05\x18\xe8\a \x00R\bquantity\"\xa1\x01\n" +
 	"\x10AfterSaleRequest\x12\"\n" +
 	"\border_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\aorderId\x12?\n" +
-	"\x05lines\x18\x02 \x03(\v2\x1f.groupbuy.v1.AfterSaleLineInputB\b\xfaB\x05\x92\x01\x02\x102R\x05lines\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xfaB\ar\x05\x10\x02\x18\x80\x02R\x06reason\"D\n" +
+	"\x05lines\x18\x02 \x03(\v2\x1f.groupbuy.v1.AfterSaleLineInputB\b\xfaB\x05\x92\x01\x02\x102R\x05lines\x12(\n" +
+	"\x06reason\x18\x03 \x01(\tB\x10\xfaB\ar\x05\x10\x02\x18\x80\x02\x92\xb2\x19\x02\b\x01R\x06reason\"D\n" +
 	"\rAfterSaleLine\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\x03R\x06lineId\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x86\x03\n" +
@@ -1006,9 +1287,9 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"A\n" +
 	"\x10ListNoticesReply\x12-\n" +
-	"\anotices\x18\x01 \x03(\v2\x13.groupbuy.v1.NoticeR\anotices2\x84\b\n" +
-	"\x04Shop\x12v\n" +
-	"\x0fListOpenBatches\x12#.groupbuy.v1.ListOpenBatchesRequest\x1a\x1d.groupbuy.v1.ListBatchesReply\"\x1f\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/shop/batches\x12c\n" +
+	"\anotices\x18\x01 \x03(\v2\x13.groupbuy.v1.NoticeR\anotices2\x88\b\n" +
+	"\x04Shop\x12z\n" +
+	"\x0fListOpenBatches\x12#.groupbuy.v1.ListOpenBatchesRequest\x1a!.groupbuy.v1.ListShopBatchesReply\"\x1f\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/shop/batches\x12c\n" +
 	"\n" +
 	"PlaceOrder\x12\x1e.groupbuy.v1.PlaceOrderRequest\x1a\x12.groupbuy.v1.Order\"!\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/shop/orders\x12m\n" +
 	"\bPayOrder\x12\x19.groupbuy.v1.OrderRequest\x1a\x1a.groupbuy.v1.PaymentParams\"*\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/shop/orders/{id}/pay\x12^\n" +
@@ -1032,60 +1313,66 @@ func file_groupbuy_v1_shop_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_shop_proto_rawDescData
 }
 
-var file_groupbuy_v1_shop_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_groupbuy_v1_shop_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_groupbuy_v1_shop_proto_goTypes = []any{
 	(*ListOpenBatchesRequest)(nil),  // 0: groupbuy.v1.ListOpenBatchesRequest
-	(*OrderLineInput)(nil),          // 1: groupbuy.v1.OrderLineInput
-	(*PlaceOrderRequest)(nil),       // 2: groupbuy.v1.PlaceOrderRequest
-	(*OrderRequest)(nil),            // 3: groupbuy.v1.OrderRequest
-	(*ListMyOrdersRequest)(nil),     // 4: groupbuy.v1.ListMyOrdersRequest
-	(*PaymentParams)(nil),           // 5: groupbuy.v1.PaymentParams
-	(*AfterSaleLineInput)(nil),      // 6: groupbuy.v1.AfterSaleLineInput
-	(*AfterSaleRequest)(nil),        // 7: groupbuy.v1.AfterSaleRequest
-	(*AfterSaleLine)(nil),           // 8: groupbuy.v1.AfterSaleLine
-	(*AfterSale)(nil),               // 9: groupbuy.v1.AfterSale
-	(*ListMyAfterSalesRequest)(nil), // 10: groupbuy.v1.ListMyAfterSalesRequest
-	(*ListAfterSalesReply)(nil),     // 11: groupbuy.v1.ListAfterSalesReply
-	(*ListNoticesRequest)(nil),      // 12: groupbuy.v1.ListNoticesRequest
-	(*Notice)(nil),                  // 13: groupbuy.v1.Notice
-	(*ListNoticesReply)(nil),        // 14: groupbuy.v1.ListNoticesReply
-	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
-	(*ListBatchesReply)(nil),        // 16: groupbuy.v1.ListBatchesReply
-	(*Order)(nil),                   // 17: groupbuy.v1.Order
-	(*ListOrdersReply)(nil),         // 18: groupbuy.v1.ListOrdersReply
+	(*ShopBatch)(nil),               // 1: groupbuy.v1.ShopBatch
+	(*ShopBatchItem)(nil),           // 2: groupbuy.v1.ShopBatchItem
+	(*ListShopBatchesReply)(nil),    // 3: groupbuy.v1.ListShopBatchesReply
+	(*OrderLineInput)(nil),          // 4: groupbuy.v1.OrderLineInput
+	(*PlaceOrderRequest)(nil),       // 5: groupbuy.v1.PlaceOrderRequest
+	(*OrderRequest)(nil),            // 6: groupbuy.v1.OrderRequest
+	(*ListMyOrdersRequest)(nil),     // 7: groupbuy.v1.ListMyOrdersRequest
+	(*PaymentParams)(nil),           // 8: groupbuy.v1.PaymentParams
+	(*AfterSaleLineInput)(nil),      // 9: groupbuy.v1.AfterSaleLineInput
+	(*AfterSaleRequest)(nil),        // 10: groupbuy.v1.AfterSaleRequest
+	(*AfterSaleLine)(nil),           // 11: groupbuy.v1.AfterSaleLine
+	(*AfterSale)(nil),               // 12: groupbuy.v1.AfterSale
+	(*ListMyAfterSalesRequest)(nil), // 13: groupbuy.v1.ListMyAfterSalesRequest
+	(*ListAfterSalesReply)(nil),     // 14: groupbuy.v1.ListAfterSalesReply
+	(*ListNoticesRequest)(nil),      // 15: groupbuy.v1.ListNoticesRequest
+	(*Notice)(nil),                  // 16: groupbuy.v1.Notice
+	(*ListNoticesReply)(nil),        // 17: groupbuy.v1.ListNoticesReply
+	(*timestamppb.Timestamp)(nil),   // 18: google.protobuf.Timestamp
+	(*Order)(nil),                   // 19: groupbuy.v1.Order
+	(*ListOrdersReply)(nil),         // 20: groupbuy.v1.ListOrdersReply
 }
 var file_groupbuy_v1_shop_proto_depIdxs = []int32{
-	1,  // 0: groupbuy.v1.PlaceOrderRequest.lines:type_name -> groupbuy.v1.OrderLineInput
-	6,  // 1: groupbuy.v1.AfterSaleRequest.lines:type_name -> groupbuy.v1.AfterSaleLineInput
-	8,  // 2: groupbuy.v1.AfterSale.lines:type_name -> groupbuy.v1.AfterSaleLine
-	15, // 3: groupbuy.v1.AfterSale.created_at:type_name -> google.protobuf.Timestamp
-	15, // 4: groupbuy.v1.AfterSale.reviewed_at:type_name -> google.protobuf.Timestamp
-	9,  // 5: groupbuy.v1.ListAfterSalesReply.after_sales:type_name -> groupbuy.v1.AfterSale
-	15, // 6: groupbuy.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
-	13, // 7: groupbuy.v1.ListNoticesReply.notices:type_name -> groupbuy.v1.Notice
-	0,  // 8: groupbuy.v1.Shop.ListOpenBatches:input_type -> groupbuy.v1.ListOpenBatchesRequest
-	2,  // 9: groupbuy.v1.Shop.PlaceOrder:input_type -> groupbuy.v1.PlaceOrderRequest
-	3,  // 10: groupbuy.v1.Shop.PayOrder:input_type -> groupbuy.v1.OrderRequest
-	3,  // 11: groupbuy.v1.Shop.GetOrder:input_type -> groupbuy.v1.OrderRequest
-	4,  // 12: groupbuy.v1.Shop.ListOrders:input_type -> groupbuy.v1.ListMyOrdersRequest
-	3,  // 13: groupbuy.v1.Shop.CancelOrder:input_type -> groupbuy.v1.OrderRequest
-	7,  // 14: groupbuy.v1.Shop.RequestAfterSale:input_type -> groupbuy.v1.AfterSaleRequest
-	10, // 15: groupbuy.v1.Shop.ListMyAfterSales:input_type -> groupbuy.v1.ListMyAfterSalesRequest
-	12, // 16: groupbuy.v1.Shop.ListNotices:input_type -> groupbuy.v1.ListNoticesRequest
-	16, // 17: groupbuy.v1.Shop.ListOpenBatches:output_type -> groupbuy.v1.ListBatchesReply
-	17, // 18: groupbuy.v1.Shop.PlaceOrder:output_type -> groupbuy.v1.Order
-	5,  // 19: groupbuy.v1.Shop.PayOrder:output_type -> groupbuy.v1.PaymentParams
-	17, // 20: groupbuy.v1.Shop.GetOrder:output_type -> groupbuy.v1.Order
-	18, // 21: groupbuy.v1.Shop.ListOrders:output_type -> groupbuy.v1.ListOrdersReply
-	17, // 22: groupbuy.v1.Shop.CancelOrder:output_type -> groupbuy.v1.Order
-	9,  // 23: groupbuy.v1.Shop.RequestAfterSale:output_type -> groupbuy.v1.AfterSale
-	11, // 24: groupbuy.v1.Shop.ListMyAfterSales:output_type -> groupbuy.v1.ListAfterSalesReply
-	14, // 25: groupbuy.v1.Shop.ListNotices:output_type -> groupbuy.v1.ListNoticesReply
-	17, // [17:26] is the sub-list for method output_type
-	8,  // [8:17] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	18, // 0: groupbuy.v1.ShopBatch.opens_at:type_name -> google.protobuf.Timestamp
+	18, // 1: groupbuy.v1.ShopBatch.cutoff_at:type_name -> google.protobuf.Timestamp
+	2,  // 2: groupbuy.v1.ShopBatch.items:type_name -> groupbuy.v1.ShopBatchItem
+	1,  // 3: groupbuy.v1.ListShopBatchesReply.batches:type_name -> groupbuy.v1.ShopBatch
+	4,  // 4: groupbuy.v1.PlaceOrderRequest.lines:type_name -> groupbuy.v1.OrderLineInput
+	9,  // 5: groupbuy.v1.AfterSaleRequest.lines:type_name -> groupbuy.v1.AfterSaleLineInput
+	11, // 6: groupbuy.v1.AfterSale.lines:type_name -> groupbuy.v1.AfterSaleLine
+	18, // 7: groupbuy.v1.AfterSale.created_at:type_name -> google.protobuf.Timestamp
+	18, // 8: groupbuy.v1.AfterSale.reviewed_at:type_name -> google.protobuf.Timestamp
+	12, // 9: groupbuy.v1.ListAfterSalesReply.after_sales:type_name -> groupbuy.v1.AfterSale
+	18, // 10: groupbuy.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
+	16, // 11: groupbuy.v1.ListNoticesReply.notices:type_name -> groupbuy.v1.Notice
+	0,  // 12: groupbuy.v1.Shop.ListOpenBatches:input_type -> groupbuy.v1.ListOpenBatchesRequest
+	5,  // 13: groupbuy.v1.Shop.PlaceOrder:input_type -> groupbuy.v1.PlaceOrderRequest
+	6,  // 14: groupbuy.v1.Shop.PayOrder:input_type -> groupbuy.v1.OrderRequest
+	6,  // 15: groupbuy.v1.Shop.GetOrder:input_type -> groupbuy.v1.OrderRequest
+	7,  // 16: groupbuy.v1.Shop.ListOrders:input_type -> groupbuy.v1.ListMyOrdersRequest
+	6,  // 17: groupbuy.v1.Shop.CancelOrder:input_type -> groupbuy.v1.OrderRequest
+	10, // 18: groupbuy.v1.Shop.RequestAfterSale:input_type -> groupbuy.v1.AfterSaleRequest
+	13, // 19: groupbuy.v1.Shop.ListMyAfterSales:input_type -> groupbuy.v1.ListMyAfterSalesRequest
+	15, // 20: groupbuy.v1.Shop.ListNotices:input_type -> groupbuy.v1.ListNoticesRequest
+	3,  // 21: groupbuy.v1.Shop.ListOpenBatches:output_type -> groupbuy.v1.ListShopBatchesReply
+	19, // 22: groupbuy.v1.Shop.PlaceOrder:output_type -> groupbuy.v1.Order
+	8,  // 23: groupbuy.v1.Shop.PayOrder:output_type -> groupbuy.v1.PaymentParams
+	19, // 24: groupbuy.v1.Shop.GetOrder:output_type -> groupbuy.v1.Order
+	20, // 25: groupbuy.v1.Shop.ListOrders:output_type -> groupbuy.v1.ListOrdersReply
+	19, // 26: groupbuy.v1.Shop.CancelOrder:output_type -> groupbuy.v1.Order
+	12, // 27: groupbuy.v1.Shop.RequestAfterSale:output_type -> groupbuy.v1.AfterSale
+	14, // 28: groupbuy.v1.Shop.ListMyAfterSales:output_type -> groupbuy.v1.ListAfterSalesReply
+	17, // 29: groupbuy.v1.Shop.ListNotices:output_type -> groupbuy.v1.ListNoticesReply
+	21, // [21:30] is the sub-list for method output_type
+	12, // [12:21] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_groupbuy_v1_shop_proto_init() }
@@ -1094,7 +1381,7 @@ func file_groupbuy_v1_shop_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
-	file_groupbuy_v1_batch_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	file_groupbuy_v1_order_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1102,7 +1389,7 @@ func file_groupbuy_v1_shop_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_shop_proto_rawDesc), len(file_groupbuy_v1_shop_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -137,6 +137,461 @@ var _ interface {
 	ErrorName() string
 } = ListOpenBatchesRequestValidationError{}
 
+// Validate checks the field values on ShopBatch with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *ShopBatch) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ShopBatch with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in ShopBatchMultiError, or nil
+// if none found.
+func (m *ShopBatch) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ShopBatch) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Id
+
+	// no validation rules for Title
+
+	if all {
+		switch v := interface{}(m.GetOpensAt()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, ShopBatchValidationError{
+					field:  "OpensAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, ShopBatchValidationError{
+					field:  "OpensAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetOpensAt()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return ShopBatchValidationError{
+				field:  "OpensAt",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	if all {
+		switch v := interface{}(m.GetCutoffAt()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, ShopBatchValidationError{
+					field:  "CutoffAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, ShopBatchValidationError{
+					field:  "CutoffAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetCutoffAt()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return ShopBatchValidationError{
+				field:  "CutoffAt",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	// no validation rules for PickupDate
+
+	for idx, item := range m.GetItems() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, ShopBatchValidationError{
+						field:  fmt.Sprintf("Items[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, ShopBatchValidationError{
+						field:  fmt.Sprintf("Items[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return ShopBatchValidationError{
+					field:  fmt.Sprintf("Items[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if len(errors) > 0 {
+		return ShopBatchMultiError(errors)
+	}
+
+	return nil
+}
+
+// ShopBatchMultiError is an error wrapping multiple validation errors returned
+// by ShopBatch.ValidateAll() if the designated constraints aren't met.
+type ShopBatchMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ShopBatchMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ShopBatchMultiError) AllErrors() []error { return m }
+
+// ShopBatchValidationError is the validation error returned by
+// ShopBatch.Validate if the designated constraints aren't met.
+type ShopBatchValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ShopBatchValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ShopBatchValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ShopBatchValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ShopBatchValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ShopBatchValidationError) ErrorName() string { return "ShopBatchValidationError" }
+
+// Error satisfies the builtin error interface
+func (e ShopBatchValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sShopBatch.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ShopBatchValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ShopBatchValidationError{}
+
+// Validate checks the field values on ShopBatchItem with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *ShopBatchItem) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ShopBatchItem with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in ShopBatchItemMultiError, or
+// nil if none found.
+func (m *ShopBatchItem) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ShopBatchItem) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Id
+
+	// no validation rules for SkuId
+
+	// no validation rules for ProductId
+
+	// no validation rules for Title
+
+	// no validation rules for Spec
+
+	// no validation rules for Unit
+
+	// no validation rules for Image
+
+	// no validation rules for ListPriceFen
+
+	// no validation rules for PriceFen
+
+	// no validation rules for PerShopperLimit
+
+	// no validation rules for Remaining
+
+	if len(errors) > 0 {
+		return ShopBatchItemMultiError(errors)
+	}
+
+	return nil
+}
+
+// ShopBatchItemMultiError is an error wrapping multiple validation errors
+// returned by ShopBatchItem.ValidateAll() if the designated constraints
+// aren't met.
+type ShopBatchItemMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ShopBatchItemMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ShopBatchItemMultiError) AllErrors() []error { return m }
+
+// ShopBatchItemValidationError is the validation error returned by
+// ShopBatchItem.Validate if the designated constraints aren't met.
+type ShopBatchItemValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ShopBatchItemValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ShopBatchItemValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ShopBatchItemValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ShopBatchItemValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ShopBatchItemValidationError) ErrorName() string { return "ShopBatchItemValidationError" }
+
+// Error satisfies the builtin error interface
+func (e ShopBatchItemValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sShopBatchItem.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ShopBatchItemValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ShopBatchItemValidationError{}
+
+// Validate checks the field values on ListShopBatchesReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *ListShopBatchesReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ListShopBatchesReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ListShopBatchesReplyMultiError, or nil if none found.
+func (m *ListShopBatchesReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ListShopBatchesReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	for idx, item := range m.GetBatches() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, ListShopBatchesReplyValidationError{
+						field:  fmt.Sprintf("Batches[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, ListShopBatchesReplyValidationError{
+						field:  fmt.Sprintf("Batches[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return ListShopBatchesReplyValidationError{
+					field:  fmt.Sprintf("Batches[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if len(errors) > 0 {
+		return ListShopBatchesReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// ListShopBatchesReplyMultiError is an error wrapping multiple validation
+// errors returned by ListShopBatchesReply.ValidateAll() if the designated
+// constraints aren't met.
+type ListShopBatchesReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ListShopBatchesReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ListShopBatchesReplyMultiError) AllErrors() []error { return m }
+
+// ListShopBatchesReplyValidationError is the validation error returned by
+// ListShopBatchesReply.Validate if the designated constraints aren't met.
+type ListShopBatchesReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ListShopBatchesReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ListShopBatchesReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ListShopBatchesReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ListShopBatchesReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ListShopBatchesReplyValidationError) ErrorName() string {
+	return "ListShopBatchesReplyValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ListShopBatchesReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sListShopBatchesReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ListShopBatchesReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ListShopBatchesReplyValidationError{}
+
 // Validate checks the field values on OrderLineInput with the rules defined in
 // the proto definition for this message. If any rules are violated, the first
 // error encountered is returned, or nil if there are no violations.

@@ -38,7 +38,7 @@ const (
 // for pickup at that leader, payment, cancellation, after-sales and notices.
 type ShopClient interface {
 	// The open batches of the grid of the caller's bound leader, with the stock left.
-	ListOpenBatches(ctx context.Context, in *ListOpenBatchesRequest, opts ...grpc.CallOption) (*ListBatchesReply, error)
+	ListOpenBatches(ctx context.Context, in *ListOpenBatchesRequest, opts ...grpc.CallOption) (*ListShopBatchesReply, error)
 	// Places an order. The idempotency key makes a retried request return the same order.
 	PlaceOrder(ctx context.Context, in *PlaceOrderRequest, opts ...grpc.CallOption) (*Order, error)
 	// The wx.requestPayment parameters of an unpaid order.
@@ -61,9 +61,9 @@ func NewShopClient(cc grpc.ClientConnInterface) ShopClient {
 	return &shopClient{cc}
 }
 
-func (c *shopClient) ListOpenBatches(ctx context.Context, in *ListOpenBatchesRequest, opts ...grpc.CallOption) (*ListBatchesReply, error) {
+func (c *shopClient) ListOpenBatches(ctx context.Context, in *ListOpenBatchesRequest, opts ...grpc.CallOption) (*ListShopBatchesReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListBatchesReply)
+	out := new(ListShopBatchesReply)
 	err := c.cc.Invoke(ctx, Shop_ListOpenBatches_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func (c *shopClient) ListNotices(ctx context.Context, in *ListNoticesRequest, op
 // for pickup at that leader, payment, cancellation, after-sales and notices.
 type ShopServer interface {
 	// The open batches of the grid of the caller's bound leader, with the stock left.
-	ListOpenBatches(context.Context, *ListOpenBatchesRequest) (*ListBatchesReply, error)
+	ListOpenBatches(context.Context, *ListOpenBatchesRequest) (*ListShopBatchesReply, error)
 	// Places an order. The idempotency key makes a retried request return the same order.
 	PlaceOrder(context.Context, *PlaceOrderRequest) (*Order, error)
 	// The wx.requestPayment parameters of an unpaid order.
@@ -182,7 +182,7 @@ type ShopServer interface {
 // pointer dereference when methods are called.
 type UnimplementedShopServer struct{}
 
-func (UnimplementedShopServer) ListOpenBatches(context.Context, *ListOpenBatchesRequest) (*ListBatchesReply, error) {
+func (UnimplementedShopServer) ListOpenBatches(context.Context, *ListOpenBatchesRequest) (*ListShopBatchesReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOpenBatches not implemented")
 }
 func (UnimplementedShopServer) PlaceOrder(context.Context, *PlaceOrderRequest) (*Order, error) {

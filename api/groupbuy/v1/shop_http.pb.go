@@ -36,7 +36,7 @@ type ShopHTTPServer interface {
 	ListMyAfterSales(context.Context, *ListMyAfterSalesRequest) (*ListAfterSalesReply, error)
 	ListNotices(context.Context, *ListNoticesRequest) (*ListNoticesReply, error)
 	// ListOpenBatches The open batches of the grid of the caller's bound leader, with the stock left.
-	ListOpenBatches(context.Context, *ListOpenBatchesRequest) (*ListBatchesReply, error)
+	ListOpenBatches(context.Context, *ListOpenBatchesRequest) (*ListShopBatchesReply, error)
 	ListOrders(context.Context, *ListMyOrdersRequest) (*ListOrdersReply, error)
 	// PayOrder The wx.requestPayment parameters of an unpaid order.
 	PayOrder(context.Context, *OrderRequest) (*PaymentParams, error)
@@ -73,7 +73,7 @@ func _Shop_ListOpenBatches0_HTTP_Handler(srv ShopHTTPServer) func(ctx http.Conte
 		if err != nil {
 			return err
 		}
-		reply := out.(*ListBatchesReply)
+		reply := out.(*ListShopBatchesReply)
 		return ctx.Result(200, reply)
 	}
 }
@@ -261,7 +261,7 @@ type ShopHTTPClient interface {
 	ListMyAfterSales(ctx context.Context, req *ListMyAfterSalesRequest, opts ...http.CallOption) (rsp *ListAfterSalesReply, err error)
 	ListNotices(ctx context.Context, req *ListNoticesRequest, opts ...http.CallOption) (rsp *ListNoticesReply, err error)
 	// ListOpenBatches The open batches of the grid of the caller's bound leader, with the stock left.
-	ListOpenBatches(ctx context.Context, req *ListOpenBatchesRequest, opts ...http.CallOption) (rsp *ListBatchesReply, err error)
+	ListOpenBatches(ctx context.Context, req *ListOpenBatchesRequest, opts ...http.CallOption) (rsp *ListShopBatchesReply, err error)
 	ListOrders(ctx context.Context, req *ListMyOrdersRequest, opts ...http.CallOption) (rsp *ListOrdersReply, err error)
 	// PayOrder The wx.requestPayment parameters of an unpaid order.
 	PayOrder(ctx context.Context, req *OrderRequest, opts ...http.CallOption) (rsp *PaymentParams, err error)
@@ -333,8 +333,8 @@ func (c *ShopHTTPClientImpl) ListNotices(ctx context.Context, in *ListNoticesReq
 }
 
 // ListOpenBatches The open batches of the grid of the caller's bound leader, with the stock left.
-func (c *ShopHTTPClientImpl) ListOpenBatches(ctx context.Context, in *ListOpenBatchesRequest, opts ...http.CallOption) (*ListBatchesReply, error) {
-	var out ListBatchesReply
+func (c *ShopHTTPClientImpl) ListOpenBatches(ctx context.Context, in *ListOpenBatchesRequest, opts ...http.CallOption) (*ListShopBatchesReply, error) {
+	var out ListShopBatchesReply
 	pattern := "/v1/shop/batches"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationShopListOpenBatches))

@@ -42,8 +42,8 @@ func (p *Plans) Create(ctx context.Context, by identity.Principal, in PlanInput)
 	if in.EffectiveFrom.IsZero() {
 		in.EffectiveFrom = now
 	}
-	if in.EffectiveFrom.Before(now.Add(-time.Minute)) {
-		return nil, bizerr.Invalid("effective_from", "is in the past: orders already paid keep their plan")
+	if err := checkEffectiveFrom(in.EffectiveFrom, now); err != nil {
+		return nil, err
 	}
 	if in.GridCell != "" {
 		c, err := geo.ParseCell(in.GridCell)
@@ -100,6 +100,21 @@ func (p *Plans) CheckItems(ctx context.Context, grids []geo.Cell, rates []int) e
 	}
 	if len(names) == 0 && top > p.cfg.CapBP {
 		return &PlanError{Reason: fmt.Sprintf("item commission %d bp exceeds the cap of %d bp", top, p.cfg.CapBP)}
+	}
+	return nil
+}
+
+// maxPlanAhead is how far ahead a plan may be set: further is a typo, not a plan.
+const maxPlanAhead = 366 * 24 * time.Hour
+
+// checkEffectiveFrom refuses a start in the past (orders already paid keep their plan; a
+// minute of clock skew is allowed) or more than maxPlanAhead ahead.
+func checkEffectiveFrom(from, now time.Time) error {
+	switch {
+	case from.Before(now.Add(-time.Minute)):
+		return bizerr.Invalid("effective_from", "is in the past: orders already paid keep their plan")
+	case from.After(now.Add(maxPlanAhead)):
+		return bizerr.Invalid("effective_from", "is more than a year ahead")
 	}
 	return nil
 }

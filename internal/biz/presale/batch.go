@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -132,6 +133,10 @@ const (
 	maxPrice      = 100_000_000 // fen: one million yuan
 	maxQuota      = 1_000_000
 	maxCommission = 10_000 // basis points
+	// A batch is planned ahead, but not more than a year ahead: a date beyond is a typo.
+	maxAhead = 366 * 24 * time.Hour
+	// A window may open a little before the request arrives (clocks differ, ops type "now").
+	openSkew = 10 * time.Minute
 )
 
 // check validates the input and returns its pickup date. Money, quantities and dates are
@@ -141,6 +146,8 @@ func (in *Input) check() (time.Time, error) {
 	switch {
 	case n < 2 || n > 64:
 		return time.Time{}, bizerr.Invalid("title", "2 to 64 characters")
+	case strings.TrimSpace(in.Title) == "":
+		return time.Time{}, bizerr.Invalid("title", "must not be blank")
 	case in.OpensAt.IsZero() || in.CutoffAt.IsZero():
 		return time.Time{}, bizerr.Invalid("opens_at", "opens_at and cutoff_at are required")
 	case !in.CutoffAt.After(in.OpensAt):
@@ -161,6 +168,21 @@ func (in *Input) check() (time.Time, error) {
 		return time.Time{}, err
 	}
 	return day, checkGrids(in.Grids)
+}
+
+// checkWhen checks the dates against the clock: the window opens no earlier than now (give or
+// take openSkew), and the window and the pickup day lie within maxAhead.
+func (in *Input) checkWhen(day, now time.Time) error {
+	latest := now.Add(maxAhead)
+	switch {
+	case in.OpensAt.Before(now.Add(-openSkew)):
+		return bizerr.Invalid("opens_at", "is in the past")
+	case in.CutoffAt.After(latest):
+		return bizerr.Invalid("cutoff_at", "is more than a year ahead")
+	case day.After(latest):
+		return bizerr.Invalid("pickup_date", "is more than a year ahead")
+	}
+	return nil
 }
 
 func checkItems(items []ItemInput) error {

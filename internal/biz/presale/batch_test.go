@@ -30,6 +30,7 @@ func TestInputCheckRefusesWhatABatchCannotSellBy(t *testing.T) {
 	}
 	cases := map[string]func(*Input){
 		"one-rune title":        func(in *Input) { in.Title = "团" },
+		"blank title":           func(in *Input) { in.Title = " \u3000 " },
 		"cut-off before open":   func(in *Input) { in.CutoffAt = in.OpensAt.Add(-time.Minute) },
 		"no opening":            func(in *Input) { in.OpensAt = time.Time{} },
 		"pickup before cut-off": func(in *Input) { in.PickupDate = "2026-11-30" },
@@ -50,6 +51,37 @@ func TestInputCheckRefusesWhatABatchCannotSellBy(t *testing.T) {
 		in := validInput(t)
 		breakIt(&in)
 		if _, err := in.check(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestInputCheckWhenRefusesDatesOutOfTheBatchRange(t *testing.T) {
+	now := time.Date(2026, 11, 30, 10, 0, 0, 0, China)
+	in := validInput(t)
+	day, err := in.check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.checkWhen(day, now); err != nil {
+		t.Fatalf("a batch of next week: %v", err)
+	}
+	in.OpensAt = now.Add(-5 * time.Minute)
+	if err := in.checkWhen(day, now); err != nil {
+		t.Fatalf("a window opening a moment ago: %v", err)
+	}
+	far := now.AddDate(1, 1, 0)
+	cases := map[string]func(in *Input, day *time.Time){
+		"window opening in 1970":     func(in *Input, _ *time.Time) { in.OpensAt = time.Unix(0, 0) },
+		"window opening an hour ago": func(in *Input, _ *time.Time) { in.OpensAt = now.Add(-time.Hour) },
+		"cut-off next year":          func(in *Input, _ *time.Time) { in.CutoffAt = far },
+		"pickup in 9999":             func(_ *Input, day *time.Time) { *day = time.Date(9999, 12, 31, 0, 0, 0, 0, China) },
+		"pickup next year":           func(_ *Input, day *time.Time) { *day = far },
+	}
+	for name, breakIt := range cases {
+		in, d := validInput(t), day
+		breakIt(&in, &d)
+		if err := in.checkWhen(d, now); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

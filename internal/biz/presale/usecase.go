@@ -88,6 +88,9 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := in.checkWhen(day, uc.now()); err != nil {
+		return nil, err
+	}
 	for _, g := range in.Grids {
 		ok, err := uc.grids.Exists(ctx, g)
 		if err != nil {

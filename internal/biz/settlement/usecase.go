@@ -53,15 +53,31 @@ type StartInput struct {
 	By      identity.Principal
 }
 
+// earliestCutoff is before any commission of this service: a cut-off earlier selects nothing
+// and can only be a mistake.
+var earliestCutoff = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkCutoff refuses a cut-off in the future (commission is settleable only up to now) or
+// before the service could have any.
+func checkCutoff(cutoff, now time.Time) error {
+	switch {
+	case cutoff.After(now):
+		return bizerr.Invalid("cutoff", "is in the future: commission is settleable only up to now")
+	case cutoff.Before(earliestCutoff):
+		return bizerr.Invalid("cutoff", "is before the service had any commission")
+	}
+	return nil
+}
+
 // Start saves a run (or finds the one with the key) and wakes this process's worker; every
 // replica's worker then shares its work.
 func (u *Usecase) Start(ctx context.Context, in StartInput) (*Run, error) {
 	now := u.now()
-	switch {
-	case in.Cutoff.IsZero():
+	if in.Cutoff.IsZero() {
 		in.Cutoff = now
-	case in.Cutoff.After(now):
-		return nil, bizerr.Invalid("cutoff", "is in the future: commission is settleable only up to now")
+	}
+	if err := checkCutoff(in.Cutoff, now); err != nil {
+		return nil, err
 	}
 	if in.Key == "" {
 		in.Key = fmt.Sprintf("%s/%d/%s", in.Trigger, in.By.ID, in.Cutoff.UTC().Format("20060102T150405.000000Z"))
