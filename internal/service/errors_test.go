@@ -8,6 +8,8 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -27,5 +29,18 @@ func TestErrorReasons(t *testing.T) {
 		if e.Reason != c.reason.String() || e.Code != c.code || e.Metadata["state"] != c.state {
 			t.Errorf("%v → %s %d %v, want %s %d state %q", c.err, e.Reason, e.Code, e.Metadata, c.reason, c.code, c.state)
 		}
+	}
+}
+
+// A login that found no free password check is the server at capacity (503), not the caller
+// going too fast: RATE_LIMITED keeps its 429 everywhere.
+func TestLoginBusyIsUnavailableNotRateLimited(t *testing.T) {
+	busy := kerrors.FromError(toAPIError(fmt.Errorf("%w: %w", identity.ErrLoginBusy, context.DeadlineExceeded)))
+	if busy.Reason != v1.ErrorReason_LOGIN_BUSY.String() || busy.Code != 503 || busy.Metadata["retry_after_seconds"] == "" {
+		t.Errorf("busy login → %s %d %v, want LOGIN_BUSY 503 with retry_after_seconds", busy.Reason, busy.Code, busy.Metadata)
+	}
+	limited := kerrors.FromError(toAPIError(fmt.Errorf("verify: %w", bizerr.ErrRateLimited)))
+	if !v1.IsRateLimited(limited) {
+		t.Errorf("rate limited → %s %d, want RATE_LIMITED 429", limited.Reason, limited.Code)
 	}
 }

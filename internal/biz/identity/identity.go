@@ -98,6 +98,7 @@ var (
 	ErrCredentialsInvalid  = errors.New("wrong username or password")
 	ErrAccountLocked       = errors.New("account is locked after repeated failed logins")
 	ErrAccountDisabled     = errors.New("account is disabled")
+	ErrLoginBusy           = errors.New("too many password checks in progress")
 )
 
 // LockedError is ErrAccountLocked with the time the lock lifts.
