@@ -190,7 +190,7 @@ func TestConsoleLoginWaitsForABoundedCheck(t *testing.T) {
 	s := newStack(t, openPostgres(t))
 	cfg := testConfig
 	cfg.PasswordChecks = passhash.NewLimiter(2)
-	uc := identity.NewConsoleUsecase(s.consoles, s.sessions, s.issuer, cfg, s.clock.Now)
+	uc := identity.NewConsoleUsecase(s.consoles, s.sessions, s.issuer, s.marks, cfg, s.clock.Now)
 	s.createAccount("bounded")
 	var held []func()
 	for range 2 {

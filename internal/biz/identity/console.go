@@ -27,15 +27,15 @@ type ConsoleUsecase struct {
 
 // NewConsoleUsecase wires the use case. Without cfg.PasswordChecks, one password is checked at a
 // time.
-func NewConsoleUsecase(repo ConsoleRepo, sessionRepo SessionRepo, issuer TokenIssuer, cfg Config,
-	now port.Clock) *ConsoleUsecase {
+func NewConsoleUsecase(repo ConsoleRepo, sessionRepo SessionRepo, issuer TokenIssuer, marks AccessMarks,
+	cfg Config, now port.Clock) *ConsoleUsecase {
 	checks := cfg.PasswordChecks
 	if checks == nil {
 		checks = passhash.NewLimiter(1)
 	}
 	return &ConsoleUsecase{
 		repo: repo, cfg: cfg, checks: checks, now: now,
-		sessions: &sessions{repo: sessionRepo, issuer: issuer, cfg: cfg, now: now},
+		sessions: &sessions{repo: sessionRepo, issuer: issuer, marks: marks, cfg: cfg, now: now},
 	}
 }
 

@@ -49,6 +49,8 @@ type Principal struct {
 	Kind  SubjectKind
 	ID    int64
 	Roles []Role
+	// Session is the session family of the caller's access token; empty for the system.
+	Session string
 }
 
 // Has reports whether the principal holds any of roles.
