@@ -76,4 +76,3 @@ func (m *accessMarks) Apply(ctx context.Context, p identity.Principal) (identity
 	}
 	return identity.LimitRoles(p, toRoles(strings.Split(roles, ","))), nil
 }
-
