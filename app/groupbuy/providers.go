@@ -66,8 +66,17 @@ func identityConfig(c *conf.Auth) identity.Config {
 	if cfg.MaxFailedAttempts <= 0 {
 		cfg.MaxFailedAttempts = 5
 	}
+	checks := int(c.GetConsole().GetMaxPasswordChecks())
+	if checks <= 0 {
+		checks = defaultPasswordChecks
+	}
+	cfg.PasswordChecks = passhash.NewLimiter(checks)
 	return cfg
 }
+
+// defaultPasswordChecks bounds logins to 128 MiB of argon2id memory (passhash.DefaultParams):
+// a burst of logins cannot exhaust a small server, and two checks still keep both cores busy.
+const defaultPasswordChecks = 2
 
 func orDefault(d *time.Duration, def time.Duration) {
 	if *d <= 0 {

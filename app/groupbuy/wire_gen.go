@@ -43,10 +43,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	if err != nil {
 		return nil, nil, err
 	}
-	middleware, err := server.NewMiddleware(logger, registry, issuer, policy)
-	if err != nil {
-		return nil, nil, err
-	}
 	confData := bootstrap.Data
 	database, cleanup, err := data.OpenDatabase(confData)
 	if err != nil {
@@ -58,9 +54,17 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	dataData := data.NewData(database, universalClient)
+	keyPrefix := data.NewKeyPrefix(confData)
+	config := identityConfig(confAuth)
+	accessMarks := data.NewAccessMarks(dataData, keyPrefix, config)
+	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	drain := server.NewDrain(confServer, logger)
 	wechat := bootstrap.Wechat
-	keyPrefix := data.NewKeyPrefix(confData)
 	miniProgram := data.NewMiniProgram(wechat, universalClient, keyPrefix)
 	security := bootstrap.Security
 	keyring, err := data.NewKeyring(security)
@@ -72,11 +76,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	userRepo := data.NewUserRepo(dataData, keyring)
 	consoleRepo := data.NewConsoleRepo(dataData)
 	sessionRepo := data.NewSessionRepo(dataData)
-	config := identityConfig(confAuth)
 	portClock := clock()
-	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, dataData, config, portClock)
+	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, dataData, config, portClock)
 	authService := service.NewAuthService(authUsecase)
-	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, config, portClock)
+	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
 	consoleService := service.NewConsoleService(consoleUsecase)
 	repo := data.NewLeaderRepo(dataData, keyring)
 	gridRepo := data.NewGridRepo(dataData)
@@ -90,7 +93,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, dataData, config2, portClock)
+	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, dataData, config2, portClock)
 	finder := leader.NewFinder(repo, config2, portClock)
 	neighbourhoodService := service.NewNeighbourhoodService(usecase, finder)
 	leaderSelfService := service.NewLeaderSelfService(usecase)
@@ -275,9 +278,11 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	keyPrefix := data.NewKeyPrefix(confData)
 	config := identityConfig(confAuth)
+	accessMarks := data.NewAccessMarks(dataData, keyPrefix, config)
 	portClock := clock()
-	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, config, portClock)
+	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
 	security := bootstrap.Security
 	keyring, err := data.NewKeyring(security)
 	if err != nil {
@@ -299,7 +304,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, dataData, config2, portClock)
+	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, dataData, config2, portClock)
 	catalogRepo := data.NewCatalogRepo(dataData)
 	confCatalog := bootstrap.Catalog
 	catalogCompliance := compliance(confCatalog)

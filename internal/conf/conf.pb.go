@@ -1446,6 +1446,10 @@ type Auth_Console struct {
 	// Failed logins in a row that lock an account.
 	MaxFailedAttempts int32                `protobuf:"varint,1,opt,name=max_failed_attempts,json=maxFailedAttempts,proto3" json:"max_failed_attempts,omitempty"`
 	Lockout           *durationpb.Duration `protobuf:"bytes,2,opt,name=lockout,proto3" json:"lockout,omitempty"`
+	// Password checks that may run at once (default 2). Each argon2id check holds 64 MiB while
+	// it runs, so this bounds the memory of logins (2 × 64 MiB); logins beyond it wait for a
+	// check until their deadline and are then refused with LOGIN_BUSY (503).
+	MaxPasswordChecks int32 `protobuf:"varint,3,opt,name=max_password_checks,json=maxPasswordChecks,proto3" json:"max_password_checks,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1492,6 +1496,13 @@ func (x *Auth_Console) GetLockout() *durationpb.Duration {
 		return x.Lockout
 	}
 	return nil
+}
+
+func (x *Auth_Console) GetMaxPasswordChecks() int32 {
+	if x != nil {
+		return x.MaxPasswordChecks
+	}
+	return 0
 }
 
 type Wechat_MiniProgram struct {
@@ -1968,7 +1979,7 @@ const file_conf_proto_rawDesc = "" +
 	"\fread_timeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\vreadTimeout\x12>\n" +
 	"\rwrite_timeout\x18\t \x01(\v2\x19.google.protobuf.DurationR\fwriteTimeout\x12\x1a\n" +
 	"\bembedded\x18\n" +
-	" \x01(\bR\bembedded\"\xda\x02\n" +
+	" \x01(\bR\bembedded\"\x8b\x03\n" +
 	"\x04Auth\x12\x1d\n" +
 	"\n" +
 	"jwt_secret\x18\x01 \x01(\tR\tjwtSecret\x12\x16\n" +
@@ -1977,10 +1988,11 @@ const file_conf_proto_rawDesc = "" +
 	"access_ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\taccessTtl\x12:\n" +
 	"\vrefresh_ttl\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
 	"refreshTtl\x125\n" +
-	"\aconsole\x18\x05 \x01(\v2\x1b.groupbuy.conf.Auth.ConsoleR\aconsole\x1an\n" +
+	"\aconsole\x18\x05 \x01(\v2\x1b.groupbuy.conf.Auth.ConsoleR\aconsole\x1a\x9e\x01\n" +
 	"\aConsole\x12.\n" +
 	"\x13max_failed_attempts\x18\x01 \x01(\x05R\x11maxFailedAttempts\x123\n" +
-	"\alockout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\alockout\"\xff\a\n" +
+	"\alockout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\alockout\x12.\n" +
+	"\x13max_password_checks\x18\x03 \x01(\x05R\x11maxPasswordChecks\"\xff\a\n" +
 	"\x06Wechat\x12\x19\n" +
 	"\bapi_base\x18\x01 \x01(\tR\aapiBase\x12D\n" +
 	"\fmini_program\x18\x02 \x01(\v2!.groupbuy.conf.Wechat.MiniProgramR\vminiProgram\x123\n" +

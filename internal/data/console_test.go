@@ -1,6 +1,7 @@
 package data_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
 )
 
 // createAccount adds a console account through the use case, so the stored hash is real.
@@ -178,6 +180,53 @@ func TestConsoleBurstCannotOutrunTheLock(t *testing.T) {
 	if _, err := uc.Login(t.Context(), "burst", testPassword); !errors.Is(err, identity.ErrAccountLocked) {
 		t.Errorf("after the burst the right password: %v, want locked", err)
 	}
+}
+
+// Password checks are bounded: while every slot is taken, a login for a known and for an unknown
+// username alike waits and, when its deadline passes, is refused as busy without counting an
+// attempt; once a slot is free both are checked as usual.
+func TestConsoleLoginWaitsForABoundedCheck(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, openPostgres(t))
+	cfg := testConfig
+	cfg.PasswordChecks = passhash.NewLimiter(2)
+	uc := identity.NewConsoleUsecase(s.consoles, s.sessions, s.issuer, s.marks, cfg, s.clock.Now)
+	s.createAccount("bounded")
+	var held []func()
+	for range 2 {
+		release, err := cfg.PasswordChecks.Acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, release)
+	}
+	for _, login := range []struct{ username, password string }{
+		{"bounded", testPassword}, {"bounded", "Wrong-password-01"}, {"nobody.here", testPassword},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		tokens, err := uc.Login(ctx, login.username, login.password)
+		cancel()
+		if tokens != nil || !errors.Is(err, identity.ErrLoginBusy) {
+			t.Errorf("%s while every check is taken: %v, want ErrLoginBusy", login.username, err)
+		}
+	}
+	if a, err := s.consoles.GetByUsername(t.Context(), "bounded"); err != nil || a.FailedAttempts != 0 {
+		t.Errorf("attempts counted for logins that were never checked: %+v, %v", a, err)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := uc.Login(t.Context(), "nobody.here", testPassword)
+		done <- err
+	}()
+	held[0]() // a waiting login takes the freed slot
+	if err := <-done; !errors.Is(err, identity.ErrCredentialsInvalid) {
+		t.Errorf("unknown username once a check is free: %v", err)
+	}
+	if _, err := uc.Login(t.Context(), "bounded", testPassword); err != nil {
+		t.Errorf("right password once a check is free: %v", err)
+	}
+	held[1]()
 }
 
 // Twenty wrong passwords at once through ConsoleUsecase.Login: every answer is "wrong

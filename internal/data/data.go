@@ -61,6 +61,7 @@ var ProviderSet = wire.NewSet(
 	NewArrivalMessenger,
 	NewPickupRepo,
 	NewPickupGuard,
+	NewAccessMarks,
 	NewAfterSaleRepo,
 	NewMiniProgram,
 	NewPaymentStore,

@@ -22,7 +22,7 @@ func (s *stack) leaderUsecase(depth int) *leader.Usecase {
 	cfg := leader.Config{GridRes: 7, PickupRes: 9, MaxRadiusMeters: 3000, RebindInterval: 24 * time.Hour,
 		UplineDepth: depth, IndexRefresh: time.Second}
 	uc := leader.NewUsecase(data.NewLeaderRepo(s.data, s.keys), data.NewGridRepo(s.data),
-		data.NewBindingRepo(s.data), data.NewReceiverQueue(s.data), s.users.(*data.UserRepo), s.data, cfg, s.clock.Now)
+		data.NewBindingRepo(s.data), data.NewReceiverQueue(s.data), s.users.(*data.UserRepo), s.marks, s.data, cfg, s.clock.Now)
 	cell, err := geo.CellAt(peoplesSquare, 7)
 	if err != nil {
 		s.t.Fatal(err)

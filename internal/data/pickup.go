@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	stdsql "database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -456,8 +455,8 @@ func (r *pickupRepo) LeaderBatches(ctx context.Context, leaderID, beforeID int64
 	return (&batchRepo{data: r.data}).attach(ctx, rows)
 }
 
-// pickupGuard keeps the pickup day's counters in Redis: failed verifications per leader and
-// one-time claims (a message sent once per order).
+// pickupGuard keeps the pickup day's counters in Redis: attempted verifications per leader (the
+// count is one key, so it lives in one cluster slot) and one-time claims (a message sent once per order).
 type pickupGuard struct {
 	rdb    redis.UniversalClient
 	prefix KeyPrefix
@@ -472,27 +471,46 @@ func (g *pickupGuard) failKey(leaderID int64) string {
 	return g.prefix.Key("pickup", "fail", strconv.FormatInt(leaderID, 10))
 }
 
-func (g *pickupGuard) Failures(ctx context.Context, leaderID int64) (int64, error) {
-	n, err := g.rdb.Get(ctx, g.failKey(leaderID)).Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
+// claimAttemptLua counts one attempt unless ARGV[1] are counted already: the check and the count
+// are one step, so parallel requests cannot all read the same count and pass. The window
+// (ARGV[2] ms) starts with the first count and is never extended.
+const claimAttemptLua = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+`
+
+// returnAttemptLua uncounts one attempt; DECR keeps the window's expiry, and an expired window
+// stays gone.
+const returnAttemptLua = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 1
+`
+
+var (
+	claimAttemptScript  = redis.NewScript(claimAttemptLua)
+	returnAttemptScript = redis.NewScript(returnAttemptLua)
+)
+
+func (g *pickupGuard) ClaimAttempt(ctx context.Context, leaderID, limit int64, window time.Duration) (bool, error) {
+	n, err := claimAttemptScript.Run(ctx, g.rdb, []string{g.failKey(leaderID)}, limit, window.Milliseconds()).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("pickup failures of leader %d: %w", leaderID, err)
+		return false, fmt.Errorf("claim pickup attempt of leader %d: %w", leaderID, err)
 	}
-	return n, nil
+	return n == 1, nil
 }
 
-// Fail starts the window with SET NX and then counts, so the count always carries its expiry.
-func (g *pickupGuard) Fail(ctx context.Context, leaderID int64, window time.Duration) error {
-	key := g.failKey(leaderID)
-	_, err := g.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.SetNX(ctx, key, 0, window)
-		p.Incr(ctx, key)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("count pickup failure of leader %d: %w", leaderID, err)
+func (g *pickupGuard) ReturnAttempt(ctx context.Context, leaderID int64) error {
+	if err := returnAttemptScript.Run(ctx, g.rdb, []string{g.failKey(leaderID)}).Err(); err != nil {
+		return fmt.Errorf("return pickup attempt of leader %d: %w", leaderID, err)
 	}
 	return nil
 }

@@ -460,6 +460,74 @@ func TestPickupVerifyIsSingleUseAndScoped(t *testing.T) {
 	}
 }
 
+// Parallel wrong codes of one leader are checked no more often than sequential ones: the limit
+// is counted in the same step that lets an attempt through. A handed-out order does not count.
+func TestPickupVerifyLimitHoldsUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	e := newPkEnv(t, openPostgres(t))
+	ctx := t.Context()
+	good := e.pkOrder(e.a, entorder.StatusPaid, 1, 0)
+	if _, err := e.pickup.ConfirmArrival(ctx, pkLeaderUserA, int64(e.batch)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pickup.Verify(ctx, pkLeaderUserA, *good.PickupCode, ""); err != nil {
+		t.Fatalf("a right code: %v", err)
+	}
+	var checked, limited atomic.Int32
+	waitAll(t, 60, 60*time.Second, func(int) {
+		_, err := e.pickup.Verify(ctx, pkLeaderUserA, "999999999999", "")
+		switch {
+		case errors.Is(err, order.ErrPickupCode):
+			checked.Add(1)
+		case errors.Is(err, bizerr.ErrRateLimited):
+			limited.Add(1)
+		default:
+			t.Errorf("a wrong code: %v", err)
+		}
+	})
+	if checked.Load() != 30 || limited.Load() != 30 {
+		t.Errorf("of 60 parallel wrong codes %d were checked and %d refused; want 30 and 30",
+			checked.Load(), limited.Load())
+	}
+}
+
+// The guard's claim is one atomic step in Redis: of 60 parallel claims exactly the limit pass,
+// and a returned attempt makes room for exactly one more.
+func TestPickupGuardClaimsAtomically(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, openPostgres(t))
+	g := data.NewPickupGuard(s.data, s.prefix)
+	ctx := t.Context()
+	var passed atomic.Int32
+	waitAll(t, 60, 30*time.Second, func(int) {
+		ok, err := g.ClaimAttempt(ctx, 7, 30, time.Minute)
+		if err != nil {
+			t.Error(err)
+		}
+		if ok {
+			passed.Add(1)
+		}
+	})
+	if passed.Load() != 30 {
+		t.Fatalf("%d of 60 claims passed a limit of 30", passed.Load())
+	}
+	if err := g.ReturnAttempt(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false} {
+		if ok, err := g.ClaimAttempt(ctx, 7, 30, time.Minute); err != nil || ok != want {
+			t.Errorf("claim %d after a return: %v, %v; want %v", i, ok, err, want)
+		}
+	}
+	if ok, err := g.ClaimAttempt(ctx, 8, 30, time.Minute); err != nil || !ok {
+		t.Errorf("another leader: %v, %v", ok, err)
+	}
+	ttl, err := s.rdb.PTTL(ctx, string(s.prefix.Key("pickup", "fail", "7"))).Result()
+	if err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("the count's window: %v, %v", ttl, err)
+	}
+}
+
 // The sweeper flags overdue orders once, completes picked-up orders after the window (not while
 // an after-sales request is open), makes late-paid orders ready, and completes the batch.
 func TestPickupTick(t *testing.T) {

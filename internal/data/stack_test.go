@@ -85,6 +85,7 @@ type stack struct {
 	users    identity.UserRepo
 	consoles identity.ConsoleRepo
 	sessions identity.SessionRepo
+	marks    identity.AccessMarks
 	issuer   *auth.Issuer
 	clock    *clock
 }
@@ -157,6 +158,7 @@ func newStackWith(t *testing.T, db *data.Database, rdb redis.UniversalClient, pr
 		users:    data.NewUserRepo(d, keys),
 		consoles: data.NewConsoleRepo(d),
 		sessions: data.NewSessionRepo(d),
+		marks:    data.NewAccessMarks(d, prefix, testConfig),
 		issuer:   issuer,
 		clock:    newClock(),
 	}
@@ -164,7 +166,7 @@ func newStackWith(t *testing.T, db *data.Database, rdb redis.UniversalClient, pr
 
 // consoleUsecase is the console sign-in on the stack's repositories and clock.
 func (s *stack) consoleUsecase() *identity.ConsoleUsecase {
-	return identity.NewConsoleUsecase(s.consoles, s.sessions, s.issuer, testConfig, s.clock.Now)
+	return identity.NewConsoleUsecase(s.consoles, s.sessions, s.issuer, s.marks, testConfig, s.clock.Now)
 }
 
 // wechatEnv is a WeChat simulator and the program's client pointed at it.
@@ -200,7 +202,7 @@ func (s *stack) wechat() *wechatEnv {
 
 // authUsecase is the mini-program sign-in on the stack's repositories, transactor and clock.
 func (s *stack) authUsecase(wx identity.Wechat) *identity.AuthUsecase {
-	return identity.NewAuthUsecase(wx, s.users, s.consoles, s.sessions, s.issuer, s.data, testConfig, s.clock.Now)
+	return identity.NewAuthUsecase(wx, s.users, s.consoles, s.sessions, s.issuer, s.marks, s.data, testConfig, s.clock.Now)
 }
 
 // login signs openid in through the simulator and the real client.

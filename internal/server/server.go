@@ -77,7 +77,8 @@ type Middleware []middleware.Middleware
 // NewMiddleware builds the chain: recover from panics, log with a request id, count, then
 // authenticate and authorize (before validation, so an anonymous caller learns nothing about
 // the rules), then validate.
-func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Issuer, policy auth.Policy) (Middleware, error) {
+func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Issuer, policy auth.Policy,
+	marks identity.AccessMarks) (Middleware, error) {
 	metrics, err := mw.NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Iss
 		mw.Recover(logger),
 		mw.RequestLog(logger),
 		metrics.Middleware(),
-		auth.Middleware(issuer, policy),
+		auth.Middleware(issuer, policy, marks),
 		mw.Validate(),
 	}, nil
 }

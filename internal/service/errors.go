@@ -76,6 +76,10 @@ func apiError(err error) *kerrors.Error {
 		return v1.ErrorAccountLocked("too many failed logins: try again later").
 			WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10)})
 	}
+	if errors.Is(err, identity.ErrLoginBusy) {
+		return v1.ErrorLoginBusy("too many logins in progress: retry in a moment").
+			WithMetadata(map[string]string{"retry_after_seconds": "1"})
+	}
 	var rebind *leader.RebindError
 	if errors.As(err, &rebind) {
 		retry := int64(time.Until(rebind.NextAllowed).Round(time.Second) / time.Second)

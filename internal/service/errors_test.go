@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
@@ -50,5 +51,18 @@ func TestAPIErrorsKeepTheirCause(t *testing.T) {
 		if strings.Contains(e.Message, "no such host") || strings.Contains(e.Message, "relation") {
 			t.Errorf("%s: message %q reveals the cause", e.Reason, e.Message)
 		}
+	}
+}
+
+// A login that found no free password check is the server at capacity (503), not the caller
+// going too fast: RATE_LIMITED keeps its 429 everywhere.
+func TestLoginBusyIsUnavailableNotRateLimited(t *testing.T) {
+	busy := kerrors.FromError(toAPIError(fmt.Errorf("%w: %w", identity.ErrLoginBusy, context.DeadlineExceeded)))
+	if busy.Reason != v1.ErrorReason_LOGIN_BUSY.String() || busy.Code != 503 || busy.Metadata["retry_after_seconds"] == "" {
+		t.Errorf("busy login → %s %d %v, want LOGIN_BUSY 503 with retry_after_seconds", busy.Reason, busy.Code, busy.Metadata)
+	}
+	limited := kerrors.FromError(toAPIError(fmt.Errorf("verify: %w", bizerr.ErrRateLimited)))
+	if !v1.IsRateLimited(limited) {
+		t.Errorf("rate limited → %s %d, want RATE_LIMITED 429", limited.Reason, limited.Code)
 	}
 }

@@ -61,6 +61,11 @@ const (
 	// Too many failed logins; metadata retry_after_seconds says when to try again.
 	ErrorReason_ACCOUNT_LOCKED   ErrorReason = 26
 	ErrorReason_ACCOUNT_DISABLED ErrorReason = 27
+	// The server is checking as many passwords as it allows at once and no check could start
+	// before the request's deadline: retry after metadata retry_after_seconds. 503, not
+	// RATE_LIMITED's 429: the server is at capacity, whoever the caller is, and the attempt was
+	// not counted against the account.
+	ErrorReason_LOGIN_BUSY ErrorReason = 28
 	// The location is not in a grid that is served.
 	ErrorReason_AREA_NOT_SERVED ErrorReason = 40
 	// The invite code does not exist or its leader does not serve.
@@ -135,6 +140,7 @@ var (
 		25: "CREDENTIALS_INVALID",
 		26: "ACCOUNT_LOCKED",
 		27: "ACCOUNT_DISABLED",
+		28: "LOGIN_BUSY",
 		40: "AREA_NOT_SERVED",
 		41: "INVITE_CODE_INVALID",
 		42: "INVITE_CYCLE",
@@ -181,6 +187,7 @@ var (
 		"CREDENTIALS_INVALID":      25,
 		"ACCOUNT_LOCKED":           26,
 		"ACCOUNT_DISABLED":         27,
+		"LOGIN_BUSY":               28,
 		"AREA_NOT_SERVED":          40,
 		"INVITE_CODE_INVALID":      41,
 		"INVITE_CYCLE":             42,
@@ -239,7 +246,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xc4\t\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xda\t\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -261,7 +268,9 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\x14REFRESH_TOKEN_REUSED\x10\x18\x1a\x04\xa8E\x91\x03\x12\x1d\n" +
 	"\x13CREDENTIALS_INVALID\x10\x19\x1a\x04\xa8E\x91\x03\x12\x18\n" +
 	"\x0eACCOUNT_LOCKED\x10\x1a\x1a\x04\xa8E\xad\x03\x12\x1a\n" +
-	"\x10ACCOUNT_DISABLED\x10\x1b\x1a\x04\xa8E\x93\x03\x12\x19\n" +
+	"\x10ACCOUNT_DISABLED\x10\x1b\x1a\x04\xa8E\x93\x03\x12\x14\n" +
+	"\n" +
+	"LOGIN_BUSY\x10\x1c\x1a\x04\xa8E\xf7\x03\x12\x19\n" +
 	"\x0fAREA_NOT_SERVED\x10(\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
 	"\x13INVITE_CODE_INVALID\x10)\x1a\x04\xa8E\x90\x03\x12\x16\n" +
 	"\fINVITE_CYCLE\x10*\x1a\x04\xa8E\x90\x03\x12\x1f\n" +

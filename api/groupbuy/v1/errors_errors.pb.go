@@ -279,6 +279,26 @@ func ErrorAccountDisabled(format string, args ...interface{}) *errors.Error {
 	return errors.New(403, ErrorReason_ACCOUNT_DISABLED.String(), fmt.Sprintf(format, args...))
 }
 
+// The server is checking as many passwords as it allows at once and no check could start
+// before the request's deadline: retry after metadata retry_after_seconds. 503, not
+// RATE_LIMITED's 429: the server is at capacity, whoever the caller is, and the attempt was
+// not counted against the account.
+func IsLoginBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_LOGIN_BUSY.String() && e.Code == 503
+}
+
+// The server is checking as many passwords as it allows at once and no check could start
+// before the request's deadline: retry after metadata retry_after_seconds. 503, not
+// RATE_LIMITED's 429: the server is at capacity, whoever the caller is, and the attempt was
+// not counted against the account.
+func ErrorLoginBusy(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_LOGIN_BUSY.String(), fmt.Sprintf(format, args...))
+}
+
 // The location is not in a grid that is served.
 func IsAreaNotServed(err error) bool {
 	if err == nil {

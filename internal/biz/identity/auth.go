@@ -20,10 +20,10 @@ type AuthUsecase struct {
 
 // NewAuthUsecase wires the use case.
 func NewAuthUsecase(wechat Wechat, users UserRepo, consoles ConsoleRepo, sessionRepo SessionRepo,
-	issuer TokenIssuer, tx port.Transactor, cfg Config, now port.Clock) *AuthUsecase {
+	issuer TokenIssuer, marks AccessMarks, tx port.Transactor, cfg Config, now port.Clock) *AuthUsecase {
 	return &AuthUsecase{
 		wechat: wechat, users: users, consoles: consoles, tx: tx,
-		sessions: &sessions{repo: sessionRepo, issuer: issuer, cfg: cfg, now: now},
+		sessions: &sessions{repo: sessionRepo, issuer: issuer, marks: marks, cfg: cfg, now: now},
 	}
 }
 

@@ -14,4 +14,7 @@ type Config struct {
 	Lockout           time.Duration
 	// PasswordParams are the argon2id costs of new console passwords.
 	PasswordParams passhash.Params
+	// PasswordChecks bounds the console password checks that run at once (each holds
+	// PasswordParams.Memory); logins beyond it wait, until their deadline, for a slot.
+	PasswordChecks *passhash.Limiter
 }

@@ -18,18 +18,24 @@ type ConsoleUsecase struct {
 	repo     ConsoleRepo
 	sessions *sessions
 	cfg      Config
+	checks   *passhash.Limiter
 	now      port.Clock
 
 	dummyOnce sync.Once
 	dummyHash string
 }
 
-// NewConsoleUsecase wires the use case.
-func NewConsoleUsecase(repo ConsoleRepo, sessionRepo SessionRepo, issuer TokenIssuer, cfg Config,
-	now port.Clock) *ConsoleUsecase {
+// NewConsoleUsecase wires the use case. Without cfg.PasswordChecks, one password is checked at a
+// time.
+func NewConsoleUsecase(repo ConsoleRepo, sessionRepo SessionRepo, issuer TokenIssuer, marks AccessMarks,
+	cfg Config, now port.Clock) *ConsoleUsecase {
+	checks := cfg.PasswordChecks
+	if checks == nil {
+		checks = passhash.NewLimiter(1)
+	}
 	return &ConsoleUsecase{
-		repo: repo, cfg: cfg, now: now,
-		sessions: &sessions{repo: sessionRepo, issuer: issuer, cfg: cfg, now: now},
+		repo: repo, cfg: cfg, checks: checks, now: now,
+		sessions: &sessions{repo: sessionRepo, issuer: issuer, marks: marks, cfg: cfg, now: now},
 	}
 }
 
@@ -37,40 +43,62 @@ func NewConsoleUsecase(repo ConsoleRepo, sessionRepo SessionRepo, issuer TokenIs
 // beyond cfg.MaxFailedAttempts attempts in a row the account is locked for cfg.Lockout, and while
 // locked even the right password is refused, so guessing — also in bursts of parallel requests —
 // gains nothing. A disabled account is only reported to whoever knows its password.
+//
+// Every check, for a known username or not, waits for one of cfg.PasswordChecks' slots until
+// ctx ends (ErrLoginBusy): an argon2id check holds its whole memory cost while it runs, and
+// unknown usernames burn a check of the same cost so that their answer takes as long.
 func (uc *ConsoleUsecase) Login(ctx context.Context, username, password string) (*Tokens, error) {
 	acct, err := uc.repo.GetByUsername(ctx, username)
-	if errors.Is(err, bizerr.ErrNotFound) {
+	known := err == nil
+	if !known && !errors.Is(err, bizerr.ErrNotFound) {
+		return nil, fmt.Errorf("look up console account: %w", err)
+	}
+	// The slot is taken before the attempt is counted: a login turned away for want of a slot
+	// was never checked and brings the account no nearer its lock.
+	release, err := uc.checks.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrLoginBusy, err)
+	}
+	if !known {
+		defer release()
 		uc.burnVerify(password) // answer as slowly as for a real account: no username probing
 		return nil, ErrCredentialsInvalid
 	}
-	if err != nil {
-		return nil, fmt.Errorf("look up console account: %w", err)
-	}
 	now := uc.now()
-	claimed, err := uc.repo.ClaimAttempt(ctx, acct.ID, now)
+	err = uc.attempt(ctx, acct, password, now)
+	release()
 	if err != nil {
-		return nil, fmt.Errorf("count login attempt: %w", err)
-	}
-	if claimed.LockedAt(now) {
-		return nil, &LockedError{Until: *claimed.LockedUntil}
-	}
-	if claimed.FailedAttempts > uc.cfg.MaxFailedAttempts {
-		return nil, uc.lock(ctx, acct.ID, now) // attempts beyond the limit are not even checked
-	}
-	ok, err := passhash.Verify(password, acct.PasswordHash)
-	if err != nil {
-		return nil, fmt.Errorf("verify password of %q: %w", username, err)
-	}
-	if !ok {
-		if claimed.FailedAttempts >= uc.cfg.MaxFailedAttempts {
-			return nil, uc.lock(ctx, acct.ID, now)
-		}
-		return nil, ErrCredentialsInvalid
+		return nil, err
 	}
 	if acct.Disabled {
 		return nil, ErrAccountDisabled
 	}
 	return uc.succeed(ctx, acct, now)
+}
+
+// attempt counts one attempt at acct and checks password; nil means it matched.
+func (uc *ConsoleUsecase) attempt(ctx context.Context, acct *ConsoleAccount, password string, now time.Time) error {
+	claimed, err := uc.repo.ClaimAttempt(ctx, acct.ID, now)
+	if err != nil {
+		return fmt.Errorf("count login attempt: %w", err)
+	}
+	if claimed.LockedAt(now) {
+		return &LockedError{Until: *claimed.LockedUntil}
+	}
+	if claimed.FailedAttempts > uc.cfg.MaxFailedAttempts {
+		return uc.lock(ctx, acct.ID, now) // attempts beyond the limit are not even checked
+	}
+	ok, err := passhash.Verify(password, acct.PasswordHash)
+	if err != nil {
+		return fmt.Errorf("verify password of %q: %w", acct.Username, err)
+	}
+	if !ok {
+		if claimed.FailedAttempts >= uc.cfg.MaxFailedAttempts {
+			return uc.lock(ctx, acct.ID, now)
+		}
+		return ErrCredentialsInvalid
+	}
+	return nil
 }
 
 // succeed clears the count and opens a session, unless a concurrent attempt locked the account

@@ -49,6 +49,8 @@ type Principal struct {
 	Kind  SubjectKind
 	ID    int64
 	Roles []Role
+	// Session is the session family of the caller's access token; empty for the system.
+	Session string
 }
 
 // Has reports whether the principal holds any of roles.
@@ -98,6 +100,7 @@ var (
 	ErrCredentialsInvalid  = errors.New("wrong username or password")
 	ErrAccountLocked       = errors.New("account is locked after repeated failed logins")
 	ErrAccountDisabled     = errors.New("account is disabled")
+	ErrLoginBusy           = errors.New("too many password checks in progress")
 )
 
 // LockedError is ErrAccountLocked with the time the lock lifts.

@@ -27,6 +27,7 @@ type Tokens struct {
 type sessions struct {
 	repo   SessionRepo
 	issuer TokenIssuer
+	marks  AccessMarks
 	cfg    Config
 	now    port.Clock
 }
@@ -43,6 +44,7 @@ func (s *sessions) start(ctx context.Context, p Principal) (*Tokens, error) {
 // issue signs an access token and stores a new refresh token in family.
 func (s *sessions) issue(ctx context.Context, p Principal, family string) (*Tokens, error) {
 	now := s.now()
+	p.Session = family
 	refresh, err := randomToken(32)
 	if err != nil {
 		return nil, err
@@ -90,7 +92,7 @@ func (s *sessions) claim(ctx context.Context, refreshToken string) (*Session, er
 		}
 	}
 	if !won {
-		if err := s.repo.RevokeFamily(ctx, sess.Family, now); err != nil {
+		if err := s.revokeFamily(ctx, sess, now); err != nil {
 			return nil, fmt.Errorf("revoke reused session: %w", err)
 		}
 		return nil, ErrRefreshTokenReused
@@ -108,7 +110,17 @@ func (s *sessions) revoke(ctx context.Context, refreshToken string) error {
 	if err != nil {
 		return fmt.Errorf("look up session: %w", err)
 	}
-	return s.repo.RevokeFamily(ctx, sess.Family, s.now())
+	return s.revokeFamily(ctx, sess, s.now())
+}
+
+// revokeFamily ends the refresh tokens of sess's family and, from the next request on, its
+// access tokens too. The mark goes first: should the database fail after it, the session's
+// access tokens are refused while its refresh token still works, which only costs a refresh.
+func (s *sessions) revokeFamily(ctx context.Context, sess *Session, now time.Time) error {
+	if err := s.marks.RevokeSession(ctx, sess.Kind, sess.SubjectID, sess.Family); err != nil {
+		return err
+	}
+	return s.repo.RevokeFamily(ctx, sess.Family, now)
 }
 
 // randomToken returns n random bytes, base64url encoded.

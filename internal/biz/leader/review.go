@@ -35,23 +35,30 @@ func (uc *Usecase) Reject(ctx context.Context, p identity.Principal, id int64, r
 }
 
 // Suspend stops an approved leader serving; its shoppers are told to choose another leader. The
-// user keeps the leader role and stays a profit-sharing receiver: it still sees its commission
-// and is paid what it earned before. Removal as a receiver belongs to removing a leader.
+// user loses the leader role from its next request on (no arrivals, pickups or leader pages
+// until reinstated) but stays a profit-sharing receiver and is paid what it earned before.
+// Removal as a receiver belongs to removing a leader.
 func (uc *Usecase) Suspend(ctx context.Context, p identity.Principal, id int64, reason string) (*Leader, error) {
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
-	return uc.review(ctx, p, id, StatusApproved, StatusSuspended, ActionSuspended, reason, nil)
+	return uc.review(ctx, p, id, StatusApproved, StatusSuspended, ActionSuspended, reason, func(ctx context.Context, l *Leader) error {
+		return uc.setLeaderRole(ctx, l.UserID, false)
+	})
 }
 
-// Reinstate lets a suspended leader serve again.
+// Reinstate lets a suspended leader serve again; the leader role returns with its next token
+// (a refresh).
 func (uc *Usecase) Reinstate(ctx context.Context, p identity.Principal, id int64) (*Leader, error) {
-	return uc.review(ctx, p, id, StatusSuspended, StatusApproved, ActionReinstated, "", nil)
+	return uc.review(ctx, p, id, StatusSuspended, StatusApproved, ActionReinstated, "", func(ctx context.Context, l *Leader) error {
+		return uc.setLeaderRole(ctx, l.UserID, true)
+	})
 }
 
 // Remove ends an approved or suspended leader for good, with a reason, and queues its removal
 // as a profit-sharing receiver in the same transaction: WeChat then refuses shares to it, so
-// settlement pays it nothing more and finance settles what it is still owed by hand.
+// settlement pays it nothing more and finance settles what it is still owed by hand. The user
+// loses the leader role from its next request on.
 func (uc *Usecase) Remove(ctx context.Context, p identity.Principal, id int64, reason string) (*Leader, error) {
 	if err := checkReason(reason); err != nil {
 		return nil, err
@@ -67,6 +74,9 @@ func (uc *Usecase) Remove(ctx context.Context, p identity.Principal, id int64, r
 		}
 		from := l.Status
 		out, err = uc.review(ctx, p, id, from, StatusRemoved, ActionRemoved, reason, func(ctx context.Context, l *Leader) error {
+			if err := uc.setLeaderRole(ctx, l.UserID, false); err != nil {
+				return err
+			}
 			cur, ok, err := uc.receivers.Current(ctx, l.ID)
 			if err != nil || !ok {
 				return err
@@ -196,10 +206,30 @@ func (uc *Usecase) grantLeader(ctx context.Context, l *Leader) error {
 	if err != nil {
 		return fmt.Errorf("user %d of leader %d: %w", l.UserID, l.ID, err)
 	}
-	if err := uc.users.GrantRole(ctx, l.UserID, identity.RoleLeader); err != nil {
+	if err := uc.setLeaderRole(ctx, l.UserID, true); err != nil {
 		return err
 	}
 	return uc.receivers.Enqueue(ctx, ReceiverRequest{LeaderID: l.ID, OpenID: u.OpenID})
+}
+
+// setLeaderRole gives or takes the user's leader role and limits the access tokens it already
+// holds to the roles it has now, so that a role taken away is gone from its next request, not
+// when those tokens expire. The mark is set inside the transaction: a change that commits
+// always has it, and since a mark only ever narrows a token's roles to the committed ones, a
+// refresh racing the commit gains nothing.
+func (uc *Usecase) setLeaderRole(ctx context.Context, userID int64, grant bool) error {
+	change := uc.users.RevokeRole
+	if grant {
+		change = uc.users.GrantRole
+	}
+	if err := change(ctx, userID, identity.RoleLeader); err != nil {
+		return err
+	}
+	u, err := uc.users.Get(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("reload user %d: %w", userID, err)
+	}
+	return uc.marks.LimitRoles(ctx, identity.SubjectUser, userID, u.Roles)
 }
 
 // ApproveMove applies a pickup-point move into another grid that the leader asked for.

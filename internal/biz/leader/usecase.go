@@ -14,6 +14,7 @@ type Usecase struct {
 	bindings  BindingRepo
 	receivers ReceiverQueue
 	users     Users
+	marks     identity.AccessMarks
 	tx        port.Transactor
 	cfg       Config
 	now       port.Clock
@@ -21,9 +22,9 @@ type Usecase struct {
 
 // NewUsecase wires the use cases.
 func NewUsecase(repo Repo, grids GridRepo, bindings BindingRepo, receivers ReceiverQueue, users Users,
-	tx port.Transactor, cfg Config, now port.Clock) *Usecase {
+	marks identity.AccessMarks, tx port.Transactor, cfg Config, now port.Clock) *Usecase {
 	return &Usecase{repo: repo, grids: grids, bindings: bindings, receivers: receivers, users: users,
-		tx: tx, cfg: cfg, now: now}
+		marks: marks, tx: tx, cfg: cfg, now: now}
 }
 
 // actor is who made a change, for the event log.

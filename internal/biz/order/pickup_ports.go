@@ -65,10 +65,13 @@ type PickupRepo interface {
 
 // PickupGuard holds the short-lived counters of the pickup day (Redis).
 type PickupGuard interface {
-	// Failures counts leaderID's failed pickup verifications in the current window.
-	Failures(ctx context.Context, leaderID int64) (int64, error)
-	// Fail counts one more failed verification; the count ends window after the first one.
-	Fail(ctx context.Context, leaderID int64, window time.Duration) error
+	// ClaimAttempt counts one pickup verification of leaderID, unless limit are counted in the
+	// current window already: then it reports false and counts nothing. Check and count are one
+	// atomic step, so a burst of parallel guesses cannot pass the limit. The window starts with
+	// the first count.
+	ClaimAttempt(ctx context.Context, leaderID, limit int64, window time.Duration) (bool, error)
+	// ReturnAttempt uncounts a claimed attempt that turned out not to be a failure.
+	ReturnAttempt(ctx context.Context, leaderID int64) error
 	// Once reports true to the first caller of key within ttl and false to the others.
 	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	// Forget drops key, so the next Once of it is first again.

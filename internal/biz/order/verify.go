@@ -12,7 +12,9 @@ import (
 // Verify hands an order out (核销): the shopper shows its QR or reads out its code; the order
 // must be the caller's point's and ready. Any code that is not one of the caller's ready orders
 // — unknown, another leader's, already used — is ErrPickupCode, alike. Failed attempts are
-// counted per leader and stop verification for a while past maxVerifyFailures.
+// counted per leader and stop verification for a while past maxVerifyFailures. Each attempt is
+// counted before its code is checked and given back unless it failed, so parallel guesses get
+// no more checks than sequential ones.
 func (p *Pickup) Verify(ctx context.Context, leaderUserID int64, code, qr string) (*Order, error) {
 	if (code == "") == (qr == "") {
 		return nil, bizerr.Invalid("code", "give exactly one of code and qr")
@@ -21,20 +23,25 @@ func (p *Pickup) Verify(ctx context.Context, leaderUserID int64, code, qr string
 	if err != nil {
 		return nil, err
 	}
-	n, err := p.guard.Failures(ctx, l.ID)
+	claimed, err := p.guard.ClaimAttempt(ctx, l.ID, maxVerifyFailures, verifyWindow)
 	if err != nil {
 		return nil, err
 	}
-	if n >= maxVerifyFailures {
-		return nil, fmt.Errorf("pickup verification of leader %d: %d failures: %w", l.ID, n, bizerr.ErrRateLimited)
+	if !claimed {
+		return nil, fmt.Errorf("pickup verification of leader %d: %d failures: %w", l.ID, maxVerifyFailures,
+			bizerr.ErrRateLimited)
 	}
 	o, err := p.verify(ctx, l.ID, code, qr)
 	if errors.Is(err, ErrPickupCode) {
-		if ferr := p.guard.Fail(context.WithoutCancel(ctx), l.ID, verifyWindow); ferr != nil {
-			return nil, errors.Join(err, ferr)
-		}
+		return nil, err // the claimed attempt stays counted
 	}
-	return o, err
+	rerr := p.guard.ReturnAttempt(context.WithoutCancel(ctx), l.ID)
+	if err != nil {
+		return nil, errors.Join(err, rerr)
+	}
+	// The order is handed out and committed: an attempt left counted by a failed return only
+	// makes the limit stricter for this window, which is no reason to report a failure.
+	return o, nil
 }
 
 func (p *Pickup) verify(ctx context.Context, leaderID int64, code, qr string) (*Order, error) {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	stderrors "errors"
 
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/middleware"
@@ -15,8 +16,10 @@ import (
 
 // Middleware authenticates and authorizes every request by its operation's declared access:
 // public operations pass untouched; others need a valid bearer token whose roles meet the
-// declaration. An operation missing from the policy is refused, never let through.
-func Middleware(issuer *Issuer, policy Policy) middleware.Middleware {
+// declaration. An operation missing from the policy is refused, never let through. The token's
+// access marks apply on every request (one Redis read): a revoked session is refused and a role
+// taken away since the token was issued no longer counts. Without Redis nothing passes.
+func Middleware(issuer *Issuer, policy Policy, marks identity.AccessMarks) middleware.Middleware {
 	verify := jwt.Server(issuer.keyFunc,
 		jwt.WithSigningMethod(jwtv5.SigningMethodHS256),
 		jwt.WithClaims(func() jwtv5.Claims { return &Claims{} }),
@@ -32,6 +35,9 @@ func Middleware(issuer *Issuer, policy Policy) middleware.Middleware {
 			p, err := issuer.principal(c)
 			if err != nil {
 				return nil, v1.ErrorUnauthenticated("token: %v", err)
+			}
+			if p, err = marks.Apply(ctx, p); err != nil {
+				return nil, marksError(err)
 			}
 			if !p.Has(access.Roles...) {
 				return nil, v1.ErrorForbidden("this endpoint is for %v", access.Roles)
@@ -50,6 +56,13 @@ func Middleware(issuer *Issuer, policy Policy) middleware.Middleware {
 			return reply, fromJWTError(err)
 		}
 	}
+}
+
+func marksError(err error) error {
+	if stderrors.Is(err, identity.ErrSessionRevoked) {
+		return v1.ErrorUnauthenticated("the session was logged out or revoked: log in again")
+	}
+	return v1.ErrorUnavailable("cannot check the session now: retry in a moment").WithCause(err)
 }
 
 func policyOf(ctx context.Context, policy Policy) (Access, bool) {

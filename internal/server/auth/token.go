@@ -19,6 +19,8 @@ type Claims struct {
 	jwtv5.RegisteredClaims
 	Kind  identity.SubjectKind `json:"knd"`
 	Roles []identity.Role      `json:"roles"`
+	// Session is the session family, by which a logout refuses the token before it expires.
+	Session string `json:"sid,omitempty"`
 }
 
 // Issuer signs and verifies access tokens with HS256.
@@ -47,8 +49,9 @@ func (i *Issuer) IssueAccessToken(p identity.Principal, expiresAt time.Time) (st
 			NotBefore: jwtv5.NewNumericDate(now),
 			ExpiresAt: jwtv5.NewNumericDate(expiresAt),
 		},
-		Kind:  p.Kind,
-		Roles: p.Roles,
+		Kind:    p.Kind,
+		Roles:   p.Roles,
+		Session: p.Session,
 	}
 	s, err := jwtv5.NewWithClaims(jwtv5.SigningMethodHS256, claims).SignedString(i.secret)
 	if err != nil {
@@ -84,5 +87,5 @@ func (c *Claims) principal() (identity.Principal, error) {
 	if c.Kind != identity.SubjectUser && c.Kind != identity.SubjectConsole {
 		return identity.Principal{}, fmt.Errorf("bad subject kind %q", c.Kind)
 	}
-	return identity.Principal{Kind: c.Kind, ID: id, Roles: c.Roles}, nil
+	return identity.Principal{Kind: c.Kind, ID: id, Roles: c.Roles, Session: c.Session}, nil
 }
