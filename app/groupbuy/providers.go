@@ -93,13 +93,14 @@ const maxCommissionLevels = 3
 // leaderConfig turns the geo and leaders sections into the neighbourhood policy.
 func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, error) {
 	cfg := leader.Config{
-		GridRes:         int(g.GetGridRes()),
-		PickupRes:       int(g.GetPickupRes()),
-		MaxRadiusMeters: g.GetMaxRadiusM(),
-		IndexRefresh:    g.GetIndexRefresh().AsDuration(),
-		RebindInterval:  l.GetRebindInterval().AsDuration(),
-		UplineDepth:     int(l.GetCommissionLevels()) - 1,
-		AppID:           w.GetMiniProgram().GetAppId(),
+		GridRes:          int(g.GetGridRes()),
+		PickupRes:        int(g.GetPickupRes()),
+		MaxRadiusMeters:  g.GetMaxRadiusM(),
+		IndexRefresh:     g.GetIndexRefresh().AsDuration(),
+		RebindInterval:   l.GetRebindInterval().AsDuration(),
+		FirstChoiceGrace: l.GetFirstChoiceGrace().AsDuration(),
+		UplineDepth:      int(l.GetCommissionLevels()) - 1,
+		AppID:            w.GetMiniProgram().GetAppId(),
 	}
 	if cfg.GridRes == 0 {
 		cfg.GridRes = geo.DefaultGridRes
@@ -112,6 +113,7 @@ func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, 
 	}
 	orDefault(&cfg.IndexRefresh, time.Second)
 	orDefault(&cfg.RebindInterval, 24*time.Hour)
+	orDefault(&cfg.FirstChoiceGrace, 30*time.Minute)
 	if l.GetCommissionLevels() == 0 {
 		cfg.UplineDepth = 1
 	}

@@ -689,11 +689,15 @@ func (x *Geo) GetIndexRefresh() *durationpb.Duration {
 
 type Leaders struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// How often a shopper may switch leaders (default 24 h).
+	// How long a shopper's choice of leader stands, once the shopper has ordered, before it may be
+	// changed again (default 24 h). Before the first order every choice changes freely.
 	RebindInterval *durationpb.Duration `protobuf:"bytes,1,opt,name=rebind_interval,json=rebindInterval,proto3" json:"rebind_interval,omitempty"`
 	// Commission levels in total, level 0 included (default 2, at most 3): the recruiting chain
 	// fixed at approval keeps levels - 1 uplines.
 	CommissionLevels int32 `protobuf:"varint,2,opt,name=commission_levels,json=commissionLevels,proto3" json:"commission_levels,omitempty"`
+	// How long a shopper may still correct its first choice of leader after having ordered
+	// (default 30 min).
+	FirstChoiceGrace *durationpb.Duration `protobuf:"bytes,3,opt,name=first_choice_grace,json=firstChoiceGrace,proto3" json:"first_choice_grace,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -740,6 +744,13 @@ func (x *Leaders) GetCommissionLevels() int32 {
 		return x.CommissionLevels
 	}
 	return 0
+}
+
+func (x *Leaders) GetFirstChoiceGrace() *durationpb.Duration {
+	if x != nil {
+		return x.FirstChoiceGrace
+	}
+	return nil
 }
 
 type Server struct {
@@ -1897,10 +1908,11 @@ const file_conf_proto_rawDesc = "" +
 	"pickup_res\x18\x02 \x01(\x05R\tpickupRes\x12 \n" +
 	"\fmax_radius_m\x18\x03 \x01(\x01R\n" +
 	"maxRadiusM\x12>\n" +
-	"\rindex_refresh\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\findexRefresh\"z\n" +
+	"\rindex_refresh\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\findexRefresh\"\xc3\x01\n" +
 	"\aLeaders\x12B\n" +
 	"\x0frebind_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0erebindInterval\x12+\n" +
-	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\"\xcf\x02\n" +
+	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\x12G\n" +
+	"\x12first_choice_grace\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x10firstChoiceGrace\"\xcf\x02\n" +
 	"\x06Server\x12.\n" +
 	"\x04http\x18\x01 \x01(\v2\x1a.groupbuy.conf.Server.HTTPR\x04http\x12.\n" +
 	"\x04grpc\x18\x02 \x01(\v2\x1a.groupbuy.conf.Server.GRPCR\x04grpc\x12\x1d\n" +
@@ -2064,35 +2076,36 @@ var file_conf_proto_depIdxs = []int32{
 	25, // 28: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
 	25, // 29: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
 	25, // 30: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	14, // 31: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	15, // 32: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	16, // 33: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	17, // 34: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	25, // 35: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	25, // 36: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	18, // 37: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	19, // 38: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	25, // 39: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	20, // 40: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	21, // 41: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	23, // 42: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	25, // 43: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	25, // 44: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	25, // 45: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	25, // 46: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	25, // 47: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	25, // 48: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	25, // 49: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	25, // 50: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	22, // 51: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	25, // 52: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	25, // 53: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	24, // 54: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	55, // [55:55] is the sub-list for method output_type
-	55, // [55:55] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	25, // 31: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	14, // 32: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	15, // 33: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	16, // 34: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	17, // 35: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	25, // 36: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	25, // 37: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	18, // 38: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	19, // 39: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	25, // 40: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	20, // 41: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	21, // 42: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	23, // 43: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	25, // 44: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	25, // 45: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	25, // 46: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	25, // 47: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	25, // 48: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	25, // 49: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	25, // 50: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	25, // 51: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	22, // 52: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	25, // 53: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	25, // 54: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	24, // 55: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	56, // [56:56] is the sub-list for method output_type
+	56, // [56:56] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }

@@ -57,6 +57,29 @@ var reasons = []struct {
 	{order.ErrBadTransition, v1.ErrorOrderStateConflict, "the status of the order or the after-sales request does not allow this"},
 }
 
+// rebindError says which rule refused a change of leader and when the next change is allowed, in
+// Beijing time as the shopper reads it.
+func rebindError(e *leader.RebindError) error {
+	retry := int64(time.Until(e.NextAllowed).Round(time.Second) / time.Second)
+	next := e.NextAllowed.In(presale.China).Format(time.RFC3339)
+	return v1.ErrorRateLimited("once you have ordered, your leader can be changed once every %s: the current one was chosen at %s, "+
+		"the next change is allowed at %s", shortDuration(e.Interval), e.BoundAt.In(presale.China).Format(time.RFC3339), next).
+		WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10),
+			"next_allowed_at": next})
+}
+
+// shortDuration writes d without trailing zero units: 24h, 1h30m, 30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // toAPIError maps an error from biz to the API. Messages are fixed per reason, so internal
 // details (SQL, upstream bodies) never reach a client; unknown errors become INTERNAL.
 func toAPIError(err error) error {
@@ -71,9 +94,7 @@ func toAPIError(err error) error {
 	}
 	var rebind *leader.RebindError
 	if errors.As(err, &rebind) {
-		retry := int64(time.Until(rebind.NextAllowed).Round(time.Second) / time.Second)
-		return v1.ErrorRateLimited("the leader was switched recently: try again later").
-			WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10)})
+		return rebindError(rebind)
 	}
 	var transition *leader.TransitionError
 	if errors.As(err, &transition) {
