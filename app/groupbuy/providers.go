@@ -10,9 +10,11 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
@@ -38,6 +40,7 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	compliance,
 	identityConfig,
 	leaderConfig,
+	presaleConfig,
 	clock,
 	webhooks,
 )
@@ -125,6 +128,19 @@ func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, 
 	}
 	if cfg.GridRes < 0 || cfg.PickupRes > 15 || cfg.GridRes >= cfg.PickupRes {
 		return cfg, fmt.Errorf("geo: grid_res %d must be coarser than pickup_res %d (0..15)", cfg.GridRes, cfg.PickupRes)
+	}
+	return cfg, nil
+}
+
+// presaleConfig is the batch policy: the freeze window and after-sales window as settlement and
+// checkout have them (defaults applied there), and the settlement margin.
+func presaleConfig(s *conf.Settlement, st settlement.Config, co order.Config) (presale.Config, error) {
+	cfg := presale.Config{FreezeWindow: st.FreezeWindow, AfterSalesWindow: co.AfterSalesWindow,
+		SettleMargin: s.GetSettleMargin().AsDuration()}
+	orDefault(&cfg.SettleMargin, 2*24*time.Hour)
+	if cfg.AfterSalesWindow+cfg.SettleMargin >= cfg.FreezeWindow {
+		return cfg, fmt.Errorf("checkout.after_sales_window %s plus settlement.settle_margin %s leave no time in "+
+			"settlement.freeze_window %s", cfg.AfterSalesWindow, cfg.SettleMargin, cfg.FreezeWindow)
 	}
 	return cfg, nil
 }

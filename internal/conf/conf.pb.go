@@ -247,7 +247,11 @@ type Settlement struct {
 	// Time of day, Beijing time ("HH:MM"), of the scheduled daily run; empty: no schedule.
 	DailyAt string `protobuf:"bytes,13,opt,name=daily_at,json=dailyAt,proto3" json:"daily_at,omitempty"`
 	// How long the worker rests when it found nothing to do (default 1s).
-	WorkerIdle    *durationpb.Duration `protobuf:"bytes,14,opt,name=worker_idle,json=workerIdle,proto3" json:"worker_idle,omitempty"`
+	WorkerIdle *durationpb.Duration `protobuf:"bytes,14,opt,name=worker_idle,json=workerIdle,proto3" json:"worker_idle,omitempty"`
+	// Time kept in hand before a payment's freeze deadline for settlement runs and their retries
+	// (default 2 days): a batch is refused at scheduling when its pickup date plus
+	// checkout.after_sales_window plus this margin lies past freeze_window from its opening.
+	SettleMargin  *durationpb.Duration `protobuf:"bytes,15,opt,name=settle_margin,json=settleMargin,proto3" json:"settle_margin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -376,6 +380,13 @@ func (x *Settlement) GetDailyAt() string {
 func (x *Settlement) GetWorkerIdle() *durationpb.Duration {
 	if x != nil {
 		return x.WorkerIdle
+	}
+	return nil
+}
+
+func (x *Settlement) GetSettleMargin() *durationpb.Duration {
+	if x != nil {
+		return x.SettleMargin
 	}
 	return nil
 }
@@ -1861,7 +1872,7 @@ const file_conf_proto_rawDesc = "" +
 	"settlement\"#\n" +
 	"\n" +
 	"Commission\x12\x15\n" +
-	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xfc\x04\n" +
+	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xbc\x05\n" +
 	"\n" +
 	"Settlement\x12>\n" +
 	"\rfreeze_window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\ffreezeWindow\x12:\n" +
@@ -1885,7 +1896,8 @@ const file_conf_proto_rawDesc = "" +
 	"\fselect_batch\x18\f \x01(\x05R\vselectBatch\x12\x19\n" +
 	"\bdaily_at\x18\r \x01(\tR\adailyAt\x12:\n" +
 	"\vworker_idle\x18\x0e \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"workerIdle\"\xc8\x03\n" +
+	"workerIdle\x12>\n" +
+	"\rsettle_margin\x18\x0f \x01(\v2\x19.google.protobuf.DurationR\fsettleMargin\"\xc8\x03\n" +
 	"\bCheckout\x126\n" +
 	"\torder_ttl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\borderTtl\x12#\n" +
 	"\rstock_counter\x18\x02 \x01(\tR\fstockCounter\x12G\n" +
@@ -2065,47 +2077,48 @@ var file_conf_proto_depIdxs = []int32{
 	25, // 17: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
 	25, // 18: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
 	25, // 19: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
-	25, // 20: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	25, // 21: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	25, // 22: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	25, // 23: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	25, // 24: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	25, // 25: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	25, // 26: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	25, // 27: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	25, // 28: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	25, // 29: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	25, // 30: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	25, // 31: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
-	14, // 32: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	15, // 33: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	16, // 34: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	17, // 35: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	25, // 36: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	25, // 37: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	18, // 38: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	19, // 39: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	25, // 40: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	20, // 41: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	21, // 42: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	23, // 43: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	25, // 44: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	25, // 45: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	25, // 46: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	25, // 47: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	25, // 48: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	25, // 49: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	25, // 50: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	25, // 51: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	22, // 52: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	25, // 53: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	25, // 54: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	24, // 55: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	56, // [56:56] is the sub-list for method output_type
-	56, // [56:56] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	25, // 20: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
+	25, // 21: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	25, // 22: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	25, // 23: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	25, // 24: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	25, // 25: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	25, // 26: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	25, // 27: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	25, // 28: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	25, // 29: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	25, // 30: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	25, // 31: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	25, // 32: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	14, // 33: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	15, // 34: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	16, // 35: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	17, // 36: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	25, // 37: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	25, // 38: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	18, // 39: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	19, // 40: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	25, // 41: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	20, // 42: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	21, // 43: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	23, // 44: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	25, // 45: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	25, // 46: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	25, // 47: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	25, // 48: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	25, // 49: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	25, // 50: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	25, // 51: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	25, // 52: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	22, // 53: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	25, // 54: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	25, // 55: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	24, // 56: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	57, // [57:57] is the sub-list for method output_type
+	57, // [57:57] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }

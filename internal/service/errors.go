@@ -68,6 +68,15 @@ func rebindError(e *leader.RebindError) error {
 			"next_allowed_at": next})
 }
 
+// pickupTooLateError names the latest pickup date a batch may have and why.
+func pickupTooLateError(e *presale.PickupTooLateError) error {
+	return v1.ErrorInvalidArgument("pickup_date: %s is too late for the commission to be paid; the latest allowed is %s "+
+		"(WeChat Pay shares a payment only within %s of it, the earliest payment is at opens_at, and the after-sales "+
+		"window of %s and a settlement margin of %s must pass after pickup)", e.PickupDate, e.Latest,
+		shortDuration(e.Config.FreezeWindow), shortDuration(e.Config.AfterSalesWindow), shortDuration(e.Config.SettleMargin)).
+		WithMetadata(map[string]string{"field": "pickup_date", "latest_pickup_date": e.Latest})
+}
+
 // shortDuration writes d without trailing zero units: 24h, 1h30m, 30m.
 func shortDuration(d time.Duration) string {
 	s := d.String()
@@ -120,6 +129,10 @@ func toAPIError(err error) error {
 	var plan *commission.PlanError
 	if errors.As(err, &plan) {
 		return v1.ErrorPlanInvalid("%s", plan.Reason)
+	}
+	var late *presale.PickupTooLateError
+	if errors.As(err, &late) {
+		return pickupTooLateError(late)
 	}
 	var invalid *bizerr.InvalidError
 	if errors.As(err, &invalid) {

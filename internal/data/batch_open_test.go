@@ -1,0 +1,64 @@
+package data_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/data"
+)
+
+// A batch scheduled to open at once is open with its stock in place: the first order right
+// after the scheduler opened it is taken, with no rebuild and so no pause of the sale.
+func TestBatchOpensWithItsStock(t *testing.T) {
+	for _, counter := range []string{"redis", "database"} {
+		t.Run(counter, func(t *testing.T) {
+			e := newCoEnv(t, counter, 5, 0)
+			e.bind(1)
+			ctx := t.Context()
+			batches := data.NewBatchRepo(e.data)
+			uc := presale.NewUsecase(batches, nil, nil, data.NewOutboxStore(e.data, port.SystemClock), e.data,
+				port.SystemClock, nil, e.counter, presale.Config{})
+			now := time.Now().UTC()
+			draft, err := batches.Create(ctx, &presale.Batch{Title: "即时开团", Status: presale.Draft, OpensAt: now,
+				CutoffAt: now.Add(time.Hour), PickupDate: now.Add(48 * time.Hour), CreatedBy: 1,
+				Items: []presale.Item{{SKUID: 2, ProductID: 1, Title: "草莓", Spec: "1斤", Unit: "盒", ListPrice: 4990,
+					Price: 2990, Quota: 7, CommissionBP: 1000}},
+				Grids: e.batch.Grids})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := uc.Schedule(ctx, draft.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := uc.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+			b, err := batches.Get(ctx, draft.ID)
+			if err != nil || b.Status != presale.Open {
+				t.Fatalf("batch after the tick: %+v, %v", b, err)
+			}
+			item := b.Items[0]
+			if left, err := e.counter.Remaining(ctx, b); err != nil || left[item.ID] != 7 {
+				t.Fatalf("open batch's counters: %v (%v), want 7 left", left, err)
+			}
+			// Loading again (a second replica's tick, a retried schedule) changes nothing.
+			if err := e.counter.LoadFresh(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			o, err := e.checkout.Place(ctx, 100, order.PlaceInput{Key: "first-order", BatchID: b.ID,
+				Lines: []order.LineInput{{ItemID: item.ID, Qty: 2, Price: item.Price}}})
+			if err != nil {
+				t.Fatalf("first order of a batch just opened: %v", err)
+			}
+			if err := e.counter.LoadFresh(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			if left, err := e.counter.Remaining(ctx, b); err != nil || left[item.ID] != 5 {
+				t.Fatalf("after order %d and a repeated load: %v (%v), want 5 left", o.ID, left, err)
+			}
+		})
+	}
+}
