@@ -59,6 +59,30 @@ func TestBatchOpensWithItsStock(t *testing.T) {
 			if left, err := e.counter.Remaining(ctx, b); err != nil || left[item.ID] != 5 {
 				t.Fatalf("after order %d and a repeated load: %v (%v), want 5 left", o.ID, left, err)
 			}
+
+			// Ops read the live stock beside the database's figures, without pausing the sale.
+			inspect := func() order.StockCheck {
+				t.Helper()
+				_, checks, err := e.keeper.Inspect(ctx, b.ID)
+				if err != nil || len(checks) != 1 {
+					t.Fatalf("inspect: %v %v", checks, err)
+				}
+				return checks[0]
+			}
+			want := order.StockCheck{ItemID: item.ID, Quota: 7, Pending: 2, Reserved: 2, Remaining: 5, Loaded: true, Agrees: true}
+			if got := inspect(); got != want {
+				t.Fatalf("stock check %+v, want %+v", got, want)
+			}
+			// Stock the counter holds with no order behind it shows as a difference.
+			r := order.Reservation{BatchID: b.ID, Token: "no-order", UserID: 101,
+				Lines: []order.StockLine{{ItemID: item.ID, Qty: 1}}}
+			if _, err := e.counter.Reserve(ctx, r, b.Items); err != nil {
+				t.Fatal(err)
+			}
+			want.Reserved, want.Remaining, want.Agrees = 3, 4, false
+			if got := inspect(); got != want {
+				t.Fatalf("stock check after a reservation without an order %+v, want %+v", got, want)
+			}
 		})
 	}
 }

@@ -60,4 +60,24 @@ func TestBatchOpeningNowTakesOrdersAtOnce(t *testing.T) {
 	if left := s.coRemaining(tok, batchID, itemID); left != 47 {
 		t.Fatalf("the shop shows %d left, want 47", left)
 	}
+
+	// Ops see the same figure in the batch, and the live stock beside the database's.
+	view := s.call("GET", "/v1/ops/batches/"+batchID, s.ops(), nil)
+	expect(t, view, 200, "")
+	if items, _ := view.body["items"].([]any); len(items) != 1 || coInt(items[0].(map[string]any)["remaining"]) != 47 {
+		t.Fatalf("ops batch view: %s", view.raw)
+	}
+	st := s.call("GET", "/v1/ops/batches/"+batchID+"/stock", s.ops(), nil)
+	expect(t, st, 200, "")
+	items, _ := st.body["items"].([]any)
+	if len(items) != 1 || st.body["agrees"] != true || st.str("status") != "open" {
+		t.Fatalf("stock view: %s", st.raw)
+	}
+	it := items[0].(map[string]any)
+	if coInt(it["quota"]) != 50 || coInt(it["pending"]) != 3 || coInt(it["sold"]) != 0 || coInt(it["reserved"]) != 3 ||
+		coInt(it["remaining"]) != 47 || it["loaded"] != true || it["agrees"] != true {
+		t.Fatalf("stock view item: %s", st.raw)
+	}
+	expect(t, s.call("GET", "/v1/ops/batches/"+batchID+"/stock", tok, nil), 403, "FORBIDDEN")
+	expect(t, s.call("GET", "/v1/ops/batches/999999/stock", s.ops(), nil), 404, "NOT_FOUND")
 }
