@@ -1,6 +1,7 @@
 package data_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -84,5 +85,39 @@ func TestBatchOpensWithItsStock(t *testing.T) {
 				t.Fatalf("stock check after a reservation without an order %+v, want %+v", got, want)
 			}
 		})
+	}
+}
+
+// A draft whose pickup date lies too late for its commission to be paid (saved under another
+// configuration) is refused at scheduling, names the latest pickup date, and stays a draft
+// with no stock loaded.
+func TestScheduleRefusesPickupPastTheFreezeWindow(t *testing.T) {
+	e := newCoEnv(t, "redis", 5, 0)
+	ctx := t.Context()
+	batches := data.NewBatchRepo(e.data)
+	cfg := presale.Config{FreezeWindow: 30 * 24 * time.Hour, AfterSalesWindow: 48 * time.Hour, SettleMargin: 48 * time.Hour}
+	uc := presale.NewUsecase(batches, nil, nil, data.NewOutboxStore(e.data, port.SystemClock), e.data,
+		port.SystemClock, nil, e.counter, cfg)
+	opens := time.Now().UTC().Add(time.Hour)
+	latest := cfg.LatestPickup(opens)
+	draft, err := batches.Create(ctx, &presale.Batch{Title: "远期团", Status: presale.Draft, OpensAt: opens,
+		CutoffAt: opens.Add(time.Hour), PickupDate: latest.AddDate(0, 0, 1), CreatedBy: 1,
+		Items: []presale.Item{{SKUID: 2, ProductID: 1, Title: "草莓", Spec: "1斤", Unit: "盒", ListPrice: 4990,
+			Price: 2990, Quota: 7, CommissionBP: 1000}},
+		Grids: e.batch.Grids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = uc.Schedule(ctx, draft.ID)
+	var late *presale.PickupTooLateError
+	if !errors.As(err, &late) || late.Latest != latest.Format(time.DateOnly) {
+		t.Fatalf("schedule: %v, want refused naming %s", err, latest.Format(time.DateOnly))
+	}
+	b, err := batches.Get(ctx, draft.ID)
+	if err != nil || b.Status != presale.Draft {
+		t.Fatalf("after the refusal: %+v, %v", b, err)
+	}
+	if left, err := e.counter.Remaining(ctx, b); err != nil || len(left) != 0 {
+		t.Fatalf("a refused batch has counters: %v (%v)", left, err)
 	}
 }
