@@ -1,10 +1,17 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
 // A batch whose pickup date plus the after-sales window lies past WeChat Pay's freeze window can
@@ -48,6 +55,10 @@ func TestBatchOpeningNowTakesOrdersAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	batchID, itemID := s.coBatch("草莓即时开团", s.coSKU("丹东草莓"), 2990, 50, 0, []string{cell}, 0)
+	// Scheduling answered: the counters are in Redis already, before the scheduler can open it.
+	if got := stockCount(t, s, batchID, itemID); got != "50" {
+		t.Fatalf("stock of item %s right after scheduling: %q, want 50", itemID, got)
+	}
 	s.coWaitOpen(batchID, 15*time.Second)
 	bid, _ := strconv.ParseInt(batchID, 10, 64)
 	iid, _ := strconv.ParseInt(itemID, 10, 64)
@@ -80,4 +91,28 @@ func TestBatchOpeningNowTakesOrdersAtOnce(t *testing.T) {
 	}
 	expect(t, s.call("GET", "/v1/ops/batches/"+batchID+"/stock", tok, nil), 403, "FORBIDDEN")
 	expect(t, s.call("GET", "/v1/ops/batches/999999/stock", s.ops(), nil), 404, "NOT_FOUND")
+}
+
+// stockCount reads an item's count in the batch's Redis stock hash under this stack's prefix
+// ("" when it has none).
+func stockCount(t *testing.T, s *stack, batchID, itemID string) string {
+	t.Helper()
+	rdb, _ := testenv.Redis(t)
+	prefix := ""
+	for _, kv := range s.env {
+		if v, ok := strings.CutPrefix(kv, "GROUPBUY_REDIS_KEY_PREFIX="); ok {
+			prefix = v
+		}
+	}
+	if prefix == "" {
+		t.Fatal("no Redis key prefix in the stack's environment")
+	}
+	v, err := rdb.HGet(context.Background(), prefix+"{batch:"+batchID+"}:stock", itemID).Result()
+	if errors.Is(err, redis.Nil) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
