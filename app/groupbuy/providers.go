@@ -10,9 +10,11 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
@@ -38,6 +40,7 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	compliance,
 	identityConfig,
 	leaderConfig,
+	presaleConfig,
 	clock,
 	webhooks,
 )
@@ -102,13 +105,14 @@ const maxCommissionLevels = 3
 // leaderConfig turns the geo and leaders sections into the neighbourhood policy.
 func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, error) {
 	cfg := leader.Config{
-		GridRes:         int(g.GetGridRes()),
-		PickupRes:       int(g.GetPickupRes()),
-		MaxRadiusMeters: g.GetMaxRadiusM(),
-		IndexRefresh:    g.GetIndexRefresh().AsDuration(),
-		RebindInterval:  l.GetRebindInterval().AsDuration(),
-		UplineDepth:     int(l.GetCommissionLevels()) - 1,
-		AppID:           w.GetMiniProgram().GetAppId(),
+		GridRes:          int(g.GetGridRes()),
+		PickupRes:        int(g.GetPickupRes()),
+		MaxRadiusMeters:  g.GetMaxRadiusM(),
+		IndexRefresh:     g.GetIndexRefresh().AsDuration(),
+		RebindInterval:   l.GetRebindInterval().AsDuration(),
+		FirstChoiceGrace: l.GetFirstChoiceGrace().AsDuration(),
+		UplineDepth:      int(l.GetCommissionLevels()) - 1,
+		AppID:            w.GetMiniProgram().GetAppId(),
 	}
 	if cfg.GridRes == 0 {
 		cfg.GridRes = geo.DefaultGridRes
@@ -121,6 +125,7 @@ func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, 
 	}
 	orDefault(&cfg.IndexRefresh, time.Second)
 	orDefault(&cfg.RebindInterval, 24*time.Hour)
+	orDefault(&cfg.FirstChoiceGrace, 30*time.Minute)
 	if l.GetCommissionLevels() == 0 {
 		cfg.UplineDepth = 1
 	}
@@ -132,6 +137,19 @@ func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, 
 	}
 	if cfg.GridRes < 0 || cfg.PickupRes > 15 || cfg.GridRes >= cfg.PickupRes {
 		return cfg, fmt.Errorf("geo: grid_res %d must be coarser than pickup_res %d (0..15)", cfg.GridRes, cfg.PickupRes)
+	}
+	return cfg, nil
+}
+
+// presaleConfig is the batch policy: the freeze window and after-sales window as settlement and
+// checkout have them (defaults applied there), and the settlement margin.
+func presaleConfig(s *conf.Settlement, st settlement.Config, co order.Config) (presale.Config, error) {
+	cfg := presale.Config{FreezeWindow: st.FreezeWindow, AfterSalesWindow: co.AfterSalesWindow,
+		SettleMargin: s.GetSettleMargin().AsDuration()}
+	orDefault(&cfg.SettleMargin, 2*24*time.Hour)
+	if cfg.AfterSalesWindow+cfg.SettleMargin >= cfg.FreezeWindow {
+		return cfg, fmt.Errorf("checkout.after_sales_window %s plus settlement.settle_margin %s leave no time in "+
+			"settlement.freeze_window %s", cfg.AfterSalesWindow, cfg.SettleMargin, cfg.FreezeWindow)
 	}
 	return cfg, nil
 }

@@ -116,11 +116,36 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	plans := commission.NewPlans(commissionStore, config3, portClock)
-	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans)
+	checkout := bootstrap.Checkout
+	stockCounter, err := data.NewCounter(checkout, dataData, keyPrefix)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	confSettlement := bootstrap.Settlement
+	config4, err := settlementConfig(confSettlement, confCommission)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	orderConfig, err := checkoutConfig(checkout)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	config5, err := presaleConfig(confSettlement, config4, orderConfig)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans, stockCounter, config5)
 	pickupRepo := data.NewPickupRepo(dataData)
 	pickupGuard := data.NewPickupGuard(dataData, keyPrefix)
 	orderRepo := data.NewOrderRepo(dataData)
-	checkout := bootstrap.Checkout
 	orderQRSigner, err := qrSigner(checkout)
 	if err != nil {
 		cleanup2()
@@ -128,19 +153,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	messenger := data.NewArrivalMessenger(miniProgram, userRepo, checkout)
-	orderConfig, err := checkoutConfig(checkout)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	pickup := order.NewPickup(pickupRepo, pickupGuard, orderRepo, presaleRepo, repo, outboxStore, dataData, orderQRSigner, messenger, orderConfig, portClock)
-	stockCounter, err := data.NewCounter(checkout, dataData, keyPrefix)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	keeper := order.NewKeeper(stockCounter, orderRepo, presaleRepo, orderConfig)
 	batchOpsService := service.NewBatchOpsService(presaleUsecase, pickup, keeper)
 	shoppers := data.NewShoppers(dataData)
@@ -178,8 +191,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	shippingStore := data.NewShippingStore(dataData)
 	shippingUploader := data.NewShippingUploader(miniProgram)
 	confShipping := bootstrap.Shipping
-	config4 := shippingConfig(confShipping)
-	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, config4, portClock)
+	config6 := shippingConfig(confShipping)
+	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, config6, portClock)
 	shippingOpsService := service.NewShippingOpsService(shippingUsecase)
 	views := commission.NewViews(commissionStore, repo, portClock)
 	leaderCommissionService := service.NewLeaderCommissionService(views)
@@ -192,14 +205,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	receiverOpsService := service.NewReceiverOpsService(receiverOps)
 	settlementStore := data.NewSettlementStore(dataData)
 	poster := settlementPoster(ledgerLedger)
-	confSettlement := bootstrap.Settlement
-	config5, err := settlementConfig(confSettlement, confCommission)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	settlementUsecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config5, portClock)
+	settlementUsecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config4, portClock)
 	financeSettlementService := service.NewFinanceSettlementService(settlementUsecase)
 	reconcileSource := data.NewReconcileSource(dataData)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
@@ -322,7 +328,33 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		return nil, nil, err
 	}
 	plans := commission.NewPlans(commissionStore, config3, portClock)
-	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans)
+	checkout := bootstrap.Checkout
+	stockCounter, err := data.NewCounter(checkout, dataData, keyPrefix)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	confSettlement := bootstrap.Settlement
+	config4, err := settlementConfig(confSettlement, confCommission)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	orderConfig, err := checkoutConfig(checkout)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	config5, err := presaleConfig(confSettlement, config4, orderConfig)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans, stockCounter, config5)
 	mainTools := &tools{
 		Console: consoleUsecase,
 		Leaders: usecase,

@@ -247,7 +247,11 @@ type Settlement struct {
 	// Time of day, Beijing time ("HH:MM"), of the scheduled daily run; empty: no schedule.
 	DailyAt string `protobuf:"bytes,13,opt,name=daily_at,json=dailyAt,proto3" json:"daily_at,omitempty"`
 	// How long the worker rests when it found nothing to do (default 1s).
-	WorkerIdle    *durationpb.Duration `protobuf:"bytes,14,opt,name=worker_idle,json=workerIdle,proto3" json:"worker_idle,omitempty"`
+	WorkerIdle *durationpb.Duration `protobuf:"bytes,14,opt,name=worker_idle,json=workerIdle,proto3" json:"worker_idle,omitempty"`
+	// Time kept in hand before a payment's freeze deadline for settlement runs and their retries
+	// (default 2 days): a batch is refused at scheduling when its pickup date plus
+	// checkout.after_sales_window plus this margin lies past freeze_window from its opening.
+	SettleMargin  *durationpb.Duration `protobuf:"bytes,15,opt,name=settle_margin,json=settleMargin,proto3" json:"settle_margin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -376,6 +380,13 @@ func (x *Settlement) GetDailyAt() string {
 func (x *Settlement) GetWorkerIdle() *durationpb.Duration {
 	if x != nil {
 		return x.WorkerIdle
+	}
+	return nil
+}
+
+func (x *Settlement) GetSettleMargin() *durationpb.Duration {
+	if x != nil {
+		return x.SettleMargin
 	}
 	return nil
 }
@@ -689,11 +700,15 @@ func (x *Geo) GetIndexRefresh() *durationpb.Duration {
 
 type Leaders struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// How often a shopper may switch leaders (default 24 h).
+	// How long a shopper's choice of leader stands, once the shopper has ordered, before it may be
+	// changed again (default 24 h). Before the first order every choice changes freely.
 	RebindInterval *durationpb.Duration `protobuf:"bytes,1,opt,name=rebind_interval,json=rebindInterval,proto3" json:"rebind_interval,omitempty"`
 	// Commission levels in total, level 0 included (default 2, at most 3): the recruiting chain
 	// fixed at approval keeps levels - 1 uplines.
 	CommissionLevels int32 `protobuf:"varint,2,opt,name=commission_levels,json=commissionLevels,proto3" json:"commission_levels,omitempty"`
+	// How long a shopper may still correct its first choice of leader after having ordered
+	// (default 30 min).
+	FirstChoiceGrace *durationpb.Duration `protobuf:"bytes,3,opt,name=first_choice_grace,json=firstChoiceGrace,proto3" json:"first_choice_grace,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -740,6 +755,13 @@ func (x *Leaders) GetCommissionLevels() int32 {
 		return x.CommissionLevels
 	}
 	return 0
+}
+
+func (x *Leaders) GetFirstChoiceGrace() *durationpb.Duration {
+	if x != nil {
+		return x.FirstChoiceGrace
+	}
+	return nil
 }
 
 type Server struct {
@@ -1893,7 +1915,7 @@ const file_conf_proto_rawDesc = "" +
 	"settlement\"#\n" +
 	"\n" +
 	"Commission\x12\x15\n" +
-	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xfc\x04\n" +
+	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xbc\x05\n" +
 	"\n" +
 	"Settlement\x12>\n" +
 	"\rfreeze_window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\ffreezeWindow\x12:\n" +
@@ -1917,7 +1939,8 @@ const file_conf_proto_rawDesc = "" +
 	"\fselect_batch\x18\f \x01(\x05R\vselectBatch\x12\x19\n" +
 	"\bdaily_at\x18\r \x01(\tR\adailyAt\x12:\n" +
 	"\vworker_idle\x18\x0e \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"workerIdle\"\xc8\x03\n" +
+	"workerIdle\x12>\n" +
+	"\rsettle_margin\x18\x0f \x01(\v2\x19.google.protobuf.DurationR\fsettleMargin\"\xc8\x03\n" +
 	"\bCheckout\x126\n" +
 	"\torder_ttl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\borderTtl\x12#\n" +
 	"\rstock_counter\x18\x02 \x01(\tR\fstockCounter\x12G\n" +
@@ -1940,10 +1963,11 @@ const file_conf_proto_rawDesc = "" +
 	"pickup_res\x18\x02 \x01(\x05R\tpickupRes\x12 \n" +
 	"\fmax_radius_m\x18\x03 \x01(\x01R\n" +
 	"maxRadiusM\x12>\n" +
-	"\rindex_refresh\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\findexRefresh\"z\n" +
+	"\rindex_refresh\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\findexRefresh\"\xc3\x01\n" +
 	"\aLeaders\x12B\n" +
 	"\x0frebind_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0erebindInterval\x12+\n" +
-	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\"\xa3\x03\n" +
+	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\x12G\n" +
+	"\x12first_choice_grace\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x10firstChoiceGrace\"\xa3\x03\n" +
 	"\x06Server\x12.\n" +
 	"\x04http\x18\x01 \x01(\v2\x1a.groupbuy.conf.Server.HTTPR\x04http\x12.\n" +
 	"\x04grpc\x18\x02 \x01(\v2\x1a.groupbuy.conf.Server.GRPCR\x04grpc\x12\x1d\n" +
@@ -2100,48 +2124,50 @@ var file_conf_proto_depIdxs = []int32{
 	25, // 17: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
 	25, // 18: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
 	25, // 19: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
-	25, // 20: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	25, // 21: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	25, // 22: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	25, // 23: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	25, // 24: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	25, // 25: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	25, // 26: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	25, // 27: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	25, // 28: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	25, // 29: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	25, // 30: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	14, // 31: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	15, // 32: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	25, // 33: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
-	16, // 34: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	17, // 35: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	25, // 36: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	25, // 37: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	18, // 38: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	19, // 39: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	25, // 40: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	20, // 41: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	21, // 42: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	23, // 43: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	25, // 44: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
-	25, // 45: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	25, // 46: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	25, // 47: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	25, // 48: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	25, // 49: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	25, // 50: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	25, // 51: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	25, // 52: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	22, // 53: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	25, // 54: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	25, // 55: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	24, // 56: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	57, // [57:57] is the sub-list for method output_type
-	57, // [57:57] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	25, // 20: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
+	25, // 21: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	25, // 22: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	25, // 23: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	25, // 24: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	25, // 25: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	25, // 26: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	25, // 27: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	25, // 28: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	25, // 29: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	25, // 30: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	25, // 31: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	25, // 32: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	14, // 33: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	15, // 34: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	25, // 35: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
+	16, // 36: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	17, // 37: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	25, // 38: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	25, // 39: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	18, // 40: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	19, // 41: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	25, // 42: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	20, // 43: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	21, // 44: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	23, // 45: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	25, // 46: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
+	25, // 47: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	25, // 48: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	25, // 49: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	25, // 50: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	25, // 51: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	25, // 52: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	25, // 53: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	25, // 54: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	22, // 55: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	25, // 56: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	25, // 57: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	24, // 58: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	59, // [59:59] is the sub-list for method output_type
+	59, // [59:59] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
+	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 )
 
@@ -64,6 +65,17 @@ func (r *bindingRepo) History(ctx context.Context, userID int64) ([]leader.Bindi
 		out[i] = *toBinding(row)
 	}
 	return out, nil
+}
+
+func (r *bindingRepo) Count(ctx context.Context, userID int64) (int, error) {
+	n, err := r.data.client(ctx).LeaderBinding.Query().Where(leaderbinding.UserID(int(userID))).Count(ctx)
+	return n, dbErr(err, fmt.Sprintf("count bindings of user %d", userID))
+}
+
+// Ordered looks for any order of the shopper: the (user_id, id) index answers it.
+func (r *bindingRepo) Ordered(ctx context.Context, userID int64) (bool, error) {
+	ok, err := r.data.client(ctx).Order.Query().Where(entorder.UserID(int(userID))).Exist(ctx)
+	return ok, dbErr(err, fmt.Sprintf("orders of user %d", userID))
 }
 
 func toBinding(row *ent.LeaderBinding) *leader.Binding {

@@ -22,6 +22,7 @@ import (
 type StockCounter interface {
 	order.Counter
 	order.Counters
+	presale.Stock
 }
 
 // NewCounter picks where stock is counted: Redis (default) or the database.
@@ -104,6 +105,15 @@ func (c *RedisCounter) Remaining(ctx context.Context, b *presale.Batch) (map[int
 		ids[i] = it.ID
 	}
 	return c.store.Remaining(ctx, b.ID, ids...)
+}
+
+// LoadFresh loads the quota of each item that has no count yet (a batch about to open).
+func (c *RedisCounter) LoadFresh(ctx context.Context, b *presale.Batch) error {
+	quotas := make(map[int64]int64, len(b.Items))
+	for _, it := range b.Items {
+		quotas[it.ID] = it.Quota
+	}
+	return c.store.LoadFresh(ctx, b.ID, quotas)
 }
 
 func (c *RedisCounter) Pause(ctx context.Context, batchID int64, ttl time.Duration) (bool, error) {
@@ -214,6 +224,9 @@ func (c *DBCounter) Remaining(ctx context.Context, b *presale.Batch) (map[int64]
 	}
 	return out, nil
 }
+
+// LoadFresh has nothing to load: the item rows hold quota and taken.
+func (c *DBCounter) LoadFresh(context.Context, *presale.Batch) error { return nil }
 
 // Pause, Rebuild and Resume have nothing to rebuild: taken moves in the orders' transactions.
 func (c *DBCounter) Pause(context.Context, int64, time.Duration) (bool, error) { return true, nil }

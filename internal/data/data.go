@@ -22,6 +22,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
@@ -56,6 +57,7 @@ var ProviderSet = wire.NewSet(
 	NewCounter,
 	wire.Bind(new(order.Counter), new(StockCounter)),
 	wire.Bind(new(order.Counters), new(StockCounter)),
+	wire.Bind(new(presale.Stock), new(StockCounter)),
 	NewShoppers,
 	NewBatchCache,
 	NewArrivalMessenger,

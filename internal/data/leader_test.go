@@ -20,7 +20,7 @@ var peoplesSquare = geo.LatLng{Lat: 31.2304, Lng: 121.4737}
 func (s *stack) leaderUsecase(depth int) *leader.Usecase {
 	s.t.Helper()
 	cfg := leader.Config{GridRes: 7, PickupRes: 9, MaxRadiusMeters: 3000, RebindInterval: 24 * time.Hour,
-		UplineDepth: depth, IndexRefresh: time.Second}
+		FirstChoiceGrace: 30 * time.Minute, UplineDepth: depth, IndexRefresh: time.Second}
 	uc := leader.NewUsecase(data.NewLeaderRepo(s.data, s.keys), data.NewGridRepo(s.data),
 		data.NewBindingRepo(s.data), data.NewReceiverQueue(s.data), s.users.(*data.UserRepo), s.marks, s.data, cfg, s.clock.Now)
 	cell, err := geo.CellAt(peoplesSquare, 7)

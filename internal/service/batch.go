@@ -63,9 +63,14 @@ func (s *BatchOpsService) CancelBatch(ctx context.Context, req *v1.CancelBatchRe
 	return batchReply(b, nil, err)
 }
 
+// GetBatch shows the batch with the stock its counters have left, the figure the shop shows.
 func (s *BatchOpsService) GetBatch(ctx context.Context, req *v1.GetBatchRequest) (*v1.Batch, error) {
 	b, err := s.uc.Get(ctx, req.GetId())
-	return batchReply(b, nil, err)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	left, err := s.keeper.Remaining(ctx, b)
+	return batchReply(b, left, err)
 }
 
 func (s *BatchOpsService) ListBatches(ctx context.Context, req *v1.ListBatchesRequest) (*v1.ListBatchesReply, error) {
@@ -74,7 +79,28 @@ func (s *BatchOpsService) ListBatches(ctx context.Context, req *v1.ListBatchesRe
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return batchesReply(bs), nil
+	left := make(map[int64]map[int64]int64, len(bs))
+	for _, b := range bs {
+		if left[b.ID], err = s.keeper.Remaining(ctx, b); err != nil {
+			return nil, toAPIError(err)
+		}
+	}
+	return batchesReply(bs, left), nil
+}
+
+// GetBatchStock compares the batch's stock in the database with its counters, read-only.
+func (s *BatchOpsService) GetBatchStock(ctx context.Context, req *v1.GetBatchRequest) (*v1.BatchStock, error) {
+	b, checks, err := s.keeper.Inspect(ctx, req.GetId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	reply := &v1.BatchStock{BatchId: b.ID, Status: string(b.Status), Agrees: true}
+	for _, c := range checks {
+		reply.Items = append(reply.Items, &v1.BatchStockItem{ItemId: c.ItemID, Quota: c.Quota, Pending: c.Pending,
+			Sold: c.Sold, Reserved: c.Reserved, Remaining: c.Remaining, Loaded: c.Loaded, Agrees: c.Agrees})
+		reply.Agrees = reply.Agrees && c.Agrees
+	}
+	return reply, nil
 }
 
 func (s *BatchOpsService) GetDispatchList(ctx context.Context, req *v1.GetBatchRequest) (*v1.DispatchList, error) {
@@ -153,10 +179,11 @@ func batchReply(b *presale.Batch, remaining map[int64]int64, err error) (*v1.Bat
 	return batchProto(b, remaining), nil
 }
 
-func batchesReply(bs []*presale.Batch) *v1.ListBatchesReply {
+// batchesReply lists bs with the stock left per batch and item (nil: none shown).
+func batchesReply(bs []*presale.Batch, remaining map[int64]map[int64]int64) *v1.ListBatchesReply {
 	reply := &v1.ListBatchesReply{Batches: make([]*v1.Batch, len(bs))}
 	for i, b := range bs {
-		reply.Batches[i] = batchProto(b, nil)
+		reply.Batches[i] = batchProto(b, remaining[b.ID])
 	}
 	return reply
 }

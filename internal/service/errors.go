@@ -57,6 +57,38 @@ var reasons = []struct {
 	{order.ErrBadTransition, v1.ErrorOrderStateConflict, "the status of the order or the after-sales request does not allow this"},
 }
 
+// rebindError says which rule refused a change of leader and when the next change is allowed, in
+// Beijing time as the shopper reads it.
+func rebindError(e *leader.RebindError) *kerrors.Error {
+	retry := int64(time.Until(e.NextAllowed).Round(time.Second) / time.Second)
+	next := e.NextAllowed.In(presale.China).Format(time.RFC3339)
+	return v1.ErrorRateLimited("once you have ordered, your leader can be changed once every %s: the current one was chosen at %s, "+
+		"the next change is allowed at %s", shortDuration(e.Interval), e.BoundAt.In(presale.China).Format(time.RFC3339), next).
+		WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10),
+			"next_allowed_at": next})
+}
+
+// pickupTooLateError names the latest pickup date a batch may have and why.
+func pickupTooLateError(e *presale.PickupTooLateError) *kerrors.Error {
+	return v1.ErrorInvalidArgument("pickup_date: %s is too late for the commission to be paid; the latest allowed is %s "+
+		"(WeChat Pay shares a payment only within %s of it, the earliest payment is at opens_at, and the after-sales "+
+		"window of %s and a settlement margin of %s must pass after pickup)", e.PickupDate, e.Latest,
+		shortDuration(e.Config.FreezeWindow), shortDuration(e.Config.AfterSalesWindow), shortDuration(e.Config.SettleMargin)).
+		WithMetadata(map[string]string{"field": "pickup_date", "latest_pickup_date": e.Latest})
+}
+
+// shortDuration writes d without trailing zero units: 24h, 1h30m, 30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // toAPIError maps an error from biz to the API. Messages are fixed per reason, so internal
 // details (SQL, upstream bodies) never reach a client; unknown errors become INTERNAL. The
 // original error stays the API error's cause: the access log prints it (why WeChat was
@@ -82,9 +114,7 @@ func apiError(err error) *kerrors.Error {
 	}
 	var rebind *leader.RebindError
 	if errors.As(err, &rebind) {
-		retry := int64(time.Until(rebind.NextAllowed).Round(time.Second) / time.Second)
-		return v1.ErrorRateLimited("the leader was switched recently: try again later").
-			WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10)})
+		return rebindError(rebind)
 	}
 	var transition *leader.TransitionError
 	if errors.As(err, &transition) {
@@ -110,6 +140,10 @@ func apiError(err error) *kerrors.Error {
 	var plan *commission.PlanError
 	if errors.As(err, &plan) {
 		return v1.ErrorPlanInvalid("%s", plan.Reason)
+	}
+	var late *presale.PickupTooLateError
+	if errors.As(err, &late) {
+		return pickupTooLateError(late)
 	}
 	var invalid *bizerr.InvalidError
 	if errors.As(err, &invalid) {

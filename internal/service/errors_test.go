@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
@@ -64,5 +65,19 @@ func TestLoginBusyIsUnavailableNotRateLimited(t *testing.T) {
 	limited := kerrors.FromError(toAPIError(fmt.Errorf("verify: %w", bizerr.ErrRateLimited)))
 	if !v1.IsRateLimited(limited) {
 		t.Errorf("rate limited → %s %d, want RATE_LIMITED 429", limited.Reason, limited.Code)
+	}
+}
+
+// A refused change of leader says which rule applies and when the next change is allowed.
+func TestRebindErrorSaysWhenAndWhy(t *testing.T) {
+	bound := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
+	err := fmt.Errorf("%w: %w", bizerr.ErrRateLimited,
+		&leader.RebindError{BoundAt: bound, NextAllowed: bound.Add(24 * time.Hour), Interval: 24 * time.Hour})
+	e := kerrors.FromError(toAPIError(err))
+	want := "once you have ordered, your leader can be changed once every 24h: the current one was chosen at " +
+		"2026-12-07T10:00:00+08:00, the next change is allowed at 2026-12-08T10:00:00+08:00"
+	if e.Code != 429 || e.Reason != v1.ErrorReason_RATE_LIMITED.String() || e.Message != want ||
+		e.Metadata["next_allowed_at"] != "2026-12-08T10:00:00+08:00" || e.Metadata["retry_after_seconds"] == "" {
+		t.Fatalf("got %d %s %q %v", e.Code, e.Reason, e.Message, e.Metadata)
 	}
 }

@@ -31,7 +31,7 @@ func (s *LeaderPickupService) ListMyBatches(ctx context.Context, req *v1.ListBat
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return batchesReply(bs), nil
+	return batchesReply(bs, nil), nil
 }
 
 func (s *LeaderPickupService) GetPickList(ctx context.Context, req *v1.GetBatchRequest) (*v1.PickList, error) {

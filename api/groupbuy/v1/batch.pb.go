@@ -1328,6 +1328,186 @@ func (x *StockLine) GetRemaining() int64 {
 	return 0
 }
 
+// A batch's live stock, compared between the database (the truth) and the stock counter (Redis,
+// or the item rows with checkout.stock_counter: database). A checkout in flight is in the
+// counter before its order commits, so a difference can show for up to
+// checkout.checkout_deadline; one that persists is real (POST .../stock/rebuild repairs it).
+type BatchStock struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	BatchId int64                  `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	Status  string                 `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	Items   []*BatchStockItem      `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
+	// Every item agrees.
+	Agrees        bool `protobuf:"varint,4,opt,name=agrees,proto3" json:"agrees,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchStock) Reset() {
+	*x = BatchStock{}
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchStock) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchStock) ProtoMessage() {}
+
+func (x *BatchStock) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchStock.ProtoReflect.Descriptor instead.
+func (*BatchStock) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *BatchStock) GetBatchId() int64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
+func (x *BatchStock) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *BatchStock) GetItems() []*BatchStockItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *BatchStock) GetAgrees() bool {
+	if x != nil {
+		return x.Agrees
+	}
+	return false
+}
+
+type BatchStockItem struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	ItemId int64                  `protobuf:"varint,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	Quota  int64                  `protobuf:"varint,2,opt,name=quota,proto3" json:"quota,omitempty"`
+	// Units of unpaid orders, from the database.
+	Pending int64 `protobuf:"varint,3,opt,name=pending,proto3" json:"pending,omitempty"`
+	// Units of paid orders (and of cancelled ones whose stock is still to go back), from the
+	// database.
+	Sold int64 `protobuf:"varint,4,opt,name=sold,proto3" json:"sold,omitempty"`
+	// Units the counter holds as taken: quota minus its remaining count.
+	Reserved int64 `protobuf:"varint,5,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	// What the counter has left to sell; the shop shows this.
+	Remaining int64 `protobuf:"varint,6,opt,name=remaining,proto3" json:"remaining,omitempty"`
+	// The counter holds a count for the item (false: not loaded, e.g. Redis lost it).
+	Loaded bool `protobuf:"varint,7,opt,name=loaded,proto3" json:"loaded,omitempty"`
+	// loaded and reserved equals pending + sold.
+	Agrees        bool `protobuf:"varint,8,opt,name=agrees,proto3" json:"agrees,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchStockItem) Reset() {
+	*x = BatchStockItem{}
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchStockItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchStockItem) ProtoMessage() {}
+
+func (x *BatchStockItem) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchStockItem.ProtoReflect.Descriptor instead.
+func (*BatchStockItem) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *BatchStockItem) GetItemId() int64 {
+	if x != nil {
+		return x.ItemId
+	}
+	return 0
+}
+
+func (x *BatchStockItem) GetQuota() int64 {
+	if x != nil {
+		return x.Quota
+	}
+	return 0
+}
+
+func (x *BatchStockItem) GetPending() int64 {
+	if x != nil {
+		return x.Pending
+	}
+	return 0
+}
+
+func (x *BatchStockItem) GetSold() int64 {
+	if x != nil {
+		return x.Sold
+	}
+	return 0
+}
+
+func (x *BatchStockItem) GetReserved() int64 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
+func (x *BatchStockItem) GetRemaining() int64 {
+	if x != nil {
+		return x.Remaining
+	}
+	return 0
+}
+
+func (x *BatchStockItem) GetLoaded() bool {
+	if x != nil {
+		return x.Loaded
+	}
+	return false
+}
+
+func (x *BatchStockItem) GetAgrees() bool {
+	if x != nil {
+		return x.Agrees
+	}
+	return false
+}
+
 var File_groupbuy_v1_batch_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_batch_proto_rawDesc = "" +
@@ -1443,7 +1623,22 @@ const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\aitem_id\x18\x01 \x01(\x03R\x06itemId\x12\x14\n" +
 	"\x05quota\x18\x02 \x01(\x03R\x05quota\x12\x14\n" +
 	"\x05taken\x18\x03 \x01(\x03R\x05taken\x12\x1c\n" +
-	"\tremaining\x18\x04 \x01(\x03R\tremaining2\x88\n" +
+	"\tremaining\x18\x04 \x01(\x03R\tremaining\"\x8a\x01\n" +
+	"\n" +
+	"BatchStock\x12\x19\n" +
+	"\bbatch_id\x18\x01 \x01(\x03R\abatchId\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x121\n" +
+	"\x05items\x18\x03 \x03(\v2\x1b.groupbuy.v1.BatchStockItemR\x05items\x12\x16\n" +
+	"\x06agrees\x18\x04 \x01(\bR\x06agrees\"\xd7\x01\n" +
+	"\x0eBatchStockItem\x12\x17\n" +
+	"\aitem_id\x18\x01 \x01(\x03R\x06itemId\x12\x14\n" +
+	"\x05quota\x18\x02 \x01(\x03R\x05quota\x12\x18\n" +
+	"\apending\x18\x03 \x01(\x03R\apending\x12\x12\n" +
+	"\x04sold\x18\x04 \x01(\x03R\x04sold\x12\x1a\n" +
+	"\breserved\x18\x05 \x01(\x03R\breserved\x12\x1c\n" +
+	"\tremaining\x18\x06 \x01(\x03R\tremaining\x12\x16\n" +
+	"\x06loaded\x18\a \x01(\bR\x06loaded\x12\x16\n" +
+	"\x06agrees\x18\b \x01(\bR\x06agrees2\xfc\n" +
 	"\n" +
 	"\bBatchOps\x12]\n" +
 	"\vCreateBatch\x12\x17.groupbuy.v1.BatchInput\x1a\x12.groupbuy.v1.Batch\"!\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/ops/batches\x12n\n" +
@@ -1456,7 +1651,8 @@ const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\x0fGetDispatchList\x12\x1c.groupbuy.v1.GetBatchRequest\x1a\x19.groupbuy.v1.DispatchList\"1\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02$\x12\"/v1/ops/batches/{id}/dispatch-list\x12u\n" +
 	"\vMarkArrived\x12\x1f.groupbuy.v1.MarkArrivedRequest\x1a\x14.groupbuy.v1.Arrival\"/\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/ops/batches/{id}/arrivals\x12\x7f\n" +
 	"\x11ListOverdueOrders\x12%.groupbuy.v1.ListOverdueOrdersRequest\x1a\x1c.groupbuy.v1.ListOrdersReply\"%\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/ops/overdue-orders\x12\x7f\n" +
-	"\fRebuildStock\x12\x1f.groupbuy.v1.BatchActionRequest\x1a\x18.groupbuy.v1.StockReport\"4\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/ops/batches/{id}/stock/rebuildB1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\fRebuildStock\x12\x1f.groupbuy.v1.BatchActionRequest\x1a\x18.groupbuy.v1.StockReport\"4\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/ops/batches/{id}/stock/rebuild\x12r\n" +
+	"\rGetBatchStock\x12\x1c.groupbuy.v1.GetBatchRequest\x1a\x17.groupbuy.v1.BatchStock\"*\x8a\xb2\x19\x04\x12\x02\x03\x05\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/ops/batches/{id}/stockB1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_batch_proto_rawDescOnce sync.Once
@@ -1470,7 +1666,7 @@ func file_groupbuy_v1_batch_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_batch_proto_rawDescData
 }
 
-var file_groupbuy_v1_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_groupbuy_v1_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_groupbuy_v1_batch_proto_goTypes = []any{
 	(*BatchItemInput)(nil),           // 0: groupbuy.v1.BatchItemInput
 	(*BatchInput)(nil),               // 1: groupbuy.v1.BatchInput
@@ -1491,52 +1687,57 @@ var file_groupbuy_v1_batch_proto_goTypes = []any{
 	(*ListOverdueOrdersRequest)(nil), // 16: groupbuy.v1.ListOverdueOrdersRequest
 	(*StockReport)(nil),              // 17: groupbuy.v1.StockReport
 	(*StockLine)(nil),                // 18: groupbuy.v1.StockLine
-	(*timestamppb.Timestamp)(nil),    // 19: google.protobuf.Timestamp
-	(*ListOrdersReply)(nil),          // 20: groupbuy.v1.ListOrdersReply
+	(*BatchStock)(nil),               // 19: groupbuy.v1.BatchStock
+	(*BatchStockItem)(nil),           // 20: groupbuy.v1.BatchStockItem
+	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
+	(*ListOrdersReply)(nil),          // 22: groupbuy.v1.ListOrdersReply
 }
 var file_groupbuy_v1_batch_proto_depIdxs = []int32{
-	19, // 0: groupbuy.v1.BatchInput.opens_at:type_name -> google.protobuf.Timestamp
-	19, // 1: groupbuy.v1.BatchInput.cutoff_at:type_name -> google.protobuf.Timestamp
+	21, // 0: groupbuy.v1.BatchInput.opens_at:type_name -> google.protobuf.Timestamp
+	21, // 1: groupbuy.v1.BatchInput.cutoff_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: groupbuy.v1.BatchInput.items:type_name -> groupbuy.v1.BatchItemInput
 	1,  // 3: groupbuy.v1.UpdateBatchRequest.batch:type_name -> groupbuy.v1.BatchInput
 	9,  // 4: groupbuy.v1.ListBatchesReply.batches:type_name -> groupbuy.v1.Batch
-	19, // 5: groupbuy.v1.Batch.opens_at:type_name -> google.protobuf.Timestamp
-	19, // 6: groupbuy.v1.Batch.cutoff_at:type_name -> google.protobuf.Timestamp
+	21, // 5: groupbuy.v1.Batch.opens_at:type_name -> google.protobuf.Timestamp
+	21, // 6: groupbuy.v1.Batch.cutoff_at:type_name -> google.protobuf.Timestamp
 	8,  // 7: groupbuy.v1.Batch.items:type_name -> groupbuy.v1.BatchItem
-	19, // 8: groupbuy.v1.Batch.created_at:type_name -> google.protobuf.Timestamp
+	21, // 8: groupbuy.v1.Batch.created_at:type_name -> google.protobuf.Timestamp
 	10, // 9: groupbuy.v1.DispatchStop.lines:type_name -> groupbuy.v1.DispatchLine
 	11, // 10: groupbuy.v1.DispatchGrid.stops:type_name -> groupbuy.v1.DispatchStop
 	10, // 11: groupbuy.v1.DispatchGrid.totals:type_name -> groupbuy.v1.DispatchLine
 	12, // 12: groupbuy.v1.DispatchList.grids:type_name -> groupbuy.v1.DispatchGrid
-	19, // 13: groupbuy.v1.Arrival.arrived_at:type_name -> google.protobuf.Timestamp
+	21, // 13: groupbuy.v1.Arrival.arrived_at:type_name -> google.protobuf.Timestamp
 	18, // 14: groupbuy.v1.StockReport.items:type_name -> groupbuy.v1.StockLine
-	1,  // 15: groupbuy.v1.BatchOps.CreateBatch:input_type -> groupbuy.v1.BatchInput
-	2,  // 16: groupbuy.v1.BatchOps.UpdateBatch:input_type -> groupbuy.v1.UpdateBatchRequest
-	3,  // 17: groupbuy.v1.BatchOps.ScheduleBatch:input_type -> groupbuy.v1.BatchActionRequest
-	3,  // 18: groupbuy.v1.BatchOps.DispatchBatch:input_type -> groupbuy.v1.BatchActionRequest
-	4,  // 19: groupbuy.v1.BatchOps.CancelBatch:input_type -> groupbuy.v1.CancelBatchRequest
-	5,  // 20: groupbuy.v1.BatchOps.GetBatch:input_type -> groupbuy.v1.GetBatchRequest
-	6,  // 21: groupbuy.v1.BatchOps.ListBatches:input_type -> groupbuy.v1.ListBatchesRequest
-	5,  // 22: groupbuy.v1.BatchOps.GetDispatchList:input_type -> groupbuy.v1.GetBatchRequest
-	14, // 23: groupbuy.v1.BatchOps.MarkArrived:input_type -> groupbuy.v1.MarkArrivedRequest
-	16, // 24: groupbuy.v1.BatchOps.ListOverdueOrders:input_type -> groupbuy.v1.ListOverdueOrdersRequest
-	3,  // 25: groupbuy.v1.BatchOps.RebuildStock:input_type -> groupbuy.v1.BatchActionRequest
-	9,  // 26: groupbuy.v1.BatchOps.CreateBatch:output_type -> groupbuy.v1.Batch
-	9,  // 27: groupbuy.v1.BatchOps.UpdateBatch:output_type -> groupbuy.v1.Batch
-	9,  // 28: groupbuy.v1.BatchOps.ScheduleBatch:output_type -> groupbuy.v1.Batch
-	9,  // 29: groupbuy.v1.BatchOps.DispatchBatch:output_type -> groupbuy.v1.Batch
-	9,  // 30: groupbuy.v1.BatchOps.CancelBatch:output_type -> groupbuy.v1.Batch
-	9,  // 31: groupbuy.v1.BatchOps.GetBatch:output_type -> groupbuy.v1.Batch
-	7,  // 32: groupbuy.v1.BatchOps.ListBatches:output_type -> groupbuy.v1.ListBatchesReply
-	13, // 33: groupbuy.v1.BatchOps.GetDispatchList:output_type -> groupbuy.v1.DispatchList
-	15, // 34: groupbuy.v1.BatchOps.MarkArrived:output_type -> groupbuy.v1.Arrival
-	20, // 35: groupbuy.v1.BatchOps.ListOverdueOrders:output_type -> groupbuy.v1.ListOrdersReply
-	17, // 36: groupbuy.v1.BatchOps.RebuildStock:output_type -> groupbuy.v1.StockReport
-	26, // [26:37] is the sub-list for method output_type
-	15, // [15:26] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	20, // 15: groupbuy.v1.BatchStock.items:type_name -> groupbuy.v1.BatchStockItem
+	1,  // 16: groupbuy.v1.BatchOps.CreateBatch:input_type -> groupbuy.v1.BatchInput
+	2,  // 17: groupbuy.v1.BatchOps.UpdateBatch:input_type -> groupbuy.v1.UpdateBatchRequest
+	3,  // 18: groupbuy.v1.BatchOps.ScheduleBatch:input_type -> groupbuy.v1.BatchActionRequest
+	3,  // 19: groupbuy.v1.BatchOps.DispatchBatch:input_type -> groupbuy.v1.BatchActionRequest
+	4,  // 20: groupbuy.v1.BatchOps.CancelBatch:input_type -> groupbuy.v1.CancelBatchRequest
+	5,  // 21: groupbuy.v1.BatchOps.GetBatch:input_type -> groupbuy.v1.GetBatchRequest
+	6,  // 22: groupbuy.v1.BatchOps.ListBatches:input_type -> groupbuy.v1.ListBatchesRequest
+	5,  // 23: groupbuy.v1.BatchOps.GetDispatchList:input_type -> groupbuy.v1.GetBatchRequest
+	14, // 24: groupbuy.v1.BatchOps.MarkArrived:input_type -> groupbuy.v1.MarkArrivedRequest
+	16, // 25: groupbuy.v1.BatchOps.ListOverdueOrders:input_type -> groupbuy.v1.ListOverdueOrdersRequest
+	3,  // 26: groupbuy.v1.BatchOps.RebuildStock:input_type -> groupbuy.v1.BatchActionRequest
+	5,  // 27: groupbuy.v1.BatchOps.GetBatchStock:input_type -> groupbuy.v1.GetBatchRequest
+	9,  // 28: groupbuy.v1.BatchOps.CreateBatch:output_type -> groupbuy.v1.Batch
+	9,  // 29: groupbuy.v1.BatchOps.UpdateBatch:output_type -> groupbuy.v1.Batch
+	9,  // 30: groupbuy.v1.BatchOps.ScheduleBatch:output_type -> groupbuy.v1.Batch
+	9,  // 31: groupbuy.v1.BatchOps.DispatchBatch:output_type -> groupbuy.v1.Batch
+	9,  // 32: groupbuy.v1.BatchOps.CancelBatch:output_type -> groupbuy.v1.Batch
+	9,  // 33: groupbuy.v1.BatchOps.GetBatch:output_type -> groupbuy.v1.Batch
+	7,  // 34: groupbuy.v1.BatchOps.ListBatches:output_type -> groupbuy.v1.ListBatchesReply
+	13, // 35: groupbuy.v1.BatchOps.GetDispatchList:output_type -> groupbuy.v1.DispatchList
+	15, // 36: groupbuy.v1.BatchOps.MarkArrived:output_type -> groupbuy.v1.Arrival
+	22, // 37: groupbuy.v1.BatchOps.ListOverdueOrders:output_type -> groupbuy.v1.ListOrdersReply
+	17, // 38: groupbuy.v1.BatchOps.RebuildStock:output_type -> groupbuy.v1.StockReport
+	19, // 39: groupbuy.v1.BatchOps.GetBatchStock:output_type -> groupbuy.v1.BatchStock
+	28, // [28:40] is the sub-list for method output_type
+	16, // [16:28] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_groupbuy_v1_batch_proto_init() }
@@ -1553,7 +1754,7 @@ func file_groupbuy_v1_batch_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_batch_proto_rawDesc), len(file_groupbuy_v1_batch_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -2742,3 +2742,258 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = StockLineValidationError{}
+
+// Validate checks the field values on BatchStock with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *BatchStock) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on BatchStock with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in BatchStockMultiError, or
+// nil if none found.
+func (m *BatchStock) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *BatchStock) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for BatchId
+
+	// no validation rules for Status
+
+	for idx, item := range m.GetItems() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, BatchStockValidationError{
+						field:  fmt.Sprintf("Items[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, BatchStockValidationError{
+						field:  fmt.Sprintf("Items[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return BatchStockValidationError{
+					field:  fmt.Sprintf("Items[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	// no validation rules for Agrees
+
+	if len(errors) > 0 {
+		return BatchStockMultiError(errors)
+	}
+
+	return nil
+}
+
+// BatchStockMultiError is an error wrapping multiple validation errors
+// returned by BatchStock.ValidateAll() if the designated constraints aren't met.
+type BatchStockMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m BatchStockMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m BatchStockMultiError) AllErrors() []error { return m }
+
+// BatchStockValidationError is the validation error returned by
+// BatchStock.Validate if the designated constraints aren't met.
+type BatchStockValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e BatchStockValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e BatchStockValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e BatchStockValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e BatchStockValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e BatchStockValidationError) ErrorName() string { return "BatchStockValidationError" }
+
+// Error satisfies the builtin error interface
+func (e BatchStockValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sBatchStock.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = BatchStockValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = BatchStockValidationError{}
+
+// Validate checks the field values on BatchStockItem with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *BatchStockItem) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on BatchStockItem with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in BatchStockItemMultiError,
+// or nil if none found.
+func (m *BatchStockItem) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *BatchStockItem) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for ItemId
+
+	// no validation rules for Quota
+
+	// no validation rules for Pending
+
+	// no validation rules for Sold
+
+	// no validation rules for Reserved
+
+	// no validation rules for Remaining
+
+	// no validation rules for Loaded
+
+	// no validation rules for Agrees
+
+	if len(errors) > 0 {
+		return BatchStockItemMultiError(errors)
+	}
+
+	return nil
+}
+
+// BatchStockItemMultiError is an error wrapping multiple validation errors
+// returned by BatchStockItem.ValidateAll() if the designated constraints
+// aren't met.
+type BatchStockItemMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m BatchStockItemMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m BatchStockItemMultiError) AllErrors() []error { return m }
+
+// BatchStockItemValidationError is the validation error returned by
+// BatchStockItem.Validate if the designated constraints aren't met.
+type BatchStockItemValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e BatchStockItemValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e BatchStockItemValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e BatchStockItemValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e BatchStockItemValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e BatchStockItemValidationError) ErrorName() string { return "BatchStockItemValidationError" }
+
+// Error satisfies the builtin error interface
+func (e BatchStockItemValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sBatchStockItem.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = BatchStockItemValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = BatchStockItemValidationError{}

@@ -30,6 +30,7 @@ const (
 	BatchOps_MarkArrived_FullMethodName       = "/groupbuy.v1.BatchOps/MarkArrived"
 	BatchOps_ListOverdueOrders_FullMethodName = "/groupbuy.v1.BatchOps/ListOverdueOrders"
 	BatchOps_RebuildStock_FullMethodName      = "/groupbuy.v1.BatchOps/RebuildStock"
+	BatchOps_GetBatchStock_FullMethodName     = "/groupbuy.v1.BatchOps/GetBatchStock"
 )
 
 // BatchOpsClient is the client API for BatchOps service.
@@ -60,6 +61,9 @@ type BatchOpsClient interface {
 	// Rebuilds the batch's Redis stock counters from the database (they are rebuilt by themselves
 	// when found missing; this is for an operator who doubts them).
 	RebuildStock(ctx context.Context, in *BatchActionRequest, opts ...grpc.CallOption) (*StockReport, error)
+	// The batch's live stock, read-only: what the database says is taken beside what the stock
+	// counter holds, item by item, without pausing the sale.
+	GetBatchStock(ctx context.Context, in *GetBatchRequest, opts ...grpc.CallOption) (*BatchStock, error)
 }
 
 type batchOpsClient struct {
@@ -180,6 +184,16 @@ func (c *batchOpsClient) RebuildStock(ctx context.Context, in *BatchActionReques
 	return out, nil
 }
 
+func (c *batchOpsClient) GetBatchStock(ctx context.Context, in *GetBatchRequest, opts ...grpc.CallOption) (*BatchStock, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchStock)
+	err := c.cc.Invoke(ctx, BatchOps_GetBatchStock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BatchOpsServer is the server API for BatchOps service.
 // All implementations must embed UnimplementedBatchOpsServer
 // for forward compatibility.
@@ -208,6 +222,9 @@ type BatchOpsServer interface {
 	// Rebuilds the batch's Redis stock counters from the database (they are rebuilt by themselves
 	// when found missing; this is for an operator who doubts them).
 	RebuildStock(context.Context, *BatchActionRequest) (*StockReport, error)
+	// The batch's live stock, read-only: what the database says is taken beside what the stock
+	// counter holds, item by item, without pausing the sale.
+	GetBatchStock(context.Context, *GetBatchRequest) (*BatchStock, error)
 	mustEmbedUnimplementedBatchOpsServer()
 }
 
@@ -250,6 +267,9 @@ func (UnimplementedBatchOpsServer) ListOverdueOrders(context.Context, *ListOverd
 }
 func (UnimplementedBatchOpsServer) RebuildStock(context.Context, *BatchActionRequest) (*StockReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method RebuildStock not implemented")
+}
+func (UnimplementedBatchOpsServer) GetBatchStock(context.Context, *GetBatchRequest) (*BatchStock, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetBatchStock not implemented")
 }
 func (UnimplementedBatchOpsServer) mustEmbedUnimplementedBatchOpsServer() {}
 func (UnimplementedBatchOpsServer) testEmbeddedByValue()                  {}
@@ -470,6 +490,24 @@ func _BatchOps_RebuildStock_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BatchOps_GetBatchStock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetBatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BatchOpsServer).GetBatchStock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BatchOps_GetBatchStock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BatchOpsServer).GetBatchStock(ctx, req.(*GetBatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BatchOps_ServiceDesc is the grpc.ServiceDesc for BatchOps service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -520,6 +558,10 @@ var BatchOps_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RebuildStock",
 			Handler:    _BatchOps_RebuildStock_Handler,
+		},
+		{
+			MethodName: "GetBatchStock",
+			Handler:    _BatchOps_GetBatchStock_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

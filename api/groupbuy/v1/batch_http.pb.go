@@ -23,6 +23,7 @@ const OperationBatchOpsCancelBatch = "/groupbuy.v1.BatchOps/CancelBatch"
 const OperationBatchOpsCreateBatch = "/groupbuy.v1.BatchOps/CreateBatch"
 const OperationBatchOpsDispatchBatch = "/groupbuy.v1.BatchOps/DispatchBatch"
 const OperationBatchOpsGetBatch = "/groupbuy.v1.BatchOps/GetBatch"
+const OperationBatchOpsGetBatchStock = "/groupbuy.v1.BatchOps/GetBatchStock"
 const OperationBatchOpsGetDispatchList = "/groupbuy.v1.BatchOps/GetDispatchList"
 const OperationBatchOpsListBatches = "/groupbuy.v1.BatchOps/ListBatches"
 const OperationBatchOpsListOverdueOrders = "/groupbuy.v1.BatchOps/ListOverdueOrders"
@@ -37,6 +38,9 @@ type BatchOpsHTTPServer interface {
 	// DispatchBatch closed → dispatched: the goods left the warehouse.
 	DispatchBatch(context.Context, *BatchActionRequest) (*Batch, error)
 	GetBatch(context.Context, *GetBatchRequest) (*Batch, error)
+	// GetBatchStock The batch's live stock, read-only: what the database says is taken beside what the stock
+	// counter holds, item by item, without pausing the sale.
+	GetBatchStock(context.Context, *GetBatchRequest) (*BatchStock, error)
 	// GetDispatchList The dispatch list of a closed batch: per grid and route, each pickup point's quantities.
 	GetDispatchList(context.Context, *GetBatchRequest) (*DispatchList, error)
 	ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesReply, error)
@@ -66,6 +70,7 @@ func RegisterBatchOpsHTTPServer(s *http.Server, srv BatchOpsHTTPServer) {
 	r.POST("/v1/ops/batches/{id}/arrivals", _BatchOps_MarkArrived0_HTTP_Handler(srv))
 	r.GET("/v1/ops/overdue-orders", _BatchOps_ListOverdueOrders0_HTTP_Handler(srv))
 	r.POST("/v1/ops/batches/{id}/stock/rebuild", _BatchOps_RebuildStock0_HTTP_Handler(srv))
+	r.GET("/v1/ops/batches/{id}/stock", _BatchOps_GetBatchStock0_HTTP_Handler(srv))
 }
 
 func _BatchOps_CreateBatch0_HTTP_Handler(srv BatchOpsHTTPServer) func(ctx http.Context) error {
@@ -322,12 +327,37 @@ func _BatchOps_RebuildStock0_HTTP_Handler(srv BatchOpsHTTPServer) func(ctx http.
 	}
 }
 
+func _BatchOps_GetBatchStock0_HTTP_Handler(srv BatchOpsHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in GetBatchRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationBatchOpsGetBatchStock)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetBatchStock(ctx, req.(*GetBatchRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*BatchStock)
+		return ctx.Result(200, reply)
+	}
+}
+
 type BatchOpsHTTPClient interface {
 	CancelBatch(ctx context.Context, req *CancelBatchRequest, opts ...http.CallOption) (rsp *Batch, err error)
 	CreateBatch(ctx context.Context, req *BatchInput, opts ...http.CallOption) (rsp *Batch, err error)
 	// DispatchBatch closed → dispatched: the goods left the warehouse.
 	DispatchBatch(ctx context.Context, req *BatchActionRequest, opts ...http.CallOption) (rsp *Batch, err error)
 	GetBatch(ctx context.Context, req *GetBatchRequest, opts ...http.CallOption) (rsp *Batch, err error)
+	// GetBatchStock The batch's live stock, read-only: what the database says is taken beside what the stock
+	// counter holds, item by item, without pausing the sale.
+	GetBatchStock(ctx context.Context, req *GetBatchRequest, opts ...http.CallOption) (rsp *BatchStock, err error)
 	// GetDispatchList The dispatch list of a closed batch: per grid and route, each pickup point's quantities.
 	GetDispatchList(ctx context.Context, req *GetBatchRequest, opts ...http.CallOption) (rsp *DispatchList, err error)
 	ListBatches(ctx context.Context, req *ListBatchesRequest, opts ...http.CallOption) (rsp *ListBatchesReply, err error)
@@ -397,6 +427,21 @@ func (c *BatchOpsHTTPClientImpl) GetBatch(ctx context.Context, in *GetBatchReque
 	pattern := "/v1/ops/batches/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationBatchOpsGetBatch))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetBatchStock The batch's live stock, read-only: what the database says is taken beside what the stock
+// counter holds, item by item, without pausing the sale.
+func (c *BatchOpsHTTPClientImpl) GetBatchStock(ctx context.Context, in *GetBatchRequest, opts ...http.CallOption) (*BatchStock, error) {
+	var out BatchStock
+	pattern := "/v1/ops/batches/{id}/stock"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationBatchOpsGetBatchStock))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

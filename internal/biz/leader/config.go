@@ -8,8 +8,12 @@ type Config struct {
 	PickupRes int
 	// MaxRadiusMeters caps nearby searches (default 3 km).
 	MaxRadiusMeters float64
-	// RebindInterval is how often a shopper may switch leaders (default 24 h).
+	// RebindInterval is how long a shopper's choice of leader stands, once it has ordered, before
+	// it may change it again (default 24 h). See Usecase.Bind for the whole rule.
 	RebindInterval time.Duration
+	// FirstChoiceGrace is how long a shopper may still correct its first choice of leader after
+	// having ordered (default 30 min).
+	FirstChoiceGrace time.Duration
 	// UplineDepth is how many recruiting levels above a leader earn overrides (levels - 1).
 	UplineDepth int
 	// IndexRefresh is how often each replica's nearby index polls for changed leaders; it bounds

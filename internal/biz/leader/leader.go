@@ -122,9 +122,16 @@ func (e *TransitionError) Error() string {
 
 func (e *TransitionError) Is(target error) bool { return target == ErrBadTransition }
 
-// RebindError is bizerr.ErrRateLimited for a shopper switching leaders too often.
-type RebindError struct{ NextAllowed time.Time }
+// RebindError is bizerr.ErrRateLimited for a shopper changing leaders again within
+// RebindInterval of its last choice, after it has ordered.
+type RebindError struct {
+	// BoundAt is when the current leader was chosen; NextAllowed is BoundAt + Interval.
+	BoundAt     time.Time
+	NextAllowed time.Time
+	Interval    time.Duration
+}
 
 func (e *RebindError) Error() string {
-	return fmt.Sprintf("leader switched recently; next switch allowed at %s", e.NextAllowed.Format(time.RFC3339))
+	return fmt.Sprintf("leader chosen at %s can be changed once every %s after the first order: next change allowed at %s",
+		e.BoundAt.Format(time.RFC3339), e.Interval, e.NextAllowed.Format(time.RFC3339))
 }

@@ -69,6 +69,10 @@ type BindingRepo interface {
 	// Switch ends the current binding (if any) and starts one with leaderID, atomically.
 	Switch(ctx context.Context, userID, leaderID int64, at time.Time) (*Binding, error)
 	History(ctx context.Context, userID int64) ([]Binding, error)
+	// Count is how many bindings the shopper ever had, the current one included.
+	Count(ctx context.Context, userID int64) (int, error)
+	// Ordered reports whether the shopper ever placed an order, in any status.
+	Ordered(ctx context.Context, userID int64) (bool, error)
 }
 
 // ReceiverRequest asks for a leader to be added to (or removed from) WeChat Pay's profit-sharing

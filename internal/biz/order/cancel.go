@@ -168,16 +168,10 @@ func (c *Checkout) publish(ctx context.Context, topic string, o *Order, fill fun
 	return event.PublishJSON(ctx, c.events, topic, "order/"+strconv.FormatInt(o.ID, 10), ch)
 }
 
-// Handle registers the handlers of batch events: counters are loaded when a batch is scheduled
-// (nobody can buy yet, so no wait) and its orders are cancelled when the batch is.
+// Handle registers the handlers of batch events: a cancelled batch's orders are cancelled. (The
+// stock counters are loaded by scheduling and by the scheduler's open step, not by a handler of
+// batch.scheduled: that one could run after the batch opened and pause its sale for a rebuild.)
 func (c *Checkout) Handle(d *event.Dispatcher) {
-	d.Handle(presale.TopicScheduled, func(ctx context.Context, e event.Event) error {
-		var ch presale.Changed
-		if err := e.Decode(&ch); err != nil {
-			return err
-		}
-		return c.keeper.Rebuild(ctx, ch.BatchID)
-	})
 	d.Handle(presale.TopicCancelled, func(ctx context.Context, e event.Event) error {
 		var ch presale.Changed
 		if err := e.Decode(&ch); err != nil {

@@ -20,6 +20,8 @@ type Counters interface {
 	// Rebuild replaces the batch's counters: what is left of each item and every reservation.
 	Rebuild(ctx context.Context, batchID int64, remaining map[int64]int64, reservations []Reservation) error
 	Resume(ctx context.Context, batchID int64) error
+	// Remaining reads what is left of each item of a batch; an item without a count is absent.
+	Remaining(ctx context.Context, b *presale.Batch) (map[int64]int64, error)
 }
 
 // Keeper rebuilds stock counters from the database, the truth of what is taken.
@@ -108,4 +110,70 @@ func tally(b *presale.Batch, orders []*Order) ([]StockLevel, []Reservation) {
 			Remaining: max(it.Quota-taken[it.ID], 0)})
 	}
 	return levels, reservations
+}
+
+// StockCheck is one item's stock as the database and the counter have it.
+type StockCheck struct {
+	ItemID int64
+	Quota  int64
+	// Pending and Sold are the units of unpaid orders and of the other orders holding stock
+	// (paid, or cancelled with their stock still to go back), from the database.
+	Pending int64
+	Sold    int64
+	// Reserved is what the counter holds as taken (quota minus Remaining), Remaining what it has
+	// left to sell; Loaded is false when it has no count for the item.
+	Reserved  int64
+	Remaining int64
+	Loaded    bool
+	// Agrees: the counter holds exactly what the database says is taken (a draft, which has no
+	// counters yet, agrees while it has no orders).
+	Agrees bool
+}
+
+// Inspect compares a batch's stock in the database with its counters, item by item, without
+// pausing the sale: read-only, for ops. The database is read first: a checkout reserves in the
+// counter before its order commits, so one in flight shows as Reserved above Pending + Sold for
+// up to the checkout deadline; a difference that persists is real, and Rebuild repairs it.
+func (k *Keeper) Inspect(ctx context.Context, batchID int64) (*presale.Batch, []StockCheck, error) {
+	b, err := k.batches.Get(ctx, batchID)
+	if err != nil {
+		return nil, nil, err
+	}
+	orders, err := k.orders.Reservations(ctx, batchID)
+	if err != nil {
+		return nil, nil, err
+	}
+	left, err := k.counters.Remaining(ctx, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	pending := make(map[int64]int64, len(b.Items))
+	sold := make(map[int64]int64, len(b.Items))
+	for _, o := range orders {
+		for _, l := range o.Lines {
+			if o.Status == PendingPayment {
+				pending[l.ItemID] += l.Quantity
+			} else {
+				sold[l.ItemID] += l.Quantity
+			}
+		}
+	}
+	checks := make([]StockCheck, len(b.Items))
+	for i, it := range b.Items {
+		c := StockCheck{ItemID: it.ID, Quota: it.Quota, Pending: pending[it.ID], Sold: sold[it.ID]}
+		c.Remaining, c.Loaded = left[it.ID]
+		if c.Loaded {
+			c.Reserved = it.Quota - c.Remaining
+			c.Agrees = c.Reserved == c.Pending+c.Sold
+		} else {
+			c.Agrees = b.Status == presale.Draft && c.Pending+c.Sold == 0
+		}
+		checks[i] = c
+	}
+	return b, checks, nil
+}
+
+// Remaining is what the counters have left of each item of b, as the shop shows it.
+func (k *Keeper) Remaining(ctx context.Context, b *presale.Batch) (map[int64]int64, error) {
+	return k.counters.Remaining(ctx, b)
 }

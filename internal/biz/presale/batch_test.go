@@ -1,6 +1,7 @@
 package presale
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -105,6 +106,29 @@ func TestTakesOrdersOnlyInsideTheWindowWhileOpen(t *testing.T) {
 		b.Status = c.status
 		if got := b.TakesOrders(c.at); got != c.want {
 			t.Errorf("%s at %s: TakesOrders = %v", c.status, c.at.Sub(opens), got)
+		}
+	}
+}
+
+// The latest pickup date counts from the earliest payment (opens_at): the whole pickup day, the
+// after-sales window and the margin must end within the freeze window.
+func TestLatestPickupKeepsCommissionPayable(t *testing.T) {
+	cfg := Config{FreezeWindow: 30 * 24 * time.Hour, AfterSalesWindow: 48 * time.Hour, SettleMargin: 48 * time.Hour}
+	opens := time.Date(2026, 12, 1, 10, 0, 0, 0, China)
+	// Deadline 2026-12-27 10:00 (31 Dec 10:00 − 4 days): 12-26 ends before it, 12-27 does not.
+	if got := cfg.LatestPickup(opens).Format(time.DateOnly); got != "2026-12-26" {
+		t.Fatalf("latest pickup %s, want 2026-12-26", got)
+	}
+	b := &Batch{OpensAt: opens.UTC()}
+	for day, ok := range map[string]bool{"2026-12-03": true, "2026-12-26": true, "2026-12-27": false, "2027-02-01": false} {
+		b.PickupDate, _ = time.ParseInLocation(time.DateOnly, day, China)
+		err := cfg.checkSettleable(b)
+		var late *PickupTooLateError
+		switch {
+		case ok && err != nil:
+			t.Errorf("%s refused: %v", day, err)
+		case !ok && (!errors.As(err, &late) || late.Latest != "2026-12-26" || late.PickupDate != day):
+			t.Errorf("%s: %v, want refused naming 2026-12-26", day, err)
 		}
 	}
 }

@@ -55,6 +55,14 @@ type Catalog interface {
 	SKU(ctx context.Context, id int64) (SKU, error)
 }
 
+// Stock puts a batch's stock counters in place before shoppers can buy from it.
+type Stock interface {
+	// LoadFresh sets each item's count to its quota where the batch has no count yet, and
+	// leaves any count already there as it is: it is for a batch that has taken no order, is
+	// safe to repeat, and never pauses a sale.
+	LoadFresh(ctx context.Context, b *Batch) error
+}
+
 // Event topics of batches, published in the transaction of the change.
 const (
 	TopicScheduled = "batch.scheduled"

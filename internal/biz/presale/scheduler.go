@@ -12,27 +12,35 @@ const dueBatch = 100
 // Tick opens the scheduled batches whose opens_at passed and closes the open ones whose cut-off
 // passed. Every replica may tick at once: each batch is moved under its row lock after its
 // status and time are checked again, so it moves (and its event is published) exactly once.
+//
+// A batch opens only with its stock counters in place: they are loaded again (a no-op where
+// scheduling loaded them and they are still there) before the status flips, and a failure
+// leaves the batch scheduled for the next tick.
 func (uc *Usecase) Tick(ctx context.Context) error {
 	now := uc.now()
-	if err := uc.advance(ctx, Scheduled, now, func(b *Batch) (string, bool) {
+	if err := uc.advance(ctx, Scheduled, now, func(ctx context.Context, b *Batch) (string, bool, error) {
 		if b.Status != Scheduled || now.Before(b.OpensAt) {
-			return "", false
+			return "", false, nil
+		}
+		if err := uc.stock.LoadFresh(ctx, b); err != nil {
+			return "", false, fmt.Errorf("load stock: %w", err)
 		}
 		b.Status = Open
-		return TopicOpened, true
+		return TopicOpened, true, nil
 	}); err != nil {
 		return err
 	}
-	return uc.advance(ctx, Open, now, func(b *Batch) (string, bool) {
+	return uc.advance(ctx, Open, now, func(_ context.Context, b *Batch) (string, bool, error) {
 		if b.Status != Open || now.Before(b.CutoffAt) {
-			return "", false
+			return "", false, nil
 		}
 		b.Status = Closed
-		return TopicClosed, true
+		return TopicClosed, true, nil
 	})
 }
 
-func (uc *Usecase) advance(ctx context.Context, from Status, now time.Time, step func(*Batch) (string, bool)) error {
+func (uc *Usecase) advance(ctx context.Context, from Status, now time.Time,
+	step func(context.Context, *Batch) (string, bool, error)) error {
 	ids, err := uc.repo.Due(ctx, from, now, dueBatch)
 	if err != nil {
 		return fmt.Errorf("batches due from %s: %w", from, err)
@@ -43,9 +51,9 @@ func (uc *Usecase) advance(ctx context.Context, from Status, now time.Time, step
 			if err != nil {
 				return err
 			}
-			topic, ok := step(b)
-			if !ok {
-				return nil // another replica moved it first
+			topic, ok, err := step(ctx, b)
+			if err != nil || !ok {
+				return err // !ok: another replica moved it first
 			}
 			if err := uc.repo.SaveStatus(ctx, b); err != nil {
 				return err

@@ -22,6 +22,8 @@ type Usecase struct {
 	tx      port.Transactor
 	now     port.Clock
 	limits  CommissionLimits
+	stock   Stock
+	cfg     Config
 }
 
 // CommissionLimits refuses items whose commission, with the recruiting chain's overrides of the
@@ -33,8 +35,9 @@ type CommissionLimits interface {
 
 // NewUsecase builds the batch use cases.
 func NewUsecase(repo Repo, catalog Catalog, grids Grids, events event.Publisher, tx port.Transactor, now port.Clock,
-	limits CommissionLimits) *Usecase {
-	return &Usecase{repo: repo, catalog: catalog, grids: grids, events: events, tx: tx, now: now, limits: limits}
+	limits CommissionLimits, stock Stock, cfg Config) *Usecase {
+	return &Usecase{repo: repo, catalog: catalog, grids: grids, events: events, tx: tx, now: now, limits: limits,
+		stock: stock, cfg: cfg}
 }
 
 // checkCommission asks the commission limits about b's items.
@@ -102,6 +105,9 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 	}
 	b := &Batch{Title: in.Title, OpensAt: in.OpensAt.UTC(), CutoffAt: in.CutoffAt.UTC(), PickupDate: day,
 		Grids: in.Grids}
+	if err := uc.cfg.checkSettleable(b); err != nil {
+		return nil, err
+	}
 	for _, it := range in.Items {
 		sku, err := uc.catalog.SKU(ctx, it.SKUID)
 		if errors.Is(err, bizerr.ErrNotFound) || (err == nil && !sku.Active) {
@@ -120,7 +126,10 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 	return b, nil
 }
 
-// Schedule hands a draft to the clock: it opens at opens_at. A cut-off already past is refused.
+// Schedule hands a draft to the clock: it opens at opens_at. A cut-off already past is refused,
+// and so is a pickup date too late for the commission to be paid (the configuration may have
+// changed since the draft was saved). The stock counters are loaded before the batch leaves
+// draft, so a batch due at once is open with its stock in place.
 func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 	return uc.move(ctx, id, "schedule", func(b *Batch) error {
 		if b.Status != Draft {
@@ -129,9 +138,15 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 		if !b.CutoffAt.After(uc.now()) {
 			return bizerr.Invalid("cutoff_at", "is in the past")
 		}
+		if err := uc.cfg.checkSettleable(b); err != nil {
+			return err
+		}
 		// The plans may have changed since the draft was saved.
 		if err := uc.checkCommission(ctx, b); err != nil {
 			return err
+		}
+		if err := uc.stock.LoadFresh(ctx, b); err != nil {
+			return fmt.Errorf("load stock of batch %d: %w", b.ID, err)
 		}
 		b.Status = Scheduled
 		return nil

@@ -692,3 +692,23 @@ func BenchmarkReserve(b *testing.B) {
 		}
 	})
 }
+
+// LoadFresh loads a fresh batch without a pause, loads only what is missing, and never undoes a
+// reservation, however often it runs.
+func TestLoadFreshSetsOnlyMissingCounts(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	const batch = 42
+	if err := s.LoadFresh(ctx, batch, map[int64]int64{1: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reserve(ctx, batch, token(7, 1), 7, []stock.Line{{ItemID: 1, Qty: 3}}); err != nil {
+		t.Fatalf("reserve right after the load: %v", err)
+	}
+	if err := s.LoadFresh(ctx, batch, map[int64]int64{1: 10, 2: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if left := remaining(t, s, batch, 1, 2); left[1] != 7 || left[2] != 5 {
+		t.Fatalf("after loading again: %v, want item 1 at 7 and item 2 at 5", left)
+	}
+}
