@@ -113,6 +113,9 @@ func (n *Notifications) serve(r *http.Request, route string) (id, event string, 
 	if age := n.now().Sub(time.Unix(ts, 0)); age > notifyMaxAge || age < -notifyMaxAge {
 		return "", "", &failure{http.StatusUnauthorized, "Wechatpay-Timestamp outside five minutes (replay?)"}
 	}
+	if err := checkEnvelope(body); err != nil {
+		return "", "", &failure{http.StatusBadRequest, err.Error()}
+	}
 	r.Body = io.NopCloser(bytesReader(body))
 	var content json.RawMessage
 	req, err := n.client.notify.ParseNotifyRequest(r.Context(), r, &content)
@@ -165,6 +168,31 @@ func (n *Notifications) serve(r *http.Request, route string) (id, event string, 
 		return note.ID, note.EventType, &failure{status, "not applied, retry later"}
 	}
 	return note.ID, note.EventType, nil
+}
+
+// gcmNonceSize is the nonce length of AEAD_AES_256_GCM, the only algorithm WeChat Pay uses.
+const gcmNonceSize = 12
+
+// checkEnvelope refuses a body the SDK would panic on rather than reject: one without a resource
+// (it reads resource.algorithm through a nil pointer) or whose nonce is not 12 bytes (AES-GCM
+// panics on it). Only WeChat's key can sign such a body, but a panic drops the connection
+// without an answer, and WeChat would retry it for a day.
+func checkEnvelope(body []byte) error {
+	var env struct {
+		Resource *struct {
+			Nonce string `json:"nonce"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return errors.New("body is not a notification")
+	}
+	if env.Resource == nil {
+		return errors.New("notification has no resource")
+	}
+	if len(env.Resource.Nonce) != gcmNonceSize {
+		return errors.New("resource nonce is not 12 bytes")
+	}
+	return nil
 }
 
 // refundNotice is a refund notification's resource (退款结果通知), shaped unlike the query answer.
