@@ -267,6 +267,15 @@ cluster_ok() {
 	done
 }
 
+# cluster_formed succeeds when every node knows all the nodes and sees every slot assigned.
+cluster_formed() {
+	local addr
+	for addr in "${CLUSTER_NODES[@]}"; do
+		[[ $(cluster_field "$addr" cluster_slots_assigned) == 16384 &&
+			$(cluster_field "$addr" cluster_known_nodes) == "${#CLUSTER_NODES[@]}" ]] || return 1
+	done
+}
+
 # start_cluster_node starts a cluster-mode server on R_PORT that keeps nothing but its node file.
 start_cluster_node() {
 	local dir="$CLUSTER_DIR/$R_PORT"
@@ -312,9 +321,9 @@ check_redis_cluster() {
 		started="started, "
 	done
 	if ! cluster_ok; then
-		# Freshly started nodes may still be finding each other: a formed cluster has all slots.
-		if [[ $(cluster_field "${CLUSTER_NODES[0]}" cluster_slots_assigned) != 16384 ||
-			$(cluster_field "${CLUSTER_NODES[0]}" cluster_known_nodes) != "${#CLUSTER_NODES[@]}" ]]; then
+		# Restarted nodes may still be finding each other; nodes that do not all know the whole
+		# cluster (one lost its node file) are made into a new one.
+		if ! cluster_formed; then
 			create_cluster
 			started="${started}created, "
 		fi
