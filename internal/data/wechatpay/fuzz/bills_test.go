@@ -1,4 +1,4 @@
-package wechatpay_test
+package fuzz_test
 
 import (
 	"fmt"

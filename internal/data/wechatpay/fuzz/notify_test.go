@@ -1,11 +1,13 @@
-package wechatpay_test
+package fuzz_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -27,6 +29,28 @@ import (
 // The notification fuzz targets sign what they send with the WeChat Pay platform key, so every
 // input gets past the signature check and reaches the decoding behind it: the envelope, the
 // AES-GCM resource and the transaction or refund inside. The applier records what it is given.
+
+const (
+	testApp    = "wxpaytestapp0001"
+	testSecret = "pay-test-secret"
+	payerID    = "oPayer000000000000000000000001"
+)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// transactionResource is a TRANSACTION.SUCCESS resource for a payment of amount fen.
+func transactionResource(outTradeNo, transactionID string, amount int64) map[string]any {
+	return map[string]any{
+		"appid": testApp, "mchid": wxsim.DemoMchID, "out_trade_no": outTradeNo, "transaction_id": transactionID,
+		"trade_type": "JSAPI", "trade_state": "SUCCESS", "trade_state_desc": "支付成功", "bank_type": "OTHERS",
+		"success_time": time.Now().Format(time.RFC3339), "payer": map[string]string{"openid": payerID},
+		"amount": map[string]any{"total": amount, "payer_total": amount, "currency": "CNY", "payer_currency": "CNY"},
+	}
+}
 
 // recorder is the notification endpoints' use case, reduced to remembering its calls.
 type recorder struct {
