@@ -24,10 +24,11 @@ func newStore(tb testing.TB) *stock.Store {
 	return stock.NewStore(rdb, prefix)
 }
 
-// eachStore runs fn on a store on the single Redis and on one on the Redis Cluster, where every
-// script's keys must share a slot.
+// eachStore runs fn on a store on the single Redis and, in parallel, on one on the Redis
+// Cluster, where every script's keys must share a slot.
 func eachStore(t *testing.T, fn func(t *testing.T, s *stock.Store)) {
 	testenv.EachRedis(t, func(t *testing.T, rdb redis.UniversalClient, prefix string) {
+		t.Parallel()
 		fn(t, stock.NewStore(rdb, prefix))
 	})
 }
