@@ -170,26 +170,33 @@ func (n *Notifications) serve(r *http.Request, route string) (id, event string, 
 	return note.ID, note.EventType, nil
 }
 
-// gcmNonceSize is the nonce length of AEAD_AES_256_GCM, the only algorithm WeChat Pay uses.
-const gcmNonceSize = 12
+// The only resource encryption WeChat Pay uses, and its nonce length.
+const (
+	resourceAlgorithm = "AEAD_AES_256_GCM"
+	gcmNonceSize      = 12
+)
 
-// checkEnvelope refuses a body the SDK would panic on rather than reject: one without a resource
-// (it reads resource.algorithm through a nil pointer) or whose nonce is not 12 bytes (AES-GCM
-// panics on it). Only WeChat's key can sign such a body, but a panic drops the connection
-// without an answer, and WeChat would retry it for a day.
+// checkEnvelope refuses a body the SDK would panic on or misreport: one without a resource (it
+// reads resource.algorithm through a nil pointer), whose nonce is not 12 bytes (AES-GCM panics on
+// it), or of another algorithm (the SDK returns no request, which reads as a bad signature). Only
+// WeChat's key can sign such a body, but a panic drops the connection without an answer, and
+// WeChat would retry it for a day.
 func checkEnvelope(body []byte) error {
 	var env struct {
 		Resource *struct {
-			Nonce string `json:"nonce"`
+			Algorithm string `json:"algorithm"`
+			Nonce     string `json:"nonce"`
 		} `json:"resource"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
 		return errors.New("body is not a notification")
 	}
-	if env.Resource == nil {
+	switch {
+	case env.Resource == nil:
 		return errors.New("notification has no resource")
-	}
-	if len(env.Resource.Nonce) != gcmNonceSize {
+	case env.Resource.Algorithm != resourceAlgorithm:
+		return errors.New("resource is not encrypted with " + resourceAlgorithm)
+	case len(env.Resource.Nonce) != gcmNonceSize:
 		return errors.New("resource nonce is not 12 bytes")
 	}
 	return nil

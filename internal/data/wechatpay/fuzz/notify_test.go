@@ -176,6 +176,14 @@ func checkAnswer(t *testing.T, status int, got *recorder) {
 	}
 }
 
+// asJSON is s as a JSON string carries it: invalid UTF-8 becomes U+FFFD.
+func asJSON(s string) string {
+	b, _ := json.Marshal(s)
+	var out string
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
 // A payment notification's resource is handed on as sent: its plaintext, id and event.
 func FuzzPaymentNotification(f *testing.F) {
 	target := newNotifyTarget(f)
@@ -190,6 +198,7 @@ func FuzzPaymentNotification(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id, eventType string, resource []byte) {
 		status, got := target.post(t, target.payment, target.envelope(id, eventType, "transaction", resource))
 		checkAnswer(t, status, got)
+		id, eventType = asJSON(id), asJSON(eventType)
 		for _, n := range got.notes {
 			if n.ID != id || n.EventType != eventType || n.Resource != string(resource) {
 				t.Fatalf("applied %+v; sent id %q, event %q, resource %q", n, id, eventType, resource)
