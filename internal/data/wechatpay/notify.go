@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments"
 
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -176,18 +177,14 @@ const (
 	gcmNonceSize      = 12
 )
 
-// checkEnvelope refuses a body the SDK would panic on or misreport: one without a resource (it
-// reads resource.algorithm through a nil pointer), whose nonce is not 12 bytes (AES-GCM panics on
-// it), or of another algorithm (the SDK returns no request, which reads as a bad signature). Only
-// WeChat's key can sign such a body, but a panic drops the connection without an answer, and
-// WeChat would retry it for a day.
+// checkEnvelope refuses a body the SDK would panic on or misreport, reading it as the SDK does:
+// one that does not decode (a create_time that is no time, say: the SDK returns no request,
+// which reads as a bad signature), one without a resource (the SDK reads resource.algorithm
+// through a nil pointer), of another algorithm (no request again), or whose nonce is not 12
+// bytes (AES-GCM panics on it). Only WeChat's key can sign such a body, but a panic drops the
+// connection without an answer, and WeChat would retry it for a day.
 func checkEnvelope(body []byte) error {
-	var env struct {
-		Resource *struct {
-			Algorithm string `json:"algorithm"`
-			Nonce     string `json:"nonce"`
-		} `json:"resource"`
-	}
+	var env notify.Request
 	if err := json.Unmarshal(body, &env); err != nil {
 		return errors.New("body is not a notification")
 	}
