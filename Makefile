@@ -10,7 +10,7 @@ CONF_PROTOS    := $(wildcard internal/conf/*.proto)
 PROTO_INCLUDES := -I api -I third_party
 TEST_FLAGS     ?= -race -count=1 -timeout 20m
 FUZZTIME       ?= 10s
-TEST_FUZZTIME  ?= 5s
+TEST_FUZZTIME  ?= 4s
 RUN_CONFIG     ?= configs/groupbuy.yaml
 
 export GROUPBUY_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
