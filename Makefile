@@ -9,6 +9,8 @@ API_PROTOS     := $(wildcard api/groupbuy/v1/*.proto)
 CONF_PROTOS    := $(wildcard internal/conf/*.proto)
 PROTO_INCLUDES := -I api -I third_party
 TEST_FLAGS     ?= -race -count=1 -timeout 20m
+FUZZTIME       ?= 10s
+TEST_FUZZTIME  ?= 4s
 RUN_CONFIG     ?= configs/groupbuy.yaml
 # `make run QUICK=1`: the whole life cycle in minutes, on a fresh database of its own each time:
 # the demo batch takes orders for QUICK_WINDOW, after-sales close QUICK_AFTER_SALES after pickup.
@@ -23,6 +25,7 @@ endif
 
 export GROUPBUY_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export GROUPBUY_TEST_REDIS    ?= 127.0.0.1:6379
+export GROUPBUY_TEST_REDIS_CLUSTER ?= 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003
 
 .DEFAULT_GOAL := help
 
@@ -80,14 +83,26 @@ endif
 	$(RUN_ENV) groupbuy serve -conf $(RUN_CONFIG)
 
 .PHONY: services
-# make sure the test PostgreSQL and Redis are up (start or install them when they are not)
+# make sure the test PostgreSQL, Redis and Redis Cluster are up (start or install them when not)
 services:
 	@bash internal/testenv/services.sh
 
 .PHONY: test
-# run every test with -race against real PostgreSQL and Redis
+# run every test with -race against real PostgreSQL and Redis, then each fuzz target briefly
 test: services
 	go test $(TEST_FLAGS) ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+.PHONY: fuzz
+# run each fuzz target (func FuzzXxx) for FUZZTIME; a crash is saved under its testdata/fuzz
+fuzz:
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' app internal | sort); do \
+		pkg=./$$(dirname "$$file"); \
+		for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$file"); do \
+			echo "fuzz: $$pkg $$name for $(FUZZTIME)"; \
+			go test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+		done; \
+	done
 
 .PHONY: bench
 # run the benchmarks (no -race)

@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/geo"
+	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
 // coEnv is checkout built as the program builds it, on PostgreSQL and Redis, with one open batch
@@ -26,9 +27,15 @@ type coEnv struct {
 	batch    *presale.Batch
 }
 
+// newCoEnv checks out with the stock counter named by counter: "redis" on the single server,
+// "redis-cluster" on the cluster, or "database".
 func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 	t.Helper()
-	s := newStack(t, openPostgres(t))
+	mode := testenv.SingleRedis
+	if counter == "redis-cluster" {
+		counter, mode = "redis", testenv.ClusterRedis
+	}
+	s := newStackIn(t, openPostgres(t), mode)
 	ctx := t.Context()
 	cell, err := geo.CellAt(geo.LatLng{Lat: 31.2304, Lng: 121.4737}, geo.DefaultGridRes)
 	if err != nil {
@@ -83,7 +90,7 @@ func (e *coEnv) place(user int64, key string, qty int64) (*order.Order, error) {
 // Many shoppers race for a small quota with both stock counters: exactly the quota is taken,
 // each shopper keeps its limit, and the counters agree with the database.
 func TestCheckoutNeverOversells(t *testing.T) {
-	for _, counter := range []string{"redis", "database"} {
+	for _, counter := range []string{"redis", "redis-cluster", "database"} {
 		t.Run(counter, func(t *testing.T) {
 			const quota, limit, shoppers = 60, 2, 150
 			e := newCoEnv(t, counter, quota, limit)
@@ -130,7 +137,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 
 // The same request sent many times at once makes one order and takes its stock once.
 func TestCheckoutRetriesMakeOneOrder(t *testing.T) {
-	for _, counter := range []string{"redis", "database"} {
+	for _, counter := range []string{"redis", "redis-cluster", "database"} {
 		t.Run(counter, func(t *testing.T) {
 			e := newCoEnv(t, counter, 10, 0)
 			e.bind(1)

@@ -26,6 +26,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
+	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -134,7 +135,13 @@ const (
 
 func newPkEnv(t *testing.T, db *data.Database) *pkEnv {
 	t.Helper()
-	s := newStack(t, db)
+	return newPkEnvIn(t, db, testenv.SingleRedis)
+}
+
+// newPkEnvIn is newPkEnv with the pickup guard on the Redis of mode.
+func newPkEnvIn(t *testing.T, db *data.Database, mode testenv.RedisMode) *pkEnv {
+	t.Helper()
+	s := newStackIn(t, db, mode)
 	ctx := t.Context()
 	e := &pkEnv{stack: s, db: db.Ent, nextUser: 100,
 		cfg: order.Config{AfterSalesWindow: 48 * time.Hour, PickupOverdue: 72 * time.Hour}}
@@ -400,7 +407,15 @@ func TestPickupConcurrentArrivalsAndState(t *testing.T) {
 // A pickup code hands its order out once, only at its own point; QR payloads likewise.
 func TestPickupVerifyIsSingleUseAndScoped(t *testing.T) {
 	t.Parallel()
-	e := newPkEnv(t, openPostgres(t))
+	for _, mode := range testenv.RedisModes { // the guard's counters and locks live in Redis
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			testPickupVerifyIsSingleUseAndScoped(t, newPkEnvIn(t, openPostgres(t), mode))
+		})
+	}
+}
+
+func testPickupVerifyIsSingleUseAndScoped(t *testing.T, e *pkEnv) {
 	ctx := t.Context()
 	o1, o2, o3 := e.pkOrder(e.a, entorder.StatusPaid, 1, 0), e.pkOrder(e.a, entorder.StatusPaid, 0, 1),
 		e.pkOrder(e.a, entorder.StatusPaid, 1, 1)

@@ -141,7 +141,13 @@ func generateKey(t *testing.T) string {
 // newStack builds repositories on db with a fresh key "k1" and real Redis under a unique prefix.
 func newStack(t *testing.T, db *data.Database) *stack {
 	t.Helper()
-	rdb, prefix := testenv.Redis(t)
+	return newStackIn(t, db, testenv.SingleRedis)
+}
+
+// newStackIn is newStack on the Redis of mode (the single server or the cluster).
+func newStackIn(t *testing.T, db *data.Database, mode testenv.RedisMode) *stack {
+	t.Helper()
+	rdb, prefix := testenv.RedisIn(t, mode)
 	return newStackWith(t, db, rdb, data.KeyPrefix(prefix), newKeyring(t, "k1", map[string]string{"k1": generateKey(t)}))
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -91,16 +92,21 @@ type options struct {
 	env []string
 	// unmigrated gives the stack an empty database, and neither migrates nor serves it.
 	unmigrated bool
+	// redis is the Redis the server uses: the single server (default) or the cluster, which
+	// it is then configured for (redis.cluster: true).
+	redis testenv.RedisMode
 }
 
 // startWith is start with options.
 func startWith(t *testing.T, opts options) *stack {
 	t.Helper()
 	dsn := testenv.PostgresDSN(t)
+	redisMode := cmp.Or(opts.redis, testenv.SingleRedis)
 	if opts.unmigrated {
 		dsn = testenv.EmptyPostgresDSN(t)
 	}
-	_, prefix := testenv.Redis(t)
+	_, prefix := testenv.RedisIn(t, redisMode)
+	redisAddrs, _ := testenv.RedisAddrs(redisMode)
 	simCfg := wxsim.Config{Apps: map[string]string{appID: appSecret}}
 	if opts.payKeys != nil {
 		simCfg.Pay = opts.payKeys.PayConfig()
@@ -122,9 +128,12 @@ func startWith(t *testing.T, opts options) *stack {
 	httpAddr, grpcAddr, metricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, metrics: "http://" + metricsAddr, sim: sim,
 		conf: configFile(t, "postgres.yaml")}
+	if redisMode == testenv.ClusterRedis {
+		s.conf = clusterConfig(t, s.conf)
+	}
 	s.env = append(os.Environ(),
 		"GROUPBUY_DB_SOURCE="+dsn,
-		"GROUPBUY_REDIS_ADDR="+os.Getenv("GROUPBUY_TEST_REDIS"),
+		"GROUPBUY_REDIS_ADDR="+redisAddrs[0], // a cluster client finds the other nodes itself
 		"GROUPBUY_REDIS_KEY_PREFIX="+strings.TrimSuffix(prefix, ":"),
 		"GROUPBUY_JWT_SECRET="+jwtSecret,
 		"GROUPBUY_WECHAT_API_BASE="+simURL,
@@ -137,9 +146,6 @@ func startWith(t *testing.T, opts options) *stack {
 		"GROUPBUY_METRICS_ADDR="+metricsAddr,
 		"GROUPBUY_DRAIN=0s",
 	)
-	if os.Getenv("GROUPBUY_TEST_REDIS") == "" {
-		s.env = append(s.env, "GROUPBUY_REDIS_ADDR=127.0.0.1:6379")
-	}
 	if k := opts.payKeys; k != nil {
 		dir := t.TempDir()
 		if err := k.WriteDir(dir); err != nil {
@@ -419,6 +425,24 @@ func configFile(t *testing.T, name string) string {
 		t.Fatal("cannot locate the repository")
 	}
 	return filepath.Join(filepath.Dir(file), "..", "..", "configs", name)
+}
+
+// clusterConfig writes a copy of the configuration file with redis.cluster set to true.
+func clusterConfig(t *testing.T, path string) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const single, cluster = "\n    cluster: false\n", "\n    cluster: true\n"
+	if !bytes.Contains(raw, []byte(single)) {
+		t.Fatalf("%s has no line %q to turn into %q", path, strings.TrimSpace(single), strings.TrimSpace(cluster))
+	}
+	out := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(out, bytes.Replace(raw, []byte(single), []byte(cluster), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func tail(s string, lines int) string {

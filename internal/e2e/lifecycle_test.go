@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -45,10 +46,16 @@ type lcWorld struct {
 // notifications are retried within a second) and sets up the world the scenarios share.
 func lcStart(t *testing.T) *lcWorld {
 	t.Helper()
+	return lcStartOn(t, testenv.SingleRedis)
+}
+
+// lcStartOn is lcStart with the server on the Redis of mode.
+func lcStartOn(t *testing.T, mode testenv.RedisMode) *lcWorld {
+	t.Helper()
 	s := startWith(t, options{payKeys: lcPayKeys(t), payConfig: func(c *wxsim.PayConfig) {
 		c.NotifySchedule = []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}
 		c.RefundDelay = wxsim.Manual
-	}})
+	}, redis: mode})
 	w := &lcWorld{stack: s}
 	w.cell = s.serveGrid(square, "人民广场")
 	var profile reply
@@ -410,8 +417,15 @@ func (w *lcWorld) pickupDay(openid string, qty ...int) (tok, batchID string, o r
 
 // 4. Pickup day: arrival makes the order ready and tells the shopper; the code works only at
 // the shopper's own point, once.
-func TestLifecyclePickupDay(t *testing.T) {
-	w := lcStart(t)
+func TestLifecyclePickupDay(t *testing.T) { testLifecyclePickupDay(t, lcStart(t)) }
+
+// The same day with the server on a Redis Cluster (redis.cluster: true): sign-in, the stock
+// counter's scripts, payment and the pickup guard each keep their keys in one slot.
+func TestLifecyclePickupDayOnRedisCluster(t *testing.T) {
+	testLifecyclePickupDay(t, lcStartOn(t, testenv.ClusterRedis))
+}
+
+func testLifecyclePickupDay(t *testing.T, w *lcWorld) {
 	otherTok, _ := w.becomeLeader("o-e2e-lc-leader-b", offset(square, -120, 80), "")
 	tok, batchID, o := w.pickupDay("o-e2e-lc-pickup-0001", 2, 1)
 	id := fmt.Sprint(o.body["id"])

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Makes sure the PostgreSQL and Redis the tests use (GROUPBUY_TEST_POSTGRES, GROUPBUY_TEST_REDIS)
-# answer. `make test` runs it before `go test`; running it again changes nothing.
+# Makes sure the PostgreSQL, Redis and Redis Cluster the tests use (GROUPBUY_TEST_POSTGRES,
+# GROUPBUY_TEST_REDIS, GROUPBUY_TEST_REDIS_CLUSTER) answer. `make test` runs it before `go test`;
+# running it again changes nothing.
+#
+# The cluster is three masters without replicas on loopback ports (7001-7003 by default), their
+# state under $GROUPBUY_TEST_REDIS_CLUSTER_DIR (/tmp/groupbuy-redis-cluster); tests that use
+# Redis run against the single server and the cluster, so a script whose keys span hash slots
+# fails them.
 #
 # A server on this machine (loopback address) that does not answer is started, and installed with
 # apt first when missing; PostgreSQL is then made to accept the test DSN without a password and to
@@ -10,6 +16,8 @@ set -euo pipefail
 
 PG_DSN=${GROUPBUY_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 REDIS_ADDRS=${GROUPBUY_TEST_REDIS:-127.0.0.1:6379}
+CLUSTER_ADDRS=${GROUPBUY_TEST_REDIS_CLUSTER:-127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003}
+CLUSTER_DIR=${GROUPBUY_TEST_REDIS_CLUSTER_DIR:-/tmp/groupbuy-redis-cluster}
 WAIT_SECONDS=${GROUPBUY_SERVICES_WAIT:-30}
 HBA_MARK="# groupbuy test services: passwordless loopback connections"
 
@@ -243,5 +251,87 @@ check_redis() {
 	echo "redis: ${started}ready at $REDIS_ADDRS"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Redis Cluster
+
+# cluster_field ADDR FIELD prints FIELD of CLUSTER INFO at ADDR (cluster_state, …).
+cluster_field() {
+	split_addr "$1"
+	timeout 3 redis-cli -h "$R_HOST" -p "$R_PORT" cluster info 2>>"$LOG" | tr -d '\r' | sed -n "s/^$2://p"
+}
+
+cluster_ok() {
+	local addr
+	for addr in "${CLUSTER_NODES[@]}"; do
+		[[ $(cluster_field "$addr" cluster_state) == ok ]] || return 1
+	done
+}
+
+# cluster_formed succeeds when every node knows all the nodes and sees every slot assigned.
+cluster_formed() {
+	local addr
+	for addr in "${CLUSTER_NODES[@]}"; do
+		[[ $(cluster_field "$addr" cluster_slots_assigned) == 16384 &&
+			$(cluster_field "$addr" cluster_known_nodes) == "${#CLUSTER_NODES[@]}" ]] || return 1
+	done
+}
+
+# start_cluster_node starts a cluster-mode server on R_PORT that keeps nothing but its node file.
+start_cluster_node() {
+	local dir="$CLUSTER_DIR/$R_PORT"
+	mkdir -p "$dir"
+	redis-server --daemonize yes --bind 127.0.0.1 --port "$R_PORT" --dir "$dir" \
+		--cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+		--save "" --appendonly no --logfile "$dir/redis.log" >>"$LOG" 2>&1 ||
+		fail "redis-server failed to start in cluster mode on port $R_PORT (log: $dir/redis.log)"
+	wait_for "Redis Cluster node on $R_HOST:$R_PORT" redis_ready
+}
+
+# create_cluster assigns the slots to the nodes. Nodes that half-remember an earlier cluster (a
+# node restarted after the others lost their files) are reset first: they hold only test data.
+create_cluster() {
+	local addr
+	for addr in "${CLUSTER_NODES[@]}"; do
+		split_addr "$addr"
+		timeout 5 redis-cli -h "$R_HOST" -p "$R_PORT" flushall >>"$LOG" 2>&1 || true
+		timeout 5 redis-cli -h "$R_HOST" -p "$R_PORT" cluster reset hard >>"$LOG" 2>&1 ||
+			fail "could not reset Redis Cluster node $addr"
+	done
+	timeout 60 redis-cli --cluster create "${CLUSTER_NODES[@]}" --cluster-replicas 0 --cluster-yes >>"$LOG" 2>&1 ||
+		fail "redis-cli --cluster create ${CLUSTER_NODES[*]} failed"
+}
+
+check_redis_cluster() {
+	local addr started="" all_local=1
+	IFS=, read -r -a CLUSTER_NODES <<<"$CLUSTER_ADDRS"
+	for addr in "${CLUSTER_NODES[@]}"; do
+		split_addr "$addr"
+		is_loopback "$R_HOST" || all_local=
+	done
+	if [[ -z $all_local ]]; then
+		cluster_ok || fail "Redis Cluster at $CLUSTER_ADDRS (GROUPBUY_TEST_REDIS_CLUSTER) is not up (cluster_state is not ok)"
+		echo "redis cluster: ready at $CLUSTER_ADDRS"
+		return
+	fi
+	command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server redis-tools
+	for addr in "${CLUSTER_NODES[@]}"; do
+		split_addr "$addr"
+		redis_ready && continue
+		start_cluster_node
+		started="started, "
+	done
+	if ! cluster_ok; then
+		# Restarted nodes may still be finding each other; nodes that do not all know the whole
+		# cluster (one lost its node file) are made into a new one.
+		if ! cluster_formed; then
+			create_cluster
+			started="${started}created, "
+		fi
+		wait_for "Redis Cluster at $CLUSTER_ADDRS (cluster_state:ok)" cluster_ok
+	fi
+	echo "redis cluster: ${started}ready at $CLUSTER_ADDRS"
+}
+
 check_postgres
 check_redis
+check_redis_cluster

@@ -136,13 +136,79 @@ func runFatal(t *testing.T, fn func(testing.TB)) string {
 func TestUnreachableFails(t *testing.T) {
 	t.Setenv("GROUPBUY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2")
 	t.Setenv("GROUPBUY_TEST_REDIS", "127.0.0.1:1")
+	t.Setenv("GROUPBUY_TEST_REDIS_CLUSTER", "127.0.0.1:1")
 	for name, fn := range map[string]func(testing.TB){
 		"postgres": func(tb testing.TB) { testenv.Postgres(tb) },
 		"redis":    func(tb testing.TB) { testenv.Redis(tb) },
+		"cluster":  func(tb testing.TB) { testenv.RedisIn(tb, testenv.ClusterRedis) },
 	} {
 		msg := runFatal(t, fn)
 		if !strings.Contains(msg, "not reachable") || !strings.Contains(msg, "make test") {
 			t.Errorf("%s: failure message %q: want it to say the server is not reachable and to run make test", name, msg)
 		}
+	}
+}
+
+// EachRedis runs its function on a single server and on a Redis Cluster, each under its own
+// prefix.
+func TestEachRedis(t *testing.T) {
+	seen := map[string]bool{}
+	testenv.EachRedis(t, func(t *testing.T, client redis.UniversalClient, prefix string) {
+		_, cluster := client.(*redis.ClusterClient)
+		mode := t.Name()[strings.LastIndex(t.Name(), "/")+1:]
+		if want := mode == string(testenv.ClusterRedis); cluster != want {
+			t.Errorf("mode %s: cluster client %v", mode, cluster)
+		}
+		seen[mode] = true
+		// Keys of many slots under the prefix work on both.
+		for i := range 20 {
+			if err := client.Set(t.Context(), fmt.Sprintf("%s{k%d}", prefix, i), i, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if !seen["single"] || !seen["cluster"] {
+		t.Errorf("modes run: %v", seen)
+	}
+}
+
+// recordingTB keeps what a test reports and its cleanups, to check what testenv reports.
+type recordingTB struct {
+	testing.TB
+	errors   []string
+	cleanups []func()
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+
+func (r *recordingTB) cleanup() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+// A command whose keys span slots fails the test on the cluster even when the code under test
+// ignores the error; keys that share a hash tag pass.
+func TestCrossSlotFailsTheTest(t *testing.T) {
+	for name, c := range map[string]struct {
+		keys  func(prefix string) []string
+		fails bool
+	}{
+		"script over two slots": {func(p string) []string { return []string{p + "a", p + "b"} }, true},
+		"script over one tag":   {func(p string) []string { return []string{p + "{t}a", p + "{t}b"} }, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recordingTB{TB: t}
+			client, prefix := testenv.RedisIn(rec, testenv.ClusterRedis)
+			_ = client.Eval(t.Context(), "return redis.call('MSET', KEYS[1], 1, KEYS[2], 2)", c.keys(prefix)).Err()
+			rec.cleanup()
+			failed := len(rec.errors) > 0 && strings.Contains(strings.Join(rec.errors, "\n"), "spanned hash slots")
+			if failed != c.fails {
+				t.Errorf("test failed: %v, want %v (reports: %q)", failed, c.fails, rec.errors)
+			}
+		})
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/groupbuy/groupbuy/internal/data/stock"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
@@ -20,6 +22,15 @@ import (
 func newStore(tb testing.TB) *stock.Store {
 	rdb, prefix := testenv.Redis(tb)
 	return stock.NewStore(rdb, prefix)
+}
+
+// eachStore runs fn on a store on the single Redis and, in parallel, on one on the Redis
+// Cluster, where every script's keys must share a slot.
+func eachStore(t *testing.T, fn func(t *testing.T, s *stock.Store)) {
+	testenv.EachRedis(t, func(t *testing.T, rdb redis.UniversalClient, prefix string) {
+		t.Parallel()
+		fn(t, stock.NewStore(rdb, prefix))
+	})
 }
 
 func token(user, n int64) string { return fmt.Sprintf("%d:%x", user, n) }
@@ -58,8 +69,9 @@ func holdings(t *testing.T, s *stock.Store, batch, user int64) map[int64]int64 {
 }
 
 // Many shoppers racing for one item never take more than its quota, and each keeps its limit.
-func TestNoOversellUnderConcurrency(t *testing.T) {
-	s := newStore(t)
+func TestNoOversellUnderConcurrency(t *testing.T) { eachStore(t, testNoOversellUnderConcurrency) }
+
+func testNoOversellUnderConcurrency(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	mustLoad(t, s, 1, map[int64]int64{10: 100})
 	var won, soldOut, limited atomic.Int64
@@ -92,8 +104,9 @@ func TestNoOversellUnderConcurrency(t *testing.T) {
 }
 
 // An order of several lines takes all of them or none.
-func TestReserveIsAllOrNothing(t *testing.T) {
-	s := newStore(t)
+func TestReserveIsAllOrNothing(t *testing.T) { eachStore(t, testReserveIsAllOrNothing) }
+
+func testReserveIsAllOrNothing(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	mustLoad(t, s, 2, map[int64]int64{1: 5, 2: 1})
 	err := s.Reserve(ctx, 2, "7:a", 7, []stock.Line{{ItemID: 1, Qty: 3}, {ItemID: 2, Qty: 2}})
@@ -111,7 +124,10 @@ func TestReserveIsAllOrNothing(t *testing.T) {
 
 // A retried reservation takes nothing more; a release gives back once and frees the limit.
 func TestReserveAndReleaseAreIdempotent(t *testing.T) {
-	s := newStore(t)
+	eachStore(t, testReserveAndReleaseAreIdempotent)
+}
+
+func testReserveAndReleaseAreIdempotent(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	mustLoad(t, s, 3, map[int64]int64{1: 10})
 	line := []stock.Line{{ItemID: 1, Qty: 2, Limit: 2}}
@@ -144,7 +160,10 @@ func TestReserveAndReleaseAreIdempotent(t *testing.T) {
 }
 
 func TestBadLinesAndTokensAreRefusedBeforeRedis(t *testing.T) {
-	s := newStore(t)
+	eachStore(t, testBadLinesAndTokensAreRefusedBeforeRedis)
+}
+
+func testBadLinesAndTokensAreRefusedBeforeRedis(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	for _, lines := range [][]stock.Line{
 		nil,
@@ -174,8 +193,9 @@ func TestBadLinesAndTokensAreRefusedBeforeRedis(t *testing.T) {
 
 // A token reused with other lines or by another shopper is refused and changes nothing; a
 // release by the wrong shopper gives nothing back.
-func TestTokensCannotBeConfused(t *testing.T) {
-	s := newStore(t)
+func TestTokensCannotBeConfused(t *testing.T) { eachStore(t, testTokensCannotBeConfused) }
+
+func testTokensCannotBeConfused(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	mustLoad(t, s, 5, map[int64]int64{1: 10})
 	if err := s.Reserve(ctx, 5, "7:k", 7, []stock.Line{{ItemID: 1, Qty: 2}}); err != nil {
@@ -204,7 +224,10 @@ func TestTokensCannotBeConfused(t *testing.T) {
 // A paused batch refuses reservations, retries and releases alike and changes nothing; Resume
 // opens it again, and a pause runs out by itself.
 func TestPausedBatchRefusesAndChangesNothing(t *testing.T) {
-	s := newStore(t)
+	eachStore(t, testPausedBatchRefusesAndChangesNothing)
+}
+
+func testPausedBatchRefusesAndChangesNothing(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	mustLoad(t, s, 6, map[int64]int64{1: 10})
 	line := []stock.Line{{ItemID: 1, Qty: 3, Limit: 5}}
@@ -247,8 +270,9 @@ func TestPausedBatchRefusesAndChangesNothing(t *testing.T) {
 	}
 }
 
-func TestRebuildRequiresPause(t *testing.T) {
-	s := newStore(t)
+func TestRebuildRequiresPause(t *testing.T) { eachStore(t, testRebuildRequiresPause) }
+
+func testRebuildRequiresPause(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	mustLoad(t, s, 7, map[int64]int64{1: 10})
 	if err := s.Reserve(ctx, 7, "1:a", 1, []stock.Line{{ItemID: 1, Qty: 4}}); err != nil {
@@ -266,8 +290,9 @@ func TestRebuildRequiresPause(t *testing.T) {
 	}
 }
 
-func TestRebuildRefusesBadSnapshots(t *testing.T) {
-	s := newStore(t)
+func TestRebuildRefusesBadSnapshots(t *testing.T) { eachStore(t, testRebuildRefusesBadSnapshots) }
+
+func testRebuildRefusesBadSnapshots(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	if err := s.Pause(ctx, 8, time.Minute); err != nil {
 		t.Fatal(err)
@@ -290,8 +315,9 @@ func TestRebuildRefusesBadSnapshots(t *testing.T) {
 // A rebuilt batch behaves as if its reservations had been made by Reserve: a release gives stock
 // back exactly once, a retry of a rebuilt token is a no-op success, the per-shopper limit counts
 // rebuilt holdings, and whatever Redis held before (lost, stale or extra) is gone.
-func TestRebuildRestoresReservations(t *testing.T) {
-	s := newStore(t)
+func TestRebuildRestoresReservations(t *testing.T) { eachStore(t, testRebuildRestoresReservations) }
+
+func testRebuildRestoresReservations(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	const batch = 9
 	// Redis drifted from the database: a stale count, an order the database does not know, and
@@ -374,8 +400,9 @@ func TestRebuildRestoresReservations(t *testing.T) {
 
 // A quota lowered under what is taken rebuilds to a negative count: nothing sells until
 // releases bring it above zero.
-func TestRebuildOversoldCount(t *testing.T) {
-	s := newStore(t)
+func TestRebuildOversoldCount(t *testing.T) { eachStore(t, testRebuildOversoldCount) }
+
+func testRebuildOversoldCount(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	if err := s.Pause(ctx, 13, time.Minute); err != nil {
 		t.Fatal(err)
@@ -405,8 +432,9 @@ func TestRebuildOversoldCount(t *testing.T) {
 }
 
 // An empty snapshot of a paused batch leaves only the pause; Drop removes that too.
-func TestRebuildEmptyAndDrop(t *testing.T) {
-	s := newStore(t)
+func TestRebuildEmptyAndDrop(t *testing.T) { eachStore(t, testRebuildEmptyAndDrop) }
+
+func testRebuildEmptyAndDrop(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	mustLoad(t, s, 10, map[int64]int64{1: 5})
 	mustLoad(t, s, 1, map[int64]int64{1: 5}) // another batch, which must survive
@@ -440,8 +468,9 @@ func TestRebuildEmptyAndDrop(t *testing.T) {
 }
 
 // A big batch rebuilds in several pipelines and every reservation comes back.
-func TestRebuildManyReservations(t *testing.T) {
-	s := newStore(t)
+func TestRebuildManyReservations(t *testing.T) { eachStore(t, testRebuildManyReservations) }
+
+func testRebuildManyReservations(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	const n = 5000
 	if err := s.Pause(ctx, 11, time.Minute); err != nil {
@@ -508,8 +537,9 @@ func (d *sale) snapshot(quota int64) stock.Snapshot {
 // Redis loses a batch in the middle of a sale. Shoppers see ErrNotLoaded, then ErrPaused, and
 // retry; the reconciler pauses, waits out in-flight checkouts, rebuilds from the database and
 // resumes; the sale carries on, releases rebuilt reservations, and never oversells.
-func TestWipeMidSaleThenRebuild(t *testing.T) {
-	s := newStore(t)
+func TestWipeMidSaleThenRebuild(t *testing.T) { eachStore(t, testWipeMidSaleThenRebuild) }
+
+func testWipeMidSaleThenRebuild(t *testing.T, s *stock.Store) {
 	ctx := t.Context()
 	const (
 		batch    = 12

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvIn(t, testenv.SingleRedis)
+}
+
+// newEnvIn is newEnv on the Redis of mode.
+func newEnvIn(t *testing.T, mode testenv.RedisMode) *env {
+	t.Helper()
 	sim := wxsim.New(wxsim.Config{Apps: map[string]string{appID: appSecret}})
 	base, stop, err := sim.Start("127.0.0.1:0")
 	if err != nil {
@@ -48,8 +55,36 @@ func newEnv(t *testing.T) *env {
 			t.Errorf("stop simulator: %v", err)
 		}
 	})
-	rdb, prefix := testenv.Redis(t)
+	rdb, prefix := testenv.RedisIn(t, mode)
 	return &env{t: t, sim: sim, base: base, stop: stop, rdb: rdb, prefix: prefix}
+}
+
+// eachRedisMode runs fn in parallel subtests, one per Redis deployment (single, cluster).
+func eachRedisMode(t *testing.T, fn func(t *testing.T, mode testenv.RedisMode)) {
+	for _, mode := range testenv.RedisModes {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			fn(t, mode)
+		})
+	}
+}
+
+// keysUnder lists the keys under prefix on every master: KEYS on a cluster client sees one node.
+func keysUnder(ctx context.Context, rdb redis.UniversalClient, prefix string) ([]string, error) {
+	cluster, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return rdb.Keys(ctx, prefix+"*").Result()
+	}
+	var mu sync.Mutex
+	var keys []string
+	err := cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		found, err := node.Keys(ctx, prefix+"*").Result()
+		mu.Lock()
+		keys = append(keys, found...)
+		mu.Unlock()
+		return err
+	})
+	return keys, err
 }
 
 // client is one replica of the service: its own HTTP client, the shared Redis.
@@ -220,7 +255,11 @@ func TestPhoneNumber(t *testing.T) {
 // (another deployment) fetches its own.
 func TestAccessTokenSharedThroughRedis(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	eachRedisMode(t, testAccessTokenSharedThroughRedis)
+}
+
+func testAccessTokenSharedThroughRedis(t *testing.T, mode testenv.RedisMode) {
+	e := newEnvIn(t, mode)
 	ctx := t.Context()
 	a, b := e.client(appSecret), e.client(appSecret)
 	for i, mp := range []*wechat.MiniProgram{a, b, a, b} {
@@ -232,7 +271,7 @@ func TestAccessTokenSharedThroughRedis(t *testing.T) {
 		t.Errorf("stable_token calls = %d, phone calls = %d; want 1 and 4", stable, phone)
 	}
 
-	keys, err := e.rdb.Keys(ctx, e.prefix+"*").Result()
+	keys, err := keysUnder(ctx, e.rdb, e.prefix)
 	if err != nil {
 		t.Fatalf("keys: %v", err)
 	}
@@ -264,9 +303,13 @@ func TestAccessTokenSharedThroughRedis(t *testing.T) {
 // When WeChat rejects the cached token the client renews it and retries exactly once.
 func TestAccessTokenRenewal(t *testing.T) {
 	t.Parallel()
+	eachRedisMode(t, testAccessTokenRenewal)
+}
+
+func testAccessTokenRenewal(t *testing.T, mode testenv.RedisMode) {
 
 	t.Run("expired by WeChat", func(t *testing.T) {
-		e := newEnv(t)
+		e := newEnvIn(t, mode)
 		ctx := t.Context()
 		a, b := e.client(appSecret), e.client(appSecret)
 		if _, err := a.PhoneNumber(ctx, e.phoneCode("13800138000")); err != nil {
@@ -296,7 +339,7 @@ func TestAccessTokenRenewal(t *testing.T) {
 	t.Run("rejected while stable_token still hands it out", func(t *testing.T) {
 		// WeChat says 40001 for a token stable_token still believes in: the client must force a
 		// new one rather than retry with the same.
-		e := newEnv(t)
+		e := newEnvIn(t, mode)
 		ctx := t.Context()
 		mp := e.client(appSecret)
 		if _, err := mp.PhoneNumber(ctx, e.phoneCode("13800138000")); err != nil {
@@ -315,7 +358,7 @@ func TestAccessTokenRenewal(t *testing.T) {
 	})
 
 	t.Run("rejected twice gives up", func(t *testing.T) {
-		e := newEnv(t)
+		e := newEnvIn(t, mode)
 		ctx := t.Context()
 		mp := e.client(appSecret)
 		e.sim.FailNext(wxsim.OpGetUserPhoneNumber, wxsim.ErrcodeInvalidToken, "", 2)

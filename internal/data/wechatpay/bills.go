@@ -3,6 +3,7 @@ package wechatpay
 import (
 	"context" //nolint:gosec // G505: WeChat's bill digest is SHA1; it checks integrity, not authenticity
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -122,9 +123,11 @@ func ParseTradeBill(file []byte) (payment.TradeBill, error) {
 	bill.Summary = sum
 	var check payment.BillSummary
 	for _, r := range bill.Rows {
-		check.Settlement += r.Settlement
-		check.Refund += r.Refund
-		check.Fee += r.Fee
+		for _, a := range [][2]*int64{{&check.Settlement, &r.Settlement}, {&check.Refund, &r.Refund}, {&check.Fee, &r.Fee}} {
+			if err := addFen(a[0], *a[1]); err != nil {
+				return payment.TradeBill{}, err
+			}
+		}
 	}
 	if sum.Count != len(bill.Rows) || check.Settlement != sum.Settlement || check.Refund != sum.Refund || check.Fee != sum.Fee {
 		return payment.TradeBill{}, fmt.Errorf("bill rows (%d, %+v) do not add up to its summary %+v", len(bill.Rows), check, sum)
@@ -159,14 +162,18 @@ func parseBillRow(f []string, col map[string]int) (payment.BillRow, error) {
 	r.RefundID, r.OutRefundNo, r.RefundState = zeroEmpty(get(colRefundID)), zeroEmpty(get(colOutRefundNo)), get(colRefundState)
 	r.Description, r.Attach = get(colDescription), get(colAttach)
 	for _, a := range []struct {
-		name string
-		dst  *int64
+		name   string
+		dst    *int64
+		signed bool // only the fee goes negative: given back on a refund
 	}{
-		{colSettlement, &r.Settlement}, {colRefund, &r.Refund}, {colFee, &r.Fee},
-		{colTotal, &r.Total}, {colRefundApplied, &r.RefundApplied},
+		{colSettlement, &r.Settlement, false}, {colRefund, &r.Refund, false}, {colFee, &r.Fee, true},
+		{colTotal, &r.Total, false}, {colRefundApplied, &r.RefundApplied, false},
 	} {
 		if *a.dst, err = Fen(get(a.name)); err != nil {
 			return r, fmt.Errorf("%s: %w", a.name, err)
+		}
+		if *a.dst < 0 && !a.signed {
+			return r, fmt.Errorf("%s: negative amount %q", a.name, get(a.name))
 		}
 	}
 	return r, nil
@@ -192,15 +199,15 @@ func parseSummary(header, f []string) (payment.BillSummary, error) {
 		case colSummaryCount:
 			s.Count, err = strconv.Atoi(v)
 		case "应结订单总金额":
-			s.Settlement, err = Fen(v)
+			s.Settlement, err = unsignedFen(v)
 		case "退款总金额":
-			s.Refund, err = Fen(v)
+			s.Refund, err = unsignedFen(v)
 		case "手续费总金额":
 			s.Fee, err = Fen(v)
 		case "订单总金额":
-			s.Total, err = Fen(v)
+			s.Total, err = unsignedFen(v)
 		case "申请退款总金额":
-			s.RefundApplied, err = Fen(v)
+			s.RefundApplied, err = unsignedFen(v)
 		}
 		if err != nil {
 			return s, fmt.Errorf("summary %s: %w", name, err)
@@ -231,9 +238,32 @@ func Fen(yuan string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("amount %q: %w", yuan, err)
 	}
+	if w > (math.MaxInt64-c)/100 {
+		// w*100+c would wrap around, and a huge amount would read as a negative one.
+		return 0, fmt.Errorf("amount %q is out of range", yuan)
+	}
 	fen := w*100 + c
 	if neg {
 		fen = -fen
 	}
 	return fen, nil
+}
+
+// unsignedFen is Fen for a column WeChat never writes negative.
+func unsignedFen(yuan string) (int64, error) {
+	fen, err := Fen(yuan)
+	if err == nil && fen < 0 {
+		return 0, fmt.Errorf("negative amount %q", yuan)
+	}
+	return fen, err
+}
+
+// addFen adds amount to *sum, refusing a sum past int64: a wrapped sum could match a forged
+// summary.
+func addFen(sum *int64, amount int64) error {
+	if amount > 0 && *sum > math.MaxInt64-amount || amount < 0 && *sum < math.MinInt64-amount {
+		return fmt.Errorf("bill amounts add up past the range of int64 fen")
+	}
+	*sum += amount
+	return nil
 }

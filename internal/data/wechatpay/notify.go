@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments"
 
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -114,6 +115,9 @@ func (n *Notifications) serve(r *http.Request, route string) (id, event string, 
 	if age := n.now().Sub(time.Unix(ts, 0)); age > notifyMaxAge || age < -notifyMaxAge {
 		return "", "", &failure{http.StatusUnauthorized, "Wechatpay-Timestamp outside five minutes (replay?)"}
 	}
+	if err := checkEnvelope(body); err != nil {
+		return "", "", &failure{http.StatusBadRequest, err.Error()}
+	}
 	r.Body = io.NopCloser(bytesReader(body))
 	var content json.RawMessage
 	req, err := n.client.notify.ParseNotifyRequest(r.Context(), r, &content)
@@ -188,6 +192,34 @@ func maskTransactionID(id string) string {
 		return strings.Repeat("*", len(id))
 	}
 	return id[:head] + strings.Repeat("*", len(id)-head-tail) + id[len(id)-tail:]
+}
+
+// The only resource encryption WeChat Pay uses, and its nonce length.
+const (
+	resourceAlgorithm = "AEAD_AES_256_GCM"
+	gcmNonceSize      = 12
+)
+
+// checkEnvelope refuses a body the SDK would panic on or misreport, reading it as the SDK does:
+// one that does not decode (a create_time that is no time, say: the SDK returns no request,
+// which reads as a bad signature), one without a resource (the SDK reads resource.algorithm
+// through a nil pointer), of another algorithm (no request again), or whose nonce is not 12
+// bytes (AES-GCM panics on it). Only WeChat's key can sign such a body, but a panic drops the
+// connection without an answer, and WeChat would retry it for a day.
+func checkEnvelope(body []byte) error {
+	var env notify.Request
+	if err := json.Unmarshal(body, &env); err != nil {
+		return errors.New("body is not a notification")
+	}
+	switch {
+	case env.Resource == nil:
+		return errors.New("notification has no resource")
+	case env.Resource.Algorithm != resourceAlgorithm:
+		return errors.New("resource is not encrypted with " + resourceAlgorithm)
+	case len(env.Resource.Nonce) != gcmNonceSize:
+		return errors.New("resource nonce is not 12 bytes")
+	}
+	return nil
 }
 
 // refundNotice is a refund notification's resource (退款结果通知), shaped unlike the query answer.

@@ -174,7 +174,8 @@ func parseSharingRow(f []string, col map[string]int) (payment.SharingBillRow, er
 		Description: get(colPSDescription),
 	}
 	var err error
-	if r.Amount, err = Fen(get(colPSAmount)); err != nil {
+	// Always positive: the business type, not the sign, says which way the money went.
+	if r.Amount, err = unsignedFen(get(colPSAmount)); err != nil {
 		return r, fmt.Errorf("%s: %w", colPSAmount, err)
 	}
 	if r.FinishTime, err = billTime(get(colPSFinishTime)); err != nil {
@@ -209,9 +210,9 @@ func parseSharingSummary(header, f []string) (payment.SharingBillSummary, error)
 		case colPSSummaryCount:
 			s.Count, err = strconv.Atoi(f[i])
 		case colPSSummaryShare:
-			s.Shared, err = Fen(f[i])
+			s.Shared, err = unsignedFen(f[i])
 		case colPSSummaryRet:
-			s.Returned, err = Fen(f[i])
+			s.Returned, err = unsignedFen(f[i])
 		}
 		if err != nil {
 			return s, fmt.Errorf("summary %s: %w", name, err)
@@ -225,10 +226,12 @@ func parseSharingSummary(header, f []string) (payment.SharingBillSummary, error)
 func checkSharingSummary(bill payment.SharingBill) error {
 	var shared, returned int64
 	for _, r := range bill.Rows {
+		sum := &shared
 		if r.BusinessType == payment.SharingBillReturn {
-			returned += r.Amount
-		} else {
-			shared += r.Amount
+			sum = &returned
+		}
+		if err := addFen(sum, r.Amount); err != nil {
+			return err
 		}
 	}
 	s := bill.Summary
