@@ -21,7 +21,11 @@ func TestBatchPickupTooLateForSettlement(t *testing.T) {
 	s := start(t)
 	cell := s.serveGrid(square, "人民广场")
 	skuID := s.coSKU("赣南脐橙")
-	opens := time.Date(2030, 3, 1, 2, 0, 0, 0, time.UTC) // 10:00 in Beijing
+	// A week from now at 10:00 in Beijing: batches open at most a year ahead.
+	beijing := time.FixedZone("CST", 8*3600)
+	week := time.Now().In(beijing).AddDate(0, 0, 7)
+	opens := time.Date(week.Year(), week.Month(), week.Day(), 10, 0, 0, 0, beijing)
+	day := func(days int) string { return opens.AddDate(0, 0, days).Format(time.DateOnly) }
 	in := func(pickup string) map[string]any {
 		return map[string]any{
 			"title": "脐橙预售", "opensAt": opens.Format(time.RFC3339), "cutoffAt": opens.Add(48 * time.Hour).Format(time.RFC3339),
@@ -29,17 +33,17 @@ func TestBatchPickupTooLateForSettlement(t *testing.T) {
 			"items": []map[string]any{{"skuId": skuID, "priceFen": 2990, "quota": 100, "perShopperLimit": 0, "commissionBp": 1000}},
 		}
 	}
-	// Freeze window 30 days from 2030-03-01 10:00, less 48 h after-sales and a 2-day margin:
-	// pickups must end by 2030-03-27 10:00, so the 26th is the last whole pickup day.
-	late := s.call("POST", "/v1/ops/batches", s.ops(), in("2030-03-27"))
+	// Freeze window 30 days from opening at 10:00, less 48 h after-sales and a 2-day margin:
+	// pickups must end 26 days after opening at 10:00, so the 25th day is the last whole one.
+	late := s.call("POST", "/v1/ops/batches", s.ops(), in(day(26)))
 	expect(t, late, 400, "INVALID_ARGUMENT")
-	if meta, _ := late.body["metadata"].(map[string]any); meta["latest_pickup_date"] != "2030-03-26" || meta["field"] != "pickup_date" {
+	if meta, _ := late.body["metadata"].(map[string]any); meta["latest_pickup_date"] != day(25) || meta["field"] != "pickup_date" {
 		t.Fatalf("refusal does not name the latest pickup date: %s", late.raw)
 	}
 	if n := s.count("batches"); n != 0 {
 		t.Fatalf("a refused batch was saved (%d batches)", n)
 	}
-	ok := s.call("POST", "/v1/ops/batches", s.ops(), in("2030-03-26"))
+	ok := s.call("POST", "/v1/ops/batches", s.ops(), in(day(25)))
 	expect(t, ok, 200, "")
 	expect(t, s.call("POST", fmt.Sprintf("/v1/ops/batches/%v/schedule", ok.body["id"]), s.ops(), "{}"), 200, "")
 }

@@ -76,6 +76,8 @@ func TestQuickLifecycleWalkthrough(t *testing.T) {
 		return b.str("status") == "closed", string(b.raw)
 	})
 	s.call("POST", "/v1/ops/batches/"+batchID+"/dispatch", ops, "{}").must(t)
+	// The leader's rate is ops' to see, never the shop's.
+	rateBP := coInt(first(t, s.call("GET", "/v1/ops/batches/"+batchID, ops, nil).must(t), "items")["commissionBp"])
 
 	// 4. The leader (demo-leader-1 runs the nearest point) confirms arrival and hands the bag out.
 	leader := s.call("POST", "/v1/auth/wechat-login", "", map[string]string{"code": simText(t, sim+"/sim/v1/login-code?openid=demo-leader-1")}).
@@ -93,7 +95,7 @@ func TestQuickLifecycleWalkthrough(t *testing.T) {
 	if o := s.call("GET", "/v1/shop/orders/"+orderID, shopper, nil).must(t); o.str("status") != "completed" {
 		t.Errorf("order after the after-sales window: %s", o.raw)
 	}
-	if want := coInt(order.body["amountFen"]) * coInt(item["commissionBp"]) / 10000; settleable != want {
+	if want := coInt(order.body["amountFen"]) * rateBP / 10000; settleable != want {
 		t.Errorf("settleable %d fen, want %d", settleable, want)
 	}
 
