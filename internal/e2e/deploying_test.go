@@ -84,9 +84,11 @@ func TestDeployingGuide(t *testing.T) {
 
 	// 5. Two replicas behind the load balancer.
 	for range 2 {
-		httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
-		r := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, conf: one.conf,
-			env: append(append([]string{}, env...), "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr)}
+		// Replicas share this host, so each gets its own metrics address too.
+		httpAddr, grpcAddr, metricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+		r := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, metrics: "http://" + metricsAddr, conf: one.conf,
+			env: append(append([]string{}, env...), "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr,
+				"GROUPBUY_METRICS_ADDR="+metricsAddr)}
 		r.serve()
 		lb.add(t, r.api)
 	}

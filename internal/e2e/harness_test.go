@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -283,15 +284,14 @@ func (s *stack) tryServe() error {
 	return nil
 }
 
-// moveTo gives the stack new listen addresses (and the notification URL that names one).
+// moveTo gives the stack new listen addresses, and the notification URL when it named the
+// stack itself (not when it names a load balancer in front of it).
 func (s *stack) moveTo(httpAddr, grpcAddr, metricsAddr string) {
+	notifiedHere := slices.Contains(s.env, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL="+s.api)
 	s.api, s.grpc, s.metrics = "http://"+httpAddr, grpcAddr, "http://"+metricsAddr
 	s.env = append(s.env, "GROUPBUY_HTTP_ADDR="+httpAddr, "GROUPBUY_GRPC_ADDR="+grpcAddr, "GROUPBUY_METRICS_ADDR="+metricsAddr)
-	for _, kv := range s.env {
-		if strings.HasPrefix(kv, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL=") {
-			s.env = append(s.env, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL="+s.api)
-			break
-		}
+	if notifiedHere {
+		s.env = append(s.env, "GROUPBUY_WECHAT_PAY_NOTIFY_BASE_URL="+s.api)
 	}
 }
 
