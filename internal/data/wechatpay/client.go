@@ -1,5 +1,6 @@
 // Package wechatpay implements the payment ports (payment.Gateway, payment.ProfitSharing,
-// payment.Bills) on the official wechatpay-go SDK, and WeChat Pay's notification endpoints.
+// payment.Bills) on the official wechatpay-go SDK, and the verification and decryption of WeChat
+// Pay's notifications (payment.NotificationDecoder; the endpoints are internal/server's).
 //
 // Production talks to api.mch.weixin.qq.com; tests and `make run` talk to the simulator
 // (internal/wxsim) through an http.RoundTripper that rewrites scheme and host: the SDK has no
@@ -36,12 +37,6 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/conf"
-)
-
-// Routes of the notification endpoints, under Config.NotifyBaseURL.
-const (
-	PaymentNotifyPath = "/wechatpay/notify/payment"
-	RefundNotifyPath  = "/wechatpay/notify/refund"
 )
 
 // Retry is the back-off of transient failures.
