@@ -4,22 +4,18 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
-	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
-	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
-	"github.com/groupbuy/groupbuy/internal/server"
 )
 
 // commonSet is what both injectors share: the configuration's sections, turned into domain
@@ -42,17 +38,7 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	leaderConfig,
 	presaleConfig,
 	clock,
-	webhooks,
 )
-
-// webhooks are WeChat Pay's notification routes, public but signed.
-func webhooks(client *wechatpay.Client, uc *payment.Usecase, logger log.Logger) server.Webhooks {
-	n := wechatpay.NewNotifications(client, uc, logger)
-	return server.Webhooks{
-		{Path: wechatpay.PaymentNotifyPath, Handler: n.Payment()},
-		{Path: wechatpay.RefundNotifyPath, Handler: n.Refund()},
-	}
-}
 
 // identityConfig turns the auth section into the identity policy, with safe defaults.
 func identityConfig(c *conf.Auth) identity.Config {

@@ -23,6 +23,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 	"github.com/groupbuy/groupbuy/internal/service"
@@ -229,8 +230,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Settlement:       financeSettlementService,
 		Reconciliation:   financeReconciliationService,
 	}
-	serverWebhooks := webhooks(client, paymentUsecase, logger)
-	httpServer := server.NewHTTPServer(confServer, middleware, dataData, drain, services, serverWebhooks, logger)
+	decoder := wechatpay.NewDecoder(client)
+	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
+	httpServer := server.NewHTTPServer(confServer, middleware, dataData, drain, services, webhooks, logger)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	dispatcher := event.NewDispatcher(outboxStore, portClock)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)

@@ -84,6 +84,8 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(payment.Gateway), new(*wechatpay.Client)),
 	wire.Bind(new(payment.ProfitSharing), new(*wechatpay.Client)),
 	wire.Bind(new(payment.Bills), new(*wechatpay.Client)),
+	wechatpay.NewDecoder,
+	wire.Bind(new(payment.NotificationDecoder), new(*wechatpay.Decoder)),
 )
 
 // Data is the shared handle of every repository.

@@ -26,6 +26,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
+	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -101,9 +102,9 @@ func newPkPay(t *testing.T, s *stack, listener payment.Listener) *pkPay {
 	}
 	uc := payment.NewUsecase(client, data.NewPaymentStore(s.data), s.data, listener, s.clock.Now)
 	logger := log.NewFilter(log.NewStdLogger(os.Stderr), log.FilterLevel(log.LevelError))
-	n := wechatpay.NewNotifications(client, uc, logger)
-	mux.Handle(wechatpay.PaymentNotifyPath, n.Payment())
-	mux.Handle(wechatpay.RefundNotifyPath, n.Refund())
+	n := wechatnotify.New(wechatpay.NewDecoder(client), uc, logger)
+	mux.Handle(payment.PaymentNotifyPath, n.Payment())
+	mux.Handle(payment.RefundNotifyPath, n.Refund())
 	return &pkPay{sim: sim, uc: uc}
 }
 

@@ -13,8 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 	mw "github.com/groupbuy/groupbuy/internal/server/middleware"
+	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
 	"github.com/groupbuy/groupbuy/internal/service"
 )
 
@@ -32,6 +34,7 @@ var ProviderSet = wire.NewSet(
 	auth.NewIssuer,
 	auth.LoadPolicy,
 	wire.Bind(new(identity.TokenIssuer), new(*auth.Issuer)),
+	NewWebhooks,
 )
 
 // Services are every API service, registered on both transports.
@@ -64,6 +67,16 @@ type Webhook struct {
 
 // Webhooks are the routes NewHTTPServer adds beside the API.
 type Webhooks []Webhook
+
+// NewWebhooks are WeChat Pay's notification routes, public but signed: verified and opened by
+// decode, applied by the payment use cases.
+func NewWebhooks(decode payment.NotificationDecoder, payments *payment.Usecase, logger log.Logger) Webhooks {
+	wechat := wechatnotify.New(decode, payments, logger)
+	return Webhooks{
+		{Path: payment.PaymentNotifyPath, Handler: wechat.Payment()},
+		{Path: payment.RefundNotifyPath, Handler: wechat.Refund()},
+	}
+}
 
 // Readiness tells whether the service's dependencies answer. An error that has a
 // Dependency() string method names the dependency for the public /readyz reply.

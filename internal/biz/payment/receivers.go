@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 )
 
 // Registration asks WeChat Pay to add (or delete) one profit-sharing receiver: a leader, queued
@@ -115,11 +116,8 @@ func (r *Registrar) register(ctx context.Context, reg Registration) error {
 	return r.queue.Fail(ctx, reg, err.Error())
 }
 
-// retryAfter doubles from 10 s with each failed attempt, up to an hour.
-func retryAfter(attempts int) time.Duration {
-	d := 10 * time.Second
-	for i := 1; i < attempts && d < time.Hour; i++ {
-		d *= 2
-	}
-	return min(d, time.Hour)
-}
+// registrationBackoff waits 10 s after a failed attempt, doubling with each, up to an hour.
+var registrationBackoff = wxretry.Backoff{Base: 10 * time.Second, Max: time.Hour}
+
+// retryAfter is the wait after attempts failed calls.
+func retryAfter(attempts int) time.Duration { return registrationBackoff.Delay(attempts) }

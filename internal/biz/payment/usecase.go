@@ -8,6 +8,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 )
 
 // closeGrace is how long after an order's time_expire a missing order counts as never to be
@@ -346,11 +347,8 @@ func refused(err error) bool {
 		!errors.Is(err, ErrDuplicateNo) && !errors.Is(err, bizerr.ErrRateLimited)
 }
 
-// transient reports whether a failed call may succeed if made again.
-func transient(err error) bool {
-	return errors.Is(err, bizerr.ErrUnavailable) || errors.Is(err, bizerr.ErrRateLimited) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-}
+// transient reports whether a failed call may succeed if made again (wxretry's rule).
+func transient(err error) bool { return wxretry.Transient(err) }
 
 // SyncRefund queries a refund and applies its state.
 func (u *Usecase) SyncRefund(ctx context.Context, outRefundNo string) (*Refund, error) {

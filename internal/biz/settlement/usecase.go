@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 )
 
 // Poster writes journal transactions (the ledger's use case); inside port.Transactor.InTx it
@@ -183,9 +184,5 @@ func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
 
 // backoff is the wait before the n-th attempt's successor: RetryAfter doubling to RetryMax.
 func (u *Usecase) backoff(attempts int) time.Duration {
-	d := u.cfg.RetryAfter
-	for i := 1; i < attempts && d < u.cfg.RetryMax; i++ {
-		d *= 2
-	}
-	return min(d, u.cfg.RetryMax)
+	return wxretry.Backoff{Base: u.cfg.RetryAfter, Max: u.cfg.RetryMax}.Delay(attempts)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 )
 
 // handle works one claimed item: a pending one is requested (the saved request, again if an
@@ -71,11 +72,11 @@ func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder
 }
 
 // transient reports an error after which the request may or may not have reached WeChat, or
-// may pass later: the same request is sent again.
+// may pass later: the same request is sent again. That is wxretry's rule, and any error that is
+// not WeChat's answer (the outcome is unknown; the same out_order_no is idempotent).
 func transient(err error) bool {
 	var we *payment.WeChatError
-	return errors.Is(err, bizerr.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, context.Canceled) || !errors.As(err, &we)
+	return wxretry.Transient(err) || !errors.As(err, &we)
 }
 
 // pastLimit recognizes WeChat's refusal of a transaction whose sharing window closed

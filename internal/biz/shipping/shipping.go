@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 )
 
 // Kind is what a declaration declares.
@@ -144,11 +145,7 @@ func RetryAfter(attempts int, maxDelay time.Duration) time.Duration {
 	if maxDelay <= 0 {
 		maxDelay = DefaultRetryMaxDelay
 	}
-	d := firstRetry
-	for i := 1; i < attempts && d < maxDelay; i++ {
-		d *= 2
-	}
-	return min(d, maxDelay)
+	return wxretry.Backoff{Base: firstRetry, Max: maxDelay}.Delay(attempts)
 }
 
 // maxItemDesc is WeChat's limit on item_desc, in characters.

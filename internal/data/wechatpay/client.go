@@ -1,5 +1,6 @@
 // Package wechatpay implements the payment ports (payment.Gateway, payment.ProfitSharing,
-// payment.Bills) on the official wechatpay-go SDK, and WeChat Pay's notification endpoints.
+// payment.Bills) on the official wechatpay-go SDK, and the verification and decryption of WeChat
+// Pay's notifications (payment.NotificationDecoder; the endpoints are internal/server's).
 //
 // Production talks to api.mch.weixin.qq.com; tests and `make run` talk to the simulator
 // (internal/wxsim) through an http.RoundTripper that rewrites scheme and host: the SDK has no
@@ -7,7 +8,8 @@
 // Responses are verified offline with the WeChat Pay public key (or a platform certificate).
 //
 // Every call retries transient failures (SYSTEM_ERROR, 5xx, FREQUENCY_LIMITED, timeouts and
-// connection errors) with capped exponential back-off and full jitter, bounded in attempts and
+// connection errors, mapped into bizerr's classification; the rule is internal/biz/wxretry's)
+// with capped exponential back-off and full jitter, bounded in attempts and
 // by the caller's context, sending the same idempotency key and the same body each time. A 4xx
 // business error is never retried. Errors come back as the typed errors of internal/biz/payment.
 package wechatpay
@@ -19,7 +21,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -35,13 +36,8 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
 
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 	"github.com/groupbuy/groupbuy/internal/conf"
-)
-
-// Routes of the notification endpoints, under Config.NotifyBaseURL.
-const (
-	PaymentNotifyPath = "/wechatpay/notify/payment"
-	RefundNotifyPath  = "/wechatpay/notify/refund"
 )
 
 // Retry is the back-off of transient failures.
@@ -271,7 +267,7 @@ func (c *Client) call(ctx context.Context, op string, kind errKind, fn func(ctx 
 		if err == nil {
 			return nil
 		}
-		if !transient(err) || attempt >= attempts || ctx.Err() != nil {
+		if !wxretry.Transient(mapErr(err, kind)) || attempt >= attempts || ctx.Err() != nil {
 			break
 		}
 		if serr := c.sleep(ctx, backoff(r, attempt)); serr != nil {
@@ -283,14 +279,7 @@ func (c *Client) call(ctx context.Context, op string, kind errKind, fn func(ctx 
 
 // backoff is the full-jitter wait after attempt n (1-based): uniform in [0, min(max, base·2ⁿ⁻¹)].
 func backoff(r Retry, n int) time.Duration {
-	ceiling := r.BaseDelay << min(n-1, 20)
-	if ceiling <= 0 || ceiling > r.MaxDelay {
-		ceiling = r.MaxDelay
-	}
-	if ceiling <= 0 {
-		return 0
-	}
-	return rand.N(ceiling + 1) //nolint:gosec // jitter, not security
+	return wxretry.Backoff{Base: r.BaseDelay, Max: r.MaxDelay}.Jittered(n)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -304,8 +293,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// transient reports whether a later attempt of the same request may succeed: WeChat's
-// SYSTEM_ERROR and rate limits, any 5xx, and failures to get an answer at all.
+// transient tells the SDK errors that mapErr files under bizerr.ErrUnavailable or
+// bizerr.ErrRateLimited, which wxretry.Transient then retries: WeChat's SYSTEM_ERROR and rate
+// limits, any 5xx, and failures to get an answer at all.
 func transient(err error) bool {
 	var apiErr *core.APIError
 	if errors.As(err, &apiErr) {

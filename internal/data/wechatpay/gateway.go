@@ -27,7 +27,7 @@ func (c *Client) Prepay(ctx context.Context, in payment.PrepayInput) (string, pa
 	req := jsapi.PrepayRequest{
 		Appid: core.String(c.cfg.AppID), Mchid: core.String(c.cfg.MchID),
 		Description: core.String(in.Description), OutTradeNo: core.String(in.OutTradeNo),
-		NotifyUrl:  core.String(c.cfg.NotifyBaseURL + PaymentNotifyPath),
+		NotifyUrl:  core.String(c.cfg.NotifyBaseURL + payment.PaymentNotifyPath),
 		Amount:     &jsapi.Amount{Total: core.Int64(in.Amount), Currency: core.String("CNY")},
 		Payer:      &jsapi.Payer{Openid: core.String(in.PayerOpenID)},
 		SettleInfo: &jsapi.SettleInfo{ProfitSharing: core.Bool(in.ProfitSharing)},
@@ -124,7 +124,7 @@ func (c *Client) Refund(ctx context.Context, in payment.RefundInput) (payment.Re
 	}
 	req := refunddomestic.CreateRequest{
 		OutTradeNo: core.String(in.OutTradeNo), OutRefundNo: core.String(in.OutRefundNo),
-		NotifyUrl: core.String(c.cfg.NotifyBaseURL + RefundNotifyPath),
+		NotifyUrl: core.String(c.cfg.NotifyBaseURL + payment.RefundNotifyPath),
 		Amount:    &refunddomestic.AmountReq{Refund: core.Int64(in.Amount), Total: core.Int64(in.Total), Currency: core.String("CNY")},
 	}
 	if in.Reason != "" {

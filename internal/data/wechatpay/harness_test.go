@@ -30,6 +30,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
+	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -175,9 +176,9 @@ func newEnv(t *testing.T, configure ...func(*wxsim.PayConfig)) *env {
 		logger = log.NewFilter(logger, log.FilterLevel(log.LevelError))
 	}
 	logs := &logBuffer{}
-	n := wechatpay.NewNotifications(client, uc, teeLogger{logger, log.NewStdLogger(logs)})
-	mux.Handle(wechatpay.PaymentNotifyPath, n.Payment())
-	mux.Handle(wechatpay.RefundNotifyPath, n.Refund())
+	n := wechatnotify.New(wechatpay.NewDecoder(client), uc, teeLogger{logger, log.NewStdLogger(logs)})
+	mux.Handle(payment.PaymentNotifyPath, n.Payment())
+	mux.Handle(payment.RefundNotifyPath, n.Refund())
 	return &env{t: t, keys: keys, sim: sim, client: client, uc: uc, store: store, data: d, db: db.SQL, listener: listener, notify: notifySrv.URL, logs: logs}
 }
 

@@ -1,4 +1,4 @@
-package fuzz_test
+package wechatnotify_test
 
 import (
 	"bytes"
@@ -23,12 +23,14 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
+	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
-// The notification fuzz targets sign what they send with the WeChat Pay platform key, so every
-// input gets past the signature check and reaches the decoding behind it: the envelope, the
-// AES-GCM resource and the transaction or refund inside. The applier records what it is given.
+// The notification fuzz targets drive the routes on the real decoder (wechatpay.Decoder, the
+// SDK's verification) and sign what they send with the WeChat Pay platform key, so every input
+// gets past the signature check and reaches the decoding behind it: the envelope, the AES-GCM
+// resource and the transaction or refund inside. The applier records what it is given.
 
 const (
 	testApp    = "wxpaytestapp0001"
@@ -74,7 +76,7 @@ func (r *recorder) ApplyRefundNotification(_ context.Context, n payment.Notifica
 	return nil
 }
 
-// notifyTarget is a client on the development keys and the two endpoints on it.
+// notifyTarget is a decoder on the development keys and the two routes on it.
 type notifyTarget struct {
 	keys    *wxsim.DevPayKeys
 	apply   *recorder
@@ -104,7 +106,7 @@ func newNotifyTarget(f *testing.F) *notifyTarget {
 		f.Fatal(err)
 	}
 	apply := &recorder{}
-	n := wechatpay.NewNotifications(client, apply, log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal)))
+	n := wechatnotify.New(wechatpay.NewDecoder(client), apply, log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal)))
 	return &notifyTarget{keys: keys, apply: apply, payment: n.Payment(), refund: n.Refund()}
 }
 
