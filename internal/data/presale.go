@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/batchitem"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
@@ -177,7 +178,7 @@ func (r *batchRepo) SaveStatus(ctx context.Context, b *presale.Batch) error {
 }
 
 func (r *batchRepo) List(ctx context.Context, f presale.ListFilter) ([]*presale.Batch, error) {
-	q := r.data.client(ctx).Batch.Query().Order(ent.Desc(entbatch.FieldID)).Limit(f.Limit)
+	q := r.data.client(ctx).Batch.Query().Order(ent.Desc(entbatch.FieldID)).Limit(port.PageLimit(f.Limit))
 	if f.Status != "" {
 		q.Where(entbatch.StatusEQ(entbatch.Status(f.Status)))
 	}
