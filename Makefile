@@ -31,10 +31,14 @@ export GROUPBUY_TEST_REDIS_CLUSTER ?= 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:70
 
 .PHONY: init
 # install the pinned generators (third_party/tools/go.mod), protoc and golangci-lint
-init:
+init: generators
+	@command -v golangci-lint >/dev/null || GOBIN=$(GOBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+
+.PHONY: generators
+# install protoc (apt) when missing and the pinned generators of third_party/tools/go.mod
+generators:
 	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
 	cd third_party/tools && GOBIN=$(GOBIN) go install tool
-	@command -v golangci-lint >/dev/null || GOBIN=$(GOBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
 .PHONY: generate
 # regenerate protos, ent, migrations and wire (needs `make init` once)
@@ -90,8 +94,29 @@ services:
 .PHONY: test
 # run every test with -race against real PostgreSQL and Redis, then each fuzz target briefly
 test: services
+	@$(MAKE) --no-print-directory check-generated
 	go test $(TEST_FLAGS) ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+.PHONY: check-generated
+# ent diffs its migrations on the test PostgreSQL (`make services` first); outside a git
+# checkout only go.mod is checked.
+# fail when go.mod/go.sum are not tidy or when `make generate` changes the tree
+check-generated: generators
+	@go mod tidy -diff >/dev/null || { go mod tidy -diff; echo "check-generated: go.mod/go.sum are not tidy: run go mod tidy" >&2; exit 1; }
+	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		echo "check-generated: not a git checkout, skipped the check of make generate"; exit 0; fi; \
+	state() { { git diff HEAD --name-only; git ls-files -o --exclude-standard; } | sort -u | \
+		while IFS= read -r f; do h=$$(sha256sum 2>/dev/null <"$$f") || h=deleted; echo "$$f $${h%% *}"; done; }; \
+	before=$$(state); log=$$(mktemp); \
+	if ! GROUPBUY_DEV_POSTGRES=$${GROUPBUY_DEV_POSTGRES:-$(GROUPBUY_TEST_POSTGRES)} \
+		$(MAKE) --no-print-directory generate >"$$log" 2>&1; then \
+		cat "$$log" >&2; rm -f "$$log"; echo "check-generated: make generate failed" >&2; exit 1; fi; \
+	rm -f "$$log"; \
+	changed=$$(diff <(echo "$$before") <(state) | sed -n 's/^[<>] \(.*\) [^ ]*$$/\1/p' | sort -u); \
+	if [[ -n $$changed ]]; then echo "$$changed" >&2; \
+		echo "check-generated: make generate changed the files above: regenerate and commit them" >&2; exit 1; fi; \
+	echo "check-generated: go.mod tidy, make generate changes nothing"
 
 .PHONY: fuzz
 # run each fuzz target (func FuzzXxx) for FUZZTIME; a crash is saved under its testdata/fuzz

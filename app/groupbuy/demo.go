@@ -9,6 +9,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -95,7 +96,7 @@ func seedDemoBatch(ctx context.Context, t *tools, window time.Duration) error {
 	now := time.Now().UTC()
 	b, err := t.Batches.Create(ctx, identity.Principal{Kind: identity.SubjectSystem}, presale.Input{
 		Title: "周末水果团", OpensAt: now, CutoffAt: now.Add(window),
-		PickupDate: now.Add(window + 24*time.Hour).In(presale.China).Format(time.DateOnly),
+		PickupDate: now.Add(window + 24*time.Hour).In(bjtime.Zone).Format(time.DateOnly),
 		Items:      []presale.ItemInput{{SKUID: sku.ID, Price: 3990, Quota: 200, Limit: 5, CommissionBP: 1000}},
 		Grids:      []geo.Cell{cell}})
 	if err != nil {

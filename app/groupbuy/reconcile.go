@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
@@ -121,7 +122,7 @@ func writeReconciliationCSV(path string, r *reconcile.Report) error {
 // printReconciliation prints the verdict and what was compared, then the differences as a
 // table with the advice of each kind, then the notes.
 func printReconciliation(w io.Writer, r *reconcile.Report) {
-	day := r.Day.In(reconcile.China).Format(time.DateOnly)
+	day := r.Day.In(bjtime.Zone).Format(time.DateOnly)
 	c := r.Counts
 	if r.Clean {
 		fmt.Fprintf(w, "reconciliation of %s: clean\n", day)

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 )
 
 func TestPrintReconciliation(t *testing.T) {
-	day := time.Date(2026, 5, 1, 0, 0, 0, 0, reconcile.China)
+	day := time.Date(2026, 5, 1, 0, 0, 0, 0, bjtime.Zone)
 	var b strings.Builder
 	printReconciliation(&b, &reconcile.Report{Day: day, Clean: true, Counts: reconcile.Counts{BillPayments: 2, Matched: 2}})
 	if out := b.String(); !strings.HasPrefix(out, "reconciliation of 2026-05-01: clean\n") || strings.Contains(out, "differences") {

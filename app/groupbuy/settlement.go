@@ -7,7 +7,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
-	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
@@ -123,8 +123,8 @@ func dailyCutoff(now time.Time, at string) (day string, cutoff time.Time, due bo
 	if err != nil {
 		return "", time.Time{}, false
 	}
-	local := now.In(commission.China)
+	local := now.In(bjtime.Zone)
 	y, m, d := local.Date()
-	cutoff = time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, commission.China)
+	cutoff = time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, bjtime.Zone)
 	return local.Format(time.DateOnly), cutoff, !now.Before(cutoff)
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
@@ -41,7 +41,7 @@ func TestDailyCutoff(t *testing.T) {
 	// 01:30 UTC is 09:30 in Beijing.
 	now := time.Date(2026, 3, 31, 1, 30, 0, 0, time.UTC)
 	day, cutoff, due := dailyCutoff(now, "02:00")
-	want := time.Date(2026, 3, 31, 2, 0, 0, 0, commission.China)
+	want := time.Date(2026, 3, 31, 2, 0, 0, 0, bjtime.Zone)
 	if day != "2026-03-31" || !cutoff.Equal(want) || !due {
 		t.Errorf("02:00: %s %s %v", day, cutoff, due)
 	}

@@ -13,6 +13,7 @@ import (
 
 	entbinding "github.com/groupbuy/groupbuy/ent/leaderbinding"
 	entuser "github.com/groupbuy/groupbuy/ent/user"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/seedcity"
@@ -98,7 +99,7 @@ func flashSeedCmd(args []string) error {
 		b, err := c.do(ctx, http.MethodPost, "/v1/ops/batches", map[string]any{
 			"title": []string{"水蜜桃秒杀 吞吐", "水蜜桃秒杀 售罄"}[i], "opensAt": opens.UTC().Format(time.RFC3339Nano),
 			"cutoffAt":   cutoff.UTC().Format(time.RFC3339Nano),
-			"pickupDate": cutoff.Add(48 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly),
+			"pickupDate": cutoff.Add(48 * time.Hour).In(bjtime.Zone).Format(time.DateOnly),
 			"items":      []map[string]any{{"skuId": str(sku["id"]), "priceFen": *price, "quota": q, "perShopperLimit": 0, "commissionBp": 1000}},
 			"gridCells":  []string{cell.String()},
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/aftersale"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
 
 // afterSaleRepo stores after-sales requests; their lines are JSON
@@ -126,7 +127,7 @@ func (r *afterSaleRepo) OpenFor(ctx context.Context, orderID int64) ([]*order.Af
 
 func (r *afterSaleRepo) ByUser(ctx context.Context, userID, beforeID int64, limit int) ([]*order.AfterSale, error) {
 	q := r.data.client(ctx).AfterSale.Query().Where(aftersale.UserID(int(userID))).
-		Order(ent.Desc(aftersale.FieldID)).Limit(limit)
+		Order(ent.Desc(aftersale.FieldID)).Limit(port.PageLimit(limit))
 	if beforeID > 0 {
 		q.Where(aftersale.IDLT(int(beforeID)))
 	}
@@ -138,7 +139,7 @@ func (r *afterSaleRepo) ByUser(ctx context.Context, userID, beforeID int64, limi
 }
 
 func (r *afterSaleRepo) List(ctx context.Context, status order.AfterSaleStatus, beforeID int64, limit int) ([]*order.AfterSale, error) {
-	q := r.data.client(ctx).AfterSale.Query().Order(ent.Desc(aftersale.FieldID)).Limit(limit)
+	q := r.data.client(ctx).AfterSale.Query().Order(ent.Desc(aftersale.FieldID)).Limit(port.PageLimit(limit))
 	if status != "" {
 		q.Where(aftersale.StatusEQ(aftersale.Status(status)))
 	}

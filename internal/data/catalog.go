@@ -8,6 +8,7 @@ import (
 	entproduct "github.com/groupbuy/groupbuy/ent/product"
 	entsku "github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
 
 type catalogRepo struct{ data *Data }
@@ -60,7 +61,7 @@ func (r *catalogRepo) ListProducts(ctx context.Context, f catalog.ListFilter) ([
 	if f.Status != "" {
 		q.Where(entproduct.StatusEQ(entproduct.Status(f.Status)))
 	}
-	rows, err := q.Order(ent.Asc(entproduct.FieldID)).Limit(f.Limit).All(ctx)
+	rows, err := q.Order(ent.Asc(entproduct.FieldID)).Limit(port.PageLimit(f.Limit)).All(ctx)
 	if err != nil {
 		return nil, dbErr(err, "list products")
 	}

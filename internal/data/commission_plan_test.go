@@ -10,11 +10,11 @@ import (
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
 	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
-	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
@@ -176,7 +176,7 @@ func TestCommissionPlanValidation(t *testing.T) {
 	// A scheduled batch in the grid pays its leaders 2800 bp: overrides may add at most 200.
 	b := c.db.Batch.Create().SetTitle("周六鲜果").SetStatus(entbatch.StatusScheduled).
 		SetOpensAt(now.Add(time.Hour)).SetCutoffAt(now.Add(3 * time.Hour)).
-		SetPickupDate(time.Date(2026, 5, 9, 0, 0, 0, 0, presale.China)).SetCreatedBy(1).SaveX(ctx)
+		SetPickupDate(time.Date(2026, 5, 9, 0, 0, 0, 0, bjtime.Zone)).SetCreatedBy(1).SaveX(ctx)
 	c.db.BatchItem.Create().SetBatchID(b.ID).SetSkuID(1).SetProductID(1).SetTitle("草莓").SetSpec("一份").SetUnit("份").
 		SetListPrice(3000).SetPrice(2500).SetQuota(100).SetPerShopperLimit(0).SetCommissionBp(2800).ExecX(ctx)
 	c.db.BatchGrid.Create().SetBatchID(b.ID).SetGridCell(c.grid.String()).ExecX(ctx)

@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
@@ -151,7 +152,7 @@ func (r *leaderRepo) List(ctx context.Context, f leader.ListFilter) ([]*leader.L
 	if !f.GridCell.IsZero() {
 		q.Where(entleader.GridCell(f.GridCell.String()))
 	}
-	rows, err := q.Order(ent.Asc(entleader.FieldID)).Limit(f.Limit).All(ctx)
+	rows, err := q.Order(ent.Asc(entleader.FieldID)).Limit(port.PageLimit(f.Limit)).All(ctx)
 	if err != nil {
 		return nil, dbErr(err, "list leaders")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
 
 type orderRepo struct {
@@ -174,7 +175,7 @@ func setTime[U any](t time.Time, set func(time.Time) U, clear func() U) {
 
 func (r *orderRepo) ListByUser(ctx context.Context, userID, beforeID int64, limit int) ([]*order.Order, error) {
 	q := r.data.client(ctx).Order.Query().Where(entorder.UserID(int(userID))).
-		Order(ent.Desc(entorder.FieldID)).Limit(limit)
+		Order(ent.Desc(entorder.FieldID)).Limit(port.PageLimit(limit))
 	if beforeID > 0 {
 		q.Where(entorder.IDLT(int(beforeID)))
 	}

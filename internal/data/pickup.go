@@ -21,6 +21,7 @@ import (
 	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
@@ -243,7 +244,7 @@ func (r *pickupRepo) Notice(ctx context.Context, orderID int64, kind string) (*o
 
 func (r *pickupRepo) Notices(ctx context.Context, userID, beforeID int64, limit int) ([]*order.Notice, error) {
 	q := r.data.client(ctx).ShopperNotice.Query().Where(shoppernotice.UserID(int(userID))).
-		Order(ent.Desc(shoppernotice.FieldID)).Limit(limit)
+		Order(ent.Desc(shoppernotice.FieldID)).Limit(port.PageLimit(limit))
 	if beforeID > 0 {
 		q.Where(shoppernotice.IDLT(int(beforeID)))
 	}
@@ -319,7 +320,7 @@ func (r *pickupRepo) CompleteDue(ctx context.Context, pickedBefore time.Time, li
 func (r *pickupRepo) Overdue(ctx context.Context, afterID int64, limit int) ([]*order.Order, error) {
 	rows, err := r.data.client(ctx).Order.Query().
 		Where(entorder.StatusEQ(entorder.StatusReadyForPickup), entorder.OverdueAtNotNil(), entorder.IDGT(int(afterID))).
-		Order(ent.Asc(entorder.FieldID)).Limit(limit).All(ctx)
+		Order(ent.Asc(entorder.FieldID)).Limit(port.PageLimit(limit)).All(ctx)
 	if err != nil {
 		return nil, dbErr(err, "overdue orders")
 	}
@@ -444,7 +445,7 @@ func (r *pickupRepo) LeaderBatches(ctx context.Context, leaderID, beforeID int64
 				Where(sql.And(sql.EQ(t.C(entorder.FieldLeaderID), leaderID),
 					sql.NotIn(t.C(entorder.FieldStatus), string(entorder.StatusPendingPayment), string(entorder.StatusCancelled))))))
 		}).
-		Order(ent.Desc(entbatch.FieldID)).Limit(limit)
+		Order(ent.Desc(entbatch.FieldID)).Limit(port.PageLimit(limit))
 	if beforeID > 0 {
 		q.Where(entbatch.IDLT(int(beforeID)))
 	}

@@ -18,6 +18,7 @@ import (
 	entbatch "github.com/groupbuy/groupbuy/ent/batch"
 	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -177,7 +178,7 @@ func newPkEnvIn(t *testing.T, db *data.Database, mode testenv.RedisMode) *pkEnv 
 	now := s.clock.Now()
 	b := db.Ent.Batch.Create().SetTitle("周五鲜果").SetStatus(entbatch.StatusDispatched).
 		SetOpensAt(now.Add(-48 * time.Hour)).SetCutoffAt(now.Add(-24 * time.Hour)).
-		SetPickupDate(time.Date(2026, 5, 2, 0, 0, 0, 0, presale.China)).SetCreatedBy(1).SaveX(ctx)
+		SetPickupDate(time.Date(2026, 5, 2, 0, 0, 0, 0, bjtime.Zone)).SetCreatedBy(1).SaveX(ctx)
 	e.batch = b.ID
 	for i, it := range []struct {
 		title string

@@ -13,6 +13,8 @@ import (
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
 	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
@@ -126,7 +128,7 @@ func (r *batchRepo) attach(ctx context.Context, rows []*ent.Batch) ([]*presale.B
 
 func toBatch(row *ent.Batch) *presale.Batch {
 	b := &presale.Batch{ID: int64(row.ID), Title: row.Title, Status: presale.Status(row.Status),
-		OpensAt: row.OpensAt.UTC(), CutoffAt: row.CutoffAt.UTC(), PickupDate: row.PickupDate.In(presale.China),
+		OpensAt: row.OpensAt.UTC(), CutoffAt: row.CutoffAt.UTC(), PickupDate: row.PickupDate.In(bjtime.Zone),
 		CreatedBy: int64(row.CreatedBy), CancelReason: row.CancelReason, CreatedAt: row.CreatedAt,
 		UpdatedAt: row.UpdatedAt}
 	if row.DispatchedAt != nil {
@@ -176,7 +178,7 @@ func (r *batchRepo) SaveStatus(ctx context.Context, b *presale.Batch) error {
 }
 
 func (r *batchRepo) List(ctx context.Context, f presale.ListFilter) ([]*presale.Batch, error) {
-	q := r.data.client(ctx).Batch.Query().Order(ent.Desc(entbatch.FieldID)).Limit(f.Limit)
+	q := r.data.client(ctx).Batch.Query().Order(ent.Desc(entbatch.FieldID)).Limit(port.PageLimit(f.Limit))
 	if f.Status != "" {
 		q.Where(entbatch.StatusEQ(entbatch.Status(f.Status)))
 	}

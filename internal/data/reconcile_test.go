@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -30,7 +31,7 @@ func TestReconcileSourceSQLite(t *testing.T) {
 
 // recDay is the reconciled Beijing day, 2026-11-24; recAt is a time of it (hours past 24 fall on
 // the next day, negative ones on the day before).
-var recDay = time.Date(2026, 11, 24, 0, 0, 0, 0, reconcile.China)
+var recDay = time.Date(2026, 11, 24, 0, 0, 0, 0, bjtime.Zone)
 
 func recAt(h, m int) time.Time {
 	return recDay.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute).UTC()

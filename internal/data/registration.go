@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
 
 // RegistrationQueue is receiver_registrations as the registrar works it.
@@ -93,7 +94,7 @@ func (q *RegistrationQueue) List(ctx context.Context, f payment.RegistrationFilt
 	if f.BeforeID > 0 {
 		query.Where(receiverregistration.IDLT(int(f.BeforeID)))
 	}
-	rows, err := query.Order(ent.Desc(receiverregistration.FieldID)).Limit(f.Limit).All(ctx)
+	rows, err := query.Order(ent.Desc(receiverregistration.FieldID)).Limit(port.PageLimit(f.Limit)).All(ctx)
 	if err != nil {
 		return nil, dbErr(err, "list receiver registrations")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -51,8 +52,8 @@ func TestReportsAgreeWithTheViews(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	now := e.clock.Now().In(commission.China)
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, commission.China)
+	now := e.clock.Now().In(bjtime.Zone)
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, bjtime.Zone)
 	month, err := views.Statement(ctx, e.a.ID, first.Format("2006-01"))
 	if err != nil {
 		t.Fatal(err)

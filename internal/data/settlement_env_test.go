@@ -13,13 +13,13 @@ import (
 	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	bizpay "github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
@@ -152,7 +152,7 @@ func (e *stEnv) setupCommerce(t *testing.T, n int) {
 	now := e.clock.Now()
 	b := e.db.Batch.Create().SetTitle("周五鲜果").SetStatus(entbatch.StatusDispatched).
 		SetOpensAt(now.Add(-96 * time.Hour)).SetCutoffAt(now.Add(-72 * time.Hour)).
-		SetPickupDate(time.Date(2026, 5, 2, 0, 0, 0, 0, presale.China)).SetCreatedBy(1).SaveX(ctx)
+		SetPickupDate(time.Date(2026, 5, 2, 0, 0, 0, 0, bjtime.Zone)).SetCreatedBy(1).SaveX(ctx)
 	e.batch = b.ID
 	e.item = e.db.BatchItem.Create().SetBatchID(b.ID).SetSkuID(1).SetProductID(1).SetTitle("草莓").SetSpec("一份").
 		SetUnit("份").SetListPrice(3000).SetPrice(2500).SetQuota(1 << 30).SetPerShopperLimit(0).SetCommissionBp(1000).SaveX(ctx).ID

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/data"
@@ -56,8 +57,8 @@ func TestSettlementRunPaysWhatTheLedgerSays(t *testing.T) {
 // expects no difference.
 func (e *stEnv) reconcileClean(t *testing.T) {
 	t.Helper()
-	day := e.clock.Now().In(reconcile.China)
-	ready := time.Date(day.Year(), day.Month(), day.Day()+1, 10, 30, 0, 0, reconcile.China)
+	day := e.clock.Now().In(bjtime.Zone)
+	ready := time.Date(day.Year(), day.Month(), day.Day()+1, 10, 30, 0, 0, bjtime.Zone)
 	e.sim.AdvanceClock(ready.Sub(e.sim.Now()))
 	rep, err := reconcile.NewReconciler(e.client, data.NewReconcileSource(e.data)).Day(t.Context(), day)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 )
 
@@ -127,7 +128,7 @@ func (s *ShippingStore) List(ctx context.Context, f shipping.Filter) ([]shipping
 		where = append(where, shippingdeclaration.IDLT(int(f.BeforeID)))
 	}
 	got, err := s.data.client(ctx).ShippingDeclaration.Query().Where(where...).
-		Order(ent.Desc(shippingdeclaration.FieldID)).Limit(f.Limit).All(ctx)
+		Order(ent.Desc(shippingdeclaration.FieldID)).Limit(port.PageLimit(f.Limit)).All(ctx)
 	if err != nil {
 		return nil, dbErr(err, "list shipping declarations")
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
 // coClient is shared by the concurrent shoppers: enough idle connections per instance that
@@ -112,7 +114,7 @@ func (s *stack) coBatch(title, skuID string, priceFen, quota, limit int, cells [
 	cutoff := opens.Add(2 * time.Hour)
 	in := map[string]any{
 		"title": title, "opensAt": opens.UTC().Format(time.RFC3339Nano), "cutoffAt": cutoff.UTC().Format(time.RFC3339Nano),
-		"pickupDate": cutoff.Add(48 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly),
+		"pickupDate": cutoff.Add(48 * time.Hour).In(bjtime.Zone).Format(time.DateOnly),
 		"items":      []map[string]any{{"skuId": skuID, "priceFen": priceFen, "quota": quota, "perShopperLimit": limit, "commissionBp": 1000}},
 		"gridCells":  cells,
 	}

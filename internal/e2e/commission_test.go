@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
@@ -161,7 +162,7 @@ func TestCommissionPaidOrderThroughTheBinary(t *testing.T) {
 	}
 
 	// The CSV reports: this month as a period says in yuan what the JSON statement says in fen.
-	now := time.Now().In(time.FixedZone("CST", 8*3600))
+	now := time.Now().In(bjtime.Zone)
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
 	from, to := first.Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
 	csvPath := "/v1/finance/reports/leaders/" + aID + "/statement.csv?from=" + from + "&to=" + to

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -121,7 +122,7 @@ func TestDeployingGuide(t *testing.T) {
 		"opensAt":%q,"cutoffAt":%q,"pickupDate":%q,
 		"items":[{"skuId":%s,"priceFen":3990,"quota":200,"perShopperLimit":5,"commissionBp":1000}],
 		"gridCells":[%q]}`, opens.Format(time.RFC3339), opens.Add(48*time.Hour).Format(time.RFC3339),
-		opens.Add(72*time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), fmt.Sprint(sku.body["id"]), cell)).must(t)
+		opens.Add(72*time.Hour).In(bjtime.Zone).Format(time.DateOnly), fmt.Sprint(sku.body["id"]), cell)).must(t)
 	batchID := fmt.Sprint(batch.body["id"])
 	api.call("POST", "/v1/ops/batches/"+batchID+"/schedule", ops, "{}").must(t)
 

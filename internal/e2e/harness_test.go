@@ -68,6 +68,7 @@ type stack struct {
 	grpc    string // host:port
 	metrics string // http://host:port of /metrics
 	sim     *wxsim.Simulator
+	simURL  string // http://host:port of the simulator, its control API under /sim/
 	db      *sql.DB
 	env     []string
 	conf    string // configuration file
@@ -128,7 +129,7 @@ func startWith(t *testing.T, opts options) *stack {
 
 	httpAddr, grpcAddr, metricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	s := &stack{t: t, api: "http://" + httpAddr, grpc: grpcAddr, metrics: "http://" + metricsAddr, sim: sim,
-		conf: configFile(t, "postgres.yaml")}
+		simURL: simURL, conf: configFile(t, "postgres.yaml")}
 	if redisMode == testenv.ClusterRedis {
 		s.conf = clusterConfig(t, s.conf)
 	}

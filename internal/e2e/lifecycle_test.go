@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -84,7 +85,7 @@ func (w *lcWorld) batch(title string, opensIn, window time.Duration, items ...lc
 	}
 	b := w.call("POST", "/v1/ops/batches", w.ops(), map[string]any{
 		"title": title, "opensAt": opens.UTC().Format(time.RFC3339Nano), "cutoffAt": cutoff.UTC().Format(time.RFC3339Nano),
-		"pickupDate": cutoff.Add(24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly),
+		"pickupDate": cutoff.Add(24 * time.Hour).In(bjtime.Zone).Format(time.DateOnly),
 		"items":      in, "gridCells": []string{w.cell},
 	})
 	expect(w.t, b, 200, "")

@@ -75,7 +75,7 @@ func (s *BatchOpsService) GetBatch(ctx context.Context, req *v1.GetBatchRequest)
 
 func (s *BatchOpsService) ListBatches(ctx context.Context, req *v1.ListBatchesRequest) (*v1.ListBatchesReply, error) {
 	bs, err := s.uc.List(ctx, presale.ListFilter{Status: presale.Status(req.GetStatus()), BeforeID: req.GetBeforeId(),
-		Limit: int(req.GetPageSize())})
+		Limit: pageSize(req.GetPageSize())})
 	if err != nil {
 		return nil, toAPIError(err)
 	}
@@ -146,13 +146,6 @@ func (s *BatchOpsService) RebuildStock(ctx context.Context, req *v1.BatchActionR
 			Remaining: l.Remaining})
 	}
 	return reply, nil
-}
-
-func pageSize(n int32) int {
-	if n <= 0 || n > 100 {
-		return 20
-	}
-	return int(n)
 }
 
 func batchInput(req *v1.BatchInput) (presale.Input, error) {

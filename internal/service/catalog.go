@@ -38,7 +38,7 @@ func (s *CatalogOpsService) GetProduct(ctx context.Context, req *v1.GetProductRe
 
 func (s *CatalogOpsService) ListProducts(ctx context.Context, req *v1.ListProductsRequest) (*v1.ListProductsReply, error) {
 	ps, err := s.uc.Products(ctx, catalog.ListFilter{Category: req.GetCategory(), Status: catalog.Status(req.GetStatus()),
-		AfterID: req.GetAfterId(), Limit: int(req.GetPageSize())})
+		AfterID: req.GetAfterId(), Limit: pageSizeOr(req.GetPageSize(), 50)})
 	if err != nil {
 		return nil, toAPIError(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
@@ -150,7 +151,7 @@ func (s *FinanceLedgerService) ExportTrialBalance(ctx context.Context, _ *v1.Exp
 	if err := report.TrialBalance(&b, accts); err != nil {
 		return nil, toAPIError(err)
 	}
-	name := "trial-balance-" + time.Now().In(commission.China).Format("20060102-150405") + ".csv"
+	name := "trial-balance-" + time.Now().In(bjtime.Zone).Format("20060102-150405") + ".csv"
 	return csvFile(ctx, name, b.Bytes()), nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
@@ -61,9 +62,9 @@ var reasons = []struct {
 // Beijing time as the shopper reads it.
 func rebindError(e *leader.RebindError) *kerrors.Error {
 	retry := int64(time.Until(e.NextAllowed).Round(time.Second) / time.Second)
-	next := e.NextAllowed.In(presale.China).Format(time.RFC3339)
+	next := e.NextAllowed.In(bjtime.Zone).Format(time.RFC3339)
 	return v1.ErrorRateLimited("once you have ordered, your leader can be changed once every %s: the current one was chosen at %s, "+
-		"the next change is allowed at %s", shortDuration(e.Interval), e.BoundAt.In(presale.China).Format(time.RFC3339), next).
+		"the next change is allowed at %s", shortDuration(e.Interval), e.BoundAt.In(bjtime.Zone).Format(time.RFC3339), next).
 		WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10),
 			"next_allowed_at": next})
 }

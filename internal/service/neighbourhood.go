@@ -12,8 +12,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
-// defaultPageSize is the nearby page size when the client asks for none.
-const defaultPageSize = 10
+// nearbyPageSize is the nearby page size when the client asks for none.
+const nearbyPageSize = 10
 
 // NeighbourhoodService is the shopper's side of leaders.
 type NeighbourhoodService struct {
@@ -42,7 +42,7 @@ func (s *NeighbourhoodService) NearbyPickupPoints(ctx context.Context, req *v1.N
 	}
 	size := int(req.GetPageSize())
 	if size == 0 {
-		size = defaultPageSize
+		size = nearbyPageSize
 	}
 	found, more, err := s.finder.Nearby(ctx, geo.LatLng{Lat: req.GetLat(), Lng: req.GetLng()}, req.GetRadiusM(), offset, size)
 	if err != nil {

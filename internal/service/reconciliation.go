@@ -9,6 +9,7 @@ import (
 	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 )
@@ -56,12 +57,12 @@ func (s *FinanceReconciliationService) ExportReconciliation(ctx context.Context,
 	if err := reconcile.WriteCSV(&b, r); err != nil {
 		return nil, toAPIError(err)
 	}
-	return csvFile(ctx, fmt.Sprintf("reconciliation-%s.csv", r.Day.In(reconcile.China).Format(time.DateOnly)), b.Bytes()), nil
+	return csvFile(ctx, fmt.Sprintf("reconciliation-%s.csv", r.Day.In(bjtime.Zone).Format(time.DateOnly)), b.Bytes()), nil
 }
 
 func reconciliationProto(r *reconcile.Report) *v1.ReconciliationReport {
 	c := r.Counts
-	out := &v1.ReconciliationReport{Day: r.Day.In(reconcile.China).Format(time.DateOnly), Clean: r.Clean,
+	out := &v1.ReconciliationReport{Day: r.Day.In(bjtime.Zone).Format(time.DateOnly), Clean: r.Clean,
 		Counts: &v1.ReconciliationCounts{BillPayments: int32(c.BillPayments), BillRefunds: int32(c.BillRefunds),
 			BillShares: int32(c.BillShares), BillUnfreezes: int32(c.BillUnfreezes), BillReturns: int32(c.BillReturns),
 			OurPayments: int32(c.OurPayments), OurRefunds: int32(c.OurRefunds), OurShares: int32(c.OurShares),

@@ -7,6 +7,7 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 )
 
@@ -27,7 +28,7 @@ func TestReconciliationDay(t *testing.T) {
 	} {
 		d, err := reconcile.ParseDay(c.day, now)
 		if c.ok {
-			if err != nil || d.In(reconcile.China).Format(time.DateOnly) != c.day || d.In(reconcile.China).Hour() != 0 {
+			if err != nil || d.In(bjtime.Zone).Format(time.DateOnly) != c.day || d.In(bjtime.Zone).Hour() != 0 {
 				t.Errorf("%s: %v %v", c.day, d, err)
 			}
 			continue

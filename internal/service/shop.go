@@ -94,7 +94,7 @@ func (s *ShopService) ListOrders(ctx context.Context, req *v1.ListMyOrdersReques
 	if err != nil {
 		return nil, err
 	}
-	os, err := s.checkout.List(ctx, p.ID, req.GetBeforeId(), int(req.GetPageSize()))
+	os, err := s.checkout.List(ctx, p.ID, req.GetBeforeId(), pageSize(req.GetPageSize()))
 	if err != nil {
 		return nil, toAPIError(err)
 	}

@@ -28,42 +28,49 @@ type Fault struct {
 	Latency time.Duration
 }
 
-// faultQueue holds the pending faults of each operation in the order they were injected, so a
-// test can script a sequence ("two 45011s, then a -1").
-type faultQueue struct {
+// faultQueue holds the pending faults (Fault, PayFault) of each operation in the order they
+// were injected, so a test can script a sequence ("two 45011s, then a -1").
+type faultQueue[F any] struct {
 	mu      sync.Mutex
-	pending map[string][]*Fault // Count is what is left of each fault
+	pending map[string][]*queuedFault[F]
 }
 
-func newFaultQueue() *faultQueue {
-	return &faultQueue{pending: make(map[string][]*Fault)}
+// queuedFault is a fault and how many more calls it affects.
+type queuedFault[F any] struct {
+	fault F
+	left  int
 }
 
-func (q *faultQueue) push(f Fault) {
+func newFaultQueue[F any]() *faultQueue[F] {
+	return &faultQueue[F]{pending: make(map[string][]*queuedFault[F])}
+}
+
+// push queues f for the next count (at least 1) calls of op after those already queued.
+func (q *faultQueue[F]) push(op string, count int, f F) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.pending[f.Operation] = append(q.pending[f.Operation], &f)
+	q.pending[op] = append(q.pending[op], &queuedFault[F]{fault: f, left: max(count, 1)})
 }
 
 // take consumes one call's worth of the oldest fault pending for op. It happens under the lock
-// so that, however many requests race, exactly Count of them get the fault.
-func (q *faultQueue) take(op string) (Fault, bool) {
+// so that, however many requests race, exactly count of them get the fault.
+func (q *faultQueue[F]) take(op string) (F, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	queue := q.pending[op]
 	if len(queue) == 0 {
-		return Fault{}, false
+		var none F
+		return none, false
 	}
 	head := queue[0]
-	head.Count--
-	if head.Count == 0 {
+	if head.left--; head.left == 0 {
 		q.pending[op] = queue[1:]
 	}
-	return *head, true
+	return head.fault, true
 }
 
 // clear drops every pending fault and says how many there were.
-func (q *faultQueue) clear() int {
+func (q *faultQueue[F]) clear() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := 0
@@ -112,7 +119,7 @@ func (s *Simulator) injectFault(f Fault) (Fault, error) {
 	if f.Errcode != 0 && f.Errmsg == "" {
 		f.Errmsg = errmsgFor(f.Errcode)
 	}
-	s.faults.push(f)
+	s.faults.push(f.Operation, f.Count, f)
 	return f, nil
 }
 

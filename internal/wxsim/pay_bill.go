@@ -6,6 +6,8 @@ import (
 	"crypto/sha1" //nolint:gosec // G505: WeChat's bill digest is SHA1; it checks integrity, not authenticity
 	"net/url"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
 // WeChat's bill rules (申请交易账单 / 申请分账账单): a day's bill (Beijing days) is ready at 10:00 the
@@ -50,7 +52,7 @@ func parseBillQuery(q url.Values) (billQuery, *payError) {
 	if date == "" {
 		return billQuery{}, missingField("/query/bill_date")
 	}
-	day, err := time.ParseInLocation(time.DateOnly, date, beijing)
+	day, err := time.ParseInLocation(time.DateOnly, date, bjtime.Zone)
 	if err != nil {
 		return billQuery{}, paramError("bill_date格式不正确，应为YYYY-MM-DD")
 	}
@@ -69,7 +71,7 @@ func parseBillQuery(q url.Values) (billQuery, *payError) {
 func billAvailability(day, now time.Time, creating *payError) *payError {
 	now = beijingTime(now)
 	switch {
-	case !day.Before(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, beijing)):
+	case !day.Before(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, bjtime.Zone)):
 		return newPayError(PayCodeNoStatement, "账单文件不存在，当日的账单会在次日上午10点以后可供下载")
 	case now.Before(day.AddDate(0, 0, 1).Add(billReadyHour * time.Hour)):
 		return creating

@@ -2,13 +2,13 @@ package wxsim
 
 import (
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
-// beijing is WeChat Pay's time zone: its times are written with +08:00 and its bill days start
-// at midnight there.
-var beijing = time.FixedZone("CST", 8*60*60)
-
-func beijingTime(t time.Time) time.Time { return t.In(beijing) }
+// beijingTime is t in WeChat Pay's time zone: its times are written with +08:00 and its bill
+// days start at midnight there.
+func beijingTime(t time.Time) time.Time { return t.In(bjtime.Zone) }
 
 // wechatTime formats t as WeChat Pay writes times (RFC 3339 to the second, +08:00).
 func wechatTime(t time.Time) string { return beijingTime(t).Format(time.RFC3339) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -29,50 +28,6 @@ type PayFault struct {
 	// AfterEffect lets the call take effect and then answers with the error, as when WeChat
 	// did the work but the answer was lost: the case idempotent retries exist for.
 	AfterEffect bool
-}
-
-// payFaultQueue holds pending PayFaults per operation, oldest first.
-type payFaultQueue struct {
-	mu      sync.Mutex
-	pending map[string][]*PayFault
-}
-
-func newPayFaultQueue() *payFaultQueue {
-	return &payFaultQueue{pending: make(map[string][]*PayFault)}
-}
-
-func (q *payFaultQueue) push(f PayFault) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.pending[f.Operation] = append(q.pending[f.Operation], &f)
-}
-
-// take consumes one call's worth of op's oldest fault, under the lock so that exactly Count
-// racing calls get it.
-func (q *payFaultQueue) take(op string) (PayFault, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	queue := q.pending[op]
-	if len(queue) == 0 {
-		return PayFault{}, false
-	}
-	head := queue[0]
-	head.Count--
-	if head.Count == 0 {
-		q.pending[op] = queue[1:]
-	}
-	return *head, true
-}
-
-func (q *payFaultQueue) clear() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	n := 0
-	for _, queue := range q.pending {
-		n += len(queue)
-	}
-	clear(q.pending)
-	return n
 }
 
 // InjectPayFault queues f behind any fault already pending for its operation.
@@ -117,7 +72,7 @@ func (s *Simulator) injectPayFault(f PayFault) (PayFault, error) {
 	if f.Code != "" && f.Message == "" {
 		f.Message = payMessage(f.Code)
 	}
-	s.pay.faults.push(f)
+	s.pay.faults.push(f.Operation, f.Count, f)
 	return f, nil
 }
 

@@ -1,7 +1,6 @@
 package wxsim
 
 import (
-	"crypto/rsa"
 	"maps"
 	"slices"
 )
@@ -20,14 +19,4 @@ func (s *Simulator) Close() error {
 // MchIDs lists the merchants the pay half serves, sorted.
 func (s *Simulator) MchIDs() []string {
 	return slices.Sorted(maps.Keys(s.pay.cfg.Merchants))
-}
-
-// PayPublicKey is the WeChat Pay public key the simulator signs with and its id (the
-// Wechatpay-Serial of its responses), generated on first use when the configuration has none.
-func (s *Simulator) PayPublicKey() (*rsa.PublicKey, string, error) {
-	key, keyID, _, err := s.pay.keys()
-	if err != nil {
-		return nil, "", err
-	}
-	return &key.PublicKey, keyID, nil
 }

@@ -156,7 +156,7 @@ type psReturn struct {
 type payState struct {
 	cfg    PayConfig
 	now    func() time.Time // simulated time
-	faults *payFaultQueue
+	faults *faultQueue[PayFault]
 
 	keyOnce     sync.Once
 	platformKey *rsa.PrivateKey
@@ -189,7 +189,7 @@ func newPayState(cfg PayConfig, now func() time.Time) *payState {
 	p := &payState{
 		cfg:             cfg,
 		now:             now,
-		faults:          newPayFaultQueue(),
+		faults:          newFaultQueue[PayFault](),
 		txns:            make(map[string]*payTxn),
 		txnByID:         make(map[string]*payTxn),
 		refunds:         make(map[string]*payRefund),

@@ -15,6 +15,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -47,7 +48,7 @@ func (h *harness) uploadShipping(token string, body map[string]any) wxReply {
 
 // shippingTime is t as the service writes upload_time.
 func shippingTime(t time.Time) string {
-	return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04:05.000Z07:00")
+	return t.In(bjtime.Zone).Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // uploadBody is an upload of a unified delivery of the order by transaction_id, paid by the

@@ -27,7 +27,7 @@ type Simulator struct {
 	// calls counts requests per operation. Its keys are fixed in New (registerOperation), so
 	// it is read without a lock.
 	calls  map[string]*atomic.Int64
-	faults *faultQueue
+	faults *faultQueue[Fault]
 	// payCalls counts the WeChat Pay operations, kept apart so /sim/v1/calls goes on listing
 	// the mini-program ones; GET /sim/v1/pay/calls lists these.
 	payCalls map[string]*atomic.Int64
@@ -61,7 +61,7 @@ func Open(cfg Config) (*Simulator, error) {
 		mux:       http.NewServeMux(),
 		calls:     make(map[string]*atomic.Int64),
 		payCalls:  make(map[string]*atomic.Int64),
-		faults:    newFaultQueue(),
+		faults:    newFaultQueue[Fault](),
 		login:     newLoginState(),
 		tokens:    newTokenState(),
 		phones:    newPhoneState(),

@@ -217,10 +217,7 @@ func (uc *Usecase) Product(ctx context.Context, id int64) (*Product, error) {
 	return uc.repo.GetProduct(ctx, id)
 }
 
-// Products lists products for ops, 50 a page by default.
+// Products lists products for ops, f.Limit a page.
 func (uc *Usecase) Products(ctx context.Context, f ListFilter) ([]*Product, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 50
-	}
 	return uc.repo.ListProducts(ctx, f)
 }

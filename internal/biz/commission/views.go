@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -102,9 +103,6 @@ func (v *Views) Entries(ctx context.Context, leaderID, beforeID int64, limit int
 	return v.repo.LeaderEntries(ctx, leaderID, beforeID, limit)
 }
 
-// China is the time zone months are counted in.
-var China = time.FixedZone("CST", 8*3600)
-
 // owed is what the platform still owes from balances: pending + settleable + unresolved −
 // receivable.
 func owed(b map[ledger.Purpose]int64) int64 {
@@ -113,7 +111,7 @@ func owed(b map[ledger.Purpose]int64) int64 {
 
 // Statement is a leader's statement of month ("YYYY-MM", China time).
 func (v *Views) Statement(ctx context.Context, leaderID int64, month string) (*Statement, error) {
-	from, err := time.ParseInLocation("2006-01", month, China)
+	from, err := time.ParseInLocation("2006-01", month, bjtime.Zone)
 	if err != nil {
 		return nil, bizerr.Invalid("month", "must be YYYY-MM")
 	}
@@ -132,11 +130,11 @@ const MaxPeriodDays = 366
 // exclusive, at most MaxPeriodDays days); Month is empty. A period of one calendar month gives
 // exactly that month's Statement.
 func (v *Views) PeriodStatement(ctx context.Context, leaderID int64, from, to string) (*Statement, error) {
-	f, err := time.ParseInLocation(time.DateOnly, from, China)
+	f, err := time.ParseInLocation(time.DateOnly, from, bjtime.Zone)
 	if err != nil {
 		return nil, bizerr.Invalid("from", "must be a date YYYY-MM-DD")
 	}
-	t, err := time.ParseInLocation(time.DateOnly, to, China)
+	t, err := time.ParseInLocation(time.DateOnly, to, bjtime.Zone)
 	if err != nil {
 		return nil, bizerr.Invalid("to", "must be a date YYYY-MM-DD")
 	}

@@ -280,9 +280,6 @@ func (uc *Usecase) Get(ctx context.Context, id int64) (*Leader, []Event, error) 
 
 // List returns leaders for ops, filtered and paged by id.
 func (uc *Usecase) List(ctx context.Context, f ListFilter) ([]*Leader, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 50
-	}
 	return uc.repo.List(ctx, f)
 }
 

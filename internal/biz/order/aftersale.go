@@ -482,7 +482,7 @@ func (s *AfterSaleRefunds) RefundClosed(ctx context.Context, afterSaleID int64, 
 
 // Mine pages through the shopper's requests, newest first.
 func (s *AfterSales) Mine(ctx context.Context, userID, beforeID int64, limit int) ([]*AfterSale, error) {
-	return s.repo.ByUser(ctx, userID, beforeID, pickupPage(limit))
+	return s.repo.ByUser(ctx, userID, beforeID, limit)
 }
 
 // List pages through requests for ops, newest first; status "" is any.
@@ -490,5 +490,5 @@ func (s *AfterSales) List(ctx context.Context, status AfterSaleStatus, beforeID 
 	if status != "" && !status.valid() {
 		return nil, bizerr.Invalid("status", "requested, approved, rejected, refunded or failed")
 	}
-	return s.repo.List(ctx, status, beforeID, pickupPage(limit))
+	return s.repo.List(ctx, status, beforeID, limit)
 }

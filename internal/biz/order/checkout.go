@@ -332,9 +332,6 @@ func (c *Checkout) Get(ctx context.Context, userID, id int64) (*Order, error) {
 
 // List pages through the shopper's orders, newest first.
 func (c *Checkout) List(ctx context.Context, userID, beforeID int64, limit int) ([]*Order, error) {
-	if limit <= 0 || limit > 100 {
-		limit = 20
-	}
 	return c.repo.ListByUser(ctx, userID, beforeID, limit)
 }
 

@@ -163,21 +163,14 @@ func afterCutoff(b *presale.Batch, action string) error {
 	return &presale.TransitionError{From: b.Status, Action: action}
 }
 
-func pickupPage(limit int) int {
-	if limit <= 0 || limit > 100 {
-		return 20
-	}
-	return limit
-}
-
 // Overdue pages through orders waiting at pickup points longer than Config.PickupOverdue.
 func (p *Pickup) Overdue(ctx context.Context, afterID int64, limit int) ([]*Order, error) {
-	return p.repo.Overdue(ctx, afterID, pickupPage(limit))
+	return p.repo.Overdue(ctx, afterID, limit)
 }
 
 // Notices pages through a shopper's notices, newest first.
 func (p *Pickup) Notices(ctx context.Context, userID, beforeID int64, limit int) ([]*Notice, error) {
-	return p.repo.Notices(ctx, userID, beforeID, pickupPage(limit))
+	return p.repo.Notices(ctx, userID, beforeID, limit)
 }
 
 // MyBatches pages through the batches with orders at the caller's pickup point, newest first.
@@ -186,5 +179,5 @@ func (p *Pickup) MyBatches(ctx context.Context, leaderUserID, beforeID int64, li
 	if err != nil {
 		return nil, err
 	}
-	return p.repo.LeaderBatches(ctx, l.ID, beforeID, pickupPage(limit))
+	return p.repo.LeaderBatches(ctx, l.ID, beforeID, limit)
 }

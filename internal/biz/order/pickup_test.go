@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
 func pkBatch() *presale.Batch {
 	return &presale.Batch{ID: 9, Status: presale.Arrived,
-		PickupDate: time.Date(2026, 5, 2, 0, 0, 0, 0, presale.China),
+		PickupDate: time.Date(2026, 5, 2, 0, 0, 0, 0, bjtime.Zone),
 		Items: []presale.Item{
 			{ID: 20, Title: "草莓", Spec: "500g", Unit: "盒"},
 			{ID: 10, Title: "鸡蛋", Spec: "30枚", Unit: "箱"},

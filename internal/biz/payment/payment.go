@@ -197,9 +197,10 @@ func OutOrderNo(runID, orderID int64) string { return fmt.Sprintf("GBS%d-%d", ru
 // OutUnfreezeNo is the out_order_no that unfreezes what is left of an order's payment.
 func OutUnfreezeNo(orderID int64) string { return fmt.Sprintf("GBU%d", orderID) }
 
-// OutReturnNo is the out_return_no of a return from a profit-sharing order.
-func OutReturnNo(runID, orderID, returnID int64) string {
-	return fmt.Sprintf("GBB%d-%d-%d", runID, orderID, returnID)
+// OutReturnNo is the out_return_no of a refund's return from a leader's merchant receiver
+// (refundNo is the refund's OutRefundNo): one return per refund and leader.
+func OutReturnNo(refundNo string, leaderID int64) string {
+	return fmt.Sprintf("GBB%s-%d", refundNo, leaderID)
 }
 
 // validOutNo checks a merchant number against WeChat's rules (min, max length).

@@ -250,13 +250,6 @@ type Listener interface {
 	RefundClosed(ctx context.Context, r *Refund) error
 }
 
-// NopListener ignores everything: the default until checkout links orders to payments.
-type NopListener struct{}
-
-func (NopListener) PaymentPaid(context.Context, *Payment) error    { return nil }
-func (NopListener) RefundSucceeded(context.Context, *Refund) error { return nil }
-func (NopListener) RefundClosed(context.Context, *Refund) error    { return nil }
-
 // Notification is a verified, decrypted notification, as kept in the inbox.
 type Notification struct {
 	ID           string

@@ -83,11 +83,8 @@ func NewReceiverOps(book RegistrationBook, tx port.Transactor, now port.Clock) *
 	return &ReceiverOps{book: book, tx: tx, now: now}
 }
 
-// List returns registrations, newest first, 20 a page unless asked otherwise (at most 100).
+// List returns registrations, newest first, f.Limit a page.
 func (o *ReceiverOps) List(ctx context.Context, f RegistrationFilter) ([]RegistrationRecord, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 20
-	}
 	return o.book.List(ctx, f)
 }
 

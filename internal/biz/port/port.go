@@ -18,3 +18,16 @@ type Clock func() time.Time
 
 // SystemClock is the wall clock in UTC.
 func SystemClock() time.Time { return time.Now().UTC() }
+
+// MaxPageSize is the most rows one page of a list holds. The API's edge (internal/service) sets a
+// page's size, 20 unless the client asks otherwise, at most this; use cases pass it on as is.
+const MaxPageSize = 100
+
+// PageLimit is the store's safety cap on a page: limit when it is 1 to MaxPageSize, else
+// MaxPageSize.
+func PageLimit(limit int) int {
+	if limit <= 0 || limit > MaxPageSize {
+		return MaxPageSize
+	}
+	return limit
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -45,9 +46,6 @@ type TransitionError struct {
 func (e *TransitionError) Error() string {
 	return fmt.Sprintf("batch is %s: cannot %s", e.From, e.Action)
 }
-
-// China is where pickup dates are days; goods arrive on a local date.
-var China = time.FixedZone("CST", 8*3600)
 
 // Item is one SKU of a batch. Prices in fen, the commission rate in basis points.
 type Item struct {
@@ -105,7 +103,7 @@ func (b *Batch) TakesOrders(t time.Time) bool {
 }
 
 // PickupDay formats the pickup date as YYYY-MM-DD.
-func (b *Batch) PickupDay() string { return b.PickupDate.In(China).Format(time.DateOnly) }
+func (b *Batch) PickupDay() string { return bjtime.Day(b.PickupDate) }
 
 // ItemInput is one item as ops enter it.
 type ItemInput struct {
@@ -157,11 +155,11 @@ func (in *Input) check() (time.Time, error) {
 	case len(in.Grids) == 0 || len(in.Grids) > maxGrids:
 		return time.Time{}, bizerr.Invalid("grid_cells", fmt.Sprintf("1 to %d grids", maxGrids))
 	}
-	day, err := time.ParseInLocation(time.DateOnly, in.PickupDate, China)
+	day, err := time.ParseInLocation(time.DateOnly, in.PickupDate, bjtime.Zone)
 	if err != nil {
 		return time.Time{}, bizerr.Invalid("pickup_date", "YYYY-MM-DD")
 	}
-	if day.Before(in.CutoffAt.In(China).Truncate(24 * time.Hour)) {
+	if day.Before(in.CutoffAt.In(bjtime.Zone).Truncate(24 * time.Hour)) {
 		return time.Time{}, bizerr.Invalid("pickup_date", "must not be before the cut-off day")
 	}
 	if err := checkItems(in.Items); err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -14,7 +15,7 @@ func validInput(t *testing.T) Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opens := time.Date(2026, 12, 1, 10, 0, 0, 0, China)
+	opens := time.Date(2026, 12, 1, 10, 0, 0, 0, bjtime.Zone)
 	return Input{Title: "周末水果团", OpensAt: opens, CutoffAt: opens.Add(24 * time.Hour), PickupDate: "2026-12-03",
 		Items: []ItemInput{{SKUID: 1, Price: 3990, Quota: 100, Limit: 2, CommissionBP: 1000}},
 		Grids: []geo.Cell{cell}}
@@ -26,7 +27,7 @@ func TestInputCheckRefusesWhatABatchCannotSellBy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := day.Format(time.DateOnly); got != "2026-12-03" || day.Location() != China {
+	if got := day.Format(time.DateOnly); got != "2026-12-03" || day.Location() != bjtime.Zone {
 		t.Fatalf("pickup day %s in %s", got, day.Location())
 	}
 	cases := map[string]func(*Input){
@@ -58,7 +59,7 @@ func TestInputCheckRefusesWhatABatchCannotSellBy(t *testing.T) {
 }
 
 func TestInputCheckWhenRefusesDatesOutOfTheBatchRange(t *testing.T) {
-	now := time.Date(2026, 11, 30, 10, 0, 0, 0, China)
+	now := time.Date(2026, 11, 30, 10, 0, 0, 0, bjtime.Zone)
 	in := validInput(t)
 	day, err := in.check()
 	if err != nil {
@@ -76,7 +77,7 @@ func TestInputCheckWhenRefusesDatesOutOfTheBatchRange(t *testing.T) {
 		"window opening in 1970":     func(in *Input, _ *time.Time) { in.OpensAt = time.Unix(0, 0) },
 		"window opening an hour ago": func(in *Input, _ *time.Time) { in.OpensAt = now.Add(-time.Hour) },
 		"cut-off next year":          func(in *Input, _ *time.Time) { in.CutoffAt = far },
-		"pickup in 9999":             func(_ *Input, day *time.Time) { *day = time.Date(9999, 12, 31, 0, 0, 0, 0, China) },
+		"pickup in 9999":             func(_ *Input, day *time.Time) { *day = time.Date(9999, 12, 31, 0, 0, 0, 0, bjtime.Zone) },
 		"pickup next year":           func(_ *Input, day *time.Time) { *day = far },
 	}
 	for name, breakIt := range cases {
@@ -114,14 +115,14 @@ func TestTakesOrdersOnlyInsideTheWindowWhileOpen(t *testing.T) {
 // after-sales window and the margin must end within the freeze window.
 func TestLatestPickupKeepsCommissionPayable(t *testing.T) {
 	cfg := Config{FreezeWindow: 30 * 24 * time.Hour, AfterSalesWindow: 48 * time.Hour, SettleMargin: 48 * time.Hour}
-	opens := time.Date(2026, 12, 1, 10, 0, 0, 0, China)
+	opens := time.Date(2026, 12, 1, 10, 0, 0, 0, bjtime.Zone)
 	// Deadline 2026-12-27 10:00 (31 Dec 10:00 − 4 days): 12-26 ends before it, 12-27 does not.
 	if got := cfg.LatestPickup(opens).Format(time.DateOnly); got != "2026-12-26" {
 		t.Fatalf("latest pickup %s, want 2026-12-26", got)
 	}
 	b := &Batch{OpensAt: opens.UTC()}
 	for day, ok := range map[string]bool{"2026-12-03": true, "2026-12-26": true, "2026-12-27": false, "2027-02-01": false} {
-		b.PickupDate, _ = time.ParseInLocation(time.DateOnly, day, China)
+		b.PickupDate, _ = time.ParseInLocation(time.DateOnly, day, bjtime.Zone)
 		err := cfg.checkSettleable(b)
 		var late *PickupTooLateError
 		switch {

@@ -3,6 +3,8 @@ package presale
 import (
 	"fmt"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
 // Config is the batch policy that comes from settlement and after-sales.
@@ -37,8 +39,7 @@ func (e *PickupTooLateError) Error() string {
 // for settlement must end by that deadline.
 func (c Config) LatestPickup(opensAt time.Time) time.Time {
 	deadline := opensAt.Add(c.FreezeWindow - c.AfterSalesWindow - c.SettleMargin)
-	d := deadline.In(China).Add(-24 * time.Hour)
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, China)
+	return bjtime.StartOfDay(deadline.Add(-24 * time.Hour))
 }
 
 // checkSettleable refuses b when its pickup date is past LatestPickup. A zero FreezeWindow

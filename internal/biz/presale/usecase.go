@@ -212,9 +212,6 @@ func (uc *Usecase) Get(ctx context.Context, id int64) (*Batch, error) { return u
 
 // List pages through batches, newest first.
 func (uc *Usecase) List(ctx context.Context, f ListFilter) ([]*Batch, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 20
-	}
 	return uc.repo.List(ctx, f)
 }
 

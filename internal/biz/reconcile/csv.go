@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 )
 
@@ -29,7 +30,7 @@ var kindNames = map[Kind]string{
 // WriteCSV writes the report for finance: one row per difference, then one per note; a clean
 // day without notes is one row that says so.
 func WriteCSV(w io.Writer, r *Report) error {
-	day := r.Day.In(China).Format(time.DateOnly)
+	day := r.Day.In(bjtime.Zone).Format(time.DateOnly)
 	var rows [][]string
 	for _, d := range append(append([]Difference(nil), r.Differences...), r.Notes...) {
 		rows = append(rows, []string{day, d.Category, kindNames[d.Kind] + " " + string(d.Kind), d.Ref,

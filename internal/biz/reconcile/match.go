@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 )
@@ -212,5 +213,5 @@ func beijing(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.In(China).Format(time.DateTime)
+	return t.In(bjtime.Zone).Format(time.DateTime)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 )
@@ -13,7 +14,7 @@ import (
 const mch = "1900000109"
 
 // day is the reconciled Beijing day, 2026-11-24.
-var day = time.Date(2026, 11, 24, 0, 0, 0, 0, reconcile.China)
+var day = time.Date(2026, 11, 24, 0, 0, 0, 0, bjtime.Zone)
 
 // at is a time of the day (negative hours fall on the day before, 24+ on the day after).
 func at(h, m, s int) time.Time {

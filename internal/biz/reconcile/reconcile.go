@@ -7,6 +7,8 @@ package reconcile
 import (
 	"context"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
 // Payment is one of our paid payments.
@@ -99,12 +101,8 @@ type Source interface {
 	Books(ctx context.Context, orderIDs []int64) ([]OrderBook, error)
 }
 
-// China is Beijing time, the zone of WeChat Pay's bill days (no daylight saving).
-var China = time.FixedZone("CST", 8*3600)
-
 // DayRange is day's Beijing calendar day as [from, to).
 func DayRange(day time.Time) (from, to time.Time) {
-	y, m, d := day.In(China).Date()
-	from = time.Date(y, m, d, 0, 0, 0, 0, China)
+	from = bjtime.StartOfDay(day)
 	return from, from.AddDate(0, 0, 1)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -146,7 +147,7 @@ const BillMonths = 3
 // can have its bills at now: not in the future, at most BillMonths back. Its errors are
 // bizerr.Invalid (INVALID_ARGUMENT). Today passes: its bills are simply not out yet.
 func ParseDay(day string, now time.Time) (time.Time, error) {
-	d, err := time.ParseInLocation(time.DateOnly, day, China)
+	d, err := time.ParseInLocation(time.DateOnly, day, bjtime.Zone)
 	if err != nil {
 		return time.Time{}, bizerr.Invalid("day", "not a date (YYYY-MM-DD)")
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
@@ -22,7 +23,7 @@ type fakeBills struct {
 	err     error
 }
 
-func date(t time.Time) string { return t.In(reconcile.China).Format(time.DateOnly) }
+func date(t time.Time) string { return t.In(bjtime.Zone).Format(time.DateOnly) }
 
 func (f *fakeBills) TradeBill(_ context.Context, d time.Time) (payment.TradeBill, error) {
 	if f.err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 )
 
@@ -58,8 +59,8 @@ func StatementHeader() []string {
 // Statement writes a leader's statement as one row; dates are China dates, the end exclusive.
 // A level beyond the columns is an error, never dropped.
 func Statement(w io.Writer, s *commission.Statement) error {
-	row := []string{strconv.FormatInt(s.LeaderID, 10), s.From.In(commission.China).Format(time.DateOnly),
-		s.To.In(commission.China).Format(time.DateOnly), Yuan(s.Opening)}
+	row := []string{strconv.FormatInt(s.LeaderID, 10), s.From.In(bjtime.Zone).Format(time.DateOnly),
+		s.To.In(bjtime.Zone).Format(time.DateOnly), Yuan(s.Opening)}
 	for l := range s.EarnedByLevel {
 		if l < 0 || l >= commission.MaxLevels {
 			return fmt.Errorf("statement of leader %d: commission at level %d has no column", s.LeaderID, l)

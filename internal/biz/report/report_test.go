@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 )
@@ -80,7 +81,7 @@ func TestWriteCSVRoundTrips(t *testing.T) {
 }
 
 func TestStatementRow(t *testing.T) {
-	from := time.Date(2026, 3, 1, 0, 0, 0, 0, commission.China)
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, bjtime.Zone)
 	s := &commission.Statement{LeaderID: 42, From: from.UTC(), To: from.AddDate(0, 1, 0).UTC(), Opening: 1000,
 		EarnedByLevel: map[int]int64{0: 1197, 1: 598}, Earned: 1795, Reversed: 250, Settled: 0, Owed: 5, Closing: 2545}
 	var b bytes.Buffer

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -72,11 +71,6 @@ type ReturnStore interface {
 	LockReturn(ctx context.Context, id int64) (*Return, error)
 }
 
-// OutReturnNo is the out_return_no of a refund's return from a leader's merchant receiver.
-func OutReturnNo(refundNo string, leaderID int64) string {
-	return "GBB" + refundNo + "-" + strconv.FormatInt(leaderID, 10)
-}
-
 // KindReturned is the ledger kind of money a merchant receiver gave back.
 const KindReturned = "commission_returned"
 
@@ -122,7 +116,7 @@ func (u *Usecase) OnRefunded(ctx context.Context, e event.Event) error {
 		}
 		owed[s.LeaderID] -= amount
 		r := &Return{ShareID: s.ID, OrderID: ch.OrderID, LeaderID: s.LeaderID, RefundNo: ch.RefundNo,
-			OutOrderNo: s.OutOrderNo, OutReturnNo: OutReturnNo(ch.RefundNo, s.LeaderID), ReturnMchID: s.Account,
+			OutOrderNo: s.OutOrderNo, OutReturnNo: payment.OutReturnNo(ch.RefundNo, s.LeaderID), ReturnMchID: s.Account,
 			Amount: amount, State: ReturnPending, NextAttemptAt: now, CreatedAt: now}
 		if err := u.store.AddReturn(ctx, r); err != nil {
 			return err

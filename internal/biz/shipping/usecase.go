@@ -296,9 +296,6 @@ func cut(s string) string {
 
 // List shows declarations to ops.
 func (u *Usecase) List(ctx context.Context, f Filter) ([]Declaration, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 20
-	}
 	return u.repo.List(ctx, f)
 }
 

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
 // The shipping information management service (小程序发货信息管理服务): WeChat keeps a
@@ -192,9 +193,6 @@ type ShippingOrder struct {
 	Packages            []ShippingPackage
 }
 
-// shippingTimeZone is the zone upload_time is written in, as WeChat's examples do.
-var shippingTimeZone = time.FixedZone("CST", 8*60*60)
-
 // uploadTimeLayout is RFC 3339 with milliseconds: 2022-12-15T13:29:35.120+08:00.
 const uploadTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
@@ -283,7 +281,7 @@ func uploadRequestOf(info ShippingInfo) (*uploadShippingRequest, error) {
 	req := &uploadShippingRequest{
 		OrderKey: key, LogisticsType: info.LogisticsType, DeliveryMode: mode,
 		ShippingList: make([]shippingItemJSON, 0, len(info.Packages)),
-		UploadTime:   uploadTime.In(shippingTimeZone).Format(uploadTimeLayout),
+		UploadTime:   uploadTime.In(bjtime.Zone).Format(uploadTimeLayout),
 	}
 	req.Payer.OpenID = info.PayerOpenID
 	if mode == DeliverySplit {

@@ -13,6 +13,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/consts"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -34,7 +35,7 @@ func (c *Client) TradeBill(ctx context.Context, day time.Time) (payment.TradeBil
 	if c.cfg == nil {
 		return payment.TradeBill{}, payment.ErrNotConfigured
 	}
-	date := day.In(beijing).Format(time.DateOnly)
+	date := day.In(bjtime.Zone).Format(time.DateOnly)
 	var offer billOffer
 	err := c.call(ctx, "trade bill "+date, kindBill, func(ctx context.Context) error {
 		res, err := c.api.Request(ctx, http.MethodGet, consts.WechatPayAPIServer+"/v3/bill/tradebill", nil,
@@ -55,7 +56,7 @@ func (c *Client) TradeBill(ctx context.Context, day time.Time) (payment.TradeBil
 	if err != nil {
 		return payment.TradeBill{}, fmt.Errorf("wechat pay trade bill %s: %w", date, err)
 	}
-	bill.Day, _ = time.ParseInLocation(time.DateOnly, date, beijing)
+	bill.Day, _ = time.ParseInLocation(time.DateOnly, date, bjtime.Zone)
 	return bill, nil
 }
 
@@ -153,7 +154,7 @@ func parseBillRow(f []string, col map[string]int) (payment.BillRow, error) {
 	}
 	var r payment.BillRow
 	var err error
-	if r.TradeTime, err = time.ParseInLocation(time.DateTime, get(colTradeTime), beijing); err != nil {
+	if r.TradeTime, err = time.ParseInLocation(time.DateTime, get(colTradeTime), bjtime.Zone); err != nil {
 		return r, fmt.Errorf("trade time %q: %w", get(colTradeTime), err)
 	}
 	r.TradeTime = r.TradeTime.UTC()

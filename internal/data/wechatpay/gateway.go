@@ -12,6 +12,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -37,7 +38,7 @@ func (c *Client) Prepay(ctx context.Context, in payment.PrepayInput) (string, pa
 	}
 	if !in.ExpiresAt.IsZero() {
 		// WeChat reads time_expire to the second; a stable value keeps retries the same body.
-		expire := in.ExpiresAt.In(beijing).Truncate(time.Second)
+		expire := in.ExpiresAt.In(bjtime.Zone).Truncate(time.Second)
 		req.TimeExpire = &expire
 	}
 	svc := jsapi.JsapiApiService{Client: c.api}
@@ -193,6 +194,3 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
-
-// beijing is WeChat Pay's time zone (UTC+8, no daylight saving).
-var beijing = time.FixedZone("CST", 8*60*60)

@@ -13,6 +13,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/profitsharing"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -23,7 +24,7 @@ func (c *Client) SharingBill(ctx context.Context, day time.Time) (payment.Sharin
 	if c.cfg == nil {
 		return payment.SharingBill{}, payment.ErrNotConfigured
 	}
-	date := day.In(beijing).Format(time.DateOnly)
+	date := day.In(bjtime.Zone).Format(time.DateOnly)
 	offer, err := c.applySharingBill(ctx, date)
 	if err != nil {
 		return payment.SharingBill{}, err
@@ -36,7 +37,7 @@ func (c *Client) SharingBill(ctx context.Context, day time.Time) (payment.Sharin
 	if err != nil {
 		return payment.SharingBill{}, fmt.Errorf("wechat pay profit-sharing bill %s: %w", date, err)
 	}
-	bill.Day, _ = time.ParseInLocation(time.DateOnly, date, beijing)
+	bill.Day, _ = time.ParseInLocation(time.DateOnly, date, bjtime.Zone)
 	return bill, nil
 }
 
@@ -192,7 +193,7 @@ func billTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation(time.DateTime, s, beijing)
+	t, err := time.ParseInLocation(time.DateTime, s, bjtime.Zone)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time %q: %w", s, err)
 	}

@@ -42,12 +42,12 @@ func TestSharingBill(t *testing.T) {
 	if err := e.sim.SettleProfitSharing(orderNo); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.client.CreateReturn(ctx, payment.ReturnInput{OutReturnNo: payment.OutReturnNo(3, 21, 1), OutOrderNo: orderNo,
+	if _, err := e.client.CreateReturn(ctx, payment.ReturnInput{OutReturnNo: payment.OutReturnNo(payment.OutRefundNo(21, 1), 1), OutOrderNo: orderNo,
 		ReturnMchID: partnerMch, Amount: 200, Description: "退款回退"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "return result", func() bool {
-		r, err := e.client.QueryReturn(ctx, orderNo, payment.OutReturnNo(3, 21, 1))
+		r, err := e.client.QueryReturn(ctx, orderNo, payment.OutReturnNo(payment.OutRefundNo(21, 1), 1))
 		return err == nil && r.Result != payment.ReturnProcessing
 	})
 

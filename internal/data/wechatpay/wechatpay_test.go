@@ -266,13 +266,13 @@ func TestProfitSharingLifecycle(t *testing.T) {
 		t.Errorf("unsplit after sharing 2000 of 10000: %d, %v", left, err)
 	}
 
-	ret, err := e.client.CreateReturn(ctx, payment.ReturnInput{OutReturnNo: payment.OutReturnNo(1, 6, 1), OutOrderNo: orderNo,
+	ret, err := e.client.CreateReturn(ctx, payment.ReturnInput{OutReturnNo: payment.OutReturnNo(payment.OutRefundNo(6, 1), 1), OutOrderNo: orderNo,
 		ReturnMchID: partnerMch, Amount: 200, Description: "退款回退"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "return result", func() bool {
-		ret, err = e.client.QueryReturn(ctx, orderNo, payment.OutReturnNo(1, 6, 1))
+		ret, err = e.client.QueryReturn(ctx, orderNo, payment.OutReturnNo(payment.OutRefundNo(6, 1), 1))
 		return err == nil && ret.Result != payment.ReturnProcessing
 	})
 	if ret.Result != payment.ReturnSuccess || ret.Amount != 200 {

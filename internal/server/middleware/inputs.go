@@ -12,6 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
 // What every request field must satisfy, whatever rules its proto declares, so that a new
@@ -27,9 +29,6 @@ import (
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const maxAhead = 10 // years
-
-// china is the zone of calendar days and months.
-var china = time.FixedZone("CST", 8*3600)
 
 // inputViolations walks every field set in m.
 func inputViolations(m protoreflect.Message, now time.Time) []violation {
@@ -109,7 +108,7 @@ func allowedControl(r rune, multiline bool) bool {
 }
 
 func checkCalendar(s, layout, what string, now time.Time) string {
-	t, err := time.ParseInLocation(layout, s, china)
+	t, err := time.ParseInLocation(layout, s, bjtime.Zone)
 	if err != nil {
 		return "must be " + what
 	}
