@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -36,15 +37,17 @@ const (
 // ErrNotOpen means the batch does not take orders now.
 var ErrNotOpen = errors.New("batch is not open for orders")
 
-// TransitionError is an action the batch's status does not allow.
-type TransitionError struct {
-	From   Status
-	Action string
-}
-
-func (e *TransitionError) Error() string {
-	return fmt.Sprintf("batch is %s: cannot %s", e.From, e.Action)
-}
+// Lifecycle is the batch's state machine, the only way its status moves (Lifecycle.Move).
+var Lifecycle = lifecycle.New("batch",
+	[]Status{Draft, Scheduled, Open, Closed, Dispatched, Arrived, Completed, Cancelled},
+	map[Status][]Status{
+		Draft:      {Scheduled, Cancelled},
+		Scheduled:  {Open, Cancelled},
+		Open:       {Closed, Cancelled},
+		Closed:     {Dispatched, Cancelled},
+		Dispatched: {Arrived},
+		Arrived:    {Completed},
+	})
 
 // China is where pickup dates are days; goods arrive on a local date.
 var China = time.FixedZone("CST", 8*3600)
