@@ -104,6 +104,23 @@ func (t *Table[S]) Sources(to S) []S {
 	return out
 }
 
+// Step is one set-based move: every row in one of From goes to To.
+type Step[S ~string] struct {
+	From []S
+	To   S
+}
+
+// Step is the set-based move from the given states to to. A from state the table does not let
+// reach to is a programming error and panics, so a step is checked when its package loads.
+func (t *Table[S]) Step(to S, from ...S) Step[S] {
+	for _, f := range from {
+		if !t.Can(f, to) {
+			panic(fmt.Sprintf("lifecycle %s: step %s → %s is not in the table", t.entity, f, to))
+		}
+	}
+	return Step[S]{From: slices.Clone(from), To: to}
+}
+
 // Strings converts states to plain strings, for SQL arguments.
 func Strings[S ~string](states []S) []string {
 	out := make([]string, len(states))

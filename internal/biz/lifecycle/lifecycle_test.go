@@ -58,3 +58,15 @@ func TestNewRefusesUndeclaredStates(t *testing.T) {
 	}()
 	New("light", []light{red}, map[light][]light{red: {green}})
 }
+
+func TestStepIsCheckedAgainstTheTable(t *testing.T) {
+	if s := lights.Step(red, yellow); !slices.Equal(s.From, []light{yellow}) || s.To != red {
+		t.Errorf("step %+v", s)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a step the table does not allow did not panic")
+		}
+	}()
+	lights.Step(red, green)
+}
