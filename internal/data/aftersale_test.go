@@ -110,8 +110,7 @@ func TestAfterSaleRefundIsAppliedOnce(t *testing.T) {
 		in.OutTradeNo != payment.OutTradeNo(int64(o.ID), 1) || in.Status != wxsim.RefundProcessing {
 		t.Fatalf("refund asked: %+v, %v (%d calls)", in, err, e.pay.refunds())
 	}
-	var bad *order.AfterSaleStateError
-	if _, err := e.afterSales.Review(ctx, 77, first.ID, false, ""); !errors.As(err, &bad) || !errors.Is(err, order.ErrBadTransition) {
+	if _, err := e.afterSales.Review(ctx, 77, first.ID, false, ""); !refusedBy(err, order.AfterSaleLifecycle.Entity()) {
 		t.Errorf("second review: %v", err)
 	}
 
@@ -170,7 +169,7 @@ func TestAfterSaleRefundIsAppliedOnce(t *testing.T) {
 	if p, err := data.NewPaymentStore(e.data).GetPayment(ctx, payment.OutTradeNo(int64(o.ID), 1)); err != nil || p.Refunded != 11100 {
 		t.Errorf("payment after everything: %+v, %v", p, err)
 	}
-	if _, err := e.afterSales.Request(ctx, user, int64(o.ID), nil, "再退"); !errors.Is(err, order.ErrBadTransition) {
+	if _, err := e.afterSales.Request(ctx, user, int64(o.ID), nil, "再退"); !refusedBy(err, order.Lifecycle.Entity()) {
 		t.Errorf("request on a refunded order: %v", err)
 	}
 	if err := e.refundOutcome(true, 424242, "GBR1-424242", 1); !errors.Is(err, bizerr.ErrNotFound) {

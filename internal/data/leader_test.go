@@ -123,7 +123,7 @@ func TestConcurrentApprovalsHaveOneWinner(t *testing.T) {
 		switch {
 		case err == nil:
 			wins++
-		case errors.Is(err, leader.ErrBadTransition), errors.Is(err, bizerr.ErrConflict):
+		case refusedBy(err, leader.Lifecycle.Entity()), errors.Is(err, bizerr.ErrConflict):
 		default:
 			t.Errorf("unexpected error: %v", err)
 		}
@@ -263,8 +263,7 @@ func TestRemovalQueuesTheReceiversDeletion(t *testing.T) {
 		"reinstate": func() error { _, err := uc.Reinstate(t.Context(), opsActor, a.ID); return err },
 		"remove":    func() error { _, err := uc.Remove(t.Context(), opsActor, a.ID, "again"); return err },
 	} {
-		var te *leader.TransitionError
-		if err := act(); !errors.As(err, &te) {
+		if err := act(); !refusedBy(err, leader.Lifecycle.Entity()) {
 			t.Errorf("%s a removed leader: %v, want a transition error", name, err)
 		}
 	}

@@ -84,8 +84,9 @@ func (r *pickupRepo) Arrivals(ctx context.Context, batchID int64) ([]order.Arriv
 // of them is waited for, then moves them in one UPDATE that checks the status again.
 func (r *pickupRepo) MakeReady(ctx context.Context, batchID, leaderID int64, at time.Time) ([]*order.Order, error) {
 	c := r.data.client(ctx)
+	from := entOrderStatuses(order.Lifecycle.Sources(order.Ready))
 	q := c.Order.Query().Where(entorder.BatchID(int(batchID)), entorder.LeaderID(int(leaderID)),
-		entorder.StatusEQ(entorder.StatusPaid)).Order(ent.Asc(entorder.FieldID))
+		entorder.StatusIn(from...)).Order(ent.Asc(entorder.FieldID))
 	if r.data.dialect == dialect.Postgres {
 		q.ForUpdate()
 	}
@@ -98,8 +99,8 @@ func (r *pickupRepo) MakeReady(ctx context.Context, batchID, leaderID int64, at 
 		ids[i] = row.ID
 	}
 	at = at.UTC()
-	n, err := c.Order.Update().Where(entorder.IDIn(ids...), entorder.StatusEQ(entorder.StatusPaid)).
-		SetStatus(entorder.StatusReadyForPickup).SetReadyAt(at).Save(ctx)
+	n, err := c.Order.Update().Where(entorder.IDIn(ids...), entorder.StatusIn(from...)).
+		SetStatus(entorder.Status(order.Ready)).SetReadyAt(at).Save(ctx)
 	if err != nil {
 		return nil, dbErr(err, fmt.Sprintf("make orders of batch %d at leader %d ready", batchID, leaderID))
 	}
@@ -108,8 +109,8 @@ func (r *pickupRepo) MakeReady(ctx context.Context, batchID, leaderID int64, at 
 	}
 	out := make([]*order.Order, len(rows))
 	for i, row := range rows {
-		out[i] = toOrder(row)
-		out[i].Status, out[i].ReadyAt = order.Ready, at
+		out[i] = toOrder(row) // as read: biz moves it to ready on its table
+		out[i].ReadyAt = at
 	}
 	return out, nil
 }
@@ -281,8 +282,9 @@ func (r *pickupRepo) FlagOverdue(ctx context.Context, readyBefore, at time.Time)
 // waited for; the UPDATE checks the status again.
 func (r *pickupRepo) CompleteDue(ctx context.Context, pickedBefore time.Time, limit int) ([]*order.Order, error) {
 	c := r.data.client(ctx)
+	from := entOrderStatuses(order.Lifecycle.Sources(order.Completed))
 	q := c.Order.Query().
-		Where(entorder.StatusEQ(entorder.StatusPickedUp), entorder.PickedUpAtLTE(pickedBefore.UTC()),
+		Where(entorder.StatusIn(from...), entorder.PickedUpAtLTE(pickedBefore.UTC()),
 			func(s *sql.Selector) {
 				t := sql.Table(aftersale.Table)
 				s.Where(sql.Not(sql.Exists(sql.Select(t.C(aftersale.FieldID)).From(t).Where(sql.And(
@@ -301,8 +303,8 @@ func (r *pickupRepo) CompleteDue(ctx context.Context, pickedBefore time.Time, li
 	for i, row := range rows {
 		ids[i] = row.ID
 	}
-	n, err := c.Order.Update().Where(entorder.IDIn(ids...), entorder.StatusEQ(entorder.StatusPickedUp)).
-		SetStatus(entorder.StatusCompleted).Save(ctx)
+	n, err := c.Order.Update().Where(entorder.IDIn(ids...), entorder.StatusIn(from...)).
+		SetStatus(entorder.Status(order.Completed)).Save(ctx)
 	if err != nil {
 		return nil, dbErr(err, "complete picked-up orders")
 	}
@@ -311,10 +313,18 @@ func (r *pickupRepo) CompleteDue(ctx context.Context, pickedBefore time.Time, li
 	}
 	out := make([]*order.Order, len(rows))
 	for i, row := range rows {
-		out[i] = toOrder(row)
-		out[i].Status = order.Completed
+		out[i] = toOrder(row) // as read: biz moves it to completed on its table
 	}
 	return out, nil
+}
+
+// entOrderStatuses converts the states biz's order table gives for a set-based move.
+func entOrderStatuses(s []order.Status) []entorder.Status {
+	out := make([]entorder.Status, len(s))
+	for i, st := range s {
+		out[i] = entorder.Status(st)
+	}
+	return out
 }
 
 func (r *pickupRepo) Overdue(ctx context.Context, afterID int64, limit int) ([]*order.Order, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -393,12 +394,11 @@ func TestPickupConcurrentArrivalsAndState(t *testing.T) {
 	}
 
 	e.db.Batch.UpdateOneID(e.batch).SetStatus(entbatch.StatusClosed).ExecX(ctx)
-	var te *presale.TransitionError
-	if _, err := e.pickup.ConfirmArrival(ctx, pkLeaderUserB, int64(e.batch)); !errors.As(err, &te) {
+	if _, err := e.pickup.ConfirmArrival(ctx, pkLeaderUserB, int64(e.batch)); !refusedBy(err, presale.Lifecycle.Entity()) {
 		t.Errorf("arrival of a closed batch: %v", err)
 	}
 	e.db.Batch.UpdateOneID(e.batch).SetStatus(entbatch.StatusOpen).ExecX(ctx)
-	if _, err := e.pickup.PickList(ctx, pkLeaderUserA, int64(e.batch)); !errors.As(err, &te) {
+	if _, err := e.pickup.PickList(ctx, pkLeaderUserA, int64(e.batch)); !refusedBy(err, presale.Lifecycle.Entity()) {
 		t.Errorf("pick list of an open batch: %v", err)
 	}
 	if _, err := e.pickup.PickList(ctx, 12345, int64(e.batch)); !errors.Is(err, bizerr.ErrNotFound) {
@@ -422,8 +422,7 @@ func testPickupVerifyIsSingleUseAndScoped(t *testing.T, e *pkEnv) {
 	o1, o2, o3 := e.pkOrder(e.a, entorder.StatusPaid, 1, 0), e.pkOrder(e.a, entorder.StatusPaid, 0, 1),
 		e.pkOrder(e.a, entorder.StatusPaid, 1, 1)
 	early := e.pkOrder(e.b, entorder.StatusPaid, 1, 0)
-	var state *order.StateError
-	if _, err := e.pickup.Verify(ctx, pkLeaderUserB, *early.PickupCode, ""); !errors.As(err, &state) {
+	if _, err := e.pickup.Verify(ctx, pkLeaderUserB, *early.PickupCode, ""); !refusedBy(err, order.Lifecycle.Entity()) {
 		t.Errorf("a paid order before arrival: %v", err)
 	}
 	if _, err := e.pickup.ConfirmArrival(ctx, pkLeaderUserA, int64(e.batch)); err != nil {
@@ -636,4 +635,10 @@ func TestPickupTick(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedBy reports whether err is a move or action that entity's life cycle refused.
+func refusedBy(err error, entity string) bool {
+	var te *lifecycle.TransitionError
+	return errors.As(err, &te) && errors.Is(err, lifecycle.ErrRefused) && te.Entity == entity
 }

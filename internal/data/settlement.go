@@ -48,6 +48,15 @@ func (s *SettlementStore) rebind(query string) string {
 // in is a placeholder list for n values.
 func in(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
+// anys gives the states a life cycle in biz names as SQL arguments, for in(len(states)).
+func anys[S ~string](states []S) []any {
+	out := make([]any, len(states))
+	for i, s := range states {
+		out[i] = string(s)
+	}
+	return out
+}
+
 func int64s(ids []int64) []any {
 	out := make([]any, len(ids))
 	for i, id := range ids {

@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 )
 
@@ -300,15 +301,19 @@ func (s *SettlementStore) saveNewShares(ctx context.Context, items []settlement.
 
 // ExpireEntries implements settlement.Store.
 func (s *SettlementStore) ExpireEntries(ctx context.Context, orderID int64) error {
-	_, err := s.exec(ctx, `UPDATE commission_entries SET state = 'unresolved' WHERE order_id = ? AND state = 'settleable'`, orderID)
+	from := commission.Lifecycle.Sources(commission.StateUnresolved)
+	_, err := s.exec(ctx, `UPDATE commission_entries SET state = ? WHERE order_id = ? AND state IN (`+in(len(from))+`)`,
+		append([]any{string(commission.StateUnresolved), orderID}, anys(from)...)...)
 	return wrap(err, fmt.Sprintf("expire entries of order %d", orderID))
 }
 
 // SettleEntries implements settlement.Store.
 func (s *SettlementStore) SettleEntries(ctx context.Context, keys []settlement.OrderLeader) error {
+	from := commission.Lifecycle.Sources(commission.StateSettled)
+	q := `UPDATE commission_entries SET state = ? WHERE order_id = ? AND leader_id = ? AND state IN (` + in(len(from)) + `)`
 	for _, k := range keys {
-		if _, err := s.exec(ctx, `UPDATE commission_entries SET state = 'settled'
-WHERE order_id = ? AND leader_id = ? AND state = 'settleable'`, k.OrderID, k.LeaderID); err != nil {
+		args := append([]any{string(commission.StateSettled), k.OrderID, k.LeaderID}, anys(from)...)
+		if _, err := s.exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("settle entries of order %d leader %d: %w", k.OrderID, k.LeaderID, err)
 		}
 	}

@@ -138,10 +138,12 @@ func (s *SettlementStore) Items(ctx context.Context, runID int64, state settleme
 
 // RetryFailed implements settlement.Store.
 func (s *SettlementStore) RetryFailed(ctx context.Context, runID int64, now time.Time) (int, error) {
-	n, err := s.exec(ctx, `UPDATE settlement_items SET state = 'pending', active = true, retriable = false, next_attempt_at = ?, finished_at = NULL
-WHERE run_id = ? AND state = 'failed' AND retriable
+	step := settlement.RetryStep
+	args := append(append([]any{string(step.To), step.To.Active(), now.UTC(), runID}, anys(step.From)...), anys(step.From)...)
+	n, err := s.exec(ctx, `UPDATE settlement_items SET state = ?, active = ?, retriable = false, next_attempt_at = ?, finished_at = NULL
+WHERE run_id = ? AND state IN (`+in(len(step.From))+`) AND retriable
   AND NOT EXISTS (SELECT 1 FROM settlement_items o WHERE o.order_id = settlement_items.order_id
-                  AND o.state IN ('pending', 'processing', 'finished', 'expired'))`, now.UTC(), runID)
+                  AND o.state NOT IN (`+in(len(step.From))+`))`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("retry failed items of run %d: %w", runID, err)
 	}

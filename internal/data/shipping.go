@@ -137,8 +137,8 @@ func (s *ShippingStore) List(ctx context.Context, f shipping.Filter) ([]shipping
 
 func (s *ShippingStore) Requeue(ctx context.Context, id int64, at time.Time) (*shipping.Declaration, error) {
 	n, err := s.data.client(ctx).ShippingDeclaration.Update().
-		Where(shippingdeclaration.ID(int(id)), shippingdeclaration.StateEQ(shippingdeclaration.StateFailed)).
-		SetState(shippingdeclaration.StatePending).SetNextAttemptAt(at.UTC()).Save(ctx)
+		Where(shippingdeclaration.ID(int(id)), shippingdeclaration.StateIn(entDeclarationStates(shipping.RequeueStep.From)...)).
+		SetState(shippingdeclaration.State(shipping.RequeueStep.To)).SetNextAttemptAt(at.UTC()).Save(ctx)
 	if err != nil {
 		return nil, dbErr(err, fmt.Sprintf("retry shipping declaration %d", id))
 	}
@@ -234,4 +234,13 @@ func declarationOf(r *ent.ShippingDeclaration) shipping.Declaration {
 		d.UploadedAt = *r.UploadedAt
 	}
 	return d
+}
+
+// entDeclarationStates converts the states a step of biz's declaration table moves from.
+func entDeclarationStates(s []shipping.State) []shippingdeclaration.State {
+	out := make([]shippingdeclaration.State, len(s))
+	for i, st := range s {
+		out[i] = shippingdeclaration.State(st)
+	}
+	return out
 }

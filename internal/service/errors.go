@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -37,7 +38,6 @@ var reasons = []struct {
 	{leader.ErrNotServedArea, v1.ErrorAreaNotServed, "the location is not in a served grid"},
 	{leader.ErrInviteNotFound, v1.ErrorInviteCodeInvalid, "the invite code does not exist or its leader does not serve"},
 	{leader.ErrInviteCycle, v1.ErrorInviteCycle, "the invite code would make a recruiting cycle"},
-	{leader.ErrBadTransition, v1.ErrorLeaderStateConflict, "the leader's status does not allow this"},
 	{leader.ErrLeaderNotServing, v1.ErrorLeaderNotServing, "the leader does not serve now: choose another"},
 	{leader.ErrNoMovePending, v1.ErrorNoMovePending, "no pickup-point move is waiting for review"},
 	{presale.ErrNotOpen, v1.ErrorBatchNotOpen, "the batch is not taking orders now"},
@@ -55,7 +55,6 @@ var reasons = []struct {
 	// The pickup day and after-sales (none of these wraps a bizerr kind).
 	{order.ErrPickupCode, v1.ErrorPickupCodeInvalid, "the pickup code is not valid at this pickup point, or was used"},
 	{order.ErrAfterSalesOver, v1.ErrorAfterSalesClosed, "the after-sales window of this order has closed"},
-	{order.ErrBadTransition, v1.ErrorOrderStateConflict, "the status of the order or the after-sales request does not allow this"},
 }
 
 // rebindError says which rule refused a change of leader and when the next change is allowed, in
@@ -117,9 +116,9 @@ func apiError(err error) *kerrors.Error {
 	if errors.As(err, &rebind) {
 		return rebindError(rebind)
 	}
-	var transition *leader.TransitionError
+	var transition *lifecycle.TransitionError
 	if errors.As(err, &transition) {
-		return v1.ErrorLeaderStateConflict("the leader is %s; this action is not allowed", transition.From)
+		return transitionError(transition)
 	}
 	var wording *catalog.WordingError
 	if errors.As(err, &wording) {
@@ -184,13 +183,34 @@ func checkoutError(err error) *kerrors.Error {
 			WithMetadata(map[string]string{"item_id": strconv.FormatInt(price.ItemID, 10),
 				"price_fen": strconv.FormatInt(price.Price, 10)})
 	}
-	var batch *presale.TransitionError
-	if errors.As(err, &batch) {
-		return v1.ErrorBatchStateConflict("the batch is %s: cannot %s", batch.From, batch.Action)
-	}
-	var state *order.StateError
-	if errors.As(err, &state) {
-		return v1.ErrorOrderStateConflict("the order is %s: cannot %s", state.From, state.Action)
-	}
 	return nil
+}
+
+// transitionError maps a move a life cycle refused. Every refusal is one error type; the reason
+// stays the one each entity has always had (all 409), so clients keep telling a batch that
+// moved on from an order that did; metadata names the entity and its state.
+func transitionError(e *lifecycle.TransitionError) *kerrors.Error {
+	meta := map[string]string{"entity": e.Entity, "state": e.From}
+	var out *kerrors.Error
+	switch e.Entity {
+	case leader.Lifecycle.Entity():
+		out = v1.ErrorLeaderStateConflict("the leader is %s; this action is not allowed", e.From)
+	case presale.Lifecycle.Entity():
+		out = v1.ErrorBatchStateConflict("the batch is %s: cannot %s", e.From, transitionAction(e))
+	case order.Lifecycle.Entity():
+		out = v1.ErrorOrderStateConflict("the order is %s: cannot %s", e.From, transitionAction(e))
+	case order.AfterSaleLifecycle.Entity():
+		out = v1.ErrorOrderStateConflict("the status of the order or the after-sales request does not allow this")
+	default:
+		out = v1.ErrorConflict("the %s is %s: cannot %s", e.Entity, e.From, transitionAction(e))
+	}
+	return out.WithMetadata(meta)
+}
+
+// transitionAction is what was refused: the action named, or the move.
+func transitionAction(e *lifecycle.TransitionError) string {
+	if e.Action != "" {
+		return e.Action
+	}
+	return "move to " + e.To
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
 func TestErrorReasons(t *testing.T) {
@@ -28,6 +30,11 @@ func TestErrorReasons(t *testing.T) {
 		{&payment.RegistrationStateError{ID: 1, State: payment.RegistrationDone}, v1.ErrorReason_CONFLICT, 409, "done"},
 		{fmt.Errorf("retry: %w", payment.ErrRegistrationSuperseded), v1.ErrorReason_CONFLICT, 409, "failed"},
 		{fmt.Errorf("reconcile 2026-05-01: %w", payment.ErrBillNotReady), v1.ErrorReason_BILL_NOT_READY, 409, ""},
+		// One error type for every refused move; each entity keeps the reason it always had.
+		{leader.Lifecycle.Check(leader.StatusRemoved, leader.StatusApproved), v1.ErrorReason_LEADER_STATE_CONFLICT, 409, "removed"},
+		{fmt.Errorf("lock: %w", presale.Lifecycle.Refuse(presale.Open, "dispatch")), v1.ErrorReason_BATCH_STATE_CONFLICT, 409, "open"},
+		{order.Lifecycle.Refuse(order.Refunded, "cancel"), v1.ErrorReason_ORDER_STATE_CONFLICT, 409, "refunded"},
+		{order.AfterSaleLifecycle.Refuse(order.AfterSaleRefunded, "review it again"), v1.ErrorReason_ORDER_STATE_CONFLICT, 409, "refunded"},
 	} {
 		e := kerrors.FromError(toAPIError(c.err))
 		if e.Reason != c.reason.String() || e.Code != c.code || e.Metadata["state"] != c.state {
@@ -42,7 +49,7 @@ func TestAPIErrorsKeepTheirCause(t *testing.T) {
 	for _, cause := range []error{
 		fmt.Errorf("code2session: dial tcp: lookup api.weixin.qq.com: no such host: %w", bizerr.ErrUnavailable),
 		fmt.Errorf("load order 7: %w", bizerr.ErrNotFound),
-		&leader.TransitionError{From: leader.StatusRemoved},
+		leader.Lifecycle.Refuse(leader.StatusRemoved, "invite"),
 		errors.New("pq: relation \"orders\" does not exist"),
 	} {
 		e := kerrors.FromError(toAPIError(cause))
@@ -79,5 +86,18 @@ func TestRebindErrorSaysWhenAndWhy(t *testing.T) {
 	if e.Code != 429 || e.Reason != v1.ErrorReason_RATE_LIMITED.String() || e.Message != want ||
 		e.Metadata["next_allowed_at"] != "2026-12-08T10:00:00+08:00" || e.Metadata["retry_after_seconds"] == "" {
 		t.Fatalf("got %d %s %q %v", e.Code, e.Reason, e.Message, e.Metadata)
+	}
+}
+
+// The messages of refused moves read as they did before every entity shared one error type.
+func TestTransitionMessages(t *testing.T) {
+	for err, want := range map[error]string{
+		presale.Lifecycle.Refuse(presale.Open, "dispatch"):      "the batch is open: cannot dispatch",
+		order.Lifecycle.Refuse(order.Paid, "pay"):               "the order is paid: cannot pay",
+		leader.Lifecycle.Check(leader.StatusPending, "removed"): "the leader is pending; this action is not allowed",
+	} {
+		if got := kerrors.FromError(toAPIError(err)).Message; got != want {
+			t.Errorf("%v → %q, want %q", err, got, want)
+		}
 	}
 }

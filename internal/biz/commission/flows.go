@@ -261,7 +261,10 @@ func (f *Flows) release(ctx context.Context, o *order.Order, entries []Entry) er
 	}
 	now := f.now()
 	for i := range pending {
-		pending[i].State, pending[i].SettleableAt = StateSettleable, now
+		if err := Lifecycle.Move(&pending[i].State, StateSettleable); err != nil {
+			return err
+		}
+		pending[i].SettleableAt = now
 	}
 	return f.repo.UpdateEntries(ctx, pending)
 }

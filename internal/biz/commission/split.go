@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 )
 
 // BasisPoints is 100%.
@@ -190,14 +191,27 @@ func SettleableTx(orderID int64, grid string, releases []Release) ledger.Tx {
 	return tx.Compact()
 }
 
-// State is where an entry's commission is.
+// State is where an entry's commission is:
+//
+//	pending ─after-sales window─▶ settleable ─shared to the leader─▶ settled
+//	                              settleable ─deadline passed unshared─▶ unresolved (finance)
 type State string
 
 const (
 	StatePending    State = "pending"
 	StateSettleable State = "settleable"
 	StateSettled    State = "settled"
+	StateUnresolved State = "unresolved"
 )
+
+// Lifecycle is the commission entry's state machine. Settlement moves entries in sets
+// (settleable → settled, settleable → unresolved): its store takes the from states here.
+var Lifecycle = lifecycle.New("commission entry",
+	[]State{StatePending, StateSettleable, StateSettled, StateUnresolved},
+	map[State][]State{
+		StatePending:    {StateSettleable},
+		StateSettleable: {StateSettled, StateUnresolved},
+	})
 
 func (s State) purpose() ledger.Purpose {
 	switch s {

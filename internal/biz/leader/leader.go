@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -24,23 +25,16 @@ const (
 	StatusRemoved Status = "removed"
 )
 
-// transitions is the review state machine: from → the states ops may move a leader to.
-var transitions = map[Status][]Status{
-	StatusPending:   {StatusApproved, StatusRejected},
-	StatusApproved:  {StatusSuspended, StatusRemoved},
-	StatusSuspended: {StatusApproved, StatusRemoved},
-	StatusRejected:  {StatusPending}, // a rejected applicant may apply again
-}
-
-// CanMove reports whether the state machine allows from → to.
-func CanMove(from, to Status) bool {
-	for _, s := range transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
-}
+// Lifecycle is the review state machine: from → the states ops may move a leader to, the only
+// way a leader's status moves (Lifecycle.Move).
+var Lifecycle = lifecycle.New("leader",
+	[]Status{StatusPending, StatusApproved, StatusRejected, StatusSuspended, StatusRemoved},
+	map[Status][]Status{
+		StatusPending:   {StatusApproved, StatusRejected},
+		StatusApproved:  {StatusSuspended, StatusRemoved},
+		StatusSuspended: {StatusApproved, StatusRemoved},
+		StatusRejected:  {StatusPending}, // a rejected applicant may apply again
+	})
 
 // PickupPoint is where a leader hands goods out. Cells are derived from Location, never given.
 type PickupPoint struct {
@@ -108,19 +102,9 @@ var (
 	ErrNotServedArea    = errors.New("the location is not in a served grid")
 	ErrInviteNotFound   = errors.New("invite code does not exist")
 	ErrInviteCycle      = errors.New("invite code would make a recruiting cycle")
-	ErrBadTransition    = errors.New("the leader's status does not allow this")
 	ErrLeaderNotServing = errors.New("the leader is not serving: choose another")
 	ErrNoMovePending    = errors.New("no pickup-point move is waiting for review")
 )
-
-// TransitionError is ErrBadTransition with the states involved.
-type TransitionError struct{ From, To Status }
-
-func (e *TransitionError) Error() string {
-	return fmt.Sprintf("%v: %s → %s", ErrBadTransition, e.From, e.To)
-}
-
-func (e *TransitionError) Is(target error) bool { return target == ErrBadTransition }
 
 // RebindError is bizerr.ErrRateLimited for a shopper changing leaders again within
 // RebindInterval of its last choice, after it has ordered.

@@ -5,28 +5,21 @@ import (
 	"testing"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 )
 
-// The review state machine allows exactly these moves.
+// The review state machine allows exactly these moves; every other is refused.
 func TestReviewTransitions(t *testing.T) {
-	all := []Status{StatusPending, StatusApproved, StatusRejected, StatusSuspended}
-	allowed := map[[2]Status]bool{
-		{StatusPending, StatusApproved}:   true,
-		{StatusPending, StatusRejected}:   true,
-		{StatusApproved, StatusSuspended}: true,
-		{StatusSuspended, StatusApproved}: true,
-		{StatusRejected, StatusPending}:   true,
+	if bad := lifecycle.Walk(Lifecycle, map[Status][]Status{
+		StatusPending:   {StatusApproved, StatusRejected},
+		StatusApproved:  {StatusSuspended, StatusRemoved},
+		StatusSuspended: {StatusApproved, StatusRemoved},
+		StatusRejected:  {StatusPending},
+	}); len(bad) > 0 {
+		t.Errorf("leader life cycle: %v", bad)
 	}
-	for _, from := range all {
-		for _, to := range all {
-			if got := CanMove(from, to); got != allowed[[2]Status{from, to}] {
-				t.Errorf("CanMove(%s, %s) = %v", from, to, got)
-			}
-		}
-	}
-	err := error(&TransitionError{From: StatusApproved, To: StatusApproved})
-	if !errors.Is(err, ErrBadTransition) {
-		t.Errorf("a TransitionError is not ErrBadTransition")
+	if err := Lifecycle.Refuse(StatusRemoved, "invite"); !errors.Is(err, lifecycle.ErrRefused) {
+		t.Errorf("a refusal is not lifecycle.ErrRefused")
 	}
 }
 

@@ -35,7 +35,7 @@ func (uc *Usecase) UpdatePoint(ctx context.Context, p identity.Principal, e Poin
 			return err
 		}
 		if l.Status != StatusApproved {
-			return &TransitionError{From: l.Status, To: l.Status}
+			return Lifecycle.Refuse(l.Status, "change the pickup point")
 		}
 		action := ActionPointUpdated
 		if point.GridCell == l.Point.GridCell {
@@ -60,7 +60,7 @@ func (uc *Usecase) SetPaused(ctx context.Context, p identity.Principal, paused b
 			return err
 		}
 		if l.Status != StatusApproved {
-			return &TransitionError{From: l.Status, To: l.Status}
+			return Lifecycle.Refuse(l.Status, "pause or resume")
 		}
 		if l.Paused == paused {
 			out = l
@@ -97,7 +97,7 @@ func (uc *Usecase) MyInvite(ctx context.Context, p identity.Principal) (*Invite,
 		return nil, err
 	}
 	if l.Status != StatusApproved {
-		return nil, &TransitionError{From: l.Status, To: StatusApproved}
+		return nil, Lifecycle.Refuse(l.Status, "invite")
 	}
 	return &Invite{Code: l.InviteCode, Page: InvitePage, Scene: fmt.Sprintf("i=%s", l.InviteCode)}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 )
 
 // Approve makes a pending applicant a leader: it fixes the recruiting chain, gives the user the
@@ -69,8 +70,8 @@ func (uc *Usecase) Remove(ctx context.Context, p identity.Principal, id int64, r
 		if err != nil {
 			return err
 		}
-		if !CanMove(l.Status, StatusRemoved) {
-			return &TransitionError{From: l.Status, To: StatusRemoved}
+		if err := Lifecycle.Check(l.Status, StatusRemoved); err != nil {
+			return err
 		}
 		from := l.Status
 		out, err = uc.review(ctx, p, id, from, StatusRemoved, ActionRemoved, reason, func(ctx context.Context, l *Leader) error {
@@ -116,7 +117,7 @@ func (uc *Usecase) UseMerchantReceiver(ctx context.Context, p identity.Principal
 			return err
 		}
 		if l.Status != StatusApproved && l.Status != StatusSuspended {
-			return &TransitionError{From: l.Status, To: l.Status}
+			return Lifecycle.Refuse(l.Status, "change the receiver")
 		}
 		cur, ok, err := uc.receivers.Current(ctx, l.ID)
 		if err != nil {
@@ -166,10 +167,13 @@ func (uc *Usecase) review(ctx context.Context, p identity.Principal, id int64, f
 		if err != nil {
 			return err
 		}
-		if l.Status != from || !CanMove(from, to) {
-			return &TransitionError{From: l.Status, To: to}
+		if l.Status != from { // moved meanwhile: the review was of another state
+			return &lifecycle.TransitionError{Entity: Lifecycle.Entity(), From: string(l.Status), To: string(to)}
 		}
-		l.Status, l.StatusReason = to, strings.TrimSpace(reason)
+		if err := Lifecycle.Move(&l.Status, to); err != nil {
+			return err
+		}
+		l.StatusReason = strings.TrimSpace(reason)
 		if also != nil {
 			if err := also(ctx, l); err != nil {
 				return err

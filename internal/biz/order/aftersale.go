@@ -10,6 +10,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -28,6 +29,16 @@ const (
 	AfterSaleRefunded  AfterSaleStatus = "refunded"
 	AfterSaleFailed    AfterSaleStatus = "failed"
 )
+
+// AfterSaleLifecycle is the after-sales request's state machine.
+var AfterSaleLifecycle = lifecycle.New("after-sales request",
+	[]AfterSaleStatus{AfterSaleRequested, AfterSaleApproved, AfterSaleRejected, AfterSaleRefunded, AfterSaleFailed},
+	map[AfterSaleStatus][]AfterSaleStatus{
+		AfterSaleRequested: {AfterSaleApproved, AfterSaleRejected},
+		AfterSaleApproved:  {AfterSaleRefunded, AfterSaleFailed},
+		// A refund WeChat reports as succeeded after it was given up as failed: the money is back.
+		AfterSaleFailed: {AfterSaleRefunded},
+	})
 
 // Open reports whether a request in s still holds its units: no other request may take them.
 func (s AfterSaleStatus) Open() bool { return s == AfterSaleRequested || s == AfterSaleApproved }
@@ -67,17 +78,6 @@ type AfterSale struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
-
-// AfterSaleStateError is a review the request's status does not allow.
-type AfterSaleStateError struct {
-	From   AfterSaleStatus
-	Action string
-}
-
-func (e *AfterSaleStateError) Error() string {
-	return fmt.Sprintf("after-sales request is %s: cannot %s", e.From, e.Action)
-}
-func (e *AfterSaleStateError) Unwrap() error { return ErrBadTransition }
 
 // After-sales limits.
 const (
@@ -197,12 +197,12 @@ func checkAfterSaleLines(lines []AfterSaleLine) error {
 // Before the cut-off the shopper cancels instead; after pickup the window applies.
 func afterSalesAllowed(o *Order, b *presale.Batch, now time.Time, window time.Duration) error {
 	if b.Status == presale.Cancelled {
-		return &StateError{From: o.Status, Action: "ask for after-sales: the batch was cancelled and is refunded in full"}
+		return Lifecycle.Refuse(o.Status, "ask for after-sales: the batch was cancelled and is refunded in full")
 	}
 	switch o.Status {
 	case Paid, Ready:
 		if now.Before(b.CutoffAt) {
-			return &StateError{From: o.Status, Action: "ask for after-sales before the cut-off (cancel the order instead)"}
+			return Lifecycle.Refuse(o.Status, "ask for after-sales before the cut-off (cancel the order instead)")
 		}
 		return nil
 	case PickedUp:
@@ -213,7 +213,7 @@ func afterSalesAllowed(o *Order, b *presale.Batch, now time.Time, window time.Du
 	case Completed:
 		return ErrAfterSalesOver
 	}
-	return &StateError{From: o.Status, Action: "ask for after-sales"}
+	return Lifecycle.Refuse(o.Status, "ask for after-sales")
 }
 
 // planAfterSale works out the units and amounts a request takes. Each line offers its quantity
@@ -288,10 +288,11 @@ func (s *AfterSales) Review(ctx context.Context, reviewerID, id int64, approve b
 			return err
 		}
 		if a.Status != AfterSaleRequested {
-			return &AfterSaleStateError{From: a.Status, Action: "review it again"}
+			return AfterSaleLifecycle.Refuse(a.Status, "review it again")
 		}
 		now := s.now()
-		a.ReviewerID, a.ReviewNote, a.ReviewedAt, a.Status = reviewerID, note, now, AfterSaleRejected
+		a.ReviewerID, a.ReviewNote, a.ReviewedAt = reviewerID, note, now
+		to := AfterSaleRejected
 		if approve {
 			if o, err = s.orders.Lock(ctx, a.OrderID); err != nil {
 				return err
@@ -299,9 +300,12 @@ func (s *AfterSales) Review(ctx context.Context, reviewerID, id int64, approve b
 			switch o.Status {
 			case Paid, Ready, PickedUp:
 			default:
-				return &StateError{From: o.Status, Action: "refund an after-sales request"}
+				return Lifecycle.Refuse(o.Status, "refund an after-sales request")
 			}
-			a.Status, a.OutRefundNo = AfterSaleApproved, payment.OutRefundNo(o.ID, a.ID)
+			to, a.OutRefundNo = AfterSaleApproved, payment.OutRefundNo(o.ID, a.ID)
+		}
+		if err := AfterSaleLifecycle.Move(&a.Status, to); err != nil {
+			return err
 		}
 		return s.repo.Save(ctx, a, now)
 	})
@@ -346,7 +350,10 @@ func (s *AfterSaleRefunds) markFailed(ctx context.Context, id int64, reason stri
 	if err != nil || a.Status != AfterSaleApproved {
 		return err
 	}
-	a.Status, a.FailReason = AfterSaleFailed, clipRunes(reason, 256)
+	if err := AfterSaleLifecycle.Move(&a.Status, AfterSaleFailed); err != nil {
+		return err
+	}
+	a.FailReason = clipRunes(reason, 256)
 	return s.repo.Save(ctx, a, s.now())
 }
 
@@ -423,7 +430,10 @@ func (s *AfterSaleRefunds) RefundSucceeded(ctx context.Context, afterSaleID int6
 	if err := s.orders.Save(ctx, o); err != nil {
 		return err
 	}
-	a.Status, a.FailReason = AfterSaleRefunded, ""
+	if err := AfterSaleLifecycle.Move(&a.Status, AfterSaleRefunded); err != nil {
+		return err
+	}
+	a.FailReason = ""
 	if err := s.repo.Save(ctx, a, now); err != nil {
 		return err
 	}
@@ -466,7 +476,9 @@ func applyAfterSale(o *Order, a *AfterSale) ([]RefundedLine, error) {
 		all = all && l.RefundedQty >= l.Quantity
 	}
 	if all {
-		o.Status = Refunded
+		if err := Lifecycle.Move(&o.Status, Refunded); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

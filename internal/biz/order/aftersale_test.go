@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
@@ -58,6 +59,12 @@ func TestPlanAfterSaleTakesWhatIsLeft(t *testing.T) {
 	}
 }
 
+// refusedBy reports whether err is a move or action the table refused.
+func refusedBy[S ~string](err error, table *lifecycle.Table[S]) bool {
+	var te *lifecycle.TransitionError
+	return errors.As(err, &te) && errors.Is(err, lifecycle.ErrRefused) && te.Entity == table.Entity()
+}
+
 func isInvalid(err error, field string) bool {
 	var inv *bizerr.InvalidError
 	return errors.As(err, &inv) && inv.Field == field
@@ -68,7 +75,6 @@ func TestAfterSalesAllowedAfterCutoffAndWithinTheWindow(t *testing.T) {
 	closed := &presale.Batch{Status: presale.Arrived, CutoffAt: now.Add(-time.Hour)}
 	open := &presale.Batch{Status: presale.Open, CutoffAt: now.Add(time.Hour)}
 	window := 48 * time.Hour
-	var state *StateError
 	cases := []struct {
 		name string
 		o    Order
@@ -78,15 +84,15 @@ func TestAfterSalesAllowedAfterCutoffAndWithinTheWindow(t *testing.T) {
 	}{
 		{"paid after the cut-off", Order{Status: Paid}, closed, true, nil},
 		{"ready", Order{Status: Ready}, closed, true, nil},
-		{"paid before the cut-off", Order{Status: Paid}, open, false, func(err error) bool { return errors.As(err, &state) }},
+		{"paid before the cut-off", Order{Status: Paid}, open, false, func(err error) bool { return refusedBy(err, Lifecycle) }},
 		{"picked up within the window", Order{Status: PickedUp, PickedUpAt: now.Add(-window + time.Second)}, closed, true, nil},
 		{"picked up, window passed", Order{Status: PickedUp, PickedUpAt: now.Add(-window)}, closed, false,
 			func(err error) bool { return errors.Is(err, ErrAfterSalesOver) }},
 		{"completed", Order{Status: Completed}, closed, false, func(err error) bool { return errors.Is(err, ErrAfterSalesOver) }},
-		{"refunded", Order{Status: Refunded}, closed, false, func(err error) bool { return errors.Is(err, ErrBadTransition) }},
-		{"unpaid", Order{Status: PendingPayment}, closed, false, func(err error) bool { return errors.Is(err, ErrBadTransition) }},
+		{"refunded", Order{Status: Refunded}, closed, false, func(err error) bool { return refusedBy(err, Lifecycle) }},
+		{"unpaid", Order{Status: PendingPayment}, closed, false, func(err error) bool { return refusedBy(err, Lifecycle) }},
 		{"batch cancelled", Order{Status: Paid}, &presale.Batch{Status: presale.Cancelled, CutoffAt: now.Add(-time.Hour)}, false,
-			func(err error) bool { return errors.Is(err, ErrBadTransition) }},
+			func(err error) bool { return refusedBy(err, Lifecycle) }},
 	}
 	for _, c := range cases {
 		err := afterSalesAllowed(&c.o, c.b, now, window)
@@ -129,8 +135,8 @@ func TestAfterSaleStatusesAndMoney(t *testing.T) {
 	if AfterSaleStatus("x").valid() {
 		t.Error("unknown status is valid")
 	}
-	if err := (&AfterSaleStateError{From: AfterSaleRefunded, Action: "review"}); !errors.Is(err, ErrBadTransition) {
-		t.Error("state error is not ErrBadTransition")
+	if err := AfterSaleLifecycle.Refuse(AfterSaleRefunded, "review"); !refusedBy(err, AfterSaleLifecycle) {
+		t.Error("a refused review is not the after-sales request's TransitionError")
 	}
 	for fen, want := range map[int64]string{0: "0.00", 5: "0.05", 1999: "19.99", 100000: "1000.00"} {
 		if got := yuan(fen); got != want {

@@ -44,7 +44,7 @@ func (p *Pickup) arrive(ctx context.Context, batchID int64, l *leader.Leader, by
 			return err
 		}
 		if b.Status != presale.Dispatched && b.Status != presale.Arrived {
-			return &presale.TransitionError{From: b.Status, Action: "mark goods arrived (only once dispatched)"}
+			return presale.Lifecycle.Refuse(b.Status, "mark goods arrived (only once dispatched)")
 		}
 		now := p.now()
 		a, created, err := p.repo.AddArrival(ctx, Arrival{BatchID: b.ID, LeaderID: l.ID, ArrivedAt: now, MarkedBy: by})
@@ -77,7 +77,9 @@ func (p *Pickup) maybeArrived(ctx context.Context, b *presale.Batch) error {
 	if err != nil || waiting > 0 {
 		return err
 	}
-	b.Status = presale.Arrived
+	if err := presale.Lifecycle.Move(&b.Status, presale.Arrived); err != nil {
+		return err
+	}
 	return p.batches.SaveStatus(ctx, b)
 }
 
@@ -96,7 +98,10 @@ func (p *Pickup) makeReady(ctx context.Context, batchID int64, l *leader.Leader,
 		return 0, err
 	}
 	for _, o := range orders {
-		o.Status, o.ReadyAt = Ready, at
+		if err := Lifecycle.Move(&o.Status, Ready); err != nil {
+			return 0, err
+		}
+		o.ReadyAt = at
 		if err := p.publish(ctx, TopicReady, o, at); err != nil {
 			return 0, err
 		}

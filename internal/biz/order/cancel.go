@@ -25,7 +25,7 @@ func (c *Checkout) Cancel(ctx context.Context, userID, id int64) (*Order, error)
 		return nil, err
 	}
 	if !c.now().Before(b.CutoffAt) {
-		return nil, &StateError{From: o.Status, Action: "cancel after the cut-off (ask for after-sales)"}
+		return nil, Lifecycle.Refuse(o.Status, "cancel after the cut-off (ask for after-sales)")
 	}
 	switch o.Status {
 	case PendingPayment:
@@ -33,7 +33,7 @@ func (c *Checkout) Cancel(ctx context.Context, userID, id int64) (*Order, error)
 	case Paid:
 		return c.refundWhole(ctx, o, ReasonWithdrawn)
 	}
-	return nil, &StateError{From: o.Status, Action: "cancel"}
+	return nil, Lifecycle.Refuse(o.Status, "cancel")
 }
 
 // expire cancels an unpaid order: close its WeChat order, learn from the answer whether it was
@@ -60,7 +60,10 @@ func (c *Checkout) expire(ctx context.Context, o *Order, reason string) (*Order,
 		if cur.Status != PendingPayment {
 			return nil
 		}
-		cur.Status, cur.CancelReason, cur.CancelledAt, cur.ReleasePending = Cancelled, reason, c.now(), true
+		if err := Lifecycle.Move(&cur.Status, Cancelled); err != nil {
+			return err
+		}
+		cur.CancelReason, cur.CancelledAt, cur.ReleasePending = reason, c.now(), true
 		if err := c.repo.Save(ctx, cur); err != nil {
 			return err
 		}
@@ -100,13 +103,16 @@ func (c *Checkout) refundWhole(ctx context.Context, o *Order, reason string) (*O
 			return err
 		}
 		if cur.Status != Paid && cur.Status != Refunding {
-			return &StateError{From: cur.Status, Action: "refund in full"}
+			return Lifecycle.Refuse(cur.Status, "refund in full")
 		}
 		out = cur
 		if cur.Status == Refunding {
 			return nil
 		}
-		cur.Status, cur.CancelReason = Refunding, reason
+		if err := Lifecycle.Move(&cur.Status, Refunding); err != nil {
+			return err
+		}
+		cur.CancelReason = reason
 		return c.repo.Save(ctx, cur)
 	})
 	if err != nil {

@@ -371,10 +371,10 @@ func (c *Checkout) Pay(ctx context.Context, userID, id int64) (payment.RequestPa
 
 func (c *Checkout) prepay(ctx context.Context, o *Order) (payment.RequestPayment, error) {
 	if o.Status != PendingPayment {
-		return payment.RequestPayment{}, &StateError{From: o.Status, Action: "pay"}
+		return payment.RequestPayment{}, Lifecycle.Refuse(o.Status, "pay")
 	}
 	if !c.now().Before(o.ExpiresAt) {
-		return payment.RequestPayment{}, &StateError{From: o.Status, Action: "pay an expired order"}
+		return payment.RequestPayment{}, Lifecycle.Refuse(o.Status, "pay an expired order")
 	}
 	openID, err := c.shoppers.OpenID(ctx, o.UserID)
 	if err != nil {
@@ -399,9 +399,9 @@ func (c *Checkout) prepay(ctx context.Context, o *Order) (payment.RequestPayment
 	}
 	if now.Status != PendingPayment {
 		if _, cerr := c.payments.Close(ctx, outTradeNo); cerr != nil {
-			return payment.RequestPayment{}, errors.Join(&StateError{From: now.Status, Action: "pay"}, cerr)
+			return payment.RequestPayment{}, errors.Join(Lifecycle.Refuse(now.Status, "pay"), cerr)
 		}
-		return payment.RequestPayment{}, &StateError{From: now.Status, Action: "pay"}
+		return payment.RequestPayment{}, Lifecycle.Refuse(now.Status, "pay")
 	}
 	return rp, nil
 }

@@ -53,7 +53,10 @@ func (l *Listener) PaymentPaid(ctx context.Context, p *payment.Payment) error {
 	}
 	// A cancelled order whose stock is not yet back keeps it; one whose stock went back is paid
 	// all the same, and the counters learn it at their next rebuild.
-	o.Status, o.PaidAt, o.PickupCode, o.ReleasePending = Paid, p.PaidAt, code, false
+	if err := Lifecycle.Move(&o.Status, Paid); err != nil {
+		return err
+	}
+	o.PaidAt, o.PickupCode, o.ReleasePending = p.PaidAt, code, false
 	o.CancelReason = ""
 	if err := l.repo.Save(ctx, o); err != nil {
 		return err
@@ -86,7 +89,10 @@ func (l *Listener) RefundSucceeded(ctx context.Context, r *payment.Refund) error
 		ln.RefundedQty, ln.RefundedAmount = ln.Quantity, ln.Amount
 	}
 	// Cancelled before the cut-off: the goods were never bought, so the stock goes back.
-	o.Status, o.Refunded, o.ReleasePending = Refunded, o.Refunded+r.Amount, true
+	if err := Lifecycle.Move(&o.Status, Refunded); err != nil {
+		return err
+	}
+	o.Refunded, o.ReleasePending = o.Refunded+r.Amount, true
 	if err := l.repo.Save(ctx, o); err != nil {
 		return err
 	}
@@ -112,7 +118,10 @@ func (l *Listener) RefundClosed(ctx context.Context, r *payment.Refund) error {
 	if o.Status != Refunding {
 		return nil
 	}
-	o.Status, o.CancelReason = Paid, ""
+	if err := Lifecycle.Move(&o.Status, Paid); err != nil {
+		return err
+	}
+	o.CancelReason = ""
 	return l.repo.Save(ctx, o)
 }
 

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 )
 
 // Status is where an order is.
@@ -30,6 +32,21 @@ const (
 	Refunded       Status = "refunded"
 )
 
+// Lifecycle is the order's state machine, the only way its status moves (Lifecycle.Move).
+var Lifecycle = lifecycle.New("order",
+	[]Status{PendingPayment, Paid, Ready, PickedUp, Completed, Cancelled, Refunding, Refunded},
+	map[Status][]Status{
+		// Cancelled → paid: a payment that arrives after the order was cancelled still wins.
+		PendingPayment: {Paid, Cancelled},
+		Cancelled:      {Paid},
+		// → refunded from paid, ready or picked up: after-sales refunds of every line.
+		Paid:     {Ready, Refunding, Refunded},
+		Ready:    {PickedUp, Refunded},
+		PickedUp: {Completed, Refunded},
+		// Refunding → paid: WeChat closed the cancellation's refund.
+		Refunding: {Refunded, Paid},
+	})
+
 // TakesStock reports whether an order in s holds its items' stock.
 func (s Status) TakesStock() bool { return s != Cancelled }
 
@@ -38,7 +55,6 @@ var (
 	ErrNoBoundLeader  = errors.New("no bound leader that serves")
 	ErrNotInGrid      = errors.New("batch is not published to the leader's grid")
 	ErrKeyReused      = errors.New("idempotency key was used for another order")
-	ErrBadTransition  = errors.New("order status does not allow this")
 	ErrPickupCode     = errors.New("pickup code is invalid")
 	ErrAfterSalesOver = errors.New("after-sales window has closed")
 	// ErrStockBusy means the stock counters are being rebuilt: retry in a moment.
@@ -69,15 +85,6 @@ type PriceError struct {
 func (e *PriceError) Error() string {
 	return fmt.Sprintf("item %d now costs %d fen", e.ItemID, e.Price)
 }
-
-// StateError is an action the order's status does not allow.
-type StateError struct {
-	From   Status
-	Action string
-}
-
-func (e *StateError) Error() string { return fmt.Sprintf("order is %s: cannot %s", e.From, e.Action) }
-func (e *StateError) Unwrap() error { return ErrBadTransition }
 
 // Line is one item of an order. Amounts are fen.
 type Line struct {

@@ -160,7 +160,7 @@ func afterCutoff(b *presale.Batch, action string) error {
 	case presale.Closed, presale.Dispatched, presale.Arrived, presale.Completed:
 		return nil
 	}
-	return &presale.TransitionError{From: b.Status, Action: action}
+	return presale.Lifecycle.Refuse(b.Status, action)
 }
 
 // Overdue pages through orders waiting at pickup points longer than Config.PickupOverdue.

@@ -17,8 +17,9 @@ type PickupRepo interface {
 	AddArrival(ctx context.Context, a Arrival) (stored *Arrival, created bool, err error)
 	// Arrivals lists the arrivals recorded for a batch.
 	Arrivals(ctx context.Context, batchID int64) ([]Arrival, error)
-	// MakeReady moves leaderID's paid orders of batchID to ready_for_pickup with ready_at = at,
-	// under their row locks, and returns the orders it moved (lines not loaded).
+	// MakeReady moves leaderID's orders of batchID that Lifecycle lets reach ready_for_pickup
+	// (paid) to it with ready_at = at, under their row locks, and returns the orders it moved
+	// as they were read (lines not loaded): the caller moves each on Lifecycle.
 	MakeReady(ctx context.Context, batchID, leaderID int64, at time.Time) ([]*Order, error)
 	// LateArrivals lists up to limit (batch, leader) pairs that have an arrival and still a paid
 	// order: paid after the goods were marked arrived.
@@ -38,9 +39,10 @@ type PickupRepo interface {
 	// FlagOverdue sets overdue_at = at on every ready order whose ready_at is at or before
 	// readyBefore and that is not flagged yet, in one statement; it returns how many.
 	FlagOverdue(ctx context.Context, readyBefore, at time.Time) (int, error)
-	// CompleteDue moves up to limit picked-up orders whose picked_up_at is at or before
-	// pickedBefore, and that have no open after-sales request, to completed; it skips rows
-	// another transaction holds and returns the orders moved (lines not loaded).
+	// CompleteDue moves up to limit orders that Lifecycle lets reach completed (picked up)
+	// whose picked_up_at is at or before pickedBefore, and that have no open after-sales
+	// request, to completed; it skips rows another transaction holds and returns the orders
+	// moved as they were read (lines not loaded): the caller moves each on Lifecycle.
 	CompleteDue(ctx context.Context, pickedBefore time.Time, limit int) ([]*Order, error)
 	// Overdue pages through ready orders flagged overdue, oldest id first, with their lines.
 	Overdue(ctx context.Context, afterID int64, limit int) ([]*Order, error)

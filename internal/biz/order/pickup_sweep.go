@@ -44,7 +44,9 @@ func (p *Pickup) completeOrders(ctx context.Context, now time.Time) error {
 			}
 			n = len(done)
 			for _, o := range done {
-				o.Status = Completed
+				if err := Lifecycle.Move(&o.Status, Completed); err != nil {
+					return err
+				}
 				if err := p.publish(ctx, TopicCompleted, o, now); err != nil {
 					return err
 				}
@@ -108,7 +110,9 @@ func (p *Pickup) moveBatches(ctx context.Context) error {
 				if err != nil || open > 0 {
 					return err
 				}
-				b.Status = presale.Completed
+				if err := presale.Lifecycle.Move(&b.Status, presale.Completed); err != nil {
+					return err
+				}
 				return p.batches.SaveStatus(ctx, b)
 			})
 			if err != nil {

@@ -82,12 +82,15 @@ func (p *Pickup) verify(ctx context.Context, leaderID int64, code, qr string) (*
 		case Ready:
 		case Paid:
 			// The caller's own order with the right code: say what is missing.
-			return &StateError{From: o.Status, Action: "hand out before the goods are marked arrived"}
+			return Lifecycle.Refuse(o.Status, "hand out before the goods are marked arrived")
 		default:
 			return ErrPickupCode // used, refunded, …: single use
 		}
 		now := p.now()
-		o.Status, o.PickedUpAt = PickedUp, now
+		if err := Lifecycle.Move(&o.Status, PickedUp); err != nil {
+			return err
+		}
+		o.PickedUpAt = now
 		if err := p.orders.Save(ctx, o); err != nil {
 			return err
 		}

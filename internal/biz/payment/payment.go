@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 )
 
 // State is where a payment is.
@@ -32,6 +34,16 @@ const (
 	// StateFailed means the payment failed on the phone (PAYERROR); a new out_trade_no is needed.
 	StateFailed State = "failed"
 )
+
+// Lifecycle is the payment's state machine, the only way its state moves. Paid wins from any
+// other state: the payer's money arrived (a failed one that WeChat later reports paid too).
+var Lifecycle = lifecycle.New("payment",
+	[]State{StateCreated, StatePaid, StateClosed, StateFailed},
+	map[State][]State{
+		StateCreated: {StatePaid, StateClosed, StateFailed},
+		StateClosed:  {StatePaid},
+		StateFailed:  {StatePaid},
+	})
 
 // Payment is one JSAPI order at WeChat Pay.
 type Payment struct {
@@ -120,6 +132,17 @@ const (
 	RefundClosed     RefundState = "closed"
 	RefundAbnormal   RefundState = "abnormal"
 )
+
+// RefundLifecycle is the refund's state machine: it follows what WeChat reports. Success is
+// final; a close made here yields to a success WeChat reports, since the money left either way.
+var RefundLifecycle = lifecycle.New("refund",
+	[]RefundState{RefundCreated, RefundProcessing, RefundSuccess, RefundClosed, RefundAbnormal},
+	map[RefundState][]RefundState{
+		RefundCreated:    {RefundProcessing, RefundSuccess, RefundClosed, RefundAbnormal},
+		RefundProcessing: {RefundSuccess, RefundClosed, RefundAbnormal},
+		RefundAbnormal:   {RefundProcessing, RefundSuccess, RefundClosed},
+		RefundClosed:     {RefundSuccess},
+	})
 
 // Final reports whether the refund will not change by itself any more.
 func (s RefundState) Final() bool { return s == RefundSuccess || s == RefundClosed }

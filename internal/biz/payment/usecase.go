@@ -168,7 +168,9 @@ func (u *Usecase) markClosed(ctx context.Context, outTradeNo string) (*Payment, 
 			return err
 		}
 		if p.State == StateCreated {
-			p.State = StateClosed
+			if err := Lifecycle.Move(&p.State, StateClosed); err != nil {
+				return err
+			}
 			if err := u.store.SavePayment(ctx, p); err != nil {
 				return err
 			}
@@ -209,7 +211,10 @@ func (u *Usecase) apply(ctx context.Context, p *Payment, t Transaction) error {
 		if t.Amount != p.Amount {
 			return fmt.Errorf("payment %s of %d fen reported paid with %d: %w", p.OutTradeNo, p.Amount, t.Amount, errContradicts)
 		}
-		p.State, p.TransactionID, p.PaidAt = StatePaid, t.TransactionID, t.SuccessTime
+		if err := Lifecycle.Move(&p.State, StatePaid); err != nil {
+			return err
+		}
+		p.TransactionID, p.PaidAt = t.TransactionID, t.SuccessTime
 		if p.PaidAt.IsZero() {
 			p.PaidAt = u.now()
 		}
@@ -220,9 +225,13 @@ func (u *Usecase) apply(ctx context.Context, p *Payment, t Transaction) error {
 	case p.State != StateCreated:
 		return nil
 	case t.TradeState == TradeClosed || t.TradeState == TradeRevoked:
-		p.State = StateClosed
+		if err := Lifecycle.Move(&p.State, StateClosed); err != nil {
+			return err
+		}
 	case t.TradeState == TradePayError:
-		p.State = StateFailed
+		if err := Lifecycle.Move(&p.State, StateFailed); err != nil {
+			return err
+		}
 	default:
 		return nil
 	}
@@ -384,7 +393,10 @@ func (u *Usecase) moveRefund(ctx context.Context, r *Refund, got Refund) error {
 		}
 		return nil
 	}
-	r.State, r.RefundID, r.TransactionID = got.State, got.RefundID, got.TransactionID
+	if err := RefundLifecycle.Move(&r.State, got.State); err != nil {
+		return err
+	}
+	r.RefundID, r.TransactionID = got.RefundID, got.TransactionID
 	if got.State == RefundSuccess {
 		r.SuccessTime = got.SuccessTime
 		if r.SuccessTime.IsZero() {

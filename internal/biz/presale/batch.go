@@ -17,6 +17,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -37,15 +38,17 @@ const (
 // ErrNotOpen means the batch does not take orders now.
 var ErrNotOpen = errors.New("batch is not open for orders")
 
-// TransitionError is an action the batch's status does not allow.
-type TransitionError struct {
-	From   Status
-	Action string
-}
-
-func (e *TransitionError) Error() string {
-	return fmt.Sprintf("batch is %s: cannot %s", e.From, e.Action)
-}
+// Lifecycle is the batch's state machine, the only way its status moves (Lifecycle.Move).
+var Lifecycle = lifecycle.New("batch",
+	[]Status{Draft, Scheduled, Open, Closed, Dispatched, Arrived, Completed, Cancelled},
+	map[Status][]Status{
+		Draft:      {Scheduled, Cancelled},
+		Scheduled:  {Open, Cancelled},
+		Open:       {Closed, Cancelled},
+		Closed:     {Dispatched, Cancelled},
+		Dispatched: {Arrived},
+		Arrived:    {Completed},
+	})
 
 // Item is one SKU of a batch. Prices in fen, the commission rate in basis points.
 type Item struct {

@@ -25,8 +25,7 @@ func (uc *Usecase) Tick(ctx context.Context) error {
 		if err := uc.stock.LoadFresh(ctx, b); err != nil {
 			return "", false, fmt.Errorf("load stock: %w", err)
 		}
-		b.Status = Open
-		return TopicOpened, true, nil
+		return TopicOpened, true, Lifecycle.Move(&b.Status, Open)
 	}); err != nil {
 		return err
 	}
@@ -34,8 +33,7 @@ func (uc *Usecase) Tick(ctx context.Context) error {
 		if b.Status != Open || now.Before(b.CutoffAt) {
 			return "", false, nil
 		}
-		b.Status = Closed
-		return TopicClosed, true, nil
+		return TopicClosed, true, Lifecycle.Move(&b.Status, Closed)
 	})
 }
 

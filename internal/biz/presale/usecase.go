@@ -76,7 +76,7 @@ func (uc *Usecase) Update(ctx context.Context, id int64, in Input) (*Batch, erro
 			return err
 		}
 		if b.Status != Draft {
-			return &TransitionError{From: b.Status, Action: "edit"}
+			return Lifecycle.Refuse(b.Status, "edit")
 		}
 		next.ID, next.Status, next.CreatedBy = b.ID, Draft, b.CreatedBy
 		out, err = uc.repo.ReplaceDraft(ctx, next)
@@ -133,7 +133,7 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 	return uc.move(ctx, id, "schedule", func(b *Batch) error {
 		if b.Status != Draft {
-			return &TransitionError{From: b.Status, Action: "schedule"}
+			return Lifecycle.Refuse(b.Status, "schedule")
 		}
 		if !b.CutoffAt.After(uc.now()) {
 			return bizerr.Invalid("cutoff_at", "is in the past")
@@ -148,8 +148,7 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 		if err := uc.stock.LoadFresh(ctx, b); err != nil {
 			return fmt.Errorf("load stock of batch %d: %w", b.ID, err)
 		}
-		b.Status = Scheduled
-		return nil
+		return Lifecycle.Move(&b.Status, Scheduled)
 	}, TopicScheduled)
 }
 
@@ -157,10 +156,10 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 func (uc *Usecase) Dispatch(ctx context.Context, id int64) (*Batch, error) {
 	return uc.move(ctx, id, "dispatch", func(b *Batch) error {
 		if b.Status != Closed {
-			return &TransitionError{From: b.Status, Action: "dispatch"}
+			return Lifecycle.Refuse(b.Status, "dispatch")
 		}
-		b.Status, b.DispatchedAt = Dispatched, uc.now()
-		return nil
+		b.DispatchedAt = uc.now()
+		return Lifecycle.Move(&b.Status, Dispatched)
 	}, "")
 }
 
@@ -171,10 +170,10 @@ func (uc *Usecase) Cancel(ctx context.Context, id int64, reason string) (*Batch,
 		switch b.Status {
 		case Draft, Scheduled, Open, Closed:
 		default:
-			return &TransitionError{From: b.Status, Action: "cancel"}
+			return Lifecycle.Refuse(b.Status, "cancel")
 		}
-		b.Status, b.CancelReason, b.CancelledAt = Cancelled, reason, uc.now()
-		return nil
+		b.CancelReason, b.CancelledAt = reason, uc.now()
+		return Lifecycle.Move(&b.Status, Cancelled)
 	}, TopicCancelled)
 }
 

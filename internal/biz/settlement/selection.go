@@ -115,7 +115,9 @@ func (u *Usecase) plan(ctx context.Context, r *Run, cands []Candidate) error {
 		it, nets := p.Plan(c)
 		it.CreatedAt, it.NextAttemptAt = now, now
 		if c.Refunded >= c.Amount {
-			refundedInFull(&it, now)
+			if err := refundedInFull(&it, now); err != nil {
+				return err
+			}
 		}
 		items = append(items, it)
 		if len(nets) > 0 {
@@ -180,14 +182,18 @@ func expiredItem(runID int64, c Candidate, deadline, now time.Time) (Item, ledge
 
 // refundedInFull closes an item whose transaction was refunded in full: nothing is left frozen
 // to share or unfreeze, so no call is made (its netting still moves any debt to the receivable).
-func refundedInFull(it *Item, now time.Time) {
+func refundedInFull(it *Item, now time.Time) error {
+	if err := ItemLifecycle.Move(&it.State, ItemFinished); err != nil {
+		return err
+	}
 	it.Kind, it.OutOrderNo, it.Amount = KindUnfreeze, payment.OutUnfreezeNo(it.OrderID), 0
-	it.State, it.FinishedAt, it.LastError = ItemFinished, now, "refunded in full: nothing left frozen"
+	it.FinishedAt, it.LastError = now, "refunded in full: nothing left frozen"
 	for i := range it.Shares {
 		if it.Shares[i].Result == ResultPending {
 			it.Shares[i].Result, it.Shares[i].FailReason = ResultDeferred, ReasonRefunded
 		}
 	}
+	return nil
 }
 
 func leadersOf(cands []Candidate) []int64 {

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 )
 
 // WeChat Pay's limits on one profit-sharing request and transaction (请求分账).
@@ -88,6 +89,8 @@ const (
 //
 //	pending ──accepted──▶ processing ──FINISHED──▶ finished
 //	pending ──refused──▶ failed        pending ──deadline passed──▶ expired
+//	pending ──answered at once, or refunded in full──▶ finished
+//	processing ──unknown to WeChat──▶ pending     failed ──finance retries──▶ pending
 type ItemState string
 
 const (
@@ -97,6 +100,18 @@ const (
 	ItemFailed     ItemState = "failed"
 	ItemExpired    ItemState = "expired"
 )
+
+// ItemLifecycle is the settlement item's state machine, the only way an item's state moves.
+var ItemLifecycle = lifecycle.New("settlement item",
+	[]ItemState{ItemPending, ItemProcessing, ItemFinished, ItemFailed, ItemExpired},
+	map[ItemState][]ItemState{
+		ItemPending:    {ItemProcessing, ItemFinished, ItemFailed, ItemExpired},
+		ItemProcessing: {ItemPending, ItemFinished},
+		ItemFailed:     {ItemPending},
+	})
+
+// RetryStep is finance's retry of a run's failed items, a set-based move in the store.
+var RetryStep = ItemLifecycle.Step(ItemPending, ItemFailed)
 
 // Active reports whether the item still has work: a call to make or a result to follow.
 func (s ItemState) Active() bool { return s == ItemPending || s == ItemProcessing }

@@ -21,7 +21,9 @@ func (u *Usecase) handle(ctx context.Context, it *Item) error {
 		o, err := u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
 		if errors.Is(err, payment.ErrOrderNotFound) {
 			// Accepted but unknown: ask again with the same request, which is idempotent.
-			it.State = ItemPending
+			if err := ItemLifecycle.Move(&it.State, ItemPending); err != nil {
+				return err
+			}
 			return u.retry(ctx, it, err)
 		}
 		return u.answered(ctx, it, o, err)
@@ -52,7 +54,12 @@ func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder
 		if ApplyResults(it, o, u.now()) {
 			return u.finish(ctx, it, o)
 		}
-		it.State, it.WeChatOrderID, it.LastError = ItemProcessing, o.OrderID, ""
+		if it.State != ItemProcessing { // still processing: polled again
+			if err := ItemLifecycle.Move(&it.State, ItemProcessing); err != nil {
+				return err
+			}
+		}
+		it.WeChatOrderID, it.LastError = o.OrderID, ""
 		it.NextAttemptAt = u.now().Add(u.cfg.PollAfter)
 		return u.save(ctx, it)
 	case errors.Is(err, bizerr.ErrRateLimited):
@@ -65,7 +72,10 @@ func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder
 	}
 	// WeChat refused the request: nothing happened there. A receiver added again, or funds
 	// that come back, can make the same request pass, so finance may retry those.
-	it.State, it.LastError = ItemFailed, err.Error()
+	if err := ItemLifecycle.Move(&it.State, ItemFailed); err != nil {
+		return err
+	}
+	it.LastError = err.Error()
 	it.Retriable = errors.Is(err, payment.ErrReceiverNotFound)
 	it.FinishedAt = u.now()
 	return u.save(ctx, it)
@@ -113,7 +123,9 @@ func (u *Usecase) pastDeadline(ctx context.Context, it *Item) error {
 		o, err := u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
 		if !errors.Is(err, payment.ErrOrderNotFound) {
 			if err == nil {
-				it.State = ItemProcessing
+				if err := ItemLifecycle.Move(&it.State, ItemProcessing); err != nil {
+					return err
+				}
 			}
 			return u.answered(ctx, it, o, err)
 		}
@@ -152,7 +164,10 @@ func (u *Usecase) expire(ctx context.Context, it *Item) error {
 		if err := u.expireOwed(ctx, locked.OrderID, locked.GridCell, own); err != nil {
 			return err
 		}
-		it.State, it.FinishedAt, it.LastError = ItemExpired, now, "deadline passed before WeChat accepted the request"
+		if err := ItemLifecycle.Move(&it.State, ItemExpired); err != nil {
+			return err
+		}
+		it.FinishedAt, it.LastError = now, "deadline passed before WeChat accepted the request"
 		return u.save(ctx, it)
 	})
 }
@@ -207,7 +222,10 @@ func (u *Usecase) finish(ctx context.Context, it *Item, o payment.SharingOrder) 
 		if err := u.store.SettleEntries(ctx, paid); err != nil {
 			return err
 		}
-		it.State, it.WeChatOrderID, it.LastError, it.FinishedAt = ItemFinished, o.OrderID, "", u.now()
+		if err := ItemLifecycle.Move(&it.State, ItemFinished); err != nil {
+			return err
+		}
+		it.WeChatOrderID, it.LastError, it.FinishedAt = o.OrderID, "", u.now()
 		return u.save(ctx, it)
 	})
 }

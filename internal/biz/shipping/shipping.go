@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 )
@@ -48,6 +49,17 @@ const (
 	StateFailed   State = "failed"
 	StateSkipped  State = "skipped"
 )
+
+// Lifecycle is the declaration's state machine, the only way its state moves.
+var Lifecycle = lifecycle.New("shipping declaration",
+	[]State{StatePending, StateUploaded, StateFailed, StateSkipped},
+	map[State][]State{
+		StatePending: {StateUploaded, StatePending, StateFailed, StateSkipped},
+		StateFailed:  {StatePending},
+	})
+
+// RequeueStep is ops' retry of a failed declaration (Repo.Requeue).
+var RequeueStep = Lifecycle.Step(StatePending, StateFailed)
 
 // Declaration is one declaration of a paid order.
 type Declaration struct {

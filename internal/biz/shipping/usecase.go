@@ -256,22 +256,34 @@ func NotDeclarable(o *order.Order) string {
 }
 
 func (u *Usecase) uploaded(ctx context.Context, d Declaration, note string) error {
-	d.State, d.UploadedAt, d.LastError = StateUploaded, u.now(), cut(note)
+	if err := Lifecycle.Move(&d.State, StateUploaded); err != nil {
+		return err
+	}
+	d.UploadedAt, d.LastError = u.now(), cut(note)
 	return u.record(ctx, d)
 }
 
 func (u *Usecase) skip(ctx context.Context, d Declaration, reason string) error {
-	d.State, d.LastError = StateSkipped, cut(reason)
+	if err := Lifecycle.Move(&d.State, StateSkipped); err != nil {
+		return err
+	}
+	d.LastError = cut(reason)
 	return u.record(ctx, d)
 }
 
 func (u *Usecase) fail(ctx context.Context, d Declaration, reason string) error {
-	d.State, d.LastError = StateFailed, cut(reason)
+	if err := Lifecycle.Move(&d.State, StateFailed); err != nil {
+		return err
+	}
+	d.LastError = cut(reason)
 	return u.record(ctx, d)
 }
 
 func (u *Usecase) retry(ctx context.Context, d Declaration, reason string) error {
-	d.State, d.LastError = StatePending, cut(reason)
+	if err := Lifecycle.Move(&d.State, StatePending); err != nil {
+		return err
+	}
+	d.LastError = cut(reason)
 	d.NextAttemptAt = u.now().Add(RetryAfter(d.Attempts, u.cfg.RetryMaxDelay))
 	return u.record(ctx, d)
 }
