@@ -66,7 +66,7 @@ func reconcileRun(args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("reconcile: -day %q: %w", *dayArg, err)
 	}
-	bc, err := conf.Load(*confPath)
+	bc, err := loadConfig(*confPath)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func settleCmd(args []string) error {
 		}
 		cutoff = t
 	}
-	bc, err := conf.Load(*confPath)
+	bc, err := loadConfig(*confPath)
 	if err != nil {
 		return err
 	}
