@@ -367,3 +367,69 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 	}, nil
 }
+
+// wireSettlement builds the settle command's use case on the database and WeChat Pay alone.
+func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.Usecase, func(), error) {
+	confData := bootstrap.Data
+	database, cleanup, err := data.OpenDatabase(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	dataData := databaseOnly(database)
+	settlementStore := data.NewSettlementStore(dataData)
+	client, err := configuredWechatPay(bootstrap, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	ledgerStore := data.NewLedgerStore(dataData)
+	portClock := clock()
+	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	poster := settlementPoster(ledgerLedger)
+	confSettlement := bootstrap.Settlement
+	confCommission := bootstrap.Commission
+	config, err := settlementConfig(confSettlement, confCommission)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	usecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config, portClock)
+	return usecase, func() {
+		cleanup()
+	}, nil
+}
+
+// wireReconciler builds the reconcile command's reconciler on the database and WeChat Pay alone.
+func wireReconciler(bootstrap *conf.Bootstrap, logger log.Logger) (*reconcile.Reconciler, func(), error) {
+	client, err := configuredWechatPay(bootstrap, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	confData := bootstrap.Data
+	database, cleanup, err := data.OpenDatabase(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	dataData := databaseOnly(database)
+	reconcileSource := data.NewReconcileSource(dataData)
+	reconciler := reconcile.NewReconciler(client, reconcileSource)
+	return reconciler, func() {
+		cleanup()
+	}, nil
+}
+
+// wireLedger builds the ledger check command's ledger on the database alone.
+func wireLedger(bootstrap *conf.Bootstrap) (*ledger.Ledger, func(), error) {
+	confData := bootstrap.Data
+	database, cleanup, err := data.OpenDatabase(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	dataData := databaseOnly(database)
+	ledgerStore := data.NewLedgerStore(dataData)
+	portClock := clock()
+	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	return ledgerLedger, func() {
+		cleanup()
+	}, nil
+}
