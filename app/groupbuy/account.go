@@ -14,7 +14,6 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
-	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
 // passwordEnv lets scripts pass a new account's password without it showing in `ps`.
@@ -31,7 +30,7 @@ func accountCmd(args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	bc, err := conf.Load(*confPath)
+	bc, err := loadConfig(*confPath)
 	if err != nil {
 		return err
 	}

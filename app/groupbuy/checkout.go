@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
-	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -61,11 +60,9 @@ func qrSigner(c *conf.Checkout) (*order.QRSigner, error) {
 type checkoutLoopSet server.Loops
 
 // domainLoops are the loops of every domain that has its own, for server.NewWorkers.
-func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, commission commissionLoopSet,
-	settlement settlementLoopSet) server.Loops {
+func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, settlement settlementLoopSet) server.Loops {
 	loops := server.Loops{}
-	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping), server.Loops(commission),
-		server.Loops(settlement)} {
+	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping), server.Loops(settlement)} {
 		for name, loop := range set {
 			loops[name] = loop
 		}
@@ -73,13 +70,11 @@ func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, commission 
 	return loops
 }
 
-// checkoutLoops registers checkout's event handlers and returns its background loops: the batch
-// scheduler, the order sweeper, the pickup-day sweeper and the after-sales refund retries, each
-// ticking every tick.
-func checkoutLoops(t tick, logger log.Logger, d *event.Dispatcher, batches *presale.Usecase,
-	checkout *order.Checkout, sweeper *order.Sweeper, pickup *order.Pickup, afterSales *order.AfterSales) checkoutLoopSet {
-	checkout.Handle(d)
-	pickup.Handle(d)
+// checkoutLoops are checkout's background loops: the batch scheduler, the order sweeper, the
+// pickup-day sweeper and the after-sales refund retries, each ticking every tick. (Event handlers
+// are in the event map, internal/server/events.go.)
+func checkoutLoops(t tick, logger log.Logger, batches *presale.Usecase, sweeper *order.Sweeper,
+	pickup *order.Pickup, afterSales *order.AfterSales) checkoutLoopSet {
 	h := log.NewHelper(logger)
 	every := func(name string, step func(context.Context) error) func(context.Context) error {
 		return func(ctx context.Context) error {

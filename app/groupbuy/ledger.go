@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
-	"github.com/groupbuy/groupbuy/internal/biz/port"
-	"github.com/groupbuy/groupbuy/internal/data"
 )
 
 // ledgerCmd is `groupbuy ledger check`: the full check of the ledger (trial balance, every
@@ -27,13 +25,15 @@ func ledgerCmd(args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, closeDB, err := openDatabaseOnly(*confPath)
+	bc, err := loadConfig(*confPath)
+	if err != nil {
+		return err
+	}
+	book, closeDB, err := wireLedger(bc)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	d := data.NewData(db, nil)
-	book := ledger.NewLedger(data.NewLedgerStore(d), d, port.SystemClock)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	r, err := book.Check(ctx)

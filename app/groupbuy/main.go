@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+
+	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
@@ -15,19 +17,19 @@ var Version = "dev"
 const usage = `groupbuy — community group-buy service
 
 Usage:
-  groupbuy serve   [-conf FILE]                    run the API (HTTP and gRPC)
-  groupbuy migrate [-conf FILE]                    apply pending database migrations
-  groupbuy account create [-conf FILE] -username NAME -role ops|finance|admin
+  groupbuy serve   -conf FILE                      run the API (HTTP and gRPC)
+  groupbuy migrate -conf FILE                      apply pending database migrations
+  groupbuy account create -conf FILE -username NAME -role ops|finance|admin
                                                    create a console account; the password is
                                                    read from GROUPBUY_ACCOUNT_PASSWORD or stdin
-  groupbuy account unlock [-conf FILE] -username NAME
+  groupbuy account unlock -conf FILE -username NAME
                                                    lift a lock-out after failed logins
-  groupbuy ledger check [-conf FILE]               recompute every balance and check double entry;
+  groupbuy ledger check -conf FILE                 recompute every balance and check double entry;
                                                    exits 1 if anything is wrong
-  groupbuy settle [-conf FILE] [-cutoff RFC3339]   settle commission through WeChat Pay profit-sharing:
+  groupbuy settle -conf FILE [-cutoff RFC3339]     settle commission through WeChat Pay profit-sharing:
                                                    start a run (cut-off default now), work it until
                                                    done and print its summary; exits 1 on failures
-  groupbuy reconcile [-conf FILE] -day YYYY-MM-DD [-csv FILE]
+  groupbuy reconcile -conf FILE -day YYYY-MM-DD [-csv FILE]
                                                    reconcile a Beijing day against WeChat Pay's trade
                                                    and profit-sharing bills (out after 10:00 the next
                                                    day, kept 3 months): print "clean" or the
@@ -35,8 +37,10 @@ Usage:
                                                    exits 1 on differences, 2 on an error
   groupbuy version
 
--conf defaults to configs/groupbuy.yaml (the embedded default: SQLite, in-process Redis and
-WeChat). Environment variables GROUPBUY_<KEY> fill the ${KEY} placeholders of the file.
+-conf is required: configs/postgres.yaml in production (environment variables GROUPBUY_<KEY>
+fill the ${KEY} placeholders of the file); for development, "make run" builds the binary with
+-tags dev and runs it on configs/groupbuy.yaml (the embedded default: SQLite, in-process Redis
+and WeChat), which a plain "go build" of this program does not link.
 `
 
 func main() {
@@ -80,7 +84,27 @@ func run(args []string) error {
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
-// confFlag adds the -conf flag every command takes.
+// confFlag adds the -conf flag every command takes. It has no default: a production server
+// silently taking the development file would be worse than not starting.
 func confFlag(fs *flag.FlagSet) *string {
-	return fs.String("conf", "configs/groupbuy.yaml", "configuration file")
+	return fs.String("conf", "", "configuration file (required), e.g. configs/postgres.yaml")
+}
+
+// errNoConf is what a command says when -conf is missing.
+var errNoConf = errors.New("-conf FILE is required: -conf configs/postgres.yaml in production " +
+	"(with the GROUPBUY_* variables it names), or `make run` for development on the embedded default")
+
+// loadConfig loads the -conf file, and refuses development stand-ins this binary does not link.
+func loadConfig(path string) (*conf.Bootstrap, error) {
+	if path == "" {
+		return nil, errNoConf
+	}
+	bc, err := conf.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := conf.CheckStandIns(bc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return bc, nil
 }

@@ -108,7 +108,7 @@ func checkSchema(bc *conf.Bootstrap, confPath string, logger log.Logger) error {
 // openDatabaseOnly opens the configured database and nothing else: for the commands that need
 // neither Redis nor WeChat.
 func openDatabaseOnly(confPath string) (*data.Database, func(), error) {
-	bc, err := conf.Load(confPath)
+	bc, err := loadConfig(confPath)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -30,7 +30,6 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	shippingConfig,
 	shippingLoops,
 	commissionConfig,
-	commissionLoops,
 	settlementSet,
 	reconcileSet,
 	compliance,

@@ -17,8 +17,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
-	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
 )
 
 // Exit statuses of `groupbuy reconcile`.
@@ -67,13 +65,13 @@ func reconcileRun(args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("reconcile: -day %q: %w", *dayArg, err)
 	}
-	bc, err := conf.Load(*confPath)
+	bc, err := loadConfig(*confPath)
 	if err != nil {
 		return err
 	}
-	rec, cleanup, err := reconcileTool(bc)
+	rec, cleanup, err := wireReconciler(bc, commandLogger())
 	if err != nil {
-		return err
+		return fmt.Errorf("reconcile: %w", err)
 	}
 	defer cleanup()
 
@@ -99,16 +97,6 @@ func reconcileRun(args []string, out io.Writer) error {
 		return &exitStatus{code: exitDifferences, err: fmt.Errorf("reconciliation of %s: %d differences", *dayArg, len(r.Differences))}
 	}
 	return nil
-}
-
-// reconcileTool builds the reconciler on the database and WeChat Pay alone (no Redis). With the
-// embedded configuration it talks to the simulator of the running `groupbuy serve`.
-func reconcileTool(bc *conf.Bootstrap) (*reconcile.Reconciler, func(), error) {
-	d, client, closeDB, err := payTool(bc, "reconcile")
-	if err != nil {
-		return nil, nil, err
-	}
-	return reconcile.NewReconciler(client, data.NewReconcileSource(d)), closeDB, nil
 }
 
 func writeReconciliationCSV(path string, r *reconcile.Report) error {

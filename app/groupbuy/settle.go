@@ -13,15 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
-
-	"github.com/groupbuy/groupbuy/internal/biz/ledger"
-	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
-	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
-	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
 
 // settleCmd is `groupbuy settle`: it starts a settlement run (trigger command) and works it in
@@ -45,13 +38,13 @@ func settleCmd(args []string) error {
 		}
 		cutoff = t
 	}
-	bc, err := conf.Load(*confPath)
+	bc, err := loadConfig(*confPath)
 	if err != nil {
 		return err
 	}
-	uc, cleanup, err := settlementTool(bc)
+	uc, cleanup, err := wireSettlement(bc, commandLogger())
 	if err != nil {
-		return err
+		return fmt.Errorf("settle: %w", err)
 	}
 	defer cleanup()
 
@@ -65,43 +58,6 @@ func settleCmd(args []string) error {
 	}
 	fmt.Printf("settlement run %d (%s), cut-off %s\n", r.ID, r.Key, r.Cutoff.In(time.Local).Format(time.RFC3339))
 	return settle(ctx, uc, r.ID, *every, os.Stdout, os.Stderr)
-}
-
-// settlementTool builds the use case on the database and WeChat Pay alone (no Redis). With the
-// embedded configuration it talks to the simulator of the running `groupbuy serve`.
-func settlementTool(bc *conf.Bootstrap) (*settlement.Usecase, func(), error) {
-	cfg, err := settlementConfig(bc.GetSettlement(), bc.GetCommission())
-	if err != nil {
-		return nil, nil, err
-	}
-	d, client, closeDB, err := payTool(bc, "settle")
-	if err != nil {
-		return nil, nil, err
-	}
-	book := ledger.NewLedger(data.NewLedgerStore(d), d, port.SystemClock)
-	return settlement.NewUsecase(data.NewSettlementStore(d), client, book, d, cfg, port.SystemClock), closeDB, nil
-}
-
-// payTool opens what the finance commands need: the database (no Redis) and WeChat Pay, which
-// must be configured. With the embedded configuration it is the simulator of the running
-// `groupbuy serve`.
-func payTool(bc *conf.Bootstrap, cmd string) (*data.Data, *wechatpay.Client, func(), error) {
-	if err := useRunningEmbeddedWechat(bc); err != nil {
-		return nil, nil, nil, err
-	}
-	logger := log.NewFilter(newLogger(os.Stderr), log.FilterLevel(log.LevelWarn))
-	client, err := data.NewWechatPay(bc.GetWechat(), logger)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if !client.Configured() {
-		return nil, nil, nil, fmt.Errorf("%s: WeChat Pay is not configured (wechat.pay.mch_id)", cmd)
-	}
-	db, closeDB, err := data.OpenDatabase(bc.GetData())
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return data.NewData(db, nil), client, closeDB, nil
 }
 
 // settle works run id round after round until it is done, printing progress every every.

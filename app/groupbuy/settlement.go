@@ -8,7 +8,6 @@ import (
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
-	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
@@ -72,8 +71,7 @@ const scheduleCheckEvery = time.Minute
 // settlementLoops are the settlement worker (every replica works every run's items, under
 // claims) and, with settlement.daily_at, the daily schedule (every replica starts the day's run
 // under the same key, so one run is started).
-func settlementLoops(c *conf.Settlement, logger log.Logger, d *event.Dispatcher, uc *settlement.Usecase, now port.Clock) settlementLoopSet {
-	uc.Handle(d) // refunds of commission paid to merchant receivers ask it back
+func settlementLoops(c *conf.Settlement, logger log.Logger, uc *settlement.Usecase, now port.Clock) settlementLoopSet {
 	idle := settlementIdle(c)
 	h := log.NewHelper(logger)
 	loops := settlementLoopSet{

@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
-	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/server"
@@ -32,11 +31,9 @@ type shippingLoopSet server.Loops
 // undeclaredCheckEvery is how often the undeclared-orders check runs on each replica.
 const undeclaredCheckEvery = 24 * time.Hour
 
-// shippingLoops registers the declarations' event handlers (order.paid, order.ready) and returns
-// the worker, ticking every shipping.tick (default 2s), and the daily check that logs paid orders
+// shippingLoops are the declarations' worker, ticking every shipping.tick (default 2s), and the daily check that logs paid orders
 // with no declaration uploaded to WeChat.
-func shippingLoops(c *conf.Shipping, logger log.Logger, d *event.Dispatcher, uc *shipping.Usecase) shippingLoopSet {
-	uc.Handle(d)
+func shippingLoops(c *conf.Shipping, logger log.Logger, uc *shipping.Usecase) shippingLoopSet {
 	h := log.NewHelper(logger)
 	interval := c.GetTick().AsDuration()
 	orDefault(&interval, 2*time.Second)

@@ -8,6 +8,9 @@ import (
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/server"
@@ -24,4 +27,19 @@ func wireApp(*conf.Bootstrap, log.Logger) (*kratos.App, func(), error) {
 func wireTools(*conf.Bootstrap, log.Logger) (*tools, func(), error) {
 	panic(wire.Build(data.ProviderSet, biz.ProviderSet, server.ProviderSet, commonSet,
 		wire.Struct(new(tools), "*")))
+}
+
+// wireSettlement builds the settle command's use case on the database and WeChat Pay alone.
+func wireSettlement(*conf.Bootstrap, log.Logger) (*settlement.Usecase, func(), error) {
+	panic(wire.Build(commandSet, settlementSet))
+}
+
+// wireReconciler builds the reconcile command's reconciler on the database and WeChat Pay alone.
+func wireReconciler(*conf.Bootstrap, log.Logger) (*reconcile.Reconciler, func(), error) {
+	panic(wire.Build(commandSet, reconcileSet))
+}
+
+// wireLedger builds the ledger check command's ledger on the database alone.
+func wireLedger(*conf.Bootstrap) (*ledger.Ledger, func(), error) {
+	panic(wire.Build(commandSet))
 }

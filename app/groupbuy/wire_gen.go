@@ -234,16 +234,16 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
 	httpServer := server.NewHTTPServer(confServer, middleware, dataData, drain, services, webhooks, logger)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
-	dispatcher := event.NewDispatcher(outboxStore, portClock)
+	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, dataData, config3, portClock)
+	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase)
+	dispatcher := event.NewDispatcher(outboxStore, portClock, eventMap)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)
 	sweeper := order.NewSweeper(orderCheckout, presaleRepo)
-	mainCheckoutLoopSet := checkoutLoops(mainTick, logger, dispatcher, presaleUsecase, orderCheckout, sweeper, pickup, afterSales)
-	mainShippingLoopSet := shippingLoops(confShipping, logger, dispatcher, shippingUsecase)
-	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, dataData, config3, portClock)
-	mainCommissionLoopSet := commissionLoops(dispatcher, flows)
-	mainSettlementLoopSet := settlementLoops(confSettlement, logger, dispatcher, settlementUsecase, portClock)
-	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainCommissionLoopSet, mainSettlementLoopSet)
+	mainCheckoutLoopSet := checkoutLoops(mainTick, logger, presaleUsecase, sweeper, pickup, afterSales)
+	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
+	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
+	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {
@@ -366,6 +366,72 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	}
 	return mainTools, func() {
 		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// wireSettlement builds the settle command's use case on the database and WeChat Pay alone.
+func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.Usecase, func(), error) {
+	confData := bootstrap.Data
+	database, cleanup, err := data.OpenDatabase(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	dataData := databaseOnly(database)
+	settlementStore := data.NewSettlementStore(dataData)
+	client, err := configuredWechatPay(bootstrap, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	ledgerStore := data.NewLedgerStore(dataData)
+	portClock := clock()
+	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	poster := settlementPoster(ledgerLedger)
+	confSettlement := bootstrap.Settlement
+	confCommission := bootstrap.Commission
+	config, err := settlementConfig(confSettlement, confCommission)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	usecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config, portClock)
+	return usecase, func() {
+		cleanup()
+	}, nil
+}
+
+// wireReconciler builds the reconcile command's reconciler on the database and WeChat Pay alone.
+func wireReconciler(bootstrap *conf.Bootstrap, logger log.Logger) (*reconcile.Reconciler, func(), error) {
+	client, err := configuredWechatPay(bootstrap, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	confData := bootstrap.Data
+	database, cleanup, err := data.OpenDatabase(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	dataData := databaseOnly(database)
+	reconcileSource := data.NewReconcileSource(dataData)
+	reconciler := reconcile.NewReconciler(client, reconcileSource)
+	return reconciler, func() {
+		cleanup()
+	}, nil
+}
+
+// wireLedger builds the ledger check command's ledger on the database alone.
+func wireLedger(bootstrap *conf.Bootstrap) (*ledger.Ledger, func(), error) {
+	confData := bootstrap.Data
+	database, cleanup, err := data.OpenDatabase(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	dataData := databaseOnly(database)
+	ledgerStore := data.NewLedgerStore(dataData)
+	portClock := clock()
+	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	return ledgerLedger, func() {
 		cleanup()
 	}, nil
 }

@@ -115,3 +115,34 @@ checkout:
 		t.Errorf("a set app secret reported:\n%v", err)
 	}
 }
+
+// The embedded default asks for all three development stand-ins: a binary built without them
+// refuses it naming each; a dev build takes it. The production file asks for none.
+func TestCheckStandIns(t *testing.T) {
+	bc, err := Load("../../configs/groupbuy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = CheckStandIns(bc)
+	if DevStandIns {
+		if err != nil {
+			t.Errorf("dev build: %v", err)
+		}
+	} else {
+		if err == nil {
+			t.Fatal("production build took the embedded default")
+		}
+		for _, want := range []string{"data.redis.embedded", "data.database.driver sqlite", "wechat.simulator.embedded", "-tags dev"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%q does not name %q", err, want)
+			}
+		}
+	}
+	prod, err := Load("../../configs/postgres.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckStandIns(prod); err != nil {
+		t.Errorf("configs/postgres.yaml: %v", err)
+	}
+}

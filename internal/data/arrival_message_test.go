@@ -50,8 +50,7 @@ func TestArrivalMessageIsSentOnceAndBestEffort(t *testing.T) {
 	msg := data.NewArrivalMessenger(mp, users, &conf.Checkout{ArrivalTemplateId: "tmpl-goods-arrived"})
 	pickup := order.NewPickup(data.NewPickupRepo(e.data), data.NewPickupGuard(e.data, e.prefix), e.orders,
 		data.NewBatchRepo(e.data), data.NewLeaderRepo(e.data, e.keys), outbox, e.data, e.qr, msg, e.cfg, e.clock.Now)
-	d := event.NewDispatcher(outbox, e.clock.Now)
-	pickup.Handle(d)
+	d := event.NewDispatcher(outbox, e.clock.Now, event.Map{order.TopicReady: {{Name: "order.Pickup.NotifyReady", Handle: pickup.NotifyReady}}})
 	if _, err := pickup.Arrive(ctx, int64(e.batch), e.a.ID, "ops:1"); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	_ "modernc.org/sqlite"             // database/sql driver "sqlite", pure Go
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -53,6 +52,9 @@ func openSQL(c *conf.Data_Database) (*sql.DB, string, error) {
 		tunePool(db, c)
 		return db, dialect.Postgres, nil
 	case "sqlite", "sqlite3":
+		if !conf.DevStandIns { // the driver is linked by sqlite_dev.go
+			return nil, "", conf.StandInError("data.database.driver sqlite")
+		}
 		dsn, err := sqliteDSN(c.GetSource())
 		if err != nil {
 			return nil, "", err

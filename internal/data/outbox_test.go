@@ -36,7 +36,7 @@ func TestOutboxPublishesWithTheTransaction(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			d := event.NewDispatcher(store, s.clock.Now)
+			d := event.NewDispatcher(store, s.clock.Now, nil)
 			d.Handle("order.paid", func(_ context.Context, e event.Event) error {
 				var p struct{ Order int }
 				if err := e.Decode(&p); err != nil {
@@ -68,7 +68,7 @@ func TestOutboxRetriesAndLeases(t *testing.T) {
 	}
 	fail := true
 	calls := 0
-	d := event.NewDispatcher(store, s.clock.Now)
+	d := event.NewDispatcher(store, s.clock.Now, nil)
 	d.Handle("t", func(context.Context, event.Event) error {
 		calls++
 		if fail {
@@ -128,7 +128,7 @@ func TestOutboxDispatchersShareTheWork(t *testing.T) {
 		return nil
 	}
 	waitAll(t, 2, time.Minute, func(int) {
-		d := event.NewDispatcher(data.NewOutboxStore(s.data, s.clock.Now), s.clock.Now)
+		d := event.NewDispatcher(data.NewOutboxStore(s.data, s.clock.Now), s.clock.Now, nil)
 		d.Handle("t", handler)
 		for {
 			claimed, err := d.DispatchOnce(ctx)

@@ -5,24 +5,23 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
 // NewRedis connects to Redis, a Redis Cluster, or, for the embedded default, an in-process
-// miniredis server. Keys that must share a slot on a cluster use {hash tags}; see KeyPrefix.
+// miniredis server (a development stand-in: only in binaries built with -tags dev). Keys that must share a slot on a cluster use {hash tags}; see KeyPrefix.
 func NewRedis(c *conf.Data) (redis.UniversalClient, func(), error) {
 	rc := c.GetRedis()
 	var stopEmbedded func()
 	addrs := rc.GetAddrs()
 	if rc.GetEmbedded() {
-		mr := miniredis.NewMiniRedis()
-		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, nil, fmt.Errorf("start embedded redis: %w", err)
+		addr, stop, err := startEmbeddedRedis()
+		if err != nil {
+			return nil, nil, err
 		}
-		addrs, stopEmbedded = []string{mr.Addr()}, mr.Close
+		addrs, stopEmbedded = []string{addr}, stop
 	}
 	if len(addrs) == 0 {
 		return nil, nil, fmt.Errorf("redis: no address configured")

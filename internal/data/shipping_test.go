@@ -118,8 +118,10 @@ func TestShippingArrivalUploadsOncePerOrder(t *testing.T) {
 	outbox := data.NewOutboxStore(e.data, e.clock.Now)
 	var wg sync.WaitGroup
 	for _, uc := range []*shipping.Usecase{uc1, uc2} {
-		d := event.NewDispatcher(outbox, e.clock.Now)
-		uc.Handle(d)
+		d := event.NewDispatcher(outbox, e.clock.Now, event.Map{
+			order.TopicPaid:  {{Name: "shipping.Usecase.OnPaid", Handle: uc.OnPaid}},
+			order.TopicReady: {{Name: "shipping.Usecase.OnReady", Handle: uc.OnReady}},
+		})
 		wg.Go(func() {
 			if _, err := d.DispatchOnce(ctx); err != nil {
 				t.Errorf("dispatch: %v", err)

@@ -40,7 +40,8 @@ const (
 )
 
 // binary is the groupbuy program built once for the package, with -race so that races inside
-// the server fail the tests too.
+// the server fail the tests too, and with the development stand-ins (-tags dev) that the
+// embedded-default tests run on.
 var binary string
 
 func TestMain(m *testing.M) {
@@ -50,7 +51,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "groupbuy")
-	build := exec.Command("go", "build", "-race", "-o", binary, "github.com/groupbuy/groupbuy/app/groupbuy")
+	build := exec.Command("go", "build", "-race", "-tags", conf.DevBuildTag, "-o", binary, "github.com/groupbuy/groupbuy/app/groupbuy")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build groupbuy:", err)

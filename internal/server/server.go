@@ -22,6 +22,7 @@ import (
 
 // ProviderSet is the servers and what they are built from.
 var ProviderSet = wire.NewSet(
+	EventMap,
 	NewHTTPServer,
 	NewGRPCServer,
 	NewWorkers,

@@ -34,13 +34,9 @@ func NewFlows(repo Repo, orders order.Repo, leaders leader.Repo, book Poster, tx
 	return &Flows{repo: repo, orders: orders, leaders: leaders, book: book, tx: tx, cfg: cfg, now: now}
 }
 
-// Handle registers the handlers of order events. Cancelled (unpaid) orders owe nothing; a batch
-// cancellation refunds its paid orders in full, which TopicRefunded reverses like any refund.
-func (f *Flows) Handle(d *event.Dispatcher) {
-	d.Handle(order.TopicPaid, f.OnPaid)
-	d.Handle(order.TopicRefunded, f.OnRefunded)
-	d.Handle(order.TopicCompleted, f.OnCompleted)
-}
+// The flows handle order events (the event map in internal/server/events.go subscribes them).
+// Cancelled (unpaid) orders owe nothing; a batch cancellation refunds its paid orders in full,
+// which OnRefunded reverses like any refund.
 
 // OnPaid credits a paid order.
 func (f *Flows) OnPaid(ctx context.Context, e event.Event) error {

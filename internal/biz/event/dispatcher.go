@@ -30,9 +30,26 @@ type Dispatcher struct {
 	handlers map[string][]Handler
 }
 
-// NewDispatcher builds a dispatcher with no handlers; domains add theirs with Handle before Run.
-func NewDispatcher(store Store, now port.Clock) *Dispatcher {
-	return &Dispatcher{store: store, now: now, handlers: map[string][]Handler{}}
+// Subscriber is one handler of a topic, named for the event map's readers and its test.
+type Subscriber struct {
+	Name   string // "package.Type.Method" of the handler
+	Handle Handler
+}
+
+// Map is every topic published through the outbox and its subscribers, in the order they run
+// on each event. A topic with none still has its entry: the outbox keeps its events for any
+// reader added later. The service's map is internal/server/events.go.
+type Map map[string][]Subscriber
+
+// NewDispatcher builds a dispatcher delivering to the subscribers of m.
+func NewDispatcher(store Store, now port.Clock, m Map) *Dispatcher {
+	d := &Dispatcher{store: store, now: now, handlers: map[string][]Handler{}}
+	for topic, subs := range m {
+		for _, s := range subs {
+			d.Handle(topic, s.Handle)
+		}
+	}
+	return d
 }
 
 // Handle adds h for events of topic. Not safe to call once Run started.

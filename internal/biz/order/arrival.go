@@ -132,13 +132,10 @@ func (p *Pickup) publish(ctx context.Context, topic string, o *Order, at time.Ti
 		Amount: o.Amount, At: at})
 }
 
-// Handle registers the sender of "goods arrived" subscription messages.
-func (p *Pickup) Handle(d *event.Dispatcher) { d.Handle(TopicReady, p.notifyReady) }
-
-// notifyReady sends the arrival message once per order (a delivery repeated by the outbox finds
-// the claim taken). It is best effort: a user who did not subscribe is no failure, and after
+// NotifyReady handles order.ready: it sends the "goods arrived" subscription message once per
+// order (a delivery repeated by the outbox finds the claim taken). It is best effort: a user who did not subscribe is no failure, and after
 // notifyAttempts failed tries the app's notice is all the shopper gets.
-func (p *Pickup) notifyReady(ctx context.Context, e event.Event) error {
+func (p *Pickup) NotifyReady(ctx context.Context, e event.Event) error {
 	if p.msg == nil {
 		return nil
 	}

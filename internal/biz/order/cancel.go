@@ -174,15 +174,13 @@ func (c *Checkout) publish(ctx context.Context, topic string, o *Order, fill fun
 	return event.PublishJSON(ctx, c.events, topic, "order/"+strconv.FormatInt(o.ID, 10), ch)
 }
 
-// Handle registers the handlers of batch events: a cancelled batch's orders are cancelled. (The
-// stock counters are loaded by scheduling and by the scheduler's open step, not by a handler of
+// OnBatchCancelled handles batch.cancelled: a cancelled batch's orders are cancelled. (The stock
+// counters are loaded by scheduling and by the scheduler's open step, not by a handler of
 // batch.scheduled: that one could run after the batch opened and pause its sale for a rebuild.)
-func (c *Checkout) Handle(d *event.Dispatcher) {
-	d.Handle(presale.TopicCancelled, func(ctx context.Context, e event.Event) error {
-		var ch presale.Changed
-		if err := e.Decode(&ch); err != nil {
-			return err
-		}
-		return c.CancelBatchOrders(ctx, ch.BatchID)
-	})
+func (c *Checkout) OnBatchCancelled(ctx context.Context, e event.Event) error {
+	var ch presale.Changed
+	if err := e.Decode(&ch); err != nil {
+		return err
+	}
+	return c.CancelBatchOrders(ctx, ch.BatchID)
 }

@@ -82,9 +82,6 @@ func ReturnedTx(r *Return) ledger.Tx {
 	}}
 }
 
-// Handle registers the handler that asks merchant receivers for refunded commission back.
-func (u *Usecase) Handle(d *event.Dispatcher) { d.Handle(order.TopicRefunded, u.OnRefunded) }
-
 // OnRefunded saves, for each merchant receiver paid from the refunded order, a return of what
 // the refund moved to its leader's receivable (up to what the receiver got and has not given
 // back). The commission flows post the refund's reversal from the same event; until they have,

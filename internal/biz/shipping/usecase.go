@@ -104,12 +104,9 @@ func NewUsecase(repo Repo, orders order.Repo, batches order.Batches, uploader Up
 // Config is the configuration in effect (defaults filled).
 func (u *Usecase) Config() Config { return u.cfg }
 
-// Handle registers the handlers: order.paid queues a presale declaration when the pickup date is
-// more than 15 days away; order.ready queues the pickup upload.
-func (u *Usecase) Handle(d *event.Dispatcher) {
-	d.Handle(order.TopicPaid, u.OnPaid)
-	d.Handle(order.TopicReady, u.OnReady)
-}
+// The declarations handle order events (the event map in internal/server/events.go subscribes
+// them): order.paid queues a presale declaration when the pickup date is more than 15 days away
+// (OnPaid); order.ready queues the pickup upload (OnReady).
 
 // OnReady queues the self-pickup upload of an order whose goods reached the pickup point. A
 // redelivered event finds the declaration there and adds nothing.

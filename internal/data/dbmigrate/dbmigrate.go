@@ -21,7 +21,6 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
 	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
-	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -123,7 +122,7 @@ func Version(ctx context.Context, db *sql.DB, dialectName string) (version uint,
 
 func upSQLite(ctx context.Context, db *sql.DB) error {
 	// The sqlite driver's lock is in-process only; the service runs SQLite as a single process.
-	drv, err := migratesqlite.WithInstance(db, &migratesqlite.Config{})
+	drv, err := sqliteDriver(db)
 	if err != nil {
 		return fmt.Errorf("migrate sqlite: prepare: %w", err)
 	}
