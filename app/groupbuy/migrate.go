@@ -13,8 +13,8 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/dbmigrate"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
 // migrateCmd applies the migrations embedded in the binary and says what it did. Several
@@ -87,7 +87,7 @@ func plural(n int) string {
 // (a rolling migration: `groupbuy migrate` from another replica or job) is waited for, then the
 // schema checked.
 func checkSchema(bc *conf.Bootstrap, confPath string, logger log.Logger) error {
-	db, closeDB, err := data.OpenDatabase(bc.GetData())
+	db, closeDB, err := sqldb.Open(bc.GetData())
 	if err != nil {
 		return err
 	}
@@ -107,10 +107,10 @@ func checkSchema(bc *conf.Bootstrap, confPath string, logger log.Logger) error {
 
 // openDatabaseOnly opens the configured database and nothing else: for the commands that need
 // neither Redis nor WeChat.
-func openDatabaseOnly(confPath string) (*data.Database, func(), error) {
+func openDatabaseOnly(confPath string) (*sqldb.DB, func(), error) {
 	bc, err := loadConfig(confPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	return data.OpenDatabase(bc.GetData())
+	return sqldb.Open(bc.GetData())
 }

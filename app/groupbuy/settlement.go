@@ -12,7 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/server"
 )
 
@@ -20,8 +20,8 @@ import (
 // data.ProviderSet), the ledger, the database transactions and the clock.
 var settlementSet = wire.NewSet( //nolint:unused // used by commonSet (wireinject build)
 	settlementConfig,
-	data.NewSettlementStore,
-	wire.Bind(new(settlement.Store), new(*data.SettlementStore)),
+	settlementstore.NewSettlementStore,
+	wire.Bind(new(settlement.Store), new(*settlementstore.SettlementStore)),
 	settlementPoster,
 	settlement.NewUsecase,
 	settlementLoops,

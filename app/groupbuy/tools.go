@@ -12,28 +12,25 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
 
 // commandSet is what the finance commands (settle, reconcile, ledger check) are built from: the
-// database without Redis, WeChat Pay when they need it, the ledger and the clock. It replaces
-// data.ProviderSet, whose Data needs Redis.
+// database without Redis, WeChat Pay when they need it, the ledger and the clock.
 var commandSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
 	wire.FieldsOf(new(*conf.Bootstrap), "Data", "Wechat", "Settlement", "Commission"),
-	data.OpenDatabase,
-	databaseOnly,
-	wire.Bind(new(port.Transactor), new(*data.Data)),
-	data.NewLedgerStore,
-	wire.Bind(new(ledger.Store), new(*data.LedgerStore)),
+	sqldb.Open,
+	wire.Bind(new(port.Transactor), new(*sqldb.DB)),
+	ledgerstore.NewLedgerStore,
+	wire.Bind(new(ledger.Store), new(*ledgerstore.LedgerStore)),
 	ledger.NewLedger,
 	configuredWechatPay,
 	wire.Bind(new(payment.ProfitSharing), new(*wechatpay.Client)),
 	wire.Bind(new(payment.Bills), new(*wechatpay.Client)),
 	clock,
 )
-
-// databaseOnly is the repositories' handle on the database alone: the commands need no Redis.
-func databaseOnly(db *data.Database) *data.Data { return data.NewData(db, nil) }
 
 // configuredWechatPay is WeChat Pay for the finance commands, which must have it configured.
 // With the embedded configuration it is the simulator of the running `groupbuy serve`.

@@ -20,7 +20,7 @@ import (
 // wireApp builds the whole service.
 func wireApp(*conf.Bootstrap, log.Logger) (*kratos.App, func(), error) {
 	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, commonSet, newApp,
-		wire.Bind(new(server.Readiness), new(*data.Data))))
+		wire.Bind(new(server.Readiness), new(*data.Readiness))))
 }
 
 // wireTools builds the use cases that the program's own commands (account, demo data) drive.

@@ -23,6 +23,20 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
+	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
+	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
@@ -45,25 +59,24 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	confData := bootstrap.Data
-	database, cleanup, err := data.OpenDatabase(confData)
+	universalClient, cleanup, err := redisdb.NewRedis(confData)
 	if err != nil {
 		return nil, nil, err
 	}
-	universalClient, cleanup2, err := data.NewRedis(confData)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	dataData := data.NewData(database, universalClient)
-	keyPrefix := data.NewKeyPrefix(confData)
+	keyPrefix := redisdb.NewKeyPrefix(confData)
 	config := identityConfig(confAuth)
-	accessMarks := data.NewAccessMarks(dataData, keyPrefix, config)
+	accessMarks := identitystore.NewAccessMarks(universalClient, keyPrefix, config)
 	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks)
 	if err != nil {
-		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
+	db, cleanup2, err := sqldb.Open(confData)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	readiness := data.NewReadiness(db, universalClient)
 	drain := server.NewDrain(confServer, logger)
 	wechat := bootstrap.Wechat
 	miniProgram := data.NewMiniProgram(wechat, universalClient, keyPrefix)
@@ -74,18 +87,18 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	userRepo := data.NewUserRepo(dataData, keyring)
-	consoleRepo := data.NewConsoleRepo(dataData)
-	sessionRepo := data.NewSessionRepo(dataData)
+	userRepo := identitystore.NewUserRepo(db, keyring)
+	consoleRepo := identitystore.NewConsoleRepo(db)
+	sessionRepo := identitystore.NewSessionRepo(db)
 	portClock := clock()
-	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, dataData, config, portClock)
+	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, db, config, portClock)
 	authService := service.NewAuthService(authUsecase)
 	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
 	consoleService := service.NewConsoleService(consoleUsecase)
-	repo := data.NewLeaderRepo(dataData, keyring)
-	gridRepo := data.NewGridRepo(dataData)
-	bindingRepo := data.NewBindingRepo(dataData)
-	receiverQueue := data.NewReceiverQueue(dataData)
+	repo := leaderstore.NewLeaderRepo(db, keyring)
+	gridRepo := leaderstore.NewGridRepo(db)
+	bindingRepo := leaderstore.NewBindingRepo(db)
+	receiverQueue := leaderstore.NewReceiverQueue(db)
 	geo := bootstrap.Geo
 	leaders := bootstrap.Leaders
 	config2, err := leaderConfig(geo, leaders, wechat)
@@ -94,21 +107,21 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, dataData, config2, portClock)
+	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, db, config2, portClock)
 	finder := leader.NewFinder(repo, config2, portClock)
 	neighbourhoodService := service.NewNeighbourhoodService(usecase, finder)
 	leaderSelfService := service.NewLeaderSelfService(usecase)
 	leaderOpsService := service.NewLeaderOpsService(usecase)
-	catalogRepo := data.NewCatalogRepo(dataData)
+	catalogRepo := catalogstore.NewCatalogRepo(db)
 	confCatalog := bootstrap.Catalog
 	catalogCompliance := compliance(confCatalog)
 	catalogUsecase := catalog.NewUsecase(catalogRepo, catalogCompliance)
 	catalogOpsService := service.NewCatalogOpsService(catalogUsecase)
-	presaleRepo := data.NewBatchRepo(dataData)
-	presaleCatalog := data.NewSKUCatalog(dataData)
-	grids := data.NewGridNames(dataData)
-	outboxStore := data.NewOutboxStore(dataData, portClock)
-	commissionStore := data.NewCommissionStore(dataData)
+	batchRepo := presalestore.NewBatchRepo(db)
+	presaleCatalog := catalogstore.NewSKUCatalog(db)
+	grids := leaderstore.NewGridNames(db)
+	outboxStore := outboxstore.NewOutboxStore(db, portClock)
+	commissionStore := commissionstore.NewCommissionStore(db)
 	confCommission := bootstrap.Commission
 	config3, err := commissionConfig(leaders, confCommission)
 	if err != nil {
@@ -118,7 +131,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	plans := commission.NewPlans(commissionStore, config3, portClock)
 	checkout := bootstrap.Checkout
-	stockCounter, err := data.NewCounter(checkout, dataData, keyPrefix)
+	stockCounter, err := orderstore.NewCounter(checkout, db, universalClient, keyPrefix)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -143,72 +156,72 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans, stockCounter, config5)
-	pickupRepo := data.NewPickupRepo(dataData)
-	pickupGuard := data.NewPickupGuard(dataData, keyPrefix)
-	orderRepo := data.NewOrderRepo(dataData)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, config5)
+	pickupRepo := orderstore.NewPickupRepo(db, batchRepo)
+	pickupGuard := orderstore.NewPickupGuard(universalClient, keyPrefix)
+	orderRepo := orderstore.NewOrderRepo(db)
 	orderQRSigner, err := qrSigner(checkout)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	messenger := data.NewArrivalMessenger(miniProgram, userRepo, checkout)
-	pickup := order.NewPickup(pickupRepo, pickupGuard, orderRepo, presaleRepo, repo, outboxStore, dataData, orderQRSigner, messenger, orderConfig, portClock)
-	keeper := order.NewKeeper(stockCounter, orderRepo, presaleRepo, orderConfig)
+	messenger := orderstore.NewArrivalMessenger(miniProgram, userRepo, checkout)
+	pickup := order.NewPickup(pickupRepo, pickupGuard, orderRepo, batchRepo, repo, outboxStore, db, orderQRSigner, messenger, orderConfig, portClock)
+	keeper := order.NewKeeper(stockCounter, orderRepo, batchRepo, orderConfig)
 	batchOpsService := service.NewBatchOpsService(presaleUsecase, pickup, keeper)
-	shoppers := data.NewShoppers(dataData)
-	batches := data.NewBatchCache(presaleRepo)
+	shoppers := orderstore.NewShoppers(db)
+	batches := orderstore.NewBatchCache(batchRepo)
 	client, err := data.NewWechatPay(wechat, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	paymentStore := data.NewPaymentStore(dataData)
-	afterSaleRepo := data.NewAfterSaleRepo(dataData)
+	paymentStore := paymentstore.NewPaymentStore(db)
+	afterSaleRepo := orderstore.NewAfterSaleRepo(db)
 	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, portClock)
 	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, portClock)
-	paymentUsecase := payment.NewUsecase(client, paymentStore, dataData, listener, portClock)
+	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, portClock)
 	checkoutDeps := order.CheckoutDeps{
 		Repo:      orderRepo,
 		Counter:   stockCounter,
 		Keeper:    keeper,
 		Shoppers:  shoppers,
 		Batches:   batches,
-		BatchRepo: presaleRepo,
+		BatchRepo: batchRepo,
 		Payments:  paymentUsecase,
 		Events:    outboxStore,
-		Tx:        dataData,
+		Tx:        db,
 		QR:        orderQRSigner,
 		Config:    orderConfig,
 		Now:       portClock,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
-	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, dataData, orderConfig, portClock)
+	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, portClock)
 	shopService := service.NewShopService(orderCheckout, presaleUsecase, afterSales, pickup)
 	leaderPickupService := service.NewLeaderPickupService(pickup)
 	afterSalesOpsService := service.NewAfterSalesOpsService(afterSales)
-	shippingStore := data.NewShippingStore(dataData)
-	shippingUploader := data.NewShippingUploader(miniProgram)
+	shippingStore := shippingstore.NewShippingStore(db, paymentStore)
+	shippingUploader := shippingstore.NewShippingUploader(miniProgram)
 	confShipping := bootstrap.Shipping
 	config6 := shippingConfig(confShipping)
 	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, config6, portClock)
 	shippingOpsService := service.NewShippingOpsService(shippingUsecase)
 	views := commission.NewViews(commissionStore, repo, portClock)
 	leaderCommissionService := service.NewLeaderCommissionService(views)
-	ledgerStore := data.NewLedgerStore(dataData)
-	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	ledgerStore := ledgerstore.NewLedgerStore(db)
+	ledgerLedger := ledger.NewLedger(ledgerStore, db, portClock)
 	financeLedgerService := service.NewFinanceLedgerService(views, ledgerLedger)
 	commissionOpsService := service.NewCommissionOpsService(plans)
-	registrationQueue := data.NewRegistrationQueue(dataData)
-	receiverOps := payment.NewReceiverOps(registrationQueue, dataData, portClock)
+	registrationQueue := paymentstore.NewRegistrationQueue(db)
+	receiverOps := payment.NewReceiverOps(registrationQueue, db, portClock)
 	receiverOpsService := service.NewReceiverOpsService(receiverOps)
-	settlementStore := data.NewSettlementStore(dataData)
+	settlementStore := settlementstore.NewSettlementStore(db)
 	poster := settlementPoster(ledgerLedger)
-	settlementUsecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config4, portClock)
+	settlementUsecase := settlement.NewUsecase(settlementStore, client, poster, db, config4, portClock)
 	financeSettlementService := service.NewFinanceSettlementService(settlementUsecase)
-	reconcileSource := data.NewReconcileSource(dataData)
+	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
 	financeReconciliationService := service.NewFinanceReconciliationService(reconciler, portClock)
 	services := server.Services{
@@ -232,14 +245,14 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
-	httpServer := server.NewHTTPServer(confServer, middleware, dataData, drain, services, webhooks, logger)
+	httpServer := server.NewHTTPServer(confServer, middleware, readiness, drain, services, webhooks, logger)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
-	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, dataData, config3, portClock)
+	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, db, config3, portClock)
 	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase)
 	dispatcher := event.NewDispatcher(outboxStore, portClock, eventMap)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)
-	sweeper := order.NewSweeper(orderCheckout, presaleRepo)
+	sweeper := order.NewSweeper(orderCheckout, batchRepo)
 	mainCheckoutLoopSet := checkoutLoops(mainTick, logger, presaleUsecase, sweeper, pickup, afterSales)
 	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
@@ -267,28 +280,26 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 // wireTools builds the use cases that the program's own commands (account, demo data) drive.
 func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), error) {
 	confData := bootstrap.Data
-	database, cleanup, err := data.OpenDatabase(confData)
+	db, cleanup, err := sqldb.Open(confData)
 	if err != nil {
 		return nil, nil, err
 	}
-	universalClient, cleanup2, err := data.NewRedis(confData)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	dataData := data.NewData(database, universalClient)
-	consoleRepo := data.NewConsoleRepo(dataData)
-	sessionRepo := data.NewSessionRepo(dataData)
+	consoleRepo := identitystore.NewConsoleRepo(db)
+	sessionRepo := identitystore.NewSessionRepo(db)
 	confAuth := bootstrap.Auth
 	issuer, err := auth.NewIssuer(confAuth)
 	if err != nil {
-		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	keyPrefix := data.NewKeyPrefix(confData)
+	universalClient, cleanup2, err := redisdb.NewRedis(confData)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyPrefix := redisdb.NewKeyPrefix(confData)
 	config := identityConfig(confAuth)
-	accessMarks := data.NewAccessMarks(dataData, keyPrefix, config)
+	accessMarks := identitystore.NewAccessMarks(universalClient, keyPrefix, config)
 	portClock := clock()
 	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
 	security := bootstrap.Security
@@ -298,11 +309,11 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	repo := data.NewLeaderRepo(dataData, keyring)
-	gridRepo := data.NewGridRepo(dataData)
-	bindingRepo := data.NewBindingRepo(dataData)
-	receiverQueue := data.NewReceiverQueue(dataData)
-	userRepo := data.NewUserRepo(dataData, keyring)
+	repo := leaderstore.NewLeaderRepo(db, keyring)
+	gridRepo := leaderstore.NewGridRepo(db)
+	bindingRepo := leaderstore.NewBindingRepo(db)
+	receiverQueue := leaderstore.NewReceiverQueue(db)
+	userRepo := identitystore.NewUserRepo(db, keyring)
 	geo := bootstrap.Geo
 	leaders := bootstrap.Leaders
 	wechat := bootstrap.Wechat
@@ -312,16 +323,16 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, dataData, config2, portClock)
-	catalogRepo := data.NewCatalogRepo(dataData)
+	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, db, config2, portClock)
+	catalogRepo := catalogstore.NewCatalogRepo(db)
 	confCatalog := bootstrap.Catalog
 	catalogCompliance := compliance(confCatalog)
 	catalogUsecase := catalog.NewUsecase(catalogRepo, catalogCompliance)
-	presaleRepo := data.NewBatchRepo(dataData)
-	presaleCatalog := data.NewSKUCatalog(dataData)
-	grids := data.NewGridNames(dataData)
-	outboxStore := data.NewOutboxStore(dataData, portClock)
-	commissionStore := data.NewCommissionStore(dataData)
+	batchRepo := presalestore.NewBatchRepo(db)
+	presaleCatalog := catalogstore.NewSKUCatalog(db)
+	grids := leaderstore.NewGridNames(db)
+	outboxStore := outboxstore.NewOutboxStore(db, portClock)
+	commissionStore := commissionstore.NewCommissionStore(db)
 	confCommission := bootstrap.Commission
 	config3, err := commissionConfig(leaders, confCommission)
 	if err != nil {
@@ -331,7 +342,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	}
 	plans := commission.NewPlans(commissionStore, config3, portClock)
 	checkout := bootstrap.Checkout
-	stockCounter, err := data.NewCounter(checkout, dataData, keyPrefix)
+	stockCounter, err := orderstore.NewCounter(checkout, db, universalClient, keyPrefix)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -356,7 +367,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	presaleUsecase := presale.NewUsecase(presaleRepo, presaleCatalog, grids, outboxStore, dataData, portClock, plans, stockCounter, config5)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, config5)
 	mainTools := &tools{
 		Console: consoleUsecase,
 		Leaders: usecase,
@@ -373,20 +384,19 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 // wireSettlement builds the settle command's use case on the database and WeChat Pay alone.
 func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.Usecase, func(), error) {
 	confData := bootstrap.Data
-	database, cleanup, err := data.OpenDatabase(confData)
+	db, cleanup, err := sqldb.Open(confData)
 	if err != nil {
 		return nil, nil, err
 	}
-	dataData := databaseOnly(database)
-	settlementStore := data.NewSettlementStore(dataData)
+	settlementStore := settlementstore.NewSettlementStore(db)
 	client, err := configuredWechatPay(bootstrap, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	ledgerStore := data.NewLedgerStore(dataData)
+	ledgerStore := ledgerstore.NewLedgerStore(db)
 	portClock := clock()
-	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	ledgerLedger := ledger.NewLedger(ledgerStore, db, portClock)
 	poster := settlementPoster(ledgerLedger)
 	confSettlement := bootstrap.Settlement
 	confCommission := bootstrap.Commission
@@ -395,7 +405,7 @@ func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.U
 		cleanup()
 		return nil, nil, err
 	}
-	usecase := settlement.NewUsecase(settlementStore, client, poster, dataData, config, portClock)
+	usecase := settlement.NewUsecase(settlementStore, client, poster, db, config, portClock)
 	return usecase, func() {
 		cleanup()
 	}, nil
@@ -408,12 +418,11 @@ func wireReconciler(bootstrap *conf.Bootstrap, logger log.Logger) (*reconcile.Re
 		return nil, nil, err
 	}
 	confData := bootstrap.Data
-	database, cleanup, err := data.OpenDatabase(confData)
+	db, cleanup, err := sqldb.Open(confData)
 	if err != nil {
 		return nil, nil, err
 	}
-	dataData := databaseOnly(database)
-	reconcileSource := data.NewReconcileSource(dataData)
+	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
 	return reconciler, func() {
 		cleanup()
@@ -423,14 +432,13 @@ func wireReconciler(bootstrap *conf.Bootstrap, logger log.Logger) (*reconcile.Re
 // wireLedger builds the ledger check command's ledger on the database alone.
 func wireLedger(bootstrap *conf.Bootstrap) (*ledger.Ledger, func(), error) {
 	confData := bootstrap.Data
-	database, cleanup, err := data.OpenDatabase(confData)
+	db, cleanup, err := sqldb.Open(confData)
 	if err != nil {
 		return nil, nil, err
 	}
-	dataData := databaseOnly(database)
-	ledgerStore := data.NewLedgerStore(dataData)
+	ledgerStore := ledgerstore.NewLedgerStore(db)
 	portClock := clock()
-	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
+	ledgerLedger := ledger.NewLedger(ledgerStore, db, portClock)
 	return ledgerLedger, func() {
 		cleanup()
 	}, nil

@@ -15,8 +15,8 @@ import (
 	entuser "github.com/groupbuy/groupbuy/ent/user"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
-	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/seedcity"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -138,7 +138,7 @@ func flashSeedCmd(args []string) error {
 }
 
 // seedShoppers writes users 1..n+1 (1 is the leader's own user) and binds 2..n+1 to the leader.
-func seedShoppers(ctx context.Context, db *data.Database, leaderID int64, n int) error {
+func seedShoppers(ctx context.Context, db *sqldb.DB, leaderID int64, n int) error {
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return err

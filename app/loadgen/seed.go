@@ -13,6 +13,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/seedcity"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
 // seedCmd fills the configured database the way the in-process benchmarks do.
@@ -61,7 +62,7 @@ func confFlag(fs *flag.FlagSet) *string {
 type seedTarget struct {
 	bc    *conf.Bootstrap
 	keys  *seal.Keyring
-	db    *data.Database
+	db    *sqldb.DB
 	close func()
 }
 
@@ -77,7 +78,7 @@ func openSeedTarget(confPath string) (seedTarget, error) {
 	if err != nil {
 		return seedTarget{}, err
 	}
-	db, closeDB, err := data.OpenDatabase(bc.GetData())
+	db, closeDB, err := sqldb.Open(bc.GetData())
 	if err != nil {
 		return seedTarget{}, err
 	}

@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
@@ -140,7 +141,7 @@ func TestLeaderReviewMarksTheUsersTokens(t *testing.T) {
 // subject's two marks on the real Redis, with a role mark present as after a suspension.
 func BenchmarkAccessMarksApply(b *testing.B) {
 	rdb, prefix := testenv.Redis(b)
-	m := data.NewAccessMarks(data.NewData(&data.Database{}, rdb), data.KeyPrefix(prefix), testConfig)
+	m := identitystore.NewAccessMarks(rdb, redisdb.KeyPrefix(prefix), testConfig)
 	ctx := b.Context()
 	if err := m.LimitRoles(ctx, identity.SubjectUser, 7, shopperOnly); err != nil {
 		b.Fatal(err)

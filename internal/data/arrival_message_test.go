@@ -9,7 +9,11 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
 )
 
@@ -42,14 +46,14 @@ func TestArrivalMessageIsSentOnceAndBestEffort(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	outbox := data.NewOutboxStore(e.data, e.clock.Now)
-	users, ok := e.users.(*data.UserRepo)
+	outbox := outboxstore.NewOutboxStore(e.data, e.clock.Now)
+	users, ok := e.users.(*identitystore.UserRepo)
 	if !ok {
 		t.Fatalf("user repository is %T", e.users)
 	}
-	msg := data.NewArrivalMessenger(mp, users, &conf.Checkout{ArrivalTemplateId: "tmpl-goods-arrived"})
-	pickup := order.NewPickup(data.NewPickupRepo(e.data), data.NewPickupGuard(e.data, e.prefix), e.orders,
-		data.NewBatchRepo(e.data), data.NewLeaderRepo(e.data, e.keys), outbox, e.data, e.qr, msg, e.cfg, e.clock.Now)
+	msg := orderstore.NewArrivalMessenger(mp, users, &conf.Checkout{ArrivalTemplateId: "tmpl-goods-arrived"})
+	pickup := order.NewPickup(orderstore.NewPickupRepo(e.data, presalestore.NewBatchRepo(e.data)), orderstore.NewPickupGuard(e.rdb, e.prefix), e.orders,
+		presalestore.NewBatchRepo(e.data), leaderstore.NewLeaderRepo(e.data, e.keys), outbox, e.data, e.qr, msg, e.cfg, e.clock.Now)
 	d := event.NewDispatcher(outbox, e.clock.Now, event.Map{order.TopicReady: {{Name: "order.Pickup.NotifyReady", Handle: pickup.NotifyReady}}})
 	if _, err := pickup.Arrive(ctx, int64(e.batch), e.a.ID, "ops:1"); err != nil {
 		t.Fatal(err)

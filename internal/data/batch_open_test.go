@@ -8,7 +8,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 )
 
 // A batch scheduled to open at once is open with its stock in place: the first order right
@@ -19,8 +20,8 @@ func TestBatchOpensWithItsStock(t *testing.T) {
 			e := newCoEnv(t, counter, 5, 0)
 			e.bind(1)
 			ctx := t.Context()
-			batches := data.NewBatchRepo(e.data)
-			uc := presale.NewUsecase(batches, nil, nil, data.NewOutboxStore(e.data, port.SystemClock), e.data,
+			batches := presalestore.NewBatchRepo(e.data)
+			uc := presale.NewUsecase(batches, nil, nil, outboxstore.NewOutboxStore(e.data, port.SystemClock), e.data,
 				port.SystemClock, nil, e.counter, presale.Config{})
 			now := time.Now().UTC()
 			draft, err := batches.Create(ctx, &presale.Batch{Title: "即时开团", Status: presale.Draft, OpensAt: now,
@@ -94,9 +95,9 @@ func TestBatchOpensWithItsStock(t *testing.T) {
 func TestScheduleRefusesPickupPastTheFreezeWindow(t *testing.T) {
 	e := newCoEnv(t, "redis", 5, 0)
 	ctx := t.Context()
-	batches := data.NewBatchRepo(e.data)
+	batches := presalestore.NewBatchRepo(e.data)
 	cfg := presale.Config{FreezeWindow: 30 * 24 * time.Hour, AfterSalesWindow: 48 * time.Hour, SettleMargin: 48 * time.Hour}
-	uc := presale.NewUsecase(batches, nil, nil, data.NewOutboxStore(e.data, port.SystemClock), e.data,
+	uc := presale.NewUsecase(batches, nil, nil, outboxstore.NewOutboxStore(e.data, port.SystemClock), e.data,
 		port.SystemClock, nil, e.counter, cfg)
 	opens := time.Now().UTC().Add(time.Hour)
 	latest := cfg.LatestPickup(opens)

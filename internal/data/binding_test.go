@@ -9,7 +9,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -50,7 +50,7 @@ func TestBindingSwitchRule(t *testing.T) {
 	cell, err := geo.CellAt(peoplesSquare, 7)
 	must(err)
 	now := s.clock.Now()
-	batch, err := data.NewBatchRepo(s.data).Create(ctx, &presale.Batch{Title: "水果团", Status: presale.Open,
+	batch, err := presalestore.NewBatchRepo(s.data).Create(ctx, &presale.Batch{Title: "水果团", Status: presale.Open,
 		OpensAt: now.Add(-time.Hour), CutoffAt: now.Add(time.Hour), PickupDate: now.Add(48 * time.Hour), CreatedBy: 1,
 		Items: []presale.Item{{SKUID: 1, ProductID: 1, Title: "水蜜桃", Spec: "6只", Unit: "盒", ListPrice: 5990, Price: 3990,
 			Quota: 10, CommissionBP: 1000}},

@@ -12,7 +12,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
@@ -23,7 +25,7 @@ type coEnv struct {
 	*stack
 	checkout *order.Checkout
 	keeper   *order.Keeper
-	counter  data.StockCounter
+	counter  orderstore.StockCounter
 	batch    *presale.Batch
 }
 
@@ -47,7 +49,7 @@ func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 		phone_sealed, pii_key_id, point_name, address, lat, lng, pickup_cell, grid_cell, opening_hours, invite_code)
 		VALUES (now(), now(), 1, 'approved', false, '', 'x', 'x', 'k1', '东门', '人民大道', 31.23, 121.47, 'c', $1,
 		'08:00-20:00', 'INV00001')`, cell.String())
-	batches := data.NewBatchRepo(s.data)
+	batches := presalestore.NewBatchRepo(s.data)
 	now := time.Now().UTC()
 	b, err := batches.Create(ctx, &presale.Batch{Title: "水果团", Status: presale.Scheduled, OpensAt: now.Add(-time.Minute),
 		CutoffAt: now.Add(time.Hour), PickupDate: now.Add(48 * time.Hour), CreatedBy: 1,
@@ -57,11 +59,11 @@ func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cnt, err := data.NewCounter(&conf.Checkout{StockCounter: counter}, s.data, s.prefix)
+	cnt, err := orderstore.NewCounter(&conf.Checkout{StockCounter: counter}, s.data, s.rdb, s.prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	orders := data.NewOrderRepo(s.data)
+	orders := orderstore.NewOrderRepo(s.data)
 	cfg := order.Config{OrderTTL: 15 * time.Minute, CheckoutDeadline: 2 * time.Second}
 	keeper := order.NewKeeper(cnt, orders, batches, cfg)
 	if err := keeper.Rebuild(ctx, b.ID); err != nil { // scheduled: loads at once
@@ -70,8 +72,8 @@ func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 	s.exec(`UPDATE batches SET status = 'open' WHERE id = $1`, b.ID)
 	b.Status = presale.Open
 	checkout := order.NewCheckout(order.CheckoutDeps{Repo: orders, Counter: cnt, Keeper: keeper,
-		Shoppers: data.NewShoppers(s.data), Batches: data.NewBatchCache(batches), BatchRepo: batches,
-		Events: data.NewOutboxStore(s.data, port.SystemClock), Tx: s.data, Config: cfg, Now: port.SystemClock})
+		Shoppers: orderstore.NewShoppers(s.data), Batches: orderstore.NewBatchCache(batches), BatchRepo: batches,
+		Events: outboxstore.NewOutboxStore(s.data, port.SystemClock), Tx: s.data, Config: cfg, Now: port.SystemClock})
 	return &coEnv{stack: s, checkout: checkout, keeper: keeper, counter: cnt, batch: b}
 }
 

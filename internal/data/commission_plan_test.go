@@ -15,7 +15,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -23,7 +25,7 @@ import (
 // flows and views built the way the program builds them.
 type cpEnv struct {
 	*pkEnv
-	store *data.CommissionStore
+	store *commissionstore.CommissionStore
 	plans *commission.Plans
 	flows *commission.Flows
 	views *commission.Views
@@ -41,10 +43,10 @@ func newCpEnv(t *testing.T) *cpEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cpEnv{pkEnv: e, store: data.NewCommissionStore(e.data),
-		book: ledger.NewLedger(data.NewLedgerStore(e.data), e.data, e.clock.Now),
+	c := &cpEnv{pkEnv: e, store: commissionstore.NewCommissionStore(e.data),
+		book: ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now),
 		ops:  identity.Principal{Kind: identity.SubjectConsole, ID: 1, Roles: []identity.Role{identity.RoleOps}}}
-	leaders := data.NewLeaderRepo(e.data, e.keys)
+	leaders := leaderstore.NewLeaderRepo(e.data, e.keys)
 	c.plans = commission.NewPlans(c.store, cfg, e.clock.Now)
 	c.flows = commission.NewFlows(c.store, e.orders, leaders, c.book, e.data, cfg, e.clock.Now)
 	c.views = commission.NewViews(c.store, leaders, e.clock.Now)

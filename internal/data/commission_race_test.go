@@ -18,7 +18,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -75,7 +75,7 @@ func TestCommissionFlowsUnderConcurrency(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 7))
 
 	// Leaders: A (upline B) and B from the env; C (upline B), D (upline A), E (none).
-	leaders := data.NewLeaderRepo(c.data, c.keys)
+	leaders := leaderstore.NewLeaderRepo(c.data, c.keys)
 	pickupCell, err := geo.CellAt(peoplesSquare, 9)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 )
 
 func commissionEvent(t *testing.T, id int64, ch order.Changed) event.Event {
@@ -25,11 +27,11 @@ func commissionEvent(t *testing.T, id int64, ch order.Changed) event.Event {
 func TestCommissionPaidRefundedReplayed(t *testing.T) {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
-	store := data.NewCommissionStore(e.data)
-	book := ledger.NewLedger(data.NewLedgerStore(e.data), e.data, e.clock.Now)
+	store := commissionstore.NewCommissionStore(e.data)
+	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
 	cfg, _ := commission.Config{}.Check()
-	flows := commission.NewFlows(store, e.orders, data.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
-	views := commission.NewViews(store, data.NewLeaderRepo(e.data, e.keys), e.clock.Now)
+	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
+	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
 
 	o := e.pkOrder(e.a, "paid", 3) // 3 × 2500 fen at 10%: 750
 	paid := commissionEvent(t, 1, order.Changed{OrderID: int64(o.ID)})
@@ -79,11 +81,11 @@ func TestCommissionPaidRefundedReplayed(t *testing.T) {
 func TestCommissionCompletedNetsReceivable(t *testing.T) {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
-	store := data.NewCommissionStore(e.data)
-	book := ledger.NewLedger(data.NewLedgerStore(e.data), e.data, e.clock.Now)
+	store := commissionstore.NewCommissionStore(e.data)
+	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
 	cfg, _ := commission.Config{}.Check()
-	flows := commission.NewFlows(store, e.orders, data.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
-	views := commission.NewViews(store, data.NewLeaderRepo(e.data, e.keys), e.clock.Now)
+	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
+	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
 	// The leader owes 100 fen from a refund after payout.
 	if _, err := book.Post(ctx, ledger.Tx{Key: "test/debt", Kind: "test", Postings: []ledger.Posting{
 		{Account: ledger.LeaderAccount(e.a.ID, ledger.Receivable), Amount: 100},

@@ -10,7 +10,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -21,8 +22,8 @@ func (s *stack) leaderUsecase(depth int) *leader.Usecase {
 	s.t.Helper()
 	cfg := leader.Config{GridRes: 7, PickupRes: 9, MaxRadiusMeters: 3000, RebindInterval: 24 * time.Hour,
 		FirstChoiceGrace: 30 * time.Minute, UplineDepth: depth, IndexRefresh: time.Second}
-	uc := leader.NewUsecase(data.NewLeaderRepo(s.data, s.keys), data.NewGridRepo(s.data),
-		data.NewBindingRepo(s.data), data.NewReceiverQueue(s.data), s.users.(*data.UserRepo), s.marks, s.data, cfg, s.clock.Now)
+	uc := leader.NewUsecase(leaderstore.NewLeaderRepo(s.data, s.keys), leaderstore.NewGridRepo(s.data),
+		leaderstore.NewBindingRepo(s.data), leaderstore.NewReceiverQueue(s.data), s.users.(*identitystore.UserRepo), s.marks, s.data, cfg, s.clock.Now)
 	cell, err := geo.CellAt(peoplesSquare, 7)
 	if err != nil {
 		s.t.Fatal(err)
@@ -191,7 +192,7 @@ func TestFinderStopsRereadingSettledChanges(t *testing.T) {
 	for _, openid := range []string{"o-1", "o-2", "o-3"} {
 		ids = append(ids, s.approve(uc, s.applyAs(uc, openid, "").ID).ID)
 	}
-	repo := &countingRepo{Repo: data.NewLeaderRepo(s.data, s.keys)}
+	repo := &countingRepo{Repo: leaderstore.NewLeaderRepo(s.data, s.keys)}
 	clock := time.Now().UTC()
 	f := leader.NewFinder(repo, leader.Config{PickupRes: 9, MaxRadiusMeters: 3000}, func() time.Time { return clock })
 	poll := func() int {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
@@ -56,9 +56,9 @@ func benchOrder(prefix string, k, leaders int) ledger.Tx {
 	return t
 }
 
-func openPostgresTB(tb testing.TB) *data.Database {
+func openPostgresTB(tb testing.TB) *sqldb.DB {
 	tb.Helper()
-	db, cleanup, err := data.OpenDatabase(&conf.Data{Database: &conf.Data_Database{
+	db, cleanup, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{
 		Driver: "postgres", Source: testenv.PostgresDSN(tb), MaxOpenConns: maxConns}})
 	if err != nil {
 		tb.Fatalf("open postgres: %v", err)

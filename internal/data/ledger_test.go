@@ -10,20 +10,21 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
 // ledgerEnv is the ledger use case on one database, with its store.
 type ledgerEnv struct {
-	db     *data.Database
-	data   *data.Data
-	store  *data.LedgerStore
+	db     *sqldb.DB
+	data   *sqldb.DB
+	store  *ledgerstore.LedgerStore
 	ledger *ledger.Ledger
 }
 
-func newLedgerEnv(db *data.Database) *ledgerEnv {
-	d := data.NewData(db, nil)
-	store := data.NewLedgerStore(d)
+func newLedgerEnv(db *sqldb.DB) *ledgerEnv {
+	d := db
+	store := ledgerstore.NewLedgerStore(d)
 	return &ledgerEnv{db: db, data: d, store: store,
 		ledger: ledger.NewLedger(store, d, func() time.Time { return time.Now().UTC() })}
 }

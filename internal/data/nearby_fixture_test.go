@@ -16,7 +16,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/seedcity"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
@@ -54,7 +56,7 @@ func TestMain(m *testing.M) {
 
 // nearbyFixture is the seeded city, loaded every way the benchmarks compare.
 type nearbyFixture struct {
-	db     *data.Database
+	db     *sqldb.DB
 	pts    []geo.Point  // what was seeded, ids 1..n
 	qs     []geo.LatLng // shopper locations
 	finder *leader.Finder
@@ -84,7 +86,7 @@ func buildNearbyFixture() (f *nearbyFixture, err error) {
 		}
 	}()
 	ctx := context.Background()
-	db, cleanup, err := data.OpenDatabase(&conf.Data{Database: &conf.Data_Database{
+	db, cleanup, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{
 		Driver: "postgres", Source: testenv.PostgresDSN(nearbyTB), MaxOpenConns: maxConns,
 	}})
 	if err != nil {
@@ -107,7 +109,7 @@ func buildNearbyFixture() (f *nearbyFixture, err error) {
 	if err != nil {
 		return nil, err
 	}
-	f.finder = leader.NewFinder(data.NewLeaderRepo(data.NewData(db, nil), keys), leader.Config{
+	f.finder = leader.NewFinder(leaderstore.NewLeaderRepo(db, keys), leader.Config{
 		GridRes: geo.DefaultGridRes, PickupRes: geo.DefaultPickupRes, MaxRadiusMeters: nearbyRadius,
 		IndexRefresh: time.Second,
 	}, port.SystemClock)

@@ -9,15 +9,16 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/event"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
 // An event exists exactly when the transaction that published it commits, and is delivered.
 func TestOutboxPublishesWithTheTransaction(t *testing.T) {
-	for name, open := range map[string]func(*testing.T) *data.Database{"postgres": openPostgres, "sqlite": openSQLite} {
+	for name, open := range map[string]func(*testing.T) *sqldb.DB{"postgres": openPostgres, "sqlite": openSQLite} {
 		t.Run(name, func(t *testing.T) {
 			s := newStack(t, open(t))
-			store := data.NewOutboxStore(s.data, s.clock.Now)
+			store := outboxstore.NewOutboxStore(s.data, s.clock.Now)
 			ctx := t.Context()
 			boom := errors.New("boom")
 			err := s.data.InTx(ctx, func(ctx context.Context) error {
@@ -61,7 +62,7 @@ func TestOutboxPublishesWithTheTransaction(t *testing.T) {
 // event whose dispatcher died comes back when the lease ends.
 func TestOutboxRetriesAndLeases(t *testing.T) {
 	s := newStack(t, openPostgres(t))
-	store := data.NewOutboxStore(s.data, s.clock.Now)
+	store := outboxstore.NewOutboxStore(s.data, s.clock.Now)
 	ctx := t.Context()
 	if err := store.Publish(ctx, "t", "k/1", []byte(`{}`)); err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func TestOutboxRetriesAndLeases(t *testing.T) {
 // Two dispatchers (replicas) share 300 events: each is handled once and all are delivered.
 func TestOutboxDispatchersShareTheWork(t *testing.T) {
 	s := newStack(t, openPostgres(t))
-	store := data.NewOutboxStore(s.data, s.clock.Now)
+	store := outboxstore.NewOutboxStore(s.data, s.clock.Now)
 	ctx := t.Context()
 	const n = 300
 	for i := range n {
@@ -128,7 +129,7 @@ func TestOutboxDispatchersShareTheWork(t *testing.T) {
 		return nil
 	}
 	waitAll(t, 2, time.Minute, func(int) {
-		d := event.NewDispatcher(data.NewOutboxStore(s.data, s.clock.Now), s.clock.Now, nil)
+		d := event.NewDispatcher(outboxstore.NewOutboxStore(s.data, s.clock.Now), s.clock.Now, nil)
 		d.Handle("t", handler)
 		for {
 			claimed, err := d.DispatchOnce(ctx)
@@ -155,7 +156,7 @@ func TestOutboxDispatchersShareTheWork(t *testing.T) {
 // Retry or Delivered changes nothing, and the new holder's outcome stands.
 func TestOutboxFencesOffAStaleDispatcher(t *testing.T) {
 	s := newStack(t, openPostgres(t))
-	store := data.NewOutboxStore(s.data, s.clock.Now)
+	store := outboxstore.NewOutboxStore(s.data, s.clock.Now)
 	ctx := t.Context()
 	if err := store.Publish(ctx, "t", "k/1", []byte(`{}`)); err != nil {
 		t.Fatal(err)

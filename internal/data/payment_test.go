@@ -8,19 +8,20 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
 // The payment store on both engines: a payment is created once per out_trade_no, saved and
 // locked; a refund likewise; the inbox takes a notification id once.
 func TestPaymentStore(t *testing.T) {
 	t.Parallel()
-	for name, open := range map[string]func(*testing.T) *data.Database{"postgres": openPostgres, "sqlite": openSQLite} {
+	for name, open := range map[string]func(*testing.T) *sqldb.DB{"postgres": openPostgres, "sqlite": openSQLite} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			db := open(t)
-			d := data.NewData(db, nil)
-			s := data.NewPaymentStore(d)
+			d := db
+			s := paymentstore.NewPaymentStore(d)
 			ctx := t.Context()
 			in := &payment.Payment{OutTradeNo: "GBO1-1", Description: "草莓", Amount: 1234, PayerOpenID: "o1", State: payment.StateCreated,
 				ExpiresAt: time.Now().Add(15 * time.Minute)}

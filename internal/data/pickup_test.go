@@ -25,7 +25,12 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
@@ -102,7 +107,7 @@ func newPkPay(t *testing.T, s *stack, listener payment.Listener) *pkPay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uc := payment.NewUsecase(client, data.NewPaymentStore(s.data), s.data, listener, s.clock.Now)
+	uc := payment.NewUsecase(client, paymentstore.NewPaymentStore(s.data), s.data, listener, s.clock.Now)
 	logger := log.NewFilter(log.NewStdLogger(os.Stderr), log.FilterLevel(log.LevelError))
 	n := wechatnotify.New(wechatpay.NewDecoder(client), uc, logger)
 	mux.Handle(payment.PaymentNotifyPath, n.Payment())
@@ -136,19 +141,19 @@ const (
 	pkLeaderUserB = 9002
 )
 
-func newPkEnv(t *testing.T, db *data.Database) *pkEnv {
+func newPkEnv(t *testing.T, db *sqldb.DB) *pkEnv {
 	t.Helper()
 	return newPkEnvIn(t, db, testenv.SingleRedis)
 }
 
 // newPkEnvIn is newPkEnv with the pickup guard on the Redis of mode.
-func newPkEnvIn(t *testing.T, db *data.Database, mode testenv.RedisMode) *pkEnv {
+func newPkEnvIn(t *testing.T, db *sqldb.DB, mode testenv.RedisMode) *pkEnv {
 	t.Helper()
 	s := newStackIn(t, db, mode)
 	ctx := t.Context()
 	e := &pkEnv{stack: s, db: db.Ent, nextUser: 100,
 		cfg: order.Config{AfterSalesWindow: 48 * time.Hour, PickupOverdue: 72 * time.Hour}}
-	e.orders = data.NewOrderRepo(s.data)
+	e.orders = orderstore.NewOrderRepo(s.data)
 	qr, err := order.NewQRSigner([]byte("pickup-test-key-of-at-least-32-bytes!!"))
 	if err != nil {
 		t.Fatal(err)
@@ -157,11 +162,11 @@ func newPkEnvIn(t *testing.T, db *data.Database, mode testenv.RedisMode) *pkEnv 
 	if e.grid, err = geo.CellAt(peoplesSquare, 7); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := data.NewGridRepo(s.data).Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true,
+	if _, err := leaderstore.NewGridRepo(s.data).Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true,
 		RouteLabel: "A线", StationLabel: "黄浦站"}); err != nil {
 		t.Fatal(err)
 	}
-	leaders := data.NewLeaderRepo(s.data, s.keys)
+	leaders := leaderstore.NewLeaderRepo(s.data, s.keys)
 	pickupCell, err := geo.CellAt(peoplesSquare, 9)
 	if err != nil {
 		t.Fatal(err)
@@ -190,16 +195,16 @@ func newPkEnvIn(t *testing.T, db *data.Database, mode testenv.RedisMode) *pkEnv 
 			SetPerShopperLimit(0).SetCommissionBp(1000).SaveX(ctx).ID
 	}
 	db.Ent.BatchGrid.Create().SetBatchID(b.ID).SetGridCell(e.grid.String()).SaveX(ctx)
-	outbox := data.NewOutboxStore(s.data, s.clock.Now)
-	afterSaleRepo := data.NewAfterSaleRepo(s.data)
+	outbox := outboxstore.NewOutboxStore(s.data, s.clock.Now)
+	afterSaleRepo := orderstore.NewAfterSaleRepo(s.data)
 	// Wired as the program wires it: the payment use cases tell the orders' listener, which
 	// hands after-sales refunds to the after-sales refund applier.
 	listener := order.NewListener(e.orders, outbox, order.NewAfterSaleRefunds(afterSaleRepo, e.orders, outbox, s.clock.Now),
 		s.clock.Now)
 	e.pay = newPkPay(t, s, listener)
-	e.pickup = order.NewPickup(data.NewPickupRepo(s.data), data.NewPickupGuard(s.data, s.prefix), e.orders,
-		data.NewBatchRepo(s.data), leaders, outbox, s.data, qr, nil, e.cfg, s.clock.Now)
-	e.afterSales = order.NewAfterSales(afterSaleRepo, e.orders, pkBatches{data.NewBatchRepo(s.data)},
+	e.pickup = order.NewPickup(orderstore.NewPickupRepo(s.data, presalestore.NewBatchRepo(s.data)), orderstore.NewPickupGuard(s.rdb, s.prefix), e.orders,
+		presalestore.NewBatchRepo(s.data), leaders, outbox, s.data, qr, nil, e.cfg, s.clock.Now)
+	e.afterSales = order.NewAfterSales(afterSaleRepo, e.orders, pkBatches{presalestore.NewBatchRepo(s.data)},
 		e.pay.uc, outbox, s.data, e.cfg, s.clock.Now)
 	return e
 }
@@ -286,7 +291,7 @@ func (e *pkEnv) batchStatus() entbatch.Status { return e.db.Batch.GetX(e.t.Conte
 // batch arrives with its last waiting point; the lists read the same orders.
 func TestPickupArrivalMakesOrdersReadyOnce(t *testing.T) {
 	t.Parallel()
-	for name, open := range map[string]func(*testing.T) *data.Database{"postgres": openPostgres, "sqlite": openSQLite} {
+	for name, open := range map[string]func(*testing.T) *sqldb.DB{"postgres": openPostgres, "sqlite": openSQLite} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			e := newPkEnv(t, open(t))
@@ -512,7 +517,7 @@ func TestPickupVerifyLimitHoldsUnderConcurrency(t *testing.T) {
 func TestPickupGuardClaimsAtomically(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, openPostgres(t))
-	g := data.NewPickupGuard(s.data, s.prefix)
+	g := orderstore.NewPickupGuard(s.rdb, s.prefix)
 	ctx := t.Context()
 	var passed atomic.Int32
 	waitAll(t, 60, 30*time.Second, func(int) {
@@ -548,7 +553,7 @@ func TestPickupGuardClaimsAtomically(t *testing.T) {
 // an after-sales request is open), makes late-paid orders ready, and completes the batch.
 func TestPickupTick(t *testing.T) {
 	t.Parallel()
-	for name, open := range map[string]func(*testing.T) *data.Database{"postgres": openPostgres, "sqlite": openSQLite} {
+	for name, open := range map[string]func(*testing.T) *sqldb.DB{"postgres": openPostgres, "sqlite": openSQLite} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			e := newPkEnv(t, open(t))

@@ -16,7 +16,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
 func TestReconcileSourcePostgres(t *testing.T) {
@@ -38,7 +39,7 @@ func recAt(h, m int) time.Time {
 }
 
 // seedReconcile writes payments, refunds, a settlement run and postings around the day.
-func seedReconcile(t *testing.T, db *data.Database) {
+func seedReconcile(t *testing.T, db *sqldb.DB) {
 	t.Helper()
 	ctx, c := t.Context(), db.Ent
 	paid := func(orderID int64, amount int64, at time.Time) {
@@ -109,10 +110,10 @@ func settledTx(key string, orderID, leaderID, amount int64) ledger.Tx {
 	}}
 }
 
-func testReconcileSource(t *testing.T, db *data.Database) {
+func testReconcileSource(t *testing.T, db *sqldb.DB) {
 	seedReconcile(t, db)
 	ctx := t.Context()
-	src := data.NewReconcileSource(data.NewData(db, nil))
+	src := reconcilestore.NewReconcileSource(db)
 	from, to := reconcile.DayRange(recDay)
 	lo, hi := from.Add(-reconcile.DefaultTolerance), to.Add(reconcile.DefaultTolerance)
 
@@ -177,7 +178,7 @@ func testReconcileSource(t *testing.T, db *data.Database) {
 // Books on a database where nothing was ever posted: no clearing account yet.
 func TestReconcileSourceEmptyLedger(t *testing.T) {
 	t.Parallel()
-	src := data.NewReconcileSource(data.NewData(openSQLite(t), nil))
+	src := reconcilestore.NewReconcileSource(openSQLite(t))
 	books, err := src.Books(t.Context(), []int64{1})
 	if err != nil || len(books) != 1 || books[0] != (reconcile.OrderBook{OrderID: 1}) {
 		t.Errorf("books %+v, %v", books, err)

@@ -14,7 +14,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 )
 
 func readReport(t *testing.T, b []byte) [][]string {
@@ -35,11 +37,11 @@ func readReport(t *testing.T, b []byte) [][]string {
 func TestReportsAgreeWithTheViews(t *testing.T) {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
-	store := data.NewCommissionStore(e.data)
-	book := ledger.NewLedger(data.NewLedgerStore(e.data), e.data, e.clock.Now)
+	store := commissionstore.NewCommissionStore(e.data)
+	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
 	cfg, _ := commission.Config{}.Check()
-	flows := commission.NewFlows(store, e.orders, data.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
-	views := commission.NewViews(store, data.NewLeaderRepo(e.data, e.keys), e.clock.Now)
+	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
+	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
 
 	o := e.pkOrder(e.a, "paid", 3) // 3 × 2500 fen at 10%: 750
 	if err := flows.OnPaid(ctx, commissionEvent(t, 1, order.Changed{OrderID: int64(o.ID)})); err != nil {

@@ -39,6 +39,11 @@ import (
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
@@ -133,11 +138,11 @@ func simBinary(b *testing.B) string {
 // settleBench is one seeded database, a simulator process and the program's client.
 type settleBench struct {
 	n        int
-	db       *data.Database
-	data     *data.Data
+	db       *sqldb.DB
+	data     *sqldb.DB
 	client   *wechatpay.Client
 	book     *ledger.Ledger
-	store    *data.SettlementStore
+	store    *settlementstore.SettlementStore
 	cfg      settlement.Config
 	sim      *exec.Cmd
 	simURL   string
@@ -151,14 +156,13 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	start := time.Now()
 	ctx := context.Background()
 	dsn := testenv.PostgresDSN(b)
-	db, cleanup, err := data.OpenDatabase(&conf.Data{Database: &conf.Data_Database{Driver: "postgres", Source: dsn,
+	db, cleanup, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{Driver: "postgres", Source: dsn,
 		MaxOpenConns: int32(envInt("GROUPBUY_SETTLE_CONNS", 50))}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(cleanup)
-	rdb, _ := testenv.Redis(b)
-	e := &settleBench{n: n, db: db, data: data.NewData(db, rdb), openid: map[int64]string{}}
+	e := &settleBench{n: n, db: db, data: db, openid: map[int64]string{}}
 
 	keys, err := wxsim.GenerateDevPayKeys(wxsim.DemoMchID)
 	if err != nil {
@@ -183,8 +187,8 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.book = ledger.NewLedger(data.NewLedgerStore(e.data), e.data, time.Now)
-	e.store = data.NewSettlementStore(e.data)
+	e.book = ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, time.Now)
+	e.store = settlementstore.NewSettlementStore(e.data)
 	// The production configuration (configs/postgres.yaml) but for the pace: create_qps is off,
 	// so the run goes as fast as this machine allows.
 	e.cfg, err = settlement.Config{FeeBP: 60, Concurrency: envInt("GROUPBUY_SETTLE_CONCURRENCY", 16),
@@ -296,11 +300,11 @@ func (e *settleBench) seed(b *testing.B, ctx context.Context, keys *seal.Keyring
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := data.NewGridRepo(e.data).Upsert(ctx, &leader.Grid{Cell: grid, Name: "人民广场", Serving: true}); err != nil {
+	if _, err := leaderstore.NewGridRepo(e.data).Upsert(ctx, &leader.Grid{Cell: grid, Name: "人民广场", Serving: true}); err != nil {
 		b.Fatal(err)
 	}
 	pickupCell, _ := geo.CellAt(peoplesSquare, 9)
-	repo := data.NewLeaderRepo(e.data, keys)
+	repo := leaderstore.NewLeaderRepo(e.data, keys)
 	nLeaders := envInt("GROUPBUY_SETTLE_LEADERS", 2000)
 	for i := range nLeaders {
 		openid := fmt.Sprintf("oLeader%06d", i)
@@ -350,7 +354,7 @@ func (e *settleBench) seed(b *testing.B, ctx context.Context, keys *seal.Keyring
 		SetPickupDate(time.Date(2026, 5, 2, 0, 0, 0, 0, bjtime.Zone)).SetCreatedBy(1).SaveX(ctx)
 	item := c.BatchItem.Create().SetBatchID(batch.ID).SetSkuID(1).SetProductID(1).SetTitle("草莓").SetSpec("一份").
 		SetUnit("份").SetListPrice(3000).SetPrice(2500).SetQuota(1 << 30).SetPerShopperLimit(0).SetCommissionBp(1000).SaveX(ctx).ID
-	plan, err := data.NewCommissionStore(e.data).CreatePlan(ctx, &commission.Plan{Rates: []int{500},
+	plan, err := commissionstore.NewCommissionStore(e.data).CreatePlan(ctx, &commission.Plan{Rates: []int{500},
 		EffectiveFrom: now.Add(-90 * 24 * time.Hour)})
 	if err != nil {
 		b.Fatal(err)
@@ -860,7 +864,7 @@ GROUP BY a.owner_id`, settlement.KindSettled)
 		b.Fatalf("WeChat paid %d in all, the run says %d", paid, s.Amount)
 	}
 	// The sum above is the views' settled figure: cross-check a few leaders through them.
-	views := commission.NewViews(data.NewCommissionStore(e.data), data.NewLeaderRepo(e.data, e.keys), time.Now)
+	views := commission.NewViews(commissionstore.NewCommissionStore(e.data), leaderstore.NewLeaderRepo(e.data, e.keys), time.Now)
 	for _, l := range e.leaders[:min(5, len(e.leaders))] {
 		if bal, err := views.Balance(ctx, l.ID); err != nil || bal.Settled != settled[l.ID] || bal.Settleable != 0 {
 			b.Fatalf("leader %d balance %+v, %v; settled by the sum %d", l.ID, bal, err, settled[l.ID])

@@ -22,7 +22,11 @@ import (
 	bizpay "github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
@@ -42,7 +46,7 @@ type stEnv struct {
 	flows   *commission.Flows
 	views   *commission.Views
 	book    *ledger.Ledger
-	store   *data.SettlementStore
+	store   *settlementstore.SettlementStore
 	cfg     settlement.Config
 	grid    geo.Cell
 	leaders []*leader.Leader
@@ -98,16 +102,16 @@ func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 		t.Fatal(err)
 	}
 	e.setupCommerce(t, n)
-	e.book = ledger.NewLedger(data.NewLedgerStore(s.data), s.data, s.clock.Now)
-	cstore := data.NewCommissionStore(s.data)
+	e.book = ledger.NewLedger(ledgerstore.NewLedgerStore(s.data), s.data, s.clock.Now)
+	cstore := commissionstore.NewCommissionStore(s.data)
 	ccfg, _ := commission.Config{}.Check()
-	leaders := data.NewLeaderRepo(s.data, s.keys)
-	e.flows = commission.NewFlows(cstore, data.NewOrderRepo(s.data), leaders, e.book, s.data, ccfg, s.clock.Now)
+	leaders := leaderstore.NewLeaderRepo(s.data, s.keys)
+	e.flows = commission.NewFlows(cstore, orderstore.NewOrderRepo(s.data), leaders, e.book, s.data, ccfg, s.clock.Now)
 	e.views = commission.NewViews(cstore, leaders, s.clock.Now)
 	if _, err := cstore.CreatePlan(ctx, &commission.Plan{Rates: []int{500}, EffectiveFrom: s.clock.Now().Add(-90 * 24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	e.store = data.NewSettlementStore(s.data)
+	e.store = settlementstore.NewSettlementStore(s.data)
 	e.cfg = stConfig(t)
 	return e
 }
@@ -128,11 +132,11 @@ func (e *stEnv) setupCommerce(t *testing.T, n int) {
 	if e.grid, err = geo.CellAt(peoplesSquare, 7); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := data.NewGridRepo(e.data).Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true}); err != nil {
+	if _, err := leaderstore.NewGridRepo(e.data).Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true}); err != nil {
 		t.Fatal(err)
 	}
 	pickupCell, _ := geo.CellAt(peoplesSquare, 9)
-	repo := data.NewLeaderRepo(e.data, e.keys)
+	repo := leaderstore.NewLeaderRepo(e.data, e.keys)
 	for i := range n {
 		openid := fmt.Sprintf("oLeader%04d", i)
 		u := e.db.User.Create().SetOpenid(openid).SetRoles([]string{"leader"}).SaveX(ctx)

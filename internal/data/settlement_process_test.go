@@ -15,7 +15,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
 
@@ -40,7 +42,7 @@ func TestSettlementWorkerProcess(t *testing.T) {
 	if err := protojson.Unmarshal([]byte(os.Getenv(envWorkerWechat)), &wc); err != nil {
 		t.Fatal(err)
 	}
-	db, _, err := data.OpenDatabase(&conf.Data{Database: &conf.Data_Database{Driver: "postgres", Source: dsn, MaxOpenConns: 8}})
+	db, _, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{Driver: "postgres", Source: dsn, MaxOpenConns: 8}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +50,10 @@ func TestSettlementWorkerProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := data.NewData(db, nil)
+	d := db
 	now := func() time.Time { return time.Now().UTC() }
-	book := ledger.NewLedger(data.NewLedgerStore(d), d, now)
-	uc := settlement.NewUsecase(data.NewSettlementStore(d), client, book, d, stConfig(t), now)
+	book := ledger.NewLedger(ledgerstore.NewLedgerStore(d), d, now)
+	uc := settlement.NewUsecase(settlementstore.NewSettlementStore(d), client, book, d, stConfig(t), now)
 	for {
 		_, _ = uc.Round(t.Context())
 	}

@@ -5,14 +5,14 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 )
 
 // The embedded default (make run) keeps settlement in SQLite: every hand-written query of the
 // store must parse and run there too.
 func TestSettlementStoreQueriesRunOnSQLite(t *testing.T) {
 	s := newStack(t, openSQLite(t))
-	st := data.NewSettlementStore(s.data)
+	st := settlementstore.NewSettlementStore(s.data)
 	ctx := t.Context()
 	if _, err := st.Owed(ctx, []settlement.OrderLeader{{OrderID: 1, LeaderID: 1}}); err != nil {
 		t.Fatal(err)

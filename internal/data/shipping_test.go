@@ -19,6 +19,11 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -46,13 +51,13 @@ func (e *shEnv) usecase() *shipping.Usecase {
 		MiniProgram: &conf.Wechat_MiniProgram{AppId: testAppID, AppSecret: testAppSecret},
 		Timeout:     durationpb.New(5 * time.Second),
 	}, e.rdb, e.prefix)
-	return shipping.NewUsecase(data.NewShippingStore(e.data), e.orders, data.NewBatchCache(data.NewBatchRepo(e.data)),
-		data.NewShippingUploader(mp), shipping.Config{RetryMaxDelay: time.Hour}, e.clock.Now)
+	return shipping.NewUsecase(shippingstore.NewShippingStore(e.data, paymentstore.NewPaymentStore(e.data)), e.orders, orderstore.NewBatchCache(presalestore.NewBatchRepo(e.data)),
+		shippingstore.NewShippingUploader(mp), shipping.Config{RetryMaxDelay: time.Hour}, e.clock.Now)
 }
 
 func (e *shEnv) txID(o *ent.Order) string {
 	e.t.Helper()
-	p, err := data.NewPaymentStore(e.data).GetPayment(e.t.Context(), payment.OutTradeNo(int64(o.ID), 1))
+	p, err := paymentstore.NewPaymentStore(e.data).GetPayment(e.t.Context(), payment.OutTradeNo(int64(o.ID), 1))
 	if err != nil || p.TransactionID == "" {
 		e.t.Fatalf("payment of order %d: %+v, %v", o.ID, p, err)
 	}
@@ -115,7 +120,7 @@ func TestShippingArrivalUploadsOncePerOrder(t *testing.T) {
 	if _, err := e.pickup.Arrive(ctx, int64(e.batch), e.a.ID, "ops:1"); err != nil {
 		t.Fatal(err)
 	}
-	outbox := data.NewOutboxStore(e.data, e.clock.Now)
+	outbox := outboxstore.NewOutboxStore(e.data, e.clock.Now)
 	var wg sync.WaitGroup
 	for _, uc := range []*shipping.Usecase{uc1, uc2} {
 		d := event.NewDispatcher(outbox, e.clock.Now, event.Map{

@@ -5,6 +5,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 )
 
 // The embedded default (a SQLite file and in-process Redis) runs on the same repositories: the
@@ -12,14 +13,14 @@ import (
 func TestSQLiteEmbeddedDefault(t *testing.T) {
 	t.Parallel()
 	db := openSQLite(t)
-	rdb, cleanup, err := data.NewRedis(&conf.Data{Redis: &conf.Data_Redis{Embedded: true, KeyPrefix: "gb"}})
+	rdb, cleanup, err := redisdb.NewRedis(&conf.Data{Redis: &conf.Data_Redis{Embedded: true, KeyPrefix: "gb"}})
 	if err != nil {
 		t.Fatalf("embedded redis: %v", err)
 	}
 	t.Cleanup(cleanup)
 	kr := newKeyring(t, "k1", map[string]string{"k1": generateKey(t)})
-	s := newStackWith(t, db, rdb, data.KeyPrefix("gb"), kr)
-	if err := s.data.Ready(t.Context()); err != nil {
+	s := newStackWith(t, db, rdb, redisdb.KeyPrefix("gb"), kr)
+	if err := data.NewReadiness(s.data, s.rdb).Ready(t.Context()); err != nil {
 		t.Fatalf("ready: %v", err)
 	}
 

@@ -19,6 +19,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/dbmigrate"
+	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
@@ -77,10 +80,10 @@ func (c *clock) Advance(d time.Duration) time.Time {
 // stack is the data layer built the way the program builds it, on one database.
 type stack struct {
 	t        *testing.T
-	db       *data.Database
-	data     *data.Data
+	db       *sqldb.DB
+	data     *sqldb.DB
 	rdb      redis.UniversalClient
-	prefix   data.KeyPrefix
+	prefix   redisdb.KeyPrefix
 	keys     *seal.Keyring
 	users    identity.UserRepo
 	consoles identity.ConsoleRepo
@@ -90,14 +93,14 @@ type stack struct {
 	clock    *clock
 }
 
-// openPostgres opens a fresh, migrated PostgreSQL database through data.OpenDatabase.
-func openPostgres(t *testing.T) *data.Database {
+// openPostgres opens a fresh, migrated PostgreSQL database through sqldb.Open.
+func openPostgres(t *testing.T) *sqldb.DB {
 	t.Helper()
 	return openDatabase(t, &conf.Data_Database{Driver: "postgres", Source: testenv.PostgresDSN(t), MaxOpenConns: maxConns})
 }
 
-// openSQLite opens a temp-file SQLite database through data.OpenDatabase and migrates it.
-func openSQLite(t *testing.T) *data.Database {
+// openSQLite opens a temp-file SQLite database through sqldb.Open and migrates it.
+func openSQLite(t *testing.T) *sqldb.DB {
 	t.Helper()
 	db := openDatabase(t, &conf.Data_Database{Driver: "sqlite", Source: filepath.Join(t.TempDir(), "db", "groupbuy.db")})
 	if db.Dialect != dialect.SQLite {
@@ -109,9 +112,9 @@ func openSQLite(t *testing.T) *data.Database {
 	return db
 }
 
-func openDatabase(t *testing.T, c *conf.Data_Database) *data.Database {
+func openDatabase(t *testing.T, c *conf.Data_Database) *sqldb.DB {
 	t.Helper()
-	db, cleanup, err := data.OpenDatabase(&conf.Data{Database: c})
+	db, cleanup, err := sqldb.Open(&conf.Data{Database: c})
 	if err != nil {
 		t.Fatalf("open %s database: %v", c.GetDriver(), err)
 	}
@@ -139,32 +142,32 @@ func generateKey(t *testing.T) string {
 }
 
 // newStack builds repositories on db with a fresh key "k1" and real Redis under a unique prefix.
-func newStack(t *testing.T, db *data.Database) *stack {
+func newStack(t *testing.T, db *sqldb.DB) *stack {
 	t.Helper()
 	return newStackIn(t, db, testenv.SingleRedis)
 }
 
 // newStackIn is newStack on the Redis of mode (the single server or the cluster).
-func newStackIn(t *testing.T, db *data.Database, mode testenv.RedisMode) *stack {
+func newStackIn(t *testing.T, db *sqldb.DB, mode testenv.RedisMode) *stack {
 	t.Helper()
 	rdb, prefix := testenv.RedisIn(t, mode)
-	return newStackWith(t, db, rdb, data.KeyPrefix(prefix), newKeyring(t, "k1", map[string]string{"k1": generateKey(t)}))
+	return newStackWith(t, db, rdb, redisdb.KeyPrefix(prefix), newKeyring(t, "k1", map[string]string{"k1": generateKey(t)}))
 }
 
-func newStackWith(t *testing.T, db *data.Database, rdb redis.UniversalClient, prefix data.KeyPrefix,
+func newStackWith(t *testing.T, db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix,
 	keys *seal.Keyring) *stack {
 	t.Helper()
-	d := data.NewData(db, rdb)
+	d := db
 	issuer, err := auth.NewIssuer(&conf.Auth{JwtSecret: testJWTSecret})
 	if err != nil {
 		t.Fatalf("issuer: %v", err)
 	}
 	return &stack{
 		t: t, db: db, data: d, rdb: rdb, prefix: prefix, keys: keys,
-		users:    data.NewUserRepo(d, keys),
-		consoles: data.NewConsoleRepo(d),
-		sessions: data.NewSessionRepo(d),
-		marks:    data.NewAccessMarks(d, prefix, testConfig),
+		users:    identitystore.NewUserRepo(d, keys),
+		consoles: identitystore.NewConsoleRepo(d),
+		sessions: identitystore.NewSessionRepo(d),
+		marks:    identitystore.NewAccessMarks(rdb, prefix, testConfig),
 		issuer:   issuer,
 		clock:    newClock(),
 	}

@@ -23,7 +23,8 @@ import (
 	entgrid "github.com/groupbuy/groupbuy/ent/grid"
 	entleader "github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -70,7 +71,7 @@ type Result struct {
 // and a served grid row for every grid cell used, in one transaction, then analyzes the tables
 // and reads the first and last leader back through the leader repository to prove the sealed
 // fields open with keys. The leaders table must be empty.
-func Seed(ctx context.Context, db *data.Database, keys *seal.Keyring, pts []geo.Point, opt Options) (Result, error) {
+func Seed(ctx context.Context, db *sqldb.DB, keys *seal.Keyring, pts []geo.Point, opt Options) (Result, error) {
 	start := time.Now()
 	if db.Dialect != dialect.Postgres {
 		return Result{}, fmt.Errorf("seedcity: PostgreSQL only, not %s", db.Dialect)
@@ -182,10 +183,10 @@ func buildRows(pts []geo.Point, keys *seal.Keyring, opt Options, now time.Time) 
 			invite: inviteCode(p.ID),
 		}
 		// The same associated data as the leader repository: leader/<id>/<column>.
-		if r.nameSealed, r.keyID, err = keys.Seal([]byte(r.realName), data.LeaderAAD(p.ID, "real_name")); err != nil {
+		if r.nameSealed, r.keyID, err = keys.Seal([]byte(r.realName), leaderstore.LeaderAAD(p.ID, "real_name")); err != nil {
 			return nil, nil, fmt.Errorf("seedcity: seal real name %d: %w", p.ID, err)
 		}
-		if r.phSealed, _, err = keys.Seal([]byte(r.phone), data.LeaderAAD(p.ID, "phone")); err != nil {
+		if r.phSealed, _, err = keys.Seal([]byte(r.phone), leaderstore.LeaderAAD(p.ID, "phone")); err != nil {
 			return nil, nil, fmt.Errorf("seedcity: seal phone %d: %w", p.ID, err)
 		}
 		rows[i] = r
@@ -273,8 +274,8 @@ func placeholders(q *strings.Builder, from, n int) {
 
 // verify reads rows back through the leader repository, which opens the sealed fields: a
 // seeding that sealed differently from the repository fails here, not in a benchmark.
-func verify(ctx context.Context, db *data.Database, keys *seal.Keyring, want ...row) error {
-	repo := data.NewLeaderRepo(data.NewData(db, nil), keys)
+func verify(ctx context.Context, db *sqldb.DB, keys *seal.Keyring, want ...row) error {
+	repo := leaderstore.NewLeaderRepo(db, keys)
 	for _, w := range want {
 		l, err := repo.Get(ctx, w.id)
 		if err != nil {

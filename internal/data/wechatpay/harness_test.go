@@ -28,7 +28,8 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
 	"github.com/groupbuy/groupbuy/internal/testenv"
@@ -85,8 +86,8 @@ type env struct {
 	sim      *wxsim.Simulator
 	client   *wechatpay.Client
 	uc       *payment.Usecase
-	store    *data.PaymentStore
-	data     *data.Data
+	store    *paymentstore.PaymentStore
+	data     *sqldb.DB
 	db       *sql.DB
 	listener *countingListener
 	notify   string     // base URL of the notification server
@@ -162,13 +163,13 @@ func newEnv(t *testing.T, configure ...func(*wxsim.PayConfig)) *env {
 	wechatpay.SetRetryDelays(client, time.Millisecond, 5*time.Millisecond)
 
 	dsn := testenv.PostgresDSN(t)
-	db, cleanup, err := data.OpenDatabase(&conf.Data{Database: &conf.Data_Database{Driver: "postgres", Source: dsn, MaxOpenConns: 25}})
+	db, cleanup, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{Driver: "postgres", Source: dsn, MaxOpenConns: 25}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
-	d := data.NewData(db, nil)
-	store := data.NewPaymentStore(d)
+	d := db
+	store := paymentstore.NewPaymentStore(d)
 	listener := &countingListener{}
 	uc := payment.NewUsecase(client, store, d, listener, func() time.Time { return time.Now().UTC() })
 	logger := log.NewStdLogger(os.Stderr)

@@ -10,7 +10,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -21,14 +22,14 @@ func TestReceiverOpsListAndRetryRefusedRegistration(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
-	queue := data.NewReceiverQueue(e.data)
+	queue := leaderstore.NewReceiverQueue(e.data)
 	const refused, other = "oReceiverOpsLeader00000000001", "oReceiverOpsLeader00000000002"
 	if err := queue.Enqueue(ctx, leader.ReceiverRequest{LeaderID: 41, OpenID: refused}); err != nil {
 		t.Fatal(err)
 	}
 	clock := time.Now().UTC()
 	now := func() time.Time { return clock }
-	regs := data.NewRegistrationQueue(e.data)
+	regs := paymentstore.NewRegistrationQueue(e.data)
 	r := payment.NewRegistrar(regs, e.client, now)
 	ops := payment.NewReceiverOps(regs, e.data, now)
 

@@ -8,7 +8,8 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -18,7 +19,7 @@ func TestRegistrarMakesLeadersReceivers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
-	queue := data.NewReceiverQueue(e.data)
+	queue := leaderstore.NewReceiverQueue(e.data)
 	const good, refused = "oRegistrarLeader0000000000001", "oRegistrarLeader0000000000002"
 	for i, openid := range []string{good, refused} {
 		if err := queue.Enqueue(ctx, leader.ReceiverRequest{LeaderID: int64(i + 1), OpenID: openid}); err != nil {
@@ -26,7 +27,7 @@ func TestRegistrarMakesLeadersReceivers(t *testing.T) {
 		}
 	}
 	clock := time.Now().UTC()
-	r := payment.NewRegistrar(data.NewRegistrationQueue(e.data), e.client, func() time.Time { return clock })
+	r := payment.NewRegistrar(paymentstore.NewRegistrationQueue(e.data), e.client, func() time.Time { return clock })
 
 	e.sim.FailPayNext(wxsim.OpSharingAddReceiver, "SYSTEM_ERROR", http.StatusInternalServerError, 10)
 	if n, err := r.RegisterOnce(ctx); n != 2 || err != nil {

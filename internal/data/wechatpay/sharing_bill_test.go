@@ -10,7 +10,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
-	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -160,7 +160,7 @@ func TestReconcileDayThroughSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := e.sim.Now()
-	rec := reconcile.NewReconciler(e.client, data.NewReconcileSource(e.data))
+	rec := reconcile.NewReconciler(e.client, reconcilestore.NewReconcileSource(e.data))
 	if _, err := rec.Day(ctx, day); !errors.Is(err, payment.ErrBillNotReady) {
 		t.Errorf("today: %v, want ErrBillNotReady", err)
 	}

@@ -1,0 +1,226 @@
+package orderstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
+)
+
+// Orders placed at the same moment are written together: under a flash sale hundreds of
+// checkouts wait on PostgreSQL at once, and one statement of many orders costs the database
+// about a third of what as many single statements cost (one plan, one commit, one WAL flush).
+// Nothing waits to fill a batch: a writer takes whatever is queued when it is free, so a lone
+// order goes out at once and a crowd goes out in groups.
+const (
+	maxBatchOrders = 64
+	maxWriters     = 4
+)
+
+// insertOrdersSQL writes orders and their lines in one statement, each for its shopper's current
+// leader when that leader serves and its grid is one of the order's batch's: inp holds one row
+// per order (ord numbers them), x one row per line. Orders without such a leader, or whose key is
+// taken, produce no rows.
+const insertOrdersSQL = `
+WITH inp AS (
+	SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
+		$8::timestamptz[], $9::text[]) AS i(ord, user_id, k, batch_id, amount, pay_attempt, expires_at, grids)
+), o AS (
+	INSERT INTO orders (created_at, updated_at, user_id, leader_id, batch_id, grid_cell, status,
+		idempotency_key, amount, refunded, pay_attempt, expires_at, release_pending)
+	SELECT $1, $1, inp.user_id, l.id, inp.batch_id, l.grid_cell, 'pending_payment', inp.k, inp.amount, 0,
+		inp.pay_attempt, inp.expires_at, false
+	FROM inp
+	JOIN leader_bindings b ON b.user_id = inp.user_id AND b.unbound_at IS NULL
+	JOIN leaders l ON l.id = b.leader_id AND l.status = 'approved' AND NOT l.paused
+	WHERE l.grid_cell = ANY(string_to_array(inp.grids, ','))
+	ON CONFLICT (user_id, idempotency_key) DO NOTHING
+	RETURNING id, user_id, idempotency_key, leader_id, grid_cell
+), ko AS (
+	SELECT o.*, inp.ord FROM o JOIN inp ON inp.user_id = o.user_id AND inp.k = o.idempotency_key
+), l AS (
+	INSERT INTO order_lines (order_id, item_id, sku_id, title, price, quantity, amount, commission_bp,
+		refunded_quantity, refunded_amount)
+	SELECT ko.id, x.item_id, x.sku_id, x.title, x.price, x.quantity, x.amount, x.commission_bp, 0, 0
+	FROM ko JOIN unnest($10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::bigint[], $15::bigint[],
+		$16::bigint[], $17::bigint[]) AS x(ord, item_id, sku_id, title, price, quantity, amount, commission_bp)
+		ON x.ord = ko.ord
+	RETURNING id, order_id, item_id
+)
+SELECT ko.ord, ko.id, ko.leader_id, ko.grid_cell, l.id, l.item_id FROM ko JOIN l ON l.order_id = ko.id`
+
+// insertReq is one order waiting to be written, and where its outcome goes.
+type insertReq struct {
+	ctx   context.Context
+	o     *order.Order
+	grids []string
+	done  chan insertRes
+}
+
+// insertRes is an order's outcome: written (o), not written (neither: the caller asks why), or
+// a failed batch that the caller retries alone (single).
+type insertRes struct {
+	o      *order.Order
+	err    error
+	single bool
+}
+
+// orderBatcher queues orders and runs up to maxWriters writers while there are any.
+type orderBatcher struct {
+	data    *sqldb.DB
+	mu      sync.Mutex
+	queue   []*insertReq
+	writers int
+}
+
+// write queues o and waits for its outcome. It waits even if ctx ends meanwhile: once the
+// statement is sent, whether the order was written must be known.
+func (b *orderBatcher) write(ctx context.Context, o *order.Order, grids []string) insertRes {
+	req := &insertReq{ctx: ctx, o: o, grids: grids, done: make(chan insertRes, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	if b.writers < maxWriters {
+		b.writers++
+		go b.drain()
+	}
+	b.mu.Unlock()
+	return <-req.done
+}
+
+// drain writes batches until the queue is empty.
+func (b *orderBatcher) drain() {
+	for {
+		b.mu.Lock()
+		batch := b.take()
+		if len(batch) == 0 {
+			b.writers--
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		b.run(batch)
+	}
+}
+
+// take removes up to maxBatchOrders requests from the queue, leaving a second request for the
+// same shopper and key to a later batch (one statement cannot insert both). b.mu is held.
+func (b *orderBatcher) take() []*insertReq {
+	batch := make([]*insertReq, 0, min(len(b.queue), maxBatchOrders))
+	seen := make(map[string]bool, cap(batch))
+	rest := b.queue[:0]
+	for _, r := range b.queue {
+		k := r.o.Token()
+		if len(batch) == maxBatchOrders || seen[k] {
+			rest = append(rest, r)
+			continue
+		}
+		seen[k] = true
+		batch = append(batch, r)
+	}
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	return batch
+}
+
+// run writes one batch. Requests whose context ended while queued are answered unwritten; the
+// statement runs until the earliest deadline of the rest, so no order commits after its
+// checkout's deadline.
+func (b *orderBatcher) run(batch []*insertReq) {
+	live := batch[:0]
+	deadline := time.Time{}
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- insertRes{err: fmt.Errorf("order %q not written: %w", r.o.IdempotencyKey, err)}
+			continue
+		}
+		if d, ok := r.ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+			deadline = d
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if !deadline.IsZero() {
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+	}
+	defer cancel()
+	written, err := b.insert(ctx, live)
+	for i, r := range live {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			r.done <- insertRes{err: fmt.Errorf("write orders: %w", err)}
+		case err != nil:
+			r.done <- insertRes{single: true}
+		default:
+			r.done <- insertRes{o: written[i]}
+		}
+	}
+}
+
+// insert runs insertOrdersSQL for reqs and returns each one's written order, or nil.
+func (b *orderBatcher) insert(ctx context.Context, reqs []*insertReq) ([]*order.Order, error) {
+	var in orderColumns
+	for i, r := range reqs {
+		in.add(int64(i), r.o, r.grids)
+	}
+	now := time.Now().UTC()
+	rows, err := b.data.SQL.QueryContext(ctx, insertOrdersSQL, append([]any{now}, in.args()...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]*order.Order, len(reqs))
+	for rows.Next() {
+		var ord, id, leaderID, lineID, itemID int64
+		var grid string
+		if err := rows.Scan(&ord, &id, &leaderID, &grid, &lineID, &itemID); err != nil {
+			return nil, err
+		}
+		o := out[ord]
+		if o == nil {
+			cp := *reqs[ord].o
+			o = &cp
+			o.ID, o.LeaderID, o.GridCell, o.CreatedAt, o.Lines = id, leaderID, grid, now, nil
+			out[ord] = o
+		}
+		for _, l := range reqs[ord].o.Lines {
+			if l.ItemID == itemID {
+				l.ID, l.OrderID = lineID, id
+				o.Lines = append(o.Lines, l)
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// orderColumns are a batch's orders and lines as the statement's arrays.
+type orderColumns struct {
+	ord, users, batches, amounts, attempts        []int64
+	keys, grids                                   []string
+	expires                                       []time.Time
+	lOrd, lItem, lSKU, lPrice, lQty, lAmount, lBP []int64
+	lTitle                                        []string
+}
+
+func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
+	c.ord, c.users, c.keys = append(c.ord, ord), append(c.users, o.UserID), append(c.keys, o.IdempotencyKey)
+	c.batches, c.amounts = append(c.batches, o.BatchID), append(c.amounts, o.Amount)
+	c.attempts, c.expires = append(c.attempts, int64(o.PayAttempt)), append(c.expires, o.ExpiresAt)
+	c.grids = append(c.grids, strings.Join(grids, ","))
+	for _, l := range o.Lines {
+		c.lOrd, c.lItem, c.lSKU = append(c.lOrd, ord), append(c.lItem, l.ItemID), append(c.lSKU, l.SKUID)
+		c.lTitle, c.lPrice, c.lQty = append(c.lTitle, l.Title), append(c.lPrice, l.Price), append(c.lQty, l.Quantity)
+		c.lAmount, c.lBP = append(c.lAmount, l.Amount), append(c.lBP, int64(l.CommissionBP))
+	}
+}
+
+func (c *orderColumns) args() []any {
+	return []any{c.ord, c.users, c.keys, c.batches, c.amounts, c.attempts, c.expires, c.grids,
+		c.lOrd, c.lItem, c.lSKU, c.lTitle, c.lPrice, c.lQty, c.lAmount, c.lBP}
+}

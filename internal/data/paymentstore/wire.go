@@ -1,0 +1,16 @@
+package paymentstore
+
+import (
+	"github.com/google/wire"
+
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
+)
+
+// ProviderSet builds the stores of payments, refunds and receiver registrations.
+var ProviderSet = wire.NewSet(
+	NewPaymentStore,
+	NewRegistrationQueue,
+	wire.Bind(new(payment.Store), new(*PaymentStore)),
+	wire.Bind(new(payment.RegistrationQueue), new(*RegistrationQueue)),
+	wire.Bind(new(payment.RegistrationBook), new(*RegistrationQueue)),
+)
