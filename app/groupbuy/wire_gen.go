@@ -125,7 +125,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	confSettlement := bootstrap.Settlement
-	config4, err := settlementConfig(confSettlement, confCommission)
+	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -338,7 +338,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		return nil, nil, err
 	}
 	confSettlement := bootstrap.Settlement
-	config4, err := settlementConfig(confSettlement, confCommission)
+	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -389,8 +389,7 @@ func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.U
 	ledgerLedger := ledger.NewLedger(ledgerStore, dataData, portClock)
 	poster := settlementPoster(ledgerLedger)
 	confSettlement := bootstrap.Settlement
-	confCommission := bootstrap.Commission
-	config, err := settlementConfig(confSettlement, confCommission)
+	config, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
