@@ -49,7 +49,7 @@ func settlementConfig(s *conf.Settlement) (settlement.Config, error) {
 		SelectBatch:  int(s.GetSelectBatch()),
 		DailyAt:      s.GetDailyAt(),
 	}
-	return cfg.Check()
+	return cfg, cfg.Check()
 }
 
 // settlementIdle is how long the settlement worker rests when it found nothing to do.

@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/shipping"
+	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
 // loadYAML loads a configuration file holding text.
@@ -147,5 +151,21 @@ func TestApplyDefaultsIsIdempotent(t *testing.T) {
 	ApplyDefaults(bc)
 	if after := bc.String(); after != before {
 		t.Errorf("a second ApplyDefaults changed the configuration:\n%s\n%s", before, after)
+	}
+}
+
+// The table's values that packages also name as constants agree with them.
+func TestDefaultsAgreeWithPackageConstants(t *testing.T) {
+	bc := &Bootstrap{}
+	ApplyDefaults(bc)
+	if bc.Geo.GridRes != geo.DefaultGridRes || bc.Geo.PickupRes != geo.DefaultPickupRes {
+		t.Errorf("geo resolutions %d/%d, geo package %d/%d", bc.Geo.GridRes, bc.Geo.PickupRes,
+			geo.DefaultGridRes, geo.DefaultPickupRes)
+	}
+	if bc.Commission.CapBp != commission.DefaultCapBP {
+		t.Errorf("commission.cap_bp %d, commission.DefaultCapBP %d", bc.Commission.CapBp, commission.DefaultCapBP)
+	}
+	if d := bc.Shipping.RetryMaxDelay.AsDuration(); d != shipping.DefaultRetryMaxDelay {
+		t.Errorf("shipping.retry_max_delay %s, shipping.DefaultRetryMaxDelay %s", d, shipping.DefaultRetryMaxDelay)
 	}
 }
