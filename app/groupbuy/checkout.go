@@ -14,8 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/server"
 )
 
-// checkoutConfig turns the checkout section into order's policy, with the defaults the README
-// documents.
+// checkoutConfig turns the checkout section (defaults filled by conf.Load) into order's policy.
 func checkoutConfig(c *conf.Checkout) (order.Config, error) {
 	cfg := order.Config{
 		OrderTTL:         c.GetOrderTtl().AsDuration(),
@@ -23,10 +22,6 @@ func checkoutConfig(c *conf.Checkout) (order.Config, error) {
 		PickupOverdue:    c.GetPickupOverdueAfter().AsDuration(),
 		CheckoutDeadline: c.GetCheckoutDeadline().AsDuration(),
 	}
-	orDefault(&cfg.OrderTTL, 15*time.Minute)
-	orDefault(&cfg.AfterSalesWindow, 48*time.Hour)
-	orDefault(&cfg.PickupOverdue, 72*time.Hour)
-	orDefault(&cfg.CheckoutDeadline, 3*time.Second)
 	// Seconds only make sense in tests; shoppers need minutes to pay.
 	if cfg.OrderTTL < 5*time.Second || cfg.OrderTTL > 2*time.Hour {
 		return cfg, fmt.Errorf("checkout.order_ttl %s: must be 5s to 2h", cfg.OrderTTL)
@@ -37,11 +32,7 @@ func checkoutConfig(c *conf.Checkout) (order.Config, error) {
 // tick is how often the batch scheduler and the order sweeper run.
 type tick time.Duration
 
-func checkoutTick(c *conf.Checkout) tick {
-	d := c.GetTick().AsDuration()
-	orDefault(&d, time.Second)
-	return tick(d)
-}
+func checkoutTick(c *conf.Checkout) tick { return tick(c.GetTick().AsDuration()) }
 
 // qrSigner signs pickup QR payloads with the configured secret.
 func qrSigner(c *conf.Checkout) (*order.QRSigner, error) {

@@ -63,15 +63,8 @@ func seedDemo(bc *conf.Bootstrap, logger log.Logger) error {
 	return seedDemoBatch(ctx, t, demoBatchWindow(bc.GetDemo()))
 }
 
-// defaultDemoBatchWindow is how long the demo batch takes orders unless demo.batch_window says.
-const defaultDemoBatchWindow = 48 * time.Hour
-
-func demoBatchWindow(d *conf.Demo) time.Duration {
-	if w := d.GetBatchWindow().AsDuration(); w > 0 {
-		return w
-	}
-	return defaultDemoBatchWindow
-}
+// demoBatchWindow is how long the demo batch takes orders (demo.batch_window).
+func demoBatchWindow(d *conf.Demo) time.Duration { return d.GetBatchWindow().AsDuration() }
 
 // seedDemoBatch publishes one batch to the demo grid, open from now for window (its pickup the
 // day after it closes), unless a batch exists already.

@@ -16,13 +16,14 @@ func TestPresaleAndLeaderConfig(t *testing.T) {
 	want := presale.Config{FreezeWindow: 30 * 24 * time.Hour, AfterSalesWindow: 48 * time.Hour, SettleMargin: 48 * time.Hour}
 	for _, f := range []string{"../../configs/groupbuy.yaml", "../../configs/postgres.yaml", ""} {
 		bc := &conf.Bootstrap{}
+		conf.ApplyDefaults(bc) // what Load gives for an empty file
 		if f != "" {
 			var err error
 			if bc, err = conf.Load(f); err != nil {
 				t.Fatal(err)
 			}
 		}
-		st, err := settlementConfig(bc.GetSettlement(), bc.GetCommission())
+		st, err := settlementConfig(bc.GetSettlement())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,8 +39,10 @@ func TestPresaleAndLeaderConfig(t *testing.T) {
 			t.Errorf("%q: leaders %+v (%v)", f, l, err)
 		}
 	}
-	st, _ := settlementConfig(nil, nil)
-	co, _ := checkoutConfig(nil)
+	defaults := &conf.Bootstrap{}
+	conf.ApplyDefaults(defaults)
+	st, _ := settlementConfig(defaults.GetSettlement())
+	co, _ := checkoutConfig(defaults.GetCheckout())
 	if _, err := presaleConfig(&conf.Settlement{SettleMargin: durationpb.New(29 * 24 * time.Hour)}, st, co); err == nil {
 		t.Error("a margin that leaves no time in the freeze window was accepted")
 	}

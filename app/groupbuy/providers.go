@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/google/wire"
 
@@ -39,7 +38,7 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	clock,
 )
 
-// identityConfig turns the auth section into the identity policy, with safe defaults.
+// identityConfig turns the auth section (defaults filled by conf.Load) into the identity policy.
 func identityConfig(c *conf.Auth) identity.Config {
 	cfg := identity.Config{
 		AccessTTL:         c.GetAccessTtl().AsDuration(),
@@ -48,28 +47,8 @@ func identityConfig(c *conf.Auth) identity.Config {
 		Lockout:           c.GetConsole().GetLockout().AsDuration(),
 		PasswordParams:    passhash.DefaultParams,
 	}
-	orDefault(&cfg.AccessTTL, 2*time.Hour)
-	orDefault(&cfg.RefreshTTL, 30*24*time.Hour)
-	orDefault(&cfg.Lockout, 15*time.Minute)
-	if cfg.MaxFailedAttempts <= 0 {
-		cfg.MaxFailedAttempts = 5
-	}
-	checks := int(c.GetConsole().GetMaxPasswordChecks())
-	if checks <= 0 {
-		checks = defaultPasswordChecks
-	}
-	cfg.PasswordChecks = passhash.NewLimiter(checks)
+	cfg.PasswordChecks = passhash.NewLimiter(int(c.GetConsole().GetMaxPasswordChecks()))
 	return cfg
-}
-
-// defaultPasswordChecks bounds logins to 128 MiB of argon2id memory (passhash.DefaultParams):
-// a burst of logins cannot exhaust a small server, and two checks still keep both cores busy.
-const defaultPasswordChecks = 2
-
-func orDefault(d *time.Duration, def time.Duration) {
-	if *d <= 0 {
-		*d = def
-	}
 }
 
 func clock() port.Clock { return port.SystemClock }
@@ -87,7 +66,8 @@ type tools struct {
 // WeChat's rules on multi-level distribution), whatever the configuration says.
 const maxCommissionLevels = 3
 
-// leaderConfig turns the geo and leaders sections into the neighbourhood policy.
+// leaderConfig turns the geo and leaders sections (defaults filled by conf.Load) into the
+// neighbourhood policy, refusing what the law or H3 cannot take.
 func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, error) {
 	cfg := leader.Config{
 		GridRes:          int(g.GetGridRes()),
@@ -98,21 +78,6 @@ func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, 
 		FirstChoiceGrace: l.GetFirstChoiceGrace().AsDuration(),
 		UplineDepth:      int(l.GetCommissionLevels()) - 1,
 		AppID:            w.GetMiniProgram().GetAppId(),
-	}
-	if cfg.GridRes == 0 {
-		cfg.GridRes = geo.DefaultGridRes
-	}
-	if cfg.PickupRes == 0 {
-		cfg.PickupRes = geo.DefaultPickupRes
-	}
-	if cfg.MaxRadiusMeters == 0 {
-		cfg.MaxRadiusMeters = 3000
-	}
-	orDefault(&cfg.IndexRefresh, time.Second)
-	orDefault(&cfg.RebindInterval, 24*time.Hour)
-	orDefault(&cfg.FirstChoiceGrace, 30*time.Minute)
-	if l.GetCommissionLevels() == 0 {
-		cfg.UplineDepth = 1
 	}
 	if cfg.UplineDepth < 0 || cfg.UplineDepth > maxCommissionLevels-1 {
 		return cfg, fmt.Errorf("leaders.commission_levels must be 1 to %d", maxCommissionLevels)
@@ -127,11 +92,10 @@ func leaderConfig(g *conf.Geo, l *conf.Leaders, w *conf.Wechat) (leader.Config, 
 }
 
 // presaleConfig is the batch policy: the freeze window and after-sales window as settlement and
-// checkout have them (defaults applied there), and the settlement margin.
+// checkout have them, and the settlement margin.
 func presaleConfig(s *conf.Settlement, st settlement.Config, co order.Config) (presale.Config, error) {
 	cfg := presale.Config{FreezeWindow: st.FreezeWindow, AfterSalesWindow: co.AfterSalesWindow,
 		SettleMargin: s.GetSettleMargin().AsDuration()}
-	orDefault(&cfg.SettleMargin, 2*24*time.Hour)
 	if cfg.AfterSalesWindow+cfg.SettleMargin >= cfg.FreezeWindow {
 		return cfg, fmt.Errorf("checkout.after_sales_window %s plus settlement.settle_margin %s leave no time in "+
 			"settlement.freeze_window %s", cfg.AfterSalesWindow, cfg.SettleMargin, cfg.FreezeWindow)

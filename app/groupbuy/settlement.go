@@ -31,9 +31,9 @@ var settlementSet = wire.NewSet( //nolint:unused // used by commonSet (wireinjec
 // here would need the ledger's provider in this set).
 func settlementPoster(book *ledger.Ledger) settlement.Poster { return book }
 
-// settlementConfig turns the settlement section into settlement's policy; the maximum ratio
-// defaults to commission.cap_bp (both are WeChat's maximum profit-sharing ratio of the merchant).
-func settlementConfig(s *conf.Settlement, c *conf.Commission) (settlement.Config, error) {
+// settlementConfig turns the settlement section (defaults filled by conf.Load) into settlement's
+// policy, refusing what cannot work.
+func settlementConfig(s *conf.Settlement) (settlement.Config, error) {
 	cfg := settlement.Config{
 		FreezeWindow: s.GetFreezeWindow().AsDuration(),
 		WarnBefore:   s.GetWarnBefore().AsDuration(),
@@ -49,18 +49,11 @@ func settlementConfig(s *conf.Settlement, c *conf.Commission) (settlement.Config
 		SelectBatch:  int(s.GetSelectBatch()),
 		DailyAt:      s.GetDailyAt(),
 	}
-	if cfg.MaxRatioBP == 0 {
-		cfg.MaxRatioBP = int(c.GetCapBp())
-	}
-	return cfg.Check()
+	return cfg, cfg.Check()
 }
 
 // settlementIdle is how long the settlement worker rests when it found nothing to do.
-func settlementIdle(s *conf.Settlement) time.Duration {
-	d := s.GetWorkerIdle().AsDuration()
-	orDefault(&d, time.Second)
-	return d
-}
+func settlementIdle(s *conf.Settlement) time.Duration { return s.GetWorkerIdle().AsDuration() }
 
 // settlementLoopSet is settlement's loops, merged into server.Loops by domainLoops.
 type settlementLoopSet server.Loops

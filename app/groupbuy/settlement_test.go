@@ -14,7 +14,7 @@ func TestSettlementConfigOfShippedFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := settlementConfig(bc.GetSettlement(), bc.GetCommission())
+		cfg, err := settlementConfig(bc.GetSettlement())
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -25,14 +25,18 @@ func TestSettlementConfigOfShippedFiles(t *testing.T) {
 }
 
 func TestSettlementConfigDefaults(t *testing.T) {
-	cfg, err := settlementConfig(nil, &conf.Commission{CapBp: 2500})
+	bc := &conf.Bootstrap{Commission: &conf.Commission{CapBp: 2500}}
+	conf.ApplyDefaults(bc)
+	cfg, err := settlementConfig(bc.GetSettlement())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.MaxRatioBP != 2500 || cfg.Concurrency != 16 || cfg.DailyAt != "" {
 		t.Errorf("defaults: %+v", cfg)
 	}
-	if _, err := settlementConfig(&conf.Settlement{DailyAt: "25:00"}, nil); err == nil {
+	bc = &conf.Bootstrap{Settlement: &conf.Settlement{DailyAt: "25:00"}}
+	conf.ApplyDefaults(bc)
+	if _, err := settlementConfig(bc.GetSettlement()); err == nil {
 		t.Error("daily_at 25:00 accepted")
 	}
 }

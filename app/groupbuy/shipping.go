@@ -11,17 +11,14 @@ import (
 	"github.com/groupbuy/groupbuy/internal/server"
 )
 
-// shippingConfig turns the shipping section into the declarations' policy, with the defaults
-// the README documents.
+// shippingConfig turns the shipping section (defaults filled by conf.Load) into the
+// declarations' policy.
 func shippingConfig(c *conf.Shipping) shipping.Config {
 	cfg := shipping.Config{
 		UndeclaredAfter:    c.GetUndeclaredAfter().AsDuration(),
 		UndeclaredLookback: c.GetUndeclaredLookback().AsDuration(),
 		RetryMaxDelay:      c.GetRetryMaxDelay().AsDuration(),
 	}
-	orDefault(&cfg.UndeclaredAfter, 48*time.Hour)
-	orDefault(&cfg.UndeclaredLookback, 90*24*time.Hour)
-	orDefault(&cfg.RetryMaxDelay, shipping.DefaultRetryMaxDelay)
 	return cfg
 }
 
@@ -31,12 +28,11 @@ type shippingLoopSet server.Loops
 // undeclaredCheckEvery is how often the undeclared-orders check runs on each replica.
 const undeclaredCheckEvery = 24 * time.Hour
 
-// shippingLoops are the declarations' worker, ticking every shipping.tick (default 2s), and the daily check that logs paid orders
-// with no declaration uploaded to WeChat.
+// shippingLoops are the declarations' worker, ticking every shipping.tick, and the daily check
+// that logs paid orders with no declaration uploaded to WeChat.
 func shippingLoops(c *conf.Shipping, logger log.Logger, uc *shipping.Usecase) shippingLoopSet {
 	h := log.NewHelper(logger)
 	interval := c.GetTick().AsDuration()
-	orDefault(&interval, 2*time.Second)
 	return shippingLoopSet{
 		"shipping-declarations": func(ctx context.Context) error {
 			return runEvery(ctx, interval, uc.Tick, func(err error) {

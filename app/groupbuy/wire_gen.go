@@ -138,7 +138,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	confSettlement := bootstrap.Settlement
-	config4, err := settlementConfig(confSettlement, confCommission)
+	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -349,7 +349,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		return nil, nil, err
 	}
 	confSettlement := bootstrap.Settlement
-	config4, err := settlementConfig(confSettlement, confCommission)
+	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -399,8 +399,7 @@ func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.U
 	ledgerLedger := ledger.NewLedger(ledgerStore, db, portClock)
 	poster := settlementPoster(ledgerLedger)
 	confSettlement := bootstrap.Settlement
-	confCommission := bootstrap.Commission
-	config, err := settlementConfig(confSettlement, confCommission)
+	config, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -16,8 +16,9 @@ const EnvPrefix = "GROUPBUY_"
 
 var quietConfigLog sync.Once
 
-// Load reads the configuration file at path, resolving placeholders from the environment. Every
-// program of the project reads its configuration this way.
+// Load reads the configuration file at path, resolving placeholders from the environment, and
+// fills unset settings with their defaults (ApplyDefaults). Every program of the project reads
+// its configuration this way.
 func Load(path string) (*Bootstrap, error) {
 	quietConfigLog.Do(func() {
 		// The config package logs through kratos's global logger; only its warnings matter
@@ -33,5 +34,6 @@ func Load(path string) (*Bootstrap, error) {
 	if err := c.Scan(&bc); err != nil {
 		return nil, fmt.Errorf("parse config %s: %w", path, err)
 	}
+	ApplyDefaults(&bc)
 	return &bc, nil
 }

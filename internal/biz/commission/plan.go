@@ -47,24 +47,20 @@ type Config struct {
 // on multi-level distribution), whatever the configuration says.
 const MaxLevels = 3
 
-// DefaultCapBP is WeChat Pay's default maximum profit-sharing ratio of a merchant, 30%.
+// DefaultCapBP is WeChat Pay's default maximum profit-sharing ratio of a merchant, 30%: the
+// default of commission.cap_bp (internal/conf/defaults.go).
 const DefaultCapBP = 3000
 
-// Check fills defaults and refuses a policy outside the law's and WeChat's limits.
-func (c Config) Check() (Config, error) {
-	if c.Levels == 0 {
-		c.Levels = 2
-	}
-	if c.CapBP == 0 {
-		c.CapBP = DefaultCapBP
-	}
+// Check refuses a policy outside the law's and WeChat's limits. The defaults of unset values are
+// filled before, where the configuration is loaded (internal/conf/defaults.go).
+func (c Config) Check() error {
 	if c.Levels < 1 || c.Levels > MaxLevels {
-		return c, fmt.Errorf("commission levels %d: must be 1 to %d", c.Levels, MaxLevels)
+		return fmt.Errorf("commission levels %d: must be 1 to %d", c.Levels, MaxLevels)
 	}
 	if c.CapBP < 0 || c.CapBP > BasisPoints {
-		return c, fmt.Errorf("commission cap %d bp: must be 0 to %d", c.CapBP, BasisPoints)
+		return fmt.Errorf("commission cap %d bp: must be 0 to %d", c.CapBP, BasisPoints)
 	}
-	return c, nil
+	return nil
 }
 
 // ErrPlanInvalid is a plan (or a batch item's rate) the limits refuse.

@@ -151,12 +151,15 @@ func TestSplitFloorsEachShare(t *testing.T) {
 }
 
 func TestCheckRates(t *testing.T) {
-	cfg, err := Config{}.Check()
-	if err != nil || cfg.Levels != 2 || cfg.CapBP != 3000 {
+	cfg := Config{Levels: 2, CapBP: DefaultCapBP} // the defaults
+	if err := cfg.Check(); err != nil {
 		t.Fatalf("defaults = %+v, %v", cfg, err)
 	}
-	if _, err := (Config{Levels: 4}).Check(); err == nil {
+	if err := (Config{Levels: 4}).Check(); err == nil {
 		t.Fatal("4 levels accepted")
+	}
+	if err := (Config{}).Check(); err == nil {
+		t.Fatal("no level accepted: unset levels are defaulted when the configuration is loaded")
 	}
 	for name, c := range map[string]struct {
 		rates []int

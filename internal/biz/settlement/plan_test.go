@@ -9,8 +9,11 @@ import (
 
 func testConfig(t *testing.T) Config {
 	t.Helper()
-	c, err := Config{FeeBP: 60}.Check()
-	if err != nil {
+	// The shipped production settings (configs/postgres.yaml) with WeChat's usual fee.
+	c := Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour, MaxRatioBP: 3000, FeeBP: 60,
+		Concurrency: 16, ClaimBatch: 64, Lease: time.Minute, PollAfter: 2 * time.Second, RetryAfter: time.Second,
+		RetryMax: 5 * time.Minute, SelectBatch: 500}
+	if err := c.Check(); err != nil {
 		t.Fatal(err)
 	}
 	return c

@@ -225,47 +225,25 @@ type Config struct {
 // ErrInvalidConfig says a configuration value is out of range.
 var ErrInvalidConfig = errors.New("invalid settlement configuration")
 
-// Check fills defaults and refuses what cannot work.
-func (c Config) Check() (Config, error) {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
-	def(&c.FreezeWindow, 30*24*time.Hour)
-	def(&c.WarnBefore, 5*24*time.Hour)
-	def(&c.Lease, time.Minute)
-	def(&c.PollAfter, 2*time.Second)
-	def(&c.RetryAfter, time.Second)
-	def(&c.RetryMax, 5*time.Minute)
-	if c.MaxRatioBP == 0 {
-		c.MaxRatioBP = 3000
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = 16
-	}
-	if c.ClaimBatch == 0 {
-		c.ClaimBatch = 4 * c.Concurrency
-	}
-	if c.SelectBatch == 0 {
-		c.SelectBatch = 500
-	}
+// Check refuses what cannot work. The defaults of unset values are filled before, where the
+// configuration is loaded (internal/conf/defaults.go).
+func (c Config) Check() error {
 	switch {
 	case c.MaxRatioBP < 0 || c.MaxRatioBP > 10000:
-		return c, fmt.Errorf("%w: max_ratio_bp %d", ErrInvalidConfig, c.MaxRatioBP)
+		return fmt.Errorf("%w: max_ratio_bp %d", ErrInvalidConfig, c.MaxRatioBP)
 	case c.FeeBP < 0 || c.FeeBP >= 10000:
-		return c, fmt.Errorf("%w: fee_bp %d", ErrInvalidConfig, c.FeeBP)
+		return fmt.Errorf("%w: fee_bp %d", ErrInvalidConfig, c.FeeBP)
 	case c.CreateQPS < 0 || c.Concurrency < 0 || c.ClaimBatch < 0 || c.SelectBatch < 0:
-		return c, fmt.Errorf("%w: negative rate, concurrency or batch", ErrInvalidConfig)
+		return fmt.Errorf("%w: negative rate, concurrency or batch", ErrInvalidConfig)
 	case c.WarnBefore >= c.FreezeWindow || c.FreezeWindow < 0:
-		return c, fmt.Errorf("%w: warn_before %s not within the freeze window %s", ErrInvalidConfig, c.WarnBefore, c.FreezeWindow)
+		return fmt.Errorf("%w: warn_before %s not within the freeze window %s", ErrInvalidConfig, c.WarnBefore, c.FreezeWindow)
 	}
 	if c.DailyAt != "" {
 		if _, err := time.Parse("15:04", c.DailyAt); err != nil {
-			return c, fmt.Errorf("%w: daily_at %q is not HH:MM", ErrInvalidConfig, c.DailyAt)
+			return fmt.Errorf("%w: daily_at %q is not HH:MM", ErrInvalidConfig, c.DailyAt)
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // Fee is WeChat's fee on amount, rounded half up to the fen.

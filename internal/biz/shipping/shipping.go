@@ -148,7 +148,8 @@ func PresaleDate(paidAt, pickupDate time.Time) (time.Time, bool, error) {
 // Back-off of failing declarations.
 const (
 	firstRetry = 10 * time.Second
-	// DefaultRetryMaxDelay is the cap when the configuration gives none.
+	// DefaultRetryMaxDelay is the cap when none is given: shipping.retry_max_delay's default
+	// (internal/conf/defaults.go).
 	DefaultRetryMaxDelay = time.Hour
 )
 

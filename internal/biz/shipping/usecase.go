@@ -89,19 +89,10 @@ type Usecase struct {
 
 // NewUsecase builds the use case.
 func NewUsecase(repo Repo, orders order.Repo, batches order.Batches, uploader Uploader, cfg Config, now port.Clock) *Usecase {
-	if cfg.RetryMaxDelay <= 0 {
-		cfg.RetryMaxDelay = DefaultRetryMaxDelay
-	}
-	if cfg.UndeclaredAfter <= 0 {
-		cfg.UndeclaredAfter = 48 * time.Hour
-	}
-	if cfg.UndeclaredLookback <= 0 {
-		cfg.UndeclaredLookback = 90 * 24 * time.Hour
-	}
 	return &Usecase{repo: repo, orders: orders, batches: batches, uploader: uploader, cfg: cfg, now: now}
 }
 
-// Config is the configuration in effect (defaults filled).
+// Config is the configuration in effect.
 func (u *Usecase) Config() Config { return u.cfg }
 
 // The declarations handle order events (the event map in internal/server/events.go subscribes
