@@ -39,8 +39,8 @@ func newCpEnv(t *testing.T) *cpEnv {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
 	e.db.Leader.UpdateOneID(int(e.a.ID)).SetUpline([]int{int(e.b.ID)}).ExecX(ctx)
-	cfg, err := commission.Config{}.Check()
-	if err != nil {
+	cfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
+	if err := cfg.Check(); err != nil {
 		t.Fatal(err)
 	}
 	c := &cpEnv{pkEnv: e, store: commissionstore.NewCommissionStore(e.data),

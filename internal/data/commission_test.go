@@ -29,7 +29,7 @@ func TestCommissionPaidRefundedReplayed(t *testing.T) {
 	ctx := t.Context()
 	store := commissionstore.NewCommissionStore(e.data)
 	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
-	cfg, _ := commission.Config{}.Check()
+	cfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
 	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
 	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
 
@@ -83,7 +83,7 @@ func TestCommissionCompletedNetsReceivable(t *testing.T) {
 	ctx := t.Context()
 	store := commissionstore.NewCommissionStore(e.data)
 	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
-	cfg, _ := commission.Config{}.Check()
+	cfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
 	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
 	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
 	// The leader owes 100 fen from a refund after payout.

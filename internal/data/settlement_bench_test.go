@@ -191,10 +191,11 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	e.store = settlementstore.NewSettlementStore(e.data)
 	// The production configuration (configs/postgres.yaml) but for the pace: create_qps is off,
 	// so the run goes as fast as this machine allows.
-	e.cfg, err = settlement.Config{FeeBP: 60, Concurrency: envInt("GROUPBUY_SETTLE_CONCURRENCY", 16),
+	e.cfg = settlement.Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour, MaxRatioBP: 3000,
+		FeeBP: 60, Concurrency: envInt("GROUPBUY_SETTLE_CONCURRENCY", 16),
 		ClaimBatch: envInt("GROUPBUY_SETTLE_CLAIM", 64), PollAfter: 2 * time.Second, RetryAfter: time.Second,
-		RetryMax: 300 * time.Second, Lease: time.Minute, SelectBatch: 500}.Check()
-	if err != nil {
+		RetryMax: 300 * time.Second, Lease: time.Minute, SelectBatch: 500}
+	if err = e.cfg.Check(); err != nil {
 		b.Fatal(err)
 	}
 	e.keys = keysKeyring(b)

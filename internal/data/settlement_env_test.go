@@ -104,7 +104,7 @@ func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 	e.setupCommerce(t, n)
 	e.book = ledger.NewLedger(ledgerstore.NewLedgerStore(s.data), s.data, s.clock.Now)
 	cstore := commissionstore.NewCommissionStore(s.data)
-	ccfg, _ := commission.Config{}.Check()
+	ccfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
 	leaders := leaderstore.NewLeaderRepo(s.data, s.keys)
 	e.flows = commission.NewFlows(cstore, orderstore.NewOrderRepo(s.data), leaders, e.book, s.data, ccfg, s.clock.Now)
 	e.views = commission.NewViews(cstore, leaders, s.clock.Now)
@@ -117,9 +117,10 @@ func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 }
 
 func stConfig(t *testing.T) settlement.Config {
-	cfg, err := settlement.Config{FeeBP: 60, Concurrency: 8, PollAfter: time.Millisecond, RetryAfter: time.Millisecond,
-		RetryMax: 10 * time.Millisecond, Lease: time.Minute}.Check()
-	if err != nil {
+	cfg := settlement.Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour, MaxRatioBP: 3000,
+		FeeBP: 60, Concurrency: 8, ClaimBatch: 32, PollAfter: time.Millisecond, RetryAfter: time.Millisecond,
+		RetryMax: 10 * time.Millisecond, Lease: time.Minute, SelectBatch: 500}
+	if err := cfg.Check(); err != nil {
 		t.Fatal(err)
 	}
 	return cfg

@@ -52,7 +52,8 @@ func (e *shEnv) usecase() *shipping.Usecase {
 		Timeout:     durationpb.New(5 * time.Second),
 	}, e.rdb, e.prefix)
 	return shipping.NewUsecase(shippingstore.NewShippingStore(e.data, paymentstore.NewPaymentStore(e.data)), e.orders, orderstore.NewBatchCache(presalestore.NewBatchRepo(e.data)),
-		shippingstore.NewShippingUploader(mp), shipping.Config{RetryMaxDelay: time.Hour}, e.clock.Now)
+		shippingstore.NewShippingUploader(mp), shipping.Config{RetryMaxDelay: time.Hour,
+			UndeclaredAfter: 48 * time.Hour, UndeclaredLookback: 90 * 24 * time.Hour}, e.clock.Now)
 }
 
 func (e *shEnv) txID(o *ent.Order) string {

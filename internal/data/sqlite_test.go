@@ -13,7 +13,9 @@ import (
 func TestSQLiteEmbeddedDefault(t *testing.T) {
 	t.Parallel()
 	db := openSQLite(t)
-	rdb, cleanup, err := redisdb.NewRedis(&conf.Data{Redis: &conf.Data_Redis{Embedded: true, KeyPrefix: "gb"}})
+	bc := &conf.Bootstrap{Data: &conf.Data{Redis: &conf.Data_Redis{Embedded: true, KeyPrefix: "gb"}}}
+	conf.ApplyDefaults(bc) // the Redis timeouts, as conf.Load fills them
+	rdb, cleanup, err := redisdb.NewRedis(bc.GetData())
 	if err != nil {
 		t.Fatalf("embedded redis: %v", err)
 	}

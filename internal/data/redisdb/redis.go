@@ -3,7 +3,6 @@ package redisdb
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -32,9 +31,9 @@ func NewRedis(c *conf.Data) (redis.UniversalClient, func(), error) {
 		Password:      rc.GetPassword(),
 		DB:            int(rc.GetDb()),
 		IsClusterMode: rc.GetCluster(),
-		DialTimeout:   durationOr(rc.GetDialTimeout().AsDuration(), 5*time.Second),
-		ReadTimeout:   durationOr(rc.GetReadTimeout().AsDuration(), 3*time.Second),
-		WriteTimeout:  durationOr(rc.GetWriteTimeout().AsDuration(), 3*time.Second),
+		DialTimeout:   rc.GetDialTimeout().AsDuration(),
+		ReadTimeout:   rc.GetReadTimeout().AsDuration(),
+		WriteTimeout:  rc.GetWriteTimeout().AsDuration(),
 	}
 	rdb := redis.NewUniversalClient(opts)
 	cleanup := func() {
@@ -69,11 +68,4 @@ func (p KeyPrefix) Key(parts ...string) string {
 		k += part
 	}
 	return k
-}
-
-func durationOr(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
