@@ -29,40 +29,17 @@ func main() {
 }
 
 func run(args []string) error {
-	fs := flag.NewFlagSet("wxsim", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
-	var appSpecs []string
-	fs.Func("app", "mini-program as appid:secret; repeatable or comma-separated (default "+
-		wxsim.DemoAppID+":"+wxsim.DemoSecret+")", func(v string) error {
-		appSpecs = append(appSpecs, v)
-		return nil
-	})
-	payDir := fs.String("pay-dir", "", "WeChat Pay directory: the development key set (created on the first run) "+
-		"and the pay state, kept across restarts; empty serves no merchant")
-	mchid := fs.String("mchid", wxsim.DemoMchID, "merchant id of a key set created by -pay-dir")
-	feeBP := fs.Int("fee-bp", 60, "WeChat Pay fee in basis points (60 = 0.6%)")
-	persist := fs.Bool("pay-persist", true, "keep the pay state in -pay-dir across restarts; false keeps it "+
-		"in memory only (the keys still come from -pay-dir): for benchmarks, where saving the whole state "+
-		"on every change would dominate")
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+	cfg, addr, err := parseConfig(args)
+	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is already printed
 	} else if err != nil {
-		return fmt.Errorf("parse flags: %w", err)
-	}
-	apps, err := wxsim.ParseApps(appSpecs...)
-	if err != nil {
-		return fmt.Errorf("parse -app: %w", err)
-	}
-
-	pay, err := payConfig(*payDir, *mchid, *feeBP, *persist)
-	if err != nil {
 		return err
 	}
-	sim, err := wxsim.Open(wxsim.Config{Apps: apps, Pay: pay}) // no apps → the demo app
+	sim, err := wxsim.Open(cfg) // no apps → the demo app
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	baseURL, stop, err := sim.Start(*addr)
+	baseURL, stop, err := sim.Start(addr)
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
@@ -82,6 +59,46 @@ func run(args []string) error {
 		return fmt.Errorf("close: %w", err)
 	}
 	return nil
+}
+
+// parseConfig reads the command line into the simulator's configuration and the address to
+// listen on; it returns flag.ErrHelp after printing the usage for -h.
+func parseConfig(args []string) (wxsim.Config, string, error) {
+	fs := flag.NewFlagSet("wxsim", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
+	var appSpecs []string
+	fs.Func("app", "mini-program as appid:secret; repeatable or comma-separated (default "+
+		wxsim.DemoAppID+":"+wxsim.DemoSecret+")", func(v string) error {
+		appSpecs = append(appSpecs, v)
+		return nil
+	})
+	payDir := fs.String("pay-dir", "", "WeChat Pay directory: the development key set (created on the first run) "+
+		"and the pay state, kept across restarts; empty serves no merchant")
+	mchid := fs.String("mchid", wxsim.DemoMchID, "merchant id of a key set created by -pay-dir")
+	feeBP := fs.Int("fee-bp", 60, "WeChat Pay fee in basis points (60 = 0.6%)")
+	persist := fs.Bool("pay-persist", true, "keep the pay state in -pay-dir across restarts; false keeps it "+
+		"in memory only (the keys still come from -pay-dir): for benchmarks, where saving the whole state "+
+		"on every change would dominate")
+	rateLimits := fs.String("rate-limits", "wechat", "WeChat Pay's per-merchant rate limits, answered 429 "+
+		"FREQUENCY_LIMITED: \"wechat\" for WeChat's documented figures (请求分账 300/s, 查询分账结果 80/s, "+
+		"解冻剩余资金 60/s, 请求分账回退 30/s), \"off\", or operation=n,... (changeable at runtime "+
+		"through /sim/v1/pay/rate-limits)")
+	if err := fs.Parse(args); err != nil {
+		return wxsim.Config{}, "", fmt.Errorf("parse flags: %w", err)
+	}
+	apps, err := wxsim.ParseApps(appSpecs...)
+	if err != nil {
+		return wxsim.Config{}, "", fmt.Errorf("parse -app: %w", err)
+	}
+	pay, err := payConfig(*payDir, *mchid, *feeBP, *persist)
+	if err != nil {
+		return wxsim.Config{}, "", err
+	}
+	if pay.RateLimits, err = wxsim.ParseRateLimits(*rateLimits); err != nil {
+		return wxsim.Config{}, "", fmt.Errorf("parse -rate-limits: %w", err)
+	}
+	slog.Info("wxsim pay rate limits (requests a second per merchant)", "limits", pay.RateLimits)
+	return wxsim.Config{Apps: apps, Pay: pay}, *addr, nil
 }
 
 // payConfig loads (or, on the first run, creates) the development key set in dir and serves

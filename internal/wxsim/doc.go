@@ -95,7 +95,17 @@
 //	GET    /sim/v1/pay/notifications                           {"deliveries":[...],"pending"}
 //	GET    /sim/v1/pay/keys                                    {"mchids","public_key_id","public_key_pem"}
 //	GET    /sim/v1/pay/calls                                   {"calls":{operation:count}} of the pay APIs
+//	GET    /sim/v1/pay/rate-limits                             {"limits":{operation: per second per merchant},
+//	                                                           "limited":{operation:{"count","first","last"}},
+//	                                                           "limited_total"}: calls refused 429 FREQUENCY_LIMITED
+//	POST   /sim/v1/pay/rate-limits                             {"limits":{operation: n}}: set those (0 removes one)
+//	DELETE /sim/v1/pay/rate-limits                             remove every limit
+//	DELETE /sim/v1/pay/rate-limits/limited                     forget the refusals → {"cleared"}
 //	POST   /sim/v1/clock/advance                               {"seconds"}: move simulated time
+//
+// PayConfig.RateLimits (WeChat's documented figures unless configured, WeChatPayRateLimits)
+// holds each merchant to so many calls of an operation in any second of simulator time,
+// answering the excess 429 FREQUENCY_LIMITED (pay_ratelimit.go).
 //
 // The service reaches the pay half only through the official wechatpay-go SDK, with an
 // http.RoundTripper that rewrites WeChat's host to the simulator's (the SDK has no base-URL

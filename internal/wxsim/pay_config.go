@@ -96,6 +96,12 @@ type PayConfig struct {
 	// BillBaseURL prefixes bill download_urls; empty means WeChat's own host, which the
 	// service's host-rewriting transport sends to the simulator like any other call.
 	BillBaseURL string
+	// RateLimits maps a WeChat Pay operation (OpSharingCreateOrder, ...) to how many calls one
+	// merchant may make of it in any second of simulator time; the excess is answered 429
+	// FREQUENCY_LIMITED. Nil means WeChat's own figures (WeChatPayRateLimits), so the service
+	// meets them in every test as it would in production; an empty map means no limit.
+	// SetPayRateLimit changes them at runtime.
+	RateLimits map[string]int
 }
 
 // ErrInvalidPayConfig reports a PayConfig the simulator cannot serve.
@@ -125,7 +131,13 @@ func (c PayConfig) normalized(apps []string) (PayConfig, error) {
 			return c, fmt.Errorf("%w: negative notify delay %v", ErrInvalidPayConfig, d)
 		}
 	}
+	for op, n := range c.RateLimits {
+		if err := checkRateLimit(op, n); err != nil {
+			return c, fmt.Errorf("%w: %w", ErrInvalidPayConfig, err)
+		}
+	}
 	c.Merchants = maps.Clone(c.Merchants)
+	c.RateLimits = maps.Clone(c.RateLimits)
 	c.fillDefaults(apps)
 	return c, nil
 }
@@ -150,6 +162,9 @@ func (c *PayConfig) fillDefaults(apps []string) {
 	}
 	if c.BillBaseURL == "" {
 		c.BillBaseURL = wechatPayHost
+	}
+	if c.RateLimits == nil {
+		c.RateLimits = WeChatPayRateLimits()
 	}
 }
 

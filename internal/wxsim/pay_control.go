@@ -29,6 +29,7 @@ func (s *Simulator) payControlRoutes() {
 	s.mux.Handle("/sim/v1/pay/keys", methods{http.MethodGet: s.getPayKeys})
 	s.mux.Handle("/sim/v1/pay/calls", methods{http.MethodGet: s.getPayCalls})
 	s.mux.Handle("/sim/v1/clock/advance", methods{http.MethodPost: s.postAdvanceClock})
+	s.rateLimitRoutes()
 }
 
 type mchidBody struct {

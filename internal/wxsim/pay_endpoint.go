@@ -35,8 +35,9 @@ func noContent() payResult { return payResult{status: http.StatusNoContent} }
 type payFunc func(c *payCall) (payResult, *payError)
 
 // handlePay registers a WeChat Pay API. Every call is counted, then authenticated (401
-// SIGN_ERROR before anything else, as WeChat checks the signature first), then meets its
-// injected faults, and is answered with a signed response.
+// SIGN_ERROR before anything else, as WeChat checks the signature first), then held to its
+// merchant's rate limit (429 FREQUENCY_LIMITED, which leaves pending faults for the next
+// admitted call), then meets its injected faults, and is answered with a signed response.
 func (s *Simulator) handlePay(pattern, op string, h payFunc) {
 	calls := s.registerPayOperation(op)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +57,9 @@ func (s *Simulator) servePay(r *http.Request, op string, h payFunc) (payResult, 
 	}
 	mchid, e := s.pay.verifyRequest(r, body, time.Now())
 	if e != nil {
+		return payResult{}, e
+	}
+	if e := s.checkRate(op, mchid); e != nil {
 		return payResult{}, e
 	}
 	fault := s.payFaultFor(r.Context(), op)

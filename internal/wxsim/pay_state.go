@@ -154,9 +154,10 @@ type psReturn struct {
 // and its profit-sharing orders move money between the same few counters, and one lock makes
 // every such move atomic and the snapshot consistent.
 type payState struct {
-	cfg    PayConfig
-	now    func() time.Time // simulated time
-	faults *faultQueue[PayFault]
+	cfg     PayConfig
+	now     func() time.Time // simulated time
+	faults  *faultQueue[PayFault]
+	limiter *rateLimiter // has its own lock: a refused call touches nothing else
 
 	keyOnce     sync.Once
 	platformKey *rsa.PrivateKey
@@ -190,6 +191,7 @@ func newPayState(cfg PayConfig, now func() time.Time) *payState {
 		cfg:             cfg,
 		now:             now,
 		faults:          newFaultQueue[PayFault](),
+		limiter:         newRateLimiter(cfg.RateLimits),
 		txns:            make(map[string]*payTxn),
 		txnByID:         make(map[string]*payTxn),
 		refunds:         make(map[string]*payRefund),
