@@ -37,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
+	"github.com/groupbuy/groupbuy/internal/data/stockstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
@@ -97,8 +98,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	consoleService := service.NewConsoleService(consoleUsecase)
 	repo := leaderstore.NewLeaderRepo(db, keyring)
 	gridRepo := leaderstore.NewGridRepo(db)
-	bindingRepo := leaderstore.NewBindingRepo(db)
-	receiverQueue := leaderstore.NewReceiverQueue(db)
+	history := orderstore.NewHistory(db)
+	bindingRepo := leaderstore.NewBindingRepo(db, history)
+	receiverQueue := paymentstore.NewReceiverQueue(db)
 	geo := bootstrap.Geo
 	leaders := bootstrap.Leaders
 	config2, err := leaderConfig(geo, leaders, wechat)
@@ -131,7 +133,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	plans := commission.NewPlans(commissionStore, config3, portClock)
 	checkout := bootstrap.Checkout
-	stockCounter, err := orderstore.NewCounter(checkout, db, universalClient, keyPrefix)
+	stockCounter, err := stockstore.NewCounter(checkout, db, universalClient, keyPrefix)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -311,8 +313,9 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	}
 	repo := leaderstore.NewLeaderRepo(db, keyring)
 	gridRepo := leaderstore.NewGridRepo(db)
-	bindingRepo := leaderstore.NewBindingRepo(db)
-	receiverQueue := leaderstore.NewReceiverQueue(db)
+	history := orderstore.NewHistory(db)
+	bindingRepo := leaderstore.NewBindingRepo(db, history)
+	receiverQueue := paymentstore.NewReceiverQueue(db)
 	userRepo := identitystore.NewUserRepo(db, keyring)
 	geo := bootstrap.Geo
 	leaders := bootstrap.Leaders
@@ -342,7 +345,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	}
 	plans := commission.NewPlans(commissionStore, config3, portClock)
 	checkout := bootstrap.Checkout
-	stockCounter, err := orderstore.NewCounter(checkout, db, universalClient, keyPrefix)
+	stockCounter, err := stockstore.NewCounter(checkout, db, universalClient, keyPrefix)
 	if err != nil {
 		cleanup2()
 		cleanup()

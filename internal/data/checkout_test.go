@@ -15,6 +15,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/stockstore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
@@ -25,7 +26,7 @@ type coEnv struct {
 	*stack
 	checkout *order.Checkout
 	keeper   *order.Keeper
-	counter  orderstore.StockCounter
+	counter  stockstore.StockCounter
 	batch    *presale.Batch
 }
 
@@ -59,7 +60,7 @@ func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cnt, err := orderstore.NewCounter(&conf.Checkout{StockCounter: counter}, s.data, s.rdb, s.prefix)
+	cnt, err := stockstore.NewCounter(&conf.Checkout{StockCounter: counter}, s.data, s.rdb, s.prefix)
 	if err != nil {
 		t.Fatal(err)
 	}

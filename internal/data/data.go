@@ -25,6 +25,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
+	"github.com/groupbuy/groupbuy/internal/data/stockstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
@@ -41,6 +42,7 @@ var ProviderSet = wire.NewSet(
 	catalogstore.ProviderSet,
 	presalestore.ProviderSet,
 	orderstore.ProviderSet,
+	stockstore.ProviderSet,
 	paymentstore.ProviderSet,
 	ledgerstore.ProviderSet,
 	commissionstore.ProviderSet,

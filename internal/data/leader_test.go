@@ -12,6 +12,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -23,7 +25,7 @@ func (s *stack) leaderUsecase(depth int) *leader.Usecase {
 	cfg := leader.Config{GridRes: 7, PickupRes: 9, MaxRadiusMeters: 3000, RebindInterval: 24 * time.Hour,
 		FirstChoiceGrace: 30 * time.Minute, UplineDepth: depth, IndexRefresh: time.Second}
 	uc := leader.NewUsecase(leaderstore.NewLeaderRepo(s.data, s.keys), leaderstore.NewGridRepo(s.data),
-		leaderstore.NewBindingRepo(s.data), leaderstore.NewReceiverQueue(s.data), s.users.(*identitystore.UserRepo), s.marks, s.data, cfg, s.clock.Now)
+		leaderstore.NewBindingRepo(s.data, orderstore.NewHistory(s.data)), paymentstore.NewReceiverQueue(s.data), s.users.(*identitystore.UserRepo), s.marks, s.data, cfg, s.clock.Now)
 	cell, err := geo.CellAt(peoplesSquare, 7)
 	if err != nil {
 		s.t.Fatal(err)

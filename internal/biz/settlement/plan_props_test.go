@@ -20,8 +20,9 @@ type plannerCase struct {
 }
 
 func randomPlannerCase(t *testing.T, rng *rand.Rand) plannerCase {
-	cfg, err := Config{FeeBP: rng.IntN(100), MaxRatioBP: 1 + rng.IntN(10_000)}.Check()
-	if err != nil {
+	cfg := Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour,
+		FeeBP: rng.IntN(100), MaxRatioBP: 1 + rng.IntN(10_000)}
+	if err := cfg.Check(); err != nil {
 		t.Fatal(err)
 	}
 	pc := plannerCase{cfg: cfg, receivers: map[int64]Receiver{}, receivable: map[int64]int64{}, carries: map[int64][]Share{}}
@@ -217,8 +218,9 @@ func checkRequest(t *testing.T, c int, it Item) {
 func TestFeeAndCapAreMonotoneAndWithinTheAmount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	for c := range 20_000 {
-		cfg, err := Config{FeeBP: rng.IntN(10_000), MaxRatioBP: rng.IntN(10_001)}.Check()
-		if err != nil {
+		cfg := Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour,
+			FeeBP: rng.IntN(10_000), MaxRatioBP: rng.IntN(10_001)}
+		if err := cfg.Check(); err != nil {
 			t.Fatal(err)
 		}
 		a := rng.Int64N(100_000_000)

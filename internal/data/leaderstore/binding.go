@@ -7,15 +7,24 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
-	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
-type bindingRepo struct{ data *sqldb.DB }
+type bindingRepo struct {
+	data   *sqldb.DB
+	orders OrderHistory
+}
+
+// OrderHistory tells whether a shopper ever ordered; the orders' owner answers it (orderstore).
+type OrderHistory interface {
+	Ordered(ctx context.Context, userID int64) (bool, error)
+}
 
 // NewBindingRepo stores shoppers' leader bindings and their history.
-func NewBindingRepo(data *sqldb.DB) leader.BindingRepo { return &bindingRepo{data: data} }
+func NewBindingRepo(data *sqldb.DB, orders OrderHistory) leader.BindingRepo {
+	return &bindingRepo{data: data, orders: orders}
+}
 
 func (r *bindingRepo) Current(ctx context.Context, userID int64) (*leader.Binding, error) {
 	row, err := r.data.Client(ctx).LeaderBinding.Query().
@@ -73,10 +82,9 @@ func (r *bindingRepo) Count(ctx context.Context, userID int64) (int, error) {
 	return n, sqldb.Err(err, fmt.Sprintf("count bindings of user %d", userID))
 }
 
-// Ordered looks for any order of the shopper: the (user_id, id) index answers it.
+// Ordered asks the orders' owner whether the shopper ever ordered.
 func (r *bindingRepo) Ordered(ctx context.Context, userID int64) (bool, error) {
-	ok, err := r.data.Client(ctx).Order.Query().Where(entorder.UserID(int(userID))).Exist(ctx)
-	return ok, sqldb.Err(err, fmt.Sprintf("orders of user %d", userID))
+	return r.orders.Ordered(ctx, userID)
 }
 
 func toBinding(row *ent.LeaderBinding) *leader.Binding {

@@ -2,11 +2,10 @@ package leaderstore
 
 import "github.com/google/wire"
 
-// ProviderSet builds the stores of leaders, grids, bindings and receiver requests.
+// ProviderSet builds the stores of leaders, grids, bindings and .
 var ProviderSet = wire.NewSet(
 	NewLeaderRepo,
 	NewGridRepo,
 	NewBindingRepo,
-	NewReceiverQueue,
 	NewGridNames,
 )

@@ -15,13 +15,12 @@ import (
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/aftersale"
 	"github.com/groupbuy/groupbuy/ent/arrival"
-	entgrid "github.com/groupbuy/groupbuy/ent/grid"
-	entleader "github.com/groupbuy/groupbuy/ent/leader"
 	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
@@ -115,23 +114,21 @@ func (r *pickupRepo) MakeReady(ctx context.Context, batchID, leaderID int64, at 
 // LateArrivals looks only at batches that take arrivals (dispatched, arrived): few, so the
 // arrivals and orders probed are few too.
 func (r *pickupRepo) LateArrivals(ctx context.Context, limit int) ([]order.Arrival, error) {
-	rows, err := r.data.Client(ctx).QueryContext(ctx, r.data.Rebind(`SELECT a.batch_id, a.leader_id FROM arrivals a
-JOIN batches b ON b.id = a.batch_id AND b.status IN ('dispatched', 'arrived')
-WHERE EXISTS (SELECT 1 FROM orders o WHERE o.batch_id = a.batch_id AND o.leader_id = a.leader_id AND o.status = 'paid')
-ORDER BY a.batch_id, a.leader_id LIMIT $1`), limit)
-	if err != nil {
-		return nil, sqldb.Err(err, "late-paid orders")
+	batches, err := presalestore.IDsIn(ctx, r.data, presale.Dispatched, presale.Arrived)
+	if err != nil || len(batches) == 0 {
+		return nil, err
 	}
-	defer rows.Close()
 	var out []order.Arrival
-	for rows.Next() {
+	err = r.data.Query(ctx, `SELECT a.batch_id, a.leader_id FROM arrivals a
+WHERE a.batch_id IN (`+sqldb.List(2, len(batches))+`)
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.batch_id = a.batch_id AND o.leader_id = a.leader_id AND o.status = 'paid')
+ORDER BY a.batch_id, a.leader_id LIMIT $1`, append([]any{limit}, sqldb.Args(batches)...), func(rows *stdsql.Rows) error {
 		var a order.Arrival
-		if err := rows.Scan(&a.BatchID, &a.LeaderID); err != nil {
-			return nil, fmt.Errorf("late-paid orders: %w", err)
-		}
+		err := rows.Scan(&a.BatchID, &a.LeaderID)
 		out = append(out, a)
-	}
-	return out, sqldb.Err(rows.Err(), "late-paid orders")
+		return err
+	})
+	return out, sqldb.Err(err, "late-paid orders")
 }
 
 // waitingSQL is the paid orders of a batch whose point has no arrival yet.
@@ -166,32 +163,40 @@ func (r *pickupRepo) count(ctx context.Context, what, query string, args ...any)
 	return n, sqldb.Err(rows.Err(), what)
 }
 
+// BatchesDue reads the batches in status from their owner (few: the ones on the road or
+// arrived) and keeps those whose orders no longer hold them: a dispatched batch once every point
+// with paid orders has arrived, an arrived one once no order is open.
 func (r *pickupRepo) BatchesDue(ctx context.Context, status presale.Status, limit int) ([]int64, error) {
-	var cond string
-	switch status {
-	case presale.Dispatched:
-		cond = "NOT EXISTS (SELECT 1 " + fmt.Sprintf(waitingSQL, "b.id") + ")"
-	case presale.Arrived:
-		cond = "NOT EXISTS (SELECT 1 FROM orders o WHERE o.batch_id = b.id AND o.status IN " + openStatuses + ")"
-	default:
+	if status != presale.Dispatched && status != presale.Arrived {
 		return nil, fmt.Errorf("no batch is due from %s", status)
 	}
-	what := "batches due from " + string(status)
-	rows, err := r.data.Client(ctx).QueryContext(ctx, r.data.Rebind(
-		"SELECT b.id FROM batches b WHERE b.status = $1 AND "+cond+" ORDER BY b.id LIMIT $2"), string(status), limit)
-	if err != nil {
-		return nil, sqldb.Err(err, what)
+	batches, err := presalestore.IDsIn(ctx, r.data, status)
+	if err != nil || len(batches) == 0 {
+		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
+	list := sqldb.List(1, len(batches))
+	holding := "SELECT DISTINCT o.batch_id FROM orders o WHERE o.batch_id IN (" + list + ") AND o.status IN " + openStatuses
+	if status == presale.Dispatched {
+		holding = "SELECT DISTINCT o.batch_id " + fmt.Sprintf(waitingSQL, "o.batch_id") +
+			" AND o.batch_id IN (" + list + ")"
+	}
+	held := map[int64]bool{}
+	err = r.data.Query(ctx, holding, sqldb.Args(batches), func(rows *stdsql.Rows) error {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		ids = append(ids, id)
+		err := rows.Scan(&id)
+		held[id] = true
+		return err
+	})
+	if err != nil {
+		return nil, sqldb.Err(err, "batches due from "+string(status))
 	}
-	return ids, sqldb.Err(rows.Err(), what)
+	var due []int64
+	for _, id := range batches {
+		if !held[id] && len(due) < limit {
+			due = append(due, id)
+		}
+	}
+	return due, nil
 }
 
 // noticeChunk keeps one INSERT's parameters far below PostgreSQL's 65535.
@@ -394,7 +399,7 @@ ORDER BY o.grid_cell, o.leader_id, l.item_id`, []any{batchID}, func(rows interfa
 	if err != nil {
 		return nil, sqldb.Err(err, what)
 	}
-	var ids []int
+	var ids []int64
 	var cells []string
 	seen := map[string]bool{}
 	err = r.scan(ctx, `SELECT grid_cell, leader_id, COUNT(*) FROM orders
@@ -405,7 +410,7 @@ GROUP BY grid_cell, leader_id ORDER BY grid_cell, leader_id`, []any{batchID}, fu
 			return err
 		}
 		out.Orders = append(out.Orders, s)
-		ids = append(ids, int(s.LeaderID))
+		ids = append(ids, s.LeaderID)
 		if !seen[s.Grid] {
 			seen[s.Grid] = true
 			cells = append(cells, s.Grid)
@@ -418,18 +423,16 @@ GROUP BY grid_cell, leader_id ORDER BY grid_cell, leader_id`, []any{batchID}, fu
 	if len(ids) == 0 {
 		return out, nil
 	}
-	c := r.data.Client(ctx)
-	points, err := c.Leader.Query().Where(entleader.IDIn(ids...)).
-		Select(entleader.FieldID, entleader.FieldPointName, entleader.FieldAddress).All(ctx)
+	points, err := leaderstore.Points(ctx, r.data, ids)
 	if err != nil {
-		return nil, sqldb.Err(err, what+": points")
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	for _, p := range points {
-		out.Stops[int64(p.ID)] = order.Point{Name: p.PointName, Address: p.Address}
+	for id, p := range points {
+		out.Stops[id] = order.Point{Name: p.Name, Address: p.Address}
 	}
-	grids, err := c.Grid.Query().Where(entgrid.IDIn(cells...)).All(ctx)
+	grids, err := leaderstore.Grids(ctx, r.data, cells)
 	if err != nil {
-		return nil, sqldb.Err(err, what+": grids")
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	for _, g := range grids {
 		out.Grids[g.ID] = order.GridInfo{Name: g.Name, RouteLabel: g.RouteLabel, StationLabel: g.StationLabel}

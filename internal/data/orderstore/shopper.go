@@ -7,13 +7,11 @@ import (
 	"sync"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
-
-	entleader "github.com/groupbuy/groupbuy/ent/leader"
-	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
@@ -22,34 +20,31 @@ type shoppers struct{ data *sqldb.DB }
 // NewShoppers tells checkout whom a shopper buys through.
 func NewShoppers(data *sqldb.DB) order.Shoppers { return &shoppers{data: data} }
 
-// BoundLeader reads the shopper's current binding and its leader in one query.
+// BoundLeader asks the leaders' owner for the shopper's current leader.
 func (s *shoppers) BoundLeader(ctx context.Context, userID int64) (int64, string, error) {
-	row, err := s.data.Client(ctx).Leader.Query().
-		Where(func(s *sql.Selector) {
-			t := sql.Table(leaderbinding.Table)
-			s.Where(sql.In(s.C(entleader.FieldID), sql.Select(t.C(leaderbinding.FieldLeaderID)).From(t).
-				Where(sql.And(sql.EQ(t.C(leaderbinding.FieldUserID), userID), sql.IsNull(t.C(leaderbinding.FieldUnboundAt))))))
-		}).
-		Select(entleader.FieldID, entleader.FieldGridCell, entleader.FieldStatus, entleader.FieldPaused).
-		Only(ctx)
-	if err != nil {
-		if err = sqldb.Err(err, fmt.Sprintf("leader of user %d", userID)); isNotFound(err) {
-			return 0, "", order.ErrNoBoundLeader
-		}
+	id, grid, serving, err := leaderstore.BoundLeader(ctx, s.data, userID)
+	switch {
+	case isNotFound(err):
+		return 0, "", order.ErrNoBoundLeader
+	case err != nil:
 		return 0, "", err
-	}
-	if row.Status != entleader.StatusApproved || row.Paused {
+	case !serving:
 		return 0, "", order.ErrNoBoundLeader
 	}
-	return int64(row.ID), row.GridCell, nil
+	return id, grid, nil
 }
 
+// OpenID asks the users' owner for the shopper's openid.
 func (s *shoppers) OpenID(ctx context.Context, userID int64) (string, error) {
-	u, err := s.data.Client(ctx).User.Get(ctx, int(userID))
+	ids, err := identitystore.OpenIDs(ctx, s.data, []int64{userID})
 	if err != nil {
-		return "", sqldb.Err(err, fmt.Sprintf("user %d", userID))
+		return "", err
 	}
-	return u.Openid, nil
+	openid, ok := ids[userID]
+	if !ok {
+		return "", fmt.Errorf("user %d: %w", userID, bizerr.ErrNotFound)
+	}
+	return openid, nil
 }
 
 // BatchCache keeps batches for checkout for a second: every order of a flash sale reads its

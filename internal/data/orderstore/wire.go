@@ -3,21 +3,18 @@ package orderstore
 import (
 	"github.com/google/wire"
 
-	"github.com/groupbuy/groupbuy/internal/biz/order"
-	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 )
 
-// ProviderSet builds the stores of orders, after-sales and the pickup day, and the stock counter.
+// ProviderSet builds the stores of orders, after-sales and the pickup day.
 var ProviderSet = wire.NewSet(
 	NewOrderRepo,
-	NewCounter,
 	NewShoppers,
 	NewBatchCache,
 	NewArrivalMessenger,
 	NewPickupRepo,
 	NewPickupGuard,
 	NewAfterSaleRepo,
-	wire.Bind(new(order.Counter), new(StockCounter)),
-	wire.Bind(new(order.Counters), new(StockCounter)),
-	wire.Bind(new(presale.Stock), new(StockCounter)),
+	NewHistory,
+	wire.Bind(new(leaderstore.OrderHistory), new(*History)),
 )

@@ -10,6 +10,7 @@ import (
 var ProviderSet = wire.NewSet(
 	NewPaymentStore,
 	NewRegistrationQueue,
+	NewReceiverQueue,
 	wire.Bind(new(payment.Store), new(*PaymentStore)),
 	wire.Bind(new(payment.RegistrationQueue), new(*RegistrationQueue)),
 	wire.Bind(new(payment.RegistrationBook), new(*RegistrationQueue)),

@@ -235,3 +235,79 @@ func (r *BatchRepo) Batches(ctx context.Context, ids []int64) ([]*presale.Batch,
 	}
 	return r.attach(ctx, rows)
 }
+
+// MaxCommissionBP is the highest commission rate of an item in a scheduled or open batch of grid
+// (of any grid when grid is empty).
+func (r *BatchRepo) MaxCommissionBP(ctx context.Context, grid string) (int, error) {
+	c := r.data.Client(ctx)
+	q := c.Batch.Query().Where(entbatch.StatusIn(entbatch.StatusScheduled, entbatch.StatusOpen))
+	if grid != "" {
+		q.Where(func(sel *sql.Selector) {
+			t := sql.Table(batchgrid.Table)
+			sel.Where(sql.In(sel.C(entbatch.FieldID),
+				sql.Select(t.C(batchgrid.FieldBatchID)).From(t).Where(sql.EQ(t.C(batchgrid.FieldGridCell), grid))))
+		})
+	}
+	ids, err := q.IDs(ctx)
+	if err != nil {
+		return 0, sqldb.Err(err, "scheduled and open batches")
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	top, err := c.BatchItem.Query().Where(batchitem.BatchIDIn(ids...)).Aggregate(ent.Max(batchitem.FieldCommissionBp)).Int(ctx)
+	return top, sqldb.Err(err, "highest item commission")
+}
+
+// IDsIn is the ids of the batches in any of statuses, in id order.
+func IDsIn(ctx context.Context, db *sqldb.DB, statuses ...presale.Status) ([]int64, error) {
+	ss := make([]entbatch.Status, len(statuses))
+	for i, s := range statuses {
+		ss[i] = entbatch.Status(s)
+	}
+	ids, err := db.Client(ctx).Batch.Query().Where(entbatch.StatusIn(ss...)).Order(ent.Asc(entbatch.FieldID)).IDs(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, "batches by status")
+	}
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = int64(id)
+	}
+	return out, nil
+}
+
+// Take adds qty to an item's taken if its quota allows, in ctx's transaction; false when it does
+// not (sold out). The conditional UPDATE holds the item's row until the transaction ends.
+func Take(ctx context.Context, db *sqldb.DB, itemID, qty int64) (bool, error) {
+	n, err := db.Client(ctx).BatchItem.Update().
+		Where(batchitem.ID(int(itemID)), func(s *sql.Selector) {
+			s.Where(sql.P(func(b *sql.Builder) {
+				b.WriteString(s.C(batchitem.FieldTaken) + " + ").Arg(qty).
+					WriteString(" <= " + s.C(batchitem.FieldQuota))
+			}))
+		}).
+		AddTaken(qty).Save(ctx)
+	if err != nil {
+		return false, sqldb.Err(err, fmt.Sprintf("take item %d", itemID))
+	}
+	return n > 0, nil
+}
+
+// GiveBack returns qty of an item's taken stock.
+func GiveBack(ctx context.Context, db *sqldb.DB, itemID, qty int64) error {
+	err := db.Client(ctx).BatchItem.UpdateOneID(int(itemID)).AddTaken(-qty).Exec(ctx)
+	return sqldb.Err(err, fmt.Sprintf("give back item %d", itemID))
+}
+
+// Left is what each item of a batch has left of its quota.
+func Left(ctx context.Context, db *sqldb.DB, batchID int64) (map[int64]int64, error) {
+	rows, err := db.Client(ctx).BatchItem.Query().Where(batchitem.BatchID(int(batchID))).All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, fmt.Sprintf("stock of batch %d", batchID))
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, it := range rows {
+		out[int64(it.ID)] = it.Quota - it.Taken
+	}
+	return out, nil
+}

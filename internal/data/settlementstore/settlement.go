@@ -10,15 +10,24 @@ import (
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
-// SettlementStore is settlement_runs, settlement_items and settlement_shares, and the reads of
-// payments, commission entries, receivers and the ledger that selection needs.
-type SettlementStore struct{ data *sqldb.DB }
+// SettlementStore is settlement_runs, settlement_items, settlement_shares and settlement_returns.
+// What it needs of other domains' tables it asks their owners for (the ledger's Books,
+// commissionstore, leaderstore, orderstore, paymentstore, identitystore); only the selection
+// of candidates and the at-risk view read across domains, in one statement each (see
+// candidatesSQL).
+type SettlementStore struct {
+	data  *sqldb.DB
+	books *ledgerstore.Books
+}
 
 // NewSettlementStore builds the store on data.
-func NewSettlementStore(data *sqldb.DB) *SettlementStore { return &SettlementStore{data: data} }
+func NewSettlementStore(data *sqldb.DB) *SettlementStore {
+	return &SettlementStore{data: data, books: ledgerstore.NewBooks(data)}
+}
 
 var _ settlement.Store = (*SettlementStore)(nil)
 

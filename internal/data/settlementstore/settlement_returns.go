@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/settlementreturn"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
@@ -32,25 +33,20 @@ ORDER BY sh.id`, []any{orderID}, func(r *sql.Rows) error {
 	return out, wrap(err, fmt.Sprintf("merchant shares of order %d", orderID))
 }
 
-// RefundReceivables implements settlement.ReturnStore.
+// RefundReceivables implements settlement.ReturnStore: what the refund's ledger transaction
+// added to each leader's receivable.
 func (s *SettlementStore) RefundReceivables(ctx context.Context, key string) (bool, map[int64]int64, error) {
-	posted := false
+	posted, postings, err := s.books.TxPostings(ctx, key)
+	if err != nil {
+		return false, nil, err
+	}
 	out := map[int64]int64{}
-	err := s.data.Query(ctx, `SELECT a.owner_kind, a.owner_id, a.purpose, p.amount
-FROM ledger_transactions t JOIN ledger_postings p ON p.transaction_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
-WHERE t.key = $1`, []any{key}, func(r *sql.Rows) error {
-		var kind, purpose string
-		var owner, amount int64
-		if err := r.Scan(&kind, &owner, &purpose, &amount); err != nil {
-			return err
+	for _, p := range postings {
+		if p.Account.Owner == ledger.OwnerLeader && p.Account.Purpose == ledger.Receivable {
+			out[p.Account.OwnerID] += p.Amount
 		}
-		posted = true
-		if kind == "leader" && purpose == "receivable" {
-			out[owner] += amount
-		}
-		return nil
-	})
-	return posted, out, wrap(err, "receivables of "+key)
+	}
+	return posted, out, nil
 }
 
 // AddReturn implements settlement.ReturnStore.

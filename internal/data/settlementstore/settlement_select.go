@@ -10,8 +10,12 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
-	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
@@ -80,45 +84,15 @@ func (s *SettlementStore) fillOwed(ctx context.Context, cands []settlement.Candi
 		ids[i], at[c.OrderID] = c.OrderID, i
 	}
 	levels := map[settlement.OrderLeader]int{}
-	err := s.data.Query(ctx, `SELECT order_id, leader_id, MIN(level) FROM commission_entries WHERE order_id IN (`+sqldb.List(1, len(ids))+`)
-GROUP BY order_id, leader_id`, sqldb.Args(ids), func(r *sql.Rows) error {
-		var k settlement.OrderLeader
-		var level int
-		if err := r.Scan(&k.OrderID, &k.LeaderID, &level); err != nil {
-			return err
-		}
-		levels[k] = level
-		return nil
+	err := commissionstore.EntryLevels(ctx, s.data, ids, func(order, leader int64, level int) {
+		levels[settlement.OrderLeader{OrderID: order, LeaderID: leader}] = level
 	})
 	if err != nil {
-		return fmt.Errorf("commission levels: %w", err)
+		return err
 	}
-	return s.settleable(ctx, ids, func(k settlement.OrderLeader, owed int64) {
-		c := &cands[at[k.OrderID]]
-		c.Owed = append(c.Owed, settlement.Owed{LeaderID: k.LeaderID, Level: levels[k], Amount: owed})
-	})
-}
-
-// settleable calls fn with what each order's postings left on each leader's settleable
-// account (a credit: positive when owed).
-func (s *SettlementStore) settleable(ctx context.Context, orderIDs []int64, fn func(settlement.OrderLeader, int64)) error {
-	// The orders' transactions first, whatever the statistics say: planned from the accounts'
-	// side, the query reads every posting of every leader.
-	return s.data.Query(ctx, `WITH t AS MATERIALIZED (SELECT id, order_id FROM ledger_transactions
-                          WHERE order_id IN (`+sqldb.List(1, len(orderIDs))+`))
-SELECT t.order_id, a.owner_id, SUM(p.amount)
-FROM t
-JOIN ledger_postings p ON p.transaction_id = t.id
-JOIN ledger_accounts a ON a.id = p.account_id
-WHERE a.owner_kind = 'leader' AND a.purpose = 'settleable'
-GROUP BY t.order_id, a.owner_id`, sqldb.Args(orderIDs), func(r *sql.Rows) error {
-		var k settlement.OrderLeader
-		var sum int64
-		if err := r.Scan(&k.OrderID, &k.LeaderID, &sum); err != nil {
-			return err
-		}
-		fn(k, -sum)
-		return nil
+	return s.books.Settleable(ctx, ids, func(order, leader, owed int64) {
+		c := &cands[at[order]]
+		c.Owed = append(c.Owed, settlement.Owed{LeaderID: leader, Level: levels[settlement.OrderLeader{OrderID: order, LeaderID: leader}], Amount: owed})
 	})
 }
 
@@ -132,77 +106,10 @@ func (s *SettlementStore) Owed(ctx context.Context, keys []settlement.OrderLeade
 	for _, k := range keys {
 		ids = append(ids, k.OrderID)
 	}
-	err := s.settleable(ctx, ids, func(k settlement.OrderLeader, owed int64) { out[k] = owed })
+	err := s.books.Settleable(ctx, ids, func(order, leader, owed int64) {
+		out[settlement.OrderLeader{OrderID: order, LeaderID: leader}] = owed
+	})
 	return out, wrap(err, "settleable commission")
-}
-
-// Receivers implements settlement.Store: a leader's receiver is what its latest registration
-// names, registered when that added it and WeChat accepted it; a leader with none is its openid,
-// not registered.
-func (s *SettlementStore) Receivers(ctx context.Context, leaderIDs []int64) (map[int64]settlement.Receiver, error) {
-	out := map[int64]settlement.Receiver{}
-	if len(leaderIDs) == 0 {
-		return out, nil
-	}
-	err := s.data.Query(ctx, `SELECT l.id, COALESCE(r.receiver_type, 'PERSONAL_OPENID'), COALESCE(r.account, u.openid),
-  COALESCE(r.op = 'add' AND r.state = 'done', false)
-FROM leaders l
-JOIN users u ON u.id = l.user_id
-LEFT JOIN receiver_registrations r ON r.id = (SELECT MAX(x.id) FROM receiver_registrations x WHERE x.leader_id = l.id)
-WHERE l.id IN (`+sqldb.List(1, len(leaderIDs))+`)`, sqldb.Args(leaderIDs), func(r *sql.Rows) error {
-		var rc settlement.Receiver
-		if err := r.Scan(&rc.LeaderID, &rc.Type, &rc.Account, &rc.Registered); err != nil {
-			return err
-		}
-		out[rc.LeaderID] = rc
-		return nil
-	})
-	return out, wrap(err, "receivers")
-}
-
-// Receivables implements settlement.Store: what each leader owes less what returns from its
-// merchant receiver are already asking back.
-func (s *SettlementStore) Receivables(ctx context.Context, leaderIDs []int64) (map[int64]int64, error) {
-	out := map[int64]int64{}
-	if len(leaderIDs) == 0 {
-		return out, nil
-	}
-	// What returns in flight will pay is not netted again.
-	err := s.data.Query(ctx, `SELECT a.owner_id, a.balance - COALESCE(SUM(r.amount), 0)
-FROM ledger_accounts a
-LEFT JOIN settlement_returns r ON r.leader_id = a.owner_id AND r.active
-WHERE a.owner_kind = 'leader' AND a.purpose = 'receivable' AND a.balance > 0 AND a.owner_id IN (`+sqldb.List(1, len(leaderIDs))+`)
-GROUP BY a.owner_id, a.balance`, sqldb.Args(leaderIDs), func(r *sql.Rows) error {
-		var id, owed int64
-		if err := r.Scan(&id, &owed); err != nil {
-			return err
-		}
-		if owed > 0 {
-			out[id] = owed
-		}
-		return nil
-	})
-	return out, wrap(err, "receivables")
-}
-
-// LockLeaders implements settlement.Store.
-func (s *SettlementStore) LockLeaders(ctx context.Context, leaderIDs []int64) error {
-	if len(leaderIDs) == 0 || !s.data.Postgres() {
-		return nil // SQLite transactions are BEGIN IMMEDIATE: one writer at a time already
-	}
-	err := s.data.Query(ctx, `SELECT id FROM leaders WHERE id IN (`+sqldb.List(1, len(leaderIDs))+`) ORDER BY id `+s.data.ForUpdate(),
-		sqldb.Args(leaderIDs), func(*sql.Rows) error { return nil })
-	return wrap(err, "lock leaders")
-}
-
-// LockOrders implements settlement.Store.
-func (s *SettlementStore) LockOrders(ctx context.Context, orderIDs []int64) error {
-	if len(orderIDs) == 0 || !s.data.Postgres() {
-		return nil // SQLite transactions are BEGIN IMMEDIATE: one writer at a time already
-	}
-	err := s.data.Query(ctx, `SELECT id FROM orders WHERE id IN (`+sqldb.List(1, len(orderIDs))+`) ORDER BY id `+s.data.ForUpdate(),
-		sqldb.Args(orderIDs), func(*sql.Rows) error { return nil })
-	return wrap(err, "lock orders")
 }
 
 // OpenCarries implements settlement.Store.
@@ -298,29 +205,105 @@ func (s *SettlementStore) saveNewShares(ctx context.Context, items []settlement.
 	return nil
 }
 
-// ExpireEntries implements settlement.Store.
-func (s *SettlementStore) ExpireEntries(ctx context.Context, orderID int64) error {
-	from := commission.Lifecycle.Sources(commission.StateUnresolved)
-	_, err := s.data.Exec(ctx, `UPDATE commission_entries SET state = $1 WHERE order_id = $2 AND state IN (`+sqldb.List(3, len(from))+`)`,
-		append([]any{string(commission.StateUnresolved), orderID}, sqldb.Strings(from)...)...)
-	return wrap(err, fmt.Sprintf("expire entries of order %d", orderID))
-}
-
-// SettleEntries implements settlement.Store.
-func (s *SettlementStore) SettleEntries(ctx context.Context, keys []settlement.OrderLeader) error {
-	from := commission.Lifecycle.Sources(commission.StateSettled)
-	q := `UPDATE commission_entries SET state = $1 WHERE order_id = $2 AND leader_id = $3 AND state IN (` + sqldb.List(4, len(from)) + `)`
-	for _, k := range keys {
-		args := append([]any{string(commission.StateSettled), k.OrderID, k.LeaderID}, sqldb.Strings(from)...)
-		if _, err := s.data.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("settle entries of order %d leader %d: %w", k.OrderID, k.LeaderID, err)
-		}
-	}
-	return nil
-}
-
 func shareOf(r *ent.SettlementShare) settlement.Share {
 	return settlement.Share{ID: r.ID, ItemID: r.ItemID, RunID: r.RunID, LeaderID: r.LeaderID, Level: r.Level,
 		SourceOrderID: r.SourceOrderID, ReceiverType: r.ReceiverType, Account: r.Account, Amount: r.Amount, Result: settlement.Result(r.Result),
 		FailReason: r.FailReason, RetryOf: r.RetryOf, RetriedBy: r.RetriedBy, DetailID: r.DetailID, FinishedAt: sqldb.UTC(r.FinishedAt)}
+}
+
+// The tables below are other domains': settlement reads and moves them through their owners.
+
+// Receivers implements settlement.Store: the receiver each leader's latest registration names,
+// registered when that added it and WeChat accepted it; a leader with none is its openid, not
+// registered.
+func (s *SettlementStore) Receivers(ctx context.Context, leaderIDs []int64) (map[int64]settlement.Receiver, error) {
+	out := map[int64]settlement.Receiver{}
+	if len(leaderIDs) == 0 {
+		return out, nil
+	}
+	latest, err := paymentstore.LatestReceivers(ctx, s.data, leaderIDs)
+	if err != nil {
+		return nil, err
+	}
+	users, err := leaderstore.UserIDs(ctx, s.data, leaderIDs)
+	if err != nil {
+		return nil, err
+	}
+	userIDs := make([]int64, 0, len(users))
+	for _, u := range users {
+		userIDs = append(userIDs, u)
+	}
+	openids, err := identitystore.OpenIDs(ctx, s.data, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	for leader, user := range users {
+		rc, ok := latest[leader]
+		if !ok {
+			rc = paymentstore.Receiver{Type: "PERSONAL_OPENID", Account: openids[user]}
+		}
+		out[leader] = settlement.Receiver{LeaderID: leader, Type: rc.Type, Account: rc.Account, Registered: rc.Registered}
+	}
+	return out, nil
+}
+
+// Receivables implements settlement.Store: what each leader owes less what returns from its
+// merchant receiver are already asking back (those are not netted again).
+func (s *SettlementStore) Receivables(ctx context.Context, leaderIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(leaderIDs) == 0 {
+		return out, nil
+	}
+	owing, err := s.books.Owing(ctx, leaderIDs)
+	if err != nil || len(owing) == 0 {
+		return out, err
+	}
+	asked, err := s.returnsInFlight(ctx, leaderIDs)
+	if err != nil {
+		return nil, err
+	}
+	for id, owed := range owing {
+		if owed -= asked[id]; owed > 0 {
+			out[id] = owed
+		}
+	}
+	return out, nil
+}
+
+// returnsInFlight sums the active returns of each leader.
+func (s *SettlementStore) returnsInFlight(ctx context.Context, leaderIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	err := s.data.Query(ctx, `SELECT leader_id, SUM(amount) FROM settlement_returns
+WHERE active AND leader_id IN (`+sqldb.List(1, len(leaderIDs))+`) GROUP BY leader_id`, sqldb.Args(leaderIDs),
+		func(r *sql.Rows) error {
+			var id, sum int64
+			err := r.Scan(&id, &sum)
+			out[id] = sum
+			return err
+		})
+	return out, wrap(err, "returns in flight")
+}
+
+// LockLeaders implements settlement.Store.
+func (s *SettlementStore) LockLeaders(ctx context.Context, leaderIDs []int64) error {
+	return leaderstore.LockLeaders(ctx, s.data, leaderIDs)
+}
+
+// LockOrders implements settlement.Store.
+func (s *SettlementStore) LockOrders(ctx context.Context, orderIDs []int64) error {
+	return orderstore.LockOrders(ctx, s.data, orderIDs)
+}
+
+// ExpireEntries implements settlement.Store.
+func (s *SettlementStore) ExpireEntries(ctx context.Context, orderID int64) error {
+	return commissionstore.ExpireEntries(ctx, s.data, orderID)
+}
+
+// SettleEntries implements settlement.Store.
+func (s *SettlementStore) SettleEntries(ctx context.Context, keys []settlement.OrderLeader) error {
+	orders, leaders := make([]int64, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		orders[i], leaders[i] = k.OrderID, k.LeaderID
+	}
+	return commissionstore.SettleEntries(ctx, s.data, orders, leaders)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -22,7 +21,7 @@ func TestReceiverOpsListAndRetryRefusedRegistration(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
-	queue := leaderstore.NewReceiverQueue(e.data)
+	queue := paymentstore.NewReceiverQueue(e.data)
 	const refused, other = "oReceiverOpsLeader00000000001", "oReceiverOpsLeader00000000002"
 	if err := queue.Enqueue(ctx, leader.ReceiverRequest{LeaderID: 41, OpenID: refused}); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
@@ -19,7 +18,7 @@ func TestRegistrarMakesLeadersReceivers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
-	queue := leaderstore.NewReceiverQueue(e.data)
+	queue := paymentstore.NewReceiverQueue(e.data)
 	const good, refused = "oRegistrarLeader0000000000001", "oRegistrarLeader0000000000002"
 	for i, openid := range []string{good, refused} {
 		if err := queue.Enqueue(ctx, leader.ReceiverRequest{LeaderID: int64(i + 1), OpenID: openid}); err != nil {

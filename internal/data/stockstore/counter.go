@@ -1,4 +1,7 @@
-package orderstore
+// Package stockstore is checkout's stock counters: in Redis (the hot path, internal/data/stock)
+// or in the database (batch_items.taken). The items' quota and taken are presale's, the orders'
+// release flag and holdings the orders': both are moved through their owners.
+package stockstore
 
 import (
 	"context"
@@ -8,15 +11,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"entgo.io/ent/dialect/sql"
-
-	"github.com/groupbuy/groupbuy/ent"
-	"github.com/groupbuy/groupbuy/ent/batchitem"
-	entorder "github.com/groupbuy/groupbuy/ent/order"
-	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/stock"
@@ -99,8 +98,8 @@ func (c *RedisCounter) Release(ctx context.Context, o *order.Order, r order.Rese
 	if _, err := c.store.Release(ctx, r.BatchID, r.Token, r.UserID); err != nil {
 		return stockErr(err, r)
 	}
-	err := c.data.Client(ctx).Order.Update().Where(entorder.ID(int(o.ID))).SetReleasePending(false).Exec(ctx)
-	return sqldb.Err(err, fmt.Sprintf("order %d released", o.ID))
+	_, err := orderstore.MarkReleased(ctx, c.data, o.ID)
+	return err
 }
 
 func (c *RedisCounter) Remaining(ctx context.Context, b *presale.Batch) (map[int64]int64, error) {
@@ -149,26 +148,18 @@ func (c *DBCounter) Reserve(ctx context.Context, r order.Reservation, items []pr
 }
 
 func (c *DBCounter) reserve(ctx context.Context, r order.Reservation) error {
-	cl := c.data.Client(ctx)
 	for _, l := range r.Lines {
-		n, err := cl.BatchItem.Update().
-			Where(batchitem.ID(int(l.ItemID)), func(s *sql.Selector) {
-				s.Where(sql.P(func(b *sql.Builder) {
-					b.WriteString(s.C(batchitem.FieldTaken) + " + ").Arg(l.Qty).
-						WriteString(" <= " + s.C(batchitem.FieldQuota))
-				}))
-			}).
-			AddTaken(l.Qty).Save(ctx)
+		took, err := presalestore.Take(ctx, c.data, l.ItemID, l.Qty)
 		if err != nil {
-			return sqldb.Err(err, fmt.Sprintf("take item %d", l.ItemID))
+			return err
 		}
-		if n == 0 {
+		if !took {
 			return &order.StockError{ItemID: l.ItemID, Err: order.ErrSoldOut}
 		}
 		if l.Limit == 0 {
 			continue
 		}
-		held, err := c.held(ctx, cl, r.UserID, r.BatchID, l.ItemID)
+		held, err := orderstore.Held(ctx, c.data, r.UserID, r.BatchID, l.ItemID)
 		if err != nil {
 			return err
 		}
@@ -181,36 +172,19 @@ func (c *DBCounter) reserve(ctx context.Context, r order.Reservation) error {
 	return nil
 }
 
-// held sums what the shopper's orders holding stock take of an item.
-func (c *DBCounter) held(ctx context.Context, cl *ent.Client, userID, batchID, itemID int64) (int64, error) {
-	ids, err := cl.Order.Query().
-		Where(entorder.UserID(int(userID)), entorder.BatchID(int(batchID)), holdsStock()).IDs(ctx)
-	if err != nil {
-		return 0, sqldb.Err(err, "shopper's orders")
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	sum, err := cl.OrderLine.Query().Where(orderline.OrderIDIn(ids...), orderline.ItemID(int(itemID))).
-		Aggregate(ent.Sum(orderline.FieldQuantity)).Int(ctx)
-	return int64(sum), sqldb.Err(err, "shopper's holding")
-}
-
 // Abort has nothing to do: the rolled-back transaction took nothing.
 func (c *DBCounter) Abort(context.Context, order.Reservation) error { return nil }
 
 // Release clears the flag and gives the stock back in one transaction, so it happens once.
 func (c *DBCounter) Release(ctx context.Context, o *order.Order, r order.Reservation) error {
 	return c.data.InTx(ctx, func(ctx context.Context) error {
-		cl := c.data.Client(ctx)
-		n, err := cl.Order.Update().Where(entorder.ID(int(o.ID)), entorder.ReleasePending(true)).
-			SetReleasePending(false).Save(ctx)
-		if err != nil || n == 0 {
-			return sqldb.Err(err, fmt.Sprintf("order %d released", o.ID))
+		released, err := orderstore.MarkReleased(ctx, c.data, o.ID)
+		if err != nil || !released {
+			return err
 		}
 		for _, l := range r.Lines {
-			if err := cl.BatchItem.UpdateOneID(int(l.ItemID)).AddTaken(-l.Qty).Exec(ctx); err != nil {
-				return sqldb.Err(err, fmt.Sprintf("give back item %d", l.ItemID))
+			if err := presalestore.GiveBack(ctx, c.data, l.ItemID, l.Qty); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -218,15 +192,7 @@ func (c *DBCounter) Release(ctx context.Context, o *order.Order, r order.Reserva
 }
 
 func (c *DBCounter) Remaining(ctx context.Context, b *presale.Batch) (map[int64]int64, error) {
-	rows, err := c.data.Client(ctx).BatchItem.Query().Where(batchitem.BatchID(int(b.ID))).All(ctx)
-	if err != nil {
-		return nil, sqldb.Err(err, fmt.Sprintf("stock of batch %d", b.ID))
-	}
-	out := make(map[int64]int64, len(rows))
-	for _, it := range rows {
-		out[int64(it.ID)] = it.Quota - it.Taken
-	}
-	return out, nil
+	return presalestore.Left(ctx, c.data, b.ID)
 }
 
 // LoadFresh has nothing to load: the item rows hold quota and taken.

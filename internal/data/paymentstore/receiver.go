@@ -1,4 +1,4 @@
-package leaderstore
+package paymentstore
 
 import (
 	"context"

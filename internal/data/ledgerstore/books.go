@@ -1,0 +1,271 @@
+package ledgerstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/groupbuy/groupbuy/ent"
+	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
+	"github.com/groupbuy/groupbuy/ent/ledgerposting"
+	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
+	"github.com/groupbuy/groupbuy/ent/predicate"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
+)
+
+// Books is the ledger read for statements, reports and the console: balances as sums of
+// postings (never the cached balance), movements by kind, the trial balance. The ledger's
+// tables are read here and in ledger.go only; other domains ask Books.
+type Books struct{ data *sqldb.DB }
+
+// NewBooks reads the ledger on data.
+func NewBooks(data *sqldb.DB) *Books { return &Books{data: data} }
+
+// Posted reports whether the transaction keyed key was posted.
+func (b *Books) Posted(ctx context.Context, key string) (bool, error) {
+	ok, err := b.data.Client(ctx).LedgerTransaction.Query().Where(ledgertransaction.Key(key)).Exist(ctx)
+	return ok, sqldb.Err(err, "ledger transaction "+key)
+}
+
+// accounts maps the ids of an owner's accounts to their purposes.
+func (b *Books) accounts(ctx context.Context, owner ledger.OwnerKind, ownerID int64) (map[int64]ledger.Purpose, error) {
+	rows, err := b.data.Client(ctx).LedgerAccount.Query().
+		Where(ledgeraccount.OwnerKindEQ(ledgeraccount.OwnerKind(owner)), ledgeraccount.OwnerID(ownerID)).All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, fmt.Sprintf("ledger accounts of %s %d", owner, ownerID))
+	}
+	out := make(map[int64]ledger.Purpose, len(rows))
+	for _, r := range rows {
+		out[int64(r.ID)] = ledger.Purpose(r.Purpose)
+	}
+	return out, nil
+}
+
+type accountSum struct {
+	AccountID int64 `json:"account_id"`
+	Sum       int64 `json:"sum"`
+}
+
+// sums adds up postings by account.
+func (b *Books) sums(ctx context.Context, preds ...predicate.LedgerPosting) ([]accountSum, error) {
+	var out []accountSum
+	err := b.data.Client(ctx).LedgerPosting.Query().Where(preds...).
+		GroupBy(ledgerposting.FieldAccountID).Aggregate(ent.As(ent.Sum(ledgerposting.FieldAmount), "sum")).Scan(ctx, &out)
+	return out, sqldb.Err(err, "sum postings")
+}
+
+// Balances sums an owner's accounts by purpose, over the postings before before (all of them
+// when before is zero).
+func (b *Books) Balances(ctx context.Context, owner ledger.OwnerKind, ownerID int64, before time.Time) (map[ledger.Purpose]int64, error) {
+	accts, err := b.accounts(ctx, owner, ownerID)
+	if err != nil || len(accts) == 0 {
+		return map[ledger.Purpose]int64{}, err
+	}
+	ids := make([]int64, 0, len(accts))
+	for id := range accts {
+		ids = append(ids, id)
+	}
+	preds := []predicate.LedgerPosting{ledgerposting.AccountIDIn(ids...)}
+	if !before.IsZero() {
+		preds = append(preds, ledgerposting.CreatedAtLT(before.UTC()))
+	}
+	sums, err := b.sums(ctx, preds...)
+	if err != nil {
+		return nil, err
+	}
+	out := map[ledger.Purpose]int64{}
+	for _, x := range sums {
+		out[accts[x.AccountID]] += x.Sum
+	}
+	return out, nil
+}
+
+// Movements sums a leader's postings in [from, to) by transaction kind and account purpose, in
+// the order they first appear.
+func (b *Books) Movements(ctx context.Context, leaderID int64, from, to time.Time) ([]commission.Movement, error) {
+	accts, err := b.accounts(ctx, ledger.OwnerLeader, leaderID)
+	if err != nil || len(accts) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(accts))
+	for id := range accts {
+		ids = append(ids, id)
+	}
+	c := b.data.Client(ctx)
+	posts, err := c.LedgerPosting.Query().Where(ledgerposting.AccountIDIn(ids...),
+		ledgerposting.CreatedAtGTE(from.UTC()), ledgerposting.CreatedAtLT(to.UTC())).All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, "postings of the month")
+	}
+	txIDs := map[int64]bool{}
+	for _, p := range posts {
+		txIDs[p.TransactionID] = true
+	}
+	kinds := map[int64]string{}
+	list := make([]int, 0, len(txIDs))
+	for id := range txIDs {
+		list = append(list, int(id))
+	}
+	for start := 0; start < len(list); start += 1000 {
+		txs, err := c.LedgerTransaction.Query().Where(ledgertransaction.IDIn(list[start:min(start+1000, len(list))]...)).All(ctx)
+		if err != nil {
+			return nil, sqldb.Err(err, "transactions of the month")
+		}
+		for _, t := range txs {
+			kinds[int64(t.ID)] = t.Kind
+		}
+	}
+	type key struct {
+		kind    string
+		purpose ledger.Purpose
+	}
+	sums := map[key]int64{}
+	var order []key
+	for _, p := range posts {
+		k := key{kinds[p.TransactionID], accts[p.AccountID]}
+		if _, ok := sums[k]; !ok {
+			order = append(order, k)
+		}
+		sums[k] += p.Amount
+	}
+	out := make([]commission.Movement, len(order))
+	for i, k := range order {
+		out[i] = commission.Movement{Kind: k.kind, Purpose: k.purpose, Amount: sums[k]}
+	}
+	return out, nil
+}
+
+// TrialBalance sums every account's postings by owner kind and purpose.
+func (b *Books) TrialBalance(ctx context.Context) ([]commission.AccountTotal, error) {
+	c := b.data.Client(ctx)
+	accts, err := c.LedgerAccount.Query().All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, "ledger accounts")
+	}
+	sums, err := b.sums(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]int64, len(sums))
+	for _, x := range sums {
+		byID[x.AccountID] = x.Sum
+	}
+	type key struct {
+		owner   ledger.OwnerKind
+		purpose ledger.Purpose
+	}
+	idx := map[key]int{}
+	var out []commission.AccountTotal
+	for _, a := range accts {
+		k := key{ledger.OwnerKind(a.OwnerKind), ledger.Purpose(a.Purpose)}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, commission.AccountTotal{Owner: k.owner, Purpose: k.purpose})
+		}
+		out[i].Accounts++
+		out[i].Balance += byID[int64(a.ID)]
+	}
+	return out, nil
+}
+
+// AccountBalances is every account with the sum of its postings, in id order.
+func (b *Books) AccountBalances(ctx context.Context) ([]commission.AccountBalance, error) {
+	accts, err := b.data.Client(ctx).LedgerAccount.Query().Order(ledgeraccount.ByID()).All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, "ledger accounts")
+	}
+	sums, err := b.sums(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]int64, len(sums))
+	for _, x := range sums {
+		byID[x.AccountID] = x.Sum
+	}
+	out := make([]commission.AccountBalance, len(accts))
+	for i, a := range accts {
+		out[i] = commission.AccountBalance{ID: int64(a.ID), Balance: byID[int64(a.ID)], Account: ledger.Account{
+			Owner: ledger.OwnerKind(a.OwnerKind), OwnerID: a.OwnerID, Purpose: ledger.Purpose(a.Purpose)}}
+	}
+	return out, nil
+}
+
+// PostedIn keeps the orders of orderIDs that have a transaction of kind posted in [from, to).
+func (b *Books) PostedIn(ctx context.Context, kind string, from, to time.Time, orderIDs []int64) ([]int64, error) {
+	var out []int64
+	for start := 0; start < len(orderIDs); start += 1000 {
+		var ids []int64
+		err := b.data.Client(ctx).LedgerTransaction.Query().Where(ledgertransaction.Kind(kind),
+			ledgertransaction.CreatedAtGTE(from.UTC()), ledgertransaction.CreatedAtLT(to.UTC()),
+			ledgertransaction.OrderIDIn(orderIDs[start:min(start+1000, len(orderIDs))]...)).
+			Select(ledgertransaction.FieldOrderID).Scan(ctx, &ids)
+		if err != nil {
+			return nil, sqldb.Err(err, "orders posted as "+kind)
+		}
+		out = append(out, ids...)
+	}
+	return out, nil
+}
+
+// Settleable calls fn with what each order's postings left on each leader's settleable account
+// (a credit: positive when owed).
+func (b *Books) Settleable(ctx context.Context, orderIDs []int64, fn func(orderID, leaderID, credit int64)) error {
+	// The orders' transactions first, whatever the statistics say: planned from the accounts'
+	// side, the query reads every posting of every leader.
+	return b.data.Query(ctx, `WITH t AS MATERIALIZED (SELECT id, order_id FROM ledger_transactions
+                          WHERE order_id IN (`+sqldb.List(1, len(orderIDs))+`))
+SELECT t.order_id, a.owner_id, SUM(p.amount)
+FROM t
+JOIN ledger_postings p ON p.transaction_id = t.id
+JOIN ledger_accounts a ON a.id = p.account_id
+WHERE a.owner_kind = 'leader' AND a.purpose = 'settleable'
+GROUP BY t.order_id, a.owner_id`, sqldb.Args(orderIDs), func(r *sql.Rows) error {
+		var order, leader, sum int64
+		if err := r.Scan(&order, &leader, &sum); err != nil {
+			return err
+		}
+		fn(order, leader, -sum)
+		return nil
+	})
+}
+
+// Owing is the cached balance of each leader's receivable account among leaderIDs that is above
+// zero: what the leader owes the platform.
+func (b *Books) Owing(ctx context.Context, leaderIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	err := b.data.Query(ctx, `SELECT owner_id, balance FROM ledger_accounts
+WHERE owner_kind = 'leader' AND purpose = 'receivable' AND balance > 0 AND owner_id IN (`+sqldb.List(1, len(leaderIDs))+`)`,
+		sqldb.Args(leaderIDs), func(r *sql.Rows) error {
+			var id, balance int64
+			err := r.Scan(&id, &balance)
+			out[id] = balance
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("receivable balances: %w", err)
+	}
+	return out, nil
+}
+
+// TxPostings is the postings of the transaction keyed key; posted is false when there is none.
+func (b *Books) TxPostings(ctx context.Context, key string) (posted bool, out []ledger.Posting, err error) {
+	err = b.data.Query(ctx, `SELECT a.owner_kind, a.owner_id, a.purpose, p.amount
+FROM ledger_transactions t JOIN ledger_postings p ON p.transaction_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
+WHERE t.key = $1`, []any{key}, func(r *sql.Rows) error {
+		var p ledger.Posting
+		if err := r.Scan(&p.Account.Owner, &p.Account.OwnerID, &p.Account.Purpose, &p.Amount); err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return false, nil, fmt.Errorf("postings of %s: %w", key, err)
+	}
+	return len(out) > 0, out, nil
+}
