@@ -52,7 +52,7 @@ func seedDemo(bc *conf.Bootstrap, logger log.Logger) error {
 	defer cleanup()
 	ctx := context.Background()
 	for _, a := range demoAccounts {
-		_, err := t.Console.CreateAccount(ctx, a.username, a.role, a.password)
+		_, err := t.Accounts.CreateAccount(ctx, a.username, a.role, a.password)
 		if err != nil && !errors.Is(err, bizerr.ErrConflict) {
 			return fmt.Errorf("seed demo account %s: %w", a.username, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/dbmigrate"
@@ -25,23 +26,55 @@ func migrateCmd(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, closeDB, err := openDatabaseOnly(*confPath)
+	bc, err := loadConfig(*confPath)
+	if err != nil {
+		return err
+	}
+	m, closeDB, err := wireMigrator(bc)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := dbmigrate.Apply(ctx, db.SQL, db.Dialect)
+	report, err := m.apply(ctx)
 	if err != nil {
 		return err
 	}
-	all, err := dbmigrate.Embedded(db.Dialect)
-	if err != nil {
-		return err
-	}
-	fmt.Println(migrateReport(db.Dialect, res, all))
+	fmt.Println(report)
 	return nil
+}
+
+// migratorSet is what `migrate` and serve's schema check are built from: the configured
+// database and nothing else (no Redis, no WeChat).
+var migratorSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
+	wire.FieldsOf(new(*conf.Bootstrap), "Data"),
+	sqldb.Open,
+	wire.Struct(new(migrator), "*"),
+)
+
+// migrator brings the opened database's schema up to date, or checks that it is.
+type migrator struct {
+	DB *sqldb.DB
+}
+
+// apply applies the migrations embedded in the binary and says what it did.
+func (m *migrator) apply(ctx context.Context) (string, error) {
+	res, err := dbmigrate.Apply(ctx, m.DB.SQL, m.DB.Dialect)
+	if err != nil {
+		return "", err
+	}
+	all, err := dbmigrate.Embedded(m.DB.Dialect)
+	if err != nil {
+		return "", err
+	}
+	return migrateReport(m.DB.Dialect, res, all), nil
+}
+
+// check refuses a schema behind this program, after waiting for a migration in progress
+// (waiting is called when it starts to wait).
+func (m *migrator) check(ctx context.Context, waiting func()) error {
+	return dbmigrate.Check(ctx, m.DB.SQL, m.DB.Dialect, waiting)
 }
 
 // migrateReport says what a migration run did: applied N migrations up to X, found the database
@@ -87,7 +120,7 @@ func plural(n int) string {
 // (a rolling migration: `groupbuy migrate` from another replica or job) is waited for, then the
 // schema checked.
 func checkSchema(bc *conf.Bootstrap, confPath string, logger log.Logger) error {
-	db, closeDB, err := sqldb.Open(bc.GetData())
+	m, closeDB, err := wireMigrator(bc)
 	if err != nil {
 		return err
 	}
@@ -95,7 +128,7 @@ func checkSchema(bc *conf.Bootstrap, confPath string, logger log.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	h := log.NewHelper(logger)
-	err = dbmigrate.Check(ctx, db.SQL, db.Dialect, func() {
+	err = m.check(ctx, func() {
 		h.Infow("msg", "another process is migrating the database: waiting for it before serving")
 	})
 	var behind *dbmigrate.SchemaError
@@ -103,14 +136,4 @@ func checkSchema(bc *conf.Bootstrap, confPath string, logger log.Logger) error {
 		return fmt.Errorf("%w\nrun: groupbuy migrate -conf %s", err, confPath)
 	}
 	return err
-}
-
-// openDatabaseOnly opens the configured database and nothing else: for the commands that need
-// neither Redis nor WeChat.
-func openDatabaseOnly(confPath string) (*sqldb.DB, func(), error) {
-	bc, err := loadConfig(confPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	return sqldb.Open(bc.GetData())
 }

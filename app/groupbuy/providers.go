@@ -53,13 +53,13 @@ func identityConfig(c *conf.Auth) identity.Config {
 
 func clock() port.Clock { return port.SystemClock }
 
-// tools are the use cases the program's commands drive directly.
+// tools are the use cases the demo data is seeded through.
 type tools struct {
-	Console *identity.ConsoleUsecase
-	Leaders *leader.Usecase
-	Users   identity.UserRepo
-	Catalog *catalog.Usecase
-	Batches *presale.Usecase
+	Accounts *identity.Accounts
+	Leaders  *leader.Usecase
+	Users    identity.UserRepo
+	Catalog  *catalog.Usecase
+	Batches  *presale.Usecase
 }
 
 // maxCommissionLevels is the legal ceiling on distribution levels (anti-pyramid rules and

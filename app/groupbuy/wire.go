@@ -8,6 +8,7 @@ import (
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
@@ -23,9 +24,9 @@ func wireApp(*conf.Bootstrap, log.Logger) (*kratos.App, func(), error) {
 		wire.Bind(new(server.Readiness), new(*data.Readiness))))
 }
 
-// wireTools builds the use cases that the program's own commands (account, demo data) drive.
+// wireTools builds the use cases that the demo data is seeded through.
 func wireTools(*conf.Bootstrap, log.Logger) (*tools, func(), error) {
-	panic(wire.Build(data.ProviderSet, biz.ProviderSet, server.ProviderSet, commonSet,
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, commonSet,
 		wire.Struct(new(tools), "*")))
 }
 
@@ -42,4 +43,16 @@ func wireReconciler(*conf.Bootstrap, log.Logger) (*reconcile.Reconciler, func(),
 // wireLedger builds the ledger check command's ledger on the database alone.
 func wireLedger(*conf.Bootstrap) (*ledger.Ledger, func(), error) {
 	panic(wire.Build(commandSet))
+}
+
+// wireAccounts builds the account command's administration of console accounts on the database
+// alone.
+func wireAccounts(*conf.Bootstrap) (*identity.Accounts, func(), error) {
+	panic(wire.Build(accountSet))
+}
+
+// wireMigrator builds the migrate command's (and serve's schema check's) migrator on the
+// opened database alone.
+func wireMigrator(*conf.Bootstrap) (*migrator, func(), error) {
+	panic(wire.Build(migratorSet))
 }

@@ -279,7 +279,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}, nil
 }
 
-// wireTools builds the use cases that the program's own commands (account, demo data) drive.
+// wireTools builds the use cases that the demo data is seeded through.
 func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), error) {
 	confData := bootstrap.Data
 	db, cleanup, err := sqldb.Open(confData)
@@ -287,27 +287,12 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		return nil, nil, err
 	}
 	consoleRepo := identitystore.NewConsoleRepo(db)
-	sessionRepo := identitystore.NewSessionRepo(db)
 	confAuth := bootstrap.Auth
-	issuer, err := auth.NewIssuer(confAuth)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	universalClient, cleanup2, err := redisdb.NewRedis(confData)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	keyPrefix := redisdb.NewKeyPrefix(confData)
 	config := identityConfig(confAuth)
-	accessMarks := identitystore.NewAccessMarks(universalClient, keyPrefix, config)
-	portClock := clock()
-	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
+	accounts := identity.NewAccounts(consoleRepo, config)
 	security := bootstrap.Security
 	keyring, err := data.NewKeyring(security)
 	if err != nil {
-		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -317,6 +302,13 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	bindingRepo := leaderstore.NewBindingRepo(db, history)
 	receiverQueue := paymentstore.NewReceiverQueue(db)
 	userRepo := identitystore.NewUserRepo(db, keyring)
+	universalClient, cleanup2, err := redisdb.NewRedis(confData)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyPrefix := redisdb.NewKeyPrefix(confData)
+	accessMarks := identitystore.NewAccessMarks(universalClient, keyPrefix, config)
 	geo := bootstrap.Geo
 	leaders := bootstrap.Leaders
 	wechat := bootstrap.Wechat
@@ -326,6 +318,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	portClock := clock()
 	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, db, config2, portClock)
 	catalogRepo := catalogstore.NewCatalogRepo(db)
 	confCatalog := bootstrap.Catalog
@@ -372,11 +365,11 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	}
 	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, config5)
 	mainTools := &tools{
-		Console: consoleUsecase,
-		Leaders: usecase,
-		Users:   userRepo,
-		Catalog: catalogUsecase,
-		Batches: presaleUsecase,
+		Accounts: accounts,
+		Leaders:  usecase,
+		Users:    userRepo,
+		Catalog:  catalogUsecase,
+		Batches:  presaleUsecase,
 	}
 	return mainTools, func() {
 		cleanup2()
@@ -442,6 +435,39 @@ func wireLedger(bootstrap *conf.Bootstrap) (*ledger.Ledger, func(), error) {
 	portClock := clock()
 	ledgerLedger := ledger.NewLedger(ledgerStore, db, portClock)
 	return ledgerLedger, func() {
+		cleanup()
+	}, nil
+}
+
+// wireAccounts builds the account command's administration of console accounts on the database
+// alone.
+func wireAccounts(bootstrap *conf.Bootstrap) (*identity.Accounts, func(), error) {
+	confData := bootstrap.Data
+	db, cleanup, err := sqldb.Open(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	consoleRepo := identitystore.NewConsoleRepo(db)
+	confAuth := bootstrap.Auth
+	config := identityConfig(confAuth)
+	accounts := identity.NewAccounts(consoleRepo, config)
+	return accounts, func() {
+		cleanup()
+	}, nil
+}
+
+// wireMigrator builds the migrate command's (and serve's schema check's) migrator on the
+// opened database alone.
+func wireMigrator(bootstrap *conf.Bootstrap) (*migrator, func(), error) {
+	confData := bootstrap.Data
+	db, cleanup, err := sqldb.Open(confData)
+	if err != nil {
+		return nil, nil, err
+	}
+	mainMigrator := &migrator{
+		DB: db,
+	}
+	return mainMigrator, func() {
 		cleanup()
 	}, nil
 }

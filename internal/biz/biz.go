@@ -21,6 +21,7 @@ import (
 var ProviderSet = wire.NewSet(
 	identity.NewAuthUsecase,
 	identity.NewConsoleUsecase,
+	identity.NewAccounts,
 	leader.NewUsecase,
 	leader.NewFinder,
 	event.NewDispatcher,

@@ -15,6 +15,8 @@ import (
 
 // ConsoleUsecase signs console staff in with a password and manages their accounts.
 type ConsoleUsecase struct {
+	*Accounts // the API's unlock, and the demo seed's accounts
+
 	repo     ConsoleRepo
 	sessions *sessions
 	cfg      Config
@@ -34,7 +36,7 @@ func NewConsoleUsecase(repo ConsoleRepo, sessionRepo SessionRepo, issuer TokenIs
 		checks = passhash.NewLimiter(1)
 	}
 	return &ConsoleUsecase{
-		repo: repo, cfg: cfg, checks: checks, now: now,
+		Accounts: NewAccounts(repo, cfg), repo: repo, cfg: cfg, checks: checks, now: now,
 		sessions: &sessions{repo: sessionRepo, issuer: issuer, marks: marks, cfg: cfg, now: now},
 	}
 }
@@ -143,29 +145,6 @@ func (uc *ConsoleUsecase) Me(ctx context.Context, p Principal) (*ConsoleAccount,
 		return nil, fmt.Errorf("principal is a %s, not a console account: %w", p.Kind, bizerr.ErrNotFound)
 	}
 	return uc.repo.Get(ctx, p.ID)
-}
-
-// CreateAccount adds a console account. Only the program's own command calls it.
-func (uc *ConsoleUsecase) CreateAccount(ctx context.Context, username string, role Role, password string) (*ConsoleAccount, error) {
-	if _, err := ParseConsoleRole(string(role)); err != nil {
-		return nil, bizerr.Invalid("role", err.Error())
-	}
-	if err := CheckUsername(username); err != nil {
-		return nil, err
-	}
-	if err := passhash.CheckStrength(password); err != nil {
-		return nil, bizerr.Invalid("password", err.Error())
-	}
-	hash, err := passhash.HashWith(password, uc.cfg.PasswordParams)
-	if err != nil {
-		return nil, fmt.Errorf("hash password: %w", err)
-	}
-	return uc.repo.Create(ctx, &ConsoleAccount{Username: username, PasswordHash: hash, Role: role})
-}
-
-// Unlock lifts a lock-out.
-func (uc *ConsoleUsecase) Unlock(ctx context.Context, username string) (*ConsoleAccount, error) {
-	return uc.repo.Unlock(ctx, username)
 }
 
 const usernameChars = "abcdefghijklmnopqrstuvwxyz0123456789._-"
