@@ -69,6 +69,7 @@ type tab struct {
 	t     *testing.T
 	ctx   context.Context
 	base  string
+	name  string // the tab's part of its screenshots' names
 	shots string
 	n     int
 
@@ -77,15 +78,16 @@ type tab struct {
 	allowed  []*regexp.Regexp
 }
 
-// openTab opens a tab on base (http://host:port) in a fresh browser context.
-func openTab(t *testing.T, base string) *tab {
+// openTab opens a tab on base (http://host:port) in a fresh browser context; its screenshots
+// are named name-NN-page.png.
+func openTab(t *testing.T, base, name string) *tab {
 	t.Helper()
 	bctx, err := startBrowser()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	tb := &tab{t: t, ctx: ctx, base: base, shots: t.TempDir()}
+	tb := &tab{t: t, ctx: ctx, base: base, name: name, shots: t.TempDir()}
 	if err := chromedp.Listen(ctx, tb.record); err != nil {
 		cancel()
 		t.Fatalf("open a tab: %v", err)
@@ -95,7 +97,7 @@ func openTab(t *testing.T, base string) *tab {
 		if p := tb.unexpected(); len(p) > 0 {
 			t.Errorf("the pages logged errors or failed requests:\n  %s", strings.Join(p, "\n  "))
 		}
-		t.Logf("screenshots of the pages visited: %s", tb.shots)
+		t.Logf("screenshots of the pages %s visited: %s", name, tb.shots)
 	})
 	return tb
 }
@@ -252,7 +254,7 @@ func (tb *tab) cookies() string {
 	return strings.Join(header, "; ")
 }
 
-// shot saves a full-page PNG as NN-name.png in the test's folder (and in $GROUPBUY_CONSOLE_SCREENSHOTS).
+// shot saves a full-page PNG as tab-NN-name.png in the test's folder (and in $GROUPBUY_CONSOLE_SCREENSHOTS).
 func (tb *tab) shot(name string) {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
@@ -262,7 +264,7 @@ func (tb *tab) shot(name string) {
 		tb.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	tb.n++
-	file := fmt.Sprintf("%02d-%s.png", tb.n, name)
+	file := fmt.Sprintf("%s-%02d-%s.png", tb.name, tb.n, name)
 	dirs := []string{tb.shots}
 	if d := os.Getenv(shotsEnv); d != "" {
 		dirs = append(dirs, filepath.Join(d, tb.t.Name()))

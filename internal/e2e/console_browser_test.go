@@ -32,7 +32,7 @@ func (tb *tab) signIn(username, password string) {
 	tb.visit("/console/login", "#username", "login")
 	tb.fill("#username", username)
 	tb.fill("#password", password)
-	tb.submit("#login", "[data-testid=who]", "home-"+username)
+	tb.submit("#login", "[data-testid=who]", "home")
 }
 
 // Finance signs in, reads the trial balance of a ledger that a paid order wrote to, runs the
@@ -48,7 +48,7 @@ func TestConsoleFinanceLedgerAndSettlementRun(t *testing.T) {
 	})
 	s.createAccount("mei.finance", "finance", "correct horse battery")
 
-	tb := openTab(t, s.api)
+	tb := openTab(t, s.api, "finance")
 	tb.signIn("mei.finance", "correct horse battery")
 	if who := tb.text("[data-testid=who]"); who != "mei.finance（财务）" {
 		t.Errorf("signed in as %q", who)
@@ -96,6 +96,17 @@ func TestConsoleFinanceLedgerAndSettlementRun(t *testing.T) {
 		t.Errorf("run %d's row: %q", id, row)
 	}
 
+	// The run finishes (nothing is settleable yet: the commission is in its after-sales window)
+	// and the page, which polls while a run runs, shows it without a reload.
+	lcWait(t, "the run's state on the page", 20*time.Second, func() (bool, string) {
+		row := tb.text(fmt.Sprintf("tr[data-run='%d']", id))
+		return strings.Contains(row, "已完成"), row
+	})
+	tb.shot("runs-done")
+	if loc := tb.location(); !strings.HasPrefix(loc, "/console/finance/settlement/runs?started=") {
+		t.Errorf("the page moved to %s while it refreshed", loc)
+	}
+
 	tb.submit("[data-testid=logout]", "[data-testid=notice]", "signed-out")
 	tb.visit("/console/finance/ledger", "#username", "after-sign-out")
 	if loc := tb.location(); loc != "/console/login" {
@@ -105,14 +116,14 @@ func TestConsoleFinanceLedgerAndSettlementRun(t *testing.T) {
 
 // Roles and refusals: ops see no finance page, in the menu or by address; a form without the
 // session's CSRF token changes nothing; a locked account cannot sign in; a shopper's or leader's
-// token, or a console API token, opens no page.
+// token, or a console API token, opens no page; pages carry their security headers.
 func TestConsoleRolesAndRefusals(t *testing.T) {
 	s := start(t)
 	s.createAccount("li.ops", "ops", "ops staple battery")
 	s.createAccount("mei.finance", "finance", "correct horse battery")
 	s.createAccount("zhao.finance", "finance", "locked horse battery")
 
-	ops := openTab(t, s.api)
+	ops := openTab(t, s.api, "ops")
 	ops.signIn("li.ops", "ops staple battery")
 	if menu := ops.text("[data-testid=menu]"); strings.Contains(menu, "总账") || strings.Contains(menu, "结算批次") {
 		t.Errorf("ops' menu shows finance pages: %q", menu)
@@ -125,7 +136,7 @@ func TestConsoleRolesAndRefusals(t *testing.T) {
 		}
 	}
 
-	fin := openTab(t, s.api)
+	fin := openTab(t, s.api, "finance")
 	fin.signIn("mei.finance", "correct horse battery")
 	finCookie, opsCookie := fin.cookies(), ops.cookies()
 	finToken := csrfToken(t, s, finCookie)
@@ -169,7 +180,7 @@ func TestConsoleRolesAndRefusals(t *testing.T) {
 	for range 5 {
 		s.call("POST", "/v1/console/login", "", map[string]string{"username": "zhao.finance", "password": "wrong"})
 	}
-	locked := openTab(t, s.api)
+	locked := openTab(t, s.api, "locked")
 	locked.visit("/console/login", "#username", "login")
 	locked.fill("#username", "zhao.finance")
 	locked.fill("#password", "locked horse battery")
@@ -181,43 +192,11 @@ func TestConsoleRolesAndRefusals(t *testing.T) {
 	if loc := locked.location(); loc != "/console/login" {
 		t.Errorf("a locked account reached %s", loc)
 	}
-}
 
-// Every page answer carries the headers that keep it out of frames, caches and other origins'
-// scripts, and the session cookie is HttpOnly and SameSite=Strict.
-func TestConsoleHeadersAndCookie(t *testing.T) {
-	s := start(t)
-	s.createAccount("mei.finance", "finance", "correct horse battery")
-	login := consoleRequest(t, s, "GET", "/console/login", "", nil, "")
-	pre := login.Header.Get("Set-Cookie")
-	body, _ := io.ReadAll(login.Body)
-	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
-	if m == nil {
-		t.Fatalf("no CSRF token on the sign-in page:\n%s", body)
-	}
-	form := url.Values{"_csrf": {string(m[1])}, "username": {"mei.finance"}, "password": {"correct horse battery"}}
-	if r := consoleRequest(t, s, "POST", "/console/login", "", form, ""); r.StatusCode != http.StatusForbidden {
-		t.Errorf("a sign-in without its form's cookie: %d, want 403", r.StatusCode)
-	}
-	signed := consoleRequest(t, s, "POST", "/console/login", strings.Split(pre, ";")[0], form, "")
-	if signed.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign in: %d", signed.StatusCode)
-	}
-	var session string
-	for _, c := range signed.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(c, "groupbuy_console=") {
-			session = c
-		}
-	}
-	for _, attr := range []string{"HttpOnly", "SameSite=Strict", "Path=/console/"} {
-		if !strings.Contains(session, attr) {
-			t.Errorf("session cookie %q lacks %s", session, attr)
-		}
-	}
-	if strings.Contains(session, "Secure") {
-		t.Errorf("session cookie over plain HTTP is Secure (the browser would drop it): %q", session)
-	}
-	page := consoleRequest(t, s, "GET", "/console/finance/ledger", strings.Split(session, ";")[0], nil, "")
+	// Every page carries the headers that keep it out of frames, caches and other origins'
+	// scripts; the session cookie is HttpOnly and SameSite=Strict (consoleSignIn checks).
+	session := consoleSignIn(t, s, "mei.finance", "correct horse battery")
+	page := consoleRequest(t, s, "GET", "/console/finance/ledger", session, nil, "")
 	want := map[string]string{
 		"Content-Security-Policy": "script-src 'self';",
 		"X-Frame-Options":         "DENY",
@@ -252,7 +231,7 @@ func TestConsoleBrowserReportsPageErrors(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	tb := openTab(t, srv.URL)
+	tb := openTab(t, srv.URL, "broken")
 	tb.visit("/", "#p", "broken-page")
 	var got []string
 	lcWait(t, "the page's error and failed request", 10*time.Second, func() (bool, string) {
@@ -260,6 +239,43 @@ func TestConsoleBrowserReportsPageErrors(t *testing.T) {
 		all := strings.Join(got, "\n")
 		return strings.Contains(all, "boom from the page") && strings.Contains(all, "HTTP 404 "+srv.URL+"/missing.png"), all
 	})
+}
+
+// consoleSignIn signs in with the sign-in form as a browser would, checking the session
+// cookie's flags and that the form is refused without its own cookie, and returns the session
+// cookie ("groupbuy_console=…").
+func consoleSignIn(t *testing.T, s *stack, username, password string) string {
+	t.Helper()
+	login := consoleRequest(t, s, "GET", "/console/login", "", nil, "")
+	pre := strings.Split(login.Header.Get("Set-Cookie"), ";")[0]
+	body, _ := io.ReadAll(login.Body)
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil || !strings.HasPrefix(pre, "groupbuy_console_login=") {
+		t.Fatalf("no CSRF token or form cookie on the sign-in page (%q):\n%s", pre, body)
+	}
+	form := url.Values{"_csrf": {string(m[1])}, "username": {username}, "password": {password}}
+	if r := consoleRequest(t, s, "POST", "/console/login", "", form, ""); r.StatusCode != http.StatusForbidden {
+		t.Errorf("a sign-in without its form's cookie: %d, want 403", r.StatusCode)
+	}
+	signed := consoleRequest(t, s, "POST", "/console/login", pre, form, "")
+	var session string
+	for _, c := range signed.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "groupbuy_console=") {
+			session = c
+		}
+	}
+	if signed.StatusCode != http.StatusSeeOther || session == "" {
+		t.Fatalf("sign in as %s: %d, cookie %q", username, signed.StatusCode, session)
+	}
+	for _, attr := range []string{"HttpOnly", "SameSite=Strict", "Path=/console/"} {
+		if !strings.Contains(session, attr) {
+			t.Errorf("session cookie %q lacks %s", session, attr)
+		}
+	}
+	if strings.Contains(session, "Secure") {
+		t.Errorf("session cookie over plain HTTP is Secure (the browser would drop it): %q", session)
+	}
+	return strings.Split(session, ";")[0]
 }
 
 // csrfToken reads the CSRF token from the settlement page that cookie's session sees.

@@ -26,6 +26,7 @@ const (
 // runsData is the settlement runs page: a page of runs, newest first, and the start form.
 type runsData struct {
 	Runs    []settlement.Run
+	Running bool  // a run on this page is still running: the table refreshes itself
 	Before  int64 // the before id this page was asked with; 0 on the first page
 	Next    int64 // the before id of the next (older) page; 0 when this is the last
 	Key     string
@@ -54,6 +55,9 @@ func (c *Console) showRuns(w http.ResponseWriter, r *http.Request, rc *reqCtx, s
 		d.Next = runs[len(runs)-1].ID
 	}
 	d.Runs = runs
+	for _, run := range runs {
+		d.Running = d.Running || run.State == settlement.RunRunning
+	}
 	if d.Key == "" {
 		if d.Key, err = randomString(16); err != nil {
 			c.internal(w, r, rc, err)
