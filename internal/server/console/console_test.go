@@ -182,3 +182,21 @@ func TestCSRFTokenIsTiedToTheSession(t *testing.T) {
 		t.Error("a token was accepted for another session, scope, or none")
 	}
 }
+
+// The cookie is Secure when the browser came over TLS, directly or through a load balancer.
+func TestCookieSecureOverTLS(t *testing.T) {
+	s, _, _ := testSessions(t, fakeMarks{})
+	plain := httptest.NewRequest("GET", "http://example.test/console/", nil)
+	if s.cookie(plain, "v", time.Now()).Secure {
+		t.Error("Secure over plain HTTP: the browser would never send it back")
+	}
+	direct := httptest.NewRequest("GET", "https://example.test/console/", nil)
+	proxied := httptest.NewRequest("GET", "http://example.test/console/", nil)
+	proxied.Header.Set("X-Forwarded-Proto", "https")
+	for name, r := range map[string]*http.Request{"direct TLS": direct, "TLS ended at a load balancer": proxied} {
+		c := s.cookie(r, "v", time.Now())
+		if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+			t.Errorf("%s: %+v", name, c)
+		}
+	}
+}

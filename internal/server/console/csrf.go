@@ -54,7 +54,7 @@ func (c csrf) loginNonce(w http.ResponseWriter, r *http.Request) (string, error)
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: nonce, Path: cookiePath,
 		MaxAge: int(loginMaxAge / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil})
+		Secure: overTLS(r)})
 	return nonce, nil
 }
 

@@ -146,7 +146,14 @@ func (s *sessions) clear(w http.ResponseWriter, r *http.Request) {
 // cookie is HttpOnly and SameSite=Strict always, Secure when the request came over TLS.
 func (s *sessions) cookie(r *http.Request, value string, expires time.Time) *http.Cookie {
 	return &http.Cookie{Name: sessionCookie, Value: value, Path: cookiePath, Expires: expires,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil}
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: overTLS(r)}
+}
+
+// overTLS reports whether the browser reached us over TLS: directly, or through a load balancer
+// that ended TLS and says so in X-Forwarded-Proto. Trusting the header costs nothing: a client
+// that forges it only gets a cookie its own browser keeps off plain HTTP.
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // fromTokens is the session a login starts.

@@ -140,7 +140,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: cookiePath, MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: overTLS(r)})
 	redirect(w, r, Prefix)
 }
 
@@ -174,9 +174,5 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	if r.URL.Path != Prefix {
-		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")
-		return
-	}
 	c.render(w, r, http.StatusOK, "home", c.frame(rc, "home.heading", Prefix), nil)
 }
