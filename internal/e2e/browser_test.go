@@ -208,6 +208,18 @@ func (tb *tab) setValue(sel, value string) {
 	}
 }
 
+// count is how many elements match sel now.
+func (tb *tab) count(sel string) int {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+	if err != nil {
+		tb.t.Fatalf("count %s: %v", sel, err)
+	}
+	return n
+}
+
 // text is the visible text of sel.
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()

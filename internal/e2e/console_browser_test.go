@@ -107,6 +107,25 @@ func TestConsoleFinanceLedgerAndSettlementRun(t *testing.T) {
 		t.Errorf("the page moved to %s while it refreshed", loc)
 	}
 
+	// Twenty more runs through the API: the list shows twenty a page, newest first, and the
+	// next page (keyset: before the last id shown) holds the first run.
+	api := s.call("POST", "/v1/console/login", "", map[string]string{"username": "mei.finance", "password": "correct horse battery"})
+	expect(t, api, 200, "")
+	for i := range 20 {
+		r := s.call("POST", "/v1/finance/settlement/runs", api.str("accessToken"), map[string]any{
+			"idempotencyKey": fmt.Sprintf("console-page-%02d", i),
+			"cutoff":         cutoff.Add(time.Duration(i+1) * time.Second).UTC().Format(time.RFC3339)})
+		expect(t, r, 200, "")
+	}
+	tb.visit("/console/finance/settlement/runs", "[data-testid=next-page]", "runs-page-1")
+	if n := tb.count("tr[data-run]"); n != 20 || tb.count(fmt.Sprintf("tr[data-run='%d']", id)) != 0 {
+		t.Errorf("the first page shows %d runs (the first run among them: %v)", n, tb.count(fmt.Sprintf("tr[data-run='%d']", id)) != 0)
+	}
+	tb.submit("[data-testid=next-page]", fmt.Sprintf("tr[data-run='%d']", id), "runs-page-2")
+	if n := tb.count("tr[data-run]"); n != 1 || tb.count("[data-testid=next-page]") != 0 {
+		t.Errorf("the second page shows %d runs and a next page: %v", n, tb.count("[data-testid=next-page]") != 0)
+	}
+
 	tb.submit("[data-testid=logout]", "[data-testid=notice]", "signed-out")
 	tb.visit("/console/finance/ledger", "#username", "after-sign-out")
 	if loc := tb.location(); loc != "/console/login" {
@@ -122,6 +141,7 @@ func TestConsoleRolesAndRefusals(t *testing.T) {
 	s.createAccount("li.ops", "ops", "ops staple battery")
 	s.createAccount("mei.finance", "finance", "correct horse battery")
 	s.createAccount("zhao.finance", "finance", "locked horse battery")
+	s.createAccount("wang.admin", "admin", "admin staple battery")
 
 	ops := openTab(t, s.api, "ops")
 	ops.signIn("li.ops", "ops staple battery")
@@ -158,6 +178,22 @@ func TestConsoleRolesAndRefusals(t *testing.T) {
 	}
 	if r := start(finCookie, finToken); r.StatusCode != http.StatusSeeOther || s.count("settlement_runs") != 1 {
 		t.Fatalf("start a run with the session's token: %d, %d runs", r.StatusCode, s.count("settlement_runs"))
+	}
+
+	// Admin reads the finance pages but, as in the API, may not start a run: no form, and a
+	// post with its own valid token is refused.
+	admin := openTab(t, s.api, "admin")
+	admin.signIn("wang.admin", "admin staple battery")
+	if menu := admin.text("[data-testid=menu]"); !strings.Contains(menu, "总账") || !strings.Contains(menu, "结算批次") {
+		t.Errorf("admin's menu: %q", menu)
+	}
+	admin.visit("/console/finance/settlement/runs", "[data-testid=runs]", "runs")
+	if admin.count("#start-run") != 0 {
+		t.Error("admin is offered the start form")
+	}
+	adminCookie := admin.cookies()
+	if r := start(adminCookie, csrfToken(t, s, adminCookie)); r.StatusCode != http.StatusForbidden || s.count("settlement_runs") != 1 {
+		t.Errorf("admin starts a run: %d, %d runs", r.StatusCode, s.count("settlement_runs"))
 	}
 
 	// Tokens of the API open no page: the console reads its own signed cookie only.

@@ -31,7 +31,7 @@ var pageTable = []page{
 		serve: (*Console).checkLedger},
 	{route: "GET /console/finance/settlement/runs", op: "/groupbuy.v1.FinanceSettlement/ListSettlementRuns",
 		menu: "menu.settlement_runs", href: "/console/finance/settlement/runs", serve: (*Console).runsPage},
-	{route: "POST /console/finance/settlement/runs", op: "/groupbuy.v1.FinanceSettlement/StartSettlementRun",
+	{route: startRoute, op: "/groupbuy.v1.FinanceSettlement/StartSettlementRun",
 		serve: (*Console).startRun},
 }
 
@@ -47,6 +47,17 @@ func resolvePages(policy auth.Policy) ([]page, error) {
 		out[i] = p
 	}
 	return out, nil
+}
+
+// may reports whether p may use the page or form of route: a page shows a form only to those
+// whom its target would accept.
+func (c *Console) may(p identity.Principal, route string) bool {
+	for _, pg := range c.pages {
+		if pg.route == route {
+			return p.Has(pg.roles...)
+		}
+	}
+	return false
 }
 
 // menuItem is one entry of the menu.

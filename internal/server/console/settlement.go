@@ -14,7 +14,8 @@ import (
 )
 
 const (
-	runsPath = "/console/finance/settlement/runs"
+	runsPath   = "/console/finance/settlement/runs"
+	startRoute = "POST " + runsPath
 	// runsPerPage is the page size of the runs list, within the API's page-size limit.
 	runsPerPage = 20
 	// keyPrefix keeps the console's idempotency keys apart from the API's and the schedule's.
@@ -25,14 +26,15 @@ const (
 
 // runsData is the settlement runs page: a page of runs, newest first, and the start form.
 type runsData struct {
-	Runs    []settlement.Run
-	Running bool  // a run on this page is still running: the table refreshes itself
-	Before  int64 // the before id this page was asked with; 0 on the first page
-	Next    int64 // the before id of the next (older) page; 0 when this is the last
-	Key     string
-	Cutoff  string
-	Error   string
-	Started int64
+	Runs     []settlement.Run
+	Running  bool  // a run on this page is still running: the table refreshes itself
+	Before   int64 // the before id this page was asked with; 0 on the first page
+	Next     int64 // the before id of the next (older) page; 0 when this is the last
+	CanStart bool  // the API lets only finance start a run; admin sees the list alone
+	Key      string
+	Cutoff   string
+	Error    string
+	Started  int64
 }
 
 func (c *Console) runsPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
@@ -55,6 +57,7 @@ func (c *Console) showRuns(w http.ResponseWriter, r *http.Request, rc *reqCtx, s
 		d.Next = runs[len(runs)-1].ID
 	}
 	d.Runs = runs
+	d.CanStart = c.may(rc.p, startRoute)
 	for _, run := range runs {
 		d.Running = d.Running || run.State == settlement.RunRunning
 	}
