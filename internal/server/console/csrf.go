@@ -52,7 +52,7 @@ func (c csrf) loginNonce(w http.ResponseWriter, r *http.Request) (string, error)
 	if err != nil {
 		return "", err
 	}
-	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: nonce, Path: cookiePath,
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: nonce, Path: cookiePath, //nolint:gosec // G124: Secure follows overTLS
 		MaxAge: int(loginMaxAge / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: overTLS(r)})
 	return nonce, nil

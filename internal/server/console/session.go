@@ -138,14 +138,15 @@ func (s *sessions) write(w http.ResponseWriter, r *http.Request, v session) erro
 
 // clear removes the cookie.
 func (s *sessions) clear(w http.ResponseWriter, r *http.Request) {
-	c := s.cookie(r, "", time.Unix(0, 0))
+	c := s.cookie(r, "", time.Unix(0, 0)) //nolint:gosec // G124: Secure follows overTLS
 	c.MaxAge = -1
 	http.SetCookie(w, c)
 }
 
-// cookie is HttpOnly and SameSite=Strict always, Secure when the request came over TLS.
+// cookie is HttpOnly and SameSite=Strict always, Secure when the request came over TLS: a
+// Secure cookie over plain HTTP (make run) would never come back.
 func (s *sessions) cookie(r *http.Request, value string, expires time.Time) *http.Cookie {
-	return &http.Cookie{Name: sessionCookie, Value: value, Path: cookiePath, Expires: expires,
+	return &http.Cookie{Name: sessionCookie, Value: value, Path: cookiePath, Expires: expires, //nolint:gosec // G124: Secure follows overTLS
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: overTLS(r)}
 }
 

@@ -139,7 +139,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.internal(w, r, nil, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: cookiePath, MaxAge: -1, HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: cookiePath, MaxAge: -1, HttpOnly: true, //nolint:gosec // G124: Secure follows overTLS
 		SameSite: http.SameSiteStrictMode, Secure: overTLS(r)})
 	redirect(w, r, Prefix)
 }
