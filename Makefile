@@ -14,6 +14,7 @@ TEST_FLAGS     ?= -race -count=1 -timeout 20m
 # the production binary, without them.
 DEV_TAGS       ?= dev
 FUZZTIME       ?= 10s
+CONSOLE_STATIC := internal/server/console/static
 # make test fuzzes each target for a fixed number of inputs, not seconds: a time limit that runs
 # out while the fuzzing workers still start up is reported as a failure on a loaded machine.
 TEST_FUZZTIME  ?= 500x
@@ -147,6 +148,21 @@ lint:
 	go vet -tags "$(DEV_TAGS)" ./...
 	golangci-lint run ./...
 	golangci-lint run --build-tags "$(DEV_TAGS)" ./...
+
+.PHONY: console-assets
+# replace the console's htmx and ECharts with the npm packages' HTMX_VERSION and ECHARTS_VERSION (needs npm)
+console-assets:
+	@test -n "$(HTMX_VERSION)" -a -n "$(ECHARTS_VERSION)" || { echo "console-assets: set HTMX_VERSION and ECHARTS_VERSION" >&2; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; static=$(CURDIR)/$(CONSOLE_STATIC); \
+	cd "$$tmp"; \
+	npm pack --silent htmx.org@$(HTMX_VERSION) echarts@$(ECHARTS_VERSION) >/dev/null; \
+	mkdir htmx echarts; \
+	tar -xzf htmx.org-$(HTMX_VERSION).tgz -C htmx package/dist/htmx.min.js package/LICENSE; \
+	tar -xzf echarts-$(ECHARTS_VERSION).tgz -C echarts package/dist/echarts.min.js package/LICENSE package/NOTICE; \
+	cp htmx/package/dist/htmx.min.js "$$static/htmx.min.js"; cp htmx/package/LICENSE "$$static/htmx.LICENSE"; \
+	cp echarts/package/dist/echarts.min.js "$$static/echarts.min.js"; \
+	cp echarts/package/LICENSE "$$static/echarts.LICENSE"; cp echarts/package/NOTICE "$$static/echarts.NOTICE"; \
+	echo "console-assets: htmx.org $(HTMX_VERSION) and echarts $(ECHARTS_VERSION) in $(CONSOLE_STATIC)"
 
 .PHONY: help
 # show this help

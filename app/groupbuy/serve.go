@@ -92,6 +92,7 @@ func printBanner(hs *http.Server, bc *conf.Bootstrap) {
 	fmt.Fprintf(&b, "\ngroupbuy %s is serving\n", Version)
 	fmt.Fprintf(&b, "  API       %s\n", api)
 	fmt.Fprintf(&b, "  OpenAPI   %s/openapi.yaml\n", api)
+	fmt.Fprintf(&b, "  Console   %s/console/\n", api)
 	if m := c.GetMetricsAddr(); m != "" {
 		fmt.Fprintf(&b, "  Metrics   http://%s/metrics\n", localHost(m))
 	}
@@ -108,7 +109,7 @@ func printBanner(hs *http.Server, bc *conf.Bootstrap) {
 		fmt.Fprintf(&b, "    -d \"{\\\"code\\\":\\\"$(curl -s '%s/sim/v1/login-code?openid=demo-shopper')\\\"}\"\n", w.GetApiBase())
 	}
 	if bc.GetDemo().GetSeed() {
-		fmt.Fprintf(&b, "\nConsole demo accounts (POST %s/v1/console/login):\n", api)
+		fmt.Fprintf(&b, "\nConsole demo accounts (sign in at %s/console/, or POST %s/v1/console/login):\n", api, api)
 		for _, a := range demoAccounts {
 			fmt.Fprintf(&b, "  %-8s password %s\n", a.username, a.password)
 		}

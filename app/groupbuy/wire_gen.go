@@ -41,6 +41,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
+	"github.com/groupbuy/groupbuy/internal/server/console"
 	"github.com/groupbuy/groupbuy/internal/service"
 )
 
@@ -247,7 +248,25 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
-	httpServer := server.NewHTTPServer(confServer, middleware, readiness, drain, services, webhooks, logger)
+	deps := console.Deps{
+		Accounts:   consoleUsecase,
+		Sessions:   authUsecase,
+		Issuer:     issuer,
+		Marks:      accessMarks,
+		Policy:     policy,
+		Views:      views,
+		Ledger:     ledgerLedger,
+		Settlement: settlementUsecase,
+		Clock:      portClock,
+		Logger:     logger,
+	}
+	consoleConsole, err := console.New(deps)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpServer := server.NewHTTPServer(confServer, middleware, readiness, drain, services, webhooks, consoleConsole, logger)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, db, config3, portClock)
 	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase)

@@ -55,4 +55,10 @@ func TestEmbeddedDefault(t *testing.T) {
 		r := s.call("POST", "/v1/console/login", "", map[string]string{"username": a.user, "password": a.pass})
 		expect(t, r, 200, "")
 	}
+
+	// The banner's console address serves its pages on the embedded default too.
+	cookie := consoleSignIn(t, s, "finance", "finance-demo-password")
+	if r := consoleRequest(t, s, "GET", "/console/finance/ledger", cookie, nil, ""); r.StatusCode != http.StatusOK {
+		t.Errorf("the demo finance account's ledger page: %d", r.StatusCode)
+	}
 }

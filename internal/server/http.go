@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -12,16 +13,18 @@ import (
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
 	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/server/console"
 )
 
 // defaultMaxBody is the request body limit when none is configured: far above any request of
 // this API, far below what could hurt the server.
 const defaultMaxBody = 1 << 20
 
-// NewHTTPServer serves the API as JSON over HTTP, plus /healthz, /readyz and /openapi.yaml.
-// Metrics are not here: Metrics serves them on their own address.
+// NewHTTPServer serves the API as JSON over HTTP, plus /healthz, /readyz, /openapi.yaml and the
+// staff console's pages under /console/. Metrics are not here: Metrics serves them on their own
+// address.
 func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Drain,
-	svc Services, hooks Webhooks, logger log.Logger) *khttp.Server {
+	svc Services, hooks Webhooks, pages *console.Console, logger log.Logger) *khttp.Server {
 	maxBody := c.GetHttp().GetMaxBodyBytes()
 	if maxBody <= 0 {
 		maxBody = defaultMaxBody
@@ -62,6 +65,13 @@ func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Dra
 
 	for _, h := range hooks {
 		srv.Handle(h.Path, h.Handler)
+	}
+
+	// The console has its own sessions, CSRF checks and headers; the API's middleware chain
+	// applies to API operations only.
+	if pages != nil { // nil in tests of the operational endpoints alone
+		srv.HandlePrefix(console.Prefix, pages)
+		srv.Handle(strings.TrimSuffix(console.Prefix, "/"), http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
 	}
 
 	srv.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })

@@ -54,7 +54,7 @@ func noDrain() *Drain { return NewDrain(&conf.Server{Drain: durationpb.New(0)}, 
 
 func newPublic(t *testing.T, ready Readiness, drain *Drain, logger log.Logger) *khttp.Server {
 	t.Helper()
-	return NewHTTPServer(&conf.Server{}, nil, ready, drain, Services{}, nil, logger)
+	return NewHTTPServer(&conf.Server{}, nil, ready, drain, Services{}, nil, nil, logger)
 }
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {

@@ -15,6 +15,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
+	"github.com/groupbuy/groupbuy/internal/server/console"
 	mw "github.com/groupbuy/groupbuy/internal/server/middleware"
 	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
 	"github.com/groupbuy/groupbuy/internal/service"
@@ -36,6 +37,8 @@ var ProviderSet = wire.NewSet(
 	auth.LoadPolicy,
 	wire.Bind(new(identity.TokenIssuer), new(*auth.Issuer)),
 	NewWebhooks,
+	console.New,
+	wire.Struct(new(console.Deps), "*"),
 )
 
 // Services are every API service, registered on both transports.

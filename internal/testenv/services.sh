@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the PostgreSQL, Redis and Redis Cluster the tests use (GROUPBUY_TEST_POSTGRES,
-# GROUPBUY_TEST_REDIS, GROUPBUY_TEST_REDIS_CLUSTER) answer. `make test` runs it before `go test`;
+# GROUPBUY_TEST_REDIS, GROUPBUY_TEST_REDIS_CLUSTER) answer, and that the headless Chromium of the
+# console's browser tests is installed. `make test` runs it before `go test`;
 # running it again changes nothing.
 #
 # The cluster is three masters without replicas on loopback ports (7001-7003 by default), their
@@ -332,6 +333,15 @@ check_redis_cluster() {
 	echo "redis cluster: ${started}ready at $CLUSTER_ADDRS"
 }
 
+# check_chromium makes sure Debian's chromium is there: the console's browser tests
+# (internal/e2e) drive it headless. A Chinese font makes their screenshots readable.
+check_chromium() {
+	command -v chromium >/dev/null || apt_install chromium
+	command -v fc-list >/dev/null && fc-list :lang=zh | grep -q . || apt_install fonts-wqy-zenhei
+	echo "chromium: $(chromium --version 2>/dev/null | head -n 1)"
+}
+
 check_postgres
 check_redis
 check_redis_cluster
+check_chromium

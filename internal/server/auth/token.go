@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"strconv"
 	"time"
@@ -88,4 +90,25 @@ func (c *Claims) principal() (identity.Principal, error) {
 		return identity.Principal{}, fmt.Errorf("bad subject kind %q", c.Kind)
 	}
 	return identity.Principal{Kind: c.Kind, ID: id, Roles: c.Roles, Session: c.Session}, nil
+}
+
+// Verify checks a token this issuer signed, as the API middleware does for bearer tokens, and
+// returns its principal. The console's session cookie carries such a token.
+func (i *Issuer) Verify(token string) (identity.Principal, error) {
+	c := &Claims{}
+	_, err := jwtv5.ParseWithClaims(token, c, i.keyFunc,
+		jwtv5.WithValidMethods([]string{jwtv5.SigningMethodHS256.Alg()}),
+		jwtv5.WithExpirationRequired(), jwtv5.WithTimeFunc(i.now))
+	if err != nil {
+		return identity.Principal{}, fmt.Errorf("verify token: %w", err)
+	}
+	return i.principal(c)
+}
+
+// DeriveKey is a key for another purpose (label) derived from the signing key, so that the
+// deployment keeps one secret and a value signed for one purpose is worthless for another.
+func (i *Issuer) DeriveKey(label string) []byte {
+	m := hmac.New(sha256.New, i.secret)
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }

@@ -1,0 +1,79 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/server/auth"
+)
+
+// handlerFunc serves a signed-in request.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, rc *reqCtx)
+
+// page is one route of the console. It mirrors an operation of the API (op): it calls the same
+// use case and is open to the same roles, read from the API's access policy, so the menu and the
+// API cannot disagree about who may do what.
+type page struct {
+	route string
+	op    string
+	menu  string // message key of its menu entry; empty for a form's target
+	href  string
+	serve func(c *Console, w http.ResponseWriter, r *http.Request, rc *reqCtx)
+	roles []identity.Role
+}
+
+// pageTable is every page and form target after sign-in, in menu order.
+var pageTable = []page{
+	{route: "GET /console/finance/ledger", op: "/groupbuy.v1.FinanceLedger/GetTrialBalance",
+		menu: "menu.ledger", href: "/console/finance/ledger", serve: (*Console).ledgerPage},
+	{route: "POST /console/finance/ledger/check", op: "/groupbuy.v1.FinanceLedger/CheckLedger",
+		serve: (*Console).checkLedger},
+	{route: "GET /console/finance/settlement/runs", op: "/groupbuy.v1.FinanceSettlement/ListSettlementRuns",
+		menu: "menu.settlement_runs", href: "/console/finance/settlement/runs", serve: (*Console).runsPage},
+	{route: startRoute, op: "/groupbuy.v1.FinanceSettlement/StartSettlementRun",
+		serve: (*Console).startRun},
+}
+
+// resolvePages gives each page the roles of its API operation.
+func resolvePages(policy auth.Policy) ([]page, error) {
+	out := make([]page, len(pageTable))
+	for i, p := range pageTable {
+		a, ok := policy[p.op]
+		if !ok || a.Public || len(a.Roles) == 0 {
+			return nil, fmt.Errorf("console page %s mirrors %s, which has no role in the API policy", p.route, p.op)
+		}
+		p.roles = a.Roles
+		out[i] = p
+	}
+	return out, nil
+}
+
+// may reports whether p may use the page or form of route: a page shows a form only to those
+// whom its target would accept.
+func (c *Console) may(p identity.Principal, route string) bool {
+	for _, pg := range c.pages {
+		if pg.route == route {
+			return p.Has(pg.roles...)
+		}
+	}
+	return false
+}
+
+// menuItem is one entry of the menu.
+type menuItem struct {
+	Href   string
+	Label  string
+	Active bool
+}
+
+// menu is the pages p may open, the current one marked.
+func (c *Console) menu(p identity.Principal, current string) []menuItem {
+	items := []menuItem{{Href: Prefix, Label: c.msg.T("menu.home"), Active: current == Prefix}}
+	for _, pg := range c.pages {
+		if pg.menu != "" && p.Has(pg.roles...) {
+			items = append(items, menuItem{Href: pg.href, Label: c.msg.T(pg.menu), Active: current == pg.href})
+		}
+	}
+	return items
+}
