@@ -10,10 +10,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
-// defaultDrain is how long a stopping server keeps serving after /readyz turned 503 when
-// server.drain is not set: a few of a load balancer's probe periods.
-const defaultDrain = 5 * time.Second
-
 // Drain takes a stopping server out of rotation before it stops: Start turns /readyz to 503 and
 // waits server.drain while the listeners still serve, so load balancers stop sending new
 // requests before connections are refused. The app calls Start before it stops the servers.
@@ -23,13 +19,9 @@ type Drain struct {
 	log      *log.Helper
 }
 
-// NewDrain reads server.drain: unset is the default, "0s" none (tests).
+// NewDrain reads server.drain (its default is in internal/conf/defaults.go; "0s" is none).
 func NewDrain(c *conf.Server, logger log.Logger) *Drain {
-	wait := defaultDrain
-	if d := c.GetDrain(); d != nil {
-		wait = max(d.AsDuration(), 0)
-	}
-	return &Drain{wait: wait, log: log.NewHelper(logger)}
+	return &Drain{wait: max(c.GetDrain().AsDuration(), 0), log: log.NewHelper(logger)}
 }
 
 // Draining reports whether the server is on its way out.

@@ -16,22 +16,14 @@ import (
 	"github.com/groupbuy/groupbuy/internal/server/console"
 )
 
-// defaultMaxBody is the request body limit when none is configured: far above any request of
-// this API, far below what could hurt the server.
-const defaultMaxBody = 1 << 20
-
 // NewHTTPServer serves the API as JSON over HTTP, plus /healthz, /readyz, /openapi.yaml and the
 // staff console's pages under /console/. Metrics are not here: Metrics serves them on their own
 // address.
 func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Drain,
 	svc Services, hooks Webhooks, pages *console.Console, logger log.Logger) *khttp.Server {
-	maxBody := c.GetHttp().GetMaxBodyBytes()
-	if maxBody <= 0 {
-		maxBody = defaultMaxBody
-	}
 	opts := []khttp.ServerOption{
 		khttp.Middleware(chain...),
-		khttp.Filter(limitBody(maxBody)),
+		khttp.Filter(limitBody(c.GetHttp().GetMaxBodyBytes())), // defaulted in internal/conf/defaults.go
 		khttp.RequestDecoder(decodeBody),
 		khttp.ResponseEncoder(encodeResponse),
 		khttp.ErrorEncoder(encodeError),

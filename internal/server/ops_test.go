@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
@@ -54,7 +55,9 @@ func noDrain() *Drain { return NewDrain(&conf.Server{Drain: durationpb.New(0)}, 
 
 func newPublic(t *testing.T, ready Readiness, drain *Drain, logger log.Logger) *khttp.Server {
 	t.Helper()
-	return NewHTTPServer(&conf.Server{}, nil, ready, drain, Services{}, nil, nil, logger)
+	bc := &conf.Bootstrap{}
+	conf.ApplyDefaults(bc)
+	return NewHTTPServer(bc.GetServer(), nil, ready, drain, Services{}, nil, nil, logger)
 }
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
@@ -136,11 +139,14 @@ func TestDrainTurnsReadinessOff(t *testing.T) {
 		t.Errorf("healthz while draining = %d", code)
 	}
 
-	// The window is server.drain (default 5s); a stop that must not wait longer cuts it short.
-	if d := NewDrain(&conf.Server{}, log.DefaultLogger); d.wait != defaultDrain {
-		t.Errorf("default drain %v, want %v", d.wait, defaultDrain)
+	// The window is server.drain (default 5s, as conf.Load fills it); a stop that must not wait
+	// longer cuts it short.
+	bc := &conf.Bootstrap{}
+	conf.ApplyDefaults(bc)
+	if d := NewDrain(bc.GetServer(), log.DefaultLogger); d.wait != 5*time.Second {
+		t.Errorf("default drain %v, want 5s", d.wait)
 	}
-	long := NewDrain(&conf.Server{Drain: durationpb.New(defaultDrain * 1000)}, log.DefaultLogger)
+	long := NewDrain(&conf.Server{Drain: durationpb.New(5000 * time.Second)}, log.DefaultLogger)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := long.Start(ctx); err != nil || !long.Draining() {

@@ -138,20 +138,12 @@ func (b *Books) Movements(ctx context.Context, leaderID int64, from, to time.Tim
 	return out, nil
 }
 
-// TrialBalance sums every account's postings by owner kind and purpose.
+// TrialBalance sums every account's postings by owner kind and purpose, in the order the kinds
+// first appear among the accounts.
 func (b *Books) TrialBalance(ctx context.Context) ([]commission.AccountTotal, error) {
-	c := b.data.Client(ctx)
-	accts, err := c.LedgerAccount.Query().All(ctx)
-	if err != nil {
-		return nil, sqldb.Err(err, "ledger accounts")
-	}
-	sums, err := b.sums(ctx)
+	accts, err := b.AccountBalances(ctx)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[int64]int64, len(sums))
-	for _, x := range sums {
-		byID[x.AccountID] = x.Sum
 	}
 	type key struct {
 		owner   ledger.OwnerKind
@@ -160,7 +152,7 @@ func (b *Books) TrialBalance(ctx context.Context) ([]commission.AccountTotal, er
 	idx := map[key]int{}
 	var out []commission.AccountTotal
 	for _, a := range accts {
-		k := key{ledger.OwnerKind(a.OwnerKind), ledger.Purpose(a.Purpose)}
+		k := key{a.Account.Owner, a.Account.Purpose}
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
@@ -168,7 +160,7 @@ func (b *Books) TrialBalance(ctx context.Context) ([]commission.AccountTotal, er
 			out = append(out, commission.AccountTotal{Owner: k.owner, Purpose: k.purpose})
 		}
 		out[i].Accounts++
-		out[i].Balance += byID[int64(a.ID)]
+		out[i].Balance += a.Balance
 	}
 	return out, nil
 }
