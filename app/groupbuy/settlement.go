@@ -16,14 +16,15 @@ import (
 	"github.com/groupbuy/groupbuy/internal/server"
 )
 
-// settlementSet builds settlement's use case: its store, WeChat Pay profit-sharing (bound in
-// data.ProviderSet), the ledger, the database transactions and the clock.
+// settlementSet builds settlement's use case: its store, WeChat Pay profit-sharing and the
+// merchant's pace of calls to it (bound in data.ProviderSet), the ledger, the database
+// transactions and the clock.
 var settlementSet = wire.NewSet( //nolint:unused // used by commonSet (wireinject build)
 	settlementConfig,
 	settlementstore.NewSettlementStore,
 	wire.Bind(new(settlement.Store), new(*settlementstore.SettlementStore)),
 	settlementPoster,
-	settlement.NewUsecase,
+	settlement.NewPacedUsecase,
 	settlementLoops,
 )
 
@@ -39,7 +40,6 @@ func settlementConfig(s *conf.Settlement) (settlement.Config, error) {
 		WarnBefore:   s.GetWarnBefore().AsDuration(),
 		MaxRatioBP:   int(s.GetMaxRatioBp()),
 		FeeBP:        int(s.GetFeeBp()),
-		CreateQPS:    s.GetCreateQps(),
 		Concurrency:  int(s.GetConcurrency()),
 		ClaimBatch:   int(s.GetClaimBatch()),
 		Lease:        s.GetLease().AsDuration(),

@@ -14,6 +14,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/data/redispace"
 	"github.com/groupbuy/groupbuy/internal/server"
 	"github.com/groupbuy/groupbuy/internal/service"
 )
@@ -30,9 +32,10 @@ func wireTools(*conf.Bootstrap, log.Logger) (*tools, func(), error) {
 		wire.Struct(new(tools), "*")))
 }
 
-// wireSettlement builds the settle command's use case on the database and WeChat Pay alone.
+// wireSettlement builds the settle command's use case on the database, WeChat Pay, and Redis
+// for the merchant's pace, which the command shares with the servers' workers.
 func wireSettlement(*conf.Bootstrap, log.Logger) (*settlement.Usecase, func(), error) {
-	panic(wire.Build(commandSet, settlementSet))
+	panic(wire.Build(commandSet, settlementSet, redisdb.ProviderSet, redispace.ProviderSet))
 }
 
 // wireReconciler builds the reconcile command's reconciler on the database and WeChat Pay alone.

@@ -34,6 +34,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/data/redispace"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
@@ -222,7 +223,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	receiverOpsService := service.NewReceiverOpsService(receiverOps)
 	settlementStore := settlementstore.NewSettlementStore(db)
 	poster := settlementPoster(ledgerLedger)
-	settlementUsecase := settlement.NewUsecase(settlementStore, client, poster, db, config4, portClock)
+	pacer, err := redispace.NewFromConf(confSettlement, wechat, universalClient, keyPrefix, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	settlementUsecase := settlement.NewPacedUsecase(settlementStore, client, poster, db, config4, portClock, pacer)
 	financeSettlementService := service.NewFinanceSettlementService(settlementUsecase)
 	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
@@ -396,7 +403,8 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	}, nil
 }
 
-// wireSettlement builds the settle command's use case on the database and WeChat Pay alone.
+// wireSettlement builds the settle command's use case on the database, WeChat Pay, and Redis
+// for the merchant's pace, which the command shares with the servers' workers.
 func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.Usecase, func(), error) {
 	confData := bootstrap.Data
 	db, cleanup, err := sqldb.Open(confData)
@@ -419,8 +427,22 @@ func wireSettlement(bootstrap *conf.Bootstrap, logger log.Logger) (*settlement.U
 		cleanup()
 		return nil, nil, err
 	}
-	usecase := settlement.NewUsecase(settlementStore, client, poster, db, config, portClock)
+	wechat := bootstrap.Wechat
+	universalClient, cleanup2, err := redisdb.NewRedis(confData)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyPrefix := redisdb.NewKeyPrefix(confData)
+	pacer, err := redispace.NewFromConf(confSettlement, wechat, universalClient, keyPrefix, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	usecase := settlement.NewPacedUsecase(settlementStore, client, poster, db, config, portClock, pacer)
 	return usecase, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

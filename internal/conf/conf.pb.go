@@ -228,9 +228,6 @@ type Settlement struct {
 	MaxRatioBp int32 `protobuf:"varint,3,opt,name=max_ratio_bp,json=maxRatioBp,proto3" json:"max_ratio_bp,omitempty"`
 	// WeChat's fee rate in basis points (default 0; 60 is 0.6%).
 	FeeBp int32 `protobuf:"varint,4,opt,name=fee_bp,json=feeBp,proto3" json:"fee_bp,omitempty"`
-	// 请求分账 calls a second from one replica (WeChat allows 300 a merchant; default 0: no bound
-	// but WeChat's FREQUENCY_LIMITED, which slows the workers down).
-	CreateQps float64 `protobuf:"fixed64,5,opt,name=create_qps,json=createQps,proto3" json:"create_qps,omitempty"`
 	// Calls to WeChat one replica keeps in flight (default 16).
 	Concurrency int32 `protobuf:"varint,6,opt,name=concurrency,proto3" json:"concurrency,omitempty"`
 	// Items a worker claims at once (default 4 × concurrency).
@@ -251,7 +248,9 @@ type Settlement struct {
 	// Time kept in hand before a payment's freeze deadline for settlement runs and their retries
 	// (default 2 days): a batch is refused at scheduling when its pickup date plus
 	// checkout.after_sales_window plus this margin lies past freeze_window from its opening.
-	SettleMargin  *durationpb.Duration `protobuf:"bytes,15,opt,name=settle_margin,json=settleMargin,proto3" json:"settle_margin,omitempty"`
+	SettleMargin *durationpb.Duration `protobuf:"bytes,15,opt,name=settle_margin,json=settleMargin,proto3" json:"settle_margin,omitempty"`
+	// The pace of settlement's calls to WeChat Pay, for the merchant: every replica together.
+	WechatPace    *Settlement_WeChatPace `protobuf:"bytes,16,opt,name=wechat_pace,json=wechatPace,proto3" json:"wechat_pace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -310,13 +309,6 @@ func (x *Settlement) GetMaxRatioBp() int32 {
 func (x *Settlement) GetFeeBp() int32 {
 	if x != nil {
 		return x.FeeBp
-	}
-	return 0
-}
-
-func (x *Settlement) GetCreateQps() float64 {
-	if x != nil {
-		return x.CreateQps
 	}
 	return 0
 }
@@ -387,6 +379,13 @@ func (x *Settlement) GetWorkerIdle() *durationpb.Duration {
 func (x *Settlement) GetSettleMargin() *durationpb.Duration {
 	if x != nil {
 		return x.SettleMargin
+	}
+	return nil
+}
+
+func (x *Settlement) GetWechatPace() *Settlement_WeChatPace {
+	if x != nil {
+		return x.WechatPace
 	}
 	return nil
 }
@@ -1153,6 +1152,104 @@ func (x *Demo) GetBatchWindow() *durationpb.Duration {
 	return nil
 }
 
+// WeChatPace keeps the merchant's calls within WeChat Pay's per-merchant rate limits, which
+// count every replica's calls together: one token bucket per operation in Redis, shared by
+// all replicas. Rates are requests a second for the whole merchant; the bucket also allows
+// a burst of a tenth of the rate, so any one second sees at most 1.1 × rate calls: keep that
+// within WeChat's limit (the defaults are 90% of it).
+type Settlement_WeChatPace struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 请求分账 (WeChat: 300 a merchant; default 270).
+	CreateOrder float64 `protobuf:"fixed64,1,opt,name=create_order,json=createOrder,proto3" json:"create_order,omitempty"`
+	// 查询分账结果 (WeChat: 80; default 72).
+	QueryOrder float64 `protobuf:"fixed64,2,opt,name=query_order,json=queryOrder,proto3" json:"query_order,omitempty"`
+	// 解冻剩余资金 (WeChat: 60; default 54).
+	Unfreeze float64 `protobuf:"fixed64,3,opt,name=unfreeze,proto3" json:"unfreeze,omitempty"`
+	// 请求分账回退 (WeChat: 30; default 27).
+	CreateReturn float64 `protobuf:"fixed64,4,opt,name=create_return,json=createReturn,proto3" json:"create_return,omitempty"`
+	// How long a FREQUENCY_LIMITED answer halves the operation's pace for every replica
+	// (default 5s; another one within it halves it again, down to an eighth).
+	Backoff *durationpb.Duration `protobuf:"bytes,5,opt,name=backoff,proto3" json:"backoff,omitempty"`
+	// The most replicas that run settlement workers (default 4). When Redis does not answer, a
+	// replica paces itself alone at rate / max_replicas: slower than the shared pace, never
+	// faster.
+	MaxReplicas   int32 `protobuf:"varint,6,opt,name=max_replicas,json=maxReplicas,proto3" json:"max_replicas,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Settlement_WeChatPace) Reset() {
+	*x = Settlement_WeChatPace{}
+	mi := &file_conf_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Settlement_WeChatPace) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Settlement_WeChatPace) ProtoMessage() {}
+
+func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Settlement_WeChatPace.ProtoReflect.Descriptor instead.
+func (*Settlement_WeChatPace) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{2, 0}
+}
+
+func (x *Settlement_WeChatPace) GetCreateOrder() float64 {
+	if x != nil {
+		return x.CreateOrder
+	}
+	return 0
+}
+
+func (x *Settlement_WeChatPace) GetQueryOrder() float64 {
+	if x != nil {
+		return x.QueryOrder
+	}
+	return 0
+}
+
+func (x *Settlement_WeChatPace) GetUnfreeze() float64 {
+	if x != nil {
+		return x.Unfreeze
+	}
+	return 0
+}
+
+func (x *Settlement_WeChatPace) GetCreateReturn() float64 {
+	if x != nil {
+		return x.CreateReturn
+	}
+	return 0
+}
+
+func (x *Settlement_WeChatPace) GetBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.Backoff
+	}
+	return nil
+}
+
+func (x *Settlement_WeChatPace) GetMaxReplicas() int32 {
+	if x != nil {
+		return x.MaxReplicas
+	}
+	return 0
+}
+
 type Server_HTTP struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Addr    string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
@@ -1165,7 +1262,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1177,7 +1274,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1321,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1236,7 +1333,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1378,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1390,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1462,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1474,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1478,7 +1575,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1490,7 +1587,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1537,7 +1634,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1646,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1594,7 +1691,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1606,7 +1703,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1673,7 +1770,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1782,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1785,7 +1882,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1797,7 +1894,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +1943,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1858,7 +1955,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2012,7 @@ const file_conf_proto_rawDesc = "" +
 	"settlement\"#\n" +
 	"\n" +
 	"Commission\x12\x15\n" +
-	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xbc\x05\n" +
+	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xe2\a\n" +
 	"\n" +
 	"Settlement\x12>\n" +
 	"\rfreeze_window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\ffreezeWindow\x12:\n" +
@@ -1923,9 +2020,7 @@ const file_conf_proto_rawDesc = "" +
 	"warnBefore\x12 \n" +
 	"\fmax_ratio_bp\x18\x03 \x01(\x05R\n" +
 	"maxRatioBp\x12\x15\n" +
-	"\x06fee_bp\x18\x04 \x01(\x05R\x05feeBp\x12\x1d\n" +
-	"\n" +
-	"create_qps\x18\x05 \x01(\x01R\tcreateQps\x12 \n" +
+	"\x06fee_bp\x18\x04 \x01(\x05R\x05feeBp\x12 \n" +
 	"\vconcurrency\x18\x06 \x01(\x05R\vconcurrency\x12\x1f\n" +
 	"\vclaim_batch\x18\a \x01(\x05R\n" +
 	"claimBatch\x12/\n" +
@@ -1940,7 +2035,19 @@ const file_conf_proto_rawDesc = "" +
 	"\bdaily_at\x18\r \x01(\tR\adailyAt\x12:\n" +
 	"\vworker_idle\x18\x0e \x01(\v2\x19.google.protobuf.DurationR\n" +
 	"workerIdle\x12>\n" +
-	"\rsettle_margin\x18\x0f \x01(\v2\x19.google.protobuf.DurationR\fsettleMargin\"\xc8\x03\n" +
+	"\rsettle_margin\x18\x0f \x01(\v2\x19.google.protobuf.DurationR\fsettleMargin\x12E\n" +
+	"\vwechat_pace\x18\x10 \x01(\v2$.groupbuy.conf.Settlement.WeChatPaceR\n" +
+	"wechatPace\x1a\xe9\x01\n" +
+	"\n" +
+	"WeChatPace\x12!\n" +
+	"\fcreate_order\x18\x01 \x01(\x01R\vcreateOrder\x12\x1f\n" +
+	"\vquery_order\x18\x02 \x01(\x01R\n" +
+	"queryOrder\x12\x1a\n" +
+	"\bunfreeze\x18\x03 \x01(\x01R\bunfreeze\x12#\n" +
+	"\rcreate_return\x18\x04 \x01(\x01R\fcreateReturn\x123\n" +
+	"\abackoff\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\abackoff\x12!\n" +
+	"\fmax_replicas\x18\x06 \x01(\x05R\vmaxReplicasJ\x04\b\x05\x10\x06R\n" +
+	"create_qps\"\xc8\x03\n" +
 	"\bCheckout\x126\n" +
 	"\torder_ttl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\borderTtl\x12#\n" +
 	"\rstock_counter\x18\x02 \x01(\tR\fstockCounter\x12G\n" +
@@ -2074,7 +2181,7 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
 	(*Commission)(nil),            // 1: groupbuy.conf.Commission
@@ -2090,18 +2197,19 @@ var file_conf_proto_goTypes = []any{
 	(*Wechat)(nil),                // 11: groupbuy.conf.Wechat
 	(*Security)(nil),              // 12: groupbuy.conf.Security
 	(*Demo)(nil),                  // 13: groupbuy.conf.Demo
-	(*Server_HTTP)(nil),           // 14: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 15: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 16: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 17: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 18: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 19: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 20: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 21: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 22: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 23: groupbuy.conf.Security.PersonalData
-	nil,                           // 24: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
+	(*Settlement_WeChatPace)(nil), // 14: groupbuy.conf.Settlement.WeChatPace
+	(*Server_HTTP)(nil),           // 15: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 16: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 17: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 18: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 19: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 20: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 21: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 22: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 23: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 24: groupbuy.conf.Security.PersonalData
+	nil,                           // 25: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 26: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
 	8,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
@@ -2117,57 +2225,59 @@ var file_conf_proto_depIdxs = []int32{
 	4,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
 	1,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
 	2,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
-	25, // 13: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
-	25, // 14: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
-	25, // 15: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
-	25, // 16: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
-	25, // 17: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
-	25, // 18: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
-	25, // 19: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
-	25, // 20: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
-	25, // 21: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	25, // 22: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	25, // 23: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	25, // 24: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	25, // 25: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	25, // 26: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	25, // 27: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	25, // 28: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	25, // 29: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	25, // 30: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	25, // 31: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	25, // 32: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
-	14, // 33: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	15, // 34: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	25, // 35: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
-	16, // 36: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	17, // 37: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	25, // 38: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	25, // 39: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	18, // 40: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	19, // 41: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	25, // 42: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	20, // 43: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	21, // 44: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	23, // 45: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	25, // 46: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
-	25, // 47: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	25, // 48: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	25, // 49: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	25, // 50: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	25, // 51: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	25, // 52: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	25, // 53: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	25, // 54: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	22, // 55: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	25, // 56: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	25, // 57: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	24, // 58: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	59, // [59:59] is the sub-list for method output_type
-	59, // [59:59] is the sub-list for method input_type
-	59, // [59:59] is the sub-list for extension type_name
-	59, // [59:59] is the sub-list for extension extendee
-	0,  // [0:59] is the sub-list for field type_name
+	26, // 13: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
+	26, // 14: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
+	26, // 15: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
+	26, // 16: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
+	26, // 17: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
+	26, // 18: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
+	26, // 19: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
+	26, // 20: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
+	14, // 21: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
+	26, // 22: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	26, // 23: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	26, // 24: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	26, // 25: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	26, // 26: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	26, // 27: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	26, // 28: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	26, // 29: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	26, // 30: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	26, // 31: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	26, // 32: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	26, // 33: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	15, // 34: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	16, // 35: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	26, // 36: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
+	17, // 37: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	18, // 38: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	26, // 39: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	26, // 40: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	19, // 41: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	20, // 42: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	26, // 43: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	21, // 44: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	22, // 45: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	24, // 46: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	26, // 47: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
+	26, // 48: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
+	26, // 49: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	26, // 50: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	26, // 51: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	26, // 52: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	26, // 53: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	26, // 54: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	26, // 55: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	26, // 56: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	23, // 57: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	26, // 58: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	26, // 59: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	25, // 60: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	61, // [61:61] is the sub-list for method output_type
+	61, // [61:61] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -2181,7 +2291,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

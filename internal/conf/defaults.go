@@ -85,7 +85,7 @@ func defaultSettlement(s *Settlement, c *Commission) {
 	durZero(&s.FreezeWindow, 30*24*time.Hour) // an ordinary merchant; 180 days on the platform modes
 	durZero(&s.WarnBefore, 5*24*time.Hour)
 	zero(&s.MaxRatioBp, c.GetCapBp()) // both are WeChat's maximum profit-sharing ratio of the merchant
-	// fee_bp 0: no fee; create_qps 0: no bound but WeChat's FREQUENCY_LIMITED.
+	// fee_bp 0: no fee.
 	zero(&s.Concurrency, 16)
 	zero(&s.ClaimBatch, 4*s.GetConcurrency()) // enough queued for every call in flight
 	durZero(&s.Lease, time.Minute)
@@ -95,6 +95,19 @@ func defaultSettlement(s *Settlement, c *Commission) {
 	zero(&s.SelectBatch, 500)
 	durPos(&s.WorkerIdle, time.Second)
 	durPos(&s.SettleMargin, 2*24*time.Hour) // time for settlement runs and their retries
+	defaultWeChatPace(ensure(&s.WechatPace))
+}
+
+// defaultWeChatPace is 90% of WeChat Pay's per-merchant limits (internal/wxsim's
+// WeChatPayRateLimits lists their sources): with the bucket's burst of a tenth of the rate, a
+// second's calls stay within the limit.
+func defaultWeChatPace(p *Settlement_WeChatPace) {
+	pos(&p.CreateOrder, 270) // 请求分账: 300
+	pos(&p.QueryOrder, 72)   // 查询分账结果: 80
+	pos(&p.Unfreeze, 54)     // 解冻剩余资金: 60
+	pos(&p.CreateReturn, 27) // 请求分账回退: 30
+	durPos(&p.Backoff, 5*time.Second)
+	pos(&p.MaxReplicas, 4)
 }
 
 func defaultCheckout(c *Checkout) {

@@ -64,6 +64,7 @@ func TestLoadEmptyFillsDefaults(t *testing.T) {
 		{"shipping.tick", bc.Shipping.Tick.AsDuration(), 2 * time.Second},
 		{"shipping.undeclared_lookback", bc.Shipping.UndeclaredLookback.AsDuration(), 90 * 24 * time.Hour},
 		{"demo.batch_window", bc.Demo.BatchWindow.AsDuration(), 48 * time.Hour},
+		{"settlement.wechat_pace.backoff", bc.Settlement.WechatPace.Backoff.AsDuration(), 5 * time.Second},
 	}
 	for _, d := range durations {
 		if d.got != d.want {
@@ -85,7 +86,11 @@ func TestLoadEmptyFillsDefaults(t *testing.T) {
 		{"commission.cap_bp", float64(bc.Commission.CapBp), 3000},
 		{"settlement.max_ratio_bp", float64(bc.Settlement.MaxRatioBp), 3000},
 		{"settlement.fee_bp", float64(bc.Settlement.FeeBp), 0},
-		{"settlement.create_qps", bc.Settlement.CreateQps, 0},
+		{"settlement.wechat_pace.create_order", bc.Settlement.WechatPace.CreateOrder, 270},
+		{"settlement.wechat_pace.query_order", bc.Settlement.WechatPace.QueryOrder, 72},
+		{"settlement.wechat_pace.unfreeze", bc.Settlement.WechatPace.Unfreeze, 54},
+		{"settlement.wechat_pace.create_return", bc.Settlement.WechatPace.CreateReturn, 27},
+		{"settlement.wechat_pace.max_replicas", float64(bc.Settlement.WechatPace.MaxReplicas), 4},
 		{"settlement.concurrency", float64(bc.Settlement.Concurrency), 16},
 		{"settlement.claim_batch", float64(bc.Settlement.ClaimBatch), 64},
 		{"settlement.select_batch", float64(bc.Settlement.SelectBatch), 500},

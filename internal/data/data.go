@@ -23,6 +23,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/data/redispace"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/stockstore"
@@ -48,6 +49,7 @@ var ProviderSet = wire.NewSet(
 	commissionstore.ProviderSet,
 	shippingstore.ProviderSet,
 	outboxstore.ProviderSet,
+	redispace.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/pace"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -144,10 +145,13 @@ func (u *Usecase) workReturn(ctx context.Context, r *Return) error {
 	var got payment.Return
 	var err error
 	if r.State == ReturnProcessing {
+		// 查询分账回退结果 has no documented per-merchant limit: not paced.
 		got, err = u.sharing.QueryReturn(ctx, r.OutOrderNo, r.OutReturnNo)
 	} else {
-		got, err = u.sharing.CreateReturn(ctx, payment.ReturnInput{OutReturnNo: r.OutReturnNo, OutOrderNo: r.OutOrderNo,
-			ReturnMchID: r.ReturnMchID, Amount: r.Amount, Description: "订单退款，退回团长佣金"})
+		got, err = paced(ctx, u.pace, pace.CreateReturn, func() (payment.Return, error) {
+			return u.sharing.CreateReturn(ctx, payment.ReturnInput{OutReturnNo: r.OutReturnNo, OutOrderNo: r.OutOrderNo,
+				ReturnMchID: r.ReturnMchID, Amount: r.Amount, Description: "订单退款，退回团长佣金"})
+		})
 	}
 	switch {
 	case err == nil && got.Result == payment.ReturnSuccess:

@@ -20,8 +20,9 @@
 //   - a transaction stays frozen for sharing only for a while after payment, then unfreezes by
 //     itself (30 days for an ordinary merchant, configurable; DESIGN.md);
 //   - 请求分账 accepts at most 300 requests a second per merchant and answers FREQUENCY_LIMITED
-//     above it (the API document's 频率限制): workers share a configurable rate and slow down
-//     when WeChat says so;
+//     above it (the API document's 频率限制), and the query, unfreeze and return APIs have
+//     limits of their own: every call waits for the merchant-wide pace of its operation
+//     (pace.Pacer, shared by all replicas), and FREQUENCY_LIMITED slows the whole merchant;
 //   - results are asynchronous (PROCESSING, then FINISHED with each receiver SUCCESS or CLOSED
 //     with a reason) and notified only to MERCHANT_ID receivers (分账动账通知).
 package settlement
@@ -41,8 +42,6 @@ import (
 const (
 	MaxReceiversPerRequest = 50
 	MaxRequestsPerTxn      = 50
-	// DefaultCreateQPS is 请求分账's rate limit for one merchant (频率限制 300/s).
-	DefaultCreateQPS = 300
 )
 
 // RunState is where a run is.
@@ -203,8 +202,6 @@ type Config struct {
 	MaxRatioBP int
 	// FeeBP is WeChat's fee rate in basis points (rounded half up to the fen, as WeChat does).
 	FeeBP int
-	// CreateQPS bounds 请求分账 calls a second across this process; 0 means no bound.
-	CreateQPS float64
 	// Concurrency is how many calls one process keeps in flight.
 	Concurrency int
 	// ClaimBatch is how many items a worker claims at once.
@@ -233,8 +230,8 @@ func (c Config) Check() error {
 		return fmt.Errorf("%w: max_ratio_bp %d", ErrInvalidConfig, c.MaxRatioBP)
 	case c.FeeBP < 0 || c.FeeBP >= 10000:
 		return fmt.Errorf("%w: fee_bp %d", ErrInvalidConfig, c.FeeBP)
-	case c.CreateQPS < 0 || c.Concurrency < 0 || c.ClaimBatch < 0 || c.SelectBatch < 0:
-		return fmt.Errorf("%w: negative rate, concurrency or batch", ErrInvalidConfig)
+	case c.Concurrency < 0 || c.ClaimBatch < 0 || c.SelectBatch < 0:
+		return fmt.Errorf("%w: negative concurrency or batch", ErrInvalidConfig)
 	case c.WarnBefore >= c.FreezeWindow || c.FreezeWindow < 0:
 		return fmt.Errorf("%w: warn_before %s not within the freeze window %s", ErrInvalidConfig, c.WarnBefore, c.FreezeWindow)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/pace"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
@@ -23,23 +24,31 @@ type Poster interface {
 
 // Usecase starts and works settlement runs and shows them to finance.
 type Usecase struct {
-	store    Store
-	sharing  payment.ProfitSharing
-	book     Poster
-	tx       port.Transactor
-	cfg      Config
-	now      port.Clock
-	throttle *throttle
-	wake     chan struct{}
+	store   Store
+	sharing payment.ProfitSharing
+	book    Poster
+	tx      port.Transactor
+	cfg     Config
+	now     port.Clock
+	pace    pace.Pacer
+	wake    chan struct{}
 	// selecting keeps two goroutines of one process off the same run's selection (the run's
 	// row lock keeps other processes off it).
 	selecting sync.Mutex
 }
 
-// NewUsecase builds the use case; cfg must have passed Check.
+// NewUsecase builds the use case with its calls to WeChat unpaced (tools and tests that meet
+// no rate limit); cfg must have passed Check.
 func NewUsecase(store Store, sharing payment.ProfitSharing, book Poster, tx port.Transactor, cfg Config, now port.Clock) *Usecase {
+	return NewPacedUsecase(store, sharing, book, tx, cfg, now, pace.Unpaced{})
+}
+
+// NewPacedUsecase builds the use case with every call to WeChat Pay waiting for the
+// merchant-wide pace of its operation; cfg must have passed Check.
+func NewPacedUsecase(store Store, sharing payment.ProfitSharing, book Poster, tx port.Transactor, cfg Config,
+	now port.Clock, pacer pace.Pacer) *Usecase {
 	return &Usecase{store: store, sharing: sharing, book: book, tx: tx, cfg: cfg, now: now,
-		throttle: newThrottle(cfg.CreateQPS), wake: make(chan struct{}, 1)}
+		pace: pacer, wake: make(chan struct{}, 1)}
 }
 
 // Config is the configuration in effect.

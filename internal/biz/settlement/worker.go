@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/pace"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/wxretry"
 )
@@ -18,7 +19,7 @@ import (
 // item is in the database before the call.
 func (u *Usecase) handle(ctx context.Context, it *Item) error {
 	if it.State == ItemProcessing {
-		o, err := u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
+		o, err := u.queryOrder(ctx, it)
 		if errors.Is(err, payment.ErrOrderNotFound) {
 			// Accepted but unknown: ask again with the same request, which is idempotent.
 			if err := ItemLifecycle.Move(&it.State, ItemPending); err != nil {
@@ -37,20 +38,27 @@ func (u *Usecase) handle(ctx context.Context, it *Item) error {
 
 // request sends the item's saved request: the profit-sharing order, or the unfreeze.
 func (u *Usecase) request(ctx context.Context, it *Item) (payment.SharingOrder, error) {
-	if err := u.throttle.wait(ctx); err != nil {
-		return payment.SharingOrder{}, err
-	}
 	if it.Kind == KindUnfreeze {
-		return u.sharing.Unfreeze(ctx, it.TransactionID, it.OutOrderNo, "社区团购无佣金，解冻给商户")
+		return paced(ctx, u.pace, pace.Unfreeze, func() (payment.SharingOrder, error) {
+			return u.sharing.Unfreeze(ctx, it.TransactionID, it.OutOrderNo, "社区团购无佣金，解冻给商户")
+		})
 	}
-	return u.sharing.CreateOrder(ctx, Request(it))
+	return paced(ctx, u.pace, pace.CreateOrder, func() (payment.SharingOrder, error) {
+		return u.sharing.CreateOrder(ctx, Request(it))
+	})
+}
+
+// queryOrder asks WeChat for the item's order (查询分账结果).
+func (u *Usecase) queryOrder(ctx context.Context, it *Item) (payment.SharingOrder, error) {
+	return paced(ctx, u.pace, pace.QueryOrder, func() (payment.SharingOrder, error) {
+		return u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
+	})
 }
 
 // answered records WeChat's answer to a request or a query.
 func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder, err error) error {
 	switch {
 	case err == nil:
-		u.throttle.ok()
 		if ApplyResults(it, o, u.now()) {
 			return u.finish(ctx, it, o)
 		}
@@ -62,10 +70,7 @@ func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder
 		it.WeChatOrderID, it.LastError = o.OrderID, ""
 		it.NextAttemptAt = u.now().Add(u.cfg.PollAfter)
 		return u.save(ctx, it)
-	case errors.Is(err, bizerr.ErrRateLimited):
-		u.throttle.limited()
-		return u.retry(ctx, it, err)
-	case it.State == ItemProcessing, transient(err):
+	case it.State == ItemProcessing, transient(err): // FREQUENCY_LIMITED too: the pace slowed down
 		return u.retry(ctx, it, err)
 	case pastLimit(err):
 		return u.pastDeadline(ctx, it)
@@ -120,7 +125,7 @@ func (u *Usecase) save(ctx context.Context, it *Item) error {
 // first; only an order WeChat does not know is expired.
 func (u *Usecase) pastDeadline(ctx context.Context, it *Item) error {
 	if it.Attempts > 1 {
-		o, err := u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
+		o, err := u.queryOrder(ctx, it)
 		if !errors.Is(err, payment.ErrOrderNotFound) {
 			if err == nil {
 				if err := ItemLifecycle.Move(&it.State, ItemProcessing); err != nil {

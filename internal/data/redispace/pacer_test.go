@@ -1,0 +1,185 @@
+package redispace_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/groupbuy/groupbuy/internal/biz/pace"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/data/redispace"
+	"github.com/groupbuy/groupbuy/internal/testenv"
+)
+
+const mchID = "1900000109"
+
+func newPacer(t *testing.T, rdb redis.UniversalClient, prefix string, rates map[pace.Op]float64, backoff time.Duration) *redispace.Pacer {
+	t.Helper()
+	p, err := redispace.New(rdb, redisdb.KeyPrefix(strings.TrimSuffix(prefix, ":")), redispace.Config{MchID: mchID, Rates: rates,
+		Backoff: backoff, MaxReplicas: 4}, log.DefaultLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// admissions runs workers goroutines on each pacer, each waiting for op and recording when
+// it was let through, until d has passed; it returns the times, sorted.
+func admissions(t *testing.T, pacers []*redispace.Pacer, op pace.Op, workers int, d time.Duration) []time.Time {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var mu sync.Mutex
+	var got []time.Time
+	var wg sync.WaitGroup
+	for _, p := range pacers {
+		for range workers {
+			wg.Go(func() {
+				for p.Wait(ctx, op) == nil {
+					mu.Lock()
+					got = append(got, time.Now())
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.SortFunc(got, func(a, b time.Time) int { return a.Compare(b) })
+	return got
+}
+
+// busiest is the most admissions in any window of length w.
+func busiest(times []time.Time, w time.Duration) int {
+	most, j := 0, 0
+	for i := range times {
+		for times[i].Sub(times[j]) >= w {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	return most
+}
+
+// Two replicas (pacers of their own on one Redis), 16 callers each, ask for as many permits
+// as they can for 3 s: together they get the merchant's rate, never more than rate × t + burst
+// over any window, and nearly all of it (the bucket is not just slow).
+func TestReplicasShareTheMerchantsRate(t *testing.T) {
+	testenv.EachRedis(t, func(t *testing.T, rdb redis.UniversalClient, prefix string) {
+		const rate, d = 100.0, 3 * time.Second
+		rates := map[pace.Op]float64{pace.CreateOrder: rate}
+		a, b := newPacer(t, rdb, prefix, rates, time.Second), newPacer(t, rdb, prefix, rates, time.Second)
+		got := admissions(t, []*redispace.Pacer{a, b}, pace.CreateOrder, 16, d)
+		burst := redispace.Burst(rate)
+		// A waiter wakes a little late now and then and meets the next one: 2 of slack.
+		const slack = 2
+		for _, w := range []time.Duration{100 * time.Millisecond, time.Second, 2 * time.Second} {
+			limit := int(rate*w.Seconds()) + burst + slack
+			if n := busiest(got, w); n > limit {
+				t.Errorf("%d calls within %s, want at most %d (rate %v, burst %d)", n, w, limit, rate, burst)
+			}
+		}
+		if total, least := len(got), int(0.9*rate*d.Seconds()); total < least || total > int(rate*d.Seconds())+burst+slack {
+			t.Errorf("%d calls in %s at %v a second, want %d to %d", total, d, rate, least, int(rate*d.Seconds())+burst+slack)
+		}
+		t.Logf("%d calls in %s (%.1f/s, rate %v, burst %d); busiest second %d", len(got), d,
+			float64(len(got))/d.Seconds(), rate, burst, busiest(got, time.Second))
+	})
+}
+
+// Each operation, and each merchant, has a bucket of its own.
+func TestOperationsArePacedApart(t *testing.T) {
+	testenv.EachRedis(t, func(t *testing.T, rdb redis.UniversalClient, prefix string) {
+		p := newPacer(t, rdb, prefix, map[pace.Op]float64{pace.CreateOrder: 20, pace.QueryOrder: 40}, time.Second)
+		var create, query []time.Time
+		var wg sync.WaitGroup
+		wg.Go(func() { create = admissions(t, []*redispace.Pacer{p}, pace.CreateOrder, 4, 2*time.Second) })
+		wg.Go(func() { query = admissions(t, []*redispace.Pacer{p}, pace.QueryOrder, 4, 2*time.Second) })
+		wg.Wait()
+		if n := busiest(create, time.Second); n > 20+2+2 || len(create) < 36 {
+			t.Errorf("create_order: %d calls in 2 s, %d in the busiest second; want about 20 a second", len(create), n)
+		}
+		if n := busiest(query, time.Second); n > 40+4+2 || len(query) < 72 {
+			t.Errorf("query_order: %d calls in 2 s, %d in the busiest second; want about 40 a second", len(query), n)
+		}
+		// An operation without a rate is not paced.
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		for i := range 1000 {
+			if err := p.Wait(ctx, pace.Unfreeze); err != nil {
+				t.Fatalf("unpaced wait %d: %v", i, err)
+			}
+		}
+	})
+}
+
+// A FREQUENCY_LIMITED answer met by one replica slows the other down too, for the back-off,
+// after which the full rate comes back.
+func TestLimitedSlowsEveryReplica(t *testing.T) {
+	testenv.EachRedis(t, func(t *testing.T, rdb redis.UniversalClient, prefix string) {
+		const rate, backoff = 100.0, 2 * time.Second
+		rates := map[pace.Op]float64{pace.Unfreeze: rate}
+		a, b := newPacer(t, rdb, prefix, rates, backoff), newPacer(t, rdb, prefix, rates, backoff)
+		before := admissions(t, []*redispace.Pacer{b}, pace.Unfreeze, 8, time.Second)
+		a.Limited(context.Background(), pace.Unfreeze)
+		a.Limited(context.Background(), pace.Unfreeze) // the same second: halved once
+		slowed := admissions(t, []*redispace.Pacer{b}, pace.Unfreeze, 8, time.Second)
+		time.Sleep(backoff) // the back-off passes (the bucket refills to its burst meanwhile)
+		after := admissions(t, []*redispace.Pacer{b}, pace.Unfreeze, 8, time.Second)
+		t.Logf("replica b: %d calls in the second before, %d after a's FREQUENCY_LIMITED, %d once the back-off passed",
+			len(before), len(slowed), len(after))
+		if len(before) < 85 {
+			t.Errorf("before: %d calls in 1 s, want about %v", len(before), rate)
+		}
+		// Half the rate, and the bucket emptied: at most 50 (plus a late waiter).
+		if len(slowed) > 52 || len(slowed) < 35 {
+			t.Errorf("slowed down: %d calls in 1 s, want about %v (half the rate)", len(slowed), rate/2)
+		}
+		if len(after) < 85 {
+			t.Errorf("after the back-off: %d calls in 1 s, want about %v", len(after), rate)
+		}
+	})
+}
+
+// Without Redis a replica paces itself at rate / max_replicas (4): slower, never faster, and
+// calls still go through.
+func TestRedisDownFallsBackSlower(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	const rate = 80.0
+	p := newPacer(t, rdb, "gbtest:pace-down:", map[pace.Op]float64{pace.CreateOrder: rate}, 10*time.Second)
+	got := admissions(t, []*redispace.Pacer{p}, pace.CreateOrder, 8, 2*time.Second)
+	// 20 a second, burst 1: at most 41 in 2 s.
+	if len(got) > 41 || len(got) < 30 {
+		t.Errorf("Redis down: %d calls in 2 s, want about %v (rate %v / 4 replicas)", len(got), 2*rate/4, rate)
+	}
+	p.Limited(context.Background(), pace.CreateOrder) // Redis still down: the local pace halves
+	slowed := admissions(t, []*redispace.Pacer{p}, pace.CreateOrder, 8, 2*time.Second)
+	if len(slowed) > 21 || len(slowed) < 14 {
+		t.Errorf("Redis down, FREQUENCY_LIMITED: %d calls in 2 s, want about %v", len(slowed), 2*rate/8)
+	}
+	t.Logf("Redis down: %d calls in 2 s at rate %v (%.1f/s); after FREQUENCY_LIMITED %d", len(got), rate,
+		float64(len(got))/2, len(slowed))
+}
+
+// The embedded configuration's in-process Redis (miniredis) runs the same scripts.
+func TestEmbeddedRedisRunsTheScripts(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	p := newPacer(t, rdb, "embedded:", map[pace.Op]float64{pace.QueryOrder: 50}, time.Second)
+	got := admissions(t, []*redispace.Pacer{p}, pace.QueryOrder, 4, time.Second)
+	if len(got) < 45 || len(got) > 50+5+2 {
+		t.Errorf("miniredis: %d calls in 1 s at 50 a second, burst 5", len(got))
+	}
+	p.Limited(context.Background(), pace.QueryOrder)
+	if slowed := admissions(t, []*redispace.Pacer{p}, pace.QueryOrder, 4, time.Second); len(slowed) > 27 {
+		t.Errorf("miniredis: %d calls in 1 s after FREQUENCY_LIMITED, want about 25", len(slowed))
+	}
+}
