@@ -24,6 +24,14 @@ func Transient(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
+// RetryWithinCall reports whether a call may try the same request again before returning: only
+// when WeChat was unavailable or did not answer. A rate-limited answer is returned at once:
+// asking again straight away is what the limit refuses, so the caller's queue retries it after
+// its back-off, and settlement slows the whole merchant down (internal/biz/pace).
+func RetryWithinCall(err error) bool {
+	return Transient(err) && !errors.Is(err, bizerr.ErrRateLimited)
+}
+
 // Backoff is capped exponential back-off: Base after the first failed attempt, doubling with
 // each one after, never more than Max. Callers differ only in Base and Max: a call retried
 // within one request waits milliseconds, a queued job retried by a worker waits seconds to an

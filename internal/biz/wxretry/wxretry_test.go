@@ -78,3 +78,18 @@ func TestBackoffJitteredStaysUnderTheDelay(t *testing.T) {
 		t.Errorf("Jittered with no cap = %v, want 0", d)
 	}
 }
+
+func TestRateLimitsAreNotRetriedWithinTheCall(t *testing.T) {
+	limited := fmt.Errorf("wechat pay request sharing: %w", bizerr.ErrRateLimited)
+	if !Transient(limited) || RetryWithinCall(limited) {
+		t.Errorf("rate limited: transient %v, retried within the call %v; want true, false",
+			Transient(limited), RetryWithinCall(limited))
+	}
+	down := fmt.Errorf("wechat pay query: %w", bizerr.ErrUnavailable)
+	if !RetryWithinCall(down) {
+		t.Error("unavailable is not retried within the call")
+	}
+	if RetryWithinCall(fmt.Errorf("refused: %w", bizerr.ErrConflict)) {
+		t.Error("a business refusal is retried within the call")
+	}
+}

@@ -267,7 +267,7 @@ func (c *Client) call(ctx context.Context, op string, kind errKind, fn func(ctx 
 		if err == nil {
 			return nil
 		}
-		if !wxretry.Transient(mapErr(err, kind)) || attempt >= attempts || ctx.Err() != nil {
+		if !wxretry.RetryWithinCall(mapErr(err, kind)) || attempt >= attempts || ctx.Err() != nil {
 			break
 		}
 		if serr := c.sleep(ctx, backoff(r, attempt)); serr != nil {

@@ -86,13 +86,18 @@ func TestPrepaySavedBeforeCallAndTransientErrors(t *testing.T) {
 	if p := e.payment(no); p.State != payment.StateCreated || p.PrepayID != "" {
 		t.Errorf("payment after failed prepay: %+v", p)
 	}
-	// Rate limits come back as ErrRateLimited.
-	e.sim.FailPayNext(wxsim.OpPayQueryByOutTradeNo, "FREQUENCY_LIMITED", 0, 4)
+	// Rate limits come back as ErrRateLimited at once: asking again straight away is what the
+	// limit refuses, so the caller's back-off (and settlement's merchant-wide pace) retries.
+	e.sim.FailPayNext(wxsim.OpPayQueryByOutTradeNo, "FREQUENCY_LIMITED", 0, 1)
+	before := e.sim.Calls(wxsim.OpPayQueryByOutTradeNo)
 	if _, err := e.client.QueryByOutTradeNo(t.Context(), no); !errors.Is(err, bizerr.ErrRateLimited) {
 		t.Errorf("query under FREQUENCY_LIMITED: %v", err)
 	}
+	if got := e.sim.Calls(wxsim.OpPayQueryByOutTradeNo) - before; got != 1 {
+		t.Errorf("FREQUENCY_LIMITED was tried %d times within the call, want 1", got)
+	}
 	// A business error is not retried.
-	before := e.sim.Calls(wxsim.OpPayQueryByOutTradeNo)
+	before = e.sim.Calls(wxsim.OpPayQueryByOutTradeNo)
 	if _, err := e.client.QueryByOutTradeNo(t.Context(), "GBO-NONE-1"); !errors.Is(err, payment.ErrOrderNotFound) || !errors.Is(err, bizerr.ErrNotFound) {
 		t.Errorf("query of an unknown order: %v", err)
 	}
