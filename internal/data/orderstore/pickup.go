@@ -131,13 +131,14 @@ ORDER BY a.batch_id, a.leader_id LIMIT $1`, append([]any{limit}, sqldb.Args(batc
 	return out, sqldb.Err(err, "late-paid orders")
 }
 
-// waitingSQL is the paid orders of a batch whose point has no arrival yet.
-const waitingSQL = `FROM orders o WHERE o.batch_id = %s AND o.status = 'paid'
+// waitingSQL is the paid orders of the batches matched by its condition (%s) whose point has no
+// arrival yet.
+const waitingSQL = `FROM orders o WHERE o.batch_id %s AND o.status = 'paid'
 AND NOT EXISTS (SELECT 1 FROM arrivals a WHERE a.batch_id = o.batch_id AND a.leader_id = o.leader_id)`
 
 func (r *pickupRepo) PointsWaiting(ctx context.Context, batchID int64) (int, error) {
 	return r.count(ctx, fmt.Sprintf("points waiting in batch %d", batchID),
-		"SELECT COUNT(DISTINCT o.leader_id) "+fmt.Sprintf(waitingSQL, "$1"), batchID)
+		"SELECT COUNT(DISTINCT o.leader_id) "+fmt.Sprintf(waitingSQL, "= $1"), batchID)
 }
 
 // openStatuses are the order statuses that keep a batch from completing.
@@ -177,8 +178,7 @@ func (r *pickupRepo) BatchesDue(ctx context.Context, status presale.Status, limi
 	list := sqldb.List(1, len(batches))
 	holding := "SELECT DISTINCT o.batch_id FROM orders o WHERE o.batch_id IN (" + list + ") AND o.status IN " + openStatuses
 	if status == presale.Dispatched {
-		holding = "SELECT DISTINCT o.batch_id " + fmt.Sprintf(waitingSQL, "o.batch_id") +
-			" AND o.batch_id IN (" + list + ")"
+		holding = "SELECT DISTINCT o.batch_id " + fmt.Sprintf(waitingSQL, "IN ("+list+")")
 	}
 	held := map[int64]bool{}
 	err = r.data.Query(ctx, holding, sqldb.Args(batches), func(rows *stdsql.Rows) error {
