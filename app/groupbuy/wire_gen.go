@@ -266,6 +266,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Settlement: settlementUsecase,
 		Clock:      portClock,
 		Logger:     logger,
+		Audit:      usecase,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {
