@@ -78,7 +78,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	auditStore := auditstore.NewAuditStore(db)
 	portClock := clock()
 	usecase := audit.NewUsecase(auditStore, portClock)
-	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks, usecase)
+	consoleRepo := identitystore.NewConsoleRepo(db)
+	sessionRepo := identitystore.NewSessionRepo(db)
+	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
+	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks, usecase, consoleUsecase)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -96,11 +99,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	userRepo := identitystore.NewUserRepo(db, keyring)
-	consoleRepo := identitystore.NewConsoleRepo(db)
-	sessionRepo := identitystore.NewSessionRepo(db)
 	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, db, config, portClock)
 	authService := service.NewAuthService(authUsecase)
-	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
 	consoleService := service.NewConsoleService(consoleUsecase)
 	repo := leaderstore.NewLeaderRepo(db, keyring)
 	gridRepo := leaderstore.NewGridRepo(db)

@@ -88,7 +88,10 @@ func isGet(md protoreflect.MethodDescriptor) bool {
 // costs one insert on actions that are a few a minute. A failed write is logged as an error and
 // the action's own reply goes out unchanged: the action has happened, and failing its reply would
 // hide that and invite the client to do it twice.
-func Audit(logger log.Logger, uc *audit.Usecase, issuer *auth.Issuer, ops map[string]bool) middleware.Middleware {
+//
+// names gives a console account's username (nil: none), so that an admin finds a person's
+// actions by name whichever way they came; it is one read by primary key, on actions only.
+func Audit(logger log.Logger, uc *audit.Usecase, issuer *auth.Issuer, names Usernames, ops map[string]bool) middleware.Middleware {
 	h := log.NewHelper(logger)
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, req any) (any, error) {
@@ -100,6 +103,9 @@ func Audit(logger log.Logger, uc *audit.Usecase, issuer *auth.Issuer, ops map[st
 			e := apiEntry(ctx, tr, req, reply, err, issuer)
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 			defer cancel()
+			if e.Username == "" && e.SubjectKind == identity.SubjectConsole && e.SubjectID > 0 && names != nil {
+				e.Username = names.Username(rctx, e.SubjectID)
+			}
 			if rerr := uc.Record(rctx, e); rerr != nil {
 				h.WithContext(ctx).Errorw("msg", "audit: entry NOT recorded", "operation", e.Operation,
 					"subject_kind", e.SubjectKind, "subject_id", e.SubjectID, "outcome", e.Outcome, "error", rerr)
@@ -107,6 +113,23 @@ func Audit(logger log.Logger, uc *audit.Usecase, issuer *auth.Issuer, ops map[st
 			return reply, err
 		}
 	}
+}
+
+// Usernames names console accounts.
+type Usernames interface {
+	Username(ctx context.Context, id int64) string
+}
+
+// ConsoleNames are the usernames of the console's accounts; "" for one it cannot read (the
+// entry is still recorded, with the account's id).
+type ConsoleNames struct{ Accounts *identity.ConsoleUsecase }
+
+func (n ConsoleNames) Username(ctx context.Context, id int64) string {
+	a, err := n.Accounts.Me(ctx, identity.Principal{Kind: identity.SubjectConsole, ID: id})
+	if err != nil {
+		return ""
+	}
+	return a.Username
 }
 
 // apiEntry is the entry of one API call.

@@ -98,7 +98,7 @@ func auditServer(t *testing.T) (*httptest.Server, *audit.Usecase, *sqldb.DB, *lo
 	}
 	sink := &logSink{}
 	srv := khttp.NewServer(
-		khttp.Middleware(mw.RequestLog(sink), asFinance, Audit(sink, uc, nil, ops), mw.Validate()),
+		khttp.Middleware(mw.RequestLog(sink), asFinance, Audit(sink, uc, nil, nil, ops), mw.Validate()),
 		khttp.RequestDecoder(decodeBody), khttp.ResponseEncoder(encodeResponse), khttp.ErrorEncoder(encodeError),
 	)
 	v1.RegisterFinanceSettlementHTTPServer(srv, settlementAPI{})

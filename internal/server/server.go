@@ -98,7 +98,7 @@ type Middleware []middleware.Middleware
 // the rules), record the staff's actions in the audit log (after authentication, so it knows
 // who; before validation, so a refused input is recorded too), then validate.
 func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Issuer, policy auth.Policy,
-	marks identity.AccessMarks, audits *audit.Usecase) (Middleware, error) {
+	marks identity.AccessMarks, audits *audit.Usecase, accounts *identity.ConsoleUsecase) (Middleware, error) {
 	metrics, err := mw.NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Iss
 		mw.RequestLog(logger),
 		metrics.Middleware(),
 		auth.Middleware(issuer, policy, marks),
-		Audit(logger, audits, issuer, audited),
+		Audit(logger, audits, issuer, ConsoleNames{Accounts: accounts}, audited),
 		mw.Validate(),
 	}, nil
 }
