@@ -76,10 +76,12 @@ func (c *Console) auditedSignIn(h http.HandlerFunc) http.HandlerFunc {
 		w.Header().Set(mw.RequestIDHeader, id)
 		sw := &statusWriter{ResponseWriter: w}
 		note := &signInNote{p: identity.Principal{Kind: identity.SubjectConsole}}
-		h(sw, r.WithContext(context.WithValue(r.Context(), signInNoteKey{}, note)))
+		// The handler reads the form into its copy of the request: the username comes from there.
+		rn := r.WithContext(context.WithValue(r.Context(), signInNoteKey{}, note))
+		h(sw, rn)
 		e := c.entry(r, loginOp, id, sw.status, note.reason)
 		e.SubjectKind, e.SubjectID, e.Role = audit.WhoOf(note.p)
-		e.Username = r.PostFormValue("username")
+		e.Username = rn.PostFormValue("username")
 		c.record(r, e)
 	}
 }
