@@ -21,6 +21,14 @@ func TestConsoleAuditLog(t *testing.T) {
 	s.createAccount("li.ops", "ops", "ops staple battery")
 	s.createAccount("wang.admin", "admin", "admin staple battery")
 
+	// A wrong password on the console's sign-in page is recorded with its reason.
+	wrong := openTab(t, s.api, "wrong-password")
+	wrong.visit("/console/login", "#username", "login")
+	wrong.fill("#username", "li.ops")
+	wrong.fill("#password", "not the password")
+	wrong.expectStatus(http.StatusUnauthorized)
+	wrong.submit("#login", "[data-testid=error]", "wrong-password")
+
 	fin := openTab(t, s.api, "finance")
 	fin.signIn("mei.finance", "correct horse battery")
 	fin.visit("/console/finance/settlement/runs", "#start-run", "runs")
@@ -112,5 +120,16 @@ func TestConsoleAuditLog(t *testing.T) {
 		if tb.count("tr[data-entry]") != 0 {
 			t.Errorf("%s sees entries", name)
 		}
+	}
+
+	// Ops' failed and successful sign-ins and its sign-out are in the log, with their outcomes.
+	ops.submit("[data-testid=logout]", "[data-testid=notice]", "ops-signed-out")
+	if n := search(url.Values{"who": {"li.ops"}, "outcome": {"CREDENTIALS_INVALID"}}, "audit-wrong-password"); n != 1 ||
+		!strings.Contains(admin.text("[data-testid=audit] tbody"), "控制台") {
+		t.Errorf("the wrong password: %d rows, want 1 from the console", n)
+	}
+	if n := search(url.Values{"who": {"li.ops"}, "outcome": {"ok"}}, "audit-ops"); n != 2 ||
+		!strings.Contains(admin.text("[data-testid=audit] tbody"), "/groupbuy.v1.Auth/Logout") {
+		t.Errorf("ops' sign-in and sign-out: %d rows:\n%s", n, admin.text("body"))
 	}
 }
