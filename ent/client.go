@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/groupbuy/groupbuy/ent/aftersale"
 	"github.com/groupbuy/groupbuy/ent/arrival"
+	"github.com/groupbuy/groupbuy/ent/auditentry"
 	"github.com/groupbuy/groupbuy/ent/batch"
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
@@ -59,6 +60,8 @@ type Client struct {
 	AfterSale *AfterSaleClient
 	// Arrival is the client for interacting with the Arrival builders.
 	Arrival *ArrivalClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// Batch is the client for interacting with the Batch builders.
 	Batch *BatchClient
 	// BatchGrid is the client for interacting with the BatchGrid builders.
@@ -132,6 +135,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.AfterSale = NewAfterSaleClient(c.config)
 	c.Arrival = NewArrivalClient(c.config)
+	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.Batch = NewBatchClient(c.config)
 	c.BatchGrid = NewBatchGridClient(c.config)
 	c.BatchItem = NewBatchItemClient(c.config)
@@ -256,6 +260,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:               cfg,
 		AfterSale:            NewAfterSaleClient(cfg),
 		Arrival:              NewArrivalClient(cfg),
+		AuditEntry:           NewAuditEntryClient(cfg),
 		Batch:                NewBatchClient(cfg),
 		BatchGrid:            NewBatchGridClient(cfg),
 		BatchItem:            NewBatchItemClient(cfg),
@@ -307,6 +312,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:               cfg,
 		AfterSale:            NewAfterSaleClient(cfg),
 		Arrival:              NewArrivalClient(cfg),
+		AuditEntry:           NewAuditEntryClient(cfg),
 		Batch:                NewBatchClient(cfg),
 		BatchGrid:            NewBatchGridClient(cfg),
 		BatchItem:            NewBatchItemClient(cfg),
@@ -366,13 +372,13 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.CommissionEntry,
-		c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding,
-		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
-		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.Product, c.ReceiverRegistration, c.Session, c.SettlementItem,
-		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.User,
+		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
+		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader,
+		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
+		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
+		c.PaymentNotification, c.PaymentRefund, c.Product, c.ReceiverRegistration,
+		c.Session, c.SettlementItem, c.SettlementReturn, c.SettlementRun,
+		c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -382,13 +388,13 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AfterSale, c.Arrival, c.Batch, c.BatchGrid, c.BatchItem, c.CommissionEntry,
-		c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader, c.LeaderBinding,
-		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
-		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.Product, c.ReceiverRegistration, c.Session, c.SettlementItem,
-		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.User,
+		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
+		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader,
+		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
+		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
+		c.PaymentNotification, c.PaymentRefund, c.Product, c.ReceiverRegistration,
+		c.Session, c.SettlementItem, c.SettlementReturn, c.SettlementRun,
+		c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -401,6 +407,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AfterSale.mutate(ctx, m)
 	case *ArrivalMutation:
 		return c.Arrival.mutate(ctx, m)
+	case *AuditEntryMutation:
+		return c.AuditEntry.mutate(ctx, m)
 	case *BatchMutation:
 		return c.Batch.mutate(ctx, m)
 	case *BatchGridMutation:
@@ -729,6 +737,139 @@ func (c *ArrivalClient) mutate(ctx context.Context, m *ArrivalMutation) (Value, 
 		return (&ArrivalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Arrival mutation op: %q", m.Op())
+	}
+}
+
+// AuditEntryClient is a client for the AuditEntry schema.
+type AuditEntryClient struct {
+	config
+}
+
+// NewAuditEntryClient returns a client for the AuditEntry from the given config.
+func NewAuditEntryClient(c config) *AuditEntryClient {
+	return &AuditEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditentry.Hooks(f(g(h())))`.
+func (c *AuditEntryClient) Use(hooks ...Hook) {
+	c.hooks.AuditEntry = append(c.hooks.AuditEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditentry.Intercept(f(g(h())))`.
+func (c *AuditEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditEntry = append(c.inters.AuditEntry, interceptors...)
+}
+
+// Create returns a builder for creating a AuditEntry entity.
+func (c *AuditEntryClient) Create() *AuditEntryCreate {
+	mutation := newAuditEntryMutation(c.config, OpCreate)
+	return &AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditEntry entities.
+func (c *AuditEntryClient) CreateBulk(builders ...*AuditEntryCreate) *AuditEntryCreateBulk {
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditEntryClient) MapCreateBulk(slice any, setFunc func(*AuditEntryCreate, int)) *AuditEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditEntryCreateBulk{err: fmt.Errorf("calling to AuditEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditEntry.
+func (c *AuditEntryClient) Update() *AuditEntryUpdate {
+	mutation := newAuditEntryMutation(c.config, OpUpdate)
+	return &AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditEntryClient) UpdateOne(_m *AuditEntry) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntry(_m))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditEntryClient) UpdateOneID(id int) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntryID(id))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditEntry.
+func (c *AuditEntryClient) Delete() *AuditEntryDelete {
+	mutation := newAuditEntryMutation(c.config, OpDelete)
+	return &AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditEntryClient) DeleteOne(_m *AuditEntry) *AuditEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditEntryClient) DeleteOneID(id int) *AuditEntryDeleteOne {
+	builder := c.Delete().Where(auditentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditEntry.
+func (c *AuditEntryClient) Query() *AuditEntryQuery {
+	return &AuditEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditEntry entity by its id.
+func (c *AuditEntryClient) Get(ctx context.Context, id int) (*AuditEntry, error) {
+	return c.Query().Where(auditentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditEntryClient) GetX(ctx context.Context, id int) *AuditEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditEntryClient) Hooks() []Hook {
+	return c.hooks.AuditEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditEntryClient) Interceptors() []Interceptor {
+	return c.inters.AuditEntry
+}
+
+func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditEntry mutation op: %q", m.Op())
 	}
 }
 
@@ -4725,7 +4866,7 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AfterSale, Arrival, Batch, BatchGrid, BatchItem, CommissionEntry,
+		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
@@ -4733,7 +4874,7 @@ type (
 		ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
 	}
 	inters struct {
-		AfterSale, Arrival, Batch, BatchGrid, BatchItem, CommissionEntry,
+		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,

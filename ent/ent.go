@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/groupbuy/groupbuy/ent/aftersale"
 	"github.com/groupbuy/groupbuy/ent/arrival"
+	"github.com/groupbuy/groupbuy/ent/auditentry"
 	"github.com/groupbuy/groupbuy/ent/batch"
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
@@ -106,6 +107,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			aftersale.Table:            aftersale.ValidColumn,
 			arrival.Table:              arrival.ValidColumn,
+			auditentry.Table:           auditentry.ValidColumn,
 			batch.Table:                batch.ValidColumn,
 			batchgrid.Table:            batchgrid.ValidColumn,
 			batchitem.Table:            batchitem.ValidColumn,

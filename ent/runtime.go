@@ -7,6 +7,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent/aftersale"
 	"github.com/groupbuy/groupbuy/ent/arrival"
+	"github.com/groupbuy/groupbuy/ent/auditentry"
 	"github.com/groupbuy/groupbuy/ent/batch"
 	"github.com/groupbuy/groupbuy/ent/batchgrid"
 	"github.com/groupbuy/groupbuy/ent/batchitem"
@@ -111,6 +112,86 @@ func init() {
 			return nil
 		}
 	}()
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescSubjectKind is the schema descriptor for subject_kind field.
+	auditentryDescSubjectKind := auditentryFields[1].Descriptor()
+	// auditentry.SubjectKindValidator is a validator for the "subject_kind" field. It is called by the builders before save.
+	auditentry.SubjectKindValidator = auditentryDescSubjectKind.Validators[0].(func(string) error)
+	// auditentryDescSubjectID is the schema descriptor for subject_id field.
+	auditentryDescSubjectID := auditentryFields[2].Descriptor()
+	// auditentry.DefaultSubjectID holds the default value on creation for the subject_id field.
+	auditentry.DefaultSubjectID = auditentryDescSubjectID.Default.(int64)
+	// auditentryDescUsername is the schema descriptor for username field.
+	auditentryDescUsername := auditentryFields[3].Descriptor()
+	// auditentry.DefaultUsername holds the default value on creation for the username field.
+	auditentry.DefaultUsername = auditentryDescUsername.Default.(string)
+	// auditentry.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	auditentry.UsernameValidator = auditentryDescUsername.Validators[0].(func(string) error)
+	// auditentryDescRole is the schema descriptor for role field.
+	auditentryDescRole := auditentryFields[4].Descriptor()
+	// auditentry.DefaultRole holds the default value on creation for the role field.
+	auditentry.DefaultRole = auditentryDescRole.Default.(string)
+	// auditentry.RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	auditentry.RoleValidator = auditentryDescRole.Validators[0].(func(string) error)
+	// auditentryDescOperation is the schema descriptor for operation field.
+	auditentryDescOperation := auditentryFields[5].Descriptor()
+	// auditentry.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	auditentry.OperationValidator = func() func(string) error {
+		validators := auditentryDescOperation.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(operation string) error {
+			for _, fn := range fns {
+				if err := fn(operation); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditentryDescTarget is the schema descriptor for target field.
+	auditentryDescTarget := auditentryFields[6].Descriptor()
+	// auditentry.DefaultTarget holds the default value on creation for the target field.
+	auditentry.DefaultTarget = auditentryDescTarget.Default.(string)
+	// auditentry.TargetValidator is a validator for the "target" field. It is called by the builders before save.
+	auditentry.TargetValidator = auditentryDescTarget.Validators[0].(func(string) error)
+	// auditentryDescOutcome is the schema descriptor for outcome field.
+	auditentryDescOutcome := auditentryFields[7].Descriptor()
+	// auditentry.OutcomeValidator is a validator for the "outcome" field. It is called by the builders before save.
+	auditentry.OutcomeValidator = func() func(string) error {
+		validators := auditentryDescOutcome.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(outcome string) error {
+			for _, fn := range fns {
+				if err := fn(outcome); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditentryDescChannel is the schema descriptor for channel field.
+	auditentryDescChannel := auditentryFields[9].Descriptor()
+	// auditentry.ChannelValidator is a validator for the "channel" field. It is called by the builders before save.
+	auditentry.ChannelValidator = auditentryDescChannel.Validators[0].(func(string) error)
+	// auditentryDescRequestID is the schema descriptor for request_id field.
+	auditentryDescRequestID := auditentryFields[10].Descriptor()
+	// auditentry.DefaultRequestID holds the default value on creation for the request_id field.
+	auditentry.DefaultRequestID = auditentryDescRequestID.Default.(string)
+	// auditentry.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
+	auditentry.RequestIDValidator = auditentryDescRequestID.Validators[0].(func(string) error)
+	// auditentryDescClientIP is the schema descriptor for client_ip field.
+	auditentryDescClientIP := auditentryFields[11].Descriptor()
+	// auditentry.DefaultClientIP holds the default value on creation for the client_ip field.
+	auditentry.DefaultClientIP = auditentryDescClientIP.Default.(string)
+	// auditentry.ClientIPValidator is a validator for the "client_ip" field. It is called by the builders before save.
+	auditentry.ClientIPValidator = auditentryDescClientIP.Validators[0].(func(string) error)
 	batchMixin := schema.Batch{}.Mixin()
 	batchMixinFields0 := batchMixin[0].Fields()
 	_ = batchMixinFields0

@@ -18,6 +18,8 @@ type Tx struct {
 	AfterSale *AfterSaleClient
 	// Arrival is the client for interacting with the Arrival builders.
 	Arrival *ArrivalClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// Batch is the client for interacting with the Batch builders.
 	Batch *BatchClient
 	// BatchGrid is the client for interacting with the BatchGrid builders.
@@ -211,6 +213,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.AfterSale = NewAfterSaleClient(tx.config)
 	tx.Arrival = NewArrivalClient(tx.config)
+	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.Batch = NewBatchClient(tx.config)
 	tx.BatchGrid = NewBatchGridClient(tx.config)
 	tx.BatchItem = NewBatchItemClient(tx.config)

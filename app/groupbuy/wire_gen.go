@@ -9,6 +9,7 @@ package main
 import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
@@ -23,6 +24,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/auditstore"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
@@ -69,13 +71,20 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	keyPrefix := redisdb.NewKeyPrefix(confData)
 	config := identityConfig(confAuth)
 	accessMarks := identitystore.NewAccessMarks(universalClient, keyPrefix, config)
-	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks)
+	db, cleanup2, err := sqldb.Open(confData)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	db, cleanup2, err := sqldb.Open(confData)
+	auditStore := auditstore.NewAuditStore(db)
+	portClock := clock()
+	usecase := audit.NewUsecase(auditStore, portClock)
+	consoleRepo := identitystore.NewConsoleRepo(db)
+	sessionRepo := identitystore.NewSessionRepo(db)
+	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
+	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks, usecase, consoleUsecase)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -91,12 +100,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	userRepo := identitystore.NewUserRepo(db, keyring)
-	consoleRepo := identitystore.NewConsoleRepo(db)
-	sessionRepo := identitystore.NewSessionRepo(db)
-	portClock := clock()
 	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, db, config, portClock)
 	authService := service.NewAuthService(authUsecase)
-	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
 	consoleService := service.NewConsoleService(consoleUsecase)
 	repo := leaderstore.NewLeaderRepo(db, keyring)
 	gridRepo := leaderstore.NewGridRepo(db)
@@ -111,11 +116,11 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, db, config2, portClock)
+	leaderUsecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, db, config2, portClock)
 	finder := leader.NewFinder(repo, config2, portClock)
-	neighbourhoodService := service.NewNeighbourhoodService(usecase, finder)
-	leaderSelfService := service.NewLeaderSelfService(usecase)
-	leaderOpsService := service.NewLeaderOpsService(usecase)
+	neighbourhoodService := service.NewNeighbourhoodService(leaderUsecase, finder)
+	leaderSelfService := service.NewLeaderSelfService(leaderUsecase)
+	leaderOpsService := service.NewLeaderOpsService(leaderUsecase)
 	catalogRepo := catalogstore.NewCatalogRepo(db)
 	confCatalog := bootstrap.Catalog
 	catalogCompliance := compliance(confCatalog)
@@ -234,6 +239,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
 	financeReconciliationService := service.NewFinanceReconciliationService(reconciler, portClock)
+	auditLogService := service.NewAuditLogService(usecase)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -252,6 +258,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		ReceiverOps:      receiverOpsService,
 		Settlement:       financeSettlementService,
 		Reconciliation:   financeReconciliationService,
+		AuditLog:         auditLogService,
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
@@ -266,6 +273,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Settlement: settlementUsecase,
 		Clock:      portClock,
 		Logger:     logger,
+		Audit:      usecase,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

@@ -71,6 +71,50 @@ var (
 			},
 		},
 	}
+	// AuditEntriesColumns holds the columns for the "audit_entries" table.
+	AuditEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "subject_kind", Type: field.TypeString, Size: 16},
+		{Name: "subject_id", Type: field.TypeInt64, Default: 0},
+		{Name: "username", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "role", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "operation", Type: field.TypeString, Size: 128},
+		{Name: "target", Type: field.TypeString, Size: 128, Default: ""},
+		{Name: "outcome", Type: field.TypeString, Size: 64},
+		{Name: "status", Type: field.TypeInt},
+		{Name: "channel", Type: field.TypeString, Size: 16},
+		{Name: "request_id", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "client_ip", Type: field.TypeString, Size: 64, Default: ""},
+	}
+	// AuditEntriesTable holds the schema information for the "audit_entries" table.
+	AuditEntriesTable = &schema.Table{
+		Name:       "audit_entries",
+		Columns:    AuditEntriesColumns,
+		PrimaryKey: []*schema.Column{AuditEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditentry_username_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[4], AuditEntriesColumns[0]},
+			},
+			{
+				Name:    "auditentry_operation_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[6], AuditEntriesColumns[0]},
+			},
+			{
+				Name:    "auditentry_outcome_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[8], AuditEntriesColumns[0]},
+			},
+			{
+				Name:    "auditentry_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1]},
+			},
+		},
+	}
 	// BatchesColumns holds the columns for the "batches" table.
 	BatchesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1116,6 +1160,7 @@ var (
 	Tables = []*schema.Table{
 		AfterSalesTable,
 		ArrivalsTable,
+		AuditEntriesTable,
 		BatchesTable,
 		BatchGridsTable,
 		BatchItemsTable,

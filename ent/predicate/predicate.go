@@ -12,6 +12,9 @@ type AfterSale func(*sql.Selector)
 // Arrival is the predicate function for arrival builders.
 type Arrival func(*sql.Selector)
 
+// AuditEntry is the predicate function for auditentry builders.
+type AuditEntry func(*sql.Selector)
+
 // Batch is the predicate function for batch builders.
 type Batch func(*sql.Selector)
 

@@ -5,6 +5,7 @@ package biz
 import (
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
@@ -48,4 +49,5 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(payment.Listener), new(*order.Listener)),
 	wire.Bind(new(order.RefundApplier), new(*order.AfterSaleRefunds)),
 	wire.Bind(new(order.Payments), new(*payment.Usecase)),
+	audit.NewUsecase,
 )

@@ -13,6 +13,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/data/auditstore"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
@@ -58,6 +59,7 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(payment.Bills), new(*wechatpay.Client)),
 	wechatpay.NewDecoder,
 	wire.Bind(new(payment.NotificationDecoder), new(*wechatpay.Decoder)),
+	auditstore.ProviderSet,
 )
 
 // Readiness answers the readiness probe from the database and Redis.

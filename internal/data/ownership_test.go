@@ -29,6 +29,7 @@ var owners = map[string][]string{
 	"outboxstore":     {"outbox_events"},
 	"reconcilestore":  nil,
 	"stockstore":      nil,
+	"auditstore":      {"audit_entries"},
 }
 
 // readModels are the statements that read several domains' tables at once, on purpose: each is

@@ -40,5 +40,6 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterReceiverOpsServer(srv, svc.ReceiverOps)
 	v1.RegisterFinanceSettlementServer(srv, svc.Settlement)
 	v1.RegisterFinanceReconciliationServer(srv, svc.Reconciliation)
+	v1.RegisterAuditLogServer(srv, svc.AuditLog)
 	return kratos
 }

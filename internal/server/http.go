@@ -54,6 +54,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Dra
 	v1.RegisterReceiverOpsHTTPServer(srv, svc.ReceiverOps)
 	v1.RegisterFinanceSettlementHTTPServer(srv, svc.Settlement)
 	v1.RegisterFinanceReconciliationHTTPServer(srv, svc.Reconciliation)
+	v1.RegisterAuditLogHTTPServer(srv, svc.AuditLog)
 
 	for _, h := range hooks {
 		srv.Handle(h.Path, h.Handler)

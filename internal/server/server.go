@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
@@ -60,6 +61,7 @@ type Services struct {
 	ReceiverOps      *service.ReceiverOpsService
 	Settlement       *service.FinanceSettlementService
 	Reconciliation   *service.FinanceReconciliationService
+	AuditLog         *service.AuditLogService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it
@@ -93,10 +95,15 @@ type Middleware []middleware.Middleware
 
 // NewMiddleware builds the chain: recover from panics, log with a request id, count, then
 // authenticate and authorize (before validation, so an anonymous caller learns nothing about
-// the rules), then validate.
+// the rules), record the staff's actions in the audit log (after authentication, so it knows
+// who; before validation, so a refused input is recorded too), then validate.
 func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Issuer, policy auth.Policy,
-	marks identity.AccessMarks) (Middleware, error) {
+	marks identity.AccessMarks, audits *audit.Usecase, accounts *identity.ConsoleUsecase) (Middleware, error) {
 	metrics, err := mw.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	audited, err := AuditedOperations(policy)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +112,7 @@ func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Iss
 		mw.RequestLog(logger),
 		metrics.Middleware(),
 		auth.Middleware(issuer, policy, marks),
+		Audit(logger, audits, issuer, ConsoleNames{Accounts: accounts}, audited),
 		mw.Validate(),
 	}, nil
 }

@@ -11,4 +11,5 @@ var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoo
 	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService, NewBatchOpsService, NewShopService,
 	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
 	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService,
-	NewReceiverOpsService, NewFinanceSettlementService, NewFinanceReconciliationService)
+	NewReceiverOpsService, NewFinanceSettlementService, NewFinanceReconciliationService,
+	NewAuditLogService)

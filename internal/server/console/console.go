@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -34,6 +36,7 @@ type Deps struct {
 	Settlement *settlement.Usecase
 	Clock      port.Clock
 	Logger     log.Logger
+	Audit      *audit.Usecase
 }
 
 // Console serves every page, form and asset under Prefix.
@@ -88,14 +91,16 @@ func (c *Console) routes() error {
 	m := http.NewServeMux()
 	m.Handle("GET "+Prefix+"static/", cacheStatic(http.StripPrefix(Prefix+"static/", http.FileServerFS(static))))
 	m.HandleFunc("GET "+Prefix+"login", c.loginPage)
-	m.HandleFunc("POST "+Prefix+"login", c.login)
-	m.HandleFunc("POST "+Prefix+"logout", c.signedIn(nil, c.logout))
+	m.HandleFunc("POST "+Prefix+"login", c.auditedSignIn(c.login))
+	m.HandleFunc("POST "+Prefix+"logout", c.signedIn(nil, c.audited(logoutOp, c.logout)))
 	m.HandleFunc("GET "+Prefix+"{$}", c.signedIn(nil, c.home))
 	for _, p := range c.pages {
 		serve := p.serve
-		m.HandleFunc(p.route, c.signedIn(p.roles, func(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-			serve(c, w, r, rc)
-		}))
+		var h handlerFunc = func(w http.ResponseWriter, r *http.Request, rc *reqCtx) { serve(c, w, r, rc) }
+		if strings.HasPrefix(p.route, http.MethodPost+" ") {
+			h = c.audited(p.op, h) // every form changes state: its use is recorded
+		}
+		m.HandleFunc(p.route, c.signedIn(p.roles, h))
 	}
 	m.HandleFunc(Prefix, c.signedIn(nil, func(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")

@@ -33,6 +33,8 @@ var pageTable = []page{
 		menu: "menu.settlement_runs", href: "/console/finance/settlement/runs", serve: (*Console).runsPage},
 	{route: startRoute, op: "/groupbuy.v1.FinanceSettlement/StartSettlementRun",
 		serve: (*Console).startRun},
+	{route: "GET " + auditPath, op: "/groupbuy.v1.AuditLog/SearchAuditEntries",
+		menu: "menu.audit", href: auditPath, serve: (*Console).auditPage},
 }
 
 // resolvePages gives each page the roles of its API operation.

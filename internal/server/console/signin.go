@@ -127,6 +127,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := c.deps.Accounts.Login(r.Context(), username, r.PostFormValue("password"))
 	if err != nil {
+		noteSignIn(r.Context(), identity.Principal{Kind: identity.SubjectConsole}, signInReason(err))
 		status, text := c.loginError(err)
 		if status == http.StatusInternalServerError {
 			c.internal(w, r, nil, err)
@@ -134,6 +135,9 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		}
 		c.showLogin(w, r, status, loginForm{Username: username, Error: text})
 		return
+	}
+	if p, verr := c.deps.Issuer.Verify(t.AccessToken); verr == nil {
+		noteSignIn(r.Context(), p, "")
 	}
 	if err := c.sessions.write(w, r, fromTokens(t)); err != nil {
 		c.internal(w, r, nil, err)

@@ -102,3 +102,12 @@ func reason(se *errors.Error) string {
 	}
 	return se.Reason
 }
+
+// IncomingRequestID is the request id a plain HTTP handler (the console) gives its request: the
+// caller's X-Request-Id when it is sane, else a new one, as RequestLog does for the API.
+func IncomingRequestID(header string) string {
+	if saneID(header) {
+		return header
+	}
+	return newID()
+}
