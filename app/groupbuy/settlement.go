@@ -20,8 +20,7 @@ import (
 // data.ProviderSet), the ledger, the database transactions and the clock.
 var settlementSet = wire.NewSet( //nolint:unused // used by commonSet (wireinject build)
 	settlementConfig,
-	settlementstore.NewSettlementStore,
-	wire.Bind(new(settlement.Store), new(*settlementstore.SettlementStore)),
+	settlementstore.ProviderSet,
 	settlementPoster,
 	settlement.NewUsecase,
 	settlementLoops,
