@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -111,6 +112,17 @@ type Stack struct {
 	ShippingStore *shippingstore.ShippingStore
 	Shipping      *shipping.Usecase
 
+	SettlementStore *settlementstore.SettlementStore
+	Settlement      *settlement.Usecase
+	Reconciler      *reconcile.Reconciler
+}
+
+// Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance
+// commands (settle, ledger check) have them: no Redis.
+type Finance struct {
+	WechatPay       *wechatpay.Client
+	LedgerStore     *ledgerstore.LedgerStore
+	Ledger          *ledger.Ledger
 	SettlementStore *settlementstore.SettlementStore
 	Settlement      *settlement.Usecase
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
@@ -30,6 +31,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
@@ -127,6 +129,8 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	settlementStore := settlementstore.NewSettlementStore(db)
 	settlementConfig := cfg.Settlement
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, settlementConfig, now)
+	reconcileSource := reconcilestore.NewReconcileSource(db)
+	reconciler := reconcile.NewReconciler(client, reconcileSource)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -173,6 +177,28 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Shipping:        shippingUsecase,
 		SettlementStore: settlementStore,
 		Settlement:      settlementUsecase,
+		Reconciler:      reconciler,
 	}
 	return stack, nil
+}
+
+// BuildFinance is Finance on db, clock now and WeChat wx (NoWechat for none), settling with cfg;
+// logger hears what the program would log.
+func BuildFinance(db *sqldb.DB, now port.Clock, wx *conf.Wechat, cfg settlement.Config, logger log.Logger) (*Finance, error) {
+	client, err := data.NewWechatPay(wx, logger)
+	if err != nil {
+		return nil, err
+	}
+	ledgerStore := ledgerstore.NewLedgerStore(db)
+	ledgerLedger := ledger.NewLedger(ledgerStore, db, now)
+	settlementStore := settlementstore.NewSettlementStore(db)
+	usecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, cfg, now)
+	finance := &Finance{
+		WechatPay:       client,
+		LedgerStore:     ledgerStore,
+		Ledger:          ledgerLedger,
+		SettlementStore: settlementStore,
+		Settlement:      usecase,
+	}
+	return finance, nil
 }
