@@ -75,9 +75,10 @@ ent:
 	go run -mod=mod ./ent/migrate/main.go $(or $(NAME),change)
 
 .PHONY: wire
-# generate the dependency graph of app/groupbuy
+# generate the dependency graphs of app/groupbuy and of the data-layer tests (internal/data/datatest)
 wire:
 	cd app/groupbuy && wire gen . >/dev/null
+	cd internal/data/datatest && wire gen . >/dev/null
 
 .PHONY: build
 # build and install groupbuy (with the development stand-ins; DEV_TAGS= for production), wxsim and loadgen into $(GOBIN)

@@ -10,7 +10,6 @@ import (
 // reconcileSet builds the daily reconciliation: WeChat Pay's bills (payment.Bills, bound in
 // data.ProviderSet) against our records, read by data's reconcile source.
 var reconcileSet = wire.NewSet( //nolint:unused // used by commonSet (wireinject build)
-	reconcilestore.NewReconcileSource,
-	wire.Bind(new(reconcile.Source), new(*reconcilestore.ReconcileSource)),
+	reconcilestore.ProviderSet,
 	reconcile.NewReconciler,
 )

@@ -21,8 +21,7 @@ import (
 // transactions and the clock.
 var settlementSet = wire.NewSet( //nolint:unused // used by commonSet (wireinject build)
 	settlementConfig,
-	settlementstore.NewSettlementStore,
-	wire.Bind(new(settlement.Store), new(*settlementstore.SettlementStore)),
+	settlementstore.ProviderSet,
 	settlementPoster,
 	settlement.NewPacedUsecase,
 	settlementLoops,

@@ -73,7 +73,7 @@ func TestRevokedSessionMarksItsAccessTokens(t *testing.T) {
 	s := newStack(t, openPostgres(t))
 	ctx := t.Context()
 	wx := s.wechat()
-	uc := s.authUsecase(wx.client)
+	uc := s.authUsecase(wx)
 
 	out, kept := s.login(wx, uc, "openid-marks"), s.login(wx, uc, "openid-marks")
 	if err := uc.Logout(ctx, out.RefreshToken); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -166,7 +165,7 @@ func TestAfterSaleRefundIsAppliedOnce(t *testing.T) {
 	if row.Status != order.Refunded || row.Refunded != 11100 {
 		t.Errorf("order after everything: %s, %d", row.Status, row.Refunded)
 	}
-	if p, err := paymentstore.NewPaymentStore(e.data).GetPayment(ctx, payment.OutTradeNo(int64(o.ID), 1)); err != nil || p.Refunded != 11100 {
+	if p, err := e.built.PaymentStore.GetPayment(ctx, payment.OutTradeNo(int64(o.ID), 1)); err != nil || p.Refunded != 11100 {
 		t.Errorf("payment after everything: %+v, %v", p, err)
 	}
 	if _, err := e.afterSales.Request(ctx, user, int64(o.ID), nil, "再退"); !refusedBy(err, order.Lifecycle.Entity()) {

@@ -9,12 +9,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data/identitystore"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
-	"github.com/groupbuy/groupbuy/internal/data/orderstore"
-	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
-	"github.com/groupbuy/groupbuy/internal/data/presalestore"
-	"github.com/groupbuy/groupbuy/internal/data/wechat"
 )
 
 // The "goods arrived" subscription message goes out once per order through the WeChat client
@@ -24,10 +18,6 @@ func TestArrivalMessageIsSentOnceAndBestEffort(t *testing.T) {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
 	wx := e.wechat()
-	mp, ok := wx.client.(*wechat.MiniProgram)
-	if !ok {
-		t.Fatalf("mini-program client is %T", wx.client)
-	}
 	shopper := func(openid string) int64 {
 		u, err := e.users.UpsertByOpenID(ctx, openid, "", []identity.Role{identity.RoleShopper}, time.Now())
 		if err != nil {
@@ -46,14 +36,13 @@ func TestArrivalMessageIsSentOnceAndBestEffort(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	outbox := outboxstore.NewOutboxStore(e.data, e.clock.Now)
-	users, ok := e.users.(*identitystore.UserRepo)
-	if !ok {
-		t.Fatalf("user repository is %T", e.users)
-	}
-	msg := orderstore.NewArrivalMessenger(mp, users, &conf.Checkout{ArrivalTemplateId: "tmpl-goods-arrived"})
-	pickup := order.NewPickup(orderstore.NewPickupRepo(e.data, presalestore.NewBatchRepo(e.data)), orderstore.NewPickupGuard(e.rdb, e.prefix), e.orders,
-		presalestore.NewBatchRepo(e.data), leaderstore.NewLeaderRepo(e.data, e.keys), outbox, e.data, e.qr, msg, e.cfg, e.clock.Now)
+	// Pickup as the program builds it with the mini-program at the simulator and the template.
+	cfg := e.config()
+	cfg.Order, cfg.QR = e.cfg, e.qr
+	cfg.Checkout = &conf.Checkout{ArrivalTemplateId: "tmpl-goods-arrived"}
+	built := e.build(e.clock.Now, wx.conf, cfg)
+	outbox, pickup := built.Outbox, built.Pickup
+	// Only the pickup's handler of order.ready: the other handlers are not under test.
 	d := event.NewDispatcher(outbox, e.clock.Now, event.Map{order.TopicReady: {{Name: "order.Pickup.NotifyReady", Handle: pickup.NotifyReady}}})
 	if _, err := pickup.Arrive(ctx, int64(e.batch), e.a.ID, "ops:1"); err != nil {
 		t.Fatal(err)

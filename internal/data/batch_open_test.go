@@ -21,6 +21,8 @@ func TestBatchOpensWithItsStock(t *testing.T) {
 			e.bind(1)
 			ctx := t.Context()
 			batches := presalestore.NewBatchRepo(e.data)
+			// Scheduling alone, by hand: no catalog, grid check or commission limits (the batch's
+			// SKUs are in no catalog here), on coEnv's counter.
 			uc := presale.NewUsecase(batches, nil, nil, outboxstore.NewOutboxStore(e.data, port.SystemClock), e.data,
 				port.SystemClock, nil, e.counter, presale.Config{})
 			now := time.Now().UTC()
@@ -97,6 +99,7 @@ func TestScheduleRefusesPickupPastTheFreezeWindow(t *testing.T) {
 	ctx := t.Context()
 	batches := presalestore.NewBatchRepo(e.data)
 	cfg := presale.Config{FreezeWindow: 30 * 24 * time.Hour, AfterSalesWindow: 48 * time.Hour, SettleMargin: 48 * time.Hour}
+	// Scheduling alone, by hand, as in TestBatchOpensWithItsStock.
 	uc := presale.NewUsecase(batches, nil, nil, outboxstore.NewOutboxStore(e.data, port.SystemClock), e.data,
 		port.SystemClock, nil, e.counter, cfg)
 	opens := time.Now().UTC().Add(time.Hour)

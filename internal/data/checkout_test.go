@@ -12,9 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data/orderstore"
-	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
-	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/stockstore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
@@ -40,6 +38,12 @@ func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 	}
 	s := newStackIn(t, openPostgres(t), mode)
 	ctx := t.Context()
+	cfg := s.config()
+	cfg.Order = order.Config{OrderTTL: 15 * time.Minute, CheckoutDeadline: 2 * time.Second}
+	// The counter is this test's choice, as checkout.stock_counter is the operator's.
+	cfg.Checkout = &conf.Checkout{StockCounter: counter}
+	// On the wall clock: the batch opens and orders expire in real time here.
+	built := s.build(port.SystemClock, datatest.NoWechat(), cfg)
 	cell, err := geo.CellAt(geo.LatLng{Lat: 31.2304, Lng: 121.4737}, geo.DefaultGridRes)
 	if err != nil {
 		t.Fatal(err)
@@ -50,9 +54,8 @@ func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 		phone_sealed, pii_key_id, point_name, address, lat, lng, pickup_cell, grid_cell, opening_hours, invite_code)
 		VALUES (now(), now(), 1, 'approved', false, '', 'x', 'x', 'k1', '东门', '人民大道', 31.23, 121.47, 'c', $1,
 		'08:00-20:00', 'INV00001')`, cell.String())
-	batches := presalestore.NewBatchRepo(s.data)
 	now := time.Now().UTC()
-	b, err := batches.Create(ctx, &presale.Batch{Title: "水果团", Status: presale.Scheduled, OpensAt: now.Add(-time.Minute),
+	b, err := built.Batches.Create(ctx, &presale.Batch{Title: "水果团", Status: presale.Scheduled, OpensAt: now.Add(-time.Minute),
 		CutoffAt: now.Add(time.Hour), PickupDate: now.Add(48 * time.Hour), CreatedBy: 1,
 		Items: []presale.Item{{SKUID: 1, ProductID: 1, Title: "水蜜桃", Spec: "6只", Unit: "盒", ListPrice: 5990,
 			Price: 3990, Quota: quota, Limit: limit, CommissionBP: 1000}},
@@ -60,22 +63,12 @@ func newCoEnv(t *testing.T, counter string, quota, limit int64) *coEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cnt, err := stockstore.NewCounter(&conf.Checkout{StockCounter: counter}, s.data, s.rdb, s.prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	orders := orderstore.NewOrderRepo(s.data)
-	cfg := order.Config{OrderTTL: 15 * time.Minute, CheckoutDeadline: 2 * time.Second}
-	keeper := order.NewKeeper(cnt, orders, batches, cfg)
-	if err := keeper.Rebuild(ctx, b.ID); err != nil { // scheduled: loads at once
+	if err := built.Keeper.Rebuild(ctx, b.ID); err != nil { // scheduled: loads at once
 		t.Fatal(err)
 	}
 	s.exec(`UPDATE batches SET status = 'open' WHERE id = $1`, b.ID)
 	b.Status = presale.Open
-	checkout := order.NewCheckout(order.CheckoutDeps{Repo: orders, Counter: cnt, Keeper: keeper,
-		Shoppers: orderstore.NewShoppers(s.data), Batches: orderstore.NewBatchCache(batches), BatchRepo: batches,
-		Events: outboxstore.NewOutboxStore(s.data, port.SystemClock), Tx: s.data, Config: cfg, Now: port.SystemClock})
-	return &coEnv{stack: s, checkout: checkout, keeper: keeper, counter: cnt, batch: b}
+	return &coEnv{stack: s, checkout: built.Checkout, keeper: built.Keeper, counter: built.Counter, batch: b}
 }
 
 // bind binds shoppers 100..100+n-1 to the leader.

@@ -16,8 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
-	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -43,14 +42,16 @@ func newCpEnv(t *testing.T) *cpEnv {
 	if err := cfg.Check(); err != nil {
 		t.Fatal(err)
 	}
-	c := &cpEnv{pkEnv: e, store: commissionstore.NewCommissionStore(e.data),
-		book: ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now),
-		ops:  identity.Principal{Kind: identity.SubjectConsole, ID: 1, Roles: []identity.Role{identity.RoleOps}}}
-	leaders := leaderstore.NewLeaderRepo(e.data, e.keys)
-	c.plans = commission.NewPlans(c.store, cfg, e.clock.Now)
-	c.flows = commission.NewFlows(c.store, e.orders, leaders, c.book, e.data, cfg, e.clock.Now)
-	c.views = commission.NewViews(c.store, leaders, e.clock.Now)
-	return c
+	built := e.withCommission(cfg)
+	return &cpEnv{pkEnv: e, store: built.CommissionStore, book: built.Ledger, plans: built.Plans, flows: built.Flows,
+		views: built.Views, ops: identity.Principal{Kind: identity.SubjectConsole, ID: 1, Roles: []identity.Role{identity.RoleOps}}}
+}
+
+// withCommission is the program's wiring on e's stack and clock with commission policy cfg.
+func (e *pkEnv) withCommission(cfg commission.Config) *datatest.Stack {
+	bc := e.config()
+	bc.Commission = cfg
+	return e.build(e.clock.Now, datatest.NoWechat(), bc)
 }
 
 // paidAt inserts a paid order of leader A with qty[i] units of item i, paid at t in grid, and

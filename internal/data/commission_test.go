@@ -9,9 +9,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
-	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
-	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 )
 
 func commissionEvent(t *testing.T, id int64, ch order.Changed) event.Event {
@@ -27,11 +24,8 @@ func commissionEvent(t *testing.T, id int64, ch order.Changed) event.Event {
 func TestCommissionPaidRefundedReplayed(t *testing.T) {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
-	store := commissionstore.NewCommissionStore(e.data)
-	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
-	cfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
-	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
-	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
+	built := e.withCommission(commission.Config{Levels: 2, CapBP: commission.DefaultCapBP})
+	store, book, flows, views := built.CommissionStore, built.Ledger, built.Flows, built.Views
 
 	o := e.pkOrder(e.a, "paid", 3) // 3 × 2500 fen at 10%: 750
 	paid := commissionEvent(t, 1, order.Changed{OrderID: int64(o.ID)})
@@ -81,11 +75,8 @@ func TestCommissionPaidRefundedReplayed(t *testing.T) {
 func TestCommissionCompletedNetsReceivable(t *testing.T) {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
-	store := commissionstore.NewCommissionStore(e.data)
-	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
-	cfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
-	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
-	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
+	built := e.withCommission(commission.Config{Levels: 2, CapBP: commission.DefaultCapBP})
+	book, flows, views := built.Ledger, built.Flows, built.Views
 	// The leader owes 100 fen from a refund after payout.
 	if _, err := book.Post(ctx, ledger.Tx{Key: "test/debt", Kind: "test", Postings: []ledger.Posting{
 		{Account: ledger.LeaderAccount(e.a.ID, ledger.Receivable), Amount: 100},

@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 )
 
 // createAccount adds a console account through the use case, so the stored hash is real.
@@ -190,7 +191,9 @@ func TestConsoleLoginWaitsForABoundedCheck(t *testing.T) {
 	s := newStack(t, openPostgres(t))
 	cfg := testConfig
 	cfg.PasswordChecks = passhash.NewLimiter(2)
-	uc := identity.NewConsoleUsecase(s.consoles, s.sessions, s.issuer, s.marks, cfg, s.clock.Now)
+	bc := s.config()
+	bc.Identity = cfg
+	uc := s.build(s.clock.Now, datatest.NoWechat(), bc).Console
 	s.createAccount("bounded")
 	var held []func()
 	for range 2 {

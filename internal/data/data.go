@@ -32,13 +32,22 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
 
-// ProviderSet is every implementation of a biz port, with what they are built from.
+// ProviderSet is every implementation of a biz port, with what they are built from: the
+// configured database and Redis, the personal-data keyring and the stores on them.
 var ProviderSet = wire.NewSet(
 	sqldb.Open,
 	wire.Bind(new(port.Transactor), new(*sqldb.DB)),
 	redisdb.ProviderSet,
 	NewKeyring,
 	NewReadiness,
+	Stores,
+)
+
+// Stores is every store and WeChat client on a given database (*sqldb.DB), Redis
+// (redis.UniversalClient, redisdb.KeyPrefix) and keyring: the program builds them on the
+// configured ones (ProviderSet), the data-layer tests on theirs (package datatest).
+// (wire.Bind of port.Transactor to *sqldb.DB goes with the database's provider.)
+var Stores = wire.NewSet(
 	identitystore.ProviderSet,
 	leaderstore.ProviderSet,
 	catalogstore.ProviderSet,

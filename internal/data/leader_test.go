@@ -10,10 +10,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
-	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
-	"github.com/groupbuy/groupbuy/internal/data/orderstore"
-	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -24,8 +22,9 @@ func (s *stack) leaderUsecase(depth int) *leader.Usecase {
 	s.t.Helper()
 	cfg := leader.Config{GridRes: 7, PickupRes: 9, MaxRadiusMeters: 3000, RebindInterval: 24 * time.Hour,
 		FirstChoiceGrace: 30 * time.Minute, UplineDepth: depth, IndexRefresh: time.Second}
-	uc := leader.NewUsecase(leaderstore.NewLeaderRepo(s.data, s.keys), leaderstore.NewGridRepo(s.data),
-		leaderstore.NewBindingRepo(s.data, orderstore.NewHistory(s.data)), paymentstore.NewReceiverQueue(s.data), s.users.(*identitystore.UserRepo), s.marks, s.data, cfg, s.clock.Now)
+	bc := s.config()
+	bc.Leader = cfg
+	uc := s.build(s.clock.Now, datatest.NoWechat(), bc).Leader
 	cell, err := geo.CellAt(peoplesSquare, 7)
 	if err != nil {
 		s.t.Fatal(err)
@@ -194,6 +193,7 @@ func TestFinderStopsRereadingSettledChanges(t *testing.T) {
 	for _, openid := range []string{"o-1", "o-2", "o-3"} {
 		ids = append(ids, s.approve(uc, s.applyAs(uc, openid, "").ID).ID)
 	}
+	// By hand on purpose: the finder reads through a wrapper that counts its queries.
 	repo := &countingRepo{Repo: leaderstore.NewLeaderRepo(s.data, s.keys)}
 	clock := time.Now().UTC()
 	f := leader.NewFinder(repo, leader.Config{PickupRes: 9, MaxRadiusMeters: 3000}, func() time.Time { return clock })

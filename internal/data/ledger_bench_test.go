@@ -68,7 +68,7 @@ func openPostgresTB(tb testing.TB) *sqldb.DB {
 }
 
 func BenchmarkLedger(b *testing.B) {
-	e := newLedgerEnv(openPostgresTB(b))
+	e := newLedgerEnv(b, openPostgresTB(b))
 	ctx := context.Background()
 	var postRate, naiveRate float64
 	var posted, checked int64

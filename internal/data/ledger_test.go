@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
@@ -22,11 +24,15 @@ type ledgerEnv struct {
 	ledger *ledger.Ledger
 }
 
-func newLedgerEnv(db *sqldb.DB) *ledgerEnv {
-	d := db
-	store := ledgerstore.NewLedgerStore(d)
-	return &ledgerEnv{db: db, data: d, store: store,
-		ledger: ledger.NewLedger(store, d, func() time.Time { return time.Now().UTC() })}
+// newLedgerEnv builds the ledger as the ledger check command has it: on the database alone.
+func newLedgerEnv(tb testing.TB, db *sqldb.DB) *ledgerEnv {
+	tb.Helper()
+	f, err := datatest.BuildFinance(db, func() time.Time { return time.Now().UTC() }, datatest.NoWechat(),
+		settlement.Config{}, testLogger)
+	if err != nil {
+		tb.Fatalf("build the ledger: %v", err)
+	}
+	return &ledgerEnv{db: db, data: db, store: f.LedgerStore, ledger: f.Ledger}
 }
 
 // paidTx is the commission of one paid order: clearing gains amount, the leaders earn their
@@ -59,39 +65,39 @@ func TestLedgerPostgres(t *testing.T) {
 	t.Parallel()
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
-		testLedgerRefused(t, newLedgerEnv(openPostgres(t)))
+		testLedgerRefused(t, newLedgerEnv(t, openPostgres(t)))
 	})
 	t.Run("replay and conflict", func(t *testing.T) {
 		t.Parallel()
-		testLedgerReplay(t, newLedgerEnv(openPostgres(t)))
+		testLedgerReplay(t, newLedgerEnv(t, openPostgres(t)))
 	})
 	t.Run("caller transaction", func(t *testing.T) {
 		t.Parallel()
-		testLedgerCallerTx(t, newLedgerEnv(openPostgres(t)))
+		testLedgerCallerTx(t, newLedgerEnv(t, openPostgres(t)))
 	})
 	t.Run("concurrent posters", func(t *testing.T) {
 		t.Parallel()
-		testLedgerConcurrent(t, newLedgerEnv(openPostgres(t)), 50)
+		testLedgerConcurrent(t, newLedgerEnv(t, openPostgres(t)), 50)
 	})
 	t.Run("random interleavings", func(t *testing.T) {
 		t.Parallel()
-		testLedgerProperty(t, newLedgerEnv(openPostgres(t)), 8)
+		testLedgerProperty(t, newLedgerEnv(t, openPostgres(t)), 8)
 	})
 	t.Run("check finds corruption", func(t *testing.T) {
 		t.Parallel()
-		testLedgerCheckFinds(t, newLedgerEnv(openPostgres(t)))
+		testLedgerCheckFinds(t, newLedgerEnv(t, openPostgres(t)))
 	})
 }
 
 // The embedded default runs the same scenarios on SQLite, one row at a time.
 func TestLedgerSQLite(t *testing.T) {
 	t.Parallel()
-	t.Run("refused", func(t *testing.T) { testLedgerRefused(t, newLedgerEnv(openSQLite(t))) })
-	t.Run("replay and conflict", func(t *testing.T) { testLedgerReplay(t, newLedgerEnv(openSQLite(t))) })
-	t.Run("caller transaction", func(t *testing.T) { testLedgerCallerTx(t, newLedgerEnv(openSQLite(t))) })
-	t.Run("concurrent posters", func(t *testing.T) { testLedgerConcurrent(t, newLedgerEnv(openSQLite(t)), 8) })
-	t.Run("random interleavings", func(t *testing.T) { testLedgerProperty(t, newLedgerEnv(openSQLite(t)), 2) })
-	t.Run("check finds corruption", func(t *testing.T) { testLedgerCheckFinds(t, newLedgerEnv(openSQLite(t))) })
+	t.Run("refused", func(t *testing.T) { testLedgerRefused(t, newLedgerEnv(t, openSQLite(t))) })
+	t.Run("replay and conflict", func(t *testing.T) { testLedgerReplay(t, newLedgerEnv(t, openSQLite(t))) })
+	t.Run("caller transaction", func(t *testing.T) { testLedgerCallerTx(t, newLedgerEnv(t, openSQLite(t))) })
+	t.Run("concurrent posters", func(t *testing.T) { testLedgerConcurrent(t, newLedgerEnv(t, openSQLite(t)), 8) })
+	t.Run("random interleavings", func(t *testing.T) { testLedgerProperty(t, newLedgerEnv(t, openSQLite(t)), 2) })
+	t.Run("check finds corruption", func(t *testing.T) { testLedgerCheckFinds(t, newLedgerEnv(t, openSQLite(t))) })
 }
 
 func testLedgerRefused(t *testing.T, e *ledgerEnv) {

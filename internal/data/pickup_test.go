@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/ent"
 	entbatch "github.com/groupbuy/groupbuy/ent/batch"
@@ -25,13 +22,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
-	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
-	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
-	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
-	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/server/wechatnotify"
 	"github.com/groupbuy/groupbuy/internal/testenv"
@@ -56,18 +49,21 @@ func pkPayKeys(t *testing.T) *wxsim.DevPayKeys {
 
 const pkPayer = "oPkPayer0000000000000000000001"
 
-// pkPay is WeChat Pay for these tests: the simulator's pay half over HTTP, the real adapter
-// (wechatpay-go) built from configuration, the real payment use cases on the stack's database
-// with the orders' listener, and the notification routes on a real server.
+// pkPay is WeChat Pay for these tests: the simulator's pay half over HTTP, the program's
+// configuration of the real adapter (wechatpay-go) pointed at it, and the notification routes on
+// a real server, served by the payment use cases of the stack built with that configuration.
 type pkPay struct {
-	sim *wxsim.Simulator
-	uc  *payment.Usecase
+	sim  *wxsim.Simulator
+	conf *conf.Wechat
+	mux  *http.ServeMux
+	uc   *payment.Usecase
 }
 
-// newPkPay starts the simulator and the notification server and builds the adapter. Refunds
-// wait for CompleteRefund / FailRefund; the adapter makes one attempt per call, so each call of
-// the use case is one call at the simulator (sim.Calls counts them).
-func newPkPay(t *testing.T, s *stack, listener payment.Listener) *pkPay {
+// newPkPay starts the simulator and the notification server; serve routes the notifications to
+// a stack built with conf. Refunds wait for CompleteRefund / FailRefund; the adapter makes one
+// attempt per call, so each call of the use case is one call at the simulator (sim.Calls
+// counts them).
+func newPkPay(t *testing.T) *pkPay {
 	t.Helper()
 	keys := pkPayKeys(t)
 	cfg := keys.PayConfig()
@@ -94,7 +90,7 @@ func newPkPay(t *testing.T, s *stack, listener payment.Listener) *pkPay {
 	if err := keys.WriteDir(dir); err != nil {
 		t.Fatal(err)
 	}
-	client, err := wechatpay.NewFromConf(&conf.Wechat{
+	return &pkPay{sim: sim, mux: mux, conf: &conf.Wechat{
 		MiniProgram: &conf.Wechat_MiniProgram{AppId: testAppID, AppSecret: testAppSecret},
 		Pay: &conf.Wechat_Pay{
 			MchId: keys.MchID, MerchantSerial: keys.MerchantSerial,
@@ -103,16 +99,15 @@ func newPkPay(t *testing.T, s *stack, listener payment.Listener) *pkPay {
 			NotifyBaseUrl: notifySrv.URL, ApiBaseUrl: simSrv.URL,
 			Retry: &conf.Wechat_Pay_Retry{MaxAttempts: 1},
 		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	uc := payment.NewUsecase(client, paymentstore.NewPaymentStore(s.data), s.data, listener, s.clock.Now)
-	logger := log.NewFilter(log.NewStdLogger(os.Stderr), log.FilterLevel(log.LevelError))
-	n := wechatnotify.New(wechatpay.NewDecoder(client), uc, logger)
-	mux.Handle(payment.PaymentNotifyPath, n.Payment())
-	mux.Handle(payment.RefundNotifyPath, n.Refund())
-	return &pkPay{sim: sim, uc: uc}
+	}}
+}
+
+// serve routes WeChat Pay's notifications to built's payment use cases, as the program does.
+func (p *pkPay) serve(built *datatest.Stack) {
+	p.uc = built.Payments
+	n := wechatnotify.New(built.Decoder, built.Payments, testLogger)
+	p.mux.Handle(payment.PaymentNotifyPath, n.Payment())
+	p.mux.Handle(payment.RefundNotifyPath, n.Refund())
 }
 
 // refunds is how many refunds were asked of WeChat Pay; syncs how many were queried.
@@ -122,6 +117,7 @@ func (p *pkPay) syncs() int   { return p.sim.Calls(wxsim.OpRefundQuery) }
 // pkEnv is one batch with two items in one grid, served by leaders A and B.
 type pkEnv struct {
 	*stack
+	built      *datatest.Stack // the program's wiring with WeChat Pay at the simulator
 	db         *ent.Client
 	orders     order.Repo
 	pickup     *order.Pickup
@@ -153,26 +149,32 @@ func newPkEnvIn(t *testing.T, db *sqldb.DB, mode testenv.RedisMode) *pkEnv {
 	ctx := t.Context()
 	e := &pkEnv{stack: s, db: db.Ent, nextUser: 100,
 		cfg: order.Config{AfterSalesWindow: 48 * time.Hour, PickupOverdue: 72 * time.Hour}}
-	e.orders = orderstore.NewOrderRepo(s.data)
 	qr, err := order.NewQRSigner([]byte("pickup-test-key-of-at-least-32-bytes!!"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.qr = qr
+	// Wired as the program wires it: the payment use cases tell the orders' listener, which
+	// hands after-sales refunds to the after-sales refund applier.
+	e.pay = newPkPay(t)
+	cfg := s.config()
+	cfg.Order, cfg.QR = e.cfg, qr
+	built := s.build(s.clock.Now, e.pay.conf, cfg)
+	e.pay.serve(built)
+	e.built, e.orders, e.pickup, e.afterSales = built, built.Orders, built.Pickup, built.AfterSales
 	if e.grid, err = geo.CellAt(peoplesSquare, 7); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := leaderstore.NewGridRepo(s.data).Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true,
+	if _, err := built.Grids.Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true,
 		RouteLabel: "A线", StationLabel: "黄浦站"}); err != nil {
 		t.Fatal(err)
 	}
-	leaders := leaderstore.NewLeaderRepo(s.data, s.keys)
 	pickupCell, err := geo.CellAt(peoplesSquare, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mk := func(userID int64, name, invite string) *leader.Leader {
-		l, err := leaders.Create(ctx, &leader.Leader{UserID: userID, Status: leader.StatusApproved, RealName: "团长",
+		l, err := built.Leaders.Create(ctx, &leader.Leader{UserID: userID, Status: leader.StatusApproved, RealName: "团长",
 			Phone: "13800000000", InviteCode: invite, Point: leader.PickupPoint{Name: name, Address: name + "路1号",
 				Location: peoplesSquare, OpeningHours: "08:00-20:00", PickupCell: pickupCell, GridCell: e.grid}})
 		if err != nil {
@@ -195,21 +197,8 @@ func newPkEnvIn(t *testing.T, db *sqldb.DB, mode testenv.RedisMode) *pkEnv {
 			SetPerShopperLimit(0).SetCommissionBp(1000).SaveX(ctx).ID
 	}
 	db.Ent.BatchGrid.Create().SetBatchID(b.ID).SetGridCell(e.grid.String()).SaveX(ctx)
-	outbox := outboxstore.NewOutboxStore(s.data, s.clock.Now)
-	afterSaleRepo := orderstore.NewAfterSaleRepo(s.data)
-	// Wired as the program wires it: the payment use cases tell the orders' listener, which
-	// hands after-sales refunds to the after-sales refund applier.
-	listener := order.NewListener(e.orders, outbox, order.NewAfterSaleRefunds(afterSaleRepo, e.orders, outbox, s.clock.Now),
-		s.clock.Now)
-	e.pay = newPkPay(t, s, listener)
-	e.pickup = order.NewPickup(orderstore.NewPickupRepo(s.data, presalestore.NewBatchRepo(s.data)), orderstore.NewPickupGuard(s.rdb, s.prefix), e.orders,
-		presalestore.NewBatchRepo(s.data), leaders, outbox, s.data, qr, nil, e.cfg, s.clock.Now)
-	e.afterSales = order.NewAfterSales(afterSaleRepo, e.orders, pkBatches{presalestore.NewBatchRepo(s.data)},
-		e.pay.uc, outbox, s.data, e.cfg, s.clock.Now)
 	return e
 }
-
-type pkBatches struct{ presale.Repo }
 
 // pkOrder inserts an order of l in status with qty[i] units of item i, paid (with a pickup code)
 // unless pending.

@@ -90,7 +90,7 @@ func seedReconcile(t *testing.T, db *sqldb.DB) {
 	item(10, settlementitem.StateFinished, recAt(-24*5, 0)) // long done: only found by its transaction
 	item(11, settlementitem.StatePending, time.Time{})
 
-	l := newLedgerEnv(db).ledger
+	l := newLedgerEnv(t, db).ledger
 	if _, err := l.Post(ctx,
 		commission.PaidTx(1, "", 10000, nil),
 		commission.RefundTx(1, "", payment.OutRefundNo(1, 1), 2000, nil),

@@ -11,12 +11,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
-	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
-	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
-	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 )
 
 func readReport(t *testing.T, b []byte) [][]string {
@@ -37,11 +33,8 @@ func readReport(t *testing.T, b []byte) [][]string {
 func TestReportsAgreeWithTheViews(t *testing.T) {
 	e := newPkEnv(t, openPostgres(t))
 	ctx := t.Context()
-	store := commissionstore.NewCommissionStore(e.data)
-	book := ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, e.clock.Now)
-	cfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
-	flows := commission.NewFlows(store, e.orders, leaderstore.NewLeaderRepo(e.data, e.keys), book, e.data, cfg, e.clock.Now)
-	views := commission.NewViews(store, leaderstore.NewLeaderRepo(e.data, e.keys), e.clock.Now)
+	built := e.withCommission(commission.Config{Levels: 2, CapBP: commission.DefaultCapBP})
+	flows, views := built.Flows, built.Views
 
 	o := e.pkOrder(e.a, "paid", 3) // 3 × 2500 fen at 10%: 750
 	if err := flows.OnPaid(ctx, commissionEvent(t, 1, order.Changed{OrderID: int64(o.ID)})); err != nil {

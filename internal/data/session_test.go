@@ -172,7 +172,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 func testRefreshRotationAndReuse(t *testing.T, s *stack) {
 	ctx := t.Context()
 	wx := s.wechat()
-	uc := s.authUsecase(wx.client)
+	uc := s.authUsecase(wx)
 	t1 := s.login(wx, uc, "openid-refresh")
 	family := s.session(t1.RefreshToken).Family
 	if !slices.Equal(t1.Principal.Roles, []identity.Role{identity.RoleShopper}) {
@@ -245,7 +245,7 @@ func TestRefreshConcurrentReuse(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, openPostgres(t))
 	wx := s.wechat()
-	uc := s.authUsecase(wx.client)
+	uc := s.authUsecase(wx)
 	tokens := s.login(wx, uc, "openid-racer")
 	const n = 8
 	results := make([]*identity.Tokens, n)
@@ -279,7 +279,7 @@ func TestRefreshExpired(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, openPostgres(t))
 	wx := s.wechat()
-	uc := s.authUsecase(wx.client)
+	uc := s.authUsecase(wx)
 	for _, tc := range []struct {
 		after   time.Duration
 		wantErr error

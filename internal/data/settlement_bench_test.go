@@ -40,8 +40,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
-	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
@@ -140,6 +140,7 @@ type settleBench struct {
 	n        int
 	db       *sqldb.DB
 	data     *sqldb.DB
+	finance  *datatest.Finance
 	client   *wechatpay.Client
 	book     *ledger.Ledger
 	store    *settlementstore.SettlementStore
@@ -177,18 +178,6 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.client, err = wechatpay.NewFromConf(&conf.Wechat{
-		MiniProgram: &conf.Wechat_MiniProgram{AppId: testAppID, AppSecret: testAppSecret},
-		Pay: &conf.Wechat_Pay{MchId: keys.MchID, MerchantSerial: keys.MerchantSerial,
-			MerchantPrivateKey: filepath.Join(dir, wxsim.MerchantKeyFile), Apiv3Key: keys.APIv3Key,
-			PlatformPublicKeyId: keys.PublicKeyID, PlatformPublicKey: string(pem), ApiBaseUrl: e.simURL,
-			NotifyBaseUrl: "http://127.0.0.1:1", Retry: &conf.Wechat_Pay_Retry{MaxAttempts: 1}},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	e.book = ledger.NewLedger(ledgerstore.NewLedgerStore(e.data), e.data, time.Now)
-	e.store = settlementstore.NewSettlementStore(e.data)
 	// The production configuration (configs/postgres.yaml) but for the pace: create_qps is off,
 	// so the run goes as fast as this machine allows.
 	e.cfg = settlement.Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour, MaxRatioBP: 3000,
@@ -198,6 +187,18 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	if err = e.cfg.Check(); err != nil {
 		b.Fatal(err)
 	}
+	// As the settle command builds it: the database and WeChat Pay alone.
+	e.finance, err = datatest.BuildFinance(e.data, time.Now, &conf.Wechat{
+		MiniProgram: &conf.Wechat_MiniProgram{AppId: testAppID, AppSecret: testAppSecret},
+		Pay: &conf.Wechat_Pay{MchId: keys.MchID, MerchantSerial: keys.MerchantSerial,
+			MerchantPrivateKey: filepath.Join(dir, wxsim.MerchantKeyFile), Apiv3Key: keys.APIv3Key,
+			PlatformPublicKeyId: keys.PublicKeyID, PlatformPublicKey: string(pem), ApiBaseUrl: e.simURL,
+			NotifyBaseUrl: "http://127.0.0.1:1", Retry: &conf.Wechat_Pay_Retry{MaxAttempts: 1}},
+	}, e.cfg, testLogger)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.client, e.book, e.store = e.finance.WechatPay, e.finance.Ledger, e.finance.SettlementStore
 	e.keys = keysKeyring(b)
 	e.seed(b, ctx, e.keys)
 	// Statistics of the bulk-loaded tables, as autovacuum would gather them in production (the
@@ -513,7 +514,7 @@ func (e *settleBench) run(b *testing.B, mode string) *settleReport {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	uc := settlement.NewUsecase(e.store, e.client, e.book, e.data, e.cfg, time.Now)
+	uc := e.finance.Settlement
 	run, err := uc.Start(ctx, settlement.StartInput{Cutoff: start, Trigger: settlement.TriggerCommand})
 	if err != nil {
 		b.Fatal(err)
@@ -549,6 +550,8 @@ func (e *settleBench) run(b *testing.B, mode string) *settleReport {
 		for i := range workers {
 			w := uc
 			if i > 0 {
+				// Another worker of this process: its own use case on the process's client,
+				// ledger and store, which one injection cannot give twice.
 				w = settlement.NewUsecase(e.store, e.client, e.book, e.data, e.cfg, time.Now)
 			}
 			wg.Go(func() {

@@ -22,10 +22,7 @@ import (
 	bizpay "github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
-	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
-	"github.com/groupbuy/groupbuy/internal/data/orderstore"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
@@ -40,6 +37,7 @@ const stClientTimeout = 300 * time.Millisecond
 // simulator through the official SDK.
 type stEnv struct {
 	*stack
+	built   *datatest.Stack
 	db      *ent.Client
 	sim     *wxsim.Simulator
 	client  *wechatpay.Client
@@ -98,21 +96,17 @@ func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 			NotifyBaseUrl: "http://127.0.0.1:1",
 			Retry:         &conf.Wechat_Pay_Retry{MaxAttempts: 1}},
 	}
-	if e.client, err = wechatpay.NewFromConf(e.wechat); err != nil {
-		t.Fatal(err)
-	}
-	e.setupCommerce(t, n)
-	e.book = ledger.NewLedger(ledgerstore.NewLedgerStore(s.data), s.data, s.clock.Now)
-	cstore := commissionstore.NewCommissionStore(s.data)
-	ccfg := commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
-	leaders := leaderstore.NewLeaderRepo(s.data, s.keys)
-	e.flows = commission.NewFlows(cstore, orderstore.NewOrderRepo(s.data), leaders, e.book, s.data, ccfg, s.clock.Now)
-	e.views = commission.NewViews(cstore, leaders, s.clock.Now)
-	if _, err := cstore.CreatePlan(ctx, &commission.Plan{Rates: []int{500}, EffectiveFrom: s.clock.Now().Add(-90 * 24 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	e.store = settlementstore.NewSettlementStore(s.data)
 	e.cfg = stConfig(t)
+	cfg := s.config()
+	cfg.Commission = commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
+	cfg.Settlement = e.cfg
+	e.built = s.build(s.clock.Now, e.wechat, cfg)
+	e.client, e.book, e.flows, e.views = e.built.WechatPay, e.built.Ledger, e.built.Flows, e.built.Views
+	e.store = e.built.SettlementStore
+	e.setupCommerce(t, n)
+	if _, err := e.built.CommissionStore.CreatePlan(ctx, &commission.Plan{Rates: []int{500}, EffectiveFrom: s.clock.Now().Add(-90 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -133,11 +127,11 @@ func (e *stEnv) setupCommerce(t *testing.T, n int) {
 	if e.grid, err = geo.CellAt(peoplesSquare, 7); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := leaderstore.NewGridRepo(e.data).Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true}); err != nil {
+	if _, err := e.built.Grids.Upsert(ctx, &leader.Grid{Cell: e.grid, Name: "人民广场", Serving: true}); err != nil {
 		t.Fatal(err)
 	}
 	pickupCell, _ := geo.CellAt(peoplesSquare, 9)
-	repo := leaderstore.NewLeaderRepo(e.data, e.keys)
+	repo := e.built.Leaders
 	for i := range n {
 		openid := fmt.Sprintf("oLeader%04d", i)
 		u := e.db.User.Create().SetOpenid(openid).SetRoles([]string{"leader"}).SaveX(ctx)
@@ -229,9 +223,15 @@ func (e *stEnv) deliver(t *testing.T, h func(context.Context, event.Event) error
 	}
 }
 
-// usecase is a settlement use case as one process would build it.
+// usecase is a settlement use case as one process would build it: as the settle command
+// does, on the database and its own WeChat Pay client.
 func (e *stEnv) usecase() *settlement.Usecase {
-	return settlement.NewUsecase(e.store, e.client, e.book, e.data, e.cfg, e.clock.Now)
+	e.t.Helper()
+	f, err := datatest.BuildFinance(e.data, e.clock.Now, e.wechat, e.cfg, testLogger)
+	if err != nil {
+		e.t.Fatalf("build settlement: %v", err)
+	}
+	return f.Settlement
 }
 
 // settle starts a run at now and works it to the end with uc.

@@ -12,13 +12,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
-	"github.com/groupbuy/groupbuy/internal/biz/ledger"
-	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
-	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
-	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
 
 // Environment of the worker process.
@@ -46,14 +42,12 @@ func TestSettlementWorkerProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := wechatpay.NewFromConf(&wc)
+	// As the settle command builds it: the database and WeChat Pay alone.
+	f, err := datatest.BuildFinance(db, func() time.Time { return time.Now().UTC() }, &wc, stConfig(t), testLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := db
-	now := func() time.Time { return time.Now().UTC() }
-	book := ledger.NewLedger(ledgerstore.NewLedgerStore(d), d, now)
-	uc := settlement.NewUsecase(settlementstore.NewSettlementStore(d), client, book, d, stConfig(t), now)
+	uc := f.Settlement
 	for {
 		_, _ = uc.Round(t.Context())
 	}

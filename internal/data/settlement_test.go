@@ -8,9 +8,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
-	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
-	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -60,7 +58,7 @@ func (e *stEnv) reconcileClean(t *testing.T) {
 	day := e.clock.Now().In(bjtime.Zone)
 	ready := time.Date(day.Year(), day.Month(), day.Day()+1, 10, 30, 0, 0, bjtime.Zone)
 	e.sim.AdvanceClock(ready.Sub(e.sim.Now()))
-	rep, err := reconcile.NewReconciler(e.client, reconcilestore.NewReconcileSource(e.data)).Day(t.Context(), day)
+	rep, err := e.built.Reconciler.Day(t.Context(), day)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/types/known/durationpb"
-
 	"github.com/groupbuy/groupbuy/ent"
 	entorder "github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
@@ -17,13 +15,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
-	"github.com/groupbuy/groupbuy/internal/conf"
-	"github.com/groupbuy/groupbuy/internal/data"
-	"github.com/groupbuy/groupbuy/internal/data/orderstore"
-	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
-	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
-	"github.com/groupbuy/groupbuy/internal/data/presalestore"
-	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -46,19 +37,15 @@ func newShEnv(t *testing.T) *shEnv {
 // usecase is one replica's declarations use case: its own mini-program client (the access
 // token shared through Redis), the shared database.
 func (e *shEnv) usecase() *shipping.Usecase {
-	mp := data.NewMiniProgram(&conf.Wechat{
-		ApiBase:     e.base,
-		MiniProgram: &conf.Wechat_MiniProgram{AppId: testAppID, AppSecret: testAppSecret},
-		Timeout:     durationpb.New(5 * time.Second),
-	}, e.rdb, e.prefix)
-	return shipping.NewUsecase(shippingstore.NewShippingStore(e.data, paymentstore.NewPaymentStore(e.data)), e.orders, orderstore.NewBatchCache(presalestore.NewBatchRepo(e.data)),
-		shippingstore.NewShippingUploader(mp), shipping.Config{RetryMaxDelay: time.Hour,
-			UndeclaredAfter: 48 * time.Hour, UndeclaredLookback: 90 * 24 * time.Hour}, e.clock.Now)
+	cfg := e.config()
+	cfg.Shipping = shipping.Config{RetryMaxDelay: time.Hour, UndeclaredAfter: 48 * time.Hour,
+		UndeclaredLookback: 90 * 24 * time.Hour}
+	return e.build(e.clock.Now, miniProgramConf(e.base), cfg).Shipping
 }
 
 func (e *shEnv) txID(o *ent.Order) string {
 	e.t.Helper()
-	p, err := paymentstore.NewPaymentStore(e.data).GetPayment(e.t.Context(), payment.OutTradeNo(int64(o.ID), 1))
+	p, err := e.built.PaymentStore.GetPayment(e.t.Context(), payment.OutTradeNo(int64(o.ID), 1))
 	if err != nil || p.TransactionID == "" {
 		e.t.Fatalf("payment of order %d: %+v, %v", o.ID, p, err)
 	}
@@ -121,7 +108,7 @@ func TestShippingArrivalUploadsOncePerOrder(t *testing.T) {
 	if _, err := e.pickup.Arrive(ctx, int64(e.batch), e.a.ID, "ops:1"); err != nil {
 		t.Fatal(err)
 	}
-	outbox := outboxstore.NewOutboxStore(e.data, e.clock.Now)
+	outbox := e.built.Outbox
 	var wg sync.WaitGroup
 	for _, uc := range []*shipping.Usecase{uc1, uc2} {
 		d := event.NewDispatcher(outbox, e.clock.Now, event.Map{

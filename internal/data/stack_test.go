@@ -4,22 +4,25 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/dbmigrate"
-	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
@@ -157,35 +160,47 @@ func newStackIn(t *testing.T, db *sqldb.DB, mode testenv.RedisMode) *stack {
 func newStackWith(t *testing.T, db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix,
 	keys *seal.Keyring) *stack {
 	t.Helper()
-	d := db
-	issuer, err := auth.NewIssuer(&conf.Auth{JwtSecret: testJWTSecret})
+	s := &stack{t: t, db: db, data: db, rdb: rdb, prefix: prefix, keys: keys, clock: newClock()}
+	built := s.build(s.clock.Now, datatest.NoWechat(), s.config())
+	s.users, s.consoles, s.sessions, s.marks, s.issuer = built.Users, built.Consoles, built.Sessions, built.Marks, built.Issuer
+	return s
+}
+
+// config is the tests' identity policy and signing key; environments add the policy of the use
+// cases they test.
+func (s *stack) config() datatest.Config {
+	return datatest.Config{Identity: testConfig, Auth: &conf.Auth{JwtSecret: testJWTSecret}}
+}
+
+// build is the program's wiring (datatest.Build) on the stack's database, Redis and keyring,
+// with clock now, WeChat wx and policy cfg.
+func (s *stack) build(now port.Clock, wx *conf.Wechat, cfg datatest.Config) *datatest.Stack {
+	s.t.Helper()
+	built, err := datatest.Build(s.data, s.rdb, s.prefix, s.keys, now, wx, cfg, testLogger)
 	if err != nil {
-		t.Fatalf("issuer: %v", err)
+		s.t.Fatalf("build the data layer: %v", err)
 	}
-	return &stack{
-		t: t, db: db, data: d, rdb: rdb, prefix: prefix, keys: keys,
-		users:    identitystore.NewUserRepo(d, keys),
-		consoles: identitystore.NewConsoleRepo(d),
-		sessions: identitystore.NewSessionRepo(d),
-		marks:    identitystore.NewAccessMarks(rdb, prefix, testConfig),
-		issuer:   issuer,
-		clock:    newClock(),
-	}
+	return built
 }
 
-// consoleUsecase is the console sign-in on the stack's repositories and clock.
+// testLogger hears only the errors the program logs while the tests run.
+var testLogger = log.NewFilter(log.NewStdLogger(os.Stderr), log.FilterLevel(log.LevelError))
+
+// consoleUsecase is a new console sign-in on the stack's repositories and clock.
 func (s *stack) consoleUsecase() *identity.ConsoleUsecase {
-	return identity.NewConsoleUsecase(s.consoles, s.sessions, s.issuer, s.marks, testConfig, s.clock.Now)
+	return s.build(s.clock.Now, datatest.NoWechat(), s.config()).Console
 }
 
-// wechatEnv is a WeChat simulator and the program's client pointed at it.
+// wechatEnv is a WeChat simulator, the program's configuration pointing at it and the data
+// layer built with it.
 type wechatEnv struct {
-	sim    *wxsim.Simulator
-	client identity.Wechat
+	sim   *wxsim.Simulator
+	conf  *conf.Wechat
+	built *datatest.Stack
 }
 
-// wechat starts a simulator serving the test app and builds the client with data.NewMiniProgram,
-// its access token cached in the stack's Redis.
+// wechat starts a simulator serving the test app and builds the data layer with the
+// mini-program client pointed at it, its access token cached in the stack's Redis.
 func (s *stack) wechat() *wechatEnv {
 	t := s.t
 	t.Helper()
@@ -201,17 +216,23 @@ func (s *stack) wechat() *wechatEnv {
 			t.Errorf("stop simulator: %v", err)
 		}
 	})
-	client := data.NewMiniProgram(&conf.Wechat{
+	wc := miniProgramConf(base)
+	return &wechatEnv{sim: sim, conf: wc, built: s.build(s.clock.Now, wc, s.config())}
+}
+
+// miniProgramConf is the test app's mini-program at the simulator at base.
+func miniProgramConf(base string) *conf.Wechat {
+	return &conf.Wechat{
 		ApiBase:     base,
 		MiniProgram: &conf.Wechat_MiniProgram{AppId: testAppID, AppSecret: testAppSecret},
 		Timeout:     durationpb.New(5 * time.Second),
-	}, s.rdb, s.prefix)
-	return &wechatEnv{sim: sim, client: client}
+	}
 }
 
-// authUsecase is the mini-program sign-in on the stack's repositories, transactor and clock.
-func (s *stack) authUsecase(wx identity.Wechat) *identity.AuthUsecase {
-	return identity.NewAuthUsecase(wx, s.users, s.consoles, s.sessions, s.issuer, s.marks, s.data, testConfig, s.clock.Now)
+// authUsecase is the mini-program sign-in, built with wx's client on the stack's repositories,
+// transactor and clock.
+func (*stack) authUsecase(wx *wechatEnv) *identity.AuthUsecase {
+	return wx.built.Auth
 }
 
 // login signs openid in through the simulator and the real client.

@@ -6,10 +6,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
-	"github.com/groupbuy/groupbuy/internal/data/orderstore"
-	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
-	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
-	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/conf"
 )
 
 // An expired order whose prepay never reached WeChat (the payment row is saved before the call)
@@ -20,15 +17,14 @@ func TestSweeperWaitsQuietlyForAPrepayThatNeverReachedWeChat(t *testing.T) {
 	e := newCoEnv(t, "database", 10, 0)
 	e.bind(1)
 	ctx := t.Context()
-	orders, batches := orderstore.NewOrderRepo(e.data), presalestore.NewBatchRepo(e.data)
-	outbox := outboxstore.NewOutboxStore(e.data, e.clock.Now)
-	listener := order.NewListener(orders, outbox, order.NewAfterSaleRefunds(orderstore.NewAfterSaleRepo(e.data), orders, outbox, e.clock.Now), e.clock.Now)
-	pay := newPkPay(t, e.stack, listener)
-	cfg := order.Config{OrderTTL: 15 * time.Minute, CheckoutDeadline: 2 * time.Second}
-	checkout := order.NewCheckout(order.CheckoutDeps{Repo: orders, Counter: e.counter, Keeper: e.keeper,
-		Shoppers: orderstore.NewShoppers(e.data), Batches: orderstore.NewBatchCache(batches), BatchRepo: batches,
-		Payments: pay.uc, Events: outbox, Tx: e.data, Config: cfg, Now: e.clock.Now})
-	sweeper := order.NewSweeper(checkout, batches)
+	pay := newPkPay(t)
+	cfg := e.config()
+	cfg.Order = order.Config{OrderTTL: 15 * time.Minute, CheckoutDeadline: 2 * time.Second}
+	cfg.Checkout = &conf.Checkout{StockCounter: "database"} // coEnv's counter
+	// Checkout and its sweeper on the test's clock, paying at the simulator.
+	built := e.build(e.clock.Now, pay.conf, cfg)
+	pay.serve(built)
+	orders, checkout, sweeper := built.Orders, built.Checkout, built.Sweeper
 	status := func(id int64) order.Status {
 		t.Helper()
 		cur, err := orders.Get(ctx, id)
@@ -45,7 +41,7 @@ func TestSweeperWaitsQuietlyForAPrepayThatNeverReachedWeChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What Pay saves before it calls WeChat; the call never arrived.
-	if _, err := paymentstore.NewPaymentStore(e.data).CreatePayment(ctx, &payment.Payment{
+	if _, err := built.PaymentStore.CreatePayment(ctx, &payment.Payment{
 		OutTradeNo: payment.OutTradeNo(o.ID, o.PayAttempt), Description: "水果团", Amount: o.Amount,
 		PayerOpenID: "oShopper", State: payment.StateCreated, ExpiresAt: o.ExpiresAt}); err != nil {
 		t.Fatal(err)
