@@ -60,6 +60,7 @@ var Stores = wire.NewSet(
 	shippingstore.ProviderSet,
 	outboxstore.ProviderSet,
 	redispace.ProviderSet,
+	auditstore.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),
@@ -68,7 +69,6 @@ var Stores = wire.NewSet(
 	wire.Bind(new(payment.Bills), new(*wechatpay.Client)),
 	wechatpay.NewDecoder,
 	wire.Bind(new(payment.NotificationDecoder), new(*wechatpay.Decoder)),
-	auditstore.ProviderSet,
 )
 
 // Readiness answers the readiness probe from the database and Redis.
