@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
@@ -98,6 +99,22 @@ JOIN ledger_accounts a ON a.id = p.account_id WHERE a.owner_kind = 'platform' AN
 	}
 	if cached != summed || cached == 0 {
 		t.Fatalf("clearing: cached balance %d, postings sum to %d", cached, summed)
+	}
+	// A leader's balance, read from the cached balances, is what its postings sum to.
+	books := ledgerstore.NewBooks(e.data)
+	for _, l := range e.leaders {
+		b, err := e.views.Balance(ctx, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums, err := books.Balances(ctx, ledger.OwnerLeader, l.ID, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Pending != -sums[ledger.Pending] || b.Settleable != -sums[ledger.Settleable] ||
+			b.Unresolved != -sums[ledger.Unresolved] || b.Owed != sums[ledger.Receivable] {
+			t.Errorf("leader %d: balance %+v, postings sum to %v", l.ID, b, sums)
+		}
 	}
 	for _, it := range e.items(t, runID) {
 		if it.State != settlement.ItemFinished || it.Kind != settlement.KindShare {
