@@ -46,6 +46,7 @@ func settlementConfig(s *conf.Settlement) (settlement.Config, error) {
 		RetryAfter:   s.GetRetryAfter().AsDuration(),
 		RetryMax:     s.GetRetryMax().AsDuration(),
 		SelectBatch:  int(s.GetSelectBatch()),
+		FinishBatch:  int(s.GetFinishBatch()),
 		DailyAt:      s.GetDailyAt(),
 	}
 	return cfg, cfg.Check()

@@ -250,7 +250,11 @@ type Settlement struct {
 	// checkout.after_sales_window plus this margin lies past freeze_window from its opening.
 	SettleMargin *durationpb.Duration `protobuf:"bytes,15,opt,name=settle_margin,json=settleMargin,proto3" json:"settle_margin,omitempty"`
 	// The pace of settlement's calls to WeChat Pay, for the merchant: every replica together.
-	WechatPace    *Settlement_WeChatPace `protobuf:"bytes,16,opt,name=wechat_pace,json=wechatPace,proto3" json:"wechat_pace,omitempty"`
+	WechatPace *Settlement_WeChatPace `protobuf:"bytes,16,opt,name=wechat_pace,json=wechatPace,proto3" json:"wechat_pace,omitempty"`
+	// Final answers one transaction finishes together (default 64): their payouts are one ledger
+	// post, so the clearing account's balance is written once a batch instead of once an item.
+	// 1 finishes each item in a transaction of its own.
+	FinishBatch   int32 `protobuf:"varint,17,opt,name=finish_batch,json=finishBatch,proto3" json:"finish_batch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -388,6 +392,13 @@ func (x *Settlement) GetWechatPace() *Settlement_WeChatPace {
 		return x.WechatPace
 	}
 	return nil
+}
+
+func (x *Settlement) GetFinishBatch() int32 {
+	if x != nil {
+		return x.FinishBatch
+	}
+	return 0
 }
 
 // Checkout is presale ordering, the pickup day and after-sales. Durations in protojson ("900s").
@@ -2012,7 +2023,7 @@ const file_conf_proto_rawDesc = "" +
 	"settlement\"#\n" +
 	"\n" +
 	"Commission\x12\x15\n" +
-	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\xe2\a\n" +
+	"\x06cap_bp\x18\x01 \x01(\x05R\x05capBp\"\x85\b\n" +
 	"\n" +
 	"Settlement\x12>\n" +
 	"\rfreeze_window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\ffreezeWindow\x12:\n" +
@@ -2037,7 +2048,8 @@ const file_conf_proto_rawDesc = "" +
 	"workerIdle\x12>\n" +
 	"\rsettle_margin\x18\x0f \x01(\v2\x19.google.protobuf.DurationR\fsettleMargin\x12E\n" +
 	"\vwechat_pace\x18\x10 \x01(\v2$.groupbuy.conf.Settlement.WeChatPaceR\n" +
-	"wechatPace\x1a\xe9\x01\n" +
+	"wechatPace\x12!\n" +
+	"\ffinish_batch\x18\x11 \x01(\x05R\vfinishBatch\x1a\xe9\x01\n" +
 	"\n" +
 	"WeChatPace\x12!\n" +
 	"\fcreate_order\x18\x01 \x01(\x01R\vcreateOrder\x12\x1f\n" +

@@ -93,6 +93,7 @@ func defaultSettlement(s *Settlement, c *Commission) {
 	durZero(&s.RetryAfter, time.Second)
 	durZero(&s.RetryMax, 5*time.Minute)
 	zero(&s.SelectBatch, 500)
+	zero(&s.FinishBatch, 64) // one commit and one clearing-balance update for this many payouts
 	durPos(&s.WorkerIdle, time.Second)
 	durPos(&s.SettleMargin, 2*24*time.Hour) // time for settlement runs and their retries
 	defaultWeChatPace(ensure(&s.WechatPace))

@@ -94,6 +94,7 @@ func TestLoadEmptyFillsDefaults(t *testing.T) {
 		{"settlement.concurrency", float64(bc.Settlement.Concurrency), 16},
 		{"settlement.claim_batch", float64(bc.Settlement.ClaimBatch), 64},
 		{"settlement.select_batch", float64(bc.Settlement.SelectBatch), 500},
+		{"settlement.finish_batch", float64(bc.Settlement.FinishBatch), 64},
 	}
 	for _, n := range numbers {
 		if n.got != n.want {

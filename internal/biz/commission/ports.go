@@ -54,6 +54,11 @@ type Repo interface {
 	// Balances sums the postings of an owner's accounts written before t (the zero time: all),
 	// by purpose: positive a debit balance, negative a credit one.
 	Balances(ctx context.Context, owner ledger.OwnerKind, ownerID int64, before time.Time) (map[ledger.Purpose]int64, error)
+	// CurrentBalances are an owner's balances now by purpose, as the ledger caches them (kept
+	// exact by every post, verified by the ledger check): no sum over the history.
+	CurrentBalances(ctx context.Context, owner ledger.OwnerKind, ownerID int64) (map[ledger.Purpose]int64, error)
+	// KindTotal sums the postings on a leader's accounts of the transactions of one kind.
+	KindTotal(ctx context.Context, leaderID int64, kind string) (int64, error)
 	// Movements sums the postings on a leader's accounts written in [from, to) by the kind of
 	// their transaction and the account's purpose.
 	Movements(ctx context.Context, leaderID int64, from, to time.Time) ([]Movement, error)

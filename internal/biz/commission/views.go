@@ -69,33 +69,24 @@ func (v *Views) Me(ctx context.Context, p identity.Principal) (int64, error) {
 	return l.ID, nil
 }
 
-// Balance is a leader's balance now.
+// Balance is a leader's balance now: the cached balances of its accounts, and its payouts
+// summed by the database (statements of a period still sum their postings).
 func (v *Views) Balance(ctx context.Context, leaderID int64) (*Balance, error) {
 	if _, err := v.leaders.Get(ctx, leaderID); err != nil {
 		return nil, err
 	}
-	b, err := v.repo.Balances(ctx, ledger.OwnerLeader, leaderID, timeZero)
+	b, err := v.repo.CurrentBalances(ctx, ledger.OwnerLeader, leaderID)
 	if err != nil {
 		return nil, err
 	}
-	moves, err := v.repo.Movements(ctx, leaderID, timeZero, v.now().Add(time.Hour))
+	// Each payout discharges settleable commission or, where a refund reversed it meanwhile,
+	// adds to the receivable: its postings on the leader's accounts sum to what was paid.
+	paid, err := v.repo.KindTotal(ctx, leaderID, KindSettled)
 	if err != nil {
 		return nil, err
 	}
 	return &Balance{LeaderID: leaderID, Pending: -b[ledger.Pending], Settleable: -b[ledger.Settleable],
-		Settled: settled(moves), Unresolved: -b[ledger.Unresolved], Owed: b[ledger.Receivable]}, nil
-}
-
-// settled sums payouts: each discharges settleable commission or, where a refund reversed it
-// meanwhile, adds to the receivable.
-func settled(moves []Movement) int64 {
-	var sum int64
-	for _, m := range moves {
-		if m.Kind == KindSettled {
-			sum += m.Amount
-		}
-	}
-	return sum
+		Settled: paid, Unresolved: -b[ledger.Unresolved], Owed: b[ledger.Receivable]}, nil
 }
 
 // Entries lists a leader's entries, newest first.

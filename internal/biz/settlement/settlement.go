@@ -215,6 +215,9 @@ type Config struct {
 	RetryMax   time.Duration
 	// SelectBatch is how many transactions one selection transaction saves.
 	SelectBatch int
+	// FinishBatch is how many final answers one transaction finishes together, their payouts in
+	// one ledger post; 0 or 1 finishes each item in a transaction of its own.
+	FinishBatch int
 	// DailyAt is the time of day (Beijing, "15:04") of the scheduled run; empty: no schedule.
 	DailyAt string
 }
@@ -230,7 +233,7 @@ func (c Config) Check() error {
 		return fmt.Errorf("%w: max_ratio_bp %d", ErrInvalidConfig, c.MaxRatioBP)
 	case c.FeeBP < 0 || c.FeeBP >= 10000:
 		return fmt.Errorf("%w: fee_bp %d", ErrInvalidConfig, c.FeeBP)
-	case c.Concurrency < 0 || c.ClaimBatch < 0 || c.SelectBatch < 0:
+	case c.Concurrency < 0 || c.ClaimBatch < 0 || c.SelectBatch < 0 || c.FinishBatch < 0:
 		return fmt.Errorf("%w: negative concurrency or batch", ErrInvalidConfig)
 	case c.WarnBefore >= c.FreezeWindow || c.FreezeWindow < 0:
 		return fmt.Errorf("%w: warn_before %s not within the freeze window %s", ErrInvalidConfig, c.WarnBefore, c.FreezeWindow)

@@ -113,9 +113,13 @@ func (u *Usecase) Wake() {
 }
 
 // Work runs the worker until ctx ends: it selects runs, works their items and finishes runs,
-// resting idle between rounds that found nothing. A round's error goes to report and the worker
-// goes on: what failed is due again later.
+// resting idle between rounds that found nothing. Unlike Round, a round does not wait for the
+// items it claimed: they queue for the workers, and the next claim comes as soon as the items
+// in flight drop below half a claim batch. Errors go to report and the worker goes on: what
+// failed is due again later.
 func (u *Usecase) Work(ctx context.Context, idle time.Duration, report func(error)) error {
+	p := u.startPipeline(ctx, report)
+	defer p.stop()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -123,9 +127,10 @@ func (u *Usecase) Work(ctx context.Context, idle time.Duration, report func(erro
 		case <-ctx.Done():
 			return nil
 		case <-u.wake:
+		case <-p.low:
 		case <-t.C:
 		}
-		n, err := u.Round(ctx)
+		n, err := p.round(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -160,14 +165,16 @@ func (u *Usecase) Round(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// WorkOnce claims due items and works them with the configured concurrency; it returns how
-// many it claimed. An item that fails is left for a later claim: one item never stops the rest.
+// WorkOnce claims due items and works them with the configured concurrency, their final
+// answers finished in group commits (Config.FinishBatch); it returns how many it claimed. An item that fails is left for a later claim: one item never stops the rest.
 func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
 	now := u.now()
 	items, err := u.store.Claim(ctx, now, now.Add(u.cfg.Lease), u.cfg.ClaimBatch)
 	if err != nil {
 		return 0, fmt.Errorf("claim settlement items: %w", err)
 	}
+	ctx, commits := u.startCommitter(ctx)
+	defer commits.close()
 	jobs := make(chan *Item)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -201,7 +201,16 @@ func (u *Usecase) expireOwed(ctx context.Context, orderID int64, grid string, le
 // finish records a final answer in one database transaction: the shares' results, the ledger
 // (what was paid leaves settleable for settled, clearing pays it), the entries settled, the
 // item finished. A share WeChat closed stays settleable with its reason, owed to a later item.
+// With a committer in ctx the answer joins its next group commit instead.
 func (u *Usecase) finish(ctx context.Context, it *Item, o payment.SharingOrder) error {
+	if c := committerOf(ctx); c != nil {
+		return c.finish(ctx, it, o)
+	}
+	return u.finishAlone(ctx, it, o)
+}
+
+// finishAlone is finish in a transaction of the item's own.
+func (u *Usecase) finishAlone(ctx context.Context, it *Item, o payment.SharingOrder) error {
 	return u.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
 		if _, err := u.lockClaimed(ctx, it); err != nil {
 			return err

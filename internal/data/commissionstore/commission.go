@@ -231,6 +231,16 @@ func (s *CommissionStore) Balances(ctx context.Context, owner ledger.OwnerKind, 
 	return s.books.Balances(ctx, owner, ownerID, before)
 }
 
+// CurrentBalances implements commission.Repo.
+func (s *CommissionStore) CurrentBalances(ctx context.Context, owner ledger.OwnerKind, ownerID int64) (map[ledger.Purpose]int64, error) {
+	return s.books.Current(ctx, owner, ownerID)
+}
+
+// KindTotal implements commission.Repo.
+func (s *CommissionStore) KindTotal(ctx context.Context, leaderID int64, kind string) (int64, error) {
+	return s.books.KindTotal(ctx, leaderID, kind)
+}
+
 // Movements implements commission.Repo.
 func (s *CommissionStore) Movements(ctx context.Context, leaderID int64, from, to time.Time) ([]commission.Movement, error) {
 	return s.books.Movements(ctx, leaderID, from, to)

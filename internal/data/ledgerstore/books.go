@@ -16,8 +16,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
-// Books is the ledger read for statements, reports and the console: balances as sums of
-// postings (never the cached balance), movements by kind, the trial balance. The ledger's
+// Books is the ledger read for statements, reports and the console: balances over a period as
+// sums of postings, current balances as the cached ones, movements by kind, the trial balance. The ledger's
 // tables are read here and in ledger.go only; other domains ask Books.
 type Books struct{ data *sqldb.DB }
 
@@ -81,6 +81,34 @@ func (b *Books) Balances(ctx context.Context, owner ledger.OwnerKind, ownerID in
 		out[accts[x.AccountID]] += x.Sum
 	}
 	return out, nil
+}
+
+// Current reads an owner's balances now, by purpose, from the cached balances Post keeps in
+// step with the postings (the ledger check proves every one the sum of its postings): a read of
+// the owner's accounts, however long their history.
+func (b *Books) Current(ctx context.Context, owner ledger.OwnerKind, ownerID int64) (map[ledger.Purpose]int64, error) {
+	rows, err := b.data.Client(ctx).LedgerAccount.Query().
+		Where(ledgeraccount.OwnerKindEQ(ledgeraccount.OwnerKind(owner)), ledgeraccount.OwnerID(ownerID)).All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, fmt.Sprintf("balances of %s %d", owner, ownerID))
+	}
+	out := make(map[ledger.Purpose]int64, len(rows))
+	for _, r := range rows {
+		out[ledger.Purpose(r.Purpose)] += r.Balance
+	}
+	return out, nil
+}
+
+// KindTotal sums a leader's postings of the transactions of one kind, in the database.
+func (b *Books) KindTotal(ctx context.Context, leaderID int64, kind string) (int64, error) {
+	var sum int64
+	err := sqldb.Row(ctx, b.data.Client(ctx), b.data.Rebind(`SELECT CAST(coalesce(sum(p.amount), 0) AS BIGINT)
+FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_transactions t ON t.id = p.transaction_id
+WHERE a.owner_kind = $1 AND a.owner_id = $2 AND t.kind = $3`), []any{string(ledger.OwnerLeader), leaderID, kind}, &sum)
+	if err != nil {
+		return 0, fmt.Errorf("%s postings of leader %d: %w", kind, leaderID, err)
+	}
+	return sum, nil
 }
 
 // Movements sums a leader's postings in [from, to) by transaction kind and account purpose, in
