@@ -259,6 +259,11 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Settlement: settlementUsecase,
 		Clock:      portClock,
 		Logger:     logger,
+		Leaders:    usecase,
+		Batches:    presaleUsecase,
+		Stock:      keeper,
+		Pickup:     pickup,
+		AfterSales: afterSales,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

@@ -13,8 +13,11 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 )
@@ -34,6 +37,11 @@ type Deps struct {
 	Settlement *settlement.Usecase
 	Clock      port.Clock
 	Logger     log.Logger
+	Leaders    *leader.Usecase
+	Batches    *presale.Usecase
+	Stock      *order.Keeper
+	Pickup     *order.Pickup
+	AfterSales *order.AfterSales
 }
 
 // Console serves every page, form and asset under Prefix.
