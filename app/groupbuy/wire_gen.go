@@ -264,6 +264,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Stock:      keeper,
 		Pickup:     pickup,
 		AfterSales: afterSales,
+		Shipping:   shippingUsecase,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
 // dbString reads one text column of one row.
@@ -99,7 +100,7 @@ func TestConsoleOpsDay(t *testing.T) {
 	if price != 3990 || commission != 1000 {
 		t.Errorf("item price %d fen, commission %d bp; want 3990 and 1000", price, commission)
 	}
-	ops.submit("#schedule-batch", "[data-testid=done]", "batch-scheduled")
+	ops.submit("#schedule-batch", "dd.status-scheduled, dd.status-open", "batch-scheduled")
 	if st := s.dbString("SELECT status FROM batches WHERE id = $1", batchID); st != "scheduled" && st != "open" {
 		t.Fatalf("scheduled batch is %s", st)
 	}
@@ -130,6 +131,8 @@ func TestConsoleOpsDay(t *testing.T) {
 	}
 
 	// The goods arrive and are picked up; the shopper asks for one back and ops approve.
+	// WeChat refuses the order's shipping upload once, as invalid: the declaration fails.
+	w.sim.FailNext(wxsim.OpUploadShippingInfo, 10060014, "参数错误", 1)
 	expect(t, w.call("POST", "/v1/leader/batches/"+batchID+"/arrival", w.leaderTok, "{}"), 200, "")
 	orderID := fmt.Sprint(o.body["id"])
 	ready := w.waitOrder(tok, orderID, "ready_for_pickup", 10*time.Second)
@@ -155,6 +158,23 @@ func TestConsoleOpsDay(t *testing.T) {
 		t.Error("the approved request is still in the queue")
 	}
 
+	// The failed declaration shows WeChat's reason; ops put it back in the queue and it uploads.
+	lcWait(t, "the order's failed shipping declaration", 20*time.Second, func() (bool, string) {
+		var n int
+		_ = s.db.QueryRow("SELECT count(*) FROM shipping_declarations WHERE order_id = $1 AND state = 'failed'", orderID).Scan(&n)
+		return n == 1, fmt.Sprint(n, " failed")
+	})
+	declID := s.dbString("SELECT id::text FROM shipping_declarations WHERE order_id = $1", orderID)
+	ops.visit("/console/ops/shipping", fmt.Sprintf("tr[data-declaration='%s']", declID), "shipping-failed")
+	if why := ops.text(fmt.Sprintf("tr[data-declaration='%s'] [data-testid=last-error]", declID)); !strings.Contains(why, "10060014") && !strings.Contains(why, "参数错误") {
+		t.Errorf("the failed declaration's reason: %q", why)
+	}
+	ops.submit("#retry-"+declID, "[data-testid=retried]", "shipping-retried")
+	lcWait(t, "the retried declaration uploaded", 20*time.Second, func() (bool, string) {
+		st := s.dbString("SELECT state FROM shipping_declarations WHERE id = $1", declID)
+		return st == "uploaded", st
+	})
+
 	// Grids: the served grid drawn as an SVG hexagon from its H3 boundary.
 	ops.visit("/console/ops/grids", fmt.Sprintf("li[data-grid='%s'] svg polygon", w.cell), "grids")
 	pts := ops.attr(fmt.Sprintf("li[data-grid='%s'] svg polygon", w.cell), "points")
@@ -163,6 +183,11 @@ func TestConsoleOpsDay(t *testing.T) {
 	}
 	if st := ops.text(fmt.Sprintf("li[data-grid='%s'] [data-testid=grid-serving]", w.cell)); st != "服务中" {
 		t.Errorf("grid serving: %q", st)
+	}
+	ops.submit(fmt.Sprintf("li[data-grid='%s'] [data-testid=stop-serving]", w.cell),
+		fmt.Sprintf("li[data-grid='%s'] [data-testid=serve]", w.cell), "grid-stopped")
+	if st := s.dbString("SELECT serving::text FROM grids WHERE cell = $1", w.cell); st != "false" {
+		t.Errorf("a stopped grid has serving %s in the database", st)
 	}
 }
 

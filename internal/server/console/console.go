@@ -19,6 +19,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 )
 
@@ -42,6 +43,7 @@ type Deps struct {
 	Stock      *order.Keeper
 	Pickup     *order.Pickup
 	AfterSales *order.AfterSales
+	Shipping   *shipping.Usecase
 }
 
 // Console serves every page, form and asset under Prefix.

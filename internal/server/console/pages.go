@@ -52,6 +52,9 @@ var pageTable = []page{
 	{route: "GET " + gridsPath, op: "/groupbuy.v1.LeaderOps/ListGrids",
 		menu: "menu.grids", href: gridsPath, serve: (*Console).gridsPage},
 	{route: saveGridRoute, op: "/groupbuy.v1.LeaderOps/SaveGrid", serve: (*Console).saveGrid},
+	{route: "GET " + shippingPath, op: "/groupbuy.v1.ShippingOps/ListDeclarations",
+		menu: "menu.shipping", href: shippingPath, serve: (*Console).shippingPage},
+	{route: retryDeclRoute, op: "/groupbuy.v1.ShippingOps/RetryDeclaration", serve: (*Console).retryDeclaration},
 }
 
 // resolvePages gives each page the roles of its API operation.
