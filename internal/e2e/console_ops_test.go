@@ -192,7 +192,7 @@ func TestConsoleOpsDay(t *testing.T) {
 }
 
 // Finance sees no ops page: not in its menu, not by address, and no ops action on the pages
-// the API lets it read (batches, after-sales).
+// the API lets it read (batches, after-sales). Ops then cancel the batch finance could not.
 func TestConsoleOpsHiddenFromFinance(t *testing.T) {
 	w := lcStart(t)
 	s := w.stack
@@ -238,6 +238,25 @@ func TestConsoleOpsHiddenFromFinance(t *testing.T) {
 	}
 	if st := s.dbString("SELECT status FROM leaders WHERE id = $1", w.leaderID); st != "approved" {
 		t.Errorf("after finance's refused posts the leader is %s", st)
+	}
+
+	// Ops may cancel it, with a reason: without one the form is refused and nothing changes.
+	s.createAccount("li.ops", "ops", "ops staple battery")
+	ops := openTab(t, s.api, "ops")
+	ops.signIn("li.ops", "ops staple battery")
+	ops.visit("/console/ops/batches/"+batchID, "#cancel-batch", "batch-open")
+	ops.expectStatus(http.StatusUnprocessableEntity)
+	ops.submit("#cancel-batch", "[data-testid=error]", "cancel-no-reason")
+	if st := s.dbString("SELECT status FROM batches WHERE id = $1", batchID); st != "open" {
+		t.Fatalf("a refused cancel left the batch %s", st)
+	}
+	ops.fill("#cancel-reason-input", "产地暴雨停摘")
+	ops.submit("#cancel-batch", "[data-testid=cancel-reason]", "batch-cancelled")
+	if st := s.dbString("SELECT status FROM batches WHERE id = $1", batchID); st != "cancelled" {
+		t.Errorf("cancelled batch is %s in the database", st)
+	}
+	if got := ops.text("[data-testid=cancel-reason]"); got != "产地暴雨停摘" {
+		t.Errorf("cancel reason shown: %q", got)
 	}
 }
 
