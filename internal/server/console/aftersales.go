@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -67,6 +66,7 @@ func (c *Console) reviewAfterSale(w http.ResponseWriter, r *http.Request, rc *re
 	}
 	decision := r.PostFormValue("decision")
 	note := strings.TrimSpace(r.PostFormValue("note"))
+	var a *order.AfterSale
 	var err error
 	switch {
 	case decision != "approve" && decision != "reject":
@@ -74,11 +74,14 @@ func (c *Console) reviewAfterSale(w http.ResponseWriter, r *http.Request, rc *re
 	case len(note) > maxNoteBytes:
 		err = bizerr.Invalid("note", "at most 256 bytes")
 	default:
-		_, err = c.deps.AfterSales.Review(r.Context(), rc.p.ID, id, decision == "approve", note)
+		a, err = c.deps.AfterSales.Review(r.Context(), rc.p.ID, id, decision == "approve", note)
 	}
 	if err == nil {
-		done := map[string]string{"approve": "approved", "reject": "rejected"}[decision]
-		redirect(w, r, fmt.Sprintf("%s?done=%s&id=%d", afterSalesPath, done, id))
+		done := "rejected"
+		if a.Status != order.AfterSaleRejected {
+			done = "approved"
+		}
+		opsRedirect(w, r, "%s?done=%s&id=%d", afterSalesPath, done, a.ID)
 		return
 	}
 	status, text, ok := c.refusal(err)

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -79,7 +78,7 @@ func (c *Console) createBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx
 		b, err = c.deps.Batches.Create(r.Context(), rc.p, in)
 	}
 	if err == nil {
-		redirect(w, r, fmt.Sprintf("%s/%d?done=created", batchesPath, b.ID))
+		opsRedirect(w, r, "%s/%d?done=created", batchesPath, b.ID)
 		return
 	}
 	status, text, ok := c.refusal(err)
@@ -224,41 +223,41 @@ func (c *Console) showBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 }
 
 func (c *Console) scheduleBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	c.moveBatch(w, r, rc, "schedule", func(id int64) error {
-		_, err := c.deps.Batches.Schedule(r.Context(), id)
-		return err
+	c.moveBatch(w, r, rc, "schedule", func(id int64) (*presale.Batch, error) {
+		return c.deps.Batches.Schedule(r.Context(), id)
 	})
 }
 
 func (c *Console) dispatchBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	c.moveBatch(w, r, rc, "dispatch", func(id int64) error {
-		_, err := c.deps.Batches.Dispatch(r.Context(), id)
-		return err
+	c.moveBatch(w, r, rc, "dispatch", func(id int64) (*presale.Batch, error) {
+		return c.deps.Batches.Dispatch(r.Context(), id)
 	})
 }
 
 // cancelBatch cancels with the form's reason; the API requires 2 to 256 characters, and so
 // does this form, as the use case takes any reason.
 func (c *Console) cancelBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	c.moveBatch(w, r, rc, "cancel", func(id int64) error {
+	c.moveBatch(w, r, rc, "cancel", func(id int64) (*presale.Batch, error) {
 		reason := strings.TrimSpace(r.PostFormValue("reason"))
 		if n := len([]rune(reason)); n < 2 || len(reason) > 256 {
-			return bizerr.Invalid("reason", "2 to 256 characters")
+			return nil, bizerr.Invalid("reason", "2 to 256 characters")
 		}
-		_, err := c.deps.Batches.Cancel(r.Context(), id, reason)
-		return err
+		return c.deps.Batches.Cancel(r.Context(), id, reason)
 	})
 }
 
-func (c *Console) moveBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx, action string, do func(int64) error) {
+// moveBatch runs one change of a batch's status and, when it succeeds, shows the batch again;
+// the address it goes to is built from the stored batch, not from the request.
+func (c *Console) moveBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx, action string,
+	do func(int64) (*presale.Batch, error)) {
 	id, ok := pathID(r)
 	if !ok {
 		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")
 		return
 	}
-	err := do(id)
+	b, err := do(id)
 	if err == nil {
-		redirect(w, r, fmt.Sprintf("%s/%d?done=%s", batchesPath, id, action))
+		opsRedirect(w, r, "%s/%d?done=%s", batchesPath, b.ID, action)
 		return
 	}
 	status, text, ok := c.refusal(err)

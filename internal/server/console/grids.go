@@ -56,7 +56,7 @@ func (c *Console) saveGrid(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		Name: strings.TrimSpace(r.PostFormValue("name")), Serving: r.PostFormValue("serving") == "true",
 		RouteLabel: strings.TrimSpace(r.PostFormValue("route_label")), StationLabel: strings.TrimSpace(r.PostFormValue("station_label"))})
 	if err == nil {
-		redirect(w, r, gridsPath)
+		opsRedirect(w, r, gridsPath)
 		return
 	}
 	status, text, ok := c.refusal(err)

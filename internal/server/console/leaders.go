@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -96,30 +95,31 @@ const (
 // approveLeader approves a pending application as the signed-in ops account (the API's
 // ApproveLeader).
 func (c *Console) approveLeader(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	c.reviewLeader(w, r, rc, "approved", func(id int64) error {
-		_, err := c.deps.Leaders.Approve(r.Context(), rc.p, id)
-		return err
+	c.reviewLeader(w, r, rc, "approved", func(id int64) (*leader.Leader, error) {
+		return c.deps.Leaders.Approve(r.Context(), rc.p, id)
 	})
 }
 
 // rejectLeader rejects a pending application with the form's reason (the API's RejectLeader;
 // the use case requires the reason).
 func (c *Console) rejectLeader(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	c.reviewLeader(w, r, rc, "rejected", func(id int64) error {
-		_, err := c.deps.Leaders.Reject(r.Context(), rc.p, id, strings.TrimSpace(r.PostFormValue("reason")))
-		return err
+	c.reviewLeader(w, r, rc, "rejected", func(id int64) (*leader.Leader, error) {
+		return c.deps.Leaders.Reject(r.Context(), rc.p, id, strings.TrimSpace(r.PostFormValue("reason")))
 	})
 }
 
-func (c *Console) reviewLeader(w http.ResponseWriter, r *http.Request, rc *reqCtx, done string, do func(int64) error) {
+// reviewLeader runs one review action and, when it succeeds, shows the leader again; the
+// address it goes to is built from the stored leader, not from the request.
+func (c *Console) reviewLeader(w http.ResponseWriter, r *http.Request, rc *reqCtx, done string,
+	do func(int64) (*leader.Leader, error)) {
 	id, ok := pathID(r)
 	if !ok {
 		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")
 		return
 	}
-	err := do(id)
+	l, err := do(id)
 	if err == nil {
-		redirect(w, r, fmt.Sprintf("%s/%d?done=%s", leadersPath, id, done))
+		opsRedirect(w, r, "%s/%d?done=%s", leadersPath, l.ID, done)
 		return
 	}
 	status, text, ok := c.refusal(err)

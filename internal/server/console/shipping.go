@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -61,9 +60,9 @@ func (c *Console) retryDeclaration(w http.ResponseWriter, r *http.Request, rc *r
 		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")
 		return
 	}
-	_, err := c.deps.Shipping.Retry(r.Context(), id)
+	d, err := c.deps.Shipping.Retry(r.Context(), id)
 	if err == nil {
-		redirect(w, r, fmt.Sprintf("%s?retried=%d", shippingPath, id))
+		opsRedirect(w, r, "%s?retried=%d", shippingPath, d.ID)
 		return
 	}
 	status, text, ok := c.refusal(err)
