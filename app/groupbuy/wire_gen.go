@@ -274,6 +274,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Clock:      portClock,
 		Logger:     logger,
 		Audit:      usecase,
+		Leaders:    leaderUsecase,
+		Batches:    presaleUsecase,
+		Stock:      keeper,
+		Pickup:     pickup,
+		AfterSales: afterSales,
+		Shipping:   shippingUsecase,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

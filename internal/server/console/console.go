@@ -15,9 +15,13 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
+	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 )
 
@@ -37,6 +41,12 @@ type Deps struct {
 	Clock      port.Clock
 	Logger     log.Logger
 	Audit      *audit.Usecase
+	Leaders    *leader.Usecase
+	Batches    *presale.Usecase
+	Stock      *order.Keeper
+	Pickup     *order.Pickup
+	AfterSales *order.AfterSales
+	Shipping   *shipping.Usecase
 }
 
 // Console serves every page, form and asset under Prefix.
