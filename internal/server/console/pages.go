@@ -33,6 +33,11 @@ var pageTable = []page{
 		menu: "menu.settlement_runs", href: "/console/finance/settlement/runs", serve: (*Console).runsPage},
 	{route: startRoute, op: "/groupbuy.v1.FinanceSettlement/StartSettlementRun",
 		serve: (*Console).startRun},
+	{route: runRoute, op: "/groupbuy.v1.FinanceSettlement/GetSettlementRun", serve: (*Console).runPage},
+	{route: retryRoute, op: "/groupbuy.v1.FinanceSettlement/RetrySettlementRun", serve: (*Console).retryRun},
+	{route: csvRoute, op: "/groupbuy.v1.FinanceSettlement/ExportSettlementRun", serve: (*Console).runCSV},
+	{route: "GET " + atRiskPath, op: "/groupbuy.v1.FinanceSettlement/ListAtRiskTransactions",
+		menu: "menu.at_risk", href: atRiskPath, serve: (*Console).atRiskPage},
 }
 
 // resolvePages gives each page the roles of its API operation.
