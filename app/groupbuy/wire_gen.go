@@ -259,6 +259,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Settlement: settlementUsecase,
 		Clock:      portClock,
 		Logger:     logger,
+		Reconciler: reconciler,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

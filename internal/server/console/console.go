@@ -15,6 +15,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 )
@@ -34,6 +35,7 @@ type Deps struct {
 	Settlement *settlement.Usecase
 	Clock      port.Clock
 	Logger     log.Logger
+	Reconciler *reconcile.Reconciler
 }
 
 // Console serves every page, form and asset under Prefix.

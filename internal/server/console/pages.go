@@ -38,6 +38,10 @@ var pageTable = []page{
 	{route: csvRoute, op: "/groupbuy.v1.FinanceSettlement/ExportSettlementRun", serve: (*Console).runCSV},
 	{route: "GET " + atRiskPath, op: "/groupbuy.v1.FinanceSettlement/ListAtRiskTransactions",
 		menu: "menu.at_risk", href: atRiskPath, serve: (*Console).atRiskPage},
+	{route: "GET " + reconPath, op: "/groupbuy.v1.FinanceReconciliation/GetReconciliation",
+		menu: "menu.reconciliation", href: reconPath, serve: (*Console).reconPage},
+	{route: "GET " + reconCSV, op: "/groupbuy.v1.FinanceReconciliation/ExportReconciliation",
+		serve: (*Console).reconCSVFile},
 }
 
 // resolvePages gives each page the roles of its API operation.
