@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 )
 
@@ -24,6 +25,8 @@ type reconData struct {
 	Max    string // today in Beijing: the picker offers no later day
 	Report *reconcile.Report
 	Error  string
+	// NotReady: WeChat Pay has no bill of the day yet (out after 10:00 the next day).
+	NotReady bool
 }
 
 // reconPage reconciles the day of the query (the API's GetReconciliation). Without a day it
@@ -43,6 +46,9 @@ func (c *Console) reconPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	case errors.As(err, &invalid):
 		d.Error = c.msg.T("recon.bad_day") + invalid.Reason
 		c.render(w, r, http.StatusUnprocessableEntity, "recon", f, d)
+	case errors.Is(err, payment.ErrBillNotReady): // the API's BILL_NOT_READY, 409
+		d.NotReady = true
+		c.render(w, r, http.StatusConflict, "recon", f, d)
 	case err != nil:
 		c.internal(w, r, rc, err)
 	default:
@@ -65,7 +71,7 @@ func (c *Console) reconcile(r *http.Request, day string) (*reconcile.Report, err
 func (c *Console) reconCSVFile(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	rep, err := c.reconcile(r, r.URL.Query().Get("day"))
 	var invalid *bizerr.InvalidError
-	if errors.As(err, &invalid) {
+	if errors.As(err, &invalid) || errors.Is(err, payment.ErrBillNotReady) {
 		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")
 		return
 	}
