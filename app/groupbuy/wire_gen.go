@@ -260,6 +260,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Clock:      portClock,
 		Logger:     logger,
 		Reconciler: reconciler,
+		Plans:      plans,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
@@ -107,6 +111,35 @@ func TestConsoleFinanceRunDetailAndReconciliation(t *testing.T) {
 
 	tb.visit("/console/finance/settlement/at-risk", "h1", "at-risk")
 
+	// The leader's statement of this month so far: what the run settled, from the ledger, and
+	// the same figures in its CSV.
+	tb.visit("/console/finance/ledger/statement", "#leader", "statement-form")
+	tb.fill("#leader", leaderID)
+	tb.submit("#show-statement", "[data-testid=statement]", "statement")
+	if got := tb.text("[data-testid=settled]"); got != yuanOf(owed) {
+		t.Errorf("the statement settled %s, want %s", got, yuanOf(owed))
+	}
+	csvLink, ok := tb.attr("[data-testid=statement-csv]", "href")
+	if !ok {
+		t.Fatal("no statement CSV link")
+	}
+	sr := consoleRequest(t, s, "GET", csvLink, tb.cookies(), nil, "")
+	sbody, _ := io.ReadAll(sr.Body)
+	srows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(sbody), "\ufeff"))).ReadAll()
+	if sr.StatusCode != http.StatusOK || !strings.HasPrefix(sr.Header.Get("Content-Disposition"), "attachment; filename=\"leader-"+leaderID+"-statement-") ||
+		err != nil || len(srows) != 2 {
+		t.Fatalf("statement CSV: %d %q %v\n%s", sr.StatusCode, sr.Header.Get("Content-Disposition"), err, sbody)
+	}
+	if settled := srows[1][slices.Index(srows[0], "已结算(元)")]; fenOf(t, settled) != owed {
+		t.Errorf("the statement CSV settled %s, want %s", settled, yuanOf(owed))
+	}
+
+	// Finance reads the commission plans but may not create one.
+	tb.visit("/console/commission/plans", "h1", "plans-finance")
+	if tb.count("#create-plan") != 0 {
+		t.Error("finance is offered the plan form")
+	}
+
 	// Reconciliation: the picker opens on yesterday; a future day is refused on the field;
 	// today's bills are not out yet (the page says so, as the API's BILL_NOT_READY); a day and
 	// a half later at WeChat they are, and today's report matches the payment and the share.
@@ -145,4 +178,40 @@ func fenOf(t *testing.T, yuan string) int64 {
 		t.Fatalf("amount %q is not yuan with two decimals", yuan)
 	}
 	return w*100 + f
+}
+
+// Admin creates a commission plan: rates over the cap are refused on the rates field and
+// nothing is saved; rates within it are saved and shown in force.
+func TestConsolePlans(t *testing.T) {
+	s := start(t)
+	s.createAccount("wang.admin", "admin", "admin staple battery")
+	tb := openTab(t, s.api, "admin")
+	tb.signIn("wang.admin", "admin staple battery")
+	tb.visit("/console/commission/plans", "[data-testid=plans-empty]", "plans-empty")
+	tb.fill("#rates", "3100")
+	tb.expectStatus(http.StatusUnprocessableEntity)
+	tb.submit("#create-plan", "[data-testid=error]", "plans-over-cap")
+	if msg, field := tb.text("[data-testid=error]"), tb.count("#rates[aria-invalid=true]"); !strings.Contains(msg, "超出佣金上限") || field != 1 {
+		t.Errorf("over the cap: %q, rates marked %d", msg, field)
+	}
+	if n := s.count("commission_plans"); n != 0 {
+		t.Fatalf("a refused plan saved %d rows", n)
+	}
+	tb.fill("#rates", "500")
+	tb.submit("#create-plan", "[data-testid=created]", "plans-created")
+	if n := tb.count("tr[data-plan] [data-testid=in-force]"); n != 1 || s.count("commission_plans") != 1 {
+		t.Errorf("after saving: %d in force, %d rows", n, s.count("commission_plans"))
+	}
+}
+
+// attr is the attribute name of sel, and whether it has it.
+func (tb *tab) attr(sel, name string) (string, bool) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	if err != nil {
+		tb.t.Fatalf("read %s %s: %v", sel, name, err)
+	}
+	return a.Value, a.Exists
 }

@@ -36,6 +36,7 @@ type Deps struct {
 	Clock      port.Clock
 	Logger     log.Logger
 	Reconciler *reconcile.Reconciler
+	Plans      *commission.Plans
 }
 
 // Console serves every page, form and asset under Prefix.

@@ -42,6 +42,13 @@ var pageTable = []page{
 		menu: "menu.reconciliation", href: reconPath, serve: (*Console).reconPage},
 	{route: "GET " + reconCSV, op: "/groupbuy.v1.FinanceReconciliation/ExportReconciliation",
 		serve: (*Console).reconCSVFile},
+	{route: "GET " + statementPath, op: "/groupbuy.v1.FinanceLedger/ExportLeaderStatement",
+		menu: "menu.statement", href: statementPath, serve: (*Console).statementPage},
+	{route: "GET " + statementCSV, op: "/groupbuy.v1.FinanceLedger/ExportLeaderStatement",
+		serve: (*Console).statementCSVFile},
+	{route: "GET " + plansPath, op: "/groupbuy.v1.CommissionOps/ListPlans",
+		menu: "menu.plans", href: plansPath, serve: (*Console).plansPage},
+	{route: createPlanRoute, op: "/groupbuy.v1.CommissionOps/CreatePlan", serve: (*Console).createPlan},
 }
 
 // resolvePages gives each page the roles of its API operation.
