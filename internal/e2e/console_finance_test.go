@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -132,6 +133,29 @@ func TestConsoleFinanceRunDetailAndReconciliation(t *testing.T) {
 	}
 	if settled := srows[1][slices.Index(srows[0], "已结算(元)")]; fenOf(t, settled) != owed {
 		t.Errorf("the statement CSV settled %s, want %s", settled, yuanOf(owed))
+	}
+
+	// The chart of commission settled per day and level: ECharts draws it from the console's
+	// JSON (the tab fails on any script error or CSP refusal), and today's level 0 holds what
+	// the run paid.
+	tb.visit("/console/finance/commission/settled", "[data-testid=settled-totals]", "settled-form")
+	tb.do("wait for the chart", chromedp.WaitVisible(chromedp.CSS("#settled-chart[data-ready=true] canvas")))
+	tb.shot("settled-chart")
+	if got := tb.text("[data-testid=settled-totals] tr[data-level='0'] td.num"); got != yuanOf(owed) {
+		t.Errorf("the chart's level 0 total is %s, want %s", got, yuanOf(owed))
+	}
+	src, _ := tb.attr("#settled-chart", "data-src")
+	jr := consoleRequest(t, s, "GET", src, tb.cookies(), nil, "")
+	var series struct {
+		Days   []string  `json:"days"`
+		Levels []int     `json:"levels"`
+		Fen    [][]int64 `json:"fen"`
+	}
+	if err := json.NewDecoder(jr.Body).Decode(&series); err != nil || len(series.Days) != 30 || len(series.Levels) != 1 {
+		t.Fatalf("chart JSON: %d %v %+v", jr.StatusCode, err, series)
+	}
+	if day := time.Now().In(bjtime.Zone).Format(time.DateOnly); series.Days[29] != day || series.Fen[0][29] != owed {
+		t.Errorf("chart JSON: last day %s holds %d fen, want %s %d", series.Days[29], series.Fen[0][29], day, owed)
 	}
 
 	// Finance reads the commission plans but may not create one.

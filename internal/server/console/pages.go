@@ -49,6 +49,9 @@ var pageTable = []page{
 	{route: "GET " + plansPath, op: "/groupbuy.v1.CommissionOps/ListPlans",
 		menu: "menu.plans", href: plansPath, serve: (*Console).plansPage},
 	{route: createPlanRoute, op: "/groupbuy.v1.CommissionOps/CreatePlan", serve: (*Console).createPlan},
+	{route: "GET " + chartPath, op: "/groupbuy.v1.FinanceSettlement/GetSettledByDay",
+		menu: "menu.settled_chart", href: chartPath, serve: (*Console).chartPage},
+	{route: "GET " + chartJSON, op: "/groupbuy.v1.FinanceSettlement/GetSettledByDay", serve: (*Console).chartDataJSON},
 }
 
 // resolvePages gives each page the roles of its API operation.
