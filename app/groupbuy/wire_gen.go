@@ -261,6 +261,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Logger:     logger,
 		Reconciler: reconciler,
 		Plans:      plans,
+		Receivers:  receiverOps,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,6 +157,19 @@ func TestConsoleFinanceRunDetailAndReconciliation(t *testing.T) {
 	}
 	if day := time.Now().In(bjtime.Zone).Format(time.DateOnly); series.Days[29] != day || series.Fen[0][29] != owed {
 		t.Errorf("chart JSON: last day %s holds %d fen, want %s %d", series.Days[29], series.Fen[0][29], day, owed)
+	}
+
+	// The leader's receiver registration is done: listed without a retry, and a retry posted
+	// anyway is refused (409) and changes nothing.
+	tb.visit("/console/receivers?leader="+leaderID, "[data-testid=registrations]", "receivers")
+	if n, retry := tb.count("tr[data-reg][data-state=done]"), tb.count("[data-testid=retry-reg]"); n != 1 || retry != 0 {
+		t.Errorf("the leader's registrations: %d done, %d retry buttons", n, retry)
+	}
+	regID, _ := tb.attr("tr[data-reg]", "data-reg")
+	cookie := tb.cookies()
+	rr := consoleRequest(t, s, "POST", "/console/receivers/"+regID+"/retry", cookie, url.Values{"_csrf": {csrfToken(t, s, cookie)}}, "")
+	if rbody, _ := io.ReadAll(rr.Body); rr.StatusCode != http.StatusConflict || !strings.Contains(string(rbody), "只有失败的登记可以重试") {
+		t.Errorf("retrying a done registration: %d\n%s", rr.StatusCode, rbody)
 	}
 
 	// Finance reads the commission plans but may not create one.

@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
@@ -37,6 +38,7 @@ type Deps struct {
 	Logger     log.Logger
 	Reconciler *reconcile.Reconciler
 	Plans      *commission.Plans
+	Receivers  *payment.ReceiverOps
 }
 
 // Console serves every page, form and asset under Prefix.

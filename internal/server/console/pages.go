@@ -52,6 +52,9 @@ var pageTable = []page{
 	{route: "GET " + chartPath, op: "/groupbuy.v1.FinanceSettlement/GetSettledByDay",
 		menu: "menu.settled_chart", href: chartPath, serve: (*Console).chartPage},
 	{route: "GET " + chartJSON, op: "/groupbuy.v1.FinanceSettlement/GetSettledByDay", serve: (*Console).chartDataJSON},
+	{route: "GET " + receiversPath, op: "/groupbuy.v1.ReceiverOps/ListReceiverRegistrations",
+		menu: "menu.receivers", href: receiversPath, serve: (*Console).receiversPage},
+	{route: retryRegRoute, op: "/groupbuy.v1.ReceiverOps/RetryReceiverRegistration", serve: (*Console).retryRegistration},
 }
 
 // resolvePages gives each page the roles of its API operation.
