@@ -100,7 +100,7 @@ func (c *Console) retryRegistration(w http.ResponseWriter, r *http.Request, rc *
 		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")
 	case err != nil:
 		c.internal(w, r, rc, err)
-	default:
-		redirect(w, r, fmt.Sprintf("%s?retried=%d", receiversPath, id))
+	default: // the list comes back in place, as after the ledger check
+		c.showReceivers(w, r, rc, http.StatusOK, &receiversData{States: regStates, Retried: id})
 	}
 }

@@ -143,7 +143,8 @@ func (c *Console) runError(w http.ResponseWriter, r *http.Request, rc *reqCtx, e
 }
 
 // retryRun sends the run's retriable failures again (the API's RetrySettlementRun) and shows
-// the run, reopened, with how many went.
+// the run, reopened, with how many went. The page comes back in place (htmx swaps its main
+// part), as the ledger check does.
 func (c *Console) retryRun(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	id, ok := runID(r)
 	if !ok {
@@ -155,7 +156,13 @@ func (c *Console) retryRun(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		c.runError(w, r, rc, err)
 		return
 	}
-	redirect(w, r, fmt.Sprintf("%s/%d?retried=%d", runsPath, id, n))
+	d := &runData{States: itemStates, Retried: n}
+	if err := c.loadRun(r, id, d); err != nil {
+		c.runError(w, r, rc, err)
+		return
+	}
+	d.CanRetry = d.Run.Summary.Failed > 0 && c.may(rc.p, retryRoute)
+	c.render(w, r, http.StatusOK, "run", c.frame(rc, "run.heading", runsPath), d)
 }
 
 // runCSV is the run's summary and every share as a CSV download, the same file as the API's
