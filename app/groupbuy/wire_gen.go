@@ -280,6 +280,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Pickup:     pickup,
 		AfterSales: afterSales,
 		Shipping:   shippingUsecase,
+		Reconciler: reconciler,
+		Plans:      plans,
+		Receivers:  receiverOps,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
@@ -177,7 +174,7 @@ func TestConsoleOpsDay(t *testing.T) {
 
 	// Grids: the served grid drawn as an SVG hexagon from its H3 boundary.
 	ops.visit("/console/ops/grids", fmt.Sprintf("li[data-grid='%s'] svg polygon", w.cell), "grids")
-	pts := ops.attr(fmt.Sprintf("li[data-grid='%s'] svg polygon", w.cell), "points")
+	pts, _ := ops.attr(fmt.Sprintf("li[data-grid='%s'] svg polygon", w.cell), "points")
 	if n := len(strings.Fields(pts)); n != 6 {
 		t.Errorf("grid %s drawn with %d vertices (%q), want a hexagon", w.cell, n, pts)
 	}
@@ -258,17 +255,4 @@ func TestConsoleOpsHiddenFromFinance(t *testing.T) {
 	if got := ops.text("[data-testid=cancel-reason]"); got != "产地暴雨停摘" {
 		t.Errorf("cancel reason shown: %q", got)
 	}
-}
-
-// attr is the attribute name of the first element matching sel.
-func (tb *tab) attr(sel, name string) string {
-	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
-	defer cancel()
-	js := fmt.Sprintf("document.querySelector(%q).getAttribute(%q) || ''", sel, name)
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-	if err != nil {
-		tb.t.Fatalf("read %s's %s: %v", sel, name, err)
-	}
-	return v
 }

@@ -154,3 +154,15 @@ func itemProto(it *settlement.Item) *v1.SettlementItem {
 	}
 	return out
 }
+
+func (s *FinanceSettlementService) GetSettledByDay(ctx context.Context, req *v1.GetSettledByDayRequest) (*v1.SettledByDay, error) {
+	ds, err := s.uc.SettledByDay(ctx, req.GetFrom(), req.GetTo())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.SettledByDay{Days: make([]*v1.SettledDayLevel, len(ds))}
+	for i, d := range ds {
+		out.Days[i] = &v1.SettledDayLevel{Day: d.Day, Level: int32(d.Level), AmountFen: d.Amount}
+	}
+	return out, nil
+}

@@ -1288,11 +1288,172 @@ func (x *AtRiskTransaction) GetItemState() string {
 	return ""
 }
 
+type GetSettledByDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first day, Beijing time: YYYY-MM-DD.
+	From string `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// The day after the last, Beijing time: YYYY-MM-DD; at most 366 days after from.
+	To            string `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSettledByDayRequest) Reset() {
+	*x = GetSettledByDayRequest{}
+	mi := &file_groupbuy_v1_settlement_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSettledByDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSettledByDayRequest) ProtoMessage() {}
+
+func (x *GetSettledByDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_settlement_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSettledByDayRequest.ProtoReflect.Descriptor instead.
+func (*GetSettledByDayRequest) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_settlement_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetSettledByDayRequest) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *GetSettledByDayRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+// SettledByDay is the commission settled per day and level; days and levels without any are
+// left out.
+type SettledByDay struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Days          []*SettledDayLevel     `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettledByDay) Reset() {
+	*x = SettledByDay{}
+	mi := &file_groupbuy_v1_settlement_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettledByDay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettledByDay) ProtoMessage() {}
+
+func (x *SettledByDay) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_settlement_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettledByDay.ProtoReflect.Descriptor instead.
+func (*SettledByDay) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_settlement_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SettledByDay) GetDays() []*SettledDayLevel {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+type SettledDayLevel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Beijing day, YYYY-MM-DD.
+	Day           string `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"`
+	Level         int32  `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	AmountFen     int64  `protobuf:"varint,3,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettledDayLevel) Reset() {
+	*x = SettledDayLevel{}
+	mi := &file_groupbuy_v1_settlement_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettledDayLevel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettledDayLevel) ProtoMessage() {}
+
+func (x *SettledDayLevel) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_settlement_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettledDayLevel.ProtoReflect.Descriptor instead.
+func (*SettledDayLevel) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_settlement_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SettledDayLevel) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+func (x *SettledDayLevel) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *SettledDayLevel) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
+}
+
 var File_groupbuy_v1_settlement_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_settlement_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgroupbuy/v1/settlement.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x1cgroupbuy/v1/commission.proto\x1a\x17validate/validate.proto\"\x96\x01\n" +
+	"\x1cgroupbuy/v1/settlement.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x1cgroupbuy/v1/commission.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"\x96\x01\n" +
 	"\x19StartSettlementRunRequest\x122\n" +
 	"\x06cutoff\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06cutoff\x12E\n" +
 	"\x0fidempotency_key\x18\x02 \x01(\tB\x1c\xfaB\x19r\x172\x15^[A-Za-z0-9_-]{8,56}$R\x0eidempotencyKey\"i\n" +
@@ -1405,7 +1566,17 @@ const file_groupbuy_v1_settlement_proto_rawDesc = "" +
 	"\bdeadline\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12\x19\n" +
 	"\bowed_fen\x18\x05 \x01(\x03R\aowedFen\x12\x1d\n" +
 	"\n" +
-	"item_state\x18\x06 \x01(\tR\titemState2\xa9\b\n" +
+	"item_state\x18\x06 \x01(\tR\titemState\"\x92\x01\n" +
+	"\x16GetSettledByDayRequest\x12=\n" +
+	"\x04from\x18\x01 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x04from\x129\n" +
+	"\x02to\x18\x02 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x02to\"@\n" +
+	"\fSettledByDay\x120\n" +
+	"\x04days\x18\x01 \x03(\v2\x1c.groupbuy.v1.SettledDayLevelR\x04days\"X\n" +
+	"\x0fSettledDayLevel\x12\x10\n" +
+	"\x03day\x18\x01 \x01(\tR\x03day\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\x05R\x05level\x12\x1d\n" +
+	"\n" +
+	"amount_fen\x18\x03 \x01(\x03R\tamountFen2\xb4\t\n" +
 	"\x11FinanceSettlement\x12\x87\x01\n" +
 	"\x12StartSettlementRun\x12&.groupbuy.v1.StartSettlementRunRequest\x1a\x1a.groupbuy.v1.SettlementRun\"-\x8a\xb2\x19\x03\x12\x01\x04\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/finance/settlement/runs\x12\x8f\x01\n" +
 	"\x12ListSettlementRuns\x12&.groupbuy.v1.ListSettlementRunsRequest\x1a$.groupbuy.v1.ListSettlementRunsReply\"+\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/finance/settlement/runs\x12\x86\x01\n" +
@@ -1413,7 +1584,8 @@ const file_groupbuy_v1_settlement_proto_rawDesc = "" +
 	"\x13ListSettlementItems\x12'.groupbuy.v1.ListSettlementItemsRequest\x1a%.groupbuy.v1.ListSettlementItemsReply\":\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02,\x12*/v1/finance/settlement/runs/{run_id}/items\x12\x9c\x01\n" +
 	"\x12RetrySettlementRun\x12&.groupbuy.v1.RetrySettlementRunRequest\x1a$.groupbuy.v1.RetrySettlementRunReply\"8\x8a\xb2\x19\x03\x12\x01\x04\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/finance/settlement/runs/{id}/retry\x12\x8a\x01\n" +
 	"\x13ExportSettlementRun\x12'.groupbuy.v1.ExportSettlementRunRequest\x1a\x14.google.api.HttpBody\"4\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02&\x12$/v1/finance/settlement/runs/{id}/csv\x12\x9e\x01\n" +
-	"\x16ListAtRiskTransactions\x12*.groupbuy.v1.ListAtRiskTransactionsRequest\x1a(.groupbuy.v1.ListAtRiskTransactionsReply\".\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02 \x12\x1e/v1/finance/settlement/at-riskB1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\x16ListAtRiskTransactions\x12*.groupbuy.v1.ListAtRiskTransactionsRequest\x1a(.groupbuy.v1.ListAtRiskTransactionsReply\".\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02 \x12\x1e/v1/finance/settlement/at-risk\x12\x88\x01\n" +
+	"\x0fGetSettledByDay\x12#.groupbuy.v1.GetSettledByDayRequest\x1a\x19.groupbuy.v1.SettledByDay\"5\x8a\xb2\x19\x04\x12\x02\x04\x05\x82\xd3\xe4\x93\x02'\x12%/v1/finance/settlement/settled-by-dayB1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_settlement_proto_rawDescOnce sync.Once
@@ -1427,7 +1599,7 @@ func file_groupbuy_v1_settlement_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_settlement_proto_rawDescData
 }
 
-var file_groupbuy_v1_settlement_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_groupbuy_v1_settlement_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_groupbuy_v1_settlement_proto_goTypes = []any{
 	(*StartSettlementRunRequest)(nil),     // 0: groupbuy.v1.StartSettlementRunRequest
 	(*ListSettlementRunsRequest)(nil),     // 1: groupbuy.v1.ListSettlementRunsRequest
@@ -1446,49 +1618,55 @@ var file_groupbuy_v1_settlement_proto_goTypes = []any{
 	(*ListAtRiskTransactionsRequest)(nil), // 14: groupbuy.v1.ListAtRiskTransactionsRequest
 	(*ListAtRiskTransactionsReply)(nil),   // 15: groupbuy.v1.ListAtRiskTransactionsReply
 	(*AtRiskTransaction)(nil),             // 16: groupbuy.v1.AtRiskTransaction
-	(*timestamppb.Timestamp)(nil),         // 17: google.protobuf.Timestamp
-	(*LevelAmount)(nil),                   // 18: groupbuy.v1.LevelAmount
-	(*httpbody.HttpBody)(nil),             // 19: google.api.HttpBody
+	(*GetSettledByDayRequest)(nil),        // 17: groupbuy.v1.GetSettledByDayRequest
+	(*SettledByDay)(nil),                  // 18: groupbuy.v1.SettledByDay
+	(*SettledDayLevel)(nil),               // 19: groupbuy.v1.SettledDayLevel
+	(*timestamppb.Timestamp)(nil),         // 20: google.protobuf.Timestamp
+	(*LevelAmount)(nil),                   // 21: groupbuy.v1.LevelAmount
+	(*httpbody.HttpBody)(nil),             // 22: google.api.HttpBody
 }
 var file_groupbuy_v1_settlement_proto_depIdxs = []int32{
-	17, // 0: groupbuy.v1.StartSettlementRunRequest.cutoff:type_name -> google.protobuf.Timestamp
+	20, // 0: groupbuy.v1.StartSettlementRunRequest.cutoff:type_name -> google.protobuf.Timestamp
 	4,  // 1: groupbuy.v1.ListSettlementRunsReply.runs:type_name -> groupbuy.v1.SettlementRun
-	17, // 2: groupbuy.v1.SettlementRun.cutoff:type_name -> google.protobuf.Timestamp
-	17, // 3: groupbuy.v1.SettlementRun.created_at:type_name -> google.protobuf.Timestamp
-	17, // 4: groupbuy.v1.SettlementRun.selected_at:type_name -> google.protobuf.Timestamp
-	17, // 5: groupbuy.v1.SettlementRun.finished_at:type_name -> google.protobuf.Timestamp
+	20, // 2: groupbuy.v1.SettlementRun.cutoff:type_name -> google.protobuf.Timestamp
+	20, // 3: groupbuy.v1.SettlementRun.created_at:type_name -> google.protobuf.Timestamp
+	20, // 4: groupbuy.v1.SettlementRun.selected_at:type_name -> google.protobuf.Timestamp
+	20, // 5: groupbuy.v1.SettlementRun.finished_at:type_name -> google.protobuf.Timestamp
 	5,  // 6: groupbuy.v1.SettlementRun.summary:type_name -> groupbuy.v1.SettlementSummary
-	18, // 7: groupbuy.v1.SettlementSummary.shared_by_level:type_name -> groupbuy.v1.LevelAmount
+	21, // 7: groupbuy.v1.SettlementSummary.shared_by_level:type_name -> groupbuy.v1.LevelAmount
 	6,  // 8: groupbuy.v1.SettlementSummary.failures:type_name -> groupbuy.v1.SettlementFailure
 	9,  // 9: groupbuy.v1.ListSettlementItemsReply.items:type_name -> groupbuy.v1.SettlementItem
-	17, // 10: groupbuy.v1.SettlementItem.deadline:type_name -> google.protobuf.Timestamp
-	17, // 11: groupbuy.v1.SettlementItem.next_attempt_at:type_name -> google.protobuf.Timestamp
-	17, // 12: groupbuy.v1.SettlementItem.created_at:type_name -> google.protobuf.Timestamp
-	17, // 13: groupbuy.v1.SettlementItem.finished_at:type_name -> google.protobuf.Timestamp
+	20, // 10: groupbuy.v1.SettlementItem.deadline:type_name -> google.protobuf.Timestamp
+	20, // 11: groupbuy.v1.SettlementItem.next_attempt_at:type_name -> google.protobuf.Timestamp
+	20, // 12: groupbuy.v1.SettlementItem.created_at:type_name -> google.protobuf.Timestamp
+	20, // 13: groupbuy.v1.SettlementItem.finished_at:type_name -> google.protobuf.Timestamp
 	10, // 14: groupbuy.v1.SettlementItem.shares:type_name -> groupbuy.v1.SettlementShare
-	17, // 15: groupbuy.v1.SettlementShare.finished_at:type_name -> google.protobuf.Timestamp
+	20, // 15: groupbuy.v1.SettlementShare.finished_at:type_name -> google.protobuf.Timestamp
 	16, // 16: groupbuy.v1.ListAtRiskTransactionsReply.transactions:type_name -> groupbuy.v1.AtRiskTransaction
-	17, // 17: groupbuy.v1.AtRiskTransaction.paid_at:type_name -> google.protobuf.Timestamp
-	17, // 18: groupbuy.v1.AtRiskTransaction.deadline:type_name -> google.protobuf.Timestamp
-	0,  // 19: groupbuy.v1.FinanceSettlement.StartSettlementRun:input_type -> groupbuy.v1.StartSettlementRunRequest
-	1,  // 20: groupbuy.v1.FinanceSettlement.ListSettlementRuns:input_type -> groupbuy.v1.ListSettlementRunsRequest
-	3,  // 21: groupbuy.v1.FinanceSettlement.GetSettlementRun:input_type -> groupbuy.v1.GetSettlementRunRequest
-	7,  // 22: groupbuy.v1.FinanceSettlement.ListSettlementItems:input_type -> groupbuy.v1.ListSettlementItemsRequest
-	11, // 23: groupbuy.v1.FinanceSettlement.RetrySettlementRun:input_type -> groupbuy.v1.RetrySettlementRunRequest
-	13, // 24: groupbuy.v1.FinanceSettlement.ExportSettlementRun:input_type -> groupbuy.v1.ExportSettlementRunRequest
-	14, // 25: groupbuy.v1.FinanceSettlement.ListAtRiskTransactions:input_type -> groupbuy.v1.ListAtRiskTransactionsRequest
-	4,  // 26: groupbuy.v1.FinanceSettlement.StartSettlementRun:output_type -> groupbuy.v1.SettlementRun
-	2,  // 27: groupbuy.v1.FinanceSettlement.ListSettlementRuns:output_type -> groupbuy.v1.ListSettlementRunsReply
-	4,  // 28: groupbuy.v1.FinanceSettlement.GetSettlementRun:output_type -> groupbuy.v1.SettlementRun
-	8,  // 29: groupbuy.v1.FinanceSettlement.ListSettlementItems:output_type -> groupbuy.v1.ListSettlementItemsReply
-	12, // 30: groupbuy.v1.FinanceSettlement.RetrySettlementRun:output_type -> groupbuy.v1.RetrySettlementRunReply
-	19, // 31: groupbuy.v1.FinanceSettlement.ExportSettlementRun:output_type -> google.api.HttpBody
-	15, // 32: groupbuy.v1.FinanceSettlement.ListAtRiskTransactions:output_type -> groupbuy.v1.ListAtRiskTransactionsReply
-	26, // [26:33] is the sub-list for method output_type
-	19, // [19:26] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	20, // 17: groupbuy.v1.AtRiskTransaction.paid_at:type_name -> google.protobuf.Timestamp
+	20, // 18: groupbuy.v1.AtRiskTransaction.deadline:type_name -> google.protobuf.Timestamp
+	19, // 19: groupbuy.v1.SettledByDay.days:type_name -> groupbuy.v1.SettledDayLevel
+	0,  // 20: groupbuy.v1.FinanceSettlement.StartSettlementRun:input_type -> groupbuy.v1.StartSettlementRunRequest
+	1,  // 21: groupbuy.v1.FinanceSettlement.ListSettlementRuns:input_type -> groupbuy.v1.ListSettlementRunsRequest
+	3,  // 22: groupbuy.v1.FinanceSettlement.GetSettlementRun:input_type -> groupbuy.v1.GetSettlementRunRequest
+	7,  // 23: groupbuy.v1.FinanceSettlement.ListSettlementItems:input_type -> groupbuy.v1.ListSettlementItemsRequest
+	11, // 24: groupbuy.v1.FinanceSettlement.RetrySettlementRun:input_type -> groupbuy.v1.RetrySettlementRunRequest
+	13, // 25: groupbuy.v1.FinanceSettlement.ExportSettlementRun:input_type -> groupbuy.v1.ExportSettlementRunRequest
+	14, // 26: groupbuy.v1.FinanceSettlement.ListAtRiskTransactions:input_type -> groupbuy.v1.ListAtRiskTransactionsRequest
+	17, // 27: groupbuy.v1.FinanceSettlement.GetSettledByDay:input_type -> groupbuy.v1.GetSettledByDayRequest
+	4,  // 28: groupbuy.v1.FinanceSettlement.StartSettlementRun:output_type -> groupbuy.v1.SettlementRun
+	2,  // 29: groupbuy.v1.FinanceSettlement.ListSettlementRuns:output_type -> groupbuy.v1.ListSettlementRunsReply
+	4,  // 30: groupbuy.v1.FinanceSettlement.GetSettlementRun:output_type -> groupbuy.v1.SettlementRun
+	8,  // 31: groupbuy.v1.FinanceSettlement.ListSettlementItems:output_type -> groupbuy.v1.ListSettlementItemsReply
+	12, // 32: groupbuy.v1.FinanceSettlement.RetrySettlementRun:output_type -> groupbuy.v1.RetrySettlementRunReply
+	22, // 33: groupbuy.v1.FinanceSettlement.ExportSettlementRun:output_type -> google.api.HttpBody
+	15, // 34: groupbuy.v1.FinanceSettlement.ListAtRiskTransactions:output_type -> groupbuy.v1.ListAtRiskTransactionsReply
+	18, // 35: groupbuy.v1.FinanceSettlement.GetSettledByDay:output_type -> groupbuy.v1.SettledByDay
+	28, // [28:36] is the sub-list for method output_type
+	20, // [20:28] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_groupbuy_v1_settlement_proto_init() }
@@ -1498,13 +1676,14 @@ func file_groupbuy_v1_settlement_proto_init() {
 	}
 	file_groupbuy_v1_access_proto_init()
 	file_groupbuy_v1_commission_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_settlement_proto_rawDesc), len(file_groupbuy_v1_settlement_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

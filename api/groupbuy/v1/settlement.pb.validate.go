@@ -2567,3 +2567,370 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = AtRiskTransactionValidationError{}
+
+// Validate checks the field values on GetSettledByDayRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *GetSettledByDayRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on GetSettledByDayRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// GetSettledByDayRequestMultiError, or nil if none found.
+func (m *GetSettledByDayRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *GetSettledByDayRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if !_GetSettledByDayRequest_From_Pattern.MatchString(m.GetFrom()) {
+		err := GetSettledByDayRequestValidationError{
+			field:  "From",
+			reason: "value does not match regex pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}$\"",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if !_GetSettledByDayRequest_To_Pattern.MatchString(m.GetTo()) {
+		err := GetSettledByDayRequestValidationError{
+			field:  "To",
+			reason: "value does not match regex pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}$\"",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return GetSettledByDayRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// GetSettledByDayRequestMultiError is an error wrapping multiple validation
+// errors returned by GetSettledByDayRequest.ValidateAll() if the designated
+// constraints aren't met.
+type GetSettledByDayRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m GetSettledByDayRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m GetSettledByDayRequestMultiError) AllErrors() []error { return m }
+
+// GetSettledByDayRequestValidationError is the validation error returned by
+// GetSettledByDayRequest.Validate if the designated constraints aren't met.
+type GetSettledByDayRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e GetSettledByDayRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e GetSettledByDayRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e GetSettledByDayRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e GetSettledByDayRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e GetSettledByDayRequestValidationError) ErrorName() string {
+	return "GetSettledByDayRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e GetSettledByDayRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sGetSettledByDayRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = GetSettledByDayRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = GetSettledByDayRequestValidationError{}
+
+var _GetSettledByDayRequest_From_Pattern = regexp.MustCompile("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+var _GetSettledByDayRequest_To_Pattern = regexp.MustCompile("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+// Validate checks the field values on SettledByDay with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *SettledByDay) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SettledByDay with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in SettledByDayMultiError, or
+// nil if none found.
+func (m *SettledByDay) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SettledByDay) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	for idx, item := range m.GetDays() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, SettledByDayValidationError{
+						field:  fmt.Sprintf("Days[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, SettledByDayValidationError{
+						field:  fmt.Sprintf("Days[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return SettledByDayValidationError{
+					field:  fmt.Sprintf("Days[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if len(errors) > 0 {
+		return SettledByDayMultiError(errors)
+	}
+
+	return nil
+}
+
+// SettledByDayMultiError is an error wrapping multiple validation errors
+// returned by SettledByDay.ValidateAll() if the designated constraints aren't met.
+type SettledByDayMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SettledByDayMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SettledByDayMultiError) AllErrors() []error { return m }
+
+// SettledByDayValidationError is the validation error returned by
+// SettledByDay.Validate if the designated constraints aren't met.
+type SettledByDayValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SettledByDayValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SettledByDayValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SettledByDayValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SettledByDayValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SettledByDayValidationError) ErrorName() string { return "SettledByDayValidationError" }
+
+// Error satisfies the builtin error interface
+func (e SettledByDayValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSettledByDay.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SettledByDayValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SettledByDayValidationError{}
+
+// Validate checks the field values on SettledDayLevel with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *SettledDayLevel) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SettledDayLevel with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// SettledDayLevelMultiError, or nil if none found.
+func (m *SettledDayLevel) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SettledDayLevel) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Day
+
+	// no validation rules for Level
+
+	// no validation rules for AmountFen
+
+	if len(errors) > 0 {
+		return SettledDayLevelMultiError(errors)
+	}
+
+	return nil
+}
+
+// SettledDayLevelMultiError is an error wrapping multiple validation errors
+// returned by SettledDayLevel.ValidateAll() if the designated constraints
+// aren't met.
+type SettledDayLevelMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SettledDayLevelMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SettledDayLevelMultiError) AllErrors() []error { return m }
+
+// SettledDayLevelValidationError is the validation error returned by
+// SettledDayLevel.Validate if the designated constraints aren't met.
+type SettledDayLevelValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SettledDayLevelValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SettledDayLevelValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SettledDayLevelValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SettledDayLevelValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SettledDayLevelValidationError) ErrorName() string { return "SettledDayLevelValidationError" }
+
+// Error satisfies the builtin error interface
+func (e SettledDayLevelValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSettledDayLevel.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SettledDayLevelValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SettledDayLevelValidationError{}

@@ -27,6 +27,7 @@ const (
 	FinanceSettlement_RetrySettlementRun_FullMethodName     = "/groupbuy.v1.FinanceSettlement/RetrySettlementRun"
 	FinanceSettlement_ExportSettlementRun_FullMethodName    = "/groupbuy.v1.FinanceSettlement/ExportSettlementRun"
 	FinanceSettlement_ListAtRiskTransactions_FullMethodName = "/groupbuy.v1.FinanceSettlement/ListAtRiskTransactions"
+	FinanceSettlement_GetSettledByDay_FullMethodName        = "/groupbuy.v1.FinanceSettlement/GetSettledByDay"
 )
 
 // FinanceSettlementClient is the client API for FinanceSettlement service.
@@ -57,6 +58,9 @@ type FinanceSettlementClient interface {
 	// settlement.warn_before (or passed), nearest first: after the deadline WeChat unfreezes
 	// the funds to the merchant and they can no longer be shared.
 	ListAtRiskTransactions(ctx context.Context, in *ListAtRiskTransactionsRequest, opts ...grpc.CallOption) (*ListAtRiskTransactionsReply, error)
+	// GetSettledByDay is the commission paid to leaders per Beijing day and level: the shares
+	// WeChat finished in [from, to), by the day they finished.
+	GetSettledByDay(ctx context.Context, in *GetSettledByDayRequest, opts ...grpc.CallOption) (*SettledByDay, error)
 }
 
 type financeSettlementClient struct {
@@ -137,6 +141,16 @@ func (c *financeSettlementClient) ListAtRiskTransactions(ctx context.Context, in
 	return out, nil
 }
 
+func (c *financeSettlementClient) GetSettledByDay(ctx context.Context, in *GetSettledByDayRequest, opts ...grpc.CallOption) (*SettledByDay, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SettledByDay)
+	err := c.cc.Invoke(ctx, FinanceSettlement_GetSettledByDay_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FinanceSettlementServer is the server API for FinanceSettlement service.
 // All implementations must embed UnimplementedFinanceSettlementServer
 // for forward compatibility.
@@ -165,6 +179,9 @@ type FinanceSettlementServer interface {
 	// settlement.warn_before (or passed), nearest first: after the deadline WeChat unfreezes
 	// the funds to the merchant and they can no longer be shared.
 	ListAtRiskTransactions(context.Context, *ListAtRiskTransactionsRequest) (*ListAtRiskTransactionsReply, error)
+	// GetSettledByDay is the commission paid to leaders per Beijing day and level: the shares
+	// WeChat finished in [from, to), by the day they finished.
+	GetSettledByDay(context.Context, *GetSettledByDayRequest) (*SettledByDay, error)
 	mustEmbedUnimplementedFinanceSettlementServer()
 }
 
@@ -195,6 +212,9 @@ func (UnimplementedFinanceSettlementServer) ExportSettlementRun(context.Context,
 }
 func (UnimplementedFinanceSettlementServer) ListAtRiskTransactions(context.Context, *ListAtRiskTransactionsRequest) (*ListAtRiskTransactionsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAtRiskTransactions not implemented")
+}
+func (UnimplementedFinanceSettlementServer) GetSettledByDay(context.Context, *GetSettledByDayRequest) (*SettledByDay, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSettledByDay not implemented")
 }
 func (UnimplementedFinanceSettlementServer) mustEmbedUnimplementedFinanceSettlementServer() {}
 func (UnimplementedFinanceSettlementServer) testEmbeddedByValue()                           {}
@@ -343,6 +363,24 @@ func _FinanceSettlement_ListAtRiskTransactions_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FinanceSettlement_GetSettledByDay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSettledByDayRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceSettlementServer).GetSettledByDay(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceSettlement_GetSettledByDay_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceSettlementServer).GetSettledByDay(ctx, req.(*GetSettledByDayRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FinanceSettlement_ServiceDesc is the grpc.ServiceDesc for FinanceSettlement service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -377,6 +415,10 @@ var FinanceSettlement_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAtRiskTransactions",
 			Handler:    _FinanceSettlement_ListAtRiskTransactions_Handler,
+		},
+		{
+			MethodName: "GetSettledByDay",
+			Handler:    _FinanceSettlement_GetSettledByDay_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -21,6 +21,7 @@ var _ = binding.EncodeURL
 const _ = http.SupportPackageIsVersion1
 
 const OperationFinanceSettlementExportSettlementRun = "/groupbuy.v1.FinanceSettlement/ExportSettlementRun"
+const OperationFinanceSettlementGetSettledByDay = "/groupbuy.v1.FinanceSettlement/GetSettledByDay"
 const OperationFinanceSettlementGetSettlementRun = "/groupbuy.v1.FinanceSettlement/GetSettlementRun"
 const OperationFinanceSettlementListAtRiskTransactions = "/groupbuy.v1.FinanceSettlement/ListAtRiskTransactions"
 const OperationFinanceSettlementListSettlementItems = "/groupbuy.v1.FinanceSettlement/ListSettlementItems"
@@ -32,6 +33,9 @@ type FinanceSettlementHTTPServer interface {
 	// ExportSettlementRun ExportSettlementRun is a run's summary and every share as a CSV file for Excel: UTF-8 with a
 	// BOM, Chinese headers, amounts in yuan with two decimals.
 	ExportSettlementRun(context.Context, *ExportSettlementRunRequest) (*httpbody.HttpBody, error)
+	// GetSettledByDay GetSettledByDay is the commission paid to leaders per Beijing day and level: the shares
+	// WeChat finished in [from, to), by the day they finished.
+	GetSettledByDay(context.Context, *GetSettledByDayRequest) (*SettledByDay, error)
 	// GetSettlementRun GetSettlementRun is a run with its summary.
 	GetSettlementRun(context.Context, *GetSettlementRunRequest) (*SettlementRun, error)
 	// ListAtRiskTransactions ListAtRiskTransactions lists the unsettled transactions whose freeze deadline is within
@@ -58,6 +62,7 @@ func RegisterFinanceSettlementHTTPServer(s *http.Server, srv FinanceSettlementHT
 	r.POST("/v1/finance/settlement/runs/{id}/retry", _FinanceSettlement_RetrySettlementRun0_HTTP_Handler(srv))
 	r.GET("/v1/finance/settlement/runs/{id}/csv", _FinanceSettlement_ExportSettlementRun0_HTTP_Handler(srv))
 	r.GET("/v1/finance/settlement/at-risk", _FinanceSettlement_ListAtRiskTransactions0_HTTP_Handler(srv))
+	r.GET("/v1/finance/settlement/settled-by-day", _FinanceSettlement_GetSettledByDay0_HTTP_Handler(srv))
 }
 
 func _FinanceSettlement_StartSettlementRun0_HTTP_Handler(srv FinanceSettlementHTTPServer) func(ctx http.Context) error {
@@ -211,10 +216,32 @@ func _FinanceSettlement_ListAtRiskTransactions0_HTTP_Handler(srv FinanceSettleme
 	}
 }
 
+func _FinanceSettlement_GetSettledByDay0_HTTP_Handler(srv FinanceSettlementHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in GetSettledByDayRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationFinanceSettlementGetSettledByDay)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetSettledByDay(ctx, req.(*GetSettledByDayRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*SettledByDay)
+		return ctx.Result(200, reply)
+	}
+}
+
 type FinanceSettlementHTTPClient interface {
 	// ExportSettlementRun ExportSettlementRun is a run's summary and every share as a CSV file for Excel: UTF-8 with a
 	// BOM, Chinese headers, amounts in yuan with two decimals.
 	ExportSettlementRun(ctx context.Context, req *ExportSettlementRunRequest, opts ...http.CallOption) (rsp *httpbody.HttpBody, err error)
+	// GetSettledByDay GetSettledByDay is the commission paid to leaders per Beijing day and level: the shares
+	// WeChat finished in [from, to), by the day they finished.
+	GetSettledByDay(ctx context.Context, req *GetSettledByDayRequest, opts ...http.CallOption) (rsp *SettledByDay, err error)
 	// GetSettlementRun GetSettlementRun is a run with its summary.
 	GetSettlementRun(ctx context.Context, req *GetSettlementRunRequest, opts ...http.CallOption) (rsp *SettlementRun, err error)
 	// ListAtRiskTransactions ListAtRiskTransactions lists the unsettled transactions whose freeze deadline is within
@@ -247,6 +274,21 @@ func (c *FinanceSettlementHTTPClientImpl) ExportSettlementRun(ctx context.Contex
 	pattern := "/v1/finance/settlement/runs/{id}/csv"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationFinanceSettlementExportSettlementRun))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetSettledByDay GetSettledByDay is the commission paid to leaders per Beijing day and level: the shares
+// WeChat finished in [from, to), by the day they finished.
+func (c *FinanceSettlementHTTPClientImpl) GetSettledByDay(ctx context.Context, in *GetSettledByDayRequest, opts ...http.CallOption) (*SettledByDay, error) {
+	var out SettledByDay
+	pattern := "/v1/finance/settlement/settled-by-day"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationFinanceSettlementGetSettledByDay))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

@@ -73,6 +73,9 @@ type Store interface {
 	// AtRisk lists paid profit-sharing transactions not yet finished whose deadline (paid_at +
 	// window) falls before before, nearest first.
 	AtRisk(ctx context.Context, paidBefore time.Time, limit int) ([]AtRisk, error)
+	// SettledByDay sums the successful shares that finished in [from, to) per Beijing day and
+	// level, in day then level order.
+	SettledByDay(ctx context.Context, from, to time.Time) ([]DayLevel, error)
 }
 
 // Summary is what a run did.
@@ -131,4 +134,11 @@ func (s *Summary) AddShares(level int, result Result, reason string, n int, amou
 	case ResultDeferred:
 		s.Deferred += amount
 	}
+}
+
+// DayLevel is the commission settled to the leaders of one level on one Beijing day.
+type DayLevel struct {
+	Day    string // YYYY-MM-DD
+	Level  int
+	Amount int64
 }

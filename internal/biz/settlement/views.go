@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 )
 
@@ -74,6 +76,29 @@ func (u *Usecase) AtRisk(ctx context.Context, limit int) ([]AtRisk, error) {
 		out[i].Deadline = u.cfg.Deadline(out[i].PaidAt)
 	}
 	return out, err
+}
+
+// MaxChartDays is the longest period SettledByDay covers.
+const MaxChartDays = 366
+
+// SettledByDay is the commission settled per Beijing day and level in the days [from, to)
+// (YYYY-MM-DD, to exclusive, at most MaxChartDays days).
+func (u *Usecase) SettledByDay(ctx context.Context, from, to string) ([]DayLevel, error) {
+	f, err := time.ParseInLocation(time.DateOnly, from, bjtime.Zone)
+	if err != nil {
+		return nil, bizerr.Invalid("from", "must be a date YYYY-MM-DD")
+	}
+	t, err := time.ParseInLocation(time.DateOnly, to, bjtime.Zone)
+	if err != nil {
+		return nil, bizerr.Invalid("to", "must be a date YYYY-MM-DD")
+	}
+	if !t.After(f) {
+		return nil, bizerr.Invalid("to", "must be after from (to is exclusive)")
+	}
+	if t.After(f.AddDate(0, 0, MaxChartDays)) {
+		return nil, bizerr.Invalid("to", fmt.Sprintf("the period is at most %d days", MaxChartDays))
+	}
+	return u.store.SettledByDay(ctx, f, t)
 }
 
 // ExportCSV writes a run's summary and every share of its items, for finance.

@@ -52,6 +52,22 @@ WHERE run_id = $1 AND state = 'failed' GROUP BY last_error`, []any{runID}, func(
 	return sum, wrap(err, fmt.Sprintf("failures of run %d", runID))
 }
 
+// SettledByDay implements settlement.Store.
+func (s *SettlementStore) SettledByDay(ctx context.Context, from, to time.Time) ([]settlement.DayLevel, error) {
+	var out []settlement.DayLevel
+	err := s.data.Query(ctx, `SELECT to_char(finished_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day, level, SUM(amount)
+FROM settlement_shares WHERE result = 'success' AND finished_at >= $1 AND finished_at < $2
+GROUP BY day, level ORDER BY day, level`, []any{from.UTC(), to.UTC()}, func(r *sql.Rows) error {
+		var d settlement.DayLevel
+		if err := r.Scan(&d.Day, &d.Level, &d.Amount); err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	})
+	return out, wrap(err, "settled by day")
+}
+
 // AtRisk implements settlement.Store: paid profit-sharing transactions, not refunded in full,
 // that no item finished or expired, paid before paidBefore, with what their entries still owe.
 func (s *SettlementStore) AtRisk(ctx context.Context, paidBefore time.Time, limit int) ([]settlement.AtRisk, error) {

@@ -18,8 +18,10 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
@@ -47,6 +49,9 @@ type Deps struct {
 	Pickup     *order.Pickup
 	AfterSales *order.AfterSales
 	Shipping   *shipping.Usecase
+	Reconciler *reconcile.Reconciler
+	Plans      *commission.Plans
+	Receivers  *payment.ReceiverOps
 }
 
 // Console serves every page, form and asset under Prefix.

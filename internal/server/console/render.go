@@ -19,7 +19,7 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // viewNames are the page templates; each is parsed with layout.html.
-var viewNames = []string{"login", "home", "error", "ledger", "runs", "audit"}
+var viewNames = []string{"login", "home", "error", "ledger", "runs", "audit", "run", "atrisk", "recon", "statement", "plans", "chart", "receivers"}
 
 type views struct{ byName map[string]*template.Template }
 
