@@ -178,12 +178,13 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The production configuration (configs/postgres.yaml) but for the pace: create_qps is off,
-	// so the run goes as fast as this machine allows.
+	// The production configuration (configs/postgres.yaml) but for the pace: the use case is
+	// unpaced, so the run goes as fast as this machine and the simulator's limits allow.
 	e.cfg = settlement.Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour, MaxRatioBP: 3000,
 		FeeBP: 60, Concurrency: envInt("GROUPBUY_SETTLE_CONCURRENCY", 16),
 		ClaimBatch: envInt("GROUPBUY_SETTLE_CLAIM", 64), PollAfter: 2 * time.Second, RetryAfter: time.Second,
-		RetryMax: 300 * time.Second, Lease: time.Minute, SelectBatch: 500}
+		RetryMax: 300 * time.Second, Lease: time.Minute, SelectBatch: 500,
+		FinishBatch: envInt("GROUPBUY_SETTLE_FINISH", 64)}
 	if err = e.cfg.Check(); err != nil {
 		b.Fatal(err)
 	}

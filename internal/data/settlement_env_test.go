@@ -113,7 +113,7 @@ func newStEnv(t *testing.T, n int, simCfg func(*wxsim.PayConfig)) *stEnv {
 func stConfig(t *testing.T) settlement.Config {
 	cfg := settlement.Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour, MaxRatioBP: 3000,
 		FeeBP: 60, Concurrency: 8, ClaimBatch: 32, PollAfter: time.Millisecond, RetryAfter: time.Millisecond,
-		RetryMax: 10 * time.Millisecond, Lease: time.Minute, SelectBatch: 500}
+		RetryMax: 10 * time.Millisecond, Lease: time.Minute, SelectBatch: 500, FinishBatch: 64}
 	if err := cfg.Check(); err != nil {
 		t.Fatal(err)
 	}
