@@ -1,8 +1,11 @@
 package bjtime
 
 import (
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 )
 
 // A Beijing day runs from 16:00 UTC to 16:00 UTC.
@@ -17,5 +20,23 @@ func TestDayTurnsAtBeijingMidnight(t *testing.T) {
 	}
 	if got, want := StartOfDay(before), time.Date(2026, 11, 29, 16, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("StartOfDay(%v) = %v, want %v", before, got, want)
+	}
+}
+
+func TestPeriodNamesTheFieldAtFault(t *testing.T) {
+	f, to, err := Period("2026-03-01", "2026-04-01", 366)
+	if err != nil || !f.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, Zone)) || !to.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, Zone)) {
+		t.Fatalf("Period = %v %v %v", f, to, err)
+	}
+	for _, c := range []struct{ from, to, field string }{
+		{"2026-3-1", "2026-04-01", "from"},
+		{"2026-03-01", "tomorrow", "to"},
+		{"2026-03-01", "2026-03-01", "to"},
+		{"2026-03-01", "2027-03-03", "to"},
+	} {
+		var inv *bizerr.InvalidError
+		if _, _, err := Period(c.from, c.to, 366); !errors.As(err, &inv) || inv.Field != c.field {
+			t.Errorf("Period(%s, %s) = %v, want invalid %s", c.from, c.to, err, c.field)
+		}
 	}
 }

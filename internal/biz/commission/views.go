@@ -121,19 +121,9 @@ const MaxPeriodDays = 366
 // exclusive, at most MaxPeriodDays days); Month is empty. A period of one calendar month gives
 // exactly that month's Statement.
 func (v *Views) PeriodStatement(ctx context.Context, leaderID int64, from, to string) (*Statement, error) {
-	f, err := time.ParseInLocation(time.DateOnly, from, bjtime.Zone)
+	f, t, err := bjtime.Period(from, to, MaxPeriodDays)
 	if err != nil {
-		return nil, bizerr.Invalid("from", "must be a date YYYY-MM-DD")
-	}
-	t, err := time.ParseInLocation(time.DateOnly, to, bjtime.Zone)
-	if err != nil {
-		return nil, bizerr.Invalid("to", "must be a date YYYY-MM-DD")
-	}
-	if !t.After(f) {
-		return nil, bizerr.Invalid("to", "must be after from (to is exclusive)")
-	}
-	if t.After(f.AddDate(0, 0, MaxPeriodDays)) {
-		return nil, bizerr.Invalid("to", "the period is at most 366 days")
+		return nil, err
 	}
 	return v.statement(ctx, leaderID, f, t)
 }

@@ -79,21 +79,4 @@ func (p *pipeline) claim(ctx context.Context) (int, error) {
 }
 
 // round is Round with claiming into the pipeline instead of working a claim to its end.
-func (p *pipeline) round(ctx context.Context) (int, error) {
-	u := p.u
-	if err := u.SelectPending(ctx); err != nil {
-		return 0, err
-	}
-	n, err := p.claim(ctx)
-	if err != nil {
-		return n, err
-	}
-	returns, err := u.WorkReturns(ctx)
-	if n += returns; err != nil {
-		return n, err
-	}
-	if _, err := u.store.FinishRuns(ctx, u.now()); err != nil {
-		return n, fmt.Errorf("finish settlement runs: %w", err)
-	}
-	return n, nil
-}
+func (p *pipeline) round(ctx context.Context) (int, error) { return p.u.round(ctx, p.claim) }

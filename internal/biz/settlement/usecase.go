@@ -147,11 +147,15 @@ func (u *Usecase) Work(ctx context.Context, idle time.Duration, report func(erro
 
 // Round does one round of work: selection of runs that need it, one claim of due items worked
 // to the end, one of due returns, and the runs that finished. It returns how many items it worked.
-func (u *Usecase) Round(ctx context.Context) (int, error) {
+func (u *Usecase) Round(ctx context.Context) (int, error) { return u.round(ctx, u.WorkOnce) }
+
+// round is a round whose items are worked by work: to their end (Round), or into the
+// pipeline of Work.
+func (u *Usecase) round(ctx context.Context, work func(context.Context) (int, error)) (int, error) {
 	if err := u.SelectPending(ctx); err != nil {
 		return 0, err
 	}
-	n, err := u.WorkOnce(ctx)
+	n, err := work(ctx)
 	if err != nil {
 		return n, err
 	}

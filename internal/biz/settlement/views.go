@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 )
@@ -84,19 +83,9 @@ const MaxChartDays = 366
 // SettledByDay is the commission settled per Beijing day and level in the days [from, to)
 // (YYYY-MM-DD, to exclusive, at most MaxChartDays days).
 func (u *Usecase) SettledByDay(ctx context.Context, from, to string) ([]DayLevel, error) {
-	f, err := time.ParseInLocation(time.DateOnly, from, bjtime.Zone)
+	f, t, err := bjtime.Period(from, to, MaxChartDays)
 	if err != nil {
-		return nil, bizerr.Invalid("from", "must be a date YYYY-MM-DD")
-	}
-	t, err := time.ParseInLocation(time.DateOnly, to, bjtime.Zone)
-	if err != nil {
-		return nil, bizerr.Invalid("to", "must be a date YYYY-MM-DD")
-	}
-	if !t.After(f) {
-		return nil, bizerr.Invalid("to", "must be after from (to is exclusive)")
-	}
-	if t.After(f.AddDate(0, 0, MaxChartDays)) {
-		return nil, bizerr.Invalid("to", fmt.Sprintf("the period is at most %d days", MaxChartDays))
+		return nil, err
 	}
 	return u.store.SettledByDay(ctx, f, t)
 }
