@@ -82,7 +82,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	consoleRepo := identitystore.NewConsoleRepo(db)
 	sessionRepo := identitystore.NewSessionRepo(db)
 	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
-	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks, usecase, consoleUsecase)
+	proxies, err := server.NewProxies(confServer)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks, usecase, consoleUsecase, proxies)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -283,6 +289,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciler: reconciler,
 		Plans:      plans,
 		Receivers:  receiverOps,
+		Proxies:    proxies,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

@@ -1266,9 +1266,13 @@ type Server_HTTP struct {
 	Addr    string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
 	Timeout *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	// Request bodies above this size are refused with 413.
-	MaxBodyBytes  int64 `protobuf:"varint,3,opt,name=max_body_bytes,json=maxBodyBytes,proto3" json:"max_body_bytes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxBodyBytes int64 `protobuf:"varint,3,opt,name=max_body_bytes,json=maxBodyBytes,proto3" json:"max_body_bytes,omitempty"`
+	// The load balancers in front of the service (CIDR networks or addresses). Only a request
+	// from one of them is believed about its client (X-Forwarded-For) and its request id
+	// (X-Request-Id); empty: no one is, and the peer's address is the client's.
+	TrustedProxies []string `protobuf:"bytes,4,rep,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Server_HTTP) Reset() {
@@ -1320,6 +1324,13 @@ func (x *Server_HTTP) GetMaxBodyBytes() int64 {
 		return x.MaxBodyBytes
 	}
 	return 0
+}
+
+func (x *Server_HTTP) GetTrustedProxies() []string {
+	if x != nil {
+		return x.TrustedProxies
+	}
+	return nil
 }
 
 type Server_GRPC struct {
@@ -2086,18 +2097,19 @@ const file_conf_proto_rawDesc = "" +
 	"\aLeaders\x12B\n" +
 	"\x0frebind_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0erebindInterval\x12+\n" +
 	"\x11commission_levels\x18\x02 \x01(\x05R\x10commissionLevels\x12G\n" +
-	"\x12first_choice_grace\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x10firstChoiceGrace\"\xa3\x03\n" +
+	"\x12first_choice_grace\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x10firstChoiceGrace\"\xcd\x03\n" +
 	"\x06Server\x12.\n" +
 	"\x04http\x18\x01 \x01(\v2\x1a.groupbuy.conf.Server.HTTPR\x04http\x12.\n" +
 	"\x04grpc\x18\x02 \x01(\v2\x1a.groupbuy.conf.Server.GRPCR\x04grpc\x12\x1d\n" +
 	"\n" +
 	"debug_addr\x18\x03 \x01(\tR\tdebugAddr\x12!\n" +
 	"\fmetrics_addr\x18\x04 \x01(\tR\vmetricsAddr\x12/\n" +
-	"\x05drain\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x05drain\x1au\n" +
+	"\x05drain\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x05drain\x1a\x9e\x01\n" +
 	"\x04HTTP\x12\x12\n" +
 	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
 	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12$\n" +
-	"\x0emax_body_bytes\x18\x03 \x01(\x03R\fmaxBodyBytes\x1aO\n" +
+	"\x0emax_body_bytes\x18\x03 \x01(\x03R\fmaxBodyBytes\x12'\n" +
+	"\x0ftrusted_proxies\x18\x04 \x03(\tR\x0etrustedProxies\x1aO\n" +
 	"\x04GRPC\x12\x12\n" +
 	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
 	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\xba\x05\n" +

@@ -47,7 +47,6 @@ func TestConsoleAuditLog(t *testing.T) {
 	if err := s.db.QueryRow("SELECT count(*) FROM audit_entries WHERE operation LIKE '%ListSettlementRuns'").Scan(&reads); err != nil || reads != 0 {
 		t.Errorf("%d entries for reads, %v", reads, err)
 	}
-
 	admin := openTab(t, s.api, "admin")
 	admin.signIn("wang.admin", "admin staple battery")
 	if menu := admin.text("[data-testid=menu]"); !strings.Contains(menu, "操作日志") {
@@ -131,5 +130,22 @@ func TestConsoleAuditLog(t *testing.T) {
 	if n := search(url.Values{"who": {"li.ops"}, "outcome": {"ok"}}, "audit-ops"); n != 2 ||
 		!strings.Contains(admin.text("[data-testid=audit] tbody"), "/groupbuy.v1.Auth/Logout") {
 		t.Errorf("ops' sign-in and sign-out: %d rows:\n%s", n, admin.text("body"))
+	}
+
+	// A console account's own session through the API is recorded, refresh and sign-out, with
+	// who it was; a shopper's is not an action of the staff.
+	second := s.call("POST", "/v1/console/login", "", map[string]string{"username": "mei.finance", "password": "correct horse battery"})
+	expect(t, second, 200, "")
+	refreshed := s.call("POST", "/v1/auth/refresh", "", map[string]string{"refreshToken": second.str("refreshToken")})
+	expect(t, refreshed, 200, "")
+	expect(t, s.call("POST", "/v1/auth/logout", "", map[string]string{"refreshToken": refreshed.str("refreshToken")}), 200, "")
+	shopper := s.login("audit-shopper")
+	expect(t, s.call("POST", "/v1/auth/logout", "", map[string]string{"refreshToken": shopper.str("refreshToken")}), 200, "")
+	var sessionOps, shopperOps int
+	if err := s.db.QueryRow(`SELECT count(*) FILTER (WHERE username = 'mei.finance' AND role = 'finance' AND outcome = 'ok' AND channel = 'api'),
+		count(*) FILTER (WHERE subject_kind <> 'console')
+		FROM audit_entries WHERE operation IN ('/groupbuy.v1.Auth/Refresh', '/groupbuy.v1.Auth/Logout')`).Scan(&sessionOps, &shopperOps); err != nil ||
+		sessionOps != 2 || shopperOps != 0 {
+		t.Errorf("session entries: %d of the finance account (want 2), %d of others (want 0), %v", sessionOps, shopperOps, err)
 	}
 }

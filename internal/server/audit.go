@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -12,9 +11,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
-	khttp "github.com/go-kratos/kratos/v2/transport/http"
 	"google.golang.org/genproto/googleapis/api/annotations"
-	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -81,6 +78,14 @@ func isGet(md protoreflect.MethodDescriptor) bool {
 	return rule.GetGet() != ""
 }
 
+// Recording is what the audit middleware needs besides the use case.
+type Recording struct {
+	Issuer  *auth.Issuer
+	Names   Usernames       // a console account's name and role (nil: none)
+	Ops     map[string]bool // the operations recorded for everyone (AuditedOperations)
+	Proxies mw.Proxies      // whose X-Forwarded-For gives the client's address
+}
+
 // Audit records every audited operation that reached it, with its outcome, through the audit
 // use case. It runs after authentication, so the principal is known; a request refused before it
 // (no token, wrong role) is in the access log, not here. The entry is written synchronously,
@@ -89,22 +94,33 @@ func isGet(md protoreflect.MethodDescriptor) bool {
 // the action's own reply goes out unchanged: the action has happened, and failing its reply would
 // hide that and invite the client to do it twice.
 //
-// names gives a console account's username (nil: none), so that an admin finds a person's
-// actions by name whichever way they came; it is one read by primary key, on actions only.
-func Audit(logger log.Logger, uc *audit.Usecase, issuer *auth.Issuer, names Usernames, ops map[string]bool) middleware.Middleware {
+// Besides rec.Ops, a console account's own sessions are recorded: its refreshes and sign-outs
+// through the API, which are public operations that everyone else uses too.
+//
+// rec.Names gives a console account's username, so that an admin finds a person's actions by
+// name whichever way they came; it is one read by primary key, on actions only.
+func Audit(logger log.Logger, uc *audit.Usecase, rec Recording) middleware.Middleware {
 	h := log.NewHelper(logger)
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, req any) (any, error) {
 			tr, ok := transport.FromServerContext(ctx)
-			if !ok || !ops[tr.Operation()] {
+			if !ok || !(rec.Ops[tr.Operation()] || sessionOps[tr.Operation()]) {
 				return next(ctx, req)
 			}
+			ctx, note := audit.WithSubjectNote(ctx)
 			reply, err := next(ctx, req)
-			e := apiEntry(ctx, tr, req, reply, err, issuer)
+			e := apiEntry(ctx, tr, req, reply, err, rec)
+			if !rec.Ops[tr.Operation()] {
+				if p, ok := sessionSubject(tr.Operation(), reply, note, rec.Issuer); ok {
+					e.SubjectKind, e.SubjectID, e.Role = audit.WhoOf(p)
+				} else {
+					return reply, err // not a console account's session: not an action of the staff
+				}
+			}
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 			defer cancel()
-			if e.Username == "" && e.SubjectKind == identity.SubjectConsole && e.SubjectID > 0 && names != nil {
-				e.Username = names.Username(rctx, e.SubjectID)
+			if e.Username == "" && e.SubjectKind == identity.SubjectConsole && e.SubjectID > 0 && rec.Names != nil {
+				e.Username, e.Role = rec.Names.Account(rctx, e.SubjectID, e.Role)
 			}
 			if rerr := uc.Record(rctx, e); rerr != nil {
 				h.WithContext(ctx).Errorw("msg", "audit: entry NOT recorded", "operation", e.Operation,
@@ -115,27 +131,49 @@ func Audit(logger log.Logger, uc *audit.Usecase, issuer *auth.Issuer, names User
 	}
 }
 
+// sessionOps are the public session operations recorded when a console account uses them.
+var sessionOps = map[string]bool{refreshOp: true, logoutOp: true}
+
+const (
+	refreshOp = "/groupbuy.v1.Auth/Refresh"
+	logoutOp  = "/groupbuy.v1.Auth/Logout"
+)
+
+// sessionSubject is the console account whose session a refresh or sign-out concerned: the
+// refreshed tokens' subject, or whom the sign-out noted. A failed refresh names no one.
+func sessionSubject(op string, reply any, note *audit.SubjectNote, issuer *auth.Issuer) (identity.Principal, bool) {
+	p, ok := note.Subject()
+	if op == refreshOp {
+		p, ok = signedIn(reply, issuer)
+	}
+	return p, ok && p.Kind == identity.SubjectConsole
+}
+
 // Usernames names console accounts.
 type Usernames interface {
-	Username(ctx context.Context, id int64) string
+	// Account is the username of account id, and its role when role is empty.
+	Account(ctx context.Context, id int64, role string) (username, withRole string)
 }
 
 // ConsoleNames are the usernames of the console's accounts; "" for one it cannot read (the
 // entry is still recorded, with the account's id).
 type ConsoleNames struct{ Accounts *identity.ConsoleUsecase }
 
-func (n ConsoleNames) Username(ctx context.Context, id int64) string {
+func (n ConsoleNames) Account(ctx context.Context, id int64, role string) (string, string) {
 	a, err := n.Accounts.Me(ctx, identity.Principal{Kind: identity.SubjectConsole, ID: id})
 	if err != nil {
-		return ""
+		return "", role
 	}
-	return a.Username
+	if role == "" {
+		role = string(a.Role)
+	}
+	return a.Username, role
 }
 
 // apiEntry is the entry of one API call.
-func apiEntry(ctx context.Context, tr transport.Transporter, req, reply any, err error, issuer *auth.Issuer) audit.Entry {
+func apiEntry(ctx context.Context, tr transport.Transporter, req, reply any, err error, rec Recording) audit.Entry {
 	e := audit.Entry{Operation: tr.Operation(), Target: requestTarget(req), Channel: audit.ChannelAPI,
-		RequestID: mw.RequestID(ctx), ClientIP: clientIP(ctx), Outcome: audit.OutcomeOK, Status: 200}
+		RequestID: mw.RequestID(ctx), ClientIP: rec.Proxies.ClientAddr(ctx), Outcome: audit.OutcomeOK, Status: 200}
 	if se := errors.FromError(err); se != nil {
 		e.Outcome, e.Status = se.Reason, int(se.Code)
 		if e.Outcome == "" {
@@ -144,7 +182,7 @@ func apiEntry(ctx context.Context, tr transport.Transporter, req, reply any, err
 	}
 	p, ok := identity.PrincipalFrom(ctx)
 	if !ok && e.Operation == consoleLoginOp {
-		p, ok = signedIn(reply, issuer)
+		p, ok = signedIn(reply, rec.Issuer)
 		e.Username = req.(*v1.ConsoleLoginRequest).GetUsername() //nolint:forcetypeassert // the operation's request
 		if !ok {
 			p = identity.Principal{Kind: identity.SubjectConsole}
@@ -199,21 +237,6 @@ func requestTarget(req any) string {
 		if t := pick(match); t != "" {
 			return t
 		}
-	}
-	return ""
-}
-
-// clientIP is the address the request came from, unmasked (Record masks it): the HTTP peer, or
-// the gRPC peer. X-Forwarded-For is not trusted: any client can write it.
-func clientIP(ctx context.Context) string {
-	if r, ok := khttp.RequestFromServerContext(ctx); ok {
-		return r.RemoteAddr
-	}
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		if host, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
-			return host
-		}
-		return p.Addr.String()
 	}
 	return ""
 }

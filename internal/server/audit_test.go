@@ -26,6 +26,9 @@ import (
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
+// panickingRun is the run whose retry panics after it may have changed state.
+const panickingRun = 666
+
 const (
 	startRunOp = "/groupbuy.v1.FinanceSettlement/StartSettlementRun"
 	retryRunOp = "/groupbuy.v1.FinanceSettlement/RetrySettlementRun"
@@ -45,6 +48,9 @@ func (settlementAPI) StartSettlementRun(_ context.Context, req *v1.StartSettleme
 }
 
 func (settlementAPI) RetrySettlementRun(_ context.Context, req *v1.RetrySettlementRunRequest) (*v1.RetrySettlementRunReply, error) {
+	if req.GetId() == panickingRun {
+		panic("retry of run 666 broke half-way")
+	}
 	return &v1.RetrySettlementRunReply{}, nil
 }
 
@@ -82,6 +88,12 @@ func (s *logSink) String() string {
 // audit middleware, on a fresh PostgreSQL database.
 func auditServer(t *testing.T) (*httptest.Server, *audit.Usecase, *sqldb.DB, *logSink) {
 	t.Helper()
+	return auditServerBehind(t, nil)
+}
+
+// auditServerBehind is auditServer with proxies as its trusted load balancers.
+func auditServerBehind(t *testing.T, proxies mw.Proxies) (*httptest.Server, *audit.Usecase, *sqldb.DB, *logSink) {
+	t.Helper()
 	db, cleanup, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{Driver: dialect.Postgres, Source: testenv.PostgresDSN(t)}})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +110,8 @@ func auditServer(t *testing.T) (*httptest.Server, *audit.Usecase, *sqldb.DB, *lo
 	}
 	sink := &logSink{}
 	srv := khttp.NewServer(
-		khttp.Middleware(mw.RequestLog(sink), asFinance, Audit(sink, uc, nil, nil, ops), mw.Validate()),
+		khttp.Middleware(mw.RequestLog(sink, proxies), asFinance,
+			Audit(sink, uc, Recording{Ops: ops, Proxies: proxies}), mw.Recover(sink), mw.Validate()),
 		khttp.RequestDecoder(decodeBody), khttp.ResponseEncoder(encodeResponse), khttp.ErrorEncoder(encodeError),
 	)
 	v1.RegisterFinanceSettlementHTTPServer(srv, settlementAPI{})
@@ -222,5 +235,68 @@ func TestAuditedOperations(t *testing.T) {
 		if a := policy[op]; op != consoleLoginOp && !staff(a) {
 			t.Errorf("%s is audited but not a staff operation: %+v", op, a)
 		}
+	}
+}
+
+// An action that panics (after it may have changed something) is recorded as failed: the
+// inner recovery turns the panic into the error the audit middleware sees.
+func TestAuditRecordsAPanickingAction(t *testing.T) {
+	t.Parallel()
+	ts, uc, _, sink := auditServer(t)
+	status, requestID := call(t, ts, "POST", "/v1/finance/settlement/runs/666/retry", `{}`)
+	if status != 500 {
+		t.Fatalf("status %d, want 500", status)
+	}
+	es := entries(t, uc)
+	if len(es) != 1 || es[0].Operation != retryRunOp || es[0].Target != "666" || es[0].Outcome != "INTERNAL" ||
+		es[0].Status != 500 || es[0].RequestID != requestID {
+		t.Fatalf("entries = %+v, want one INTERNAL retry of run 666 (request %s)", es, requestID)
+	}
+	if !strings.Contains(sink.String(), "broke half-way") {
+		t.Errorf("the panic is not in the log:\n%s", sink.String())
+	}
+}
+
+// Behind a trusted load balancer the entry names the client the balancer saw and keeps the
+// balancer's request id; a client elsewhere can set neither.
+func TestAuditBelievesOnlyTrustedProxies(t *testing.T) {
+	t.Parallel()
+	balancer, err := mw.ParseProxies([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		proxies mw.Proxies
+		wantIP  string
+		adopted bool
+	}{
+		{"behind the balancer", balancer, "203.0.113.0", true},
+		{"no balancer", nil, "127.0.0.0", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts, uc, _, _ := auditServerBehind(t, c.proxies)
+			req, err := http.NewRequestWithContext(t.Context(), "POST", ts.URL+"/v1/finance/settlement/runs",
+				strings.NewReader(`{"idempotency_key":"first-run-key"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Forwarded-For", "198.51.100.7, 203.0.113.9")
+			req.Header.Set(mw.RequestIDHeader, "lb-chosen-id-1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			es := entries(t, uc)
+			if len(es) != 1 || es[0].ClientIP != c.wantIP {
+				t.Fatalf("entries = %+v, want one from %s", es, c.wantIP)
+			}
+			if adopted := es[0].RequestID == "lb-chosen-id-1"; adopted != c.adopted ||
+				resp.Header.Get(mw.RequestIDHeader) != es[0].RequestID {
+				t.Errorf("request id %q (reply %q): adopted = %v, want %v", es[0].RequestID,
+					resp.Header.Get(mw.RequestIDHeader), adopted, c.adopted)
+			}
+		})
 	}
 }

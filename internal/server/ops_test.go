@@ -158,7 +158,7 @@ func TestDrainTurnsReadinessOff(t *testing.T) {
 func TestErrorCauseLoggedNotAnswered(t *testing.T) {
 	var logs logBuffer
 	cause := errors.New("get access token: dial tcp: lookup api.weixin.qq.com: no such host")
-	srv := khttp.NewServer(khttp.Middleware(mw.RequestLog(log.NewStdLogger(&logs))), khttp.ErrorEncoder(encodeError))
+	srv := khttp.NewServer(khttp.Middleware(mw.RequestLog(log.NewStdLogger(&logs), nil)), khttp.ErrorEncoder(encodeError))
 	srv.Route("/").GET("/login", func(ctx khttp.Context) error {
 		h := ctx.Middleware(func(context.Context, any) (any, error) {
 			return nil, v1.ErrorWechatUnavailable("WeChat is unavailable: retry later").WithCause(cause)

@@ -15,6 +15,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 	"github.com/groupbuy/groupbuy/internal/server/console"
 	mw "github.com/groupbuy/groupbuy/internal/server/middleware"
@@ -33,6 +34,7 @@ var ProviderSet = wire.NewSet(
 	NewDrain,
 	wire.Struct(new(Services), "*"),
 	NewMiddleware,
+	NewProxies,
 	NewMetricsRegistry,
 	auth.NewIssuer,
 	auth.LoadPolicy,
@@ -96,9 +98,10 @@ type Middleware []middleware.Middleware
 // NewMiddleware builds the chain: recover from panics, log with a request id, count, then
 // authenticate and authorize (before validation, so an anonymous caller learns nothing about
 // the rules), record the staff's actions in the audit log (after authentication, so it knows
-// who; before validation, so a refused input is recorded too), then validate.
+// who; before validation, so a refused input is recorded too), recover again (so an action that
+// panics is recorded as failed, with its request id in the log), then validate.
 func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Issuer, policy auth.Policy,
-	marks identity.AccessMarks, audits *audit.Usecase, accounts *identity.ConsoleUsecase) (Middleware, error) {
+	marks identity.AccessMarks, audits *audit.Usecase, accounts *identity.ConsoleUsecase, proxies mw.Proxies) (Middleware, error) {
 	metrics, err := mw.NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -109,12 +112,18 @@ func NewMiddleware(logger log.Logger, reg *prometheus.Registry, issuer *auth.Iss
 	}
 	return Middleware{
 		mw.Recover(logger),
-		mw.RequestLog(logger),
+		mw.RequestLog(logger, proxies),
 		metrics.Middleware(),
 		auth.Middleware(issuer, policy, marks),
-		Audit(logger, audits, issuer, ConsoleNames{Accounts: accounts}, audited),
+		Audit(logger, audits, Recording{Issuer: issuer, Names: ConsoleNames{Accounts: accounts}, Ops: audited, Proxies: proxies}),
+		mw.Recover(logger),
 		mw.Validate(),
 	}, nil
+}
+
+// NewProxies reads the trusted load balancers of the configuration.
+func NewProxies(c *conf.Server) (mw.Proxies, error) {
+	return mw.ParseProxies(c.GetHttp().GetTrustedProxies())
 }
 
 // NewMetricsRegistry is the Prometheus registry Metrics serves, with Go and process metrics.

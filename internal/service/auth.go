@@ -5,6 +5,7 @@ import (
 	"time"
 
 	v1 "github.com/groupbuy/groupbuy/api/groupbuy/v1"
+	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 )
@@ -35,9 +36,11 @@ func (s *AuthService) Refresh(ctx context.Context, req *v1.RefreshRequest) (*v1.
 }
 
 func (s *AuthService) Logout(ctx context.Context, req *v1.LogoutRequest) (*v1.LogoutReply, error) {
-	if err := s.uc.Logout(ctx, req.GetRefreshToken()); err != nil {
+	p, err := s.uc.Logout(ctx, req.GetRefreshToken())
+	if err != nil {
 		return nil, toAPIError(err)
 	}
+	audit.NoteSubject(ctx, p)
 	return &v1.LogoutReply{}, nil
 }
 

@@ -75,9 +75,14 @@ func (uc *AuthUsecase) Refresh(ctx context.Context, refreshToken string) (*Token
 	return tokens, nil
 }
 
-// Logout revokes the session of refreshToken.
-func (uc *AuthUsecase) Logout(ctx context.Context, refreshToken string) error {
-	return uc.sessions.revoke(ctx, refreshToken)
+// Logout revokes the session of refreshToken and says whose it was (Kind and ID only; the zero
+// Principal for a token it does not know).
+func (uc *AuthUsecase) Logout(ctx context.Context, refreshToken string) (Principal, error) {
+	sess, err := uc.sessions.revoke(ctx, refreshToken)
+	if err != nil || sess == nil {
+		return Principal{}, err
+	}
+	return Principal{Kind: sess.Kind, ID: sess.SubjectID}, nil
 }
 
 // principal reloads who a session belongs to, refusing accounts that were disabled since.

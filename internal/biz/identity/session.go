@@ -100,17 +100,17 @@ func (s *sessions) claim(ctx context.Context, refreshToken string) (*Session, er
 	return sess, nil
 }
 
-// revoke ends the session family of refreshToken. Unknown tokens are ignored: logging out twice
-// is not an error.
-func (s *sessions) revoke(ctx context.Context, refreshToken string) error {
+// revoke ends the session family of refreshToken and returns its session. Unknown tokens are
+// ignored (nil, nil): logging out twice is not an error.
+func (s *sessions) revoke(ctx context.Context, refreshToken string) (*Session, error) {
 	sess, err := s.repo.GetByHash(ctx, hashToken(refreshToken))
 	if errors.Is(err, bizerr.ErrNotFound) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("look up session: %w", err)
+		return nil, fmt.Errorf("look up session: %w", err)
 	}
-	return s.revokeFamily(ctx, sess, s.now())
+	return sess, s.revokeFamily(ctx, sess, s.now())
 }
 
 // revokeFamily ends the refresh tokens of sess's family and, from the next request on, its

@@ -3,7 +3,9 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
@@ -58,21 +60,48 @@ func noteSignIn(ctx context.Context, p identity.Principal, reason string) {
 // the API, it records what passed the session, role and CSRF checks, with the form's outcome.
 func (c *Console) audited(op string, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-		id := mw.IncomingRequestID(r.Header.Get(mw.RequestIDHeader))
+		id := c.deps.Proxies.RequestID(r)
 		w.Header().Set(mw.RequestIDHeader, id)
 		sw := &statusWriter{ResponseWriter: w}
-		h(sw, r, rc)
+		c.recovered(h)(sw, r, rc)
 		e := c.entry(r, op, id, sw.status, "")
+		e.Target = r.PathValue("id")
 		e.SubjectKind, e.SubjectID, e.Role = audit.WhoOf(rc.p)
 		e.Username = rc.account.Username
 		c.record(r, e)
 	}
 }
 
+// recovered turns a handler's panic into the error page, with the stack in the log: the browser
+// gets an answer instead of a dropped connection, and a form's audit entry says it failed even
+// when the handler had already begun its reply.
+func (c *Console) recovered(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler { //nolint:errorlint // the sentinel net/http panics with
+				panic(p)
+			}
+			buf := make([]byte, 64<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			c.log.WithContext(r.Context()).Errorw("msg", "console: panic", "path", r.URL.Path,
+				"panic", fmt.Sprint(p), "stack", string(buf))
+			if sw, ok := w.(*statusWriter); ok {
+				sw.status = http.StatusInternalServerError
+			}
+			c.fail(w, r, rc, http.StatusInternalServerError, "error.internal")
+		}()
+		h(w, r, rc)
+	}
+}
+
 // auditedSignIn records the console's sign-in, successful or not, with the username tried.
 func (c *Console) auditedSignIn(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := mw.IncomingRequestID(r.Header.Get(mw.RequestIDHeader))
+		id := c.deps.Proxies.RequestID(r)
 		w.Header().Set(mw.RequestIDHeader, id)
 		sw := &statusWriter{ResponseWriter: w}
 		note := &signInNote{p: identity.Principal{Kind: identity.SubjectConsole}}
@@ -98,7 +127,7 @@ func (c *Console) entry(r *http.Request, op, requestID string, status int, reaso
 		}
 	}
 	return audit.Entry{Operation: op, Outcome: outcome, Status: status, Channel: audit.ChannelConsole,
-		RequestID: requestID, ClientIP: r.RemoteAddr}
+		RequestID: requestID, ClientIP: c.deps.Proxies.ClientIP(r)}
 }
 
 // record writes e; a failure is logged as an error and changes nothing for the browser, whose

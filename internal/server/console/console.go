@@ -25,6 +25,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
+	mw "github.com/groupbuy/groupbuy/internal/server/middleware"
 )
 
 // Prefix is where the console is served.
@@ -52,6 +53,7 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler
 	Plans      *commission.Plans
 	Receivers  *payment.ReceiverOps
+	Proxies    mw.Proxies // who may name the client's address and the request id
 }
 
 // Console serves every page, form and asset under Prefix.
@@ -114,6 +116,8 @@ func (c *Console) routes() error {
 		var h handlerFunc = func(w http.ResponseWriter, r *http.Request, rc *reqCtx) { serve(c, w, r, rc) }
 		if strings.HasPrefix(p.route, http.MethodPost+" ") {
 			h = c.audited(p.op, h) // every form changes state: its use is recorded
+		} else {
+			h = c.recovered(h)
 		}
 		m.HandleFunc(p.route, c.signedIn(p.roles, h))
 	}

@@ -62,7 +62,7 @@ func (c *Console) signInAgain(w http.ResponseWriter, r *http.Request, sess sessi
 	target := Prefix + "login"
 	if !errors.Is(err, errNoSession) {
 		if sess.Refresh != "" {
-			if lerr := c.deps.Sessions.Logout(context.WithoutCancel(r.Context()), sess.Refresh); lerr != nil {
+			if _, lerr := c.deps.Sessions.Logout(context.WithoutCancel(r.Context()), sess.Refresh); lerr != nil {
 				c.log.WithContext(r.Context()).Warnw("msg", "console: revoke an ended session", "error", lerr)
 			}
 		}
@@ -168,7 +168,7 @@ func (c *Console) loginError(err error) (int, string) {
 func (c *Console) logout(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
 	ck, _ := r.Cookie(sessionCookie)
 	if sess, err := c.sessions.decode(ck.Value); err == nil {
-		if err := c.deps.Sessions.Logout(r.Context(), sess.Refresh); err != nil {
+		if _, err := c.deps.Sessions.Logout(r.Context(), sess.Refresh); err != nil {
 			c.internal(w, r, nil, err)
 			return
 		}

@@ -31,10 +31,11 @@ func RequestIDValuer() log.Valuer {
 	return func(ctx context.Context) any { return RequestID(ctx) }
 }
 
-// RequestLog gives every request an id (the caller's, when it sent a sane one), echoes it in the
-// reply, and writes one access-log line when the request ends. It logs the operation, outcome and
+// RequestLog gives every request an id, echoes it in the reply, and writes one access-log line
+// when the request ends. The id is new unless a trusted proxy sent a sane one: the audit log
+// records it, so a client must not pick it (a client's own id is logged as client_request_id). It logs the operation, outcome and
 // latency (the request id comes from the logger's valuer), never the request or reply bodies: they can hold codes, tokens, passwords and phones.
-func RequestLog(logger log.Logger) middleware.Middleware {
+func RequestLog(logger log.Logger, proxies Proxies) middleware.Middleware {
 	helper := log.NewHelper(logger)
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, req any) (any, error) {
@@ -42,9 +43,9 @@ func RequestLog(logger log.Logger) middleware.Middleware {
 			if !ok {
 				return next(ctx, req)
 			}
-			id := tr.RequestHeader().Get(RequestIDHeader)
-			if !saneID(id) {
-				id = newID()
+			id, theirs := newID(), tr.RequestHeader().Get(RequestIDHeader)
+			if saneID(theirs) && proxies.trusts(peerAddr(ctx)) {
+				id, theirs = theirs, ""
 			}
 			tr.ReplyHeader().Set(RequestIDHeader, id)
 			ctx = context.WithValue(ctx, requestIDKey{}, id)
@@ -55,6 +56,9 @@ func RequestLog(logger log.Logger) middleware.Middleware {
 			kv := []any{
 				"kind", tr.Kind().String(), "operation", tr.Operation(),
 				"code", code(se), "reason", reason(se), "latency_ms", time.Since(start).Milliseconds(),
+			}
+			if saneID(theirs) {
+				kv = append(kv, "client_request_id", theirs)
 			}
 			switch {
 			case se != nil && se.Code >= 500:
@@ -101,13 +105,4 @@ func reason(se *errors.Error) string {
 		return ""
 	}
 	return se.Reason
-}
-
-// IncomingRequestID is the request id a plain HTTP handler (the console) gives its request: the
-// caller's X-Request-Id when it is sane, else a new one, as RequestLog does for the API.
-func IncomingRequestID(header string) string {
-	if saneID(header) {
-		return header
-	}
-	return newID()
 }
