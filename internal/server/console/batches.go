@@ -191,6 +191,8 @@ type batchData struct {
 	Remaining   map[int64]int64
 	CanAct      bool // ops: schedule, dispatch, cancel
 	CanDispatch bool // the dispatch list
+	CanRebuild  bool
+	Stock       *batchStock // nil for an account that may not read it
 	Done        string
 	Reason      string
 	Error       string
@@ -217,6 +219,10 @@ func (c *Console) showBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 		return
 	}
 	d.Batch = b
+	if err := c.inspectStock(r, rc, d); err != nil {
+		c.internal(w, r, rc, err)
+		return
+	}
 	d.CanAct = c.may(rc.p, scheduleRoute)
 	d.CanDispatch = c.may(rc.p, dispatchListRoute) && b.Status != presale.Draft && b.Status != presale.Cancelled
 	c.render(w, r, status, "batch", c.frame(rc, "batch.heading", batchesPath), d)

@@ -70,6 +70,8 @@ var pageTable = []page{
 	{route: scheduleRoute, op: "/groupbuy.v1.BatchOps/ScheduleBatch", serve: (*Console).scheduleBatch},
 	{route: dispatchRoute, op: "/groupbuy.v1.BatchOps/DispatchBatch", serve: (*Console).dispatchBatch},
 	{route: cancelBatchRoute, op: "/groupbuy.v1.BatchOps/CancelBatch", serve: (*Console).cancelBatch},
+	{route: batchStockRoute, op: "/groupbuy.v1.BatchOps/GetBatchStock", serve: (*Console).batchPage},
+	{route: rebuildStockRoute, op: "/groupbuy.v1.BatchOps/RebuildStock", serve: (*Console).rebuildStock},
 	{route: dispatchListRoute, op: "/groupbuy.v1.BatchOps/GetDispatchList", serve: (*Console).dispatchListPage},
 	{route: "GET " + afterSalesPath, op: "/groupbuy.v1.AfterSalesOps/ListAfterSales",
 		menu: "menu.after_sales", href: afterSalesPath, serve: (*Console).afterSalesPage},
