@@ -283,6 +283,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciler: reconciler,
 		Plans:      plans,
 		Receivers:  receiverOps,
+		Catalog:    catalogUsecase,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {

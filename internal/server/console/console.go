@@ -13,6 +13,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -52,6 +53,7 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler
 	Plans      *commission.Plans
 	Receivers  *payment.ReceiverOps
+	Catalog    *catalog.Usecase
 }
 
 // Console serves every page, form and asset under Prefix.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -50,17 +49,7 @@ type leadersData struct {
 
 // Href is the list's address with the same search, in status, from after.
 func (d *leadersData) Href(status string, after int64) template.URL {
-	v := url.Values{"status": {status}}
-	if d.Query != "" {
-		v.Set("q", d.Query)
-	}
-	if d.Grid != "" {
-		v.Set("grid", d.Grid)
-	}
-	if after > 0 {
-		v.Set("after", strconv.FormatInt(after, 10))
-	}
-	return template.URL(leadersPath + "?" + v.Encode()) //nolint:gosec // a constant path and an encoded query
+	return listHref(leadersPath, after, "status", status, "q", d.Query, "grid", d.Grid)
 }
 
 func (c *Console) leadersPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
