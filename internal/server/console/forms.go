@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"html/template"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,11 +59,11 @@ func (e formError) PageError() string {
 func (c *Console) fieldRefusal(err error) (field, text string, status int, ok bool) {
 	var wording *catalog.WordingError
 	if errors.As(err, &wording) {
-		return wording.Field, c.msg.T("catalog.banned", strings.Join(wording.Words, "、")), 422, true
+		return wording.Field, c.msg.T("catalog.banned", strings.Join(wording.Words, "、")), http.StatusUnprocessableEntity, true
 	}
 	var invalid *bizerr.InvalidError
 	if errors.As(err, &invalid) {
-		return invalid.Field, c.invalidText(invalid), 422, true
+		return invalid.Field, c.invalidText(invalid), http.StatusUnprocessableEntity, true
 	}
 	status, text, ok = c.refusal(err)
 	return "", text, status, ok
