@@ -289,6 +289,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciler: reconciler,
 		Plans:      plans,
 		Receivers:  receiverOps,
+		Catalog:    catalogUsecase,
 		Proxies:    proxies,
 	}
 	consoleConsole, err := console.New(deps)

@@ -20,7 +20,8 @@ type LeaderOpsService struct {
 func NewLeaderOpsService(uc *leader.Usecase) *LeaderOpsService { return &LeaderOpsService{uc: uc} }
 
 func (s *LeaderOpsService) ListLeaders(ctx context.Context, req *v1.ListLeadersRequest) (*v1.ListLeadersReply, error) {
-	f := leader.ListFilter{Status: leader.Status(req.GetStatus()), AfterID: req.GetAfterId(), Limit: pageSizeOr(req.GetPageSize(), 50)}
+	f := leader.ListFilter{Status: leader.Status(req.GetStatus()), PointName: req.GetPointName(),
+		AfterID: req.GetAfterId(), Limit: pageSizeOr(req.GetPageSize(), 50)}
 	if req.GetGridCell() != "" {
 		c, err := geo.ParseCell(req.GetGridCell())
 		if err != nil {

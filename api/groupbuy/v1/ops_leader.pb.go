@@ -30,7 +30,10 @@ type ListLeadersRequest struct {
 	GridCell string `protobuf:"bytes,2,opt,name=grid_cell,json=gridCell,proto3" json:"grid_cell,omitempty"`
 	PageSize int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The id of the last leader of the previous page.
-	AfterId       int64 `protobuf:"varint,4,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`
+	AfterId int64 `protobuf:"varint,4,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`
+	// Leaders whose pickup point's name contains this text (case-insensitive). The real name and
+	// phone are stored sealed, so they cannot be searched; a leader is found by id with GetLeader.
+	PointName     string `protobuf:"bytes,5,opt,name=point_name,json=pointName,proto3" json:"point_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -91,6 +94,13 @@ func (x *ListLeadersRequest) GetAfterId() int64 {
 		return x.AfterId
 	}
 	return 0
+}
+
+func (x *ListLeadersRequest) GetPointName() string {
+	if x != nil {
+		return x.PointName
+	}
+	return ""
 }
 
 type ListLeadersReply struct {
@@ -681,12 +691,14 @@ var File_groupbuy_v1_ops_leader_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_ops_leader_proto_rawDesc = "" +
 	"\n" +
-	"\x1cgroupbuy/v1/ops_leader.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x1fgroupbuy/v1/neighbourhood.proto\x1a\x17validate/validate.proto\"\xd8\x01\n" +
+	"\x1cgroupbuy/v1/ops_leader.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x18groupbuy/v1/access.proto\x1a\x1fgroupbuy/v1/neighbourhood.proto\x1a\x17validate/validate.proto\"\x80\x02\n" +
 	"\x12ListLeadersRequest\x12P\n" +
 	"\x06status\x18\x01 \x01(\tB8\xfaB5r3R\x00R\apendingR\bapprovedR\brejectedR\tsuspendedR\aremovedR\x06status\x12$\n" +
 	"\tgrid_cell\x18\x02 \x01(\tB\a\xfaB\x04r\x02\x18\x10R\bgridCell\x12&\n" +
 	"\tpage_size\x18\x03 \x01(\x05B\t\xfaB\x06\x1a\x04\x18d(\x00R\bpageSize\x12\"\n" +
-	"\bafter_id\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\aafterId\"H\n" +
+	"\bafter_id\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\aafterId\x12&\n" +
+	"\n" +
+	"point_name\x18\x05 \x01(\tB\a\xfaB\x04r\x02\x18@R\tpointName\"H\n" +
 	"\x10ListLeadersReply\x124\n" +
 	"\aleaders\x18\x01 \x03(\v2\x1a.groupbuy.v1.LeaderProfileR\aleaders\"+\n" +
 	"\x10GetLeaderRequest\x12\x17\n" +

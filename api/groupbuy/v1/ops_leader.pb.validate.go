@@ -101,6 +101,17 @@ func (m *ListLeadersRequest) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
+	if utf8.RuneCountInString(m.GetPointName()) > 64 {
+		err := ListLeadersRequestValidationError{
+			field:  "PointName",
+			reason: "value length must be at most 64 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
 	if len(errors) > 0 {
 		return ListLeadersRequestMultiError(errors)
 	}

@@ -12,8 +12,11 @@ import (
 type ListFilter struct {
 	Status   Status
 	GridCell geo.Cell
-	AfterID  int64
-	Limit    int
+	// PointName matches leaders whose pickup point's name contains it, case-insensitively. The
+	// real name and phone are sealed, so no filter can match them.
+	PointName string
+	AfterID   int64
+	Limit     int
 }
 
 // Repo stores leaders and their history. Lookups return bizerr.ErrNotFound for an unknown leader;

@@ -284,6 +284,10 @@ func (uc *Usecase) Get(ctx context.Context, id int64) (*Leader, []Event, error) 
 
 // List returns leaders for ops, filtered and paged by id.
 func (uc *Usecase) List(ctx context.Context, f ListFilter) ([]*Leader, error) {
+	f.PointName = strings.TrimSpace(f.PointName)
+	if err := checkText("point_name", f.PointName, 0, 64); err != nil {
+		return nil, err
+	}
 	return uc.repo.List(ctx, f)
 }
 

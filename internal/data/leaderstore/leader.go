@@ -150,6 +150,9 @@ func (r *leaderRepo) List(ctx context.Context, f leader.ListFilter) ([]*leader.L
 	if !f.GridCell.IsZero() {
 		q.Where(entleader.GridCell(f.GridCell.String()))
 	}
+	if f.PointName != "" {
+		q.Where(entleader.PointNameContainsFold(f.PointName))
+	}
 	rows, err := q.Order(ent.Asc(entleader.FieldID)).Limit(port.PageLimit(f.Limit)).All(ctx)
 	if err != nil {
 		return nil, sqldb.Err(err, "list leaders")

@@ -143,7 +143,7 @@ func (it itemForm) input() (presale.ItemInput, error) {
 	if out.SKUID, err = strconv.ParseInt(it.SKU, 10, 64); err != nil {
 		return out, bizerr.Invalid("items.sku_id", "is not a number")
 	}
-	if out.Price, err = parseYuan(it.Price); err != nil {
+	if out.Price, err = parseYuan("items.price", it.Price); err != nil {
 		return out, err
 	}
 	if out.Quota, err = strconv.ParseInt(it.Quota, 10, 64); err != nil {
@@ -164,11 +164,11 @@ func (it itemForm) input() (presale.ItemInput, error) {
 
 var yuanPattern = regexp.MustCompile(`^([0-9]{1,9})(?:\.([0-9]{1,2}))?$`)
 
-// parseYuan reads a price in yuan ("39.9", "39.90", "40") as fen, without floating point.
-func parseYuan(s string) (int64, error) {
+// parseYuan reads field, a price in yuan ("39.9", "39.90", "40") as fen, without floating point.
+func parseYuan(field, s string) (int64, error) {
 	m := yuanPattern.FindStringSubmatch(s)
 	if m == nil {
-		return 0, bizerr.Invalid("items.price", "is not an amount in yuan (e.g. 39.90)")
+		return 0, bizerr.Invalid(field, "is not an amount in yuan (e.g. 39.90)")
 	}
 	whole, _ := strconv.ParseInt(m[1], 10, 64)
 	frac, _ := strconv.ParseInt((m[2] + "00")[:2], 10, 64)
@@ -191,6 +191,8 @@ type batchData struct {
 	Remaining   map[int64]int64
 	CanAct      bool // ops: schedule, dispatch, cancel
 	CanDispatch bool // the dispatch list
+	CanRebuild  bool
+	Stock       *batchStock // nil for an account that may not read it
 	Done        string
 	Reason      string
 	Error       string
@@ -217,6 +219,10 @@ func (c *Console) showBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 		return
 	}
 	d.Batch = b
+	if err := c.inspectStock(r, rc, d); err != nil {
+		c.internal(w, r, rc, err)
+		return
+	}
 	d.CanAct = c.may(rc.p, scheduleRoute)
 	d.CanDispatch = c.may(rc.p, dispatchListRoute) && b.Status != presale.Draft && b.Status != presale.Cancelled
 	c.render(w, r, status, "batch", c.frame(rc, "batch.heading", batchesPath), d)

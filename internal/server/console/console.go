@@ -13,6 +13,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -53,6 +54,7 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler
 	Plans      *commission.Plans
 	Receivers  *payment.ReceiverOps
+	Catalog    *catalog.Usecase
 	Proxies    mw.Proxies // who may name the client's address and the request id
 }
 

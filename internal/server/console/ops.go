@@ -21,7 +21,7 @@ func (c *Console) refusal(err error) (status int, text string, ok bool) {
 	var transition *lifecycle.TransitionError
 	switch {
 	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity, c.msg.T("ops.invalid", invalid.Field, invalid.Reason), true
+		return http.StatusUnprocessableEntity, c.invalidText(invalid), true
 	case errors.As(err, &transition):
 		return http.StatusConflict, c.msg.T("ops.refused", c.msg.T("status."+transition.From)), true
 	case errors.Is(err, bizerr.ErrNotFound):
@@ -30,6 +30,24 @@ func (c *Console) refusal(err error) (status int, text string, ok bool) {
 		return http.StatusConflict, c.msg.T("ops.conflict"), true
 	}
 	return 0, "", false
+}
+
+// invalidText is a refused input in words: the sentence of its field when the messages have one
+// (invalid.<field>), else the field and the use case's reason.
+func (c *Console) invalidText(e *bizerr.InvalidError) string {
+	if _, ok := c.msg["invalid."+e.Field]; ok {
+		return c.msg.T("invalid." + e.Field)
+	}
+	return c.msg.T("ops.invalid", e.Field, e.Reason)
+}
+
+// invalidField is the input err refuses, or "" when it refuses none.
+func invalidField(err error) string {
+	var invalid *bizerr.InvalidError
+	if errors.As(err, &invalid) {
+		return invalid.Field
+	}
+	return ""
 }
 
 // pathID is the positive id in the route's {id}; a page for any other is not found.
@@ -59,7 +77,7 @@ func oneOf(v string, allowed ...string) string {
 
 // The ops pages' templates, added to the console's views in a list of their own.
 func init() {
-	viewNames = append(viewNames, "leaders", "leader", "batches", "batch", "dispatch", "aftersales", "grids")
+	viewNames = append(viewNames, "leaders", "leader", "batches", "batch", "dispatch", "aftersales", "grids", "products", "product")
 }
 
 // opsRedirect is redirect for the ops forms' answers. Their targets are built from constant
