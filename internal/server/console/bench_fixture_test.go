@@ -18,6 +18,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
@@ -104,6 +105,10 @@ func benchConsole(b *testing.B, db *sqldb.DB, keys *seal.Keyring) *Console {
 			PasswordParams: passhash.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
 		Leader: leader.Config{GridRes: geo.DefaultGridRes, PickupRes: geo.DefaultPickupRes, MaxRadiusMeters: 3000,
 			IndexRefresh: time.Minute, UplineDepth: 1},
+		// As configs/postgres.yaml settles: the at-risk page lists what is due within five days.
+		Settlement: settlement.Config{FreezeWindow: 30 * 24 * time.Hour, WarnBefore: 5 * 24 * time.Hour, MaxRatioBP: 3000,
+			FeeBP: 60, Concurrency: 8, ClaimBatch: 32, PollAfter: 2 * time.Second, RetryAfter: time.Second,
+			RetryMax: 300 * time.Second, Lease: time.Minute, SelectBatch: 500, FinishBatch: 64},
 		Auth: &conf.Auth{JwtSecret: "console-bench-secret-0123456789abcdef", Issuer: "groupbuy"},
 	}, logger)
 	if err != nil {
