@@ -86,9 +86,10 @@ LIMIT 1 OFFSET (SELECT count(*) * 3 / 4 FROM settlement_items WHERE run_id = %[1
 
 // statuses are the pages whose first page does not answer 200 on the benchmark's stand-ins.
 var statuses = map[string]int{
-	// The reconciliation of a day reads WeChat Pay's bill, which the benchmark has not: the file
-	// without a day is refused before any query.
-	"GET " + reconCSV: http.StatusUnprocessableEntity,
+	// A file needs its day or its leader: without one it is not found, before any query. The
+	// reconciliation of a day reads WeChat Pay's bill, which the benchmark has not.
+	"GET " + reconCSV:     http.StatusNotFound,
+	"GET " + statementCSV: http.StatusNotFound,
 }
 
 // lastDays is the from/to query of the last n Beijing days up to tomorrow.
