@@ -192,3 +192,9 @@ bench-ledger: services
 # process: transactions/s, CPU by process and category, heap, ratio to the RSA signatures alone
 bench-settle: services
 	GROUPBUY_SETTLE_N=$${GROUPBUY_SETTLE_N:-100000} go test -tags "$(DEV_TAGS)" -run '^$$' -bench '^BenchmarkSettlementRun$$' -benchtime 1x -count 1 -timeout 120m ./internal/data
+
+.PHONY: bench-console
+# console: every GET page on 1,000,000 orders of 10,000 leaders (GROUPBUY_CONSOLE_ORDERS,
+# GROUPBUY_CONSOLE_LEADERS): server time per page, median and p99, against the 100 ms budget
+bench-console: services
+	go test -tags "$(DEV_TAGS)" -run '^$$' -bench '^BenchmarkConsolePages$$' -benchtime $${GROUPBUY_CONSOLE_REQUESTS:-30}x -count 1 -timeout 60m ./internal/server/console

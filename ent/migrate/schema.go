@@ -904,6 +904,11 @@ var (
 				Columns: []*schema.Column{SettlementItemsColumns[1], SettlementItemsColumns[9]},
 			},
 			{
+				Name:    "settlementitem_run_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementItemsColumns[1], SettlementItemsColumns[0]},
+			},
+			{
 				Name:    "settlementitem_active_run",
 				Unique:  false,
 				Columns: []*schema.Column{SettlementItemsColumns[1]},
@@ -1070,6 +1075,11 @@ var (
 				Name:    "shippingdeclaration_state_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{ShippingDeclarationsColumns[10], ShippingDeclarationsColumns[1]},
+			},
+			{
+				Name:    "shippingdeclaration_state_id",
+				Unique:  false,
+				Columns: []*schema.Column{ShippingDeclarationsColumns[10], ShippingDeclarationsColumns[0]},
 			},
 		},
 	}

@@ -87,6 +87,8 @@ func (SettlementItem) Indexes() []ent.Index {
 		index.Fields("deadline", "id").StorageKey("settlementitem_active_deadline").
 			Annotations(entsql.IndexWhere("active")),
 		index.Fields("run_id", "state"),
+		// A run's items are shown and exported page by page in id order (keyset on id).
+		index.Fields("run_id", "id"),
 		// Whether a run has work left is asked every round.
 		index.Fields("run_id").StorageKey("settlementitem_active_run").
 			Annotations(entsql.IndexWhere("active")),

@@ -43,5 +43,7 @@ func (ShippingDeclaration) Indexes() []ent.Index {
 		index.Fields("order_id", "kind").Unique(),
 		index.Fields("state", "next_attempt_at"),
 		index.Fields("state", "created_at"),
+		// Ops list the declarations of a state newest first, page by page (keyset on id).
+		index.Fields("state", "id"),
 	}
 }

@@ -65,7 +65,7 @@ type Repo interface {
 	// EarnedByLevel sums a leader's entries by level, for the orders whose payment the ledger
 	// recorded in [from, to).
 	EarnedByLevel(ctx context.Context, leaderID int64, from, to time.Time) (map[int]int64, error)
-	// TrialBalance sums every account's postings by owner kind and purpose.
+	// TrialBalance totals every account's balance by owner kind and purpose.
 	TrialBalance(ctx context.Context) ([]AccountTotal, error)
 	// AccountBalances is every account's sum of postings, by account id.
 	AccountBalances(ctx context.Context) ([]AccountBalance, error)

@@ -166,29 +166,25 @@ func (b *Books) Movements(ctx context.Context, leaderID int64, from, to time.Tim
 	return out, nil
 }
 
-// TrialBalance sums every account's postings by owner kind and purpose, in the order the kinds
-// first appear among the accounts.
+// TrialBalance totals the cached balances by owner kind and purpose, in the order the kinds
+// first appear among the accounts. Post keeps each cached balance equal to the sum of its
+// account's postings in the same transaction (the ledger check proves it): summing the postings
+// themselves would read every posting ever made on each view.
 func (b *Books) TrialBalance(ctx context.Context) ([]commission.AccountTotal, error) {
-	accts, err := b.AccountBalances(ctx)
-	if err != nil {
-		return nil, err
-	}
-	type key struct {
-		owner   ledger.OwnerKind
-		purpose ledger.Purpose
-	}
-	idx := map[key]int{}
 	var out []commission.AccountTotal
-	for _, a := range accts {
-		k := key{a.Account.Owner, a.Account.Purpose}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, commission.AccountTotal{Owner: k.owner, Purpose: k.purpose})
+	err := b.data.Query(ctx, `SELECT owner_kind, purpose, count(*), CAST(sum(balance) AS BIGINT) FROM ledger_accounts
+GROUP BY owner_kind, purpose ORDER BY min(id)`, nil, func(r *sql.Rows) error {
+		var t commission.AccountTotal
+		var owner, purpose string
+		if err := r.Scan(&owner, &purpose, &t.Accounts, &t.Balance); err != nil {
+			return err
 		}
-		out[i].Accounts++
-		out[i].Balance += a.Balance
+		t.Owner, t.Purpose = ledger.OwnerKind(owner), ledger.Purpose(purpose)
+		out = append(out, t)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("trial balance: %w", err)
 	}
 	return out, nil
 }
