@@ -76,8 +76,8 @@ func TestRevokedSessionMarksItsAccessTokens(t *testing.T) {
 	uc := s.authUsecase(wx)
 
 	out, kept := s.login(wx, uc, "openid-marks"), s.login(wx, uc, "openid-marks")
-	if err := uc.Logout(ctx, out.RefreshToken); err != nil {
-		t.Fatal(err)
+	if who, err := uc.Logout(ctx, out.RefreshToken); err != nil || who.Kind != identity.SubjectUser || who.ID != out.Principal.ID {
+		t.Fatalf("logout: %+v, %v; want the session's user %d", who, err, out.Principal.ID)
 	}
 	if _, err := s.marks.Apply(ctx, out.Principal); !errors.Is(err, identity.ErrSessionRevoked) {
 		t.Errorf("access of a logged-out session: %v", err)

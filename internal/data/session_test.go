@@ -228,7 +228,7 @@ func testRefreshRotationAndReuse(t *testing.T, s *stack) {
 
 	// Logout revokes the family of a fresh login; another login's family is untouched.
 	t4, t5 := s.login(wx, uc, "openid-refresh"), s.login(wx, uc, "openid-refresh")
-	if err := uc.Logout(ctx, t4.RefreshToken); err != nil {
+	if _, err := uc.Logout(ctx, t4.RefreshToken); err != nil {
 		t.Fatalf("logout: %v", err)
 	}
 	if _, err := uc.Refresh(ctx, t4.RefreshToken); !errors.Is(err, identity.ErrRefreshTokenInvalid) {

@@ -7,6 +7,7 @@ package datatest
 import (
 	"github.com/redis/go-redis/v9"
 
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -77,6 +78,7 @@ type Stack struct {
 	Bindings leader.BindingRepo
 	Leader   *leader.Usecase
 
+	Catalog *catalog.Usecase
 	Batches *presalestore.BatchRepo
 	Presale *presale.Usecase
 

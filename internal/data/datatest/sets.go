@@ -4,6 +4,7 @@ import (
 	"github.com/google/wire"
 
 	"github.com/groupbuy/groupbuy/internal/biz"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
@@ -24,4 +25,11 @@ var programSet = wire.NewSet( //nolint:unused // used by the injectors in wire.g
 	// As app/groupbuy's reconcile set has it.
 	reconcilestore.ProviderSet,
 	reconcile.NewReconciler,
+	builtInCompliance,
 )
+
+// builtInCompliance is the advertising-law check with its built-in words, as the program has it
+// when catalog.banned_words is not configured.
+func builtInCompliance() *catalog.Compliance { //nolint:unused // a provider of programSet
+	return catalog.NewCompliance(catalog.DefaultBannedWords)
+}

@@ -8,6 +8,7 @@ package datatest
 
 import (
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -67,8 +68,11 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	receiverQueue := paymentstore.NewReceiverQueue(db)
 	leaderConfig := cfg.Leader
 	usecase := leader.NewUsecase(repo, gridRepo, bindingRepo, receiverQueue, userRepo, accessMarks, db, leaderConfig, now)
+	catalogRepo := catalogstore.NewCatalogRepo(db)
+	compliance := builtInCompliance()
+	catalogUsecase := catalog.NewUsecase(catalogRepo, compliance)
 	batchRepo := presalestore.NewBatchRepo(db)
-	catalog := catalogstore.NewSKUCatalog(db)
+	presaleCatalog := catalogstore.NewSKUCatalog(db)
 	grids := leaderstore.NewGridNames(db)
 	outboxStore := outboxstore.NewOutboxStore(db, now)
 	commissionStore := commissionstore.NewCommissionStore(db)
@@ -80,7 +84,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		return nil, err
 	}
 	presaleConfig := cfg.Presale
-	presaleUsecase := presale.NewUsecase(batchRepo, catalog, grids, outboxStore, db, now, plans, stockCounter, presaleConfig)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, now, plans, stockCounter, presaleConfig)
 	orderRepo := orderstore.NewOrderRepo(db)
 	afterSaleRepo := orderstore.NewAfterSaleRepo(db)
 	pickupRepo := orderstore.NewPickupRepo(db, batchRepo)
@@ -147,6 +151,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Grids:           gridRepo,
 		Bindings:        bindingRepo,
 		Leader:          usecase,
+		Catalog:         catalogUsecase,
 		Batches:         batchRepo,
 		Presale:         presaleUsecase,
 		Outbox:          outboxStore,
