@@ -169,8 +169,13 @@ func (f *benchFixture) serve(r *http.Request) *httptest.ResponseRecorder {
 // id is the first column of the first row of query: a sample id for a page.
 func (f *benchFixture) id(b *testing.B, query string) int64 {
 	var id int64
-	if err := f.db.SQL.QueryRowContext(context.Background(), query).Scan(&id); err != nil {
-		b.Fatalf("sample id %q: %v", query, err)
-	}
+	f.sample(b, query, &id)
 	return id
+}
+
+// sample scans the first row of query into dest: what a page is asked about.
+func (f *benchFixture) sample(b *testing.B, query string, dest ...any) {
+	if err := f.db.SQL.QueryRowContext(context.Background(), query).Scan(dest...); err != nil {
+		b.Fatalf("sample %q: %v", query, err)
+	}
 }
