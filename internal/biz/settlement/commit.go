@@ -37,6 +37,9 @@ type committer struct {
 	max     int
 	in      chan finishReq
 	stopped chan struct{}
+	// report hears why a group commit failed: its items still finish one by one, so without it
+	// a fault of batching alone (never of finishing an item) would only show as slowness.
+	report func(error)
 }
 
 type committerKey struct{}
@@ -48,12 +51,14 @@ func committerOf(ctx context.Context) *committer {
 }
 
 // startCommitter starts a committer and returns ctx carrying it, for the worker pool that
-// closes it; with FinishBatch below 2 there is none and every item finishes alone.
-func (u *Usecase) startCommitter(ctx context.Context) (context.Context, *committer) {
+// closes it; with FinishBatch below 2 there is none and every item finishes alone. Failed group
+// commits go to report.
+func (u *Usecase) startCommitter(ctx context.Context, report func(error)) (context.Context, *committer) {
 	if u.cfg.FinishBatch < 2 {
 		return ctx, nil
 	}
-	c := &committer{u: u, max: u.cfg.FinishBatch, in: make(chan finishReq), stopped: make(chan struct{})}
+	c := &committer{u: u, max: u.cfg.FinishBatch, in: make(chan finishReq), stopped: make(chan struct{}),
+		report: report}
 	go c.run()
 	return context.WithValue(ctx, committerKey{}, c), c
 }
@@ -92,7 +97,7 @@ func (c *committer) run() {
 		queue, open = c.gather(queue, open)
 		var batch []finishReq
 		batch, queue = disjoint(queue, c.max)
-		c.u.finishBatch(batch)
+		c.finishBatch(batch)
 	}
 }
 
@@ -130,8 +135,10 @@ func disjoint(queue []finishReq, max int) (batch, rest []finishReq) {
 	return batch, rest
 }
 
-// finishBatch finishes the batch in one transaction, or, if that fails, each item alone.
-func (u *Usecase) finishBatch(batch []finishReq) {
+// finishBatch finishes the batch in one transaction, or, if that fails, reports why and
+// finishes each item alone.
+func (c *committer) finishBatch(batch []finishReq) {
+	u := c.u
 	if len(batch) == 1 {
 		r := batch[0]
 		r.done <- u.finishAlone(r.ctx, r.it, r.o)
@@ -146,6 +153,9 @@ func (u *Usecase) finishBatch(batch []finishReq) {
 	err := u.tx.InTx(batch[0].ctx, func(ctx context.Context) error {
 		return u.finishAll(ctx, work, batch)
 	})
+	if err != nil {
+		c.report(fmt.Errorf("group commit of %d settlement items failed, finishing them one by one: %w", len(batch), err))
+	}
 	for i, r := range batch {
 		if err == nil {
 			*r.it = work[i]

@@ -29,7 +29,7 @@ func (u *Usecase) startPipeline(ctx context.Context, report func(error)) *pipeli
 	most := int64(max(u.cfg.ClaimBatch, 1))
 	p := &pipeline{u: u, jobs: make(chan *Item, most), low: make(chan struct{}, 1), max: most,
 		mark: max(most/2, 1)}
-	ctx, p.commits = u.startCommitter(ctx)
+	ctx, p.commits = u.startCommitter(ctx, report)
 	for range max(u.cfg.Concurrency, 1) {
 		p.wg.Go(func() { p.work(ctx, report) })
 	}
