@@ -136,6 +136,9 @@ type Item struct {
 	CreatedAt     time.Time
 	FinishedAt    time.Time
 	Shares        []Share
+	// LeaseUntil is when the claim that read the item lets it go (the use case notes it at
+	// claim; it is not read back from the store).
+	LeaseUntil time.Time
 }
 
 // Result is a share's outcome.

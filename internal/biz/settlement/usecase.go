@@ -174,10 +174,9 @@ func (u *Usecase) round(ctx context.Context, work func(context.Context) (int, er
 // item that fails is left for a later claim: one item never stops the rest. The errors it
 // returns are the items' and those of group commits that fell back to finishing one by one.
 func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
-	now := u.now()
-	items, err := u.store.Claim(ctx, now, now.Add(u.cfg.Lease), u.cfg.ClaimBatch)
+	items, err := u.claim(ctx, u.cfg.ClaimBatch)
 	if err != nil {
-		return 0, fmt.Errorf("claim settlement items: %w", err)
+		return 0, err
 	}
 	var mu sync.Mutex
 	var errs []error
