@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
@@ -175,12 +176,12 @@ func (u *Usecase) finishAll(ctx context.Context, items []Item, batch []finishReq
 		byID[i] = &items[i]
 	}
 	slices.SortFunc(byID, func(a, b *Item) int { return cmp.Compare(a.ID, b.ID) })
+	if err := u.lockAllClaimed(ctx, byID); err != nil {
+		return err
+	}
 	var orders []int64
 	var shares []Share
 	for _, it := range byID {
-		if _, err := u.lockClaimed(ctx, it); err != nil {
-			return fmt.Errorf("settlement item %d: %w", it.ID, err)
-		}
 		orders = append(orders, sources(it)...)
 		shares = append(shares, it.Shares...)
 	}
@@ -198,14 +199,33 @@ func (u *Usecase) finishAll(ctx context.Context, items []Item, batch []finishReq
 	if err := u.store.SettleEntries(ctx, paid); err != nil {
 		return err
 	}
+	now := u.now()
 	for i := range items {
 		it := &items[i]
 		if err := ItemLifecycle.Move(&it.State, ItemFinished); err != nil {
 			return err
 		}
-		it.WeChatOrderID, it.LastError, it.FinishedAt = batch[i].o.OrderID, "", u.now()
-		if err := u.save(ctx, it); err != nil {
-			return fmt.Errorf("settlement item %d: %w", it.ID, err)
+		it.WeChatOrderID, it.LastError, it.FinishedAt = batch[i].o.OrderID, "", now
+	}
+	return u.store.FinishItems(ctx, items, now)
+}
+
+// lockAllClaimed is lockClaimed for every item of byID (in id order), in one read.
+func (u *Usecase) lockAllClaimed(ctx context.Context, byID []*Item) error {
+	ids := make([]int64, len(byID))
+	for i, it := range byID {
+		ids[i] = it.ID
+	}
+	locked, err := u.store.LockItems(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if len(locked) != len(byID) {
+		return fmt.Errorf("lock %d settlement items: %d found: %w", len(byID), len(locked), bizerr.ErrConflict)
+	}
+	for i := range locked {
+		if err := stillClaimed(&locked[i], byID[i]); err != nil {
+			return fmt.Errorf("settlement item %d: %w", byID[i].ID, err)
 		}
 	}
 	return nil

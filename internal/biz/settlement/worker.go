@@ -293,10 +293,15 @@ func (u *Usecase) lockClaimed(ctx context.Context, it *Item) (*Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	return locked, stillClaimed(locked, it)
+}
+
+// stillClaimed checks that the claim it was read with still holds the item, as locked.
+func stillClaimed(locked, it *Item) error {
 	if locked.Attempts != it.Attempts || !locked.State.Active() {
-		return nil, fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
+		return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
 	}
-	return locked, nil
+	return nil
 }
 
 // sources are the orders whose commission the item pays, in id order.
