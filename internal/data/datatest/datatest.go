@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -111,6 +112,8 @@ type Stack struct {
 
 	ShippingStore *shippingstore.ShippingStore
 	Shipping      *shipping.Usecase
+
+	Dashboard *dashboard.Usecase
 
 	SettlementStore *settlementstore.SettlementStore
 	Settlement      *settlement.Usecase

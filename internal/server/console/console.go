@@ -14,6 +14,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -52,6 +53,7 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler
 	Plans      *commission.Plans
 	Receivers  *payment.ReceiverOps
+	Dashboard  *dashboard.Usecase
 }
 
 // Console serves every page, form and asset under Prefix.
