@@ -243,7 +243,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	auditLogService := service.NewAuditLogService(usecase)
 	dashboardOrders := orderstore.NewDashboardOrders(db)
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
-	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, portClock)
+	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
 	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
 	services := server.Services{
 		Auth:             authService,

@@ -46,7 +46,9 @@ func TestDashboardSQLite(t *testing.T) {
 func testDashboard(t *testing.T, s *stack) {
 	s.clock.Set(dashNow)
 	seedDashboard(t, s.data)
-	uc := s.build(s.clock.Now, datatest.NoWechat(), s.config()).Dashboard
+	cfg := s.config()
+	cfg.Order.PickupOverdue = 72 * time.Hour
+	uc := s.build(s.clock.Now, datatest.NoWechat(), cfg).Dashboard
 
 	got, err := uc.Get(t.Context(), "")
 	if err != nil {
@@ -117,9 +119,9 @@ func seedDashboard(t *testing.T, db *sqldb.DB) {
 		{dashGridB, 3, 5000, entorder.StatusRefunded, "2026-12-05T15:59:59Z"},      // 5: two days ago
 		{dashGridB, 4, 600, entorder.StatusPaid, "2026-12-05T16:00:00Z"},           // 6: previous day's first instant
 		{dashGridA, 5, 700, entorder.StatusPendingPayment, ""},                     // 7: never paid
-		{dashGridC, 6, 900, entorder.StatusReadyForPickup, "2026-12-01T02:00:00Z"}, // 8: overdue
+		{dashGridC, 6, 900, entorder.StatusReadyForPickup, "2026-12-01T02:00:00Z"}, // 8: ready too long
 		{dashGridC, 7, 900, entorder.StatusReadyForPickup, "2026-12-02T02:00:00Z"}, // 9: ready, in time
-		{dashGridC, 8, 900, entorder.StatusPickedUp, "2026-12-01T03:00:00Z"},       // 10: was overdue, picked up
+		{dashGridC, 8, 900, entorder.StatusPickedUp, "2026-12-01T03:00:00Z"},       // 10: was late, picked up
 		{dashGridC, 9, 800, entorder.StatusRefunded, "2026-11-20T02:00:00Z"},       // 11: refunded today
 	}
 	ids := make([]int, len(orders))
@@ -129,8 +131,11 @@ func seedDashboard(t *testing.T, db *sqldb.DB) {
 		if o.paidAt != "" {
 			q.SetPaidAt(at(o.paidAt))
 		}
-		if i == 7 || i == 9 {
-			q.SetOverdueAt(at("2026-12-04T02:00:00Z"))
+		switch i {
+		case 7, 9: // ready before 2026-12-04T02:00Z, 72 hours before now: overdue (until picked up)
+			q.SetReadyAt(at("2026-12-04T01:59:59Z"))
+		case 8: // ready for just under 72 hours: in time
+			q.SetReadyAt(at("2026-12-04T02:00:01Z"))
 		}
 		ids[i] = q.SaveX(ctx).ID
 	}

@@ -270,7 +270,8 @@ type DashboardAlerts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Shipping declarations WeChat refused: fix and retry.
 	FailedDeclarations int64 `protobuf:"varint,1,opt,name=failed_declarations,json=failedDeclarations,proto3" json:"failed_declarations,omitempty"`
-	// Ready orders flagged as not picked up in time (pickup_overdue_after).
+	// Ready orders waiting longer than pickup_overdue_after (72 h by default), as the pickup
+	// sweeper flags them.
 	OverduePickups int64 `protobuf:"varint,2,opt,name=overdue_pickups,json=overduePickups,proto3" json:"overdue_pickups,omitempty"`
 	// Leaders' profit-sharing receiver registrations WeChat refused.
 	FailedRegistrations int64 `protobuf:"varint,3,opt,name=failed_registrations,json=failedRegistrations,proto3" json:"failed_registrations,omitempty"`

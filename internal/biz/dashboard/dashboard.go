@@ -12,6 +12,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
@@ -57,12 +58,16 @@ type Usecase struct {
 	payments Payments
 	batches  Batches
 	shipping Shipping
+	overdue  time.Duration
 	now      port.Clock
 }
 
-// NewUsecase builds the dashboard on the owners' stores.
-func NewUsecase(orders Orders, payments Payments, batches Batches, shipping Shipping, now port.Clock) *Usecase {
-	return &Usecase{orders: orders, payments: payments, batches: batches, shipping: shipping, now: now}
+// NewUsecase builds the dashboard on the owners' stores; a ready order is overdue after the
+// orders' PickupOverdue, as the pickup sweeper flags it.
+func NewUsecase(orders Orders, payments Payments, batches Batches, shipping Shipping, cfg order.Config,
+	now port.Clock) *Usecase {
+	return &Usecase{orders: orders, payments: payments, batches: batches, shipping: shipping,
+		overdue: cfg.PickupOverdue, now: now}
 }
 
 // Get reads the dashboard of the Beijing day day (YYYY-MM-DD; empty for today) and the day
@@ -80,7 +85,7 @@ func (u *Usecase) Get(ctx context.Context, day string) (*Dashboard, error) {
 	if out.Batches, err = u.batches.BatchCounts(ctx, now.Add(ClosingWithin)); err != nil {
 		return nil, fmt.Errorf("dashboard batches: %w", err)
 	}
-	if out.Alerts, err = u.alerts(ctx); err != nil {
+	if out.Alerts, err = u.alerts(ctx, now); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -185,15 +190,19 @@ func (u *Usecase) refundsByGrid(ctx context.Context, d Days) ([]gridRefund, erro
 	return out, nil
 }
 
-func (u *Usecase) alerts(ctx context.Context) (Alerts, error) {
+// alerts counts the work waiting. Overdue pickups are counted by the rule the sweeper flags
+// them by (ready for longer than PickupOverdue), not by the flag: a range of the (status,
+// ready_at) index, which also sees the orders the sweeper has not reached yet.
+func (u *Usecase) alerts(ctx context.Context, now time.Time) (Alerts, error) {
 	var a Alerts
+	overdue := func(ctx context.Context) (int64, error) { return u.orders.OverduePickups(ctx, now.Add(-u.overdue)) }
 	for _, c := range []struct {
 		what  string
 		count func(context.Context) (int64, error)
 		into  *int64
 	}{
 		{"failed shipping declarations", u.shipping.FailedDeclarations, &a.FailedDeclarations},
-		{"overdue pickups", u.orders.OverduePickups, &a.OverduePickups},
+		{"overdue pickups", overdue, &a.OverduePickups},
 		{"failed receiver registrations", u.payments.FailedRegistrations, &a.FailedRegistrations},
 		{"after-sales waiting", u.orders.AfterSalesWaiting, &a.AfterSalesWaiting},
 	} {

@@ -42,8 +42,8 @@ type Orders interface {
 	PaidSales(ctx context.Context, d Days) ([]GridSales, error)
 	// GridsOf is the grid cell of each of the orders that exist.
 	GridsOf(ctx context.Context, orderIDs []int64) (map[int64]string, error)
-	// OverduePickups counts ready orders flagged as not picked up in time.
-	OverduePickups(ctx context.Context) (int64, error)
+	// OverduePickups counts the ready orders made ready at or before readyBy.
+	OverduePickups(ctx context.Context, readyBy time.Time) (int64, error)
 	// AfterSalesWaiting counts after-sales requests waiting for review.
 	AfterSalesWaiting(ctx context.Context) (int64, error)
 }

@@ -129,7 +129,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, shippingConfig, now)
 	dashboardOrders := orderstore.NewDashboardOrders(db)
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
-	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, now)
+	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, now)
 	settlementStore := settlementstore.NewSettlementStore(db)
 	settlementConfig := cfg.Settlement
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, settlementConfig, now)

@@ -4,6 +4,7 @@ import (
 	"context"
 	stdsql "database/sql"
 	"fmt"
+	"time"
 
 	entaftersale "github.com/groupbuy/groupbuy/ent/aftersale"
 	entorder "github.com/groupbuy/groupbuy/ent/order"
@@ -66,9 +67,10 @@ func (r *DashboardOrders) GridsOf(ctx context.Context, orderIDs []int64) (map[in
 	return out, nil
 }
 
-func (r *DashboardOrders) OverduePickups(ctx context.Context) (int64, error) {
+// OverduePickups counts on the (status, ready_at) index alone.
+func (r *DashboardOrders) OverduePickups(ctx context.Context, readyBy time.Time) (int64, error) {
 	n, err := r.data.Client(ctx).Order.Query().
-		Where(entorder.StatusEQ(entorder.StatusReadyForPickup), entorder.OverdueAtNotNil()).Count(ctx)
+		Where(entorder.StatusEQ(entorder.StatusReadyForPickup), entorder.ReadyAtLTE(readyBy.UTC())).Count(ctx)
 	return int64(n), sqldb.Err(err, "count overdue pickups")
 }
 
