@@ -446,9 +446,9 @@ var File_groupbuy_v1_dashboard_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_dashboard_proto_rawDesc = "" +
 	"\n" +
-	"\x1bgroupbuy/v1/dashboard.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17validate/validate.proto\"O\n" +
-	"\x13GetDashboardRequest\x128\n" +
-	"\x03day\x18\x01 \x01(\tB&\xfaB#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x03day\"x\n" +
+	"\x1bgroupbuy/v1/dashboard.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"U\n" +
+	"\x13GetDashboardRequest\x12>\n" +
+	"\x03day\x18\x01 \x01(\tB,\xfaB#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$\x92\xb2\x19\x02\x10\x01R\x03day\"x\n" +
 	"\bDaySales\x12\x16\n" +
 	"\x06orders\x18\x01 \x01(\x03R\x06orders\x12\x19\n" +
 	"\bpaid_fen\x18\x02 \x01(\x03R\apaidFen\x12!\n" +
@@ -525,6 +525,7 @@ func file_groupbuy_v1_dashboard_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_input_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
