@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -246,6 +247,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
 	financeReconciliationService := service.NewFinanceReconciliationService(reconciler, portClock)
 	auditLogService := service.NewAuditLogService(usecase)
+	dashboardOrders := orderstore.NewDashboardOrders(db)
+	dashboardPayments := paymentstore.NewDashboardPayments(db)
+	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
+	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -265,6 +270,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Settlement:       financeSettlementService,
 		Reconciliation:   financeReconciliationService,
 		AuditLog:         auditLogService,
+		OpsDashboard:     opsDashboardService,
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
@@ -290,6 +296,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Plans:      plans,
 		Receivers:  receiverOps,
 		Catalog:    catalogUsecase,
+		Dashboard:  dashboardUsecase,
 		Proxies:    proxies,
 	}
 	consoleConsole, err := console.New(deps)

@@ -29,17 +29,24 @@ func main() {
 }
 
 func run(args []string) error {
-	cfg, addr, err := parseConfig(args)
+	cfg, opts, err := parseConfig(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is already printed
 	} else if err != nil {
 		return err
 	}
+	if opts.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(opts.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	sim, err := wxsim.Open(cfg) // no apps → the demo app
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	baseURL, stop, err := sim.Start(addr)
+	baseURL, stop, err := sim.Start(opts.addr)
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
@@ -61,11 +68,20 @@ func run(args []string) error {
 	return nil
 }
 
-// parseConfig reads the command line into the simulator's configuration and the address to
-// listen on; it returns flag.ErrHelp after printing the usage for -h.
-func parseConfig(args []string) (wxsim.Config, string, error) {
+// options are the command's own settings, beside the simulator's configuration.
+type options struct {
+	addr       string // address to listen on
+	cpuProfile string // file the CPU profile is written to on shutdown; "" for none
+}
+
+// parseConfig reads the command line into the simulator's configuration and the command's
+// options; it returns flag.ErrHelp after printing the usage for -h.
+func parseConfig(args []string) (wxsim.Config, options, error) {
+	var opts options
 	fs := flag.NewFlagSet("wxsim", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
+	fs.StringVar(&opts.addr, "addr", "127.0.0.1:8090", "address to listen on")
+	fs.StringVar(&opts.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole life of the process "+
+		"to this file when it stops on SIGINT or SIGTERM: for benchmarks that measure the simulator's share")
 	var appSpecs []string
 	fs.Func("app", "mini-program as appid:secret; repeatable or comma-separated (default "+
 		wxsim.DemoAppID+":"+wxsim.DemoSecret+")", func(v string) error {
@@ -84,21 +100,21 @@ func parseConfig(args []string) (wxsim.Config, string, error) {
 		"解冻剩余资金 60/s, 请求分账回退 30/s), \"off\", or operation=n,... (changeable at runtime "+
 		"through /sim/v1/pay/rate-limits)")
 	if err := fs.Parse(args); err != nil {
-		return wxsim.Config{}, "", fmt.Errorf("parse flags: %w", err)
+		return wxsim.Config{}, options{}, fmt.Errorf("parse flags: %w", err)
 	}
 	apps, err := wxsim.ParseApps(appSpecs...)
 	if err != nil {
-		return wxsim.Config{}, "", fmt.Errorf("parse -app: %w", err)
+		return wxsim.Config{}, options{}, fmt.Errorf("parse -app: %w", err)
 	}
 	pay, err := payConfig(*payDir, *mchid, *feeBP, *persist)
 	if err != nil {
-		return wxsim.Config{}, "", err
+		return wxsim.Config{}, options{}, err
 	}
 	if pay.RateLimits, err = wxsim.ParseRateLimits(*rateLimits); err != nil {
-		return wxsim.Config{}, "", fmt.Errorf("parse -rate-limits: %w", err)
+		return wxsim.Config{}, options{}, fmt.Errorf("parse -rate-limits: %w", err)
 	}
 	slog.Info("wxsim pay rate limits (requests a second per merchant)", "limits", pay.RateLimits)
-	return wxsim.Config{Apps: apps, Pay: pay}, *addr, nil
+	return wxsim.Config{Apps: apps, Pay: pay}, opts, nil
 }
 
 // payConfig loads (or, on the first run, creates) the development key set in dir and serves

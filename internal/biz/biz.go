@@ -8,6 +8,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -50,4 +51,5 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(order.RefundApplier), new(*order.AfterSaleRefunds)),
 	wire.Bind(new(order.Payments), new(*payment.Usecase)),
 	audit.NewUsecase,
+	dashboard.NewUsecase,
 )

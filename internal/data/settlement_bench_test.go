@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,6 +90,9 @@ func BenchmarkSettlementRun(b *testing.B) {
 				r = e.run(b, mode)
 				b.StopTimer()
 				e.check(b, r)
+				e.stopSim()
+				r.simProfile = e.simProfile
+				r.simCategories, r.simProfTotal = profileCategories(b, e.simProfile)
 				b.StartTimer()
 			}
 			r.floor = newSignFloor(b) // right after the run, under the same load
@@ -137,20 +141,22 @@ func simBinary(b *testing.B) string {
 
 // settleBench is one seeded database, a simulator process and the program's client.
 type settleBench struct {
-	n        int
-	db       *sqldb.DB
-	data     *sqldb.DB
-	finance  *datatest.Finance
-	client   *wechatpay.Client
-	book     *ledger.Ledger
-	store    *settlementstore.SettlementStore
-	cfg      settlement.Config
-	sim      *exec.Cmd
-	simURL   string
-	leaders  []*leader.Leader
-	openid   map[int64]string
-	keys     *seal.Keyring
-	seedTook time.Duration
+	n       int
+	db      *sqldb.DB
+	data    *sqldb.DB
+	finance *datatest.Finance
+	client  *wechatpay.Client
+	book    *ledger.Ledger
+	store   *settlementstore.SettlementStore
+	cfg     settlement.Config
+	sim     *exec.Cmd
+	simURL  string
+	// simProfile is the simulator's CPU profile, written when it stops.
+	simProfile string
+	leaders    []*leader.Leader
+	openid     map[int64]string
+	keys       *seal.Keyring
+	seedTook   time.Duration
 }
 
 func newSettleBench(b *testing.B, bin string, n int) *settleBench {
@@ -237,15 +243,16 @@ func (e *settleBench) startSim(b *testing.B, bin, dir, mchid string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	e.simProfile = filepath.Join(os.TempDir(), strings.ReplaceAll(b.Name(), "/", "-")+"-sim.cpu.pprof")
 	cmd := exec.Command(bin, "-addr", addr, "-app", testAppID+":"+testAppSecret, "-pay-dir", dir,
-		"-pay-persist=false", "-mchid", mchid, "-fee-bp", "60")
+		"-pay-persist=false", "-mchid", mchid, "-fee-bp", "60",
+		"-rate-limits", envStr("GROUPBUY_SETTLE_SIM_LIMITS", "wechat"), "-cpuprofile", e.simProfile)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		e.stopSim()
 		_ = logf.Close()
 	})
 	e.sim, e.simURL = cmd, "http://"+addr
@@ -262,6 +269,18 @@ func (e *settleBench) startSim(b *testing.B, bin, dir, mchid string) {
 			b.Fatalf("simulator did not start: %v\n%s", err, log)
 		}
 	}
+}
+
+// stopSim stops the simulator as a signal would, so that it writes its CPU profile (killing
+// it after a while if it does not stop).
+func (e *settleBench) stopSim() {
+	if e.sim.ProcessState != nil {
+		return
+	}
+	_ = e.sim.Process.Signal(syscall.SIGTERM)
+	t := time.AfterFunc(20*time.Second, func() { _ = e.sim.Process.Kill() })
+	defer t.Stop()
+	_ = e.sim.Wait()
 }
 
 // simJSON calls the simulator's control API.
@@ -470,6 +489,9 @@ type settleReport struct {
 	profile        string
 	categories     []cpuCategory
 	profTotal      time.Duration
+	simProfile     string // the simulator's whole life, seeding included
+	simCategories  []cpuCategory
+	simProfTotal   time.Duration
 	heap           []heapSample
 	gcCount        uint32
 	summary        settlement.Summary
@@ -994,6 +1016,10 @@ func (r *settleReport) table(f *signFloor) string {
 	fmt.Fprintf(&w, "  this process by profile  %s sampled (%s)\n", r.profTotal.Round(time.Millisecond), r.profile)
 	for _, c := range r.categories {
 		fmt.Fprintf(&w, "    %-38s %9s %5.1f%%\n", c.name, c.cpu.Round(time.Millisecond), pct(c.cpu, r.profTotal))
+	}
+	fmt.Fprintf(&w, "  simulator by profile     %s sampled, seeding included (%s)\n", r.simProfTotal.Round(time.Millisecond), r.simProfile)
+	for _, c := range r.simCategories {
+		fmt.Fprintf(&w, "    %-38s %9s %5.1f%%\n", c.name, c.cpu.Round(time.Millisecond), pct(c.cpu, r.simProfTotal))
 	}
 	fmt.Fprintf(&w, "  signature floor          %d signatures (2 a call: ours and the simulator's), %d verifications\n", r.signs, r.verifys)
 	fmt.Fprintf(&w, "    signing, 1 goroutine   %s (%.0f/s)  run / floor = %.2f\n", r.signSingle.Round(time.Millisecond), f.single, r.wall.Seconds()/r.signSingle.Seconds())

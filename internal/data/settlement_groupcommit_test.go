@@ -3,6 +3,7 @@ package data_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,9 @@ type postLog struct {
 	mu    sync.Mutex
 	calls [][]int64
 	first func(orderID int64)
+	// refuseWide, when set, fails every post of more than one transaction: a fault of group
+	// commits alone.
+	refuseWide error
 }
 
 func (p *postLog) Post(ctx context.Context, txs ...ledger.Tx) (int, error) {
@@ -36,6 +40,9 @@ func (p *postLog) Post(ctx context.Context, txs ...ledger.Tx) (int, error) {
 	p.mu.Unlock()
 	if first {
 		p.first(orders[0])
+	}
+	if p.refuseWide != nil && len(txs) > 1 {
+		return 0, p.refuseWide
 	}
 	return p.book.Post(ctx, txs...)
 }
@@ -206,6 +213,34 @@ func TestSettlementGroupCommitFallsBackAroundALostClaim(t *testing.T) {
 	e.clock.Advance(e.cfg.Lease + time.Second)
 	if _, err := uc.WorkOnce(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+	for _, it := range e.items(t, r.ID) {
+		if it.State != settlement.ItemFinished {
+			t.Fatalf("item %d is %s: %s", it.ID, it.State, it.LastError)
+		}
+	}
+	e.checkGroupBooks(t, r.ID)
+}
+
+// A group commit that fails where every item alone succeeds (a fault of batching alone) is
+// reported with its cause, not only absorbed by finishing the items one by one.
+func TestSettlementGroupCommitFailureIsReported(t *testing.T) {
+	t.Parallel()
+	e := newStEnv(t, 4, nil)
+	e.paidOrders(t, 8)
+	bug := errors.New("batched posts refused")
+	log := &postLog{book: e.book, refuseWide: bug}
+	claims := &claimLog{Store: e.store}
+	uc := e.groupUsecase(log, claims)
+	r := e.start(t, uc)
+	e.requestAll(t, uc, claims, 8)
+	log.first = func(int64) { time.Sleep(300 * time.Millisecond) }
+	n, err := uc.WorkOnce(t.Context())
+	if n != 8 || !errors.Is(err, bug) || !strings.Contains(err.Error(), "group commit") {
+		t.Fatalf("work once = %d, %v; want the failed group commit reported", n, err)
+	}
+	if log.widest() < 2 {
+		t.Fatalf("posts %v: no group commit was tried", log.calls)
 	}
 	for _, it := range e.items(t, r.ID) {
 		if it.State != settlement.ItemFinished {

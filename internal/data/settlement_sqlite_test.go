@@ -1,9 +1,11 @@
 package data_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 )
@@ -47,5 +49,13 @@ func TestSettlementStoreQueriesRunOnSQLite(t *testing.T) {
 	}
 	if _, err := st.PaidMerchantShares(ctx, 1); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := st.LockItems(ctx, []int64{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	// No such item: the statement runs and finds nothing to finish.
+	gone := settlement.Item{ID: 1, State: settlement.ItemFinished, WeChatOrderID: "3008450740201411110007820472"}
+	if err := st.FinishItems(ctx, []settlement.Item{gone}, time.Now()); !errors.Is(err, bizerr.ErrConflict) {
+		t.Fatalf("finish items: %v, want a conflict", err)
 	}
 }

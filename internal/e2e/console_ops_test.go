@@ -32,7 +32,7 @@ func TestConsoleOpsDay(t *testing.T) {
 	s.createAccount("li.ops", "ops", "ops staple battery")
 	ops := openTab(t, s.api, "ops")
 	ops.signIn("li.ops", "ops staple battery")
-	for _, label := range []string{"团长审核", "预售批次", "售后审核", "网格"} {
+	for _, label := range []string{"运营看板", "团长审核", "预售批次", "售后审核", "网格"} {
 		if menu := ops.text("[data-testid=menu]"); !strings.Contains(menu, label) {
 			t.Errorf("ops' menu lacks %s: %q", label, menu)
 		}
@@ -191,6 +191,22 @@ func TestConsoleOpsDay(t *testing.T) {
 	if st := s.dbString("SELECT serving::text FROM grids WHERE cell = $1", w.cell); st != "false" {
 		t.Errorf("a stopped grid has serving %s in the database", st)
 	}
+
+	// The dashboard: the day's order in its grid, no after-sales left waiting, no failed
+	// declaration; a day after today is refused on the field.
+	ops.visit("/console/ops/dashboard", fmt.Sprintf("tr[data-grid='%s']", w.cell), "dashboard")
+	if g := ops.text(fmt.Sprintf("tr[data-grid='%s']", w.cell)); !strings.Contains(g, "79.80") {
+		t.Errorf("the dashboard's row of grid %s lacks the order's 79.80: %q", w.cell, g)
+	}
+	for sel, want := range map[string]string{"[data-figure=after-sales-waiting]": "0", "[data-figure=failed-declarations]": "0",
+		"[data-figure=arriving]": s.dbString("SELECT count(*)::text FROM batches WHERE status = 'dispatched'")} {
+		if got := ops.text(sel); got != want {
+			t.Errorf("dashboard %s = %q, want %s", sel, got, want)
+		}
+	}
+	ops.setValue("#day", bjtime.Day(time.Now().Add(48*time.Hour)))
+	ops.expectStatus(http.StatusUnprocessableEntity)
+	ops.submit("#show-day", "[data-testid=error]", "dashboard-future-day")
 }
 
 // Finance sees no ops page: not in its menu, not by address, and no ops action on the pages
@@ -203,12 +219,12 @@ func TestConsoleOpsHiddenFromFinance(t *testing.T) {
 	fin := openTab(t, s.api, "finance")
 	fin.signIn("mei.finance", "correct horse battery")
 	menu := fin.text("[data-testid=menu]")
-	for _, label := range []string{"团长审核", "网格"} {
+	for _, label := range []string{"运营看板", "团长审核", "网格"} {
 		if strings.Contains(menu, label) {
 			t.Errorf("finance's menu shows %s: %q", label, menu)
 		}
 	}
-	for i, path := range []string{"/console/ops/leaders", "/console/ops/leaders/" + w.leaderID, "/console/ops/grids",
+	for i, path := range []string{"/console/ops/dashboard", "/console/ops/leaders", "/console/ops/leaders/" + w.leaderID, "/console/ops/grids",
 		"/console/ops/batches/" + batchID + "/dispatch-list"} {
 		fin.expectStatus(http.StatusForbidden)
 		fin.visit(path, "[data-testid=error-heading]", "forbidden-"+strconv.Itoa(i))

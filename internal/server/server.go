@@ -64,6 +64,7 @@ type Services struct {
 	Settlement       *service.FinanceSettlementService
 	Reconciliation   *service.FinanceReconciliationService
 	AuditLog         *service.AuditLogService
+	OpsDashboard     *service.OpsDashboardService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

@@ -12,4 +12,4 @@ var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoo
 	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
 	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService,
 	NewReceiverOpsService, NewFinanceSettlementService, NewFinanceReconciliationService,
-	NewAuditLogService)
+	NewAuditLogService, NewOpsDashboardService)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
@@ -37,6 +38,9 @@ type committer struct {
 	max     int
 	in      chan finishReq
 	stopped chan struct{}
+	// report hears why a group commit failed: its items still finish one by one, so without it
+	// a fault of batching alone (never of finishing an item) would only show as slowness.
+	report func(error)
 }
 
 type committerKey struct{}
@@ -48,12 +52,14 @@ func committerOf(ctx context.Context) *committer {
 }
 
 // startCommitter starts a committer and returns ctx carrying it, for the worker pool that
-// closes it; with FinishBatch below 2 there is none and every item finishes alone.
-func (u *Usecase) startCommitter(ctx context.Context) (context.Context, *committer) {
+// closes it; with FinishBatch below 2 there is none and every item finishes alone. Failed group
+// commits go to report.
+func (u *Usecase) startCommitter(ctx context.Context, report func(error)) (context.Context, *committer) {
 	if u.cfg.FinishBatch < 2 {
 		return ctx, nil
 	}
-	c := &committer{u: u, max: u.cfg.FinishBatch, in: make(chan finishReq), stopped: make(chan struct{})}
+	c := &committer{u: u, max: u.cfg.FinishBatch, in: make(chan finishReq), stopped: make(chan struct{}),
+		report: report}
 	go c.run()
 	return context.WithValue(ctx, committerKey{}, c), c
 }
@@ -92,7 +98,7 @@ func (c *committer) run() {
 		queue, open = c.gather(queue, open)
 		var batch []finishReq
 		batch, queue = disjoint(queue, c.max)
-		c.u.finishBatch(batch)
+		c.finishBatch(batch)
 	}
 }
 
@@ -130,8 +136,10 @@ func disjoint(queue []finishReq, max int) (batch, rest []finishReq) {
 	return batch, rest
 }
 
-// finishBatch finishes the batch in one transaction, or, if that fails, each item alone.
-func (u *Usecase) finishBatch(batch []finishReq) {
+// finishBatch finishes the batch in one transaction, or, if that fails, reports why and
+// finishes each item alone.
+func (c *committer) finishBatch(batch []finishReq) {
+	u := c.u
 	if len(batch) == 1 {
 		r := batch[0]
 		r.done <- u.finishAlone(r.ctx, r.it, r.o)
@@ -146,6 +154,9 @@ func (u *Usecase) finishBatch(batch []finishReq) {
 	err := u.tx.InTx(batch[0].ctx, func(ctx context.Context) error {
 		return u.finishAll(ctx, work, batch)
 	})
+	if err != nil {
+		c.report(fmt.Errorf("group commit of %d settlement items failed, finishing them one by one: %w", len(batch), err))
+	}
 	for i, r := range batch {
 		if err == nil {
 			*r.it = work[i]
@@ -165,12 +176,12 @@ func (u *Usecase) finishAll(ctx context.Context, items []Item, batch []finishReq
 		byID[i] = &items[i]
 	}
 	slices.SortFunc(byID, func(a, b *Item) int { return cmp.Compare(a.ID, b.ID) })
+	if err := u.lockAllClaimed(ctx, byID); err != nil {
+		return err
+	}
 	var orders []int64
 	var shares []Share
 	for _, it := range byID {
-		if _, err := u.lockClaimed(ctx, it); err != nil {
-			return fmt.Errorf("settlement item %d: %w", it.ID, err)
-		}
 		orders = append(orders, sources(it)...)
 		shares = append(shares, it.Shares...)
 	}
@@ -188,14 +199,33 @@ func (u *Usecase) finishAll(ctx context.Context, items []Item, batch []finishReq
 	if err := u.store.SettleEntries(ctx, paid); err != nil {
 		return err
 	}
+	now := u.now()
 	for i := range items {
 		it := &items[i]
 		if err := ItemLifecycle.Move(&it.State, ItemFinished); err != nil {
 			return err
 		}
-		it.WeChatOrderID, it.LastError, it.FinishedAt = batch[i].o.OrderID, "", u.now()
-		if err := u.save(ctx, it); err != nil {
-			return fmt.Errorf("settlement item %d: %w", it.ID, err)
+		it.WeChatOrderID, it.LastError, it.FinishedAt = batch[i].o.OrderID, "", now
+	}
+	return u.store.FinishItems(ctx, items, now)
+}
+
+// lockAllClaimed is lockClaimed for every item of byID (in id order), in one read.
+func (u *Usecase) lockAllClaimed(ctx context.Context, byID []*Item) error {
+	ids := make([]int64, len(byID))
+	for i, it := range byID {
+		ids[i] = it.ID
+	}
+	locked, err := u.store.LockItems(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if len(locked) != len(byID) {
+		return fmt.Errorf("lock %d settlement items: %d found: %w", len(byID), len(locked), bizerr.ErrConflict)
+	}
+	for i := range locked {
+		if err := stillClaimed(&locked[i], byID[i]); err != nil {
+			return fmt.Errorf("settlement item %d: %w", byID[i].ID, err)
 		}
 	}
 	return nil

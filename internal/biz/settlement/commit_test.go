@@ -1,8 +1,11 @@
 package settlement
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // A batch never holds two items paying from one order: the later waits, in its order.
@@ -40,5 +43,18 @@ func TestDisjointKeepsItemsOfOneOrderApart(t *testing.T) {
 	batch, rest = disjoint(queue, 2)
 	if got, left := ids(batch), ids(rest); !slices.Equal(got, []int64{1, 3}) || !slices.Equal(left, []int64{2, 4, 5, 6, 7}) {
 		t.Fatalf("batch of 2 = %v, rest %v", got, left)
+	}
+}
+
+// A finish batch whose orders would not fit in one statement is refused with the reason.
+func TestFinishBatchIsBounded(t *testing.T) {
+	cfg := Config{FreezeWindow: 30 * 24 * time.Hour, FinishBatch: MaxFinishBatch}
+	if err := cfg.Check(); err != nil {
+		t.Fatalf("finish_batch %d: %v", cfg.FinishBatch, err)
+	}
+	cfg.FinishBatch = 2000
+	err := cfg.Check()
+	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "finish_batch 2000") {
+		t.Fatalf("finish_batch 2000: %v, want ErrInvalidConfig naming it", err)
 	}
 }

@@ -29,7 +29,7 @@ func (u *Usecase) startPipeline(ctx context.Context, report func(error)) *pipeli
 	most := int64(max(u.cfg.ClaimBatch, 1))
 	p := &pipeline{u: u, jobs: make(chan *Item, most), low: make(chan struct{}, 1), max: most,
 		mark: max(most/2, 1)}
-	ctx, p.commits = u.startCommitter(ctx)
+	ctx, p.commits = u.startCommitter(ctx, report)
 	for range max(u.cfg.Concurrency, 1) {
 		p.wg.Go(func() { p.work(ctx, report) })
 	}
@@ -65,10 +65,9 @@ func (p *pipeline) claim(ctx context.Context) (int, error) {
 	if n >= p.mark {
 		return 0, nil
 	}
-	now := p.u.now()
-	items, err := p.u.store.Claim(ctx, now, now.Add(p.u.cfg.Lease), int(p.max-n))
+	items, err := p.u.claim(ctx, int(p.max-n))
 	if err != nil {
-		return 0, fmt.Errorf("claim settlement items: %w", err)
+		return 0, err
 	}
 	// Only claim adds to inflight, and never beyond max: the sends below never block.
 	p.inflight.Add(int64(len(items)))

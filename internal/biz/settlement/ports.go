@@ -53,6 +53,12 @@ type Store interface {
 	SaveItem(ctx context.Context, it *Item) (bool, error)
 	// LockItem reads an item for update, with its shares.
 	LockItem(ctx context.Context, id int64) (*Item, error)
+	// LockItems reads items for update, in id order, with their shares.
+	LockItems(ctx context.Context, ids []int64) ([]Item, error)
+	// FinishItems writes the items finished at at (their state, WeChat order ids; last error
+	// and lease cleared), the caller holding their rows' locks (LockItems) under the claims
+	// they were read with; bizerr.ErrConflict when one is no longer active.
+	FinishItems(ctx context.Context, items []Item, at time.Time) error
 	// SaveShares writes the shares' results, fail reasons, detail ids and finish times.
 	SaveShares(ctx context.Context, shares []Share) error
 	// LockOrders locks the orders' rows in id order (what refunds of an order serialize on).

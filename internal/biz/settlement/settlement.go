@@ -136,6 +136,9 @@ type Item struct {
 	CreatedAt     time.Time
 	FinishedAt    time.Time
 	Shares        []Share
+	// LeaseUntil is when the claim that read the item lets it go (the use case notes it at
+	// claim; it is not read back from the store).
+	LeaseUntil time.Time
 }
 
 // Result is a share's outcome.
@@ -222,6 +225,14 @@ type Config struct {
 	DailyAt string
 }
 
+// maxStatementParams is the most bind parameters PostgreSQL takes in one statement.
+const maxStatementParams = 65535
+
+// MaxFinishBatch is the largest FinishBatch: a group commit reads the settleable commission of
+// every order its items pay (each item its own and up to MaxReceiversPerRequest carried ones)
+// in one statement, within maxStatementParams with room to spare.
+const MaxFinishBatch = 1000
+
 // ErrInvalidConfig says a configuration value is out of range.
 var ErrInvalidConfig = errors.New("invalid settlement configuration")
 
@@ -235,6 +246,10 @@ func (c Config) Check() error {
 		return fmt.Errorf("%w: fee_bp %d", ErrInvalidConfig, c.FeeBP)
 	case c.Concurrency < 0 || c.ClaimBatch < 0 || c.SelectBatch < 0 || c.FinishBatch < 0:
 		return fmt.Errorf("%w: negative concurrency or batch", ErrInvalidConfig)
+	case c.FinishBatch > MaxFinishBatch:
+		return fmt.Errorf("%w: finish_batch %d is above %d: a group commit reads the commission of up to %d "+
+			"orders an item in one statement, and PostgreSQL takes at most %d parameters", ErrInvalidConfig,
+			c.FinishBatch, MaxFinishBatch, MaxReceiversPerRequest+1, maxStatementParams)
 	case c.WarnBefore >= c.FreezeWindow || c.FreezeWindow < 0:
 		return fmt.Errorf("%w: warn_before %s not within the freeze window %s", ErrInvalidConfig, c.WarnBefore, c.FreezeWindow)
 	}

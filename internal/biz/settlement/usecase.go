@@ -170,26 +170,29 @@ func (u *Usecase) round(ctx context.Context, work func(context.Context) (int, er
 }
 
 // WorkOnce claims due items and works them with the configured concurrency, their final
-// answers finished in group commits (Config.FinishBatch); it returns how many it claimed. An item that fails is left for a later claim: one item never stops the rest.
+// answers finished in group commits (Config.FinishBatch); it returns how many it claimed. An
+// item that fails is left for a later claim: one item never stops the rest. The errors it
+// returns are the items' and those of group commits that fell back to finishing one by one.
 func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
-	now := u.now()
-	items, err := u.store.Claim(ctx, now, now.Add(u.cfg.Lease), u.cfg.ClaimBatch)
+	items, err := u.claim(ctx, u.cfg.ClaimBatch)
 	if err != nil {
-		return 0, fmt.Errorf("claim settlement items: %w", err)
+		return 0, err
 	}
-	ctx, commits := u.startCommitter(ctx)
-	defer commits.close()
-	jobs := make(chan *Item)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
+	report := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	ctx, commits := u.startCommitter(ctx, report)
+	jobs := make(chan *Item)
+	var wg sync.WaitGroup
 	for range min(u.cfg.Concurrency, len(items)) {
 		wg.Go(func() {
 			for it := range jobs {
 				if err := u.handle(ctx, it); err != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("settlement item %d (%s): %w", it.ID, it.OutOrderNo, err))
-					mu.Unlock()
+					report(fmt.Errorf("settlement item %d (%s): %w", it.ID, it.OutOrderNo, err))
 				}
 			}
 		})
@@ -199,6 +202,7 @@ func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
 	}
 	close(jobs)
 	wg.Wait()
+	commits.close()
 	return len(items), errors.Join(errs...)
 }
 

@@ -36,21 +36,60 @@ func (u *Usecase) handle(ctx context.Context, it *Item) error {
 	return u.answered(ctx, it, o, err)
 }
 
+// claim leases up to limit due items until now + Lease, noting the lease on each.
+func (u *Usecase) claim(ctx context.Context, limit int) ([]Item, error) {
+	now := u.now()
+	until := now.Add(u.cfg.Lease)
+	items, err := u.store.Claim(ctx, now, until, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim settlement items: %w", err)
+	}
+	for i := range items {
+		items[i].LeaseUntil = until
+	}
+	return items, nil
+}
+
+// errLeaseSpent says a claimed item waited (in the queue, then for the pace) until its lease
+// left too little time for a call: the call is not made, the item is let go for the next claim.
+var errLeaseSpent = errors.New("the claim's lease was spent waiting for the pace")
+
+// call makes one paced call for the claimed item, only while the lease holds: a call must start
+// a quarter of the lease before it ends, so that its answer is saved within the lease. Items
+// queued behind a pace slowed down (FREQUENCY_LIMITED) can outlast their lease; called then,
+// the same item could be in flight twice, once from a later claim of another worker.
+func (u *Usecase) call(ctx context.Context, it *Item, op pace.Op,
+	fn func() (payment.SharingOrder, error)) (payment.SharingOrder, error) {
+	by := it.LeaseUntil.Add(-u.cfg.Lease / 4)
+	wctx, cancel := context.WithTimeout(ctx, by.Sub(u.now()))
+	defer cancel()
+	o, err := paced(wctx, u.pace, op, func() (payment.SharingOrder, error) {
+		if !u.now().Before(by) {
+			return payment.SharingOrder{}, errLeaseSpent
+		}
+		return fn()
+	})
+	if err != nil && wctx.Err() != nil && ctx.Err() == nil && !errors.Is(err, errLeaseSpent) {
+		return o, errLeaseSpent // the pace had no permit before the lease ran short
+	}
+	return o, err
+}
+
 // request sends the item's saved request: the profit-sharing order, or the unfreeze.
 func (u *Usecase) request(ctx context.Context, it *Item) (payment.SharingOrder, error) {
 	if it.Kind == KindUnfreeze {
-		return paced(ctx, u.pace, pace.Unfreeze, func() (payment.SharingOrder, error) {
+		return u.call(ctx, it, pace.Unfreeze, func() (payment.SharingOrder, error) {
 			return u.sharing.Unfreeze(ctx, it.TransactionID, it.OutOrderNo, "社区团购无佣金，解冻给商户")
 		})
 	}
-	return paced(ctx, u.pace, pace.CreateOrder, func() (payment.SharingOrder, error) {
+	return u.call(ctx, it, pace.CreateOrder, func() (payment.SharingOrder, error) {
 		return u.sharing.CreateOrder(ctx, Request(it))
 	})
 }
 
 // queryOrder asks WeChat for the item's order (查询分账结果).
 func (u *Usecase) queryOrder(ctx context.Context, it *Item) (payment.SharingOrder, error) {
-	return paced(ctx, u.pace, pace.QueryOrder, func() (payment.SharingOrder, error) {
+	return u.call(ctx, it, pace.QueryOrder, func() (payment.SharingOrder, error) {
 		return u.sharing.QueryOrder(ctx, it.TransactionID, it.OutOrderNo)
 	})
 }
@@ -58,6 +97,9 @@ func (u *Usecase) queryOrder(ctx context.Context, it *Item) (payment.SharingOrde
 // answered records WeChat's answer to a request or a query.
 func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder, err error) error {
 	switch {
+	case errors.Is(err, errLeaseSpent): // no call was made: due again at once, for the next claim
+		it.NextAttemptAt = u.now()
+		return u.save(ctx, it)
 	case err == nil:
 		if ApplyResults(it, o, u.now()) {
 			return u.finish(ctx, it, o)
@@ -251,10 +293,15 @@ func (u *Usecase) lockClaimed(ctx context.Context, it *Item) (*Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	return locked, stillClaimed(locked, it)
+}
+
+// stillClaimed checks that the claim it was read with still holds the item, as locked.
+func stillClaimed(locked, it *Item) error {
 	if locked.Attempts != it.Attempts || !locked.State.Active() {
-		return nil, fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
+		return fmt.Errorf("claim lost (attempt %d): %w", it.Attempts, bizerr.ErrConflict)
 	}
-	return locked, nil
+	return nil
 }
 
 // sources are the orders whose commission the item pays, in id order.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -113,6 +114,8 @@ type Stack struct {
 
 	ShippingStore *shippingstore.ShippingStore
 	Shipping      *shipping.Usecase
+
+	Dashboard *dashboard.Usecase
 
 	SettlementStore *settlementstore.SettlementStore
 	Settlement      *settlement.Usecase

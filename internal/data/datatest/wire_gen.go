@@ -10,6 +10,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -130,6 +131,9 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	shippingUploader := shippingstore.NewShippingUploader(miniProgram)
 	shippingConfig := cfg.Shipping
 	shippingUsecase := shipping.NewUsecase(shippingStore, orderRepo, batches, shippingUploader, shippingConfig, now)
+	dashboardOrders := orderstore.NewDashboardOrders(db)
+	dashboardPayments := paymentstore.NewDashboardPayments(db)
+	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, now)
 	settlementStore := settlementstore.NewSettlementStore(db)
 	settlementConfig := cfg.Settlement
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, settlementConfig, now)
@@ -180,6 +184,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Views:           views,
 		ShippingStore:   shippingStore,
 		Shipping:        shippingUsecase,
+		Dashboard:       dashboardUsecase,
 		SettlementStore: settlementStore,
 		Settlement:      settlementUsecase,
 		Reconciler:      reconciler,

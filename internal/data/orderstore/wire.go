@@ -3,6 +3,7 @@ package orderstore
 import (
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 )
 
@@ -16,5 +17,7 @@ var ProviderSet = wire.NewSet(
 	NewPickupGuard,
 	NewAfterSaleRepo,
 	NewHistory,
+	NewDashboardOrders,
+	wire.Bind(new(dashboard.Orders), new(*DashboardOrders)),
 	wire.Bind(new(leaderstore.OrderHistory), new(*History)),
 )

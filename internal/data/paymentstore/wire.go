@@ -3,6 +3,7 @@ package paymentstore
 import (
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 )
 
@@ -11,6 +12,8 @@ var ProviderSet = wire.NewSet(
 	NewPaymentStore,
 	NewRegistrationQueue,
 	NewReceiverQueue,
+	NewDashboardPayments,
+	wire.Bind(new(dashboard.Payments), new(*DashboardPayments)),
 	wire.Bind(new(payment.Store), new(*PaymentStore)),
 	wire.Bind(new(payment.RegistrationQueue), new(*RegistrationQueue)),
 	wire.Bind(new(payment.RegistrationBook), new(*RegistrationQueue)),

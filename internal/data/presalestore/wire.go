@@ -3,6 +3,7 @@ package presalestore
 import (
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
@@ -10,4 +11,5 @@ import (
 var ProviderSet = wire.NewSet(
 	NewBatchRepo,
 	wire.Bind(new(presale.Repo), new(*BatchRepo)),
+	wire.Bind(new(dashboard.Batches), new(*BatchRepo)),
 )

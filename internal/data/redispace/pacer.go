@@ -2,10 +2,30 @@
 // Redis, shared by every replica, so the merchant's calls together keep within WeChat Pay's
 // per-merchant limits. When Redis does not answer, each replica paces itself alone at the
 // rate divided by the most replicas there may be: slower than the shared pace, never faster.
+//
+// Redis may fail for some replicas only (a partition, one replica's connections). Those pace
+// themselves at rate / MaxReplicas while the others still share the bucket, so the bucket must
+// leave them their part, though they cannot tell it they are away. Each bucket therefore keeps
+// the replicas that took a permit lately, each with the time of its last one:
+//
+//   - a replica silent for longer than grace is presumed to be on its own pace, and the bucket
+//     refills slower by rate / MaxReplicas for each such replica (never below that share);
+//   - a replica that loses Redis takes its own pace only from grace after its last permit
+//     (until then it waits: the others do not discount it yet), and only until forget − grace
+//     after it, when the others forget it; past that it waits for Redis again;
+//   - a replica silent for longer than forget is dropped: it stopped, or it waits.
+//
+// So with at most MaxReplicas replicas the merchant's calls stay within the rate whichever
+// replicas can reach Redis: the bucket runs at rate × (1 − away / MaxReplicas) and each away
+// replica at rate / MaxReplicas. A replica that has not reached Redis since it started is in no
+// bucket's list and waits for Redis (calls nothing); one merely idle is discounted too, for up
+// to forget: slower, never faster.
 package redispace
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -33,6 +53,8 @@ type Config struct {
 	// MaxReplicas is the most replicas that call WeChat at once: without Redis each one paces
 	// itself at rate / MaxReplicas.
 	MaxReplicas int
+	// grace and forget are defaultGrace and defaultForget unless a test shortens them.
+	grace, forget time.Duration
 }
 
 const (
@@ -46,6 +68,11 @@ const (
 	minSlow = 0.125
 	// warnEvery spaces out the warnings of a Redis that does not answer.
 	warnEvery = 10 * time.Second
+	// defaultGrace is how long after its last permit a replica is presumed away (on its own
+	// pace): longer than a failed call (redisTimeout) and the wait before the next (downFor).
+	defaultGrace = 2 * time.Second
+	// defaultForget is how long after its last permit a replica is dropped from a bucket's list.
+	defaultForget = 30 * time.Second
 )
 
 // Pacer paces the merchant's calls; it is safe for concurrent use.
@@ -54,18 +81,26 @@ type Pacer struct {
 	buckets map[pace.Op]*bucket
 	backoff time.Duration
 	log     *log.Helper
+	// id names this replica in the buckets' lists of replicas.
+	id            string
+	maxReplicas   int
+	grace, forget time.Duration
 	// downUntil (unix ns) is when Redis is asked again after a failure.
 	downUntil atomic.Int64
 	lastWarn  atomic.Int64
 }
 
-// bucket is one operation's pace: the shared bucket's key and rate, and the local fallback.
+// bucket is one operation's pace: the shared bucket's key and rate, its list of replicas, and
+// the local fallback.
 type bucket struct {
-	key   string
-	rate  float64
-	burst int
-	ttl   time.Duration
-	local *localPace
+	key      string
+	replicas string
+	rate     float64
+	burst    int
+	ttl      time.Duration
+	local    *localPace
+	// lastPermit (unix ns) is when Redis last gave this replica a permit; 0: never.
+	lastPermit atomic.Int64
 }
 
 // New builds the merchant's pacer on rdb, its keys under prefix.
@@ -73,16 +108,24 @@ func New(rdb redis.UniversalClient, prefix redisdb.KeyPrefix, cfg Config, logger
 	if cfg.MaxReplicas < 1 || cfg.Backoff < 0 {
 		return nil, fmt.Errorf("wechat pace: max_replicas %d, backoff %s: %w", cfg.MaxReplicas, cfg.Backoff, errInvalid)
 	}
-	p := &Pacer{rdb: rdb, buckets: map[pace.Op]*bucket{}, backoff: cfg.Backoff, log: log.NewHelper(logger)}
+	if cfg.grace == 0 {
+		cfg.grace, cfg.forget = defaultGrace, defaultForget
+	}
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	p := &Pacer{rdb: rdb, buckets: map[pace.Op]*bucket{}, backoff: cfg.Backoff, log: log.NewHelper(logger),
+		id: hex.EncodeToString(id), maxReplicas: cfg.MaxReplicas, grace: cfg.grace, forget: cfg.forget}
 	for op, r := range cfg.Rates {
 		if r <= 0 {
 			continue
 		}
+		// One hash tag per merchant and operation: a bucket and its list are in one slot.
+		tag := "{" + cfg.MchID + ":" + string(op) + "}"
 		p.buckets[op] = &bucket{
-			// One hash tag per merchant and operation: each bucket is one key in one slot.
-			key:   prefix.Key("pace", "{"+cfg.MchID+":"+string(op)+"}"),
-			rate:  r,
-			burst: Burst(r),
+			key:      prefix.Key("pace", tag),
+			replicas: prefix.Key("pace", tag, "replicas"),
+			rate:     r,
+			burst:    Burst(r),
 			// An idle bucket is full: the key may go once it would have refilled.
 			ttl:   time.Duration(float64(Burst(r))/r*float64(time.Second)) + cfg.Backoff + time.Minute,
 			local: newLocalPace(r / float64(cfg.MaxReplicas)),
@@ -103,28 +146,57 @@ func (p *Pacer) Wait(ctx context.Context, op pace.Op) error {
 	if b == nil {
 		return nil
 	}
-	if time.Now().UnixNano() >= p.downUntil.Load() {
-		wait, err := p.reserve(ctx, b)
-		if err == nil {
-			return sleep(ctx, wait)
+	for {
+		if time.Now().UnixNano() >= p.downUntil.Load() {
+			wait, err := p.reserve(ctx, b)
+			if err == nil {
+				return sleep(ctx, wait)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.down(op, err)
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		from, until := p.away(b)
+		now := time.Now().UnixNano()
+		if now >= from && now < until {
+			return b.local.wait(ctx)
 		}
-		p.down(op, err)
+		// Not counted away by the others (yet, or any more): wait for Redis, or for the grace.
+		next := p.downUntil.Load()
+		if from > now {
+			next = min(next, from)
+		}
+		if err := sleep(ctx, time.Duration(next-now)); err != nil {
+			return err
+		}
 	}
-	return b.local.wait(ctx)
+}
+
+// away is when (unix ns) the other replicas count this one away from b, and when they forget
+// it: its own pace is within the merchant's rate only in between. Never given a permit, it is
+// not counted at all.
+func (p *Pacer) away(b *bucket) (from, until int64) {
+	last := b.lastPermit.Load()
+	if last == 0 {
+		return 0, 0
+	}
+	return last + int64(p.grace), last + int64(p.forget-p.grace)
 }
 
 // reserve takes a permit of the shared bucket and says how long to wait for it.
 func (p *Pacer) reserve(ctx context.Context, b *bucket) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
 	defer cancel()
-	us, err := reserveScript.Run(ctx, p.rdb, []string{b.key},
-		strconv.FormatFloat(b.rate, 'f', -1, 64), b.burst, b.ttl.Milliseconds()).Int64()
+	us, err := reserveScript.Run(ctx, p.rdb, []string{b.key, b.replicas},
+		strconv.FormatFloat(b.rate, 'f', -1, 64), b.burst, b.ttl.Milliseconds(),
+		p.id, p.maxReplicas, p.grace.Microseconds(), p.forget.Microseconds()).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("reserve %s: %w", b.key, err)
 	}
+	// Noted after the answer: at or after the time Redis recorded, so this replica's grace
+	// never ends before the others count it away.
+	b.lastPermit.Store(time.Now().UnixNano())
 	return time.Duration(us) * time.Microsecond, nil
 }
 

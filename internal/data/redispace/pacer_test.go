@@ -2,9 +2,11 @@ package redispace_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,15 +149,71 @@ func TestLimitedSlowsEveryReplica(t *testing.T) {
 	})
 }
 
-// Without Redis a replica paces itself at rate / max_replicas (4): slower, never faster, and
-// calls still go through.
-func TestRedisDownFallsBackSlower(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+// cutHook makes its client's commands fail while cut is set, as if its Redis were unreachable
+// from this replica alone.
+type cutHook struct{ cut atomic.Bool }
+
+var errCut = errors.New("redis unreachable from this replica")
+
+func (h *cutHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *cutHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.cut.Load() {
+			cmd.SetErr(errCut)
+			return errCut
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *cutHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.cut.Load() {
+			return errCut
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// cuttable is a client of the test's Redis (single) of its own, that the hook can cut off.
+func cuttable(t *testing.T) (*redis.Client, *cutHook) {
+	t.Helper()
+	addrs, _ := testenv.RedisAddrs(testenv.SingleRedis)
+	rdb := redis.NewClient(&redis.Options{Addr: addrs[0], MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
+	h := &cutHook{}
+	rdb.AddHook(h)
+	return rdb, h
+}
+
+// shortPacer is newPacer with a replica counted away 300 ms after its last permit and
+// forgotten after forget.
+func shortPacer(t *testing.T, rdb redis.UniversalClient, prefix string, rate float64, replicas int, forget time.Duration) *redispace.Pacer {
+	t.Helper()
+	cfg := redispace.WithTimes(redispace.Config{MchID: mchID, Rates: map[pace.Op]float64{pace.CreateOrder: rate},
+		Backoff: 10 * time.Second, MaxReplicas: replicas}, 300*time.Millisecond, forget)
+	p, err := redispace.New(rdb, redisdb.KeyPrefix(strings.TrimSuffix(prefix, ":")), cfg, log.DefaultLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Without Redis a replica paces itself at rate / max_replicas (4), once the others count it
+// away: slower, never faster, and calls still go through. A replica that never reached Redis is
+// counted by nobody and calls nothing until it does.
+func TestRedisDownFallsBackSlower(t *testing.T) {
+	_, prefix := testenv.Redis(t)
+	rdb, cut := cuttable(t)
 	const rate = 80.0
-	p := newPacer(t, rdb, "gbtest:pace-down:", map[pace.Op]float64{pace.CreateOrder: rate}, 10*time.Second)
-	got := admissions(t, []*redispace.Pacer{p}, pace.CreateOrder, 8, 2*time.Second)
-	// 20 a second, burst 1: at most 41 in 2 s.
+	p := shortPacer(t, rdb, prefix, rate, 4, 20*time.Second)
+	if err := p.Wait(t.Context(), pace.CreateOrder); err != nil {
+		t.Fatal(err)
+	}
+	cut.cut.Store(true)
+	// 300 ms of grace, then 20 a second, burst 1: at most 41 in the 2 s after.
+	got := admissions(t, []*redispace.Pacer{p}, pace.CreateOrder, 8, 2300*time.Millisecond)
 	if len(got) > 41 || len(got) < 30 {
 		t.Errorf("Redis down: %d calls in 2 s, want about %v (rate %v / 4 replicas)", len(got), 2*rate/4, rate)
 	}
@@ -166,6 +224,60 @@ func TestRedisDownFallsBackSlower(t *testing.T) {
 	}
 	t.Logf("Redis down: %d calls in 2 s at rate %v (%.1f/s); after FREQUENCY_LIMITED %d", len(got), rate,
 		float64(len(got))/2, len(slowed))
+
+	never := shortPacer(t, rdb, prefix, rate, 4, 20*time.Second)
+	if n := len(admissions(t, []*redispace.Pacer{never}, pace.CreateOrder, 4, 700*time.Millisecond)); n != 0 {
+		t.Errorf("a replica that never reached Redis made %d calls on its own", n)
+	}
+}
+
+// admitted runs admissions on a and b at once, apart.
+func admitted(t *testing.T, a, b *redispace.Pacer, d time.Duration) (ta, tb []time.Time) {
+	var wg sync.WaitGroup
+	wg.Go(func() { ta = admissions(t, []*redispace.Pacer{a}, pace.CreateOrder, 8, d) })
+	wg.Go(func() { tb = admissions(t, []*redispace.Pacer{b}, pace.CreateOrder, 8, d) })
+	wg.Wait()
+	return ta, tb
+}
+
+func merged(a, b []time.Time) []time.Time {
+	all := append(slices.Clone(a), b...)
+	slices.SortFunc(all, func(x, y time.Time) int { return x.Compare(y) })
+	return all
+}
+
+// Redis fails for one replica of two: it paces itself at rate / 2 while the other keeps the
+// shared bucket, which then leaves it that half. Together they never pass the merchant's rate:
+// not while one is away, not once it is forgotten (it stops), not when it is back.
+func TestPartialOutageKeepsTheMerchantsRate(t *testing.T) {
+	direct, prefix := testenv.Redis(t)
+	rdb, cut := cuttable(t)
+	const rate, forget = 100.0, 3 * time.Second
+	a, b := shortPacer(t, rdb, prefix, rate, 2, forget), shortPacer(t, direct, prefix, rate, 2, forget)
+	limit := int(rate) + redispace.Burst(rate) + 1 + 2 // the bucket's burst, a's own, 2 of slack
+	admitted(t, a, b, 500*time.Millisecond)            // both in the bucket's list
+	cut.cut.Store(true)
+	cutAt := time.Now()
+	ta, tb := admitted(t, a, b, 2*time.Second)
+	t.Logf("a cut off: a %d calls, b %d in 2 s; busiest second %d", len(ta), len(tb), busiest(merged(ta, tb), time.Second))
+	if n := busiest(merged(ta, tb), time.Second); n > limit {
+		t.Errorf("one replica away: %d calls within a second, want at most %d", n, limit)
+	}
+	if len(ta) < 50 {
+		t.Errorf("a away: %d calls in 2 s, want about %v a second from 300 ms on", len(ta), rate/2)
+	}
+	time.Sleep(time.Until(cutAt.Add(forget)))
+	ta, tb = admitted(t, a, b, time.Second)
+	t.Logf("a forgotten: a %d calls, b %d in 1 s", len(ta), len(tb))
+	if len(ta) != 0 || len(tb) < 80 || len(tb) > limit {
+		t.Errorf("a forgotten: a made %d calls, b %d in 1 s; want none, and b about %v", len(ta), len(tb), rate)
+	}
+	cut.cut.Store(false)
+	ta, tb = admitted(t, a, b, 2*time.Second)
+	t.Logf("a back: a %d calls, b %d in 2 s", len(ta), len(tb))
+	if n := busiest(merged(ta, tb), time.Second); n > limit || len(ta) == 0 {
+		t.Errorf("a back: %d calls within a second (want at most %d), a made %d", n, limit, len(ta))
+	}
 }
 
 // The embedded configuration's in-process Redis (miniredis) runs the same scripts.

@@ -15,19 +15,32 @@ import "github.com/redis/go-redis/v9"
 // number into a string with 14 significant digits, too few for microseconds since 1970.
 
 // reserveScript takes a permit and answers how long to wait for it, in µs (0: now). The bucket
-// refills at rate × slow a second up to burst; a permit taken from an empty bucket is a
+// refills at rate × slow × share a second up to burst; a permit taken from an empty bucket is a
 // reservation (tokens below zero) that the caller waits out, so callers queue in the order they
 // asked and each asks once.
 //
-// KEYS[1] the bucket; ARGV[1] rate a second, ARGV[2] burst, ARGV[3] the key's lifetime (ms).
+// The replicas' list (a sorted set: replica → its last permit, µs) notes the caller, drops
+// replicas silent for longer than forget, and counts those silent for longer than grace: they
+// are presumed on their own pace of rate / max replicas, so share is 1 − away / max replicas
+// (at least 1 / max replicas: the caller is here).
+//
+// KEYS[1] the bucket, KEYS[2] its replicas; ARGV[1] rate a second, ARGV[2] burst, ARGV[3] the
+// bucket's lifetime (ms), ARGV[4] the caller, ARGV[5] max replicas, ARGV[6] grace (µs),
+// ARGV[7] forget (µs).
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local most, grace, forget = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+redis.call('ZADD', KEYS[2], string.format('%d', now), ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - forget))
+local away = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. string.format('%d', now - grace))
+redis.call('PEXPIRE', KEYS[2], math.ceil(forget / 1000))
+local share = math.max(1 / most, 1 - away / most)
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'slow', 'slow_until')
 local slow = 1
 if b[4] and now < tonumber(b[4]) then slow = tonumber(b[3]) end
-local perUs = rate * slow / 1000000
+local perUs = rate * slow * share / 1000000
 local tokens = burst
 if b[1] then
   tokens = math.min(burst, tonumber(b[1]) + math.max(0, now - tonumber(b[2])) * perUs)

@@ -102,9 +102,14 @@ func (s *SettlementStore) Owed(ctx context.Context, keys []settlement.OrderLeade
 	if len(keys) == 0 {
 		return out, nil
 	}
+	// Each order once: a group commit's keys name most orders several times.
 	var ids []int64
+	seen := make(map[int64]bool, len(keys))
 	for _, k := range keys {
-		ids = append(ids, k.OrderID)
+		if !seen[k.OrderID] {
+			seen[k.OrderID] = true
+			ids = append(ids, k.OrderID)
+		}
 	}
 	err := s.books.Settleable(ctx, ids, func(order, leader, owed int64) {
 		out[settlement.OrderLeader{OrderID: order, LeaderID: leader}] = owed

@@ -107,6 +107,9 @@ func (s *SettlementStore) LockItem(ctx context.Context, id int64) (*settlement.I
 
 // SaveShares implements settlement.Store.
 func (s *SettlementStore) SaveShares(ctx context.Context, shares []settlement.Share) error {
+	if len(shares) > 1 && s.data.Postgres() {
+		return s.saveSharesPostgres(ctx, shares)
+	}
 	c := s.data.Client(ctx)
 	for _, sh := range shares {
 		err := c.SettlementShare.UpdateOneID(sh.ID).SetResult(settlementshare.Result(sh.Result)).

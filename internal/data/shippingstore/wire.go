@@ -3,6 +3,7 @@ package shippingstore
 import (
 	"github.com/google/wire"
 
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 )
 
@@ -12,4 +13,5 @@ var ProviderSet = wire.NewSet(
 	NewShippingUploader,
 	wire.Bind(new(shipping.Repo), new(*ShippingStore)),
 	wire.Bind(new(shipping.Uploader), new(*ShippingUploader)),
+	wire.Bind(new(dashboard.Shipping), new(*ShippingStore)),
 )

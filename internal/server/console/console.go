@@ -15,6 +15,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -55,6 +56,7 @@ type Deps struct {
 	Plans      *commission.Plans
 	Receivers  *payment.ReceiverOps
 	Catalog    *catalog.Usecase
+	Dashboard  *dashboard.Usecase
 	Proxies    mw.Proxies // who may name the client's address and the request id
 }
 

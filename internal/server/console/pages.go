@@ -25,6 +25,8 @@ type page struct {
 
 // pageTable is every page and form target after sign-in, in menu order.
 var pageTable = []page{
+	{route: "GET " + dashboardPath, op: "/groupbuy.v1.OpsDashboard/GetDashboard",
+		menu: "menu.dashboard", href: dashboardPath, serve: (*Console).dashboardPage},
 	{route: "GET /console/finance/ledger", op: "/groupbuy.v1.FinanceLedger/GetTrialBalance",
 		menu: "menu.ledger", href: "/console/finance/ledger", serve: (*Console).ledgerPage},
 	{route: "POST /console/finance/ledger/check", op: "/groupbuy.v1.FinanceLedger/CheckLedger",
