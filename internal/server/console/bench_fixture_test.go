@@ -15,6 +15,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -72,6 +73,10 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	}
 	f := &benchFixture{db: db, seeded: seeded, cookies: map[identity.Role][]*http.Cookie{}}
 	f.console = benchConsole(b, db, keys)
+	// The seed has no catalogue: one product gives its page an id.
+	if _, err := f.console.deps.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "赣南脐橙", Category: "水果"}); err != nil {
+		b.Fatal(err)
+	}
 	for _, role := range []identity.Role{identity.RoleOps, identity.RoleFinance, identity.RoleAdmin} {
 		name := "bench." + string(role)
 		if _, err := f.console.deps.Accounts.CreateAccount(ctx, name, role, benchPassword); err != nil {
