@@ -50,6 +50,9 @@ func (s *SettlementStore) SettledByDay(ctx context.Context, from, to, closedBefo
 // ones missing.
 func (s *SettlementStore) closedDays(ctx context.Context, from, to time.Time) (dayLevels, error) {
 	got := dayLevels{}
+	if !from.Before(to) {
+		return got, nil
+	}
 	saved := map[string]bool{}
 	err := s.data.Query(ctx, `SELECT day, amounts FROM settlement_days WHERE day >= $1 AND day < $2`,
 		[]any{bjtime.Day(from), bjtime.Day(to)}, func(r *sql.Rows) error {
