@@ -158,7 +158,9 @@ func TestConsoleBurstCannotOutrunTheLock(t *testing.T) {
 	waitAll(t, n, time.Minute, func(i int) {
 		password := fmt.Sprintf("Wrong-password-%02d", i)
 		if i == n-1 {
-			time.Sleep(20 * time.Millisecond) // let the guesses go first, as an attacker would
+			// The right password goes once the burst's claims reach the limit, while their
+			// slow password checks may still be running: a sleep here raced a loaded machine.
+			waitForClaims(t, s, "burst", testConfig.MaxFailedAttempts)
 			password = testPassword
 		}
 		tokens[i], errs[i] = uc.Login(t.Context(), "burst", password)
@@ -376,4 +378,17 @@ func testLockoutExpires(t *testing.T, s *stack) {
 	if _, err := uc.Login(ctx, "expiring", "Wrong-password-1"); !errors.Is(err, identity.ErrCredentialsInvalid) {
 		t.Errorf("first failure after the lock lifted: err = %v, want ErrCredentialsInvalid", err)
 	}
+}
+
+// waitForClaims waits until username's account has counted at least n attempts, or is locked.
+func waitForClaims(t *testing.T, s *stack, username string, n int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		a, err := s.consoles.GetByUsername(context.Background(), username)
+		if err == nil && (a.FailedAttempts >= n || a.LockedUntil != nil) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Errorf("%s: fewer than %d attempts counted in 30 s", username, n)
 }

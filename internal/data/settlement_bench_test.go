@@ -163,8 +163,10 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	start := time.Now()
 	ctx := context.Background()
 	dsn := testenv.PostgresDSN(b)
+	conns := int32(envInt("GROUPBUY_SETTLE_CONNS", 50))
+	// All idle as production keeps them (configs/postgres.yaml): a closed one is a new backend.
 	db, cleanup, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{Driver: "postgres", Source: dsn,
-		MaxOpenConns: int32(envInt("GROUPBUY_SETTLE_CONNS", 50))}})
+		MaxOpenConns: conns, MaxIdleConns: conns}})
 	if err != nil {
 		b.Fatal(err)
 	}

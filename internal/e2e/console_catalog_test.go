@@ -106,7 +106,7 @@ func TestConsoleLeadersProductsAndStock(t *testing.T) {
 		t.Fatalf("a refused suspension left the leader %s", st)
 	}
 	ops.fill("#suspend-reason", "多次投诉，暂停核查")
-	ops.submit("#suspend-leader", "[data-testid=done]", "leader-suspended")
+	ops.submit("#suspend-leader", "[data-done=suspended]", "leader-suspended")
 	if st := ops.text("[data-testid=leader-status]"); st != "已暂停" {
 		t.Errorf("after suspension the page shows %q", st)
 	}
@@ -116,12 +116,12 @@ func TestConsoleLeadersProductsAndStock(t *testing.T) {
 	if ops.count("#suspend-leader") != 0 || ops.count("#reinstate-leader") != 1 {
 		t.Error("a suspended leader is offered suspension, or not reinstatement")
 	}
-	ops.submit("#reinstate-leader", "[data-testid=done]", "leader-reinstated")
+	ops.submit("#reinstate-leader", "[data-done=reinstated]", "leader-reinstated")
 	if st := ops.text("[data-testid=leader-status]"); st != "已通过" {
 		t.Errorf("after reinstatement the page shows %q", st)
 	}
 	ops.fill("#remove-reason", "自提点关闭")
-	ops.submit("#remove-leader", "[data-testid=done]", "leader-removed")
+	ops.submit("#remove-leader", "[data-done=removed]", "leader-removed")
 	if st := s.dbString("SELECT status FROM leaders WHERE id = $1", w.leaderID); st != "removed" {
 		t.Errorf("the removed leader is %s in the database", st)
 	}

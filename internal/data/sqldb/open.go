@@ -62,14 +62,14 @@ func openSQL(c *conf.Data_Database) (*sql.DB, string, error) {
 	return nil, "", fmt.Errorf("database driver %q: want postgres or sqlite", c.GetDriver())
 }
 
-// tunePool applies the pool's limits. Without max_idle_conns the pool keeps idle as many
-// connections as may be open: database/sql's own default of 2 closes every connection a burst
-// of concurrent work (settlement's workers) opened beyond two, and the next burst opens them
-// again, each a new PostgreSQL backend (a fork, authentication) and a handshake here.
+// tunePool applies the pool's limits. database/sql keeps 2 idle connections unless told: a
+// service with bursts of concurrent work (settlement's workers) should keep as many idle as may
+// be open (configs/postgres.yaml does), or each burst opens new PostgreSQL backends again. It is
+// not the default here because many pools share one server in tests and tools, and idle
+// connections held by each would exhaust its max_connections.
 func tunePool(db *sql.DB, c *conf.Data_Database) {
 	if n := c.GetMaxOpenConns(); n > 0 {
 		db.SetMaxOpenConns(int(n))
-		db.SetMaxIdleConns(int(n))
 	}
 	if n := c.GetMaxIdleConns(); n > 0 {
 		db.SetMaxIdleConns(int(n))
