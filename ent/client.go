@@ -39,6 +39,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/settlementday"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
 	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
@@ -106,6 +107,8 @@ type Client struct {
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// SettlementDay is the client for interacting with the SettlementDay builders.
+	SettlementDay *SettlementDayClient
 	// SettlementItem is the client for interacting with the SettlementItem builders.
 	SettlementItem *SettlementItemClient
 	// SettlementReturn is the client for interacting with the SettlementReturn builders.
@@ -158,6 +161,7 @@ func (c *Client) init() {
 	c.Product = NewProductClient(c.config)
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.SettlementDay = NewSettlementDayClient(c.config)
 	c.SettlementItem = NewSettlementItemClient(c.config)
 	c.SettlementReturn = NewSettlementReturnClient(c.config)
 	c.SettlementRun = NewSettlementRunClient(c.config)
@@ -283,6 +287,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		SettlementDay:        NewSettlementDayClient(cfg),
 		SettlementItem:       NewSettlementItemClient(cfg),
 		SettlementReturn:     NewSettlementReturnClient(cfg),
 		SettlementRun:        NewSettlementRunClient(cfg),
@@ -335,6 +340,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Product:              NewProductClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
+		SettlementDay:        NewSettlementDayClient(cfg),
 		SettlementItem:       NewSettlementItemClient(cfg),
 		SettlementReturn:     NewSettlementReturnClient(cfg),
 		SettlementRun:        NewSettlementRunClient(cfg),
@@ -377,8 +383,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
 		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
 		c.PaymentNotification, c.PaymentRefund, c.Product, c.ReceiverRegistration,
-		c.Session, c.SettlementItem, c.SettlementReturn, c.SettlementRun,
-		c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
+		c.Session, c.SettlementDay, c.SettlementItem, c.SettlementReturn,
+		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
+		c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -393,8 +400,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
 		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
 		c.PaymentNotification, c.PaymentRefund, c.Product, c.ReceiverRegistration,
-		c.Session, c.SettlementItem, c.SettlementReturn, c.SettlementRun,
-		c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
+		c.Session, c.SettlementDay, c.SettlementItem, c.SettlementReturn,
+		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
+		c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -453,6 +461,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *SettlementDayMutation:
+		return c.SettlementDay.mutate(ctx, m)
 	case *SettlementItemMutation:
 		return c.SettlementItem.mutate(ctx, m)
 	case *SettlementReturnMutation:
@@ -3799,6 +3809,139 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// SettlementDayClient is a client for the SettlementDay schema.
+type SettlementDayClient struct {
+	config
+}
+
+// NewSettlementDayClient returns a client for the SettlementDay from the given config.
+func NewSettlementDayClient(c config) *SettlementDayClient {
+	return &SettlementDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `settlementday.Hooks(f(g(h())))`.
+func (c *SettlementDayClient) Use(hooks ...Hook) {
+	c.hooks.SettlementDay = append(c.hooks.SettlementDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `settlementday.Intercept(f(g(h())))`.
+func (c *SettlementDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SettlementDay = append(c.inters.SettlementDay, interceptors...)
+}
+
+// Create returns a builder for creating a SettlementDay entity.
+func (c *SettlementDayClient) Create() *SettlementDayCreate {
+	mutation := newSettlementDayMutation(c.config, OpCreate)
+	return &SettlementDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SettlementDay entities.
+func (c *SettlementDayClient) CreateBulk(builders ...*SettlementDayCreate) *SettlementDayCreateBulk {
+	return &SettlementDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SettlementDayClient) MapCreateBulk(slice any, setFunc func(*SettlementDayCreate, int)) *SettlementDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SettlementDayCreateBulk{err: fmt.Errorf("calling to SettlementDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SettlementDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SettlementDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SettlementDay.
+func (c *SettlementDayClient) Update() *SettlementDayUpdate {
+	mutation := newSettlementDayMutation(c.config, OpUpdate)
+	return &SettlementDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SettlementDayClient) UpdateOne(_m *SettlementDay) *SettlementDayUpdateOne {
+	mutation := newSettlementDayMutation(c.config, OpUpdateOne, withSettlementDay(_m))
+	return &SettlementDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SettlementDayClient) UpdateOneID(id int) *SettlementDayUpdateOne {
+	mutation := newSettlementDayMutation(c.config, OpUpdateOne, withSettlementDayID(id))
+	return &SettlementDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SettlementDay.
+func (c *SettlementDayClient) Delete() *SettlementDayDelete {
+	mutation := newSettlementDayMutation(c.config, OpDelete)
+	return &SettlementDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SettlementDayClient) DeleteOne(_m *SettlementDay) *SettlementDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SettlementDayClient) DeleteOneID(id int) *SettlementDayDeleteOne {
+	builder := c.Delete().Where(settlementday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SettlementDayDeleteOne{builder}
+}
+
+// Query returns a query builder for SettlementDay.
+func (c *SettlementDayClient) Query() *SettlementDayQuery {
+	return &SettlementDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSettlementDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SettlementDay entity by its id.
+func (c *SettlementDayClient) Get(ctx context.Context, id int) (*SettlementDay, error) {
+	return c.Query().Where(settlementday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SettlementDayClient) GetX(ctx context.Context, id int) *SettlementDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SettlementDayClient) Hooks() []Hook {
+	return c.hooks.SettlementDay
+}
+
+// Interceptors returns the client interceptors.
+func (c *SettlementDayClient) Interceptors() []Interceptor {
+	return c.inters.SettlementDay
+}
+
+func (c *SettlementDayClient) mutate(ctx context.Context, m *SettlementDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SettlementDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SettlementDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SettlementDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SettlementDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SettlementDay mutation op: %q", m.Op())
+	}
+}
+
 // SettlementItemClient is a client for the SettlementItem schema.
 type SettlementItemClient struct {
 	config
@@ -4870,16 +5013,17 @@ type (
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, SettlementItem, SettlementReturn, SettlementRun, SettlementShare,
-		ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
+		Session, SettlementDay, SettlementItem, SettlementReturn, SettlementRun,
+		SettlementShare, ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, SettlementItem, SettlementReturn, SettlementRun, SettlementShare,
-		ShippingDeclaration, ShopperNotice, Sku, User []ent.Interceptor
+		Session, SettlementDay, SettlementItem, SettlementReturn, SettlementRun,
+		SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
+		User []ent.Interceptor
 	}
 )
 

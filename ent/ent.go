@@ -37,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/settlementday"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
 	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
@@ -130,6 +131,7 @@ func checkColumn(t, c string) error {
 			product.Table:              product.ValidColumn,
 			receiverregistration.Table: receiverregistration.ValidColumn,
 			session.Table:              session.ValidColumn,
+			settlementday.Table:        settlementday.ValidColumn,
 			settlementitem.Table:       settlementitem.ValidColumn,
 			settlementreturn.Table:     settlementreturn.ValidColumn,
 			settlementrun.Table:        settlementrun.ValidColumn,

@@ -37,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/product"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/settlementday"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
 	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
@@ -81,6 +82,7 @@ const (
 	TypeProduct              = "Product"
 	TypeReceiverRegistration = "ReceiverRegistration"
 	TypeSession              = "Session"
+	TypeSettlementDay        = "SettlementDay"
 	TypeSettlementItem       = "SettlementItem"
 	TypeSettlementReturn     = "SettlementReturn"
 	TypeSettlementRun        = "SettlementRun"
@@ -23268,6 +23270,440 @@ func (m *SessionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// SettlementDayMutation represents an operation that mutates the SettlementDay nodes in the graph.
+type SettlementDayMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	day           *string
+	amounts       *map[int]int64
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*SettlementDay, error)
+	predicates    []predicate.SettlementDay
+}
+
+var _ ent.Mutation = (*SettlementDayMutation)(nil)
+
+// settlementdayOption allows management of the mutation configuration using functional options.
+type settlementdayOption func(*SettlementDayMutation)
+
+// newSettlementDayMutation creates new mutation for the SettlementDay entity.
+func newSettlementDayMutation(c config, op Op, opts ...settlementdayOption) *SettlementDayMutation {
+	m := &SettlementDayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSettlementDay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSettlementDayID sets the ID field of the mutation.
+func withSettlementDayID(id int) settlementdayOption {
+	return func(m *SettlementDayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SettlementDay
+		)
+		m.oldValue = func(ctx context.Context) (*SettlementDay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SettlementDay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSettlementDay sets the old SettlementDay of the mutation.
+func withSettlementDay(node *SettlementDay) settlementdayOption {
+	return func(m *SettlementDayMutation) {
+		m.oldValue = func(context.Context) (*SettlementDay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SettlementDayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SettlementDayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SettlementDayMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SettlementDayMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SettlementDay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *SettlementDayMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *SettlementDayMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the SettlementDay entity.
+// If the SettlementDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementDayMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *SettlementDayMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetAmounts sets the "amounts" field.
+func (m *SettlementDayMutation) SetAmounts(value map[int]int64) {
+	m.amounts = &value
+}
+
+// Amounts returns the value of the "amounts" field in the mutation.
+func (m *SettlementDayMutation) Amounts() (r map[int]int64, exists bool) {
+	v := m.amounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmounts returns the old "amounts" field's value of the SettlementDay entity.
+// If the SettlementDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementDayMutation) OldAmounts(ctx context.Context) (v map[int]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmounts: %w", err)
+	}
+	return oldValue.Amounts, nil
+}
+
+// ResetAmounts resets all changes to the "amounts" field.
+func (m *SettlementDayMutation) ResetAmounts() {
+	m.amounts = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SettlementDayMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SettlementDayMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SettlementDay entity.
+// If the SettlementDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettlementDayMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SettlementDayMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the SettlementDayMutation builder.
+func (m *SettlementDayMutation) Where(ps ...predicate.SettlementDay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SettlementDayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SettlementDayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SettlementDay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SettlementDayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SettlementDayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SettlementDay).
+func (m *SettlementDayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SettlementDayMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.day != nil {
+		fields = append(fields, settlementday.FieldDay)
+	}
+	if m.amounts != nil {
+		fields = append(fields, settlementday.FieldAmounts)
+	}
+	if m.created_at != nil {
+		fields = append(fields, settlementday.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SettlementDayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case settlementday.FieldDay:
+		return m.Day()
+	case settlementday.FieldAmounts:
+		return m.Amounts()
+	case settlementday.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SettlementDayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case settlementday.FieldDay:
+		return m.OldDay(ctx)
+	case settlementday.FieldAmounts:
+		return m.OldAmounts(ctx)
+	case settlementday.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SettlementDay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementDayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case settlementday.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case settlementday.FieldAmounts:
+		v, ok := value.(map[int]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmounts(v)
+		return nil
+	case settlementday.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementDay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SettlementDayMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SettlementDayMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettlementDayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SettlementDay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SettlementDayMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SettlementDayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SettlementDayMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SettlementDay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SettlementDayMutation) ResetField(name string) error {
+	switch name {
+	case settlementday.FieldDay:
+		m.ResetDay()
+		return nil
+	case settlementday.FieldAmounts:
+		m.ResetAmounts()
+		return nil
+	case settlementday.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SettlementDay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SettlementDayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SettlementDayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SettlementDayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SettlementDayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SettlementDayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SettlementDayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SettlementDayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SettlementDay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SettlementDayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SettlementDay edge %s", name)
 }
 
 // SettlementItemMutation represents an operation that mutates the SettlementItem nodes in the graph.

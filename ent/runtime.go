@@ -29,6 +29,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
+	"github.com/groupbuy/groupbuy/ent/settlementday"
 	"github.com/groupbuy/groupbuy/ent/settlementitem"
 	"github.com/groupbuy/groupbuy/ent/settlementreturn"
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
@@ -1326,6 +1327,26 @@ func init() {
 		return func(token_hash string) error {
 			for _, fn := range fns {
 				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	settlementdayFields := schema.SettlementDay{}.Fields()
+	_ = settlementdayFields
+	// settlementdayDescDay is the schema descriptor for day field.
+	settlementdayDescDay := settlementdayFields[0].Descriptor()
+	// settlementday.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	settlementday.DayValidator = func() func(string) error {
+		validators := settlementdayDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
 					return err
 				}
 			}

@@ -64,6 +64,8 @@ type Tx struct {
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// SettlementDay is the client for interacting with the SettlementDay builders.
+	SettlementDay *SettlementDayClient
 	// SettlementItem is the client for interacting with the SettlementItem builders.
 	SettlementItem *SettlementItemClient
 	// SettlementReturn is the client for interacting with the SettlementReturn builders.
@@ -236,6 +238,7 @@ func (tx *Tx) init() {
 	tx.Product = NewProductClient(tx.config)
 	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.SettlementDay = NewSettlementDayClient(tx.config)
 	tx.SettlementItem = NewSettlementItemClient(tx.config)
 	tx.SettlementReturn = NewSettlementReturnClient(tx.config)
 	tx.SettlementRun = NewSettlementRunClient(tx.config)

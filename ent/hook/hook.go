@@ -309,6 +309,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
 }
 
+// The SettlementDayFunc type is an adapter to allow the use of ordinary
+// function as SettlementDay mutator.
+type SettlementDayFunc func(context.Context, *ent.SettlementDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SettlementDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SettlementDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettlementDayMutation", m)
+}
+
 // The SettlementItemFunc type is an adapter to allow the use of ordinary
 // function as SettlementItem mutator.
 type SettlementItemFunc func(context.Context, *ent.SettlementItemMutation) (ent.Value, error)

@@ -570,6 +570,11 @@ var (
 				Columns: []*schema.Column{OrdersColumns[5], OrdersColumns[4], OrdersColumns[7]},
 			},
 			{
+				Name:    "order_batch_id_grid_cell_leader_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[5], OrdersColumns[6], OrdersColumns[4], OrdersColumns[7]},
+			},
+			{
 				Name:    "order_leader_id_batch_id",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[5]},
@@ -839,6 +844,19 @@ var (
 			},
 		},
 	}
+	// SettlementDaysColumns holds the columns for the "settlement_days" table.
+	SettlementDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "day", Type: field.TypeString, Unique: true, Size: 10},
+		{Name: "amounts", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// SettlementDaysTable holds the schema information for the "settlement_days" table.
+	SettlementDaysTable = &schema.Table{
+		Name:       "settlement_days",
+		Columns:    SettlementDaysColumns,
+		PrimaryKey: []*schema.Column{SettlementDaysColumns[0]},
+	}
 	// SettlementItemsColumns holds the columns for the "settlement_items" table.
 	SettlementItemsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -1035,6 +1053,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{SettlementSharesColumns[3], SettlementSharesColumns[9], SettlementSharesColumns[12]},
 			},
+			{
+				Name:    "settlementshare_success_finished",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementSharesColumns[14]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "result = 'success'",
+				},
+			},
 		},
 	}
 	// ShippingDeclarationsColumns holds the columns for the "shipping_declarations" table.
@@ -1193,6 +1219,7 @@ var (
 		ProductsTable,
 		ReceiverRegistrationsTable,
 		SessionsTable,
+		SettlementDaysTable,
 		SettlementItemsTable,
 		SettlementReturnsTable,
 		SettlementRunsTable,

@@ -81,6 +81,9 @@ type ReceiverRegistration func(*sql.Selector)
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
+// SettlementDay is the predicate function for settlementday builders.
+type SettlementDay func(*sql.Selector)
+
 // SettlementItem is the predicate function for settlementitem builders.
 type SettlementItem func(*sql.Selector)
 

@@ -54,6 +54,8 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("user_id", "id"),
 		index.Fields("pickup_code").Unique(),
 		index.Fields("batch_id", "leader_id", "status"),
+		// The dispatch list, one grid (route) of a batch at a time, and its index of routes.
+		index.Fields("batch_id", "grid_cell", "leader_id", "status"),
 		// A leader's batches, newest first.
 		index.Fields("leader_id", "batch_id"),
 		// The pickup sweeper completes picked-up orders whose after-sales window passed.

@@ -132,6 +132,9 @@ func (SettlementShare) Indexes() []ent.Index {
 		index.Fields("item_id"),
 		index.Fields("run_id", "level"),
 		index.Fields("leader_id", "result", "retried_by"),
+		// The finance chart sums the days not yet closed live: a range of successes by time.
+		index.Fields("finished_at").StorageKey("settlementshare_success_finished").
+			Annotations(entsql.IndexWhere("result = 'success'")),
 	}
 }
 
@@ -169,5 +172,20 @@ func (SettlementReturn) Indexes() []ent.Index {
 		index.Fields("next_attempt_at", "id").StorageKey("settlementreturn_active_due").
 			Annotations(entsql.IndexWhere("active")),
 		index.Fields("order_id"),
+	}
+}
+
+// SettlementDay is the commission settled on one closed Beijing day, per level: the finance
+// chart reads it instead of summing the day's shares again. A day is written once, by the first
+// read that finds it closed (no share can finish on it any more), and never changes.
+type SettlementDay struct{ ent.Schema }
+
+func (SettlementDay) Fields() []ent.Field {
+	return []ent.Field{
+		// day is the Beijing date, YYYY-MM-DD.
+		field.String("day").NotEmpty().MaxLen(10).Unique().Immutable(),
+		// amounts are the fen settled per level; a day without any holds an empty map.
+		field.JSON("amounts", map[int]int64{}).Immutable(),
+		field.Time("created_at").Immutable(),
 	}
 }

@@ -24,7 +24,7 @@ var owners = map[string][]string{
 	"paymentstore":    {"payments", "payment_refunds", "payment_notifications", "receiver_registrations"},
 	"ledgerstore":     {"ledger_accounts", "ledger_transactions", "ledger_postings"},
 	"commissionstore": {"commission_plans", "commission_entries"},
-	"settlementstore": {"settlement_runs", "settlement_items", "settlement_shares", "settlement_returns"},
+	"settlementstore": {"settlement_runs", "settlement_items", "settlement_shares", "settlement_returns", "settlement_days"},
 	"shippingstore":   {"shipping_declarations"},
 	"outboxstore":     {"outbox_events"},
 	"reconcilestore":  nil,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -340,7 +341,7 @@ func TestPickupArrivalMakesOrdersReadyOnce(t *testing.T) {
 				t.Errorf("B's order is %s", st)
 			}
 
-			dl, err := e.pickup.DispatchList(ctx, int64(e.batch))
+			dl, err := e.pickup.DispatchList(ctx, int64(e.batch), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,6 +359,7 @@ func TestPickupArrivalMakesOrdersReadyOnce(t *testing.T) {
 			if len(g.Totals) != 2 || g.Totals[0].Qty != 7 || g.Totals[0].Title != "草莓" || g.Totals[1].Qty != 4 {
 				t.Errorf("grid totals: %+v", g.Totals)
 			}
+			checkDispatchRoutes(t, e, dl)
 		})
 	}
 }
@@ -635,4 +637,39 @@ func TestPickupTick(t *testing.T) {
 func refusedBy(err error, entity string) bool {
 	var te *lifecycle.TransitionError
 	return errors.As(err, &te) && errors.Is(err, lifecycle.ErrRefused) && te.Entity == entity
+}
+
+// checkDispatchRoutes: the batch's route index counts what the whole list holds, one route's
+// list is that grid's part of it, another cell's is empty, and a cell too long is refused.
+func checkDispatchRoutes(t *testing.T, e *pkEnv, all *order.DispatchList) {
+	t.Helper()
+	ctx := t.Context()
+	g := all.Grids[0]
+	idx, err := e.pickup.DispatchRoutes(ctx, int64(e.batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orders int64
+	for _, st := range g.Stops {
+		orders += st.Orders
+	}
+	if len(idx.Routes) != 1 || idx.PickupDate != all.PickupDate {
+		t.Fatalf("routes: %+v", idx)
+	}
+	if r := idx.Routes[0]; r.Cell != g.Cell || r.Name != g.Name || r.RouteLabel != g.RouteLabel ||
+		r.StationLabel != g.StationLabel || r.Stops != int64(len(g.Stops)) || r.Orders != orders {
+		t.Errorf("route %+v, the list's grid %+v", r, g)
+	}
+	one, err := e.pickup.DispatchList(ctx, int64(e.batch), g.Cell)
+	if err != nil || len(one.Grids) != 1 || !reflect.DeepEqual(one.Grids[0], g) {
+		t.Errorf("route %s alone: %+v, %v", g.Cell, one, err)
+	}
+	none, err := e.pickup.DispatchList(ctx, int64(e.batch), "8731aa000ffffff")
+	if err != nil || len(none.Grids) != 0 || len(none.Totals) != 0 {
+		t.Errorf("a cell the batch does not serve: %+v, %v", none, err)
+	}
+	var invalid *bizerr.InvalidError
+	if _, err := e.pickup.DispatchList(ctx, int64(e.batch), strings.Repeat("8", 17)); !errors.As(err, &invalid) || invalid.Field != "grid_cell" {
+		t.Errorf("a cell of 17 characters: %v", err)
+	}
 }

@@ -117,7 +117,12 @@ func TestConsoleOpsDay(t *testing.T) {
 	if st := s.dbString("SELECT status FROM batches WHERE id = $1", batchID); st != "dispatched" {
 		t.Errorf("dispatched batch is %s in the database", st)
 	}
-	ops.submit("[data-testid=dispatch-list-link]", "[data-testid=dispatch-list]", "dispatch-list")
+	ops.submit("[data-testid=dispatch-list-link]", "[data-testid=dispatch-routes]", "dispatch-routes")
+	routeRow := fmt.Sprintf("[data-testid=routes] tr[data-grid='%s']", w.cell)
+	if row := ops.text(routeRow); !strings.Contains(row, "R1") || !strings.Contains(row, "人民广场") {
+		t.Errorf("route row: %q", row)
+	}
+	ops.submit(routeRow+" [data-testid=open-route]", "[data-testid=dispatch-list]", "dispatch-list")
 	route := ops.text(fmt.Sprintf("section.route[data-grid='%s']", w.cell))
 	stop := ops.text(fmt.Sprintf("section.route[data-grid='%s'] .stop[data-stop='%s']", w.cell, w.leaderID))
 	if !strings.Contains(route, "线路 R1") || !strings.Contains(route, "人民广场") {

@@ -103,8 +103,8 @@ func (s *BatchOpsService) GetBatchStock(ctx context.Context, req *v1.GetBatchReq
 	return reply, nil
 }
 
-func (s *BatchOpsService) GetDispatchList(ctx context.Context, req *v1.GetBatchRequest) (*v1.DispatchList, error) {
-	dl, err := s.pickup.DispatchList(ctx, req.GetId())
+func (s *BatchOpsService) GetDispatchList(ctx context.Context, req *v1.GetDispatchListRequest) (*v1.DispatchList, error) {
+	dl, err := s.pickup.DispatchList(ctx, req.GetId(), req.GetGridCell())
 	if err != nil {
 		return nil, toAPIError(err)
 	}

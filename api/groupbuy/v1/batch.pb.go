@@ -383,6 +383,59 @@ func (x *GetBatchRequest) GetId() int64 {
 	return 0
 }
 
+type GetDispatchListRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// One grid's (route's) part only, to print the list route by route; every grid when empty.
+	GridCell      string `protobuf:"bytes,2,opt,name=grid_cell,json=gridCell,proto3" json:"grid_cell,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDispatchListRequest) Reset() {
+	*x = GetDispatchListRequest{}
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDispatchListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDispatchListRequest) ProtoMessage() {}
+
+func (x *GetDispatchListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDispatchListRequest.ProtoReflect.Descriptor instead.
+func (*GetDispatchListRequest) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetDispatchListRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *GetDispatchListRequest) GetGridCell() string {
+	if x != nil {
+		return x.GridCell
+	}
+	return ""
+}
+
 type ListBatchesRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Status   string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
@@ -395,7 +448,7 @@ type ListBatchesRequest struct {
 
 func (x *ListBatchesRequest) Reset() {
 	*x = ListBatchesRequest{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[6]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +460,7 @@ func (x *ListBatchesRequest) String() string {
 func (*ListBatchesRequest) ProtoMessage() {}
 
 func (x *ListBatchesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[6]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +473,7 @@ func (x *ListBatchesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBatchesRequest.ProtoReflect.Descriptor instead.
 func (*ListBatchesRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{6}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListBatchesRequest) GetStatus() string {
@@ -453,7 +506,7 @@ type ListBatchesReply struct {
 
 func (x *ListBatchesReply) Reset() {
 	*x = ListBatchesReply{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[7]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -465,7 +518,7 @@ func (x *ListBatchesReply) String() string {
 func (*ListBatchesReply) ProtoMessage() {}
 
 func (x *ListBatchesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[7]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -478,7 +531,7 @@ func (x *ListBatchesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBatchesReply.ProtoReflect.Descriptor instead.
 func (*ListBatchesReply) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{7}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListBatchesReply) GetBatches() []*Batch {
@@ -510,7 +563,7 @@ type BatchItem struct {
 
 func (x *BatchItem) Reset() {
 	*x = BatchItem{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +575,7 @@ func (x *BatchItem) String() string {
 func (*BatchItem) ProtoMessage() {}
 
 func (x *BatchItem) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +588,7 @@ func (x *BatchItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchItem.ProtoReflect.Descriptor instead.
 func (*BatchItem) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{8}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BatchItem) GetId() int64 {
@@ -648,7 +701,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +713,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +726,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{9}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Batch) GetId() int64 {
@@ -758,7 +811,7 @@ type DispatchLine struct {
 
 func (x *DispatchLine) Reset() {
 	*x = DispatchLine{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -770,7 +823,7 @@ func (x *DispatchLine) String() string {
 func (*DispatchLine) ProtoMessage() {}
 
 func (x *DispatchLine) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -783,7 +836,7 @@ func (x *DispatchLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchLine.ProtoReflect.Descriptor instead.
 func (*DispatchLine) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{10}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DispatchLine) GetItemId() int64 {
@@ -828,7 +881,7 @@ type DispatchStop struct {
 
 func (x *DispatchStop) Reset() {
 	*x = DispatchStop{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +893,7 @@ func (x *DispatchStop) String() string {
 func (*DispatchStop) ProtoMessage() {}
 
 func (x *DispatchStop) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +906,7 @@ func (x *DispatchStop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchStop.ProtoReflect.Descriptor instead.
 func (*DispatchStop) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{11}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DispatchStop) GetLeaderId() int64 {
@@ -912,7 +965,7 @@ type DispatchGrid struct {
 
 func (x *DispatchGrid) Reset() {
 	*x = DispatchGrid{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +977,7 @@ func (x *DispatchGrid) String() string {
 func (*DispatchGrid) ProtoMessage() {}
 
 func (x *DispatchGrid) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +990,7 @@ func (x *DispatchGrid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchGrid.ProtoReflect.Descriptor instead.
 func (*DispatchGrid) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{12}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DispatchGrid) GetGridCell() string {
@@ -992,7 +1045,7 @@ type DispatchList struct {
 
 func (x *DispatchList) Reset() {
 	*x = DispatchList{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1057,7 @@ func (x *DispatchList) String() string {
 func (*DispatchList) ProtoMessage() {}
 
 func (x *DispatchList) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1070,7 @@ func (x *DispatchList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchList.ProtoReflect.Descriptor instead.
 func (*DispatchList) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{13}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DispatchList) GetBatchId() int64 {
@@ -1044,7 +1097,7 @@ type MarkArrivedRequest struct {
 
 func (x *MarkArrivedRequest) Reset() {
 	*x = MarkArrivedRequest{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1056,7 +1109,7 @@ func (x *MarkArrivedRequest) String() string {
 func (*MarkArrivedRequest) ProtoMessage() {}
 
 func (x *MarkArrivedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1069,7 +1122,7 @@ func (x *MarkArrivedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkArrivedRequest.ProtoReflect.Descriptor instead.
 func (*MarkArrivedRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{14}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MarkArrivedRequest) GetId() int64 {
@@ -1099,7 +1152,7 @@ type Arrival struct {
 
 func (x *Arrival) Reset() {
 	*x = Arrival{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[15]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1111,7 +1164,7 @@ func (x *Arrival) String() string {
 func (*Arrival) ProtoMessage() {}
 
 func (x *Arrival) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[15]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1124,7 +1177,7 @@ func (x *Arrival) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Arrival.ProtoReflect.Descriptor instead.
 func (*Arrival) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{15}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Arrival) GetBatchId() int64 {
@@ -1165,7 +1218,7 @@ type ListOverdueOrdersRequest struct {
 
 func (x *ListOverdueOrdersRequest) Reset() {
 	*x = ListOverdueOrdersRequest{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[16]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1177,7 +1230,7 @@ func (x *ListOverdueOrdersRequest) String() string {
 func (*ListOverdueOrdersRequest) ProtoMessage() {}
 
 func (x *ListOverdueOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[16]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1190,7 +1243,7 @@ func (x *ListOverdueOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOverdueOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListOverdueOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{16}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListOverdueOrdersRequest) GetPageSize() int32 {
@@ -1217,7 +1270,7 @@ type StockReport struct {
 
 func (x *StockReport) Reset() {
 	*x = StockReport{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1229,7 +1282,7 @@ func (x *StockReport) String() string {
 func (*StockReport) ProtoMessage() {}
 
 func (x *StockReport) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,7 +1295,7 @@ func (x *StockReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockReport.ProtoReflect.Descriptor instead.
 func (*StockReport) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{17}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StockReport) GetBatchId() int64 {
@@ -1272,7 +1325,7 @@ type StockLine struct {
 
 func (x *StockLine) Reset() {
 	*x = StockLine{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[18]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +1337,7 @@ func (x *StockLine) String() string {
 func (*StockLine) ProtoMessage() {}
 
 func (x *StockLine) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[18]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +1350,7 @@ func (x *StockLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockLine.ProtoReflect.Descriptor instead.
 func (*StockLine) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{18}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StockLine) GetItemId() int64 {
@@ -1345,7 +1398,7 @@ type BatchStock struct {
 
 func (x *BatchStock) Reset() {
 	*x = BatchStock{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[19]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1357,7 +1410,7 @@ func (x *BatchStock) String() string {
 func (*BatchStock) ProtoMessage() {}
 
 func (x *BatchStock) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[19]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1370,7 +1423,7 @@ func (x *BatchStock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchStock.ProtoReflect.Descriptor instead.
 func (*BatchStock) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{19}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *BatchStock) GetBatchId() int64 {
@@ -1424,7 +1477,7 @@ type BatchStockItem struct {
 
 func (x *BatchStockItem) Reset() {
 	*x = BatchStockItem{}
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[20]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1436,7 +1489,7 @@ func (x *BatchStockItem) String() string {
 func (*BatchStockItem) ProtoMessage() {}
 
 func (x *BatchStockItem) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_batch_proto_msgTypes[20]
+	mi := &file_groupbuy_v1_batch_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1449,7 +1502,7 @@ func (x *BatchStockItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchStockItem.ProtoReflect.Descriptor instead.
 func (*BatchStockItem) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{20}
+	return file_groupbuy_v1_batch_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *BatchStockItem) GetItemId() int64 {
@@ -1541,7 +1594,10 @@ const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\n" +
 	"\xfaB\ar\x05\x10\x02\x18\x80\x02R\x06reason\"*\n" +
 	"\x0fGetBatchRequest\x12\x17\n" +
-	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\"\xce\x01\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\"W\n" +
+	"\x16GetDispatchListRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\x12$\n" +
+	"\tgrid_cell\x18\x02 \x01(\tB\a\xfaB\x04r\x02\x18\x10R\bgridCell\"\xce\x01\n" +
 	"\x12ListBatchesRequest\x12j\n" +
 	"\x06status\x18\x01 \x01(\tBR\xfaBOrMR\x00R\x05draftR\tscheduledR\x04openR\x06closedR\n" +
 	"dispatchedR\aarrivedR\tcompletedR\tcancelledR\x06status\x12&\n" +
@@ -1638,8 +1694,7 @@ const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\breserved\x18\x05 \x01(\x03R\breserved\x12\x1c\n" +
 	"\tremaining\x18\x06 \x01(\x03R\tremaining\x12\x16\n" +
 	"\x06loaded\x18\a \x01(\bR\x06loaded\x12\x16\n" +
-	"\x06agrees\x18\b \x01(\bR\x06agrees2\xfc\n" +
-	"\n" +
+	"\x06agrees\x18\b \x01(\bR\x06agrees2\x84\v\n" +
 	"\bBatchOps\x12]\n" +
 	"\vCreateBatch\x12\x17.groupbuy.v1.BatchInput\x1a\x12.groupbuy.v1.Batch\"!\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/ops/batches\x12n\n" +
 	"\vUpdateBatch\x12\x1f.groupbuy.v1.UpdateBatchRequest\x1a\x12.groupbuy.v1.Batch\"*\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x1d:\x05batch\x1a\x14/v1/ops/batches/{id}\x12u\n" +
@@ -1647,8 +1702,8 @@ const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\rDispatchBatch\x12\x1f.groupbuy.v1.BatchActionRequest\x1a\x12.groupbuy.v1.Batch\"/\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/ops/batches/{id}/dispatch\x12q\n" +
 	"\vCancelBatch\x12\x1f.groupbuy.v1.CancelBatchRequest\x1a\x12.groupbuy.v1.Batch\"-\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/ops/batches/{id}/cancel\x12c\n" +
 	"\bGetBatch\x12\x1c.groupbuy.v1.GetBatchRequest\x1a\x12.groupbuy.v1.Batch\"%\x8a\xb2\x19\x05\x12\x03\x03\x05\x04\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/ops/batches/{id}\x12o\n" +
-	"\vListBatches\x12\x1f.groupbuy.v1.ListBatchesRequest\x1a\x1d.groupbuy.v1.ListBatchesReply\" \x8a\xb2\x19\x05\x12\x03\x03\x05\x04\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/ops/batches\x12}\n" +
-	"\x0fGetDispatchList\x12\x1c.groupbuy.v1.GetBatchRequest\x1a\x19.groupbuy.v1.DispatchList\"1\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02$\x12\"/v1/ops/batches/{id}/dispatch-list\x12u\n" +
+	"\vListBatches\x12\x1f.groupbuy.v1.ListBatchesRequest\x1a\x1d.groupbuy.v1.ListBatchesReply\" \x8a\xb2\x19\x05\x12\x03\x03\x05\x04\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/ops/batches\x12\x84\x01\n" +
+	"\x0fGetDispatchList\x12#.groupbuy.v1.GetDispatchListRequest\x1a\x19.groupbuy.v1.DispatchList\"1\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02$\x12\"/v1/ops/batches/{id}/dispatch-list\x12u\n" +
 	"\vMarkArrived\x12\x1f.groupbuy.v1.MarkArrivedRequest\x1a\x14.groupbuy.v1.Arrival\"/\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/ops/batches/{id}/arrivals\x12\x7f\n" +
 	"\x11ListOverdueOrders\x12%.groupbuy.v1.ListOverdueOrdersRequest\x1a\x1c.groupbuy.v1.ListOrdersReply\"%\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/ops/overdue-orders\x12\x7f\n" +
 	"\fRebuildStock\x12\x1f.groupbuy.v1.BatchActionRequest\x1a\x18.groupbuy.v1.StockReport\"4\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/ops/batches/{id}/stock/rebuild\x12r\n" +
@@ -1666,7 +1721,7 @@ func file_groupbuy_v1_batch_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_batch_proto_rawDescData
 }
 
-var file_groupbuy_v1_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_groupbuy_v1_batch_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_groupbuy_v1_batch_proto_goTypes = []any{
 	(*BatchItemInput)(nil),           // 0: groupbuy.v1.BatchItemInput
 	(*BatchInput)(nil),               // 1: groupbuy.v1.BatchInput
@@ -1674,65 +1729,66 @@ var file_groupbuy_v1_batch_proto_goTypes = []any{
 	(*BatchActionRequest)(nil),       // 3: groupbuy.v1.BatchActionRequest
 	(*CancelBatchRequest)(nil),       // 4: groupbuy.v1.CancelBatchRequest
 	(*GetBatchRequest)(nil),          // 5: groupbuy.v1.GetBatchRequest
-	(*ListBatchesRequest)(nil),       // 6: groupbuy.v1.ListBatchesRequest
-	(*ListBatchesReply)(nil),         // 7: groupbuy.v1.ListBatchesReply
-	(*BatchItem)(nil),                // 8: groupbuy.v1.BatchItem
-	(*Batch)(nil),                    // 9: groupbuy.v1.Batch
-	(*DispatchLine)(nil),             // 10: groupbuy.v1.DispatchLine
-	(*DispatchStop)(nil),             // 11: groupbuy.v1.DispatchStop
-	(*DispatchGrid)(nil),             // 12: groupbuy.v1.DispatchGrid
-	(*DispatchList)(nil),             // 13: groupbuy.v1.DispatchList
-	(*MarkArrivedRequest)(nil),       // 14: groupbuy.v1.MarkArrivedRequest
-	(*Arrival)(nil),                  // 15: groupbuy.v1.Arrival
-	(*ListOverdueOrdersRequest)(nil), // 16: groupbuy.v1.ListOverdueOrdersRequest
-	(*StockReport)(nil),              // 17: groupbuy.v1.StockReport
-	(*StockLine)(nil),                // 18: groupbuy.v1.StockLine
-	(*BatchStock)(nil),               // 19: groupbuy.v1.BatchStock
-	(*BatchStockItem)(nil),           // 20: groupbuy.v1.BatchStockItem
-	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
-	(*ListOrdersReply)(nil),          // 22: groupbuy.v1.ListOrdersReply
+	(*GetDispatchListRequest)(nil),   // 6: groupbuy.v1.GetDispatchListRequest
+	(*ListBatchesRequest)(nil),       // 7: groupbuy.v1.ListBatchesRequest
+	(*ListBatchesReply)(nil),         // 8: groupbuy.v1.ListBatchesReply
+	(*BatchItem)(nil),                // 9: groupbuy.v1.BatchItem
+	(*Batch)(nil),                    // 10: groupbuy.v1.Batch
+	(*DispatchLine)(nil),             // 11: groupbuy.v1.DispatchLine
+	(*DispatchStop)(nil),             // 12: groupbuy.v1.DispatchStop
+	(*DispatchGrid)(nil),             // 13: groupbuy.v1.DispatchGrid
+	(*DispatchList)(nil),             // 14: groupbuy.v1.DispatchList
+	(*MarkArrivedRequest)(nil),       // 15: groupbuy.v1.MarkArrivedRequest
+	(*Arrival)(nil),                  // 16: groupbuy.v1.Arrival
+	(*ListOverdueOrdersRequest)(nil), // 17: groupbuy.v1.ListOverdueOrdersRequest
+	(*StockReport)(nil),              // 18: groupbuy.v1.StockReport
+	(*StockLine)(nil),                // 19: groupbuy.v1.StockLine
+	(*BatchStock)(nil),               // 20: groupbuy.v1.BatchStock
+	(*BatchStockItem)(nil),           // 21: groupbuy.v1.BatchStockItem
+	(*timestamppb.Timestamp)(nil),    // 22: google.protobuf.Timestamp
+	(*ListOrdersReply)(nil),          // 23: groupbuy.v1.ListOrdersReply
 }
 var file_groupbuy_v1_batch_proto_depIdxs = []int32{
-	21, // 0: groupbuy.v1.BatchInput.opens_at:type_name -> google.protobuf.Timestamp
-	21, // 1: groupbuy.v1.BatchInput.cutoff_at:type_name -> google.protobuf.Timestamp
+	22, // 0: groupbuy.v1.BatchInput.opens_at:type_name -> google.protobuf.Timestamp
+	22, // 1: groupbuy.v1.BatchInput.cutoff_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: groupbuy.v1.BatchInput.items:type_name -> groupbuy.v1.BatchItemInput
 	1,  // 3: groupbuy.v1.UpdateBatchRequest.batch:type_name -> groupbuy.v1.BatchInput
-	9,  // 4: groupbuy.v1.ListBatchesReply.batches:type_name -> groupbuy.v1.Batch
-	21, // 5: groupbuy.v1.Batch.opens_at:type_name -> google.protobuf.Timestamp
-	21, // 6: groupbuy.v1.Batch.cutoff_at:type_name -> google.protobuf.Timestamp
-	8,  // 7: groupbuy.v1.Batch.items:type_name -> groupbuy.v1.BatchItem
-	21, // 8: groupbuy.v1.Batch.created_at:type_name -> google.protobuf.Timestamp
-	10, // 9: groupbuy.v1.DispatchStop.lines:type_name -> groupbuy.v1.DispatchLine
-	11, // 10: groupbuy.v1.DispatchGrid.stops:type_name -> groupbuy.v1.DispatchStop
-	10, // 11: groupbuy.v1.DispatchGrid.totals:type_name -> groupbuy.v1.DispatchLine
-	12, // 12: groupbuy.v1.DispatchList.grids:type_name -> groupbuy.v1.DispatchGrid
-	21, // 13: groupbuy.v1.Arrival.arrived_at:type_name -> google.protobuf.Timestamp
-	18, // 14: groupbuy.v1.StockReport.items:type_name -> groupbuy.v1.StockLine
-	20, // 15: groupbuy.v1.BatchStock.items:type_name -> groupbuy.v1.BatchStockItem
+	10, // 4: groupbuy.v1.ListBatchesReply.batches:type_name -> groupbuy.v1.Batch
+	22, // 5: groupbuy.v1.Batch.opens_at:type_name -> google.protobuf.Timestamp
+	22, // 6: groupbuy.v1.Batch.cutoff_at:type_name -> google.protobuf.Timestamp
+	9,  // 7: groupbuy.v1.Batch.items:type_name -> groupbuy.v1.BatchItem
+	22, // 8: groupbuy.v1.Batch.created_at:type_name -> google.protobuf.Timestamp
+	11, // 9: groupbuy.v1.DispatchStop.lines:type_name -> groupbuy.v1.DispatchLine
+	12, // 10: groupbuy.v1.DispatchGrid.stops:type_name -> groupbuy.v1.DispatchStop
+	11, // 11: groupbuy.v1.DispatchGrid.totals:type_name -> groupbuy.v1.DispatchLine
+	13, // 12: groupbuy.v1.DispatchList.grids:type_name -> groupbuy.v1.DispatchGrid
+	22, // 13: groupbuy.v1.Arrival.arrived_at:type_name -> google.protobuf.Timestamp
+	19, // 14: groupbuy.v1.StockReport.items:type_name -> groupbuy.v1.StockLine
+	21, // 15: groupbuy.v1.BatchStock.items:type_name -> groupbuy.v1.BatchStockItem
 	1,  // 16: groupbuy.v1.BatchOps.CreateBatch:input_type -> groupbuy.v1.BatchInput
 	2,  // 17: groupbuy.v1.BatchOps.UpdateBatch:input_type -> groupbuy.v1.UpdateBatchRequest
 	3,  // 18: groupbuy.v1.BatchOps.ScheduleBatch:input_type -> groupbuy.v1.BatchActionRequest
 	3,  // 19: groupbuy.v1.BatchOps.DispatchBatch:input_type -> groupbuy.v1.BatchActionRequest
 	4,  // 20: groupbuy.v1.BatchOps.CancelBatch:input_type -> groupbuy.v1.CancelBatchRequest
 	5,  // 21: groupbuy.v1.BatchOps.GetBatch:input_type -> groupbuy.v1.GetBatchRequest
-	6,  // 22: groupbuy.v1.BatchOps.ListBatches:input_type -> groupbuy.v1.ListBatchesRequest
-	5,  // 23: groupbuy.v1.BatchOps.GetDispatchList:input_type -> groupbuy.v1.GetBatchRequest
-	14, // 24: groupbuy.v1.BatchOps.MarkArrived:input_type -> groupbuy.v1.MarkArrivedRequest
-	16, // 25: groupbuy.v1.BatchOps.ListOverdueOrders:input_type -> groupbuy.v1.ListOverdueOrdersRequest
+	7,  // 22: groupbuy.v1.BatchOps.ListBatches:input_type -> groupbuy.v1.ListBatchesRequest
+	6,  // 23: groupbuy.v1.BatchOps.GetDispatchList:input_type -> groupbuy.v1.GetDispatchListRequest
+	15, // 24: groupbuy.v1.BatchOps.MarkArrived:input_type -> groupbuy.v1.MarkArrivedRequest
+	17, // 25: groupbuy.v1.BatchOps.ListOverdueOrders:input_type -> groupbuy.v1.ListOverdueOrdersRequest
 	3,  // 26: groupbuy.v1.BatchOps.RebuildStock:input_type -> groupbuy.v1.BatchActionRequest
 	5,  // 27: groupbuy.v1.BatchOps.GetBatchStock:input_type -> groupbuy.v1.GetBatchRequest
-	9,  // 28: groupbuy.v1.BatchOps.CreateBatch:output_type -> groupbuy.v1.Batch
-	9,  // 29: groupbuy.v1.BatchOps.UpdateBatch:output_type -> groupbuy.v1.Batch
-	9,  // 30: groupbuy.v1.BatchOps.ScheduleBatch:output_type -> groupbuy.v1.Batch
-	9,  // 31: groupbuy.v1.BatchOps.DispatchBatch:output_type -> groupbuy.v1.Batch
-	9,  // 32: groupbuy.v1.BatchOps.CancelBatch:output_type -> groupbuy.v1.Batch
-	9,  // 33: groupbuy.v1.BatchOps.GetBatch:output_type -> groupbuy.v1.Batch
-	7,  // 34: groupbuy.v1.BatchOps.ListBatches:output_type -> groupbuy.v1.ListBatchesReply
-	13, // 35: groupbuy.v1.BatchOps.GetDispatchList:output_type -> groupbuy.v1.DispatchList
-	15, // 36: groupbuy.v1.BatchOps.MarkArrived:output_type -> groupbuy.v1.Arrival
-	22, // 37: groupbuy.v1.BatchOps.ListOverdueOrders:output_type -> groupbuy.v1.ListOrdersReply
-	17, // 38: groupbuy.v1.BatchOps.RebuildStock:output_type -> groupbuy.v1.StockReport
-	19, // 39: groupbuy.v1.BatchOps.GetBatchStock:output_type -> groupbuy.v1.BatchStock
+	10, // 28: groupbuy.v1.BatchOps.CreateBatch:output_type -> groupbuy.v1.Batch
+	10, // 29: groupbuy.v1.BatchOps.UpdateBatch:output_type -> groupbuy.v1.Batch
+	10, // 30: groupbuy.v1.BatchOps.ScheduleBatch:output_type -> groupbuy.v1.Batch
+	10, // 31: groupbuy.v1.BatchOps.DispatchBatch:output_type -> groupbuy.v1.Batch
+	10, // 32: groupbuy.v1.BatchOps.CancelBatch:output_type -> groupbuy.v1.Batch
+	10, // 33: groupbuy.v1.BatchOps.GetBatch:output_type -> groupbuy.v1.Batch
+	8,  // 34: groupbuy.v1.BatchOps.ListBatches:output_type -> groupbuy.v1.ListBatchesReply
+	14, // 35: groupbuy.v1.BatchOps.GetDispatchList:output_type -> groupbuy.v1.DispatchList
+	16, // 36: groupbuy.v1.BatchOps.MarkArrived:output_type -> groupbuy.v1.Arrival
+	23, // 37: groupbuy.v1.BatchOps.ListOverdueOrders:output_type -> groupbuy.v1.ListOrdersReply
+	18, // 38: groupbuy.v1.BatchOps.RebuildStock:output_type -> groupbuy.v1.StockReport
+	20, // 39: groupbuy.v1.BatchOps.GetBatchStock:output_type -> groupbuy.v1.BatchStock
 	28, // [28:40] is the sub-list for method output_type
 	16, // [16:28] is the sub-list for method input_type
 	16, // [16:16] is the sub-list for extension type_name
@@ -1754,7 +1810,7 @@ func file_groupbuy_v1_batch_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_batch_proto_rawDesc), len(file_groupbuy_v1_batch_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

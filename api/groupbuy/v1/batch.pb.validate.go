@@ -925,6 +925,130 @@ var _ interface {
 	ErrorName() string
 } = GetBatchRequestValidationError{}
 
+// Validate checks the field values on GetDispatchListRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *GetDispatchListRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on GetDispatchListRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// GetDispatchListRequestMultiError, or nil if none found.
+func (m *GetDispatchListRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *GetDispatchListRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if m.GetId() <= 0 {
+		err := GetDispatchListRequestValidationError{
+			field:  "Id",
+			reason: "value must be greater than 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetGridCell()) > 16 {
+		err := GetDispatchListRequestValidationError{
+			field:  "GridCell",
+			reason: "value length must be at most 16 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return GetDispatchListRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// GetDispatchListRequestMultiError is an error wrapping multiple validation
+// errors returned by GetDispatchListRequest.ValidateAll() if the designated
+// constraints aren't met.
+type GetDispatchListRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m GetDispatchListRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m GetDispatchListRequestMultiError) AllErrors() []error { return m }
+
+// GetDispatchListRequestValidationError is the validation error returned by
+// GetDispatchListRequest.Validate if the designated constraints aren't met.
+type GetDispatchListRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e GetDispatchListRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e GetDispatchListRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e GetDispatchListRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e GetDispatchListRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e GetDispatchListRequestValidationError) ErrorName() string {
+	return "GetDispatchListRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e GetDispatchListRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sGetDispatchListRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = GetDispatchListRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = GetDispatchListRequestValidationError{}
+
 // Validate checks the field values on ListBatchesRequest with the rules
 // defined in the proto definition for this message. If any rules are
 // violated, the first error encountered is returned, or nil if there are no violations.

@@ -53,7 +53,7 @@ type BatchOpsClient interface {
 	GetBatch(ctx context.Context, in *GetBatchRequest, opts ...grpc.CallOption) (*Batch, error)
 	ListBatches(ctx context.Context, in *ListBatchesRequest, opts ...grpc.CallOption) (*ListBatchesReply, error)
 	// The dispatch list of a closed batch: per grid and route, each pickup point's quantities.
-	GetDispatchList(ctx context.Context, in *GetBatchRequest, opts ...grpc.CallOption) (*DispatchList, error)
+	GetDispatchList(ctx context.Context, in *GetDispatchListRequest, opts ...grpc.CallOption) (*DispatchList, error)
 	// Marks the goods arrived at one leader's pickup point on the leader's behalf.
 	MarkArrived(ctx context.Context, in *MarkArrivedRequest, opts ...grpc.CallOption) (*Arrival, error)
 	// Orders ready for pickup longer than configured and not picked up.
@@ -144,7 +144,7 @@ func (c *batchOpsClient) ListBatches(ctx context.Context, in *ListBatchesRequest
 	return out, nil
 }
 
-func (c *batchOpsClient) GetDispatchList(ctx context.Context, in *GetBatchRequest, opts ...grpc.CallOption) (*DispatchList, error) {
+func (c *batchOpsClient) GetDispatchList(ctx context.Context, in *GetDispatchListRequest, opts ...grpc.CallOption) (*DispatchList, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DispatchList)
 	err := c.cc.Invoke(ctx, BatchOps_GetDispatchList_FullMethodName, in, out, cOpts...)
@@ -214,7 +214,7 @@ type BatchOpsServer interface {
 	GetBatch(context.Context, *GetBatchRequest) (*Batch, error)
 	ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesReply, error)
 	// The dispatch list of a closed batch: per grid and route, each pickup point's quantities.
-	GetDispatchList(context.Context, *GetBatchRequest) (*DispatchList, error)
+	GetDispatchList(context.Context, *GetDispatchListRequest) (*DispatchList, error)
 	// Marks the goods arrived at one leader's pickup point on the leader's behalf.
 	MarkArrived(context.Context, *MarkArrivedRequest) (*Arrival, error)
 	// Orders ready for pickup longer than configured and not picked up.
@@ -256,7 +256,7 @@ func (UnimplementedBatchOpsServer) GetBatch(context.Context, *GetBatchRequest) (
 func (UnimplementedBatchOpsServer) ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListBatches not implemented")
 }
-func (UnimplementedBatchOpsServer) GetDispatchList(context.Context, *GetBatchRequest) (*DispatchList, error) {
+func (UnimplementedBatchOpsServer) GetDispatchList(context.Context, *GetDispatchListRequest) (*DispatchList, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDispatchList not implemented")
 }
 func (UnimplementedBatchOpsServer) MarkArrived(context.Context, *MarkArrivedRequest) (*Arrival, error) {
@@ -419,7 +419,7 @@ func _BatchOps_ListBatches_Handler(srv interface{}, ctx context.Context, dec fun
 }
 
 func _BatchOps_GetDispatchList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetBatchRequest)
+	in := new(GetDispatchListRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
@@ -431,7 +431,7 @@ func _BatchOps_GetDispatchList_Handler(srv interface{}, ctx context.Context, dec
 		FullMethod: BatchOps_GetDispatchList_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(BatchOpsServer).GetDispatchList(ctx, req.(*GetBatchRequest))
+		return srv.(BatchOpsServer).GetDispatchList(ctx, req.(*GetDispatchListRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }

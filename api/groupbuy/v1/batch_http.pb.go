@@ -42,7 +42,7 @@ type BatchOpsHTTPServer interface {
 	// counter holds, item by item, without pausing the sale.
 	GetBatchStock(context.Context, *GetBatchRequest) (*BatchStock, error)
 	// GetDispatchList The dispatch list of a closed batch: per grid and route, each pickup point's quantities.
-	GetDispatchList(context.Context, *GetBatchRequest) (*DispatchList, error)
+	GetDispatchList(context.Context, *GetDispatchListRequest) (*DispatchList, error)
 	ListBatches(context.Context, *ListBatchesRequest) (*ListBatchesReply, error)
 	// ListOverdueOrders Orders ready for pickup longer than configured and not picked up.
 	ListOverdueOrders(context.Context, *ListOverdueOrdersRequest) (*ListOrdersReply, error)
@@ -238,7 +238,7 @@ func _BatchOps_ListBatches0_HTTP_Handler(srv BatchOpsHTTPServer) func(ctx http.C
 
 func _BatchOps_GetDispatchList0_HTTP_Handler(srv BatchOpsHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
-		var in GetBatchRequest
+		var in GetDispatchListRequest
 		if err := ctx.BindQuery(&in); err != nil {
 			return err
 		}
@@ -247,7 +247,7 @@ func _BatchOps_GetDispatchList0_HTTP_Handler(srv BatchOpsHTTPServer) func(ctx ht
 		}
 		http.SetOperation(ctx, OperationBatchOpsGetDispatchList)
 		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
-			return srv.GetDispatchList(ctx, req.(*GetBatchRequest))
+			return srv.GetDispatchList(ctx, req.(*GetDispatchListRequest))
 		})
 		out, err := h(ctx, &in)
 		if err != nil {
@@ -359,7 +359,7 @@ type BatchOpsHTTPClient interface {
 	// counter holds, item by item, without pausing the sale.
 	GetBatchStock(ctx context.Context, req *GetBatchRequest, opts ...http.CallOption) (rsp *BatchStock, err error)
 	// GetDispatchList The dispatch list of a closed batch: per grid and route, each pickup point's quantities.
-	GetDispatchList(ctx context.Context, req *GetBatchRequest, opts ...http.CallOption) (rsp *DispatchList, err error)
+	GetDispatchList(ctx context.Context, req *GetDispatchListRequest, opts ...http.CallOption) (rsp *DispatchList, err error)
 	ListBatches(ctx context.Context, req *ListBatchesRequest, opts ...http.CallOption) (rsp *ListBatchesReply, err error)
 	// ListOverdueOrders Orders ready for pickup longer than configured and not picked up.
 	ListOverdueOrders(ctx context.Context, req *ListOverdueOrdersRequest, opts ...http.CallOption) (rsp *ListOrdersReply, err error)
@@ -451,7 +451,7 @@ func (c *BatchOpsHTTPClientImpl) GetBatchStock(ctx context.Context, in *GetBatch
 }
 
 // GetDispatchList The dispatch list of a closed batch: per grid and route, each pickup point's quantities.
-func (c *BatchOpsHTTPClientImpl) GetDispatchList(ctx context.Context, in *GetBatchRequest, opts ...http.CallOption) (*DispatchList, error) {
+func (c *BatchOpsHTTPClientImpl) GetDispatchList(ctx context.Context, in *GetDispatchListRequest, opts ...http.CallOption) (*DispatchList, error) {
 	var out DispatchList
 	pattern := "/v1/ops/batches/{id}/dispatch-list"
 	path := binding.EncodeURL(pattern, in, true)

@@ -139,24 +139,17 @@ func (k *Keeper) Inspect(ctx context.Context, batchID int64) (*presale.Batch, []
 	if err != nil {
 		return nil, nil, err
 	}
-	orders, err := k.orders.Reservations(ctx, batchID)
+	ids := make([]int64, len(b.Items))
+	for i, it := range b.Items {
+		ids[i] = it.ID
+	}
+	pending, sold, err := k.orders.Held(ctx, batchID, ids)
 	if err != nil {
 		return nil, nil, err
 	}
 	left, err := k.counters.Remaining(ctx, b)
 	if err != nil {
 		return nil, nil, err
-	}
-	pending := make(map[int64]int64, len(b.Items))
-	sold := make(map[int64]int64, len(b.Items))
-	for _, o := range orders {
-		for _, l := range o.Lines {
-			if o.Status == PendingPayment {
-				pending[l.ItemID] += l.Quantity
-			} else {
-				sold[l.ItemID] += l.Quantity
-			}
-		}
 	}
 	checks := make([]StockCheck, len(b.Items))
 	for i, it := range b.Items {

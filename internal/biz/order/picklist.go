@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 )
 
@@ -97,16 +98,16 @@ func itemRank(b *presale.Batch, itemID int64) int64 {
 }
 
 // DispatchList is a batch's goods per grid (with its route and station labels) and per pickup
-// point, for ops loading the trucks.
-func (p *Pickup) DispatchList(ctx context.Context, batchID int64) (*DispatchList, error) {
-	b, err := p.batches.Get(ctx, batchID)
+// point, for ops loading the trucks: of one grid (its route), or of all when grid is empty.
+func (p *Pickup) DispatchList(ctx context.Context, batchID int64, grid string) (*DispatchList, error) {
+	if len(grid) > maxGridCell {
+		return nil, bizerr.Invalid("grid_cell", "must be a grid's cell")
+	}
+	b, err := p.dispatchable(ctx, batchID)
 	if err != nil {
 		return nil, err
 	}
-	if err := afterCutoff(b, "list its goods before the cut-off"); err != nil {
-		return nil, err
-	}
-	rows, err := p.repo.DispatchRows(ctx, b.ID, listed)
+	rows, err := p.repo.DispatchRows(ctx, b.ID, grid, listed)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +116,35 @@ func (p *Pickup) DispatchList(ctx context.Context, batchID int64) (*DispatchList
 		return nil, err
 	}
 	return buildDispatchList(b, rows, arrivals), nil
+}
+
+// maxGridCell is the length of the longest H3 cell in its string form.
+const maxGridCell = 16
+
+// DispatchRoutes is the index of a batch's dispatch list: its grids (routes), by cell, with
+// how many pickup points and orders each serves, to print the list route by route.
+func (p *Pickup) DispatchRoutes(ctx context.Context, batchID int64) (*DispatchIndex, error) {
+	b, err := p.dispatchable(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	routes, err := p.repo.DispatchRoutes(ctx, b.ID, listed)
+	if err != nil {
+		return nil, err
+	}
+	return &DispatchIndex{BatchID: b.ID, PickupDate: b.PickupDay(), Routes: routes}, nil
+}
+
+// dispatchable is the batch, once its orders are cut off.
+func (p *Pickup) dispatchable(ctx context.Context, batchID int64) (*presale.Batch, error) {
+	b, err := p.batches.Get(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if err := afterCutoff(b, "list its goods before the cut-off"); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // buildDispatchList orders grids by cell, stops by leader id, lines in the batch's item order,

@@ -105,6 +105,22 @@ type DispatchList struct {
 	Totals     []ItemQty
 }
 
+// DispatchRoute is one grid of a batch's dispatch list index: its route, and how many pickup
+// points and orders it serves.
+type DispatchRoute struct {
+	GridInfo
+	Cell   string
+	Stops  int64
+	Orders int64
+}
+
+// DispatchIndex is a batch's routes, by cell.
+type DispatchIndex struct {
+	BatchID    int64
+	PickupDate string
+	Routes     []DispatchRoute
+}
+
 // Pickup limits.
 const (
 	// maxVerifyFailures within verifyWindow lock a leader's verification: with 10¹² codes, a

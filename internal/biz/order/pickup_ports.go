@@ -51,9 +51,12 @@ type PickupRepo interface {
 	// the quantity still to hand out (quantity - refunded_quantity).
 	PickRows(ctx context.Context, batchID, leaderID int64, statuses []Status) ([]PickRow, error)
 	// DispatchRows sums a batch's orders in statuses per grid, leader and item (GROUP BY), and
-	// counts the orders per grid and leader; Stops carry the points' names and addresses and
-	// Grids the grids' names and labels.
-	DispatchRows(ctx context.Context, batchID int64, statuses []Status) (*DispatchRows, error)
+	// counts the orders per grid and leader, in one grid or all ("" grid); Stops carry the
+	// points' names and addresses and Grids the grids' names and labels.
+	DispatchRows(ctx context.Context, batchID int64, grid string, statuses []Status) (*DispatchRows, error)
+	// DispatchRoutes counts a batch's orders in statuses and their pickup points per grid, by
+	// cell, with the grids' names and labels.
+	DispatchRoutes(ctx context.Context, batchID int64, statuses []Status) ([]DispatchRoute, error)
 	// LeaderBatches pages through the batches with orders (paid or later) at leaderID's point,
 	// newest first.
 	LeaderBatches(ctx context.Context, leaderID, beforeID int64, limit int) ([]*presale.Batch, error)

@@ -35,6 +35,9 @@ type Repo interface {
 	// or paid (in any later status) and not cancelled, plus cancelled ones whose release is
 	// still pending.
 	Reservations(ctx context.Context, batchID int64) ([]*Order, error)
+	// Held sums the quantities of the same orders per item of itemIDs: those of pending
+	// orders, and those of the others (sold).
+	Held(ctx context.Context, batchID int64, itemIDs []int64) (pending, sold map[int64]int64, err error)
 }
 
 // Counter reserves and releases stock. Release gives a cancelled order's stock back exactly once

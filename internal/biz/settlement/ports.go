@@ -80,8 +80,9 @@ type Store interface {
 	// window) falls before before, nearest first.
 	AtRisk(ctx context.Context, paidBefore time.Time, limit int) ([]AtRisk, error)
 	// SettledByDay sums the successful shares that finished in [from, to) per Beijing day and
-	// level, in day then level order.
-	SettledByDay(ctx context.Context, from, to time.Time) ([]DayLevel, error)
+	// level, in day then level order. The days before closedBefore (a Beijing midnight) are
+	// closed: no share finishes on them any more, so their sums may be kept.
+	SettledByDay(ctx context.Context, from, to, closedBefore time.Time) ([]DayLevel, error)
 }
 
 // Summary is what a run did.

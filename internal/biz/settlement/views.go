@@ -80,14 +80,20 @@ func (u *Usecase) AtRisk(ctx context.Context, limit int) ([]AtRisk, error) {
 // MaxChartDays is the longest period SettledByDay covers.
 const MaxChartDays = 366
 
+// dayClosedAfter is how long after a Beijing day ends its sums are final. A share's finish time
+// is WeChat's, learnt when its result is read, which may be some time later: a whole day leaves
+// room for the retries of a slow result.
+const dayClosedAfter = 24 * time.Hour
+
 // SettledByDay is the commission settled per Beijing day and level in the days [from, to)
-// (YYYY-MM-DD, to exclusive, at most MaxChartDays days).
+// (YYYY-MM-DD, to exclusive, at most MaxChartDays days). The days closed before yesterday are
+// summed once and kept; the others are summed on each call.
 func (u *Usecase) SettledByDay(ctx context.Context, from, to string) ([]DayLevel, error) {
 	f, t, err := bjtime.Period(from, to, MaxChartDays)
 	if err != nil {
 		return nil, err
 	}
-	return u.store.SettledByDay(ctx, f, t)
+	return u.store.SettledByDay(ctx, f, t, bjtime.StartOfDay(u.now().Add(-dayClosedAfter)))
 }
 
 // ExportCSV writes a run's summary and every share of its items, for finance.

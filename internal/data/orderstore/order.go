@@ -2,6 +2,7 @@ package orderstore
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"time"
 
@@ -230,6 +231,36 @@ func holdsStock() predicate.Order {
 			entorder.Not(entorder.And(entorder.StatusEQ(entorder.StatusRefunded), entorder.CancelReasonNEQ(""))),
 		),
 	)
+}
+
+// heldSQL is holdsStock in SQL, summed per item and pending or not. The lines are found by
+// their items (the index on item_id), not by a join of every line with the batch's orders.
+const heldSQL = `SELECT l.item_id, o.status = 'pending_payment', CAST(SUM(l.quantity) AS BIGINT)
+FROM order_lines l JOIN orders o ON o.id = l.order_id
+WHERE l.item_id IN (%s) AND o.batch_id = $1
+  AND (o.release_pending OR (o.status <> 'cancelled' AND NOT (o.status = 'refunded' AND o.cancel_reason <> '')))
+GROUP BY l.item_id, o.status = 'pending_payment'`
+
+func (r *orderRepo) Held(ctx context.Context, batchID int64, itemIDs []int64) (map[int64]int64, map[int64]int64, error) {
+	pending, sold := map[int64]int64{}, map[int64]int64{}
+	if len(itemIDs) == 0 {
+		return pending, sold, nil
+	}
+	args := append([]any{batchID}, sqldb.Args(itemIDs)...)
+	err := r.data.Query(ctx, fmt.Sprintf(heldSQL, sqldb.List(2, len(itemIDs))), args, func(rows *stdsql.Rows) error {
+		var item, qty int64
+		var isPending bool
+		if err := rows.Scan(&item, &isPending, &qty); err != nil {
+			return err
+		}
+		if isPending {
+			pending[item] = qty
+		} else {
+			sold[item] = qty
+		}
+		return nil
+	})
+	return pending, sold, sqldb.Err(err, fmt.Sprintf("stock held in batch %d", batchID))
 }
 
 func (r *orderRepo) Reservations(ctx context.Context, batchID int64) ([]*order.Order, error) {

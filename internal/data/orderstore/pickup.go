@@ -20,7 +20,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
-	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
@@ -373,71 +372,6 @@ ORDER BY o.id, l.id`, []any{batchID, leaderID}, func(rows interface{ Scan(...any
 		return nil
 	})
 	return out, sqldb.Err(err, what)
-}
-
-// DispatchRows sums in the database: one GROUP BY for the quantities, one for the order counts,
-// then one query each for the points and the grids involved.
-func (r *pickupRepo) DispatchRows(ctx context.Context, batchID int64, statuses []order.Status) (*order.DispatchRows, error) {
-	what := fmt.Sprintf("dispatch list of batch %d", batchID)
-	in, err := statusList(statuses)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	out := &order.DispatchRows{Stops: map[int64]order.Point{}, Grids: map[string]order.GridInfo{}}
-	err = r.scan(ctx, `SELECT o.grid_cell, o.leader_id, l.item_id, CAST(SUM(l.quantity - l.refunded_quantity) AS BIGINT)
-FROM orders o JOIN order_lines l ON l.order_id = o.id
-WHERE o.batch_id = $1 AND o.status IN `+in+`
-GROUP BY o.grid_cell, o.leader_id, l.item_id
-ORDER BY o.grid_cell, o.leader_id, l.item_id`, []any{batchID}, func(rows interface{ Scan(...any) error }) error {
-		var s order.StopLine
-		if err := rows.Scan(&s.Grid, &s.LeaderID, &s.ItemID, &s.Qty); err != nil {
-			return err
-		}
-		out.Lines = append(out.Lines, s)
-		return nil
-	})
-	if err != nil {
-		return nil, sqldb.Err(err, what)
-	}
-	var ids []int64
-	var cells []string
-	seen := map[string]bool{}
-	err = r.scan(ctx, `SELECT grid_cell, leader_id, COUNT(*) FROM orders
-WHERE batch_id = $1 AND status IN `+in+`
-GROUP BY grid_cell, leader_id ORDER BY grid_cell, leader_id`, []any{batchID}, func(rows interface{ Scan(...any) error }) error {
-		var s order.StopOrders
-		if err := rows.Scan(&s.Grid, &s.LeaderID, &s.Orders); err != nil {
-			return err
-		}
-		out.Orders = append(out.Orders, s)
-		ids = append(ids, s.LeaderID)
-		if !seen[s.Grid] {
-			seen[s.Grid] = true
-			cells = append(cells, s.Grid)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, sqldb.Err(err, what)
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	points, err := leaderstore.Points(ctx, r.data, ids)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	for id, p := range points {
-		out.Stops[id] = order.Point{Name: p.Name, Address: p.Address}
-	}
-	grids, err := leaderstore.Grids(ctx, r.data, cells)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	for _, g := range grids {
-		out.Grids[g.ID] = order.GridInfo{Name: g.Name, RouteLabel: g.RouteLabel, StationLabel: g.StationLabel}
-	}
-	return out, nil
 }
 
 // scan runs a $n query in ctx's transaction (if any) and calls each for every row.

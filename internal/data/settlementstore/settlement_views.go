@@ -52,36 +52,34 @@ WHERE run_id = $1 AND state = 'failed' GROUP BY last_error`, []any{runID}, func(
 	return sum, wrap(err, fmt.Sprintf("failures of run %d", runID))
 }
 
-// SettledByDay implements settlement.Store.
-func (s *SettlementStore) SettledByDay(ctx context.Context, from, to time.Time) ([]settlement.DayLevel, error) {
-	var out []settlement.DayLevel
-	err := s.data.Query(ctx, `SELECT to_char(finished_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day, level, SUM(amount)
-FROM settlement_shares WHERE result = 'success' AND finished_at >= $1 AND finished_at < $2
-GROUP BY day, level ORDER BY day, level`, []any{from.UTC(), to.UTC()}, func(r *sql.Rows) error {
-		var d settlement.DayLevel
-		if err := r.Scan(&d.Day, &d.Level, &d.Amount); err != nil {
-			return err
-		}
-		out = append(out, d)
-		return nil
-	})
-	return out, wrap(err, "settled by day")
-}
+// atRiskSQL walks paid orders through their (paid_at, id) index, oldest first, keeps those
+// that no item finished or expired (a probe of the items' (order_id, state) index, where most
+// stop), and only then looks up their payments by out_trade_no. An order's paid_at is its
+// payment's, copied when the payment is applied, so this is the payments' paid_at order. The
+// subquery's %s is a fence (OFFSET 0) that keeps the planner from looking up every payment
+// before the probe; its rows still stream, so the LIMIT stops the walk.
+const atRiskSQL = `SELECT o.id, p.transaction_id, p.paid_at,
+  COALESCE((SELECT SUM(e.amount - e.reversed) FROM commission_entries e
+            WHERE e.order_id = o.id AND e.state IN ('pending', 'settleable')), 0),
+  COALESCE((SELECT i.state FROM settlement_items i WHERE i.order_id = o.id ORDER BY i.id DESC LIMIT 1), '')
+FROM (SELECT o.id, o.pay_attempt, o.paid_at FROM orders o
+      WHERE o.paid_at < $1
+        AND NOT EXISTS (SELECT 1 FROM settlement_items i WHERE i.order_id = o.id AND i.state IN ('finished', 'expired'))
+      ORDER BY o.paid_at, o.id %s) o
+JOIN payments p ON p.out_trade_no = 'GBO' || o.id || '-' || o.pay_attempt
+WHERE p.state = 'paid' AND p.profit_sharing AND p.refunded < p.amount AND p.paid_at < $1
+ORDER BY o.paid_at, o.id
+LIMIT $2`
 
 // AtRisk implements settlement.Store: paid profit-sharing transactions, not refunded in full,
 // that no item finished or expired, paid before paidBefore, with what their entries still owe.
 func (s *SettlementStore) AtRisk(ctx context.Context, paidBefore time.Time, limit int) ([]settlement.AtRisk, error) {
+	fence := "OFFSET 0"
+	if !s.data.Postgres() {
+		fence = "LIMIT -1 OFFSET 0" // SQLite takes an OFFSET only after a LIMIT
+	}
 	var out []settlement.AtRisk
-	err := s.data.Query(ctx, `SELECT o.id, p.transaction_id, p.paid_at,
-  COALESCE((SELECT SUM(e.amount - e.reversed) FROM commission_entries e
-            WHERE e.order_id = o.id AND e.state IN ('pending', 'settleable')), 0),
-  COALESCE((SELECT i.state FROM settlement_items i WHERE i.order_id = o.id ORDER BY i.id DESC LIMIT 1), '')
-FROM payments p
-JOIN orders o ON p.out_trade_no = 'GBO' || o.id || '-' || o.pay_attempt
-WHERE p.state = 'paid' AND p.profit_sharing AND p.refunded < p.amount AND p.paid_at < $1
-  AND NOT EXISTS (SELECT 1 FROM settlement_items i WHERE i.order_id = o.id AND i.state IN ('finished', 'expired'))
-ORDER BY p.paid_at, o.id
-LIMIT $2`, []any{paidBefore.UTC(), limit}, func(r *sql.Rows) error {
+	err := s.data.Query(ctx, fmt.Sprintf(atRiskSQL, fence), []any{paidBefore.UTC(), limit}, func(r *sql.Rows) error {
 		var a settlement.AtRisk
 		var state string
 		if err := r.Scan(&a.OrderID, &a.TransactionID, &a.PaidAt, &a.Owed, &state); err != nil {

@@ -274,18 +274,30 @@ func (c *Console) moveBatch(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 	c.showBatch(w, r, rc, status, &batchData{Error: text, Reason: r.PostFormValue("reason")})
 }
 
-// dispatchListPage is the batch's goods per grid (route) and pickup point, laid out to print:
-// one page per route (the API's GetDispatchList).
+// dispatchListPage is the batch's dispatch list route by route (the API's GetDispatchList):
+// without ?grid the index of its routes (grids), with it one route's goods per pickup point,
+// laid out to print.
 func (c *Console) dispatchListPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	id, ok := pathID(r)
 	if !ok {
 		c.fail(w, r, rc, http.StatusNotFound, "error.not_found")
 		return
 	}
-	dl, err := c.deps.Pickup.DispatchList(r.Context(), id)
+	f := c.frame(rc, "dispatch.heading", batchesPath)
+	grid := r.URL.Query().Get("grid")
+	if grid == "" {
+		idx, err := c.deps.Pickup.DispatchRoutes(r.Context(), id)
+		if err != nil {
+			c.refuseOr(w, r, rc, err)
+			return
+		}
+		c.render(w, r, http.StatusOK, "dispatch_routes", f, idx)
+		return
+	}
+	dl, err := c.deps.Pickup.DispatchList(r.Context(), id, grid)
 	if err != nil {
 		c.refuseOr(w, r, rc, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "dispatch", c.frame(rc, "dispatch.heading", batchesPath), dl)
+	c.render(w, r, http.StatusOK, "dispatch", f, dl)
 }

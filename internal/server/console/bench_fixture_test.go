@@ -15,6 +15,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
+	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
@@ -72,6 +73,10 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	}
 	f := &benchFixture{db: db, seeded: seeded, cookies: map[identity.Role][]*http.Cookie{}}
 	f.console = benchConsole(b, db, keys)
+	// The seed has no catalogue: one product gives its page an id.
+	if _, err := f.console.deps.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "赣南脐橙", Category: "水果"}); err != nil {
+		b.Fatal(err)
+	}
 	for _, role := range []identity.Role{identity.RoleOps, identity.RoleFinance, identity.RoleAdmin} {
 		name := "bench." + string(role)
 		if _, err := f.console.deps.Accounts.CreateAccount(ctx, name, role, benchPassword); err != nil {
@@ -169,8 +174,13 @@ func (f *benchFixture) serve(r *http.Request) *httptest.ResponseRecorder {
 // id is the first column of the first row of query: a sample id for a page.
 func (f *benchFixture) id(b *testing.B, query string) int64 {
 	var id int64
-	if err := f.db.SQL.QueryRowContext(context.Background(), query).Scan(&id); err != nil {
-		b.Fatalf("sample id %q: %v", query, err)
-	}
+	f.sample(b, query, &id)
 	return id
+}
+
+// sample scans the first row of query into dest: what a page is asked about.
+func (f *benchFixture) sample(b *testing.B, query string, dest ...any) {
+	if err := f.db.SQL.QueryRowContext(context.Background(), query).Scan(dest...); err != nil {
+		b.Fatalf("sample %q: %v", query, err)
+	}
 }

@@ -77,7 +77,7 @@ func oneOf(v string, allowed ...string) string {
 
 // The ops pages' templates, added to the console's views in a list of their own.
 func init() {
-	viewNames = append(viewNames, "leaders", "leader", "batches", "batch", "dispatch", "aftersales", "grids", "products", "product")
+	viewNames = append(viewNames, "leaders", "leader", "batches", "batch", "dispatch", "dispatch_routes", "aftersales", "grids", "products", "product")
 }
 
 // opsRedirect is redirect for the ops forms' answers. Their targets are built from constant
