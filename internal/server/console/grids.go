@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
@@ -18,17 +19,23 @@ type gridRow struct {
 	Points string
 }
 
-// gridsData is the named grids, each with its H3 boundary as an inline SVG computed here (no
-// map tiles, nothing fetched) and, for ops, a switch to serve it or not.
+// gridsPerPage bounds the grids drawn on one page: each is an SVG, and a city has hundreds.
+const gridsPerPage = 48
+
+// gridsData is a page of the named grids in cell order, each with its H3 boundary as an inline
+// SVG computed here (no map tiles, nothing fetched) and, for ops, a switch to serve it or not.
+// After and Next are the keyset: the last cell of the previous page and of this one.
 type gridsData struct {
 	Grids   []gridRow
 	Box     svgBox
 	CanSave bool
 	Error   string
+	After   string
+	Next    string
 }
 
 func (c *Console) gridsPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	c.showGrids(w, r, rc, http.StatusOK, &gridsData{})
+	c.showGrids(w, r, rc, http.StatusOK, &gridsData{After: r.URL.Query().Get("after")})
 }
 
 func (c *Console) showGrids(w http.ResponseWriter, r *http.Request, rc *reqCtx, status int, d *gridsData) {
@@ -38,6 +45,7 @@ func (c *Console) showGrids(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 		return
 	}
 	d.Box, d.CanSave = gridBox, c.may(rc.p, saveGridRoute)
+	gs, d.Next = gridsPage(gs, d.After)
 	for _, g := range gs {
 		vs, err := c.deps.Leaders.Boundary(g.Cell.String())
 		if err != nil {
@@ -47,6 +55,19 @@ func (c *Console) showGrids(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 		d.Grids = append(d.Grids, gridRow{Grid: g, Points: project(vs, gridBox)})
 	}
 	c.render(w, r, status, "grids", c.frame(rc, "grids.heading", gridsPath), d)
+}
+
+// gridsPage is the page of gs (in cell order, as the use case lists them) after cell after, and
+// the last cell shown when more follow. The list is one read of a few hundred rows; what costs
+// is drawing them, so the page is cut here.
+func gridsPage(gs []*leader.Grid, after string) (page []*leader.Grid, next string) {
+	i := sort.Search(len(gs), func(i int) bool { return gs[i].Cell.String() > after })
+	gs = gs[i:]
+	if len(gs) > gridsPerPage {
+		gs = gs[:gridsPerPage]
+		next = gs[len(gs)-1].Cell.String()
+	}
+	return gs, next
 }
 
 // saveGrid serves a grid or stops serving it, keeping its name and labels (the API's SaveGrid,
