@@ -1054,12 +1054,9 @@ var (
 				Columns: []*schema.Column{SettlementSharesColumns[3], SettlementSharesColumns[9], SettlementSharesColumns[12]},
 			},
 			{
-				Name:    "settlementshare_success_finished",
+				Name:    "settlementshare_result_finished",
 				Unique:  false,
-				Columns: []*schema.Column{SettlementSharesColumns[14]},
-				Annotation: &entsql.IndexAnnotation{
-					Where: "result = 'success'",
-				},
+				Columns: []*schema.Column{SettlementSharesColumns[9], SettlementSharesColumns[14]},
 			},
 		},
 	}
