@@ -23,6 +23,10 @@ import (
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
 	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/coupon"
+	"github.com/groupbuy/groupbuy/ent/couponsend"
+	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
+	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
@@ -37,6 +41,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/product"
+	"github.com/groupbuy/groupbuy/ent/promoactivity"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/settlementday"
@@ -75,6 +80,14 @@ type Client struct {
 	CommissionPlan *CommissionPlanClient
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
+	// Coupon is the client for interacting with the Coupon builders.
+	Coupon *CouponClient
+	// CouponSend is the client for interacting with the CouponSend builders.
+	CouponSend *CouponSendClient
+	// CouponSendTarget is the client for interacting with the CouponSendTarget builders.
+	CouponSendTarget *CouponSendTargetClient
+	// CouponTemplate is the client for interacting with the CouponTemplate builders.
+	CouponTemplate *CouponTemplateClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
 	// Leader is the client for interacting with the Leader builders.
@@ -103,6 +116,8 @@ type Client struct {
 	PaymentRefund *PaymentRefundClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// PromoActivity is the client for interacting with the PromoActivity builders.
+	PromoActivity *PromoActivityClient
 	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
@@ -145,6 +160,10 @@ func (c *Client) init() {
 	c.CommissionEntry = NewCommissionEntryClient(c.config)
 	c.CommissionPlan = NewCommissionPlanClient(c.config)
 	c.ConsoleAccount = NewConsoleAccountClient(c.config)
+	c.Coupon = NewCouponClient(c.config)
+	c.CouponSend = NewCouponSendClient(c.config)
+	c.CouponSendTarget = NewCouponSendTargetClient(c.config)
+	c.CouponTemplate = NewCouponTemplateClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.Leader = NewLeaderClient(c.config)
 	c.LeaderBinding = NewLeaderBindingClient(c.config)
@@ -159,6 +178,7 @@ func (c *Client) init() {
 	c.PaymentNotification = NewPaymentNotificationClient(c.config)
 	c.PaymentRefund = NewPaymentRefundClient(c.config)
 	c.Product = NewProductClient(c.config)
+	c.PromoActivity = NewPromoActivityClient(c.config)
 	c.ReceiverRegistration = NewReceiverRegistrationClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.SettlementDay = NewSettlementDayClient(c.config)
@@ -271,6 +291,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CommissionEntry:      NewCommissionEntryClient(cfg),
 		CommissionPlan:       NewCommissionPlanClient(cfg),
 		ConsoleAccount:       NewConsoleAccountClient(cfg),
+		Coupon:               NewCouponClient(cfg),
+		CouponSend:           NewCouponSendClient(cfg),
+		CouponSendTarget:     NewCouponSendTargetClient(cfg),
+		CouponTemplate:       NewCouponTemplateClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
@@ -285,6 +309,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PaymentNotification:  NewPaymentNotificationClient(cfg),
 		PaymentRefund:        NewPaymentRefundClient(cfg),
 		Product:              NewProductClient(cfg),
+		PromoActivity:        NewPromoActivityClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
 		SettlementDay:        NewSettlementDayClient(cfg),
@@ -324,6 +349,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CommissionEntry:      NewCommissionEntryClient(cfg),
 		CommissionPlan:       NewCommissionPlanClient(cfg),
 		ConsoleAccount:       NewConsoleAccountClient(cfg),
+		Coupon:               NewCouponClient(cfg),
+		CouponSend:           NewCouponSendClient(cfg),
+		CouponSendTarget:     NewCouponSendTargetClient(cfg),
+		CouponTemplate:       NewCouponTemplateClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
@@ -338,6 +367,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PaymentNotification:  NewPaymentNotificationClient(cfg),
 		PaymentRefund:        NewPaymentRefundClient(cfg),
 		Product:              NewProductClient(cfg),
+		PromoActivity:        NewPromoActivityClient(cfg),
 		ReceiverRegistration: NewReceiverRegistrationClient(cfg),
 		Session:              NewSessionClient(cfg),
 		SettlementDay:        NewSettlementDayClient(cfg),
@@ -379,13 +409,13 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
-		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader,
-		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
-		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
-		c.PaymentNotification, c.PaymentRefund, c.Product, c.ReceiverRegistration,
-		c.Session, c.SettlementDay, c.SettlementItem, c.SettlementReturn,
-		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
-		c.Sku, c.User,
+		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
+		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Leader, c.LeaderBinding,
+		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
+		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
+		c.Product, c.PromoActivity, c.ReceiverRegistration, c.Session, c.SettlementDay,
+		c.SettlementItem, c.SettlementReturn, c.SettlementRun, c.SettlementShare,
+		c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -396,13 +426,13 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
-		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Grid, c.Leader,
-		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
-		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
-		c.PaymentNotification, c.PaymentRefund, c.Product, c.ReceiverRegistration,
-		c.Session, c.SettlementDay, c.SettlementItem, c.SettlementReturn,
-		c.SettlementRun, c.SettlementShare, c.ShippingDeclaration, c.ShopperNotice,
-		c.Sku, c.User,
+		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
+		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Leader, c.LeaderBinding,
+		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
+		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
+		c.Product, c.PromoActivity, c.ReceiverRegistration, c.Session, c.SettlementDay,
+		c.SettlementItem, c.SettlementReturn, c.SettlementRun, c.SettlementShare,
+		c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -429,6 +459,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CommissionPlan.mutate(ctx, m)
 	case *ConsoleAccountMutation:
 		return c.ConsoleAccount.mutate(ctx, m)
+	case *CouponMutation:
+		return c.Coupon.mutate(ctx, m)
+	case *CouponSendMutation:
+		return c.CouponSend.mutate(ctx, m)
+	case *CouponSendTargetMutation:
+		return c.CouponSendTarget.mutate(ctx, m)
+	case *CouponTemplateMutation:
+		return c.CouponTemplate.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
 	case *LeaderMutation:
@@ -457,6 +495,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PaymentRefund.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
+	case *PromoActivityMutation:
+		return c.PromoActivity.mutate(ctx, m)
 	case *ReceiverRegistrationMutation:
 		return c.ReceiverRegistration.mutate(ctx, m)
 	case *SessionMutation:
@@ -1678,6 +1718,538 @@ func (c *ConsoleAccountClient) mutate(ctx context.Context, m *ConsoleAccountMuta
 		return (&ConsoleAccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ConsoleAccount mutation op: %q", m.Op())
+	}
+}
+
+// CouponClient is a client for the Coupon schema.
+type CouponClient struct {
+	config
+}
+
+// NewCouponClient returns a client for the Coupon from the given config.
+func NewCouponClient(c config) *CouponClient {
+	return &CouponClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `coupon.Hooks(f(g(h())))`.
+func (c *CouponClient) Use(hooks ...Hook) {
+	c.hooks.Coupon = append(c.hooks.Coupon, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `coupon.Intercept(f(g(h())))`.
+func (c *CouponClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Coupon = append(c.inters.Coupon, interceptors...)
+}
+
+// Create returns a builder for creating a Coupon entity.
+func (c *CouponClient) Create() *CouponCreate {
+	mutation := newCouponMutation(c.config, OpCreate)
+	return &CouponCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Coupon entities.
+func (c *CouponClient) CreateBulk(builders ...*CouponCreate) *CouponCreateBulk {
+	return &CouponCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CouponClient) MapCreateBulk(slice any, setFunc func(*CouponCreate, int)) *CouponCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CouponCreateBulk{err: fmt.Errorf("calling to CouponClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CouponCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CouponCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Coupon.
+func (c *CouponClient) Update() *CouponUpdate {
+	mutation := newCouponMutation(c.config, OpUpdate)
+	return &CouponUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CouponClient) UpdateOne(_m *Coupon) *CouponUpdateOne {
+	mutation := newCouponMutation(c.config, OpUpdateOne, withCoupon(_m))
+	return &CouponUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CouponClient) UpdateOneID(id int) *CouponUpdateOne {
+	mutation := newCouponMutation(c.config, OpUpdateOne, withCouponID(id))
+	return &CouponUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Coupon.
+func (c *CouponClient) Delete() *CouponDelete {
+	mutation := newCouponMutation(c.config, OpDelete)
+	return &CouponDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CouponClient) DeleteOne(_m *Coupon) *CouponDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CouponClient) DeleteOneID(id int) *CouponDeleteOne {
+	builder := c.Delete().Where(coupon.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CouponDeleteOne{builder}
+}
+
+// Query returns a query builder for Coupon.
+func (c *CouponClient) Query() *CouponQuery {
+	return &CouponQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCoupon},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Coupon entity by its id.
+func (c *CouponClient) Get(ctx context.Context, id int) (*Coupon, error) {
+	return c.Query().Where(coupon.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CouponClient) GetX(ctx context.Context, id int) *Coupon {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CouponClient) Hooks() []Hook {
+	return c.hooks.Coupon
+}
+
+// Interceptors returns the client interceptors.
+func (c *CouponClient) Interceptors() []Interceptor {
+	return c.inters.Coupon
+}
+
+func (c *CouponClient) mutate(ctx context.Context, m *CouponMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CouponCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CouponUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CouponUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CouponDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Coupon mutation op: %q", m.Op())
+	}
+}
+
+// CouponSendClient is a client for the CouponSend schema.
+type CouponSendClient struct {
+	config
+}
+
+// NewCouponSendClient returns a client for the CouponSend from the given config.
+func NewCouponSendClient(c config) *CouponSendClient {
+	return &CouponSendClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `couponsend.Hooks(f(g(h())))`.
+func (c *CouponSendClient) Use(hooks ...Hook) {
+	c.hooks.CouponSend = append(c.hooks.CouponSend, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `couponsend.Intercept(f(g(h())))`.
+func (c *CouponSendClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CouponSend = append(c.inters.CouponSend, interceptors...)
+}
+
+// Create returns a builder for creating a CouponSend entity.
+func (c *CouponSendClient) Create() *CouponSendCreate {
+	mutation := newCouponSendMutation(c.config, OpCreate)
+	return &CouponSendCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CouponSend entities.
+func (c *CouponSendClient) CreateBulk(builders ...*CouponSendCreate) *CouponSendCreateBulk {
+	return &CouponSendCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CouponSendClient) MapCreateBulk(slice any, setFunc func(*CouponSendCreate, int)) *CouponSendCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CouponSendCreateBulk{err: fmt.Errorf("calling to CouponSendClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CouponSendCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CouponSendCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CouponSend.
+func (c *CouponSendClient) Update() *CouponSendUpdate {
+	mutation := newCouponSendMutation(c.config, OpUpdate)
+	return &CouponSendUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CouponSendClient) UpdateOne(_m *CouponSend) *CouponSendUpdateOne {
+	mutation := newCouponSendMutation(c.config, OpUpdateOne, withCouponSend(_m))
+	return &CouponSendUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CouponSendClient) UpdateOneID(id int) *CouponSendUpdateOne {
+	mutation := newCouponSendMutation(c.config, OpUpdateOne, withCouponSendID(id))
+	return &CouponSendUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CouponSend.
+func (c *CouponSendClient) Delete() *CouponSendDelete {
+	mutation := newCouponSendMutation(c.config, OpDelete)
+	return &CouponSendDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CouponSendClient) DeleteOne(_m *CouponSend) *CouponSendDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CouponSendClient) DeleteOneID(id int) *CouponSendDeleteOne {
+	builder := c.Delete().Where(couponsend.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CouponSendDeleteOne{builder}
+}
+
+// Query returns a query builder for CouponSend.
+func (c *CouponSendClient) Query() *CouponSendQuery {
+	return &CouponSendQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCouponSend},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CouponSend entity by its id.
+func (c *CouponSendClient) Get(ctx context.Context, id int) (*CouponSend, error) {
+	return c.Query().Where(couponsend.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CouponSendClient) GetX(ctx context.Context, id int) *CouponSend {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CouponSendClient) Hooks() []Hook {
+	return c.hooks.CouponSend
+}
+
+// Interceptors returns the client interceptors.
+func (c *CouponSendClient) Interceptors() []Interceptor {
+	return c.inters.CouponSend
+}
+
+func (c *CouponSendClient) mutate(ctx context.Context, m *CouponSendMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CouponSendCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CouponSendUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CouponSendUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CouponSendDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CouponSend mutation op: %q", m.Op())
+	}
+}
+
+// CouponSendTargetClient is a client for the CouponSendTarget schema.
+type CouponSendTargetClient struct {
+	config
+}
+
+// NewCouponSendTargetClient returns a client for the CouponSendTarget from the given config.
+func NewCouponSendTargetClient(c config) *CouponSendTargetClient {
+	return &CouponSendTargetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `couponsendtarget.Hooks(f(g(h())))`.
+func (c *CouponSendTargetClient) Use(hooks ...Hook) {
+	c.hooks.CouponSendTarget = append(c.hooks.CouponSendTarget, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `couponsendtarget.Intercept(f(g(h())))`.
+func (c *CouponSendTargetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CouponSendTarget = append(c.inters.CouponSendTarget, interceptors...)
+}
+
+// Create returns a builder for creating a CouponSendTarget entity.
+func (c *CouponSendTargetClient) Create() *CouponSendTargetCreate {
+	mutation := newCouponSendTargetMutation(c.config, OpCreate)
+	return &CouponSendTargetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CouponSendTarget entities.
+func (c *CouponSendTargetClient) CreateBulk(builders ...*CouponSendTargetCreate) *CouponSendTargetCreateBulk {
+	return &CouponSendTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CouponSendTargetClient) MapCreateBulk(slice any, setFunc func(*CouponSendTargetCreate, int)) *CouponSendTargetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CouponSendTargetCreateBulk{err: fmt.Errorf("calling to CouponSendTargetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CouponSendTargetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CouponSendTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CouponSendTarget.
+func (c *CouponSendTargetClient) Update() *CouponSendTargetUpdate {
+	mutation := newCouponSendTargetMutation(c.config, OpUpdate)
+	return &CouponSendTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CouponSendTargetClient) UpdateOne(_m *CouponSendTarget) *CouponSendTargetUpdateOne {
+	mutation := newCouponSendTargetMutation(c.config, OpUpdateOne, withCouponSendTarget(_m))
+	return &CouponSendTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CouponSendTargetClient) UpdateOneID(id int) *CouponSendTargetUpdateOne {
+	mutation := newCouponSendTargetMutation(c.config, OpUpdateOne, withCouponSendTargetID(id))
+	return &CouponSendTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CouponSendTarget.
+func (c *CouponSendTargetClient) Delete() *CouponSendTargetDelete {
+	mutation := newCouponSendTargetMutation(c.config, OpDelete)
+	return &CouponSendTargetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CouponSendTargetClient) DeleteOne(_m *CouponSendTarget) *CouponSendTargetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CouponSendTargetClient) DeleteOneID(id int) *CouponSendTargetDeleteOne {
+	builder := c.Delete().Where(couponsendtarget.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CouponSendTargetDeleteOne{builder}
+}
+
+// Query returns a query builder for CouponSendTarget.
+func (c *CouponSendTargetClient) Query() *CouponSendTargetQuery {
+	return &CouponSendTargetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCouponSendTarget},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CouponSendTarget entity by its id.
+func (c *CouponSendTargetClient) Get(ctx context.Context, id int) (*CouponSendTarget, error) {
+	return c.Query().Where(couponsendtarget.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CouponSendTargetClient) GetX(ctx context.Context, id int) *CouponSendTarget {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CouponSendTargetClient) Hooks() []Hook {
+	return c.hooks.CouponSendTarget
+}
+
+// Interceptors returns the client interceptors.
+func (c *CouponSendTargetClient) Interceptors() []Interceptor {
+	return c.inters.CouponSendTarget
+}
+
+func (c *CouponSendTargetClient) mutate(ctx context.Context, m *CouponSendTargetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CouponSendTargetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CouponSendTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CouponSendTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CouponSendTargetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CouponSendTarget mutation op: %q", m.Op())
+	}
+}
+
+// CouponTemplateClient is a client for the CouponTemplate schema.
+type CouponTemplateClient struct {
+	config
+}
+
+// NewCouponTemplateClient returns a client for the CouponTemplate from the given config.
+func NewCouponTemplateClient(c config) *CouponTemplateClient {
+	return &CouponTemplateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `coupontemplate.Hooks(f(g(h())))`.
+func (c *CouponTemplateClient) Use(hooks ...Hook) {
+	c.hooks.CouponTemplate = append(c.hooks.CouponTemplate, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `coupontemplate.Intercept(f(g(h())))`.
+func (c *CouponTemplateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CouponTemplate = append(c.inters.CouponTemplate, interceptors...)
+}
+
+// Create returns a builder for creating a CouponTemplate entity.
+func (c *CouponTemplateClient) Create() *CouponTemplateCreate {
+	mutation := newCouponTemplateMutation(c.config, OpCreate)
+	return &CouponTemplateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CouponTemplate entities.
+func (c *CouponTemplateClient) CreateBulk(builders ...*CouponTemplateCreate) *CouponTemplateCreateBulk {
+	return &CouponTemplateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CouponTemplateClient) MapCreateBulk(slice any, setFunc func(*CouponTemplateCreate, int)) *CouponTemplateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CouponTemplateCreateBulk{err: fmt.Errorf("calling to CouponTemplateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CouponTemplateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CouponTemplateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CouponTemplate.
+func (c *CouponTemplateClient) Update() *CouponTemplateUpdate {
+	mutation := newCouponTemplateMutation(c.config, OpUpdate)
+	return &CouponTemplateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CouponTemplateClient) UpdateOne(_m *CouponTemplate) *CouponTemplateUpdateOne {
+	mutation := newCouponTemplateMutation(c.config, OpUpdateOne, withCouponTemplate(_m))
+	return &CouponTemplateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CouponTemplateClient) UpdateOneID(id int) *CouponTemplateUpdateOne {
+	mutation := newCouponTemplateMutation(c.config, OpUpdateOne, withCouponTemplateID(id))
+	return &CouponTemplateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CouponTemplate.
+func (c *CouponTemplateClient) Delete() *CouponTemplateDelete {
+	mutation := newCouponTemplateMutation(c.config, OpDelete)
+	return &CouponTemplateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CouponTemplateClient) DeleteOne(_m *CouponTemplate) *CouponTemplateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CouponTemplateClient) DeleteOneID(id int) *CouponTemplateDeleteOne {
+	builder := c.Delete().Where(coupontemplate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CouponTemplateDeleteOne{builder}
+}
+
+// Query returns a query builder for CouponTemplate.
+func (c *CouponTemplateClient) Query() *CouponTemplateQuery {
+	return &CouponTemplateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCouponTemplate},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CouponTemplate entity by its id.
+func (c *CouponTemplateClient) Get(ctx context.Context, id int) (*CouponTemplate, error) {
+	return c.Query().Where(coupontemplate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CouponTemplateClient) GetX(ctx context.Context, id int) *CouponTemplate {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CouponTemplateClient) Hooks() []Hook {
+	return c.hooks.CouponTemplate
+}
+
+// Interceptors returns the client interceptors.
+func (c *CouponTemplateClient) Interceptors() []Interceptor {
+	return c.inters.CouponTemplate
+}
+
+func (c *CouponTemplateClient) mutate(ctx context.Context, m *CouponTemplateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CouponTemplateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CouponTemplateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CouponTemplateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CouponTemplateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CouponTemplate mutation op: %q", m.Op())
 	}
 }
 
@@ -3543,6 +4115,139 @@ func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, 
 	}
 }
 
+// PromoActivityClient is a client for the PromoActivity schema.
+type PromoActivityClient struct {
+	config
+}
+
+// NewPromoActivityClient returns a client for the PromoActivity from the given config.
+func NewPromoActivityClient(c config) *PromoActivityClient {
+	return &PromoActivityClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `promoactivity.Hooks(f(g(h())))`.
+func (c *PromoActivityClient) Use(hooks ...Hook) {
+	c.hooks.PromoActivity = append(c.hooks.PromoActivity, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `promoactivity.Intercept(f(g(h())))`.
+func (c *PromoActivityClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PromoActivity = append(c.inters.PromoActivity, interceptors...)
+}
+
+// Create returns a builder for creating a PromoActivity entity.
+func (c *PromoActivityClient) Create() *PromoActivityCreate {
+	mutation := newPromoActivityMutation(c.config, OpCreate)
+	return &PromoActivityCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PromoActivity entities.
+func (c *PromoActivityClient) CreateBulk(builders ...*PromoActivityCreate) *PromoActivityCreateBulk {
+	return &PromoActivityCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PromoActivityClient) MapCreateBulk(slice any, setFunc func(*PromoActivityCreate, int)) *PromoActivityCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PromoActivityCreateBulk{err: fmt.Errorf("calling to PromoActivityClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PromoActivityCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PromoActivityCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PromoActivity.
+func (c *PromoActivityClient) Update() *PromoActivityUpdate {
+	mutation := newPromoActivityMutation(c.config, OpUpdate)
+	return &PromoActivityUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PromoActivityClient) UpdateOne(_m *PromoActivity) *PromoActivityUpdateOne {
+	mutation := newPromoActivityMutation(c.config, OpUpdateOne, withPromoActivity(_m))
+	return &PromoActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PromoActivityClient) UpdateOneID(id int) *PromoActivityUpdateOne {
+	mutation := newPromoActivityMutation(c.config, OpUpdateOne, withPromoActivityID(id))
+	return &PromoActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PromoActivity.
+func (c *PromoActivityClient) Delete() *PromoActivityDelete {
+	mutation := newPromoActivityMutation(c.config, OpDelete)
+	return &PromoActivityDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PromoActivityClient) DeleteOne(_m *PromoActivity) *PromoActivityDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PromoActivityClient) DeleteOneID(id int) *PromoActivityDeleteOne {
+	builder := c.Delete().Where(promoactivity.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PromoActivityDeleteOne{builder}
+}
+
+// Query returns a query builder for PromoActivity.
+func (c *PromoActivityClient) Query() *PromoActivityQuery {
+	return &PromoActivityQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePromoActivity},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PromoActivity entity by its id.
+func (c *PromoActivityClient) Get(ctx context.Context, id int) (*PromoActivity, error) {
+	return c.Query().Where(promoactivity.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PromoActivityClient) GetX(ctx context.Context, id int) *PromoActivity {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PromoActivityClient) Hooks() []Hook {
+	return c.hooks.PromoActivity
+}
+
+// Interceptors returns the client interceptors.
+func (c *PromoActivityClient) Interceptors() []Interceptor {
+	return c.inters.PromoActivity
+}
+
+func (c *PromoActivityClient) mutate(ctx context.Context, m *PromoActivityMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PromoActivityCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PromoActivityUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PromoActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PromoActivityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PromoActivity mutation op: %q", m.Op())
+	}
+}
+
 // ReceiverRegistrationClient is a client for the ReceiverRegistration schema.
 type ReceiverRegistrationClient struct {
 	config
@@ -5010,19 +5715,22 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
-		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
-		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
-		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, SettlementDay, SettlementItem, SettlementReturn, SettlementRun,
-		SettlementShare, ShippingDeclaration, ShopperNotice, Sku, User []ent.Hook
+		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
+		CouponTemplate, Grid, Leader, LeaderBinding, LeaderEvent, LedgerAccount,
+		LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent, Payment,
+		PaymentNotification, PaymentRefund, Product, PromoActivity,
+		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
+		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
+		User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
-		CommissionPlan, ConsoleAccount, Grid, Leader, LeaderBinding, LeaderEvent,
-		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
-		Payment, PaymentNotification, PaymentRefund, Product, ReceiverRegistration,
-		Session, SettlementDay, SettlementItem, SettlementReturn, SettlementRun,
-		SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
+		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
+		CouponTemplate, Grid, Leader, LeaderBinding, LeaderEvent, LedgerAccount,
+		LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent, Payment,
+		PaymentNotification, PaymentRefund, Product, PromoActivity,
+		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
+		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
 		User []ent.Interceptor
 	}
 )

@@ -21,6 +21,10 @@ import (
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
 	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/coupon"
+	"github.com/groupbuy/groupbuy/ent/couponsend"
+	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
+	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
@@ -35,6 +39,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/product"
+	"github.com/groupbuy/groupbuy/ent/promoactivity"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/settlementday"
@@ -115,6 +120,10 @@ func checkColumn(t, c string) error {
 			commissionentry.Table:      commissionentry.ValidColumn,
 			commissionplan.Table:       commissionplan.ValidColumn,
 			consoleaccount.Table:       consoleaccount.ValidColumn,
+			coupon.Table:               coupon.ValidColumn,
+			couponsend.Table:           couponsend.ValidColumn,
+			couponsendtarget.Table:     couponsendtarget.ValidColumn,
+			coupontemplate.Table:       coupontemplate.ValidColumn,
 			grid.Table:                 grid.ValidColumn,
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
@@ -129,6 +138,7 @@ func checkColumn(t, c string) error {
 			paymentnotification.Table:  paymentnotification.ValidColumn,
 			paymentrefund.Table:        paymentrefund.ValidColumn,
 			product.Table:              product.ValidColumn,
+			promoactivity.Table:        promoactivity.ValidColumn,
 			receiverregistration.Table: receiverregistration.ValidColumn,
 			session.Table:              session.ValidColumn,
 			settlementday.Table:        settlementday.ValidColumn,

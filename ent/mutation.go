@@ -20,6 +20,10 @@ import (
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
 	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/coupon"
+	"github.com/groupbuy/groupbuy/ent/couponsend"
+	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
+	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
@@ -35,6 +39,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/predicate"
 	"github.com/groupbuy/groupbuy/ent/product"
+	"github.com/groupbuy/groupbuy/ent/promoactivity"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/session"
 	"github.com/groupbuy/groupbuy/ent/settlementday"
@@ -66,6 +71,10 @@ const (
 	TypeCommissionEntry      = "CommissionEntry"
 	TypeCommissionPlan       = "CommissionPlan"
 	TypeConsoleAccount       = "ConsoleAccount"
+	TypeCoupon               = "Coupon"
+	TypeCouponSend           = "CouponSend"
+	TypeCouponSendTarget     = "CouponSendTarget"
+	TypeCouponTemplate       = "CouponTemplate"
 	TypeGrid                 = "Grid"
 	TypeLeader               = "Leader"
 	TypeLeaderBinding        = "LeaderBinding"
@@ -80,6 +89,7 @@ const (
 	TypePaymentNotification  = "PaymentNotification"
 	TypePaymentRefund        = "PaymentRefund"
 	TypeProduct              = "Product"
+	TypePromoActivity        = "PromoActivity"
 	TypeReceiverRegistration = "ReceiverRegistration"
 	TypeSession              = "Session"
 	TypeSettlementDay        = "SettlementDay"
@@ -8420,6 +8430,4896 @@ func (m *ConsoleAccountMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ConsoleAccount edge %s", name)
 }
 
+// CouponMutation represents an operation that mutates the Coupon nodes in the graph.
+type CouponMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	template_id    *int
+	addtemplate_id *int
+	user_id        *int
+	adduser_id     *int
+	seq            *int
+	addseq         *int
+	issue_key      *string
+	rules          *[]byte
+	most           *int64
+	addmost        *int64
+	state          *coupon.State
+	valid_from     *time.Time
+	valid_until    *time.Time
+	order_id       *int
+	addorder_id    *int
+	discount       *int64
+	adddiscount    *int64
+	claimed_at     *time.Time
+	locked_at      *time.Time
+	used_at        *time.Time
+	released_at    *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*Coupon, error)
+	predicates     []predicate.Coupon
+}
+
+var _ ent.Mutation = (*CouponMutation)(nil)
+
+// couponOption allows management of the mutation configuration using functional options.
+type couponOption func(*CouponMutation)
+
+// newCouponMutation creates new mutation for the Coupon entity.
+func newCouponMutation(c config, op Op, opts ...couponOption) *CouponMutation {
+	m := &CouponMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCoupon,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCouponID sets the ID field of the mutation.
+func withCouponID(id int) couponOption {
+	return func(m *CouponMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Coupon
+		)
+		m.oldValue = func(ctx context.Context) (*Coupon, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Coupon.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCoupon sets the old Coupon of the mutation.
+func withCoupon(node *Coupon) couponOption {
+	return func(m *CouponMutation) {
+		m.oldValue = func(context.Context) (*Coupon, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CouponMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CouponMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CouponMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CouponMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Coupon.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTemplateID sets the "template_id" field.
+func (m *CouponMutation) SetTemplateID(i int) {
+	m.template_id = &i
+	m.addtemplate_id = nil
+}
+
+// TemplateID returns the value of the "template_id" field in the mutation.
+func (m *CouponMutation) TemplateID() (r int, exists bool) {
+	v := m.template_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTemplateID returns the old "template_id" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldTemplateID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTemplateID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTemplateID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTemplateID: %w", err)
+	}
+	return oldValue.TemplateID, nil
+}
+
+// AddTemplateID adds i to the "template_id" field.
+func (m *CouponMutation) AddTemplateID(i int) {
+	if m.addtemplate_id != nil {
+		*m.addtemplate_id += i
+	} else {
+		m.addtemplate_id = &i
+	}
+}
+
+// AddedTemplateID returns the value that was added to the "template_id" field in this mutation.
+func (m *CouponMutation) AddedTemplateID() (r int, exists bool) {
+	v := m.addtemplate_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTemplateID resets all changes to the "template_id" field.
+func (m *CouponMutation) ResetTemplateID() {
+	m.template_id = nil
+	m.addtemplate_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *CouponMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *CouponMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *CouponMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *CouponMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *CouponMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *CouponMutation) SetSeq(i int) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *CouponMutation) Seq() (r int, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *CouponMutation) AddSeq(i int) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *CouponMutation) AddedSeq() (r int, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *CouponMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
+// SetIssueKey sets the "issue_key" field.
+func (m *CouponMutation) SetIssueKey(s string) {
+	m.issue_key = &s
+}
+
+// IssueKey returns the value of the "issue_key" field in the mutation.
+func (m *CouponMutation) IssueKey() (r string, exists bool) {
+	v := m.issue_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssueKey returns the old "issue_key" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldIssueKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssueKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssueKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssueKey: %w", err)
+	}
+	return oldValue.IssueKey, nil
+}
+
+// ResetIssueKey resets all changes to the "issue_key" field.
+func (m *CouponMutation) ResetIssueKey() {
+	m.issue_key = nil
+}
+
+// SetRules sets the "rules" field.
+func (m *CouponMutation) SetRules(b []byte) {
+	m.rules = &b
+}
+
+// Rules returns the value of the "rules" field in the mutation.
+func (m *CouponMutation) Rules() (r []byte, exists bool) {
+	v := m.rules
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRules returns the old "rules" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldRules(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRules is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRules requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRules: %w", err)
+	}
+	return oldValue.Rules, nil
+}
+
+// ResetRules resets all changes to the "rules" field.
+func (m *CouponMutation) ResetRules() {
+	m.rules = nil
+}
+
+// SetMost sets the "most" field.
+func (m *CouponMutation) SetMost(i int64) {
+	m.most = &i
+	m.addmost = nil
+}
+
+// Most returns the value of the "most" field in the mutation.
+func (m *CouponMutation) Most() (r int64, exists bool) {
+	v := m.most
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMost returns the old "most" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldMost(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMost is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMost requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMost: %w", err)
+	}
+	return oldValue.Most, nil
+}
+
+// AddMost adds i to the "most" field.
+func (m *CouponMutation) AddMost(i int64) {
+	if m.addmost != nil {
+		*m.addmost += i
+	} else {
+		m.addmost = &i
+	}
+}
+
+// AddedMost returns the value that was added to the "most" field in this mutation.
+func (m *CouponMutation) AddedMost() (r int64, exists bool) {
+	v := m.addmost
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMost resets all changes to the "most" field.
+func (m *CouponMutation) ResetMost() {
+	m.most = nil
+	m.addmost = nil
+}
+
+// SetState sets the "state" field.
+func (m *CouponMutation) SetState(c coupon.State) {
+	m.state = &c
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *CouponMutation) State() (r coupon.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldState(ctx context.Context) (v coupon.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *CouponMutation) ResetState() {
+	m.state = nil
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (m *CouponMutation) SetValidFrom(t time.Time) {
+	m.valid_from = &t
+}
+
+// ValidFrom returns the value of the "valid_from" field in the mutation.
+func (m *CouponMutation) ValidFrom() (r time.Time, exists bool) {
+	v := m.valid_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidFrom returns the old "valid_from" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldValidFrom(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidFrom: %w", err)
+	}
+	return oldValue.ValidFrom, nil
+}
+
+// ResetValidFrom resets all changes to the "valid_from" field.
+func (m *CouponMutation) ResetValidFrom() {
+	m.valid_from = nil
+}
+
+// SetValidUntil sets the "valid_until" field.
+func (m *CouponMutation) SetValidUntil(t time.Time) {
+	m.valid_until = &t
+}
+
+// ValidUntil returns the value of the "valid_until" field in the mutation.
+func (m *CouponMutation) ValidUntil() (r time.Time, exists bool) {
+	v := m.valid_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidUntil returns the old "valid_until" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldValidUntil(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidUntil: %w", err)
+	}
+	return oldValue.ValidUntil, nil
+}
+
+// ResetValidUntil resets all changes to the "valid_until" field.
+func (m *CouponMutation) ResetValidUntil() {
+	m.valid_until = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *CouponMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *CouponMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldOrderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *CouponMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *CouponMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOrderID clears the value of the "order_id" field.
+func (m *CouponMutation) ClearOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+	m.clearedFields[coupon.FieldOrderID] = struct{}{}
+}
+
+// OrderIDCleared returns if the "order_id" field was cleared in this mutation.
+func (m *CouponMutation) OrderIDCleared() bool {
+	_, ok := m.clearedFields[coupon.FieldOrderID]
+	return ok
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *CouponMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+	delete(m.clearedFields, coupon.FieldOrderID)
+}
+
+// SetDiscount sets the "discount" field.
+func (m *CouponMutation) SetDiscount(i int64) {
+	m.discount = &i
+	m.adddiscount = nil
+}
+
+// Discount returns the value of the "discount" field in the mutation.
+func (m *CouponMutation) Discount() (r int64, exists bool) {
+	v := m.discount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDiscount returns the old "discount" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldDiscount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDiscount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDiscount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDiscount: %w", err)
+	}
+	return oldValue.Discount, nil
+}
+
+// AddDiscount adds i to the "discount" field.
+func (m *CouponMutation) AddDiscount(i int64) {
+	if m.adddiscount != nil {
+		*m.adddiscount += i
+	} else {
+		m.adddiscount = &i
+	}
+}
+
+// AddedDiscount returns the value that was added to the "discount" field in this mutation.
+func (m *CouponMutation) AddedDiscount() (r int64, exists bool) {
+	v := m.adddiscount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDiscount resets all changes to the "discount" field.
+func (m *CouponMutation) ResetDiscount() {
+	m.discount = nil
+	m.adddiscount = nil
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (m *CouponMutation) SetClaimedAt(t time.Time) {
+	m.claimed_at = &t
+}
+
+// ClaimedAt returns the value of the "claimed_at" field in the mutation.
+func (m *CouponMutation) ClaimedAt() (r time.Time, exists bool) {
+	v := m.claimed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedAt returns the old "claimed_at" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldClaimedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedAt: %w", err)
+	}
+	return oldValue.ClaimedAt, nil
+}
+
+// ResetClaimedAt resets all changes to the "claimed_at" field.
+func (m *CouponMutation) ResetClaimedAt() {
+	m.claimed_at = nil
+}
+
+// SetLockedAt sets the "locked_at" field.
+func (m *CouponMutation) SetLockedAt(t time.Time) {
+	m.locked_at = &t
+}
+
+// LockedAt returns the value of the "locked_at" field in the mutation.
+func (m *CouponMutation) LockedAt() (r time.Time, exists bool) {
+	v := m.locked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLockedAt returns the old "locked_at" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldLockedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLockedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLockedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLockedAt: %w", err)
+	}
+	return oldValue.LockedAt, nil
+}
+
+// ClearLockedAt clears the value of the "locked_at" field.
+func (m *CouponMutation) ClearLockedAt() {
+	m.locked_at = nil
+	m.clearedFields[coupon.FieldLockedAt] = struct{}{}
+}
+
+// LockedAtCleared returns if the "locked_at" field was cleared in this mutation.
+func (m *CouponMutation) LockedAtCleared() bool {
+	_, ok := m.clearedFields[coupon.FieldLockedAt]
+	return ok
+}
+
+// ResetLockedAt resets all changes to the "locked_at" field.
+func (m *CouponMutation) ResetLockedAt() {
+	m.locked_at = nil
+	delete(m.clearedFields, coupon.FieldLockedAt)
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *CouponMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *CouponMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *CouponMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[coupon.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *CouponMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[coupon.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *CouponMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, coupon.FieldUsedAt)
+}
+
+// SetReleasedAt sets the "released_at" field.
+func (m *CouponMutation) SetReleasedAt(t time.Time) {
+	m.released_at = &t
+}
+
+// ReleasedAt returns the value of the "released_at" field in the mutation.
+func (m *CouponMutation) ReleasedAt() (r time.Time, exists bool) {
+	v := m.released_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReleasedAt returns the old "released_at" field's value of the Coupon entity.
+// If the Coupon object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponMutation) OldReleasedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReleasedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReleasedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReleasedAt: %w", err)
+	}
+	return oldValue.ReleasedAt, nil
+}
+
+// ClearReleasedAt clears the value of the "released_at" field.
+func (m *CouponMutation) ClearReleasedAt() {
+	m.released_at = nil
+	m.clearedFields[coupon.FieldReleasedAt] = struct{}{}
+}
+
+// ReleasedAtCleared returns if the "released_at" field was cleared in this mutation.
+func (m *CouponMutation) ReleasedAtCleared() bool {
+	_, ok := m.clearedFields[coupon.FieldReleasedAt]
+	return ok
+}
+
+// ResetReleasedAt resets all changes to the "released_at" field.
+func (m *CouponMutation) ResetReleasedAt() {
+	m.released_at = nil
+	delete(m.clearedFields, coupon.FieldReleasedAt)
+}
+
+// Where appends a list predicates to the CouponMutation builder.
+func (m *CouponMutation) Where(ps ...predicate.Coupon) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CouponMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CouponMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Coupon, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CouponMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CouponMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Coupon).
+func (m *CouponMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CouponMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.template_id != nil {
+		fields = append(fields, coupon.FieldTemplateID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, coupon.FieldUserID)
+	}
+	if m.seq != nil {
+		fields = append(fields, coupon.FieldSeq)
+	}
+	if m.issue_key != nil {
+		fields = append(fields, coupon.FieldIssueKey)
+	}
+	if m.rules != nil {
+		fields = append(fields, coupon.FieldRules)
+	}
+	if m.most != nil {
+		fields = append(fields, coupon.FieldMost)
+	}
+	if m.state != nil {
+		fields = append(fields, coupon.FieldState)
+	}
+	if m.valid_from != nil {
+		fields = append(fields, coupon.FieldValidFrom)
+	}
+	if m.valid_until != nil {
+		fields = append(fields, coupon.FieldValidUntil)
+	}
+	if m.order_id != nil {
+		fields = append(fields, coupon.FieldOrderID)
+	}
+	if m.discount != nil {
+		fields = append(fields, coupon.FieldDiscount)
+	}
+	if m.claimed_at != nil {
+		fields = append(fields, coupon.FieldClaimedAt)
+	}
+	if m.locked_at != nil {
+		fields = append(fields, coupon.FieldLockedAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, coupon.FieldUsedAt)
+	}
+	if m.released_at != nil {
+		fields = append(fields, coupon.FieldReleasedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CouponMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case coupon.FieldTemplateID:
+		return m.TemplateID()
+	case coupon.FieldUserID:
+		return m.UserID()
+	case coupon.FieldSeq:
+		return m.Seq()
+	case coupon.FieldIssueKey:
+		return m.IssueKey()
+	case coupon.FieldRules:
+		return m.Rules()
+	case coupon.FieldMost:
+		return m.Most()
+	case coupon.FieldState:
+		return m.State()
+	case coupon.FieldValidFrom:
+		return m.ValidFrom()
+	case coupon.FieldValidUntil:
+		return m.ValidUntil()
+	case coupon.FieldOrderID:
+		return m.OrderID()
+	case coupon.FieldDiscount:
+		return m.Discount()
+	case coupon.FieldClaimedAt:
+		return m.ClaimedAt()
+	case coupon.FieldLockedAt:
+		return m.LockedAt()
+	case coupon.FieldUsedAt:
+		return m.UsedAt()
+	case coupon.FieldReleasedAt:
+		return m.ReleasedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CouponMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case coupon.FieldTemplateID:
+		return m.OldTemplateID(ctx)
+	case coupon.FieldUserID:
+		return m.OldUserID(ctx)
+	case coupon.FieldSeq:
+		return m.OldSeq(ctx)
+	case coupon.FieldIssueKey:
+		return m.OldIssueKey(ctx)
+	case coupon.FieldRules:
+		return m.OldRules(ctx)
+	case coupon.FieldMost:
+		return m.OldMost(ctx)
+	case coupon.FieldState:
+		return m.OldState(ctx)
+	case coupon.FieldValidFrom:
+		return m.OldValidFrom(ctx)
+	case coupon.FieldValidUntil:
+		return m.OldValidUntil(ctx)
+	case coupon.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case coupon.FieldDiscount:
+		return m.OldDiscount(ctx)
+	case coupon.FieldClaimedAt:
+		return m.OldClaimedAt(ctx)
+	case coupon.FieldLockedAt:
+		return m.OldLockedAt(ctx)
+	case coupon.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case coupon.FieldReleasedAt:
+		return m.OldReleasedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Coupon field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case coupon.FieldTemplateID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTemplateID(v)
+		return nil
+	case coupon.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case coupon.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
+	case coupon.FieldIssueKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssueKey(v)
+		return nil
+	case coupon.FieldRules:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRules(v)
+		return nil
+	case coupon.FieldMost:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMost(v)
+		return nil
+	case coupon.FieldState:
+		v, ok := value.(coupon.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case coupon.FieldValidFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidFrom(v)
+		return nil
+	case coupon.FieldValidUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidUntil(v)
+		return nil
+	case coupon.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case coupon.FieldDiscount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDiscount(v)
+		return nil
+	case coupon.FieldClaimedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedAt(v)
+		return nil
+	case coupon.FieldLockedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLockedAt(v)
+		return nil
+	case coupon.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case coupon.FieldReleasedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReleasedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Coupon field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CouponMutation) AddedFields() []string {
+	var fields []string
+	if m.addtemplate_id != nil {
+		fields = append(fields, coupon.FieldTemplateID)
+	}
+	if m.adduser_id != nil {
+		fields = append(fields, coupon.FieldUserID)
+	}
+	if m.addseq != nil {
+		fields = append(fields, coupon.FieldSeq)
+	}
+	if m.addmost != nil {
+		fields = append(fields, coupon.FieldMost)
+	}
+	if m.addorder_id != nil {
+		fields = append(fields, coupon.FieldOrderID)
+	}
+	if m.adddiscount != nil {
+		fields = append(fields, coupon.FieldDiscount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CouponMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case coupon.FieldTemplateID:
+		return m.AddedTemplateID()
+	case coupon.FieldUserID:
+		return m.AddedUserID()
+	case coupon.FieldSeq:
+		return m.AddedSeq()
+	case coupon.FieldMost:
+		return m.AddedMost()
+	case coupon.FieldOrderID:
+		return m.AddedOrderID()
+	case coupon.FieldDiscount:
+		return m.AddedDiscount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case coupon.FieldTemplateID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTemplateID(v)
+		return nil
+	case coupon.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case coupon.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
+	case coupon.FieldMost:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMost(v)
+		return nil
+	case coupon.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case coupon.FieldDiscount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDiscount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Coupon numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CouponMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(coupon.FieldOrderID) {
+		fields = append(fields, coupon.FieldOrderID)
+	}
+	if m.FieldCleared(coupon.FieldLockedAt) {
+		fields = append(fields, coupon.FieldLockedAt)
+	}
+	if m.FieldCleared(coupon.FieldUsedAt) {
+		fields = append(fields, coupon.FieldUsedAt)
+	}
+	if m.FieldCleared(coupon.FieldReleasedAt) {
+		fields = append(fields, coupon.FieldReleasedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CouponMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CouponMutation) ClearField(name string) error {
+	switch name {
+	case coupon.FieldOrderID:
+		m.ClearOrderID()
+		return nil
+	case coupon.FieldLockedAt:
+		m.ClearLockedAt()
+		return nil
+	case coupon.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	case coupon.FieldReleasedAt:
+		m.ClearReleasedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Coupon nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CouponMutation) ResetField(name string) error {
+	switch name {
+	case coupon.FieldTemplateID:
+		m.ResetTemplateID()
+		return nil
+	case coupon.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case coupon.FieldSeq:
+		m.ResetSeq()
+		return nil
+	case coupon.FieldIssueKey:
+		m.ResetIssueKey()
+		return nil
+	case coupon.FieldRules:
+		m.ResetRules()
+		return nil
+	case coupon.FieldMost:
+		m.ResetMost()
+		return nil
+	case coupon.FieldState:
+		m.ResetState()
+		return nil
+	case coupon.FieldValidFrom:
+		m.ResetValidFrom()
+		return nil
+	case coupon.FieldValidUntil:
+		m.ResetValidUntil()
+		return nil
+	case coupon.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case coupon.FieldDiscount:
+		m.ResetDiscount()
+		return nil
+	case coupon.FieldClaimedAt:
+		m.ResetClaimedAt()
+		return nil
+	case coupon.FieldLockedAt:
+		m.ResetLockedAt()
+		return nil
+	case coupon.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case coupon.FieldReleasedAt:
+		m.ResetReleasedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Coupon field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CouponMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CouponMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CouponMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CouponMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CouponMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CouponMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CouponMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Coupon unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CouponMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Coupon edge %s", name)
+}
+
+// CouponSendMutation represents an operation that mutates the CouponSend nodes in the graph.
+type CouponSendMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	template_id    *int
+	addtemplate_id *int
+	created_by     *int
+	addcreated_by  *int
+	note           *string
+	status         *couponsend.Status
+	total          *int
+	addtotal       *int
+	issued         *int
+	addissued      *int
+	skipped        *int
+	addskipped     *int
+	finished_at    *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*CouponSend, error)
+	predicates     []predicate.CouponSend
+}
+
+var _ ent.Mutation = (*CouponSendMutation)(nil)
+
+// couponsendOption allows management of the mutation configuration using functional options.
+type couponsendOption func(*CouponSendMutation)
+
+// newCouponSendMutation creates new mutation for the CouponSend entity.
+func newCouponSendMutation(c config, op Op, opts ...couponsendOption) *CouponSendMutation {
+	m := &CouponSendMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCouponSend,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCouponSendID sets the ID field of the mutation.
+func withCouponSendID(id int) couponsendOption {
+	return func(m *CouponSendMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CouponSend
+		)
+		m.oldValue = func(ctx context.Context) (*CouponSend, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CouponSend.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCouponSend sets the old CouponSend of the mutation.
+func withCouponSend(node *CouponSend) couponsendOption {
+	return func(m *CouponSendMutation) {
+		m.oldValue = func(context.Context) (*CouponSend, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CouponSendMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CouponSendMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CouponSendMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CouponSendMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CouponSend.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CouponSendMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CouponSendMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CouponSendMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CouponSendMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CouponSendMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CouponSendMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTemplateID sets the "template_id" field.
+func (m *CouponSendMutation) SetTemplateID(i int) {
+	m.template_id = &i
+	m.addtemplate_id = nil
+}
+
+// TemplateID returns the value of the "template_id" field in the mutation.
+func (m *CouponSendMutation) TemplateID() (r int, exists bool) {
+	v := m.template_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTemplateID returns the old "template_id" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldTemplateID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTemplateID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTemplateID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTemplateID: %w", err)
+	}
+	return oldValue.TemplateID, nil
+}
+
+// AddTemplateID adds i to the "template_id" field.
+func (m *CouponSendMutation) AddTemplateID(i int) {
+	if m.addtemplate_id != nil {
+		*m.addtemplate_id += i
+	} else {
+		m.addtemplate_id = &i
+	}
+}
+
+// AddedTemplateID returns the value that was added to the "template_id" field in this mutation.
+func (m *CouponSendMutation) AddedTemplateID() (r int, exists bool) {
+	v := m.addtemplate_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTemplateID resets all changes to the "template_id" field.
+func (m *CouponSendMutation) ResetTemplateID() {
+	m.template_id = nil
+	m.addtemplate_id = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *CouponSendMutation) SetCreatedBy(i int) {
+	m.created_by = &i
+	m.addcreated_by = nil
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *CouponSendMutation) CreatedBy() (r int, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldCreatedBy(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// AddCreatedBy adds i to the "created_by" field.
+func (m *CouponSendMutation) AddCreatedBy(i int) {
+	if m.addcreated_by != nil {
+		*m.addcreated_by += i
+	} else {
+		m.addcreated_by = &i
+	}
+}
+
+// AddedCreatedBy returns the value that was added to the "created_by" field in this mutation.
+func (m *CouponSendMutation) AddedCreatedBy() (r int, exists bool) {
+	v := m.addcreated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *CouponSendMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.addcreated_by = nil
+}
+
+// SetNote sets the "note" field.
+func (m *CouponSendMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *CouponSendMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *CouponSendMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[couponsend.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *CouponSendMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[couponsend.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *CouponSendMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, couponsend.FieldNote)
+}
+
+// SetStatus sets the "status" field.
+func (m *CouponSendMutation) SetStatus(c couponsend.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CouponSendMutation) Status() (r couponsend.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldStatus(ctx context.Context) (v couponsend.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CouponSendMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetTotal sets the "total" field.
+func (m *CouponSendMutation) SetTotal(i int) {
+	m.total = &i
+	m.addtotal = nil
+}
+
+// Total returns the value of the "total" field in the mutation.
+func (m *CouponSendMutation) Total() (r int, exists bool) {
+	v := m.total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotal returns the old "total" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotal: %w", err)
+	}
+	return oldValue.Total, nil
+}
+
+// AddTotal adds i to the "total" field.
+func (m *CouponSendMutation) AddTotal(i int) {
+	if m.addtotal != nil {
+		*m.addtotal += i
+	} else {
+		m.addtotal = &i
+	}
+}
+
+// AddedTotal returns the value that was added to the "total" field in this mutation.
+func (m *CouponSendMutation) AddedTotal() (r int, exists bool) {
+	v := m.addtotal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotal resets all changes to the "total" field.
+func (m *CouponSendMutation) ResetTotal() {
+	m.total = nil
+	m.addtotal = nil
+}
+
+// SetIssued sets the "issued" field.
+func (m *CouponSendMutation) SetIssued(i int) {
+	m.issued = &i
+	m.addissued = nil
+}
+
+// Issued returns the value of the "issued" field in the mutation.
+func (m *CouponSendMutation) Issued() (r int, exists bool) {
+	v := m.issued
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssued returns the old "issued" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldIssued(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssued is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssued requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssued: %w", err)
+	}
+	return oldValue.Issued, nil
+}
+
+// AddIssued adds i to the "issued" field.
+func (m *CouponSendMutation) AddIssued(i int) {
+	if m.addissued != nil {
+		*m.addissued += i
+	} else {
+		m.addissued = &i
+	}
+}
+
+// AddedIssued returns the value that was added to the "issued" field in this mutation.
+func (m *CouponSendMutation) AddedIssued() (r int, exists bool) {
+	v := m.addissued
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIssued resets all changes to the "issued" field.
+func (m *CouponSendMutation) ResetIssued() {
+	m.issued = nil
+	m.addissued = nil
+}
+
+// SetSkipped sets the "skipped" field.
+func (m *CouponSendMutation) SetSkipped(i int) {
+	m.skipped = &i
+	m.addskipped = nil
+}
+
+// Skipped returns the value of the "skipped" field in the mutation.
+func (m *CouponSendMutation) Skipped() (r int, exists bool) {
+	v := m.skipped
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkipped returns the old "skipped" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldSkipped(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkipped is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkipped requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkipped: %w", err)
+	}
+	return oldValue.Skipped, nil
+}
+
+// AddSkipped adds i to the "skipped" field.
+func (m *CouponSendMutation) AddSkipped(i int) {
+	if m.addskipped != nil {
+		*m.addskipped += i
+	} else {
+		m.addskipped = &i
+	}
+}
+
+// AddedSkipped returns the value that was added to the "skipped" field in this mutation.
+func (m *CouponSendMutation) AddedSkipped() (r int, exists bool) {
+	v := m.addskipped
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSkipped resets all changes to the "skipped" field.
+func (m *CouponSendMutation) ResetSkipped() {
+	m.skipped = nil
+	m.addskipped = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *CouponSendMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *CouponSendMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the CouponSend entity.
+// If the CouponSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *CouponSendMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[couponsend.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *CouponSendMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[couponsend.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *CouponSendMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, couponsend.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the CouponSendMutation builder.
+func (m *CouponSendMutation) Where(ps ...predicate.CouponSend) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CouponSendMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CouponSendMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CouponSend, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CouponSendMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CouponSendMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CouponSend).
+func (m *CouponSendMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CouponSendMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, couponsend.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, couponsend.FieldUpdatedAt)
+	}
+	if m.template_id != nil {
+		fields = append(fields, couponsend.FieldTemplateID)
+	}
+	if m.created_by != nil {
+		fields = append(fields, couponsend.FieldCreatedBy)
+	}
+	if m.note != nil {
+		fields = append(fields, couponsend.FieldNote)
+	}
+	if m.status != nil {
+		fields = append(fields, couponsend.FieldStatus)
+	}
+	if m.total != nil {
+		fields = append(fields, couponsend.FieldTotal)
+	}
+	if m.issued != nil {
+		fields = append(fields, couponsend.FieldIssued)
+	}
+	if m.skipped != nil {
+		fields = append(fields, couponsend.FieldSkipped)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, couponsend.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CouponSendMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case couponsend.FieldCreatedAt:
+		return m.CreatedAt()
+	case couponsend.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case couponsend.FieldTemplateID:
+		return m.TemplateID()
+	case couponsend.FieldCreatedBy:
+		return m.CreatedBy()
+	case couponsend.FieldNote:
+		return m.Note()
+	case couponsend.FieldStatus:
+		return m.Status()
+	case couponsend.FieldTotal:
+		return m.Total()
+	case couponsend.FieldIssued:
+		return m.Issued()
+	case couponsend.FieldSkipped:
+		return m.Skipped()
+	case couponsend.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CouponSendMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case couponsend.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case couponsend.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case couponsend.FieldTemplateID:
+		return m.OldTemplateID(ctx)
+	case couponsend.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case couponsend.FieldNote:
+		return m.OldNote(ctx)
+	case couponsend.FieldStatus:
+		return m.OldStatus(ctx)
+	case couponsend.FieldTotal:
+		return m.OldTotal(ctx)
+	case couponsend.FieldIssued:
+		return m.OldIssued(ctx)
+	case couponsend.FieldSkipped:
+		return m.OldSkipped(ctx)
+	case couponsend.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown CouponSend field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponSendMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case couponsend.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case couponsend.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case couponsend.FieldTemplateID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTemplateID(v)
+		return nil
+	case couponsend.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case couponsend.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case couponsend.FieldStatus:
+		v, ok := value.(couponsend.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case couponsend.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotal(v)
+		return nil
+	case couponsend.FieldIssued:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssued(v)
+		return nil
+	case couponsend.FieldSkipped:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkipped(v)
+		return nil
+	case couponsend.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSend field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CouponSendMutation) AddedFields() []string {
+	var fields []string
+	if m.addtemplate_id != nil {
+		fields = append(fields, couponsend.FieldTemplateID)
+	}
+	if m.addcreated_by != nil {
+		fields = append(fields, couponsend.FieldCreatedBy)
+	}
+	if m.addtotal != nil {
+		fields = append(fields, couponsend.FieldTotal)
+	}
+	if m.addissued != nil {
+		fields = append(fields, couponsend.FieldIssued)
+	}
+	if m.addskipped != nil {
+		fields = append(fields, couponsend.FieldSkipped)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CouponSendMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case couponsend.FieldTemplateID:
+		return m.AddedTemplateID()
+	case couponsend.FieldCreatedBy:
+		return m.AddedCreatedBy()
+	case couponsend.FieldTotal:
+		return m.AddedTotal()
+	case couponsend.FieldIssued:
+		return m.AddedIssued()
+	case couponsend.FieldSkipped:
+		return m.AddedSkipped()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponSendMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case couponsend.FieldTemplateID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTemplateID(v)
+		return nil
+	case couponsend.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedBy(v)
+		return nil
+	case couponsend.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotal(v)
+		return nil
+	case couponsend.FieldIssued:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIssued(v)
+		return nil
+	case couponsend.FieldSkipped:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSkipped(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSend numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CouponSendMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(couponsend.FieldNote) {
+		fields = append(fields, couponsend.FieldNote)
+	}
+	if m.FieldCleared(couponsend.FieldFinishedAt) {
+		fields = append(fields, couponsend.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CouponSendMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CouponSendMutation) ClearField(name string) error {
+	switch name {
+	case couponsend.FieldNote:
+		m.ClearNote()
+		return nil
+	case couponsend.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSend nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CouponSendMutation) ResetField(name string) error {
+	switch name {
+	case couponsend.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case couponsend.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case couponsend.FieldTemplateID:
+		m.ResetTemplateID()
+		return nil
+	case couponsend.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case couponsend.FieldNote:
+		m.ResetNote()
+		return nil
+	case couponsend.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case couponsend.FieldTotal:
+		m.ResetTotal()
+		return nil
+	case couponsend.FieldIssued:
+		m.ResetIssued()
+		return nil
+	case couponsend.FieldSkipped:
+		m.ResetSkipped()
+		return nil
+	case couponsend.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSend field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CouponSendMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CouponSendMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CouponSendMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CouponSendMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CouponSendMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CouponSendMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CouponSendMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CouponSend unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CouponSendMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CouponSend edge %s", name)
+}
+
+// CouponSendTargetMutation represents an operation that mutates the CouponSendTarget nodes in the graph.
+type CouponSendTargetMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	send_id       *int
+	addsend_id    *int
+	user_id       *int
+	adduser_id    *int
+	status        *couponsendtarget.Status
+	reason        *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*CouponSendTarget, error)
+	predicates    []predicate.CouponSendTarget
+}
+
+var _ ent.Mutation = (*CouponSendTargetMutation)(nil)
+
+// couponsendtargetOption allows management of the mutation configuration using functional options.
+type couponsendtargetOption func(*CouponSendTargetMutation)
+
+// newCouponSendTargetMutation creates new mutation for the CouponSendTarget entity.
+func newCouponSendTargetMutation(c config, op Op, opts ...couponsendtargetOption) *CouponSendTargetMutation {
+	m := &CouponSendTargetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCouponSendTarget,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCouponSendTargetID sets the ID field of the mutation.
+func withCouponSendTargetID(id int) couponsendtargetOption {
+	return func(m *CouponSendTargetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CouponSendTarget
+		)
+		m.oldValue = func(ctx context.Context) (*CouponSendTarget, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CouponSendTarget.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCouponSendTarget sets the old CouponSendTarget of the mutation.
+func withCouponSendTarget(node *CouponSendTarget) couponsendtargetOption {
+	return func(m *CouponSendTargetMutation) {
+		m.oldValue = func(context.Context) (*CouponSendTarget, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CouponSendTargetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CouponSendTargetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CouponSendTargetMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CouponSendTargetMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CouponSendTarget.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSendID sets the "send_id" field.
+func (m *CouponSendTargetMutation) SetSendID(i int) {
+	m.send_id = &i
+	m.addsend_id = nil
+}
+
+// SendID returns the value of the "send_id" field in the mutation.
+func (m *CouponSendTargetMutation) SendID() (r int, exists bool) {
+	v := m.send_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSendID returns the old "send_id" field's value of the CouponSendTarget entity.
+// If the CouponSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendTargetMutation) OldSendID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSendID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSendID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSendID: %w", err)
+	}
+	return oldValue.SendID, nil
+}
+
+// AddSendID adds i to the "send_id" field.
+func (m *CouponSendTargetMutation) AddSendID(i int) {
+	if m.addsend_id != nil {
+		*m.addsend_id += i
+	} else {
+		m.addsend_id = &i
+	}
+}
+
+// AddedSendID returns the value that was added to the "send_id" field in this mutation.
+func (m *CouponSendTargetMutation) AddedSendID() (r int, exists bool) {
+	v := m.addsend_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSendID resets all changes to the "send_id" field.
+func (m *CouponSendTargetMutation) ResetSendID() {
+	m.send_id = nil
+	m.addsend_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *CouponSendTargetMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *CouponSendTargetMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the CouponSendTarget entity.
+// If the CouponSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendTargetMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *CouponSendTargetMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *CouponSendTargetMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *CouponSendTargetMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *CouponSendTargetMutation) SetStatus(c couponsendtarget.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CouponSendTargetMutation) Status() (r couponsendtarget.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CouponSendTarget entity.
+// If the CouponSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendTargetMutation) OldStatus(ctx context.Context) (v couponsendtarget.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CouponSendTargetMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *CouponSendTargetMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *CouponSendTargetMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the CouponSendTarget entity.
+// If the CouponSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponSendTargetMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ClearReason clears the value of the "reason" field.
+func (m *CouponSendTargetMutation) ClearReason() {
+	m.reason = nil
+	m.clearedFields[couponsendtarget.FieldReason] = struct{}{}
+}
+
+// ReasonCleared returns if the "reason" field was cleared in this mutation.
+func (m *CouponSendTargetMutation) ReasonCleared() bool {
+	_, ok := m.clearedFields[couponsendtarget.FieldReason]
+	return ok
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *CouponSendTargetMutation) ResetReason() {
+	m.reason = nil
+	delete(m.clearedFields, couponsendtarget.FieldReason)
+}
+
+// Where appends a list predicates to the CouponSendTargetMutation builder.
+func (m *CouponSendTargetMutation) Where(ps ...predicate.CouponSendTarget) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CouponSendTargetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CouponSendTargetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CouponSendTarget, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CouponSendTargetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CouponSendTargetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CouponSendTarget).
+func (m *CouponSendTargetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CouponSendTargetMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.send_id != nil {
+		fields = append(fields, couponsendtarget.FieldSendID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, couponsendtarget.FieldUserID)
+	}
+	if m.status != nil {
+		fields = append(fields, couponsendtarget.FieldStatus)
+	}
+	if m.reason != nil {
+		fields = append(fields, couponsendtarget.FieldReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CouponSendTargetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case couponsendtarget.FieldSendID:
+		return m.SendID()
+	case couponsendtarget.FieldUserID:
+		return m.UserID()
+	case couponsendtarget.FieldStatus:
+		return m.Status()
+	case couponsendtarget.FieldReason:
+		return m.Reason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CouponSendTargetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case couponsendtarget.FieldSendID:
+		return m.OldSendID(ctx)
+	case couponsendtarget.FieldUserID:
+		return m.OldUserID(ctx)
+	case couponsendtarget.FieldStatus:
+		return m.OldStatus(ctx)
+	case couponsendtarget.FieldReason:
+		return m.OldReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown CouponSendTarget field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponSendTargetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case couponsendtarget.FieldSendID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSendID(v)
+		return nil
+	case couponsendtarget.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case couponsendtarget.FieldStatus:
+		v, ok := value.(couponsendtarget.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case couponsendtarget.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSendTarget field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CouponSendTargetMutation) AddedFields() []string {
+	var fields []string
+	if m.addsend_id != nil {
+		fields = append(fields, couponsendtarget.FieldSendID)
+	}
+	if m.adduser_id != nil {
+		fields = append(fields, couponsendtarget.FieldUserID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CouponSendTargetMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case couponsendtarget.FieldSendID:
+		return m.AddedSendID()
+	case couponsendtarget.FieldUserID:
+		return m.AddedUserID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponSendTargetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case couponsendtarget.FieldSendID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSendID(v)
+		return nil
+	case couponsendtarget.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSendTarget numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CouponSendTargetMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(couponsendtarget.FieldReason) {
+		fields = append(fields, couponsendtarget.FieldReason)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CouponSendTargetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CouponSendTargetMutation) ClearField(name string) error {
+	switch name {
+	case couponsendtarget.FieldReason:
+		m.ClearReason()
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSendTarget nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CouponSendTargetMutation) ResetField(name string) error {
+	switch name {
+	case couponsendtarget.FieldSendID:
+		m.ResetSendID()
+		return nil
+	case couponsendtarget.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case couponsendtarget.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case couponsendtarget.FieldReason:
+		m.ResetReason()
+		return nil
+	}
+	return fmt.Errorf("unknown CouponSendTarget field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CouponSendTargetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CouponSendTargetMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CouponSendTargetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CouponSendTargetMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CouponSendTargetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CouponSendTargetMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CouponSendTargetMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CouponSendTarget unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CouponSendTargetMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CouponSendTarget edge %s", name)
+}
+
+// CouponTemplateMutation represents an operation that mutates the CouponTemplate nodes in the graph.
+type CouponTemplateMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	name              *string
+	discount_kind     *coupontemplate.DiscountKind
+	amount_off        *int64
+	addamount_off     *int64
+	percent_bp        *int
+	addpercent_bp     *int
+	max_off           *int64
+	addmax_off        *int64
+	threshold         *int64
+	addthreshold      *int64
+	valid_from        *time.Time
+	valid_until       *time.Time
+	valid_days        *int
+	addvalid_days     *int
+	budget_count      *int64
+	addbudget_count   *int64
+	budget_amount     *int64
+	addbudget_amount  *int64
+	per_shopper       *int
+	addper_shopper    *int
+	funded_by         *coupontemplate.FundedBy
+	channel           *coupontemplate.Channel
+	claim_from        *time.Time
+	claim_until       *time.Time
+	status            *coupontemplate.Status
+	created_by        *int
+	addcreated_by     *int
+	scope_kind        *coupontemplate.ScopeKind
+	scope_ids         *[]int64
+	appendscope_ids   []int64
+	scope_cells       *[]string
+	appendscope_cells []string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*CouponTemplate, error)
+	predicates        []predicate.CouponTemplate
+}
+
+var _ ent.Mutation = (*CouponTemplateMutation)(nil)
+
+// coupontemplateOption allows management of the mutation configuration using functional options.
+type coupontemplateOption func(*CouponTemplateMutation)
+
+// newCouponTemplateMutation creates new mutation for the CouponTemplate entity.
+func newCouponTemplateMutation(c config, op Op, opts ...coupontemplateOption) *CouponTemplateMutation {
+	m := &CouponTemplateMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCouponTemplate,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCouponTemplateID sets the ID field of the mutation.
+func withCouponTemplateID(id int) coupontemplateOption {
+	return func(m *CouponTemplateMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CouponTemplate
+		)
+		m.oldValue = func(ctx context.Context) (*CouponTemplate, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CouponTemplate.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCouponTemplate sets the old CouponTemplate of the mutation.
+func withCouponTemplate(node *CouponTemplate) coupontemplateOption {
+	return func(m *CouponTemplateMutation) {
+		m.oldValue = func(context.Context) (*CouponTemplate, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CouponTemplateMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CouponTemplateMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CouponTemplateMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CouponTemplateMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CouponTemplate.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CouponTemplateMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CouponTemplateMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CouponTemplateMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CouponTemplateMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CouponTemplateMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CouponTemplateMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *CouponTemplateMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *CouponTemplateMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *CouponTemplateMutation) ResetName() {
+	m.name = nil
+}
+
+// SetDiscountKind sets the "discount_kind" field.
+func (m *CouponTemplateMutation) SetDiscountKind(ck coupontemplate.DiscountKind) {
+	m.discount_kind = &ck
+}
+
+// DiscountKind returns the value of the "discount_kind" field in the mutation.
+func (m *CouponTemplateMutation) DiscountKind() (r coupontemplate.DiscountKind, exists bool) {
+	v := m.discount_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDiscountKind returns the old "discount_kind" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldDiscountKind(ctx context.Context) (v coupontemplate.DiscountKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDiscountKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDiscountKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDiscountKind: %w", err)
+	}
+	return oldValue.DiscountKind, nil
+}
+
+// ResetDiscountKind resets all changes to the "discount_kind" field.
+func (m *CouponTemplateMutation) ResetDiscountKind() {
+	m.discount_kind = nil
+}
+
+// SetAmountOff sets the "amount_off" field.
+func (m *CouponTemplateMutation) SetAmountOff(i int64) {
+	m.amount_off = &i
+	m.addamount_off = nil
+}
+
+// AmountOff returns the value of the "amount_off" field in the mutation.
+func (m *CouponTemplateMutation) AmountOff() (r int64, exists bool) {
+	v := m.amount_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountOff returns the old "amount_off" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldAmountOff(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountOff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountOff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountOff: %w", err)
+	}
+	return oldValue.AmountOff, nil
+}
+
+// AddAmountOff adds i to the "amount_off" field.
+func (m *CouponTemplateMutation) AddAmountOff(i int64) {
+	if m.addamount_off != nil {
+		*m.addamount_off += i
+	} else {
+		m.addamount_off = &i
+	}
+}
+
+// AddedAmountOff returns the value that was added to the "amount_off" field in this mutation.
+func (m *CouponTemplateMutation) AddedAmountOff() (r int64, exists bool) {
+	v := m.addamount_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountOff resets all changes to the "amount_off" field.
+func (m *CouponTemplateMutation) ResetAmountOff() {
+	m.amount_off = nil
+	m.addamount_off = nil
+}
+
+// SetPercentBp sets the "percent_bp" field.
+func (m *CouponTemplateMutation) SetPercentBp(i int) {
+	m.percent_bp = &i
+	m.addpercent_bp = nil
+}
+
+// PercentBp returns the value of the "percent_bp" field in the mutation.
+func (m *CouponTemplateMutation) PercentBp() (r int, exists bool) {
+	v := m.percent_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPercentBp returns the old "percent_bp" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldPercentBp(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPercentBp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPercentBp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPercentBp: %w", err)
+	}
+	return oldValue.PercentBp, nil
+}
+
+// AddPercentBp adds i to the "percent_bp" field.
+func (m *CouponTemplateMutation) AddPercentBp(i int) {
+	if m.addpercent_bp != nil {
+		*m.addpercent_bp += i
+	} else {
+		m.addpercent_bp = &i
+	}
+}
+
+// AddedPercentBp returns the value that was added to the "percent_bp" field in this mutation.
+func (m *CouponTemplateMutation) AddedPercentBp() (r int, exists bool) {
+	v := m.addpercent_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPercentBp resets all changes to the "percent_bp" field.
+func (m *CouponTemplateMutation) ResetPercentBp() {
+	m.percent_bp = nil
+	m.addpercent_bp = nil
+}
+
+// SetMaxOff sets the "max_off" field.
+func (m *CouponTemplateMutation) SetMaxOff(i int64) {
+	m.max_off = &i
+	m.addmax_off = nil
+}
+
+// MaxOff returns the value of the "max_off" field in the mutation.
+func (m *CouponTemplateMutation) MaxOff() (r int64, exists bool) {
+	v := m.max_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxOff returns the old "max_off" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldMaxOff(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxOff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxOff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxOff: %w", err)
+	}
+	return oldValue.MaxOff, nil
+}
+
+// AddMaxOff adds i to the "max_off" field.
+func (m *CouponTemplateMutation) AddMaxOff(i int64) {
+	if m.addmax_off != nil {
+		*m.addmax_off += i
+	} else {
+		m.addmax_off = &i
+	}
+}
+
+// AddedMaxOff returns the value that was added to the "max_off" field in this mutation.
+func (m *CouponTemplateMutation) AddedMaxOff() (r int64, exists bool) {
+	v := m.addmax_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxOff resets all changes to the "max_off" field.
+func (m *CouponTemplateMutation) ResetMaxOff() {
+	m.max_off = nil
+	m.addmax_off = nil
+}
+
+// SetThreshold sets the "threshold" field.
+func (m *CouponTemplateMutation) SetThreshold(i int64) {
+	m.threshold = &i
+	m.addthreshold = nil
+}
+
+// Threshold returns the value of the "threshold" field in the mutation.
+func (m *CouponTemplateMutation) Threshold() (r int64, exists bool) {
+	v := m.threshold
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldThreshold returns the old "threshold" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldThreshold(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldThreshold is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldThreshold requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldThreshold: %w", err)
+	}
+	return oldValue.Threshold, nil
+}
+
+// AddThreshold adds i to the "threshold" field.
+func (m *CouponTemplateMutation) AddThreshold(i int64) {
+	if m.addthreshold != nil {
+		*m.addthreshold += i
+	} else {
+		m.addthreshold = &i
+	}
+}
+
+// AddedThreshold returns the value that was added to the "threshold" field in this mutation.
+func (m *CouponTemplateMutation) AddedThreshold() (r int64, exists bool) {
+	v := m.addthreshold
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetThreshold resets all changes to the "threshold" field.
+func (m *CouponTemplateMutation) ResetThreshold() {
+	m.threshold = nil
+	m.addthreshold = nil
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (m *CouponTemplateMutation) SetValidFrom(t time.Time) {
+	m.valid_from = &t
+}
+
+// ValidFrom returns the value of the "valid_from" field in the mutation.
+func (m *CouponTemplateMutation) ValidFrom() (r time.Time, exists bool) {
+	v := m.valid_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidFrom returns the old "valid_from" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldValidFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidFrom: %w", err)
+	}
+	return oldValue.ValidFrom, nil
+}
+
+// ClearValidFrom clears the value of the "valid_from" field.
+func (m *CouponTemplateMutation) ClearValidFrom() {
+	m.valid_from = nil
+	m.clearedFields[coupontemplate.FieldValidFrom] = struct{}{}
+}
+
+// ValidFromCleared returns if the "valid_from" field was cleared in this mutation.
+func (m *CouponTemplateMutation) ValidFromCleared() bool {
+	_, ok := m.clearedFields[coupontemplate.FieldValidFrom]
+	return ok
+}
+
+// ResetValidFrom resets all changes to the "valid_from" field.
+func (m *CouponTemplateMutation) ResetValidFrom() {
+	m.valid_from = nil
+	delete(m.clearedFields, coupontemplate.FieldValidFrom)
+}
+
+// SetValidUntil sets the "valid_until" field.
+func (m *CouponTemplateMutation) SetValidUntil(t time.Time) {
+	m.valid_until = &t
+}
+
+// ValidUntil returns the value of the "valid_until" field in the mutation.
+func (m *CouponTemplateMutation) ValidUntil() (r time.Time, exists bool) {
+	v := m.valid_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidUntil returns the old "valid_until" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldValidUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidUntil: %w", err)
+	}
+	return oldValue.ValidUntil, nil
+}
+
+// ClearValidUntil clears the value of the "valid_until" field.
+func (m *CouponTemplateMutation) ClearValidUntil() {
+	m.valid_until = nil
+	m.clearedFields[coupontemplate.FieldValidUntil] = struct{}{}
+}
+
+// ValidUntilCleared returns if the "valid_until" field was cleared in this mutation.
+func (m *CouponTemplateMutation) ValidUntilCleared() bool {
+	_, ok := m.clearedFields[coupontemplate.FieldValidUntil]
+	return ok
+}
+
+// ResetValidUntil resets all changes to the "valid_until" field.
+func (m *CouponTemplateMutation) ResetValidUntil() {
+	m.valid_until = nil
+	delete(m.clearedFields, coupontemplate.FieldValidUntil)
+}
+
+// SetValidDays sets the "valid_days" field.
+func (m *CouponTemplateMutation) SetValidDays(i int) {
+	m.valid_days = &i
+	m.addvalid_days = nil
+}
+
+// ValidDays returns the value of the "valid_days" field in the mutation.
+func (m *CouponTemplateMutation) ValidDays() (r int, exists bool) {
+	v := m.valid_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidDays returns the old "valid_days" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldValidDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidDays: %w", err)
+	}
+	return oldValue.ValidDays, nil
+}
+
+// AddValidDays adds i to the "valid_days" field.
+func (m *CouponTemplateMutation) AddValidDays(i int) {
+	if m.addvalid_days != nil {
+		*m.addvalid_days += i
+	} else {
+		m.addvalid_days = &i
+	}
+}
+
+// AddedValidDays returns the value that was added to the "valid_days" field in this mutation.
+func (m *CouponTemplateMutation) AddedValidDays() (r int, exists bool) {
+	v := m.addvalid_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValidDays resets all changes to the "valid_days" field.
+func (m *CouponTemplateMutation) ResetValidDays() {
+	m.valid_days = nil
+	m.addvalid_days = nil
+}
+
+// SetBudgetCount sets the "budget_count" field.
+func (m *CouponTemplateMutation) SetBudgetCount(i int64) {
+	m.budget_count = &i
+	m.addbudget_count = nil
+}
+
+// BudgetCount returns the value of the "budget_count" field in the mutation.
+func (m *CouponTemplateMutation) BudgetCount() (r int64, exists bool) {
+	v := m.budget_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBudgetCount returns the old "budget_count" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldBudgetCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBudgetCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBudgetCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBudgetCount: %w", err)
+	}
+	return oldValue.BudgetCount, nil
+}
+
+// AddBudgetCount adds i to the "budget_count" field.
+func (m *CouponTemplateMutation) AddBudgetCount(i int64) {
+	if m.addbudget_count != nil {
+		*m.addbudget_count += i
+	} else {
+		m.addbudget_count = &i
+	}
+}
+
+// AddedBudgetCount returns the value that was added to the "budget_count" field in this mutation.
+func (m *CouponTemplateMutation) AddedBudgetCount() (r int64, exists bool) {
+	v := m.addbudget_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBudgetCount resets all changes to the "budget_count" field.
+func (m *CouponTemplateMutation) ResetBudgetCount() {
+	m.budget_count = nil
+	m.addbudget_count = nil
+}
+
+// SetBudgetAmount sets the "budget_amount" field.
+func (m *CouponTemplateMutation) SetBudgetAmount(i int64) {
+	m.budget_amount = &i
+	m.addbudget_amount = nil
+}
+
+// BudgetAmount returns the value of the "budget_amount" field in the mutation.
+func (m *CouponTemplateMutation) BudgetAmount() (r int64, exists bool) {
+	v := m.budget_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBudgetAmount returns the old "budget_amount" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldBudgetAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBudgetAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBudgetAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBudgetAmount: %w", err)
+	}
+	return oldValue.BudgetAmount, nil
+}
+
+// AddBudgetAmount adds i to the "budget_amount" field.
+func (m *CouponTemplateMutation) AddBudgetAmount(i int64) {
+	if m.addbudget_amount != nil {
+		*m.addbudget_amount += i
+	} else {
+		m.addbudget_amount = &i
+	}
+}
+
+// AddedBudgetAmount returns the value that was added to the "budget_amount" field in this mutation.
+func (m *CouponTemplateMutation) AddedBudgetAmount() (r int64, exists bool) {
+	v := m.addbudget_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBudgetAmount resets all changes to the "budget_amount" field.
+func (m *CouponTemplateMutation) ResetBudgetAmount() {
+	m.budget_amount = nil
+	m.addbudget_amount = nil
+}
+
+// SetPerShopper sets the "per_shopper" field.
+func (m *CouponTemplateMutation) SetPerShopper(i int) {
+	m.per_shopper = &i
+	m.addper_shopper = nil
+}
+
+// PerShopper returns the value of the "per_shopper" field in the mutation.
+func (m *CouponTemplateMutation) PerShopper() (r int, exists bool) {
+	v := m.per_shopper
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPerShopper returns the old "per_shopper" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldPerShopper(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPerShopper is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPerShopper requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPerShopper: %w", err)
+	}
+	return oldValue.PerShopper, nil
+}
+
+// AddPerShopper adds i to the "per_shopper" field.
+func (m *CouponTemplateMutation) AddPerShopper(i int) {
+	if m.addper_shopper != nil {
+		*m.addper_shopper += i
+	} else {
+		m.addper_shopper = &i
+	}
+}
+
+// AddedPerShopper returns the value that was added to the "per_shopper" field in this mutation.
+func (m *CouponTemplateMutation) AddedPerShopper() (r int, exists bool) {
+	v := m.addper_shopper
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPerShopper resets all changes to the "per_shopper" field.
+func (m *CouponTemplateMutation) ResetPerShopper() {
+	m.per_shopper = nil
+	m.addper_shopper = nil
+}
+
+// SetFundedBy sets the "funded_by" field.
+func (m *CouponTemplateMutation) SetFundedBy(cb coupontemplate.FundedBy) {
+	m.funded_by = &cb
+}
+
+// FundedBy returns the value of the "funded_by" field in the mutation.
+func (m *CouponTemplateMutation) FundedBy() (r coupontemplate.FundedBy, exists bool) {
+	v := m.funded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFundedBy returns the old "funded_by" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldFundedBy(ctx context.Context) (v coupontemplate.FundedBy, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFundedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFundedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFundedBy: %w", err)
+	}
+	return oldValue.FundedBy, nil
+}
+
+// ResetFundedBy resets all changes to the "funded_by" field.
+func (m *CouponTemplateMutation) ResetFundedBy() {
+	m.funded_by = nil
+}
+
+// SetChannel sets the "channel" field.
+func (m *CouponTemplateMutation) SetChannel(c coupontemplate.Channel) {
+	m.channel = &c
+}
+
+// Channel returns the value of the "channel" field in the mutation.
+func (m *CouponTemplateMutation) Channel() (r coupontemplate.Channel, exists bool) {
+	v := m.channel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannel returns the old "channel" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldChannel(ctx context.Context) (v coupontemplate.Channel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannel: %w", err)
+	}
+	return oldValue.Channel, nil
+}
+
+// ResetChannel resets all changes to the "channel" field.
+func (m *CouponTemplateMutation) ResetChannel() {
+	m.channel = nil
+}
+
+// SetClaimFrom sets the "claim_from" field.
+func (m *CouponTemplateMutation) SetClaimFrom(t time.Time) {
+	m.claim_from = &t
+}
+
+// ClaimFrom returns the value of the "claim_from" field in the mutation.
+func (m *CouponTemplateMutation) ClaimFrom() (r time.Time, exists bool) {
+	v := m.claim_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimFrom returns the old "claim_from" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldClaimFrom(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimFrom: %w", err)
+	}
+	return oldValue.ClaimFrom, nil
+}
+
+// ResetClaimFrom resets all changes to the "claim_from" field.
+func (m *CouponTemplateMutation) ResetClaimFrom() {
+	m.claim_from = nil
+}
+
+// SetClaimUntil sets the "claim_until" field.
+func (m *CouponTemplateMutation) SetClaimUntil(t time.Time) {
+	m.claim_until = &t
+}
+
+// ClaimUntil returns the value of the "claim_until" field in the mutation.
+func (m *CouponTemplateMutation) ClaimUntil() (r time.Time, exists bool) {
+	v := m.claim_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimUntil returns the old "claim_until" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldClaimUntil(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimUntil: %w", err)
+	}
+	return oldValue.ClaimUntil, nil
+}
+
+// ResetClaimUntil resets all changes to the "claim_until" field.
+func (m *CouponTemplateMutation) ResetClaimUntil() {
+	m.claim_until = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *CouponTemplateMutation) SetStatus(c coupontemplate.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CouponTemplateMutation) Status() (r coupontemplate.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldStatus(ctx context.Context) (v coupontemplate.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CouponTemplateMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *CouponTemplateMutation) SetCreatedBy(i int) {
+	m.created_by = &i
+	m.addcreated_by = nil
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *CouponTemplateMutation) CreatedBy() (r int, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldCreatedBy(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// AddCreatedBy adds i to the "created_by" field.
+func (m *CouponTemplateMutation) AddCreatedBy(i int) {
+	if m.addcreated_by != nil {
+		*m.addcreated_by += i
+	} else {
+		m.addcreated_by = &i
+	}
+}
+
+// AddedCreatedBy returns the value that was added to the "created_by" field in this mutation.
+func (m *CouponTemplateMutation) AddedCreatedBy() (r int, exists bool) {
+	v := m.addcreated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *CouponTemplateMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.addcreated_by = nil
+}
+
+// SetScopeKind sets the "scope_kind" field.
+func (m *CouponTemplateMutation) SetScopeKind(ck coupontemplate.ScopeKind) {
+	m.scope_kind = &ck
+}
+
+// ScopeKind returns the value of the "scope_kind" field in the mutation.
+func (m *CouponTemplateMutation) ScopeKind() (r coupontemplate.ScopeKind, exists bool) {
+	v := m.scope_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeKind returns the old "scope_kind" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldScopeKind(ctx context.Context) (v coupontemplate.ScopeKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeKind: %w", err)
+	}
+	return oldValue.ScopeKind, nil
+}
+
+// ResetScopeKind resets all changes to the "scope_kind" field.
+func (m *CouponTemplateMutation) ResetScopeKind() {
+	m.scope_kind = nil
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (m *CouponTemplateMutation) SetScopeIds(i []int64) {
+	m.scope_ids = &i
+	m.appendscope_ids = nil
+}
+
+// ScopeIds returns the value of the "scope_ids" field in the mutation.
+func (m *CouponTemplateMutation) ScopeIds() (r []int64, exists bool) {
+	v := m.scope_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeIds returns the old "scope_ids" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldScopeIds(ctx context.Context) (v []int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeIds: %w", err)
+	}
+	return oldValue.ScopeIds, nil
+}
+
+// AppendScopeIds adds i to the "scope_ids" field.
+func (m *CouponTemplateMutation) AppendScopeIds(i []int64) {
+	m.appendscope_ids = append(m.appendscope_ids, i...)
+}
+
+// AppendedScopeIds returns the list of values that were appended to the "scope_ids" field in this mutation.
+func (m *CouponTemplateMutation) AppendedScopeIds() ([]int64, bool) {
+	if len(m.appendscope_ids) == 0 {
+		return nil, false
+	}
+	return m.appendscope_ids, true
+}
+
+// ClearScopeIds clears the value of the "scope_ids" field.
+func (m *CouponTemplateMutation) ClearScopeIds() {
+	m.scope_ids = nil
+	m.appendscope_ids = nil
+	m.clearedFields[coupontemplate.FieldScopeIds] = struct{}{}
+}
+
+// ScopeIdsCleared returns if the "scope_ids" field was cleared in this mutation.
+func (m *CouponTemplateMutation) ScopeIdsCleared() bool {
+	_, ok := m.clearedFields[coupontemplate.FieldScopeIds]
+	return ok
+}
+
+// ResetScopeIds resets all changes to the "scope_ids" field.
+func (m *CouponTemplateMutation) ResetScopeIds() {
+	m.scope_ids = nil
+	m.appendscope_ids = nil
+	delete(m.clearedFields, coupontemplate.FieldScopeIds)
+}
+
+// SetScopeCells sets the "scope_cells" field.
+func (m *CouponTemplateMutation) SetScopeCells(s []string) {
+	m.scope_cells = &s
+	m.appendscope_cells = nil
+}
+
+// ScopeCells returns the value of the "scope_cells" field in the mutation.
+func (m *CouponTemplateMutation) ScopeCells() (r []string, exists bool) {
+	v := m.scope_cells
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeCells returns the old "scope_cells" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldScopeCells(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeCells is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeCells requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeCells: %w", err)
+	}
+	return oldValue.ScopeCells, nil
+}
+
+// AppendScopeCells adds s to the "scope_cells" field.
+func (m *CouponTemplateMutation) AppendScopeCells(s []string) {
+	m.appendscope_cells = append(m.appendscope_cells, s...)
+}
+
+// AppendedScopeCells returns the list of values that were appended to the "scope_cells" field in this mutation.
+func (m *CouponTemplateMutation) AppendedScopeCells() ([]string, bool) {
+	if len(m.appendscope_cells) == 0 {
+		return nil, false
+	}
+	return m.appendscope_cells, true
+}
+
+// ClearScopeCells clears the value of the "scope_cells" field.
+func (m *CouponTemplateMutation) ClearScopeCells() {
+	m.scope_cells = nil
+	m.appendscope_cells = nil
+	m.clearedFields[coupontemplate.FieldScopeCells] = struct{}{}
+}
+
+// ScopeCellsCleared returns if the "scope_cells" field was cleared in this mutation.
+func (m *CouponTemplateMutation) ScopeCellsCleared() bool {
+	_, ok := m.clearedFields[coupontemplate.FieldScopeCells]
+	return ok
+}
+
+// ResetScopeCells resets all changes to the "scope_cells" field.
+func (m *CouponTemplateMutation) ResetScopeCells() {
+	m.scope_cells = nil
+	m.appendscope_cells = nil
+	delete(m.clearedFields, coupontemplate.FieldScopeCells)
+}
+
+// Where appends a list predicates to the CouponTemplateMutation builder.
+func (m *CouponTemplateMutation) Where(ps ...predicate.CouponTemplate) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CouponTemplateMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CouponTemplateMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CouponTemplate, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CouponTemplateMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CouponTemplateMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CouponTemplate).
+func (m *CouponTemplateMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CouponTemplateMutation) Fields() []string {
+	fields := make([]string, 0, 23)
+	if m.created_at != nil {
+		fields = append(fields, coupontemplate.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, coupontemplate.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, coupontemplate.FieldName)
+	}
+	if m.discount_kind != nil {
+		fields = append(fields, coupontemplate.FieldDiscountKind)
+	}
+	if m.amount_off != nil {
+		fields = append(fields, coupontemplate.FieldAmountOff)
+	}
+	if m.percent_bp != nil {
+		fields = append(fields, coupontemplate.FieldPercentBp)
+	}
+	if m.max_off != nil {
+		fields = append(fields, coupontemplate.FieldMaxOff)
+	}
+	if m.threshold != nil {
+		fields = append(fields, coupontemplate.FieldThreshold)
+	}
+	if m.valid_from != nil {
+		fields = append(fields, coupontemplate.FieldValidFrom)
+	}
+	if m.valid_until != nil {
+		fields = append(fields, coupontemplate.FieldValidUntil)
+	}
+	if m.valid_days != nil {
+		fields = append(fields, coupontemplate.FieldValidDays)
+	}
+	if m.budget_count != nil {
+		fields = append(fields, coupontemplate.FieldBudgetCount)
+	}
+	if m.budget_amount != nil {
+		fields = append(fields, coupontemplate.FieldBudgetAmount)
+	}
+	if m.per_shopper != nil {
+		fields = append(fields, coupontemplate.FieldPerShopper)
+	}
+	if m.funded_by != nil {
+		fields = append(fields, coupontemplate.FieldFundedBy)
+	}
+	if m.channel != nil {
+		fields = append(fields, coupontemplate.FieldChannel)
+	}
+	if m.claim_from != nil {
+		fields = append(fields, coupontemplate.FieldClaimFrom)
+	}
+	if m.claim_until != nil {
+		fields = append(fields, coupontemplate.FieldClaimUntil)
+	}
+	if m.status != nil {
+		fields = append(fields, coupontemplate.FieldStatus)
+	}
+	if m.created_by != nil {
+		fields = append(fields, coupontemplate.FieldCreatedBy)
+	}
+	if m.scope_kind != nil {
+		fields = append(fields, coupontemplate.FieldScopeKind)
+	}
+	if m.scope_ids != nil {
+		fields = append(fields, coupontemplate.FieldScopeIds)
+	}
+	if m.scope_cells != nil {
+		fields = append(fields, coupontemplate.FieldScopeCells)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CouponTemplateMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case coupontemplate.FieldCreatedAt:
+		return m.CreatedAt()
+	case coupontemplate.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case coupontemplate.FieldName:
+		return m.Name()
+	case coupontemplate.FieldDiscountKind:
+		return m.DiscountKind()
+	case coupontemplate.FieldAmountOff:
+		return m.AmountOff()
+	case coupontemplate.FieldPercentBp:
+		return m.PercentBp()
+	case coupontemplate.FieldMaxOff:
+		return m.MaxOff()
+	case coupontemplate.FieldThreshold:
+		return m.Threshold()
+	case coupontemplate.FieldValidFrom:
+		return m.ValidFrom()
+	case coupontemplate.FieldValidUntil:
+		return m.ValidUntil()
+	case coupontemplate.FieldValidDays:
+		return m.ValidDays()
+	case coupontemplate.FieldBudgetCount:
+		return m.BudgetCount()
+	case coupontemplate.FieldBudgetAmount:
+		return m.BudgetAmount()
+	case coupontemplate.FieldPerShopper:
+		return m.PerShopper()
+	case coupontemplate.FieldFundedBy:
+		return m.FundedBy()
+	case coupontemplate.FieldChannel:
+		return m.Channel()
+	case coupontemplate.FieldClaimFrom:
+		return m.ClaimFrom()
+	case coupontemplate.FieldClaimUntil:
+		return m.ClaimUntil()
+	case coupontemplate.FieldStatus:
+		return m.Status()
+	case coupontemplate.FieldCreatedBy:
+		return m.CreatedBy()
+	case coupontemplate.FieldScopeKind:
+		return m.ScopeKind()
+	case coupontemplate.FieldScopeIds:
+		return m.ScopeIds()
+	case coupontemplate.FieldScopeCells:
+		return m.ScopeCells()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CouponTemplateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case coupontemplate.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case coupontemplate.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case coupontemplate.FieldName:
+		return m.OldName(ctx)
+	case coupontemplate.FieldDiscountKind:
+		return m.OldDiscountKind(ctx)
+	case coupontemplate.FieldAmountOff:
+		return m.OldAmountOff(ctx)
+	case coupontemplate.FieldPercentBp:
+		return m.OldPercentBp(ctx)
+	case coupontemplate.FieldMaxOff:
+		return m.OldMaxOff(ctx)
+	case coupontemplate.FieldThreshold:
+		return m.OldThreshold(ctx)
+	case coupontemplate.FieldValidFrom:
+		return m.OldValidFrom(ctx)
+	case coupontemplate.FieldValidUntil:
+		return m.OldValidUntil(ctx)
+	case coupontemplate.FieldValidDays:
+		return m.OldValidDays(ctx)
+	case coupontemplate.FieldBudgetCount:
+		return m.OldBudgetCount(ctx)
+	case coupontemplate.FieldBudgetAmount:
+		return m.OldBudgetAmount(ctx)
+	case coupontemplate.FieldPerShopper:
+		return m.OldPerShopper(ctx)
+	case coupontemplate.FieldFundedBy:
+		return m.OldFundedBy(ctx)
+	case coupontemplate.FieldChannel:
+		return m.OldChannel(ctx)
+	case coupontemplate.FieldClaimFrom:
+		return m.OldClaimFrom(ctx)
+	case coupontemplate.FieldClaimUntil:
+		return m.OldClaimUntil(ctx)
+	case coupontemplate.FieldStatus:
+		return m.OldStatus(ctx)
+	case coupontemplate.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case coupontemplate.FieldScopeKind:
+		return m.OldScopeKind(ctx)
+	case coupontemplate.FieldScopeIds:
+		return m.OldScopeIds(ctx)
+	case coupontemplate.FieldScopeCells:
+		return m.OldScopeCells(ctx)
+	}
+	return nil, fmt.Errorf("unknown CouponTemplate field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponTemplateMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case coupontemplate.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case coupontemplate.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case coupontemplate.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case coupontemplate.FieldDiscountKind:
+		v, ok := value.(coupontemplate.DiscountKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDiscountKind(v)
+		return nil
+	case coupontemplate.FieldAmountOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountOff(v)
+		return nil
+	case coupontemplate.FieldPercentBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPercentBp(v)
+		return nil
+	case coupontemplate.FieldMaxOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxOff(v)
+		return nil
+	case coupontemplate.FieldThreshold:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetThreshold(v)
+		return nil
+	case coupontemplate.FieldValidFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidFrom(v)
+		return nil
+	case coupontemplate.FieldValidUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidUntil(v)
+		return nil
+	case coupontemplate.FieldValidDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidDays(v)
+		return nil
+	case coupontemplate.FieldBudgetCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBudgetCount(v)
+		return nil
+	case coupontemplate.FieldBudgetAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBudgetAmount(v)
+		return nil
+	case coupontemplate.FieldPerShopper:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPerShopper(v)
+		return nil
+	case coupontemplate.FieldFundedBy:
+		v, ok := value.(coupontemplate.FundedBy)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFundedBy(v)
+		return nil
+	case coupontemplate.FieldChannel:
+		v, ok := value.(coupontemplate.Channel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannel(v)
+		return nil
+	case coupontemplate.FieldClaimFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimFrom(v)
+		return nil
+	case coupontemplate.FieldClaimUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimUntil(v)
+		return nil
+	case coupontemplate.FieldStatus:
+		v, ok := value.(coupontemplate.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case coupontemplate.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case coupontemplate.FieldScopeKind:
+		v, ok := value.(coupontemplate.ScopeKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeKind(v)
+		return nil
+	case coupontemplate.FieldScopeIds:
+		v, ok := value.([]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeIds(v)
+		return nil
+	case coupontemplate.FieldScopeCells:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeCells(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CouponTemplate field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CouponTemplateMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount_off != nil {
+		fields = append(fields, coupontemplate.FieldAmountOff)
+	}
+	if m.addpercent_bp != nil {
+		fields = append(fields, coupontemplate.FieldPercentBp)
+	}
+	if m.addmax_off != nil {
+		fields = append(fields, coupontemplate.FieldMaxOff)
+	}
+	if m.addthreshold != nil {
+		fields = append(fields, coupontemplate.FieldThreshold)
+	}
+	if m.addvalid_days != nil {
+		fields = append(fields, coupontemplate.FieldValidDays)
+	}
+	if m.addbudget_count != nil {
+		fields = append(fields, coupontemplate.FieldBudgetCount)
+	}
+	if m.addbudget_amount != nil {
+		fields = append(fields, coupontemplate.FieldBudgetAmount)
+	}
+	if m.addper_shopper != nil {
+		fields = append(fields, coupontemplate.FieldPerShopper)
+	}
+	if m.addcreated_by != nil {
+		fields = append(fields, coupontemplate.FieldCreatedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CouponTemplateMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case coupontemplate.FieldAmountOff:
+		return m.AddedAmountOff()
+	case coupontemplate.FieldPercentBp:
+		return m.AddedPercentBp()
+	case coupontemplate.FieldMaxOff:
+		return m.AddedMaxOff()
+	case coupontemplate.FieldThreshold:
+		return m.AddedThreshold()
+	case coupontemplate.FieldValidDays:
+		return m.AddedValidDays()
+	case coupontemplate.FieldBudgetCount:
+		return m.AddedBudgetCount()
+	case coupontemplate.FieldBudgetAmount:
+		return m.AddedBudgetAmount()
+	case coupontemplate.FieldPerShopper:
+		return m.AddedPerShopper()
+	case coupontemplate.FieldCreatedBy:
+		return m.AddedCreatedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CouponTemplateMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case coupontemplate.FieldAmountOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountOff(v)
+		return nil
+	case coupontemplate.FieldPercentBp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPercentBp(v)
+		return nil
+	case coupontemplate.FieldMaxOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxOff(v)
+		return nil
+	case coupontemplate.FieldThreshold:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddThreshold(v)
+		return nil
+	case coupontemplate.FieldValidDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValidDays(v)
+		return nil
+	case coupontemplate.FieldBudgetCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBudgetCount(v)
+		return nil
+	case coupontemplate.FieldBudgetAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBudgetAmount(v)
+		return nil
+	case coupontemplate.FieldPerShopper:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPerShopper(v)
+		return nil
+	case coupontemplate.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CouponTemplate numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CouponTemplateMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(coupontemplate.FieldValidFrom) {
+		fields = append(fields, coupontemplate.FieldValidFrom)
+	}
+	if m.FieldCleared(coupontemplate.FieldValidUntil) {
+		fields = append(fields, coupontemplate.FieldValidUntil)
+	}
+	if m.FieldCleared(coupontemplate.FieldScopeIds) {
+		fields = append(fields, coupontemplate.FieldScopeIds)
+	}
+	if m.FieldCleared(coupontemplate.FieldScopeCells) {
+		fields = append(fields, coupontemplate.FieldScopeCells)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CouponTemplateMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CouponTemplateMutation) ClearField(name string) error {
+	switch name {
+	case coupontemplate.FieldValidFrom:
+		m.ClearValidFrom()
+		return nil
+	case coupontemplate.FieldValidUntil:
+		m.ClearValidUntil()
+		return nil
+	case coupontemplate.FieldScopeIds:
+		m.ClearScopeIds()
+		return nil
+	case coupontemplate.FieldScopeCells:
+		m.ClearScopeCells()
+		return nil
+	}
+	return fmt.Errorf("unknown CouponTemplate nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CouponTemplateMutation) ResetField(name string) error {
+	switch name {
+	case coupontemplate.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case coupontemplate.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case coupontemplate.FieldName:
+		m.ResetName()
+		return nil
+	case coupontemplate.FieldDiscountKind:
+		m.ResetDiscountKind()
+		return nil
+	case coupontemplate.FieldAmountOff:
+		m.ResetAmountOff()
+		return nil
+	case coupontemplate.FieldPercentBp:
+		m.ResetPercentBp()
+		return nil
+	case coupontemplate.FieldMaxOff:
+		m.ResetMaxOff()
+		return nil
+	case coupontemplate.FieldThreshold:
+		m.ResetThreshold()
+		return nil
+	case coupontemplate.FieldValidFrom:
+		m.ResetValidFrom()
+		return nil
+	case coupontemplate.FieldValidUntil:
+		m.ResetValidUntil()
+		return nil
+	case coupontemplate.FieldValidDays:
+		m.ResetValidDays()
+		return nil
+	case coupontemplate.FieldBudgetCount:
+		m.ResetBudgetCount()
+		return nil
+	case coupontemplate.FieldBudgetAmount:
+		m.ResetBudgetAmount()
+		return nil
+	case coupontemplate.FieldPerShopper:
+		m.ResetPerShopper()
+		return nil
+	case coupontemplate.FieldFundedBy:
+		m.ResetFundedBy()
+		return nil
+	case coupontemplate.FieldChannel:
+		m.ResetChannel()
+		return nil
+	case coupontemplate.FieldClaimFrom:
+		m.ResetClaimFrom()
+		return nil
+	case coupontemplate.FieldClaimUntil:
+		m.ResetClaimUntil()
+		return nil
+	case coupontemplate.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case coupontemplate.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case coupontemplate.FieldScopeKind:
+		m.ResetScopeKind()
+		return nil
+	case coupontemplate.FieldScopeIds:
+		m.ResetScopeIds()
+		return nil
+	case coupontemplate.FieldScopeCells:
+		m.ResetScopeCells()
+		return nil
+	}
+	return fmt.Errorf("unknown CouponTemplate field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CouponTemplateMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CouponTemplateMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CouponTemplateMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CouponTemplateMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CouponTemplateMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CouponTemplateMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CouponTemplateMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CouponTemplate unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CouponTemplateMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CouponTemplate edge %s", name)
+}
+
 // GridMutation represents an operation that mutates the Grid nodes in the graph.
 type GridMutation struct {
 	config
@@ -14201,39 +19101,49 @@ func (m *LedgerTransactionMutation) ResetEdge(name string) error {
 // OrderMutation represents an operation that mutates the Order nodes in the graph.
 type OrderMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	created_at      *time.Time
-	updated_at      *time.Time
-	user_id         *int
-	adduser_id      *int
-	leader_id       *int
-	addleader_id    *int
-	batch_id        *int
-	addbatch_id     *int
-	grid_cell       *string
-	status          *order.Status
-	idempotency_key *string
-	amount          *int64
-	addamount       *int64
-	refunded        *int64
-	addrefunded     *int64
-	pay_attempt     *int
-	addpay_attempt  *int
-	expires_at      *time.Time
-	paid_at         *time.Time
-	cancelled_at    *time.Time
-	cancel_reason   *string
-	release_pending *bool
-	ready_at        *time.Time
-	picked_up_at    *time.Time
-	pickup_code     *string
-	overdue_at      *time.Time
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*Order, error)
-	predicates      []predicate.Order
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	user_id          *int
+	adduser_id       *int
+	leader_id        *int
+	addleader_id     *int
+	batch_id         *int
+	addbatch_id      *int
+	grid_cell        *string
+	status           *order.Status
+	idempotency_key  *string
+	amount           *int64
+	addamount        *int64
+	promo_off        *int64
+	addpromo_off     *int64
+	coupon_off       *int64
+	addcoupon_off    *int64
+	activity_id      *int
+	addactivity_id   *int
+	coupon_id        *int
+	addcoupon_id     *int
+	leader_funded    *int64
+	addleader_funded *int64
+	refunded         *int64
+	addrefunded      *int64
+	pay_attempt      *int
+	addpay_attempt   *int
+	expires_at       *time.Time
+	paid_at          *time.Time
+	cancelled_at     *time.Time
+	cancel_reason    *string
+	release_pending  *bool
+	ready_at         *time.Time
+	picked_up_at     *time.Time
+	pickup_code      *string
+	overdue_at       *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*Order, error)
+	predicates       []predicate.Order
 }
 
 var _ ent.Mutation = (*OrderMutation)(nil)
@@ -14736,6 +19646,314 @@ func (m *OrderMutation) AddedAmount() (r int64, exists bool) {
 func (m *OrderMutation) ResetAmount() {
 	m.amount = nil
 	m.addamount = nil
+}
+
+// SetPromoOff sets the "promo_off" field.
+func (m *OrderMutation) SetPromoOff(i int64) {
+	m.promo_off = &i
+	m.addpromo_off = nil
+}
+
+// PromoOff returns the value of the "promo_off" field in the mutation.
+func (m *OrderMutation) PromoOff() (r int64, exists bool) {
+	v := m.promo_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromoOff returns the old "promo_off" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPromoOff(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromoOff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromoOff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromoOff: %w", err)
+	}
+	return oldValue.PromoOff, nil
+}
+
+// AddPromoOff adds i to the "promo_off" field.
+func (m *OrderMutation) AddPromoOff(i int64) {
+	if m.addpromo_off != nil {
+		*m.addpromo_off += i
+	} else {
+		m.addpromo_off = &i
+	}
+}
+
+// AddedPromoOff returns the value that was added to the "promo_off" field in this mutation.
+func (m *OrderMutation) AddedPromoOff() (r int64, exists bool) {
+	v := m.addpromo_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPromoOff resets all changes to the "promo_off" field.
+func (m *OrderMutation) ResetPromoOff() {
+	m.promo_off = nil
+	m.addpromo_off = nil
+}
+
+// SetCouponOff sets the "coupon_off" field.
+func (m *OrderMutation) SetCouponOff(i int64) {
+	m.coupon_off = &i
+	m.addcoupon_off = nil
+}
+
+// CouponOff returns the value of the "coupon_off" field in the mutation.
+func (m *OrderMutation) CouponOff() (r int64, exists bool) {
+	v := m.coupon_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCouponOff returns the old "coupon_off" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCouponOff(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCouponOff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCouponOff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCouponOff: %w", err)
+	}
+	return oldValue.CouponOff, nil
+}
+
+// AddCouponOff adds i to the "coupon_off" field.
+func (m *OrderMutation) AddCouponOff(i int64) {
+	if m.addcoupon_off != nil {
+		*m.addcoupon_off += i
+	} else {
+		m.addcoupon_off = &i
+	}
+}
+
+// AddedCouponOff returns the value that was added to the "coupon_off" field in this mutation.
+func (m *OrderMutation) AddedCouponOff() (r int64, exists bool) {
+	v := m.addcoupon_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCouponOff resets all changes to the "coupon_off" field.
+func (m *OrderMutation) ResetCouponOff() {
+	m.coupon_off = nil
+	m.addcoupon_off = nil
+}
+
+// SetActivityID sets the "activity_id" field.
+func (m *OrderMutation) SetActivityID(i int) {
+	m.activity_id = &i
+	m.addactivity_id = nil
+}
+
+// ActivityID returns the value of the "activity_id" field in the mutation.
+func (m *OrderMutation) ActivityID() (r int, exists bool) {
+	v := m.activity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivityID returns the old "activity_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldActivityID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivityID: %w", err)
+	}
+	return oldValue.ActivityID, nil
+}
+
+// AddActivityID adds i to the "activity_id" field.
+func (m *OrderMutation) AddActivityID(i int) {
+	if m.addactivity_id != nil {
+		*m.addactivity_id += i
+	} else {
+		m.addactivity_id = &i
+	}
+}
+
+// AddedActivityID returns the value that was added to the "activity_id" field in this mutation.
+func (m *OrderMutation) AddedActivityID() (r int, exists bool) {
+	v := m.addactivity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActivityID clears the value of the "activity_id" field.
+func (m *OrderMutation) ClearActivityID() {
+	m.activity_id = nil
+	m.addactivity_id = nil
+	m.clearedFields[order.FieldActivityID] = struct{}{}
+}
+
+// ActivityIDCleared returns if the "activity_id" field was cleared in this mutation.
+func (m *OrderMutation) ActivityIDCleared() bool {
+	_, ok := m.clearedFields[order.FieldActivityID]
+	return ok
+}
+
+// ResetActivityID resets all changes to the "activity_id" field.
+func (m *OrderMutation) ResetActivityID() {
+	m.activity_id = nil
+	m.addactivity_id = nil
+	delete(m.clearedFields, order.FieldActivityID)
+}
+
+// SetCouponID sets the "coupon_id" field.
+func (m *OrderMutation) SetCouponID(i int) {
+	m.coupon_id = &i
+	m.addcoupon_id = nil
+}
+
+// CouponID returns the value of the "coupon_id" field in the mutation.
+func (m *OrderMutation) CouponID() (r int, exists bool) {
+	v := m.coupon_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCouponID returns the old "coupon_id" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCouponID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCouponID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCouponID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCouponID: %w", err)
+	}
+	return oldValue.CouponID, nil
+}
+
+// AddCouponID adds i to the "coupon_id" field.
+func (m *OrderMutation) AddCouponID(i int) {
+	if m.addcoupon_id != nil {
+		*m.addcoupon_id += i
+	} else {
+		m.addcoupon_id = &i
+	}
+}
+
+// AddedCouponID returns the value that was added to the "coupon_id" field in this mutation.
+func (m *OrderMutation) AddedCouponID() (r int, exists bool) {
+	v := m.addcoupon_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCouponID clears the value of the "coupon_id" field.
+func (m *OrderMutation) ClearCouponID() {
+	m.coupon_id = nil
+	m.addcoupon_id = nil
+	m.clearedFields[order.FieldCouponID] = struct{}{}
+}
+
+// CouponIDCleared returns if the "coupon_id" field was cleared in this mutation.
+func (m *OrderMutation) CouponIDCleared() bool {
+	_, ok := m.clearedFields[order.FieldCouponID]
+	return ok
+}
+
+// ResetCouponID resets all changes to the "coupon_id" field.
+func (m *OrderMutation) ResetCouponID() {
+	m.coupon_id = nil
+	m.addcoupon_id = nil
+	delete(m.clearedFields, order.FieldCouponID)
+}
+
+// SetLeaderFunded sets the "leader_funded" field.
+func (m *OrderMutation) SetLeaderFunded(i int64) {
+	m.leader_funded = &i
+	m.addleader_funded = nil
+}
+
+// LeaderFunded returns the value of the "leader_funded" field in the mutation.
+func (m *OrderMutation) LeaderFunded() (r int64, exists bool) {
+	v := m.leader_funded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderFunded returns the old "leader_funded" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldLeaderFunded(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderFunded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderFunded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderFunded: %w", err)
+	}
+	return oldValue.LeaderFunded, nil
+}
+
+// AddLeaderFunded adds i to the "leader_funded" field.
+func (m *OrderMutation) AddLeaderFunded(i int64) {
+	if m.addleader_funded != nil {
+		*m.addleader_funded += i
+	} else {
+		m.addleader_funded = &i
+	}
+}
+
+// AddedLeaderFunded returns the value that was added to the "leader_funded" field in this mutation.
+func (m *OrderMutation) AddedLeaderFunded() (r int64, exists bool) {
+	v := m.addleader_funded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderFunded resets all changes to the "leader_funded" field.
+func (m *OrderMutation) ResetLeaderFunded() {
+	m.leader_funded = nil
+	m.addleader_funded = nil
 }
 
 // SetRefunded sets the "refunded" field.
@@ -15299,7 +20517,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -15326,6 +20544,21 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.amount != nil {
 		fields = append(fields, order.FieldAmount)
+	}
+	if m.promo_off != nil {
+		fields = append(fields, order.FieldPromoOff)
+	}
+	if m.coupon_off != nil {
+		fields = append(fields, order.FieldCouponOff)
+	}
+	if m.activity_id != nil {
+		fields = append(fields, order.FieldActivityID)
+	}
+	if m.coupon_id != nil {
+		fields = append(fields, order.FieldCouponID)
+	}
+	if m.leader_funded != nil {
+		fields = append(fields, order.FieldLeaderFunded)
 	}
 	if m.refunded != nil {
 		fields = append(fields, order.FieldRefunded)
@@ -15386,6 +20619,16 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.IdempotencyKey()
 	case order.FieldAmount:
 		return m.Amount()
+	case order.FieldPromoOff:
+		return m.PromoOff()
+	case order.FieldCouponOff:
+		return m.CouponOff()
+	case order.FieldActivityID:
+		return m.ActivityID()
+	case order.FieldCouponID:
+		return m.CouponID()
+	case order.FieldLeaderFunded:
+		return m.LeaderFunded()
 	case order.FieldRefunded:
 		return m.Refunded()
 	case order.FieldPayAttempt:
@@ -15435,6 +20678,16 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldIdempotencyKey(ctx)
 	case order.FieldAmount:
 		return m.OldAmount(ctx)
+	case order.FieldPromoOff:
+		return m.OldPromoOff(ctx)
+	case order.FieldCouponOff:
+		return m.OldCouponOff(ctx)
+	case order.FieldActivityID:
+		return m.OldActivityID(ctx)
+	case order.FieldCouponID:
+		return m.OldCouponID(ctx)
+	case order.FieldLeaderFunded:
+		return m.OldLeaderFunded(ctx)
 	case order.FieldRefunded:
 		return m.OldRefunded(ctx)
 	case order.FieldPayAttempt:
@@ -15528,6 +20781,41 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAmount(v)
+		return nil
+	case order.FieldPromoOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromoOff(v)
+		return nil
+	case order.FieldCouponOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCouponOff(v)
+		return nil
+	case order.FieldActivityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivityID(v)
+		return nil
+	case order.FieldCouponID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCouponID(v)
+		return nil
+	case order.FieldLeaderFunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderFunded(v)
 		return nil
 	case order.FieldRefunded:
 		v, ok := value.(int64)
@@ -15626,6 +20914,21 @@ func (m *OrderMutation) AddedFields() []string {
 	if m.addamount != nil {
 		fields = append(fields, order.FieldAmount)
 	}
+	if m.addpromo_off != nil {
+		fields = append(fields, order.FieldPromoOff)
+	}
+	if m.addcoupon_off != nil {
+		fields = append(fields, order.FieldCouponOff)
+	}
+	if m.addactivity_id != nil {
+		fields = append(fields, order.FieldActivityID)
+	}
+	if m.addcoupon_id != nil {
+		fields = append(fields, order.FieldCouponID)
+	}
+	if m.addleader_funded != nil {
+		fields = append(fields, order.FieldLeaderFunded)
+	}
 	if m.addrefunded != nil {
 		fields = append(fields, order.FieldRefunded)
 	}
@@ -15648,6 +20951,16 @@ func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedBatchID()
 	case order.FieldAmount:
 		return m.AddedAmount()
+	case order.FieldPromoOff:
+		return m.AddedPromoOff()
+	case order.FieldCouponOff:
+		return m.AddedCouponOff()
+	case order.FieldActivityID:
+		return m.AddedActivityID()
+	case order.FieldCouponID:
+		return m.AddedCouponID()
+	case order.FieldLeaderFunded:
+		return m.AddedLeaderFunded()
 	case order.FieldRefunded:
 		return m.AddedRefunded()
 	case order.FieldPayAttempt:
@@ -15689,6 +21002,41 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddAmount(v)
 		return nil
+	case order.FieldPromoOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPromoOff(v)
+		return nil
+	case order.FieldCouponOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCouponOff(v)
+		return nil
+	case order.FieldActivityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActivityID(v)
+		return nil
+	case order.FieldCouponID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCouponID(v)
+		return nil
+	case order.FieldLeaderFunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderFunded(v)
+		return nil
 	case order.FieldRefunded:
 		v, ok := value.(int64)
 		if !ok {
@@ -15711,6 +21059,12 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrderMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(order.FieldActivityID) {
+		fields = append(fields, order.FieldActivityID)
+	}
+	if m.FieldCleared(order.FieldCouponID) {
+		fields = append(fields, order.FieldCouponID)
+	}
 	if m.FieldCleared(order.FieldPaidAt) {
 		fields = append(fields, order.FieldPaidAt)
 	}
@@ -15746,6 +21100,12 @@ func (m *OrderMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrderMutation) ClearField(name string) error {
 	switch name {
+	case order.FieldActivityID:
+		m.ClearActivityID()
+		return nil
+	case order.FieldCouponID:
+		m.ClearCouponID()
+		return nil
 	case order.FieldPaidAt:
 		m.ClearPaidAt()
 		return nil
@@ -15801,6 +21161,21 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldAmount:
 		m.ResetAmount()
+		return nil
+	case order.FieldPromoOff:
+		m.ResetPromoOff()
+		return nil
+	case order.FieldCouponOff:
+		m.ResetCouponOff()
+		return nil
+	case order.FieldActivityID:
+		m.ResetActivityID()
+		return nil
+	case order.FieldCouponID:
+		m.ResetCouponID()
+		return nil
+	case order.FieldLeaderFunded:
+		m.ResetLeaderFunded()
 		return nil
 	case order.FieldRefunded:
 		m.ResetRefunded()
@@ -15906,6 +21281,13 @@ type OrderLineMutation struct {
 	addquantity          *int64
 	amount               *int64
 	addamount            *int64
+	promo_off            *int64
+	addpromo_off         *int64
+	coupon_off           *int64
+	addcoupon_off        *int64
+	leader_funded        *int64
+	addleader_funded     *int64
+	gift                 *bool
 	commission_bp        *int
 	addcommission_bp     *int
 	refunded_quantity    *int64
@@ -16388,6 +21770,210 @@ func (m *OrderLineMutation) ResetAmount() {
 	m.addamount = nil
 }
 
+// SetPromoOff sets the "promo_off" field.
+func (m *OrderLineMutation) SetPromoOff(i int64) {
+	m.promo_off = &i
+	m.addpromo_off = nil
+}
+
+// PromoOff returns the value of the "promo_off" field in the mutation.
+func (m *OrderLineMutation) PromoOff() (r int64, exists bool) {
+	v := m.promo_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromoOff returns the old "promo_off" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldPromoOff(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromoOff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromoOff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromoOff: %w", err)
+	}
+	return oldValue.PromoOff, nil
+}
+
+// AddPromoOff adds i to the "promo_off" field.
+func (m *OrderLineMutation) AddPromoOff(i int64) {
+	if m.addpromo_off != nil {
+		*m.addpromo_off += i
+	} else {
+		m.addpromo_off = &i
+	}
+}
+
+// AddedPromoOff returns the value that was added to the "promo_off" field in this mutation.
+func (m *OrderLineMutation) AddedPromoOff() (r int64, exists bool) {
+	v := m.addpromo_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPromoOff resets all changes to the "promo_off" field.
+func (m *OrderLineMutation) ResetPromoOff() {
+	m.promo_off = nil
+	m.addpromo_off = nil
+}
+
+// SetCouponOff sets the "coupon_off" field.
+func (m *OrderLineMutation) SetCouponOff(i int64) {
+	m.coupon_off = &i
+	m.addcoupon_off = nil
+}
+
+// CouponOff returns the value of the "coupon_off" field in the mutation.
+func (m *OrderLineMutation) CouponOff() (r int64, exists bool) {
+	v := m.coupon_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCouponOff returns the old "coupon_off" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldCouponOff(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCouponOff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCouponOff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCouponOff: %w", err)
+	}
+	return oldValue.CouponOff, nil
+}
+
+// AddCouponOff adds i to the "coupon_off" field.
+func (m *OrderLineMutation) AddCouponOff(i int64) {
+	if m.addcoupon_off != nil {
+		*m.addcoupon_off += i
+	} else {
+		m.addcoupon_off = &i
+	}
+}
+
+// AddedCouponOff returns the value that was added to the "coupon_off" field in this mutation.
+func (m *OrderLineMutation) AddedCouponOff() (r int64, exists bool) {
+	v := m.addcoupon_off
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCouponOff resets all changes to the "coupon_off" field.
+func (m *OrderLineMutation) ResetCouponOff() {
+	m.coupon_off = nil
+	m.addcoupon_off = nil
+}
+
+// SetLeaderFunded sets the "leader_funded" field.
+func (m *OrderLineMutation) SetLeaderFunded(i int64) {
+	m.leader_funded = &i
+	m.addleader_funded = nil
+}
+
+// LeaderFunded returns the value of the "leader_funded" field in the mutation.
+func (m *OrderLineMutation) LeaderFunded() (r int64, exists bool) {
+	v := m.leader_funded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderFunded returns the old "leader_funded" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldLeaderFunded(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderFunded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderFunded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderFunded: %w", err)
+	}
+	return oldValue.LeaderFunded, nil
+}
+
+// AddLeaderFunded adds i to the "leader_funded" field.
+func (m *OrderLineMutation) AddLeaderFunded(i int64) {
+	if m.addleader_funded != nil {
+		*m.addleader_funded += i
+	} else {
+		m.addleader_funded = &i
+	}
+}
+
+// AddedLeaderFunded returns the value that was added to the "leader_funded" field in this mutation.
+func (m *OrderLineMutation) AddedLeaderFunded() (r int64, exists bool) {
+	v := m.addleader_funded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderFunded resets all changes to the "leader_funded" field.
+func (m *OrderLineMutation) ResetLeaderFunded() {
+	m.leader_funded = nil
+	m.addleader_funded = nil
+}
+
+// SetGift sets the "gift" field.
+func (m *OrderLineMutation) SetGift(b bool) {
+	m.gift = &b
+}
+
+// Gift returns the value of the "gift" field in the mutation.
+func (m *OrderLineMutation) Gift() (r bool, exists bool) {
+	v := m.gift
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGift returns the old "gift" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldGift(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGift is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGift requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGift: %w", err)
+	}
+	return oldValue.Gift, nil
+}
+
+// ResetGift resets all changes to the "gift" field.
+func (m *OrderLineMutation) ResetGift() {
+	m.gift = nil
+}
+
 // SetCommissionBp sets the "commission_bp" field.
 func (m *OrderLineMutation) SetCommissionBp(i int) {
 	m.commission_bp = &i
@@ -16590,7 +22176,7 @@ func (m *OrderLineMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderLineMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 14)
 	if m.order_id != nil {
 		fields = append(fields, orderline.FieldOrderID)
 	}
@@ -16611,6 +22197,18 @@ func (m *OrderLineMutation) Fields() []string {
 	}
 	if m.amount != nil {
 		fields = append(fields, orderline.FieldAmount)
+	}
+	if m.promo_off != nil {
+		fields = append(fields, orderline.FieldPromoOff)
+	}
+	if m.coupon_off != nil {
+		fields = append(fields, orderline.FieldCouponOff)
+	}
+	if m.leader_funded != nil {
+		fields = append(fields, orderline.FieldLeaderFunded)
+	}
+	if m.gift != nil {
+		fields = append(fields, orderline.FieldGift)
 	}
 	if m.commission_bp != nil {
 		fields = append(fields, orderline.FieldCommissionBp)
@@ -16643,6 +22241,14 @@ func (m *OrderLineMutation) Field(name string) (ent.Value, bool) {
 		return m.Quantity()
 	case orderline.FieldAmount:
 		return m.Amount()
+	case orderline.FieldPromoOff:
+		return m.PromoOff()
+	case orderline.FieldCouponOff:
+		return m.CouponOff()
+	case orderline.FieldLeaderFunded:
+		return m.LeaderFunded()
+	case orderline.FieldGift:
+		return m.Gift()
 	case orderline.FieldCommissionBp:
 		return m.CommissionBp()
 	case orderline.FieldRefundedQuantity:
@@ -16672,6 +22278,14 @@ func (m *OrderLineMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldQuantity(ctx)
 	case orderline.FieldAmount:
 		return m.OldAmount(ctx)
+	case orderline.FieldPromoOff:
+		return m.OldPromoOff(ctx)
+	case orderline.FieldCouponOff:
+		return m.OldCouponOff(ctx)
+	case orderline.FieldLeaderFunded:
+		return m.OldLeaderFunded(ctx)
+	case orderline.FieldGift:
+		return m.OldGift(ctx)
 	case orderline.FieldCommissionBp:
 		return m.OldCommissionBp(ctx)
 	case orderline.FieldRefundedQuantity:
@@ -16736,6 +22350,34 @@ func (m *OrderLineMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAmount(v)
 		return nil
+	case orderline.FieldPromoOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromoOff(v)
+		return nil
+	case orderline.FieldCouponOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCouponOff(v)
+		return nil
+	case orderline.FieldLeaderFunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderFunded(v)
+		return nil
+	case orderline.FieldGift:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGift(v)
+		return nil
 	case orderline.FieldCommissionBp:
 		v, ok := value.(int)
 		if !ok {
@@ -16783,6 +22425,15 @@ func (m *OrderLineMutation) AddedFields() []string {
 	if m.addamount != nil {
 		fields = append(fields, orderline.FieldAmount)
 	}
+	if m.addpromo_off != nil {
+		fields = append(fields, orderline.FieldPromoOff)
+	}
+	if m.addcoupon_off != nil {
+		fields = append(fields, orderline.FieldCouponOff)
+	}
+	if m.addleader_funded != nil {
+		fields = append(fields, orderline.FieldLeaderFunded)
+	}
 	if m.addcommission_bp != nil {
 		fields = append(fields, orderline.FieldCommissionBp)
 	}
@@ -16812,6 +22463,12 @@ func (m *OrderLineMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedQuantity()
 	case orderline.FieldAmount:
 		return m.AddedAmount()
+	case orderline.FieldPromoOff:
+		return m.AddedPromoOff()
+	case orderline.FieldCouponOff:
+		return m.AddedCouponOff()
+	case orderline.FieldLeaderFunded:
+		return m.AddedLeaderFunded()
 	case orderline.FieldCommissionBp:
 		return m.AddedCommissionBp()
 	case orderline.FieldRefundedQuantity:
@@ -16868,6 +22525,27 @@ func (m *OrderLineMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddAmount(v)
+		return nil
+	case orderline.FieldPromoOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPromoOff(v)
+		return nil
+	case orderline.FieldCouponOff:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCouponOff(v)
+		return nil
+	case orderline.FieldLeaderFunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderFunded(v)
 		return nil
 	case orderline.FieldCommissionBp:
 		v, ok := value.(int)
@@ -16937,6 +22615,18 @@ func (m *OrderLineMutation) ResetField(name string) error {
 		return nil
 	case orderline.FieldAmount:
 		m.ResetAmount()
+		return nil
+	case orderline.FieldPromoOff:
+		m.ResetPromoOff()
+		return nil
+	case orderline.FieldCouponOff:
+		m.ResetCouponOff()
+		return nil
+	case orderline.FieldLeaderFunded:
+		m.ResetLeaderFunded()
+		return nil
+	case orderline.FieldGift:
+		m.ResetGift()
 		return nil
 	case orderline.FieldCommissionBp:
 		m.ResetCommissionBp()
@@ -21405,6 +27095,983 @@ func (m *ProductMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ProductMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Product edge %s", name)
+}
+
+// PromoActivityMutation represents an operation that mutates the PromoActivity nodes in the graph.
+type PromoActivityMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	name              *string
+	starts_at         *time.Time
+	ends_at           *time.Time
+	tiers             *[]byte
+	status            *promoactivity.Status
+	created_by        *int
+	addcreated_by     *int
+	scope_kind        *promoactivity.ScopeKind
+	scope_ids         *[]int64
+	appendscope_ids   []int64
+	scope_cells       *[]string
+	appendscope_cells []string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*PromoActivity, error)
+	predicates        []predicate.PromoActivity
+}
+
+var _ ent.Mutation = (*PromoActivityMutation)(nil)
+
+// promoactivityOption allows management of the mutation configuration using functional options.
+type promoactivityOption func(*PromoActivityMutation)
+
+// newPromoActivityMutation creates new mutation for the PromoActivity entity.
+func newPromoActivityMutation(c config, op Op, opts ...promoactivityOption) *PromoActivityMutation {
+	m := &PromoActivityMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePromoActivity,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPromoActivityID sets the ID field of the mutation.
+func withPromoActivityID(id int) promoactivityOption {
+	return func(m *PromoActivityMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PromoActivity
+		)
+		m.oldValue = func(ctx context.Context) (*PromoActivity, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PromoActivity.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPromoActivity sets the old PromoActivity of the mutation.
+func withPromoActivity(node *PromoActivity) promoactivityOption {
+	return func(m *PromoActivityMutation) {
+		m.oldValue = func(context.Context) (*PromoActivity, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PromoActivityMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PromoActivityMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PromoActivityMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PromoActivityMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PromoActivity.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PromoActivityMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PromoActivityMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PromoActivityMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PromoActivityMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PromoActivityMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PromoActivityMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *PromoActivityMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *PromoActivityMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *PromoActivityMutation) ResetName() {
+	m.name = nil
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *PromoActivityMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *PromoActivityMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *PromoActivityMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *PromoActivityMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *PromoActivityMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldEndsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *PromoActivityMutation) ResetEndsAt() {
+	m.ends_at = nil
+}
+
+// SetTiers sets the "tiers" field.
+func (m *PromoActivityMutation) SetTiers(b []byte) {
+	m.tiers = &b
+}
+
+// Tiers returns the value of the "tiers" field in the mutation.
+func (m *PromoActivityMutation) Tiers() (r []byte, exists bool) {
+	v := m.tiers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTiers returns the old "tiers" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldTiers(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTiers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTiers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTiers: %w", err)
+	}
+	return oldValue.Tiers, nil
+}
+
+// ResetTiers resets all changes to the "tiers" field.
+func (m *PromoActivityMutation) ResetTiers() {
+	m.tiers = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *PromoActivityMutation) SetStatus(pr promoactivity.Status) {
+	m.status = &pr
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *PromoActivityMutation) Status() (r promoactivity.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldStatus(ctx context.Context) (v promoactivity.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *PromoActivityMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *PromoActivityMutation) SetCreatedBy(i int) {
+	m.created_by = &i
+	m.addcreated_by = nil
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *PromoActivityMutation) CreatedBy() (r int, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldCreatedBy(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// AddCreatedBy adds i to the "created_by" field.
+func (m *PromoActivityMutation) AddCreatedBy(i int) {
+	if m.addcreated_by != nil {
+		*m.addcreated_by += i
+	} else {
+		m.addcreated_by = &i
+	}
+}
+
+// AddedCreatedBy returns the value that was added to the "created_by" field in this mutation.
+func (m *PromoActivityMutation) AddedCreatedBy() (r int, exists bool) {
+	v := m.addcreated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *PromoActivityMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.addcreated_by = nil
+}
+
+// SetScopeKind sets the "scope_kind" field.
+func (m *PromoActivityMutation) SetScopeKind(pk promoactivity.ScopeKind) {
+	m.scope_kind = &pk
+}
+
+// ScopeKind returns the value of the "scope_kind" field in the mutation.
+func (m *PromoActivityMutation) ScopeKind() (r promoactivity.ScopeKind, exists bool) {
+	v := m.scope_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeKind returns the old "scope_kind" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldScopeKind(ctx context.Context) (v promoactivity.ScopeKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeKind: %w", err)
+	}
+	return oldValue.ScopeKind, nil
+}
+
+// ResetScopeKind resets all changes to the "scope_kind" field.
+func (m *PromoActivityMutation) ResetScopeKind() {
+	m.scope_kind = nil
+}
+
+// SetScopeIds sets the "scope_ids" field.
+func (m *PromoActivityMutation) SetScopeIds(i []int64) {
+	m.scope_ids = &i
+	m.appendscope_ids = nil
+}
+
+// ScopeIds returns the value of the "scope_ids" field in the mutation.
+func (m *PromoActivityMutation) ScopeIds() (r []int64, exists bool) {
+	v := m.scope_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeIds returns the old "scope_ids" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldScopeIds(ctx context.Context) (v []int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeIds: %w", err)
+	}
+	return oldValue.ScopeIds, nil
+}
+
+// AppendScopeIds adds i to the "scope_ids" field.
+func (m *PromoActivityMutation) AppendScopeIds(i []int64) {
+	m.appendscope_ids = append(m.appendscope_ids, i...)
+}
+
+// AppendedScopeIds returns the list of values that were appended to the "scope_ids" field in this mutation.
+func (m *PromoActivityMutation) AppendedScopeIds() ([]int64, bool) {
+	if len(m.appendscope_ids) == 0 {
+		return nil, false
+	}
+	return m.appendscope_ids, true
+}
+
+// ClearScopeIds clears the value of the "scope_ids" field.
+func (m *PromoActivityMutation) ClearScopeIds() {
+	m.scope_ids = nil
+	m.appendscope_ids = nil
+	m.clearedFields[promoactivity.FieldScopeIds] = struct{}{}
+}
+
+// ScopeIdsCleared returns if the "scope_ids" field was cleared in this mutation.
+func (m *PromoActivityMutation) ScopeIdsCleared() bool {
+	_, ok := m.clearedFields[promoactivity.FieldScopeIds]
+	return ok
+}
+
+// ResetScopeIds resets all changes to the "scope_ids" field.
+func (m *PromoActivityMutation) ResetScopeIds() {
+	m.scope_ids = nil
+	m.appendscope_ids = nil
+	delete(m.clearedFields, promoactivity.FieldScopeIds)
+}
+
+// SetScopeCells sets the "scope_cells" field.
+func (m *PromoActivityMutation) SetScopeCells(s []string) {
+	m.scope_cells = &s
+	m.appendscope_cells = nil
+}
+
+// ScopeCells returns the value of the "scope_cells" field in the mutation.
+func (m *PromoActivityMutation) ScopeCells() (r []string, exists bool) {
+	v := m.scope_cells
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeCells returns the old "scope_cells" field's value of the PromoActivity entity.
+// If the PromoActivity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromoActivityMutation) OldScopeCells(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeCells is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeCells requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeCells: %w", err)
+	}
+	return oldValue.ScopeCells, nil
+}
+
+// AppendScopeCells adds s to the "scope_cells" field.
+func (m *PromoActivityMutation) AppendScopeCells(s []string) {
+	m.appendscope_cells = append(m.appendscope_cells, s...)
+}
+
+// AppendedScopeCells returns the list of values that were appended to the "scope_cells" field in this mutation.
+func (m *PromoActivityMutation) AppendedScopeCells() ([]string, bool) {
+	if len(m.appendscope_cells) == 0 {
+		return nil, false
+	}
+	return m.appendscope_cells, true
+}
+
+// ClearScopeCells clears the value of the "scope_cells" field.
+func (m *PromoActivityMutation) ClearScopeCells() {
+	m.scope_cells = nil
+	m.appendscope_cells = nil
+	m.clearedFields[promoactivity.FieldScopeCells] = struct{}{}
+}
+
+// ScopeCellsCleared returns if the "scope_cells" field was cleared in this mutation.
+func (m *PromoActivityMutation) ScopeCellsCleared() bool {
+	_, ok := m.clearedFields[promoactivity.FieldScopeCells]
+	return ok
+}
+
+// ResetScopeCells resets all changes to the "scope_cells" field.
+func (m *PromoActivityMutation) ResetScopeCells() {
+	m.scope_cells = nil
+	m.appendscope_cells = nil
+	delete(m.clearedFields, promoactivity.FieldScopeCells)
+}
+
+// Where appends a list predicates to the PromoActivityMutation builder.
+func (m *PromoActivityMutation) Where(ps ...predicate.PromoActivity) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PromoActivityMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PromoActivityMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PromoActivity, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PromoActivityMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PromoActivityMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PromoActivity).
+func (m *PromoActivityMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PromoActivityMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, promoactivity.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, promoactivity.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, promoactivity.FieldName)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, promoactivity.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, promoactivity.FieldEndsAt)
+	}
+	if m.tiers != nil {
+		fields = append(fields, promoactivity.FieldTiers)
+	}
+	if m.status != nil {
+		fields = append(fields, promoactivity.FieldStatus)
+	}
+	if m.created_by != nil {
+		fields = append(fields, promoactivity.FieldCreatedBy)
+	}
+	if m.scope_kind != nil {
+		fields = append(fields, promoactivity.FieldScopeKind)
+	}
+	if m.scope_ids != nil {
+		fields = append(fields, promoactivity.FieldScopeIds)
+	}
+	if m.scope_cells != nil {
+		fields = append(fields, promoactivity.FieldScopeCells)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PromoActivityMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case promoactivity.FieldCreatedAt:
+		return m.CreatedAt()
+	case promoactivity.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case promoactivity.FieldName:
+		return m.Name()
+	case promoactivity.FieldStartsAt:
+		return m.StartsAt()
+	case promoactivity.FieldEndsAt:
+		return m.EndsAt()
+	case promoactivity.FieldTiers:
+		return m.Tiers()
+	case promoactivity.FieldStatus:
+		return m.Status()
+	case promoactivity.FieldCreatedBy:
+		return m.CreatedBy()
+	case promoactivity.FieldScopeKind:
+		return m.ScopeKind()
+	case promoactivity.FieldScopeIds:
+		return m.ScopeIds()
+	case promoactivity.FieldScopeCells:
+		return m.ScopeCells()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PromoActivityMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case promoactivity.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case promoactivity.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case promoactivity.FieldName:
+		return m.OldName(ctx)
+	case promoactivity.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case promoactivity.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case promoactivity.FieldTiers:
+		return m.OldTiers(ctx)
+	case promoactivity.FieldStatus:
+		return m.OldStatus(ctx)
+	case promoactivity.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case promoactivity.FieldScopeKind:
+		return m.OldScopeKind(ctx)
+	case promoactivity.FieldScopeIds:
+		return m.OldScopeIds(ctx)
+	case promoactivity.FieldScopeCells:
+		return m.OldScopeCells(ctx)
+	}
+	return nil, fmt.Errorf("unknown PromoActivity field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PromoActivityMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case promoactivity.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case promoactivity.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case promoactivity.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case promoactivity.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case promoactivity.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case promoactivity.FieldTiers:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTiers(v)
+		return nil
+	case promoactivity.FieldStatus:
+		v, ok := value.(promoactivity.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case promoactivity.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case promoactivity.FieldScopeKind:
+		v, ok := value.(promoactivity.ScopeKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeKind(v)
+		return nil
+	case promoactivity.FieldScopeIds:
+		v, ok := value.([]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeIds(v)
+		return nil
+	case promoactivity.FieldScopeCells:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeCells(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PromoActivity field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PromoActivityMutation) AddedFields() []string {
+	var fields []string
+	if m.addcreated_by != nil {
+		fields = append(fields, promoactivity.FieldCreatedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PromoActivityMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case promoactivity.FieldCreatedBy:
+		return m.AddedCreatedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PromoActivityMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case promoactivity.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PromoActivity numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PromoActivityMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(promoactivity.FieldScopeIds) {
+		fields = append(fields, promoactivity.FieldScopeIds)
+	}
+	if m.FieldCleared(promoactivity.FieldScopeCells) {
+		fields = append(fields, promoactivity.FieldScopeCells)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PromoActivityMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PromoActivityMutation) ClearField(name string) error {
+	switch name {
+	case promoactivity.FieldScopeIds:
+		m.ClearScopeIds()
+		return nil
+	case promoactivity.FieldScopeCells:
+		m.ClearScopeCells()
+		return nil
+	}
+	return fmt.Errorf("unknown PromoActivity nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PromoActivityMutation) ResetField(name string) error {
+	switch name {
+	case promoactivity.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case promoactivity.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case promoactivity.FieldName:
+		m.ResetName()
+		return nil
+	case promoactivity.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case promoactivity.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case promoactivity.FieldTiers:
+		m.ResetTiers()
+		return nil
+	case promoactivity.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case promoactivity.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case promoactivity.FieldScopeKind:
+		m.ResetScopeKind()
+		return nil
+	case promoactivity.FieldScopeIds:
+		m.ResetScopeIds()
+		return nil
+	case promoactivity.FieldScopeCells:
+		m.ResetScopeCells()
+		return nil
+	}
+	return fmt.Errorf("unknown PromoActivity field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PromoActivityMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PromoActivityMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PromoActivityMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PromoActivityMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PromoActivityMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PromoActivityMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PromoActivityMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PromoActivity unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PromoActivityMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PromoActivity edge %s", name)
 }
 
 // ReceiverRegistrationMutation represents an operation that mutates the ReceiverRegistration nodes in the graph.

@@ -35,6 +35,16 @@ type Order struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 	// Amount holds the value of the "amount" field.
 	Amount int64 `json:"amount,omitempty"`
+	// PromoOff holds the value of the "promo_off" field.
+	PromoOff int64 `json:"promo_off,omitempty"`
+	// CouponOff holds the value of the "coupon_off" field.
+	CouponOff int64 `json:"coupon_off,omitempty"`
+	// ActivityID holds the value of the "activity_id" field.
+	ActivityID *int `json:"activity_id,omitempty"`
+	// CouponID holds the value of the "coupon_id" field.
+	CouponID *int `json:"coupon_id,omitempty"`
+	// LeaderFunded holds the value of the "leader_funded" field.
+	LeaderFunded int64 `json:"leader_funded,omitempty"`
 	// Refunded holds the value of the "refunded" field.
 	Refunded int64 `json:"refunded,omitempty"`
 	// PayAttempt holds the value of the "pay_attempt" field.
@@ -67,7 +77,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case order.FieldReleasePending:
 			values[i] = new(sql.NullBool)
-		case order.FieldID, order.FieldUserID, order.FieldLeaderID, order.FieldBatchID, order.FieldAmount, order.FieldRefunded, order.FieldPayAttempt:
+		case order.FieldID, order.FieldUserID, order.FieldLeaderID, order.FieldBatchID, order.FieldAmount, order.FieldPromoOff, order.FieldCouponOff, order.FieldActivityID, order.FieldCouponID, order.FieldLeaderFunded, order.FieldRefunded, order.FieldPayAttempt:
 			values[i] = new(sql.NullInt64)
 		case order.FieldGridCell, order.FieldStatus, order.FieldIdempotencyKey, order.FieldCancelReason, order.FieldPickupCode:
 			values[i] = new(sql.NullString)
@@ -147,6 +157,38 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field amount", values[i])
 			} else if value.Valid {
 				_m.Amount = value.Int64
+			}
+		case order.FieldPromoOff:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field promo_off", values[i])
+			} else if value.Valid {
+				_m.PromoOff = value.Int64
+			}
+		case order.FieldCouponOff:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field coupon_off", values[i])
+			} else if value.Valid {
+				_m.CouponOff = value.Int64
+			}
+		case order.FieldActivityID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field activity_id", values[i])
+			} else if value.Valid {
+				_m.ActivityID = new(int)
+				*_m.ActivityID = int(value.Int64)
+			}
+		case order.FieldCouponID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field coupon_id", values[i])
+			} else if value.Valid {
+				_m.CouponID = new(int)
+				*_m.CouponID = int(value.Int64)
+			}
+		case order.FieldLeaderFunded:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field leader_funded", values[i])
+			} else if value.Valid {
+				_m.LeaderFunded = value.Int64
 			}
 		case order.FieldRefunded:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -282,6 +324,25 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("amount=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Amount))
+	builder.WriteString(", ")
+	builder.WriteString("promo_off=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PromoOff))
+	builder.WriteString(", ")
+	builder.WriteString("coupon_off=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CouponOff))
+	builder.WriteString(", ")
+	if v := _m.ActivityID; v != nil {
+		builder.WriteString("activity_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CouponID; v != nil {
+		builder.WriteString("coupon_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("leader_funded=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LeaderFunded))
 	builder.WriteString(", ")
 	builder.WriteString("refunded=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Refunded))

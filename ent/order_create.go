@@ -100,6 +100,76 @@ func (_c *OrderCreate) SetAmount(v int64) *OrderCreate {
 	return _c
 }
 
+// SetPromoOff sets the "promo_off" field.
+func (_c *OrderCreate) SetPromoOff(v int64) *OrderCreate {
+	_c.mutation.SetPromoOff(v)
+	return _c
+}
+
+// SetNillablePromoOff sets the "promo_off" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePromoOff(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetPromoOff(*v)
+	}
+	return _c
+}
+
+// SetCouponOff sets the "coupon_off" field.
+func (_c *OrderCreate) SetCouponOff(v int64) *OrderCreate {
+	_c.mutation.SetCouponOff(v)
+	return _c
+}
+
+// SetNillableCouponOff sets the "coupon_off" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCouponOff(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetCouponOff(*v)
+	}
+	return _c
+}
+
+// SetActivityID sets the "activity_id" field.
+func (_c *OrderCreate) SetActivityID(v int) *OrderCreate {
+	_c.mutation.SetActivityID(v)
+	return _c
+}
+
+// SetNillableActivityID sets the "activity_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableActivityID(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetActivityID(*v)
+	}
+	return _c
+}
+
+// SetCouponID sets the "coupon_id" field.
+func (_c *OrderCreate) SetCouponID(v int) *OrderCreate {
+	_c.mutation.SetCouponID(v)
+	return _c
+}
+
+// SetNillableCouponID sets the "coupon_id" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCouponID(v *int) *OrderCreate {
+	if v != nil {
+		_c.SetCouponID(*v)
+	}
+	return _c
+}
+
+// SetLeaderFunded sets the "leader_funded" field.
+func (_c *OrderCreate) SetLeaderFunded(v int64) *OrderCreate {
+	_c.mutation.SetLeaderFunded(v)
+	return _c
+}
+
+// SetNillableLeaderFunded sets the "leader_funded" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableLeaderFunded(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetLeaderFunded(*v)
+	}
+	return _c
+}
+
 // SetRefunded sets the "refunded" field.
 func (_c *OrderCreate) SetRefunded(v int64) *OrderCreate {
 	_c.mutation.SetRefunded(v)
@@ -293,6 +363,18 @@ func (_c *OrderCreate) defaults() {
 		v := order.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.PromoOff(); !ok {
+		v := order.DefaultPromoOff
+		_c.mutation.SetPromoOff(v)
+	}
+	if _, ok := _c.mutation.CouponOff(); !ok {
+		v := order.DefaultCouponOff
+		_c.mutation.SetCouponOff(v)
+	}
+	if _, ok := _c.mutation.LeaderFunded(); !ok {
+		v := order.DefaultLeaderFunded
+		_c.mutation.SetLeaderFunded(v)
+	}
 	if _, ok := _c.mutation.Refunded(); !ok {
 		v := order.DefaultRefunded
 		_c.mutation.SetRefunded(v)
@@ -354,6 +436,30 @@ func (_c *OrderCreate) check() error {
 	if v, ok := _c.mutation.Amount(); ok {
 		if err := order.AmountValidator(v); err != nil {
 			return &ValidationError{Name: "amount", err: fmt.Errorf(`ent: validator failed for field "Order.amount": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PromoOff(); !ok {
+		return &ValidationError{Name: "promo_off", err: errors.New(`ent: missing required field "Order.promo_off"`)}
+	}
+	if v, ok := _c.mutation.PromoOff(); ok {
+		if err := order.PromoOffValidator(v); err != nil {
+			return &ValidationError{Name: "promo_off", err: fmt.Errorf(`ent: validator failed for field "Order.promo_off": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CouponOff(); !ok {
+		return &ValidationError{Name: "coupon_off", err: errors.New(`ent: missing required field "Order.coupon_off"`)}
+	}
+	if v, ok := _c.mutation.CouponOff(); ok {
+		if err := order.CouponOffValidator(v); err != nil {
+			return &ValidationError{Name: "coupon_off", err: fmt.Errorf(`ent: validator failed for field "Order.coupon_off": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.LeaderFunded(); !ok {
+		return &ValidationError{Name: "leader_funded", err: errors.New(`ent: missing required field "Order.leader_funded"`)}
+	}
+	if v, ok := _c.mutation.LeaderFunded(); ok {
+		if err := order.LeaderFundedValidator(v); err != nil {
+			return &ValidationError{Name: "leader_funded", err: fmt.Errorf(`ent: validator failed for field "Order.leader_funded": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Refunded(); !ok {
@@ -450,6 +556,26 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Amount(); ok {
 		_spec.SetField(order.FieldAmount, field.TypeInt64, value)
 		_node.Amount = value
+	}
+	if value, ok := _c.mutation.PromoOff(); ok {
+		_spec.SetField(order.FieldPromoOff, field.TypeInt64, value)
+		_node.PromoOff = value
+	}
+	if value, ok := _c.mutation.CouponOff(); ok {
+		_spec.SetField(order.FieldCouponOff, field.TypeInt64, value)
+		_node.CouponOff = value
+	}
+	if value, ok := _c.mutation.ActivityID(); ok {
+		_spec.SetField(order.FieldActivityID, field.TypeInt, value)
+		_node.ActivityID = &value
+	}
+	if value, ok := _c.mutation.CouponID(); ok {
+		_spec.SetField(order.FieldCouponID, field.TypeInt, value)
+		_node.CouponID = &value
+	}
+	if value, ok := _c.mutation.LeaderFunded(); ok {
+		_spec.SetField(order.FieldLeaderFunded, field.TypeInt64, value)
+		_node.LeaderFunded = value
 	}
 	if value, ok := _c.mutation.Refunded(); ok {
 		_spec.SetField(order.FieldRefunded, field.TypeInt64, value)
@@ -776,6 +902,21 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.Amount(); exists {
 			s.SetIgnore(order.FieldAmount)
+		}
+		if _, exists := u.create.mutation.PromoOff(); exists {
+			s.SetIgnore(order.FieldPromoOff)
+		}
+		if _, exists := u.create.mutation.CouponOff(); exists {
+			s.SetIgnore(order.FieldCouponOff)
+		}
+		if _, exists := u.create.mutation.ActivityID(); exists {
+			s.SetIgnore(order.FieldActivityID)
+		}
+		if _, exists := u.create.mutation.CouponID(); exists {
+			s.SetIgnore(order.FieldCouponID)
+		}
+		if _, exists := u.create.mutation.LeaderFunded(); exists {
+			s.SetIgnore(order.FieldLeaderFunded)
 		}
 		if _, exists := u.create.mutation.ExpiresAt(); exists {
 			s.SetIgnore(order.FieldExpiresAt)
@@ -1238,6 +1379,21 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.Amount(); exists {
 				s.SetIgnore(order.FieldAmount)
+			}
+			if _, exists := b.mutation.PromoOff(); exists {
+				s.SetIgnore(order.FieldPromoOff)
+			}
+			if _, exists := b.mutation.CouponOff(); exists {
+				s.SetIgnore(order.FieldCouponOff)
+			}
+			if _, exists := b.mutation.ActivityID(); exists {
+				s.SetIgnore(order.FieldActivityID)
+			}
+			if _, exists := b.mutation.CouponID(); exists {
+				s.SetIgnore(order.FieldCouponID)
+			}
+			if _, exists := b.mutation.LeaderFunded(); exists {
+				s.SetIgnore(order.FieldLeaderFunded)
 			}
 			if _, exists := b.mutation.ExpiresAt(); exists {
 				s.SetIgnore(order.FieldExpiresAt)

@@ -340,6 +340,12 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
 	}
+	if _u.mutation.ActivityIDCleared() {
+		_spec.ClearField(order.FieldActivityID, field.TypeInt)
+	}
+	if _u.mutation.CouponIDCleared() {
+		_spec.ClearField(order.FieldCouponID, field.TypeInt)
+	}
 	if value, ok := _u.mutation.Refunded(); ok {
 		_spec.SetField(order.FieldRefunded, field.TypeInt64, value)
 	}
@@ -759,6 +765,12 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.ActivityIDCleared() {
+		_spec.ClearField(order.FieldActivityID, field.TypeInt)
+	}
+	if _u.mutation.CouponIDCleared() {
+		_spec.ClearField(order.FieldCouponID, field.TypeInt)
 	}
 	if value, ok := _u.mutation.Refunded(); ok {
 		_spec.SetField(order.FieldRefunded, field.TypeInt64, value)

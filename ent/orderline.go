@@ -30,6 +30,14 @@ type OrderLine struct {
 	Quantity int64 `json:"quantity,omitempty"`
 	// Amount holds the value of the "amount" field.
 	Amount int64 `json:"amount,omitempty"`
+	// PromoOff holds the value of the "promo_off" field.
+	PromoOff int64 `json:"promo_off,omitempty"`
+	// CouponOff holds the value of the "coupon_off" field.
+	CouponOff int64 `json:"coupon_off,omitempty"`
+	// LeaderFunded holds the value of the "leader_funded" field.
+	LeaderFunded int64 `json:"leader_funded,omitempty"`
+	// Gift holds the value of the "gift" field.
+	Gift bool `json:"gift,omitempty"`
 	// CommissionBp holds the value of the "commission_bp" field.
 	CommissionBp int `json:"commission_bp,omitempty"`
 	// RefundedQuantity holds the value of the "refunded_quantity" field.
@@ -44,7 +52,9 @@ func (*OrderLine) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case orderline.FieldID, orderline.FieldOrderID, orderline.FieldItemID, orderline.FieldSkuID, orderline.FieldPrice, orderline.FieldQuantity, orderline.FieldAmount, orderline.FieldCommissionBp, orderline.FieldRefundedQuantity, orderline.FieldRefundedAmount:
+		case orderline.FieldGift:
+			values[i] = new(sql.NullBool)
+		case orderline.FieldID, orderline.FieldOrderID, orderline.FieldItemID, orderline.FieldSkuID, orderline.FieldPrice, orderline.FieldQuantity, orderline.FieldAmount, orderline.FieldPromoOff, orderline.FieldCouponOff, orderline.FieldLeaderFunded, orderline.FieldCommissionBp, orderline.FieldRefundedQuantity, orderline.FieldRefundedAmount:
 			values[i] = new(sql.NullInt64)
 		case orderline.FieldTitle:
 			values[i] = new(sql.NullString)
@@ -110,6 +120,30 @@ func (_m *OrderLine) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field amount", values[i])
 			} else if value.Valid {
 				_m.Amount = value.Int64
+			}
+		case orderline.FieldPromoOff:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field promo_off", values[i])
+			} else if value.Valid {
+				_m.PromoOff = value.Int64
+			}
+		case orderline.FieldCouponOff:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field coupon_off", values[i])
+			} else if value.Valid {
+				_m.CouponOff = value.Int64
+			}
+		case orderline.FieldLeaderFunded:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field leader_funded", values[i])
+			} else if value.Valid {
+				_m.LeaderFunded = value.Int64
+			}
+		case orderline.FieldGift:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field gift", values[i])
+			} else if value.Valid {
+				_m.Gift = value.Bool
 			}
 		case orderline.FieldCommissionBp:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -185,6 +219,18 @@ func (_m *OrderLine) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("amount=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Amount))
+	builder.WriteString(", ")
+	builder.WriteString("promo_off=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PromoOff))
+	builder.WriteString(", ")
+	builder.WriteString("coupon_off=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CouponOff))
+	builder.WriteString(", ")
+	builder.WriteString("leader_funded=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LeaderFunded))
+	builder.WriteString(", ")
+	builder.WriteString("gift=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Gift))
 	builder.WriteString(", ")
 	builder.WriteString("commission_bp=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CommissionBp))

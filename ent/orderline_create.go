@@ -63,6 +63,62 @@ func (_c *OrderLineCreate) SetAmount(v int64) *OrderLineCreate {
 	return _c
 }
 
+// SetPromoOff sets the "promo_off" field.
+func (_c *OrderLineCreate) SetPromoOff(v int64) *OrderLineCreate {
+	_c.mutation.SetPromoOff(v)
+	return _c
+}
+
+// SetNillablePromoOff sets the "promo_off" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillablePromoOff(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetPromoOff(*v)
+	}
+	return _c
+}
+
+// SetCouponOff sets the "coupon_off" field.
+func (_c *OrderLineCreate) SetCouponOff(v int64) *OrderLineCreate {
+	_c.mutation.SetCouponOff(v)
+	return _c
+}
+
+// SetNillableCouponOff sets the "coupon_off" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableCouponOff(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetCouponOff(*v)
+	}
+	return _c
+}
+
+// SetLeaderFunded sets the "leader_funded" field.
+func (_c *OrderLineCreate) SetLeaderFunded(v int64) *OrderLineCreate {
+	_c.mutation.SetLeaderFunded(v)
+	return _c
+}
+
+// SetNillableLeaderFunded sets the "leader_funded" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableLeaderFunded(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetLeaderFunded(*v)
+	}
+	return _c
+}
+
+// SetGift sets the "gift" field.
+func (_c *OrderLineCreate) SetGift(v bool) *OrderLineCreate {
+	_c.mutation.SetGift(v)
+	return _c
+}
+
+// SetNillableGift sets the "gift" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableGift(v *bool) *OrderLineCreate {
+	if v != nil {
+		_c.SetGift(*v)
+	}
+	return _c
+}
+
 // SetCommissionBp sets the "commission_bp" field.
 func (_c *OrderLineCreate) SetCommissionBp(v int) *OrderLineCreate {
 	_c.mutation.SetCommissionBp(v)
@@ -132,6 +188,22 @@ func (_c *OrderLineCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *OrderLineCreate) defaults() {
+	if _, ok := _c.mutation.PromoOff(); !ok {
+		v := orderline.DefaultPromoOff
+		_c.mutation.SetPromoOff(v)
+	}
+	if _, ok := _c.mutation.CouponOff(); !ok {
+		v := orderline.DefaultCouponOff
+		_c.mutation.SetCouponOff(v)
+	}
+	if _, ok := _c.mutation.LeaderFunded(); !ok {
+		v := orderline.DefaultLeaderFunded
+		_c.mutation.SetLeaderFunded(v)
+	}
+	if _, ok := _c.mutation.Gift(); !ok {
+		v := orderline.DefaultGift
+		_c.mutation.SetGift(v)
+	}
 	if _, ok := _c.mutation.RefundedQuantity(); !ok {
 		v := orderline.DefaultRefundedQuantity
 		_c.mutation.SetRefundedQuantity(v)
@@ -184,6 +256,33 @@ func (_c *OrderLineCreate) check() error {
 		if err := orderline.AmountValidator(v); err != nil {
 			return &ValidationError{Name: "amount", err: fmt.Errorf(`ent: validator failed for field "OrderLine.amount": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.PromoOff(); !ok {
+		return &ValidationError{Name: "promo_off", err: errors.New(`ent: missing required field "OrderLine.promo_off"`)}
+	}
+	if v, ok := _c.mutation.PromoOff(); ok {
+		if err := orderline.PromoOffValidator(v); err != nil {
+			return &ValidationError{Name: "promo_off", err: fmt.Errorf(`ent: validator failed for field "OrderLine.promo_off": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CouponOff(); !ok {
+		return &ValidationError{Name: "coupon_off", err: errors.New(`ent: missing required field "OrderLine.coupon_off"`)}
+	}
+	if v, ok := _c.mutation.CouponOff(); ok {
+		if err := orderline.CouponOffValidator(v); err != nil {
+			return &ValidationError{Name: "coupon_off", err: fmt.Errorf(`ent: validator failed for field "OrderLine.coupon_off": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.LeaderFunded(); !ok {
+		return &ValidationError{Name: "leader_funded", err: errors.New(`ent: missing required field "OrderLine.leader_funded"`)}
+	}
+	if v, ok := _c.mutation.LeaderFunded(); ok {
+		if err := orderline.LeaderFundedValidator(v); err != nil {
+			return &ValidationError{Name: "leader_funded", err: fmt.Errorf(`ent: validator failed for field "OrderLine.leader_funded": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Gift(); !ok {
+		return &ValidationError{Name: "gift", err: errors.New(`ent: missing required field "OrderLine.gift"`)}
 	}
 	if _, ok := _c.mutation.CommissionBp(); !ok {
 		return &ValidationError{Name: "commission_bp", err: errors.New(`ent: missing required field "OrderLine.commission_bp"`)}
@@ -263,6 +362,22 @@ func (_c *OrderLineCreate) createSpec() (*OrderLine, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Amount(); ok {
 		_spec.SetField(orderline.FieldAmount, field.TypeInt64, value)
 		_node.Amount = value
+	}
+	if value, ok := _c.mutation.PromoOff(); ok {
+		_spec.SetField(orderline.FieldPromoOff, field.TypeInt64, value)
+		_node.PromoOff = value
+	}
+	if value, ok := _c.mutation.CouponOff(); ok {
+		_spec.SetField(orderline.FieldCouponOff, field.TypeInt64, value)
+		_node.CouponOff = value
+	}
+	if value, ok := _c.mutation.LeaderFunded(); ok {
+		_spec.SetField(orderline.FieldLeaderFunded, field.TypeInt64, value)
+		_node.LeaderFunded = value
+	}
+	if value, ok := _c.mutation.Gift(); ok {
+		_spec.SetField(orderline.FieldGift, field.TypeBool, value)
+		_node.Gift = value
 	}
 	if value, ok := _c.mutation.CommissionBp(); ok {
 		_spec.SetField(orderline.FieldCommissionBp, field.TypeInt, value)
@@ -395,6 +510,18 @@ func (u *OrderLineUpsertOne) UpdateNewValues() *OrderLineUpsertOne {
 		}
 		if _, exists := u.create.mutation.Amount(); exists {
 			s.SetIgnore(orderline.FieldAmount)
+		}
+		if _, exists := u.create.mutation.PromoOff(); exists {
+			s.SetIgnore(orderline.FieldPromoOff)
+		}
+		if _, exists := u.create.mutation.CouponOff(); exists {
+			s.SetIgnore(orderline.FieldCouponOff)
+		}
+		if _, exists := u.create.mutation.LeaderFunded(); exists {
+			s.SetIgnore(orderline.FieldLeaderFunded)
+		}
+		if _, exists := u.create.mutation.Gift(); exists {
+			s.SetIgnore(orderline.FieldGift)
 		}
 		if _, exists := u.create.mutation.CommissionBp(); exists {
 			s.SetIgnore(orderline.FieldCommissionBp)
@@ -668,6 +795,18 @@ func (u *OrderLineUpsertBulk) UpdateNewValues() *OrderLineUpsertBulk {
 			}
 			if _, exists := b.mutation.Amount(); exists {
 				s.SetIgnore(orderline.FieldAmount)
+			}
+			if _, exists := b.mutation.PromoOff(); exists {
+				s.SetIgnore(orderline.FieldPromoOff)
+			}
+			if _, exists := b.mutation.CouponOff(); exists {
+				s.SetIgnore(orderline.FieldCouponOff)
+			}
+			if _, exists := b.mutation.LeaderFunded(); exists {
+				s.SetIgnore(orderline.FieldLeaderFunded)
+			}
+			if _, exists := b.mutation.Gift(); exists {
+				s.SetIgnore(orderline.FieldGift)
 			}
 			if _, exists := b.mutation.CommissionBp(); exists {
 				s.SetIgnore(orderline.FieldCommissionBp)

@@ -14,6 +14,10 @@ import (
 	"github.com/groupbuy/groupbuy/ent/commissionentry"
 	"github.com/groupbuy/groupbuy/ent/commissionplan"
 	"github.com/groupbuy/groupbuy/ent/consoleaccount"
+	"github.com/groupbuy/groupbuy/ent/coupon"
+	"github.com/groupbuy/groupbuy/ent/couponsend"
+	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
+	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -26,6 +30,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/paymentnotification"
 	"github.com/groupbuy/groupbuy/ent/paymentrefund"
 	"github.com/groupbuy/groupbuy/ent/product"
+	"github.com/groupbuy/groupbuy/ent/promoactivity"
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/schema"
 	"github.com/groupbuy/groupbuy/ent/session"
@@ -433,6 +438,170 @@ func init() {
 	consoleaccountDescDisabled := consoleaccountFields[5].Descriptor()
 	// consoleaccount.DefaultDisabled holds the default value on creation for the disabled field.
 	consoleaccount.DefaultDisabled = consoleaccountDescDisabled.Default.(bool)
+	couponFields := schema.Coupon{}.Fields()
+	_ = couponFields
+	// couponDescSeq is the schema descriptor for seq field.
+	couponDescSeq := couponFields[2].Descriptor()
+	// coupon.SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	coupon.SeqValidator = couponDescSeq.Validators[0].(func(int) error)
+	// couponDescIssueKey is the schema descriptor for issue_key field.
+	couponDescIssueKey := couponFields[3].Descriptor()
+	// coupon.IssueKeyValidator is a validator for the "issue_key" field. It is called by the builders before save.
+	coupon.IssueKeyValidator = func() func(string) error {
+		validators := couponDescIssueKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(issue_key string) error {
+			for _, fn := range fns {
+				if err := fn(issue_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// couponDescMost is the schema descriptor for most field.
+	couponDescMost := couponFields[5].Descriptor()
+	// coupon.MostValidator is a validator for the "most" field. It is called by the builders before save.
+	coupon.MostValidator = couponDescMost.Validators[0].(func(int64) error)
+	// couponDescDiscount is the schema descriptor for discount field.
+	couponDescDiscount := couponFields[10].Descriptor()
+	// coupon.DefaultDiscount holds the default value on creation for the discount field.
+	coupon.DefaultDiscount = couponDescDiscount.Default.(int64)
+	// coupon.DiscountValidator is a validator for the "discount" field. It is called by the builders before save.
+	coupon.DiscountValidator = couponDescDiscount.Validators[0].(func(int64) error)
+	couponsendMixin := schema.CouponSend{}.Mixin()
+	couponsendMixinFields0 := couponsendMixin[0].Fields()
+	_ = couponsendMixinFields0
+	couponsendFields := schema.CouponSend{}.Fields()
+	_ = couponsendFields
+	// couponsendDescCreatedAt is the schema descriptor for created_at field.
+	couponsendDescCreatedAt := couponsendMixinFields0[0].Descriptor()
+	// couponsend.DefaultCreatedAt holds the default value on creation for the created_at field.
+	couponsend.DefaultCreatedAt = couponsendDescCreatedAt.Default.(func() time.Time)
+	// couponsendDescUpdatedAt is the schema descriptor for updated_at field.
+	couponsendDescUpdatedAt := couponsendMixinFields0[1].Descriptor()
+	// couponsend.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	couponsend.DefaultUpdatedAt = couponsendDescUpdatedAt.Default.(func() time.Time)
+	// couponsend.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	couponsend.UpdateDefaultUpdatedAt = couponsendDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// couponsendDescNote is the schema descriptor for note field.
+	couponsendDescNote := couponsendFields[2].Descriptor()
+	// couponsend.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	couponsend.NoteValidator = couponsendDescNote.Validators[0].(func(string) error)
+	// couponsendDescTotal is the schema descriptor for total field.
+	couponsendDescTotal := couponsendFields[4].Descriptor()
+	// couponsend.TotalValidator is a validator for the "total" field. It is called by the builders before save.
+	couponsend.TotalValidator = couponsendDescTotal.Validators[0].(func(int) error)
+	// couponsendDescIssued is the schema descriptor for issued field.
+	couponsendDescIssued := couponsendFields[5].Descriptor()
+	// couponsend.DefaultIssued holds the default value on creation for the issued field.
+	couponsend.DefaultIssued = couponsendDescIssued.Default.(int)
+	// couponsend.IssuedValidator is a validator for the "issued" field. It is called by the builders before save.
+	couponsend.IssuedValidator = couponsendDescIssued.Validators[0].(func(int) error)
+	// couponsendDescSkipped is the schema descriptor for skipped field.
+	couponsendDescSkipped := couponsendFields[6].Descriptor()
+	// couponsend.DefaultSkipped holds the default value on creation for the skipped field.
+	couponsend.DefaultSkipped = couponsendDescSkipped.Default.(int)
+	// couponsend.SkippedValidator is a validator for the "skipped" field. It is called by the builders before save.
+	couponsend.SkippedValidator = couponsendDescSkipped.Validators[0].(func(int) error)
+	couponsendtargetFields := schema.CouponSendTarget{}.Fields()
+	_ = couponsendtargetFields
+	// couponsendtargetDescReason is the schema descriptor for reason field.
+	couponsendtargetDescReason := couponsendtargetFields[3].Descriptor()
+	// couponsendtarget.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	couponsendtarget.ReasonValidator = couponsendtargetDescReason.Validators[0].(func(string) error)
+	coupontemplateMixin := schema.CouponTemplate{}.Mixin()
+	coupontemplateMixinFields0 := coupontemplateMixin[0].Fields()
+	_ = coupontemplateMixinFields0
+	coupontemplateFields := schema.CouponTemplate{}.Fields()
+	_ = coupontemplateFields
+	// coupontemplateDescCreatedAt is the schema descriptor for created_at field.
+	coupontemplateDescCreatedAt := coupontemplateMixinFields0[0].Descriptor()
+	// coupontemplate.DefaultCreatedAt holds the default value on creation for the created_at field.
+	coupontemplate.DefaultCreatedAt = coupontemplateDescCreatedAt.Default.(func() time.Time)
+	// coupontemplateDescUpdatedAt is the schema descriptor for updated_at field.
+	coupontemplateDescUpdatedAt := coupontemplateMixinFields0[1].Descriptor()
+	// coupontemplate.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	coupontemplate.DefaultUpdatedAt = coupontemplateDescUpdatedAt.Default.(func() time.Time)
+	// coupontemplate.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	coupontemplate.UpdateDefaultUpdatedAt = coupontemplateDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// coupontemplateDescName is the schema descriptor for name field.
+	coupontemplateDescName := coupontemplateFields[0].Descriptor()
+	// coupontemplate.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	coupontemplate.NameValidator = func() func(string) error {
+		validators := coupontemplateDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// coupontemplateDescAmountOff is the schema descriptor for amount_off field.
+	coupontemplateDescAmountOff := coupontemplateFields[2].Descriptor()
+	// coupontemplate.DefaultAmountOff holds the default value on creation for the amount_off field.
+	coupontemplate.DefaultAmountOff = coupontemplateDescAmountOff.Default.(int64)
+	// coupontemplate.AmountOffValidator is a validator for the "amount_off" field. It is called by the builders before save.
+	coupontemplate.AmountOffValidator = coupontemplateDescAmountOff.Validators[0].(func(int64) error)
+	// coupontemplateDescPercentBp is the schema descriptor for percent_bp field.
+	coupontemplateDescPercentBp := coupontemplateFields[3].Descriptor()
+	// coupontemplate.DefaultPercentBp holds the default value on creation for the percent_bp field.
+	coupontemplate.DefaultPercentBp = coupontemplateDescPercentBp.Default.(int)
+	// coupontemplate.PercentBpValidator is a validator for the "percent_bp" field. It is called by the builders before save.
+	coupontemplate.PercentBpValidator = func() func(int) error {
+		validators := coupontemplateDescPercentBp.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(percent_bp int) error {
+			for _, fn := range fns {
+				if err := fn(percent_bp); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// coupontemplateDescMaxOff is the schema descriptor for max_off field.
+	coupontemplateDescMaxOff := coupontemplateFields[4].Descriptor()
+	// coupontemplate.DefaultMaxOff holds the default value on creation for the max_off field.
+	coupontemplate.DefaultMaxOff = coupontemplateDescMaxOff.Default.(int64)
+	// coupontemplate.MaxOffValidator is a validator for the "max_off" field. It is called by the builders before save.
+	coupontemplate.MaxOffValidator = coupontemplateDescMaxOff.Validators[0].(func(int64) error)
+	// coupontemplateDescThreshold is the schema descriptor for threshold field.
+	coupontemplateDescThreshold := coupontemplateFields[5].Descriptor()
+	// coupontemplate.DefaultThreshold holds the default value on creation for the threshold field.
+	coupontemplate.DefaultThreshold = coupontemplateDescThreshold.Default.(int64)
+	// coupontemplate.ThresholdValidator is a validator for the "threshold" field. It is called by the builders before save.
+	coupontemplate.ThresholdValidator = coupontemplateDescThreshold.Validators[0].(func(int64) error)
+	// coupontemplateDescValidDays is the schema descriptor for valid_days field.
+	coupontemplateDescValidDays := coupontemplateFields[8].Descriptor()
+	// coupontemplate.DefaultValidDays holds the default value on creation for the valid_days field.
+	coupontemplate.DefaultValidDays = coupontemplateDescValidDays.Default.(int)
+	// coupontemplate.ValidDaysValidator is a validator for the "valid_days" field. It is called by the builders before save.
+	coupontemplate.ValidDaysValidator = coupontemplateDescValidDays.Validators[0].(func(int) error)
+	// coupontemplateDescBudgetCount is the schema descriptor for budget_count field.
+	coupontemplateDescBudgetCount := coupontemplateFields[9].Descriptor()
+	// coupontemplate.BudgetCountValidator is a validator for the "budget_count" field. It is called by the builders before save.
+	coupontemplate.BudgetCountValidator = coupontemplateDescBudgetCount.Validators[0].(func(int64) error)
+	// coupontemplateDescBudgetAmount is the schema descriptor for budget_amount field.
+	coupontemplateDescBudgetAmount := coupontemplateFields[10].Descriptor()
+	// coupontemplate.BudgetAmountValidator is a validator for the "budget_amount" field. It is called by the builders before save.
+	coupontemplate.BudgetAmountValidator = coupontemplateDescBudgetAmount.Validators[0].(func(int64) error)
+	// coupontemplateDescPerShopper is the schema descriptor for per_shopper field.
+	coupontemplateDescPerShopper := coupontemplateFields[11].Descriptor()
+	// coupontemplate.PerShopperValidator is a validator for the "per_shopper" field. It is called by the builders before save.
+	coupontemplate.PerShopperValidator = coupontemplateDescPerShopper.Validators[0].(func(int) error)
 	gridMixin := schema.Grid{}.Mixin()
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
@@ -802,28 +971,46 @@ func init() {
 	orderDescAmount := orderFields[6].Descriptor()
 	// order.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	order.AmountValidator = orderDescAmount.Validators[0].(func(int64) error)
+	// orderDescPromoOff is the schema descriptor for promo_off field.
+	orderDescPromoOff := orderFields[7].Descriptor()
+	// order.DefaultPromoOff holds the default value on creation for the promo_off field.
+	order.DefaultPromoOff = orderDescPromoOff.Default.(int64)
+	// order.PromoOffValidator is a validator for the "promo_off" field. It is called by the builders before save.
+	order.PromoOffValidator = orderDescPromoOff.Validators[0].(func(int64) error)
+	// orderDescCouponOff is the schema descriptor for coupon_off field.
+	orderDescCouponOff := orderFields[8].Descriptor()
+	// order.DefaultCouponOff holds the default value on creation for the coupon_off field.
+	order.DefaultCouponOff = orderDescCouponOff.Default.(int64)
+	// order.CouponOffValidator is a validator for the "coupon_off" field. It is called by the builders before save.
+	order.CouponOffValidator = orderDescCouponOff.Validators[0].(func(int64) error)
+	// orderDescLeaderFunded is the schema descriptor for leader_funded field.
+	orderDescLeaderFunded := orderFields[11].Descriptor()
+	// order.DefaultLeaderFunded holds the default value on creation for the leader_funded field.
+	order.DefaultLeaderFunded = orderDescLeaderFunded.Default.(int64)
+	// order.LeaderFundedValidator is a validator for the "leader_funded" field. It is called by the builders before save.
+	order.LeaderFundedValidator = orderDescLeaderFunded.Validators[0].(func(int64) error)
 	// orderDescRefunded is the schema descriptor for refunded field.
-	orderDescRefunded := orderFields[7].Descriptor()
+	orderDescRefunded := orderFields[12].Descriptor()
 	// order.DefaultRefunded holds the default value on creation for the refunded field.
 	order.DefaultRefunded = orderDescRefunded.Default.(int64)
 	// order.RefundedValidator is a validator for the "refunded" field. It is called by the builders before save.
 	order.RefundedValidator = orderDescRefunded.Validators[0].(func(int64) error)
 	// orderDescPayAttempt is the schema descriptor for pay_attempt field.
-	orderDescPayAttempt := orderFields[8].Descriptor()
+	orderDescPayAttempt := orderFields[13].Descriptor()
 	// order.DefaultPayAttempt holds the default value on creation for the pay_attempt field.
 	order.DefaultPayAttempt = orderDescPayAttempt.Default.(int)
 	// order.PayAttemptValidator is a validator for the "pay_attempt" field. It is called by the builders before save.
 	order.PayAttemptValidator = orderDescPayAttempt.Validators[0].(func(int) error)
 	// orderDescCancelReason is the schema descriptor for cancel_reason field.
-	orderDescCancelReason := orderFields[12].Descriptor()
+	orderDescCancelReason := orderFields[17].Descriptor()
 	// order.CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
 	order.CancelReasonValidator = orderDescCancelReason.Validators[0].(func(string) error)
 	// orderDescReleasePending is the schema descriptor for release_pending field.
-	orderDescReleasePending := orderFields[13].Descriptor()
+	orderDescReleasePending := orderFields[18].Descriptor()
 	// order.DefaultReleasePending holds the default value on creation for the release_pending field.
 	order.DefaultReleasePending = orderDescReleasePending.Default.(bool)
 	// orderDescPickupCode is the schema descriptor for pickup_code field.
-	orderDescPickupCode := orderFields[16].Descriptor()
+	orderDescPickupCode := orderFields[21].Descriptor()
 	// order.PickupCodeValidator is a validator for the "pickup_code" field. It is called by the builders before save.
 	order.PickupCodeValidator = orderDescPickupCode.Validators[0].(func(string) error)
 	orderlineFields := schema.OrderLine{}.Fields()
@@ -858,8 +1045,30 @@ func init() {
 	orderlineDescAmount := orderlineFields[6].Descriptor()
 	// orderline.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	orderline.AmountValidator = orderlineDescAmount.Validators[0].(func(int64) error)
+	// orderlineDescPromoOff is the schema descriptor for promo_off field.
+	orderlineDescPromoOff := orderlineFields[7].Descriptor()
+	// orderline.DefaultPromoOff holds the default value on creation for the promo_off field.
+	orderline.DefaultPromoOff = orderlineDescPromoOff.Default.(int64)
+	// orderline.PromoOffValidator is a validator for the "promo_off" field. It is called by the builders before save.
+	orderline.PromoOffValidator = orderlineDescPromoOff.Validators[0].(func(int64) error)
+	// orderlineDescCouponOff is the schema descriptor for coupon_off field.
+	orderlineDescCouponOff := orderlineFields[8].Descriptor()
+	// orderline.DefaultCouponOff holds the default value on creation for the coupon_off field.
+	orderline.DefaultCouponOff = orderlineDescCouponOff.Default.(int64)
+	// orderline.CouponOffValidator is a validator for the "coupon_off" field. It is called by the builders before save.
+	orderline.CouponOffValidator = orderlineDescCouponOff.Validators[0].(func(int64) error)
+	// orderlineDescLeaderFunded is the schema descriptor for leader_funded field.
+	orderlineDescLeaderFunded := orderlineFields[9].Descriptor()
+	// orderline.DefaultLeaderFunded holds the default value on creation for the leader_funded field.
+	orderline.DefaultLeaderFunded = orderlineDescLeaderFunded.Default.(int64)
+	// orderline.LeaderFundedValidator is a validator for the "leader_funded" field. It is called by the builders before save.
+	orderline.LeaderFundedValidator = orderlineDescLeaderFunded.Validators[0].(func(int64) error)
+	// orderlineDescGift is the schema descriptor for gift field.
+	orderlineDescGift := orderlineFields[10].Descriptor()
+	// orderline.DefaultGift holds the default value on creation for the gift field.
+	orderline.DefaultGift = orderlineDescGift.Default.(bool)
 	// orderlineDescCommissionBp is the schema descriptor for commission_bp field.
-	orderlineDescCommissionBp := orderlineFields[7].Descriptor()
+	orderlineDescCommissionBp := orderlineFields[11].Descriptor()
 	// orderline.CommissionBpValidator is a validator for the "commission_bp" field. It is called by the builders before save.
 	orderline.CommissionBpValidator = func() func(int) error {
 		validators := orderlineDescCommissionBp.Validators
@@ -877,13 +1086,13 @@ func init() {
 		}
 	}()
 	// orderlineDescRefundedQuantity is the schema descriptor for refunded_quantity field.
-	orderlineDescRefundedQuantity := orderlineFields[8].Descriptor()
+	orderlineDescRefundedQuantity := orderlineFields[12].Descriptor()
 	// orderline.DefaultRefundedQuantity holds the default value on creation for the refunded_quantity field.
 	orderline.DefaultRefundedQuantity = orderlineDescRefundedQuantity.Default.(int64)
 	// orderline.RefundedQuantityValidator is a validator for the "refunded_quantity" field. It is called by the builders before save.
 	orderline.RefundedQuantityValidator = orderlineDescRefundedQuantity.Validators[0].(func(int64) error)
 	// orderlineDescRefundedAmount is the schema descriptor for refunded_amount field.
-	orderlineDescRefundedAmount := orderlineFields[9].Descriptor()
+	orderlineDescRefundedAmount := orderlineFields[13].Descriptor()
 	// orderline.DefaultRefundedAmount holds the default value on creation for the refunded_amount field.
 	orderline.DefaultRefundedAmount = orderlineDescRefundedAmount.Default.(int64)
 	// orderline.RefundedAmountValidator is a validator for the "refunded_amount" field. It is called by the builders before save.
@@ -1193,6 +1402,39 @@ func init() {
 		return func(category string) error {
 			for _, fn := range fns {
 				if err := fn(category); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	promoactivityMixin := schema.PromoActivity{}.Mixin()
+	promoactivityMixinFields0 := promoactivityMixin[0].Fields()
+	_ = promoactivityMixinFields0
+	promoactivityFields := schema.PromoActivity{}.Fields()
+	_ = promoactivityFields
+	// promoactivityDescCreatedAt is the schema descriptor for created_at field.
+	promoactivityDescCreatedAt := promoactivityMixinFields0[0].Descriptor()
+	// promoactivity.DefaultCreatedAt holds the default value on creation for the created_at field.
+	promoactivity.DefaultCreatedAt = promoactivityDescCreatedAt.Default.(func() time.Time)
+	// promoactivityDescUpdatedAt is the schema descriptor for updated_at field.
+	promoactivityDescUpdatedAt := promoactivityMixinFields0[1].Descriptor()
+	// promoactivity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	promoactivity.DefaultUpdatedAt = promoactivityDescUpdatedAt.Default.(func() time.Time)
+	// promoactivity.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	promoactivity.UpdateDefaultUpdatedAt = promoactivityDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// promoactivityDescName is the schema descriptor for name field.
+	promoactivityDescName := promoactivityFields[0].Descriptor()
+	// promoactivity.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	promoactivity.NameValidator = func() func(string) error {
+		validators := promoactivityDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
 					return err
 				}
 			}

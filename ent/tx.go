@@ -32,6 +32,14 @@ type Tx struct {
 	CommissionPlan *CommissionPlanClient
 	// ConsoleAccount is the client for interacting with the ConsoleAccount builders.
 	ConsoleAccount *ConsoleAccountClient
+	// Coupon is the client for interacting with the Coupon builders.
+	Coupon *CouponClient
+	// CouponSend is the client for interacting with the CouponSend builders.
+	CouponSend *CouponSendClient
+	// CouponSendTarget is the client for interacting with the CouponSendTarget builders.
+	CouponSendTarget *CouponSendTargetClient
+	// CouponTemplate is the client for interacting with the CouponTemplate builders.
+	CouponTemplate *CouponTemplateClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
 	// Leader is the client for interacting with the Leader builders.
@@ -60,6 +68,8 @@ type Tx struct {
 	PaymentRefund *PaymentRefundClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// PromoActivity is the client for interacting with the PromoActivity builders.
+	PromoActivity *PromoActivityClient
 	// ReceiverRegistration is the client for interacting with the ReceiverRegistration builders.
 	ReceiverRegistration *ReceiverRegistrationClient
 	// Session is the client for interacting with the Session builders.
@@ -222,6 +232,10 @@ func (tx *Tx) init() {
 	tx.CommissionEntry = NewCommissionEntryClient(tx.config)
 	tx.CommissionPlan = NewCommissionPlanClient(tx.config)
 	tx.ConsoleAccount = NewConsoleAccountClient(tx.config)
+	tx.Coupon = NewCouponClient(tx.config)
+	tx.CouponSend = NewCouponSendClient(tx.config)
+	tx.CouponSendTarget = NewCouponSendTargetClient(tx.config)
+	tx.CouponTemplate = NewCouponTemplateClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.Leader = NewLeaderClient(tx.config)
 	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
@@ -236,6 +250,7 @@ func (tx *Tx) init() {
 	tx.PaymentNotification = NewPaymentNotificationClient(tx.config)
 	tx.PaymentRefund = NewPaymentRefundClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.PromoActivity = NewPromoActivityClient(tx.config)
 	tx.ReceiverRegistration = NewReceiverRegistrationClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.SettlementDay = NewSettlementDayClient(tx.config)

@@ -117,6 +117,54 @@ func (f ConsoleAccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ConsoleAccountMutation", m)
 }
 
+// The CouponFunc type is an adapter to allow the use of ordinary
+// function as Coupon mutator.
+type CouponFunc func(context.Context, *ent.CouponMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CouponFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CouponMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CouponMutation", m)
+}
+
+// The CouponSendFunc type is an adapter to allow the use of ordinary
+// function as CouponSend mutator.
+type CouponSendFunc func(context.Context, *ent.CouponSendMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CouponSendFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CouponSendMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CouponSendMutation", m)
+}
+
+// The CouponSendTargetFunc type is an adapter to allow the use of ordinary
+// function as CouponSendTarget mutator.
+type CouponSendTargetFunc func(context.Context, *ent.CouponSendTargetMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CouponSendTargetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CouponSendTargetMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CouponSendTargetMutation", m)
+}
+
+// The CouponTemplateFunc type is an adapter to allow the use of ordinary
+// function as CouponTemplate mutator.
+type CouponTemplateFunc func(context.Context, *ent.CouponTemplateMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CouponTemplateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CouponTemplateMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CouponTemplateMutation", m)
+}
+
 // The GridFunc type is an adapter to allow the use of ordinary
 // function as Grid mutator.
 type GridFunc func(context.Context, *ent.GridMutation) (ent.Value, error)
@@ -283,6 +331,18 @@ func (f ProductFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProductMutation", m)
+}
+
+// The PromoActivityFunc type is an adapter to allow the use of ordinary
+// function as PromoActivity mutator.
+type PromoActivityFunc func(context.Context, *ent.PromoActivityMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PromoActivityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PromoActivityMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PromoActivityMutation", m)
 }
 
 // The ReceiverRegistrationFunc type is an adapter to allow the use of ordinary

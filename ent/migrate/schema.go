@@ -296,6 +296,156 @@ var (
 			},
 		},
 	}
+	// CouponsColumns holds the columns for the "coupons" table.
+	CouponsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "template_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "seq", Type: field.TypeInt},
+		{Name: "issue_key", Type: field.TypeString, Size: 96},
+		{Name: "rules", Type: field.TypeBytes},
+		{Name: "most", Type: field.TypeInt64},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"available", "locked", "used", "expired"}, Default: "available"},
+		{Name: "valid_from", Type: field.TypeTime},
+		{Name: "valid_until", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+		{Name: "discount", Type: field.TypeInt64, Default: 0},
+		{Name: "claimed_at", Type: field.TypeTime},
+		{Name: "locked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "released_at", Type: field.TypeTime, Nullable: true},
+	}
+	// CouponsTable holds the schema information for the "coupons" table.
+	CouponsTable = &schema.Table{
+		Name:       "coupons",
+		Columns:    CouponsColumns,
+		PrimaryKey: []*schema.Column{CouponsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "coupon_template_id_user_id_seq",
+				Unique:  true,
+				Columns: []*schema.Column{CouponsColumns[1], CouponsColumns[2], CouponsColumns[3]},
+			},
+			{
+				Name:    "coupon_issue_key",
+				Unique:  true,
+				Columns: []*schema.Column{CouponsColumns[4]},
+			},
+			{
+				Name:    "coupon_user_id_state_valid_until",
+				Unique:  false,
+				Columns: []*schema.Column{CouponsColumns[2], CouponsColumns[7], CouponsColumns[9]},
+			},
+			{
+				Name:    "coupon_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{CouponsColumns[10]},
+			},
+			{
+				Name:    "coupon_template_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{CouponsColumns[1], CouponsColumns[7]},
+			},
+			{
+				Name:    "coupon_state_valid_until",
+				Unique:  false,
+				Columns: []*schema.Column{CouponsColumns[7], CouponsColumns[9]},
+			},
+		},
+	}
+	// CouponSendsColumns holds the columns for the "coupon_sends" table.
+	CouponSendsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "template_id", Type: field.TypeInt},
+		{Name: "created_by", Type: field.TypeInt},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 256},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"running", "done", "cancelled"}, Default: "running"},
+		{Name: "total", Type: field.TypeInt},
+		{Name: "issued", Type: field.TypeInt, Default: 0},
+		{Name: "skipped", Type: field.TypeInt, Default: 0},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// CouponSendsTable holds the schema information for the "coupon_sends" table.
+	CouponSendsTable = &schema.Table{
+		Name:       "coupon_sends",
+		Columns:    CouponSendsColumns,
+		PrimaryKey: []*schema.Column{CouponSendsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "couponsend_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{CouponSendsColumns[6], CouponSendsColumns[0]},
+			},
+		},
+	}
+	// CouponSendTargetsColumns holds the columns for the "coupon_send_targets" table.
+	CouponSendTargetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "send_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "issued", "skipped"}, Default: "pending"},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// CouponSendTargetsTable holds the schema information for the "coupon_send_targets" table.
+	CouponSendTargetsTable = &schema.Table{
+		Name:       "coupon_send_targets",
+		Columns:    CouponSendTargetsColumns,
+		PrimaryKey: []*schema.Column{CouponSendTargetsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "couponsendtarget_send_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{CouponSendTargetsColumns[1], CouponSendTargetsColumns[2]},
+			},
+			{
+				Name:    "couponsendtarget_send_id_status_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{CouponSendTargetsColumns[1], CouponSendTargetsColumns[3], CouponSendTargetsColumns[2]},
+			},
+		},
+	}
+	// CouponTemplatesColumns holds the columns for the "coupon_templates" table.
+	CouponTemplatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 120},
+		{Name: "discount_kind", Type: field.TypeEnum, Enums: []string{"fixed", "percent"}},
+		{Name: "amount_off", Type: field.TypeInt64, Default: 0},
+		{Name: "percent_bp", Type: field.TypeInt, Default: 0},
+		{Name: "max_off", Type: field.TypeInt64, Default: 0},
+		{Name: "threshold", Type: field.TypeInt64, Default: 0},
+		{Name: "valid_from", Type: field.TypeTime, Nullable: true},
+		{Name: "valid_until", Type: field.TypeTime, Nullable: true},
+		{Name: "valid_days", Type: field.TypeInt, Default: 0},
+		{Name: "budget_count", Type: field.TypeInt64},
+		{Name: "budget_amount", Type: field.TypeInt64},
+		{Name: "per_shopper", Type: field.TypeInt},
+		{Name: "funded_by", Type: field.TypeEnum, Enums: []string{"platform", "leader"}},
+		{Name: "channel", Type: field.TypeEnum, Enums: []string{"claim", "send", "new_shopper", "invitation"}},
+		{Name: "claim_from", Type: field.TypeTime},
+		{Name: "claim_until", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "paused", "ended"}, Default: "active"},
+		{Name: "created_by", Type: field.TypeInt},
+		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"all", "batches", "skus", "grids", "leaders"}},
+		{Name: "scope_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "scope_cells", Type: field.TypeJSON, Nullable: true},
+	}
+	// CouponTemplatesTable holds the schema information for the "coupon_templates" table.
+	CouponTemplatesTable = &schema.Table{
+		Name:       "coupon_templates",
+		Columns:    CouponTemplatesColumns,
+		PrimaryKey: []*schema.Column{CouponTemplatesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "coupontemplate_channel_status_claim_until",
+				Unique:  false,
+				Columns: []*schema.Column{CouponTemplatesColumns[16], CouponTemplatesColumns[19], CouponTemplatesColumns[18]},
+			},
+		},
+	}
 	// GridsColumns holds the columns for the "grids" table.
 	GridsColumns = []*schema.Column{
 		{Name: "cell", Type: field.TypeString, Size: 16},
@@ -531,6 +681,11 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending_payment", "paid", "ready_for_pickup", "picked_up", "completed", "cancelled", "refunding", "refunded"}, Default: "pending_payment"},
 		{Name: "idempotency_key", Type: field.TypeString, Size: 64},
 		{Name: "amount", Type: field.TypeInt64},
+		{Name: "promo_off", Type: field.TypeInt64, Default: 0},
+		{Name: "coupon_off", Type: field.TypeInt64, Default: 0},
+		{Name: "activity_id", Type: field.TypeInt, Nullable: true},
+		{Name: "coupon_id", Type: field.TypeInt, Nullable: true},
+		{Name: "leader_funded", Type: field.TypeInt64, Default: 0},
 		{Name: "refunded", Type: field.TypeInt64, Default: 0},
 		{Name: "pay_attempt", Type: field.TypeInt, Default: 1},
 		{Name: "expires_at", Type: field.TypeTime},
@@ -562,7 +717,7 @@ var (
 			{
 				Name:    "order_pickup_code",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[19]},
+				Columns: []*schema.Column{OrdersColumns[24]},
 			},
 			{
 				Name:    "order_batch_id_leader_id_status",
@@ -582,12 +737,12 @@ var (
 			{
 				Name:    "order_status_picked_up_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[18]},
+				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[23]},
 			},
 			{
 				Name:    "order_status_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[12]},
+				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[17]},
 			},
 			{
 				Name:    "order_release_pending",
@@ -600,12 +755,12 @@ var (
 			{
 				Name:    "order_status_ready_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[17]},
+				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[22]},
 			},
 			{
 				Name:    "order_paid_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[13], OrdersColumns[0]},
+				Columns: []*schema.Column{OrdersColumns[18], OrdersColumns[0]},
 			},
 		},
 	}
@@ -619,6 +774,10 @@ var (
 		{Name: "price", Type: field.TypeInt64},
 		{Name: "quantity", Type: field.TypeInt64},
 		{Name: "amount", Type: field.TypeInt64},
+		{Name: "promo_off", Type: field.TypeInt64, Default: 0},
+		{Name: "coupon_off", Type: field.TypeInt64, Default: 0},
+		{Name: "leader_funded", Type: field.TypeInt64, Default: 0},
+		{Name: "gift", Type: field.TypeBool, Default: false},
 		{Name: "commission_bp", Type: field.TypeInt},
 		{Name: "refunded_quantity", Type: field.TypeInt64, Default: 0},
 		{Name: "refunded_amount", Type: field.TypeInt64, Default: 0},
@@ -771,6 +930,34 @@ var (
 				Name:    "product_category_status",
 				Unique:  false,
 				Columns: []*schema.Column{ProductsColumns[6], ProductsColumns[7]},
+			},
+		},
+	}
+	// PromoActivitiesColumns holds the columns for the "promo_activities" table.
+	PromoActivitiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 120},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "ends_at", Type: field.TypeTime},
+		{Name: "tiers", Type: field.TypeBytes},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "paused", "ended"}, Default: "active"},
+		{Name: "created_by", Type: field.TypeInt},
+		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"all", "batches", "skus", "grids", "leaders"}},
+		{Name: "scope_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "scope_cells", Type: field.TypeJSON, Nullable: true},
+	}
+	// PromoActivitiesTable holds the schema information for the "promo_activities" table.
+	PromoActivitiesTable = &schema.Table{
+		Name:       "promo_activities",
+		Columns:    PromoActivitiesColumns,
+		PrimaryKey: []*schema.Column{PromoActivitiesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "promoactivity_status_ends_at",
+				Unique:  false,
+				Columns: []*schema.Column{PromoActivitiesColumns[7], PromoActivitiesColumns[5]},
 			},
 		},
 	}
@@ -1200,6 +1387,10 @@ var (
 		CommissionEntriesTable,
 		CommissionPlansTable,
 		ConsoleAccountsTable,
+		CouponsTable,
+		CouponSendsTable,
+		CouponSendTargetsTable,
+		CouponTemplatesTable,
 		GridsTable,
 		LeadersTable,
 		LeaderBindingsTable,
@@ -1214,6 +1405,7 @@ var (
 		PaymentNotificationsTable,
 		PaymentRefundsTable,
 		ProductsTable,
+		PromoActivitiesTable,
 		ReceiverRegistrationsTable,
 		SessionsTable,
 		SettlementDaysTable,

@@ -32,6 +32,16 @@ const (
 	FieldIdempotencyKey = "idempotency_key"
 	// FieldAmount holds the string denoting the amount field in the database.
 	FieldAmount = "amount"
+	// FieldPromoOff holds the string denoting the promo_off field in the database.
+	FieldPromoOff = "promo_off"
+	// FieldCouponOff holds the string denoting the coupon_off field in the database.
+	FieldCouponOff = "coupon_off"
+	// FieldActivityID holds the string denoting the activity_id field in the database.
+	FieldActivityID = "activity_id"
+	// FieldCouponID holds the string denoting the coupon_id field in the database.
+	FieldCouponID = "coupon_id"
+	// FieldLeaderFunded holds the string denoting the leader_funded field in the database.
+	FieldLeaderFunded = "leader_funded"
 	// FieldRefunded holds the string denoting the refunded field in the database.
 	FieldRefunded = "refunded"
 	// FieldPayAttempt holds the string denoting the pay_attempt field in the database.
@@ -70,6 +80,11 @@ var Columns = []string{
 	FieldStatus,
 	FieldIdempotencyKey,
 	FieldAmount,
+	FieldPromoOff,
+	FieldCouponOff,
+	FieldActivityID,
+	FieldCouponID,
+	FieldLeaderFunded,
 	FieldRefunded,
 	FieldPayAttempt,
 	FieldExpiresAt,
@@ -106,6 +121,18 @@ var (
 	IdempotencyKeyValidator func(string) error
 	// AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	AmountValidator func(int64) error
+	// DefaultPromoOff holds the default value on creation for the "promo_off" field.
+	DefaultPromoOff int64
+	// PromoOffValidator is a validator for the "promo_off" field. It is called by the builders before save.
+	PromoOffValidator func(int64) error
+	// DefaultCouponOff holds the default value on creation for the "coupon_off" field.
+	DefaultCouponOff int64
+	// CouponOffValidator is a validator for the "coupon_off" field. It is called by the builders before save.
+	CouponOffValidator func(int64) error
+	// DefaultLeaderFunded holds the default value on creation for the "leader_funded" field.
+	DefaultLeaderFunded int64
+	// LeaderFundedValidator is a validator for the "leader_funded" field. It is called by the builders before save.
+	LeaderFundedValidator func(int64) error
 	// DefaultRefunded holds the default value on creation for the "refunded" field.
 	DefaultRefunded int64
 	// RefundedValidator is a validator for the "refunded" field. It is called by the builders before save.
@@ -205,6 +232,31 @@ func ByIdempotencyKey(opts ...sql.OrderTermOption) OrderOption {
 // ByAmount orders the results by the amount field.
 func ByAmount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAmount, opts...).ToFunc()
+}
+
+// ByPromoOff orders the results by the promo_off field.
+func ByPromoOff(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPromoOff, opts...).ToFunc()
+}
+
+// ByCouponOff orders the results by the coupon_off field.
+func ByCouponOff(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCouponOff, opts...).ToFunc()
+}
+
+// ByActivityID orders the results by the activity_id field.
+func ByActivityID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActivityID, opts...).ToFunc()
+}
+
+// ByCouponID orders the results by the coupon_id field.
+func ByCouponID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCouponID, opts...).ToFunc()
+}
+
+// ByLeaderFunded orders the results by the leader_funded field.
+func ByLeaderFunded(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaderFunded, opts...).ToFunc()
 }
 
 // ByRefunded orders the results by the refunded field.

@@ -94,6 +94,31 @@ func Amount(v int64) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldAmount, v))
 }
 
+// PromoOff applies equality check predicate on the "promo_off" field. It's identical to PromoOffEQ.
+func PromoOff(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPromoOff, v))
+}
+
+// CouponOff applies equality check predicate on the "coupon_off" field. It's identical to CouponOffEQ.
+func CouponOff(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCouponOff, v))
+}
+
+// ActivityID applies equality check predicate on the "activity_id" field. It's identical to ActivityIDEQ.
+func ActivityID(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldActivityID, v))
+}
+
+// CouponID applies equality check predicate on the "coupon_id" field. It's identical to CouponIDEQ.
+func CouponID(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCouponID, v))
+}
+
+// LeaderFunded applies equality check predicate on the "leader_funded" field. It's identical to LeaderFundedEQ.
+func LeaderFunded(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldLeaderFunded, v))
+}
+
 // Refunded applies equality check predicate on the "refunded" field. It's identical to RefundedEQ.
 func Refunded(v int64) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldRefunded, v))
@@ -537,6 +562,226 @@ func AmountLT(v int64) predicate.Order {
 // AmountLTE applies the LTE predicate on the "amount" field.
 func AmountLTE(v int64) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldAmount, v))
+}
+
+// PromoOffEQ applies the EQ predicate on the "promo_off" field.
+func PromoOffEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPromoOff, v))
+}
+
+// PromoOffNEQ applies the NEQ predicate on the "promo_off" field.
+func PromoOffNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPromoOff, v))
+}
+
+// PromoOffIn applies the In predicate on the "promo_off" field.
+func PromoOffIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldPromoOff, vs...))
+}
+
+// PromoOffNotIn applies the NotIn predicate on the "promo_off" field.
+func PromoOffNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldPromoOff, vs...))
+}
+
+// PromoOffGT applies the GT predicate on the "promo_off" field.
+func PromoOffGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldPromoOff, v))
+}
+
+// PromoOffGTE applies the GTE predicate on the "promo_off" field.
+func PromoOffGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldPromoOff, v))
+}
+
+// PromoOffLT applies the LT predicate on the "promo_off" field.
+func PromoOffLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldPromoOff, v))
+}
+
+// PromoOffLTE applies the LTE predicate on the "promo_off" field.
+func PromoOffLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldPromoOff, v))
+}
+
+// CouponOffEQ applies the EQ predicate on the "coupon_off" field.
+func CouponOffEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCouponOff, v))
+}
+
+// CouponOffNEQ applies the NEQ predicate on the "coupon_off" field.
+func CouponOffNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCouponOff, v))
+}
+
+// CouponOffIn applies the In predicate on the "coupon_off" field.
+func CouponOffIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldCouponOff, vs...))
+}
+
+// CouponOffNotIn applies the NotIn predicate on the "coupon_off" field.
+func CouponOffNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldCouponOff, vs...))
+}
+
+// CouponOffGT applies the GT predicate on the "coupon_off" field.
+func CouponOffGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldCouponOff, v))
+}
+
+// CouponOffGTE applies the GTE predicate on the "coupon_off" field.
+func CouponOffGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldCouponOff, v))
+}
+
+// CouponOffLT applies the LT predicate on the "coupon_off" field.
+func CouponOffLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldCouponOff, v))
+}
+
+// CouponOffLTE applies the LTE predicate on the "coupon_off" field.
+func CouponOffLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldCouponOff, v))
+}
+
+// ActivityIDEQ applies the EQ predicate on the "activity_id" field.
+func ActivityIDEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldActivityID, v))
+}
+
+// ActivityIDNEQ applies the NEQ predicate on the "activity_id" field.
+func ActivityIDNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldActivityID, v))
+}
+
+// ActivityIDIn applies the In predicate on the "activity_id" field.
+func ActivityIDIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldActivityID, vs...))
+}
+
+// ActivityIDNotIn applies the NotIn predicate on the "activity_id" field.
+func ActivityIDNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldActivityID, vs...))
+}
+
+// ActivityIDGT applies the GT predicate on the "activity_id" field.
+func ActivityIDGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldActivityID, v))
+}
+
+// ActivityIDGTE applies the GTE predicate on the "activity_id" field.
+func ActivityIDGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldActivityID, v))
+}
+
+// ActivityIDLT applies the LT predicate on the "activity_id" field.
+func ActivityIDLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldActivityID, v))
+}
+
+// ActivityIDLTE applies the LTE predicate on the "activity_id" field.
+func ActivityIDLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldActivityID, v))
+}
+
+// ActivityIDIsNil applies the IsNil predicate on the "activity_id" field.
+func ActivityIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldActivityID))
+}
+
+// ActivityIDNotNil applies the NotNil predicate on the "activity_id" field.
+func ActivityIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldActivityID))
+}
+
+// CouponIDEQ applies the EQ predicate on the "coupon_id" field.
+func CouponIDEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCouponID, v))
+}
+
+// CouponIDNEQ applies the NEQ predicate on the "coupon_id" field.
+func CouponIDNEQ(v int) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCouponID, v))
+}
+
+// CouponIDIn applies the In predicate on the "coupon_id" field.
+func CouponIDIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldCouponID, vs...))
+}
+
+// CouponIDNotIn applies the NotIn predicate on the "coupon_id" field.
+func CouponIDNotIn(vs ...int) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldCouponID, vs...))
+}
+
+// CouponIDGT applies the GT predicate on the "coupon_id" field.
+func CouponIDGT(v int) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldCouponID, v))
+}
+
+// CouponIDGTE applies the GTE predicate on the "coupon_id" field.
+func CouponIDGTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldCouponID, v))
+}
+
+// CouponIDLT applies the LT predicate on the "coupon_id" field.
+func CouponIDLT(v int) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldCouponID, v))
+}
+
+// CouponIDLTE applies the LTE predicate on the "coupon_id" field.
+func CouponIDLTE(v int) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldCouponID, v))
+}
+
+// CouponIDIsNil applies the IsNil predicate on the "coupon_id" field.
+func CouponIDIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldCouponID))
+}
+
+// CouponIDNotNil applies the NotNil predicate on the "coupon_id" field.
+func CouponIDNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldCouponID))
+}
+
+// LeaderFundedEQ applies the EQ predicate on the "leader_funded" field.
+func LeaderFundedEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldLeaderFunded, v))
+}
+
+// LeaderFundedNEQ applies the NEQ predicate on the "leader_funded" field.
+func LeaderFundedNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldLeaderFunded, v))
+}
+
+// LeaderFundedIn applies the In predicate on the "leader_funded" field.
+func LeaderFundedIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldLeaderFunded, vs...))
+}
+
+// LeaderFundedNotIn applies the NotIn predicate on the "leader_funded" field.
+func LeaderFundedNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldLeaderFunded, vs...))
+}
+
+// LeaderFundedGT applies the GT predicate on the "leader_funded" field.
+func LeaderFundedGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldLeaderFunded, v))
+}
+
+// LeaderFundedGTE applies the GTE predicate on the "leader_funded" field.
+func LeaderFundedGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldLeaderFunded, v))
+}
+
+// LeaderFundedLT applies the LT predicate on the "leader_funded" field.
+func LeaderFundedLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldLeaderFunded, v))
+}
+
+// LeaderFundedLTE applies the LTE predicate on the "leader_funded" field.
+func LeaderFundedLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldLeaderFunded, v))
 }
 
 // RefundedEQ applies the EQ predicate on the "refunded" field.

@@ -25,6 +25,14 @@ const (
 	FieldQuantity = "quantity"
 	// FieldAmount holds the string denoting the amount field in the database.
 	FieldAmount = "amount"
+	// FieldPromoOff holds the string denoting the promo_off field in the database.
+	FieldPromoOff = "promo_off"
+	// FieldCouponOff holds the string denoting the coupon_off field in the database.
+	FieldCouponOff = "coupon_off"
+	// FieldLeaderFunded holds the string denoting the leader_funded field in the database.
+	FieldLeaderFunded = "leader_funded"
+	// FieldGift holds the string denoting the gift field in the database.
+	FieldGift = "gift"
 	// FieldCommissionBp holds the string denoting the commission_bp field in the database.
 	FieldCommissionBp = "commission_bp"
 	// FieldRefundedQuantity holds the string denoting the refunded_quantity field in the database.
@@ -45,6 +53,10 @@ var Columns = []string{
 	FieldPrice,
 	FieldQuantity,
 	FieldAmount,
+	FieldPromoOff,
+	FieldCouponOff,
+	FieldLeaderFunded,
+	FieldGift,
 	FieldCommissionBp,
 	FieldRefundedQuantity,
 	FieldRefundedAmount,
@@ -69,6 +81,20 @@ var (
 	QuantityValidator func(int64) error
 	// AmountValidator is a validator for the "amount" field. It is called by the builders before save.
 	AmountValidator func(int64) error
+	// DefaultPromoOff holds the default value on creation for the "promo_off" field.
+	DefaultPromoOff int64
+	// PromoOffValidator is a validator for the "promo_off" field. It is called by the builders before save.
+	PromoOffValidator func(int64) error
+	// DefaultCouponOff holds the default value on creation for the "coupon_off" field.
+	DefaultCouponOff int64
+	// CouponOffValidator is a validator for the "coupon_off" field. It is called by the builders before save.
+	CouponOffValidator func(int64) error
+	// DefaultLeaderFunded holds the default value on creation for the "leader_funded" field.
+	DefaultLeaderFunded int64
+	// LeaderFundedValidator is a validator for the "leader_funded" field. It is called by the builders before save.
+	LeaderFundedValidator func(int64) error
+	// DefaultGift holds the default value on creation for the "gift" field.
+	DefaultGift bool
 	// CommissionBpValidator is a validator for the "commission_bp" field. It is called by the builders before save.
 	CommissionBpValidator func(int) error
 	// DefaultRefundedQuantity holds the default value on creation for the "refunded_quantity" field.
@@ -122,6 +148,26 @@ func ByQuantity(opts ...sql.OrderTermOption) OrderOption {
 // ByAmount orders the results by the amount field.
 func ByAmount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAmount, opts...).ToFunc()
+}
+
+// ByPromoOff orders the results by the promo_off field.
+func ByPromoOff(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPromoOff, opts...).ToFunc()
+}
+
+// ByCouponOff orders the results by the coupon_off field.
+func ByCouponOff(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCouponOff, opts...).ToFunc()
+}
+
+// ByLeaderFunded orders the results by the leader_funded field.
+func ByLeaderFunded(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaderFunded, opts...).ToFunc()
+}
+
+// ByGift orders the results by the gift field.
+func ByGift(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGift, opts...).ToFunc()
 }
 
 // ByCommissionBp orders the results by the commission_bp field.

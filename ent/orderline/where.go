@@ -87,6 +87,26 @@ func Amount(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldAmount, v))
 }
 
+// PromoOff applies equality check predicate on the "promo_off" field. It's identical to PromoOffEQ.
+func PromoOff(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldPromoOff, v))
+}
+
+// CouponOff applies equality check predicate on the "coupon_off" field. It's identical to CouponOffEQ.
+func CouponOff(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldCouponOff, v))
+}
+
+// LeaderFunded applies equality check predicate on the "leader_funded" field. It's identical to LeaderFundedEQ.
+func LeaderFunded(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldLeaderFunded, v))
+}
+
+// Gift applies equality check predicate on the "gift" field. It's identical to GiftEQ.
+func Gift(v bool) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldGift, v))
+}
+
 // CommissionBp applies equality check predicate on the "commission_bp" field. It's identical to CommissionBpEQ.
 func CommissionBp(v int) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldCommissionBp, v))
@@ -405,6 +425,136 @@ func AmountLT(v int64) predicate.OrderLine {
 // AmountLTE applies the LTE predicate on the "amount" field.
 func AmountLTE(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldLTE(FieldAmount, v))
+}
+
+// PromoOffEQ applies the EQ predicate on the "promo_off" field.
+func PromoOffEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldPromoOff, v))
+}
+
+// PromoOffNEQ applies the NEQ predicate on the "promo_off" field.
+func PromoOffNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldPromoOff, v))
+}
+
+// PromoOffIn applies the In predicate on the "promo_off" field.
+func PromoOffIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldPromoOff, vs...))
+}
+
+// PromoOffNotIn applies the NotIn predicate on the "promo_off" field.
+func PromoOffNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldPromoOff, vs...))
+}
+
+// PromoOffGT applies the GT predicate on the "promo_off" field.
+func PromoOffGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldPromoOff, v))
+}
+
+// PromoOffGTE applies the GTE predicate on the "promo_off" field.
+func PromoOffGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldPromoOff, v))
+}
+
+// PromoOffLT applies the LT predicate on the "promo_off" field.
+func PromoOffLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldPromoOff, v))
+}
+
+// PromoOffLTE applies the LTE predicate on the "promo_off" field.
+func PromoOffLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldPromoOff, v))
+}
+
+// CouponOffEQ applies the EQ predicate on the "coupon_off" field.
+func CouponOffEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldCouponOff, v))
+}
+
+// CouponOffNEQ applies the NEQ predicate on the "coupon_off" field.
+func CouponOffNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldCouponOff, v))
+}
+
+// CouponOffIn applies the In predicate on the "coupon_off" field.
+func CouponOffIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldCouponOff, vs...))
+}
+
+// CouponOffNotIn applies the NotIn predicate on the "coupon_off" field.
+func CouponOffNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldCouponOff, vs...))
+}
+
+// CouponOffGT applies the GT predicate on the "coupon_off" field.
+func CouponOffGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldCouponOff, v))
+}
+
+// CouponOffGTE applies the GTE predicate on the "coupon_off" field.
+func CouponOffGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldCouponOff, v))
+}
+
+// CouponOffLT applies the LT predicate on the "coupon_off" field.
+func CouponOffLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldCouponOff, v))
+}
+
+// CouponOffLTE applies the LTE predicate on the "coupon_off" field.
+func CouponOffLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldCouponOff, v))
+}
+
+// LeaderFundedEQ applies the EQ predicate on the "leader_funded" field.
+func LeaderFundedEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldLeaderFunded, v))
+}
+
+// LeaderFundedNEQ applies the NEQ predicate on the "leader_funded" field.
+func LeaderFundedNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldLeaderFunded, v))
+}
+
+// LeaderFundedIn applies the In predicate on the "leader_funded" field.
+func LeaderFundedIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldLeaderFunded, vs...))
+}
+
+// LeaderFundedNotIn applies the NotIn predicate on the "leader_funded" field.
+func LeaderFundedNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldLeaderFunded, vs...))
+}
+
+// LeaderFundedGT applies the GT predicate on the "leader_funded" field.
+func LeaderFundedGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldLeaderFunded, v))
+}
+
+// LeaderFundedGTE applies the GTE predicate on the "leader_funded" field.
+func LeaderFundedGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldLeaderFunded, v))
+}
+
+// LeaderFundedLT applies the LT predicate on the "leader_funded" field.
+func LeaderFundedLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldLeaderFunded, v))
+}
+
+// LeaderFundedLTE applies the LTE predicate on the "leader_funded" field.
+func LeaderFundedLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldLeaderFunded, v))
+}
+
+// GiftEQ applies the EQ predicate on the "gift" field.
+func GiftEQ(v bool) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldGift, v))
+}
+
+// GiftNEQ applies the NEQ predicate on the "gift" field.
+func GiftNEQ(v bool) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldGift, v))
 }
 
 // CommissionBpEQ applies the EQ predicate on the "commission_bp" field.

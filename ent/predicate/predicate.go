@@ -33,6 +33,18 @@ type CommissionPlan func(*sql.Selector)
 // ConsoleAccount is the predicate function for consoleaccount builders.
 type ConsoleAccount func(*sql.Selector)
 
+// Coupon is the predicate function for coupon builders.
+type Coupon func(*sql.Selector)
+
+// CouponSend is the predicate function for couponsend builders.
+type CouponSend func(*sql.Selector)
+
+// CouponSendTarget is the predicate function for couponsendtarget builders.
+type CouponSendTarget func(*sql.Selector)
+
+// CouponTemplate is the predicate function for coupontemplate builders.
+type CouponTemplate func(*sql.Selector)
+
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
@@ -74,6 +86,9 @@ type PaymentRefund func(*sql.Selector)
 
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
+
+// PromoActivity is the predicate function for promoactivity builders.
+type PromoActivity func(*sql.Selector)
 
 // ReceiverRegistration is the predicate function for receiverregistration builders.
 type ReceiverRegistration func(*sql.Selector)

@@ -25,7 +25,15 @@ func (Order) Fields() []ent.Field {
 		// idempotency_key is the shopper's key of the request that created the order: the same
 		// key again returns this order.
 		field.String("idempotency_key").NotEmpty().MaxLen(64).Immutable(),
+		// amount is what the shopper pays: the lines' presale prices less promo_off (the 满减)
+		// and coupon_off.
 		field.Int64("amount").Positive().Immutable(),
+		field.Int64("promo_off").Default(0).NonNegative().Immutable(),
+		field.Int64("coupon_off").Default(0).NonNegative().Immutable(),
+		field.Int("activity_id").Optional().Nillable().Immutable(),
+		field.Int("coupon_id").Optional().Nillable().Immutable(),
+		// leader_funded is the part of coupon_off the serving leader's commission bears.
+		field.Int64("leader_funded").Default(0).NonNegative().Immutable(),
 		// refunded sums the refunds that succeeded.
 		field.Int64("refunded").Default(0).NonNegative(),
 		// pay_attempt numbers the WeChat Pay orders placed for this order (out_trade_no).
@@ -82,7 +90,15 @@ func (OrderLine) Fields() []ent.Field {
 		field.String("title").NotEmpty().MaxLen(180).Immutable(),
 		field.Int64("price").Positive().Immutable(),
 		field.Int64("quantity").Positive().Immutable(),
-		field.Int64("amount").Positive().Immutable(),
+		// amount is what was paid for the line: price × quantity less promo_off and coupon_off,
+		// allocated to the line in integer fen. Refunds are capped by it and commission is
+		// computed on it. A gift line (阶梯满赠) is paid nothing.
+		field.Int64("amount").NonNegative().Immutable(),
+		field.Int64("promo_off").Default(0).NonNegative().Immutable(),
+		field.Int64("coupon_off").Default(0).NonNegative().Immutable(),
+		// leader_funded is the part of coupon_off this line's level-0 commission bears.
+		field.Int64("leader_funded").Default(0).NonNegative().Immutable(),
+		field.Bool("gift").Default(false).Immutable(),
 		field.Int("commission_bp").NonNegative().Max(10000).Immutable(),
 		field.Int64("refunded_quantity").Default(0).NonNegative(),
 		field.Int64("refunded_amount").Default(0).NonNegative(),
