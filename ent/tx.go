@@ -80,6 +80,8 @@ type Tx struct {
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
 	Sku *SkuClient
+	// SkuPriceDay is the client for interacting with the SkuPriceDay builders.
+	SkuPriceDay *SkuPriceDayClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -246,6 +248,7 @@ func (tx *Tx) init() {
 	tx.ShippingDeclaration = NewShippingDeclarationClient(tx.config)
 	tx.ShopperNotice = NewShopperNoticeClient(tx.config)
 	tx.Sku = NewSkuClient(tx.config)
+	tx.SkuPriceDay = NewSkuPriceDayClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 
