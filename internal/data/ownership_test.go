@@ -30,6 +30,7 @@ var owners = map[string][]string{
 	"reconcilestore":  nil,
 	"stockstore":      nil,
 	"auditstore":      {"audit_entries"},
+	"pricestore":      {"sku_price_days"},
 }
 
 // readModels are the statements that read several domains' tables at once, on purpose: each is

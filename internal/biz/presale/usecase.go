@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
@@ -23,6 +24,7 @@ type Usecase struct {
 	now     port.Clock
 	limits  CommissionLimits
 	stock   Stock
+	prices  PriceHistory
 	cfg     Config
 }
 
@@ -35,9 +37,9 @@ type CommissionLimits interface {
 
 // NewUsecase builds the batch use cases.
 func NewUsecase(repo Repo, catalog Catalog, grids Grids, events event.Publisher, tx port.Transactor, now port.Clock,
-	limits CommissionLimits, stock Stock, cfg Config) *Usecase {
+	limits CommissionLimits, stock Stock, prices PriceHistory, cfg Config) *Usecase {
 	return &Usecase{repo: repo, catalog: catalog, grids: grids, events: events, tx: tx, now: now, limits: limits,
-		stock: stock, cfg: cfg}
+		stock: stock, prices: prices, cfg: cfg}
 }
 
 // checkCommission asks the commission limits about b's items.
@@ -117,8 +119,8 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 			return nil, err
 		}
 		b.Items = append(b.Items, Item{SKUID: sku.ID, ProductID: sku.ProductID, Title: sku.Title, Spec: sku.Spec,
-			Unit: sku.Unit, Image: sku.Image, ListPrice: sku.ListPrice, Price: it.Price, Quota: it.Quota,
-			Limit: it.Limit, CommissionBP: it.CommissionBP})
+			Unit: sku.Unit, Image: sku.Image, ListPrice: sku.ListPrice, ReferenceBasis: strings.TrimSpace(it.ReferenceBasis),
+			Price: it.Price, Quota: it.Quota, Limit: it.Limit, CommissionBP: it.CommissionBP})
 	}
 	if err := uc.checkCommission(ctx, b); err != nil {
 		return nil, err
@@ -128,8 +130,10 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 
 // Schedule hands a draft to the clock: it opens at opens_at. A cut-off already past is refused,
 // and so is a pickup date too late for the commission to be paid (the configuration may have
-// changed since the draft was saved). The stock counters are loaded before the batch leaves
-// draft, so a batch due at once is open with its stock in place.
+// changed since the draft was saved), and a list price the reference-price rule forbids
+// (reference.go): the verdict is stored on the items, so the shop's read decides nothing. The
+// stock counters are loaded before the batch leaves draft, so a batch due at once is open with
+// its stock in place.
 func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 	return uc.move(ctx, id, "schedule", func(b *Batch) error {
 		if b.Status != Draft {
@@ -144,6 +148,12 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 		// The plans may have changed since the draft was saved.
 		if err := uc.checkCommission(ctx, b); err != nil {
 			return err
+		}
+		if err := uc.judgeReferences(ctx, b, true); err != nil {
+			return err
+		}
+		if err := uc.repo.SaveListPrices(ctx, b); err != nil {
+			return fmt.Errorf("list prices of batch %d: %w", b.ID, err)
 		}
 		if err := uc.stock.LoadFresh(ctx, b); err != nil {
 			return fmt.Errorf("load stock of batch %d: %w", b.ID, err)
