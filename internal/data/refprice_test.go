@@ -217,7 +217,16 @@ func (e *rpEnv) rpCatalog(listPrices ...int64) []int64 {
 // judges again: a lower sale since scheduling hides a list price without a basis.
 func TestSchedulingRefusesAnUnbackedListPrice(t *testing.T) {
 	t.Parallel()
-	e := newRpEnv(t, openPostgres(t))
+	// SQLite too: its one writer at a time catches a read or write outside the transaction.
+	for engine, open := range map[string]func(*testing.T) *sqldb.DB{"postgres": openPostgres, "sqlite": openSQLite} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			testSchedulingRefuses(t, newRpEnv(t, open(t)))
+		})
+	}
+}
+
+func testSchedulingRefuses(t *testing.T, e *rpEnv) {
 	ctx := identity.WithPrincipal(t.Context(), identity.Principal{Kind: identity.SubjectConsole, ID: 1, Roles: []identity.Role{identity.RoleOps}})
 	grid, err := geo.CellAt(peoplesSquare, geo.DefaultGridRes)
 	if err != nil {

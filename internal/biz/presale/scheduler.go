@@ -33,7 +33,7 @@ func (uc *Usecase) Tick(ctx context.Context) error {
 			return "", false, err
 		}
 		if err := uc.repo.SaveListPrices(ctx, b); err != nil {
-			return "", false, fmt.Errorf("list prices: %w", err)
+			return "", false, err // the store names the batch
 		}
 		return TopicOpened, true, Lifecycle.Move(&b.Status, Open)
 	}); err != nil {

@@ -135,7 +135,7 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 // stock counters are loaded before the batch leaves draft, so a batch due at once is open with
 // its stock in place.
 func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
-	return uc.move(ctx, id, "schedule", func(b *Batch) error {
+	return uc.move(ctx, id, "schedule", func(txCtx context.Context, b *Batch) error {
 		if b.Status != Draft {
 			return Lifecycle.Refuse(b.Status, "schedule")
 		}
@@ -149,11 +149,12 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 		if err := uc.checkCommission(ctx, b); err != nil {
 			return err
 		}
-		if err := uc.judgeReferences(ctx, b, true); err != nil {
+		// In the transaction: the verdicts are saved with the status or not at all.
+		if err := uc.judgeReferences(txCtx, b, true); err != nil {
 			return err
 		}
-		if err := uc.repo.SaveListPrices(ctx, b); err != nil {
-			return fmt.Errorf("list prices of batch %d: %w", b.ID, err)
+		if err := uc.repo.SaveListPrices(txCtx, b); err != nil {
+			return err // the store names the batch
 		}
 		if err := uc.stock.LoadFresh(ctx, b); err != nil {
 			return fmt.Errorf("load stock of batch %d: %w", b.ID, err)
@@ -164,7 +165,7 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 
 // Dispatch records that a closed batch's goods left the warehouse.
 func (uc *Usecase) Dispatch(ctx context.Context, id int64) (*Batch, error) {
-	return uc.move(ctx, id, "dispatch", func(b *Batch) error {
+	return uc.move(ctx, id, "dispatch", func(_ context.Context, b *Batch) error {
 		if b.Status != Closed {
 			return Lifecycle.Refuse(b.Status, "dispatch")
 		}
@@ -176,7 +177,7 @@ func (uc *Usecase) Dispatch(ctx context.Context, id int64) (*Batch, error) {
 // Cancel stops a batch that was not dispatched. Its orders are cancelled or refunded by the
 // handlers of the cancelled event (and, should one slip in after, by the order sweeper).
 func (uc *Usecase) Cancel(ctx context.Context, id int64, reason string) (*Batch, error) {
-	return uc.move(ctx, id, "cancel", func(b *Batch) error {
+	return uc.move(ctx, id, "cancel", func(_ context.Context, b *Batch) error {
 		switch b.Status {
 		case Draft, Scheduled, Open, Closed:
 		default:
@@ -187,16 +188,17 @@ func (uc *Usecase) Cancel(ctx context.Context, id int64, reason string) (*Batch,
 	}, TopicCancelled)
 }
 
-// move locks the batch, applies change, saves it and publishes topic (if any) in one
-// transaction.
-func (uc *Usecase) move(ctx context.Context, id int64, action string, change func(*Batch) error, topic string) (*Batch, error) {
+// move locks the batch, applies change (given the transaction's context), saves it and
+// publishes topic (if any) in one transaction.
+func (uc *Usecase) move(ctx context.Context, id int64, action string, change func(context.Context, *Batch) error,
+	topic string) (*Batch, error) {
 	var out *Batch
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
 		b, err := uc.repo.Lock(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := change(b); err != nil {
+		if err := change(ctx, b); err != nil {
 			return err
 		}
 		if err := uc.repo.SaveStatus(ctx, b); err != nil {
