@@ -35,6 +35,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/pricestore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/redispace"
@@ -153,6 +154,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
+	priceStore := pricestore.NewPriceStore(db)
 	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
@@ -172,7 +174,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, config5)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, priceStore, config5)
 	pickupRepo := orderstore.NewPickupRepo(db, batchRepo)
 	pickupGuard := orderstore.NewPickupGuard(universalClient, keyPrefix)
 	orderRepo := orderstore.NewOrderRepo(db)
@@ -308,7 +310,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	httpServer := server.NewHTTPServer(confServer, middleware, readiness, drain, services, webhooks, consoleConsole, logger)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, db, config3, portClock)
-	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase)
+	priceRecorder := order.NewPriceRecorder(orderRepo, priceStore)
+	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase, priceRecorder)
 	dispatcher := event.NewDispatcher(outboxStore, portClock, eventMap)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)
@@ -402,6 +405,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	priceStore := pricestore.NewPriceStore(db)
 	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
@@ -421,7 +425,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, config5)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, priceStore, config5)
 	mainTools := &tools{
 		Accounts: accounts,
 		Leaders:  usecase,

@@ -23,6 +23,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/pricestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/redispace"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
@@ -61,6 +62,7 @@ var Stores = wire.NewSet(
 	outboxstore.ProviderSet,
 	redispace.ProviderSet,
 	auditstore.ProviderSet,
+	pricestore.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),
