@@ -14,10 +14,11 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 // BasisPoints is 100%.
-const BasisPoints = 10_000
+const BasisPoints = ratio.Whole
 
 // Share is what one leader earns from one order line at one level.
 type Share struct {
@@ -38,12 +39,7 @@ type LineInput struct {
 
 // ShareOf is floor(base × bp / 10000), 0 for a non-positive base or rate. Amounts in fen fit an
 // int64 many times over once multiplied by at most 10000.
-func ShareOf(base int64, bp int) int64 {
-	if base <= 0 || bp <= 0 {
-		return 0
-	}
-	return base * int64(bp) / BasisPoints
-}
+func ShareOf(base int64, bp int) int64 { return ratio.Of(base, bp) }
 
 // CapOf is the most commission a payment of amount may carry under capBP.
 func CapOf(amount int64, capBP int) int64 { return ShareOf(amount, capBP) }

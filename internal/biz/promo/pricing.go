@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 // Line is one line of a cart: a batch item at its presale price, and what pricing makes of it.
@@ -189,7 +189,7 @@ func (p Pricing) fundByLeader(q *Quote, off int64) error {
 	var total int64
 	for i := range q.Lines {
 		l := &q.Lines[i]
-		shares[i] = min(commission.ShareOf(l.Amount(), l.RateBP), commission.CapOf(l.Amount(), p.CapBP))
+		shares[i] = min(ratio.Of(l.Amount(), l.RateBP), ratio.Of(l.Amount(), p.CapBP))
 		total += shares[i]
 	}
 	if total < off {
