@@ -9,6 +9,7 @@ package main
 import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz"
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
@@ -35,6 +36,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/redispace"
@@ -139,7 +141,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	outboxStore := outboxstore.NewOutboxStore(db, portClock)
 	commissionStore := commissionstore.NewCommissionStore(db)
 	confCommission := bootstrap.Commission
-	config3, err := commissionConfig(leaders, confCommission)
+	confSettlement := bootstrap.Settlement
+	config3, err := commissionConfig(leaders, confCommission, confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -153,7 +156,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()
@@ -199,19 +201,25 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, portClock)
 	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, portClock)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, portClock)
+	couponStore := promostore.NewCouponStore(db)
+	activities := checkoutActivities()
+	pricingConfig := biz.CheckoutPricing(config3, config4)
 	checkoutDeps := order.CheckoutDeps{
-		Repo:      orderRepo,
-		Counter:   stockCounter,
-		Keeper:    keeper,
-		Shoppers:  shoppers,
-		Batches:   batches,
-		BatchRepo: batchRepo,
-		Payments:  paymentUsecase,
-		Events:    outboxStore,
-		Tx:        db,
-		QR:        orderQRSigner,
-		Config:    orderConfig,
-		Now:       portClock,
+		Repo:       orderRepo,
+		Counter:    stockCounter,
+		Keeper:     keeper,
+		Shoppers:   shoppers,
+		Batches:    batches,
+		BatchRepo:  batchRepo,
+		Payments:   paymentUsecase,
+		Events:     outboxStore,
+		Tx:         db,
+		QR:         orderQRSigner,
+		Config:     orderConfig,
+		Now:        portClock,
+		Coupons:    couponStore,
+		Activities: activities,
+		Pricing:    pricingConfig,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
 	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, portClock)
@@ -388,7 +396,8 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	outboxStore := outboxstore.NewOutboxStore(db, portClock)
 	commissionStore := commissionstore.NewCommissionStore(db)
 	confCommission := bootstrap.Commission
-	config3, err := commissionConfig(leaders, confCommission)
+	confSettlement := bootstrap.Settlement
+	config3, err := commissionConfig(leaders, confCommission, confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -402,7 +411,6 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()

@@ -86,16 +86,24 @@ func (e *PriceError) Error() string {
 	return fmt.Sprintf("item %d now costs %d fen", e.ItemID, e.Price)
 }
 
-// Line is one item of an order. Amounts are fen.
+// Line is one item of an order. Amounts are fen. Amount is what was paid for the line: price ×
+// quantity less the 满减 (PromoOff) and the coupon (CouponOff) allocated to it; refunds are
+// capped by it and commission is computed on it. A gift line (阶梯满赠) is paid nothing.
 type Line struct {
-	ID             int64
-	OrderID        int64
-	ItemID         int64
-	SKUID          int64
-	Title          string
-	Price          int64
-	Quantity       int64
-	Amount         int64
+	ID        int64
+	OrderID   int64
+	ItemID    int64
+	SKUID     int64
+	Title     string
+	Price     int64
+	Quantity  int64
+	Amount    int64
+	PromoOff  int64
+	CouponOff int64
+	// LeaderFunded is the part of CouponOff the serving leader's level-0 commission on this
+	// line bears.
+	LeaderFunded   int64
+	Gift           bool
 	CommissionBP   int
 	RefundedQty    int64
 	RefundedAmount int64
@@ -110,7 +118,15 @@ type Order struct {
 	GridCell       string
 	Status         Status
 	IdempotencyKey string
-	Amount         int64
+	// Amount is what the shopper pays (the prepay amount): the lines' amounts.
+	Amount   int64
+	PromoOff int64
+	// CouponOff is the discount of CouponID; LeaderFunded is what the leader's commission
+	// bears of it.
+	CouponOff      int64
+	LeaderFunded   int64
+	ActivityID     int64
+	CouponID       int64
 	Refunded       int64
 	PayAttempt     int
 	ExpiresAt      time.Time

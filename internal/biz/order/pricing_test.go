@@ -14,7 +14,8 @@ import (
 var pricingNow = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 
 func pricingCheckout() *Checkout {
-	return &Checkout{cfg: Config{OrderTTL: 15 * time.Minute}, now: func() time.Time { return pricingNow }}
+	return &Checkout{cfg: Config{OrderTTL: 15 * time.Minute}, now: func() time.Time { return pricingNow },
+		activities: NoActivities{}}
 }
 
 // randomBatch is an open batch of up to eight items, some limited per shopper.
@@ -51,7 +52,7 @@ func TestBuildPricesEveryLineAtTheBatchPrice(t *testing.T) {
 		if err := in.check(); err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
-		o, err := c.build(b, 77, in)
+		o, err := c.build(t.Context(), b, 77, in)
 		if err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
@@ -98,23 +99,23 @@ func TestBuildRefusesAStalePriceALimitAndAClosedBatch(t *testing.T) {
 			seen = 1 + rng.Int64N(it.Price-1) // cheaper than now: refused too
 		}
 		var pe *PriceError
-		_, err := c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{{ItemID: it.ID, Qty: 1, Price: seen}}})
+		_, err := c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{{ItemID: it.ID, Qty: 1, Price: seen}}})
 		if !errors.As(err, &pe) || pe.ItemID != it.ID || pe.Price != it.Price {
 			t.Fatalf("case %d: price %d seen for %d: %v", n, seen, it.Price, err)
 		}
 		if it.Limit > 0 {
 			var se *StockError
 			over := LineInput{ItemID: it.ID, Qty: it.Limit + 1 + rng.Int64N(5), Price: it.Price}
-			_, err = c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{over}})
+			_, err = c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{over}})
 			if !errors.As(err, &se) || !errors.Is(err, ErrLimitExceeded) || se.Limit != it.Limit || se.ItemID != it.ID {
 				t.Fatalf("case %d: %d of an item limited to %d: %v", n, over.Qty, it.Limit, err)
 			}
 			at := LineInput{ItemID: it.ID, Qty: it.Limit, Price: it.Price}
-			if _, err := c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{at}}); err != nil {
+			if _, err := c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{at}}); err != nil {
 				t.Fatalf("case %d: exactly the limit %d: %v", n, it.Limit, err)
 			}
 		}
-		_, err = c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{good, {ItemID: 999, Qty: 1, Price: 1}}})
+		_, err = c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{good, {ItemID: 999, Qty: 1, Price: 1}}})
 		if !isInvalid(err, "lines.item_id") {
 			t.Fatalf("case %d: an item not in the batch: %v", n, err)
 		}
@@ -131,11 +132,11 @@ func TestBuildRefusesAStalePriceALimitAndAClosedBatch(t *testing.T) {
 	} {
 		nb := *b
 		mod(&nb)
-		if _, err := c.build(&nb, 1, PlaceInput{Key: "k", Lines: good}); !errors.Is(err, presale.ErrNotOpen) {
+		if _, err := c.build(t.Context(), &nb, 1, PlaceInput{Key: "k", Lines: good}); !errors.Is(err, presale.ErrNotOpen) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := c.build(b, 1, PlaceInput{Key: "k", Lines: good}); err != nil {
+	if _, err := c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: good}); err != nil {
 		t.Fatalf("open batch: %v", err)
 	}
 }

@@ -53,6 +53,16 @@ type Config struct {
 	Auth *conf.Auth
 	// Checkout chooses the stock counter (stock_counter) and the arrival message's template.
 	Checkout *conf.Checkout
+	// Activities are the 满减 activities checkout prices with; nil: none.
+	Activities order.Activities
+}
+
+// activities is the test's activities, or none.
+func activities(cfg Config) order.Activities { //nolint:unused // a provider of Build (wireinject)
+	if cfg.Activities == nil {
+		return order.NoActivities{}
+	}
+	return cfg.Activities
 }
 
 // NoWechat is WeChat left unconfigured, as the program runs without it: the mini-program client

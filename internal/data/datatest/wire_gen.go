@@ -8,6 +8,7 @@ package datatest
 
 import (
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
@@ -33,6 +34,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
@@ -104,19 +106,26 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, now)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, now)
 	qrSigner := cfg.QR
+	couponStore := promostore.NewCouponStore(db)
+	orderActivities := activities(cfg)
+	settlementConfig := cfg.Settlement
+	pricingConfig := biz.CheckoutPricing(commissionConfig, settlementConfig)
 	checkoutDeps := order.CheckoutDeps{
-		Repo:      orderRepo,
-		Counter:   stockCounter,
-		Keeper:    keeper,
-		Shoppers:  shoppers,
-		Batches:   batches,
-		BatchRepo: batchRepo,
-		Payments:  paymentUsecase,
-		Events:    outboxStore,
-		Tx:        db,
-		QR:        qrSigner,
-		Config:    orderConfig,
-		Now:       now,
+		Repo:       orderRepo,
+		Counter:    stockCounter,
+		Keeper:     keeper,
+		Shoppers:   shoppers,
+		Batches:    batches,
+		BatchRepo:  batchRepo,
+		Payments:   paymentUsecase,
+		Events:     outboxStore,
+		Tx:         db,
+		QR:         qrSigner,
+		Config:     orderConfig,
+		Now:        now,
+		Coupons:    couponStore,
+		Activities: orderActivities,
+		Pricing:    pricingConfig,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
 	sweeper := order.NewSweeper(orderCheckout, batchRepo)
@@ -135,7 +144,6 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, now)
 	settlementStore := settlementstore.NewSettlementStore(db)
-	settlementConfig := cfg.Settlement
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, settlementConfig, now)
 	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
