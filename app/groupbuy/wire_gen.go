@@ -198,10 +198,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	paymentStore := paymentstore.NewPaymentStore(db)
 	afterSaleRepo := orderstore.NewAfterSaleRepo(db)
-	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, portClock)
-	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, portClock)
-	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, portClock)
 	couponStore := promostore.NewCouponStore(db)
+	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, couponStore, portClock)
+	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, couponStore, portClock)
+	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, portClock)
 	activities := checkoutActivities()
 	pricingConfig := biz.CheckoutPricing(config3, config4)
 	checkoutDeps := order.CheckoutDeps{
@@ -222,7 +222,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Pricing:    pricingConfig,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
-	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, portClock)
+	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, couponStore, portClock)
 	shopService := service.NewShopService(orderCheckout, presaleUsecase, afterSales, pickup)
 	leaderPickupService := service.NewLeaderPickupService(pickup)
 	afterSalesOpsService := service.NewAfterSalesOpsService(afterSales)

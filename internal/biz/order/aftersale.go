@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 // AfterSaleStatus is where an after-sales request (售后) is:
@@ -96,15 +97,16 @@ const (
 // (RefundApplier). It needs no payments, so the payment listener can be built from it before
 // payments exist; AfterSales embeds one.
 type AfterSaleRefunds struct {
-	repo   AfterSaleRepo
-	orders Repo
-	events event.Publisher
-	now    port.Clock
+	repo    AfterSaleRepo
+	orders  Repo
+	events  event.Publisher
+	coupons promo.Coupons
+	now     port.Clock
 }
 
 // NewAfterSaleRefunds builds the RefundApplier of after-sales.
-func NewAfterSaleRefunds(repo AfterSaleRepo, orders Repo, events event.Publisher, now port.Clock) *AfterSaleRefunds {
-	return &AfterSaleRefunds{repo: repo, orders: orders, events: events, now: now}
+func NewAfterSaleRefunds(repo AfterSaleRepo, orders Repo, events event.Publisher, coupons promo.Coupons, now port.Clock) *AfterSaleRefunds {
+	return &AfterSaleRefunds{repo: repo, orders: orders, events: events, coupons: coupons, now: now}
 }
 
 var _ RefundApplier = (*AfterSaleRefunds)(nil)
@@ -120,8 +122,8 @@ type AfterSales struct {
 
 // NewAfterSales builds the after-sales use cases.
 func NewAfterSales(repo AfterSaleRepo, orders Repo, batches Batches, payments Payments, events event.Publisher,
-	tx port.Transactor, cfg Config, now port.Clock) *AfterSales {
-	return &AfterSales{AfterSaleRefunds: NewAfterSaleRefunds(repo, orders, events, now), batches: batches,
+	tx port.Transactor, cfg Config, coupons promo.Coupons, now port.Clock) *AfterSales {
+	return &AfterSales{AfterSaleRefunds: NewAfterSaleRefunds(repo, orders, events, coupons, now), batches: batches,
 		payments: payments, tx: tx, cfg: cfg}
 }
 
@@ -429,6 +431,11 @@ func (s *AfterSaleRefunds) RefundSucceeded(ctx context.Context, afterSaleID int6
 	now := s.now()
 	if err := s.orders.Save(ctx, o); err != nil {
 		return err
+	}
+	if o.Status == Refunded { // the last line: the whole order came back, and so does its coupon
+		if err := releaseCoupon(ctx, s.coupons, o, now); err != nil {
+			return err
+		}
 	}
 	if err := AfterSaleLifecycle.Move(&a.Status, AfterSaleRefunded); err != nil {
 		return err

@@ -102,11 +102,11 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		return nil, err
 	}
 	paymentStore := paymentstore.NewPaymentStore(db)
-	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, now)
-	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, now)
+	couponStore := promostore.NewCouponStore(db)
+	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, couponStore, now)
+	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, couponStore, now)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, now)
 	qrSigner := cfg.QR
-	couponStore := promostore.NewCouponStore(db)
 	orderActivities := activities(cfg)
 	settlementConfig := cfg.Settlement
 	pricingConfig := biz.CheckoutPricing(commissionConfig, settlementConfig)
@@ -130,7 +130,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	orderCheckout := order.NewCheckout(checkoutDeps)
 	sweeper := order.NewSweeper(orderCheckout, batchRepo)
 	pickup := order.NewPickup(pickupRepo, pickupGuard, orderRepo, batchRepo, repo, outboxStore, db, qrSigner, messenger, orderConfig, now)
-	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, now)
+	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, couponStore, now)
 	decoder := wechatpay.NewDecoder(client)
 	ledgerStore := ledgerstore.NewLedgerStore(db)
 	ledgerLedger := ledger.NewLedger(ledgerStore, db, now)
