@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -107,6 +108,7 @@ type Stack struct {
 	Listener      *order.Listener
 	Pickup        *order.Pickup
 	AfterSales    *order.AfterSales
+	Coupons       promo.Coupons
 
 	MiniProgram  *wechat.MiniProgram
 	WechatPay    *wechatpay.Client

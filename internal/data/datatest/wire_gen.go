@@ -179,6 +179,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Listener:        listener,
 		Pickup:          pickup,
 		AfterSales:      afterSales,
+		Coupons:         couponStore,
 		MiniProgram:     miniProgram,
 		WechatPay:       client,
 		Decoder:         decoder,
