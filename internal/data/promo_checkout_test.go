@@ -404,3 +404,188 @@ func TestCancelledUnpaidOrderReleasesItsCoupon(t *testing.T) {
 		t.Fatalf("%d locked coupons", n)
 	}
 }
+
+// settleRefund completes a refund at the simulator and syncs it through the payment use cases
+// (the notification may get there first, which changes nothing).
+func (e *prEnv) settleRefund(no string) {
+	e.t.Helper()
+	if err := e.pay.sim.CompleteRefund(no); err != nil {
+		e.t.Fatal(err)
+	}
+	if r, err := e.pay.uc.SyncRefund(e.t.Context(), no); err != nil || r.State != payment.RefundSuccess {
+		e.t.Fatalf("sync refund %s: %+v, %v", no, r, err)
+	}
+}
+
+// afterSale asks for lines of the order (nil: everything left), approves, and completes the
+// refund; it returns the refund's amount and applies it to commission.
+func (e *prEnv) afterSale(user int64, o *order.Order, lines []order.AfterSaleLine, eventID int64) int64 {
+	e.t.Helper()
+	ctx := e.t.Context()
+	a, err := e.built.AfterSales.Request(ctx, user, o.ID, lines, "坏了两个")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if a, err = e.built.AfterSales.Review(ctx, 1, a.ID, true, ""); err != nil {
+		e.t.Fatal(err)
+	}
+	e.settleRefund(a.OutRefundNo)
+	ev := commissionEvent(e.t, eventID, order.Changed{OrderID: o.ID, RefundNo: a.OutRefundNo, RefundAmount: a.Amount})
+	if err := e.built.Flows.OnRefunded(ctx, ev); err != nil {
+		e.t.Fatal(err)
+	}
+	return a.Amount
+}
+
+// After the cut-off a partial refund takes the units' share of what the line paid and keeps the
+// coupon used (the shopper keeps what it bought with it); the refund of the last line refunds
+// the order whole and releases the coupon, expired since its validity is over. Commission is
+// reversed exactly and the ledger stays balanced.
+func TestPartialRefundKeepsTheCouponAndTheLastReleasesIt(t *testing.T) {
+	e := newPrEnv(t, "redis")
+	ctx := t.Context()
+	user := e.shopper(1)
+	cp := e.coupon(user, promo.Discount{Kind: promo.FixedOff, AmountOff: 1000}, promo.FundedByPlatform, 2*time.Hour)
+	o, err := e.built.Checkout.Place(ctx, user, order.PlaceInput{Key: "partial-1", BatchID: e.batch.ID,
+		Lines: e.cart(), CouponID: cp.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The coupon over 3000:2000 is 600 and 400: the lines paid 2400 (2 units) and 1600.
+	if o.Amount != 4000 || o.Lines[0].Amount != 2400 || o.Lines[1].Amount != 1600 {
+		t.Fatalf("order %+v", o)
+	}
+	e.payOrder(user, o)
+	if pending := e.credit(o.ID); pending != 240+160 {
+		t.Fatalf("commission %d", pending)
+	}
+	e.clock.Advance(prCutoff + time.Hour) // after the cut-off, and past the coupon's validity
+	if got := e.afterSale(user, o, []order.AfterSaleLine{{LineID: o.Lines[0].ID, Quantity: 1}}, 2); got != 1200 {
+		t.Fatalf("one of two units refunds %d, want 1200 (not the price 1500)", got)
+	}
+	if st, by := e.couponState(cp.ID); st != promo.CouponUsed || by != o.ID {
+		t.Fatalf("coupon %s by %d after a partial refund", st, by)
+	}
+	if got := e.afterSale(user, o, nil, 3); got != 1200+1600 {
+		t.Fatalf("the rest refunds %d", got)
+	}
+	e.await(o.ID, order.Refunded)
+	if st, _ := e.couponState(cp.ID); st != promo.CouponExpired {
+		t.Fatalf("coupon %s after the whole order came back past its validity", st)
+	}
+	if b, _ := e.built.Views.Balance(ctx, e.leader.ID); b.Pending != 0 {
+		t.Fatalf("%d pending after everything was refunded", b.Pending)
+	}
+	e.trialBalanceZero()
+}
+
+// A coupon the leader funds comes off the leader's commission on the lines it discounts: ¥3 off
+// 5000 fen is 180 and 120 on the lines, whose 10% shares (282, 188) bear it as 180 and 120 —
+// the leader earns 470 − 300. A whole refund reverses exactly that and the ledger stays balanced.
+func TestLeaderFundedCouponLowersTheLeadersCommission(t *testing.T) {
+	e := newPrEnv(t, "redis")
+	ctx := t.Context()
+	user := e.shopper(1)
+	cp := e.coupon(user, promo.Discount{Kind: promo.FixedOff, AmountOff: 300}, promo.FundedByLeader, time.Hour)
+	o, err := e.built.Checkout.Place(ctx, user, order.PlaceInput{Key: "funded-1", BatchID: e.batch.ID,
+		Lines: e.cart(), CouponID: cp.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.LeaderFunded != 300 || o.Lines[0].LeaderFunded != 180 || o.Lines[1].LeaderFunded != 120 {
+		t.Fatalf("leader-funded parts %d: %+v", o.LeaderFunded, o.Lines)
+	}
+	e.payOrder(user, o)
+	if pending := e.credit(o.ID); pending != 282+188-300 {
+		t.Fatalf("the leader earns %d, want %d", pending, 282+188-300)
+	}
+	if _, err := e.built.Checkout.Cancel(ctx, user, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.settleRefund(payment.OutRefundNo(o.ID, 0))
+	ev := commissionEvent(t, 2, order.Changed{OrderID: o.ID, RefundNo: payment.OutRefundNo(o.ID, 0), RefundAmount: o.Amount})
+	if err := e.built.Flows.OnRefunded(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := e.built.Views.Balance(ctx, e.leader.ID); b.Pending != 0 {
+		t.Fatalf("%d pending after the whole refund", b.Pending)
+	}
+	e.trialBalanceZero()
+}
+
+// A tier of 阶梯满赠 adds the gift as a line paid nothing, reserved from the gift item's stock;
+// a retry of the request finds its order though the gift line is not one the shopper asked for.
+func TestGiftTierReservesTheGiftAndRetriesFindTheOrder(t *testing.T) {
+	e := newPrEnv(t, "redis")
+	ctx := t.Context()
+	e.db.PromoActivity.Create().SetName("满30赠番茄").SetStartsAt(e.clock.Now().Add(-time.Hour)).
+		SetEndsAt(e.clock.Now().Add(time.Hour)).SetTiers([]byte(fmt.Sprintf(`[{"threshold":3000,"gift_item_id":%d,"gift_qty":2}]`, e.gift.ID))).
+		SetCreatedBy(1).SetScopeKind(promoactivity.ScopeKindBatches).SetScopeIds([]int64{e.batch.ID}).SaveX(ctx)
+	user := e.shopper(1)
+	in := order.PlaceInput{Key: "gift-order-1", BatchID: e.batch.ID, Lines: []order.LineInput{{ItemID: e.a.ID, Qty: 2, Price: e.a.Price}}}
+	o, err := e.built.Checkout.Place(ctx, user, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Lines) != 2 || !o.Lines[1].Gift || o.Lines[1].ItemID != e.gift.ID || o.Lines[1].Quantity != 2 ||
+		o.Lines[1].Amount != 0 || o.Amount != 3000 {
+		t.Fatalf("order %+v", o)
+	}
+	again, err := e.built.Checkout.Place(ctx, user, in)
+	if err != nil || again.ID != o.ID {
+		t.Fatalf("retry: %+v, %v", again, err)
+	}
+	left, err := e.built.Counter.Remaining(ctx, e.batch)
+	if err != nil || left[e.gift.ID] != e.gift.Quota-2 || left[e.a.ID] != e.a.Quota-2 {
+		t.Fatalf("left %v (%v)", left, err)
+	}
+	if k := e.count(`SELECT count(*) FROM order_lines WHERE gift AND amount = 0`); k != 1 {
+		t.Fatalf("%d gift lines stored", k)
+	}
+}
+
+// A payment that reaches an order cancelled meanwhile still wins. When another order holds its
+// coupon by then, the payment stands and the coupon stays with that order; when the coupon is
+// free, the paid order takes it again and uses it.
+func TestLatePaymentOfACancelledOrderTakesItsCouponBackIfFree(t *testing.T) {
+	e := newPrEnv(t, "redis")
+	ctx := t.Context()
+	user := e.shopper(1)
+	cp := e.coupon(user, promo.Discount{Kind: promo.FixedOff, AmountOff: 500}, promo.FundedByPlatform, time.Hour)
+	place := func(key string) *order.Order {
+		o, err := e.built.Checkout.Place(ctx, user, order.PlaceInput{Key: key, BatchID: e.batch.ID, Lines: e.cart(), CouponID: cp.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	cancel := func(o *order.Order) {
+		if _, err := e.built.Checkout.Cancel(ctx, user, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	latePay := func(o *order.Order) {
+		err := e.data.InTx(ctx, func(ctx context.Context) error {
+			return e.built.Listener.PaymentPaid(ctx, &payment.Payment{OutTradeNo: payment.OutTradeNo(o.ID, o.PayAttempt),
+				PaidAt: e.clock.Now()})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.await(o.ID, order.Paid)
+	}
+	x := place("late-pay-1")
+	cancel(x)
+	y := place("late-pay-2")
+	latePay(x)
+	if st, by := e.couponState(cp.ID); st != promo.CouponLocked || by != y.ID {
+		t.Fatalf("coupon %s by %d: the order holding it keeps it", st, by)
+	}
+	cancel(y)
+	z := place("late-pay-3")
+	cancel(z)
+	latePay(z)
+	if st, by := e.couponState(cp.ID); st != promo.CouponUsed || by != z.ID {
+		t.Fatalf("coupon %s by %d after the late payment", st, by)
+	}
+}
