@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/promoactivity"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -209,6 +210,26 @@ func (e *prEnv) await(id int64, want order.Status) *order.Order {
 		}
 		if time.Now().After(deadline) {
 			e.t.Fatalf("order %d is %s, want %s", id, o.Status, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settled waits until a paid order's notification has arrived (paid, or refunding when a
+// cancellation found it paid) and returns its status.
+func (e *prEnv) settled(id int64) order.Status {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o, err := e.built.Orders.Get(e.t.Context(), id)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if o.Status == order.Paid || o.Status == order.Refunding {
+			return o.Status
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("order %d is still %s", id, o.Status)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -587,5 +608,111 @@ func TestLatePaymentOfACancelledOrderTakesItsCouponBackIfFree(t *testing.T) {
 	latePay(z)
 	if st, by := e.couponState(cp.ID); st != promo.CouponUsed || by != z.ID {
 		t.Fatalf("coupon %s by %d after the late payment", st, by)
+	}
+}
+
+// Shoppers cancel unpaid orders while their payments go through at WeChat: whichever wins, the
+// coupon follows the order — used by a paid order, available again for a cancelled one (or a
+// paid one the cancellation then refunds whole).
+func TestPaymentRacingCancellationKeepsTheCouponWithTheOrder(t *testing.T) {
+	e := newPrEnv(t, "redis")
+	ctx := t.Context()
+	const n = 12
+	type run struct {
+		user  int64
+		cp    *promo.Coupon
+		o     *order.Order
+		paid  bool
+		clerr error
+	}
+	runs := make([]*run, n)
+	for i := range runs {
+		r := &run{user: e.shopper(i + 1)}
+		r.cp = e.coupon(r.user, promo.Discount{Kind: promo.FixedOff, AmountOff: 500}, promo.FundedByPlatform, time.Hour)
+		o, err := e.built.Checkout.Place(ctx, r.user, order.PlaceInput{Key: fmt.Sprintf("race-pay-%02d", i),
+			BatchID: e.batch.ID, Lines: e.cart(), CouponID: r.cp.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.built.Checkout.Pay(ctx, r.user, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		r.o, runs[i] = o, r
+	}
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := e.pay.sim.Pay(payment.OutTradeNo(r.o.ID, r.o.PayAttempt))
+			r.paid = err == nil
+		}()
+		go func() {
+			defer wg.Done()
+			_, r.clerr = e.built.Checkout.Cancel(context.Background(), r.user, r.o.ID)
+		}()
+	}
+	wg.Wait()
+	outcomes := map[bool]int{}
+	for _, r := range runs {
+		outcomes[r.paid]++
+		want, coupon, by := order.Cancelled, promo.CouponAvailable, int64(0)
+		if r.paid {
+			want, coupon, by = order.Paid, promo.CouponUsed, r.o.ID
+		} else if r.clerr != nil {
+			t.Fatalf("order %d: neither paid nor cancelled: %v", r.o.ID, r.clerr)
+		}
+		if r.paid && e.settled(r.o.ID) == order.Refunding {
+			// The cancellation found the order paid and refunds it whole: the coupon comes back.
+			e.settleRefund(payment.OutRefundNo(r.o.ID, 0))
+			want, coupon, by = order.Refunded, promo.CouponAvailable, 0
+		}
+		e.await(r.o.ID, want)
+		if st, holder := e.couponState(r.cp.ID); st != coupon || holder != by {
+			t.Fatalf("order %d %s: coupon %s by %d", r.o.ID, want, st, holder)
+		}
+	}
+	t.Logf("paid %d, cancelled %d", outcomes[true], outcomes[false])
+}
+
+// A paid order's shopper cancels while ops cancel the batch: both ask for the same whole refund,
+// the order is refunded once and its coupon comes back once.
+func TestWholeRefundsRacingGiveTheCouponBackOnce(t *testing.T) {
+	e := newPrEnv(t, "redis")
+	ctx := t.Context()
+	user := e.shopper(1)
+	cp := e.coupon(user, promo.Discount{Kind: promo.FixedOff, AmountOff: 500}, promo.FundedByPlatform, time.Hour)
+	o, err := e.built.Checkout.Place(ctx, user, order.PlaceInput{Key: "race-refund-1", BatchID: e.batch.ID,
+		Lines: e.cart(), CouponID: cp.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.payOrder(user, o)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() { defer wg.Done(); _, errs[0] = e.built.Checkout.Cancel(context.Background(), user, o.ID) }()
+	go func() {
+		defer wg.Done()
+		errs[1] = e.built.Checkout.CancelBatchOrders(context.Background(), e.batch.ID)
+	}()
+	wg.Wait()
+	// The shopper's cancel may come second and find the order refunding: a refused move.
+	if errs[0] != nil && !errors.Is(errs[0], lifecycle.ErrRefused) || errs[1] != nil {
+		t.Fatal(errors.Join(errs...))
+	}
+	e.settleRefund(payment.OutRefundNo(o.ID, 0))
+	got := e.await(o.ID, order.Refunded)
+	if got.Refunded != o.Amount {
+		t.Fatalf("refunded %d of %d", got.Refunded, o.Amount)
+	}
+	if st, by := e.couponState(cp.ID); st != promo.CouponAvailable || by != 0 {
+		t.Fatalf("coupon %s by %d", st, by)
+	}
+	if k := e.pay.refunds(); k < 1 {
+		t.Fatalf("%d refunds asked", k)
+	}
+	if k := e.count(`SELECT count(*) FROM payment_refunds`); k != 1 {
+		t.Fatalf("%d refunds recorded", k)
 	}
 }
