@@ -75,7 +75,8 @@ type prEnv struct {
 
 const prCutoff = 3 * time.Hour
 
-func newPrEnv(t *testing.T, counter string) *prEnv {
+// newPrEnv builds the environment with the stock counter named; policy adjusts the policy.
+func newPrEnv(t *testing.T, counter string, policy ...func(*datatest.Config)) *prEnv {
 	t.Helper()
 	db := openPostgres(t)
 	s := newStackIn(t, db, testenv.SingleRedis)
@@ -91,6 +92,9 @@ func newPrEnv(t *testing.T, counter string) *prEnv {
 		t.Fatal(err)
 	}
 	cfg.QR = qr
+	for _, p := range policy {
+		p(&cfg)
+	}
 	e.built = s.build(s.clock.Now, e.pay.conf, cfg)
 	e.pay.serve(e.built)
 	cell, err := geo.CellAt(peoplesSquare, geo.DefaultGridRes)
@@ -715,4 +719,33 @@ func TestWholeRefundsRacingGiveTheCouponBackOnce(t *testing.T) {
 	if k := e.count(`SELECT count(*) FROM payment_refunds`); k != 1 {
 		t.Fatalf("%d refunds recorded", k)
 	}
+}
+
+// WeChat shares at most its ratio of the payment net of its fee. A ¥15.00 line bought with a
+// ¥14.00 coupon pays 100 fen: at a 5% ratio and a 0.6% fee (1 fen) WeChat lets 4 fen be shared,
+// while the leader's 10% is 10. The quote tells the cap at pricing, and the credit keeps to it.
+func TestCommissionIsCutToWeChatsRatioDecidedAtPricing(t *testing.T) {
+	limit := func(c *datatest.Config) {
+		c.Settlement.MaxRatioBP, c.Settlement.FeeBP = 500, 60
+		c.Commission.Share = c.Settlement.Limit()
+	}
+	e := newPrEnv(t, "redis", limit)
+	ctx := t.Context()
+	user := e.shopper(1)
+	cp := e.coupon(user, promo.Discount{Kind: promo.FixedOff, AmountOff: 1400}, promo.FundedByPlatform, time.Hour)
+	lines := []order.LineInput{{ItemID: e.a.ID, Qty: 1, Price: e.a.Price}}
+	q, err := e.built.Checkout.Quote(ctx, user, order.QuoteInput{BatchID: e.batch.ID, Lines: lines, CouponID: cp.ID})
+	if err != nil || q.Amount != 100 || q.ShareCap != 4 || q.CommissionCut != 30-4 {
+		t.Fatalf("quote %+v, %v", q, err)
+	}
+	o, err := e.built.Checkout.Place(ctx, user, order.PlaceInput{Key: "tiny-order-1", BatchID: e.batch.ID, Lines: lines,
+		CouponID: cp.ID, ExpectedAmount: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.payOrder(user, o)
+	if pending := e.credit(o.ID); pending != 4 {
+		t.Fatalf("credited %d, want the 4 fen WeChat lets be shared", pending)
+	}
+	e.trialBalanceZero()
 }
