@@ -164,10 +164,20 @@ type StockLine struct {
 	Limit  int64
 }
 
-// Reservation is the order's reservation; limits come from the batch's items.
+// Reservation is the order's reservation; limits come from the batch's items. An item is one
+// stock line however many order lines carry it: the counters check every line before taking
+// any, so two lines of one item would each be checked against the same stock. (Pricing gives
+// no gift of an item the order buys, so today an item has one line.) A gift's units count
+// toward the shopper's limit like any unit of its item.
 func (o *Order) Reservation(limits map[int64]int64) Reservation {
 	r := Reservation{BatchID: o.BatchID, Token: o.Token(), UserID: o.UserID}
+	at := make(map[int64]int, len(o.Lines))
 	for _, l := range o.Lines {
+		if i, ok := at[l.ItemID]; ok {
+			r.Lines[i].Qty += l.Quantity
+			continue
+		}
+		at[l.ItemID] = len(r.Lines)
 		r.Lines = append(r.Lines, StockLine{ItemID: l.ItemID, Qty: l.Quantity, Limit: limits[l.ItemID]})
 	}
 	return r

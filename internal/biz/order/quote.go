@@ -99,8 +99,13 @@ func (c *Checkout) price(ctx context.Context, b *presale.Batch, userID int64, in
 			return nil, err
 		}
 	}
+	// An order has one line per item (order_lines is unique on order and item): a gift tier whose
+	// gift the shopper also buys does not apply to the order.
 	gifts := func(itemID int64) (promo.Line, bool) {
 		it, ok := b.Item(itemID)
+		for _, l := range in.Lines {
+			ok = ok && l.ItemID != itemID
+		}
 		return promo.Line{ItemID: it.ID, SKUID: it.SKUID, Price: it.Price, RateBP: it.CommissionBP}, ok
 	}
 	p := promo.Pricing{CapBP: c.pricing.CapBP, Limit: c.pricing.Limit}
