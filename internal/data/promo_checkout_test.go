@@ -400,7 +400,8 @@ func TestConcurrentCheckoutsNamingOneCouponMakeOneOrder(t *testing.T) {
 	}
 }
 
-// An unpaid order cancelled by its shopper gives its coupon back, usable again by the next order.
+// An unpaid order cancelled by its shopper gives its coupon back, usable again by the next order;
+// while the order holds it, a retry of the order finds it and another order is refused.
 func TestCancelledUnpaidOrderReleasesItsCoupon(t *testing.T) {
 	e := newPrEnv(t, "redis")
 	ctx := t.Context()
@@ -410,6 +411,12 @@ func TestCancelledUnpaidOrderReleasesItsCoupon(t *testing.T) {
 		Lines: e.cart(), CouponID: cp.ID})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A retry finds its order, though the coupon it names is now locked (by that order).
+	again, err := e.built.Checkout.Place(ctx, user, order.PlaceInput{Key: "cancel-me-1", BatchID: e.batch.ID,
+		Lines: e.cart(), CouponID: cp.ID})
+	if err != nil || again.ID != o.ID {
+		t.Fatalf("retry: %+v, %v", again, err)
 	}
 	if _, err := e.built.Checkout.Place(ctx, user, order.PlaceInput{Key: "second-1", BatchID: e.batch.ID,
 		Lines: e.cart(), CouponID: cp.ID}); !errors.Is(err, promo.ErrCouponNotUsable) {

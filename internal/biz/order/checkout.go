@@ -152,10 +152,14 @@ func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Ord
 		}
 		stored, err = c.save(ctx, b, o)
 	}
-	if err != nil {
+	if errors.Is(err, ErrKeyReused) {
 		// A retry priced otherwise than its first request (an activity began or ended between
 		// them) reserves other lines under the same token and is refused: it gets its order.
+		// Only then: a sold-out storm should not read orders for every refusal.
 		return c.known(ctx, userID, in, err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return stored, sameRequest(stored, in)
 }
