@@ -181,15 +181,17 @@ func (c *Checkout) build(ctx context.Context, b *presale.Batch, userID int64, in
 	if !b.TakesOrders(now) {
 		return nil, fmt.Errorf("batch %d is %s: %w", b.ID, b.Status, presale.ErrNotOpen)
 	}
-	q, err := c.price(ctx, b, userID, QuoteInput{BatchID: b.ID, Lines: in.Lines, CouponID: in.CouponID}, now)
+	q, leaderID, err := c.priceAt(ctx, b, userID, QuoteInput{BatchID: b.ID, Lines: in.Lines, CouponID: in.CouponID}, now)
 	if err != nil {
 		return nil, err
 	}
 	if in.ExpectedAmount > 0 && q.Amount != in.ExpectedAmount {
 		return nil, &AmountError{Expected: in.ExpectedAmount, Amount: q.Amount}
 	}
+	// LeaderID is the leader the order was priced for (a coupon's or activity's scope); saving
+	// fills the shopper's bound leader, and an order with a coupon checks they are the same.
 	o := &Order{UserID: userID, BatchID: b.ID, Status: PendingPayment, IdempotencyKey: in.Key, PayAttempt: 1,
-		ExpiresAt: now.Add(c.cfg.OrderTTL)}
+		ExpiresAt: now.Add(c.cfg.OrderTTL), LeaderID: leaderID}
 	fromQuote(o, b, q)
 	return o, nil
 }
@@ -226,7 +228,7 @@ func (c *Checkout) saveCounting(ctx context.Context, b *presale.Batch, o *Order)
 		if _, err = c.counter.Reserve(ctx, s.Reservation(limits(b)), b.Items); err != nil {
 			return err
 		}
-		return c.lockCoupon(ctx, s)
+		return c.lockCoupon(ctx, o, s)
 	})
 	return stored, err
 }
@@ -245,7 +247,7 @@ func (c *Checkout) create(ctx context.Context, b *presale.Batch, o *Order) (*Ord
 		if stored, created, err = c.repo.Create(ctx, o, gridsHex(b)); err != nil || !created {
 			return err
 		}
-		return c.lockCoupon(ctx, stored)
+		return c.lockCoupon(ctx, o, stored)
 	})
 	if err != nil {
 		return nil, false, err
@@ -253,11 +255,17 @@ func (c *Checkout) create(ctx context.Context, b *presale.Batch, o *Order) (*Ord
 	return stored, created, nil
 }
 
-// lockCoupon locks the coupon the order names for it, in the caller's transaction. A coupon
-// another order holds (or used, or that expired since pricing) refuses the order.
-func (c *Checkout) lockCoupon(ctx context.Context, o *Order) error {
+// lockCoupon locks the coupon the order names for the order as stored, in the caller's
+// transaction. A coupon another order holds (or used, or that expired since pricing) refuses the
+// order, and so does a shopper whose leader changed after pricing: the coupon's scope and who
+// funds it were decided for the priced one.
+func (c *Checkout) lockCoupon(ctx context.Context, priced, o *Order) error {
 	if o.CouponID == 0 {
 		return nil
+	}
+	if priced.LeaderID != 0 && o.LeaderID != priced.LeaderID {
+		return fmt.Errorf("order %q was priced for leader %d and saved for leader %d: place it again: %w",
+			o.IdempotencyKey, priced.LeaderID, o.LeaderID, bizerr.ErrConflict)
 	}
 	err := c.coupons.Lock(ctx, o.CouponID, o.UserID, o.ID, c.now())
 	if errors.Is(err, promo.ErrCouponNotUsable) {

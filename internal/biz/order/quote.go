@@ -75,28 +75,35 @@ func (c *Checkout) Quote(ctx context.Context, userID int64, in QuoteInput) (*pro
 // against the price the shopper saw), the best 满减 of the activities applying at now, then the
 // shopper's coupon.
 func (c *Checkout) price(ctx context.Context, b *presale.Batch, userID int64, in QuoteInput, now time.Time) (*promo.Quote, error) {
+	q, _, err := c.priceAt(ctx, b, userID, in, now)
+	return q, err
+}
+
+// priceAt is price, also returning the leader the cart was priced for (0 when no scope needed
+// it): the order must be saved for that leader.
+func (c *Checkout) priceAt(ctx context.Context, b *presale.Batch, userID int64, in QuoteInput, now time.Time) (*promo.Quote, int64, error) {
 	cart := promo.Cart{BatchID: b.ID, At: now, Lines: make([]promo.Line, 0, len(in.Lines))}
 	for _, l := range in.Lines {
 		it, ok := b.Item(l.ItemID)
 		switch {
 		case !ok:
-			return nil, bizerr.Invalid("lines.item_id", "item "+strconv.FormatInt(l.ItemID, 10)+" is not in the batch")
+			return nil, 0, bizerr.Invalid("lines.item_id", "item "+strconv.FormatInt(l.ItemID, 10)+" is not in the batch")
 		case l.Price != it.Price:
-			return nil, &PriceError{ItemID: it.ID, Price: it.Price}
+			return nil, 0, &PriceError{ItemID: it.ID, Price: it.Price}
 		case it.Limit > 0 && l.Qty > it.Limit:
-			return nil, &StockError{ItemID: it.ID, Limit: it.Limit, Err: ErrLimitExceeded}
+			return nil, 0, &StockError{ItemID: it.ID, Limit: it.Limit, Err: ErrLimitExceeded}
 		}
 		cart.Lines = append(cart.Lines, promo.Line{ItemID: it.ID, SKUID: it.SKUID, Price: it.Price, Qty: l.Qty,
 			RateBP: it.CommissionBP})
 	}
 	acts, err := c.applying(ctx, now)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if in.CouponID > 0 || in.BestCoupon || needsLeader(acts) {
 		// Scopes of grids and leaders are the shopper's bound leader's, as the order is saved.
 		if cart.LeaderID, cart.GridCell, err = c.shoppers.BoundLeader(ctx, userID); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	// An order has one line per item (order_lines is unique on order and item): a gift tier whose
@@ -112,20 +119,22 @@ func (c *Checkout) price(ctx context.Context, b *presale.Batch, userID int64, in
 	if in.BestCoupon {
 		usable, err := c.coupons.Usable(ctx, userID, now)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return p.Best(cart, acts, usable, gifts)
+		q, err := p.Best(cart, acts, usable, gifts)
+		return q, cart.LeaderID, err
 	}
 	var cp *promo.Coupon
 	if in.CouponID > 0 {
 		if cp, err = c.coupons.Coupon(ctx, in.CouponID); errors.Is(err, bizerr.ErrNotFound) || err == nil && cp.UserID != userID {
 			// Another shopper's coupon is as unusable as none: its existence is not told.
-			return nil, &promo.CouponError{CouponID: in.CouponID, Err: promo.ErrCouponNotUsable}
+			return nil, 0, &promo.CouponError{CouponID: in.CouponID, Err: promo.ErrCouponNotUsable}
 		} else if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return p.Price(cart, acts, cp, gifts)
+	q, err := p.Price(cart, acts, cp, gifts)
+	return q, cart.LeaderID, err
 }
 
 func needsLeader(acts []*promo.Activity) bool {
