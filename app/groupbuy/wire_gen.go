@@ -9,6 +9,7 @@ package main
 import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz"
 	"github.com/groupbuy/groupbuy/internal/biz/audit"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
@@ -36,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/pricestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/redispace"
@@ -140,7 +142,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	outboxStore := outboxstore.NewOutboxStore(db, portClock)
 	commissionStore := commissionstore.NewCommissionStore(db)
 	confCommission := bootstrap.Commission
-	config3, err := commissionConfig(leaders, confCommission)
+	confSettlement := bootstrap.Settlement
+	config3, err := commissionConfig(leaders, confCommission, confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -155,7 +158,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	priceStore := pricestore.NewPriceStore(db)
-	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()
@@ -198,25 +200,31 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	paymentStore := paymentstore.NewPaymentStore(db)
 	afterSaleRepo := orderstore.NewAfterSaleRepo(db)
-	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, portClock)
-	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, portClock)
+	couponStore := promostore.NewCouponStore(db)
+	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, couponStore, portClock)
+	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, couponStore, portClock)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, portClock)
+	activities := checkoutActivities()
+	pricingConfig := biz.CheckoutPricing(config3, config4)
 	checkoutDeps := order.CheckoutDeps{
-		Repo:      orderRepo,
-		Counter:   stockCounter,
-		Keeper:    keeper,
-		Shoppers:  shoppers,
-		Batches:   batches,
-		BatchRepo: batchRepo,
-		Payments:  paymentUsecase,
-		Events:    outboxStore,
-		Tx:        db,
-		QR:        orderQRSigner,
-		Config:    orderConfig,
-		Now:       portClock,
+		Repo:       orderRepo,
+		Counter:    stockCounter,
+		Keeper:     keeper,
+		Shoppers:   shoppers,
+		Batches:    batches,
+		BatchRepo:  batchRepo,
+		Payments:   paymentUsecase,
+		Events:     outboxStore,
+		Tx:         db,
+		QR:         orderQRSigner,
+		Config:     orderConfig,
+		Now:        portClock,
+		Coupons:    couponStore,
+		Activities: activities,
+		Pricing:    pricingConfig,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
-	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, portClock)
+	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, couponStore, portClock)
 	shopService := service.NewShopService(orderCheckout, presaleUsecase, afterSales, pickup)
 	leaderPickupService := service.NewLeaderPickupService(pickup)
 	afterSalesOpsService := service.NewAfterSalesOpsService(afterSales)
@@ -391,7 +399,8 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	outboxStore := outboxstore.NewOutboxStore(db, portClock)
 	commissionStore := commissionstore.NewCommissionStore(db)
 	confCommission := bootstrap.Commission
-	config3, err := commissionConfig(leaders, confCommission)
+	confSettlement := bootstrap.Settlement
+	config3, err := commissionConfig(leaders, confCommission, confSettlement)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -406,7 +415,6 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		return nil, nil, err
 	}
 	priceStore := pricestore.NewPriceStore(db)
-	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
 		cleanup2()

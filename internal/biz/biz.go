@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 )
 
@@ -38,6 +39,7 @@ var ProviderSet = wire.NewSet(
 	order.NewAfterSales,
 	order.NewPickup,
 	wire.Struct(new(order.CheckoutDeps), "*"),
+	CheckoutPricing,
 	order.NewCheckout,
 	order.NewSweeper,
 	order.NewPriceRecorder,
@@ -54,3 +56,9 @@ var ProviderSet = wire.NewSet(
 	audit.NewUsecase,
 	dashboard.NewUsecase,
 )
+
+// CheckoutPricing is what checkout prices against: the commission cap of a line and WeChat Pay's
+// maximum profit-sharing ratio net of its fee, as settlement shares.
+func CheckoutPricing(c commission.Config, s settlement.Config) order.PricingConfig {
+	return order.PricingConfig{CapBP: c.CapBP, Limit: s.Limit()}
+}

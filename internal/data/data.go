@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/auditstore"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
@@ -24,6 +25,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/pricestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/redispace"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
@@ -63,6 +65,8 @@ var Stores = wire.NewSet(
 	redispace.ProviderSet,
 	auditstore.ProviderSet,
 	pricestore.ProviderSet,
+	promostore.NewCouponStore,
+	wire.Bind(new(promo.Coupons), new(*promostore.CouponStore)),
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

@@ -21,6 +21,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 // reasons gives each domain error its API error. Order matters only where errors wrap each other.
@@ -187,7 +188,30 @@ func checkoutError(err error) *kerrors.Error {
 			WithMetadata(map[string]string{"item_id": strconv.FormatInt(price.ItemID, 10),
 				"price_fen": strconv.FormatInt(price.Price, 10)})
 	}
+	var amount *order.AmountError
+	if errors.As(err, &amount) {
+		return v1.ErrorPriceChanged("the order now costs %d fen, not %d", amount.Amount, amount.Expected).
+			WithMetadata(map[string]string{"amount_fen": strconv.FormatInt(amount.Amount, 10),
+				"expected_amount_fen": strconv.FormatInt(amount.Expected, 10)})
+	}
+	var coupon *promo.CouponError
+	if errors.As(err, &coupon) {
+		why := couponWhy[coupon.Err]
+		if why == "" {
+			why = "not_usable"
+		}
+		return v1.ErrorCouponNotApplicable("coupon %d cannot go on this order: %v", coupon.CouponID, coupon.Err).
+			WithMetadata(map[string]string{"coupon_id": strconv.FormatInt(coupon.CouponID, 10), "why": why})
+	}
 	return nil
+}
+
+// couponWhy names why a coupon does not apply, for COUPON_NOT_APPLICABLE's metadata.
+var couponWhy = map[error]string{
+	promo.ErrCouponNotUsable:  "not_usable",
+	promo.ErrBelowThreshold:   "below_threshold",
+	promo.ErrOutOfScope:       "out_of_scope",
+	promo.ErrLeaderCannotFund: "leader_cannot_fund",
 }
 
 // transitionError maps a move a life cycle refused. Every refusal is one error type; the reason

@@ -17,6 +17,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 func TestErrorReasons(t *testing.T) {
@@ -99,5 +100,22 @@ func TestTransitionMessages(t *testing.T) {
 		if got := kerrors.FromError(toAPIError(err)).Message; got != want {
 			t.Errorf("%v → %q, want %q", err, got, want)
 		}
+	}
+}
+
+// A coupon that cannot go on an order is 422 COUPON_NOT_APPLICABLE naming the coupon and why;
+// a payable that moved since the quote is PRICE_CHANGED with the payable now.
+func TestCouponAndAmountErrors(t *testing.T) {
+	for why, cause := range map[string]error{"not_usable": promo.ErrCouponNotUsable, "below_threshold": promo.ErrBelowThreshold,
+		"out_of_scope": promo.ErrOutOfScope, "leader_cannot_fund": promo.ErrLeaderCannotFund} {
+		e := kerrors.FromError(toAPIError(fmt.Errorf("place: %w", &promo.CouponError{CouponID: 9, Err: cause})))
+		if e.Reason != v1.ErrorReason_COUPON_NOT_APPLICABLE.String() || e.Code != 422 || e.Metadata["why"] != why ||
+			e.Metadata["coupon_id"] != "9" {
+			t.Errorf("%v → %s %d %v", cause, e.Reason, e.Code, e.Metadata)
+		}
+	}
+	e := kerrors.FromError(toAPIError(&order.AmountError{Expected: 1000, Amount: 990}))
+	if e.Reason != v1.ErrorReason_PRICE_CHANGED.String() || e.Code != 409 || e.Metadata["amount_fen"] != "990" {
+		t.Errorf("amount changed → %s %d %v", e.Reason, e.Code, e.Metadata)
 	}
 }

@@ -65,12 +65,42 @@ func (s *ShopService) PlaceOrder(ctx context.Context, req *v1.PlaceOrderRequest)
 	if err != nil {
 		return nil, err
 	}
-	in := order.PlaceInput{Key: req.GetIdempotencyKey(), BatchID: req.GetBatchId()}
-	for _, l := range req.GetLines() {
-		in.Lines = append(in.Lines, order.LineInput{ItemID: l.GetItemId(), Qty: l.GetQuantity(), Price: l.GetPriceFen()})
-	}
+	in := order.PlaceInput{Key: req.GetIdempotencyKey(), BatchID: req.GetBatchId(), Lines: lineInputs(req.GetLines()),
+		CouponID: req.GetCouponId(), ExpectedAmount: req.GetExpectedAmountFen()}
 	o, err := s.checkout.Place(ctx, p.ID, in)
 	return s.orderReply(ctx, o, err)
+}
+
+func lineInputs(lines []*v1.OrderLineInput) []order.LineInput {
+	out := make([]order.LineInput, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, order.LineInput{ItemID: l.GetItemId(), Qty: l.GetQuantity(), Price: l.GetPriceFen()})
+	}
+	return out
+}
+
+// Quote prices a cart as checkout would place it now.
+func (s *ShopService) Quote(ctx context.Context, req *v1.QuoteRequest) (*v1.QuoteReply, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.checkout.Quote(ctx, p.ID, order.QuoteInput{BatchID: req.GetBatchId(), Lines: lineInputs(req.GetLines()),
+		CouponID: req.GetCouponId(), BestCoupon: req.GetBestCoupon()})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.QuoteReply{GrossFen: q.Gross, PromoOffFen: q.PromoOff, CouponOffFen: q.CouponOff, AmountFen: q.Amount,
+		ActivityId: q.ActivityID, CouponId: q.CouponID}
+	if q.ActivityID > 0 {
+		out.Tier = &v1.QuoteTier{ThresholdFen: q.Tier.Threshold, OffFen: q.Tier.Off, GiftItemId: q.Tier.GiftItemID,
+			GiftQuantity: q.Tier.GiftQty}
+	}
+	for _, l := range q.Lines {
+		out.Lines = append(out.Lines, &v1.QuoteLine{ItemId: l.ItemID, SkuId: l.SKUID, PriceFen: l.Price, Quantity: l.Qty,
+			GrossFen: l.Gross, PromoOffFen: l.PromoOff, CouponOffFen: l.CouponOff, AmountFen: l.Amount(), Gift: l.Gift})
+	}
+	return out, nil
 }
 
 func (s *ShopService) PayOrder(ctx context.Context, req *v1.OrderRequest) (*v1.PaymentParams, error) {
@@ -183,14 +213,15 @@ func orderProto(o *order.Order, qr string) *v1.Order {
 	m := &v1.Order{Id: o.ID, BatchId: o.BatchID, LeaderId: o.LeaderID, UserId: o.UserID, Status: string(o.Status),
 		AmountFen: o.Amount, RefundedFen: o.Refunded, CreatedAt: timestamppb.New(o.CreatedAt),
 		ExpiresAt: timestamppb.New(o.ExpiresAt), CancelReason: o.CancelReason, PaidAt: stamp(o.PaidAt),
-		ReadyAt: stamp(o.ReadyAt), PickedUpAt: stamp(o.PickedUpAt), OverdueAt: stamp(o.OverdueAt)}
+		ReadyAt: stamp(o.ReadyAt), PickedUpAt: stamp(o.PickedUpAt), OverdueAt: stamp(o.OverdueAt),
+		PromoOffFen: o.PromoOff, CouponOffFen: o.CouponOff, CouponId: o.CouponID, ActivityId: o.ActivityID}
 	if qr != "" {
 		m.PickupCode, m.PickupQr = o.PickupCode, qr
 	}
 	for _, l := range o.Lines {
 		m.Lines = append(m.Lines, &v1.OrderLine{Id: l.ID, ItemId: l.ItemID, SkuId: l.SKUID, Title: l.Title,
 			PriceFen: l.Price, Quantity: l.Quantity, AmountFen: l.Amount, RefundedQuantity: l.RefundedQty,
-			RefundedFen: l.RefundedAmount})
+			RefundedFen: l.RefundedAmount, PromoOffFen: l.PromoOff, CouponOffFen: l.CouponOff, Gift: l.Gift})
 	}
 	return m
 }

@@ -115,6 +115,11 @@ const (
 	// WeChat Pay's bill of the day is not out yet (a day's bills are made after 10:00 the next
 	// day, Beijing time) or WeChat has none for it: reconcile again later.
 	ErrorReason_BILL_NOT_READY ErrorReason = 83
+	// The coupon named cannot go on this order; metadata coupon_id and why: not_usable (not the
+	// caller's, held by another order, used or outside its validity), below_threshold,
+	// out_of_scope, or leader_cannot_fund (the serving leader's commission on the order is less
+	// than a leader-funded coupon).
+	ErrorReason_COUPON_NOT_APPLICABLE ErrorReason = 84
 	// 邀请有礼: the invitation code is the caller's own (the same account, WeChat user or phone).
 	ErrorReason_INVITATION_SELF ErrorReason = 120
 	// Only a shopper who never paid for an order can be invited.
@@ -171,6 +176,7 @@ var (
 		81:  "NOT_A_LEADER",
 		82:  "TIMEOUT",
 		83:  "BILL_NOT_READY",
+		84:  "COUPON_NOT_APPLICABLE",
 		120: "INVITATION_SELF",
 		121: "INVITATION_NOT_NEW_SHOPPER",
 		122: "INVITATIONS_OFF",
@@ -221,6 +227,7 @@ var (
 		"NOT_A_LEADER":               81,
 		"TIMEOUT":                    82,
 		"BILL_NOT_READY":             83,
+		"COUPON_NOT_APPLICABLE":      84,
 		"INVITATION_SELF":            120,
 		"INVITATION_NOT_NEW_SHOPPER": 121,
 		"INVITATIONS_OFF":            122,
@@ -258,7 +265,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xb6\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xd7\n" +
 	"\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
@@ -307,7 +314,8 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\fPLAN_INVALID\x10P\x1a\x04\xa8E\xa6\x03\x12\x16\n" +
 	"\fNOT_A_LEADER\x10Q\x1a\x04\xa8E\x93\x03\x12\x11\n" +
 	"\aTIMEOUT\x10R\x1a\x04\xa8E\xf8\x03\x12\x18\n" +
-	"\x0eBILL_NOT_READY\x10S\x1a\x04\xa8E\x99\x03\x12\x19\n" +
+	"\x0eBILL_NOT_READY\x10S\x1a\x04\xa8E\x99\x03\x12\x1f\n" +
+	"\x15COUPON_NOT_APPLICABLE\x10T\x1a\x04\xa8E\xa6\x03\x12\x19\n" +
 	"\x0fINVITATION_SELF\x10x\x1a\x04\xa8E\x99\x03\x12$\n" +
 	"\x1aINVITATION_NOT_NEW_SHOPPER\x10y\x1a\x04\xa8E\x99\x03\x12\x19\n" +
 	"\x0fINVITATIONS_OFF\x10z\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"

@@ -637,6 +637,26 @@ func ErrorBillNotReady(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_BILL_NOT_READY.String(), fmt.Sprintf(format, args...))
 }
 
+// The coupon named cannot go on this order; metadata coupon_id and why: not_usable (not the
+// caller's, held by another order, used or outside its validity), below_threshold,
+// out_of_scope, or leader_cannot_fund (the serving leader's commission on the order is less
+// than a leader-funded coupon).
+func IsCouponNotApplicable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_COUPON_NOT_APPLICABLE.String() && e.Code == 422
+}
+
+// The coupon named cannot go on this order; metadata coupon_id and why: not_usable (not the
+// caller's, held by another order, used or outside its validity), below_threshold,
+// out_of_scope, or leader_cannot_fund (the serving leader's commission on the order is less
+// than a leader-funded coupon).
+func ErrorCouponNotApplicable(format string, args ...interface{}) *errors.Error {
+	return errors.New(422, ErrorReason_COUPON_NOT_APPLICABLE.String(), fmt.Sprintf(format, args...))
+}
+
 // 邀请有礼: the invitation code is the caller's own (the same account, WeChat user or phone).
 func IsInvitationSelf(err error) bool {
 	if err == nil {

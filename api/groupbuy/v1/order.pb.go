@@ -77,8 +77,13 @@ type OrderLine struct {
 	AmountFen        int64                  `protobuf:"varint,7,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
 	RefundedQuantity int64                  `protobuf:"varint,8,opt,name=refunded_quantity,json=refundedQuantity,proto3" json:"refunded_quantity,omitempty"`
 	RefundedFen      int64                  `protobuf:"varint,9,opt,name=refunded_fen,json=refundedFen,proto3" json:"refunded_fen,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// amount_fen is what was paid for the line: price × quantity less the 满减 (promo_off_fen)
+	// and the coupon (coupon_off_fen) allocated to it. A gift (阶梯满赠) is paid nothing.
+	PromoOffFen   int64 `protobuf:"varint,10,opt,name=promo_off_fen,json=promoOffFen,proto3" json:"promo_off_fen,omitempty"`
+	CouponOffFen  int64 `protobuf:"varint,11,opt,name=coupon_off_fen,json=couponOffFen,proto3" json:"coupon_off_fen,omitempty"`
+	Gift          bool  `protobuf:"varint,12,opt,name=gift,proto3" json:"gift,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OrderLine) Reset() {
@@ -174,6 +179,27 @@ func (x *OrderLine) GetRefundedFen() int64 {
 	return 0
 }
 
+func (x *OrderLine) GetPromoOffFen() int64 {
+	if x != nil {
+		return x.PromoOffFen
+	}
+	return 0
+}
+
+func (x *OrderLine) GetCouponOffFen() int64 {
+	if x != nil {
+		return x.CouponOffFen
+	}
+	return 0
+}
+
+func (x *OrderLine) GetGift() bool {
+	if x != nil {
+		return x.Gift
+	}
+	return false
+}
+
 type Order struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -196,8 +222,14 @@ type Order struct {
 	ReadyAt      *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=ready_at,json=readyAt,proto3" json:"ready_at,omitempty"`
 	PickedUpAt   *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=picked_up_at,json=pickedUpAt,proto3" json:"picked_up_at,omitempty"`
 	// Set for ops when the order was not picked up in time.
-	OverdueAt     *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=overdue_at,json=overdueAt,proto3" json:"overdue_at,omitempty"`
-	UserId        int64                  `protobuf:"varint,18,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	OverdueAt *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=overdue_at,json=overdueAt,proto3" json:"overdue_at,omitempty"`
+	UserId    int64                  `protobuf:"varint,18,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// amount_fen is the payable: the lines' presale prices less promo_off_fen (the 满减 of
+	// activity_id) and coupon_off_fen (coupon_id); 0 ids: none.
+	PromoOffFen   int64 `protobuf:"varint,19,opt,name=promo_off_fen,json=promoOffFen,proto3" json:"promo_off_fen,omitempty"`
+	CouponOffFen  int64 `protobuf:"varint,20,opt,name=coupon_off_fen,json=couponOffFen,proto3" json:"coupon_off_fen,omitempty"`
+	CouponId      int64 `protobuf:"varint,21,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	ActivityId    int64 `protobuf:"varint,22,opt,name=activity_id,json=activityId,proto3" json:"activity_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -358,13 +390,41 @@ func (x *Order) GetUserId() int64 {
 	return 0
 }
 
+func (x *Order) GetPromoOffFen() int64 {
+	if x != nil {
+		return x.PromoOffFen
+	}
+	return 0
+}
+
+func (x *Order) GetCouponOffFen() int64 {
+	if x != nil {
+		return x.CouponOffFen
+	}
+	return 0
+}
+
+func (x *Order) GetCouponId() int64 {
+	if x != nil {
+		return x.CouponId
+	}
+	return 0
+}
+
+func (x *Order) GetActivityId() int64 {
+	if x != nil {
+		return x.ActivityId
+	}
+	return 0
+}
+
 var File_groupbuy_v1_order_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_order_proto_rawDesc = "" +
 	"\n" +
 	"\x17groupbuy/v1/order.proto\x12\vgroupbuy.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"=\n" +
 	"\x0fListOrdersReply\x12*\n" +
-	"\x06orders\x18\x01 \x03(\v2\x12.groupbuy.v1.OrderR\x06orders\"\x89\x02\n" +
+	"\x06orders\x18\x01 \x03(\v2\x12.groupbuy.v1.OrderR\x06orders\"\xe7\x02\n" +
 	"\tOrderLine\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\aitem_id\x18\x02 \x01(\x03R\x06itemId\x12\x15\n" +
@@ -375,7 +435,11 @@ const file_groupbuy_v1_order_proto_rawDesc = "" +
 	"\n" +
 	"amount_fen\x18\a \x01(\x03R\tamountFen\x12+\n" +
 	"\x11refunded_quantity\x18\b \x01(\x03R\x10refundedQuantity\x12!\n" +
-	"\frefunded_fen\x18\t \x01(\x03R\vrefundedFen\"\xcf\x05\n" +
+	"\frefunded_fen\x18\t \x01(\x03R\vrefundedFen\x12\"\n" +
+	"\rpromo_off_fen\x18\n" +
+	" \x01(\x03R\vpromoOffFen\x12$\n" +
+	"\x0ecoupon_off_fen\x18\v \x01(\x03R\fcouponOffFen\x12\x12\n" +
+	"\x04gift\x18\f \x01(\bR\x04gift\"\xd7\x06\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
 	"\bbatch_id\x18\x02 \x01(\x03R\abatchId\x12\x1b\n" +
@@ -402,7 +466,12 @@ const file_groupbuy_v1_order_proto_rawDesc = "" +
 	"pickedUpAt\x129\n" +
 	"\n" +
 	"overdue_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\toverdueAt\x12\x17\n" +
-	"\auser_id\x18\x12 \x01(\x03R\x06userIdB1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\auser_id\x18\x12 \x01(\x03R\x06userId\x12\"\n" +
+	"\rpromo_off_fen\x18\x13 \x01(\x03R\vpromoOffFen\x12$\n" +
+	"\x0ecoupon_off_fen\x18\x14 \x01(\x03R\fcouponOffFen\x12\x1b\n" +
+	"\tcoupon_id\x18\x15 \x01(\x03R\bcouponId\x12\x1f\n" +
+	"\vactivity_id\x18\x16 \x01(\x03R\n" +
+	"activityIdB1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_order_proto_rawDescOnce sync.Once

@@ -209,6 +209,12 @@ func (m *OrderLine) validate(all bool) error {
 
 	// no validation rules for RefundedFen
 
+	// no validation rules for PromoOffFen
+
+	// no validation rules for CouponOffFen
+
+	// no validation rules for Gift
+
 	if len(errors) > 0 {
 		return OrderLineMultiError(errors)
 	}
@@ -536,6 +542,14 @@ func (m *Order) validate(all bool) error {
 	}
 
 	// no validation rules for UserId
+
+	// no validation rules for PromoOffFen
+
+	// no validation rules for CouponOffFen
+
+	// no validation rules for CouponId
+
+	// no validation rules for ActivityId
 
 	if len(errors) > 0 {
 		return OrderMultiError(errors)

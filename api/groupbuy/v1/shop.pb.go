@@ -397,8 +397,13 @@ type PlaceOrderRequest struct {
 	IdempotencyKey string            `protobuf:"bytes,1,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	BatchId        int64             `protobuf:"varint,2,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
 	Lines          []*OrderLineInput `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// A coupon of the caller's to use (0: none); one that does not apply is COUPON_NOT_APPLICABLE.
+	CouponId int64 `protobuf:"varint,4,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	// The payable the shopper was shown (a quote's amount_fen); when given and the order now costs
+	// otherwise it is PRICE_CHANGED with metadata amount_fen (the payable now). 0: not checked.
+	ExpectedAmountFen int64 `protobuf:"varint,5,opt,name=expected_amount_fen,json=expectedAmountFen,proto3" json:"expected_amount_fen,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *PlaceOrderRequest) Reset() {
@@ -452,6 +457,371 @@ func (x *PlaceOrderRequest) GetLines() []*OrderLineInput {
 	return nil
 }
 
+func (x *PlaceOrderRequest) GetCouponId() int64 {
+	if x != nil {
+		return x.CouponId
+	}
+	return 0
+}
+
+func (x *PlaceOrderRequest) GetExpectedAmountFen() int64 {
+	if x != nil {
+		return x.ExpectedAmountFen
+	}
+	return 0
+}
+
+type QuoteRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	BatchId int64                  `protobuf:"varint,1,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	Lines   []*OrderLineInput      `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// A coupon of the caller's to price with (0: none), or best_coupon to let the server pick the
+	// one that saves the most; not both.
+	CouponId      int64 `protobuf:"varint,3,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	BestCoupon    bool  `protobuf:"varint,4,opt,name=best_coupon,json=bestCoupon,proto3" json:"best_coupon,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteRequest) Reset() {
+	*x = QuoteRequest{}
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteRequest) ProtoMessage() {}
+
+func (x *QuoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteRequest.ProtoReflect.Descriptor instead.
+func (*QuoteRequest) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *QuoteRequest) GetBatchId() int64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
+func (x *QuoteRequest) GetLines() []*OrderLineInput {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *QuoteRequest) GetCouponId() int64 {
+	if x != nil {
+		return x.CouponId
+	}
+	return 0
+}
+
+func (x *QuoteRequest) GetBestCoupon() bool {
+	if x != nil {
+		return x.BestCoupon
+	}
+	return false
+}
+
+type QuoteLine struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ItemId   int64                  `protobuf:"varint,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	SkuId    int64                  `protobuf:"varint,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	PriceFen int64                  `protobuf:"varint,3,opt,name=price_fen,json=priceFen,proto3" json:"price_fen,omitempty"`
+	Quantity int64                  `protobuf:"varint,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// gross_fen is price × quantity; amount_fen is what the shopper pays for the line.
+	GrossFen     int64 `protobuf:"varint,5,opt,name=gross_fen,json=grossFen,proto3" json:"gross_fen,omitempty"`
+	PromoOffFen  int64 `protobuf:"varint,6,opt,name=promo_off_fen,json=promoOffFen,proto3" json:"promo_off_fen,omitempty"`
+	CouponOffFen int64 `protobuf:"varint,7,opt,name=coupon_off_fen,json=couponOffFen,proto3" json:"coupon_off_fen,omitempty"`
+	AmountFen    int64 `protobuf:"varint,8,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+	// A gift of the 满减 tier reached (阶梯满赠): paid nothing.
+	Gift          bool `protobuf:"varint,9,opt,name=gift,proto3" json:"gift,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteLine) Reset() {
+	*x = QuoteLine{}
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteLine) ProtoMessage() {}
+
+func (x *QuoteLine) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteLine.ProtoReflect.Descriptor instead.
+func (*QuoteLine) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *QuoteLine) GetItemId() int64 {
+	if x != nil {
+		return x.ItemId
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetSkuId() int64 {
+	if x != nil {
+		return x.SkuId
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetPriceFen() int64 {
+	if x != nil {
+		return x.PriceFen
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetGrossFen() int64 {
+	if x != nil {
+		return x.GrossFen
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetPromoOffFen() int64 {
+	if x != nil {
+		return x.PromoOffFen
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetCouponOffFen() int64 {
+	if x != nil {
+		return x.CouponOffFen
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
+}
+
+func (x *QuoteLine) GetGift() bool {
+	if x != nil {
+		return x.Gift
+	}
+	return false
+}
+
+type QuoteTier struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ThresholdFen  int64                  `protobuf:"varint,1,opt,name=threshold_fen,json=thresholdFen,proto3" json:"threshold_fen,omitempty"`
+	OffFen        int64                  `protobuf:"varint,2,opt,name=off_fen,json=offFen,proto3" json:"off_fen,omitempty"`
+	GiftItemId    int64                  `protobuf:"varint,3,opt,name=gift_item_id,json=giftItemId,proto3" json:"gift_item_id,omitempty"`
+	GiftQuantity  int64                  `protobuf:"varint,4,opt,name=gift_quantity,json=giftQuantity,proto3" json:"gift_quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteTier) Reset() {
+	*x = QuoteTier{}
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteTier) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteTier) ProtoMessage() {}
+
+func (x *QuoteTier) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteTier.ProtoReflect.Descriptor instead.
+func (*QuoteTier) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *QuoteTier) GetThresholdFen() int64 {
+	if x != nil {
+		return x.ThresholdFen
+	}
+	return 0
+}
+
+func (x *QuoteTier) GetOffFen() int64 {
+	if x != nil {
+		return x.OffFen
+	}
+	return 0
+}
+
+func (x *QuoteTier) GetGiftItemId() int64 {
+	if x != nil {
+		return x.GiftItemId
+	}
+	return 0
+}
+
+func (x *QuoteTier) GetGiftQuantity() int64 {
+	if x != nil {
+		return x.GiftQuantity
+	}
+	return 0
+}
+
+type QuoteReply struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Lines        []*QuoteLine           `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	GrossFen     int64                  `protobuf:"varint,2,opt,name=gross_fen,json=grossFen,proto3" json:"gross_fen,omitempty"`
+	PromoOffFen  int64                  `protobuf:"varint,3,opt,name=promo_off_fen,json=promoOffFen,proto3" json:"promo_off_fen,omitempty"`
+	CouponOffFen int64                  `protobuf:"varint,4,opt,name=coupon_off_fen,json=couponOffFen,proto3" json:"coupon_off_fen,omitempty"`
+	// The payable: place the order with it as expected_amount_fen.
+	AmountFen int64 `protobuf:"varint,5,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+	// The 满减 applied and its tier (activity_id 0: none).
+	ActivityId int64      `protobuf:"varint,6,opt,name=activity_id,json=activityId,proto3" json:"activity_id,omitempty"`
+	Tier       *QuoteTier `protobuf:"bytes,7,opt,name=tier,proto3" json:"tier,omitempty"`
+	// The coupon applied (0: none).
+	CouponId      int64 `protobuf:"varint,8,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteReply) Reset() {
+	*x = QuoteReply{}
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteReply) ProtoMessage() {}
+
+func (x *QuoteReply) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteReply.ProtoReflect.Descriptor instead.
+func (*QuoteReply) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *QuoteReply) GetLines() []*QuoteLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *QuoteReply) GetGrossFen() int64 {
+	if x != nil {
+		return x.GrossFen
+	}
+	return 0
+}
+
+func (x *QuoteReply) GetPromoOffFen() int64 {
+	if x != nil {
+		return x.PromoOffFen
+	}
+	return 0
+}
+
+func (x *QuoteReply) GetCouponOffFen() int64 {
+	if x != nil {
+		return x.CouponOffFen
+	}
+	return 0
+}
+
+func (x *QuoteReply) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
+}
+
+func (x *QuoteReply) GetActivityId() int64 {
+	if x != nil {
+		return x.ActivityId
+	}
+	return 0
+}
+
+func (x *QuoteReply) GetTier() *QuoteTier {
+	if x != nil {
+		return x.Tier
+	}
+	return nil
+}
+
+func (x *QuoteReply) GetCouponId() int64 {
+	if x != nil {
+		return x.CouponId
+	}
+	return 0
+}
+
 type OrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -461,7 +831,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -473,7 +843,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[6]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -486,7 +856,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{6}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OrderRequest) GetId() int64 {
@@ -507,7 +877,7 @@ type ListMyOrdersRequest struct {
 
 func (x *ListMyOrdersRequest) Reset() {
 	*x = ListMyOrdersRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +889,7 @@ func (x *ListMyOrdersRequest) String() string {
 func (*ListMyOrdersRequest) ProtoMessage() {}
 
 func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[7]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +902,7 @@ func (x *ListMyOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListMyOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{7}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListMyOrdersRequest) GetPageSize() int32 {
@@ -563,7 +933,7 @@ type PaymentParams struct {
 
 func (x *PaymentParams) Reset() {
 	*x = PaymentParams{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +945,7 @@ func (x *PaymentParams) String() string {
 func (*PaymentParams) ProtoMessage() {}
 
 func (x *PaymentParams) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +958,7 @@ func (x *PaymentParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentParams.ProtoReflect.Descriptor instead.
 func (*PaymentParams) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{8}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PaymentParams) GetAppId() string {
@@ -643,7 +1013,7 @@ type AfterSaleLineInput struct {
 
 func (x *AfterSaleLineInput) Reset() {
 	*x = AfterSaleLineInput{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +1025,7 @@ func (x *AfterSaleLineInput) String() string {
 func (*AfterSaleLineInput) ProtoMessage() {}
 
 func (x *AfterSaleLineInput) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +1038,7 @@ func (x *AfterSaleLineInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSaleLineInput.ProtoReflect.Descriptor instead.
 func (*AfterSaleLineInput) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{9}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AfterSaleLineInput) GetLineId() int64 {
@@ -697,7 +1067,7 @@ type AfterSaleRequest struct {
 
 func (x *AfterSaleRequest) Reset() {
 	*x = AfterSaleRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +1079,7 @@ func (x *AfterSaleRequest) String() string {
 func (*AfterSaleRequest) ProtoMessage() {}
 
 func (x *AfterSaleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +1092,7 @@ func (x *AfterSaleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSaleRequest.ProtoReflect.Descriptor instead.
 func (*AfterSaleRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{10}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AfterSaleRequest) GetOrderId() int64 {
@@ -756,7 +1126,7 @@ type AfterSaleLine struct {
 
 func (x *AfterSaleLine) Reset() {
 	*x = AfterSaleLine{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +1138,7 @@ func (x *AfterSaleLine) String() string {
 func (*AfterSaleLine) ProtoMessage() {}
 
 func (x *AfterSaleLine) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +1151,7 @@ func (x *AfterSaleLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSaleLine.ProtoReflect.Descriptor instead.
 func (*AfterSaleLine) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{11}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AfterSaleLine) GetLineId() int64 {
@@ -818,7 +1188,7 @@ type AfterSale struct {
 
 func (x *AfterSale) Reset() {
 	*x = AfterSale{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -830,7 +1200,7 @@ func (x *AfterSale) String() string {
 func (*AfterSale) ProtoMessage() {}
 
 func (x *AfterSale) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -843,7 +1213,7 @@ func (x *AfterSale) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AfterSale.ProtoReflect.Descriptor instead.
 func (*AfterSale) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{12}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AfterSale) GetId() int64 {
@@ -933,7 +1303,7 @@ type ListMyAfterSalesRequest struct {
 
 func (x *ListMyAfterSalesRequest) Reset() {
 	*x = ListMyAfterSalesRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1315,7 @@ func (x *ListMyAfterSalesRequest) String() string {
 func (*ListMyAfterSalesRequest) ProtoMessage() {}
 
 func (x *ListMyAfterSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1328,7 @@ func (x *ListMyAfterSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyAfterSalesRequest.ProtoReflect.Descriptor instead.
 func (*ListMyAfterSalesRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{13}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListMyAfterSalesRequest) GetPageSize() int32 {
@@ -984,7 +1354,7 @@ type ListAfterSalesReply struct {
 
 func (x *ListAfterSalesReply) Reset() {
 	*x = ListAfterSalesReply{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1366,7 @@ func (x *ListAfterSalesReply) String() string {
 func (*ListAfterSalesReply) ProtoMessage() {}
 
 func (x *ListAfterSalesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1379,7 @@ func (x *ListAfterSalesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAfterSalesReply.ProtoReflect.Descriptor instead.
 func (*ListAfterSalesReply) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{14}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListAfterSalesReply) GetAfterSales() []*AfterSale {
@@ -1029,7 +1399,7 @@ type ListNoticesRequest struct {
 
 func (x *ListNoticesRequest) Reset() {
 	*x = ListNoticesRequest{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[15]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1411,7 @@ func (x *ListNoticesRequest) String() string {
 func (*ListNoticesRequest) ProtoMessage() {}
 
 func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[15]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1424,7 @@ func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesRequest.ProtoReflect.Descriptor instead.
 func (*ListNoticesRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{15}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListNoticesRequest) GetPageSize() int32 {
@@ -1086,7 +1456,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[16]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1098,7 +1468,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[16]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1111,7 +1481,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{16}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Notice) GetId() int64 {
@@ -1165,7 +1535,7 @@ type ListNoticesReply struct {
 
 func (x *ListNoticesReply) Reset() {
 	*x = ListNoticesReply{}
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1177,7 +1547,7 @@ func (x *ListNoticesReply) String() string {
 func (*ListNoticesReply) ProtoMessage() {}
 
 func (x *ListNoticesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_shop_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_shop_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1190,7 +1560,7 @@ func (x *ListNoticesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNoticesReply.ProtoReflect.Descriptor instead.
 func (*ListNoticesReply) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{17}
+	return file_groupbuy_v1_shop_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListNoticesReply) GetNotices() []*Notice {
@@ -1235,12 +1605,50 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\aitem_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x06itemId\x12&\n" +
 	"\bquantity\x18\x02 \x01(\x03B\n" +
 	"\xfaB\a\"\x05\x18\xe8\a \x00R\bquantity\x12$\n" +
-	"\tprice_fen\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bpriceFen\"\xbd\x01\n" +
+	"\tprice_fen\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bpriceFen\"\x9c\x02\n" +
 	"\x11PlaceOrderRequest\x12E\n" +
 	"\x0fidempotency_key\x18\x01 \x01(\tB\x1c\xfaB\x19r\x172\x15^[A-Za-z0-9_-]{8,64}$R\x0eidempotencyKey\x12\"\n" +
 	"\bbatch_id\x18\x02 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\abatchId\x12=\n" +
 	"\x05lines\x18\x03 \x03(\v2\x1b.groupbuy.v1.OrderLineInputB\n" +
-	"\xfaB\a\x92\x01\x04\b\x01\x102R\x05lines\"'\n" +
+	"\xfaB\a\x92\x01\x04\b\x01\x102R\x05lines\x12$\n" +
+	"\tcoupon_id\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bcouponId\x127\n" +
+	"\x13expected_amount_fen\x18\x05 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x11expectedAmountFen\"\xb8\x01\n" +
+	"\fQuoteRequest\x12\"\n" +
+	"\bbatch_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\abatchId\x12=\n" +
+	"\x05lines\x18\x02 \x03(\v2\x1b.groupbuy.v1.OrderLineInputB\n" +
+	"\xfaB\a\x92\x01\x04\b\x01\x102R\x05lines\x12$\n" +
+	"\tcoupon_id\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bcouponId\x12\x1f\n" +
+	"\vbest_coupon\x18\x04 \x01(\bR\n" +
+	"bestCoupon\"\x8e\x02\n" +
+	"\tQuoteLine\x12\x17\n" +
+	"\aitem_id\x18\x01 \x01(\x03R\x06itemId\x12\x15\n" +
+	"\x06sku_id\x18\x02 \x01(\x03R\x05skuId\x12\x1b\n" +
+	"\tprice_fen\x18\x03 \x01(\x03R\bpriceFen\x12\x1a\n" +
+	"\bquantity\x18\x04 \x01(\x03R\bquantity\x12\x1b\n" +
+	"\tgross_fen\x18\x05 \x01(\x03R\bgrossFen\x12\"\n" +
+	"\rpromo_off_fen\x18\x06 \x01(\x03R\vpromoOffFen\x12$\n" +
+	"\x0ecoupon_off_fen\x18\a \x01(\x03R\fcouponOffFen\x12\x1d\n" +
+	"\n" +
+	"amount_fen\x18\b \x01(\x03R\tamountFen\x12\x12\n" +
+	"\x04gift\x18\t \x01(\bR\x04gift\"\x90\x01\n" +
+	"\tQuoteTier\x12#\n" +
+	"\rthreshold_fen\x18\x01 \x01(\x03R\fthresholdFen\x12\x17\n" +
+	"\aoff_fen\x18\x02 \x01(\x03R\x06offFen\x12 \n" +
+	"\fgift_item_id\x18\x03 \x01(\x03R\n" +
+	"giftItemId\x12#\n" +
+	"\rgift_quantity\x18\x04 \x01(\x03R\fgiftQuantity\"\xaa\x02\n" +
+	"\n" +
+	"QuoteReply\x12,\n" +
+	"\x05lines\x18\x01 \x03(\v2\x16.groupbuy.v1.QuoteLineR\x05lines\x12\x1b\n" +
+	"\tgross_fen\x18\x02 \x01(\x03R\bgrossFen\x12\"\n" +
+	"\rpromo_off_fen\x18\x03 \x01(\x03R\vpromoOffFen\x12$\n" +
+	"\x0ecoupon_off_fen\x18\x04 \x01(\x03R\fcouponOffFen\x12\x1d\n" +
+	"\n" +
+	"amount_fen\x18\x05 \x01(\x03R\tamountFen\x12\x1f\n" +
+	"\vactivity_id\x18\x06 \x01(\x03R\n" +
+	"activityId\x12*\n" +
+	"\x04tier\x18\a \x01(\v2\x16.groupbuy.v1.QuoteTierR\x04tier\x12\x1b\n" +
+	"\tcoupon_id\x18\b \x01(\x03R\bcouponId\"'\n" +
 	"\fOrderRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x02id\"c\n" +
 	"\x13ListMyOrdersRequest\x12&\n" +
@@ -1300,11 +1708,12 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"A\n" +
 	"\x10ListNoticesReply\x12-\n" +
-	"\anotices\x18\x01 \x03(\v2\x13.groupbuy.v1.NoticeR\anotices2\x88\b\n" +
+	"\anotices\x18\x01 \x03(\v2\x13.groupbuy.v1.NoticeR\anotices2\xe7\b\n" +
 	"\x04Shop\x12z\n" +
 	"\x0fListOpenBatches\x12#.groupbuy.v1.ListOpenBatchesRequest\x1a!.groupbuy.v1.ListShopBatchesReply\"\x1f\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/shop/batches\x12c\n" +
 	"\n" +
-	"PlaceOrder\x12\x1e.groupbuy.v1.PlaceOrderRequest\x1a\x12.groupbuy.v1.Order\"!\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/shop/orders\x12m\n" +
+	"PlaceOrder\x12\x1e.groupbuy.v1.PlaceOrderRequest\x1a\x12.groupbuy.v1.Order\"!\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/shop/orders\x12]\n" +
+	"\x05Quote\x12\x19.groupbuy.v1.QuoteRequest\x1a\x17.groupbuy.v1.QuoteReply\" \x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/shop/quote\x12m\n" +
 	"\bPayOrder\x12\x19.groupbuy.v1.OrderRequest\x1a\x1a.groupbuy.v1.PaymentParams\"*\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/shop/orders/{id}/pay\x12^\n" +
 	"\bGetOrder\x12\x19.groupbuy.v1.OrderRequest\x1a\x12.groupbuy.v1.Order\"#\x8a\xb2\x19\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/shop/orders/{id}\x12l\n" +
 	"\n" +
@@ -1326,7 +1735,7 @@ func file_groupbuy_v1_shop_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_shop_proto_rawDescData
 }
 
-var file_groupbuy_v1_shop_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_groupbuy_v1_shop_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_groupbuy_v1_shop_proto_goTypes = []any{
 	(*ListOpenBatchesRequest)(nil),  // 0: groupbuy.v1.ListOpenBatchesRequest
 	(*ShopBatch)(nil),               // 1: groupbuy.v1.ShopBatch
@@ -1334,58 +1743,67 @@ var file_groupbuy_v1_shop_proto_goTypes = []any{
 	(*ListShopBatchesReply)(nil),    // 3: groupbuy.v1.ListShopBatchesReply
 	(*OrderLineInput)(nil),          // 4: groupbuy.v1.OrderLineInput
 	(*PlaceOrderRequest)(nil),       // 5: groupbuy.v1.PlaceOrderRequest
-	(*OrderRequest)(nil),            // 6: groupbuy.v1.OrderRequest
-	(*ListMyOrdersRequest)(nil),     // 7: groupbuy.v1.ListMyOrdersRequest
-	(*PaymentParams)(nil),           // 8: groupbuy.v1.PaymentParams
-	(*AfterSaleLineInput)(nil),      // 9: groupbuy.v1.AfterSaleLineInput
-	(*AfterSaleRequest)(nil),        // 10: groupbuy.v1.AfterSaleRequest
-	(*AfterSaleLine)(nil),           // 11: groupbuy.v1.AfterSaleLine
-	(*AfterSale)(nil),               // 12: groupbuy.v1.AfterSale
-	(*ListMyAfterSalesRequest)(nil), // 13: groupbuy.v1.ListMyAfterSalesRequest
-	(*ListAfterSalesReply)(nil),     // 14: groupbuy.v1.ListAfterSalesReply
-	(*ListNoticesRequest)(nil),      // 15: groupbuy.v1.ListNoticesRequest
-	(*Notice)(nil),                  // 16: groupbuy.v1.Notice
-	(*ListNoticesReply)(nil),        // 17: groupbuy.v1.ListNoticesReply
-	(*timestamppb.Timestamp)(nil),   // 18: google.protobuf.Timestamp
-	(*Order)(nil),                   // 19: groupbuy.v1.Order
-	(*ListOrdersReply)(nil),         // 20: groupbuy.v1.ListOrdersReply
+	(*QuoteRequest)(nil),            // 6: groupbuy.v1.QuoteRequest
+	(*QuoteLine)(nil),               // 7: groupbuy.v1.QuoteLine
+	(*QuoteTier)(nil),               // 8: groupbuy.v1.QuoteTier
+	(*QuoteReply)(nil),              // 9: groupbuy.v1.QuoteReply
+	(*OrderRequest)(nil),            // 10: groupbuy.v1.OrderRequest
+	(*ListMyOrdersRequest)(nil),     // 11: groupbuy.v1.ListMyOrdersRequest
+	(*PaymentParams)(nil),           // 12: groupbuy.v1.PaymentParams
+	(*AfterSaleLineInput)(nil),      // 13: groupbuy.v1.AfterSaleLineInput
+	(*AfterSaleRequest)(nil),        // 14: groupbuy.v1.AfterSaleRequest
+	(*AfterSaleLine)(nil),           // 15: groupbuy.v1.AfterSaleLine
+	(*AfterSale)(nil),               // 16: groupbuy.v1.AfterSale
+	(*ListMyAfterSalesRequest)(nil), // 17: groupbuy.v1.ListMyAfterSalesRequest
+	(*ListAfterSalesReply)(nil),     // 18: groupbuy.v1.ListAfterSalesReply
+	(*ListNoticesRequest)(nil),      // 19: groupbuy.v1.ListNoticesRequest
+	(*Notice)(nil),                  // 20: groupbuy.v1.Notice
+	(*ListNoticesReply)(nil),        // 21: groupbuy.v1.ListNoticesReply
+	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
+	(*Order)(nil),                   // 23: groupbuy.v1.Order
+	(*ListOrdersReply)(nil),         // 24: groupbuy.v1.ListOrdersReply
 }
 var file_groupbuy_v1_shop_proto_depIdxs = []int32{
-	18, // 0: groupbuy.v1.ShopBatch.opens_at:type_name -> google.protobuf.Timestamp
-	18, // 1: groupbuy.v1.ShopBatch.cutoff_at:type_name -> google.protobuf.Timestamp
+	22, // 0: groupbuy.v1.ShopBatch.opens_at:type_name -> google.protobuf.Timestamp
+	22, // 1: groupbuy.v1.ShopBatch.cutoff_at:type_name -> google.protobuf.Timestamp
 	2,  // 2: groupbuy.v1.ShopBatch.items:type_name -> groupbuy.v1.ShopBatchItem
 	1,  // 3: groupbuy.v1.ListShopBatchesReply.batches:type_name -> groupbuy.v1.ShopBatch
 	4,  // 4: groupbuy.v1.PlaceOrderRequest.lines:type_name -> groupbuy.v1.OrderLineInput
-	9,  // 5: groupbuy.v1.AfterSaleRequest.lines:type_name -> groupbuy.v1.AfterSaleLineInput
-	11, // 6: groupbuy.v1.AfterSale.lines:type_name -> groupbuy.v1.AfterSaleLine
-	18, // 7: groupbuy.v1.AfterSale.created_at:type_name -> google.protobuf.Timestamp
-	18, // 8: groupbuy.v1.AfterSale.reviewed_at:type_name -> google.protobuf.Timestamp
-	12, // 9: groupbuy.v1.ListAfterSalesReply.after_sales:type_name -> groupbuy.v1.AfterSale
-	18, // 10: groupbuy.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
-	16, // 11: groupbuy.v1.ListNoticesReply.notices:type_name -> groupbuy.v1.Notice
-	0,  // 12: groupbuy.v1.Shop.ListOpenBatches:input_type -> groupbuy.v1.ListOpenBatchesRequest
-	5,  // 13: groupbuy.v1.Shop.PlaceOrder:input_type -> groupbuy.v1.PlaceOrderRequest
-	6,  // 14: groupbuy.v1.Shop.PayOrder:input_type -> groupbuy.v1.OrderRequest
-	6,  // 15: groupbuy.v1.Shop.GetOrder:input_type -> groupbuy.v1.OrderRequest
-	7,  // 16: groupbuy.v1.Shop.ListOrders:input_type -> groupbuy.v1.ListMyOrdersRequest
-	6,  // 17: groupbuy.v1.Shop.CancelOrder:input_type -> groupbuy.v1.OrderRequest
-	10, // 18: groupbuy.v1.Shop.RequestAfterSale:input_type -> groupbuy.v1.AfterSaleRequest
-	13, // 19: groupbuy.v1.Shop.ListMyAfterSales:input_type -> groupbuy.v1.ListMyAfterSalesRequest
-	15, // 20: groupbuy.v1.Shop.ListNotices:input_type -> groupbuy.v1.ListNoticesRequest
-	3,  // 21: groupbuy.v1.Shop.ListOpenBatches:output_type -> groupbuy.v1.ListShopBatchesReply
-	19, // 22: groupbuy.v1.Shop.PlaceOrder:output_type -> groupbuy.v1.Order
-	8,  // 23: groupbuy.v1.Shop.PayOrder:output_type -> groupbuy.v1.PaymentParams
-	19, // 24: groupbuy.v1.Shop.GetOrder:output_type -> groupbuy.v1.Order
-	20, // 25: groupbuy.v1.Shop.ListOrders:output_type -> groupbuy.v1.ListOrdersReply
-	19, // 26: groupbuy.v1.Shop.CancelOrder:output_type -> groupbuy.v1.Order
-	12, // 27: groupbuy.v1.Shop.RequestAfterSale:output_type -> groupbuy.v1.AfterSale
-	14, // 28: groupbuy.v1.Shop.ListMyAfterSales:output_type -> groupbuy.v1.ListAfterSalesReply
-	17, // 29: groupbuy.v1.Shop.ListNotices:output_type -> groupbuy.v1.ListNoticesReply
-	21, // [21:30] is the sub-list for method output_type
-	12, // [12:21] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	4,  // 5: groupbuy.v1.QuoteRequest.lines:type_name -> groupbuy.v1.OrderLineInput
+	7,  // 6: groupbuy.v1.QuoteReply.lines:type_name -> groupbuy.v1.QuoteLine
+	8,  // 7: groupbuy.v1.QuoteReply.tier:type_name -> groupbuy.v1.QuoteTier
+	13, // 8: groupbuy.v1.AfterSaleRequest.lines:type_name -> groupbuy.v1.AfterSaleLineInput
+	15, // 9: groupbuy.v1.AfterSale.lines:type_name -> groupbuy.v1.AfterSaleLine
+	22, // 10: groupbuy.v1.AfterSale.created_at:type_name -> google.protobuf.Timestamp
+	22, // 11: groupbuy.v1.AfterSale.reviewed_at:type_name -> google.protobuf.Timestamp
+	16, // 12: groupbuy.v1.ListAfterSalesReply.after_sales:type_name -> groupbuy.v1.AfterSale
+	22, // 13: groupbuy.v1.Notice.created_at:type_name -> google.protobuf.Timestamp
+	20, // 14: groupbuy.v1.ListNoticesReply.notices:type_name -> groupbuy.v1.Notice
+	0,  // 15: groupbuy.v1.Shop.ListOpenBatches:input_type -> groupbuy.v1.ListOpenBatchesRequest
+	5,  // 16: groupbuy.v1.Shop.PlaceOrder:input_type -> groupbuy.v1.PlaceOrderRequest
+	6,  // 17: groupbuy.v1.Shop.Quote:input_type -> groupbuy.v1.QuoteRequest
+	10, // 18: groupbuy.v1.Shop.PayOrder:input_type -> groupbuy.v1.OrderRequest
+	10, // 19: groupbuy.v1.Shop.GetOrder:input_type -> groupbuy.v1.OrderRequest
+	11, // 20: groupbuy.v1.Shop.ListOrders:input_type -> groupbuy.v1.ListMyOrdersRequest
+	10, // 21: groupbuy.v1.Shop.CancelOrder:input_type -> groupbuy.v1.OrderRequest
+	14, // 22: groupbuy.v1.Shop.RequestAfterSale:input_type -> groupbuy.v1.AfterSaleRequest
+	17, // 23: groupbuy.v1.Shop.ListMyAfterSales:input_type -> groupbuy.v1.ListMyAfterSalesRequest
+	19, // 24: groupbuy.v1.Shop.ListNotices:input_type -> groupbuy.v1.ListNoticesRequest
+	3,  // 25: groupbuy.v1.Shop.ListOpenBatches:output_type -> groupbuy.v1.ListShopBatchesReply
+	23, // 26: groupbuy.v1.Shop.PlaceOrder:output_type -> groupbuy.v1.Order
+	9,  // 27: groupbuy.v1.Shop.Quote:output_type -> groupbuy.v1.QuoteReply
+	12, // 28: groupbuy.v1.Shop.PayOrder:output_type -> groupbuy.v1.PaymentParams
+	23, // 29: groupbuy.v1.Shop.GetOrder:output_type -> groupbuy.v1.Order
+	24, // 30: groupbuy.v1.Shop.ListOrders:output_type -> groupbuy.v1.ListOrdersReply
+	23, // 31: groupbuy.v1.Shop.CancelOrder:output_type -> groupbuy.v1.Order
+	16, // 32: groupbuy.v1.Shop.RequestAfterSale:output_type -> groupbuy.v1.AfterSale
+	18, // 33: groupbuy.v1.Shop.ListMyAfterSales:output_type -> groupbuy.v1.ListAfterSalesReply
+	21, // 34: groupbuy.v1.Shop.ListNotices:output_type -> groupbuy.v1.ListNoticesReply
+	25, // [25:35] is the sub-list for method output_type
+	15, // [15:25] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_groupbuy_v1_shop_proto_init() }
@@ -1402,7 +1820,7 @@ func file_groupbuy_v1_shop_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_shop_proto_rawDesc), len(file_groupbuy_v1_shop_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -816,6 +816,28 @@ func (m *PlaceOrderRequest) validate(all bool) error {
 
 	}
 
+	if m.GetCouponId() < 0 {
+		err := PlaceOrderRequestValidationError{
+			field:  "CouponId",
+			reason: "value must be greater than or equal to 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if m.GetExpectedAmountFen() < 0 {
+		err := PlaceOrderRequestValidationError{
+			field:  "ExpectedAmountFen",
+			reason: "value must be greater than or equal to 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
 	if len(errors) > 0 {
 		return PlaceOrderRequestMultiError(errors)
 	}
@@ -897,6 +919,572 @@ var _ interface {
 } = PlaceOrderRequestValidationError{}
 
 var _PlaceOrderRequest_IdempotencyKey_Pattern = regexp.MustCompile("^[A-Za-z0-9_-]{8,64}$")
+
+// Validate checks the field values on QuoteRequest with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *QuoteRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on QuoteRequest with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in QuoteRequestMultiError, or
+// nil if none found.
+func (m *QuoteRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *QuoteRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if m.GetBatchId() <= 0 {
+		err := QuoteRequestValidationError{
+			field:  "BatchId",
+			reason: "value must be greater than 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := len(m.GetLines()); l < 1 || l > 50 {
+		err := QuoteRequestValidationError{
+			field:  "Lines",
+			reason: "value must contain between 1 and 50 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	for idx, item := range m.GetLines() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, QuoteRequestValidationError{
+						field:  fmt.Sprintf("Lines[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, QuoteRequestValidationError{
+						field:  fmt.Sprintf("Lines[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return QuoteRequestValidationError{
+					field:  fmt.Sprintf("Lines[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if m.GetCouponId() < 0 {
+		err := QuoteRequestValidationError{
+			field:  "CouponId",
+			reason: "value must be greater than or equal to 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	// no validation rules for BestCoupon
+
+	if len(errors) > 0 {
+		return QuoteRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// QuoteRequestMultiError is an error wrapping multiple validation errors
+// returned by QuoteRequest.ValidateAll() if the designated constraints aren't met.
+type QuoteRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m QuoteRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m QuoteRequestMultiError) AllErrors() []error { return m }
+
+// QuoteRequestValidationError is the validation error returned by
+// QuoteRequest.Validate if the designated constraints aren't met.
+type QuoteRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e QuoteRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e QuoteRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e QuoteRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e QuoteRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e QuoteRequestValidationError) ErrorName() string { return "QuoteRequestValidationError" }
+
+// Error satisfies the builtin error interface
+func (e QuoteRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sQuoteRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = QuoteRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = QuoteRequestValidationError{}
+
+// Validate checks the field values on QuoteLine with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *QuoteLine) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on QuoteLine with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in QuoteLineMultiError, or nil
+// if none found.
+func (m *QuoteLine) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *QuoteLine) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for ItemId
+
+	// no validation rules for SkuId
+
+	// no validation rules for PriceFen
+
+	// no validation rules for Quantity
+
+	// no validation rules for GrossFen
+
+	// no validation rules for PromoOffFen
+
+	// no validation rules for CouponOffFen
+
+	// no validation rules for AmountFen
+
+	// no validation rules for Gift
+
+	if len(errors) > 0 {
+		return QuoteLineMultiError(errors)
+	}
+
+	return nil
+}
+
+// QuoteLineMultiError is an error wrapping multiple validation errors returned
+// by QuoteLine.ValidateAll() if the designated constraints aren't met.
+type QuoteLineMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m QuoteLineMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m QuoteLineMultiError) AllErrors() []error { return m }
+
+// QuoteLineValidationError is the validation error returned by
+// QuoteLine.Validate if the designated constraints aren't met.
+type QuoteLineValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e QuoteLineValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e QuoteLineValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e QuoteLineValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e QuoteLineValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e QuoteLineValidationError) ErrorName() string { return "QuoteLineValidationError" }
+
+// Error satisfies the builtin error interface
+func (e QuoteLineValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sQuoteLine.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = QuoteLineValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = QuoteLineValidationError{}
+
+// Validate checks the field values on QuoteTier with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *QuoteTier) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on QuoteTier with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in QuoteTierMultiError, or nil
+// if none found.
+func (m *QuoteTier) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *QuoteTier) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for ThresholdFen
+
+	// no validation rules for OffFen
+
+	// no validation rules for GiftItemId
+
+	// no validation rules for GiftQuantity
+
+	if len(errors) > 0 {
+		return QuoteTierMultiError(errors)
+	}
+
+	return nil
+}
+
+// QuoteTierMultiError is an error wrapping multiple validation errors returned
+// by QuoteTier.ValidateAll() if the designated constraints aren't met.
+type QuoteTierMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m QuoteTierMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m QuoteTierMultiError) AllErrors() []error { return m }
+
+// QuoteTierValidationError is the validation error returned by
+// QuoteTier.Validate if the designated constraints aren't met.
+type QuoteTierValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e QuoteTierValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e QuoteTierValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e QuoteTierValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e QuoteTierValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e QuoteTierValidationError) ErrorName() string { return "QuoteTierValidationError" }
+
+// Error satisfies the builtin error interface
+func (e QuoteTierValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sQuoteTier.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = QuoteTierValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = QuoteTierValidationError{}
+
+// Validate checks the field values on QuoteReply with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *QuoteReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on QuoteReply with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in QuoteReplyMultiError, or
+// nil if none found.
+func (m *QuoteReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *QuoteReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	for idx, item := range m.GetLines() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, QuoteReplyValidationError{
+						field:  fmt.Sprintf("Lines[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, QuoteReplyValidationError{
+						field:  fmt.Sprintf("Lines[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return QuoteReplyValidationError{
+					field:  fmt.Sprintf("Lines[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	// no validation rules for GrossFen
+
+	// no validation rules for PromoOffFen
+
+	// no validation rules for CouponOffFen
+
+	// no validation rules for AmountFen
+
+	// no validation rules for ActivityId
+
+	if all {
+		switch v := interface{}(m.GetTier()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, QuoteReplyValidationError{
+					field:  "Tier",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, QuoteReplyValidationError{
+					field:  "Tier",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetTier()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return QuoteReplyValidationError{
+				field:  "Tier",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	// no validation rules for CouponId
+
+	if len(errors) > 0 {
+		return QuoteReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// QuoteReplyMultiError is an error wrapping multiple validation errors
+// returned by QuoteReply.ValidateAll() if the designated constraints aren't met.
+type QuoteReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m QuoteReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m QuoteReplyMultiError) AllErrors() []error { return m }
+
+// QuoteReplyValidationError is the validation error returned by
+// QuoteReply.Validate if the designated constraints aren't met.
+type QuoteReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e QuoteReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e QuoteReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e QuoteReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e QuoteReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e QuoteReplyValidationError) ErrorName() string { return "QuoteReplyValidationError" }
+
+// Error satisfies the builtin error interface
+func (e QuoteReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sQuoteReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = QuoteReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = QuoteReplyValidationError{}
 
 // Validate checks the field values on OrderRequest with the rules defined in
 // the proto definition for this message. If any rules are violated, the first

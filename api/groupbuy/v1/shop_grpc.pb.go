@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Shop_ListOpenBatches_FullMethodName  = "/groupbuy.v1.Shop/ListOpenBatches"
 	Shop_PlaceOrder_FullMethodName       = "/groupbuy.v1.Shop/PlaceOrder"
+	Shop_Quote_FullMethodName            = "/groupbuy.v1.Shop/Quote"
 	Shop_PayOrder_FullMethodName         = "/groupbuy.v1.Shop/PayOrder"
 	Shop_GetOrder_FullMethodName         = "/groupbuy.v1.Shop/GetOrder"
 	Shop_ListOrders_FullMethodName       = "/groupbuy.v1.Shop/ListOrders"
@@ -41,6 +42,9 @@ type ShopClient interface {
 	ListOpenBatches(ctx context.Context, in *ListOpenBatchesRequest, opts ...grpc.CallOption) (*ListShopBatchesReply, error)
 	// Places an order. The idempotency key makes a retried request return the same order.
 	PlaceOrder(ctx context.Context, in *PlaceOrderRequest, opts ...grpc.CallOption) (*Order, error)
+	// Prices a cart as an order would be placed now, reserving nothing: the 满减 that applies,
+	// then the coupon named (coupon_id) or the best of the caller's (best_coupon).
+	Quote(ctx context.Context, in *QuoteRequest, opts ...grpc.CallOption) (*QuoteReply, error)
 	// The wx.requestPayment parameters of an unpaid order.
 	PayOrder(ctx context.Context, in *OrderRequest, opts ...grpc.CallOption) (*PaymentParams, error)
 	GetOrder(ctx context.Context, in *OrderRequest, opts ...grpc.CallOption) (*Order, error)
@@ -75,6 +79,16 @@ func (c *shopClient) PlaceOrder(ctx context.Context, in *PlaceOrderRequest, opts
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Order)
 	err := c.cc.Invoke(ctx, Shop_PlaceOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *shopClient) Quote(ctx context.Context, in *QuoteRequest, opts ...grpc.CallOption) (*QuoteReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QuoteReply)
+	err := c.cc.Invoke(ctx, Shop_Quote_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +176,9 @@ type ShopServer interface {
 	ListOpenBatches(context.Context, *ListOpenBatchesRequest) (*ListShopBatchesReply, error)
 	// Places an order. The idempotency key makes a retried request return the same order.
 	PlaceOrder(context.Context, *PlaceOrderRequest) (*Order, error)
+	// Prices a cart as an order would be placed now, reserving nothing: the 满减 that applies,
+	// then the coupon named (coupon_id) or the best of the caller's (best_coupon).
+	Quote(context.Context, *QuoteRequest) (*QuoteReply, error)
 	// The wx.requestPayment parameters of an unpaid order.
 	PayOrder(context.Context, *OrderRequest) (*PaymentParams, error)
 	GetOrder(context.Context, *OrderRequest) (*Order, error)
@@ -187,6 +204,9 @@ func (UnimplementedShopServer) ListOpenBatches(context.Context, *ListOpenBatches
 }
 func (UnimplementedShopServer) PlaceOrder(context.Context, *PlaceOrderRequest) (*Order, error) {
 	return nil, status.Error(codes.Unimplemented, "method PlaceOrder not implemented")
+}
+func (UnimplementedShopServer) Quote(context.Context, *QuoteRequest) (*QuoteReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Quote not implemented")
 }
 func (UnimplementedShopServer) PayOrder(context.Context, *OrderRequest) (*PaymentParams, error) {
 	return nil, status.Error(codes.Unimplemented, "method PayOrder not implemented")
@@ -262,6 +282,24 @@ func _Shop_PlaceOrder_Handler(srv interface{}, ctx context.Context, dec func(int
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ShopServer).PlaceOrder(ctx, req.(*PlaceOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Shop_Quote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QuoteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ShopServer).Quote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Shop_Quote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ShopServer).Quote(ctx, req.(*QuoteRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -406,6 +444,10 @@ var Shop_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PlaceOrder",
 			Handler:    _Shop_PlaceOrder_Handler,
+		},
+		{
+			MethodName: "Quote",
+			Handler:    _Shop_Quote_Handler,
 		},
 		{
 			MethodName: "PayOrder",

@@ -27,6 +27,7 @@ const OperationShopListOpenBatches = "/groupbuy.v1.Shop/ListOpenBatches"
 const OperationShopListOrders = "/groupbuy.v1.Shop/ListOrders"
 const OperationShopPayOrder = "/groupbuy.v1.Shop/PayOrder"
 const OperationShopPlaceOrder = "/groupbuy.v1.Shop/PlaceOrder"
+const OperationShopQuote = "/groupbuy.v1.Shop/Quote"
 const OperationShopRequestAfterSale = "/groupbuy.v1.Shop/RequestAfterSale"
 
 type ShopHTTPServer interface {
@@ -42,6 +43,9 @@ type ShopHTTPServer interface {
 	PayOrder(context.Context, *OrderRequest) (*PaymentParams, error)
 	// PlaceOrder Places an order. The idempotency key makes a retried request return the same order.
 	PlaceOrder(context.Context, *PlaceOrderRequest) (*Order, error)
+	// Quote Prices a cart as an order would be placed now, reserving nothing: the 满减 that applies,
+	// then the coupon named (coupon_id) or the best of the caller's (best_coupon).
+	Quote(context.Context, *QuoteRequest) (*QuoteReply, error)
 	// RequestAfterSale Asks for a refund of the whole order or some lines, within the after-sales window.
 	RequestAfterSale(context.Context, *AfterSaleRequest) (*AfterSale, error)
 }
@@ -50,6 +54,7 @@ func RegisterShopHTTPServer(s *http.Server, srv ShopHTTPServer) {
 	r := s.Route("/")
 	r.GET("/v1/shop/batches", _Shop_ListOpenBatches0_HTTP_Handler(srv))
 	r.POST("/v1/shop/orders", _Shop_PlaceOrder0_HTTP_Handler(srv))
+	r.POST("/v1/shop/quote", _Shop_Quote0_HTTP_Handler(srv))
 	r.POST("/v1/shop/orders/{id}/pay", _Shop_PayOrder0_HTTP_Handler(srv))
 	r.GET("/v1/shop/orders/{id}", _Shop_GetOrder0_HTTP_Handler(srv))
 	r.GET("/v1/shop/orders", _Shop_ListOrders0_HTTP_Handler(srv))
@@ -96,6 +101,28 @@ func _Shop_PlaceOrder0_HTTP_Handler(srv ShopHTTPServer) func(ctx http.Context) e
 			return err
 		}
 		reply := out.(*Order)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Shop_Quote0_HTTP_Handler(srv ShopHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in QuoteRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationShopQuote)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.Quote(ctx, req.(*QuoteRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*QuoteReply)
 		return ctx.Result(200, reply)
 	}
 }
@@ -267,6 +294,9 @@ type ShopHTTPClient interface {
 	PayOrder(ctx context.Context, req *OrderRequest, opts ...http.CallOption) (rsp *PaymentParams, err error)
 	// PlaceOrder Places an order. The idempotency key makes a retried request return the same order.
 	PlaceOrder(ctx context.Context, req *PlaceOrderRequest, opts ...http.CallOption) (rsp *Order, err error)
+	// Quote Prices a cart as an order would be placed now, reserving nothing: the 满减 that applies,
+	// then the coupon named (coupon_id) or the best of the caller's (best_coupon).
+	Quote(ctx context.Context, req *QuoteRequest, opts ...http.CallOption) (rsp *QuoteReply, err error)
 	// RequestAfterSale Asks for a refund of the whole order or some lines, within the after-sales window.
 	RequestAfterSale(ctx context.Context, req *AfterSaleRequest, opts ...http.CallOption) (rsp *AfterSale, err error)
 }
@@ -379,6 +409,21 @@ func (c *ShopHTTPClientImpl) PlaceOrder(ctx context.Context, in *PlaceOrderReque
 	pattern := "/v1/shop/orders"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationShopPlaceOrder))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Quote Prices a cart as an order would be placed now, reserving nothing: the 满减 that applies,
+// then the coupon named (coupon_id) or the best of the caller's (best_coupon).
+func (c *ShopHTTPClientImpl) Quote(ctx context.Context, in *QuoteRequest, opts ...http.CallOption) (*QuoteReply, error) {
+	var out QuoteReply
+	pattern := "/v1/shop/quote"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationShopQuote))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

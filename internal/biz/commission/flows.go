@@ -83,9 +83,12 @@ func (f *Flows) credit(ctx context.Context, o *order.Order) ([]Entry, error) {
 	}
 	lines := make([]LineInput, len(o.Lines))
 	for i, ln := range o.Lines {
-		lines[i] = LineInput{LineID: ln.ID, Amount: ln.Amount, RateBP: ln.CommissionBP}
+		lines[i] = LineInput{LineID: ln.ID, Amount: ln.Amount, RateBP: ln.CommissionBP, LeaderFunded: ln.LeaderFunded}
 	}
 	shares := Split(lines, chain, rates, f.cfg.CapBP)
+	if f.cfg.Share.MaxBP > 0 {
+		shares = Within(shares, f.cfg.Share.Cap(o.Amount))
+	}
 	if o.Amount > 0 {
 		if _, err := f.book.Post(ctx, PaidTx(o.ID, o.GridCell, o.Amount, shares)); err != nil {
 			return nil, fmt.Errorf("post payment of order %d: %w", o.ID, err)

@@ -2,6 +2,7 @@ package commission
 
 import (
 	"fmt"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -41,6 +42,9 @@ type Config struct {
 	// CapBP is the most a payment may carry in commission, all levels together (WeChat's
 	// profit-sharing ratio of the merchant): default 3000.
 	CapBP int
+	// Share is WeChat's maximum profit-sharing ratio of a payment net of its fee: an order's
+	// commission is cut to fit it (Split's ceiling), as pricing decided. MaxBP 0: no ceiling.
+	Share ratio.Limit
 }
 
 // MaxLevels is the legal ceiling on distribution levels (anti-pyramid rules and WeChat's rules

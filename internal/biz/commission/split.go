@@ -10,14 +10,16 @@
 package commission
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 // BasisPoints is 100%.
-const BasisPoints = 10_000
+const BasisPoints = ratio.Whole
 
 // Share is what one leader earns from one order line at one level.
 type Share struct {
@@ -32,18 +34,16 @@ type Share struct {
 // LineInput is one paid line and its level-0 rate (the batch item's commission).
 type LineInput struct {
 	LineID int64
-	Amount int64 // fen
+	Amount int64 // fen: what was paid for the line, after every discount
 	RateBP int   // level 0
+	// LeaderFunded is what the serving leader's level-0 share of the line bears of a coupon the
+	// leader funds: taken off that share, never below zero.
+	LeaderFunded int64
 }
 
 // ShareOf is floor(base × bp / 10000), 0 for a non-positive base or rate. Amounts in fen fit an
 // int64 many times over once multiplied by at most 10000.
-func ShareOf(base int64, bp int) int64 {
-	if base <= 0 || bp <= 0 {
-		return 0
-	}
-	return base * int64(bp) / BasisPoints
-}
+func ShareOf(base int64, bp int) int64 { return ratio.Of(base, bp) }
 
 // CapOf is the most commission a payment of amount may carry under capBP.
 func CapOf(amount int64, capBP int) int64 { return ShareOf(amount, capBP) }
@@ -87,6 +87,49 @@ func splitLine(l LineInput, chain []int64, overrides []int, capBP int) []Share {
 		out[i].Amount -= cut
 		excess -= cut
 	}
+	if len(out) > 0 && out[0].Level == 0 {
+		out[0].Amount -= min(max(l.LeaderFunded, 0), out[0].Amount)
+	}
+	return nonZero(out)
+}
+
+// Within cuts a payment's shares to ceiling, WeChat's maximum ratio of the payment net of its
+// fee (ratio.Limit.Cap): the excess is cut from the highest level down, and within a level from
+// the last line back, so the serving leader keeps its share longest. Pricing decided it when the
+// order was placed (promo.Quote.CommissionCut is the cut of the worst case, so the cut here is
+// at most that); profit-sharing never meets a payment above its ratio.
+func Within(shares []Share, ceiling int64) []Share {
+	var total int64
+	for _, s := range shares {
+		total += s.Amount
+	}
+	excess := total - max(ceiling, 0)
+	if excess <= 0 {
+		return shares
+	}
+	order := make([]int, len(shares))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if shares[a].Level != shares[b].Level {
+			return shares[b].Level - shares[a].Level
+		}
+		return b - a
+	})
+	out := slices.Clone(shares)
+	for _, i := range order {
+		if excess <= 0 {
+			break
+		}
+		cut := min(out[i].Amount, excess)
+		out[i].Amount -= cut
+		excess -= cut
+	}
+	return nonZero(out)
+}
+
+func nonZero(out []Share) []Share {
 	kept := out[:0]
 	for _, s := range out {
 		if s.Amount > 0 {

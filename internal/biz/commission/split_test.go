@@ -207,3 +207,61 @@ func TestInForcePicksTheGridsLatestVersionElseTheGlobal(t *testing.T) {
 		t.Errorf("WorstSum = %d, want 300", w)
 	}
 }
+
+// A leader-funded coupon comes off the serving leader's level-0 share of each line, never below
+// zero, and leaves the upline's shares alone; a full refund reverses exactly what was credited.
+func TestLeaderFundedCouponLowersTheLeadersShare(t *testing.T) {
+	lines := []LineInput{
+		{LineID: 1, Amount: 9000, RateBP: 1000, LeaderFunded: 300}, // 900 - 300
+		{LineID: 2, Amount: 1000, RateBP: 1000, LeaderFunded: 500}, // 100, never below zero
+	}
+	shares := Split(lines, []int64{7, 8}, []int{500}, 3000)
+	got := map[[2]int64]int64{}
+	for _, s := range shares {
+		got[[2]int64{s.LineID, int64(s.Level)}] = s.Amount
+	}
+	want := map[[2]int64]int64{{1, 0}: 600, {1, 1}: 450, {2, 1}: 50}
+	if len(got) != len(want) {
+		t.Fatalf("shares %+v", shares)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("line %d level %d: %d, want %d (%+v)", k[0], k[1], got[k], v, shares)
+		}
+	}
+	for _, s := range shares {
+		if r := Reversal(s.Amount, 0, 3, 3); r != s.Amount {
+			t.Fatalf("a full refund reverses %d of %d", r, s.Amount)
+		}
+	}
+}
+
+// Within cuts a payment's shares to WeChat's ratio net of the fee, highest level first and the
+// serving leader last; at or under the ceiling nothing moves.
+func TestWithinCutsToTheShareCeiling(t *testing.T) {
+	shares := []Share{
+		{LineID: 1, LeaderID: 7, Level: 0, Amount: 3},
+		{LineID: 1, LeaderID: 8, Level: 1, Amount: 2},
+		{LineID: 2, LeaderID: 7, Level: 0, Amount: 3},
+	}
+	if out := Within(shares, 8); len(out) != 3 || out[1].Amount != 2 {
+		t.Fatalf("under the ceiling: %+v", out)
+	}
+	out := Within(shares, 5)
+	var total int64
+	for _, s := range out {
+		total += s.Amount
+		if s.Level == 1 {
+			t.Fatalf("the upline is cut first: %+v", out)
+		}
+	}
+	if total != 5 || len(out) != 2 || out[0].Amount != 3 || out[1].Amount != 2 {
+		t.Fatalf("cut to 5: %+v", out)
+	}
+	if shares[1].Amount != 2 {
+		t.Fatal("Within changed its input")
+	}
+	if out := Within(shares, 0); len(out) != 0 {
+		t.Fatalf("a ceiling of 0: %+v", out)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 // AfterSaleStatus is where an after-sales request (售后) is:
@@ -96,15 +97,16 @@ const (
 // (RefundApplier). It needs no payments, so the payment listener can be built from it before
 // payments exist; AfterSales embeds one.
 type AfterSaleRefunds struct {
-	repo   AfterSaleRepo
-	orders Repo
-	events event.Publisher
-	now    port.Clock
+	repo    AfterSaleRepo
+	orders  Repo
+	events  event.Publisher
+	coupons promo.Coupons
+	now     port.Clock
 }
 
 // NewAfterSaleRefunds builds the RefundApplier of after-sales.
-func NewAfterSaleRefunds(repo AfterSaleRepo, orders Repo, events event.Publisher, now port.Clock) *AfterSaleRefunds {
-	return &AfterSaleRefunds{repo: repo, orders: orders, events: events, now: now}
+func NewAfterSaleRefunds(repo AfterSaleRepo, orders Repo, events event.Publisher, coupons promo.Coupons, now port.Clock) *AfterSaleRefunds {
+	return &AfterSaleRefunds{repo: repo, orders: orders, events: events, coupons: coupons, now: now}
 }
 
 var _ RefundApplier = (*AfterSaleRefunds)(nil)
@@ -120,8 +122,8 @@ type AfterSales struct {
 
 // NewAfterSales builds the after-sales use cases.
 func NewAfterSales(repo AfterSaleRepo, orders Repo, batches Batches, payments Payments, events event.Publisher,
-	tx port.Transactor, cfg Config, now port.Clock) *AfterSales {
-	return &AfterSales{AfterSaleRefunds: NewAfterSaleRefunds(repo, orders, events, now), batches: batches,
+	tx port.Transactor, cfg Config, coupons promo.Coupons, now port.Clock) *AfterSales {
+	return &AfterSales{AfterSaleRefunds: NewAfterSaleRefunds(repo, orders, events, coupons, now), batches: batches,
 		payments: payments, tx: tx, cfg: cfg}
 }
 
@@ -218,7 +220,9 @@ func afterSalesAllowed(o *Order, b *presale.Batch, now time.Time, window time.Du
 
 // planAfterSale works out the units and amounts a request takes. Each line offers its quantity
 // less what was refunded and what open requests hold; asking for all of that takes what remains
-// of the line's amount, asking for part takes price × quantity, never above what remains.
+// of the line's amount (what was paid for it less what was refunded or asked before), asking
+// for part takes its share of what was paid for the line (partRefund). A gift line (paid
+// nothing) is not refunded on its own.
 func planAfterSale(o *Order, open []*AfterSale, asked []AfterSaleLine) ([]AfterSaleLine, int64, error) {
 	heldQty := map[int64]int64{}
 	heldAmt := map[int64]int64{}
@@ -235,7 +239,7 @@ func planAfterSale(o *Order, open []*AfterSale, asked []AfterSaleLine) ([]AfterS
 	var total int64
 	if len(asked) == 0 {
 		for _, l := range o.Lines {
-			if qty, amt := left(l); qty > 0 && amt > 0 {
+			if qty, amt := left(l); qty > 0 && amt > 0 && !l.Gift {
 				out = append(out, AfterSaleLine{LineID: l.ID, Quantity: qty, Amount: amt})
 				total += amt
 			}
@@ -256,19 +260,31 @@ func planAfterSale(o *Order, open []*AfterSale, asked []AfterSaleLine) ([]AfterS
 			return nil, 0, bizerr.Invalid("lines.line_id", "line "+strconv.FormatInt(a.LineID, 10)+" is not on the order")
 		}
 		l := o.Lines[i]
+		if l.Gift {
+			return nil, 0, bizerr.Invalid("lines.line_id",
+				fmt.Sprintf("line %d is a gift: it is refunded only with the whole order", l.ID))
+		}
 		qty, amt := left(l)
 		if a.Quantity > qty || amt <= 0 {
 			return nil, 0, bizerr.Invalid("lines.quantity",
 				fmt.Sprintf("line %d has %d units left to refund", l.ID, max(qty, 0)))
 		}
-		take := amt
-		if a.Quantity < qty {
-			take = min(l.Price*a.Quantity, amt)
-		}
+		take := partRefund(l.Amount, l.Quantity, a.Quantity, qty, amt)
 		out = append(out, AfterSaleLine{LineID: l.ID, Quantity: a.Quantity, Amount: take})
 		total += take
 	}
 	return out, total, nil
+}
+
+// partRefund is what refunding units of a line of qty units paid amount takes, when left units
+// and leftAmount fen are still to refund: the units' share of what was paid, floor(amount × units
+// / qty) (the price before discounts would refund money never paid), and for the last units
+// everything left, so the line's refunds add up to what was paid. Never above what is left.
+func partRefund(amount, qty, units, left, leftAmount int64) int64 {
+	if units >= left || qty <= 0 {
+		return max(leftAmount, 0)
+	}
+	return max(min(amount*units/qty, leftAmount), 0)
 }
 
 // Review approves or rejects a requested refund. An approval is saved, with its out_refund_no,
@@ -430,6 +446,11 @@ func (s *AfterSaleRefunds) RefundSucceeded(ctx context.Context, afterSaleID int6
 	if err := s.orders.Save(ctx, o); err != nil {
 		return err
 	}
+	if o.Status == Refunded { // the last line: the whole order came back, and so does its coupon
+		if err := releaseCoupon(ctx, s.coupons, o, now); err != nil {
+			return err
+		}
+	}
 	if err := AfterSaleLifecycle.Move(&a.Status, AfterSaleRefunded); err != nil {
 		return err
 	}
@@ -471,9 +492,10 @@ func applyAfterSale(o *Order, a *AfterSale) ([]RefundedLine, error) {
 		out = append(out, RefundedLine{LineID: l.ID, Quantity: al.Quantity, Amount: al.Amount})
 	}
 	o.Refunded += a.Amount
+	// Every bought unit back is the whole order back; a gift line is not returned on its own.
 	all := true
 	for _, l := range o.Lines {
-		all = all && l.RefundedQty >= l.Quantity
+		all = all && (l.Gift || l.RefundedQty >= l.Quantity)
 	}
 	if all {
 		if err := Lifecycle.Move(&o.Status, Refunded); err != nil {

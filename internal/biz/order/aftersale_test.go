@@ -25,15 +25,16 @@ func TestPlanAfterSaleTakesWhatIsLeft(t *testing.T) {
 		t.Fatalf("whole order: %+v %d %v", lines, total, err)
 	}
 
-	// Part of a line is price × quantity; the last units take what remains of the amount.
-	o.Lines[0].Amount = 749 // e.g. a discount rounded on the line
+	// Part of a line is its share of what was paid, floor(749 × 2 / 3); the last units take
+	// what remains of the amount.
+	o.Lines[0].Amount = 749 // e.g. a discount allocated to the line
 	lines, total, err = planAfterSale(o, nil, []AfterSaleLine{{LineID: 71, Quantity: 2}})
-	if err != nil || total != 500 || lines[0].Amount != 500 {
+	if err != nil || total != 499 || lines[0].Amount != 499 {
 		t.Fatalf("two of three: %+v %d %v", lines, total, err)
 	}
 	open := []*AfterSale{{Status: AfterSaleRequested, Lines: lines}}
 	lines, total, err = planAfterSale(o, open, []AfterSaleLine{{LineID: 71, Quantity: 1}})
-	if err != nil || total != 249 {
+	if err != nil || total != 250 {
 		t.Fatalf("the last unit: %+v %d %v", lines, total, err)
 	}
 
@@ -56,6 +57,46 @@ func TestPlanAfterSaleTakesWhatIsLeft(t *testing.T) {
 	}
 	if _, _, err := planAfterSale(o, nil, []AfterSaleLine{{LineID: 99, Quantity: 1}}); !isInvalid(err, "lines.line_id") {
 		t.Errorf("a line of another order: %v", err)
+	}
+}
+
+// A discounted line refunds what was paid for it, never its presale price: unit by unit the
+// floors of amount × units / quantity, the last unit what remains, so the refunds add up to
+// exactly the paid amount. A gift line is refused alone but does not keep the order from being
+// refunded whole.
+func TestPartialRefundsOfADiscountedLineAddUpToWhatWasPaid(t *testing.T) {
+	o := &Order{ID: 8, Status: Ready, Amount: 1001, Lines: []Line{
+		{ID: 81, Price: 500, Quantity: 3, Amount: 1001, PromoOff: 300, CouponOff: 199},
+		{ID: 82, Price: 800, Quantity: 1, Amount: 0, PromoOff: 800, Gift: true},
+	}}
+	var open []*AfterSale
+	var got []int64
+	for range 3 {
+		lines, total, err := planAfterSale(o, open, []AfterSaleLine{{LineID: 81, Quantity: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, total)
+		open = append(open, &AfterSale{Status: AfterSaleApproved, Lines: lines})
+	}
+	if got[0] != 333 || got[1] != 333 || got[2] != 335 {
+		t.Fatalf("unit refunds %v, want 333 333 335 (1001 in all)", got)
+	}
+	if _, _, err := planAfterSale(o, nil, []AfterSaleLine{{LineID: 82, Quantity: 1}}); !isInvalid(err, "lines.line_id") {
+		t.Fatalf("a gift alone: %v", err)
+	}
+	lines, total, err := planAfterSale(o, nil, nil)
+	if err != nil || total != 1001 || len(lines) != 1 || lines[0].LineID != 81 {
+		t.Fatalf("everything: %+v %d %v", lines, total, err)
+	}
+	if _, err := applyAfterSale(o, &AfterSale{ID: 1, Lines: lines, Amount: total}); err != nil || o.Status != Refunded {
+		t.Fatalf("every bought unit back: %s %v", o.Status, err)
+	}
+	// Never above what is left, whatever was refunded before.
+	for _, c := range [][5]int64{{1001, 3, 2, 3, 100}, {1001, 3, 1, 1, 7}, {0, 1, 1, 1, 0}, {10, 3, 1, 3, -1}} {
+		if r := partRefund(c[0], c[1], c[2], c[3], c[4]); r > max(c[4], 0) || r < 0 {
+			t.Errorf("partRefund%v = %d", c, r)
+		}
 	}
 }
 

@@ -67,6 +67,9 @@ func (c *Checkout) expire(ctx context.Context, o *Order, reason string) (*Order,
 		if err := c.repo.Save(ctx, cur); err != nil {
 			return err
 		}
+		if err := releaseCoupon(ctx, c.coupons, cur, cur.CancelledAt); err != nil {
+			return err
+		}
 		return c.publish(ctx, TopicCancelled, cur, nil)
 	})
 	if err != nil {

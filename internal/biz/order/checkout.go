@@ -13,6 +13,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -30,6 +31,11 @@ type Checkout struct {
 	qr       *QRSigner
 	cfg      Config
 	now      port.Clock
+
+	coupons    promo.Coupons
+	activities Activities
+	pricing    PricingConfig
+	acts       *activityCache
 }
 
 // CheckoutDeps are Checkout's collaborators.
@@ -47,12 +53,17 @@ type CheckoutDeps struct {
 	QR        *QRSigner
 	Config    Config
 	Now       port.Clock
+	// Coupons are the shoppers' coupons, locked by the orders that name them.
+	Coupons    promo.Coupons
+	Activities Activities
+	Pricing    PricingConfig
 }
 
 // NewCheckout builds the checkout use cases.
 func NewCheckout(d CheckoutDeps) *Checkout {
 	return &Checkout{repo: d.Repo, counter: d.Counter, keeper: d.Keeper, shoppers: d.Shoppers, batches: d.Batches,
-		open: d.BatchRepo, payments: d.Payments, events: d.Events, tx: d.Tx, qr: d.QR, cfg: d.Config, now: d.Now}
+		open: d.BatchRepo, payments: d.Payments, events: d.Events, tx: d.Tx, qr: d.QR, cfg: d.Config, now: d.Now,
+		coupons: d.Coupons, activities: d.Activities, pricing: d.Pricing, acts: &activityCache{}}
 }
 
 // LineInput is one line as the shopper asks for it, with the price it saw.
@@ -62,11 +73,14 @@ type LineInput struct {
 	Price  int64
 }
 
-// PlaceInput is an order as the shopper asks for it.
+// PlaceInput is an order as the shopper asks for it: the lines at the prices it saw, the coupon
+// it names (0: none) and, when given, the payable it was shown (ExpectedAmount, fen).
 type PlaceInput struct {
-	Key     string
-	BatchID int64
-	Lines   []LineInput
+	Key            string
+	BatchID        int64
+	Lines          []LineInput
+	CouponID       int64
+	ExpectedAmount int64
 }
 
 const (
@@ -86,11 +100,21 @@ func (in *PlaceInput) check() error {
 	if strings.IndexFunc(in.Key, notKeyRune) >= 0 {
 		return bizerr.Invalid("idempotency_key", "letters, digits, - and _")
 	}
-	if len(in.Lines) == 0 || len(in.Lines) > maxLines {
+	switch {
+	case in.CouponID < 0:
+		return bizerr.Invalid("coupon_id", "a coupon id, or 0 for none")
+	case in.ExpectedAmount < 0:
+		return bizerr.Invalid("expected_amount_fen", "the payable shown, or 0 when not checked")
+	}
+	return checkLines(in.Lines)
+}
+
+func checkLines(lines []LineInput) error {
+	if len(lines) == 0 || len(lines) > maxLines {
 		return bizerr.Invalid("lines", "1 to 50 lines")
 	}
-	seen := make(map[int64]bool, len(in.Lines))
-	for _, l := range in.Lines {
+	seen := make(map[int64]bool, len(lines))
+	for _, l := range lines {
 		switch {
 		case l.ItemID <= 0 || seen[l.ItemID]:
 			return bizerr.Invalid("lines.item_id", "each item once")
@@ -115,7 +139,7 @@ func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Ord
 	if err != nil {
 		return c.known(ctx, userID, in, err)
 	}
-	o, err := c.build(b, userID, in)
+	o, err := c.build(ctx, b, userID, in)
 	if err != nil {
 		return c.known(ctx, userID, in, err)
 	}
@@ -127,6 +151,12 @@ func (c *Checkout) Place(ctx context.Context, userID int64, in PlaceInput) (*Ord
 			return nil, err
 		}
 		stored, err = c.save(ctx, b, o)
+	}
+	if errors.Is(err, ErrKeyReused) {
+		// A retry priced otherwise than its first request (an activity began or ended between
+		// them) reserves other lines under the same token and is refused: it gets its order.
+		// Only then: a sold-out storm should not read orders for every refusal.
+		return c.known(ctx, userID, in, err)
 	}
 	if err != nil {
 		return nil, err
@@ -144,29 +174,25 @@ func (c *Checkout) known(ctx context.Context, userID int64, in PlaceInput, err e
 	return prev, sameRequest(prev, in)
 }
 
-// build checks the request against the batch and prices the order. The leader and grid are the
-// shopper's bound leader's, filled in when the order is saved.
-func (c *Checkout) build(b *presale.Batch, userID int64, in PlaceInput) (*Order, error) {
+// build checks the request against the batch and prices the order (price). The leader and grid
+// are the shopper's bound leader's, filled in when the order is saved.
+func (c *Checkout) build(ctx context.Context, b *presale.Batch, userID int64, in PlaceInput) (*Order, error) {
 	now := c.now()
 	if !b.TakesOrders(now) {
 		return nil, fmt.Errorf("batch %d is %s: %w", b.ID, b.Status, presale.ErrNotOpen)
 	}
-	o := &Order{UserID: userID, BatchID: b.ID, Status: PendingPayment, IdempotencyKey: in.Key, PayAttempt: 1,
-		ExpiresAt: now.Add(c.cfg.OrderTTL)}
-	for _, l := range in.Lines {
-		it, ok := b.Item(l.ItemID)
-		switch {
-		case !ok:
-			return nil, bizerr.Invalid("lines.item_id", "item "+strconv.FormatInt(l.ItemID, 10)+" is not in the batch")
-		case l.Price != it.Price:
-			return nil, &PriceError{ItemID: it.ID, Price: it.Price}
-		case it.Limit > 0 && l.Qty > it.Limit:
-			return nil, &StockError{ItemID: it.ID, Limit: it.Limit, Err: ErrLimitExceeded}
-		}
-		o.Lines = append(o.Lines, Line{ItemID: it.ID, SKUID: it.SKUID, Title: it.Title + " " + it.Spec,
-			Price: it.Price, Quantity: l.Qty, Amount: it.Price * l.Qty, CommissionBP: it.CommissionBP})
-		o.Amount += it.Price * l.Qty
+	q, leaderID, err := c.priceAt(ctx, b, userID, QuoteInput{BatchID: b.ID, Lines: in.Lines, CouponID: in.CouponID}, now)
+	if err != nil {
+		return nil, err
 	}
+	if in.ExpectedAmount > 0 && q.Amount != in.ExpectedAmount {
+		return nil, &AmountError{Expected: in.ExpectedAmount, Amount: q.Amount}
+	}
+	// LeaderID is the leader the order was priced for (a coupon's or activity's scope); saving
+	// fills the shopper's bound leader, and an order with a coupon checks they are the same.
+	o := &Order{UserID: userID, BatchID: b.ID, Status: PendingPayment, IdempotencyKey: in.Key, PayAttempt: 1,
+		ExpiresAt: now.Add(c.cfg.OrderTTL), LeaderID: leaderID}
+	fromQuote(o, b, q)
 	return o, nil
 }
 
@@ -199,10 +225,56 @@ func (c *Checkout) saveCounting(ctx context.Context, b *presale.Batch, o *Order)
 		if err != nil || !created {
 			return err
 		}
-		_, err = c.counter.Reserve(ctx, s.Reservation(limits(b)), b.Items)
-		return err
+		if _, err = c.counter.Reserve(ctx, s.Reservation(limits(b)), b.Items); err != nil {
+			return err
+		}
+		return c.lockCoupon(ctx, o, s)
 	})
 	return stored, err
+}
+
+// create writes the order; one naming a coupon is written in a transaction with the coupon's
+// lock, so an order either holds its coupon or does not exist. Orders without a coupon keep the
+// one-statement write of the flash sale.
+func (c *Checkout) create(ctx context.Context, b *presale.Batch, o *Order) (*Order, bool, error) {
+	if o.CouponID == 0 {
+		return c.repo.Create(ctx, o, gridsHex(b))
+	}
+	var stored *Order
+	var created bool
+	err := c.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if stored, created, err = c.repo.Create(ctx, o, gridsHex(b)); err != nil || !created {
+			return err
+		}
+		return c.lockCoupon(ctx, o, stored)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return stored, created, nil
+}
+
+// lockCoupon locks the coupon the order names for the order as stored, in the caller's
+// transaction. A coupon another order holds (or used, or that expired since pricing) refuses the
+// order, and so does a shopper whose leader changed after pricing: the coupon's scope and who
+// funds it were decided for the priced one.
+func (c *Checkout) lockCoupon(ctx context.Context, priced, o *Order) error {
+	if o.CouponID == 0 {
+		return nil
+	}
+	if priced.LeaderID != 0 && o.LeaderID != priced.LeaderID {
+		return fmt.Errorf("order %q was priced for leader %d and saved for leader %d: place it again: %w",
+			o.IdempotencyKey, priced.LeaderID, o.LeaderID, bizerr.ErrConflict)
+	}
+	err := c.coupons.Lock(ctx, o.CouponID, o.UserID, o.ID, c.now())
+	if errors.Is(err, promo.ErrCouponNotUsable) {
+		return &promo.CouponError{CouponID: o.CouponID, Err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("lock coupon %d for order %d: %w", o.CouponID, o.ID, err)
+	}
+	return nil
 }
 
 // saveReserved reserves in the counters first, then writes the order in one statement: two round
@@ -232,7 +304,7 @@ func (c *Checkout) saveReserved(ctx context.Context, b *presale.Batch, o *Order)
 	}
 	wctx, cancel := context.WithDeadline(ctx, reservedAt.Add(c.cfg.CheckoutDeadline))
 	defer cancel()
-	stored, created, err := c.repo.Create(wctx, o, gridsHex(b))
+	stored, created, err := c.create(wctx, b, o)
 	if fresh && (err != nil || !created) {
 		// Nothing of ours was written (or the key's order exists from before): give the stock
 		// back, unless the order made it after all (a lost answer).
@@ -275,15 +347,22 @@ func limits(b *presale.Batch) map[int64]int64 {
 	return m
 }
 
-// sameRequest reports ErrKeyReused when o, found by the request's key, is not what it asks.
+// sameRequest reports ErrKeyReused when o, found by the request's key, is not what it asks: the
+// batch, the coupon and the shopper's lines (a gift line is the activity's, not the shopper's).
 func sameRequest(o *Order, in PlaceInput) error {
-	if o.BatchID != in.BatchID || len(o.Lines) != len(in.Lines) {
+	bought := 0
+	for _, ol := range o.Lines {
+		if !ol.Gift {
+			bought++
+		}
+	}
+	if o.BatchID != in.BatchID || o.CouponID != in.CouponID || bought != len(in.Lines) {
 		return ErrKeyReused
 	}
 	for _, l := range in.Lines {
 		found := false
 		for _, ol := range o.Lines {
-			if ol.ItemID == l.ItemID && ol.Quantity == l.Qty {
+			if !ol.Gift && ol.ItemID == l.ItemID && ol.Quantity == l.Qty {
 				found = true
 			}
 		}

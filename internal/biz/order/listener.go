@@ -2,12 +2,16 @@ package order
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 // RefundApplier moves an after-sales request with the outcome of its refund; called inside the
@@ -23,12 +27,13 @@ type Listener struct {
 	repo       Repo
 	events     event.Publisher
 	afterSales RefundApplier
+	coupons    promo.Coupons
 	now        port.Clock
 }
 
 // NewListener builds the payment listener of orders.
-func NewListener(repo Repo, events event.Publisher, afterSales RefundApplier, now port.Clock) *Listener {
-	return &Listener{repo: repo, events: events, afterSales: afterSales, now: now}
+func NewListener(repo Repo, events event.Publisher, afterSales RefundApplier, coupons promo.Coupons, now port.Clock) *Listener {
+	return &Listener{repo: repo, events: events, afterSales: afterSales, coupons: coupons, now: now}
 }
 
 var _ payment.Listener = (*Listener)(nil)
@@ -47,6 +52,9 @@ func (l *Listener) PaymentPaid(ctx context.Context, p *payment.Payment) error {
 	if o.Status != PendingPayment && o.Status != Cancelled {
 		return nil
 	}
+	if err := l.useCoupon(ctx, o); err != nil {
+		return err
+	}
 	code, err := NewPickupCode()
 	if err != nil {
 		return err
@@ -62,6 +70,33 @@ func (l *Listener) PaymentPaid(ctx context.Context, p *payment.Payment) error {
 		return err
 	}
 	return l.publish(ctx, TopicPaid, o, nil)
+}
+
+// useCoupon marks the coupon of an order being paid used, in the payment's transaction. A
+// cancelled order gave its coupon back; its late payment takes it again if it is still there.
+func (l *Listener) useCoupon(ctx context.Context, o *Order) error {
+	if o.CouponID == 0 {
+		return nil
+	}
+	at := l.now()
+	if o.Status == Cancelled {
+		err := l.coupons.Lock(ctx, o.CouponID, o.UserID, o.ID, at)
+		if errors.Is(err, promo.ErrCouponNotUsable) {
+			// Another order holds it now, or it expired. The payment stands all the same: WeChat
+			// took the discounted amount and cannot be refused, so the discount is honoured
+			// without its coupon (the platform bears it) and the case is told, not hidden.
+			slog.ErrorContext(ctx, "late payment of a cancelled order finds its coupon gone; the discount stands without it",
+				"order_id", o.ID, "coupon_id", o.CouponID, "coupon_off", o.CouponOff)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("lock coupon %d again for order %d: %w", o.CouponID, o.ID, err)
+		}
+	}
+	if err := l.coupons.Use(ctx, o.ID, o.CouponOff, at); err != nil {
+		return fmt.Errorf("use coupon %d of order %d: %w", o.CouponID, o.ID, err)
+	}
+	return nil
 }
 
 // RefundSucceeded records a refund on its order: the whole order for a cancellation, the
@@ -96,6 +131,9 @@ func (l *Listener) RefundSucceeded(ctx context.Context, r *payment.Refund) error
 	if err := l.repo.Save(ctx, o); err != nil {
 		return err
 	}
+	if err := releaseCoupon(ctx, l.coupons, o, l.now()); err != nil {
+		return err
+	}
 	return l.publish(ctx, TopicRefunded, o, func(c *Changed) {
 		c.RefundNo, c.RefundAmount, c.RefundLines = r.OutRefundNo, r.Amount, lines
 	})
@@ -123,6 +161,19 @@ func (l *Listener) RefundClosed(ctx context.Context, r *payment.Refund) error {
 	}
 	o.CancelReason = ""
 	return l.repo.Save(ctx, o)
+}
+
+// releaseCoupon gives back the coupon of an order cancelled unpaid or refunded whole (expired
+// instead when past its validity), in the caller's transaction. Never for a partial refund: the
+// shopper keeps what it did not return, bought with the coupon.
+func releaseCoupon(ctx context.Context, coupons promo.Coupons, o *Order, at time.Time) error {
+	if o.CouponID == 0 {
+		return nil
+	}
+	if _, err := coupons.Release(ctx, o.ID, at); err != nil {
+		return fmt.Errorf("release coupon %d of order %d: %w", o.CouponID, o.ID, err)
+	}
+	return nil
 }
 
 func (l *Listener) publish(ctx context.Context, topic string, o *Order, fill func(*Changed)) error {

@@ -86,16 +86,24 @@ func (e *PriceError) Error() string {
 	return fmt.Sprintf("item %d now costs %d fen", e.ItemID, e.Price)
 }
 
-// Line is one item of an order. Amounts are fen.
+// Line is one item of an order. Amounts are fen. Amount is what was paid for the line: price ×
+// quantity less the 满减 (PromoOff) and the coupon (CouponOff) allocated to it; refunds are
+// capped by it and commission is computed on it. A gift line (阶梯满赠) is paid nothing.
 type Line struct {
-	ID             int64
-	OrderID        int64
-	ItemID         int64
-	SKUID          int64
-	Title          string
-	Price          int64
-	Quantity       int64
-	Amount         int64
+	ID        int64
+	OrderID   int64
+	ItemID    int64
+	SKUID     int64
+	Title     string
+	Price     int64
+	Quantity  int64
+	Amount    int64
+	PromoOff  int64
+	CouponOff int64
+	// LeaderFunded is the part of CouponOff the serving leader's level-0 commission on this
+	// line bears.
+	LeaderFunded   int64
+	Gift           bool
 	CommissionBP   int
 	RefundedQty    int64
 	RefundedAmount int64
@@ -110,7 +118,15 @@ type Order struct {
 	GridCell       string
 	Status         Status
 	IdempotencyKey string
-	Amount         int64
+	// Amount is what the shopper pays (the prepay amount): the lines' amounts.
+	Amount   int64
+	PromoOff int64
+	// CouponOff is the discount of CouponID; LeaderFunded is what the leader's commission
+	// bears of it.
+	CouponOff      int64
+	LeaderFunded   int64
+	ActivityID     int64
+	CouponID       int64
 	Refunded       int64
 	PayAttempt     int
 	ExpiresAt      time.Time
@@ -148,10 +164,20 @@ type StockLine struct {
 	Limit  int64
 }
 
-// Reservation is the order's reservation; limits come from the batch's items.
+// Reservation is the order's reservation; limits come from the batch's items. An item is one
+// stock line however many order lines carry it: the counters check every line before taking
+// any, so two lines of one item would each be checked against the same stock. (Pricing gives
+// no gift of an item the order buys, so today an item has one line.) A gift's units count
+// toward the shopper's limit like any unit of its item.
 func (o *Order) Reservation(limits map[int64]int64) Reservation {
 	r := Reservation{BatchID: o.BatchID, Token: o.Token(), UserID: o.UserID}
+	at := make(map[int64]int, len(o.Lines))
 	for _, l := range o.Lines {
+		if i, ok := at[l.ItemID]; ok {
+			r.Lines[i].Qty += l.Quantity
+			continue
+		}
+		at[l.ItemID] = len(r.Lines)
 		r.Lines = append(r.Lines, StockLine{ItemID: l.ItemID, Qty: l.Quantity, Limit: limits[l.ItemID]})
 	}
 	return r

@@ -1,6 +1,7 @@
 package order
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
 	"strconv"
@@ -9,12 +10,14 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 var pricingNow = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 
 func pricingCheckout() *Checkout {
-	return &Checkout{cfg: Config{OrderTTL: 15 * time.Minute}, now: func() time.Time { return pricingNow }}
+	return &Checkout{cfg: Config{OrderTTL: 15 * time.Minute}, now: func() time.Time { return pricingNow },
+		activities: NoActivities{}}
 }
 
 // randomBatch is an open batch of up to eight items, some limited per shopper.
@@ -51,7 +54,7 @@ func TestBuildPricesEveryLineAtTheBatchPrice(t *testing.T) {
 		if err := in.check(); err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
-		o, err := c.build(b, 77, in)
+		o, err := c.build(t.Context(), b, 77, in)
 		if err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
@@ -98,23 +101,23 @@ func TestBuildRefusesAStalePriceALimitAndAClosedBatch(t *testing.T) {
 			seen = 1 + rng.Int64N(it.Price-1) // cheaper than now: refused too
 		}
 		var pe *PriceError
-		_, err := c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{{ItemID: it.ID, Qty: 1, Price: seen}}})
+		_, err := c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{{ItemID: it.ID, Qty: 1, Price: seen}}})
 		if !errors.As(err, &pe) || pe.ItemID != it.ID || pe.Price != it.Price {
 			t.Fatalf("case %d: price %d seen for %d: %v", n, seen, it.Price, err)
 		}
 		if it.Limit > 0 {
 			var se *StockError
 			over := LineInput{ItemID: it.ID, Qty: it.Limit + 1 + rng.Int64N(5), Price: it.Price}
-			_, err = c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{over}})
+			_, err = c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{over}})
 			if !errors.As(err, &se) || !errors.Is(err, ErrLimitExceeded) || se.Limit != it.Limit || se.ItemID != it.ID {
 				t.Fatalf("case %d: %d of an item limited to %d: %v", n, over.Qty, it.Limit, err)
 			}
 			at := LineInput{ItemID: it.ID, Qty: it.Limit, Price: it.Price}
-			if _, err := c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{at}}); err != nil {
+			if _, err := c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{at}}); err != nil {
 				t.Fatalf("case %d: exactly the limit %d: %v", n, it.Limit, err)
 			}
 		}
-		_, err = c.build(b, 1, PlaceInput{Key: "k", Lines: []LineInput{good, {ItemID: 999, Qty: 1, Price: 1}}})
+		_, err = c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: []LineInput{good, {ItemID: 999, Qty: 1, Price: 1}}})
 		if !isInvalid(err, "lines.item_id") {
 			t.Fatalf("case %d: an item not in the batch: %v", n, err)
 		}
@@ -131,11 +134,11 @@ func TestBuildRefusesAStalePriceALimitAndAClosedBatch(t *testing.T) {
 	} {
 		nb := *b
 		mod(&nb)
-		if _, err := c.build(&nb, 1, PlaceInput{Key: "k", Lines: good}); !errors.Is(err, presale.ErrNotOpen) {
+		if _, err := c.build(t.Context(), &nb, 1, PlaceInput{Key: "k", Lines: good}); !errors.Is(err, presale.ErrNotOpen) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := c.build(b, 1, PlaceInput{Key: "k", Lines: good}); err != nil {
+	if _, err := c.build(t.Context(), b, 1, PlaceInput{Key: "k", Lines: good}); err != nil {
 		t.Fatalf("open batch: %v", err)
 	}
 }
@@ -198,5 +201,42 @@ func TestSameRequestComparesBatchItemsAndQuantities(t *testing.T) {
 		if err := sameRequest(o, p); !errors.Is(err, ErrKeyReused) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// An item bought and given as the 满减's gift is reserved as one stock line of both quantities,
+// so the counters check its stock and the shopper's limit once for all of its units.
+func TestReservationMergesAGiftOfABoughtItem(t *testing.T) {
+	o := &Order{UserID: 5, BatchID: 3, IdempotencyKey: "gift-merge", Lines: []Line{
+		{ItemID: 10, Quantity: 2}, {ItemID: 11, Quantity: 1}, {ItemID: 10, Quantity: 1, Gift: true}}}
+	r := o.Reservation(map[int64]int64{10: 4})
+	if len(r.Lines) != 2 || r.Lines[0] != (StockLine{ItemID: 10, Qty: 3, Limit: 4}) || r.Lines[1].ItemID != 11 {
+		t.Fatalf("reservation lines %+v", r.Lines)
+	}
+}
+
+type fixedActivities []*promo.Activity
+
+func (f fixedActivities) Applying(context.Context, time.Time) ([]*promo.Activity, error) {
+	return f, nil
+}
+
+// A gift tier adds its gift as a line paid nothing, unless the shopper buys the gift item on the
+// order (one line per item): then the tier does not apply and the order is priced without it.
+func TestGiftTierSkipsAnItemTheShopperBuys(t *testing.T) {
+	c := pricingCheckout()
+	b := &presale.Batch{ID: 3, Status: presale.Open, OpensAt: pricingNow.Add(-time.Hour), CutoffAt: pricingNow.Add(time.Hour),
+		Items: []presale.Item{{ID: 10, SKUID: 100, Price: 3000}, {ID: 11, SKUID: 101, Price: 500}}}
+	c.activities = fixedActivities{{ID: 1, Status: promo.ActivityActive, Scope: promo.Scope{Kind: promo.ScopeAll},
+		Window: promo.Window{From: pricingNow.Add(-time.Hour), Until: pricingNow.Add(time.Hour)},
+		Tiers:  []promo.Tier{{Threshold: 3000, GiftItemID: 11, GiftQty: 1}}}}
+	o, err := c.build(t.Context(), b, 1, PlaceInput{Key: "gift-test", BatchID: 3, Lines: []LineInput{{ItemID: 10, Qty: 1, Price: 3000}}})
+	if err != nil || len(o.Lines) != 2 || !o.Lines[1].Gift || o.Lines[1].Amount != 0 || o.Amount != 3000 || o.ActivityID != 1 {
+		t.Fatalf("gift: %+v, %v", o, err)
+	}
+	o, err = c.build(t.Context(), b, 1, PlaceInput{Key: "gift-test", BatchID: 3,
+		Lines: []LineInput{{ItemID: 10, Qty: 1, Price: 3000}, {ItemID: 11, Qty: 1, Price: 500}}})
+	if err != nil || len(o.Lines) != 2 || o.Lines[1].Gift || o.Amount != 3500 || o.ActivityID != 0 {
+		t.Fatalf("the gift item bought: %+v, %v", o, err)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 // Line is one line of a cart: a batch item at its presale price, and what pricing makes of it.
@@ -53,6 +53,12 @@ type Quote struct {
 	CouponID   int64
 	// LeaderFunded is what the serving leader's commission bears of CouponOff.
 	LeaderFunded int64
+	// ShareCap is the most the payment may share under WeChat's maximum ratio (Pricing.Limit);
+	// CommissionCut is what commission at its worst (every line at the commission cap, less
+	// what the leader funds) exceeds it by: commission.Split cuts that much, highest level
+	// first, when the order is credited. Decided here, so profit-sharing is never refused.
+	ShareCap      int64
+	CommissionCut int64
 }
 
 // Errors of pricing; a CouponError says why one coupon does not apply.
@@ -73,9 +79,12 @@ type CouponError struct {
 func (e *CouponError) Error() string { return fmt.Sprintf("coupon %d: %v", e.CouponID, e.Err) }
 func (e *CouponError) Unwrap() error { return e.Err }
 
-// Pricing prices carts with the commission cap it checks leader-funded coupons against.
+// Pricing prices carts with the commission cap it checks leader-funded coupons against, and
+// WeChat's maximum profit-sharing ratio the commission of the payable must fit (no limit when
+// Limit.MaxBP is 0).
 type Pricing struct {
 	CapBP int
+	Limit ratio.Limit
 }
 
 // Price prices the cart: the 满减 among activities that saves the most (gift tiers valued at the
@@ -100,7 +109,24 @@ func (p Pricing) Price(c Cart, activities []*Activity, coupon *Coupon, gifts Gif
 	for i := range q.Lines {
 		q.Amount += q.Lines[i].Amount()
 	}
+	q.ShareCap, q.CommissionCut = p.shareRoom(q)
 	return q, nil
+}
+
+// shareRoom is the payment's share cap and what the worst-case commission exceeds it by. The
+// fee is rounded to the fen, so on a tiny payment the worst case can pass the cap even when the
+// commission cap equals WeChat's ratio.
+func (p Pricing) shareRoom(q *Quote) (cap, cut int64) {
+	var worst int64
+	for i := range q.Lines {
+		l := &q.Lines[i]
+		worst += ratio.Of(l.Amount(), p.CapBP) - l.LeaderFunded
+	}
+	if p.Limit.MaxBP <= 0 {
+		return worst, 0
+	}
+	cap = p.Limit.Cap(q.Amount)
+	return cap, max(worst-cap, 0)
 }
 
 // applyActivity applies the best activity's reached tier.
@@ -189,7 +215,7 @@ func (p Pricing) fundByLeader(q *Quote, off int64) error {
 	var total int64
 	for i := range q.Lines {
 		l := &q.Lines[i]
-		shares[i] = min(commission.ShareOf(l.Amount(), l.RateBP), commission.CapOf(l.Amount(), p.CapBP))
+		shares[i] = min(ratio.Of(l.Amount(), l.RateBP), ratio.Of(l.Amount(), p.CapBP))
 		total += shares[i]
 	}
 	if total < off {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 var t0 = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
@@ -156,5 +158,31 @@ func TestBestCoupon(t *testing.T) {
 	}
 	if q, _ := (Pricing{}).Best(c, nil, []*Coupon{tooHigh}, noGifts); q.CouponID != 0 || q.Amount != 5000 {
 		t.Errorf("no coupon applies: %+v", q)
+	}
+}
+
+// WeChat's ratio applies to the payment net of its fee, rounded to the fen: on a ¥1.00 payment
+// at a 0.6% fee the fee is 1 fen and the ratio of 30% leaves 29 fen, while a line at the 30%
+// commission cap carries 30. Pricing decides the 1 fen cut (and credits cut at most that). With
+// the commission cap equal to WeChat's ratio any fee makes the worst case pass it (¥100.00: 18
+// fen); what a leader funds is room.
+func TestPricingCutsCommissionToWeChatsRatio(t *testing.T) {
+	p := Pricing{CapBP: 3000, Limit: ratio.Limit{MaxBP: 3000, FeeBP: 60}}
+	q, err := p.Price(cart(Line{ItemID: 1, SKUID: 1, Price: 100, Qty: 1, RateBP: 3000}), nil, nil, noGifts)
+	if err != nil || q.ShareCap != 29 || q.CommissionCut != 1 {
+		t.Fatalf("¥1.00: cap %d cut %d (%v)", q.ShareCap, q.CommissionCut, err)
+	}
+	q, err = p.Price(cart(Line{ItemID: 1, SKUID: 1, Price: 10000, Qty: 1, RateBP: 2000}), nil, nil, noGifts)
+	if err != nil || q.ShareCap != 2982 || q.CommissionCut != 18 {
+		t.Fatalf("¥100.00: cap %d cut %d (%v)", q.ShareCap, q.CommissionCut, err)
+	}
+	leader := coupon(9, Discount{Kind: FixedOff, AmountOff: 100}, all, FundedByLeader)
+	q, err = p.Price(cart(Line{ItemID: 1, SKUID: 1, Price: 10000, Qty: 1, RateBP: 3000}), nil, leader, noGifts)
+	// Pays 9900: the fee is 59, the cap (9900-59) × 30% = 2952; the worst case 2970 - 100 funded.
+	if err != nil || q.ShareCap != 2952 || q.CommissionCut != 0 {
+		t.Fatalf("leader-funded: cap %d cut %d (%v)", q.ShareCap, q.CommissionCut, err)
+	}
+	if q, _ := (Pricing{CapBP: 3000}).Price(cart(Line{ItemID: 1, Price: 100, Qty: 1}), nil, nil, noGifts); q.CommissionCut != 0 {
+		t.Fatal("no limit configured: nothing is cut")
 	}
 }

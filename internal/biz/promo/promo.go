@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
-	"github.com/groupbuy/groupbuy/internal/biz/commission"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 // MaxAmount bounds any amount a promotion names (¥1,000,000): above it is a typo in fen.
@@ -62,7 +62,7 @@ func (d Discount) Off(eligible int64) int64 {
 	}
 	off := d.AmountOff
 	if d.Kind == PercentOff {
-		off = min(commission.ShareOf(eligible, d.PercentBP), d.MaxOff)
+		off = min(ratio.Of(eligible, d.PercentBP), d.MaxOff)
 	}
 	return min(off, eligible)
 }
@@ -77,7 +77,7 @@ func (d Discount) check() error {
 			return bizerr.Invalid("discount.amount_off_fen", "must be below the threshold")
 		}
 	case PercentOff:
-		if d.PercentBP <= 0 || d.PercentBP >= commission.BasisPoints {
+		if d.PercentBP <= 0 || d.PercentBP >= ratio.Whole {
 			return bizerr.Invalid("discount.percent_bp", "1 to 9999 basis points off")
 		}
 		if d.MaxOff <= 0 || d.MaxOff > MaxAmount {

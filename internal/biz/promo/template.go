@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
-	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 // Funder is who pays for a coupon's discount.
@@ -154,7 +154,7 @@ func (t *Template) Check(capBP int) error {
 		if t.Channel != ChannelClaim && t.Channel != ChannelSend {
 			return bizerr.Invalid("funded_by", "a leader funds only coupons claimed or sent, not platform rewards")
 		}
-		if t.Discount.Threshold == 0 || t.Discount.Most() > commission.CapOf(t.Discount.Threshold-t.Discount.Most(), capBP) {
+		if t.Discount.Threshold == 0 || t.Discount.Most() > ratio.Of(t.Discount.Threshold-t.Discount.Most(), capBP) {
 			return bizerr.Invalid("funded_by", "the discount could exceed the leader's commission: raise the threshold or lower the discount")
 		}
 	default:

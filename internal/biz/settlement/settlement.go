@@ -36,6 +36,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
+	"github.com/groupbuy/groupbuy/internal/biz/ratio"
 )
 
 // WeChat Pay's limits on one profit-sharing request and transaction (请求分账).
@@ -262,13 +263,14 @@ func (c Config) Check() error {
 }
 
 // Fee is WeChat's fee on amount, rounded half up to the fen.
-func (c Config) Fee(amount int64) int64 { return (amount*int64(c.FeeBP) + 5000) / 10000 }
+func (c Config) Fee(amount int64) int64 { return c.Limit().Fee(amount) }
 
 // Cap is the most a transaction of amount may share in all: the maximum ratio of the amount
 // net of the fee (rounded down, so a share at the cap is never refused).
-func (c Config) Cap(amount int64) int64 {
-	return (amount - c.Fee(amount)) * int64(c.MaxRatioBP) / 10000
-}
+func (c Config) Cap(amount int64) int64 { return c.Limit().Cap(amount) }
+
+// Limit is the maximum ratio and the fee as pricing and commission apply them.
+func (c Config) Limit() ratio.Limit { return ratio.Limit{MaxBP: c.MaxRatioBP, FeeBP: c.FeeBP} }
 
 // Deadline is when a transaction paid at paidAt stops being shareable.
 func (c Config) Deadline(paidAt time.Time) time.Time { return paidAt.Add(c.FreezeWindow) }

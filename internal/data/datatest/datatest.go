@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -54,6 +55,16 @@ type Config struct {
 	Auth *conf.Auth
 	// Checkout chooses the stock counter (stock_counter) and the arrival message's template.
 	Checkout *conf.Checkout
+	// Activities are the 满减 activities checkout prices with; nil: none.
+	Activities order.Activities
+}
+
+// activities is the test's activities, or none.
+func activities(cfg Config) order.Activities { //nolint:unused // a provider of Build (wireinject)
+	if cfg.Activities == nil {
+		return order.NoActivities{}
+	}
+	return cfg.Activities
 }
 
 // NoWechat is WeChat left unconfigured, as the program runs without it: the mini-program client
@@ -101,6 +112,7 @@ type Stack struct {
 	Listener      *order.Listener
 	Pickup        *order.Pickup
 	AfterSales    *order.AfterSales
+	Coupons       promo.Coupons
 
 	MiniProgram  *wechat.MiniProgram
 	WechatPay    *wechatpay.Client

@@ -8,6 +8,7 @@ package datatest
 
 import (
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/groupbuy/groupbuy/internal/biz"
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
@@ -34,6 +35,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/pricestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
@@ -103,28 +105,35 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		return nil, err
 	}
 	paymentStore := paymentstore.NewPaymentStore(db)
-	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, now)
-	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, now)
+	couponStore := promostore.NewCouponStore(db)
+	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, couponStore, now)
+	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, couponStore, now)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, now)
 	qrSigner := cfg.QR
+	orderActivities := activities(cfg)
+	settlementConfig := cfg.Settlement
+	pricingConfig := biz.CheckoutPricing(commissionConfig, settlementConfig)
 	checkoutDeps := order.CheckoutDeps{
-		Repo:      orderRepo,
-		Counter:   stockCounter,
-		Keeper:    keeper,
-		Shoppers:  shoppers,
-		Batches:   batches,
-		BatchRepo: batchRepo,
-		Payments:  paymentUsecase,
-		Events:    outboxStore,
-		Tx:        db,
-		QR:        qrSigner,
-		Config:    orderConfig,
-		Now:       now,
+		Repo:       orderRepo,
+		Counter:    stockCounter,
+		Keeper:     keeper,
+		Shoppers:   shoppers,
+		Batches:    batches,
+		BatchRepo:  batchRepo,
+		Payments:   paymentUsecase,
+		Events:     outboxStore,
+		Tx:         db,
+		QR:         qrSigner,
+		Config:     orderConfig,
+		Now:        now,
+		Coupons:    couponStore,
+		Activities: orderActivities,
+		Pricing:    pricingConfig,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
 	sweeper := order.NewSweeper(orderCheckout, batchRepo)
 	pickup := order.NewPickup(pickupRepo, pickupGuard, orderRepo, batchRepo, repo, outboxStore, db, qrSigner, messenger, orderConfig, now)
-	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, now)
+	afterSales := order.NewAfterSales(afterSaleRepo, orderRepo, batches, paymentUsecase, outboxStore, db, orderConfig, couponStore, now)
 	decoder := wechatpay.NewDecoder(client)
 	ledgerStore := ledgerstore.NewLedgerStore(db)
 	ledgerLedger := ledger.NewLedger(ledgerStore, db, now)
@@ -138,7 +147,6 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, now)
 	settlementStore := settlementstore.NewSettlementStore(db)
-	settlementConfig := cfg.Settlement
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, settlementConfig, now)
 	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
@@ -176,6 +184,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Listener:        listener,
 		Pickup:          pickup,
 		AfterSales:      afterSales,
+		Coupons:         couponStore,
 		MiniProgram:     miniProgram,
 		WechatPay:       client,
 		Decoder:         decoder,

@@ -33,6 +33,8 @@ func (r *orderRepo) insertWithEnt(ctx context.Context, o *order.Order) (*order.O
 		SetUserID(int(o.UserID)).SetLeaderID(int(o.LeaderID)).SetBatchID(int(o.BatchID)).
 		SetGridCell(o.GridCell).SetStatus(entorder.Status(o.Status)).SetIdempotencyKey(o.IdempotencyKey).
 		SetAmount(o.Amount).SetPayAttempt(o.PayAttempt).SetExpiresAt(o.ExpiresAt).
+		SetPromoOff(o.PromoOff).SetCouponOff(o.CouponOff).SetLeaderFunded(o.LeaderFunded).
+		SetNillableActivityID(optionalID(o.ActivityID)).SetNillableCouponID(optionalID(o.CouponID)).
 		OnConflictColumns(entorder.FieldUserID, entorder.FieldIdempotencyKey).DoNothing().
 		ID(ctx)
 	if sqldb.NoRows(err) {
@@ -46,6 +48,7 @@ func (r *orderRepo) insertWithEnt(ctx context.Context, o *order.Order) (*order.O
 	for i, l := range o.Lines {
 		lines[i] = c.OrderLine.Create().SetOrderID(id).SetItemID(int(l.ItemID)).SetSkuID(int(l.SKUID)).
 			SetTitle(l.Title).SetPrice(l.Price).SetQuantity(l.Quantity).SetAmount(l.Amount).
+			SetPromoOff(l.PromoOff).SetCouponOff(l.CouponOff).SetLeaderFunded(l.LeaderFunded).SetGift(l.Gift).
 			SetCommissionBp(l.CommissionBP)
 	}
 	rows, err := c.OrderLine.CreateBulk(lines...).Save(ctx)
@@ -115,14 +118,25 @@ func (r *orderRepo) withLines(ctx context.Context, rows []*ent.Order) ([]*order.
 
 func toLine(l *ent.OrderLine) order.Line {
 	return order.Line{ID: int64(l.ID), OrderID: int64(l.OrderID), ItemID: int64(l.ItemID), SKUID: int64(l.SkuID),
-		Title: l.Title, Price: l.Price, Quantity: l.Quantity, Amount: l.Amount, CommissionBP: l.CommissionBp,
+		Title: l.Title, Price: l.Price, Quantity: l.Quantity, Amount: l.Amount, PromoOff: l.PromoOff,
+		CouponOff: l.CouponOff, LeaderFunded: l.LeaderFunded, Gift: l.Gift, CommissionBP: l.CommissionBp,
 		RefundedQty: l.RefundedQuantity, RefundedAmount: l.RefundedAmount}
+}
+
+// optionalID is an id column that is NULL for none.
+func optionalID(id int64) *int {
+	if id == 0 {
+		return nil
+	}
+	v := int(id)
+	return &v
 }
 
 func toOrder(row *ent.Order) *order.Order {
 	o := &order.Order{ID: int64(row.ID), UserID: int64(row.UserID), LeaderID: int64(row.LeaderID),
 		BatchID: int64(row.BatchID), GridCell: row.GridCell, Status: order.Status(row.Status),
-		IdempotencyKey: row.IdempotencyKey, Amount: row.Amount, Refunded: row.Refunded, PayAttempt: row.PayAttempt,
+		IdempotencyKey: row.IdempotencyKey, Amount: row.Amount, PromoOff: row.PromoOff, CouponOff: row.CouponOff,
+		LeaderFunded: row.LeaderFunded, Refunded: row.Refunded, PayAttempt: row.PayAttempt,
 		ExpiresAt: row.ExpiresAt.UTC(), CancelReason: row.CancelReason, ReleasePending: row.ReleasePending,
 		CreatedAt: row.CreatedAt.UTC()}
 	for dst, src := range map[*time.Time]*time.Time{&o.PaidAt: row.PaidAt, &o.CancelledAt: row.CancelledAt,
@@ -133,6 +147,12 @@ func toOrder(row *ent.Order) *order.Order {
 	}
 	if row.PickupCode != nil {
 		o.PickupCode = *row.PickupCode
+	}
+	if row.ActivityID != nil {
+		o.ActivityID = int64(*row.ActivityID)
+	}
+	if row.CouponID != nil {
+		o.CouponID = int64(*row.CouponID)
 	}
 	return o
 }

@@ -28,12 +28,16 @@ const (
 const insertOrdersSQL = `
 WITH inp AS (
 	SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
-		$8::timestamptz[], $9::text[]) AS i(ord, user_id, k, batch_id, amount, pay_attempt, expires_at, grids)
+		$8::timestamptz[], $9::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[])
+		AS i(ord, user_id, k, batch_id, amount, pay_attempt, expires_at, grids, promo_off, coupon_off,
+			leader_funded, activity_id, coupon_id)
 ), o AS (
 	INSERT INTO orders (created_at, updated_at, user_id, leader_id, batch_id, grid_cell, status,
-		idempotency_key, amount, refunded, pay_attempt, expires_at, release_pending)
+		idempotency_key, amount, refunded, pay_attempt, expires_at, release_pending, promo_off, coupon_off,
+		leader_funded, activity_id, coupon_id)
 	SELECT $1, $1, inp.user_id, l.id, inp.batch_id, l.grid_cell, 'pending_payment', inp.k, inp.amount, 0,
-		inp.pay_attempt, inp.expires_at, false
+		inp.pay_attempt, inp.expires_at, false, inp.promo_off, inp.coupon_off, inp.leader_funded,
+		NULLIF(inp.activity_id, 0), NULLIF(inp.coupon_id, 0)
 	FROM inp
 	JOIN leader_bindings b ON b.user_id = inp.user_id AND b.unbound_at IS NULL
 	JOIN leaders l ON l.id = b.leader_id AND l.status = 'approved' AND NOT l.paused
@@ -44,14 +48,17 @@ WITH inp AS (
 	SELECT o.*, inp.ord FROM o JOIN inp ON inp.user_id = o.user_id AND inp.k = o.idempotency_key
 ), l AS (
 	INSERT INTO order_lines (order_id, item_id, sku_id, title, price, quantity, amount, commission_bp,
-		refunded_quantity, refunded_amount)
-	SELECT ko.id, x.item_id, x.sku_id, x.title, x.price, x.quantity, x.amount, x.commission_bp, 0, 0
+		refunded_quantity, refunded_amount, promo_off, coupon_off, leader_funded, gift)
+	SELECT ko.id, x.item_id, x.sku_id, x.title, x.price, x.quantity, x.amount, x.commission_bp, 0, 0,
+		x.promo_off, x.coupon_off, x.leader_funded, x.gift
 	FROM ko JOIN unnest($10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::bigint[], $15::bigint[],
-		$16::bigint[], $17::bigint[]) AS x(ord, item_id, sku_id, title, price, quantity, amount, commission_bp)
+		$16::bigint[], $17::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::boolean[])
+		AS x(ord, item_id, sku_id, title, price, quantity, amount, commission_bp, promo_off, coupon_off,
+			leader_funded, gift)
 		ON x.ord = ko.ord
-	RETURNING id, order_id, item_id
+	RETURNING id, order_id, item_id, gift
 )
-SELECT ko.ord, ko.id, ko.leader_id, ko.grid_cell, l.id, l.item_id FROM ko JOIN l ON l.order_id = ko.id`
+SELECT ko.ord, ko.id, ko.leader_id, ko.grid_cell, l.id, l.item_id, l.gift FROM ko JOIN l ON l.order_id = ko.id`
 
 // insertReq is one order waiting to be written, and where its outcome goes.
 type insertReq struct {
@@ -179,7 +186,8 @@ func (b *orderBatcher) insert(ctx context.Context, reqs []*insertReq) ([]*order.
 	for rows.Next() {
 		var ord, id, leaderID, lineID, itemID int64
 		var grid string
-		if err := rows.Scan(&ord, &id, &leaderID, &grid, &lineID, &itemID); err != nil {
+		var gift bool
+		if err := rows.Scan(&ord, &id, &leaderID, &grid, &lineID, &itemID, &gift); err != nil {
 			return nil, err
 		}
 		o := out[ord]
@@ -189,8 +197,9 @@ func (b *orderBatcher) insert(ctx context.Context, reqs []*insertReq) ([]*order.
 			o.ID, o.LeaderID, o.GridCell, o.CreatedAt, o.Lines = id, leaderID, grid, now, nil
 			out[ord] = o
 		}
+		// An item is on an order at most once bought and once as the activity's gift.
 		for _, l := range reqs[ord].o.Lines {
-			if l.ItemID == itemID {
+			if l.ItemID == itemID && l.Gift == gift {
 				l.ID, l.OrderID = lineID, id
 				o.Lines = append(o.Lines, l)
 			}
@@ -202,9 +211,12 @@ func (b *orderBatcher) insert(ctx context.Context, reqs []*insertReq) ([]*order.
 // orderColumns are a batch's orders and lines as the statement's arrays.
 type orderColumns struct {
 	ord, users, batches, amounts, attempts        []int64
+	promo, coupon, funded, activityIDs, couponIDs []int64
 	keys, grids                                   []string
 	expires                                       []time.Time
 	lOrd, lItem, lSKU, lPrice, lQty, lAmount, lBP []int64
+	lPromo, lCoupon, lFunded                      []int64
+	lGift                                         []bool
 	lTitle                                        []string
 }
 
@@ -213,7 +225,11 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 	c.batches, c.amounts = append(c.batches, o.BatchID), append(c.amounts, o.Amount)
 	c.attempts, c.expires = append(c.attempts, int64(o.PayAttempt)), append(c.expires, o.ExpiresAt)
 	c.grids = append(c.grids, strings.Join(grids, ","))
+	c.promo, c.coupon, c.funded = append(c.promo, o.PromoOff), append(c.coupon, o.CouponOff), append(c.funded, o.LeaderFunded)
+	c.activityIDs, c.couponIDs = append(c.activityIDs, o.ActivityID), append(c.couponIDs, o.CouponID)
 	for _, l := range o.Lines {
+		c.lPromo, c.lCoupon = append(c.lPromo, l.PromoOff), append(c.lCoupon, l.CouponOff)
+		c.lFunded, c.lGift = append(c.lFunded, l.LeaderFunded), append(c.lGift, l.Gift)
 		c.lOrd, c.lItem, c.lSKU = append(c.lOrd, ord), append(c.lItem, l.ItemID), append(c.lSKU, l.SKUID)
 		c.lTitle, c.lPrice, c.lQty = append(c.lTitle, l.Title), append(c.lPrice, l.Price), append(c.lQty, l.Quantity)
 		c.lAmount, c.lBP = append(c.lAmount, l.Amount), append(c.lBP, int64(l.CommissionBP))
@@ -222,5 +238,6 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 
 func (c *orderColumns) args() []any {
 	return []any{c.ord, c.users, c.keys, c.batches, c.amounts, c.attempts, c.expires, c.grids,
-		c.lOrd, c.lItem, c.lSKU, c.lTitle, c.lPrice, c.lQty, c.lAmount, c.lBP}
+		c.lOrd, c.lItem, c.lSKU, c.lTitle, c.lPrice, c.lQty, c.lAmount, c.lBP,
+		c.promo, c.coupon, c.funded, c.activityIDs, c.couponIDs, c.lPromo, c.lCoupon, c.lFunded, c.lGift}
 }
