@@ -285,8 +285,9 @@ func (u *Usecase) OnCompleted(ctx context.Context, e event.Event) error {
 	return u.grant(ctx, rewarded)
 }
 
-// grant issues both sides' coupons. A spent budget is final: the invitation records it and the
-// event is done; anything else comes again.
+// grant issues both sides' coupons. A spent budget, a template that stopped issuing or a side at
+// the template's per-shopper limit is final: the invitation records it and the event is done;
+// anything else (busy counters, the database) comes again.
 func (u *Usecase) grant(ctx context.Context, inv *Invitation) error {
 	for _, side := range []struct {
 		template, user int64
@@ -297,7 +298,7 @@ func (u *Usecase) grant(ctx context.Context, inv *Invitation) error {
 		}
 		_, err := u.rewards.Grant(ctx, side.template, side.user, promo.InvitationKey(inv.ID, side.name))
 		switch {
-		case errors.Is(err, promo.ErrBudgetSpent), errors.Is(err, promo.ErrNotIssuing):
+		case errors.Is(err, promo.ErrBudgetSpent), errors.Is(err, promo.ErrNotIssuing), errors.Is(err, promo.ErrShopperLimit):
 			return u.note(ctx, inv, side.name+" reward not issued: "+err.Error())
 		case err != nil:
 			return fmt.Errorf("invitation %d, %s reward: %w", inv.ID, side.name, err)
