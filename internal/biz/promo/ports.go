@@ -48,10 +48,12 @@ type Counters interface {
 	Take(ctx context.Context, t *Template, userID int64) (seq int, err error)
 	// Give returns a booking whose coupon was not written.
 	Give(ctx context.Context, t *Template, userID int64, seq int) error
-	// Pause stops takes of the template while it is rebuilt, Load writes the rebuilt counters
-	// and lifts the pause.
-	Pause(ctx context.Context, templateID int64) error
-	Load(ctx context.Context, t *Template, issued Issued) error
+	// Pause stops takes of the template while it is rebuilt and returns the rebuild's lease;
+	// ErrBudgetBusy when another rebuild holds it. Load writes the rebuilt counters and lifts
+	// the pause if the lease still holds it, else ErrBudgetBusy: one rebuild at a time, across
+	// replicas, and a rebuild whose pause ran out never writes its older snapshot.
+	Pause(ctx context.Context, templateID int64) (lease string, err error)
+	Load(ctx context.Context, t *Template, issued Issued, lease string) error
 }
 
 // Repo keeps templates and activities.
