@@ -8,7 +8,8 @@
 // slot and run unchanged on Redis Cluster:
 //
 //	…{coupon:ID}:paused  a rebuild's lease (its value), with a TTL
-//	…{coupon:ID}:totals  hash count, amount: what is booked; its existence means "loaded"
+//	…{coupon:ID}:totals  hash count, amount: what is booked, and the budgets as loaded; its
+//	                     existence means "loaded"
 //	…{coupon:ID}:held    hash shopper → bookings, "shopper:seq" → the most that seq booked
 package couponcount
 
@@ -154,7 +155,8 @@ func (s *Store) Load(ctx context.Context, t *promo.Template, issued promo.Issued
 	if err := s.writeHeld(ctx, keys[2], issued.PerShopper); err != nil {
 		return fmt.Errorf("load template %d: holdings: %w", t.ID, err)
 	}
-	ok, err := loadScript.Run(ctx, s.rdb, keys[:2], lease, issued.Count, issued.Amount).Int64()
+	ok, err := loadScript.Run(ctx, s.rdb, keys[:2], lease, issued.Count, issued.Amount,
+		t.Budget.Count, t.Budget.Amount, t.Budget.PerShopper).Int64()
 	if err != nil {
 		return fmt.Errorf("load template %d: totals: %w", t.ID, err)
 	}

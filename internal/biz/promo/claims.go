@@ -1,0 +1,205 @@
+package promo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/port"
+)
+
+// ClaimDeadline is how long a claim may take to write its coupon after booking it in the
+// counters. A claim that misses it gives the booking back (unless the coupon was written after
+// all), and a rebuild waits it out before reading the database, so the rebuild never misses a
+// coupon still being written nor counts a booking about to be given back.
+const ClaimDeadline = 2 * time.Second
+
+// giveBackGrace is how long, beyond ClaimDeadline, a failed claim has to check its key and give
+// its booking back: a rebuild waits ClaimDeadline and this before it reads the database.
+const giveBackGrace = time.Second
+
+// CouponKeys tells whether a coupon of an issue key exists: a claim whose write failed asks it
+// before it gives its booking back, as the write may have landed and only its answer been lost.
+type CouponKeys interface {
+	IssuedKey(ctx context.Context, key string) (bool, error)
+}
+
+// Claims is the shop's 领券: a shopper claims a coupon of a template that issues by claim.
+type Claims struct {
+	repo     Repo
+	coupons  Coupons
+	keys     CouponKeys
+	counters Counters
+	keeper   *Keeper
+	now      port.Clock
+	log      *log.Helper
+}
+
+// NewClaims claims coupons through counters, writing them to coupons.
+func NewClaims(repo Repo, coupons Coupons, keys CouponKeys, counters Counters, keeper *Keeper,
+	now port.Clock, logger log.Logger) *Claims {
+	return &Claims{repo: repo, coupons: coupons, keys: keys, counters: counters, keeper: keeper,
+		now: now, log: log.NewHelper(logger)}
+}
+
+// Claim issues the shopper a coupon of the template: ErrNotIssuing when the template is not
+// claimable now, ErrBudgetSpent, ErrShopperLimit, or ErrBudgetBusy while its counters are
+// rebuilt. Counters lost from Redis are rebuilt from the database and the claim tried once more.
+func (c *Claims) Claim(ctx context.Context, userID, templateID int64) (*Coupon, error) {
+	if userID <= 0 {
+		return nil, bizerr.Invalid("user_id", "a signed-in shopper")
+	}
+	if templateID <= 0 {
+		return nil, bizerr.Invalid("template_id", "a positive id")
+	}
+	t, err := c.repo.Template(ctx, templateID)
+	if err != nil {
+		return nil, err
+	}
+	now := c.now()
+	if t.Channel != ChannelClaim || !t.Issues(now) {
+		return nil, fmt.Errorf("template %d: %w", t.ID, ErrNotIssuing)
+	}
+	cp, err := c.claim(ctx, t, userID, now)
+	if !errors.Is(err, ErrNotLoaded) {
+		return cp, err
+	}
+	if err := c.keeper.Rebuild(ctx, t.ID); err != nil {
+		return nil, fmt.Errorf("claim template %d: %w", t.ID, err)
+	}
+	return c.claim(ctx, t, userID, now)
+}
+
+// claim books the coupon in the counters, then writes it within ClaimDeadline of the booking.
+// A write that fails gives the booking back, unless the coupon exists after all (a lost answer).
+// An Issue that finds the key's coupon already written (created false) keeps the booking: the
+// coupon is one a claim wrote after giving back its booking, and this booking is now its.
+func (c *Claims) claim(ctx context.Context, t *Template, userID int64, now time.Time) (*Coupon, error) {
+	takenAt := time.Now()
+	seq, err := c.counters.Take(ctx, t, userID)
+	if err != nil {
+		return nil, err
+	}
+	cp := NewClaimed(t, userID, seq, now)
+	wctx, cancel := context.WithDeadline(ctx, takenAt.Add(ClaimDeadline))
+	defer cancel()
+	stored, _, err := c.coupons.Issue(wctx, cp)
+	if err == nil {
+		return stored, nil
+	}
+	c.giveBack(ctx, t, cp)
+	return nil, fmt.Errorf("claim template %d: write coupon: %w", t.ID, err)
+}
+
+// giveBack returns the booking of a coupon whose write failed. When the check fails too, the
+// booking stays: a booking without a coupon only holds back one coupon of the budget (and one of
+// the shopper's limit) until the next rebuild, while a booking given back for a coupon that was
+// written would let the template issue one more than its budget.
+func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveBackGrace)
+	defer cancel()
+	written, err := c.keys.IssuedKey(ctx, cp.IssueKey)
+	if err != nil {
+		c.log.Warnw("msg", "claim: cannot tell whether the coupon was written; keeping its booking",
+			"template", t.ID, "user", cp.UserID, "seq", cp.Seq, "err", err)
+		return
+	}
+	if written {
+		return
+	}
+	if err := c.counters.Give(ctx, t, cp.UserID, cp.Seq); err != nil {
+		c.log.Warnw("msg", "claim: give back booking", "template", t.ID, "user", cp.UserID,
+			"seq", cp.Seq, "err", err)
+	}
+}
+
+// NewClaimed is the shopper's seq-th coupon of the template claimed at now: the template's
+// rules copied, valid as the template's validity says, booking the discount's most.
+func NewClaimed(t *Template, userID int64, seq int, now time.Time) *Coupon {
+	return &Coupon{
+		TemplateID: t.ID, UserID: userID, Seq: seq, Rules: t.Rules(), State: CouponAvailable,
+		ValidFrom: t.Validity.From(now), ValidUntil: t.Validity.Until(now),
+		IssueKey: ClaimKey(t.ID, userID, seq), Most: t.Discount.Most(), ClaimedAt: now,
+	}
+}
+
+// Keeper rebuilds a template's counters from the database.
+type Keeper struct {
+	repo     Repo
+	coupons  Coupons
+	counters Counters
+	// settle is how long a rebuild waits after pausing: every claim that booked before the
+	// pause has by then written its coupon or given its booking back.
+	settle time.Duration
+}
+
+// NewKeeper rebuilds counters from coupons.
+func NewKeeper(repo Repo, coupons Coupons, counters Counters) *Keeper {
+	return &Keeper{repo: repo, coupons: coupons, counters: counters, settle: ClaimDeadline + giveBackGrace}
+}
+
+// Rebuild pauses the template's claims, waits out the claims in flight, reads what the database
+// issued and loads the counters from it. Concurrent rebuilds are safe: only the one holding the
+// pause's lease loads, the others get ErrBudgetBusy.
+func (k *Keeper) Rebuild(ctx context.Context, templateID int64) error {
+	return k.Reload(ctx, templateID, nil)
+}
+
+// Reload is Rebuild with change run while the claims are paused and settled: it may check the
+// template against what was issued and save an edit of it, and the counters are loaded for the
+// template change returns. If change fails the counters are loaded for the template as it was.
+func (k *Keeper) Reload(ctx context.Context, templateID int64,
+	change func(ctx context.Context, t *Template, issued Issued) (*Template, error)) error {
+	lease, err := k.counters.Pause(ctx, templateID)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(k.settle):
+	}
+	return k.load(ctx, templateID, lease, change)
+}
+
+// Start loads the counters of a template that has issued nothing yet, without waiting: no claim
+// can be in flight, as none could book before the counters existed. ErrBudgetBusy (a claim's
+// rebuild got there first) is success.
+func (k *Keeper) Start(ctx context.Context, templateID int64) error {
+	lease, err := k.counters.Pause(ctx, templateID)
+	if errors.Is(err, ErrBudgetBusy) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return k.load(ctx, templateID, lease, nil)
+}
+
+func (k *Keeper) load(ctx context.Context, templateID int64, lease string,
+	change func(ctx context.Context, t *Template, issued Issued) (*Template, error)) error {
+	t, err := k.repo.Template(ctx, templateID)
+	if err != nil {
+		return fmt.Errorf("rebuild template %d: %w", templateID, err)
+	}
+	issued, err := k.coupons.Issued(ctx, templateID)
+	if err != nil {
+		return fmt.Errorf("rebuild template %d: %w", templateID, err)
+	}
+	var changeErr error
+	if change != nil {
+		if changed, err := change(ctx, t, issued); err != nil {
+			changeErr = err
+		} else {
+			t = changed
+		}
+	}
+	if err := k.counters.Load(ctx, t, issued, lease); err != nil {
+		return errors.Join(changeErr, fmt.Errorf("rebuild template %d: %w", templateID, err))
+	}
+	return changeErr
+}
