@@ -178,6 +178,32 @@ func (s *Store) IssuedKey(ctx context.Context, key string) (bool, error) {
 	return ok, nil
 }
 
+// HeldBy counts the shopper's coupons of each template, over the (template, shopper, seq) index.
+func (s *Store) HeldBy(ctx context.Context, userID int64, templateIDs []int64) (map[int64]int, error) {
+	out := make(map[int64]int, len(templateIDs))
+	if len(templateIDs) == 0 {
+		return out, nil
+	}
+	ids := make([]int, len(templateIDs))
+	for i, id := range templateIDs {
+		ids[i] = int(id)
+	}
+	var rows []struct {
+		TemplateID int `json:"template_id"`
+		N          int `json:"n"`
+	}
+	err := s.db.Client(ctx).Coupon.Query().
+		Where(entcoupon.TemplateIDIn(ids...), entcoupon.UserID(int(userID))).
+		GroupBy(entcoupon.FieldTemplateID).Aggregate(ent.As(ent.Count(), "n")).Scan(ctx, &rows)
+	if err != nil {
+		return nil, sqldb.Err(err, fmt.Sprintf("coupons held by shopper %d", userID))
+	}
+	for _, r := range rows {
+		out[int64(r.TemplateID)] = r.N
+	}
+	return out, nil
+}
+
 // CreateActivity inserts the activity.
 func (s *Store) CreateActivity(ctx context.Context, a *promo.Activity) (*promo.Activity, error) {
 	tiers, err := encodeTiers(a.Tiers)
@@ -372,4 +398,8 @@ func timeOrNil(t time.Time) *time.Time {
 	return &u
 }
 
-var _ promo.Repo = (*Store)(nil)
+var (
+	_ promo.Repo       = (*Store)(nil)
+	_ promo.CouponKeys = (*Store)(nil)
+	_ promo.Holdings   = (*Store)(nil)
+)

@@ -1,0 +1,15 @@
+package promostore
+
+import (
+	"github.com/google/wire"
+
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
+)
+
+// ProviderSet builds the promotion stores.
+var ProviderSet = wire.NewSet(
+	NewStore,
+	wire.Bind(new(promo.Repo), new(*Store)),
+	wire.Bind(new(promo.CouponKeys), new(*Store)),
+	wire.Bind(new(promo.Holdings), new(*Store)),
+)
