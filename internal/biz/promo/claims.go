@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -120,8 +121,11 @@ func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon) {
 // NewClaimed is the shopper's seq-th coupon of the template claimed at now: the template's
 // rules copied, valid as the template's validity says, booking the discount's most.
 func NewClaimed(t *Template, userID int64, seq int, now time.Time) *Coupon {
+	rules := t.Rules()
+	// The coupon owns its scope lists: nothing done to the template's can reach it.
+	rules.Scope.IDs, rules.Scope.Cells = slices.Clone(rules.Scope.IDs), slices.Clone(rules.Scope.Cells)
 	return &Coupon{
-		TemplateID: t.ID, UserID: userID, Seq: seq, Rules: t.Rules(), State: CouponAvailable,
+		TemplateID: t.ID, UserID: userID, Seq: seq, Rules: rules, State: CouponAvailable,
 		ValidFrom: t.Validity.From(now), ValidUntil: t.Validity.Until(now),
 		IssueKey: ClaimKey(t.ID, userID, seq), Most: t.Discount.Most(), ClaimedAt: now,
 	}
