@@ -28,6 +28,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -90,6 +91,8 @@ type Client struct {
 	CouponTemplate *CouponTemplateClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// Invitation is the client for interacting with the Invitation builders.
+	Invitation *InvitationClient
 	// Leader is the client for interacting with the Leader builders.
 	Leader *LeaderClient
 	// LeaderBinding is the client for interacting with the LeaderBinding builders.
@@ -165,6 +168,7 @@ func (c *Client) init() {
 	c.CouponSendTarget = NewCouponSendTargetClient(c.config)
 	c.CouponTemplate = NewCouponTemplateClient(c.config)
 	c.Grid = NewGridClient(c.config)
+	c.Invitation = NewInvitationClient(c.config)
 	c.Leader = NewLeaderClient(c.config)
 	c.LeaderBinding = NewLeaderBindingClient(c.config)
 	c.LeaderEvent = NewLeaderEventClient(c.config)
@@ -296,6 +300,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CouponSendTarget:     NewCouponSendTargetClient(cfg),
 		CouponTemplate:       NewCouponTemplateClient(cfg),
 		Grid:                 NewGridClient(cfg),
+		Invitation:           NewInvitationClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
@@ -354,6 +359,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CouponSendTarget:     NewCouponSendTargetClient(cfg),
 		CouponTemplate:       NewCouponTemplateClient(cfg),
 		Grid:                 NewGridClient(cfg),
+		Invitation:           NewInvitationClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
@@ -410,12 +416,13 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
 		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
-		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Leader, c.LeaderBinding,
-		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
-		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.Product, c.PromoActivity, c.ReceiverRegistration, c.Session, c.SettlementDay,
-		c.SettlementItem, c.SettlementReturn, c.SettlementRun, c.SettlementShare,
-		c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
+		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Invitation, c.Leader,
+		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
+		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
+		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
+		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
+		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
+		c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -427,12 +434,13 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
 		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
-		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Leader, c.LeaderBinding,
-		c.LeaderEvent, c.LedgerAccount, c.LedgerPosting, c.LedgerTransaction, c.Order,
-		c.OrderLine, c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund,
-		c.Product, c.PromoActivity, c.ReceiverRegistration, c.Session, c.SettlementDay,
-		c.SettlementItem, c.SettlementReturn, c.SettlementRun, c.SettlementShare,
-		c.ShippingDeclaration, c.ShopperNotice, c.Sku, c.User,
+		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Invitation, c.Leader,
+		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
+		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
+		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
+		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
+		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
+		c.ShopperNotice, c.Sku, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -469,6 +477,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CouponTemplate.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
+	case *InvitationMutation:
+		return c.Invitation.mutate(ctx, m)
 	case *LeaderMutation:
 		return c.Leader.mutate(ctx, m)
 	case *LeaderBindingMutation:
@@ -2383,6 +2393,139 @@ func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error)
 		return (&GridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Grid mutation op: %q", m.Op())
+	}
+}
+
+// InvitationClient is a client for the Invitation schema.
+type InvitationClient struct {
+	config
+}
+
+// NewInvitationClient returns a client for the Invitation from the given config.
+func NewInvitationClient(c config) *InvitationClient {
+	return &InvitationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `invitation.Hooks(f(g(h())))`.
+func (c *InvitationClient) Use(hooks ...Hook) {
+	c.hooks.Invitation = append(c.hooks.Invitation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `invitation.Intercept(f(g(h())))`.
+func (c *InvitationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Invitation = append(c.inters.Invitation, interceptors...)
+}
+
+// Create returns a builder for creating a Invitation entity.
+func (c *InvitationClient) Create() *InvitationCreate {
+	mutation := newInvitationMutation(c.config, OpCreate)
+	return &InvitationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Invitation entities.
+func (c *InvitationClient) CreateBulk(builders ...*InvitationCreate) *InvitationCreateBulk {
+	return &InvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *InvitationClient) MapCreateBulk(slice any, setFunc func(*InvitationCreate, int)) *InvitationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &InvitationCreateBulk{err: fmt.Errorf("calling to InvitationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*InvitationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &InvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Invitation.
+func (c *InvitationClient) Update() *InvitationUpdate {
+	mutation := newInvitationMutation(c.config, OpUpdate)
+	return &InvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *InvitationClient) UpdateOne(_m *Invitation) *InvitationUpdateOne {
+	mutation := newInvitationMutation(c.config, OpUpdateOne, withInvitation(_m))
+	return &InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *InvitationClient) UpdateOneID(id int) *InvitationUpdateOne {
+	mutation := newInvitationMutation(c.config, OpUpdateOne, withInvitationID(id))
+	return &InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Invitation.
+func (c *InvitationClient) Delete() *InvitationDelete {
+	mutation := newInvitationMutation(c.config, OpDelete)
+	return &InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *InvitationClient) DeleteOne(_m *Invitation) *InvitationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *InvitationClient) DeleteOneID(id int) *InvitationDeleteOne {
+	builder := c.Delete().Where(invitation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &InvitationDeleteOne{builder}
+}
+
+// Query returns a query builder for Invitation.
+func (c *InvitationClient) Query() *InvitationQuery {
+	return &InvitationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeInvitation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Invitation entity by its id.
+func (c *InvitationClient) Get(ctx context.Context, id int) (*Invitation, error) {
+	return c.Query().Where(invitation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *InvitationClient) GetX(ctx context.Context, id int) *Invitation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *InvitationClient) Hooks() []Hook {
+	return c.hooks.Invitation
+}
+
+// Interceptors returns the client interceptors.
+func (c *InvitationClient) Interceptors() []Interceptor {
+	return c.inters.Invitation
+}
+
+func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&InvitationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&InvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
 	}
 }
 
@@ -5716,9 +5859,9 @@ type (
 	hooks struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
-		CouponTemplate, Grid, Leader, LeaderBinding, LeaderEvent, LedgerAccount,
-		LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent, Payment,
-		PaymentNotification, PaymentRefund, Product, PromoActivity,
+		CouponTemplate, Grid, Invitation, Leader, LeaderBinding, LeaderEvent,
+		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
+		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
 		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
 		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
 		User []ent.Hook
@@ -5726,9 +5869,9 @@ type (
 	inters struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
-		CouponTemplate, Grid, Leader, LeaderBinding, LeaderEvent, LedgerAccount,
-		LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent, Payment,
-		PaymentNotification, PaymentRefund, Product, PromoActivity,
+		CouponTemplate, Grid, Invitation, Leader, LeaderBinding, LeaderEvent,
+		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
+		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
 		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
 		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
 		User []ent.Interceptor

@@ -26,6 +26,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -125,6 +126,7 @@ func checkColumn(t, c string) error {
 			couponsendtarget.Table:     couponsendtarget.ValidColumn,
 			coupontemplate.Table:       coupontemplate.ValidColumn,
 			grid.Table:                 grid.ValidColumn,
+			invitation.Table:           invitation.ValidColumn,
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
 			leaderevent.Table:          leaderevent.ValidColumn,

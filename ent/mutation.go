@@ -25,6 +25,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -76,6 +77,7 @@ const (
 	TypeCouponSendTarget     = "CouponSendTarget"
 	TypeCouponTemplate       = "CouponTemplate"
 	TypeGrid                 = "Grid"
+	TypeInvitation           = "Invitation"
 	TypeLeader               = "Leader"
 	TypeLeaderBinding        = "LeaderBinding"
 	TypeLeaderEvent          = "LeaderEvent"
@@ -13961,6 +13963,1072 @@ func (m *GridMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *GridMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Grid edge %s", name)
+}
+
+// InvitationMutation represents an operation that mutates the Invitation nodes in the graph.
+type InvitationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	inviter_id    *int
+	addinviter_id *int
+	invitee_id    *int
+	addinvitee_id *int
+	state         *invitation.State
+	order_id      *int
+	addorder_id   *int
+	phone_index   *string
+	reward_seq    *int
+	addreward_seq *int
+	reason        *string
+	created_at    *time.Time
+	qualified_at  *time.Time
+	rewarded_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Invitation, error)
+	predicates    []predicate.Invitation
+}
+
+var _ ent.Mutation = (*InvitationMutation)(nil)
+
+// invitationOption allows management of the mutation configuration using functional options.
+type invitationOption func(*InvitationMutation)
+
+// newInvitationMutation creates new mutation for the Invitation entity.
+func newInvitationMutation(c config, op Op, opts ...invitationOption) *InvitationMutation {
+	m := &InvitationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeInvitation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withInvitationID sets the ID field of the mutation.
+func withInvitationID(id int) invitationOption {
+	return func(m *InvitationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Invitation
+		)
+		m.oldValue = func(ctx context.Context) (*Invitation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Invitation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withInvitation sets the old Invitation of the mutation.
+func withInvitation(node *Invitation) invitationOption {
+	return func(m *InvitationMutation) {
+		m.oldValue = func(context.Context) (*Invitation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m InvitationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m InvitationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *InvitationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *InvitationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Invitation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetInviterID sets the "inviter_id" field.
+func (m *InvitationMutation) SetInviterID(i int) {
+	m.inviter_id = &i
+	m.addinviter_id = nil
+}
+
+// InviterID returns the value of the "inviter_id" field in the mutation.
+func (m *InvitationMutation) InviterID() (r int, exists bool) {
+	v := m.inviter_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInviterID returns the old "inviter_id" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldInviterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInviterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInviterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInviterID: %w", err)
+	}
+	return oldValue.InviterID, nil
+}
+
+// AddInviterID adds i to the "inviter_id" field.
+func (m *InvitationMutation) AddInviterID(i int) {
+	if m.addinviter_id != nil {
+		*m.addinviter_id += i
+	} else {
+		m.addinviter_id = &i
+	}
+}
+
+// AddedInviterID returns the value that was added to the "inviter_id" field in this mutation.
+func (m *InvitationMutation) AddedInviterID() (r int, exists bool) {
+	v := m.addinviter_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInviterID resets all changes to the "inviter_id" field.
+func (m *InvitationMutation) ResetInviterID() {
+	m.inviter_id = nil
+	m.addinviter_id = nil
+}
+
+// SetInviteeID sets the "invitee_id" field.
+func (m *InvitationMutation) SetInviteeID(i int) {
+	m.invitee_id = &i
+	m.addinvitee_id = nil
+}
+
+// InviteeID returns the value of the "invitee_id" field in the mutation.
+func (m *InvitationMutation) InviteeID() (r int, exists bool) {
+	v := m.invitee_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInviteeID returns the old "invitee_id" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldInviteeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInviteeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInviteeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInviteeID: %w", err)
+	}
+	return oldValue.InviteeID, nil
+}
+
+// AddInviteeID adds i to the "invitee_id" field.
+func (m *InvitationMutation) AddInviteeID(i int) {
+	if m.addinvitee_id != nil {
+		*m.addinvitee_id += i
+	} else {
+		m.addinvitee_id = &i
+	}
+}
+
+// AddedInviteeID returns the value that was added to the "invitee_id" field in this mutation.
+func (m *InvitationMutation) AddedInviteeID() (r int, exists bool) {
+	v := m.addinvitee_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInviteeID resets all changes to the "invitee_id" field.
+func (m *InvitationMutation) ResetInviteeID() {
+	m.invitee_id = nil
+	m.addinvitee_id = nil
+}
+
+// SetState sets the "state" field.
+func (m *InvitationMutation) SetState(i invitation.State) {
+	m.state = &i
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *InvitationMutation) State() (r invitation.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldState(ctx context.Context) (v invitation.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *InvitationMutation) ResetState() {
+	m.state = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *InvitationMutation) SetOrderID(i int) {
+	m.order_id = &i
+	m.addorder_id = nil
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *InvitationMutation) OrderID() (r int, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldOrderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// AddOrderID adds i to the "order_id" field.
+func (m *InvitationMutation) AddOrderID(i int) {
+	if m.addorder_id != nil {
+		*m.addorder_id += i
+	} else {
+		m.addorder_id = &i
+	}
+}
+
+// AddedOrderID returns the value that was added to the "order_id" field in this mutation.
+func (m *InvitationMutation) AddedOrderID() (r int, exists bool) {
+	v := m.addorder_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOrderID clears the value of the "order_id" field.
+func (m *InvitationMutation) ClearOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+	m.clearedFields[invitation.FieldOrderID] = struct{}{}
+}
+
+// OrderIDCleared returns if the "order_id" field was cleared in this mutation.
+func (m *InvitationMutation) OrderIDCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldOrderID]
+	return ok
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *InvitationMutation) ResetOrderID() {
+	m.order_id = nil
+	m.addorder_id = nil
+	delete(m.clearedFields, invitation.FieldOrderID)
+}
+
+// SetPhoneIndex sets the "phone_index" field.
+func (m *InvitationMutation) SetPhoneIndex(s string) {
+	m.phone_index = &s
+}
+
+// PhoneIndex returns the value of the "phone_index" field in the mutation.
+func (m *InvitationMutation) PhoneIndex() (r string, exists bool) {
+	v := m.phone_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneIndex returns the old "phone_index" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldPhoneIndex(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneIndex: %w", err)
+	}
+	return oldValue.PhoneIndex, nil
+}
+
+// ClearPhoneIndex clears the value of the "phone_index" field.
+func (m *InvitationMutation) ClearPhoneIndex() {
+	m.phone_index = nil
+	m.clearedFields[invitation.FieldPhoneIndex] = struct{}{}
+}
+
+// PhoneIndexCleared returns if the "phone_index" field was cleared in this mutation.
+func (m *InvitationMutation) PhoneIndexCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldPhoneIndex]
+	return ok
+}
+
+// ResetPhoneIndex resets all changes to the "phone_index" field.
+func (m *InvitationMutation) ResetPhoneIndex() {
+	m.phone_index = nil
+	delete(m.clearedFields, invitation.FieldPhoneIndex)
+}
+
+// SetRewardSeq sets the "reward_seq" field.
+func (m *InvitationMutation) SetRewardSeq(i int) {
+	m.reward_seq = &i
+	m.addreward_seq = nil
+}
+
+// RewardSeq returns the value of the "reward_seq" field in the mutation.
+func (m *InvitationMutation) RewardSeq() (r int, exists bool) {
+	v := m.reward_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRewardSeq returns the old "reward_seq" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldRewardSeq(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRewardSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRewardSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRewardSeq: %w", err)
+	}
+	return oldValue.RewardSeq, nil
+}
+
+// AddRewardSeq adds i to the "reward_seq" field.
+func (m *InvitationMutation) AddRewardSeq(i int) {
+	if m.addreward_seq != nil {
+		*m.addreward_seq += i
+	} else {
+		m.addreward_seq = &i
+	}
+}
+
+// AddedRewardSeq returns the value that was added to the "reward_seq" field in this mutation.
+func (m *InvitationMutation) AddedRewardSeq() (r int, exists bool) {
+	v := m.addreward_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRewardSeq clears the value of the "reward_seq" field.
+func (m *InvitationMutation) ClearRewardSeq() {
+	m.reward_seq = nil
+	m.addreward_seq = nil
+	m.clearedFields[invitation.FieldRewardSeq] = struct{}{}
+}
+
+// RewardSeqCleared returns if the "reward_seq" field was cleared in this mutation.
+func (m *InvitationMutation) RewardSeqCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldRewardSeq]
+	return ok
+}
+
+// ResetRewardSeq resets all changes to the "reward_seq" field.
+func (m *InvitationMutation) ResetRewardSeq() {
+	m.reward_seq = nil
+	m.addreward_seq = nil
+	delete(m.clearedFields, invitation.FieldRewardSeq)
+}
+
+// SetReason sets the "reason" field.
+func (m *InvitationMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *InvitationMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ClearReason clears the value of the "reason" field.
+func (m *InvitationMutation) ClearReason() {
+	m.reason = nil
+	m.clearedFields[invitation.FieldReason] = struct{}{}
+}
+
+// ReasonCleared returns if the "reason" field was cleared in this mutation.
+func (m *InvitationMutation) ReasonCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldReason]
+	return ok
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *InvitationMutation) ResetReason() {
+	m.reason = nil
+	delete(m.clearedFields, invitation.FieldReason)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *InvitationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *InvitationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *InvitationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetQualifiedAt sets the "qualified_at" field.
+func (m *InvitationMutation) SetQualifiedAt(t time.Time) {
+	m.qualified_at = &t
+}
+
+// QualifiedAt returns the value of the "qualified_at" field in the mutation.
+func (m *InvitationMutation) QualifiedAt() (r time.Time, exists bool) {
+	v := m.qualified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQualifiedAt returns the old "qualified_at" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldQualifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQualifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQualifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQualifiedAt: %w", err)
+	}
+	return oldValue.QualifiedAt, nil
+}
+
+// ClearQualifiedAt clears the value of the "qualified_at" field.
+func (m *InvitationMutation) ClearQualifiedAt() {
+	m.qualified_at = nil
+	m.clearedFields[invitation.FieldQualifiedAt] = struct{}{}
+}
+
+// QualifiedAtCleared returns if the "qualified_at" field was cleared in this mutation.
+func (m *InvitationMutation) QualifiedAtCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldQualifiedAt]
+	return ok
+}
+
+// ResetQualifiedAt resets all changes to the "qualified_at" field.
+func (m *InvitationMutation) ResetQualifiedAt() {
+	m.qualified_at = nil
+	delete(m.clearedFields, invitation.FieldQualifiedAt)
+}
+
+// SetRewardedAt sets the "rewarded_at" field.
+func (m *InvitationMutation) SetRewardedAt(t time.Time) {
+	m.rewarded_at = &t
+}
+
+// RewardedAt returns the value of the "rewarded_at" field in the mutation.
+func (m *InvitationMutation) RewardedAt() (r time.Time, exists bool) {
+	v := m.rewarded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRewardedAt returns the old "rewarded_at" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldRewardedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRewardedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRewardedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRewardedAt: %w", err)
+	}
+	return oldValue.RewardedAt, nil
+}
+
+// ClearRewardedAt clears the value of the "rewarded_at" field.
+func (m *InvitationMutation) ClearRewardedAt() {
+	m.rewarded_at = nil
+	m.clearedFields[invitation.FieldRewardedAt] = struct{}{}
+}
+
+// RewardedAtCleared returns if the "rewarded_at" field was cleared in this mutation.
+func (m *InvitationMutation) RewardedAtCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldRewardedAt]
+	return ok
+}
+
+// ResetRewardedAt resets all changes to the "rewarded_at" field.
+func (m *InvitationMutation) ResetRewardedAt() {
+	m.rewarded_at = nil
+	delete(m.clearedFields, invitation.FieldRewardedAt)
+}
+
+// Where appends a list predicates to the InvitationMutation builder.
+func (m *InvitationMutation) Where(ps ...predicate.Invitation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the InvitationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *InvitationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Invitation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *InvitationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *InvitationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Invitation).
+func (m *InvitationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *InvitationMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.inviter_id != nil {
+		fields = append(fields, invitation.FieldInviterID)
+	}
+	if m.invitee_id != nil {
+		fields = append(fields, invitation.FieldInviteeID)
+	}
+	if m.state != nil {
+		fields = append(fields, invitation.FieldState)
+	}
+	if m.order_id != nil {
+		fields = append(fields, invitation.FieldOrderID)
+	}
+	if m.phone_index != nil {
+		fields = append(fields, invitation.FieldPhoneIndex)
+	}
+	if m.reward_seq != nil {
+		fields = append(fields, invitation.FieldRewardSeq)
+	}
+	if m.reason != nil {
+		fields = append(fields, invitation.FieldReason)
+	}
+	if m.created_at != nil {
+		fields = append(fields, invitation.FieldCreatedAt)
+	}
+	if m.qualified_at != nil {
+		fields = append(fields, invitation.FieldQualifiedAt)
+	}
+	if m.rewarded_at != nil {
+		fields = append(fields, invitation.FieldRewardedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *InvitationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case invitation.FieldInviterID:
+		return m.InviterID()
+	case invitation.FieldInviteeID:
+		return m.InviteeID()
+	case invitation.FieldState:
+		return m.State()
+	case invitation.FieldOrderID:
+		return m.OrderID()
+	case invitation.FieldPhoneIndex:
+		return m.PhoneIndex()
+	case invitation.FieldRewardSeq:
+		return m.RewardSeq()
+	case invitation.FieldReason:
+		return m.Reason()
+	case invitation.FieldCreatedAt:
+		return m.CreatedAt()
+	case invitation.FieldQualifiedAt:
+		return m.QualifiedAt()
+	case invitation.FieldRewardedAt:
+		return m.RewardedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *InvitationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case invitation.FieldInviterID:
+		return m.OldInviterID(ctx)
+	case invitation.FieldInviteeID:
+		return m.OldInviteeID(ctx)
+	case invitation.FieldState:
+		return m.OldState(ctx)
+	case invitation.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case invitation.FieldPhoneIndex:
+		return m.OldPhoneIndex(ctx)
+	case invitation.FieldRewardSeq:
+		return m.OldRewardSeq(ctx)
+	case invitation.FieldReason:
+		return m.OldReason(ctx)
+	case invitation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case invitation.FieldQualifiedAt:
+		return m.OldQualifiedAt(ctx)
+	case invitation.FieldRewardedAt:
+		return m.OldRewardedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Invitation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InvitationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case invitation.FieldInviterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInviterID(v)
+		return nil
+	case invitation.FieldInviteeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInviteeID(v)
+		return nil
+	case invitation.FieldState:
+		v, ok := value.(invitation.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case invitation.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case invitation.FieldPhoneIndex:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneIndex(v)
+		return nil
+	case invitation.FieldRewardSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRewardSeq(v)
+		return nil
+	case invitation.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case invitation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case invitation.FieldQualifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQualifiedAt(v)
+		return nil
+	case invitation.FieldRewardedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRewardedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *InvitationMutation) AddedFields() []string {
+	var fields []string
+	if m.addinviter_id != nil {
+		fields = append(fields, invitation.FieldInviterID)
+	}
+	if m.addinvitee_id != nil {
+		fields = append(fields, invitation.FieldInviteeID)
+	}
+	if m.addorder_id != nil {
+		fields = append(fields, invitation.FieldOrderID)
+	}
+	if m.addreward_seq != nil {
+		fields = append(fields, invitation.FieldRewardSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *InvitationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case invitation.FieldInviterID:
+		return m.AddedInviterID()
+	case invitation.FieldInviteeID:
+		return m.AddedInviteeID()
+	case invitation.FieldOrderID:
+		return m.AddedOrderID()
+	case invitation.FieldRewardSeq:
+		return m.AddedRewardSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InvitationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case invitation.FieldInviterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInviterID(v)
+		return nil
+	case invitation.FieldInviteeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInviteeID(v)
+		return nil
+	case invitation.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrderID(v)
+		return nil
+	case invitation.FieldRewardSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRewardSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *InvitationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(invitation.FieldOrderID) {
+		fields = append(fields, invitation.FieldOrderID)
+	}
+	if m.FieldCleared(invitation.FieldPhoneIndex) {
+		fields = append(fields, invitation.FieldPhoneIndex)
+	}
+	if m.FieldCleared(invitation.FieldRewardSeq) {
+		fields = append(fields, invitation.FieldRewardSeq)
+	}
+	if m.FieldCleared(invitation.FieldReason) {
+		fields = append(fields, invitation.FieldReason)
+	}
+	if m.FieldCleared(invitation.FieldQualifiedAt) {
+		fields = append(fields, invitation.FieldQualifiedAt)
+	}
+	if m.FieldCleared(invitation.FieldRewardedAt) {
+		fields = append(fields, invitation.FieldRewardedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *InvitationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *InvitationMutation) ClearField(name string) error {
+	switch name {
+	case invitation.FieldOrderID:
+		m.ClearOrderID()
+		return nil
+	case invitation.FieldPhoneIndex:
+		m.ClearPhoneIndex()
+		return nil
+	case invitation.FieldRewardSeq:
+		m.ClearRewardSeq()
+		return nil
+	case invitation.FieldReason:
+		m.ClearReason()
+		return nil
+	case invitation.FieldQualifiedAt:
+		m.ClearQualifiedAt()
+		return nil
+	case invitation.FieldRewardedAt:
+		m.ClearRewardedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *InvitationMutation) ResetField(name string) error {
+	switch name {
+	case invitation.FieldInviterID:
+		m.ResetInviterID()
+		return nil
+	case invitation.FieldInviteeID:
+		m.ResetInviteeID()
+		return nil
+	case invitation.FieldState:
+		m.ResetState()
+		return nil
+	case invitation.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case invitation.FieldPhoneIndex:
+		m.ResetPhoneIndex()
+		return nil
+	case invitation.FieldRewardSeq:
+		m.ResetRewardSeq()
+		return nil
+	case invitation.FieldReason:
+		m.ResetReason()
+		return nil
+	case invitation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case invitation.FieldQualifiedAt:
+		m.ResetQualifiedAt()
+		return nil
+	case invitation.FieldRewardedAt:
+		m.ResetRewardedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *InvitationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *InvitationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *InvitationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *InvitationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *InvitationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *InvitationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *InvitationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Invitation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *InvitationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Invitation edge %s", name)
 }
 
 // LeaderMutation represents an operation that mutates the Leader nodes in the graph.

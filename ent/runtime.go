@@ -19,6 +19,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
+	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
 	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
@@ -665,6 +666,16 @@ func init() {
 			return nil
 		}
 	}()
+	invitationFields := schema.Invitation{}.Fields()
+	_ = invitationFields
+	// invitationDescPhoneIndex is the schema descriptor for phone_index field.
+	invitationDescPhoneIndex := invitationFields[4].Descriptor()
+	// invitation.PhoneIndexValidator is a validator for the "phone_index" field. It is called by the builders before save.
+	invitation.PhoneIndexValidator = invitationDescPhoneIndex.Validators[0].(func(string) error)
+	// invitationDescReason is the schema descriptor for reason field.
+	invitationDescReason := invitationFields[6].Descriptor()
+	// invitation.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	invitation.ReasonValidator = invitationDescReason.Validators[0].(func(string) error)
 	leaderMixin := schema.Leader{}.Mixin()
 	leaderMixinFields0 := leaderMixin[0].Fields()
 	_ = leaderMixinFields0

@@ -42,6 +42,8 @@ type Tx struct {
 	CouponTemplate *CouponTemplateClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// Invitation is the client for interacting with the Invitation builders.
+	Invitation *InvitationClient
 	// Leader is the client for interacting with the Leader builders.
 	Leader *LeaderClient
 	// LeaderBinding is the client for interacting with the LeaderBinding builders.
@@ -237,6 +239,7 @@ func (tx *Tx) init() {
 	tx.CouponSendTarget = NewCouponSendTargetClient(tx.config)
 	tx.CouponTemplate = NewCouponTemplateClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
+	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Leader = NewLeaderClient(tx.config)
 	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
 	tx.LeaderEvent = NewLeaderEventClient(tx.config)

@@ -469,6 +469,48 @@ var (
 			},
 		},
 	}
+	// InvitationsColumns holds the columns for the "invitations" table.
+	InvitationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "inviter_id", Type: field.TypeInt},
+		{Name: "invitee_id", Type: field.TypeInt},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "qualifying", "rewarded", "capped", "refused"}, Default: "pending"},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+		{Name: "phone_index", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "reward_seq", Type: field.TypeInt, Nullable: true},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "qualified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "rewarded_at", Type: field.TypeTime, Nullable: true},
+	}
+	// InvitationsTable holds the schema information for the "invitations" table.
+	InvitationsTable = &schema.Table{
+		Name:       "invitations",
+		Columns:    InvitationsColumns,
+		PrimaryKey: []*schema.Column{InvitationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "invitation_invitee_id",
+				Unique:  true,
+				Columns: []*schema.Column{InvitationsColumns[2]},
+			},
+			{
+				Name:    "invitation_phone_index",
+				Unique:  true,
+				Columns: []*schema.Column{InvitationsColumns[5]},
+			},
+			{
+				Name:    "invitation_inviter_id_reward_seq",
+				Unique:  true,
+				Columns: []*schema.Column{InvitationsColumns[1], InvitationsColumns[6]},
+			},
+			{
+				Name:    "invitation_inviter_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{InvitationsColumns[1], InvitationsColumns[0]},
+			},
+		},
+	}
 	// LeadersColumns holds the columns for the "leaders" table.
 	LeadersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1392,6 +1434,7 @@ var (
 		CouponSendTargetsTable,
 		CouponTemplatesTable,
 		GridsTable,
+		InvitationsTable,
 		LeadersTable,
 		LeaderBindingsTable,
 		LeaderEventsTable,

@@ -48,6 +48,9 @@ type CouponTemplate func(*sql.Selector)
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
+// Invitation is the predicate function for invitation builders.
+type Invitation func(*sql.Selector)
+
 // Leader is the predicate function for leader builders.
 type Leader func(*sql.Selector)
 

@@ -160,3 +160,34 @@ func (CouponSendTarget) Indexes() []ent.Index {
 		index.Fields("send_id", "status", "user_id"),
 	}
 }
+
+// Invitation is a shopper (the invitee) brought by another (the inviter), rewarded once the
+// invitee's first order stood.
+type Invitation struct{ ent.Schema }
+
+func (Invitation) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("inviter_id").Immutable(),
+		field.Int("invitee_id").Immutable(),
+		field.Enum("state").Values("pending", "qualifying", "rewarded", "capped", "refused").Default("pending"),
+		field.Int("order_id").Optional().Nillable(),
+		// phone_index is a keyed hash of the invitee's phone, set when the invitation qualifies.
+		field.String("phone_index").Optional().Nillable().MaxLen(32),
+		// reward_seq numbers the inviter's rewarded invitations, 1 to its cap.
+		field.Int("reward_seq").Optional().Nillable(),
+		field.String("reason").Optional().MaxLen(128),
+		field.Time("created_at").Immutable(),
+		field.Time("qualified_at").Optional().Nillable(),
+		field.Time("rewarded_at").Optional().Nillable(),
+	}
+}
+
+func (Invitation) Indexes() []ent.Index {
+	return []ent.Index{
+		// One invitation a shopper, one a phone, and the cap held by the database itself.
+		index.Fields("invitee_id").Unique(),
+		index.Fields("phone_index").Unique(),
+		index.Fields("inviter_id", "reward_seq").Unique(),
+		index.Fields("inviter_id", "id"),
+	}
+}

@@ -31,6 +31,7 @@ var owners = map[string][]string{
 	"stockstore":      nil,
 	"auditstore":      {"audit_entries"},
 	"promostore":      {"coupon_templates", "coupons", "promo_activities", "coupon_sends", "coupon_send_targets"},
+	"invitestore":     {"invitations"},
 }
 
 // readModels are the statements that read several domains' tables at once, on purpose: each is
