@@ -23,6 +23,9 @@ const ClaimDeadline = 2 * time.Second
 // its booking back: a rebuild waits ClaimDeadline and this before it reads the database.
 const giveBackGrace = time.Second
 
+// takeTimeout bounds a take: one script on one Redis node.
+const takeTimeout = time.Second
+
 // CouponKeys tells whether a coupon of an issue key exists: a claim whose write failed asks it
 // before it gives its booking back, as the write may have landed and only its answer been lost.
 type CouponKeys interface {
@@ -81,26 +84,43 @@ func (c *Claims) Claim(ctx context.Context, userID, templateID int64) (*Coupon, 
 // coupon is one a claim wrote after giving back its booking, and this booking is now its.
 func (c *Claims) claim(ctx context.Context, t *Template, userID int64, now time.Time) (*Coupon, error) {
 	takenAt := time.Now()
-	seq, err := c.counters.Take(ctx, t, userID)
+	seq, err := c.take(ctx, t, userID)
 	if err != nil {
 		return nil, err
 	}
 	cp := NewClaimed(t, userID, seq, now)
-	wctx, cancel := context.WithDeadline(ctx, takenAt.Add(ClaimDeadline))
+	deadline := takenAt.Add(ClaimDeadline)
+	wctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	stored, _, err := c.coupons.Issue(wctx, cp)
 	if err == nil {
 		return stored, nil
 	}
-	c.giveBack(ctx, t, cp)
+	c.giveBack(ctx, t, cp, deadline)
 	return nil, fmt.Errorf("claim template %d: write coupon: %w", t.ID, err)
 }
 
-// giveBack returns the booking of a coupon whose write failed. When the check fails too, the
-// booking stays: a booking without a coupon only holds back one coupon of the budget (and one of
-// the shopper's limit) until the next rebuild, while a booking given back for a coupon that was
-// written would let the template issue one more than its budget.
-func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon) {
+// take books in the counters on a context the caller cannot cancel: a take whose answer is
+// lost (the shopper hung up) would leave a booking no claim knows the seq of, holding back a
+// coupon of the budget and one of the shopper's limit until the next rebuild.
+func (c *Claims) take(ctx context.Context, t *Template, userID int64) (int, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), takeTimeout)
+	defer cancel()
+	return c.counters.Take(ctx, t, userID)
+}
+
+// giveBack returns the booking of a coupon whose write failed, once it is sure the write did not
+// land. A write cut short by its context may still be executed by the database: the driver
+// drops the connection, but an INSERT the server has received runs and commits all the same,
+// a moment later. Looking at once would miss it and give back the booking of a coupon that then
+// appears, one over the budget (the race test saw it). So it looks only when the write's
+// deadline is over, long after any statement the server received has committed.
+//
+// When the check fails, the booking stays: a booking without a coupon only holds back one
+// coupon of the budget (and one of the shopper's limit) until the next rebuild, while a booking
+// given back for a coupon that was written lets the template issue one more than its budget.
+func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon, deadline time.Time) {
+	time.Sleep(time.Until(deadline))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveBackGrace)
 	defer cancel()
 	written, err := c.keys.IssuedKey(ctx, cp.IssueKey)
