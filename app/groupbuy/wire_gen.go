@@ -20,6 +20,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -28,6 +29,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/auditstore"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
@@ -35,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/redispace"
@@ -251,6 +254,15 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
 	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
+	store := promostore.NewStore(db)
+	couponStore := promostore.NewCouponStore(db)
+	couponcountStore := couponcount.NewStore(universalClient, keyPrefix)
+	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
+	admin := promo.NewAdmin(store, promoKeeper, config3, portClock)
+	promoOpsService := service.NewPromoOpsService(admin)
+	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, portClock)
+	shop := promo.NewShop(store, couponStore, store, portClock)
+	promoShopService := service.NewPromoShopService(claims, shop)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -271,6 +283,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciliation:   financeReconciliationService,
 		AuditLog:         auditLogService,
 		OpsDashboard:     opsDashboardService,
+		PromoOps:         promoOpsService,
+		PromoShop:        promoShopService,
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)

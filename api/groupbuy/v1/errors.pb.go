@@ -115,56 +115,70 @@ const (
 	// WeChat Pay's bill of the day is not out yet (a day's bills are made after 10:00 the next
 	// day, Beijing time) or WeChat has none for it: reconcile again later.
 	ErrorReason_BILL_NOT_READY ErrorReason = 83
+	// Coupons. None of the template's coupons are left (已抢光): its count or amount budget is
+	// spent.
+	ErrorReason_COUPON_BUDGET_SPENT ErrorReason = 110
+	// The caller holds as many of the template's coupons as one shopper may.
+	ErrorReason_COUPON_LIMIT_REACHED ErrorReason = 111
+	// The template does not issue coupons now: paused, ended, outside its claim window, or not
+	// one shoppers claim.
+	ErrorReason_COUPON_NOT_ISSUING ErrorReason = 112
+	// The template's budget is being recounted: retry after retry_after_seconds.
+	ErrorReason_COUPON_BUSY ErrorReason = 113
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0:  "ERROR_REASON_UNSPECIFIED",
-		1:  "MALFORMED_REQUEST",
-		2:  "INVALID_ARGUMENT",
-		3:  "UNAUTHENTICATED",
-		4:  "TOKEN_EXPIRED",
-		5:  "FORBIDDEN",
-		6:  "NOT_FOUND",
-		7:  "CONFLICT",
-		8:  "RATE_LIMITED",
-		9:  "REQUEST_TOO_LARGE",
-		10: "INTERNAL",
-		11: "WECHAT_UNAVAILABLE",
-		20: "LOGIN_CODE_INVALID",
-		21: "LOGIN_CODE_USED",
-		22: "PHONE_CODE_INVALID",
-		23: "REFRESH_TOKEN_INVALID",
-		24: "REFRESH_TOKEN_REUSED",
-		25: "CREDENTIALS_INVALID",
-		26: "ACCOUNT_LOCKED",
-		27: "ACCOUNT_DISABLED",
-		28: "LOGIN_BUSY",
-		40: "AREA_NOT_SERVED",
-		41: "INVITE_CODE_INVALID",
-		42: "INVITE_CYCLE",
-		43: "LEADER_STATE_CONFLICT",
-		44: "LEADER_NOT_SERVING",
-		45: "NO_MOVE_PENDING",
-		50: "COPY_NOT_ALLOWED",
-		60: "BATCH_STATE_CONFLICT",
-		61: "BATCH_NOT_OPEN",
-		62: "BATCH_NOT_IN_GRID",
-		63: "NO_BOUND_LEADER",
-		64: "SOLD_OUT",
-		65: "LIMIT_EXCEEDED",
-		66: "PRICE_CHANGED",
-		67: "ORDER_STATE_CONFLICT",
-		68: "PICKUP_CODE_INVALID",
-		69: "AFTER_SALES_CLOSED",
-		70: "IDEMPOTENCY_KEY_REUSED",
-		71: "UNAVAILABLE",
-		72: "PAYMENT_FAILED",
-		80: "PLAN_INVALID",
-		81: "NOT_A_LEADER",
-		82: "TIMEOUT",
-		83: "BILL_NOT_READY",
+		0:   "ERROR_REASON_UNSPECIFIED",
+		1:   "MALFORMED_REQUEST",
+		2:   "INVALID_ARGUMENT",
+		3:   "UNAUTHENTICATED",
+		4:   "TOKEN_EXPIRED",
+		5:   "FORBIDDEN",
+		6:   "NOT_FOUND",
+		7:   "CONFLICT",
+		8:   "RATE_LIMITED",
+		9:   "REQUEST_TOO_LARGE",
+		10:  "INTERNAL",
+		11:  "WECHAT_UNAVAILABLE",
+		20:  "LOGIN_CODE_INVALID",
+		21:  "LOGIN_CODE_USED",
+		22:  "PHONE_CODE_INVALID",
+		23:  "REFRESH_TOKEN_INVALID",
+		24:  "REFRESH_TOKEN_REUSED",
+		25:  "CREDENTIALS_INVALID",
+		26:  "ACCOUNT_LOCKED",
+		27:  "ACCOUNT_DISABLED",
+		28:  "LOGIN_BUSY",
+		40:  "AREA_NOT_SERVED",
+		41:  "INVITE_CODE_INVALID",
+		42:  "INVITE_CYCLE",
+		43:  "LEADER_STATE_CONFLICT",
+		44:  "LEADER_NOT_SERVING",
+		45:  "NO_MOVE_PENDING",
+		50:  "COPY_NOT_ALLOWED",
+		60:  "BATCH_STATE_CONFLICT",
+		61:  "BATCH_NOT_OPEN",
+		62:  "BATCH_NOT_IN_GRID",
+		63:  "NO_BOUND_LEADER",
+		64:  "SOLD_OUT",
+		65:  "LIMIT_EXCEEDED",
+		66:  "PRICE_CHANGED",
+		67:  "ORDER_STATE_CONFLICT",
+		68:  "PICKUP_CODE_INVALID",
+		69:  "AFTER_SALES_CLOSED",
+		70:  "IDEMPOTENCY_KEY_REUSED",
+		71:  "UNAVAILABLE",
+		72:  "PAYMENT_FAILED",
+		80:  "PLAN_INVALID",
+		81:  "NOT_A_LEADER",
+		82:  "TIMEOUT",
+		83:  "BILL_NOT_READY",
+		110: "COUPON_BUDGET_SPENT",
+		111: "COUPON_LIMIT_REACHED",
+		112: "COUPON_NOT_ISSUING",
+		113: "COUPON_BUSY",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -212,6 +226,10 @@ var (
 		"NOT_A_LEADER":             81,
 		"TIMEOUT":                  82,
 		"BILL_NOT_READY":           83,
+		"COUPON_BUDGET_SPENT":      110,
+		"COUPON_LIMIT_REACHED":     111,
+		"COUPON_NOT_ISSUING":       112,
+		"COUPON_BUSY":              113,
 	}
 )
 
@@ -246,7 +264,8 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xda\t\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xce\n" +
+	"\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -294,7 +313,11 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\fPLAN_INVALID\x10P\x1a\x04\xa8E\xa6\x03\x12\x16\n" +
 	"\fNOT_A_LEADER\x10Q\x1a\x04\xa8E\x93\x03\x12\x11\n" +
 	"\aTIMEOUT\x10R\x1a\x04\xa8E\xf8\x03\x12\x18\n" +
-	"\x0eBILL_NOT_READY\x10S\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\x0eBILL_NOT_READY\x10S\x1a\x04\xa8E\x99\x03\x12\x1d\n" +
+	"\x13COUPON_BUDGET_SPENT\x10n\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14COUPON_LIMIT_REACHED\x10o\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
+	"\x12COUPON_NOT_ISSUING\x10p\x1a\x04\xa8E\x99\x03\x12\x15\n" +
+	"\vCOUPON_BUSY\x10q\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

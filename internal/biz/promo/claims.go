@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
-
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
@@ -40,14 +38,12 @@ type Claims struct {
 	counters Counters
 	keeper   *Keeper
 	now      port.Clock
-	log      *log.Helper
 }
 
 // NewClaims claims coupons through counters, writing them to coupons.
 func NewClaims(repo Repo, coupons Coupons, keys CouponKeys, counters Counters, keeper *Keeper,
-	now port.Clock, logger log.Logger) *Claims {
-	return &Claims{repo: repo, coupons: coupons, keys: keys, counters: counters, keeper: keeper,
-		now: now, log: log.NewHelper(logger)}
+	now port.Clock) *Claims {
+	return &Claims{repo: repo, coupons: coupons, keys: keys, counters: counters, keeper: keeper, now: now}
 }
 
 // Claim issues the shopper a coupon of the template: ErrNotIssuing when the template is not
@@ -96,8 +92,8 @@ func (c *Claims) claim(ctx context.Context, t *Template, userID int64, now time.
 	if err == nil {
 		return stored, nil
 	}
-	c.giveBack(ctx, t, cp, deadline)
-	return nil, fmt.Errorf("claim template %d: write coupon: %w", t.ID, err)
+	return nil, fmt.Errorf("claim template %d: write coupon: %w", t.ID,
+		errors.Join(err, c.giveBack(ctx, t, cp, deadline)))
 }
 
 // take books in the counters on a context the caller cannot cancel: a take whose answer is
@@ -119,23 +115,21 @@ func (c *Claims) take(ctx context.Context, t *Template, userID int64) (int, erro
 // When the check fails, the booking stays: a booking without a coupon only holds back one
 // coupon of the budget (and one of the shopper's limit) until the next rebuild, while a booking
 // given back for a coupon that was written lets the template issue one more than its budget.
-func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon, deadline time.Time) {
+func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon, deadline time.Time) error {
 	time.Sleep(time.Until(deadline))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveBackGrace)
 	defer cancel()
 	written, err := c.keys.IssuedKey(ctx, cp.IssueKey)
 	if err != nil {
-		c.log.Warnw("msg", "claim: cannot tell whether the coupon was written; keeping its booking",
-			"template", t.ID, "user", cp.UserID, "seq", cp.Seq, "err", err)
-		return
+		return fmt.Errorf("cannot tell whether coupon %s was written, its booking kept: %w", cp.IssueKey, err)
 	}
 	if written {
-		return
+		return nil
 	}
 	if err := c.counters.Give(ctx, t, cp.UserID, cp.Seq); err != nil {
-		c.log.Warnw("msg", "claim: give back booking", "template", t.ID, "user", cp.UserID,
-			"seq", cp.Seq, "err", err)
+		return fmt.Errorf("give back the booking of %s: %w", cp.IssueKey, err)
 	}
+	return nil
 }
 
 // NewClaimed is the shopper's seq-th coupon of the template claimed at now: the template's
