@@ -236,3 +236,54 @@ func TestCouponExpirySweep(t *testing.T) {
 		t.Fatalf("figures after the sweep: %+v, %v; want 11 expired, 1 locked", v.Figures, err)
 	}
 }
+
+// Pauses, resumes, edits and an end race on two replicas: once the end has succeeded the
+// template stays ended, whatever finished after it.
+func TestPromoTemplateEndRacesOtherMoves(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	endings := 0
+	for round := range 5 {
+		tpl := e.template(10, 1000, 1)
+		var (
+			wg    sync.WaitGroup
+			ended bool
+			mu    sync.Mutex
+		)
+		for g := range 12 {
+			admin := e.replicas[g%2].PromoAdmin
+			wg.Go(func() {
+				switch g % 4 {
+				case 0:
+					if _, err := admin.MoveTemplate(ctx, tpl.ID, promo.TemplateEnded); err == nil {
+						mu.Lock()
+						ended = true
+						mu.Unlock()
+					}
+				case 1:
+					_, _ = admin.MoveTemplate(ctx, tpl.ID, promo.TemplatePaused)
+				case 2:
+					_, _ = admin.MoveTemplate(ctx, tpl.ID, promo.TemplateActive)
+				default:
+					edit := *tpl
+					edit.Name = "改名"
+					_, _ = admin.UpdateTemplate(ctx, &edit)
+				}
+			})
+		}
+		wg.Wait()
+		v, err := e.replicas[0].PromoAdmin.Template(ctx, tpl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ended {
+			endings++
+			if v.Status != promo.TemplateEnded {
+				t.Fatalf("round %d: status %s: a move after the end brought it back", round, v.Status)
+			}
+		}
+	}
+	if endings == 0 {
+		t.Fatal("no end succeeded in any round: the test proves nothing")
+	}
+}
