@@ -125,6 +125,12 @@ const (
 	ErrorReason_COUPON_NOT_ISSUING ErrorReason = 112
 	// The template's budget is being recounted: retry after retry_after_seconds.
 	ErrorReason_COUPON_BUSY ErrorReason = 113
+	// 邀请有礼: the invitation code is the caller's own (the same account, WeChat user or phone).
+	ErrorReason_INVITATION_SELF ErrorReason = 120
+	// Only a shopper who never paid for an order can be invited.
+	ErrorReason_INVITATION_NOT_NEW_SHOPPER ErrorReason = 121
+	// The invitation programme is not offered (not configured).
+	ErrorReason_INVITATIONS_OFF ErrorReason = 122
 )
 
 // Enum value maps for ErrorReason.
@@ -179,57 +185,63 @@ var (
 		111: "COUPON_LIMIT_REACHED",
 		112: "COUPON_NOT_ISSUING",
 		113: "COUPON_BUSY",
+		120: "INVITATION_SELF",
+		121: "INVITATION_NOT_NEW_SHOPPER",
+		122: "INVITATIONS_OFF",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED": 0,
-		"MALFORMED_REQUEST":        1,
-		"INVALID_ARGUMENT":         2,
-		"UNAUTHENTICATED":          3,
-		"TOKEN_EXPIRED":            4,
-		"FORBIDDEN":                5,
-		"NOT_FOUND":                6,
-		"CONFLICT":                 7,
-		"RATE_LIMITED":             8,
-		"REQUEST_TOO_LARGE":        9,
-		"INTERNAL":                 10,
-		"WECHAT_UNAVAILABLE":       11,
-		"LOGIN_CODE_INVALID":       20,
-		"LOGIN_CODE_USED":          21,
-		"PHONE_CODE_INVALID":       22,
-		"REFRESH_TOKEN_INVALID":    23,
-		"REFRESH_TOKEN_REUSED":     24,
-		"CREDENTIALS_INVALID":      25,
-		"ACCOUNT_LOCKED":           26,
-		"ACCOUNT_DISABLED":         27,
-		"LOGIN_BUSY":               28,
-		"AREA_NOT_SERVED":          40,
-		"INVITE_CODE_INVALID":      41,
-		"INVITE_CYCLE":             42,
-		"LEADER_STATE_CONFLICT":    43,
-		"LEADER_NOT_SERVING":       44,
-		"NO_MOVE_PENDING":          45,
-		"COPY_NOT_ALLOWED":         50,
-		"BATCH_STATE_CONFLICT":     60,
-		"BATCH_NOT_OPEN":           61,
-		"BATCH_NOT_IN_GRID":        62,
-		"NO_BOUND_LEADER":          63,
-		"SOLD_OUT":                 64,
-		"LIMIT_EXCEEDED":           65,
-		"PRICE_CHANGED":            66,
-		"ORDER_STATE_CONFLICT":     67,
-		"PICKUP_CODE_INVALID":      68,
-		"AFTER_SALES_CLOSED":       69,
-		"IDEMPOTENCY_KEY_REUSED":   70,
-		"UNAVAILABLE":              71,
-		"PAYMENT_FAILED":           72,
-		"PLAN_INVALID":             80,
-		"NOT_A_LEADER":             81,
-		"TIMEOUT":                  82,
-		"BILL_NOT_READY":           83,
-		"COUPON_BUDGET_SPENT":      110,
-		"COUPON_LIMIT_REACHED":     111,
-		"COUPON_NOT_ISSUING":       112,
-		"COUPON_BUSY":              113,
+		"ERROR_REASON_UNSPECIFIED":   0,
+		"MALFORMED_REQUEST":          1,
+		"INVALID_ARGUMENT":           2,
+		"UNAUTHENTICATED":            3,
+		"TOKEN_EXPIRED":              4,
+		"FORBIDDEN":                  5,
+		"NOT_FOUND":                  6,
+		"CONFLICT":                   7,
+		"RATE_LIMITED":               8,
+		"REQUEST_TOO_LARGE":          9,
+		"INTERNAL":                   10,
+		"WECHAT_UNAVAILABLE":         11,
+		"LOGIN_CODE_INVALID":         20,
+		"LOGIN_CODE_USED":            21,
+		"PHONE_CODE_INVALID":         22,
+		"REFRESH_TOKEN_INVALID":      23,
+		"REFRESH_TOKEN_REUSED":       24,
+		"CREDENTIALS_INVALID":        25,
+		"ACCOUNT_LOCKED":             26,
+		"ACCOUNT_DISABLED":           27,
+		"LOGIN_BUSY":                 28,
+		"AREA_NOT_SERVED":            40,
+		"INVITE_CODE_INVALID":        41,
+		"INVITE_CYCLE":               42,
+		"LEADER_STATE_CONFLICT":      43,
+		"LEADER_NOT_SERVING":         44,
+		"NO_MOVE_PENDING":            45,
+		"COPY_NOT_ALLOWED":           50,
+		"BATCH_STATE_CONFLICT":       60,
+		"BATCH_NOT_OPEN":             61,
+		"BATCH_NOT_IN_GRID":          62,
+		"NO_BOUND_LEADER":            63,
+		"SOLD_OUT":                   64,
+		"LIMIT_EXCEEDED":             65,
+		"PRICE_CHANGED":              66,
+		"ORDER_STATE_CONFLICT":       67,
+		"PICKUP_CODE_INVALID":        68,
+		"AFTER_SALES_CLOSED":         69,
+		"IDEMPOTENCY_KEY_REUSED":     70,
+		"UNAVAILABLE":                71,
+		"PAYMENT_FAILED":             72,
+		"PLAN_INVALID":               80,
+		"NOT_A_LEADER":               81,
+		"TIMEOUT":                    82,
+		"BILL_NOT_READY":             83,
+		"COUPON_BUDGET_SPENT":        110,
+		"COUPON_LIMIT_REACHED":       111,
+		"COUPON_NOT_ISSUING":         112,
+		"COUPON_BUSY":                113,
+		"INVITATION_SELF":            120,
+		"INVITATION_NOT_NEW_SHOPPER": 121,
+		"INVITATIONS_OFF":            122,
 	}
 )
 
@@ -264,8 +276,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xce\n" +
-	"\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xaa\v\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -317,7 +328,10 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\x13COUPON_BUDGET_SPENT\x10n\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
 	"\x14COUPON_LIMIT_REACHED\x10o\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
 	"\x12COUPON_NOT_ISSUING\x10p\x1a\x04\xa8E\x99\x03\x12\x15\n" +
-	"\vCOUPON_BUSY\x10q\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\vCOUPON_BUSY\x10q\x1a\x04\xa8E\xf7\x03\x12\x19\n" +
+	"\x0fINVITATION_SELF\x10x\x1a\x04\xa8E\x99\x03\x12$\n" +
+	"\x1aINVITATION_NOT_NEW_SHOPPER\x10y\x1a\x04\xa8E\x99\x03\x12\x19\n" +
+	"\x0fINVITATIONS_OFF\x10z\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once
