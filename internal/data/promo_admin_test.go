@@ -287,3 +287,58 @@ func TestPromoTemplateEndRacesOtherMoves(t *testing.T) {
 		t.Fatal("no end succeeded in any round: the test proves nothing")
 	}
 }
+
+// Rewards are granted once per key within the budgets and the per-shopper limit, through the
+// same counters as claims: a key granted from 20 goroutines on two replicas issues one coupon
+// and books one.
+func TestCouponGrantOncePerKey(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	tpl := e.templateOf(promo.ChannelInvitation, 3, 300, 2)
+	ids := make(chan int64, 20)
+	var wg sync.WaitGroup
+	for g := range 20 {
+		wg.Go(func() {
+			c, err := e.replicas[g%2].Claims.Grant(ctx, tpl.ID, 1, promo.InvitationKey(9, "inviter"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- c.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	first := int64(0)
+	for id := range ids {
+		if first == 0 {
+			first = id
+		}
+		if id != first {
+			t.Fatalf("one key granted coupons %d and %d", first, id)
+		}
+	}
+	if issued := e.checkAgree(tpl); issued.Count != 1 {
+		t.Fatalf("one key issued %d coupons", issued.Count)
+	}
+	if _, err := e.replicas[0].Claims.Grant(ctx, tpl.ID, 1, promo.InvitationKey(10, "inviter")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.replicas[1].Claims.Grant(ctx, tpl.ID, 1, promo.InvitationKey(11, "inviter")); !errors.Is(err, promo.ErrShopperLimit) {
+		t.Errorf("third reward of a limit of 2: %v", err)
+	}
+	if _, err := e.replicas[1].Claims.Grant(ctx, tpl.ID, 2, promo.InvitationKey(10, "invitee")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.replicas[0].Claims.Grant(ctx, tpl.ID, 3, promo.InvitationKey(12, "invitee")); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Errorf("fourth reward of a budget of 3: %v", err)
+	}
+	if _, err := e.replicas[0].Claims.Claim(ctx, 4, tpl.ID); !errors.Is(err, promo.ErrNotIssuing) {
+		t.Errorf("claim of an invitation template: %v", err)
+	}
+	claimable := e.template(5, 500, 1)
+	if _, err := e.replicas[0].Claims.Grant(ctx, claimable.ID, 4, promo.InvitationKey(13, "invitee")); !errors.Is(err, promo.ErrNotIssuing) {
+		t.Errorf("grant of a claim template: %v", err)
+	}
+	e.checkAgree(tpl)
+}
