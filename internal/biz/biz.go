@@ -58,4 +58,5 @@ var ProviderSet = wire.NewSet(
 	promo.NewAdmin,
 	promo.NewShop,
 	promo.NewExpiry,
+	promo.NewSends,
 )

@@ -150,6 +150,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	admin := promo.NewAdmin(store, promoKeeper, commissionConfig, now)
 	shop := promo.NewShop(store, couponStore, store, now)
 	expiry := promo.NewExpiry(couponStore, now)
+	sends := promo.NewSends(store, store, claims, now)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -207,6 +208,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		PromoAdmin:      admin,
 		PromoShop:       shop,
 		CouponExpiry:    expiry,
+		CouponSends:     sends,
 	}
 	return stack, nil
 }
