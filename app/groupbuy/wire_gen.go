@@ -259,8 +259,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	couponcountStore := couponcount.NewStore(universalClient, keyPrefix)
 	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
 	admin := promo.NewAdmin(store, promoKeeper, config3, portClock)
-	promoOpsService := service.NewPromoOpsService(admin)
 	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, portClock)
+	sends := promo.NewSends(store, store, claims, portClock)
+	promoOpsService := service.NewPromoOpsService(admin, sends)
 	shop := promo.NewShop(store, couponStore, store, portClock)
 	promoShopService := service.NewPromoShopService(claims, shop)
 	services := server.Services{
@@ -331,7 +332,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
 	expiry := promo.NewExpiry(couponStore, portClock)
-	sends := promo.NewSends(store, store, claims, portClock)
 	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends)
 	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet, mainPromoLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
