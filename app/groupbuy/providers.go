@@ -22,10 +22,10 @@ import (
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
 	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping", "Commission", "Settlement"),
 	checkoutConfig,
-	checkoutActivities,
 	checkoutTick,
 	qrSigner,
 	checkoutLoops,
+	promoLoops,
 	domainLoops,
 	shippingConfig,
 	shippingLoops,
@@ -112,8 +112,3 @@ func compliance(c *conf.Catalog) *catalog.Compliance {
 	}
 	return catalog.NewCompliance(words)
 }
-
-// checkoutActivities are the 满减 activities checkout prices with. No store of activities is
-// wired into the program yet, so none applies: bind order.Activities to the activity store
-// (promo.Repo's Applying) here once it is.
-func checkoutActivities() order.Activities { return order.NoActivities{} }

@@ -21,6 +21,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -29,6 +30,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/auditstore"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
@@ -204,7 +206,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	afterSaleRefunds := order.NewAfterSaleRefunds(afterSaleRepo, orderRepo, outboxStore, couponStore, portClock)
 	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, couponStore, portClock)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, portClock)
-	activities := checkoutActivities()
+	store := promostore.NewStore(db)
 	pricingConfig := biz.CheckoutPricing(config3, config4)
 	checkoutDeps := order.CheckoutDeps{
 		Repo:       orderRepo,
@@ -220,7 +222,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Config:     orderConfig,
 		Now:        portClock,
 		Coupons:    couponStore,
-		Activities: activities,
+		Activities: store,
 		Pricing:    pricingConfig,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
@@ -261,6 +263,15 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
 	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
+	couponcountStore := couponcount.NewStore(universalClient, keyPrefix)
+	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
+	adminConfig := biz.PromoAdmin(config3)
+	admin := promo.NewAdmin(store, promoKeeper, adminConfig, portClock)
+	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, portClock)
+	sends := promo.NewSends(store, store, claims, portClock)
+	promoOpsService := service.NewPromoOpsService(admin, sends)
+	shop := promo.NewShop(store, couponStore, store, portClock)
+	promoShopService := service.NewPromoShopService(claims, shop)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -281,6 +292,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciliation:   financeReconciliationService,
 		AuditLog:         auditLogService,
 		OpsDashboard:     opsDashboardService,
+		PromoOps:         promoOpsService,
+		PromoShop:        promoShopService,
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
@@ -327,7 +340,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainCheckoutLoopSet := checkoutLoops(mainTick, logger, presaleUsecase, sweeper, pickup, afterSales)
 	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
-	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet)
+	expiry := promo.NewExpiry(couponStore, portClock)
+	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends)
+	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet, mainPromoLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {

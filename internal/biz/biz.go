@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 )
@@ -55,7 +56,18 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(order.Payments), new(*payment.Usecase)),
 	audit.NewUsecase,
 	dashboard.NewUsecase,
+	promo.NewKeeper,
+	promo.NewClaims,
+	promo.NewAdmin,
+	promo.NewShop,
+	promo.NewExpiry,
+	promo.NewSends,
+	PromoAdmin,
 )
+
+// PromoAdmin is what coupon templates are checked against: the commission cap (promo cannot
+// read commission's config itself: commission reads orders, which price with promo).
+func PromoAdmin(c commission.Config) promo.AdminConfig { return promo.AdminConfig{CapBP: c.CapBP} }
 
 // CheckoutPricing is what checkout prices against: the commission cap of a line and WeChat Pay's
 // maximum profit-sharing ratio net of its fee, as settlement shares.

@@ -12,11 +12,11 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
-	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data/auditstore"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
@@ -65,8 +65,8 @@ var Stores = wire.NewSet(
 	redispace.ProviderSet,
 	auditstore.ProviderSet,
 	pricestore.ProviderSet,
-	promostore.NewCouponStore,
-	wire.Bind(new(promo.Coupons), new(*promostore.CouponStore)),
+	promostore.ProviderSet,
+	couponcount.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/groupbuy/groupbuy/ent"
 	entcoupon "github.com/groupbuy/groupbuy/ent/coupon"
-	"github.com/groupbuy/groupbuy/ent/promoactivity"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
@@ -24,40 +22,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
-
-// entActivities reads 满减 activities from promo_activities for checkout, as the activity store
-// will: the tests insert them with ent (tiers as the schema documents them).
-type entActivities struct{ db *ent.Client }
-
-type tierJSON struct {
-	Threshold  int64 `json:"threshold"`
-	Off        int64 `json:"off"`
-	GiftItemID int64 `json:"gift_item_id"`
-	GiftQty    int64 `json:"gift_qty"`
-}
-
-func (a entActivities) Applying(ctx context.Context, at time.Time) ([]*promo.Activity, error) {
-	rows, err := a.db.PromoActivity.Query().Where(promoactivity.StatusEQ(promoactivity.StatusActive),
-		promoactivity.StartsAtLTE(at), promoactivity.EndsAtGT(at)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*promo.Activity, len(rows))
-	for i, r := range rows {
-		var tiers []tierJSON
-		if err := json.Unmarshal(r.Tiers, &tiers); err != nil {
-			return nil, err
-		}
-		act := &promo.Activity{ID: int64(r.ID), Name: r.Name, Status: promo.ActivityStatus(r.Status),
-			Scope:  promo.Scope{Kind: promo.ScopeKind(r.ScopeKind), IDs: r.ScopeIds, Cells: r.ScopeCells},
-			Window: promo.Window{From: r.StartsAt, Until: r.EndsAt}}
-		for _, t := range tiers {
-			act.Tiers = append(act.Tiers, promo.Tier{Threshold: t.Threshold, Off: t.Off, GiftItemID: t.GiftItemID, GiftQty: t.GiftQty})
-		}
-		out[i] = act
-	}
-	return out, nil
-}
 
 // prEnv is checkout with promotions as the program builds it, on PostgreSQL, Redis and the
 // WeChat Pay simulator, with the test's clock: one open batch of three items (A 1500 fen, B 2000,
@@ -86,7 +50,6 @@ func newPrEnv(t *testing.T, counter string, policy ...func(*datatest.Config)) *p
 	cfg.Order = order.Config{OrderTTL: 15 * time.Minute, CheckoutDeadline: 2 * time.Second, AfterSalesWindow: 48 * time.Hour}
 	cfg.Checkout = &conf.Checkout{StockCounter: counter}
 	cfg.Commission = commission.Config{Levels: 2, CapBP: commission.DefaultCapBP}
-	cfg.Activities = entActivities{db: db.Ent}
 	qr, err := order.NewQRSigner([]byte("pickup-test-key-of-at-least-32-bytes!!"))
 	if err != nil {
 		t.Fatal(err)
@@ -157,14 +120,17 @@ func (e *prEnv) coupon(user int64, d promo.Discount, by promo.Funder, validFor t
 }
 
 // activity starts a 满减 of tiers over everything.
-func (e *prEnv) activity(tiers ...tierJSON) {
-	b, err := json.Marshal(tiers)
+// activity starts a 满减 through the activity store, as ops would (which also drops the store's
+// cache of the activities that apply).
+func (e *prEnv) activity(scope promo.Scope, window time.Duration, tiers ...promo.Tier) {
+	e.t.Helper()
+	now := e.clock.Now()
+	_, err := e.built.PromoStore.CreateActivity(e.t.Context(), &promo.Activity{Name: "满减", Scope: scope,
+		Window: promo.Window{From: now.Add(-time.Hour), Until: now.Add(window)}, Tiers: tiers,
+		Status: promo.ActivityActive, CreatedBy: 1})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	now := e.clock.Now()
-	e.db.PromoActivity.Create().SetName("满减").SetStartsAt(now.Add(-time.Hour)).SetEndsAt(now.Add(24 * time.Hour)).
-		SetTiers(b).SetCreatedBy(1).SetScopeKind(promoactivity.ScopeKindAll).SaveX(e.t.Context())
 }
 
 // cart is 2 × A and 1 × B at the prices shown: 5000 fen.
@@ -272,7 +238,7 @@ func (e *prEnv) trialBalanceZero() {
 func TestCheckoutWithPromotionsStoresAndPaysTheAllocatedAmounts(t *testing.T) {
 	e := newPrEnv(t, "redis")
 	ctx := t.Context()
-	e.activity(tierJSON{Threshold: 3000, Off: 300}, tierJSON{Threshold: 5000, Off: 800})
+	e.activity(promo.Scope{Kind: promo.ScopeAll}, 24*time.Hour, promo.Tier{Threshold: 3000, Off: 300}, promo.Tier{Threshold: 5000, Off: 800})
 	user := e.shopper(1)
 	cp := e.coupon(user, promo.Discount{Kind: promo.FixedOff, AmountOff: 1000, Threshold: 3000}, promo.FundedByPlatform, 24*time.Hour)
 
@@ -550,9 +516,8 @@ func TestLeaderFundedCouponLowersTheLeadersCommission(t *testing.T) {
 func TestGiftTierReservesTheGiftAndRetriesFindTheOrder(t *testing.T) {
 	e := newPrEnv(t, "redis")
 	ctx := t.Context()
-	e.db.PromoActivity.Create().SetName("满30赠番茄").SetStartsAt(e.clock.Now().Add(-time.Hour)).
-		SetEndsAt(e.clock.Now().Add(time.Hour)).SetTiers([]byte(fmt.Sprintf(`[{"threshold":3000,"gift_item_id":%d,"gift_qty":2}]`, e.gift.ID))).
-		SetCreatedBy(1).SetScopeKind(promoactivity.ScopeKindBatches).SetScopeIds([]int64{e.batch.ID}).SaveX(ctx)
+	e.activity(promo.Scope{Kind: promo.ScopeBatches, IDs: []int64{e.batch.ID}}, time.Hour,
+		promo.Tier{Threshold: 3000, GiftItemID: e.gift.ID, GiftQty: 2})
 	user := e.shopper(1)
 	in := order.PlaceInput{Key: "gift-order-1", BatchID: e.batch.ID, Lines: []order.LineInput{{ItemID: e.a.ID, Qty: 2, Price: e.a.Price}}}
 	o, err := e.built.Checkout.Place(ctx, user, in)

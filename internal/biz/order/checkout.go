@@ -35,7 +35,6 @@ type Checkout struct {
 	coupons    promo.Coupons
 	activities Activities
 	pricing    PricingConfig
-	acts       *activityCache
 }
 
 // CheckoutDeps are Checkout's collaborators.
@@ -63,7 +62,7 @@ type CheckoutDeps struct {
 func NewCheckout(d CheckoutDeps) *Checkout {
 	return &Checkout{repo: d.Repo, counter: d.Counter, keeper: d.Keeper, shoppers: d.Shoppers, batches: d.Batches,
 		open: d.BatchRepo, payments: d.Payments, events: d.Events, tx: d.Tx, qr: d.QR, cfg: d.Config, now: d.Now,
-		coupons: d.Coupons, activities: d.Activities, pricing: d.Pricing, acts: &activityCache{}}
+		coupons: d.Coupons, activities: d.Activities, pricing: d.Pricing}
 }
 
 // LineInput is one line as the shopper asks for it, with the price it saw.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -146,33 +145,13 @@ func needsLeader(acts []*promo.Activity) bool {
 	return false
 }
 
-// activityTTL is how long checkout reuses the activities it read: under a flash sale every
-// checkout would otherwise read them. An activity starting or ending is seen this much late at
-// most (Price checks each one's window at the order's time again).
-const activityTTL = 2 * time.Second
-
-// activityCache keeps the activities read last.
-type activityCache struct {
-	mu   sync.Mutex
-	at   time.Time
-	acts []*promo.Activity
-}
-
+// applying reads the activities that apply at now. The store keeps them cached for a moment,
+// so a flash sale does not read them once per checkout.
 func (c *Checkout) applying(ctx context.Context, now time.Time) ([]*promo.Activity, error) {
-	ac := c.acts
-	if ac == nil {
-		return c.activities.Applying(ctx, now)
-	}
-	ac.mu.Lock()
-	defer ac.mu.Unlock()
-	if !ac.at.IsZero() && now.Sub(ac.at) < activityTTL && !now.Before(ac.at) {
-		return ac.acts, nil
-	}
 	acts, err := c.activities.Applying(ctx, now)
 	if err != nil {
 		return nil, fmt.Errorf("满减 activities: %w", err)
 	}
-	ac.at, ac.acts = now, acts
 	return acts, nil
 }
 

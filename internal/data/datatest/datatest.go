@@ -23,12 +23,14 @@ import (
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/pricestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
@@ -55,16 +57,6 @@ type Config struct {
 	Auth *conf.Auth
 	// Checkout chooses the stock counter (stock_counter) and the arrival message's template.
 	Checkout *conf.Checkout
-	// Activities are the 满减 activities checkout prices with; nil: none.
-	Activities order.Activities
-}
-
-// activities is the test's activities, or none.
-func activities(cfg Config) order.Activities { //nolint:unused // a provider of Build (wireinject)
-	if cfg.Activities == nil {
-		return order.NoActivities{}
-	}
-	return cfg.Activities
 }
 
 // NoWechat is WeChat left unconfigured, as the program runs without it: the mini-program client
@@ -136,6 +128,16 @@ type Stack struct {
 	SettlementStore *settlementstore.SettlementStore
 	Settlement      *settlement.Usecase
 	Reconciler      *reconcile.Reconciler
+
+	PromoStore     *promostore.Store
+	CouponStore    *promostore.CouponStore
+	CouponCounters *couponcount.Store
+	CouponKeeper   *promo.Keeper
+	Claims         *promo.Claims
+	PromoAdmin     *promo.Admin
+	PromoShop      *promo.Shop
+	CouponExpiry   *promo.Expiry
+	CouponSends    *promo.Sends
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance

@@ -25,7 +25,6 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		programSet,
 		wire.Bind(new(port.Transactor), new(*sqldb.DB)), // as data.ProviderSet has it with the database
 		// As app/groupbuy's server set has them.
-		activities,
 		auth.NewIssuer,
 		wire.Bind(new(identity.TokenIssuer), new(*auth.Issuer)),
 		wire.FieldsOf(new(Config), "Identity", "Leader", "Order", "Presale", "Commission", "Shipping",

@@ -19,6 +19,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -27,6 +28,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
@@ -110,7 +112,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	listener := order.NewListener(orderRepo, outboxStore, afterSaleRefunds, couponStore, now)
 	paymentUsecase := payment.NewUsecase(client, paymentStore, db, listener, now)
 	qrSigner := cfg.QR
-	orderActivities := activities(cfg)
+	store := promostore.NewStore(db)
 	settlementConfig := cfg.Settlement
 	pricingConfig := biz.CheckoutPricing(commissionConfig, settlementConfig)
 	checkoutDeps := order.CheckoutDeps{
@@ -127,7 +129,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Config:     orderConfig,
 		Now:        now,
 		Coupons:    couponStore,
-		Activities: orderActivities,
+		Activities: store,
 		Pricing:    pricingConfig,
 	}
 	orderCheckout := order.NewCheckout(checkoutDeps)
@@ -150,6 +152,14 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, settlementConfig, now)
 	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
+	couponcountStore := couponcount.NewStore(rdb, prefix)
+	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
+	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, now)
+	adminConfig := biz.PromoAdmin(commissionConfig)
+	admin := promo.NewAdmin(store, promoKeeper, adminConfig, now)
+	shop := promo.NewShop(store, couponStore, store, now)
+	expiry := promo.NewExpiry(couponStore, now)
+	sends := promo.NewSends(store, store, claims, now)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -202,6 +212,15 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		SettlementStore: settlementStore,
 		Settlement:      settlementUsecase,
 		Reconciler:      reconciler,
+		PromoStore:      store,
+		CouponStore:     couponStore,
+		CouponCounters:  couponcountStore,
+		CouponKeeper:    promoKeeper,
+		Claims:          claims,
+		PromoAdmin:      admin,
+		PromoShop:       shop,
+		CouponExpiry:    expiry,
+		CouponSends:     sends,
 	}
 	return stack, nil
 }
