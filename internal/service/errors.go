@@ -15,6 +15,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/catalog"
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -53,6 +54,9 @@ var reasons = []struct {
 	// A day's WeChat Pay bill (reconciliation); wraps no bizerr kind.
 	{payment.ErrBillNotReady, v1.ErrorBillNotReady, "WeChat Pay has no bills of the day yet (they are out after 10:00 the next day, Beijing time; a day without trades has none): reconcile again later"},
 	// The pickup day and after-sales (none of these wraps a bizerr kind).
+	{invite.ErrSelfInvite, v1.ErrorInvitationSelf, "a shopper cannot invite itself"},
+	{invite.ErrNotNewShopper, v1.ErrorInvitationNotNewShopper, "only a shopper who has never paid for an order can be invited"},
+	{invite.ErrOff, v1.ErrorInvitationsOff, "invitations are not offered"},
 	{order.ErrPickupCode, v1.ErrorPickupCodeInvalid, "the pickup code is not valid at this pickup point, or was used"},
 	{order.ErrAfterSalesOver, v1.ErrorAfterSalesClosed, "the after-sales window of this order has closed"},
 }

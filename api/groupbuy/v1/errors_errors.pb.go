@@ -636,3 +636,45 @@ func IsBillNotReady(err error) bool {
 func ErrorBillNotReady(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_BILL_NOT_READY.String(), fmt.Sprintf(format, args...))
 }
+
+// 邀请有礼: the invitation code is the caller's own (the same account, WeChat user or phone).
+func IsInvitationSelf(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVITATION_SELF.String() && e.Code == 409
+}
+
+// 邀请有礼: the invitation code is the caller's own (the same account, WeChat user or phone).
+func ErrorInvitationSelf(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_INVITATION_SELF.String(), fmt.Sprintf(format, args...))
+}
+
+// Only a shopper who never paid for an order can be invited.
+func IsInvitationNotNewShopper(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVITATION_NOT_NEW_SHOPPER.String() && e.Code == 409
+}
+
+// Only a shopper who never paid for an order can be invited.
+func ErrorInvitationNotNewShopper(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_INVITATION_NOT_NEW_SHOPPER.String(), fmt.Sprintf(format, args...))
+}
+
+// The invitation programme is not offered (not configured).
+func IsInvitationsOff(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVITATIONS_OFF.String() && e.Code == 404
+}
+
+// The invitation programme is not offered (not configured).
+func ErrorInvitationsOff(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_INVITATIONS_OFF.String(), fmt.Sprintf(format, args...))
+}

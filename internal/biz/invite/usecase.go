@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
@@ -28,10 +29,18 @@ type Repo interface {
 	PhoneInvited(ctx context.Context, phoneIndex string, exceptID int64) (bool, error)
 	// Rewarded counts the inviter's rewarded invitations.
 	Rewarded(ctx context.Context, inviterID int64) (int, error)
-	// OfInviter pages through the inviter's invitations, newest first.
-	OfInviter(ctx context.Context, inviterID, beforeID int64, limit int) ([]*Invitation, error)
-	// Tally counts the inviter's invitations by state.
+	// List pages through invitations, newest first.
+	List(ctx context.Context, f Filter) ([]*Invitation, error)
+	// Tally counts the inviter's invitations by state, everyone's for inviter 0.
 	Tally(ctx context.Context, inviterID int64) (map[InvitationState]int, error)
+}
+
+// Filter selects invitations; zero fields select everything.
+type Filter struct {
+	State     InvitationState
+	InviterID int64
+	BeforeID  int64
+	Limit     int
 }
 
 // People tells who a shopper is (identity) and whether it ever paid for an order (orders).
@@ -158,7 +167,30 @@ func (u *Usecase) Status(ctx context.Context, userID int64) (*Status, error) {
 
 // List pages through the shopper's invitations.
 func (u *Usecase) List(ctx context.Context, userID, beforeID int64, limit int) ([]*Invitation, error) {
-	return u.repo.OfInviter(ctx, userID, beforeID, limit)
+	return u.repo.List(ctx, Filter{InviterID: userID, BeforeID: beforeID, Limit: limit})
+}
+
+// Overview is the programme as ops see it: a page of invitations and the totals by state.
+type Overview struct {
+	Invitations []*Invitation
+	Counts      map[InvitationState]int
+	Cap         int
+}
+
+// Overview lists invitations for ops, with the counts of the inviter's (or everyone's).
+func (u *Usecase) Overview(ctx context.Context, f Filter) (*Overview, error) {
+	if f.State != "" && !slices.Contains(InvitationLifecycle.States(), f.State) {
+		return nil, bizerr.Invalid("state", "pending, qualifying, rewarded, capped or refused")
+	}
+	invs, err := u.repo.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := u.repo.Tally(ctx, f.InviterID)
+	if err != nil {
+		return nil, err
+	}
+	return &Overview{Invitations: invs, Counts: counts, Cap: u.cfg.Cap}, nil
 }
 
 // The handlers below are subscribed in the event map (internal/server/events.go). Each runs in

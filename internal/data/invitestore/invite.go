@@ -125,15 +125,21 @@ func (s *Store) Rewarded(ctx context.Context, inviterID int64) (int, error) {
 	return n, sqldb.Err(err, fmt.Sprintf("rewarded invitations of %d", inviterID))
 }
 
-// OfInviter pages through the inviter's invitations, newest first.
-func (s *Store) OfInviter(ctx context.Context, inviterID, beforeID int64, limit int) ([]*invite.Invitation, error) {
-	q := s.data.Client(ctx).Invitation.Query().Where(invitation.InviterID(int(inviterID)))
-	if beforeID > 0 {
-		q = q.Where(invitation.IDLT(int(beforeID)))
+// List pages through invitations, newest first.
+func (s *Store) List(ctx context.Context, f invite.Filter) ([]*invite.Invitation, error) {
+	q := s.data.Client(ctx).Invitation.Query()
+	if f.InviterID > 0 {
+		q = q.Where(invitation.InviterID(int(f.InviterID)))
 	}
-	rows, err := q.Order(ent.Desc(invitation.FieldID)).Limit(limit).All(ctx)
+	if f.State != "" {
+		q = q.Where(invitation.StateEQ(invitation.State(f.State)))
+	}
+	if f.BeforeID > 0 {
+		q = q.Where(invitation.IDLT(int(f.BeforeID)))
+	}
+	rows, err := q.Order(ent.Desc(invitation.FieldID)).Limit(f.Limit).All(ctx)
 	if err != nil {
-		return nil, sqldb.Err(err, fmt.Sprintf("invitations of %d", inviterID))
+		return nil, sqldb.Err(err, "list invitations")
 	}
 	out := make([]*invite.Invitation, len(rows))
 	for i, r := range rows {
@@ -142,14 +148,17 @@ func (s *Store) OfInviter(ctx context.Context, inviterID, beforeID int64, limit 
 	return out, nil
 }
 
-// Tally counts the inviter's invitations by state.
+// Tally counts the inviter's invitations by state, everyone's for inviter 0.
 func (s *Store) Tally(ctx context.Context, inviterID int64) (map[invite.InvitationState]int, error) {
 	var rows []struct {
 		State string `json:"state"`
 		N     int    `json:"n"`
 	}
-	err := s.data.Client(ctx).Invitation.Query().Where(invitation.InviterID(int(inviterID))).
-		GroupBy(invitation.FieldState).Aggregate(ent.As(ent.Count(), "n")).Scan(ctx, &rows)
+	q := s.data.Client(ctx).Invitation.Query()
+	if inviterID > 0 {
+		q = q.Where(invitation.InviterID(int(inviterID)))
+	}
+	err := q.GroupBy(invitation.FieldState).Aggregate(ent.As(ent.Count(), "n")).Scan(ctx, &rows)
 	if err != nil {
 		return nil, sqldb.Err(err, fmt.Sprintf("tally invitations of %d", inviterID))
 	}
