@@ -23,6 +23,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -57,6 +58,7 @@ type Deps struct {
 	Receivers  *payment.ReceiverOps
 	Catalog    *catalog.Usecase
 	Dashboard  *dashboard.Usecase
+	Promotions *promo.Admin
 	Proxies    mw.Proxies // who may name the client's address and the request id
 }
 
