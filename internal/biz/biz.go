@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 )
 
@@ -52,4 +53,8 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(order.Payments), new(*payment.Usecase)),
 	audit.NewUsecase,
 	dashboard.NewUsecase,
+	promo.NewKeeper,
+	promo.NewClaims,
+	promo.NewAdmin,
+	promo.NewShop,
 )

@@ -16,17 +16,20 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
@@ -120,6 +123,14 @@ type Stack struct {
 	SettlementStore *settlementstore.SettlementStore
 	Settlement      *settlement.Usecase
 	Reconciler      *reconcile.Reconciler
+
+	PromoStore     *promostore.Store
+	CouponStore    *promostore.CouponStore
+	CouponCounters *couponcount.Store
+	CouponKeeper   *promo.Keeper
+	Claims         *promo.Claims
+	PromoAdmin     *promo.Admin
+	PromoShop      *promo.Shop
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance

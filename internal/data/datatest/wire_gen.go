@@ -18,6 +18,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
@@ -26,6 +27,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
+	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
@@ -33,6 +35,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
@@ -139,6 +142,13 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	settlementUsecase := settlement.NewUsecase(settlementStore, client, ledgerLedger, db, settlementConfig, now)
 	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
+	store := promostore.NewStore(db)
+	couponStore := promostore.NewCouponStore(db)
+	couponcountStore := couponcount.NewStore(rdb, prefix)
+	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
+	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, now, logger)
+	admin := promo.NewAdmin(store, promoKeeper, commissionConfig, now)
+	shop := promo.NewShop(store, couponStore, store, now)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -188,6 +198,13 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		SettlementStore: settlementStore,
 		Settlement:      settlementUsecase,
 		Reconciler:      reconciler,
+		PromoStore:      store,
+		CouponStore:     couponStore,
+		CouponCounters:  couponcountStore,
+		CouponKeeper:    promoKeeper,
+		Claims:          claims,
+		PromoAdmin:      admin,
+		PromoShop:       shop,
 	}
 	return stack, nil
 }

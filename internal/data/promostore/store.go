@@ -1,6 +1,3 @@
-// Package promostore keeps promotions in the database: coupon templates, 满减 activities, the
-// shoppers' coupons and ops sends. It owns the tables coupon_templates, coupons,
-// promo_activities, coupon_sends and coupon_send_targets.
 package promostore
 
 import (

@@ -9,6 +9,8 @@ import (
 // ProviderSet builds the promotion stores.
 var ProviderSet = wire.NewSet(
 	NewStore,
+	NewCouponStore,
+	wire.Bind(new(promo.Coupons), new(*CouponStore)),
 	wire.Bind(new(promo.Repo), new(*Store)),
 	wire.Bind(new(promo.CouponKeys), new(*Store)),
 	wire.Bind(new(promo.Holdings), new(*Store)),
