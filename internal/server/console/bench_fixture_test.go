@@ -127,7 +127,8 @@ func benchConsole(b *testing.B, db *sqldb.DB, keys *seal.Keyring) *Console {
 		Views: st.Views, Ledger: st.Ledger, Settlement: st.Settlement, Clock: time.Now, Logger: logger,
 		Audit: audit.NewUsecase(auditstore.NewAuditStore(db), time.Now), Leaders: st.Leader, Batches: st.Presale, Catalog: st.Catalog, Dashboard: st.Dashboard,
 		Stock: st.Keeper, Pickup: st.Pickup, AfterSales: st.AfterSales, Shipping: st.Shipping, Reconciler: st.Reconciler,
-		Plans: st.Plans, Receivers: payment.NewReceiverOps(paymentstore.NewRegistrationQueue(db), db, time.Now)})
+		Plans: st.Plans, Receivers: payment.NewReceiverOps(paymentstore.NewRegistrationQueue(db), db, time.Now),
+		Promotions: st.PromoAdmin})
 	if err != nil {
 		b.Fatal(err)
 	}
