@@ -173,3 +173,37 @@ func TestCouponPageOffersTheLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// The activities list shows each activity's tiers, money off or a gift, and offers the moves its
+// status allows; a refused tier keeps every row as typed and is shown on the tiers.
+func TestActivitiesPageRenders(t *testing.T) {
+	c := testConsole(t)
+	act := &promo.Activity{ID: 6, Name: "周末满减", Scope: promo.Scope{Kind: promo.ScopeBatches, IDs: []int64{8}},
+		Tiers:  []promo.Tier{{Threshold: 5000, Off: 500}, {Threshold: 10000, GiftItemID: 31, GiftQty: 2}},
+		Status: promo.ActivityPaused}
+	f := activityForm{Name: "双阶梯", ScopeKind: "all", WindowFrom: "2026-12-08T08:00:00", WindowUntil: "2026-12-09T08:00:00",
+		Tiers: make([]tierForm, tierRows)}
+	f.Tiers[0], f.Tiers[1] = tierForm{Threshold: "100", Off: "20"}, tierForm{Threshold: "200", Off: "10"}
+	in, err := f.input()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = in.Check()
+	status, text, ok := c.refusal(err)
+	if !ok || status != 422 || invalidField(err) != "tiers.off_fen" {
+		t.Fatalf("a lower tier saving less: %d %v %v", status, ok, err)
+	}
+	d := &activitiesData{Statuses: activityStatuses, ScopeKinds: scopeKinds, Activities: []activityRow{{act}},
+		Input: f, CanCreate: true, CanMove: true, formError: formError{Form: "create", Field: invalidField(err), Error: text}}
+	page := renderView(t, c.views, "activities", d)
+	expectIn(t, "the activities page", page, "满 ¥50.00 减 ¥5.00", "满 ¥100.00 赠批次商品 #31 × 2", "指定预售批次（1 项）",
+		`id="resume-activity-6"`, `id="end-activity-6"`, `id="tier-off-1" value="10"`, `id="tier-threshold-0" value="100"`,
+		`data-field="tiers">减免金额须大于 0 且低于本阶梯门槛`, `id="activity-tiers" aria-invalid="true"`)
+	if strings.Contains(page, `id="pause-activity-6"`) {
+		t.Error("a paused activity is offered a pause")
+	}
+	d.CanCreate, d.CanMove = false, false
+	if page := renderView(t, c.views, "activities", d); strings.Contains(page, "create-activity-form") || strings.Contains(page, "activity-moves") {
+		t.Error("a role the API refuses is offered the forms")
+	}
+}
