@@ -254,6 +254,15 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
 	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
+	store := promostore.NewStore(db)
+	couponStore := promostore.NewCouponStore(db)
+	couponcountStore := couponcount.NewStore(universalClient, keyPrefix)
+	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
+	admin := promo.NewAdmin(store, promoKeeper, config3, portClock)
+	promoOpsService := service.NewPromoOpsService(admin)
+	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, portClock)
+	shop := promo.NewShop(store, couponStore, store, portClock)
+	promoShopService := service.NewPromoShopService(claims, shop)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -274,14 +283,11 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciliation:   financeReconciliationService,
 		AuditLog:         auditLogService,
 		OpsDashboard:     opsDashboardService,
+		PromoOps:         promoOpsService,
+		PromoShop:        promoShopService,
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
-	store := promostore.NewStore(db)
-	couponStore := promostore.NewCouponStore(db)
-	couponcountStore := couponcount.NewStore(universalClient, keyPrefix)
-	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
-	admin := promo.NewAdmin(store, promoKeeper, config3, portClock)
 	deps := console.Deps{
 		Accounts:   consoleUsecase,
 		Sessions:   authUsecase,

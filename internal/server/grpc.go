@@ -29,6 +29,8 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterLeaderSelfServer(srv, svc.LeaderSelf)
 	v1.RegisterLeaderOpsServer(srv, svc.LeaderOps)
 	v1.RegisterCatalogOpsServer(srv, svc.CatalogOps)
+	v1.RegisterPromoOpsServer(srv, svc.PromoOps)
+	v1.RegisterPromoShopServer(srv, svc.PromoShop)
 	v1.RegisterBatchOpsServer(srv, svc.BatchOps)
 	v1.RegisterShopServer(srv, svc.Shop)
 	v1.RegisterLeaderPickupServer(srv, svc.LeaderPickup)

@@ -65,6 +65,8 @@ type Services struct {
 	Reconciliation   *service.FinanceReconciliationService
 	AuditLog         *service.AuditLogService
 	OpsDashboard     *service.OpsDashboardService
+	PromoOps         *service.PromoOpsService
+	PromoShop        *service.PromoShopService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

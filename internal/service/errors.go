@@ -21,6 +21,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 // reasons gives each domain error its API error. Order matters only where errors wrap each other.
@@ -47,6 +48,9 @@ var reasons = []struct {
 	{order.ErrKeyReused, v1.ErrorIdempotencyKeyReused, "the idempotency key was used for another order"},
 	{order.ErrStockBusy, v1.ErrorUnavailable, "stock is being recounted: retry in a moment"},
 	{order.ErrNotLoaded, v1.ErrorUnavailable, "stock is being recounted: retry in a moment"},
+	{promo.ErrBudgetSpent, v1.ErrorCouponBudgetSpent, "none of these coupons are left"},
+	{promo.ErrShopperLimit, v1.ErrorCouponLimitReached, "you hold as many of these coupons as one shopper may"},
+	{promo.ErrNotIssuing, v1.ErrorCouponNotIssuing, "these coupons are not being issued now"},
 	{bizerr.ErrNotFound, v1.ErrorNotFound, "not found"},
 	{bizerr.ErrConflict, v1.ErrorConflict, "conflicts with the current state"},
 	{bizerr.ErrRateLimited, v1.ErrorRateLimited, "too many requests: slow down and retry"},
@@ -114,6 +118,10 @@ func apiError(err error) *kerrors.Error {
 	}
 	if errors.Is(err, identity.ErrLoginBusy) {
 		return v1.ErrorLoginBusy("too many logins in progress: retry in a moment").
+			WithMetadata(map[string]string{"retry_after_seconds": "1"})
+	}
+	if errors.Is(err, promo.ErrBudgetBusy) || errors.Is(err, promo.ErrNotLoaded) {
+		return v1.ErrorCouponBusy("the coupons are being recounted: retry in a moment").
 			WithMetadata(map[string]string{"retry_after_seconds": "1"})
 	}
 	var rebind *leader.RebindError

@@ -17,6 +17,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 func TestErrorReasons(t *testing.T) {
@@ -35,6 +36,12 @@ func TestErrorReasons(t *testing.T) {
 		{fmt.Errorf("lock: %w", presale.Lifecycle.Refuse(presale.Open, "dispatch")), v1.ErrorReason_BATCH_STATE_CONFLICT, 409, "open"},
 		{order.Lifecycle.Refuse(order.Refunded, "cancel"), v1.ErrorReason_ORDER_STATE_CONFLICT, 409, "refunded"},
 		{order.AfterSaleLifecycle.Refuse(order.AfterSaleRefunded, "review it again"), v1.ErrorReason_ORDER_STATE_CONFLICT, 409, "refunded"},
+		{fmt.Errorf("template 3: amount budget: %w", promo.ErrBudgetSpent), v1.ErrorReason_COUPON_BUDGET_SPENT, 409, ""},
+		{fmt.Errorf("template 3: %w", promo.ErrShopperLimit), v1.ErrorReason_COUPON_LIMIT_REACHED, 409, ""},
+		{fmt.Errorf("template 3: %w", promo.ErrNotIssuing), v1.ErrorReason_COUPON_NOT_ISSUING, 409, ""},
+		{fmt.Errorf("template 3: %w", promo.ErrBudgetBusy), v1.ErrorReason_COUPON_BUSY, 503, ""},
+		{fmt.Errorf("claim: %w", promo.ErrNotLoaded), v1.ErrorReason_COUPON_BUSY, 503, ""},
+		{promo.TemplateLifecycle.Refuse(promo.TemplateEnded, "edit"), v1.ErrorReason_CONFLICT, 409, "ended"},
 	} {
 		e := kerrors.FromError(toAPIError(c.err))
 		if e.Reason != c.reason.String() || e.Code != c.code || e.Metadata["state"] != c.state {

@@ -115,6 +115,16 @@ const (
 	// WeChat Pay's bill of the day is not out yet (a day's bills are made after 10:00 the next
 	// day, Beijing time) or WeChat has none for it: reconcile again later.
 	ErrorReason_BILL_NOT_READY ErrorReason = 83
+	// Coupons. None of the template's coupons are left (已抢光): its count or amount budget is
+	// spent.
+	ErrorReason_COUPON_BUDGET_SPENT ErrorReason = 110
+	// The caller holds as many of the template's coupons as one shopper may.
+	ErrorReason_COUPON_LIMIT_REACHED ErrorReason = 111
+	// The template does not issue coupons now: paused, ended, outside its claim window, or not
+	// one shoppers claim.
+	ErrorReason_COUPON_NOT_ISSUING ErrorReason = 112
+	// The template's budget is being recounted: retry after retry_after_seconds.
+	ErrorReason_COUPON_BUSY ErrorReason = 113
 	// 邀请有礼: the invitation code is the caller's own (the same account, WeChat user or phone).
 	ErrorReason_INVITATION_SELF ErrorReason = 120
 	// Only a shopper who never paid for an order can be invited.
@@ -171,6 +181,10 @@ var (
 		81:  "NOT_A_LEADER",
 		82:  "TIMEOUT",
 		83:  "BILL_NOT_READY",
+		110: "COUPON_BUDGET_SPENT",
+		111: "COUPON_LIMIT_REACHED",
+		112: "COUPON_NOT_ISSUING",
+		113: "COUPON_BUSY",
 		120: "INVITATION_SELF",
 		121: "INVITATION_NOT_NEW_SHOPPER",
 		122: "INVITATIONS_OFF",
@@ -221,6 +235,10 @@ var (
 		"NOT_A_LEADER":               81,
 		"TIMEOUT":                    82,
 		"BILL_NOT_READY":             83,
+		"COUPON_BUDGET_SPENT":        110,
+		"COUPON_LIMIT_REACHED":       111,
+		"COUPON_NOT_ISSUING":         112,
+		"COUPON_BUSY":                113,
 		"INVITATION_SELF":            120,
 		"INVITATION_NOT_NEW_SHOPPER": 121,
 		"INVITATIONS_OFF":            122,
@@ -258,8 +276,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xb6\n" +
-	"\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xaa\v\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -307,7 +324,11 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\fPLAN_INVALID\x10P\x1a\x04\xa8E\xa6\x03\x12\x16\n" +
 	"\fNOT_A_LEADER\x10Q\x1a\x04\xa8E\x93\x03\x12\x11\n" +
 	"\aTIMEOUT\x10R\x1a\x04\xa8E\xf8\x03\x12\x18\n" +
-	"\x0eBILL_NOT_READY\x10S\x1a\x04\xa8E\x99\x03\x12\x19\n" +
+	"\x0eBILL_NOT_READY\x10S\x1a\x04\xa8E\x99\x03\x12\x1d\n" +
+	"\x13COUPON_BUDGET_SPENT\x10n\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14COUPON_LIMIT_REACHED\x10o\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
+	"\x12COUPON_NOT_ISSUING\x10p\x1a\x04\xa8E\x99\x03\x12\x15\n" +
+	"\vCOUPON_BUSY\x10q\x1a\x04\xa8E\xf7\x03\x12\x19\n" +
 	"\x0fINVITATION_SELF\x10x\x1a\x04\xa8E\x99\x03\x12$\n" +
 	"\x1aINVITATION_NOT_NEW_SHOPPER\x10y\x1a\x04\xa8E\x99\x03\x12\x19\n" +
 	"\x0fINVITATIONS_OFF\x10z\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"

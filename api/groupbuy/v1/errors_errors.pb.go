@@ -637,6 +637,66 @@ func ErrorBillNotReady(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_BILL_NOT_READY.String(), fmt.Sprintf(format, args...))
 }
 
+// Coupons. None of the template's coupons are left (已抢光): its count or amount budget is
+// spent.
+func IsCouponBudgetSpent(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_COUPON_BUDGET_SPENT.String() && e.Code == 409
+}
+
+// Coupons. None of the template's coupons are left (已抢光): its count or amount budget is
+// spent.
+func ErrorCouponBudgetSpent(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_COUPON_BUDGET_SPENT.String(), fmt.Sprintf(format, args...))
+}
+
+// The caller holds as many of the template's coupons as one shopper may.
+func IsCouponLimitReached(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_COUPON_LIMIT_REACHED.String() && e.Code == 409
+}
+
+// The caller holds as many of the template's coupons as one shopper may.
+func ErrorCouponLimitReached(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_COUPON_LIMIT_REACHED.String(), fmt.Sprintf(format, args...))
+}
+
+// The template does not issue coupons now: paused, ended, outside its claim window, or not
+// one shoppers claim.
+func IsCouponNotIssuing(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_COUPON_NOT_ISSUING.String() && e.Code == 409
+}
+
+// The template does not issue coupons now: paused, ended, outside its claim window, or not
+// one shoppers claim.
+func ErrorCouponNotIssuing(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_COUPON_NOT_ISSUING.String(), fmt.Sprintf(format, args...))
+}
+
+// The template's budget is being recounted: retry after retry_after_seconds.
+func IsCouponBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_COUPON_BUSY.String() && e.Code == 503
+}
+
+// The template's budget is being recounted: retry after retry_after_seconds.
+func ErrorCouponBusy(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_COUPON_BUSY.String(), fmt.Sprintf(format, args...))
+}
+
 // 邀请有礼: the invitation code is the caller's own (the same account, WeChat user or phone).
 func IsInvitationSelf(err error) bool {
 	if err == nil {

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
-
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
@@ -22,6 +20,9 @@ const ClaimDeadline = 2 * time.Second
 // giveBackGrace is how long, beyond ClaimDeadline, a failed claim has to check its key and give
 // its booking back: a rebuild waits ClaimDeadline and this before it reads the database.
 const giveBackGrace = time.Second
+
+// takeTimeout bounds a take: one script on one Redis node.
+const takeTimeout = time.Second
 
 // CouponKeys tells whether a coupon of an issue key exists: a claim whose write failed asks it
 // before it gives its booking back, as the write may have landed and only its answer been lost.
@@ -37,14 +38,12 @@ type Claims struct {
 	counters Counters
 	keeper   *Keeper
 	now      port.Clock
-	log      *log.Helper
 }
 
 // NewClaims claims coupons through counters, writing them to coupons.
 func NewClaims(repo Repo, coupons Coupons, keys CouponKeys, counters Counters, keeper *Keeper,
-	now port.Clock, logger log.Logger) *Claims {
-	return &Claims{repo: repo, coupons: coupons, keys: keys, counters: counters, keeper: keeper,
-		now: now, log: log.NewHelper(logger)}
+	now port.Clock) *Claims {
+	return &Claims{repo: repo, coupons: coupons, keys: keys, counters: counters, keeper: keeper, now: now}
 }
 
 // Claim issues the shopper a coupon of the template: ErrNotIssuing when the template is not
@@ -81,41 +80,56 @@ func (c *Claims) Claim(ctx context.Context, userID, templateID int64) (*Coupon, 
 // coupon is one a claim wrote after giving back its booking, and this booking is now its.
 func (c *Claims) claim(ctx context.Context, t *Template, userID int64, now time.Time) (*Coupon, error) {
 	takenAt := time.Now()
-	seq, err := c.counters.Take(ctx, t, userID)
+	seq, err := c.take(ctx, t, userID)
 	if err != nil {
 		return nil, err
 	}
 	cp := NewClaimed(t, userID, seq, now)
-	wctx, cancel := context.WithDeadline(ctx, takenAt.Add(ClaimDeadline))
+	deadline := takenAt.Add(ClaimDeadline)
+	wctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	stored, _, err := c.coupons.Issue(wctx, cp)
 	if err == nil {
 		return stored, nil
 	}
-	c.giveBack(ctx, t, cp)
-	return nil, fmt.Errorf("claim template %d: write coupon: %w", t.ID, err)
+	return nil, fmt.Errorf("claim template %d: write coupon: %w", t.ID,
+		errors.Join(err, c.giveBack(ctx, t, cp, deadline)))
 }
 
-// giveBack returns the booking of a coupon whose write failed. When the check fails too, the
-// booking stays: a booking without a coupon only holds back one coupon of the budget (and one of
-// the shopper's limit) until the next rebuild, while a booking given back for a coupon that was
-// written would let the template issue one more than its budget.
-func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon) {
+// take books in the counters on a context the caller cannot cancel: a take whose answer is
+// lost (the shopper hung up) would leave a booking no claim knows the seq of, holding back a
+// coupon of the budget and one of the shopper's limit until the next rebuild.
+func (c *Claims) take(ctx context.Context, t *Template, userID int64) (int, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), takeTimeout)
+	defer cancel()
+	return c.counters.Take(ctx, t, userID)
+}
+
+// giveBack returns the booking of a coupon whose write failed, once it is sure the write did not
+// land. A write cut short by its context may still be executed by the database: the driver
+// drops the connection, but an INSERT the server has received runs and commits all the same,
+// a moment later. Looking at once would miss it and give back the booking of a coupon that then
+// appears, one over the budget (the race test saw it). So it looks only when the write's
+// deadline is over, long after any statement the server received has committed.
+//
+// When the check fails, the booking stays: a booking without a coupon only holds back one
+// coupon of the budget (and one of the shopper's limit) until the next rebuild, while a booking
+// given back for a coupon that was written lets the template issue one more than its budget.
+func (c *Claims) giveBack(ctx context.Context, t *Template, cp *Coupon, deadline time.Time) error {
+	time.Sleep(time.Until(deadline))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveBackGrace)
 	defer cancel()
 	written, err := c.keys.IssuedKey(ctx, cp.IssueKey)
 	if err != nil {
-		c.log.Warnw("msg", "claim: cannot tell whether the coupon was written; keeping its booking",
-			"template", t.ID, "user", cp.UserID, "seq", cp.Seq, "err", err)
-		return
+		return fmt.Errorf("cannot tell whether coupon %s was written, its booking kept: %w", cp.IssueKey, err)
 	}
 	if written {
-		return
+		return nil
 	}
 	if err := c.counters.Give(ctx, t, cp.UserID, cp.Seq); err != nil {
-		c.log.Warnw("msg", "claim: give back booking", "template", t.ID, "user", cp.UserID,
-			"seq", cp.Seq, "err", err)
+		return fmt.Errorf("give back the booking of %s: %w", cp.IssueKey, err)
 	}
+	return nil
 }
 
 // NewClaimed is the shopper's seq-th coupon of the template claimed at now: the template's

@@ -146,7 +146,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	couponStore := promostore.NewCouponStore(db)
 	couponcountStore := couponcount.NewStore(rdb, prefix)
 	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
-	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, now, logger)
+	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, now)
 	admin := promo.NewAdmin(store, promoKeeper, commissionConfig, now)
 	shop := promo.NewShop(store, couponStore, store, now)
 	stack := &Stack{

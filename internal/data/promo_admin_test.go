@@ -1,0 +1,195 @@
+package data_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
+)
+
+// A template survives the store field for field, an edit changes the template and not the
+// coupons issued, and budgets cannot fall below what is issued.
+func TestPromoTemplateEditKeepsIssuedCoupons(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	admin := e.replicas[0].PromoAdmin
+	tpl := e.template(10, 10*100, 2)
+	tpl.Scope = promo.Scope{Kind: promo.ScopeSKUs, IDs: []int64{5, 6}}
+	tpl.Validity = promo.Validity{Window: promo.Window{From: e.now.Add(-time.Hour).Truncate(time.Second),
+		Until: e.now.Add(72 * time.Hour).Truncate(time.Second)}}
+	v, err := admin.UpdateTemplate(ctx, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Scope.IDs[1] != 6 || !v.Validity.Window.Until.Equal(tpl.Validity.Window.Until) || v.Validity.Days != 0 {
+		t.Fatalf("stored template %+v", v.Template)
+	}
+	for _, u := range []int64{7, 7, 8} {
+		if _, err := e.replicas[1].Claims.Claim(ctx, u, tpl.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit := *v.Template
+	edit.Discount.AmountOff = 200
+	edit.Scope = promo.Scope{Kind: promo.ScopeAll}
+	edit.Budget = promo.Budget{Count: 3, Amount: 300, PerShopper: 2}
+	v, err = admin.UpdateTemplate(ctx, &edit)
+	if err != nil {
+		t.Fatalf("lower the budgets to what is issued: %v", err)
+	}
+	if v.Figures.Issued != 3 || v.Figures.Booked != 300 || v.Left() != 0 {
+		t.Errorf("figures %+v, left %d", v.Figures, v.Left())
+	}
+	mine, err := e.replicas[0].PromoShop.Mine(ctx, 7, promo.CouponAvailable, 0, 10)
+	if err != nil || len(mine) != 2 {
+		t.Fatalf("shopper 7's coupons: %d, %v", len(mine), err)
+	}
+	for _, c := range mine {
+		if c.Rules.Discount.AmountOff != 100 || c.Rules.Scope.Kind != promo.ScopeSKUs || c.Most != 100 {
+			t.Errorf("coupon %d followed the edit: %+v", c.ID, c.Rules)
+		}
+	}
+	for _, b := range []struct {
+		budget promo.Budget
+		field  string
+	}{
+		{promo.Budget{Count: 2, Amount: 10_000, PerShopper: 2}, "budget.count"},
+		{promo.Budget{Count: 10, Amount: 299, PerShopper: 2}, "budget.amount_fen"},
+		{promo.Budget{Count: 10, Amount: 10_000, PerShopper: 1}, "budget.per_shopper"},
+	} {
+		low := *v.Template
+		low.Budget = b.budget
+		_, err := admin.UpdateTemplate(ctx, &low)
+		var invalid *bizerr.InvalidError
+		if !errors.As(err, &invalid) || invalid.Field != b.field {
+			t.Errorf("budget %+v: %v, want invalid %s", b.budget, err, b.field)
+		}
+	}
+	// A refused edit changed nothing, and claims go on with the budgets as they were.
+	if _, err := e.replicas[0].Claims.Claim(ctx, 9, tpl.ID); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Errorf("claim after the budget was lowered to what is issued: %v", err)
+	}
+	e.checkAgree(v.Template)
+	raised := *v.Template
+	raised.Budget.Count, raised.Budget.Amount = 4, 500
+	if _, err := admin.UpdateTemplate(ctx, &raised); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.replicas[0].Claims.Claim(ctx, 9, tpl.ID)
+	if err != nil || c.Rules.Discount.AmountOff != 200 || c.Most != 200 {
+		t.Fatalf("claim after raising: %+v, %v; want the edited discount", c, err)
+	}
+	if _, err := e.replicas[1].Claims.Claim(ctx, 10, tpl.ID); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Errorf("fifth claim of a budget of 4 coupons, 500 fen with 500 booked: %v", err)
+	}
+}
+
+// Pause, resume and end move through the lifecycle; a paused or ended template issues nothing,
+// an ended one takes no edit and no move.
+func TestPromoTemplateLifecycle(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	admin := e.replicas[0].PromoAdmin
+	tpl := e.template(10, 1000, 1)
+	if _, err := admin.MoveTemplate(ctx, tpl.ID, promo.TemplatePaused); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.replicas[1].Claims.Claim(ctx, 5, tpl.ID); !errors.Is(err, promo.ErrNotIssuing) {
+		t.Errorf("claim of a paused template: %v", err)
+	}
+	if _, err := admin.MoveTemplate(ctx, tpl.ID, promo.TemplateActive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.replicas[1].Claims.Claim(ctx, 5, tpl.ID); err != nil {
+		t.Errorf("claim of a resumed template: %v", err)
+	}
+	v, err := admin.MoveTemplate(ctx, tpl.ID, promo.TemplateEnded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.MoveTemplate(ctx, tpl.ID, promo.TemplateActive); !errors.Is(err, lifecycle.ErrRefused) {
+		t.Errorf("resume an ended template: %v", err)
+	}
+	if _, err := admin.UpdateTemplate(ctx, v.Template); !errors.Is(err, lifecycle.ErrRefused) {
+		t.Errorf("edit an ended template: %v", err)
+	}
+	if _, err := e.replicas[1].Claims.Claim(ctx, 6, tpl.ID); !errors.Is(err, promo.ErrNotIssuing) {
+		t.Errorf("claim of an ended template: %v", err)
+	}
+	list, err := e.replicas[0].PromoShop.Claimable(ctx, 5)
+	if err != nil || len(list) != 0 {
+		t.Errorf("claimable after the end: %d, %v", len(list), err)
+	}
+}
+
+// The shop lists what a shopper can claim, with its holdings and what is left.
+func TestPromoShopClaimable(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	one := e.template(1, 100, 1)
+	two := e.template(5, 500, 2)
+	if _, err := e.replicas[0].Claims.Claim(ctx, 3, one.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.replicas[0].Claims.Claim(ctx, 4, two.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.replicas[1].PromoShop.Claimable(ctx, 4)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("claimable: %d, %v", len(list), err)
+	}
+	byID := map[int64]promo.Claimable{}
+	for _, c := range list {
+		byID[c.ID] = c
+	}
+	if c := byID[one.ID]; !c.SoldOut || c.Held != 0 || c.Reached {
+		t.Errorf("template of one coupon, claimed by another: %+v", c)
+	}
+	if c := byID[two.ID]; c.SoldOut || c.Held != 1 || c.Reached {
+		t.Errorf("template of five, one held of two allowed: %+v", c)
+	}
+}
+
+// Activities survive the store, and the ones that apply are read through a cache that a write
+// of the same replica clears.
+func TestPromoActivities(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	admin := e.replicas[0].PromoAdmin
+	a, err := admin.CreateActivity(ctx, &promo.Activity{Name: "满99减10",
+		Scope:  promo.Scope{Kind: promo.ScopeBatches, IDs: []int64{3}},
+		Window: promo.Window{From: e.now.Add(-time.Hour), Until: e.now.Add(time.Hour)},
+		Tiers:  []promo.Tier{{Threshold: 9900, Off: 1000}, {Threshold: 19900, GiftItemID: 12, GiftQty: 1}}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != promo.ActivityActive || len(a.Tiers) != 2 || a.Tiers[1].GiftItemID != 12 || a.Scope.IDs[0] != 3 {
+		t.Fatalf("stored activity %+v", a)
+	}
+	store := e.replicas[0].PromoStore
+	applying, err := store.Applying(ctx, e.now)
+	if err != nil || len(applying) != 1 {
+		t.Fatalf("applying: %d, %v", len(applying), err)
+	}
+	if _, err := admin.MoveActivity(ctx, a.ID, promo.ActivityPaused); err != nil {
+		t.Fatal(err)
+	}
+	if applying, _ := store.Applying(ctx, e.now); len(applying) != 0 {
+		t.Errorf("a paused activity still applies on the replica that paused it")
+	}
+	if applying, _ := store.Applying(ctx, e.now.Add(2*time.Hour)); len(applying) != 0 {
+		t.Errorf("an activity applies after its window")
+	}
+	bad := *a
+	bad.Tiers = []promo.Tier{{Threshold: 1000, Off: 1000}}
+	var invalid *bizerr.InvalidError
+	if _, err := admin.UpdateActivity(ctx, &bad); !errors.As(err, &invalid) {
+		t.Errorf("a tier saving its whole threshold: %v", err)
+	}
+	if got, _ := admin.Activity(ctx, a.ID); got.Tiers[0].Off != 1000 || got.Tiers[0].Threshold != 9900 {
+		t.Errorf("a refused edit changed the activity: %+v", got.Tiers)
+	}
+}
