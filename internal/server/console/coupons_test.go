@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
+	"github.com/groupbuy/groupbuy/internal/server/auth"
 )
 
 func TestZhe(t *testing.T) {
@@ -205,5 +207,31 @@ func TestActivitiesPageRenders(t *testing.T) {
 	d.CanCreate, d.CanMove = false, false
 	if page := renderView(t, c.views, "activities", d); strings.Contains(page, "create-activity-form") || strings.Contains(page, "activity-moves") {
 		t.Error("a role the API refuses is offered the forms")
+	}
+}
+
+// The promotion pages take their roles from the API's policy: everyone of the console reads the
+// templates and activities, only ops change them.
+func TestPromotionPagesMirrorTheAPI(t *testing.T) {
+	policy, err := auth.LoadPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := resolvePages(policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Console{pages: pages}
+	fin := identity.Principal{Roles: []identity.Role{identity.RoleFinance}}
+	ops := identity.Principal{Roles: []identity.Role{identity.RoleOps}}
+	for _, route := range []string{"GET " + couponsPath, couponRoute, "GET " + activitiesPath} {
+		if !c.may(fin, route) || !c.may(ops, route) {
+			t.Errorf("%s: finance %v, ops %v; want both to read", route, c.may(fin, route), c.may(ops, route))
+		}
+	}
+	for _, route := range []string{newCouponRoute, createCouponRoute, updateCouponRoute, moveCouponRoute, createActivityRoute, moveActivityRoute} {
+		if c.may(fin, route) || !c.may(ops, route) {
+			t.Errorf("%s: finance %v, ops %v; want ops only", route, c.may(fin, route), c.may(ops, route))
+		}
 	}
 }

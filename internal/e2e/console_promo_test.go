@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+)
+
+// Ops create a coupon template through the form: a budget too small for one coupon is refused
+// on its field with what was typed kept and nothing stored; fixed, the template is stored and
+// listed with its figures; paused, it offers resume and end, not pause. Finance read the list
+// but are offered no form.
+func TestConsoleCouponTemplate(t *testing.T) {
+	s := start(t)
+	s.createAccount("qian.ops", "ops", "ops coupon lantern")
+	s.createAccount("sun.finance", "finance", "finance coupon lantern")
+	ops := openTab(t, s.api, "ops")
+	ops.signIn("qian.ops", "ops coupon lantern")
+	if menu := ops.text("[data-testid=menu]"); !strings.Contains(menu, "优惠券") || !strings.Contains(menu, "满减活动") {
+		t.Errorf("ops' menu lacks the promotions: %q", menu)
+	}
+
+	ops.visit("/console/ops/coupons", "#new-coupon", "coupons-empty")
+	ops.submit("#new-coupon", "#create-coupon", "coupon-new")
+	now := time.Now().In(bjtime.Zone)
+	ops.fill("#create-name", "控制台满50减5")
+	ops.fill("#create-amount_off", "5")
+	ops.fill("#create-threshold", "50")
+	ops.fill("#create-valid_days", "7")
+	ops.fill("#create-budget_count", "100")
+	ops.fill("#create-budget_amount", "4.99")
+	ops.setValue("#create-claim_from", now.Format("2006-01-02T15:04"))
+	ops.setValue("#create-claim_until", now.Add(72*time.Hour).Format("2006-01-02T15:04"))
+	ops.expectStatus(http.StatusUnprocessableEntity)
+	ops.submit("#create-coupon", "[data-testid=field-error][data-field=budget_amount]", "coupon-refused")
+	if msg := ops.text("[data-testid=field-error][data-field=budget_amount]"); !strings.Contains(msg, "至少够发一张券") {
+		t.Errorf("the budget's refusal: %q", msg)
+	}
+	if v, _ := ops.attr("#create-budget_amount", "aria-invalid"); v != "true" {
+		t.Error("the amount budget is not marked invalid")
+	}
+	if v, _ := ops.attr("#create-name", "value"); v != "控制台满50减5" {
+		t.Errorf("the name typed was lost: %q", v)
+	}
+	if n := s.count("coupon_templates"); n != 0 {
+		t.Fatalf("a refused template was stored: %d", n)
+	}
+
+	ops.fill("#create-budget_amount", "500")
+	ops.submit("#create-coupon", "[data-testid=coupon-figures]", "coupon-created")
+	id := strings.TrimPrefix(strings.Split(ops.location(), "?")[0], "/console/ops/coupons/")
+	if got := s.dbString("SELECT amount_off::text || '/' || threshold::text || '/' || budget_amount::text FROM coupon_templates WHERE id = $1", id); got != "500/5000/50000" {
+		t.Errorf("stored in fen: %s, want 500/5000/50000", got)
+	}
+	ops.submit("#pause-coupon", "#resume-coupon", "coupon-paused")
+	if ops.count("#pause-coupon") != 0 || ops.count("#end-coupon") != 1 {
+		t.Error("a paused template offers the wrong moves")
+	}
+	if st := ops.text("[data-testid=coupon-status]"); st != "已暂停" {
+		t.Errorf("the status reads %q", st)
+	}
+
+	ops.visit("/console/ops/coupons?status=paused", "table[data-testid=coupons]", "coupons-listed")
+	row := "tr[data-coupon='" + id + "']"
+	if ops.count(row) != 1 {
+		t.Fatalf("the paused filter does not list template %s", id)
+	}
+	if got := ops.text(row); !strings.Contains(got, "控制台满50减5") || !strings.Contains(got, "减 ¥5.00，满 ¥50.00 可用") {
+		t.Errorf("the row: %q", got)
+	}
+	if got := ops.text(row + " [data-testid=issued]"); got != "0 / 100" {
+		t.Errorf("issued: %q", got)
+	}
+	if got := ops.text(row + " [data-testid=remaining]"); got != "100" {
+		t.Errorf("remaining: %q", got)
+	}
+
+	fin := openTab(t, s.api, "finance")
+	fin.signIn("sun.finance", "finance coupon lantern")
+	fin.visit("/console/ops/coupons/"+id, "[data-testid=coupon-figures]", "coupon-finance")
+	if fin.count("#new-coupon") != 0 || fin.count("#edit-coupon-form") != 0 || fin.count("[data-testid=coupon-moves]") != 0 {
+		t.Error("finance is offered a form the API refuses it")
+	}
+}
