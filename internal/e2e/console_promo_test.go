@@ -11,8 +11,9 @@ import (
 
 // Ops create a coupon template through the form: a budget too small for one coupon is refused
 // on its field with what was typed kept and nothing stored; fixed, the template is stored and
-// listed with its figures; paused, it offers resume and end, not pause. Finance read the list
-// but are offered no form.
+// listed with its figures; paused, it offers resume and end, not pause. Then a 满减 activity,
+// refused and fixed the same way, and paused from its row. Finance read the template but are
+// offered no form.
 func TestConsoleCouponTemplate(t *testing.T) {
 	s := start(t)
 	s.createAccount("qian.ops", "ops", "ops coupon lantern")
@@ -77,6 +78,32 @@ func TestConsoleCouponTemplate(t *testing.T) {
 	if got := ops.text(row + " [data-testid=remaining]"); got != "100" {
 		t.Errorf("remaining: %q", got)
 	}
+
+	// A 满减 activity: a higher tier saving less is refused on the tiers, the rows kept; fixed,
+	// it is listed with its tiers and paused from its row.
+	ops.visit("/console/ops/activities", "#create-activity", "activities-empty")
+	ops.fill("#activity-name", "控制台满减")
+	ops.setValue("#activity-window_from", now.Format("2006-01-02T15:04"))
+	ops.setValue("#activity-window_until", now.Add(48*time.Hour).Format("2006-01-02T15:04"))
+	ops.fill("#tier-threshold-0", "100")
+	ops.fill("#tier-off-0", "20")
+	ops.fill("#tier-threshold-1", "200")
+	ops.fill("#tier-off-1", "10")
+	ops.expectStatus(http.StatusUnprocessableEntity)
+	ops.submit("#create-activity", "[data-testid=field-error][data-field=tiers]", "activity-refused")
+	if v, _ := ops.attr("#tier-off-1", "value"); v != "10" {
+		t.Errorf("the tier typed was lost: %q", v)
+	}
+	if n := s.count("promo_activities"); n != 0 {
+		t.Fatalf("a refused activity was stored: %d", n)
+	}
+	ops.fill("#tier-off-1", "30")
+	ops.submit("#create-activity", "[data-testid=done]", "activity-created")
+	act := strings.TrimPrefix(ops.location()[strings.Index(ops.location(), "id="):], "id=")
+	if got := ops.text("tr[data-activity='" + act + "']"); !strings.Contains(got, "满 ¥100.00 减 ¥20.00") || !strings.Contains(got, "满 ¥200.00 减 ¥30.00") {
+		t.Errorf("the activity's row: %q", got)
+	}
+	ops.submit("#pause-activity-"+act, "#resume-activity-"+act, "activity-paused")
 
 	fin := openTab(t, s.api, "finance")
 	fin.signIn("sun.finance", "finance coupon lantern")
