@@ -11,7 +11,7 @@ import (
 
 // Ops create a coupon template through the form: a budget too small for one coupon is refused
 // on its field with what was typed kept and nothing stored; fixed, the template is stored and
-// listed with its figures; paused, it offers resume and end, not pause. Then a 满减 activity,
+// listed with the figures of a shopper's claim; paused, it offers resume and end, not pause. Then a 满减 activity,
 // refused and fixed the same way, and paused from its row. Finance read the template but are
 // offered no form.
 func TestConsoleCouponTemplate(t *testing.T) {
@@ -56,6 +56,9 @@ func TestConsoleCouponTemplate(t *testing.T) {
 	if got := s.dbString("SELECT amount_off::text || '/' || threshold::text || '/' || budget_amount::text FROM coupon_templates WHERE id = $1", id); got != "500/5000/50000" {
 		t.Errorf("stored in fen: %s, want 500/5000/50000", got)
 	}
+	// A shopper claims one over the API: the figures count it, and its ¥5 is booked.
+	shopper := s.login("o-e2e-console-coupon").str("accessToken")
+	expect(t, s.call("POST", "/v1/shop/coupon-templates/"+id+"/claim", shopper, map[string]any{}), 200, "")
 	ops.submit("#pause-coupon", "#resume-coupon", "coupon-paused")
 	if ops.count("#pause-coupon") != 0 || ops.count("#end-coupon") != 1 {
 		t.Error("a paused template offers the wrong moves")
@@ -72,11 +75,14 @@ func TestConsoleCouponTemplate(t *testing.T) {
 	if got := ops.text(row); !strings.Contains(got, "控制台满50减5") || !strings.Contains(got, "减 ¥5.00，满 ¥50.00 可用") {
 		t.Errorf("the row: %q", got)
 	}
-	if got := ops.text(row + " [data-testid=issued]"); got != "0 / 100" {
+	if got := ops.text(row + " [data-testid=issued]"); got != "1 / 100" {
 		t.Errorf("issued: %q", got)
 	}
-	if got := ops.text(row + " [data-testid=remaining]"); got != "100" {
+	if got := ops.text(row + " [data-testid=remaining]"); got != "99" {
 		t.Errorf("remaining: %q", got)
+	}
+	if got := ops.text(row + " [data-testid=amount]"); !strings.Contains(got, "已占用 ¥5.00，已优惠 ¥0.00，预算 ¥500.00") {
+		t.Errorf("the amount budget: %q", got)
 	}
 
 	// A 满减 activity: a higher tier saving less is refused on the tiers, the rows kept; fixed,
