@@ -51,9 +51,11 @@ func qrSigner(c *conf.Checkout) (*order.QRSigner, error) {
 type checkoutLoopSet server.Loops
 
 // domainLoops are the loops of every domain that has its own, for server.NewWorkers.
-func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, settlement settlementLoopSet) server.Loops {
+func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, settlement settlementLoopSet,
+	promotions promoLoopSet) server.Loops {
 	loops := server.Loops{}
-	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping), server.Loops(settlement)} {
+	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping), server.Loops(settlement),
+		server.Loops(promotions)} {
 		for name, loop := range set {
 			loops[name] = loop
 		}

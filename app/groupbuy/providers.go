@@ -25,6 +25,7 @@ var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go
 	checkoutTick,
 	qrSigner,
 	checkoutLoops,
+	promoLoops,
 	domainLoops,
 	shippingConfig,
 	shippingLoops,

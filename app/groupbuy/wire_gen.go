@@ -331,7 +331,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainCheckoutLoopSet := checkoutLoops(mainTick, logger, presaleUsecase, sweeper, pickup, afterSales)
 	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
-	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet)
+	expiry := promo.NewExpiry(couponStore, portClock)
+	mainPromoLoopSet := promoLoops(mainTick, logger, expiry)
+	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet, mainPromoLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {

@@ -57,4 +57,5 @@ var ProviderSet = wire.NewSet(
 	promo.NewClaims,
 	promo.NewAdmin,
 	promo.NewShop,
+	promo.NewExpiry,
 )

@@ -25,6 +25,7 @@ import (
 type claimEnv struct {
 	t        *testing.T
 	replicas [2]*datatest.Stack
+	clocks   [2]*clock
 	db       *sqldb.DB
 	now      time.Time
 }
@@ -47,7 +48,7 @@ func newClaimEnv(t *testing.T) *claimEnv {
 		s := newStackWith(t, db, client, redisdb.KeyPrefix(prefix), keys)
 		cfg := s.config()
 		cfg.Commission = commission.Config{Levels: 1, CapBP: commission.DefaultCapBP}
-		env.replicas[i] = s.build(s.clock.Now, datatest.NoWechat(), cfg)
+		env.replicas[i], env.clocks[i] = s.build(s.clock.Now, datatest.NoWechat(), cfg), s.clock
 		env.db, env.now = db, s.clock.Now()
 	}
 	return env

@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,5 +192,98 @@ func TestPromoActivities(t *testing.T) {
 	}
 	if got, _ := admin.Activity(ctx, a.ID); got.Tiers[0].Off != 1000 || got.Tiers[0].Threshold != 9900 {
 		t.Errorf("a refused edit changed the activity: %+v", got.Tiers)
+	}
+}
+
+// The expiry sweep moves available coupons past their validity to expired, on two replicas at
+// once, and leaves a locked one to its order.
+func TestCouponExpirySweep(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	tpl := e.template(20, 2000, 1)
+	for u := int64(1); u <= 12; u++ {
+		if _, err := e.replicas[u%2].Claims.Claim(ctx, u, tpl.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held, err := e.replicas[0].PromoShop.Mine(ctx, 1, promo.CouponAvailable, 0, 10)
+	if err != nil || len(held) != 1 {
+		t.Fatalf("shopper 1's coupons: %d, %v", len(held), err)
+	}
+	if err := e.replicas[0].CouponStore.Lock(ctx, held[0].ID, 1, 77, e.now); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is due yet.
+	if err := e.replicas[0].CouponExpiry.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := e.replicas[0].PromoAdmin.Template(ctx, tpl.ID); v.Figures.Expired != 0 {
+		t.Fatalf("expired before their validity: %+v", v.Figures)
+	}
+	later := e.now.Add(8 * 24 * time.Hour)
+	var wg sync.WaitGroup
+	for i := range e.replicas {
+		e.clocks[i].Set(later)
+		wg.Go(func() {
+			if err := e.replicas[i].CouponExpiry.Tick(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	v, err := e.replicas[0].PromoAdmin.Template(ctx, tpl.ID)
+	if err != nil || v.Figures.Expired != 11 || v.Figures.Locked != 1 || v.Figures.Issued != 12 {
+		t.Fatalf("figures after the sweep: %+v, %v; want 11 expired, 1 locked", v.Figures, err)
+	}
+}
+
+// Pauses, resumes, edits and an end race on two replicas: once the end has succeeded the
+// template stays ended, whatever finished after it.
+func TestPromoTemplateEndRacesOtherMoves(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	endings := 0
+	for round := range 5 {
+		tpl := e.template(10, 1000, 1)
+		var (
+			wg    sync.WaitGroup
+			ended bool
+			mu    sync.Mutex
+		)
+		for g := range 12 {
+			admin := e.replicas[g%2].PromoAdmin
+			wg.Go(func() {
+				switch g % 4 {
+				case 0:
+					if _, err := admin.MoveTemplate(ctx, tpl.ID, promo.TemplateEnded); err == nil {
+						mu.Lock()
+						ended = true
+						mu.Unlock()
+					}
+				case 1:
+					_, _ = admin.MoveTemplate(ctx, tpl.ID, promo.TemplatePaused)
+				case 2:
+					_, _ = admin.MoveTemplate(ctx, tpl.ID, promo.TemplateActive)
+				default:
+					edit := *tpl
+					edit.Name = "改名"
+					_, _ = admin.UpdateTemplate(ctx, &edit)
+				}
+			})
+		}
+		wg.Wait()
+		v, err := e.replicas[0].PromoAdmin.Template(ctx, tpl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ended {
+			endings++
+			if v.Status != promo.TemplateEnded {
+				t.Fatalf("round %d: status %s: a move after the end brought it back", round, v.Status)
+			}
+		}
+	}
+	if endings == 0 {
+		t.Fatal("no end succeeded in any round: the test proves nothing")
 	}
 }

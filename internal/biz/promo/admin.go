@@ -127,17 +127,15 @@ func budgetCovers(b Budget, issued Issued) error {
 	return nil
 }
 
-// MoveTemplate pauses, resumes or ends a template (TemplateLifecycle). Coupons issued stay
-// usable whatever the template's status.
+// MoveTemplate pauses, resumes or ends a template (TemplateLifecycle), by a conditional update
+// from the status it read, so two moves racing never bring an ended template back. Coupons
+// issued stay usable whatever the template's status.
 func (a *Admin) MoveTemplate(ctx context.Context, id int64, to TemplateStatus) (*TemplateView, error) {
-	t, err := a.repo.Template(ctx, id)
+	t, err := a.Template(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := TemplateLifecycle.Move(&t.Status, to); err != nil {
-		return nil, err
-	}
-	if err := a.repo.SaveTemplate(ctx, t); err != nil {
+	if err := a.repo.MoveTemplate(ctx, id, t.Status, to); err != nil {
 		return nil, err
 	}
 	return a.Template(ctx, id)
@@ -242,10 +240,7 @@ func (a *Admin) MoveActivity(ctx context.Context, id int64, to ActivityStatus) (
 	if err != nil {
 		return nil, err
 	}
-	if err := ActivityLifecycle.Move(&act.Status, to); err != nil {
-		return nil, err
-	}
-	if err := a.repo.SaveActivity(ctx, act); err != nil {
+	if err := a.repo.MoveActivity(ctx, id, act.Status, to); err != nil {
 		return nil, err
 	}
 	return a.repo.Activity(ctx, id)

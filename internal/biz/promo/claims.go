@@ -21,6 +21,10 @@ const ClaimDeadline = 2 * time.Second
 // its booking back: a rebuild waits ClaimDeadline and this before it reads the database.
 const giveBackGrace = time.Second
 
+// rebuildTimeout bounds a rebuild: under couponcount's pause TTL, so the pause holds while it
+// loads.
+const rebuildTimeout = 20 * time.Second
+
 // takeTimeout bounds a take: one script on one Redis node.
 const takeTimeout = time.Second
 
@@ -172,15 +176,15 @@ func (k *Keeper) Rebuild(ctx context.Context, templateID int64) error {
 // template change returns. If change fails the counters are loaded for the template as it was.
 func (k *Keeper) Reload(ctx context.Context, templateID int64,
 	change func(ctx context.Context, t *Template, issued Issued) (*Template, error)) error {
+	// The rebuild outlives its caller: a claim or an edit whose client hangs up must not leave
+	// the template paused until the pause runs out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rebuildTimeout)
+	defer cancel()
 	lease, err := k.counters.Pause(ctx, templateID)
 	if err != nil {
 		return err
 	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(k.settle):
-	}
+	time.Sleep(k.settle)
 	return k.load(ctx, templateID, lease, change)
 }
 
@@ -202,11 +206,11 @@ func (k *Keeper) load(ctx context.Context, templateID int64, lease string,
 	change func(ctx context.Context, t *Template, issued Issued) (*Template, error)) error {
 	t, err := k.repo.Template(ctx, templateID)
 	if err != nil {
-		return fmt.Errorf("rebuild template %d: %w", templateID, err)
+		return errors.Join(fmt.Errorf("rebuild template %d: %w", templateID, err), k.resume(ctx, templateID, lease))
 	}
 	issued, err := k.coupons.Issued(ctx, templateID)
 	if err != nil {
-		return fmt.Errorf("rebuild template %d: %w", templateID, err)
+		return errors.Join(fmt.Errorf("rebuild template %d: %w", templateID, err), k.resume(ctx, templateID, lease))
 	}
 	var changeErr error
 	if change != nil {
@@ -217,7 +221,16 @@ func (k *Keeper) load(ctx context.Context, templateID int64, lease string,
 		}
 	}
 	if err := k.counters.Load(ctx, t, issued, lease); err != nil {
-		return errors.Join(changeErr, fmt.Errorf("rebuild template %d: %w", templateID, err))
+		return errors.Join(changeErr, fmt.Errorf("rebuild template %d: %w", templateID, err), k.resume(ctx, templateID, lease))
 	}
 	return changeErr
+}
+
+// resume lifts the pause of a rebuild that failed before loading: claims go on with the
+// counters as they were, or rebuild them again if they are gone.
+func (k *Keeper) resume(ctx context.Context, templateID int64, lease string) error {
+	if err := k.counters.Resume(context.WithoutCancel(ctx), templateID, lease); err != nil {
+		return fmt.Errorf("resume template %d after a failed rebuild: %w", templateID, err)
+	}
+	return nil
 }

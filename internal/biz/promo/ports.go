@@ -48,6 +48,10 @@ type Counters interface {
 	Take(ctx context.Context, t *Template, userID int64) (seq int, err error)
 	// Give returns a booking whose coupon was not written.
 	Give(ctx context.Context, t *Template, userID int64, seq int) error
+	// Resume lifts a pause that lease still holds, loading nothing: a rebuild that failed
+	// leaves the counters as they were (or not loaded) rather than claims paused until the
+	// pause runs out.
+	Resume(ctx context.Context, templateID int64, lease string) error
 	// Pause stops takes of the template while it is rebuilt and returns the rebuild's lease;
 	// ErrBudgetBusy when another rebuild holds it. Load writes the rebuilt counters and lifts
 	// the pause if the lease still holds it, else ErrBudgetBusy: one rebuild at a time, across
@@ -59,15 +63,21 @@ type Counters interface {
 // Repo keeps templates and activities.
 type Repo interface {
 	CreateTemplate(ctx context.Context, t *Template) (*Template, error)
-	// SaveTemplate writes an edit or a status move of the template.
+	// SaveTemplate writes an edit of the template, never its status, unless it has ended
+	// meanwhile (a lifecycle refusal).
 	SaveTemplate(ctx context.Context, t *Template) error
+	// MoveTemplate moves the template's status from from to to, if it is still from: a
+	// lifecycle refusal, or bizerr.ErrConflict when another move got there first.
+	MoveTemplate(ctx context.Context, id int64, from, to TemplateStatus) error
 	Template(ctx context.Context, id int64) (*Template, error)
 	// Templates lists templates newest first, of a channel and status when given.
 	Templates(ctx context.Context, f TemplateFilter) ([]*Template, error)
 	Figures(ctx context.Context, templateIDs []int64) (map[int64]Figures, error)
 
 	CreateActivity(ctx context.Context, a *Activity) (*Activity, error)
+	// SaveActivity and MoveActivity are SaveTemplate and MoveTemplate for an activity.
 	SaveActivity(ctx context.Context, a *Activity) error
+	MoveActivity(ctx context.Context, id int64, from, to ActivityStatus) error
 	Activity(ctx context.Context, id int64) (*Activity, error)
 	Activities(ctx context.Context, f ActivityFilter) ([]*Activity, error)
 	// Applying lists the active activities whose window contains at.

@@ -39,6 +39,9 @@ var (
 	//go:embed load.lua
 	loadLua    string
 	loadScript = redis.NewScript(loadLua)
+	//go:embed resume.lua
+	resumeLua    string
+	resumeScript = redis.NewScript(resumeLua)
 )
 
 // PauseTTL bounds a rebuild: a rebuilder that dies leaves the template paused this long at
@@ -162,6 +165,15 @@ func (s *Store) Load(ctx context.Context, t *promo.Template, issued promo.Issued
 	}
 	if ok != 1 {
 		return fmt.Errorf("load template %d: the pause ran out: %w", t.ID, promo.ErrBudgetBusy)
+	}
+	return nil
+}
+
+// Resume lifts the pause if lease still holds it, loading nothing; a pause taken by another
+// rebuild stays.
+func (s *Store) Resume(ctx context.Context, templateID int64, lease string) error {
+	if err := resumeScript.Run(ctx, s.rdb, s.Keys(templateID)[:1], lease).Err(); err != nil {
+		return fmt.Errorf("resume template %d: %w", templateID, err)
 	}
 	return nil
 }

@@ -107,6 +107,22 @@ func takeRules(t *testing.T, s *couponcount.Store) {
 	if err := s.Load(ctx, tpl, promo.Issued{}, "not-the-lease"); !errors.Is(err, promo.ErrBudgetBusy) {
 		t.Fatalf("load without the lease: %v", err)
 	}
+	// A failed rebuild lifts only its own pause.
+	if err := s.Resume(ctx, tpl.ID, "not-the-lease"); err != nil {
+		t.Fatal(err)
+	}
+	if paused, err := s.Paused(ctx, tpl.ID); err != nil || !paused {
+		t.Fatalf("a resume with another lease lifted the pause: %v", err)
+	}
+	if err := s.Resume(ctx, tpl.ID, lease); err != nil {
+		t.Fatal(err)
+	}
+	if paused, err := s.Paused(ctx, tpl.ID); err != nil || paused {
+		t.Fatalf("a resume with the lease left the pause: %v", err)
+	}
+	if lease, err = s.Pause(ctx, tpl.ID); err != nil {
+		t.Fatal(err)
+	}
 	issued := promo.Issued{Count: 2, Amount: 200, PerShopper: map[int64]int{1: 2}}
 	if err := s.Load(ctx, tpl, issued, lease); err != nil {
 		t.Fatal(err)

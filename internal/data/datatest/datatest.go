@@ -131,6 +131,7 @@ type Stack struct {
 	Claims         *promo.Claims
 	PromoAdmin     *promo.Admin
 	PromoShop      *promo.Shop
+	CouponExpiry   *promo.Expiry
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance

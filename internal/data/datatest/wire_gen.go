@@ -149,6 +149,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, now)
 	admin := promo.NewAdmin(store, promoKeeper, commissionConfig, now)
 	shop := promo.NewShop(store, couponStore, store, now)
+	expiry := promo.NewExpiry(couponStore, now)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -205,6 +206,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Claims:          claims,
 		PromoAdmin:      admin,
 		PromoShop:       shop,
+		CouponExpiry:    expiry,
 	}
 	return stack, nil
 }

@@ -11,6 +11,7 @@ import (
 	entcoupon "github.com/groupbuy/groupbuy/ent/coupon"
 	entct "github.com/groupbuy/groupbuy/ent/coupontemplate"
 	entpa "github.com/groupbuy/groupbuy/ent/promoactivity"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
@@ -58,9 +59,10 @@ func (s *Store) CreateTemplate(ctx context.Context, t *promo.Template) (*promo.T
 	return toTemplate(row), nil
 }
 
-// SaveTemplate writes every editable field and the status of the template.
+// SaveTemplate writes every editable field of the template, unless it has ended: one
+// conditional statement, so an edit racing an end cannot bring the template back.
 func (s *Store) SaveTemplate(ctx context.Context, t *promo.Template) error {
-	u := s.db.Client(ctx).CouponTemplate.UpdateOneID(int(t.ID))
+	u := s.db.Client(ctx).CouponTemplate.UpdateOneID(int(t.ID)).Where(entct.StatusNEQ(entct.StatusEnded))
 	if v := timeOrNil(t.Validity.Window.From); v != nil {
 		u.SetValidFrom(*v)
 	} else {
@@ -79,9 +81,37 @@ func (s *Store) SaveTemplate(ctx context.Context, t *promo.Template) error {
 		SetFundedBy(entct.FundedBy(t.FundedBy)).SetChannel(entct.Channel(t.Channel)).
 		SetClaimFrom(t.ClaimWindow.From.UTC()).SetClaimUntil(t.ClaimWindow.Until.UTC()).
 		SetScopeKind(entct.ScopeKind(t.Scope.Kind)).SetScopeIds(t.Scope.IDs).SetScopeCells(t.Scope.Cells).
-		SetStatus(entct.Status(t.Status)).
 		Exec(ctx)
+	if ent.IsNotFound(err) {
+		if _, gerr := s.Template(ctx, t.ID); gerr != nil {
+			return gerr
+		}
+		return promo.TemplateLifecycle.Refuse(promo.TemplateEnded, "edit")
+	}
 	return sqldb.Err(err, fmt.Sprintf("save coupon template %d", t.ID))
+}
+
+// MoveTemplate moves the template's status if it is still from.
+func (s *Store) MoveTemplate(ctx context.Context, id int64, from, to promo.TemplateStatus) error {
+	if err := promo.TemplateLifecycle.Check(from, to); err != nil {
+		return err
+	}
+	n, err := s.db.Client(ctx).CouponTemplate.Update().
+		Where(entct.ID(int(id)), entct.StatusEQ(entct.Status(from))).SetStatus(entct.Status(to)).Save(ctx)
+	if err != nil {
+		return sqldb.Err(err, fmt.Sprintf("move coupon template %d to %s", id, to))
+	}
+	if n == 0 {
+		cur, err := s.Template(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := promo.TemplateLifecycle.Check(cur.Status, to); err != nil {
+			return err
+		}
+		return fmt.Errorf("move coupon template %d: it moved to %s meanwhile: %w", id, cur.Status, bizerr.ErrConflict)
+	}
+	return nil
 }
 
 // Template reads one template; bizerr.ErrNotFound when there is none.
@@ -228,13 +258,42 @@ func (s *Store) SaveActivity(ctx context.Context, a *promo.Activity) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Client(ctx).PromoActivity.UpdateOneID(int(a.ID)).
+	err = s.db.Client(ctx).PromoActivity.UpdateOneID(int(a.ID)).Where(entpa.StatusNEQ(entpa.StatusEnded)).
 		SetName(a.Name).SetStartsAt(a.Window.From.UTC()).SetEndsAt(a.Window.Until.UTC()).SetTiers(tiers).
 		SetScopeKind(entpa.ScopeKind(a.Scope.Kind)).SetScopeIds(a.Scope.IDs).SetScopeCells(a.Scope.Cells).
-		SetStatus(entpa.Status(a.Status)).
 		Exec(ctx)
 	s.forgetApplying()
+	if ent.IsNotFound(err) {
+		if _, gerr := s.Activity(ctx, a.ID); gerr != nil {
+			return gerr
+		}
+		return promo.ActivityLifecycle.Refuse(promo.ActivityEnded, "edit")
+	}
 	return sqldb.Err(err, fmt.Sprintf("save activity %d", a.ID))
+}
+
+// MoveActivity moves the activity's status if it is still from.
+func (s *Store) MoveActivity(ctx context.Context, id int64, from, to promo.ActivityStatus) error {
+	if err := promo.ActivityLifecycle.Check(from, to); err != nil {
+		return err
+	}
+	n, err := s.db.Client(ctx).PromoActivity.Update().
+		Where(entpa.ID(int(id)), entpa.StatusEQ(entpa.Status(from))).SetStatus(entpa.Status(to)).Save(ctx)
+	s.forgetApplying()
+	if err != nil {
+		return sqldb.Err(err, fmt.Sprintf("move activity %d to %s", id, to))
+	}
+	if n == 0 {
+		cur, err := s.Activity(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := promo.ActivityLifecycle.Check(cur.Status, to); err != nil {
+			return err
+		}
+		return fmt.Errorf("move activity %d: it moved to %s meanwhile: %w", id, cur.Status, bizerr.ErrConflict)
+	}
+	return nil
 }
 
 // Activity reads one activity; bizerr.ErrNotFound when there is none.
