@@ -32,6 +32,10 @@ type BatchItem struct {
 	Image string `json:"image,omitempty"`
 	// ListPrice holds the value of the "list_price" field.
 	ListPrice int64 `json:"list_price,omitempty"`
+	// ReferenceBasis holds the value of the "reference_basis" field.
+	ReferenceBasis string `json:"reference_basis,omitempty"`
+	// ListPriceShown holds the value of the "list_price_shown" field.
+	ListPriceShown bool `json:"list_price_shown,omitempty"`
 	// Price holds the value of the "price" field.
 	Price int64 `json:"price,omitempty"`
 	// Quota holds the value of the "quota" field.
@@ -50,9 +54,11 @@ func (*BatchItem) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case batchitem.FieldListPriceShown:
+			values[i] = new(sql.NullBool)
 		case batchitem.FieldID, batchitem.FieldBatchID, batchitem.FieldSkuID, batchitem.FieldProductID, batchitem.FieldListPrice, batchitem.FieldPrice, batchitem.FieldQuota, batchitem.FieldPerShopperLimit, batchitem.FieldCommissionBp, batchitem.FieldTaken:
 			values[i] = new(sql.NullInt64)
-		case batchitem.FieldTitle, batchitem.FieldSpec, batchitem.FieldUnit, batchitem.FieldImage:
+		case batchitem.FieldTitle, batchitem.FieldSpec, batchitem.FieldUnit, batchitem.FieldImage, batchitem.FieldReferenceBasis:
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -122,6 +128,18 @@ func (_m *BatchItem) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field list_price", values[i])
 			} else if value.Valid {
 				_m.ListPrice = value.Int64
+			}
+		case batchitem.FieldReferenceBasis:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field reference_basis", values[i])
+			} else if value.Valid {
+				_m.ReferenceBasis = value.String
+			}
+		case batchitem.FieldListPriceShown:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field list_price_shown", values[i])
+			} else if value.Valid {
+				_m.ListPriceShown = value.Bool
 			}
 		case batchitem.FieldPrice:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -212,6 +230,12 @@ func (_m *BatchItem) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("list_price=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ListPrice))
+	builder.WriteString(", ")
+	builder.WriteString("reference_basis=")
+	builder.WriteString(_m.ReferenceBasis)
+	builder.WriteString(", ")
+	builder.WriteString("list_price_shown=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ListPriceShown))
 	builder.WriteString(", ")
 	builder.WriteString("price=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Price))

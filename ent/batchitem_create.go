@@ -77,6 +77,34 @@ func (_c *BatchItemCreate) SetListPrice(v int64) *BatchItemCreate {
 	return _c
 }
 
+// SetReferenceBasis sets the "reference_basis" field.
+func (_c *BatchItemCreate) SetReferenceBasis(v string) *BatchItemCreate {
+	_c.mutation.SetReferenceBasis(v)
+	return _c
+}
+
+// SetNillableReferenceBasis sets the "reference_basis" field if the given value is not nil.
+func (_c *BatchItemCreate) SetNillableReferenceBasis(v *string) *BatchItemCreate {
+	if v != nil {
+		_c.SetReferenceBasis(*v)
+	}
+	return _c
+}
+
+// SetListPriceShown sets the "list_price_shown" field.
+func (_c *BatchItemCreate) SetListPriceShown(v bool) *BatchItemCreate {
+	_c.mutation.SetListPriceShown(v)
+	return _c
+}
+
+// SetNillableListPriceShown sets the "list_price_shown" field if the given value is not nil.
+func (_c *BatchItemCreate) SetNillableListPriceShown(v *bool) *BatchItemCreate {
+	if v != nil {
+		_c.SetListPriceShown(*v)
+	}
+	return _c
+}
+
 // SetPrice sets the "price" field.
 func (_c *BatchItemCreate) SetPrice(v int64) *BatchItemCreate {
 	_c.mutation.SetPrice(v)
@@ -150,6 +178,14 @@ func (_c *BatchItemCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *BatchItemCreate) defaults() {
+	if _, ok := _c.mutation.ReferenceBasis(); !ok {
+		v := batchitem.DefaultReferenceBasis
+		_c.mutation.SetReferenceBasis(v)
+	}
+	if _, ok := _c.mutation.ListPriceShown(); !ok {
+		v := batchitem.DefaultListPriceShown
+		_c.mutation.SetListPriceShown(v)
+	}
 	if _, ok := _c.mutation.Taken(); !ok {
 		v := batchitem.DefaultTaken
 		_c.mutation.SetTaken(v)
@@ -203,6 +239,17 @@ func (_c *BatchItemCreate) check() error {
 		if err := batchitem.ListPriceValidator(v); err != nil {
 			return &ValidationError{Name: "list_price", err: fmt.Errorf(`ent: validator failed for field "BatchItem.list_price": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.ReferenceBasis(); !ok {
+		return &ValidationError{Name: "reference_basis", err: errors.New(`ent: missing required field "BatchItem.reference_basis"`)}
+	}
+	if v, ok := _c.mutation.ReferenceBasis(); ok {
+		if err := batchitem.ReferenceBasisValidator(v); err != nil {
+			return &ValidationError{Name: "reference_basis", err: fmt.Errorf(`ent: validator failed for field "BatchItem.reference_basis": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ListPriceShown(); !ok {
+		return &ValidationError{Name: "list_price_shown", err: errors.New(`ent: missing required field "BatchItem.list_price_shown"`)}
 	}
 	if _, ok := _c.mutation.Price(); !ok {
 		return &ValidationError{Name: "price", err: errors.New(`ent: missing required field "BatchItem.price"`)}
@@ -302,6 +349,14 @@ func (_c *BatchItemCreate) createSpec() (*BatchItem, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ListPrice(); ok {
 		_spec.SetField(batchitem.FieldListPrice, field.TypeInt64, value)
 		_node.ListPrice = value
+	}
+	if value, ok := _c.mutation.ReferenceBasis(); ok {
+		_spec.SetField(batchitem.FieldReferenceBasis, field.TypeString, value)
+		_node.ReferenceBasis = value
+	}
+	if value, ok := _c.mutation.ListPriceShown(); ok {
+		_spec.SetField(batchitem.FieldListPriceShown, field.TypeBool, value)
+		_node.ListPriceShown = value
 	}
 	if value, ok := _c.mutation.Price(); ok {
 		_spec.SetField(batchitem.FieldPrice, field.TypeInt64, value)
@@ -444,6 +499,30 @@ func (u *BatchItemUpsert) UpdateListPrice() *BatchItemUpsert {
 // AddListPrice adds v to the "list_price" field.
 func (u *BatchItemUpsert) AddListPrice(v int64) *BatchItemUpsert {
 	u.Add(batchitem.FieldListPrice, v)
+	return u
+}
+
+// SetReferenceBasis sets the "reference_basis" field.
+func (u *BatchItemUpsert) SetReferenceBasis(v string) *BatchItemUpsert {
+	u.Set(batchitem.FieldReferenceBasis, v)
+	return u
+}
+
+// UpdateReferenceBasis sets the "reference_basis" field to the value that was provided on create.
+func (u *BatchItemUpsert) UpdateReferenceBasis() *BatchItemUpsert {
+	u.SetExcluded(batchitem.FieldReferenceBasis)
+	return u
+}
+
+// SetListPriceShown sets the "list_price_shown" field.
+func (u *BatchItemUpsert) SetListPriceShown(v bool) *BatchItemUpsert {
+	u.Set(batchitem.FieldListPriceShown, v)
+	return u
+}
+
+// UpdateListPriceShown sets the "list_price_shown" field to the value that was provided on create.
+func (u *BatchItemUpsert) UpdateListPriceShown() *BatchItemUpsert {
+	u.SetExcluded(batchitem.FieldListPriceShown)
 	return u
 }
 
@@ -669,6 +748,34 @@ func (u *BatchItemUpsertOne) AddListPrice(v int64) *BatchItemUpsertOne {
 func (u *BatchItemUpsertOne) UpdateListPrice() *BatchItemUpsertOne {
 	return u.Update(func(s *BatchItemUpsert) {
 		s.UpdateListPrice()
+	})
+}
+
+// SetReferenceBasis sets the "reference_basis" field.
+func (u *BatchItemUpsertOne) SetReferenceBasis(v string) *BatchItemUpsertOne {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.SetReferenceBasis(v)
+	})
+}
+
+// UpdateReferenceBasis sets the "reference_basis" field to the value that was provided on create.
+func (u *BatchItemUpsertOne) UpdateReferenceBasis() *BatchItemUpsertOne {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.UpdateReferenceBasis()
+	})
+}
+
+// SetListPriceShown sets the "list_price_shown" field.
+func (u *BatchItemUpsertOne) SetListPriceShown(v bool) *BatchItemUpsertOne {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.SetListPriceShown(v)
+	})
+}
+
+// UpdateListPriceShown sets the "list_price_shown" field to the value that was provided on create.
+func (u *BatchItemUpsertOne) UpdateListPriceShown() *BatchItemUpsertOne {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.UpdateListPriceShown()
 	})
 }
 
@@ -1075,6 +1182,34 @@ func (u *BatchItemUpsertBulk) AddListPrice(v int64) *BatchItemUpsertBulk {
 func (u *BatchItemUpsertBulk) UpdateListPrice() *BatchItemUpsertBulk {
 	return u.Update(func(s *BatchItemUpsert) {
 		s.UpdateListPrice()
+	})
+}
+
+// SetReferenceBasis sets the "reference_basis" field.
+func (u *BatchItemUpsertBulk) SetReferenceBasis(v string) *BatchItemUpsertBulk {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.SetReferenceBasis(v)
+	})
+}
+
+// UpdateReferenceBasis sets the "reference_basis" field to the value that was provided on create.
+func (u *BatchItemUpsertBulk) UpdateReferenceBasis() *BatchItemUpsertBulk {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.UpdateReferenceBasis()
+	})
+}
+
+// SetListPriceShown sets the "list_price_shown" field.
+func (u *BatchItemUpsertBulk) SetListPriceShown(v bool) *BatchItemUpsertBulk {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.SetListPriceShown(v)
+	})
+}
+
+// UpdateListPriceShown sets the "list_price_shown" field to the value that was provided on create.
+func (u *BatchItemUpsertBulk) UpdateListPriceShown() *BatchItemUpsertBulk {
+	return u.Update(func(s *BatchItemUpsert) {
+		s.UpdateListPriceShown()
 	})
 }
 

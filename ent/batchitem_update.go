@@ -111,6 +111,34 @@ func (_u *BatchItemUpdate) AddListPrice(v int64) *BatchItemUpdate {
 	return _u
 }
 
+// SetReferenceBasis sets the "reference_basis" field.
+func (_u *BatchItemUpdate) SetReferenceBasis(v string) *BatchItemUpdate {
+	_u.mutation.SetReferenceBasis(v)
+	return _u
+}
+
+// SetNillableReferenceBasis sets the "reference_basis" field if the given value is not nil.
+func (_u *BatchItemUpdate) SetNillableReferenceBasis(v *string) *BatchItemUpdate {
+	if v != nil {
+		_u.SetReferenceBasis(*v)
+	}
+	return _u
+}
+
+// SetListPriceShown sets the "list_price_shown" field.
+func (_u *BatchItemUpdate) SetListPriceShown(v bool) *BatchItemUpdate {
+	_u.mutation.SetListPriceShown(v)
+	return _u
+}
+
+// SetNillableListPriceShown sets the "list_price_shown" field if the given value is not nil.
+func (_u *BatchItemUpdate) SetNillableListPriceShown(v *bool) *BatchItemUpdate {
+	if v != nil {
+		_u.SetListPriceShown(*v)
+	}
+	return _u
+}
+
 // SetPrice sets the "price" field.
 func (_u *BatchItemUpdate) SetPrice(v int64) *BatchItemUpdate {
 	_u.mutation.ResetPrice()
@@ -275,6 +303,11 @@ func (_u *BatchItemUpdate) check() error {
 			return &ValidationError{Name: "list_price", err: fmt.Errorf(`ent: validator failed for field "BatchItem.list_price": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ReferenceBasis(); ok {
+		if err := batchitem.ReferenceBasisValidator(v); err != nil {
+			return &ValidationError{Name: "reference_basis", err: fmt.Errorf(`ent: validator failed for field "BatchItem.reference_basis": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Price(); ok {
 		if err := batchitem.PriceValidator(v); err != nil {
 			return &ValidationError{Name: "price", err: fmt.Errorf(`ent: validator failed for field "BatchItem.price": %w`, err)}
@@ -341,6 +374,12 @@ func (_u *BatchItemUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedListPrice(); ok {
 		_spec.AddField(batchitem.FieldListPrice, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReferenceBasis(); ok {
+		_spec.SetField(batchitem.FieldReferenceBasis, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ListPriceShown(); ok {
+		_spec.SetField(batchitem.FieldListPriceShown, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Price(); ok {
 		_spec.SetField(batchitem.FieldPrice, field.TypeInt64, value)
@@ -474,6 +513,34 @@ func (_u *BatchItemUpdateOne) SetNillableListPrice(v *int64) *BatchItemUpdateOne
 // AddListPrice adds value to the "list_price" field.
 func (_u *BatchItemUpdateOne) AddListPrice(v int64) *BatchItemUpdateOne {
 	_u.mutation.AddListPrice(v)
+	return _u
+}
+
+// SetReferenceBasis sets the "reference_basis" field.
+func (_u *BatchItemUpdateOne) SetReferenceBasis(v string) *BatchItemUpdateOne {
+	_u.mutation.SetReferenceBasis(v)
+	return _u
+}
+
+// SetNillableReferenceBasis sets the "reference_basis" field if the given value is not nil.
+func (_u *BatchItemUpdateOne) SetNillableReferenceBasis(v *string) *BatchItemUpdateOne {
+	if v != nil {
+		_u.SetReferenceBasis(*v)
+	}
+	return _u
+}
+
+// SetListPriceShown sets the "list_price_shown" field.
+func (_u *BatchItemUpdateOne) SetListPriceShown(v bool) *BatchItemUpdateOne {
+	_u.mutation.SetListPriceShown(v)
+	return _u
+}
+
+// SetNillableListPriceShown sets the "list_price_shown" field if the given value is not nil.
+func (_u *BatchItemUpdateOne) SetNillableListPriceShown(v *bool) *BatchItemUpdateOne {
+	if v != nil {
+		_u.SetListPriceShown(*v)
+	}
 	return _u
 }
 
@@ -654,6 +721,11 @@ func (_u *BatchItemUpdateOne) check() error {
 			return &ValidationError{Name: "list_price", err: fmt.Errorf(`ent: validator failed for field "BatchItem.list_price": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ReferenceBasis(); ok {
+		if err := batchitem.ReferenceBasisValidator(v); err != nil {
+			return &ValidationError{Name: "reference_basis", err: fmt.Errorf(`ent: validator failed for field "BatchItem.reference_basis": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Price(); ok {
 		if err := batchitem.PriceValidator(v); err != nil {
 			return &ValidationError{Name: "price", err: fmt.Errorf(`ent: validator failed for field "BatchItem.price": %w`, err)}
@@ -737,6 +809,12 @@ func (_u *BatchItemUpdateOne) sqlSave(ctx context.Context) (_node *BatchItem, er
 	}
 	if value, ok := _u.mutation.AddedListPrice(); ok {
 		_spec.AddField(batchitem.FieldListPrice, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReferenceBasis(); ok {
+		_spec.SetField(batchitem.FieldReferenceBasis, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ListPriceShown(); ok {
+		_spec.SetField(batchitem.FieldListPriceShown, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Price(); ok {
 		_spec.SetField(batchitem.FieldPrice, field.TypeInt64, value)

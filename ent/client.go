@@ -53,6 +53,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
+	"github.com/groupbuy/groupbuy/ent/skupriceday"
 	"github.com/groupbuy/groupbuy/ent/user"
 
 	stdsql "database/sql"
@@ -141,6 +142,8 @@ type Client struct {
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
 	Sku *SkuClient
+	// SkuPriceDay is the client for interacting with the SkuPriceDay builders.
+	SkuPriceDay *SkuPriceDayClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -193,6 +196,7 @@ func (c *Client) init() {
 	c.ShippingDeclaration = NewShippingDeclarationClient(c.config)
 	c.ShopperNotice = NewShopperNoticeClient(c.config)
 	c.Sku = NewSkuClient(c.config)
+	c.SkuPriceDay = NewSkuPriceDayClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -325,6 +329,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
+		SkuPriceDay:          NewSkuPriceDayClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
 }
@@ -384,6 +389,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
+		SkuPriceDay:          NewSkuPriceDayClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
 }
@@ -422,7 +428,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
 		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
 		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.User,
+		c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -440,7 +446,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
 		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
 		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.User,
+		c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -527,6 +533,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ShopperNotice.mutate(ctx, m)
 	case *SkuMutation:
 		return c.Sku.mutate(ctx, m)
+	case *SkuPriceDayMutation:
+		return c.SkuPriceDay.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -5721,6 +5729,139 @@ func (c *SkuClient) mutate(ctx context.Context, m *SkuMutation) (Value, error) {
 	}
 }
 
+// SkuPriceDayClient is a client for the SkuPriceDay schema.
+type SkuPriceDayClient struct {
+	config
+}
+
+// NewSkuPriceDayClient returns a client for the SkuPriceDay from the given config.
+func NewSkuPriceDayClient(c config) *SkuPriceDayClient {
+	return &SkuPriceDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `skupriceday.Hooks(f(g(h())))`.
+func (c *SkuPriceDayClient) Use(hooks ...Hook) {
+	c.hooks.SkuPriceDay = append(c.hooks.SkuPriceDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `skupriceday.Intercept(f(g(h())))`.
+func (c *SkuPriceDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SkuPriceDay = append(c.inters.SkuPriceDay, interceptors...)
+}
+
+// Create returns a builder for creating a SkuPriceDay entity.
+func (c *SkuPriceDayClient) Create() *SkuPriceDayCreate {
+	mutation := newSkuPriceDayMutation(c.config, OpCreate)
+	return &SkuPriceDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SkuPriceDay entities.
+func (c *SkuPriceDayClient) CreateBulk(builders ...*SkuPriceDayCreate) *SkuPriceDayCreateBulk {
+	return &SkuPriceDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SkuPriceDayClient) MapCreateBulk(slice any, setFunc func(*SkuPriceDayCreate, int)) *SkuPriceDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SkuPriceDayCreateBulk{err: fmt.Errorf("calling to SkuPriceDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SkuPriceDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SkuPriceDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SkuPriceDay.
+func (c *SkuPriceDayClient) Update() *SkuPriceDayUpdate {
+	mutation := newSkuPriceDayMutation(c.config, OpUpdate)
+	return &SkuPriceDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SkuPriceDayClient) UpdateOne(_m *SkuPriceDay) *SkuPriceDayUpdateOne {
+	mutation := newSkuPriceDayMutation(c.config, OpUpdateOne, withSkuPriceDay(_m))
+	return &SkuPriceDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SkuPriceDayClient) UpdateOneID(id int) *SkuPriceDayUpdateOne {
+	mutation := newSkuPriceDayMutation(c.config, OpUpdateOne, withSkuPriceDayID(id))
+	return &SkuPriceDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SkuPriceDay.
+func (c *SkuPriceDayClient) Delete() *SkuPriceDayDelete {
+	mutation := newSkuPriceDayMutation(c.config, OpDelete)
+	return &SkuPriceDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SkuPriceDayClient) DeleteOne(_m *SkuPriceDay) *SkuPriceDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SkuPriceDayClient) DeleteOneID(id int) *SkuPriceDayDeleteOne {
+	builder := c.Delete().Where(skupriceday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SkuPriceDayDeleteOne{builder}
+}
+
+// Query returns a query builder for SkuPriceDay.
+func (c *SkuPriceDayClient) Query() *SkuPriceDayQuery {
+	return &SkuPriceDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSkuPriceDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SkuPriceDay entity by its id.
+func (c *SkuPriceDayClient) Get(ctx context.Context, id int) (*SkuPriceDay, error) {
+	return c.Query().Where(skupriceday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SkuPriceDayClient) GetX(ctx context.Context, id int) *SkuPriceDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SkuPriceDayClient) Hooks() []Hook {
+	return c.hooks.SkuPriceDay
+}
+
+// Interceptors returns the client interceptors.
+func (c *SkuPriceDayClient) Interceptors() []Interceptor {
+	return c.inters.SkuPriceDay
+}
+
+func (c *SkuPriceDayClient) mutate(ctx context.Context, m *SkuPriceDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SkuPriceDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SkuPriceDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SkuPriceDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SkuPriceDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SkuPriceDay mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -5864,7 +6005,7 @@ type (
 		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
 		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
 		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
-		User []ent.Hook
+		SkuPriceDay, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
@@ -5874,7 +6015,7 @@ type (
 		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
 		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
 		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
-		User []ent.Interceptor
+		SkuPriceDay, User []ent.Interceptor
 	}
 )
 

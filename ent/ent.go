@@ -51,6 +51,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
+	"github.com/groupbuy/groupbuy/ent/skupriceday"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -151,6 +152,7 @@ func checkColumn(t, c string) error {
 			shippingdeclaration.Table:  shippingdeclaration.ValidColumn,
 			shoppernotice.Table:        shoppernotice.ValidColumn,
 			sku.Table:                  sku.ValidColumn,
+			skupriceday.Table:          skupriceday.ValidColumn,
 			user.Table:                 user.ValidColumn,
 		})
 	})

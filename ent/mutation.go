@@ -51,6 +51,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
+	"github.com/groupbuy/groupbuy/ent/skupriceday"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -102,6 +103,7 @@ const (
 	TypeShippingDeclaration  = "ShippingDeclaration"
 	TypeShopperNotice        = "ShopperNotice"
 	TypeSku                  = "Sku"
+	TypeSkuPriceDay          = "SkuPriceDay"
 	TypeUser                 = "User"
 )
 
@@ -4342,6 +4344,8 @@ type BatchItemMutation struct {
 	image                *string
 	list_price           *int64
 	addlist_price        *int64
+	reference_basis      *string
+	list_price_shown     *bool
 	price                *int64
 	addprice             *int64
 	quota                *int64
@@ -4837,6 +4841,78 @@ func (m *BatchItemMutation) ResetListPrice() {
 	m.addlist_price = nil
 }
 
+// SetReferenceBasis sets the "reference_basis" field.
+func (m *BatchItemMutation) SetReferenceBasis(s string) {
+	m.reference_basis = &s
+}
+
+// ReferenceBasis returns the value of the "reference_basis" field in the mutation.
+func (m *BatchItemMutation) ReferenceBasis() (r string, exists bool) {
+	v := m.reference_basis
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceBasis returns the old "reference_basis" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldReferenceBasis(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceBasis is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceBasis requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceBasis: %w", err)
+	}
+	return oldValue.ReferenceBasis, nil
+}
+
+// ResetReferenceBasis resets all changes to the "reference_basis" field.
+func (m *BatchItemMutation) ResetReferenceBasis() {
+	m.reference_basis = nil
+}
+
+// SetListPriceShown sets the "list_price_shown" field.
+func (m *BatchItemMutation) SetListPriceShown(b bool) {
+	m.list_price_shown = &b
+}
+
+// ListPriceShown returns the value of the "list_price_shown" field in the mutation.
+func (m *BatchItemMutation) ListPriceShown() (r bool, exists bool) {
+	v := m.list_price_shown
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldListPriceShown returns the old "list_price_shown" field's value of the BatchItem entity.
+// If the BatchItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchItemMutation) OldListPriceShown(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldListPriceShown is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldListPriceShown requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldListPriceShown: %w", err)
+	}
+	return oldValue.ListPriceShown, nil
+}
+
+// ResetListPriceShown resets all changes to the "list_price_shown" field.
+func (m *BatchItemMutation) ResetListPriceShown() {
+	m.list_price_shown = nil
+}
+
 // SetPrice sets the "price" field.
 func (m *BatchItemMutation) SetPrice(i int64) {
 	m.price = &i
@@ -5151,7 +5227,7 @@ func (m *BatchItemMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BatchItemMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.batch_id != nil {
 		fields = append(fields, batchitem.FieldBatchID)
 	}
@@ -5175,6 +5251,12 @@ func (m *BatchItemMutation) Fields() []string {
 	}
 	if m.list_price != nil {
 		fields = append(fields, batchitem.FieldListPrice)
+	}
+	if m.reference_basis != nil {
+		fields = append(fields, batchitem.FieldReferenceBasis)
+	}
+	if m.list_price_shown != nil {
+		fields = append(fields, batchitem.FieldListPriceShown)
 	}
 	if m.price != nil {
 		fields = append(fields, batchitem.FieldPrice)
@@ -5215,6 +5297,10 @@ func (m *BatchItemMutation) Field(name string) (ent.Value, bool) {
 		return m.Image()
 	case batchitem.FieldListPrice:
 		return m.ListPrice()
+	case batchitem.FieldReferenceBasis:
+		return m.ReferenceBasis()
+	case batchitem.FieldListPriceShown:
+		return m.ListPriceShown()
 	case batchitem.FieldPrice:
 		return m.Price()
 	case batchitem.FieldQuota:
@@ -5250,6 +5336,10 @@ func (m *BatchItemMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldImage(ctx)
 	case batchitem.FieldListPrice:
 		return m.OldListPrice(ctx)
+	case batchitem.FieldReferenceBasis:
+		return m.OldReferenceBasis(ctx)
+	case batchitem.FieldListPriceShown:
+		return m.OldListPriceShown(ctx)
 	case batchitem.FieldPrice:
 		return m.OldPrice(ctx)
 	case batchitem.FieldQuota:
@@ -5324,6 +5414,20 @@ func (m *BatchItemMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetListPrice(v)
+		return nil
+	case batchitem.FieldReferenceBasis:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceBasis(v)
+		return nil
+	case batchitem.FieldListPriceShown:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetListPriceShown(v)
 		return nil
 	case batchitem.FieldPrice:
 		v, ok := value.(int64)
@@ -5552,6 +5656,12 @@ func (m *BatchItemMutation) ResetField(name string) error {
 		return nil
 	case batchitem.FieldListPrice:
 		m.ResetListPrice()
+		return nil
+	case batchitem.FieldReferenceBasis:
+		m.ResetReferenceBasis()
+		return nil
+	case batchitem.FieldListPriceShown:
+		m.ResetListPriceShown()
 		return nil
 	case batchitem.FieldPrice:
 		m.ResetPrice()
@@ -39274,6 +39384,563 @@ func (m *SkuMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SkuMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Sku edge %s", name)
+}
+
+// SkuPriceDayMutation represents an operation that mutates the SkuPriceDay nodes in the graph.
+type SkuPriceDayMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	sku_id        *int
+	addsku_id     *int
+	day           *string
+	lowest_fen    *int64
+	addlowest_fen *int64
+	updated_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*SkuPriceDay, error)
+	predicates    []predicate.SkuPriceDay
+}
+
+var _ ent.Mutation = (*SkuPriceDayMutation)(nil)
+
+// skupricedayOption allows management of the mutation configuration using functional options.
+type skupricedayOption func(*SkuPriceDayMutation)
+
+// newSkuPriceDayMutation creates new mutation for the SkuPriceDay entity.
+func newSkuPriceDayMutation(c config, op Op, opts ...skupricedayOption) *SkuPriceDayMutation {
+	m := &SkuPriceDayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSkuPriceDay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSkuPriceDayID sets the ID field of the mutation.
+func withSkuPriceDayID(id int) skupricedayOption {
+	return func(m *SkuPriceDayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SkuPriceDay
+		)
+		m.oldValue = func(ctx context.Context) (*SkuPriceDay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SkuPriceDay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSkuPriceDay sets the old SkuPriceDay of the mutation.
+func withSkuPriceDay(node *SkuPriceDay) skupricedayOption {
+	return func(m *SkuPriceDayMutation) {
+		m.oldValue = func(context.Context) (*SkuPriceDay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SkuPriceDayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SkuPriceDayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SkuPriceDayMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SkuPriceDayMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SkuPriceDay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSkuID sets the "sku_id" field.
+func (m *SkuPriceDayMutation) SetSkuID(i int) {
+	m.sku_id = &i
+	m.addsku_id = nil
+}
+
+// SkuID returns the value of the "sku_id" field in the mutation.
+func (m *SkuPriceDayMutation) SkuID() (r int, exists bool) {
+	v := m.sku_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkuID returns the old "sku_id" field's value of the SkuPriceDay entity.
+// If the SkuPriceDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SkuPriceDayMutation) OldSkuID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkuID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkuID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkuID: %w", err)
+	}
+	return oldValue.SkuID, nil
+}
+
+// AddSkuID adds i to the "sku_id" field.
+func (m *SkuPriceDayMutation) AddSkuID(i int) {
+	if m.addsku_id != nil {
+		*m.addsku_id += i
+	} else {
+		m.addsku_id = &i
+	}
+}
+
+// AddedSkuID returns the value that was added to the "sku_id" field in this mutation.
+func (m *SkuPriceDayMutation) AddedSkuID() (r int, exists bool) {
+	v := m.addsku_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSkuID resets all changes to the "sku_id" field.
+func (m *SkuPriceDayMutation) ResetSkuID() {
+	m.sku_id = nil
+	m.addsku_id = nil
+}
+
+// SetDay sets the "day" field.
+func (m *SkuPriceDayMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *SkuPriceDayMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the SkuPriceDay entity.
+// If the SkuPriceDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SkuPriceDayMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *SkuPriceDayMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetLowestFen sets the "lowest_fen" field.
+func (m *SkuPriceDayMutation) SetLowestFen(i int64) {
+	m.lowest_fen = &i
+	m.addlowest_fen = nil
+}
+
+// LowestFen returns the value of the "lowest_fen" field in the mutation.
+func (m *SkuPriceDayMutation) LowestFen() (r int64, exists bool) {
+	v := m.lowest_fen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLowestFen returns the old "lowest_fen" field's value of the SkuPriceDay entity.
+// If the SkuPriceDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SkuPriceDayMutation) OldLowestFen(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLowestFen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLowestFen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLowestFen: %w", err)
+	}
+	return oldValue.LowestFen, nil
+}
+
+// AddLowestFen adds i to the "lowest_fen" field.
+func (m *SkuPriceDayMutation) AddLowestFen(i int64) {
+	if m.addlowest_fen != nil {
+		*m.addlowest_fen += i
+	} else {
+		m.addlowest_fen = &i
+	}
+}
+
+// AddedLowestFen returns the value that was added to the "lowest_fen" field in this mutation.
+func (m *SkuPriceDayMutation) AddedLowestFen() (r int64, exists bool) {
+	v := m.addlowest_fen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLowestFen resets all changes to the "lowest_fen" field.
+func (m *SkuPriceDayMutation) ResetLowestFen() {
+	m.lowest_fen = nil
+	m.addlowest_fen = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SkuPriceDayMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SkuPriceDayMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SkuPriceDay entity.
+// If the SkuPriceDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SkuPriceDayMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SkuPriceDayMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the SkuPriceDayMutation builder.
+func (m *SkuPriceDayMutation) Where(ps ...predicate.SkuPriceDay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SkuPriceDayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SkuPriceDayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SkuPriceDay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SkuPriceDayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SkuPriceDayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SkuPriceDay).
+func (m *SkuPriceDayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SkuPriceDayMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.sku_id != nil {
+		fields = append(fields, skupriceday.FieldSkuID)
+	}
+	if m.day != nil {
+		fields = append(fields, skupriceday.FieldDay)
+	}
+	if m.lowest_fen != nil {
+		fields = append(fields, skupriceday.FieldLowestFen)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, skupriceday.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SkuPriceDayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case skupriceday.FieldSkuID:
+		return m.SkuID()
+	case skupriceday.FieldDay:
+		return m.Day()
+	case skupriceday.FieldLowestFen:
+		return m.LowestFen()
+	case skupriceday.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SkuPriceDayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case skupriceday.FieldSkuID:
+		return m.OldSkuID(ctx)
+	case skupriceday.FieldDay:
+		return m.OldDay(ctx)
+	case skupriceday.FieldLowestFen:
+		return m.OldLowestFen(ctx)
+	case skupriceday.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SkuPriceDay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SkuPriceDayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case skupriceday.FieldSkuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkuID(v)
+		return nil
+	case skupriceday.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case skupriceday.FieldLowestFen:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLowestFen(v)
+		return nil
+	case skupriceday.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SkuPriceDay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SkuPriceDayMutation) AddedFields() []string {
+	var fields []string
+	if m.addsku_id != nil {
+		fields = append(fields, skupriceday.FieldSkuID)
+	}
+	if m.addlowest_fen != nil {
+		fields = append(fields, skupriceday.FieldLowestFen)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SkuPriceDayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case skupriceday.FieldSkuID:
+		return m.AddedSkuID()
+	case skupriceday.FieldLowestFen:
+		return m.AddedLowestFen()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SkuPriceDayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case skupriceday.FieldSkuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSkuID(v)
+		return nil
+	case skupriceday.FieldLowestFen:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLowestFen(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SkuPriceDay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SkuPriceDayMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SkuPriceDayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SkuPriceDayMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SkuPriceDay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SkuPriceDayMutation) ResetField(name string) error {
+	switch name {
+	case skupriceday.FieldSkuID:
+		m.ResetSkuID()
+		return nil
+	case skupriceday.FieldDay:
+		m.ResetDay()
+		return nil
+	case skupriceday.FieldLowestFen:
+		m.ResetLowestFen()
+		return nil
+	case skupriceday.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SkuPriceDay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SkuPriceDayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SkuPriceDayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SkuPriceDayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SkuPriceDayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SkuPriceDayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SkuPriceDayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SkuPriceDayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SkuPriceDay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SkuPriceDayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SkuPriceDay edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

@@ -43,6 +43,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
+	"github.com/groupbuy/groupbuy/ent/skupriceday"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -320,20 +321,30 @@ func init() {
 	batchitemDescListPrice := batchitemFields[7].Descriptor()
 	// batchitem.ListPriceValidator is a validator for the "list_price" field. It is called by the builders before save.
 	batchitem.ListPriceValidator = batchitemDescListPrice.Validators[0].(func(int64) error)
+	// batchitemDescReferenceBasis is the schema descriptor for reference_basis field.
+	batchitemDescReferenceBasis := batchitemFields[8].Descriptor()
+	// batchitem.DefaultReferenceBasis holds the default value on creation for the reference_basis field.
+	batchitem.DefaultReferenceBasis = batchitemDescReferenceBasis.Default.(string)
+	// batchitem.ReferenceBasisValidator is a validator for the "reference_basis" field. It is called by the builders before save.
+	batchitem.ReferenceBasisValidator = batchitemDescReferenceBasis.Validators[0].(func(string) error)
+	// batchitemDescListPriceShown is the schema descriptor for list_price_shown field.
+	batchitemDescListPriceShown := batchitemFields[9].Descriptor()
+	// batchitem.DefaultListPriceShown holds the default value on creation for the list_price_shown field.
+	batchitem.DefaultListPriceShown = batchitemDescListPriceShown.Default.(bool)
 	// batchitemDescPrice is the schema descriptor for price field.
-	batchitemDescPrice := batchitemFields[8].Descriptor()
+	batchitemDescPrice := batchitemFields[10].Descriptor()
 	// batchitem.PriceValidator is a validator for the "price" field. It is called by the builders before save.
 	batchitem.PriceValidator = batchitemDescPrice.Validators[0].(func(int64) error)
 	// batchitemDescQuota is the schema descriptor for quota field.
-	batchitemDescQuota := batchitemFields[9].Descriptor()
+	batchitemDescQuota := batchitemFields[11].Descriptor()
 	// batchitem.QuotaValidator is a validator for the "quota" field. It is called by the builders before save.
 	batchitem.QuotaValidator = batchitemDescQuota.Validators[0].(func(int64) error)
 	// batchitemDescPerShopperLimit is the schema descriptor for per_shopper_limit field.
-	batchitemDescPerShopperLimit := batchitemFields[10].Descriptor()
+	batchitemDescPerShopperLimit := batchitemFields[12].Descriptor()
 	// batchitem.PerShopperLimitValidator is a validator for the "per_shopper_limit" field. It is called by the builders before save.
 	batchitem.PerShopperLimitValidator = batchitemDescPerShopperLimit.Validators[0].(func(int64) error)
 	// batchitemDescCommissionBp is the schema descriptor for commission_bp field.
-	batchitemDescCommissionBp := batchitemFields[11].Descriptor()
+	batchitemDescCommissionBp := batchitemFields[13].Descriptor()
 	// batchitem.CommissionBpValidator is a validator for the "commission_bp" field. It is called by the builders before save.
 	batchitem.CommissionBpValidator = func() func(int) error {
 		validators := batchitemDescCommissionBp.Validators
@@ -351,7 +362,7 @@ func init() {
 		}
 	}()
 	// batchitemDescTaken is the schema descriptor for taken field.
-	batchitemDescTaken := batchitemFields[12].Descriptor()
+	batchitemDescTaken := batchitemFields[14].Descriptor()
 	// batchitem.DefaultTaken holds the default value on creation for the taken field.
 	batchitem.DefaultTaken = batchitemDescTaken.Default.(int64)
 	// batchitem.TakenValidator is a validator for the "taken" field. It is called by the builders before save.
@@ -2002,6 +2013,30 @@ func init() {
 	skuDescListPrice := skuFields[3].Descriptor()
 	// sku.ListPriceValidator is a validator for the "list_price" field. It is called by the builders before save.
 	sku.ListPriceValidator = skuDescListPrice.Validators[0].(func(int64) error)
+	skupricedayFields := schema.SkuPriceDay{}.Fields()
+	_ = skupricedayFields
+	// skupricedayDescDay is the schema descriptor for day field.
+	skupricedayDescDay := skupricedayFields[1].Descriptor()
+	// skupriceday.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	skupriceday.DayValidator = func() func(string) error {
+		validators := skupricedayDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// skupricedayDescLowestFen is the schema descriptor for lowest_fen field.
+	skupricedayDescLowestFen := skupricedayFields[2].Descriptor()
+	// skupriceday.LowestFenValidator is a validator for the "lowest_fen" field. It is called by the builders before save.
+	skupriceday.LowestFenValidator = skupricedayDescLowestFen.Validators[0].(func(int64) error)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

@@ -92,6 +92,8 @@ type Tx struct {
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
 	Sku *SkuClient
+	// SkuPriceDay is the client for interacting with the SkuPriceDay builders.
+	SkuPriceDay *SkuPriceDayClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -264,6 +266,7 @@ func (tx *Tx) init() {
 	tx.ShippingDeclaration = NewShippingDeclarationClient(tx.config)
 	tx.ShopperNotice = NewShopperNoticeClient(tx.config)
 	tx.Sku = NewSkuClient(tx.config)
+	tx.SkuPriceDay = NewSkuPriceDayClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

@@ -90,8 +90,10 @@ func seedDemoBatch(ctx context.Context, t *tools, window time.Duration) error {
 	b, err := t.Batches.Create(ctx, identity.Principal{Kind: identity.SubjectSystem}, presale.Input{
 		Title: "周末水果团", OpensAt: now, CutoffAt: now.Add(window),
 		PickupDate: now.Add(window + 24*time.Hour).In(bjtime.Zone).Format(time.DateOnly),
-		Items:      []presale.ItemInput{{SKUID: sku.ID, Price: 3990, Quota: 200, Limit: 5, CommissionBP: 1000}},
-		Grids:      []geo.Cell{cell}})
+		Items: []presale.ItemInput{{SKUID: sku.ID, Price: 3990, Quota: 200, Limit: 5, CommissionBP: 1000,
+			// A new SKU has no sales behind its list price: say what it is (划线价 rule).
+			ReferenceBasis: "厂商建议零售价"}},
+		Grids: []geo.Cell{cell}})
 	if err != nil {
 		return fmt.Errorf("seed demo batch: %w", err)
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/pricestore"
 	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
@@ -156,6 +157,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
+	priceStore := pricestore.NewPriceStore(db)
 	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
@@ -175,7 +177,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, config5)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, priceStore, config5)
 	pickupRepo := orderstore.NewPickupRepo(db, batchRepo)
 	pickupGuard := orderstore.NewPickupGuard(universalClient, keyPrefix)
 	orderRepo := orderstore.NewOrderRepo(db)
@@ -323,7 +325,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	httpServer := server.NewHTTPServer(confServer, middleware, readiness, drain, services, webhooks, consoleConsole, logger)
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, db, config3, portClock)
-	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase)
+	priceRecorder := order.NewPriceRecorder(orderRepo, priceStore)
+	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase, priceRecorder)
 	dispatcher := event.NewDispatcher(outboxStore, portClock, eventMap)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)
@@ -419,6 +422,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	priceStore := pricestore.NewPriceStore(db)
 	confSettlement := bootstrap.Settlement
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
@@ -438,7 +442,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, config5)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, portClock, plans, stockCounter, priceStore, config5)
 	mainTools := &tools{
 		Accounts: accounts,
 		Leaders:  usecase,

@@ -100,8 +100,9 @@ func flashSeedCmd(args []string) error {
 			"title": []string{"水蜜桃秒杀 吞吐", "水蜜桃秒杀 售罄"}[i], "opensAt": opens.UTC().Format(time.RFC3339Nano),
 			"cutoffAt":   cutoff.UTC().Format(time.RFC3339Nano),
 			"pickupDate": cutoff.Add(48 * time.Hour).In(bjtime.Zone).Format(time.DateOnly),
-			"items":      []map[string]any{{"skuId": str(sku["id"]), "priceFen": *price, "quota": q, "perShopperLimit": 0, "commissionBp": 1000}},
-			"gridCells":  []string{cell.String()},
+			"items": []map[string]any{{"skuId": str(sku["id"]), "priceFen": *price, "quota": q, "perShopperLimit": 0,
+				"commissionBp": 1000, "referenceBasis": "厂商建议零售价"}}, // a new SKU: no sales behind its list price
+			"gridCells": []string{cell.String()},
 		})
 		if err != nil {
 			return err

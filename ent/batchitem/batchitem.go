@@ -27,6 +27,10 @@ const (
 	FieldImage = "image"
 	// FieldListPrice holds the string denoting the list_price field in the database.
 	FieldListPrice = "list_price"
+	// FieldReferenceBasis holds the string denoting the reference_basis field in the database.
+	FieldReferenceBasis = "reference_basis"
+	// FieldListPriceShown holds the string denoting the list_price_shown field in the database.
+	FieldListPriceShown = "list_price_shown"
 	// FieldPrice holds the string denoting the price field in the database.
 	FieldPrice = "price"
 	// FieldQuota holds the string denoting the quota field in the database.
@@ -52,6 +56,8 @@ var Columns = []string{
 	FieldUnit,
 	FieldImage,
 	FieldListPrice,
+	FieldReferenceBasis,
+	FieldListPriceShown,
 	FieldPrice,
 	FieldQuota,
 	FieldPerShopperLimit,
@@ -80,6 +86,12 @@ var (
 	ImageValidator func(string) error
 	// ListPriceValidator is a validator for the "list_price" field. It is called by the builders before save.
 	ListPriceValidator func(int64) error
+	// DefaultReferenceBasis holds the default value on creation for the "reference_basis" field.
+	DefaultReferenceBasis string
+	// ReferenceBasisValidator is a validator for the "reference_basis" field. It is called by the builders before save.
+	ReferenceBasisValidator func(string) error
+	// DefaultListPriceShown holds the default value on creation for the "list_price_shown" field.
+	DefaultListPriceShown bool
 	// PriceValidator is a validator for the "price" field. It is called by the builders before save.
 	PriceValidator func(int64) error
 	// QuotaValidator is a validator for the "quota" field. It is called by the builders before save.
@@ -140,6 +152,16 @@ func ByImage(opts ...sql.OrderTermOption) OrderOption {
 // ByListPrice orders the results by the list_price field.
 func ByListPrice(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldListPrice, opts...).ToFunc()
+}
+
+// ByReferenceBasis orders the results by the reference_basis field.
+func ByReferenceBasis(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReferenceBasis, opts...).ToFunc()
+}
+
+// ByListPriceShown orders the results by the list_price_shown field.
+func ByListPriceShown(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldListPriceShown, opts...).ToFunc()
 }
 
 // ByPrice orders the results by the price field.

@@ -92,6 +92,16 @@ func ListPrice(v int64) predicate.BatchItem {
 	return predicate.BatchItem(sql.FieldEQ(FieldListPrice, v))
 }
 
+// ReferenceBasis applies equality check predicate on the "reference_basis" field. It's identical to ReferenceBasisEQ.
+func ReferenceBasis(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldEQ(FieldReferenceBasis, v))
+}
+
+// ListPriceShown applies equality check predicate on the "list_price_shown" field. It's identical to ListPriceShownEQ.
+func ListPriceShown(v bool) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldEQ(FieldListPriceShown, v))
+}
+
 // Price applies equality check predicate on the "price" field. It's identical to PriceEQ.
 func Price(v int64) predicate.BatchItem {
 	return predicate.BatchItem(sql.FieldEQ(FieldPrice, v))
@@ -545,6 +555,81 @@ func ListPriceLT(v int64) predicate.BatchItem {
 // ListPriceLTE applies the LTE predicate on the "list_price" field.
 func ListPriceLTE(v int64) predicate.BatchItem {
 	return predicate.BatchItem(sql.FieldLTE(FieldListPrice, v))
+}
+
+// ReferenceBasisEQ applies the EQ predicate on the "reference_basis" field.
+func ReferenceBasisEQ(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldEQ(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisNEQ applies the NEQ predicate on the "reference_basis" field.
+func ReferenceBasisNEQ(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldNEQ(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisIn applies the In predicate on the "reference_basis" field.
+func ReferenceBasisIn(vs ...string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldIn(FieldReferenceBasis, vs...))
+}
+
+// ReferenceBasisNotIn applies the NotIn predicate on the "reference_basis" field.
+func ReferenceBasisNotIn(vs ...string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldNotIn(FieldReferenceBasis, vs...))
+}
+
+// ReferenceBasisGT applies the GT predicate on the "reference_basis" field.
+func ReferenceBasisGT(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldGT(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisGTE applies the GTE predicate on the "reference_basis" field.
+func ReferenceBasisGTE(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldGTE(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisLT applies the LT predicate on the "reference_basis" field.
+func ReferenceBasisLT(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldLT(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisLTE applies the LTE predicate on the "reference_basis" field.
+func ReferenceBasisLTE(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldLTE(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisContains applies the Contains predicate on the "reference_basis" field.
+func ReferenceBasisContains(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldContains(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisHasPrefix applies the HasPrefix predicate on the "reference_basis" field.
+func ReferenceBasisHasPrefix(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldHasPrefix(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisHasSuffix applies the HasSuffix predicate on the "reference_basis" field.
+func ReferenceBasisHasSuffix(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldHasSuffix(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisEqualFold applies the EqualFold predicate on the "reference_basis" field.
+func ReferenceBasisEqualFold(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldEqualFold(FieldReferenceBasis, v))
+}
+
+// ReferenceBasisContainsFold applies the ContainsFold predicate on the "reference_basis" field.
+func ReferenceBasisContainsFold(v string) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldContainsFold(FieldReferenceBasis, v))
+}
+
+// ListPriceShownEQ applies the EQ predicate on the "list_price_shown" field.
+func ListPriceShownEQ(v bool) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldEQ(FieldListPriceShown, v))
+}
+
+// ListPriceShownNEQ applies the NEQ predicate on the "list_price_shown" field.
+func ListPriceShownNEQ(v bool) predicate.BatchItem {
+	return predicate.BatchItem(sql.FieldNEQ(FieldListPriceShown, v))
 }
 
 // PriceEQ applies the EQ predicate on the "price" field.

@@ -477,6 +477,18 @@ func (f SkuFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SkuMutation", m)
 }
 
+// The SkuPriceDayFunc type is an adapter to allow the use of ordinary
+// function as SkuPriceDay mutator.
+type SkuPriceDayFunc func(context.Context, *ent.SkuPriceDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SkuPriceDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SkuPriceDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SkuPriceDayMutation", m)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary
 // function as User mutator.
 type UserFunc func(context.Context, *ent.UserMutation) (ent.Value, error)

@@ -183,6 +183,8 @@ var (
 		{Name: "unit", Type: field.TypeString, Size: 24},
 		{Name: "image", Type: field.TypeString, Nullable: true, Size: 512},
 		{Name: "list_price", Type: field.TypeInt64},
+		{Name: "reference_basis", Type: field.TypeString, Size: 96, Default: ""},
+		{Name: "list_price_shown", Type: field.TypeBool, Default: false},
 		{Name: "price", Type: field.TypeInt64},
 		{Name: "quota", Type: field.TypeInt64},
 		{Name: "per_shopper_limit", Type: field.TypeInt64},
@@ -1388,6 +1390,27 @@ var (
 			},
 		},
 	}
+	// SkuPriceDaysColumns holds the columns for the "sku_price_days" table.
+	SkuPriceDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "sku_id", Type: field.TypeInt},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "lowest_fen", Type: field.TypeInt64},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// SkuPriceDaysTable holds the schema information for the "sku_price_days" table.
+	SkuPriceDaysTable = &schema.Table{
+		Name:       "sku_price_days",
+		Columns:    SkuPriceDaysColumns,
+		PrimaryKey: []*schema.Column{SkuPriceDaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "skupriceday_sku_id_day",
+				Unique:  true,
+				Columns: []*schema.Column{SkuPriceDaysColumns[1], SkuPriceDaysColumns[2]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1459,6 +1482,7 @@ var (
 		ShippingDeclarationsTable,
 		ShopperNoticesTable,
 		SkusTable,
+		SkuPriceDaysTable,
 		UsersTable,
 	}
 )

@@ -123,5 +123,8 @@ type ShopperNotice func(*sql.Selector)
 // Sku is the predicate function for sku builders.
 type Sku func(*sql.Selector)
 
+// SkuPriceDay is the predicate function for skupriceday builders.
+type SkuPriceDay func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -55,6 +55,13 @@ func (BatchItem) Fields() []ent.Field {
 		field.String("unit").NotEmpty().MaxLen(24),
 		field.String("image").Optional().MaxLen(512),
 		field.Int64("list_price").Positive(),
+		// reference_basis is what ops state the list price is (e.g. 厂商建议零售价), shown next
+		// to it; empty when the list price claims to be a price this shop sold at (32 runes,
+		// so up to 96 bytes of UTF-8).
+		field.String("reference_basis").Default("").MaxLen(96),
+		// list_price_shown is the verdict of the reference-price rule, taken when the batch was
+		// scheduled: the shop shows the list price only when it is true (presale.CheckReference).
+		field.Bool("list_price_shown").Default(false),
 		field.Int64("price").Positive(),
 		field.Int64("quota").Positive(),
 		// per_shopper_limit is the most one shopper may hold; 0 means no limit.

@@ -41,6 +41,7 @@ var ProviderSet = wire.NewSet(
 	wire.Struct(new(order.CheckoutDeps), "*"),
 	order.NewCheckout,
 	order.NewSweeper,
+	order.NewPriceRecorder,
 	shipping.NewUsecase,
 	ledger.NewLedger,
 	commission.NewPlans,

@@ -24,7 +24,7 @@ func TestBatchOpensWithItsStock(t *testing.T) {
 			// Scheduling alone, by hand: no catalog, grid check or commission limits (the batch's
 			// SKUs are in no catalog here), on coEnv's counter.
 			uc := presale.NewUsecase(batches, nil, nil, outboxstore.NewOutboxStore(e.data, port.SystemClock), e.data,
-				port.SystemClock, nil, e.counter, presale.Config{})
+				port.SystemClock, nil, e.counter, nil, presale.Config{})
 			now := time.Now().UTC()
 			draft, err := batches.Create(ctx, &presale.Batch{Title: "即时开团", Status: presale.Draft, OpensAt: now,
 				CutoffAt: now.Add(time.Hour), PickupDate: now.Add(48 * time.Hour), CreatedBy: 1,
@@ -101,7 +101,7 @@ func TestScheduleRefusesPickupPastTheFreezeWindow(t *testing.T) {
 	cfg := presale.Config{FreezeWindow: 30 * 24 * time.Hour, AfterSalesWindow: 48 * time.Hour, SettleMargin: 48 * time.Hour}
 	// Scheduling alone, by hand, as in TestBatchOpensWithItsStock.
 	uc := presale.NewUsecase(batches, nil, nil, outboxstore.NewOutboxStore(e.data, port.SystemClock), e.data,
-		port.SystemClock, nil, e.counter, cfg)
+		port.SystemClock, nil, e.counter, nil, cfg)
 	opens := time.Now().UTC().Add(time.Hour)
 	latest := cfg.LatestPickup(opens)
 	draft, err := batches.Create(ctx, &presale.Batch{Title: "远期团", Status: presale.Draft, OpensAt: opens,

@@ -24,6 +24,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/pricestore"
 	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/redispace"
@@ -65,6 +66,7 @@ var Stores = wire.NewSet(
 	auditstore.ProviderSet,
 	promostore.ProviderSet,
 	couponcount.ProviderSet,
+	pricestore.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

@@ -32,6 +32,7 @@ var owners = map[string][]string{
 	"auditstore":      {"audit_entries"},
 	"promostore":      {"coupon_templates", "coupons", "promo_activities", "coupon_sends", "coupon_send_targets"},
 	"invitestore":     {"invitations"},
+	"pricestore":      {"sku_price_days"},
 }
 
 // readModels are the statements that read several domains' tables at once, on purpose: each is

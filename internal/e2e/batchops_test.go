@@ -30,7 +30,8 @@ func TestBatchPickupTooLateForSettlement(t *testing.T) {
 		return map[string]any{
 			"title": "脐橙预售", "opensAt": opens.Format(time.RFC3339), "cutoffAt": opens.Add(48 * time.Hour).Format(time.RFC3339),
 			"pickupDate": pickup, "gridCells": []string{cell},
-			"items": []map[string]any{{"skuId": skuID, "priceFen": 2990, "quota": 100, "perShopperLimit": 0, "commissionBp": 1000}},
+			"items": []map[string]any{{"skuId": skuID, "priceFen": 2990, "quota": 100, "perShopperLimit": 0, "commissionBp": 1000,
+				"referenceBasis": "厂商建议零售价"}}, // a new SKU: no sales behind its list price
 		}
 	}
 	// Freeze window 30 days from opening at 10:00, less 48 h after-sales and a 2-day margin:
@@ -46,6 +47,48 @@ func TestBatchPickupTooLateForSettlement(t *testing.T) {
 	ok := s.call("POST", "/v1/ops/batches", s.ops(), in(day(25)))
 	expect(t, ok, 200, "")
 	expect(t, s.call("POST", fmt.Sprintf("/v1/ops/batches/%v/schedule", ok.body["id"]), s.ops(), "{}"), 200, "")
+}
+
+// A list price (划线价) that no sale of the 7 days before opening backs cannot be scheduled: the
+// refusal is 400 INVALID_ARGUMENT on items.list_price naming the SKU, and the batch stays a
+// draft; with a basis stated (a draft edit) it is scheduled and its list price shown with it.
+func TestBatchListPriceNeedsSalesOrABasis(t *testing.T) {
+	s := start(t)
+	cell := s.serveGrid(square, "人民广场")
+	skuID := s.coSKU("赣南脐橙")
+	opens := time.Now().Add(time.Hour).UTC()
+	in := func(basis string) map[string]any {
+		return map[string]any{
+			"title": "脐橙预售", "opensAt": opens.Format(time.RFC3339), "cutoffAt": opens.Add(48 * time.Hour).Format(time.RFC3339),
+			"pickupDate": opens.Add(72 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly),
+			"gridCells":  []string{cell},
+			"items": []map[string]any{{"skuId": skuID, "priceFen": 2990, "quota": 100, "commissionBp": 1000,
+				"referenceBasis": basis}},
+		}
+	}
+	draft := s.call("POST", "/v1/ops/batches", s.ops(), in(""))
+	expect(t, draft, 200, "")
+	id := fmt.Sprint(draft.body["id"])
+	refused := s.call("POST", "/v1/ops/batches/"+id+"/schedule", s.ops(), "{}")
+	expect(t, refused, 400, "INVALID_ARGUMENT")
+	msg, _ := refused.body["message"].(string)
+	if meta, _ := refused.body["metadata"].(map[string]any); meta["field"] != "items.list_price" ||
+		!strings.Contains(msg, fmt.Sprintf("SKU %v", skuID)) || !strings.Contains(msg, "no transactions in the 7 days before") {
+		t.Fatalf("refusal does not name the item and the missing sales: %s", refused.raw)
+	}
+	if st := s.call("GET", "/v1/ops/batches/"+id, s.ops(), nil); st.str("status") != "draft" {
+		t.Fatalf("refused batch is %q", st.str("status"))
+	}
+	expect(t, s.call("PUT", "/v1/ops/batches/"+id, s.ops(), in("厂商建议零售价")), 200, "")
+	ok := s.call("POST", "/v1/ops/batches/"+id+"/schedule", s.ops(), "{}")
+	expect(t, ok, 200, "")
+	items, _ := ok.body["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("scheduled batch: %s", ok.raw)
+	}
+	if it, _ := items[0].(map[string]any); it["listPriceShown"] != true || it["referenceBasis"] != "厂商建议零售价" {
+		t.Errorf("scheduled item: %v", it)
+	}
 }
 
 // A batch scheduled to open at once takes its first order as soon as it is open: its stock was

@@ -115,8 +115,9 @@ func (s *stack) coBatch(title, skuID string, priceFen, quota, limit int, cells [
 	in := map[string]any{
 		"title": title, "opensAt": opens.UTC().Format(time.RFC3339Nano), "cutoffAt": cutoff.UTC().Format(time.RFC3339Nano),
 		"pickupDate": cutoff.Add(48 * time.Hour).In(bjtime.Zone).Format(time.DateOnly),
-		"items":      []map[string]any{{"skuId": skuID, "priceFen": priceFen, "quota": quota, "perShopperLimit": limit, "commissionBp": 1000}},
-		"gridCells":  cells,
+		"items": []map[string]any{{"skuId": skuID, "priceFen": priceFen, "quota": quota, "perShopperLimit": limit,
+			"commissionBp": 1000, "referenceBasis": "厂商建议零售价"}}, // a new SKU: no sales behind its list price
+		"gridCells": cells,
 	}
 	b := s.call("POST", "/v1/ops/batches", s.ops(), in)
 	expect(s.t, b, 200, "")

@@ -84,6 +84,7 @@ func TestConsoleOpsDay(t *testing.T) {
 	ops.fill("#item-price-0", "39.90")
 	ops.fill("#item-quota-0", "100")
 	ops.fill("#item-limit-0", "0")
+	ops.fill("#item-basis-0", "厂商建议零售价") // a new SKU: no sales behind its list price
 	ops.submit("#create-batch", "#schedule-batch", "batch-created")
 	loc := ops.location()
 	batchID := strings.TrimPrefix(strings.Split(loc, "?")[0], "/console/ops/batches/")

@@ -120,7 +120,7 @@ func TestDeployingGuide(t *testing.T) {
 	opens := time.Now().Add(time.Second).UTC()
 	batch := api.call("POST", "/v1/ops/batches", ops, fmt.Sprintf(`{"title":"周末水果团",
 		"opensAt":%q,"cutoffAt":%q,"pickupDate":%q,
-		"items":[{"skuId":%s,"priceFen":3990,"quota":200,"perShopperLimit":5,"commissionBp":1000}],
+		"items":[{"skuId":%s,"priceFen":3990,"quota":200,"perShopperLimit":5,"commissionBp":1000,"referenceBasis":"厂商建议零售价"}],
 		"gridCells":[%q]}`, opens.Format(time.RFC3339), opens.Add(48*time.Hour).Format(time.RFC3339),
 		opens.Add(72*time.Hour).In(bjtime.Zone).Format(time.DateOnly), fmt.Sprint(sku.body["id"]), cell)).must(t)
 	batchID := fmt.Sprint(batch.body["id"])

@@ -81,7 +81,7 @@ func (w *lcWorld) batch(title string, opensIn, window time.Duration, items ...lc
 	var in []map[string]any
 	for _, it := range items {
 		in = append(in, map[string]any{"skuId": w.skus[it.sku], "priceFen": it.price, "quota": it.quota,
-			"perShopperLimit": 0, "commissionBp": 1000})
+			"perShopperLimit": 0, "commissionBp": 1000, "referenceBasis": "厂商建议零售价"}) // new SKUs: no sales behind their list prices
 	}
 	b := w.call("POST", "/v1/ops/batches", w.ops(), map[string]any{
 		"title": title, "opensAt": opens.UTC().Format(time.RFC3339Nano), "cutoffAt": cutoff.UTC().Format(time.RFC3339Nano),

@@ -15,7 +15,7 @@ import (
 // idempotent). A topic nobody listens to yet keeps its entry: the outbox keeps its events.
 // events_test.go checks that every Topic constant of internal/biz is here.
 func EventMap(checkout *order.Checkout, pickup *order.Pickup, declarations *shipping.Usecase,
-	flows *commission.Flows, settle *settlement.Usecase) event.Map {
+	flows *commission.Flows, settle *settlement.Usecase, prices *order.PriceRecorder) event.Map {
 	return event.Map{
 		presale.TopicScheduled: nil, // stock counters load when scheduling and opening, not here
 		presale.TopicOpened:    nil,
@@ -27,6 +27,7 @@ func EventMap(checkout *order.Checkout, pickup *order.Pickup, declarations *ship
 		order.TopicPaid: {
 			{Name: "shipping.Usecase.OnPaid", Handle: declarations.OnPaid}, // presale declaration to WeChat
 			{Name: "commission.Flows.OnPaid", Handle: flows.OnPaid},        // credit the leaders' commission
+			{Name: "order.PriceRecorder.OnPaid", Handle: prices.OnPaid},    // the day's lowest unit prices (划线价 evidence)
 		},
 		order.TopicCancelled: nil, // unpaid: nothing owed
 		order.TopicReady: {

@@ -153,7 +153,7 @@ func batchInput(req *v1.BatchInput) (presale.Input, error) {
 		PickupDate: req.GetPickupDate()}
 	for _, it := range req.GetItems() {
 		in.Items = append(in.Items, presale.ItemInput{SKUID: it.GetSkuId(), Price: it.GetPriceFen(), Quota: it.GetQuota(),
-			Limit: it.GetPerShopperLimit(), CommissionBP: int(it.GetCommissionBp())})
+			Limit: it.GetPerShopperLimit(), CommissionBP: int(it.GetCommissionBp()), ReferenceBasis: it.GetReferenceBasis()})
 	}
 	for _, c := range req.GetGridCells() {
 		cell, err := geo.ParseCell(c)
@@ -189,7 +189,7 @@ func batchProto(b *presale.Batch, remaining map[int64]int64) *v1.Batch {
 		m.Items = append(m.Items, &v1.BatchItem{Id: it.ID, SkuId: it.SKUID, ProductId: it.ProductID, Title: it.Title,
 			Spec: it.Spec, Unit: it.Unit, Image: it.Image, ListPriceFen: it.ListPrice, PriceFen: it.Price,
 			Quota: it.Quota, PerShopperLimit: it.Limit, CommissionBp: int32(it.CommissionBP),
-			Remaining: remaining[it.ID]})
+			Remaining: remaining[it.ID], ReferenceBasis: it.ReferenceBasis, ListPriceShown: it.ListPriceShown})
 	}
 	for _, g := range b.Grids {
 		m.GridCells = append(m.GridCells, g.String())

@@ -47,9 +47,15 @@ func shopBatchProto(b *presale.Batch, remaining map[int64]int64) *v1.ShopBatch {
 	m := &v1.ShopBatch{Id: b.ID, Title: b.Title, OpensAt: timestamppb.New(b.OpensAt),
 		CutoffAt: timestamppb.New(b.CutoffAt), PickupDate: b.PickupDay()}
 	for _, it := range b.Items {
-		m.Items = append(m.Items, &v1.ShopBatchItem{Id: it.ID, SkuId: it.SKUID, ProductId: it.ProductID,
-			Title: it.Title, Spec: it.Spec, Unit: it.Unit, Image: it.Image, ListPriceFen: it.ListPrice,
-			PriceFen: it.Price, PerShopperLimit: it.Limit, Remaining: remaining[it.ID]})
+		item := &v1.ShopBatchItem{Id: it.ID, SkuId: it.SKUID, ProductId: it.ProductID,
+			Title: it.Title, Spec: it.Spec, Unit: it.Unit, Image: it.Image,
+			PriceFen: it.Price, PerShopperLimit: it.Limit, Remaining: remaining[it.ID]}
+		// The list price goes out only with the verdict stored when the batch was scheduled and
+		// opened (presale.CheckReference), with the basis it stands on: this read judges nothing.
+		if it.ListPriceShown {
+			item.ListPriceFen, item.ReferenceBasis = it.ListPrice, it.ReferenceBasis
+		}
+		m.Items = append(m.Items, item)
 	}
 	return m
 }

@@ -34,9 +34,13 @@ type BatchItemInput struct {
 	// The most one shopper may buy; 0 means no limit.
 	PerShopperLimit int64 `protobuf:"varint,4,opt,name=per_shopper_limit,json=perShopperLimit,proto3" json:"per_shopper_limit,omitempty"`
 	// The serving leader's commission in basis points (100 = 1%).
-	CommissionBp  int32 `protobuf:"varint,5,opt,name=commission_bp,json=commissionBp,proto3" json:"commission_bp,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CommissionBp int32 `protobuf:"varint,5,opt,name=commission_bp,json=commissionBp,proto3" json:"commission_bp,omitempty"`
+	// Optional: what the SKU's list price (划线价) is when it is not a price this shop sold at,
+	// e.g. "厂商建议零售价"; shown to shoppers next to it. Without it, scheduling refuses a list
+	// price above the SKU's lowest unit price paid in the 7 Beijing days before the batch opens.
+	ReferenceBasis string `protobuf:"bytes,6,opt,name=reference_basis,json=referenceBasis,proto3" json:"reference_basis,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *BatchItemInput) Reset() {
@@ -102,6 +106,13 @@ func (x *BatchItemInput) GetCommissionBp() int32 {
 		return x.CommissionBp
 	}
 	return 0
+}
+
+func (x *BatchItemInput) GetReferenceBasis() string {
+	if x != nil {
+		return x.ReferenceBasis
+	}
+	return ""
 }
 
 type BatchInput struct {
@@ -556,9 +567,14 @@ type BatchItem struct {
 	PerShopperLimit int64                  `protobuf:"varint,11,opt,name=per_shopper_limit,json=perShopperLimit,proto3" json:"per_shopper_limit,omitempty"`
 	CommissionBp    int32                  `protobuf:"varint,12,opt,name=commission_bp,json=commissionBp,proto3" json:"commission_bp,omitempty"`
 	// Units still for sale (shown while the batch is open).
-	Remaining     int64 `protobuf:"varint,13,opt,name=remaining,proto3" json:"remaining,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Remaining int64 `protobuf:"varint,13,opt,name=remaining,proto3" json:"remaining,omitempty"`
+	// The basis ops stated for the list price; empty when it stands for a price sold at.
+	ReferenceBasis string `protobuf:"bytes,14,opt,name=reference_basis,json=referenceBasis,proto3" json:"reference_basis,omitempty"`
+	// Whether shoppers see the list price: the reference-price rule's verdict, taken when the
+	// batch was scheduled and again when it opened (false for a draft).
+	ListPriceShown bool `protobuf:"varint,15,opt,name=list_price_shown,json=listPriceShown,proto3" json:"list_price_shown,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *BatchItem) Reset() {
@@ -680,6 +696,20 @@ func (x *BatchItem) GetRemaining() int64 {
 		return x.Remaining
 	}
 	return 0
+}
+
+func (x *BatchItem) GetReferenceBasis() string {
+	if x != nil {
+		return x.ReferenceBasis
+	}
+	return ""
+}
+
+func (x *BatchItem) GetListPriceShown() bool {
+	if x != nil {
+		return x.ListPriceShown
+	}
+	return false
 }
 
 type Batch struct {
@@ -1565,14 +1595,15 @@ var File_groupbuy_v1_batch_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\n" +
-	"\x17groupbuy/v1/batch.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\xe8\x01\n" +
+	"\x17groupbuy/v1/batch.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17groupbuy/v1/order.proto\x1a\x17validate/validate.proto\"\x9a\x02\n" +
 	"\x0eBatchItemInput\x12\x1e\n" +
 	"\x06sku_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x05skuId\x12)\n" +
 	"\tprice_fen\x18\x02 \x01(\x03B\f\xfaB\t\"\a\x18\x80\xc2\xd7/ \x00R\bpriceFen\x12!\n" +
 	"\x05quota\x18\x03 \x01(\x03B\v\xfaB\b\"\x06\x18\xc0\x84= \x00R\x05quota\x127\n" +
 	"\x11per_shopper_limit\x18\x04 \x01(\x03B\v\xfaB\b\"\x06\x18\xc0\x84=(\x00R\x0fperShopperLimit\x12/\n" +
 	"\rcommission_bp\x18\x05 \x01(\x05B\n" +
-	"\xfaB\a\x1a\x05\x18\x90N(\x00R\fcommissionBp\"\x81\x03\n" +
+	"\xfaB\a\x1a\x05\x18\x90N(\x00R\fcommissionBp\x120\n" +
+	"\x0freference_basis\x18\x06 \x01(\tB\a\xfaB\x04r\x02\x18 R\x0ereferenceBasis\"\x81\x03\n" +
 	"\n" +
 	"BatchInput\x12\x1f\n" +
 	"\x05title\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x02\x18@R\x05title\x12?\n" +
@@ -1604,7 +1635,7 @@ const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04\x18d(\x00R\bpageSize\x12$\n" +
 	"\tbefore_id\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"@\n" +
 	"\x10ListBatchesReply\x12,\n" +
-	"\abatches\x18\x01 \x03(\v2\x12.groupbuy.v1.BatchR\abatches\"\xed\x02\n" +
+	"\abatches\x18\x01 \x03(\v2\x12.groupbuy.v1.BatchR\abatches\"\xc0\x03\n" +
 	"\tBatchItem\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x15\n" +
 	"\x06sku_id\x18\x02 \x01(\x03R\x05skuId\x12\x1d\n" +
@@ -1620,7 +1651,9 @@ const file_groupbuy_v1_batch_proto_rawDesc = "" +
 	" \x01(\x03R\x05quota\x12*\n" +
 	"\x11per_shopper_limit\x18\v \x01(\x03R\x0fperShopperLimit\x12#\n" +
 	"\rcommission_bp\x18\f \x01(\x05R\fcommissionBp\x12\x1c\n" +
-	"\tremaining\x18\r \x01(\x03R\tremaining\"\x83\x03\n" +
+	"\tremaining\x18\r \x01(\x03R\tremaining\x12'\n" +
+	"\x0freference_basis\x18\x0e \x01(\tR\x0ereferenceBasis\x12(\n" +
+	"\x10list_price_shown\x18\x0f \x01(\bR\x0elistPriceShown\"\x83\x03\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x16\n" +

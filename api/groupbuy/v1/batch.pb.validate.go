@@ -112,6 +112,17 @@ func (m *BatchItemInput) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
+	if utf8.RuneCountInString(m.GetReferenceBasis()) > 32 {
+		err := BatchItemInputValidationError{
+			field:  "ReferenceBasis",
+			reason: "value length must be at most 32 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
 	if len(errors) > 0 {
 		return BatchItemInputMultiError(errors)
 	}
@@ -1377,6 +1388,10 @@ func (m *BatchItem) validate(all bool) error {
 	// no validation rules for CommissionBp
 
 	// no validation rules for Remaining
+
+	// no validation rules for ReferenceBasis
+
+	// no validation rules for ListPriceShown
 
 	if len(errors) > 0 {
 		return BatchItemMultiError(errors)

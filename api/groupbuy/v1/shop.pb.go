@@ -149,22 +149,27 @@ func (x *ShopBatch) GetItems() []*ShopBatchItem {
 }
 
 type ShopBatchItem struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	Id           int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	SkuId        int64                  `protobuf:"varint,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
-	ProductId    int64                  `protobuf:"varint,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Title        string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
-	Spec         string                 `protobuf:"bytes,5,opt,name=spec,proto3" json:"spec,omitempty"`
-	Unit         string                 `protobuf:"bytes,6,opt,name=unit,proto3" json:"unit,omitempty"`
-	Image        string                 `protobuf:"bytes,7,opt,name=image,proto3" json:"image,omitempty"`
-	ListPriceFen int64                  `protobuf:"varint,8,opt,name=list_price_fen,json=listPriceFen,proto3" json:"list_price_fen,omitempty"`
-	PriceFen     int64                  `protobuf:"varint,9,opt,name=price_fen,json=priceFen,proto3" json:"price_fen,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	SkuId     int64                  `protobuf:"varint,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	ProductId int64                  `protobuf:"varint,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Title     string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Spec      string                 `protobuf:"bytes,5,opt,name=spec,proto3" json:"spec,omitempty"`
+	Unit      string                 `protobuf:"bytes,6,opt,name=unit,proto3" json:"unit,omitempty"`
+	Image     string                 `protobuf:"bytes,7,opt,name=image,proto3" json:"image,omitempty"`
+	// The crossed-out list price (划线价); 0 when none may be shown (it is not backed by the
+	// prices this SKU sold at, nor by a stated basis).
+	ListPriceFen int64 `protobuf:"varint,8,opt,name=list_price_fen,json=listPriceFen,proto3" json:"list_price_fen,omitempty"`
+	PriceFen     int64 `protobuf:"varint,9,opt,name=price_fen,json=priceFen,proto3" json:"price_fen,omitempty"`
 	// The most one shopper may buy; 0 means no limit.
 	PerShopperLimit int64 `protobuf:"varint,10,opt,name=per_shopper_limit,json=perShopperLimit,proto3" json:"per_shopper_limit,omitempty"`
 	// Units still for sale.
-	Remaining     int64 `protobuf:"varint,11,opt,name=remaining,proto3" json:"remaining,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Remaining int64 `protobuf:"varint,11,opt,name=remaining,proto3" json:"remaining,omitempty"`
+	// What the list price is when it is not a price sold at, e.g. "厂商建议零售价": show it next
+	// to the list price. Empty when the list price is not shown or stands for a price sold at.
+	ReferenceBasis string `protobuf:"bytes,12,opt,name=reference_basis,json=referenceBasis,proto3" json:"reference_basis,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ShopBatchItem) Reset() {
@@ -272,6 +277,13 @@ func (x *ShopBatchItem) GetRemaining() int64 {
 		return x.Remaining
 	}
 	return 0
+}
+
+func (x *ShopBatchItem) GetReferenceBasis() string {
+	if x != nil {
+		return x.ReferenceBasis
+	}
+	return ""
 }
 
 type ListShopBatchesReply struct {
@@ -1201,7 +1213,7 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\tcutoff_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bcutoffAt\x12\x1f\n" +
 	"\vpickup_date\x18\x05 \x01(\tR\n" +
 	"pickupDate\x120\n" +
-	"\x05items\x18\x06 \x03(\v2\x1a.groupbuy.v1.ShopBatchItemR\x05items\"\xb6\x02\n" +
+	"\x05items\x18\x06 \x03(\v2\x1a.groupbuy.v1.ShopBatchItemR\x05items\"\xdf\x02\n" +
 	"\rShopBatchItem\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x15\n" +
 	"\x06sku_id\x18\x02 \x01(\x03R\x05skuId\x12\x1d\n" +
@@ -1215,7 +1227,8 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\tprice_fen\x18\t \x01(\x03R\bpriceFen\x12*\n" +
 	"\x11per_shopper_limit\x18\n" +
 	" \x01(\x03R\x0fperShopperLimit\x12\x1c\n" +
-	"\tremaining\x18\v \x01(\x03R\tremaining\"H\n" +
+	"\tremaining\x18\v \x01(\x03R\tremaining\x12'\n" +
+	"\x0freference_basis\x18\f \x01(\tR\x0ereferenceBasis\"H\n" +
 	"\x14ListShopBatchesReply\x120\n" +
 	"\abatches\x18\x01 \x03(\v2\x16.groupbuy.v1.ShopBatchR\abatches\"\x80\x01\n" +
 	"\x0eOrderLineInput\x12 \n" +

@@ -378,6 +378,8 @@ func (m *ShopBatchItem) validate(all bool) error {
 
 	// no validation rules for Remaining
 
+	// no validation rules for ReferenceBasis
+
 	if len(errors) > 0 {
 		return ShopBatchItemMultiError(errors)
 	}

@@ -61,8 +61,14 @@ type Item struct {
 	Unit      string
 	Image     string
 	ListPrice int64
-	Price     int64
-	Quota     int64
+	// ReferenceBasis is what ops state the list price is (e.g. 厂商建议零售价), shown next to it;
+	// empty when it stands for a price this shop sold at (see reference.go).
+	ReferenceBasis string
+	// ListPriceShown is the reference-price rule's verdict, taken at scheduling and again at
+	// opening: the shop shows ListPrice only when it is true.
+	ListPriceShown bool
+	Price          int64
+	Quota          int64
 	// Limit is the most one shopper may hold; 0 means no limit.
 	Limit        int64
 	CommissionBP int
@@ -115,6 +121,9 @@ type ItemInput struct {
 	Quota        int64
 	Limit        int64
 	CommissionBP int
+	// ReferenceBasis is optional: what the SKU's list price is, when it is not a price this
+	// shop sold at (at most 32 characters).
+	ReferenceBasis string
 }
 
 // Input is a batch as ops enter it.
@@ -200,6 +209,9 @@ func checkItems(items []ItemInput) error {
 			return bizerr.Invalid("items.per_shopper_limit", "0 (no limit) up to the quota")
 		case it.CommissionBP < 0 || it.CommissionBP > maxCommission:
 			return bizerr.Invalid("items.commission_bp", "0 to 10000 basis points")
+		}
+		if err := checkBasis(it.ReferenceBasis); err != nil {
+			return err
 		}
 		seen[it.SKUID] = true
 	}

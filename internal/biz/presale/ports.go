@@ -18,6 +18,8 @@ type Repo interface {
 	ReplaceDraft(ctx context.Context, b *Batch) (*Batch, error)
 	// SaveStatus writes the status and the fields that go with it (dispatched_at, cancel_*).
 	SaveStatus(ctx context.Context, b *Batch) error
+	// SaveListPrices writes each item's ListPriceShown, the reference-price rule's verdict.
+	SaveListPrices(ctx context.Context, b *Batch) error
 	List(ctx context.Context, f ListFilter) ([]*Batch, error)
 	// OpenIn lists the open batches published to grid.
 	OpenIn(ctx context.Context, grid geo.Cell) ([]*Batch, error)

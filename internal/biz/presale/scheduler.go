@@ -13,7 +13,8 @@ const dueBatch = 100
 // passed. Every replica may tick at once: each batch is moved under its row lock after its
 // status and time are checked again, so it moves (and its event is published) exactly once.
 //
-// A batch opens only with its stock counters in place: they are loaded again (a no-op where
+// A batch opens with its list prices judged again (reference.go) and only with its stock
+// counters in place: they are loaded again (a no-op where
 // scheduling loaded them and they are still there) before the status flips, and a failure
 // leaves the batch scheduled for the next tick.
 func (uc *Usecase) Tick(ctx context.Context) error {
@@ -24,6 +25,15 @@ func (uc *Usecase) Tick(ctx context.Context) error {
 		}
 		if err := uc.stock.LoadFresh(ctx, b); err != nil {
 			return "", false, fmt.Errorf("load stock: %w", err)
+		}
+		// The days between scheduling and opening are part of the rule's window and may have
+		// sold the SKU lower (another batch): judged again, a list price that now fails is
+		// hidden rather than the opening refused, as the clock cannot ask ops for a basis.
+		if err := uc.judgeReferences(ctx, b, false); err != nil {
+			return "", false, err
+		}
+		if err := uc.repo.SaveListPrices(ctx, b); err != nil {
+			return "", false, err // the store names the batch
 		}
 		return TopicOpened, true, Lifecycle.Move(&b.Status, Open)
 	}); err != nil {

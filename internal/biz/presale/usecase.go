@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
@@ -23,6 +24,7 @@ type Usecase struct {
 	now     port.Clock
 	limits  CommissionLimits
 	stock   Stock
+	prices  PriceHistory
 	cfg     Config
 }
 
@@ -35,9 +37,9 @@ type CommissionLimits interface {
 
 // NewUsecase builds the batch use cases.
 func NewUsecase(repo Repo, catalog Catalog, grids Grids, events event.Publisher, tx port.Transactor, now port.Clock,
-	limits CommissionLimits, stock Stock, cfg Config) *Usecase {
+	limits CommissionLimits, stock Stock, prices PriceHistory, cfg Config) *Usecase {
 	return &Usecase{repo: repo, catalog: catalog, grids: grids, events: events, tx: tx, now: now, limits: limits,
-		stock: stock, cfg: cfg}
+		stock: stock, prices: prices, cfg: cfg}
 }
 
 // checkCommission asks the commission limits about b's items.
@@ -117,8 +119,8 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 			return nil, err
 		}
 		b.Items = append(b.Items, Item{SKUID: sku.ID, ProductID: sku.ProductID, Title: sku.Title, Spec: sku.Spec,
-			Unit: sku.Unit, Image: sku.Image, ListPrice: sku.ListPrice, Price: it.Price, Quota: it.Quota,
-			Limit: it.Limit, CommissionBP: it.CommissionBP})
+			Unit: sku.Unit, Image: sku.Image, ListPrice: sku.ListPrice, ReferenceBasis: strings.TrimSpace(it.ReferenceBasis),
+			Price: it.Price, Quota: it.Quota, Limit: it.Limit, CommissionBP: it.CommissionBP})
 	}
 	if err := uc.checkCommission(ctx, b); err != nil {
 		return nil, err
@@ -128,10 +130,12 @@ func (uc *Usecase) build(ctx context.Context, in Input) (*Batch, error) {
 
 // Schedule hands a draft to the clock: it opens at opens_at. A cut-off already past is refused,
 // and so is a pickup date too late for the commission to be paid (the configuration may have
-// changed since the draft was saved). The stock counters are loaded before the batch leaves
-// draft, so a batch due at once is open with its stock in place.
+// changed since the draft was saved), and a list price the reference-price rule forbids
+// (reference.go): the verdict is stored on the items, so the shop's read decides nothing. The
+// stock counters are loaded before the batch leaves draft, so a batch due at once is open with
+// its stock in place.
 func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
-	return uc.move(ctx, id, "schedule", func(b *Batch) error {
+	return uc.move(ctx, id, "schedule", func(txCtx context.Context, b *Batch) error {
 		if b.Status != Draft {
 			return Lifecycle.Refuse(b.Status, "schedule")
 		}
@@ -145,6 +149,13 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 		if err := uc.checkCommission(ctx, b); err != nil {
 			return err
 		}
+		// In the transaction: the verdicts are saved with the status or not at all.
+		if err := uc.judgeReferences(txCtx, b, true); err != nil {
+			return err
+		}
+		if err := uc.repo.SaveListPrices(txCtx, b); err != nil {
+			return err // the store names the batch
+		}
 		if err := uc.stock.LoadFresh(ctx, b); err != nil {
 			return fmt.Errorf("load stock of batch %d: %w", b.ID, err)
 		}
@@ -154,7 +165,7 @@ func (uc *Usecase) Schedule(ctx context.Context, id int64) (*Batch, error) {
 
 // Dispatch records that a closed batch's goods left the warehouse.
 func (uc *Usecase) Dispatch(ctx context.Context, id int64) (*Batch, error) {
-	return uc.move(ctx, id, "dispatch", func(b *Batch) error {
+	return uc.move(ctx, id, "dispatch", func(_ context.Context, b *Batch) error {
 		if b.Status != Closed {
 			return Lifecycle.Refuse(b.Status, "dispatch")
 		}
@@ -166,7 +177,7 @@ func (uc *Usecase) Dispatch(ctx context.Context, id int64) (*Batch, error) {
 // Cancel stops a batch that was not dispatched. Its orders are cancelled or refunded by the
 // handlers of the cancelled event (and, should one slip in after, by the order sweeper).
 func (uc *Usecase) Cancel(ctx context.Context, id int64, reason string) (*Batch, error) {
-	return uc.move(ctx, id, "cancel", func(b *Batch) error {
+	return uc.move(ctx, id, "cancel", func(_ context.Context, b *Batch) error {
 		switch b.Status {
 		case Draft, Scheduled, Open, Closed:
 		default:
@@ -177,16 +188,17 @@ func (uc *Usecase) Cancel(ctx context.Context, id int64, reason string) (*Batch,
 	}, TopicCancelled)
 }
 
-// move locks the batch, applies change, saves it and publishes topic (if any) in one
-// transaction.
-func (uc *Usecase) move(ctx context.Context, id int64, action string, change func(*Batch) error, topic string) (*Batch, error) {
+// move locks the batch, applies change (given the transaction's context), saves it and
+// publishes topic (if any) in one transaction.
+func (uc *Usecase) move(ctx context.Context, id int64, action string, change func(context.Context, *Batch) error,
+	topic string) (*Batch, error) {
 	var out *Batch
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
 		b, err := uc.repo.Lock(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := change(b); err != nil {
+		if err := change(ctx, b); err != nil {
 			return err
 		}
 		if err := uc.repo.SaveStatus(ctx, b); err != nil {

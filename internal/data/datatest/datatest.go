@@ -29,6 +29,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/pricestore"
 	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
@@ -85,6 +86,9 @@ type Stack struct {
 	Catalog *catalog.Usecase
 	Batches *presalestore.BatchRepo
 	Presale *presale.Usecase
+
+	Prices        *pricestore.PriceStore
+	PriceRecorder *order.PriceRecorder
 
 	Outbox *outboxstore.OutboxStore
 

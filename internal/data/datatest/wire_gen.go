@@ -35,6 +35,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
+	"github.com/groupbuy/groupbuy/internal/data/pricestore"
 	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/reconcilestore"
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
@@ -87,9 +88,11 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	if err != nil {
 		return nil, err
 	}
+	priceStore := pricestore.NewPriceStore(db)
 	presaleConfig := cfg.Presale
-	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, now, plans, stockCounter, presaleConfig)
+	presaleUsecase := presale.NewUsecase(batchRepo, presaleCatalog, grids, outboxStore, db, now, plans, stockCounter, priceStore, presaleConfig)
 	orderRepo := orderstore.NewOrderRepo(db)
+	priceRecorder := order.NewPriceRecorder(orderRepo, priceStore)
 	afterSaleRepo := orderstore.NewAfterSaleRepo(db)
 	pickupRepo := orderstore.NewPickupRepo(db, batchRepo)
 	pickupGuard := orderstore.NewPickupGuard(rdb, prefix)
@@ -169,6 +172,8 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Catalog:         catalogUsecase,
 		Batches:         batchRepo,
 		Presale:         presaleUsecase,
+		Prices:          priceStore,
+		PriceRecorder:   priceRecorder,
 		Outbox:          outboxStore,
 		Orders:          orderRepo,
 		AfterSaleRepo:   afterSaleRepo,

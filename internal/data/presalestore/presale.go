@@ -50,7 +50,7 @@ func (r *BatchRepo) writeParts(ctx context.Context, id int, b *presale.Batch) er
 	for i, it := range b.Items {
 		items[i] = c.BatchItem.Create().SetBatchID(id).SetSkuID(int(it.SKUID)).SetProductID(int(it.ProductID)).
 			SetTitle(it.Title).SetSpec(it.Spec).SetUnit(it.Unit).SetImage(it.Image).SetListPrice(it.ListPrice).
-			SetPrice(it.Price).SetQuota(it.Quota).SetPerShopperLimit(it.Limit).SetCommissionBp(it.CommissionBP)
+			SetReferenceBasis(it.ReferenceBasis).SetListPriceShown(it.ListPriceShown).SetPrice(it.Price).SetQuota(it.Quota).SetPerShopperLimit(it.Limit).SetCommissionBp(it.CommissionBP)
 	}
 	if err := c.BatchItem.CreateBulk(items...).Exec(ctx); err != nil {
 		return sqldb.Err(err, fmt.Sprintf("items of batch %d", id))
@@ -107,7 +107,7 @@ func (r *BatchRepo) attach(ctx context.Context, rows []*ent.Batch) ([]*presale.B
 		b := byID[it.BatchID]
 		b.Items = append(b.Items, presale.Item{ID: int64(it.ID), BatchID: int64(it.BatchID), SKUID: int64(it.SkuID),
 			ProductID: int64(it.ProductID), Title: it.Title, Spec: it.Spec, Unit: it.Unit, Image: it.Image,
-			ListPrice: it.ListPrice, Price: it.Price, Quota: it.Quota, Limit: it.PerShopperLimit,
+			ListPrice: it.ListPrice, ReferenceBasis: it.ReferenceBasis, ListPriceShown: it.ListPriceShown, Price: it.Price, Quota: it.Quota, Limit: it.PerShopperLimit,
 			CommissionBP: it.CommissionBp})
 	}
 	grids, err := c.BatchGrid.Query().Where(batchgrid.BatchIDIn(ids...)).Order(ent.Asc(batchgrid.FieldID)).All(ctx)
@@ -173,6 +173,33 @@ func (r *BatchRepo) SaveStatus(ctx context.Context, b *presale.Batch) error {
 		u.SetCancelledAt(b.CancelledAt)
 	}
 	return sqldb.Err(u.Exec(ctx), fmt.Sprintf("save batch %d", b.ID))
+}
+
+// SaveListPrices writes the items' verdicts in two statements, the shown and the hidden.
+func (r *BatchRepo) SaveListPrices(ctx context.Context, b *presale.Batch) error {
+	var shown, hidden []int
+	for _, it := range b.Items {
+		if it.ListPriceShown {
+			shown = append(shown, int(it.ID))
+		} else {
+			hidden = append(hidden, int(it.ID))
+		}
+	}
+	c := r.data.Client(ctx)
+	for _, set := range []struct {
+		ids  []int
+		show bool
+	}{{shown, true}, {hidden, false}} {
+		if len(set.ids) == 0 {
+			continue
+		}
+		err := c.BatchItem.Update().Where(batchitem.BatchID(int(b.ID)), batchitem.IDIn(set.ids...)).
+			SetListPriceShown(set.show).Exec(ctx)
+		if err != nil {
+			return sqldb.Err(err, fmt.Sprintf("list prices of batch %d", b.ID))
+		}
+	}
+	return nil
 }
 
 func (r *BatchRepo) List(ctx context.Context, f presale.ListFilter) ([]*presale.Batch, error) {

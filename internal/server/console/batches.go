@@ -33,7 +33,8 @@ type batchForm struct {
 	Items                                       [itemRows]itemForm
 }
 
-type itemForm struct{ SKU, Price, Quota, Limit, Commission string }
+// itemForm is one item row; Basis is the optional stated basis of the SKU's list price.
+type itemForm struct{ SKU, Price, Quota, Limit, Commission, Basis string }
 
 // batchesData is the batches list (newest first, before_id pagination as in the API) and the
 // create form for those who may create.
@@ -101,7 +102,7 @@ func readBatchForm(r *http.Request) batchForm {
 	}
 	for i := range f.Items {
 		f.Items[i] = itemForm{SKU: at("sku_id", i), Price: at("price", i), Quota: at("quota", i),
-			Limit: at("limit", i), Commission: at("commission_bp", i)}
+			Limit: at("limit", i), Commission: at("commission_bp", i), Basis: at("reference_basis", i)}
 	}
 	return f
 }
@@ -158,7 +159,7 @@ func (it itemForm) input() (presale.ItemInput, error) {
 	if err != nil {
 		return out, bizerr.Invalid("items.commission_bp", "is not a whole number")
 	}
-	out.CommissionBP = bp
+	out.CommissionBP, out.ReferenceBasis = bp, it.Basis
 	return out, nil
 }
 

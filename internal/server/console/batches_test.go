@@ -20,3 +20,18 @@ func TestParseYuan(t *testing.T) {
 		}
 	}
 }
+
+// The create form's rows carry each item's stated basis of its list price to the use case, as
+// the API's reference_basis does; a row left blank states none.
+func TestBatchFormCarriesTheReferenceBasis(t *testing.T) {
+	f := batchForm{Title: "周末鸡蛋团", OpensAt: "2026-12-10T08:00", CutoffAt: "2026-12-11T08:00", PickupDate: "2026-12-12"}
+	f.Items[0] = itemForm{SKU: "7", Price: "9.90", Quota: "50", Commission: "0", Basis: "厂商建议零售价"}
+	f.Items[1] = itemForm{SKU: "8", Price: "9.90", Quota: "50", Commission: "0"}
+	in, err := f.input()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Items) != 2 || in.Items[0].ReferenceBasis != "厂商建议零售价" || in.Items[1].ReferenceBasis != "" {
+		t.Errorf("items %+v", in.Items)
+	}
+}
