@@ -1,11 +1,20 @@
 package console
 
 import (
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/conf"
+	"github.com/groupbuy/groupbuy/internal/data/invitestore"
+	"github.com/groupbuy/groupbuy/internal/data/sqldb"
+	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
 // The overview counts every state (0 for none), the total and the cap; a capped inviter is
@@ -39,5 +48,67 @@ func TestInvitationsPageRenders(t *testing.T) {
 	d.Cap, d.Inviter = 0, 0
 	if page := renderView(t, c.views, "invitations", d); !strings.Contains(page, "未开启") || strings.Contains(page, "cap-reached") {
 		t.Error("a programme that is off is not said so")
+	}
+}
+
+// The page on the invitation use case and its PostgreSQL store: the counts are the inviter's
+// (or everyone's), the state filter and the keyset pages follow the store's order, newest first.
+func TestInvitationsPageOnTheStore(t *testing.T) {
+	db, cleanup, err := sqldb.Open(&conf.Data{Database: &conf.Data_Database{Driver: "postgres",
+		Source: testenv.PostgresDSN(t), MaxOpenConns: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	store := invitestore.NewStore(db)
+	at := time.Now().Add(-time.Hour)
+	add := func(inviter, invitee int64, state invite.InvitationState) {
+		if _, _, err := store.Create(t.Context(), &invite.Invitation{InviterID: inviter, InviteeID: invitee, State: state, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range int64(invitationsPerPage + 5) {
+		state := invite.InvitationPending
+		if i%10 == 0 {
+			state = invite.InvitationRefused
+		}
+		add(12, 1000+i, state)
+	}
+	add(13, 2000, invite.InvitationQualifying)
+	c := testConsole(t)
+	c.log = log.NewHelper(log.DefaultLogger)
+	c.deps.Invitations = invite.NewUsecase(store, nil, nil, nil, nil, invite.Config{Cap: 20}, time.Now)
+	rc := &reqCtx{account: &identity.ConsoleAccount{Username: "qian.ops", Role: identity.RoleOps}}
+	get := func(query string) string {
+		rec := httptest.NewRecorder()
+		c.invitationsPage(rec, httptest.NewRequest("GET", invitationsPath+"?"+query, nil), rc)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", query, rec.Code, rec.Body.String())
+		}
+		return rec.Body.String()
+	}
+
+	all := get("")
+	expectIn(t, "everyone's", all, `data-state="pending">49`, `data-state="refused">6`, `data-state="qualifying">1`,
+		`data-testid="total">56`, `data-testid="cap">20 次`)
+	if n := strings.Count(all, "<tr data-invitation="); n != invitationsPerPage {
+		t.Errorf("the first page has %d rows, want %d", n, invitationsPerPage)
+	}
+	first := get("inviter=12")
+	expectIn(t, "inviter 12's", first, `data-testid="total">55`, `data-state="qualifying">0`, "邀请人 12 的邀请")
+	if strings.Contains(first, `data-invitation="56"`) {
+		t.Error("another inviter's invitation is listed")
+	}
+	next := regexp.MustCompile(`href="/console/ops/invitations\?before=(\d+)&amp;inviter=12" data-testid="next-page"`).FindStringSubmatch(first)
+	if next == nil {
+		t.Fatal("the first page of 55 has no next page")
+	}
+	second := get("inviter=12&before=" + next[1])
+	if n := strings.Count(second, "<tr data-invitation="); n != 5 || strings.Contains(second, `data-testid="next-page"`) {
+		t.Errorf("the second page has %d rows (want 5) or a next page", n)
+	}
+	refused := get("inviter=12&state=refused")
+	if n := strings.Count(refused, "<tr data-invitation="); n != 6 || strings.Count(refused, `class="state-refused"`) != 6 {
+		t.Errorf("the refused filter lists %d rows", n)
 	}
 }
