@@ -58,6 +58,12 @@ func newClaimEnv(t *testing.T) *claimEnv {
 // perShopper a shopper.
 func (e *claimEnv) template(count, amount int64, perShopper int) *promo.Template {
 	e.t.Helper()
+	return e.templateOf(promo.ChannelClaim, count, amount, perShopper)
+}
+
+// templateOf is template of a channel.
+func (e *claimEnv) templateOf(channel promo.Channel, count, amount int64, perShopper int) *promo.Template {
+	e.t.Helper()
 	v, err := e.replicas[0].PromoAdmin.CreateTemplate(e.t.Context(), &promo.Template{
 		Name:        "满10减1",
 		Discount:    promo.Discount{Kind: promo.FixedOff, AmountOff: 100, Threshold: 1000},
@@ -65,7 +71,7 @@ func (e *claimEnv) template(count, amount int64, perShopper int) *promo.Template
 		Validity:    promo.Validity{Days: 7},
 		Budget:      promo.Budget{Count: count, Amount: amount, PerShopper: perShopper},
 		FundedBy:    promo.FundedByPlatform,
-		Channel:     promo.ChannelClaim,
+		Channel:     channel,
 		ClaimWindow: promo.Window{From: e.now.Add(-time.Hour), Until: e.now.Add(24 * time.Hour)},
 	}, 1)
 	if err != nil {

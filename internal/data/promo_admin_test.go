@@ -6,9 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/lifecycle"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 )
 
 // A template survives the store field for field, an edit changes the template and not the
@@ -285,5 +290,99 @@ func TestPromoTemplateEndRacesOtherMoves(t *testing.T) {
 	}
 	if endings == 0 {
 		t.Fatal("no end succeeded in any round: the test proves nothing")
+	}
+}
+
+// Rewards are granted once per key within the budgets and the per-shopper limit, through the
+// same counters as claims: a key granted from 20 goroutines on two replicas issues one coupon
+// and books one.
+func TestCouponGrantOncePerKey(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	tpl := e.templateOf(promo.ChannelInvitation, 3, 300, 2)
+	ids := make(chan int64, 20)
+	var wg sync.WaitGroup
+	for g := range 20 {
+		wg.Go(func() {
+			c, err := e.replicas[g%2].Claims.Grant(ctx, tpl.ID, 1, promo.InvitationKey(9, "inviter"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- c.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	first := int64(0)
+	for id := range ids {
+		if first == 0 {
+			first = id
+		}
+		if id != first {
+			t.Fatalf("one key granted coupons %d and %d", first, id)
+		}
+	}
+	if issued := e.checkAgree(tpl); issued.Count != 1 {
+		t.Fatalf("one key issued %d coupons", issued.Count)
+	}
+	if _, err := e.replicas[0].Claims.Grant(ctx, tpl.ID, 1, promo.InvitationKey(10, "inviter")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.replicas[1].Claims.Grant(ctx, tpl.ID, 1, promo.InvitationKey(11, "inviter")); !errors.Is(err, promo.ErrShopperLimit) {
+		t.Errorf("third reward of a limit of 2: %v", err)
+	}
+	if _, err := e.replicas[1].Claims.Grant(ctx, tpl.ID, 2, promo.InvitationKey(10, "invitee")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.replicas[0].Claims.Grant(ctx, tpl.ID, 3, promo.InvitationKey(12, "invitee")); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Errorf("fourth reward of a budget of 3: %v", err)
+	}
+	if _, err := e.replicas[0].Claims.Claim(ctx, 4, tpl.ID); !errors.Is(err, promo.ErrNotIssuing) {
+		t.Errorf("claim of an invitation template: %v", err)
+	}
+	claimable := e.template(5, 500, 1)
+	if _, err := e.replicas[0].Claims.Grant(ctx, claimable.ID, 4, promo.InvitationKey(13, "invitee")); !errors.Is(err, promo.ErrNotIssuing) {
+		t.Errorf("grant of a claim template: %v", err)
+	}
+	e.checkAgree(tpl)
+}
+
+// The embedded default (SQLite and the in-process Redis of `make run`) claims, counts and
+// lists coupons as PostgreSQL and Redis do.
+func TestCouponsOnTheEmbeddedDefault(t *testing.T) {
+	db := openSQLite(t)
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s := newStackWith(t, db, rdb, "gb", newKeyring(t, "k1", map[string]string{"k1": generateKey(t)}))
+	cfg := s.config()
+	cfg.Commission = commission.Config{Levels: 1, CapBP: commission.DefaultCapBP}
+	built := s.build(s.clock.Now, datatest.NoWechat(), cfg)
+	ctx := t.Context()
+	now := s.clock.Now()
+	v, err := built.PromoAdmin.CreateTemplate(ctx, &promo.Template{Name: "满10减1",
+		Discount: promo.Discount{Kind: promo.FixedOff, AmountOff: 100, Threshold: 1000},
+		Scope:    promo.Scope{Kind: promo.ScopeBatches, IDs: []int64{4}}, Validity: promo.Validity{Days: 3},
+		Budget: promo.Budget{Count: 2, Amount: 200, PerShopper: 1}, FundedBy: promo.FundedByPlatform,
+		Channel: promo.ChannelClaim, ClaimWindow: promo.Window{From: now.Add(-time.Hour), Until: now.Add(time.Hour)}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []int64{1, 2} {
+		if _, err := built.Claims.Claim(ctx, u, v.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := built.Claims.Claim(ctx, 3, v.ID); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Errorf("third claim of 2: %v", err)
+	}
+	got, err := built.PromoAdmin.Template(ctx, v.ID)
+	if err != nil || got.Figures.Issued != 2 || got.Figures.Booked != 200 || got.Scope.IDs[0] != 4 {
+		t.Fatalf("template %+v, %v", got, err)
+	}
+	mine, err := built.PromoShop.Mine(ctx, 1, "", 0, 10)
+	if err != nil || len(mine) != 1 || mine[0].Rules.Scope.IDs[0] != 4 {
+		t.Fatalf("shopper 1's coupons: %d, %v", len(mine), err)
 	}
 }

@@ -32,6 +32,8 @@ const takeTimeout = time.Second
 // before it gives its booking back, as the write may have landed and only its answer been lost.
 type CouponKeys interface {
 	IssuedKey(ctx context.Context, key string) (bool, error)
+	// CouponByKey is the coupon of the key; bizerr.ErrNotFound when there is none.
+	CouponByKey(ctx context.Context, key string) (*Coupon, error)
 }
 
 // Claims is the shop's 领券: a shopper claims a coupon of a template that issues by claim.
@@ -64,39 +66,52 @@ func (c *Claims) Claim(ctx context.Context, userID, templateID int64) (*Coupon, 
 	if err != nil {
 		return nil, err
 	}
-	now := c.now()
-	if t.Channel != ChannelClaim || !t.Issues(now) {
+	if t.Channel != ChannelClaim || !t.Issues(c.now()) {
 		return nil, fmt.Errorf("template %d: %w", t.ID, ErrNotIssuing)
 	}
-	cp, err := c.claim(ctx, t, userID, now)
+	cp, err := c.claim(ctx, t, userID)
 	if !errors.Is(err, ErrNotLoaded) {
 		return cp, err
 	}
 	if err := c.keeper.Rebuild(ctx, t.ID); err != nil {
 		return nil, fmt.Errorf("claim template %d: %w", t.ID, err)
 	}
-	return c.claim(ctx, t, userID, now)
+	return c.claim(ctx, t, userID)
 }
 
 // claim books the coupon in the counters, then writes it within ClaimDeadline of the booking.
-// A write that fails gives the booking back, unless the coupon exists after all (a lost answer).
 // An Issue that finds the key's coupon already written (created false) keeps the booking: the
 // coupon is one a claim wrote after giving back its booking, and this booking is now its.
-func (c *Claims) claim(ctx context.Context, t *Template, userID int64, now time.Time) (*Coupon, error) {
+func (c *Claims) claim(ctx context.Context, t *Template, userID int64) (*Coupon, error) {
+	cp, _, err := c.issue(ctx, t, userID, func(seq int) string { return ClaimKey(t.ID, userID, seq) })
+	return cp.Coupon, err
+}
+
+// issued is a coupon written (or found by its key) and the seq this call booked for it.
+type issued struct {
+	*Coupon
+	booked int
+}
+
+// issue books one coupon of t for the shopper and writes it under key(seq) within
+// ClaimDeadline of the booking. A write that fails gives the booking back, unless the coupon
+// exists after all (a lost answer).
+func (c *Claims) issue(ctx context.Context, t *Template, userID int64, key func(seq int) string) (issued, bool, error) {
 	takenAt := time.Now()
 	seq, err := c.take(ctx, t, userID)
 	if err != nil {
-		return nil, err
+		return issued{}, false, err
 	}
-	cp := NewClaimed(t, userID, seq, now)
+	cp := NewClaimed(t, userID, seq, c.now())
+	cp.IssueKey = key(seq)
 	deadline := takenAt.Add(ClaimDeadline)
 	wctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	stored, _, err := c.coupons.Issue(wctx, cp)
+	stored, created, err := c.coupons.Issue(wctx, cp)
 	if err == nil {
-		return stored, nil
+		return issued{Coupon: stored, booked: seq}, created, nil
 	}
-	return nil, fmt.Errorf("claim template %d: write coupon: %w", t.ID,
+	return issued{}, false, fmt.Errorf("issue a coupon of template %d: %w", t.ID,
 		errors.Join(err, c.giveBack(ctx, t, cp, deadline)))
 }
 

@@ -231,6 +231,15 @@ func (s *Store) HeldBy(ctx context.Context, userID int64, templateIDs []int64) (
 	return out, nil
 }
 
+// CouponByKey reads the coupon of the issue key; bizerr.ErrNotFound when there is none.
+func (s *Store) CouponByKey(ctx context.Context, key string) (*promo.Coupon, error) {
+	row, err := s.db.Client(ctx).Coupon.Query().Where(entcoupon.IssueKey(key)).Only(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, fmt.Sprintf("coupon of issue key %q", key))
+	}
+	return toCoupon(row)
+}
+
 // CreateActivity inserts the activity.
 func (s *Store) CreateActivity(ctx context.Context, a *promo.Activity) (*promo.Activity, error) {
 	tiers, err := encodeTiers(a.Tiers)

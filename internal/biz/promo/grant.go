@@ -1,0 +1,71 @@
+package promo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+)
+
+// Grant issues a reward coupon of the template to the shopper, once per key (an invitation's
+// side, a new shopper, an ops send), within the template's budgets and per-shopper limit, by
+// the same counters as a claim: ErrNotIssuing when the template is not a reward template
+// issuing now, ErrBudgetSpent, ErrShopperLimit, ErrBudgetBusy. Granting a key again returns its
+// coupon and books nothing more, so a retried event cannot issue twice.
+func (c *Claims) Grant(ctx context.Context, templateID, userID int64, key string) (*Coupon, error) {
+	if userID <= 0 {
+		return nil, fmt.Errorf("grant: %w", errInvalidShopper)
+	}
+	if key == "" {
+		return nil, fmt.Errorf("grant to shopper %d: no issue key", userID)
+	}
+	t, err := c.repo.Template(ctx, templateID)
+	if err != nil {
+		return nil, err
+	}
+	if t.Channel == ChannelClaim || !t.Issues(c.now()) {
+		return nil, fmt.Errorf("template %d: %w", t.ID, ErrNotIssuing)
+	}
+	if prev, err := c.granted(ctx, key); prev != nil || err != nil {
+		return prev, err
+	}
+	cp, err := c.grant(ctx, t, userID, key)
+	if errors.Is(err, ErrNotLoaded) {
+		if err := c.keeper.Rebuild(ctx, t.ID); err != nil {
+			return nil, fmt.Errorf("grant template %d: %w", t.ID, err)
+		}
+		cp, err = c.grant(ctx, t, userID, key)
+	}
+	if errors.Is(err, ErrShopperLimit) {
+		// A grant racing its own retry: the other one may have issued the key meanwhile.
+		if prev, perr := c.granted(ctx, key); prev != nil || perr != nil {
+			return prev, perr
+		}
+	}
+	return cp, err
+}
+
+var errInvalidShopper = errors.New("no shopper")
+
+// granted is the coupon of key when it was issued before, nil when not.
+func (c *Claims) granted(ctx context.Context, key string) (*Coupon, error) {
+	prev, err := c.keys.CouponByKey(ctx, key)
+	if errors.Is(err, bizerr.ErrNotFound) {
+		return nil, nil
+	}
+	return prev, err
+}
+
+// grant is claim with the cause's key. A key found issued already (a retry that raced past
+// granted) keeps its own booking, so this one is given back at once: its seq has no coupon.
+func (c *Claims) grant(ctx context.Context, t *Template, userID int64, key string) (*Coupon, error) {
+	cp, created, err := c.issue(ctx, t, userID, func(int) string { return key })
+	if err == nil && !created {
+		gctx := context.WithoutCancel(ctx)
+		if gerr := c.counters.Give(gctx, t, userID, cp.booked); gerr != nil {
+			return cp.Coupon, fmt.Errorf("give back the booking of a repeated grant %s: %w", key, gerr)
+		}
+	}
+	return cp.Coupon, err
+}
