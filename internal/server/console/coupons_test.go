@@ -1,6 +1,7 @@
 package console
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -232,6 +233,34 @@ func TestPromotionPagesMirrorTheAPI(t *testing.T) {
 	for _, route := range []string{newCouponRoute, createCouponRoute, updateCouponRoute, moveCouponRoute, createActivityRoute, moveActivityRoute} {
 		if c.may(fin, route) || !c.may(ops, route) {
 			t.Errorf("%s: finance %v, ops %v; want ops only", route, c.may(fin, route), c.may(ops, route))
+		}
+	}
+}
+
+// Every value the promotion pages turn into a label has one: a missing one would show its key.
+func TestPromotionLabels(t *testing.T) {
+	msg, err := LoadMessages(defaultLang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string][]string{"channel.": channels, "funder.": funders, "scope.": scopeKinds, "kind.": discountKinds,
+		"status.": append(slices.Clone(templateStatuses), activityStatuses...), "coupon.done_": couponActions,
+		"activities.done_": activityActions}
+	for prefix, values := range groups {
+		for _, v := range values {
+			if _, ok := msg[prefix+v]; !ok {
+				t.Errorf("no label %s%s", prefix, v)
+			}
+		}
+	}
+	for field := range templateFields {
+		if _, ok := msg["invalid."+field]; !ok {
+			t.Errorf("a refusal of %s has no sentence (invalid.%s)", field, field)
+		}
+	}
+	for field := range activityFields {
+		if _, ok := msg["invalid."+field]; !ok {
+			t.Errorf("a refusal of %s has no sentence (invalid.%s)", field, field)
 		}
 	}
 }
