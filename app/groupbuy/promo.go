@@ -12,14 +12,17 @@ import (
 // promoLoopSet is the promotions' loops, merged into server.Loops by domainLoops.
 type promoLoopSet map[string]func(context.Context) error
 
-// promoLoops are the promotions' background loops: the coupon expiry sweep, every tick.
-func promoLoops(t tick, logger log.Logger, expiry *promo.Expiry) promoLoopSet {
+// promoLoops are the promotions' background loops, every tick: the coupon expiry sweep and
+// the ops sends.
+func promoLoops(t tick, logger log.Logger, expiry *promo.Expiry, sends *promo.Sends) promoLoopSet {
 	h := log.NewHelper(logger)
+	every := func(name string, step func(context.Context) error) func(context.Context) error {
+		return func(ctx context.Context) error {
+			return runEvery(ctx, time.Duration(t), step, func(err error) { h.Errorw("msg", "tick failed", "loop", name, "error", err) })
+		}
+	}
 	return promoLoopSet{
-		"coupon-expiry": func(ctx context.Context) error {
-			return runEvery(ctx, time.Duration(t), expiry.Tick, func(err error) {
-				h.Errorw("msg", "tick failed", "loop", "coupon-expiry", "error", err)
-			})
-		},
+		"coupon-expiry": every("coupon-expiry", expiry.Tick),
+		"coupon-sends":  every("coupon-sends", sends.Tick),
 	}
 }

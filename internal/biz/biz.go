@@ -59,4 +59,5 @@ var ProviderSet = wire.NewSet(
 	promo.NewAdmin,
 	promo.NewShop,
 	promo.NewExpiry,
+	promo.NewSends,
 )

@@ -386,3 +386,44 @@ func TestCouponsOnTheEmbeddedDefault(t *testing.T) {
 		t.Fatalf("shopper 1's coupons: %d, %v", len(mine), err)
 	}
 }
+
+// An ops send grants one coupon a shopper within the budget, from two replicas ticking at once,
+// records each shopper once, and finishes.
+func TestCouponSend(t *testing.T) {
+	e := newClaimEnv(t)
+	ctx := t.Context()
+	tpl := e.templateOf(promo.ChannelSend, 5, 500, 1)
+	sends := e.replicas[0].CouponSends
+	var invalid *bizerr.InvalidError
+	if _, err := sends.Create(ctx, tpl.ID, nil, "", 1); !errors.As(err, &invalid) {
+		t.Errorf("a send to nobody: %v", err)
+	}
+	if _, err := sends.Create(ctx, tpl.ID, []int64{3, -1}, "", 1); !errors.As(err, &invalid) {
+		t.Errorf("a send to shopper -1: %v", err)
+	}
+	if _, err := sends.Create(ctx, e.template(5, 500, 1).ID, []int64{3}, "", 1); !errors.As(err, &invalid) {
+		t.Errorf("a send of a claim template: %v", err)
+	}
+	send, err := sends.Create(ctx, tpl.ID, []int64{11, 12, 13, 13, 14, 15, 16, 17}, "会员日", 1)
+	if err != nil || send.Total != 7 {
+		t.Fatalf("send %+v, %v; want 7 shoppers", send, err)
+	}
+	for range 3 {
+		var wg sync.WaitGroup
+		for i := range e.replicas {
+			wg.Go(func() {
+				if err := e.replicas[i].CouponSends.Tick(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	got, err := sends.Send(ctx, send.ID)
+	if err != nil || got.Status != promo.SendDone || got.Issued != 5 || got.Skipped != 2 || got.FinishedAt.IsZero() {
+		t.Fatalf("send after the ticks: %+v, %v; want done, 5 issued, 2 skipped", got, err)
+	}
+	if issued := e.checkAgree(tpl); issued.Count != 5 {
+		t.Errorf("database: %d coupons, want 5", issued.Count)
+	}
+}

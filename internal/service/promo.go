@@ -14,10 +14,34 @@ import (
 type PromoOpsService struct {
 	v1.UnimplementedPromoOpsServer
 	admin *promo.Admin
+	sends *promo.Sends
 }
 
 // NewPromoOpsService wraps the use cases.
-func NewPromoOpsService(admin *promo.Admin) *PromoOpsService { return &PromoOpsService{admin: admin} }
+func NewPromoOpsService(admin *promo.Admin, sends *promo.Sends) *PromoOpsService {
+	return &PromoOpsService{admin: admin, sends: sends}
+}
+
+func (s *PromoOpsService) CreateCouponSend(ctx context.Context, req *v1.CreateCouponSendRequest) (*v1.CouponSend, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sendReply(s.sends.Create(ctx, req.GetTemplateId(), req.GetUserIds(), req.GetNote(), p.ID))
+}
+
+func (s *PromoOpsService) GetCouponSend(ctx context.Context, req *v1.GetPromoRequest) (*v1.CouponSend, error) {
+	return sendReply(s.sends.Send(ctx, req.GetId()))
+}
+
+func sendReply(send *promo.Send, err error) (*v1.CouponSend, error) {
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.CouponSend{Id: send.ID, TemplateId: send.TemplateID, Note: send.Note, Status: string(send.Status),
+		Total: int32(send.Total), Issued: int32(send.Issued), Skipped: int32(send.Skipped),
+		CreatedAt: optionalTime(send.CreatedAt), FinishedAt: optionalTime(send.FinishedAt)}, nil
+}
 
 func (s *PromoOpsService) CreateCouponTemplate(ctx context.Context, req *v1.CouponTemplateInput) (*v1.CouponTemplate, error) {
 	p, err := principal(ctx)

@@ -1623,6 +1623,176 @@ func (x *ListMyCouponsReply) GetCoupons() []*Coupon {
 	return nil
 }
 
+type CreateCouponSendRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TemplateId    int64                  `protobuf:"varint,1,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	UserIds       []int64                `protobuf:"varint,2,rep,packed,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCouponSendRequest) Reset() {
+	*x = CreateCouponSendRequest{}
+	mi := &file_groupbuy_v1_promo_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCouponSendRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCouponSendRequest) ProtoMessage() {}
+
+func (x *CreateCouponSendRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_promo_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCouponSendRequest.ProtoReflect.Descriptor instead.
+func (*CreateCouponSendRequest) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_promo_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateCouponSendRequest) GetTemplateId() int64 {
+	if x != nil {
+		return x.TemplateId
+	}
+	return 0
+}
+
+func (x *CreateCouponSendRequest) GetUserIds() []int64 {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *CreateCouponSendRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type CouponSend struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	TemplateId int64                  `protobuf:"varint,2,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	Note       string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	// running or done.
+	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	Total  int32  `protobuf:"varint,5,opt,name=total,proto3" json:"total,omitempty"`
+	Issued int32  `protobuf:"varint,6,opt,name=issued,proto3" json:"issued,omitempty"`
+	// Shoppers not issued one: budget spent, at their limit, or the template no longer issuing.
+	Skipped       int32                  `protobuf:"varint,7,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	FinishedAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=finished_at,json=finishedAt,proto3" json:"finished_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CouponSend) Reset() {
+	*x = CouponSend{}
+	mi := &file_groupbuy_v1_promo_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CouponSend) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CouponSend) ProtoMessage() {}
+
+func (x *CouponSend) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_promo_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CouponSend.ProtoReflect.Descriptor instead.
+func (*CouponSend) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_promo_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CouponSend) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *CouponSend) GetTemplateId() int64 {
+	if x != nil {
+		return x.TemplateId
+	}
+	return 0
+}
+
+func (x *CouponSend) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *CouponSend) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *CouponSend) GetTotal() int32 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *CouponSend) GetIssued() int32 {
+	if x != nil {
+		return x.Issued
+	}
+	return 0
+}
+
+func (x *CouponSend) GetSkipped() int32 {
+	if x != nil {
+		return x.Skipped
+	}
+	return 0
+}
+
+func (x *CouponSend) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *CouponSend) GetFinishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAt
+	}
+	return nil
+}
+
 var File_groupbuy_v1_promo_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_promo_proto_rawDesc = "" +
@@ -1779,14 +1949,34 @@ const file_groupbuy_v1_promo_proto_rawDesc = "" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04\x18d(\x00R\bpageSize\x12$\n" +
 	"\tbefore_id\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bbeforeId\"C\n" +
 	"\x12ListMyCouponsReply\x12-\n" +
-	"\acoupons\x18\x01 \x03(\v2\x13.groupbuy.v1.CouponR\acoupons2\xa6\n" +
+	"\acoupons\x18\x01 \x03(\v2\x13.groupbuy.v1.CouponR\acoupons\"\x8f\x01\n" +
+	"\x17CreateCouponSendRequest\x12(\n" +
+	"\vtemplate_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\n" +
+	"templateId\x12,\n" +
+	"\buser_ids\x18\x02 \x03(\x03B\x11\xfaB\x0e\x92\x01\v\b\x01\x10\x90N\"\x04\"\x02 \x00R\auserIds\x12\x1c\n" +
+	"\x04note\x18\x03 \x01(\tB\b\xfaB\x05r\x03\x18\xc8\x01R\x04note\"\xa9\x02\n" +
 	"\n" +
+	"CouponSend\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1f\n" +
+	"\vtemplate_id\x18\x02 \x01(\x03R\n" +
+	"templateId\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x14\n" +
+	"\x05total\x18\x05 \x01(\x05R\x05total\x12\x16\n" +
+	"\x06issued\x18\x06 \x01(\x05R\x06issued\x12\x18\n" +
+	"\askipped\x18\a \x01(\x05R\askipped\x129\n" +
+	"\n" +
+	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
+	"\vfinished_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishedAt2\x95\f\n" +
 	"\bPromoOps\x12\x81\x01\n" +
 	"\x14CreateCouponTemplate\x12 .groupbuy.v1.CouponTemplateInput\x1a\x1b.groupbuy.v1.CouponTemplate\"*\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/ops/coupon-templates\x12\x95\x01\n" +
 	"\x14UpdateCouponTemplate\x12(.groupbuy.v1.UpdateCouponTemplateRequest\x1a\x1b.groupbuy.v1.CouponTemplate\"6\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02):\btemplate\x1a\x1d/v1/ops/coupon-templates/{id}\x12\x92\x01\n" +
 	"\x17SetCouponTemplateStatus\x12\".groupbuy.v1.SetPromoStatusRequest\x1a\x1b.groupbuy.v1.CouponTemplate\"6\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02):\x01*\"$/v1/ops/coupon-templates/{id}/status\x12~\n" +
 	"\x11GetCouponTemplate\x12\x1c.groupbuy.v1.GetPromoRequest\x1a\x1b.groupbuy.v1.CouponTemplate\".\x8a\xb2\x19\x05\x12\x03\x03\x04\x05\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/ops/coupon-templates/{id}\x12\x90\x01\n" +
-	"\x13ListCouponTemplates\x12'.groupbuy.v1.ListCouponTemplatesRequest\x1a%.groupbuy.v1.ListCouponTemplatesReply\")\x8a\xb2\x19\x05\x12\x03\x03\x04\x05\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/ops/coupon-templates\x12i\n" +
+	"\x13ListCouponTemplates\x12'.groupbuy.v1.ListCouponTemplatesRequest\x1a%.groupbuy.v1.ListCouponTemplatesReply\")\x8a\xb2\x19\x05\x12\x03\x03\x04\x05\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/ops/coupon-templates\x12y\n" +
+	"\x10CreateCouponSend\x12$.groupbuy.v1.CreateCouponSendRequest\x1a\x17.groupbuy.v1.CouponSend\"&\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/ops/coupon-sends\x12r\n" +
+	"\rGetCouponSend\x12\x1c.groupbuy.v1.GetPromoRequest\x1a\x17.groupbuy.v1.CouponSend\"*\x8a\xb2\x19\x05\x12\x03\x03\x04\x05\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/ops/coupon-sends/{id}\x12i\n" +
 	"\x0eCreateActivity\x12\x1a.groupbuy.v1.ActivityInput\x1a\x15.groupbuy.v1.Activity\"$\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/ops/activities\x12}\n" +
 	"\x0eUpdateActivity\x12\".groupbuy.v1.UpdateActivityRequest\x1a\x15.groupbuy.v1.Activity\"0\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02#:\bactivity\x1a\x17/v1/ops/activities/{id}\x12\x80\x01\n" +
 	"\x11SetActivityStatus\x12\".groupbuy.v1.SetPromoStatusRequest\x1a\x15.groupbuy.v1.Activity\"0\x8a\xb2\x19\x03\x12\x01\x03\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/ops/activities/{id}/status\x12l\n" +
@@ -1809,7 +1999,7 @@ func file_groupbuy_v1_promo_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_promo_proto_rawDescData
 }
 
-var file_groupbuy_v1_promo_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_groupbuy_v1_promo_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_groupbuy_v1_promo_proto_goTypes = []any{
 	(*CouponDiscount)(nil),              // 0: groupbuy.v1.CouponDiscount
 	(*PromoScope)(nil),                  // 1: groupbuy.v1.PromoScope
@@ -1834,73 +2024,81 @@ var file_groupbuy_v1_promo_proto_goTypes = []any{
 	(*Coupon)(nil),                      // 20: groupbuy.v1.Coupon
 	(*ListMyCouponsRequest)(nil),        // 21: groupbuy.v1.ListMyCouponsRequest
 	(*ListMyCouponsReply)(nil),          // 22: groupbuy.v1.ListMyCouponsReply
-	(*timestamppb.Timestamp)(nil),       // 23: google.protobuf.Timestamp
+	(*CreateCouponSendRequest)(nil),     // 23: groupbuy.v1.CreateCouponSendRequest
+	(*CouponSend)(nil),                  // 24: groupbuy.v1.CouponSend
+	(*timestamppb.Timestamp)(nil),       // 25: google.protobuf.Timestamp
 }
 var file_groupbuy_v1_promo_proto_depIdxs = []int32{
 	0,  // 0: groupbuy.v1.CouponTemplateInput.discount:type_name -> groupbuy.v1.CouponDiscount
 	1,  // 1: groupbuy.v1.CouponTemplateInput.scope:type_name -> groupbuy.v1.PromoScope
-	23, // 2: groupbuy.v1.CouponTemplateInput.valid_from:type_name -> google.protobuf.Timestamp
-	23, // 3: groupbuy.v1.CouponTemplateInput.valid_until:type_name -> google.protobuf.Timestamp
-	23, // 4: groupbuy.v1.CouponTemplateInput.claim_from:type_name -> google.protobuf.Timestamp
-	23, // 5: groupbuy.v1.CouponTemplateInput.claim_until:type_name -> google.protobuf.Timestamp
+	25, // 2: groupbuy.v1.CouponTemplateInput.valid_from:type_name -> google.protobuf.Timestamp
+	25, // 3: groupbuy.v1.CouponTemplateInput.valid_until:type_name -> google.protobuf.Timestamp
+	25, // 4: groupbuy.v1.CouponTemplateInput.claim_from:type_name -> google.protobuf.Timestamp
+	25, // 5: groupbuy.v1.CouponTemplateInput.claim_until:type_name -> google.protobuf.Timestamp
 	2,  // 6: groupbuy.v1.UpdateCouponTemplateRequest.template:type_name -> groupbuy.v1.CouponTemplateInput
 	2,  // 7: groupbuy.v1.CouponTemplate.template:type_name -> groupbuy.v1.CouponTemplateInput
 	7,  // 8: groupbuy.v1.CouponTemplate.figures:type_name -> groupbuy.v1.CouponFigures
-	23, // 9: groupbuy.v1.CouponTemplate.created_at:type_name -> google.protobuf.Timestamp
-	23, // 10: groupbuy.v1.CouponTemplate.updated_at:type_name -> google.protobuf.Timestamp
+	25, // 9: groupbuy.v1.CouponTemplate.created_at:type_name -> google.protobuf.Timestamp
+	25, // 10: groupbuy.v1.CouponTemplate.updated_at:type_name -> google.protobuf.Timestamp
 	8,  // 11: groupbuy.v1.ListCouponTemplatesReply.templates:type_name -> groupbuy.v1.CouponTemplate
 	1,  // 12: groupbuy.v1.ActivityInput.scope:type_name -> groupbuy.v1.PromoScope
-	23, // 13: groupbuy.v1.ActivityInput.starts_at:type_name -> google.protobuf.Timestamp
-	23, // 14: groupbuy.v1.ActivityInput.ends_at:type_name -> google.protobuf.Timestamp
+	25, // 13: groupbuy.v1.ActivityInput.starts_at:type_name -> google.protobuf.Timestamp
+	25, // 14: groupbuy.v1.ActivityInput.ends_at:type_name -> google.protobuf.Timestamp
 	10, // 15: groupbuy.v1.ActivityInput.tiers:type_name -> groupbuy.v1.ActivityTier
 	11, // 16: groupbuy.v1.UpdateActivityRequest.activity:type_name -> groupbuy.v1.ActivityInput
 	11, // 17: groupbuy.v1.Activity.activity:type_name -> groupbuy.v1.ActivityInput
-	23, // 18: groupbuy.v1.Activity.created_at:type_name -> google.protobuf.Timestamp
-	23, // 19: groupbuy.v1.Activity.updated_at:type_name -> google.protobuf.Timestamp
+	25, // 18: groupbuy.v1.Activity.created_at:type_name -> google.protobuf.Timestamp
+	25, // 19: groupbuy.v1.Activity.updated_at:type_name -> google.protobuf.Timestamp
 	13, // 20: groupbuy.v1.ListActivitiesReply.activities:type_name -> groupbuy.v1.Activity
 	0,  // 21: groupbuy.v1.ClaimableCoupon.discount:type_name -> groupbuy.v1.CouponDiscount
 	1,  // 22: groupbuy.v1.ClaimableCoupon.scope:type_name -> groupbuy.v1.PromoScope
-	23, // 23: groupbuy.v1.ClaimableCoupon.valid_from:type_name -> google.protobuf.Timestamp
-	23, // 24: groupbuy.v1.ClaimableCoupon.valid_until:type_name -> google.protobuf.Timestamp
-	23, // 25: groupbuy.v1.ClaimableCoupon.claim_until:type_name -> google.protobuf.Timestamp
+	25, // 23: groupbuy.v1.ClaimableCoupon.valid_from:type_name -> google.protobuf.Timestamp
+	25, // 24: groupbuy.v1.ClaimableCoupon.valid_until:type_name -> google.protobuf.Timestamp
+	25, // 25: groupbuy.v1.ClaimableCoupon.claim_until:type_name -> google.protobuf.Timestamp
 	17, // 26: groupbuy.v1.ListClaimableCouponsReply.templates:type_name -> groupbuy.v1.ClaimableCoupon
 	0,  // 27: groupbuy.v1.Coupon.discount:type_name -> groupbuy.v1.CouponDiscount
 	1,  // 28: groupbuy.v1.Coupon.scope:type_name -> groupbuy.v1.PromoScope
-	23, // 29: groupbuy.v1.Coupon.valid_from:type_name -> google.protobuf.Timestamp
-	23, // 30: groupbuy.v1.Coupon.valid_until:type_name -> google.protobuf.Timestamp
-	23, // 31: groupbuy.v1.Coupon.claimed_at:type_name -> google.protobuf.Timestamp
+	25, // 29: groupbuy.v1.Coupon.valid_from:type_name -> google.protobuf.Timestamp
+	25, // 30: groupbuy.v1.Coupon.valid_until:type_name -> google.protobuf.Timestamp
+	25, // 31: groupbuy.v1.Coupon.claimed_at:type_name -> google.protobuf.Timestamp
 	20, // 32: groupbuy.v1.ListMyCouponsReply.coupons:type_name -> groupbuy.v1.Coupon
-	2,  // 33: groupbuy.v1.PromoOps.CreateCouponTemplate:input_type -> groupbuy.v1.CouponTemplateInput
-	3,  // 34: groupbuy.v1.PromoOps.UpdateCouponTemplate:input_type -> groupbuy.v1.UpdateCouponTemplateRequest
-	4,  // 35: groupbuy.v1.PromoOps.SetCouponTemplateStatus:input_type -> groupbuy.v1.SetPromoStatusRequest
-	5,  // 36: groupbuy.v1.PromoOps.GetCouponTemplate:input_type -> groupbuy.v1.GetPromoRequest
-	6,  // 37: groupbuy.v1.PromoOps.ListCouponTemplates:input_type -> groupbuy.v1.ListCouponTemplatesRequest
-	11, // 38: groupbuy.v1.PromoOps.CreateActivity:input_type -> groupbuy.v1.ActivityInput
-	12, // 39: groupbuy.v1.PromoOps.UpdateActivity:input_type -> groupbuy.v1.UpdateActivityRequest
-	4,  // 40: groupbuy.v1.PromoOps.SetActivityStatus:input_type -> groupbuy.v1.SetPromoStatusRequest
-	5,  // 41: groupbuy.v1.PromoOps.GetActivity:input_type -> groupbuy.v1.GetPromoRequest
-	14, // 42: groupbuy.v1.PromoOps.ListActivities:input_type -> groupbuy.v1.ListActivitiesRequest
-	16, // 43: groupbuy.v1.PromoShop.ListClaimableCoupons:input_type -> groupbuy.v1.ListClaimableCouponsRequest
-	19, // 44: groupbuy.v1.PromoShop.ClaimCoupon:input_type -> groupbuy.v1.ClaimCouponRequest
-	21, // 45: groupbuy.v1.PromoShop.ListMyCoupons:input_type -> groupbuy.v1.ListMyCouponsRequest
-	8,  // 46: groupbuy.v1.PromoOps.CreateCouponTemplate:output_type -> groupbuy.v1.CouponTemplate
-	8,  // 47: groupbuy.v1.PromoOps.UpdateCouponTemplate:output_type -> groupbuy.v1.CouponTemplate
-	8,  // 48: groupbuy.v1.PromoOps.SetCouponTemplateStatus:output_type -> groupbuy.v1.CouponTemplate
-	8,  // 49: groupbuy.v1.PromoOps.GetCouponTemplate:output_type -> groupbuy.v1.CouponTemplate
-	9,  // 50: groupbuy.v1.PromoOps.ListCouponTemplates:output_type -> groupbuy.v1.ListCouponTemplatesReply
-	13, // 51: groupbuy.v1.PromoOps.CreateActivity:output_type -> groupbuy.v1.Activity
-	13, // 52: groupbuy.v1.PromoOps.UpdateActivity:output_type -> groupbuy.v1.Activity
-	13, // 53: groupbuy.v1.PromoOps.SetActivityStatus:output_type -> groupbuy.v1.Activity
-	13, // 54: groupbuy.v1.PromoOps.GetActivity:output_type -> groupbuy.v1.Activity
-	15, // 55: groupbuy.v1.PromoOps.ListActivities:output_type -> groupbuy.v1.ListActivitiesReply
-	18, // 56: groupbuy.v1.PromoShop.ListClaimableCoupons:output_type -> groupbuy.v1.ListClaimableCouponsReply
-	20, // 57: groupbuy.v1.PromoShop.ClaimCoupon:output_type -> groupbuy.v1.Coupon
-	22, // 58: groupbuy.v1.PromoShop.ListMyCoupons:output_type -> groupbuy.v1.ListMyCouponsReply
-	46, // [46:59] is the sub-list for method output_type
-	33, // [33:46] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	25, // 33: groupbuy.v1.CouponSend.created_at:type_name -> google.protobuf.Timestamp
+	25, // 34: groupbuy.v1.CouponSend.finished_at:type_name -> google.protobuf.Timestamp
+	2,  // 35: groupbuy.v1.PromoOps.CreateCouponTemplate:input_type -> groupbuy.v1.CouponTemplateInput
+	3,  // 36: groupbuy.v1.PromoOps.UpdateCouponTemplate:input_type -> groupbuy.v1.UpdateCouponTemplateRequest
+	4,  // 37: groupbuy.v1.PromoOps.SetCouponTemplateStatus:input_type -> groupbuy.v1.SetPromoStatusRequest
+	5,  // 38: groupbuy.v1.PromoOps.GetCouponTemplate:input_type -> groupbuy.v1.GetPromoRequest
+	6,  // 39: groupbuy.v1.PromoOps.ListCouponTemplates:input_type -> groupbuy.v1.ListCouponTemplatesRequest
+	23, // 40: groupbuy.v1.PromoOps.CreateCouponSend:input_type -> groupbuy.v1.CreateCouponSendRequest
+	5,  // 41: groupbuy.v1.PromoOps.GetCouponSend:input_type -> groupbuy.v1.GetPromoRequest
+	11, // 42: groupbuy.v1.PromoOps.CreateActivity:input_type -> groupbuy.v1.ActivityInput
+	12, // 43: groupbuy.v1.PromoOps.UpdateActivity:input_type -> groupbuy.v1.UpdateActivityRequest
+	4,  // 44: groupbuy.v1.PromoOps.SetActivityStatus:input_type -> groupbuy.v1.SetPromoStatusRequest
+	5,  // 45: groupbuy.v1.PromoOps.GetActivity:input_type -> groupbuy.v1.GetPromoRequest
+	14, // 46: groupbuy.v1.PromoOps.ListActivities:input_type -> groupbuy.v1.ListActivitiesRequest
+	16, // 47: groupbuy.v1.PromoShop.ListClaimableCoupons:input_type -> groupbuy.v1.ListClaimableCouponsRequest
+	19, // 48: groupbuy.v1.PromoShop.ClaimCoupon:input_type -> groupbuy.v1.ClaimCouponRequest
+	21, // 49: groupbuy.v1.PromoShop.ListMyCoupons:input_type -> groupbuy.v1.ListMyCouponsRequest
+	8,  // 50: groupbuy.v1.PromoOps.CreateCouponTemplate:output_type -> groupbuy.v1.CouponTemplate
+	8,  // 51: groupbuy.v1.PromoOps.UpdateCouponTemplate:output_type -> groupbuy.v1.CouponTemplate
+	8,  // 52: groupbuy.v1.PromoOps.SetCouponTemplateStatus:output_type -> groupbuy.v1.CouponTemplate
+	8,  // 53: groupbuy.v1.PromoOps.GetCouponTemplate:output_type -> groupbuy.v1.CouponTemplate
+	9,  // 54: groupbuy.v1.PromoOps.ListCouponTemplates:output_type -> groupbuy.v1.ListCouponTemplatesReply
+	24, // 55: groupbuy.v1.PromoOps.CreateCouponSend:output_type -> groupbuy.v1.CouponSend
+	24, // 56: groupbuy.v1.PromoOps.GetCouponSend:output_type -> groupbuy.v1.CouponSend
+	13, // 57: groupbuy.v1.PromoOps.CreateActivity:output_type -> groupbuy.v1.Activity
+	13, // 58: groupbuy.v1.PromoOps.UpdateActivity:output_type -> groupbuy.v1.Activity
+	13, // 59: groupbuy.v1.PromoOps.SetActivityStatus:output_type -> groupbuy.v1.Activity
+	13, // 60: groupbuy.v1.PromoOps.GetActivity:output_type -> groupbuy.v1.Activity
+	15, // 61: groupbuy.v1.PromoOps.ListActivities:output_type -> groupbuy.v1.ListActivitiesReply
+	18, // 62: groupbuy.v1.PromoShop.ListClaimableCoupons:output_type -> groupbuy.v1.ListClaimableCouponsReply
+	20, // 63: groupbuy.v1.PromoShop.ClaimCoupon:output_type -> groupbuy.v1.Coupon
+	22, // 64: groupbuy.v1.PromoShop.ListMyCoupons:output_type -> groupbuy.v1.ListMyCouponsReply
+	50, // [50:65] is the sub-list for method output_type
+	35, // [35:50] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_groupbuy_v1_promo_proto_init() }
@@ -1915,7 +2113,7 @@ func file_groupbuy_v1_promo_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_promo_proto_rawDesc), len(file_groupbuy_v1_promo_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -3870,3 +3870,325 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = ListMyCouponsReplyValidationError{}
+
+// Validate checks the field values on CreateCouponSendRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *CreateCouponSendRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on CreateCouponSendRequest with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// CreateCouponSendRequestMultiError, or nil if none found.
+func (m *CreateCouponSendRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *CreateCouponSendRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if m.GetTemplateId() <= 0 {
+		err := CreateCouponSendRequestValidationError{
+			field:  "TemplateId",
+			reason: "value must be greater than 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := len(m.GetUserIds()); l < 1 || l > 10000 {
+		err := CreateCouponSendRequestValidationError{
+			field:  "UserIds",
+			reason: "value must contain between 1 and 10000 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	for idx, item := range m.GetUserIds() {
+		_, _ = idx, item
+
+		if item <= 0 {
+			err := CreateCouponSendRequestValidationError{
+				field:  fmt.Sprintf("UserIds[%v]", idx),
+				reason: "value must be greater than 0",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+	}
+
+	if utf8.RuneCountInString(m.GetNote()) > 200 {
+		err := CreateCouponSendRequestValidationError{
+			field:  "Note",
+			reason: "value length must be at most 200 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return CreateCouponSendRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// CreateCouponSendRequestMultiError is an error wrapping multiple validation
+// errors returned by CreateCouponSendRequest.ValidateAll() if the designated
+// constraints aren't met.
+type CreateCouponSendRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m CreateCouponSendRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m CreateCouponSendRequestMultiError) AllErrors() []error { return m }
+
+// CreateCouponSendRequestValidationError is the validation error returned by
+// CreateCouponSendRequest.Validate if the designated constraints aren't met.
+type CreateCouponSendRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e CreateCouponSendRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e CreateCouponSendRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e CreateCouponSendRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e CreateCouponSendRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e CreateCouponSendRequestValidationError) ErrorName() string {
+	return "CreateCouponSendRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e CreateCouponSendRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sCreateCouponSendRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = CreateCouponSendRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = CreateCouponSendRequestValidationError{}
+
+// Validate checks the field values on CouponSend with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *CouponSend) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on CouponSend with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in CouponSendMultiError, or
+// nil if none found.
+func (m *CouponSend) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *CouponSend) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Id
+
+	// no validation rules for TemplateId
+
+	// no validation rules for Note
+
+	// no validation rules for Status
+
+	// no validation rules for Total
+
+	// no validation rules for Issued
+
+	// no validation rules for Skipped
+
+	if all {
+		switch v := interface{}(m.GetCreatedAt()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, CouponSendValidationError{
+					field:  "CreatedAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, CouponSendValidationError{
+					field:  "CreatedAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetCreatedAt()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return CouponSendValidationError{
+				field:  "CreatedAt",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	if all {
+		switch v := interface{}(m.GetFinishedAt()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, CouponSendValidationError{
+					field:  "FinishedAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, CouponSendValidationError{
+					field:  "FinishedAt",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetFinishedAt()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return CouponSendValidationError{
+				field:  "FinishedAt",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	if len(errors) > 0 {
+		return CouponSendMultiError(errors)
+	}
+
+	return nil
+}
+
+// CouponSendMultiError is an error wrapping multiple validation errors
+// returned by CouponSend.ValidateAll() if the designated constraints aren't met.
+type CouponSendMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m CouponSendMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m CouponSendMultiError) AllErrors() []error { return m }
+
+// CouponSendValidationError is the validation error returned by
+// CouponSend.Validate if the designated constraints aren't met.
+type CouponSendValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e CouponSendValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e CouponSendValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e CouponSendValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e CouponSendValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e CouponSendValidationError) ErrorName() string { return "CouponSendValidationError" }
+
+// Error satisfies the builtin error interface
+func (e CouponSendValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sCouponSend.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = CouponSendValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = CouponSendValidationError{}

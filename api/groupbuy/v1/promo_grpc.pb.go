@@ -24,6 +24,8 @@ const (
 	PromoOps_SetCouponTemplateStatus_FullMethodName = "/groupbuy.v1.PromoOps/SetCouponTemplateStatus"
 	PromoOps_GetCouponTemplate_FullMethodName       = "/groupbuy.v1.PromoOps/GetCouponTemplate"
 	PromoOps_ListCouponTemplates_FullMethodName     = "/groupbuy.v1.PromoOps/ListCouponTemplates"
+	PromoOps_CreateCouponSend_FullMethodName        = "/groupbuy.v1.PromoOps/CreateCouponSend"
+	PromoOps_GetCouponSend_FullMethodName           = "/groupbuy.v1.PromoOps/GetCouponSend"
 	PromoOps_CreateActivity_FullMethodName          = "/groupbuy.v1.PromoOps/CreateActivity"
 	PromoOps_UpdateActivity_FullMethodName          = "/groupbuy.v1.PromoOps/UpdateActivity"
 	PromoOps_SetActivityStatus_FullMethodName       = "/groupbuy.v1.PromoOps/SetActivityStatus"
@@ -47,6 +49,11 @@ type PromoOpsClient interface {
 	SetCouponTemplateStatus(ctx context.Context, in *SetPromoStatusRequest, opts ...grpc.CallOption) (*CouponTemplate, error)
 	GetCouponTemplate(ctx context.Context, in *GetPromoRequest, opts ...grpc.CallOption) (*CouponTemplate, error)
 	ListCouponTemplates(ctx context.Context, in *ListCouponTemplatesRequest, opts ...grpc.CallOption) (*ListCouponTemplatesReply, error)
+	// Sends a template of channel send to a list of shoppers (up to 10,000, repeats dropped),
+	// one coupon each within its budgets; the send runs in the background, resumably.
+	CreateCouponSend(ctx context.Context, in *CreateCouponSendRequest, opts ...grpc.CallOption) (*CouponSend, error)
+	// A send with how many shoppers were issued a coupon or skipped so far.
+	GetCouponSend(ctx context.Context, in *GetPromoRequest, opts ...grpc.CallOption) (*CouponSend, error)
 	CreateActivity(ctx context.Context, in *ActivityInput, opts ...grpc.CallOption) (*Activity, error)
 	UpdateActivity(ctx context.Context, in *UpdateActivityRequest, opts ...grpc.CallOption) (*Activity, error)
 	// Pauses (paused), resumes (active) or ends (ended, for good) an activity.
@@ -107,6 +114,26 @@ func (c *promoOpsClient) ListCouponTemplates(ctx context.Context, in *ListCoupon
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListCouponTemplatesReply)
 	err := c.cc.Invoke(ctx, PromoOps_ListCouponTemplates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *promoOpsClient) CreateCouponSend(ctx context.Context, in *CreateCouponSendRequest, opts ...grpc.CallOption) (*CouponSend, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CouponSend)
+	err := c.cc.Invoke(ctx, PromoOps_CreateCouponSend_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *promoOpsClient) GetCouponSend(ctx context.Context, in *GetPromoRequest, opts ...grpc.CallOption) (*CouponSend, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CouponSend)
+	err := c.cc.Invoke(ctx, PromoOps_GetCouponSend_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +206,11 @@ type PromoOpsServer interface {
 	SetCouponTemplateStatus(context.Context, *SetPromoStatusRequest) (*CouponTemplate, error)
 	GetCouponTemplate(context.Context, *GetPromoRequest) (*CouponTemplate, error)
 	ListCouponTemplates(context.Context, *ListCouponTemplatesRequest) (*ListCouponTemplatesReply, error)
+	// Sends a template of channel send to a list of shoppers (up to 10,000, repeats dropped),
+	// one coupon each within its budgets; the send runs in the background, resumably.
+	CreateCouponSend(context.Context, *CreateCouponSendRequest) (*CouponSend, error)
+	// A send with how many shoppers were issued a coupon or skipped so far.
+	GetCouponSend(context.Context, *GetPromoRequest) (*CouponSend, error)
 	CreateActivity(context.Context, *ActivityInput) (*Activity, error)
 	UpdateActivity(context.Context, *UpdateActivityRequest) (*Activity, error)
 	// Pauses (paused), resumes (active) or ends (ended, for good) an activity.
@@ -209,6 +241,12 @@ func (UnimplementedPromoOpsServer) GetCouponTemplate(context.Context, *GetPromoR
 }
 func (UnimplementedPromoOpsServer) ListCouponTemplates(context.Context, *ListCouponTemplatesRequest) (*ListCouponTemplatesReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListCouponTemplates not implemented")
+}
+func (UnimplementedPromoOpsServer) CreateCouponSend(context.Context, *CreateCouponSendRequest) (*CouponSend, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateCouponSend not implemented")
+}
+func (UnimplementedPromoOpsServer) GetCouponSend(context.Context, *GetPromoRequest) (*CouponSend, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCouponSend not implemented")
 }
 func (UnimplementedPromoOpsServer) CreateActivity(context.Context, *ActivityInput) (*Activity, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateActivity not implemented")
@@ -336,6 +374,42 @@ func _PromoOps_ListCouponTemplates_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PromoOps_CreateCouponSend_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateCouponSendRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PromoOpsServer).CreateCouponSend(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PromoOps_CreateCouponSend_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PromoOpsServer).CreateCouponSend(ctx, req.(*CreateCouponSendRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PromoOps_GetCouponSend_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPromoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PromoOpsServer).GetCouponSend(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PromoOps_GetCouponSend_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PromoOpsServer).GetCouponSend(ctx, req.(*GetPromoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PromoOps_CreateActivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ActivityInput)
 	if err := dec(in); err != nil {
@@ -452,6 +526,14 @@ var PromoOps_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListCouponTemplates",
 			Handler:    _PromoOps_ListCouponTemplates_Handler,
+		},
+		{
+			MethodName: "CreateCouponSend",
+			Handler:    _PromoOps_CreateCouponSend_Handler,
+		},
+		{
+			MethodName: "GetCouponSend",
+			Handler:    _PromoOps_GetCouponSend_Handler,
 		},
 		{
 			MethodName: "CreateActivity",

@@ -20,8 +20,10 @@ var _ = binding.EncodeURL
 const _ = http.SupportPackageIsVersion1
 
 const OperationPromoOpsCreateActivity = "/groupbuy.v1.PromoOps/CreateActivity"
+const OperationPromoOpsCreateCouponSend = "/groupbuy.v1.PromoOps/CreateCouponSend"
 const OperationPromoOpsCreateCouponTemplate = "/groupbuy.v1.PromoOps/CreateCouponTemplate"
 const OperationPromoOpsGetActivity = "/groupbuy.v1.PromoOps/GetActivity"
+const OperationPromoOpsGetCouponSend = "/groupbuy.v1.PromoOps/GetCouponSend"
 const OperationPromoOpsGetCouponTemplate = "/groupbuy.v1.PromoOps/GetCouponTemplate"
 const OperationPromoOpsListActivities = "/groupbuy.v1.PromoOps/ListActivities"
 const OperationPromoOpsListCouponTemplates = "/groupbuy.v1.PromoOps/ListCouponTemplates"
@@ -32,8 +34,13 @@ const OperationPromoOpsUpdateCouponTemplate = "/groupbuy.v1.PromoOps/UpdateCoupo
 
 type PromoOpsHTTPServer interface {
 	CreateActivity(context.Context, *ActivityInput) (*Activity, error)
+	// CreateCouponSend Sends a template of channel send to a list of shoppers (up to 10,000, repeats dropped),
+	// one coupon each within its budgets; the send runs in the background, resumably.
+	CreateCouponSend(context.Context, *CreateCouponSendRequest) (*CouponSend, error)
 	CreateCouponTemplate(context.Context, *CouponTemplateInput) (*CouponTemplate, error)
 	GetActivity(context.Context, *GetPromoRequest) (*Activity, error)
+	// GetCouponSend A send with how many shoppers were issued a coupon or skipped so far.
+	GetCouponSend(context.Context, *GetPromoRequest) (*CouponSend, error)
 	GetCouponTemplate(context.Context, *GetPromoRequest) (*CouponTemplate, error)
 	ListActivities(context.Context, *ListActivitiesRequest) (*ListActivitiesReply, error)
 	ListCouponTemplates(context.Context, *ListCouponTemplatesRequest) (*ListCouponTemplatesReply, error)
@@ -54,6 +61,8 @@ func RegisterPromoOpsHTTPServer(s *http.Server, srv PromoOpsHTTPServer) {
 	r.POST("/v1/ops/coupon-templates/{id}/status", _PromoOps_SetCouponTemplateStatus0_HTTP_Handler(srv))
 	r.GET("/v1/ops/coupon-templates/{id}", _PromoOps_GetCouponTemplate0_HTTP_Handler(srv))
 	r.GET("/v1/ops/coupon-templates", _PromoOps_ListCouponTemplates0_HTTP_Handler(srv))
+	r.POST("/v1/ops/coupon-sends", _PromoOps_CreateCouponSend0_HTTP_Handler(srv))
+	r.GET("/v1/ops/coupon-sends/{id}", _PromoOps_GetCouponSend0_HTTP_Handler(srv))
 	r.POST("/v1/ops/activities", _PromoOps_CreateActivity0_HTTP_Handler(srv))
 	r.PUT("/v1/ops/activities/{id}", _PromoOps_UpdateActivity0_HTTP_Handler(srv))
 	r.POST("/v1/ops/activities/{id}/status", _PromoOps_SetActivityStatus0_HTTP_Handler(srv))
@@ -174,6 +183,50 @@ func _PromoOps_ListCouponTemplates0_HTTP_Handler(srv PromoOpsHTTPServer) func(ct
 	}
 }
 
+func _PromoOps_CreateCouponSend0_HTTP_Handler(srv PromoOpsHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CreateCouponSendRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationPromoOpsCreateCouponSend)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateCouponSend(ctx, req.(*CreateCouponSendRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*CouponSend)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _PromoOps_GetCouponSend0_HTTP_Handler(srv PromoOpsHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in GetPromoRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationPromoOpsGetCouponSend)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetCouponSend(ctx, req.(*GetPromoRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*CouponSend)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _PromoOps_CreateActivity0_HTTP_Handler(srv PromoOpsHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ActivityInput
@@ -289,8 +342,13 @@ func _PromoOps_ListActivities0_HTTP_Handler(srv PromoOpsHTTPServer) func(ctx htt
 
 type PromoOpsHTTPClient interface {
 	CreateActivity(ctx context.Context, req *ActivityInput, opts ...http.CallOption) (rsp *Activity, err error)
+	// CreateCouponSend Sends a template of channel send to a list of shoppers (up to 10,000, repeats dropped),
+	// one coupon each within its budgets; the send runs in the background, resumably.
+	CreateCouponSend(ctx context.Context, req *CreateCouponSendRequest, opts ...http.CallOption) (rsp *CouponSend, err error)
 	CreateCouponTemplate(ctx context.Context, req *CouponTemplateInput, opts ...http.CallOption) (rsp *CouponTemplate, err error)
 	GetActivity(ctx context.Context, req *GetPromoRequest, opts ...http.CallOption) (rsp *Activity, err error)
+	// GetCouponSend A send with how many shoppers were issued a coupon or skipped so far.
+	GetCouponSend(ctx context.Context, req *GetPromoRequest, opts ...http.CallOption) (rsp *CouponSend, err error)
 	GetCouponTemplate(ctx context.Context, req *GetPromoRequest, opts ...http.CallOption) (rsp *CouponTemplate, err error)
 	ListActivities(ctx context.Context, req *ListActivitiesRequest, opts ...http.CallOption) (rsp *ListActivitiesReply, err error)
 	ListCouponTemplates(ctx context.Context, req *ListCouponTemplatesRequest, opts ...http.CallOption) (rsp *ListCouponTemplatesReply, err error)
@@ -325,6 +383,21 @@ func (c *PromoOpsHTTPClientImpl) CreateActivity(ctx context.Context, in *Activit
 	return &out, nil
 }
 
+// CreateCouponSend Sends a template of channel send to a list of shoppers (up to 10,000, repeats dropped),
+// one coupon each within its budgets; the send runs in the background, resumably.
+func (c *PromoOpsHTTPClientImpl) CreateCouponSend(ctx context.Context, in *CreateCouponSendRequest, opts ...http.CallOption) (*CouponSend, error) {
+	var out CouponSend
+	pattern := "/v1/ops/coupon-sends"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationPromoOpsCreateCouponSend))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *PromoOpsHTTPClientImpl) CreateCouponTemplate(ctx context.Context, in *CouponTemplateInput, opts ...http.CallOption) (*CouponTemplate, error) {
 	var out CouponTemplate
 	pattern := "/v1/ops/coupon-templates"
@@ -343,6 +416,20 @@ func (c *PromoOpsHTTPClientImpl) GetActivity(ctx context.Context, in *GetPromoRe
 	pattern := "/v1/ops/activities/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationPromoOpsGetActivity))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCouponSend A send with how many shoppers were issued a coupon or skipped so far.
+func (c *PromoOpsHTTPClientImpl) GetCouponSend(ctx context.Context, in *GetPromoRequest, opts ...http.CallOption) (*CouponSend, error) {
+	var out CouponSend
+	pattern := "/v1/ops/coupon-sends/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationPromoOpsGetCouponSend))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

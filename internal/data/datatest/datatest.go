@@ -136,6 +136,7 @@ type Stack struct {
 	PromoAdmin     *promo.Admin
 	PromoShop      *promo.Shop
 	CouponExpiry   *promo.Expiry
+	CouponSends    *promo.Sends
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance

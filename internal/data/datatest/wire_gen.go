@@ -153,6 +153,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	admin := promo.NewAdmin(store, promoKeeper, commissionConfig, now)
 	shop := promo.NewShop(store, couponStore, store, now)
 	expiry := promo.NewExpiry(couponStore, now)
+	sends := promo.NewSends(store, store, claims, now)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -212,6 +213,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		PromoAdmin:      admin,
 		PromoShop:       shop,
 		CouponExpiry:    expiry,
+		CouponSends:     sends,
 	}
 	return stack, nil
 }

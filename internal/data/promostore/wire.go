@@ -14,4 +14,5 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(promo.Repo), new(*Store)),
 	wire.Bind(new(promo.CouponKeys), new(*Store)),
 	wire.Bind(new(promo.Holdings), new(*Store)),
+	wire.Bind(new(promo.SendRepo), new(*Store)),
 )
