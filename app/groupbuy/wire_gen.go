@@ -320,6 +320,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Receivers:  receiverOps,
 		Catalog:    catalogUsecase,
 		Dashboard:  dashboardUsecase,
+		Promotions: admin,
 		Proxies:    proxies,
 	}
 	consoleConsole, err := console.New(deps)

@@ -19,6 +19,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/passhash"
@@ -77,6 +78,10 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	if _, err := f.console.deps.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "赣南脐橙", Category: "水果"}); err != nil {
 		b.Fatal(err)
 	}
+	// Nor any promotion: one coupon template gives its page an id.
+	if _, err := f.console.deps.Promotions.CreateTemplate(ctx, benchTemplate(), 1); err != nil {
+		b.Fatal(err)
+	}
 	for _, role := range []identity.Role{identity.RoleOps, identity.RoleFinance, identity.RoleAdmin} {
 		name := "bench." + string(role)
 		if _, err := f.console.deps.Accounts.CreateAccount(ctx, name, role, benchPassword); err != nil {
@@ -85,6 +90,15 @@ func newBenchFixture(b *testing.B) *benchFixture {
 		f.cookies[role] = f.signIn(b, name)
 	}
 	return f
+}
+
+// benchTemplate is a coupon template claimable for a week: ¥5 off ¥50, 1,000 of them.
+func benchTemplate() *promo.Template {
+	now := time.Now()
+	return &promo.Template{Name: "满50减5", Discount: promo.Discount{Kind: promo.FixedOff, AmountOff: 500, Threshold: 5000},
+		Scope: promo.Scope{Kind: promo.ScopeAll}, Validity: promo.Validity{Days: 7},
+		Budget: promo.Budget{Count: 1000, Amount: 500_000, PerShopper: 1}, FundedBy: promo.FundedByPlatform,
+		Channel: promo.ChannelClaim, ClaimWindow: promo.Window{From: now, Until: now.Add(7 * 24 * time.Hour)}}
 }
 
 func benchKeyring(b *testing.B) *seal.Keyring {
@@ -127,7 +141,8 @@ func benchConsole(b *testing.B, db *sqldb.DB, keys *seal.Keyring) *Console {
 		Views: st.Views, Ledger: st.Ledger, Settlement: st.Settlement, Clock: time.Now, Logger: logger,
 		Audit: audit.NewUsecase(auditstore.NewAuditStore(db), time.Now), Leaders: st.Leader, Batches: st.Presale, Catalog: st.Catalog, Dashboard: st.Dashboard,
 		Stock: st.Keeper, Pickup: st.Pickup, AfterSales: st.AfterSales, Shipping: st.Shipping, Reconciler: st.Reconciler,
-		Plans: st.Plans, Receivers: payment.NewReceiverOps(paymentstore.NewRegistrationQueue(db), db, time.Now)})
+		Plans: st.Plans, Receivers: payment.NewReceiverOps(paymentstore.NewRegistrationQueue(db), db, time.Now),
+		Promotions: st.PromoAdmin})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,6 +31,7 @@ LIMIT 1 OFFSET (SELECT count(*) / 2 FROM leaders WHERE status = 'approved')`,
 	dispatchListRoute:              "SELECT id FROM batches WHERE status = 'dispatched' ORDER BY id LIMIT 1",
 	batchStockRoute:                "SELECT id FROM batches WHERE status = 'open' ORDER BY id LIMIT 1",
 	productRoute:                   "SELECT id FROM products ORDER BY id LIMIT 1",
+	couponRoute:                    "SELECT id FROM coupon_templates ORDER BY id LIMIT 1",
 }
 
 // variants are the requests of a page beyond its first page: a filter and a deep keyset page,

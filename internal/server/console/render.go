@@ -21,13 +21,20 @@ var staticFiles embed.FS
 // viewNames are the page templates; each is parsed with layout.html.
 var viewNames = []string{"login", "home", "error", "ledger", "runs", "audit", "run", "atrisk", "recon", "statement", "plans", "chart", "receivers"}
 
+// viewParts are the files of shared named templates a view is parsed with, beside the layout.
+var viewParts = map[string][]string{}
+
 type views struct{ byName map[string]*template.Template }
 
 func parseViews(msg Messages) (*views, error) {
 	funcs := template.FuncMap{"t": msg.T, "yuan": yuan, "bjtime": bjTime}
 	v := &views{byName: map[string]*template.Template{}}
 	for _, name := range viewNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		for _, part := range viewParts[name] {
+			files = append(files, "templates/"+part+".html")
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", name, err)
 		}
