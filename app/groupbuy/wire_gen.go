@@ -16,6 +16,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -32,6 +33,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
 	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/invitestore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
@@ -272,6 +274,24 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	promoOpsService := service.NewPromoOpsService(admin, sends)
 	shop := promo.NewShop(store, couponStore, store, portClock)
 	promoShopService := service.NewPromoShopService(claims, shop)
+	invitestoreStore := invitestore.NewStore(db)
+	people := invitestore.NewPeople(db, userRepo)
+	invitations := bootstrap.Invitations
+	inviteCodes, err := invitationCodes(invitations)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	inviteConfig, err := invitationConfig(invitations)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	inviteUsecase := invite.NewUsecase(invitestoreStore, people, claims, inviteCodes, db, inviteConfig, portClock)
+	invitationService := service.NewInvitationService(inviteUsecase)
+	invitationOpsService := service.NewInvitationOpsService(inviteUsecase)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -294,34 +314,37 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		OpsDashboard:     opsDashboardService,
 		PromoOps:         promoOpsService,
 		PromoShop:        promoShopService,
+		Invitations:      invitationService,
+		InvitationOps:    invitationOpsService,
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)
 	deps := console.Deps{
-		Accounts:   consoleUsecase,
-		Sessions:   authUsecase,
-		Issuer:     issuer,
-		Marks:      accessMarks,
-		Policy:     policy,
-		Views:      views,
-		Ledger:     ledgerLedger,
-		Settlement: settlementUsecase,
-		Clock:      portClock,
-		Logger:     logger,
-		Audit:      usecase,
-		Leaders:    leaderUsecase,
-		Batches:    presaleUsecase,
-		Stock:      keeper,
-		Pickup:     pickup,
-		AfterSales: afterSales,
-		Shipping:   shippingUsecase,
-		Reconciler: reconciler,
-		Plans:      plans,
-		Receivers:  receiverOps,
-		Catalog:    catalogUsecase,
-		Dashboard:  dashboardUsecase,
-		Promotions: admin,
-		Proxies:    proxies,
+		Accounts:    consoleUsecase,
+		Sessions:    authUsecase,
+		Issuer:      issuer,
+		Marks:       accessMarks,
+		Policy:      policy,
+		Views:       views,
+		Ledger:      ledgerLedger,
+		Settlement:  settlementUsecase,
+		Clock:       portClock,
+		Logger:      logger,
+		Audit:       usecase,
+		Leaders:     leaderUsecase,
+		Batches:     presaleUsecase,
+		Stock:       keeper,
+		Pickup:      pickup,
+		AfterSales:  afterSales,
+		Shipping:    shippingUsecase,
+		Reconciler:  reconciler,
+		Plans:       plans,
+		Receivers:   receiverOps,
+		Catalog:     catalogUsecase,
+		Dashboard:   dashboardUsecase,
+		Promotions:  admin,
+		Invitations: inviteUsecase,
+		Proxies:     proxies,
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {
@@ -333,7 +356,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, db, config3, portClock)
 	priceRecorder := order.NewPriceRecorder(orderRepo, priceStore)
-	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase, priceRecorder)
+	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase, priceRecorder, inviteUsecase)
 	dispatcher := event.NewDispatcher(outboxStore, portClock, eventMap)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)

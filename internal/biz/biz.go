@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -63,6 +64,8 @@ var ProviderSet = wire.NewSet(
 	promo.NewExpiry,
 	promo.NewSends,
 	PromoAdmin,
+	invite.NewUsecase,
+	wire.Bind(new(invite.Rewarder), new(*promo.Claims)),
 )
 
 // PromoAdmin is what coupon templates are checked against: the commission cap (promo cannot

@@ -39,6 +39,10 @@ func requirements(bc *Bootstrap) []requirement {
 			get:     func(b *Bootstrap) string { return b.GetSecurity().GetPersonalData().GetKeys()[activeKey] },
 			problem: base64Bytes(32, 32), hint: "generate: openssl rand -base64 32"})
 	}
+	if bc.GetInvitations().GetCap() > 0 {
+		reqs = append(reqs, requirement{key: "invitations.key", get: func(b *Bootstrap) string { return b.GetInvitations().GetKey() },
+			problem: base64Bytes(32, 0), hint: "generate: openssl rand -base64 32 (or set invitations.cap to 0)"})
+	}
 	return append(reqs, payRequirements(bc)...)
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
+	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
 )
@@ -235,5 +237,69 @@ func TestInvitationCapHoldsUnderConcurrentCompletions(t *testing.T) {
 	o, err := e.uc.Overview(ctx, invite.Filter{InviterID: inviter, Limit: 20})
 	if err != nil || o.Counts[invite.InvitationRewarded] != 3 || len(o.Invitations) != 10 || o.Cap != 3 {
 		t.Fatalf("overview: %+v, %v", o, err)
+	}
+}
+
+// The programme as the program builds it: the rewards are real coupons of invitation templates,
+// granted through the coupon counters in Redis, once per side however often the event comes.
+func TestInvitationRewardsAreCouponsGrantedOnce(t *testing.T) {
+	s := newStack(t, openPostgres(t))
+	ctx := t.Context()
+	codes, err := invite.NewInviteCodes(bytes.Repeat([]byte("i"), 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.config()
+	cfg.InviteCodes = codes
+	built := s.build(s.clock.Now, datatest.NoWechat(), cfg)
+	now := s.clock.Now()
+	template := func(name string, off int64) int64 {
+		v, err := built.PromoAdmin.CreateTemplate(ctx, &promo.Template{Name: name,
+			Discount: promo.Discount{Kind: promo.FixedOff, AmountOff: off, Threshold: 3 * off},
+			Scope:    promo.Scope{Kind: promo.ScopeAll}, Validity: promo.Validity{Days: 30},
+			Budget:   promo.Budget{Count: 100, Amount: 100 * off, PerShopper: 5}, FundedBy: promo.FundedByPlatform,
+			Channel:  promo.ChannelInvitation, ClaimWindow: promo.Window{From: now.Add(-time.Minute), Until: now.Add(30 * 24 * time.Hour)}}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	}
+	inviterT, inviteeT := template("邀请人奖励", 500), template("新人奖励", 300)
+	cfg.Invitations = invite.Config{Cap: 5, InviterTemplate: inviterT, InviteeTemplate: inviteeT}
+	built = s.build(s.clock.Now, datatest.NoWechat(), cfg)
+	e := &invEnv{stack: s, uc: built.Invitations, codes: codes, repo: invitestore.NewStore(s.data),
+		users: identitystore.NewUserRepo(s.data, s.keys), now: now}
+
+	inviter, invitee := e.shopper("o-inviter", ""), e.shopper("o-invitee", "")
+	code, err := e.uc.Code(inviter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.uc.Accept(ctx, invitee, code); err != nil {
+		t.Fatal(err)
+	}
+	o := e.paidOrder(invitee)
+	if err := e.deliver(order.TopicPaid, order.Changed{OrderID: o, UserID: invitee, Status: order.Paid}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := e.deliver(order.TopicCompleted, order.Changed{OrderID: o, UserID: invitee}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, side := range []struct {
+		user, template, off int64
+	}{{inviter, inviterT, 500}, {invitee, inviteeT, 300}} {
+		coupons, err := built.CouponStore.OfUser(ctx, side.user, "", 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(coupons) != 1 || coupons[0].TemplateID != side.template || coupons[0].Rules.Discount.AmountOff != side.off ||
+			coupons[0].State != promo.CouponAvailable {
+			t.Fatalf("shopper %d holds %+v; want one coupon of template %d", side.user, coupons, side.template)
+		}
+	}
+	if got := e.state(invitee); got.State != invite.InvitationRewarded || got.Reason != "" {
+		t.Fatalf("invitation %+v", got)
 	}
 }

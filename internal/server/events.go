@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
+	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
@@ -15,7 +16,8 @@ import (
 // idempotent). A topic nobody listens to yet keeps its entry: the outbox keeps its events.
 // events_test.go checks that every Topic constant of internal/biz is here.
 func EventMap(checkout *order.Checkout, pickup *order.Pickup, declarations *shipping.Usecase,
-	flows *commission.Flows, settle *settlement.Usecase, prices *order.PriceRecorder) event.Map {
+	flows *commission.Flows, settle *settlement.Usecase, prices *order.PriceRecorder,
+	invitations *invite.Usecase) event.Map {
 	return event.Map{
 		presale.TopicScheduled: nil, // stock counters load when scheduling and opening, not here
 		presale.TopicOpened:    nil,
@@ -28,6 +30,7 @@ func EventMap(checkout *order.Checkout, pickup *order.Pickup, declarations *ship
 			{Name: "shipping.Usecase.OnPaid", Handle: declarations.OnPaid}, // presale declaration to WeChat
 			{Name: "commission.Flows.OnPaid", Handle: flows.OnPaid},        // credit the leaders' commission
 			{Name: "order.PriceRecorder.OnPaid", Handle: prices.OnPaid},    // the day's lowest unit prices (划线价 evidence)
+			{Name: "invite.Usecase.OnPaid", Handle: invitations.OnPaid},    // the invitee's first paid order qualifies
 		},
 		order.TopicCancelled: nil, // unpaid: nothing owed
 		order.TopicReady: {
@@ -38,9 +41,11 @@ func EventMap(checkout *order.Checkout, pickup *order.Pickup, declarations *ship
 		order.TopicRefunded: {
 			{Name: "commission.Flows.OnRefunded", Handle: flows.OnRefunded},    // reverse the commission first,
 			{Name: "settlement.Usecase.OnRefunded", Handle: settle.OnRefunded}, // then ask paid receivers back
+			{Name: "invite.Usecase.OnRefunded", Handle: invitations.OnRefunded}, // a qualifying order refunded whole: pending again
 		},
 		order.TopicCompleted: {
 			{Name: "commission.Flows.OnCompleted", Handle: flows.OnCompleted}, // commission becomes settleable
+			{Name: "invite.Usecase.OnCompleted", Handle: invitations.OnCompleted}, // the purchase stood: reward both sides, last
 		},
 	}
 }

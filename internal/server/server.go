@@ -67,6 +67,8 @@ type Services struct {
 	OpsDashboard     *service.OpsDashboardService
 	PromoOps         *service.PromoOpsService
 	PromoShop        *service.PromoShopService
+	Invitations      *service.InvitationService
+	InvitationOps    *service.InvitationOpsService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

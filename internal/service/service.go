@@ -9,7 +9,7 @@ import (
 // ProviderSet is every API service.
 var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoodService,
 	NewLeaderSelfService, NewLeaderOpsService, NewCatalogOpsService, NewBatchOpsService, NewShopService,
-	NewPromoOpsService, NewPromoShopService,
+	NewPromoOpsService, NewPromoShopService, NewInvitationService, NewInvitationOpsService,
 	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
 	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService,
 	NewReceiverOpsService, NewFinanceSettlementService, NewFinanceReconciliationService,

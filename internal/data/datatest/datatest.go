@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -57,6 +58,10 @@ type Config struct {
 	Auth *conf.Auth
 	// Checkout chooses the stock counter (stock_counter) and the arrival message's template.
 	Checkout *conf.Checkout
+	// Invitations is the 邀请有礼 programme (zero: off) and InviteCodes its code signer (nil
+	// while off).
+	Invitations invite.Config
+	InviteCodes *invite.InviteCodes
 }
 
 // NoWechat is WeChat left unconfigured, as the program runs without it: the mini-program client
@@ -135,6 +140,7 @@ type Stack struct {
 	CouponKeeper   *promo.Keeper
 	Claims         *promo.Claims
 	PromoAdmin     *promo.Admin
+	Invitations    *invite.Usecase
 	PromoShop      *promo.Shop
 	CouponExpiry   *promo.Expiry
 	CouponSends    *promo.Sends

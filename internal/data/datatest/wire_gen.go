@@ -13,6 +13,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
+	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -30,6 +31,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
 	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
+	"github.com/groupbuy/groupbuy/internal/data/invitestore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
@@ -157,6 +159,11 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, now)
 	adminConfig := biz.PromoAdmin(commissionConfig)
 	admin := promo.NewAdmin(store, promoKeeper, adminConfig, now)
+	invitestoreStore := invitestore.NewStore(db)
+	people := invitestore.NewPeople(db, userRepo)
+	inviteCodes := cfg.InviteCodes
+	inviteConfig := cfg.Invitations
+	inviteUsecase := invite.NewUsecase(invitestoreStore, people, claims, inviteCodes, db, inviteConfig, now)
 	shop := promo.NewShop(store, couponStore, store, now)
 	expiry := promo.NewExpiry(couponStore, now)
 	sends := promo.NewSends(store, store, claims, now)
@@ -218,6 +225,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		CouponKeeper:    promoKeeper,
 		Claims:          claims,
 		PromoAdmin:      admin,
+		Invitations:     inviteUsecase,
 		PromoShop:       shop,
 		CouponExpiry:    expiry,
 		CouponSends:     sends,

@@ -37,32 +37,30 @@ const Prefix = "/console/"
 
 // Deps are the use cases the console's pages call, and what checks its sessions.
 type Deps struct {
-	Accounts   *identity.ConsoleUsecase
-	Sessions   *identity.AuthUsecase
-	Issuer     *auth.Issuer
-	Marks      identity.AccessMarks
-	Policy     auth.Policy
-	Views      *commission.Views
-	Ledger     *ledger.Ledger
-	Settlement *settlement.Usecase
-	Clock      port.Clock
-	Logger     log.Logger
-	Audit      *audit.Usecase
-	Leaders    *leader.Usecase
-	Batches    *presale.Usecase
-	Stock      *order.Keeper
-	Pickup     *order.Pickup
-	AfterSales *order.AfterSales
-	Shipping   *shipping.Usecase
-	Reconciler *reconcile.Reconciler
-	Plans      *commission.Plans
-	Receivers  *payment.ReceiverOps
-	Catalog    *catalog.Usecase
-	Dashboard  *dashboard.Usecase
-	Promotions *promo.Admin
-	// Invitations is the 邀请有礼 use case. The program does not build it yet, so wire leaves
-	// it out and its page is not in pageTable until it does (invitations.go).
-	Invitations *invite.Usecase `wire:"-"`
+	Accounts    *identity.ConsoleUsecase
+	Sessions    *identity.AuthUsecase
+	Issuer      *auth.Issuer
+	Marks       identity.AccessMarks
+	Policy      auth.Policy
+	Views       *commission.Views
+	Ledger      *ledger.Ledger
+	Settlement  *settlement.Usecase
+	Clock       port.Clock
+	Logger      log.Logger
+	Audit       *audit.Usecase
+	Leaders     *leader.Usecase
+	Batches     *presale.Usecase
+	Stock       *order.Keeper
+	Pickup      *order.Pickup
+	AfterSales  *order.AfterSales
+	Shipping    *shipping.Usecase
+	Reconciler  *reconcile.Reconciler
+	Plans       *commission.Plans
+	Receivers   *payment.ReceiverOps
+	Catalog     *catalog.Usecase
+	Dashboard   *dashboard.Usecase
+	Promotions  *promo.Admin
+	Invitations *invite.Usecase // 邀请有礼
 	Proxies     mw.Proxies      // who may name the client's address and the request id
 }
 

@@ -93,6 +93,8 @@ var pageTable = []page{
 	{route: moveCouponRoute, op: "/groupbuy.v1.PromoOps/SetCouponTemplateStatus", serve: (*Console).moveCoupon},
 	{route: "GET " + activitiesPath, op: "/groupbuy.v1.PromoOps/ListActivities",
 		menu: "menu.activities", href: activitiesPath, serve: (*Console).activitiesPage},
+	{route: "GET " + invitationsPath, op: "/groupbuy.v1.InvitationOps/ListInvitations",
+		menu: "menu.invitations", href: invitationsPath, serve: (*Console).invitationsPage},
 	{route: createActivityRoute, op: "/groupbuy.v1.PromoOps/CreateActivity", serve: (*Console).createActivity},
 	{route: moveActivityRoute, op: "/groupbuy.v1.PromoOps/SetActivityStatus", serve: (*Console).moveActivity},
 	{route: "GET " + afterSalesPath, op: "/groupbuy.v1.AfterSalesOps/ListAfterSales",
