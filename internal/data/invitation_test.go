@@ -257,8 +257,8 @@ func TestInvitationRewardsAreCouponsGrantedOnce(t *testing.T) {
 		v, err := built.PromoAdmin.CreateTemplate(ctx, &promo.Template{Name: name,
 			Discount: promo.Discount{Kind: promo.FixedOff, AmountOff: off, Threshold: 3 * off},
 			Scope:    promo.Scope{Kind: promo.ScopeAll}, Validity: promo.Validity{Days: 30},
-			Budget:   promo.Budget{Count: 100, Amount: 100 * off, PerShopper: 5}, FundedBy: promo.FundedByPlatform,
-			Channel:  promo.ChannelInvitation, ClaimWindow: promo.Window{From: now.Add(-time.Minute), Until: now.Add(30 * 24 * time.Hour)}}, 1)
+			Budget: promo.Budget{Count: 100, Amount: 100 * off, PerShopper: 5}, FundedBy: promo.FundedByPlatform,
+			Channel: promo.ChannelInvitation, ClaimWindow: promo.Window{From: now.Add(-time.Minute), Until: now.Add(30 * 24 * time.Hour)}}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,12 +39,12 @@ func EventMap(checkout *order.Checkout, pickup *order.Pickup, declarations *ship
 		},
 		order.TopicPickedUp: nil,
 		order.TopicRefunded: {
-			{Name: "commission.Flows.OnRefunded", Handle: flows.OnRefunded},    // reverse the commission first,
-			{Name: "settlement.Usecase.OnRefunded", Handle: settle.OnRefunded}, // then ask paid receivers back
+			{Name: "commission.Flows.OnRefunded", Handle: flows.OnRefunded},     // reverse the commission first,
+			{Name: "settlement.Usecase.OnRefunded", Handle: settle.OnRefunded},  // then ask paid receivers back
 			{Name: "invite.Usecase.OnRefunded", Handle: invitations.OnRefunded}, // a qualifying order refunded whole: pending again
 		},
 		order.TopicCompleted: {
-			{Name: "commission.Flows.OnCompleted", Handle: flows.OnCompleted}, // commission becomes settleable
+			{Name: "commission.Flows.OnCompleted", Handle: flows.OnCompleted},     // commission becomes settleable
 			{Name: "invite.Usecase.OnCompleted", Handle: invitations.OnCompleted}, // the purchase stood: reward both sides, last
 		},
 	}
