@@ -114,7 +114,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	userRepo := identitystore.NewUserRepo(db, keyring)
-	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, db, config, portClock)
+	outboxStore := outboxstore.NewOutboxStore(db, portClock)
+	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, db, outboxStore, config, portClock)
 	authService := service.NewAuthService(authUsecase)
 	consoleService := service.NewConsoleService(consoleUsecase)
 	repo := leaderstore.NewLeaderRepo(db, keyring)
@@ -143,7 +144,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	batchRepo := presalestore.NewBatchRepo(db)
 	presaleCatalog := catalogstore.NewSKUCatalog(db)
 	grids := leaderstore.NewGridNames(db)
-	outboxStore := outboxstore.NewOutboxStore(db, portClock)
 	commissionStore := commissionstore.NewCommissionStore(db)
 	confCommission := bootstrap.Commission
 	confSettlement := bootstrap.Settlement
@@ -356,7 +356,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	grpcServer := server.NewGRPCServer(confServer, middleware, services)
 	flows := commission.NewFlows(commissionStore, orderRepo, repo, ledgerLedger, db, config3, portClock)
 	priceRecorder := order.NewPriceRecorder(orderRepo, priceStore)
-	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase, priceRecorder, inviteUsecase)
+	welcome := promo.NewWelcome(store, claims, portClock)
+	eventMap := server.EventMap(orderCheckout, pickup, shippingUsecase, flows, settlementUsecase, priceRecorder, inviteUsecase, welcome)
 	dispatcher := event.NewDispatcher(outboxStore, portClock, eventMap)
 	registrar := payment.NewRegistrar(registrationQueue, client, portClock)
 	mainTick := checkoutTick(checkout)

@@ -65,6 +65,7 @@ var ProviderSet = wire.NewSet(
 	promo.NewSends,
 	PromoAdmin,
 	invite.NewUsecase,
+	promo.NewWelcome,
 	wire.Bind(new(invite.Rewarder), new(*promo.Claims)),
 )
 

@@ -77,3 +77,48 @@ func TestCouponsOverHTTP(t *testing.T) {
 	expect(t, s.call("POST", "/v1/ops/coupon-templates/"+id+"/status", ops, map[string]any{"status": "active"}), 409, "CONFLICT")
 	expect(t, other.call("POST", claim, third, map[string]any{}), 409, "COUPON_NOT_ISSUING")
 }
+
+// A shopper's first login brings the new-shopper coupon (新人券), once: later logins, on either
+// replica, bring nothing more, and a shopper who existed before the template gets none.
+func TestNewShopperCouponAtFirstLogin(t *testing.T) {
+	s := start(t)
+	other := s.replica()
+	veteran := s.login("o-welcome-veteran").str("accessToken")
+	time.Sleep(10 * time.Millisecond)
+	now := time.Now().UTC() // the window opens after the veteran's first login
+	created := s.call("POST", "/v1/ops/coupon-templates", s.ops(), map[string]any{
+		"name":            "新人立减3元",
+		"discount":        map[string]any{"kind": "fixed", "amountOffFen": 300, "thresholdFen": 1000},
+		"scope":           map[string]any{"kind": "all"},
+		"validDays":       7,
+		"budgetCount":     100,
+		"budgetAmountFen": 30000,
+		"perShopper":      1,
+		"fundedBy":        "platform",
+		"channel":         "new_shopper",
+		"claimFrom":       now.Format(time.RFC3339Nano),
+		"claimUntil":      now.Add(24 * time.Hour).Format(time.RFC3339),
+	})
+	expect(t, created, 200, "")
+
+	fresh := s.login("o-welcome-new").str("accessToken")
+	other.login("o-welcome-new")
+	s.login("o-welcome-veteran")
+	mine := func(token string) []any {
+		r := s.call("GET", "/v1/shop/coupons", token, nil)
+		expect(t, r, 200, "")
+		cs, _ := r.body["coupons"].([]any)
+		return cs
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(mine(fresh)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // every event of the three logins has been dispatched by now
+	if cs := mine(fresh); len(cs) != 1 || cs[0].(map[string]any)["name"] != "新人立减3元" {
+		t.Fatalf("the new shopper holds %v", cs)
+	}
+	if cs := mine(veteran); len(cs) != 0 {
+		t.Fatalf("a shopper from before holds %v", cs)
+	}
+}

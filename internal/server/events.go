@@ -3,9 +3,11 @@ package server
 import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/event"
+	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
 )
@@ -17,8 +19,12 @@ import (
 // events_test.go checks that every Topic constant of internal/biz is here.
 func EventMap(checkout *order.Checkout, pickup *order.Pickup, declarations *shipping.Usecase,
 	flows *commission.Flows, settle *settlement.Usecase, prices *order.PriceRecorder,
-	invitations *invite.Usecase) event.Map {
+	invitations *invite.Usecase, welcome *promo.Welcome) event.Map {
 	return event.Map{
+		identity.TopicShopperJoined: {
+			{Name: "promo.Welcome.OnJoined", Handle: welcome.OnJoined}, // new-shopper coupons (新人券)
+		},
+
 		presale.TopicScheduled: nil, // stock counters load when scheduling and opening, not here
 		presale.TopicOpened:    nil,
 		presale.TopicClosed:    nil,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 )
 
@@ -15,14 +17,15 @@ type AuthUsecase struct {
 	users    UserRepo
 	consoles ConsoleRepo
 	tx       port.Transactor
+	events   event.Publisher
 	sessions *sessions
 }
 
 // NewAuthUsecase wires the use case.
 func NewAuthUsecase(wechat Wechat, users UserRepo, consoles ConsoleRepo, sessionRepo SessionRepo,
-	issuer TokenIssuer, marks AccessMarks, tx port.Transactor, cfg Config, now port.Clock) *AuthUsecase {
+	issuer TokenIssuer, marks AccessMarks, tx port.Transactor, events event.Publisher, cfg Config, now port.Clock) *AuthUsecase {
 	return &AuthUsecase{
-		wechat: wechat, users: users, consoles: consoles, tx: tx,
+		wechat: wechat, users: users, consoles: consoles, tx: tx, events: events,
 		sessions: &sessions{repo: sessionRepo, issuer: issuer, marks: marks, cfg: cfg, now: now},
 	}
 }
@@ -38,6 +41,14 @@ func (uc *AuthUsecase) WechatLogin(ctx context.Context, code string) (*Tokens, e
 		u, err := uc.users.UpsertByOpenID(ctx, ws.OpenID, ws.UnionID, []Role{RoleShopper}, uc.sessions.now())
 		if err != nil {
 			return fmt.Errorf("upsert user: %w", err)
+		}
+		if u.FirstSeen {
+			// With the user's row: a new shopper is announced exactly once, or not created.
+			err := event.PublishJSON(ctx, uc.events, TopicShopperJoined, "user/"+strconv.FormatInt(u.ID, 10),
+				Joined{UserID: u.ID, At: uc.sessions.now()})
+			if err != nil {
+				return err
+			}
 		}
 		tokens, err = uc.sessions.start(ctx, Principal{Kind: SubjectUser, ID: u.ID, Roles: u.Roles})
 		return err

@@ -72,6 +72,18 @@ type User struct {
 	Roles     []Role
 	Phone     string
 	CreatedAt time.Time
+	// FirstSeen is set on the user UpsertByOpenID created: this login is its first.
+	FirstSeen bool
+}
+
+// TopicShopperJoined is published, in the transaction of its first login, when a shopper is seen
+// for the first time (new-shopper rewards listen to it).
+const TopicShopperJoined = "shopper.joined"
+
+// Joined is the payload of TopicShopperJoined.
+type Joined struct {
+	UserID int64     `json:"user_id"`
+	At     time.Time `json:"at"`
 }
 
 // ConsoleAccount is a member of the ops or finance staff.

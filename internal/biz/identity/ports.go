@@ -21,7 +21,8 @@ type Wechat interface {
 
 // UserRepo stores mini-program users. Get returns bizerr.ErrNotFound for an unknown id.
 type UserRepo interface {
-	// UpsertByOpenID finds the user with openid or creates it with roles, recording the login.
+	// UpsertByOpenID finds the user with openid or creates it with roles (FirstSeen), recording
+	// the login.
 	UpsertByOpenID(ctx context.Context, openid, unionid string, roles []Role, at time.Time) (*User, error)
 	Get(ctx context.Context, id int64) (*User, error)
 	// SetPhone stores phone sealed, replacing any earlier number.

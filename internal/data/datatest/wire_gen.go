@@ -67,7 +67,8 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		return nil, err
 	}
 	miniProgram := data.NewMiniProgram(wx, rdb, prefix)
-	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, db, config, now)
+	outboxStore := outboxstore.NewOutboxStore(db, now)
+	authUsecase := identity.NewAuthUsecase(miniProgram, userRepo, consoleRepo, sessionRepo, issuer, accessMarks, db, outboxStore, config, now)
 	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, now)
 	repo := leaderstore.NewLeaderRepo(db, keys)
 	gridRepo := leaderstore.NewGridRepo(db)
@@ -82,7 +83,6 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	batchRepo := presalestore.NewBatchRepo(db)
 	presaleCatalog := catalogstore.NewSKUCatalog(db)
 	grids := leaderstore.NewGridNames(db)
-	outboxStore := outboxstore.NewOutboxStore(db, now)
 	commissionStore := commissionstore.NewCommissionStore(db)
 	commissionConfig := cfg.Commission
 	plans := commission.NewPlans(commissionStore, commissionConfig, now)

@@ -27,23 +27,35 @@ func NewUserRepo(data *sqldb.DB, keys *seal.Keyring) *UserRepo {
 
 func (r *UserRepo) UpsertByOpenID(ctx context.Context, openid, unionid string, roles []identity.Role,
 	at time.Time) (*identity.User, error) {
-	id, err := r.data.Client(ctx).User.Create().
+	// Insert first, then update the one that was there: which of the two happened is what
+	// tells a shopper's first login from the others.
+	c := r.data.Client(ctx)
+	id, err := c.User.Create().
 		SetOpenid(openid).
 		SetUnionid(unionid).
 		SetRoles(roleStrings(roles)).
 		SetLastLoginAt(at).
-		OnConflictColumns(user.FieldOpenid).
-		Update(func(u *ent.UserUpsert) {
-			u.SetLastLoginAt(at)
-			if unionid != "" {
-				u.SetUnionid(unionid)
-			}
-		}).
+		OnConflictColumns(user.FieldOpenid).DoNothing().
 		ID(ctx)
+	created := err == nil
+	if sqldb.NoRows(err) {
+		u := c.User.Update().Where(user.Openid(openid)).SetLastLoginAt(at)
+		if unionid != "" {
+			u.SetUnionid(unionid)
+		}
+		if _, err = u.Save(ctx); err == nil {
+			id, err = c.User.Query().Where(user.Openid(openid)).OnlyID(ctx)
+		}
+	}
 	if err != nil {
 		return nil, sqldb.Err(err, "upsert user by openid")
 	}
-	return r.Get(ctx, int64(id))
+	u, err := r.Get(ctx, int64(id))
+	if err != nil {
+		return nil, err
+	}
+	u.FirstSeen = created
+	return u, nil
 }
 
 func (r *UserRepo) Get(ctx context.Context, id int64) (*identity.User, error) {
