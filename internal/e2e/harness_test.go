@@ -149,6 +149,9 @@ func startWith(t *testing.T, opts options) *stack {
 		"GROUPBUY_GRPC_ADDR="+grpcAddr,
 		"GROUPBUY_METRICS_ADDR="+metricsAddr,
 		"GROUPBUY_DRAIN=0s",
+		// Two replicas at the shipped 50 connections each could take all of PostgreSQL's
+		// default 100 while the data tests run beside them; a test server needs far fewer.
+		"GROUPBUY_DB_MAX_OPEN_CONNS=16",
 	)
 	if k := opts.payKeys; k != nil {
 		dir := t.TempDir()
