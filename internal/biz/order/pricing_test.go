@@ -17,7 +17,7 @@ var pricingNow = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 
 func pricingCheckout() *Checkout {
 	return &Checkout{cfg: Config{OrderTTL: 15 * time.Minute}, now: func() time.Time { return pricingNow },
-		activities: NoActivities{}}
+		activities: noActivities{}}
 }
 
 // randomBatch is an open batch of up to eight items, some limited per shopper.
@@ -240,3 +240,9 @@ func TestGiftTierSkipsAnItemTheShopperBuys(t *testing.T) {
 		t.Fatalf("the gift item bought: %+v, %v", o, err)
 	}
 }
+
+// noActivities is a store of 满减 activities holding none: the pricing rules of a cart without
+// promotions need no database.
+type noActivities struct{}
+
+func (noActivities) Applying(context.Context, time.Time) ([]*promo.Activity, error) { return nil, nil }

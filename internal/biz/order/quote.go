@@ -19,12 +19,6 @@ type Activities interface {
 	Applying(ctx context.Context, at time.Time) ([]*promo.Activity, error)
 }
 
-// NoActivities is Activities while no 满减 is stored: nothing applies.
-type NoActivities struct{}
-
-// Applying lists nothing.
-func (NoActivities) Applying(context.Context, time.Time) ([]*promo.Activity, error) { return nil, nil }
-
 // PricingConfig is what pricing checks commission against: the commission cap (all levels of a
 // line) and WeChat Pay's maximum profit-sharing ratio of the amount net of its fee.
 type PricingConfig struct {
