@@ -51,6 +51,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
+	"github.com/groupbuy/groupbuy/ent/shopperevent"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
@@ -138,6 +139,8 @@ type Client struct {
 	SettlementShare *SettlementShareClient
 	// ShippingDeclaration is the client for interacting with the ShippingDeclaration builders.
 	ShippingDeclaration *ShippingDeclarationClient
+	// ShopperEvent is the client for interacting with the ShopperEvent builders.
+	ShopperEvent *ShopperEventClient
 	// ShopperNotice is the client for interacting with the ShopperNotice builders.
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
@@ -194,6 +197,7 @@ func (c *Client) init() {
 	c.SettlementRun = NewSettlementRunClient(c.config)
 	c.SettlementShare = NewSettlementShareClient(c.config)
 	c.ShippingDeclaration = NewShippingDeclarationClient(c.config)
+	c.ShopperEvent = NewShopperEventClient(c.config)
 	c.ShopperNotice = NewShopperNoticeClient(c.config)
 	c.Sku = NewSkuClient(c.config)
 	c.SkuPriceDay = NewSkuPriceDayClient(c.config)
@@ -327,6 +331,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SettlementRun:        NewSettlementRunClient(cfg),
 		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
+		ShopperEvent:         NewShopperEventClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		SkuPriceDay:          NewSkuPriceDayClient(cfg),
@@ -387,6 +392,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SettlementRun:        NewSettlementRunClient(cfg),
 		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
+		ShopperEvent:         NewShopperEventClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		SkuPriceDay:          NewSkuPriceDayClient(cfg),
@@ -428,7 +434,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
 		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
 		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
+		c.ShopperEvent, c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -446,7 +452,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
 		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
 		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
+		c.ShopperEvent, c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -529,6 +535,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SettlementShare.mutate(ctx, m)
 	case *ShippingDeclarationMutation:
 		return c.ShippingDeclaration.mutate(ctx, m)
+	case *ShopperEventMutation:
+		return c.ShopperEvent.mutate(ctx, m)
 	case *ShopperNoticeMutation:
 		return c.ShopperNotice.mutate(ctx, m)
 	case *SkuMutation:
@@ -5463,6 +5471,139 @@ func (c *ShippingDeclarationClient) mutate(ctx context.Context, m *ShippingDecla
 	}
 }
 
+// ShopperEventClient is a client for the ShopperEvent schema.
+type ShopperEventClient struct {
+	config
+}
+
+// NewShopperEventClient returns a client for the ShopperEvent from the given config.
+func NewShopperEventClient(c config) *ShopperEventClient {
+	return &ShopperEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `shopperevent.Hooks(f(g(h())))`.
+func (c *ShopperEventClient) Use(hooks ...Hook) {
+	c.hooks.ShopperEvent = append(c.hooks.ShopperEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `shopperevent.Intercept(f(g(h())))`.
+func (c *ShopperEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ShopperEvent = append(c.inters.ShopperEvent, interceptors...)
+}
+
+// Create returns a builder for creating a ShopperEvent entity.
+func (c *ShopperEventClient) Create() *ShopperEventCreate {
+	mutation := newShopperEventMutation(c.config, OpCreate)
+	return &ShopperEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ShopperEvent entities.
+func (c *ShopperEventClient) CreateBulk(builders ...*ShopperEventCreate) *ShopperEventCreateBulk {
+	return &ShopperEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ShopperEventClient) MapCreateBulk(slice any, setFunc func(*ShopperEventCreate, int)) *ShopperEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ShopperEventCreateBulk{err: fmt.Errorf("calling to ShopperEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ShopperEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ShopperEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ShopperEvent.
+func (c *ShopperEventClient) Update() *ShopperEventUpdate {
+	mutation := newShopperEventMutation(c.config, OpUpdate)
+	return &ShopperEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ShopperEventClient) UpdateOne(_m *ShopperEvent) *ShopperEventUpdateOne {
+	mutation := newShopperEventMutation(c.config, OpUpdateOne, withShopperEvent(_m))
+	return &ShopperEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ShopperEventClient) UpdateOneID(id int) *ShopperEventUpdateOne {
+	mutation := newShopperEventMutation(c.config, OpUpdateOne, withShopperEventID(id))
+	return &ShopperEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ShopperEvent.
+func (c *ShopperEventClient) Delete() *ShopperEventDelete {
+	mutation := newShopperEventMutation(c.config, OpDelete)
+	return &ShopperEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ShopperEventClient) DeleteOne(_m *ShopperEvent) *ShopperEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ShopperEventClient) DeleteOneID(id int) *ShopperEventDeleteOne {
+	builder := c.Delete().Where(shopperevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ShopperEventDeleteOne{builder}
+}
+
+// Query returns a query builder for ShopperEvent.
+func (c *ShopperEventClient) Query() *ShopperEventQuery {
+	return &ShopperEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeShopperEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ShopperEvent entity by its id.
+func (c *ShopperEventClient) Get(ctx context.Context, id int) (*ShopperEvent, error) {
+	return c.Query().Where(shopperevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ShopperEventClient) GetX(ctx context.Context, id int) *ShopperEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ShopperEventClient) Hooks() []Hook {
+	return c.hooks.ShopperEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *ShopperEventClient) Interceptors() []Interceptor {
+	return c.inters.ShopperEvent
+}
+
+func (c *ShopperEventClient) mutate(ctx context.Context, m *ShopperEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ShopperEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ShopperEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ShopperEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ShopperEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ShopperEvent mutation op: %q", m.Op())
+	}
+}
+
 // ShopperNoticeClient is a client for the ShopperNotice schema.
 type ShopperNoticeClient struct {
 	config
@@ -6004,8 +6145,8 @@ type (
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
 		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
-		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
-		SkuPriceDay, User []ent.Hook
+		SettlementRun, SettlementShare, ShippingDeclaration, ShopperEvent,
+		ShopperNotice, Sku, SkuPriceDay, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
@@ -6014,8 +6155,8 @@ type (
 		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
 		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
 		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
-		SettlementRun, SettlementShare, ShippingDeclaration, ShopperNotice, Sku,
-		SkuPriceDay, User []ent.Interceptor
+		SettlementRun, SettlementShare, ShippingDeclaration, ShopperEvent,
+		ShopperNotice, Sku, SkuPriceDay, User []ent.Interceptor
 	}
 )
 

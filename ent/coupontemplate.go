@@ -58,6 +58,10 @@ type CouponTemplate struct {
 	Status coupontemplate.Status `json:"status,omitempty"`
 	// CreatedBy holds the value of the "created_by" field.
 	CreatedBy int `json:"created_by,omitempty"`
+	// IssuedCount holds the value of the "issued_count" field.
+	IssuedCount int64 `json:"issued_count,omitempty"`
+	// IssuedAmount holds the value of the "issued_amount" field.
+	IssuedAmount int64 `json:"issued_amount,omitempty"`
 	// ScopeKind holds the value of the "scope_kind" field.
 	ScopeKind coupontemplate.ScopeKind `json:"scope_kind,omitempty"`
 	// ScopeIds holds the value of the "scope_ids" field.
@@ -74,7 +78,7 @@ func (*CouponTemplate) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case coupontemplate.FieldScopeIds, coupontemplate.FieldScopeCells:
 			values[i] = new([]byte)
-		case coupontemplate.FieldID, coupontemplate.FieldAmountOff, coupontemplate.FieldPercentBp, coupontemplate.FieldMaxOff, coupontemplate.FieldThreshold, coupontemplate.FieldValidDays, coupontemplate.FieldBudgetCount, coupontemplate.FieldBudgetAmount, coupontemplate.FieldPerShopper, coupontemplate.FieldCreatedBy:
+		case coupontemplate.FieldID, coupontemplate.FieldAmountOff, coupontemplate.FieldPercentBp, coupontemplate.FieldMaxOff, coupontemplate.FieldThreshold, coupontemplate.FieldValidDays, coupontemplate.FieldBudgetCount, coupontemplate.FieldBudgetAmount, coupontemplate.FieldPerShopper, coupontemplate.FieldCreatedBy, coupontemplate.FieldIssuedCount, coupontemplate.FieldIssuedAmount:
 			values[i] = new(sql.NullInt64)
 		case coupontemplate.FieldName, coupontemplate.FieldDiscountKind, coupontemplate.FieldFundedBy, coupontemplate.FieldChannel, coupontemplate.FieldStatus, coupontemplate.FieldScopeKind:
 			values[i] = new(sql.NullString)
@@ -223,6 +227,18 @@ func (_m *CouponTemplate) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedBy = int(value.Int64)
 			}
+		case coupontemplate.FieldIssuedCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field issued_count", values[i])
+			} else if value.Valid {
+				_m.IssuedCount = value.Int64
+			}
+		case coupontemplate.FieldIssuedAmount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field issued_amount", values[i])
+			} else if value.Valid {
+				_m.IssuedAmount = value.Int64
+			}
 		case coupontemplate.FieldScopeKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field scope_kind", values[i])
@@ -344,6 +360,12 @@ func (_m *CouponTemplate) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_by=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CreatedBy))
+	builder.WriteString(", ")
+	builder.WriteString("issued_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IssuedCount))
+	builder.WriteString(", ")
+	builder.WriteString("issued_amount=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IssuedAmount))
 	builder.WriteString(", ")
 	builder.WriteString("scope_kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ScopeKind))

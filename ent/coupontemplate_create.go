@@ -222,6 +222,34 @@ func (_c *CouponTemplateCreate) SetCreatedBy(v int) *CouponTemplateCreate {
 	return _c
 }
 
+// SetIssuedCount sets the "issued_count" field.
+func (_c *CouponTemplateCreate) SetIssuedCount(v int64) *CouponTemplateCreate {
+	_c.mutation.SetIssuedCount(v)
+	return _c
+}
+
+// SetNillableIssuedCount sets the "issued_count" field if the given value is not nil.
+func (_c *CouponTemplateCreate) SetNillableIssuedCount(v *int64) *CouponTemplateCreate {
+	if v != nil {
+		_c.SetIssuedCount(*v)
+	}
+	return _c
+}
+
+// SetIssuedAmount sets the "issued_amount" field.
+func (_c *CouponTemplateCreate) SetIssuedAmount(v int64) *CouponTemplateCreate {
+	_c.mutation.SetIssuedAmount(v)
+	return _c
+}
+
+// SetNillableIssuedAmount sets the "issued_amount" field if the given value is not nil.
+func (_c *CouponTemplateCreate) SetNillableIssuedAmount(v *int64) *CouponTemplateCreate {
+	if v != nil {
+		_c.SetIssuedAmount(*v)
+	}
+	return _c
+}
+
 // SetScopeKind sets the "scope_kind" field.
 func (_c *CouponTemplateCreate) SetScopeKind(v coupontemplate.ScopeKind) *CouponTemplateCreate {
 	_c.mutation.SetScopeKind(v)
@@ -306,6 +334,14 @@ func (_c *CouponTemplateCreate) defaults() {
 	if _, ok := _c.mutation.Status(); !ok {
 		v := coupontemplate.DefaultStatus
 		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.IssuedCount(); !ok {
+		v := coupontemplate.DefaultIssuedCount
+		_c.mutation.SetIssuedCount(v)
+	}
+	if _, ok := _c.mutation.IssuedAmount(); !ok {
+		v := coupontemplate.DefaultIssuedAmount
+		_c.mutation.SetIssuedAmount(v)
 	}
 }
 
@@ -430,6 +466,22 @@ func (_c *CouponTemplateCreate) check() error {
 	if _, ok := _c.mutation.CreatedBy(); !ok {
 		return &ValidationError{Name: "created_by", err: errors.New(`ent: missing required field "CouponTemplate.created_by"`)}
 	}
+	if _, ok := _c.mutation.IssuedCount(); !ok {
+		return &ValidationError{Name: "issued_count", err: errors.New(`ent: missing required field "CouponTemplate.issued_count"`)}
+	}
+	if v, ok := _c.mutation.IssuedCount(); ok {
+		if err := coupontemplate.IssuedCountValidator(v); err != nil {
+			return &ValidationError{Name: "issued_count", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.issued_count": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.IssuedAmount(); !ok {
+		return &ValidationError{Name: "issued_amount", err: errors.New(`ent: missing required field "CouponTemplate.issued_amount"`)}
+	}
+	if v, ok := _c.mutation.IssuedAmount(); ok {
+		if err := coupontemplate.IssuedAmountValidator(v); err != nil {
+			return &ValidationError{Name: "issued_amount", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.issued_amount": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.ScopeKind(); !ok {
 		return &ValidationError{Name: "scope_kind", err: errors.New(`ent: missing required field "CouponTemplate.scope_kind"`)}
 	}
@@ -544,6 +596,14 @@ func (_c *CouponTemplateCreate) createSpec() (*CouponTemplate, *sqlgraph.CreateS
 	if value, ok := _c.mutation.CreatedBy(); ok {
 		_spec.SetField(coupontemplate.FieldCreatedBy, field.TypeInt, value)
 		_node.CreatedBy = value
+	}
+	if value, ok := _c.mutation.IssuedCount(); ok {
+		_spec.SetField(coupontemplate.FieldIssuedCount, field.TypeInt64, value)
+		_node.IssuedCount = value
+	}
+	if value, ok := _c.mutation.IssuedAmount(); ok {
+		_spec.SetField(coupontemplate.FieldIssuedAmount, field.TypeInt64, value)
+		_node.IssuedAmount = value
 	}
 	if value, ok := _c.mutation.ScopeKind(); ok {
 		_spec.SetField(coupontemplate.FieldScopeKind, field.TypeEnum, value)
@@ -882,6 +942,42 @@ func (u *CouponTemplateUpsert) SetStatus(v coupontemplate.Status) *CouponTemplat
 // UpdateStatus sets the "status" field to the value that was provided on create.
 func (u *CouponTemplateUpsert) UpdateStatus() *CouponTemplateUpsert {
 	u.SetExcluded(coupontemplate.FieldStatus)
+	return u
+}
+
+// SetIssuedCount sets the "issued_count" field.
+func (u *CouponTemplateUpsert) SetIssuedCount(v int64) *CouponTemplateUpsert {
+	u.Set(coupontemplate.FieldIssuedCount, v)
+	return u
+}
+
+// UpdateIssuedCount sets the "issued_count" field to the value that was provided on create.
+func (u *CouponTemplateUpsert) UpdateIssuedCount() *CouponTemplateUpsert {
+	u.SetExcluded(coupontemplate.FieldIssuedCount)
+	return u
+}
+
+// AddIssuedCount adds v to the "issued_count" field.
+func (u *CouponTemplateUpsert) AddIssuedCount(v int64) *CouponTemplateUpsert {
+	u.Add(coupontemplate.FieldIssuedCount, v)
+	return u
+}
+
+// SetIssuedAmount sets the "issued_amount" field.
+func (u *CouponTemplateUpsert) SetIssuedAmount(v int64) *CouponTemplateUpsert {
+	u.Set(coupontemplate.FieldIssuedAmount, v)
+	return u
+}
+
+// UpdateIssuedAmount sets the "issued_amount" field to the value that was provided on create.
+func (u *CouponTemplateUpsert) UpdateIssuedAmount() *CouponTemplateUpsert {
+	u.SetExcluded(coupontemplate.FieldIssuedAmount)
+	return u
+}
+
+// AddIssuedAmount adds v to the "issued_amount" field.
+func (u *CouponTemplateUpsert) AddIssuedAmount(v int64) *CouponTemplateUpsert {
+	u.Add(coupontemplate.FieldIssuedAmount, v)
 	return u
 }
 
@@ -1300,6 +1396,48 @@ func (u *CouponTemplateUpsertOne) SetStatus(v coupontemplate.Status) *CouponTemp
 func (u *CouponTemplateUpsertOne) UpdateStatus() *CouponTemplateUpsertOne {
 	return u.Update(func(s *CouponTemplateUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetIssuedCount sets the "issued_count" field.
+func (u *CouponTemplateUpsertOne) SetIssuedCount(v int64) *CouponTemplateUpsertOne {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.SetIssuedCount(v)
+	})
+}
+
+// AddIssuedCount adds v to the "issued_count" field.
+func (u *CouponTemplateUpsertOne) AddIssuedCount(v int64) *CouponTemplateUpsertOne {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.AddIssuedCount(v)
+	})
+}
+
+// UpdateIssuedCount sets the "issued_count" field to the value that was provided on create.
+func (u *CouponTemplateUpsertOne) UpdateIssuedCount() *CouponTemplateUpsertOne {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.UpdateIssuedCount()
+	})
+}
+
+// SetIssuedAmount sets the "issued_amount" field.
+func (u *CouponTemplateUpsertOne) SetIssuedAmount(v int64) *CouponTemplateUpsertOne {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.SetIssuedAmount(v)
+	})
+}
+
+// AddIssuedAmount adds v to the "issued_amount" field.
+func (u *CouponTemplateUpsertOne) AddIssuedAmount(v int64) *CouponTemplateUpsertOne {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.AddIssuedAmount(v)
+	})
+}
+
+// UpdateIssuedAmount sets the "issued_amount" field to the value that was provided on create.
+func (u *CouponTemplateUpsertOne) UpdateIssuedAmount() *CouponTemplateUpsertOne {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.UpdateIssuedAmount()
 	})
 }
 
@@ -1892,6 +2030,48 @@ func (u *CouponTemplateUpsertBulk) SetStatus(v coupontemplate.Status) *CouponTem
 func (u *CouponTemplateUpsertBulk) UpdateStatus() *CouponTemplateUpsertBulk {
 	return u.Update(func(s *CouponTemplateUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetIssuedCount sets the "issued_count" field.
+func (u *CouponTemplateUpsertBulk) SetIssuedCount(v int64) *CouponTemplateUpsertBulk {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.SetIssuedCount(v)
+	})
+}
+
+// AddIssuedCount adds v to the "issued_count" field.
+func (u *CouponTemplateUpsertBulk) AddIssuedCount(v int64) *CouponTemplateUpsertBulk {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.AddIssuedCount(v)
+	})
+}
+
+// UpdateIssuedCount sets the "issued_count" field to the value that was provided on create.
+func (u *CouponTemplateUpsertBulk) UpdateIssuedCount() *CouponTemplateUpsertBulk {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.UpdateIssuedCount()
+	})
+}
+
+// SetIssuedAmount sets the "issued_amount" field.
+func (u *CouponTemplateUpsertBulk) SetIssuedAmount(v int64) *CouponTemplateUpsertBulk {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.SetIssuedAmount(v)
+	})
+}
+
+// AddIssuedAmount adds v to the "issued_amount" field.
+func (u *CouponTemplateUpsertBulk) AddIssuedAmount(v int64) *CouponTemplateUpsertBulk {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.AddIssuedAmount(v)
+	})
+}
+
+// UpdateIssuedAmount sets the "issued_amount" field to the value that was provided on create.
+func (u *CouponTemplateUpsertBulk) UpdateIssuedAmount() *CouponTemplateUpsertBulk {
+	return u.Update(func(s *CouponTemplateUpsert) {
+		s.UpdateIssuedAmount()
 	})
 }
 

@@ -342,6 +342,48 @@ func (_u *CouponTemplateUpdate) SetNillableStatus(v *coupontemplate.Status) *Cou
 	return _u
 }
 
+// SetIssuedCount sets the "issued_count" field.
+func (_u *CouponTemplateUpdate) SetIssuedCount(v int64) *CouponTemplateUpdate {
+	_u.mutation.ResetIssuedCount()
+	_u.mutation.SetIssuedCount(v)
+	return _u
+}
+
+// SetNillableIssuedCount sets the "issued_count" field if the given value is not nil.
+func (_u *CouponTemplateUpdate) SetNillableIssuedCount(v *int64) *CouponTemplateUpdate {
+	if v != nil {
+		_u.SetIssuedCount(*v)
+	}
+	return _u
+}
+
+// AddIssuedCount adds value to the "issued_count" field.
+func (_u *CouponTemplateUpdate) AddIssuedCount(v int64) *CouponTemplateUpdate {
+	_u.mutation.AddIssuedCount(v)
+	return _u
+}
+
+// SetIssuedAmount sets the "issued_amount" field.
+func (_u *CouponTemplateUpdate) SetIssuedAmount(v int64) *CouponTemplateUpdate {
+	_u.mutation.ResetIssuedAmount()
+	_u.mutation.SetIssuedAmount(v)
+	return _u
+}
+
+// SetNillableIssuedAmount sets the "issued_amount" field if the given value is not nil.
+func (_u *CouponTemplateUpdate) SetNillableIssuedAmount(v *int64) *CouponTemplateUpdate {
+	if v != nil {
+		_u.SetIssuedAmount(*v)
+	}
+	return _u
+}
+
+// AddIssuedAmount adds value to the "issued_amount" field.
+func (_u *CouponTemplateUpdate) AddIssuedAmount(v int64) *CouponTemplateUpdate {
+	_u.mutation.AddIssuedAmount(v)
+	return _u
+}
+
 // SetScopeKind sets the "scope_kind" field.
 func (_u *CouponTemplateUpdate) SetScopeKind(v coupontemplate.ScopeKind) *CouponTemplateUpdate {
 	_u.mutation.SetScopeKind(v)
@@ -500,6 +542,16 @@ func (_u *CouponTemplateUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IssuedCount(); ok {
+		if err := coupontemplate.IssuedCountValidator(v); err != nil {
+			return &ValidationError{Name: "issued_count", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.issued_count": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IssuedAmount(); ok {
+		if err := coupontemplate.IssuedAmountValidator(v); err != nil {
+			return &ValidationError{Name: "issued_amount", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.issued_amount": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ScopeKind(); ok {
 		if err := coupontemplate.ScopeKindValidator(v); err != nil {
 			return &ValidationError{Name: "scope_kind", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.scope_kind": %w`, err)}
@@ -609,6 +661,18 @@ func (_u *CouponTemplateUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(coupontemplate.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.IssuedCount(); ok {
+		_spec.SetField(coupontemplate.FieldIssuedCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedIssuedCount(); ok {
+		_spec.AddField(coupontemplate.FieldIssuedCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.IssuedAmount(); ok {
+		_spec.SetField(coupontemplate.FieldIssuedAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedIssuedAmount(); ok {
+		_spec.AddField(coupontemplate.FieldIssuedAmount, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.ScopeKind(); ok {
 		_spec.SetField(coupontemplate.FieldScopeKind, field.TypeEnum, value)
@@ -969,6 +1033,48 @@ func (_u *CouponTemplateUpdateOne) SetNillableStatus(v *coupontemplate.Status) *
 	return _u
 }
 
+// SetIssuedCount sets the "issued_count" field.
+func (_u *CouponTemplateUpdateOne) SetIssuedCount(v int64) *CouponTemplateUpdateOne {
+	_u.mutation.ResetIssuedCount()
+	_u.mutation.SetIssuedCount(v)
+	return _u
+}
+
+// SetNillableIssuedCount sets the "issued_count" field if the given value is not nil.
+func (_u *CouponTemplateUpdateOne) SetNillableIssuedCount(v *int64) *CouponTemplateUpdateOne {
+	if v != nil {
+		_u.SetIssuedCount(*v)
+	}
+	return _u
+}
+
+// AddIssuedCount adds value to the "issued_count" field.
+func (_u *CouponTemplateUpdateOne) AddIssuedCount(v int64) *CouponTemplateUpdateOne {
+	_u.mutation.AddIssuedCount(v)
+	return _u
+}
+
+// SetIssuedAmount sets the "issued_amount" field.
+func (_u *CouponTemplateUpdateOne) SetIssuedAmount(v int64) *CouponTemplateUpdateOne {
+	_u.mutation.ResetIssuedAmount()
+	_u.mutation.SetIssuedAmount(v)
+	return _u
+}
+
+// SetNillableIssuedAmount sets the "issued_amount" field if the given value is not nil.
+func (_u *CouponTemplateUpdateOne) SetNillableIssuedAmount(v *int64) *CouponTemplateUpdateOne {
+	if v != nil {
+		_u.SetIssuedAmount(*v)
+	}
+	return _u
+}
+
+// AddIssuedAmount adds value to the "issued_amount" field.
+func (_u *CouponTemplateUpdateOne) AddIssuedAmount(v int64) *CouponTemplateUpdateOne {
+	_u.mutation.AddIssuedAmount(v)
+	return _u
+}
+
 // SetScopeKind sets the "scope_kind" field.
 func (_u *CouponTemplateUpdateOne) SetScopeKind(v coupontemplate.ScopeKind) *CouponTemplateUpdateOne {
 	_u.mutation.SetScopeKind(v)
@@ -1140,6 +1246,16 @@ func (_u *CouponTemplateUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IssuedCount(); ok {
+		if err := coupontemplate.IssuedCountValidator(v); err != nil {
+			return &ValidationError{Name: "issued_count", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.issued_count": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IssuedAmount(); ok {
+		if err := coupontemplate.IssuedAmountValidator(v); err != nil {
+			return &ValidationError{Name: "issued_amount", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.issued_amount": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ScopeKind(); ok {
 		if err := coupontemplate.ScopeKindValidator(v); err != nil {
 			return &ValidationError{Name: "scope_kind", err: fmt.Errorf(`ent: validator failed for field "CouponTemplate.scope_kind": %w`, err)}
@@ -1266,6 +1382,18 @@ func (_u *CouponTemplateUpdateOne) sqlSave(ctx context.Context) (_node *CouponTe
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(coupontemplate.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.IssuedCount(); ok {
+		_spec.SetField(coupontemplate.FieldIssuedCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedIssuedCount(); ok {
+		_spec.AddField(coupontemplate.FieldIssuedCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.IssuedAmount(); ok {
+		_spec.SetField(coupontemplate.FieldIssuedAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedIssuedAmount(); ok {
+		_spec.AddField(coupontemplate.FieldIssuedAmount, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.ScopeKind(); ok {
 		_spec.SetField(coupontemplate.FieldScopeKind, field.TypeEnum, value)

@@ -49,6 +49,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
+	"github.com/groupbuy/groupbuy/ent/shopperevent"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
@@ -150,6 +151,7 @@ func checkColumn(t, c string) error {
 			settlementrun.Table:        settlementrun.ValidColumn,
 			settlementshare.Table:      settlementshare.ValidColumn,
 			shippingdeclaration.Table:  shippingdeclaration.ValidColumn,
+			shopperevent.Table:         shopperevent.ValidColumn,
 			shoppernotice.Table:        shoppernotice.ValidColumn,
 			sku.Table:                  sku.ValidColumn,
 			skupriceday.Table:          skupriceday.ValidColumn,

@@ -49,6 +49,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
+	"github.com/groupbuy/groupbuy/ent/shopperevent"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
@@ -101,6 +102,7 @@ const (
 	TypeSettlementRun        = "SettlementRun"
 	TypeSettlementShare      = "SettlementShare"
 	TypeShippingDeclaration  = "ShippingDeclaration"
+	TypeShopperEvent         = "ShopperEvent"
 	TypeShopperNotice        = "ShopperNotice"
 	TypeSku                  = "Sku"
 	TypeSkuPriceDay          = "SkuPriceDay"
@@ -11540,6 +11542,10 @@ type CouponTemplateMutation struct {
 	status            *coupontemplate.Status
 	created_by        *int
 	addcreated_by     *int
+	issued_count      *int64
+	addissued_count   *int64
+	issued_amount     *int64
+	addissued_amount  *int64
 	scope_kind        *coupontemplate.ScopeKind
 	scope_ids         *[]int64
 	appendscope_ids   []int64
@@ -12575,6 +12581,118 @@ func (m *CouponTemplateMutation) ResetCreatedBy() {
 	m.addcreated_by = nil
 }
 
+// SetIssuedCount sets the "issued_count" field.
+func (m *CouponTemplateMutation) SetIssuedCount(i int64) {
+	m.issued_count = &i
+	m.addissued_count = nil
+}
+
+// IssuedCount returns the value of the "issued_count" field in the mutation.
+func (m *CouponTemplateMutation) IssuedCount() (r int64, exists bool) {
+	v := m.issued_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedCount returns the old "issued_count" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldIssuedCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedCount: %w", err)
+	}
+	return oldValue.IssuedCount, nil
+}
+
+// AddIssuedCount adds i to the "issued_count" field.
+func (m *CouponTemplateMutation) AddIssuedCount(i int64) {
+	if m.addissued_count != nil {
+		*m.addissued_count += i
+	} else {
+		m.addissued_count = &i
+	}
+}
+
+// AddedIssuedCount returns the value that was added to the "issued_count" field in this mutation.
+func (m *CouponTemplateMutation) AddedIssuedCount() (r int64, exists bool) {
+	v := m.addissued_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIssuedCount resets all changes to the "issued_count" field.
+func (m *CouponTemplateMutation) ResetIssuedCount() {
+	m.issued_count = nil
+	m.addissued_count = nil
+}
+
+// SetIssuedAmount sets the "issued_amount" field.
+func (m *CouponTemplateMutation) SetIssuedAmount(i int64) {
+	m.issued_amount = &i
+	m.addissued_amount = nil
+}
+
+// IssuedAmount returns the value of the "issued_amount" field in the mutation.
+func (m *CouponTemplateMutation) IssuedAmount() (r int64, exists bool) {
+	v := m.issued_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedAmount returns the old "issued_amount" field's value of the CouponTemplate entity.
+// If the CouponTemplate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CouponTemplateMutation) OldIssuedAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedAmount: %w", err)
+	}
+	return oldValue.IssuedAmount, nil
+}
+
+// AddIssuedAmount adds i to the "issued_amount" field.
+func (m *CouponTemplateMutation) AddIssuedAmount(i int64) {
+	if m.addissued_amount != nil {
+		*m.addissued_amount += i
+	} else {
+		m.addissued_amount = &i
+	}
+}
+
+// AddedIssuedAmount returns the value that was added to the "issued_amount" field in this mutation.
+func (m *CouponTemplateMutation) AddedIssuedAmount() (r int64, exists bool) {
+	v := m.addissued_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIssuedAmount resets all changes to the "issued_amount" field.
+func (m *CouponTemplateMutation) ResetIssuedAmount() {
+	m.issued_amount = nil
+	m.addissued_amount = nil
+}
+
 // SetScopeKind sets the "scope_kind" field.
 func (m *CouponTemplateMutation) SetScopeKind(ck coupontemplate.ScopeKind) {
 	m.scope_kind = &ck
@@ -12775,7 +12893,7 @@ func (m *CouponTemplateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CouponTemplateMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, coupontemplate.FieldCreatedAt)
 	}
@@ -12836,6 +12954,12 @@ func (m *CouponTemplateMutation) Fields() []string {
 	if m.created_by != nil {
 		fields = append(fields, coupontemplate.FieldCreatedBy)
 	}
+	if m.issued_count != nil {
+		fields = append(fields, coupontemplate.FieldIssuedCount)
+	}
+	if m.issued_amount != nil {
+		fields = append(fields, coupontemplate.FieldIssuedAmount)
+	}
 	if m.scope_kind != nil {
 		fields = append(fields, coupontemplate.FieldScopeKind)
 	}
@@ -12893,6 +13017,10 @@ func (m *CouponTemplateMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case coupontemplate.FieldCreatedBy:
 		return m.CreatedBy()
+	case coupontemplate.FieldIssuedCount:
+		return m.IssuedCount()
+	case coupontemplate.FieldIssuedAmount:
+		return m.IssuedAmount()
 	case coupontemplate.FieldScopeKind:
 		return m.ScopeKind()
 	case coupontemplate.FieldScopeIds:
@@ -12948,6 +13076,10 @@ func (m *CouponTemplateMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldStatus(ctx)
 	case coupontemplate.FieldCreatedBy:
 		return m.OldCreatedBy(ctx)
+	case coupontemplate.FieldIssuedCount:
+		return m.OldIssuedCount(ctx)
+	case coupontemplate.FieldIssuedAmount:
+		return m.OldIssuedAmount(ctx)
 	case coupontemplate.FieldScopeKind:
 		return m.OldScopeKind(ctx)
 	case coupontemplate.FieldScopeIds:
@@ -13103,6 +13235,20 @@ func (m *CouponTemplateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedBy(v)
 		return nil
+	case coupontemplate.FieldIssuedCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedCount(v)
+		return nil
+	case coupontemplate.FieldIssuedAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedAmount(v)
+		return nil
 	case coupontemplate.FieldScopeKind:
 		v, ok := value.(coupontemplate.ScopeKind)
 		if !ok {
@@ -13159,6 +13305,12 @@ func (m *CouponTemplateMutation) AddedFields() []string {
 	if m.addcreated_by != nil {
 		fields = append(fields, coupontemplate.FieldCreatedBy)
 	}
+	if m.addissued_count != nil {
+		fields = append(fields, coupontemplate.FieldIssuedCount)
+	}
+	if m.addissued_amount != nil {
+		fields = append(fields, coupontemplate.FieldIssuedAmount)
+	}
 	return fields
 }
 
@@ -13185,6 +13337,10 @@ func (m *CouponTemplateMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedPerShopper()
 	case coupontemplate.FieldCreatedBy:
 		return m.AddedCreatedBy()
+	case coupontemplate.FieldIssuedCount:
+		return m.AddedIssuedCount()
+	case coupontemplate.FieldIssuedAmount:
+		return m.AddedIssuedAmount()
 	}
 	return nil, false
 }
@@ -13256,6 +13412,20 @@ func (m *CouponTemplateMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddCreatedBy(v)
+		return nil
+	case coupontemplate.FieldIssuedCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIssuedCount(v)
+		return nil
+	case coupontemplate.FieldIssuedAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIssuedAmount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown CouponTemplate numeric field %s", name)
@@ -13370,6 +13540,12 @@ func (m *CouponTemplateMutation) ResetField(name string) error {
 		return nil
 	case coupontemplate.FieldCreatedBy:
 		m.ResetCreatedBy()
+		return nil
+	case coupontemplate.FieldIssuedCount:
+		m.ResetIssuedCount()
+		return nil
+	case coupontemplate.FieldIssuedAmount:
+		m.ResetIssuedAmount()
 		return nil
 	case coupontemplate.FieldScopeKind:
 		m.ResetScopeKind()
@@ -20318,6 +20494,7 @@ type OrderMutation struct {
 	picked_up_at     *time.Time
 	pickup_code      *string
 	overdue_at       *time.Time
+	share_key        *string
 	clearedFields    map[string]struct{}
 	done             bool
 	oldValue         func(context.Context) (*Order, error)
@@ -21661,6 +21838,55 @@ func (m *OrderMutation) ResetOverdueAt() {
 	delete(m.clearedFields, order.FieldOverdueAt)
 }
 
+// SetShareKey sets the "share_key" field.
+func (m *OrderMutation) SetShareKey(s string) {
+	m.share_key = &s
+}
+
+// ShareKey returns the value of the "share_key" field in the mutation.
+func (m *OrderMutation) ShareKey() (r string, exists bool) {
+	v := m.share_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShareKey returns the old "share_key" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldShareKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShareKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShareKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShareKey: %w", err)
+	}
+	return oldValue.ShareKey, nil
+}
+
+// ClearShareKey clears the value of the "share_key" field.
+func (m *OrderMutation) ClearShareKey() {
+	m.share_key = nil
+	m.clearedFields[order.FieldShareKey] = struct{}{}
+}
+
+// ShareKeyCleared returns if the "share_key" field was cleared in this mutation.
+func (m *OrderMutation) ShareKeyCleared() bool {
+	_, ok := m.clearedFields[order.FieldShareKey]
+	return ok
+}
+
+// ResetShareKey resets all changes to the "share_key" field.
+func (m *OrderMutation) ResetShareKey() {
+	m.share_key = nil
+	delete(m.clearedFields, order.FieldShareKey)
+}
+
 // Where appends a list predicates to the OrderMutation builder.
 func (m *OrderMutation) Where(ps ...predicate.Order) {
 	m.predicates = append(m.predicates, ps...)
@@ -21695,7 +21921,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 25)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -21771,6 +21997,9 @@ func (m *OrderMutation) Fields() []string {
 	if m.overdue_at != nil {
 		fields = append(fields, order.FieldOverdueAt)
 	}
+	if m.share_key != nil {
+		fields = append(fields, order.FieldShareKey)
+	}
 	return fields
 }
 
@@ -21829,6 +22058,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.PickupCode()
 	case order.FieldOverdueAt:
 		return m.OverdueAt()
+	case order.FieldShareKey:
+		return m.ShareKey()
 	}
 	return nil, false
 }
@@ -21888,6 +22119,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldPickupCode(ctx)
 	case order.FieldOverdueAt:
 		return m.OldOverdueAt(ctx)
+	case order.FieldShareKey:
+		return m.OldShareKey(ctx)
 	}
 	return nil, fmt.Errorf("unknown Order field %s", name)
 }
@@ -22071,6 +22304,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOverdueAt(v)
+		return nil
+	case order.FieldShareKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShareKey(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
@@ -22264,6 +22504,9 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldOverdueAt) {
 		fields = append(fields, order.FieldOverdueAt)
 	}
+	if m.FieldCleared(order.FieldShareKey) {
+		fields = append(fields, order.FieldShareKey)
+	}
 	return fields
 }
 
@@ -22304,6 +22547,9 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldOverdueAt:
 		m.ClearOverdueAt()
+		return nil
+	case order.FieldShareKey:
+		m.ClearShareKey()
 		return nil
 	}
 	return fmt.Errorf("unknown Order nullable field %s", name)
@@ -22387,6 +22633,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldOverdueAt:
 		m.ResetOverdueAt()
+		return nil
+	case order.FieldShareKey:
+		m.ResetShareKey()
 		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
@@ -37924,6 +38173,1200 @@ func (m *ShippingDeclarationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ShippingDeclarationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ShippingDeclaration edge %s", name)
+}
+
+// ShopperEventMutation represents an operation that mutates the ShopperEvent nodes in the graph.
+type ShopperEventMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	user_id         *int
+	adduser_id      *int
+	client_event_id *string
+	kind            *shopperevent.Kind
+	at              *time.Time
+	day             *string
+	client_at       *time.Time
+	session         *string
+	leader_id       *int
+	addleader_id    *int
+	grid_cell       *string
+	batch_id        *int
+	addbatch_id     *int
+	item_id         *int
+	additem_id      *int
+	share_key       *string
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*ShopperEvent, error)
+	predicates      []predicate.ShopperEvent
+}
+
+var _ ent.Mutation = (*ShopperEventMutation)(nil)
+
+// shoppereventOption allows management of the mutation configuration using functional options.
+type shoppereventOption func(*ShopperEventMutation)
+
+// newShopperEventMutation creates new mutation for the ShopperEvent entity.
+func newShopperEventMutation(c config, op Op, opts ...shoppereventOption) *ShopperEventMutation {
+	m := &ShopperEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeShopperEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withShopperEventID sets the ID field of the mutation.
+func withShopperEventID(id int) shoppereventOption {
+	return func(m *ShopperEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ShopperEvent
+		)
+		m.oldValue = func(ctx context.Context) (*ShopperEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ShopperEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withShopperEvent sets the old ShopperEvent of the mutation.
+func withShopperEvent(node *ShopperEvent) shoppereventOption {
+	return func(m *ShopperEventMutation) {
+		m.oldValue = func(context.Context) (*ShopperEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ShopperEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ShopperEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ShopperEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ShopperEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ShopperEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ShopperEventMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ShopperEventMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *ShopperEventMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *ShopperEventMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ShopperEventMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetClientEventID sets the "client_event_id" field.
+func (m *ShopperEventMutation) SetClientEventID(s string) {
+	m.client_event_id = &s
+}
+
+// ClientEventID returns the value of the "client_event_id" field in the mutation.
+func (m *ShopperEventMutation) ClientEventID() (r string, exists bool) {
+	v := m.client_event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientEventID returns the old "client_event_id" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldClientEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientEventID: %w", err)
+	}
+	return oldValue.ClientEventID, nil
+}
+
+// ResetClientEventID resets all changes to the "client_event_id" field.
+func (m *ShopperEventMutation) ResetClientEventID() {
+	m.client_event_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *ShopperEventMutation) SetKind(s shopperevent.Kind) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ShopperEventMutation) Kind() (r shopperevent.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldKind(ctx context.Context) (v shopperevent.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ShopperEventMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetAt sets the "at" field.
+func (m *ShopperEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *ShopperEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *ShopperEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetDay sets the "day" field.
+func (m *ShopperEventMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *ShopperEventMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *ShopperEventMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetClientAt sets the "client_at" field.
+func (m *ShopperEventMutation) SetClientAt(t time.Time) {
+	m.client_at = &t
+}
+
+// ClientAt returns the value of the "client_at" field in the mutation.
+func (m *ShopperEventMutation) ClientAt() (r time.Time, exists bool) {
+	v := m.client_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientAt returns the old "client_at" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldClientAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientAt: %w", err)
+	}
+	return oldValue.ClientAt, nil
+}
+
+// ClearClientAt clears the value of the "client_at" field.
+func (m *ShopperEventMutation) ClearClientAt() {
+	m.client_at = nil
+	m.clearedFields[shopperevent.FieldClientAt] = struct{}{}
+}
+
+// ClientAtCleared returns if the "client_at" field was cleared in this mutation.
+func (m *ShopperEventMutation) ClientAtCleared() bool {
+	_, ok := m.clearedFields[shopperevent.FieldClientAt]
+	return ok
+}
+
+// ResetClientAt resets all changes to the "client_at" field.
+func (m *ShopperEventMutation) ResetClientAt() {
+	m.client_at = nil
+	delete(m.clearedFields, shopperevent.FieldClientAt)
+}
+
+// SetSession sets the "session" field.
+func (m *ShopperEventMutation) SetSession(s string) {
+	m.session = &s
+}
+
+// Session returns the value of the "session" field in the mutation.
+func (m *ShopperEventMutation) Session() (r string, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSession returns the old "session" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldSession(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSession is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSession requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSession: %w", err)
+	}
+	return oldValue.Session, nil
+}
+
+// ClearSession clears the value of the "session" field.
+func (m *ShopperEventMutation) ClearSession() {
+	m.session = nil
+	m.clearedFields[shopperevent.FieldSession] = struct{}{}
+}
+
+// SessionCleared returns if the "session" field was cleared in this mutation.
+func (m *ShopperEventMutation) SessionCleared() bool {
+	_, ok := m.clearedFields[shopperevent.FieldSession]
+	return ok
+}
+
+// ResetSession resets all changes to the "session" field.
+func (m *ShopperEventMutation) ResetSession() {
+	m.session = nil
+	delete(m.clearedFields, shopperevent.FieldSession)
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *ShopperEventMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *ShopperEventMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldLeaderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *ShopperEventMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *ShopperEventMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearLeaderID clears the value of the "leader_id" field.
+func (m *ShopperEventMutation) ClearLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+	m.clearedFields[shopperevent.FieldLeaderID] = struct{}{}
+}
+
+// LeaderIDCleared returns if the "leader_id" field was cleared in this mutation.
+func (m *ShopperEventMutation) LeaderIDCleared() bool {
+	_, ok := m.clearedFields[shopperevent.FieldLeaderID]
+	return ok
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *ShopperEventMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+	delete(m.clearedFields, shopperevent.FieldLeaderID)
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *ShopperEventMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *ShopperEventMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ClearGridCell clears the value of the "grid_cell" field.
+func (m *ShopperEventMutation) ClearGridCell() {
+	m.grid_cell = nil
+	m.clearedFields[shopperevent.FieldGridCell] = struct{}{}
+}
+
+// GridCellCleared returns if the "grid_cell" field was cleared in this mutation.
+func (m *ShopperEventMutation) GridCellCleared() bool {
+	_, ok := m.clearedFields[shopperevent.FieldGridCell]
+	return ok
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *ShopperEventMutation) ResetGridCell() {
+	m.grid_cell = nil
+	delete(m.clearedFields, shopperevent.FieldGridCell)
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *ShopperEventMutation) SetBatchID(i int) {
+	m.batch_id = &i
+	m.addbatch_id = nil
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *ShopperEventMutation) BatchID() (r int, exists bool) {
+	v := m.batch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldBatchID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// AddBatchID adds i to the "batch_id" field.
+func (m *ShopperEventMutation) AddBatchID(i int) {
+	if m.addbatch_id != nil {
+		*m.addbatch_id += i
+	} else {
+		m.addbatch_id = &i
+	}
+}
+
+// AddedBatchID returns the value that was added to the "batch_id" field in this mutation.
+func (m *ShopperEventMutation) AddedBatchID() (r int, exists bool) {
+	v := m.addbatch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearBatchID clears the value of the "batch_id" field.
+func (m *ShopperEventMutation) ClearBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+	m.clearedFields[shopperevent.FieldBatchID] = struct{}{}
+}
+
+// BatchIDCleared returns if the "batch_id" field was cleared in this mutation.
+func (m *ShopperEventMutation) BatchIDCleared() bool {
+	_, ok := m.clearedFields[shopperevent.FieldBatchID]
+	return ok
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *ShopperEventMutation) ResetBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+	delete(m.clearedFields, shopperevent.FieldBatchID)
+}
+
+// SetItemID sets the "item_id" field.
+func (m *ShopperEventMutation) SetItemID(i int) {
+	m.item_id = &i
+	m.additem_id = nil
+}
+
+// ItemID returns the value of the "item_id" field in the mutation.
+func (m *ShopperEventMutation) ItemID() (r int, exists bool) {
+	v := m.item_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemID returns the old "item_id" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldItemID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemID: %w", err)
+	}
+	return oldValue.ItemID, nil
+}
+
+// AddItemID adds i to the "item_id" field.
+func (m *ShopperEventMutation) AddItemID(i int) {
+	if m.additem_id != nil {
+		*m.additem_id += i
+	} else {
+		m.additem_id = &i
+	}
+}
+
+// AddedItemID returns the value that was added to the "item_id" field in this mutation.
+func (m *ShopperEventMutation) AddedItemID() (r int, exists bool) {
+	v := m.additem_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearItemID clears the value of the "item_id" field.
+func (m *ShopperEventMutation) ClearItemID() {
+	m.item_id = nil
+	m.additem_id = nil
+	m.clearedFields[shopperevent.FieldItemID] = struct{}{}
+}
+
+// ItemIDCleared returns if the "item_id" field was cleared in this mutation.
+func (m *ShopperEventMutation) ItemIDCleared() bool {
+	_, ok := m.clearedFields[shopperevent.FieldItemID]
+	return ok
+}
+
+// ResetItemID resets all changes to the "item_id" field.
+func (m *ShopperEventMutation) ResetItemID() {
+	m.item_id = nil
+	m.additem_id = nil
+	delete(m.clearedFields, shopperevent.FieldItemID)
+}
+
+// SetShareKey sets the "share_key" field.
+func (m *ShopperEventMutation) SetShareKey(s string) {
+	m.share_key = &s
+}
+
+// ShareKey returns the value of the "share_key" field in the mutation.
+func (m *ShopperEventMutation) ShareKey() (r string, exists bool) {
+	v := m.share_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShareKey returns the old "share_key" field's value of the ShopperEvent entity.
+// If the ShopperEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperEventMutation) OldShareKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShareKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShareKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShareKey: %w", err)
+	}
+	return oldValue.ShareKey, nil
+}
+
+// ClearShareKey clears the value of the "share_key" field.
+func (m *ShopperEventMutation) ClearShareKey() {
+	m.share_key = nil
+	m.clearedFields[shopperevent.FieldShareKey] = struct{}{}
+}
+
+// ShareKeyCleared returns if the "share_key" field was cleared in this mutation.
+func (m *ShopperEventMutation) ShareKeyCleared() bool {
+	_, ok := m.clearedFields[shopperevent.FieldShareKey]
+	return ok
+}
+
+// ResetShareKey resets all changes to the "share_key" field.
+func (m *ShopperEventMutation) ResetShareKey() {
+	m.share_key = nil
+	delete(m.clearedFields, shopperevent.FieldShareKey)
+}
+
+// Where appends a list predicates to the ShopperEventMutation builder.
+func (m *ShopperEventMutation) Where(ps ...predicate.ShopperEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ShopperEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ShopperEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ShopperEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ShopperEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ShopperEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ShopperEvent).
+func (m *ShopperEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ShopperEventMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.user_id != nil {
+		fields = append(fields, shopperevent.FieldUserID)
+	}
+	if m.client_event_id != nil {
+		fields = append(fields, shopperevent.FieldClientEventID)
+	}
+	if m.kind != nil {
+		fields = append(fields, shopperevent.FieldKind)
+	}
+	if m.at != nil {
+		fields = append(fields, shopperevent.FieldAt)
+	}
+	if m.day != nil {
+		fields = append(fields, shopperevent.FieldDay)
+	}
+	if m.client_at != nil {
+		fields = append(fields, shopperevent.FieldClientAt)
+	}
+	if m.session != nil {
+		fields = append(fields, shopperevent.FieldSession)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, shopperevent.FieldLeaderID)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, shopperevent.FieldGridCell)
+	}
+	if m.batch_id != nil {
+		fields = append(fields, shopperevent.FieldBatchID)
+	}
+	if m.item_id != nil {
+		fields = append(fields, shopperevent.FieldItemID)
+	}
+	if m.share_key != nil {
+		fields = append(fields, shopperevent.FieldShareKey)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ShopperEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case shopperevent.FieldUserID:
+		return m.UserID()
+	case shopperevent.FieldClientEventID:
+		return m.ClientEventID()
+	case shopperevent.FieldKind:
+		return m.Kind()
+	case shopperevent.FieldAt:
+		return m.At()
+	case shopperevent.FieldDay:
+		return m.Day()
+	case shopperevent.FieldClientAt:
+		return m.ClientAt()
+	case shopperevent.FieldSession:
+		return m.Session()
+	case shopperevent.FieldLeaderID:
+		return m.LeaderID()
+	case shopperevent.FieldGridCell:
+		return m.GridCell()
+	case shopperevent.FieldBatchID:
+		return m.BatchID()
+	case shopperevent.FieldItemID:
+		return m.ItemID()
+	case shopperevent.FieldShareKey:
+		return m.ShareKey()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ShopperEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case shopperevent.FieldUserID:
+		return m.OldUserID(ctx)
+	case shopperevent.FieldClientEventID:
+		return m.OldClientEventID(ctx)
+	case shopperevent.FieldKind:
+		return m.OldKind(ctx)
+	case shopperevent.FieldAt:
+		return m.OldAt(ctx)
+	case shopperevent.FieldDay:
+		return m.OldDay(ctx)
+	case shopperevent.FieldClientAt:
+		return m.OldClientAt(ctx)
+	case shopperevent.FieldSession:
+		return m.OldSession(ctx)
+	case shopperevent.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case shopperevent.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case shopperevent.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case shopperevent.FieldItemID:
+		return m.OldItemID(ctx)
+	case shopperevent.FieldShareKey:
+		return m.OldShareKey(ctx)
+	}
+	return nil, fmt.Errorf("unknown ShopperEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShopperEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case shopperevent.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case shopperevent.FieldClientEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientEventID(v)
+		return nil
+	case shopperevent.FieldKind:
+		v, ok := value.(shopperevent.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case shopperevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case shopperevent.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case shopperevent.FieldClientAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientAt(v)
+		return nil
+	case shopperevent.FieldSession:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSession(v)
+		return nil
+	case shopperevent.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case shopperevent.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case shopperevent.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case shopperevent.FieldItemID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemID(v)
+		return nil
+	case shopperevent.FieldShareKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShareKey(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ShopperEventMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, shopperevent.FieldUserID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, shopperevent.FieldLeaderID)
+	}
+	if m.addbatch_id != nil {
+		fields = append(fields, shopperevent.FieldBatchID)
+	}
+	if m.additem_id != nil {
+		fields = append(fields, shopperevent.FieldItemID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ShopperEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case shopperevent.FieldUserID:
+		return m.AddedUserID()
+	case shopperevent.FieldLeaderID:
+		return m.AddedLeaderID()
+	case shopperevent.FieldBatchID:
+		return m.AddedBatchID()
+	case shopperevent.FieldItemID:
+		return m.AddedItemID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShopperEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case shopperevent.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case shopperevent.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case shopperevent.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBatchID(v)
+		return nil
+	case shopperevent.FieldItemID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddItemID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ShopperEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(shopperevent.FieldClientAt) {
+		fields = append(fields, shopperevent.FieldClientAt)
+	}
+	if m.FieldCleared(shopperevent.FieldSession) {
+		fields = append(fields, shopperevent.FieldSession)
+	}
+	if m.FieldCleared(shopperevent.FieldLeaderID) {
+		fields = append(fields, shopperevent.FieldLeaderID)
+	}
+	if m.FieldCleared(shopperevent.FieldGridCell) {
+		fields = append(fields, shopperevent.FieldGridCell)
+	}
+	if m.FieldCleared(shopperevent.FieldBatchID) {
+		fields = append(fields, shopperevent.FieldBatchID)
+	}
+	if m.FieldCleared(shopperevent.FieldItemID) {
+		fields = append(fields, shopperevent.FieldItemID)
+	}
+	if m.FieldCleared(shopperevent.FieldShareKey) {
+		fields = append(fields, shopperevent.FieldShareKey)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ShopperEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ShopperEventMutation) ClearField(name string) error {
+	switch name {
+	case shopperevent.FieldClientAt:
+		m.ClearClientAt()
+		return nil
+	case shopperevent.FieldSession:
+		m.ClearSession()
+		return nil
+	case shopperevent.FieldLeaderID:
+		m.ClearLeaderID()
+		return nil
+	case shopperevent.FieldGridCell:
+		m.ClearGridCell()
+		return nil
+	case shopperevent.FieldBatchID:
+		m.ClearBatchID()
+		return nil
+	case shopperevent.FieldItemID:
+		m.ClearItemID()
+		return nil
+	case shopperevent.FieldShareKey:
+		m.ClearShareKey()
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ShopperEventMutation) ResetField(name string) error {
+	switch name {
+	case shopperevent.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case shopperevent.FieldClientEventID:
+		m.ResetClientEventID()
+		return nil
+	case shopperevent.FieldKind:
+		m.ResetKind()
+		return nil
+	case shopperevent.FieldAt:
+		m.ResetAt()
+		return nil
+	case shopperevent.FieldDay:
+		m.ResetDay()
+		return nil
+	case shopperevent.FieldClientAt:
+		m.ResetClientAt()
+		return nil
+	case shopperevent.FieldSession:
+		m.ResetSession()
+		return nil
+	case shopperevent.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case shopperevent.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case shopperevent.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case shopperevent.FieldItemID:
+		m.ResetItemID()
+		return nil
+	case shopperevent.FieldShareKey:
+		m.ResetShareKey()
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ShopperEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ShopperEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ShopperEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ShopperEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ShopperEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ShopperEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ShopperEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ShopperEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ShopperEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ShopperEvent edge %s", name)
 }
 
 // ShopperNoticeMutation represents an operation that mutates the ShopperNotice nodes in the graph.

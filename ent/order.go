@@ -66,7 +66,9 @@ type Order struct {
 	// PickupCode holds the value of the "pickup_code" field.
 	PickupCode *string `json:"-"`
 	// OverdueAt holds the value of the "overdue_at" field.
-	OverdueAt    *time.Time `json:"overdue_at,omitempty"`
+	OverdueAt *time.Time `json:"overdue_at,omitempty"`
+	// ShareKey holds the value of the "share_key" field.
+	ShareKey     string `json:"share_key,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -79,7 +81,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case order.FieldID, order.FieldUserID, order.FieldLeaderID, order.FieldBatchID, order.FieldAmount, order.FieldPromoOff, order.FieldCouponOff, order.FieldActivityID, order.FieldCouponID, order.FieldLeaderFunded, order.FieldRefunded, order.FieldPayAttempt:
 			values[i] = new(sql.NullInt64)
-		case order.FieldGridCell, order.FieldStatus, order.FieldIdempotencyKey, order.FieldCancelReason, order.FieldPickupCode:
+		case order.FieldGridCell, order.FieldStatus, order.FieldIdempotencyKey, order.FieldCancelReason, order.FieldPickupCode, order.FieldShareKey:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldExpiresAt, order.FieldPaidAt, order.FieldCancelledAt, order.FieldReadyAt, order.FieldPickedUpAt, order.FieldOverdueAt:
 			values[i] = new(sql.NullTime)
@@ -262,6 +264,12 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				_m.OverdueAt = new(time.Time)
 				*_m.OverdueAt = value.Time
 			}
+		case order.FieldShareKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field share_key", values[i])
+			} else if value.Valid {
+				_m.ShareKey = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -385,6 +393,9 @@ func (_m *Order) String() string {
 		builder.WriteString("overdue_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("share_key=")
+	builder.WriteString(_m.ShareKey)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -316,6 +316,20 @@ func (_c *OrderCreate) SetNillableOverdueAt(v *time.Time) *OrderCreate {
 	return _c
 }
 
+// SetShareKey sets the "share_key" field.
+func (_c *OrderCreate) SetShareKey(v string) *OrderCreate {
+	_c.mutation.SetShareKey(v)
+	return _c
+}
+
+// SetNillableShareKey sets the "share_key" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableShareKey(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetShareKey(*v)
+	}
+	return _c
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_c *OrderCreate) Mutation() *OrderMutation {
 	return _c.mutation
@@ -494,6 +508,11 @@ func (_c *OrderCreate) check() error {
 			return &ValidationError{Name: "pickup_code", err: fmt.Errorf(`ent: validator failed for field "Order.pickup_code": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ShareKey(); ok {
+		if err := order.ShareKeyValidator(v); err != nil {
+			return &ValidationError{Name: "share_key", err: fmt.Errorf(`ent: validator failed for field "Order.share_key": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -620,6 +639,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.OverdueAt(); ok {
 		_spec.SetField(order.FieldOverdueAt, field.TypeTime, value)
 		_node.OverdueAt = &value
+	}
+	if value, ok := _c.mutation.ShareKey(); ok {
+		_spec.SetField(order.FieldShareKey, field.TypeString, value)
+		_node.ShareKey = value
 	}
 	return _node, _spec
 }
@@ -920,6 +943,9 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.ExpiresAt(); exists {
 			s.SetIgnore(order.FieldExpiresAt)
+		}
+		if _, exists := u.create.mutation.ShareKey(); exists {
+			s.SetIgnore(order.FieldShareKey)
 		}
 	}))
 	return u
@@ -1397,6 +1423,9 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.ExpiresAt(); exists {
 				s.SetIgnore(order.FieldExpiresAt)
+			}
+			if _, exists := b.mutation.ShareKey(); exists {
+				s.SetIgnore(order.FieldShareKey)
 			}
 		}
 	}))

@@ -403,6 +403,9 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.OverdueAtCleared() {
 		_spec.ClearField(order.FieldOverdueAt, field.TypeTime)
 	}
+	if _u.mutation.ShareKeyCleared() {
+		_spec.ClearField(order.FieldShareKey, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -828,6 +831,9 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.OverdueAtCleared() {
 		_spec.ClearField(order.FieldOverdueAt, field.TypeTime)
+	}
+	if _u.mutation.ShareKeyCleared() {
+		_spec.ClearField(order.FieldShareKey, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Order{config: _u.config}

@@ -41,6 +41,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementrun"
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
+	"github.com/groupbuy/groupbuy/ent/shopperevent"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
@@ -614,6 +615,18 @@ func init() {
 	coupontemplateDescPerShopper := coupontemplateFields[11].Descriptor()
 	// coupontemplate.PerShopperValidator is a validator for the "per_shopper" field. It is called by the builders before save.
 	coupontemplate.PerShopperValidator = coupontemplateDescPerShopper.Validators[0].(func(int) error)
+	// coupontemplateDescIssuedCount is the schema descriptor for issued_count field.
+	coupontemplateDescIssuedCount := coupontemplateFields[18].Descriptor()
+	// coupontemplate.DefaultIssuedCount holds the default value on creation for the issued_count field.
+	coupontemplate.DefaultIssuedCount = coupontemplateDescIssuedCount.Default.(int64)
+	// coupontemplate.IssuedCountValidator is a validator for the "issued_count" field. It is called by the builders before save.
+	coupontemplate.IssuedCountValidator = coupontemplateDescIssuedCount.Validators[0].(func(int64) error)
+	// coupontemplateDescIssuedAmount is the schema descriptor for issued_amount field.
+	coupontemplateDescIssuedAmount := coupontemplateFields[19].Descriptor()
+	// coupontemplate.DefaultIssuedAmount holds the default value on creation for the issued_amount field.
+	coupontemplate.DefaultIssuedAmount = coupontemplateDescIssuedAmount.Default.(int64)
+	// coupontemplate.IssuedAmountValidator is a validator for the "issued_amount" field. It is called by the builders before save.
+	coupontemplate.IssuedAmountValidator = coupontemplateDescIssuedAmount.Validators[0].(func(int64) error)
 	gridMixin := schema.Grid{}.Mixin()
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
@@ -1035,6 +1048,10 @@ func init() {
 	orderDescPickupCode := orderFields[21].Descriptor()
 	// order.PickupCodeValidator is a validator for the "pickup_code" field. It is called by the builders before save.
 	order.PickupCodeValidator = orderDescPickupCode.Validators[0].(func(string) error)
+	// orderDescShareKey is the schema descriptor for share_key field.
+	orderDescShareKey := orderFields[23].Descriptor()
+	// order.ShareKeyValidator is a validator for the "share_key" field. It is called by the builders before save.
+	order.ShareKeyValidator = orderDescShareKey.Validators[0].(func(string) error)
 	orderlineFields := schema.OrderLine{}.Fields()
 	_ = orderlineFields
 	// orderlineDescTitle is the schema descriptor for title field.
@@ -1902,6 +1919,56 @@ func init() {
 	shippingdeclarationDescLastError := shippingdeclarationFields[10].Descriptor()
 	// shippingdeclaration.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	shippingdeclaration.LastErrorValidator = shippingdeclarationDescLastError.Validators[0].(func(string) error)
+	shoppereventFields := schema.ShopperEvent{}.Fields()
+	_ = shoppereventFields
+	// shoppereventDescClientEventID is the schema descriptor for client_event_id field.
+	shoppereventDescClientEventID := shoppereventFields[1].Descriptor()
+	// shopperevent.ClientEventIDValidator is a validator for the "client_event_id" field. It is called by the builders before save.
+	shopperevent.ClientEventIDValidator = func() func(string) error {
+		validators := shoppereventDescClientEventID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(client_event_id string) error {
+			for _, fn := range fns {
+				if err := fn(client_event_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// shoppereventDescDay is the schema descriptor for day field.
+	shoppereventDescDay := shoppereventFields[4].Descriptor()
+	// shopperevent.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	shopperevent.DayValidator = func() func(string) error {
+		validators := shoppereventDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// shoppereventDescSession is the schema descriptor for session field.
+	shoppereventDescSession := shoppereventFields[6].Descriptor()
+	// shopperevent.SessionValidator is a validator for the "session" field. It is called by the builders before save.
+	shopperevent.SessionValidator = shoppereventDescSession.Validators[0].(func(string) error)
+	// shoppereventDescGridCell is the schema descriptor for grid_cell field.
+	shoppereventDescGridCell := shoppereventFields[8].Descriptor()
+	// shopperevent.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	shopperevent.GridCellValidator = shoppereventDescGridCell.Validators[0].(func(string) error)
+	// shoppereventDescShareKey is the schema descriptor for share_key field.
+	shoppereventDescShareKey := shoppereventFields[11].Descriptor()
+	// shopperevent.ShareKeyValidator is a validator for the "share_key" field. It is called by the builders before save.
+	shopperevent.ShareKeyValidator = shoppereventDescShareKey.Validators[0].(func(string) error)
 	shoppernoticeFields := schema.ShopperNotice{}.Fields()
 	_ = shoppernoticeFields
 	// shoppernoticeDescKind is the schema descriptor for kind field.

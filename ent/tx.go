@@ -88,6 +88,8 @@ type Tx struct {
 	SettlementShare *SettlementShareClient
 	// ShippingDeclaration is the client for interacting with the ShippingDeclaration builders.
 	ShippingDeclaration *ShippingDeclarationClient
+	// ShopperEvent is the client for interacting with the ShopperEvent builders.
+	ShopperEvent *ShopperEventClient
 	// ShopperNotice is the client for interacting with the ShopperNotice builders.
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
@@ -264,6 +266,7 @@ func (tx *Tx) init() {
 	tx.SettlementRun = NewSettlementRunClient(tx.config)
 	tx.SettlementShare = NewSettlementShareClient(tx.config)
 	tx.ShippingDeclaration = NewShippingDeclarationClient(tx.config)
+	tx.ShopperEvent = NewShopperEventClient(tx.config)
 	tx.ShopperNotice = NewShopperNoticeClient(tx.config)
 	tx.Sku = NewSkuClient(tx.config)
 	tx.SkuPriceDay = NewSkuPriceDayClient(tx.config)

@@ -54,6 +54,10 @@ const (
 	FieldStatus = "status"
 	// FieldCreatedBy holds the string denoting the created_by field in the database.
 	FieldCreatedBy = "created_by"
+	// FieldIssuedCount holds the string denoting the issued_count field in the database.
+	FieldIssuedCount = "issued_count"
+	// FieldIssuedAmount holds the string denoting the issued_amount field in the database.
+	FieldIssuedAmount = "issued_amount"
 	// FieldScopeKind holds the string denoting the scope_kind field in the database.
 	FieldScopeKind = "scope_kind"
 	// FieldScopeIds holds the string denoting the scope_ids field in the database.
@@ -87,6 +91,8 @@ var Columns = []string{
 	FieldClaimUntil,
 	FieldStatus,
 	FieldCreatedBy,
+	FieldIssuedCount,
+	FieldIssuedAmount,
 	FieldScopeKind,
 	FieldScopeIds,
 	FieldScopeCells,
@@ -137,6 +143,14 @@ var (
 	BudgetAmountValidator func(int64) error
 	// PerShopperValidator is a validator for the "per_shopper" field. It is called by the builders before save.
 	PerShopperValidator func(int) error
+	// DefaultIssuedCount holds the default value on creation for the "issued_count" field.
+	DefaultIssuedCount int64
+	// IssuedCountValidator is a validator for the "issued_count" field. It is called by the builders before save.
+	IssuedCountValidator func(int64) error
+	// DefaultIssuedAmount holds the default value on creation for the "issued_amount" field.
+	DefaultIssuedAmount int64
+	// IssuedAmountValidator is a validator for the "issued_amount" field. It is called by the builders before save.
+	IssuedAmountValidator func(int64) error
 )
 
 // DiscountKind defines the type for the "discount_kind" enum field.
@@ -369,6 +383,16 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedBy orders the results by the created_by field.
 func ByCreatedBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedBy, opts...).ToFunc()
+}
+
+// ByIssuedCount orders the results by the issued_count field.
+func ByIssuedCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIssuedCount, opts...).ToFunc()
+}
+
+// ByIssuedAmount orders the results by the issued_amount field.
+func ByIssuedAmount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIssuedAmount, opts...).ToFunc()
 }
 
 // ByScopeKind orders the results by the scope_kind field.

@@ -134,6 +134,16 @@ func CreatedBy(v int) predicate.CouponTemplate {
 	return predicate.CouponTemplate(sql.FieldEQ(FieldCreatedBy, v))
 }
 
+// IssuedCount applies equality check predicate on the "issued_count" field. It's identical to IssuedCountEQ.
+func IssuedCount(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldEQ(FieldIssuedCount, v))
+}
+
+// IssuedAmount applies equality check predicate on the "issued_amount" field. It's identical to IssuedAmountEQ.
+func IssuedAmount(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldEQ(FieldIssuedAmount, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CouponTemplate {
 	return predicate.CouponTemplate(sql.FieldEQ(FieldCreatedAt, v))
@@ -897,6 +907,86 @@ func CreatedByLT(v int) predicate.CouponTemplate {
 // CreatedByLTE applies the LTE predicate on the "created_by" field.
 func CreatedByLTE(v int) predicate.CouponTemplate {
 	return predicate.CouponTemplate(sql.FieldLTE(FieldCreatedBy, v))
+}
+
+// IssuedCountEQ applies the EQ predicate on the "issued_count" field.
+func IssuedCountEQ(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldEQ(FieldIssuedCount, v))
+}
+
+// IssuedCountNEQ applies the NEQ predicate on the "issued_count" field.
+func IssuedCountNEQ(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldNEQ(FieldIssuedCount, v))
+}
+
+// IssuedCountIn applies the In predicate on the "issued_count" field.
+func IssuedCountIn(vs ...int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldIn(FieldIssuedCount, vs...))
+}
+
+// IssuedCountNotIn applies the NotIn predicate on the "issued_count" field.
+func IssuedCountNotIn(vs ...int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldNotIn(FieldIssuedCount, vs...))
+}
+
+// IssuedCountGT applies the GT predicate on the "issued_count" field.
+func IssuedCountGT(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldGT(FieldIssuedCount, v))
+}
+
+// IssuedCountGTE applies the GTE predicate on the "issued_count" field.
+func IssuedCountGTE(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldGTE(FieldIssuedCount, v))
+}
+
+// IssuedCountLT applies the LT predicate on the "issued_count" field.
+func IssuedCountLT(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldLT(FieldIssuedCount, v))
+}
+
+// IssuedCountLTE applies the LTE predicate on the "issued_count" field.
+func IssuedCountLTE(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldLTE(FieldIssuedCount, v))
+}
+
+// IssuedAmountEQ applies the EQ predicate on the "issued_amount" field.
+func IssuedAmountEQ(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldEQ(FieldIssuedAmount, v))
+}
+
+// IssuedAmountNEQ applies the NEQ predicate on the "issued_amount" field.
+func IssuedAmountNEQ(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldNEQ(FieldIssuedAmount, v))
+}
+
+// IssuedAmountIn applies the In predicate on the "issued_amount" field.
+func IssuedAmountIn(vs ...int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldIn(FieldIssuedAmount, vs...))
+}
+
+// IssuedAmountNotIn applies the NotIn predicate on the "issued_amount" field.
+func IssuedAmountNotIn(vs ...int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldNotIn(FieldIssuedAmount, vs...))
+}
+
+// IssuedAmountGT applies the GT predicate on the "issued_amount" field.
+func IssuedAmountGT(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldGT(FieldIssuedAmount, v))
+}
+
+// IssuedAmountGTE applies the GTE predicate on the "issued_amount" field.
+func IssuedAmountGTE(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldGTE(FieldIssuedAmount, v))
+}
+
+// IssuedAmountLT applies the LT predicate on the "issued_amount" field.
+func IssuedAmountLT(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldLT(FieldIssuedAmount, v))
+}
+
+// IssuedAmountLTE applies the LTE predicate on the "issued_amount" field.
+func IssuedAmountLTE(v int64) predicate.CouponTemplate {
+	return predicate.CouponTemplate(sql.FieldLTE(FieldIssuedAmount, v))
 }
 
 // ScopeKindEQ applies the EQ predicate on the "scope_kind" field.

@@ -453,6 +453,18 @@ func (f ShippingDeclarationFunc) Mutate(ctx context.Context, m ent.Mutation) (en
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ShippingDeclarationMutation", m)
 }
 
+// The ShopperEventFunc type is an adapter to allow the use of ordinary
+// function as ShopperEvent mutator.
+type ShopperEventFunc func(context.Context, *ent.ShopperEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ShopperEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ShopperEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ShopperEventMutation", m)
+}
+
 // The ShopperNoticeFunc type is an adapter to allow the use of ordinary
 // function as ShopperNotice mutator.
 type ShopperNoticeFunc func(context.Context, *ent.ShopperNoticeMutation) (ent.Value, error)

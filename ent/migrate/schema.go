@@ -431,6 +431,8 @@ var (
 		{Name: "claim_until", Type: field.TypeTime},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "paused", "ended"}, Default: "active"},
 		{Name: "created_by", Type: field.TypeInt},
+		{Name: "issued_count", Type: field.TypeInt64, Default: 0},
+		{Name: "issued_amount", Type: field.TypeInt64, Default: 0},
 		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"all", "batches", "skus", "grids", "leaders"}},
 		{Name: "scope_ids", Type: field.TypeJSON, Nullable: true},
 		{Name: "scope_cells", Type: field.TypeJSON, Nullable: true},
@@ -741,6 +743,7 @@ var (
 		{Name: "picked_up_at", Type: field.TypeTime, Nullable: true},
 		{Name: "pickup_code", Type: field.TypeString, Nullable: true, Size: 16},
 		{Name: "overdue_at", Type: field.TypeTime, Nullable: true},
+		{Name: "share_key", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
 	OrdersTable = &schema.Table{
@@ -1337,6 +1340,45 @@ var (
 			},
 		},
 	}
+	// ShopperEventsColumns holds the columns for the "shopper_events" table.
+	ShopperEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "client_event_id", Type: field.TypeString, Size: 64},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"page_view", "add_to_cart", "share", "share_open"}},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "client_at", Type: field.TypeTime, Nullable: true},
+		{Name: "session", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "leader_id", Type: field.TypeInt, Nullable: true},
+		{Name: "grid_cell", Type: field.TypeString, Nullable: true, Size: 16},
+		{Name: "batch_id", Type: field.TypeInt, Nullable: true},
+		{Name: "item_id", Type: field.TypeInt, Nullable: true},
+		{Name: "share_key", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// ShopperEventsTable holds the schema information for the "shopper_events" table.
+	ShopperEventsTable = &schema.Table{
+		Name:       "shopper_events",
+		Columns:    ShopperEventsColumns,
+		PrimaryKey: []*schema.Column{ShopperEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "shopperevent_user_id_client_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{ShopperEventsColumns[1], ShopperEventsColumns[2]},
+			},
+			{
+				Name:    "shopperevent_day_kind",
+				Unique:  false,
+				Columns: []*schema.Column{ShopperEventsColumns[5], ShopperEventsColumns[3]},
+			},
+			{
+				Name:    "shopperevent_share_key_kind",
+				Unique:  false,
+				Columns: []*schema.Column{ShopperEventsColumns[12], ShopperEventsColumns[3]},
+			},
+		},
+	}
 	// ShopperNoticesColumns holds the columns for the "shopper_notices" table.
 	ShopperNoticesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1480,6 +1522,7 @@ var (
 		SettlementRunsTable,
 		SettlementSharesTable,
 		ShippingDeclarationsTable,
+		ShopperEventsTable,
 		ShopperNoticesTable,
 		SkusTable,
 		SkuPriceDaysTable,

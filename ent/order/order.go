@@ -64,6 +64,8 @@ const (
 	FieldPickupCode = "pickup_code"
 	// FieldOverdueAt holds the string denoting the overdue_at field in the database.
 	FieldOverdueAt = "overdue_at"
+	// FieldShareKey holds the string denoting the share_key field in the database.
+	FieldShareKey = "share_key"
 	// Table holds the table name of the order in the database.
 	Table = "orders"
 )
@@ -96,6 +98,7 @@ var Columns = []string{
 	FieldPickedUpAt,
 	FieldPickupCode,
 	FieldOverdueAt,
+	FieldShareKey,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -147,6 +150,8 @@ var (
 	DefaultReleasePending bool
 	// PickupCodeValidator is a validator for the "pickup_code" field. It is called by the builders before save.
 	PickupCodeValidator func(string) error
+	// ShareKeyValidator is a validator for the "share_key" field. It is called by the builders before save.
+	ShareKeyValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -312,4 +317,9 @@ func ByPickupCode(opts ...sql.OrderTermOption) OrderOption {
 // ByOverdueAt orders the results by the overdue_at field.
 func ByOverdueAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOverdueAt, opts...).ToFunc()
+}
+
+// ByShareKey orders the results by the share_key field.
+func ByShareKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldShareKey, opts...).ToFunc()
 }

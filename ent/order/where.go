@@ -174,6 +174,11 @@ func OverdueAt(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldOverdueAt, v))
 }
 
+// ShareKey applies equality check predicate on the "share_key" field. It's identical to ShareKeyEQ.
+func ShareKey(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShareKey, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCreatedAt, v))
@@ -1312,6 +1317,81 @@ func OverdueAtIsNil() predicate.Order {
 // OverdueAtNotNil applies the NotNil predicate on the "overdue_at" field.
 func OverdueAtNotNil() predicate.Order {
 	return predicate.Order(sql.FieldNotNull(FieldOverdueAt))
+}
+
+// ShareKeyEQ applies the EQ predicate on the "share_key" field.
+func ShareKeyEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShareKey, v))
+}
+
+// ShareKeyNEQ applies the NEQ predicate on the "share_key" field.
+func ShareKeyNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldShareKey, v))
+}
+
+// ShareKeyIn applies the In predicate on the "share_key" field.
+func ShareKeyIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldShareKey, vs...))
+}
+
+// ShareKeyNotIn applies the NotIn predicate on the "share_key" field.
+func ShareKeyNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldShareKey, vs...))
+}
+
+// ShareKeyGT applies the GT predicate on the "share_key" field.
+func ShareKeyGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldShareKey, v))
+}
+
+// ShareKeyGTE applies the GTE predicate on the "share_key" field.
+func ShareKeyGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldShareKey, v))
+}
+
+// ShareKeyLT applies the LT predicate on the "share_key" field.
+func ShareKeyLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldShareKey, v))
+}
+
+// ShareKeyLTE applies the LTE predicate on the "share_key" field.
+func ShareKeyLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldShareKey, v))
+}
+
+// ShareKeyContains applies the Contains predicate on the "share_key" field.
+func ShareKeyContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldShareKey, v))
+}
+
+// ShareKeyHasPrefix applies the HasPrefix predicate on the "share_key" field.
+func ShareKeyHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldShareKey, v))
+}
+
+// ShareKeyHasSuffix applies the HasSuffix predicate on the "share_key" field.
+func ShareKeyHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldShareKey, v))
+}
+
+// ShareKeyIsNil applies the IsNil predicate on the "share_key" field.
+func ShareKeyIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldShareKey))
+}
+
+// ShareKeyNotNil applies the NotNil predicate on the "share_key" field.
+func ShareKeyNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldShareKey))
+}
+
+// ShareKeyEqualFold applies the EqualFold predicate on the "share_key" field.
+func ShareKeyEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldShareKey, v))
+}
+
+// ShareKeyContainsFold applies the ContainsFold predicate on the "share_key" field.
+func ShareKeyContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldShareKey, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -117,6 +117,9 @@ type SettlementShare func(*sql.Selector)
 // ShippingDeclaration is the predicate function for shippingdeclaration builders.
 type ShippingDeclaration func(*sql.Selector)
 
+// ShopperEvent is the predicate function for shopperevent builders.
+type ShopperEvent func(*sql.Selector)
+
 // ShopperNotice is the predicate function for shoppernotice builders.
 type ShopperNotice func(*sql.Selector)
 

@@ -53,6 +53,9 @@ func (Order) Fields() []ent.Field {
 		field.String("pickup_code").Optional().Nillable().MaxLen(16).Sensitive(),
 		// overdue_at is when the order was flagged for ops as not picked up in time.
 		field.Time("overdue_at").Optional().Nillable(),
+		// share_key names the share whose link the order was placed from (a shopper_events
+		// share), so share conversion can be counted; empty for an order not from a share.
+		field.String("share_key").Optional().MaxLen(64).Immutable(),
 	}
 }
 

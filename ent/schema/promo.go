@@ -43,6 +43,11 @@ func (CouponTemplate) Fields() []ent.Field {
 		field.Time("claim_until"),
 		field.Enum("status").Values("active", "paused", "ended").Default("active"),
 		field.Int("created_by").Immutable(),
+		// issued_count and issued_amount count the claims with promotions.coupon_counter:
+		// database, taken by a conditional UPDATE in each claim's transaction; the Redis
+		// counters leave them at zero.
+		field.Int64("issued_count").Default(0).NonNegative(),
+		field.Int64("issued_amount").Default(0).NonNegative(),
 	}, scopeFields()...)
 }
 
