@@ -31,7 +31,6 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/auditstore"
 	"github.com/groupbuy/groupbuy/internal/data/catalogstore"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
-	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
@@ -265,11 +264,17 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
 	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
-	couponcountStore := couponcount.NewStore(universalClient, keyPrefix)
-	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
+	promotions := bootstrap.Promotions
+	counters, err := promostore.NewCounters(promotions, db, universalClient, keyPrefix)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	promoKeeper := promo.NewKeeper(store, couponStore, counters)
 	adminConfig := biz.PromoAdmin(config3)
 	admin := promo.NewAdmin(store, promoKeeper, adminConfig, portClock)
-	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, portClock)
+	claims := promo.NewClaims(store, couponStore, store, counters, promoKeeper, db, portClock)
 	sends := promo.NewSends(store, store, claims, portClock)
 	promoOpsService := service.NewPromoOpsService(admin, sends)
 	shop := promo.NewShop(store, couponStore, store, portClock)

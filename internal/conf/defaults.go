@@ -27,6 +27,7 @@ func ApplyDefaults(bc *Bootstrap) {
 	defaultCommission(ensure(&bc.Commission))
 	defaultSettlement(ensure(&bc.Settlement), bc.Commission) // after commission: max_ratio_bp follows cap_bp
 	defaultCheckout(ensure(&bc.Checkout))
+	str(&ensure(&bc.Promotions).CouponCounter, "redis")
 	defaultShipping(ensure(&bc.Shipping))
 	defaultDemo(ensure(&bc.Demo))
 	// catalog.banned_words: empty is the built-in list, catalog.DefaultBannedWords (the

@@ -32,6 +32,12 @@ type claimEnv struct {
 
 func newClaimEnv(t *testing.T) *claimEnv {
 	t.Helper()
+	return newClaimEnvCounting(t, "redis")
+}
+
+// newClaimEnvCounting is newClaimEnv with claims counted where promotions.coupon_counter says.
+func newClaimEnvCounting(t *testing.T, counter string) *claimEnv {
+	t.Helper()
 	dsn := testenv.PostgresDSN(t)
 	rdb, prefix := testenv.Redis(t)
 	keys := newKeyring(t, "k1", map[string]string{"k1": generateKey(t)})
@@ -48,6 +54,7 @@ func newClaimEnv(t *testing.T) *claimEnv {
 		s := newStackWith(t, db, client, redisdb.KeyPrefix(prefix), keys)
 		cfg := s.config()
 		cfg.Commission = commission.Config{Levels: 1, CapBP: commission.DefaultCapBP}
+		cfg.Promotions = &conf.Promotions{CouponCounter: counter}
 		env.replicas[i], env.clocks[i] = s.build(s.clock.Now, datatest.NoWechat(), cfg), s.clock
 		env.db, env.now = db, s.clock.Now()
 	}
@@ -218,6 +225,52 @@ func TestClaimRace5000For500(t *testing.T) {
 	}
 	if issued := e.checkAgree(tpl); issued.Count != 500 || len(issued.PerShopper) != 500 {
 		t.Errorf("database: %d coupons to %d shoppers, want 500 to 500", issued.Count, len(issued.PerShopper))
+	}
+}
+
+// Claims counted in the template row (promotions.coupon_counter: database, the baseline of
+// make bench-coupons) keep the same promises on both replicas: 2,000 shoppers claiming twice for
+// 200 coupons of a limit of 1, then one shopper hammering a template of limit 3. The row's counts
+// equal what the coupons table holds.
+func TestClaimRaceCountedInDatabase(t *testing.T) {
+	e := newClaimEnvCounting(t, "database")
+	tpl := e.template(200, 200*100, 1)
+	got := e.race(shoppers(2000, 2), 32, func(s *datatest.Stack, u int64) error { return e.claim(s, tpl.ID, u) })
+	if got.ok.Load() != 200 || got.limit.Load()+got.spent.Load() != 3800 {
+		t.Errorf("%d claimed, %d at the limit, %d spent; want 200 and 3,800 refused", got.ok.Load(),
+			got.limit.Load(), got.spent.Load())
+	}
+	e.checkRowCounts(tpl, 200)
+
+	hammered := e.template(100, 100*100, 3)
+	users := make([]int64, 100)
+	for i := range users {
+		users[i] = 42
+	}
+	got = e.race(users, 25, func(s *datatest.Stack, u int64) error { return e.claim(s, hammered.ID, u) })
+	if got.ok.Load() != 3 || got.limit.Load() != 97 {
+		t.Errorf("%d claimed, %d refused at the limit; want 3 and 97", got.ok.Load(), got.limit.Load())
+	}
+	e.checkRowCounts(hammered, 3)
+}
+
+// checkRowCounts asserts the template row counted exactly the want coupons the database holds,
+// each shopper's seqs distinct and within its limit.
+func (e *claimEnv) checkRowCounts(tpl *promo.Template, want int64) {
+	e.t.Helper()
+	ctx := e.t.Context()
+	var count, amount, coupons, most, overLimit int64
+	err := e.db.SQL.QueryRowContext(ctx, `SELECT t.issued_count, t.issued_amount,
+			(SELECT count(*) FROM coupons c WHERE c.template_id = t.id),
+			(SELECT coalesce(sum(most), 0) FROM coupons c WHERE c.template_id = t.id),
+			(SELECT count(*) FROM coupons c WHERE c.template_id = t.id AND c.seq > t.per_shopper)
+		FROM coupon_templates t WHERE t.id = $1`, tpl.ID).Scan(&count, &amount, &coupons, &most, &overLimit)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if count != want || coupons != want || amount != most || overLimit != 0 {
+		e.t.Errorf("row counts %d coupons, %d fen; the table holds %d booking %d fen, %d beyond the limit; want %d",
+			count, amount, coupons, most, overLimit, want)
 	}
 }
 

@@ -43,13 +43,15 @@ type Claims struct {
 	keys     CouponKeys
 	counters Counters
 	keeper   *Keeper
+	tx       port.Transactor
 	now      port.Clock
 }
 
-// NewClaims claims coupons through counters, writing them to coupons.
+// NewClaims claims coupons through counters, writing them to coupons; tx joins the two when
+// the counters are in the database.
 func NewClaims(repo Repo, coupons Coupons, keys CouponKeys, counters Counters, keeper *Keeper,
-	now port.Clock) *Claims {
-	return &Claims{repo: repo, coupons: coupons, keys: keys, counters: counters, keeper: keeper, now: now}
+	tx port.Transactor, now port.Clock) *Claims {
+	return &Claims{repo: repo, coupons: coupons, keys: keys, counters: counters, keeper: keeper, tx: tx, now: now}
 }
 
 // Claim issues the shopper a coupon of the template: ErrNotIssuing when the template is not
@@ -62,7 +64,7 @@ func (c *Claims) Claim(ctx context.Context, userID, templateID int64) (*Coupon, 
 	if templateID <= 0 {
 		return nil, bizerr.Invalid("template_id", "a positive id")
 	}
-	t, err := c.repo.Template(ctx, templateID)
+	t, err := c.repo.ClaimTemplate(ctx, templateID)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +99,9 @@ type issued struct {
 // ClaimDeadline of the booking. A write that fails gives the booking back, unless the coupon
 // exists after all (a lost answer).
 func (c *Claims) issue(ctx context.Context, t *Template, userID int64, key func(seq int) string) (issued, bool, error) {
+	if c.counters.InDatabase() {
+		return c.issueInTx(ctx, t, userID, key)
+	}
 	takenAt := time.Now()
 	seq, err := c.take(ctx, t, userID)
 	if err != nil {
@@ -113,6 +118,41 @@ func (c *Claims) issue(ctx context.Context, t *Template, userID int64, key func(
 	}
 	return issued{}, false, fmt.Errorf("issue a coupon of template %d: %w", t.ID,
 		errors.Join(err, c.giveBack(ctx, t, cp, deadline)))
+}
+
+// errIssuedBefore rolls back the booking of a key issued before: its coupon is the answer.
+var errIssuedBefore = errors.New("coupon issued before")
+
+// issueInTx is issue with the counters in the database: the booking and the coupon commit
+// together or not at all, so nothing is ever given back. The booking's UPDATE locks the template
+// row, which queues the template's claims one behind the other: the shopper's lowest free seq
+// cannot be taken twice.
+func (c *Claims) issueInTx(ctx context.Context, t *Template, userID int64, key func(seq int) string) (issued, bool, error) {
+	var out issued
+	err := c.tx.InTx(ctx, func(ctx context.Context) error {
+		seq, err := c.counters.Take(ctx, t, userID)
+		if err != nil {
+			return err
+		}
+		cp := NewClaimed(t, userID, seq, c.now())
+		cp.IssueKey = key(seq)
+		stored, created, err := c.coupons.Issue(ctx, cp)
+		if err != nil {
+			return fmt.Errorf("issue a coupon of template %d: %w", t.ID, err)
+		}
+		out = issued{Coupon: stored, booked: seq}
+		if !created {
+			return errIssuedBefore
+		}
+		return nil
+	})
+	if errors.Is(err, errIssuedBefore) {
+		return out, false, nil
+	}
+	if err != nil {
+		return issued{}, false, err
+	}
+	return out, true, nil
 }
 
 // take books in the counters on a context the caller cannot cancel: a take whose answer is

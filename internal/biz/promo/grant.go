@@ -20,7 +20,7 @@ func (c *Claims) Grant(ctx context.Context, templateID, userID int64, key string
 	if key == "" {
 		return nil, fmt.Errorf("grant to shopper %d: no issue key", userID)
 	}
-	t, err := c.repo.Template(ctx, templateID)
+	t, err := c.repo.ClaimTemplate(ctx, templateID)
 	if err != nil {
 		return nil, err
 	}

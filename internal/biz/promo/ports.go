@@ -41,7 +41,13 @@ type Figures struct {
 // Counters are the hot gate of claims: the count budget, the amount budget and the per-shopper
 // limit of a template, taken together atomically across replicas (Redis, keys of one hash slot
 // per template). The database stays the truth: Keeper rebuilds the counters from it.
+//
+// Counters InDatabase take in the claim's own transaction instead (a conditional UPDATE of the
+// template row): a claim that fails rolls its booking back with it, so they never need Give, and
+// there is nothing to rebuild.
 type Counters interface {
+	// InDatabase tells whether Take joins the transaction that writes the coupon.
+	InDatabase() bool
 	// Take books one coupon of the template (its Discount.Most() against the amount budget)
 	// for the shopper and returns the shopper's seq: ErrBudgetSpent, ErrShopperLimit,
 	// ErrNotLoaded or ErrBudgetBusy when it cannot.
@@ -70,6 +76,10 @@ type Repo interface {
 	// lifecycle refusal, or bizerr.ErrConflict when another move got there first.
 	MoveTemplate(ctx context.Context, id int64, from, to TemplateStatus) error
 	Template(ctx context.Context, id int64) (*Template, error)
+	// ClaimTemplate is Template for claims and grants, which may read one up to a second old:
+	// a pause, an end or an edit reaches them within that (the counters never pass budgets
+	// lowered since).
+	ClaimTemplate(ctx context.Context, id int64) (*Template, error)
 	// Templates lists templates newest first, of a channel and status when given.
 	Templates(ctx context.Context, f TemplateFilter) ([]*Template, error)
 	Figures(ctx context.Context, templateIDs []int64) (map[int64]Figures, error)

@@ -73,6 +73,9 @@ func (s *Store) Keys(templateID int64) []string {
 	return []string{t + ":paused", t + ":totals", t + ":held"}
 }
 
+// InDatabase is false: Take books in Redis before the coupon is written.
+func (s *Store) InDatabase() bool { return false }
+
 // Take books one coupon of t for userID at t's current budgets and discount.
 func (s *Store) Take(ctx context.Context, t *promo.Template, userID int64) (int, error) {
 	if userID <= 0 {

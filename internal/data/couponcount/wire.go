@@ -6,10 +6,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
-// ProviderSet builds the coupon budget counters.
-var ProviderSet = wire.NewSet(
-	NewStore,
-	wire.Bind(new(promo.Counters), new(*Store)),
-)
+// ProviderSet builds the Redis coupon counters (promostore.NewCounters chooses what claims use).
+var ProviderSet = wire.NewSet(NewStore)
 
 var _ promo.Counters = (*Store)(nil)

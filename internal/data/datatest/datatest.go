@@ -58,6 +58,8 @@ type Config struct {
 	Auth *conf.Auth
 	// Checkout chooses the stock counter (stock_counter) and the arrival message's template.
 	Checkout *conf.Checkout
+	// Promotions chooses the coupon counter (coupon_counter; nil: Redis).
+	Promotions *conf.Promotions
 	// Invitations is the 邀请有礼 programme (zero: off) and InviteCodes its code signer (nil
 	// while off).
 	Invitations invite.Config
@@ -137,13 +139,15 @@ type Stack struct {
 	PromoStore     *promostore.Store
 	CouponStore    *promostore.CouponStore
 	CouponCounters *couponcount.Store
-	CouponKeeper   *promo.Keeper
-	Claims         *promo.Claims
-	PromoAdmin     *promo.Admin
-	Invitations    *invite.Usecase
-	PromoShop      *promo.Shop
-	CouponExpiry   *promo.Expiry
-	CouponSends    *promo.Sends
+	// Counters are the counters claims use (CouponCounters unless Promotions says "database").
+	Counters     promo.Counters
+	CouponKeeper *promo.Keeper
+	Claims       *promo.Claims
+	PromoAdmin   *promo.Admin
+	Invitations  *invite.Usecase
+	PromoShop    *promo.Shop
+	CouponExpiry *promo.Expiry
+	CouponSends  *promo.Sends
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance

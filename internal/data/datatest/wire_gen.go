@@ -155,8 +155,13 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	reconcileSource := reconcilestore.NewReconcileSource(db)
 	reconciler := reconcile.NewReconciler(client, reconcileSource)
 	couponcountStore := couponcount.NewStore(rdb, prefix)
-	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
-	claims := promo.NewClaims(store, couponStore, store, couponcountStore, promoKeeper, now)
+	promotions := cfg.Promotions
+	counters, err := promostore.NewCounters(promotions, db, rdb, prefix)
+	if err != nil {
+		return nil, err
+	}
+	promoKeeper := promo.NewKeeper(store, couponStore, counters)
+	claims := promo.NewClaims(store, couponStore, store, counters, promoKeeper, db, now)
 	adminConfig := biz.PromoAdmin(commissionConfig)
 	admin := promo.NewAdmin(store, promoKeeper, adminConfig, now)
 	invitestoreStore := invitestore.NewStore(db)
@@ -222,6 +227,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		PromoStore:      store,
 		CouponStore:     couponStore,
 		CouponCounters:  couponcountStore,
+		Counters:        counters,
 		CouponKeeper:    promoKeeper,
 		Claims:          claims,
 		PromoAdmin:      admin,

@@ -32,6 +32,8 @@ type Store struct {
 	mu      sync.Mutex
 	cached  []*promo.Activity
 	cacheAt time.Time // when cached was read; zero when there is none
+
+	templates templateCache
 }
 
 // NewStore keeps promotions in db.
@@ -62,6 +64,7 @@ func (s *Store) CreateTemplate(ctx context.Context, t *promo.Template) (*promo.T
 // SaveTemplate writes every editable field of the template, unless it has ended: one
 // conditional statement, so an edit racing an end cannot bring the template back.
 func (s *Store) SaveTemplate(ctx context.Context, t *promo.Template) error {
+	defer s.templates.forget(t.ID)
 	u := s.db.Client(ctx).CouponTemplate.UpdateOneID(int(t.ID)).Where(entct.StatusNEQ(entct.StatusEnded))
 	if v := timeOrNil(t.Validity.Window.From); v != nil {
 		u.SetValidFrom(*v)
@@ -93,6 +96,7 @@ func (s *Store) SaveTemplate(ctx context.Context, t *promo.Template) error {
 
 // MoveTemplate moves the template's status if it is still from.
 func (s *Store) MoveTemplate(ctx context.Context, id int64, from, to promo.TemplateStatus) error {
+	defer s.templates.forget(id)
 	if err := promo.TemplateLifecycle.Check(from, to); err != nil {
 		return err
 	}

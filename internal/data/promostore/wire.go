@@ -11,6 +11,7 @@ import (
 var ProviderSet = wire.NewSet(
 	NewStore,
 	NewCouponStore,
+	NewCounters,
 	wire.Bind(new(promo.Coupons), new(*CouponStore)),
 	wire.Bind(new(promo.Repo), new(*Store)),
 	wire.Bind(new(promo.CouponKeys), new(*Store)),
