@@ -190,7 +190,7 @@ func (c *Checkout) build(ctx context.Context, b *presale.Batch, userID int64, in
 	// LeaderID is the leader the order was priced for (a coupon's or activity's scope); saving
 	// fills the shopper's bound leader, and an order with a coupon checks they are the same.
 	o := &Order{UserID: userID, BatchID: b.ID, Status: PendingPayment, IdempotencyKey: in.Key, PayAttempt: 1,
-		ExpiresAt: now.Add(c.cfg.OrderTTL), LeaderID: leaderID}
+		ExpiresAt: now.Add(c.cfg.OrderTTL), LeaderID: leaderID, PricedAt: now}
 	fromQuote(o, b, q)
 	return o, nil
 }
@@ -224,56 +224,17 @@ func (c *Checkout) saveCounting(ctx context.Context, b *presale.Batch, o *Order)
 		if err != nil || !created {
 			return err
 		}
-		if _, err = c.counter.Reserve(ctx, s.Reservation(limits(b)), b.Items); err != nil {
-			return err
-		}
-		return c.lockCoupon(ctx, o, s)
+		_, err = c.counter.Reserve(ctx, s.Reservation(limits(b)), b.Items)
+		return err
 	})
 	return stored, err
 }
 
-// create writes the order; one naming a coupon is written in a transaction with the coupon's
-// lock, so an order either holds its coupon or does not exist. Orders without a coupon keep the
-// one-statement write of the flash sale.
+// create writes the order, and locks the coupon it names in the same write (Repo.Create): an
+// order either holds its coupon or does not exist. Orders with and without a coupon share the
+// flash sale's batched statement.
 func (c *Checkout) create(ctx context.Context, b *presale.Batch, o *Order) (*Order, bool, error) {
-	if o.CouponID == 0 {
-		return c.repo.Create(ctx, o, gridsHex(b))
-	}
-	var stored *Order
-	var created bool
-	err := c.tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if stored, created, err = c.repo.Create(ctx, o, gridsHex(b)); err != nil || !created {
-			return err
-		}
-		return c.lockCoupon(ctx, o, stored)
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return stored, created, nil
-}
-
-// lockCoupon locks the coupon the order names for the order as stored, in the caller's
-// transaction. A coupon another order holds (or used, or that expired since pricing) refuses the
-// order, and so does a shopper whose leader changed after pricing: the coupon's scope and who
-// funds it were decided for the priced one.
-func (c *Checkout) lockCoupon(ctx context.Context, priced, o *Order) error {
-	if o.CouponID == 0 {
-		return nil
-	}
-	if priced.LeaderID != 0 && o.LeaderID != priced.LeaderID {
-		return fmt.Errorf("order %q was priced for leader %d and saved for leader %d: place it again: %w",
-			o.IdempotencyKey, priced.LeaderID, o.LeaderID, bizerr.ErrConflict)
-	}
-	err := c.coupons.Lock(ctx, o.CouponID, o.UserID, o.ID, c.now())
-	if errors.Is(err, promo.ErrCouponNotUsable) {
-		return &promo.CouponError{CouponID: o.CouponID, Err: err}
-	}
-	if err != nil {
-		return fmt.Errorf("lock coupon %d for order %d: %w", o.CouponID, o.ID, err)
-	}
-	return nil
+	return c.repo.Create(ctx, o, gridsHex(b))
 }
 
 // saveReserved reserves in the counters first, then writes the order in one statement: two round

@@ -139,7 +139,10 @@ type Order struct {
 	PickupCode     string
 	OverdueAt      time.Time
 	CreatedAt      time.Time
-	Lines          []Line
+	// PricedAt is when checkout priced the order (not stored): the coupon it names must be
+	// valid then to be locked for it.
+	PricedAt time.Time
+	Lines    []Line
 }
 
 // Token names the order's stock reservation: the shopper and its idempotency key, known before

@@ -15,6 +15,12 @@ type Repo interface {
 	// serves and its grid is one of grids (hex cells); it fills LeaderID and GridCell. When the
 	// shopper already has an order with the idempotency key it returns that one and created
 	// false. ErrNoBoundLeader and ErrNotInGrid say why nothing was written.
+	//
+	// An order naming a coupon (CouponID) is written only together with the coupon's lock for
+	// it (available → locked, valid at PricedAt, the shopper's), and only for the leader it was
+	// priced for (LeaderID, when set): otherwise nothing is written and the error is a
+	// *promo.CouponError of promo.ErrCouponNotUsable, or bizerr.ErrConflict for a shopper whose
+	// leader changed after pricing (the coupon's scope and funder were decided for that one).
 	Create(ctx context.Context, o *Order, grids []string) (stored *Order, created bool, err error)
 	GetByKey(ctx context.Context, userID int64, key string) (*Order, error)
 	Get(ctx context.Context, id int64) (*Order, error)

@@ -2,6 +2,7 @@ package orderstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -25,12 +26,24 @@ const (
 // leader when that leader serves and its grid is one of the order's batch's: inp holds one row
 // per order (ord numbers them), x one row per line. Orders without such a leader, or whose key is
 // taken, produce no rows.
+//
+// An order naming a coupon locks it in the same statement (lockCouponSQL's move, available →
+// locked, of promo.CouponLifecycle), so the order exists exactly when it holds its coupon: cp
+// row-locks the coupons that are the shopper's, available and valid when the order was priced
+// (a statement waiting for another's lock re-reads the row and drops a coupon that one took), the
+// order is written only with its coupon in cp and for the leader it was priced for, and lk moves
+// the coupons of the orders written. No two orders of one batch name the same coupon (take).
 const insertOrdersSQL = `
 WITH inp AS (
 	SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
-		$8::timestamptz[], $9::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[])
+		$8::timestamptz[], $9::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[],
+		$27::bigint[], $28::timestamptz[])
 		AS i(ord, user_id, k, batch_id, amount, pay_attempt, expires_at, grids, promo_off, coupon_off,
-			leader_funded, activity_id, coupon_id)
+			leader_funded, activity_id, coupon_id, priced_leader, priced_at)
+), cp AS (
+	SELECT c.id FROM coupons c JOIN inp ON c.id = inp.coupon_id AND c.user_id = inp.user_id
+	WHERE c.state = 'available' AND c.valid_from <= inp.priced_at AND c.valid_until > inp.priced_at
+	FOR UPDATE OF c
 ), o AS (
 	INSERT INTO orders (created_at, updated_at, user_id, leader_id, batch_id, grid_cell, status,
 		idempotency_key, amount, refunded, pay_attempt, expires_at, release_pending, promo_off, coupon_off,
@@ -42,10 +55,17 @@ WITH inp AS (
 	JOIN leader_bindings b ON b.user_id = inp.user_id AND b.unbound_at IS NULL
 	JOIN leaders l ON l.id = b.leader_id AND l.status = 'approved' AND NOT l.paused
 	WHERE l.grid_cell = ANY(string_to_array(inp.grids, ','))
+		AND (inp.coupon_id = 0 OR (inp.coupon_id IN (SELECT id FROM cp)
+			AND (inp.priced_leader = 0 OR l.id = inp.priced_leader)))
 	ON CONFLICT (user_id, idempotency_key) DO NOTHING
 	RETURNING id, user_id, idempotency_key, leader_id, grid_cell
 ), ko AS (
-	SELECT o.*, inp.ord FROM o JOIN inp ON inp.user_id = o.user_id AND inp.k = o.idempotency_key
+	SELECT o.*, inp.ord, inp.coupon_id, inp.priced_at FROM o
+	JOIN inp ON inp.user_id = o.user_id AND inp.k = o.idempotency_key
+), lk AS (
+	UPDATE coupons c SET state = 'locked', order_id = ko.id, locked_at = ko.priced_at
+	FROM ko WHERE c.id = ko.coupon_id AND c.state = 'available'
+	RETURNING c.id
 ), l AS (
 	INSERT INTO order_lines (order_id, item_id, sku_id, title, price, quantity, amount, commission_bp,
 		refunded_quantity, refunded_amount, promo_off, coupon_off, leader_funded, gift)
@@ -58,7 +78,8 @@ WITH inp AS (
 		ON x.ord = ko.ord
 	RETURNING id, order_id, item_id, gift
 )
-SELECT ko.ord, ko.id, ko.leader_id, ko.grid_cell, l.id, l.item_id, l.gift FROM ko JOIN l ON l.order_id = ko.id`
+SELECT ko.ord, ko.id, ko.leader_id, ko.grid_cell, l.id, l.item_id, l.gift, ko.coupon_id = 0 OR lk.id IS NOT NULL
+FROM ko JOIN l ON l.order_id = ko.id LEFT JOIN lk ON lk.id = ko.coupon_id`
 
 // insertReq is one order waiting to be written, and where its outcome goes.
 type insertReq struct {
@@ -114,18 +135,23 @@ func (b *orderBatcher) drain() {
 }
 
 // take removes up to maxBatchOrders requests from the queue, leaving a second request for the
-// same shopper and key to a later batch (one statement cannot insert both). b.mu is held.
+// same shopper and key, or for the same coupon, to a later batch (one statement cannot insert
+// both, nor lock one coupon for two orders). b.mu is held.
 func (b *orderBatcher) take() []*insertReq {
 	batch := make([]*insertReq, 0, min(len(b.queue), maxBatchOrders))
 	seen := make(map[string]bool, cap(batch))
+	coupons := make(map[int64]bool)
 	rest := b.queue[:0]
 	for _, r := range b.queue {
-		k := r.o.Token()
-		if len(batch) == maxBatchOrders || seen[k] {
+		k, c := r.o.Token(), r.o.CouponID
+		if len(batch) == maxBatchOrders || seen[k] || (c != 0 && coupons[c]) {
 			rest = append(rest, r)
 			continue
 		}
 		seen[k] = true
+		if c != 0 {
+			coupons[c] = true
+		}
 		batch = append(batch, r)
 	}
 	clear(b.queue[len(rest):])
@@ -170,14 +196,38 @@ func (b *orderBatcher) run(batch []*insertReq) {
 	}
 }
 
-// insert runs insertOrdersSQL for reqs and returns each one's written order, or nil.
+// insert runs insertOrdersSQL for reqs and returns each one's written order, or nil. A batch
+// with coupons runs in a transaction that commits only if every order written holds its coupon:
+// the statement promises it, and money depends on it, so it is checked rather than trusted.
 func (b *orderBatcher) insert(ctx context.Context, reqs []*insertReq) ([]*order.Order, error) {
 	var in orderColumns
 	for i, r := range reqs {
 		in.add(int64(i), r.o, r.grids)
 	}
 	now := time.Now().UTC()
-	rows, err := b.data.SQL.QueryContext(ctx, insertOrdersSQL, append([]any{now}, in.args()...)...)
+	args := append([]any{now}, in.args()...)
+	if !in.withCoupons {
+		return b.query(ctx, b.data.SQL, reqs, now, args)
+	}
+	tx, err := b.data.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	out, err := b.query(ctx, tx, reqs, now, args)
+	if err != nil {
+		return nil, err
+	}
+	return out, tx.Commit()
+}
+
+// errCouponNotLocked is a written order whose coupon the statement did not lock: the batch is
+// rolled back and its orders are written one by one.
+var errCouponNotLocked = errors.New("an order was written without locking its coupon")
+
+// query runs insertOrdersSQL with args on c and reads the orders written.
+func (b *orderBatcher) query(ctx context.Context, c sqldb.Querier, reqs []*insertReq, now time.Time, args []any) ([]*order.Order, error) {
+	rows, err := c.QueryContext(ctx, insertOrdersSQL, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -186,9 +236,12 @@ func (b *orderBatcher) insert(ctx context.Context, reqs []*insertReq) ([]*order.
 	for rows.Next() {
 		var ord, id, leaderID, lineID, itemID int64
 		var grid string
-		var gift bool
-		if err := rows.Scan(&ord, &id, &leaderID, &grid, &lineID, &itemID, &gift); err != nil {
+		var gift, holds bool
+		if err := rows.Scan(&ord, &id, &leaderID, &grid, &lineID, &itemID, &gift, &holds); err != nil {
 			return nil, err
+		}
+		if !holds {
+			return nil, fmt.Errorf("order %d, coupon %d: %w", id, reqs[ord].o.CouponID, errCouponNotLocked)
 		}
 		o := out[ord]
 		if o == nil {
@@ -218,6 +271,9 @@ type orderColumns struct {
 	lPromo, lCoupon, lFunded                      []int64
 	lGift                                         []bool
 	lTitle                                        []string
+	pricedLeaders                                 []int64
+	pricedAt                                      []time.Time
+	withCoupons                                   bool
 }
 
 func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
@@ -227,6 +283,8 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 	c.grids = append(c.grids, strings.Join(grids, ","))
 	c.promo, c.coupon, c.funded = append(c.promo, o.PromoOff), append(c.coupon, o.CouponOff), append(c.funded, o.LeaderFunded)
 	c.activityIDs, c.couponIDs = append(c.activityIDs, o.ActivityID), append(c.couponIDs, o.CouponID)
+	c.pricedLeaders, c.pricedAt = append(c.pricedLeaders, o.LeaderID), append(c.pricedAt, pricedAt(o))
+	c.withCoupons = c.withCoupons || o.CouponID != 0
 	for _, l := range o.Lines {
 		c.lPromo, c.lCoupon = append(c.lPromo, l.PromoOff), append(c.lCoupon, l.CouponOff)
 		c.lFunded, c.lGift = append(c.lFunded, l.LeaderFunded), append(c.lGift, l.Gift)
@@ -239,5 +297,15 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 func (c *orderColumns) args() []any {
 	return []any{c.ord, c.users, c.keys, c.batches, c.amounts, c.attempts, c.expires, c.grids,
 		c.lOrd, c.lItem, c.lSKU, c.lTitle, c.lPrice, c.lQty, c.lAmount, c.lBP,
-		c.promo, c.coupon, c.funded, c.activityIDs, c.couponIDs, c.lPromo, c.lCoupon, c.lFunded, c.lGift}
+		c.promo, c.coupon, c.funded, c.activityIDs, c.couponIDs, c.lPromo, c.lCoupon, c.lFunded, c.lGift,
+		c.pricedLeaders, c.pricedAt}
+}
+
+// pricedAt is when the order was priced: its coupon must be valid then. An order built without
+// the time (a test's) is checked at now.
+func pricedAt(o *order.Order) time.Time {
+	if o.PricedAt.IsZero() {
+		return time.Now().UTC()
+	}
+	return o.PricedAt.UTC()
 }

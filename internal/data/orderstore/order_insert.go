@@ -7,7 +7,9 @@ import (
 	"slices"
 
 	"github.com/groupbuy/groupbuy/ent"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
 // Create saves a new order with its lines for the shopper's bound leader, if that leader serves
@@ -15,7 +17,8 @@ import (
 // one and created false. order.ErrNoBoundLeader and order.ErrNotInGrid say why nothing was
 // written. On PostgreSQL outside a transaction it is one statement; a concurrent insert with the
 // same key waits for the first to commit or roll back, so exactly one creates the order. Orders
-// placed at the same moment share a statement (order_batch.go).
+// placed at the same moment share a statement (order_batch.go). An order naming a coupon is
+// written with the coupon's lock, or not at all (order.Repo).
 func (r *orderRepo) Create(ctx context.Context, o *order.Order, grids []string) (*order.Order, bool, error) {
 	if r.data.Postgres() && ent.TxFromContext(ctx) == nil {
 		res := r.batch.write(ctx, o, grids)
@@ -65,12 +68,50 @@ func (r *orderRepo) createWithEnt(ctx context.Context, o *order.Order, grids []s
 	if !slices.Contains(grids, grid) {
 		return nil, false, order.ErrNotInGrid
 	}
+	if err := pricedFor(o, leaderID); err != nil {
+		return nil, false, err
+	}
 	next := *o
 	next.LeaderID, next.GridCell = leaderID, grid
-	return r.insertWithEnt(ctx, &next)
+	stored, created, err := r.insertWithEnt(ctx, &next)
+	if err != nil || !created || o.CouponID == 0 {
+		return stored, created, err
+	}
+	return stored, created, r.lockCoupon(ctx, stored)
 }
 
-// whyNotCreated tells a duplicate key from a shopper without a serving leader in the batch's grids.
+// lockCouponSQL is promo.CouponLifecycle's available → locked move of a coupon, for the order
+// that names it, if the coupon is the shopper's and valid when the order was priced. The order
+// and its coupon are written together so that an order exists exactly when it holds its coupon
+// (insertOrdersSQL does the same in its statement).
+const lockCouponSQL = `UPDATE coupons SET state = 'locked', order_id = $1, locked_at = $2
+	WHERE id = $3 AND user_id = $4 AND state = 'available' AND valid_from <= $2 AND valid_until > $2`
+
+// lockCoupon locks o's coupon for it in ctx's transaction, which the caller rolls back on an
+// error.
+func (r *orderRepo) lockCoupon(ctx context.Context, o *order.Order) error {
+	n, err := r.data.Exec(ctx, lockCouponSQL, o.ID, pricedAt(o), o.CouponID, o.UserID)
+	if err != nil {
+		return fmt.Errorf("lock coupon %d for order %d: %w", o.CouponID, o.ID, err)
+	}
+	if n == 0 {
+		return &promo.CouponError{CouponID: o.CouponID, Err: promo.ErrCouponNotUsable}
+	}
+	return nil
+}
+
+// pricedFor refuses an order with a coupon for a shopper whose leader is no longer the one it was
+// priced for: the coupon's scope and who funds it were decided for that leader.
+func pricedFor(o *order.Order, leaderID int64) error {
+	if o.CouponID == 0 || o.LeaderID == 0 || o.LeaderID == leaderID {
+		return nil
+	}
+	return fmt.Errorf("order %q was priced for leader %d and is for leader %d now: place it again: %w",
+		o.IdempotencyKey, o.LeaderID, leaderID, bizerr.ErrConflict)
+}
+
+// whyNotCreated tells a duplicate key from a shopper without a serving leader in the batch's grids,
+// a shopper whose leader changed since pricing and a coupon that could not be locked.
 func (r *orderRepo) whyNotCreated(ctx context.Context, o *order.Order, grids []string) (*order.Order, bool, error) {
 	prev, err := r.GetByKey(ctx, o.UserID, o.IdempotencyKey)
 	if err == nil {
@@ -79,12 +120,18 @@ func (r *orderRepo) whyNotCreated(ctx context.Context, o *order.Order, grids []s
 	if !isNotFound(err) {
 		return nil, false, err
 	}
-	_, grid, err := NewShoppers(r.data).BoundLeader(ctx, o.UserID)
+	leaderID, grid, err := NewShoppers(r.data).BoundLeader(ctx, o.UserID)
 	if err != nil {
 		return nil, false, err
 	}
 	if !slices.Contains(grids, grid) {
 		return nil, false, order.ErrNotInGrid
+	}
+	if err := pricedFor(o, leaderID); err != nil {
+		return nil, false, err
+	}
+	if o.CouponID != 0 {
+		return nil, false, &promo.CouponError{CouponID: o.CouponID, Err: promo.ErrCouponNotUsable}
 	}
 	return nil, false, fmt.Errorf("order %q of user %d was not written: %w", o.IdempotencyKey, o.UserID,
 		errors.New("no row and no reason"))
