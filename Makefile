@@ -181,6 +181,12 @@ bench-nearby: services
 bench-flash: services
 	bash app/loadgen/bench_flash.sh
 
+.PHONY: bench-coupons
+# coupons: a claim burst of 20,000 shoppers for 2,000 coupons over HTTP, Redis vs SQL counter;
+# checkout with a coupon vs without on the flash sale
+bench-coupons: services
+	bash app/loadgen/bench_coupons.sh
+
 .PHONY: bench-ledger
 # ledger: commissions of 100,000 paid orders into PostgreSQL in Post calls of 500: postings/s,
 # the ratio to one INSERT per posting, and the full check over what was posted

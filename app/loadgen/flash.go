@@ -69,6 +69,7 @@ func flashCmd(args []string) error {
 	redisAddr := fs.String("redis", os.Getenv("GROUPBUY_REDIS_ADDR"), "the server's Redis, for its command statistics (empty: skip)")
 	serverPID := fs.Int("server-pid", 0, "pid of the server on this machine, to report its CPU use (Linux)")
 	out := fs.String("out", "", "write the result as JSON to this file (for flash-table)")
+	couponsFrom := fs.Int64("coupons-of", 0, "every order uses the next of the shopper's coupons of this template (coupon-seed); 0: none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -118,6 +119,17 @@ func flashCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Units sold before this run (an earlier run on the same item) are not this run's answers.
+	before, _, err := soldUnits(ctx, db, *item)
+	if err != nil {
+		return err
+	}
+	coupons := map[int64][]int64{}
+	if *couponsFrom > 0 {
+		if coupons, err = couponsOf(ctx, db, *couponsFrom); err != nil {
+			return err
+		}
+	}
 
 	var dials atomic.Int64
 	client := newClient(*shoppers, a.timeout, &dials)
@@ -126,7 +138,14 @@ func flashCmd(args []string) error {
 
 	// One order first: a wrong token, batch or price fails here, with the server's answer.
 	{
-		body := orderBody(nil, runID+"-first", *batch, *item, *price)
+		first := *firstUser
+		var coupon int64
+		if cs := coupons[first]; len(cs) > 0 {
+			coupon, coupons[first] = cs[0], cs[1:]
+		} else if *couponsFrom > 0 {
+			return fmt.Errorf("shopper %d holds no coupon of template %d", first, *couponsFrom)
+		}
+		body := orderBody(nil, runID+"-first", *batch, *item, *price, coupon)
 		code, reply, err := postOrder(ctx, client, base.String(), tokens[0], body)
 		if err != nil || code != http.StatusOK {
 			return fmt.Errorf("first order: %w %d %s", err, code, reply)
@@ -144,6 +163,7 @@ func flashCmd(args []string) error {
 	for i := range workers {
 		w := &workers[i]
 		w.lat = make([]time.Duration, 0, 1024)
+		w.coupons, w.needCoupon = coupons[*firstUser+int64(i)], *couponsFrom > 0
 		wg.Go(func() {
 			w.run(client, base.String(), tokens[i], runID+"-"+strconv.Itoa(i), *batch, *item, *price, &phase)
 		})
@@ -164,6 +184,7 @@ func flashCmd(args []string) error {
 		measured [outcomeCount]int64
 		all      [outcomeCount]int64
 		errKinds = map[string]int64{}
+		ranOut   int
 	)
 	for i := range workers {
 		w := &workers[i]
@@ -178,6 +199,9 @@ func flashCmd(args []string) error {
 		}
 		for k, v := range w.kinds {
 			errKinds[k] += v
+		}
+		if w.outOfCoupons {
+			ranOut++
 		}
 		w.mu.Unlock()
 	}
@@ -203,9 +227,19 @@ func flashCmd(args []string) error {
 
 	// Oversell: what PostgreSQL holds for the item against the quota and the answers.
 	time.Sleep(200 * time.Millisecond)
-	problems, err := checkThroughput(ctx, db, client, base, tokens[0], *mode, *batch, *item, quota, all, &res)
+	problems, err := checkThroughput(ctx, db, client, base, tokens[0], *mode, *batch, *item, quota, before, all, &res)
 	if err != nil {
 		return err
+	}
+	if *couponsFrom > 0 {
+		more, err := checkCouponOrders(ctx, db, *couponsFrom)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, more...)
+	}
+	if ranOut > 0 {
+		problems = append(problems, fmt.Sprintf("%d shoppers used all their coupons before the end: seed more (coupon-seed -each)", ranOut))
 	}
 	if *selloutBatch > 0 {
 		if err := selloutPhase(ctx, client, base.String(), tokens, runID, *selloutBatch, *selloutItem, *price, db, &res); err != nil {
@@ -232,8 +266,9 @@ func flashCmd(args []string) error {
 }
 
 // checkThroughput compares what PostgreSQL and the shop's counter hold for the throughput item
-// with the answers of the whole run (all, by outcome), and sets res.SoldUnits and res.Oversell.
-func checkThroughput(ctx context.Context, db *sql.DB, client *http.Client, base *url.URL, token, mode string, batch, item, quota int64,
+// with the answers of the whole run (all, by outcome; before the units sold before it), and sets
+// res.SoldUnits and res.Oversell.
+func checkThroughput(ctx context.Context, db *sql.DB, client *http.Client, base *url.URL, token, mode string, batch, item, quota, before int64,
 	all [outcomeCount]int64, res *flashResult) ([]string, error) {
 	units, taken, err := soldUnits(ctx, db, item)
 	if err != nil {
@@ -263,7 +298,7 @@ func checkThroughput(ctx context.Context, db *sql.DB, client *http.Client, base 
 	if all[outError] > 0 {
 		problems = append(problems, fmt.Sprintf("%d answers were errors other than 5xx or timeouts", all[outError]))
 	}
-	return append(problems, checkUnits("throughput sale", units, res.Acked, res.UnknownAll)...), nil
+	return append(problems, checkUnits("throughput sale", units-before, res.Acked, res.UnknownAll)...), nil
 }
 
 // selloutPhase: every shopper tries once, all released together, for an item of sellout quota.
@@ -282,7 +317,7 @@ func selloutPhase(ctx context.Context, client *http.Client, base string, tokens 
 		ready, finished sync.WaitGroup
 	)
 	for i, tok := range tokens {
-		body := orderBody(nil, runID+"-sellout-"+strconv.Itoa(i), batch, item, price)
+		body := orderBody(nil, runID+"-sellout-"+strconv.Itoa(i), batch, item, price, 0)
 		ready.Add(1)
 		finished.Go(func() {
 			ready.Done()
@@ -326,6 +361,11 @@ type flashWorker struct {
 	all      [outcomeCount]int64 // answers of the whole run, warm-up and tail included
 	kinds    map[string]int64    // unsuccessful answers in the measured phase
 	pending  atomic.Bool         // a request is out
+	// coupons are the shopper's coupons to use, one an order, when needCoupon; a worker that has
+	// used them all stops (counted in outOfCoupons).
+	coupons      []int64
+	needCoupon   bool
+	outOfCoupons bool
 }
 
 func (w *flashWorker) run(c *http.Client, base, token, keyPrefix string, batch, item, price int64, phase *atomic.Int32) {
@@ -335,7 +375,17 @@ func (w *flashWorker) run(c *http.Client, base, token, keyPrefix string, batch, 
 		if started == phaseStop {
 			return
 		}
-		body = orderBody(body[:0], keyPrefix+"-"+strconv.Itoa(seq), batch, item, price)
+		var coupon int64
+		if w.needCoupon {
+			if len(w.coupons) == 0 {
+				w.mu.Lock()
+				w.outOfCoupons = true
+				w.mu.Unlock()
+				return
+			}
+			coupon, w.coupons = w.coupons[0], w.coupons[1:]
+		}
+		body = orderBody(body[:0], keyPrefix+"-"+strconv.Itoa(seq), batch, item, price, coupon)
 		t0 := time.Now()
 		w.pending.Store(true)
 		code, reply, err := postOrder(context.Background(), c, base, token, body)
@@ -362,8 +412,13 @@ func (w *flashWorker) run(c *http.Client, base, token, keyPrefix string, batch, 
 	}
 }
 
-func orderBody(b []byte, key string, batch, item, price int64) []byte {
-	return fmt.Appendf(b, `{"idempotencyKey":%q,"batchId":%d,"lines":[{"itemId":%d,"quantity":1,"priceFen":%d}]}`, key, batch, item, price)
+// orderBody is one unit of the item, with the coupon unless it is 0.
+func orderBody(b []byte, key string, batch, item, price, coupon int64) []byte {
+	b = fmt.Appendf(b, `{"idempotencyKey":%q,"batchId":%d,"lines":[{"itemId":%d,"quantity":1,"priceFen":%d}]`, key, batch, item, price)
+	if coupon > 0 {
+		b = fmt.Appendf(b, `,"couponId":%d`, coupon)
+	}
+	return append(b, '}')
 }
 
 func postOrder(ctx context.Context, c *http.Client, base, token string, body []byte) (int, []byte, error) {

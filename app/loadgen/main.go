@@ -2,7 +2,8 @@
 // synthetic city (internal/data/seedcity, the rows the in-process benchmarks use) and drives the
 // HTTP API with concurrent keep-alive clients, reporting throughput and latency percentiles.
 // `make bench-nearby` runs it end to end (app/loadgen/bench_nearby.sh), `make bench-flash` the
-// flash presale (app/loadgen/bench_flash.sh).
+// flash presale (app/loadgen/bench_flash.sh), `make bench-coupons` claim bursts and checkout with
+// coupons (app/loadgen/bench_coupons.sh).
 //
 // It only ever talks to this machine (the -api host must be a loopback address) and only seeds
 // a database on this machine or a test database, so it cannot load or fill a real deployment.
@@ -31,6 +32,13 @@ Usage:
         a flash presale of one hot item from one client per shopper, orders/s and latency, then
         oversell checked in PostgreSQL, then the sell-out phase (every shopper tries once)
   loadgen flash-table FILE...         the markdown table of flash -out files and the ratio
+  loadgen claims -api URL (-jwt-secret S) [-shoppers 20000] [-coupons 2000] [-c 256] [-counter redis|database] [-out FILE]
+        a claim template of -coupons coupons (limit 1) through the ops API, then a burst: every
+        shopper claims once; claims/s and latency, then over-issue checked in PostgreSQL
+  loadgen coupon-seed -conf FILE -api URL (-jwt-secret S) [-shoppers 1000] [-each 60]
+        a send template and -each of its coupons to every shopper, for flash -coupons-of
+  loadgen coupons-table -claims-redis F -claims-database F -plain F -coupon F
+        the tables of make bench-coupons, with the ratios and targets
   loadgen db create -admin DSN        create a fresh benchmark database, print its DSN
   loadgen db drop   -dsn DSN          drop a database made by "db create"
 
@@ -64,6 +72,12 @@ func run(args []string) error {
 		return flashCmd(rest)
 	case "flash-table":
 		return flashTableCmd(rest)
+	case "claims":
+		return claimsCmd(rest)
+	case "coupon-seed":
+		return couponSeedCmd(rest)
+	case "coupons-table":
+		return couponsTableCmd(rest)
 	case "db":
 		return dbCmd(rest)
 	case "help", "-h", "--help":
