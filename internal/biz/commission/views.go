@@ -55,6 +55,10 @@ type Statement struct {
 	Settled       int64
 	Owed          int64
 	Closing       int64
+	// Discounts are the promotions on the orders the leader served whose payment was recorded
+	// in the period: LeaderFunded is what its level-0 commission bore of their coupons, already
+	// left out of Earned.
+	Discounts Discounts
 }
 
 // Me is the caller's leader id; ErrNotALeader when the caller has none.
@@ -157,6 +161,9 @@ func (v *Views) statement(ctx context.Context, leaderID int64, from, to time.Tim
 		}
 	}
 	if s.EarnedByLevel, err = v.repo.EarnedByLevel(ctx, leaderID, s.From, s.To); err != nil {
+		return nil, err
+	}
+	if s.Discounts, err = v.repo.ServedDiscounts(ctx, leaderID, s.From, s.To); err != nil {
 		return nil, err
 	}
 	s.Opening, s.Closing, s.Owed = owed(open), owed(end), end[ledger.Receivable]

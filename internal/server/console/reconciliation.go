@@ -18,6 +18,9 @@ const (
 	reconCSV  = reconPath + "/csv"
 )
 
+// The recon page shows promotions as the shared part does.
+func init() { viewParts["recon"] = append(viewParts["recon"], "discount_parts") }
+
 // reconData is the reconciliation page: the day picked (yesterday in Beijing by default, the
 // last day whose bills are out) and, once asked, that day's report.
 type reconData struct {

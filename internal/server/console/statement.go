@@ -20,6 +20,9 @@ const (
 	statementCSV  = statementPath + "/csv"
 )
 
+// The statement page shows promotions as the shared part does.
+func init() { viewParts["statement"] = append(viewParts["statement"], "discount_parts") }
+
 // statementData is a leader's statement page: the form (leader, first day, day after the last)
 // and, once asked, the statement with its amounts by level.
 type statementData struct {
