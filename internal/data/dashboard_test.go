@@ -85,6 +85,15 @@ func testDashboard(t *testing.T, s *stack) {
 		Paid: 9000, Gifts: 500}); err != nil || promos != want {
 		t.Errorf("discounts of 2026-12-07 = %+v, %v; want %+v", promos, err, want)
 	}
+	// Every order is leader 1's: its statement of the day holds the same, another leader's none.
+	served, err := orderstore.ServedDiscounts(t.Context(), s.data, 1, from, from.AddDate(0, 0, 1))
+	if err != nil || served != promos {
+		t.Errorf("leader 1's discounts of 2026-12-07 = %+v, %v; want %+v", served, err, promos)
+	}
+	if served, err := orderstore.ServedDiscounts(t.Context(), s.data, 2, from, from.AddDate(0, 0, 1)); err != nil ||
+		served != (commission.Discounts{}) {
+		t.Errorf("leader 2's discounts of 2026-12-07 = %+v, %v; want none", served, err)
+	}
 
 	// The day before: the first instant of 2026-12-07 is no longer in it, the last second of
 	// 2026-12-05 is in its previous day.

@@ -51,10 +51,6 @@ var readModels = map[string][]string{
 	// ledger for a day: it is a report over all of them.
 	"reconcilestore/reconcile.go": {"payments", "payment_refunds", "settlement_items", "settlement_shares",
 		"ledger_accounts", "ledger_transactions", "ledger_postings"},
-	// A leader's statement sums the promotions on the orders it served whose payment the ledger
-	// recorded in the period: one aggregate over the leader's orders, not a list of ids
-	// carried from the ledger.
-	"orderstore/discounts.go": {"ledger_transactions"},
 	// The shipping watchdog pages through paid orders that have no uploaded declaration.
 	"shippingstore/shipping.go": {"orders"},
 }

@@ -480,9 +480,9 @@ type CommissionStatement struct {
 	SettledFen    int64                  `protobuf:"varint,7,opt,name=settled_fen,json=settledFen,proto3" json:"settled_fen,omitempty"`
 	OwedFen       int64                  `protobuf:"varint,8,opt,name=owed_fen,json=owedFen,proto3" json:"owed_fen,omitempty"`
 	ClosingFen    int64                  `protobuf:"varint,9,opt,name=closing_fen,json=closingFen,proto3" json:"closing_fen,omitempty"`
-	// The promotions on the orders the leader served whose payment was recorded in the month
-	// (the orders of level 0): leader_funded_fen is what the leader's commission bore, already
-	// left out of earned_fen.
+	// The promotions on the orders the leader served (level 0) that were paid in the month, by
+	// the order's paid time as finance's day reports date them: leader_funded_fen is what the
+	// leader's commission bore, already left out of earned_fen.
 	Discounts     *PromotionTotals `protobuf:"bytes,10,opt,name=discounts,proto3" json:"discounts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

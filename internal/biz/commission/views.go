@@ -55,9 +55,12 @@ type Statement struct {
 	Settled       int64
 	Owed          int64
 	Closing       int64
-	// Discounts are the promotions on the orders the leader served whose payment was recorded
-	// in the period: LeaderFunded is what its level-0 commission bore of their coupons, already
-	// left out of Earned.
+	// Discounts are the promotions on the orders the leader served that were paid in the
+	// period, dated as finance's day reports date them (by the order's paid time), so the
+	// leaders' statements of a day add up to the day's figures. LeaderFunded is what the
+	// leader's level-0 commission bore of their coupons, already left out of Earned; Earned is
+	// dated by the ledger's posting of the payment, moments later, so an order paid in the last
+	// moments of a period can have its commission in the next.
 	Discounts Discounts
 }
 

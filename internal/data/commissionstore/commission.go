@@ -222,7 +222,7 @@ func (s *CommissionStore) EarnedByLevel(ctx context.Context, leaderID int64, fro
 
 // ServedDiscounts implements commission.Repo: the orders are orderstore's.
 func (s *CommissionStore) ServedDiscounts(ctx context.Context, leaderID int64, from, to time.Time) (commission.Discounts, error) {
-	return orderstore.ServedDiscounts(ctx, s.data, leaderID, commission.KindPaid, from, to)
+	return orderstore.ServedDiscounts(ctx, s.data, leaderID, from, to)
 }
 
 // The books are the ledger's: commission reads them through their owner.

@@ -20,19 +20,15 @@ const discountsSelect = `SELECT COUNT(*), COALESCE(SUM(o.amount + o.promo_off + 
     (SELECT COALESCE(SUM(l.price * l.quantity), 0) FROM order_lines l WHERE l.order_id = o.id AND l.gift) END), 0)
 FROM orders o `
 
-// servedDiscountsSQL walks the leader's orders on the (leader_id, batch_id) index and keeps
-// those whose payment the ledger recorded in [$2, $3) by the order_id index of the ledger's
-// transactions. A payment is posted after the order was paid, so an order paid at or after $3
-// cannot be one of them.
-const servedDiscountsSQL = discountsSelect + `WHERE o.leader_id = $1 AND o.paid_at < $3
-  AND EXISTS (SELECT 1 FROM ledger_transactions t
-              WHERE t.order_id = o.id AND t.kind = $4 AND t.created_at >= $2 AND t.created_at < $3)`
+// servedDiscountsSQL reads the leader's orders paid in [$2, $3): a BitmapAnd of the
+// (leader_id, batch_id) and (paid_at, id) indexes, so a statement reads the leader's period
+// and nothing of its other months.
+const servedDiscountsSQL = discountsSelect + `WHERE o.leader_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3`
 
-// ServedDiscounts sums the promotions on the orders leaderID served whose payment the ledger
-// recorded (a transaction of kind paidKind) in [from, to): the orders the leader's level-0
-// commission of a statement period was earned on.
-func ServedDiscounts(ctx context.Context, db *sqldb.DB, leaderID int64, paidKind string, from, to time.Time) (commission.Discounts, error) {
-	d, err := discounts(ctx, db, servedDiscountsSQL, leaderID, from.UTC(), to.UTC(), paidKind)
+// ServedDiscounts sums the promotions on the orders leaderID served that were paid in
+// [from, to).
+func ServedDiscounts(ctx context.Context, db *sqldb.DB, leaderID int64, from, to time.Time) (commission.Discounts, error) {
+	d, err := discounts(ctx, db, servedDiscountsSQL, leaderID, from.UTC(), to.UTC())
 	if err != nil {
 		return d, fmt.Errorf("discounts on the orders of leader %d: %w", leaderID, err)
 	}
