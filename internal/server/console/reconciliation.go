@@ -18,7 +18,7 @@ const (
 	reconCSV  = reconPath + "/csv"
 )
 
-// The recon page shows promotions as the shared part does.
+// The page shows the promotions' figures with the block the statement and reconciliation share.
 func init() { viewParts["recon"] = append(viewParts["recon"], "discount_parts") }
 
 // reconData is the reconciliation page: the day picked (yesterday in Beijing by default, the

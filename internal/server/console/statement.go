@@ -20,7 +20,7 @@ const (
 	statementCSV  = statementPath + "/csv"
 )
 
-// The statement page shows promotions as the shared part does.
+// The page shows the promotions' figures with the block the statement and reconciliation share.
 func init() { viewParts["statement"] = append(viewParts["statement"], "discount_parts") }
 
 // statementData is a leader's statement page: the form (leader, first day, day after the last)
