@@ -23,9 +23,9 @@ import (
 //	below the threshold      1500     0      0       0  1500  150
 //
 // The leader's statement of the period, the day's reconciliation figures and the dashboard
-// show exactly those sums, the leader's own commission bears the ¥3 it funded, another leader's
-// statement shows none of it, a whole refund of the leader-funded order changes the figures of
-// what was sold but not what it reverses, and the ledger stays balanced throughout.
+// show exactly those sums; the leader's own commission bears the ¥3 it funded; another leader's
+// statement shows none of it; a whole refund of the leader-funded order reverses its 90 and
+// leaves the figures of what was sold as they were; the ledger stays balanced throughout.
 func TestReportsShowDiscountsAndWhoFundedThem(t *testing.T) {
 	e := newPrEnv(t, "redis")
 	ctx := t.Context()
