@@ -120,6 +120,10 @@ func printReconciliation(w io.Writer, r *reconcile.Report) {
 	fmt.Fprintf(w, "  bills: %d payments, %d refunds, %d shares, %d unfreezes, %d returns; ours: %d payments, %d refunds, %d shares\n",
 		c.BillPayments, c.BillRefunds, c.BillShares, c.BillUnfreezes, c.BillReturns, c.OurPayments, c.OurRefunds, c.OurShares)
 	fmt.Fprintf(w, "  %d bill lines matched; the ledger of %d orders checked\n", c.Matched, c.Orders)
+	d := r.Discounts
+	fmt.Fprintf(w, "  %d orders paid (yuan): goods %s − 满减 %s − coupons %s = paid %s; discounts borne by leaders %s, by the platform %s; gifts %s\n",
+		d.Orders, report.Yuan(d.Goods), report.Yuan(d.PromoOff), report.Yuan(d.CouponOff), report.Yuan(d.Paid),
+		report.Yuan(d.LeaderFunded), report.Yuan(d.PlatformFunded()), report.Yuan(d.Gifts))
 	if len(r.Differences) > 0 {
 		fmt.Fprintln(w, "\ndifferences (amounts in yuan):")
 		printDifferences(w, r.Differences)

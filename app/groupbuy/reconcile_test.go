@@ -7,14 +7,18 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 )
 
 func TestPrintReconciliation(t *testing.T) {
 	day := time.Date(2026, 5, 1, 0, 0, 0, 0, bjtime.Zone)
 	var b strings.Builder
-	printReconciliation(&b, &reconcile.Report{Day: day, Clean: true, Counts: reconcile.Counts{BillPayments: 2, Matched: 2}})
-	if out := b.String(); !strings.HasPrefix(out, "reconciliation of 2026-05-01: clean\n") || strings.Contains(out, "differences") {
+	printReconciliation(&b, &reconcile.Report{Day: day, Clean: true, Counts: reconcile.Counts{BillPayments: 2, Matched: 2},
+		Discounts: commission.Discounts{Orders: 2, Goods: 10000, PromoOff: 800, CouponOff: 1000, LeaderFunded: 300, Paid: 8200}})
+	if out := b.String(); !strings.HasPrefix(out, "reconciliation of 2026-05-01: clean\n") || strings.Contains(out, "differences") ||
+		!strings.Contains(out, "2 orders paid (yuan): goods 100.00 − 满减 8.00 − coupons 10.00 = paid 82.00; "+
+			"discounts borne by leaders 3.00, by the platform 15.00; gifts 0.00") {
 		t.Errorf("clean day:\n%s", out)
 	}
 	b.Reset()

@@ -14,9 +14,12 @@ import (
 	"github.com/groupbuy/groupbuy/ent/receiverregistration"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	bizpay "github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/data/datatest"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
@@ -56,12 +59,14 @@ func testDashboard(t *testing.T, s *stack) {
 	}
 	want := &dashboard.Dashboard{Day: "2026-12-07", PreviousDay: "2026-12-06", ReadAt: dashNow,
 		// Orders 2, 3 and 4; shopper 1 paid in A and B and is one buyer of the day.
-		Sales:    dashboard.Sales{Orders: 3, Paid: 9000, Refunded: 1500 + 200 + 100 + 800, Buyers: 2},
+		Sales: dashboard.Sales{Orders: 3, Paid: 9000, Refunded: 1500 + 200 + 100 + 800, Buyers: 2,
+			PromoOff: 500, CouponOff: 300 + 200, LeaderFunded: 100},
 		Previous: dashboard.Sales{Orders: 2, Paid: 1600, Refunded: 300, Buyers: 2},
 		Grids: []dashboard.Grid{
-			{Cell: dashGridA, Sales: dashboard.Sales{Orders: 2, Paid: 5000, Refunded: 300, Buyers: 2},
+			{Cell: dashGridA, Sales: dashboard.Sales{Orders: 2, Paid: 5000, Refunded: 300, Buyers: 2,
+				PromoOff: 500, CouponOff: 300, LeaderFunded: 100},
 				Previous: dashboard.Sales{Orders: 1, Paid: 1000, Refunded: 300, Buyers: 1}},
-			{Cell: dashGridB, Sales: dashboard.Sales{Orders: 1, Paid: 4000, Refunded: 1500, Buyers: 1},
+			{Cell: dashGridB, Sales: dashboard.Sales{Orders: 1, Paid: 4000, Refunded: 1500, Buyers: 1, CouponOff: 200},
 				Previous: dashboard.Sales{Orders: 1, Paid: 600, Buyers: 1}},
 			{Cell: dashGridC, Sales: dashboard.Sales{Refunded: 800}},
 		},
@@ -71,6 +76,23 @@ func testDashboard(t *testing.T, s *stack) {
 	got.ReadAt = got.ReadAt.UTC()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("dashboard of today\n got %+v\nwant %+v", got, want)
+	}
+
+	// Finance's figures of the same day, the gift valued from its line.
+	from := time.Date(2026, 12, 7, 0, 0, 0, 0, bjtime.Zone)
+	promos, err := orderstore.PaidDiscounts(t.Context(), s.data, from, from.AddDate(0, 0, 1))
+	if want := (commission.Discounts{Orders: 3, Goods: 9000 + 500 + 500, PromoOff: 500, CouponOff: 500, LeaderFunded: 100,
+		Paid: 9000, Gifts: 500}); err != nil || promos != want {
+		t.Errorf("discounts of 2026-12-07 = %+v, %v; want %+v", promos, err, want)
+	}
+	// Every order is leader 1's: its statement of the day holds the same, another leader's none.
+	served, err := orderstore.ServedDiscounts(t.Context(), s.data, 1, from, from.AddDate(0, 0, 1))
+	if err != nil || served != promos {
+		t.Errorf("leader 1's discounts of 2026-12-07 = %+v, %v; want %+v", served, err, promos)
+	}
+	if served, err := orderstore.ServedDiscounts(t.Context(), s.data, 2, from, from.AddDate(0, 0, 1)); err != nil ||
+		served != (commission.Discounts{}) {
+		t.Errorf("leader 2's discounts of 2026-12-07 = %+v, %v; want none", served, err)
 	}
 
 	// The day before: the first instant of 2026-12-07 is no longer in it, the last second of
@@ -132,6 +154,12 @@ func seedDashboard(t *testing.T, db *sqldb.DB) {
 			q.SetPaidAt(at(o.paidAt))
 		}
 		switch i {
+		case 2: // 满减 of 500 with a gift, and a coupon of 300 its leader funds 100 of
+			q.SetPromoOff(500).SetCouponOff(300).SetLeaderFunded(100).SetActivityID(1).SetCouponID(1)
+		case 3: // a platform coupon of 200
+			q.SetCouponOff(200).SetCouponID(2)
+		}
+		switch i {
 		case 7, 9: // ready before 2026-12-04T02:00Z, 72 hours before now: overdue (until picked up)
 			q.SetReadyAt(at("2026-12-04T01:59:59Z"))
 		case 8: // ready for just under 72 hours: in time
@@ -139,6 +167,14 @@ func seedDashboard(t *testing.T, db *sqldb.DB) {
 		}
 		ids[i] = q.SaveX(ctx).ID
 	}
+	line := func(order int, item int, price, qty, amount, promoOff, couponOff, funded int64, gift bool) {
+		c.OrderLine.Create().SetOrderID(ids[order]).SetItemID(item).SetSkuID(item).SetTitle("草莓").SetPrice(price).
+			SetQuantity(qty).SetAmount(amount).SetPromoOff(promoOff).SetCouponOff(couponOff).SetLeaderFunded(funded).
+			SetGift(gift).SetCommissionBp(1000).SaveX(ctx)
+	}
+	line(2, 1, 1900, 2, 3000, 500, 300, 100, false)
+	line(2, 2, 250, 2, 0, 500, 0, 0, true) // the gift: its 满减 is all of it, apart from the order's
+	line(3, 1, 4200, 1, 4000, 0, 200, 0, false)
 	refunds := []struct {
 		order     int // index in orders
 		amount    int64

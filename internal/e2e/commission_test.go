@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +190,18 @@ func TestCommissionPaidOrderThroughTheBinary(t *testing.T) {
 		if col[h] != report.Yuan(fen) {
 			t.Errorf("statement CSV %s = %q, JSON says %d fen (%s)", h, col[h], fen, stmt.raw)
 		}
+	}
+	// The promotions on A's orders: none took anything off, so the goods are what was paid.
+	disc, _ := stmt.body["discounts"].(map[string]any)
+	for h, key := range map[string]string{"商品原价(元)": "goodsFen", "满减(元)": "promoOffFen", "优惠券(元)": "couponOffFen",
+		"实付(元)": "paidFen", "团长佣金承担(元)": "leaderFundedFen", "平台承担(元)": "platformFundedFen", "满赠赠品(元)": "giftsFen"} {
+		if col[h] != report.Yuan(coInt(disc[key])) {
+			t.Errorf("statement CSV %s = %q, JSON says %v fen (%s)", h, col[h], disc[key], stmt.raw)
+		}
+	}
+	if paid := coInt(disc["paidFen"]); paid <= 0 || coInt(disc["goodsFen"]) != paid || coInt(disc["promoOffFen"])+coInt(disc["couponOffFen"]) != 0 ||
+		col["服务订单数"] != strconv.FormatInt(coInt(disc["orders"]), 10) || coInt(disc["orders"]) < 1 {
+		t.Errorf("statement discounts %v, CSV orders %q: want A's paid orders without promotions", disc, col["服务订单数"])
 	}
 	if col["本期佣金-0级(元)"] != report.Yuan(wantA) || col["团长ID"] != aID {
 		t.Errorf("statement CSV row %q, want %s earned at level 0", recs[1], report.Yuan(wantA))

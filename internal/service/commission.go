@@ -261,7 +261,8 @@ func balanceProto(b *commission.Balance) *v1.CommissionBalance {
 
 func statementProto(s *commission.Statement) *v1.CommissionStatement {
 	out := &v1.CommissionStatement{LeaderId: s.LeaderID, Month: s.Month, OpeningFen: s.Opening, EarnedFen: s.Earned,
-		ReversedFen: s.Reversed, SettledFen: s.Settled, OwedFen: s.Owed, ClosingFen: s.Closing}
+		ReversedFen: s.Reversed, SettledFen: s.Settled, OwedFen: s.Owed, ClosingFen: s.Closing,
+		Discounts: promotionsProto(s.Discounts)}
 	levels := make([]int, 0, len(s.EarnedByLevel))
 	for l := range s.EarnedByLevel {
 		levels = append(levels, l)
@@ -271,6 +272,12 @@ func statementProto(s *commission.Statement) *v1.CommissionStatement {
 		out.EarnedByLevel = append(out.EarnedByLevel, &v1.LevelAmount{Level: int32(l), AmountFen: s.EarnedByLevel[l]})
 	}
 	return out
+}
+
+// promotionsProto is what promotions took off a set of paid orders, and who funded it.
+func promotionsProto(d commission.Discounts) *v1.PromotionTotals {
+	return &v1.PromotionTotals{Orders: d.Orders, GoodsFen: d.Goods, PromoOffFen: d.PromoOff, CouponOffFen: d.CouponOff,
+		LeaderFundedFen: d.LeaderFunded, PlatformFundedFen: d.PlatformFunded(), PaidFen: d.Paid, GiftsFen: d.Gifts}
 }
 
 // commissionError maps commission's refusals, then everything else as usual.

@@ -37,5 +37,7 @@ func (s *OpsDashboardService) GetDashboard(ctx context.Context, req *v1.GetDashb
 }
 
 func salesProto(s dashboard.Sales) *v1.DaySales {
-	return &v1.DaySales{Orders: s.Orders, PaidFen: s.Paid, RefundedFen: s.Refunded, Buyers: s.Buyers}
+	return &v1.DaySales{Orders: s.Orders, PaidFen: s.Paid, RefundedFen: s.Refunded, Buyers: s.Buyers,
+		PromoOffFen: s.PromoOff, CouponOffFen: s.CouponOff, LeaderFundedFen: s.LeaderFunded,
+		PlatformFundedFen: s.PlatformFunded()}
 }

@@ -67,7 +67,8 @@ func reconciliationProto(r *reconcile.Report) *v1.ReconciliationReport {
 			BillShares: int32(c.BillShares), BillUnfreezes: int32(c.BillUnfreezes), BillReturns: int32(c.BillReturns),
 			OurPayments: int32(c.OurPayments), OurRefunds: int32(c.OurRefunds), OurShares: int32(c.OurShares),
 			Matched: int32(c.Matched), Orders: int32(c.Orders)},
-		Differences: differencesProto(r.Differences), Notes: differencesProto(r.Notes)}
+		Differences: differencesProto(r.Differences), Notes: differencesProto(r.Notes),
+		Discounts: promotionsProto(r.Discounts)}
 	return out
 }
 

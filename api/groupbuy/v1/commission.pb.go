@@ -480,6 +480,10 @@ type CommissionStatement struct {
 	SettledFen    int64                  `protobuf:"varint,7,opt,name=settled_fen,json=settledFen,proto3" json:"settled_fen,omitempty"`
 	OwedFen       int64                  `protobuf:"varint,8,opt,name=owed_fen,json=owedFen,proto3" json:"owed_fen,omitempty"`
 	ClosingFen    int64                  `protobuf:"varint,9,opt,name=closing_fen,json=closingFen,proto3" json:"closing_fen,omitempty"`
+	// The promotions on the orders the leader served (level 0) that were paid in the month, by
+	// the order's paid time as finance's day reports date them: leader_funded_fen is what the
+	// leader's commission bore, already left out of earned_fen.
+	Discounts     *PromotionTotals `protobuf:"bytes,10,opt,name=discounts,proto3" json:"discounts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -577,6 +581,123 @@ func (x *CommissionStatement) GetClosingFen() int64 {
 	return 0
 }
 
+func (x *CommissionStatement) GetDiscounts() *PromotionTotals {
+	if x != nil {
+		return x.Discounts
+	}
+	return nil
+}
+
+// PromotionTotals are what paid orders sold and what promotions took off them, in fen, as the
+// orders recorded it at checkout: goods − promo_off − coupon_off = paid, and
+// leader_funded + platform_funded = promo_off + coupon_off. Refunds change none of them.
+type PromotionTotals struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Orders int64                  `protobuf:"varint,1,opt,name=orders,proto3" json:"orders,omitempty"`
+	// The presale value of the lines paid for; gifts are apart.
+	GoodsFen int64 `protobuf:"varint,2,opt,name=goods_fen,json=goodsFen,proto3" json:"goods_fen,omitempty"`
+	// Money off by 满减 activities.
+	PromoOffFen int64 `protobuf:"varint,3,opt,name=promo_off_fen,json=promoOffFen,proto3" json:"promo_off_fen,omitempty"`
+	// Money off by coupons.
+	CouponOffFen int64 `protobuf:"varint,4,opt,name=coupon_off_fen,json=couponOffFen,proto3" json:"coupon_off_fen,omitempty"`
+	// The part of coupon_off the serving leaders' commission bore (leader-funded coupons).
+	LeaderFundedFen int64 `protobuf:"varint,5,opt,name=leader_funded_fen,json=leaderFundedFen,proto3" json:"leader_funded_fen,omitempty"`
+	// Every other fen off, which the platform bore: the 满减 and the platform's coupons.
+	PlatformFundedFen int64 `protobuf:"varint,6,opt,name=platform_funded_fen,json=platformFundedFen,proto3" json:"platform_funded_fen,omitempty"`
+	// What the shoppers paid.
+	PaidFen int64 `protobuf:"varint,7,opt,name=paid_fen,json=paidFen,proto3" json:"paid_fen,omitempty"`
+	// Gifts of 满赠 tiers at their presale price, paid nothing; the platform bears them.
+	GiftsFen      int64 `protobuf:"varint,8,opt,name=gifts_fen,json=giftsFen,proto3" json:"gifts_fen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PromotionTotals) Reset() {
+	*x = PromotionTotals{}
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PromotionTotals) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PromotionTotals) ProtoMessage() {}
+
+func (x *PromotionTotals) ProtoReflect() protoreflect.Message {
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PromotionTotals.ProtoReflect.Descriptor instead.
+func (*PromotionTotals) Descriptor() ([]byte, []int) {
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PromotionTotals) GetOrders() int64 {
+	if x != nil {
+		return x.Orders
+	}
+	return 0
+}
+
+func (x *PromotionTotals) GetGoodsFen() int64 {
+	if x != nil {
+		return x.GoodsFen
+	}
+	return 0
+}
+
+func (x *PromotionTotals) GetPromoOffFen() int64 {
+	if x != nil {
+		return x.PromoOffFen
+	}
+	return 0
+}
+
+func (x *PromotionTotals) GetCouponOffFen() int64 {
+	if x != nil {
+		return x.CouponOffFen
+	}
+	return 0
+}
+
+func (x *PromotionTotals) GetLeaderFundedFen() int64 {
+	if x != nil {
+		return x.LeaderFundedFen
+	}
+	return 0
+}
+
+func (x *PromotionTotals) GetPlatformFundedFen() int64 {
+	if x != nil {
+		return x.PlatformFundedFen
+	}
+	return 0
+}
+
+func (x *PromotionTotals) GetPaidFen() int64 {
+	if x != nil {
+		return x.PaidFen
+	}
+	return 0
+}
+
+func (x *PromotionTotals) GetGiftsFen() int64 {
+	if x != nil {
+		return x.GiftsFen
+	}
+	return 0
+}
+
 type GetLeaderBalanceRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	LeaderId      int64                  `protobuf:"varint,1,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
@@ -586,7 +707,7 @@ type GetLeaderBalanceRequest struct {
 
 func (x *GetLeaderBalanceRequest) Reset() {
 	*x = GetLeaderBalanceRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -598,7 +719,7 @@ func (x *GetLeaderBalanceRequest) String() string {
 func (*GetLeaderBalanceRequest) ProtoMessage() {}
 
 func (x *GetLeaderBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[8]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -611,7 +732,7 @@ func (x *GetLeaderBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderBalanceRequest.ProtoReflect.Descriptor instead.
 func (*GetLeaderBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{8}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetLeaderBalanceRequest) GetLeaderId() int64 {
@@ -632,7 +753,7 @@ type ListLeaderCommissionsRequest struct {
 
 func (x *ListLeaderCommissionsRequest) Reset() {
 	*x = ListLeaderCommissionsRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +765,7 @@ func (x *ListLeaderCommissionsRequest) String() string {
 func (*ListLeaderCommissionsRequest) ProtoMessage() {}
 
 func (x *ListLeaderCommissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[9]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +778,7 @@ func (x *ListLeaderCommissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLeaderCommissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListLeaderCommissionsRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{9}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListLeaderCommissionsRequest) GetLeaderId() int64 {
@@ -691,7 +812,7 @@ type GetLeaderStatementRequest struct {
 
 func (x *GetLeaderStatementRequest) Reset() {
 	*x = GetLeaderStatementRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +824,7 @@ func (x *GetLeaderStatementRequest) String() string {
 func (*GetLeaderStatementRequest) ProtoMessage() {}
 
 func (x *GetLeaderStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[10]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +837,7 @@ func (x *GetLeaderStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderStatementRequest.ProtoReflect.Descriptor instead.
 func (*GetLeaderStatementRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{10}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetLeaderStatementRequest) GetLeaderId() int64 {
@@ -741,7 +862,7 @@ type GetTrialBalanceRequest struct {
 
 func (x *GetTrialBalanceRequest) Reset() {
 	*x = GetTrialBalanceRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +874,7 @@ func (x *GetTrialBalanceRequest) String() string {
 func (*GetTrialBalanceRequest) ProtoMessage() {}
 
 func (x *GetTrialBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[11]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +887,7 @@ func (x *GetTrialBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialBalanceRequest.ProtoReflect.Descriptor instead.
 func (*GetTrialBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{11}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{12}
 }
 
 type AccountTotal struct {
@@ -784,7 +905,7 @@ type AccountTotal struct {
 
 func (x *AccountTotal) Reset() {
 	*x = AccountTotal{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +917,7 @@ func (x *AccountTotal) String() string {
 func (*AccountTotal) ProtoMessage() {}
 
 func (x *AccountTotal) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[12]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +930,7 @@ func (x *AccountTotal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountTotal.ProtoReflect.Descriptor instead.
 func (*AccountTotal) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{12}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AccountTotal) GetOwnerKind() string {
@@ -851,7 +972,7 @@ type TrialBalance struct {
 
 func (x *TrialBalance) Reset() {
 	*x = TrialBalance{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +984,7 @@ func (x *TrialBalance) String() string {
 func (*TrialBalance) ProtoMessage() {}
 
 func (x *TrialBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[13]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +997,7 @@ func (x *TrialBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalance.ProtoReflect.Descriptor instead.
 func (*TrialBalance) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{13}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TrialBalance) GetAccounts() []*AccountTotal {
@@ -903,7 +1024,7 @@ type GetGridTotalsRequest struct {
 
 func (x *GetGridTotalsRequest) Reset() {
 	*x = GetGridTotalsRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -915,7 +1036,7 @@ func (x *GetGridTotalsRequest) String() string {
 func (*GetGridTotalsRequest) ProtoMessage() {}
 
 func (x *GetGridTotalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[14]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -928,7 +1049,7 @@ func (x *GetGridTotalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGridTotalsRequest.ProtoReflect.Descriptor instead.
 func (*GetGridTotalsRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{14}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetGridTotalsRequest) GetFrom() *timestamppb.Timestamp {
@@ -959,7 +1080,7 @@ type GridTotal struct {
 
 func (x *GridTotal) Reset() {
 	*x = GridTotal{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[15]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +1092,7 @@ func (x *GridTotal) String() string {
 func (*GridTotal) ProtoMessage() {}
 
 func (x *GridTotal) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[15]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +1105,7 @@ func (x *GridTotal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GridTotal.ProtoReflect.Descriptor instead.
 func (*GridTotal) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{15}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GridTotal) GetGridCell() string {
@@ -1031,7 +1152,7 @@ type GridTotals struct {
 
 func (x *GridTotals) Reset() {
 	*x = GridTotals{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[16]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1043,7 +1164,7 @@ func (x *GridTotals) String() string {
 func (*GridTotals) ProtoMessage() {}
 
 func (x *GridTotals) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[16]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1056,7 +1177,7 @@ func (x *GridTotals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GridTotals.ProtoReflect.Descriptor instead.
 func (*GridTotals) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{16}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GridTotals) GetGrids() []*GridTotal {
@@ -1079,7 +1200,7 @@ type ExportLeaderStatementRequest struct {
 
 func (x *ExportLeaderStatementRequest) Reset() {
 	*x = ExportLeaderStatementRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1212,7 @@ func (x *ExportLeaderStatementRequest) String() string {
 func (*ExportLeaderStatementRequest) ProtoMessage() {}
 
 func (x *ExportLeaderStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[17]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1225,7 @@ func (x *ExportLeaderStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportLeaderStatementRequest.ProtoReflect.Descriptor instead.
 func (*ExportLeaderStatementRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{17}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ExportLeaderStatementRequest) GetLeaderId() int64 {
@@ -1136,7 +1257,7 @@ type ExportTrialBalanceRequest struct {
 
 func (x *ExportTrialBalanceRequest) Reset() {
 	*x = ExportTrialBalanceRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1269,7 @@ func (x *ExportTrialBalanceRequest) String() string {
 func (*ExportTrialBalanceRequest) ProtoMessage() {}
 
 func (x *ExportTrialBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[18]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1282,7 @@ func (x *ExportTrialBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportTrialBalanceRequest.ProtoReflect.Descriptor instead.
 func (*ExportTrialBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{18}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{19}
 }
 
 type CheckLedgerRequest struct {
@@ -1172,7 +1293,7 @@ type CheckLedgerRequest struct {
 
 func (x *CheckLedgerRequest) Reset() {
 	*x = CheckLedgerRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1184,7 +1305,7 @@ func (x *CheckLedgerRequest) String() string {
 func (*CheckLedgerRequest) ProtoMessage() {}
 
 func (x *CheckLedgerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[19]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1197,7 +1318,7 @@ func (x *CheckLedgerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckLedgerRequest.ProtoReflect.Descriptor instead.
 func (*CheckLedgerRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{19}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{20}
 }
 
 type BalanceDiff struct {
@@ -1211,7 +1332,7 @@ type BalanceDiff struct {
 
 func (x *BalanceDiff) Reset() {
 	*x = BalanceDiff{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1223,7 +1344,7 @@ func (x *BalanceDiff) String() string {
 func (*BalanceDiff) ProtoMessage() {}
 
 func (x *BalanceDiff) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[20]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1236,7 +1357,7 @@ func (x *BalanceDiff) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BalanceDiff.ProtoReflect.Descriptor instead.
 func (*BalanceDiff) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{20}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *BalanceDiff) GetAccount() string {
@@ -1277,7 +1398,7 @@ type LedgerReport struct {
 
 func (x *LedgerReport) Reset() {
 	*x = LedgerReport{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1410,7 @@ func (x *LedgerReport) String() string {
 func (*LedgerReport) ProtoMessage() {}
 
 func (x *LedgerReport) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[21]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1423,7 @@ func (x *LedgerReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerReport.ProtoReflect.Descriptor instead.
 func (*LedgerReport) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{21}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *LedgerReport) GetOk() bool {
@@ -1382,7 +1503,7 @@ type CreatePlanRequest struct {
 
 func (x *CreatePlanRequest) Reset() {
 	*x = CreatePlanRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1394,7 +1515,7 @@ func (x *CreatePlanRequest) String() string {
 func (*CreatePlanRequest) ProtoMessage() {}
 
 func (x *CreatePlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[22]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1407,7 +1528,7 @@ func (x *CreatePlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePlanRequest.ProtoReflect.Descriptor instead.
 func (*CreatePlanRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{22}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreatePlanRequest) GetGridCell() string {
@@ -1448,7 +1569,7 @@ type CommissionPlan struct {
 
 func (x *CommissionPlan) Reset() {
 	*x = CommissionPlan{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1581,7 @@ func (x *CommissionPlan) String() string {
 func (*CommissionPlan) ProtoMessage() {}
 
 func (x *CommissionPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[23]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1594,7 @@ func (x *CommissionPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommissionPlan.ProtoReflect.Descriptor instead.
 func (*CommissionPlan) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{23}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CommissionPlan) GetId() int64 {
@@ -1540,7 +1661,7 @@ type ListPlansRequest struct {
 
 func (x *ListPlansRequest) Reset() {
 	*x = ListPlansRequest{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[24]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1673,7 @@ func (x *ListPlansRequest) String() string {
 func (*ListPlansRequest) ProtoMessage() {}
 
 func (x *ListPlansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[24]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1686,7 @@ func (x *ListPlansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPlansRequest.ProtoReflect.Descriptor instead.
 func (*ListPlansRequest) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{24}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{25}
 }
 
 type ListPlansReply struct {
@@ -1577,7 +1698,7 @@ type ListPlansReply struct {
 
 func (x *ListPlansReply) Reset() {
 	*x = ListPlansReply{}
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[25]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1710,7 @@ func (x *ListPlansReply) String() string {
 func (*ListPlansReply) ProtoMessage() {}
 
 func (x *ListPlansReply) ProtoReflect() protoreflect.Message {
-	mi := &file_groupbuy_v1_commission_proto_msgTypes[25]
+	mi := &file_groupbuy_v1_commission_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1723,7 @@ func (x *ListPlansReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPlansReply.ProtoReflect.Descriptor instead.
 func (*ListPlansReply) Descriptor() ([]byte, []int) {
-	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{25}
+	return file_groupbuy_v1_commission_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListPlansReply) GetPlans() []*CommissionPlan {
@@ -1651,7 +1772,7 @@ const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"\vLevelAmount\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\x05R\x05level\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\xca\x02\n" +
+	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\x86\x03\n" +
 	"\x13CommissionStatement\x12\x1b\n" +
 	"\tleader_id\x18\x01 \x01(\x03R\bleaderId\x12\x14\n" +
 	"\x05month\x18\x02 \x01(\tR\x05month\x12\x1f\n" +
@@ -1665,7 +1786,18 @@ const file_groupbuy_v1_commission_proto_rawDesc = "" +
 	"settledFen\x12\x19\n" +
 	"\bowed_fen\x18\b \x01(\x03R\aowedFen\x12\x1f\n" +
 	"\vclosing_fen\x18\t \x01(\x03R\n" +
-	"closingFen\"?\n" +
+	"closingFen\x12:\n" +
+	"\tdiscounts\x18\n" +
+	" \x01(\v2\x1c.groupbuy.v1.PromotionTotalsR\tdiscounts\"\xa4\x02\n" +
+	"\x0fPromotionTotals\x12\x16\n" +
+	"\x06orders\x18\x01 \x01(\x03R\x06orders\x12\x1b\n" +
+	"\tgoods_fen\x18\x02 \x01(\x03R\bgoodsFen\x12\"\n" +
+	"\rpromo_off_fen\x18\x03 \x01(\x03R\vpromoOffFen\x12$\n" +
+	"\x0ecoupon_off_fen\x18\x04 \x01(\x03R\fcouponOffFen\x12*\n" +
+	"\x11leader_funded_fen\x18\x05 \x01(\x03R\x0fleaderFundedFen\x12.\n" +
+	"\x13platform_funded_fen\x18\x06 \x01(\x03R\x11platformFundedFen\x12\x19\n" +
+	"\bpaid_fen\x18\a \x01(\x03R\apaidFen\x12\x1b\n" +
+	"\tgifts_fen\x18\b \x01(\x03R\bgiftsFen\"?\n" +
 	"\x17GetLeaderBalanceRequest\x12$\n" +
 	"\tleader_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bleaderId\"\x92\x01\n" +
 	"\x1cListLeaderCommissionsRequest\x12$\n" +
@@ -1769,7 +1901,7 @@ func file_groupbuy_v1_commission_proto_rawDescGZIP() []byte {
 	return file_groupbuy_v1_commission_proto_rawDescData
 }
 
-var file_groupbuy_v1_commission_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_groupbuy_v1_commission_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_groupbuy_v1_commission_proto_goTypes = []any{
 	(*CommissionBalance)(nil),            // 0: groupbuy.v1.CommissionBalance
 	(*GetMyBalanceRequest)(nil),          // 1: groupbuy.v1.GetMyBalanceRequest
@@ -1779,71 +1911,73 @@ var file_groupbuy_v1_commission_proto_goTypes = []any{
 	(*ListCommissionsReply)(nil),         // 5: groupbuy.v1.ListCommissionsReply
 	(*LevelAmount)(nil),                  // 6: groupbuy.v1.LevelAmount
 	(*CommissionStatement)(nil),          // 7: groupbuy.v1.CommissionStatement
-	(*GetLeaderBalanceRequest)(nil),      // 8: groupbuy.v1.GetLeaderBalanceRequest
-	(*ListLeaderCommissionsRequest)(nil), // 9: groupbuy.v1.ListLeaderCommissionsRequest
-	(*GetLeaderStatementRequest)(nil),    // 10: groupbuy.v1.GetLeaderStatementRequest
-	(*GetTrialBalanceRequest)(nil),       // 11: groupbuy.v1.GetTrialBalanceRequest
-	(*AccountTotal)(nil),                 // 12: groupbuy.v1.AccountTotal
-	(*TrialBalance)(nil),                 // 13: groupbuy.v1.TrialBalance
-	(*GetGridTotalsRequest)(nil),         // 14: groupbuy.v1.GetGridTotalsRequest
-	(*GridTotal)(nil),                    // 15: groupbuy.v1.GridTotal
-	(*GridTotals)(nil),                   // 16: groupbuy.v1.GridTotals
-	(*ExportLeaderStatementRequest)(nil), // 17: groupbuy.v1.ExportLeaderStatementRequest
-	(*ExportTrialBalanceRequest)(nil),    // 18: groupbuy.v1.ExportTrialBalanceRequest
-	(*CheckLedgerRequest)(nil),           // 19: groupbuy.v1.CheckLedgerRequest
-	(*BalanceDiff)(nil),                  // 20: groupbuy.v1.BalanceDiff
-	(*LedgerReport)(nil),                 // 21: groupbuy.v1.LedgerReport
-	(*CreatePlanRequest)(nil),            // 22: groupbuy.v1.CreatePlanRequest
-	(*CommissionPlan)(nil),               // 23: groupbuy.v1.CommissionPlan
-	(*ListPlansRequest)(nil),             // 24: groupbuy.v1.ListPlansRequest
-	(*ListPlansReply)(nil),               // 25: groupbuy.v1.ListPlansReply
-	(*timestamppb.Timestamp)(nil),        // 26: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),            // 27: google.api.HttpBody
+	(*PromotionTotals)(nil),              // 8: groupbuy.v1.PromotionTotals
+	(*GetLeaderBalanceRequest)(nil),      // 9: groupbuy.v1.GetLeaderBalanceRequest
+	(*ListLeaderCommissionsRequest)(nil), // 10: groupbuy.v1.ListLeaderCommissionsRequest
+	(*GetLeaderStatementRequest)(nil),    // 11: groupbuy.v1.GetLeaderStatementRequest
+	(*GetTrialBalanceRequest)(nil),       // 12: groupbuy.v1.GetTrialBalanceRequest
+	(*AccountTotal)(nil),                 // 13: groupbuy.v1.AccountTotal
+	(*TrialBalance)(nil),                 // 14: groupbuy.v1.TrialBalance
+	(*GetGridTotalsRequest)(nil),         // 15: groupbuy.v1.GetGridTotalsRequest
+	(*GridTotal)(nil),                    // 16: groupbuy.v1.GridTotal
+	(*GridTotals)(nil),                   // 17: groupbuy.v1.GridTotals
+	(*ExportLeaderStatementRequest)(nil), // 18: groupbuy.v1.ExportLeaderStatementRequest
+	(*ExportTrialBalanceRequest)(nil),    // 19: groupbuy.v1.ExportTrialBalanceRequest
+	(*CheckLedgerRequest)(nil),           // 20: groupbuy.v1.CheckLedgerRequest
+	(*BalanceDiff)(nil),                  // 21: groupbuy.v1.BalanceDiff
+	(*LedgerReport)(nil),                 // 22: groupbuy.v1.LedgerReport
+	(*CreatePlanRequest)(nil),            // 23: groupbuy.v1.CreatePlanRequest
+	(*CommissionPlan)(nil),               // 24: groupbuy.v1.CommissionPlan
+	(*ListPlansRequest)(nil),             // 25: groupbuy.v1.ListPlansRequest
+	(*ListPlansReply)(nil),               // 26: groupbuy.v1.ListPlansReply
+	(*timestamppb.Timestamp)(nil),        // 27: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),            // 28: google.api.HttpBody
 }
 var file_groupbuy_v1_commission_proto_depIdxs = []int32{
-	26, // 0: groupbuy.v1.CommissionEntry.paid_at:type_name -> google.protobuf.Timestamp
+	27, // 0: groupbuy.v1.CommissionEntry.paid_at:type_name -> google.protobuf.Timestamp
 	4,  // 1: groupbuy.v1.ListCommissionsReply.entries:type_name -> groupbuy.v1.CommissionEntry
 	6,  // 2: groupbuy.v1.CommissionStatement.earned_by_level:type_name -> groupbuy.v1.LevelAmount
-	12, // 3: groupbuy.v1.TrialBalance.accounts:type_name -> groupbuy.v1.AccountTotal
-	26, // 4: groupbuy.v1.GetGridTotalsRequest.from:type_name -> google.protobuf.Timestamp
-	26, // 5: groupbuy.v1.GetGridTotalsRequest.to:type_name -> google.protobuf.Timestamp
-	15, // 6: groupbuy.v1.GridTotals.grids:type_name -> groupbuy.v1.GridTotal
-	20, // 7: groupbuy.v1.LedgerReport.balance_diffs:type_name -> groupbuy.v1.BalanceDiff
-	26, // 8: groupbuy.v1.CreatePlanRequest.effective_from:type_name -> google.protobuf.Timestamp
-	26, // 9: groupbuy.v1.CommissionPlan.effective_from:type_name -> google.protobuf.Timestamp
-	26, // 10: groupbuy.v1.CommissionPlan.created_at:type_name -> google.protobuf.Timestamp
-	23, // 11: groupbuy.v1.ListPlansReply.plans:type_name -> groupbuy.v1.CommissionPlan
-	1,  // 12: groupbuy.v1.LeaderCommission.GetMyBalance:input_type -> groupbuy.v1.GetMyBalanceRequest
-	2,  // 13: groupbuy.v1.LeaderCommission.ListMyCommissions:input_type -> groupbuy.v1.ListMyCommissionsRequest
-	3,  // 14: groupbuy.v1.LeaderCommission.GetMyStatement:input_type -> groupbuy.v1.GetMyStatementRequest
-	8,  // 15: groupbuy.v1.FinanceLedger.GetLeaderBalance:input_type -> groupbuy.v1.GetLeaderBalanceRequest
-	9,  // 16: groupbuy.v1.FinanceLedger.ListLeaderCommissions:input_type -> groupbuy.v1.ListLeaderCommissionsRequest
-	10, // 17: groupbuy.v1.FinanceLedger.GetLeaderStatement:input_type -> groupbuy.v1.GetLeaderStatementRequest
-	11, // 18: groupbuy.v1.FinanceLedger.GetTrialBalance:input_type -> groupbuy.v1.GetTrialBalanceRequest
-	14, // 19: groupbuy.v1.FinanceLedger.GetGridTotals:input_type -> groupbuy.v1.GetGridTotalsRequest
-	17, // 20: groupbuy.v1.FinanceLedger.ExportLeaderStatement:input_type -> groupbuy.v1.ExportLeaderStatementRequest
-	18, // 21: groupbuy.v1.FinanceLedger.ExportTrialBalance:input_type -> groupbuy.v1.ExportTrialBalanceRequest
-	19, // 22: groupbuy.v1.FinanceLedger.CheckLedger:input_type -> groupbuy.v1.CheckLedgerRequest
-	22, // 23: groupbuy.v1.CommissionOps.CreatePlan:input_type -> groupbuy.v1.CreatePlanRequest
-	24, // 24: groupbuy.v1.CommissionOps.ListPlans:input_type -> groupbuy.v1.ListPlansRequest
-	0,  // 25: groupbuy.v1.LeaderCommission.GetMyBalance:output_type -> groupbuy.v1.CommissionBalance
-	5,  // 26: groupbuy.v1.LeaderCommission.ListMyCommissions:output_type -> groupbuy.v1.ListCommissionsReply
-	7,  // 27: groupbuy.v1.LeaderCommission.GetMyStatement:output_type -> groupbuy.v1.CommissionStatement
-	0,  // 28: groupbuy.v1.FinanceLedger.GetLeaderBalance:output_type -> groupbuy.v1.CommissionBalance
-	5,  // 29: groupbuy.v1.FinanceLedger.ListLeaderCommissions:output_type -> groupbuy.v1.ListCommissionsReply
-	7,  // 30: groupbuy.v1.FinanceLedger.GetLeaderStatement:output_type -> groupbuy.v1.CommissionStatement
-	13, // 31: groupbuy.v1.FinanceLedger.GetTrialBalance:output_type -> groupbuy.v1.TrialBalance
-	16, // 32: groupbuy.v1.FinanceLedger.GetGridTotals:output_type -> groupbuy.v1.GridTotals
-	27, // 33: groupbuy.v1.FinanceLedger.ExportLeaderStatement:output_type -> google.api.HttpBody
-	27, // 34: groupbuy.v1.FinanceLedger.ExportTrialBalance:output_type -> google.api.HttpBody
-	21, // 35: groupbuy.v1.FinanceLedger.CheckLedger:output_type -> groupbuy.v1.LedgerReport
-	23, // 36: groupbuy.v1.CommissionOps.CreatePlan:output_type -> groupbuy.v1.CommissionPlan
-	25, // 37: groupbuy.v1.CommissionOps.ListPlans:output_type -> groupbuy.v1.ListPlansReply
-	25, // [25:38] is the sub-list for method output_type
-	12, // [12:25] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	8,  // 3: groupbuy.v1.CommissionStatement.discounts:type_name -> groupbuy.v1.PromotionTotals
+	13, // 4: groupbuy.v1.TrialBalance.accounts:type_name -> groupbuy.v1.AccountTotal
+	27, // 5: groupbuy.v1.GetGridTotalsRequest.from:type_name -> google.protobuf.Timestamp
+	27, // 6: groupbuy.v1.GetGridTotalsRequest.to:type_name -> google.protobuf.Timestamp
+	16, // 7: groupbuy.v1.GridTotals.grids:type_name -> groupbuy.v1.GridTotal
+	21, // 8: groupbuy.v1.LedgerReport.balance_diffs:type_name -> groupbuy.v1.BalanceDiff
+	27, // 9: groupbuy.v1.CreatePlanRequest.effective_from:type_name -> google.protobuf.Timestamp
+	27, // 10: groupbuy.v1.CommissionPlan.effective_from:type_name -> google.protobuf.Timestamp
+	27, // 11: groupbuy.v1.CommissionPlan.created_at:type_name -> google.protobuf.Timestamp
+	24, // 12: groupbuy.v1.ListPlansReply.plans:type_name -> groupbuy.v1.CommissionPlan
+	1,  // 13: groupbuy.v1.LeaderCommission.GetMyBalance:input_type -> groupbuy.v1.GetMyBalanceRequest
+	2,  // 14: groupbuy.v1.LeaderCommission.ListMyCommissions:input_type -> groupbuy.v1.ListMyCommissionsRequest
+	3,  // 15: groupbuy.v1.LeaderCommission.GetMyStatement:input_type -> groupbuy.v1.GetMyStatementRequest
+	9,  // 16: groupbuy.v1.FinanceLedger.GetLeaderBalance:input_type -> groupbuy.v1.GetLeaderBalanceRequest
+	10, // 17: groupbuy.v1.FinanceLedger.ListLeaderCommissions:input_type -> groupbuy.v1.ListLeaderCommissionsRequest
+	11, // 18: groupbuy.v1.FinanceLedger.GetLeaderStatement:input_type -> groupbuy.v1.GetLeaderStatementRequest
+	12, // 19: groupbuy.v1.FinanceLedger.GetTrialBalance:input_type -> groupbuy.v1.GetTrialBalanceRequest
+	15, // 20: groupbuy.v1.FinanceLedger.GetGridTotals:input_type -> groupbuy.v1.GetGridTotalsRequest
+	18, // 21: groupbuy.v1.FinanceLedger.ExportLeaderStatement:input_type -> groupbuy.v1.ExportLeaderStatementRequest
+	19, // 22: groupbuy.v1.FinanceLedger.ExportTrialBalance:input_type -> groupbuy.v1.ExportTrialBalanceRequest
+	20, // 23: groupbuy.v1.FinanceLedger.CheckLedger:input_type -> groupbuy.v1.CheckLedgerRequest
+	23, // 24: groupbuy.v1.CommissionOps.CreatePlan:input_type -> groupbuy.v1.CreatePlanRequest
+	25, // 25: groupbuy.v1.CommissionOps.ListPlans:input_type -> groupbuy.v1.ListPlansRequest
+	0,  // 26: groupbuy.v1.LeaderCommission.GetMyBalance:output_type -> groupbuy.v1.CommissionBalance
+	5,  // 27: groupbuy.v1.LeaderCommission.ListMyCommissions:output_type -> groupbuy.v1.ListCommissionsReply
+	7,  // 28: groupbuy.v1.LeaderCommission.GetMyStatement:output_type -> groupbuy.v1.CommissionStatement
+	0,  // 29: groupbuy.v1.FinanceLedger.GetLeaderBalance:output_type -> groupbuy.v1.CommissionBalance
+	5,  // 30: groupbuy.v1.FinanceLedger.ListLeaderCommissions:output_type -> groupbuy.v1.ListCommissionsReply
+	7,  // 31: groupbuy.v1.FinanceLedger.GetLeaderStatement:output_type -> groupbuy.v1.CommissionStatement
+	14, // 32: groupbuy.v1.FinanceLedger.GetTrialBalance:output_type -> groupbuy.v1.TrialBalance
+	17, // 33: groupbuy.v1.FinanceLedger.GetGridTotals:output_type -> groupbuy.v1.GridTotals
+	28, // 34: groupbuy.v1.FinanceLedger.ExportLeaderStatement:output_type -> google.api.HttpBody
+	28, // 35: groupbuy.v1.FinanceLedger.ExportTrialBalance:output_type -> google.api.HttpBody
+	22, // 36: groupbuy.v1.FinanceLedger.CheckLedger:output_type -> groupbuy.v1.LedgerReport
+	24, // 37: groupbuy.v1.CommissionOps.CreatePlan:output_type -> groupbuy.v1.CommissionPlan
+	26, // 38: groupbuy.v1.CommissionOps.ListPlans:output_type -> groupbuy.v1.ListPlansReply
+	26, // [26:39] is the sub-list for method output_type
+	13, // [13:26] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_groupbuy_v1_commission_proto_init() }
@@ -1859,7 +1993,7 @@ func file_groupbuy_v1_commission_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_groupbuy_v1_commission_proto_rawDesc), len(file_groupbuy_v1_commission_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -950,6 +950,35 @@ func (m *CommissionStatement) validate(all bool) error {
 
 	// no validation rules for ClosingFen
 
+	if all {
+		switch v := interface{}(m.GetDiscounts()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, CommissionStatementValidationError{
+					field:  "Discounts",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, CommissionStatementValidationError{
+					field:  "Discounts",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetDiscounts()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return CommissionStatementValidationError{
+				field:  "Discounts",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
 	if len(errors) > 0 {
 		return CommissionStatementMultiError(errors)
 	}
@@ -1029,6 +1058,122 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = CommissionStatementValidationError{}
+
+// Validate checks the field values on PromotionTotals with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *PromotionTotals) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on PromotionTotals with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// PromotionTotalsMultiError, or nil if none found.
+func (m *PromotionTotals) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *PromotionTotals) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Orders
+
+	// no validation rules for GoodsFen
+
+	// no validation rules for PromoOffFen
+
+	// no validation rules for CouponOffFen
+
+	// no validation rules for LeaderFundedFen
+
+	// no validation rules for PlatformFundedFen
+
+	// no validation rules for PaidFen
+
+	// no validation rules for GiftsFen
+
+	if len(errors) > 0 {
+		return PromotionTotalsMultiError(errors)
+	}
+
+	return nil
+}
+
+// PromotionTotalsMultiError is an error wrapping multiple validation errors
+// returned by PromotionTotals.ValidateAll() if the designated constraints
+// aren't met.
+type PromotionTotalsMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m PromotionTotalsMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m PromotionTotalsMultiError) AllErrors() []error { return m }
+
+// PromotionTotalsValidationError is the validation error returned by
+// PromotionTotals.Validate if the designated constraints aren't met.
+type PromotionTotalsValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e PromotionTotalsValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e PromotionTotalsValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e PromotionTotalsValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e PromotionTotalsValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e PromotionTotalsValidationError) ErrorName() string { return "PromotionTotalsValidationError" }
+
+// Error satisfies the builtin error interface
+func (e PromotionTotalsValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sPromotionTotals.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = PromotionTotalsValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = PromotionTotalsValidationError{}
 
 // Validate checks the field values on GetLeaderBalanceRequest with the rules
 // defined in the proto definition for this message. If any rules are

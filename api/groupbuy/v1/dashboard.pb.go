@@ -79,9 +79,17 @@ type DaySales struct {
 	// Refunds that succeeded on the day, in fen, whenever their orders were paid.
 	RefundedFen int64 `protobuf:"varint,3,opt,name=refunded_fen,json=refundedFen,proto3" json:"refunded_fen,omitempty"`
 	// Distinct shoppers who paid an order on the day.
-	Buyers        int64 `protobuf:"varint,4,opt,name=buyers,proto3" json:"buyers,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Buyers int64 `protobuf:"varint,4,opt,name=buyers,proto3" json:"buyers,omitempty"`
+	// What promotions took off those orders, in fen: money off by 满减 activities and by coupons,
+	// and of the two what the serving leaders' commission bore (leader-funded coupons) and what
+	// the platform bore (the rest). paid + promo_off + coupon_off is the presale value of the
+	// lines paid for.
+	PromoOffFen       int64 `protobuf:"varint,5,opt,name=promo_off_fen,json=promoOffFen,proto3" json:"promo_off_fen,omitempty"`
+	CouponOffFen      int64 `protobuf:"varint,6,opt,name=coupon_off_fen,json=couponOffFen,proto3" json:"coupon_off_fen,omitempty"`
+	LeaderFundedFen   int64 `protobuf:"varint,7,opt,name=leader_funded_fen,json=leaderFundedFen,proto3" json:"leader_funded_fen,omitempty"`
+	PlatformFundedFen int64 `protobuf:"varint,8,opt,name=platform_funded_fen,json=platformFundedFen,proto3" json:"platform_funded_fen,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DaySales) Reset() {
@@ -138,6 +146,34 @@ func (x *DaySales) GetRefundedFen() int64 {
 func (x *DaySales) GetBuyers() int64 {
 	if x != nil {
 		return x.Buyers
+	}
+	return 0
+}
+
+func (x *DaySales) GetPromoOffFen() int64 {
+	if x != nil {
+		return x.PromoOffFen
+	}
+	return 0
+}
+
+func (x *DaySales) GetCouponOffFen() int64 {
+	if x != nil {
+		return x.CouponOffFen
+	}
+	return 0
+}
+
+func (x *DaySales) GetLeaderFundedFen() int64 {
+	if x != nil {
+		return x.LeaderFundedFen
+	}
+	return 0
+}
+
+func (x *DaySales) GetPlatformFundedFen() int64 {
+	if x != nil {
+		return x.PlatformFundedFen
 	}
 	return 0
 }
@@ -448,12 +484,16 @@ const file_groupbuy_v1_dashboard_proto_rawDesc = "" +
 	"\n" +
 	"\x1bgroupbuy/v1/dashboard.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"U\n" +
 	"\x13GetDashboardRequest\x12>\n" +
-	"\x03day\x18\x01 \x01(\tB,\xfaB#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$\x92\xb2\x19\x02\x10\x01R\x03day\"x\n" +
+	"\x03day\x18\x01 \x01(\tB,\xfaB#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$\x92\xb2\x19\x02\x10\x01R\x03day\"\x9e\x02\n" +
 	"\bDaySales\x12\x16\n" +
 	"\x06orders\x18\x01 \x01(\x03R\x06orders\x12\x19\n" +
 	"\bpaid_fen\x18\x02 \x01(\x03R\apaidFen\x12!\n" +
 	"\frefunded_fen\x18\x03 \x01(\x03R\vrefundedFen\x12\x16\n" +
-	"\x06buyers\x18\x04 \x01(\x03R\x06buyers\"\x93\x01\n" +
+	"\x06buyers\x18\x04 \x01(\x03R\x06buyers\x12\"\n" +
+	"\rpromo_off_fen\x18\x05 \x01(\x03R\vpromoOffFen\x12$\n" +
+	"\x0ecoupon_off_fen\x18\x06 \x01(\x03R\fcouponOffFen\x12*\n" +
+	"\x11leader_funded_fen\x18\a \x01(\x03R\x0fleaderFundedFen\x12.\n" +
+	"\x13platform_funded_fen\x18\b \x01(\x03R\x11platformFundedFen\"\x93\x01\n" +
 	"\tGridSales\x12\x1b\n" +
 	"\tgrid_cell\x18\x01 \x01(\tR\bgridCell\x12+\n" +
 	"\x05sales\x18\x02 \x01(\v2\x15.groupbuy.v1.DaySalesR\x05sales\x12<\n" +

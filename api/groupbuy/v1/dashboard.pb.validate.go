@@ -180,6 +180,14 @@ func (m *DaySales) validate(all bool) error {
 
 	// no validation rules for Buyers
 
+	// no validation rules for PromoOffFen
+
+	// no validation rules for CouponOffFen
+
+	// no validation rules for LeaderFundedFen
+
+	// no validation rules for PlatformFundedFen
+
 	if len(errors) > 0 {
 		return DaySalesMultiError(errors)
 	}

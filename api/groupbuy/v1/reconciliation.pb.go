@@ -126,7 +126,10 @@ type ReconciliationReport struct {
 	Differences []*ReconciliationDifference `protobuf:"bytes,4,rep,name=differences,proto3" json:"differences,omitempty"`
 	// Informational: adjacent_day (on the neighbouring day's bill) and awaiting_bill (reconcile
 	// again once the neighbouring day's bill is out).
-	Notes         []*ReconciliationDifference `protobuf:"bytes,5,rep,name=notes,proto3" json:"notes,omitempty"`
+	Notes []*ReconciliationDifference `protobuf:"bytes,5,rep,name=notes,proto3" json:"notes,omitempty"`
+	// The promotions on the orders paid on the day (by when the order was paid): discounts and
+	// who funded them, next to what was paid.
+	Discounts     *PromotionTotals `protobuf:"bytes,6,opt,name=discounts,proto3" json:"discounts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -192,6 +195,13 @@ func (x *ReconciliationReport) GetDifferences() []*ReconciliationDifference {
 func (x *ReconciliationReport) GetNotes() []*ReconciliationDifference {
 	if x != nil {
 		return x.Notes
+	}
+	return nil
+}
+
+func (x *ReconciliationReport) GetDiscounts() *PromotionTotals {
+	if x != nil {
+		return x.Discounts
 	}
 	return nil
 }
@@ -420,17 +430,18 @@ var File_groupbuy_v1_reconciliation_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_reconciliation_proto_rawDesc = "" +
 	"\n" +
-	" groupbuy/v1/reconciliation.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x18groupbuy/v1/access.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"W\n" +
+	" groupbuy/v1/reconciliation.proto\x12\vgroupbuy.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x18groupbuy/v1/access.proto\x1a\x1cgroupbuy/v1/commission.proto\x1a\x17groupbuy/v1/input.proto\x1a\x17validate/validate.proto\"W\n" +
 	"\x18GetReconciliationRequest\x12;\n" +
 	"\x03day\x18\x01 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x03day\"Z\n" +
 	"\x1bExportReconciliationRequest\x12;\n" +
-	"\x03day\x18\x01 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x03day\"\xff\x01\n" +
+	"\x03day\x18\x01 \x01(\tB)\xfaB r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\x92\xb2\x19\x02\x10\x01R\x03day\"\xbb\x02\n" +
 	"\x14ReconciliationReport\x12\x10\n" +
 	"\x03day\x18\x01 \x01(\tR\x03day\x12\x14\n" +
 	"\x05clean\x18\x02 \x01(\bR\x05clean\x129\n" +
 	"\x06counts\x18\x03 \x01(\v2!.groupbuy.v1.ReconciliationCountsR\x06counts\x12G\n" +
 	"\vdifferences\x18\x04 \x03(\v2%.groupbuy.v1.ReconciliationDifferenceR\vdifferences\x12;\n" +
-	"\x05notes\x18\x05 \x03(\v2%.groupbuy.v1.ReconciliationDifferenceR\x05notes\"\xde\x02\n" +
+	"\x05notes\x18\x05 \x03(\v2%.groupbuy.v1.ReconciliationDifferenceR\x05notes\x12:\n" +
+	"\tdiscounts\x18\x06 \x01(\v2\x1c.groupbuy.v1.PromotionTotalsR\tdiscounts\"\xde\x02\n" +
 	"\x14ReconciliationCounts\x12#\n" +
 	"\rbill_payments\x18\x01 \x01(\x05R\fbillPayments\x12!\n" +
 	"\fbill_refunds\x18\x02 \x01(\x05R\vbillRefunds\x12\x1f\n" +
@@ -478,21 +489,23 @@ var file_groupbuy_v1_reconciliation_proto_goTypes = []any{
 	(*ReconciliationReport)(nil),        // 2: groupbuy.v1.ReconciliationReport
 	(*ReconciliationCounts)(nil),        // 3: groupbuy.v1.ReconciliationCounts
 	(*ReconciliationDifference)(nil),    // 4: groupbuy.v1.ReconciliationDifference
-	(*httpbody.HttpBody)(nil),           // 5: google.api.HttpBody
+	(*PromotionTotals)(nil),             // 5: groupbuy.v1.PromotionTotals
+	(*httpbody.HttpBody)(nil),           // 6: google.api.HttpBody
 }
 var file_groupbuy_v1_reconciliation_proto_depIdxs = []int32{
 	3, // 0: groupbuy.v1.ReconciliationReport.counts:type_name -> groupbuy.v1.ReconciliationCounts
 	4, // 1: groupbuy.v1.ReconciliationReport.differences:type_name -> groupbuy.v1.ReconciliationDifference
 	4, // 2: groupbuy.v1.ReconciliationReport.notes:type_name -> groupbuy.v1.ReconciliationDifference
-	0, // 3: groupbuy.v1.FinanceReconciliation.GetReconciliation:input_type -> groupbuy.v1.GetReconciliationRequest
-	1, // 4: groupbuy.v1.FinanceReconciliation.ExportReconciliation:input_type -> groupbuy.v1.ExportReconciliationRequest
-	2, // 5: groupbuy.v1.FinanceReconciliation.GetReconciliation:output_type -> groupbuy.v1.ReconciliationReport
-	5, // 6: groupbuy.v1.FinanceReconciliation.ExportReconciliation:output_type -> google.api.HttpBody
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	5, // 3: groupbuy.v1.ReconciliationReport.discounts:type_name -> groupbuy.v1.PromotionTotals
+	0, // 4: groupbuy.v1.FinanceReconciliation.GetReconciliation:input_type -> groupbuy.v1.GetReconciliationRequest
+	1, // 5: groupbuy.v1.FinanceReconciliation.ExportReconciliation:input_type -> groupbuy.v1.ExportReconciliationRequest
+	2, // 6: groupbuy.v1.FinanceReconciliation.GetReconciliation:output_type -> groupbuy.v1.ReconciliationReport
+	6, // 7: groupbuy.v1.FinanceReconciliation.ExportReconciliation:output_type -> google.api.HttpBody
+	6, // [6:8] is the sub-list for method output_type
+	4, // [4:6] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_groupbuy_v1_reconciliation_proto_init() }
@@ -501,6 +514,7 @@ func file_groupbuy_v1_reconciliation_proto_init() {
 		return
 	}
 	file_groupbuy_v1_access_proto_init()
+	file_groupbuy_v1_commission_proto_init()
 	file_groupbuy_v1_input_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

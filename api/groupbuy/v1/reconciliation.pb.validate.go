@@ -389,6 +389,35 @@ func (m *ReconciliationReport) validate(all bool) error {
 
 	}
 
+	if all {
+		switch v := interface{}(m.GetDiscounts()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, ReconciliationReportValidationError{
+					field:  "Discounts",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, ReconciliationReportValidationError{
+					field:  "Discounts",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetDiscounts()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return ReconciliationReportValidationError{
+				field:  "Discounts",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
 	if len(errors) > 0 {
 		return ReconciliationReportMultiError(errors)
 	}

@@ -65,6 +65,9 @@ type Repo interface {
 	// EarnedByLevel sums a leader's entries by level, for the orders whose payment the ledger
 	// recorded in [from, to).
 	EarnedByLevel(ctx context.Context, leaderID int64, from, to time.Time) (map[int]int64, error)
+	// ServedDiscounts sums the promotions on the orders the leader served (level 0) that were
+	// paid in [from, to), by the order's paid time as finance's day reports date them.
+	ServedDiscounts(ctx context.Context, leaderID int64, from, to time.Time) (Discounts, error)
 	// TrialBalance totals every account's balance by owner kind and purpose.
 	TrialBalance(ctx context.Context) ([]AccountTotal, error)
 	// AccountBalances is every account's sum of postings, by account id.

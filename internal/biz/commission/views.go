@@ -55,6 +55,13 @@ type Statement struct {
 	Settled       int64
 	Owed          int64
 	Closing       int64
+	// Discounts are the promotions on the orders the leader served that were paid in the
+	// period, dated as finance's day reports date them (by the order's paid time), so the
+	// leaders' statements of a day add up to the day's figures. LeaderFunded is what the
+	// leader's level-0 commission bore of their coupons, already left out of Earned; Earned is
+	// dated by the ledger's posting of the payment, moments later, so an order paid in the last
+	// moments of a period can have its commission in the next.
+	Discounts Discounts
 }
 
 // Me is the caller's leader id; ErrNotALeader when the caller has none.
@@ -157,6 +164,9 @@ func (v *Views) statement(ctx context.Context, leaderID int64, from, to time.Tim
 		}
 	}
 	if s.EarnedByLevel, err = v.repo.EarnedByLevel(ctx, leaderID, s.From, s.To); err != nil {
+		return nil, err
+	}
+	if s.Discounts, err = v.repo.ServedDiscounts(ctx, leaderID, s.From, s.To); err != nil {
 		return nil, err
 	}
 	s.Opening, s.Closing, s.Owed = owed(open), owed(end), end[ledger.Receivable]

@@ -18,7 +18,16 @@ type Sales struct {
 	Paid     int64 // fen
 	Refunded int64 // fen
 	Buyers   int64
+	// What promotions took off the paid orders, in fen: Paid + PromoOff + CouponOff is the
+	// presale value of their lines (gifts apart). LeaderFunded is the part of CouponOff the
+	// serving leaders' commission bore.
+	PromoOff     int64
+	CouponOff    int64
+	LeaderFunded int64
 }
+
+// PlatformFunded is the money off the platform bore: every 满减 and the coupons it funds.
+func (s Sales) PlatformFunded() int64 { return s.PromoOff + s.CouponOff - s.LeaderFunded }
 
 // GridSales are the paid orders of one grid (or of every grid, when Grid is empty) on one day.
 type GridSales struct {
@@ -36,9 +45,9 @@ type TradeRefund struct {
 
 // Orders reads the orders' tables (orderstore).
 type Orders interface {
-	// PaidSales counts, sums and counts the distinct shoppers of the orders paid in the days,
-	// per day and grid, and per day over every grid (Grid empty): a shopper who paid in two
-	// grids is one buyer of the day. Refunded is left zero.
+	// PaidSales counts, sums (paid and each discount) and counts the distinct shoppers of the
+	// orders paid in the days, per day and grid, and per day over every grid (Grid empty): a
+	// shopper who paid in two grids is one buyer of the day. Refunded is left zero.
 	PaidSales(ctx context.Context, d Days) ([]GridSales, error)
 	// GridsOf is the grid cell of each of the orders that exist.
 	GridsOf(ctx context.Context, orderIDs []int64) (map[int64]string, error)

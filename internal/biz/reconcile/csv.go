@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
 )
 
@@ -41,8 +42,35 @@ func WriteCSV(w io.Writer, r *Report) error {
 		rows = append(rows, []string{day, "", "无差异 clean", "", "", "",
 			fmt.Sprintf("账单支付%d笔 退款%d笔 分账%d笔 解冻%d笔，全部相符 / all %d bill lines match", c.BillPayments, c.BillRefunds, c.BillShares, c.BillUnfreezes, c.Matched), ""})
 	}
+	rows = append(rows, promotionRows(day, r.Discounts)...)
 	if err := report.WriteCSV(w, CSVHeader(), rows); err != nil {
 		return fmt.Errorf("write reconciliation of %s: %w", day, err)
 	}
 	return nil
+}
+
+// PromotionKind names the rows of the day's promotions, after the differences: figures for
+// finance, not differences (WeChat's bill has only what was paid).
+const PromotionKind = "优惠汇总 promotions"
+
+// promotionRows are the promotions on the day's paid orders, one figure a row in 我方金额:
+// goods − 满减 − coupons = paid; the discounts split by who funded them; the gifts.
+func promotionRows(day string, d commission.Discounts) [][]string {
+	figures := []struct {
+		amount int64
+		what   string
+	}{
+		{d.Goods, fmt.Sprintf("商品原价 goods (当日支付订单%d笔 / orders paid on the day: %d)", d.Orders, d.Orders)},
+		{d.PromoOff, "满减 money off by activities"},
+		{d.CouponOff, "优惠券 money off by coupons"},
+		{d.Paid, "实付 paid = 商品原价 − 满减 − 优惠券"},
+		{d.LeaderFunded, "其中团长佣金承担 of the discounts, borne by the leaders' commission"},
+		{d.PlatformFunded(), "其中平台承担 of the discounts, borne by the platform"},
+		{d.Gifts, "满赠赠品（按预售价，平台承担）gifts at their presale price, borne by the platform"},
+	}
+	rows := make([][]string, len(figures))
+	for i, f := range figures {
+		rows[i] = []string{day, "promotion", PromotionKind, "", report.Yuan(f.amount), "", f.what, ""}
+	}
+	return rows
 }

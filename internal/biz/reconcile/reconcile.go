@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 )
 
 // Payment is one of our paid payments.
@@ -99,6 +100,8 @@ type Source interface {
 	Items(ctx context.Context, from, to time.Time, transactionIDs []string) ([]Item, error)
 	// Books of the orders; an order without any record or posting may be left out.
 	Books(ctx context.Context, orderIDs []int64) ([]OrderBook, error)
+	// Discounts sums the promotions on the orders paid in the range.
+	Discounts(ctx context.Context, from, to time.Time) (commission.Discounts, error)
 }
 
 // DayRange is day's Beijing calendar day as [from, to).

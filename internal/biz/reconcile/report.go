@@ -1,6 +1,10 @@
 package reconcile
 
-import "time"
+import (
+	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
+)
 
 // Kind is what a difference (or a note) is.
 type Kind string
@@ -73,6 +77,10 @@ type Report struct {
 	Counts      Counts
 	Differences []Difference
 	Notes       []Difference
+	// Discounts are the promotions on the orders paid on the day (by the order's paid time):
+	// what finance reads next to the day's payments, not compared with any bill (WeChat
+	// collects only what was paid).
+	Discounts commission.Discounts
 }
 
 // advice is what finance should do, per kind and category (category "" is the default).

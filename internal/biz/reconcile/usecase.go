@@ -49,6 +49,9 @@ func (r *Reconciler) Day(ctx context.Context, day time.Time) (*Report, error) {
 		return nil, fmt.Errorf("reconcile %s: %w", date, err)
 	}
 	report := Match(in)
+	if report.Discounts, err = r.src.Discounts(ctx, from, to); err != nil {
+		return nil, fmt.Errorf("reconcile %s: discounts: %w", date, err)
+	}
 	return &report, nil
 }
 

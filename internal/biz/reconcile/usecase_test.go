@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/report"
@@ -48,6 +49,9 @@ type fakeSource struct {
 	from, to time.Time
 	txIDs    []string
 	orderIDs []int64
+
+	discounts                  commission.Discounts
+	discountsFrom, discountsTo time.Time
 }
 
 func (f *fakeSource) Payments(_ context.Context, from, to time.Time) ([]reconcile.Payment, error) {
@@ -69,13 +73,20 @@ func (f *fakeSource) Books(_ context.Context, ids []int64) ([]reconcile.OrderBoo
 	return f.in.Books, nil
 }
 
+// Discounts answers with the day's promotions and remembers the range asked.
+func (f *fakeSource) Discounts(_ context.Context, from, to time.Time) (commission.Discounts, error) {
+	f.discountsFrom, f.discountsTo = from, to
+	return f.discounts, nil
+}
+
 func TestReconcilerDay(t *testing.T) {
 	in := cleanInput()
 	bills := &fakeBills{
 		trade:   map[string]payment.TradeBill{"2026-11-24": *in.Cur.Trade, "2026-11-23": {}},
 		sharing: map[string]payment.SharingBill{"2026-11-24": *in.Cur.Sharing},
 	}
-	src := &fakeSource{in: in}
+	promos := commission.Discounts{Orders: 2, Goods: 12000, PromoOff: 800, CouponOff: 1200, LeaderFunded: 300, Paid: 10000, Gifts: 1600}
+	src := &fakeSource{in: in, discounts: promos}
 	r, err := reconcile.NewReconciler(bills, src).Day(t.Context(), at(15, 0, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +102,9 @@ func TestReconcilerDay(t *testing.T) {
 	}
 	if want := []int64{1, 2}; !slices.Equal(src.orderIDs, want) {
 		t.Errorf("books of orders %v, want %v", src.orderIDs, want)
+	}
+	if r.Discounts != promos || !src.discountsFrom.Equal(day) || !src.discountsTo.Equal(day.AddDate(0, 0, 1)) {
+		t.Errorf("discounts %+v of [%v, %v), want %+v of the day itself", r.Discounts, src.discountsFrom, src.discountsTo, promos)
 	}
 }
 
@@ -140,7 +154,7 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := readCSV(t, buf.Bytes())
-	if len(rows) != 2 || rows[0][0] != "对账日" || !strings.Contains(rows[1][2], "clean") || rows[1][0] != "2026-11-24" {
+	if len(rows) != 2+promotionRows || rows[0][0] != "对账日" || !strings.Contains(rows[1][2], "clean") || rows[1][0] != "2026-11-24" {
 		t.Errorf("clean day CSV %q", rows)
 	}
 
@@ -154,7 +168,7 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows = readCSV(t, buf.Bytes())
-	if len(rows) != 3 {
+	if len(rows) != 3+promotionRows {
 		t.Fatalf("rows %q", rows)
 	}
 	diff := rows[1]
@@ -163,5 +177,34 @@ func TestWriteCSV(t *testing.T) {
 	}
 	if !strings.Contains(rows[2][2], "awaiting_bill") {
 		t.Errorf("note row %q", rows[2])
+	}
+}
+
+// promotionRows is how many rows the day's promotions take in the CSV.
+const promotionRows = 7
+
+// The CSV ends with the day's promotions, one figure a row in yuan: goods less the 满减 and the
+// coupons is what was paid, and the discounts split into what the leaders and the platform bore.
+func TestWriteCSVPromotions(t *testing.T) {
+	r := reconcile.Match(cleanInput())
+	r.Discounts = commission.Discounts{Orders: 3, Goods: 12345, PromoOff: 800, CouponOff: 1205, LeaderFunded: 305, Paid: 10340, Gifts: 1600}
+	var buf bytes.Buffer
+	if err := reconcile.WriteCSV(&buf, &r); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, buf.Bytes())
+	var got []string
+	for _, row := range rows[2:] {
+		if row[2] != reconcile.PromotionKind || row[0] != "2026-11-24" {
+			t.Errorf("promotion row %q", row)
+		}
+		got = append(got, row[4])
+	}
+	want := []string{"123.45", "8.00", "12.05", "103.40", "3.05", "17.00", "16.00"}
+	if !slices.Equal(got, want) {
+		t.Errorf("promotion amounts %q, want %q", got, want)
+	}
+	if !strings.Contains(rows[2][6], "3") {
+		t.Errorf("goods row %q does not say how many orders", rows[2])
 	}
 }

@@ -47,13 +47,26 @@ func WriteCSV(w io.Writer, header []string, rows [][]string) error {
 	return cw.WriteAll(rows) // flushes and reports any write error
 }
 
-// StatementHeader is the header of a leader statement: one earned column per commission level.
+// StatementHeader is the header of a leader statement: one earned column per commission level,
+// then the promotions on the orders the leader served (商品原价 − 满减 − 优惠券 = 实付; the
+// discounts split into what the leader's commission and the platform bore).
 func StatementHeader() []string {
 	h := []string{"团长ID", "期间开始", "期间结束(不含)", "期初余额(元)"}
 	for l := range commission.MaxLevels {
 		h = append(h, fmt.Sprintf("本期佣金-%d级(元)", l))
 	}
-	return append(h, "本期佣金合计(元)", "冲回(元)", "已结算(元)", "欠款(元)", "期末余额(元)")
+	h = append(h, "本期佣金合计(元)", "冲回(元)", "已结算(元)", "欠款(元)", "期末余额(元)")
+	return append(h, DiscountHeader...)
+}
+
+// DiscountHeader heads the promotion columns of a statement.
+var DiscountHeader = []string{"服务订单数", "商品原价(元)", "满减(元)", "优惠券(元)", "实付(元)",
+	"团长佣金承担(元)", "平台承担(元)", "满赠赠品(元)"}
+
+// discountCells are the promotion columns of d, in DiscountHeader's order.
+func discountCells(d commission.Discounts) []string {
+	return []string{strconv.FormatInt(d.Orders, 10), Yuan(d.Goods), Yuan(d.PromoOff), Yuan(d.CouponOff), Yuan(d.Paid),
+		Yuan(d.LeaderFunded), Yuan(d.PlatformFunded()), Yuan(d.Gifts)}
 }
 
 // Statement writes a leader's statement as one row; dates are China dates, the end exclusive.
@@ -70,6 +83,7 @@ func Statement(w io.Writer, s *commission.Statement) error {
 		row = append(row, Yuan(s.EarnedByLevel[l]))
 	}
 	row = append(row, Yuan(s.Earned), Yuan(s.Reversed), Yuan(s.Settled), Yuan(s.Owed), Yuan(s.Closing))
+	row = append(row, discountCells(s.Discounts)...)
 	return WriteCSV(w, StatementHeader(), [][]string{row})
 }
 

@@ -83,17 +83,21 @@ func TestWriteCSVRoundTrips(t *testing.T) {
 func TestStatementRow(t *testing.T) {
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, bjtime.Zone)
 	s := &commission.Statement{LeaderID: 42, From: from.UTC(), To: from.AddDate(0, 1, 0).UTC(), Opening: 1000,
-		EarnedByLevel: map[int]int64{0: 1197, 1: 598}, Earned: 1795, Reversed: 250, Settled: 0, Owed: 5, Closing: 2545}
+		EarnedByLevel: map[int]int64{0: 1197, 1: 598}, Earned: 1795, Reversed: 250, Settled: 0, Owed: 5, Closing: 2545,
+		Discounts: commission.Discounts{Orders: 4, Goods: 15000, PromoOff: 800, CouponOff: 1205, LeaderFunded: 305,
+			Paid: 12995, Gifts: 1600}}
 	var b bytes.Buffer
 	if err := Statement(&b, s); err != nil {
 		t.Fatal(err)
 	}
 	got := readCSV(t, b.Bytes())
-	want := []string{"42", "2026-03-01", "2026-04-01", "10.00", "11.97", "5.98", "0.00", "17.95", "2.50", "0.00", "0.05", "25.45"}
+	want := []string{"42", "2026-03-01", "2026-04-01", "10.00", "11.97", "5.98", "0.00", "17.95", "2.50", "0.00", "0.05", "25.45",
+		"4", "150.00", "8.00", "12.05", "129.95", "3.05", "17.00", "16.00"}
 	if len(got) != 2 || len(got[0]) != len(want) || strings.Join(got[1], ",") != strings.Join(want, ",") {
 		t.Fatalf("statement CSV %q, want header %q and row %q", got, StatementHeader(), want)
 	}
-	if got[0][0] != "团长ID" || got[0][4] != "本期佣金-0级(元)" || got[0][len(want)-1] != "期末余额(元)" {
+	if got[0][0] != "团长ID" || got[0][4] != "本期佣金-0级(元)" || got[0][11] != "期末余额(元)" ||
+		got[0][13] != "商品原价(元)" || got[0][len(want)-2] != "平台承担(元)" {
 		t.Errorf("header %q", got[0])
 	}
 	s.EarnedByLevel[commission.MaxLevels] = 1

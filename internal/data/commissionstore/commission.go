@@ -11,6 +11,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
 	"github.com/groupbuy/groupbuy/internal/data/presalestore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
@@ -217,6 +218,11 @@ func (s *CommissionStore) EarnedByLevel(ctx context.Context, leaderID int64, fro
 		}
 	}
 	return out, nil
+}
+
+// ServedDiscounts implements commission.Repo: the orders are orderstore's.
+func (s *CommissionStore) ServedDiscounts(ctx context.Context, leaderID int64, from, to time.Time) (commission.Discounts, error) {
+	return orderstore.ServedDiscounts(ctx, s.data, leaderID, from, to)
 }
 
 // The books are the ledger's: commission reads them through their owner.

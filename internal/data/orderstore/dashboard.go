@@ -24,12 +24,15 @@ var _ dashboard.Orders = (*DashboardOrders)(nil)
 // them per day and grid, then per day alone: distinct buyers of a day cannot be added up from
 // the grids'.
 const paidSalesSQL = `WITH paid AS (
-  SELECT CASE WHEN paid_at < $2 THEN 1 ELSE 0 END AS previous, grid_cell, amount, user_id
+  SELECT CASE WHEN paid_at < $2 THEN 1 ELSE 0 END AS previous, grid_cell, amount, user_id,
+    promo_off, coupon_off, leader_funded
   FROM orders WHERE paid_at >= $1 AND paid_at < $3)
-SELECT previous, grid_cell, COUNT(*), CAST(SUM(amount) AS BIGINT), COUNT(DISTINCT user_id)
+SELECT previous, grid_cell, COUNT(*), CAST(SUM(amount) AS BIGINT), COUNT(DISTINCT user_id),
+  CAST(SUM(promo_off) AS BIGINT), CAST(SUM(coupon_off) AS BIGINT), CAST(SUM(leader_funded) AS BIGINT)
 FROM paid GROUP BY previous, grid_cell
 UNION ALL
-SELECT previous, '', COUNT(*), CAST(SUM(amount) AS BIGINT), COUNT(DISTINCT user_id)
+SELECT previous, '', COUNT(*), CAST(SUM(amount) AS BIGINT), COUNT(DISTINCT user_id),
+  CAST(SUM(promo_off) AS BIGINT), CAST(SUM(coupon_off) AS BIGINT), CAST(SUM(leader_funded) AS BIGINT)
 FROM paid GROUP BY previous`
 
 func (r *DashboardOrders) PaidSales(ctx context.Context, d dashboard.Days) ([]dashboard.GridSales, error) {
@@ -37,7 +40,7 @@ func (r *DashboardOrders) PaidSales(ctx context.Context, d dashboard.Days) ([]da
 	err := r.data.Query(ctx, paidSalesSQL, []any{d.From.UTC(), d.Split.UTC(), d.To.UTC()}, func(rows *stdsql.Rows) error {
 		var s dashboard.GridSales
 		var previous int
-		err := rows.Scan(&previous, &s.Grid, &s.Orders, &s.Paid, &s.Buyers)
+		err := rows.Scan(&previous, &s.Grid, &s.Orders, &s.Paid, &s.Buyers, &s.PromoOff, &s.CouponOff, &s.LeaderFunded)
 		s.Previous = previous == 1
 		out = append(out, s)
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
+	"github.com/groupbuy/groupbuy/internal/data/orderstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
@@ -276,4 +277,9 @@ func derefString(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// Discounts implements reconcile.Source: the orders are orderstore's.
+func (s *ReconcileSource) Discounts(ctx context.Context, from, to time.Time) (commission.Discounts, error) {
+	return orderstore.PaidDiscounts(ctx, s.data, from, to)
 }

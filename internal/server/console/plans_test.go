@@ -71,11 +71,14 @@ func TestPlansPageRenders(t *testing.T) {
 func TestStatementPageRenders(t *testing.T) {
 	v := testViews(t)
 	st := &commission.Statement{LeaderID: 7, Opening: 100, Earned: 400, Settled: 400, Closing: 100,
-		EarnedByLevel: map[int]int64{0: 400}}
+		EarnedByLevel: map[int]int64{0: 400}, Discounts: commission.Discounts{Orders: 3, Goods: 15000, PromoOff: 800,
+			CouponOff: 1205, LeaderFunded: 305, Paid: 12995, Gifts: 1600}}
 	page := renderView(t, v, "statement", &statementData{Leader: "7", From: "2026-12-01", To: "2026-12-08",
 		Statement: st, Levels: levels(st.EarnedByLevel)})
 	for _, want := range []string{`href="/console/finance/ledger/statement/csv?leader=7&amp;from=2026-12-01&amp;to=2026-12-08"`,
-		`data-testid="settled">4.00`, `data-testid="opening">1.00`} {
+		`data-testid="settled">4.00`, `data-testid="opening">1.00`, `data-figure="orders">3`, `data-figure="goods">150.00`,
+		`data-figure="promo-off">8.00`, `data-figure="coupon-off">12.05`, `data-figure="paid">129.95`,
+		`data-figure="leader-funded">3.05`, `data-figure="platform-funded">17.00`, `data-figure="gifts">16.00`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the statement lacks %s", want)
 		}

@@ -18,6 +18,9 @@ const (
 	reconCSV  = reconPath + "/csv"
 )
 
+// The page shows the promotions' figures with the block the statement and reconciliation share.
+func init() { viewParts["recon"] = append(viewParts["recon"], "discount_parts") }
+
 // reconData is the reconciliation page: the day picked (yesterday in Beijing by default, the
 // last day whose bills are out) and, once asked, that day's report.
 type reconData struct {

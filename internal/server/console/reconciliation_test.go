@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupbuy/groupbuy/internal/biz/commission"
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 )
 
@@ -29,10 +30,13 @@ func TestReconPageRenders(t *testing.T) {
 	}
 	rep := &reconcile.Report{Day: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC), Differences: []reconcile.Difference{{
 		Kind: reconcile.AmountMismatch, Category: reconcile.CategoryPayment, Ref: "4200000001", Ours: 3990, WeChat: 3900,
-		Advice: "金额不一致：以微信为准"}}}
+		Advice: "金额不一致：以微信为准"}},
+		Discounts: commission.Discounts{Orders: 2, Goods: 10000, PromoOff: 800, CouponOff: 1000, LeaderFunded: 300, Paid: 8200}}
 	page := render(&reconData{Day: "2026-12-06", Max: "2026-12-07", Report: rep})
 	for _, want := range []string{"金额不符", "4200000001", "39.90", "39.00", "金额不一致：以微信为准",
-		`href="/console/finance/reconciliation/csv?day=2026-12-06"`, `data-testid="recon-dirty"`, `max="2026-12-07"`} {
+		`href="/console/finance/reconciliation/csv?day=2026-12-06"`, `data-testid="recon-dirty"`, `max="2026-12-07"`,
+		`data-figure="goods">100.00`, `data-figure="promo-off">8.00`, `data-figure="coupon-off">10.00`,
+		`data-figure="paid">82.00`, `data-figure="leader-funded">3.00`, `data-figure="platform-funded">15.00`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the report lacks %s", want)
 		}

@@ -20,6 +20,9 @@ const (
 	statementCSV  = statementPath + "/csv"
 )
 
+// The page shows the promotions' figures with the block the statement and reconciliation share.
+func init() { viewParts["statement"] = append(viewParts["statement"], "discount_parts") }
+
 // statementData is a leader's statement page: the form (leader, first day, day after the last)
 // and, once asked, the statement with its amounts by level.
 type statementData struct {
