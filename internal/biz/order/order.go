@@ -139,7 +139,9 @@ type Order struct {
 	PickupCode     string
 	OverdueAt      time.Time
 	CreatedAt      time.Time
-	Lines          []Line
+	// ShareKey names the share whose link the order was placed from; empty when none.
+	ShareKey string
+	Lines    []Line
 }
 
 // Token names the order's stock reservation: the shopper and its idempotency key, known before

@@ -28,16 +28,17 @@ const (
 const insertOrdersSQL = `
 WITH inp AS (
 	SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
-		$8::timestamptz[], $9::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[])
+		$8::timestamptz[], $9::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[],
+		$27::text[])
 		AS i(ord, user_id, k, batch_id, amount, pay_attempt, expires_at, grids, promo_off, coupon_off,
-			leader_funded, activity_id, coupon_id)
+			leader_funded, activity_id, coupon_id, share_key)
 ), o AS (
 	INSERT INTO orders (created_at, updated_at, user_id, leader_id, batch_id, grid_cell, status,
 		idempotency_key, amount, refunded, pay_attempt, expires_at, release_pending, promo_off, coupon_off,
-		leader_funded, activity_id, coupon_id)
+		leader_funded, activity_id, coupon_id, share_key)
 	SELECT $1, $1, inp.user_id, l.id, inp.batch_id, l.grid_cell, 'pending_payment', inp.k, inp.amount, 0,
 		inp.pay_attempt, inp.expires_at, false, inp.promo_off, inp.coupon_off, inp.leader_funded,
-		NULLIF(inp.activity_id, 0), NULLIF(inp.coupon_id, 0)
+		NULLIF(inp.activity_id, 0), NULLIF(inp.coupon_id, 0), NULLIF(inp.share_key, '')
 	FROM inp
 	JOIN leader_bindings b ON b.user_id = inp.user_id AND b.unbound_at IS NULL
 	JOIN leaders l ON l.id = b.leader_id AND l.status = 'approved' AND NOT l.paused
@@ -212,7 +213,7 @@ func (b *orderBatcher) insert(ctx context.Context, reqs []*insertReq) ([]*order.
 type orderColumns struct {
 	ord, users, batches, amounts, attempts        []int64
 	promo, coupon, funded, activityIDs, couponIDs []int64
-	keys, grids                                   []string
+	keys, grids, shares                           []string
 	expires                                       []time.Time
 	lOrd, lItem, lSKU, lPrice, lQty, lAmount, lBP []int64
 	lPromo, lCoupon, lFunded                      []int64
@@ -227,6 +228,7 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 	c.grids = append(c.grids, strings.Join(grids, ","))
 	c.promo, c.coupon, c.funded = append(c.promo, o.PromoOff), append(c.coupon, o.CouponOff), append(c.funded, o.LeaderFunded)
 	c.activityIDs, c.couponIDs = append(c.activityIDs, o.ActivityID), append(c.couponIDs, o.CouponID)
+	c.shares = append(c.shares, o.ShareKey)
 	for _, l := range o.Lines {
 		c.lPromo, c.lCoupon = append(c.lPromo, l.PromoOff), append(c.lCoupon, l.CouponOff)
 		c.lFunded, c.lGift = append(c.lFunded, l.LeaderFunded), append(c.lGift, l.Gift)
@@ -239,5 +241,5 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 func (c *orderColumns) args() []any {
 	return []any{c.ord, c.users, c.keys, c.batches, c.amounts, c.attempts, c.expires, c.grids,
 		c.lOrd, c.lItem, c.lSKU, c.lTitle, c.lPrice, c.lQty, c.lAmount, c.lBP,
-		c.promo, c.coupon, c.funded, c.activityIDs, c.couponIDs, c.lPromo, c.lCoupon, c.lFunded, c.lGift}
+		c.promo, c.coupon, c.funded, c.activityIDs, c.couponIDs, c.lPromo, c.lCoupon, c.lFunded, c.lGift, c.shares}
 }
