@@ -31,6 +31,10 @@ Usage:
         a flash presale of one hot item from one client per shopper, orders/s and latency, then
         oversell checked in PostgreSQL, then the sell-out phase (every shopper tries once)
   loadgen flash-table FILE...         the markdown table of flash -out files and the ratio
+  loadgen events -conf FILE -api URL (-jwt-secret S) [-shoppers 2000] [-c 8] [-per 100] [-d 10s]
+                 [-warmup 2s] [-resend-every 20]
+        seed one leader and its bound shoppers in the server's fresh database, POST /v1/shop/events
+        from c clients, events/s and latency, then every acknowledged event checked in PostgreSQL
   loadgen db create -admin DSN        create a fresh benchmark database, print its DSN
   loadgen db drop   -dsn DSN          drop a database made by "db create"
 
@@ -64,6 +68,8 @@ func run(args []string) error {
 		return flashCmd(rest)
 	case "flash-table":
 		return flashTableCmd(rest)
+	case "events":
+		return eventsCmd(rest)
 	case "db":
 		return dbCmd(rest)
 	case "help", "-h", "--help":
