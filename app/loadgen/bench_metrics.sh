@@ -12,7 +12,8 @@
 # Knobs (environment): BENCH_METRICS_SHOPPERS (2000), BENCH_METRICS_CLIENTS (8),
 # BENCH_METRICS_PER (100 events a request), BENCH_METRICS_D (10s), BENCH_METRICS_WARMUP (2s),
 # BENCH_METRICS_STEPS ("ingest"), BENCH_METRICS_HTTP_ADDR (127.0.0.1:18200),
-# BENCH_METRICS_GRPC_ADDR (127.0.0.1:19200), BENCH_METRICS_KEEP_LOG (set: keep the server log).
+# BENCH_METRICS_GRPC_ADDR (127.0.0.1:19200), BENCH_METRICS_METRICS_ADDR (127.0.0.1:19290),
+# BENCH_METRICS_KEEP_LOG (set: keep the server log).
 #
 # It exits non-zero on a correctness failure (an acknowledged event not stored, or stored twice)
 # or when the setup fails; the targets are reported as met or NOT met and do not fail the run.
@@ -26,10 +27,11 @@ WARMUP=${BENCH_METRICS_WARMUP:-2s}
 STEPS=${BENCH_METRICS_STEPS:-ingest}
 HTTP_ADDR=${BENCH_METRICS_HTTP_ADDR:-127.0.0.1:18200}
 GRPC_ADDR=${BENCH_METRICS_GRPC_ADDR:-127.0.0.1:19200}
+METRICS_ADDR=${BENCH_METRICS_METRICS_ADDR:-127.0.0.1:19290}
 BENCH=bench-metrics KNOBS=BENCH_METRICS
 # shellcheck source=app/loadgen/bench_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
-check_ports "$HTTP_ADDR" "$GRPC_ADDR"
+check_ports "$HTTP_ADDR" "$GRPC_ADDR" "$METRICS_ADDR"
 
 WORK=$(mktemp -d -t groupbuy-bench-metrics.XXXXXX)
 DSN=
@@ -59,6 +61,7 @@ step_ingest() {
 }
 
 build_and_configure wxbenchmetrics01 "$HTTP_ADDR" "$GRPC_ADDR"
+export GROUPBUY_METRICS_ADDR="$METRICS_ADDR" # not the shipped 127.0.0.1:9090, which another server may hold
 
 say "fresh database on the test PostgreSQL"
 DSN=$("$WORK/loadgen" db create -admin "$PG" -purpose metrics)
