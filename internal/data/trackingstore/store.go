@@ -30,6 +30,11 @@ var columns = []string{shopperevent.FieldUserID, shopperevent.FieldClientEventID
 // stored already or repeats in events (ON CONFLICT DO NOTHING: a concurrent resend waits on the
 // unique index for the first to commit, then inserts nothing). Outside a transaction the
 // statement commits on its own: when Append returns, the events are stored.
+//
+// Each request commits on its own, unlike orders (orderstore's batcher): measured over HTTP
+// (make bench-metrics) one statement per request of 100 events already takes more than
+// 20,000 events/s on two cores, and a request's latency is bounded below by its commit's WAL
+// flush, which grouping requests would not shorten.
 func (s *Store) Append(ctx context.Context, events []tracking.Event) (int, error) {
 	if len(events) == 0 {
 		return 0, nil
