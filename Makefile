@@ -204,3 +204,9 @@ bench-settle: services
 # GROUPBUY_CONSOLE_LEADERS): server time per page, median and p99, against the 100 ms budget
 bench-console: services
 	go test -tags "$(DEV_TAGS)" -run '^$$' -bench '^BenchmarkConsolePages$$' -benchtime $${GROUPBUY_CONSOLE_REQUESTS:-30}x -count 1 -timeout 60m ./internal/server/console
+
+.PHONY: bench-metrics
+# shopper metrics: events ingest over HTTP (events/s, p50/p99 per request, every acknowledged
+# event checked in PostgreSQL) on a fresh database; BENCH_METRICS_* knobs in app/loadgen/bench_metrics.sh
+bench-metrics: services
+	bash app/loadgen/bench_metrics.sh

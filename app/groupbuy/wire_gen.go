@@ -26,6 +26,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
+	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/data"
 	"github.com/groupbuy/groupbuy/internal/data/auditstore"
@@ -48,6 +49,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/stockstore"
+	"github.com/groupbuy/groupbuy/internal/data/trackingstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
@@ -297,6 +299,18 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	inviteUsecase := invite.NewUsecase(invitestoreStore, people, claims, inviteCodes, db, inviteConfig, portClock)
 	invitationService := service.NewInvitationService(inviteUsecase)
 	invitationOpsService := service.NewInvitationOpsService(inviteUsecase)
+	trackingstoreStore := trackingstore.NewStore(db)
+	trackingstoreLeaders := trackingstore.NewLeaders(db)
+	quota := trackingstore.NewQuota(universalClient, keyPrefix)
+	events := bootstrap.Events
+	config7, err := trackingConfig(events)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	trackingUsecase := tracking.NewUsecase(trackingstoreStore, trackingstoreLeaders, quota, config7, portClock)
+	shopEventsService := service.NewShopEventsService(trackingUsecase)
 	services := server.Services{
 		Auth:             authService,
 		Console:          consoleService,
@@ -321,6 +335,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		PromoShop:        promoShopService,
 		Invitations:      invitationService,
 		InvitationOps:    invitationOpsService,
+		ShopEvents:       shopEventsService,
 	}
 	decoder := wechatpay.NewDecoder(client)
 	webhooks := server.NewWebhooks(decoder, paymentUsecase, logger)

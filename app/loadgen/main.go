@@ -39,6 +39,10 @@ Usage:
         a send template and -each of its coupons to every shopper, for flash -coupons-of
   loadgen coupons-table -claims-redis F -claims-database F -plain F -coupon F
         the tables of make bench-coupons, with the ratios and targets
+  loadgen events -conf FILE -api URL (-jwt-secret S) [-shoppers 2000] [-c 8] [-per 100] [-d 10s]
+                 [-warmup 2s] [-resend-every 20]
+        seed one leader and its bound shoppers in the server's fresh database, POST /v1/shop/events
+        from c clients, events/s and latency, then every acknowledged event checked in PostgreSQL
   loadgen db create -admin DSN        create a fresh benchmark database, print its DSN
   loadgen db drop   -dsn DSN          drop a database made by "db create"
 
@@ -78,6 +82,8 @@ func run(args []string) error {
 		return couponSeedCmd(rest)
 	case "coupons-table":
 		return couponsTableCmd(rest)
+	case "events":
+		return eventsCmd(rest)
 	case "db":
 		return dbCmd(rest)
 	case "help", "-h", "--help":

@@ -20,6 +20,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
+	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 )
 
 // ProviderSet is the use cases of every domain.
@@ -66,6 +67,7 @@ var ProviderSet = wire.NewSet(
 	PromoAdmin,
 	invite.NewUsecase,
 	promo.NewWelcome,
+	tracking.NewUsecase,
 	wire.Bind(new(invite.Rewarder), new(*promo.Claims)),
 )
 

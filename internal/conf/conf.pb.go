@@ -41,6 +41,7 @@ type Bootstrap struct {
 	Settlement    *Settlement            `protobuf:"bytes,13,opt,name=settlement,proto3" json:"settlement,omitempty"`
 	Invitations   *Invitations           `protobuf:"bytes,15,opt,name=invitations,proto3" json:"invitations,omitempty"`
 	Promotions    *Promotions            `protobuf:"bytes,16,opt,name=promotions,proto3" json:"promotions,omitempty"`
+	Events        *Events                `protobuf:"bytes,17,opt,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -180,6 +181,13 @@ func (x *Bootstrap) GetPromotions() *Promotions {
 	return nil
 }
 
+func (x *Bootstrap) GetEvents() *Events {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 // Promotions is how coupons are issued.
 type Promotions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -229,6 +237,62 @@ func (x *Promotions) GetCouponCounter() string {
 	return ""
 }
 
+// Events is the mini-program's events (POST /v1/shop/events): how many one shopper may send.
+type Events struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most events one shopper may send in each rate_window (default 600), at least 100: one
+	// full request. A mini-program sends a few a second while its shopper browses.
+	RateLimit int32 `protobuf:"varint,1,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	// The window the limit counts in (default 1m).
+	RateWindow    *durationpb.Duration `protobuf:"bytes,2,opt,name=rate_window,json=rateWindow,proto3" json:"rate_window,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Events) Reset() {
+	*x = Events{}
+	mi := &file_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Events) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Events) ProtoMessage() {}
+
+func (x *Events) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Events.ProtoReflect.Descriptor instead.
+func (*Events) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Events) GetRateLimit() int32 {
+	if x != nil {
+		return x.RateLimit
+	}
+	return 0
+}
+
+func (x *Events) GetRateWindow() *durationpb.Duration {
+	if x != nil {
+		return x.RateWindow
+	}
+	return nil
+}
+
 // Invitations is 邀请有礼: what the inviter and the invitee get once the invitee's first order has
 // been picked up and its after-sales window has passed, and how many invitees an inviter is
 // rewarded for. A cap of 0 turns the programme off.
@@ -248,7 +312,7 @@ type Invitations struct {
 
 func (x *Invitations) Reset() {
 	*x = Invitations{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -260,7 +324,7 @@ func (x *Invitations) String() string {
 func (*Invitations) ProtoMessage() {}
 
 func (x *Invitations) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -273,7 +337,7 @@ func (x *Invitations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invitations.ProtoReflect.Descriptor instead.
 func (*Invitations) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Invitations) GetKey() string {
@@ -318,7 +382,7 @@ type Commission struct {
 
 func (x *Commission) Reset() {
 	*x = Commission{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -330,7 +394,7 @@ func (x *Commission) String() string {
 func (*Commission) ProtoMessage() {}
 
 func (x *Commission) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -343,7 +407,7 @@ func (x *Commission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Commission.ProtoReflect.Descriptor instead.
 func (*Commission) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Commission) GetCapBp() int32 {
@@ -401,7 +465,7 @@ type Settlement struct {
 
 func (x *Settlement) Reset() {
 	*x = Settlement{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +477,7 @@ func (x *Settlement) String() string {
 func (*Settlement) ProtoMessage() {}
 
 func (x *Settlement) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,7 +490,7 @@ func (x *Settlement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement.ProtoReflect.Descriptor instead.
 func (*Settlement) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Settlement) GetFreezeWindow() *durationpb.Duration {
@@ -569,7 +633,7 @@ type Checkout struct {
 
 func (x *Checkout) Reset() {
 	*x = Checkout{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -581,7 +645,7 @@ func (x *Checkout) String() string {
 func (*Checkout) ProtoMessage() {}
 
 func (x *Checkout) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -594,7 +658,7 @@ func (x *Checkout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkout.ProtoReflect.Descriptor instead.
 func (*Checkout) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Checkout) GetOrderTtl() *durationpb.Duration {
@@ -674,7 +738,7 @@ type Shipping struct {
 
 func (x *Shipping) Reset() {
 	*x = Shipping{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -686,7 +750,7 @@ func (x *Shipping) String() string {
 func (*Shipping) ProtoMessage() {}
 
 func (x *Shipping) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -699,7 +763,7 @@ func (x *Shipping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipping.ProtoReflect.Descriptor instead.
 func (*Shipping) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Shipping) GetUndeclaredAfter() *durationpb.Duration {
@@ -741,7 +805,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +817,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +830,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -792,7 +856,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -804,7 +868,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -817,7 +881,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -865,7 +929,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +941,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +954,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -934,7 +998,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1010,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1023,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10}
+	return file_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -1007,7 +1071,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1019,7 +1083,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1032,7 +1096,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11}
+	return file_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -1063,7 +1127,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1139,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1152,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12}
+	return file_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -1140,7 +1204,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1216,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1229,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13}
+	return file_conf_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -1212,7 +1276,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1288,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1301,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14}
+	return file_conf_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -1261,7 +1325,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1337,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1350,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15}
+	return file_conf_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -1331,7 +1395,7 @@ type Settlement_WeChatPace struct {
 
 func (x *Settlement_WeChatPace) Reset() {
 	*x = Settlement_WeChatPace{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1343,7 +1407,7 @@ func (x *Settlement_WeChatPace) String() string {
 func (*Settlement_WeChatPace) ProtoMessage() {}
 
 func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1356,7 +1420,7 @@ func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement_WeChatPace.ProtoReflect.Descriptor instead.
 func (*Settlement_WeChatPace) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4, 0}
+	return file_conf_proto_rawDescGZIP(), []int{5, 0}
 }
 
 func (x *Settlement_WeChatPace) GetCreateOrder() float64 {
@@ -1417,7 +1481,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1493,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1506,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 0}
+	return file_conf_proto_rawDescGZIP(), []int{11, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -1483,7 +1547,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1495,7 +1559,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1508,7 +1572,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 1}
+	return file_conf_proto_rawDescGZIP(), []int{11, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -1540,7 +1604,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1616,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1629,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11, 0}
+	return file_conf_proto_rawDescGZIP(), []int{12, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -1624,7 +1688,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1636,7 +1700,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1649,7 +1713,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11, 1}
+	return file_conf_proto_rawDescGZIP(), []int{12, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -1737,7 +1801,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +1813,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +1826,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 0}
+	return file_conf_proto_rawDescGZIP(), []int{13, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1796,7 +1860,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1808,7 +1872,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1821,7 +1885,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 0}
+	return file_conf_proto_rawDescGZIP(), []int{14, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1853,7 +1917,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1865,7 +1929,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1878,7 +1942,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 1}
+	return file_conf_proto_rawDescGZIP(), []int{14, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1932,7 +1996,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1944,7 +2008,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1957,7 +2021,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 2}
+	return file_conf_proto_rawDescGZIP(), []int{14, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -2044,7 +2108,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2120,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2133,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{14, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -2105,7 +2169,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[26]
+	mi := &file_conf_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2181,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[26]
+	mi := &file_conf_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2194,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14, 0}
+	return file_conf_proto_rawDescGZIP(), []int{15, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -2152,7 +2216,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xfc\x05\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xab\x06\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -2175,10 +2239,16 @@ const file_conf_proto_rawDesc = "" +
 	"\vinvitations\x18\x0f \x01(\v2\x1a.groupbuy.conf.InvitationsR\vinvitations\x129\n" +
 	"\n" +
 	"promotions\x18\x10 \x01(\v2\x19.groupbuy.conf.PromotionsR\n" +
-	"promotions\"3\n" +
+	"promotions\x12-\n" +
+	"\x06events\x18\x11 \x01(\v2\x15.groupbuy.conf.EventsR\x06events\"3\n" +
 	"\n" +
 	"Promotions\x12%\n" +
-	"\x0ecoupon_counter\x18\x01 \x01(\tR\rcouponCounter\"\x91\x01\n" +
+	"\x0ecoupon_counter\x18\x01 \x01(\tR\rcouponCounter\"c\n" +
+	"\x06Events\x12\x1d\n" +
+	"\n" +
+	"rate_limit\x18\x01 \x01(\x05R\trateLimit\x12:\n" +
+	"\vrate_window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"rateWindow\"\x91\x01\n" +
 	"\vInvitations\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x10\n" +
 	"\x03cap\x18\x02 \x01(\x05R\x03cap\x12.\n" +
@@ -2357,107 +2427,110 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
 	(*Promotions)(nil),            // 1: groupbuy.conf.Promotions
-	(*Invitations)(nil),           // 2: groupbuy.conf.Invitations
-	(*Commission)(nil),            // 3: groupbuy.conf.Commission
-	(*Settlement)(nil),            // 4: groupbuy.conf.Settlement
-	(*Checkout)(nil),              // 5: groupbuy.conf.Checkout
-	(*Shipping)(nil),              // 6: groupbuy.conf.Shipping
-	(*Catalog)(nil),               // 7: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 8: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 9: groupbuy.conf.Leaders
-	(*Server)(nil),                // 10: groupbuy.conf.Server
-	(*Data)(nil),                  // 11: groupbuy.conf.Data
-	(*Auth)(nil),                  // 12: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 13: groupbuy.conf.Wechat
-	(*Security)(nil),              // 14: groupbuy.conf.Security
-	(*Demo)(nil),                  // 15: groupbuy.conf.Demo
-	(*Settlement_WeChatPace)(nil), // 16: groupbuy.conf.Settlement.WeChatPace
-	(*Server_HTTP)(nil),           // 17: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 18: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 19: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 20: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 21: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 22: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 23: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 24: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 25: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 26: groupbuy.conf.Security.PersonalData
-	nil,                           // 27: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 28: google.protobuf.Duration
+	(*Events)(nil),                // 2: groupbuy.conf.Events
+	(*Invitations)(nil),           // 3: groupbuy.conf.Invitations
+	(*Commission)(nil),            // 4: groupbuy.conf.Commission
+	(*Settlement)(nil),            // 5: groupbuy.conf.Settlement
+	(*Checkout)(nil),              // 6: groupbuy.conf.Checkout
+	(*Shipping)(nil),              // 7: groupbuy.conf.Shipping
+	(*Catalog)(nil),               // 8: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 9: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 10: groupbuy.conf.Leaders
+	(*Server)(nil),                // 11: groupbuy.conf.Server
+	(*Data)(nil),                  // 12: groupbuy.conf.Data
+	(*Auth)(nil),                  // 13: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 14: groupbuy.conf.Wechat
+	(*Security)(nil),              // 15: groupbuy.conf.Security
+	(*Demo)(nil),                  // 16: groupbuy.conf.Demo
+	(*Settlement_WeChatPace)(nil), // 17: groupbuy.conf.Settlement.WeChatPace
+	(*Server_HTTP)(nil),           // 18: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 19: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 20: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 21: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 22: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 23: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 24: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 25: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 26: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 27: groupbuy.conf.Security.PersonalData
+	nil,                           // 28: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 29: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	10, // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	11, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	12, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	13, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	14, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	15, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	8,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	9,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	7,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
-	5,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
-	6,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
-	3,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
-	4,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
-	2,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
+	11, // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	12, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	13, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	14, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	15, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	16, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	9,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	10, // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	8,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	6,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
+	7,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
+	4,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
+	5,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
+	3,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
 	1,  // 14: groupbuy.conf.Bootstrap.promotions:type_name -> groupbuy.conf.Promotions
-	28, // 15: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
-	28, // 16: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
-	28, // 17: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
-	28, // 18: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
-	28, // 19: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
-	28, // 20: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
-	28, // 21: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
-	28, // 22: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
-	16, // 23: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
-	28, // 24: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	28, // 25: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	28, // 26: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	28, // 27: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	28, // 28: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	28, // 29: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	28, // 30: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	28, // 31: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	28, // 32: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	28, // 33: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	28, // 34: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	28, // 35: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
-	17, // 36: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	18, // 37: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	28, // 38: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
-	19, // 39: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	20, // 40: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	28, // 41: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	28, // 42: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	21, // 43: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	22, // 44: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	28, // 45: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	23, // 46: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	24, // 47: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	26, // 48: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	28, // 49: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
-	28, // 50: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
-	28, // 51: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	28, // 52: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	28, // 53: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	28, // 54: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	28, // 55: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	28, // 56: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	28, // 57: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	28, // 58: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	25, // 59: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	28, // 60: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	28, // 61: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	27, // 62: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	63, // [63:63] is the sub-list for method output_type
-	63, // [63:63] is the sub-list for method input_type
-	63, // [63:63] is the sub-list for extension type_name
-	63, // [63:63] is the sub-list for extension extendee
-	0,  // [0:63] is the sub-list for field type_name
+	2,  // 15: groupbuy.conf.Bootstrap.events:type_name -> groupbuy.conf.Events
+	29, // 16: groupbuy.conf.Events.rate_window:type_name -> google.protobuf.Duration
+	29, // 17: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
+	29, // 18: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
+	29, // 19: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
+	29, // 20: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
+	29, // 21: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
+	29, // 22: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
+	29, // 23: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
+	29, // 24: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
+	17, // 25: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
+	29, // 26: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	29, // 27: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	29, // 28: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	29, // 29: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	29, // 30: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	29, // 31: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	29, // 32: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	29, // 33: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	29, // 34: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	29, // 35: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	29, // 36: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	29, // 37: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	18, // 38: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	19, // 39: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	29, // 40: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
+	20, // 41: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	21, // 42: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	29, // 43: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	29, // 44: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	22, // 45: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	23, // 46: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	29, // 47: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	24, // 48: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	25, // 49: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	27, // 50: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	29, // 51: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
+	29, // 52: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
+	29, // 53: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	29, // 54: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	29, // 55: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	29, // 56: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	29, // 57: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	29, // 58: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	29, // 59: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	29, // 60: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	26, // 61: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	29, // 62: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	29, // 63: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	28, // 64: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	65, // [65:65] is the sub-list for method output_type
+	65, // [65:65] is the sub-list for method input_type
+	65, // [65:65] is the sub-list for extension type_name
+	65, // [65:65] is the sub-list for extension extendee
+	0,  // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -2471,7 +2544,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -30,6 +30,7 @@ func ApplyDefaults(bc *Bootstrap) {
 	str(&ensure(&bc.Promotions).CouponCounter, "redis")
 	defaultShipping(ensure(&bc.Shipping))
 	defaultDemo(ensure(&bc.Demo))
+	defaultEvents(ensure(&bc.Events))
 	// catalog.banned_words: empty is the built-in list, catalog.DefaultBannedWords (the
 	// advertising-law list is domain knowledge and stays with the check that uses it).
 }
@@ -37,6 +38,11 @@ func ApplyDefaults(bc *Bootstrap) {
 func defaultServer(s *Server) {
 	pos(&ensure(&s.Http).MaxBodyBytes, 1<<20) // far above any request of this API, far below what could hurt the server
 	durAbsent(&s.Drain, 5*time.Second)        // long enough for a load balancer's health check to see /readyz fail
+}
+
+func defaultEvents(e *Events) {
+	pos(&e.RateLimit, 600) // ten a second on average: far above a browsing shopper, far below a script
+	durPos(&e.RateWindow, time.Minute)
 }
 
 func defaultData(d *Data) {

@@ -32,6 +32,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/stockstore"
+	"github.com/groupbuy/groupbuy/internal/data/trackingstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 )
@@ -69,6 +70,7 @@ var Stores = wire.NewSet(
 	promostore.ProviderSet,
 	couponcount.ProviderSet,
 	invitestore.ProviderSet,
+	trackingstore.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

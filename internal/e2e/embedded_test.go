@@ -39,6 +39,15 @@ func TestEmbeddedDefault(t *testing.T) {
 	login := s.call("POST", "/v1/auth/wechat-login", "", map[string]string{"code": string(code)})
 	expect(t, login, 200, "")
 	expect(t, s.call("GET", "/v1/me", login.str("accessToken"), nil), 200, "")
+	// Events are limited per shopper in the in-process Redis and stored once in SQLite.
+	share := map[string]any{"events": []map[string]any{{"clientEventId": "share-1", "kind": "share", "shareKey": "sk-1"}}}
+	for i, want := range []string{"accepted", "duplicates"} {
+		r := s.call("POST", "/v1/shop/events", login.str("accessToken"), share)
+		expect(t, r, 200, "")
+		if r.body[want] != float64(1) {
+			t.Errorf("post %d of the same event: %s, want it %s", i+1, r.raw, want)
+		}
+	}
 
 	// WeChat Pay's notification route is public (no token) but refuses what is not signed.
 	unsigned := s.call("POST", "/wechatpay/notify/payment", "", map[string]string{"id": "forged"})

@@ -33,6 +33,7 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterPromoShopServer(srv, svc.PromoShop)
 	v1.RegisterInvitationsServer(srv, svc.Invitations)
 	v1.RegisterInvitationOpsServer(srv, svc.InvitationOps)
+	v1.RegisterShopEventsServer(srv, svc.ShopEvents)
 	v1.RegisterBatchOpsServer(srv, svc.BatchOps)
 	v1.RegisterShopServer(srv, svc.Shop)
 	v1.RegisterLeaderPickupServer(srv, svc.LeaderPickup)

@@ -47,6 +47,7 @@ func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Dra
 	v1.RegisterPromoShopHTTPServer(srv, svc.PromoShop)
 	v1.RegisterInvitationsHTTPServer(srv, svc.Invitations)
 	v1.RegisterInvitationOpsHTTPServer(srv, svc.InvitationOps)
+	v1.RegisterShopEventsHTTPServer(srv, svc.ShopEvents)
 	v1.RegisterBatchOpsHTTPServer(srv, svc.BatchOps)
 	v1.RegisterShopHTTPServer(srv, svc.Shop)
 	v1.RegisterLeaderPickupHTTPServer(srv, svc.LeaderPickup)

@@ -69,6 +69,7 @@ type Services struct {
 	PromoShop        *service.PromoShopService
 	Invitations      *service.InvitationService
 	InvitationOps    *service.InvitationOpsService
+	ShopEvents       *service.ShopEventsService
 }
 
 // Webhook is a plain HTTP route outside the API: public (no token), authenticated by what it

@@ -22,6 +22,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
+	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 )
 
 // reasons gives each domain error its API error. Order matters only where errors wrap each other.
@@ -123,6 +124,9 @@ func apiError(err error) *kerrors.Error {
 	if errors.Is(err, promo.ErrBudgetBusy) || errors.Is(err, promo.ErrNotLoaded) {
 		return v1.ErrorCouponBusy("the coupons are being recounted: retry in a moment").
 			WithMetadata(map[string]string{"retry_after_seconds": "1"})
+	}
+	if e := eventsError(err); e != nil {
+		return e
 	}
 	var rebind *leader.RebindError
 	if errors.As(err, &rebind) {
@@ -248,4 +252,21 @@ func transitionAction(e *lifecycle.TransitionError) string {
 		return e.Action
 	}
 	return "move to " + e.To
+}
+
+// eventsError maps a refusal of a shopper's events, or is nil: which event and field, or when
+// to send them again.
+func eventsError(err error) *kerrors.Error {
+	var bad *tracking.EventError
+	if errors.As(err, &bad) {
+		return v1.ErrorEventInvalid("events[%d].%s: %s", bad.Index, bad.Field, bad.Reason).
+			WithMetadata(map[string]string{"index": strconv.Itoa(bad.Index), "field": bad.Field})
+	}
+	var rate *tracking.RateError
+	if errors.As(err, &rate) {
+		retry := int64(rate.RetryAfter.Round(time.Second) / time.Second)
+		return v1.ErrorEventsRateLimited("too many events: keep them and send them again later").
+			WithMetadata(map[string]string{"retry_after_seconds": strconv.FormatInt(max(retry, 1), 10)})
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
+	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 )
 
 func TestErrorReasons(t *testing.T) {
@@ -123,5 +124,17 @@ func TestCouponAndAmountErrors(t *testing.T) {
 	e := kerrors.FromError(toAPIError(&order.AmountError{Expected: 1000, Amount: 990}))
 	if e.Reason != v1.ErrorReason_PRICE_CHANGED.String() || e.Code != 409 || e.Metadata["amount_fen"] != "990" {
 		t.Errorf("amount changed → %s %d %v", e.Reason, e.Code, e.Metadata)
+	}
+}
+
+func TestEventErrorsNameTheEventOrWhenToRetry(t *testing.T) {
+	e := kerrors.FromError(toAPIError(fmt.Errorf("record: %w", &tracking.EventError{Index: 3, Field: "share_key", Reason: "required for share"})))
+	if e.Reason != v1.ErrorReason_EVENT_INVALID.String() || e.Code != 400 || e.Metadata["index"] != "3" ||
+		e.Metadata["field"] != "share_key" || !strings.Contains(e.Message, "events[3].share_key") {
+		t.Errorf("event error → %s %d %v %q", e.Reason, e.Code, e.Metadata, e.Message)
+	}
+	e = kerrors.FromError(toAPIError(&tracking.RateError{UserID: 1, Limit: 600, Window: time.Minute, RetryAfter: 12400 * time.Millisecond}))
+	if e.Reason != v1.ErrorReason_EVENTS_RATE_LIMITED.String() || e.Code != 429 || e.Metadata["retry_after_seconds"] != "12" {
+		t.Errorf("rate error → %s %d %v", e.Reason, e.Code, e.Metadata)
 	}
 }

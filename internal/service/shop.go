@@ -66,7 +66,7 @@ func (s *ShopService) PlaceOrder(ctx context.Context, req *v1.PlaceOrderRequest)
 		return nil, err
 	}
 	in := order.PlaceInput{Key: req.GetIdempotencyKey(), BatchID: req.GetBatchId(), Lines: lineInputs(req.GetLines()),
-		CouponID: req.GetCouponId(), ExpectedAmount: req.GetExpectedAmountFen()}
+		CouponID: req.GetCouponId(), ExpectedAmount: req.GetExpectedAmountFen(), ShareKey: req.GetShareKey()}
 	o, err := s.checkout.Place(ctx, p.ID, in)
 	return s.orderReply(ctx, o, err)
 }

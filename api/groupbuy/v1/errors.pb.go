@@ -136,6 +136,13 @@ const (
 	ErrorReason_INVITATION_NOT_NEW_SHOPPER ErrorReason = 121
 	// The invitation programme is not offered (not configured).
 	ErrorReason_INVITATIONS_OFF ErrorReason = 122
+	// Shopper events. An event whose fields do not fit its kind (a page view without its batch, a
+	// share without its key) or that names a leader that does not exist; metadata index (of the
+	// event in the request) and field. Nothing of the request was recorded.
+	ErrorReason_EVENT_INVALID ErrorReason = 130
+	// The shopper sent more events than it may in a while: keep them and send them again after
+	// metadata retry_after_seconds. Nothing of the request was recorded.
+	ErrorReason_EVENTS_RATE_LIMITED ErrorReason = 131
 )
 
 // Enum value maps for ErrorReason.
@@ -194,6 +201,8 @@ var (
 		120: "INVITATION_SELF",
 		121: "INVITATION_NOT_NEW_SHOPPER",
 		122: "INVITATIONS_OFF",
+		130: "EVENT_INVALID",
+		131: "EVENTS_RATE_LIMITED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":   0,
@@ -249,6 +258,8 @@ var (
 		"INVITATION_SELF":            120,
 		"INVITATION_NOT_NEW_SHOPPER": 121,
 		"INVITATIONS_OFF":            122,
+		"EVENT_INVALID":              130,
+		"EVENTS_RATE_LIMITED":        131,
 	}
 )
 
@@ -283,7 +294,7 @@ var File_groupbuy_v1_errors_proto protoreflect.FileDescriptor
 
 const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\xcb\v\n" +
+	"\x18groupbuy/v1/errors.proto\x12\vgroupbuy.v1\x1a\x13errors/errors.proto*\x85\f\n" +
 	"\vErrorReason\x12\"\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11MALFORMED_REQUEST\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -339,7 +350,9 @@ const file_groupbuy_v1_errors_proto_rawDesc = "" +
 	"\vCOUPON_BUSY\x10q\x1a\x04\xa8E\xf7\x03\x12\x19\n" +
 	"\x0fINVITATION_SELF\x10x\x1a\x04\xa8E\x99\x03\x12$\n" +
 	"\x1aINVITATION_NOT_NEW_SHOPPER\x10y\x1a\x04\xa8E\x99\x03\x12\x19\n" +
-	"\x0fINVITATIONS_OFF\x10z\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
+	"\x0fINVITATIONS_OFF\x10z\x1a\x04\xa8E\x94\x03\x12\x18\n" +
+	"\rEVENT_INVALID\x10\x82\x01\x1a\x04\xa8E\x90\x03\x12\x1e\n" +
+	"\x13EVENTS_RATE_LIMITED\x10\x83\x01\x1a\x04\xa8E\xad\x03\x1a\x04\xa0E\xf4\x03B1Z/github.com/groupbuy/groupbuy/api/groupbuy/v1;v1b\x06proto3"
 
 var (
 	file_groupbuy_v1_errors_proto_rawDescOnce sync.Once

@@ -758,3 +758,37 @@ func IsInvitationsOff(err error) bool {
 func ErrorInvitationsOff(format string, args ...interface{}) *errors.Error {
 	return errors.New(404, ErrorReason_INVITATIONS_OFF.String(), fmt.Sprintf(format, args...))
 }
+
+// Shopper events. An event whose fields do not fit its kind (a page view without its batch, a
+// share without its key) or that names a leader that does not exist; metadata index (of the
+// event in the request) and field. Nothing of the request was recorded.
+func IsEventInvalid(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_EVENT_INVALID.String() && e.Code == 400
+}
+
+// Shopper events. An event whose fields do not fit its kind (a page view without its batch, a
+// share without its key) or that names a leader that does not exist; metadata index (of the
+// event in the request) and field. Nothing of the request was recorded.
+func ErrorEventInvalid(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_EVENT_INVALID.String(), fmt.Sprintf(format, args...))
+}
+
+// The shopper sent more events than it may in a while: keep them and send them again after
+// metadata retry_after_seconds. Nothing of the request was recorded.
+func IsEventsRateLimited(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_EVENTS_RATE_LIMITED.String() && e.Code == 429
+}
+
+// The shopper sent more events than it may in a while: keep them and send them again after
+// metadata retry_after_seconds. Nothing of the request was recorded.
+func ErrorEventsRateLimited(format string, args ...interface{}) *errors.Error {
+	return errors.New(429, ErrorReason_EVENTS_RATE_LIMITED.String(), fmt.Sprintf(format, args...))
+}

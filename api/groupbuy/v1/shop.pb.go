@@ -402,8 +402,11 @@ type PlaceOrderRequest struct {
 	// The payable the shopper was shown (a quote's amount_fen); when given and the order now costs
 	// otherwise it is PRICE_CHANGED with metadata amount_fen (the payable now). 0: not checked.
 	ExpectedAmountFen int64 `protobuf:"varint,5,opt,name=expected_amount_fen,json=expectedAmountFen,proto3" json:"expected_amount_fen,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The share_key of the shared link the order was placed from (empty: none), for share
+	// conversion: 1 to 64 printable characters without spaces.
+	ShareKey      string `protobuf:"bytes,6,opt,name=share_key,json=shareKey,proto3" json:"share_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PlaceOrderRequest) Reset() {
@@ -469,6 +472,13 @@ func (x *PlaceOrderRequest) GetExpectedAmountFen() int64 {
 		return x.ExpectedAmountFen
 	}
 	return 0
+}
+
+func (x *PlaceOrderRequest) GetShareKey() string {
+	if x != nil {
+		return x.ShareKey
+	}
+	return ""
 }
 
 type QuoteRequest struct {
@@ -1605,14 +1615,15 @@ const file_groupbuy_v1_shop_proto_rawDesc = "" +
 	"\aitem_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\x06itemId\x12&\n" +
 	"\bquantity\x18\x02 \x01(\x03B\n" +
 	"\xfaB\a\"\x05\x18\xe8\a \x00R\bquantity\x12$\n" +
-	"\tprice_fen\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bpriceFen\"\x9c\x02\n" +
+	"\tprice_fen\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\bpriceFen\"\xc2\x02\n" +
 	"\x11PlaceOrderRequest\x12E\n" +
 	"\x0fidempotency_key\x18\x01 \x01(\tB\x1c\xfaB\x19r\x172\x15^[A-Za-z0-9_-]{8,64}$R\x0eidempotencyKey\x12\"\n" +
 	"\bbatch_id\x18\x02 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\abatchId\x12=\n" +
 	"\x05lines\x18\x03 \x03(\v2\x1b.groupbuy.v1.OrderLineInputB\n" +
 	"\xfaB\a\x92\x01\x04\b\x01\x102R\x05lines\x12$\n" +
 	"\tcoupon_id\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\bcouponId\x127\n" +
-	"\x13expected_amount_fen\x18\x05 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x11expectedAmountFen\"\xb8\x01\n" +
+	"\x13expected_amount_fen\x18\x05 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x11expectedAmountFen\x12$\n" +
+	"\tshare_key\x18\x06 \x01(\tB\a\xfaB\x04r\x02\x18@R\bshareKey\"\xb8\x01\n" +
 	"\fQuoteRequest\x12\"\n" +
 	"\bbatch_id\x18\x01 \x01(\x03B\a\xfaB\x04\"\x02 \x00R\abatchId\x12=\n" +
 	"\x05lines\x18\x02 \x03(\v2\x1b.groupbuy.v1.OrderLineInputB\n" +

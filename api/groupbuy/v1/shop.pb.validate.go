@@ -838,6 +838,17 @@ func (m *PlaceOrderRequest) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
+	if utf8.RuneCountInString(m.GetShareKey()) > 64 {
+		err := PlaceOrderRequestValidationError{
+			field:  "ShareKey",
+			reason: "value length must be at most 64 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
 	if len(errors) > 0 {
 		return PlaceOrderRequestMultiError(errors)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
+	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 	"github.com/groupbuy/groupbuy/internal/geo"
 )
 
@@ -73,13 +74,15 @@ type LineInput struct {
 }
 
 // PlaceInput is an order as the shopper asks for it: the lines at the prices it saw, the coupon
-// it names (0: none) and, when given, the payable it was shown (ExpectedAmount, fen).
+// it names (0: none), when given, the payable it was shown (ExpectedAmount, fen) and the share
+// whose link it was placed from (ShareKey, empty: none).
 type PlaceInput struct {
 	Key            string
 	BatchID        int64
 	Lines          []LineInput
 	CouponID       int64
 	ExpectedAmount int64
+	ShareKey       string
 }
 
 const (
@@ -104,6 +107,11 @@ func (in *PlaceInput) check() error {
 		return bizerr.Invalid("coupon_id", "a coupon id, or 0 for none")
 	case in.ExpectedAmount < 0:
 		return bizerr.Invalid("expected_amount_fen", "the payable shown, or 0 when not checked")
+	}
+	if in.ShareKey != "" {
+		if err := tracking.CheckShareKey(in.ShareKey); err != nil {
+			return bizerr.Invalid("share_key", err.Error())
+		}
 	}
 	return checkLines(in.Lines)
 }
@@ -190,7 +198,8 @@ func (c *Checkout) build(ctx context.Context, b *presale.Batch, userID int64, in
 	// LeaderID is the leader the order was priced for (a coupon's or activity's scope); saving
 	// fills the shopper's bound leader, and an order with a coupon checks they are the same.
 	o := &Order{UserID: userID, BatchID: b.ID, Status: PendingPayment, IdempotencyKey: in.Key, PayAttempt: 1,
-		ExpiresAt: now.Add(c.cfg.OrderTTL), LeaderID: leaderID, PricedAt: now}
+		ExpiresAt: now.Add(c.cfg.OrderTTL), LeaderID: leaderID, PricedAt: now,
+		ShareKey: in.ShareKey}
 	fromQuote(o, b, q)
 	return o, nil
 }

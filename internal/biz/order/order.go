@@ -142,6 +142,8 @@ type Order struct {
 	// PricedAt is when checkout priced the order (not stored): the coupon it names must be
 	// valid then to be locked for it.
 	PricedAt time.Time
+	// ShareKey names the share whose link the order was placed from; empty when none.
+	ShareKey string
 	Lines    []Line
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
+	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
@@ -37,6 +38,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/stockstore"
+	"github.com/groupbuy/groupbuy/internal/data/trackingstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechat"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
@@ -64,6 +66,8 @@ type Config struct {
 	// while off).
 	Invitations invite.Config
 	InviteCodes *invite.InviteCodes
+	// Tracking is the per-shopper limit of the mini-program's events (zero: none).
+	Tracking tracking.Config
 }
 
 // NoWechat is WeChat left unconfigured, as the program runs without it: the mini-program client
@@ -148,6 +152,9 @@ type Stack struct {
 	PromoShop    *promo.Shop
 	CouponExpiry *promo.Expiry
 	CouponSends  *promo.Sends
+
+	EventStore *trackingstore.Store
+	Tracking   *tracking.Usecase
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance

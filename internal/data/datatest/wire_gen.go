@@ -24,6 +24,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/reconcile"
 	"github.com/groupbuy/groupbuy/internal/biz/settlement"
 	"github.com/groupbuy/groupbuy/internal/biz/shipping"
+	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 	"github.com/groupbuy/groupbuy/internal/conf"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
 	"github.com/groupbuy/groupbuy/internal/data"
@@ -46,6 +47,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/shippingstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/stockstore"
+	"github.com/groupbuy/groupbuy/internal/data/trackingstore"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/server/auth"
 	"github.com/redis/go-redis/v9"
@@ -172,6 +174,11 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	shop := promo.NewShop(store, couponStore, store, now)
 	expiry := promo.NewExpiry(couponStore, now)
 	sends := promo.NewSends(store, store, claims, now)
+	trackingstoreStore := trackingstore.NewStore(db)
+	leaders := trackingstore.NewLeaders(db)
+	quota := trackingstore.NewQuota(rdb, prefix)
+	trackingConfig := cfg.Tracking
+	trackingUsecase := tracking.NewUsecase(trackingstoreStore, leaders, quota, trackingConfig, now)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -235,6 +242,8 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		PromoShop:       shop,
 		CouponExpiry:    expiry,
 		CouponSends:     sends,
+		EventStore:      trackingstoreStore,
+		Tracking:        trackingUsecase,
 	}
 	return stack, nil
 }

@@ -35,6 +35,7 @@ func (r *orderRepo) insertWithEnt(ctx context.Context, o *order.Order) (*order.O
 		SetAmount(o.Amount).SetPayAttempt(o.PayAttempt).SetExpiresAt(o.ExpiresAt).
 		SetPromoOff(o.PromoOff).SetCouponOff(o.CouponOff).SetLeaderFunded(o.LeaderFunded).
 		SetNillableActivityID(optionalID(o.ActivityID)).SetNillableCouponID(optionalID(o.CouponID)).
+		SetNillableShareKey(optionalText(o.ShareKey)).
 		OnConflictColumns(entorder.FieldUserID, entorder.FieldIdempotencyKey).DoNothing().
 		ID(ctx)
 	if sqldb.NoRows(err) {
@@ -132,13 +133,21 @@ func optionalID(id int64) *int {
 	return &v
 }
 
+// optionalText is s, or nil (NULL) for empty.
+func optionalText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func toOrder(row *ent.Order) *order.Order {
 	o := &order.Order{ID: int64(row.ID), UserID: int64(row.UserID), LeaderID: int64(row.LeaderID),
 		BatchID: int64(row.BatchID), GridCell: row.GridCell, Status: order.Status(row.Status),
 		IdempotencyKey: row.IdempotencyKey, Amount: row.Amount, PromoOff: row.PromoOff, CouponOff: row.CouponOff,
 		LeaderFunded: row.LeaderFunded, Refunded: row.Refunded, PayAttempt: row.PayAttempt,
 		ExpiresAt: row.ExpiresAt.UTC(), CancelReason: row.CancelReason, ReleasePending: row.ReleasePending,
-		CreatedAt: row.CreatedAt.UTC()}
+		CreatedAt: row.CreatedAt.UTC(), ShareKey: row.ShareKey}
 	for dst, src := range map[*time.Time]*time.Time{&o.PaidAt: row.PaidAt, &o.CancelledAt: row.CancelledAt,
 		&o.ReadyAt: row.ReadyAt, &o.PickedUpAt: row.PickedUpAt, &o.OverdueAt: row.OverdueAt} {
 		if src != nil {

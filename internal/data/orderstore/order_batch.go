@@ -37,9 +37,9 @@ const insertOrdersSQL = `
 WITH inp AS (
 	SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
 		$8::timestamptz[], $9::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[],
-		$27::bigint[], $28::timestamptz[])
+		$27::text[], $28::bigint[], $29::timestamptz[])
 		AS i(ord, user_id, k, batch_id, amount, pay_attempt, expires_at, grids, promo_off, coupon_off,
-			leader_funded, activity_id, coupon_id, priced_leader, priced_at)
+			leader_funded, activity_id, coupon_id, share_key, priced_leader, priced_at)
 ), cp AS (
 	SELECT c.id FROM coupons c JOIN inp ON c.id = inp.coupon_id AND c.user_id = inp.user_id
 	WHERE c.state = 'available' AND c.valid_from <= inp.priced_at AND c.valid_until > inp.priced_at
@@ -47,10 +47,10 @@ WITH inp AS (
 ), o AS (
 	INSERT INTO orders (created_at, updated_at, user_id, leader_id, batch_id, grid_cell, status,
 		idempotency_key, amount, refunded, pay_attempt, expires_at, release_pending, promo_off, coupon_off,
-		leader_funded, activity_id, coupon_id)
+		leader_funded, activity_id, coupon_id, share_key)
 	SELECT $1, $1, inp.user_id, l.id, inp.batch_id, l.grid_cell, 'pending_payment', inp.k, inp.amount, 0,
 		inp.pay_attempt, inp.expires_at, false, inp.promo_off, inp.coupon_off, inp.leader_funded,
-		NULLIF(inp.activity_id, 0), NULLIF(inp.coupon_id, 0)
+		NULLIF(inp.activity_id, 0), NULLIF(inp.coupon_id, 0), NULLIF(inp.share_key, '')
 	FROM inp
 	JOIN leader_bindings b ON b.user_id = inp.user_id AND b.unbound_at IS NULL
 	JOIN leaders l ON l.id = b.leader_id AND l.status = 'approved' AND NOT l.paused
@@ -265,7 +265,7 @@ func (b *orderBatcher) query(ctx context.Context, c sqldb.Querier, reqs []*inser
 type orderColumns struct {
 	ord, users, batches, amounts, attempts        []int64
 	promo, coupon, funded, activityIDs, couponIDs []int64
-	keys, grids                                   []string
+	keys, grids, shares                           []string
 	expires                                       []time.Time
 	lOrd, lItem, lSKU, lPrice, lQty, lAmount, lBP []int64
 	lPromo, lCoupon, lFunded                      []int64
@@ -285,6 +285,7 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 	c.activityIDs, c.couponIDs = append(c.activityIDs, o.ActivityID), append(c.couponIDs, o.CouponID)
 	c.pricedLeaders, c.pricedAt = append(c.pricedLeaders, o.LeaderID), append(c.pricedAt, pricedAt(o))
 	c.withCoupons = c.withCoupons || o.CouponID != 0
+	c.shares = append(c.shares, o.ShareKey)
 	for _, l := range o.Lines {
 		c.lPromo, c.lCoupon = append(c.lPromo, l.PromoOff), append(c.lCoupon, l.CouponOff)
 		c.lFunded, c.lGift = append(c.lFunded, l.LeaderFunded), append(c.lGift, l.Gift)
@@ -297,7 +298,7 @@ func (c *orderColumns) add(ord int64, o *order.Order, grids []string) {
 func (c *orderColumns) args() []any {
 	return []any{c.ord, c.users, c.keys, c.batches, c.amounts, c.attempts, c.expires, c.grids,
 		c.lOrd, c.lItem, c.lSKU, c.lTitle, c.lPrice, c.lQty, c.lAmount, c.lBP,
-		c.promo, c.coupon, c.funded, c.activityIDs, c.couponIDs, c.lPromo, c.lCoupon, c.lFunded, c.lGift,
+		c.promo, c.coupon, c.funded, c.activityIDs, c.couponIDs, c.lPromo, c.lCoupon, c.lFunded, c.lGift, c.shares,
 		c.pricedLeaders, c.pricedAt}
 }
 
