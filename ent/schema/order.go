@@ -79,6 +79,8 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("status", "ready_at"),
 		// Settlement selects paid orders in payment order.
 		index.Fields("paid_at", "id"),
+		// The daily rollup reads the orders placed on one day.
+		index.Fields("created_at"),
 	}
 }
 
