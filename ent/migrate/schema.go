@@ -781,6 +781,11 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{MetricDaysColumns[2], MetricDaysColumns[3], MetricDaysColumns[4], MetricDaysColumns[5], MetricDaysColumns[1]},
 			},
+			{
+				Name:    "metricday_day",
+				Unique:  false,
+				Columns: []*schema.Column{MetricDaysColumns[1]},
+			},
 		},
 	}
 	// OrdersColumns holds the columns for the "orders" table.

@@ -35,7 +35,11 @@ func (MetricDay) Fields() []ent.Field {
 
 func (MetricDay) Indexes() []ent.Index {
 	// A dashboard reads one key's days in order: the unique key leads with the level and key.
-	return []ent.Index{index.Fields("level", "grid_cell", "leader_id", "batch_id", "day").Unique()}
+	// A re-run deletes the day's rows.
+	return []ent.Index{
+		index.Fields("level", "grid_cell", "leader_id", "batch_id", "day").Unique(),
+		index.Fields("day"),
+	}
 }
 
 // DailyJobRun is one run of a named daily job for one Beijing day. The row is the run's lease:

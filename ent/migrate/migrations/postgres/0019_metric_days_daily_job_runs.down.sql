@@ -1,5 +1,7 @@
 -- reverse: create index "metricday_level_grid_cell_leader_id_batch_id_day" to table: "metric_days"
 DROP INDEX "metricday_level_grid_cell_leader_id_batch_id_day";
+-- reverse: create index "metricday_day" to table: "metric_days"
+DROP INDEX "metricday_day";
 -- reverse: create "metric_days" table
 DROP TABLE "metric_days";
 -- reverse: create index "dailyjobrun_job_day" to table: "daily_job_runs"
