@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/metrics"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -66,6 +67,7 @@ var ProviderSet = wire.NewSet(
 	PromoAdmin,
 	invite.NewUsecase,
 	promo.NewWelcome,
+	metrics.NewRollupJob,
 	wire.Bind(new(invite.Rewarder), new(*promo.Claims)),
 )
 

@@ -41,12 +41,12 @@ type (
 	}
 	genOrder struct {
 		id, seq, user, leader, batch int
-		grid                    string
-		created                 time.Time
-		paid                    bool
-		amount, items           int64
-		shared                  bool
-		refunds                 []genRefund
+		grid                         string
+		created                      time.Time
+		paid                         bool
+		amount, items                int64
+		shared                       bool
+		refunds                      []genRefund
 	}
 	genInvite struct {
 		inviter, invitee int
@@ -413,7 +413,7 @@ func compareKeys(a, b metrics.Key) int {
 }
 
 func cmpKey(k metrics.Key) int {
-	return slices.Index(allLevels, k.Level)<<20 | int(k.LeaderID)<<12 | int(k.BatchID)<<8 | slices.Index(genGrids, k.GridCell)+1
+	return slices.Index(allLevels, k.Level)<<20 | int(k.LeaderID)<<12 | int(k.BatchID)<<8 | slices.Index(genGrids, k.GridCell) + 1
 }
 
 var metricsMonth = time.Date(2026, 10, 1, 0, 0, 0, 0, bjtime.Zone)
