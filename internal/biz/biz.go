@@ -68,6 +68,7 @@ var ProviderSet = wire.NewSet(
 	invite.NewUsecase,
 	promo.NewWelcome,
 	metrics.NewRollupJob,
+	metrics.NewDashboard,
 	wire.Bind(new(invite.Rewarder), new(*promo.Claims)),
 )
 

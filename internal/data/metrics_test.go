@@ -452,6 +452,76 @@ func TestRollupOfAMonthEqualsBruteForce(t *testing.T) {
 	}
 }
 
+// The dashboard over the rolled-up month: a period's days come back in order, zero-filled, its
+// total and funnel are the sums of the brute-force days, days not rolled up are named, and the
+// leader ranking orders the leaders by paid fen.
+func TestDashboardReadsTheRolledUpMonth(t *testing.T) {
+	db := openPostgres(t)
+	m := generateMonth(3, metricsMonth, 31)
+	m.save(t, db.Ent)
+	store := metricstore.NewStore(db, time.Now)
+	ctx := t.Context()
+	for _, day := range m.days[1:] { // 2026-10-01 is left out
+		if err := store.Rollup(ctx, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := time.Date(2026, 11, 1, 9, 0, 0, 0, bjtime.Zone)
+	dash := metrics.NewDashboard(store, store, func() time.Time { return today })
+
+	s, err := dash.Series(ctx, metrics.GridKey(genGrids[1]), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want metrics.Counts
+	for _, day := range m.days[1:] {
+		want = want.Add(m.bruteForce(day)[metrics.GridKey(genGrids[1])])
+	}
+	if len(s.Days) != 30 || s.Days[0].Day != "2026-10-02" || s.Days[29].Day != "2026-10-31" || s.Total != want || len(s.Incomplete) != 0 {
+		t.Fatalf("30 days of a grid: %d days %s…, total %+v, incomplete %v; want total %+v", len(s.Days), s.Days[0].Day, s.Total, s.Incomplete, want)
+	}
+	if f := s.Funnel; f.Visitors != want.Visitors || f.Payers != want.Payers || f.ToPayers != want.PaymentConversion() {
+		t.Fatalf("funnel %+v", f)
+	}
+	s90, err := dash.Series(ctx, metrics.CityKey(), 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s90.Days) != 90 || len(s90.Incomplete) != 60 || s90.Incomplete[59] != "2026-10-01" || s90.Days[0].Counts != (metrics.Counts{}) {
+		t.Fatalf("90 days: %d days, %d incomplete (last %v)", len(s90.Days), len(s90.Incomplete), s90.Incomplete)
+	}
+	if _, err := dash.Series(ctx, metrics.CityKey(), 31); err == nil {
+		t.Fatal("a 31-day period accepted")
+	}
+
+	ranked, err := dash.LeaderRanking(ctx, 30, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := map[int64]int64{}
+	for _, day := range m.days[1:] {
+		for k, c := range m.bruteForce(day) {
+			if k.Level == metrics.Leader && k.LeaderID > 0 {
+				paid[k.LeaderID] += c.Paid
+			}
+		}
+	}
+	leaders := slices.SortedFunc(maps.Keys(paid), func(a, b int64) int {
+		if paid[a] != paid[b] {
+			return int(paid[b] - paid[a])
+		}
+		return int(a - b)
+	})
+	if len(ranked) != 3 {
+		t.Fatalf("ranking %+v", ranked)
+	}
+	for i, r := range ranked {
+		if r.LeaderID != leaders[i] || r.Paid != paid[leaders[i]] {
+			t.Errorf("rank %d: leader %d with %d fen, want %d with %d", i+1, r.LeaderID, r.Paid, leaders[i], paid[leaders[i]])
+		}
+	}
+}
+
 // A refund succeeding days after its order changes the order's day (by order day) and the
 // refund's day (by refund day), and the nightly job of the refund's day recounts both.
 func TestLateRefundRecountsItsOrderDay(t *testing.T) {

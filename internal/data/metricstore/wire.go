@@ -12,5 +12,6 @@ var ProviderSet = wire.NewSet(
 	NewStore,
 	NewRuns,
 	wire.Bind(new(metrics.Store), new(*Store)),
+	wire.Bind(new(metrics.Ranking), new(*Store)),
 	wire.Bind(new(schedule.Runs), new(*Runs)),
 )
