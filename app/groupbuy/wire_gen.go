@@ -267,6 +267,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
 	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
+	metricstoreStore := metricstore.NewStore(db, portClock)
+	metricsDashboard := metrics.NewDashboard(metricstoreStore, metricstoreStore, portClock)
+	opsMetricsService := service.NewOpsMetricsService(metricsDashboard)
+	leaderMetricsService := service.NewLeaderMetricsService(metricsDashboard, views)
 	couponcountStore := couponcount.NewStore(universalClient, keyPrefix)
 	promoKeeper := promo.NewKeeper(store, couponStore, couponcountStore)
 	adminConfig := biz.PromoAdmin(config3)
@@ -314,6 +318,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciliation:   financeReconciliationService,
 		AuditLog:         auditLogService,
 		OpsDashboard:     opsDashboardService,
+		OpsMetrics:       opsMetricsService,
+		LeaderMetrics:    leaderMetricsService,
 		PromoOps:         promoOpsService,
 		PromoShop:        promoShopService,
 		Invitations:      invitationService,
@@ -371,7 +377,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends)
 	dailyJobs := bootstrap.DailyJobs
 	runs := metricstore.NewRuns(db)
-	metricstoreStore := metricstore.NewStore(db, portClock)
 	rollupJob := metrics.NewRollupJob(metricstoreStore)
 	scheduler, err := newDailyJobs(dailyJobs, runs, portClock, logger, rollupJob)
 	if err != nil {

@@ -494,7 +494,7 @@ func TestDashboardReadsTheRolledUpMonth(t *testing.T) {
 		t.Fatal("a 31-day period accepted")
 	}
 
-	ranked, err := dash.LeaderRanking(ctx, 30, 3)
+	_, _, ranked, err := dash.LeaderRanking(ctx, 30, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

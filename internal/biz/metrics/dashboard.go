@@ -115,13 +115,15 @@ func (d *Dashboard) Series(ctx context.Context, k Key, days int) (Series, error)
 	return s, nil
 }
 
-// LeaderRanking is the top limit (1–100) leaders of the last days days by paid fen.
-func (d *Dashboard) LeaderRanking(ctx context.Context, days, limit int) ([]Ranked, error) {
-	from, to, _, err := d.period(days)
+// LeaderRanking is the top limit (1–100) leaders of the last days days by paid fen, with the
+// period [from, to).
+func (d *Dashboard) LeaderRanking(ctx context.Context, days, limit int) (from, to string, ranked []Ranked, err error) {
+	from, to, _, err = d.period(days)
 	if err != nil {
-		return nil, err
+		return from, to, nil, err
 	}
-	return d.ranks.LeaderRanking(ctx, from, to, port.PageLimit(limit))
+	ranked, err = d.ranks.LeaderRanking(ctx, from, to, port.PageLimit(limit))
+	return from, to, ranked, err
 }
 
 // fill puts rows into every day of all, zero for the days without a row.
