@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"io"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
@@ -73,4 +77,27 @@ func TestMetricsAPI(t *testing.T) {
 		expect(t, w.call("GET", path, w.ops(), nil), 400, "INVALID_ARGUMENT")
 	}
 	expect(t, w.call("GET", "/v1/leader/metrics?days=1", w.leaderTok, nil), 400, "INVALID_ARGUMENT")
+
+	// The console's page: ECharts draws the trend from the page's JSON (the tab fails on any
+	// script error or CSP refusal), the totals and ranking are the rows', the CSV has a row a
+	// day and the total.
+	w.createAccount("lin.ops", "ops", "correct horse battery")
+	tb := openTab(t, w.api, "metrics")
+	tb.signIn("lin.ops", "correct horse battery")
+	tb.visit("/console/ops/metrics?level=city&days=7", "[data-testid=metrics-totals]", "metrics")
+	tb.do("wait for the chart", chromedp.WaitVisible(chromedp.CSS("#metrics-chart[data-ready=true] canvas")))
+	if got := tb.text("[data-testid=metrics-totals] tr[data-figure=paid] td.num"); got != "90.00" {
+		t.Errorf("the city paid %s, want 90.00", got)
+	}
+	if n := tb.count("[data-testid=metrics-ranking] tr[data-leader]"); n != 2 {
+		t.Errorf("%d leaders ranked, want 2", n)
+	}
+	href, _ := tb.attr("#metrics-csv", "href")
+	resp := consoleRequest(t, w.stack, "GET", href, tb.cookies(), nil, "")
+	body, _ := io.ReadAll(resp.Body)
+	lines := strings.Split(strings.TrimSpace(string(body)), "\r\n")
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(body), "\ufeff日期,") || len(lines) != 9 ||
+		!strings.HasPrefix(lines[7], yesterday+",10,") || !strings.HasPrefix(lines[8], "合计,10,") {
+		t.Errorf("the CSV: %d\n%s", resp.StatusCode, body)
+	}
 }
