@@ -887,6 +887,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[1]},
 			},
+			{
+				Name:    "order_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[3], OrdersColumns[1]},
+			},
 		},
 	}
 	// OrderLinesColumns holds the columns for the "order_lines" table.

@@ -39,7 +39,7 @@ var (
 
 const seedOrdersSQL = `INSERT INTO orders (created_at, updated_at, user_id, leader_id, batch_id, grid_cell,
 		status, idempotency_key, amount, refunded, expires_at, paid_at, share_key)
-	SELECT ts, ts, 1 + (g::bigint * 7919) % $3, l, 1 + (g / 7) % 20, 'g' || l % 50,
+	SELECT ts, ts, 1 + (g::bigint * 7919 + $5::bigint) % $3, l, 1 + (g / 7) % 20, 'g' || l % 50,
 		CASE WHEN g % 5 = 0 THEN 'cancelled' ELSE 'paid' END, $4 || g, 1000 + (g * 31) % 20000,
 		CASE WHEN g % 50 = 1 THEN 500 ELSE 0 END, ts + interval '15 minutes',
 		CASE WHEN g % 5 = 0 THEN NULL ELSE ts + interval '1 minute' END,
@@ -80,7 +80,8 @@ func seedMetricsDay(b *testing.B, db *sqldb.DB, start time.Time, orders int, eve
 			b.Fatalf("seed %s of %s: %v", what, day, err)
 		}
 	}
-	exec("orders", seedOrdersSQL, start, orders, *metricsShoppers, "b"+day+"/")
+	// Each day's orders start at another shopper, so the history spreads over all of them.
+	exec("orders", seedOrdersSQL, start, orders, *metricsShoppers, "b"+day+"/", start.YearDay()*104729)
 	exec("order lines", seedLinesSQL, start, end)
 	exec("refunds", seedRefundsSQL, start, end)
 	if events {

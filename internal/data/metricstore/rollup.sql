@@ -36,11 +36,14 @@ WITH ev AS (
 	SELECT ol.order_id, sum(ol.quantity) AS items
 	FROM order_lines ol JOIN od ON od.id = ol.order_id AND od.paid GROUP BY ol.order_id
 ), before AS (
-	-- The day's payers who paid for an order placed earlier, and whether within 30 days.
-	SELECT p.user_id, bool_or(p.created_at >= $4) AS recent
-	FROM orders p WHERE p.paid_at IS NOT NULL AND p.created_at < $2
-		AND p.user_id IN (SELECT user_id FROM od WHERE paid)
-	GROUP BY p.user_id
+	-- Whether each of the day's payers paid for an order placed earlier, ever and within the 30
+	-- days before: two probes of (user_id, created_at) a payer, however long its history.
+	SELECT u.user_id,
+		EXISTS (SELECT 1 FROM orders p WHERE p.user_id = u.user_id AND p.created_at < $2
+			AND p.paid_at IS NOT NULL) AS ever,
+		EXISTS (SELECT 1 FROM orders p WHERE p.user_id = u.user_id AND p.created_at >= $4
+			AND p.created_at < $2 AND p.paid_at IS NOT NULL) AS recent
+	FROM (SELECT DISTINCT user_id FROM od WHERE paid) u
 ), ordered AS (
 	SELECT GROUPING(g, l, b) AS gs, g, l, b,
 		count(DISTINCT od.user_id) AS buyers,
@@ -49,7 +52,7 @@ WITH ev AS (
 		COALESCE(sum(items.items) FILTER (WHERE paid), 0) AS items,
 		COALESCE(sum(amount) FILTER (WHERE paid), 0) AS paid,
 		COALESCE(sum(refunded) FILTER (WHERE paid), 0) AS refunded_by_order_day,
-		count(DISTINCT od.user_id) FILTER (WHERE paid AND before.user_id IS NULL) AS new_payers,
+		count(DISTINCT od.user_id) FILTER (WHERE paid AND NOT before.ever) AS new_payers,
 		count(DISTINCT od.user_id) FILTER (WHERE paid AND before.recent) AS repeat_payers,
 		count(*) FILTER (WHERE paid AND shared) AS share_orders
 	FROM od LEFT JOIN items ON items.order_id = od.id LEFT JOIN before ON before.user_id = od.user_id

@@ -10,5 +10,7 @@ DROP INDEX "dailyjobrun_job_day";
 DROP TABLE "daily_job_runs";
 -- reverse: create index "paymentrefund_success_at" to table: "payment_refunds"
 DROP INDEX "paymentrefund_success_at";
+-- reverse: create index "order_user_id_created_at" to table: "orders"
+DROP INDEX "order_user_id_created_at";
 -- reverse: create index "order_created_at" to table: "orders"
 DROP INDEX "order_created_at";

@@ -1,5 +1,7 @@
 -- create index "order_created_at" to table: "orders"
 CREATE INDEX "order_created_at" ON "orders" ("created_at");
+-- create index "order_user_id_created_at" to table: "orders"
+CREATE INDEX "order_user_id_created_at" ON "orders" ("user_id", "created_at");
 -- create index "paymentrefund_success_at" to table: "payment_refunds"
 CREATE INDEX "paymentrefund_success_at" ON "payment_refunds" ("success_at");
 -- create "daily_job_runs" table

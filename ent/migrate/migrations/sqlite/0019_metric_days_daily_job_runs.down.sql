@@ -8,6 +8,8 @@ DROP TABLE `metric_days`;
 DROP INDEX `dailyjobrun_job_day`;
 -- reverse: create "daily_job_runs" table
 DROP TABLE `daily_job_runs`;
+-- reverse: create index "order_user_id_created_at" to table: "orders"
+DROP INDEX `order_user_id_created_at`;
 -- reverse: create index "order_created_at" to table: "orders"
 DROP INDEX `order_created_at`;
 -- reverse: create index "paymentrefund_success_at" to table: "payment_refunds"

@@ -2,6 +2,8 @@
 CREATE INDEX `paymentrefund_success_at` ON `payment_refunds` (`success_at`);
 -- create index "order_created_at" to table: "orders"
 CREATE INDEX `order_created_at` ON `orders` (`created_at`);
+-- create index "order_user_id_created_at" to table: "orders"
+CREATE INDEX `order_user_id_created_at` ON `orders` (`user_id`, `created_at`);
 -- create "daily_job_runs" table
 CREATE TABLE `daily_job_runs` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `job` text NOT NULL, `day` text NOT NULL, `owner` text NOT NULL, `attempts` integer NOT NULL DEFAULT (1), `started_at` datetime NOT NULL, `lease_until` datetime NOT NULL, `finished_at` datetime NULL, `error` text NULL);
 -- create index "dailyjobrun_job_day" to table: "daily_job_runs"
