@@ -27,6 +27,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsend"
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
+	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
@@ -35,6 +36,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
 	"github.com/groupbuy/groupbuy/ent/ledgerposting"
 	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
+	"github.com/groupbuy/groupbuy/ent/metricday"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -91,6 +93,8 @@ type Client struct {
 	CouponSendTarget *CouponSendTargetClient
 	// CouponTemplate is the client for interacting with the CouponTemplate builders.
 	CouponTemplate *CouponTemplateClient
+	// DailyJobRun is the client for interacting with the DailyJobRun builders.
+	DailyJobRun *DailyJobRunClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
 	// Invitation is the client for interacting with the Invitation builders.
@@ -107,6 +111,8 @@ type Client struct {
 	LedgerPosting *LedgerPostingClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
 	LedgerTransaction *LedgerTransactionClient
+	// MetricDay is the client for interacting with the MetricDay builders.
+	MetricDay *MetricDayClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderLine is the client for interacting with the OrderLine builders.
@@ -173,6 +179,7 @@ func (c *Client) init() {
 	c.CouponSend = NewCouponSendClient(c.config)
 	c.CouponSendTarget = NewCouponSendTargetClient(c.config)
 	c.CouponTemplate = NewCouponTemplateClient(c.config)
+	c.DailyJobRun = NewDailyJobRunClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.Leader = NewLeaderClient(c.config)
@@ -181,6 +188,7 @@ func (c *Client) init() {
 	c.LedgerAccount = NewLedgerAccountClient(c.config)
 	c.LedgerPosting = NewLedgerPostingClient(c.config)
 	c.LedgerTransaction = NewLedgerTransactionClient(c.config)
+	c.MetricDay = NewMetricDayClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.OrderLine = NewOrderLineClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
@@ -307,6 +315,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CouponSend:           NewCouponSendClient(cfg),
 		CouponSendTarget:     NewCouponSendTargetClient(cfg),
 		CouponTemplate:       NewCouponTemplateClient(cfg),
+		DailyJobRun:          NewDailyJobRunClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Invitation:           NewInvitationClient(cfg),
 		Leader:               NewLeaderClient(cfg),
@@ -315,6 +324,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LedgerAccount:        NewLedgerAccountClient(cfg),
 		LedgerPosting:        NewLedgerPostingClient(cfg),
 		LedgerTransaction:    NewLedgerTransactionClient(cfg),
+		MetricDay:            NewMetricDayClient(cfg),
 		Order:                NewOrderClient(cfg),
 		OrderLine:            NewOrderLineClient(cfg),
 		OutboxEvent:          NewOutboxEventClient(cfg),
@@ -368,6 +378,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CouponSend:           NewCouponSendClient(cfg),
 		CouponSendTarget:     NewCouponSendTargetClient(cfg),
 		CouponTemplate:       NewCouponTemplateClient(cfg),
+		DailyJobRun:          NewDailyJobRunClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Invitation:           NewInvitationClient(cfg),
 		Leader:               NewLeaderClient(cfg),
@@ -376,6 +387,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LedgerAccount:        NewLedgerAccountClient(cfg),
 		LedgerPosting:        NewLedgerPostingClient(cfg),
 		LedgerTransaction:    NewLedgerTransactionClient(cfg),
+		MetricDay:            NewMetricDayClient(cfg),
 		Order:                NewOrderClient(cfg),
 		OrderLine:            NewOrderLineClient(cfg),
 		OutboxEvent:          NewOutboxEventClient(cfg),
@@ -428,10 +440,10 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
 		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
-		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Invitation, c.Leader,
-		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
-		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
-		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
+		c.CouponSendTarget, c.CouponTemplate, c.DailyJobRun, c.Grid, c.Invitation,
+		c.Leader, c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
+		c.LedgerTransaction, c.MetricDay, c.Order, c.OrderLine, c.OutboxEvent,
+		c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
 		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
 		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
 		c.ShopperEvent, c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
@@ -446,10 +458,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
 		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
-		c.CouponSendTarget, c.CouponTemplate, c.Grid, c.Invitation, c.Leader,
-		c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
-		c.LedgerTransaction, c.Order, c.OrderLine, c.OutboxEvent, c.Payment,
-		c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
+		c.CouponSendTarget, c.CouponTemplate, c.DailyJobRun, c.Grid, c.Invitation,
+		c.Leader, c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
+		c.LedgerTransaction, c.MetricDay, c.Order, c.OrderLine, c.OutboxEvent,
+		c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
 		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
 		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
 		c.ShopperEvent, c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
@@ -487,6 +499,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CouponSendTarget.mutate(ctx, m)
 	case *CouponTemplateMutation:
 		return c.CouponTemplate.mutate(ctx, m)
+	case *DailyJobRunMutation:
+		return c.DailyJobRun.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
 	case *InvitationMutation:
@@ -503,6 +517,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LedgerPosting.mutate(ctx, m)
 	case *LedgerTransactionMutation:
 		return c.LedgerTransaction.mutate(ctx, m)
+	case *MetricDayMutation:
+		return c.MetricDay.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrderLineMutation:
@@ -2279,6 +2295,139 @@ func (c *CouponTemplateClient) mutate(ctx context.Context, m *CouponTemplateMuta
 	}
 }
 
+// DailyJobRunClient is a client for the DailyJobRun schema.
+type DailyJobRunClient struct {
+	config
+}
+
+// NewDailyJobRunClient returns a client for the DailyJobRun from the given config.
+func NewDailyJobRunClient(c config) *DailyJobRunClient {
+	return &DailyJobRunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `dailyjobrun.Hooks(f(g(h())))`.
+func (c *DailyJobRunClient) Use(hooks ...Hook) {
+	c.hooks.DailyJobRun = append(c.hooks.DailyJobRun, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `dailyjobrun.Intercept(f(g(h())))`.
+func (c *DailyJobRunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DailyJobRun = append(c.inters.DailyJobRun, interceptors...)
+}
+
+// Create returns a builder for creating a DailyJobRun entity.
+func (c *DailyJobRunClient) Create() *DailyJobRunCreate {
+	mutation := newDailyJobRunMutation(c.config, OpCreate)
+	return &DailyJobRunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DailyJobRun entities.
+func (c *DailyJobRunClient) CreateBulk(builders ...*DailyJobRunCreate) *DailyJobRunCreateBulk {
+	return &DailyJobRunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DailyJobRunClient) MapCreateBulk(slice any, setFunc func(*DailyJobRunCreate, int)) *DailyJobRunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DailyJobRunCreateBulk{err: fmt.Errorf("calling to DailyJobRunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DailyJobRunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DailyJobRunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DailyJobRun.
+func (c *DailyJobRunClient) Update() *DailyJobRunUpdate {
+	mutation := newDailyJobRunMutation(c.config, OpUpdate)
+	return &DailyJobRunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DailyJobRunClient) UpdateOne(_m *DailyJobRun) *DailyJobRunUpdateOne {
+	mutation := newDailyJobRunMutation(c.config, OpUpdateOne, withDailyJobRun(_m))
+	return &DailyJobRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DailyJobRunClient) UpdateOneID(id int) *DailyJobRunUpdateOne {
+	mutation := newDailyJobRunMutation(c.config, OpUpdateOne, withDailyJobRunID(id))
+	return &DailyJobRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DailyJobRun.
+func (c *DailyJobRunClient) Delete() *DailyJobRunDelete {
+	mutation := newDailyJobRunMutation(c.config, OpDelete)
+	return &DailyJobRunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DailyJobRunClient) DeleteOne(_m *DailyJobRun) *DailyJobRunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DailyJobRunClient) DeleteOneID(id int) *DailyJobRunDeleteOne {
+	builder := c.Delete().Where(dailyjobrun.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DailyJobRunDeleteOne{builder}
+}
+
+// Query returns a query builder for DailyJobRun.
+func (c *DailyJobRunClient) Query() *DailyJobRunQuery {
+	return &DailyJobRunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDailyJobRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DailyJobRun entity by its id.
+func (c *DailyJobRunClient) Get(ctx context.Context, id int) (*DailyJobRun, error) {
+	return c.Query().Where(dailyjobrun.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DailyJobRunClient) GetX(ctx context.Context, id int) *DailyJobRun {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DailyJobRunClient) Hooks() []Hook {
+	return c.hooks.DailyJobRun
+}
+
+// Interceptors returns the client interceptors.
+func (c *DailyJobRunClient) Interceptors() []Interceptor {
+	return c.inters.DailyJobRun
+}
+
+func (c *DailyJobRunClient) mutate(ctx context.Context, m *DailyJobRunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DailyJobRunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DailyJobRunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DailyJobRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DailyJobRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DailyJobRun mutation op: %q", m.Op())
+	}
+}
+
 // GridClient is a client for the Grid schema.
 type GridClient struct {
 	config
@@ -3340,6 +3489,139 @@ func (c *LedgerTransactionClient) mutate(ctx context.Context, m *LedgerTransacti
 		return (&LedgerTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LedgerTransaction mutation op: %q", m.Op())
+	}
+}
+
+// MetricDayClient is a client for the MetricDay schema.
+type MetricDayClient struct {
+	config
+}
+
+// NewMetricDayClient returns a client for the MetricDay from the given config.
+func NewMetricDayClient(c config) *MetricDayClient {
+	return &MetricDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `metricday.Hooks(f(g(h())))`.
+func (c *MetricDayClient) Use(hooks ...Hook) {
+	c.hooks.MetricDay = append(c.hooks.MetricDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `metricday.Intercept(f(g(h())))`.
+func (c *MetricDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MetricDay = append(c.inters.MetricDay, interceptors...)
+}
+
+// Create returns a builder for creating a MetricDay entity.
+func (c *MetricDayClient) Create() *MetricDayCreate {
+	mutation := newMetricDayMutation(c.config, OpCreate)
+	return &MetricDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MetricDay entities.
+func (c *MetricDayClient) CreateBulk(builders ...*MetricDayCreate) *MetricDayCreateBulk {
+	return &MetricDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MetricDayClient) MapCreateBulk(slice any, setFunc func(*MetricDayCreate, int)) *MetricDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MetricDayCreateBulk{err: fmt.Errorf("calling to MetricDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MetricDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MetricDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MetricDay.
+func (c *MetricDayClient) Update() *MetricDayUpdate {
+	mutation := newMetricDayMutation(c.config, OpUpdate)
+	return &MetricDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MetricDayClient) UpdateOne(_m *MetricDay) *MetricDayUpdateOne {
+	mutation := newMetricDayMutation(c.config, OpUpdateOne, withMetricDay(_m))
+	return &MetricDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MetricDayClient) UpdateOneID(id int) *MetricDayUpdateOne {
+	mutation := newMetricDayMutation(c.config, OpUpdateOne, withMetricDayID(id))
+	return &MetricDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MetricDay.
+func (c *MetricDayClient) Delete() *MetricDayDelete {
+	mutation := newMetricDayMutation(c.config, OpDelete)
+	return &MetricDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MetricDayClient) DeleteOne(_m *MetricDay) *MetricDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MetricDayClient) DeleteOneID(id int) *MetricDayDeleteOne {
+	builder := c.Delete().Where(metricday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MetricDayDeleteOne{builder}
+}
+
+// Query returns a query builder for MetricDay.
+func (c *MetricDayClient) Query() *MetricDayQuery {
+	return &MetricDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMetricDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MetricDay entity by its id.
+func (c *MetricDayClient) Get(ctx context.Context, id int) (*MetricDay, error) {
+	return c.Query().Where(metricday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MetricDayClient) GetX(ctx context.Context, id int) *MetricDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MetricDayClient) Hooks() []Hook {
+	return c.hooks.MetricDay
+}
+
+// Interceptors returns the client interceptors.
+func (c *MetricDayClient) Interceptors() []Interceptor {
+	return c.inters.MetricDay
+}
+
+func (c *MetricDayClient) mutate(ctx context.Context, m *MetricDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MetricDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MetricDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MetricDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MetricDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MetricDay mutation op: %q", m.Op())
 	}
 }
 
@@ -6141,22 +6423,22 @@ type (
 	hooks struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
-		CouponTemplate, Grid, Invitation, Leader, LeaderBinding, LeaderEvent,
-		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
-		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
-		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
-		SettlementRun, SettlementShare, ShippingDeclaration, ShopperEvent,
-		ShopperNotice, Sku, SkuPriceDay, User []ent.Hook
+		CouponTemplate, DailyJobRun, Grid, Invitation, Leader, LeaderBinding,
+		LeaderEvent, LedgerAccount, LedgerPosting, LedgerTransaction, MetricDay, Order,
+		OrderLine, OutboxEvent, Payment, PaymentNotification, PaymentRefund, Product,
+		PromoActivity, ReceiverRegistration, Session, SettlementDay, SettlementItem,
+		SettlementReturn, SettlementRun, SettlementShare, ShippingDeclaration,
+		ShopperEvent, ShopperNotice, Sku, SkuPriceDay, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
-		CouponTemplate, Grid, Invitation, Leader, LeaderBinding, LeaderEvent,
-		LedgerAccount, LedgerPosting, LedgerTransaction, Order, OrderLine, OutboxEvent,
-		Payment, PaymentNotification, PaymentRefund, Product, PromoActivity,
-		ReceiverRegistration, Session, SettlementDay, SettlementItem, SettlementReturn,
-		SettlementRun, SettlementShare, ShippingDeclaration, ShopperEvent,
-		ShopperNotice, Sku, SkuPriceDay, User []ent.Interceptor
+		CouponTemplate, DailyJobRun, Grid, Invitation, Leader, LeaderBinding,
+		LeaderEvent, LedgerAccount, LedgerPosting, LedgerTransaction, MetricDay, Order,
+		OrderLine, OutboxEvent, Payment, PaymentNotification, PaymentRefund, Product,
+		PromoActivity, ReceiverRegistration, Session, SettlementDay, SettlementItem,
+		SettlementReturn, SettlementRun, SettlementShare, ShippingDeclaration,
+		ShopperEvent, ShopperNotice, Sku, SkuPriceDay, User []ent.Interceptor
 	}
 )
 

@@ -25,6 +25,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsend"
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
+	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
@@ -33,6 +34,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
 	"github.com/groupbuy/groupbuy/ent/ledgerposting"
 	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
+	"github.com/groupbuy/groupbuy/ent/metricday"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -127,6 +129,7 @@ func checkColumn(t, c string) error {
 			couponsend.Table:           couponsend.ValidColumn,
 			couponsendtarget.Table:     couponsendtarget.ValidColumn,
 			coupontemplate.Table:       coupontemplate.ValidColumn,
+			dailyjobrun.Table:          dailyjobrun.ValidColumn,
 			grid.Table:                 grid.ValidColumn,
 			invitation.Table:           invitation.ValidColumn,
 			leader.Table:               leader.ValidColumn,
@@ -135,6 +138,7 @@ func checkColumn(t, c string) error {
 			ledgeraccount.Table:        ledgeraccount.ValidColumn,
 			ledgerposting.Table:        ledgerposting.ValidColumn,
 			ledgertransaction.Table:    ledgertransaction.ValidColumn,
+			metricday.Table:            metricday.ValidColumn,
 			order.Table:                order.ValidColumn,
 			orderline.Table:            orderline.ValidColumn,
 			outboxevent.Table:          outboxevent.ValidColumn,

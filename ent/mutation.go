@@ -24,6 +24,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsend"
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
+	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
@@ -32,6 +33,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
 	"github.com/groupbuy/groupbuy/ent/ledgerposting"
 	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
+	"github.com/groupbuy/groupbuy/ent/metricday"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -78,6 +80,7 @@ const (
 	TypeCouponSend           = "CouponSend"
 	TypeCouponSendTarget     = "CouponSendTarget"
 	TypeCouponTemplate       = "CouponTemplate"
+	TypeDailyJobRun          = "DailyJobRun"
 	TypeGrid                 = "Grid"
 	TypeInvitation           = "Invitation"
 	TypeLeader               = "Leader"
@@ -86,6 +89,7 @@ const (
 	TypeLedgerAccount        = "LedgerAccount"
 	TypeLedgerPosting        = "LedgerPosting"
 	TypeLedgerTransaction    = "LedgerTransaction"
+	TypeMetricDay            = "MetricDay"
 	TypeOrder                = "Order"
 	TypeOrderLine            = "OrderLine"
 	TypeOutboxEvent          = "OutboxEvent"
@@ -13608,6 +13612,787 @@ func (m *CouponTemplateMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown CouponTemplate edge %s", name)
 }
 
+// DailyJobRunMutation represents an operation that mutates the DailyJobRun nodes in the graph.
+type DailyJobRunMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	job           *string
+	day           *string
+	owner         *string
+	attempts      *int
+	addattempts   *int
+	started_at    *time.Time
+	lease_until   *time.Time
+	finished_at   *time.Time
+	error         *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*DailyJobRun, error)
+	predicates    []predicate.DailyJobRun
+}
+
+var _ ent.Mutation = (*DailyJobRunMutation)(nil)
+
+// dailyjobrunOption allows management of the mutation configuration using functional options.
+type dailyjobrunOption func(*DailyJobRunMutation)
+
+// newDailyJobRunMutation creates new mutation for the DailyJobRun entity.
+func newDailyJobRunMutation(c config, op Op, opts ...dailyjobrunOption) *DailyJobRunMutation {
+	m := &DailyJobRunMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDailyJobRun,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDailyJobRunID sets the ID field of the mutation.
+func withDailyJobRunID(id int) dailyjobrunOption {
+	return func(m *DailyJobRunMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DailyJobRun
+		)
+		m.oldValue = func(ctx context.Context) (*DailyJobRun, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DailyJobRun.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDailyJobRun sets the old DailyJobRun of the mutation.
+func withDailyJobRun(node *DailyJobRun) dailyjobrunOption {
+	return func(m *DailyJobRunMutation) {
+		m.oldValue = func(context.Context) (*DailyJobRun, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DailyJobRunMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DailyJobRunMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DailyJobRunMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DailyJobRunMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DailyJobRun.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetJob sets the "job" field.
+func (m *DailyJobRunMutation) SetJob(s string) {
+	m.job = &s
+}
+
+// Job returns the value of the "job" field in the mutation.
+func (m *DailyJobRunMutation) Job() (r string, exists bool) {
+	v := m.job
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJob returns the old "job" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldJob(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJob is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJob requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJob: %w", err)
+	}
+	return oldValue.Job, nil
+}
+
+// ResetJob resets all changes to the "job" field.
+func (m *DailyJobRunMutation) ResetJob() {
+	m.job = nil
+}
+
+// SetDay sets the "day" field.
+func (m *DailyJobRunMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *DailyJobRunMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *DailyJobRunMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetOwner sets the "owner" field.
+func (m *DailyJobRunMutation) SetOwner(s string) {
+	m.owner = &s
+}
+
+// Owner returns the value of the "owner" field in the mutation.
+func (m *DailyJobRunMutation) Owner() (r string, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwner returns the old "owner" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwner: %w", err)
+	}
+	return oldValue.Owner, nil
+}
+
+// ResetOwner resets all changes to the "owner" field.
+func (m *DailyJobRunMutation) ResetOwner() {
+	m.owner = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *DailyJobRunMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *DailyJobRunMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *DailyJobRunMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *DailyJobRunMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *DailyJobRunMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *DailyJobRunMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *DailyJobRunMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *DailyJobRunMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (m *DailyJobRunMutation) SetLeaseUntil(t time.Time) {
+	m.lease_until = &t
+}
+
+// LeaseUntil returns the value of the "lease_until" field in the mutation.
+func (m *DailyJobRunMutation) LeaseUntil() (r time.Time, exists bool) {
+	v := m.lease_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseUntil returns the old "lease_until" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldLeaseUntil(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseUntil: %w", err)
+	}
+	return oldValue.LeaseUntil, nil
+}
+
+// ResetLeaseUntil resets all changes to the "lease_until" field.
+func (m *DailyJobRunMutation) ResetLeaseUntil() {
+	m.lease_until = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *DailyJobRunMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *DailyJobRunMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *DailyJobRunMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[dailyjobrun.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *DailyJobRunMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[dailyjobrun.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *DailyJobRunMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, dailyjobrun.FieldFinishedAt)
+}
+
+// SetError sets the "error" field.
+func (m *DailyJobRunMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *DailyJobRunMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the DailyJobRun entity.
+// If the DailyJobRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyJobRunMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *DailyJobRunMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[dailyjobrun.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *DailyJobRunMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[dailyjobrun.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *DailyJobRunMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, dailyjobrun.FieldError)
+}
+
+// Where appends a list predicates to the DailyJobRunMutation builder.
+func (m *DailyJobRunMutation) Where(ps ...predicate.DailyJobRun) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DailyJobRunMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DailyJobRunMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DailyJobRun, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DailyJobRunMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DailyJobRunMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DailyJobRun).
+func (m *DailyJobRunMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DailyJobRunMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.job != nil {
+		fields = append(fields, dailyjobrun.FieldJob)
+	}
+	if m.day != nil {
+		fields = append(fields, dailyjobrun.FieldDay)
+	}
+	if m.owner != nil {
+		fields = append(fields, dailyjobrun.FieldOwner)
+	}
+	if m.attempts != nil {
+		fields = append(fields, dailyjobrun.FieldAttempts)
+	}
+	if m.started_at != nil {
+		fields = append(fields, dailyjobrun.FieldStartedAt)
+	}
+	if m.lease_until != nil {
+		fields = append(fields, dailyjobrun.FieldLeaseUntil)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, dailyjobrun.FieldFinishedAt)
+	}
+	if m.error != nil {
+		fields = append(fields, dailyjobrun.FieldError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DailyJobRunMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case dailyjobrun.FieldJob:
+		return m.Job()
+	case dailyjobrun.FieldDay:
+		return m.Day()
+	case dailyjobrun.FieldOwner:
+		return m.Owner()
+	case dailyjobrun.FieldAttempts:
+		return m.Attempts()
+	case dailyjobrun.FieldStartedAt:
+		return m.StartedAt()
+	case dailyjobrun.FieldLeaseUntil:
+		return m.LeaseUntil()
+	case dailyjobrun.FieldFinishedAt:
+		return m.FinishedAt()
+	case dailyjobrun.FieldError:
+		return m.Error()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DailyJobRunMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case dailyjobrun.FieldJob:
+		return m.OldJob(ctx)
+	case dailyjobrun.FieldDay:
+		return m.OldDay(ctx)
+	case dailyjobrun.FieldOwner:
+		return m.OldOwner(ctx)
+	case dailyjobrun.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case dailyjobrun.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case dailyjobrun.FieldLeaseUntil:
+		return m.OldLeaseUntil(ctx)
+	case dailyjobrun.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	case dailyjobrun.FieldError:
+		return m.OldError(ctx)
+	}
+	return nil, fmt.Errorf("unknown DailyJobRun field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DailyJobRunMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case dailyjobrun.FieldJob:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJob(v)
+		return nil
+	case dailyjobrun.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case dailyjobrun.FieldOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwner(v)
+		return nil
+	case dailyjobrun.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case dailyjobrun.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case dailyjobrun.FieldLeaseUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseUntil(v)
+		return nil
+	case dailyjobrun.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	case dailyjobrun.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DailyJobRun field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DailyJobRunMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, dailyjobrun.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DailyJobRunMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case dailyjobrun.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DailyJobRunMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case dailyjobrun.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DailyJobRun numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DailyJobRunMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(dailyjobrun.FieldFinishedAt) {
+		fields = append(fields, dailyjobrun.FieldFinishedAt)
+	}
+	if m.FieldCleared(dailyjobrun.FieldError) {
+		fields = append(fields, dailyjobrun.FieldError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DailyJobRunMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DailyJobRunMutation) ClearField(name string) error {
+	switch name {
+	case dailyjobrun.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	case dailyjobrun.FieldError:
+		m.ClearError()
+		return nil
+	}
+	return fmt.Errorf("unknown DailyJobRun nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DailyJobRunMutation) ResetField(name string) error {
+	switch name {
+	case dailyjobrun.FieldJob:
+		m.ResetJob()
+		return nil
+	case dailyjobrun.FieldDay:
+		m.ResetDay()
+		return nil
+	case dailyjobrun.FieldOwner:
+		m.ResetOwner()
+		return nil
+	case dailyjobrun.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case dailyjobrun.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case dailyjobrun.FieldLeaseUntil:
+		m.ResetLeaseUntil()
+		return nil
+	case dailyjobrun.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	case dailyjobrun.FieldError:
+		m.ResetError()
+		return nil
+	}
+	return fmt.Errorf("unknown DailyJobRun field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DailyJobRunMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DailyJobRunMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DailyJobRunMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DailyJobRunMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DailyJobRunMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DailyJobRunMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DailyJobRunMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DailyJobRun unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DailyJobRunMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DailyJobRun edge %s", name)
+}
+
 // GridMutation represents an operation that mutates the Grid nodes in the graph.
 type GridMutation struct {
 	config
@@ -20450,6 +21235,2411 @@ func (m *LedgerTransactionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LedgerTransactionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LedgerTransaction edge %s", name)
+}
+
+// MetricDayMutation represents an operation that mutates the MetricDay nodes in the graph.
+type MetricDayMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	day                      *string
+	level                    *metricday.Level
+	grid_cell                *string
+	leader_id                *int
+	addleader_id             *int
+	batch_id                 *int
+	addbatch_id              *int
+	visitors                 *int64
+	addvisitors              *int64
+	page_views               *int64
+	addpage_views            *int64
+	sessions                 *int64
+	addsessions              *int64
+	bounces                  *int64
+	addbounces               *int64
+	carters                  *int64
+	addcarters               *int64
+	sharers                  *int64
+	addsharers               *int64
+	shares                   *int64
+	addshares                *int64
+	share_opens              *int64
+	addshare_opens           *int64
+	buyers                   *int64
+	addbuyers                *int64
+	payers                   *int64
+	addpayers                *int64
+	orders                   *int64
+	addorders                *int64
+	items                    *int64
+	additems                 *int64
+	paid                     *int64
+	addpaid                  *int64
+	refunded_by_order_day    *int64
+	addrefunded_by_order_day *int64
+	refunded_on_day          *int64
+	addrefunded_on_day       *int64
+	new_payers               *int64
+	addnew_payers            *int64
+	repeat_payers            *int64
+	addrepeat_payers         *int64
+	share_orders             *int64
+	addshare_orders          *int64
+	invitees                 *int64
+	addinvitees              *int64
+	inviters                 *int64
+	addinviters              *int64
+	computed_at              *time.Time
+	clearedFields            map[string]struct{}
+	done                     bool
+	oldValue                 func(context.Context) (*MetricDay, error)
+	predicates               []predicate.MetricDay
+}
+
+var _ ent.Mutation = (*MetricDayMutation)(nil)
+
+// metricdayOption allows management of the mutation configuration using functional options.
+type metricdayOption func(*MetricDayMutation)
+
+// newMetricDayMutation creates new mutation for the MetricDay entity.
+func newMetricDayMutation(c config, op Op, opts ...metricdayOption) *MetricDayMutation {
+	m := &MetricDayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMetricDay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMetricDayID sets the ID field of the mutation.
+func withMetricDayID(id int) metricdayOption {
+	return func(m *MetricDayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MetricDay
+		)
+		m.oldValue = func(ctx context.Context) (*MetricDay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MetricDay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMetricDay sets the old MetricDay of the mutation.
+func withMetricDay(node *MetricDay) metricdayOption {
+	return func(m *MetricDayMutation) {
+		m.oldValue = func(context.Context) (*MetricDay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MetricDayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MetricDayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MetricDayMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MetricDayMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MetricDay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *MetricDayMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *MetricDayMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *MetricDayMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetLevel sets the "level" field.
+func (m *MetricDayMutation) SetLevel(value metricday.Level) {
+	m.level = &value
+}
+
+// Level returns the value of the "level" field in the mutation.
+func (m *MetricDayMutation) Level() (r metricday.Level, exists bool) {
+	v := m.level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLevel returns the old "level" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldLevel(ctx context.Context) (v metricday.Level, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLevel: %w", err)
+	}
+	return oldValue.Level, nil
+}
+
+// ResetLevel resets all changes to the "level" field.
+func (m *MetricDayMutation) ResetLevel() {
+	m.level = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *MetricDayMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *MetricDayMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *MetricDayMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *MetricDayMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *MetricDayMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *MetricDayMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *MetricDayMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *MetricDayMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *MetricDayMutation) SetBatchID(i int) {
+	m.batch_id = &i
+	m.addbatch_id = nil
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *MetricDayMutation) BatchID() (r int, exists bool) {
+	v := m.batch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// AddBatchID adds i to the "batch_id" field.
+func (m *MetricDayMutation) AddBatchID(i int) {
+	if m.addbatch_id != nil {
+		*m.addbatch_id += i
+	} else {
+		m.addbatch_id = &i
+	}
+}
+
+// AddedBatchID returns the value that was added to the "batch_id" field in this mutation.
+func (m *MetricDayMutation) AddedBatchID() (r int, exists bool) {
+	v := m.addbatch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *MetricDayMutation) ResetBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+}
+
+// SetVisitors sets the "visitors" field.
+func (m *MetricDayMutation) SetVisitors(i int64) {
+	m.visitors = &i
+	m.addvisitors = nil
+}
+
+// Visitors returns the value of the "visitors" field in the mutation.
+func (m *MetricDayMutation) Visitors() (r int64, exists bool) {
+	v := m.visitors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisitors returns the old "visitors" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldVisitors(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisitors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisitors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisitors: %w", err)
+	}
+	return oldValue.Visitors, nil
+}
+
+// AddVisitors adds i to the "visitors" field.
+func (m *MetricDayMutation) AddVisitors(i int64) {
+	if m.addvisitors != nil {
+		*m.addvisitors += i
+	} else {
+		m.addvisitors = &i
+	}
+}
+
+// AddedVisitors returns the value that was added to the "visitors" field in this mutation.
+func (m *MetricDayMutation) AddedVisitors() (r int64, exists bool) {
+	v := m.addvisitors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVisitors resets all changes to the "visitors" field.
+func (m *MetricDayMutation) ResetVisitors() {
+	m.visitors = nil
+	m.addvisitors = nil
+}
+
+// SetPageViews sets the "page_views" field.
+func (m *MetricDayMutation) SetPageViews(i int64) {
+	m.page_views = &i
+	m.addpage_views = nil
+}
+
+// PageViews returns the value of the "page_views" field in the mutation.
+func (m *MetricDayMutation) PageViews() (r int64, exists bool) {
+	v := m.page_views
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPageViews returns the old "page_views" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldPageViews(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPageViews is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPageViews requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPageViews: %w", err)
+	}
+	return oldValue.PageViews, nil
+}
+
+// AddPageViews adds i to the "page_views" field.
+func (m *MetricDayMutation) AddPageViews(i int64) {
+	if m.addpage_views != nil {
+		*m.addpage_views += i
+	} else {
+		m.addpage_views = &i
+	}
+}
+
+// AddedPageViews returns the value that was added to the "page_views" field in this mutation.
+func (m *MetricDayMutation) AddedPageViews() (r int64, exists bool) {
+	v := m.addpage_views
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPageViews resets all changes to the "page_views" field.
+func (m *MetricDayMutation) ResetPageViews() {
+	m.page_views = nil
+	m.addpage_views = nil
+}
+
+// SetSessions sets the "sessions" field.
+func (m *MetricDayMutation) SetSessions(i int64) {
+	m.sessions = &i
+	m.addsessions = nil
+}
+
+// Sessions returns the value of the "sessions" field in the mutation.
+func (m *MetricDayMutation) Sessions() (r int64, exists bool) {
+	v := m.sessions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessions returns the old "sessions" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldSessions(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessions: %w", err)
+	}
+	return oldValue.Sessions, nil
+}
+
+// AddSessions adds i to the "sessions" field.
+func (m *MetricDayMutation) AddSessions(i int64) {
+	if m.addsessions != nil {
+		*m.addsessions += i
+	} else {
+		m.addsessions = &i
+	}
+}
+
+// AddedSessions returns the value that was added to the "sessions" field in this mutation.
+func (m *MetricDayMutation) AddedSessions() (r int64, exists bool) {
+	v := m.addsessions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSessions resets all changes to the "sessions" field.
+func (m *MetricDayMutation) ResetSessions() {
+	m.sessions = nil
+	m.addsessions = nil
+}
+
+// SetBounces sets the "bounces" field.
+func (m *MetricDayMutation) SetBounces(i int64) {
+	m.bounces = &i
+	m.addbounces = nil
+}
+
+// Bounces returns the value of the "bounces" field in the mutation.
+func (m *MetricDayMutation) Bounces() (r int64, exists bool) {
+	v := m.bounces
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBounces returns the old "bounces" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldBounces(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBounces is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBounces requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBounces: %w", err)
+	}
+	return oldValue.Bounces, nil
+}
+
+// AddBounces adds i to the "bounces" field.
+func (m *MetricDayMutation) AddBounces(i int64) {
+	if m.addbounces != nil {
+		*m.addbounces += i
+	} else {
+		m.addbounces = &i
+	}
+}
+
+// AddedBounces returns the value that was added to the "bounces" field in this mutation.
+func (m *MetricDayMutation) AddedBounces() (r int64, exists bool) {
+	v := m.addbounces
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBounces resets all changes to the "bounces" field.
+func (m *MetricDayMutation) ResetBounces() {
+	m.bounces = nil
+	m.addbounces = nil
+}
+
+// SetCarters sets the "carters" field.
+func (m *MetricDayMutation) SetCarters(i int64) {
+	m.carters = &i
+	m.addcarters = nil
+}
+
+// Carters returns the value of the "carters" field in the mutation.
+func (m *MetricDayMutation) Carters() (r int64, exists bool) {
+	v := m.carters
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCarters returns the old "carters" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldCarters(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCarters is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCarters requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCarters: %w", err)
+	}
+	return oldValue.Carters, nil
+}
+
+// AddCarters adds i to the "carters" field.
+func (m *MetricDayMutation) AddCarters(i int64) {
+	if m.addcarters != nil {
+		*m.addcarters += i
+	} else {
+		m.addcarters = &i
+	}
+}
+
+// AddedCarters returns the value that was added to the "carters" field in this mutation.
+func (m *MetricDayMutation) AddedCarters() (r int64, exists bool) {
+	v := m.addcarters
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCarters resets all changes to the "carters" field.
+func (m *MetricDayMutation) ResetCarters() {
+	m.carters = nil
+	m.addcarters = nil
+}
+
+// SetSharers sets the "sharers" field.
+func (m *MetricDayMutation) SetSharers(i int64) {
+	m.sharers = &i
+	m.addsharers = nil
+}
+
+// Sharers returns the value of the "sharers" field in the mutation.
+func (m *MetricDayMutation) Sharers() (r int64, exists bool) {
+	v := m.sharers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSharers returns the old "sharers" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldSharers(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSharers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSharers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSharers: %w", err)
+	}
+	return oldValue.Sharers, nil
+}
+
+// AddSharers adds i to the "sharers" field.
+func (m *MetricDayMutation) AddSharers(i int64) {
+	if m.addsharers != nil {
+		*m.addsharers += i
+	} else {
+		m.addsharers = &i
+	}
+}
+
+// AddedSharers returns the value that was added to the "sharers" field in this mutation.
+func (m *MetricDayMutation) AddedSharers() (r int64, exists bool) {
+	v := m.addsharers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSharers resets all changes to the "sharers" field.
+func (m *MetricDayMutation) ResetSharers() {
+	m.sharers = nil
+	m.addsharers = nil
+}
+
+// SetShares sets the "shares" field.
+func (m *MetricDayMutation) SetShares(i int64) {
+	m.shares = &i
+	m.addshares = nil
+}
+
+// Shares returns the value of the "shares" field in the mutation.
+func (m *MetricDayMutation) Shares() (r int64, exists bool) {
+	v := m.shares
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShares returns the old "shares" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldShares(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShares is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShares requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShares: %w", err)
+	}
+	return oldValue.Shares, nil
+}
+
+// AddShares adds i to the "shares" field.
+func (m *MetricDayMutation) AddShares(i int64) {
+	if m.addshares != nil {
+		*m.addshares += i
+	} else {
+		m.addshares = &i
+	}
+}
+
+// AddedShares returns the value that was added to the "shares" field in this mutation.
+func (m *MetricDayMutation) AddedShares() (r int64, exists bool) {
+	v := m.addshares
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShares resets all changes to the "shares" field.
+func (m *MetricDayMutation) ResetShares() {
+	m.shares = nil
+	m.addshares = nil
+}
+
+// SetShareOpens sets the "share_opens" field.
+func (m *MetricDayMutation) SetShareOpens(i int64) {
+	m.share_opens = &i
+	m.addshare_opens = nil
+}
+
+// ShareOpens returns the value of the "share_opens" field in the mutation.
+func (m *MetricDayMutation) ShareOpens() (r int64, exists bool) {
+	v := m.share_opens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShareOpens returns the old "share_opens" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldShareOpens(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShareOpens is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShareOpens requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShareOpens: %w", err)
+	}
+	return oldValue.ShareOpens, nil
+}
+
+// AddShareOpens adds i to the "share_opens" field.
+func (m *MetricDayMutation) AddShareOpens(i int64) {
+	if m.addshare_opens != nil {
+		*m.addshare_opens += i
+	} else {
+		m.addshare_opens = &i
+	}
+}
+
+// AddedShareOpens returns the value that was added to the "share_opens" field in this mutation.
+func (m *MetricDayMutation) AddedShareOpens() (r int64, exists bool) {
+	v := m.addshare_opens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShareOpens resets all changes to the "share_opens" field.
+func (m *MetricDayMutation) ResetShareOpens() {
+	m.share_opens = nil
+	m.addshare_opens = nil
+}
+
+// SetBuyers sets the "buyers" field.
+func (m *MetricDayMutation) SetBuyers(i int64) {
+	m.buyers = &i
+	m.addbuyers = nil
+}
+
+// Buyers returns the value of the "buyers" field in the mutation.
+func (m *MetricDayMutation) Buyers() (r int64, exists bool) {
+	v := m.buyers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBuyers returns the old "buyers" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldBuyers(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBuyers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBuyers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBuyers: %w", err)
+	}
+	return oldValue.Buyers, nil
+}
+
+// AddBuyers adds i to the "buyers" field.
+func (m *MetricDayMutation) AddBuyers(i int64) {
+	if m.addbuyers != nil {
+		*m.addbuyers += i
+	} else {
+		m.addbuyers = &i
+	}
+}
+
+// AddedBuyers returns the value that was added to the "buyers" field in this mutation.
+func (m *MetricDayMutation) AddedBuyers() (r int64, exists bool) {
+	v := m.addbuyers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBuyers resets all changes to the "buyers" field.
+func (m *MetricDayMutation) ResetBuyers() {
+	m.buyers = nil
+	m.addbuyers = nil
+}
+
+// SetPayers sets the "payers" field.
+func (m *MetricDayMutation) SetPayers(i int64) {
+	m.payers = &i
+	m.addpayers = nil
+}
+
+// Payers returns the value of the "payers" field in the mutation.
+func (m *MetricDayMutation) Payers() (r int64, exists bool) {
+	v := m.payers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayers returns the old "payers" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldPayers(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayers: %w", err)
+	}
+	return oldValue.Payers, nil
+}
+
+// AddPayers adds i to the "payers" field.
+func (m *MetricDayMutation) AddPayers(i int64) {
+	if m.addpayers != nil {
+		*m.addpayers += i
+	} else {
+		m.addpayers = &i
+	}
+}
+
+// AddedPayers returns the value that was added to the "payers" field in this mutation.
+func (m *MetricDayMutation) AddedPayers() (r int64, exists bool) {
+	v := m.addpayers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPayers resets all changes to the "payers" field.
+func (m *MetricDayMutation) ResetPayers() {
+	m.payers = nil
+	m.addpayers = nil
+}
+
+// SetOrders sets the "orders" field.
+func (m *MetricDayMutation) SetOrders(i int64) {
+	m.orders = &i
+	m.addorders = nil
+}
+
+// Orders returns the value of the "orders" field in the mutation.
+func (m *MetricDayMutation) Orders() (r int64, exists bool) {
+	v := m.orders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrders returns the old "orders" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldOrders(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrders: %w", err)
+	}
+	return oldValue.Orders, nil
+}
+
+// AddOrders adds i to the "orders" field.
+func (m *MetricDayMutation) AddOrders(i int64) {
+	if m.addorders != nil {
+		*m.addorders += i
+	} else {
+		m.addorders = &i
+	}
+}
+
+// AddedOrders returns the value that was added to the "orders" field in this mutation.
+func (m *MetricDayMutation) AddedOrders() (r int64, exists bool) {
+	v := m.addorders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrders resets all changes to the "orders" field.
+func (m *MetricDayMutation) ResetOrders() {
+	m.orders = nil
+	m.addorders = nil
+}
+
+// SetItems sets the "items" field.
+func (m *MetricDayMutation) SetItems(i int64) {
+	m.items = &i
+	m.additems = nil
+}
+
+// Items returns the value of the "items" field in the mutation.
+func (m *MetricDayMutation) Items() (r int64, exists bool) {
+	v := m.items
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItems returns the old "items" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldItems(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItems is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItems requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItems: %w", err)
+	}
+	return oldValue.Items, nil
+}
+
+// AddItems adds i to the "items" field.
+func (m *MetricDayMutation) AddItems(i int64) {
+	if m.additems != nil {
+		*m.additems += i
+	} else {
+		m.additems = &i
+	}
+}
+
+// AddedItems returns the value that was added to the "items" field in this mutation.
+func (m *MetricDayMutation) AddedItems() (r int64, exists bool) {
+	v := m.additems
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetItems resets all changes to the "items" field.
+func (m *MetricDayMutation) ResetItems() {
+	m.items = nil
+	m.additems = nil
+}
+
+// SetPaid sets the "paid" field.
+func (m *MetricDayMutation) SetPaid(i int64) {
+	m.paid = &i
+	m.addpaid = nil
+}
+
+// Paid returns the value of the "paid" field in the mutation.
+func (m *MetricDayMutation) Paid() (r int64, exists bool) {
+	v := m.paid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaid returns the old "paid" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldPaid(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaid: %w", err)
+	}
+	return oldValue.Paid, nil
+}
+
+// AddPaid adds i to the "paid" field.
+func (m *MetricDayMutation) AddPaid(i int64) {
+	if m.addpaid != nil {
+		*m.addpaid += i
+	} else {
+		m.addpaid = &i
+	}
+}
+
+// AddedPaid returns the value that was added to the "paid" field in this mutation.
+func (m *MetricDayMutation) AddedPaid() (r int64, exists bool) {
+	v := m.addpaid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPaid resets all changes to the "paid" field.
+func (m *MetricDayMutation) ResetPaid() {
+	m.paid = nil
+	m.addpaid = nil
+}
+
+// SetRefundedByOrderDay sets the "refunded_by_order_day" field.
+func (m *MetricDayMutation) SetRefundedByOrderDay(i int64) {
+	m.refunded_by_order_day = &i
+	m.addrefunded_by_order_day = nil
+}
+
+// RefundedByOrderDay returns the value of the "refunded_by_order_day" field in the mutation.
+func (m *MetricDayMutation) RefundedByOrderDay() (r int64, exists bool) {
+	v := m.refunded_by_order_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundedByOrderDay returns the old "refunded_by_order_day" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldRefundedByOrderDay(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundedByOrderDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundedByOrderDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundedByOrderDay: %w", err)
+	}
+	return oldValue.RefundedByOrderDay, nil
+}
+
+// AddRefundedByOrderDay adds i to the "refunded_by_order_day" field.
+func (m *MetricDayMutation) AddRefundedByOrderDay(i int64) {
+	if m.addrefunded_by_order_day != nil {
+		*m.addrefunded_by_order_day += i
+	} else {
+		m.addrefunded_by_order_day = &i
+	}
+}
+
+// AddedRefundedByOrderDay returns the value that was added to the "refunded_by_order_day" field in this mutation.
+func (m *MetricDayMutation) AddedRefundedByOrderDay() (r int64, exists bool) {
+	v := m.addrefunded_by_order_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefundedByOrderDay resets all changes to the "refunded_by_order_day" field.
+func (m *MetricDayMutation) ResetRefundedByOrderDay() {
+	m.refunded_by_order_day = nil
+	m.addrefunded_by_order_day = nil
+}
+
+// SetRefundedOnDay sets the "refunded_on_day" field.
+func (m *MetricDayMutation) SetRefundedOnDay(i int64) {
+	m.refunded_on_day = &i
+	m.addrefunded_on_day = nil
+}
+
+// RefundedOnDay returns the value of the "refunded_on_day" field in the mutation.
+func (m *MetricDayMutation) RefundedOnDay() (r int64, exists bool) {
+	v := m.refunded_on_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundedOnDay returns the old "refunded_on_day" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldRefundedOnDay(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundedOnDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundedOnDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundedOnDay: %w", err)
+	}
+	return oldValue.RefundedOnDay, nil
+}
+
+// AddRefundedOnDay adds i to the "refunded_on_day" field.
+func (m *MetricDayMutation) AddRefundedOnDay(i int64) {
+	if m.addrefunded_on_day != nil {
+		*m.addrefunded_on_day += i
+	} else {
+		m.addrefunded_on_day = &i
+	}
+}
+
+// AddedRefundedOnDay returns the value that was added to the "refunded_on_day" field in this mutation.
+func (m *MetricDayMutation) AddedRefundedOnDay() (r int64, exists bool) {
+	v := m.addrefunded_on_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefundedOnDay resets all changes to the "refunded_on_day" field.
+func (m *MetricDayMutation) ResetRefundedOnDay() {
+	m.refunded_on_day = nil
+	m.addrefunded_on_day = nil
+}
+
+// SetNewPayers sets the "new_payers" field.
+func (m *MetricDayMutation) SetNewPayers(i int64) {
+	m.new_payers = &i
+	m.addnew_payers = nil
+}
+
+// NewPayers returns the value of the "new_payers" field in the mutation.
+func (m *MetricDayMutation) NewPayers() (r int64, exists bool) {
+	v := m.new_payers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNewPayers returns the old "new_payers" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldNewPayers(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNewPayers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNewPayers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNewPayers: %w", err)
+	}
+	return oldValue.NewPayers, nil
+}
+
+// AddNewPayers adds i to the "new_payers" field.
+func (m *MetricDayMutation) AddNewPayers(i int64) {
+	if m.addnew_payers != nil {
+		*m.addnew_payers += i
+	} else {
+		m.addnew_payers = &i
+	}
+}
+
+// AddedNewPayers returns the value that was added to the "new_payers" field in this mutation.
+func (m *MetricDayMutation) AddedNewPayers() (r int64, exists bool) {
+	v := m.addnew_payers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNewPayers resets all changes to the "new_payers" field.
+func (m *MetricDayMutation) ResetNewPayers() {
+	m.new_payers = nil
+	m.addnew_payers = nil
+}
+
+// SetRepeatPayers sets the "repeat_payers" field.
+func (m *MetricDayMutation) SetRepeatPayers(i int64) {
+	m.repeat_payers = &i
+	m.addrepeat_payers = nil
+}
+
+// RepeatPayers returns the value of the "repeat_payers" field in the mutation.
+func (m *MetricDayMutation) RepeatPayers() (r int64, exists bool) {
+	v := m.repeat_payers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepeatPayers returns the old "repeat_payers" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldRepeatPayers(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepeatPayers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepeatPayers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepeatPayers: %w", err)
+	}
+	return oldValue.RepeatPayers, nil
+}
+
+// AddRepeatPayers adds i to the "repeat_payers" field.
+func (m *MetricDayMutation) AddRepeatPayers(i int64) {
+	if m.addrepeat_payers != nil {
+		*m.addrepeat_payers += i
+	} else {
+		m.addrepeat_payers = &i
+	}
+}
+
+// AddedRepeatPayers returns the value that was added to the "repeat_payers" field in this mutation.
+func (m *MetricDayMutation) AddedRepeatPayers() (r int64, exists bool) {
+	v := m.addrepeat_payers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRepeatPayers resets all changes to the "repeat_payers" field.
+func (m *MetricDayMutation) ResetRepeatPayers() {
+	m.repeat_payers = nil
+	m.addrepeat_payers = nil
+}
+
+// SetShareOrders sets the "share_orders" field.
+func (m *MetricDayMutation) SetShareOrders(i int64) {
+	m.share_orders = &i
+	m.addshare_orders = nil
+}
+
+// ShareOrders returns the value of the "share_orders" field in the mutation.
+func (m *MetricDayMutation) ShareOrders() (r int64, exists bool) {
+	v := m.share_orders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShareOrders returns the old "share_orders" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldShareOrders(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShareOrders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShareOrders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShareOrders: %w", err)
+	}
+	return oldValue.ShareOrders, nil
+}
+
+// AddShareOrders adds i to the "share_orders" field.
+func (m *MetricDayMutation) AddShareOrders(i int64) {
+	if m.addshare_orders != nil {
+		*m.addshare_orders += i
+	} else {
+		m.addshare_orders = &i
+	}
+}
+
+// AddedShareOrders returns the value that was added to the "share_orders" field in this mutation.
+func (m *MetricDayMutation) AddedShareOrders() (r int64, exists bool) {
+	v := m.addshare_orders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShareOrders resets all changes to the "share_orders" field.
+func (m *MetricDayMutation) ResetShareOrders() {
+	m.share_orders = nil
+	m.addshare_orders = nil
+}
+
+// SetInvitees sets the "invitees" field.
+func (m *MetricDayMutation) SetInvitees(i int64) {
+	m.invitees = &i
+	m.addinvitees = nil
+}
+
+// Invitees returns the value of the "invitees" field in the mutation.
+func (m *MetricDayMutation) Invitees() (r int64, exists bool) {
+	v := m.invitees
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvitees returns the old "invitees" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldInvitees(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvitees is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvitees requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvitees: %w", err)
+	}
+	return oldValue.Invitees, nil
+}
+
+// AddInvitees adds i to the "invitees" field.
+func (m *MetricDayMutation) AddInvitees(i int64) {
+	if m.addinvitees != nil {
+		*m.addinvitees += i
+	} else {
+		m.addinvitees = &i
+	}
+}
+
+// AddedInvitees returns the value that was added to the "invitees" field in this mutation.
+func (m *MetricDayMutation) AddedInvitees() (r int64, exists bool) {
+	v := m.addinvitees
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInvitees resets all changes to the "invitees" field.
+func (m *MetricDayMutation) ResetInvitees() {
+	m.invitees = nil
+	m.addinvitees = nil
+}
+
+// SetInviters sets the "inviters" field.
+func (m *MetricDayMutation) SetInviters(i int64) {
+	m.inviters = &i
+	m.addinviters = nil
+}
+
+// Inviters returns the value of the "inviters" field in the mutation.
+func (m *MetricDayMutation) Inviters() (r int64, exists bool) {
+	v := m.inviters
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInviters returns the old "inviters" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldInviters(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInviters is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInviters requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInviters: %w", err)
+	}
+	return oldValue.Inviters, nil
+}
+
+// AddInviters adds i to the "inviters" field.
+func (m *MetricDayMutation) AddInviters(i int64) {
+	if m.addinviters != nil {
+		*m.addinviters += i
+	} else {
+		m.addinviters = &i
+	}
+}
+
+// AddedInviters returns the value that was added to the "inviters" field in this mutation.
+func (m *MetricDayMutation) AddedInviters() (r int64, exists bool) {
+	v := m.addinviters
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInviters resets all changes to the "inviters" field.
+func (m *MetricDayMutation) ResetInviters() {
+	m.inviters = nil
+	m.addinviters = nil
+}
+
+// SetComputedAt sets the "computed_at" field.
+func (m *MetricDayMutation) SetComputedAt(t time.Time) {
+	m.computed_at = &t
+}
+
+// ComputedAt returns the value of the "computed_at" field in the mutation.
+func (m *MetricDayMutation) ComputedAt() (r time.Time, exists bool) {
+	v := m.computed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComputedAt returns the old "computed_at" field's value of the MetricDay entity.
+// If the MetricDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MetricDayMutation) OldComputedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComputedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComputedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComputedAt: %w", err)
+	}
+	return oldValue.ComputedAt, nil
+}
+
+// ResetComputedAt resets all changes to the "computed_at" field.
+func (m *MetricDayMutation) ResetComputedAt() {
+	m.computed_at = nil
+}
+
+// Where appends a list predicates to the MetricDayMutation builder.
+func (m *MetricDayMutation) Where(ps ...predicate.MetricDay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MetricDayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MetricDayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MetricDay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MetricDayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MetricDayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MetricDay).
+func (m *MetricDayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MetricDayMutation) Fields() []string {
+	fields := make([]string, 0, 26)
+	if m.day != nil {
+		fields = append(fields, metricday.FieldDay)
+	}
+	if m.level != nil {
+		fields = append(fields, metricday.FieldLevel)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, metricday.FieldGridCell)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, metricday.FieldLeaderID)
+	}
+	if m.batch_id != nil {
+		fields = append(fields, metricday.FieldBatchID)
+	}
+	if m.visitors != nil {
+		fields = append(fields, metricday.FieldVisitors)
+	}
+	if m.page_views != nil {
+		fields = append(fields, metricday.FieldPageViews)
+	}
+	if m.sessions != nil {
+		fields = append(fields, metricday.FieldSessions)
+	}
+	if m.bounces != nil {
+		fields = append(fields, metricday.FieldBounces)
+	}
+	if m.carters != nil {
+		fields = append(fields, metricday.FieldCarters)
+	}
+	if m.sharers != nil {
+		fields = append(fields, metricday.FieldSharers)
+	}
+	if m.shares != nil {
+		fields = append(fields, metricday.FieldShares)
+	}
+	if m.share_opens != nil {
+		fields = append(fields, metricday.FieldShareOpens)
+	}
+	if m.buyers != nil {
+		fields = append(fields, metricday.FieldBuyers)
+	}
+	if m.payers != nil {
+		fields = append(fields, metricday.FieldPayers)
+	}
+	if m.orders != nil {
+		fields = append(fields, metricday.FieldOrders)
+	}
+	if m.items != nil {
+		fields = append(fields, metricday.FieldItems)
+	}
+	if m.paid != nil {
+		fields = append(fields, metricday.FieldPaid)
+	}
+	if m.refunded_by_order_day != nil {
+		fields = append(fields, metricday.FieldRefundedByOrderDay)
+	}
+	if m.refunded_on_day != nil {
+		fields = append(fields, metricday.FieldRefundedOnDay)
+	}
+	if m.new_payers != nil {
+		fields = append(fields, metricday.FieldNewPayers)
+	}
+	if m.repeat_payers != nil {
+		fields = append(fields, metricday.FieldRepeatPayers)
+	}
+	if m.share_orders != nil {
+		fields = append(fields, metricday.FieldShareOrders)
+	}
+	if m.invitees != nil {
+		fields = append(fields, metricday.FieldInvitees)
+	}
+	if m.inviters != nil {
+		fields = append(fields, metricday.FieldInviters)
+	}
+	if m.computed_at != nil {
+		fields = append(fields, metricday.FieldComputedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MetricDayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case metricday.FieldDay:
+		return m.Day()
+	case metricday.FieldLevel:
+		return m.Level()
+	case metricday.FieldGridCell:
+		return m.GridCell()
+	case metricday.FieldLeaderID:
+		return m.LeaderID()
+	case metricday.FieldBatchID:
+		return m.BatchID()
+	case metricday.FieldVisitors:
+		return m.Visitors()
+	case metricday.FieldPageViews:
+		return m.PageViews()
+	case metricday.FieldSessions:
+		return m.Sessions()
+	case metricday.FieldBounces:
+		return m.Bounces()
+	case metricday.FieldCarters:
+		return m.Carters()
+	case metricday.FieldSharers:
+		return m.Sharers()
+	case metricday.FieldShares:
+		return m.Shares()
+	case metricday.FieldShareOpens:
+		return m.ShareOpens()
+	case metricday.FieldBuyers:
+		return m.Buyers()
+	case metricday.FieldPayers:
+		return m.Payers()
+	case metricday.FieldOrders:
+		return m.Orders()
+	case metricday.FieldItems:
+		return m.Items()
+	case metricday.FieldPaid:
+		return m.Paid()
+	case metricday.FieldRefundedByOrderDay:
+		return m.RefundedByOrderDay()
+	case metricday.FieldRefundedOnDay:
+		return m.RefundedOnDay()
+	case metricday.FieldNewPayers:
+		return m.NewPayers()
+	case metricday.FieldRepeatPayers:
+		return m.RepeatPayers()
+	case metricday.FieldShareOrders:
+		return m.ShareOrders()
+	case metricday.FieldInvitees:
+		return m.Invitees()
+	case metricday.FieldInviters:
+		return m.Inviters()
+	case metricday.FieldComputedAt:
+		return m.ComputedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MetricDayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case metricday.FieldDay:
+		return m.OldDay(ctx)
+	case metricday.FieldLevel:
+		return m.OldLevel(ctx)
+	case metricday.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case metricday.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case metricday.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case metricday.FieldVisitors:
+		return m.OldVisitors(ctx)
+	case metricday.FieldPageViews:
+		return m.OldPageViews(ctx)
+	case metricday.FieldSessions:
+		return m.OldSessions(ctx)
+	case metricday.FieldBounces:
+		return m.OldBounces(ctx)
+	case metricday.FieldCarters:
+		return m.OldCarters(ctx)
+	case metricday.FieldSharers:
+		return m.OldSharers(ctx)
+	case metricday.FieldShares:
+		return m.OldShares(ctx)
+	case metricday.FieldShareOpens:
+		return m.OldShareOpens(ctx)
+	case metricday.FieldBuyers:
+		return m.OldBuyers(ctx)
+	case metricday.FieldPayers:
+		return m.OldPayers(ctx)
+	case metricday.FieldOrders:
+		return m.OldOrders(ctx)
+	case metricday.FieldItems:
+		return m.OldItems(ctx)
+	case metricday.FieldPaid:
+		return m.OldPaid(ctx)
+	case metricday.FieldRefundedByOrderDay:
+		return m.OldRefundedByOrderDay(ctx)
+	case metricday.FieldRefundedOnDay:
+		return m.OldRefundedOnDay(ctx)
+	case metricday.FieldNewPayers:
+		return m.OldNewPayers(ctx)
+	case metricday.FieldRepeatPayers:
+		return m.OldRepeatPayers(ctx)
+	case metricday.FieldShareOrders:
+		return m.OldShareOrders(ctx)
+	case metricday.FieldInvitees:
+		return m.OldInvitees(ctx)
+	case metricday.FieldInviters:
+		return m.OldInviters(ctx)
+	case metricday.FieldComputedAt:
+		return m.OldComputedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown MetricDay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MetricDayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case metricday.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case metricday.FieldLevel:
+		v, ok := value.(metricday.Level)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLevel(v)
+		return nil
+	case metricday.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case metricday.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case metricday.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case metricday.FieldVisitors:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisitors(v)
+		return nil
+	case metricday.FieldPageViews:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPageViews(v)
+		return nil
+	case metricday.FieldSessions:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessions(v)
+		return nil
+	case metricday.FieldBounces:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBounces(v)
+		return nil
+	case metricday.FieldCarters:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCarters(v)
+		return nil
+	case metricday.FieldSharers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSharers(v)
+		return nil
+	case metricday.FieldShares:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShares(v)
+		return nil
+	case metricday.FieldShareOpens:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShareOpens(v)
+		return nil
+	case metricday.FieldBuyers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBuyers(v)
+		return nil
+	case metricday.FieldPayers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayers(v)
+		return nil
+	case metricday.FieldOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrders(v)
+		return nil
+	case metricday.FieldItems:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItems(v)
+		return nil
+	case metricday.FieldPaid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaid(v)
+		return nil
+	case metricday.FieldRefundedByOrderDay:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundedByOrderDay(v)
+		return nil
+	case metricday.FieldRefundedOnDay:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundedOnDay(v)
+		return nil
+	case metricday.FieldNewPayers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNewPayers(v)
+		return nil
+	case metricday.FieldRepeatPayers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepeatPayers(v)
+		return nil
+	case metricday.FieldShareOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShareOrders(v)
+		return nil
+	case metricday.FieldInvitees:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvitees(v)
+		return nil
+	case metricday.FieldInviters:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInviters(v)
+		return nil
+	case metricday.FieldComputedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComputedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MetricDay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MetricDayMutation) AddedFields() []string {
+	var fields []string
+	if m.addleader_id != nil {
+		fields = append(fields, metricday.FieldLeaderID)
+	}
+	if m.addbatch_id != nil {
+		fields = append(fields, metricday.FieldBatchID)
+	}
+	if m.addvisitors != nil {
+		fields = append(fields, metricday.FieldVisitors)
+	}
+	if m.addpage_views != nil {
+		fields = append(fields, metricday.FieldPageViews)
+	}
+	if m.addsessions != nil {
+		fields = append(fields, metricday.FieldSessions)
+	}
+	if m.addbounces != nil {
+		fields = append(fields, metricday.FieldBounces)
+	}
+	if m.addcarters != nil {
+		fields = append(fields, metricday.FieldCarters)
+	}
+	if m.addsharers != nil {
+		fields = append(fields, metricday.FieldSharers)
+	}
+	if m.addshares != nil {
+		fields = append(fields, metricday.FieldShares)
+	}
+	if m.addshare_opens != nil {
+		fields = append(fields, metricday.FieldShareOpens)
+	}
+	if m.addbuyers != nil {
+		fields = append(fields, metricday.FieldBuyers)
+	}
+	if m.addpayers != nil {
+		fields = append(fields, metricday.FieldPayers)
+	}
+	if m.addorders != nil {
+		fields = append(fields, metricday.FieldOrders)
+	}
+	if m.additems != nil {
+		fields = append(fields, metricday.FieldItems)
+	}
+	if m.addpaid != nil {
+		fields = append(fields, metricday.FieldPaid)
+	}
+	if m.addrefunded_by_order_day != nil {
+		fields = append(fields, metricday.FieldRefundedByOrderDay)
+	}
+	if m.addrefunded_on_day != nil {
+		fields = append(fields, metricday.FieldRefundedOnDay)
+	}
+	if m.addnew_payers != nil {
+		fields = append(fields, metricday.FieldNewPayers)
+	}
+	if m.addrepeat_payers != nil {
+		fields = append(fields, metricday.FieldRepeatPayers)
+	}
+	if m.addshare_orders != nil {
+		fields = append(fields, metricday.FieldShareOrders)
+	}
+	if m.addinvitees != nil {
+		fields = append(fields, metricday.FieldInvitees)
+	}
+	if m.addinviters != nil {
+		fields = append(fields, metricday.FieldInviters)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MetricDayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case metricday.FieldLeaderID:
+		return m.AddedLeaderID()
+	case metricday.FieldBatchID:
+		return m.AddedBatchID()
+	case metricday.FieldVisitors:
+		return m.AddedVisitors()
+	case metricday.FieldPageViews:
+		return m.AddedPageViews()
+	case metricday.FieldSessions:
+		return m.AddedSessions()
+	case metricday.FieldBounces:
+		return m.AddedBounces()
+	case metricday.FieldCarters:
+		return m.AddedCarters()
+	case metricday.FieldSharers:
+		return m.AddedSharers()
+	case metricday.FieldShares:
+		return m.AddedShares()
+	case metricday.FieldShareOpens:
+		return m.AddedShareOpens()
+	case metricday.FieldBuyers:
+		return m.AddedBuyers()
+	case metricday.FieldPayers:
+		return m.AddedPayers()
+	case metricday.FieldOrders:
+		return m.AddedOrders()
+	case metricday.FieldItems:
+		return m.AddedItems()
+	case metricday.FieldPaid:
+		return m.AddedPaid()
+	case metricday.FieldRefundedByOrderDay:
+		return m.AddedRefundedByOrderDay()
+	case metricday.FieldRefundedOnDay:
+		return m.AddedRefundedOnDay()
+	case metricday.FieldNewPayers:
+		return m.AddedNewPayers()
+	case metricday.FieldRepeatPayers:
+		return m.AddedRepeatPayers()
+	case metricday.FieldShareOrders:
+		return m.AddedShareOrders()
+	case metricday.FieldInvitees:
+		return m.AddedInvitees()
+	case metricday.FieldInviters:
+		return m.AddedInviters()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MetricDayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case metricday.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case metricday.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBatchID(v)
+		return nil
+	case metricday.FieldVisitors:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVisitors(v)
+		return nil
+	case metricday.FieldPageViews:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPageViews(v)
+		return nil
+	case metricday.FieldSessions:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSessions(v)
+		return nil
+	case metricday.FieldBounces:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBounces(v)
+		return nil
+	case metricday.FieldCarters:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCarters(v)
+		return nil
+	case metricday.FieldSharers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSharers(v)
+		return nil
+	case metricday.FieldShares:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShares(v)
+		return nil
+	case metricday.FieldShareOpens:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShareOpens(v)
+		return nil
+	case metricday.FieldBuyers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBuyers(v)
+		return nil
+	case metricday.FieldPayers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPayers(v)
+		return nil
+	case metricday.FieldOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrders(v)
+		return nil
+	case metricday.FieldItems:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddItems(v)
+		return nil
+	case metricday.FieldPaid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPaid(v)
+		return nil
+	case metricday.FieldRefundedByOrderDay:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefundedByOrderDay(v)
+		return nil
+	case metricday.FieldRefundedOnDay:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefundedOnDay(v)
+		return nil
+	case metricday.FieldNewPayers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNewPayers(v)
+		return nil
+	case metricday.FieldRepeatPayers:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRepeatPayers(v)
+		return nil
+	case metricday.FieldShareOrders:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShareOrders(v)
+		return nil
+	case metricday.FieldInvitees:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInvitees(v)
+		return nil
+	case metricday.FieldInviters:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInviters(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MetricDay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MetricDayMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MetricDayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MetricDayMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MetricDay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MetricDayMutation) ResetField(name string) error {
+	switch name {
+	case metricday.FieldDay:
+		m.ResetDay()
+		return nil
+	case metricday.FieldLevel:
+		m.ResetLevel()
+		return nil
+	case metricday.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case metricday.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case metricday.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case metricday.FieldVisitors:
+		m.ResetVisitors()
+		return nil
+	case metricday.FieldPageViews:
+		m.ResetPageViews()
+		return nil
+	case metricday.FieldSessions:
+		m.ResetSessions()
+		return nil
+	case metricday.FieldBounces:
+		m.ResetBounces()
+		return nil
+	case metricday.FieldCarters:
+		m.ResetCarters()
+		return nil
+	case metricday.FieldSharers:
+		m.ResetSharers()
+		return nil
+	case metricday.FieldShares:
+		m.ResetShares()
+		return nil
+	case metricday.FieldShareOpens:
+		m.ResetShareOpens()
+		return nil
+	case metricday.FieldBuyers:
+		m.ResetBuyers()
+		return nil
+	case metricday.FieldPayers:
+		m.ResetPayers()
+		return nil
+	case metricday.FieldOrders:
+		m.ResetOrders()
+		return nil
+	case metricday.FieldItems:
+		m.ResetItems()
+		return nil
+	case metricday.FieldPaid:
+		m.ResetPaid()
+		return nil
+	case metricday.FieldRefundedByOrderDay:
+		m.ResetRefundedByOrderDay()
+		return nil
+	case metricday.FieldRefundedOnDay:
+		m.ResetRefundedOnDay()
+		return nil
+	case metricday.FieldNewPayers:
+		m.ResetNewPayers()
+		return nil
+	case metricday.FieldRepeatPayers:
+		m.ResetRepeatPayers()
+		return nil
+	case metricday.FieldShareOrders:
+		m.ResetShareOrders()
+		return nil
+	case metricday.FieldInvitees:
+		m.ResetInvitees()
+		return nil
+	case metricday.FieldInviters:
+		m.ResetInviters()
+		return nil
+	case metricday.FieldComputedAt:
+		m.ResetComputedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown MetricDay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MetricDayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MetricDayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MetricDayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MetricDayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MetricDayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MetricDayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MetricDayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MetricDay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MetricDayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MetricDay edge %s", name)
 }
 
 // OrderMutation represents an operation that mutates the Order nodes in the graph.

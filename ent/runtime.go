@@ -18,12 +18,14 @@ import (
 	"github.com/groupbuy/groupbuy/ent/couponsend"
 	"github.com/groupbuy/groupbuy/ent/couponsendtarget"
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
+	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
 	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
 	"github.com/groupbuy/groupbuy/ent/ledgertransaction"
+	"github.com/groupbuy/groupbuy/ent/metricday"
 	"github.com/groupbuy/groupbuy/ent/order"
 	"github.com/groupbuy/groupbuy/ent/orderline"
 	"github.com/groupbuy/groupbuy/ent/outboxevent"
@@ -627,6 +629,72 @@ func init() {
 	coupontemplate.DefaultIssuedAmount = coupontemplateDescIssuedAmount.Default.(int64)
 	// coupontemplate.IssuedAmountValidator is a validator for the "issued_amount" field. It is called by the builders before save.
 	coupontemplate.IssuedAmountValidator = coupontemplateDescIssuedAmount.Validators[0].(func(int64) error)
+	dailyjobrunFields := schema.DailyJobRun{}.Fields()
+	_ = dailyjobrunFields
+	// dailyjobrunDescJob is the schema descriptor for job field.
+	dailyjobrunDescJob := dailyjobrunFields[0].Descriptor()
+	// dailyjobrun.JobValidator is a validator for the "job" field. It is called by the builders before save.
+	dailyjobrun.JobValidator = func() func(string) error {
+		validators := dailyjobrunDescJob.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(job string) error {
+			for _, fn := range fns {
+				if err := fn(job); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// dailyjobrunDescDay is the schema descriptor for day field.
+	dailyjobrunDescDay := dailyjobrunFields[1].Descriptor()
+	// dailyjobrun.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	dailyjobrun.DayValidator = func() func(string) error {
+		validators := dailyjobrunDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// dailyjobrunDescOwner is the schema descriptor for owner field.
+	dailyjobrunDescOwner := dailyjobrunFields[2].Descriptor()
+	// dailyjobrun.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
+	dailyjobrun.OwnerValidator = func() func(string) error {
+		validators := dailyjobrunDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// dailyjobrunDescAttempts is the schema descriptor for attempts field.
+	dailyjobrunDescAttempts := dailyjobrunFields[3].Descriptor()
+	// dailyjobrun.DefaultAttempts holds the default value on creation for the attempts field.
+	dailyjobrun.DefaultAttempts = dailyjobrunDescAttempts.Default.(int)
+	// dailyjobrun.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	dailyjobrun.AttemptsValidator = dailyjobrunDescAttempts.Validators[0].(func(int) error)
+	// dailyjobrunDescError is the schema descriptor for error field.
+	dailyjobrunDescError := dailyjobrunFields[7].Descriptor()
+	// dailyjobrun.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	dailyjobrun.ErrorValidator = dailyjobrunDescError.Validators[0].(func(string) error)
 	gridMixin := schema.Grid{}.Mixin()
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
@@ -951,6 +1019,160 @@ func init() {
 	ledgertransaction.DefaultGridCell = ledgertransactionDescGridCell.Default.(string)
 	// ledgertransaction.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
 	ledgertransaction.GridCellValidator = ledgertransactionDescGridCell.Validators[0].(func(string) error)
+	metricdayFields := schema.MetricDay{}.Fields()
+	_ = metricdayFields
+	// metricdayDescDay is the schema descriptor for day field.
+	metricdayDescDay := metricdayFields[0].Descriptor()
+	// metricday.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	metricday.DayValidator = func() func(string) error {
+		validators := metricdayDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// metricdayDescGridCell is the schema descriptor for grid_cell field.
+	metricdayDescGridCell := metricdayFields[2].Descriptor()
+	// metricday.DefaultGridCell holds the default value on creation for the grid_cell field.
+	metricday.DefaultGridCell = metricdayDescGridCell.Default.(string)
+	// metricday.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	metricday.GridCellValidator = metricdayDescGridCell.Validators[0].(func(string) error)
+	// metricdayDescLeaderID is the schema descriptor for leader_id field.
+	metricdayDescLeaderID := metricdayFields[3].Descriptor()
+	// metricday.DefaultLeaderID holds the default value on creation for the leader_id field.
+	metricday.DefaultLeaderID = metricdayDescLeaderID.Default.(int)
+	// metricdayDescBatchID is the schema descriptor for batch_id field.
+	metricdayDescBatchID := metricdayFields[4].Descriptor()
+	// metricday.DefaultBatchID holds the default value on creation for the batch_id field.
+	metricday.DefaultBatchID = metricdayDescBatchID.Default.(int)
+	// metricdayDescVisitors is the schema descriptor for visitors field.
+	metricdayDescVisitors := metricdayFields[5].Descriptor()
+	// metricday.DefaultVisitors holds the default value on creation for the visitors field.
+	metricday.DefaultVisitors = metricdayDescVisitors.Default.(int64)
+	// metricday.VisitorsValidator is a validator for the "visitors" field. It is called by the builders before save.
+	metricday.VisitorsValidator = metricdayDescVisitors.Validators[0].(func(int64) error)
+	// metricdayDescPageViews is the schema descriptor for page_views field.
+	metricdayDescPageViews := metricdayFields[6].Descriptor()
+	// metricday.DefaultPageViews holds the default value on creation for the page_views field.
+	metricday.DefaultPageViews = metricdayDescPageViews.Default.(int64)
+	// metricday.PageViewsValidator is a validator for the "page_views" field. It is called by the builders before save.
+	metricday.PageViewsValidator = metricdayDescPageViews.Validators[0].(func(int64) error)
+	// metricdayDescSessions is the schema descriptor for sessions field.
+	metricdayDescSessions := metricdayFields[7].Descriptor()
+	// metricday.DefaultSessions holds the default value on creation for the sessions field.
+	metricday.DefaultSessions = metricdayDescSessions.Default.(int64)
+	// metricday.SessionsValidator is a validator for the "sessions" field. It is called by the builders before save.
+	metricday.SessionsValidator = metricdayDescSessions.Validators[0].(func(int64) error)
+	// metricdayDescBounces is the schema descriptor for bounces field.
+	metricdayDescBounces := metricdayFields[8].Descriptor()
+	// metricday.DefaultBounces holds the default value on creation for the bounces field.
+	metricday.DefaultBounces = metricdayDescBounces.Default.(int64)
+	// metricday.BouncesValidator is a validator for the "bounces" field. It is called by the builders before save.
+	metricday.BouncesValidator = metricdayDescBounces.Validators[0].(func(int64) error)
+	// metricdayDescCarters is the schema descriptor for carters field.
+	metricdayDescCarters := metricdayFields[9].Descriptor()
+	// metricday.DefaultCarters holds the default value on creation for the carters field.
+	metricday.DefaultCarters = metricdayDescCarters.Default.(int64)
+	// metricday.CartersValidator is a validator for the "carters" field. It is called by the builders before save.
+	metricday.CartersValidator = metricdayDescCarters.Validators[0].(func(int64) error)
+	// metricdayDescSharers is the schema descriptor for sharers field.
+	metricdayDescSharers := metricdayFields[10].Descriptor()
+	// metricday.DefaultSharers holds the default value on creation for the sharers field.
+	metricday.DefaultSharers = metricdayDescSharers.Default.(int64)
+	// metricday.SharersValidator is a validator for the "sharers" field. It is called by the builders before save.
+	metricday.SharersValidator = metricdayDescSharers.Validators[0].(func(int64) error)
+	// metricdayDescShares is the schema descriptor for shares field.
+	metricdayDescShares := metricdayFields[11].Descriptor()
+	// metricday.DefaultShares holds the default value on creation for the shares field.
+	metricday.DefaultShares = metricdayDescShares.Default.(int64)
+	// metricday.SharesValidator is a validator for the "shares" field. It is called by the builders before save.
+	metricday.SharesValidator = metricdayDescShares.Validators[0].(func(int64) error)
+	// metricdayDescShareOpens is the schema descriptor for share_opens field.
+	metricdayDescShareOpens := metricdayFields[12].Descriptor()
+	// metricday.DefaultShareOpens holds the default value on creation for the share_opens field.
+	metricday.DefaultShareOpens = metricdayDescShareOpens.Default.(int64)
+	// metricday.ShareOpensValidator is a validator for the "share_opens" field. It is called by the builders before save.
+	metricday.ShareOpensValidator = metricdayDescShareOpens.Validators[0].(func(int64) error)
+	// metricdayDescBuyers is the schema descriptor for buyers field.
+	metricdayDescBuyers := metricdayFields[13].Descriptor()
+	// metricday.DefaultBuyers holds the default value on creation for the buyers field.
+	metricday.DefaultBuyers = metricdayDescBuyers.Default.(int64)
+	// metricday.BuyersValidator is a validator for the "buyers" field. It is called by the builders before save.
+	metricday.BuyersValidator = metricdayDescBuyers.Validators[0].(func(int64) error)
+	// metricdayDescPayers is the schema descriptor for payers field.
+	metricdayDescPayers := metricdayFields[14].Descriptor()
+	// metricday.DefaultPayers holds the default value on creation for the payers field.
+	metricday.DefaultPayers = metricdayDescPayers.Default.(int64)
+	// metricday.PayersValidator is a validator for the "payers" field. It is called by the builders before save.
+	metricday.PayersValidator = metricdayDescPayers.Validators[0].(func(int64) error)
+	// metricdayDescOrders is the schema descriptor for orders field.
+	metricdayDescOrders := metricdayFields[15].Descriptor()
+	// metricday.DefaultOrders holds the default value on creation for the orders field.
+	metricday.DefaultOrders = metricdayDescOrders.Default.(int64)
+	// metricday.OrdersValidator is a validator for the "orders" field. It is called by the builders before save.
+	metricday.OrdersValidator = metricdayDescOrders.Validators[0].(func(int64) error)
+	// metricdayDescItems is the schema descriptor for items field.
+	metricdayDescItems := metricdayFields[16].Descriptor()
+	// metricday.DefaultItems holds the default value on creation for the items field.
+	metricday.DefaultItems = metricdayDescItems.Default.(int64)
+	// metricday.ItemsValidator is a validator for the "items" field. It is called by the builders before save.
+	metricday.ItemsValidator = metricdayDescItems.Validators[0].(func(int64) error)
+	// metricdayDescPaid is the schema descriptor for paid field.
+	metricdayDescPaid := metricdayFields[17].Descriptor()
+	// metricday.DefaultPaid holds the default value on creation for the paid field.
+	metricday.DefaultPaid = metricdayDescPaid.Default.(int64)
+	// metricday.PaidValidator is a validator for the "paid" field. It is called by the builders before save.
+	metricday.PaidValidator = metricdayDescPaid.Validators[0].(func(int64) error)
+	// metricdayDescRefundedByOrderDay is the schema descriptor for refunded_by_order_day field.
+	metricdayDescRefundedByOrderDay := metricdayFields[18].Descriptor()
+	// metricday.DefaultRefundedByOrderDay holds the default value on creation for the refunded_by_order_day field.
+	metricday.DefaultRefundedByOrderDay = metricdayDescRefundedByOrderDay.Default.(int64)
+	// metricday.RefundedByOrderDayValidator is a validator for the "refunded_by_order_day" field. It is called by the builders before save.
+	metricday.RefundedByOrderDayValidator = metricdayDescRefundedByOrderDay.Validators[0].(func(int64) error)
+	// metricdayDescRefundedOnDay is the schema descriptor for refunded_on_day field.
+	metricdayDescRefundedOnDay := metricdayFields[19].Descriptor()
+	// metricday.DefaultRefundedOnDay holds the default value on creation for the refunded_on_day field.
+	metricday.DefaultRefundedOnDay = metricdayDescRefundedOnDay.Default.(int64)
+	// metricday.RefundedOnDayValidator is a validator for the "refunded_on_day" field. It is called by the builders before save.
+	metricday.RefundedOnDayValidator = metricdayDescRefundedOnDay.Validators[0].(func(int64) error)
+	// metricdayDescNewPayers is the schema descriptor for new_payers field.
+	metricdayDescNewPayers := metricdayFields[20].Descriptor()
+	// metricday.DefaultNewPayers holds the default value on creation for the new_payers field.
+	metricday.DefaultNewPayers = metricdayDescNewPayers.Default.(int64)
+	// metricday.NewPayersValidator is a validator for the "new_payers" field. It is called by the builders before save.
+	metricday.NewPayersValidator = metricdayDescNewPayers.Validators[0].(func(int64) error)
+	// metricdayDescRepeatPayers is the schema descriptor for repeat_payers field.
+	metricdayDescRepeatPayers := metricdayFields[21].Descriptor()
+	// metricday.DefaultRepeatPayers holds the default value on creation for the repeat_payers field.
+	metricday.DefaultRepeatPayers = metricdayDescRepeatPayers.Default.(int64)
+	// metricday.RepeatPayersValidator is a validator for the "repeat_payers" field. It is called by the builders before save.
+	metricday.RepeatPayersValidator = metricdayDescRepeatPayers.Validators[0].(func(int64) error)
+	// metricdayDescShareOrders is the schema descriptor for share_orders field.
+	metricdayDescShareOrders := metricdayFields[22].Descriptor()
+	// metricday.DefaultShareOrders holds the default value on creation for the share_orders field.
+	metricday.DefaultShareOrders = metricdayDescShareOrders.Default.(int64)
+	// metricday.ShareOrdersValidator is a validator for the "share_orders" field. It is called by the builders before save.
+	metricday.ShareOrdersValidator = metricdayDescShareOrders.Validators[0].(func(int64) error)
+	// metricdayDescInvitees is the schema descriptor for invitees field.
+	metricdayDescInvitees := metricdayFields[23].Descriptor()
+	// metricday.DefaultInvitees holds the default value on creation for the invitees field.
+	metricday.DefaultInvitees = metricdayDescInvitees.Default.(int64)
+	// metricday.InviteesValidator is a validator for the "invitees" field. It is called by the builders before save.
+	metricday.InviteesValidator = metricdayDescInvitees.Validators[0].(func(int64) error)
+	// metricdayDescInviters is the schema descriptor for inviters field.
+	metricdayDescInviters := metricdayFields[24].Descriptor()
+	// metricday.DefaultInviters holds the default value on creation for the inviters field.
+	metricday.DefaultInviters = metricdayDescInviters.Default.(int64)
+	// metricday.InvitersValidator is a validator for the "inviters" field. It is called by the builders before save.
+	metricday.InvitersValidator = metricdayDescInviters.Validators[0].(func(int64) error)
 	orderMixin := schema.Order{}.Mixin()
 	orderMixinFields0 := orderMixin[0].Fields()
 	_ = orderMixinFields0

@@ -40,6 +40,8 @@ type Tx struct {
 	CouponSendTarget *CouponSendTargetClient
 	// CouponTemplate is the client for interacting with the CouponTemplate builders.
 	CouponTemplate *CouponTemplateClient
+	// DailyJobRun is the client for interacting with the DailyJobRun builders.
+	DailyJobRun *DailyJobRunClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
 	// Invitation is the client for interacting with the Invitation builders.
@@ -56,6 +58,8 @@ type Tx struct {
 	LedgerPosting *LedgerPostingClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
 	LedgerTransaction *LedgerTransactionClient
+	// MetricDay is the client for interacting with the MetricDay builders.
+	MetricDay *MetricDayClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderLine is the client for interacting with the OrderLine builders.
@@ -242,6 +246,7 @@ func (tx *Tx) init() {
 	tx.CouponSend = NewCouponSendClient(tx.config)
 	tx.CouponSendTarget = NewCouponSendTargetClient(tx.config)
 	tx.CouponTemplate = NewCouponTemplateClient(tx.config)
+	tx.DailyJobRun = NewDailyJobRunClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Leader = NewLeaderClient(tx.config)
@@ -250,6 +255,7 @@ func (tx *Tx) init() {
 	tx.LedgerAccount = NewLedgerAccountClient(tx.config)
 	tx.LedgerPosting = NewLedgerPostingClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
+	tx.MetricDay = NewMetricDayClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderLine = NewOrderLineClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)

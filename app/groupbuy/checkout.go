@@ -52,10 +52,10 @@ type checkoutLoopSet server.Loops
 
 // domainLoops are the loops of every domain that has its own, for server.NewWorkers.
 func domainLoops(checkout checkoutLoopSet, shipping shippingLoopSet, settlement settlementLoopSet,
-	promotions promoLoopSet) server.Loops {
+	promotions promoLoopSet, daily dailyLoopSet) server.Loops {
 	loops := server.Loops{}
 	for _, set := range []server.Loops{server.Loops(checkout), server.Loops(shipping), server.Loops(settlement),
-		server.Loops(promotions)} {
+		server.Loops(promotions), server.Loops(daily)} {
 		for name, loop := range set {
 			loops[name] = loop
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/metrics"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -36,6 +37,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/metricstore"
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
@@ -266,6 +268,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	dashboardPayments := paymentstore.NewDashboardPayments(db)
 	dashboardUsecase := dashboard.NewUsecase(dashboardOrders, dashboardPayments, batchRepo, shippingStore, orderConfig, portClock)
 	opsDashboardService := service.NewOpsDashboardService(dashboardUsecase)
+	metricstoreStore := metricstore.NewStore(db, portClock)
+	metricsDashboard := metrics.NewDashboard(metricstoreStore, metricstoreStore, portClock)
+	opsMetricsService := service.NewOpsMetricsService(metricsDashboard)
+	leaderMetricsService := service.NewLeaderMetricsService(metricsDashboard, views)
 	promotions := bootstrap.Promotions
 	counters, err := promostore.NewCounters(promotions, db, universalClient, keyPrefix)
 	if err != nil {
@@ -331,6 +337,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Reconciliation:   financeReconciliationService,
 		AuditLog:         auditLogService,
 		OpsDashboard:     opsDashboardService,
+		OpsMetrics:       opsMetricsService,
+		LeaderMetrics:    leaderMetricsService,
 		PromoOps:         promoOpsService,
 		PromoShop:        promoShopService,
 		Invitations:      invitationService,
@@ -362,6 +370,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Receivers:   receiverOps,
 		Catalog:     catalogUsecase,
 		Dashboard:   dashboardUsecase,
+		Metrics:     metricsDashboard,
 		Promotions:  admin,
 		Invitations: inviteUsecase,
 		Proxies:     proxies,
@@ -387,7 +396,17 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
 	expiry := promo.NewExpiry(couponStore, portClock)
 	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends)
-	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet, mainPromoLoopSet)
+	dailyJobs := bootstrap.DailyJobs
+	runs := metricstore.NewRuns(db)
+	rollupJob := metrics.NewRollupJob(metricstoreStore)
+	scheduler, err := newDailyJobs(dailyJobs, runs, portClock, logger, rollupJob)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	mainDailyLoopSet := dailyLoops(db, scheduler, logger)
+	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet, mainPromoLoopSet, mainDailyLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {
@@ -395,13 +414,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	metrics, err := server.NewMetrics(confServer, registry, logger)
+	serverMetrics, err := server.NewMetrics(confServer, registry, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	app := newApp(logger, httpServer, grpcServer, workers, debug, metrics, drain, bootstrap)
+	app := newApp(logger, httpServer, grpcServer, workers, debug, serverMetrics, drain, bootstrap)
 	return app, func() {
 		cleanup2()
 		cleanup()

@@ -165,6 +165,18 @@ func (f CouponTemplateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CouponTemplateMutation", m)
 }
 
+// The DailyJobRunFunc type is an adapter to allow the use of ordinary
+// function as DailyJobRun mutator.
+type DailyJobRunFunc func(context.Context, *ent.DailyJobRunMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DailyJobRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DailyJobRunMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DailyJobRunMutation", m)
+}
+
 // The GridFunc type is an adapter to allow the use of ordinary
 // function as Grid mutator.
 type GridFunc func(context.Context, *ent.GridMutation) (ent.Value, error)
@@ -259,6 +271,18 @@ func (f LedgerTransactionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerTransactionMutation", m)
+}
+
+// The MetricDayFunc type is an adapter to allow the use of ordinary
+// function as MetricDay mutator.
+type MetricDayFunc func(context.Context, *ent.MetricDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MetricDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MetricDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MetricDayMutation", m)
 }
 
 // The OrderFunc type is an adapter to allow the use of ordinary

@@ -450,6 +450,31 @@ var (
 			},
 		},
 	}
+	// DailyJobRunsColumns holds the columns for the "daily_job_runs" table.
+	DailyJobRunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "job", Type: field.TypeString, Size: 64},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "owner", Type: field.TypeString, Size: 128},
+		{Name: "attempts", Type: field.TypeInt, Default: 1},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "lease_until", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 1024},
+	}
+	// DailyJobRunsTable holds the schema information for the "daily_job_runs" table.
+	DailyJobRunsTable = &schema.Table{
+		Name:       "daily_job_runs",
+		Columns:    DailyJobRunsColumns,
+		PrimaryKey: []*schema.Column{DailyJobRunsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "dailyjobrun_job_day",
+				Unique:  true,
+				Columns: []*schema.Column{DailyJobRunsColumns[1], DailyJobRunsColumns[2]},
+			},
+		},
+	}
 	// GridsColumns holds the columns for the "grids" table.
 	GridsColumns = []*schema.Column{
 		{Name: "cell", Type: field.TypeString, Size: 16},
@@ -715,6 +740,54 @@ var (
 			},
 		},
 	}
+	// MetricDaysColumns holds the columns for the "metric_days" table.
+	MetricDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "level", Type: field.TypeEnum, Enums: []string{"city", "grid", "leader", "batch", "cell"}},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "leader_id", Type: field.TypeInt, Default: 0},
+		{Name: "batch_id", Type: field.TypeInt, Default: 0},
+		{Name: "visitors", Type: field.TypeInt64, Default: 0},
+		{Name: "page_views", Type: field.TypeInt64, Default: 0},
+		{Name: "sessions", Type: field.TypeInt64, Default: 0},
+		{Name: "bounces", Type: field.TypeInt64, Default: 0},
+		{Name: "carters", Type: field.TypeInt64, Default: 0},
+		{Name: "sharers", Type: field.TypeInt64, Default: 0},
+		{Name: "shares", Type: field.TypeInt64, Default: 0},
+		{Name: "share_opens", Type: field.TypeInt64, Default: 0},
+		{Name: "buyers", Type: field.TypeInt64, Default: 0},
+		{Name: "payers", Type: field.TypeInt64, Default: 0},
+		{Name: "orders", Type: field.TypeInt64, Default: 0},
+		{Name: "items", Type: field.TypeInt64, Default: 0},
+		{Name: "paid", Type: field.TypeInt64, Default: 0},
+		{Name: "refunded_by_order_day", Type: field.TypeInt64, Default: 0},
+		{Name: "refunded_on_day", Type: field.TypeInt64, Default: 0},
+		{Name: "new_payers", Type: field.TypeInt64, Default: 0},
+		{Name: "repeat_payers", Type: field.TypeInt64, Default: 0},
+		{Name: "share_orders", Type: field.TypeInt64, Default: 0},
+		{Name: "invitees", Type: field.TypeInt64, Default: 0},
+		{Name: "inviters", Type: field.TypeInt64, Default: 0},
+		{Name: "computed_at", Type: field.TypeTime},
+	}
+	// MetricDaysTable holds the schema information for the "metric_days" table.
+	MetricDaysTable = &schema.Table{
+		Name:       "metric_days",
+		Columns:    MetricDaysColumns,
+		PrimaryKey: []*schema.Column{MetricDaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "metricday_level_grid_cell_leader_id_batch_id_day",
+				Unique:  true,
+				Columns: []*schema.Column{MetricDaysColumns[2], MetricDaysColumns[3], MetricDaysColumns[4], MetricDaysColumns[5], MetricDaysColumns[1]},
+			},
+			{
+				Name:    "metricday_day",
+				Unique:  false,
+				Columns: []*schema.Column{MetricDaysColumns[1]},
+			},
+		},
+	}
 	// OrdersColumns holds the columns for the "orders" table.
 	OrdersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -808,6 +881,16 @@ var (
 				Name:    "order_paid_at_id",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[18], OrdersColumns[0]},
+			},
+			{
+				Name:    "order_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[1]},
+			},
+			{
+				Name:    "order_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[3], OrdersColumns[1]},
 			},
 		},
 	}
@@ -953,6 +1036,11 @@ var (
 				Name:    "paymentrefund_out_trade_no",
 				Unique:  false,
 				Columns: []*schema.Column{PaymentRefundsColumns[4]},
+			},
+			{
+				Name:    "paymentrefund_success_at",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentRefundsColumns[11]},
 			},
 		},
 	}
@@ -1498,6 +1586,7 @@ var (
 		CouponSendsTable,
 		CouponSendTargetsTable,
 		CouponTemplatesTable,
+		DailyJobRunsTable,
 		GridsTable,
 		InvitationsTable,
 		LeadersTable,
@@ -1506,6 +1595,7 @@ var (
 		LedgerAccountsTable,
 		LedgerPostingsTable,
 		LedgerTransactionsTable,
+		MetricDaysTable,
 		OrdersTable,
 		OrderLinesTable,
 		OutboxEventsTable,

@@ -45,6 +45,9 @@ type CouponSendTarget func(*sql.Selector)
 // CouponTemplate is the predicate function for coupontemplate builders.
 type CouponTemplate func(*sql.Selector)
 
+// DailyJobRun is the predicate function for dailyjobrun builders.
+type DailyJobRun func(*sql.Selector)
+
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
@@ -68,6 +71,9 @@ type LedgerPosting func(*sql.Selector)
 
 // LedgerTransaction is the predicate function for ledgertransaction builders.
 type LedgerTransaction func(*sql.Selector)
+
+// MetricDay is the predicate function for metricday builders.
+type MetricDay func(*sql.Selector)
 
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)

@@ -79,6 +79,10 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("status", "ready_at"),
 		// Settlement selects paid orders in payment order.
 		index.Fields("paid_at", "id"),
+		// The daily rollup reads the orders placed on one day, and asks of each of the day's
+		// payers whether it paid before (ever, and within 30 days).
+		index.Fields("created_at"),
+		index.Fields("user_id", "created_at"),
 	}
 }
 

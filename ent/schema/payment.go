@@ -54,7 +54,11 @@ func (PaymentRefund) Fields() []ent.Field {
 }
 
 func (PaymentRefund) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("out_trade_no")}
+	return []ent.Index{
+		index.Fields("out_trade_no"),
+		// The daily rollup reads the refunds that succeeded on one day.
+		index.Fields("success_at"),
+	}
 }
 
 // PaymentNotification is the inbox of WeChat Pay notifications: one row per notification id,

@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/metrics"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/presale"
@@ -68,6 +69,8 @@ var ProviderSet = wire.NewSet(
 	invite.NewUsecase,
 	promo.NewWelcome,
 	tracking.NewUsecase,
+	metrics.NewRollupJob,
+	metrics.NewDashboard,
 	wire.Bind(new(invite.Rewarder), new(*promo.Claims)),
 )
 

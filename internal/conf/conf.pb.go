@@ -42,6 +42,7 @@ type Bootstrap struct {
 	Invitations   *Invitations           `protobuf:"bytes,15,opt,name=invitations,proto3" json:"invitations,omitempty"`
 	Promotions    *Promotions            `protobuf:"bytes,16,opt,name=promotions,proto3" json:"promotions,omitempty"`
 	Events        *Events                `protobuf:"bytes,17,opt,name=events,proto3" json:"events,omitempty"`
+	DailyJobs     *DailyJobs             `protobuf:"bytes,20,opt,name=daily_jobs,json=dailyJobs,proto3" json:"daily_jobs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -188,6 +189,13 @@ func (x *Bootstrap) GetEvents() *Events {
 	return nil
 }
 
+func (x *Bootstrap) GetDailyJobs() *DailyJobs {
+	if x != nil {
+		return x.DailyJobs
+	}
+	return nil
+}
+
 // Promotions is how coupons are issued.
 type Promotions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -293,6 +301,90 @@ func (x *Events) GetRateWindow() *durationpb.Duration {
 	return nil
 }
 
+// DailyJobs runs the nightly jobs (the operations rollup, …) once a Beijing day on one replica:
+// every replica looks, the first to claim a job's day in PostgreSQL runs it. Without PostgreSQL
+// (the SQLite of `make run`) no daily job runs.
+type DailyJobs struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Beijing time ("HH:MM", default "02:00") after which the day before is due.
+	At string `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
+	// How many days back a missed or failed day is still made up (default 7).
+	CatchUpDays int32 `protobuf:"varint,2,opt,name=catch_up_days,json=catchUpDays,proto3" json:"catch_up_days,omitempty"`
+	// How often each replica looks for due days (default 1m).
+	Poll *durationpb.Duration `protobuf:"bytes,3,opt,name=poll,proto3" json:"poll,omitempty"`
+	// How long a run may take before another replica takes it over as abandoned (default 30m).
+	Lease *durationpb.Duration `protobuf:"bytes,4,opt,name=lease,proto3" json:"lease,omitempty"`
+	// How long after a failed run it is tried again (default 15m).
+	RetryAfter    *durationpb.Duration `protobuf:"bytes,5,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DailyJobs) Reset() {
+	*x = DailyJobs{}
+	mi := &file_conf_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DailyJobs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DailyJobs) ProtoMessage() {}
+
+func (x *DailyJobs) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DailyJobs.ProtoReflect.Descriptor instead.
+func (*DailyJobs) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DailyJobs) GetAt() string {
+	if x != nil {
+		return x.At
+	}
+	return ""
+}
+
+func (x *DailyJobs) GetCatchUpDays() int32 {
+	if x != nil {
+		return x.CatchUpDays
+	}
+	return 0
+}
+
+func (x *DailyJobs) GetPoll() *durationpb.Duration {
+	if x != nil {
+		return x.Poll
+	}
+	return nil
+}
+
+func (x *DailyJobs) GetLease() *durationpb.Duration {
+	if x != nil {
+		return x.Lease
+	}
+	return nil
+}
+
+func (x *DailyJobs) GetRetryAfter() *durationpb.Duration {
+	if x != nil {
+		return x.RetryAfter
+	}
+	return nil
+}
+
 // Invitations is 邀请有礼: what the inviter and the invitee get once the invitee's first order has
 // been picked up and its after-sales window has passed, and how many invitees an inviter is
 // rewarded for. A cap of 0 turns the programme off.
@@ -312,7 +404,7 @@ type Invitations struct {
 
 func (x *Invitations) Reset() {
 	*x = Invitations{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -324,7 +416,7 @@ func (x *Invitations) String() string {
 func (*Invitations) ProtoMessage() {}
 
 func (x *Invitations) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -337,7 +429,7 @@ func (x *Invitations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invitations.ProtoReflect.Descriptor instead.
 func (*Invitations) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Invitations) GetKey() string {
@@ -382,7 +474,7 @@ type Commission struct {
 
 func (x *Commission) Reset() {
 	*x = Commission{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +486,7 @@ func (x *Commission) String() string {
 func (*Commission) ProtoMessage() {}
 
 func (x *Commission) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +499,7 @@ func (x *Commission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Commission.ProtoReflect.Descriptor instead.
 func (*Commission) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Commission) GetCapBp() int32 {
@@ -465,7 +557,7 @@ type Settlement struct {
 
 func (x *Settlement) Reset() {
 	*x = Settlement{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -477,7 +569,7 @@ func (x *Settlement) String() string {
 func (*Settlement) ProtoMessage() {}
 
 func (x *Settlement) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -490,7 +582,7 @@ func (x *Settlement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement.ProtoReflect.Descriptor instead.
 func (*Settlement) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Settlement) GetFreezeWindow() *durationpb.Duration {
@@ -633,7 +725,7 @@ type Checkout struct {
 
 func (x *Checkout) Reset() {
 	*x = Checkout{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +737,7 @@ func (x *Checkout) String() string {
 func (*Checkout) ProtoMessage() {}
 
 func (x *Checkout) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +750,7 @@ func (x *Checkout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkout.ProtoReflect.Descriptor instead.
 func (*Checkout) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Checkout) GetOrderTtl() *durationpb.Duration {
@@ -738,7 +830,7 @@ type Shipping struct {
 
 func (x *Shipping) Reset() {
 	*x = Shipping{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +842,7 @@ func (x *Shipping) String() string {
 func (*Shipping) ProtoMessage() {}
 
 func (x *Shipping) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +855,7 @@ func (x *Shipping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipping.ProtoReflect.Descriptor instead.
 func (*Shipping) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Shipping) GetUndeclaredAfter() *durationpb.Duration {
@@ -805,7 +897,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -817,7 +909,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -830,7 +922,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -856,7 +948,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +960,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +973,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -929,7 +1021,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -941,7 +1033,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -954,7 +1046,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10}
+	return file_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -998,7 +1090,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1102,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1115,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11}
+	return file_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -1071,7 +1163,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1175,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1188,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12}
+	return file_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -1127,7 +1219,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1231,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1244,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13}
+	return file_conf_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -1204,7 +1296,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1308,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1321,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14}
+	return file_conf_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -1276,7 +1368,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1288,7 +1380,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1301,7 +1393,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15}
+	return file_conf_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -1325,7 +1417,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1429,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1442,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{16}
+	return file_conf_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -1395,7 +1487,7 @@ type Settlement_WeChatPace struct {
 
 func (x *Settlement_WeChatPace) Reset() {
 	*x = Settlement_WeChatPace{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1407,7 +1499,7 @@ func (x *Settlement_WeChatPace) String() string {
 func (*Settlement_WeChatPace) ProtoMessage() {}
 
 func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1420,7 +1512,7 @@ func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement_WeChatPace.ProtoReflect.Descriptor instead.
 func (*Settlement_WeChatPace) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_conf_proto_rawDescGZIP(), []int{6, 0}
 }
 
 func (x *Settlement_WeChatPace) GetCreateOrder() float64 {
@@ -1481,7 +1573,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1493,7 +1585,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1506,7 +1598,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11, 0}
+	return file_conf_proto_rawDescGZIP(), []int{12, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -1547,7 +1639,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1559,7 +1651,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1572,7 +1664,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11, 1}
+	return file_conf_proto_rawDescGZIP(), []int{12, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -1604,7 +1696,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1616,7 +1708,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1629,7 +1721,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 0}
+	return file_conf_proto_rawDescGZIP(), []int{13, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -1688,7 +1780,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1700,7 +1792,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1713,7 +1805,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 1}
+	return file_conf_proto_rawDescGZIP(), []int{13, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -1801,7 +1893,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1813,7 +1905,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1826,7 +1918,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 0}
+	return file_conf_proto_rawDescGZIP(), []int{14, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1860,7 +1952,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1872,7 +1964,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1885,7 +1977,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14, 0}
+	return file_conf_proto_rawDescGZIP(), []int{15, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1917,7 +2009,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1929,7 +2021,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1942,7 +2034,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14, 1}
+	return file_conf_proto_rawDescGZIP(), []int{15, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1996,7 +2088,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2008,7 +2100,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2021,7 +2113,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14, 2}
+	return file_conf_proto_rawDescGZIP(), []int{15, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -2108,7 +2200,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[26]
+	mi := &file_conf_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2120,7 +2212,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[26]
+	mi := &file_conf_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2133,7 +2225,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{15, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -2169,7 +2261,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[27]
+	mi := &file_conf_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2181,7 +2273,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[27]
+	mi := &file_conf_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2194,7 +2286,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15, 0}
+	return file_conf_proto_rawDescGZIP(), []int{16, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -2216,7 +2308,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xab\x06\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xe4\x06\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -2240,7 +2332,9 @@ const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"promotions\x18\x10 \x01(\v2\x19.groupbuy.conf.PromotionsR\n" +
 	"promotions\x12-\n" +
-	"\x06events\x18\x11 \x01(\v2\x15.groupbuy.conf.EventsR\x06events\"3\n" +
+	"\x06events\x18\x11 \x01(\v2\x15.groupbuy.conf.EventsR\x06events\x127\n" +
+	"\n" +
+	"daily_jobs\x18\x14 \x01(\v2\x18.groupbuy.conf.DailyJobsR\tdailyJobs\"3\n" +
 	"\n" +
 	"Promotions\x12%\n" +
 	"\x0ecoupon_counter\x18\x01 \x01(\tR\rcouponCounter\"c\n" +
@@ -2248,7 +2342,14 @@ const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"rate_limit\x18\x01 \x01(\x05R\trateLimit\x12:\n" +
 	"\vrate_window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"rateWindow\"\x91\x01\n" +
+	"rateWindow\"\xdb\x01\n" +
+	"\tDailyJobs\x12\x0e\n" +
+	"\x02at\x18\x01 \x01(\tR\x02at\x12\"\n" +
+	"\rcatch_up_days\x18\x02 \x01(\x05R\vcatchUpDays\x12-\n" +
+	"\x04poll\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x04poll\x12/\n" +
+	"\x05lease\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05lease\x12:\n" +
+	"\vretry_after\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"retryAfter\"\x91\x01\n" +
 	"\vInvitations\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x10\n" +
 	"\x03cap\x18\x02 \x01(\x05R\x03cap\x12.\n" +
@@ -2427,110 +2528,115 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
 	(*Promotions)(nil),            // 1: groupbuy.conf.Promotions
 	(*Events)(nil),                // 2: groupbuy.conf.Events
-	(*Invitations)(nil),           // 3: groupbuy.conf.Invitations
-	(*Commission)(nil),            // 4: groupbuy.conf.Commission
-	(*Settlement)(nil),            // 5: groupbuy.conf.Settlement
-	(*Checkout)(nil),              // 6: groupbuy.conf.Checkout
-	(*Shipping)(nil),              // 7: groupbuy.conf.Shipping
-	(*Catalog)(nil),               // 8: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 9: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 10: groupbuy.conf.Leaders
-	(*Server)(nil),                // 11: groupbuy.conf.Server
-	(*Data)(nil),                  // 12: groupbuy.conf.Data
-	(*Auth)(nil),                  // 13: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 14: groupbuy.conf.Wechat
-	(*Security)(nil),              // 15: groupbuy.conf.Security
-	(*Demo)(nil),                  // 16: groupbuy.conf.Demo
-	(*Settlement_WeChatPace)(nil), // 17: groupbuy.conf.Settlement.WeChatPace
-	(*Server_HTTP)(nil),           // 18: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 19: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 20: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 21: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 22: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 23: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 24: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 25: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 26: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 27: groupbuy.conf.Security.PersonalData
-	nil,                           // 28: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 29: google.protobuf.Duration
+	(*DailyJobs)(nil),             // 3: groupbuy.conf.DailyJobs
+	(*Invitations)(nil),           // 4: groupbuy.conf.Invitations
+	(*Commission)(nil),            // 5: groupbuy.conf.Commission
+	(*Settlement)(nil),            // 6: groupbuy.conf.Settlement
+	(*Checkout)(nil),              // 7: groupbuy.conf.Checkout
+	(*Shipping)(nil),              // 8: groupbuy.conf.Shipping
+	(*Catalog)(nil),               // 9: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 10: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 11: groupbuy.conf.Leaders
+	(*Server)(nil),                // 12: groupbuy.conf.Server
+	(*Data)(nil),                  // 13: groupbuy.conf.Data
+	(*Auth)(nil),                  // 14: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 15: groupbuy.conf.Wechat
+	(*Security)(nil),              // 16: groupbuy.conf.Security
+	(*Demo)(nil),                  // 17: groupbuy.conf.Demo
+	(*Settlement_WeChatPace)(nil), // 18: groupbuy.conf.Settlement.WeChatPace
+	(*Server_HTTP)(nil),           // 19: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 20: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 21: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 22: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 23: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 24: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 25: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 26: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 27: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 28: groupbuy.conf.Security.PersonalData
+	nil,                           // 29: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 30: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	11, // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	12, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	13, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	14, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	15, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	16, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	9,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	10, // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	8,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
-	6,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
-	7,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
-	4,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
-	5,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
-	3,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
+	12, // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	13, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	14, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	15, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	16, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	17, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	10, // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	11, // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	9,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	7,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
+	8,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
+	5,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
+	6,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
+	4,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
 	1,  // 14: groupbuy.conf.Bootstrap.promotions:type_name -> groupbuy.conf.Promotions
 	2,  // 15: groupbuy.conf.Bootstrap.events:type_name -> groupbuy.conf.Events
-	29, // 16: groupbuy.conf.Events.rate_window:type_name -> google.protobuf.Duration
-	29, // 17: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
-	29, // 18: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
-	29, // 19: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
-	29, // 20: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
-	29, // 21: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
-	29, // 22: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
-	29, // 23: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
-	29, // 24: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
-	17, // 25: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
-	29, // 26: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	29, // 27: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	29, // 28: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	29, // 29: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	29, // 30: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	29, // 31: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	29, // 32: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	29, // 33: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	29, // 34: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	29, // 35: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	29, // 36: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	29, // 37: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
-	18, // 38: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	19, // 39: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	29, // 40: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
-	20, // 41: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	21, // 42: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	29, // 43: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	29, // 44: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	22, // 45: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	23, // 46: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	29, // 47: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	24, // 48: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	25, // 49: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	27, // 50: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	29, // 51: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
-	29, // 52: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
-	29, // 53: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	29, // 54: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	29, // 55: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	29, // 56: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	29, // 57: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	29, // 58: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	29, // 59: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	29, // 60: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	26, // 61: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	29, // 62: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	29, // 63: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	28, // 64: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	65, // [65:65] is the sub-list for method output_type
-	65, // [65:65] is the sub-list for method input_type
-	65, // [65:65] is the sub-list for extension type_name
-	65, // [65:65] is the sub-list for extension extendee
-	0,  // [0:65] is the sub-list for field type_name
+	3,  // 16: groupbuy.conf.Bootstrap.daily_jobs:type_name -> groupbuy.conf.DailyJobs
+	30, // 17: groupbuy.conf.Events.rate_window:type_name -> google.protobuf.Duration
+	30, // 18: groupbuy.conf.DailyJobs.poll:type_name -> google.protobuf.Duration
+	30, // 19: groupbuy.conf.DailyJobs.lease:type_name -> google.protobuf.Duration
+	30, // 20: groupbuy.conf.DailyJobs.retry_after:type_name -> google.protobuf.Duration
+	30, // 21: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
+	30, // 22: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
+	30, // 23: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
+	30, // 24: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
+	30, // 25: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
+	30, // 26: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
+	30, // 27: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
+	30, // 28: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
+	18, // 29: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
+	30, // 30: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	30, // 31: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	30, // 32: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	30, // 33: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	30, // 34: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	30, // 35: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	30, // 36: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	30, // 37: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	30, // 38: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	30, // 39: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	30, // 40: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	30, // 41: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	19, // 42: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	20, // 43: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	30, // 44: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
+	21, // 45: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	22, // 46: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	30, // 47: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	30, // 48: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	23, // 49: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	24, // 50: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	30, // 51: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	25, // 52: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	26, // 53: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	28, // 54: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	30, // 55: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
+	30, // 56: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
+	30, // 57: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	30, // 58: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	30, // 59: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	30, // 60: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	30, // 61: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	30, // 62: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	30, // 63: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	30, // 64: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	27, // 65: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	30, // 66: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	30, // 67: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	29, // 68: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	69, // [69:69] is the sub-list for method output_type
+	69, // [69:69] is the sub-list for method input_type
+	69, // [69:69] is the sub-list for extension type_name
+	69, // [69:69] is the sub-list for extension extendee
+	0,  // [0:69] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -2544,7 +2650,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -31,6 +31,7 @@ func ApplyDefaults(bc *Bootstrap) {
 	defaultShipping(ensure(&bc.Shipping))
 	defaultDemo(ensure(&bc.Demo))
 	defaultEvents(ensure(&bc.Events))
+	defaultDailyJobs(ensure(&bc.DailyJobs))
 	// catalog.banned_words: empty is the built-in list, catalog.DefaultBannedWords (the
 	// advertising-law list is domain knowledge and stays with the check that uses it).
 }
@@ -187,4 +188,12 @@ func durAbsent(p **durationpb.Duration, d time.Duration) {
 	if *p == nil {
 		*p = durationpb.New(d)
 	}
+}
+
+func defaultDailyJobs(d *DailyJobs) {
+	str(&d.At, "02:00")                   // after midnight's stragglers, before ops look at yesterday
+	pos(&d.CatchUpDays, 7)                // a week of outage is made up on its own
+	durPos(&d.Poll, time.Minute)          // a due day starts within a minute
+	durPos(&d.Lease, 30*time.Minute)      // far above a rollup of a million orders
+	durPos(&d.RetryAfter, 15*time.Minute) // a failing day does not hammer the database
 }

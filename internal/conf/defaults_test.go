@@ -65,6 +65,9 @@ func TestLoadEmptyFillsDefaults(t *testing.T) {
 		{"shipping.undeclared_lookback", bc.Shipping.UndeclaredLookback.AsDuration(), 90 * 24 * time.Hour},
 		{"demo.batch_window", bc.Demo.BatchWindow.AsDuration(), 48 * time.Hour},
 		{"settlement.wechat_pace.backoff", bc.Settlement.WechatPace.Backoff.AsDuration(), 5 * time.Second},
+		{"daily_jobs.poll", bc.DailyJobs.Poll.AsDuration(), time.Minute},
+		{"daily_jobs.lease", bc.DailyJobs.Lease.AsDuration(), 30 * time.Minute},
+		{"daily_jobs.retry_after", bc.DailyJobs.RetryAfter.AsDuration(), 15 * time.Minute},
 	}
 	for _, d := range durations {
 		if d.got != d.want {
@@ -78,6 +81,7 @@ func TestLoadEmptyFillsDefaults(t *testing.T) {
 		{"server.http.max_body_bytes", float64(bc.Server.Http.MaxBodyBytes), 1 << 20},
 		{"auth.console.max_failed_attempts", float64(bc.Auth.Console.MaxFailedAttempts), 5},
 		{"auth.console.max_password_checks", float64(bc.Auth.Console.MaxPasswordChecks), 2},
+		{"daily_jobs.catch_up_days", float64(bc.DailyJobs.CatchUpDays), 7},
 		{"wechat.pay.retry.max_attempts", float64(bc.Wechat.Pay.Retry.MaxAttempts), 4},
 		{"geo.grid_res", float64(bc.Geo.GridRes), 7},
 		{"geo.pickup_res", float64(bc.Geo.PickupRes), 9},
@@ -103,6 +107,9 @@ func TestLoadEmptyFillsDefaults(t *testing.T) {
 	}
 	if got := bc.Checkout.StockCounter; got != "redis" {
 		t.Errorf("checkout.stock_counter = %q, want redis", got)
+	}
+	if got := bc.DailyJobs.At; got != "02:00" {
+		t.Errorf("daily_jobs.at = %q, want 02:00", got)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
+	"github.com/groupbuy/groupbuy/internal/data/metricstore"
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
 	"github.com/groupbuy/groupbuy/internal/data/outboxstore"
 	"github.com/groupbuy/groupbuy/internal/data/paymentstore"
@@ -71,6 +72,7 @@ var Stores = wire.NewSet(
 	couponcount.ProviderSet,
 	invitestore.ProviderSet,
 	trackingstore.ProviderSet,
+	metricstore.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

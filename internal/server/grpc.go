@@ -40,6 +40,8 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterAfterSalesOpsServer(srv, svc.AfterSalesOps)
 	v1.RegisterShippingOpsServer(srv, svc.ShippingOps)
 	v1.RegisterOpsDashboardServer(srv, svc.OpsDashboard)
+	v1.RegisterOpsMetricsServer(srv, svc.OpsMetrics)
+	v1.RegisterLeaderMetricsServer(srv, svc.LeaderMetrics)
 	v1.RegisterLeaderCommissionServer(srv, svc.LeaderCommission)
 	v1.RegisterFinanceLedgerServer(srv, svc.FinanceLedger)
 	v1.RegisterCommissionOpsServer(srv, svc.CommissionOps)

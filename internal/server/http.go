@@ -54,6 +54,8 @@ func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Dra
 	v1.RegisterAfterSalesOpsHTTPServer(srv, svc.AfterSalesOps)
 	v1.RegisterShippingOpsHTTPServer(srv, svc.ShippingOps)
 	v1.RegisterOpsDashboardHTTPServer(srv, svc.OpsDashboard)
+	v1.RegisterOpsMetricsHTTPServer(srv, svc.OpsMetrics)
+	v1.RegisterLeaderMetricsHTTPServer(srv, svc.LeaderMetrics)
 	v1.RegisterLeaderCommissionHTTPServer(srv, svc.LeaderCommission)
 	v1.RegisterFinanceLedgerHTTPServer(srv, svc.FinanceLedger)
 	v1.RegisterCommissionOpsHTTPServer(srv, svc.CommissionOps)

@@ -65,6 +65,8 @@ type Services struct {
 	Reconciliation   *service.FinanceReconciliationService
 	AuditLog         *service.AuditLogService
 	OpsDashboard     *service.OpsDashboardService
+	OpsMetrics       *service.OpsMetricsService
+	LeaderMetrics    *service.LeaderMetricsService
 	PromoOps         *service.PromoOpsService
 	PromoShop        *service.PromoShopService
 	Invitations      *service.InvitationService

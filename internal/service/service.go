@@ -14,4 +14,4 @@ var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoo
 	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
 	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService,
 	NewReceiverOpsService, NewFinanceSettlementService, NewFinanceReconciliationService,
-	NewAuditLogService, NewOpsDashboardService)
+	NewAuditLogService, NewOpsDashboardService, NewOpsMetricsService, NewLeaderMetricsService)

@@ -20,6 +20,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
+	"github.com/groupbuy/groupbuy/internal/biz/metrics"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/payment"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
@@ -59,6 +60,7 @@ type Deps struct {
 	Receivers   *payment.ReceiverOps
 	Catalog     *catalog.Usecase
 	Dashboard   *dashboard.Usecase
+	Metrics     *metrics.Dashboard
 	Promotions  *promo.Admin
 	Invitations *invite.Usecase // 邀请有礼
 	Proxies     mw.Proxies      // who may name the client's address and the request id

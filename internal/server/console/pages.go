@@ -27,6 +27,10 @@ type page struct {
 var pageTable = []page{
 	{route: "GET " + dashboardPath, op: "/groupbuy.v1.OpsDashboard/GetDashboard",
 		menu: "menu.dashboard", href: dashboardPath, serve: (*Console).dashboardPage},
+	{route: "GET " + metricsPath, op: "/groupbuy.v1.OpsMetrics/GetMetrics",
+		menu: "menu.metrics", href: metricsPath, serve: (*Console).metricsPage},
+	{route: "GET " + metricsJSON, op: "/groupbuy.v1.OpsMetrics/GetMetrics", serve: (*Console).metricsDataJSON},
+	{route: "GET " + metricsCSV, op: "/groupbuy.v1.OpsMetrics/GetMetrics", serve: (*Console).metricsCSVFile},
 	{route: "GET /console/finance/ledger", op: "/groupbuy.v1.FinanceLedger/GetTrialBalance",
 		menu: "menu.ledger", href: "/console/finance/ledger", serve: (*Console).ledgerPage},
 	{route: "POST /console/finance/ledger/check", op: "/groupbuy.v1.FinanceLedger/CheckLedger",
