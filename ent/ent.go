@@ -27,6 +27,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/coupontemplate"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
+	"github.com/groupbuy/groupbuy/ent/layersnapshot"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -50,9 +51,13 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shopperevent"
+	"github.com/groupbuy/groupbuy/ent/shopperlayer"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
+	"github.com/groupbuy/groupbuy/ent/subscriptionconsent"
+	"github.com/groupbuy/groupbuy/ent/targetedsend"
+	"github.com/groupbuy/groupbuy/ent/targetedsendtarget"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -129,6 +134,7 @@ func checkColumn(t, c string) error {
 			coupontemplate.Table:       coupontemplate.ValidColumn,
 			grid.Table:                 grid.ValidColumn,
 			invitation.Table:           invitation.ValidColumn,
+			layersnapshot.Table:        layersnapshot.ValidColumn,
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
 			leaderevent.Table:          leaderevent.ValidColumn,
@@ -152,9 +158,13 @@ func checkColumn(t, c string) error {
 			settlementshare.Table:      settlementshare.ValidColumn,
 			shippingdeclaration.Table:  shippingdeclaration.ValidColumn,
 			shopperevent.Table:         shopperevent.ValidColumn,
+			shopperlayer.Table:         shopperlayer.ValidColumn,
 			shoppernotice.Table:        shoppernotice.ValidColumn,
 			sku.Table:                  sku.ValidColumn,
 			skupriceday.Table:          skupriceday.ValidColumn,
+			subscriptionconsent.Table:  subscriptionconsent.ValidColumn,
+			targetedsend.Table:         targetedsend.ValidColumn,
+			targetedsendtarget.Table:   targetedsendtarget.ValidColumn,
 			user.Table:                 user.ValidColumn,
 		})
 	})
