@@ -17,6 +17,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -34,6 +35,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
+	"github.com/groupbuy/groupbuy/internal/data/layerstore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
@@ -366,7 +368,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
 	expiry := promo.NewExpiry(couponStore, portClock)
-	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends)
+	snapshotStore := layerstore.NewSnapshotStore(db)
+	sendStore := layerstore.NewSendStore(db)
+	layerstoreMessenger := layerstore.NewMessenger(miniProgram, userRepo)
+	layers := bootstrap.Layers
+	layerTargetingConfig := targetingConfig(layers)
+	targeting := layer.NewTargeting(snapshotStore, sendStore, sends, layerstoreMessenger, layerTargetingConfig, portClock)
+	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends, targeting)
 	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet, mainPromoLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)

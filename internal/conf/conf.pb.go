@@ -40,6 +40,7 @@ type Bootstrap struct {
 	Commission    *Commission            `protobuf:"bytes,12,opt,name=commission,proto3" json:"commission,omitempty"`
 	Settlement    *Settlement            `protobuf:"bytes,13,opt,name=settlement,proto3" json:"settlement,omitempty"`
 	Invitations   *Invitations           `protobuf:"bytes,15,opt,name=invitations,proto3" json:"invitations,omitempty"`
+	Layers        *Layers                `protobuf:"bytes,17,opt,name=layers,proto3" json:"layers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -172,6 +173,158 @@ func (x *Bootstrap) GetInvitations() *Invitations {
 	return nil
 }
 
+func (x *Bootstrap) GetLayers() *Layers {
+	if x != nil {
+		return x.Layers
+	}
+	return nil
+}
+
+// Layers are the shopper layers of the daily snapshot (new, active, loyal, dormant, other), its
+// RFM scores, and the subscription messages targeted sends may send. Windows are in Beijing days
+// up to and including the snapshot's day; zero or empty means the default.
+type Layers struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A shopper whose first paid order is within new_days is new (30).
+	NewDays int32 `protobuf:"varint,1,opt,name=new_days,json=newDays,proto3" json:"new_days,omitempty"`
+	// active_min to active_max paid orders within active_days make a shopper active (30, 3, 5).
+	ActiveDays int32 `protobuf:"varint,2,opt,name=active_days,json=activeDays,proto3" json:"active_days,omitempty"`
+	ActiveMin  int32 `protobuf:"varint,3,opt,name=active_min,json=activeMin,proto3" json:"active_min,omitempty"`
+	ActiveMax  int32 `protobuf:"varint,4,opt,name=active_max,json=activeMax,proto3" json:"active_max,omitempty"`
+	// loyal_min or more paid orders within loyal_days make a shopper loyal (90, 5).
+	LoyalDays int32 `protobuf:"varint,5,opt,name=loyal_days,json=loyalDays,proto3" json:"loyal_days,omitempty"`
+	LoyalMin  int32 `protobuf:"varint,6,opt,name=loyal_min,json=loyalMin,proto3" json:"loyal_min,omitempty"`
+	// A shopper without a paid order within dormant_days is dormant (180).
+	DormantDays int32 `protobuf:"varint,7,opt,name=dormant_days,json=dormantDays,proto3" json:"dormant_days,omitempty"`
+	// The window of the frequency and monetary scores (365).
+	RfmDays int32 `protobuf:"varint,8,opt,name=rfm_days,json=rfmDays,proto3" json:"rfm_days,omitempty"`
+	// The four cut points of each RFM score, strictly increasing: recency in days (7, 30, 90,
+	// 180; within the first is 5), frequency in paid orders (2, 3, 5, 10; reaching all is 5),
+	// monetary in fen paid net of refunds (5000, 20000, 50000, 100000).
+	RecencyDays     []int32 `protobuf:"varint,9,rep,packed,name=recency_days,json=recencyDays,proto3" json:"recency_days,omitempty"`
+	FrequencyOrders []int32 `protobuf:"varint,10,rep,packed,name=frequency_orders,json=frequencyOrders,proto3" json:"frequency_orders,omitempty"`
+	MonetaryFen     []int64 `protobuf:"varint,11,rep,packed,name=monetary_fen,json=monetaryFen,proto3" json:"monetary_fen,omitempty"`
+	// The one-time subscription message templates (一次性订阅消息) the mini-program asks shoppers
+	// to accept and targeted sends may use; empty: no messages.
+	SubscribeTemplates []string `protobuf:"bytes,12,rep,name=subscribe_templates,json=subscribeTemplates,proto3" json:"subscribe_templates,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Layers) Reset() {
+	*x = Layers{}
+	mi := &file_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Layers) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Layers) ProtoMessage() {}
+
+func (x *Layers) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Layers.ProtoReflect.Descriptor instead.
+func (*Layers) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Layers) GetNewDays() int32 {
+	if x != nil {
+		return x.NewDays
+	}
+	return 0
+}
+
+func (x *Layers) GetActiveDays() int32 {
+	if x != nil {
+		return x.ActiveDays
+	}
+	return 0
+}
+
+func (x *Layers) GetActiveMin() int32 {
+	if x != nil {
+		return x.ActiveMin
+	}
+	return 0
+}
+
+func (x *Layers) GetActiveMax() int32 {
+	if x != nil {
+		return x.ActiveMax
+	}
+	return 0
+}
+
+func (x *Layers) GetLoyalDays() int32 {
+	if x != nil {
+		return x.LoyalDays
+	}
+	return 0
+}
+
+func (x *Layers) GetLoyalMin() int32 {
+	if x != nil {
+		return x.LoyalMin
+	}
+	return 0
+}
+
+func (x *Layers) GetDormantDays() int32 {
+	if x != nil {
+		return x.DormantDays
+	}
+	return 0
+}
+
+func (x *Layers) GetRfmDays() int32 {
+	if x != nil {
+		return x.RfmDays
+	}
+	return 0
+}
+
+func (x *Layers) GetRecencyDays() []int32 {
+	if x != nil {
+		return x.RecencyDays
+	}
+	return nil
+}
+
+func (x *Layers) GetFrequencyOrders() []int32 {
+	if x != nil {
+		return x.FrequencyOrders
+	}
+	return nil
+}
+
+func (x *Layers) GetMonetaryFen() []int64 {
+	if x != nil {
+		return x.MonetaryFen
+	}
+	return nil
+}
+
+func (x *Layers) GetSubscribeTemplates() []string {
+	if x != nil {
+		return x.SubscribeTemplates
+	}
+	return nil
+}
+
 // Invitations is 邀请有礼: what the inviter and the invitee get once the invitee's first order has
 // been picked up and its after-sales window has passed, and how many invitees an inviter is
 // rewarded for. A cap of 0 turns the programme off.
@@ -191,7 +344,7 @@ type Invitations struct {
 
 func (x *Invitations) Reset() {
 	*x = Invitations{}
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -203,7 +356,7 @@ func (x *Invitations) String() string {
 func (*Invitations) ProtoMessage() {}
 
 func (x *Invitations) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[1]
+	mi := &file_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -216,7 +369,7 @@ func (x *Invitations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invitations.ProtoReflect.Descriptor instead.
 func (*Invitations) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{1}
+	return file_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Invitations) GetKey() string {
@@ -261,7 +414,7 @@ type Commission struct {
 
 func (x *Commission) Reset() {
 	*x = Commission{}
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -273,7 +426,7 @@ func (x *Commission) String() string {
 func (*Commission) ProtoMessage() {}
 
 func (x *Commission) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[2]
+	mi := &file_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -286,7 +439,7 @@ func (x *Commission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Commission.ProtoReflect.Descriptor instead.
 func (*Commission) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{2}
+	return file_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Commission) GetCapBp() int32 {
@@ -344,7 +497,7 @@ type Settlement struct {
 
 func (x *Settlement) Reset() {
 	*x = Settlement{}
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +509,7 @@ func (x *Settlement) String() string {
 func (*Settlement) ProtoMessage() {}
 
 func (x *Settlement) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[3]
+	mi := &file_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +522,7 @@ func (x *Settlement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement.ProtoReflect.Descriptor instead.
 func (*Settlement) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3}
+	return file_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Settlement) GetFreezeWindow() *durationpb.Duration {
@@ -512,7 +665,7 @@ type Checkout struct {
 
 func (x *Checkout) Reset() {
 	*x = Checkout{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +677,7 @@ func (x *Checkout) String() string {
 func (*Checkout) ProtoMessage() {}
 
 func (x *Checkout) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +690,7 @@ func (x *Checkout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkout.ProtoReflect.Descriptor instead.
 func (*Checkout) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Checkout) GetOrderTtl() *durationpb.Duration {
@@ -617,7 +770,7 @@ type Shipping struct {
 
 func (x *Shipping) Reset() {
 	*x = Shipping{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +782,7 @@ func (x *Shipping) String() string {
 func (*Shipping) ProtoMessage() {}
 
 func (x *Shipping) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +795,7 @@ func (x *Shipping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipping.ProtoReflect.Descriptor instead.
 func (*Shipping) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Shipping) GetUndeclaredAfter() *durationpb.Duration {
@@ -684,7 +837,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -696,7 +849,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -709,7 +862,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -735,7 +888,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -747,7 +900,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -760,7 +913,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -808,7 +961,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +973,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +986,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -877,7 +1030,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -889,7 +1042,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -902,7 +1055,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -950,7 +1103,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -962,7 +1115,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -975,7 +1128,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10}
+	return file_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -1006,7 +1159,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1018,7 +1171,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1031,7 +1184,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11}
+	return file_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -1083,7 +1236,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1095,7 +1248,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1108,7 +1261,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12}
+	return file_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -1155,7 +1308,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1320,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1333,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13}
+	return file_conf_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -1204,7 +1357,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1369,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1382,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14}
+	return file_conf_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -1274,7 +1427,7 @@ type Settlement_WeChatPace struct {
 
 func (x *Settlement_WeChatPace) Reset() {
 	*x = Settlement_WeChatPace{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1286,7 +1439,7 @@ func (x *Settlement_WeChatPace) String() string {
 func (*Settlement_WeChatPace) ProtoMessage() {}
 
 func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1299,7 +1452,7 @@ func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement_WeChatPace.ProtoReflect.Descriptor instead.
 func (*Settlement_WeChatPace) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{3, 0}
+	return file_conf_proto_rawDescGZIP(), []int{4, 0}
 }
 
 func (x *Settlement_WeChatPace) GetCreateOrder() float64 {
@@ -1360,7 +1513,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1525,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1538,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 0}
+	return file_conf_proto_rawDescGZIP(), []int{10, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -1426,7 +1579,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1438,7 +1591,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1451,7 +1604,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9, 1}
+	return file_conf_proto_rawDescGZIP(), []int{10, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -1483,7 +1636,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1495,7 +1648,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1508,7 +1661,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 0}
+	return file_conf_proto_rawDescGZIP(), []int{11, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -1567,7 +1720,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1579,7 +1732,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1592,7 +1745,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10, 1}
+	return file_conf_proto_rawDescGZIP(), []int{11, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -1680,7 +1833,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1845,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1858,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11, 0}
+	return file_conf_proto_rawDescGZIP(), []int{12, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1739,7 +1892,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1751,7 +1904,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1764,7 +1917,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 0}
+	return file_conf_proto_rawDescGZIP(), []int{13, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -1796,7 +1949,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1808,7 +1961,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1821,7 +1974,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 1}
+	return file_conf_proto_rawDescGZIP(), []int{13, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -1875,7 +2028,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1887,7 +2040,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1900,7 +2053,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 2}
+	return file_conf_proto_rawDescGZIP(), []int{13, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -1987,7 +2140,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1999,7 +2152,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2012,7 +2165,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{13, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -2048,7 +2201,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2213,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2226,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 0}
+	return file_conf_proto_rawDescGZIP(), []int{14, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -2095,7 +2248,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xc1\x05\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xf0\x05\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -2115,7 +2268,26 @@ const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"settlement\x18\r \x01(\v2\x19.groupbuy.conf.SettlementR\n" +
 	"settlement\x12<\n" +
-	"\vinvitations\x18\x0f \x01(\v2\x1a.groupbuy.conf.InvitationsR\vinvitations\"\x91\x01\n" +
+	"\vinvitations\x18\x0f \x01(\v2\x1a.groupbuy.conf.InvitationsR\vinvitations\x12-\n" +
+	"\x06layers\x18\x11 \x01(\v2\x15.groupbuy.conf.LayersR\x06layers\"\x9e\x03\n" +
+	"\x06Layers\x12\x19\n" +
+	"\bnew_days\x18\x01 \x01(\x05R\anewDays\x12\x1f\n" +
+	"\vactive_days\x18\x02 \x01(\x05R\n" +
+	"activeDays\x12\x1d\n" +
+	"\n" +
+	"active_min\x18\x03 \x01(\x05R\tactiveMin\x12\x1d\n" +
+	"\n" +
+	"active_max\x18\x04 \x01(\x05R\tactiveMax\x12\x1d\n" +
+	"\n" +
+	"loyal_days\x18\x05 \x01(\x05R\tloyalDays\x12\x1b\n" +
+	"\tloyal_min\x18\x06 \x01(\x05R\bloyalMin\x12!\n" +
+	"\fdormant_days\x18\a \x01(\x05R\vdormantDays\x12\x19\n" +
+	"\brfm_days\x18\b \x01(\x05R\arfmDays\x12!\n" +
+	"\frecency_days\x18\t \x03(\x05R\vrecencyDays\x12)\n" +
+	"\x10frequency_orders\x18\n" +
+	" \x03(\x05R\x0ffrequencyOrders\x12!\n" +
+	"\fmonetary_fen\x18\v \x03(\x03R\vmonetaryFen\x12/\n" +
+	"\x13subscribe_templates\x18\f \x03(\tR\x12subscribeTemplates\"\x91\x01\n" +
 	"\vInvitations\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x10\n" +
 	"\x03cap\x18\x02 \x01(\x05R\x03cap\x12.\n" +
@@ -2294,105 +2466,107 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
-	(*Invitations)(nil),           // 1: groupbuy.conf.Invitations
-	(*Commission)(nil),            // 2: groupbuy.conf.Commission
-	(*Settlement)(nil),            // 3: groupbuy.conf.Settlement
-	(*Checkout)(nil),              // 4: groupbuy.conf.Checkout
-	(*Shipping)(nil),              // 5: groupbuy.conf.Shipping
-	(*Catalog)(nil),               // 6: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 7: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 8: groupbuy.conf.Leaders
-	(*Server)(nil),                // 9: groupbuy.conf.Server
-	(*Data)(nil),                  // 10: groupbuy.conf.Data
-	(*Auth)(nil),                  // 11: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 12: groupbuy.conf.Wechat
-	(*Security)(nil),              // 13: groupbuy.conf.Security
-	(*Demo)(nil),                  // 14: groupbuy.conf.Demo
-	(*Settlement_WeChatPace)(nil), // 15: groupbuy.conf.Settlement.WeChatPace
-	(*Server_HTTP)(nil),           // 16: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 17: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 18: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 19: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 20: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 21: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 22: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 23: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 24: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 25: groupbuy.conf.Security.PersonalData
-	nil,                           // 26: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 27: google.protobuf.Duration
+	(*Layers)(nil),                // 1: groupbuy.conf.Layers
+	(*Invitations)(nil),           // 2: groupbuy.conf.Invitations
+	(*Commission)(nil),            // 3: groupbuy.conf.Commission
+	(*Settlement)(nil),            // 4: groupbuy.conf.Settlement
+	(*Checkout)(nil),              // 5: groupbuy.conf.Checkout
+	(*Shipping)(nil),              // 6: groupbuy.conf.Shipping
+	(*Catalog)(nil),               // 7: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 8: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 9: groupbuy.conf.Leaders
+	(*Server)(nil),                // 10: groupbuy.conf.Server
+	(*Data)(nil),                  // 11: groupbuy.conf.Data
+	(*Auth)(nil),                  // 12: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 13: groupbuy.conf.Wechat
+	(*Security)(nil),              // 14: groupbuy.conf.Security
+	(*Demo)(nil),                  // 15: groupbuy.conf.Demo
+	(*Settlement_WeChatPace)(nil), // 16: groupbuy.conf.Settlement.WeChatPace
+	(*Server_HTTP)(nil),           // 17: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 18: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 19: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 20: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 21: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 22: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 23: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 24: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 25: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 26: groupbuy.conf.Security.PersonalData
+	nil,                           // 27: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 28: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	9,  // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	10, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	11, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	12, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	13, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	14, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	7,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	8,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	6,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
-	4,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
-	5,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
-	2,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
-	3,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
-	1,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
-	27, // 14: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
-	27, // 15: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
-	27, // 16: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
-	27, // 17: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
-	27, // 18: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
-	27, // 19: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
-	27, // 20: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
-	27, // 21: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
-	15, // 22: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
-	27, // 23: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	27, // 24: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	27, // 25: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	27, // 26: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	27, // 27: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	27, // 28: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	27, // 29: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	27, // 30: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	27, // 31: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	27, // 32: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	27, // 33: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	27, // 34: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
-	16, // 35: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	17, // 36: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	27, // 37: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
-	18, // 38: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	19, // 39: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	27, // 40: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	27, // 41: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	20, // 42: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	21, // 43: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	27, // 44: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	22, // 45: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	23, // 46: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	25, // 47: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	27, // 48: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
-	27, // 49: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
-	27, // 50: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	27, // 51: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	27, // 52: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	27, // 53: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	27, // 54: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	27, // 55: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	27, // 56: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	27, // 57: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	24, // 58: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	27, // 59: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	27, // 60: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	26, // 61: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	62, // [62:62] is the sub-list for method output_type
-	62, // [62:62] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	10, // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	11, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	12, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	13, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	14, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	15, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	8,  // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	9,  // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	7,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	5,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
+	6,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
+	3,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
+	4,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
+	2,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
+	1,  // 14: groupbuy.conf.Bootstrap.layers:type_name -> groupbuy.conf.Layers
+	28, // 15: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
+	28, // 16: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
+	28, // 17: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
+	28, // 18: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
+	28, // 19: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
+	28, // 20: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
+	28, // 21: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
+	28, // 22: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
+	16, // 23: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
+	28, // 24: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	28, // 25: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	28, // 26: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	28, // 27: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	28, // 28: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	28, // 29: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	28, // 30: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	28, // 31: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	28, // 32: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	28, // 33: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	28, // 34: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	28, // 35: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	17, // 36: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	18, // 37: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	28, // 38: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
+	19, // 39: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	20, // 40: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	28, // 41: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	28, // 42: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	21, // 43: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	22, // 44: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	28, // 45: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	23, // 46: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	24, // 47: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	26, // 48: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	28, // 49: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
+	28, // 50: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
+	28, // 51: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	28, // 52: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	28, // 53: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	28, // 54: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	28, // 55: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	28, // 56: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	28, // 57: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	28, // 58: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	25, // 59: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	28, // 60: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	28, // 61: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	27, // 62: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	63, // [63:63] is the sub-list for method output_type
+	63, // [63:63] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -2406,7 +2580,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -62,6 +63,10 @@ type Config struct {
 	// while off).
 	Invitations invite.Config
 	InviteCodes *invite.InviteCodes
+	// Layers are the snapshot's rules (zero: refused at use; layer.DefaultRules the default) and
+	// Targeting the subscription templates targeted sends may use.
+	Layers    layer.Rules
+	Targeting layer.TargetingConfig
 }
 
 // NoWechat is WeChat left unconfigured, as the program runs without it: the mini-program client
@@ -144,6 +149,10 @@ type Stack struct {
 	PromoShop      *promo.Shop
 	CouponExpiry   *promo.Expiry
 	CouponSends    *promo.Sends
+
+	LayerSnapshots *layer.Snapshots
+	Targeting      *layer.Targeting
+	Consents       *layer.Consents
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance
