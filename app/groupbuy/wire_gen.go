@@ -276,6 +276,22 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	promoOpsService := service.NewPromoOpsService(admin, sends)
 	shop := promo.NewShop(store, couponStore, store, portClock)
 	promoShopService := service.NewPromoShopService(claims, shop)
+	snapshotStore := layerstore.NewSnapshotStore(db)
+	layers := bootstrap.Layers
+	rules, err := layerRules(layers)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	snapshots := layer.NewSnapshots(snapshotStore, rules, portClock)
+	sendStore := layerstore.NewSendStore(db)
+	layerstoreMessenger := layerstore.NewMessenger(miniProgram, userRepo)
+	layerTargetingConfig := targetingConfig(layers)
+	targeting := layer.NewTargeting(snapshotStore, sendStore, sends, layerstoreMessenger, layerTargetingConfig, portClock)
+	layerOpsService := service.NewLayerOpsService(snapshots, targeting)
+	consents := layer.NewConsents(sendStore, layerTargetingConfig, portClock)
+	layerShopService := service.NewLayerShopService(consents, targeting)
 	invitestoreStore := invitestore.NewStore(db)
 	people := invitestore.NewPeople(db, userRepo)
 	invitations := bootstrap.Invitations
@@ -316,6 +332,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		OpsDashboard:     opsDashboardService,
 		PromoOps:         promoOpsService,
 		PromoShop:        promoShopService,
+		LayerOps:         layerOpsService,
+		LayerShop:        layerShopService,
 		Invitations:      invitationService,
 		InvitationOps:    invitationOpsService,
 	}
@@ -368,12 +386,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
 	expiry := promo.NewExpiry(couponStore, portClock)
-	snapshotStore := layerstore.NewSnapshotStore(db)
-	sendStore := layerstore.NewSendStore(db)
-	layerstoreMessenger := layerstore.NewMessenger(miniProgram, userRepo)
-	layers := bootstrap.Layers
-	layerTargetingConfig := targetingConfig(layers)
-	targeting := layer.NewTargeting(snapshotStore, sendStore, sends, layerstoreMessenger, layerTargetingConfig, portClock)
 	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends, targeting)
 	loops := domainLoops(mainCheckoutLoopSet, mainShippingLoopSet, mainSettlementLoopSet, mainPromoLoopSet)
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)

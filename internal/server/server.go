@@ -67,6 +67,8 @@ type Services struct {
 	OpsDashboard     *service.OpsDashboardService
 	PromoOps         *service.PromoOpsService
 	PromoShop        *service.PromoShopService
+	LayerOps         *service.LayerOpsService
+	LayerShop        *service.LayerShopService
 	Invitations      *service.InvitationService
 	InvitationOps    *service.InvitationOpsService
 }

@@ -13,4 +13,4 @@ var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoo
 	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
 	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService,
 	NewReceiverOpsService, NewFinanceSettlementService, NewFinanceReconciliationService,
-	NewAuditLogService, NewOpsDashboardService)
+	NewAuditLogService, NewOpsDashboardService, NewLayerOpsService, NewLayerShopService)
