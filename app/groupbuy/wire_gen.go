@@ -364,6 +364,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Dashboard:   dashboardUsecase,
 		Promotions:  admin,
 		Invitations: inviteUsecase,
+		Layers:      snapshots,
+		Targeting:   targeting,
 		Proxies:     proxies,
 	}
 	consoleConsole, err := console.New(deps)
