@@ -45,11 +45,19 @@ const layerTemplate = "tmpl-weekly-offer"
 func newLayerEnv(t *testing.T, withWechat bool) *layerEnv {
 	t.Helper()
 	dsn := testenv.PostgresDSN(t)
+	return newLayerEnvOn(t, withWechat, func() *sqldb.DB {
+		return openDatabase(t, &conf.Data_Database{Driver: "postgres", Source: dsn, MaxOpenConns: maxConns})
+	})
+}
+
+// newLayerEnvOn is the environment with each replica's database from open.
+func newLayerEnvOn(t *testing.T, withWechat bool, open func() *sqldb.DB) *layerEnv {
+	t.Helper()
 	rdb, prefix := testenv.Redis(t)
 	keys := newKeyring(t, "k1", map[string]string{"k1": generateKey(t)})
 	e := &layerEnv{t: t}
 	for i := range e.replicas {
-		db := openDatabase(t, &conf.Data_Database{Driver: "postgres", Source: dsn, MaxOpenConns: maxConns})
+		db := open()
 		s := newStackWith(t, db, rdb, redisdb.KeyPrefix(prefix), keys)
 		if i == 0 {
 			e.db, e.stack = db, s
@@ -159,7 +167,16 @@ func bjAt(day layer.Day, ago, hh, mm, ss int) time.Time {
 // second of the Beijing day), with refunds, orders never paid, orders paid after the day, shared
 // orders, and bindings that changed before and after the day's end.
 func TestLayerSnapshotAgreesWithTheRules(t *testing.T) {
-	e := newLayerEnv(t, false)
+	testLayerSnapshotAgrees(t, newLayerEnv(t, false))
+}
+
+// The same on the embedded SQLite of the development default.
+func TestLayerSnapshotAgreesWithTheRulesSQLite(t *testing.T) {
+	db := openSQLite(t)
+	testLayerSnapshotAgrees(t, newLayerEnvOn(t, false, func() *sqldb.DB { return db }))
+}
+
+func testLayerSnapshotAgrees(t *testing.T, e *layerEnv) {
 	ctx := t.Context()
 	day, _ := layer.ParseDay("2026-12-06")
 	e.stack.clock.Set(day.End().Add(2 * time.Hour))

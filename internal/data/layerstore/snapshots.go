@@ -1,5 +1,5 @@
 // Package layerstore keeps the daily shopper-layer snapshots, the shoppers' subscription
-// consents and the targeted sends, on PostgreSQL.
+// consents and the targeted sends, in one portable SQL for PostgreSQL and SQLite.
 package layerstore
 
 import (
