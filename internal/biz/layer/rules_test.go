@@ -2,8 +2,10 @@ package layer
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
@@ -164,5 +166,17 @@ func TestRulesValidate(t *testing.T) {
 	}
 	if _, err := ParseDay("2026-13-01"); err == nil {
 		t.Error("month 13 parsed")
+	}
+}
+
+// The coupon send's note names the audience and keeps within the coupon send's 200 characters.
+func TestCouponNote(t *testing.T) {
+	a := Audience{Day: "2026-12-06", Layer: Dormant, Grid: "872830820ffffff"}
+	if got := couponNote(a, "回馈"); got != "2026-12-06 872830820ffffff dormant 回馈" {
+		t.Errorf("note %q", got)
+	}
+	long := strings.Repeat("券", 200)
+	if got := couponNote(a, long); utf8.RuneCountInString(got) != 200 || !strings.HasPrefix(got, "2026-12-06 872830820ffffff dormant 券") {
+		t.Errorf("note of %d characters: %q", utf8.RuneCountInString(got), got)
 	}
 }

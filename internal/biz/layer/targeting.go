@@ -211,12 +211,23 @@ func (t *Targeting) SendCoupon(ctx context.Context, a Audience, templateID int64
 	if err != nil {
 		return nil, err
 	}
-	cs, err := t.coupons.Create(ctx, templateID, ids, fmt.Sprintf("%s %s %s %s", a.Day, a.Grid, a.Layer, note), by)
+	cs, err := t.coupons.Create(ctx, templateID, ids, couponNote(a, note), by)
 	if err != nil {
 		return nil, err
 	}
 	return t.sends.Create(ctx, &Send{Day: a.Day, Layer: a.Layer, Grid: a.Grid, Kind: KindCoupon,
 		CouponTemplateID: templateID, CouponSendID: cs.ID, Note: note, Status: Running, Total: cs.Total, CreatedBy: by}, nil)
+}
+
+// couponNote is the coupon send's note: the audience, then as much of ops' note as the coupon
+// send's 200 characters leave.
+func couponNote(a Audience, note string) string {
+	prefix := fmt.Sprintf("%s %s %s", a.Day, a.Grid, a.Layer)
+	rest := []rune(note)
+	if n := 200 - utf8.RuneCountInString(prefix) - 1; len(rest) > n {
+		rest = rest[:max(n, 0)]
+	}
+	return strings.TrimSpace(prefix + " " + string(rest))
 }
 
 // keywordRE is WeChat's keyword names: a type and a number (thing1, time2, character_string3).
