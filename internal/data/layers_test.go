@@ -551,3 +551,59 @@ func TestTargetedMessageRespectsConsent(t *testing.T) {
 		t.Errorf("unused acceptances left: %v, %v", left, err)
 	}
 }
+
+// A replica that died mid-send leaves its lease to run out and its shopper "sending": another
+// replica takes the send over once the lease ran out, finishes it, and never sends that shopper
+// a second message (its outcome is unknown, its acceptance used).
+func TestTargetedMessageResumesAfterACrash(t *testing.T) {
+	e := newLayerEnv(t, true)
+	ctx := t.Context()
+	now := e.stack.clock.Now()
+	day := layer.DayOf(now).String()
+	a := e.leader(layerGridA)
+	var ids []int64
+	for i, openid := range []string{"o-crash-cut-off", "o-crash-later"} {
+		u, err := e.stack.users.UpsertByOpenID(ctx, openid, "", []identity.Role{identity.RoleShopper}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+		e.bind(int(u.ID), a, now.AddDate(0, -1, 0), time.Time{})
+		e.order(int(u.ID), a, layerGridA, now.Add(-time.Hour), 1500, 0, "")
+		if _, err := e.replicas[0].Consents.Report(ctx, u.ID, fmt.Sprintf("req-crash-%d", i), []string{layerTemplate}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.replicas[0].LayerSnapshots.Run(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	send, err := e.replicas[0].Targeting.SendMessage(ctx, layer.Audience{Day: day, Layer: layer.New, Grid: layerGridA},
+		layer.Message{TemplateID: layerTemplate, Data: map[string]string{"thing1": "到货提醒"}}, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dead replica: it leased the send a while ago and used the first shopper's acceptance,
+	// then never heard WeChat's answer.
+	store := layerstore.NewSendStore(e.db)
+	if ok, err := store.Lease(ctx, send.ID, time.Now().Add(-2*time.Minute), time.Minute); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	if out, err := store.TakeConsent(ctx, send.ID, ids[0], layerTemplate, now); err != nil || out != layer.Taken {
+		t.Fatalf("take consent: %v %v", out, err)
+	}
+	for range 2 {
+		if err := e.replicas[1].Targeting.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := e.replicas[1].Targeting.Get(ctx, send.ID)
+	if err != nil || got.Status != layer.Done || got.Progress != (layer.Progress{Sent: 1, Unknown: 1}) {
+		t.Fatalf("send after the takeover %+v, %v", got, err)
+	}
+	if n := len(e.wx.sim.SubscribeMessages("o-crash-cut-off")); n != 0 {
+		t.Errorf("the cut-off shopper got %d messages, want 0 (never sent twice)", n)
+	}
+	if n := len(e.wx.sim.SubscribeMessages("o-crash-later")); n != 1 {
+		t.Errorf("the other shopper got %d messages, want 1", n)
+	}
+}
