@@ -19,6 +19,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/redisdb"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/testenv"
+	"github.com/groupbuy/groupbuy/internal/wxsim"
 )
 
 // The grids of the layer tests.
@@ -552,7 +553,7 @@ func TestTargetedMessageRespectsConsent(t *testing.T) {
 	}
 }
 
-// A replica that died mid-send leaves its lease to run out and its shopper "sending": another
+// A failure of WeChat gives the acceptance back for a later try. A replica that died mid-send leaves its lease to run out and its shopper "sending": another
 // replica takes the send over once the lease ran out, finishes it, and never sends that shopper
 // a second message (its outcome is unknown, its acceptance used).
 func TestTargetedMessageResumesAfterACrash(t *testing.T) {
@@ -581,6 +582,18 @@ func TestTargetedMessageResumesAfterACrash(t *testing.T) {
 		layer.Message{TemplateID: layerTemplate, Data: map[string]string{"thing1": "到货提醒"}}, "", 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// WeChat's system error on the first try: the acceptance goes back and the shopper waits
+	// for the next tick.
+	e.wx.sim.FailNext(wxsim.OpSubscribeSend, -1, "system error", 1)
+	if err := e.replicas[0].Targeting.Tick(ctx); err == nil {
+		t.Fatal("a tick that met WeChat's system error reports none")
+	}
+	if p, err := e.replicas[0].Targeting.Get(ctx, send.ID); err != nil || p.Progress != (layer.Progress{Pending: 2}) {
+		t.Fatalf("after the failed try %+v, %v; want both pending", p, err)
+	}
+	if left, err := e.replicas[0].Consents.Unused(ctx, ids[0]); err != nil || left[layerTemplate] != 1 {
+		t.Fatalf("the acceptance was not given back: %v, %v", left, err)
 	}
 	// The dead replica: it leased the send a while ago and used the first shopper's acceptance,
 	// then never heard WeChat's answer.
