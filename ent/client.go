@@ -30,6 +30,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
+	"github.com/groupbuy/groupbuy/ent/layersnapshot"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -54,9 +55,13 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shopperevent"
+	"github.com/groupbuy/groupbuy/ent/shopperlayer"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
+	"github.com/groupbuy/groupbuy/ent/subscriptionconsent"
+	"github.com/groupbuy/groupbuy/ent/targetedsend"
+	"github.com/groupbuy/groupbuy/ent/targetedsendtarget"
 	"github.com/groupbuy/groupbuy/ent/user"
 
 	stdsql "database/sql"
@@ -99,6 +104,8 @@ type Client struct {
 	Grid *GridClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// LayerSnapshot is the client for interacting with the LayerSnapshot builders.
+	LayerSnapshot *LayerSnapshotClient
 	// Leader is the client for interacting with the Leader builders.
 	Leader *LeaderClient
 	// LeaderBinding is the client for interacting with the LeaderBinding builders.
@@ -147,12 +154,20 @@ type Client struct {
 	ShippingDeclaration *ShippingDeclarationClient
 	// ShopperEvent is the client for interacting with the ShopperEvent builders.
 	ShopperEvent *ShopperEventClient
+	// ShopperLayer is the client for interacting with the ShopperLayer builders.
+	ShopperLayer *ShopperLayerClient
 	// ShopperNotice is the client for interacting with the ShopperNotice builders.
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
 	Sku *SkuClient
 	// SkuPriceDay is the client for interacting with the SkuPriceDay builders.
 	SkuPriceDay *SkuPriceDayClient
+	// SubscriptionConsent is the client for interacting with the SubscriptionConsent builders.
+	SubscriptionConsent *SubscriptionConsentClient
+	// TargetedSend is the client for interacting with the TargetedSend builders.
+	TargetedSend *TargetedSendClient
+	// TargetedSendTarget is the client for interacting with the TargetedSendTarget builders.
+	TargetedSendTarget *TargetedSendTargetClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -182,6 +197,7 @@ func (c *Client) init() {
 	c.DailyJobRun = NewDailyJobRunClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
+	c.LayerSnapshot = NewLayerSnapshotClient(c.config)
 	c.Leader = NewLeaderClient(c.config)
 	c.LeaderBinding = NewLeaderBindingClient(c.config)
 	c.LeaderEvent = NewLeaderEventClient(c.config)
@@ -206,9 +222,13 @@ func (c *Client) init() {
 	c.SettlementShare = NewSettlementShareClient(c.config)
 	c.ShippingDeclaration = NewShippingDeclarationClient(c.config)
 	c.ShopperEvent = NewShopperEventClient(c.config)
+	c.ShopperLayer = NewShopperLayerClient(c.config)
 	c.ShopperNotice = NewShopperNoticeClient(c.config)
 	c.Sku = NewSkuClient(c.config)
 	c.SkuPriceDay = NewSkuPriceDayClient(c.config)
+	c.SubscriptionConsent = NewSubscriptionConsentClient(c.config)
+	c.TargetedSend = NewTargetedSendClient(c.config)
+	c.TargetedSendTarget = NewTargetedSendTargetClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -318,6 +338,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		DailyJobRun:          NewDailyJobRunClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Invitation:           NewInvitationClient(cfg),
+		LayerSnapshot:        NewLayerSnapshotClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
@@ -342,9 +363,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperEvent:         NewShopperEventClient(cfg),
+		ShopperLayer:         NewShopperLayerClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		SkuPriceDay:          NewSkuPriceDayClient(cfg),
+		SubscriptionConsent:  NewSubscriptionConsentClient(cfg),
+		TargetedSend:         NewTargetedSendClient(cfg),
+		TargetedSendTarget:   NewTargetedSendTargetClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
 }
@@ -381,6 +406,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		DailyJobRun:          NewDailyJobRunClient(cfg),
 		Grid:                 NewGridClient(cfg),
 		Invitation:           NewInvitationClient(cfg),
+		LayerSnapshot:        NewLayerSnapshotClient(cfg),
 		Leader:               NewLeaderClient(cfg),
 		LeaderBinding:        NewLeaderBindingClient(cfg),
 		LeaderEvent:          NewLeaderEventClient(cfg),
@@ -405,9 +431,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SettlementShare:      NewSettlementShareClient(cfg),
 		ShippingDeclaration:  NewShippingDeclarationClient(cfg),
 		ShopperEvent:         NewShopperEventClient(cfg),
+		ShopperLayer:         NewShopperLayerClient(cfg),
 		ShopperNotice:        NewShopperNoticeClient(cfg),
 		Sku:                  NewSkuClient(cfg),
 		SkuPriceDay:          NewSkuPriceDayClient(cfg),
+		SubscriptionConsent:  NewSubscriptionConsentClient(cfg),
+		TargetedSend:         NewTargetedSendClient(cfg),
+		TargetedSendTarget:   NewTargetedSendTargetClient(cfg),
 		User:                 NewUserClient(cfg),
 	}, nil
 }
@@ -441,12 +471,14 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
 		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
 		c.CouponSendTarget, c.CouponTemplate, c.DailyJobRun, c.Grid, c.Invitation,
-		c.Leader, c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
-		c.LedgerTransaction, c.MetricDay, c.Order, c.OrderLine, c.OutboxEvent,
-		c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
-		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
-		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperEvent, c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
+		c.LayerSnapshot, c.Leader, c.LeaderBinding, c.LeaderEvent, c.LedgerAccount,
+		c.LedgerPosting, c.LedgerTransaction, c.MetricDay, c.Order, c.OrderLine,
+		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
+		c.PromoActivity, c.ReceiverRegistration, c.Session, c.SettlementDay,
+		c.SettlementItem, c.SettlementReturn, c.SettlementRun, c.SettlementShare,
+		c.ShippingDeclaration, c.ShopperEvent, c.ShopperLayer, c.ShopperNotice, c.Sku,
+		c.SkuPriceDay, c.SubscriptionConsent, c.TargetedSend, c.TargetedSendTarget,
+		c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -459,12 +491,14 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AfterSale, c.Arrival, c.AuditEntry, c.Batch, c.BatchGrid, c.BatchItem,
 		c.CommissionEntry, c.CommissionPlan, c.ConsoleAccount, c.Coupon, c.CouponSend,
 		c.CouponSendTarget, c.CouponTemplate, c.DailyJobRun, c.Grid, c.Invitation,
-		c.Leader, c.LeaderBinding, c.LeaderEvent, c.LedgerAccount, c.LedgerPosting,
-		c.LedgerTransaction, c.MetricDay, c.Order, c.OrderLine, c.OutboxEvent,
-		c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product, c.PromoActivity,
-		c.ReceiverRegistration, c.Session, c.SettlementDay, c.SettlementItem,
-		c.SettlementReturn, c.SettlementRun, c.SettlementShare, c.ShippingDeclaration,
-		c.ShopperEvent, c.ShopperNotice, c.Sku, c.SkuPriceDay, c.User,
+		c.LayerSnapshot, c.Leader, c.LeaderBinding, c.LeaderEvent, c.LedgerAccount,
+		c.LedgerPosting, c.LedgerTransaction, c.MetricDay, c.Order, c.OrderLine,
+		c.OutboxEvent, c.Payment, c.PaymentNotification, c.PaymentRefund, c.Product,
+		c.PromoActivity, c.ReceiverRegistration, c.Session, c.SettlementDay,
+		c.SettlementItem, c.SettlementReturn, c.SettlementRun, c.SettlementShare,
+		c.ShippingDeclaration, c.ShopperEvent, c.ShopperLayer, c.ShopperNotice, c.Sku,
+		c.SkuPriceDay, c.SubscriptionConsent, c.TargetedSend, c.TargetedSendTarget,
+		c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -505,6 +539,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Grid.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
+	case *LayerSnapshotMutation:
+		return c.LayerSnapshot.mutate(ctx, m)
 	case *LeaderMutation:
 		return c.Leader.mutate(ctx, m)
 	case *LeaderBindingMutation:
@@ -553,12 +589,20 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ShippingDeclaration.mutate(ctx, m)
 	case *ShopperEventMutation:
 		return c.ShopperEvent.mutate(ctx, m)
+	case *ShopperLayerMutation:
+		return c.ShopperLayer.mutate(ctx, m)
 	case *ShopperNoticeMutation:
 		return c.ShopperNotice.mutate(ctx, m)
 	case *SkuMutation:
 		return c.Sku.mutate(ctx, m)
 	case *SkuPriceDayMutation:
 		return c.SkuPriceDay.mutate(ctx, m)
+	case *SubscriptionConsentMutation:
+		return c.SubscriptionConsent.mutate(ctx, m)
+	case *TargetedSendMutation:
+		return c.TargetedSend.mutate(ctx, m)
+	case *TargetedSendTargetMutation:
+		return c.TargetedSendTarget.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -2691,6 +2735,139 @@ func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (V
 		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
+	}
+}
+
+// LayerSnapshotClient is a client for the LayerSnapshot schema.
+type LayerSnapshotClient struct {
+	config
+}
+
+// NewLayerSnapshotClient returns a client for the LayerSnapshot from the given config.
+func NewLayerSnapshotClient(c config) *LayerSnapshotClient {
+	return &LayerSnapshotClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `layersnapshot.Hooks(f(g(h())))`.
+func (c *LayerSnapshotClient) Use(hooks ...Hook) {
+	c.hooks.LayerSnapshot = append(c.hooks.LayerSnapshot, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `layersnapshot.Intercept(f(g(h())))`.
+func (c *LayerSnapshotClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LayerSnapshot = append(c.inters.LayerSnapshot, interceptors...)
+}
+
+// Create returns a builder for creating a LayerSnapshot entity.
+func (c *LayerSnapshotClient) Create() *LayerSnapshotCreate {
+	mutation := newLayerSnapshotMutation(c.config, OpCreate)
+	return &LayerSnapshotCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LayerSnapshot entities.
+func (c *LayerSnapshotClient) CreateBulk(builders ...*LayerSnapshotCreate) *LayerSnapshotCreateBulk {
+	return &LayerSnapshotCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LayerSnapshotClient) MapCreateBulk(slice any, setFunc func(*LayerSnapshotCreate, int)) *LayerSnapshotCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LayerSnapshotCreateBulk{err: fmt.Errorf("calling to LayerSnapshotClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LayerSnapshotCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LayerSnapshotCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LayerSnapshot.
+func (c *LayerSnapshotClient) Update() *LayerSnapshotUpdate {
+	mutation := newLayerSnapshotMutation(c.config, OpUpdate)
+	return &LayerSnapshotUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LayerSnapshotClient) UpdateOne(_m *LayerSnapshot) *LayerSnapshotUpdateOne {
+	mutation := newLayerSnapshotMutation(c.config, OpUpdateOne, withLayerSnapshot(_m))
+	return &LayerSnapshotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LayerSnapshotClient) UpdateOneID(id int) *LayerSnapshotUpdateOne {
+	mutation := newLayerSnapshotMutation(c.config, OpUpdateOne, withLayerSnapshotID(id))
+	return &LayerSnapshotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LayerSnapshot.
+func (c *LayerSnapshotClient) Delete() *LayerSnapshotDelete {
+	mutation := newLayerSnapshotMutation(c.config, OpDelete)
+	return &LayerSnapshotDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LayerSnapshotClient) DeleteOne(_m *LayerSnapshot) *LayerSnapshotDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LayerSnapshotClient) DeleteOneID(id int) *LayerSnapshotDeleteOne {
+	builder := c.Delete().Where(layersnapshot.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LayerSnapshotDeleteOne{builder}
+}
+
+// Query returns a query builder for LayerSnapshot.
+func (c *LayerSnapshotClient) Query() *LayerSnapshotQuery {
+	return &LayerSnapshotQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLayerSnapshot},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LayerSnapshot entity by its id.
+func (c *LayerSnapshotClient) Get(ctx context.Context, id int) (*LayerSnapshot, error) {
+	return c.Query().Where(layersnapshot.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LayerSnapshotClient) GetX(ctx context.Context, id int) *LayerSnapshot {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LayerSnapshotClient) Hooks() []Hook {
+	return c.hooks.LayerSnapshot
+}
+
+// Interceptors returns the client interceptors.
+func (c *LayerSnapshotClient) Interceptors() []Interceptor {
+	return c.inters.LayerSnapshot
+}
+
+func (c *LayerSnapshotClient) mutate(ctx context.Context, m *LayerSnapshotMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LayerSnapshotCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LayerSnapshotUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LayerSnapshotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LayerSnapshotDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LayerSnapshot mutation op: %q", m.Op())
 	}
 }
 
@@ -5886,6 +6063,139 @@ func (c *ShopperEventClient) mutate(ctx context.Context, m *ShopperEventMutation
 	}
 }
 
+// ShopperLayerClient is a client for the ShopperLayer schema.
+type ShopperLayerClient struct {
+	config
+}
+
+// NewShopperLayerClient returns a client for the ShopperLayer from the given config.
+func NewShopperLayerClient(c config) *ShopperLayerClient {
+	return &ShopperLayerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `shopperlayer.Hooks(f(g(h())))`.
+func (c *ShopperLayerClient) Use(hooks ...Hook) {
+	c.hooks.ShopperLayer = append(c.hooks.ShopperLayer, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `shopperlayer.Intercept(f(g(h())))`.
+func (c *ShopperLayerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ShopperLayer = append(c.inters.ShopperLayer, interceptors...)
+}
+
+// Create returns a builder for creating a ShopperLayer entity.
+func (c *ShopperLayerClient) Create() *ShopperLayerCreate {
+	mutation := newShopperLayerMutation(c.config, OpCreate)
+	return &ShopperLayerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ShopperLayer entities.
+func (c *ShopperLayerClient) CreateBulk(builders ...*ShopperLayerCreate) *ShopperLayerCreateBulk {
+	return &ShopperLayerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ShopperLayerClient) MapCreateBulk(slice any, setFunc func(*ShopperLayerCreate, int)) *ShopperLayerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ShopperLayerCreateBulk{err: fmt.Errorf("calling to ShopperLayerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ShopperLayerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ShopperLayerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ShopperLayer.
+func (c *ShopperLayerClient) Update() *ShopperLayerUpdate {
+	mutation := newShopperLayerMutation(c.config, OpUpdate)
+	return &ShopperLayerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ShopperLayerClient) UpdateOne(_m *ShopperLayer) *ShopperLayerUpdateOne {
+	mutation := newShopperLayerMutation(c.config, OpUpdateOne, withShopperLayer(_m))
+	return &ShopperLayerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ShopperLayerClient) UpdateOneID(id int) *ShopperLayerUpdateOne {
+	mutation := newShopperLayerMutation(c.config, OpUpdateOne, withShopperLayerID(id))
+	return &ShopperLayerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ShopperLayer.
+func (c *ShopperLayerClient) Delete() *ShopperLayerDelete {
+	mutation := newShopperLayerMutation(c.config, OpDelete)
+	return &ShopperLayerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ShopperLayerClient) DeleteOne(_m *ShopperLayer) *ShopperLayerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ShopperLayerClient) DeleteOneID(id int) *ShopperLayerDeleteOne {
+	builder := c.Delete().Where(shopperlayer.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ShopperLayerDeleteOne{builder}
+}
+
+// Query returns a query builder for ShopperLayer.
+func (c *ShopperLayerClient) Query() *ShopperLayerQuery {
+	return &ShopperLayerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeShopperLayer},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ShopperLayer entity by its id.
+func (c *ShopperLayerClient) Get(ctx context.Context, id int) (*ShopperLayer, error) {
+	return c.Query().Where(shopperlayer.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ShopperLayerClient) GetX(ctx context.Context, id int) *ShopperLayer {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ShopperLayerClient) Hooks() []Hook {
+	return c.hooks.ShopperLayer
+}
+
+// Interceptors returns the client interceptors.
+func (c *ShopperLayerClient) Interceptors() []Interceptor {
+	return c.inters.ShopperLayer
+}
+
+func (c *ShopperLayerClient) mutate(ctx context.Context, m *ShopperLayerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ShopperLayerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ShopperLayerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ShopperLayerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ShopperLayerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ShopperLayer mutation op: %q", m.Op())
+	}
+}
+
 // ShopperNoticeClient is a client for the ShopperNotice schema.
 type ShopperNoticeClient struct {
 	config
@@ -6285,6 +6595,405 @@ func (c *SkuPriceDayClient) mutate(ctx context.Context, m *SkuPriceDayMutation) 
 	}
 }
 
+// SubscriptionConsentClient is a client for the SubscriptionConsent schema.
+type SubscriptionConsentClient struct {
+	config
+}
+
+// NewSubscriptionConsentClient returns a client for the SubscriptionConsent from the given config.
+func NewSubscriptionConsentClient(c config) *SubscriptionConsentClient {
+	return &SubscriptionConsentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `subscriptionconsent.Hooks(f(g(h())))`.
+func (c *SubscriptionConsentClient) Use(hooks ...Hook) {
+	c.hooks.SubscriptionConsent = append(c.hooks.SubscriptionConsent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `subscriptionconsent.Intercept(f(g(h())))`.
+func (c *SubscriptionConsentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SubscriptionConsent = append(c.inters.SubscriptionConsent, interceptors...)
+}
+
+// Create returns a builder for creating a SubscriptionConsent entity.
+func (c *SubscriptionConsentClient) Create() *SubscriptionConsentCreate {
+	mutation := newSubscriptionConsentMutation(c.config, OpCreate)
+	return &SubscriptionConsentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SubscriptionConsent entities.
+func (c *SubscriptionConsentClient) CreateBulk(builders ...*SubscriptionConsentCreate) *SubscriptionConsentCreateBulk {
+	return &SubscriptionConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SubscriptionConsentClient) MapCreateBulk(slice any, setFunc func(*SubscriptionConsentCreate, int)) *SubscriptionConsentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SubscriptionConsentCreateBulk{err: fmt.Errorf("calling to SubscriptionConsentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SubscriptionConsentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SubscriptionConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SubscriptionConsent.
+func (c *SubscriptionConsentClient) Update() *SubscriptionConsentUpdate {
+	mutation := newSubscriptionConsentMutation(c.config, OpUpdate)
+	return &SubscriptionConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SubscriptionConsentClient) UpdateOne(_m *SubscriptionConsent) *SubscriptionConsentUpdateOne {
+	mutation := newSubscriptionConsentMutation(c.config, OpUpdateOne, withSubscriptionConsent(_m))
+	return &SubscriptionConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SubscriptionConsentClient) UpdateOneID(id int) *SubscriptionConsentUpdateOne {
+	mutation := newSubscriptionConsentMutation(c.config, OpUpdateOne, withSubscriptionConsentID(id))
+	return &SubscriptionConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SubscriptionConsent.
+func (c *SubscriptionConsentClient) Delete() *SubscriptionConsentDelete {
+	mutation := newSubscriptionConsentMutation(c.config, OpDelete)
+	return &SubscriptionConsentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SubscriptionConsentClient) DeleteOne(_m *SubscriptionConsent) *SubscriptionConsentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SubscriptionConsentClient) DeleteOneID(id int) *SubscriptionConsentDeleteOne {
+	builder := c.Delete().Where(subscriptionconsent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SubscriptionConsentDeleteOne{builder}
+}
+
+// Query returns a query builder for SubscriptionConsent.
+func (c *SubscriptionConsentClient) Query() *SubscriptionConsentQuery {
+	return &SubscriptionConsentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSubscriptionConsent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SubscriptionConsent entity by its id.
+func (c *SubscriptionConsentClient) Get(ctx context.Context, id int) (*SubscriptionConsent, error) {
+	return c.Query().Where(subscriptionconsent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SubscriptionConsentClient) GetX(ctx context.Context, id int) *SubscriptionConsent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SubscriptionConsentClient) Hooks() []Hook {
+	return c.hooks.SubscriptionConsent
+}
+
+// Interceptors returns the client interceptors.
+func (c *SubscriptionConsentClient) Interceptors() []Interceptor {
+	return c.inters.SubscriptionConsent
+}
+
+func (c *SubscriptionConsentClient) mutate(ctx context.Context, m *SubscriptionConsentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SubscriptionConsentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SubscriptionConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SubscriptionConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SubscriptionConsentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SubscriptionConsent mutation op: %q", m.Op())
+	}
+}
+
+// TargetedSendClient is a client for the TargetedSend schema.
+type TargetedSendClient struct {
+	config
+}
+
+// NewTargetedSendClient returns a client for the TargetedSend from the given config.
+func NewTargetedSendClient(c config) *TargetedSendClient {
+	return &TargetedSendClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `targetedsend.Hooks(f(g(h())))`.
+func (c *TargetedSendClient) Use(hooks ...Hook) {
+	c.hooks.TargetedSend = append(c.hooks.TargetedSend, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `targetedsend.Intercept(f(g(h())))`.
+func (c *TargetedSendClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TargetedSend = append(c.inters.TargetedSend, interceptors...)
+}
+
+// Create returns a builder for creating a TargetedSend entity.
+func (c *TargetedSendClient) Create() *TargetedSendCreate {
+	mutation := newTargetedSendMutation(c.config, OpCreate)
+	return &TargetedSendCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TargetedSend entities.
+func (c *TargetedSendClient) CreateBulk(builders ...*TargetedSendCreate) *TargetedSendCreateBulk {
+	return &TargetedSendCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TargetedSendClient) MapCreateBulk(slice any, setFunc func(*TargetedSendCreate, int)) *TargetedSendCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TargetedSendCreateBulk{err: fmt.Errorf("calling to TargetedSendClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TargetedSendCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TargetedSendCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TargetedSend.
+func (c *TargetedSendClient) Update() *TargetedSendUpdate {
+	mutation := newTargetedSendMutation(c.config, OpUpdate)
+	return &TargetedSendUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TargetedSendClient) UpdateOne(_m *TargetedSend) *TargetedSendUpdateOne {
+	mutation := newTargetedSendMutation(c.config, OpUpdateOne, withTargetedSend(_m))
+	return &TargetedSendUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TargetedSendClient) UpdateOneID(id int) *TargetedSendUpdateOne {
+	mutation := newTargetedSendMutation(c.config, OpUpdateOne, withTargetedSendID(id))
+	return &TargetedSendUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TargetedSend.
+func (c *TargetedSendClient) Delete() *TargetedSendDelete {
+	mutation := newTargetedSendMutation(c.config, OpDelete)
+	return &TargetedSendDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TargetedSendClient) DeleteOne(_m *TargetedSend) *TargetedSendDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TargetedSendClient) DeleteOneID(id int) *TargetedSendDeleteOne {
+	builder := c.Delete().Where(targetedsend.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TargetedSendDeleteOne{builder}
+}
+
+// Query returns a query builder for TargetedSend.
+func (c *TargetedSendClient) Query() *TargetedSendQuery {
+	return &TargetedSendQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTargetedSend},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TargetedSend entity by its id.
+func (c *TargetedSendClient) Get(ctx context.Context, id int) (*TargetedSend, error) {
+	return c.Query().Where(targetedsend.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TargetedSendClient) GetX(ctx context.Context, id int) *TargetedSend {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TargetedSendClient) Hooks() []Hook {
+	return c.hooks.TargetedSend
+}
+
+// Interceptors returns the client interceptors.
+func (c *TargetedSendClient) Interceptors() []Interceptor {
+	return c.inters.TargetedSend
+}
+
+func (c *TargetedSendClient) mutate(ctx context.Context, m *TargetedSendMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TargetedSendCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TargetedSendUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TargetedSendUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TargetedSendDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TargetedSend mutation op: %q", m.Op())
+	}
+}
+
+// TargetedSendTargetClient is a client for the TargetedSendTarget schema.
+type TargetedSendTargetClient struct {
+	config
+}
+
+// NewTargetedSendTargetClient returns a client for the TargetedSendTarget from the given config.
+func NewTargetedSendTargetClient(c config) *TargetedSendTargetClient {
+	return &TargetedSendTargetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `targetedsendtarget.Hooks(f(g(h())))`.
+func (c *TargetedSendTargetClient) Use(hooks ...Hook) {
+	c.hooks.TargetedSendTarget = append(c.hooks.TargetedSendTarget, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `targetedsendtarget.Intercept(f(g(h())))`.
+func (c *TargetedSendTargetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TargetedSendTarget = append(c.inters.TargetedSendTarget, interceptors...)
+}
+
+// Create returns a builder for creating a TargetedSendTarget entity.
+func (c *TargetedSendTargetClient) Create() *TargetedSendTargetCreate {
+	mutation := newTargetedSendTargetMutation(c.config, OpCreate)
+	return &TargetedSendTargetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TargetedSendTarget entities.
+func (c *TargetedSendTargetClient) CreateBulk(builders ...*TargetedSendTargetCreate) *TargetedSendTargetCreateBulk {
+	return &TargetedSendTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TargetedSendTargetClient) MapCreateBulk(slice any, setFunc func(*TargetedSendTargetCreate, int)) *TargetedSendTargetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TargetedSendTargetCreateBulk{err: fmt.Errorf("calling to TargetedSendTargetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TargetedSendTargetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TargetedSendTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TargetedSendTarget.
+func (c *TargetedSendTargetClient) Update() *TargetedSendTargetUpdate {
+	mutation := newTargetedSendTargetMutation(c.config, OpUpdate)
+	return &TargetedSendTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TargetedSendTargetClient) UpdateOne(_m *TargetedSendTarget) *TargetedSendTargetUpdateOne {
+	mutation := newTargetedSendTargetMutation(c.config, OpUpdateOne, withTargetedSendTarget(_m))
+	return &TargetedSendTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TargetedSendTargetClient) UpdateOneID(id int) *TargetedSendTargetUpdateOne {
+	mutation := newTargetedSendTargetMutation(c.config, OpUpdateOne, withTargetedSendTargetID(id))
+	return &TargetedSendTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TargetedSendTarget.
+func (c *TargetedSendTargetClient) Delete() *TargetedSendTargetDelete {
+	mutation := newTargetedSendTargetMutation(c.config, OpDelete)
+	return &TargetedSendTargetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TargetedSendTargetClient) DeleteOne(_m *TargetedSendTarget) *TargetedSendTargetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TargetedSendTargetClient) DeleteOneID(id int) *TargetedSendTargetDeleteOne {
+	builder := c.Delete().Where(targetedsendtarget.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TargetedSendTargetDeleteOne{builder}
+}
+
+// Query returns a query builder for TargetedSendTarget.
+func (c *TargetedSendTargetClient) Query() *TargetedSendTargetQuery {
+	return &TargetedSendTargetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTargetedSendTarget},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TargetedSendTarget entity by its id.
+func (c *TargetedSendTargetClient) Get(ctx context.Context, id int) (*TargetedSendTarget, error) {
+	return c.Query().Where(targetedsendtarget.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TargetedSendTargetClient) GetX(ctx context.Context, id int) *TargetedSendTarget {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TargetedSendTargetClient) Hooks() []Hook {
+	return c.hooks.TargetedSendTarget
+}
+
+// Interceptors returns the client interceptors.
+func (c *TargetedSendTargetClient) Interceptors() []Interceptor {
+	return c.inters.TargetedSendTarget
+}
+
+func (c *TargetedSendTargetClient) mutate(ctx context.Context, m *TargetedSendTargetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TargetedSendTargetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TargetedSendTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TargetedSendTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TargetedSendTargetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TargetedSendTarget mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -6423,22 +7132,26 @@ type (
 	hooks struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
-		CouponTemplate, DailyJobRun, Grid, Invitation, Leader, LeaderBinding,
-		LeaderEvent, LedgerAccount, LedgerPosting, LedgerTransaction, MetricDay, Order,
-		OrderLine, OutboxEvent, Payment, PaymentNotification, PaymentRefund, Product,
-		PromoActivity, ReceiverRegistration, Session, SettlementDay, SettlementItem,
-		SettlementReturn, SettlementRun, SettlementShare, ShippingDeclaration,
-		ShopperEvent, ShopperNotice, Sku, SkuPriceDay, User []ent.Hook
+		CouponTemplate, DailyJobRun, Grid, Invitation, LayerSnapshot, Leader,
+		LeaderBinding, LeaderEvent, LedgerAccount, LedgerPosting, LedgerTransaction,
+		MetricDay, Order, OrderLine, OutboxEvent, Payment, PaymentNotification,
+		PaymentRefund, Product, PromoActivity, ReceiverRegistration, Session,
+		SettlementDay, SettlementItem, SettlementReturn, SettlementRun,
+		SettlementShare, ShippingDeclaration, ShopperEvent, ShopperLayer,
+		ShopperNotice, Sku, SkuPriceDay, SubscriptionConsent, TargetedSend,
+		TargetedSendTarget, User []ent.Hook
 	}
 	inters struct {
 		AfterSale, Arrival, AuditEntry, Batch, BatchGrid, BatchItem, CommissionEntry,
 		CommissionPlan, ConsoleAccount, Coupon, CouponSend, CouponSendTarget,
-		CouponTemplate, DailyJobRun, Grid, Invitation, Leader, LeaderBinding,
-		LeaderEvent, LedgerAccount, LedgerPosting, LedgerTransaction, MetricDay, Order,
-		OrderLine, OutboxEvent, Payment, PaymentNotification, PaymentRefund, Product,
-		PromoActivity, ReceiverRegistration, Session, SettlementDay, SettlementItem,
-		SettlementReturn, SettlementRun, SettlementShare, ShippingDeclaration,
-		ShopperEvent, ShopperNotice, Sku, SkuPriceDay, User []ent.Interceptor
+		CouponTemplate, DailyJobRun, Grid, Invitation, LayerSnapshot, Leader,
+		LeaderBinding, LeaderEvent, LedgerAccount, LedgerPosting, LedgerTransaction,
+		MetricDay, Order, OrderLine, OutboxEvent, Payment, PaymentNotification,
+		PaymentRefund, Product, PromoActivity, ReceiverRegistration, Session,
+		SettlementDay, SettlementItem, SettlementReturn, SettlementRun,
+		SettlementShare, ShippingDeclaration, ShopperEvent, ShopperLayer,
+		ShopperNotice, Sku, SkuPriceDay, SubscriptionConsent, TargetedSend,
+		TargetedSendTarget, User []ent.Interceptor
 	}
 )
 

@@ -28,6 +28,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
+	"github.com/groupbuy/groupbuy/ent/layersnapshot"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -52,9 +53,13 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shopperevent"
+	"github.com/groupbuy/groupbuy/ent/shopperlayer"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
+	"github.com/groupbuy/groupbuy/ent/subscriptionconsent"
+	"github.com/groupbuy/groupbuy/ent/targetedsend"
+	"github.com/groupbuy/groupbuy/ent/targetedsendtarget"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -132,6 +137,7 @@ func checkColumn(t, c string) error {
 			dailyjobrun.Table:          dailyjobrun.ValidColumn,
 			grid.Table:                 grid.ValidColumn,
 			invitation.Table:           invitation.ValidColumn,
+			layersnapshot.Table:        layersnapshot.ValidColumn,
 			leader.Table:               leader.ValidColumn,
 			leaderbinding.Table:        leaderbinding.ValidColumn,
 			leaderevent.Table:          leaderevent.ValidColumn,
@@ -156,9 +162,13 @@ func checkColumn(t, c string) error {
 			settlementshare.Table:      settlementshare.ValidColumn,
 			shippingdeclaration.Table:  shippingdeclaration.ValidColumn,
 			shopperevent.Table:         shopperevent.ValidColumn,
+			shopperlayer.Table:         shopperlayer.ValidColumn,
 			shoppernotice.Table:        shoppernotice.ValidColumn,
 			sku.Table:                  sku.ValidColumn,
 			skupriceday.Table:          skupriceday.ValidColumn,
+			subscriptionconsent.Table:  subscriptionconsent.ValidColumn,
+			targetedsend.Table:         targetedsend.ValidColumn,
+			targetedsendtarget.Table:   targetedsendtarget.ValidColumn,
 			user.Table:                 user.ValidColumn,
 		})
 	})

@@ -27,6 +27,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
+	"github.com/groupbuy/groupbuy/ent/layersnapshot"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderbinding"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
@@ -52,9 +53,13 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shopperevent"
+	"github.com/groupbuy/groupbuy/ent/shopperlayer"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
+	"github.com/groupbuy/groupbuy/ent/subscriptionconsent"
+	"github.com/groupbuy/groupbuy/ent/targetedsend"
+	"github.com/groupbuy/groupbuy/ent/targetedsendtarget"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -83,6 +88,7 @@ const (
 	TypeDailyJobRun          = "DailyJobRun"
 	TypeGrid                 = "Grid"
 	TypeInvitation           = "Invitation"
+	TypeLayerSnapshot        = "LayerSnapshot"
 	TypeLeader               = "Leader"
 	TypeLeaderBinding        = "LeaderBinding"
 	TypeLeaderEvent          = "LeaderEvent"
@@ -107,9 +113,13 @@ const (
 	TypeSettlementShare      = "SettlementShare"
 	TypeShippingDeclaration  = "ShippingDeclaration"
 	TypeShopperEvent         = "ShopperEvent"
+	TypeShopperLayer         = "ShopperLayer"
 	TypeShopperNotice        = "ShopperNotice"
 	TypeSku                  = "Sku"
 	TypeSkuPriceDay          = "SkuPriceDay"
+	TypeSubscriptionConsent  = "SubscriptionConsent"
+	TypeTargetedSend         = "TargetedSend"
+	TypeTargetedSendTarget   = "TargetedSendTarget"
 	TypeUser                 = "User"
 )
 
@@ -16100,6 +16110,530 @@ func (m *InvitationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *InvitationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Invitation edge %s", name)
+}
+
+// LayerSnapshotMutation represents an operation that mutates the LayerSnapshot nodes in the graph.
+type LayerSnapshotMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	day           *string
+	rules         *string
+	shoppers      *int
+	addshoppers   *int
+	taken_at      *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LayerSnapshot, error)
+	predicates    []predicate.LayerSnapshot
+}
+
+var _ ent.Mutation = (*LayerSnapshotMutation)(nil)
+
+// layersnapshotOption allows management of the mutation configuration using functional options.
+type layersnapshotOption func(*LayerSnapshotMutation)
+
+// newLayerSnapshotMutation creates new mutation for the LayerSnapshot entity.
+func newLayerSnapshotMutation(c config, op Op, opts ...layersnapshotOption) *LayerSnapshotMutation {
+	m := &LayerSnapshotMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLayerSnapshot,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLayerSnapshotID sets the ID field of the mutation.
+func withLayerSnapshotID(id int) layersnapshotOption {
+	return func(m *LayerSnapshotMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LayerSnapshot
+		)
+		m.oldValue = func(ctx context.Context) (*LayerSnapshot, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LayerSnapshot.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLayerSnapshot sets the old LayerSnapshot of the mutation.
+func withLayerSnapshot(node *LayerSnapshot) layersnapshotOption {
+	return func(m *LayerSnapshotMutation) {
+		m.oldValue = func(context.Context) (*LayerSnapshot, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LayerSnapshotMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LayerSnapshotMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LayerSnapshotMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LayerSnapshotMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LayerSnapshot.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *LayerSnapshotMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *LayerSnapshotMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the LayerSnapshot entity.
+// If the LayerSnapshot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LayerSnapshotMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *LayerSnapshotMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetRules sets the "rules" field.
+func (m *LayerSnapshotMutation) SetRules(s string) {
+	m.rules = &s
+}
+
+// Rules returns the value of the "rules" field in the mutation.
+func (m *LayerSnapshotMutation) Rules() (r string, exists bool) {
+	v := m.rules
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRules returns the old "rules" field's value of the LayerSnapshot entity.
+// If the LayerSnapshot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LayerSnapshotMutation) OldRules(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRules is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRules requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRules: %w", err)
+	}
+	return oldValue.Rules, nil
+}
+
+// ResetRules resets all changes to the "rules" field.
+func (m *LayerSnapshotMutation) ResetRules() {
+	m.rules = nil
+}
+
+// SetShoppers sets the "shoppers" field.
+func (m *LayerSnapshotMutation) SetShoppers(i int) {
+	m.shoppers = &i
+	m.addshoppers = nil
+}
+
+// Shoppers returns the value of the "shoppers" field in the mutation.
+func (m *LayerSnapshotMutation) Shoppers() (r int, exists bool) {
+	v := m.shoppers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShoppers returns the old "shoppers" field's value of the LayerSnapshot entity.
+// If the LayerSnapshot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LayerSnapshotMutation) OldShoppers(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShoppers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShoppers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShoppers: %w", err)
+	}
+	return oldValue.Shoppers, nil
+}
+
+// AddShoppers adds i to the "shoppers" field.
+func (m *LayerSnapshotMutation) AddShoppers(i int) {
+	if m.addshoppers != nil {
+		*m.addshoppers += i
+	} else {
+		m.addshoppers = &i
+	}
+}
+
+// AddedShoppers returns the value that was added to the "shoppers" field in this mutation.
+func (m *LayerSnapshotMutation) AddedShoppers() (r int, exists bool) {
+	v := m.addshoppers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShoppers resets all changes to the "shoppers" field.
+func (m *LayerSnapshotMutation) ResetShoppers() {
+	m.shoppers = nil
+	m.addshoppers = nil
+}
+
+// SetTakenAt sets the "taken_at" field.
+func (m *LayerSnapshotMutation) SetTakenAt(t time.Time) {
+	m.taken_at = &t
+}
+
+// TakenAt returns the value of the "taken_at" field in the mutation.
+func (m *LayerSnapshotMutation) TakenAt() (r time.Time, exists bool) {
+	v := m.taken_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTakenAt returns the old "taken_at" field's value of the LayerSnapshot entity.
+// If the LayerSnapshot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LayerSnapshotMutation) OldTakenAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTakenAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTakenAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTakenAt: %w", err)
+	}
+	return oldValue.TakenAt, nil
+}
+
+// ResetTakenAt resets all changes to the "taken_at" field.
+func (m *LayerSnapshotMutation) ResetTakenAt() {
+	m.taken_at = nil
+}
+
+// Where appends a list predicates to the LayerSnapshotMutation builder.
+func (m *LayerSnapshotMutation) Where(ps ...predicate.LayerSnapshot) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LayerSnapshotMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LayerSnapshotMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LayerSnapshot, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LayerSnapshotMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LayerSnapshotMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LayerSnapshot).
+func (m *LayerSnapshotMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LayerSnapshotMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.day != nil {
+		fields = append(fields, layersnapshot.FieldDay)
+	}
+	if m.rules != nil {
+		fields = append(fields, layersnapshot.FieldRules)
+	}
+	if m.shoppers != nil {
+		fields = append(fields, layersnapshot.FieldShoppers)
+	}
+	if m.taken_at != nil {
+		fields = append(fields, layersnapshot.FieldTakenAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LayerSnapshotMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case layersnapshot.FieldDay:
+		return m.Day()
+	case layersnapshot.FieldRules:
+		return m.Rules()
+	case layersnapshot.FieldShoppers:
+		return m.Shoppers()
+	case layersnapshot.FieldTakenAt:
+		return m.TakenAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LayerSnapshotMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case layersnapshot.FieldDay:
+		return m.OldDay(ctx)
+	case layersnapshot.FieldRules:
+		return m.OldRules(ctx)
+	case layersnapshot.FieldShoppers:
+		return m.OldShoppers(ctx)
+	case layersnapshot.FieldTakenAt:
+		return m.OldTakenAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LayerSnapshot field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LayerSnapshotMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case layersnapshot.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case layersnapshot.FieldRules:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRules(v)
+		return nil
+	case layersnapshot.FieldShoppers:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShoppers(v)
+		return nil
+	case layersnapshot.FieldTakenAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTakenAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LayerSnapshot field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LayerSnapshotMutation) AddedFields() []string {
+	var fields []string
+	if m.addshoppers != nil {
+		fields = append(fields, layersnapshot.FieldShoppers)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LayerSnapshotMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case layersnapshot.FieldShoppers:
+		return m.AddedShoppers()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LayerSnapshotMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case layersnapshot.FieldShoppers:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShoppers(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LayerSnapshot numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LayerSnapshotMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LayerSnapshotMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LayerSnapshotMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LayerSnapshot nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LayerSnapshotMutation) ResetField(name string) error {
+	switch name {
+	case layersnapshot.FieldDay:
+		m.ResetDay()
+		return nil
+	case layersnapshot.FieldRules:
+		m.ResetRules()
+		return nil
+	case layersnapshot.FieldShoppers:
+		m.ResetShoppers()
+		return nil
+	case layersnapshot.FieldTakenAt:
+		m.ResetTakenAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LayerSnapshot field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LayerSnapshotMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LayerSnapshotMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LayerSnapshotMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LayerSnapshotMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LayerSnapshotMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LayerSnapshotMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LayerSnapshotMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LayerSnapshot unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LayerSnapshotMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LayerSnapshot edge %s", name)
 }
 
 // LeaderMutation represents an operation that mutates the Leader nodes in the graph.
@@ -42559,6 +43093,1388 @@ func (m *ShopperEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ShopperEvent edge %s", name)
 }
 
+// ShopperLayerMutation represents an operation that mutates the ShopperLayer nodes in the graph.
+type ShopperLayerMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	day               *string
+	user_id           *int
+	adduser_id        *int
+	layer             *shopperlayer.Layer
+	from_share        *bool
+	leader_id         *int
+	addleader_id      *int
+	grid_cell         *string
+	first_paid_at     *time.Time
+	last_paid_at      *time.Time
+	orders_month      *int
+	addorders_month   *int
+	orders_quarter    *int
+	addorders_quarter *int
+	orders_year       *int
+	addorders_year    *int
+	spend_year        *int64
+	addspend_year     *int64
+	r                 *int8
+	addr              *int8
+	f                 *int8
+	addf              *int8
+	m                 *int8
+	addm              *int8
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*ShopperLayer, error)
+	predicates        []predicate.ShopperLayer
+}
+
+var _ ent.Mutation = (*ShopperLayerMutation)(nil)
+
+// shopperlayerOption allows management of the mutation configuration using functional options.
+type shopperlayerOption func(*ShopperLayerMutation)
+
+// newShopperLayerMutation creates new mutation for the ShopperLayer entity.
+func newShopperLayerMutation(c config, op Op, opts ...shopperlayerOption) *ShopperLayerMutation {
+	m := &ShopperLayerMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeShopperLayer,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withShopperLayerID sets the ID field of the mutation.
+func withShopperLayerID(id int) shopperlayerOption {
+	return func(m *ShopperLayerMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ShopperLayer
+		)
+		m.oldValue = func(ctx context.Context) (*ShopperLayer, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ShopperLayer.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withShopperLayer sets the old ShopperLayer of the mutation.
+func withShopperLayer(node *ShopperLayer) shopperlayerOption {
+	return func(m *ShopperLayerMutation) {
+		m.oldValue = func(context.Context) (*ShopperLayer, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ShopperLayerMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ShopperLayerMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ShopperLayerMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ShopperLayerMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ShopperLayer.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *ShopperLayerMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *ShopperLayerMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *ShopperLayerMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ShopperLayerMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ShopperLayerMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *ShopperLayerMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *ShopperLayerMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ShopperLayerMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetLayer sets the "layer" field.
+func (m *ShopperLayerMutation) SetLayer(s shopperlayer.Layer) {
+	m.layer = &s
+}
+
+// Layer returns the value of the "layer" field in the mutation.
+func (m *ShopperLayerMutation) Layer() (r shopperlayer.Layer, exists bool) {
+	v := m.layer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLayer returns the old "layer" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldLayer(ctx context.Context) (v shopperlayer.Layer, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLayer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLayer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLayer: %w", err)
+	}
+	return oldValue.Layer, nil
+}
+
+// ResetLayer resets all changes to the "layer" field.
+func (m *ShopperLayerMutation) ResetLayer() {
+	m.layer = nil
+}
+
+// SetFromShare sets the "from_share" field.
+func (m *ShopperLayerMutation) SetFromShare(b bool) {
+	m.from_share = &b
+}
+
+// FromShare returns the value of the "from_share" field in the mutation.
+func (m *ShopperLayerMutation) FromShare() (r bool, exists bool) {
+	v := m.from_share
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromShare returns the old "from_share" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldFromShare(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromShare is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromShare requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromShare: %w", err)
+	}
+	return oldValue.FromShare, nil
+}
+
+// ResetFromShare resets all changes to the "from_share" field.
+func (m *ShopperLayerMutation) ResetFromShare() {
+	m.from_share = nil
+}
+
+// SetLeaderID sets the "leader_id" field.
+func (m *ShopperLayerMutation) SetLeaderID(i int) {
+	m.leader_id = &i
+	m.addleader_id = nil
+}
+
+// LeaderID returns the value of the "leader_id" field in the mutation.
+func (m *ShopperLayerMutation) LeaderID() (r int, exists bool) {
+	v := m.leader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaderID returns the old "leader_id" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldLeaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaderID: %w", err)
+	}
+	return oldValue.LeaderID, nil
+}
+
+// AddLeaderID adds i to the "leader_id" field.
+func (m *ShopperLayerMutation) AddLeaderID(i int) {
+	if m.addleader_id != nil {
+		*m.addleader_id += i
+	} else {
+		m.addleader_id = &i
+	}
+}
+
+// AddedLeaderID returns the value that was added to the "leader_id" field in this mutation.
+func (m *ShopperLayerMutation) AddedLeaderID() (r int, exists bool) {
+	v := m.addleader_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeaderID resets all changes to the "leader_id" field.
+func (m *ShopperLayerMutation) ResetLeaderID() {
+	m.leader_id = nil
+	m.addleader_id = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *ShopperLayerMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *ShopperLayerMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *ShopperLayerMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetFirstPaidAt sets the "first_paid_at" field.
+func (m *ShopperLayerMutation) SetFirstPaidAt(t time.Time) {
+	m.first_paid_at = &t
+}
+
+// FirstPaidAt returns the value of the "first_paid_at" field in the mutation.
+func (m *ShopperLayerMutation) FirstPaidAt() (r time.Time, exists bool) {
+	v := m.first_paid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstPaidAt returns the old "first_paid_at" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldFirstPaidAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstPaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstPaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstPaidAt: %w", err)
+	}
+	return oldValue.FirstPaidAt, nil
+}
+
+// ResetFirstPaidAt resets all changes to the "first_paid_at" field.
+func (m *ShopperLayerMutation) ResetFirstPaidAt() {
+	m.first_paid_at = nil
+}
+
+// SetLastPaidAt sets the "last_paid_at" field.
+func (m *ShopperLayerMutation) SetLastPaidAt(t time.Time) {
+	m.last_paid_at = &t
+}
+
+// LastPaidAt returns the value of the "last_paid_at" field in the mutation.
+func (m *ShopperLayerMutation) LastPaidAt() (r time.Time, exists bool) {
+	v := m.last_paid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastPaidAt returns the old "last_paid_at" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldLastPaidAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastPaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastPaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastPaidAt: %w", err)
+	}
+	return oldValue.LastPaidAt, nil
+}
+
+// ResetLastPaidAt resets all changes to the "last_paid_at" field.
+func (m *ShopperLayerMutation) ResetLastPaidAt() {
+	m.last_paid_at = nil
+}
+
+// SetOrdersMonth sets the "orders_month" field.
+func (m *ShopperLayerMutation) SetOrdersMonth(i int) {
+	m.orders_month = &i
+	m.addorders_month = nil
+}
+
+// OrdersMonth returns the value of the "orders_month" field in the mutation.
+func (m *ShopperLayerMutation) OrdersMonth() (r int, exists bool) {
+	v := m.orders_month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrdersMonth returns the old "orders_month" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldOrdersMonth(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrdersMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrdersMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrdersMonth: %w", err)
+	}
+	return oldValue.OrdersMonth, nil
+}
+
+// AddOrdersMonth adds i to the "orders_month" field.
+func (m *ShopperLayerMutation) AddOrdersMonth(i int) {
+	if m.addorders_month != nil {
+		*m.addorders_month += i
+	} else {
+		m.addorders_month = &i
+	}
+}
+
+// AddedOrdersMonth returns the value that was added to the "orders_month" field in this mutation.
+func (m *ShopperLayerMutation) AddedOrdersMonth() (r int, exists bool) {
+	v := m.addorders_month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrdersMonth resets all changes to the "orders_month" field.
+func (m *ShopperLayerMutation) ResetOrdersMonth() {
+	m.orders_month = nil
+	m.addorders_month = nil
+}
+
+// SetOrdersQuarter sets the "orders_quarter" field.
+func (m *ShopperLayerMutation) SetOrdersQuarter(i int) {
+	m.orders_quarter = &i
+	m.addorders_quarter = nil
+}
+
+// OrdersQuarter returns the value of the "orders_quarter" field in the mutation.
+func (m *ShopperLayerMutation) OrdersQuarter() (r int, exists bool) {
+	v := m.orders_quarter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrdersQuarter returns the old "orders_quarter" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldOrdersQuarter(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrdersQuarter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrdersQuarter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrdersQuarter: %w", err)
+	}
+	return oldValue.OrdersQuarter, nil
+}
+
+// AddOrdersQuarter adds i to the "orders_quarter" field.
+func (m *ShopperLayerMutation) AddOrdersQuarter(i int) {
+	if m.addorders_quarter != nil {
+		*m.addorders_quarter += i
+	} else {
+		m.addorders_quarter = &i
+	}
+}
+
+// AddedOrdersQuarter returns the value that was added to the "orders_quarter" field in this mutation.
+func (m *ShopperLayerMutation) AddedOrdersQuarter() (r int, exists bool) {
+	v := m.addorders_quarter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrdersQuarter resets all changes to the "orders_quarter" field.
+func (m *ShopperLayerMutation) ResetOrdersQuarter() {
+	m.orders_quarter = nil
+	m.addorders_quarter = nil
+}
+
+// SetOrdersYear sets the "orders_year" field.
+func (m *ShopperLayerMutation) SetOrdersYear(i int) {
+	m.orders_year = &i
+	m.addorders_year = nil
+}
+
+// OrdersYear returns the value of the "orders_year" field in the mutation.
+func (m *ShopperLayerMutation) OrdersYear() (r int, exists bool) {
+	v := m.orders_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrdersYear returns the old "orders_year" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldOrdersYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrdersYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrdersYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrdersYear: %w", err)
+	}
+	return oldValue.OrdersYear, nil
+}
+
+// AddOrdersYear adds i to the "orders_year" field.
+func (m *ShopperLayerMutation) AddOrdersYear(i int) {
+	if m.addorders_year != nil {
+		*m.addorders_year += i
+	} else {
+		m.addorders_year = &i
+	}
+}
+
+// AddedOrdersYear returns the value that was added to the "orders_year" field in this mutation.
+func (m *ShopperLayerMutation) AddedOrdersYear() (r int, exists bool) {
+	v := m.addorders_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrdersYear resets all changes to the "orders_year" field.
+func (m *ShopperLayerMutation) ResetOrdersYear() {
+	m.orders_year = nil
+	m.addorders_year = nil
+}
+
+// SetSpendYear sets the "spend_year" field.
+func (m *ShopperLayerMutation) SetSpendYear(i int64) {
+	m.spend_year = &i
+	m.addspend_year = nil
+}
+
+// SpendYear returns the value of the "spend_year" field in the mutation.
+func (m *ShopperLayerMutation) SpendYear() (r int64, exists bool) {
+	v := m.spend_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSpendYear returns the old "spend_year" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldSpendYear(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSpendYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSpendYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSpendYear: %w", err)
+	}
+	return oldValue.SpendYear, nil
+}
+
+// AddSpendYear adds i to the "spend_year" field.
+func (m *ShopperLayerMutation) AddSpendYear(i int64) {
+	if m.addspend_year != nil {
+		*m.addspend_year += i
+	} else {
+		m.addspend_year = &i
+	}
+}
+
+// AddedSpendYear returns the value that was added to the "spend_year" field in this mutation.
+func (m *ShopperLayerMutation) AddedSpendYear() (r int64, exists bool) {
+	v := m.addspend_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSpendYear resets all changes to the "spend_year" field.
+func (m *ShopperLayerMutation) ResetSpendYear() {
+	m.spend_year = nil
+	m.addspend_year = nil
+}
+
+// SetR sets the "r" field.
+func (m *ShopperLayerMutation) SetR(i int8) {
+	m.r = &i
+	m.addr = nil
+}
+
+// R returns the value of the "r" field in the mutation.
+func (m *ShopperLayerMutation) R() (r int8, exists bool) {
+	v := m.r
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR returns the old "r" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldR(ctx context.Context) (v int8, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR: %w", err)
+	}
+	return oldValue.R, nil
+}
+
+// AddR adds i to the "r" field.
+func (m *ShopperLayerMutation) AddR(i int8) {
+	if m.addr != nil {
+		*m.addr += i
+	} else {
+		m.addr = &i
+	}
+}
+
+// AddedR returns the value that was added to the "r" field in this mutation.
+func (m *ShopperLayerMutation) AddedR() (r int8, exists bool) {
+	v := m.addr
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetR resets all changes to the "r" field.
+func (m *ShopperLayerMutation) ResetR() {
+	m.r = nil
+	m.addr = nil
+}
+
+// SetF sets the "f" field.
+func (m *ShopperLayerMutation) SetF(i int8) {
+	m.f = &i
+	m.addf = nil
+}
+
+// F returns the value of the "f" field in the mutation.
+func (m *ShopperLayerMutation) F() (r int8, exists bool) {
+	v := m.f
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldF returns the old "f" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldF(ctx context.Context) (v int8, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldF is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldF requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldF: %w", err)
+	}
+	return oldValue.F, nil
+}
+
+// AddF adds i to the "f" field.
+func (m *ShopperLayerMutation) AddF(i int8) {
+	if m.addf != nil {
+		*m.addf += i
+	} else {
+		m.addf = &i
+	}
+}
+
+// AddedF returns the value that was added to the "f" field in this mutation.
+func (m *ShopperLayerMutation) AddedF() (r int8, exists bool) {
+	v := m.addf
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetF resets all changes to the "f" field.
+func (m *ShopperLayerMutation) ResetF() {
+	m.f = nil
+	m.addf = nil
+}
+
+// SetM sets the "m" field.
+func (m *ShopperLayerMutation) SetM(i int8) {
+	m.m = &i
+	m.addm = nil
+}
+
+// M returns the value of the "m" field in the mutation.
+func (m *ShopperLayerMutation) M() (r int8, exists bool) {
+	v := m.m
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldM returns the old "m" field's value of the ShopperLayer entity.
+// If the ShopperLayer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShopperLayerMutation) OldM(ctx context.Context) (v int8, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldM is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldM requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldM: %w", err)
+	}
+	return oldValue.M, nil
+}
+
+// AddM adds i to the "m" field.
+func (m *ShopperLayerMutation) AddM(i int8) {
+	if m.addm != nil {
+		*m.addm += i
+	} else {
+		m.addm = &i
+	}
+}
+
+// AddedM returns the value that was added to the "m" field in this mutation.
+func (m *ShopperLayerMutation) AddedM() (r int8, exists bool) {
+	v := m.addm
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetM resets all changes to the "m" field.
+func (m *ShopperLayerMutation) ResetM() {
+	m.m = nil
+	m.addm = nil
+}
+
+// Where appends a list predicates to the ShopperLayerMutation builder.
+func (m *ShopperLayerMutation) Where(ps ...predicate.ShopperLayer) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ShopperLayerMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ShopperLayerMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ShopperLayer, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ShopperLayerMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ShopperLayerMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ShopperLayer).
+func (m *ShopperLayerMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ShopperLayerMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.day != nil {
+		fields = append(fields, shopperlayer.FieldDay)
+	}
+	if m.user_id != nil {
+		fields = append(fields, shopperlayer.FieldUserID)
+	}
+	if m.layer != nil {
+		fields = append(fields, shopperlayer.FieldLayer)
+	}
+	if m.from_share != nil {
+		fields = append(fields, shopperlayer.FieldFromShare)
+	}
+	if m.leader_id != nil {
+		fields = append(fields, shopperlayer.FieldLeaderID)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, shopperlayer.FieldGridCell)
+	}
+	if m.first_paid_at != nil {
+		fields = append(fields, shopperlayer.FieldFirstPaidAt)
+	}
+	if m.last_paid_at != nil {
+		fields = append(fields, shopperlayer.FieldLastPaidAt)
+	}
+	if m.orders_month != nil {
+		fields = append(fields, shopperlayer.FieldOrdersMonth)
+	}
+	if m.orders_quarter != nil {
+		fields = append(fields, shopperlayer.FieldOrdersQuarter)
+	}
+	if m.orders_year != nil {
+		fields = append(fields, shopperlayer.FieldOrdersYear)
+	}
+	if m.spend_year != nil {
+		fields = append(fields, shopperlayer.FieldSpendYear)
+	}
+	if m.r != nil {
+		fields = append(fields, shopperlayer.FieldR)
+	}
+	if m.f != nil {
+		fields = append(fields, shopperlayer.FieldF)
+	}
+	if m.m != nil {
+		fields = append(fields, shopperlayer.FieldM)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ShopperLayerMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case shopperlayer.FieldDay:
+		return m.Day()
+	case shopperlayer.FieldUserID:
+		return m.UserID()
+	case shopperlayer.FieldLayer:
+		return m.Layer()
+	case shopperlayer.FieldFromShare:
+		return m.FromShare()
+	case shopperlayer.FieldLeaderID:
+		return m.LeaderID()
+	case shopperlayer.FieldGridCell:
+		return m.GridCell()
+	case shopperlayer.FieldFirstPaidAt:
+		return m.FirstPaidAt()
+	case shopperlayer.FieldLastPaidAt:
+		return m.LastPaidAt()
+	case shopperlayer.FieldOrdersMonth:
+		return m.OrdersMonth()
+	case shopperlayer.FieldOrdersQuarter:
+		return m.OrdersQuarter()
+	case shopperlayer.FieldOrdersYear:
+		return m.OrdersYear()
+	case shopperlayer.FieldSpendYear:
+		return m.SpendYear()
+	case shopperlayer.FieldR:
+		return m.R()
+	case shopperlayer.FieldF:
+		return m.F()
+	case shopperlayer.FieldM:
+		return m.M()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ShopperLayerMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case shopperlayer.FieldDay:
+		return m.OldDay(ctx)
+	case shopperlayer.FieldUserID:
+		return m.OldUserID(ctx)
+	case shopperlayer.FieldLayer:
+		return m.OldLayer(ctx)
+	case shopperlayer.FieldFromShare:
+		return m.OldFromShare(ctx)
+	case shopperlayer.FieldLeaderID:
+		return m.OldLeaderID(ctx)
+	case shopperlayer.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case shopperlayer.FieldFirstPaidAt:
+		return m.OldFirstPaidAt(ctx)
+	case shopperlayer.FieldLastPaidAt:
+		return m.OldLastPaidAt(ctx)
+	case shopperlayer.FieldOrdersMonth:
+		return m.OldOrdersMonth(ctx)
+	case shopperlayer.FieldOrdersQuarter:
+		return m.OldOrdersQuarter(ctx)
+	case shopperlayer.FieldOrdersYear:
+		return m.OldOrdersYear(ctx)
+	case shopperlayer.FieldSpendYear:
+		return m.OldSpendYear(ctx)
+	case shopperlayer.FieldR:
+		return m.OldR(ctx)
+	case shopperlayer.FieldF:
+		return m.OldF(ctx)
+	case shopperlayer.FieldM:
+		return m.OldM(ctx)
+	}
+	return nil, fmt.Errorf("unknown ShopperLayer field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShopperLayerMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case shopperlayer.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case shopperlayer.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case shopperlayer.FieldLayer:
+		v, ok := value.(shopperlayer.Layer)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLayer(v)
+		return nil
+	case shopperlayer.FieldFromShare:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromShare(v)
+		return nil
+	case shopperlayer.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaderID(v)
+		return nil
+	case shopperlayer.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case shopperlayer.FieldFirstPaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstPaidAt(v)
+		return nil
+	case shopperlayer.FieldLastPaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastPaidAt(v)
+		return nil
+	case shopperlayer.FieldOrdersMonth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrdersMonth(v)
+		return nil
+	case shopperlayer.FieldOrdersQuarter:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrdersQuarter(v)
+		return nil
+	case shopperlayer.FieldOrdersYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrdersYear(v)
+		return nil
+	case shopperlayer.FieldSpendYear:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSpendYear(v)
+		return nil
+	case shopperlayer.FieldR:
+		v, ok := value.(int8)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR(v)
+		return nil
+	case shopperlayer.FieldF:
+		v, ok := value.(int8)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetF(v)
+		return nil
+	case shopperlayer.FieldM:
+		v, ok := value.(int8)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetM(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperLayer field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ShopperLayerMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, shopperlayer.FieldUserID)
+	}
+	if m.addleader_id != nil {
+		fields = append(fields, shopperlayer.FieldLeaderID)
+	}
+	if m.addorders_month != nil {
+		fields = append(fields, shopperlayer.FieldOrdersMonth)
+	}
+	if m.addorders_quarter != nil {
+		fields = append(fields, shopperlayer.FieldOrdersQuarter)
+	}
+	if m.addorders_year != nil {
+		fields = append(fields, shopperlayer.FieldOrdersYear)
+	}
+	if m.addspend_year != nil {
+		fields = append(fields, shopperlayer.FieldSpendYear)
+	}
+	if m.addr != nil {
+		fields = append(fields, shopperlayer.FieldR)
+	}
+	if m.addf != nil {
+		fields = append(fields, shopperlayer.FieldF)
+	}
+	if m.addm != nil {
+		fields = append(fields, shopperlayer.FieldM)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ShopperLayerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case shopperlayer.FieldUserID:
+		return m.AddedUserID()
+	case shopperlayer.FieldLeaderID:
+		return m.AddedLeaderID()
+	case shopperlayer.FieldOrdersMonth:
+		return m.AddedOrdersMonth()
+	case shopperlayer.FieldOrdersQuarter:
+		return m.AddedOrdersQuarter()
+	case shopperlayer.FieldOrdersYear:
+		return m.AddedOrdersYear()
+	case shopperlayer.FieldSpendYear:
+		return m.AddedSpendYear()
+	case shopperlayer.FieldR:
+		return m.AddedR()
+	case shopperlayer.FieldF:
+		return m.AddedF()
+	case shopperlayer.FieldM:
+		return m.AddedM()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShopperLayerMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case shopperlayer.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case shopperlayer.FieldLeaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaderID(v)
+		return nil
+	case shopperlayer.FieldOrdersMonth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrdersMonth(v)
+		return nil
+	case shopperlayer.FieldOrdersQuarter:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrdersQuarter(v)
+		return nil
+	case shopperlayer.FieldOrdersYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrdersYear(v)
+		return nil
+	case shopperlayer.FieldSpendYear:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSpendYear(v)
+		return nil
+	case shopperlayer.FieldR:
+		v, ok := value.(int8)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR(v)
+		return nil
+	case shopperlayer.FieldF:
+		v, ok := value.(int8)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddF(v)
+		return nil
+	case shopperlayer.FieldM:
+		v, ok := value.(int8)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddM(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperLayer numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ShopperLayerMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ShopperLayerMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ShopperLayerMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ShopperLayer nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ShopperLayerMutation) ResetField(name string) error {
+	switch name {
+	case shopperlayer.FieldDay:
+		m.ResetDay()
+		return nil
+	case shopperlayer.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case shopperlayer.FieldLayer:
+		m.ResetLayer()
+		return nil
+	case shopperlayer.FieldFromShare:
+		m.ResetFromShare()
+		return nil
+	case shopperlayer.FieldLeaderID:
+		m.ResetLeaderID()
+		return nil
+	case shopperlayer.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case shopperlayer.FieldFirstPaidAt:
+		m.ResetFirstPaidAt()
+		return nil
+	case shopperlayer.FieldLastPaidAt:
+		m.ResetLastPaidAt()
+		return nil
+	case shopperlayer.FieldOrdersMonth:
+		m.ResetOrdersMonth()
+		return nil
+	case shopperlayer.FieldOrdersQuarter:
+		m.ResetOrdersQuarter()
+		return nil
+	case shopperlayer.FieldOrdersYear:
+		m.ResetOrdersYear()
+		return nil
+	case shopperlayer.FieldSpendYear:
+		m.ResetSpendYear()
+		return nil
+	case shopperlayer.FieldR:
+		m.ResetR()
+		return nil
+	case shopperlayer.FieldF:
+		m.ResetF()
+		return nil
+	case shopperlayer.FieldM:
+		m.ResetM()
+		return nil
+	}
+	return fmt.Errorf("unknown ShopperLayer field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ShopperLayerMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ShopperLayerMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ShopperLayerMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ShopperLayerMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ShopperLayerMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ShopperLayerMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ShopperLayerMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ShopperLayer unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ShopperLayerMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ShopperLayer edge %s", name)
+}
+
 // ShopperNoticeMutation represents an operation that mutates the ShopperNotice nodes in the graph.
 type ShopperNoticeMutation struct {
 	config
@@ -44574,6 +46490,2774 @@ func (m *SkuPriceDayMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SkuPriceDayMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown SkuPriceDay edge %s", name)
+}
+
+// SubscriptionConsentMutation represents an operation that mutates the SubscriptionConsent nodes in the graph.
+type SubscriptionConsentMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	user_id       *int
+	adduser_id    *int
+	template_id   *string
+	request_id    *string
+	accepted_at   *time.Time
+	used_at       *time.Time
+	used_by       *int
+	addused_by    *int
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*SubscriptionConsent, error)
+	predicates    []predicate.SubscriptionConsent
+}
+
+var _ ent.Mutation = (*SubscriptionConsentMutation)(nil)
+
+// subscriptionconsentOption allows management of the mutation configuration using functional options.
+type subscriptionconsentOption func(*SubscriptionConsentMutation)
+
+// newSubscriptionConsentMutation creates new mutation for the SubscriptionConsent entity.
+func newSubscriptionConsentMutation(c config, op Op, opts ...subscriptionconsentOption) *SubscriptionConsentMutation {
+	m := &SubscriptionConsentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSubscriptionConsent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSubscriptionConsentID sets the ID field of the mutation.
+func withSubscriptionConsentID(id int) subscriptionconsentOption {
+	return func(m *SubscriptionConsentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SubscriptionConsent
+		)
+		m.oldValue = func(ctx context.Context) (*SubscriptionConsent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SubscriptionConsent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSubscriptionConsent sets the old SubscriptionConsent of the mutation.
+func withSubscriptionConsent(node *SubscriptionConsent) subscriptionconsentOption {
+	return func(m *SubscriptionConsentMutation) {
+		m.oldValue = func(context.Context) (*SubscriptionConsent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SubscriptionConsentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SubscriptionConsentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SubscriptionConsentMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SubscriptionConsentMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SubscriptionConsent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SubscriptionConsentMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SubscriptionConsentMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SubscriptionConsent entity.
+// If the SubscriptionConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionConsentMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *SubscriptionConsentMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *SubscriptionConsentMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SubscriptionConsentMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetTemplateID sets the "template_id" field.
+func (m *SubscriptionConsentMutation) SetTemplateID(s string) {
+	m.template_id = &s
+}
+
+// TemplateID returns the value of the "template_id" field in the mutation.
+func (m *SubscriptionConsentMutation) TemplateID() (r string, exists bool) {
+	v := m.template_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTemplateID returns the old "template_id" field's value of the SubscriptionConsent entity.
+// If the SubscriptionConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionConsentMutation) OldTemplateID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTemplateID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTemplateID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTemplateID: %w", err)
+	}
+	return oldValue.TemplateID, nil
+}
+
+// ResetTemplateID resets all changes to the "template_id" field.
+func (m *SubscriptionConsentMutation) ResetTemplateID() {
+	m.template_id = nil
+}
+
+// SetRequestID sets the "request_id" field.
+func (m *SubscriptionConsentMutation) SetRequestID(s string) {
+	m.request_id = &s
+}
+
+// RequestID returns the value of the "request_id" field in the mutation.
+func (m *SubscriptionConsentMutation) RequestID() (r string, exists bool) {
+	v := m.request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestID returns the old "request_id" field's value of the SubscriptionConsent entity.
+// If the SubscriptionConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionConsentMutation) OldRequestID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestID: %w", err)
+	}
+	return oldValue.RequestID, nil
+}
+
+// ResetRequestID resets all changes to the "request_id" field.
+func (m *SubscriptionConsentMutation) ResetRequestID() {
+	m.request_id = nil
+}
+
+// SetAcceptedAt sets the "accepted_at" field.
+func (m *SubscriptionConsentMutation) SetAcceptedAt(t time.Time) {
+	m.accepted_at = &t
+}
+
+// AcceptedAt returns the value of the "accepted_at" field in the mutation.
+func (m *SubscriptionConsentMutation) AcceptedAt() (r time.Time, exists bool) {
+	v := m.accepted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAcceptedAt returns the old "accepted_at" field's value of the SubscriptionConsent entity.
+// If the SubscriptionConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionConsentMutation) OldAcceptedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAcceptedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAcceptedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAcceptedAt: %w", err)
+	}
+	return oldValue.AcceptedAt, nil
+}
+
+// ResetAcceptedAt resets all changes to the "accepted_at" field.
+func (m *SubscriptionConsentMutation) ResetAcceptedAt() {
+	m.accepted_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *SubscriptionConsentMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *SubscriptionConsentMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the SubscriptionConsent entity.
+// If the SubscriptionConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionConsentMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *SubscriptionConsentMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[subscriptionconsent.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *SubscriptionConsentMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[subscriptionconsent.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *SubscriptionConsentMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, subscriptionconsent.FieldUsedAt)
+}
+
+// SetUsedBy sets the "used_by" field.
+func (m *SubscriptionConsentMutation) SetUsedBy(i int) {
+	m.used_by = &i
+	m.addused_by = nil
+}
+
+// UsedBy returns the value of the "used_by" field in the mutation.
+func (m *SubscriptionConsentMutation) UsedBy() (r int, exists bool) {
+	v := m.used_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedBy returns the old "used_by" field's value of the SubscriptionConsent entity.
+// If the SubscriptionConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionConsentMutation) OldUsedBy(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedBy: %w", err)
+	}
+	return oldValue.UsedBy, nil
+}
+
+// AddUsedBy adds i to the "used_by" field.
+func (m *SubscriptionConsentMutation) AddUsedBy(i int) {
+	if m.addused_by != nil {
+		*m.addused_by += i
+	} else {
+		m.addused_by = &i
+	}
+}
+
+// AddedUsedBy returns the value that was added to the "used_by" field in this mutation.
+func (m *SubscriptionConsentMutation) AddedUsedBy() (r int, exists bool) {
+	v := m.addused_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUsedBy clears the value of the "used_by" field.
+func (m *SubscriptionConsentMutation) ClearUsedBy() {
+	m.used_by = nil
+	m.addused_by = nil
+	m.clearedFields[subscriptionconsent.FieldUsedBy] = struct{}{}
+}
+
+// UsedByCleared returns if the "used_by" field was cleared in this mutation.
+func (m *SubscriptionConsentMutation) UsedByCleared() bool {
+	_, ok := m.clearedFields[subscriptionconsent.FieldUsedBy]
+	return ok
+}
+
+// ResetUsedBy resets all changes to the "used_by" field.
+func (m *SubscriptionConsentMutation) ResetUsedBy() {
+	m.used_by = nil
+	m.addused_by = nil
+	delete(m.clearedFields, subscriptionconsent.FieldUsedBy)
+}
+
+// Where appends a list predicates to the SubscriptionConsentMutation builder.
+func (m *SubscriptionConsentMutation) Where(ps ...predicate.SubscriptionConsent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SubscriptionConsentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SubscriptionConsentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SubscriptionConsent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SubscriptionConsentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SubscriptionConsentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SubscriptionConsent).
+func (m *SubscriptionConsentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SubscriptionConsentMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.user_id != nil {
+		fields = append(fields, subscriptionconsent.FieldUserID)
+	}
+	if m.template_id != nil {
+		fields = append(fields, subscriptionconsent.FieldTemplateID)
+	}
+	if m.request_id != nil {
+		fields = append(fields, subscriptionconsent.FieldRequestID)
+	}
+	if m.accepted_at != nil {
+		fields = append(fields, subscriptionconsent.FieldAcceptedAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, subscriptionconsent.FieldUsedAt)
+	}
+	if m.used_by != nil {
+		fields = append(fields, subscriptionconsent.FieldUsedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SubscriptionConsentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case subscriptionconsent.FieldUserID:
+		return m.UserID()
+	case subscriptionconsent.FieldTemplateID:
+		return m.TemplateID()
+	case subscriptionconsent.FieldRequestID:
+		return m.RequestID()
+	case subscriptionconsent.FieldAcceptedAt:
+		return m.AcceptedAt()
+	case subscriptionconsent.FieldUsedAt:
+		return m.UsedAt()
+	case subscriptionconsent.FieldUsedBy:
+		return m.UsedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SubscriptionConsentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case subscriptionconsent.FieldUserID:
+		return m.OldUserID(ctx)
+	case subscriptionconsent.FieldTemplateID:
+		return m.OldTemplateID(ctx)
+	case subscriptionconsent.FieldRequestID:
+		return m.OldRequestID(ctx)
+	case subscriptionconsent.FieldAcceptedAt:
+		return m.OldAcceptedAt(ctx)
+	case subscriptionconsent.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case subscriptionconsent.FieldUsedBy:
+		return m.OldUsedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown SubscriptionConsent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubscriptionConsentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case subscriptionconsent.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case subscriptionconsent.FieldTemplateID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTemplateID(v)
+		return nil
+	case subscriptionconsent.FieldRequestID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestID(v)
+		return nil
+	case subscriptionconsent.FieldAcceptedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAcceptedAt(v)
+		return nil
+	case subscriptionconsent.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case subscriptionconsent.FieldUsedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionConsent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SubscriptionConsentMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, subscriptionconsent.FieldUserID)
+	}
+	if m.addused_by != nil {
+		fields = append(fields, subscriptionconsent.FieldUsedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SubscriptionConsentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case subscriptionconsent.FieldUserID:
+		return m.AddedUserID()
+	case subscriptionconsent.FieldUsedBy:
+		return m.AddedUsedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubscriptionConsentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case subscriptionconsent.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case subscriptionconsent.FieldUsedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUsedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionConsent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SubscriptionConsentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(subscriptionconsent.FieldUsedAt) {
+		fields = append(fields, subscriptionconsent.FieldUsedAt)
+	}
+	if m.FieldCleared(subscriptionconsent.FieldUsedBy) {
+		fields = append(fields, subscriptionconsent.FieldUsedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SubscriptionConsentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SubscriptionConsentMutation) ClearField(name string) error {
+	switch name {
+	case subscriptionconsent.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	case subscriptionconsent.FieldUsedBy:
+		m.ClearUsedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionConsent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SubscriptionConsentMutation) ResetField(name string) error {
+	switch name {
+	case subscriptionconsent.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case subscriptionconsent.FieldTemplateID:
+		m.ResetTemplateID()
+		return nil
+	case subscriptionconsent.FieldRequestID:
+		m.ResetRequestID()
+		return nil
+	case subscriptionconsent.FieldAcceptedAt:
+		m.ResetAcceptedAt()
+		return nil
+	case subscriptionconsent.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case subscriptionconsent.FieldUsedBy:
+		m.ResetUsedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SubscriptionConsent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SubscriptionConsentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SubscriptionConsentMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SubscriptionConsentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SubscriptionConsentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SubscriptionConsentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SubscriptionConsentMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SubscriptionConsentMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SubscriptionConsent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SubscriptionConsentMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SubscriptionConsent edge %s", name)
+}
+
+// TargetedSendMutation represents an operation that mutates the TargetedSend nodes in the graph.
+type TargetedSendMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	day               *string
+	layer             *targetedsend.Layer
+	grid_cell         *string
+	kind              *targetedsend.Kind
+	coupon_send_id    *int
+	addcoupon_send_id *int
+	template_id       *string
+	page              *string
+	data              *string
+	note              *string
+	status            *targetedsend.Status
+	total             *int
+	addtotal          *int
+	created_by        *int
+	addcreated_by     *int
+	leased_until      *time.Time
+	finished_at       *time.Time
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*TargetedSend, error)
+	predicates        []predicate.TargetedSend
+}
+
+var _ ent.Mutation = (*TargetedSendMutation)(nil)
+
+// targetedsendOption allows management of the mutation configuration using functional options.
+type targetedsendOption func(*TargetedSendMutation)
+
+// newTargetedSendMutation creates new mutation for the TargetedSend entity.
+func newTargetedSendMutation(c config, op Op, opts ...targetedsendOption) *TargetedSendMutation {
+	m := &TargetedSendMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTargetedSend,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTargetedSendID sets the ID field of the mutation.
+func withTargetedSendID(id int) targetedsendOption {
+	return func(m *TargetedSendMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TargetedSend
+		)
+		m.oldValue = func(ctx context.Context) (*TargetedSend, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TargetedSend.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTargetedSend sets the old TargetedSend of the mutation.
+func withTargetedSend(node *TargetedSend) targetedsendOption {
+	return func(m *TargetedSendMutation) {
+		m.oldValue = func(context.Context) (*TargetedSend, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TargetedSendMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TargetedSendMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TargetedSendMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TargetedSendMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TargetedSend.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TargetedSendMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TargetedSendMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TargetedSendMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TargetedSendMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TargetedSendMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TargetedSendMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetDay sets the "day" field.
+func (m *TargetedSendMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *TargetedSendMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *TargetedSendMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetLayer sets the "layer" field.
+func (m *TargetedSendMutation) SetLayer(t targetedsend.Layer) {
+	m.layer = &t
+}
+
+// Layer returns the value of the "layer" field in the mutation.
+func (m *TargetedSendMutation) Layer() (r targetedsend.Layer, exists bool) {
+	v := m.layer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLayer returns the old "layer" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldLayer(ctx context.Context) (v targetedsend.Layer, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLayer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLayer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLayer: %w", err)
+	}
+	return oldValue.Layer, nil
+}
+
+// ResetLayer resets all changes to the "layer" field.
+func (m *TargetedSendMutation) ResetLayer() {
+	m.layer = nil
+}
+
+// SetGridCell sets the "grid_cell" field.
+func (m *TargetedSendMutation) SetGridCell(s string) {
+	m.grid_cell = &s
+}
+
+// GridCell returns the value of the "grid_cell" field in the mutation.
+func (m *TargetedSendMutation) GridCell() (r string, exists bool) {
+	v := m.grid_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridCell returns the old "grid_cell" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldGridCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridCell: %w", err)
+	}
+	return oldValue.GridCell, nil
+}
+
+// ResetGridCell resets all changes to the "grid_cell" field.
+func (m *TargetedSendMutation) ResetGridCell() {
+	m.grid_cell = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *TargetedSendMutation) SetKind(t targetedsend.Kind) {
+	m.kind = &t
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *TargetedSendMutation) Kind() (r targetedsend.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldKind(ctx context.Context) (v targetedsend.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *TargetedSendMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetCouponSendID sets the "coupon_send_id" field.
+func (m *TargetedSendMutation) SetCouponSendID(i int) {
+	m.coupon_send_id = &i
+	m.addcoupon_send_id = nil
+}
+
+// CouponSendID returns the value of the "coupon_send_id" field in the mutation.
+func (m *TargetedSendMutation) CouponSendID() (r int, exists bool) {
+	v := m.coupon_send_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCouponSendID returns the old "coupon_send_id" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldCouponSendID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCouponSendID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCouponSendID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCouponSendID: %w", err)
+	}
+	return oldValue.CouponSendID, nil
+}
+
+// AddCouponSendID adds i to the "coupon_send_id" field.
+func (m *TargetedSendMutation) AddCouponSendID(i int) {
+	if m.addcoupon_send_id != nil {
+		*m.addcoupon_send_id += i
+	} else {
+		m.addcoupon_send_id = &i
+	}
+}
+
+// AddedCouponSendID returns the value that was added to the "coupon_send_id" field in this mutation.
+func (m *TargetedSendMutation) AddedCouponSendID() (r int, exists bool) {
+	v := m.addcoupon_send_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCouponSendID clears the value of the "coupon_send_id" field.
+func (m *TargetedSendMutation) ClearCouponSendID() {
+	m.coupon_send_id = nil
+	m.addcoupon_send_id = nil
+	m.clearedFields[targetedsend.FieldCouponSendID] = struct{}{}
+}
+
+// CouponSendIDCleared returns if the "coupon_send_id" field was cleared in this mutation.
+func (m *TargetedSendMutation) CouponSendIDCleared() bool {
+	_, ok := m.clearedFields[targetedsend.FieldCouponSendID]
+	return ok
+}
+
+// ResetCouponSendID resets all changes to the "coupon_send_id" field.
+func (m *TargetedSendMutation) ResetCouponSendID() {
+	m.coupon_send_id = nil
+	m.addcoupon_send_id = nil
+	delete(m.clearedFields, targetedsend.FieldCouponSendID)
+}
+
+// SetTemplateID sets the "template_id" field.
+func (m *TargetedSendMutation) SetTemplateID(s string) {
+	m.template_id = &s
+}
+
+// TemplateID returns the value of the "template_id" field in the mutation.
+func (m *TargetedSendMutation) TemplateID() (r string, exists bool) {
+	v := m.template_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTemplateID returns the old "template_id" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldTemplateID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTemplateID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTemplateID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTemplateID: %w", err)
+	}
+	return oldValue.TemplateID, nil
+}
+
+// ClearTemplateID clears the value of the "template_id" field.
+func (m *TargetedSendMutation) ClearTemplateID() {
+	m.template_id = nil
+	m.clearedFields[targetedsend.FieldTemplateID] = struct{}{}
+}
+
+// TemplateIDCleared returns if the "template_id" field was cleared in this mutation.
+func (m *TargetedSendMutation) TemplateIDCleared() bool {
+	_, ok := m.clearedFields[targetedsend.FieldTemplateID]
+	return ok
+}
+
+// ResetTemplateID resets all changes to the "template_id" field.
+func (m *TargetedSendMutation) ResetTemplateID() {
+	m.template_id = nil
+	delete(m.clearedFields, targetedsend.FieldTemplateID)
+}
+
+// SetPage sets the "page" field.
+func (m *TargetedSendMutation) SetPage(s string) {
+	m.page = &s
+}
+
+// Page returns the value of the "page" field in the mutation.
+func (m *TargetedSendMutation) Page() (r string, exists bool) {
+	v := m.page
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPage returns the old "page" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldPage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPage: %w", err)
+	}
+	return oldValue.Page, nil
+}
+
+// ClearPage clears the value of the "page" field.
+func (m *TargetedSendMutation) ClearPage() {
+	m.page = nil
+	m.clearedFields[targetedsend.FieldPage] = struct{}{}
+}
+
+// PageCleared returns if the "page" field was cleared in this mutation.
+func (m *TargetedSendMutation) PageCleared() bool {
+	_, ok := m.clearedFields[targetedsend.FieldPage]
+	return ok
+}
+
+// ResetPage resets all changes to the "page" field.
+func (m *TargetedSendMutation) ResetPage() {
+	m.page = nil
+	delete(m.clearedFields, targetedsend.FieldPage)
+}
+
+// SetData sets the "data" field.
+func (m *TargetedSendMutation) SetData(s string) {
+	m.data = &s
+}
+
+// Data returns the value of the "data" field in the mutation.
+func (m *TargetedSendMutation) Data() (r string, exists bool) {
+	v := m.data
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldData returns the old "data" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldData(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldData is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldData requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldData: %w", err)
+	}
+	return oldValue.Data, nil
+}
+
+// ClearData clears the value of the "data" field.
+func (m *TargetedSendMutation) ClearData() {
+	m.data = nil
+	m.clearedFields[targetedsend.FieldData] = struct{}{}
+}
+
+// DataCleared returns if the "data" field was cleared in this mutation.
+func (m *TargetedSendMutation) DataCleared() bool {
+	_, ok := m.clearedFields[targetedsend.FieldData]
+	return ok
+}
+
+// ResetData resets all changes to the "data" field.
+func (m *TargetedSendMutation) ResetData() {
+	m.data = nil
+	delete(m.clearedFields, targetedsend.FieldData)
+}
+
+// SetNote sets the "note" field.
+func (m *TargetedSendMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *TargetedSendMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *TargetedSendMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[targetedsend.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *TargetedSendMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[targetedsend.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *TargetedSendMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, targetedsend.FieldNote)
+}
+
+// SetStatus sets the "status" field.
+func (m *TargetedSendMutation) SetStatus(t targetedsend.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TargetedSendMutation) Status() (r targetedsend.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldStatus(ctx context.Context) (v targetedsend.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TargetedSendMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetTotal sets the "total" field.
+func (m *TargetedSendMutation) SetTotal(i int) {
+	m.total = &i
+	m.addtotal = nil
+}
+
+// Total returns the value of the "total" field in the mutation.
+func (m *TargetedSendMutation) Total() (r int, exists bool) {
+	v := m.total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotal returns the old "total" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotal: %w", err)
+	}
+	return oldValue.Total, nil
+}
+
+// AddTotal adds i to the "total" field.
+func (m *TargetedSendMutation) AddTotal(i int) {
+	if m.addtotal != nil {
+		*m.addtotal += i
+	} else {
+		m.addtotal = &i
+	}
+}
+
+// AddedTotal returns the value that was added to the "total" field in this mutation.
+func (m *TargetedSendMutation) AddedTotal() (r int, exists bool) {
+	v := m.addtotal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotal resets all changes to the "total" field.
+func (m *TargetedSendMutation) ResetTotal() {
+	m.total = nil
+	m.addtotal = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *TargetedSendMutation) SetCreatedBy(i int) {
+	m.created_by = &i
+	m.addcreated_by = nil
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *TargetedSendMutation) CreatedBy() (r int, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldCreatedBy(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// AddCreatedBy adds i to the "created_by" field.
+func (m *TargetedSendMutation) AddCreatedBy(i int) {
+	if m.addcreated_by != nil {
+		*m.addcreated_by += i
+	} else {
+		m.addcreated_by = &i
+	}
+}
+
+// AddedCreatedBy returns the value that was added to the "created_by" field in this mutation.
+func (m *TargetedSendMutation) AddedCreatedBy() (r int, exists bool) {
+	v := m.addcreated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *TargetedSendMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.addcreated_by = nil
+}
+
+// SetLeasedUntil sets the "leased_until" field.
+func (m *TargetedSendMutation) SetLeasedUntil(t time.Time) {
+	m.leased_until = &t
+}
+
+// LeasedUntil returns the value of the "leased_until" field in the mutation.
+func (m *TargetedSendMutation) LeasedUntil() (r time.Time, exists bool) {
+	v := m.leased_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeasedUntil returns the old "leased_until" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldLeasedUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeasedUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeasedUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeasedUntil: %w", err)
+	}
+	return oldValue.LeasedUntil, nil
+}
+
+// ClearLeasedUntil clears the value of the "leased_until" field.
+func (m *TargetedSendMutation) ClearLeasedUntil() {
+	m.leased_until = nil
+	m.clearedFields[targetedsend.FieldLeasedUntil] = struct{}{}
+}
+
+// LeasedUntilCleared returns if the "leased_until" field was cleared in this mutation.
+func (m *TargetedSendMutation) LeasedUntilCleared() bool {
+	_, ok := m.clearedFields[targetedsend.FieldLeasedUntil]
+	return ok
+}
+
+// ResetLeasedUntil resets all changes to the "leased_until" field.
+func (m *TargetedSendMutation) ResetLeasedUntil() {
+	m.leased_until = nil
+	delete(m.clearedFields, targetedsend.FieldLeasedUntil)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *TargetedSendMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *TargetedSendMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the TargetedSend entity.
+// If the TargetedSend object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *TargetedSendMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[targetedsend.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *TargetedSendMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[targetedsend.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *TargetedSendMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, targetedsend.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the TargetedSendMutation builder.
+func (m *TargetedSendMutation) Where(ps ...predicate.TargetedSend) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TargetedSendMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TargetedSendMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TargetedSend, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TargetedSendMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TargetedSendMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TargetedSend).
+func (m *TargetedSendMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TargetedSendMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.created_at != nil {
+		fields = append(fields, targetedsend.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, targetedsend.FieldUpdatedAt)
+	}
+	if m.day != nil {
+		fields = append(fields, targetedsend.FieldDay)
+	}
+	if m.layer != nil {
+		fields = append(fields, targetedsend.FieldLayer)
+	}
+	if m.grid_cell != nil {
+		fields = append(fields, targetedsend.FieldGridCell)
+	}
+	if m.kind != nil {
+		fields = append(fields, targetedsend.FieldKind)
+	}
+	if m.coupon_send_id != nil {
+		fields = append(fields, targetedsend.FieldCouponSendID)
+	}
+	if m.template_id != nil {
+		fields = append(fields, targetedsend.FieldTemplateID)
+	}
+	if m.page != nil {
+		fields = append(fields, targetedsend.FieldPage)
+	}
+	if m.data != nil {
+		fields = append(fields, targetedsend.FieldData)
+	}
+	if m.note != nil {
+		fields = append(fields, targetedsend.FieldNote)
+	}
+	if m.status != nil {
+		fields = append(fields, targetedsend.FieldStatus)
+	}
+	if m.total != nil {
+		fields = append(fields, targetedsend.FieldTotal)
+	}
+	if m.created_by != nil {
+		fields = append(fields, targetedsend.FieldCreatedBy)
+	}
+	if m.leased_until != nil {
+		fields = append(fields, targetedsend.FieldLeasedUntil)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, targetedsend.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TargetedSendMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case targetedsend.FieldCreatedAt:
+		return m.CreatedAt()
+	case targetedsend.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case targetedsend.FieldDay:
+		return m.Day()
+	case targetedsend.FieldLayer:
+		return m.Layer()
+	case targetedsend.FieldGridCell:
+		return m.GridCell()
+	case targetedsend.FieldKind:
+		return m.Kind()
+	case targetedsend.FieldCouponSendID:
+		return m.CouponSendID()
+	case targetedsend.FieldTemplateID:
+		return m.TemplateID()
+	case targetedsend.FieldPage:
+		return m.Page()
+	case targetedsend.FieldData:
+		return m.Data()
+	case targetedsend.FieldNote:
+		return m.Note()
+	case targetedsend.FieldStatus:
+		return m.Status()
+	case targetedsend.FieldTotal:
+		return m.Total()
+	case targetedsend.FieldCreatedBy:
+		return m.CreatedBy()
+	case targetedsend.FieldLeasedUntil:
+		return m.LeasedUntil()
+	case targetedsend.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TargetedSendMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case targetedsend.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case targetedsend.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case targetedsend.FieldDay:
+		return m.OldDay(ctx)
+	case targetedsend.FieldLayer:
+		return m.OldLayer(ctx)
+	case targetedsend.FieldGridCell:
+		return m.OldGridCell(ctx)
+	case targetedsend.FieldKind:
+		return m.OldKind(ctx)
+	case targetedsend.FieldCouponSendID:
+		return m.OldCouponSendID(ctx)
+	case targetedsend.FieldTemplateID:
+		return m.OldTemplateID(ctx)
+	case targetedsend.FieldPage:
+		return m.OldPage(ctx)
+	case targetedsend.FieldData:
+		return m.OldData(ctx)
+	case targetedsend.FieldNote:
+		return m.OldNote(ctx)
+	case targetedsend.FieldStatus:
+		return m.OldStatus(ctx)
+	case targetedsend.FieldTotal:
+		return m.OldTotal(ctx)
+	case targetedsend.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case targetedsend.FieldLeasedUntil:
+		return m.OldLeasedUntil(ctx)
+	case targetedsend.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown TargetedSend field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetedSendMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case targetedsend.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case targetedsend.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case targetedsend.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case targetedsend.FieldLayer:
+		v, ok := value.(targetedsend.Layer)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLayer(v)
+		return nil
+	case targetedsend.FieldGridCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridCell(v)
+		return nil
+	case targetedsend.FieldKind:
+		v, ok := value.(targetedsend.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case targetedsend.FieldCouponSendID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCouponSendID(v)
+		return nil
+	case targetedsend.FieldTemplateID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTemplateID(v)
+		return nil
+	case targetedsend.FieldPage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPage(v)
+		return nil
+	case targetedsend.FieldData:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetData(v)
+		return nil
+	case targetedsend.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case targetedsend.FieldStatus:
+		v, ok := value.(targetedsend.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case targetedsend.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotal(v)
+		return nil
+	case targetedsend.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case targetedsend.FieldLeasedUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeasedUntil(v)
+		return nil
+	case targetedsend.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSend field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TargetedSendMutation) AddedFields() []string {
+	var fields []string
+	if m.addcoupon_send_id != nil {
+		fields = append(fields, targetedsend.FieldCouponSendID)
+	}
+	if m.addtotal != nil {
+		fields = append(fields, targetedsend.FieldTotal)
+	}
+	if m.addcreated_by != nil {
+		fields = append(fields, targetedsend.FieldCreatedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TargetedSendMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case targetedsend.FieldCouponSendID:
+		return m.AddedCouponSendID()
+	case targetedsend.FieldTotal:
+		return m.AddedTotal()
+	case targetedsend.FieldCreatedBy:
+		return m.AddedCreatedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetedSendMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case targetedsend.FieldCouponSendID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCouponSendID(v)
+		return nil
+	case targetedsend.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotal(v)
+		return nil
+	case targetedsend.FieldCreatedBy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSend numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TargetedSendMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(targetedsend.FieldCouponSendID) {
+		fields = append(fields, targetedsend.FieldCouponSendID)
+	}
+	if m.FieldCleared(targetedsend.FieldTemplateID) {
+		fields = append(fields, targetedsend.FieldTemplateID)
+	}
+	if m.FieldCleared(targetedsend.FieldPage) {
+		fields = append(fields, targetedsend.FieldPage)
+	}
+	if m.FieldCleared(targetedsend.FieldData) {
+		fields = append(fields, targetedsend.FieldData)
+	}
+	if m.FieldCleared(targetedsend.FieldNote) {
+		fields = append(fields, targetedsend.FieldNote)
+	}
+	if m.FieldCleared(targetedsend.FieldLeasedUntil) {
+		fields = append(fields, targetedsend.FieldLeasedUntil)
+	}
+	if m.FieldCleared(targetedsend.FieldFinishedAt) {
+		fields = append(fields, targetedsend.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TargetedSendMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TargetedSendMutation) ClearField(name string) error {
+	switch name {
+	case targetedsend.FieldCouponSendID:
+		m.ClearCouponSendID()
+		return nil
+	case targetedsend.FieldTemplateID:
+		m.ClearTemplateID()
+		return nil
+	case targetedsend.FieldPage:
+		m.ClearPage()
+		return nil
+	case targetedsend.FieldData:
+		m.ClearData()
+		return nil
+	case targetedsend.FieldNote:
+		m.ClearNote()
+		return nil
+	case targetedsend.FieldLeasedUntil:
+		m.ClearLeasedUntil()
+		return nil
+	case targetedsend.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSend nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TargetedSendMutation) ResetField(name string) error {
+	switch name {
+	case targetedsend.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case targetedsend.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case targetedsend.FieldDay:
+		m.ResetDay()
+		return nil
+	case targetedsend.FieldLayer:
+		m.ResetLayer()
+		return nil
+	case targetedsend.FieldGridCell:
+		m.ResetGridCell()
+		return nil
+	case targetedsend.FieldKind:
+		m.ResetKind()
+		return nil
+	case targetedsend.FieldCouponSendID:
+		m.ResetCouponSendID()
+		return nil
+	case targetedsend.FieldTemplateID:
+		m.ResetTemplateID()
+		return nil
+	case targetedsend.FieldPage:
+		m.ResetPage()
+		return nil
+	case targetedsend.FieldData:
+		m.ResetData()
+		return nil
+	case targetedsend.FieldNote:
+		m.ResetNote()
+		return nil
+	case targetedsend.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case targetedsend.FieldTotal:
+		m.ResetTotal()
+		return nil
+	case targetedsend.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case targetedsend.FieldLeasedUntil:
+		m.ResetLeasedUntil()
+		return nil
+	case targetedsend.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSend field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TargetedSendMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TargetedSendMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TargetedSendMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TargetedSendMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TargetedSendMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TargetedSendMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TargetedSendMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown TargetedSend unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TargetedSendMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown TargetedSend edge %s", name)
+}
+
+// TargetedSendTargetMutation represents an operation that mutates the TargetedSendTarget nodes in the graph.
+type TargetedSendTargetMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	send_id       *int
+	addsend_id    *int
+	user_id       *int
+	adduser_id    *int
+	status        *targetedsendtarget.Status
+	consent_id    *int
+	addconsent_id *int
+	reason        *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*TargetedSendTarget, error)
+	predicates    []predicate.TargetedSendTarget
+}
+
+var _ ent.Mutation = (*TargetedSendTargetMutation)(nil)
+
+// targetedsendtargetOption allows management of the mutation configuration using functional options.
+type targetedsendtargetOption func(*TargetedSendTargetMutation)
+
+// newTargetedSendTargetMutation creates new mutation for the TargetedSendTarget entity.
+func newTargetedSendTargetMutation(c config, op Op, opts ...targetedsendtargetOption) *TargetedSendTargetMutation {
+	m := &TargetedSendTargetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTargetedSendTarget,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTargetedSendTargetID sets the ID field of the mutation.
+func withTargetedSendTargetID(id int) targetedsendtargetOption {
+	return func(m *TargetedSendTargetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TargetedSendTarget
+		)
+		m.oldValue = func(ctx context.Context) (*TargetedSendTarget, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TargetedSendTarget.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTargetedSendTarget sets the old TargetedSendTarget of the mutation.
+func withTargetedSendTarget(node *TargetedSendTarget) targetedsendtargetOption {
+	return func(m *TargetedSendTargetMutation) {
+		m.oldValue = func(context.Context) (*TargetedSendTarget, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TargetedSendTargetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TargetedSendTargetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TargetedSendTargetMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TargetedSendTargetMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TargetedSendTarget.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSendID sets the "send_id" field.
+func (m *TargetedSendTargetMutation) SetSendID(i int) {
+	m.send_id = &i
+	m.addsend_id = nil
+}
+
+// SendID returns the value of the "send_id" field in the mutation.
+func (m *TargetedSendTargetMutation) SendID() (r int, exists bool) {
+	v := m.send_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSendID returns the old "send_id" field's value of the TargetedSendTarget entity.
+// If the TargetedSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendTargetMutation) OldSendID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSendID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSendID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSendID: %w", err)
+	}
+	return oldValue.SendID, nil
+}
+
+// AddSendID adds i to the "send_id" field.
+func (m *TargetedSendTargetMutation) AddSendID(i int) {
+	if m.addsend_id != nil {
+		*m.addsend_id += i
+	} else {
+		m.addsend_id = &i
+	}
+}
+
+// AddedSendID returns the value that was added to the "send_id" field in this mutation.
+func (m *TargetedSendTargetMutation) AddedSendID() (r int, exists bool) {
+	v := m.addsend_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSendID resets all changes to the "send_id" field.
+func (m *TargetedSendTargetMutation) ResetSendID() {
+	m.send_id = nil
+	m.addsend_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *TargetedSendTargetMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *TargetedSendTargetMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the TargetedSendTarget entity.
+// If the TargetedSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendTargetMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *TargetedSendTargetMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *TargetedSendTargetMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *TargetedSendTargetMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TargetedSendTargetMutation) SetStatus(t targetedsendtarget.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TargetedSendTargetMutation) Status() (r targetedsendtarget.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the TargetedSendTarget entity.
+// If the TargetedSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendTargetMutation) OldStatus(ctx context.Context) (v targetedsendtarget.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TargetedSendTargetMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetConsentID sets the "consent_id" field.
+func (m *TargetedSendTargetMutation) SetConsentID(i int) {
+	m.consent_id = &i
+	m.addconsent_id = nil
+}
+
+// ConsentID returns the value of the "consent_id" field in the mutation.
+func (m *TargetedSendTargetMutation) ConsentID() (r int, exists bool) {
+	v := m.consent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsentID returns the old "consent_id" field's value of the TargetedSendTarget entity.
+// If the TargetedSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendTargetMutation) OldConsentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsentID: %w", err)
+	}
+	return oldValue.ConsentID, nil
+}
+
+// AddConsentID adds i to the "consent_id" field.
+func (m *TargetedSendTargetMutation) AddConsentID(i int) {
+	if m.addconsent_id != nil {
+		*m.addconsent_id += i
+	} else {
+		m.addconsent_id = &i
+	}
+}
+
+// AddedConsentID returns the value that was added to the "consent_id" field in this mutation.
+func (m *TargetedSendTargetMutation) AddedConsentID() (r int, exists bool) {
+	v := m.addconsent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearConsentID clears the value of the "consent_id" field.
+func (m *TargetedSendTargetMutation) ClearConsentID() {
+	m.consent_id = nil
+	m.addconsent_id = nil
+	m.clearedFields[targetedsendtarget.FieldConsentID] = struct{}{}
+}
+
+// ConsentIDCleared returns if the "consent_id" field was cleared in this mutation.
+func (m *TargetedSendTargetMutation) ConsentIDCleared() bool {
+	_, ok := m.clearedFields[targetedsendtarget.FieldConsentID]
+	return ok
+}
+
+// ResetConsentID resets all changes to the "consent_id" field.
+func (m *TargetedSendTargetMutation) ResetConsentID() {
+	m.consent_id = nil
+	m.addconsent_id = nil
+	delete(m.clearedFields, targetedsendtarget.FieldConsentID)
+}
+
+// SetReason sets the "reason" field.
+func (m *TargetedSendTargetMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *TargetedSendTargetMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the TargetedSendTarget entity.
+// If the TargetedSendTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetedSendTargetMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ClearReason clears the value of the "reason" field.
+func (m *TargetedSendTargetMutation) ClearReason() {
+	m.reason = nil
+	m.clearedFields[targetedsendtarget.FieldReason] = struct{}{}
+}
+
+// ReasonCleared returns if the "reason" field was cleared in this mutation.
+func (m *TargetedSendTargetMutation) ReasonCleared() bool {
+	_, ok := m.clearedFields[targetedsendtarget.FieldReason]
+	return ok
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *TargetedSendTargetMutation) ResetReason() {
+	m.reason = nil
+	delete(m.clearedFields, targetedsendtarget.FieldReason)
+}
+
+// Where appends a list predicates to the TargetedSendTargetMutation builder.
+func (m *TargetedSendTargetMutation) Where(ps ...predicate.TargetedSendTarget) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TargetedSendTargetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TargetedSendTargetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TargetedSendTarget, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TargetedSendTargetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TargetedSendTargetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TargetedSendTarget).
+func (m *TargetedSendTargetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TargetedSendTargetMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.send_id != nil {
+		fields = append(fields, targetedsendtarget.FieldSendID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, targetedsendtarget.FieldUserID)
+	}
+	if m.status != nil {
+		fields = append(fields, targetedsendtarget.FieldStatus)
+	}
+	if m.consent_id != nil {
+		fields = append(fields, targetedsendtarget.FieldConsentID)
+	}
+	if m.reason != nil {
+		fields = append(fields, targetedsendtarget.FieldReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TargetedSendTargetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case targetedsendtarget.FieldSendID:
+		return m.SendID()
+	case targetedsendtarget.FieldUserID:
+		return m.UserID()
+	case targetedsendtarget.FieldStatus:
+		return m.Status()
+	case targetedsendtarget.FieldConsentID:
+		return m.ConsentID()
+	case targetedsendtarget.FieldReason:
+		return m.Reason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TargetedSendTargetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case targetedsendtarget.FieldSendID:
+		return m.OldSendID(ctx)
+	case targetedsendtarget.FieldUserID:
+		return m.OldUserID(ctx)
+	case targetedsendtarget.FieldStatus:
+		return m.OldStatus(ctx)
+	case targetedsendtarget.FieldConsentID:
+		return m.OldConsentID(ctx)
+	case targetedsendtarget.FieldReason:
+		return m.OldReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown TargetedSendTarget field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetedSendTargetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case targetedsendtarget.FieldSendID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSendID(v)
+		return nil
+	case targetedsendtarget.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case targetedsendtarget.FieldStatus:
+		v, ok := value.(targetedsendtarget.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case targetedsendtarget.FieldConsentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsentID(v)
+		return nil
+	case targetedsendtarget.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSendTarget field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TargetedSendTargetMutation) AddedFields() []string {
+	var fields []string
+	if m.addsend_id != nil {
+		fields = append(fields, targetedsendtarget.FieldSendID)
+	}
+	if m.adduser_id != nil {
+		fields = append(fields, targetedsendtarget.FieldUserID)
+	}
+	if m.addconsent_id != nil {
+		fields = append(fields, targetedsendtarget.FieldConsentID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TargetedSendTargetMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case targetedsendtarget.FieldSendID:
+		return m.AddedSendID()
+	case targetedsendtarget.FieldUserID:
+		return m.AddedUserID()
+	case targetedsendtarget.FieldConsentID:
+		return m.AddedConsentID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetedSendTargetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case targetedsendtarget.FieldSendID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSendID(v)
+		return nil
+	case targetedsendtarget.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case targetedsendtarget.FieldConsentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddConsentID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSendTarget numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TargetedSendTargetMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(targetedsendtarget.FieldConsentID) {
+		fields = append(fields, targetedsendtarget.FieldConsentID)
+	}
+	if m.FieldCleared(targetedsendtarget.FieldReason) {
+		fields = append(fields, targetedsendtarget.FieldReason)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TargetedSendTargetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TargetedSendTargetMutation) ClearField(name string) error {
+	switch name {
+	case targetedsendtarget.FieldConsentID:
+		m.ClearConsentID()
+		return nil
+	case targetedsendtarget.FieldReason:
+		m.ClearReason()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSendTarget nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TargetedSendTargetMutation) ResetField(name string) error {
+	switch name {
+	case targetedsendtarget.FieldSendID:
+		m.ResetSendID()
+		return nil
+	case targetedsendtarget.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case targetedsendtarget.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case targetedsendtarget.FieldConsentID:
+		m.ResetConsentID()
+		return nil
+	case targetedsendtarget.FieldReason:
+		m.ResetReason()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetedSendTarget field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TargetedSendTargetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TargetedSendTargetMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TargetedSendTargetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TargetedSendTargetMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TargetedSendTargetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TargetedSendTargetMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TargetedSendTargetMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown TargetedSendTarget unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TargetedSendTargetMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown TargetedSendTarget edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

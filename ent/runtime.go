@@ -21,6 +21,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent/dailyjobrun"
 	"github.com/groupbuy/groupbuy/ent/grid"
 	"github.com/groupbuy/groupbuy/ent/invitation"
+	"github.com/groupbuy/groupbuy/ent/layersnapshot"
 	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/ent/leaderevent"
 	"github.com/groupbuy/groupbuy/ent/ledgeraccount"
@@ -44,9 +45,13 @@ import (
 	"github.com/groupbuy/groupbuy/ent/settlementshare"
 	"github.com/groupbuy/groupbuy/ent/shippingdeclaration"
 	"github.com/groupbuy/groupbuy/ent/shopperevent"
+	"github.com/groupbuy/groupbuy/ent/shopperlayer"
 	"github.com/groupbuy/groupbuy/ent/shoppernotice"
 	"github.com/groupbuy/groupbuy/ent/sku"
 	"github.com/groupbuy/groupbuy/ent/skupriceday"
+	"github.com/groupbuy/groupbuy/ent/subscriptionconsent"
+	"github.com/groupbuy/groupbuy/ent/targetedsend"
+	"github.com/groupbuy/groupbuy/ent/targetedsendtarget"
 	"github.com/groupbuy/groupbuy/ent/user"
 )
 
@@ -768,6 +773,36 @@ func init() {
 	invitationDescReason := invitationFields[6].Descriptor()
 	// invitation.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	invitation.ReasonValidator = invitationDescReason.Validators[0].(func(string) error)
+	layersnapshotFields := schema.LayerSnapshot{}.Fields()
+	_ = layersnapshotFields
+	// layersnapshotDescDay is the schema descriptor for day field.
+	layersnapshotDescDay := layersnapshotFields[0].Descriptor()
+	// layersnapshot.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	layersnapshot.DayValidator = func() func(string) error {
+		validators := layersnapshotDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// layersnapshotDescRules is the schema descriptor for rules field.
+	layersnapshotDescRules := layersnapshotFields[1].Descriptor()
+	// layersnapshot.RulesValidator is a validator for the "rules" field. It is called by the builders before save.
+	layersnapshot.RulesValidator = layersnapshotDescRules.Validators[0].(func(string) error)
+	// layersnapshotDescShoppers is the schema descriptor for shoppers field.
+	layersnapshotDescShoppers := layersnapshotFields[2].Descriptor()
+	// layersnapshot.DefaultShoppers holds the default value on creation for the shoppers field.
+	layersnapshot.DefaultShoppers = layersnapshotDescShoppers.Default.(int)
+	// layersnapshot.ShoppersValidator is a validator for the "shoppers" field. It is called by the builders before save.
+	layersnapshot.ShoppersValidator = layersnapshotDescShoppers.Validators[0].(func(int) error)
 	leaderMixin := schema.Leader{}.Mixin()
 	leaderMixinFields0 := leaderMixin[0].Fields()
 	_ = leaderMixinFields0
@@ -2191,6 +2226,58 @@ func init() {
 	shoppereventDescShareKey := shoppereventFields[11].Descriptor()
 	// shopperevent.ShareKeyValidator is a validator for the "share_key" field. It is called by the builders before save.
 	shopperevent.ShareKeyValidator = shoppereventDescShareKey.Validators[0].(func(string) error)
+	shopperlayerFields := schema.ShopperLayer{}.Fields()
+	_ = shopperlayerFields
+	// shopperlayerDescDay is the schema descriptor for day field.
+	shopperlayerDescDay := shopperlayerFields[0].Descriptor()
+	// shopperlayer.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	shopperlayer.DayValidator = func() func(string) error {
+		validators := shopperlayerDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// shopperlayerDescGridCell is the schema descriptor for grid_cell field.
+	shopperlayerDescGridCell := shopperlayerFields[5].Descriptor()
+	// shopperlayer.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	shopperlayer.GridCellValidator = shopperlayerDescGridCell.Validators[0].(func(string) error)
+	// shopperlayerDescOrdersMonth is the schema descriptor for orders_month field.
+	shopperlayerDescOrdersMonth := shopperlayerFields[8].Descriptor()
+	// shopperlayer.OrdersMonthValidator is a validator for the "orders_month" field. It is called by the builders before save.
+	shopperlayer.OrdersMonthValidator = shopperlayerDescOrdersMonth.Validators[0].(func(int) error)
+	// shopperlayerDescOrdersQuarter is the schema descriptor for orders_quarter field.
+	shopperlayerDescOrdersQuarter := shopperlayerFields[9].Descriptor()
+	// shopperlayer.OrdersQuarterValidator is a validator for the "orders_quarter" field. It is called by the builders before save.
+	shopperlayer.OrdersQuarterValidator = shopperlayerDescOrdersQuarter.Validators[0].(func(int) error)
+	// shopperlayerDescOrdersYear is the schema descriptor for orders_year field.
+	shopperlayerDescOrdersYear := shopperlayerFields[10].Descriptor()
+	// shopperlayer.OrdersYearValidator is a validator for the "orders_year" field. It is called by the builders before save.
+	shopperlayer.OrdersYearValidator = shopperlayerDescOrdersYear.Validators[0].(func(int) error)
+	// shopperlayerDescSpendYear is the schema descriptor for spend_year field.
+	shopperlayerDescSpendYear := shopperlayerFields[11].Descriptor()
+	// shopperlayer.SpendYearValidator is a validator for the "spend_year" field. It is called by the builders before save.
+	shopperlayer.SpendYearValidator = shopperlayerDescSpendYear.Validators[0].(func(int64) error)
+	// shopperlayerDescR is the schema descriptor for r field.
+	shopperlayerDescR := shopperlayerFields[12].Descriptor()
+	// shopperlayer.RValidator is a validator for the "r" field. It is called by the builders before save.
+	shopperlayer.RValidator = shopperlayerDescR.Validators[0].(func(int8) error)
+	// shopperlayerDescF is the schema descriptor for f field.
+	shopperlayerDescF := shopperlayerFields[13].Descriptor()
+	// shopperlayer.FValidator is a validator for the "f" field. It is called by the builders before save.
+	shopperlayer.FValidator = shopperlayerDescF.Validators[0].(func(int8) error)
+	// shopperlayerDescM is the schema descriptor for m field.
+	shopperlayerDescM := shopperlayerFields[14].Descriptor()
+	// shopperlayer.MValidator is a validator for the "m" field. It is called by the builders before save.
+	shopperlayer.MValidator = shopperlayerDescM.Validators[0].(func(int8) error)
 	shoppernoticeFields := schema.ShopperNotice{}.Fields()
 	_ = shoppernoticeFields
 	// shoppernoticeDescKind is the schema descriptor for kind field.
@@ -2326,6 +2413,121 @@ func init() {
 	skupricedayDescLowestFen := skupricedayFields[2].Descriptor()
 	// skupriceday.LowestFenValidator is a validator for the "lowest_fen" field. It is called by the builders before save.
 	skupriceday.LowestFenValidator = skupricedayDescLowestFen.Validators[0].(func(int64) error)
+	subscriptionconsentFields := schema.SubscriptionConsent{}.Fields()
+	_ = subscriptionconsentFields
+	// subscriptionconsentDescTemplateID is the schema descriptor for template_id field.
+	subscriptionconsentDescTemplateID := subscriptionconsentFields[1].Descriptor()
+	// subscriptionconsent.TemplateIDValidator is a validator for the "template_id" field. It is called by the builders before save.
+	subscriptionconsent.TemplateIDValidator = func() func(string) error {
+		validators := subscriptionconsentDescTemplateID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(template_id string) error {
+			for _, fn := range fns {
+				if err := fn(template_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// subscriptionconsentDescRequestID is the schema descriptor for request_id field.
+	subscriptionconsentDescRequestID := subscriptionconsentFields[2].Descriptor()
+	// subscriptionconsent.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
+	subscriptionconsent.RequestIDValidator = func() func(string) error {
+		validators := subscriptionconsentDescRequestID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(request_id string) error {
+			for _, fn := range fns {
+				if err := fn(request_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	targetedsendMixin := schema.TargetedSend{}.Mixin()
+	targetedsendMixinFields0 := targetedsendMixin[0].Fields()
+	_ = targetedsendMixinFields0
+	targetedsendFields := schema.TargetedSend{}.Fields()
+	_ = targetedsendFields
+	// targetedsendDescCreatedAt is the schema descriptor for created_at field.
+	targetedsendDescCreatedAt := targetedsendMixinFields0[0].Descriptor()
+	// targetedsend.DefaultCreatedAt holds the default value on creation for the created_at field.
+	targetedsend.DefaultCreatedAt = targetedsendDescCreatedAt.Default.(func() time.Time)
+	// targetedsendDescUpdatedAt is the schema descriptor for updated_at field.
+	targetedsendDescUpdatedAt := targetedsendMixinFields0[1].Descriptor()
+	// targetedsend.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	targetedsend.DefaultUpdatedAt = targetedsendDescUpdatedAt.Default.(func() time.Time)
+	// targetedsend.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	targetedsend.UpdateDefaultUpdatedAt = targetedsendDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// targetedsendDescDay is the schema descriptor for day field.
+	targetedsendDescDay := targetedsendFields[0].Descriptor()
+	// targetedsend.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	targetedsend.DayValidator = func() func(string) error {
+		validators := targetedsendDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// targetedsendDescGridCell is the schema descriptor for grid_cell field.
+	targetedsendDescGridCell := targetedsendFields[2].Descriptor()
+	// targetedsend.GridCellValidator is a validator for the "grid_cell" field. It is called by the builders before save.
+	targetedsend.GridCellValidator = func() func(string) error {
+		validators := targetedsendDescGridCell.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(grid_cell string) error {
+			for _, fn := range fns {
+				if err := fn(grid_cell); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// targetedsendDescTemplateID is the schema descriptor for template_id field.
+	targetedsendDescTemplateID := targetedsendFields[5].Descriptor()
+	// targetedsend.TemplateIDValidator is a validator for the "template_id" field. It is called by the builders before save.
+	targetedsend.TemplateIDValidator = targetedsendDescTemplateID.Validators[0].(func(string) error)
+	// targetedsendDescPage is the schema descriptor for page field.
+	targetedsendDescPage := targetedsendFields[6].Descriptor()
+	// targetedsend.PageValidator is a validator for the "page" field. It is called by the builders before save.
+	targetedsend.PageValidator = targetedsendDescPage.Validators[0].(func(string) error)
+	// targetedsendDescData is the schema descriptor for data field.
+	targetedsendDescData := targetedsendFields[7].Descriptor()
+	// targetedsend.DataValidator is a validator for the "data" field. It is called by the builders before save.
+	targetedsend.DataValidator = targetedsendDescData.Validators[0].(func(string) error)
+	// targetedsendDescNote is the schema descriptor for note field.
+	targetedsendDescNote := targetedsendFields[8].Descriptor()
+	// targetedsend.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	targetedsend.NoteValidator = targetedsendDescNote.Validators[0].(func(string) error)
+	// targetedsendDescTotal is the schema descriptor for total field.
+	targetedsendDescTotal := targetedsendFields[10].Descriptor()
+	// targetedsend.TotalValidator is a validator for the "total" field. It is called by the builders before save.
+	targetedsend.TotalValidator = targetedsendDescTotal.Validators[0].(func(int) error)
+	targetedsendtargetFields := schema.TargetedSendTarget{}.Fields()
+	_ = targetedsendtargetFields
+	// targetedsendtargetDescReason is the schema descriptor for reason field.
+	targetedsendtargetDescReason := targetedsendtargetFields[4].Descriptor()
+	// targetedsendtarget.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	targetedsendtarget.ReasonValidator = targetedsendtargetDescReason.Validators[0].(func(string) error)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

@@ -46,6 +46,8 @@ type Tx struct {
 	Grid *GridClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// LayerSnapshot is the client for interacting with the LayerSnapshot builders.
+	LayerSnapshot *LayerSnapshotClient
 	// Leader is the client for interacting with the Leader builders.
 	Leader *LeaderClient
 	// LeaderBinding is the client for interacting with the LeaderBinding builders.
@@ -94,12 +96,20 @@ type Tx struct {
 	ShippingDeclaration *ShippingDeclarationClient
 	// ShopperEvent is the client for interacting with the ShopperEvent builders.
 	ShopperEvent *ShopperEventClient
+	// ShopperLayer is the client for interacting with the ShopperLayer builders.
+	ShopperLayer *ShopperLayerClient
 	// ShopperNotice is the client for interacting with the ShopperNotice builders.
 	ShopperNotice *ShopperNoticeClient
 	// Sku is the client for interacting with the Sku builders.
 	Sku *SkuClient
 	// SkuPriceDay is the client for interacting with the SkuPriceDay builders.
 	SkuPriceDay *SkuPriceDayClient
+	// SubscriptionConsent is the client for interacting with the SubscriptionConsent builders.
+	SubscriptionConsent *SubscriptionConsentClient
+	// TargetedSend is the client for interacting with the TargetedSend builders.
+	TargetedSend *TargetedSendClient
+	// TargetedSendTarget is the client for interacting with the TargetedSendTarget builders.
+	TargetedSendTarget *TargetedSendTargetClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -249,6 +259,7 @@ func (tx *Tx) init() {
 	tx.DailyJobRun = NewDailyJobRunClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
+	tx.LayerSnapshot = NewLayerSnapshotClient(tx.config)
 	tx.Leader = NewLeaderClient(tx.config)
 	tx.LeaderBinding = NewLeaderBindingClient(tx.config)
 	tx.LeaderEvent = NewLeaderEventClient(tx.config)
@@ -273,9 +284,13 @@ func (tx *Tx) init() {
 	tx.SettlementShare = NewSettlementShareClient(tx.config)
 	tx.ShippingDeclaration = NewShippingDeclarationClient(tx.config)
 	tx.ShopperEvent = NewShopperEventClient(tx.config)
+	tx.ShopperLayer = NewShopperLayerClient(tx.config)
 	tx.ShopperNotice = NewShopperNoticeClient(tx.config)
 	tx.Sku = NewSkuClient(tx.config)
 	tx.SkuPriceDay = NewSkuPriceDayClient(tx.config)
+	tx.SubscriptionConsent = NewSubscriptionConsentClient(tx.config)
+	tx.TargetedSend = NewTargetedSendClient(tx.config)
+	tx.TargetedSendTarget = NewTargetedSendTargetClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
 )
 
@@ -13,8 +14,9 @@ import (
 type promoLoopSet map[string]func(context.Context) error
 
 // promoLoops are the promotions' background loops, every tick: the coupon expiry sweep and
-// the ops sends.
-func promoLoops(t tick, logger log.Logger, expiry *promo.Expiry, sends *promo.Sends) promoLoopSet {
+// the ops sends and the targeted message sends.
+func promoLoops(t tick, logger log.Logger, expiry *promo.Expiry, sends *promo.Sends,
+	targeting *layer.Targeting) promoLoopSet {
 	h := log.NewHelper(logger)
 	every := func(name string, step func(context.Context) error) func(context.Context) error {
 		return func(ctx context.Context) error {
@@ -22,7 +24,8 @@ func promoLoops(t tick, logger log.Logger, expiry *promo.Expiry, sends *promo.Se
 		}
 	}
 	return promoLoopSet{
-		"coupon-expiry": every("coupon-expiry", expiry.Tick),
-		"coupon-sends":  every("coupon-sends", sends.Tick),
+		"coupon-expiry":  every("coupon-expiry", expiry.Tick),
+		"coupon-sends":   every("coupon-sends", sends.Tick),
+		"targeted-sends": every("targeted-sends", targeting.Tick),
 	}
 }

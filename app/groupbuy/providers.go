@@ -20,7 +20,9 @@ import (
 // commonSet is what both injectors share: the configuration's sections, turned into domain
 // policy where needed, and the clock.
 var commonSet = wire.NewSet( //nolint:unused // used by the injectors in wire.go (wireinject build)
-	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping", "Commission", "Settlement", "Invitations", "Promotions", "Events", "DailyJobs"),
+	wire.FieldsOf(new(*conf.Bootstrap), "Server", "Data", "Auth", "Wechat", "Security", "Geo", "Leaders", "Catalog", "Checkout", "Shipping", "Commission", "Settlement", "Invitations", "Promotions", "Events", "DailyJobs", "Layers"),
+	layerRules,
+	targetingConfig,
 	invitationConfig,
 	trackingConfig,
 	invitationCodes,

@@ -17,6 +17,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/metrics"
@@ -35,6 +36,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
+	"github.com/groupbuy/groupbuy/internal/data/layerstore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/metricstore"
@@ -287,6 +289,22 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	promoOpsService := service.NewPromoOpsService(admin, sends)
 	shop := promo.NewShop(store, couponStore, store, portClock)
 	promoShopService := service.NewPromoShopService(claims, shop)
+	snapshotStore := layerstore.NewSnapshotStore(db)
+	layers := bootstrap.Layers
+	rules, err := layerRules(layers)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	snapshots := layer.NewSnapshots(snapshotStore, rules, portClock)
+	sendStore := layerstore.NewSendStore(db)
+	layerstoreMessenger := layerstore.NewMessenger(miniProgram, userRepo)
+	layerTargetingConfig := targetingConfig(layers)
+	targeting := layer.NewTargeting(snapshotStore, sendStore, sends, layerstoreMessenger, layerTargetingConfig, portClock)
+	layerOpsService := service.NewLayerOpsService(snapshots, targeting)
+	consents := layer.NewConsents(sendStore, layerTargetingConfig, portClock)
+	layerShopService := service.NewLayerShopService(consents, targeting)
 	invitestoreStore := invitestore.NewStore(db)
 	people := invitestore.NewPeople(db, userRepo)
 	invitations := bootstrap.Invitations
@@ -341,6 +359,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		LeaderMetrics:    leaderMetricsService,
 		PromoOps:         promoOpsService,
 		PromoShop:        promoShopService,
+		LayerOps:         layerOpsService,
+		LayerShop:        layerShopService,
 		Invitations:      invitationService,
 		InvitationOps:    invitationOpsService,
 		ShopEvents:       shopEventsService,
@@ -373,6 +393,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		Metrics:     metricsDashboard,
 		Promotions:  admin,
 		Invitations: inviteUsecase,
+		Layers:      snapshots,
+		Targeting:   targeting,
 		Proxies:     proxies,
 	}
 	consoleConsole, err := console.New(deps)
@@ -395,7 +417,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	mainShippingLoopSet := shippingLoops(confShipping, logger, shippingUsecase)
 	mainSettlementLoopSet := settlementLoops(confSettlement, logger, settlementUsecase, portClock)
 	expiry := promo.NewExpiry(couponStore, portClock)
-	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends)
+	mainPromoLoopSet := promoLoops(mainTick, logger, expiry, sends, targeting)
 	dailyJobs := bootstrap.DailyJobs
 	runs := metricstore.NewRuns(db)
 	rollupJob := metrics.NewRollupJob(metricstoreStore)

@@ -201,6 +201,18 @@ func (f InvitationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InvitationMutation", m)
 }
 
+// The LayerSnapshotFunc type is an adapter to allow the use of ordinary
+// function as LayerSnapshot mutator.
+type LayerSnapshotFunc func(context.Context, *ent.LayerSnapshotMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LayerSnapshotFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LayerSnapshotMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LayerSnapshotMutation", m)
+}
+
 // The LeaderFunc type is an adapter to allow the use of ordinary
 // function as Leader mutator.
 type LeaderFunc func(context.Context, *ent.LeaderMutation) (ent.Value, error)
@@ -489,6 +501,18 @@ func (f ShopperEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ShopperEventMutation", m)
 }
 
+// The ShopperLayerFunc type is an adapter to allow the use of ordinary
+// function as ShopperLayer mutator.
+type ShopperLayerFunc func(context.Context, *ent.ShopperLayerMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ShopperLayerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ShopperLayerMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ShopperLayerMutation", m)
+}
+
 // The ShopperNoticeFunc type is an adapter to allow the use of ordinary
 // function as ShopperNotice mutator.
 type ShopperNoticeFunc func(context.Context, *ent.ShopperNoticeMutation) (ent.Value, error)
@@ -523,6 +547,42 @@ func (f SkuPriceDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SkuPriceDayMutation", m)
+}
+
+// The SubscriptionConsentFunc type is an adapter to allow the use of ordinary
+// function as SubscriptionConsent mutator.
+type SubscriptionConsentFunc func(context.Context, *ent.SubscriptionConsentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SubscriptionConsentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SubscriptionConsentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubscriptionConsentMutation", m)
+}
+
+// The TargetedSendFunc type is an adapter to allow the use of ordinary
+// function as TargetedSend mutator.
+type TargetedSendFunc func(context.Context, *ent.TargetedSendMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TargetedSendFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TargetedSendMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TargetedSendMutation", m)
+}
+
+// The TargetedSendTargetFunc type is an adapter to allow the use of ordinary
+// function as TargetedSendTarget mutator.
+type TargetedSendTargetFunc func(context.Context, *ent.TargetedSendTargetMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TargetedSendTargetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TargetedSendTargetMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TargetedSendTargetMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

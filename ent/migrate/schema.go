@@ -540,6 +540,27 @@ var (
 			},
 		},
 	}
+	// LayerSnapshotsColumns holds the columns for the "layer_snapshots" table.
+	LayerSnapshotsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "rules", Type: field.TypeString, Size: 512},
+		{Name: "shoppers", Type: field.TypeInt, Default: 0},
+		{Name: "taken_at", Type: field.TypeTime},
+	}
+	// LayerSnapshotsTable holds the schema information for the "layer_snapshots" table.
+	LayerSnapshotsTable = &schema.Table{
+		Name:       "layer_snapshots",
+		Columns:    LayerSnapshotsColumns,
+		PrimaryKey: []*schema.Column{LayerSnapshotsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "layersnapshot_day",
+				Unique:  true,
+				Columns: []*schema.Column{LayerSnapshotsColumns[1]},
+			},
+		},
+	}
 	// LeadersColumns holds the columns for the "leaders" table.
 	LeadersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1467,6 +1488,43 @@ var (
 			},
 		},
 	}
+	// ShopperLayersColumns holds the columns for the "shopper_layers" table.
+	ShopperLayersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "layer", Type: field.TypeEnum, Enums: []string{"new", "active", "loyal", "dormant", "other"}},
+		{Name: "from_share", Type: field.TypeBool},
+		{Name: "leader_id", Type: field.TypeInt},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16},
+		{Name: "first_paid_at", Type: field.TypeTime},
+		{Name: "last_paid_at", Type: field.TypeTime},
+		{Name: "orders_month", Type: field.TypeInt},
+		{Name: "orders_quarter", Type: field.TypeInt},
+		{Name: "orders_year", Type: field.TypeInt},
+		{Name: "spend_year", Type: field.TypeInt64},
+		{Name: "r", Type: field.TypeInt8},
+		{Name: "f", Type: field.TypeInt8},
+		{Name: "m", Type: field.TypeInt8},
+	}
+	// ShopperLayersTable holds the schema information for the "shopper_layers" table.
+	ShopperLayersTable = &schema.Table{
+		Name:       "shopper_layers",
+		Columns:    ShopperLayersColumns,
+		PrimaryKey: []*schema.Column{ShopperLayersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "shopperlayer_day_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{ShopperLayersColumns[1], ShopperLayersColumns[2]},
+			},
+			{
+				Name:    "shopperlayer_day_grid_cell_layer_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ShopperLayersColumns[1], ShopperLayersColumns[6], ShopperLayersColumns[3], ShopperLayersColumns[2]},
+			},
+		},
+	}
 	// ShopperNoticesColumns holds the columns for the "shopper_notices" table.
 	ShopperNoticesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1541,6 +1599,99 @@ var (
 			},
 		},
 	}
+	// SubscriptionConsentsColumns holds the columns for the "subscription_consents" table.
+	SubscriptionConsentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "template_id", Type: field.TypeString, Size: 64},
+		{Name: "request_id", Type: field.TypeString, Size: 64},
+		{Name: "accepted_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "used_by", Type: field.TypeInt, Nullable: true},
+	}
+	// SubscriptionConsentsTable holds the schema information for the "subscription_consents" table.
+	SubscriptionConsentsTable = &schema.Table{
+		Name:       "subscription_consents",
+		Columns:    SubscriptionConsentsColumns,
+		PrimaryKey: []*schema.Column{SubscriptionConsentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "subscriptionconsent_user_id_request_id_template_id",
+				Unique:  true,
+				Columns: []*schema.Column{SubscriptionConsentsColumns[1], SubscriptionConsentsColumns[3], SubscriptionConsentsColumns[2]},
+			},
+			{
+				Name:    "subscriptionconsent_user_id_template_id_used_at",
+				Unique:  false,
+				Columns: []*schema.Column{SubscriptionConsentsColumns[1], SubscriptionConsentsColumns[2], SubscriptionConsentsColumns[5]},
+			},
+		},
+	}
+	// TargetedSendsColumns holds the columns for the "targeted_sends" table.
+	TargetedSendsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "layer", Type: field.TypeEnum, Enums: []string{"new", "active", "loyal", "dormant", "other"}},
+		{Name: "grid_cell", Type: field.TypeString, Size: 16},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"coupon", "message"}},
+		{Name: "coupon_send_id", Type: field.TypeInt, Nullable: true},
+		{Name: "template_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "page", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "data", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 256},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"running", "done"}, Default: "running"},
+		{Name: "total", Type: field.TypeInt},
+		{Name: "created_by", Type: field.TypeInt},
+		{Name: "leased_until", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// TargetedSendsTable holds the schema information for the "targeted_sends" table.
+	TargetedSendsTable = &schema.Table{
+		Name:       "targeted_sends",
+		Columns:    TargetedSendsColumns,
+		PrimaryKey: []*schema.Column{TargetedSendsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "targetedsend_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{TargetedSendsColumns[12], TargetedSendsColumns[0]},
+			},
+			{
+				Name:    "targetedsend_day_grid_cell",
+				Unique:  false,
+				Columns: []*schema.Column{TargetedSendsColumns[3], TargetedSendsColumns[5]},
+			},
+		},
+	}
+	// TargetedSendTargetsColumns holds the columns for the "targeted_send_targets" table.
+	TargetedSendTargetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "send_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "sending", "sent", "no_consent", "refused"}, Default: "pending"},
+		{Name: "consent_id", Type: field.TypeInt, Nullable: true},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// TargetedSendTargetsTable holds the schema information for the "targeted_send_targets" table.
+	TargetedSendTargetsTable = &schema.Table{
+		Name:       "targeted_send_targets",
+		Columns:    TargetedSendTargetsColumns,
+		PrimaryKey: []*schema.Column{TargetedSendTargetsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "targetedsendtarget_send_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{TargetedSendTargetsColumns[1], TargetedSendTargetsColumns[2]},
+			},
+			{
+				Name:    "targetedsendtarget_send_id_status_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{TargetedSendTargetsColumns[1], TargetedSendTargetsColumns[3], TargetedSendTargetsColumns[2]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1589,6 +1740,7 @@ var (
 		DailyJobRunsTable,
 		GridsTable,
 		InvitationsTable,
+		LayerSnapshotsTable,
 		LeadersTable,
 		LeaderBindingsTable,
 		LeaderEventsTable,
@@ -1613,9 +1765,13 @@ var (
 		SettlementSharesTable,
 		ShippingDeclarationsTable,
 		ShopperEventsTable,
+		ShopperLayersTable,
 		ShopperNoticesTable,
 		SkusTable,
 		SkuPriceDaysTable,
+		SubscriptionConsentsTable,
+		TargetedSendsTable,
+		TargetedSendTargetsTable,
 		UsersTable,
 	}
 )

@@ -54,6 +54,9 @@ type Grid func(*sql.Selector)
 // Invitation is the predicate function for invitation builders.
 type Invitation func(*sql.Selector)
 
+// LayerSnapshot is the predicate function for layersnapshot builders.
+type LayerSnapshot func(*sql.Selector)
+
 // Leader is the predicate function for leader builders.
 type Leader func(*sql.Selector)
 
@@ -126,6 +129,9 @@ type ShippingDeclaration func(*sql.Selector)
 // ShopperEvent is the predicate function for shopperevent builders.
 type ShopperEvent func(*sql.Selector)
 
+// ShopperLayer is the predicate function for shopperlayer builders.
+type ShopperLayer func(*sql.Selector)
+
 // ShopperNotice is the predicate function for shoppernotice builders.
 type ShopperNotice func(*sql.Selector)
 
@@ -134,6 +140,15 @@ type Sku func(*sql.Selector)
 
 // SkuPriceDay is the predicate function for skupriceday builders.
 type SkuPriceDay func(*sql.Selector)
+
+// SubscriptionConsent is the predicate function for subscriptionconsent builders.
+type SubscriptionConsent func(*sql.Selector)
+
+// TargetedSend is the predicate function for targetedsend builders.
+type TargetedSend func(*sql.Selector)
+
+// TargetedSendTarget is the predicate function for targetedsendtarget builders.
+type TargetedSendTarget func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/event"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/metrics"
@@ -72,6 +73,9 @@ var ProviderSet = wire.NewSet(
 	metrics.NewRollupJob,
 	metrics.NewDashboard,
 	wire.Bind(new(invite.Rewarder), new(*promo.Claims)),
+	layer.NewSnapshots,
+	layer.NewTargeting,
+	layer.NewConsents,
 )
 
 // PromoAdmin is what coupon templates are checked against: the commission cap (promo cannot

@@ -42,6 +42,7 @@ type Bootstrap struct {
 	Invitations   *Invitations           `protobuf:"bytes,15,opt,name=invitations,proto3" json:"invitations,omitempty"`
 	Promotions    *Promotions            `protobuf:"bytes,16,opt,name=promotions,proto3" json:"promotions,omitempty"`
 	Events        *Events                `protobuf:"bytes,17,opt,name=events,proto3" json:"events,omitempty"`
+	Layers        *Layers                `protobuf:"bytes,18,opt,name=layers,proto3" json:"layers,omitempty"`
 	DailyJobs     *DailyJobs             `protobuf:"bytes,20,opt,name=daily_jobs,json=dailyJobs,proto3" json:"daily_jobs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -185,6 +186,13 @@ func (x *Bootstrap) GetPromotions() *Promotions {
 func (x *Bootstrap) GetEvents() *Events {
 	if x != nil {
 		return x.Events
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetLayers() *Layers {
+	if x != nil {
+		return x.Layers
 	}
 	return nil
 }
@@ -385,6 +393,151 @@ func (x *DailyJobs) GetRetryAfter() *durationpb.Duration {
 	return nil
 }
 
+// Layers are the shopper layers of the daily snapshot (new, active, loyal, dormant, other), its
+// RFM scores, and the subscription messages targeted sends may send. Windows are in Beijing days
+// up to and including the snapshot's day; zero or empty means the default.
+type Layers struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A shopper whose first paid order is within new_days is new (30).
+	NewDays int32 `protobuf:"varint,1,opt,name=new_days,json=newDays,proto3" json:"new_days,omitempty"`
+	// active_min to active_max paid orders within active_days make a shopper active (30, 3, 5).
+	ActiveDays int32 `protobuf:"varint,2,opt,name=active_days,json=activeDays,proto3" json:"active_days,omitempty"`
+	ActiveMin  int32 `protobuf:"varint,3,opt,name=active_min,json=activeMin,proto3" json:"active_min,omitempty"`
+	ActiveMax  int32 `protobuf:"varint,4,opt,name=active_max,json=activeMax,proto3" json:"active_max,omitempty"`
+	// loyal_min or more paid orders within loyal_days make a shopper loyal (90, 5).
+	LoyalDays int32 `protobuf:"varint,5,opt,name=loyal_days,json=loyalDays,proto3" json:"loyal_days,omitempty"`
+	LoyalMin  int32 `protobuf:"varint,6,opt,name=loyal_min,json=loyalMin,proto3" json:"loyal_min,omitempty"`
+	// A shopper without a paid order within dormant_days is dormant (180).
+	DormantDays int32 `protobuf:"varint,7,opt,name=dormant_days,json=dormantDays,proto3" json:"dormant_days,omitempty"`
+	// The window of the frequency and monetary scores (365).
+	RfmDays int32 `protobuf:"varint,8,opt,name=rfm_days,json=rfmDays,proto3" json:"rfm_days,omitempty"`
+	// The four cut points of each RFM score, strictly increasing: recency in days (7, 30, 90,
+	// 180; within the first is 5), frequency in paid orders (2, 3, 5, 10; reaching all is 5),
+	// monetary in fen paid net of refunds (5000, 20000, 50000, 100000).
+	RecencyDays     []int32 `protobuf:"varint,9,rep,packed,name=recency_days,json=recencyDays,proto3" json:"recency_days,omitempty"`
+	FrequencyOrders []int32 `protobuf:"varint,10,rep,packed,name=frequency_orders,json=frequencyOrders,proto3" json:"frequency_orders,omitempty"`
+	MonetaryFen     []int64 `protobuf:"varint,11,rep,packed,name=monetary_fen,json=monetaryFen,proto3" json:"monetary_fen,omitempty"`
+	// The one-time subscription message templates (一次性订阅消息) the mini-program asks shoppers
+	// to accept and targeted sends may use; empty: no messages.
+	SubscribeTemplates []string `protobuf:"bytes,12,rep,name=subscribe_templates,json=subscribeTemplates,proto3" json:"subscribe_templates,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Layers) Reset() {
+	*x = Layers{}
+	mi := &file_conf_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Layers) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Layers) ProtoMessage() {}
+
+func (x *Layers) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Layers.ProtoReflect.Descriptor instead.
+func (*Layers) Descriptor() ([]byte, []int) {
+	return file_conf_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Layers) GetNewDays() int32 {
+	if x != nil {
+		return x.NewDays
+	}
+	return 0
+}
+
+func (x *Layers) GetActiveDays() int32 {
+	if x != nil {
+		return x.ActiveDays
+	}
+	return 0
+}
+
+func (x *Layers) GetActiveMin() int32 {
+	if x != nil {
+		return x.ActiveMin
+	}
+	return 0
+}
+
+func (x *Layers) GetActiveMax() int32 {
+	if x != nil {
+		return x.ActiveMax
+	}
+	return 0
+}
+
+func (x *Layers) GetLoyalDays() int32 {
+	if x != nil {
+		return x.LoyalDays
+	}
+	return 0
+}
+
+func (x *Layers) GetLoyalMin() int32 {
+	if x != nil {
+		return x.LoyalMin
+	}
+	return 0
+}
+
+func (x *Layers) GetDormantDays() int32 {
+	if x != nil {
+		return x.DormantDays
+	}
+	return 0
+}
+
+func (x *Layers) GetRfmDays() int32 {
+	if x != nil {
+		return x.RfmDays
+	}
+	return 0
+}
+
+func (x *Layers) GetRecencyDays() []int32 {
+	if x != nil {
+		return x.RecencyDays
+	}
+	return nil
+}
+
+func (x *Layers) GetFrequencyOrders() []int32 {
+	if x != nil {
+		return x.FrequencyOrders
+	}
+	return nil
+}
+
+func (x *Layers) GetMonetaryFen() []int64 {
+	if x != nil {
+		return x.MonetaryFen
+	}
+	return nil
+}
+
+func (x *Layers) GetSubscribeTemplates() []string {
+	if x != nil {
+		return x.SubscribeTemplates
+	}
+	return nil
+}
+
 // Invitations is 邀请有礼: what the inviter and the invitee get once the invitee's first order has
 // been picked up and its after-sales window has passed, and how many invitees an inviter is
 // rewarded for. A cap of 0 turns the programme off.
@@ -404,7 +557,7 @@ type Invitations struct {
 
 func (x *Invitations) Reset() {
 	*x = Invitations{}
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +569,7 @@ func (x *Invitations) String() string {
 func (*Invitations) ProtoMessage() {}
 
 func (x *Invitations) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[4]
+	mi := &file_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +582,7 @@ func (x *Invitations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invitations.ProtoReflect.Descriptor instead.
 func (*Invitations) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{4}
+	return file_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Invitations) GetKey() string {
@@ -474,7 +627,7 @@ type Commission struct {
 
 func (x *Commission) Reset() {
 	*x = Commission{}
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +639,7 @@ func (x *Commission) String() string {
 func (*Commission) ProtoMessage() {}
 
 func (x *Commission) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[5]
+	mi := &file_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +652,7 @@ func (x *Commission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Commission.ProtoReflect.Descriptor instead.
 func (*Commission) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{5}
+	return file_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Commission) GetCapBp() int32 {
@@ -557,7 +710,7 @@ type Settlement struct {
 
 func (x *Settlement) Reset() {
 	*x = Settlement{}
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +722,7 @@ func (x *Settlement) String() string {
 func (*Settlement) ProtoMessage() {}
 
 func (x *Settlement) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[6]
+	mi := &file_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +735,7 @@ func (x *Settlement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement.ProtoReflect.Descriptor instead.
 func (*Settlement) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6}
+	return file_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Settlement) GetFreezeWindow() *durationpb.Duration {
@@ -725,7 +878,7 @@ type Checkout struct {
 
 func (x *Checkout) Reset() {
 	*x = Checkout{}
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -737,7 +890,7 @@ func (x *Checkout) String() string {
 func (*Checkout) ProtoMessage() {}
 
 func (x *Checkout) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[7]
+	mi := &file_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -750,7 +903,7 @@ func (x *Checkout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkout.ProtoReflect.Descriptor instead.
 func (*Checkout) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{7}
+	return file_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Checkout) GetOrderTtl() *durationpb.Duration {
@@ -830,7 +983,7 @@ type Shipping struct {
 
 func (x *Shipping) Reset() {
 	*x = Shipping{}
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -842,7 +995,7 @@ func (x *Shipping) String() string {
 func (*Shipping) ProtoMessage() {}
 
 func (x *Shipping) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[8]
+	mi := &file_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +1008,7 @@ func (x *Shipping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipping.ProtoReflect.Descriptor instead.
 func (*Shipping) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{8}
+	return file_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Shipping) GetUndeclaredAfter() *durationpb.Duration {
@@ -897,7 +1050,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -909,7 +1062,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[9]
+	mi := &file_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -922,7 +1075,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Catalog) GetBannedWords() []string {
@@ -948,7 +1101,7 @@ type Geo struct {
 
 func (x *Geo) Reset() {
 	*x = Geo{}
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1113,7 @@ func (x *Geo) String() string {
 func (*Geo) ProtoMessage() {}
 
 func (x *Geo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[10]
+	mi := &file_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1126,7 @@ func (x *Geo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Geo.ProtoReflect.Descriptor instead.
 func (*Geo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{10}
+	return file_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Geo) GetGridRes() int32 {
@@ -1021,7 +1174,7 @@ type Leaders struct {
 
 func (x *Leaders) Reset() {
 	*x = Leaders{}
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1033,7 +1186,7 @@ func (x *Leaders) String() string {
 func (*Leaders) ProtoMessage() {}
 
 func (x *Leaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[11]
+	mi := &file_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1046,7 +1199,7 @@ func (x *Leaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leaders.ProtoReflect.Descriptor instead.
 func (*Leaders) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{11}
+	return file_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Leaders) GetRebindInterval() *durationpb.Duration {
@@ -1090,7 +1243,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1102,7 +1255,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[12]
+	mi := &file_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1115,7 +1268,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12}
+	return file_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -1163,7 +1316,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1328,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[13]
+	mi := &file_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1341,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13}
+	return file_conf_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -1219,7 +1372,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +1384,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[14]
+	mi := &file_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +1397,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14}
+	return file_conf_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Auth) GetJwtSecret() string {
@@ -1296,7 +1449,7 @@ type Wechat struct {
 
 func (x *Wechat) Reset() {
 	*x = Wechat{}
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1461,7 @@ func (x *Wechat) String() string {
 func (*Wechat) ProtoMessage() {}
 
 func (x *Wechat) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[15]
+	mi := &file_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1474,7 @@ func (x *Wechat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat.ProtoReflect.Descriptor instead.
 func (*Wechat) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15}
+	return file_conf_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Wechat) GetApiBase() string {
@@ -1368,7 +1521,7 @@ type Security struct {
 
 func (x *Security) Reset() {
 	*x = Security{}
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1533,7 @@ func (x *Security) String() string {
 func (*Security) ProtoMessage() {}
 
 func (x *Security) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[16]
+	mi := &file_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1546,7 @@ func (x *Security) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security.ProtoReflect.Descriptor instead.
 func (*Security) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{16}
+	return file_conf_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Security) GetPersonalData() *Security_PersonalData {
@@ -1417,7 +1570,7 @@ type Demo struct {
 
 func (x *Demo) Reset() {
 	*x = Demo{}
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1582,7 @@ func (x *Demo) String() string {
 func (*Demo) ProtoMessage() {}
 
 func (x *Demo) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[17]
+	mi := &file_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1595,7 @@ func (x *Demo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Demo.ProtoReflect.Descriptor instead.
 func (*Demo) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{17}
+	return file_conf_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Demo) GetSeed() bool {
@@ -1487,7 +1640,7 @@ type Settlement_WeChatPace struct {
 
 func (x *Settlement_WeChatPace) Reset() {
 	*x = Settlement_WeChatPace{}
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1499,7 +1652,7 @@ func (x *Settlement_WeChatPace) String() string {
 func (*Settlement_WeChatPace) ProtoMessage() {}
 
 func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[18]
+	mi := &file_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1512,7 +1665,7 @@ func (x *Settlement_WeChatPace) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settlement_WeChatPace.ProtoReflect.Descriptor instead.
 func (*Settlement_WeChatPace) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{6, 0}
+	return file_conf_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Settlement_WeChatPace) GetCreateOrder() float64 {
@@ -1573,7 +1726,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +1738,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[19]
+	mi := &file_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +1751,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 0}
+	return file_conf_proto_rawDescGZIP(), []int{13, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -1639,7 +1792,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +1804,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[20]
+	mi := &file_conf_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +1817,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{12, 1}
+	return file_conf_proto_rawDescGZIP(), []int{13, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -1696,7 +1849,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1708,7 +1861,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[21]
+	mi := &file_conf_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1721,7 +1874,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 0}
+	return file_conf_proto_rawDescGZIP(), []int{14, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -1780,7 +1933,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +1945,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[22]
+	mi := &file_conf_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +1958,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{13, 1}
+	return file_conf_proto_rawDescGZIP(), []int{14, 1}
 }
 
 func (x *Data_Redis) GetAddrs() []string {
@@ -1893,7 +2046,7 @@ type Auth_Console struct {
 
 func (x *Auth_Console) Reset() {
 	*x = Auth_Console{}
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1905,7 +2058,7 @@ func (x *Auth_Console) String() string {
 func (*Auth_Console) ProtoMessage() {}
 
 func (x *Auth_Console) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[23]
+	mi := &file_conf_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1918,7 +2071,7 @@ func (x *Auth_Console) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth_Console.ProtoReflect.Descriptor instead.
 func (*Auth_Console) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{14, 0}
+	return file_conf_proto_rawDescGZIP(), []int{15, 0}
 }
 
 func (x *Auth_Console) GetMaxFailedAttempts() int32 {
@@ -1952,7 +2105,7 @@ type Wechat_MiniProgram struct {
 
 func (x *Wechat_MiniProgram) Reset() {
 	*x = Wechat_MiniProgram{}
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2117,7 @@ func (x *Wechat_MiniProgram) String() string {
 func (*Wechat_MiniProgram) ProtoMessage() {}
 
 func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[24]
+	mi := &file_conf_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2130,7 @@ func (x *Wechat_MiniProgram) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_MiniProgram.ProtoReflect.Descriptor instead.
 func (*Wechat_MiniProgram) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15, 0}
+	return file_conf_proto_rawDescGZIP(), []int{16, 0}
 }
 
 func (x *Wechat_MiniProgram) GetAppId() string {
@@ -2009,7 +2162,7 @@ type Wechat_Simulator struct {
 
 func (x *Wechat_Simulator) Reset() {
 	*x = Wechat_Simulator{}
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2021,7 +2174,7 @@ func (x *Wechat_Simulator) String() string {
 func (*Wechat_Simulator) ProtoMessage() {}
 
 func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[25]
+	mi := &file_conf_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2034,7 +2187,7 @@ func (x *Wechat_Simulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Simulator.ProtoReflect.Descriptor instead.
 func (*Wechat_Simulator) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15, 1}
+	return file_conf_proto_rawDescGZIP(), []int{16, 1}
 }
 
 func (x *Wechat_Simulator) GetEmbedded() bool {
@@ -2088,7 +2241,7 @@ type Wechat_Pay struct {
 
 func (x *Wechat_Pay) Reset() {
 	*x = Wechat_Pay{}
-	mi := &file_conf_proto_msgTypes[26]
+	mi := &file_conf_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2253,7 @@ func (x *Wechat_Pay) String() string {
 func (*Wechat_Pay) ProtoMessage() {}
 
 func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[26]
+	mi := &file_conf_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2266,7 @@ func (x *Wechat_Pay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15, 2}
+	return file_conf_proto_rawDescGZIP(), []int{16, 2}
 }
 
 func (x *Wechat_Pay) GetMchId() string {
@@ -2200,7 +2353,7 @@ type Wechat_Pay_Retry struct {
 
 func (x *Wechat_Pay_Retry) Reset() {
 	*x = Wechat_Pay_Retry{}
-	mi := &file_conf_proto_msgTypes[27]
+	mi := &file_conf_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2212,7 +2365,7 @@ func (x *Wechat_Pay_Retry) String() string {
 func (*Wechat_Pay_Retry) ProtoMessage() {}
 
 func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[27]
+	mi := &file_conf_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2225,7 +2378,7 @@ func (x *Wechat_Pay_Retry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wechat_Pay_Retry.ProtoReflect.Descriptor instead.
 func (*Wechat_Pay_Retry) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{15, 2, 0}
+	return file_conf_proto_rawDescGZIP(), []int{16, 2, 0}
 }
 
 func (x *Wechat_Pay_Retry) GetMaxAttempts() int32 {
@@ -2261,7 +2414,7 @@ type Security_PersonalData struct {
 
 func (x *Security_PersonalData) Reset() {
 	*x = Security_PersonalData{}
-	mi := &file_conf_proto_msgTypes[28]
+	mi := &file_conf_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2273,7 +2426,7 @@ func (x *Security_PersonalData) String() string {
 func (*Security_PersonalData) ProtoMessage() {}
 
 func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_proto_msgTypes[28]
+	mi := &file_conf_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2286,7 +2439,7 @@ func (x *Security_PersonalData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Security_PersonalData.ProtoReflect.Descriptor instead.
 func (*Security_PersonalData) Descriptor() ([]byte, []int) {
-	return file_conf_proto_rawDescGZIP(), []int{16, 0}
+	return file_conf_proto_rawDescGZIP(), []int{17, 0}
 }
 
 func (x *Security_PersonalData) GetActiveKeyId() string {
@@ -2308,7 +2461,7 @@ var File_conf_proto protoreflect.FileDescriptor
 const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\xe4\x06\n" +
+	"conf.proto\x12\rgroupbuy.conf\x1a\x1egoogle/protobuf/duration.proto\"\x93\a\n" +
 	"\tBootstrap\x12-\n" +
 	"\x06server\x18\x01 \x01(\v2\x15.groupbuy.conf.ServerR\x06server\x12'\n" +
 	"\x04data\x18\x02 \x01(\v2\x13.groupbuy.conf.DataR\x04data\x12'\n" +
@@ -2332,7 +2485,8 @@ const file_conf_proto_rawDesc = "" +
 	"\n" +
 	"promotions\x18\x10 \x01(\v2\x19.groupbuy.conf.PromotionsR\n" +
 	"promotions\x12-\n" +
-	"\x06events\x18\x11 \x01(\v2\x15.groupbuy.conf.EventsR\x06events\x127\n" +
+	"\x06events\x18\x11 \x01(\v2\x15.groupbuy.conf.EventsR\x06events\x12-\n" +
+	"\x06layers\x18\x12 \x01(\v2\x15.groupbuy.conf.LayersR\x06layers\x127\n" +
 	"\n" +
 	"daily_jobs\x18\x14 \x01(\v2\x18.groupbuy.conf.DailyJobsR\tdailyJobs\"3\n" +
 	"\n" +
@@ -2349,7 +2503,25 @@ const file_conf_proto_rawDesc = "" +
 	"\x04poll\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x04poll\x12/\n" +
 	"\x05lease\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05lease\x12:\n" +
 	"\vretry_after\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter\"\x91\x01\n" +
+	"retryAfter\"\x9e\x03\n" +
+	"\x06Layers\x12\x19\n" +
+	"\bnew_days\x18\x01 \x01(\x05R\anewDays\x12\x1f\n" +
+	"\vactive_days\x18\x02 \x01(\x05R\n" +
+	"activeDays\x12\x1d\n" +
+	"\n" +
+	"active_min\x18\x03 \x01(\x05R\tactiveMin\x12\x1d\n" +
+	"\n" +
+	"active_max\x18\x04 \x01(\x05R\tactiveMax\x12\x1d\n" +
+	"\n" +
+	"loyal_days\x18\x05 \x01(\x05R\tloyalDays\x12\x1b\n" +
+	"\tloyal_min\x18\x06 \x01(\x05R\bloyalMin\x12!\n" +
+	"\fdormant_days\x18\a \x01(\x05R\vdormantDays\x12\x19\n" +
+	"\brfm_days\x18\b \x01(\x05R\arfmDays\x12!\n" +
+	"\frecency_days\x18\t \x03(\x05R\vrecencyDays\x12)\n" +
+	"\x10frequency_orders\x18\n" +
+	" \x03(\x05R\x0ffrequencyOrders\x12!\n" +
+	"\fmonetary_fen\x18\v \x03(\x03R\vmonetaryFen\x12/\n" +
+	"\x13subscribe_templates\x18\f \x03(\tR\x12subscribeTemplates\"\x91\x01\n" +
 	"\vInvitations\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x10\n" +
 	"\x03cap\x18\x02 \x01(\x05R\x03cap\x12.\n" +
@@ -2528,115 +2700,117 @@ func file_conf_proto_rawDescGZIP() []byte {
 	return file_conf_proto_rawDescData
 }
 
-var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),             // 0: groupbuy.conf.Bootstrap
 	(*Promotions)(nil),            // 1: groupbuy.conf.Promotions
 	(*Events)(nil),                // 2: groupbuy.conf.Events
 	(*DailyJobs)(nil),             // 3: groupbuy.conf.DailyJobs
-	(*Invitations)(nil),           // 4: groupbuy.conf.Invitations
-	(*Commission)(nil),            // 5: groupbuy.conf.Commission
-	(*Settlement)(nil),            // 6: groupbuy.conf.Settlement
-	(*Checkout)(nil),              // 7: groupbuy.conf.Checkout
-	(*Shipping)(nil),              // 8: groupbuy.conf.Shipping
-	(*Catalog)(nil),               // 9: groupbuy.conf.Catalog
-	(*Geo)(nil),                   // 10: groupbuy.conf.Geo
-	(*Leaders)(nil),               // 11: groupbuy.conf.Leaders
-	(*Server)(nil),                // 12: groupbuy.conf.Server
-	(*Data)(nil),                  // 13: groupbuy.conf.Data
-	(*Auth)(nil),                  // 14: groupbuy.conf.Auth
-	(*Wechat)(nil),                // 15: groupbuy.conf.Wechat
-	(*Security)(nil),              // 16: groupbuy.conf.Security
-	(*Demo)(nil),                  // 17: groupbuy.conf.Demo
-	(*Settlement_WeChatPace)(nil), // 18: groupbuy.conf.Settlement.WeChatPace
-	(*Server_HTTP)(nil),           // 19: groupbuy.conf.Server.HTTP
-	(*Server_GRPC)(nil),           // 20: groupbuy.conf.Server.GRPC
-	(*Data_Database)(nil),         // 21: groupbuy.conf.Data.Database
-	(*Data_Redis)(nil),            // 22: groupbuy.conf.Data.Redis
-	(*Auth_Console)(nil),          // 23: groupbuy.conf.Auth.Console
-	(*Wechat_MiniProgram)(nil),    // 24: groupbuy.conf.Wechat.MiniProgram
-	(*Wechat_Simulator)(nil),      // 25: groupbuy.conf.Wechat.Simulator
-	(*Wechat_Pay)(nil),            // 26: groupbuy.conf.Wechat.Pay
-	(*Wechat_Pay_Retry)(nil),      // 27: groupbuy.conf.Wechat.Pay.Retry
-	(*Security_PersonalData)(nil), // 28: groupbuy.conf.Security.PersonalData
-	nil,                           // 29: groupbuy.conf.Security.PersonalData.KeysEntry
-	(*durationpb.Duration)(nil),   // 30: google.protobuf.Duration
+	(*Layers)(nil),                // 4: groupbuy.conf.Layers
+	(*Invitations)(nil),           // 5: groupbuy.conf.Invitations
+	(*Commission)(nil),            // 6: groupbuy.conf.Commission
+	(*Settlement)(nil),            // 7: groupbuy.conf.Settlement
+	(*Checkout)(nil),              // 8: groupbuy.conf.Checkout
+	(*Shipping)(nil),              // 9: groupbuy.conf.Shipping
+	(*Catalog)(nil),               // 10: groupbuy.conf.Catalog
+	(*Geo)(nil),                   // 11: groupbuy.conf.Geo
+	(*Leaders)(nil),               // 12: groupbuy.conf.Leaders
+	(*Server)(nil),                // 13: groupbuy.conf.Server
+	(*Data)(nil),                  // 14: groupbuy.conf.Data
+	(*Auth)(nil),                  // 15: groupbuy.conf.Auth
+	(*Wechat)(nil),                // 16: groupbuy.conf.Wechat
+	(*Security)(nil),              // 17: groupbuy.conf.Security
+	(*Demo)(nil),                  // 18: groupbuy.conf.Demo
+	(*Settlement_WeChatPace)(nil), // 19: groupbuy.conf.Settlement.WeChatPace
+	(*Server_HTTP)(nil),           // 20: groupbuy.conf.Server.HTTP
+	(*Server_GRPC)(nil),           // 21: groupbuy.conf.Server.GRPC
+	(*Data_Database)(nil),         // 22: groupbuy.conf.Data.Database
+	(*Data_Redis)(nil),            // 23: groupbuy.conf.Data.Redis
+	(*Auth_Console)(nil),          // 24: groupbuy.conf.Auth.Console
+	(*Wechat_MiniProgram)(nil),    // 25: groupbuy.conf.Wechat.MiniProgram
+	(*Wechat_Simulator)(nil),      // 26: groupbuy.conf.Wechat.Simulator
+	(*Wechat_Pay)(nil),            // 27: groupbuy.conf.Wechat.Pay
+	(*Wechat_Pay_Retry)(nil),      // 28: groupbuy.conf.Wechat.Pay.Retry
+	(*Security_PersonalData)(nil), // 29: groupbuy.conf.Security.PersonalData
+	nil,                           // 30: groupbuy.conf.Security.PersonalData.KeysEntry
+	(*durationpb.Duration)(nil),   // 31: google.protobuf.Duration
 }
 var file_conf_proto_depIdxs = []int32{
-	12, // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
-	13, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
-	14, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
-	15, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
-	16, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
-	17, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
-	10, // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
-	11, // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
-	9,  // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
-	7,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
-	8,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
-	5,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
-	6,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
-	4,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
+	13, // 0: groupbuy.conf.Bootstrap.server:type_name -> groupbuy.conf.Server
+	14, // 1: groupbuy.conf.Bootstrap.data:type_name -> groupbuy.conf.Data
+	15, // 2: groupbuy.conf.Bootstrap.auth:type_name -> groupbuy.conf.Auth
+	16, // 3: groupbuy.conf.Bootstrap.wechat:type_name -> groupbuy.conf.Wechat
+	17, // 4: groupbuy.conf.Bootstrap.security:type_name -> groupbuy.conf.Security
+	18, // 5: groupbuy.conf.Bootstrap.demo:type_name -> groupbuy.conf.Demo
+	11, // 6: groupbuy.conf.Bootstrap.geo:type_name -> groupbuy.conf.Geo
+	12, // 7: groupbuy.conf.Bootstrap.leaders:type_name -> groupbuy.conf.Leaders
+	10, // 8: groupbuy.conf.Bootstrap.catalog:type_name -> groupbuy.conf.Catalog
+	8,  // 9: groupbuy.conf.Bootstrap.checkout:type_name -> groupbuy.conf.Checkout
+	9,  // 10: groupbuy.conf.Bootstrap.shipping:type_name -> groupbuy.conf.Shipping
+	6,  // 11: groupbuy.conf.Bootstrap.commission:type_name -> groupbuy.conf.Commission
+	7,  // 12: groupbuy.conf.Bootstrap.settlement:type_name -> groupbuy.conf.Settlement
+	5,  // 13: groupbuy.conf.Bootstrap.invitations:type_name -> groupbuy.conf.Invitations
 	1,  // 14: groupbuy.conf.Bootstrap.promotions:type_name -> groupbuy.conf.Promotions
 	2,  // 15: groupbuy.conf.Bootstrap.events:type_name -> groupbuy.conf.Events
-	3,  // 16: groupbuy.conf.Bootstrap.daily_jobs:type_name -> groupbuy.conf.DailyJobs
-	30, // 17: groupbuy.conf.Events.rate_window:type_name -> google.protobuf.Duration
-	30, // 18: groupbuy.conf.DailyJobs.poll:type_name -> google.protobuf.Duration
-	30, // 19: groupbuy.conf.DailyJobs.lease:type_name -> google.protobuf.Duration
-	30, // 20: groupbuy.conf.DailyJobs.retry_after:type_name -> google.protobuf.Duration
-	30, // 21: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
-	30, // 22: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
-	30, // 23: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
-	30, // 24: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
-	30, // 25: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
-	30, // 26: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
-	30, // 27: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
-	30, // 28: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
-	18, // 29: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
-	30, // 30: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
-	30, // 31: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
-	30, // 32: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
-	30, // 33: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
-	30, // 34: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
-	30, // 35: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
-	30, // 36: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
-	30, // 37: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
-	30, // 38: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
-	30, // 39: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
-	30, // 40: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
-	30, // 41: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
-	19, // 42: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
-	20, // 43: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
-	30, // 44: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
-	21, // 45: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
-	22, // 46: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
-	30, // 47: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	30, // 48: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	23, // 49: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
-	24, // 50: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
-	30, // 51: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
-	25, // 52: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
-	26, // 53: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
-	28, // 54: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
-	30, // 55: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
-	30, // 56: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
-	30, // 57: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	30, // 58: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	30, // 59: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	30, // 60: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
-	30, // 61: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
-	30, // 62: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
-	30, // 63: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
-	30, // 64: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
-	27, // 65: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
-	30, // 66: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
-	30, // 67: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
-	29, // 68: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
-	69, // [69:69] is the sub-list for method output_type
-	69, // [69:69] is the sub-list for method input_type
-	69, // [69:69] is the sub-list for extension type_name
-	69, // [69:69] is the sub-list for extension extendee
-	0,  // [0:69] is the sub-list for field type_name
+	4,  // 16: groupbuy.conf.Bootstrap.layers:type_name -> groupbuy.conf.Layers
+	3,  // 17: groupbuy.conf.Bootstrap.daily_jobs:type_name -> groupbuy.conf.DailyJobs
+	31, // 18: groupbuy.conf.Events.rate_window:type_name -> google.protobuf.Duration
+	31, // 19: groupbuy.conf.DailyJobs.poll:type_name -> google.protobuf.Duration
+	31, // 20: groupbuy.conf.DailyJobs.lease:type_name -> google.protobuf.Duration
+	31, // 21: groupbuy.conf.DailyJobs.retry_after:type_name -> google.protobuf.Duration
+	31, // 22: groupbuy.conf.Settlement.freeze_window:type_name -> google.protobuf.Duration
+	31, // 23: groupbuy.conf.Settlement.warn_before:type_name -> google.protobuf.Duration
+	31, // 24: groupbuy.conf.Settlement.lease:type_name -> google.protobuf.Duration
+	31, // 25: groupbuy.conf.Settlement.poll_after:type_name -> google.protobuf.Duration
+	31, // 26: groupbuy.conf.Settlement.retry_after:type_name -> google.protobuf.Duration
+	31, // 27: groupbuy.conf.Settlement.retry_max:type_name -> google.protobuf.Duration
+	31, // 28: groupbuy.conf.Settlement.worker_idle:type_name -> google.protobuf.Duration
+	31, // 29: groupbuy.conf.Settlement.settle_margin:type_name -> google.protobuf.Duration
+	19, // 30: groupbuy.conf.Settlement.wechat_pace:type_name -> groupbuy.conf.Settlement.WeChatPace
+	31, // 31: groupbuy.conf.Checkout.order_ttl:type_name -> google.protobuf.Duration
+	31, // 32: groupbuy.conf.Checkout.after_sales_window:type_name -> google.protobuf.Duration
+	31, // 33: groupbuy.conf.Checkout.pickup_overdue_after:type_name -> google.protobuf.Duration
+	31, // 34: groupbuy.conf.Checkout.tick:type_name -> google.protobuf.Duration
+	31, // 35: groupbuy.conf.Checkout.checkout_deadline:type_name -> google.protobuf.Duration
+	31, // 36: groupbuy.conf.Shipping.undeclared_after:type_name -> google.protobuf.Duration
+	31, // 37: groupbuy.conf.Shipping.retry_max_delay:type_name -> google.protobuf.Duration
+	31, // 38: groupbuy.conf.Shipping.tick:type_name -> google.protobuf.Duration
+	31, // 39: groupbuy.conf.Shipping.undeclared_lookback:type_name -> google.protobuf.Duration
+	31, // 40: groupbuy.conf.Geo.index_refresh:type_name -> google.protobuf.Duration
+	31, // 41: groupbuy.conf.Leaders.rebind_interval:type_name -> google.protobuf.Duration
+	31, // 42: groupbuy.conf.Leaders.first_choice_grace:type_name -> google.protobuf.Duration
+	20, // 43: groupbuy.conf.Server.http:type_name -> groupbuy.conf.Server.HTTP
+	21, // 44: groupbuy.conf.Server.grpc:type_name -> groupbuy.conf.Server.GRPC
+	31, // 45: groupbuy.conf.Server.drain:type_name -> google.protobuf.Duration
+	22, // 46: groupbuy.conf.Data.database:type_name -> groupbuy.conf.Data.Database
+	23, // 47: groupbuy.conf.Data.redis:type_name -> groupbuy.conf.Data.Redis
+	31, // 48: groupbuy.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	31, // 49: groupbuy.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	24, // 50: groupbuy.conf.Auth.console:type_name -> groupbuy.conf.Auth.Console
+	25, // 51: groupbuy.conf.Wechat.mini_program:type_name -> groupbuy.conf.Wechat.MiniProgram
+	31, // 52: groupbuy.conf.Wechat.timeout:type_name -> google.protobuf.Duration
+	26, // 53: groupbuy.conf.Wechat.simulator:type_name -> groupbuy.conf.Wechat.Simulator
+	27, // 54: groupbuy.conf.Wechat.pay:type_name -> groupbuy.conf.Wechat.Pay
+	29, // 55: groupbuy.conf.Security.personal_data:type_name -> groupbuy.conf.Security.PersonalData
+	31, // 56: groupbuy.conf.Demo.batch_window:type_name -> google.protobuf.Duration
+	31, // 57: groupbuy.conf.Settlement.WeChatPace.backoff:type_name -> google.protobuf.Duration
+	31, // 58: groupbuy.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	31, // 59: groupbuy.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	31, // 60: groupbuy.conf.Data.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	31, // 61: groupbuy.conf.Data.Redis.dial_timeout:type_name -> google.protobuf.Duration
+	31, // 62: groupbuy.conf.Data.Redis.read_timeout:type_name -> google.protobuf.Duration
+	31, // 63: groupbuy.conf.Data.Redis.write_timeout:type_name -> google.protobuf.Duration
+	31, // 64: groupbuy.conf.Auth.Console.lockout:type_name -> google.protobuf.Duration
+	31, // 65: groupbuy.conf.Wechat.Pay.timeout:type_name -> google.protobuf.Duration
+	28, // 66: groupbuy.conf.Wechat.Pay.retry:type_name -> groupbuy.conf.Wechat.Pay.Retry
+	31, // 67: groupbuy.conf.Wechat.Pay.Retry.base_delay:type_name -> google.protobuf.Duration
+	31, // 68: groupbuy.conf.Wechat.Pay.Retry.max_delay:type_name -> google.protobuf.Duration
+	30, // 69: groupbuy.conf.Security.PersonalData.keys:type_name -> groupbuy.conf.Security.PersonalData.KeysEntry
+	70, // [70:70] is the sub-list for method output_type
+	70, // [70:70] is the sub-list for method input_type
+	70, // [70:70] is the sub-list for extension type_name
+	70, // [70:70] is the sub-list for extension extendee
+	0,  // [0:70] is the sub-list for field type_name
 }
 
 func init() { file_conf_proto_init() }
@@ -2650,7 +2824,7 @@ func file_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_proto_rawDesc), len(file_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -32,8 +32,31 @@ func ApplyDefaults(bc *Bootstrap) {
 	defaultDemo(ensure(&bc.Demo))
 	defaultEvents(ensure(&bc.Events))
 	defaultDailyJobs(ensure(&bc.DailyJobs))
+	defaultLayers(ensure(&bc.Layers))
 	// catalog.banned_words: empty is the built-in list, catalog.DefaultBannedWords (the
 	// advertising-law list is domain knowledge and stays with the check that uses it).
+}
+
+// defaultLayers are the founding document's layers and RFM cut points for a neighbourhood
+// group-buy (layer.DefaultRules holds the same numbers for the domain's tests).
+func defaultLayers(l *Layers) {
+	zero(&l.NewDays, 30)
+	zero(&l.ActiveDays, 30) // "a month"
+	zero(&l.ActiveMin, 3)
+	zero(&l.ActiveMax, 5)
+	zero(&l.LoyalDays, 90) // "a quarter"
+	zero(&l.LoyalMin, 5)
+	zero(&l.DormantDays, 180) // "six months"
+	zero(&l.RfmDays, 365)
+	if len(l.RecencyDays) == 0 {
+		l.RecencyDays = []int32{7, 30, 90, 180}
+	}
+	if len(l.FrequencyOrders) == 0 {
+		l.FrequencyOrders = []int32{2, 3, 5, 10}
+	}
+	if len(l.MonetaryFen) == 0 {
+		l.MonetaryFen = []int64{5_000, 20_000, 50_000, 100_000}
+	}
 }
 
 func defaultServer(s *Server) {

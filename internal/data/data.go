@@ -19,6 +19,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
+	"github.com/groupbuy/groupbuy/internal/data/layerstore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/metricstore"
@@ -73,6 +74,7 @@ var Stores = wire.NewSet(
 	invitestore.ProviderSet,
 	trackingstore.ProviderSet,
 	metricstore.ProviderSet,
+	layerstore.ProviderSet,
 	NewMiniProgram,
 	NewWechatPay,
 	wire.Bind(new(identity.Wechat), new(*wechat.MiniProgram)),

@@ -31,6 +31,8 @@ func NewGRPCServer(c *conf.Server, chain Middleware, svc Services) *grpc.Server 
 	v1.RegisterCatalogOpsServer(srv, svc.CatalogOps)
 	v1.RegisterPromoOpsServer(srv, svc.PromoOps)
 	v1.RegisterPromoShopServer(srv, svc.PromoShop)
+	v1.RegisterLayerOpsServer(srv, svc.LayerOps)
+	v1.RegisterLayerShopServer(srv, svc.LayerShop)
 	v1.RegisterInvitationsServer(srv, svc.Invitations)
 	v1.RegisterInvitationOpsServer(srv, svc.InvitationOps)
 	v1.RegisterShopEventsServer(srv, svc.ShopEvents)

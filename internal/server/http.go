@@ -45,6 +45,8 @@ func NewHTTPServer(c *conf.Server, chain Middleware, ready Readiness, drain *Dra
 	v1.RegisterCatalogOpsHTTPServer(srv, svc.CatalogOps)
 	v1.RegisterPromoOpsHTTPServer(srv, svc.PromoOps)
 	v1.RegisterPromoShopHTTPServer(srv, svc.PromoShop)
+	v1.RegisterLayerOpsHTTPServer(srv, svc.LayerOps)
+	v1.RegisterLayerShopHTTPServer(srv, svc.LayerShop)
 	v1.RegisterInvitationsHTTPServer(srv, svc.Invitations)
 	v1.RegisterInvitationOpsHTTPServer(srv, svc.InvitationOps)
 	v1.RegisterShopEventsHTTPServer(srv, svc.ShopEvents)

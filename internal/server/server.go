@@ -69,6 +69,8 @@ type Services struct {
 	LeaderMetrics    *service.LeaderMetricsService
 	PromoOps         *service.PromoOpsService
 	PromoShop        *service.PromoShopService
+	LayerOps         *service.LayerOpsService
+	LayerShop        *service.LayerShopService
 	Invitations      *service.InvitationService
 	InvitationOps    *service.InvitationOpsService
 	ShopEvents       *service.ShopEventsService

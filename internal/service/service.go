@@ -14,4 +14,5 @@ var ProviderSet = wire.NewSet(NewAuthService, NewConsoleService, NewNeighbourhoo
 	NewLeaderPickupService, NewAfterSalesOpsService, NewShippingOpsService,
 	NewLeaderCommissionService, NewFinanceLedgerService, NewCommissionOpsService,
 	NewReceiverOpsService, NewFinanceSettlementService, NewFinanceReconciliationService,
-	NewAuditLogService, NewOpsDashboardService, NewOpsMetricsService, NewLeaderMetricsService)
+	NewAuditLogService, NewOpsDashboardService, NewOpsMetricsService, NewLeaderMetricsService,
+	NewLayerOpsService, NewLayerShopService)

@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -68,6 +69,10 @@ type Config struct {
 	InviteCodes *invite.InviteCodes
 	// Tracking is the per-shopper limit of the mini-program's events (zero: none).
 	Tracking tracking.Config
+	// Layers are the snapshot's rules (zero: refused at use; layer.DefaultRules the default) and
+	// Targeting the subscription templates targeted sends may use.
+	Layers    layer.Rules
+	Targeting layer.TargetingConfig
 }
 
 // NoWechat is WeChat left unconfigured, as the program runs without it: the mini-program client
@@ -155,6 +160,10 @@ type Stack struct {
 
 	EventStore *trackingstore.Store
 	Tracking   *tracking.Usecase
+
+	LayerSnapshots *layer.Snapshots
+	Targeting      *layer.Targeting
+	Consents       *layer.Consents
 }
 
 // Finance is the ledger and settlement on the database and WeChat Pay alone, as the finance

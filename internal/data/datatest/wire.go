@@ -28,7 +28,7 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		auth.NewIssuer,
 		wire.Bind(new(identity.TokenIssuer), new(*auth.Issuer)),
 		wire.FieldsOf(new(Config), "Identity", "Leader", "Order", "Presale", "Commission", "Shipping",
-			"Settlement", "QR", "Auth", "Checkout", "Promotions", "Invitations", "InviteCodes", "Tracking"),
+			"Settlement", "QR", "Auth", "Checkout", "Promotions", "Invitations", "InviteCodes", "Tracking", "Layers", "Targeting"),
 		wire.Struct(new(Stack), "*"),
 	))
 }

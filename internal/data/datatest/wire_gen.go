@@ -14,6 +14,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
@@ -33,6 +34,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/couponcount"
 	"github.com/groupbuy/groupbuy/internal/data/identitystore"
 	"github.com/groupbuy/groupbuy/internal/data/invitestore"
+	"github.com/groupbuy/groupbuy/internal/data/layerstore"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/ledgerstore"
 	"github.com/groupbuy/groupbuy/internal/data/orderstore"
@@ -179,6 +181,14 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	quota := trackingstore.NewQuota(rdb, prefix)
 	trackingConfig := cfg.Tracking
 	trackingUsecase := tracking.NewUsecase(trackingstoreStore, leaders, quota, trackingConfig, now)
+	snapshotStore := layerstore.NewSnapshotStore(db)
+	rules := cfg.Layers
+	snapshots := layer.NewSnapshots(snapshotStore, rules, now)
+	sendStore := layerstore.NewSendStore(db)
+	layerstoreMessenger := layerstore.NewMessenger(miniProgram, userRepo)
+	targetingConfig := cfg.Targeting
+	targeting := layer.NewTargeting(snapshotStore, sendStore, sends, layerstoreMessenger, targetingConfig, now)
+	consents := layer.NewConsents(sendStore, targetingConfig, now)
 	stack := &Stack{
 		DB:              db,
 		Redis:           rdb,
@@ -244,6 +254,9 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		CouponSends:     sends,
 		EventStore:      trackingstoreStore,
 		Tracking:        trackingUsecase,
+		LayerSnapshots:  snapshots,
+		Targeting:       targeting,
+		Consents:        consents,
 	}
 	return stack, nil
 }

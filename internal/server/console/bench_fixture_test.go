@@ -142,7 +142,7 @@ func benchConsole(b *testing.B, db *sqldb.DB, keys *seal.Keyring) *Console {
 		Audit: audit.NewUsecase(auditstore.NewAuditStore(db), time.Now), Leaders: st.Leader, Batches: st.Presale, Catalog: st.Catalog, Dashboard: st.Dashboard,
 		Stock: st.Keeper, Pickup: st.Pickup, AfterSales: st.AfterSales, Shipping: st.Shipping, Reconciler: st.Reconciler,
 		Plans: st.Plans, Receivers: payment.NewReceiverOps(paymentstore.NewRegistrationQueue(db), db, time.Now),
-		Promotions: st.PromoAdmin, Invitations: st.Invitations})
+		Promotions: st.PromoAdmin, Invitations: st.Invitations, Layers: st.LayerSnapshots, Targeting: st.Targeting})
 	if err != nil {
 		b.Fatal(err)
 	}

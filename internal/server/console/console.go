@@ -18,6 +18,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/dashboard"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/biz/invite"
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
 	"github.com/groupbuy/groupbuy/internal/biz/metrics"
@@ -63,7 +64,9 @@ type Deps struct {
 	Metrics     *metrics.Dashboard
 	Promotions  *promo.Admin
 	Invitations *invite.Usecase // 邀请有礼
-	Proxies     mw.Proxies      // who may name the client's address and the request id
+	Layers      *layer.Snapshots
+	Targeting   *layer.Targeting
+	Proxies     mw.Proxies // who may name the client's address and the request id
 }
 
 // Console serves every page, form and asset under Prefix.
