@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/groupbuy/groupbuy/internal/biz/layer"
 	"github.com/groupbuy/groupbuy/internal/biz/metrics"
 	"github.com/groupbuy/groupbuy/internal/biz/port"
 	"github.com/groupbuy/groupbuy/internal/biz/schedule"
@@ -35,7 +36,7 @@ func dailyJobsConfig(c *conf.DailyJobs) (schedule.Config, error) {
 // newDailyJobs is the scheduler of the nightly jobs with every job registered: register a new
 // daily job here.
 func newDailyJobs(c *conf.DailyJobs, runs schedule.Runs, now port.Clock, logger log.Logger,
-	rollup *metrics.RollupJob) (*schedule.Scheduler, error) {
+	rollup *metrics.RollupJob, layers *layer.Snapshots) (*schedule.Scheduler, error) {
 	cfg, err := dailyJobsConfig(c)
 	if err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func newDailyJobs(c *conf.DailyJobs, runs schedule.Runs, now port.Clock, logger 
 	s.OnError = func(job, day string, err error) {
 		h.Errorw("msg", "daily job failed", "job", job, "day", day, "error", err)
 	}
-	for _, j := range []schedule.Job{rollup} {
+	for _, j := range []schedule.Job{rollup, layers} {
 		if err := s.Register(j); err != nil {
 			return nil, err
 		}

@@ -421,7 +421,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	dailyJobs := bootstrap.DailyJobs
 	runs := metricstore.NewRuns(db)
 	rollupJob := metrics.NewRollupJob(metricstoreStore)
-	scheduler, err := newDailyJobs(dailyJobs, runs, portClock, logger, rollupJob)
+	scheduler, err := newDailyJobs(dailyJobs, runs, portClock, logger, rollupJob, snapshots)
 	if err != nil {
 		cleanup2()
 		cleanup()
