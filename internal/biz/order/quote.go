@@ -93,7 +93,11 @@ func (c *Checkout) priceAt(ctx context.Context, b *presale.Batch, userID int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	if in.CouponID > 0 || in.BestCoupon || needsLeader(acts) {
+	coupons, err := c.offered(ctx, userID, in, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	if needsLeader(acts, coupons) {
 		// Scopes of grids and leaders are the shopper's bound leader's, as the order is saved.
 		if cart.LeaderID, cart.GridCell, err = c.shoppers.BoundLeader(ctx, userID); err != nil {
 			return nil, 0, err
@@ -110,34 +114,54 @@ func (c *Checkout) priceAt(ctx context.Context, b *presale.Batch, userID int64, 
 	}
 	p := promo.Pricing{CapBP: c.pricing.CapBP, Limit: c.pricing.Limit}
 	if in.BestCoupon {
-		usable, err := c.coupons.Usable(ctx, userID, now)
-		if err != nil {
-			return nil, 0, err
-		}
-		q, err := p.Best(cart, acts, usable, gifts)
+		q, err := p.Best(cart, acts, coupons, gifts)
 		return q, cart.LeaderID, err
 	}
 	var cp *promo.Coupon
-	if in.CouponID > 0 {
-		if cp, err = c.coupons.Coupon(ctx, in.CouponID); errors.Is(err, bizerr.ErrNotFound) || err == nil && cp.UserID != userID {
-			// Another shopper's coupon is as unusable as none: its existence is not told.
-			return nil, 0, &promo.CouponError{CouponID: in.CouponID, Err: promo.ErrCouponNotUsable}
-		} else if err != nil {
-			return nil, 0, err
-		}
+	if len(coupons) > 0 {
+		cp = coupons[0]
 	}
 	q, err := p.Price(cart, acts, cp, gifts)
 	return q, cart.LeaderID, err
 }
 
-func needsLeader(acts []*promo.Activity) bool {
+// offered is the coupons the cart may be priced with: the shopper's usable ones for the best
+// coupon, the one it names, or none.
+func (c *Checkout) offered(ctx context.Context, userID int64, in QuoteInput, now time.Time) ([]*promo.Coupon, error) {
+	if in.BestCoupon {
+		return c.coupons.Usable(ctx, userID, now)
+	}
+	if in.CouponID <= 0 {
+		return nil, nil
+	}
+	cp, err := c.coupons.Coupon(ctx, in.CouponID)
+	if errors.Is(err, bizerr.ErrNotFound) || err == nil && cp.UserID != userID {
+		// Another shopper's coupon is as unusable as none: its existence is not told.
+		return nil, &promo.CouponError{CouponID: in.CouponID, Err: promo.ErrCouponNotUsable}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []*promo.Coupon{cp}, nil
+}
+
+// needsLeader tells whether a scope of the activities or coupons is of grids or leaders: only
+// then does pricing depend on the shopper's leader (and the order must be saved for it).
+func needsLeader(acts []*promo.Activity, coupons []*promo.Coupon) bool {
 	for _, a := range acts {
-		if a.Scope.Kind == promo.ScopeGrids || a.Scope.Kind == promo.ScopeLeaders {
+		if byLeader(a.Scope) {
+			return true
+		}
+	}
+	for _, cp := range coupons {
+		if byLeader(cp.Rules.Scope) {
 			return true
 		}
 	}
 	return false
 }
+
+func byLeader(s promo.Scope) bool { return s.Kind == promo.ScopeGrids || s.Kind == promo.ScopeLeaders }
 
 // applying reads the activities that apply at now. The store keeps them cached for a moment,
 // so a flash sale does not read them once per checkout.
