@@ -207,6 +207,9 @@ bench-console: services
 
 .PHONY: bench-metrics
 # shopper metrics: events ingest over HTTP (events/s, p50/p99 per request, every acknowledged
-# event checked in PostgreSQL) on a fresh database; BENCH_METRICS_* knobs in app/loadgen/bench_metrics.sh
+# event checked in PostgreSQL) on a fresh database, BENCH_METRICS_* knobs in
+# app/loadgen/bench_metrics.sh; then the rollup of a day of 1,000,000 orders and 200,000 shoppers
+# and a city's 90-day dashboard read against the same figures by live queries (BenchmarkMetrics)
 bench-metrics: services
 	bash app/loadgen/bench_metrics.sh
+	go test -tags "$(DEV_TAGS)" -run '^$$' -bench '^BenchmarkMetrics$$' -benchtime 1x -count 1 -timeout 60m ./internal/data

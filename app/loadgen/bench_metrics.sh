@@ -2,8 +2,9 @@
 # `make bench-metrics`: the shopper metrics end to end, one step after another on one server and
 # database. Steps (BENCH_METRICS_STEPS, in this order): ingest — POST /v1/shop/events from many
 # concurrent shoppers (`loadgen events`): events/s and request latency, then every acknowledged
-# event checked in PostgreSQL. A step is a function step_<name>; later steps (the rollup of a
-# day, a dashboard read) are added as functions and names in STEPS.
+# event checked in PostgreSQL. A step is a function step_<name>. The rollup of a day and the
+# dashboard read are measured in-process after this script (BenchmarkMetrics in internal/data,
+# run by the same make target on a database of its own).
 #
 # A fresh database on the test PostgreSQL (GROUPBUY_TEST_POSTGRES), `groupbuy migrate`,
 # `groupbuy serve` with configs/postgres.yaml and GROUPBUY_* overrides on the test Redis, the
