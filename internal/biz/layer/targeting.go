@@ -341,14 +341,7 @@ func (t *Targeting) Tick(ctx context.Context) error {
 }
 
 func (t *Targeting) step(ctx context.Context, s *Send) error {
-	// Leases are between replicas: wall time, not the business clock.
-	leasedAt := time.Now()
-	ok, err := t.sends.Lease(ctx, s.ID, leasedAt, messageLease)
-	if err != nil || !ok {
-		return err
-	}
-	err = t.batch(ctx, s)
-	return errors.Join(err, t.sends.Unlease(context.WithoutCancel(ctx), s.ID, leasedAt, messageLease))
+	return port.Leased(ctx, t.sends, s.ID, messageLease, func(ctx context.Context) error { return t.batch(ctx, s) })
 }
 
 func (t *Targeting) batch(ctx context.Context, s *Send) error {

@@ -4,6 +4,7 @@ package port
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -30,4 +31,25 @@ func PageLimit(limit int) int {
 		return MaxPageSize
 	}
 	return limit
+}
+
+// Leases hand a row of background work to one replica at a time: Lease takes row id until at+d
+// unless another replica holds it; Unlease gives back the lease taken at at for d, if it is still
+// that one.
+type Leases interface {
+	Lease(ctx context.Context, id int64, at time.Time, d time.Duration) (bool, error)
+	Unlease(ctx context.Context, id int64, at time.Time, d time.Duration) error
+}
+
+// Leased runs work under row id's lease for d when this replica can take it (nothing, and no
+// error, when another holds it), then gives the lease back, also when ctx was cancelled. Leases
+// are between replicas: they take wall time, never a business clock.
+func Leased(ctx context.Context, leases Leases, id int64, d time.Duration, work func(context.Context) error) error {
+	at := time.Now()
+	ok, err := leases.Lease(ctx, id, at, d)
+	if err != nil || !ok {
+		return err
+	}
+	err = work(ctx)
+	return errors.Join(err, leases.Unlease(context.WithoutCancel(ctx), id, at, d))
 }

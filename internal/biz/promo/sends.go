@@ -138,14 +138,7 @@ func (s *Sends) Tick(ctx context.Context) error {
 // one shopper at once: the coupon is still issued once (its key), but the one that lost the
 // race would find the shopper at its limit and could record it skipped.
 func (s *Sends) step(ctx context.Context, send *Send) error {
-	// Leases are between replicas: wall time, not the business clock.
-	leasedAt := time.Now()
-	ok, err := s.sends.Lease(ctx, send.ID, leasedAt, sendLease)
-	if err != nil || !ok {
-		return err
-	}
-	err = s.batch(ctx, send)
-	return errors.Join(err, s.sends.Unlease(context.WithoutCancel(ctx), send.ID, leasedAt, sendLease))
+	return port.Leased(ctx, s.sends, send.ID, sendLease, func(ctx context.Context) error { return s.batch(ctx, send) })
 }
 
 func (s *Sends) batch(ctx context.Context, send *Send) error {
