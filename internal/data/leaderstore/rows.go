@@ -61,6 +61,20 @@ func BoundLeader(ctx context.Context, db *sqldb.DB, userID int64) (id int64, gri
 	return int64(row.ID), row.GridCell, row.Status == entleader.StatusApproved && !row.Paused, nil
 }
 
+// GridsOf maps each existing leader of ids to its grid cell.
+func GridsOf(ctx context.Context, db *sqldb.DB, ids []int64) (map[int64]string, error) {
+	rows, err := db.Client(ctx).Leader.Query().Where(entleader.IDIn(sqldb.IDs(ids)...)).
+		Select(entleader.FieldID, entleader.FieldGridCell).All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, "grids of leaders")
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[int64(r.ID)] = r.GridCell
+	}
+	return out, nil
+}
+
 // Point is a leader's pickup point as a dispatch list prints it.
 type Point struct{ Name, Address string }
 

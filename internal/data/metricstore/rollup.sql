@@ -25,7 +25,7 @@ WITH ev AS (
 	FROM ev WHERE kind = 'page_view' AND session <> ''
 	GROUP BY GROUPING SETS ((user_id, session), (g, user_id, session), (l, user_id, session),
 		(b, user_id, session), (g, l, b, user_id, session))
-), sessions AS (
+), visits AS (
 	SELECT gs, g, l, b, count(*) AS sessions, count(*) FILTER (WHERE n = 1) AS bounces
 	FROM views GROUP BY gs, g, l, b
 ), od AS (
@@ -73,7 +73,7 @@ WITH ev AS (
 		0 AS refunded_by_order_day, 0 AS refunded_on_day, 0 AS new_payers, 0 AS repeat_payers,
 		0 AS share_orders, 0 AS invitees, 0 AS inviters FROM events
 	UNION ALL
-	SELECT gs, g, l, b, 0, 0, sessions, bounces, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM sessions
+	SELECT gs, g, l, b, 0, 0, sessions, bounces, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM visits
 	UNION ALL
 	SELECT gs, g, l, b, 0, 0, 0, 0, 0, 0, 0, 0, buyers, payers, orders, items, paid,
 		refunded_by_order_day, 0, new_payers, repeat_payers, share_orders, 0, 0 FROM ordered

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/order"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
@@ -27,12 +28,11 @@ const (
 // per order (ord numbers them), x one row per line. Orders without such a leader, or whose key is
 // taken, produce no rows.
 //
-// An order naming a coupon locks it in the same statement (lockCouponSQL's move, available →
-// locked, of promo.CouponLifecycle), so the order exists exactly when it holds its coupon: cp
-// row-locks the coupons that are the shopper's, available and valid when the order was priced
-// (a statement waiting for another's lock re-reads the row and drops a coupon that one took), the
-// order is written only with its coupon in cp and for the leader it was priced for, and lk moves
-// the coupons of the orders written. No two orders of one batch name the same coupon (take).
+// An order naming a coupon locks it in the same statement, by the coupons' owner's parts
+// (promostore): cp row-locks the coupons that can be locked, the order is written only with its
+// coupon in cp and for the leader it was priced for, and lk locks the coupons of the orders
+// written. So the order exists exactly when it holds its coupon. No two orders of one batch name
+// the same coupon (take).
 const insertOrdersSQL = `
 WITH inp AS (
 	SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
@@ -40,10 +40,7 @@ WITH inp AS (
 		$27::text[], $28::bigint[], $29::timestamptz[])
 		AS i(ord, user_id, k, batch_id, amount, pay_attempt, expires_at, grids, promo_off, coupon_off,
 			leader_funded, activity_id, coupon_id, share_key, priced_leader, priced_at)
-), cp AS (
-	SELECT c.id FROM coupons c JOIN inp ON c.id = inp.coupon_id AND c.user_id = inp.user_id
-	WHERE c.state = 'available' AND c.valid_from <= inp.priced_at AND c.valid_until > inp.priced_at
-	FOR UPDATE OF c
+), cp AS (` + promostore.LockableCouponsCTE + `
 ), o AS (
 	INSERT INTO orders (created_at, updated_at, user_id, leader_id, batch_id, grid_cell, status,
 		idempotency_key, amount, refunded, pay_attempt, expires_at, release_pending, promo_off, coupon_off,
@@ -62,10 +59,7 @@ WITH inp AS (
 ), ko AS (
 	SELECT o.*, inp.ord, inp.coupon_id, inp.priced_at FROM o
 	JOIN inp ON inp.user_id = o.user_id AND inp.k = o.idempotency_key
-), lk AS (
-	UPDATE coupons c SET state = 'locked', order_id = ko.id, locked_at = ko.priced_at
-	FROM ko WHERE c.id = ko.coupon_id AND c.state = 'available'
-	RETURNING c.id
+), lk AS (` + promostore.LockCouponsCTE + `
 ), l AS (
 	INSERT INTO order_lines (order_id, item_id, sku_id, title, price, quantity, amount, commission_bp,
 		refunded_quantity, refunded_amount, promo_off, coupon_off, leader_funded, gift)

@@ -10,6 +10,7 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/order"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
+	"github.com/groupbuy/groupbuy/internal/data/promostore"
 )
 
 // Create saves a new order with its lines for the shopper's bound leader, if that leader serves
@@ -80,21 +81,15 @@ func (r *orderRepo) createWithEnt(ctx context.Context, o *order.Order, grids []s
 	return stored, created, r.lockCoupon(ctx, stored)
 }
 
-// lockCouponSQL is promo.CouponLifecycle's available → locked move of a coupon, for the order
-// that names it, if the coupon is the shopper's and valid when the order was priced. The order
-// and its coupon are written together so that an order exists exactly when it holds its coupon
-// (insertOrdersSQL does the same in its statement).
-const lockCouponSQL = `UPDATE coupons SET state = 'locked', order_id = $1, locked_at = $2
-	WHERE id = $3 AND user_id = $4 AND state = 'available' AND valid_from <= $2 AND valid_until > $2`
-
 // lockCoupon locks o's coupon for it in ctx's transaction, which the caller rolls back on an
-// error.
+// error: the order and its coupon are written together, so an order exists exactly when it holds
+// its coupon (insertOrdersSQL does the same in its statement).
 func (r *orderRepo) lockCoupon(ctx context.Context, o *order.Order) error {
-	n, err := r.data.Exec(ctx, lockCouponSQL, o.ID, pricedAt(o), o.CouponID, o.UserID)
+	locked, err := promostore.LockForOrder(ctx, r.data, o.CouponID, o.UserID, o.ID, pricedAt(o))
 	if err != nil {
-		return fmt.Errorf("lock coupon %d for order %d: %w", o.CouponID, o.ID, err)
+		return err
 	}
-	if n == 0 {
+	if !locked {
 		return &promo.CouponError{CouponID: o.CouponID, Err: promo.ErrCouponNotUsable}
 	}
 	return nil

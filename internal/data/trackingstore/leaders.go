@@ -3,8 +3,8 @@ package trackingstore
 import (
 	"context"
 	"errors"
+	"fmt"
 
-	"github.com/groupbuy/groupbuy/ent/leader"
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
@@ -40,13 +40,12 @@ func (l *Leaders) Attribution(ctx context.Context, userID int64, named []int64) 
 	if len(unknown) == 0 {
 		return bound, grid, grids, nil
 	}
-	rows, err := l.data.Client(ctx).Leader.Query().Where(leader.IDIn(sqldb.IDs(unknown)...)).
-		Select(leader.FieldID, leader.FieldGridCell).All(ctx)
+	cells, err := leaderstore.GridsOf(ctx, l.data, unknown)
 	if err != nil {
-		return 0, "", nil, sqldb.Err(err, "grids of leaders named by events")
+		return 0, "", nil, fmt.Errorf("leaders named by events: %w", err)
 	}
-	for _, r := range rows {
-		grids[int64(r.ID)] = r.GridCell
+	for id, cell := range cells {
+		grids[id] = cell
 	}
 	return bound, grid, grids, nil
 }
