@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/groupbuy/groupbuy/internal/biz/bjtime"
 )
 
 // Ops open a day's layers in the console and send a coupon to the dormant shoppers of a grid:
@@ -14,9 +16,16 @@ func TestConsoleLayersAndTargetedCoupon(t *testing.T) {
 	s := start(t)
 	s.createAccount("zhou.ops", "ops", "ops layer lantern")
 	s.createAccount("wu.finance", "finance", "finance layer lantern")
-	const day, grid = "2026-12-06", "872830820ffffff"
-	// The day's snapshot as the nightly job leaves it: three dormant shoppers in the grid, one
-	// new in another.
+	const grid = "872830820ffffff"
+	// Yesterday's snapshot as the nightly job leaves it: three dormant shoppers in the grid, one
+	// new in another, in place of the one the server took of its empty database.
+	day := bjtime.Day(time.Now().Add(-24 * time.Hour))
+	awaitDailyJob(t, s.db, "shopper_layers", day)
+	for _, table := range []string{"shopper_layers", "layer_snapshots"} {
+		if _, err := s.db.Exec(`DELETE FROM `+table+` WHERE day = $1`, day); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.db.Exec(`INSERT INTO layer_snapshots (day, rules, shoppers, taken_at) VALUES ($1, 'defaults', 4, now())`, day); err != nil {
 		t.Fatal(err)
 	}

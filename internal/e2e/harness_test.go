@@ -149,6 +149,8 @@ func startWith(t *testing.T, opts options) *stack {
 		"GROUPBUY_GRPC_ADDR="+grpcAddr,
 		"GROUPBUY_METRICS_ADDR="+metricsAddr,
 		"GROUPBUY_DRAIN=0s",
+		// Yesterday is due at once, whatever the hour: tests wait for the daily jobs' run of it.
+		"GROUPBUY_DAILY_JOBS_AT=00:00",
 		// Two replicas at the shipped 50 connections each could take all of PostgreSQL's
 		// default 100 while the data tests run beside them; a test server needs far fewer.
 		"GROUPBUY_DB_MAX_OPEN_CONNS=16",

@@ -21,16 +21,17 @@ func TestShopperLayersOverHTTP(t *testing.T) {
 		400, "INVALID_ARGUMENT")
 	expect(t, s.call("POST", "/v1/shop/subscriptions", "", report), 401, "UNAUTHENTICATED")
 
+	// A day long before the server's first snapshot (it takes the last days' at start).
 	ops := s.ops()
 	snaps := s.call("GET", "/v1/ops/shopper-layers", ops, nil)
 	expect(t, snaps, 200, "")
-	expect(t, s.call("GET", "/v1/ops/shopper-layers/2026-12-06", ops, nil), 404, "NOT_FOUND")
+	expect(t, s.call("GET", "/v1/ops/shopper-layers/2020-01-06", ops, nil), 404, "NOT_FOUND")
 	expect(t, s.call("GET", "/v1/ops/shopper-layers/2026-13-06", ops, nil), 400, "INVALID_ARGUMENT")
-	send := map[string]any{"day": "2026-12-06", "layer": "dormant", "gridCell": "872830820ffffff", "couponTemplateId": 1}
+	send := map[string]any{"day": "2020-01-06", "layer": "dormant", "gridCell": "872830820ffffff", "couponTemplateId": 1}
 	expect(t, s.call("POST", "/v1/ops/targeted-sends", ops, send), 404, "NOT_FOUND")
-	both := map[string]any{"day": "2026-12-06", "layer": "dormant", "gridCell": "872830820ffffff"}
+	both := map[string]any{"day": "2020-01-06", "layer": "dormant", "gridCell": "872830820ffffff"}
 	expect(t, s.call("POST", "/v1/ops/targeted-sends", ops, both), 400, "INVALID_ARGUMENT")
-	bad := map[string]any{"day": "2026-12-06", "layer": "vip", "gridCell": "872830820ffffff", "couponTemplateId": 1}
+	bad := map[string]any{"day": "2020-01-06", "layer": "vip", "gridCell": "872830820ffffff", "couponTemplateId": 1}
 	expect(t, s.call("POST", "/v1/ops/targeted-sends", ops, bad), 400, "INVALID_ARGUMENT")
 	expect(t, s.call("GET", "/v1/ops/targeted-sends", ops, nil), 200, "")
 	expect(t, s.call("GET", "/v1/ops/targeted-sends/1", ops, nil), 404, "NOT_FOUND")

@@ -27,21 +27,7 @@ func TestMetricsAPI(t *testing.T) {
 	yesterday := bjtime.Day(time.Now().Add(-24 * time.Hour))
 	// The server's daily jobs roll yesterday up at start; once done, its rows are replaced by
 	// the test's.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var done int
-		if err := w.db.QueryRow(`SELECT count(*) FROM daily_job_runs WHERE job = 'metrics-rollup' AND day = $1
-			AND finished_at IS NOT NULL AND error = ''`, yesterday).Scan(&done); err != nil {
-			t.Fatal(err)
-		}
-		if done == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not roll up %s", yesterday)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	awaitDailyJob(t, w.db, "metrics-rollup", yesterday)
 	if _, err := w.db.Exec(`DELETE FROM metric_days WHERE day = $1`, yesterday); err != nil {
 		t.Fatal(err)
 	}
