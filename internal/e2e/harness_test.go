@@ -154,6 +154,7 @@ func startWith(t *testing.T, opts options) *stack {
 		// Two replicas at the shipped 50 connections each could take all of PostgreSQL's
 		// default 100 while the data tests run beside them; a test server needs far fewer.
 		"GROUPBUY_DB_MAX_OPEN_CONNS=16",
+		"GROUPBUY_DB_MAX_IDLE_CONNS=10", // many test servers share one PostgreSQL's connections
 	)
 	if k := opts.payKeys; k != nil {
 		dir := t.TempDir()
