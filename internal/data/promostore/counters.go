@@ -3,6 +3,7 @@ package promostore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -41,16 +42,18 @@ func (c *SQLCounters) InDatabase() bool { return true }
 // seq. The UPDATE holds the row lock until the claim's transaction ends, so no other claim of the
 // template can pick the same seq meanwhile.
 func (c *SQLCounters) Take(ctx context.Context, t *promo.Template, userID int64) (int, error) {
-	most := t.Discount.Most()
-	n, err := c.data.Exec(ctx, `UPDATE coupon_templates
+	// The limit is the row's, not the caller's: claims read their template from a cache, and a
+	// limit lowered since must hold at once.
+	var limit int
+	err := c.data.QueryRow(ctx, `UPDATE coupon_templates
 		SET issued_count = issued_count + 1, issued_amount = issued_amount + $1
-		WHERE id = $2 AND issued_count < budget_count AND issued_amount + $1 <= budget_amount`,
-		most, t.ID)
+		WHERE id = $2 AND issued_count < budget_count AND issued_amount + $1 <= budget_amount
+		RETURNING per_shopper`, []any{t.Discount.Most(), t.ID}, &limit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("template %d: %w", t.ID, promo.ErrBudgetSpent)
+	}
 	if err != nil {
 		return 0, sqldb.Err(err, fmt.Sprintf("take a coupon of template %d", t.ID))
-	}
-	if n == 0 {
-		return 0, fmt.Errorf("template %d: %w", t.ID, promo.ErrBudgetSpent)
 	}
 	held := make(map[int]bool)
 	err = c.data.Query(ctx, `SELECT seq FROM coupons WHERE template_id = $1 AND user_id = $2`,
@@ -65,7 +68,7 @@ func (c *SQLCounters) Take(ctx context.Context, t *promo.Template, userID int64)
 	if err != nil {
 		return 0, sqldb.Err(err, fmt.Sprintf("coupons of shopper %d of template %d", userID, t.ID))
 	}
-	for seq := 1; seq <= t.Budget.PerShopper; seq++ {
+	for seq := 1; seq <= limit; seq++ {
 		if !held[seq] {
 			return seq, nil
 		}
