@@ -37,7 +37,8 @@ type Runs interface {
 
 // Config is when and how the jobs run.
 type Config struct {
-	// At is the time after Beijing midnight when the day before becomes due.
+	// At is the time after Beijing midnight when the day before becomes due; zero is midnight
+	// itself, a time like any other, so it has no default.
 	At time.Duration
 	// CatchUp is how many days back a missed run is still made up (at least 1: yesterday).
 	CatchUp int
@@ -51,18 +52,14 @@ type Config struct {
 
 // Defaults of Config's zero fields.
 const (
-	DefaultAt         = 2 * time.Hour
 	DefaultCatchUp    = 7
 	DefaultPoll       = time.Minute
 	DefaultLease      = 30 * time.Minute
 	DefaultRetryAfter = 15 * time.Minute
 )
 
-// WithDefaults fills c's zero fields.
+// WithDefaults fills c's zero fields but At.
 func (c Config) WithDefaults() Config {
-	if c.At <= 0 {
-		c.At = DefaultAt
-	}
 	if c.CatchUp <= 0 {
 		c.CatchUp = DefaultCatchUp
 	}
@@ -80,7 +77,7 @@ func (c Config) WithDefaults() Config {
 
 // Validate reports a configuration that cannot run: At must fall within the day.
 func (c Config) Validate() error {
-	if c.At >= 24*time.Hour {
+	if c.At < 0 || c.At >= 24*time.Hour {
 		return fmt.Errorf("daily jobs: at %s is not a time of day", c.At)
 	}
 	return nil

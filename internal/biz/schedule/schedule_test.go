@@ -29,12 +29,27 @@ func TestDueDaysStartAtTheConfiguredBeijingTime(t *testing.T) {
 	}
 }
 
+// Midnight is a time like any other: at 00:00 the day before is due as soon as the Beijing day
+// turns (16:00 UTC), not at a default hour.
+func TestDueDaysAtMidnight(t *testing.T) {
+	cfg := Config{At: 0}.WithDefaults()
+	if cfg.At != 0 {
+		t.Fatalf("at midnight became %s", cfg.At)
+	}
+	now := time.Date(2026, 12, 7, 16, 8, 0, 0, time.UTC) // 00:08 Beijing on the 8th
+	if got := DueDays(now, cfg.At, 2); !slices.Equal(got, []string{"2026-12-06", "2026-12-07"}) {
+		t.Errorf("due at 00:08 Beijing: %v", got)
+	}
+}
+
 func TestConfigDefaultsAndLimits(t *testing.T) {
 	c := Config{}.WithDefaults()
-	if c.At != DefaultAt || c.CatchUp != DefaultCatchUp || c.Poll != DefaultPoll || c.Lease != DefaultLease || c.RetryAfter != DefaultRetryAfter {
+	if c.At != 0 || c.CatchUp != DefaultCatchUp || c.Poll != DefaultPoll || c.Lease != DefaultLease || c.RetryAfter != DefaultRetryAfter {
 		t.Fatalf("defaults %+v", c)
 	}
-	if err := (Config{At: 24 * time.Hour}).Validate(); err == nil {
-		t.Fatal("at 24h accepted")
+	for _, at := range []time.Duration{24 * time.Hour, -time.Minute} {
+		if err := (Config{At: at}).Validate(); err == nil {
+			t.Fatalf("at %s accepted", at)
+		}
 	}
 }
