@@ -2,7 +2,9 @@ package middleware
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -37,32 +39,34 @@ func inputViolations(m protoreflect.Message, now time.Time) []violation {
 	return vs
 }
 
+// walk checks every field set in m, whose path is prefix. A value's path is built only when it
+// breaks a rule or holds a message to walk: a request of a hundred events is checked without a
+// string made for each of its fields.
 func walk(m protoreflect.Message, prefix string, now time.Time, vs *[]violation) {
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		path := join(prefix, fd.JSONName())
 		switch {
 		case fd.IsList():
 			l := v.List()
 			for i := range l.Len() {
-				checkValue(fd, fd, l.Get(i), fmt.Sprintf("%s[%d]", path, i), now, vs)
+				checkValue(fd, fd, l.Get(i), func() string { return join(prefix, fd.JSONName()) + "[" + strconv.Itoa(i) + "]" }, now, vs)
 			}
 		case fd.IsMap():
 			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-				item := fmt.Sprintf("%s[%v]", path, k.Interface())
+				item := func() string { return fmt.Sprintf("%s[%v]", join(prefix, fd.JSONName()), k.Interface()) }
 				checkValue(fd, fd.MapKey(), k.Value(), item, now, vs)
 				checkValue(fd, fd.MapValue(), mv, item, now, vs)
 				return true
 			})
 		default:
-			checkValue(fd, fd, v, path, now, vs)
+			checkValue(fd, fd, v, func() string { return join(prefix, fd.JSONName()) }, now, vs)
 		}
 		return true
 	})
 }
 
 // checkValue checks one value of field (a list item, a map key or value: kind says which);
-// field carries the options.
-func checkValue(field, kind protoreflect.FieldDescriptor, v protoreflect.Value, path string, now time.Time, vs *[]violation) {
+// field carries the options, path names the value.
+func checkValue(field, kind protoreflect.FieldDescriptor, v protoreflect.Value, path func() string, now time.Time, vs *[]violation) {
 	var rule string
 	switch kind.Kind() {
 	case protoreflect.StringKind:
@@ -71,35 +75,55 @@ func checkValue(field, kind protoreflect.FieldDescriptor, v protoreflect.Value, 
 		if ts, ok := v.Message().Interface().(*timestamppb.Timestamp); ok {
 			rule = checkTimestamp(ts, now)
 		} else {
-			walk(v.Message(), path, now, vs)
+			walk(v.Message(), path(), now, vs)
 		}
 	}
 	if rule != "" {
-		*vs = append(*vs, violation{path: path, rule: rule})
+		*vs = append(*vs, violation{path: path(), rule: rule})
 	}
 }
 
 // checkText returns the rule s breaks, or "".
 func checkText(fd protoreflect.FieldDescriptor, s string, now time.Time) string {
-	opts := inputOptions(fd)
+	rules := textRulesOf(fd)
 	for _, r := range s {
-		if unicode.IsControl(r) && !allowedControl(r, opts.GetMultiline()) {
-			if opts.GetMultiline() {
+		if unicode.IsControl(r) && !allowedControl(r, rules.multiline) {
+			if rules.multiline {
 				return fmt.Sprintf("must not contain control characters other than line feed and tab (found %U)", r)
 			}
 			return fmt.Sprintf("must not contain control characters (found %U)", r)
 		}
 	}
-	if requiredText(fd) && strings.TrimSpace(s) == "" {
+	if rules.required && strings.TrimSpace(s) == "" {
 		return "must not be blank"
 	}
-	switch opts.GetCalendar() {
+	switch rules.calendar {
 	case v1.Calendar_CALENDAR_DAY:
 		return checkCalendar(s, time.DateOnly, "a day, YYYY-MM-DD", now)
 	case v1.Calendar_CALENDAR_MONTH:
 		return checkCalendar(s, "2006-01", "a month, YYYY-MM", now)
 	}
 	return ""
+}
+
+// textRules are what checkText needs of a text field's options.
+type textRules struct {
+	multiline, required bool
+	calendar            v1.Calendar
+}
+
+// textRulesByField caches each field's textRules: options are fixed once the descriptors are
+// built, and reading extensions allocates, on every field of every request.
+var textRulesByField sync.Map // protoreflect.FullName → textRules
+
+func textRulesOf(fd protoreflect.FieldDescriptor) textRules {
+	if r, ok := textRulesByField.Load(fd.FullName()); ok {
+		return r.(textRules)
+	}
+	opts := inputOptions(fd)
+	r := textRules{multiline: opts.GetMultiline(), required: requiredText(fd), calendar: opts.GetCalendar()}
+	textRulesByField.Store(fd.FullName(), r)
+	return r
 }
 
 // allowedControl reports whether multi-line text may hold the control character r.
