@@ -206,8 +206,9 @@ bench-console: services
 	go test -tags "$(DEV_TAGS)" -run '^$$' -bench '^BenchmarkConsolePages$$' -benchtime $${GROUPBUY_CONSOLE_REQUESTS:-30}x -count 1 -timeout 60m ./internal/server/console
 
 .PHONY: bench-metrics
-# shopper metrics: events ingest over HTTP (events/s, p50/p99 per request, every acknowledged
-# event checked in PostgreSQL) on a fresh database, BENCH_METRICS_* knobs in
+# shopper metrics: events ingest over HTTP at saturation and at 20,000 events/s offered on a
+# fixed schedule (events/s, p50/p99 per request, every acknowledged event checked in PostgreSQL),
+# each on a fresh database, BENCH_METRICS_* knobs in
 # app/loadgen/bench_metrics.sh; then the rollup of a day of 1,000,000 orders and 200,000 shoppers
 # and a city's 90-day dashboard read against the same figures by live queries (BenchmarkMetrics)
 bench-metrics: services

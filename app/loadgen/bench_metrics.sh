@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# `make bench-metrics`: the shopper metrics end to end, one step after another on one server and
-# database. Steps (BENCH_METRICS_STEPS, in this order): ingest — POST /v1/shop/events from many
-# concurrent shoppers (`loadgen events`): events/s and request latency, then every acknowledged
-# event checked in PostgreSQL. A step is a function step_<name>. The rollup of a day and the
-# dashboard read are measured in-process after this script (BenchmarkMetrics in internal/data,
-# run by the same make target on a database of its own).
+# `make bench-metrics`: the shopper metrics end to end, one step after another, each on a server
+# and database of its own. Steps (BENCH_METRICS_STEPS, in this order): ingest — POST
+# /v1/shop/events from many concurrent shoppers, each sending as soon as answered (`loadgen
+# events`): the most events/s the server takes, and the request latency at that saturation;
+# ingest_rate — the same requests offered on a fixed schedule at the target rate
+# (BENCH_METRICS_RATE events/s), whatever the replies: the latency a shopper sees at that rate.
+# Both check every acknowledged event in PostgreSQL. A step is a function step_<name>. The rollup
+# of a day and the dashboard read are measured in-process after this script (BenchmarkMetrics in
+# internal/data, run by the same make target on a database of its own).
 #
-# A fresh database on the test PostgreSQL (GROUPBUY_TEST_POSTGRES), `groupbuy migrate`,
-# `groupbuy serve` with configs/postgres.yaml and GROUPBUY_* overrides on the test Redis, the
-# steps, then the server stopped and the database dropped, also on failure or Ctrl-C.
+# For each step: a fresh database on the test PostgreSQL (GROUPBUY_TEST_POSTGRES), `groupbuy
+# migrate`, `groupbuy serve` with configs/postgres.yaml and GROUPBUY_* overrides on the test Redis,
+# the step, then the server stopped and the database dropped, also on failure or Ctrl-C.
 #
 # Knobs (environment): BENCH_METRICS_SHOPPERS (2000), BENCH_METRICS_CLIENTS (8),
 # BENCH_METRICS_PER (100 events a request), BENCH_METRICS_D (10s), BENCH_METRICS_WARMUP (2s),
-# BENCH_METRICS_STEPS ("ingest"), BENCH_METRICS_HTTP_ADDR (127.0.0.1:18200),
+# BENCH_METRICS_RATE (20000), BENCH_METRICS_RATE_CLIENTS (32),
+# BENCH_METRICS_STEPS ("ingest ingest_rate"), BENCH_METRICS_HTTP_ADDR (127.0.0.1:18200),
 # BENCH_METRICS_GRPC_ADDR (127.0.0.1:19200), BENCH_METRICS_METRICS_ADDR (127.0.0.1:19290),
 # BENCH_METRICS_KEEP_LOG (set: keep the server log).
 #
@@ -25,7 +29,9 @@ CLIENTS=${BENCH_METRICS_CLIENTS:-8}
 PER=${BENCH_METRICS_PER:-100}
 D=${BENCH_METRICS_D:-10s}
 WARMUP=${BENCH_METRICS_WARMUP:-2s}
-STEPS=${BENCH_METRICS_STEPS:-ingest}
+RATE=${BENCH_METRICS_RATE:-20000}
+RATE_CLIENTS=${BENCH_METRICS_RATE_CLIENTS:-32}
+STEPS=${BENCH_METRICS_STEPS:-ingest ingest_rate}
 HTTP_ADDR=${BENCH_METRICS_HTTP_ADDR:-127.0.0.1:18200}
 GRPC_ADDR=${BENCH_METRICS_GRPC_ADDR:-127.0.0.1:19200}
 METRICS_ADDR=${BENCH_METRICS_METRICS_ADDR:-127.0.0.1:19290}
@@ -44,7 +50,7 @@ cleanup() {
 		echo "bench-metrics: last lines of the server log (successful requests left out):" >&2
 		grep -v ' code=200 reason= ' "$WORK/serve.log" | tail -n 30 | sed 's/^/  /' >&2
 	fi
-	if [[ -n $DSN ]]; then "$WORK/loadgen" db drop -dsn "$DSN" && echo "dropped the benchmark database"; fi
+	drop_database
 	if [[ -n ${BENCH_METRICS_KEEP_LOG:-} && -f $WORK/serve.log ]]; then
 		cp "$WORK/serve.log" "${TMPDIR:-/tmp}/bench-metrics-serve.log" && echo "server log: ${TMPDIR:-/tmp}/bench-metrics-serve.log"
 	fi
@@ -54,35 +60,58 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# step_ingest: the mini-program's events over HTTP, then the check of what was acknowledged.
+drop_database() {
+	if [[ -n $DSN ]]; then "$WORK/loadgen" db drop -dsn "$DSN" && echo "dropped the benchmark database"; fi
+	DSN=
+}
+
+# fresh_server: a new database, migrated, and the server on it.
+fresh_server() {
+	say "fresh database on the test PostgreSQL"
+	DSN=$("$WORK/loadgen" db create -admin "$PG" -purpose metrics)
+	echo "${DSN%%\?*}"
+	export GROUPBUY_DB_SOURCE="$DSN"
+	export GROUPBUY_REDIS_KEY_PREFIX="gbbench-$(basename "$WORK" | tr -cd 'a-zA-Z0-9')-$1"
+	"$WORK/groupbuy" migrate -conf "$CONF"
+	say "serve"
+	"$WORK/groupbuy" serve -conf "$CONF" >"$WORK/serve.log" 2>&1 &
+	SERVER=$!
+}
+
+# end_server: the server stopped cleanly and its database dropped.
+end_server() {
+	say "stop the server"
+	kill -TERM "$SERVER"
+	if wait "$SERVER"; then echo "server stopped cleanly"; else echo "server exited with $?" >&2; exit 1; fi
+	SERVER=
+	drop_database
+}
+
+# step_ingest: the mini-program's events over HTTP as fast as the server answers, then the check
+# of what was acknowledged.
 step_ingest() {
-	say "ingest: $SHOPPERS shoppers, $CLIENTS clients × $PER events a request for $D"
+	say "ingest: $SHOPPERS shoppers, $CLIENTS clients × $PER events a request for $D, each sent when the last is answered"
 	"$WORK/loadgen" events -conf "$CONF" -api "http://$HTTP_ADDR" -shoppers "$SHOPPERS" -c "$CLIENTS" -per "$PER" \
 		-d "$D" -warmup "$WARMUP" -server-pid "$SERVER" | tee "$WORK/ingest.txt"
+}
+
+# step_ingest_rate: the same requests at the target rate on a fixed schedule; a request's latency
+# counts from when it was due, so a slow reply is charged to the requests it held up.
+step_ingest_rate() {
+	say "ingest at $RATE events/s: $SHOPPERS shoppers, $RATE_CLIENTS clients × $PER events a request for $D"
+	"$WORK/loadgen" events -conf "$CONF" -api "http://$HTTP_ADDR" -shoppers "$SHOPPERS" -c "$RATE_CLIENTS" -per "$PER" \
+		-rate "$RATE" -d "$D" -warmup "$WARMUP" -server-pid "$SERVER" | tee "$WORK/ingest_rate.txt"
 }
 
 build_and_configure wxbenchmetrics01 "$HTTP_ADDR" "$GRPC_ADDR"
 export GROUPBUY_METRICS_ADDR="$METRICS_ADDR" # not the shipped 127.0.0.1:9090, which another server may hold
 
-say "fresh database on the test PostgreSQL"
-DSN=$("$WORK/loadgen" db create -admin "$PG" -purpose metrics)
-echo "${DSN%%\?*}"
-export GROUPBUY_DB_SOURCE="$DSN"
-export GROUPBUY_REDIS_KEY_PREFIX="gbbench-$(basename "$WORK" | tr -cd 'a-zA-Z0-9')"
-"$WORK/groupbuy" migrate -conf "$CONF"
-
-say "serve"
-"$WORK/groupbuy" serve -conf "$CONF" >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-
 for step in $STEPS; do
+	declare -F "step_$step" >/dev/null || { echo "bench-metrics: no step $step" >&2; exit 2; }
+	fresh_server "$step"
 	"step_$step"
+	end_server
 done
-
-say "stop the server"
-kill -TERM "$SERVER"
-if wait "$SERVER"; then echo "server stopped cleanly"; else echo "server exited with $?" >&2; exit 1; fi
-SERVER=
 
 say "shopper metrics: results"
 grep -h '^RESULT' "$WORK"/*.txt || true
