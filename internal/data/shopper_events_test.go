@@ -10,6 +10,7 @@ import (
 
 	"github.com/groupbuy/groupbuy/internal/biz/tracking"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
+	"github.com/groupbuy/groupbuy/internal/data/trackingstore"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
@@ -231,5 +232,71 @@ func TestEventsBadInputRefused(t *testing.T) {
 	}
 	if n := e.stored(); n != 0 {
 		t.Fatalf("%d events stored from refused requests", n)
+	}
+}
+
+// Requests that arrive while the writers are busy share one statement; when the database refuses
+// that statement for one request's event (PostgreSQL refuses NUL in text), the others are stored
+// and credited as if sent alone, and only that request fails. Two requests held on keys an open
+// transaction has inserted keep both writers busy while the rest queue up behind them.
+func TestEventsOneRefusedRequestFailsOnlyItself(t *testing.T) {
+	db := openPostgres(t)
+	e := newEvEnv(t, db, testenv.SingleRedis, tracking.Config{})
+	store := trackingstore.NewStore(db)
+	at := e.clock.Now()
+	event := func(user int64, id string) tracking.Event {
+		return tracking.Event{Input: tracking.Input{ClientEventID: id, Kind: tracking.PageView}, UserID: user, At: at, Day: "2026-12-08"}
+	}
+	blocker, err := db.SQL.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = blocker.Rollback() }()
+	for _, id := range []string{"held-1", "held-2"} {
+		if _, err := blocker.Exec(`INSERT INTO shopper_events (user_id, client_event_id, kind, at, day)
+			VALUES (200, $1, 'page_view', now(), '2026-12-08')`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type outcome struct {
+		stored int
+		err    error
+	}
+	send := func(events ...tracking.Event) chan outcome {
+		out := make(chan outcome, 1)
+		go func() {
+			n, err := store.Append(t.Context(), events)
+			out <- outcome{n, err}
+		}()
+		return out
+	}
+	held := []chan outcome{send(event(200, "held-1")), send(event(200, "held-2"))}
+	time.Sleep(300 * time.Millisecond) // both writers wait on the held keys
+	good1 := send(event(201, "a"), event(201, "b"))
+	bad := send(event(202, "c"), event(202, "nul\x00"))
+	good2 := send(event(203, "d"), event(201, "a")) // 201's "a" again: a duplicate
+	time.Sleep(300 * time.Millisecond)              // all three queued behind the writers
+	if err := blocker.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for i, ch := range held {
+		if o := <-ch; o.err != nil || o.stored != 1 {
+			t.Errorf("held request %d: %+v", i, o)
+		}
+	}
+	if o := <-good1; o.err != nil || o.stored != 2 {
+		t.Errorf("first good request: %+v, want 2 stored", o)
+	}
+	if o := <-good2; o.err != nil || o.stored != 1 {
+		t.Errorf("second good request: %+v, want 1 stored and 1 duplicate", o)
+	}
+	if o := <-bad; o.err == nil {
+		t.Errorf("the request with a NUL was stored: %+v", o)
+	}
+	if n := e.count(`SELECT count(*) FROM shopper_events WHERE user_id = 202`); n != 0 {
+		t.Errorf("%d events of the refused request stored", n)
+	}
+	if n := e.count(`SELECT count(*) FROM shopper_events`); n != 5 {
+		t.Errorf("%d events stored, want 5", n)
 	}
 }
