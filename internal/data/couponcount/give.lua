@@ -20,6 +20,8 @@ end
 -- template look loaded with nothing issued.
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'count', -1)
-  redis.call('HINCRBY', KEYS[2], 'amount', -tonumber(most))
+  -- 0 - most, not -most: a rebuilt booking's most is 0, and Lua's -0 reaches Redis as "-0",
+  -- which HINCRBY refuses.
+  redis.call('HINCRBY', KEYS[2], 'amount', 0 - tonumber(most))
 end
 return 1
