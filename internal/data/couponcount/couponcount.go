@@ -55,11 +55,13 @@ const loadChunk = 1000
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix redisdb.KeyPrefix
+	spent  spentMarks
+	now    func() time.Time // the wall clock; tests move it
 }
 
 // NewStore keeps the counters in rdb under prefix.
 func NewStore(rdb redis.UniversalClient, prefix redisdb.KeyPrefix) *Store {
-	return &Store{rdb: rdb, prefix: prefix}
+	return &Store{rdb: rdb, prefix: prefix, now: time.Now}
 }
 
 func (s *Store) tag(templateID int64) string {
@@ -76,10 +78,14 @@ func (s *Store) Keys(templateID int64) []string {
 // InDatabase is false: Take books in Redis before the coupon is written.
 func (s *Store) InDatabase() bool { return false }
 
-// Take books one coupon of t for userID at t's current budgets and discount.
+// Take books one coupon of t for userID at t's current budgets and discount. A budget this
+// replica saw spent within SpentMemory is refused without Redis.
 func (s *Store) Take(ctx context.Context, t *promo.Template, userID int64) (int, error) {
 	if userID <= 0 {
 		return 0, fmt.Errorf("take a coupon of template %d: shopper %d", t.ID, userID)
+	}
+	if err := s.spent.refuses(t, s.now()); err != nil {
+		return 0, err
 	}
 	res, err := takeScript.Run(ctx, s.rdb, s.Keys(t.ID), userID, t.Budget.Count, t.Budget.Amount,
 		t.Discount.Most(), t.Budget.PerShopper).Int64Slice()
@@ -95,8 +101,10 @@ func (s *Store) Take(ctx context.Context, t *promo.Template, userID int64) (int,
 	case -1:
 		return 0, fmt.Errorf("template %d: %w", t.ID, promo.ErrNotLoaded)
 	case -2:
+		s.spent.spent(t, s.now())
 		return 0, fmt.Errorf("template %d: count budget: %w", t.ID, promo.ErrBudgetSpent)
 	case -3:
+		s.spent.spent(t, s.now())
 		return 0, fmt.Errorf("template %d: amount budget: %w", t.ID, promo.ErrBudgetSpent)
 	case -4:
 		return 0, fmt.Errorf("template %d: %w", t.ID, promo.ErrShopperLimit)
@@ -110,6 +118,7 @@ func (s *Store) Take(ctx context.Context, t *promo.Template, userID int64) (int,
 // it changes nothing and reports success: the rebuild under way reads the database, where the
 // booking's coupon is not.
 func (s *Store) Give(ctx context.Context, t *promo.Template, userID int64, seq int) error {
+	s.spent.forget(t.ID)
 	if _, err := giveScript.Run(ctx, s.rdb, s.Keys(t.ID), userID, seq).Int64(); err != nil {
 		return fmt.Errorf("give back booking %d of shopper %d on template %d: %w", seq, userID, t.ID, err)
 	}
@@ -121,6 +130,7 @@ func (s *Store) Give(ctx context.Context, t *promo.Template, userID int64, seq i
 // concurrent rebuilds safe: only its holder can Load, so a slow rebuild whose pause ran out
 // cannot write its older snapshot over a newer one.
 func (s *Store) Pause(ctx context.Context, templateID int64) (string, error) {
+	s.spent.forget(templateID)
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	lease := hex.EncodeToString(b[:])
@@ -151,6 +161,7 @@ func (s *Store) Paused(ctx context.Context, templateID int64) (bool, error) {
 // Each holder's bookings are written as seqs 1 to its highest seq: a seq left free by a claim
 // that gave back stays taken until the shopper's coupons are rebuilt again, never the other way.
 func (s *Store) Load(ctx context.Context, t *promo.Template, issued promo.Issued, lease string) error {
+	defer s.spent.forget(t.ID)
 	keys := s.Keys(t.ID)
 	if err := s.holds(ctx, keys[0], lease); err != nil {
 		return fmt.Errorf("load template %d: %w", t.ID, err)
@@ -175,6 +186,7 @@ func (s *Store) Load(ctx context.Context, t *promo.Template, issued promo.Issued
 // Resume lifts the pause if lease still holds it, loading nothing; a pause taken by another
 // rebuild stays.
 func (s *Store) Resume(ctx context.Context, templateID int64, lease string) error {
+	s.spent.forget(templateID)
 	if err := resumeScript.Run(ctx, s.rdb, s.Keys(templateID)[:1], lease).Err(); err != nil {
 		return fmt.Errorf("resume template %d: %w", templateID, err)
 	}

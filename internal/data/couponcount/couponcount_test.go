@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -179,4 +180,53 @@ func TestTakeRace(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A replica that saw a budget spent refuses the template's claims without Redis for
+// SpentMemory (dropping the keys shows it: Redis alone would answer "not loaded"); a claim
+// holding a raised budget, a give-back or a load on the replica, and the end of the memory send
+// claims to Redis again. Another replica's memory is its own.
+func TestSpentBudgetRemembered(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	now := time.Date(2026, 12, 7, 20, 0, 0, 0, time.UTC)
+	s := couponcount.NewStore(rdb, redisdb.KeyPrefix(prefix))
+	couponcount.SetClock(s, func() time.Time { return now })
+	other := couponcount.NewStore(rdb, redisdb.KeyPrefix(prefix))
+	ctx := t.Context()
+	tpl := template(9, 1, 1000, 1, 100)
+	load(t, s, tpl, promo.Issued{})
+	mustTake(t, s, tpl, 1)
+	if _, err := s.Take(ctx, tpl, 2); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Fatalf("take past the budget: %v", err)
+	}
+	if err := rdb.Del(ctx, s.Keys(tpl.ID)...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Take(ctx, tpl, 3); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Fatalf("take within the memory: %v, want the remembered ErrBudgetSpent", err)
+	}
+	for name, st := range map[string]*couponcount.Store{"a raised budget": s, "another replica": other} {
+		held := tpl
+		if st == s {
+			held = template(9, 2, 1000, 1, 100)
+		}
+		if _, err := st.Take(ctx, held, 3); !errors.Is(err, promo.ErrNotLoaded) {
+			t.Fatalf("%s: %v, want Redis's ErrNotLoaded", name, err)
+		}
+	}
+	now = now.Add(couponcount.SpentMemory + time.Millisecond)
+	if _, err := s.Take(ctx, tpl, 3); !errors.Is(err, promo.ErrNotLoaded) {
+		t.Fatalf("take after the memory: %v, want Redis's ErrNotLoaded", err)
+	}
+	// A give-back on the replica ends its memory at once.
+	load(t, s, tpl, promo.Issued{Count: 1, Amount: 100, PerShopper: map[int64]int{1: 1}})
+	if _, err := s.Take(ctx, tpl, 2); !errors.Is(err, promo.ErrBudgetSpent) {
+		t.Fatalf("take past the reloaded budget: %v", err)
+	}
+	if err := s.Give(ctx, tpl, 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	if seq, err := s.Take(ctx, tpl, 2); err != nil || seq != 1 {
+		t.Fatalf("take after a give-back: %d, %v", seq, err)
+	}
 }
