@@ -239,6 +239,11 @@ func (c *Checkout) saveCounting(ctx context.Context, b *presale.Batch, o *Order)
 	return stored, err
 }
 
+// writeGrace is how long a failed order write is given to land before its stock is given back:
+// the database cancels a statement whose client gave up, and one already committing is done
+// far within it.
+const writeGrace = time.Second
+
 // create writes the order, and locks the coupon it names in the same write (Repo.Create): an
 // order either holds its coupon or does not exist. Orders with and without a coupon share the
 // flash sale's batched statement.
@@ -276,10 +281,21 @@ func (c *Checkout) saveReserved(ctx context.Context, b *presale.Batch, o *Order)
 	stored, created, err := c.create(wctx, b, o)
 	if fresh && (err != nil || !created) {
 		// Nothing of ours was written (or the key's order exists from before): give the stock
-		// back, unless the order made it after all (a lost answer).
+		// back, unless the order made it after all (a lost answer). A write cut short by its
+		// deadline may still commit on the server a moment later, so it is looked for only
+		// after writeGrace; looking at once could give back the stock of an order that then
+		// appears, one unit oversold.
 		if err != nil {
-			if _, gerr := c.repo.GetByKey(context.WithoutCancel(ctx), o.UserID, o.IdempotencyKey); gerr == nil {
+			time.Sleep(writeGrace)
+			_, gerr := c.repo.GetByKey(context.WithoutCancel(ctx), o.UserID, o.IdempotencyKey)
+			switch {
+			case gerr == nil:
 				return nil, err
+			case !errors.Is(gerr, bizerr.ErrNotFound):
+				// Unsure whether the order exists: the stock stays reserved (a retry of the
+				// request takes the reservation over) rather than risk selling it twice.
+				return nil, errors.Join(err, fmt.Errorf("cannot tell whether order %q was written, its stock kept: %w",
+					o.IdempotencyKey, gerr))
 			}
 		}
 		err = errors.Join(err, c.counter.Abort(context.WithoutCancel(ctx), r))
