@@ -274,7 +274,7 @@ func TestEventsOneRefusedRequestFailsOnlyItself(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // both writers wait on the held keys
 	good1 := send(event(201, "a"), event(201, "b"))
 	bad := send(event(202, "c"), event(202, "nul\x00"))
-	good2 := send(event(203, "d"), event(201, "a")) // 201's "a" again: a duplicate
+	good2 := send(event(203, "d"), event(203, "d")) // "d" twice: one stored, one duplicate
 	time.Sleep(300 * time.Millisecond)              // all three queued behind the writers
 	if err := blocker.Rollback(); err != nil {
 		t.Fatal(err)
