@@ -10,9 +10,12 @@ import (
 // pipeline is Work's worker pool: claimed items queue for Concurrency workers, and claiming
 // tops the queue up whenever the items in flight (queued or in a call) drop below the low
 // watermark, so one slow call never holds back the claims behind it, as a round that waits
-// for its slowest item would. Final answers go to one committer.
+// for its slowest item would. Items WeChat accepted wait in the holder for their query, out of
+// the count in flight. Final answers go to one committer.
 type pipeline struct {
 	u        *Usecase
+	ctx      context.Context
+	report   func(error)
 	jobs     chan *Item
 	inflight atomic.Int64
 	// low is signalled when the items in flight drop below the watermark.
@@ -20,27 +23,28 @@ type pipeline struct {
 	max     int64 // items in flight at most: the claim batch
 	mark    int64 // claim again below this many in flight
 	wg      sync.WaitGroup
+	held    *holder
 	commits *committer
 }
 
-// startPipeline starts the workers and the committer on ctx; stop ends them. Items' errors go
-// to report.
+// startPipeline starts the workers, the holder and the committer on ctx; stop ends them.
+// Items' errors go to report.
 func (u *Usecase) startPipeline(ctx context.Context, report func(error)) *pipeline {
 	most := int64(max(u.cfg.ClaimBatch, 1))
-	p := &pipeline{u: u, jobs: make(chan *Item, most), low: make(chan struct{}, 1), max: most,
-		mark: max(most/2, 1)}
+	p := &pipeline{u: u, report: report, jobs: make(chan *Item, most), low: make(chan struct{}, 1),
+		max: most, mark: max(most/2, 1)}
 	ctx, p.commits = u.startCommitter(ctx, report)
+	p.held = newHolder(p.handle)
+	p.ctx = context.WithValue(ctx, holderKey{}, p.held)
 	for range max(u.cfg.Concurrency, 1) {
-		p.wg.Go(func() { p.work(ctx, report) })
+		p.wg.Go(p.work)
 	}
 	return p
 }
 
-func (p *pipeline) work(ctx context.Context, report func(error)) {
+func (p *pipeline) work() {
 	for it := range p.jobs {
-		if err := p.u.handle(ctx, it); err != nil {
-			report(fmt.Errorf("settlement item %d (%s): %w", it.ID, it.OutOrderNo, err))
-		}
+		p.handle(it)
 		if p.inflight.Add(-1) < p.mark {
 			select {
 			case p.low <- struct{}{}:
@@ -50,11 +54,27 @@ func (p *pipeline) work(ctx context.Context, report func(error)) {
 	}
 }
 
+// handle works one item: a claimed one on a worker, a held one on its own goroutine when its
+// query is due. Held queries take no worker: they wait for the query's pace, which WeChat
+// limits far below 请求分账's (80 against 300 a second), and on a worker that wait would hold
+// back the requests behind it. What bounds them is the holder's size and that pace.
+func (p *pipeline) handle(it *Item) {
+	if err := p.u.handle(p.ctx, it); err != nil {
+		p.report(fmt.Errorf("settlement item %d (%s): %w", it.ID, it.OutOrderNo, err))
+	}
+}
+
 // stop lets the workers finish the items queued (with ctx ended, their calls fail at once and
-// the items are saved due again) and waits for their finishes.
+// the items are saved due again), saves the held items as processing, due when their query
+// was, and waits for their finishes.
 func (p *pipeline) stop() {
 	close(p.jobs)
 	p.wg.Wait()
+	for _, it := range p.held.stop() {
+		if err := p.u.save(p.ctx, it); err != nil {
+			p.report(fmt.Errorf("settlement item %d (%s) held for its query: %w", it.ID, it.OutOrderNo, err))
+		}
+	}
 	p.commits.close()
 }
 

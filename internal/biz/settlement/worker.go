@@ -104,13 +104,17 @@ func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder
 		if ApplyResults(it, o, u.now()) {
 			return u.finish(ctx, it, o)
 		}
-		if it.State != ItemProcessing { // still processing: polled again
+		accepted := it.State != ItemProcessing // else still processing: polled again
+		if accepted {
 			if err := ItemLifecycle.Move(&it.State, ItemProcessing); err != nil {
 				return err
 			}
 		}
 		it.WeChatOrderID, it.LastError = o.OrderID, ""
 		it.NextAttemptAt = u.now().Add(u.cfg.PollAfter)
+		if accepted && u.held(ctx, it) {
+			return nil
+		}
 		return u.save(ctx, it)
 	case it.State == ItemProcessing, transient(err): // FREQUENCY_LIMITED too: the pace slowed down
 		return u.retry(ctx, it, err)

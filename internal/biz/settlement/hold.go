@@ -1,0 +1,93 @@
+package settlement
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Holding an accepted order for its query. WeChat answers 请求分账 PROCESSING and pays a moment
+// later, so every item is requested, then queried PollAfter later. Saving the item as processing
+// in between and claiming it again costs two writes and a share of a claim for nothing the
+// database needs: the claim already saved the attempt, and if this process dies while it
+// waits, the lease runs out and the next claim sends the same request again (WeChat answers
+// the order it has: out_order_no is idempotent). So within Work, an item's first PROCESSING
+// answer keeps the item in memory, still under its claim, and queries it when due; only a
+// second PROCESSING answer (WeChat still paying), a wait that would outlast the lease, or a
+// full hold saves it for a later claim as before.
+
+// maxHeld bounds the items one pipeline holds: WeChat's 300 requests a second times a poll of
+// two seconds is 600; beyond the bound, items are saved and claimed again.
+const maxHeld = 2048
+
+// holder keeps items waiting for their query and hands each to run when it is due.
+type holder struct {
+	mu     sync.Mutex
+	timers map[*Item]*time.Timer
+	closed bool
+	// due counts the waits that fired and whose run has not returned.
+	due sync.WaitGroup
+	run func(*Item)
+}
+
+type holderKey struct{}
+
+// holderOf is the holder ctx carries, nil outside Work's pipeline.
+func holderOf(ctx context.Context) *holder {
+	h, _ := ctx.Value(holderKey{}).(*holder)
+	return h
+}
+
+func newHolder(run func(*Item)) *holder {
+	return &holder{timers: map[*Item]*time.Timer{}, run: run}
+}
+
+// hold keeps it for wait, then runs it; false if the holder is full or stopped.
+func (h *holder) hold(it *Item, wait time.Duration) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || len(h.timers) >= maxHeld {
+		return false
+	}
+	h.due.Add(1)
+	h.timers[it] = time.AfterFunc(wait, func() {
+		defer h.due.Done()
+		h.mu.Lock()
+		_, mine := h.timers[it]
+		delete(h.timers, it)
+		h.mu.Unlock()
+		if mine {
+			h.run(it)
+		}
+	})
+	return true
+}
+
+// stop takes no more items, returns those whose wait had not ended, and waits for the runs of
+// those whose wait had.
+func (h *holder) stop() []*Item {
+	h.mu.Lock()
+	h.closed = true
+	var left []*Item
+	for it, t := range h.timers {
+		if t.Stop() { // not fired: its run never starts
+			delete(h.timers, it)
+			left = append(left, it)
+			h.due.Done()
+		}
+	}
+	h.mu.Unlock()
+	h.due.Wait()
+	return left
+}
+
+// held keeps an item WeChat just accepted (state processing, NextAttemptAt its query's time) for
+// its query, if a pipeline can hold it and the claim's lease outlasts the wait with time for the
+// call (see call). The item is then the holder's, and nothing is saved.
+func (u *Usecase) held(ctx context.Context, it *Item) bool {
+	h := holderOf(ctx)
+	if h == nil || it.NextAttemptAt.After(it.LeaseUntil.Add(-u.cfg.Lease/4)) {
+		return false
+	}
+	return h.hold(it, it.NextAttemptAt.Sub(u.now()))
+}
