@@ -43,12 +43,15 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/commissionstore"
 	"github.com/groupbuy/groupbuy/internal/data/datatest"
 	"github.com/groupbuy/groupbuy/internal/data/leaderstore"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/data/redispace"
 	"github.com/groupbuy/groupbuy/internal/data/settlementstore"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 	"github.com/groupbuy/groupbuy/internal/data/wechatpay"
 	"github.com/groupbuy/groupbuy/internal/geo"
 	"github.com/groupbuy/groupbuy/internal/testenv"
 	"github.com/groupbuy/groupbuy/internal/wxsim"
+	"github.com/redis/go-redis/v9"
 )
 
 // BenchmarkSettlementRun is a settlement run over GROUPBUY_SETTLE_N (5,000; 100,000 with make
@@ -60,11 +63,18 @@ import (
 // ledger's paid and settleable transactions through ledger.Post in batches of 500, paid
 // transactions at the simulator through POST /sim/v1/pay/transactions) and not timed.
 //
-// One sub-benchmark per mode of GROUPBUY_SETTLE_MODES (default "round,work2"), each on a
+// One sub-benchmark per mode of GROUPBUY_SETTLE_MODES (default "paced2,work2"), each on a
 // fresh database and simulator:
 //
-//	round  one use case, Round called in a loop until the run is done
-//	work2  two use cases (two workers, as two replicas would run), each in Work
+//	paced2  two use cases in Work, as two replicas: each with its own pacer, the merchant's
+//	        pace shared in Redis at the shipped defaults; the simulator at WeChat's limits
+//	work2   two use cases in Work, unpaced; the simulator without limits
+//	work1, work4, paced1, paced4: as many use cases
+//	round   one use case, Round called in a loop until the run is done; no limits
+//
+// GROUPBUY_SETTLE_SIM_LIMITS sets the simulator's -rate-limits for every mode. A paced mode also
+// reports when the simulator had every 请求分账 (against n / 300 s, WeChat's limit for it) and the
+// run against n / its query limit: 查询分账结果's limit, not the requests', bounds a paced run.
 //
 // Each reports the wall time, transactions/s, the simulator's call counts, the CPU of this
 // process (with a CPU profile summarised by category), of the simulator and of PostgreSQL, the
@@ -77,7 +87,7 @@ import (
 //	GROUPBUY_SETTLE_N=2000 go test -run '^$' -bench '^BenchmarkSettlementRun$' -benchtime 1x ./internal/data
 func BenchmarkSettlementRun(b *testing.B) {
 	n := envInt("GROUPBUY_SETTLE_N", 5000) // make bench-settle asks for 100,000
-	modes := strings.Split(envStr("GROUPBUY_SETTLE_MODES", "round,work2"), ",")
+	modes := strings.Split(envStr("GROUPBUY_SETTLE_MODES", "paced2,work2"), ",")
 	bin := simBinary(b)
 	var reports []*settleReport
 	for _, mode := range modes {
@@ -85,7 +95,7 @@ func BenchmarkSettlementRun(b *testing.B) {
 			var r *settleReport
 			for range b.N {
 				b.StopTimer()
-				e := newSettleBench(b, bin, n)
+				e := newSettleBench(b, bin, n, simLimits(mode))
 				b.StartTimer()
 				r = e.run(b, mode)
 				b.StopTimer()
@@ -157,9 +167,21 @@ type settleBench struct {
 	openid     map[int64]string
 	keys       *seal.Keyring
 	seedTook   time.Duration
+	// wechat names the merchant whose pace the paced modes share.
+	wechat *conf.Wechat
 }
 
-func newSettleBench(b *testing.B, bin string, n int) *settleBench {
+// simLimits is the simulator's -rate-limits for mode: WeChat's for the paced modes, none for
+// the others (unpaced, they would only meet FREQUENCY_LIMITED); GROUPBUY_SETTLE_SIM_LIMITS
+// overrides both.
+func simLimits(mode string) string {
+	if strings.HasPrefix(mode, "paced") {
+		return envStr("GROUPBUY_SETTLE_SIM_LIMITS", "wechat")
+	}
+	return envStr("GROUPBUY_SETTLE_SIM_LIMITS", "off")
+}
+
+func newSettleBench(b *testing.B, bin string, n int, limits string) *settleBench {
 	start := time.Now()
 	ctx := context.Background()
 	dsn := testenv.PostgresDSN(b)
@@ -181,7 +203,8 @@ func newSettleBench(b *testing.B, bin string, n int) *settleBench {
 	if err := keys.WriteDir(dir); err != nil {
 		b.Fatal(err)
 	}
-	e.startSim(b, bin, dir, keys.MchID)
+	e.startSim(b, bin, dir, keys.MchID, limits)
+	e.wechat = &conf.Wechat{Pay: &conf.Wechat_Pay{MchId: keys.MchID}}
 	pem, err := wxsim.PublicKeyPEM(&keys.PlatformKey.PublicKey)
 	if err != nil {
 		b.Fatal(err)
@@ -234,7 +257,7 @@ func keysKeyring(b *testing.B) *seal.Keyring {
 }
 
 // startSim runs the simulator binary on a free port, its pay state in memory.
-func (e *settleBench) startSim(b *testing.B, bin, dir, mchid string) {
+func (e *settleBench) startSim(b *testing.B, bin, dir, mchid, limits string) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -248,7 +271,7 @@ func (e *settleBench) startSim(b *testing.B, bin, dir, mchid string) {
 	e.simProfile = filepath.Join(os.TempDir(), strings.ReplaceAll(b.Name(), "/", "-")+"-sim.cpu.pprof")
 	cmd := exec.Command(bin, "-addr", addr, "-app", testAppID+":"+testAppSecret, "-pay-dir", dir,
 		"-pay-persist=false", "-mchid", mchid, "-fee-bp", "60",
-		"-rate-limits", envStr("GROUPBUY_SETTLE_SIM_LIMITS", "wechat"), "-cpuprofile", e.simProfile)
+		"-rate-limits", limits, "-cpuprofile", e.simProfile)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -504,6 +527,11 @@ type settleReport struct {
 	machineBusy    time.Duration // all CPUs' non-idle time during the run
 	load           [2]string     // /proc/loadavg before and after
 	floor          *signFloor    // measured right after the run
+	// The paced modes: when the simulator had every 请求分账, its limits, and what it
+	// answered FREQUENCY_LIMITED by operation.
+	requested time.Duration
+	limits    map[string]int
+	limited   map[string]int64
 }
 
 type heapSample struct {
@@ -569,29 +597,27 @@ func (e *settleBench) run(b *testing.B, mode string) *settleReport {
 			}
 		}
 	case "work1", "work2", "work4":
-		workers := int(mode[4] - '0')
-		var wg sync.WaitGroup
-		wctx, stop := context.WithCancel(ctx)
-		for i := range workers {
-			w := uc
-			if i > 0 {
-				// Another worker of this process: its own use case on the process's client,
-				// ledger and store, which one injection cannot give twice.
-				w = settlement.NewUsecase(e.store, e.client, e.book, e.data, e.cfg, time.Now)
+		e.work(ctx, b, int(mode[4]-'0'), 50*time.Millisecond, done, func(i int) *settlement.Usecase {
+			if i == 0 {
+				return uc
 			}
-			wg.Go(func() {
-				_ = w.Work(wctx, 50*time.Millisecond, func(err error) {
-					b.Logf("worker %d: %v", i, err)
-				})
-			})
-		}
-		for !done() {
-			time.Sleep(20 * time.Millisecond)
-		}
-		stop()
-		wg.Wait()
+			// Another worker of this process: its own use case on the process's client,
+			// ledger and store, which one injection cannot give twice.
+			return settlement.NewUsecase(e.store, e.client, e.book, e.data, e.cfg, time.Now)
+		})
+	case "paced1", "paced2", "paced4":
+		// Each worker as a replica: its own use case and pacer, the merchant's pace shared in
+		// Redis at the shipped defaults (90% of WeChat's limits).
+		requested := e.watchRequests(b, start, r)
+		rdb, prefix := testenv.Redis(b) // one prefix: the replicas share the merchant's buckets
+		// They rest as shipped when a round finds nothing (worker_idle): the queries trail the
+		// requests at their own pace, and a round every 50 ms would mostly find nothing.
+		e.work(ctx, b, int(mode[5]-'0'), time.Second, done, func(int) *settlement.Usecase {
+			return settlement.NewPacedUsecase(e.store, e.client, e.book, e.data, e.cfg, time.Now, e.pacer(b, rdb, prefix))
+		})
+		requested()
 	default:
-		b.Fatalf("mode %q: round, work1, work2 or work4", mode)
+		b.Fatalf("mode %q: round, work1, work2, work4, paced1, paced2 or paced4", mode)
 	}
 	r.wall = time.Since(start)
 	pprof.StopCPUProfile()
@@ -627,6 +653,78 @@ func (e *settleBench) run(b *testing.B, mode string) *settleReport {
 	r.summary = v.Summary
 	r.categories, r.profTotal = profileCategories(b, prof)
 	return r
+}
+
+// work runs workers use cases (worker i's from newUsecase) in Work, resting idle when a round
+// finds nothing, until done.
+func (e *settleBench) work(ctx context.Context, b *testing.B, workers int, idle time.Duration, done func() bool,
+	newUsecase func(i int) *settlement.Usecase) {
+	var wg sync.WaitGroup
+	wctx, stop := context.WithCancel(ctx)
+	for i := range workers {
+		w := newUsecase(i)
+		wg.Go(func() {
+			_ = w.Work(wctx, idle, func(err error) {
+				b.Logf("worker %d: %v", i, err)
+			})
+		})
+	}
+	for !done() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	wg.Wait()
+}
+
+// pacer is a replica's pace of the merchant's calls: the shipped defaults, in rdb under prefix.
+func (e *settleBench) pacer(b *testing.B, rdb redis.UniversalClient, prefix string) *redispace.Pacer {
+	bc := &conf.Bootstrap{}
+	conf.ApplyDefaults(bc)
+	p, err := redispace.NewFromConf(bc.GetSettlement(), e.wechat, rdb,
+		redisdb.KeyPrefix(strings.TrimSuffix(prefix, ":")), testLogger)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// watchRequests notes when the simulator has received every transaction's 请求分账 (the
+// part of the run WeChat's 300 a second bounds; the queries that follow have their own limit),
+// and, when stopped, what it answered FREQUENCY_LIMITED.
+func (e *settleBench) watchRequests(b *testing.B, start time.Time, r *settleReport) (stop func()) {
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	before := e.calls(b)[wxsim.OpSharingCreateOrder]
+	wg.Go(func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+			}
+			if e.calls(b)[wxsim.OpSharingCreateOrder]-before >= e.n {
+				r.requested = time.Since(start)
+				return
+			}
+		}
+	})
+	return func() {
+		close(quit)
+		wg.Wait()
+		var limits struct {
+			Limits  map[string]int `json:"limits"`
+			Limited map[string]struct {
+				Count int64 `json:"count"`
+			} `json:"limited"`
+		}
+		e.simJSON(b, http.MethodGet, "/sim/v1/pay/rate-limits", nil, &limits)
+		r.limits, r.limited = limits.Limits, map[string]int64{}
+		for op, l := range limits.Limited {
+			r.limited[op] = l.Count
+		}
+	}
 }
 
 func (e *settleBench) calls(b *testing.B) map[string]int {
@@ -1008,6 +1106,19 @@ func (r *settleReport) table(f *signFloor) string {
 	fmt.Fprintf(&w, "  summary                  %d items, %d shared, %d failed, %d expired, %d fen paid\n",
 		r.summary.Items, r.summary.Shared, r.summary.Failed, r.summary.Expired, r.summary.Amount)
 	fmt.Fprintf(&w, "  WeChat calls             %d (%.2f a transaction): %s\n", calls, float64(calls)/float64(r.n), strings.Join(ops, ", "))
+	if r.requested > 0 || r.limits != nil {
+		fmt.Fprintf(&w, "  simulator's limits       %v a second; FREQUENCY_LIMITED answers %v\n", r.limits, r.limited)
+		if create := r.limits[wxsim.OpSharingCreateOrder]; create > 0 && r.requested > 0 {
+			floor := time.Duration(float64(r.n) / float64(create) * float64(time.Second))
+			fmt.Fprintf(&w, "  every 请求分账 received  %s; floor at %d/s %s: ratio %.2f\n", r.requested.Round(time.Millisecond),
+				create, floor.Round(time.Second), r.requested.Seconds()/floor.Seconds())
+		}
+		if query := r.limits[wxsim.OpSharingQueryOrder]; query > 0 {
+			floor := time.Duration(float64(r.n) / float64(query) * float64(time.Second))
+			fmt.Fprintf(&w, "  the run against the query's floor at %d/s (%s): ratio %.2f\n", query,
+				floor.Round(time.Second), r.wall.Seconds()/floor.Seconds())
+		}
+	}
 	fmt.Fprintf(&w, "  CPU                      %s in all = %.2f cores over the run\n", cpuTotal.Round(time.Millisecond), cpuTotal.Seconds()/r.wall.Seconds())
 	fmt.Fprintf(&w, "    this process           %s (%.0f%%)\n", r.ownCPU.Round(time.Millisecond), pct(r.ownCPU, cpuTotal))
 	fmt.Fprintf(&w, "    simulator process      %s (%.0f%%)\n", r.simCPU.Round(time.Millisecond), pct(r.simCPU, cpuTotal))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/ledger"
@@ -34,8 +35,11 @@ type finishReq struct {
 
 // committer finishes the final answers of one worker pool in group commits.
 type committer struct {
-	u       *Usecase
-	max     int
+	u   *Usecase
+	max int
+	// linger is how long a batch short of max waits for more answers: Work's queries come at
+	// the query's pace, one at a time, and without it each would be a commit of its own.
+	linger  time.Duration
 	in      chan finishReq
 	stopped chan struct{}
 	// report hears why a group commit failed: its items still finish one by one, so without it
@@ -52,14 +56,14 @@ func committerOf(ctx context.Context) *committer {
 }
 
 // startCommitter starts a committer and returns ctx carrying it, for the worker pool that
-// closes it; with FinishBatch below 2 there is none and every item finishes alone. Failed group
-// commits go to report.
-func (u *Usecase) startCommitter(ctx context.Context, report func(error)) (context.Context, *committer) {
+// closes it; with FinishBatch below 2 there is none and every item finishes alone. A batch
+// short of FinishBatch waits up to linger for more answers. Failed group commits go to report.
+func (u *Usecase) startCommitter(ctx context.Context, linger time.Duration, report func(error)) (context.Context, *committer) {
 	if u.cfg.FinishBatch < 2 {
 		return ctx, nil
 	}
-	c := &committer{u: u, max: u.cfg.FinishBatch, in: make(chan finishReq), stopped: make(chan struct{}),
-		report: report}
+	c := &committer{u: u, max: u.cfg.FinishBatch, linger: linger, in: make(chan finishReq),
+		stopped: make(chan struct{}), report: report}
 	go c.run()
 	return context.WithValue(ctx, committerKey{}, c), c
 }
@@ -96,6 +100,7 @@ func (c *committer) run() {
 			queue = append(queue, r)
 		}
 		queue, open = c.gather(queue, open)
+		queue, open = c.wait(queue, open)
 		var batch []finishReq
 		batch, queue = disjoint(queue, c.max)
 		c.finishBatch(batch)
@@ -116,6 +121,27 @@ func (c *committer) gather(queue []finishReq, open bool) ([]finishReq, bool) {
 		}
 	}
 	return queue, open
+}
+
+// wait adds the answers that arrive within the linger, while the batch is short.
+func (c *committer) wait(queue []finishReq, open bool) ([]finishReq, bool) {
+	if c.linger <= 0 || !open || len(queue) >= c.max {
+		return queue, open
+	}
+	t := time.NewTimer(c.linger)
+	defer t.Stop()
+	for len(queue) < c.max {
+		select {
+		case r, ok := <-c.in:
+			if !ok {
+				return queue, false
+			}
+			queue = append(queue, r)
+		case <-t.C:
+			return queue, true
+		}
+	}
+	return queue, true
 }
 
 // disjoint takes, in queue order, up to max answers whose items share no source order; the

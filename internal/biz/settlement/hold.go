@@ -17,8 +17,20 @@ import (
 // full hold saves it for a later claim as before.
 
 // maxHeld bounds the items one pipeline holds: WeChat's 300 requests a second times a poll of
-// two seconds is 600; beyond the bound, items are saved and claimed again.
-const maxHeld = 2048
+// two seconds is 600; beyond the bound, items are saved and claimed again. A held item waits
+// for the query's pace, so the bound also bounds that wait: 1,024 at WeChat's 80 queries a
+// second is 13 s, well within the lease of a minute even for two replicas' holders.
+const maxHeld = 1024
+
+// Queries due in the database (items saved as processing) are claimed into the holder, not
+// onto the workers, so that requests never wait behind the query's pace. They take at most
+// half of it, the other half kept for the answers of the pipeline's own requests, and are
+// claimed minQueryClaim or more at once, so that a holder draining at the query's pace does
+// not turn into a claim a query.
+const (
+	maxHeldQueries = maxHeld / 2
+	minQueryClaim  = 32
+)
 
 // holder keeps items waiting for their query and hands each to run when it is due.
 type holder struct {
@@ -61,6 +73,16 @@ func (h *holder) hold(it *Item, wait time.Duration) bool {
 		}
 	})
 	return true
+}
+
+// room is how many claimed queries the holder takes now.
+func (h *holder) room() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return 0
+	}
+	return max(maxHeldQueries-len(h.timers), 0)
 }
 
 // stop takes no more items, returns those whose wait had not ended, and waits for the runs of

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // pipeline is Work's worker pool: claimed items queue for Concurrency workers, and claiming
@@ -27,13 +28,18 @@ type pipeline struct {
 	commits *committer
 }
 
+// finishLinger is how long Work's group commit waits for more final answers. They come from
+// queries at WeChat's pace for them (80 a second at most), each on a goroutine of its own that
+// can wait: a tenth of a second gathers several a commit.
+const finishLinger = 100 * time.Millisecond
+
 // startPipeline starts the workers, the holder and the committer on ctx; stop ends them.
 // Items' errors go to report.
 func (u *Usecase) startPipeline(ctx context.Context, report func(error)) *pipeline {
 	most := int64(max(u.cfg.ClaimBatch, 1))
 	p := &pipeline{u: u, report: report, jobs: make(chan *Item, most), low: make(chan struct{}, 1),
 		max: most, mark: max(most/2, 1)}
-	ctx, p.commits = u.startCommitter(ctx, report)
+	ctx, p.commits = u.startCommitter(ctx, finishLinger, report)
 	p.held = newHolder(p.handle)
 	p.ctx = context.WithValue(ctx, holderKey{}, p.held)
 	for range max(u.cfg.Concurrency, 1) {
@@ -78,21 +84,49 @@ func (p *pipeline) stop() {
 	p.commits.close()
 }
 
-// claim tops the items in flight up to the claim batch, if they are below the watermark; it
-// returns how many it claimed.
+// claim claims due queries into the holder, and tops the requests in flight up to the claim
+// batch if they are below the watermark; it returns how many it claimed.
 func (p *pipeline) claim(ctx context.Context) (int, error) {
+	queries, err := p.claimQueries(ctx)
+	if err != nil {
+		return queries, err
+	}
 	n := p.inflight.Load()
 	if n >= p.mark {
-		return 0, nil
+		return queries, nil
 	}
-	items, err := p.u.claim(ctx, int(p.max-n))
+	items, err := p.u.claim(ctx, int(p.max-n), ItemPending)
 	if err != nil {
-		return 0, err
+		return queries, err
 	}
 	// Only claim adds to inflight, and never beyond max: the sends below never block.
 	p.inflight.Add(int64(len(items)))
 	for i := range items {
 		p.jobs <- &items[i]
+	}
+	return queries + len(items), nil
+}
+
+// claimQueries claims processing items due for their query into the holder's room, if it has
+// room for a claim's worth; an item the holder cannot take after all (its own requests' answers
+// filled it meanwhile) is let go, due now.
+func (p *pipeline) claimQueries(ctx context.Context) (int, error) {
+	room := p.held.room()
+	if room < min(minQueryClaim, maxHeldQueries) {
+		return 0, nil
+	}
+	items, err := p.u.claim(ctx, room, ItemProcessing)
+	if err != nil {
+		return 0, err
+	}
+	for i := range items {
+		it := &items[i]
+		if !p.held.hold(it, 0) {
+			it.NextAttemptAt = p.u.now()
+			if err := p.u.save(ctx, it); err != nil {
+				p.report(fmt.Errorf("settlement item %d (%s) let go: %w", it.ID, it.OutOrderNo, err))
+			}
+		}
 	}
 	return len(items), nil
 }

@@ -185,7 +185,7 @@ func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
 		errs = append(errs, err)
 		mu.Unlock()
 	}
-	ctx, commits := u.startCommitter(ctx, report)
+	ctx, commits := u.startCommitter(ctx, 0, report) // the workers wait for it: no linger
 	jobs := make(chan *Item)
 	var wg sync.WaitGroup
 	for range min(u.cfg.Concurrency, len(items)) {
