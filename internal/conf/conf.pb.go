@@ -1614,9 +1614,9 @@ func (x *Demo) GetBatchWindow() *durationpb.Duration {
 
 // WeChatPace keeps the merchant's calls within WeChat Pay's per-merchant rate limits, which
 // count every replica's calls together: one token bucket per operation in Redis, shared by
-// all replicas. Rates are requests a second for the whole merchant; the bucket also allows
-// a burst of a tenth of the rate, so any one second sees at most 1.1 × rate calls: keep that
-// within WeChat's limit (the defaults are 90% of it).
+// all replicas. Rates are requests a second for the whole merchant, granted evenly spaced
+// (no burst). Keep them below WeChat's limits (the defaults are 90% of them): calls granted
+// on time still reach WeChat a little early or late, and WeChat counts what arrives.
 type Settlement_WeChatPace struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 请求分账 (WeChat: 300 a merchant; default 270).

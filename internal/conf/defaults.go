@@ -131,8 +131,8 @@ func defaultSettlement(s *Settlement, c *Commission) {
 }
 
 // defaultWeChatPace is 90% of WeChat Pay's per-merchant limits (internal/wxsim's
-// WeChatPayRateLimits lists their sources): with the bucket's burst of a tenth of the rate, a
-// second's calls stay within the limit.
+// WeChatPayRateLimits lists their sources): the tenth kept in hand absorbs the jitter of the
+// calls' way to WeChat, which counts them as they arrive.
 func defaultWeChatPace(p *Settlement_WeChatPace) {
 	pos(&p.CreateOrder, 270) // 请求分账: 300
 	pos(&p.QueryOrder, 72)   // 查询分账结果: 80

@@ -4,7 +4,10 @@
 // replicas (internal/data implements it).
 package pace
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Op is a WeChat Pay operation with a rate limit of its own.
 type Op string
@@ -23,13 +26,17 @@ var Ops = []Op{CreateOrder, QueryOrder, Unfreeze, CreateReturn}
 
 // Pacer paces the merchant's calls of each operation.
 type Pacer interface {
-	// Wait blocks until a call of op may be made, or ctx ends (its error). An operation
-	// without a configured rate is not paced.
+	// Wait blocks until a call of op may be made, or ctx ends (its error). A permit that would
+	// come after ctx's deadline is not taken: ErrPastDeadline at once. An operation without a
+	// configured rate is not paced.
 	Wait(ctx context.Context, op Op) error
 	// Limited reports that WeChat answered a call of op FREQUENCY_LIMITED: the whole merchant
 	// slows down for a while, not only the caller.
 	Limited(ctx context.Context, op Op)
 }
+
+// ErrPastDeadline says the next permit comes after the caller's deadline; none was taken.
+var ErrPastDeadline = errors.New("pace: no permit before the deadline")
 
 // Unpaced lets every call through at once: for tools and tests that pace nothing.
 type Unpaced struct{}

@@ -16,11 +16,12 @@ import (
 // second PROCESSING answer (WeChat still paying), a wait that would outlast the lease, or a
 // full hold saves it for a later claim as before.
 
-// maxHeld bounds the items one pipeline holds: WeChat's 300 requests a second times a poll of
-// two seconds is 600; beyond the bound, items are saved and claimed again. A held item waits
-// for the query's pace, so the bound also bounds that wait: 1,024 at WeChat's 80 queries a
-// second is 13 s, well within the lease of a minute even for two replicas' holders.
-const maxHeld = 1024
+// maxHeld bounds the items one pipeline holds, from their request's answer or their claim to
+// their query's end: beyond it, answers are saved and claimed again. The held items are also
+// the callers waiting for the query's pace, so the bound bounds that wait: 512 at WeChat's 80
+// queries a second is 7 s, and four replicas' holders together 28 s, within the lease's
+// three quarters (45 s of a minute) that a call must start in.
+const maxHeld = 512
 
 // Queries due in the database (items saved as processing) are claimed into the holder, not
 // onto the workers, so that requests never wait behind the query's pace. They take at most
@@ -36,6 +37,9 @@ const (
 type holder struct {
 	mu     sync.Mutex
 	timers map[*Item]*time.Timer
+	// held counts the items from hold until their run returns: those waiting for their time,
+	// and those waiting for the query's pace or in the call.
+	held   int
 	closed bool
 	// due counts the waits that fired and whose run has not returned.
 	due sync.WaitGroup
@@ -58,9 +62,10 @@ func newHolder(run func(*Item)) *holder {
 func (h *holder) hold(it *Item, wait time.Duration) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed || len(h.timers) >= maxHeld {
+	if h.closed || h.held >= maxHeld {
 		return false
 	}
+	h.held++
 	h.due.Add(1)
 	h.timers[it] = time.AfterFunc(wait, func() {
 		defer h.due.Done()
@@ -70,9 +75,16 @@ func (h *holder) hold(it *Item, wait time.Duration) bool {
 		h.mu.Unlock()
 		if mine {
 			h.run(it)
+			h.release()
 		}
 	})
 	return true
+}
+
+func (h *holder) release() {
+	h.mu.Lock()
+	h.held--
+	h.mu.Unlock()
 }
 
 // room is how many claimed queries the holder takes now.
@@ -82,7 +94,7 @@ func (h *holder) room() int {
 	if h.closed {
 		return 0
 	}
-	return max(maxHeldQueries-len(h.timers), 0)
+	return max(maxHeldQueries-h.held, 0)
 }
 
 // stop takes no more items, returns those whose wait had not ended, and waits for the runs of
@@ -95,6 +107,7 @@ func (h *holder) stop() []*Item {
 		if t.Stop() { // not fired: its run never starts
 			delete(h.timers, it)
 			left = append(left, it)
+			h.held--
 			h.due.Done()
 		}
 	}

@@ -70,7 +70,7 @@ func (u *Usecase) call(ctx context.Context, it *Item, op pace.Op,
 		}
 		return fn()
 	})
-	if err != nil && wctx.Err() != nil && ctx.Err() == nil && !errors.Is(err, errLeaseSpent) {
+	if err != nil && (wctx.Err() != nil && ctx.Err() == nil || errors.Is(err, pace.ErrPastDeadline)) {
 		return o, errLeaseSpent // the pace had no permit before the lease ran short
 	}
 	return o, err

@@ -17,7 +17,9 @@ import "github.com/redis/go-redis/v9"
 // reserveScript takes a permit and answers how long to wait for it, in µs (0: now). The bucket
 // refills at rate × slow × share a second up to burst; a permit taken from an empty bucket is a
 // reservation (tokens below zero) that the caller waits out, so callers queue in the order they
-// asked and each asks once.
+// asked and each asks once. A permit later than the caller can wait (ARGV[8], µs; negative: no
+// bound) is not taken: the answer is -1. Taken, it would be lost with the caller gone, and
+// callers that keep coming back after their deadline would push every later permit out of reach.
 //
 // The replicas' list (a sorted set: replica → its last permit, µs) notes the caller, drops
 // replicas silent for longer than forget, and counts those silent for longer than grace: they
@@ -26,7 +28,7 @@ import "github.com/redis/go-redis/v9"
 //
 // KEYS[1] the bucket, KEYS[2] its replicas; ARGV[1] rate a second, ARGV[2] burst, ARGV[3] the
 // bucket's lifetime (ms), ARGV[4] the caller, ARGV[5] max replicas, ARGV[6] grace (µs),
-// ARGV[7] forget (µs).
+// ARGV[7] forget (µs), ARGV[8] the longest the caller can wait (µs; negative: no bound).
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -48,6 +50,8 @@ end
 tokens = tokens - 1
 local wait = 0
 if tokens < 0 then wait = math.ceil(-tokens / perUs) end
+local bound = tonumber(ARGV[8])
+if bound >= 0 and wait > bound then return -1 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', tokens), 'ts', string.format('%d', now))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return wait
