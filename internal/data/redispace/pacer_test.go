@@ -261,7 +261,7 @@ func TestPartialOutageKeepsTheMerchantsRate(t *testing.T) {
 	// While the bucket learns that a is away, the two overlap: about 9% over the rate within a
 	// second (the shipped pace keeps 10% below WeChat's limit); 2 of slack.
 	limit := int(1.1*rate) + 2
-	admitted(t, a, b, 500*time.Millisecond)            // both in the bucket's list
+	admitted(t, a, b, 500*time.Millisecond) // both in the bucket's list
 	cut.cut.Store(true)
 	cutAt := time.Now()
 	ta, tb := admitted(t, a, b, 2*time.Second)
