@@ -72,7 +72,8 @@ import (
 //	work1, work4, paced1, paced4: as many use cases
 //	round   one use case, Round called in a loop until the run is done; no limits
 //
-// GROUPBUY_SETTLE_SIM_LIMITS sets the simulator's -rate-limits for every mode. A paced mode also
+// GROUPBUY_SETTLE_SIM_LIMITS sets the simulator's -rate-limits for every mode,
+// GROUPBUY_SETTLE_QUERY_PACE the paced modes' pace of queries (default the shipped 72). A paced mode also
 // reports when the simulator had every 请求分账 (against n / 300 s, WeChat's limit for it) and the
 // run against n / its query limit: 查询分账结果's limit, not the requests', bounds a paced run.
 //
@@ -680,6 +681,9 @@ func (e *settleBench) work(ctx context.Context, b *testing.B, workers int, idle 
 func (e *settleBench) pacer(b *testing.B, rdb redis.UniversalClient, prefix string) *redispace.Pacer {
 	bc := &conf.Bootstrap{}
 	conf.ApplyDefaults(bc)
+	if q := envInt("GROUPBUY_SETTLE_QUERY_PACE", 0); q > 0 { // to try another margin below the limit
+		bc.Settlement.WechatPace.QueryOrder = float64(q)
+	}
 	p, err := redispace.NewFromConf(bc.GetSettlement(), e.wechat, rdb,
 		redisdb.KeyPrefix(strings.TrimSuffix(prefix, ":")), testLogger)
 	if err != nil {
