@@ -182,6 +182,32 @@ func TestSettlementBacksOffOnFrequencyLimited(t *testing.T) {
 	e.checkBooks(t)
 }
 
+// An item refused FREQUENCY_LIMITED again and again comes back after retry_after each time, not
+// after a back-off doubling with its attempts: the merchant's pace is what slows down.
+func TestSettlementFrequencyLimitedDoesNotDoubleTheBackOff(t *testing.T) {
+	t.Parallel()
+	e := newStEnv(t, 1, nil)
+	e.cfg.RetryAfter, e.cfg.RetryMax = time.Second, time.Hour
+	e.complete(t, e.paidOrder(t, e.leaders[0], 1, 1000, 72*time.Hour))
+	uc := e.usecase()
+	r := e.start(t, uc)
+	e.sim.FailPayNext(wxsim.OpSharingCreateOrder, "FREQUENCY_LIMITED", 429, 6)
+	for attempt := 1; attempt <= 6; attempt++ {
+		if n, err := uc.WorkOnce(t.Context()); n != 1 || err != nil {
+			t.Fatalf("attempt %d: work once = %d, %v", attempt, n, err)
+		}
+		it := e.items(t, r.ID)[0]
+		if wait := it.NextAttemptAt.Sub(e.clock.Now()); it.Attempts != attempt || wait != time.Second {
+			t.Fatalf("attempt %d: item at attempt %d, due in %s; want due in retry_after, 1s", attempt, it.Attempts, wait)
+		}
+		e.clock.Advance(time.Second)
+	}
+	if v := e.finish(t, uc, r.ID); v.Summary.Shared != 1 {
+		t.Fatalf("summary %+v", v.Summary)
+	}
+	e.checkBooks(t)
+}
+
 // A removed leader is no receiver any more: its share is deferred with the reason, the
 // transaction is unfrozen to the merchant, and what it is owed stays settleable for finance to
 // pay by hand — no later run tries it again.

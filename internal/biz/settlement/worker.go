@@ -117,7 +117,14 @@ func (u *Usecase) answered(ctx context.Context, it *Item, o payment.SharingOrder
 			return nil
 		}
 		return u.save(ctx, it)
-	case it.State == ItemProcessing, transient(err): // FREQUENCY_LIMITED too: the pace slowed down
+	case errors.Is(err, bizerr.ErrRateLimited):
+		// FREQUENCY_LIMITED: the merchant's pace slowed down for everyone (paced), which is
+		// the remedy; a back-off doubling with the attempts would only add a tail of items
+		// waiting minutes after the pace recovered.
+		it.LastError = err.Error()
+		it.NextAttemptAt = u.now().Add(u.cfg.RetryAfter)
+		return u.save(ctx, it)
+	case it.State == ItemProcessing, transient(err):
 		return u.retry(ctx, it, err)
 	case pastLimit(err):
 		return u.pastDeadline(ctx, it)
