@@ -97,9 +97,9 @@ type bucket struct {
 	key      string
 	replicas string
 	rate     float64
-	burst    int
-	ttl      time.Duration
-	local    *localPace
+	// ttl is how long the pace's key outlives its next permit: the back-off, and a minute.
+	ttl   time.Duration
+	local *localPace
 	// lastPermit (unix ns) is when Redis last gave this replica a permit; 0: never.
 	lastPermit atomic.Int64
 }
@@ -126,23 +126,14 @@ func New(rdb redis.UniversalClient, prefix redisdb.KeyPrefix, cfg Config, logger
 			key:      prefix.Key("pace", tag),
 			replicas: prefix.Key("pace", tag, "replicas"),
 			rate:     r,
-			burst:    Burst(r),
-			// An idle bucket is full: the key may go once it would have refilled.
-			ttl:   time.Duration(float64(Burst(r))/r*float64(time.Second)) + cfg.Backoff + time.Minute,
-			local: newLocalPace(r / float64(cfg.MaxReplicas)),
+			ttl:      cfg.Backoff + time.Minute,
+			local:    newLocalPace(r / float64(cfg.MaxReplicas)),
 		}
 	}
 	return p, nil
 }
 
 var errInvalid = errors.New("invalid configuration")
-
-// Burst is how many calls a full bucket lets through at once: one, whatever the rate. WeChat
-// counts calls in any second as they arrive (the simulator in a sliding second); a burst on top
-// of the rate would spend the margin kept below WeChat's limit, which the calls' jitter on the
-// way needs: with a tenth of the rate as burst, 20,000 transactions at 90% of WeChat's query
-// limit met FREQUENCY_LIMITED answers.
-func Burst(float64) int { return 1 }
 
 // Wait blocks until a call of op may be made, or ctx ends; pace.ErrPastDeadline at once if the
 // permit would come after ctx's deadline.
@@ -199,7 +190,7 @@ func (p *Pacer) reserve(ctx context.Context, b *bucket) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
 	defer cancel()
 	us, err := reserveScript.Run(ctx, p.rdb, []string{b.key, b.replicas},
-		strconv.FormatFloat(b.rate, 'f', -1, 64), b.burst, b.ttl.Milliseconds(),
+		strconv.FormatFloat(b.rate, 'f', -1, 64), b.ttl.Milliseconds(),
 		p.id, p.maxReplicas, p.grace.Microseconds(), p.forget.Microseconds(), bound).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("reserve %s: %w", b.key, err)
