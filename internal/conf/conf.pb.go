@@ -1613,10 +1613,11 @@ func (x *Demo) GetBatchWindow() *durationpb.Duration {
 }
 
 // WeChatPace keeps the merchant's calls within WeChat Pay's per-merchant rate limits, which
-// count every replica's calls together: one pace per operation in Redis (the time of its next permit), shared by
-// all replicas. Rates are requests a second for the whole merchant, granted evenly spaced
-// (no burst). Keep them below WeChat's limits (the defaults are 90% of them): calls granted
-// on time still reach WeChat a little early or late, and WeChat counts what arrives.
+// count every replica's calls together: one pace per operation in Redis (the time of its
+// next permit), shared by all replicas. Rates are requests a second for the whole merchant,
+// granted evenly spaced (no burst). Keep them below WeChat's limits (the defaults are 90% of
+// them): calls granted on time still reach WeChat a little early or late, and WeChat counts
+// what arrives.
 type Settlement_WeChatPace struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 请求分账 (WeChat: 300 a merchant; default 270).
