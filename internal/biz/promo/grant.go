@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 )
@@ -38,12 +39,52 @@ func (c *Claims) Grant(ctx context.Context, templateID, userID int64, key string
 		cp, err = c.grant(ctx, t, userID, key)
 	}
 	if errors.Is(err, ErrShopperLimit) {
-		// A grant racing its own retry: the other one may have issued the key meanwhile.
-		if prev, perr := c.granted(ctx, key); prev != nil || perr != nil {
-			return prev, perr
-		}
+		return c.awaitGranted(ctx, t, userID, key, err)
 	}
 	return cp, err
+}
+
+// awaitPoll is how often a grant refused for the shopper's limit looks again for its key.
+const awaitPoll = 20 * time.Millisecond
+
+// awaitGranted answers a grant the counters refused for the shopper's limit. It may be racing
+// another grant of the same key (a retried event, two replicas) that booked the last seq and
+// has not written the coupon yet: while the shopper has fewer coupons of the template written
+// than the limit, a booking is in flight, so it waits for that write (at most a write's
+// deadline) and returns the key's coupon if it appears. A shopper at the limit with every coupon
+// written is refused at once.
+func (c *Claims) awaitGranted(ctx context.Context, t *Template, userID int64, key string, refused error) (*Coupon, error) {
+	deadline := time.Now().Add(ClaimDeadline)
+	for {
+		if prev, err := c.granted(ctx, key); prev != nil || err != nil {
+			return prev, err
+		}
+		written, err := c.written(ctx, t.ID, userID)
+		if err != nil || written >= t.Budget.PerShopper || !time.Now().Before(deadline) {
+			return nil, refused
+		}
+		select {
+		case <-ctx.Done():
+			return nil, refused
+		case <-time.After(awaitPoll):
+		}
+	}
+}
+
+// written counts the shopper's coupons of the template in the database (those beyond its most
+// recent 200 coupons of any template uncounted: a wait then only lasts longer).
+func (c *Claims) written(ctx context.Context, templateID, userID int64) (int, error) {
+	cps, err := c.coupons.OfUser(ctx, userID, "", 0, 200)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, cp := range cps {
+		if cp.TemplateID == templateID {
+			n++
+		}
+	}
+	return n, nil
 }
 
 var errInvalidShopper = errors.New("no shopper")
