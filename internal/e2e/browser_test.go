@@ -220,16 +220,22 @@ func (tb *tab) count(sel string) int {
 	return n
 }
 
-// text is the visible text of sel.
+// text is the visible text of sel. A page that refreshes part of itself (htmx polling a running
+// settlement run) may replace the node between finding it and reading it: the read is tried
+// again on the new node.
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
 	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		tb.t.Fatalf("read %s: %v", sel, err)
+	for {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err == nil {
+			return s
+		}
+		if !strings.Contains(err.Error(), "No node with given id") || ctx.Err() != nil {
+			tb.t.Fatalf("read %s: %v", sel, err)
+		}
 	}
-	return s
 }
 
 // location is the page's path and query.
