@@ -189,10 +189,19 @@ func (tb *tab) submit(button, sel, name string) {
 	tb.shot(name)
 }
 
-// fill types value into the input sel, replacing what it held.
+// fill types value into the input sel, replacing what it held. It empties the input in the page
+// and types into the focused element instead of using chromedp's Clear and SendKeys: SendKeys
+// reads the node's attributes without its lock while the tab's event loop rewrites them (Clear's
+// own change of the value attribute arrives as such an event), a data race -race reports.
 func (tb *tab) fill(sel, value string) {
 	tb.t.Helper()
-	tb.do("fill "+sel, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	empty := fmt.Sprintf("document.querySelector(%q).value = ''", sel)
+	tb.do("fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[string](empty))
+			return err
+		}),
+		chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(value))
 }
 
 // setValue sets the value of the input sel as a picker would (a datetime-local input takes no
