@@ -83,9 +83,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	keyPrefix := redisdb.NewKeyPrefix(confData)
 	config := identityConfig(confAuth)
-	accessMarks := identitystore.NewAccessMarks(universalClient, keyPrefix, config)
-	db, cleanup2, err := sqldb.Open(confData)
+	accessMarks, cleanup2 := identitystore.NewAccessMarks(universalClient, keyPrefix, config, logger)
+	db, cleanup3, err := sqldb.Open(confData)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -97,12 +98,14 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	consoleUsecase := identity.NewConsoleUsecase(consoleRepo, sessionRepo, issuer, accessMarks, config, portClock)
 	proxies, err := server.NewProxies(confServer)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	middleware, err := server.NewMiddleware(logger, registry, issuer, policy, accessMarks, usecase, consoleUsecase, proxies)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -114,6 +117,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	security := bootstrap.Security
 	keyring, err := data.NewKeyring(security)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -132,6 +136,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	leaders := bootstrap.Leaders
 	config2, err := leaderConfig(geo, leaders, wechat)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -154,6 +159,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	confSettlement := bootstrap.Settlement
 	config3, err := commissionConfig(leaders, confCommission, confSettlement)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -162,6 +168,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	checkout := bootstrap.Checkout
 	stockCounter, err := stockstore.NewCounter(checkout, db, universalClient, keyPrefix)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -169,18 +176,21 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	priceStore := pricestore.NewPriceStore(db)
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	orderConfig, err := checkoutConfig(checkout)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	config5, err := presaleConfig(confSettlement, config4, orderConfig)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -191,6 +201,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	orderRepo := orderstore.NewOrderRepo(db)
 	orderQRSigner, err := qrSigner(checkout)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -203,6 +214,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	batches := orderstore.NewBatchCache(batchRepo)
 	client, err := data.NewWechatPay(wechat, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -256,6 +268,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	poster := settlementPoster(ledgerLedger)
 	pacer, err := redispace.NewFromConf(confSettlement, wechat, universalClient, keyPrefix, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -277,6 +290,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	promotions := bootstrap.Promotions
 	counters, err := promostore.NewCounters(promotions, db, universalClient, keyPrefix)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -293,6 +307,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	layers := bootstrap.Layers
 	rules, err := layerRules(layers)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -310,12 +325,14 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	invitations := bootstrap.Invitations
 	inviteCodes, err := invitationCodes(invitations)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	inviteConfig, err := invitationConfig(invitations)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -329,6 +346,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	events := bootstrap.Events
 	config7, err := trackingConfig(events)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -399,6 +417,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	consoleConsole, err := console.New(deps)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -423,6 +442,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	rollupJob := metrics.NewRollupJob(metricstoreStore)
 	scheduler, err := newDailyJobs(dailyJobs, runs, portClock, logger, rollupJob, snapshots)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -432,18 +452,21 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	workers := server.NewWorkers(logger, finder, dispatcher, registrar, loops)
 	debug, err := server.NewDebug(confServer, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	serverMetrics, err := server.NewMetrics(confServer, registry, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	app := newApp(logger, httpServer, grpcServer, workers, debug, serverMetrics, drain, bootstrap)
 	return app, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -478,12 +501,13 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		return nil, nil, err
 	}
 	keyPrefix := redisdb.NewKeyPrefix(confData)
-	accessMarks := identitystore.NewAccessMarks(universalClient, keyPrefix, config)
+	accessMarks, cleanup3 := identitystore.NewAccessMarks(universalClient, keyPrefix, config, logger)
 	geo := bootstrap.Geo
 	leaders := bootstrap.Leaders
 	wechat := bootstrap.Wechat
 	config2, err := leaderConfig(geo, leaders, wechat)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -503,6 +527,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	confSettlement := bootstrap.Settlement
 	config3, err := commissionConfig(leaders, confCommission, confSettlement)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -511,6 +536,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	checkout := bootstrap.Checkout
 	stockCounter, err := stockstore.NewCounter(checkout, db, universalClient, keyPrefix)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -518,18 +544,21 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 	priceStore := pricestore.NewPriceStore(db)
 	config4, err := settlementConfig(confSettlement)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	orderConfig, err := checkoutConfig(checkout)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	config5, err := presaleConfig(confSettlement, config4, orderConfig)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -543,6 +572,7 @@ func wireTools(bootstrap *conf.Bootstrap, logger log.Logger) (*tools, func(), er
 		Batches:  presaleUsecase,
 	}
 	return mainTools, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

@@ -176,10 +176,11 @@ func (s *stack) config() datatest.Config {
 // with clock now, WeChat wx and policy cfg.
 func (s *stack) build(now port.Clock, wx *conf.Wechat, cfg datatest.Config) *datatest.Stack {
 	s.t.Helper()
-	built, err := datatest.Build(s.data, s.rdb, s.prefix, s.keys, now, wx, cfg, testLogger)
+	built, stop, err := datatest.Build(s.data, s.rdb, s.prefix, s.keys, now, wx, cfg, testLogger)
 	if err != nil {
 		s.t.Fatalf("build the data layer: %v", err)
 	}
+	s.t.Cleanup(stop)
 	return built
 }
 

@@ -12,7 +12,9 @@ var ErrSessionRevoked = errors.New("the session of this access token was revoked
 
 // AccessMarks make a revoked session or a lost role take effect on the next request instead of
 // when the access tokens issued before expire. A mark lives as long as an access token can, so
-// checking one is a single read per request and nothing is kept for long.
+// checking one is a single read per request and nothing is kept for long. An implementation may
+// answer without a read for a subject it knows has no mark, provided a mark made on any replica
+// reaches it before it answers so again (at most the time a message takes between replicas).
 type AccessMarks interface {
 	// LimitRoles caps the roles of every access token of the subject issued until now at roles:
 	// a role taken away is gone from the next request on; one given back comes with the next

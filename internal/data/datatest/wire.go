@@ -18,9 +18,10 @@ import (
 )
 
 // Build is the Stack on db, Redis rdb under prefix, keyring keys, clock now and WeChat wx
-// (NoWechat for none), with the policy cfg; logger hears what the program would log.
+// (NoWechat for none), with the policy cfg; logger hears what the program would log. Call the
+// returned func when done with the Stack: it stops what the Stack runs in the background.
 func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, keys *seal.Keyring, now port.Clock,
-	wx *conf.Wechat, cfg Config, logger log.Logger) (*Stack, error) {
+	wx *conf.Wechat, cfg Config, logger log.Logger) (*Stack, func(), error) {
 	panic(wire.Build(
 		programSet,
 		wire.Bind(new(port.Transactor), new(*sqldb.DB)), // as data.ProviderSet has it with the database

@@ -58,17 +58,19 @@ import (
 // Injectors from wire.go:
 
 // Build is the Stack on db, Redis rdb under prefix, keyring keys, clock now and WeChat wx
-// (NoWechat for none), with the policy cfg; logger hears what the program would log.
-func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, keys *seal.Keyring, now port.Clock, wx *conf.Wechat, cfg Config, logger log.Logger) (*Stack, error) {
+// (NoWechat for none), with the policy cfg; logger hears what the program would log. Call the
+// returned func when done with the Stack: it stops what the Stack runs in the background.
+func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, keys *seal.Keyring, now port.Clock, wx *conf.Wechat, cfg Config, logger log.Logger) (*Stack, func(), error) {
 	userRepo := identitystore.NewUserRepo(db, keys)
 	consoleRepo := identitystore.NewConsoleRepo(db)
 	sessionRepo := identitystore.NewSessionRepo(db)
 	config := cfg.Identity
-	accessMarks := identitystore.NewAccessMarks(rdb, prefix, config)
+	accessMarks, cleanup := identitystore.NewAccessMarks(rdb, prefix, config, logger)
 	confAuth := cfg.Auth
 	issuer, err := auth.NewIssuer(confAuth)
 	if err != nil {
-		return nil, err
+		cleanup()
+		return nil, nil, err
 	}
 	miniProgram := data.NewMiniProgram(wx, rdb, prefix)
 	outboxStore := outboxstore.NewOutboxStore(db, now)
@@ -93,7 +95,8 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	checkout := cfg.Checkout
 	stockCounter, err := stockstore.NewCounter(checkout, db, rdb, prefix)
 	if err != nil {
-		return nil, err
+		cleanup()
+		return nil, nil, err
 	}
 	priceStore := pricestore.NewPriceStore(db)
 	presaleConfig := cfg.Presale
@@ -110,7 +113,8 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	batches := orderstore.NewBatchCache(batchRepo)
 	client, err := data.NewWechatPay(wx, logger)
 	if err != nil {
-		return nil, err
+		cleanup()
+		return nil, nil, err
 	}
 	paymentStore := paymentstore.NewPaymentStore(db)
 	couponStore := promostore.NewCouponStore(db)
@@ -162,7 +166,8 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 	promotions := cfg.Promotions
 	counters, err := promostore.NewCounters(promotions, db, rdb, prefix)
 	if err != nil {
-		return nil, err
+		cleanup()
+		return nil, nil, err
 	}
 	promoKeeper := promo.NewKeeper(store, couponStore, counters)
 	claims := promo.NewClaims(store, couponStore, store, counters, promoKeeper, db, now)
@@ -258,7 +263,9 @@ func Build(db *sqldb.DB, rdb redis.UniversalClient, prefix redisdb.KeyPrefix, ke
 		Targeting:       targeting,
 		Consents:        consents,
 	}
-	return stack, nil
+	return stack, func() {
+		cleanup()
+	}, nil
 }
 
 // BuildFinance is Finance on db, clock now and WeChat wx (NoWechat for none), settling with cfg;

@@ -17,8 +17,10 @@ import (
 // Middleware authenticates and authorizes every request by its operation's declared access:
 // public operations pass untouched; others need a valid bearer token whose roles meet the
 // declaration. An operation missing from the policy is refused, never let through. The token's
-// access marks apply on every request (one Redis read): a revoked session is refused and a role
-// taken away since the token was issued no longer counts. Without Redis nothing passes.
+// access marks apply on every request: a revoked session is refused and a role taken away since
+// the token was issued no longer counts. That is one Redis read, or none for a subject the
+// replica knows has no mark (identity.AccessMarks says how it knows). Without Redis nothing
+// passes.
 func Middleware(issuer *Issuer, policy Policy, marks identity.AccessMarks) middleware.Middleware {
 	verify := jwt.Server(issuer.keyFunc,
 		jwt.WithSigningMethod(jwtv5.SigningMethodHS256),

@@ -119,7 +119,7 @@ func benchKeyring(b *testing.B) *seal.Keyring {
 func benchConsole(b *testing.B, db *sqldb.DB, keys *seal.Keyring) *Console {
 	rdb, prefix := testenv.Redis(b)
 	logger := log.NewFilter(log.NewStdLogger(os.Stderr), log.FilterLevel(log.LevelError))
-	st, err := datatest.Build(db, rdb, redisdb.KeyPrefix(prefix), keys, time.Now, datatest.NoWechat(), datatest.Config{
+	st, stop, err := datatest.Build(db, rdb, redisdb.KeyPrefix(prefix), keys, time.Now, datatest.NoWechat(), datatest.Config{
 		Identity: identity.Config{AccessTTL: time.Hour, RefreshTTL: 24 * time.Hour, MaxFailedAttempts: 5, Lockout: time.Minute,
 			PasswordParams: passhash.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
 		Leader: leader.Config{GridRes: geo.DefaultGridRes, PickupRes: geo.DefaultPickupRes, MaxRadiusMeters: 3000,
@@ -133,6 +133,7 @@ func benchConsole(b *testing.B, db *sqldb.DB, keys *seal.Keyring) *Console {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(stop)
 	policy, err := auth.LoadPolicy()
 	if err != nil {
 		b.Fatal(err)
