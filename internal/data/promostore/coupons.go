@@ -12,6 +12,7 @@ import (
 	"github.com/groupbuy/groupbuy/ent"
 	"github.com/groupbuy/groupbuy/ent/coupon"
 	"github.com/groupbuy/groupbuy/ent/predicate"
+	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/promo"
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
@@ -19,10 +20,36 @@ import (
 // CouponStore is the coupons table as promo.Coupons.
 type CouponStore struct {
 	data *sqldb.DB
+	// byID reads the coupons that checkouts price at about the same time in one statement.
+	byID *sqldb.Coalescer[int64, *ent.Coupon]
 }
 
+// Reads of coupons by id outside a transaction: at most this many a statement, this many
+// statements at a time.
+const (
+	maxCouponsRead = 200
+	maxCouponReads = 4
+)
+
 // NewCouponStore builds the store on data.
-func NewCouponStore(data *sqldb.DB) *CouponStore { return &CouponStore{data: data} }
+func NewCouponStore(data *sqldb.DB) *CouponStore {
+	s := &CouponStore{data: data}
+	s.byID = sqldb.NewCoalescer(maxCouponsRead, maxCouponReads, s.readCoupons)
+	return s
+}
+
+// readCoupons reads the coupons of ids that exist.
+func (s *CouponStore) readCoupons(ctx context.Context, ids []int64) (map[int64]*ent.Coupon, error) {
+	rows, err := s.data.Ent.Coupon.Query().Where(coupon.IDIn(sqldb.IDs(ids)...)).All(ctx)
+	if err != nil {
+		return nil, sqldb.Err(err, "read coupons")
+	}
+	out := make(map[int64]*ent.Coupon, len(rows))
+	for _, r := range rows {
+		out[int64(r.ID)] = r
+	}
+	return out, nil
+}
 
 var _ promo.Coupons = (*CouponStore)(nil)
 
@@ -115,10 +142,21 @@ func (s *CouponStore) Issue(ctx context.Context, c *promo.Coupon) (*promo.Coupon
 }
 
 // Coupon reads one coupon.
+// Outside a transaction it joins the reads of other calls (see sqldb.Coalescer).
 func (s *CouponStore) Coupon(ctx context.Context, id int64) (*promo.Coupon, error) {
-	row, err := s.data.Client(ctx).Coupon.Get(ctx, int(id))
-	if err != nil {
-		return nil, sqldb.Err(err, fmt.Sprintf("coupon %d", id))
+	if ent.TxFromContext(ctx) != nil {
+		row, err := s.data.Client(ctx).Coupon.Get(ctx, int(id))
+		if err != nil {
+			return nil, sqldb.Err(err, fmt.Sprintf("coupon %d", id))
+		}
+		return toCoupon(row)
+	}
+	row, found, err := s.byID.Get(ctx, id)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("coupon %d: %w", id, err)
+	case !found:
+		return nil, fmt.Errorf("coupon %d: %w", id, bizerr.ErrNotFound)
 	}
 	return toCoupon(row)
 }
