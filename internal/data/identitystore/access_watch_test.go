@@ -28,13 +28,7 @@ func replica(t *testing.T, rdb redis.UniversalClient, prefix string) identity.Ac
 // eventually waits up to five seconds for ok.
 func eventually(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5 s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Eventually(t, what, 5*time.Second, ok)
 }
 
 func user(id int64, session string) identity.Principal {
