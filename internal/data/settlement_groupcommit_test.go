@@ -64,8 +64,9 @@ type claimLog struct {
 	claimed []settlement.Item
 }
 
-func (s *claimLog) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]settlement.Item, error) {
-	items, err := s.Store.Claim(ctx, now, leaseUntil, limit)
+func (s *claimLog) Claim(ctx context.Context, now, leaseUntil time.Time, limit int,
+	states ...settlement.ItemState) ([]settlement.Item, error) {
+	items, err := s.Store.Claim(ctx, now, leaseUntil, limit, states...)
 	s.mu.Lock()
 	s.claimed = append(s.claimed, items...)
 	s.mu.Unlock()

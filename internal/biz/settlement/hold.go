@@ -23,10 +23,15 @@ import (
 // three quarters (45 s of a minute) that a call must start in.
 const maxHeld = 512
 
-// maxHeldQueries bounds the queries claimed from the database (items saved as processing)
-// that the holder takes, off the workers, so that requests do not wait behind the query's
-// pace; the other half is kept for the answers of the pipeline's own requests.
-const maxHeldQueries = maxHeld / 2
+// Queries due in the database (items saved as processing) are claimed into the holder, not
+// onto the workers, so that requests never wait behind the query's pace. They take at most
+// half of it, the other half kept for the answers of the pipeline's own requests, and are
+// claimed minQueryClaim or more at once, so that a holder draining at the query's pace does
+// not turn into a claim a query.
+const (
+	maxHeldQueries = maxHeld / 2
+	minQueryClaim  = 32
+)
 
 // holder keeps items waiting for their query and hands each to run when it is due.
 type holder struct {

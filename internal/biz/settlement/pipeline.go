@@ -84,30 +84,49 @@ func (p *pipeline) stop() {
 	p.commits.close()
 }
 
-// claim tops the requests in flight up to the claim batch, if they are below the watermark;
-// the due queries it claims go to the holder while it has room for them, each waiting for the
-// query's pace off the workers. It returns how many it claimed.
+// claim claims due queries into the holder, and tops the requests in flight up to the claim
+// batch if they are below the watermark; it returns how many it claimed.
 func (p *pipeline) claim(ctx context.Context) (int, error) {
+	queries, err := p.claimQueries(ctx)
+	if err != nil {
+		return queries, err
+	}
 	n := p.inflight.Load()
 	if n >= p.mark {
+		return queries, nil
+	}
+	items, err := p.u.claim(ctx, int(p.max-n), ItemPending)
+	if err != nil {
+		return queries, err
+	}
+	// Only claim adds to inflight, and never beyond max: the sends below never block.
+	p.inflight.Add(int64(len(items)))
+	for i := range items {
+		p.jobs <- &items[i]
+	}
+	return queries + len(items), nil
+}
+
+// claimQueries claims processing items due for their query into the holder's room, if it has
+// room for a claim's worth; an item the holder cannot take after all (its own requests' answers
+// filled it meanwhile) is let go, due now.
+func (p *pipeline) claimQueries(ctx context.Context) (int, error) {
+	room := p.held.room()
+	if room < min(minQueryClaim, maxHeldQueries) {
 		return 0, nil
 	}
-	items, err := p.u.claim(ctx, int(p.max-n))
+	items, err := p.u.claim(ctx, room, ItemProcessing)
 	if err != nil {
 		return 0, err
 	}
-	queued := make([]*Item, 0, len(items))
 	for i := range items {
 		it := &items[i]
-		if it.State == ItemProcessing && p.held.room() > 0 && p.held.hold(it, 0) {
-			continue
+		if !p.held.hold(it, 0) {
+			it.NextAttemptAt = p.u.now()
+			if err := p.u.save(ctx, it); err != nil {
+				p.report(fmt.Errorf("settlement item %d (%s) let go: %w", it.ID, it.OutOrderNo, err))
+			}
 		}
-		queued = append(queued, it)
-	}
-	// Only claim adds to inflight, and never beyond max: the sends below never block.
-	p.inflight.Add(int64(len(queued)))
-	for _, it := range queued {
-		p.jobs <- it
 	}
 	return len(items), nil
 }

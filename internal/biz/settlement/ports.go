@@ -45,8 +45,9 @@ type Store interface {
 	ExpireEntries(ctx context.Context, orderID int64) error
 
 	// Claim leases up to limit items with work due at now, nearest deadline first, each with
-	// its shares, adding one to each item's attempts: the fence of this claim.
-	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Item, error)
+	// its shares, adding one to each item's attempts: the fence of this claim. Named states
+	// restrict it to items in them.
+	Claim(ctx context.Context, now, leaseUntil time.Time, limit int, states ...ItemState) ([]Item, error)
 	// SaveItem writes the item's state, retriable, next_attempt_at, WeChat order id, last
 	// error and finished_at, and releases its lease, if no later claim took it (fence: the
 	// attempts it was claimed with); false otherwise.

@@ -36,11 +36,12 @@ func (u *Usecase) handle(ctx context.Context, it *Item) error {
 	return u.answered(ctx, it, o, err)
 }
 
-// claim leases up to limit due items until now + Lease, noting the lease on each.
-func (u *Usecase) claim(ctx context.Context, limit int) ([]Item, error) {
+// claim leases up to limit due items (in states, if named) until now + Lease, noting the
+// lease on each.
+func (u *Usecase) claim(ctx context.Context, limit int, states ...ItemState) ([]Item, error) {
 	now := u.now()
 	until := now.Add(u.cfg.Lease)
-	items, err := u.store.Claim(ctx, now, until, limit)
+	items, err := u.store.Claim(ctx, now, until, limit, states...)
 	if err != nil {
 		return nil, fmt.Errorf("claim settlement items: %w", err)
 	}

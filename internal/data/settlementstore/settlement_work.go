@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/groupbuy/groupbuy/ent"
@@ -18,14 +19,29 @@ import (
 // worker that dies leaves the item due again when the lease ends.
 const claimItemsSQL = `UPDATE settlement_items SET next_attempt_at = $1, lease_until = $1, attempts = attempts + 1
 WHERE id IN (SELECT id FROM settlement_items
-             WHERE active AND next_attempt_at <= $2
+             WHERE active AND next_attempt_at <= $2%s
              ORDER BY deadline, id LIMIT $3 %s)
 RETURNING id`
 
 // Claim implements settlement.Store.
-func (s *SettlementStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]settlement.Item, error) {
+func (s *SettlementStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit int,
+	states ...settlement.ItemState) ([]settlement.Item, error) {
+	args := []any{leaseUntil.UTC(), now.UTC(), limit}
+	var inStates strings.Builder
+	for i, st := range states {
+		if i == 0 {
+			inStates.WriteString(" AND state IN (")
+		} else {
+			inStates.WriteString(", ")
+		}
+		args = append(args, string(st))
+		fmt.Fprintf(&inStates, "$%d", len(args))
+	}
+	if len(states) > 0 {
+		inStates.WriteString(")")
+	}
 	var ids []int64
-	err := s.data.Query(ctx, fmt.Sprintf(claimItemsSQL, s.data.SkipLocked()), []any{leaseUntil.UTC(), now.UTC(), limit},
+	err := s.data.Query(ctx, fmt.Sprintf(claimItemsSQL, inStates.String(), s.data.SkipLocked()), args,
 		func(r *sql.Rows) error {
 			var id int64
 			ids = append(ids, id)
