@@ -1260,6 +1260,22 @@ var (
 				},
 			},
 			{
+				Name:    "settlementitem_pending_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementItemsColumns[8], SettlementItemsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "active AND state = 'pending'",
+				},
+			},
+			{
+				Name:    "settlementitem_processing_due",
+				Unique:  false,
+				Columns: []*schema.Column{SettlementItemsColumns[13], SettlementItemsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "active AND state = 'processing'",
+				},
+			},
+			{
 				Name:    "settlementitem_run_id_state",
 				Unique:  false,
 				Columns: []*schema.Column{SettlementItemsColumns[1], SettlementItemsColumns[9]},

@@ -65,8 +65,8 @@ type claimLog struct {
 }
 
 func (s *claimLog) Claim(ctx context.Context, now, leaseUntil time.Time, limit int,
-	states ...settlement.ItemState) ([]settlement.Item, error) {
-	items, err := s.Store.Claim(ctx, now, leaseUntil, limit, states...)
+	which settlement.Claimable) ([]settlement.Item, error) {
+	items, err := s.Store.Claim(ctx, now, leaseUntil, limit, which)
 	s.mu.Lock()
 	s.claimed = append(s.claimed, items...)
 	s.mu.Unlock()

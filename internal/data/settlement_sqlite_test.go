@@ -32,7 +32,7 @@ func TestSettlementStoreQueriesRunOnSQLite(t *testing.T) {
 	if _, err := st.Receivers(ctx, []int64{1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Claim(ctx, time.Now(), time.Now().Add(time.Minute), 5); err != nil {
+	if _, err := st.Claim(ctx, time.Now(), time.Now().Add(time.Minute), 5, settlement.ClaimAll); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.ClaimReturns(ctx, time.Now(), time.Now().Add(time.Minute), 5); err != nil {

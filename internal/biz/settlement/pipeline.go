@@ -95,7 +95,7 @@ func (p *pipeline) claim(ctx context.Context) (int, error) {
 	if n >= p.mark {
 		return queries, nil
 	}
-	items, err := p.u.claim(ctx, int(p.max-n), ItemPending)
+	items, err := p.u.claim(ctx, int(p.max-n), ClaimRequests)
 	if err != nil {
 		return queries, err
 	}
@@ -115,7 +115,7 @@ func (p *pipeline) claimQueries(ctx context.Context) (int, error) {
 	if room < min(minQueryClaim, maxHeldQueries) {
 		return 0, nil
 	}
-	items, err := p.u.claim(ctx, room, ItemProcessing)
+	items, err := p.u.claim(ctx, room, ClaimQueries)
 	if err != nil {
 		return 0, err
 	}

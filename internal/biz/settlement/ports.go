@@ -5,6 +5,18 @@ import (
 	"time"
 )
 
+// Claimable is which due items a claim takes.
+type Claimable int
+
+const (
+	// ClaimAll takes every due item, nearest deadline first.
+	ClaimAll Claimable = iota
+	// ClaimRequests takes pending items, due for their 请求分账, nearest deadline first.
+	ClaimRequests
+	// ClaimQueries takes processing items, due for their 查询分账结果, earliest due first.
+	ClaimQueries
+)
+
 // Store keeps runs, items and shares, and reads what selection needs. Methods called with the
 // context of port.Transactor.InTx join its transaction.
 type Store interface {
@@ -44,10 +56,9 @@ type Store interface {
 	// ExpireEntries moves an order's settleable entries to unresolved.
 	ExpireEntries(ctx context.Context, orderID int64) error
 
-	// Claim leases up to limit items with work due at now, nearest deadline first, each with
-	// its shares, adding one to each item's attempts: the fence of this claim. Named states
-	// restrict it to items in them.
-	Claim(ctx context.Context, now, leaseUntil time.Time, limit int, states ...ItemState) ([]Item, error)
+	// Claim leases up to limit items of which with work due at now, each with its shares,
+	// adding one to each item's attempts: the fence of this claim.
+	Claim(ctx context.Context, now, leaseUntil time.Time, limit int, which Claimable) ([]Item, error)
 	// SaveItem writes the item's state, retriable, next_attempt_at, WeChat order id, last
 	// error and finished_at, and releases its lease, if no later claim took it (fence: the
 	// attempts it was claimed with); false otherwise.

@@ -174,7 +174,7 @@ func (u *Usecase) round(ctx context.Context, work func(context.Context) (int, er
 // item that fails is left for a later claim: one item never stops the rest. The errors it
 // returns are the items' and those of group commits that fell back to finishing one by one.
 func (u *Usecase) WorkOnce(ctx context.Context) (int, error) {
-	items, err := u.claim(ctx, u.cfg.ClaimBatch)
+	items, err := u.claim(ctx, u.cfg.ClaimBatch, ClaimAll)
 	if err != nil {
 		return 0, err
 	}

@@ -38,10 +38,10 @@ func (u *Usecase) handle(ctx context.Context, it *Item) error {
 
 // claim leases up to limit due items (in states, if named) until now + Lease, noting the
 // lease on each.
-func (u *Usecase) claim(ctx context.Context, limit int, states ...ItemState) ([]Item, error) {
+func (u *Usecase) claim(ctx context.Context, limit int, which Claimable) ([]Item, error) {
 	now := u.now()
 	until := now.Add(u.cfg.Lease)
-	items, err := u.store.Claim(ctx, now, until, limit, states...)
+	items, err := u.store.Claim(ctx, now, until, limit, which)
 	if err != nil {
 		return nil, fmt.Errorf("claim settlement items: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/groupbuy/groupbuy/ent"
@@ -14,34 +13,36 @@ import (
 	"github.com/groupbuy/groupbuy/internal/data/sqldb"
 )
 
-// claimItemsSQL leases due items, nearest deadline first (the partial index on active items'
-// deadlines), and counts the attempt: the fence of this claim. The lease is the due time: a
-// worker that dies leaves the item due again when the lease ends.
+// claimItemsSQL leases due items and counts the attempt: the fence of this claim. The lease is
+// the due time: a worker that dies leaves the item due again when the lease ends. The first %s
+// chooses the items and the second their order (claimOf), each as a partial index has them.
 const claimItemsSQL = `UPDATE settlement_items SET next_attempt_at = $1, lease_until = $1, attempts = attempts + 1
 WHERE id IN (SELECT id FROM settlement_items
-             WHERE active AND next_attempt_at <= $2%s
-             ORDER BY deadline, id LIMIT $3 %s)
+             WHERE %s AND next_attempt_at <= $2
+             ORDER BY %s LIMIT $3 %s)
 RETURNING id`
+
+// claimOf is each claim's choice of items and order. The states are constants, not
+// parameters, so that the planner can use the partial index whose condition they repeat: a
+// claim of requests does not walk past queries leased for minutes, nor one of queries past
+// the requests.
+var claimOf = map[settlement.Claimable]struct{ where, order string }{
+	settlement.ClaimAll:      {"active", "deadline, id"},
+	settlement.ClaimRequests: {"active AND state = 'pending'", "deadline, id"},
+	settlement.ClaimQueries:  {"active AND state = 'processing'", "next_attempt_at, id"},
+}
 
 // Claim implements settlement.Store.
 func (s *SettlementStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit int,
-	states ...settlement.ItemState) ([]settlement.Item, error) {
+	which settlement.Claimable) ([]settlement.Item, error) {
+	c, ok := claimOf[which]
+	if !ok {
+		return nil, fmt.Errorf("claim settlement items: no claim %d", which)
+	}
 	args := []any{leaseUntil.UTC(), now.UTC(), limit}
-	var inStates strings.Builder
-	for i, st := range states {
-		if i == 0 {
-			inStates.WriteString(" AND state IN (")
-		} else {
-			inStates.WriteString(", ")
-		}
-		args = append(args, string(st))
-		fmt.Fprintf(&inStates, "$%d", len(args))
-	}
-	if len(states) > 0 {
-		inStates.WriteString(")")
-	}
+	query := fmt.Sprintf(claimItemsSQL, c.where, c.order, s.data.SkipLocked())
 	var ids []int64
-	err := s.data.Query(ctx, fmt.Sprintf(claimItemsSQL, inStates.String(), s.data.SkipLocked()), args,
+	err := s.data.Query(ctx, query, args,
 		func(r *sql.Rows) error {
 			var id int64
 			ids = append(ids, id)
