@@ -86,6 +86,9 @@ func (s *markedSubjects) prune(now time.Time) {
 // connection: a connection that died silently is found within two of them.
 const watchInterval = time.Second
 
+// pruneInterval is how often the list forgets subjects whose marks expired, busy or not.
+const pruneInterval = time.Minute
+
 // watch follows the marks channel until ctx ends, rebuilding the list at each subscription.
 func (m *accessMarks) watch(ctx context.Context) {
 	defer m.known.stop()
@@ -111,8 +114,12 @@ func (m *accessMarks) follow(ctx context.Context) error {
 	// Reads wait for their deadline, not for ctx: closing the subscription ends one at once.
 	unblock := context.AfterFunc(ctx, func() { _ = ps.Close() })
 	defer unblock()
-	pinged := false
+	pinged, pruned := false, m.now()
 	for ctx.Err() == nil {
+		if now := m.now(); now.Sub(pruned) >= pruneInterval {
+			m.known.prune(now)
+			pruned = now
+		}
 		msg, err := ps.ReceiveTimeout(ctx, watchInterval)
 		var netErr interface{ Timeout() bool }
 		switch {
@@ -124,7 +131,6 @@ func (m *accessMarks) follow(ctx context.Context) error {
 				return err
 			}
 			pinged = true
-			m.known.prune(m.now())
 			continue
 		default:
 			return err
