@@ -1260,19 +1260,19 @@ var (
 				},
 			},
 			{
-				Name:    "settlementitem_pending_deadline",
+				Name:    "settlementitem_active_state_deadline",
 				Unique:  false,
-				Columns: []*schema.Column{SettlementItemsColumns[8], SettlementItemsColumns[0]},
+				Columns: []*schema.Column{SettlementItemsColumns[9], SettlementItemsColumns[8], SettlementItemsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "active AND state = 'pending'",
+					Where: "active",
 				},
 			},
 			{
-				Name:    "settlementitem_processing_due",
+				Name:    "settlementitem_active_state_due",
 				Unique:  false,
-				Columns: []*schema.Column{SettlementItemsColumns[13], SettlementItemsColumns[0]},
+				Columns: []*schema.Column{SettlementItemsColumns[9], SettlementItemsColumns[13], SettlementItemsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "active AND state = 'processing'",
+					Where: "active",
 				},
 			},
 			{

@@ -87,11 +87,12 @@ func (SettlementItem) Indexes() []ent.Index {
 		index.Fields("deadline", "id").StorageKey("settlementitem_active_deadline").
 			Annotations(entsql.IndexWhere("active")),
 		// Requests are claimed apart from queries, so that neither claim walks past the other's
-		// items: requests nearest their deadline first, queries as they fall due.
-		index.Fields("deadline", "id").StorageKey("settlementitem_pending_deadline").
-			Annotations(entsql.IndexWhere("active AND state = 'pending'")),
-		index.Fields("next_attempt_at", "id").StorageKey("settlementitem_processing_due").
-			Annotations(entsql.IndexWhere("active AND state = 'processing'")),
+		// items: requests (pending) nearest their deadline first, queries (processing) as they
+		// fall due.
+		index.Fields("state", "deadline", "id").StorageKey("settlementitem_active_state_deadline").
+			Annotations(entsql.IndexWhere("active")),
+		index.Fields("state", "next_attempt_at", "id").StorageKey("settlementitem_active_state_due").
+			Annotations(entsql.IndexWhere("active")),
 		index.Fields("run_id", "state"),
 		// A run's items are shown and exported page by page in id order (keyset on id).
 		index.Fields("run_id", "id"),

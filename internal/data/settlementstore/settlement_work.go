@@ -22,10 +22,10 @@ WHERE id IN (SELECT id FROM settlement_items
              ORDER BY %s LIMIT $3 %s)
 RETURNING id`
 
-// claimOf is each claim's choice of items and order. The states are constants, not
-// parameters, so that the planner can use the partial index whose condition they repeat: a
-// claim of requests does not walk past queries leased for minutes, nor one of queries past
-// the requests.
+// claimOf is each claim's choice of items and order, each as an index on active items has
+// them: a claim of one state reads its part of the (state, deadline, id) or (state,
+// next_attempt_at, id) index, so a claim of requests does not walk past queries leased for
+// minutes, nor one of queries past the requests.
 var claimOf = map[settlement.Claimable]struct{ where, order string }{
 	settlement.ClaimAll:      {"active", "deadline, id"},
 	settlement.ClaimRequests: {"active AND state = 'pending'", "deadline, id"},

@@ -1,4 +1,4 @@
--- reverse: create index "settlementitem_processing_due" to table: "settlement_items"
-DROP INDEX "settlementitem_processing_due";
--- reverse: create index "settlementitem_pending_deadline" to table: "settlement_items"
-DROP INDEX "settlementitem_pending_deadline";
+-- reverse: create index "settlementitem_active_state_due" to table: "settlement_items"
+DROP INDEX "settlementitem_active_state_due";
+-- reverse: create index "settlementitem_active_state_deadline" to table: "settlement_items"
+DROP INDEX "settlementitem_active_state_deadline";

@@ -1,4 +1,4 @@
--- create index "settlementitem_pending_deadline" to table: "settlement_items"
-CREATE INDEX `settlementitem_pending_deadline` ON `settlement_items` (`deadline`, `id`) WHERE active AND state = 'pending';
--- create index "settlementitem_processing_due" to table: "settlement_items"
-CREATE INDEX `settlementitem_processing_due` ON `settlement_items` (`next_attempt_at`, `id`) WHERE active AND state = 'processing';
+-- create index "settlementitem_active_state_deadline" to table: "settlement_items"
+CREATE INDEX `settlementitem_active_state_deadline` ON `settlement_items` (`state`, `deadline`, `id`) WHERE active;
+-- create index "settlementitem_active_state_due" to table: "settlement_items"
+CREATE INDEX `settlementitem_active_state_due` ON `settlement_items` (`state`, `next_attempt_at`, `id`) WHERE active;
