@@ -12,6 +12,8 @@ import (
 	"github.com/groupbuy/groupbuy/internal/biz/bizerr"
 	"github.com/groupbuy/groupbuy/internal/biz/identity"
 	"github.com/groupbuy/groupbuy/internal/crypto/seal"
+	"github.com/groupbuy/groupbuy/internal/data/redisdb"
+	"github.com/groupbuy/groupbuy/internal/testenv"
 )
 
 // UpsertByOpenID creates a user once and finds it afterwards: the id stays, the roles given at
@@ -210,7 +212,8 @@ func TestUserPhoneKeyRotation(t *testing.T) {
 	db := openPostgres(t)
 	ctx := t.Context()
 	k1, k2 := generateKey(t), generateKey(t)
-	before := newStackWith(t, db, nil, "", newKeyring(t, "k1", map[string]string{"k1": k1}))
+	rdb, prefix := testenv.Redis(t)
+	before := newStackWith(t, db, rdb, redisdb.KeyPrefix(prefix), newKeyring(t, "k1", map[string]string{"k1": k1}))
 	old, err := before.users.UpsertByOpenID(ctx, "openid-old", "", []identity.Role{identity.RoleShopper}, before.clock.Now())
 	if err != nil {
 		t.Fatalf("upsert: %v", err)
@@ -222,7 +225,7 @@ func TestUserPhoneKeyRotation(t *testing.T) {
 		t.Fatalf("phone_key_id = %q, want k1", id)
 	}
 
-	rotated := newStackWith(t, db, nil, "", newKeyring(t, "k2", map[string]string{"k1": k1, "k2": k2}))
+	rotated := newStackWith(t, db, rdb, redisdb.KeyPrefix(prefix), newKeyring(t, "k2", map[string]string{"k1": k1, "k2": k2}))
 	if u, err := rotated.users.Get(ctx, old.ID); err != nil || u.Phone != "13600136000" {
 		t.Fatalf("old phone after rotation: %+v, %v", u, err)
 	}
@@ -241,7 +244,7 @@ func TestUserPhoneKeyRotation(t *testing.T) {
 		t.Errorf("rows still on k1 = %d, want 1 (the rotation job finds them by phone_key_id)", n)
 	}
 
-	retired := newStackWith(t, db, nil, "", newKeyring(t, "k2", map[string]string{"k2": k2}))
+	retired := newStackWith(t, db, rdb, redisdb.KeyPrefix(prefix), newKeyring(t, "k2", map[string]string{"k2": k2}))
 	if u, err := retired.users.Get(ctx, fresh.ID); err != nil || u.Phone != "13500135000" {
 		t.Errorf("k2 phone with k1 removed: %+v, %v", u, err)
 	}
