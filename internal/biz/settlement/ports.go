@@ -56,8 +56,8 @@ type Store interface {
 	// ExpireEntries moves an order's settleable entries to unresolved.
 	ExpireEntries(ctx context.Context, orderID int64) error
 
-	// Claim leases up to limit items of which with work due at now, each with its shares,
-	// adding one to each item's attempts: the fence of this claim.
+	// Claim leases up to limit due items of the kind which (in its order), each with its
+	// shares, adding one to each item's attempts: the fence of this claim.
 	Claim(ctx context.Context, now, leaseUntil time.Time, limit int, which Claimable) ([]Item, error)
 	// SaveItem writes the item's state, retriable, next_attempt_at, WeChat order id, last
 	// error and finished_at, and releases its lease, if no later claim took it (fence: the

@@ -36,8 +36,7 @@ func (u *Usecase) handle(ctx context.Context, it *Item) error {
 	return u.answered(ctx, it, o, err)
 }
 
-// claim leases up to limit due items (in states, if named) until now + Lease, noting the
-// lease on each.
+// claim leases up to limit due items of which until now + Lease, noting the lease on each.
 func (u *Usecase) claim(ctx context.Context, limit int, which Claimable) ([]Item, error) {
 	now := u.now()
 	until := now.Add(u.cfg.Lease)

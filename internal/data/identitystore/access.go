@@ -90,7 +90,7 @@ func (m *accessMarks) mark(ctx context.Context, key, value, subject string) erro
 	err = markScript.Run(ctx, m.rdb, []string{key}, value, m.ttl.Milliseconds(), m.channel(),
 		announcement(subject, until)).Err()
 	if err != nil {
-		return err
+		return fmt.Errorf("set and announce the mark: %w", err)
 	}
 	m.known.add(subject, until) // this replica's own requests see it at once
 	return nil

@@ -15,7 +15,8 @@ import (
 
 // claimItemsSQL leases due items and counts the attempt: the fence of this claim. The lease is
 // the due time: a worker that dies leaves the item due again when the lease ends. The first %s
-// chooses the items and the second their order (claimOf), each as a partial index has them.
+// chooses the items and the second their order (claimOf), each as an index on active items has
+// them.
 const claimItemsSQL = `UPDATE settlement_items SET next_attempt_at = $1, lease_until = $1, attempts = attempts + 1
 WHERE id IN (SELECT id FROM settlement_items
              WHERE %s AND next_attempt_at <= $2
