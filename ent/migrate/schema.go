@@ -334,24 +334,14 @@ var (
 				Columns: []*schema.Column{CouponsColumns[4]},
 			},
 			{
-				Name:    "coupon_user_id_state_valid_until",
+				Name:    "coupon_user_id_valid_until",
 				Unique:  false,
-				Columns: []*schema.Column{CouponsColumns[2], CouponsColumns[7], CouponsColumns[9]},
+				Columns: []*schema.Column{CouponsColumns[2], CouponsColumns[9]},
 			},
 			{
-				Name:    "coupon_order_id",
+				Name:    "coupon_valid_until_id",
 				Unique:  false,
-				Columns: []*schema.Column{CouponsColumns[10]},
-			},
-			{
-				Name:    "coupon_template_id_state",
-				Unique:  false,
-				Columns: []*schema.Column{CouponsColumns[1], CouponsColumns[7]},
-			},
-			{
-				Name:    "coupon_state_valid_until",
-				Unique:  false,
-				Columns: []*schema.Column{CouponsColumns[7], CouponsColumns[9]},
+				Columns: []*schema.Column{CouponsColumns[9], CouponsColumns[0]},
 			},
 		},
 	}

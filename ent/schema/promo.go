@@ -93,13 +93,15 @@ func (Coupon) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("template_id", "user_id", "seq").Unique(),
 		index.Fields("issue_key").Unique(),
-		// A shopper's coupons by state, soonest to expire first.
-		index.Fields("user_id", "state", "valid_until"),
-		index.Fields("order_id"),
-		// Budget rebuilds and the console's issued/used figures.
-		index.Fields("template_id", "state"),
-		// The expiry sweep.
-		index.Fields("state", "valid_until"),
+		// No index holds a column that a coupon's moves change (state, order_id, the times):
+		// a lock, use or release is then a heap-only update, which writes no index entry. A
+		// checkout with a coupon locks it in the statement that writes the order, and each
+		// index holding the state made every lock insert into the same hot leaf pages (all of
+		// a template's coupons share its state and, often, their expiry). Readers filter the
+		// state on the rows these indexes find: a shopper holds few coupons, a template's
+		// figures read its coupons over the unique index above, the sweep walks by expiry.
+		index.Fields("user_id", "valid_until"),
+		index.Fields("valid_until", "id"),
 	}
 }
 

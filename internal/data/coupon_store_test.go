@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,7 +81,7 @@ func TestCouponLockedByOneOrder(t *testing.T) {
 		t.Fatalf("%d orders locked the coupon, want 1", wins.Load())
 	}
 	o := winner.Load()
-	if err := s.Use(ctx, o, 500, now); err != nil {
+	if err := s.Use(ctx, c.ID, o, 500, now); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Coupon(ctx, c.ID)
@@ -88,10 +89,10 @@ func TestCouponLockedByOneOrder(t *testing.T) {
 		t.Fatalf("after payment: %+v", got)
 	}
 	// A release for another order moves nothing; the order's whole refund gives it back.
-	if moved, err := s.Release(ctx, o+1000, now); err != nil || moved {
+	if moved, err := s.Release(ctx, c.ID, o+1000, now); err != nil || moved {
 		t.Fatalf("release by a stranger: %v, %v", moved, err)
 	}
-	if moved, err := s.Release(ctx, o, now); err != nil || !moved {
+	if moved, err := s.Release(ctx, c.ID, o, now); err != nil || !moved {
 		t.Fatalf("release: %v, %v", moved, err)
 	}
 	got, _ = s.Coupon(ctx, c.ID)
@@ -117,11 +118,15 @@ func TestCouponReleasedPastValidityExpires(t *testing.T) {
 	if err := s.Lock(ctx, idle.ID, 7, 6, later); !errors.Is(err, promo.ErrCouponNotUsable) {
 		t.Fatalf("an expired coupon was locked: %v", err)
 	}
-	if moved, err := s.Release(ctx, 5, later); err != nil || !moved {
+	if moved, err := s.Release(ctx, c.ID, 5, later); err != nil || !moved {
 		t.Fatalf("release: %v, %v", moved, err)
 	}
-	if n, err := s.Expire(ctx, later, 100); err != nil || n != 1 {
-		t.Fatalf("expire: %d, %v; want the idle one", n, err)
+	step, err := s.Expire(ctx, promo.ExpiryCursor{}, later, 100)
+	if err != nil || step.Seen != 2 || step.Expired != 1 {
+		t.Fatalf("expire: %+v, %v; want both seen, the idle one expired", step, err)
+	}
+	if !step.Next.ValidUntil.Equal(idle.ValidUntil) || step.Next.ID != idle.ID {
+		t.Errorf("cursor after the sweep: %+v, want the last coupon (%d)", step.Next, idle.ID)
 	}
 	for _, id := range []int64{c.ID, idle.ID} {
 		if got, _ := s.Coupon(ctx, id); got.State != promo.CouponExpired {
@@ -130,5 +135,68 @@ func TestCouponReleasedPastValidityExpires(t *testing.T) {
 	}
 	if got, _ := s.Coupon(ctx, c.ID); got.OrderID != 5 {
 		t.Errorf("an expired coupon keeps its order as history: %+v", got)
+	}
+}
+
+// The sweep walks coupons in (validity end, id) order from a cursor, a few at a time: coupons
+// sharing their end (a template's fixed date) are each seen once across steps, available ones
+// expire, a locked one is left to its order, and one not yet due is not reached.
+func TestCouponExpiryWalksFromItsCursor(t *testing.T) {
+	s := promostore.NewCouponStore(openPostgres(t))
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	end := now.Add(time.Minute)
+	var ids []int64
+	for i := range 8 {
+		until := end
+		if i%3 == 2 {
+			until = end.Add(-time.Duration(i) * time.Second)
+		}
+		c, _, err := s.Issue(ctx, couponFor(int64(10+i), 1, fmt.Sprintf("sweep-%d", i), until))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	if err := s.Lock(ctx, ids[4], 14, 99, now); err != nil {
+		t.Fatal(err)
+	}
+	notDue, _, _ := s.Issue(ctx, couponFor(30, 1, "sweep-later", end.Add(time.Hour)))
+	later := end.Add(time.Second)
+	var cursor promo.ExpiryCursor
+	seen, expired, steps := 0, 0, 0
+	for ; steps < 10; steps++ {
+		step, err := s.Expire(ctx, cursor, later, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen, expired = seen+step.Seen, expired+step.Expired
+		if step.Seen > 0 {
+			if step.Next.ValidUntil.Before(cursor.ValidUntil) {
+				t.Fatalf("the cursor went back: %+v after %+v", step.Next, cursor)
+			}
+			cursor = step.Next
+		}
+		if step.Seen < 3 {
+			break
+		}
+	}
+	if seen != 8 || expired != 7 || steps != 2 {
+		t.Fatalf("seen %d, expired %d in %d steps; want 8 seen, 7 expired, in 3 steps (0..2)", seen, expired, steps)
+	}
+	for _, id := range ids {
+		want := promo.CouponExpired
+		if id == ids[4] {
+			want = promo.CouponLocked
+		}
+		if got, _ := s.Coupon(ctx, id); got.State != want {
+			t.Errorf("coupon %d is %s, want %s", id, got.State, want)
+		}
+	}
+	if got, _ := s.Coupon(ctx, notDue.ID); got.State != promo.CouponAvailable {
+		t.Errorf("a coupon valid for another hour is %s", got.State)
+	}
+	if step, err := s.Expire(ctx, cursor, later, 3); err != nil || step.Seen != 0 {
+		t.Errorf("a step after the end: %+v, %v; want nothing seen", step, err)
 	}
 }

@@ -93,7 +93,7 @@ func (l *Listener) useCoupon(ctx context.Context, o *Order) error {
 			return fmt.Errorf("lock coupon %d again for order %d: %w", o.CouponID, o.ID, err)
 		}
 	}
-	if err := l.coupons.Use(ctx, o.ID, o.CouponOff, at); err != nil {
+	if err := l.coupons.Use(ctx, o.CouponID, o.ID, o.CouponOff, at); err != nil {
 		return fmt.Errorf("use coupon %d of order %d: %w", o.CouponID, o.ID, err)
 	}
 	return nil
@@ -170,7 +170,7 @@ func releaseCoupon(ctx context.Context, coupons promo.Coupons, o *Order, at time
 	if o.CouponID == 0 {
 		return nil
 	}
-	if _, err := coupons.Release(ctx, o.ID, at); err != nil {
+	if _, err := coupons.Release(ctx, o.CouponID, o.ID, at); err != nil {
 		return fmt.Errorf("release coupon %d of order %d: %w", o.CouponID, o.ID, err)
 	}
 	return nil

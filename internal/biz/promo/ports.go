@@ -127,14 +127,28 @@ type Coupons interface {
 	// Lock moves the shopper's available coupon, valid at at, to locked by the order;
 	// ErrCouponNotUsable when it is not (held by another order, used, expired, not its).
 	Lock(ctx context.Context, couponID, userID, orderID int64, at time.Time) error
-	// Use moves the coupon the order locked to used, recording its discount; a no-op when
-	// the order holds no locked coupon.
-	Use(ctx context.Context, orderID, discount int64, at time.Time) error
-	// Release gives back the coupon the order locked or used: available, or expired when its
-	// validity is over at at. It reports whether a coupon moved.
-	Release(ctx context.Context, orderID int64, at time.Time) (bool, error)
-	// Expire moves available coupons whose validity ended before at to expired, up to limit.
-	Expire(ctx context.Context, at time.Time, limit int) (int, error)
+	// Use moves the coupon, locked by the order, to used, recording its discount; a no-op
+	// when the order does not hold it locked.
+	Use(ctx context.Context, couponID, orderID, discount int64, at time.Time) error
+	// Release gives back the coupon if the order holds it, locked or used: available, or
+	// expired when its validity is over at at. It reports whether the coupon moved.
+	Release(ctx context.Context, couponID, orderID int64, at time.Time) (bool, error)
+	// Expire looks at up to limit coupons after the cursor, in expiry order, whose validity
+	// ended by at, and moves the available ones among them to expired.
+	Expire(ctx context.Context, after ExpiryCursor, at time.Time, limit int) (ExpirySweep, error)
+}
+
+// ExpiryCursor is a place in the coupons' expiry order: their validity's end, then their id.
+type ExpiryCursor struct {
+	ValidUntil time.Time
+	ID         int64
+}
+
+// ExpirySweep is what one step of the expiry sweep did: the coupons it looked at (fewer than
+// its limit when none is left before its time), those it expired, and the cursor after the last.
+type ExpirySweep struct {
+	Seen, Expired int
+	Next          ExpiryCursor
 }
 
 // ClaimKey is the issue key of a shopper's seq-th claim of a template.

@@ -251,44 +251,63 @@ func (s *CouponStore) Lock(ctx context.Context, couponID, userID, orderID int64,
 	return nil
 }
 
-// Use moves the coupon the order locked to used.
-func (s *CouponStore) Use(ctx context.Context, orderID, discount int64, at time.Time) error {
+// Use moves the coupon, locked by the order, to used.
+func (s *CouponStore) Use(ctx context.Context, couponID, orderID, discount int64, at time.Time) error {
 	_, err := s.move(ctx, promo.CouponUsed, []promo.CouponState{promo.CouponLocked},
 		func(u *ent.CouponUpdate) { u.SetUsedAt(at.UTC()).SetDiscount(discount) },
-		coupon.OrderID(int(orderID)))
-	return sqldb.Err(err, fmt.Sprintf("use the coupon of order %d", orderID))
+		coupon.ID(int(couponID)), coupon.OrderID(int(orderID)))
+	return sqldb.Err(err, fmt.Sprintf("use coupon %d of order %d", couponID, orderID))
 }
 
-// Release gives back the coupon the order locked or used: available while valid, else expired.
-// The order is forgotten only by an available coupon; an expired one keeps it as history.
-func (s *CouponStore) Release(ctx context.Context, orderID int64, at time.Time) (bool, error) {
+// Release gives back the coupon if the order holds it, locked or used: available while valid,
+// else expired. The order is forgotten only by an available coupon; an expired one keeps it as
+// history.
+func (s *CouponStore) Release(ctx context.Context, couponID, orderID int64, at time.Time) (bool, error) {
 	held := []promo.CouponState{promo.CouponLocked, promo.CouponUsed}
+	mine := []predicate.Coupon{coupon.ID(int(couponID)), coupon.OrderID(int(orderID))}
 	n, err := s.move(ctx, promo.CouponAvailable, held,
 		func(u *ent.CouponUpdate) {
 			u.ClearOrderID().ClearLockedAt().ClearUsedAt().SetDiscount(0).SetReleasedAt(at.UTC())
 		},
-		coupon.OrderID(int(orderID)), coupon.ValidUntilGT(at.UTC()))
+		append(mine, coupon.ValidUntilGT(at.UTC()))...)
 	if err != nil {
-		return false, sqldb.Err(err, fmt.Sprintf("release the coupon of order %d", orderID))
+		return false, sqldb.Err(err, fmt.Sprintf("release coupon %d of order %d", couponID, orderID))
 	}
 	if n > 0 {
 		return true, nil
 	}
 	n, err = s.move(ctx, promo.CouponExpired, held,
 		func(u *ent.CouponUpdate) { u.SetReleasedAt(at.UTC()) },
-		coupon.OrderID(int(orderID)), coupon.ValidUntilLTE(at.UTC()))
-	return n > 0, sqldb.Err(err, fmt.Sprintf("expire the coupon of order %d", orderID))
+		append(mine, coupon.ValidUntilLTE(at.UTC()))...)
+	return n > 0, sqldb.Err(err, fmt.Sprintf("expire coupon %d of order %d", couponID, orderID))
 }
 
-// Expire moves up to limit available coupons whose validity ended by at to expired.
-func (s *CouponStore) Expire(ctx context.Context, at time.Time, limit int) (int, error) {
-	ids, err := s.data.Client(ctx).Coupon.Query().
-		Where(coupon.StateEQ(coupon.StateAvailable), coupon.ValidUntilLTE(at.UTC())).
-		Order(ent.Asc(coupon.FieldValidUntil)).Limit(limit).IDs(ctx)
-	if err != nil || len(ids) == 0 {
-		return 0, sqldb.Err(err, "coupons to expire")
+// Expire reads up to limit coupons after the cursor in (valid_until, id) order whose validity
+// ended by at, over that index without reading a row, and expires the available ones.
+func (s *CouponStore) Expire(ctx context.Context, after promo.ExpiryCursor, at time.Time, limit int) (promo.ExpirySweep, error) {
+	from := after.ValidUntil.UTC()
+	var seen []struct {
+		ID         int       `json:"id"`
+		ValidUntil time.Time `json:"valid_until"`
+	}
+	err := s.data.Client(ctx).Coupon.Query().
+		Where(coupon.Or(coupon.ValidUntilGT(from), coupon.And(coupon.ValidUntil(from), coupon.IDGT(int(after.ID)))),
+			coupon.ValidUntilLTE(at.UTC())).
+		Order(ent.Asc(coupon.FieldValidUntil), ent.Asc(coupon.FieldID)).Limit(limit).
+		Select(coupon.FieldID, coupon.FieldValidUntil).Scan(ctx, &seen)
+	if err != nil || len(seen) == 0 {
+		return promo.ExpirySweep{}, sqldb.Err(err, "coupons due to expire")
+	}
+	ids := make([]int, len(seen))
+	for i, c := range seen {
+		ids[i] = c.ID
 	}
 	n, err := s.move(ctx, promo.CouponExpired, []promo.CouponState{promo.CouponAvailable},
 		func(*ent.CouponUpdate) {}, coupon.IDIn(ids...), coupon.ValidUntilLTE(at.UTC()))
-	return n, sqldb.Err(err, "expire coupons")
+	if err != nil {
+		return promo.ExpirySweep{}, sqldb.Err(err, "expire coupons")
+	}
+	last := seen[len(seen)-1]
+	return promo.ExpirySweep{Seen: len(seen), Expired: n,
+		Next: promo.ExpiryCursor{ValidUntil: last.ValidUntil, ID: int64(last.ID)}}, nil
 }

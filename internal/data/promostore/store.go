@@ -155,7 +155,7 @@ func (s *Store) Templates(ctx context.Context, f promo.TemplateFilter) ([]*promo
 }
 
 // Figures counts the coupons of each template by state, with what they booked and spent, in
-// one grouped query over the (template_id, state) index.
+// one grouped query over the (template_id, user_id, seq) index.
 func (s *Store) Figures(ctx context.Context, templateIDs []int64) (map[int64]promo.Figures, error) {
 	out := make(map[int64]promo.Figures, len(templateIDs))
 	if len(templateIDs) == 0 {
