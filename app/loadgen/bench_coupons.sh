@@ -8,6 +8,9 @@
 #    transaction). Claims/s over the burst, latency, and over-issue checked in PostgreSQL.
 # 2. The flash sale (as make bench-flash, Redis stock) on the Redis-counter server: 1,000 shoppers
 #    ordering one unit at a time without a coupon, then with a coupon on every order.
+# Both are run BENCH_COUPONS_ROUNDS times, the counters and the checkouts alternating, and the
+# ratios are over all rounds: this machine's speed drifts by more than the differences measured,
+# and a drift then weighs on both sides alike.
 #
 # For each counter: a fresh database on the test PostgreSQL, `groupbuy migrate`, `groupbuy
 # serve` with configs/postgres.yaml and GROUPBUY_* overrides, `loadgen flash-seed` (one leader,
@@ -16,8 +19,9 @@
 # correctness failure fails the run).
 #
 # Knobs (environment): BENCH_COUPONS_SHOPPERS (20000), BENCH_COUPONS_BUDGET (2000),
-# BENCH_COUPONS_CLIENTS (256), BENCH_COUPONS_FLASH_SHOPPERS (1000), BENCH_COUPONS_EACH (60, the
+# BENCH_COUPONS_CLIENTS (256), BENCH_COUPONS_FLASH_SHOPPERS (1000), BENCH_COUPONS_EACH (100, the
 # coupons of each flash shopper), BENCH_COUPONS_D (10s), BENCH_COUPONS_COUNTERS ("redis database"),
+# BENCH_COUPONS_ROUNDS (2),
 # BENCH_COUPONS_HTTP_ADDR (127.0.0.1:18110), BENCH_COUPONS_GRPC_ADDR (127.0.0.1:19110).
 set -euo pipefail
 
@@ -25,9 +29,10 @@ SHOPPERS=${BENCH_COUPONS_SHOPPERS:-20000}
 BUDGET=${BENCH_COUPONS_BUDGET:-2000}
 CLIENTS=${BENCH_COUPONS_CLIENTS:-256}
 FLASH_SHOPPERS=${BENCH_COUPONS_FLASH_SHOPPERS:-1000}
-EACH=${BENCH_COUPONS_EACH:-60}
+EACH=${BENCH_COUPONS_EACH:-100}
 D=${BENCH_COUPONS_D:-10s}
 COUNTERS=${BENCH_COUPONS_COUNTERS:-redis database}
+ROUNDS=${BENCH_COUPONS_ROUNDS:-2}
 HTTP_ADDR=${BENCH_COUPONS_HTTP_ADDR:-127.0.0.1:18110}
 GRPC_ADDR=${BENCH_COUPONS_GRPC_ADDR:-127.0.0.1:19110}
 BENCH=bench-coupons KNOBS=BENCH_COUPONS
@@ -62,53 +67,61 @@ trap 'exit 130' INT TERM
 build_and_configure wxbenchcoupon001 "$HTTP_ADDR" "$GRPC_ADDR"
 
 FAILED=()
-TABLE=()
-for COUNTER in $COUNTERS; do
-	say "$COUNTER: fresh database on the test PostgreSQL"
-	DSN=$("$WORK/loadgen" db create -admin "$PG" -purpose coupons)
-	echo "${DSN%%\?*}"
-	export GROUPBUY_DB_SOURCE="$DSN"
-	export GROUPBUY_COUPON_COUNTER="$COUNTER"
-	export GROUPBUY_REDIS_KEY_PREFIX="gbbench-$(basename "$WORK" | tr -cd 'a-zA-Z0-9')-$COUNTER"
-	"$WORK/groupbuy" migrate -conf "$CONF"
+declare -A RESULTS=() # flag of coupons-table → its files, comma-separated
+result() { RESULTS[$1]="${RESULTS[$1]:+${RESULTS[$1]},}$2"; }
+for ROUND in $(seq 1 "$ROUNDS"); do
+	for COUNTER in $COUNTERS; do
+		say "round $ROUND of $ROUNDS, $COUNTER: fresh database on the test PostgreSQL"
+		DSN=$("$WORK/loadgen" db create -admin "$PG" -purpose coupons)
+		echo "${DSN%%\?*}"
+		export GROUPBUY_DB_SOURCE="$DSN"
+		export GROUPBUY_COUPON_COUNTER="$COUNTER"
+		export GROUPBUY_REDIS_KEY_PREFIX="gbbench-$(basename "$WORK" | tr -cd 'a-zA-Z0-9')-$COUNTER-$ROUND"
+		"$WORK/groupbuy" migrate -conf "$CONF"
 
-	say "$COUNTER: serve (promotions.coupon_counter: $COUNTER)"
-	"$WORK/groupbuy" serve -conf "$CONF" >"$WORK/serve-$COUNTER.log" 2>&1 &
-	SERVER=$!
+		say "$COUNTER: serve (promotions.coupon_counter: $COUNTER)"
+		"$WORK/groupbuy" serve -conf "$CONF" >"$WORK/serve-$COUNTER.log" 2>&1 &
+		SERVER=$!
 
-	say "$COUNTER: seed $SHOPPERS shoppers and one leader, create and open the sale"
-	"$WORK/loadgen" flash-seed -conf "$CONF" -api "http://$HTTP_ADDR" -shoppers "$SHOPPERS" | tee "$WORK/seed.txt"
-	for kv in $(grep '^FLASH_BATCH=' "$WORK/seed.txt"); do declare "$kv"; done
+		say "$COUNTER: seed $SHOPPERS shoppers and one leader, create and open the sale"
+		"$WORK/loadgen" flash-seed -conf "$CONF" -api "http://$HTTP_ADDR" -shoppers "$SHOPPERS" | tee "$WORK/seed.txt"
+		for kv in $(grep '^FLASH_BATCH=' "$WORK/seed.txt"); do declare "$kv"; done
 
-	say "$COUNTER: $SHOPPERS shoppers claim once each, $BUDGET coupons"
-	"$WORK/loadgen" claims -counter "$COUNTER" -api "http://$HTTP_ADDR" -timeout 15s -shoppers "$SHOPPERS" \
-		-coupons "$BUDGET" -c "$CLIENTS" -out "$WORK/claims-$COUNTER.json" || FAILED+=("claims $COUNTER")
-	[[ -f $WORK/claims-$COUNTER.json ]] && TABLE+=("-claims-$COUNTER" "$WORK/claims-$COUNTER.json")
+		say "$COUNTER: $SHOPPERS shoppers claim once each, $BUDGET coupons"
+		"$WORK/loadgen" claims -counter "$COUNTER" -api "http://$HTTP_ADDR" -timeout 15s -shoppers "$SHOPPERS" \
+			-coupons "$BUDGET" -c "$CLIENTS" -out "$WORK/claims-$COUNTER-$ROUND.json" || FAILED+=("claims $COUNTER")
+		[[ -f $WORK/claims-$COUNTER-$ROUND.json ]] && result "-claims-$COUNTER" "$WORK/claims-$COUNTER-$ROUND.json"
 
-	if [[ $COUNTER == redis ]]; then
-		say "checkout: $FLASH_SHOPPERS shoppers for $D without a coupon"
-		"$WORK/loadgen" flash -mode "without coupon" -api "http://$HTTP_ADDR" -timeout 15s -batch "$FLASH_BATCH" \
-			-item "$FLASH_ITEM" -price "$FLASH_PRICE" -shoppers "$FLASH_SHOPPERS" -d "$D" -server-pid "$SERVER" \
-			-out "$WORK/plain.json" || FAILED+=("checkout without coupon")
-		say "checkout: $EACH coupons to each of $FLASH_SHOPPERS shoppers"
-		"$WORK/loadgen" coupon-seed -conf "$CONF" -api "http://$HTTP_ADDR" -shoppers "$FLASH_SHOPPERS" -each "$EACH" | tee "$WORK/coupons.txt"
-		for kv in $(grep '^COUPON_TEMPLATE=' "$WORK/coupons.txt"); do declare "$kv"; done
-		say "checkout: $FLASH_SHOPPERS shoppers for $D with a coupon on every order"
-		"$WORK/loadgen" flash -mode "with coupon" -api "http://$HTTP_ADDR" -timeout 15s -batch "$FLASH_BATCH" \
-			-item "$FLASH_ITEM" -price "$FLASH_PRICE" -shoppers "$FLASH_SHOPPERS" -d "$D" -server-pid "$SERVER" \
-			-coupons-of "$COUPON_TEMPLATE" -out "$WORK/coupon.json" || FAILED+=("checkout with coupon")
-		[[ -f $WORK/plain.json && -f $WORK/coupon.json ]] && TABLE+=(-plain "$WORK/plain.json" -coupon "$WORK/coupon.json")
-	fi
+		if [[ $COUNTER == redis ]]; then
+			say "checkout: $FLASH_SHOPPERS shoppers for $D without a coupon"
+			"$WORK/loadgen" flash -mode "without coupon" -api "http://$HTTP_ADDR" -timeout 15s -batch "$FLASH_BATCH" \
+				-item "$FLASH_ITEM" -price "$FLASH_PRICE" -shoppers "$FLASH_SHOPPERS" -d "$D" -server-pid "$SERVER" \
+				-out "$WORK/plain-$ROUND.json" || FAILED+=("checkout without coupon")
+			say "checkout: $EACH coupons to each of $FLASH_SHOPPERS shoppers"
+			"$WORK/loadgen" coupon-seed -conf "$CONF" -api "http://$HTTP_ADDR" -shoppers "$FLASH_SHOPPERS" -each "$EACH" | tee "$WORK/coupons.txt"
+			for kv in $(grep '^COUPON_TEMPLATE=' "$WORK/coupons.txt"); do declare "$kv"; done
+			say "checkout: $FLASH_SHOPPERS shoppers for $D with a coupon on every order"
+			"$WORK/loadgen" flash -mode "with coupon" -api "http://$HTTP_ADDR" -timeout 15s -batch "$FLASH_BATCH" \
+				-item "$FLASH_ITEM" -price "$FLASH_PRICE" -shoppers "$FLASH_SHOPPERS" -d "$D" -server-pid "$SERVER" \
+				-coupons-of "$COUPON_TEMPLATE" -out "$WORK/coupon-$ROUND.json" || FAILED+=("checkout with coupon")
+			if [[ -f $WORK/plain-$ROUND.json && -f $WORK/coupon-$ROUND.json ]]; then
+				result -plain "$WORK/plain-$ROUND.json"
+				result -coupon "$WORK/coupon-$ROUND.json"
+			fi
+		fi
 
-	say "$COUNTER: stop the server"
-	kill -TERM "$SERVER"
-	if wait "$SERVER"; then echo "server stopped cleanly"; else echo "server exited with $?" >&2; exit 1; fi
-	SERVER=
-	drop_db
+		say "$COUNTER: stop the server"
+		kill -TERM "$SERVER"
+		if wait "$SERVER"; then echo "server stopped cleanly"; else echo "server exited with $?" >&2; exit 1; fi
+		SERVER=
+		drop_db
+	done
 done
 
 say "coupons: $SHOPPERS shoppers for $BUDGET coupons; checkout with and without a coupon"
 COUNTER=
+TABLE=()
+for flag in "${!RESULTS[@]}"; do TABLE+=("$flag" "${RESULTS[$flag]}"); done
 if [[ ${#TABLE[@]} -gt 0 ]]; then "$WORK/loadgen" coupons-table "${TABLE[@]}"; fi
 echo
 machine
